@@ -1,0 +1,86 @@
+"""hf_bpe: byte-level BPE tokenizers, tiktoken-exact, from a mypyc-compiled core.
+
+    >>> import hf_bpe
+    >>> enc = hf_bpe.get_encoding("o200k_base")        # doctest: +SKIP
+    >>> enc.decode(enc.encode("hello world"))          # doctest: +SKIP
+    'hello world'
+
+``hf_bpe.COMPILED`` tells whether the compiled core is in use (``False`` when the package
+was installed with ``HF_BPE_COMPILE=0`` or without a C compiler).
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import Any
+
+from . import merge as _merge
+from .encoding import Encoding, StreamDecoder
+from .errors import (
+    DisallowedSpecialTokenError,
+    DownloadError,
+    HashMismatchError,
+    HfBpeError,
+    OfflineError,
+    PatternError,
+    TrainingError,
+    UnknownEncodingError,
+    UnknownModelError,
+    UnknownTokenError,
+    VocabFileError,
+    VocabularyError,
+)
+from .folder import load_encoding, save_encoding
+from .registry import encoding_for_model, encoding_name_for_model, get_encoding, list_encoding_names
+from .vocab_files import dump_tiktoken_bpe, load_data_gym, load_tiktoken_bpe
+
+__version__ = "0.1.0"
+
+#: True when the hot modules run as mypyc-compiled C extensions.
+COMPILED: bool = not _merge.__file__.endswith(".py")
+
+# Names whose modules pull in optional, heavier packages: imported on first use.
+_LAZY = {
+    "BpeTrainer": "trainer",
+    "train_bpe": "trainer",
+    "HfBpeTokenizer": "hf_tokenizer",
+    "save_tokenizer_json": "tokenizer_json",
+    "load_tokenizer_json": "tokenizer_json",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'hf_bpe' has no attribute {name!r}")
+    return getattr(import_module(f".{module}", __name__), name)
+
+
+__all__ = [
+    "COMPILED",
+    "DisallowedSpecialTokenError",
+    "DownloadError",
+    "Encoding",
+    "HashMismatchError",
+    "HfBpeError",
+    "OfflineError",
+    "PatternError",
+    "StreamDecoder",
+    "TrainingError",
+    "UnknownEncodingError",
+    "UnknownModelError",
+    "UnknownTokenError",
+    "VocabFileError",
+    "VocabularyError",
+    "__version__",
+    "dump_tiktoken_bpe",
+    "encoding_for_model",
+    "encoding_name_for_model",
+    "get_encoding",
+    "list_encoding_names",
+    "load_data_gym",
+    "load_encoding",
+    "load_tiktoken_bpe",
+    "save_encoding",
+    *_LAZY,
+]

@@ -1,0 +1,332 @@
+"""The vocabulary-file cache behind the named encodings: find, verify, download.
+
+Every file a named encoding needs is known here by its official file name, its official
+URL and its sha256. :func:`fetch` returns the path of a verified copy, looking in this
+order:
+
+1. the hf_bpe cache directory, where each file sits under its official name
+   (``cl100k_base.tiktoken``, ``encoder.json``, ``vocab.bpe``, ...), so that a user
+   behind a firewall can simply drop the files in;
+2. tiktoken's own cache (``TIKTOKEN_CACHE_DIR``, else ``DATA_GYM_CACHE_DIR``, else
+   tiktoken's default ``<tempdir>/data-gym-cache``), where tiktoken keeps each file under
+   the sha1 hex digest of its URL; such a file is used in place, not copied;
+3. a download from the official URL (or from a mirror, see ``HF_BPE_DOWNLOAD_URL``) into
+   the hf_bpe cache directory.
+
+The sha256 is checked on every call, for cached files as well as downloads. A download
+streams into a hidden temporary file in the cache directory and is moved into place with
+:func:`os.replace` only once its length and sha256 are right, so the cache never holds a
+half-written or wrong file under an official name. A cached file with the wrong sha256 is
+downloaded again (or reported, when offline).
+
+Environment variables (all read at call time, never at import time):
+
+``HF_BPE_CACHE_DIR``
+    The cache directory. Default: ``$XDG_CACHE_HOME/hf_bpe`` when ``XDG_CACHE_HOME`` is
+    set, else ``~/.cache/hf_bpe``.
+``HF_BPE_OFFLINE``
+    ``1`` (or ``true``/``yes``/``on``) forbids downloads: a missing file raises
+    :class:`~hf_bpe.errors.OfflineError` saying which file to put where and where to get it.
+``HF_BPE_DOWNLOAD_URL``
+    A mirror: this base URL replaces ``https://openaipublic.blob.core.windows.net/`` in
+    every official URL (``http://mirror.local/openai/`` fetches
+    ``http://mirror.local/openai/encodings/cl100k_base.tiktoken``). ``file://`` URLs work.
+``HF_BPE_DOWNLOAD_TIMEOUT``
+    Seconds to wait for the server on connect and on each read (default 60).
+``TIKTOKEN_CACHE_DIR``, ``DATA_GYM_CACHE_DIR``
+    tiktoken's cache, read (never written) as described above. An empty value disables it,
+    as in tiktoken.
+
+Standard proxy variables (``https_proxy``, ``no_proxy``, ...) apply to downloads.
+
+Example: offline, with an empty cache, a missing file is an error that says what to do::
+
+    >>> import os, tempfile
+    >>> from unittest import mock
+    >>> from hf_bpe.download import VOCAB_FILES, fetch
+    >>> VOCAB_FILES["cl100k_base.tiktoken"].url
+    'https://openaipublic.blob.core.windows.net/encodings/cl100k_base.tiktoken'
+    >>> settings = {"HF_BPE_CACHE_DIR": tempfile.mkdtemp(), "HF_BPE_OFFLINE": "1",
+    ...             "TIKTOKEN_CACHE_DIR": ""}
+    >>> with mock.patch.dict(os.environ, settings):
+    ...     try:
+    ...         fetch("cl100k_base.tiktoken")
+    ...     except OSError as err:          # hf_bpe.OfflineError
+    ...         print(type(err).__name__, str(err)[:60])
+    OfflineError cl100k_base.tiktoken is not in the hf_bpe cache and HF_BPE_O
+"""
+
+from __future__ import annotations
+
+import hashlib
+import http.client
+import os
+import tempfile
+import urllib.error
+import urllib.request
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from types import MappingProxyType
+from typing import BinaryIO
+
+from .errors import DownloadError, HashMismatchError, OfflineError, UnknownEncodingError
+
+OFFICIAL_BASE_URL = "https://openaipublic.blob.core.windows.net/"
+DEFAULT_TIMEOUT = 60.0
+_CHUNK = 1 << 16
+_TRUE = frozenset({"1", "true", "yes", "on"})
+
+
+@dataclass(frozen=True)
+class VocabFile:
+    """One official vocabulary file: its name, its place under the base URL, its sha256.
+
+    >>> f = VOCAB_FILES["vocab.bpe"]
+    >>> f.url_path
+    'gpt-2/encodings/main/vocab.bpe'
+    >>> f.tiktoken_cache_key      # sha1 of the official URL, tiktoken's cache file name
+    '6d1cbeee0f20b3d9449abfede4726ed8212e3aee'
+    """
+
+    filename: str
+    url_path: str
+    sha256: str
+
+    @property
+    def url(self) -> str:
+        """The official download URL."""
+        return OFFICIAL_BASE_URL + self.url_path
+
+    @property
+    def tiktoken_cache_key(self) -> str:
+        """The name tiktoken gives this file in its cache: sha1 hex of the official URL."""
+        return hashlib.sha1(self.url.encode()).hexdigest()
+
+
+_FILES = (
+    VocabFile(
+        "r50k_base.tiktoken",
+        "encodings/r50k_base.tiktoken",
+        "306cd27f03c1a714eca7108e03d66b7dc042abe8c258b44c199a7ed9838dd930",
+    ),
+    VocabFile(
+        "p50k_base.tiktoken",
+        "encodings/p50k_base.tiktoken",
+        "94b5ca7dff4d00767bc256fdd1b27e5b17361d7b8a5f968547f9f23eb70d2069",
+    ),
+    VocabFile(
+        "cl100k_base.tiktoken",
+        "encodings/cl100k_base.tiktoken",
+        "223921b76ee99bde995b7ff738513eef100fb51d18c93597a113bcffe865b2a7",
+    ),
+    VocabFile(
+        "o200k_base.tiktoken",
+        "encodings/o200k_base.tiktoken",
+        "446a9538cb6c348e3516120d7c08b09f57c36495e2acfffe59a5bf8b0cfb1a2d",
+    ),
+    VocabFile(
+        "encoder.json",
+        "gpt-2/encodings/main/encoder.json",
+        "196139668be63f3b5d6574427317ae82f612a97c5d1cdaf36ed2256dbf636783",
+    ),
+    VocabFile(
+        "vocab.bpe",
+        "gpt-2/encodings/main/vocab.bpe",
+        "1ce1664773c50f3e0cc8842619a93edc4624525b728b188a9e0be33b7726adc5",
+    ),
+)
+
+#: Every file the named encodings use, by official file name.
+VOCAB_FILES: Mapping[str, VocabFile] = MappingProxyType({f.filename: f for f in _FILES})
+
+
+def cache_dir() -> Path:
+    """The hf_bpe cache directory (``HF_BPE_CACHE_DIR`` or the default); not created here."""
+    configured = os.environ.get("HF_BPE_CACHE_DIR")
+    if configured:
+        return Path(configured).expanduser()
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    base = Path(xdg).expanduser() if xdg else Path.home() / ".cache"
+    return base / "hf_bpe"
+
+
+def is_offline() -> bool:
+    """True when ``HF_BPE_OFFLINE`` forbids downloads."""
+    return os.environ.get("HF_BPE_OFFLINE", "").strip().lower() in _TRUE
+
+
+def download_url(vfile: VocabFile) -> str:
+    """Where ``vfile`` is downloaded from: the official URL, or the mirror's."""
+    mirror = os.environ.get("HF_BPE_DOWNLOAD_URL", "").strip()
+    if not mirror:
+        return vfile.url
+    if not mirror.endswith("/"):
+        mirror += "/"
+    return mirror + vfile.url_path
+
+
+def download_timeout() -> float:
+    """Seconds to wait for the server (``HF_BPE_DOWNLOAD_TIMEOUT``, default 60)."""
+    raw = os.environ.get("HF_BPE_DOWNLOAD_TIMEOUT", "").strip()
+    if not raw:
+        return DEFAULT_TIMEOUT
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if not value > 0 or value == float("inf"):
+        raise DownloadError(
+            f"HF_BPE_DOWNLOAD_TIMEOUT must be a positive number of seconds, got {raw!r}"
+        )
+    return value
+
+
+def tiktoken_cache_dirs() -> list[Path]:
+    """tiktoken's cache directory as tiktoken itself would choose it (or none)."""
+    for var in ("TIKTOKEN_CACHE_DIR", "DATA_GYM_CACHE_DIR"):
+        if var in os.environ:
+            value = os.environ[var]
+            return [Path(value).expanduser()] if value else []
+    return [Path(tempfile.gettempdir()) / "data-gym-cache"]
+
+
+def sha256_of(path: Path) -> str:
+    """The sha256 hex digest of a file's contents."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        while chunk := f.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _lookup(filename: str) -> VocabFile:
+    try:
+        return VOCAB_FILES[filename]
+    except KeyError:
+        known = ", ".join(VOCAB_FILES)
+        raise UnknownEncodingError(
+            f"{filename!r} is not a known vocabulary file (known: {known})"
+        ) from None
+
+
+def fetch(filename: str) -> Path:
+    """Return the path of a verified copy of the official file ``filename``.
+
+    Looks in the hf_bpe cache, then in tiktoken's cache, then downloads (see the module
+    docstring). Raises :class:`~hf_bpe.errors.OfflineError` when the file is missing and
+    ``HF_BPE_OFFLINE`` is set, :class:`~hf_bpe.errors.HashMismatchError` for a wrong
+    download or (offline) a wrong cached file, :class:`~hf_bpe.errors.DownloadError` for
+    network failures and truncated transfers.
+    """
+    vfile = _lookup(filename)
+    target = cache_dir() / vfile.filename
+    corrupt_sha: str | None = None
+    if target.is_file():
+        corrupt_sha = sha256_of(target)
+        if corrupt_sha == vfile.sha256:
+            return target
+    for directory in tiktoken_cache_dirs():
+        candidate = directory / vfile.tiktoken_cache_key
+        try:
+            if candidate.is_file() and sha256_of(candidate) == vfile.sha256:
+                return candidate
+        except OSError:
+            continue  # tiktoken's cache is only a bonus: unreadable means absent
+    if is_offline():
+        if corrupt_sha is not None:
+            raise HashMismatchError(
+                f"{target} is corrupt: its sha256 is {corrupt_sha}, expected {vfile.sha256}. "
+                f"HF_BPE_OFFLINE is set, so it was not downloaded again: replace it with the "
+                f"official file from {vfile.url} (or unset HF_BPE_OFFLINE)."
+            )
+        source = vfile.url
+        mirrored = download_url(vfile)
+        if mirrored != source:
+            source += f" or from the mirror set in HF_BPE_DOWNLOAD_URL, {mirrored}"
+        raise OfflineError(
+            f"{vfile.filename} is not in the hf_bpe cache and HF_BPE_OFFLINE is set, so it "
+            f"was not downloaded. Put the file at {target} (sha256 {vfile.sha256}); it can "
+            f"be obtained from {source}. Alternatively point HF_BPE_CACHE_DIR at a "
+            f"directory holding it, or unset HF_BPE_OFFLINE."
+        )
+    try:
+        _download(vfile, target)
+    except DownloadError as err:
+        if corrupt_sha is not None:
+            raise DownloadError(
+                f"{err} (the cached copy at {target} is corrupt: sha256 {corrupt_sha}, "
+                f"expected {vfile.sha256})"
+            ) from err
+        raise
+    return target
+
+
+def _download(vfile: VocabFile, target: Path) -> None:
+    """Download ``vfile`` to ``target`` atomically; nothing is left behind on failure."""
+    url = download_url(vfile)
+    timeout = download_timeout()
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise DownloadError(
+            f"cannot create the cache directory {target.parent} ({err}); "
+            "set HF_BPE_CACHE_DIR to a writable directory"
+        ) from err
+    tmp = target.parent / f".{target.name}.{uuid.uuid4().hex}.part"
+    try:
+        try:
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+        except OSError as err:
+            raise DownloadError(
+                f"cannot write to the cache directory {target.parent} ({err}); "
+                "set HF_BPE_CACHE_DIR to a writable directory"
+            ) from err
+        with os.fdopen(fd, "wb") as out:
+            digest, size = _stream(url, out, timeout)
+            out.flush()
+            os.fsync(out.fileno())
+        if digest != vfile.sha256:
+            raise HashMismatchError(
+                f"{vfile.filename} downloaded from {url} has sha256 {digest} ({size} bytes), "
+                f"expected {vfile.sha256}; it was discarded, nothing was written to the cache. "
+                "If HF_BPE_DOWNLOAD_URL points at a mirror, check that it serves the official file."
+            )
+        try:
+            os.replace(tmp, target)
+        except OSError as err:
+            raise DownloadError(f"cannot move the download into place at {target} ({err})") from err
+    finally:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+
+
+def _stream(url: str, out: BinaryIO, timeout: float) -> tuple[str, int]:
+    """Copy the body at ``url`` into ``out``; return (sha256, size). DownloadError on failure."""
+    digest = hashlib.sha256()
+    size = 0
+    request = urllib.request.Request(url, headers={"User-Agent": "hf_bpe"})
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            announced = response.headers.get("Content-Length")
+            while chunk := response.read(_CHUNK):
+                digest.update(chunk)
+                out.write(chunk)
+                size += len(chunk)
+    except urllib.error.HTTPError as err:
+        raise DownloadError(f"downloading {url} failed: HTTP {err.code} {err.reason}") from err
+    except urllib.error.URLError as err:
+        raise DownloadError(f"downloading {url} failed: {err.reason}") from err
+    except (OSError, http.client.HTTPException, ValueError) as err:
+        # ValueError: a malformed URL, e.g. a mirror setting without a scheme.
+        reason = f"{type(err).__name__}: {err}" if str(err) else type(err).__name__
+        raise DownloadError(f"downloading {url} failed after {size} bytes: {reason}") from err
+    if announced is not None and announced.strip().isdigit() and int(announced) != size:
+        raise DownloadError(
+            f"downloading {url} failed: the transfer was cut short, got {size} of "
+            f"{int(announced)} announced bytes"
+        )
+    return digest.hexdigest(), size

@@ -1,0 +1,452 @@
+"""The :class:`Encoding`: tiktoken's API over hf_bpe's compiled core.
+
+An Encoding ties together the stages of the pipeline::
+
+    text ─pieces.Splitter→ pieces ─merge.PieceEncoder→ ids ─decode.Decoder→ bytes
+
+    >>> import hf_bpe
+    >>> ranks = {bytes([i]): i for i in range(256)} | {b"lo": 256, b"low": 257}
+    >>> enc = hf_bpe.Encoding("toy", pat_str=r"\\w+|\\s+|[^\\w\\s]+",
+    ...                       mergeable_ranks=ranks, special_tokens={"<|end|>": 258})
+    >>> enc.encode("low lo<|end|>", allowed_special="all")
+    [257, 32, 256, 258]
+    >>> enc.decode([257, 32, 256])
+    'low lo'
+"""
+
+from __future__ import annotations
+
+import codecs
+import functools
+from collections.abc import Collection, Mapping, Sequence
+from typing import TYPE_CHECKING, AbstractSet, Any, Literal, Optional, Union
+
+import regex
+
+from .decode import Decoder
+from .errors import DisallowedSpecialTokenError, UnknownTokenError, VocabularyError
+from .merge import PieceEncoder
+from .pieces import Splitter
+
+if TYPE_CHECKING:  # pragma: no cover
+    import numpy as np
+    import numpy.typing as npt
+
+AllowedSpecial = Union[Literal["all"], AbstractSet[str]]
+DisallowedSpecial = Union[Literal["all"], Collection[str]]
+
+
+class Encoding:
+    """A byte-level BPE encoding: split pattern + mergeable ranks + special tokens.
+
+    The constructor and every method behave as in ``tiktoken.Encoding``; ids are identical.
+    """
+
+    #: Set by :func:`hf_bpe.get_encoding` on the encodings it builds: pickles by name.
+    _registry_name: Optional[str] = None
+
+    def __init__(
+        self,
+        name: str,
+        *,
+        pat_str: str,
+        mergeable_ranks: dict[bytes, int],
+        special_tokens: dict[str, int],
+        explicit_n_vocab: Optional[int] = None,
+    ) -> None:
+        """Build an encoding; bad ranks or specials raise :class:`VocabularyError`.
+
+        >>> Encoding("bad", pat_str=".", mergeable_ranks={b"a": 0}, special_tokens={})
+        Traceback (most recent call last):
+        ...
+        hf_bpe.errors.VocabularyError: mergeable_ranks lacks 255 of the 256 single bytes (first missing: b'\\x00'); byte-level BPE needs them all
+        """
+        self.name = name
+        self._pat_str = pat_str
+        self._mergeable_ranks = _checked_ranks(mergeable_ranks)
+        self._special_tokens = _checked_specials(special_tokens, self._mergeable_ranks)
+        self.max_token_value = max(
+            max(self._mergeable_ranks.values()), max(self._special_tokens.values(), default=0)
+        )
+        if explicit_n_vocab is not None:
+            total = len(self._mergeable_ranks) + len(self._special_tokens)
+            if total != explicit_n_vocab or self.max_token_value != explicit_n_vocab - 1:
+                raise VocabularyError(
+                    f"explicit_n_vocab={explicit_n_vocab}, but there are {total} tokens "
+                    f"and the largest id is {self.max_token_value}"
+                )
+        self._explicit_n_vocab = explicit_n_vocab
+        self._splitter = Splitter(pat_str)
+        self._pieces = PieceEncoder(self._mergeable_ranks)
+        self._decoder = Decoder(self._mergeable_ranks, self._special_tokens)
+        self._special_ids = frozenset(self._special_tokens.values())
+
+    def __repr__(self) -> str:
+        return f"<Encoding {self.name!r}>"
+
+    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
+        if self._registry_name is not None:
+            from .registry import get_encoding
+
+            return (get_encoding, (self._registry_name,))
+        return (
+            _rebuild,
+            (self.name, self._pat_str, self._mergeable_ranks, self._special_tokens, self._explicit_n_vocab),
+        )
+
+    # ---------------------------------------------------------------- encoding
+
+    def encode_ordinary(self, text: str) -> list[int]:
+        """Encode ``text``, treating special-token text as ordinary text.
+
+        >>> import hf_bpe
+        >>> hf_bpe.get_encoding("o200k_base").encode_ordinary("hello world")  # doctest: +SKIP
+        [24912, 2375]
+        """
+        out: list[int] = []
+        try:
+            self._pieces.encode_pieces(self._splitter.split(text), out)
+        except UnicodeEncodeError:
+            out = []
+            self._pieces.encode_pieces(self._splitter.split(_repair_surrogates(text)), out)
+        return out
+
+    def encode(
+        self,
+        text: str,
+        *,
+        allowed_special: AllowedSpecial = frozenset(),  # noqa: B006
+        disallowed_special: DisallowedSpecial = "all",
+    ) -> list[int]:
+        """Encode ``text``; special-token text raises unless allowed (as in tiktoken).
+
+        ``allowed_special`` ("all" or a set) lists specials encoded as their ids;
+        ``disallowed_special`` ("all" = all not allowed) lists specials whose text raises
+        :class:`DisallowedSpecialTokenError` (a ``ValueError``); pass ``()`` to encode such
+        text as ordinary text.
+        """
+        allowed = self._allowed(allowed_special, disallowed_special, text)
+        if not allowed:
+            return self.encode_ordinary(text)
+        try:
+            return self._encode_with_specials(text, allowed)
+        except UnicodeEncodeError:
+            return self._encode_with_specials(_repair_surrogates(text), allowed)
+
+    def _allowed(
+        self, allowed_special: AllowedSpecial, disallowed_special: DisallowedSpecial, text: str
+    ) -> frozenset[str]:
+        allowed = self.special_tokens_set if allowed_special == "all" else frozenset(allowed_special)
+        if disallowed_special == "all":
+            disallowed = self.special_tokens_set - allowed
+        else:
+            disallowed = frozenset(disallowed_special)
+        if disallowed:
+            found = _special_regex(disallowed).search(text)
+            if found is not None:
+                _raise_disallowed(found.group())
+        return allowed & self.special_tokens_set
+
+    def _encode_with_specials(self, text: str, allowed: frozenset[str]) -> list[int]:
+        out: list[int] = []
+        start = 0
+        for match in _special_regex(allowed).finditer(text):
+            self._pieces.encode_pieces(self._splitter.split(text[start : match.start()]), out)
+            out.append(self._special_tokens[match.group()])
+            start = match.end()
+        self._pieces.encode_pieces(self._splitter.split(text[start:]), out)
+        return out
+
+    def encode_batch(
+        self,
+        text: Sequence[str],
+        *,
+        num_threads: int = 8,
+        allowed_special: AllowedSpecial = frozenset(),  # noqa: B006
+        disallowed_special: DisallowedSpecial = "all",
+    ) -> list[list[int]]:
+        """:meth:`encode` each text; results in order. ``num_threads`` is accepted for
+        tiktoken compatibility."""
+        return [
+            self.encode(t, allowed_special=allowed_special, disallowed_special=disallowed_special)
+            for t in text
+        ]
+
+    def encode_ordinary_batch(self, text: Sequence[str], *, num_threads: int = 8) -> list[list[int]]:
+        """:meth:`encode_ordinary` each text; results in order."""
+        return [self.encode_ordinary(t) for t in text]
+
+    def encode_to_numpy(
+        self,
+        text: str,
+        *,
+        allowed_special: AllowedSpecial = frozenset(),  # noqa: B006
+        disallowed_special: DisallowedSpecial = "all",
+    ) -> npt.NDArray[np.uint32]:
+        """:meth:`encode` into a ``numpy.uint32`` array (needs numpy)."""
+        import numpy as np
+
+        ids = self.encode(text, allowed_special=allowed_special, disallowed_special=disallowed_special)
+        return np.array(ids, dtype=np.uint32)
+
+    def encode_single_token(self, text_or_bytes: Union[str, bytes]) -> int:
+        """The id of a text or bytes that is exactly one token; ``KeyError`` otherwise.
+
+        >>> import hf_bpe
+        >>> hf_bpe.get_encoding("cl100k_base").encode_single_token("hello")  # doctest: +SKIP
+        15339
+        """
+        data = text_or_bytes.encode("utf-8") if isinstance(text_or_bytes, str) else bytes(text_or_bytes)
+        rank = self._mergeable_ranks.get(data)
+        if rank is not None:
+            return rank
+        special = self._special_tokens.get(data.decode("utf-8", "replace"))
+        if special is not None:
+            return special
+        raise UnknownTokenError(f"{text_or_bytes!r} is not a single token of {self.name!r}")
+
+    def count_tokens(
+        self,
+        text: str,
+        *,
+        allowed_special: AllowedSpecial = frozenset(),  # noqa: B006
+        disallowed_special: DisallowedSpecial = "all",
+    ) -> int:
+        """``len(encode(text, ...))``, without building the list of ids.
+
+        >>> import hf_bpe
+        >>> hf_bpe.get_encoding("o200k_base").count_tokens("hello world")  # doctest: +SKIP
+        2
+        """
+        allowed = self._allowed(allowed_special, disallowed_special, text)
+        try:
+            return self._count(text, allowed)
+        except UnicodeEncodeError:
+            return self._count(_repair_surrogates(text), allowed)
+
+    def _count(self, text: str, allowed: frozenset[str]) -> int:
+        if not allowed:
+            return self._pieces.count_pieces(self._splitter.split(text))
+        total = 0
+        start = 0
+        for match in _special_regex(allowed).finditer(text):
+            total += self._pieces.count_pieces(self._splitter.split(text[start : match.start()])) + 1
+            start = match.end()
+        return total + self._pieces.count_pieces(self._splitter.split(text[start:]))
+
+    def split_by_tokens(self, text: str, max_tokens: int) -> list[str]:
+        """Cut ``text`` into consecutive chunks of at most ``max_tokens`` tokens each.
+
+        Chunks end on token boundaries of ``encode_ordinary(text)`` (moved back to a whole
+        character where a token ends inside one), so ``"".join(chunks) == text`` and the
+        chunks' token counts add up to the whole text's. A chunk encoded on its own may
+        differ at its edges, since splitting looks at neighbouring characters.
+
+        >>> import hf_bpe
+        >>> enc = hf_bpe.get_encoding("o200k_base")  # doctest: +SKIP
+        >>> enc.split_by_tokens("one two three four five", 2)  # doctest: +SKIP
+        ['one two', ' three four', ' five']
+        """
+        if max_tokens < 1:
+            raise ValueError(f"max_tokens must be at least 1, got {max_tokens}")
+        data = self._decoder.tokens_bytes(self.encode_ordinary(text))
+        chunks: list[str] = []
+        start = 0
+        while start < len(data):
+            cut = min(start + max_tokens, len(data))
+            # Move the cut back while the next token starts inside a character.
+            while cut > start and cut < len(data) and 0x80 <= data[cut][0] < 0xC0:
+                cut -= 1
+            if cut == start:
+                raise ValueError(
+                    f"a single character needs more than max_tokens={max_tokens} tokens; "
+                    "raise max_tokens"
+                )
+            chunks.append(b"".join(data[start:cut]).decode("utf-8"))
+            start = cut
+        return chunks
+
+    # ---------------------------------------------------------------- decoding
+
+    def decode_bytes(self, tokens: Sequence[int]) -> bytes:
+        """The bytes of ``tokens``; an unknown id raises :class:`UnknownTokenError` (a KeyError)."""
+        return self._decoder.decode_bytes(list(tokens))
+
+    def decode(self, tokens: Sequence[int], errors: str = "replace") -> str:
+        """The text of ``tokens``; invalid UTF-8 is handled by ``errors`` (default: U+FFFD)."""
+        return self._decoder.decode_bytes(list(tokens)).decode("utf-8", errors=errors)
+
+    def decode_single_token_bytes(self, token: int) -> bytes:
+        """The bytes of one token."""
+        return self._decoder.token_bytes(token)
+
+    def decode_tokens_bytes(self, tokens: Sequence[int]) -> list[bytes]:
+        """The bytes of each token, as a list."""
+        return self._decoder.tokens_bytes(list(tokens))
+
+    def decode_with_offsets(self, tokens: Sequence[int]) -> tuple[str, list[int]]:
+        """The text and, for each token, the index of the character where it starts.
+
+        A token that starts inside a character (with a UTF-8 continuation byte) is given
+        the index of that character. The bytes must be valid UTF-8.
+        """
+        token_bytes = self.decode_tokens_bytes(tokens)
+        offsets: list[int] = []
+        chars_before = 0
+        for data in token_bytes:
+            starts_inside = bool(data) and 0x80 <= data[0] < 0xC0
+            offsets.append(max(0, chars_before - starts_inside))
+            chars_before += sum(1 for b in data if not 0x80 <= b < 0xC0)
+        return b"".join(token_bytes).decode("utf-8", errors="strict"), offsets
+
+    def decode_batch(
+        self, batch: Sequence[Sequence[int]], *, errors: str = "replace", num_threads: int = 8
+    ) -> list[str]:
+        """:meth:`decode` each list of ids."""
+        return [self.decode(tokens, errors=errors) for tokens in batch]
+
+    def decode_bytes_batch(self, batch: Sequence[Sequence[int]], *, num_threads: int = 8) -> list[bytes]:
+        """:meth:`decode_bytes` each list of ids."""
+        return [self.decode_bytes(tokens) for tokens in batch]
+
+    def stream_decoder(self, errors: str = "replace") -> StreamDecoder:
+        """An incremental decoder: feed ids, get text as soon as characters are complete.
+
+        >>> import hf_bpe
+        >>> enc = hf_bpe.get_encoding("cl100k_base")  # doctest: +SKIP
+        >>> dec = enc.stream_decoder()  # doctest: +SKIP
+        >>> [dec.feed(t) for t in enc.encode("naïve 🙂")]  # doctest: +SKIP
+        ['na', 'ï', 've', ' ', '', '', '🙂']
+        """
+        return StreamDecoder(self, errors)
+
+    # ---------------------------------------------------------------- vocabulary
+
+    def token_byte_values(self) -> list[bytes]:
+        """The bytes of every mergeable token, sorted."""
+        return sorted(self._mergeable_ranks)
+
+    @property
+    def eot_token(self) -> int:
+        """The id of ``<|endoftext|>`` (``KeyError`` if the encoding has none)."""
+        return self._special_tokens["<|endoftext|>"]
+
+    @functools.cached_property
+    def special_tokens_set(self) -> frozenset[str]:
+        """The texts of the special tokens."""
+        return frozenset(self._special_tokens)
+
+    def is_special_token(self, token: int) -> bool:
+        """Whether ``token`` is the id of a special token."""
+        return token in self._special_ids
+
+    @property
+    def n_vocab(self) -> int:
+        """The largest id + 1 (ids missing in between are counted)."""
+        return self.max_token_value + 1
+
+    @property
+    def pat_str(self) -> str:
+        """The split pattern."""
+        return self._pat_str
+
+    @property
+    def mergeable_ranks(self) -> Mapping[bytes, int]:
+        """``{token bytes: rank}`` of the mergeable tokens (do not modify)."""
+        return self._mergeable_ranks
+
+    @property
+    def special_tokens(self) -> Mapping[str, int]:
+        """``{text: id}`` of the special tokens (do not modify)."""
+        return self._special_tokens
+
+
+class StreamDecoder:
+    """Decodes ids one at a time, returning text only once its UTF-8 is complete."""
+
+    def __init__(self, encoding: Encoding, errors: str = "replace") -> None:
+        self._decoder = encoding._decoder
+        self._utf8 = codecs.getincrementaldecoder("utf-8")(errors)
+
+    def feed(self, token: int) -> str:
+        """Add one id; return the characters it completes (maybe ``""``)."""
+        return self._utf8.decode(self._decoder.token_bytes(token))
+
+    def feed_many(self, tokens: Sequence[int]) -> str:
+        """Add several ids; return the characters they complete."""
+        return self._utf8.decode(self._decoder.decode_bytes(list(tokens)))
+
+    def flush(self) -> str:
+        """End of stream: whatever is pending, decoded with the ``errors`` policy."""
+        return self._utf8.decode(b"", final=True)
+
+
+def _rebuild(
+    name: str,
+    pat_str: str,
+    mergeable_ranks: dict[bytes, int],
+    special_tokens: dict[str, int],
+    explicit_n_vocab: Optional[int],
+) -> Encoding:
+    return Encoding(
+        name,
+        pat_str=pat_str,
+        mergeable_ranks=mergeable_ranks,
+        special_tokens=special_tokens,
+        explicit_n_vocab=explicit_n_vocab,
+    )
+
+
+def _checked_ranks(ranks: Mapping[bytes, int]) -> dict[bytes, int]:
+    checked: dict[bytes, int] = {}
+    seen: dict[int, bytes] = {}
+    for token, rank in ranks.items():
+        if not isinstance(token, (bytes, bytearray)) or not token:
+            raise VocabularyError(f"mergeable_ranks keys must be non-empty bytes, got {token!r}")
+        if isinstance(rank, bool) or not isinstance(rank, int) or rank < 0:
+            raise VocabularyError(f"rank of {token!r} must be a non-negative int, got {rank!r}")
+        if rank in seen:
+            raise VocabularyError(f"rank {rank} is given to both {seen[rank]!r} and {bytes(token)!r}")
+        seen[rank] = bytes(token)
+        checked[bytes(token)] = rank
+    missing = [bytes([b]) for b in range(256) if bytes([b]) not in checked]
+    if missing:
+        raise VocabularyError(
+            f"mergeable_ranks lacks {len(missing)} of the 256 single bytes (first missing: "
+            f"{missing[0]!r}); byte-level BPE needs them all"
+        )
+    return checked
+
+
+def _checked_specials(specials: Mapping[str, int], ranks: dict[bytes, int]) -> dict[str, int]:
+    # Two specials may share an id (tiktoken's o200k_harmony has <|endofprompt|> and
+    # <|reserved_200018|> at 200018): both encode to it, the first listed decodes it.
+    rank_ids = set(ranks.values())
+    for text, token in specials.items():
+        if not isinstance(text, str) or not text:
+            raise VocabularyError(f"special tokens must be non-empty str, got {text!r}")
+        if isinstance(token, bool) or not isinstance(token, int) or token < 0:
+            raise VocabularyError(f"id of special token {text!r} must be a non-negative int, got {token!r}")
+        if token in rank_ids:
+            raise VocabularyError(f"special token {text!r} has id {token}, which is already a mergeable rank")
+    return dict(specials)
+
+
+@functools.lru_cache(maxsize=128)
+def _special_regex(tokens: frozenset[str]) -> Any:
+    # Longest first, so a special that extends another one wins.
+    return regex.compile("|".join(regex.escape(t) for t in sorted(tokens, key=lambda t: (-len(t), t))))
+
+
+def _raise_disallowed(token: str) -> None:
+    raise DisallowedSpecialTokenError(
+        f"the text contains the special token {token!r}, which is not allowed here. "
+        f"To encode it as the special token, pass allowed_special={{{token!r}}} (or 'all'); "
+        f"to encode it as plain text, pass disallowed_special=() "
+        f"(or leave {token!r} out of disallowed_special)."
+    )
+
+
+def _repair_surrogates(text: str) -> str:
+    """Pair up surrogates that form a character; replace lone ones with U+FFFD (as tiktoken)."""
+    return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")

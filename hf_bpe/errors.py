@@ -1,0 +1,75 @@
+"""The exceptions hf_bpe raises.
+
+Every error derives from :class:`HfBpeError`, and each is *also* the built-in type a
+tiktoken user already catches, so existing ``except ValueError`` / ``except KeyError``
+code keeps working::
+
+    >>> import hf_bpe
+    >>> enc = hf_bpe.Encoding("bytes", pat_str=r"\\S+|\\s+",
+    ...     mergeable_ranks={bytes([i]): i for i in range(256)}, special_tokens={})
+    >>> try:
+    ...     enc.decode_bytes([10**6])
+    ... except KeyError as err:   # also hf_bpe.UnknownTokenError
+    ...     print(type(err).__name__)
+    UnknownTokenError
+"""
+
+from __future__ import annotations
+
+
+class HfBpeError(Exception):
+    """Base class of every error raised by hf_bpe."""
+
+
+class VocabularyError(HfBpeError, ValueError):
+    """Ranks or special tokens that cannot form a byte-level BPE vocabulary.
+
+    Duplicate ranks, duplicate token bytes, missing single bytes, special tokens that
+    collide with ranks or with each other.
+    """
+
+
+class VocabFileError(VocabularyError):
+    """A vocabulary file that cannot be parsed; the message names the file and line."""
+
+
+class PatternError(HfBpeError, ValueError):
+    """A split pattern that the ``regex`` package rejects, or that cannot be used here."""
+
+
+class DisallowedSpecialTokenError(HfBpeError, ValueError):
+    """Text passed to ``encode`` contains a special token that was not allowed."""
+
+
+class UnknownTokenError(HfBpeError, KeyError):
+    """An id or token that is not in the vocabulary."""
+
+    def __str__(self) -> str:  # KeyError would repr() the message
+        return str(self.args[0]) if self.args else ""
+
+
+class UnknownModelError(HfBpeError, KeyError):
+    """A model name that no encoding is known for (tiktoken raises KeyError here)."""
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else ""
+
+
+class UnknownEncodingError(HfBpeError, ValueError):
+    """A name that is not a known encoding (tiktoken raises ValueError here too)."""
+
+
+class HashMismatchError(HfBpeError, ValueError):
+    """A downloaded or cached file whose sha256 is not the expected one."""
+
+
+class DownloadError(HfBpeError, OSError):
+    """A file could not be fetched (network error, truncated transfer, HTTP error)."""
+
+
+class OfflineError(DownloadError):
+    """A file is missing from the cache and downloads are switched off."""
+
+
+class TrainingError(HfBpeError, ValueError):
+    """Training cannot start or cannot finish as asked (empty corpus, bad vocab size, ...)."""

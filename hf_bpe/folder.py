@@ -1,0 +1,103 @@
+"""Save and load a complete Encoding as a folder: the one folder format of hf_bpe.
+
+A folder holds ``vocab.tiktoken`` (the ranks, tiktoken's format), ``encoding.json`` (name,
+pattern, special tokens) and, for Hugging Face, ``tokenizer.json`` and
+``tokenizer_config.json``: the same folder loads with :func:`load_encoding`,
+``HfBpeTokenizer.from_pretrained`` and ``transformers.AutoTokenizer``::
+
+    >>> import tempfile, hf_bpe
+    >>> enc = hf_bpe.Encoding("bytes", pat_str=r"\\S+|\\s+",
+    ...     mergeable_ranks={bytes([i]): i for i in range(256)}, special_tokens={"<|eot|>": 256})
+    >>> folder = tempfile.mkdtemp()
+    >>> _ = hf_bpe.save_encoding(enc, folder)
+    >>> hf_bpe.load_encoding(folder).encode("hi <|eot|>", allowed_special="all")
+    [104, 105, 32, 256]
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from .encoding import Encoding
+from .errors import VocabFileError
+from .vocab_files import StrPath, format_tiktoken_bpe, parse_tiktoken_bpe, write_atomic
+
+VOCAB_FILE = "vocab.tiktoken"
+ENCODING_FILE = "encoding.json"
+FORMAT = "hf_bpe"
+FORMAT_VERSION = 1
+
+
+def encoding_metadata(enc: Encoding) -> dict[str, Any]:
+    """What ``encoding.json`` records besides the ranks."""
+    return {
+        "format": FORMAT,
+        "version": FORMAT_VERSION,
+        "name": enc.name,
+        "pat_str": enc._pat_str,
+        "special_tokens": dict(sorted(enc._special_tokens.items(), key=lambda item: item[1])),
+        "explicit_n_vocab": enc._explicit_n_vocab,
+        "vocab_file": VOCAB_FILE,
+    }
+
+
+def save_encoding(enc: Encoding, directory: StrPath) -> list[Path]:
+    """Write ``enc`` into ``directory`` (created if needed); return the files written.
+
+    Every file is written atomically; existing files of the same names are replaced.
+    """
+    folder = Path(directory)
+    folder.mkdir(parents=True, exist_ok=True)
+    files: dict[str, bytes] = {
+        VOCAB_FILE: format_tiktoken_bpe(enc._mergeable_ranks),
+        ENCODING_FILE: (json.dumps(encoding_metadata(enc), indent=2, ensure_ascii=False) + "\n").encode(),
+    }
+    files.update({name: text.encode() for name, text in _hf_files(enc).items()})
+    written = []
+    for name, data in files.items():
+        write_atomic(folder / name, data)
+        written.append(folder / name)
+    return written
+
+
+def _hf_files(enc: Encoding) -> dict[str, str]:
+    try:
+        from .tokenizer_json import hf_files
+    except ImportError:  # pragma: no cover - the HF front is part of the package
+        return {}
+    files: dict[str, str] = hf_files(enc)
+    return files
+
+
+def load_encoding(directory: StrPath) -> Encoding:
+    """Load an Encoding saved by :func:`save_encoding` (or ``save_pretrained``)."""
+    folder = Path(directory)
+    meta_path = folder / ENCODING_FILE
+    try:
+        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise VocabFileError(f"{os.fspath(folder)}: no {ENCODING_FILE}; not an hf_bpe folder") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as err:
+        raise VocabFileError(f"{os.fspath(meta_path)}: not valid JSON ({err})") from None
+    if not isinstance(meta, dict) or meta.get("format") != FORMAT:
+        raise VocabFileError(f"{os.fspath(meta_path)}: not an hf_bpe encoding file")
+    if meta.get("version") != FORMAT_VERSION:
+        raise VocabFileError(
+            f"{os.fspath(meta_path)}: format version {meta.get('version')!r} is not supported "
+            f"(this hf_bpe reads version {FORMAT_VERSION})"
+        )
+    missing = [k for k in ("name", "pat_str", "special_tokens") if k not in meta]
+    if missing:
+        raise VocabFileError(f"{os.fspath(meta_path)}: missing {', '.join(missing)}")
+    vocab_path = folder / str(meta.get("vocab_file", VOCAB_FILE))
+    ranks = parse_tiktoken_bpe(vocab_path.read_bytes(), source=os.fspath(vocab_path))
+    return Encoding(
+        meta["name"],
+        pat_str=meta["pat_str"],
+        mergeable_ranks=ranks,
+        special_tokens={str(k): int(v) for k, v in meta["special_tokens"].items()},
+        explicit_n_vocab=meta.get("explicit_n_vocab"),
+    )

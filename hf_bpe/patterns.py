@@ -1,0 +1,63 @@
+"""Split patterns by name: the regexes that cut text into pieces before BPE.
+
+    >>> from hf_bpe.patterns import get_pattern
+    >>> get_pattern("cl100k_base") == CL100K_PATTERN
+    True
+    >>> get_pattern(r"\\w+|\\s+")        # anything else is taken as a regex itself
+    '\\\\w+|\\\\s+'
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+#: GPT-2, r50k_base, p50k_base and p50k_edit.
+R50K_PATTERN: Final = (
+    r"""'(?:[sdmt]|ll|ve|re)| ?\p{L}++| ?\p{N}++| ?[^\s\p{L}\p{N}]++|\s++$|\s+(?!\S)|\s"""
+)
+
+#: cl100k_base (GPT-4, GPT-3.5).
+CL100K_PATTERN: Final = (
+    r"""'(?i:[sdmt]|ll|ve|re)|[^\r\n\p{L}\p{N}]?+\p{L}++|\p{N}{1,3}+| ?[^\s\p{L}\p{N}]++[\r\n]*+|\s++$|\s*[\r\n]|\s+(?!\S)|\s"""
+)
+
+#: o200k_base and o200k_harmony (GPT-4o and later).
+O200K_PATTERN: Final = "|".join(
+    [
+        r"""[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]*[\p{Ll}\p{Lm}\p{Lo}\p{M}]+(?i:'s|'t|'re|'ve|'m|'ll|'d)?""",
+        r"""[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]+[\p{Ll}\p{Lm}\p{Lo}\p{M}]*(?i:'s|'t|'re|'ve|'m|'ll|'d)?""",
+        r"""\p{N}{1,3}""",
+        r""" ?[^\s\p{L}\p{N}]+[\r\n/]*""",
+        r"""\s*[\r\n]+""",
+        r"""\s+(?!\S)""",
+        r"""\s+""",
+    ]
+)
+
+#: rustbpe's default: the cl100k pattern as rewritten for fancy-regex (Feb 2024).
+RUSTBPE_PATTERN: Final = (
+    r"""'(?i:[sdmt]|ll|ve|re)|[^\r\n\p{L}\p{N}]?+\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]++[\r\n]*|\s*[\r\n]|\s+(?!\S)|\s+"""
+)
+
+#: nanochat's SPLIT_PATTERN: rustbpe's default with numbers of at most two digits.
+NANOCHAT_PATTERN: Final = (
+    r"""'(?i:[sdmt]|ll|ve|re)|[^\r\n\p{L}\p{N}]?+\p{L}+|\p{N}{1,2}| ?[^\s\p{L}\p{N}]++[\r\n]*|\s*[\r\n]|\s+(?!\S)|\s+"""
+)
+
+PATTERNS: Final[dict[str, str]] = {
+    "gpt2": R50K_PATTERN,
+    "r50k_base": R50K_PATTERN,
+    "p50k_base": R50K_PATTERN,
+    "p50k_edit": R50K_PATTERN,
+    "cl100k_base": CL100K_PATTERN,
+    "o200k_base": O200K_PATTERN,
+    "o200k_harmony": O200K_PATTERN,
+    "rustbpe": RUSTBPE_PATTERN,
+    "gpt4": RUSTBPE_PATTERN,
+    "nanochat": NANOCHAT_PATTERN,
+}
+
+
+def get_pattern(name_or_regex: str) -> str:
+    """Return the pattern registered under ``name_or_regex``, or the string itself."""
+    return PATTERNS.get(name_or_regex, name_or_regex)

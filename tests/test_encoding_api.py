@@ -1,0 +1,150 @@
+"""The rest of tiktoken's API, compared with tiktoken; and hf_bpe's additions."""
+
+from __future__ import annotations
+
+import pickle
+
+import numpy as np
+import pytest
+import realdata
+import tiktoken
+
+import hf_bpe
+
+NAMES = ["cl100k_base", "o200k_base", "r50k_base", "p50k_edit", "o200k_harmony", "gpt2"]
+SAMPLE = "Héllo wörld! It's 2026; naïve café — 中文, 한국어, मराठी 🙂\n\n  def f(x):\n\treturn x**2\n"
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_vocabulary_properties_match(name: str) -> None:
+    ours, theirs = hf_bpe.get_encoding(name), tiktoken.get_encoding(name)
+    assert ours.name == theirs.name
+    assert ours.n_vocab == theirs.n_vocab
+    assert ours.max_token_value == theirs.max_token_value
+    assert ours.eot_token == theirs.eot_token
+    assert ours.special_tokens_set == theirs.special_tokens_set
+    assert ours.token_byte_values() == theirs.token_byte_values()
+    for token in sorted(theirs.special_tokens_set):
+        tid = theirs.encode_single_token(token)
+        assert ours.encode_single_token(token) == tid
+        assert ours.is_special_token(tid) and not ours.is_special_token(0)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_single_tokens_and_decoding_match(name: str) -> None:
+    ours, theirs = hf_bpe.get_encoding(name), tiktoken.get_encoding(name)
+    ids = theirs.encode(SAMPLE)
+    assert ours.encode(SAMPLE) == ids
+    assert ours.decode(ids) == theirs.decode(ids) == SAMPLE
+    assert ours.decode_bytes(ids) == theirs.decode_bytes(ids)
+    assert ours.decode_tokens_bytes(ids) == theirs.decode_tokens_bytes(ids)
+    assert ours.decode_with_offsets(ids) == theirs.decode_with_offsets(ids)
+    for tid in ids[:20]:
+        assert ours.decode_single_token_bytes(tid) == theirs.decode_single_token_bytes(tid)
+    for token in (b"hello", "hello", b" the", b"\xe4\xb8"):
+        try:
+            expected = theirs.encode_single_token(token)
+        except KeyError:
+            with pytest.raises(KeyError):
+                ours.encode_single_token(token)
+        else:
+            assert ours.encode_single_token(token) == expected
+    # Invalid UTF-8 is replaced, or raises with errors="strict".
+    lead_byte = theirs.encode_single_token(b"\xe4")
+    broken = ids[:1] + [lead_byte]
+    assert ours.decode(broken) == theirs.decode(broken)
+    with pytest.raises(UnicodeDecodeError):
+        ours.decode([lead_byte], errors="strict")
+
+
+def test_batches_and_numpy() -> None:
+    ours, theirs = hf_bpe.get_encoding("o200k_base"), tiktoken.get_encoding("o200k_base")
+    docs = realdata.documents("mixed", doc_bytes=512, max_bytes=50_000) + ["", "<|endoftext|>"]
+    assert ours.encode_batch(docs, allowed_special="all") == theirs.encode_batch(docs, allowed_special="all")
+    assert ours.encode_ordinary_batch(docs) == theirs.encode_ordinary_batch(docs)
+    batch = theirs.encode_ordinary_batch(docs)
+    assert ours.decode_batch(batch) == theirs.decode_batch(batch)
+    assert ours.decode_bytes_batch(batch) == theirs.decode_bytes_batch(batch)
+    array = ours.encode_to_numpy(SAMPLE)
+    assert array.dtype == np.uint32 and array.tolist() == theirs.encode(SAMPLE)
+
+
+def test_disallowed_special_text_raises_like_tiktoken() -> None:
+    enc = hf_bpe.get_encoding("cl100k_base")
+    text = "say <|endoftext|> now"
+    with pytest.raises(ValueError, match="<\\|endoftext\\|>") as info:
+        enc.encode(text)
+    assert isinstance(info.value, hf_bpe.DisallowedSpecialTokenError)
+    assert "allowed_special" in str(info.value) and "disallowed_special=()" in str(info.value)
+    with pytest.raises(hf_bpe.DisallowedSpecialTokenError):
+        enc.encode(text, allowed_special={"<|fim_prefix|>"})
+    with pytest.raises(hf_bpe.DisallowedSpecialTokenError):
+        enc.count_tokens(text)
+    # Only the listed specials are checked.
+    assert enc.encode(text, disallowed_special={"<|fim_prefix|>"}) == enc.encode_ordinary(text)
+    assert enc.encode(text, allowed_special={"<|endoftext|>"})[1:3] == [220, 100257]
+
+
+@pytest.mark.parametrize("bad", [-1, 100256, 100261, 10**9])
+def test_unknown_ids_are_key_errors(bad: int) -> None:
+    enc = hf_bpe.get_encoding("cl100k_base")
+    for call in (lambda: enc.decode([1, bad]), lambda: enc.decode_bytes([bad]), lambda: enc.decode_single_token_bytes(bad)):
+        with pytest.raises(KeyError) as info:
+            call()
+        assert isinstance(info.value, hf_bpe.UnknownTokenError)
+        assert str(bad) in str(info.value)
+    if bad >= 0:  # tiktoken itself raises OverflowError for a negative id
+        with pytest.raises(KeyError):
+            tiktoken.get_encoding("cl100k_base").decode_single_token_bytes(bad)
+
+
+def test_pickles_by_name_for_named_and_by_value_otherwise() -> None:
+    named = hf_bpe.get_encoding("o200k_base")
+    data = pickle.dumps(named)
+    assert len(data) < 200
+    assert pickle.loads(data) is named  # the per-process instance
+    ranks = {bytes([i]): i for i in range(256)} | {b"ab": 256}
+    custom = hf_bpe.Encoding("custom", pat_str=r"\w+|\W+", mergeable_ranks=ranks, special_tokens={"<s>": 257})
+    custom.encode("abab ab" * 100)  # fill the piece cache: it must not be pickled
+    clone = pickle.loads(pickle.dumps(custom))
+    assert clone is not custom and clone.name == "custom"
+    assert clone.encode("abab <s>", allowed_special="all") == [256, 256, 32, 257]
+    assert pickle.dumps(clone) == pickle.dumps(hf_bpe.Encoding("custom", pat_str=r"\w+|\W+", mergeable_ranks=ranks, special_tokens={"<s>": 257}))
+
+
+def test_count_tokens_equals_len_of_encode() -> None:
+    enc = hf_bpe.get_encoding("o200k_base")
+    for doc in realdata.documents("mixed", max_bytes=200_000):
+        assert enc.count_tokens(doc) == len(enc.encode(doc))
+    text = "a <|endoftext|> b <|endofprompt|>"
+    assert enc.count_tokens(text, allowed_special="all") == len(enc.encode(text, allowed_special="all")) == 6
+
+
+def test_stream_decoder_emits_only_whole_characters() -> None:
+    enc = hf_bpe.get_encoding("cl100k_base")
+    for doc in realdata.documents("multilingual", doc_bytes=2048, max_bytes=100_000):
+        decoder = enc.stream_decoder()
+        pieces = [decoder.feed(t) for t in enc.encode(doc)]
+        assert all("\ufffd" not in p for p in pieces)
+        assert "".join(pieces) + decoder.flush() == doc
+    decoder = enc.stream_decoder()
+    smile = enc.encode("🙂")
+    assert len(smile) > 1
+    assert [decoder.feed(t) for t in smile] == [""] * (len(smile) - 1) + ["🙂"]
+    decoder = enc.stream_decoder()
+    assert decoder.feed(smile[0]) == "" and decoder.flush() == "\ufffd"
+    assert enc.stream_decoder().feed_many(smile) == "🙂"
+
+
+def test_split_by_tokens() -> None:
+    enc = hf_bpe.get_encoding("o200k_base")
+    doc = realdata.documents("multilingual", doc_bytes=4096, max_bytes=4096)[0]
+    chunks = enc.split_by_tokens(doc, 50)
+    assert "".join(chunks) == doc and len(chunks) > 1
+    assert sum(enc.count_tokens(c) for c in chunks) >= enc.count_tokens(doc)
+    assert all(enc.count_tokens(c) <= 60 for c in chunks)
+    assert enc.split_by_tokens("", 5) == []
+    with pytest.raises(ValueError, match="max_tokens"):
+        enc.split_by_tokens("x", 0)
+    with pytest.raises(ValueError, match="single character"):
+        hf_bpe.Encoding("bytes", pat_str=".", mergeable_ranks={bytes([i]): i for i in range(256)}, special_tokens={}).split_by_tokens("🙂", 2)

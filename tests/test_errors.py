@@ -1,0 +1,129 @@
+"""Bad input gets a clear, typed error: files, ranks, specials, patterns."""
+
+from __future__ import annotations
+
+import base64
+import json
+from pathlib import Path
+
+import pytest
+import realdata
+
+import hf_bpe
+
+BYTES = {bytes([i]): i for i in range(256)}
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "v.tiktoken"
+    path.write_text(text)
+    return path
+
+
+def good_lines() -> list[str]:
+    return [f"{base64.b64encode(t).decode()} {r}" for t, r in BYTES.items()]
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ("!!notbase64 300", "not valid base64"),
+        ("YWJj", "expected 'base64_token rank'"),
+        ("YWJj 12x", "is not a non-negative integer"),
+        ("YWJj 1 2", "expected 'base64_token rank'"),
+        ("YWJj -3", "is not a non-negative integer"),
+        ("YWJj 5", "rank 5 appears twice"),
+        ("YQ== 300", "appears twice"),
+    ],
+)
+def test_malformed_tiktoken_lines_name_the_line(tmp_path: Path, line: str, message: str) -> None:
+    path = write(tmp_path, "\n".join(good_lines() + [line]) + "\n")
+    with pytest.raises(hf_bpe.VocabFileError, match=message) as info:
+        hf_bpe.load_tiktoken_bpe(path)
+    assert isinstance(info.value, ValueError)
+    assert f"line 257" in str(info.value) and str(path) in str(info.value)
+
+
+def test_empty_vocab_file(tmp_path: Path) -> None:
+    with pytest.raises(hf_bpe.VocabFileError, match="empty"):
+        hf_bpe.load_tiktoken_bpe(write(tmp_path, "\n"))
+
+
+def test_dump_and_load_round_trip_real_file(tmp_path: Path) -> None:
+    ranks = hf_bpe.load_tiktoken_bpe(realdata.vocab_file("cl100k_base"))
+    hf_bpe.dump_tiktoken_bpe(ranks, tmp_path / "x.tiktoken")
+    assert (tmp_path / "x.tiktoken").read_bytes() == realdata.vocab_file("cl100k_base").read_bytes()
+    assert list(tmp_path.iterdir()) == [tmp_path / "x.tiktoken"]  # no temp files left
+
+
+def test_data_gym_pair_gives_gpt2_ranks(tmp_path: Path) -> None:
+    encoder, merges = realdata.gpt2_data_gym()
+    ranks = hf_bpe.load_data_gym(encoder, merges)
+    assert ranks == hf_bpe.load_tiktoken_bpe(realdata.vocab_file("r50k_base"))
+    # A merges file that disagrees with encoder.json is refused.
+    lines = merges.read_text(encoding="utf-8").split("\n")
+    lines[1], lines[2] = lines[2], lines[1]
+    (tmp_path / "vocab.bpe").write_text("\n".join(lines), encoding="utf-8")
+    with pytest.raises(hf_bpe.VocabFileError, match="disagree"):
+        hf_bpe.load_data_gym(encoder, tmp_path / "vocab.bpe")
+    (tmp_path / "encoder.json").write_text("{not json")
+    with pytest.raises(hf_bpe.VocabFileError, match="not valid JSON"):
+        hf_bpe.load_data_gym(tmp_path / "encoder.json", merges)
+
+
+@pytest.mark.parametrize(
+    ("ranks", "specials", "message"),
+    [
+        ({**BYTES, b"ab": 5}, {}, "rank 5 is given to both"),
+        ({b"a": 0}, {}, "lacks 255 of the 256 single bytes"),
+        (BYTES, {"<s>": 10}, "already a mergeable rank"),
+        (BYTES, {"": 300}, "non-empty str"),
+        ({**BYTES, b"": 300}, {}, "non-empty bytes"),
+        ({**BYTES, b"ab": -1}, {}, "non-negative int"),
+        (BYTES, {"<s>": "300"}, "non-negative int"),
+    ],
+)
+def test_bad_vocabularies(ranks: dict, specials: dict, message: str) -> None:
+    with pytest.raises(hf_bpe.VocabularyError, match=message) as info:
+        hf_bpe.Encoding("bad", pat_str=r"\S+", mergeable_ranks=ranks, special_tokens=specials)
+    assert isinstance(info.value, ValueError)
+
+
+def test_explicit_n_vocab_is_checked() -> None:
+    hf_bpe.Encoding("ok", pat_str=".", mergeable_ranks=BYTES, special_tokens={"<s>": 256}, explicit_n_vocab=257)
+    with pytest.raises(hf_bpe.VocabularyError, match="explicit_n_vocab=300"):
+        hf_bpe.Encoding("bad", pat_str=".", mergeable_ranks=BYTES, special_tokens={}, explicit_n_vocab=300)
+
+
+@pytest.mark.parametrize("pattern", ["(unclosed", r"\p{NotAClass}", "a{2,1}", "[z-a]"])
+def test_invalid_patterns(pattern: str) -> None:
+    with pytest.raises(hf_bpe.PatternError, match="invalid split pattern") as info:
+        hf_bpe.Encoding("bad", pat_str=pattern, mergeable_ranks=BYTES, special_tokens={})
+    assert isinstance(info.value, ValueError)
+
+
+def test_folder_round_trip_and_bad_folders(tmp_path: Path) -> None:
+    enc = hf_bpe.get_encoding("cl100k_base")
+    written = hf_bpe.save_encoding(enc, tmp_path / "tok")
+    assert {p.name for p in written} >= {"vocab.tiktoken", "encoding.json"}
+    again = hf_bpe.load_encoding(tmp_path / "tok")
+    sample = "round <|endoftext|> trip 🙂"
+    assert again.encode(sample, allowed_special="all") == enc.encode(sample, allowed_special="all")
+    assert (again.name, again.n_vocab, again.special_tokens_set) == (enc.name, enc.n_vocab, enc.special_tokens_set)
+
+    with pytest.raises(hf_bpe.VocabFileError, match="no encoding.json"):
+        hf_bpe.load_encoding(tmp_path)
+    meta_path = tmp_path / "tok" / "encoding.json"
+    meta = json.loads(meta_path.read_text())
+    meta_path.write_text(json.dumps({**meta, "version": 99}))
+    with pytest.raises(hf_bpe.VocabFileError, match="version 99"):
+        hf_bpe.load_encoding(tmp_path / "tok")
+    meta_path.write_text("{")
+    with pytest.raises(hf_bpe.VocabFileError, match="not valid JSON"):
+        hf_bpe.load_encoding(tmp_path / "tok")
+
+
+def test_specials_may_share_an_id_and_the_first_decodes_it() -> None:
+    enc = hf_bpe.Encoding("shared", pat_str=r"\S+", mergeable_ranks=BYTES, special_tokens={"<a>": 300, "<b>": 300})
+    assert enc.encode("<a><b>", allowed_special="all") == [300, 300]
+    assert enc.decode([300]) == "<a>"

@@ -1,0 +1,94 @@
+"""Property tests: arbitrary Unicode, whitespace, digits, contractions, specials."""
+
+from __future__ import annotations
+
+import tiktoken
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import hf_bpe
+
+NAMES = ["r50k_base", "cl100k_base", "o200k_base"]
+
+# Characters that exercise the split patterns' corners.
+TRICKY = list(" \t\n\r\x0b\x0c\u00a0\u2028\u3000'’sStTmMdDrReEvVlL0123456789٣१२/\\.,!?-_()[]{}\"#@$%^&*~`|<>")
+FRAGMENTS = ["'s", "'S", "'ll", "'LL", "'ve", "'re", "'d", "'m", "'t", "   ", "\n\n", "\r\n", " \n ", "  x", "123456", "ｱｲｳ", "中文字", "한국어", "مرحبا", "नमस्ते", "🙂", "👩‍👩‍👧", "e\u0301", "ǅ", "ABCdef", "\x00", "\u200b"]
+
+text_strategy = st.lists(
+    st.one_of(
+        st.text(min_size=1, max_size=8),
+        st.sampled_from(TRICKY),
+        st.sampled_from(FRAGMENTS),
+        st.text(alphabet=st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=4),
+    ),
+    max_size=30,
+).map("".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=text_strategy)
+def test_ids_equal_tiktoken_on_arbitrary_text(text: str) -> None:
+    for name in NAMES:
+        assert hf_bpe.get_encoding(name).encode_ordinary(text) == tiktoken.get_encoding(name).encode_ordinary(text)
+
+
+@settings(max_examples=200, deadline=None)
+@given(text=text_strategy)
+def test_decode_inverts_encode(text: str) -> None:
+    for name in NAMES:
+        enc = hf_bpe.get_encoding(name)
+        assert enc.decode(enc.encode(text, disallowed_special=())) == text
+        assert enc.decode_bytes(enc.encode_ordinary(text)) == text.encode("utf-8")
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    parts=st.lists(st.one_of(text_strategy, st.sampled_from(["<|endoftext|>", "<|fim_prefix|>", "<|endofprompt|>", "<|endoftext", "<|"])), max_size=8)
+)
+def test_special_token_placements(parts: list[str]) -> None:
+    text = "".join(parts)
+    for name in ("cl100k_base", "o200k_base"):
+        ours, theirs = hf_bpe.get_encoding(name), tiktoken.get_encoding(name)
+        assert ours.encode(text, allowed_special="all") == theirs.encode(text, allowed_special="all")
+        assert ours.count_tokens(text, allowed_special="all") == len(theirs.encode(text, allowed_special="all"))
+        try:
+            expected = theirs.encode(text)
+        except ValueError:
+            try:
+                ours.encode(text)
+            except hf_bpe.DisallowedSpecialTokenError:
+                pass
+            else:
+                raise AssertionError("hf_bpe accepted disallowed special-token text")
+        else:
+            assert ours.encode(text) == expected
+
+
+@settings(max_examples=150, deadline=None)
+@given(text=st.text(alphabet=st.characters(min_codepoint=0xD7F0, max_codepoint=0xE010), max_size=12), prefix=text_strategy)
+def test_lone_surrogates_as_tiktoken(text: str, prefix: str) -> None:
+    full = prefix + text
+    for name in ("cl100k_base", "o200k_base"):
+        assert hf_bpe.get_encoding(name).encode(full) == tiktoken.get_encoding(name).encode(full)
+        assert hf_bpe.get_encoding(name).encode_ordinary(full) == tiktoken.get_encoding(name).encode_ordinary(full)
+
+
+@settings(max_examples=100, deadline=None)
+@given(text=text_strategy, max_tokens=st.integers(min_value=4, max_value=12))
+def test_split_by_tokens_covers_the_text(text: str, max_tokens: int) -> None:
+    enc = hf_bpe.get_encoding("o200k_base")
+    chunks = enc.split_by_tokens(text, max_tokens)
+    assert "".join(chunks) == text
+    ids = enc.encode_ordinary(text)
+    # Chunk boundaries are token boundaries of the whole text.
+    position = 0
+    for chunk in chunks:
+        nbytes = len(chunk.encode())
+        taken = 0
+        size = 0
+        while size < nbytes:
+            size += len(enc.decode_single_token_bytes(ids[position + taken]))
+            taken += 1
+        assert size == nbytes and 1 <= taken <= max_tokens
+        position += taken
+    assert position == len(ids)

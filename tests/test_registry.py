@@ -1,0 +1,338 @@
+"""Named encodings (hf_bpe.registry) against tiktoken 0.14, the oracle.
+
+tiktoken runs offline from realdata's ``TIKTOKEN_CACHE_DIR``; hf_bpe reads the same
+directory (its own cache is empty and downloads are off), so both load the same real files.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import shutil
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import realdata
+import tiktoken
+import tiktoken.model
+import tiktoken_ext.openai_public
+
+import hf_bpe
+from hf_bpe import registry
+from hf_bpe.download import VOCAB_FILES
+from hf_bpe.errors import HfBpeError, OfflineError, UnknownEncodingError
+from hf_bpe.registry import UnknownModelError
+
+NAMES = ["gpt2", "r50k_base", "p50k_base", "p50k_edit", "cl100k_base", "o200k_base", "o200k_harmony"]
+
+
+@pytest.fixture(scope="module")
+def tiktoken_cache() -> Iterator[Path]:
+    """Point tiktoken (and hf_bpe) at realdata's offline tiktoken cache for this module."""
+    path = realdata.tiktoken_cache_dir()
+    saved = {k: os.environ.get(k) for k in ("TIKTOKEN_CACHE_DIR", "DATA_GYM_CACHE_DIR")}
+    os.environ["TIKTOKEN_CACHE_DIR"] = str(path)
+    os.environ.pop("DATA_GYM_CACHE_DIR", None)
+    try:
+        yield path
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+@pytest.fixture
+def offline(tiktoken_cache: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """hf_bpe with an empty cache of its own, tiktoken's cache, and downloads switched off."""
+    monkeypatch.setenv("HF_BPE_CACHE_DIR", str(tmp_path / "hf_bpe-cache"))
+    monkeypatch.setenv("TIKTOKEN_CACHE_DIR", str(tiktoken_cache))
+    monkeypatch.setenv("HF_BPE_OFFLINE", "1")
+    return tmp_path / "hf_bpe-cache"
+
+
+@pytest.fixture
+def fresh_registry(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A registry that has built nothing yet (the process-wide one is left intact)."""
+    monkeypatch.setattr(registry, "_ENCODINGS", {})
+    monkeypatch.setattr(registry, "_BUILD_LOCKS", {})
+
+
+@pytest.fixture(scope="module")
+def texts() -> list[str]:
+    docs = realdata.documents("mixed", doc_bytes=4096, max_bytes=300_000)
+    assert len(docs) > 60
+    return docs
+
+
+# --------------------------------------------------------------------------- definitions
+
+
+def test_list_encoding_names() -> None:
+    assert hf_bpe.list_encoding_names() == NAMES == tiktoken.list_encoding_names()
+
+
+def test_definitions_match_tiktoken(tiktoken_cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Patterns, special tokens, explicit_n_vocab, file URLs and sha256 equal tiktoken's."""
+    calls: list[tuple[str, str | None]] = []
+    real_load = tiktoken_ext.openai_public.load_tiktoken_bpe
+    real_gym = tiktoken_ext.openai_public.data_gym_to_mergeable_bpe_ranks
+
+    def spy_load(url: str, expected_hash: str | None = None) -> dict[bytes, int]:
+        calls.append((url, expected_hash))
+        ranks: dict[bytes, int] = real_load(url, expected_hash=expected_hash)
+        return ranks
+
+    def spy_gym(**kwargs: str) -> dict[bytes, int]:
+        calls.append((kwargs["encoder_json_file"], kwargs["encoder_json_hash"]))
+        calls.append((kwargs["vocab_bpe_file"], kwargs["vocab_bpe_hash"]))
+        ranks: dict[bytes, int] = real_gym(**kwargs)
+        return ranks
+
+    monkeypatch.setattr(tiktoken_ext.openai_public, "load_tiktoken_bpe", spy_load)
+    monkeypatch.setattr(tiktoken_ext.openai_public, "data_gym_to_mergeable_bpe_ranks", spy_gym)
+    for name in NAMES:
+        calls.clear()
+        theirs = tiktoken_ext.openai_public.ENCODING_CONSTRUCTORS[name]()
+        spec = registry.ENCODING_SPECS[name]
+        assert spec.name == theirs["name"] == name
+        assert spec.pat_str == theirs["pat_str"]
+        assert dict(spec.special_tokens) == theirs["special_tokens"]
+        assert spec.explicit_n_vocab == theirs.get("explicit_n_vocab")
+        ours_files = [(VOCAB_FILES[f].url, VOCAB_FILES[f].sha256) for f in spec.files]
+        assert ours_files == calls, name
+
+
+def test_model_tables_equal_tiktoken() -> None:
+    assert dict(registry.MODEL_TO_ENCODING) == tiktoken.model.MODEL_TO_ENCODING
+    # Prefixes are tried in order: the order must be tiktoken's too.
+    assert list(registry.MODEL_PREFIX_TO_ENCODING.items()) == list(
+        tiktoken.model.MODEL_PREFIX_TO_ENCODING.items()
+    )
+
+
+MODEL_NAMES = [
+    *tiktoken.model.MODEL_TO_ENCODING,
+    *(prefix + "2024-08-06" for prefix in tiktoken.model.MODEL_PREFIX_TO_ENCODING),
+    "gpt-4o-mini", "gpt-4-0314", "gpt-4-32k", "gpt-3.5-turbo-0613", "gpt-3.5-turbo-FAKE",
+    "gpt-35-turbo-16k", "gpt-oss-120b", "gpt-5-mini", "gpt-5", "o1-preview", "o3-mini",
+    "o4-mini-high", "chatgpt-4o-latest", "gpt-4.1-nano", "gpt-4.5-preview",
+    "ft:gpt-4o-mini:org:custom:abc", "ft:gpt-4:org::id", "ft:gpt-3.5-turbo-0613:org::id",
+    "ft:davinci-002:org::id", "ft:babbage-002:x",
+]
+UNKNOWN_MODELS = ["", "gpt-3", "gpt4", "GPT-4o", "gpt-4.5", "o2", "claude-3", "text-davinci",
+                  "o1mini", " gpt-4", "ft:gpt-5"]
+
+
+@pytest.mark.parametrize("model", MODEL_NAMES)
+def test_encoding_name_for_model_agrees_with_tiktoken(model: str) -> None:
+    assert registry.encoding_name_for_model(model) == tiktoken.model.encoding_name_for_model(model)
+
+
+@pytest.mark.parametrize("model", UNKNOWN_MODELS)
+def test_unknown_model(model: str) -> None:
+    with pytest.raises(KeyError):
+        tiktoken.encoding_for_model(model)
+    with pytest.raises(UnknownModelError) as info:
+        hf_bpe.encoding_for_model(model)
+    assert isinstance(info.value, KeyError) and isinstance(info.value, HfBpeError)
+    assert str(info.value).startswith(f"Could not map model {model!r} to an encoding")
+    assert "o200k_base" in str(info.value)  # lists the encodings one can ask for instead
+
+
+def test_non_string_model_name() -> None:
+    with pytest.raises(UnknownModelError, match="expected a model name"):
+        registry.encoding_name_for_model(["gpt-4"])  # type: ignore[arg-type]
+
+
+def test_encoding_for_model_returns_the_shared_encoding(offline: Path) -> None:
+    enc = hf_bpe.encoding_for_model("text-davinci-001")
+    assert enc is hf_bpe.get_encoding("r50k_base")
+    assert hf_bpe.encoding_for_model("gpt2").name == "gpt2"
+
+
+# --------------------------------------------------------------------------- unknown names
+
+
+def test_unknown_encoding_lists_known_names() -> None:
+    with pytest.raises(ValueError):
+        tiktoken.get_encoding("cl100k")
+    with pytest.raises(UnknownEncodingError) as info:
+        hf_bpe.get_encoding("cl100k")
+    msg = str(info.value)
+    assert msg.startswith("Unknown encoding 'cl100k'. Did you mean 'cl100k_base'?")
+    assert "Known encodings: " + ", ".join(NAMES) in msg
+    assert isinstance(info.value, ValueError) and isinstance(info.value, HfBpeError)
+
+
+def test_unknown_encoding_that_is_a_model_name() -> None:
+    with pytest.raises(UnknownEncodingError, match=r"use encoding_for_model\('gpt-4o'\)"):
+        hf_bpe.get_encoding("gpt-4o")
+
+
+def test_unknown_encoding_without_close_match() -> None:
+    with pytest.raises(UnknownEncodingError) as info:
+        registry.build_encoding("zzzz")
+    assert "Did you mean" not in str(info.value)
+    assert "Known encodings: gpt2, r50k_base" in str(info.value)
+
+
+@pytest.mark.parametrize("bad", [None, 5, b"gpt2"])
+def test_encoding_name_must_be_str(bad: object) -> None:
+    with pytest.raises(ValueError):
+        tiktoken.get_encoding(bad)  # type: ignore[arg-type]
+    with pytest.raises(UnknownEncodingError, match="expected an encoding name"):
+        hf_bpe.get_encoding(bad)  # type: ignore[arg-type]
+
+
+# --------------------------------------------------------------------------- equal to tiktoken
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_named_encoding_equals_tiktoken(name: str, offline: Path, texts: list[str]) -> None:
+    ours = hf_bpe.get_encoding(name)
+    theirs = tiktoken.get_encoding(name)
+    assert ours.name == theirs.name == name
+    assert ours._pat_str == theirs._pat_str
+    assert ours._mergeable_ranks == theirs._mergeable_ranks
+    assert ours._special_tokens == theirs._special_tokens
+    assert ours.special_tokens_set == theirs.special_tokens_set
+    assert ours.n_vocab == theirs.n_vocab
+    assert ours.max_token_value == theirs.max_token_value
+    assert ours.eot_token == theirs.eot_token
+    assert [ours.encode_ordinary(t) for t in texts] == [theirs.encode_ordinary(t) for t in texts]
+    # Every special token, in real text, allowed and decoded back.
+    specials = sorted(theirs.special_tokens_set)
+    mixed = "".join(f"{text[:200]}{special}" for text, special in zip(texts * 20, specials))
+    ids = ours.encode(mixed, allowed_special="all")
+    assert ids == theirs.encode(mixed, allowed_special="all")
+    assert ours.decode(ids) == theirs.decode(ids)
+    for special in specials:
+        token = theirs.encode_single_token(special)
+        assert ours.encode_single_token(special) == token
+        assert ours.decode_single_token_bytes(token) == theirs.decode_single_token_bytes(token)
+    # Special-token text is refused by default, as in tiktoken.
+    with pytest.raises(ValueError):
+        theirs.encode(specials[0])
+    with pytest.raises(ValueError):
+        ours.encode(specials[0])
+    # Ids that are no token (gaps, beyond the end) fail in both.
+    gaps = sorted(set(range(ours.n_vocab + 1)) - set(ours._mergeable_ranks.values())
+                  - set(ours._special_tokens.values()))
+    assert gaps and gaps[-1] == ours.n_vocab
+    for token in gaps[:3] + gaps[-1:]:
+        with pytest.raises(KeyError):
+            theirs.decode_single_token_bytes(token)
+        with pytest.raises(KeyError):
+            ours.decode_single_token_bytes(token)
+
+
+def test_o200k_harmony_shared_special_id(offline: Path) -> None:
+    """<|endofprompt|> and <|reserved_200018|> are both 200018 (as in tiktoken)."""
+    ours, theirs = hf_bpe.get_encoding("o200k_harmony"), tiktoken.get_encoding("o200k_harmony")
+    text = "<|reserved_200018|>x<|endofprompt|>"
+    assert ours.encode(text, allowed_special="all") == theirs.encode(text, allowed_special="all")
+    assert ours.encode(text, allowed_special="all") == [200018, 87, 200018]
+    assert ours.decode([200018]) == theirs.decode([200018]) == "<|endofprompt|>"
+
+
+# --------------------------------------------------------------------------- cache, pickle
+
+
+def test_get_encoding_is_shared(offline: Path) -> None:
+    assert hf_bpe.get_encoding("r50k_base") is hf_bpe.get_encoding("r50k_base")
+    fresh = registry.build_encoding("r50k_base")
+    assert fresh is not hf_bpe.get_encoding("r50k_base")
+    assert fresh._registry_name == "r50k_base"
+
+
+def test_concurrent_first_use_builds_once(
+    offline: Path, fresh_registry: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    builds: list[str] = []
+    real_build = registry.build_encoding
+
+    def counting_build(name: str) -> hf_bpe.Encoding:
+        builds.append(name)
+        return real_build(name)
+
+    monkeypatch.setattr(registry, "build_encoding", counting_build)
+    start = threading.Barrier(6)
+    got: list[object] = []
+
+    def worker(name: str) -> None:
+        start.wait()
+        got.append(hf_bpe.get_encoding(name))
+
+    threads = [threading.Thread(target=worker, args=(n,)) for n in ["r50k_base", "gpt2"] * 3]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    assert sorted(builds) == ["gpt2", "r50k_base"]
+    assert len(got) == 6 and len({id(e) for e in got}) == 2
+
+
+def test_failed_build_is_not_cached(
+    tiktoken_cache: Path, tmp_path: Path, fresh_registry: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("HF_BPE_CACHE_DIR", str(cache))
+    monkeypatch.setenv("TIKTOKEN_CACHE_DIR", str(tmp_path / "empty"))
+    monkeypatch.setenv("HF_BPE_OFFLINE", "1")
+    with pytest.raises(OfflineError, match=f"Put the file at {cache / 'r50k_base.tiktoken'}"):
+        hf_bpe.get_encoding("r50k_base")
+    # The user drops the file in; the next call succeeds.
+    cache.mkdir()
+    (cache / "r50k_base.tiktoken").write_bytes(realdata.vocab_file("r50k_base").read_bytes())
+    assert hf_bpe.get_encoding("r50k_base").encode("hello world") == [31373, 995]
+
+
+def test_files_dropped_into_the_cache_serve_every_encoding(
+    tiktoken_cache: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The firewall case: official file names in HF_BPE_CACHE_DIR, no tiktoken cache."""
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    for name in ("r50k_base", "p50k_base", "cl100k_base", "o200k_base"):
+        shutil.copy(realdata.vocab_file(name), cache / f"{name}.tiktoken")
+    for path in realdata.gpt2_data_gym():
+        shutil.copy(path, cache / path.name)
+    monkeypatch.setenv("HF_BPE_CACHE_DIR", str(cache))
+    monkeypatch.setenv("TIKTOKEN_CACHE_DIR", "")
+    monkeypatch.setenv("HF_BPE_OFFLINE", "1")
+    for name in NAMES:
+        enc = registry.build_encoding(name)
+        theirs = tiktoken.get_encoding(name)
+        assert enc._mergeable_ranks == theirs._mergeable_ranks, name
+        assert enc._special_tokens == theirs._special_tokens, name
+
+
+def test_pickles_by_name(offline: Path) -> None:
+    enc = hf_bpe.get_encoding("cl100k_base")
+    data = pickle.dumps(enc)
+    assert len(data) < 200 and b"cl100k_base" in data
+    assert pickle.loads(data) is enc
+
+
+def test_pickle_loads_in_a_fresh_process(offline: Path, tmp_path: Path) -> None:
+    enc = hf_bpe.get_encoding("r50k_base")
+    text = realdata.documents("english", doc_bytes=2000, max_bytes=2000)[0]
+    pickled = tmp_path / "enc.pickle"
+    pickled.write_bytes(pickle.dumps(enc))
+    script = (
+        "import pickle, sys\n"
+        f"enc = pickle.loads(open({str(pickled)!r}, 'rb').read())\n"
+        "print(enc.name, enc.encode(sys.stdin.read()))\n"
+    )
+    # The child sees the same hf_bpe as this process (installed or source tree).
+    path = os.pathsep.join(p or os.getcwd() for p in sys.path)
+    out = subprocess.run([sys.executable, "-c", script], input=text, capture_output=True,
+                         text=True, env={**os.environ, "PYTHONPATH": path}, cwd=tmp_path,
+                         timeout=300, check=True).stdout
+    assert out.strip() == f"r50k_base {enc.encode(text)}"

@@ -1,0 +1,52 @@
+"""Every code point is classified as tiktoken classifies it, whatever regex is installed."""
+
+from __future__ import annotations
+
+import pytest
+import tiktoken
+from conftest import CONFORMANCE
+
+import hf_bpe
+from hf_bpe.char_classes import CLASSES, stand_ins, tiktoken_class_members
+
+BYTE_RANKS = {bytes([i]): i for i in range(256)}
+ALL_CODE_POINTS = "".join(chr(c) for c in range(0x110000) if not 0xD800 <= c < 0xE000)
+
+
+@pytest.mark.parametrize(
+    "pattern",
+    [rf"\p{{{c}}}" for c in CLASSES]
+    + [r"\s", r"[^\s\p{L}\p{N}]", r"[^\r\n\p{L}\p{N}]", r"[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]", r"[\p{Ll}\p{Lm}\p{Lo}\p{M}]"],
+)
+def test_each_character_class_matches_tiktoken_on_every_code_point(pattern: str) -> None:
+    # With a pattern that is one class, tiktoken keeps exactly the characters of that class.
+    ours = hf_bpe.Encoding("class", pat_str=pattern, mergeable_ranks=BYTE_RANKS, special_tokens={})
+    theirs = tiktoken.Encoding("class", pat_str=pattern, mergeable_ranks=BYTE_RANKS, special_tokens={})
+    assert ours.encode_ordinary(ALL_CODE_POINTS) == theirs.encode_ordinary(ALL_CODE_POINTS)
+
+
+def test_tables_are_tiktokens_classes() -> None:
+    for cls in CLASSES:
+        enc = tiktoken.Encoding(cls, pat_str=rf"\p{{{cls}}}", mergeable_ranks=BYTE_RANKS, special_tokens={})
+        members = {ord(ch) for ch in enc.decode(enc.encode_ordinary(ALL_CODE_POINTS))}
+        assert members == tiktoken_class_members(cls), cls
+
+
+def test_stand_ins_keep_length_and_are_not_themselves_replaced() -> None:
+    table = stand_ins()
+    for point, stand_in in table.items():
+        assert len(stand_in) == 1 and ord(stand_in) not in table and ord(stand_in) >= 0x80
+
+
+@pytest.mark.parametrize("name", ["cl100k_base", "o200k_base", "r50k_base"])
+def test_every_code_point_in_context_with_the_real_patterns(name: str) -> None:
+    """Each code point next to letters, digits, spaces, apostrophes and itself."""
+    ours, theirs = hf_bpe.get_encoding(name), tiktoken.get_encoding(name)
+    points = [c for c in range(0x110000) if not 0xD800 <= c < 0xE000]
+    step = 4096
+    checked = 0
+    for start in range(0, len(points), step):
+        text = "".join(f"{ch}a{ch}1 {ch}'s{ch}A\n" for ch in map(chr, points[start : start + step]))
+        assert ours.encode_ordinary(text) == theirs.encode_ordinary(text), hex(points[start])
+        checked += len(text.encode())
+    CONFORMANCE[("code points", name)] = (len(points), checked)
