@@ -22,7 +22,7 @@ import realdata  # noqa: E402
 
 import hf_bpe  # noqa: E402
 
-if os.environ.get("HF_BPE_ALLOW_SOURCE") != "1" and ROOT in Path(hf_bpe.__file__).resolve().parents:
+if os.environ.get("HF_BPE_ALLOW_SOURCE") != "1" and Path(hf_bpe.__file__).resolve().parent == ROOT / "hf_bpe":
     raise pytest.UsageError(
         f"the tests imported hf_bpe from the source tree ({hf_bpe.__file__}), not the installed "
         "package: run them with the venv's `pytest` (not `python -m pytest` from the repo root), "
