@@ -1,0 +1,24 @@
+"""Every ``>>>`` example in hf_bpe's docstrings runs and shows what it says."""
+
+from __future__ import annotations
+
+import doctest
+import importlib
+import pkgutil
+
+import pytest
+
+import hf_bpe
+
+MODULES = sorted(m.name for m in pkgutil.iter_modules(hf_bpe.__path__, "hf_bpe."))
+
+
+@pytest.mark.parametrize("name", MODULES)
+def test_docstring_examples(name: str) -> None:
+    module = importlib.import_module(name)
+    finder = doctest.DocTestFinder(exclude_empty=True)
+    runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
+    for test in finder.find(module, name, extraglobs={"hf_bpe": hf_bpe}):
+        runner.run(test)
+    results = runner.summarize(verbose=False)
+    assert results.failed == 0, f"{results.failed} docstring example(s) failed in {name}"
