@@ -19,6 +19,7 @@ from setuptools import setup
 from setuptools.command.build_ext import build_ext
 
 COMPILED_MODULES = [
+    "hf_bpe/scanners.py",
     "hf_bpe/pieces.py",
     "hf_bpe/merge.py",
     "hf_bpe/decode.py",
@@ -28,29 +29,26 @@ COMPILED_MODULES = [
 
 
 class OptionalBuildExt(build_ext):
-    """Build the extension if a compiler works; otherwise warn and ship pure Python."""
+    """Build the extension if a compiler works; otherwise warn and ship pure Python.
+
+    On any failure every extension already built is removed too: the compiled modules
+    share one library, so a partial build would not import.
+    """
 
     def run(self) -> None:
         try:
             super().run()
         except Exception as err:  # no compiler, missing headers, ...
-            self._fall_back(err)
-
-    def build_extension(self, ext):  # type: ignore[no-untyped-def]
-        try:
-            super().build_extension(ext)
-        except Exception as err:
-            self._fall_back(err)
-
-    def _fall_back(self, err: Exception) -> None:
-        message = (
-            f"hf_bpe: compiling the core with mypyc failed ({err}); installing the "
-            "uncompiled (slower) package instead. Install a C compiler and the Python "
-            "headers and reinstall to get the compiled core."
-        )
-        warnings.warn(message)
-        print(f"WARNING: {message}", file=sys.stderr)
-        self.extensions = []
+            for path in self.get_outputs():
+                if os.path.exists(path):
+                    os.remove(path)
+            message = (
+                f"hf_bpe: compiling the core with mypyc failed ({err}); installing the "
+                "uncompiled (slower) package instead. Install a C compiler and the Python "
+                "headers and reinstall to get the compiled core."
+            )
+            warnings.warn(message)
+            print(f"WARNING: {message}", file=sys.stderr)
 
 
 def ext_modules() -> list:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 
@@ -35,3 +36,28 @@ def test_core_import_does_not_pull_transformers_or_datasets() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_install_without_a_c_compiler_falls_back_to_pure_python(tmp_path) -> None:
+    """A build whose compiler fails still installs, uncompiled, with a warning."""
+    if os.environ.get("HF_BPE_EXPECT_COMPILED") == "0":
+        pytest.skip("checked once, in the compiled run")
+    from conftest import ROOT
+
+    source = tmp_path / "source"  # a copy: pip builds in the tree it is given
+    shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns(".git", ".venv*", "build", "*.egg-info", "__pycache__"))
+    env = {**os.environ, "CC": "/bin/false", "HF_BPE_COMPILE": "1"}
+    build = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-w", str(tmp_path / "wheel"), str(source)],
+        capture_output=True, text=True, env=env,
+    )
+    assert build.returncode == 0, build.stderr[-2000:]
+    assert "installing the uncompiled (slower) package instead" in build.stdout + build.stderr
+    (wheel,) = (tmp_path / "wheel").glob("hf_bpe-*.whl")
+    target = tmp_path / "site"
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--target", str(target), str(wheel)], check=True)
+    assert not list((target / "hf_bpe").glob("*.so")) and not list(target.glob("*.so"))
+    code = "import hf_bpe; print(hf_bpe.COMPILED, hf_bpe.Encoding('b', pat_str='.', mergeable_ranks={bytes([i]): i for i in range(256)}, special_tokens={}).encode('hi'))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path,
+                         env={**os.environ, "PYTHONPATH": str(target)}, check=True)
+    assert out.stdout.strip() == "False [104, 105]"
