@@ -11,6 +11,7 @@ was installed with ``HF_BPE_COMPILE=0`` or without a C compiler).
 
 from __future__ import annotations
 
+import logging
 from importlib import import_module
 from typing import Any
 
@@ -35,6 +36,9 @@ from .registry import encoding_for_model, encoding_name_for_model, get_encoding,
 from .vocab_files import dump_tiktoken_bpe, load_data_gym, load_tiktoken_bpe
 
 __version__ = "0.1.0"
+
+# Library logging stays quiet unless the application configures the "hf_bpe" logger.
+logging.getLogger(__name__).addHandler(logging.NullHandler())
 
 #: True when the hot modules run as mypyc-compiled C extensions.
 COMPILED: bool = not _merge.__file__.endswith(".py")

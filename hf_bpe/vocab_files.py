@@ -17,7 +17,7 @@ import base64
 import binascii
 import json
 import os
-import tempfile
+import uuid
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Union
@@ -95,8 +95,10 @@ def dump_tiktoken_bpe(ranks: Mapping[bytes, int], path: StrPath) -> None:
 def write_atomic(path: StrPath, data: bytes) -> None:
     """Write ``data`` to ``path`` so readers see the old file or the whole new one."""
     path = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
     try:
+        # O_EXCL: never reuse a file; mode 0o666 minus the umask, like open() does.
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
         with os.fdopen(fd, "wb") as f:
             f.write(data)
         os.replace(tmp, path)

@@ -127,3 +127,14 @@ def test_specials_may_share_an_id_and_the_first_decodes_it() -> None:
     enc = hf_bpe.Encoding("shared", pat_str=r"\S+", mergeable_ranks=BYTES, special_tokens={"<a>": 300, "<b>": 300})
     assert enc.encode("<a><b>", allowed_special="all") == [300, 300]
     assert enc.decode([300]) == "<a>"
+
+
+def test_saved_files_get_the_usual_permissions(tmp_path: Path) -> None:
+    import os
+
+    old = os.umask(0o022)
+    try:
+        hf_bpe.dump_tiktoken_bpe(BYTES, tmp_path / "v.tiktoken")
+    finally:
+        os.umask(old)
+    assert (tmp_path / "v.tiktoken").stat().st_mode & 0o777 == 0o644
