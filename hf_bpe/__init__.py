@@ -33,12 +33,16 @@ from .errors import (
 )
 from .folder import load_encoding, save_encoding
 from .registry import encoding_for_model, encoding_name_for_model, get_encoding, list_encoding_names
+from .transformers_hook import register_with_transformers as _register_with_transformers
 from .vocab_files import dump_tiktoken_bpe, load_data_gym, load_tiktoken_bpe
 
 __version__ = "0.1.0"
 
 # Library logging stays quiet unless the application configures the "hf_bpe" logger.
 logging.getLogger(__name__).addHandler(logging.NullHandler())
+
+# AutoTokenizer learns HfBpeTokenizer once transformers is imported (not before: it is slow).
+_register_with_transformers()
 
 #: True when the hot modules run as mypyc-compiled C extensions.
 COMPILED: bool = not _merge.__file__.endswith(".py")

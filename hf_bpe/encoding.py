@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, AbstractSet, Any, Literal, Optional, Union
 
 import regex
 
+from . import parallel
 from .decode import Decoder
 from .errors import DisallowedSpecialTokenError, UnknownTokenError, VocabularyError
 from .merge import PieceEncoder
@@ -105,10 +106,10 @@ class Encoding:
         """
         out: list[int] = []
         try:
-            self._pieces.encode_pieces(self._splitter.split(text), out)
+            self._pieces.encode_text(self._splitter, text, out)
         except UnicodeEncodeError:
             out = []
-            self._pieces.encode_pieces(self._splitter.split(_repair_surrogates(text)), out)
+            self._pieces.encode_text(self._splitter, _repair_surrogates(text), out)
         return out
 
     def encode(
@@ -151,10 +152,10 @@ class Encoding:
         out: list[int] = []
         start = 0
         for match in _special_regex(allowed).finditer(text):
-            self._pieces.encode_pieces(self._splitter.split(text[start : match.start()]), out)
+            self._pieces.encode_text(self._splitter, text[start : match.start()], out)
             out.append(self._special_tokens[match.group()])
             start = match.end()
-        self._pieces.encode_pieces(self._splitter.split(text[start:]), out)
+        self._pieces.encode_text(self._splitter, text[start:], out)
         return out
 
     def encode_batch(
@@ -164,16 +165,28 @@ class Encoding:
         num_threads: int = 8,
         allowed_special: AllowedSpecial = frozenset(),  # noqa: B006
         disallowed_special: DisallowedSpecial = "all",
+        num_proc: Optional[int] = None,
     ) -> list[list[int]]:
-        """:meth:`encode` each text; results in order. ``num_threads`` is accepted for
-        tiktoken compatibility."""
-        return [
-            self.encode(t, allowed_special=allowed_special, disallowed_special=disallowed_special)
-            for t in text
-        ]
+        """:meth:`encode` each text; results in order.
 
-    def encode_ordinary_batch(self, text: Sequence[str], *, num_threads: int = 8) -> list[list[int]]:
-        """:meth:`encode_ordinary` each text; results in order."""
+        Large batches are shared among ``num_proc`` worker processes (default: tiktoken's
+        ``num_threads``, capped at the number of cores) of a pool kept for later calls;
+        small ones, and calls from inside worker processes, run in-process (see
+        :mod:`hf_bpe.parallel`).
+        """
+        kwargs = {"allowed_special": allowed_special, "disallowed_special": disallowed_special}
+        workers = parallel.workers_for(num_proc, num_threads, sum(map(len, text)), len(text))
+        if workers > 1:
+            return parallel.map_batch(self, "encode", text, [len(t) for t in text], workers, kwargs)
+        return [self.encode(t, **kwargs) for t in text]  # type: ignore[arg-type]
+
+    def encode_ordinary_batch(
+        self, text: Sequence[str], *, num_threads: int = 8, num_proc: Optional[int] = None
+    ) -> list[list[int]]:
+        """:meth:`encode_ordinary` each text; results in order (processes as in :meth:`encode_batch`)."""
+        workers = parallel.workers_for(num_proc, num_threads, sum(map(len, text)), len(text))
+        if workers > 1:
+            return parallel.map_batch(self, "encode_ordinary", text, [len(t) for t in text], workers)
         return [self.encode_ordinary(t) for t in text]
 
     def encode_to_numpy(
@@ -226,13 +239,13 @@ class Encoding:
 
     def _count(self, text: str, allowed: frozenset[str]) -> int:
         if not allowed:
-            return self._pieces.count_pieces(self._splitter.split(text))
+            return self._pieces.count_text(self._splitter, text)
         total = 0
         start = 0
         for match in _special_regex(allowed).finditer(text):
-            total += self._pieces.count_pieces(self._splitter.split(text[start : match.start()])) + 1
+            total += self._pieces.count_text(self._splitter, text[start : match.start()]) + 1
             start = match.end()
-        return total + self._pieces.count_pieces(self._splitter.split(text[start:]))
+        return total + self._pieces.count_text(self._splitter, text[start:])
 
     def split_by_tokens(self, text: str, max_tokens: int) -> list[str]:
         """Cut ``text`` into consecutive chunks of at most ``max_tokens`` tokens each.
@@ -300,13 +313,28 @@ class Encoding:
         return b"".join(token_bytes).decode("utf-8", errors="strict"), offsets
 
     def decode_batch(
-        self, batch: Sequence[Sequence[int]], *, errors: str = "replace", num_threads: int = 8
+        self,
+        batch: Sequence[Sequence[int]],
+        *,
+        errors: str = "replace",
+        num_threads: int = 8,
+        num_proc: Optional[int] = None,
     ) -> list[str]:
-        """:meth:`decode` each list of ids."""
+        """:meth:`decode` each list of ids; results in order (processes as in :meth:`encode_batch`)."""
+        workers = parallel.workers_for(num_proc, num_threads, sum(map(len, batch)), len(batch))
+        if workers > 1:
+            items = [list(tokens) for tokens in batch]
+            return parallel.map_batch(self, "decode", items, [len(t) for t in items], workers, {"errors": errors})
         return [self.decode(tokens, errors=errors) for tokens in batch]
 
-    def decode_bytes_batch(self, batch: Sequence[Sequence[int]], *, num_threads: int = 8) -> list[bytes]:
-        """:meth:`decode_bytes` each list of ids."""
+    def decode_bytes_batch(
+        self, batch: Sequence[Sequence[int]], *, num_threads: int = 8, num_proc: Optional[int] = None
+    ) -> list[bytes]:
+        """:meth:`decode_bytes` each list of ids; results in order."""
+        workers = parallel.workers_for(num_proc, num_threads, sum(map(len, batch)), len(batch))
+        if workers > 1:
+            items = [list(tokens) for tokens in batch]
+            return parallel.map_batch(self, "decode_bytes", items, [len(t) for t in items], workers)
         return [self.decode_bytes(tokens) for tokens in batch]
 
     def stream_decoder(self, errors: str = "replace") -> StreamDecoder:

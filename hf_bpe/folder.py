@@ -27,6 +27,8 @@ from .vocab_files import StrPath, format_tiktoken_bpe, parse_tiktoken_bpe, write
 
 VOCAB_FILE = "vocab.tiktoken"
 ENCODING_FILE = "encoding.json"
+#: The files the Hugging Face front adds, when it can represent the encoding.
+HF_FILES = frozenset({"tokenizer.json", "tokenizer_config.json"})
 FORMAT = "hf_bpe"
 FORMAT_VERSION = 1
 
@@ -55,7 +57,10 @@ def save_encoding(enc: Encoding, directory: StrPath) -> list[Path]:
         VOCAB_FILE: format_tiktoken_bpe(enc._mergeable_ranks),
         ENCODING_FILE: (json.dumps(encoding_metadata(enc), indent=2, ensure_ascii=False) + "\n").encode(),
     }
-    files.update({name: text.encode() for name, text in _hf_files(enc).items()})
+    hf_files = _hf_files(enc)
+    files.update({name: text.encode() for name, text in hf_files.items()})
+    for stale in HF_FILES - hf_files.keys():  # e.g. no tokenizer.json for this pattern
+        (folder / stale).unlink(missing_ok=True)
     written = []
     for name, data in files.items():
         write_atomic(folder / name, data)

@@ -44,6 +44,20 @@ NANOCHAT_PATTERN: Final = (
     r"""'(?i:[sdmt]|ll|ve|re)|[^\r\n\p{L}\p{N}]?+\p{L}+|\p{N}{1,2}| ?[^\s\p{L}\p{N}]++[\r\n]*|\s*[\r\n]|\s+(?!\S)|\s+"""
 )
 
+#: nanochat's special tokens, in its order: it trains ``vocab_size - 9`` ranks and puts
+#: these right after them.
+NANOCHAT_SPECIAL_TOKENS: Final[tuple[str, ...]] = (
+    "<|bos|>",
+    "<|user_start|>",
+    "<|user_end|>",
+    "<|assistant_start|>",
+    "<|assistant_end|>",
+    "<|python_start|>",
+    "<|python_end|>",
+    "<|output_start|>",
+    "<|output_end|>",
+)
+
 PATTERNS: Final[dict[str, str]] = {
     "gpt2": R50K_PATTERN,
     "r50k_base": R50K_PATTERN,

@@ -8,16 +8,27 @@ including tiktoken's Unicode version (see :mod:`hf_bpe.char_classes`)::
     ['Hello', ',', ' ', 'world', ' ', '42', '!']
 
 Text that no alternative of the pattern matches is skipped, as in tiktoken.
+
+The OpenAI patterns (and rustbpe's and nanochat's) are split by the compiled scanners of
+:mod:`hf_bpe.scanners`, which give the same pieces as the regex (``family`` tells which
+scanner, 0 for none); ``use_scanner=False`` or ``HF_BPE_NO_SCANNERS=1`` forces the regex::
+
+    >>> from hf_bpe.patterns import CL100K_PATTERN
+    >>> s = Splitter(CL100K_PATTERN)
+    >>> s.family > 0, s.split("Hello, world 12345") == Splitter(CL100K_PATTERN, use_scanner=False).split("Hello, world 12345")
+    (True, True)
 """
 
 from __future__ import annotations
 
+import os
 from typing import Any, Final
 
 import regex
 
 from .char_classes import stand_in_bitmap, stand_ins
 from .errors import PatternError
+from .scanners import NONE, family_of, scan
 
 
 def compile_pattern(pattern: str) -> Any:
@@ -32,23 +43,49 @@ class Splitter:
     """Splits texts with one pattern; cheap to call, safe to share between threads."""
 
     pattern: Final[str]
+    #: The scanner family of :mod:`hf_bpe.scanners` that splits, or 0 (``regex`` splits).
+    family: Final[int]
 
-    def __init__(self, pattern: str) -> None:
+    def __init__(self, pattern: str, use_scanner: bool = True) -> None:
         self.pattern = pattern
         self._regex: Any = compile_pattern(pattern)
         self._has_groups: bool = self._regex.groups > 0
+        wanted = use_scanner and os.environ.get("HF_BPE_NO_SCANNERS") != "1"
+        self.family = family_of(pattern) if wanted else NONE
 
-    def __reduce__(self) -> tuple[Any, tuple[str]]:
-        return (Splitter, (self.pattern,))
+    def __reduce__(self) -> tuple[Any, tuple[str, bool]]:
+        return (Splitter, (self.pattern, self.family != NONE))
 
     def split(self, text: str) -> list[str]:
         """The pieces of ``text``, in order; their concatenation is the matched text."""
+        if self.family != NONE:
+            try:
+                data = text.encode("utf-8")
+            except UnicodeEncodeError:  # lone surrogates: leave them to regex
+                return self.split_with_regex(text)
+            ends: list[int] = []
+            scan(self.family, data, ends)
+            pieces: list[str] = []
+            start = 0
+            if len(data) == len(text):  # ASCII: byte offsets are character offsets
+                for end in ends:
+                    pieces.append(text[start:end])
+                    start = end
+            else:
+                for end in ends:
+                    pieces.append(data[start:end].decode("utf-8"))
+                    start = end
+            return pieces
+        return self.split_with_regex(text)
+
+    def split_with_regex(self, text: str) -> list[str]:
+        """:meth:`split` with the ``regex`` package, whatever scanner there is."""
         if not text.isascii() and _has_stand_in(text):
             return self._split_with_stand_ins(text)
         if self._has_groups:
             return [m.group(0) for m in self._regex.finditer(text)]
-        pieces: list[str] = self._regex.findall(text)
-        return pieces
+        found: list[str] = self._regex.findall(text)
+        return found
 
     def _split_with_stand_ins(self, text: str) -> list[str]:
         # Same length, same spans: cut the pieces out of the original text.

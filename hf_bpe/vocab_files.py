@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import json
 import os
 import uuid
@@ -110,24 +111,31 @@ def write_atomic(path: StrPath, data: bytes) -> None:
         raise
 
 
-def bytes_to_unicode() -> dict[int, str]:
-    """GPT-2's reversible map from each byte to a printable character.
+@functools.lru_cache(maxsize=1)
+def bytes_to_unicode() -> tuple[str, ...]:
+    """GPT-2's reversible spelling of bytes as printable characters, indexed by byte.
 
-    Printable Latin-1 bytes map to themselves; the other 68 bytes map to U+0100 onwards,
-    in byte order. Used by data-gym files and by Hugging Face ``tokenizer.json``.
+    Printable Latin-1 bytes spell themselves; the other 68 bytes take U+0100 onwards, in
+    byte order. Data-gym files and Hugging Face ``tokenizer.json`` spell tokens this way::
+
+        >>> table = bytes_to_unicode()
+        >>> table[ord("a")], table[ord(" ")], table[ord("\\n")]
+        ('a', 'Ġ', 'Ċ')
     """
-    printable = [
+    printable = {
         *range(ord("!"), ord("~") + 1),
-        *range(ord("¡"), ord("¬") + 1),
-        *range(ord("®"), ord("ÿ") + 1),
-    ]
-    mapping = {b: chr(b) for b in printable}
+        *range(ord("\N{INVERTED EXCLAMATION MARK}"), ord("\N{NOT SIGN}") + 1),
+        *range(ord("\N{REGISTERED SIGN}"), ord("\N{LATIN SMALL LETTER Y WITH DIAERESIS}") + 1),
+    }
+    table: list[str] = []
     extra = 0
     for b in range(256):
-        if b not in mapping:
-            mapping[b] = chr(256 + extra)
+        if b in printable:
+            table.append(chr(b))
+        else:
+            table.append(chr(256 + extra))
             extra += 1
-    return mapping
+    return tuple(table)
 
 
 def load_data_gym(encoder_json: StrPath, vocab_bpe: StrPath) -> dict[bytes, int]:
@@ -137,7 +145,8 @@ def load_data_gym(encoder_json: StrPath, vocab_bpe: StrPath) -> dict[bytes, int]
     GPT-2's printable-byte order) followed by the merges of ``vocab.bpe`` in order; the
     result is checked against ``encoder.json`` (minus ``<|endoftext|>``).
     """
-    byte_of_char = {ch: b for b, ch in bytes_to_unicode().items()}
+    spelling = bytes_to_unicode()
+    byte_of_char = {ch: b for b, ch in enumerate(spelling)}
 
     def decode(word: str, where: str) -> bytes:
         try:
@@ -145,8 +154,10 @@ def load_data_gym(encoder_json: StrPath, vocab_bpe: StrPath) -> dict[bytes, int]
         except KeyError:
             raise VocabFileError(f"{where}: {word!r} is not in GPT-2's byte alphabet") from None
 
-    # Single bytes in the order GPT-2 lists them: its printable bytes first.
-    ranks: dict[bytes, int] = {bytes([b]): i for i, b in enumerate(byte_of_char.values())}
+    # Single bytes in the order GPT-2 lists them: by spelling, so printable bytes first.
+    ranks: dict[bytes, int] = {
+        bytes([b]): i for i, b in enumerate(sorted(range(256), key=lambda b: spelling[b]))
+    }
     with open(vocab_bpe, encoding="utf-8") as f:
         lines = f.read().split("\n")
     if not lines or not lines[0].startswith("#version"):

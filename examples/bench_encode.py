@@ -1,0 +1,347 @@
+"""Encoding speed: hf_bpe beside tiktoken, bpe-openai, wordchipper and HF tokenizers.
+
+    python examples/bench_encode.py                 # full run (~10 minutes on 2 cores)
+    python examples/bench_encode.py --quick         # 1 MB per corpus, o200k_base only
+    python examples/bench_encode.py --out docs      # also write docs/bench_encode.{json,png}
+
+What it measures, each library encoding the same real text (examples/realdata.py: English
+prose, multilingual text, code) cut into ~4 KB documents, one document per call, in one
+process (peers pinned to one thread), best of ``--runs`` runs, ids checked equal to
+tiktoken's for every document:
+
+* encode MB/s for o200k_base and cl100k_base; hf_bpe twice: *warm* (the same encoder
+  again: its piece cache already holds the corpus' pieces, as in a long-running process)
+  and *cold* (caches emptied before each run: every piece met for the first time);
+* decode MB/s (``decode_bytes``);
+* batch throughput with all cores (``encode_ordinary_batch``: hf_bpe's worker processes,
+  tiktoken's threads);
+* o200k_base load time and peak memory, each in a fresh process;
+* the worst case: one letter repeated (1 MB vs 256 KB, should be ~4x) and CJK without
+  spaces.
+
+The peers are optional: a missing one is reported and skipped. Install them with
+``pip install bpe-openai==0.1.4 wordchipper==0.9.2 tokenizers matplotlib``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import os
+import platform
+import random
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import realdata  # noqa: E402
+
+os.environ.setdefault("TIKTOKEN_CACHE_DIR", str(realdata.tiktoken_cache_dir()))
+os.environ.setdefault("HF_BPE_OFFLINE", "1")
+os.environ.setdefault("RAYON_NUM_THREADS", "1")  # peers: one thread each
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+import hf_bpe  # noqa: E402
+import tiktoken  # noqa: E402
+
+KINDS = ("english", "multilingual", "code")
+Encoder = Callable[[str], list[int]]
+
+
+def best_of(runs: int, fn: Callable[[], Any], before: Callable[[], None] | None = None) -> float:
+    """The fastest of ``runs`` timings of ``fn()`` in seconds (``before()`` untimed)."""
+    best = float("inf")
+    for _ in range(runs):
+        if before is not None:
+            before()
+        gc.collect()
+        start = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
+# --------------------------------------------------------------------------- peers
+
+
+def peers(name: str, scratch: Path) -> dict[str, Encoder]:
+    """``{label: encode_ordinary}`` for each peer that is installed and loads offline."""
+    found: dict[str, Encoder] = {}
+    notes: list[str] = []
+    try:
+        import bpe_openai
+
+        found["bpe-openai"] = bpe_openai.get_encoding(name).encode_ordinary
+    except Exception as err:  # not installed, or no such encoding
+        notes.append(f"bpe-openai: {err}")
+    try:
+        # wordchipper downloads into WORDCHIPPER_CACHE_DIR; offline it silently returns
+        # byte ids for a missing file, so give it the verified vocabulary.
+        cache = scratch / "wordchipper"
+        target = cache / "openai" / name / f"{name}.tiktoken"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(realdata.vocab_file(name), target)
+        os.environ["WORDCHIPPER_CACHE_DIR"] = str(cache)
+        from wordchipper import Tokenizer
+
+        wc = Tokenizer.from_pretrained(f"openai:{name}")
+        found["wordchipper"] = wc.encode
+    except Exception as err:
+        notes.append(f"wordchipper: {err}")
+    try:
+        from tokenizers import Tokenizer as HfTokenizer
+
+        path = scratch / f"{name}.tokenizer.json"
+        hf_bpe.save_tokenizer_json(hf_bpe.get_encoding(name), path)
+        tok = HfTokenizer.from_file(str(path))
+        found["HF tokenizers"] = lambda text: tok.encode(text, add_special_tokens=False).ids
+    except Exception as err:
+        notes.append(f"HF tokenizers: {err}")
+    for note in notes:
+        print(f"  (skipped {note})")
+    return found
+
+
+# --------------------------------------------------------------------------- sections
+
+
+def encode_speed(names: list[str], mb: float, runs: int, scratch: Path, hf_runs: int) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = []
+    for name in names:
+        ours = hf_bpe.get_encoding(name)
+        theirs = tiktoken.get_encoding(name)
+        others = peers(name, scratch)
+        for kind in KINDS:
+            docs = realdata.documents(kind, doc_bytes=4096, max_bytes=int(mb * 1e6))
+            size = sum(len(d.encode("utf-8")) for d in docs) / 1e6
+            expected = [theirs.encode_ordinary(d) for d in docs]
+            libs: dict[str, tuple[Encoder, Callable[[], None] | None]] = {
+                "hf_bpe (cold)": (ours.encode_ordinary, ours._pieces.clear_cache),
+                "hf_bpe (warm)": (ours.encode_ordinary, None),
+                "tiktoken": (theirs.encode_ordinary, None),
+                **{label: (fn, None) for label, fn in others.items()},
+            }
+            for label, (fn, before) in libs.items():
+                got = [fn(d) for d in docs]
+                bad = sum(1 for a, b in zip(got, expected) if list(a) != b)
+                n = hf_runs if label == "HF tokenizers" else runs
+                seconds = best_of(n, lambda: [fn(d) for d in docs], before)
+                rows.append({"encoding": name, "kind": kind, "library": label, "mb": size,
+                             "mb_per_s": size / seconds, "mismatched_docs": bad})
+                print(f"  {name:12} {kind:13} {label:15} {size / seconds:7.1f} MB/s"
+                      + (f"  ({bad} of {len(docs)} docs differ from tiktoken!)" if bad else ""))
+    return rows
+
+
+def decode_speed(mb: float, runs: int) -> list[dict[str, Any]]:
+    rows = []
+    for name in ("o200k_base",):
+        ours, theirs = hf_bpe.get_encoding(name), tiktoken.get_encoding(name)
+        for kind in KINDS:
+            docs = realdata.documents(kind, doc_bytes=4096, max_bytes=int(mb * 1e6))
+            ids = [theirs.encode_ordinary(d) for d in docs]
+            size = sum(len(d.encode()) for d in docs) / 1e6
+            assert [ours.decode_bytes(t) for t in ids] == [theirs.decode_bytes(t) for t in ids]
+            for label, fn in (("hf_bpe", ours.decode_bytes), ("tiktoken", theirs.decode_bytes)):
+                seconds = best_of(runs, lambda: [fn(t) for t in ids])
+                rows.append({"encoding": name, "kind": kind, "library": label, "mb_per_s": size / seconds})
+                print(f"  decode {kind:13} {label:10} {size / seconds:8.1f} MB/s")
+    return rows
+
+
+def batch_speed(mb: float, runs: int) -> list[dict[str, Any]]:
+    rows = []
+    cores = os.cpu_count() or 1
+    ours, theirs = hf_bpe.get_encoding("o200k_base"), tiktoken.get_encoding("o200k_base")
+    for kind in KINDS:
+        docs = realdata.documents(kind, doc_bytes=4096, max_bytes=int(mb * 1e6))
+        size = sum(len(d.encode()) for d in docs) / 1e6
+        expected = theirs.encode_ordinary_batch(docs, num_threads=cores)
+        assert ours.encode_ordinary_batch(docs, num_proc=cores) == expected  # also starts the pool
+        cases = {
+            f"hf_bpe, {cores} processes": lambda: ours.encode_ordinary_batch(docs, num_proc=cores),
+            "hf_bpe, 1 process": lambda: ours.encode_ordinary_batch(docs, num_proc=1),
+            f"tiktoken, {cores} threads": lambda: theirs.encode_ordinary_batch(docs, num_threads=cores),
+        }
+        for label, fn in cases.items():
+            seconds = best_of(runs, fn)
+            rows.append({"kind": kind, "library": label, "mb_per_s": size / seconds})
+            print(f"  batch {kind:13} {label:22} {size / seconds:7.1f} MB/s")
+    small = realdata.documents("english", doc_bytes=4096, max_bytes=40_000)
+    for label, fn in (("hf_bpe, num_proc=2", lambda: ours.encode_ordinary_batch(small, num_proc=2)),
+                      ("hf_bpe, in-process", lambda: ours.encode_ordinary_batch(small, num_proc=1))):
+        seconds = best_of(runs, fn)
+        print(f"  small batch (40 KB) {label:20} {seconds * 1e3:6.2f} ms (below {hf_bpe.parallel.MIN_BATCH_CHARS} "
+              "characters hf_bpe stays in-process)")
+    return rows
+
+
+LOAD = """
+import os, resource, sys, time
+t = time.perf_counter()
+import {module}
+enc = {module}.get_encoding("o200k_base")
+enc.encode_ordinary("warm up")
+load = time.perf_counter() - t
+text = open(sys.argv[1], encoding="utf-8").read()
+enc.encode_ordinary(text)
+print(load, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+"""
+
+
+def load_and_memory(scratch: Path) -> list[dict[str, Any]]:
+    text_file = scratch / "text.txt"
+    text_file.write_text("".join(realdata.documents("mixed", max_bytes=4_000_000)), encoding="utf-8")
+    rows = []
+    for module in ("hf_bpe", "tiktoken"):
+        loads, peaks = [], []
+        for _ in range(3):
+            out = subprocess.run([sys.executable, "-c", LOAD.format(module=module), str(text_file)],
+                                 capture_output=True, text=True, check=True, env=os.environ.copy())
+            load, peak = map(float, out.stdout.split())
+            loads.append(load)
+            peaks.append(peak)
+        rows.append({"library": module, "load_s": min(loads), "peak_mb": min(peaks)})
+        print(f"  {module:9} import + load o200k_base {min(loads) * 1e3:6.0f} ms; "
+              f"peak RSS after encoding 4 MB: {min(peaks):5.0f} MB")
+    return rows
+
+
+def worst_case(runs: int) -> list[dict[str, Any]]:
+    rows = []
+    rng = random.Random(0)
+    cjk = "".join(chr(rng.randrange(0x4E00, 0x9FA6)) for _ in range(350_000))  # ~1 MB of UTF-8
+    cases = {
+        "one letter": lambda n: "x" * n,
+        "CJK, no spaces": lambda n: cjk[: n // 3],
+    }
+    for name in ("o200k_base",):
+        ours, theirs = hf_bpe.get_encoding(name), tiktoken.get_encoding(name)
+        for label, make in cases.items():
+            for lib, enc in (("hf_bpe", ours), ("tiktoken", theirs)):
+                times = {}
+                for n in (262_144, 1_048_576):
+                    text = make(n)
+                    if lib == "hf_bpe":
+                        assert enc.encode_ordinary(text) == theirs.encode_ordinary(text)
+                    clear = ours._pieces.clear_cache if lib == "hf_bpe" else None
+                    times[n] = best_of(runs, lambda: enc.encode_ordinary(text), clear)
+                ratio = times[1_048_576] / times[262_144]
+                rows.append({"case": label, "library": lib, "s_256k": times[262_144], "s_1m": times[1_048_576],
+                             "ratio": ratio})
+                print(f"  worst case {label:15} {lib:9} 256 KB {times[262_144] * 1e3:7.1f} ms, "
+                      f"1 MB {times[1_048_576] * 1e3:7.1f} ms: x{ratio:.2f}")
+    return rows
+
+
+# --------------------------------------------------------------------------- report
+
+
+def table(rows: list[dict[str, Any]]) -> str:
+    lines = []
+    for name in dict.fromkeys(r["encoding"] for r in rows):
+        libs = list(dict.fromkeys(r["library"] for r in rows if r["encoding"] == name))
+        lines.append(f"\n{name}: MB/s (x tiktoken)\n")
+        lines.append("| corpus | " + " | ".join(libs) + " |")
+        lines.append("|---|" + "---|" * len(libs))
+        for kind in KINDS:
+            by_lib = {r["library"]: r["mb_per_s"] for r in rows if r["encoding"] == name and r["kind"] == kind}
+            base = by_lib.get("tiktoken", 0.0)
+            cells = [f"{by_lib[lib]:.1f} ({by_lib[lib] / base:.2f}x)" if lib in by_lib and base else "-" for lib in libs]
+            lines.append(f"| {kind} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def chart(rows: list[dict[str, Any]], path: Path, machine: str) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    names = list(dict.fromkeys(r["encoding"] for r in rows))
+    fig, axes = plt.subplots(1, len(names), figsize=(6.5 * len(names), 4.2), squeeze=False)
+    for ax, name in zip(axes[0], names):
+        libs = list(dict.fromkeys(r["library"] for r in rows if r["encoding"] == name))
+        width = 0.8 / len(libs)
+        for i, lib in enumerate(libs):
+            values = [next((r["mb_per_s"] for r in rows if r["encoding"] == name and r["kind"] == k
+                            and r["library"] == lib), 0.0) for k in KINDS]
+            ax.bar([x + i * width for x in range(len(KINDS))], values, width, label=lib)
+        ax.set_xticks([x + width * (len(libs) - 1) / 2 for x in range(len(KINDS))], KINDS)
+        ax.set_ylabel("MB/s, one process")
+        ax.set_title(f"encode_ordinary, {name}, ~4 KB documents")
+        ax.legend(fontsize=8)
+    fig.suptitle(machine, fontsize=9)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    print(f"chart: {path}")
+
+
+def machine() -> str:
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return (f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}, hf_bpe {hf_bpe.__version__} "
+            f"(compiled: {hf_bpe.COMPILED}), tiktoken {tiktoken.__version__}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="1 MB per corpus, o200k_base only, fewer runs")
+    parser.add_argument("--mb", type=float, default=4.0, help="MB of text per corpus (default 4)")
+    parser.add_argument("--runs", type=int, default=5, help="runs per measurement; the best counts (default 5)")
+    parser.add_argument("--out", type=Path, help="write bench_encode.json and bench_encode.png into this folder")
+    parser.add_argument("--skip", nargs="*", default=[], choices=["decode", "batch", "load", "worst"],
+                        help="sections to leave out")
+    args = parser.parse_args(argv)
+    names = ["o200k_base"] if args.quick else ["o200k_base", "cl100k_base"]
+    mb = 1.0 if args.quick else args.mb
+    runs = 2 if args.quick else args.runs
+    about = machine()
+    print(about)
+    if not hf_bpe.COMPILED:
+        print("WARNING: hf_bpe runs uncompiled here: install it with a C compiler to measure the compiled core")
+    results: dict[str, Any] = {"machine": about}
+    with tempfile.TemporaryDirectory() as tmp:
+        scratch = Path(tmp)
+        print("\n== encode, one process")
+        results["encode"] = encode_speed(names, mb, runs, scratch, hf_runs=min(runs, 2))
+        if "decode" not in args.skip:
+            print("\n== decode, one process")
+            results["decode"] = decode_speed(mb, runs)
+        if "batch" not in args.skip:
+            print("\n== batches, all cores")
+            results["batch"] = batch_speed(mb, runs)
+        if "load" not in args.skip:
+            print("\n== load time and memory (fresh processes)")
+            results["load"] = load_and_memory(scratch)
+        if "worst" not in args.skip:
+            print("\n== worst case: no split point (time should grow ~4x from 256 KB to 1 MB)")
+            results["worst"] = worst_case(min(runs, 3))
+    print(table(results["encode"]))
+    bad = sum(r["mismatched_docs"] for r in results["encode"])
+    print(f"\nids checked against tiktoken: {'all equal' if not bad else f'{bad} documents differ'}")
+    if args.out:
+        args.out.mkdir(parents=True, exist_ok=True)
+        (args.out / "bench_encode.json").write_text(json.dumps(results, indent=1) + "\n", encoding="utf-8")
+        try:
+            chart(results["encode"], args.out / "bench_encode.png", about)
+        except ImportError:
+            print("(no chart: matplotlib is not installed)")
+    return 1 if bad else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,99 @@
+"""Load a saved tokenizer folder through transformers, encode and decode, and report.
+
+    python examples/hf_roundtrip.py FOLDER [--tiktoken PATH] [--max-mb 2] [--num-proc 2]
+
+Checks, on real text, that the folder written by ``hf_bpe.save_encoding`` (or the trainer
+example's ``--save-dir``):
+
+- loads with ``AutoTokenizer`` after ``import hf_bpe`` as an ``HfBpeTokenizer``;
+- loads with stock transformers in a process where hf_bpe cannot be imported, as a fast
+  ``tokenizers`` tokenizer, giving the same ids;
+- gives the ids of the ``.tiktoken`` file saved beside it;
+- tokenizes a ``datasets.Dataset`` with ``map(tok.batch_encode, batched=True, num_proc=N)``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import realdata  # noqa: E402
+
+import hf_bpe  # noqa: E402
+
+# Runs in a child process that cannot import hf_bpe: what a user without hf_bpe gets.
+STOCK = """
+import json, sys
+sys.modules["hf_bpe"] = None
+from transformers import AutoTokenizer
+tok = AutoTokenizer.from_pretrained(sys.argv[1])
+docs = json.load(sys.stdin)
+ids = tok(docs, add_special_tokens=False)["input_ids"]
+print(json.dumps({"class": type(tok).__name__, "ids": ids}))
+"""
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("folder", type=Path)
+    parser.add_argument("--tiktoken", type=Path, help="the .tiktoken file saved with the folder")
+    parser.add_argument("--max-mb", type=float, default=2.0, help="MB of real text to check")
+    parser.add_argument("--num-proc", type=int, default=2, help="processes for dataset.map")
+    args = parser.parse_args()
+
+    from datasets import Dataset
+    from transformers import AutoTokenizer
+
+    docs = realdata.documents("mixed", max_bytes=int(args.max_mb * 1e6))
+    nbytes = sum(len(d.encode()) for d in docs)
+    enc = hf_bpe.load_encoding(args.folder)
+    expected = enc.encode_ordinary_batch(docs)
+
+    print(f"\nHugging Face round trip of {args.folder} ({len(docs)} docs, {nbytes / 1e6:.2f} MB):")
+    start = time.perf_counter()
+    tok = AutoTokenizer.from_pretrained(args.folder)
+    print(f"- AutoTokenizer: {type(tok).__name__}, len {len(tok):,}, loaded in {time.perf_counter() - start:.2f}s")
+    start = time.perf_counter()
+    ids = tok(docs, add_special_tokens=False)["input_ids"]
+    seconds = time.perf_counter() - start
+    check(ids == expected, "AutoTokenizer ids equal the Encoding's")
+    print(f"- encode: {nbytes / 1e6 / seconds:.1f} MB/s")
+    check(tok.batch_decode(ids) == docs, "batch_decode gives the text back")
+
+    child = subprocess.run([sys.executable, "-I", "-c", STOCK, str(args.folder)], input=json.dumps(docs),
+                           capture_output=True, text=True, check=True)
+    stock = json.loads(child.stdout)
+    check(stock["ids"] == expected, f"stock transformers without hf_bpe ({stock['class']}) gives the same ids")
+
+    if args.tiktoken is not None:
+        check(hf_bpe.load_tiktoken_bpe(args.tiktoken) == dict(enc.mergeable_ranks),
+              f"{args.tiktoken.name} holds the same ranks")
+
+    dataset = Dataset.from_dict({"text": docs})
+    start = time.perf_counter()
+    mapped = dataset.map(tok.batch_encode, batched=True, num_proc=args.num_proc, remove_columns=["text"])
+    seconds = time.perf_counter() - start
+    check(mapped["input_ids"][:] == expected, f"dataset.map(tok.batch_encode, num_proc={args.num_proc}) gives the same ids")
+    print(f"- dataset.map: {nbytes / 1e6 / seconds:.1f} MB/s with {args.num_proc} processes (startup included)")
+
+    if tok.pad_token is None and enc.special_tokens:  # transformers pads only with a pad token
+        tok.pad_token = min(enc.special_tokens, key=enc.special_tokens.__getitem__)
+    padded = tok(docs[:4], padding=True, truncation=True, max_length=64, return_attention_mask=True)
+    print(f"- padded batch: {len(padded['input_ids'])} x {len(padded['input_ids'][0])} ids, "
+          f"pad token {tok.pad_token!r}, attention mask sums {[sum(m) for m in padded['attention_mask']]}")
+
+
+def check(ok: bool, what: str) -> None:
+    print(f"- {'ok' if ok else 'FAILED'}: {what}")
+    if not ok:
+        raise SystemExit(f"check failed: {what}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,187 @@
+"""Train a tokenizer on parquet shards and report on it, as the Rust trainer examples do.
+
+Shards are parquet files with a text column (nanochat's FineWeb-Edu shards, or the real-text
+shards that ``python examples/realdata.py shards DIR`` writes); shard ``i`` is the ``i``-th
+``*.parquet`` file of ``--dataset-dir`` in sorted order::
+
+    python examples/realdata.py shards /tmp/shards --n 8
+    python examples/tokenizer_trainer.py --dataset-dir /tmp/shards --shards 0-7 \\
+        --vocab-size 32768 --time-encode-decode --tiktoken-save-path /tmp/tok.tiktoken
+
+The report: the shards loaded, ``training_duration`` and ``vocab_size``; then, with
+``--time-encode-decode``, the encode and decode timings over batches of ``--batch-size``
+documents (each round trip is checked) and the observed bytes per token.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import time
+from pathlib import Path
+
+import hf_bpe
+from hf_bpe.trainer import NANOCHAT_SPECIAL_TOKENS, BpeTrainer
+
+
+def parse_shards(spec: str) -> list[int]:
+    """``"0-7"`` (inclusive), ``"3"`` or ``"0,2,5-6"`` → shard numbers.
+
+    >>> parse_shards("0-3,7")
+    [0, 1, 2, 3, 7]
+    """
+    out: list[int] = []
+    for part in spec.split(","):
+        part = part.strip()
+        if "-" in part:
+            lo, hi = (int(x) for x in part.split("-", 1))
+            if hi < lo:
+                raise argparse.ArgumentTypeError(f"empty shard range {part!r}")
+            out.extend(range(lo, hi + 1))
+        elif part:
+            out.append(int(part))
+    if not out:
+        raise argparse.ArgumentTypeError(f"no shards in {spec!r}")
+    return out
+
+
+def fmt_duration(seconds: float) -> str:
+    if seconds >= 1:
+        return f"{seconds:.2f}s"
+    if seconds >= 1e-3:
+        return f"{seconds * 1e3:.3f}ms"
+    return f"{seconds * 1e6:.2f}µs"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--dataset-dir", required=True, type=Path, help="folder of parquet shards")
+    parser.add_argument("--shards", default="0-7", help="shard numbers, e.g. 0-7 (inclusive) or 0,2")
+    parser.add_argument("--vocab-size", type=int, default=65536, help="tokens, specials included")
+    parser.add_argument("--tiktoken-save-path", type=Path, help="write the ranks in tiktoken format")
+    parser.add_argument("--save-dir", type=Path, help="write a full hf_bpe/Hugging Face folder")
+    parser.add_argument("--time-encode-decode", action="store_true", help="time encode and decode")
+    parser.add_argument("--batch-size", type=int, default=512, help="documents per timing batch")
+    parser.add_argument("--timing-batches", type=int, default=40, help="batches to time (at most)")
+    parser.add_argument("--column", default="text", help="the text column of the shards")
+    parser.add_argument("--max-chars", type=int, default=10_000,
+                        help="crop each document to this many characters (nanochat: 10000; 0: no crop)")
+    parser.add_argument("--pattern", default="rustbpe", help="split pattern: a name or a regex")
+    parser.add_argument("--nanochat-specials", action="store_true",
+                        help="add nanochat's 9 special tokens after the merges")
+    parser.add_argument("--num-proc", type=int, default=None, help="counting processes (default: cores)")
+    parser.add_argument("--progress", action="store_true", help="show progress bars")
+    args = parser.parse_args(argv)
+
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    files = sorted(p for p in args.dataset_dir.glob("*.parquet") if p.is_file())
+    shards = parse_shards(args.shards)
+    missing = [i for i in shards if i >= len(files)]
+    if missing:
+        parser.error(f"{args.dataset_dir} has {len(files)} parquet files; no shard {missing[0]}")
+    paths = [files[i] for i in shards]
+
+    print(f"hf_bpe {hf_bpe.__version__} (compiled: {hf_bpe.COMPILED})")
+    print(f"Loading Shards: {shards}")
+    for i, p in zip(shards, paths):
+        print(f"- shard {i}: {p}")
+    print()
+
+    specials = NANOCHAT_SPECIAL_TOKENS if args.nanochat_specials else ()
+    print(f"Training Tokenizer on shards: {shards}")
+    start = time.perf_counter()
+    with BpeTrainer(
+        args.vocab_size,
+        pattern=args.pattern,
+        special_tokens=specials,
+        num_proc=args.num_proc,
+        progress=True if args.progress else False,
+    ) as trainer:
+        trainer.update_from_parquet(paths, column=args.column, max_chars=args.max_chars)
+        counted = time.perf_counter()
+        enc = trainer.train(name=args.dataset_dir.name or "bpe")
+    duration = time.perf_counter() - start
+    print(f"- documents: {trainer.n_documents}")
+    print(f"- characters: {trainer.n_chars}")
+    print(f"- counting_duration: {counted - start:.2f}s")
+    print(f"- training_duration: {duration:.2f}s")
+    print(f"- vocab_size: {enc.n_vocab}")
+
+    if args.tiktoken_save_path is not None:
+        hf_bpe.dump_tiktoken_bpe(enc._mergeable_ranks, args.tiktoken_save_path)
+        print(f"- saved ranks: {args.tiktoken_save_path}")
+    if args.save_dir is not None:
+        hf_bpe.save_encoding(enc, args.save_dir)
+        print(f"- saved folder: {args.save_dir}")
+
+    if args.time_encode_decode:
+        time_encode_decode(enc, paths, args.column, args.batch_size, args.timing_batches)
+    return 0
+
+
+def time_encode_decode(
+    enc: hf_bpe.Encoding, paths: list[Path], column: str, batch_size: int, max_batches: int
+) -> None:
+    import pyarrow.parquet as pq
+
+    batches: list[list[str]] = []
+    pending: list[str] = []
+    for path in paths:
+        for record_batch in pq.ParquetFile(path).iter_batches(batch_size=batch_size, columns=[column]):
+            pending.extend(t for t in record_batch.column(0).to_pylist() if t is not None)
+            while len(pending) >= batch_size and len(batches) < max_batches:
+                batches.append(pending[:batch_size])
+                pending = pending[batch_size:]
+            if len(batches) >= max_batches:
+                break
+        if len(batches) >= max_batches:
+            break
+    if not batches and pending:
+        batches.append(pending)
+    samples = [t for b in batches for t in b]
+    total_bytes = sum(len(t.encode("utf-8")) for t in samples)
+    print()
+    print("Samples Summary:")
+    print(f"- count: {len(samples)}")
+    print(f"- avg size: {total_bytes // max(1, len(samples))}")
+    print()
+    print("Timing Config:")
+    print(f"- batch size: {batch_size}")
+
+    encode_times: list[float] = []
+    encoded: list[list[list[int]]] = []
+    for batch in batches:
+        t = time.perf_counter()
+        ids = enc.encode_ordinary_batch(batch)
+        encode_times.append(time.perf_counter() - t)
+        encoded.append(ids)
+    decode_times: list[float] = []
+    for batch, ids in zip(batches, encoded):
+        t = time.perf_counter()
+        texts = enc.decode_batch(ids)
+        decode_times.append(time.perf_counter() - t)
+        if texts != batch:
+            raise SystemExit("round trip failed: decode(encode(text)) != text")
+    total_tokens = sum(len(x) for ids in encoded for x in ids)
+    enc_total = sum(encode_times)
+    dec_total = sum(decode_times)
+    n = len(samples)
+    print()
+    print("Timing Encode:")
+    print(f"- batch avg: {fmt_duration(enc_total / len(batches))}")
+    print(f"- sample avg: {fmt_duration(enc_total / n)}")
+    print(f"- avg bps: {total_bytes / enc_total / 1e6:.2f} MB/s")
+    print()
+    print("Observed Bytes/Token Stats:")
+    print(f"- total bytes: {total_bytes}")
+    print(f"- total tokens: {total_tokens}")
+    print(f"- sample byte/token: {total_bytes / max(1, total_tokens):.2f}")
+    print()
+    print("Timing Decode:")
+    print(f"- batch avg: {fmt_duration(dec_total / len(batches))}")
+    print(f"- sample avg: {fmt_duration(dec_total / n)}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,91 @@
+"""Code point → character category, as tiktoken's split patterns see characters.
+
+The compiled scanners (:mod:`hf_bpe.scanners`) classify each character of a text with
+one of the categories below. Every code point gets exactly one; the tables are built once
+at import from tiktoken's own classes (:mod:`hf_bpe.char_classes_data`), so they agree
+with tiktoken whatever Unicode version the installed ``regex`` knows::
+
+    >>> from hf_bpe.char_table import category, UPPER, LOWER, BOTH, MARK, DIGIT, SPACE
+    >>> [category(ch) for ch in "Aa中\u0301٣\u3000"] == [UPPER, LOWER, BOTH, MARK, DIGIT, SPACE]
+    True
+
+Storage is two-level: ``BLOCK_INDEX`` gives, for each 256-code-point block, the number of
+a distinct 256-byte row of ``BLOCKS`` (two bytes per block, little-endian); a code point's
+category is ``BLOCKS[row * 256 + (cp & 0xFF)]``. About 100 KB in all.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+from .char_classes_data import TIKTOKEN_CLASSES
+
+#: Anything else: punctuation, symbols, controls, unassigned (not a space, letter, number or mark).
+OTHER: Final = 0
+#: Letters that are upper- or titlecase (``\p{Lu}``, ``\p{Lt}``).
+UPPER: Final = 1
+#: Lowercase letters (``\p{Ll}``).
+LOWER: Final = 2
+#: Letters without case (``\p{Lm}``, ``\p{Lo}``): o200k counts them as upper *and* lower.
+BOTH: Final = 3
+#: Marks (``\p{M}``): not letters, but o200k's word alternatives take them like BOTH.
+MARK: Final = 4
+#: Numbers (``\p{N}``).
+DIGIT: Final = 5
+#: White space (``\s``) other than the three below.
+SPACE: Final = 6
+#: ``\r`` and ``\n``.
+NEWLINE: Final = 7
+#: U+0020, the space the patterns' `` ?`` prefixes take.
+BLANK: Final = 8
+#: U+0027, the apostrophe that starts contractions.
+APOS: Final = 9
+#: U+002F, which o200k lets trail punctuation.
+SLASH: Final = 10
+
+#: Unicode ``White_Space`` (what ``\s`` means to tiktoken; the test suite checks every code point).
+WHITE_SPACE: Final = (
+    0x09, 0x0A, 0x0B, 0x0C, 0x0D, 0x20, 0x85, 0xA0, 0x1680, *range(0x2000, 0x200B),
+    0x2028, 0x2029, 0x202F, 0x205F, 0x3000,
+)  # fmt: skip
+
+_N_POINTS: Final = 0x110000
+
+
+def _ranges(cls: str) -> list[tuple[int, int]]:
+    out: list[tuple[int, int]] = []
+    for item in TIKTOKEN_CLASSES[cls].split():
+        first, _, last = item.partition("-")
+        out.append((int(first, 16), int(last or first, 16) + 1))
+    return out
+
+
+def _build() -> tuple[bytes, bytes]:
+    flat = bytearray(_N_POINTS)  # OTHER everywhere to start with
+    for cls, cat in (("M", MARK), ("N", DIGIT), ("Lu", UPPER), ("Lt", UPPER), ("Ll", LOWER), ("Lm", BOTH), ("Lo", BOTH)):
+        for start, stop in _ranges(cls):
+            flat[start:stop] = bytes([cat]) * (stop - start)
+    for point in WHITE_SPACE:
+        flat[point] = SPACE
+    flat[0x0A] = flat[0x0D] = NEWLINE
+    flat[0x20] = BLANK
+    flat[0x27] = APOS
+    flat[0x2F] = SLASH
+    rows: dict[bytes, int] = {}
+    index = bytearray()
+    for block in range(_N_POINTS >> 8):
+        row = bytes(flat[block << 8 : (block + 1) << 8])
+        number = rows.setdefault(row, len(rows))
+        index += number.to_bytes(2, "little")
+    return bytes(index), b"".join(rows)
+
+
+BLOCK_INDEX, BLOCKS = _build()
+
+
+def category(ch: str) -> int:
+    """The category of one character (one of the constants above)."""
+    point = ord(ch)
+    hi = point >> 8
+    row = BLOCK_INDEX[2 * hi] | (BLOCK_INDEX[2 * hi + 1] << 8)
+    return BLOCKS[(row << 8) | (point & 0xFF)]

@@ -1,0 +1,763 @@
+"""``HfBpeTokenizer``: an hf_bpe :class:`~hf_bpe.Encoding` as a transformers tokenizer.
+
+Text goes straight to ids through the compiled core (no per-token strings), ids go to
+text through bytes in one step, and ``save_pretrained`` writes a folder that loads with
+``AutoTokenizer`` everywhere: as ``HfBpeTokenizer`` where hf_bpe is imported, and as a
+stock fast tokenizer (from ``tokenizer.json``, identical ids) where it is not installed::
+
+    >>> import hf_bpe, tempfile
+    >>> from hf_bpe.hf_tokenizer import HfBpeTokenizer
+    >>> enc = hf_bpe.Encoding("tiny", pat_str=r"\\s+|\\S+",
+    ...     mergeable_ranks={**{bytes([i]): i for i in range(256)}, b"hi": 256},
+    ...     special_tokens={"<|endoftext|>": 257})
+    >>> tok = HfBpeTokenizer.from_encoding(enc, add_eos_token=True)
+    >>> tok("hi hi")["input_ids"]
+    [256, 32, 256, 257]
+    >>> tok.decode([256, 32, 256, 257], skip_special_tokens=True)
+    'hi hi'
+    >>> from transformers import AutoTokenizer
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     _ = tok.save_pretrained(folder)
+    ...     type(AutoTokenizer.from_pretrained(folder)).__name__
+    'HfBpeTokenizer'
+
+For ``datasets``, :meth:`HfBpeTokenizer.batch_encode` is a ready ``map`` function::
+
+    ds = ds.map(tok.batch_encode, batched=True, num_proc=8, remove_columns=["text"])
+"""
+
+from __future__ import annotations
+
+import bisect
+import json
+import os
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import transformers
+
+from hf_bpe.errors import UnknownTokenError, VocabularyError
+from hf_bpe.patterns import NANOCHAT_SPECIAL_TOKENS
+from hf_bpe.tokenizer_json import (
+    dumps_tokenizer_json,
+    encoding_to_tokenizer_json,
+    special_token_roles,
+    token_bytes,
+    token_str,
+    tokenizer_json_or_warn,
+)
+
+_MAJOR = int(transformers.__version__.split(".")[0])
+if _MAJOR < 5:
+    raise ImportError(
+        f"hf_bpe's Hugging Face front needs transformers 5.x; transformers "
+        f"{transformers.__version__} is installed (pip install 'transformers>=5,<6')"
+    )
+
+from tokenizers import AddedToken  # noqa: E402
+from transformers import AutoTokenizer, PreTrainedConfig, PreTrainedTokenizer  # noqa: E402
+from transformers.tokenization_utils_base import BatchEncoding, TruncationStrategy  # noqa: E402
+from transformers.utils.generic import PaddingStrategy  # noqa: E402
+
+__all__ = ["NANOCHAT_CHAT_TEMPLATE", "HfBpeConfig", "HfBpeTokenizer"]
+
+VOCAB_FILES_NAMES = {"vocab_file": "vocab.tiktoken", "encoding_file": "encoding.json"}
+
+#: nanochat's conversation format (its special tokens, a system message folded into the
+#: first user message).  Select it with ``chat_template="nanochat"``.
+NANOCHAT_CHAT_TEMPLATE = (
+    "{%- set ns = namespace(system='') -%}"
+    "<|bos|>"
+    "{%- for message in messages -%}"
+    "{%- if message['role'] == 'system' -%}"
+    "{%- set ns.system = message['content'] + '\n\n' -%}"
+    "{%- elif message['role'] == 'user' -%}"
+    "<|user_start|>{{ ns.system + message['content'] }}<|user_end|>"
+    "{%- set ns.system = '' -%}"
+    "{%- elif message['role'] == 'assistant' -%}"
+    "<|assistant_start|>{{ message['content'] }}<|assistant_end|>"
+    "{%- else -%}"
+    "{{ raise_exception('nanochat knows the roles system, user and assistant, not ' + message['role']) }}"
+    "{%- endif -%}"
+    "{%- endfor -%}"
+    "{%- if add_generation_prompt -%}<|assistant_start|>{%- endif -%}"
+)
+#: The special tokens the nanochat chat template uses.
+NANOCHAT_CHAT_TOKENS = NANOCHAT_SPECIAL_TOKENS[:5]
+
+
+class HfBpeConfig(PreTrainedConfig):  # type: ignore[no-untyped-call]
+    """The model type under which ``HfBpeTokenizer`` is registered with ``AutoTokenizer``."""
+
+    model_type = "hf_bpe"
+
+
+class _SpelledVocab:
+    """Token spellings (GPT-2 byte-to-unicode) <-> ids for one encoding.
+
+    Derived entirely from the encoding, so it pickles as the encoding alone (small,
+    deterministic: the datasets fingerprint stays stable).
+    """
+
+    def __init__(self, encoding: Any) -> None:
+        self.encoding = encoding
+        self.id_to_str: dict[int, str] = {
+            rank: token_str(tok) for tok, rank in encoding._mergeable_ranks.items()
+        }
+        self.str_to_id: dict[str, int] = {s: i for i, s in self.id_to_str.items()}
+        for text, tid in encoding._special_tokens.items():
+            self.id_to_str[tid] = text
+            self.str_to_id[text] = tid
+
+    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
+        return (_SpelledVocab, (self.encoding,))
+
+
+def _load_folder_encoding(vocab_file: str | None, encoding_file: str | None) -> Any:
+    from hf_bpe.folder import load_encoding
+
+    where = encoding_file or vocab_file
+    if where is None:
+        raise VocabularyError(
+            "HfBpeTokenizer needs an encoding: use HfBpeTokenizer.from_encoding(enc) or "
+            "from_pretrained(folder) on a folder holding vocab.tiktoken and encoding.json"
+        )
+    return load_encoding(Path(where).parent)
+
+
+class HfBpeTokenizer(PreTrainedTokenizer):
+    """A transformers tokenizer backed by an hf_bpe ``Encoding`` (tiktoken-exact ids).
+
+    ``add_bos_token`` / ``add_eos_token`` decide what ``add_special_tokens=True`` adds
+    (``[bos] A [eos]``, pairs ``[bos] A [eos] [bos] B [eos]``); both default to False, so
+    ids equal the encoding's ``encode(text, allowed_special="all")`` by default.
+    """
+
+    vocab_files_names = VOCAB_FILES_NAMES
+    model_input_names = ["input_ids", "attention_mask"]
+
+    def __init__(
+        self,
+        vocab_file: str | None = None,
+        encoding_file: str | None = None,
+        *,
+        encoding: Any = None,
+        add_bos_token: bool | None = None,
+        add_eos_token: bool | None = None,
+        **kwargs: Any,
+    ) -> None:
+        if encoding is None:
+            encoding = _load_folder_encoding(vocab_file, encoding_file)
+        kwargs.pop("tokenizer_file", None)
+        kwargs.pop("hf_bpe_format", None)
+        if add_bos_token is None:
+            add_bos_token = bool(kwargs.pop("hf_bpe_add_bos_token", False))
+        if add_eos_token is None:
+            add_eos_token = bool(kwargs.pop("hf_bpe_add_eos_token", False))
+        kwargs.pop("hf_bpe_add_bos_token", None)
+        kwargs.pop("hf_bpe_add_eos_token", None)
+        if kwargs.get("chat_template") == "nanochat":
+            missing = [t for t in NANOCHAT_CHAT_TOKENS if t not in encoding._special_tokens]
+            if missing:
+                raise VocabularyError(f"the nanochat chat template needs the special tokens {missing}")
+            kwargs["chat_template"] = NANOCHAT_CHAT_TEMPLATE
+        self._encoding = encoding
+        self._vocab = _SpelledVocab(encoding)
+        self._hf_bpe_add_bos = add_bos_token
+        self._hf_bpe_add_eos = add_eos_token
+        self._added_re: re.Pattern[str] | None = None
+        self._slow_added = False
+        self._user_added = False
+
+        # The encoding's own special tokens are added tokens at their ids (never split).
+        decoder: dict[int, AddedToken] = dict(kwargs.pop("added_tokens_decoder", None) or {})
+        for text, tid in sorted(encoding._special_tokens.items(), key=lambda kv: kv[1]):
+            decoder.setdefault(tid, AddedToken(text, special=True, normalized=False))
+        self._added_tokens_decoder = decoder
+        for role, text in special_token_roles(encoding._special_tokens).items():
+            kwargs.setdefault(role, text)
+        kwargs.setdefault("clean_up_tokenization_spaces", False)
+        super().__init__(**kwargs)  # type: ignore[no-untyped-call]
+        self._update_trie()
+
+    # ---------------------------------------------------------------- construction
+
+    @classmethod
+    def from_encoding(cls, encoding: Any, **kwargs: Any) -> HfBpeTokenizer:
+        """Wrap an Encoding (named, loaded or trained); kwargs as for transformers tokenizers
+        (``add_bos_token``, ``add_eos_token``, ``bos_token``, ``pad_token``,
+        ``model_max_length``, ``chat_template="nanochat"``, ...).
+
+        >>> import hf_bpe
+        >>> tok = HfBpeTokenizer.from_encoding(hf_bpe.get_encoding("gpt2"))  # doctest: +SKIP
+        """
+        return cls(encoding=encoding, **kwargs)
+
+    @classmethod
+    def train_from_dataset(
+        cls,
+        dataset: Any,
+        vocab_size: int,
+        *,
+        column: str = "text",
+        pattern: str = "rustbpe",
+        special_tokens: Iterable[str] = (),
+        num_proc: int | None = None,
+        max_chars: int = 0,
+        name: str = "bpe",
+        **tokenizer_kwargs: Any,
+    ) -> HfBpeTokenizer:
+        """Train on a ``datasets.Dataset`` (or ``IterableDataset``) column and return a ready
+        tokenizer (``vocab_size`` counts the special tokens; see :class:`hf_bpe.BpeTrainer`).
+
+            tok = HfBpeTokenizer.train_from_dataset(ds, 32_768, pattern="nanochat",
+                                                    special_tokens=["<|bos|>", ...])
+        """
+        from hf_bpe.trainer import BpeTrainer
+
+        with BpeTrainer(vocab_size, pattern=pattern, special_tokens=special_tokens, num_proc=num_proc) as trainer:
+            trainer.update_from_dataset(dataset, column=column, max_chars=max_chars)
+            encoding = trainer.train(name)
+        return cls(encoding=encoding, **tokenizer_kwargs)
+
+    def train_new_from_iterator(
+        self,
+        text_iterator: Iterable[str] | Iterable[Sequence[str]],
+        vocab_size: int,
+        new_special_tokens: Iterable[str] | None = None,
+        *,
+        num_proc: int | None = None,
+        name: str | None = None,
+        **kwargs: Any,
+    ) -> HfBpeTokenizer:
+        """Like transformers' fast tokenizers: a new tokenizer trained on ``text_iterator``
+        (texts, or batches of texts) with this one's pattern, special tokens (plus
+        ``new_special_tokens``) and settings."""
+        from hf_bpe.trainer import BpeTrainer
+
+        def flat() -> Iterable[str]:
+            for item in text_iterator:
+                if isinstance(item, str):
+                    yield item
+                else:
+                    yield from item
+
+        specials = [t for t, _ in sorted(self._encoding._special_tokens.items(), key=lambda kv: kv[1])]
+        specials += [t for t in new_special_tokens or () if t not in specials]
+        with BpeTrainer(vocab_size, pattern=self._encoding._pat_str, special_tokens=specials, num_proc=num_proc) as trainer:
+            trainer.update(flat())
+            encoding = trainer.train(name or self._encoding.name)
+        options: dict[str, Any] = {
+            "add_bos_token": self._hf_bpe_add_bos,
+            "add_eos_token": self._hf_bpe_add_eos,
+            "model_max_length": self.model_max_length,
+            "padding_side": self.padding_side,
+            "truncation_side": self.truncation_side,
+            "chat_template": self.chat_template,
+        }
+        for role in ("bos_token", "eos_token", "pad_token", "unk_token"):
+            value = getattr(self, role)
+            if value is not None and value in encoding._special_tokens:
+                options[role] = value
+        options.update(kwargs)
+        return HfBpeTokenizer(encoding=encoding, **options)
+
+    @property
+    def encoding(self) -> Any:
+        """The hf_bpe Encoding doing the work."""
+        return self._encoding
+
+    # ---------------------------------------------------------------- vocabulary
+
+    @property
+    def vocab_size(self) -> int:
+        """Highest id of the encoding + 1 (gaps included, so embedding tables fit)."""
+        return int(self._encoding.n_vocab)
+
+    def __len__(self) -> int:
+        top = max(self._added_tokens_decoder, default=-1)
+        return max(self.vocab_size, top + 1)
+
+    def _update_total_vocab_size(self) -> None:
+        self.total_vocab_size = len(self)
+
+    def get_vocab(self) -> dict[str, int]:
+        vocab = dict(self._vocab.str_to_id)
+        vocab.update(self._added_tokens_encoder)
+        return vocab
+
+    def _convert_token_to_id(self, token: str) -> int | None:
+        return self._vocab.str_to_id.get(token)
+
+    def _convert_id_to_token(self, index: int) -> str:
+        try:
+            return self._vocab.id_to_str[index]
+        except KeyError:
+            raise UnknownTokenError(f"id {index} is not in the vocabulary") from None
+
+    def _tokenize(self, text: str, **kwargs: Any) -> list[str]:
+        spell = self._vocab.id_to_str
+        return [spell[i] for i in self._encoding.encode_ordinary(text)]
+
+    def convert_tokens_to_string(self, tokens: list[str]) -> str:
+        parts: list[bytes] = []
+        added = self._added_tokens_encoder
+        for token in tokens:
+            parts.append(token.encode() if token in added else token_bytes(token))
+        return b"".join(parts).decode("utf-8", errors="replace")
+
+    def _add_tokens(self, new_tokens: Sequence[str | AddedToken], special_tokens: bool = False) -> int:
+        """Add tokens at ids after the highest one in use (transformers' default counts the
+        vocabulary, which lands on used ids when the encoding's ids have gaps)."""
+        added = 0
+        vocab = self._vocab.str_to_id
+        for token in new_tokens or ():
+            if not isinstance(token, (str, AddedToken)):
+                raise TypeError(f"token {token!r} is not a str or AddedToken")
+            content = str(token)
+            if not content:
+                continue
+            if isinstance(token, str):
+                if content in self._added_tokens_encoder:
+                    continue
+                special = special_tokens or content in self.all_special_tokens
+                token = AddedToken(content, rstrip=False, lstrip=False, normalized=not special, special=special)
+            elif special_tokens:
+                token.__setstate__({"special": True, "normalized": token.normalized})
+            if token in self._added_tokens_decoder.values():
+                continue
+            if content in self._added_tokens_encoder:
+                tid = self._added_tokens_encoder[content]
+            elif content in vocab:
+                tid = vocab[content]
+            else:
+                tid = len(self)
+                added += 1
+            if token.special and content not in self.all_special_tokens:
+                self._extra_special_tokens.append(token)
+            self._added_tokens_decoder[tid] = token
+            self._added_tokens_encoder[content] = tid
+        self._update_trie()
+        self._update_total_vocab_size()
+        return added
+
+    def _update_trie(self, unique_no_split_tokens: list[str] | None = None) -> None:
+        super()._update_trie(unique_no_split_tokens)
+        tokens = self._added_tokens_decoder
+        if not tokens:
+            self._added_re = None
+            return
+        contents = sorted((t.content for t in tokens.values()), key=lambda c: (-len(c), c))
+        self._added_re = re.compile("|".join(re.escape(c) for c in contents))
+        specials = self._encoding._special_tokens
+        self._user_added = any(specials.get(t.content) != tid for tid, t in tokens.items())
+        self._slow_added = any(
+            t.lstrip or t.rstrip or t.single_word or (t.normalized and getattr(self, "do_lower_case", False))
+            for t in tokens.values()
+        )
+
+    # ---------------------------------------------------------------- encoding
+
+    def _text_to_ids(self, text: str, split_special_tokens: bool) -> list[int]:
+        """One text to ids: added/special tokens split out (unless ``split_special_tokens``),
+        the rest through the core."""
+        enc = self._encoding
+        if split_special_tokens or self._added_re is None:
+            return list(enc.encode_ordinary(text))
+        if self._slow_added:
+            converted = self.convert_tokens_to_ids(self.tokenize(text))
+            return [converted] if isinstance(converted, int) else list(converted)
+        ids: list[int] = []
+        start = 0
+        table = self._added_tokens_encoder
+        for match in self._added_re.finditer(text):
+            if match.start() > start:
+                ids.extend(enc.encode_ordinary(text[start : match.start()]))
+            ids.append(table[match.group()])
+            start = match.end()
+        if start == 0:
+            return list(enc.encode_ordinary(text))
+        if start < len(text):
+            ids.extend(enc.encode_ordinary(text[start:]))
+        return ids
+
+    def _to_ids(self, item: Any, split_special_tokens: bool) -> Any:
+        if isinstance(item, str):
+            return self._text_to_ids(item, split_special_tokens) if item else item
+        if isinstance(item, tuple) and len(item) == 2 and all(isinstance(x, str) for x in item):
+            return tuple(self._text_to_ids(x, split_special_tokens) if x else x for x in item)
+        return item
+
+    def _batch_or_single_to_ids(self, text: Any, split: bool) -> Any:
+        if isinstance(text, (list, tuple)) and text and not isinstance(text[0], int):
+            return [self._to_ids(t, split) for t in text]  # a batch
+        return self._to_ids(text, split)
+
+    def _encode_plus(  # type: ignore[override]
+        self,
+        text: Any,
+        text_pair: Any = None,
+        add_special_tokens: bool = True,
+        **kwargs: Any,
+    ) -> BatchEncoding:
+        """Turn each non-empty str into ids through the core, then let transformers pad,
+        truncate and add special tokens (it passes lists of ids through untouched)."""
+        is_split_into_words = bool(kwargs.pop("is_split_into_words", False))
+        if not is_split_into_words and text_pair is None and self._plain_call(kwargs):
+            fast = self._encode_plain(text, add_special_tokens, kwargs)
+            if fast is not None:
+                return fast
+        if kwargs.get("return_offsets_mapping"):
+            return self._encode_with_offsets(text, text_pair, add_special_tokens, is_split_into_words, kwargs)
+        kwargs.pop("return_offsets_mapping", None)
+        if not is_split_into_words and not kwargs.get("sanitize_control_tokens"):
+            split = bool(kwargs.get("split_special_tokens", self.split_special_tokens))
+            text = self._batch_or_single_to_ids(text, split)
+            if text_pair is not None:
+                text_pair = self._batch_or_single_to_ids(text_pair, split)
+        return super()._encode_plus(
+            text, text_pair, add_special_tokens, is_split_into_words=is_split_into_words, **kwargs
+        )
+
+    def _plain_call(self, kwargs: Mapping[str, Any]) -> bool:
+        """No padding, truncation, tensors or extra outputs: ids (+ mask) are all there is."""
+        return (
+            kwargs.get("padding_strategy", PaddingStrategy.DO_NOT_PAD) == PaddingStrategy.DO_NOT_PAD
+            and kwargs.get("truncation_strategy", TruncationStrategy.DO_NOT_TRUNCATE)
+            == TruncationStrategy.DO_NOT_TRUNCATE
+            and not kwargs.get("return_tensors")
+            and not kwargs.get("return_overflowing_tokens")
+            and not kwargs.get("return_special_tokens_mask")
+            and not kwargs.get("return_offsets_mapping")
+            and not kwargs.get("return_length")
+            and not kwargs.get("sanitize_control_tokens")
+            and not (
+                kwargs.get("return_token_type_ids")
+                if kwargs.get("return_token_type_ids") is not None
+                else "token_type_ids" in self.model_input_names
+            )
+        )
+
+    def _encode_plain(self, text: Any, add_special_tokens: bool, kwargs: Mapping[str, Any]) -> BatchEncoding | None:
+        """The common call, ``tok(str)`` or ``tok(list_of_str)``, without transformers' per-item
+        machinery; None when the input is anything else (transformers handles it)."""
+        single = isinstance(text, str)
+        if single:
+            texts = [text]
+        elif isinstance(text, (list, tuple)) and text and all(isinstance(t, str) for t in text):
+            texts = list(text)
+        else:
+            return None
+        split = bool(kwargs.get("split_special_tokens", self.split_special_tokens))
+        rows = [self._text_to_ids(t, split) if t else [] for t in texts]
+        if add_special_tokens and (self._hf_bpe_add_bos or self._hf_bpe_add_eos):
+            rows = [self._around(row) for row in rows]
+        limit = self.model_max_length
+        if any(len(row) > limit for row in rows):
+            return None  # let transformers warn about the too-long sequence
+        want_mask = kwargs.get("return_attention_mask")
+        if want_mask is None:
+            want_mask = "attention_mask" in self.model_input_names
+        data: dict[str, Any] = {"input_ids": rows[0] if single else rows}
+        if want_mask:
+            masks = [[1] * len(row) for row in rows]
+            data["attention_mask"] = masks[0] if single else masks
+        return BatchEncoding(data)
+
+    # ---------------------------------------------------------------- offsets
+
+    def _ids_and_offsets(self, text: str, split_special_tokens: bool) -> tuple[list[int], list[tuple[int, int]]]:
+        enc = self._encoding
+        segments: list[tuple[int, int, int | None]] = []  # (start, end, id of an added token)
+        start = 0
+        if not split_special_tokens and self._added_re is not None:
+            if self._slow_added:
+                raise NotImplementedError(
+                    "return_offsets_mapping is not available with added tokens that strip spaces "
+                    "or match single words"
+                )
+            for match in self._added_re.finditer(text):
+                if match.start() > start:
+                    segments.append((start, match.start(), None))
+                segments.append((match.start(), match.end(), self._added_tokens_encoder[match.group()]))
+                start = match.end()
+        if start < len(text):
+            segments.append((start, len(text), None))
+        ids: list[int] = []
+        offsets: list[tuple[int, int]] = []
+        for seg_start, seg_end, tid in segments:
+            if tid is not None:
+                ids.append(tid)
+                offsets.append((seg_start, seg_end))
+                continue
+            piece = text[seg_start:seg_end]
+            char_byte_starts: list[int] = []
+            pos = 0
+            for ch in piece:
+                char_byte_starts.append(pos)
+                pos += len(ch.encode("utf-8", errors="surrogatepass"))
+            seg_ids = enc.encode_ordinary(piece)
+            byte_pos = 0
+            for token_id, token in zip(seg_ids, enc.decode_tokens_bytes(seg_ids)):
+                first = bisect.bisect_right(char_byte_starts, byte_pos) - 1
+                byte_pos += len(token)
+                last = bisect.bisect_right(char_byte_starts, byte_pos - 1) - 1
+                ids.append(token_id)
+                offsets.append((seg_start + first, seg_start + last + 1))
+        return ids, offsets
+
+    def _encode_with_offsets(
+        self, text: Any, text_pair: Any, add_special_tokens: bool, is_split_into_words: bool, kwargs: dict[str, Any]
+    ) -> BatchEncoding:
+        kwargs = dict(kwargs)
+        kwargs.pop("return_offsets_mapping")
+        if text_pair is not None or is_split_into_words or kwargs.get("return_overflowing_tokens"):
+            raise NotImplementedError(
+                "HfBpeTokenizer returns offsets for single texts (str or list of str) only, "
+                "without text pairs, is_split_into_words or return_overflowing_tokens"
+            )
+        batched = isinstance(text, (list, tuple))
+        texts = list(text) if batched else [text]
+        if not all(isinstance(t, str) for t in texts):
+            raise NotImplementedError("return_offsets_mapping needs str input")
+        split = bool(kwargs.get("split_special_tokens", self.split_special_tokens))
+        encoded = [self._ids_and_offsets(t, split) for t in texts]
+        want_mask = bool(kwargs.get("return_special_tokens_mask"))
+        return_tensors = kwargs.pop("return_tensors", None)
+        kwargs["return_special_tokens_mask"] = True
+        ids_input: list[Any] = [ids if ids else "" for ids, _ in encoded]
+        out = super()._encode_plus(
+            ids_input if batched else ids_input[0], None, add_special_tokens, is_split_into_words=False, **kwargs
+        )
+        masks = out["special_tokens_mask"] if batched else [out["special_tokens_mask"]]
+        rows: list[list[tuple[int, int]]] = []
+        left = self.truncation_side == "left"
+        for mask, (_, offsets) in zip(masks, encoded):
+            kept = sum(1 for m in mask if m == 0)
+            source = iter(offsets[len(offsets) - kept :] if left else offsets[:kept])
+            rows.append([(0, 0) if m else next(source) for m in mask])
+        data = dict(out)
+        data["offset_mapping"] = rows if batched else rows[0]
+        if not want_mask:
+            data.pop("special_tokens_mask")
+        return BatchEncoding(data, tensor_type=return_tensors)
+
+    # ---------------------------------------------------------------- special tokens
+
+    @property
+    def add_bos_token(self) -> bool:
+        return bool(self._hf_bpe_add_bos)
+
+    @property
+    def add_eos_token(self) -> bool:
+        return bool(self._hf_bpe_add_eos)
+
+    def _around(self, ids: list[int], type_marker: Any = None) -> list[Any]:
+        out: list[Any] = []
+        if self._hf_bpe_add_bos:
+            out.append(self._required_id("bos") if type_marker is None else type_marker)
+        out.extend(ids)
+        if self._hf_bpe_add_eos:
+            out.append(self._required_id("eos") if type_marker is None else type_marker)
+        return out
+
+    def _required_id(self, role: str) -> int:
+        tid = getattr(self, f"{role}_token_id")
+        if tid is None:
+            raise VocabularyError(f"add_{role}_token=True but the tokenizer has no {role}_token")
+        return int(tid)
+
+    def build_inputs_with_special_tokens(
+        self, token_ids_0: list[int], token_ids_1: list[int] | None = None
+    ) -> list[int]:
+        out = self._around(list(token_ids_0))
+        if token_ids_1 is not None:
+            out += self._around(list(token_ids_1))
+        return out
+
+    def get_special_tokens_mask(
+        self, token_ids_0: list[int], token_ids_1: list[int] | None = None, already_has_special_tokens: bool = False
+    ) -> list[int]:
+        if already_has_special_tokens:
+            special = set(self.all_special_ids)
+            return [1 if t in special else 0 for t in token_ids_0]
+        mask = [1 if m == "s" else 0 for m in self._around([0] * len(token_ids_0), "s")]
+        if token_ids_1 is not None:
+            mask += [1 if m == "s" else 0 for m in self._around([0] * len(token_ids_1), "s")]
+        return mask
+
+    def create_token_type_ids_from_sequences(
+        self, token_ids_0: list[int], token_ids_1: list[int] | None = None
+    ) -> list[int]:
+        first = len(self._around(list(token_ids_0), 0))
+        if token_ids_1 is None:
+            return [0] * first
+        return [0] * first + [1] * len(self._around(list(token_ids_1), 0))
+
+    def num_special_tokens_to_add(self, pair: bool = False) -> int:
+        return (int(self._hf_bpe_add_bos) + int(self._hf_bpe_add_eos)) * (2 if pair else 1)
+
+    # ---------------------------------------------------------------- decoding
+
+    def _decode(
+        self,
+        token_ids: int | list[int],
+        skip_special_tokens: bool = False,
+        clean_up_tokenization_spaces: bool | None = None,
+        **kwargs: Any,
+    ) -> str:
+        ids = [token_ids] if isinstance(token_ids, int) else [int(i) for i in token_ids]
+        if skip_special_tokens:
+            skip = set(self.all_special_ids)
+            ids = [i for i in ids if i not in skip]
+        if self._user_added:
+            table = self._added_tokens_decoder
+            chunks: list[bytes] = []
+            run: list[int] = []
+            for i in ids:
+                if i in table and i not in self._encoding._special_tokens.values():
+                    chunks.append(self._encoding.decode_bytes(run))
+                    run = []
+                    chunks.append(table[i].content.encode())
+                else:
+                    run.append(i)
+            chunks.append(self._encoding.decode_bytes(run))
+            text = b"".join(chunks).decode("utf-8", errors="replace")
+        else:
+            text = self._encoding.decode_bytes(ids).decode("utf-8", errors="replace")
+        clean = self.clean_up_tokenization_spaces if clean_up_tokenization_spaces is None else clean_up_tokenization_spaces
+        return self.clean_up_tokenization(text) if clean else text
+
+    # ---------------------------------------------------------------- datasets
+
+    def batch_encode(
+        self,
+        batch: Mapping[str, Any] | Sequence[str] | str,
+        *,
+        text_column: str = "text",
+        add_bos: bool = False,
+        add_eos: bool = False,
+        allowed_special: Iterable[str] | str = (),
+        return_attention_mask: bool = False,
+    ) -> dict[str, Any]:
+        """Encode a datasets batch: ``{"input_ids": [[...], ...]}`` for ``text_column``.
+
+        Use it as ``ds.map(tok.batch_encode, batched=True, num_proc=N)`` (options through
+        ``fn_kwargs``).  Special-token text in documents is ordinary text unless listed in
+        ``allowed_special`` ("all" for every special token); ``add_bos``/``add_eos`` put the
+        tokenizer's bos/eos around each document.  Runs in the calling process only.
+
+        >>> import hf_bpe
+        >>> enc = hf_bpe.Encoding("tiny", pat_str=r"\\s+|\\S+",
+        ...     mergeable_ranks={bytes([i]): i for i in range(256)},
+        ...     special_tokens={"<|endoftext|>": 256})
+        >>> tok = HfBpeTokenizer.from_encoding(enc)
+        >>> tok.batch_encode({"text": ["ab", "<|endoftext|>"]}, add_eos=True)["input_ids"]
+        [[97, 98, 256], [60, 124, 101, 110, 100, 111, 102, 116, 101, 120, 116, 124, 62, 256]]
+        """
+        if isinstance(batch, Mapping):
+            if text_column not in batch:
+                raise KeyError(f"batch has no column {text_column!r} (columns: {sorted(batch)}); pass text_column=")
+            texts = batch[text_column]
+        else:
+            texts = batch
+        single = isinstance(texts, str)
+        items: Sequence[str] = [texts] if single else texts
+        enc = self._encoding
+        if allowed_special:
+            allowed = "all" if allowed_special == "all" else set(allowed_special)
+            ids = [enc.encode(t, allowed_special=allowed, disallowed_special=()) for t in items]
+        else:
+            ids = [enc.encode_ordinary(t) for t in items]
+        if add_bos or add_eos:
+            head = [self._required_id("bos")] if add_bos else []
+            tail = [self._required_id("eos")] if add_eos else []
+            ids = [head + row + tail for row in ids]
+        out: dict[str, Any] = {"input_ids": ids[0] if single else ids}
+        if return_attention_mask:
+            masks = [[1] * len(row) for row in ids]
+            out["attention_mask"] = masks[0] if single else masks
+        return out
+
+    # ---------------------------------------------------------------- saving
+
+    def save_vocabulary(self, save_directory: str, filename_prefix: str | None = None) -> tuple[str, ...]:
+        """Write ``vocab.tiktoken`` + ``encoding.json`` (hf_bpe's folder) and ``tokenizer.json``."""
+        from hf_bpe.folder import ENCODING_FILE, VOCAB_FILE, encoding_metadata
+        from hf_bpe.vocab_files import format_tiktoken_bpe, write_atomic
+
+        prefix = f"{filename_prefix}-" if filename_prefix else ""
+        folder = Path(save_directory)
+        vocab_path = folder / (prefix + VOCAB_FILE)
+        meta_path = folder / (prefix + ENCODING_FILE)
+        json_path = folder / (prefix + "tokenizer.json")
+        meta = encoding_metadata(self._encoding)
+        meta["vocab_file"] = vocab_path.name
+        write_atomic(vocab_path, format_tiktoken_bpe(self._encoding._mergeable_ranks))
+        write_atomic(meta_path, (json.dumps(meta, indent=2, ensure_ascii=False) + "\n").encode())
+        data = self._tokenizer_json(warn=True)
+        if data is None:
+            json_path.unlink(missing_ok=True)  # never leave a stale one behind
+            return (str(vocab_path), str(meta_path))
+        write_atomic(json_path, dumps_tokenizer_json(data).encode())
+        return (str(vocab_path), str(meta_path), str(json_path))
+
+    def to_tokenizer_json(self) -> dict[str, Any]:
+        """This tokenizer as ``tokenizer.json`` content (added tokens and bos/eos included);
+        ``PatternError``/``VocabularyError`` when it cannot be one."""
+        data = self._tokenizer_json(warn=False)
+        assert data is not None
+        return data
+
+    def _tokenizer_json(self, *, warn: bool) -> dict[str, Any] | None:
+        specials = self._encoding._special_tokens
+        extra = {
+            tid: {
+                "content": tok.content,
+                "special": tok.special,
+                "lstrip": tok.lstrip,
+                "rstrip": tok.rstrip,
+                "single_word": tok.single_word,
+                "normalized": tok.normalized,
+            }
+            for tid, tok in self._added_tokens_decoder.items()
+            if specials.get(tok.content) != tid
+        }
+        build = tokenizer_json_or_warn if warn else encoding_to_tokenizer_json
+        return build(
+            self._encoding,
+            bos_token=self.bos_token,
+            eos_token=self.eos_token,
+            add_bos=self._hf_bpe_add_bos,
+            add_eos=self._hf_bpe_add_eos,
+            extra_added_tokens=extra,
+        )
+
+    def save_pretrained(self, save_directory: str | os.PathLike[str], *args: Any, **kwargs: Any) -> tuple[str, ...]:
+        files: tuple[str, ...] = super().save_pretrained(save_directory, *args, **kwargs)
+        prefix = kwargs.get("filename_prefix")
+        config_path = Path(save_directory) / ((f"{prefix}-" if prefix else "") + "tokenizer_config.json")
+        config = json.loads(config_path.read_text(encoding="utf-8"))
+        config["tokenizer_class"] = "HfBpeTokenizer"
+        config.pop("auto_map", None)
+        config.pop("backend", None)
+        config["hf_bpe_add_bos_token"] = bool(self._hf_bpe_add_bos)
+        config["hf_bpe_add_eos_token"] = bool(self._hf_bpe_add_eos)
+        config["hf_bpe_format"] = 1
+        config_path.write_text(json.dumps(config, indent=2, sort_keys=True, ensure_ascii=False) + "\n", encoding="utf-8")
+        return files
+
+
+def _register() -> None:
+    from transformers import AutoConfig
+
+    try:
+        AutoConfig.register(HfBpeConfig.model_type, HfBpeConfig)
+    except ValueError:  # already registered (module reloaded)
+        pass
+    AutoTokenizer.register(HfBpeConfig, tokenizer_class=HfBpeTokenizer, exist_ok=True)  # type: ignore[no-untyped-call]
+
+
+_register()

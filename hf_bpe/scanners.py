@@ -1,0 +1,499 @@
+"""UTF-8 bytes → piece boundaries: hand-written scanners for the OpenAI split patterns.
+
+Compiled by mypyc. Each scanner reads a text's UTF-8 bytes once, classifies every
+character with the tables of :mod:`hf_bpe.char_table` (tiktoken's Unicode classes) and
+appends the byte offset where each piece ends. The pieces are exactly those the pattern's
+regex would find (``tests/test_scanners.py`` proves it on every short string over one
+character of each class the patterns tell apart)::
+
+    >>> from hf_bpe.scanners import O200K, family_of, scan
+    >>> from hf_bpe.patterns import O200K_PATTERN
+    >>> family_of(O200K_PATTERN) == O200K
+    True
+    >>> data = "Hello world's 12345!!\\n".encode()
+    >>> ends: list[int] = []
+    >>> scan(O200K, data, ends)
+    >>> [data[a:b].decode() for a, b in zip([0] + ends, ends)]
+    ['Hello', " world's", ' ', '123', '45', '!!\\n']
+
+A scanner is chosen by what a pattern means (:func:`family_of`): the possessive and
+plain spellings of the same pattern get the same scanner; any other pattern gets none and
+is split by ``regex``.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Final
+
+from .char_table import BLOCK_INDEX, BLOCKS
+
+if TYPE_CHECKING:
+    # Machine integers for mypyc; annotations only, so not needed at run time.
+    from mypy_extensions import i64
+
+# Pattern families (0: none, use regex).
+NONE: Final = 0
+#: GPT-2, r50k_base, p50k_base, p50k_edit (and GPT-2's original spelling).
+R50K: Final = 1
+#: cl100k_base.
+CL100K: Final = 2
+#: rustbpe's default: cl100k without the ``\s++$`` alternative.
+RUSTBPE: Final = 3
+#: nanochat: rustbpe's with numbers of at most two digits.
+NANOCHAT: Final = 4
+#: o200k_base and o200k_harmony.
+O200K: Final = 5
+
+# Character categories (see hf_bpe.char_table).
+_OTHER: Final = 0
+_UPPER: Final = 1
+_LOWER: Final = 2
+_BOTH: Final = 3
+_MARK: Final = 4
+_DIGIT: Final = 5
+_SPACE: Final = 6
+_NEWLINE: Final = 7
+_BLANK: Final = 8
+_APOS: Final = 9
+_SLASH: Final = 10
+
+# Sets of categories, as bit masks.
+_IS_L: Final = (1 << _UPPER) | (1 << _LOWER) | (1 << _BOTH)
+_IS_WS: Final = (1 << _SPACE) | (1 << _NEWLINE) | (1 << _BLANK)
+#: [^\s\p{L}\p{N}]
+_IS_P: Final = (1 << _OTHER) | (1 << _MARK) | (1 << _APOS) | (1 << _SLASH)
+#: [^\r\n\p{L}\p{N}]
+_IS_Q: Final = _IS_P | (1 << _SPACE) | (1 << _BLANK)
+#: [\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]
+_IS_U: Final = (1 << _UPPER) | (1 << _BOTH) | (1 << _MARK)
+#: [\p{Ll}\p{Lm}\p{Lo}\p{M}]
+_IS_W: Final = (1 << _LOWER) | (1 << _BOTH) | (1 << _MARK)
+#: Both of the above.
+_IS_B: Final = (1 << _BOTH) | (1 << _MARK)
+
+_INDEX: Final[bytes] = BLOCK_INDEX
+_ROWS: Final[bytes] = BLOCKS
+
+
+def _make_ascii() -> bytes:
+    table = bytearray(128)
+    for b in range(128):
+        table[b] = (_ROWS[b] << 3) | 1  # block 0 is row 0
+    return bytes(table)
+
+
+#: For each ASCII byte: category * 8 + width 1.
+_ASCII: Final[bytes] = _make_ascii()
+
+
+def _cv(data: bytes, i: i64) -> i64:
+    """Category * 8 + UTF-8 width of the character at byte ``i`` (valid UTF-8 assumed)."""
+    b: i64 = data[i]
+    if b < 0x80:
+        return _ASCII[b]
+    point: i64
+    width: i64
+    if b >= 0xF0:
+        point = ((b & 0x07) << 18) | ((data[i + 1] & 0x3F) << 12) | ((data[i + 2] & 0x3F) << 6) | (data[i + 3] & 0x3F)
+        width = 4
+    elif b >= 0xE0:
+        point = ((b & 0x0F) << 12) | ((data[i + 1] & 0x3F) << 6) | (data[i + 2] & 0x3F)
+        width = 3
+    else:
+        point = ((b & 0x1F) << 6) | (data[i + 1] & 0x3F)
+        width = 2
+    hi: i64 = point >> 8
+    row: i64 = _INDEX[2 * hi] | (_INDEX[2 * hi + 1] << 8)
+    cat: i64 = _ROWS[(row << 8) | (point & 0xFF)]
+    return (cat << 3) | width
+
+
+def _run(data: bytes, i: i64, n: i64, mask: i64) -> i64:
+    """End of the run of characters whose category is in ``mask``, starting at ``i``."""
+    while i < n:
+        b: i64 = data[i]
+        if b < 0x80:
+            c: i64 = _ASCII[b] >> 3
+            if not (mask >> c) & 1:
+                break
+            i += 1
+        else:
+            v: i64 = _cv(data, i)
+            if not (mask >> (v >> 3)) & 1:
+                break
+            i += v & 7
+    return i
+
+
+def _newlines(data: bytes, i: i64, n: i64, slash: bool) -> i64:
+    """End of the run of ``\\r``/``\\n`` (and ``/`` if ``slash``) bytes from ``i``."""
+    while i < n:
+        b: i64 = data[i]
+        if b == 10 or b == 13 or (slash and b == 47):
+            i += 1
+        else:
+            break
+    return i
+
+
+def _contraction(data: bytes, i: i64, n: i64, fold: bool) -> i64:
+    """Length of the letters of a contraction at ``i`` (just after an apostrophe), or 0.
+
+    ``s d m t`` (and ``ſ``, which folds to ``s``), ``ll ve re``; any case if ``fold``.
+    """
+    if i >= n:
+        return 0
+    b: i64 = data[i]
+    if fold and 0x41 <= b <= 0x5A:
+        b += 32
+    if b == 0x73 or b == 0x64 or b == 0x6D or b == 0x74:  # s d m t
+        return 1
+    if fold and b == 0xC5 and i + 1 < n and data[i + 1] == 0xBF:  # ſ U+017F
+        return 2
+    if i + 1 >= n:
+        return 0
+    b2: i64 = data[i + 1]
+    if fold and 0x41 <= b2 <= 0x5A:
+        b2 += 32
+    if (b == 0x6C and b2 == 0x6C) or (b == 0x76 and b2 == 0x65) or (b == 0x72 and b2 == 0x65):
+        return 2
+    return 0
+
+
+def _ws_piece(data: bytes, i: i64, n: i64, end_alt: bool, nl_alt: bool) -> i64:
+    """End of the whitespace piece at ``i``: ``\\s++$``, ``\\s*[\\r\\n]``, ``\\s+(?!\\S)``, ``\\s``."""
+    j: i64 = i
+    last: i64 = i
+    nl_end: i64 = -1
+    while j < n:
+        v: i64 = _cv(data, j)
+        c: i64 = v >> 3
+        if not (_IS_WS >> c) & 1:
+            break
+        last = j
+        j += v & 7
+        if c == _NEWLINE:
+            nl_end = j
+    if j == n and (end_alt or nl_end < 0):
+        return n
+    if nl_alt and nl_end >= 0:
+        return nl_end
+    if last > i:
+        return last
+    return j
+
+
+# ----------------------------------------------------------------- r50k
+
+
+def _scan_r50k(data: bytes, sink: Sink) -> None:
+    n: i64 = len(data)
+    i: i64 = 0
+    while i < n:
+        s0: i64 = i
+        v: i64 = _cv(data, i)
+        c: i64 = v >> 3
+        j: i64 = i + (v & 7)
+        if c == _APOS:
+            k: i64 = _contraction(data, j, n, False)
+            if k:
+                i = j + k
+                sink.piece(data, s0, i)
+                continue
+        if c == _BLANK and j < n:
+            v2: i64 = _cv(data, j)
+            c2: i64 = v2 >> 3
+            if not (_IS_WS >> c2) & 1:
+                c = c2
+                j += v2 & 7
+        if (_IS_L >> c) & 1:
+            i = _run(data, j, n, _IS_L)
+        elif c == _DIGIT:
+            i = _run(data, j, n, 1 << _DIGIT)
+        elif (_IS_P >> c) & 1:
+            i = _run(data, j, n, _IS_P)
+        else:
+            i = _ws_piece(data, i, n, True, False)
+        sink.piece(data, s0, i)
+
+
+# ----------------------------------------------------------------- cl100k family
+
+
+def _scan_cl100k(data: bytes, sink: Sink, max_digits: i64, end_alt: bool) -> None:
+    n: i64 = len(data)
+    i: i64 = 0
+    while i < n:
+        s0: i64 = i
+        v: i64 = _cv(data, i)
+        c: i64 = v >> 3
+        j: i64 = i + (v & 7)
+        if c == _APOS:
+            k: i64 = _contraction(data, j, n, True)
+            if k:
+                i = j + k
+                sink.piece(data, s0, i)
+                continue
+        if (_IS_L >> c) & 1:
+            i = _run(data, j, n, _IS_L)
+            sink.piece(data, s0, i)
+            continue
+        if c == _DIGIT:
+            digits: i64 = 1
+            while j < n and digits < max_digits:
+                v3: i64 = _cv(data, j)
+                if v3 >> 3 != _DIGIT:
+                    break
+                j += v3 & 7
+                digits += 1
+            i = j
+            sink.piece(data, s0, i)
+            continue
+        if (_IS_Q >> c) & 1 and j < n:
+            v2: i64 = _cv(data, j)
+            c2: i64 = v2 >> 3
+            if (_IS_L >> c2) & 1:
+                i = _run(data, j + (v2 & 7), n, _IS_L)
+                sink.piece(data, s0, i)
+                continue
+            if c == _BLANK and (_IS_P >> c2) & 1:
+                i = _newlines(data, _run(data, j + (v2 & 7), n, _IS_P), n, False)
+                sink.piece(data, s0, i)
+                continue
+        if (_IS_P >> c) & 1:
+            i = _newlines(data, _run(data, j, n, _IS_P), n, False)
+        else:
+            i = _ws_piece(data, i, n, end_alt, True)
+        sink.piece(data, s0, i)
+
+
+# ----------------------------------------------------------------- o200k
+
+
+def _with_contraction(data: bytes, i: i64, n: i64) -> i64:
+    if i < n and data[i] == 0x27:
+        k: i64 = _contraction(data, i + 1, n, True)
+        if k:
+            return i + 1 + k
+    return i
+
+
+def _o200k_lower_first(data: bytes, s: i64, n: i64) -> i64:
+    """``[U]*[W]+(?i:'s|...)?`` at ``s``: end, or -1 if it does not match."""
+    i: i64 = s
+    last_b: i64 = -1  # end of the last character in U that is also in W
+    while i < n:
+        v: i64 = _cv(data, i)
+        c: i64 = v >> 3
+        if not (_IS_U >> c) & 1:
+            if (_IS_W >> c) & 1:
+                return _with_contraction(data, _run(data, i + (v & 7), n, _IS_W), n)
+            break
+        i += v & 7
+        if (_IS_B >> c) & 1:
+            last_b = i
+    if last_b < 0:
+        return -1
+    return _with_contraction(data, last_b, n)
+
+
+def _o200k_upper_first(data: bytes, s: i64, n: i64) -> i64:
+    """``[U]+[W]*(?i:'s|...)?`` at ``s``: end, or -1 if it does not match."""
+    i: i64 = _run(data, s, n, _IS_U)
+    if i == s:
+        return -1
+    return _with_contraction(data, _run(data, i, n, _IS_W), n)
+
+
+def _o200k_word(data: bytes, i: i64, j: i64, n: i64, c: i64) -> i64:
+    """The two word alternatives (each with an optional prefix) at ``i``, or -1."""
+    e: i64
+    if (_IS_Q >> c) & 1:
+        e = _o200k_lower_first(data, j, n)
+        if e >= 0:
+            return e
+        if c == _MARK:
+            e = _o200k_lower_first(data, i, n)
+            if e >= 0:
+                return e
+        e = _o200k_upper_first(data, j, n)
+        if e >= 0:
+            return e
+        if c == _MARK:
+            return _o200k_upper_first(data, i, n)
+        return -1
+    if ((_IS_U | _IS_W) >> c) & 1:
+        e = _o200k_lower_first(data, i, n)
+        if e >= 0:
+            return e
+        return _o200k_upper_first(data, i, n)
+    return -1
+
+
+def _scan_o200k(data: bytes, sink: Sink) -> None:
+    n: i64 = len(data)
+    i: i64 = 0
+    while i < n:
+        s0: i64 = i
+        v: i64 = _cv(data, i)
+        c: i64 = v >> 3
+        j: i64 = i + (v & 7)
+        if c != _DIGIT and c != _NEWLINE:
+            e: i64 = _o200k_word(data, i, j, n, c)
+            if e >= 0:
+                i = e
+                sink.piece(data, s0, i)
+                continue
+        if c == _DIGIT:
+            digits: i64 = 1
+            while j < n and digits < 3:
+                v3: i64 = _cv(data, j)
+                if v3 >> 3 != _DIGIT:
+                    break
+                j += v3 & 7
+                digits += 1
+            i = j
+        elif c == _BLANK and j < n and (_IS_P >> (_cv(data, j) >> 3)) & 1:
+            i = _newlines(data, _run(data, j, n, _IS_P), n, True)
+        elif (_IS_P >> c) & 1:
+            i = _newlines(data, _run(data, j, n, _IS_P), n, True)
+        else:
+            i = _ws_piece(data, i, n, False, True)
+        sink.piece(data, s0, i)
+
+
+# ----------------------------------------------------------------- selection
+
+
+class Sink:
+    """Receives the pieces a scanner finds, in order, as byte spans of the scanned data."""
+
+    def piece(self, data: bytes, start: i64, end: i64) -> None:
+        """Called for each piece ``data[start:end]``."""
+        raise NotImplementedError
+
+
+class EndsSink(Sink):
+    """Collects where each piece ends."""
+
+    def __init__(self, ends: list[int]) -> None:
+        self.ends = ends
+
+    def piece(self, data: bytes, start: i64, end: i64) -> None:
+        self.ends.append(end)
+
+
+def scan(family: int, data: bytes, ends: list[int]) -> None:
+    """Append to ``ends`` the byte offset where each piece of ``data`` (valid UTF-8) ends."""
+    scan_into(family, data, EndsSink(ends))
+
+
+def scan_into(family: int, data: bytes, sink: Sink) -> None:
+    """Call ``sink.piece(data, start, end)`` for each piece of ``data`` (valid UTF-8)."""
+    if family == O200K:
+        _scan_o200k(data, sink)
+    elif family == CL100K:
+        _scan_cl100k(data, sink, 3, True)
+    elif family == RUSTBPE:
+        _scan_cl100k(data, sink, 3, False)
+    elif family == NANOCHAT:
+        _scan_cl100k(data, sink, 2, False)
+    elif family == R50K:
+        _scan_r50k(data, sink)
+    else:
+        raise ValueError(f"no scanner for family {family}")
+
+
+def canonical(pattern: str) -> str:
+    """``pattern`` with possessive quantifier marks removed (``++`` → ``+``, ``?+`` → ``?``...).
+
+    Only used to recognise the known patterns, in which a possessive quantifier never
+    changes what is matched (the scanner tests prove it for every spelling listed).
+
+        >>> canonical(r"\\p{L}++|\\p{N}{1,3}+|x?+")
+        '\\\\p{L}+|\\\\p{N}{1,3}|x?'
+    """
+    out: list[str] = []
+    i = 0
+    n = len(pattern)
+    in_class = False
+    while i < n:
+        ch = pattern[i]
+        if ch == "\\" and i + 1 < n:
+            end = i + 2
+            if pattern[i + 1] in "pPx" and end < n and pattern[end] == "{":
+                close = pattern.find("}", end)
+                end = n if close < 0 else close + 1
+            out.append(pattern[i:end])
+            i = end
+            continue
+        out.append(ch)
+        i += 1
+        if in_class:
+            in_class = ch != "]"
+        elif ch == "[":
+            in_class = True
+            if i < n and pattern[i] == "^":
+                out.append("^")
+                i += 1
+            if i < n and pattern[i] == "]":  # a literal ] first in a class
+                out.append("]")
+                i += 1
+        elif ch in "+*?}" and i < n and pattern[i] == "+":
+            i += 1  # the possessive mark
+    return "".join(out)
+
+
+_R50K_SPELLINGS: Final = (
+    r"""'(?:[sdmt]|ll|ve|re)| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+$|\s+(?!\S)|\s""",
+    r"""'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+""",
+)
+_CL100K_SPELLINGS: Final = (
+    r"""'(?i:[sdmt]|ll|ve|re)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s+$|\s*[\r\n]|\s+(?!\S)|\s""",
+)
+_RUSTBPE_SPELLINGS: Final = (
+    r"""'(?i:[sdmt]|ll|ve|re)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]|\s+(?!\S)|\s+""",
+)
+_NANOCHAT_SPELLINGS: Final = (
+    r"""'(?i:[sdmt]|ll|ve|re)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,2}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]|\s+(?!\S)|\s+""",
+)
+_O200K_SPELLINGS: Final = (
+    "|".join(
+        [
+            r"""[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]*[\p{Ll}\p{Lm}\p{Lo}\p{M}]+(?i:'s|'t|'re|'ve|'m|'ll|'d)?""",
+            r"""[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]+[\p{Ll}\p{Lm}\p{Lo}\p{M}]*(?i:'s|'t|'re|'ve|'m|'ll|'d)?""",
+            r"""\p{N}{1,3}""",
+            r""" ?[^\s\p{L}\p{N}]+[\r\n/]*""",
+            r"""\s*[\r\n]+""",
+            r"""\s+(?!\S)""",
+            r"""\s+""",
+        ]
+    ),
+)
+
+
+def _known() -> dict[str, int]:
+    known: dict[str, int] = {}
+    for family, spellings in (
+        (R50K, _R50K_SPELLINGS),
+        (CL100K, _CL100K_SPELLINGS),
+        (RUSTBPE, _RUSTBPE_SPELLINGS),
+        (NANOCHAT, _NANOCHAT_SPELLINGS),
+        (O200K, _O200K_SPELLINGS),
+    ):
+        for spelling in spellings:
+            known[spelling] = family
+    return known
+
+
+_KNOWN: Final[dict[str, int]] = _known()
+
+
+def known_spellings() -> dict[str, int]:
+    """``{canonical pattern: family}`` for every pattern spelling a scanner stands in for."""
+    return dict(_KNOWN)
+
+
+def family_of(pattern: str) -> int:
+    """The scanner family for ``pattern`` (:data:`NONE` if it has no scanner)."""
+    return _KNOWN.get(canonical(pattern), NONE)

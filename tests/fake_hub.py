@@ -1,0 +1,117 @@
+"""A loopback stand-in for the Hugging Face Hub: just the endpoints that ``push_to_hub``
+and ``from_pretrained`` use, files kept in memory, bound to 127.0.0.1 only.
+
+    hub = FakeHub(); hub.start()      # hub.url -> "http://127.0.0.1:PORT"
+    # HF_ENDPOINT=hub.url (set before huggingface_hub is imported), HF_TOKEN=anything
+    hub.stop()
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import unquote, urlparse
+
+COMMIT = "0123456789abcdef0123456789abcdef01234567"
+
+
+class FakeHub:
+    def __init__(self) -> None:
+        self.repos: dict[str, dict[str, bytes]] = {}  # repo id -> path -> content
+        self.commits: list[str] = []  # "repo: message" of each commit received
+        hub = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args: Any) -> None:  # quiet
+                pass
+
+            def _send(self, code: int, body: Any = b"", headers: dict[str, str] | None = None) -> None:
+                data = body if isinstance(body, bytes) else json.dumps(body).encode()
+                self.send_response(code)
+                for key, value in (headers or {}).items():
+                    self.send_header(key, value)
+                if not isinstance(body, bytes):
+                    self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                if self.command != "HEAD":
+                    self.wfile.write(data)
+
+            def _body(self) -> bytes:
+                return self.rfile.read(int(self.headers.get("Content-Length") or 0))
+
+            def _file(self) -> None:  # GET/HEAD /{repo}/resolve/{rev}/{path}
+                path = unquote(urlparse(self.path).path).strip("/")
+                repo, _, rest = path.partition("/resolve/")
+                _, _, name = rest.partition("/")
+                content = hub.repos.get(repo, {}).get(name)
+                if content is None:
+                    code = 404
+                    self._send(code, {"error": "not found"}, {"X-Error-Code": "EntryNotFound" if repo in hub.repos else "RepoNotFound"})
+                    return
+                etag = f'"{hashlib.sha256(content).hexdigest()}"'
+                self._send(200, content, {"X-Repo-Commit": COMMIT, "ETag": etag, "Content-Type": "application/octet-stream"})
+
+            def do_HEAD(self) -> None:
+                self._file()
+
+            def do_GET(self) -> None:
+                path = unquote(urlparse(self.path).path)
+                if path.startswith("/api/models/"):
+                    rest = path[len("/api/models/") :]
+                    repo = "/".join(rest.split("/")[:2])
+                    if repo not in hub.repos:
+                        self._send(404, {"error": "repo not found"}, {"X-Error-Code": "RepoNotFound"})
+                        return
+                    files = hub.repos[repo]
+                    if "/tree/" in rest:
+                        entries = [{"type": "file", "path": p, "size": len(c), "oid": hashlib.sha1(c).hexdigest()} for p, c in sorted(files.items())]
+                        self._send(200, entries)
+                        return
+                    self._send(200, {"id": repo, "modelId": repo, "sha": COMMIT, "siblings": [{"rfilename": p} for p in sorted(files)]})
+                    return
+                self._file()
+
+            def do_POST(self) -> None:
+                path = unquote(urlparse(self.path).path)
+                body = self._body()
+                if path == "/api/repos/create":
+                    info = json.loads(body or b"{}")
+                    repo = f"{info.get('organization') or 'user'}/{info['name']}" if "/" not in info["name"] else info["name"]
+                    hub.repos.setdefault(repo, {})
+                    self._send(200, {"url": f"http://127.0.0.1/{repo}", "repoId": repo, "name": repo})
+                elif path == "/api/validate-yaml":
+                    self._send(200, {"errors": [], "warnings": []})
+                elif path.startswith("/api/models/") and "/preupload/" in path:
+                    files = json.loads(body)["files"]
+                    self._send(200, {"files": [{"path": f["path"], "uploadMode": "regular", "shouldIgnore": False} for f in files]})
+                elif path.startswith("/api/models/") and "/commit/" in path:
+                    repo = path[len("/api/models/") :].split("/commit/")[0]
+                    files = hub.repos.setdefault(repo, {})
+                    for line in body.decode().splitlines():
+                        item = json.loads(line)
+                        if item.get("key") == "header":
+                            hub.commits.append(f"{repo}: {item['value'].get('summary', '')}")
+                        elif item.get("key") == "file":
+                            files[item["value"]["path"]] = base64.b64decode(item["value"]["content"])
+                        elif item.get("key") == "deletedFile":
+                            files.pop(item["value"]["path"], None)
+                    self._send(200, {"commitOid": COMMIT, "commitUrl": f"http://127.0.0.1/{repo}/commit/{COMMIT}"})
+                else:
+                    self._send(404, {"error": f"unknown endpoint {path}"})
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def start(self) -> FakeHub:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()

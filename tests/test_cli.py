@@ -1,0 +1,309 @@
+"""The ``hf-bpe`` command line, run for real: a subprocess per command, on real text.
+
+Each command runs as ``python -m hf_bpe`` with this interpreter (the installed package, or
+the sources when the suite runs on them), plus the ``hf-bpe`` console script when it is
+installed. Training is checked against the trainer's API on the same inputs, encoding
+against in-process encodings and tiktoken, and every bad input for its one-line message
+and exit status.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Optional
+
+import pytest
+import realdata
+
+import hf_bpe
+
+ROOT = Path(__file__).resolve().parents[1]
+SPECIALS = ["<|bos|>", "<|eos|>"]
+VOCAB = 600
+
+
+def run(
+    *args: str, cwd: Path, stdin: Optional[bytes] = None, script: Optional[Sequence[str]] = None
+) -> subprocess.CompletedProcess[bytes]:
+    cmd = [*(script or [sys.executable, "-m", "hf_bpe"]), *args]
+    return subprocess.run(cmd, input=stdin, capture_output=True, cwd=cwd, env=dict(os.environ), timeout=300)
+
+
+def ok(result: subprocess.CompletedProcess[bytes]) -> bytes:
+    assert result.returncode == 0, result.stderr.decode(errors="replace")
+    return result.stdout
+
+
+def ids_of(stdout: bytes) -> list[int]:
+    return [int(x) for x in stdout.split()]
+
+
+@pytest.fixture(scope="module")
+def work(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder with ``corpus/`` (real text files, parquet shards, files to be skipped)."""
+    work = tmp_path_factory.mktemp("cli")
+    corpus = work / "corpus"
+    (corpus / "shards").mkdir(parents=True)
+    for kind, size in (("english", 400_000), ("multilingual", 300_000), ("code", 200_000)):
+        docs = realdata.documents(kind, max_bytes=size)
+        for i in range(0, len(docs), 25):
+            (corpus / f"{kind}_{i // 25:03d}.txt").write_text("".join(docs[i : i + 25]), encoding="utf-8")
+    realdata.write_parquet_shards(corpus / "shards", 2, kind="multilingual", max_bytes=150_000, rows_per_group=16)
+    # Neither of these may be read: the folder's text files are *.txt, hidden ones are skipped.
+    (corpus / "notes.md").write_text("zqzqzqzq " * 20_000, encoding="utf-8")
+    (corpus / ".hidden.txt").write_text("xjxjxjxj " * 20_000, encoding="utf-8")
+    (work / "md-only").mkdir()
+    (work / "md-only" / "README.md").write_text("not a .txt file", encoding="utf-8")
+    return work
+
+
+def corpus_texts(corpus: Path, *, by_line: bool = False) -> list[str]:
+    """What ``hf-bpe train corpus/`` should read: every *.txt file, then the parquet rows."""
+    import pyarrow.parquet as pq
+
+    texts: list[str] = []
+    for path in sorted(corpus.rglob("*.txt")):
+        if path.name.startswith("."):
+            continue
+        data = path.read_bytes().decode("utf-8")
+        texts.extend(data.splitlines(keepends=True) if by_line else [data])
+    for path in sorted(corpus.rglob("*.parquet")):
+        texts.extend(pq.read_table(path).column("text").to_pylist())
+    return texts
+
+
+@pytest.fixture(scope="module")
+def trained(work: Path) -> Path:
+    out = work / "tok"
+    stdout = ok(run(
+        "train", "corpus", "--vocab-size", str(VOCAB), "--special-tokens", *SPECIALS,
+        "--num-proc", "2", "--output", str(out), cwd=work,
+    ))
+    assert f"{VOCAB} tokens" in stdout.decode()
+    return out
+
+
+@pytest.fixture(scope="module")
+def sample_text() -> str:
+    docs = realdata.documents("multilingual", doc_bytes=2000, max_bytes=30_000)
+    # Line ends of both kinds, trailing spaces, no final newline.
+    return "\r\n".join(docs[:8]) + "  \n\n" + "\n".join(docs[8:]) + " tail 🙂 "
+
+
+# ------------------------------------------------------------------------------------ train
+
+
+def test_train_equals_the_trainer_api(work: Path, trained: Path) -> None:
+    enc = hf_bpe.load_encoding(trained)
+    expected = hf_bpe.train_bpe(corpus_texts(work / "corpus"), VOCAB, special_tokens=SPECIALS, num_proc=1)
+    assert enc._mergeable_ranks == expected._mergeable_ranks
+    assert enc._special_tokens == expected._special_tokens == {"<|bos|>": 598, "<|eos|>": 599}
+    assert enc.name == "tok" and enc.n_vocab == VOCAB
+    tokens = set(enc._mergeable_ranks)
+    assert b"zq" not in tokens and b"xj" not in tokens  # notes.md and .hidden.txt were skipped
+
+
+def test_train_by_line_with_crop(work: Path) -> None:
+    out = work / "by-line"
+    result = run("train", "corpus/english_000.txt", "corpus/code_000.txt", "--by-line", "--max-chars", "40",
+                 "--vocab-size", "400", "--pattern", "nanochat", "--num-proc", "1", "-o", str(out), "--progress",
+                 cwd=work)
+    assert ok(result) and b"counting" in result.stderr and b"merging" in result.stderr  # the bars
+    texts = [t for f in ("english_000.txt", "code_000.txt")
+             for t in (work / "corpus" / f).read_bytes().decode().splitlines(keepends=True)]
+    expected = hf_bpe.train_bpe(texts, 400, pattern="nanochat", max_chars=40, num_proc=1)
+    got = hf_bpe.load_encoding(out)
+    assert got._mergeable_ranks == expected._mergeable_ranks
+    assert got._pat_str == hf_bpe.patterns.NANOCHAT_PATTERN
+
+
+def test_trained_folder_loads_in_transformers(trained: Path, sample_text: str, work: Path) -> None:
+    from hf_bpe.hf_tokenizer import HfBpeTokenizer
+
+    enc = hf_bpe.load_encoding(trained)
+    expected = enc.encode_ordinary(sample_text)
+    assert HfBpeTokenizer.from_pretrained(str(trained)).encode(sample_text, add_special_tokens=False) == expected
+    # Stock transformers, without hf_bpe imported: the fast tokenizer from tokenizer.json.
+    (work / "sample.txt").write_text(sample_text, encoding="utf-8", newline="")
+    code = (
+        "import json, sys\n"
+        "from transformers import AutoTokenizer\n"
+        f"tok = AutoTokenizer.from_pretrained({str(trained)!r})\n"
+        "text = open('sample.txt', encoding='utf-8', newline='').read()\n"
+        "assert 'hf_bpe' not in sys.modules\n"
+        "print(json.dumps(tok(text, add_special_tokens=False)['input_ids']))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, cwd=work, timeout=300)
+    assert result.returncode == 0, result.stderr.decode()
+    assert json.loads(result.stdout) == expected
+
+
+# ------------------------------------------------------------------------------ encode/decode
+
+
+def test_encode_decode_round_trip(trained: Path, sample_text: str, work: Path) -> None:
+    data = sample_text.encode("utf-8")
+    path = work / "round.txt"
+    path.write_bytes(data)
+    enc = hf_bpe.load_encoding(trained)
+    from_file = ok(run("encode", "-t", str(trained), str(path), cwd=work))
+    from_stdin = ok(run("encode", "--tokenizer", str(trained), cwd=work, stdin=data))
+    assert from_file == from_stdin
+    assert ids_of(from_file) == enc.encode(sample_text)
+    (work / "ids.txt").write_bytes(from_file)
+    assert ok(run("decode", "-t", str(trained), "ids.txt", cwd=work)) == data
+    assert ok(run("decode", "-t", str(trained), cwd=work, stdin=from_file)) == data
+    assert ok(run("encode", "-t", str(trained), "--count", str(path), cwd=work)) == f"{len(ids_of(from_file))}\n".encode()
+    # Commas and brackets (a Python or JSON list) are accepted too.
+    assert ok(run("decode", "-t", str(trained), cwd=work, stdin=str(enc.encode("hé")).encode())) == "hé".encode()
+
+
+def test_encode_named_encoding_equals_tiktoken(work: Path, sample_text: str, tiktoken_encoding: object) -> None:
+    path = work / "named.txt"
+    path.write_text(sample_text, encoding="utf-8", newline="")
+    for name in ("cl100k_base", "o200k_base"):
+        expected = tiktoken_encoding(name).encode(sample_text)  # type: ignore[operator]
+        assert ids_of(ok(run("encode", "-t", name, str(path), cwd=work))) == expected
+    # A model name picks its encoding.
+    assert ids_of(ok(run("encode", "-t", "gpt-4o", str(path), cwd=work))) == expected
+
+
+def test_special_token_modes(trained: Path, work: Path) -> None:
+    enc = hf_bpe.load_encoding(trained)
+    text = "hello <|bos|> world".encode()
+    refused = run("encode", "-t", str(trained), cwd=work, stdin=text)
+    assert refused.returncode == 1 and b"special token '<|bos|>'" in refused.stderr
+    allowed = ids_of(ok(run("encode", "-t", str(trained), "--specials", "allow", cwd=work, stdin=text)))
+    assert 598 in allowed and allowed == enc.encode(text.decode(), allowed_special="all")
+    plain = ids_of(ok(run("encode", "-t", str(trained), "--specials", "plain", cwd=work, stdin=text)))
+    assert plain == enc.encode_ordinary(text.decode()) and 598 not in plain
+    assert ok(run("decode", "-t", str(trained), cwd=work, stdin=" ".join(map(str, allowed)).encode())) == text
+
+
+# ------------------------------------------------------------------------------------ convert
+
+
+def test_convert_tiktoken_and_tokenizer_json_round_trip(work: Path, sample_text: str, tiktoken_encoding: object) -> None:
+    from tokenizers import Tokenizer
+
+    original = realdata.vocab_file("cl100k_base")
+    as_json, back, folder = work / "cl100k.json", work / "back.tiktoken", work / "cl100k-folder"
+    special = ["--special-token", "<|endoftext|>=100257"]
+    ok(run("convert", str(original), str(as_json), "--pattern", "cl100k_base", *special, cwd=work))
+    note = run("convert", str(as_json), str(back), "--to", "tiktoken", cwd=work)
+    assert ok(note) and b"--special-token '<|endoftext|>=100257'" in note.stderr
+    assert back.read_bytes() == original.read_bytes()
+    ok(run("convert", str(as_json), str(folder), cwd=work))
+    text = sample_text + "<|endoftext|>"
+    (work / "conv.txt").write_text(text, encoding="utf-8", newline="")
+    expected = tiktoken_encoding("cl100k_base").encode(text, allowed_special="all")  # type: ignore[operator]
+    for source in ([str(back), "--pattern", "cl100k_base", *special], [str(as_json)], [str(folder)]):
+        got = ids_of(ok(run("encode", "-t", *source, "--specials", "allow", "conv.txt", cwd=work)))
+        assert got == expected, source
+    assert Tokenizer.from_file(str(as_json)).encode(text).ids == expected
+
+
+def test_convert_trained_folder_both_ways(trained: Path, work: Path) -> None:
+    ok(run("convert", str(trained), "trained.json", cwd=work))
+    ok(run("convert", "trained.json", "trained-again", "--to", "hf-folder", cwd=work))
+    a, b = hf_bpe.load_encoding(trained), hf_bpe.load_encoding(work / "trained-again")
+    assert a._mergeable_ranks == b._mergeable_ranks and a._special_tokens == b._special_tokens
+    assert a._pat_str == b._pat_str
+
+
+# --------------------------------------------------------------------------------- info, bench
+
+
+def test_info(trained: Path, work: Path) -> None:
+    info = json.loads(ok(run("info", str(trained), "--json", cwd=work)))
+    assert info["n_vocab"] == VOCAB and info["mergeable_tokens"] == VOCAB - 2
+    assert info["special_tokens"] == {"<|bos|>": 598, "<|eos|>": 599}
+    assert info["pattern_names"] == ["rustbpe", "gpt4"]
+    from hf_bpe.cli import SAMPLE_TEXT
+
+    enc = hf_bpe.load_encoding(trained)
+    assert info["sample_tokens"] == len(enc.encode_ordinary(SAMPLE_TEXT))
+    text = ok(run("info", "cl100k_base", cwd=work)).decode()
+    assert "100277 ids: 100256 mergeable tokens, 5 special tokens, 16 unused ids" in text
+    assert "<|endoftext|>=100257" in text and "(cl100k_base)" in text
+
+
+def test_bench_runs_the_checkout_scripts(work: Path) -> None:
+    if not (ROOT / "examples" / "bench_train.py").is_file():
+        pytest.skip("examples/bench_train.py is not in this checkout")
+    result = ok(run("bench", "train", "--examples-dir", str(ROOT / "examples"), "--", "--help", cwd=work))
+    assert b"usage: bench_train.py" in result
+    missing = run("bench", "--examples-dir", str(work), cwd=work)
+    assert missing.returncode == 1
+    assert b"source checkout" in missing.stderr and len(missing.stderr.splitlines()) == 1
+
+
+# ---------------------------------------------------------------------------------- bad input
+
+
+BAD_INPUTS = [
+    # (arguments, stdin, part of the message)
+    (["encode", "-t", "cl100k_base", "missing.txt"], None, "missing.txt: No such file or directory"),
+    (["decode", "-t", "cl100k_base"], b"15339 1917 hello", "not a token id: 'hello' (item 3 of the input)"),
+    (["decode", "-t", "cl100k_base"], b"15339 100261", "token id 100261 (item 2 of the input) is not in the vocabulary of 'cl100k_base'"),
+    (["decode", "-t", "cl100k_base"], b"-1", "token id -1 (item 1 of the input) is not in the vocabulary"),
+    (["encode", "-t", "cl100k"], b"hi", "'cl100k' is not a file or folder, nor a known encoding or model name. Did you mean 'cl100k_base'?"),
+    (["info", "no_such_encoding"], None, "Known encodings: gpt2, r50k_base"),
+    (["info", "notes/tok.json"], None, "no such file or folder: notes/tok.json"),
+    (["train", "corpus", "--vocab-size", "300", "-o", "corpus/english_000.txt"], None, "cannot write to corpus/english_000.txt: it exists and is not a folder"),
+    (["train", "corpus", "--vocab-size", "300", "-o", "corpus/english_000.txt/tok"], None, "cannot write to corpus/english_000.txt/tok: Not a directory"),
+    (["convert", "cl100k_base", "no/such/dir/x.json"], None, "cannot write no/such/dir/x.json: no folder no/such/dir"),
+    (["train", "corpus", "--vocab-size", "257", "--special-tokens", "<|a|>", "<|b|>", "-o", "small"], None, "vocab_size=257 is too small"),
+    (["train", "corpus", "--vocab-size", "300", "--pattern", "(", "-o", "bad-pattern"], None, "invalid split pattern '('"),
+    (["train", "md-only", "--vocab-size", "300", "-o", "t"], None, "md-only: no *.parquet files and no text files matching '*.txt'"),
+    (["train", "corpus/shards", "--text-column", "body", "--vocab-size", "300", "-o", "t"], None, "has no column 'body' (its columns: text)"),
+    (["train", "nowhere", "--vocab-size", "300", "-o", "t"], None, "no such file or folder: nowhere"),
+    (["train", "binary.txt", "--vocab-size", "300", "-o", "t"], None, "binary.txt: not UTF-8 text (invalid byte 0xff at offset 3)"),
+    (["encode", "-t", "cl100k_base"], b"abc\xff", "standard input is not UTF-8 text (invalid byte 0xff at offset 3)"),
+    (["encode", "-t", "VOCAB"], b"hi", "is a .tiktoken file, which holds no split pattern: give one with --pattern NAME_OR_REGEX (it is the official cl100k_base file"),
+    (["encode", "-t", "corpus/english_000.txt"], b"hi", "corpus/english_000.txt is not a tokenizer file: not JSON, and not tiktoken's format"),
+    (["encode", "-t", "corpus/shards"], b"hi", "corpus/shards is a folder without encoding.json or tokenizer.json"),
+]
+
+
+@pytest.mark.parametrize(("argv", "stdin", "message"), BAD_INPUTS, ids=[" ".join(a[:3]) for a, _, _ in BAD_INPUTS])
+def test_bad_input_is_one_line_and_exit_1(work: Path, argv: list[str], stdin: Optional[bytes], message: str) -> None:
+    (work / "binary.txt").write_bytes(b"abc\xff\xfe")
+    argv = [str(realdata.vocab_file("cl100k_base")) if a == "VOCAB" else a for a in argv]
+    before = sorted(p.name for p in work.iterdir())
+    result = run(*argv, cwd=work, stdin=stdin)
+    err = result.stderr.decode()
+    assert result.returncode == 1, err
+    assert err.startswith("hf-bpe: error: ") and err.endswith("\n") and err.count("\n") == 1, err
+    assert message in err
+    assert "Traceback" not in err and result.stdout == b""
+    assert sorted(p.name for p in work.iterdir()) == before  # nothing written
+
+
+def test_debug_shows_the_traceback_and_usage_errors_exit_2(work: Path) -> None:
+    result = run("--debug", "decode", "-t", "cl100k_base", cwd=work, stdin=b"1 x")
+    assert result.returncode == 1 and b"Traceback" in result.stderr and b"CliError" in result.stderr
+    usage = run("encode", cwd=work, stdin=b"hi")  # --tokenizer is required
+    assert usage.returncode == 2 and b"the following arguments are required: -t/--tokenizer" in usage.stderr
+    assert run("train", "corpus", "--vocab-size", "0", "-o", "t", cwd=work).returncode == 2
+
+
+def test_verbose_logs_stages_quiet_otherwise(trained: Path, work: Path) -> None:
+    quiet = run("encode", "-t", str(trained), cwd=work, stdin=b"hello")
+    assert ok(quiet) and quiet.stderr == b""
+    loud = run("encode", "-v", "-t", str(trained), cwd=work, stdin=b"hello").stderr.decode()
+    assert "loaded 'tok'" in loud and "encoded 5 bytes into" in loud
+
+
+def test_console_script(trained: Path, work: Path) -> None:
+    script = Path(sys.executable).with_name("hf-bpe")
+    if not script.is_file():
+        pytest.skip(f"no hf-bpe console script next to {sys.executable}: hf_bpe is not installed there")
+    assert ok(run("--version", cwd=work, script=[str(script)])).decode() == f"hf-bpe {hf_bpe.__version__}\n"
+    ids = ok(run("encode", "-t", str(trained), cwd=work, stdin=b"hello world", script=[str(script)]))
+    assert ok(run("decode", "-t", str(trained), cwd=work, stdin=ids, script=[str(script)])) == b"hello world"

@@ -1,0 +1,213 @@
+"""``dataset.map(tok.batch_encode, batched=True, num_proc=N)``: the encoding's ids under
+fork and spawn, a fingerprint that is the same in fresh processes and before/after use
+(so datasets' cache is reused), IterableDataset, options."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+from typing import Any
+
+import datasets
+import pytest
+from datasets.fingerprint import Hasher
+from hf_support import encoding, hf_bpe_env, texts
+
+from hf_bpe.hf_tokenizer import HfBpeTokenizer
+
+#: Builds the same tokenizer in any process: a named encoding, and a trained one loaded
+#: from the folder the test saved.
+_BUILD = textwrap.dedent(
+    """
+    import sys, json
+    import hf_bpe
+    from hf_bpe.hf_tokenizer import HfBpeTokenizer
+    def build(spec):
+        if spec["kind"] == "named":
+            return HfBpeTokenizer.from_encoding(hf_bpe.get_encoding(spec["name"]), add_eos_token=True)
+        return HfBpeTokenizer.from_pretrained(spec["folder"])
+    """
+)
+
+
+@pytest.fixture(scope="module")
+def docs() -> list[str]:
+    return texts(150_000)
+
+
+@pytest.fixture(scope="module")
+def specs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, Any]]:
+    folder = tmp_path_factory.mktemp("trained")
+    HfBpeTokenizer.from_encoding(encoding("trained"), add_bos_token=True).save_pretrained(folder)
+    return {
+        "o200k_base": {"kind": "named", "name": "o200k_base"},
+        "trained": {"kind": "folder", "folder": str(folder)},
+    }
+
+
+def build(spec: dict[str, Any]) -> HfBpeTokenizer:
+    if spec["kind"] == "named":
+        return HfBpeTokenizer.from_encoding(encoding(spec["name"]), add_eos_token=True)
+    return HfBpeTokenizer.from_pretrained(spec["folder"])
+
+
+def run_python(code: str, tmp_path: Path) -> str:
+    proc = subprocess.run(
+        [sys.executable, "-c", code], env=hf_bpe_env(), cwd=tmp_path, capture_output=True, text=True, timeout=900
+    )
+    assert proc.returncode == 0, proc.stderr[-4000:]
+    return proc.stdout
+
+
+@pytest.mark.parametrize("name", ["o200k_base", "trained"])
+def test_map_with_num_proc_gives_the_encodings_ids(name: str, docs: list[str], specs: dict[str, Any]) -> None:
+    tok = build(specs[name])
+    enc = tok.encoding
+    ds = datasets.Dataset.from_dict({"text": docs})
+    out = ds.map(tok.batch_encode, batched=True, batch_size=16, num_proc=2, remove_columns=["text"])
+    assert out["input_ids"][:] == [enc.encode_ordinary(d) for d in docs]
+    # Options go through fn_kwargs; eos/bos come from the tokenizer.
+    role = "add_eos" if tok.eos_token_id is not None else "add_bos"
+    extra = tok.eos_token_id if role == "add_eos" else tok.bos_token_id
+    renamed = ds.rename_column("text", "content")
+    out = renamed.map(
+        tok.batch_encode,
+        batched=True,
+        num_proc=2,
+        fn_kwargs={"text_column": "content", role: True, "return_attention_mask": True},
+    )
+    expected = [
+        enc.encode_ordinary(d) + [extra] if role == "add_eos" else [extra] + enc.encode_ordinary(d) for d in docs
+    ]
+    assert out["input_ids"][:] == expected
+    assert out["attention_mask"][:] == [[1] * len(e) for e in expected]
+
+
+@pytest.mark.parametrize("name", ["o200k_base", "trained"])
+def test_map_under_spawn(name: str, docs: list[str], specs: dict[str, Any], tmp_path: Path) -> None:
+    (tmp_path / "docs.json").write_text(json.dumps(docs[:40]))
+    code = _BUILD + textwrap.dedent(
+        f"""
+        import multiprocess, datasets
+        if __name__ == "__main__":
+            multiprocess.set_start_method("spawn", force=True)
+            tok = build({specs[name]!r})
+            docs = json.load(open("docs.json"))
+            ds = datasets.Dataset.from_dict({{"text": docs}})
+            out = ds.map(tok.batch_encode, batched=True, batch_size=8, num_proc=2)
+            print(json.dumps({{"method": multiprocess.get_start_method(), "ids": out["input_ids"][:]}}))
+        """
+    )
+    result = json.loads(run_python(code, tmp_path).strip().splitlines()[-1])
+    assert result["method"] == "spawn"
+    enc = build(specs[name]).encoding
+    assert result["ids"] == [enc.encode_ordinary(d) for d in docs[:40]]
+
+
+@pytest.mark.parametrize("name", ["o200k_base", "trained"])
+def test_fingerprint_is_stable_across_processes_and_use(name: str, specs: dict[str, Any], tmp_path: Path) -> None:
+    code = _BUILD + textwrap.dedent(
+        f"""
+        from datasets.fingerprint import Hasher
+        tok = build({specs[name]!r})
+        before = Hasher.hash(tok.batch_encode)
+        tok(["hello world", "x<|endoftext|>"], padding=False)
+        tok.batch_encode({{"text": ["used once"]}})
+        tok.decode([1, 2, 3])
+        print(before, Hasher.hash(tok.batch_encode))
+        """
+    )
+    first = run_python(code, tmp_path).split()[-2:]
+    second = run_python(code, tmp_path).split()[-2:]
+    assert first[0] == first[1] == second[0] == second[1]
+    here = build(specs[name])
+    assert Hasher.hash(here.batch_encode) == first[0]
+    here(["used here"])
+    assert Hasher.hash(here.batch_encode) == first[0]
+    # A different tokenizer hashes differently.
+    other = HfBpeTokenizer.from_encoding(here.encoding, add_eos_token=not here.add_eos_token)
+    assert Hasher.hash(other.batch_encode) != first[0]
+
+
+def test_second_identical_map_reuses_the_cache(tmp_path: Path) -> None:
+    import realdata
+
+    shards = realdata.write_parquet_shards(tmp_path / "shards", n_shards=2, max_bytes=200_000)
+    job = {"files": [str(p) for p in shards], "cache": str(tmp_path / "cache")}
+    code = _BUILD + textwrap.dedent(
+        f"""
+        import datasets, os
+        job = {job!r}
+        tok = build({{"kind": "named", "name": "cl100k_base"}})
+        ds = datasets.load_dataset("parquet", data_files=job["files"], split="train", cache_dir=job["cache"])
+        out = ds.map(tok.batch_encode, batched=True, num_proc=2, remove_columns=["text"])
+        files = sorted(f["filename"] for f in out.cache_files)
+        print(json.dumps({{"fingerprint": out._fingerprint, "files": files,
+                          "mtimes": [os.stat(f).st_mtime_ns for f in files],
+                          "n": len(out), "first": out["input_ids"][0]}}))
+        """
+    )
+    first = json.loads(run_python(code, tmp_path).strip().splitlines()[-1])
+    second = json.loads(run_python(code, tmp_path).strip().splitlines()[-1])
+    assert first["fingerprint"] == second["fingerprint"]
+    assert first["files"] == second["files"] and first["mtimes"] == second["mtimes"]  # reused, not rewritten
+    enc = encoding("cl100k_base")
+    assert first["first"] == enc.encode_ordinary(realdata.documents("mixed", max_bytes=200_000)[0])
+
+
+def test_iterable_dataset_and_unbatched_map(docs: list[str]) -> None:
+    tok = build({"kind": "named", "name": "cl100k_base"})
+    enc = tok.encoding
+    ds = datasets.Dataset.from_dict({"text": docs[:30]})
+    streamed = ds.to_iterable_dataset(num_shards=2).map(tok.batch_encode, batched=True, batch_size=4)
+    assert [row["input_ids"] for row in streamed] == [enc.encode_ordinary(d) for d in docs[:30]]
+    single = ds.map(tok.batch_encode)  # one row at a time
+    assert single["input_ids"][:] == [enc.encode_ordinary(d) for d in docs[:30]]
+
+
+def test_special_token_text_in_documents_is_ordinary_unless_allowed() -> None:
+    tok = build({"kind": "named", "name": "cl100k_base"})
+    enc = tok.encoding
+    batch = {"text": ["a<|endoftext|>b", "<|fim_prefix|>"]}
+    assert tok.batch_encode(batch)["input_ids"] == [enc.encode_ordinary(t) for t in batch["text"]]
+    allowed = tok.batch_encode(batch, allowed_special={"<|endoftext|>"})["input_ids"]
+    assert allowed == [enc.encode("a<|endoftext|>b", allowed_special={"<|endoftext|>"}), enc.encode_ordinary("<|fim_prefix|>")]
+    assert tok.batch_encode(batch, allowed_special="all")["input_ids"][1] == [100258]
+    with pytest.raises(KeyError, match="content"):
+        tok.batch_encode({"content": ["x"]})
+
+
+def test_train_from_dataset_gives_a_ready_tokenizer_that_loads_everywhere(tmp_path: Path) -> None:
+    """Train from a datasets column (nanochat's recipe), then the whole round: our ids,
+    rustbpe's merges, a saved folder that stock transformers loads with identical ids."""
+    import realdata
+    import rustbpe
+    from hf_support import NANOCHAT_SPECIALS, run_stock
+
+    from hf_bpe.patterns import NANOCHAT_PATTERN
+
+    corpus = realdata.documents("english", max_bytes=300_000) + realdata.documents("multilingual", max_bytes=100_000)
+    ds = datasets.Dataset.from_dict({"content": corpus})
+    tok = HfBpeTokenizer.train_from_dataset(
+        ds, 1024 + len(NANOCHAT_SPECIALS), column="content", pattern="nanochat",
+        special_tokens=NANOCHAT_SPECIALS, num_proc=1, bos_token="<|bos|>", add_bos_token=True,
+        chat_template="nanochat",
+    )
+    reference = rustbpe.Tokenizer()
+    reference.train_from_iterator(iter(corpus), 1024, pattern=NANOCHAT_PATTERN)
+    assert tok.encoding._mergeable_ranks == {bytes(t): r for t, r in reference.get_mergeable_ranks()}
+    assert tok.convert_tokens_to_ids("<|bos|>") == 1024
+    sample = corpus[::5] + ["<|user_start|>hi<|user_end|>"]
+    ours = [tok(t)["input_ids"] for t in sample]
+    assert ours == [[1024] + tok.encoding.encode(t, allowed_special="all") for t in sample]
+    tok.save_pretrained(tmp_path / "trained")
+    assert run_stock(tmp_path / "trained", sample, tmp_path / "stock")["ids"] == ours
+    mapped = ds.map(tok.batch_encode, batched=True, num_proc=2, fn_kwargs={"text_column": "content", "add_bos": True})
+    assert mapped["input_ids"][:] == [[1024] + tok.encoding.encode_ordinary(t) for t in corpus]
+    # train_new_from_iterator keeps the pattern, the specials and the settings.
+    smaller = tok.train_new_from_iterator((corpus[i : i + 8] for i in range(0, len(corpus), 8)), 512 + 9, num_proc=1)
+    assert smaller.encoding._pat_str == NANOCHAT_PATTERN
+    assert smaller.add_bos_token and smaller.bos_token == "<|bos|>" and len(smaller) == 521

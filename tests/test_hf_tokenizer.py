@@ -1,0 +1,327 @@
+"""HfBpeTokenizer: tiktoken-exact ids through transformers, folders that stock
+transformers (without hf_bpe) loads with identical ids, offsets, added tokens, chat."""
+
+from __future__ import annotations
+
+import json
+import pickle
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+from typing import Any
+
+import dill
+import pytest
+from hf_support import NAMED, encoding, hf_bpe_env, run_stock, texts, tiktoken_twin
+from transformers import AutoTokenizer, PreTrainedTokenizerFast
+
+import hf_bpe
+from hf_bpe.errors import UnknownTokenError, VocabularyError
+from hf_bpe.hf_tokenizer import NANOCHAT_CHAT_TEMPLATE, HfBpeTokenizer
+from hf_bpe.tokenizer_json import load_tokenizer_json
+
+ALL = (*NAMED, "trained")
+
+#: (encoding, tokenizer options): bos/eos around sequences in several combinations.
+SETUPS = [
+    ("cl100k_base", {}),
+    ("o200k_base", {"add_eos_token": True}),
+    ("r50k_base", {"add_bos_token": True, "add_eos_token": True, "bos_token": "<|endoftext|>"}),
+    ("trained", {"add_bos_token": True, "chat_template": "nanochat"}),
+]
+
+
+@pytest.fixture(scope="module")
+def docs() -> list[str]:
+    return texts(100_000)
+
+
+def make(name: str, **options: Any) -> HfBpeTokenizer:
+    return HfBpeTokenizer.from_encoding(encoding(name), **options)
+
+
+def around(tok: HfBpeTokenizer, ids: list[int]) -> list[int]:
+    return ([tok.bos_token_id] if tok.add_bos_token else []) + ids + ([tok.eos_token_id] if tok.add_eos_token else [])
+
+
+@pytest.mark.parametrize("name", ALL)
+def test_ids_are_the_encodings(name: str, docs: list[str]) -> None:
+    enc = encoding(name)
+    oracle = tiktoken_twin(enc)
+    tok = make(name)
+    expected = [oracle.encode(d, allowed_special="all") for d in docs]
+    assert [tok(d)["input_ids"] for d in docs] == expected
+    assert tok(docs)["input_ids"] == expected
+    assert [tok.encode(d, add_special_tokens=False) for d in docs] == expected
+    assert tok.batch_decode(expected) == [oracle.decode(e) for e in expected]
+    # The slow path (tokenize + convert_tokens_to_ids) agrees with the fast one.
+    for doc in docs[::7]:
+        assert tok.convert_tokens_to_ids(tok.tokenize(doc)) == oracle.encode(doc, allowed_special="all")
+
+
+@pytest.mark.parametrize(("name", "options"), SETUPS)
+def test_stock_transformers_without_hf_bpe_loads_the_folder_with_identical_ids(
+    name: str, options: dict[str, Any], docs: list[str], tmp_path: Path
+) -> None:
+    tok = make(name, **options)
+    folder = tmp_path / "tok"
+    tok.save_pretrained(folder)
+    config = json.loads((folder / "tokenizer_config.json").read_text())
+    assert config["tokenizer_class"] == "HfBpeTokenizer" and "auto_map" not in config
+    assert {"vocab.tiktoken", "encoding.json", "tokenizer.json"} <= {p.name for p in folder.iterdir()}
+    sample = docs[::2]
+    stock = run_stock(folder, sample, tmp_path / "stock")
+    assert stock["class"] == "TokenizersBackend" and stock["is_fast"]
+    assert stock["ids"] == [tok(t)["input_ids"] for t in sample]
+    assert stock["ids_plain"] == [tok(t, add_special_tokens=False)["input_ids"] for t in sample]
+    assert stock["decoded"] == [tok.decode(tok(t, add_special_tokens=False)["input_ids"]) for t in sample]
+    # ... and they are the encoding's ids with bos/eos around them.
+    enc = encoding(name)
+    assert stock["ids"] == [around(tok, enc.encode(t, allowed_special="all")) for t in sample]
+    # Reloading with hf_bpe gives the same tokenizer back.
+    again = AutoTokenizer.from_pretrained(folder)
+    assert isinstance(again, HfBpeTokenizer)
+    assert (again.add_bos_token, again.add_eos_token) == (tok.add_bos_token, tok.add_eos_token)
+    assert [again(t)["input_ids"] for t in sample] == stock["ids"]
+    assert again.chat_template == tok.chat_template
+    # The tokenizer.json reads back as the same Encoding.
+    back = load_tokenizer_json(folder / "tokenizer.json")
+    assert back._mergeable_ranks == enc._mergeable_ranks and back._special_tokens == enc._special_tokens
+
+
+def test_folder_saved_by_the_core_loads_everywhere(docs: list[str], tmp_path: Path) -> None:
+    enc = encoding("trained")
+    hf_bpe.save_encoding(enc, tmp_path / "core")
+    ours = HfBpeTokenizer.from_pretrained(tmp_path / "core")
+    auto = AutoTokenizer.from_pretrained(tmp_path / "core")
+    assert isinstance(auto, HfBpeTokenizer)
+    sample = docs[::3]
+    expected = [enc.encode(t, allowed_special="all") for t in sample]
+    assert [ours(t)["input_ids"] for t in sample] == expected
+    assert [auto(t)["input_ids"] for t in sample] == expected
+    stock = run_stock(tmp_path / "core", sample, tmp_path / "stock")
+    assert stock["ids"] == expected and stock["ids_plain"] == expected
+
+
+def test_import_hf_bpe_registers_with_autotokenizer(tmp_path: Path) -> None:
+    """In a fresh process, ``import hf_bpe`` first, transformers after: AutoTokenizer
+    returns HfBpeTokenizer (transformers imported first works the same way)."""
+    folder = tmp_path / "tok"
+    make("r50k_base").save_pretrained(folder)
+    for order in ("import hf_bpe\nfrom transformers import AutoTokenizer", "from transformers import AutoTokenizer\nimport hf_bpe"):
+        code = f"{order}\nprint(type(AutoTokenizer.from_pretrained({str(folder)!r})).__name__)\n"
+        proc = subprocess.run([sys.executable, "-c", code], env=hf_bpe_env(), cwd=tmp_path, capture_output=True, text=True)
+        assert proc.returncode == 0, proc.stderr[-3000:]
+        assert proc.stdout.split()[-1] == "HfBpeTokenizer", order
+
+
+# ------------------------------------------------------------------ transformers behaviour
+
+
+def test_padding_truncation_pairs_and_tensors_match_the_stock_fast_tokenizer(docs: list[str], tmp_path: Path) -> None:
+    tok = make("o200k_base", add_bos_token=True, add_eos_token=True, bos_token="<|endoftext|>", pad_token="<|endofprompt|>")
+    tok.save_pretrained(tmp_path)
+    fast = PreTrainedTokenizerFast.from_pretrained(tmp_path)  # transformers' own class on our tokenizer.json
+    batch = docs[:6] + ["", "a"]
+    pairs = list(zip(docs[6:10], docs[10:14]))
+    for kwargs in (
+        {"padding": True},
+        {"padding": "max_length", "max_length": 40, "truncation": True},
+        {"padding": "longest", "max_length": 17, "truncation": "longest_first", "return_tensors": "np"},
+        {"padding": True, "pad_to_multiple_of": 8, "return_special_tokens_mask": True, "return_length": True},
+        {"add_special_tokens": False, "padding": True, "padding_side": "left"},
+    ):
+        ours, theirs = tok(batch, **kwargs), fast(batch, **kwargs)
+        assert set(ours) == set(theirs), kwargs
+        for key in ours:
+            if key == "length":  # transformers' Python backend reports lengths before padding
+                assert ours[key] == [sum(mask) for mask in ours["attention_mask"]]
+                continue
+            assert _plain(ours[key]) == _plain(theirs[key]), (key, kwargs)
+    ours, theirs = tok(pairs, truncation=True, max_length=64, padding=True), fast(pairs, truncation=True, max_length=64, padding=True)
+    assert ours["input_ids"] == theirs["input_ids"]
+    one, two = docs[1][:300], docs[2][:300]
+    assert tok(one, two)["input_ids"] == fast(one, two)["input_ids"]
+    assert tok(one, two, return_token_type_ids=True)["token_type_ids"] == fast(one, two, return_token_type_ids=True)["token_type_ids"]
+
+
+def _plain(value: Any) -> Any:
+    return value.tolist() if hasattr(value, "tolist") else value
+
+
+def test_offsets_match_the_stock_fast_tokenizer(docs: list[str], tmp_path: Path) -> None:
+    tok = make("cl100k_base", add_eos_token=True, pad_token="<|endoftext|>")
+    tok.save_pretrained(tmp_path)
+    fast = PreTrainedTokenizerFast.from_pretrained(tmp_path)
+    for doc in docs[::2]:
+        ours, theirs = tok(doc, return_offsets_mapping=True), fast(doc, return_offsets_mapping=True)
+        assert ours["input_ids"] == theirs["input_ids"]
+        assert [tuple(o) for o in ours["offset_mapping"]] == [tuple(o) for o in theirs["offset_mapping"]]
+    for side in ("right", "left"):
+        tok.truncation_side = fast.truncation_side = side
+        ours = tok(docs[:4], return_offsets_mapping=True, truncation=True, max_length=9, padding="max_length")
+        theirs = fast(docs[:4], return_offsets_mapping=True, truncation=True, max_length=9, padding="max_length")
+        assert ours["input_ids"] == theirs["input_ids"]
+        assert [[tuple(o) for o in row] for row in ours["offset_mapping"]] == [
+            [tuple(o) for o in row] for row in theirs["offset_mapping"]
+        ]
+
+
+def test_offsets_that_cannot_be_given_raise() -> None:
+    tok = make("r50k_base")
+    with pytest.raises(NotImplementedError, match="single texts"):
+        tok("a", "b", return_offsets_mapping=True)
+    with pytest.raises(NotImplementedError):
+        tok(["a", "b"], is_split_into_words=True, return_offsets_mapping=True)
+
+
+def test_special_token_text_is_parsed_unless_split_special_tokens() -> None:
+    enc = encoding("cl100k_base")
+    tok = make("cl100k_base")
+    text = "a<|endoftext|>b<|fim_prefix|>"
+    assert tok(text)["input_ids"] == enc.encode(text, allowed_special="all")
+    assert tok(text, split_special_tokens=True)["input_ids"] == enc.encode_ordinary(text)
+    assert tok.tokenize(text, split_special_tokens=True) == tok.convert_ids_to_tokens(enc.encode_ordinary(text))
+
+
+def test_vocab_size_and_len_cover_the_gaps() -> None:
+    tok = make("cl100k_base")
+    assert tok.vocab_size == len(tok) == 100_277  # <|endofprompt|> is 100276; 100256 is a gap
+    assert len(tok.get_vocab()) == 100_261
+    assert tok.convert_ids_to_tokens([15339, 100257]) == ["hello", "<|endoftext|>"]
+    with pytest.raises(UnknownTokenError):
+        tok.convert_ids_to_tokens(100256)
+    with pytest.raises(KeyError):  # UnknownTokenError is a KeyError, as in tiktoken
+        tok.decode([100256])
+
+
+def test_added_tokens_get_free_ids_and_survive_both_loaders(tmp_path: Path) -> None:
+    tok = make("cl100k_base")
+    assert tok.add_tokens(["<new>"]) == 1
+    tok.add_special_tokens({"pad_token": "<|pad|>"})
+    assert tok.convert_tokens_to_ids(["<new>", "<|pad|>"]) == [100277, 100278]
+    assert len(tok) == 100_279
+    text = "x<new>y <|pad|><|endoftext|>"
+    enc = encoding("cl100k_base")
+    expected = enc.encode("x") + [100277] + enc.encode("y ") + [100278, 100257]
+    assert tok(text)["input_ids"] == expected
+    assert tok.decode(expected) == text
+    assert tok.decode(expected, skip_special_tokens=True) == "x<new>y "
+    tok.save_pretrained(tmp_path / "tok")
+    assert AutoTokenizer.from_pretrained(tmp_path / "tok")(text)["input_ids"] == expected
+    assert run_stock(tmp_path / "tok", [text], tmp_path / "stock")["ids"] == [expected]
+
+
+def test_nanochat_chat_template() -> None:
+    enc = encoding("trained")
+    tok = make("trained", chat_template="nanochat")
+    assert tok.chat_template == NANOCHAT_CHAT_TEMPLATE
+    messages = [
+        {"role": "system", "content": "Be brief."},
+        {"role": "user", "content": "What is 2+2?"},
+        {"role": "assistant", "content": "4."},
+        {"role": "user", "content": "And 3+3?"},
+    ]
+    ids = tok.apply_chat_template(messages, tokenize=True, add_generation_prompt=True)["input_ids"]
+    sp = enc._special_tokens
+    expected = (
+        [sp["<|bos|>"], sp["<|user_start|>"]] + enc.encode("Be brief.\n\nWhat is 2+2?") + [sp["<|user_end|>"]]
+        + [sp["<|assistant_start|>"]] + enc.encode("4.") + [sp["<|assistant_end|>"]]
+        + [sp["<|user_start|>"]] + enc.encode("And 3+3?") + [sp["<|user_end|>"], sp["<|assistant_start|>"]]
+    )
+    assert ids == expected
+    with pytest.raises(VocabularyError, match="nanochat"):
+        make("cl100k_base", chat_template="nanochat")
+
+
+def test_missing_bos_is_a_clear_error() -> None:
+    tok = make("cl100k_base", add_bos_token=True)  # cl100k has no bos token
+    with pytest.raises(VocabularyError, match="bos_token"):
+        tok("hi")
+
+
+@pytest.mark.parametrize("dumps", [pickle.dumps, dill.dumps])
+def test_pickles_small_and_whole(dumps: Any) -> None:
+    tok = make("o200k_base", add_eos_token=True)
+    tok.add_tokens(["<new>"])
+    data = dumps(tok)
+    assert len(data) < 100_000  # a named encoding pickles by name, not by its 200k ranks
+    again = pickle.loads(data)
+    text = "héllo <new> wörld<|endoftext|>"
+    assert again(text)["input_ids"] == tok(text)["input_ids"]
+
+
+def test_transformers_version_is_checked_at_import() -> None:
+    code = textwrap.dedent(
+        """
+        import transformers
+        transformers.__version__ = "4.57.1"
+        try:
+            import hf_bpe.hf_tokenizer
+        except ImportError as err:
+            print("refused:", err)
+        """
+    )
+    proc = subprocess.run([sys.executable, "-c", code], env=hf_bpe_env(), capture_output=True, text=True)
+    assert "refused:" in proc.stdout and "transformers 5" in proc.stdout, proc.stdout + proc.stderr
+
+
+def test_plain_calls_equal_transformers_own_path(docs: list[str]) -> None:
+    """``tok(str)``/``tok(list)`` skip transformers' per-item machinery; asking for an extra
+    output goes through it: both must agree."""
+    tok = make("o200k_base", add_eos_token=True)
+    plain = tok(docs)
+    full = tok(docs, return_special_tokens_mask=True)
+    assert plain["input_ids"] == full["input_ids"] and plain["attention_mask"] == full["attention_mask"]
+    assert tok(docs[0]).keys() == full.keys() - {"special_tokens_mask"}
+    assert tok(docs[0], return_attention_mask=False).keys() == {"input_ids"}
+    assert tok(docs[0], return_token_type_ids=True)["token_type_ids"] == [0] * len(plain["input_ids"][0])
+    short = make("o200k_base", model_max_length=8)
+    with _warns_too_long():
+        assert short(docs[0])["input_ids"] == encoding("o200k_base").encode(docs[0], allowed_special="all")
+
+
+def _warns_too_long() -> Any:
+    import contextlib
+    import logging
+
+    @contextlib.contextmanager
+    def check() -> Any:
+        records: list[logging.LogRecord] = []
+
+        class Keep(logging.Handler):
+            def emit(self, record: logging.LogRecord) -> None:
+                records.append(record)
+
+        logger = logging.getLogger("transformers.tokenization_utils_base")
+        handler = Keep()
+        logger.addHandler(handler)
+        try:
+            yield
+        finally:
+            logger.removeHandler(handler)
+        assert any("longer than the specified maximum" in r.getMessage() for r in records)
+
+    return check()
+
+
+def test_encoding_without_a_tokenizer_json_still_saves_and_loads_with_hf_bpe(tmp_path: Path) -> None:
+    from hf_bpe.errors import PatternError
+    from hf_bpe.tokenizer_json import TokenizerJsonWarning
+
+    ranks = {bytes([i]): i for i in range(256)}
+    enc = hf_bpe.Encoding("anchored", pat_str=r"\w+$|\s+|\S", mergeable_ranks=ranks, special_tokens={"<|endoftext|>": 256})
+    with pytest.warns(TokenizerJsonWarning, match="stock transformers"):
+        hf_bpe.save_encoding(enc, tmp_path / "core")
+    assert not (tmp_path / "core" / "tokenizer.json").exists()
+    tok = AutoTokenizer.from_pretrained(tmp_path / "core")
+    assert isinstance(tok, HfBpeTokenizer)
+    assert tok("ab\ncd")["input_ids"] == enc.encode("ab\ncd")
+    (tmp_path / "again").mkdir()
+    (tmp_path / "again" / "tokenizer.json").write_text("{}")  # stale: must not survive
+    with pytest.warns(TokenizerJsonWarning):
+        tok.save_pretrained(tmp_path / "again")
+    assert not (tmp_path / "again" / "tokenizer.json").exists()
+    with pytest.raises(PatternError):
+        tok.to_tokenizer_json()

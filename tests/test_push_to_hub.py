@@ -1,0 +1,97 @@
+"""push_to_hub end to end against a loopback Hub: push with hf_bpe, load back with
+AutoTokenizer with hf_bpe (HfBpeTokenizer) and without it (stock fast), ids identical."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fake_hub import FakeHub
+from hf_support import encoding, hf_bpe_env, run_stock, texts
+
+
+@pytest.fixture()
+def hub() -> Iterator[FakeHub]:
+    server = FakeHub().start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def hub_env(hub: FakeHub, home: Path) -> dict[str, str]:
+    # HF_ENDPOINT is read when huggingface_hub is imported: only fresh processes see it.
+    env = hf_bpe_env()
+    env.update(HF_ENDPOINT=hub.url, HF_TOKEN="hf_loopback_token", HF_HOME=str(home), HF_HUB_DISABLE_TELEMETRY="1")
+    env.pop("HF_HUB_OFFLINE", None)
+    return env
+
+
+def test_push_then_load_with_and_without_hf_bpe(hub: FakeHub, tmp_path: Path) -> None:
+    sample = texts(30_000)
+    (tmp_path / "texts.json").write_text(json.dumps(sample))
+    push = textwrap.dedent(
+        """
+        import json, hf_bpe
+        from hf_bpe.hf_tokenizer import HfBpeTokenizer
+        tok = HfBpeTokenizer.from_encoding(hf_bpe.get_encoding("cl100k_base"), add_eos_token=True)
+        tok.push_to_hub("someone/cl100k-hf-bpe", commit_message="hf_bpe tokenizer")
+        texts = json.load(open("texts.json"))
+        print(json.dumps([tok(t)["input_ids"] for t in texts]))
+        """
+    )
+    env = hub_env(hub, tmp_path / "home-push")
+    proc = subprocess.run([sys.executable, "-c", push], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-4000:]
+    pushed_ids = json.loads(proc.stdout.strip().splitlines()[-1])
+    files = hub.repos["someone/cl100k-hf-bpe"]
+    assert {"tokenizer_config.json", "tokenizer.json", "vocab.tiktoken", "encoding.json", "README.md"} <= set(files)
+    assert hub.commits == ["someone/cl100k-hf-bpe: hf_bpe tokenizer"]
+    assert "auto_map" not in json.loads(files["tokenizer_config.json"])
+
+    load = textwrap.dedent(
+        """
+        import json, hf_bpe
+        from transformers import AutoTokenizer
+        tok = AutoTokenizer.from_pretrained("someone/cl100k-hf-bpe")
+        texts = json.load(open("texts.json"))
+        print(type(tok).__name__, json.dumps([tok(t)["input_ids"] for t in texts]))
+        """
+    )
+    env = hub_env(hub, tmp_path / "home-load")
+    proc = subprocess.run([sys.executable, "-c", load], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-4000:]
+    class_name, ids = proc.stdout.strip().splitlines()[-1].split(" ", 1)
+    assert class_name == "HfBpeTokenizer"
+    assert json.loads(ids) == pushed_ids
+
+    stock_env = hub_env(hub, tmp_path / "home-stock")
+    stock = run_stock("someone/cl100k-hf-bpe", sample, tmp_path / "stock", env=stock_env)
+    assert stock["class"] == "TokenizersBackend" and stock["is_fast"]
+    assert stock["ids"] == pushed_ids
+    enc = encoding("cl100k_base")
+    assert pushed_ids == [enc.encode(t, allowed_special="all") + [100257] for t in sample]
+
+
+def test_unknown_repo_is_a_clear_error(hub: FakeHub, tmp_path: Path) -> None:
+    code = textwrap.dedent(
+        """
+        import hf_bpe
+        from transformers import AutoTokenizer
+        try:
+            AutoTokenizer.from_pretrained("someone/missing")
+        except OSError as err:
+            print("OSError:", err)
+        """
+    )
+    env = hub_env(hub, tmp_path / "home")
+    proc = subprocess.run([sys.executable, "-c", code], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-4000:]
+    assert "OSError:" in proc.stdout
+    assert os.environ.get("HF_ENDPOINT") != hub.url  # the test process itself never talked to it

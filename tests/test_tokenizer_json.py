@@ -1,0 +1,326 @@
+"""tokenizer.json both ways: HF's own ``tokenizers`` must give tiktoken's ids, and reading
+the file back must give the same Encoding; what cannot be represented is refused."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hf_support import NAMED, encoding, texts, tiktoken_twin
+from tokenizers import Tokenizer
+
+import hf_bpe
+from hf_bpe.errors import PatternError, VocabularyError
+from hf_bpe.patterns import PATTERNS
+from hf_bpe.tokenizer_json import (
+    _last_merge,
+    derive_merges,
+    encoding_to_tokenizer_json,
+    hf_files,
+    hf_pattern,
+    load_gpt2_files,
+    load_tokenizer_json,
+    parse_tokenizer_json,
+    save_tokenizer_json,
+    token_bytes,
+    token_str,
+)
+
+ALL = (*NAMED, "trained")
+
+
+@pytest.fixture(scope="module")
+def docs() -> list[str]:
+    return texts(120_000)
+
+
+@pytest.fixture(scope="module")
+def exported(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    out = {}
+    for name in ALL:
+        path = tmp_path_factory.mktemp(name) / "tokenizer.json"
+        save_tokenizer_json(encoding(name), path)
+        out[name] = path
+    return out
+
+
+@pytest.mark.parametrize("name", ALL)
+def test_hf_tokenizers_gives_tiktoken_ids(name: str, exported: dict[str, Path], docs: list[str]) -> None:
+    enc = encoding(name)
+    oracle = tiktoken_twin(enc)
+    hf = Tokenizer.from_file(str(exported[name]))
+    for doc in docs:
+        expected = oracle.encode(doc, allowed_special="all")
+        assert hf.encode(doc, add_special_tokens=False).ids == expected, doc[:200]
+        assert hf.decode(expected, skip_special_tokens=False) == oracle.decode(expected)
+    # Special-token text is split out at the encoding's own ids (gaps in cl100k included).
+    for text, tid in enc._special_tokens.items():
+        assert hf.encode(f"a{text}b", add_special_tokens=False).ids == oracle.encode(
+            f"a{text}b", allowed_special="all"
+        )
+        assert hf.token_to_id(text) == tid
+
+
+@pytest.mark.parametrize("name", ALL)
+def test_load_tokenizer_json_round_trip(name: str, exported: dict[str, Path], docs: list[str]) -> None:
+    enc = encoding(name)
+    back = load_tokenizer_json(exported[name])
+    assert isinstance(back, hf_bpe.Encoding)
+    assert back._mergeable_ranks == enc._mergeable_ranks
+    assert back._special_tokens == enc._special_tokens
+    assert back._pat_str == enc._pat_str  # the named pattern, not its Oniguruma rewrite
+    for doc in docs[::3]:
+        assert back.encode(doc, allowed_special="all") == enc.encode(doc, allowed_special="all")
+    # A folder holding tokenizer.json loads too.
+    assert load_tokenizer_json(exported[name].parent)._mergeable_ranks == enc._mergeable_ranks
+
+
+def test_gpt2_vocab_json_and_merges_txt(docs: list[str], tiktoken_encoding: Any) -> None:
+    """GPT-2's data-gym encoder.json / vocab.bpe are exactly HF's vocab.json / merges.txt."""
+    import realdata
+
+    encoder_json, vocab_bpe = realdata.gpt2_data_gym()
+    enc = load_gpt2_files(encoder_json, vocab_bpe, name="gpt2")
+    gpt2 = tiktoken_encoding("gpt2")
+    assert enc._mergeable_ranks == gpt2._mergeable_ranks
+    assert enc._special_tokens == {"<|endoftext|>": 50256}
+    for doc in docs[::4]:
+        assert enc.encode(doc, allowed_special="all") == gpt2.encode(doc, allowed_special="all")
+
+
+def test_gpt2_folder_through_load_tokenizer_json(tmp_path: Path) -> None:
+    import realdata
+
+    encoder_json, vocab_bpe = realdata.gpt2_data_gym()
+    (tmp_path / "vocab.json").write_bytes(encoder_json.read_bytes())
+    (tmp_path / "merges.txt").write_bytes(vocab_bpe.read_bytes())
+    enc = load_tokenizer_json(tmp_path)
+    assert enc.encode("hello world") == [31373, 995]
+
+
+def test_gpt2_tokenizer_json_as_hf_writes_it(docs: list[str], tiktoken_encoding: Any, tmp_path: Path) -> None:
+    """GPT-2's own HF layout: a lone ByteLevel pre-tokenizer (its built-in regex), merges
+    as "a b" strings, ignore_merges off, <|endoftext|> in the vocab and as added token."""
+    import realdata
+    from tokenizers import AddedToken, decoders, models, pre_tokenizers, processors
+
+    encoder_json, vocab_bpe = realdata.gpt2_data_gym()
+    hf = Tokenizer(models.BPE.from_file(str(encoder_json), str(vocab_bpe)))
+    hf.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    hf.post_processor = processors.ByteLevel(trim_offsets=False)
+    hf.decoder = decoders.ByteLevel()
+    hf.add_special_tokens([AddedToken("<|endoftext|>", special=True, normalized=False)])
+    path = tmp_path / "tokenizer.json"
+    hf.save(str(path))
+    enc = load_tokenizer_json(path)
+    gpt2 = tiktoken_encoding("gpt2")
+    assert enc._mergeable_ranks == gpt2._mergeable_ranks
+    assert enc._special_tokens == {"<|endoftext|>": 50256}
+    for doc in docs[::3]:
+        expected = gpt2.encode(doc, allowed_special="all")
+        assert enc.encode(doc, allowed_special="all") == expected
+        assert hf.encode(doc).ids == expected
+
+
+def test_merges_are_derived_from_ranks() -> None:
+    enc = encoding("r50k_base")
+    merges = derive_merges(enc._mergeable_ranks)
+    assert len(merges) == 50_000  # GPT-2's 50,000 merges, every token reachable
+    ranks = enc._mergeable_ranks
+    assert all(ranks[a + b] > max(ranks[a], ranks[b]) for a, b in merges)
+    assert [ranks[a + b] for a, b in merges] == sorted(ranks[a + b] for a, b in merges)
+
+
+def test_token_ranked_below_its_parts_is_merged_as_tiktoken_does() -> None:
+    # "abc" ranks below "ab": tiktoken still forms it from "ab" + "c" (ranks are looked up
+    # by bytes), so its merge comes first in the list although "ab" is made later.
+    ranks = {bytes([i]): i for i in range(256)}
+    ranks.update({b"abc": 256, b"ab": 257, b"bc": 258})
+    enc = hf_bpe.Encoding("odd", pat_str=r"\S+|\s+", mergeable_ranks=ranks, special_tokens={})
+    data = encoding_to_tokenizer_json(enc)
+    assert data["model"]["merges"] == [["ab", "c"], ["a", "b"], ["b", "c"]]
+    hf = Tokenizer.from_str(json.dumps(data))
+    oracle = tiktoken_twin(enc)
+    for text in ["abc", "abcabc", "xabc", "abcd", "ab bc abc", "bcabca"]:
+        assert hf.encode(text).ids == oracle.encode(text), text
+
+
+def test_unreachable_token_gets_no_merge_and_still_matches_tiktoken() -> None:
+    # "abcd" can never be formed by merging ("bc" wins first, then nothing joins), but a
+    # whole piece "abcd" is that token in both.
+    ranks = {bytes([i]): i for i in range(256)}
+    ranks.update({b"abcd": 256, b"bc": 257, b"ab": 258})
+    enc = hf_bpe.Encoding("unreachable", pat_str=r"\S+|\s+", mergeable_ranks=ranks, special_tokens={})
+    data = encoding_to_tokenizer_json(enc)
+    assert data["model"]["merges"] == [["b", "c"], ["a", "b"]]
+    hf = Tokenizer.from_str(json.dumps(data))
+    oracle = tiktoken_twin(enc)
+    for text in ["abcd", "abcdabcd", "xabcd", "abc abcd ab"]:
+        assert hf.encode(text).ids == oracle.encode(text), text
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_random_vocabularies_in_any_rank_order_match_tiktoken(seed: int) -> None:
+    """Random tokens over a tiny alphabet, ranked in random order (parts often ranked
+    after the tokens they form): HF with the derived merges still gives tiktoken's ids."""
+    import random
+
+    rng = random.Random(seed)
+    tokens = {"".join(rng.choice("abc") for _ in range(rng.randint(2, 6))).encode() for _ in range(rng.randint(3, 25))}
+    ranks = {bytes([i]): i for i in range(256)}
+    order = sorted(tokens)
+    rng.shuffle(order)
+    ranks.update({tok: 256 + i for i, tok in enumerate(order)})
+    enc = hf_bpe.Encoding("random", pat_str=r"\S+|\s+", mergeable_ranks=ranks, special_tokens={})
+    reference = [_last_merge(t, ranks) for t in sorted(ranks, key=ranks.__getitem__) if len(t) > 1]
+    assert derive_merges(ranks) == [m for m in reference if m is not None]
+    hf = Tokenizer.from_str(json.dumps(encoding_to_tokenizer_json(enc)))
+    oracle = tiktoken_twin(enc)
+    for _ in range(200):
+        text = "".join(rng.choice("abc ") for _ in range(rng.randint(1, 30)))
+        assert hf.encode(text).ids == oracle.encode(text), (text, order)
+
+
+def test_token_spelling_round_trip() -> None:
+    for b in range(256):
+        assert token_bytes(token_str(bytes([b]))) == bytes([b])
+    assert token_str(b" \n") == "ĠĊ"
+    with pytest.raises(VocabularyError):
+        token_bytes("\x00")
+    with pytest.raises(ValueError):  # VocabularyError is a ValueError
+        token_bytes("€")
+
+
+# ------------------------------------------------------------------ patterns
+
+
+def test_possessive_interval_is_rewritten() -> None:
+    assert hf_pattern(r"\p{N}{1,3}+|\s+") == r"\p{N}{1,3}|\s+"
+    assert hf_pattern(r"\p{N}{1,3}+x|\s") == r"(?>\p{N}{1,3})x|\s"
+    assert hf_pattern(r"(?:\d{2}+)|\s") == r"(?:(?>\d{2}))|\s"
+    assert hf_pattern(PATTERNS["o200k_base"]) == PATTERNS["o200k_base"]
+    assert r"\p{N}{1,3}+" not in hf_pattern(PATTERNS["cl100k_base"])
+
+
+def test_atomic_rewrite_keeps_tiktoken_semantics() -> None:
+    ranks = {bytes([i]): i for i in range(256)}
+    enc = hf_bpe.Encoding("x", pat_str=r"\d{1,3}+1|\d|\s+|\S", mergeable_ranks=ranks, special_tokens={})
+    hf = Tokenizer.from_str(json.dumps(encoding_to_tokenizer_json(enc)))
+    for text in ["12341", "1111", "99", "12 341 1"]:
+        assert hf.encode(text).ids == tiktoken_twin(enc).encode(text), text
+
+
+@pytest.mark.parametrize(
+    "pattern",
+    [
+        r"^\w+|\s+|\S",  # ^ is a line anchor in Oniguruma
+        r"\w+$|\s+|\S",  # so is $
+        r"\w+\Z|\s+|\S",
+        r"\bx|\s+|\S",
+        r"(?P<w>\w+)|\s+|\S",
+        r"(?m:\w+)|\s+|\S",  # (?m) is dotall in Oniguruma
+        r"(?i)\w+|\s+|\S",
+        r"[[:alpha:]]+|\s+|\S",
+        r"[a-z&&[^aeiou]]+|\s+|\S",
+        r"\w{,3}|\s+|\S",
+        r"\w+|\s+|\S|(",
+        r"\1|\s+|\S",
+    ],
+)
+def test_patterns_oniguruma_reads_differently_are_refused(pattern: str) -> None:
+    ranks = {bytes([i]): i for i in range(256)}
+    enc = hf_bpe.Encoding("x", pat_str=r"\S+|\s+", mergeable_ranks=ranks, special_tokens={})
+    enc._pat_str = pattern  # the export must refuse it whatever the core accepted
+    with pytest.raises(PatternError):
+        encoding_to_tokenizer_json(enc)
+
+
+def test_case_folding_difference_is_caught_by_probes() -> None:
+    # Oniguruma's (?i:st) also matches the ligature "ﬆ"; tiktoken's does not.
+    ranks = {bytes([i]): i for i in range(256)}
+    enc = hf_bpe.Encoding("x", pat_str=r"(?i:st)a|\s+|\S", mergeable_ranks=ranks, special_tokens={})
+    with pytest.raises(PatternError, match="Oniguruma splits"):
+        encoding_to_tokenizer_json(enc)
+
+
+def test_pattern_that_leaves_text_unmatched_is_refused() -> None:
+    ranks = {bytes([i]): i for i in range(256)}
+    enc = hf_bpe.Encoding("x", pat_str=r"\w+", mergeable_ranks=ranks, special_tokens={})
+    with pytest.raises(PatternError, match="unmatched"):
+        encoding_to_tokenizer_json(enc)
+
+
+@pytest.mark.parametrize("name", sorted(set(PATTERNS)))
+def test_every_named_pattern_exports(name: str) -> None:
+    hf_pattern(PATTERNS[name])
+
+
+# ------------------------------------------------------------------ refusing imports
+
+
+def _small_json() -> dict[str, Any]:
+    ranks = {bytes([i]): i for i in range(256)}
+    ranks.update({b"ab": 256, b"abc": 257})
+    enc = hf_bpe.Encoding("small", pat_str=r"\S+|\s+", mergeable_ranks=ranks, special_tokens={"<|e|>": 258})
+    return encoding_to_tokenizer_json(enc)
+
+
+def test_small_json_parses() -> None:
+    parts = parse_tokenizer_json(_small_json())
+    assert parts.special_tokens == {"<|e|>": 258}
+    assert parts.mergeable_ranks[b"abc"] == 257
+
+
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        (lambda d: d.update(normalizer={"type": "NFC"}), "normalizer"),
+        (lambda d: d["model"].update(unk_token="<unk>"), "unk"),
+        (lambda d: d["model"].update(type="WordPiece"), "model type"),
+        (lambda d: d["model"].update(byte_fallback=True), "byte_fallback"),
+        (lambda d: d["model"].update(continuing_subword_prefix="##"), "continuing_subword_prefix"),
+        (lambda d: d["pre_tokenizer"]["pretokenizers"].insert(0, {"type": "Digits", "individual_digits": True}), "stages"),
+        (lambda d: d["pre_tokenizer"]["pretokenizers"][1].update(add_prefix_space=True), "prefix space"),
+        (lambda d: d.update(pre_tokenizer={"type": "Whitespace"}), "Whitespace"),
+        (lambda d: d["model"]["merges"].reverse(), "merge"),
+        (lambda d: d["model"]["merges"].pop(), "merges"),
+        (lambda d: d["model"]["vocab"].update({"\x00": 999}), "alphabet"),
+        (lambda d: d["model"]["vocab"].pop("a"), "single bytes"),
+        (lambda d: d["added_tokens"][0].update(lstrip=True), "lstrip"),
+    ],
+)
+def test_unrepresentable_files_are_refused(edit: Any, message: str) -> None:
+    data = _small_json()
+    edit(data)
+    with pytest.raises(VocabularyError, match=message):
+        parse_tokenizer_json(data)
+
+
+def test_split_pattern_oniguruma_cannot_run_identically_is_refused_on_import() -> None:
+    data = _small_json()
+    data["pre_tokenizer"]["pretokenizers"][0]["pattern"]["Regex"] = r"\w+$|\s+|\S"
+    with pytest.raises(PatternError):
+        parse_tokenizer_json(data)
+
+
+def test_missing_file_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(VocabularyError, match="cannot read"):
+        load_tokenizer_json(tmp_path / "nope.json")
+
+
+# ------------------------------------------------------------------ the folder files
+
+
+def test_hf_files_are_what_save_encoding_writes(tmp_path: Path) -> None:
+    enc = encoding("cl100k_base")
+    files = hf_files(enc)
+    assert set(files) == {"tokenizer.json", "tokenizer_config.json"}
+    config = json.loads(files["tokenizer_config.json"])
+    assert config["tokenizer_class"] == "HfBpeTokenizer"
+    assert "auto_map" not in config
+    assert config["eos_token"] == "<|endoftext|>"
+    hf_bpe.save_encoding(enc, tmp_path)
+    for name, text in files.items():
+        assert (tmp_path / name).read_text(encoding="utf-8") == text

@@ -1,0 +1,547 @@
+"""The trainer: exactly rustbpe's merges on real text, for any num_proc and batching.
+
+rustbpe (nanochat's trainer, PyPI ``rustbpe``) is the oracle for the ranks; tiktoken is the
+oracle for encoding with the trained ranks.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import subprocess
+import sys
+import textwrap
+import warnings
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import realdata
+
+import hf_bpe
+from hf_bpe import merges as merges_mod
+from hf_bpe import trainer as trainer_mod
+from hf_bpe.errors import PatternError, TrainingError
+from hf_bpe.patterns import NANOCHAT_PATTERN, RUSTBPE_PATTERN
+from hf_bpe.trainer import NANOCHAT_SPECIAL_TOKENS, BpeTrainer, TrainingWarning, train_bpe
+
+rustbpe = pytest.importorskip("rustbpe")
+tiktoken = pytest.importorskip("tiktoken")
+
+KINDS = ("english", "multilingual", "code")
+CORPUS_BYTES = 1_200_000
+
+
+@pytest.fixture(scope="module")
+def corpus() -> dict[str, list[str]]:
+    return {kind: realdata.documents(kind, max_bytes=CORPUS_BYTES) for kind in KINDS}
+
+
+_RUSTBPE_CACHE: dict[tuple[str, int, str], dict[bytes, int]] = {}
+
+
+def rustbpe_ranks(texts: list[str], vocab_size: int, pattern: str, key: str) -> dict[bytes, int]:
+    cache_key = (key, vocab_size, pattern)
+    if cache_key not in _RUSTBPE_CACHE:
+        tok = rustbpe.Tokenizer()
+        tok.train_from_iterator(iter(texts), vocab_size, pattern=pattern)
+        _RUSTBPE_CACHE[cache_key] = {bytes(b): r for b, r in tok.get_mergeable_ranks()}
+    return _RUSTBPE_CACHE[cache_key]
+
+
+def train(texts: Any, vocab_size: int, **kwargs: Any) -> hf_bpe.Encoding:
+    kwargs.setdefault("num_proc", 1)
+    kwargs.setdefault("progress", False)
+    return train_bpe(texts, vocab_size, **kwargs)
+
+
+# ----------------------------------------------------------------- exactly rustbpe
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("vocab_size", [1024, 6000])
+def test_ranks_equal_rustbpe(corpus: dict[str, list[str]], kind: str, vocab_size: int) -> None:
+    texts = corpus[kind]
+    expected = rustbpe_ranks(texts, vocab_size, RUSTBPE_PATTERN, kind)
+    enc = train(texts, vocab_size)
+    assert len(expected) == vocab_size
+    assert enc._mergeable_ranks == expected
+    assert enc.n_vocab == vocab_size
+
+
+def test_nanochat_pattern_and_specials_equal_rustbpe(corpus: dict[str, list[str]]) -> None:
+    # nanochat: rustbpe trained to V - 9, then its 9 special tokens right after.
+    texts = corpus["multilingual"]
+    vocab_size = 4096
+    k = len(NANOCHAT_SPECIAL_TOKENS)
+    expected = rustbpe_ranks(texts, vocab_size - k, NANOCHAT_PATTERN, "multilingual")
+    enc = train(texts, vocab_size, pattern="nanochat", special_tokens=NANOCHAT_SPECIAL_TOKENS)
+    assert enc._mergeable_ranks == expected
+    assert enc._special_tokens == {t: vocab_size - k + i for i, t in enumerate(NANOCHAT_SPECIAL_TOKENS)}
+    assert enc.n_vocab == vocab_size
+    assert enc._pat_str == NANOCHAT_PATTERN
+    assert enc.encode("<|bos|>hi", allowed_special="all")[0] == vocab_size - k
+
+
+def test_same_ranks_for_any_num_proc_and_batching(
+    corpus: dict[str, list[str]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Small batches so that two counting processes really share the work.
+    monkeypatch.setattr(trainer_mod, "BATCH_CHARS", 50_000)
+    texts = corpus["english"] + corpus["multilingual"]
+    vocab_size = 3000
+    expected = rustbpe_ranks(texts, vocab_size, RUSTBPE_PATTERN, "english+multilingual")
+    reference_counts = None
+    for num_proc, cuts in [(1, [0]), (2, [0]), (2, [0, 7, 300, 301, 2000]), (1, [0, 1, 999])]:
+        trainer = BpeTrainer(vocab_size, num_proc=num_proc, progress=False)
+        bounds = cuts + [len(texts)]
+        for lo, hi in zip(bounds, bounds[1:]):
+            trainer.update(t for t in texts[lo:hi])  # generators too
+        counts = trainer.piece_counts()
+        if reference_counts is None:
+            reference_counts = counts
+        assert counts == reference_counts, (num_proc, cuts)
+        assert trainer.n_documents == len(texts)
+        assert trainer.n_chars == sum(len(t) for t in texts)
+        assert trainer.train()._mergeable_ranks == expected, (num_proc, cuts)
+
+
+def test_trained_encoding_encodes_like_tiktoken(corpus: dict[str, list[str]]) -> None:
+    texts = corpus["english"][: len(corpus["english"]) // 2] + corpus["code"][:100]
+    specials = ["<|endoftext|>", "<|pad|>"]
+    enc = train(texts, 5000, special_tokens=specials)
+    oracle = tiktoken.Encoding(
+        "trained",
+        pat_str=enc._pat_str,
+        mergeable_ranks=dict(enc._mergeable_ranks),
+        special_tokens=dict(enc._special_tokens),
+    )
+    held_out = corpus["english"][len(corpus["english"]) // 2 :] + corpus["multilingual"][:200]
+    for doc in held_out:
+        assert enc.encode_ordinary(doc) == oracle.encode_ordinary(doc)
+    sample = "Hello <|endoftext|> world<|pad|>"
+    assert enc.encode(sample, allowed_special="all") == oracle.encode(sample, allowed_special="all")
+    assert enc.decode(enc.encode(held_out[0])) == held_out[0]
+
+
+def test_compiled_table_and_reference_loop_agree(corpus: dict[str, list[str]]) -> None:
+    # The packed-array loop (used when compiled) and the list/dict loop (used for huge
+    # counts and uncompiled) must learn the same merges.
+    pytest.importorskip("librt")
+    from hf_bpe import merge_table
+
+    from hf_bpe.counts import PieceCounter
+
+    counts: dict[bytes, int] = {}
+    PieceCounter(RUSTBPE_PATTERN).count(corpus["multilingual"][:150], counts)
+    reference = merges_mod.learn_merges(counts, 1000)
+    assert merge_table.learn_counts(counts, 1000) == reference
+    words, word_counts = merges_mod.build_words(counts)
+    assert merge_table.fits(words, word_counts)
+    assert merge_table.learn(words, word_counts, 1000) == reference
+    assert len(reference) == 1000
+
+
+def test_counts_beyond_64_bits_give_the_same_merges(corpus: dict[str, list[str]]) -> None:
+    # Python ints: scaling every count by 2**64 changes no comparison, so no merge.
+    pytest.importorskip("librt")
+    from hf_bpe import merge_table
+    from hf_bpe.counts import PieceCounter
+
+    counts: dict[bytes, int] = {}
+    PieceCounter(RUSTBPE_PATTERN).count(corpus["english"][:300], counts)
+    huge = {piece: c << 64 for piece, c in counts.items()}
+    assert merge_table.learn_counts(huge, 10) is None  # too big for the packed loop
+    expected = trainer_mod.learn_merges(counts, 1200)
+    assert trainer_mod.learn_merges(huge, 1200) == expected
+    assert len(expected) == 1200
+
+
+def test_tie_breaks_prefer_larger_count_then_smaller_pair() -> None:
+    # 'ab' and 'ba' both occur 3 times, 'ab' < 'ba'; 'cd' occurs 4 times: cd, ab, then ba.
+    counts = {b"cd": 4, b"ab": 3, b"ba": 3}
+    assert merges_mod.learn_merges(counts, 3) == [(99, 100), (97, 98), (98, 97)]
+    tok = rustbpe.Tokenizer()
+    tok.train_from_iterator(["cd"] * 4 + ["ab"] * 3 + ["ba"] * 3, 259, pattern=r"\S+")
+    assert [b for b, r in sorted(tok.get_mergeable_ranks(), key=lambda x: x[1])][256:] == [
+        b"cd",
+        b"ab",
+        b"ba",
+    ]
+
+
+def test_overlapping_pairs_merge_left_to_right() -> None:
+    # 'aaa' -> (aa, a); 'aaaa' -> (aa, aa): the count of (aa, aa) is 1, of (aa, a) 2.
+    texts = ["aaa", "aaa", "aaaa"]
+    enc = train(texts, 259, pattern=r"\S+")
+    tok = rustbpe.Tokenizer()
+    tok.train_from_iterator(texts, 259, pattern=r"\S+")
+    assert enc._mergeable_ranks == {bytes(b): r for b, r in tok.get_mergeable_ranks()}
+    assert enc.decode_single_token_bytes(257) == b"aaa"
+
+
+# ----------------------------------------------------------------- inputs
+
+
+@pytest.fixture(scope="module")
+def shards(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
+    out = tmp_path_factory.mktemp("shards")
+    paths: list[Path] = realdata.write_parquet_shards(
+        out, 3, kind="mixed", max_bytes=900_000, rows_per_group=40, doc_bytes=4096
+    )
+    return paths
+
+
+def shard_texts(paths: list[Path]) -> list[str]:
+    import pyarrow.parquet as pq
+
+    texts: list[str] = []
+    for p in paths:
+        texts.extend(pq.read_table(p, columns=["text"]).column("text").to_pylist())
+    return texts
+
+
+@pytest.mark.parametrize("num_proc", [1, 2])
+def test_parquet_folder_equals_the_texts(
+    shards: list[Path], num_proc: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(trainer_mod, "BATCH_CHARS", 50_000)
+    texts = shard_texts(shards)
+    direct = BpeTrainer(2000, num_proc=1, progress=False)
+    direct.update(texts, max_chars=1000)
+    from_parquet = BpeTrainer(2000, num_proc=num_proc, progress=False)
+    from_parquet.update_from_parquet(shards[0].parent, max_chars=1000)
+    assert from_parquet.n_documents == len(texts)
+    assert from_parquet.piece_counts() == direct.piece_counts()
+    assert from_parquet.train()._mergeable_ranks == direct.train()._mergeable_ranks
+    # A list of files, in another order, counts the same.
+    again = BpeTrainer(2000, num_proc=num_proc, progress=False)
+    again.update_from_parquet([str(p) for p in reversed(shards)], max_chars=1000)
+    assert again.piece_counts() == direct.piece_counts()
+
+
+def test_max_chars_crops_each_document() -> None:
+    trainer = BpeTrainer(300, num_proc=1, progress=False)
+    trainer.update(["abcdef", "xy"], max_chars=3)
+    assert trainer.piece_counts() == {b"abc": 1, b"xy": 1}
+    assert trainer.n_chars == 5
+
+
+def test_datasets_inputs_equal_the_texts(corpus: dict[str, list[str]]) -> None:
+    datasets = pytest.importorskip("datasets")
+    texts = corpus["code"][:150]
+    ds = datasets.Dataset.from_dict({"text": texts, "n": list(range(len(texts)))})
+    direct = BpeTrainer(1000, num_proc=1, progress=False)
+    direct.update(texts)
+    for source in (ds, ds.to_iterable_dataset()):
+        trainer = BpeTrainer(1000, num_proc=1, progress=False)
+        trainer.update_from_dataset(source, batch_size=64)
+        assert trainer.piece_counts() == direct.piece_counts()
+    with pytest.raises(TrainingError, match="no column 'body'"):
+        BpeTrainer(1000, num_proc=1).update_from_dataset(ds, column="body")
+    with pytest.raises(TrainingError, match="no column 'body'"):
+        BpeTrainer(1000, num_proc=1).update_from_dataset(ds.to_iterable_dataset(), column="body")
+
+
+def test_importing_the_trainer_pulls_no_heavy_packages() -> None:
+    code = (
+        "import sys, hf_bpe, hf_bpe.trainer\n"
+        "enc = hf_bpe.train_bpe(['hello world'] * 3, 260, num_proc=1, progress=False)\n"
+        "heavy = [m for m in ('datasets', 'transformers', 'pyarrow', 'tqdm', 'torch') if m in sys.modules]\n"
+        "print(heavy)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+def test_spawned_counting_processes(tmp_path: Path) -> None:
+    # CPython 3.14 no longer forks by default: the counting processes must work spawned.
+    script = tmp_path / "spawn_train.py"
+    script.write_text(
+        textwrap.dedent(
+            """
+            import multiprocessing, sys
+            sys.path.insert(0, sys.argv[1])
+            import realdata
+            import hf_bpe.trainer as t
+            if __name__ == "__main__":
+                multiprocessing.set_start_method("spawn")
+                t.BATCH_CHARS = 20_000
+                texts = realdata.documents("english", max_bytes=200_000)
+                a = t.train_bpe(texts, 700, num_proc=2, progress=False)
+                b = t.train_bpe(texts, 700, num_proc=1, progress=False)
+                print(a._mergeable_ranks == b._mergeable_ranks, len(a._mergeable_ranks))
+            """
+        )
+    )
+    examples = Path(__file__).resolve().parents[1] / "examples"
+    out = subprocess.run(
+        [sys.executable, str(script), str(examples)], capture_output=True, text=True, timeout=300
+    )
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["True", "700"]
+
+
+def test_lone_surrogates_are_repaired_as_when_encoding() -> None:
+    broken = ["abc\ud800def abc", "x\ud83d\ude00y abc"]
+    repaired = ["abc\ufffddef abc", "x\U0001f600y abc"]
+    a = train(broken, 262)
+    b = train(repaired, 262)
+    assert a._mergeable_ranks == b._mergeable_ranks
+
+
+def test_progress_bars_and_timing_logs(
+    capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
+) -> None:
+    pytest.importorskip("tqdm")
+    with caplog.at_level(logging.INFO, logger="hf_bpe"):
+        train(["the cat sat on the mat"] * 20, 268, progress=True)
+    err = capsys.readouterr().err
+    assert "counting" in err and "merging" in err
+    messages = [r.getMessage() for r in caplog.records if r.name == "hf_bpe"]
+    assert any(m.startswith("counted 20 documents") for m in messages)
+    assert any(m.startswith("learned 12 merges") for m in messages)
+
+
+# ----------------------------------------------------------------- too few pairs
+
+
+def test_running_out_of_pairs_warns_and_keeps_specials_after_the_last_merge() -> None:
+    with pytest.warns(TrainingWarning, match="ran out of pairs after 3 merges"):
+        enc = train(["abcd", "abcd"], 300, special_tokens=["<|a|>", "<|b|>"])
+    assert enc.n_vocab == 256 + 3 + 2
+    assert enc._special_tokens == {"<|a|>": 259, "<|b|>": 260}
+    assert enc.decode_single_token_bytes(258) == b"abcd"
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        train(["abcd"], 259)  # exactly enough pairs: no warning
+
+
+# ----------------------------------------------------------------- bad input
+
+
+def test_bad_arguments_fail_before_any_work() -> None:
+    with pytest.raises(TrainingError, match="at least 258"):
+        BpeTrainer(257, special_tokens=["<|a|>", "<|b|>"])
+    with pytest.raises(TrainingError, match="at least 256"):
+        BpeTrainer(100)
+    with pytest.raises(TrainingError, match="must be an int"):
+        BpeTrainer(True)
+    with pytest.raises(TrainingError, match="must be an int"):
+        BpeTrainer(1000.0)  # type: ignore[arg-type]
+    with pytest.raises(TrainingError, match="given twice"):
+        BpeTrainer(1000, special_tokens=["<|a|>", "<|b|>", "<|a|>"])
+    with pytest.raises(TrainingError, match="non-empty str"):
+        BpeTrainer(1000, special_tokens=["<|a|>", ""])
+    with pytest.raises(TrainingError, match="not a single str"):
+        BpeTrainer(1000, special_tokens="<|a|>")
+    with pytest.raises(PatternError):
+        BpeTrainer(1000, pattern=r"(unclosed")
+    with pytest.raises(TrainingError, match="num_proc"):
+        BpeTrainer(1000, num_proc=0)
+    with pytest.raises(TrainingError, match="max_chars"):
+        BpeTrainer(1000, num_proc=1).update(["x"], max_chars=-1)
+    # Every error is also a ValueError, as tiktoken users catch.
+    assert issubclass(TrainingError, ValueError) and issubclass(PatternError, ValueError)
+
+
+def test_empty_corpus() -> None:
+    for texts in ([], [""], ["", ""]):
+        trainer = BpeTrainer(1000, num_proc=1, progress=False)
+        trainer.update(texts)
+        with pytest.raises(TrainingError, match="nothing to train on"):
+            trainer.train()
+    with pytest.raises(TrainingError, match="nothing to train on"):
+        BpeTrainer(1000).train()
+
+
+@pytest.mark.parametrize("num_proc", [1, 2])
+def test_non_str_items_fail_and_count_nothing(num_proc: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(trainer_mod, "BATCH_CHARS", 1000)
+    trainer = BpeTrainer(400, num_proc=num_proc, progress=False)
+    trainer.update(["hello world"] * 200)
+    before = trainer.piece_counts()
+
+    def stream() -> Iterator[object]:
+        yield from ["more text here"] * 300  # several batches already sent
+        yield b"bytes are not text"
+
+    with pytest.raises(TrainingError, match="text 300 is a bytes, not a str"):
+        trainer.update(stream())  # type: ignore[arg-type]
+    with pytest.raises(TrainingError, match="not a single str"):
+        trainer.update("a string is not a list of texts")
+    with pytest.raises(TrainingError, match="text 1 is a NoneType"):
+        trainer.update(["ok", None])  # type: ignore[list-item]
+    assert trainer.piece_counts() == before
+    assert trainer.n_documents == 200
+    trainer.update(["more text here"])  # still usable
+    assert trainer.n_documents == 201
+    assert trainer.piece_counts()[b" here"] == before.get(b" here", 0) + 1
+
+
+def test_parquet_errors(tmp_path: Path, shards: list[Path], monkeypatch: pytest.MonkeyPatch) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    trainer = BpeTrainer(1000, num_proc=2, progress=False)
+    with pytest.raises(TrainingError, match="has no column 'body'"):
+        trainer.update_from_parquet(shards[0].parent, column="body")
+    with pytest.raises(TrainingError, match="no such parquet file or folder"):
+        trainer.update_from_parquet(tmp_path / "missing")
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    with pytest.raises(TrainingError, match="no \\*.parquet files"):
+        trainer.update_from_parquet(empty)
+    numbers = tmp_path / "numbers.parquet"
+    pq.write_table(pa.table({"text": [1, 2, 3]}), numbers)
+    with pytest.raises(TrainingError, match="not strings"):
+        trainer.update_from_parquet(numbers)
+    not_parquet = tmp_path / "junk.parquet"
+    not_parquet.write_bytes(b"this is not parquet")
+    with pytest.raises(TrainingError, match="cannot read parquet file"):
+        trainer.update_from_parquet([shards[0], not_parquet])
+    # A null is found while reading (in a counting process): the update counts nothing.
+    monkeypatch.setattr(trainer_mod, "BATCH_CHARS", 1)
+    rows = ["some real text"] * 50 + [None] + ["more"] * 10
+    nulls = tmp_path / "nulls.parquet"
+    pq.write_table(pa.table({"text": pa.array(rows, type=pa.string())}), nulls, row_group_size=10)
+    with pytest.raises(TrainingError, match="has a null in row group 5"):
+        trainer.update_from_parquet([shards[0], nulls])
+    assert trainer.piece_counts() == {}
+    trainer.update_from_parquet(shards[1])
+    assert trainer.n_documents == pq.ParquetFile(shards[1]).metadata.num_rows
+
+
+def test_a_dead_counting_process_is_reported(monkeypatch: pytest.MonkeyPatch) -> None:
+    import signal
+
+    monkeypatch.setattr(trainer_mod, "BATCH_CHARS", 1000)
+    trainer = BpeTrainer(400, num_proc=2, progress=False)
+    trainer.update(["hello world"] * 500)
+    assert trainer._pool is not None
+    os.kill(trainer._pool._procs[0].pid, signal.SIGKILL)
+    trainer._pool._procs[0].join()
+    with pytest.raises(TrainingError, match="died"):
+        trainer.update(["hello world"] * 500)
+    with pytest.raises(TrainingError, match="counts were lost"):
+        trainer.train()
+
+
+def test_duplicate_merge_bytes_are_refused() -> None:
+    # (a, bc) after (b, c) makes b"abc"; so does (ab, c) after (a, b).
+    merges = [(98, 99), (97, 256), (97, 98), (258, 99)]
+    with pytest.raises(TrainingError, match="already token 257"):
+        trainer_mod.ranks_from_merges(merges)
+
+
+def test_special_token_text_in_the_corpus_is_ordinary_text() -> None:
+    # rustbpe knows no special tokens: their text trains like any other text.
+    texts = ["<|bos|> hello <|bos|> world"] * 20
+    enc = train(texts, 256 + 15 + 1, special_tokens=["<|bos|>"], pattern="rustbpe")
+    plain = train(texts, 256 + 15)
+    assert enc._mergeable_ranks == plain._mergeable_ranks
+    bos = enc._special_tokens["<|bos|>"]
+    assert enc.encode("<|bos|>", allowed_special="all") == [bos]
+    assert bos not in enc.encode_ordinary("<|bos|>")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("kind", ["multilingual", "code"])
+def test_big_corpus_equals_rustbpe(kind: str) -> None:
+    texts = realdata.documents(kind, max_bytes=20_000_000)
+    expected = rustbpe_ranks(texts, 32768, RUSTBPE_PATTERN, kind + "-20MB")
+    enc = train_bpe(texts, 32768, num_proc=os.cpu_count() or 1, progress=False)
+    assert enc._mergeable_ranks == expected
+
+
+def test_scanner_and_regex_counting_agree(corpus: dict[str, list[str]]) -> None:
+    # The known patterns are counted with hand-written scanners, others with the regex:
+    # the same pattern in a group (no scanner) must count the same pieces.
+    from hf_bpe.counts import PieceCounter
+    from hf_bpe.scanners import NONE
+
+    for pattern in (RUSTBPE_PATTERN, NANOCHAT_PATTERN):
+        fast, slow = PieceCounter(pattern), PieceCounter(f"(?:{pattern})")
+        assert fast.family != NONE and slow.family == NONE
+        texts = [doc for kind in KINDS for doc in corpus[kind][:60]] + ["a\ud800b c\ud83d\ude00"]
+        a: dict[bytes, int] = {}
+        b: dict[bytes, int] = {}
+        assert fast.count(texts, a, 3000) == slow.count(texts, b, 3000)
+        assert a == b
+
+
+@pytest.mark.parametrize("name", ["cl100k_base", "o200k_base", "r50k_base", "nanochat"])
+def test_named_patterns_equal_rustbpe(corpus: dict[str, list[str]], name: str) -> None:
+    from hf_bpe.patterns import get_pattern
+
+    texts = [doc for kind in KINDS for doc in corpus[kind][:25]]
+    expected = rustbpe_ranks(texts, 1500, get_pattern(name), "mixed-75")
+    assert train(texts, 1500, pattern=name)._mergeable_ranks == expected
+
+
+# ----------------------------------------------------------------- the example scripts
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+
+
+def test_tokenizer_trainer_example_prints_the_full_report(tmp_path: Path) -> None:
+    shards = realdata.write_parquet_shards(
+        tmp_path / "shards", 4, kind="mixed", max_bytes=400_000, rows_per_group=16
+    )
+    saved = tmp_path / "tok.tiktoken"
+    out = subprocess.run(
+        [
+            sys.executable,
+            str(EXAMPLES / "tokenizer_trainer.py"),
+            "--dataset-dir", str(shards[0].parent),
+            "--shards", "1-3",
+            "--vocab-size", "1200",
+            "--batch-size", "16",
+            "--num-proc", "2",
+            "--time-encode-decode",
+            "--tiktoken-save-path", str(saved),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert out.returncode == 0, out.stderr
+    report = out.stdout
+    for line in [
+        "Loading Shards: [1, 2, 3]",
+        "- training_duration: ",
+        "- vocab_size: 1200",
+        "Samples Summary:",
+        "- avg size: ",
+        "- batch size: 16",
+        "Timing Encode:",
+        "- avg bps: ",
+        "Observed Bytes/Token Stats:",
+        "- sample byte/token: ",
+        "Timing Decode:",
+        "- sample avg: ",
+    ]:
+        assert line in report, line
+    # The saved ranks are those of training on the same three shards.
+    expected = BpeTrainer(1200, num_proc=1, progress=False)
+    expected.update(shard_texts(shards[1:]), max_chars=10_000)
+    assert hf_bpe.load_tiktoken_bpe(saved) == expected.train()._mergeable_ranks
+    bad = subprocess.run(
+        [sys.executable, str(EXAMPLES / "tokenizer_trainer.py"), "--dataset-dir", str(shards[0].parent),
+         "--shards", "2-9"],
+        capture_output=True, text=True, timeout=60,
+    )
+    assert bad.returncode != 0 and "no shard 4" in bad.stderr
+
+
+def test_bench_train_runs_and_checks_ranks() -> None:
+    pytest.importorskip("tokenizers")
+    out = subprocess.run(
+        [sys.executable, str(EXAMPLES / "bench_train.py"), "--kind", "english",
+         "--max-bytes", "150000", "--vocab-sizes", "600", "--repeats", "1"],
+        capture_output=True, text=True, timeout=300,
+    )
+    assert out.returncode == 0, out.stderr
+    assert "identical to rustbpe" in out.stdout
+    assert "hf_tokenizers" in out.stdout
