@@ -60,8 +60,10 @@ from __future__ import annotations
 
 import hashlib
 import http.client
+import logging
 import os
 import tempfile
+import time
 import urllib.error
 import urllib.request
 import uuid
@@ -72,6 +74,8 @@ from types import MappingProxyType
 from typing import BinaryIO
 
 from .errors import DownloadError, HashMismatchError, OfflineError, UnknownEncodingError
+
+logger = logging.getLogger("hf_bpe")
 
 OFFICIAL_BASE_URL = "https://openaipublic.blob.core.windows.net/"
 DEFAULT_TIMEOUT = 60.0
@@ -226,11 +230,13 @@ def fetch(filename: str) -> Path:
     if target.is_file():
         corrupt_sha = sha256_of(target)
         if corrupt_sha == vfile.sha256:
+            logger.debug("%s: verified copy in the hf_bpe cache, %s", filename, target)
             return target
     for directory in tiktoken_cache_dirs():
         candidate = directory / vfile.tiktoken_cache_key
         try:
             if candidate.is_file() and sha256_of(candidate) == vfile.sha256:
+                logger.debug("%s: verified copy in tiktoken's cache, %s", filename, candidate)
                 return candidate
         except OSError:
             continue  # tiktoken's cache is only a bonus: unreadable means absent
@@ -283,6 +289,7 @@ def _download(vfile: VocabFile, target: Path) -> None:
                 f"cannot write to the cache directory {target.parent} ({err}); "
                 "set HF_BPE_CACHE_DIR to a writable directory"
             ) from err
+        start = time.perf_counter()
         with os.fdopen(fd, "wb") as out:
             digest, size = _stream(url, out, timeout)
             out.flush()
@@ -297,6 +304,7 @@ def _download(vfile: VocabFile, target: Path) -> None:
             os.replace(tmp, target)
         except OSError as err:
             raise DownloadError(f"cannot move the download into place at {target} ({err})") from err
+        logger.info("downloaded %s (%d bytes) from %s in %.1fs", vfile.filename, size, url, time.perf_counter() - start)
     finally:
         try:
             os.unlink(tmp)

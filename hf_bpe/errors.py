@@ -1,4 +1,4 @@
-"""The exceptions hf_bpe raises.
+"""The exceptions and warnings hf_bpe raises.
 
 Every error derives from :class:`HfBpeError`, and each is *also* the built-in type a
 tiktoken user already catches, so existing ``except ValueError`` / ``except KeyError``
@@ -73,3 +73,11 @@ class OfflineError(DownloadError):
 
 class TrainingError(HfBpeError, ValueError):
     """Training cannot start or cannot finish as asked (empty corpus, bad vocab size, ...)."""
+
+
+class TrainingWarning(UserWarning):
+    """Training finished, but not quite as asked (e.g. fewer merges than requested)."""
+
+
+class TokenizerJsonWarning(UserWarning):
+    """A folder was saved without ``tokenizer.json``: stock transformers cannot load it."""

@@ -23,7 +23,9 @@ set with the environment variables documented in :mod:`hf_bpe.download`.
 from __future__ import annotations
 
 import difflib
+import logging
 import threading
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
@@ -35,6 +37,8 @@ from .patterns import CL100K_PATTERN, O200K_PATTERN, R50K_PATTERN
 
 if TYPE_CHECKING:
     from .encoding import Encoding
+
+logger = logging.getLogger("hf_bpe")
 
 ENDOFTEXT = "<|endoftext|>"
 FIM_PREFIX = "<|fim_prefix|>"
@@ -226,6 +230,7 @@ def build_encoding(encoding_name: str) -> Encoding:
     spec = ENCODING_SPECS.get(encoding_name) if isinstance(encoding_name, str) else None
     if spec is None:
         raise _unknown_encoding(encoding_name)
+    start = time.perf_counter()
     paths = [fetch(filename) for filename in spec.files]
     if spec.files == ("encoder.json", "vocab.bpe"):
         ranks = load_data_gym(paths[0], paths[1])
@@ -239,6 +244,7 @@ def build_encoding(encoding_name: str) -> Encoding:
         explicit_n_vocab=spec.explicit_n_vocab,
     )
     encoding._registry_name = spec.name
+    logger.info("built %s from %s in %.2fs", spec.name, ", ".join(map(str, paths)), time.perf_counter() - start)
     return encoding
 
 

@@ -34,7 +34,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any, NamedTuple, Protocol
 
-from hf_bpe.errors import PatternError, VocabularyError
+from hf_bpe.errors import PatternError, TokenizerJsonWarning, VocabularyError
 from hf_bpe.vocab_files import bytes_to_unicode, write_atomic
 
 __all__ = [
@@ -664,10 +664,6 @@ def tokenizer_config(enc: EncodingLike, *, model_max_length: int | None = None) 
         config["model_max_length"] = model_max_length
     config.update(special_token_roles(enc._special_tokens))
     return config
-
-
-class TokenizerJsonWarning(UserWarning):
-    """A folder was saved without ``tokenizer.json``: stock transformers cannot load it."""
 
 
 def tokenizer_json_or_warn(enc: EncodingLike, **options: Any) -> dict[str, Any] | None:

@@ -545,3 +545,16 @@ def test_bench_train_runs_and_checks_ranks() -> None:
     assert out.returncode == 0, out.stderr
     assert "identical to rustbpe" in out.stdout
     assert "hf_tokenizers" in out.stdout
+
+
+def test_progress_is_logged_every_few_percent_without_a_terminal(caplog: pytest.LogCaptureFixture) -> None:
+    """No tty shows a bar under pytest: the stages log INFO lines in 5% steps instead."""
+    import logging
+
+    texts = realdata.documents("english", max_bytes=200_000)
+    with caplog.at_level(logging.INFO, logger="hf_bpe"):
+        train_bpe(texts, 600, num_proc=1, progress=None)
+    merging = [r.getMessage() for r in caplog.records if r.getMessage().startswith("merging:")]
+    assert 10 <= len(merging) <= 21, merging
+    assert merging[-1].startswith("merging: 344 of 344 merges (100%)")
+    assert any(r.getMessage().startswith("counting:") for r in caplog.records)
