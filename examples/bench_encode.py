@@ -184,7 +184,7 @@ def batch_speed(mb: float, runs: int) -> list[dict[str, Any]]:
 
 
 LOAD = """
-import os, resource, sys, time
+import sys, time
 t = time.perf_counter()
 import {module}
 enc = {module}.get_encoding("o200k_base")
@@ -192,7 +192,9 @@ enc.encode_ordinary("warm up")
 load = time.perf_counter() - t
 text = open(sys.argv[1], encoding="utf-8").read()
 enc.encode_ordinary(text)
-print(load, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+# VmHWM: this process's peak resident memory (ru_maxrss would include the forked parent's).
+status = open("/proc/self/status").read().split("VmHWM:")[1].split()[0]
+print(load, int(status) / 1024)
 """
 
 
@@ -270,6 +272,8 @@ def chart(rows: list[dict[str, Any]], path: Path, machine: str) -> None:
     for ax, name in zip(axes[0], names):
         libs = list(dict.fromkeys(r["library"] for r in rows if r["encoding"] == name))
         width = 0.8 / len(libs)
+        top = max(r["mb_per_s"] for r in rows if r["encoding"] == name)
+        ax.set_ylim(0, top * 1.35)
         for i, lib in enumerate(libs):
             values = [next((r["mb_per_s"] for r in rows if r["encoding"] == name and r["kind"] == k
                             and r["library"] == lib), 0.0) for k in KINDS]
@@ -277,7 +281,7 @@ def chart(rows: list[dict[str, Any]], path: Path, machine: str) -> None:
         ax.set_xticks([x + width * (len(libs) - 1) / 2 for x in range(len(KINDS))], KINDS)
         ax.set_ylabel("MB/s, one process")
         ax.set_title(f"encode_ordinary, {name}, ~4 KB documents")
-        ax.legend(fontsize=8)
+        ax.legend(fontsize=8, loc="upper left", ncol=3)
     fig.suptitle(machine, fontsize=9)
     fig.tight_layout()
     fig.savefig(path, dpi=110)

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import codecs
 import functools
+import operator
 from collections.abc import Collection, Mapping, Sequence
 from typing import TYPE_CHECKING, AbstractSet, Any, Literal, Optional, Union
 
@@ -162,17 +163,18 @@ class Encoding:
         self,
         text: Sequence[str],
         *,
-        num_threads: int = 8,
+        num_threads: Optional[int] = None,
         allowed_special: AllowedSpecial = frozenset(),  # noqa: B006
         disallowed_special: DisallowedSpecial = "all",
         num_proc: Optional[int] = None,
     ) -> list[list[int]]:
         """:meth:`encode` each text; results in order.
 
-        Large batches are shared among ``num_proc`` worker processes (default: tiktoken's
-        ``num_threads``, capped at the number of cores) of a pool kept for later calls;
-        small ones, and calls from inside worker processes, run in-process (see
-        :mod:`hf_bpe.parallel`).
+        By default everything runs in this process. With ``num_proc`` (or tiktoken's
+        ``num_threads``, mapped to processes where they start by fork) large batches are
+        shared among that many worker processes of a pool kept for later calls; small
+        batches, and calls from inside worker processes, still run in-process (see
+        :mod:`hf_bpe.parallel`). On this 2-core machine processes did not pay off: measure.
         """
         kwargs = {"allowed_special": allowed_special, "disallowed_special": disallowed_special}
         workers = parallel.workers_for(num_proc, num_threads, sum(map(len, text)), len(text))
@@ -181,7 +183,7 @@ class Encoding:
         return [self.encode(t, **kwargs) for t in text]  # type: ignore[arg-type]
 
     def encode_ordinary_batch(
-        self, text: Sequence[str], *, num_threads: int = 8, num_proc: Optional[int] = None
+        self, text: Sequence[str], *, num_threads: Optional[int] = None, num_proc: Optional[int] = None
     ) -> list[list[int]]:
         """:meth:`encode_ordinary` each text; results in order (processes as in :meth:`encode_batch`)."""
         workers = parallel.workers_for(num_proc, num_threads, sum(map(len, text)), len(text))
@@ -283,11 +285,11 @@ class Encoding:
 
     def decode_bytes(self, tokens: Sequence[int]) -> bytes:
         """The bytes of ``tokens``; an unknown id raises :class:`UnknownTokenError` (a KeyError)."""
-        return self._decoder.decode_bytes(list(tokens))
+        return self._decoder.decode_bytes(_id_list(tokens))
 
     def decode(self, tokens: Sequence[int], errors: str = "replace") -> str:
         """The text of ``tokens``; invalid UTF-8 is handled by ``errors`` (default: U+FFFD)."""
-        return self._decoder.decode_bytes(list(tokens)).decode("utf-8", errors=errors)
+        return self._decoder.decode_bytes(_id_list(tokens)).decode("utf-8", errors=errors)
 
     def decode_single_token_bytes(self, token: int) -> bytes:
         """The bytes of one token."""
@@ -295,7 +297,7 @@ class Encoding:
 
     def decode_tokens_bytes(self, tokens: Sequence[int]) -> list[bytes]:
         """The bytes of each token, as a list."""
-        return self._decoder.tokens_bytes(list(tokens))
+        return self._decoder.tokens_bytes(_id_list(tokens))
 
     def decode_with_offsets(self, tokens: Sequence[int]) -> tuple[str, list[int]]:
         """The text and, for each token, the index of the character where it starts.
@@ -317,23 +319,23 @@ class Encoding:
         batch: Sequence[Sequence[int]],
         *,
         errors: str = "replace",
-        num_threads: int = 8,
+        num_threads: Optional[int] = None,
         num_proc: Optional[int] = None,
     ) -> list[str]:
         """:meth:`decode` each list of ids; results in order (processes as in :meth:`encode_batch`)."""
         workers = parallel.workers_for(num_proc, num_threads, sum(map(len, batch)), len(batch))
         if workers > 1:
-            items = [list(tokens) for tokens in batch]
+            items = [_id_list(tokens) for tokens in batch]
             return parallel.map_batch(self, "decode", items, [len(t) for t in items], workers, {"errors": errors})
         return [self.decode(tokens, errors=errors) for tokens in batch]
 
     def decode_bytes_batch(
-        self, batch: Sequence[Sequence[int]], *, num_threads: int = 8, num_proc: Optional[int] = None
+        self, batch: Sequence[Sequence[int]], *, num_threads: Optional[int] = None, num_proc: Optional[int] = None
     ) -> list[bytes]:
         """:meth:`decode_bytes` each list of ids; results in order."""
         workers = parallel.workers_for(num_proc, num_threads, sum(map(len, batch)), len(batch))
         if workers > 1:
-            items = [list(tokens) for tokens in batch]
+            items = [_id_list(tokens) for tokens in batch]
             return parallel.map_batch(self, "decode_bytes", items, [len(t) for t in items], workers)
         return [self.decode_bytes(tokens) for tokens in batch]
 
@@ -402,7 +404,7 @@ class StreamDecoder:
 
     def feed_many(self, tokens: Sequence[int]) -> str:
         """Add several ids; return the characters they complete."""
-        return self._utf8.decode(self._decoder.decode_bytes(list(tokens)))
+        return self._utf8.decode(self._decoder.decode_bytes(_id_list(tokens)))
 
     def flush(self) -> str:
         """End of stream: whatever is pending, decoded with the ``errors`` policy."""
@@ -473,6 +475,13 @@ def _raise_disallowed(token: str) -> None:
         f"to encode it as plain text, pass disallowed_special=() "
         f"(or leave {token!r} out of disallowed_special)."
     )
+
+
+def _id_list(tokens: Sequence[int]) -> list[int]:
+    """``tokens`` as a list of ints for the compiled decoder (a list is used as it is)."""
+    if type(tokens) is list:
+        return tokens
+    return [operator.index(t) for t in tokens]
 
 
 def _repair_surrogates(text: str) -> str:

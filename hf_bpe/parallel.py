@@ -26,6 +26,7 @@ When it runs in-process instead:
 from __future__ import annotations
 
 import atexit
+from array import array
 import multiprocessing
 import os
 import sys
@@ -59,15 +60,15 @@ def in_worker() -> bool:
     return False
 
 
-def workers_for(num_proc: Optional[int], num_threads: int, size: int, count: int) -> int:
+def workers_for(num_proc: Optional[int], num_threads: Optional[int], size: int, count: int) -> int:
     """How many processes a batch of ``count`` items and ``size`` characters gets (1: in-process).
 
-    Without ``num_proc``, tiktoken's ``num_threads`` turns processes on only where they
-    start by ``fork`` (Linux): elsewhere a script without an ``if __name__ == "__main__":``
-    guard would break, so there it takes an explicit ``num_proc``.
+    Neither given: in-process. Without ``num_proc``, tiktoken's ``num_threads`` turns
+    processes on only where they start by ``fork`` (Linux): elsewhere a script without an
+    ``if __name__ == "__main__":`` guard would break, so there it takes ``num_proc``.
     """
     if num_proc is None:
-        if multiprocessing.get_start_method() != "fork":
+        if num_threads is None or multiprocessing.get_start_method() != "fork":
             return 1
         wanted = min(num_threads, os.cpu_count() or 1)
     else:
@@ -83,9 +84,32 @@ def _init_worker(encoding: Any) -> None:
     _worker_encoding = encoding
 
 
-def _run(method: str, items: list[Any], kwargs: dict[str, Any]) -> list[Any]:
+def _run(method: str, items: list[Any], kwargs: dict[str, Any], packed: bool) -> Any:
     fn: Callable[..., Any] = getattr(_worker_encoding, method)
-    return [fn(item, **kwargs) for item in items]
+    results = [fn(item, **kwargs) for item in items]
+    if not packed:
+        return results
+    # Lists of ids travel as one machine-int array (pickling a million ints one by one
+    # costs about as much as encoding them).
+    flat = array(_typecode(_worker_encoding), [i for ids in results for i in ids])
+    return flat.tobytes(), [len(ids) for ids in results]
+
+
+def _typecode(encoding: Any) -> str:
+    return "I" if encoding.max_token_value < 1 << 32 else "q"
+
+
+def _unpack(encoding: Any, payload: tuple[bytes, list[int]]) -> list[list[int]]:
+    data, lengths = payload
+    flat = array(_typecode(encoding))
+    flat.frombytes(data)
+    ids = flat.tolist()
+    out = []
+    start = 0
+    for n in lengths:
+        out.append(ids[start : start + n])
+        start += n
+    return out
 
 
 def _pool(encoding: Any, workers: int) -> ProcessPoolExecutor:
@@ -145,9 +169,10 @@ def map_batch(
     are raised here, with their type.
     """
     kwargs = kwargs or {}
+    packed = method.startswith("encode")
     pool = _pool(encoding, workers)
-    futures = [pool.submit(_run, method, chunk, kwargs) for chunk in _chunks(items, sizes, workers)]
+    futures = [pool.submit(_run, method, chunk, kwargs, packed) for chunk in _chunks(items, sizes, workers)]
     out: list[Any] = []
     for future in futures:
-        out.extend(future.result())
+        out.extend(_unpack(encoding, future.result()) if packed else future.result())
     return out

@@ -26,6 +26,14 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Final
 
 from .char_table import BLOCK_INDEX, BLOCKS
+from .patterns import (
+    CL100K_PATTERN,
+    GPT2_ORIGINAL_PATTERN,
+    NANOCHAT_PATTERN,
+    O200K_PATTERN,
+    R50K_PATTERN,
+    RUSTBPE_PATTERN,
+)
 
 if TYPE_CHECKING:
     # Machine integers for mypyc; annotations only, so not needed at run time.
@@ -444,32 +452,13 @@ def canonical(pattern: str) -> str:
     return "".join(out)
 
 
-_R50K_SPELLINGS: Final = (
-    r"""'(?:[sdmt]|ll|ve|re)| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+$|\s+(?!\S)|\s""",
-    r"""'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+""",
-)
-_CL100K_SPELLINGS: Final = (
-    r"""'(?i:[sdmt]|ll|ve|re)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s+$|\s*[\r\n]|\s+(?!\S)|\s""",
-)
-_RUSTBPE_SPELLINGS: Final = (
-    r"""'(?i:[sdmt]|ll|ve|re)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]|\s+(?!\S)|\s+""",
-)
-_NANOCHAT_SPELLINGS: Final = (
-    r"""'(?i:[sdmt]|ll|ve|re)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,2}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]|\s+(?!\S)|\s+""",
-)
-_O200K_SPELLINGS: Final = (
-    "|".join(
-        [
-            r"""[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]*[\p{Ll}\p{Lm}\p{Lo}\p{M}]+(?i:'s|'t|'re|'ve|'m|'ll|'d)?""",
-            r"""[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]+[\p{Ll}\p{Lm}\p{Lo}\p{M}]*(?i:'s|'t|'re|'ve|'m|'ll|'d)?""",
-            r"""\p{N}{1,3}""",
-            r""" ?[^\s\p{L}\p{N}]+[\r\n/]*""",
-            r"""\s*[\r\n]+""",
-            r"""\s+(?!\S)""",
-            r"""\s+""",
-        ]
-    ),
-)
+# Each family's spellings, in canonical form (possessive marks dropped): the named
+# patterns, plus GPT-2's original spelling of the r50k pattern.
+_R50K_SPELLINGS: Final = (canonical(R50K_PATTERN), canonical(GPT2_ORIGINAL_PATTERN))
+_CL100K_SPELLINGS: Final = (canonical(CL100K_PATTERN),)
+_RUSTBPE_SPELLINGS: Final = (canonical(RUSTBPE_PATTERN),)
+_NANOCHAT_SPELLINGS: Final = (canonical(NANOCHAT_PATTERN),)
+_O200K_SPELLINGS: Final = (canonical(O200K_PATTERN),)
 
 
 def _known() -> dict[str, int]:

@@ -11,7 +11,7 @@ import tiktoken
 from conftest import CONFORMANCE
 
 import hf_bpe
-from hf_bpe.patterns import CL100K_PATTERN, R50K_PATTERN
+from hf_bpe.patterns import CL100K_PATTERN, GPT2_ORIGINAL_PATTERN, R50K_PATTERN
 
 NAMES = ["r50k_base", "p50k_base", "cl100k_base", "o200k_base"]
 #: Bytes of each kind per encoding: 11 MB in all.
@@ -71,7 +71,7 @@ def test_special_tokens_spliced_into_real_text(name: str) -> None:
 
 OTHER_VOCABS = {
     # GPT-2's original pattern (no possessive quantifiers, no \s++$) on GPT-2's ranks.
-    "gpt2-original-pattern": ("r50k_base", r"""'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+"""),
+    "gpt2-original-pattern": ("r50k_base", GPT2_ORIGINAL_PATTERN),
     # Single digits and case-sensitive contractions on cl100k's ranks.
     "cl100k-single-digits": ("cl100k_base", CL100K_PATTERN.replace(r"\p{N}{1,3}+", r"\p{N}").replace("(?i:", "(?:")),
     # Words only, with a capturing group: text between matches is skipped.

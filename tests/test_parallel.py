@@ -90,3 +90,13 @@ def test_worker_environment_marker(monkeypatch: pytest.MonkeyPatch) -> None:
     assert parallel.workers_for(2, 8, 10**7, 100) == 1
     monkeypatch.delenv(parallel.WORKER_ENV)
     assert os.environ.get(parallel.WORKER_ENV) is None
+
+
+def test_processes_only_when_asked() -> None:
+    """tiktoken's default call stays in-process; num_threads maps to processes under fork."""
+    import multiprocessing
+
+    big = 10**7
+    assert parallel.workers_for(None, None, big, 100) == 1
+    expected = min(4, os.cpu_count() or 1) if multiprocessing.get_start_method() == "fork" else 1
+    assert parallel.workers_for(None, 4, big, 100) == max(1, expected)
