@@ -428,6 +428,26 @@ def _rebuild(
 
 
 def _checked_ranks(ranks: Mapping[bytes, int]) -> dict[bytes, int]:
+    if _well_formed(ranks):
+        return dict(ranks)
+    return _checked_slowly(ranks)
+
+
+def _well_formed(ranks: Mapping[bytes, int]) -> bool:
+    """Whole-collection checks at C speed; any doubt goes to :func:`_checked_slowly`."""
+    values = ranks.values()
+    return (
+        set(map(type, ranks)) == {bytes}
+        and set(map(type, values)) == {int}
+        and b"" not in ranks
+        and min(values) >= 0
+        and len(set(values)) == len(ranks)
+        and all(bytes([b]) in ranks for b in range(256))
+    )
+
+
+def _checked_slowly(ranks: Mapping[bytes, int]) -> dict[bytes, int]:
+    """Check item by item, raising a VocabularyError that names the first problem."""
     checked: dict[bytes, int] = {}
     seen: dict[int, bytes] = {}
     for token, rank in ranks.items():
