@@ -18,7 +18,9 @@ from __future__ import annotations
 
 import codecs
 import functools
+import logging
 import operator
+import time
 from collections.abc import Collection, Mapping, Sequence
 from typing import TYPE_CHECKING, AbstractSet, Any, Literal, Optional, Union
 
@@ -33,6 +35,8 @@ from .pieces import Splitter
 if TYPE_CHECKING:  # pragma: no cover
     import numpy as np
     import numpy.typing as npt
+
+logger = logging.getLogger("hf_bpe")
 
 AllowedSpecial = Union[Literal["all"], AbstractSet[str]]
 DisallowedSpecial = Union[Literal["all"], Collection[str]]
@@ -177,19 +181,13 @@ class Encoding:
         :mod:`hf_bpe.parallel`). On this 2-core machine processes did not pay off: measure.
         """
         kwargs = {"allowed_special": allowed_special, "disallowed_special": disallowed_special}
-        workers = parallel.workers_for(num_proc, num_threads, sum(map(len, text)), len(text))
-        if workers > 1:
-            return parallel.map_batch(self, "encode", text, [len(t) for t in text], workers, kwargs)
-        return [self.encode(t, **kwargs) for t in text]  # type: ignore[arg-type]
+        return self._batch("encode", text, num_proc, num_threads, kwargs)
 
     def encode_ordinary_batch(
         self, text: Sequence[str], *, num_threads: Optional[int] = None, num_proc: Optional[int] = None
     ) -> list[list[int]]:
         """:meth:`encode_ordinary` each text; results in order (processes as in :meth:`encode_batch`)."""
-        workers = parallel.workers_for(num_proc, num_threads, sum(map(len, text)), len(text))
-        if workers > 1:
-            return parallel.map_batch(self, "encode_ordinary", text, [len(t) for t in text], workers)
-        return [self.encode_ordinary(t) for t in text]
+        return self._batch("encode_ordinary", text, num_proc, num_threads)
 
     def encode_to_numpy(
         self,
@@ -323,21 +321,37 @@ class Encoding:
         num_proc: Optional[int] = None,
     ) -> list[str]:
         """:meth:`decode` each list of ids; results in order (processes as in :meth:`encode_batch`)."""
-        workers = parallel.workers_for(num_proc, num_threads, sum(map(len, batch)), len(batch))
-        if workers > 1:
-            items = [_id_list(tokens) for tokens in batch]
-            return parallel.map_batch(self, "decode", items, [len(t) for t in items], workers, {"errors": errors})
-        return [self.decode(tokens, errors=errors) for tokens in batch]
+        return self._batch("decode", [_id_list(tokens) for tokens in batch], num_proc, num_threads, {"errors": errors})
 
     def decode_bytes_batch(
         self, batch: Sequence[Sequence[int]], *, num_threads: Optional[int] = None, num_proc: Optional[int] = None
     ) -> list[bytes]:
         """:meth:`decode_bytes` each list of ids; results in order."""
-        workers = parallel.workers_for(num_proc, num_threads, sum(map(len, batch)), len(batch))
+        return self._batch("decode_bytes", [_id_list(tokens) for tokens in batch], num_proc, num_threads)
+
+    def _batch(
+        self,
+        method: str,
+        items: Sequence[Any],
+        num_proc: Optional[int],
+        num_threads: Optional[int],
+        kwargs: Optional[dict[str, Any]] = None,
+    ) -> list[Any]:
+        """``[self.method(item, **kwargs) for item in items]``, here or in worker processes."""
+        sizes = [len(item) for item in items]
+        workers = parallel.workers_for(num_proc, num_threads, sum(sizes), len(items))
+        start = time.perf_counter()
         if workers > 1:
-            items = [_id_list(tokens) for tokens in batch]
-            return parallel.map_batch(self, "decode_bytes", items, [len(t) for t in items], workers)
-        return [self.decode_bytes(tokens) for tokens in batch]
+            results = parallel.map_batch(self, method, items, sizes, workers, kwargs)
+        else:
+            fn = getattr(self, method)
+            results = [fn(item, **(kwargs or {})) for item in items]
+        if logger.isEnabledFor(logging.DEBUG):
+            logger.debug(
+                "%s.%s: %d items, %d chars or ids, %.3fs in %d process(es)",
+                self.name, method, len(items), sum(sizes), time.perf_counter() - start, workers,
+            )
+        return results
 
     def stream_decoder(self, errors: str = "replace") -> StreamDecoder:
         """An incremental decoder: feed ids, get text as soon as characters are complete.

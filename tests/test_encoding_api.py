@@ -148,3 +148,15 @@ def test_split_by_tokens() -> None:
         enc.split_by_tokens("x", 0)
     with pytest.raises(ValueError, match="single character"):
         hf_bpe.Encoding("bytes", pat_str=".", mergeable_ranks={bytes([i]): i for i in range(256)}, special_tokens={}).split_by_tokens("🙂", 2)
+
+
+def test_batches_log_their_timing_at_debug(caplog: pytest.LogCaptureFixture) -> None:
+    import logging
+
+    enc = hf_bpe.get_encoding("o200k_base")
+    with caplog.at_level(logging.DEBUG, logger="hf_bpe"):
+        ids = enc.encode_ordinary_batch(["hello world", "again"])
+        enc.decode_batch(ids)
+    messages = [r.getMessage() for r in caplog.records]
+    assert any(m.startswith("o200k_base.encode_ordinary: 2 items, 16 chars or ids") for m in messages), messages
+    assert any(m.startswith("o200k_base.decode: 2 items, 3 chars or ids") for m in messages), messages
