@@ -41,7 +41,7 @@ def test_malformed_tiktoken_lines_name_the_line(tmp_path: Path, line: str, messa
     with pytest.raises(hf_bpe.VocabFileError, match=message) as info:
         hf_bpe.load_tiktoken_bpe(path)
     assert isinstance(info.value, ValueError)
-    assert f"line 257" in str(info.value) and str(path) in str(info.value)
+    assert "line 257" in str(info.value) and str(path) in str(info.value)
 
 
 def test_empty_vocab_file(tmp_path: Path) -> None:
