@@ -52,6 +52,8 @@ COMPILED: bool = not _merge.__file__.endswith(".py")
 # Names whose modules pull in optional, heavier packages: imported on first use.
 _LAZY = {
     "BpeTrainer": "trainer",
+    "PieceCounts": "trainer",
+    "count_pieces": "trainer",
     "train_bpe": "trainer",
     "HfBpeTokenizer": "hf_tokenizer",
     "save_tokenizer_json": "tokenizer_json",

@@ -558,3 +558,95 @@ def test_progress_is_logged_every_few_percent_without_a_terminal(caplog: pytest.
     assert 10 <= len(merging) <= 21, merging
     assert merging[-1].startswith("merging: 344 of 344 merges (100%)")
     assert any(r.getMessage().startswith("counting:") for r in caplog.records)
+
+
+# ----------------------------------------------------------------- two phases: counts, then merges
+
+
+def test_counts_of_any_split_train_exactly_rustbpe(corpus: dict[str, list[str]]) -> None:
+    import random
+
+    from hf_bpe.trainer import PieceCounts, count_pieces
+
+    texts = corpus["english"] + corpus["multilingual"]
+    vocab_size = 3000
+    expected = rustbpe_ranks(texts, vocab_size, RUSTBPE_PATTERN, "english+multilingual")
+    whole = count_pieces(texts)
+    rng = random.Random(7)
+    for n_parts in (2, 5, 17):
+        cuts = sorted(rng.sample(range(1, len(texts)), n_parts - 1))
+        bounds = [0, *cuts, len(texts)]
+        parts = [count_pieces(texts[lo:hi]) for lo, hi in zip(bounds, bounds[1:])]
+        rng.shuffle(parts)
+        total = PieceCounts(pattern="rustbpe")
+        for part in parts:
+            total += part
+        tree = parts
+        while len(tree) > 1:  # pairwise, as a cluster's reduction would
+            tree = [a + b if b is not None else a for a, b in zip(tree[::2], [*tree[1::2], None])]
+        assert total == tree[0] == whole
+        trainer = BpeTrainer(vocab_size, num_proc=1, progress=False)
+        for part in parts:
+            trainer.update_counts(pickle_roundtrip(part))
+        assert trainer.train()._mergeable_ranks == expected, n_parts
+
+
+def pickle_roundtrip(obj: Any) -> Any:
+    import pickle
+
+    return pickle.loads(pickle.dumps(obj))
+
+
+def test_update_counts_mixes_with_update_and_piece_counts(corpus: dict[str, list[str]]) -> None:
+    from hf_bpe.trainer import PieceCounts, count_pieces
+
+    texts = corpus["code"]
+    half = len(texts) // 2
+    first = BpeTrainer(2000, pattern="o200k_base", num_proc=1, progress=False)
+    first.update(texts[:half], max_chars=3000)
+    counts = first.piece_counts()
+    assert isinstance(counts, PieceCounts) and counts.pattern == hf_bpe.patterns.O200K_PATTERN
+    assert counts == count_pieces(texts[:half], pattern="o200k_base", max_chars=3000)
+    assert counts == counts.to_dict() and pickle_roundtrip(counts) == counts
+    second = BpeTrainer(2000, pattern="o200k_base", num_proc=1, progress=False)
+    second.update_counts(counts)
+    second.update(texts[half:], max_chars=3000)
+    direct = train(texts, 2000, pattern="o200k_base", max_chars=3000)
+    assert second.train()._mergeable_ranks == direct._mergeable_ranks
+    assert second.n_documents == len(texts) - half  # update_counts adds no documents
+
+
+def test_piece_counts_refuse_other_patterns_and_bad_values() -> None:
+    from hf_bpe.trainer import PieceCounts, count_pieces
+
+    a = count_pieces(["hello world"], pattern="rustbpe")
+    same = count_pieces(["hello world"], pattern=RUSTBPE_PATTERN)  # the name or the regex
+    assert a == same and (a + same)[b"hello"] == 2
+    other = count_pieces(["hello world"], pattern="cl100k_base")
+    assert a != other and a.to_dict() == other.to_dict()
+    with pytest.raises(TrainingError, match="pattern 'cl100k_base' to piece counts of pattern 'rustbpe'"):
+        a + other
+    with pytest.raises(TrainingError, match="pattern 'cl100k_base'"):
+        a.add(other)
+    trainer = BpeTrainer(300, num_proc=1)
+    with pytest.raises(TrainingError, match="to a trainer of pattern 'rustbpe'"):
+        trainer.update_counts(other)
+    with pytest.raises(TrainingError, match="takes PieceCounts"):
+        trainer.update_counts({b"hello": 1})  # type: ignore[arg-type]
+    with pytest.raises(TrainingError, match="wrap it in a list"):
+        count_pieces("hello")
+    with pytest.raises(TrainingError, match="text 1 is a int"):
+        count_pieces(["a", 1])  # type: ignore[list-item]
+    with pytest.raises(TrainingError, match="max_chars"):
+        count_pieces(["a"], max_chars=-1)
+    with pytest.raises(PatternError):
+        count_pieces(["a"], pattern="(unclosed")
+    for bad in ({"a": 1}, {b"": 1}, {b"a": 0}, {b"a": True}, {b"a": 1.0}, [(b"a",)]):
+        with pytest.raises(TrainingError):
+            PieceCounts(bad, pattern="rustbpe")  # type: ignore[arg-type]
+    assert PieceCounts([(b"ab", 1), (b"ab", 2)], pattern="nanochat") == {b"ab": 3}
+    assert repr(a) == "<PieceCounts: 2 pieces, 2 in all, pattern 'rustbpe'>"
+    with pytest.raises(TrainingError, match="nothing to train on"):
+        empty = BpeTrainer(300, num_proc=1)
+        empty.update_counts(PieceCounts(pattern="rustbpe"))
+        empty.train()
