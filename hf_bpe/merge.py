@@ -341,24 +341,11 @@ class PieceEncoder:
         self.encode_text(splitter, text, out)
         return len(out)
 
-    def encode_spans(self, data: bytes, ends: list[int], out: list[int]) -> None:
-        """Append the ids of the pieces ``data[0:ends[0]]``, ``data[ends[0]:ends[1]]``..."""
-        start: i64 = 0
-        for end in ends:
-            self.encode_span(data, start, end, out)
-            start = end
-
     def encode_pieces(self, pieces: list[str], out: list[int]) -> None:
         """Append the ids of each piece to ``out``."""
         for piece in pieces:
             data = piece.encode("utf-8")
             self.encode_span(data, 0, len(data), out)
-
-    def count_pieces(self, pieces: list[str]) -> int:
-        """How many ids :meth:`encode_pieces` would append, without keeping them."""
-        out: list[int] = []
-        self.encode_pieces(pieces, out)
-        return len(out)
 
     def encode_bytes(self, data: bytes) -> list[int]:
         """The ids of one piece given as bytes (need not be valid UTF-8)."""
