@@ -21,6 +21,7 @@ from setuptools.command.build_ext import build_ext
 COMPILED_MODULES = [
     "hf_bpe/scanners.py",
     "hf_bpe/pieces.py",
+    "hf_bpe/token_table.py",
     "hf_bpe/merge.py",
     "hf_bpe/decode.py",
     "hf_bpe/counts.py",

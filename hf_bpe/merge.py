@@ -23,21 +23,24 @@ pieces: the scanner's byte offsets index the text's UTF-8 bytes directly.
 from __future__ import annotations
 
 import heapq
-from typing import TYPE_CHECKING, Any, Final, Optional
+from typing import Any, Final, Optional
+
+from librt.vecs import append, vec
+from mypy_extensions import i64
 
 from .pieces import Splitter
 from .scanners import Sink, scan_into
-
-if TYPE_CHECKING:
-    # Machine integers for mypyc; annotations only, so not needed at run time.
-    from mypy_extensions import i64
+from .token_table import PAD, SHORT, TokenTable, mix, pack
 
 #: Pieces longer than this (in bytes) use the heap algorithm.
 LONG_PIECE: Final = 48
-#: Slots of a PieceEncoder's piece table (the cache of pieces seen lately).
-TABLE_SLOTS: Final = 1 << 16
-#: At most this many merged pieces (pieces that are not one token) are remembered
-#: behind the piece table; the dict is emptied when full.
+#: A PieceEncoder's piece table (the cache of pieces seen lately) has 2 ** TABLE_BITS slots.
+TABLE_BITS: Final = 17
+#: A MergeTables' memo of pairs of parts has 2 ** MEMO_BITS slots.
+MEMO_BITS: Final = 16
+#: At most this many pieces longer than :data:`~hf_bpe.token_table.SHORT` bytes, and as
+#: many merged pieces (pieces that are not one token), are remembered in dicts (each
+#: emptied when full).
 CACHE_LIMIT: Final = 1 << 17
 
 
@@ -55,34 +58,21 @@ def byte_table(ranks: dict[bytes, int]) -> list[Any]:
     return [ranks[bytes([b])] for b in range(256)]
 
 
-#: Bits of the Bloom filter that rules out most byte strings that are not tokens.
-BLOOM_BITS: Final = 1 << 21
-
-
-def _fnv(data: bytes, start: i64, end: i64) -> i64:
-    """32-bit FNV-1a of ``data[start:end]``."""
-    h: i64 = 0x811C9DC5
-    for k in range(start, end):
-        h = ((h ^ data[k]) * 0x01000193) & 0xFFFFFFFF
-    return h
-
-
-def _bloom_bits(h: i64) -> tuple[i64, i64]:
-    second: i64 = (((h ^ (h >> 15)) * 0x2C1B3C6D) & 0xFFFFFFFF) >> 7
-    return h & (BLOOM_BITS - 1), second & (BLOOM_BITS - 1)
-
-
 class MergeTables:
     """What merging needs from a vocabulary, in the forms that make it fast.
 
     ``ranks`` (the dict), ``pairs`` and ``singles`` (see :func:`pair_table`,
-    :func:`byte_table`), and a Bloom filter of every token's bytes: a byte string it
-    rules out is no token, so most failed lookups cost no slice and no dict probe. The
-    filter never rules out a token, so results are those of the dict alone.
+    :func:`byte_table`). If the vocabulary is ``fixed`` (it will not change), also the
+    short tokens in a :class:`~hf_bpe.token_table.TokenTable` (a span of the piece is
+    looked up without slicing it) and a memo of recent pairs of parts, ``(left rank,
+    right rank) → rank of the two joined`` (``2 ** memo_bits`` slots, direct-mapped), so
+    a pair met before costs no bytes at all. Both only answer what the dict would.
 
         >>> tables = MergeTables({bytes([i]): i for i in range(256)} | {b"ab": 256})
         >>> tables.rank(b"xaby", 1, 3), tables.rank(b"xaby", 0, 3)
         (256, -1)
+        >>> tables.pair_rank(97, 98, b"xaby", 1, 3)
+        256
     """
 
     def __init__(
@@ -90,28 +80,50 @@ class MergeTables:
         ranks: dict[bytes, int],
         pairs: Optional[list[Any]] = None,
         singles: Optional[list[Any]] = None,
-        use_bloom: bool = True,
+        fixed: bool = True,
+        memo_bits: i64 = MEMO_BITS,
     ) -> None:
         self.ranks: Final[dict[bytes, int]] = ranks
         self.pairs: Final[list[Any]] = pair_table(ranks) if pairs is None else pairs
         self.singles: Final[list[Any]] = byte_table(ranks) if singles is None else singles
-        self.use_bloom: Final[bool] = use_bloom
-        bloom = bytearray(BLOOM_BITS >> 3 if use_bloom else 0)
-        if use_bloom:
-            for token in ranks:
-                first, second = _bloom_bits(_fnv(token, 0, len(token)))
-                bloom[first >> 3] |= 1 << (first & 7)
-                bloom[second >> 3] |= 1 << (second & 7)
-        self.bloom: Final[bytes] = bytes(bloom)
+        self.tokens: Final[Optional[TokenTable]] = TokenTable(ranks) if fixed else None
+        memo_slots: i64 = (1 << memo_bits) if fixed else 0  # memo_bits <= 30
+        self._memo_shift: Final[i64] = 64 - memo_bits
+        self._memo_mask: Final[i64] = memo_slots - 1
+        # Slot k remembers that parts _memo[2k] (left << 32 | right; -1: empty) join
+        # into rank _memo[2k + 1] (-1: not a token).
+        self._memo: Final[vec[i64]] = vec[i64]([-1] * (2 * memo_slots))
 
-    def rank(self, data: bytes, start: i64, end: i64) -> Any:
-        """The rank of ``data[start:end]`` (the dict's own int object), or -1."""
-        if self.use_bloom:
-            first, second = _bloom_bits(_fnv(data, start, end))
-            bloom = self.bloom
-            if not (bloom[first >> 3] >> (first & 7)) & 1 or not (bloom[second >> 3] >> (second & 7)) & 1:
-                return -1
-        return self.ranks.get(data[start:end], -1)
+    def clear_memo(self) -> None:
+        """Forget the remembered pairs."""
+        for k in range(len(self._memo)):
+            self._memo[k] = -1
+
+    def rank(self, data: bytes, start: i64, end: i64) -> i64:
+        """The rank of ``data[start:end]``, or -1 if it is not a token."""
+        tokens = self.tokens
+        if tokens is not None and end - start <= SHORT:
+            low, high = pack(data, start, end)
+            return tokens.get(low, high)
+        rank: int = self.ranks.get(data[start:end], -1)
+        return rank
+
+    def pair_rank(self, left: i64, right: i64, data: bytes, start: i64, end: i64) -> i64:
+        """The rank of parts ``left`` and ``right`` joined (their bytes are ``data[start:end]``), or -1."""
+        if self._memo_mask < 0 or (left | right) >> 31:
+            return self.rank(data, start, end)
+        key: i64 = (left << 32) | right
+        i: i64 = 2 * ((mix(key, 0) >> self._memo_shift) & self._memo_mask)
+        memo = self._memo
+        if memo[i] == key:
+            rank = memo[i + 1]
+            if memo[i] == key:  # not replaced meanwhile
+                return rank
+        rank = self.rank(data, start, end)
+        memo[i] = -1  # another thread's reader misses, never mismatches
+        memo[i + 1] = rank
+        memo[i] = key
+        return rank
 
 
 def byte_pair_encode(piece: bytes, ranks: dict[bytes, int]) -> list[int]:
@@ -122,10 +134,10 @@ def byte_pair_encode(piece: bytes, ranks: dict[bytes, int]) -> list[int]:
 def merge_piece(piece: bytes, ranks: dict[bytes, int], pairs: list[Any], singles: list[Any]) -> list[int]:
     """The ids of one piece, given the tables of :func:`pair_table` and :func:`byte_table`.
 
-    ``ranks`` is looked up afresh each time (no Bloom filter), so it may change between
-    calls as long as ``pairs`` and ``singles`` still describe it.
+    ``ranks`` is looked up afresh each time (nothing derived from it is kept), so it may
+    change between calls as long as ``pairs`` and ``singles`` still describe it.
     """
-    return merge_with(piece, MergeTables(ranks, pairs, singles, False))
+    return merge_with(piece, MergeTables(ranks, pairs, singles, fixed=False))
 
 
 def merge_with(piece: bytes, tables: MergeTables) -> list[int]:
@@ -133,26 +145,26 @@ def merge_with(piece: bytes, tables: MergeTables) -> list[int]:
     n: i64 = len(piece)
     if n == 1:
         return [tables.singles[piece[0]]]
+    padded = piece + PAD  # so that spans pack fast (see hf_bpe.token_table.pack)
     if n > LONG_PIECE:
-        return _merge_long(piece, tables)
-    return _merge_short(piece, tables)
+        return _merge_long(padded, n, tables)
+    return _merge_short(padded, n, tables)
 
 
-# The rank lists below hold the very int objects of the ranks dict and tables (typed Any),
-# so storing a rank allocates nothing; ranks are read into machine ints to compare them.
-
-
-def _merge_short(piece: bytes, tables: MergeTables) -> list[int]:
+def _merge_short(piece: bytes, n: i64, tables: MergeTables) -> list[int]:
     # Parts form a linked list over byte offsets: a part starts at s and ends at nxt[s];
     # its rank is part[s]; joined[s] is the rank of the part at s joined with the next
     # part (-1: not a token). Each round merges the lowest-ranked join, leftmost on ties.
-    n: i64 = len(piece)
+    # The piece is piece[:n] (followed by padding).
     pairs = tables.pairs
     singles = tables.singles
-    nxt: list[int] = [i + 1 for i in range(n)]
-    part: list[Any] = [singles[b] for b in piece]
-    joined: list[Any] = [pairs[(piece[i] << 8) | piece[i + 1]] for i in range(n - 1)]
-    joined.append(-1)
+    nxt = vec[i64](capacity=n)
+    part = vec[i64](capacity=n)
+    joined = vec[i64](capacity=n)
+    for i in range(n):
+        nxt = append(nxt, i + 1)
+        part = append(part, singles[piece[i]])
+        joined = append(joined, pairs[(piece[i] << 8) | piece[i + 1]] if i + 1 < n else -1)
     while True:
         best: i64 = -1
         best_rank: i64 = -1
@@ -171,15 +183,15 @@ def _merge_short(piece: bytes, tables: MergeTables) -> list[int]:
             break
         # Merge the part at best with the next one.
         end: i64 = nxt[nxt[best]]
-        part[best] = joined[best]
+        part[best] = best_rank
         nxt[best] = end
         if end < n:
-            joined[best] = tables.rank(piece, best, nxt[end])
+            joined[best] = tables.pair_rank(best_rank, part[end], piece, best, nxt[end])
         else:
             joined[best] = -1
         if before_best >= 0:
-            joined[before_best] = tables.rank(piece, before_best, end)
-    out: list[Any] = []
+            joined[before_best] = tables.pair_rank(part[before_best], best_rank, piece, before_best, end)
+    out: list[int] = []
     s = 0
     while s < n:
         out.append(part[s])
@@ -192,51 +204,56 @@ def _heap_key(rank: int, start: int, end: int, shift: int) -> int:
     return (((rank << shift) | start) << shift) | end
 
 
-def _merge_long(piece: bytes, tables: MergeTables) -> list[int]:
+def _merge_long(piece: bytes, n: i64, tables: MergeTables) -> list[int]:
     # Parts form a doubly linked list over byte offsets: a part starts at offset s, ends at
-    # nxt[s] and has rank part[s] (None once merged away). The heap holds candidate merges
+    # nxt[s] and has rank part[s] (-1 once merged away). The heap holds candidate merges
     # as one int each, (rank, start of the left part, end of the right part) packed so
     # that int order is tuple order: the lowest rank first, the leftmost on ties. A
-    # candidate is stale when its parts changed since it was pushed.
-    n: i64 = len(piece)
-    shift: i64 = (len(piece) + 1).bit_length()
+    # candidate is stale when its parts changed since it was pushed. The piece is
+    # piece[:n] (followed by padding).
+    shift: i64 = int(n + 1).bit_length()
     mask: i64 = (1 << shift) - 1
     pairs = tables.pairs
-    nxt: list[int] = list(range(1, n + 2))
-    prv: list[int] = list(range(-1, n))
-    part: list[Any] = [tables.singles[b] for b in piece]
+    singles = tables.singles
+    nxt = vec[i64](capacity=n)
+    prv = vec[i64](capacity=n)
+    part = vec[i64](capacity=n)
     heap: list[int] = []
-    for s in range(n - 1):
-        r: i64 = pairs[(piece[s] << 8) | piece[s + 1]]
-        if r >= 0:
-            heap.append(_heap_key(r, s, s + 2, shift))
+    for s in range(n):
+        nxt = append(nxt, s + 1)
+        prv = append(prv, s - 1)
+        part = append(part, singles[piece[s]])
+        if s + 1 < n:
+            r: i64 = pairs[(piece[s] << 8) | piece[s + 1]]
+            if r >= 0:
+                heap.append(_heap_key(r, s, s + 2, shift))
     heapq.heapify(heap)
     while heap:
         key: int = heapq.heappop(heap)
         end: i64 = key & mask
         start: i64 = (key >> shift) & mask
-        if part[start] is None:  # merged away
+        if part[start] < 0:  # merged away
             continue
         mid: i64 = nxt[start]
         if mid >= n or nxt[mid] != end:
             continue
         # Merge part [start, mid) with part [mid, end).
-        merged: int = key >> (2 * shift)
+        merged: i64 = key >> (2 * shift)
         part[start] = merged
-        part[mid] = None
+        part[mid] = -1
         nxt[start] = end
         if end < n:
             prv[end] = start
             after: i64 = nxt[end]
-            r2: i64 = tables.rank(piece, start, after)
+            r2: i64 = tables.pair_rank(merged, part[end], piece, start, after)
             if r2 >= 0:
                 heapq.heappush(heap, _heap_key(r2, start, after, shift))
         p: i64 = prv[start]
         if p >= 0:
-            r3: i64 = tables.rank(piece, p, end)
+            r3: i64 = tables.pair_rank(part[p], merged, piece, p, end)
             if r3 >= 0:
                 heapq.heappush(heap, _heap_key(r3, p, end, shift))
-    out: list[Any] = []
+    out: list[int] = []
     i: i64 = 0
     while i < n:
         out.append(part[i])
@@ -247,66 +264,120 @@ def _merge_long(piece: bytes, tables: MergeTables) -> list[int]:
 class PieceEncoder:
     """Turns pieces into ids: a table of recent pieces, whole-piece lookup, byte pair merging.
 
-    The piece table is a direct-mapped cache of :data:`TABLE_SLOTS` recent pieces (bytes
-    and ids), hashed straight from the text's bytes, so a piece seen before costs no byte
-    slicing and no dict lookup. Behind it a dict keeps up to :data:`CACHE_LIMIT` merged
-    pieces (emptied when full). Both bound their memory, never change a result and are
-    not pickled. Readers of the table re-check the key after reading the value, and dict
-    operations are atomic, so threads may share an encoder.
+    The piece table remembers recent pieces of up to :data:`~hf_bpe.token_table.SHORT`
+    bytes (nearly all of them) with their ids, keyed like a
+    :class:`~hf_bpe.token_table.TokenTable` by the piece's bytes packed into two machine
+    words read straight from the text: a piece seen before costs no byte slicing, no
+    object and no dict lookup. It has ``2 ** table_bits`` slots in sets of two (the newer
+    entry first). Longer pieces, and pieces that are not one token, are remembered in
+    dicts of at most :data:`CACHE_LIMIT` entries (emptied when full). None of it changes
+    a result, all of it bounds its memory, and none of it is pickled. Readers re-check a
+    slot's key after reading its ids and writers blank the key first, so threads may
+    share an encoder.
 
         >>> enc = PieceEncoder({bytes([i]): i for i in range(256)} | {b"ab": 256})
         >>> enc.encode_bytes(b"abcab")
         [256, 99, 256]
     """
 
-    def __init__(self, ranks: dict[bytes, int]) -> None:
+    def __init__(self, ranks: dict[bytes, int], table_bits: i64 = TABLE_BITS) -> None:
+        if not 1 <= table_bits <= 30:
+            raise ValueError(f"table_bits must be 1 to 30, not {table_bits}")
         self.ranks: Final[dict[bytes, int]] = ranks
+        self.table_bits: Final[i64] = table_bits
         self._tables: Final[MergeTables] = MergeTables(ranks)
+        tokens = self._tables.tokens
+        assert tokens is not None
+        self._tokens: Final[TokenTable] = tokens
         self._singles: Final[list[Any]] = self._tables.singles
-        self._keys: Final[list[Any]] = [None] * TABLE_SLOTS
-        self._values: Final[list[Any]] = [None] * TABLE_SLOTS
+        slots: i64 = 1 << table_bits
+        self._shift: Final[i64] = 64 - table_bits
+        self._set_mask: Final[i64] = slots - 2
+        # Slot k holds a piece packed as _keys[2k], _keys[2k + 1] (0: empty) and its
+        # ids _ids[k]: an int, or a list for a merged piece.
+        self._keys: Final[vec[i64]] = vec[i64]([0] * (2 * slots))
+        self._ids: Final[list[Any]] = [None] * slots
+        self._long: Final[dict[bytes, Any]] = {}
         self._merged: Final[dict[bytes, list[int]]] = {}
 
-    def __reduce__(self) -> tuple[type[PieceEncoder], tuple[dict[bytes, int]]]:
-        return (PieceEncoder, (self.ranks,))
+    def __reduce__(self) -> tuple[type[PieceEncoder], tuple[dict[bytes, int], i64]]:
+        return (PieceEncoder, (self.ranks, self.table_bits))
 
     def clear_cache(self) -> None:
-        """Forget the remembered pieces (results never depend on them)."""
-        keys = self._keys
-        for i in range(len(keys)):
-            keys[i] = None
-            self._values[i] = None
+        """Forget the remembered pieces and pairs (results never depend on them)."""
+        for k in range(len(self._ids)):
+            self._keys[2 * k + 1] = 0
+            self._ids[k] = None
+        self._long.clear()
         self._merged.clear()
+        self._tables.clear_memo()
 
     def encode_span(self, data: bytes, start: i64, end: i64, out: list[Any]) -> None:
         """Append the ids of the piece ``data[start:end]`` to ``out``."""
         size: i64 = end - start
+        ids: Any
         if size == 1:
             out.append(self._singles[data[start]])
             return
-        h: i64 = size
-        for k in range(start, end):
-            h = ((h << 5) + h + data[k]) & 0xFFFFFF
-        slot: i64 = (h ^ (h >> 16)) & (TABLE_SLOTS - 1)
+        if size > SHORT:
+            ids = self._long_ids(data[start:end])
+        else:
+            ids = self._short_ids(data, start, end)
+        if isinstance(ids, list):
+            for x in ids:
+                out.append(x)
+        else:
+            out.append(ids)
+
+    def _short_ids(self, data: bytes, start: i64, end: i64) -> Any:
+        low, high = pack(data, start, end)
+        slot: i64 = (mix(low, high) >> self._shift) & self._set_mask
         keys = self._keys
-        key: Any = keys[slot]
-        if key is not None:
-            seen: bytes = key
-            if len(seen) == size and _same(seen, data, start, size):
-                ids: Any = self._values[slot]
-                if keys[slot] is key:  # not replaced meanwhile (see _remember)
-                    if isinstance(ids, list):
-                        for x in ids:
-                            out.append(x)
-                    else:
-                        out.append(ids)
-                    return
-        piece = data[start:end]
-        rank: Any = self.ranks.get(piece)
-        if rank is not None:
-            self._remember(slot, piece, rank)
-            out.append(rank)
-            return
+        if keys[2 * slot] != low or keys[2 * slot + 1] != high:
+            slot += 1
+            if keys[2 * slot] != low or keys[2 * slot + 1] != high:
+                return self._remember(slot - 1, low, high, data, start, end)
+        ids: Any = self._ids[slot]
+        if keys[2 * slot + 1] == high and keys[2 * slot] == low:  # not replaced meanwhile
+            return ids
+        return self._short_lookup(low, high, data, start, end)
+
+    def _remember(self, slot: i64, low: i64, high: i64, data: bytes, start: i64, end: i64) -> Any:
+        # A new piece goes first in its set; the one there moves second. Blanking a
+        # key before its ids change makes a reader in another thread miss, never mismatch.
+        ids = self._short_lookup(low, high, data, start, end)
+        keys = self._keys
+        table = self._ids
+        keys[2 * slot + 3] = 0
+        table[slot + 1] = table[slot]
+        keys[2 * slot + 2] = keys[2 * slot]
+        keys[2 * slot + 3] = keys[2 * slot + 1]
+        keys[2 * slot + 1] = 0
+        table[slot] = ids
+        keys[2 * slot] = low
+        keys[2 * slot + 1] = high
+        return ids
+
+    def _short_lookup(self, low: i64, high: i64, data: bytes, start: i64, end: i64) -> Any:
+        rank: i64 = self._tokens.get(low, high)
+        if rank >= 0:
+            return rank
+        return self._merged_ids(data[start:end])
+
+    def _long_ids(self, piece: bytes) -> Any:
+        cache = self._long
+        ids: Any = cache.get(piece)
+        if ids is None:
+            ids = self.ranks.get(piece)
+            if ids is None:
+                ids = self._merged_ids(piece)
+            if len(cache) >= CACHE_LIMIT:
+                cache.clear()
+            cache[piece] = ids
+        return ids
+
+    def _merged_ids(self, piece: bytes) -> list[int]:
+        """The ids of ``piece``, which is not one token (merged, remembered)."""
         cache = self._merged
         merged = cache.get(piece)
         if merged is None:
@@ -314,16 +385,7 @@ class PieceEncoder:
             if len(cache) >= CACHE_LIMIT:
                 cache.clear()
             cache[piece] = merged
-        self._remember(slot, piece, merged)
-        for x in merged:
-            out.append(x)
-
-    def _remember(self, slot: i64, piece: bytes, ids: Any) -> None:
-        # Readers check that the key is the same object before and after reading the
-        # value; clearing the key first makes any interleaving read miss, never mismatch.
-        self._keys[slot] = None
-        self._values[slot] = ids
-        self._keys[slot] = piece
+        return merged
 
     def encode_text(self, splitter: Splitter, text: str, out: list[int]) -> None:
         """Append the ids of ``text`` split by ``splitter``.
@@ -355,13 +417,6 @@ class PieceEncoder:
         if rank >= 0:
             return [rank]
         return merge_with(data, self._tables)
-
-
-def _same(key: bytes, data: bytes, start: i64, size: i64) -> bool:
-    for k in range(size):
-        if key[k] != data[start + k]:
-            return False
-    return True
 
 
 class _IdSink(Sink):

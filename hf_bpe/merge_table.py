@@ -34,6 +34,16 @@ _COUNT_LIMIT: Final = (1 << 62) - 1
 _ID_LIMIT: Final = ((1 << 31) - 1) // 3
 
 
+#: Powers of two. (mypyc compiles ``i64(1) << bits`` to a shift of a 32-bit C ``1``,
+#: wrong from bits = 31 on, so the table sizes are looked up instead.)
+_POW2: Final = vec[i64]([1 << k for k in range(63)])
+
+
+def _pow2(bits: i64) -> i64:
+    """2 ** bits."""
+    return _POW2[bits]
+
+
 def fits(words: list[list[int]], word_counts: list[int]) -> bool:
     """Whether every pair count (at most the sum of count × (length - 1)) fits 62 bits,
     and the words are few enough for 32-bit indexes."""
@@ -112,11 +122,11 @@ class MergeState:
         n_words = i64(len(wlen))
         # Hash table: key -> pair number (-1 marks an empty slot).
         bits: i64 = 16
-        while (i64(1) << bits) < 4 * n_words and bits < 40:
+        while (_pow2(bits)) < 4 * n_words and bits < 40:
             bits += 1
         self.tbits: i64 = bits
-        self.tkeys: vec[i64] = _filled64(i64(1) << bits, -1)
-        self.tvals: vec[i32] = _filled32(i64(1) << bits, -1)
+        self.tkeys: vec[i64] = _filled64(_pow2(bits), -1)
+        self.tvals: vec[i32] = _filled32(_pow2(bits), -1)
         self.tused: i64 = 0
         # Per pair.
         self.pkey: vec[i64] = vec[i64]()
@@ -137,7 +147,7 @@ class MergeState:
 
     def find(self, key: i64) -> i64:
         """The number of pair ``key``, or -1."""
-        mask = (i64(1) << self.tbits) - 1
+        mask = (_pow2(self.tbits)) - 1
         h = key * _MULT
         i = (h ^ (h >> 29)) & mask
         tkeys = self.tkeys
@@ -151,7 +161,7 @@ class MergeState:
 
     def find_or_add(self, key: i64) -> i64:
         """The number of pair ``key``, creating the pair (count 0) if needed."""
-        mask = (i64(1) << self.tbits) - 1
+        mask = (_pow2(self.tbits)) - 1
         h = key * _MULT
         i = (h ^ (h >> 29)) & mask
         tkeys = self.tkeys
@@ -172,15 +182,15 @@ class MergeState:
         self.ptail = append(self.ptail, -1)
         self.created = append(self.created, i32(p))
         self.tused += 1
-        if 2 * self.tused > (i64(1) << self.tbits):
+        if 2 * self.tused > (_pow2(self.tbits)):
             self.grow()
         return p
 
     def grow(self) -> None:
         bits = self.tbits + 1
-        mask = (i64(1) << bits) - 1
-        tkeys = _filled64(i64(1) << bits, -1)
-        tvals = _filled32(i64(1) << bits, -1)
+        mask = (_pow2(bits)) - 1
+        tkeys = _filled64(_pow2(bits), -1)
+        tvals = _filled32(_pow2(bits), -1)
         old_keys = self.tkeys
         old_vals = self.tvals
         for j in range(len(old_keys)):

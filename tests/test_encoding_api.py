@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pickle
+import sys
+import threading
 
 import numpy as np
 import pytest
@@ -160,3 +162,38 @@ def test_batches_log_their_timing_at_debug(caplog: pytest.LogCaptureFixture) -> 
     messages = [r.getMessage() for r in caplog.records]
     assert any(m.startswith("o200k_base.encode_ordinary: 2 items, 16 chars or ids") for m in messages), messages
     assert any(m.startswith("o200k_base.decode: 2 items, 3 chars or ids") for m in messages), messages
+
+
+def test_piece_table_is_exact_under_evictions_and_threads() -> None:
+    # A piece table of 8 slots evicts all the time, and four threads share it (with a
+    # tiny switch interval, the uncompiled build switches threads inside its reads and
+    # writes): the ids must still be tiktoken's.
+    from hf_bpe.merge import PieceEncoder
+
+    theirs, ours = tiktoken.get_encoding("o200k_base"), hf_bpe.get_encoding("o200k_base")
+    docs = realdata.documents("mixed", doc_bytes=1024, max_bytes=200_000)
+    expected = [theirs.encode_ordinary(doc) for doc in docs]
+    shared = PieceEncoder(ours._mergeable_ranks, table_bits=3)
+    failures: list[int] = []
+
+    def work(offset: int) -> None:
+        for k in range(offset, offset + len(docs)):
+            i = k % len(docs)
+            out: list[int] = []
+            shared.encode_text(ours._splitter, docs[i], out)
+            if out != expected[i]:
+                failures.append(i)
+
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    try:
+        threads = [threading.Thread(target=work, args=(n * len(docs) // 4,)) for n in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        sys.setswitchinterval(interval)
+    assert failures == []
+    with pytest.raises(ValueError, match="table_bits"):
+        PieceEncoder(ours._mergeable_ranks, table_bits=0)

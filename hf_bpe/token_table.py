@@ -1,0 +1,119 @@
+"""bytes → rank without bytes objects: short byte strings packed into two machine words.
+
+Compiled by mypyc. Nearly every piece of text, and nearly every token, is at most
+:data:`SHORT` (15) bytes long. Such a byte string packs into two 64-bit words: the first 8
+bytes little-endian in ``low``, the rest and the length in ``high`` (so ``high`` is never
+0). Packing reads the bytes straight out of a larger ``bytes`` (the text, or a piece),
+so looking a span up costs no slice, no ``bytes`` object and no dict probe::
+
+    >>> from hf_bpe.token_table import PAD, TokenTable, pack
+    >>> table = TokenTable({bytes([i]): i for i in range(256)} | {b"ab": 256, b" the": 257})
+    >>> data = b"xx the" + PAD
+    >>> low, high = pack(data, 2, 6)
+    >>> table.get(low, high), table.get(*pack(data, 0, 2))
+    (257, -1)
+
+:class:`TokenTable` holds every token of up to :data:`SHORT` bytes (open addressing,
+linear probing, at most half full). :class:`hf_bpe.merge.PieceEncoder` keys its piece
+table the same way.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+from librt.strings import read_i64_le
+from librt.vecs import vec
+from mypy_extensions import i64
+
+#: Byte strings of up to this many bytes pack into two words.
+SHORT: Final = 15
+#: Appended to a standalone piece so that :func:`pack` may always read 16 bytes.
+PAD: Final = bytes(16)
+#: Odd 64-bit multipliers (as signed values) that mix a packed key into a hash.
+MIX_LOW: Final = -7046029254386353131
+MIX_HIGH: Final = 0x2545F4914F6CDD1D
+#: ``_LOW_BYTES[k]`` keeps the low k bytes of a word (k < 8). A table, because mypyc
+#: compiles ``i64(1) << n`` to a shift of a 32-bit C ``1``, which is wrong for n >= 31.
+_LOW_BYTES: Final = vec[i64]([(1 << (8 * k)) - 1 for k in range(8)])
+
+
+def pack(data: bytes, start: i64, end: i64) -> tuple[i64, i64]:
+    """``data[start:end]`` (at most :data:`SHORT` bytes) as ``(low, high)``.
+
+    Fastest when 16 bytes can be read from ``start`` (pad standalone pieces with :data:`PAD`).
+    """
+    size: i64 = end - start
+    low: i64
+    high: i64
+    if start + 16 <= len(data):
+        low = read_i64_le(data, start)
+        high = read_i64_le(data, start + 8)
+    else:
+        low = _word(data, start, min(size, 8))
+        high = _word(data, start + 8, size - 8)
+    if size < 8:
+        return low & _LOW_BYTES[size], size << 56
+    return low, (high & _LOW_BYTES[size - 8]) | (size << 56)
+
+
+def _word(data: bytes, start: i64, count: i64) -> i64:
+    """``data[start:start + count]`` (at most 8 bytes) as a little-endian word."""
+    word: i64 = 0
+    for k in range(count):
+        byte: i64 = data[start + k]
+        if k == 7 and byte >= 128:
+            byte -= 256  # the top byte carries the sign, as in read_i64_le
+        word |= byte << (k << 3)
+    return word
+
+
+def mix(low: i64, high: i64) -> i64:
+    """A hash of a packed key; its top bits are the best mixed."""
+    return (low * MIX_LOW) ^ (high * MIX_HIGH)
+
+
+class TokenTable:
+    """The rank of every token of up to :data:`SHORT` bytes, by packed key.
+
+        >>> TokenTable({b"a": 0, b"b": 1, b"ab": 2}).get(*pack(b"ab" + PAD, 0, 2))
+        2
+    """
+
+    def __init__(self, ranks: dict[bytes, int]) -> None:
+        bits: i64 = 4
+        while (1 << bits) < 2 * len(ranks) and bits < 30:
+            bits += 1
+        slots: i64 = 1 << bits  # bits <= 30
+        self._shift: Final[i64] = 64 - bits
+        self._mask: Final[i64] = slots - 1
+        # Slot k holds a token packed as _slots[3k], _slots[3k + 1] (0: empty) and its
+        # rank _slots[3k + 2]: one cache line read finds both.
+        self._slots: Final[vec[i64]] = vec[i64]([0] * (3 * slots))
+        for token, rank in ranks.items():
+            if 0 < len(token) <= SHORT:
+                low, high = pack(token + PAD, 0, len(token))
+                self._put(low, high, rank)
+
+    def _put(self, low: i64, high: i64, rank: i64) -> None:
+        table = self._slots
+        slot: i64 = (mix(low, high) >> self._shift) & self._mask
+        while table[3 * slot + 1] != 0:
+            slot = (slot + 1) & self._mask
+        table[3 * slot] = low
+        table[3 * slot + 1] = high
+        table[3 * slot + 2] = rank
+
+    def get(self, low: i64, high: i64) -> i64:
+        """The rank of the token packed as ``(low, high)``, or -1 if there is none."""
+        table = self._slots
+        i: i64 = 3 * ((mix(low, high) >> self._shift) & self._mask)
+        end: i64 = len(table)
+        while True:
+            if table[i] == low and table[i + 1] == high:
+                return table[i + 2]
+            if table[i + 1] == 0:
+                return -1
+            i += 3
+            if i == end:
+                i = 0
