@@ -80,18 +80,27 @@ _IS_W: Final = (1 << _LOWER) | (1 << _BOTH) | (1 << _MARK)
 _IS_B: Final = (1 << _BOTH) | (1 << _MARK)
 
 _INDEX: Final[bytes] = BLOCK_INDEX
-_ROWS: Final[bytes] = BLOCKS
+#: ``BLOCKS`` with every category times 8, ready to take a UTF-8 width in its low bits.
+_ROWS8: Final[bytes] = BLOCKS.translate(bytes((k << 3) & 0xFF for k in range(256)))
 
 
-def _make_ascii() -> bytes:
-    table = bytearray(128)
-    for b in range(128):
-        table[b] = (_ROWS[b] << 3) | 1  # block 0 is row 0
-    return bytes(table)
+def _make_bmp() -> bytes:
+    rows: list[bytes] = []
+    for hi in range(256):
+        row = _INDEX[2 * hi] | (_INDEX[2 * hi + 1] << 8)
+        rows.append(_ROWS8[row << 8 : (row + 1) << 8])
+    return b"".join(rows)
 
 
+#: For each code point of the Basic Multilingual Plane: category * 8 (64 KB, one look-up).
+_BMP8: Final[bytes] = _make_bmp()
 #: For each ASCII byte: category * 8 + width 1.
-_ASCII: Final[bytes] = _make_ascii()
+_ASCII: Final[bytes] = bytes(k | 1 for k in _BMP8[:128])
+
+# The scanners handle ASCII inline: a byte ``b < 0x80`` is one character, of category
+# ``_ASCII[b] >> 3``; ASCII letters are tested by range (``0x61 <= (b | 0x20) <= 0x7A``
+# for [A-Za-z]). Everything else goes through _cv. Values read from ``bytes`` are first
+# stored in ``i64`` variables, so that mypyc does the arithmetic on machine integers.
 
 
 def _cv(data: bytes, i: i64) -> i64:
@@ -99,37 +108,66 @@ def _cv(data: bytes, i: i64) -> i64:
     b: i64 = data[i]
     if b < 0x80:
         return _ASCII[b]
-    point: i64
-    width: i64
-    if b >= 0xF0:
-        point = ((b & 0x07) << 18) | ((data[i + 1] & 0x3F) << 12) | ((data[i + 2] & 0x3F) << 6) | (data[i + 3] & 0x3F)
-        width = 4
-    elif b >= 0xE0:
-        point = ((b & 0x0F) << 12) | ((data[i + 1] & 0x3F) << 6) | (data[i + 2] & 0x3F)
-        width = 3
-    else:
-        point = ((b & 0x1F) << 6) | (data[i + 1] & 0x3F)
-        width = 2
+    b1: i64 = data[i + 1]
+    if b < 0xE0:
+        two: i64 = _BMP8[((b & 0x1F) << 6) | (b1 & 0x3F)]
+        return two | 2
+    b2: i64 = data[i + 2]
+    if b < 0xF0:
+        three: i64 = _BMP8[((b & 0x0F) << 12) | ((b1 & 0x3F) << 6) | (b2 & 0x3F)]
+        return three | 3
+    b3: i64 = data[i + 3]
+    point: i64 = ((b & 0x07) << 18) | ((b1 & 0x3F) << 12) | ((b2 & 0x3F) << 6) | (b3 & 0x3F)
     hi: i64 = point >> 8
-    row: i64 = _INDEX[2 * hi] | (_INDEX[2 * hi + 1] << 8)
-    cat: i64 = _ROWS[(row << 8) | (point & 0xFF)]
-    return (cat << 3) | width
+    lo_row: i64 = _INDEX[2 * hi]
+    hi_row: i64 = _INDEX[2 * hi + 1]
+    four: i64 = _ROWS8[(((hi_row << 8) | lo_row) << 8) | (point & 0xFF)]
+    return four | 4
 
 
 def _run(data: bytes, i: i64, n: i64, mask: i64) -> i64:
     """End of the run of characters whose category is in ``mask``, starting at ``i``."""
     while i < n:
         b: i64 = data[i]
+        v: i64
         if b < 0x80:
-            c: i64 = _ASCII[b] >> 3
-            if not (mask >> c) & 1:
-                break
+            v = _ASCII[b]
+        else:
+            v = _cv(data, i)
+        if not (mask >> (v >> 3)) & 1:
+            break
+        i += v & 7
+    return i
+
+
+def _letters(data: bytes, i: i64, n: i64) -> i64:
+    """End of the run of letters (``\\p{L}``) from ``i``: ASCII inline, the rest by _run."""
+    while i < n:
+        b: i64 = data[i]
+        if 0x61 <= (b | 0x20) <= 0x7A:
             i += 1
+        elif b < 0x80:
+            return i
+        else:
+            return _run(data, i, n, _IS_L)
+    return i
+
+
+def _numbers(data: bytes, i: i64, n: i64, max_digits: i64) -> i64:
+    """End of ``\\p{N}{1,max_digits}`` at ``i`` (a number character)."""
+    digits: i64 = 0
+    while i < n and digits < max_digits:
+        b: i64 = data[i]
+        if 0x30 <= b <= 0x39:
+            i += 1
+        elif b < 0x80:
+            break
         else:
             v: i64 = _cv(data, i)
-            if not (mask >> (v >> 3)) & 1:
+            if v >> 3 != _DIGIT:
                 break
             i += v & 7
+        digits += 1
     return i
 
 
@@ -174,7 +212,16 @@ def _ws_piece(data: bytes, i: i64, n: i64, end_alt: bool, nl_alt: bool) -> i64:
     last: i64 = i
     nl_end: i64 = -1
     while j < n:
-        v: i64 = _cv(data, j)
+        b: i64 = data[j]
+        if b == 0x20:
+            last = j
+            j += 1
+            continue
+        v: i64
+        if b < 0x80:
+            v = _ASCII[b]
+        else:
+            v = _cv(data, j)
         c: i64 = v >> 3
         if not (_IS_WS >> c) & 1:
             break
@@ -199,13 +246,27 @@ def _scan_r50k(data: bytes, sink: Sink) -> None:
     i: i64 = 0
     while i < n:
         s0: i64 = i
-        v: i64 = _cv(data, i)
+        b: i64 = data[i]
+        v: i64
+        if b < 0x80:
+            # `` ?\p{L}+`` starting with an ASCII letter, after an optional space.
+            k: i64 = i
+            if b == 0x20 and i + 1 < n:
+                k = i + 1
+            bk: i64 = data[k]
+            if 0x61 <= (bk | 0x20) <= 0x7A:
+                i = _letters(data, k + 1, n)
+                sink.piece(data, s0, i)
+                continue
+            v = _ASCII[b]
+        else:
+            v = _cv(data, i)
         c: i64 = v >> 3
         j: i64 = i + (v & 7)
         if c == _APOS:
-            k: i64 = _contraction(data, j, n, False)
-            if k:
-                i = j + k
+            k2: i64 = _contraction(data, j, n, False)
+            if k2:
+                i = j + k2
                 sink.piece(data, s0, i)
                 continue
         if c == _BLANK and j < n:
@@ -215,7 +276,7 @@ def _scan_r50k(data: bytes, sink: Sink) -> None:
                 c = c2
                 j += v2 & 7
         if (_IS_L >> c) & 1:
-            i = _run(data, j, n, _IS_L)
+            i = _letters(data, j, n)
         elif c == _DIGIT:
             i = _run(data, j, n, 1 << _DIGIT)
         elif (_IS_P >> c) & 1:
@@ -233,35 +294,46 @@ def _scan_cl100k(data: bytes, sink: Sink, max_digits: i64, end_alt: bool) -> Non
     i: i64 = 0
     while i < n:
         s0: i64 = i
-        v: i64 = _cv(data, i)
-        c: i64 = v >> 3
+        b: i64 = data[i]
+        v: i64
+        c: i64
+        if b < 0x80:
+            v = _ASCII[b]
+            c = v >> 3
+            if c != _APOS:  # (an apostrophe may start a contraction, which comes first)
+                # ``[^\r\n\p{L}\p{N}]?\p{L}+`` starting with an ASCII letter, after an
+                # optional one-byte prefix.
+                k: i64 = i
+                if (_IS_Q >> c) & 1 and i + 1 < n:
+                    k = i + 1
+                bk: i64 = data[k]
+                if 0x61 <= (bk | 0x20) <= 0x7A:
+                    i = _letters(data, k + 1, n)
+                    sink.piece(data, s0, i)
+                    continue
+        else:
+            v = _cv(data, i)
+            c = v >> 3
         j: i64 = i + (v & 7)
         if c == _APOS:
-            k: i64 = _contraction(data, j, n, True)
-            if k:
-                i = j + k
+            k2: i64 = _contraction(data, j, n, True)
+            if k2:
+                i = j + k2
                 sink.piece(data, s0, i)
                 continue
         if (_IS_L >> c) & 1:
-            i = _run(data, j, n, _IS_L)
+            i = _letters(data, j, n)
             sink.piece(data, s0, i)
             continue
         if c == _DIGIT:
-            digits: i64 = 1
-            while j < n and digits < max_digits:
-                v3: i64 = _cv(data, j)
-                if v3 >> 3 != _DIGIT:
-                    break
-                j += v3 & 7
-                digits += 1
-            i = j
+            i = _numbers(data, i, n, max_digits)
             sink.piece(data, s0, i)
             continue
         if (_IS_Q >> c) & 1 and j < n:
             v2: i64 = _cv(data, j)
             c2: i64 = v2 >> 3
             if (_IS_L >> c2) & 1:
-                i = _run(data, j + (v2 & 7), n, _IS_L)
+                i = _letters(data, j + (v2 & 7), n)
                 sink.piece(data, s0, i)
                 continue
             if c == _BLANK and (_IS_P >> c2) & 1:
@@ -338,32 +410,61 @@ def _o200k_word(data: bytes, i: i64, j: i64, n: i64, c: i64) -> i64:
     return -1
 
 
+#: The word alternatives are not decided by ASCII alone (see _scan_o200k).
+_UNDECIDED: Final = -2
+
+
 def _scan_o200k(data: bytes, sink: Sink) -> None:
     n: i64 = len(data)
     i: i64 = 0
     while i < n:
         s0: i64 = i
-        v: i64 = _cv(data, i)
-        c: i64 = v >> 3
-        j: i64 = i + (v & 7)
-        if c != _DIGIT and c != _NEWLINE:
-            e: i64 = _o200k_word(data, i, j, n, c)
-            if e >= 0:
-                i = e
-                sink.piece(data, s0, i)
-                continue
-        if c == _DIGIT:
-            digits: i64 = 1
-            while j < n and digits < 3:
-                v3: i64 = _cv(data, j)
-                if v3 >> 3 != _DIGIT:
+        b: i64 = data[i]
+        v: i64
+        c: i64
+        e: i64 = _UNDECIDED  # end of the word alternatives' match, or -1 if none
+        if b < 0x80:
+            v = _ASCII[b]
+            c = v >> 3
+            # The word alternatives where ASCII decides them: after an optional one-byte
+            # prefix, ``[A-Z]*[a-z]+`` or ``[A-Z]+[a-z]*``, then a contraction. Undecided
+            # if the character after the prefix, or after the letters, is not ASCII: it
+            # may be a letter or a mark that extends the word.
+            k: i64 = i
+            if (_IS_Q >> c) & 1:
+                k = i + 1
+            w: i64 = k
+            while w < n:
+                bu: i64 = data[w]
+                if not 0x41 <= bu <= 0x5A:
                     break
-                j += v3 & 7
-                digits += 1
-            i = j
-        elif c == _BLANK and j < n and (_IS_P >> (_cv(data, j) >> 3)) & 1:
-            i = _newlines(data, _run(data, j, n, _IS_P), n, True)
-        elif (_IS_P >> c) & 1:
+                w += 1
+            while w < n:
+                bl: i64 = data[w]
+                if not 0x61 <= bl <= 0x7A:
+                    break
+                w += 1
+            after: i64 = data[w] if w < n else 0
+            if after >= 0x80:
+                e = _UNDECIDED
+            elif w == k:
+                e = -1
+            elif after == 0x27:
+                e = _with_contraction(data, w, n)
+            else:
+                e = w
+        else:
+            v = _cv(data, i)
+            c = v >> 3
+        j: i64 = i + (v & 7)
+        if e == _UNDECIDED and c != _DIGIT and c != _NEWLINE:
+            e = _o200k_word(data, i, j, n, c)
+        if e >= 0:
+            i = e
+        elif c == _DIGIT:
+            i = _numbers(data, i, n, 3)
+        elif (_IS_P >> c) & 1 or (c == _BLANK and j < n and (_IS_P >> (_cv(data, j) >> 3)) & 1):
+            # `` ?[^\s\p{L}\p{N}]+[\r\n/]*``
             i = _newlines(data, _run(data, j, n, _IS_P), n, True)
         else:
             i = _ws_piece(data, i, n, False, True)
