@@ -41,6 +41,10 @@ logger = logging.getLogger("hf_bpe")
 AllowedSpecial = Union[Literal["all"], AbstractSet[str]]
 DisallowedSpecial = Union[Literal["all"], Collection[str]]
 
+#: Ranks must be below this (merging packs a rank and an offset into one 64-bit word;
+#: tiktoken itself stores ranks in 32 bits).
+MAX_RANK = 1 << 31
+
 
 class Encoding:
     """A byte-level BPE encoding: split pattern + mergeable ranks + special tokens.
@@ -455,6 +459,7 @@ def _well_formed(ranks: Mapping[bytes, int]) -> bool:
         and set(map(type, values)) == {int}
         and b"" not in ranks
         and min(values) >= 0
+        and max(values) < MAX_RANK
         and len(set(values)) == len(ranks)
         and all(bytes([b]) in ranks for b in range(256))
     )
@@ -469,6 +474,8 @@ def _checked_slowly(ranks: Mapping[bytes, int]) -> dict[bytes, int]:
             raise VocabularyError(f"mergeable_ranks keys must be non-empty bytes, got {token!r}")
         if isinstance(rank, bool) or not isinstance(rank, int) or rank < 0:
             raise VocabularyError(f"rank of {token!r} must be a non-negative int, got {rank!r}")
+        if rank >= MAX_RANK:
+            raise VocabularyError(f"rank of {token!r} is {rank}; ranks must be below 2**31")
         if rank in seen:
             raise VocabularyError(f"rank {rank} is given to both {seen[rank]!r} and {bytes(token)!r}")
         seen[rank] = bytes(token)

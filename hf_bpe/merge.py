@@ -22,7 +22,6 @@ pieces: the scanner's byte offsets index the text's UTF-8 bytes directly.
 
 from __future__ import annotations
 
-import heapq
 from typing import Any, Final, Optional
 
 from librt.vecs import append, vec
@@ -199,66 +198,98 @@ def _merge_short(piece: bytes, n: i64, tables: MergeTables) -> list[int]:
     return out
 
 
-def _heap_key(rank: int, start: int, end: int, shift: int) -> int:
-    """One int ordered as ``(rank, start, end)`` (Python ints: no overflow for huge pieces)."""
-    return (((rank << shift) | start) << shift) | end
-
-
 def _merge_long(piece: bytes, n: i64, tables: MergeTables) -> list[int]:
     # Parts form a doubly linked list over byte offsets: a part starts at offset s, ends at
-    # nxt[s] and has rank part[s] (-1 once merged away). The heap holds candidate merges
-    # as one int each, (rank, start of the left part, end of the right part) packed so
-    # that int order is tuple order: the lowest rank first, the leftmost on ties. A
-    # candidate is stale when its parts changed since it was pushed. The piece is
-    # piece[:n] (followed by padding).
-    shift: i64 = int(n + 1).bit_length()
-    mask: i64 = (1 << shift) - 1
+    # nxt[s] and has rank part[s] (-1 once merged away); joined[s] is the rank of the part
+    # at s joined with the next one (-1: not a token). A binary heap holds candidate
+    # merges as rank << 32 | s, so the lowest rank comes first, the leftmost on ties. A
+    # candidate is stale once joined[s] has changed (a rank names one token's bytes, so
+    # an equal rank at s is the same merge). The piece is piece[:n] (then padding).
+    if n >= 1 << 31:
+        raise ValueError(f"a piece of {n} bytes is too long to merge (the limit is 2 GiB)")
     pairs = tables.pairs
     singles = tables.singles
     nxt = vec[i64](capacity=n)
     prv = vec[i64](capacity=n)
     part = vec[i64](capacity=n)
-    heap: list[int] = []
+    joined = vec[i64](capacity=n)
+    heap = vec[i64](capacity=n)
     for s in range(n):
         nxt = append(nxt, s + 1)
         prv = append(prv, s - 1)
         part = append(part, singles[piece[s]])
-        if s + 1 < n:
-            r: i64 = pairs[(piece[s] << 8) | piece[s + 1]]
-            if r >= 0:
-                heap.append(_heap_key(r, s, s + 2, shift))
-    heapq.heapify(heap)
-    while heap:
-        key: int = heapq.heappop(heap)
-        end: i64 = key & mask
-        start: i64 = (key >> shift) & mask
-        if part[start] < 0:  # merged away
+        r: i64 = pairs[(piece[s] << 8) | piece[s + 1]] if s + 1 < n else -1
+        joined = append(joined, r)
+        if r >= 0:
+            heap = append(heap, (r << 32) | s)
+    size: i64 = len(heap)
+    while len(heap) < 2 * n:  # room: each merge pops one candidate and pushes at most two
+        heap = append(heap, 0)
+    for k in range(size // 2 - 1, -1, -1):
+        _sift_down(heap, k, size)
+    while size > 0:
+        key: i64 = heap[0]
+        size -= 1
+        heap[0] = heap[size]
+        _sift_down(heap, 0, size)
+        start: i64 = key & 0xFFFFFFFF
+        merged: i64 = key >> 32
+        if part[start] < 0 or joined[start] != merged:  # stale
             continue
+        # Merge the part at start with the next one.
         mid: i64 = nxt[start]
-        if mid >= n or nxt[mid] != end:
-            continue
-        # Merge part [start, mid) with part [mid, end).
-        merged: i64 = key >> (2 * shift)
+        end: i64 = nxt[mid]
         part[start] = merged
         part[mid] = -1
         nxt[start] = end
         if end < n:
             prv[end] = start
-            after: i64 = nxt[end]
-            r2: i64 = tables.pair_rank(merged, part[end], piece, start, after)
+            r2: i64 = tables.pair_rank(merged, part[end], piece, start, nxt[end])
+            joined[start] = r2
             if r2 >= 0:
-                heapq.heappush(heap, _heap_key(r2, start, after, shift))
+                size = _push(heap, size, (r2 << 32) | start)
+        else:
+            joined[start] = -1
         p: i64 = prv[start]
         if p >= 0:
             r3: i64 = tables.pair_rank(part[p], merged, piece, p, end)
+            joined[p] = r3
             if r3 >= 0:
-                heapq.heappush(heap, _heap_key(r3, p, end, shift))
+                size = _push(heap, size, (r3 << 32) | p)
     out: list[int] = []
     i: i64 = 0
     while i < n:
         out.append(part[i])
         i = nxt[i]
     return out
+
+
+def _sift_down(heap: vec[i64], k: i64, size: i64) -> None:
+    item: i64 = heap[k]
+    while True:
+        child: i64 = 2 * k + 1
+        if child >= size:
+            break
+        if child + 1 < size and heap[child + 1] < heap[child]:
+            child += 1
+        if heap[child] >= item:
+            break
+        heap[k] = heap[child]
+        k = child
+    heap[k] = item
+
+
+def _push(heap: vec[i64], size: i64, item: i64) -> i64:
+    """Add ``item`` to the heap of ``size`` items in ``heap`` (which has room); the new size."""
+    k: i64 = size
+    while k > 0:
+        parent: i64 = (k - 1) >> 1
+        if heap[parent] <= item:
+            break
+        heap[k] = heap[parent]
+        k = parent
+    heap[k] = item
+    return size + 1
 
 
 class PieceEncoder:

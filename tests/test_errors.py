@@ -80,6 +80,7 @@ def test_data_gym_pair_gives_gpt2_ranks(tmp_path: Path) -> None:
         (BYTES, {"": 300}, "non-empty str"),
         ({**BYTES, b"": 300}, {}, "non-empty bytes"),
         ({**BYTES, b"ab": -1}, {}, "non-negative int"),
+        ({**BYTES, b"ab": 2**31}, {}, "ranks must be below 2\\*\\*31"),
         (BYTES, {"<s>": "300"}, "non-negative int"),
     ],
 )

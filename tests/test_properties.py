@@ -92,3 +92,19 @@ def test_split_by_tokens_covers_the_text(text: str, max_tokens: int) -> None:
         assert size == nbytes and 1 <= taken <= max_tokens
         position += taken
     assert position == len(ids)
+
+
+# Long pieces (over 48 bytes: the heap algorithm) from a few repeated characters, where
+# many candidate merges share ranks and go stale: as tiktoken merges a single piece.
+ALPHABETS = ["ab", "aaaab", "abc", "中文字", "ab中", "0123", "=-", "\u00e9\u00e8e", "  \t", "xyzw"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(alphabet=st.sampled_from(ALPHABETS), data=st.data())
+def test_long_pieces_merge_as_tiktoken(alphabet: str, data: st.DataObject) -> None:
+    from hf_bpe.merge import MergeTables, merge_with
+
+    piece = data.draw(st.text(alphabet=alphabet, min_size=17, max_size=400)).encode()
+    for name in NAMES:
+        ours = merge_with(piece, MergeTables(hf_bpe.get_encoding(name)._mergeable_ranks))
+        assert ours == tiktoken.get_encoding(name)._encode_single_piece(piece)
