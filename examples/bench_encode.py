@@ -9,9 +9,11 @@ prose, multilingual text, code) cut into ~4 KB documents, one document per call,
 process (peers pinned to one thread), best of ``--runs`` runs, ids checked equal to
 tiktoken's for every document:
 
-* encode MB/s for o200k_base and cl100k_base; hf_bpe twice: *warm* (the same encoder
-  again: its piece cache already holds the corpus' pieces, as in a long-running process)
-  and *cold* (caches emptied before each run: every piece met for the first time);
+* encode MB/s for o200k_base and cl100k_base; hf_bpe three times: *cold* (caches emptied
+  before each run: every piece met for the first time), *steady* (caches emptied, then
+  filled by encoding as much *other* text of the same kind, untimed: an encoder in the
+  middle of a long job meeting new documents) and *warm* (the same documents again: every
+  piece already cached);
 * decode MB/s (``decode_bytes``);
 * batch throughput with all cores (``encode_ordinary_batch``: hf_bpe's worker processes,
   tiktoken's threads);
@@ -120,10 +122,18 @@ def encode_speed(names: list[str], mb: float, runs: int, scratch: Path, hf_runs:
         others = peers(name, scratch)
         for kind in KINDS:
             docs = realdata.documents(kind, doc_bytes=4096, max_bytes=int(mb * 1e6))
+            others_docs = realdata.documents(kind, doc_bytes=4096, max_bytes=int(2 * mb * 1e6))[len(docs):]
             size = sum(len(d.encode("utf-8")) for d in docs) / 1e6
             expected = [theirs.encode_ordinary(d) for d in docs]
+
+            def steady(docs: list[str] = others_docs) -> None:
+                ours._pieces.clear_cache()
+                for doc in docs:
+                    ours.encode_ordinary(doc)
+
             libs: dict[str, tuple[Encoder, Callable[[], None] | None]] = {
                 "hf_bpe (cold)": (ours.encode_ordinary, ours._pieces.clear_cache),
+                "hf_bpe (steady)": (ours.encode_ordinary, steady),
                 "hf_bpe (warm)": (ours.encode_ordinary, None),
                 "tiktoken": (theirs.encode_ordinary, None),
                 **{label: (fn, None) for label, fn in others.items()},
