@@ -12,11 +12,12 @@ again, until no adjacent pair forms a token. The ranks are the ids::
 Short pieces use a rescan of the candidate pairs (fast for the few bytes most pieces
 have); longer ones a heap of candidate pairs over a linked list, so a megabyte with no
 split point still takes time proportional to its length (times a log). Both start from a
-table of the two-byte tokens, so the first round needs no byte slicing, and both keep the
-rank of each merged part, so the result needs no final lookups.
+table of the two-byte tokens, so the first round needs no byte slicing; later pairs are
+looked up by the ranks of their parts (:class:`MergeTables`); both keep the rank of each
+merged part, so the result needs no final lookups.
 
-A :class:`PieceEncoder` puts it together: whole-piece lookup, then a bounded cache, then
-merging. With a scanner (:mod:`hf_bpe.scanners`) the text is never cut into ``str``
+A :class:`PieceEncoder` puts it together: a bounded table of recent pieces, then
+whole-piece lookup, then merging. With a scanner (:mod:`hf_bpe.scanners`) the text is never cut into ``str``
 pieces: the scanner's byte offsets index the text's UTF-8 bytes directly.
 """
 
