@@ -402,14 +402,15 @@ class PieceEncoder:
         if ids is None:
             ids = self.ranks.get(piece)
             if ids is None:
-                ids = self._merged_ids(piece)
+                ids = merge_with(piece, self._tables)  # remembered here only, not in _merged too
             if len(cache) >= CACHE_LIMIT:
                 cache.clear()
             cache[piece] = ids
         return ids
 
     def _merged_ids(self, piece: bytes) -> list[int]:
-        """The ids of ``piece``, which is not one token (merged, remembered)."""
+        """The ids of ``piece``, a short piece that is not one token (merged, remembered
+        behind the piece table)."""
         cache = self._merged
         merged = cache.get(piece)
         if merged is None:
