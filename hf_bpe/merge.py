@@ -12,13 +12,14 @@ again, until no adjacent pair forms a token. The ranks are the ids::
 Short pieces use a rescan of the candidate pairs (fast for the few bytes most pieces
 have); longer ones a heap of candidate pairs over a linked list, so a megabyte with no
 split point still takes time proportional to its length (times a log). Both start from a
-table of the two-byte tokens, so the first round needs no byte slicing; later pairs are
-looked up by the ranks of their parts (:class:`MergeTables`); both keep the rank of each
-merged part, so the result needs no final lookups.
+table of the two-byte tokens; later pairs are looked up by their bytes, packed straight
+from the piece (:class:`MergeTables`), so merging makes no byte slices; both keep the
+rank of each merged part, so the result needs no final lookups.
 
 A :class:`PieceEncoder` puts it together: a bounded table of recent pieces, then
-whole-piece lookup, then merging. With a scanner (:mod:`hf_bpe.scanners`) the text is never cut into ``str``
-pieces: the scanner's byte offsets index the text's UTF-8 bytes directly.
+whole-piece lookup, then merging. With a scanner (:mod:`hf_bpe.scanners`) the text is
+never cut into ``str`` pieces: the scanner's byte offsets index the text's UTF-8 bytes
+directly, and a short piece is merged where it lies in the text.
 """
 
 from __future__ import annotations
@@ -30,17 +31,16 @@ from mypy_extensions import i64
 
 from .pieces import Splitter
 from .scanners import Sink, scan_into
-from .token_table import PAD, SHORT, TokenTable, mix, pack
+from .token_table import MAYBE_LONG, PAD, SHORT, TokenTable, mix, pack, pack_long
 
 #: Pieces longer than this (in bytes) use the heap algorithm.
 LONG_PIECE: Final = 48
-#: A PieceEncoder's piece table (the cache of pieces seen lately) has 2 ** TABLE_BITS slots.
+#: A PieceEncoder's piece table (the cache of pieces seen lately) has 2 ** TABLE_BITS
+#: slots, in sets of WAYS (a piece may sit in any slot of one set: 64 bytes of keys).
 TABLE_BITS: Final = 17
-#: A MergeTables' memo of pairs of parts has 2 ** MEMO_BITS slots.
-MEMO_BITS: Final = 16
-#: At most this many pieces longer than :data:`~hf_bpe.token_table.SHORT` bytes, and as
-#: many merged pieces (pieces that are not one token), are remembered in dicts (each
-#: emptied when full).
+WAYS: Final = 4
+#: At most this many pieces longer than :data:`~hf_bpe.token_table.SHORT` bytes are
+#: remembered in a dict (emptied when full).
 CACHE_LIMIT: Final = 1 << 17
 
 
@@ -63,16 +63,12 @@ class MergeTables:
 
     ``ranks`` (the dict), ``pairs`` and ``singles`` (see :func:`pair_table`,
     :func:`byte_table`). If the vocabulary is ``fixed`` (it will not change), also the
-    short tokens in a :class:`~hf_bpe.token_table.TokenTable` (a span of the piece is
-    looked up without slicing it) and a memo of recent pairs of parts, ``(left rank,
-    right rank) → rank of the two joined`` (``2 ** memo_bits`` slots, direct-mapped), so
-    a pair met before costs no bytes at all. Both only answer what the dict would.
+    short tokens in a :class:`~hf_bpe.token_table.TokenTable`, so a span of the piece is
+    looked up without slicing it. It only answers what the dict would.
 
         >>> tables = MergeTables({bytes([i]): i for i in range(256)} | {b"ab": 256})
         >>> tables.rank(b"xaby", 1, 3), tables.rank(b"xaby", 0, 3)
         (256, -1)
-        >>> tables.pair_rank(97, 98, b"xaby", 1, 3)
-        256
     """
 
     def __init__(
@@ -81,48 +77,23 @@ class MergeTables:
         pairs: Optional[list[Any]] = None,
         singles: Optional[list[Any]] = None,
         fixed: bool = True,
-        memo_bits: i64 = MEMO_BITS,
     ) -> None:
         self.ranks: Final[dict[bytes, int]] = ranks
         self.pairs: Final[list[Any]] = pair_table(ranks) if pairs is None else pairs
         self.singles: Final[list[Any]] = byte_table(ranks) if singles is None else singles
         self.tokens: Final[Optional[TokenTable]] = TokenTable(ranks) if fixed else None
-        memo_slots: i64 = (1 << memo_bits) if fixed else 0  # memo_bits <= 30
-        self._memo_shift: Final[i64] = 64 - memo_bits
-        self._memo_mask: Final[i64] = memo_slots - 1
-        # Slot k remembers that parts _memo[2k] (left << 32 | right; -1: empty) join
-        # into rank _memo[2k + 1] (-1: not a token).
-        self._memo: Final[vec[i64]] = vec[i64]([-1] * (2 * memo_slots))
-
-    def clear_memo(self) -> None:
-        """Forget the remembered pairs."""
-        for k in range(len(self._memo)):
-            self._memo[k] = -1
 
     def rank(self, data: bytes, start: i64, end: i64) -> i64:
         """The rank of ``data[start:end]``, or -1 if it is not a token."""
         tokens = self.tokens
-        if tokens is not None and end - start <= SHORT:
-            low, high = pack(data, start, end)
-            return tokens.get(low, high)
+        if tokens is not None:
+            if end - start <= SHORT:
+                low, high = pack(data, start, end)
+                return tokens.get(low, high)
+            low, high = pack_long(data, start, end)
+            if tokens.get(low, high) != MAYBE_LONG:
+                return -1
         rank: int = self.ranks.get(data[start:end], -1)
-        return rank
-
-    def pair_rank(self, left: i64, right: i64, data: bytes, start: i64, end: i64) -> i64:
-        """The rank of parts ``left`` and ``right`` joined (their bytes are ``data[start:end]``), or -1."""
-        if self._memo_mask < 0 or (left | right) >> 31:
-            return self.rank(data, start, end)
-        key: i64 = (left << 32) | right
-        i: i64 = 2 * ((mix(key, 0) >> self._memo_shift) & self._memo_mask)
-        memo = self._memo
-        if memo[i] == key:
-            rank = memo[i + 1]
-            if memo[i] == key:  # not replaced meanwhile
-                return rank
-        rank = self.rank(data, start, end)
-        memo[i] = -1  # another thread's reader misses, never mismatches
-        memo[i + 1] = rank
-        memo[i] = key
         return rank
 
 
@@ -148,23 +119,24 @@ def merge_with(piece: bytes, tables: MergeTables) -> list[int]:
     padded = piece + PAD  # so that spans pack fast (see hf_bpe.token_table.pack)
     if n > LONG_PIECE:
         return _merge_long(padded, n, tables)
-    return _merge_short(padded, n, tables)
+    return _merge_short(padded, 0, n, tables)
 
 
-def _merge_short(piece: bytes, n: i64, tables: MergeTables) -> list[int]:
-    # Parts form a linked list over byte offsets: a part starts at s and ends at nxt[s];
-    # its rank is part[s]; joined[s] is the rank of the part at s joined with the next
-    # part (-1: not a token). Each round merges the lowest-ranked join, leftmost on ties.
-    # The piece is piece[:n] (followed by padding).
+def _merge_short(data: bytes, start: i64, n: i64, tables: MergeTables) -> list[int]:
+    # The piece is data[start:start + n]. Parts form a linked list over offsets in the
+    # piece: a part starts at s and ends at nxt[s]; its rank is part[s]; joined[s] is
+    # the rank of the part at s joined with the next part (-1: not a token). Each round
+    # merges the lowest-ranked join, leftmost on ties.
     pairs = tables.pairs
     singles = tables.singles
     nxt = vec[i64](capacity=n)
     part = vec[i64](capacity=n)
     joined = vec[i64](capacity=n)
     for i in range(n):
+        byte: i64 = data[start + i]
         nxt = append(nxt, i + 1)
-        part = append(part, singles[piece[i]])
-        joined = append(joined, pairs[(piece[i] << 8) | piece[i + 1]] if i + 1 < n else -1)
+        part = append(part, singles[byte])
+        joined = append(joined, pairs[(byte << 8) | data[start + i + 1]] if i + 1 < n else -1)
     while True:
         best: i64 = -1
         best_rank: i64 = -1
@@ -186,11 +158,11 @@ def _merge_short(piece: bytes, n: i64, tables: MergeTables) -> list[int]:
         part[best] = best_rank
         nxt[best] = end
         if end < n:
-            joined[best] = tables.pair_rank(best_rank, part[end], piece, best, nxt[end])
+            joined[best] = tables.rank(data, start + best, start + nxt[end])
         else:
             joined[best] = -1
         if before_best >= 0:
-            joined[before_best] = tables.pair_rank(part[before_best], best_rank, piece, before_best, end)
+            joined[before_best] = tables.rank(data, start + before_best, start + end)
     out: list[int] = []
     s = 0
     while s < n:
@@ -245,7 +217,7 @@ def _merge_long(piece: bytes, n: i64, tables: MergeTables) -> list[int]:
         nxt[start] = end
         if end < n:
             prv[end] = start
-            r2: i64 = tables.pair_rank(merged, part[end], piece, start, nxt[end])
+            r2: i64 = tables.rank(piece, start, nxt[end])
             joined[start] = r2
             if r2 >= 0:
                 size = _push(heap, size, (r2 << 32) | start)
@@ -253,7 +225,7 @@ def _merge_long(piece: bytes, n: i64, tables: MergeTables) -> list[int]:
             joined[start] = -1
         p: i64 = prv[start]
         if p >= 0:
-            r3: i64 = tables.pair_rank(part[p], merged, piece, p, end)
+            r3: i64 = tables.rank(piece, p, end)
             joined[p] = r3
             if r3 >= 0:
                 size = _push(heap, size, (r3 << 32) | p)
@@ -300,10 +272,9 @@ class PieceEncoder:
     bytes (nearly all of them) with their ids, keyed like a
     :class:`~hf_bpe.token_table.TokenTable` by the piece's bytes packed into two machine
     words read straight from the text: a piece seen before costs no byte slicing, no
-    object and no dict lookup. It has ``2 ** table_bits`` slots in sets of two (the newer
-    entry first). Longer pieces, and pieces that are not one token, are remembered in
-    dicts of at most :data:`CACHE_LIMIT` entries (emptied when full). None of it changes
-    a result, all of it bounds its memory, and none of it is pickled. Readers re-check a
+    object and no dict lookup. It has ``2 ** table_bits`` slots in sets of :data:`WAYS`
+    (the newest entry first). Longer pieces are remembered in a dict of at most :data:`CACHE_LIMIT`
+    entries (emptied when full). None of it changes a result, all of it bounds its memory, and none of it is pickled. Readers re-check a
     slot's key after reading its ids and writers blank the key first, so threads may
     share an encoder.
 
@@ -313,8 +284,8 @@ class PieceEncoder:
     """
 
     def __init__(self, ranks: dict[bytes, int], table_bits: i64 = TABLE_BITS) -> None:
-        if not 1 <= table_bits <= 30:
-            raise ValueError(f"table_bits must be 1 to 30, not {table_bits}")
+        if not 2 <= table_bits <= 30:
+            raise ValueError(f"table_bits must be 2 to 30, not {table_bits}")
         self.ranks: Final[dict[bytes, int]] = ranks
         self.table_bits: Final[i64] = table_bits
         self._tables: Final[MergeTables] = MergeTables(ranks)
@@ -324,13 +295,13 @@ class PieceEncoder:
         self._singles: Final[list[Any]] = self._tables.singles
         slots: i64 = 1 << table_bits
         self._shift: Final[i64] = 64 - table_bits
-        self._set_mask: Final[i64] = slots - 2
+        self._set_mask: Final[i64] = slots - WAYS
         # Slot k holds a piece packed as _keys[2k], _keys[2k + 1] (0: empty) and its
-        # ids _ids[k]: an int, or a list for a merged piece.
+        # ids _ids[k]: an int, or a tuple for a merged piece (the garbage collector
+        # stops tracking tuples of ints; lists it would traverse on every collection).
         self._keys: Final[vec[i64]] = vec[i64]([0] * (2 * slots))
         self._ids: Final[list[Any]] = [None] * slots
         self._long: Final[dict[bytes, Any]] = {}
-        self._merged: Final[dict[bytes, list[int]]] = {}
 
     def __reduce__(self) -> tuple[type[PieceEncoder], tuple[dict[bytes, int], i64]]:
         return (PieceEncoder, (self.ranks, self.table_bits))
@@ -341,8 +312,6 @@ class PieceEncoder:
             self._keys[2 * k + 1] = 0
             self._ids[k] = None
         self._long.clear()
-        self._merged.clear()
-        self._tables.clear_memo()
 
     def encode_span(self, data: bytes, start: i64, end: i64, out: list[Any]) -> None:
         """Append the ids of the piece ``data[start:end]`` to ``out``."""
@@ -355,9 +324,8 @@ class PieceEncoder:
             ids = self._long_ids(data[start:end])
         else:
             ids = self._short_ids(data, start, end)
-        if isinstance(ids, list):
-            for x in ids:
-                out.append(x)
+        if isinstance(ids, tuple):
+            out.extend(ids)
         else:
             out.append(ids)
 
@@ -365,25 +333,30 @@ class PieceEncoder:
         low, high = pack(data, start, end)
         slot: i64 = (mix(low, high) >> self._shift) & self._set_mask
         keys = self._keys
-        if keys[2 * slot] != low or keys[2 * slot + 1] != high:
-            slot += 1
-            if keys[2 * slot] != low or keys[2 * slot + 1] != high:
-                return self._remember(slot - 1, low, high, data, start, end)
-        ids: Any = self._ids[slot]
-        if keys[2 * slot + 1] == high and keys[2 * slot] == low:  # not replaced meanwhile
+        k: i64 = 2 * slot
+        while keys[k] != low or keys[k + 1] != high:
+            k += 2
+            if k == 2 * (slot + WAYS):
+                return self._remember(slot, low, high, data, start, end)
+        ids: Any = self._ids[k >> 1]
+        if keys[k + 1] == high and keys[k] == low:  # not replaced meanwhile
             return ids
         return self._short_lookup(low, high, data, start, end)
 
     def _remember(self, slot: i64, low: i64, high: i64, data: bytes, start: i64, end: i64) -> Any:
-        # A new piece goes first in its set; the one there moves second. Blanking a
-        # key before its ids change makes a reader in another thread miss, never mismatch.
+        # A new piece goes first in its set (the one at ``slot``); the others move one
+        # down and the last leaves. Blanking a key before its ids change makes a reader
+        # in another thread miss, never mismatch.
         ids = self._short_lookup(low, high, data, start, end)
         keys = self._keys
         table = self._ids
-        keys[2 * slot + 3] = 0
-        table[slot + 1] = table[slot]
-        keys[2 * slot + 2] = keys[2 * slot]
-        keys[2 * slot + 3] = keys[2 * slot + 1]
+        to: i64 = slot + WAYS - 1
+        while to > slot:
+            keys[2 * to + 1] = 0
+            table[to] = table[to - 1]
+            keys[2 * to] = keys[2 * to - 2]
+            keys[2 * to + 1] = keys[2 * to - 1]
+            to -= 1
         keys[2 * slot + 1] = 0
         table[slot] = ids
         keys[2 * slot] = low
@@ -394,7 +367,7 @@ class PieceEncoder:
         rank: i64 = self._tokens.get(low, high)
         if rank >= 0:
             return rank
-        return self._merged_ids(data[start:end])
+        return tuple(_merge_short(data, start, end - start, self._tables))
 
     def _long_ids(self, piece: bytes) -> Any:
         cache = self._long
@@ -402,23 +375,11 @@ class PieceEncoder:
         if ids is None:
             ids = self.ranks.get(piece)
             if ids is None:
-                ids = merge_with(piece, self._tables)  # remembered here only, not in _merged too
+                ids = tuple(merge_with(piece, self._tables))
             if len(cache) >= CACHE_LIMIT:
                 cache.clear()
             cache[piece] = ids
         return ids
-
-    def _merged_ids(self, piece: bytes) -> list[int]:
-        """The ids of ``piece``, a short piece that is not one token (merged, remembered
-        behind the piece table)."""
-        cache = self._merged
-        merged = cache.get(piece)
-        if merged is None:
-            merged = merge_with(piece, self._tables)
-            if len(cache) >= CACHE_LIMIT:
-                cache.clear()
-            cache[piece] = merged
-        return merged
 
     def encode_text(self, splitter: Splitter, text: str, out: list[int]) -> None:
         """Append the ids of ``text`` split by ``splitter``.

@@ -91,7 +91,9 @@ def _run(method: str, items: list[Any], kwargs: dict[str, Any], packed: bool) ->
         return results
     # Lists of ids travel as one machine-int array (pickling a million ints one by one
     # costs about as much as encoding them).
-    flat = array(_typecode(_worker_encoding), [i for ids in results for i in ids])
+    flat = array(_typecode(_worker_encoding))
+    for ids in results:
+        flat.fromlist(ids)  # in C: 4x faster than flattening into one list first
     return flat.tobytes(), [len(ids) for ids in results]
 
 

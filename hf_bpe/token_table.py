@@ -36,6 +36,12 @@ MIX_HIGH: Final = 0x2545F4914F6CDD1D
 #: ``_LOW_BYTES[k]`` keeps the low k bytes of a word (k < 8). A table, because mypyc
 #: compiles ``i64(1) << n`` to a shift of a 32-bit C ``1``, which is wrong for n >= 31.
 _LOW_BYTES: Final = vec[i64]([(1 << (8 * k)) - 1 for k in range(8)])
+#: The data bits of ``high`` (below the length byte).
+_HIGH_DATA: Final = 0x00FFFFFFFFFFFFFF
+#: What :meth:`TokenTable.get` answers for the key of a long token's first bytes.
+MAYBE_LONG: Final = -2
+#: ``_BIT[k]`` is the word with bit k set (k < 64; a table for the same reason).
+_BIT: Final = vec[i64]([(1 << k) - (1 << 64 if k == 63 else 0) for k in range(64)])
 
 
 def pack(data: bytes, start: i64, end: i64) -> tuple[i64, i64]:
@@ -57,6 +63,14 @@ def pack(data: bytes, start: i64, end: i64) -> tuple[i64, i64]:
     return low, (high & _LOW_BYTES[size - 8]) | (size << 56)
 
 
+def pack_long(data: bytes, start: i64, end: i64) -> tuple[i64, i64]:
+    """A key for ``data[start:end]`` (more than :data:`SHORT` bytes): its first 15 bytes
+    and its length (127 for 127 bytes or more). Long tokens are few; such a key in a
+    :class:`TokenTable` tells whether one might match, before any slice is made."""
+    low, high = pack(data, start, start + SHORT)
+    return low, (high & _HIGH_DATA) | (min(end - start, 127) << 56)  # 127: stays positive
+
+
 def _word(data: bytes, start: i64, count: i64) -> i64:
     """``data[start:start + count]`` (at most 8 bytes) as a little-endian word."""
     word: i64 = 0
@@ -73,8 +87,21 @@ def mix(low: i64, high: i64) -> i64:
     return (low * MIX_LOW) ^ (high * MIX_HIGH)
 
 
+def _filter_bits(hashed: i64) -> i64:
+    """The three filter bits of a key (see :class:`TokenTable`), from its :func:`mix`."""
+    g: i64 = (hashed ^ (hashed >> 32)) * MIX_LOW  # remix: mix's middle bits miss the key's last bytes
+    return _BIT[(g >> 42) & 63] | _BIT[(g >> 36) & 63] | _BIT[(g >> 30) & 63]
+
+
 class TokenTable:
     """The rank of every token of up to :data:`SHORT` bytes, by packed key.
+
+    Most lookups while merging ask about byte strings that are not tokens. A filter of
+    one word per about three tokens (a blocked Bloom filter: three bits per token, all in
+    one word) answers most of those from a table small enough to stay in the CPU's
+    cache; the slots themselves (megabytes, for a large vocabulary) are read only when
+    the filter lets the key through. Longer tokens are keyed by :func:`pack_long` and
+    answer :data:`MAYBE_LONG`: the caller then looks the bytes up in the vocabulary.
 
         >>> TokenTable({b"a": 0, b"b": 1, b"ab": 2}).get(*pack(b"ab" + PAD, 0, 2))
         2
@@ -90,14 +117,27 @@ class TokenTable:
         # Slot k holds a token packed as _slots[3k], _slots[3k + 1] (0: empty) and its
         # rank _slots[3k + 2]: one cache line read finds both.
         self._slots: Final[vec[i64]] = vec[i64]([0] * (3 * slots))
+        filter_bits: i64 = 4
+        while (1 << filter_bits) * 4 < len(ranks) and filter_bits < 30:
+            filter_bits += 1
+        self._filter_shift: Final[i64] = 64 - filter_bits
+        self._filter_mask: Final[i64] = (1 << filter_bits) - 1
+        self._filter: Final[vec[i64]] = vec[i64]([0] * (1 << filter_bits))
         for token, rank in ranks.items():
             if 0 < len(token) <= SHORT:
                 low, high = pack(token + PAD, 0, len(token))
                 self._put(low, high, rank)
+            elif len(token) > SHORT:
+                low, high = pack_long(token + PAD, 0, len(token))
+                if self.get(low, high) != MAYBE_LONG:
+                    self._put(low, high, MAYBE_LONG)
 
     def _put(self, low: i64, high: i64, rank: i64) -> None:
         table = self._slots
-        slot: i64 = (mix(low, high) >> self._shift) & self._mask
+        hashed = mix(low, high)
+        word: i64 = (hashed >> self._filter_shift) & self._filter_mask
+        self._filter[word] |= _filter_bits(hashed)
+        slot: i64 = (hashed >> self._shift) & self._mask
         while table[3 * slot + 1] != 0:
             slot = (slot + 1) & self._mask
         table[3 * slot] = low
@@ -106,8 +146,15 @@ class TokenTable:
 
     def get(self, low: i64, high: i64) -> i64:
         """The rank of the token packed as ``(low, high)``, or -1 if there is none."""
+        # mix() and _filter_bits() written out: mypyc does not inline, and this is the
+        # lookup merging makes for every candidate pair.
+        hashed: i64 = (low * MIX_LOW) ^ (high * MIX_HIGH)
+        g: i64 = (hashed ^ (hashed >> 32)) * MIX_LOW
+        bits: i64 = _BIT[(g >> 42) & 63] | _BIT[(g >> 36) & 63] | _BIT[(g >> 30) & 63]
+        if self._filter[(hashed >> self._filter_shift) & self._filter_mask] & bits != bits:
+            return -1
         table = self._slots
-        i: i64 = 3 * ((mix(low, high) >> self._shift) & self._mask)
+        i: i64 = 3 * ((hashed >> self._shift) & self._mask)
         end: i64 = len(table)
         while True:
             if table[i] == low and table[i + 1] == high:
