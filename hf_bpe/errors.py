@@ -75,6 +75,10 @@ class TrainingError(HfBpeError, ValueError):
     """Training cannot start or cannot finish as asked (empty corpus, bad vocab size, ...)."""
 
 
+class CliError(HfBpeError, ValueError):
+    """A command-line input that cannot be used (printed as one line, exit status 1)."""
+
+
 class TrainingWarning(UserWarning):
     """Training finished, but not quite as asked (e.g. fewer merges than requested)."""
 

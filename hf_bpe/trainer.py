@@ -37,22 +37,33 @@ still follow the last merge, and a :class:`TrainingWarning` says so::
 from __future__ import annotations
 
 import logging
-import multiprocessing
 import os
-import queue
 import time
 import warnings
-import functools
-from collections.abc import Iterable, Iterator, Mapping, Sequence
-from pathlib import Path
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, Callable, Optional, Union
 
 from . import counts as _counts
 from . import merges as _merges
+from .count_pool import _Pool
+from .counts import PieceCounter
 from .encoding import Encoding
 from .errors import TrainingError, TrainingWarning
-from .patterns import NANOCHAT_SPECIAL_TOKENS, PATTERNS, get_pattern
-from .counts import PieceCounter
+from .patterns import NANOCHAT_SPECIAL_TOKENS, get_pattern
+from .piece_counts import PieceCounts, _check_same_pattern, count_pieces
+from .progress import _bar
+from .training_sources import BATCH_CHARS as BATCH_CHARS
+from .training_sources import StrPath as StrPath
+from .training_sources import parquet_files as parquet_files
+from .training_sources import (
+    _chain,
+    _checked_max_chars,
+    _parquet_plan,
+    _parquet_tasks,
+    _run_task,
+    _Task,
+    _text_batches,
+)
 
 __all__ = [
     "BpeTrainer",
@@ -65,13 +76,11 @@ __all__ = [
 
 logger = logging.getLogger("hf_bpe")
 
-
-#: Texts are sent to the counting processes in batches of about this many characters.
-BATCH_CHARS = 1 << 20
-#: A counting process holds at most this many batches not yet counted.
-_MAX_INFLIGHT = 2
-
-StrPath = Union[str, "os.PathLike[str]"]
+# The counting stages live in their own modules: piece_counts (PieceCounts, count_pieces),
+# training_sources (texts and parquet files → counting tasks), count_pool (the counting
+# processes), progress (bars and log lines). BATCH_CHARS comes from training_sources; the
+# trainer reads this module's name at each update, so setting hf_bpe.trainer.BATCH_CHARS
+# changes the trainer's batches.
 
 
 class BpeTrainer:
@@ -148,7 +157,7 @@ class BpeTrainer:
             )
         max_chars = _checked_max_chars(max_chars)
         total = len(texts) if isinstance(texts, Sequence) else None
-        self._run(_text_batches(texts, max_chars), total)
+        self._run(_text_batches(texts, max_chars, BATCH_CHARS), total)
 
     def update_from_parquet(
         self,
@@ -204,7 +213,7 @@ class BpeTrainer:
                     raise TrainingError(f"the dataset has no column {column!r}")
                 yield from batch[column]
 
-        self._run(_text_batches(texts(), max_chars), total)
+        self._run(_text_batches(texts(), max_chars, BATCH_CHARS), total)
 
     def update_counts(self, counts: PieceCounts) -> None:
         """Add piece counts made elsewhere: :func:`count_pieces`, another trainer's
@@ -370,182 +379,6 @@ class BpeTrainer:
         )
 
 
-class PieceCounts(Mapping[bytes, int]):
-    """Piece counts, the first phase of training: each piece's UTF-8 bytes → its count.
-
-    Counts add up: the counts of any split of the data, added in any order, equal the
-    counts of all of it, so training on the sum gives exactly the same vocabulary. Count
-    anywhere (processes, a Ray or Spark cluster) with :func:`count_pieces`, add with ``+``
-    or :meth:`add`, train with :meth:`BpeTrainer.update_counts`. The counts remember the
-    split pattern that cut the pieces: adding counts of different patterns raises
-    :class:`TrainingError`. They pickle as the pattern and a dict::
-
-        >>> a = count_pieces(["the cat sat"])               # pattern "rustbpe", the default
-        >>> b = count_pieces(["the cat ran"], pattern="rustbpe")
-        >>> both = a + b
-        >>> both[b" cat"], len(both), both.total
-        (2, 4, 6)
-        >>> trainer = BpeTrainer(258, num_proc=1)
-        >>> trainer.update_counts(both)
-        >>> [trainer.train().decode_single_token_bytes(t) for t in (256, 257)]
-        [b'at', b' c']
-        >>> a + count_pieces(["the cat"], pattern="o200k_base")
-        Traceback (most recent call last):
-        ...
-        hf_bpe.errors.TrainingError: cannot add piece counts of pattern 'o200k_base' to piece counts of pattern 'rustbpe'
-
-    ``PieceCounts(mapping, pattern=...)`` builds counts from a mapping (or pairs) of
-    non-empty ``bytes`` to positive ``int``. Two ``PieceCounts`` are equal when their
-    patterns and counts are; compared with a plain ``dict``, only the counts matter.
-    """
-
-    __slots__ = ("_pattern", "_counts")
-
-    def __init__(
-        self,
-        counts: Union[Mapping[bytes, int], Iterable[tuple[bytes, int]]] = (),
-        *,
-        pattern: str = "rustbpe",
-    ) -> None:
-        if not isinstance(pattern, str):
-            raise TrainingError(f"pattern must be a str, got {type(pattern).__name__}")
-        self._pattern = get_pattern(pattern)
-        _piece_counter(self._pattern)  # raises PatternError if invalid
-        self._counts: dict[bytes, int] = {}
-        items = counts.items() if isinstance(counts, Mapping) else counts
-        for item in items:
-            if not isinstance(item, tuple) or len(item) != 2:
-                raise TrainingError(f"expected (piece bytes, count) pairs, got {_short(item)}")
-            piece, count = item
-            if not isinstance(piece, bytes) or not piece:
-                raise TrainingError(f"a piece must be non-empty bytes, got {_short(piece)}")
-            if isinstance(count, bool) or not isinstance(count, int) or count < 1:
-                raise TrainingError(f"the count of {piece!r} must be a positive int, got {count!r}")
-            self._counts[piece] = self._counts.get(piece, 0) + count
-
-    @classmethod
-    def _wrap(cls, pattern: str, counts: dict[bytes, int]) -> PieceCounts:
-        """Counts that are known good (no copy, no checks)."""
-        self = cls.__new__(cls)
-        self._pattern = pattern
-        self._counts = counts
-        return self
-
-    @property
-    def pattern(self) -> str:
-        """The split pattern (the regex itself, also when built from a name like ``"rustbpe"``)."""
-        return self._pattern
-
-    @property
-    def total(self) -> int:
-        """The number of pieces counted (the sum of the counts)."""
-        return sum(self._counts.values())
-
-    def __getitem__(self, piece: bytes) -> int:
-        return self._counts[piece]
-
-    def __iter__(self) -> Iterator[bytes]:
-        return iter(self._counts)
-
-    def __len__(self) -> int:
-        return len(self._counts)
-
-    def __contains__(self, piece: object) -> bool:
-        return piece in self._counts
-
-    def __eq__(self, other: object) -> bool:
-        if isinstance(other, PieceCounts):
-            return self._pattern == other._pattern and self._counts == other._counts
-        if isinstance(other, Mapping):
-            return self._counts == dict(other.items())
-        return NotImplemented
-
-    __hash__ = None  # type: ignore[assignment]
-
-    def __repr__(self) -> str:
-        return f"<PieceCounts: {len(self._counts)} pieces, {self.total} in all, pattern {_pattern_label(self._pattern)}>"
-
-    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
-        return (PieceCounts._wrap, (self._pattern, self._counts))
-
-    def add(self, other: PieceCounts) -> None:
-        """Add ``other`` into these counts (in place); counts of another pattern raise."""
-        if not isinstance(other, PieceCounts):
-            raise TrainingError(f"can only add PieceCounts, not {type(other).__name__}")
-        _check_same_pattern(self._pattern, other._pattern)
-        _counts.add_counts(self._counts, other._counts)
-
-    def __add__(self, other: object) -> PieceCounts:
-        if not isinstance(other, PieceCounts):
-            return NotImplemented
-        total = self.copy()
-        total.add(other)
-        return total
-
-    def __iadd__(self, other: object) -> PieceCounts:
-        if not isinstance(other, PieceCounts):
-            return NotImplemented
-        self.add(other)
-        return self
-
-    def copy(self) -> PieceCounts:
-        """An independent copy."""
-        return PieceCounts._wrap(self._pattern, dict(self._counts))
-
-    def to_dict(self) -> dict[bytes, int]:
-        """The counts as a new ``dict`` (piece bytes → count)."""
-        return dict(self._counts)
-
-
-def count_pieces(texts: Iterable[str], *, pattern: str = "rustbpe", max_chars: int = 0) -> PieceCounts:
-    """The :class:`PieceCounts` of ``texts``, counted in this process (no trainer needed).
-
-    This is the map step of training anywhere: count parts of the data on many workers,
-    add the counts, and train once with :meth:`BpeTrainer.update_counts`. ``pattern`` and
-    ``max_chars`` mean what they mean for :class:`BpeTrainer`; a text that is not a
-    ``str`` raises :class:`TrainingError`.
-
-        >>> counts = count_pieces(["hello world", "hello"], max_chars=8)
-        >>> counts.to_dict()
-        {b'hello': 2, b' wo': 1}
-    """
-    if isinstance(texts, (str, bytes)):
-        raise TrainingError(
-            f"count_pieces() takes an iterable of texts, not a single {type(texts).__name__}: "
-            "wrap it in a list"
-        )
-    max_chars = _checked_max_chars(max_chars)
-    if not isinstance(pattern, str):
-        raise TrainingError(f"pattern must be a str, got {type(pattern).__name__}")
-    pattern = get_pattern(pattern)
-    counter = _piece_counter(pattern)
-    counts: dict[bytes, int] = {}
-    for task in _text_batches(texts, max_chars):
-        _run_task(task, counter, counts)
-    return PieceCounts._wrap(pattern, counts)
-
-
-@functools.lru_cache(maxsize=16)
-def _piece_counter(pattern: str) -> PieceCounter:
-    """One counter per pattern and process (compiling a pattern is not free)."""
-    return PieceCounter(pattern)
-
-
-def _pattern_label(pattern: str) -> str:
-    for name, regex in PATTERNS.items():
-        if regex == pattern:
-            return repr(name)
-    return _short(pattern)
-
-
-def _check_same_pattern(mine: str, theirs: str, target: str = "piece counts") -> None:
-    if mine != theirs:
-        raise TrainingError(
-            f"cannot add piece counts of pattern {_pattern_label(theirs)} to {target} of "
-            f"pattern {_pattern_label(mine)}"
-        )
-
-
 def train_bpe(
     texts: Iterable[str],
     vocab_size: int,
@@ -642,303 +475,6 @@ def _merge_table() -> Any:
     return merge_table
 
 
-# ---------------------------------------------------------------------- tasks
-
-#: ("texts", texts, max_chars) or ("parquet", path, row_groups, column, max_chars).
-_Task = tuple[Any, ...]
-
-
-def _chain(first: _Task, second: Optional[_Task], rest: Iterator[_Task]) -> Iterator[_Task]:
-    yield first
-    if second is not None:
-        yield second
-    yield from rest
-
-
-def _text_batches(texts: Iterable[Any], max_chars: int) -> Iterator[_Task]:
-    batch: list[str] = []
-    size = 0
-    for i, text in enumerate(texts):
-        if type(text) is not str:
-            if not isinstance(text, str):
-                raise TrainingError(
-                    f"text {i} is a {type(text).__name__}, not a str: {_short(text)}"
-                )
-            text = str(text)
-        if 0 < max_chars < len(text):
-            text = text[:max_chars]  # crop here: less to send
-        batch.append(text)
-        size += len(text)
-        if size >= BATCH_CHARS:
-            yield ("texts", batch, max_chars)
-            batch = []
-            size = 0
-    if batch:
-        yield ("texts", batch, max_chars)
-
-
-def _parquet_tasks(
-    plan: list[tuple[str, list[int]]], column: str, max_chars: int
-) -> Iterator[_Task]:
-    for path, groups in plan:
-        for g in groups:
-            yield ("parquet", path, g, column, max_chars)
-
-
-def _run_task(task: _Task, counter: PieceCounter, counts: dict[bytes, int]) -> tuple[int, int]:
-    """Count one task into ``counts``: (documents, characters)."""
-    if task[0] == "texts":
-        _, texts, max_chars = task
-        return len(texts), counter.count(texts, counts, max_chars)
-    _, path, group, column, max_chars = task
-    texts = _read_row_group(path, group, column)
-    return len(texts), counter.count(texts, counts, max_chars)
-
-
-def parquet_files(paths: Union[StrPath, Iterable[StrPath]]) -> list[str]:
-    """The parquet files named by ``paths`` (a file, a folder, or a list of either)."""
-    if isinstance(paths, (str, os.PathLike)):
-        items: list[StrPath] = [paths]
-    else:
-        items = list(paths)
-    files: list[str] = []
-    for item in items:
-        p = Path(item)
-        if p.is_dir():
-            found = sorted(str(f) for f in p.glob("*.parquet") if f.is_file())
-            if not found:
-                raise TrainingError(f"no *.parquet files in folder {str(p)!r}")
-            files.extend(found)
-        elif p.is_file():
-            files.append(str(p))
-        else:
-            raise TrainingError(f"no such parquet file or folder: {str(p)!r}")
-    if not files:
-        raise TrainingError("no parquet files given")
-    return files
-
-
-def _parquet_plan(files: list[str], column: str) -> Iterator[tuple[str, list[int], int]]:
-    """(path, row groups, rows) per file, after checking every schema."""
-    try:
-        import pyarrow as pa
-        import pyarrow.parquet as pq
-    except ImportError as err:
-        raise ImportError("reading parquet files needs pyarrow: pip install pyarrow") from err
-
-    plan = []
-    for path in files:
-        try:
-            meta = pq.ParquetFile(path)
-        except (OSError, pa.ArrowException) as err:
-            raise TrainingError(f"cannot read parquet file {path!r}: {err}") from None
-        schema = meta.schema_arrow
-        if column not in schema.names:
-            raise TrainingError(
-                f"parquet file {path!r} has no column {column!r} "
-                f"(its columns: {', '.join(schema.names)})"
-            )
-        kind = schema.field(column).type
-        if not (pa.types.is_string(kind) or pa.types.is_large_string(kind)):
-            raise TrainingError(
-                f"column {column!r} of parquet file {path!r} holds {kind}, not strings"
-            )
-        groups = list(range(meta.metadata.num_row_groups))
-        plan.append((path, groups, meta.metadata.num_rows))
-    return iter(plan)
-
-
-def _read_row_group(path: str, group: int, column: str) -> list[str]:
-    import pyarrow.parquet as pq
-
-    table = pq.ParquetFile(path).read_row_group(group, columns=[column])
-    col = table.column(column)
-    if col.null_count:
-        raise TrainingError(
-            f"column {column!r} of parquet file {path!r} has a null in row group {group}"
-        )
-    texts: list[str] = col.to_pylist()
-    return texts
-
-
-# ---------------------------------------------------------------------- processes
-
-
-class _Pool:
-    """``num_proc`` counting processes; each keeps its own tally until ``finish``.
-
-    An update is all or nothing: its tasks are counted into each process's *pending*
-    tally; :meth:`commit` first waits until every process has counted all its tasks
-    (``sync``), then tells them all to keep (``commit``) or, if any task failed, to drop
-    (``abort``) what they counted since the last commit.
-    """
-
-    def __init__(self, pattern: str, num_proc: int) -> None:
-        ctx = multiprocessing.get_context()
-        self._outbox: Any = ctx.Queue()
-        self._inboxes: list[Any] = []
-        self._procs: list[Any] = []
-        self._inflight: list[int] = []
-        self._error: Optional[str] = None
-        self._finished: set[int] = set()  # processes that sent their tally and exit
-        for wid in range(num_proc):
-            inbox = ctx.Queue()
-            proc = ctx.Process(
-                target=_worker_main,
-                args=(pattern, wid, inbox, self._outbox, os.getpid()),
-                daemon=True,
-                name=f"hf_bpe-count-{wid}",
-            )
-            proc.start()
-            self._inboxes.append(inbox)
-            self._procs.append(proc)
-            self._inflight.append(0)
-
-    def submit(self, task: _Task) -> Iterator[tuple[int, int]]:
-        """Hand ``task`` to the least busy process; yields (docs, chars) counted meanwhile."""
-        while min(self._inflight) >= _MAX_INFLIGHT:
-            yield from self._receive(block=True)
-        yield from self._receive(block=False)
-        wid = self._inflight.index(min(self._inflight))
-        self._inboxes[wid].put(task)
-        self._inflight[wid] += 1
-
-    def commit(self) -> Iterator[tuple[int, int]]:
-        """Wait for every task, then keep the update's counts (or drop them and raise)."""
-        yield from self._barrier("sync")
-        if self._error is not None:
-            error = self._error
-            self.abort()
-            raise TrainingError(f"a counting process failed: {error}")
-        for _ in self._barrier("commit"):
-            pass
-
-    def abort(self) -> None:
-        """Wait for every task, then drop what this update counted."""
-        for _ in self._barrier("sync"):
-            pass
-        for _ in self._barrier("abort"):
-            pass
-        self._error = None
-
-    def _barrier(self, kind: str) -> Iterator[tuple[int, int]]:
-        for inbox in self._inboxes:
-            inbox.put((kind,))
-        waiting = set(range(len(self._procs)))
-        while waiting:
-            msg = self._get()
-            if msg[0] == kind:
-                waiting.discard(msg[1])
-            else:
-                yield from self._handle(msg)
-
-    def finish(self) -> Iterator[dict[bytes, int]]:
-        """Stop the processes, yielding their tallies one by one as they arrive."""
-        for inbox in self._inboxes:
-            inbox.put(("finish",))
-        while len(self._finished) < len(self._procs):
-            msg = self._get()
-            if msg[0] == "finish":
-                self._finished.add(msg[1])
-                yield msg[2]
-        for proc in self._procs:
-            proc.join()
-        self._close_queues()
-
-    def _close_queues(self) -> None:
-        for q in [*self._inboxes, self._outbox]:
-            q.close()
-            q.join_thread()
-
-    def terminate(self) -> None:
-        for proc in self._procs:
-            if proc.is_alive():
-                proc.terminate()
-        for proc in self._procs:
-            proc.join()
-        for q in [*self._inboxes, self._outbox]:
-            q.cancel_join_thread()
-            q.close()
-
-    def _receive(self, block: bool) -> Iterator[tuple[int, int]]:
-        while True:
-            if block:
-                msg = self._get()
-                block = False
-            else:
-                try:
-                    msg = self._outbox.get_nowait()
-                except queue.Empty:
-                    return
-            yield from self._handle(msg)
-            if self._error is not None:
-                raise TrainingError(f"a counting process failed: {self._error}")
-
-    def _handle(self, msg: Any) -> Iterator[tuple[int, int]]:
-        if msg[0] == "done":
-            self._inflight[msg[1]] -= 1
-            yield msg[2], msg[3]
-        elif msg[0] == "error":
-            self._inflight[msg[1]] -= 1
-            self._error = self._error or msg[2]
-
-    def _get(self) -> Any:
-        while True:
-            try:
-                return self._outbox.get(timeout=0.5)
-            except queue.Empty:
-                for wid, proc in enumerate(self._procs):
-                    if wid not in self._finished and not proc.is_alive():
-                        raise TrainingError(
-                            f"counting process {proc.name} died (exit code {proc.exitcode}); "
-                            "out of memory?"
-                        ) from None
-
-
-def _worker_main(pattern: str, wid: int, inbox: Any, outbox: Any, parent: int) -> None:
-    """A counting process: count tasks into ``pending``; sync/commit/abort/finish on request."""
-    counter = PieceCounter(pattern)
-    total: dict[bytes, int] = {}
-    pending: dict[bytes, int] = {}
-    failed = False
-    while True:
-        try:
-            msg = inbox.get(timeout=1.0)
-        except queue.Empty:
-            if os.getppid() != parent:
-                return
-            continue
-        kind = msg[0]
-        if kind in ("texts", "parquet"):
-            if failed:  # the update is lost anyway: skip the work
-                outbox.put(("done", wid, 0, 0))
-                continue
-            try:
-                docs, chars = _run_task(msg, counter, pending)
-            except Exception as err:  # reported to the parent, which aborts the update
-                failed = True
-                pending = {}
-                outbox.put(("error", wid, f"{type(err).__name__}: {err}"))
-                continue
-            outbox.put(("done", wid, docs, chars))
-        elif kind == "sync":
-            outbox.put(("sync", wid))
-        elif kind == "commit":
-            if total:
-                _counts.add_counts(total, pending)
-            else:
-                total = pending
-            pending = {}
-            outbox.put(("commit", wid))
-        elif kind == "abort":
-            pending = {}
-            failed = False
-            outbox.put(("abort", wid))
-        elif kind == "finish":
-            outbox.put(("finish", wid, total))
-            return
-
-
 # ---------------------------------------------------------------------- helpers
 
 
@@ -956,62 +492,8 @@ def _checked_specials(special_tokens: Iterable[str]) -> tuple[str, ...]:
     return specials
 
 
-def _checked_max_chars(max_chars: int) -> int:
-    if isinstance(max_chars, bool) or not isinstance(max_chars, int) or max_chars < 0:
-        raise TrainingError(f"max_chars must be an int >= 0 (0: no crop), got {max_chars!r}")
-    return max_chars
-
-
 def _usable_cpus() -> int:
     try:
         return max(1, len(os.sched_getaffinity(0)))
     except (AttributeError, OSError):
         return max(1, os.cpu_count() or 1)
-
-
-def _short(value: object) -> str:
-    text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
-
-
-def _bar(progress: Optional[bool], total: Optional[int], desc: str, unit: str) -> Optional[_Progress]:
-    """Progress for one stage, or None when ``progress`` is False."""
-    return None if progress is False else _Progress(progress, total, desc, unit)
-
-
-class _Progress:
-    """A tqdm bar where a terminal shows it; elsewhere an INFO log line every 5%."""
-
-    STEP = 0.05
-
-    def __init__(self, progress: Optional[bool], total: Optional[int], desc: str, unit: str) -> None:
-        self._total, self._desc, self._unit = total, desc, unit
-        self._done = 0
-        self._next = self.STEP
-        self._start = time.perf_counter()
-        self._bar: Any = None
-        try:
-            from tqdm.auto import tqdm
-        except ImportError:
-            return
-        bar = tqdm(total=total, desc=desc, unit=unit, unit_scale=True, disable=None if progress is None else False)
-        if bar.disable:
-            bar.close()
-        else:
-            self._bar = bar
-
-    def update(self, n: int) -> None:
-        if self._bar is not None:
-            self._bar.update(n)
-            return
-        self._done += n
-        if self._total and self._done >= self._next * self._total:
-            logger.info(
-                "%s: %d of %d %ss (%.0f%%) in %.1fs", self._desc, self._done, self._total,
-                self._unit, 100 * self._done / self._total, time.perf_counter() - self._start,
-            )
-            self._next = (int(self._done / self._total / self.STEP) + 1) * self.STEP
-
-    def close(self) -> None:
-        if self._bar is not None:
-            self._bar.close()

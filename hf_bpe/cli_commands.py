@@ -1,0 +1,335 @@
+"""The ``hf-bpe`` commands other than ``train``: encode, decode, convert, info, bench.
+
+Each ``cmd_*`` function takes the parsed arguments (see :func:`hf_bpe.cli.build_parser`)
+and returns the exit status; bad input raises :class:`~hf_bpe.errors.CliError`, which
+:func:`hf_bpe.cli.main` prints as one line. The helpers work in-process too::
+
+    >>> parse_ids("[15339, 1917]")
+    [15339, 1917]
+    >>> find_examples_dir("/nonexistent") is None
+    True
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any, Optional
+
+from .cli_resolve import resolve_encoding
+from .cli_train import _check_output_dir
+from .encoding import Encoding
+from .errors import CliError, DisallowedSpecialTokenError, UnknownTokenError
+
+__all__ = [
+    "BENCH_SCRIPTS",
+    "PROG",
+    "SAMPLE_TEXT",
+    "cmd_bench",
+    "cmd_convert",
+    "cmd_decode",
+    "cmd_encode",
+    "cmd_info",
+    "encoding_info",
+    "find_examples_dir",
+    "parse_ids",
+]
+
+logger = logging.getLogger("hf_bpe.cli")
+
+#: The program's name, as usage lines and messages show it.
+PROG = "hf-bpe"
+
+#: ``info`` measures bytes per token on this text unless ``--sample FILE`` is given.
+SAMPLE_TEXT = """\
+Tokenizers cut text into pieces with a regular expression, then merge the bytes of each
+piece into the longest tokens the vocabulary knows. A good vocabulary spends few tokens on
+the text it was trained on: about four bytes per token for English prose.
+
+def count_words(path: str) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    with open(path, encoding="utf-8") as f:
+        for word in f.read().split():
+            counts[word] = counts.get(word, 0) + 1
+    return counts
+
+Les tokeniseurs découpent le texte en morceaux. Die Zerlegung hängt vom Muster ab.
+Токенизатор разбивает текст на части. 分词器把文本切成片段。 トークナイザーは文を分ける。
+Numbers too: 3.14159, 2026-11-29, 1,234,567 and 0x7fff.
+"""
+
+
+# ---------------------------------------------------------------------------- text in, ids out
+
+
+def _read_input(file: Optional[str]) -> bytes:
+    if file is None or file == "-":
+        return sys.stdin.buffer.read()
+    return Path(file).read_bytes()
+
+
+def _read_text(file: Optional[str]) -> str:
+    data = _read_input(file)
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        where = "standard input" if file in (None, "-") else file
+        raise CliError(
+            f"{where} is not UTF-8 text (invalid byte 0x{data[err.start]:02x} at offset {err.start})"
+        ) from None
+
+
+def _write(data: bytes) -> None:
+    out: Any = sys.stdout
+    buffer = getattr(out, "buffer", None)
+    if buffer is not None:
+        out.flush()
+        buffer.write(data)
+        buffer.flush()
+    else:  # a text-only stdout (doctest, IDE consoles)
+        out.write(data.decode("utf-8", "surrogateescape"))
+
+
+_ID = re.compile(r"-?[0-9]+")
+
+
+def parse_ids(text: str) -> list[int]:
+    """Token ids separated by whitespace or commas, optionally inside ``[...]``.
+
+    >>> parse_ids("[15339, 1917]")
+    [15339, 1917]
+    >>> parse_ids("1 two 3")
+    Traceback (most recent call last):
+    ...
+    hf_bpe.errors.CliError: not a token id: 'two' (item 2 of the input)
+    """
+    body = text.strip()
+    if body.startswith("[") and body.endswith("]"):
+        body = body[1:-1]
+    ids: list[int] = []
+    for i, item in enumerate(body.replace(",", " ").split(), 1):
+        if _ID.fullmatch(item) is None:  # int() would also take "1_000", "+5", "١٢"
+            shown = item if len(item) <= 40 else item[:37] + "..."
+            raise CliError(f"not a token id: {shown!r} (item {i} of the input)")
+        ids.append(int(item))
+    return ids
+
+
+def _specials_args(mode: str) -> dict[str, Any]:
+    if mode == "allow":
+        return {"allowed_special": "all"}
+    if mode == "plain":
+        return {"disallowed_special": ()}
+    return {}
+
+
+def _first_special(enc: Encoding, text: str) -> str:
+    import regex
+
+    found = regex.search("|".join(map(regex.escape, sorted(enc._special_tokens, key=len, reverse=True))), text)
+    return found.group() if found else "?"
+
+
+def _resolve(args: argparse.Namespace) -> Encoding:
+    return resolve_encoding(args.tokenizer, pattern=args.pattern, special_tokens=args.special_token or ())
+
+
+def cmd_encode(args: argparse.Namespace) -> int:
+    enc = _resolve(args)
+    text = _read_text(args.file)
+    start = time.perf_counter()
+    options = _specials_args(args.specials)
+    try:
+        if args.count:
+            count = enc.count_tokens(text, **options)
+            ids: list[int] = []
+        else:
+            ids = enc.encode(text, **options)
+            count = len(ids)
+    except DisallowedSpecialTokenError:
+        raise CliError(
+            f"the text contains the special token {_first_special(enc, text)!r}: pass --specials "
+            "allow to encode it as its id, or --specials plain to encode it as ordinary text"
+        ) from None
+    seconds = time.perf_counter() - start
+    nbytes = len(text.encode("utf-8"))
+    logger.info(
+        "encoded %d bytes into %d tokens in %.3f s (%.2f MB/s, %.2f bytes/token)",
+        nbytes, count, seconds, nbytes / max(seconds, 1e-9) / 1e6, nbytes / max(count, 1),
+    )
+    if args.count:
+        _write(f"{count}\n".encode())
+    else:
+        _write((" ".join(map(str, ids)) + "\n").encode())
+    return 0
+
+
+def cmd_decode(args: argparse.Namespace) -> int:
+    enc = _resolve(args)
+    ids = parse_ids(_read_text(args.file))
+    start = time.perf_counter()
+    try:
+        data = enc.decode_bytes(ids)
+    except UnknownTokenError:
+        for i, token in enumerate(ids, 1):
+            try:
+                enc.decode_single_token_bytes(token)
+            except (UnknownTokenError, KeyError, IndexError, OverflowError, ValueError):
+                raise CliError(
+                    f"token id {token} (item {i} of the input) is not in the vocabulary of "
+                    f"{enc.name!r} (ids 0..{enc.max_token_value})"
+                ) from None
+        raise
+    logger.info("decoded %d tokens into %d bytes in %.3f s", len(ids), len(data), time.perf_counter() - start)
+    _write(data)
+    return 0
+
+# ---------------------------------------------------------------------------- convert, info
+
+
+def _target_format(dst: str, to: Optional[str]) -> str:
+    if to is not None:
+        return to
+    if dst.endswith(".tiktoken"):
+        return "tiktoken"
+    if dst.endswith(".json"):
+        return "tokenizer.json"
+    return "hf-folder"
+
+
+def cmd_convert(args: argparse.Namespace) -> int:
+    from .folder import save_encoding
+    from .tokenizer_json import save_tokenizer_json
+    from .vocab_files import dump_tiktoken_bpe
+
+    enc = resolve_encoding(args.src, pattern=args.pattern, special_tokens=args.special_token or ())
+    fmt = _target_format(args.dst, args.to)
+    dst = Path(args.dst)
+    if fmt == "hf-folder":
+        _check_output_dir(dst)
+        written = save_encoding(enc, dst)
+        print(f"wrote {dst}: {', '.join(p.name for p in written)}")
+        return 0
+    if dst.is_dir():
+        dst = dst / ("tokenizer.json" if fmt == "tokenizer.json" else f"{enc.name}.tiktoken")
+    if not dst.parent.is_dir():
+        raise CliError(f"cannot write {dst}: no folder {dst.parent}")
+    if fmt == "tokenizer.json":
+        save_tokenizer_json(enc, dst)
+    else:
+        dump_tiktoken_bpe(enc._mergeable_ranks, dst)
+        if enc._special_tokens:
+            shown = " ".join(f"--special-token '{t}={i}'" for t, i in list(enc._special_tokens.items())[:3])
+            more = " ..." if len(enc._special_tokens) > 3 else ""
+            print(
+                f"{PROG}: note: {dst} holds the ranks only; load it with --pattern and "
+                f"{len(enc._special_tokens)} special token(s): {shown}{more}",
+                file=sys.stderr,
+            )
+    print(f"wrote {dst}")
+    return 0
+
+
+def _pattern_names(pat_str: str) -> list[str]:
+    from .patterns import PATTERNS
+
+    return [name for name, value in PATTERNS.items() if value == pat_str]
+
+
+def encoding_info(enc: Encoding, sample: str) -> dict[str, Any]:
+    """What ``hf-bpe info`` shows, as a dict (``--json`` prints it as JSON)."""
+    start = time.perf_counter()
+    tokens = enc.count_tokens(sample, disallowed_special=())
+    seconds = time.perf_counter() - start
+    nbytes = len(sample.encode("utf-8"))
+    specials = sorted(enc._special_tokens.items(), key=lambda item: item[1])
+    return {
+        "name": enc.name,
+        "n_vocab": enc.n_vocab,
+        "mergeable_tokens": len(enc._mergeable_ranks),
+        "special_tokens": dict(specials),
+        "max_token_value": enc.max_token_value,
+        "pattern": enc._pat_str,
+        "pattern_names": _pattern_names(enc._pat_str),
+        "sample_bytes": nbytes,
+        "sample_tokens": tokens,
+        "bytes_per_token": round(nbytes / tokens, 3) if tokens else None,
+        "sample_seconds": round(seconds, 6),
+    }
+
+
+def cmd_info(args: argparse.Namespace) -> int:
+    enc = resolve_encoding(args.tokenizer, pattern=args.pattern, special_tokens=args.special_token or ())
+    sample = SAMPLE_TEXT if args.sample is None else _read_text(args.sample)
+    info = encoding_info(enc, sample)
+    if args.json:
+        print(json.dumps(info, ensure_ascii=False, indent=2))
+        return 0
+    specials = info["special_tokens"]
+    names = info["pattern_names"]
+    gaps = info["n_vocab"] - len({*enc._mergeable_ranks.values(), *enc._special_tokens.values()})
+    print(f"name:            {info['name']}")
+    print(
+        f"vocabulary:      {info['n_vocab']} ids: {info['mergeable_tokens']} mergeable tokens, "
+        f"{len(specials)} special tokens" + (f", {gaps} unused ids" if gaps else "")
+    )
+    print(f"pattern:         {'(' + ', '.join(names) + ') ' if names else ''}{info['pattern']}")
+    shown = ", ".join(f"{text}={tid}" for text, tid in list(specials.items())[:8])
+    more = f", ... ({len(specials)} in all)" if len(specials) > 8 else ""
+    print(f"special tokens:  {shown + more if specials else '(none)'}")
+    where = "the built-in sample" if args.sample is None else args.sample
+    ratio = info["bytes_per_token"]
+    print(
+        f"bytes/token:     {ratio if ratio is not None else 'n/a'} on {where} "
+        f"({info['sample_bytes']} bytes, {info['sample_tokens']} tokens)"
+    )
+    return 0
+
+
+# ---------------------------------------------------------------------------- bench
+
+BENCH_SCRIPTS = {"encode": "bench_encode.py", "train": "bench_train.py"}
+
+
+def find_examples_dir(explicit: Optional[str] = None) -> Optional[Path]:
+    """The ``examples/`` folder of a source checkout holding the benchmark scripts.
+
+    Looked for in ``explicit``, next to the package (a checkout, or an editable install)
+    and in the current directory; ``None`` when none holds a benchmark script.
+    """
+    here = Path(__file__).resolve().parent
+    candidates = [Path(explicit)] if explicit else [here.parent / "examples", Path.cwd() / "examples"]
+    for folder in candidates:
+        if any((folder / script).is_file() for script in BENCH_SCRIPTS.values()):
+            return folder
+    return None
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    folder = find_examples_dir(args.examples_dir)
+    if folder is None:
+        where = args.examples_dir or "next to the package or in ./examples"
+        raise CliError(
+            "the benchmarks (examples/bench_encode.py, examples/bench_train.py) live in a source "
+            f"checkout of hf_bpe, not in the installed package; none found {where}: run "
+            "`hf-bpe bench` from a clone, or pass --examples-dir CLONE/examples"
+        )
+    which = list(BENCH_SCRIPTS) if args.which == "all" else [args.which]
+    extra = list(args.script_args)
+    if extra and len(which) > 1:
+        raise CliError("arguments for a benchmark script need `hf-bpe bench encode|train -- ARGS`")
+    status = 0
+    for key in which:
+        script = folder / BENCH_SCRIPTS[key]
+        if not script.is_file():
+            raise CliError(f"{script} does not exist (this checkout has no {key} benchmark)")
+        logger.info("running %s %s", script, " ".join(extra))
+        result = subprocess.run([sys.executable, str(script), *extra], check=False)
+        status = status or result.returncode
+    return status

@@ -1,0 +1,192 @@
+"""Which tokenizer a command-line argument names: a folder, a file, or a name.
+
+:func:`resolve_encoding` tries an existing path first (an hf_bpe folder, a
+``tokenizer.json`` or a folder holding one, GPT-2's ``vocab.json`` + ``merges.txt``, a
+``.tiktoken`` file with a pattern), else an encoding or OpenAI model name; anything
+else is a :class:`~hf_bpe.errors.CliError`, with a suggestion when the name is close::
+
+    >>> resolve_encoding("cl100k_bse")
+    Traceback (most recent call last):
+    ...
+    hf_bpe.errors.CliError: 'cl100k_bse' is not a file or folder, ... Did you mean 'cl100k_base'? ...
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Optional
+
+from .encoding import Encoding
+from .errors import CliError, UnknownModelError
+
+__all__ = ["parse_special_tokens", "resolve_encoding"]
+
+logger = logging.getLogger("hf_bpe.cli")
+
+
+def parse_special_tokens(items: Sequence[str], first_id: int) -> dict[str, int]:
+    """``TEXT=ID`` (or just ``TEXT``: the next free id from ``first_id``) → ``{text: id}``.
+
+    >>> parse_special_tokens(["<|endoftext|>=100257", "<|pad|>"], 100258)
+    {'<|endoftext|>': 100257, '<|pad|>': 100258}
+    """
+    specials: dict[str, int] = {}
+    next_id = first_id
+    for item in items:
+        text, sep, number = item.rpartition("=")
+        if sep and text and number.strip().isdigit():
+            token_id = int(number)
+        else:
+            text, token_id = item, next_id
+        if not text:
+            raise CliError(f"empty special token in {item!r}")
+        if text in specials:
+            raise CliError(f"special token {text!r} is given twice")
+        specials[text] = token_id
+        next_id = max(next_id, token_id + 1)
+    return specials
+
+
+def _official_name(path: Path) -> Optional[str]:
+    """The named encoding whose official vocabulary file has ``path``'s bytes, if any."""
+    from .download import VOCAB_FILES, sha256_of
+
+    try:
+        digest = sha256_of(path)
+    except OSError:
+        return None
+    for vfile in VOCAB_FILES.values():
+        if vfile.sha256 == digest and vfile.filename.endswith(".tiktoken"):
+            return vfile.filename[: -len(".tiktoken")]
+    return None
+
+
+def _load_tiktoken_file(
+    path: Path, pattern: Optional[str], specials: Sequence[str], *, sniffed: bool = False
+) -> Encoding:
+    from .errors import VocabFileError
+    from .patterns import get_pattern
+    from .vocab_files import load_tiktoken_bpe
+
+    ranks: Optional[dict[bytes, int]] = None
+    if sniffed:  # not named *.tiktoken: make sure it is one before asking for a pattern
+        try:
+            ranks = load_tiktoken_bpe(path)
+        except VocabFileError as err:
+            raise CliError(f"{path} is not a tokenizer file: not JSON, and not tiktoken's format ({err})") from None
+    if pattern is None:
+        official = _official_name(path)
+        hint = (
+            f" (it is the official {official} file: use --pattern {official}, or just name "
+            f"the encoding {official!r})"
+            if official
+            else ""
+        )
+        raise CliError(
+            f"{path} is a .tiktoken file, which holds no split pattern: give one with "
+            f"--pattern NAME_OR_REGEX{hint}"
+        )
+    if ranks is None:
+        ranks = load_tiktoken_bpe(path)
+    first = max(ranks.values(), default=-1) + 1
+    return Encoding(
+        path.name.split(".")[0] or "tiktoken",
+        pat_str=get_pattern(pattern),
+        mergeable_ranks=ranks,
+        special_tokens=parse_special_tokens(specials, first),
+    )
+
+
+def _load_path(path: Path, pattern: Optional[str], specials: Sequence[str]) -> Encoding:
+    from .folder import ENCODING_FILE, load_encoding
+
+    if path.is_dir():
+        if (path / ENCODING_FILE).is_file():
+            enc = load_encoding(path)
+        elif (path / "tokenizer.json").is_file() or (path / "vocab.json").is_file():
+            from .tokenizer_json import load_tokenizer_json
+
+            enc = load_tokenizer_json(path)
+        else:
+            raise CliError(
+                f"{path} is a folder without {ENCODING_FILE} or tokenizer.json: not a tokenizer folder"
+            )
+    elif path.suffix == ".tiktoken":
+        return _load_tiktoken_file(path, pattern, specials)
+    elif path.name == ENCODING_FILE:
+        enc = load_encoding(path.parent)
+    else:
+        with path.open("rb") as f:
+            head = f.read(64).lstrip()
+        if not head.startswith(b"{"):  # not JSON: tiktoken's format is the other one
+            return _load_tiktoken_file(path, pattern, specials, sniffed=True)
+        from .tokenizer_json import load_tokenizer_json
+
+        stem = path.stem if path.stem != "tokenizer" else path.resolve().parent.name
+        enc = load_tokenizer_json(path, name=stem or "tokenizer")
+    if pattern is not None or specials:
+        raise CliError(
+            f"--pattern and --special-token apply to .tiktoken files only; {path} holds its own"
+        )
+    return enc
+
+
+def _unknown_name_message(spec: str) -> str:
+    import difflib
+
+    from .registry import MODEL_TO_ENCODING, list_encoding_names
+
+    names = list_encoding_names()
+    close = difflib.get_close_matches(spec, [*names, *MODEL_TO_ENCODING], n=1)
+    hint = f" Did you mean {close[0]!r}?" if close else ""
+    return (
+        f"{spec!r} is not a file or folder, nor a known encoding or model name.{hint} "
+        f"Known encodings: {', '.join(names)}"
+    )
+
+
+def resolve_encoding(
+    spec: str, *, pattern: Optional[str] = None, special_tokens: Sequence[str] = ()
+) -> Encoding:
+    """The encoding ``spec`` names: an existing path first, else an encoding or model name.
+
+    - a folder with ``encoding.json`` (hf_bpe's folder format), or with ``tokenizer.json``
+      (or GPT-2's ``vocab.json`` + ``merges.txt``);
+    - a ``tokenizer.json`` file, or an ``encoding.json`` file (its folder is loaded);
+    - a ``.tiktoken`` file (any file that is not JSON is read as one): the ranks only, so
+      ``pattern`` (a name from :mod:`hf_bpe.patterns`, e.g. ``cl100k_base``, or a regex) is
+      required, and ``special_tokens`` lists ``TEXT=ID`` items;
+    - an encoding name (``cl100k_base``) or an OpenAI model name (``gpt-4o``).
+
+    Anything else raises :class:`CliError`, with a suggestion when the name is close to a
+    known one.
+    """
+    path = Path(spec)
+    start = time.perf_counter()
+    if path.exists():
+        enc = _load_path(path, pattern, special_tokens)
+        source = f"{'folder' if path.is_dir() else 'file'} {path}"
+    else:
+        from .registry import encoding_name_for_model, get_encoding, list_encoding_names
+
+        if pattern is not None or special_tokens:
+            raise CliError(f"no such file: {spec} (--pattern applies to .tiktoken files)")
+        looks_like_path = os.sep in spec or spec.endswith((".json", ".tiktoken"))
+        if looks_like_path:
+            raise CliError(f"no such file or folder: {spec}")
+        name = spec
+        if spec not in list_encoding_names():
+            try:
+                name = encoding_name_for_model(spec)
+            except UnknownModelError:
+                raise CliError(_unknown_name_message(spec)) from None
+        enc = get_encoding(name)
+        source = f"named encoding {name}"
+    logger.info(
+        "loaded %r (%d ids) from %s in %.3f s", enc.name, enc.n_vocab, source, time.perf_counter() - start
+    )
+    return enc

@@ -1,0 +1,169 @@
+"""``hf-bpe train``: the files to train on, their texts, and the training itself.
+
+:func:`training_files` sorts the paths given into text files and parquet files (folders
+are searched recursively); ``cmd_train`` checks everything it can before reading a byte
+(vocabulary size, special tokens, the pattern, that tokenizer.json can hold the pattern,
+that the output folder can be written), trains with :class:`~hf_bpe.trainer.BpeTrainer`
+and writes the folder with :func:`~hf_bpe.folder.save_encoding`::
+
+    hf-bpe train corpus/ shards/ --vocab-size 32768 --output my-tokenizer
+"""
+
+from __future__ import annotations
+
+import argparse
+import fnmatch
+import logging
+import os
+import time
+import warnings
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+from .errors import CliError, HfBpeError
+
+__all__ = ["cmd_train", "training_files"]
+
+logger = logging.getLogger("hf_bpe.cli")
+
+
+def training_files(paths: Sequence[str], glob: str = "*.txt") -> tuple[list[Path], list[Path]]:
+    """The (text files, parquet files) that ``paths`` name.
+
+    A named file is read as parquet if it ends in ``.parquet``, as text otherwise. A folder
+    contributes, recursively and in sorted order, its ``*.parquet`` files and its text files
+    whose names match ``glob``; hidden files and folders are skipped.
+    """
+    texts: list[Path] = []
+    parquets: list[Path] = []
+    for spec in paths:
+        path = Path(spec)
+        if path.is_file():
+            (parquets if path.suffix == ".parquet" else texts).append(path)
+        elif path.is_dir():
+            found = 0
+            for file in sorted(path.rglob("*")):
+                rel = file.relative_to(path).parts
+                if any(part.startswith(".") for part in rel) or not file.is_file():
+                    continue
+                if file.suffix == ".parquet":
+                    parquets.append(file)
+                elif fnmatch.fnmatch(file.name, glob):
+                    texts.append(file)
+                else:
+                    continue
+                found += 1
+            if not found:
+                raise CliError(f"{path}: no *.parquet files and no text files matching {glob!r}")
+        elif path.exists():
+            raise CliError(f"{path}: not a regular file or folder")
+        else:
+            raise CliError(f"no such file or folder: {path}")
+    return texts, parquets
+
+
+def _file_texts(files: Sequence[Path], by_line: bool) -> Iterator[str]:
+    for file in files:
+        if by_line:
+            with file.open("rb") as f:
+                for lineno, line in enumerate(f, 1):
+                    try:
+                        yield line.decode("utf-8")
+                    except UnicodeDecodeError as err:
+                        raise CliError(
+                            f"{file}:{lineno}: not UTF-8 text (invalid byte 0x{line[err.start]:02x})"
+                        ) from None
+        else:
+            data = file.read_bytes()
+            try:
+                yield data.decode("utf-8")
+            except UnicodeDecodeError as err:
+                raise CliError(
+                    f"{file}: not UTF-8 text (invalid byte 0x{data[err.start]:02x} at offset "
+                    f"{err.start}); train on UTF-8 files only (see --glob)"
+                ) from None
+
+
+def _check_output_dir(output: Path) -> None:
+    """Fail now, not after training, when ``output`` cannot be written."""
+    if output.exists() and not output.is_dir():
+        raise CliError(f"cannot write to {output}: it exists and is not a folder")
+    try:
+        output.mkdir(parents=True, exist_ok=True)
+        probe = output / f".hf-bpe-write-test-{os.getpid()}"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as err:
+        raise CliError(f"cannot write to {output}: {err.strerror or err}") from None
+
+
+def _check_pattern_exports(pattern: str) -> None:
+    """Refuse, before training, a pattern that tokenizer.json cannot reproduce."""
+    from .hf_pattern import check_pattern_on_oniguruma, hf_pattern
+
+    try:
+        check_pattern_on_oniguruma(pattern, hf_pattern(pattern))
+    except HfBpeError as err:
+        raise CliError(f"this pattern cannot be saved for Hugging Face (tokenizer.json): {err}") from None
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    from .folder import save_encoding
+    from .patterns import get_pattern
+    from .trainer import NANOCHAT_SPECIAL_TOKENS, BpeTrainer
+
+    specials = list(args.special_tokens or [])
+    if args.nanochat_specials:
+        specials += [t for t in NANOCHAT_SPECIAL_TOKENS if t not in specials]
+    pattern = get_pattern(args.pattern)
+    # The trainer checks the vocabulary size, special tokens and pattern (a bad regex is a
+    # PatternError) before anything is read or written.
+    trainer = BpeTrainer(
+        args.vocab_size,
+        pattern=pattern,
+        special_tokens=specials,
+        num_proc=args.num_proc,
+        progress=args.progress,
+    )
+    _check_pattern_exports(pattern)
+    if args.max_chars < 0:
+        raise CliError(f"--max-chars must be >= 0 (0: no crop), got {args.max_chars}")
+    texts, parquets = training_files(args.paths, args.glob)
+    if parquets:
+        try:
+            import pyarrow  # noqa: F401
+        except ImportError:
+            raise CliError("reading parquet files needs pyarrow: pip install 'hf_bpe[parquet]'") from None
+    output = Path(args.output)
+    created = not output.exists()
+    _check_output_dir(output)
+    name = args.name or output.resolve().name or "bpe"
+    logger.info("training on %d text file(s) and %d parquet file(s)", len(texts), len(parquets))
+    start = time.perf_counter()
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            with trainer:
+                if texts:
+                    trainer.update(_file_texts(texts, args.by_line), max_chars=args.max_chars)
+                if parquets:
+                    trainer.update_from_parquet(parquets, column=args.text_column, max_chars=args.max_chars)
+                enc = trainer.train(name)
+        for warning in caught:
+            logger.warning("%s", warning.message)
+        seconds = time.perf_counter() - start
+        start = time.perf_counter()
+        written = save_encoding(enc, output)
+    except BaseException:
+        if created and output.is_dir() and not any(output.iterdir()):
+            output.rmdir()  # leave nothing behind
+        raise
+    logger.info("wrote %s in %.2f s", output, time.perf_counter() - start)
+    merges = len(enc._mergeable_ranks) - 256
+    print(
+        f"trained {enc.name!r}: {enc.n_vocab} tokens (256 bytes, {merges} merges, "
+        f"{len(enc._special_tokens)} special) on {trainer.n_documents} documents, "
+        f"{trainer.n_chars} characters in {seconds:.2f} s"
+    )
+    print(f"wrote {output}: {', '.join(p.name for p in written)}")
+    return 0

@@ -1,0 +1,204 @@
+"""The counting processes of :class:`~hf_bpe.trainer.BpeTrainer`.
+
+``num_proc`` processes each count the tasks they are handed (see
+:mod:`hf_bpe.training_sources`) into their own tally; the trainer adds the tallies when
+it trains. An update is all or nothing: a failed task drops what every process counted
+since the last update. The trainer drives the pool like this::
+
+    pool = _Pool(pattern, num_proc)
+    for task in tasks:
+        for docs, chars in pool.submit(task): ...   # progress as tasks finish
+    for docs, chars in pool.commit(): ...           # keep this update (or raise, keeping none)
+    for tally in pool.finish(): ...                 # stop; one tally per process
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import queue
+from collections.abc import Iterator
+from typing import Any, Optional
+
+from . import counts as _counts
+from .counts import PieceCounter
+from .errors import TrainingError
+from .training_sources import _run_task, _Task
+
+#: A counting process holds at most this many batches not yet counted.
+_MAX_INFLIGHT = 2
+
+
+class _Pool:
+    """``num_proc`` counting processes; each keeps its own tally until ``finish``.
+
+    An update is all or nothing: its tasks are counted into each process's *pending*
+    tally; :meth:`commit` first waits until every process has counted all its tasks
+    (``sync``), then tells them all to keep (``commit``) or, if any task failed, to drop
+    (``abort``) what they counted since the last commit.
+    """
+
+    def __init__(self, pattern: str, num_proc: int) -> None:
+        ctx = multiprocessing.get_context()
+        self._outbox: Any = ctx.Queue()
+        self._inboxes: list[Any] = []
+        self._procs: list[Any] = []
+        self._inflight: list[int] = []
+        self._error: Optional[str] = None
+        self._finished: set[int] = set()  # processes that sent their tally and exit
+        for wid in range(num_proc):
+            inbox = ctx.Queue()
+            proc = ctx.Process(
+                target=_worker_main,
+                args=(pattern, wid, inbox, self._outbox, os.getpid()),
+                daemon=True,
+                name=f"hf_bpe-count-{wid}",
+            )
+            proc.start()
+            self._inboxes.append(inbox)
+            self._procs.append(proc)
+            self._inflight.append(0)
+
+    def submit(self, task: _Task) -> Iterator[tuple[int, int]]:
+        """Hand ``task`` to the least busy process; yields (docs, chars) counted meanwhile."""
+        while min(self._inflight) >= _MAX_INFLIGHT:
+            yield from self._receive(block=True)
+        yield from self._receive(block=False)
+        wid = self._inflight.index(min(self._inflight))
+        self._inboxes[wid].put(task)
+        self._inflight[wid] += 1
+
+    def commit(self) -> Iterator[tuple[int, int]]:
+        """Wait for every task, then keep the update's counts (or drop them and raise)."""
+        yield from self._barrier("sync")
+        if self._error is not None:
+            error = self._error
+            self.abort()
+            raise TrainingError(f"a counting process failed: {error}")
+        for _ in self._barrier("commit"):
+            pass
+
+    def abort(self) -> None:
+        """Wait for every task, then drop what this update counted."""
+        for _ in self._barrier("sync"):
+            pass
+        for _ in self._barrier("abort"):
+            pass
+        self._error = None
+
+    def _barrier(self, kind: str) -> Iterator[tuple[int, int]]:
+        for inbox in self._inboxes:
+            inbox.put((kind,))
+        waiting = set(range(len(self._procs)))
+        while waiting:
+            msg = self._get()
+            if msg[0] == kind:
+                waiting.discard(msg[1])
+            else:
+                yield from self._handle(msg)
+
+    def finish(self) -> Iterator[dict[bytes, int]]:
+        """Stop the processes, yielding their tallies one by one as they arrive."""
+        for inbox in self._inboxes:
+            inbox.put(("finish",))
+        while len(self._finished) < len(self._procs):
+            msg = self._get()
+            if msg[0] == "finish":
+                self._finished.add(msg[1])
+                yield msg[2]
+        for proc in self._procs:
+            proc.join()
+        self._close_queues()
+
+    def _close_queues(self) -> None:
+        for q in [*self._inboxes, self._outbox]:
+            q.close()
+            q.join_thread()
+
+    def terminate(self) -> None:
+        for proc in self._procs:
+            if proc.is_alive():
+                proc.terminate()
+        for proc in self._procs:
+            proc.join()
+        for q in [*self._inboxes, self._outbox]:
+            q.cancel_join_thread()
+            q.close()
+
+    def _receive(self, block: bool) -> Iterator[tuple[int, int]]:
+        while True:
+            if block:
+                msg = self._get()
+                block = False
+            else:
+                try:
+                    msg = self._outbox.get_nowait()
+                except queue.Empty:
+                    return
+            yield from self._handle(msg)
+            if self._error is not None:
+                raise TrainingError(f"a counting process failed: {self._error}")
+
+    def _handle(self, msg: Any) -> Iterator[tuple[int, int]]:
+        if msg[0] == "done":
+            self._inflight[msg[1]] -= 1
+            yield msg[2], msg[3]
+        elif msg[0] == "error":
+            self._inflight[msg[1]] -= 1
+            self._error = self._error or msg[2]
+
+    def _get(self) -> Any:
+        while True:
+            try:
+                return self._outbox.get(timeout=0.5)
+            except queue.Empty:
+                for wid, proc in enumerate(self._procs):
+                    if wid not in self._finished and not proc.is_alive():
+                        raise TrainingError(
+                            f"counting process {proc.name} died (exit code {proc.exitcode}); "
+                            "out of memory?"
+                        ) from None
+
+
+def _worker_main(pattern: str, wid: int, inbox: Any, outbox: Any, parent: int) -> None:
+    """A counting process: count tasks into ``pending``; sync/commit/abort/finish on request."""
+    counter = PieceCounter(pattern)
+    total: dict[bytes, int] = {}
+    pending: dict[bytes, int] = {}
+    failed = False
+    while True:
+        try:
+            msg = inbox.get(timeout=1.0)
+        except queue.Empty:
+            if os.getppid() != parent:
+                return
+            continue
+        kind = msg[0]
+        if kind in ("texts", "parquet"):
+            if failed:  # the update is lost anyway: skip the work
+                outbox.put(("done", wid, 0, 0))
+                continue
+            try:
+                docs, chars = _run_task(msg, counter, pending)
+            except Exception as err:  # reported to the parent, which aborts the update
+                failed = True
+                pending = {}
+                outbox.put(("error", wid, f"{type(err).__name__}: {err}"))
+                continue
+            outbox.put(("done", wid, docs, chars))
+        elif kind == "sync":
+            outbox.put(("sync", wid))
+        elif kind == "commit":
+            if total:
+                _counts.add_counts(total, pending)
+            else:
+                total = pending
+            pending = {}
+            outbox.put(("commit", wid))
+        elif kind == "abort":
+            pending = {}
+            failed = False
+            outbox.put(("abort", wid))
+        elif kind == "finish":
+            outbox.put(("finish", wid, total))
+            return

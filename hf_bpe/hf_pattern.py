@@ -1,0 +1,302 @@
+"""tiktoken split patterns in the dialect of Oniguruma, the regex engine of HF tokenizers.
+
+:func:`hf_pattern` rewrites a pattern (or refuses, with a
+:class:`~hf_bpe.errors.PatternError`, a construct the two engines read differently);
+:func:`check_pattern_on_oniguruma` then checks, with ``tokenizers`` when it is installed
+(imported lazily), that HF's ``Split`` cuts probe texts exactly as hf_bpe does::
+
+    >>> from hf_bpe.patterns import PATTERNS
+    >>> onig = hf_pattern(PATTERNS["cl100k_base"])
+    >>> check_pattern_on_oniguruma(PATTERNS["cl100k_base"], onig)   # None: they agree
+"""
+
+from __future__ import annotations
+
+import functools
+import random
+
+from hf_bpe.errors import PatternError
+
+__all__ = ["check_pattern_on_oniguruma", "hf_pattern"]
+
+
+_CLASS_ESCAPES = frozenset("sSdDwWrntfv")
+_SAFE_GROUPS = ("(?:", "(?i:", "(?=", "(?!", "(?<=", "(?<!", "(?>")
+
+
+def _read_escape(pat: str, i: int, in_class: bool) -> tuple[str, int]:
+    """Read the escape starting at ``pat[i] == '\\\\'``; return (Oniguruma text, next index)."""
+    if i + 1 >= len(pat):
+        raise PatternError(f"pattern ends with a lone backslash: {pat!r}")
+    c = pat[i + 1]
+    if c in "pP":
+        if i + 2 < len(pat) and pat[i + 2] == "{":
+            end = pat.find("}", i + 3)
+            if end < 0:
+                raise PatternError(f"unterminated \\{c}{{...}} at offset {i} in {pat!r}")
+            name = pat[i + 3 : end]
+            if not name or not all(ch.isalnum() or ch in "_=" for ch in name):
+                raise PatternError(f"unsupported property \\{c}{{{name}}} in {pat!r}")
+            return pat[i:end + 1], end + 1
+        if i + 2 < len(pat) and pat[i + 2].isalpha():
+            return f"\\{c}{{{pat[i + 2]}}}", i + 3
+        raise PatternError(f"malformed \\{c} at offset {i} in {pat!r}")
+    if c in _CLASS_ESCAPES:
+        return pat[i : i + 2], i + 2
+    if c == "x":
+        if pat[i + 2 : i + 3] == "{":
+            end = pat.find("}", i + 3)
+            digits = pat[i + 3 : end] if end > 0 else ""
+            if not digits or any(ch not in "0123456789abcdefABCDEF" for ch in digits):
+                raise PatternError(f"malformed \\x{{...}} at offset {i} in {pat!r}")
+            return pat[i : end + 1], end + 1
+        digits = pat[i + 2 : i + 4]
+        if len(digits) != 2 or any(ch not in "0123456789abcdefABCDEF" for ch in digits):
+            raise PatternError(f"malformed \\x escape at offset {i} in {pat!r}")
+        return pat[i : i + 4], i + 4
+    if c == "u":
+        digits = pat[i + 2 : i + 6]
+        if len(digits) != 4 or any(ch not in "0123456789abcdefABCDEF" for ch in digits):
+            raise PatternError(f"malformed \\u escape at offset {i} in {pat!r}")
+        return pat[i : i + 6], i + 6
+    if c.isalnum() or c == "_":
+        where = "a character class" if in_class else "the pattern"
+        raise PatternError(
+            f"escape \\{c} in {where} of {pat!r} is not one that Oniguruma (HF tokenizers) "
+            "and tiktoken read the same way; supported: \\p{..} \\P{..} \\s \\S \\d \\D \\w \\W "
+            "\\r \\n \\t \\f \\v \\xHH \\x{..} \\uHHHH and escaped punctuation"
+        )
+    return pat[i : i + 2], i + 2
+
+
+def _read_class(pat: str, i: int) -> tuple[str, int]:
+    """Read ``[...]`` starting at ``pat[i] == '['``; return (text, next index)."""
+    out = ["["]
+    j = i + 1
+    if pat[j : j + 1] == "^":
+        out.append("^")
+        j += 1
+    if pat[j : j + 1] == "]":
+        raise PatternError(f"write a leading ']' in a character class as '\\]' (offset {j} in {pat!r})")
+    while True:
+        if j >= len(pat):
+            raise PatternError(f"unterminated character class at offset {i} in {pat!r}")
+        c = pat[j]
+        if c == "]":
+            out.append("]")
+            return "".join(out), j + 1
+        if c == "\\":
+            text, j = _read_escape(pat, j, in_class=True)
+            out.append(text)
+            continue
+        if c == "[":
+            raise PatternError(
+                f"nested '[' in a character class (POSIX class or set operation) at offset {j} "
+                f"in {pat!r}: Oniguruma and tiktoken disagree on these; escape it as '\\['"
+            )
+        if pat[j : j + 2] in ("&&", "--", "||", "~~"):
+            raise PatternError(
+                f"{pat[j:j + 2]!r} in a character class at offset {j} in {pat!r} is a set "
+                "operation in one engine and literal text in another; escape it"
+            )
+        out.append(c)
+        j += 1
+
+
+def _read_interval(pat: str, i: int) -> tuple[str, int] | None:
+    """Read ``{n}``, ``{n,}`` or ``{n,m}`` at ``pat[i] == '{'``; None if it is not one."""
+    end = pat.find("}", i)
+    if end < 0:
+        return None
+    body = pat[i + 1 : end]
+    lo, comma, hi = body.partition(",")
+    if not lo.isdigit() or (hi and not hi.isdigit()) or (not comma and hi):
+        return None
+    return pat[i : end + 1], end + 1
+
+
+@functools.lru_cache(maxsize=64)
+def hf_pattern(pat_str: str) -> str:
+    """Rewrite a tiktoken split pattern for Oniguruma, or raise ``PatternError``.
+
+    Oniguruma reads ``X{n,m}+`` as "repeat the interval", not as a possessive interval;
+    it is rewritten as ``X{n,m}`` where nothing follows in its branch (the two are then
+    the same) and as the atomic ``(?>X{n,m})`` elsewhere.  ``?+``, ``*+`` and ``++`` are
+    possessive in both engines and stay.  Constructs the engines read differently (``^``,
+    ``$`` other than after ``\\s++``, ``\\Z``, ``\\b``, POSIX classes, set operations,
+    inline flags other than a scoped ``(?i:...)``, named groups, backreferences) are
+    refused.
+
+    >>> hf_pattern(r"\\p{N}{1,3}+| ?\\p{L}++|\\s++$")
+    '\\\\p{N}{1,3}| ?\\\\p{L}++|\\\\s++$'
+    >>> hf_pattern(r"\\d{2}+x")
+    '(?>\\\\d{2})x'
+    >>> hf_pattern(r"^\\w+")
+    Traceback (most recent call last):
+    ...
+    hf_bpe.errors.PatternError: '^' in '^\\\\w+' ...
+    """
+    if not isinstance(pat_str, str) or not pat_str:
+        raise PatternError("the split pattern must be a non-empty str")
+    # Each frame is the list of atoms of one group; an atom is (text, quantified_possessive_interval)
+    frames: list[list[str]] = [[]]
+    openers: list[str] = []
+    i = 0
+    n = len(pat_str)
+    pat = pat_str
+
+    def last_atom(what: str) -> str:
+        atoms = frames[-1]
+        if not atoms or atoms[-1] == "|":
+            raise PatternError(f"{what} at offset {i} in {pat!r} has nothing to repeat")
+        return atoms[-1]
+
+    while i < n:
+        c = pat[i]
+        if c == "\\":
+            text, i = _read_escape(pat, i, in_class=False)
+            frames[-1].append(text)
+        elif c == "[":
+            text, i = _read_class(pat, i)
+            frames[-1].append(text)
+        elif c == "(":
+            if pat.startswith("(?", i):
+                opener = next((g for g in _SAFE_GROUPS if pat.startswith(g, i)), None)
+                if opener is None:
+                    raise PatternError(
+                        f"group {pat[i:i + 4]!r}... at offset {i} in {pat!r} is not supported "
+                        "(only (...), (?:...), (?i:...), (?=...), (?!...), (?<=...), (?<!...), "
+                        "(?>...); inline flags must be scoped as (?i:...))"
+                    )
+            else:
+                opener = "("
+            openers.append(opener)
+            frames.append([])
+            i += len(opener)
+        elif c == ")":
+            if not openers:
+                raise PatternError(f"unbalanced ')' at offset {i} in {pat!r}")
+            body = "".join(frames.pop())
+            frames[-1].append(openers.pop() + body + ")")
+            i += 1
+        elif c == "|":
+            frames[-1].append("|")
+            i += 1
+        elif c in "*+?":
+            atom = last_atom(repr(c))
+            q = c
+            if pat[i + 1 : i + 2] in ("?", "+"):
+                q += pat[i + 1]
+            frames[-1][-1] = atom + q
+            i += len(q)
+        elif c == "{":
+            interval = _read_interval(pat, i)
+            if interval is None:
+                raise PatternError(
+                    f"'{{' at offset {i} in {pat!r} is neither {{n}}, {{n,}} nor {{n,m}}; "
+                    "escape a literal brace as '\\{'"
+                )
+            text, i = interval
+            atom = last_atom(text)
+            suffix = pat[i : i + 1]
+            if suffix == "?":
+                frames[-1][-1] = atom + text + "?"
+                i += 1
+            elif suffix == "+":
+                i += 1
+                ends_branch = len(frames) == 1 and (i >= n or pat[i] == "|")
+                frames[-1][-1] = atom + text if ends_branch else f"(?>{atom}{text})"
+            else:
+                frames[-1][-1] = atom + text
+        elif c == "^":
+            raise PatternError(
+                f"'^' in {pat!r} matches after every newline in Oniguruma but only at the start "
+                "of the text in tiktoken; remove it"
+            )
+        elif c == "$":
+            atoms = frames[-1]
+            if not atoms or atoms[-1] not in ("\\s++", "\\s*+"):
+                raise PatternError(
+                    f"'$' in {pat!r} matches before every newline in Oniguruma but only at the "
+                    "end of the text in tiktoken; it is only supported right after \\s++ or \\s*+"
+                )
+            atoms.append("$")
+            i += 1
+        else:
+            frames[-1].append(c)
+            i += 1
+    if openers:
+        raise PatternError(f"unbalanced '(' in {pat!r}")
+    return "".join(frames[0])
+
+
+# Probe strings: one or two representatives of each character class the known patterns
+# distinguish, plus the characters where Oniguruma's case folding and anchors differ.
+_PROBE_ALPHABET = (
+    "aZsStTlLvVeErRdDmM"  # letters, incl. the contraction letters
+    "0759\u0663\u2167\u00bd"  # digits, Arabic-Indic digit, Roman numeral (Nl), one half (No)
+    " \t\n\r\x0b\x0c\u00a0\u3000\u2028\u0085"  # whitespace
+    "'\u2019\".,/-!?_()#"  # punctuation
+    "\u00e9\u4e2d\u0301\u01c5\u02b0\u017f\u212a\u00df\ufb06\ufb01\u0130"  # é 中 mark ǅ ʰ ſ K ß ﬆ ﬁ İ
+    "\U0001f600\u200b"  # emoji, zero-width space
+)
+_PROBE_CORE = "aZs'0 \n\r\t.\u00e9\u0301\u01c5\u2019\ufb06"
+
+
+@functools.lru_cache(maxsize=1)
+def _probe_texts() -> tuple[str, ...]:
+    alphabet = _PROBE_ALPHABET
+    texts = [a + b for a in alphabet for b in alphabet]
+    core = _PROBE_CORE
+    texts += [a + b + c for a in core for b in core for c in core]
+    rng = random.Random(20261129)
+    texts += ["".join(rng.choice(alphabet) for _ in range(rng.randint(4, 24))) for _ in range(3000)]
+    texts += [
+        "I'm sure they'll say it's 12345 o'clock, isn't it?  Yes.\n\n   ",
+        "HELLO World's THEY'RE we've   \r\n\r\n x  \t y\n",
+        "def f(x):\n    return x**2  # 1000000\n\n\n",
+        "don'T WE'LL 'S 's 'sa 'ſ \u212aelvin 2024-11-29 3.14159 1,234,567",
+    ]
+    return tuple(texts)
+
+
+@functools.lru_cache(maxsize=64)
+def check_pattern_on_oniguruma(pat_str: str, onig_pattern: str) -> None:
+    """Raise ``PatternError`` unless HF's ``Split`` with ``onig_pattern`` cuts probe texts
+    exactly as hf_bpe (tiktoken) cuts them with ``pat_str``, and leaves no text unmatched
+    (tiktoken drops such text, HF keeps it).  The probes hold one or two characters of
+    each class the usual patterns tell apart, in all pairs, all triples of a core set, and
+    random strings.  Needs ``tokenizers``; without it only :func:`hf_pattern`'s syntax
+    check applies.
+    """
+    try:
+        from tokenizers import Regex, pre_tokenizers
+    except ImportError:
+        return
+    from hf_bpe.pieces import Splitter
+
+    reference = Splitter(pat_str)  # raises PatternError for an invalid pattern
+    try:
+        split = pre_tokenizers.Split(Regex(onig_pattern), behavior="isolated")
+    except Exception as err:  # tokenizers raises a plain Exception for Oniguruma errors
+        raise PatternError(f"Oniguruma (HF tokenizers) rejects {onig_pattern!r}: {err}") from None
+    for text in _probe_texts():
+        ours = reference.split(text)
+        if "".join(ours) != text:
+            raise PatternError(
+                f"pattern {pat_str!r} leaves {text!r} partly unmatched: tiktoken drops such text "
+                "but HF tokenizers keeps it, so no tokenizer.json can reproduce it (end the "
+                "pattern with a catch-all such as |\\s+|\\S)"
+            )
+        theirs = [piece for piece, _ in split.pre_tokenize_str(text)]
+        if ours != theirs:
+            raise PatternError(
+                f"Oniguruma splits {text!r} as {theirs!r} with {onig_pattern!r}, tiktoken as "
+                f"{ours!r} with {pat_str!r}: this pattern cannot be exported to tokenizer.json"
+            )
+
+
+def _onig_checked(pat_str: str) -> str:
+    onig = hf_pattern(pat_str)
+    check_pattern_on_oniguruma(pat_str, onig)
+    return onig

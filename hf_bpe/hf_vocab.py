@@ -1,0 +1,143 @@
+"""A byte-level vocabulary as Hugging Face files hold it: spelled tokens and merges.
+
+Byte-level vocab files (``tokenizer.json``, GPT-2's ``vocab.json`` and ``merges.txt``)
+spell each token's bytes with GPT-2's byte-to-character table; :func:`token_str` and
+:func:`token_bytes` go between the two. HF's BPE model needs a merge list where tiktoken
+only has ranks; :func:`derive_merges` derives the one that gives tiktoken's ids::
+
+    >>> from hf_bpe.hf_vocab import derive_merges, token_bytes, token_str
+    >>> token_str(b" hello"), token_bytes("Ġhello")
+    ('Ġhello', b' hello')
+    >>> derive_merges({**{bytes([i]): i for i in range(256)}, b"ab": 256, b"abc": 257})
+    [(b'a', b'b'), (b'ab', b'c')]
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Mapping
+
+from hf_bpe.errors import VocabularyError
+from hf_bpe.vocab_files import bytes_to_unicode
+
+__all__ = ["derive_merges", "token_bytes", "token_str"]
+
+
+# --------------------------------------------------------------------------- bytes <-> str
+
+
+@functools.lru_cache(maxsize=1)
+def _spell_table() -> dict[int, str]:
+    # latin-1 code point (= byte value) -> spelling character, for str.translate
+    return dict(enumerate(bytes_to_unicode()))
+
+
+@functools.lru_cache(maxsize=1)
+def _unspell_table() -> dict[int, int | str]:
+    table: dict[int, int | str] = {cp: "\U0010ffff" for cp in range(256)}  # not in the alphabet
+    table.update({ord(ch): b for b, ch in enumerate(bytes_to_unicode())})
+    return table
+
+
+def token_str(token: bytes) -> str:
+    """Spell token bytes the way byte-level vocab files do (``b" hi"`` -> ``'Ġhi'``)."""
+    return token.decode("latin-1").translate(_spell_table())
+
+
+def token_bytes(spelled: str) -> bytes:
+    """Undo :func:`token_str`; a character outside GPT-2's table is a ``VocabularyError``.
+
+    >>> token_bytes("Ġhi")
+    b' hi'
+    """
+    try:
+        return spelled.translate(_unspell_table()).encode("latin-1")
+    except UnicodeEncodeError:
+        alphabet = set(bytes_to_unicode())
+        bad = next(ch for ch in spelled if ch not in alphabet)
+        raise VocabularyError(
+            f"token {spelled!r} is not spelled in GPT-2's byte-level alphabet "
+            f"(character {bad!r}): not a byte-level BPE vocabulary"
+        ) from None
+
+
+# --------------------------------------------------------------------------- merges
+
+
+def _last_merge(token: bytes, ranks: Mapping[bytes, int]) -> tuple[bytes, bytes] | None:
+    """BPE ``token``'s own bytes as tiktoken does (lowest-rank pair first, leftmost on
+    ties, no whole-piece shortcut); return the merge that produced the whole token, or
+    None when the merging gets stuck before reaching it.  (Reference version of what
+    :func:`derive_merges` computes with the compiled core.)"""
+    parts = [token[i : i + 1] for i in range(len(token))]
+    last: tuple[bytes, bytes] | None = None
+    while len(parts) > 1:
+        best = -1
+        best_at = -1
+        for i in range(len(parts) - 1):
+            r = ranks.get(parts[i] + parts[i + 1])
+            if r is not None and (best_at < 0 or r < best):
+                best = r
+                best_at = i
+        if best_at < 0:
+            return None
+        last = (parts[best_at], parts[best_at + 1])
+        parts[best_at : best_at + 2] = [last[0] + last[1]]
+    return last
+
+
+def derive_merges(ranks: Mapping[bytes, int]) -> list[tuple[bytes, bytes]]:
+    """The merge list that makes HF's BPE give tiktoken's ids, in rank order.
+
+    tiktoken may merge any two adjacent parts whose bytes form a token, but wherever a
+    token is formed inside a piece, the parts inside its span evolve exactly as when its
+    own bytes are encoded alone (a merge crossing its edges would have prevented it), so
+    the last merge of that lone encoding is the only way it is ever formed.  That pair is
+    its merge, at the token's rank.  A token the lone encoding never reaches gets no merge
+    (tiktoken only emits it when a whole piece equals it, as HF does with
+    ``ignore_merges``).
+
+    >>> ranks = {bytes([i]): i for i in range(256)}
+    >>> ranks.update({b"bc": 256, b"abc": 257, b"ab": 258})
+    >>> derive_merges(ranks)
+    [(b'b', b'c'), (b'a', b'bc'), (b'a', b'b')]
+    """
+    from hf_bpe.merge import byte_table, merge_piece, pair_table
+
+    # Encoding a token's bytes with the token itself left out stops exactly before its
+    # last merge: two parts if the token is reachable (more if not).
+    others = dict(ranks)
+    by_rank = {rank: token for token, rank in ranks.items()}
+    pairs = pair_table(others)
+    singles = byte_table(others)
+    merges: list[tuple[bytes, bytes]] = []
+    for token, rank in sorted(ranks.items(), key=lambda item: item[1]):
+        if len(token) < 2:
+            continue
+        if len(token) == 2:
+            merges.append((token[:1], token[1:]))
+            continue
+        del others[token]
+        parts = merge_piece(token, others, pairs, singles)
+        others[token] = rank
+        if len(parts) == 2:
+            merges.append((by_rank[parts[0]], by_rank[parts[1]]))
+    return merges
+
+
+# --------------------------------------------------------------------------- checks
+
+
+def _check_vocabulary(ranks: Mapping[bytes, int], specials: Mapping[str, int]) -> None:
+    missing = [b for b in range(256) if bytes([b]) not in ranks]
+    if missing:
+        raise VocabularyError(
+            f"{len(missing)} single bytes are not tokens (first: {missing[0]}): a byte-level "
+            "BPE file needs all 256 (HF would silently drop those bytes)"
+        )
+    ids = set(ranks.values())
+    if len(ids) != len(ranks):
+        raise VocabularyError("two tokens share a rank: ranks must be unique")
+    for text, tid in specials.items():
+        if tid in ids:
+            raise VocabularyError(f"special token {text!r} has id {tid}, which is also a rank")

@@ -1,0 +1,200 @@
+"""Piece counts, the first phase of training, and :func:`count_pieces`, which makes them.
+
+:class:`PieceCounts` maps each piece's UTF-8 bytes to its count and remembers the split
+pattern that cut the pieces. Counts add up, so they can be made anywhere (processes, a Ray
+or Spark cluster) and trained on once with :meth:`~hf_bpe.trainer.BpeTrainer.update_counts`::
+
+    >>> counts = count_pieces(["the cat sat"]) + count_pieces(["the cat ran"])
+    >>> counts[b" cat"], counts.total
+    (2, 6)
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Any, Union
+
+from . import counts as _counts
+from .counts import PieceCounter
+from .errors import TrainingError
+from .patterns import PATTERNS, get_pattern
+from .training_sources import BATCH_CHARS, _checked_max_chars, _run_task, _short, _text_batches
+
+__all__ = ["PieceCounts", "count_pieces"]
+
+
+class PieceCounts(Mapping[bytes, int]):
+    """Piece counts, the first phase of training: each piece's UTF-8 bytes → its count.
+
+    Counts add up: the counts of any split of the data, added in any order, equal the
+    counts of all of it, so training on the sum gives exactly the same vocabulary. Count
+    anywhere (processes, a Ray or Spark cluster) with :func:`count_pieces`, add with ``+``
+    or :meth:`add`, train with :meth:`BpeTrainer.update_counts`. The counts remember the
+    split pattern that cut the pieces: adding counts of different patterns raises
+    :class:`TrainingError`. They pickle as the pattern and a dict::
+
+        >>> a = count_pieces(["the cat sat"])               # pattern "rustbpe", the default
+        >>> b = count_pieces(["the cat ran"], pattern="rustbpe")
+        >>> both = a + b
+        >>> both[b" cat"], len(both), both.total
+        (2, 4, 6)
+        >>> trainer = hf_bpe.BpeTrainer(258, num_proc=1)
+        >>> trainer.update_counts(both)
+        >>> [trainer.train().decode_single_token_bytes(t) for t in (256, 257)]
+        [b'at', b' c']
+        >>> a + count_pieces(["the cat"], pattern="o200k_base")
+        Traceback (most recent call last):
+        ...
+        hf_bpe.errors.TrainingError: cannot add piece counts of pattern 'o200k_base' to piece counts of pattern 'rustbpe'
+
+    ``PieceCounts(mapping, pattern=...)`` builds counts from a mapping (or pairs) of
+    non-empty ``bytes`` to positive ``int``. Two ``PieceCounts`` are equal when their
+    patterns and counts are; compared with a plain ``dict``, only the counts matter.
+    """
+
+    __slots__ = ("_pattern", "_counts")
+
+    def __init__(
+        self,
+        counts: Union[Mapping[bytes, int], Iterable[tuple[bytes, int]]] = (),
+        *,
+        pattern: str = "rustbpe",
+    ) -> None:
+        if not isinstance(pattern, str):
+            raise TrainingError(f"pattern must be a str, got {type(pattern).__name__}")
+        self._pattern = get_pattern(pattern)
+        _piece_counter(self._pattern)  # raises PatternError if invalid
+        self._counts: dict[bytes, int] = {}
+        items = counts.items() if isinstance(counts, Mapping) else counts
+        for item in items:
+            if not isinstance(item, tuple) or len(item) != 2:
+                raise TrainingError(f"expected (piece bytes, count) pairs, got {_short(item)}")
+            piece, count = item
+            if not isinstance(piece, bytes) or not piece:
+                raise TrainingError(f"a piece must be non-empty bytes, got {_short(piece)}")
+            if isinstance(count, bool) or not isinstance(count, int) or count < 1:
+                raise TrainingError(f"the count of {piece!r} must be a positive int, got {count!r}")
+            self._counts[piece] = self._counts.get(piece, 0) + count
+
+    @classmethod
+    def _wrap(cls, pattern: str, counts: dict[bytes, int]) -> PieceCounts:
+        """Counts that are known good (no copy, no checks)."""
+        self = cls.__new__(cls)
+        self._pattern = pattern
+        self._counts = counts
+        return self
+
+    @property
+    def pattern(self) -> str:
+        """The split pattern (the regex itself, also when built from a name like ``"rustbpe"``)."""
+        return self._pattern
+
+    @property
+    def total(self) -> int:
+        """The number of pieces counted (the sum of the counts)."""
+        return sum(self._counts.values())
+
+    def __getitem__(self, piece: bytes) -> int:
+        return self._counts[piece]
+
+    def __iter__(self) -> Iterator[bytes]:
+        return iter(self._counts)
+
+    def __len__(self) -> int:
+        return len(self._counts)
+
+    def __contains__(self, piece: object) -> bool:
+        return piece in self._counts
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, PieceCounts):
+            return self._pattern == other._pattern and self._counts == other._counts
+        if isinstance(other, Mapping):
+            return self._counts == dict(other.items())
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"<PieceCounts: {len(self._counts)} pieces, {self.total} in all, pattern {_pattern_label(self._pattern)}>"
+
+    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
+        return (PieceCounts._wrap, (self._pattern, self._counts))
+
+    def add(self, other: PieceCounts) -> None:
+        """Add ``other`` into these counts (in place); counts of another pattern raise."""
+        if not isinstance(other, PieceCounts):
+            raise TrainingError(f"can only add PieceCounts, not {type(other).__name__}")
+        _check_same_pattern(self._pattern, other._pattern)
+        _counts.add_counts(self._counts, other._counts)
+
+    def __add__(self, other: object) -> PieceCounts:
+        if not isinstance(other, PieceCounts):
+            return NotImplemented
+        total = self.copy()
+        total.add(other)
+        return total
+
+    def __iadd__(self, other: object) -> PieceCounts:
+        if not isinstance(other, PieceCounts):
+            return NotImplemented
+        self.add(other)
+        return self
+
+    def copy(self) -> PieceCounts:
+        """An independent copy."""
+        return PieceCounts._wrap(self._pattern, dict(self._counts))
+
+    def to_dict(self) -> dict[bytes, int]:
+        """The counts as a new ``dict`` (piece bytes → count)."""
+        return dict(self._counts)
+
+
+def count_pieces(texts: Iterable[str], *, pattern: str = "rustbpe", max_chars: int = 0) -> PieceCounts:
+    """The :class:`PieceCounts` of ``texts``, counted in this process (no trainer needed).
+
+    This is the map step of training anywhere: count parts of the data on many workers,
+    add the counts, and train once with :meth:`BpeTrainer.update_counts`. ``pattern`` and
+    ``max_chars`` mean what they mean for :class:`BpeTrainer`; a text that is not a
+    ``str`` raises :class:`TrainingError`.
+
+        >>> counts = count_pieces(["hello world", "hello"], max_chars=8)
+        >>> counts.to_dict()
+        {b'hello': 2, b' wo': 1}
+    """
+    if isinstance(texts, (str, bytes)):
+        raise TrainingError(
+            f"count_pieces() takes an iterable of texts, not a single {type(texts).__name__}: "
+            "wrap it in a list"
+        )
+    max_chars = _checked_max_chars(max_chars)
+    if not isinstance(pattern, str):
+        raise TrainingError(f"pattern must be a str, got {type(pattern).__name__}")
+    pattern = get_pattern(pattern)
+    counter = _piece_counter(pattern)
+    counts: dict[bytes, int] = {}
+    for task in _text_batches(texts, max_chars, BATCH_CHARS):
+        _run_task(task, counter, counts)
+    return PieceCounts._wrap(pattern, counts)
+
+
+@functools.lru_cache(maxsize=16)
+def _piece_counter(pattern: str) -> PieceCounter:
+    """One counter per pattern and process (compiling a pattern is not free)."""
+    return PieceCounter(pattern)
+
+
+def _pattern_label(pattern: str) -> str:
+    for name, regex in PATTERNS.items():
+        if regex == pattern:
+            return repr(name)
+    return _short(pattern)
+
+
+def _check_same_pattern(mine: str, theirs: str, target: str = "piece counts") -> None:
+    if mine != theirs:
+        raise TrainingError(
+            f"cannot add piece counts of pattern {_pattern_label(theirs)} to {target} of "
+            f"pattern {_pattern_label(mine)}"
+        )

@@ -1,0 +1,60 @@
+"""Progress of a training stage: a tqdm bar on a terminal, else INFO log lines.
+
+``progress=None`` shows a bar only where a terminal shows it (elsewhere the ``hf_bpe``
+logger says how far the stage got, every 5%); ``False`` shows nothing::
+
+    >>> bar = _bar(False, 100, "counting", "doc")
+    >>> bar is None
+    True
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any, Optional
+
+logger = logging.getLogger("hf_bpe")
+
+
+def _bar(progress: Optional[bool], total: Optional[int], desc: str, unit: str) -> Optional[_Progress]:
+    """Progress for one stage, or None when ``progress`` is False."""
+    return None if progress is False else _Progress(progress, total, desc, unit)
+
+
+class _Progress:
+    """A tqdm bar where a terminal shows it; elsewhere an INFO log line every 5%."""
+
+    STEP = 0.05
+
+    def __init__(self, progress: Optional[bool], total: Optional[int], desc: str, unit: str) -> None:
+        self._total, self._desc, self._unit = total, desc, unit
+        self._done = 0
+        self._next = self.STEP
+        self._start = time.perf_counter()
+        self._bar: Any = None
+        try:
+            from tqdm.auto import tqdm
+        except ImportError:
+            return
+        bar = tqdm(total=total, desc=desc, unit=unit, unit_scale=True, disable=None if progress is None else False)
+        if bar.disable:
+            bar.close()
+        else:
+            self._bar = bar
+
+    def update(self, n: int) -> None:
+        if self._bar is not None:
+            self._bar.update(n)
+            return
+        self._done += n
+        if self._total and self._done >= self._next * self._total:
+            logger.info(
+                "%s: %d of %d %ss (%.0f%%) in %.1fs", self._desc, self._done, self._total,
+                self._unit, 100 * self._done / self._total, time.perf_counter() - self._start,
+            )
+            self._next = (int(self._done / self._total / self.STEP) + 1) * self.STEP
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.close()

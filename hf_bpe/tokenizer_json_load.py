@@ -1,0 +1,245 @@
+"""Hugging Face files → :class:`~hf_bpe.Encoding`: ``tokenizer.json``, or GPT-2's pair.
+
+:func:`load_tokenizer_json` reads a ``tokenizer.json`` (or a folder holding one, or
+GPT-2's ``vocab.json`` + ``merges.txt``), checking that it is one regex + byte-level BPE
+whose merges agree with its ids; what this model cannot represent exactly is refused
+with a :class:`~hf_bpe.errors.VocabularyError` or :class:`~hf_bpe.errors.PatternError`::
+
+    >>> import hf_bpe
+    >>> from hf_bpe.tokenizer_json import encoding_to_tokenizer_json
+    >>> enc = hf_bpe.Encoding("tiny", pat_str=r"\\s+|\\S+",
+    ...     mergeable_ranks={**{bytes([i]): i for i in range(256)}, b"hi": 256}, special_tokens={})
+    >>> parts = parse_tokenizer_json(encoding_to_tokenizer_json(enc))
+    >>> parts.name, parts.mergeable_ranks[b"hi"]
+    ('tokenizer', 256)
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, NamedTuple
+
+from hf_bpe.errors import PatternError, VocabularyError
+from hf_bpe.hf_pattern import _onig_checked, check_pattern_on_oniguruma, hf_pattern
+from hf_bpe.hf_vocab import _check_vocabulary, derive_merges, token_bytes
+from hf_bpe.vocab_files import bytes_to_unicode
+
+__all__ = ["BpeParts", "load_gpt2_files", "load_tokenizer_json", "parse_tokenizer_json"]
+
+
+class BpeParts(NamedTuple):
+    """The pieces of a byte-level BPE encoding, as read from a Hugging Face file."""
+
+    name: str
+    pat_str: str
+    mergeable_ranks: dict[bytes, int]
+    special_tokens: dict[str, int]
+
+
+def _refuse(what: str) -> VocabularyError:
+    return VocabularyError(f"{what}: hf_bpe represents one regex + byte-level BPE only")
+
+
+def _pattern_from_pre_tokenizer(pre: Any) -> str:
+    if not isinstance(pre, dict):
+        raise _refuse("tokenizer.json has no pre_tokenizer")
+    kind = pre.get("type")
+    if kind == "ByteLevel":
+        if pre.get("add_prefix_space"):
+            raise _refuse("ByteLevel with add_prefix_space=True adds a space tiktoken never adds")
+        if not pre.get("use_regex", True):
+            raise _refuse("a ByteLevel pre-tokenizer without any split regex")
+        # tokenizers' built-in GPT-2 regex (read as r50k's pattern, probe-checked below)
+        return _GPT2_BYTE_LEVEL_REGEX
+    if kind != "Sequence":
+        raise _refuse(f"pre_tokenizer {kind!r}")
+    stages = pre.get("pretokenizers") or []
+    if (
+        len(stages) != 2
+        or stages[0].get("type") != "Split"
+        or stages[1].get("type") != "ByteLevel"
+    ):
+        names = [s.get("type") for s in stages]
+        raise _refuse(f"pre_tokenizer stages {names} (expected exactly [Split, ByteLevel])")
+    split, byte_level = stages
+    if byte_level.get("add_prefix_space") or byte_level.get("use_regex"):
+        raise _refuse("a ByteLevel stage that adds a prefix space or splits again")
+    if split.get("behavior") != "Isolated" or split.get("invert"):
+        raise _refuse(f"Split behavior {split.get('behavior')!r} (invert={split.get('invert')})")
+    pattern = split.get("pattern") or {}
+    if "Regex" not in pattern:
+        raise _refuse("a Split on a literal string rather than a regex")
+    onig = pattern["Regex"]
+    if not isinstance(onig, str):
+        raise _refuse("a Split pattern that is not a string")
+    return onig
+
+
+#: The regex of tokenizers' ``ByteLevel(use_regex=True)`` pre-tokenizer (GPT-2's original).
+_GPT2_BYTE_LEVEL_REGEX = r"""'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+"""
+
+
+def _canonical_pattern(onig: str) -> str:
+    """The tiktoken-dialect pattern whose Oniguruma rewrite is ``onig`` (named ones first)."""
+    from hf_bpe.patterns import PATTERNS, R50K_PATTERN
+
+    if onig == _GPT2_BYTE_LEVEL_REGEX:
+        return R50K_PATTERN
+    for named in PATTERNS.values():
+        try:
+            if hf_pattern(named) == onig:
+                return named
+        except PatternError:
+            continue
+    return onig
+
+
+def parse_tokenizer_json(data: Mapping[str, Any], *, name: str = "tokenizer") -> BpeParts:
+    """Check a parsed ``tokenizer.json`` and return its ranks, specials and pattern."""
+    if data.get("normalizer") is not None:
+        raise _refuse(f"a normalizer ({data['normalizer'].get('type')!r})")
+    model = data.get("model")
+    if not isinstance(model, dict) or model.get("type", "BPE") != "BPE" or "merges" not in model:
+        raise _refuse(f"model type {model.get('type') if isinstance(model, dict) else None!r}")
+    if model.get("unk_token") is not None:
+        raise _refuse(f"an unk token ({model['unk_token']!r})")
+    for key in ("continuing_subword_prefix", "end_of_word_suffix", "dropout"):
+        if model.get(key):
+            raise _refuse(f"BPE option {key}={model[key]!r}")
+    if model.get("byte_fallback"):
+        raise _refuse("byte_fallback (a sentencepiece-style model)")
+    decoder = data.get("decoder")
+    if decoder is not None and decoder.get("type") != "ByteLevel":
+        raise _refuse(f"decoder {decoder.get('type')!r} (expected ByteLevel)")
+    onig = _pattern_from_pre_tokenizer(data.get("pre_tokenizer"))
+    pat_str = _canonical_pattern(onig)
+    if _onig_checked(pat_str) != onig:
+        # The file's own regex must be what we would write for the pattern we return.
+        check_pattern_on_oniguruma(pat_str, onig)
+
+    added = {entry["content"]: int(entry["id"]) for entry in data.get("added_tokens") or []}
+    for entry in data.get("added_tokens") or []:
+        if entry.get("lstrip") or entry.get("rstrip") or entry.get("single_word"):
+            raise _refuse(f"added token {entry['content']!r} with lstrip/rstrip/single_word")
+    vocab = model.get("vocab") or {}
+    ranks: dict[bytes, int] = {}
+    for spelled, tid in vocab.items():
+        if spelled in added:
+            if added[spelled] != tid:
+                raise VocabularyError(
+                    f"token {spelled!r} has id {tid} in the vocab but {added[spelled]} as added token"
+                )
+            continue
+        ranks[token_bytes(spelled)] = int(tid)
+    specials = dict(added)
+    merges = [
+        tuple(m.split(" ")) if isinstance(m, str) else tuple(m) for m in model.get("merges") or []
+    ]
+    _check_vocabulary(ranks, specials)
+    _check_merges(ranks, [(token_bytes(a), token_bytes(b)) for a, b in merges], bool(model.get("ignore_merges")))
+    return BpeParts(name, pat_str, ranks, specials)
+
+
+def _check_merges(ranks: Mapping[bytes, int], merges: list[tuple[bytes, bytes]], ignore_merges: bool) -> None:
+    """Refuse merges that would not give tiktoken's ids for these ranks."""
+    expected = derive_merges(ranks)
+    if merges == expected:
+        if not ignore_merges and len(expected) != sum(1 for t in ranks if len(t) > 1):
+            raise VocabularyError(
+                "some multi-byte tokens cannot be formed by any merge and the file has "
+                "ignore_merges=false: HF would never emit them, tiktoken would"
+            )
+        return
+    for at, (got, want) in enumerate(zip(merges, expected)):
+        if got != want:
+            raise VocabularyError(
+                f"merge #{at} is {got!r} but the ids imply {want!r}: merge order disagrees with "
+                "token ids, so id = rank would not reproduce this tokenizer"
+            )
+    raise VocabularyError(
+        f"the file has {len(merges)} merges but its ids imply {len(expected)}: "
+        "merge order disagrees with token ids"
+    )
+
+
+def _make_encoding(parts: BpeParts) -> Any:
+    from hf_bpe.encoding import Encoding
+
+    return Encoding(
+        parts.name,
+        pat_str=parts.pat_str,
+        mergeable_ranks=parts.mergeable_ranks,
+        special_tokens=parts.special_tokens,
+    )
+
+
+def load_tokenizer_json(path: str | os.PathLike[str], *, name: str | None = None) -> Any:
+    """Read a byte-level BPE ``tokenizer.json`` (a file, or a folder holding one) into an
+    :class:`hf_bpe.Encoding`; ``VocabularyError``/``PatternError`` for what it cannot be.
+
+    >>> import hf_bpe, tempfile, os
+    >>> enc = hf_bpe.Encoding("tiny", pat_str=r"\\s+|\\S+",
+    ...     mergeable_ranks={**{bytes([i]): i for i in range(256)}, b"hi": 256},
+    ...     special_tokens={"<|endoftext|>": 257})
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     _ = hf_bpe.save_tokenizer_json(enc, os.path.join(d, "tokenizer.json"))
+    ...     back = load_tokenizer_json(d)
+    >>> back.encode("hi hi<|endoftext|>", allowed_special="all")
+    [256, 32, 256, 257]
+    """
+    p = Path(path)
+    if p.is_dir():
+        if not (p / "tokenizer.json").exists() and (p / "vocab.json").exists():
+            return load_gpt2_files(p / "vocab.json", p / "merges.txt", name=name or p.name)
+        p = p / "tokenizer.json"
+    try:
+        data = json.loads(p.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as err:
+        raise VocabularyError(f"cannot read {p}: {err}") from None
+    if not isinstance(data, dict):
+        raise VocabularyError(f"{p} is not a tokenizer.json object")
+    return _make_encoding(parse_tokenizer_json(data, name=name or p.parent.name or "tokenizer"))
+
+
+def load_gpt2_files(
+    vocab_json: str | os.PathLike[str],
+    merges_txt: str | os.PathLike[str],
+    *,
+    name: str = "gpt2-style",
+    pat_str: str | None = None,
+) -> Any:
+    """Read a GPT-2 style ``vocab.json`` + ``merges.txt`` pair into an Encoding.
+
+    Vocab entries that are neither single bytes nor produced by a merge (such as
+    ``<|endoftext|>``) become special tokens; the pattern defaults to GPT-2's.
+    """
+    from hf_bpe.patterns import R50K_PATTERN
+
+    try:
+        vocab = json.loads(Path(vocab_json).read_text(encoding="utf-8"))
+        lines = Path(merges_txt).read_text(encoding="utf-8").split("\n")
+    except (OSError, ValueError) as err:
+        raise VocabularyError(f"cannot read GPT-2 style files: {err}") from None
+    merges: list[tuple[str, str]] = []
+    for lineno, line in enumerate(lines, 1):
+        if not line or line.startswith("#version"):
+            continue
+        pair = line.split(" ")
+        if len(pair) != 2:
+            raise VocabularyError(f"{merges_txt}:{lineno}: expected two tokens, got {line!r}")
+        merges.append((pair[0], pair[1]))
+    merged = {a + b for a, b in merges}
+    singles = set(bytes_to_unicode())
+    ranks: dict[bytes, int] = {}
+    specials: dict[str, int] = {}
+    for spelled, tid in vocab.items():
+        if spelled in singles or spelled in merged:
+            ranks[token_bytes(spelled)] = int(tid)
+        else:
+            specials[spelled] = int(tid)
+    _check_vocabulary(ranks, specials)
+    _check_merges(ranks, [(token_bytes(a), token_bytes(b)) for a, b in merges], ignore_merges=False)
+    return _make_encoding(BpeParts(name, pat_str or R50K_PATTERN, ranks, specials))

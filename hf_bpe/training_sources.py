@@ -1,0 +1,163 @@
+"""Where the training texts come from, cut into counting tasks.
+
+A task is what one counting process (or this one) counts at a time: a batch of texts of
+about :data:`BATCH_CHARS` characters, or one row group of a parquet file, which the
+process reads itself. :func:`_run_task` counts a task; :func:`parquet_files` finds the
+files a path names, and every file's schema is checked before anything is read::
+
+    >>> from hf_bpe.counts import PieceCounter
+    >>> tasks = list(_text_batches(["hello world", "hello"], 0, BATCH_CHARS))
+    >>> tasks
+    [('texts', ['hello world', 'hello'], 0)]
+    >>> counts = {}
+    >>> _run_task(tasks[0], PieceCounter(r"\\S+|\\s+"), counts), counts
+    ((2, 16), {b'hello': 2, b' ': 1, b'world': 1})
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any, Optional, Union
+
+from .counts import PieceCounter
+from .errors import TrainingError
+
+#: Texts are sent to the counting processes in batches of about this many characters.
+BATCH_CHARS = 1 << 20
+
+StrPath = Union[str, "os.PathLike[str]"]
+
+
+# ---------------------------------------------------------------------- tasks
+
+#: ("texts", texts, max_chars) or ("parquet", path, row_groups, column, max_chars).
+_Task = tuple[Any, ...]
+
+
+def _chain(first: _Task, second: Optional[_Task], rest: Iterator[_Task]) -> Iterator[_Task]:
+    yield first
+    if second is not None:
+        yield second
+    yield from rest
+
+
+def _text_batches(texts: Iterable[Any], max_chars: int, batch_chars: int) -> Iterator[_Task]:
+    batch: list[str] = []
+    size = 0
+    for i, text in enumerate(texts):
+        if type(text) is not str:
+            if not isinstance(text, str):
+                raise TrainingError(
+                    f"text {i} is a {type(text).__name__}, not a str: {_short(text)}"
+                )
+            text = str(text)
+        if 0 < max_chars < len(text):
+            text = text[:max_chars]  # crop here: less to send
+        batch.append(text)
+        size += len(text)
+        if size >= batch_chars:
+            yield ("texts", batch, max_chars)
+            batch = []
+            size = 0
+    if batch:
+        yield ("texts", batch, max_chars)
+
+
+def _parquet_tasks(
+    plan: list[tuple[str, list[int]]], column: str, max_chars: int
+) -> Iterator[_Task]:
+    for path, groups in plan:
+        for g in groups:
+            yield ("parquet", path, g, column, max_chars)
+
+
+def _run_task(task: _Task, counter: PieceCounter, counts: dict[bytes, int]) -> tuple[int, int]:
+    """Count one task into ``counts``: (documents, characters)."""
+    if task[0] == "texts":
+        _, texts, max_chars = task
+        return len(texts), counter.count(texts, counts, max_chars)
+    _, path, group, column, max_chars = task
+    texts = _read_row_group(path, group, column)
+    return len(texts), counter.count(texts, counts, max_chars)
+
+
+def parquet_files(paths: Union[StrPath, Iterable[StrPath]]) -> list[str]:
+    """The parquet files named by ``paths`` (a file, a folder, or a list of either)."""
+    if isinstance(paths, (str, os.PathLike)):
+        items: list[StrPath] = [paths]
+    else:
+        items = list(paths)
+    files: list[str] = []
+    for item in items:
+        p = Path(item)
+        if p.is_dir():
+            found = sorted(str(f) for f in p.glob("*.parquet") if f.is_file())
+            if not found:
+                raise TrainingError(f"no *.parquet files in folder {str(p)!r}")
+            files.extend(found)
+        elif p.is_file():
+            files.append(str(p))
+        else:
+            raise TrainingError(f"no such parquet file or folder: {str(p)!r}")
+    if not files:
+        raise TrainingError("no parquet files given")
+    return files
+
+
+def _parquet_plan(files: list[str], column: str) -> Iterator[tuple[str, list[int], int]]:
+    """(path, row groups, rows) per file, after checking every schema."""
+    try:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+    except ImportError as err:
+        raise ImportError("reading parquet files needs pyarrow: pip install pyarrow") from err
+
+    plan = []
+    for path in files:
+        try:
+            meta = pq.ParquetFile(path)
+        except (OSError, pa.ArrowException) as err:
+            raise TrainingError(f"cannot read parquet file {path!r}: {err}") from None
+        schema = meta.schema_arrow
+        if column not in schema.names:
+            raise TrainingError(
+                f"parquet file {path!r} has no column {column!r} "
+                f"(its columns: {', '.join(schema.names)})"
+            )
+        kind = schema.field(column).type
+        if not (pa.types.is_string(kind) or pa.types.is_large_string(kind)):
+            raise TrainingError(
+                f"column {column!r} of parquet file {path!r} holds {kind}, not strings"
+            )
+        groups = list(range(meta.metadata.num_row_groups))
+        plan.append((path, groups, meta.metadata.num_rows))
+    return iter(plan)
+
+
+def _read_row_group(path: str, group: int, column: str) -> list[str]:
+    import pyarrow.parquet as pq
+
+    table = pq.ParquetFile(path).read_row_group(group, columns=[column])
+    col = table.column(column)
+    if col.null_count:
+        raise TrainingError(
+            f"column {column!r} of parquet file {path!r} has a null in row group {group}"
+        )
+    texts: list[str] = col.to_pylist()
+    return texts
+
+
+# ---------------------------------------------------------------------- checks
+
+
+def _checked_max_chars(max_chars: int) -> int:
+    if isinstance(max_chars, bool) or not isinstance(max_chars, int) or max_chars < 0:
+        raise TrainingError(f"max_chars must be an int >= 0 (0: no crop), got {max_chars!r}")
+    return max_chars
+
+
+def _short(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
