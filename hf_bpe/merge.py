@@ -37,7 +37,7 @@ from .token_table import MAYBE_LONG, PAD, SHORT, TokenTable, mix, pack, pack_lon
 LONG_PIECE: Final = 48
 #: A PieceEncoder's piece table (the cache of pieces seen lately) has 2 ** TABLE_BITS
 #: slots, in sets of WAYS (a piece may sit in any slot of one set: 64 bytes of keys).
-TABLE_BITS: Final = 17
+TABLE_BITS: Final = 18
 WAYS: Final = 4
 #: At most this many pieces longer than :data:`~hf_bpe.token_table.SHORT` bytes are
 #: remembered in a dict (emptied when full).
