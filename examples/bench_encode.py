@@ -215,8 +215,11 @@ def load_and_memory(scratch: Path) -> list[dict[str, Any]]:
     for module in ("hf_bpe", "tiktoken"):
         loads, peaks = [], []
         for _ in range(3):
+            # cwd: `python -c` puts the current folder first on sys.path; from the repo's
+            # root that would load the uncompiled source tree instead of the installed build.
             out = subprocess.run([sys.executable, "-c", LOAD.format(module=module), str(text_file)],
-                                 capture_output=True, text=True, check=True, env=os.environ.copy())
+                                 capture_output=True, text=True, check=True, env=os.environ.copy(),
+                                 cwd=scratch)
             load, peak = map(float, out.stdout.split())
             loads.append(load)
             peaks.append(peak)
