@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any, Optional
 
 from .cli_resolve import resolve_encoding
-from .cli_train import _check_output_dir
+from .cli_train import check_output_dir
 from .encoding import Encoding
 from .errors import CliError, DisallowedSpecialTokenError, UnknownTokenError
 
@@ -212,7 +212,7 @@ def cmd_convert(args: argparse.Namespace) -> int:
     fmt = _target_format(args.dst, args.to)
     dst = Path(args.dst)
     if fmt == "hf-folder":
-        _check_output_dir(dst)
+        check_output_dir(dst)
         written = save_encoding(enc, dst)
         print(f"wrote {dst}: {', '.join(p.name for p in written)}")
         return 0

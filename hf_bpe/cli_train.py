@@ -84,7 +84,7 @@ def _file_texts(files: Sequence[Path], by_line: bool) -> Iterator[str]:
                 ) from None
 
 
-def _check_output_dir(output: Path) -> None:
+def check_output_dir(output: Path) -> None:
     """Fail now, not after training, when ``output`` cannot be written."""
     if output.exists() and not output.is_dir():
         raise CliError(f"cannot write to {output}: it exists and is not a folder")
@@ -136,7 +136,7 @@ def cmd_train(args: argparse.Namespace) -> int:
             raise CliError("reading parquet files needs pyarrow: pip install 'hf_bpe[parquet]'") from None
     output = Path(args.output)
     created = not output.exists()
-    _check_output_dir(output)
+    check_output_dir(output)
     name = args.name or output.resolve().name or "bpe"
     logger.info("training on %d text file(s) and %d parquet file(s)", len(texts), len(parquets))
     start = time.perf_counter()

@@ -5,7 +5,7 @@
 it trains. An update is all or nothing: a failed task drops what every process counted
 since the last update. The trainer drives the pool like this::
 
-    pool = _Pool(pattern, num_proc)
+    pool = CountPool(pattern, num_proc)
     for task in tasks:
         for docs, chars in pool.submit(task): ...   # progress as tasks finish
     for docs, chars in pool.commit(): ...           # keep this update (or raise, keeping none)
@@ -23,13 +23,13 @@ from typing import Any, Optional
 from . import counts as _counts
 from .counts import PieceCounter
 from .errors import TrainingError
-from .training_sources import _run_task, _Task
+from .training_sources import run_task, Task
 
 #: A counting process holds at most this many batches not yet counted.
 _MAX_INFLIGHT = 2
 
 
-class _Pool:
+class CountPool:
     """``num_proc`` counting processes; each keeps its own tally until ``finish``.
 
     An update is all or nothing: its tasks are counted into each process's *pending*
@@ -59,7 +59,7 @@ class _Pool:
             self._procs.append(proc)
             self._inflight.append(0)
 
-    def submit(self, task: _Task) -> Iterator[tuple[int, int]]:
+    def submit(self, task: Task) -> Iterator[tuple[int, int]]:
         """Hand ``task`` to the least busy process; yields (docs, chars) counted meanwhile."""
         while min(self._inflight) >= _MAX_INFLIGHT:
             yield from self._receive(block=True)
@@ -179,7 +179,7 @@ def _worker_main(pattern: str, wid: int, inbox: Any, outbox: Any, parent: int) -
                 outbox.put(("done", wid, 0, 0))
                 continue
             try:
-                docs, chars = _run_task(msg, counter, pending)
+                docs, chars = run_task(msg, counter, pending)
             except Exception as err:  # reported to the parent, which aborts the update
                 failed = True
                 pending = {}

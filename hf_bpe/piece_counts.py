@@ -19,7 +19,7 @@ from . import counts as _counts
 from .counts import PieceCounter
 from .errors import TrainingError
 from .patterns import PATTERNS, get_pattern
-from .training_sources import BATCH_CHARS, _checked_max_chars, _run_task, _short, _text_batches
+from .training_sources import BATCH_CHARS, checked_max_chars, run_task, short_repr, text_batches
 
 __all__ = ["PieceCounts", "count_pieces"]
 
@@ -69,10 +69,10 @@ class PieceCounts(Mapping[bytes, int]):
         items = counts.items() if isinstance(counts, Mapping) else counts
         for item in items:
             if not isinstance(item, tuple) or len(item) != 2:
-                raise TrainingError(f"expected (piece bytes, count) pairs, got {_short(item)}")
+                raise TrainingError(f"expected (piece bytes, count) pairs, got {short_repr(item)}")
             piece, count = item
             if not isinstance(piece, bytes) or not piece:
-                raise TrainingError(f"a piece must be non-empty bytes, got {_short(piece)}")
+                raise TrainingError(f"a piece must be non-empty bytes, got {short_repr(piece)}")
             if isinstance(count, bool) or not isinstance(count, int) or count < 1:
                 raise TrainingError(f"the count of {piece!r} must be a positive int, got {count!r}")
             self._counts[piece] = self._counts.get(piece, 0) + count
@@ -126,7 +126,7 @@ class PieceCounts(Mapping[bytes, int]):
         """Add ``other`` into these counts (in place); counts of another pattern raise."""
         if not isinstance(other, PieceCounts):
             raise TrainingError(f"can only add PieceCounts, not {type(other).__name__}")
-        _check_same_pattern(self._pattern, other._pattern)
+        check_same_pattern(self._pattern, other._pattern)
         _counts.add_counts(self._counts, other._counts)
 
     def __add__(self, other: object) -> PieceCounts:
@@ -168,14 +168,14 @@ def count_pieces(texts: Iterable[str], *, pattern: str = "rustbpe", max_chars: i
             f"count_pieces() takes an iterable of texts, not a single {type(texts).__name__}: "
             "wrap it in a list"
         )
-    max_chars = _checked_max_chars(max_chars)
+    max_chars = checked_max_chars(max_chars)
     if not isinstance(pattern, str):
         raise TrainingError(f"pattern must be a str, got {type(pattern).__name__}")
     pattern = get_pattern(pattern)
     counter = _piece_counter(pattern)
     counts: dict[bytes, int] = {}
-    for task in _text_batches(texts, max_chars, BATCH_CHARS):
-        _run_task(task, counter, counts)
+    for task in text_batches(texts, max_chars, BATCH_CHARS):
+        run_task(task, counter, counts)
     return PieceCounts._wrap(pattern, counts)
 
 
@@ -189,10 +189,10 @@ def _pattern_label(pattern: str) -> str:
     for name, regex in PATTERNS.items():
         if regex == pattern:
             return repr(name)
-    return _short(pattern)
+    return short_repr(pattern)
 
 
-def _check_same_pattern(mine: str, theirs: str, target: str = "piece counts") -> None:
+def check_same_pattern(mine: str, theirs: str, target: str = "piece counts") -> None:
     if mine != theirs:
         raise TrainingError(
             f"cannot add piece counts of pattern {_pattern_label(theirs)} to {target} of "

@@ -3,7 +3,7 @@
 ``progress=None`` shows a bar only where a terminal shows it (elsewhere the ``hf_bpe``
 logger says how far the stage got, every 5%); ``False`` shows nothing::
 
-    >>> bar = _bar(False, 100, "counting", "doc")
+    >>> bar = progress_bar(False, 100, "counting", "doc")
     >>> bar is None
     True
 """
@@ -17,7 +17,7 @@ from typing import Any, Optional
 logger = logging.getLogger("hf_bpe")
 
 
-def _bar(progress: Optional[bool], total: Optional[int], desc: str, unit: str) -> Optional[_Progress]:
+def progress_bar(progress: Optional[bool], total: Optional[int], desc: str, unit: str) -> Optional[_Progress]:
     """Progress for one stage, or None when ``progress`` is False."""
     return None if progress is False else _Progress(progress, total, desc, unit)
 

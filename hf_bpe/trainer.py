@@ -45,24 +45,24 @@ from typing import Any, Callable, Optional, Union
 
 from . import counts as _counts
 from . import merges as _merges
-from .count_pool import _Pool
+from .count_pool import CountPool
 from .counts import PieceCounter
 from .encoding import Encoding
 from .errors import TrainingError, TrainingWarning
 from .patterns import NANOCHAT_SPECIAL_TOKENS, get_pattern
-from .piece_counts import PieceCounts, _check_same_pattern, count_pieces
-from .progress import _bar
+from .piece_counts import PieceCounts, check_same_pattern, count_pieces
+from .progress import progress_bar
 from .training_sources import BATCH_CHARS as BATCH_CHARS
 from .training_sources import StrPath as StrPath
 from .training_sources import parquet_files as parquet_files
 from .training_sources import (
-    _chain,
-    _checked_max_chars,
-    _parquet_plan,
-    _parquet_tasks,
-    _run_task,
-    _Task,
-    _text_batches,
+    chain_tasks,
+    checked_max_chars,
+    parquet_plan,
+    parquet_tasks,
+    run_task,
+    Task,
+    text_batches,
 )
 
 __all__ = [
@@ -128,7 +128,7 @@ class BpeTrainer:
         self._counts: dict[bytes, int] = {}
         self._documents = 0
         self._chars = 0
-        self._pool: Optional[_Pool] = None
+        self._pool: Optional[CountPool] = None
         self._lost: Optional[str] = None
 
     # ------------------------------------------------------------------ counting
@@ -155,9 +155,9 @@ class BpeTrainer:
                 "update() takes an iterable of texts, not a single "
                 f"{type(texts).__name__}: wrap it in a list"
             )
-        max_chars = _checked_max_chars(max_chars)
+        max_chars = checked_max_chars(max_chars)
         total = len(texts) if isinstance(texts, Sequence) else None
-        self._run(_text_batches(texts, max_chars, BATCH_CHARS), total)
+        self._run(text_batches(texts, max_chars, BATCH_CHARS), total)
 
     def update_from_parquet(
         self,
@@ -173,14 +173,14 @@ class BpeTrainer:
         non-string column raises :class:`TrainingError`; so does a null in the column.
         Counting processes read their row groups themselves.
         """
-        max_chars = _checked_max_chars(max_chars)
+        max_chars = checked_max_chars(max_chars)
         files = parquet_files(paths)
         tasks: list[tuple[str, list[int]]] = []
         rows = 0
-        for path, groups, n_rows in _parquet_plan(files, column):
+        for path, groups, n_rows in parquet_plan(files, column):
             tasks.append((path, groups))
             rows += n_rows
-        self._run(_parquet_tasks(tasks, column, max_chars), rows)
+        self._run(parquet_tasks(tasks, column, max_chars), rows)
 
     def update_from_dataset(
         self,
@@ -191,7 +191,7 @@ class BpeTrainer:
         batch_size: int = 1000,
     ) -> None:
         """Count the texts of column ``column`` of a ``datasets.Dataset`` or ``IterableDataset``."""
-        max_chars = _checked_max_chars(max_chars)
+        max_chars = checked_max_chars(max_chars)
         names = getattr(dataset, "column_names", None)
         if not hasattr(dataset, "iter") or not hasattr(dataset, "select_columns"):
             raise TrainingError(
@@ -213,7 +213,7 @@ class BpeTrainer:
                     raise TrainingError(f"the dataset has no column {column!r}")
                 yield from batch[column]
 
-        self._run(_text_batches(texts(), max_chars, BATCH_CHARS), total)
+        self._run(text_batches(texts(), max_chars, BATCH_CHARS), total)
 
     def update_counts(self, counts: PieceCounts) -> None:
         """Add piece counts made elsewhere: :func:`count_pieces`, another trainer's
@@ -229,7 +229,7 @@ class BpeTrainer:
                 f"update_counts() takes PieceCounts (from count_pieces() or piece_counts()), "
                 f"not {type(counts).__name__}"
             )
-        _check_same_pattern(self.pattern, counts.pattern, "a trainer")
+        check_same_pattern(self.pattern, counts.pattern, "a trainer")
         if self._lost is not None:
             raise TrainingError(f"{self._lost}: start a new trainer")
         if self._counts:
@@ -314,7 +314,7 @@ class BpeTrainer:
                 del tally
         return self._counts
 
-    def _run(self, tasks: Iterator[_Task], total: Optional[int]) -> None:
+    def _run(self, tasks: Iterator[Task], total: Optional[int]) -> None:
         """Count all ``tasks``; commit them all, or none if anything fails."""
         if self._lost is not None:
             raise TrainingError(f"{self._lost}: start a new trainer")
@@ -326,14 +326,14 @@ class BpeTrainer:
         local = self.num_proc == 1 or (second is None and self._pool is None)
         if not local and self._pool is None:
             # Start the processes before any thread of ours (tqdm's monitor) exists.
-            self._pool = _Pool(self.pattern, self.num_proc)
-        bar = _bar(self.progress, total, "counting", "doc")
+            self._pool = CountPool(self.pattern, self.num_proc)
+        bar = progress_bar(self.progress, total, "counting", "doc")
         docs = chars = 0
         try:
             if local:  # one batch, or one process: count here
                 pending: dict[bytes, int] = {}
-                for task in _chain(first, second, tasks):
-                    d, c = _run_task(task, self._counter, pending)
+                for task in chain_tasks(first, second, tasks):
+                    d, c = run_task(task, self._counter, pending)
                     docs += d
                     chars += c
                     if bar is not None:
@@ -346,7 +346,7 @@ class BpeTrainer:
                 pool = self._pool
                 assert pool is not None
                 try:
-                    for task in _chain(first, second, tasks):
+                    for task in chain_tasks(first, second, tasks):
                         for d, c in pool.submit(task):
                             docs += d
                             chars += c
@@ -418,7 +418,7 @@ def learn_merges(
         >>> learn_merges({b"hello": 2, b"hell": 1}, 10)
         [(101, 108), (104, 256), (257, 108), (258, 111)]
     """
-    bar = _bar(progress, num_merges, "merging", "merge")
+    bar = progress_bar(progress, num_merges, "merging", "merge")
     callback: Optional[Callable[[int], None]] = None
     if bar is not None:
         shown = [0]

@@ -2,15 +2,15 @@
 
 A task is what one counting process (or this one) counts at a time: a batch of texts of
 about :data:`BATCH_CHARS` characters, or one row group of a parquet file, which the
-process reads itself. :func:`_run_task` counts a task; :func:`parquet_files` finds the
+process reads itself. :func:`run_task` counts a task; :func:`parquet_files` finds the
 files a path names, and every file's schema is checked before anything is read::
 
     >>> from hf_bpe.counts import PieceCounter
-    >>> tasks = list(_text_batches(["hello world", "hello"], 0, BATCH_CHARS))
+    >>> tasks = list(text_batches(["hello world", "hello"], 0, BATCH_CHARS))
     >>> tasks
     [('texts', ['hello world', 'hello'], 0)]
     >>> counts = {}
-    >>> _run_task(tasks[0], PieceCounter(r"\\S+|\\s+"), counts), counts
+    >>> run_task(tasks[0], PieceCounter(r"\\S+|\\s+"), counts), counts
     ((2, 16), {b'hello': 2, b' ': 1, b'world': 1})
 """
 
@@ -33,24 +33,24 @@ StrPath = Union[str, "os.PathLike[str]"]
 # ---------------------------------------------------------------------- tasks
 
 #: ("texts", texts, max_chars) or ("parquet", path, row_groups, column, max_chars).
-_Task = tuple[Any, ...]
+Task = tuple[Any, ...]
 
 
-def _chain(first: _Task, second: Optional[_Task], rest: Iterator[_Task]) -> Iterator[_Task]:
+def chain_tasks(first: Task, second: Optional[Task], rest: Iterator[Task]) -> Iterator[Task]:
     yield first
     if second is not None:
         yield second
     yield from rest
 
 
-def _text_batches(texts: Iterable[Any], max_chars: int, batch_chars: int) -> Iterator[_Task]:
+def text_batches(texts: Iterable[Any], max_chars: int, batch_chars: int) -> Iterator[Task]:
     batch: list[str] = []
     size = 0
     for i, text in enumerate(texts):
         if type(text) is not str:
             if not isinstance(text, str):
                 raise TrainingError(
-                    f"text {i} is a {type(text).__name__}, not a str: {_short(text)}"
+                    f"text {i} is a {type(text).__name__}, not a str: {short_repr(text)}"
                 )
             text = str(text)
         if 0 < max_chars < len(text):
@@ -65,15 +65,15 @@ def _text_batches(texts: Iterable[Any], max_chars: int, batch_chars: int) -> Ite
         yield ("texts", batch, max_chars)
 
 
-def _parquet_tasks(
+def parquet_tasks(
     plan: list[tuple[str, list[int]]], column: str, max_chars: int
-) -> Iterator[_Task]:
+) -> Iterator[Task]:
     for path, groups in plan:
         for g in groups:
             yield ("parquet", path, g, column, max_chars)
 
 
-def _run_task(task: _Task, counter: PieceCounter, counts: dict[bytes, int]) -> tuple[int, int]:
+def run_task(task: Task, counter: PieceCounter, counts: dict[bytes, int]) -> tuple[int, int]:
     """Count one task into ``counts``: (documents, characters)."""
     if task[0] == "texts":
         _, texts, max_chars = task
@@ -106,7 +106,7 @@ def parquet_files(paths: Union[StrPath, Iterable[StrPath]]) -> list[str]:
     return files
 
 
-def _parquet_plan(files: list[str], column: str) -> Iterator[tuple[str, list[int], int]]:
+def parquet_plan(files: list[str], column: str) -> Iterator[tuple[str, list[int], int]]:
     """(path, row groups, rows) per file, after checking every schema."""
     try:
         import pyarrow as pa
@@ -152,12 +152,12 @@ def _read_row_group(path: str, group: int, column: str) -> list[str]:
 # ---------------------------------------------------------------------- checks
 
 
-def _checked_max_chars(max_chars: int) -> int:
+def checked_max_chars(max_chars: int) -> int:
     if isinstance(max_chars, bool) or not isinstance(max_chars, int) or max_chars < 0:
         raise TrainingError(f"max_chars must be an int >= 0 (0: no crop), got {max_chars!r}")
     return max_chars
 
 
-def _short(value: object) -> str:
+def short_repr(value: object) -> str:
     text = repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
