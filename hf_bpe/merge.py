@@ -62,9 +62,10 @@ class MergeTables:
     """What merging needs from a vocabulary, in the forms that make it fast.
 
     ``ranks`` (the dict), ``pairs`` and ``singles`` (see :func:`pair_table`,
-    :func:`byte_table`). If the vocabulary is ``fixed`` (it will not change), also the
-    short tokens in a :class:`~hf_bpe.token_table.TokenTable`, so a span of the piece is
-    looked up without slicing it. It only answers what the dict would.
+    :func:`byte_table`). If the vocabulary is ``fixed`` (it will not change), also its
+    tokens in a :class:`~hf_bpe.token_table.TokenTable`, so a span of the piece is looked
+    up without slicing it (a long span is sliced only if a long token may match). It
+    only answers what the dict would.
 
         >>> tables = MergeTables({bytes([i]): i for i in range(256)} | {b"ab": 256})
         >>> tables.rank(b"xaby", 1, 3), tables.rank(b"xaby", 0, 3)
@@ -273,10 +274,10 @@ class PieceEncoder:
     :class:`~hf_bpe.token_table.TokenTable` by the piece's bytes packed into two machine
     words read straight from the text: a piece seen before costs no byte slicing, no
     object and no dict lookup. It has ``2 ** table_bits`` slots in sets of :data:`WAYS`
-    (the newest entry first). Longer pieces are remembered in a dict of at most :data:`CACHE_LIMIT`
-    entries (emptied when full). None of it changes a result, all of it bounds its memory, and none of it is pickled. Readers re-check a
-    slot's key after reading its ids and writers blank the key first, so threads may
-    share an encoder.
+    (the newest entry first). Longer pieces are remembered in a dict of at most
+    :data:`CACHE_LIMIT` entries (emptied when full). None of it changes a result, all of
+    it bounds its memory, and none of it is pickled. Readers re-check a slot's key after
+    reading its ids and writers blank the key first, so threads may share an encoder.
 
         >>> enc = PieceEncoder({bytes([i]): i for i in range(256)} | {b"ab": 256})
         >>> enc.encode_bytes(b"abcab")
@@ -307,7 +308,7 @@ class PieceEncoder:
         return (PieceEncoder, (self.ranks, self.table_bits))
 
     def clear_cache(self) -> None:
-        """Forget the remembered pieces and pairs (results never depend on them)."""
+        """Forget the remembered pieces (results never depend on them)."""
         for k in range(len(self._ids)):
             self._keys[2 * k + 1] = 0
             self._ids[k] = None
