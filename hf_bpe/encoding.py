@@ -222,6 +222,51 @@ class Encoding:
             return special
         raise UnknownTokenError(f"{text_or_bytes!r} is not a single token of {self.name!r}")
 
+    def encode_with_unstable(
+        self,
+        text: str,
+        *,
+        allowed_special: AllowedSpecial = frozenset(),  # noqa: B006
+        disallowed_special: DisallowedSpecial = "all",
+    ) -> tuple[list[int], list[list[int]]]:
+        """Stable ids, and the id sequences a continuation of ``text`` could start with.
+
+        The stable ids cover ``text`` up to its last piece (more text could change that
+        piece's ids); each completion, after them, decodes to text that starts with
+        ``text`` (see :mod:`hf_bpe.unstable`). Specials as in :meth:`encode`. As in tiktoken
+        (whose completions come in no order; these are sorted), this API is itself unstable.
+
+        >>> import hf_bpe
+        >>> enc = hf_bpe.get_encoding("cl100k_base")                               # doctest: +SKIP
+        >>> stable, completions = enc.encode_with_unstable("hello fanta")          # doctest: +SKIP
+        >>> enc.decode(stable), len(completions), enc.decode(completions[0])       # doctest: +SKIP
+        ('hello', 2233, ' fanta')
+        """
+        from .unstable import encode_with_unstable
+
+        allowed = self._allowed(allowed_special, disallowed_special, text)
+        return encode_with_unstable(self, text, allowed)
+
+    def _encode_bytes(self, data: bytes) -> list[int]:
+        """The ids of bytes that may not be valid UTF-8, as tiktoken's ``_encode_bytes``
+        (the invalid rest is merged with the last piece; see :mod:`hf_bpe.unstable`)."""
+        from .unstable import encode_bytes
+
+        return encode_bytes(self, bytes(data))
+
+    def _encode_single_piece(self, text_or_bytes: Union[str, bytes]) -> list[int]:
+        """The ids of one piece, not split: its token if it is one, else merged."""
+        data = text_or_bytes.encode("utf-8") if isinstance(text_or_bytes, str) else bytes(text_or_bytes)
+        return self._pieces.encode_bytes(data)
+
+    def _encode_only_native_bpe(self, text: str) -> list[int]:
+        """tiktoken's check that splits with ``regex`` in Python: here the pieces come from
+        the same splitter :meth:`encode_ordinary` uses, each encoded on its own."""
+        out: list[int] = []
+        for piece in self._splitter.split(text):
+            out.extend(self._encode_single_piece(piece))
+        return out
+
     def count_tokens(
         self,
         text: str,
@@ -372,6 +417,10 @@ class Encoding:
 
     def token_byte_values(self) -> list[bytes]:
         """The bytes of every mergeable token, sorted."""
+        return list(self._token_bytes_sorted)
+
+    @functools.cached_property
+    def _token_bytes_sorted(self) -> list[bytes]:
         return sorted(self._mergeable_ranks)
 
     @property

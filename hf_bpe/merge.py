@@ -404,6 +404,13 @@ class PieceEncoder:
             data = piece.encode("utf-8")
             self.encode_span(data, 0, len(data), out)
 
+    def merge_bytes(self, data: bytes) -> list[int]:
+        """The ids byte pair merging gives ``data`` (no whole-piece shortcut, no cache:
+        tiktoken's ``byte_pair_encode``)."""
+        if not data:
+            return []
+        return merge_with(data, self._tables)
+
     def encode_bytes(self, data: bytes) -> list[int]:
         """The ids of one piece given as bytes (need not be valid UTF-8)."""
         if not data:

@@ -1,0 +1,151 @@
+"""Unfinished text: stable ids, and what its last piece could still become.
+
+Text cut short (a prompt to be completed, a stream cut at a buffer's end) ends in a piece
+whose ids may change once more text follows: ``" fanta"`` is not the start of
+``" fantastic"``'s ids. These are tiktoken's ``encode_with_unstable`` and
+``_encode_bytes``, computed the same way (its ``CoreBPE._encode_unstable_native`` and
+``_encode_bytes``), so the results are equal. :class:`hf_bpe.Encoding` exposes both::
+
+    >>> import hf_bpe
+    >>> enc = hf_bpe.Encoding("demo", pat_str=r" ?\\w+| +", special_tokens={}, mergeable_ranks={
+    ...     **{bytes([b]): b for b in range(256)}, b" f": 256, b" fa": 257, b"nt": 258})
+    >>> stable, completions = enc.encode_with_unstable("a fa")
+    >>> enc.decode(stable), [enc.decode(seq) for seq in completions]
+    ('a', [' fa'])
+    >>> enc._encode_bytes(b"a f\\xc3")  # the cut-off bytes are merged with the last piece
+    [97, 256, 195]
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .encoding import Encoding
+
+#: Rust's ``char::is_whitespace`` (the Unicode White_Space property), which tiktoken
+#: uses; Python's ``str.isspace`` also accepts U+001C..U+001F.
+_WHITE_SPACE = frozenset(
+    "\t\n\x0b\x0c\r \x85\xa0\u1680" + "".join(map(chr, range(0x2000, 0x200B))) + "\u2028\u2029\u202f\u205f\u3000"
+)
+
+
+def encode_with_unstable(enc: Encoding, text: str, allowed: frozenset[str]) -> tuple[list[int], list[list[int]]]:
+    """The ids of ``text`` up to its last piece, and every id sequence that text
+    continuing the last piece could start with (sorted; tiktoken returns them in no
+    order). ``allowed``: the special tokens encoded as such (already checked)."""
+    tokens, last = _ids_and_last_piece(enc, text, allowed)
+    if last == 0:
+        return tokens, []
+    last = _widen_over_spaces(enc, tokens, last)
+    unstable = enc.decode_bytes(tokens[len(tokens) - last :])
+    del tokens[len(tokens) - last :]
+    if not unstable:
+        return tokens, []
+    ranks = enc._mergeable_ranks
+    completions: set[tuple[int, ...]] = {(ranks[token],) for token in _tokens_starting_with(enc, unstable)}
+    for cut in range(1, len(unstable)):
+        prefix, suffix = unstable[:cut], unstable[cut:]
+        for token in _tokens_starting_with(enc, suffix):
+            completions.add(_covering(enc, _encode_possibility(enc, prefix + token), len(unstable)))
+    if len(unstable) > 1:
+        char, size = _last_char(unstable)
+        if char in _WHITE_SPACE and len(unstable) > size:
+            merge = enc._pieces.merge_bytes
+            completions.add(tuple(merge(unstable[:-size]) + merge(unstable[-size:])))
+    return tokens, sorted(map(list, completions))
+
+
+def encode_bytes(enc: Encoding, data: bytes) -> list[int]:
+    """The ids of ``data``, which may end in (or hold) invalid UTF-8: the valid start is
+    encoded as text, and what follows is merged with the bytes of its last piece."""
+    try:
+        return enc.encode_ordinary(data.decode("utf-8"))
+    except UnicodeDecodeError as err:
+        valid = err.start
+    tokens, last = _ids_and_last_piece(enc, data[:valid].decode("utf-8"), frozenset())
+    last = _widen_over_spaces(enc, tokens, last)
+    if tokens and last > 0:
+        rest = enc.decode_bytes(tokens[len(tokens) - last :]) + data[valid:]
+        del tokens[len(tokens) - last :]
+    else:
+        rest = data[valid:]
+    if rest:
+        tokens.extend(enc._pieces.encode_bytes(rest))
+    return tokens
+
+
+def _ids_and_last_piece(enc: Encoding, text: str, allowed: frozenset[str]) -> tuple[list[int], int]:
+    """The ids of ``text`` and how many of them its last piece gave (0 when the text is
+    empty or ends with a special token)."""
+    from .encoding import _repair_surrogates, _special_regex
+
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        text = _repair_surrogates(text)
+    tokens = enc._encode_with_specials(text, allowed) if allowed else enc.encode_ordinary(text)
+    tail = 0
+    if allowed:
+        for match in _special_regex(allowed).finditer(text):
+            tail = match.end()
+    pieces = enc._splitter.split(text[tail:])
+    return tokens, len(enc._pieces.encode_bytes(pieces[-1].encode("utf-8"))) if pieces else 0
+
+
+def _widen_over_spaces(enc: Encoding, tokens: list[int], last: int) -> int:
+    """tiktoken's fix for splits that more text can undo (cl100k's ``\\s*[\\r\\n]+``
+    turns "\\n" + " " into "\\n \\n"): a last piece of spaces takes in the space tokens
+    before it."""
+
+    def all_space(token: int) -> bool:
+        if token in enc._special_ids:
+            return False
+        return all(byte in b" \n\t" for byte in enc.decode_single_token_bytes(token))
+
+    if last > 0 and all_space(tokens[-last]):
+        while last < len(tokens) and all_space(tokens[-last - 1]):
+            last += 1
+    return last
+
+
+def _tokens_starting_with(enc: Encoding, prefix: bytes) -> Iterator[bytes]:
+    """The vocabulary's tokens that start with ``prefix``, in byte order."""
+    ordered = enc._token_bytes_sorted
+    for token in ordered[bisect.bisect_left(ordered, prefix) :]:
+        if not token.startswith(prefix):
+            return
+        yield token
+
+
+def _encode_possibility(enc: Encoding, data: bytes) -> list[int]:
+    try:
+        return enc.encode_ordinary(data.decode("utf-8"))
+    except UnicodeDecodeError:
+        return enc._pieces.merge_bytes(data)
+
+
+def _covering(enc: Encoding, ids: list[int], size: int) -> tuple[int, ...]:
+    """The shortest start of ``ids`` whose bytes reach ``size`` (or all of them)."""
+    taken = 0
+    for count, token in enumerate(ids, 1):
+        taken += len(enc.decode_single_token_bytes(token))
+        if taken >= size:
+            return tuple(ids[:count])
+    return tuple(ids)
+
+
+def _last_char(data: bytes) -> tuple[str, int]:
+    """The character that ``data`` ends with and its size in bytes ("" if the end is not
+    valid UTF-8)."""
+    for size in range(1, min(4, len(data)) + 1):
+        try:
+            char = data[-size:].decode("utf-8")
+        except UnicodeDecodeError:
+            continue
+        if len(char) == 1:
+            return char, size
+        break
+    return "", 1
