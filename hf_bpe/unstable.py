@@ -86,7 +86,7 @@ def _ids_and_last_piece(enc: Encoding, text: str, allowed: frozenset[str]) -> tu
         text.encode("utf-8")
     except UnicodeEncodeError:
         text = _repair_surrogates(text)
-    tokens = enc._encode_with_specials(text, allowed) if allowed else enc.encode_ordinary(text)
+    tokens = enc.encode(text, allowed_special=allowed, disallowed_special=())
     tail = 0
     if allowed:
         for match in _special_regex(allowed).finditer(text):
