@@ -20,19 +20,38 @@ HF_BPE_COMPILE=1 .venv/bin/python -m pip install -q '.[test]'
 echo "== fetching real test data"
 .venv/bin/python examples/realdata.py fetch
 
-status=0
+# The venv holds the compiled build; the uncompiled one goes to .venv/pure-site, first on
+# PYTHONPATH for its run. With both builds (CI) the two runs go side by side, one per core;
+# the uncompiled run's report follows the compiled one's.
+if [ "$mode" != compiled ]; then
+  echo "== installing hf_bpe uncompiled (HF_BPE_COMPILE=0) into .venv/pure-site"
+  rm -rf .venv/pure-site
+  HF_BPE_COMPILE=0 .venv/bin/python -m pip install -q --no-deps --target .venv/pure-site .
+fi
+
 # The venv's pytest (not `python -m pytest`) keeps the source tree off sys.path, so the
 # tests exercise the installed build.
-if [ "$mode" != pure ]; then
-  echo "== pytest, compiled build"
-  HF_BPE_EXPECT_COMPILED=1 .venv/bin/pytest "$@" || status=$?
-fi
-if [ "$mode" != compiled ]; then
-  echo "== reinstalling hf_bpe uncompiled (HF_BPE_COMPILE=0)"
-  HF_BPE_COMPILE=0 .venv/bin/python -m pip install -q --no-deps --force-reinstall .
-  echo "== pytest, uncompiled build"
-  HF_BPE_EXPECT_COMPILED=0 .venv/bin/pytest "$@" || status=$?
-  echo "== restoring the compiled build"
-  HF_BPE_COMPILE=1 .venv/bin/python -m pip install -q --no-deps --force-reinstall .
-fi
+run_pure() {
+  PYTHONPATH="$PWD/.venv/pure-site" HF_BPE_EXPECT_COMPILED=0 .venv/bin/pytest -p no:cacheprovider "$@"
+}
+status=0
+case "$mode" in
+  compiled)
+    echo "== pytest, compiled build"
+    HF_BPE_EXPECT_COMPILED=1 .venv/bin/pytest "$@" || status=$?;;
+  pure)
+    echo "== pytest, uncompiled build"
+    run_pure "$@" || status=$?;;
+  all)
+    echo "== pytest, uncompiled build (in the background, reported below)"
+    run_pure "$@" > .venv/pytest-pure.log 2>&1 &
+    pure=$!
+    echo "== pytest, compiled build"
+    HF_BPE_EXPECT_COMPILED=1 .venv/bin/pytest "$@" || status=$?
+    pure_status=0
+    wait $pure || pure_status=$?
+    echo "== pytest, uncompiled build"
+    cat .venv/pytest-pure.log
+    [ $status -ne 0 ] || status=$pure_status;;
+esac
 exit $status

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import functools
+
 import tiktoken
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import hf_bpe
+from hf_bpe.merge import MergeTables, merge_with
 
 NAMES = ["r50k_base", "cl100k_base", "o200k_base"]
 
@@ -99,12 +102,16 @@ def test_split_by_tokens_covers_the_text(text: str, max_tokens: int) -> None:
 ALPHABETS = ["ab", "aaaab", "abc", "中文字", "ab中", "0123", "=-", "\u00e9\u00e8e", "  \t", "xyzw"]
 
 
+@functools.cache
+def _merge_tables(name: str) -> MergeTables:
+    """One MergeTables per encoding (building its token table is the slow part uncompiled)."""
+    return MergeTables(hf_bpe.get_encoding(name)._mergeable_ranks)
+
+
 @settings(max_examples=300, deadline=None)
 @given(alphabet=st.sampled_from(ALPHABETS), data=st.data())
 def test_long_pieces_merge_as_tiktoken(alphabet: str, data: st.DataObject) -> None:
-    from hf_bpe.merge import MergeTables, merge_with
-
     piece = data.draw(st.text(alphabet=alphabet, min_size=17, max_size=400)).encode()
     for name in NAMES:
-        ours = merge_with(piece, MergeTables(hf_bpe.get_encoding(name)._mergeable_ranks))
+        ours = merge_with(piece, _merge_tables(name))
         assert ours == tiktoken.get_encoding(name)._encode_single_piece(piece)
