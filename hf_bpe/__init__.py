@@ -32,6 +32,7 @@ from .errors import (
     UnknownTokenError,
     VocabFileError,
     VocabularyError,
+    WorkerError,
 )
 from .folder import load_encoding, save_encoding
 from .registry import encoding_for_model, encoding_name_for_model, get_encoding, list_encoding_names
@@ -86,6 +87,7 @@ __all__ = [
     "UnknownTokenError",
     "VocabFileError",
     "VocabularyError",
+    "WorkerError",
     "__version__",
     "dump_tiktoken_bpe",
     "encoding_for_model",

@@ -180,9 +180,9 @@ class Encoding:
 
         By default everything runs in this process. With ``num_proc`` (or tiktoken's
         ``num_threads``, mapped to processes where they start by fork) large batches are
-        shared among that many worker processes of a pool kept for later calls; small
-        batches, and calls from inside worker processes, still run in-process (see
-        :mod:`hf_bpe.parallel`). On this 2-core machine processes did not pay off: measure.
+        shared among that many processes: this one and the workers of a pool kept for
+        later calls; small batches, and calls from inside worker processes, still run
+        in-process (see :mod:`hf_bpe.parallel`).
         """
         kwargs = {"allowed_special": allowed_special, "disallowed_special": disallowed_special}
         return self._batch("encode", text, num_proc, num_threads, kwargs)

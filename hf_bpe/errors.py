@@ -79,6 +79,11 @@ class CliError(HfBpeError, ValueError):
     """A command-line input that cannot be used (printed as one line, exit status 1)."""
 
 
+class WorkerError(HfBpeError, RuntimeError):
+    """A worker process of a batch died or raised an error that cannot be pickled; the
+    workers are then stopped, and the next batch starts new ones."""
+
+
 class TrainingWarning(UserWarning):
     """Training finished, but not quite as asked (e.g. fewer merges than requested)."""
 

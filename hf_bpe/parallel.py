@@ -1,11 +1,11 @@
 """Batches across processes: a persistent pool of workers per encoding.
 
 Encoding is CPU-bound Python (compiled, but holding the GIL), so threads do not help;
-processes do. The batch methods of :class:`hf_bpe.Encoding` hand large batches to a pool
-of worker processes that is started once per encoding and worker count and kept for
-later calls: the vocabulary reaches each worker once, when the pool starts (named
+processes do. The batch methods of :class:`hf_bpe.Encoding` share large batches between
+this process and ``num_proc - 1`` worker processes, started once per encoding and
+worker count and kept for later calls: the vocabulary reaches each worker once (named
 encodings travel by name and are loaded from the cache in the worker), and each call
-sends only the texts or ids. Results come back in order::
+sends only texts or ids. Results come back in order::
 
     >>> import hf_bpe
     >>> enc = hf_bpe.get_encoding("o200k_base")                        # doctest: +SKIP
@@ -26,23 +26,27 @@ When it runs in-process instead:
 from __future__ import annotations
 
 import atexit
-from array import array
 import multiprocessing
 import os
+import pickle
 import sys
 import threading
-from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor
-from typing import Any, Optional
+from array import array
+from collections.abc import Sequence
+from multiprocessing.connection import Connection, wait
+from typing import Any, Optional, cast
+
+from .errors import WorkerError
 
 #: Batches with fewer characters (or ids, for decoding) than this run in-process.
 MIN_BATCH_CHARS = 1 << 18
 #: Set in hf_bpe's worker processes (and inherited by their children).
 WORKER_ENV = "HF_BPE_WORKER"
-
-_pools: dict[tuple[int, int], tuple[Any, ProcessPoolExecutor]] = {}
-_lock = threading.Lock()
-_worker_encoding: Any = None
+#: A batch is cut into about this many chunks per process (workers take the next chunk
+#: as they finish one, so uneven chunks even out).
+CHUNKS_PER_PROCESS = 16
+#: This process looks for finished workers after every this many of its own items.
+POLL_EVERY = 4
 
 
 def in_worker() -> bool:
@@ -78,31 +82,24 @@ def workers_for(num_proc: Optional[int], num_threads: Optional[int], size: int, 
     return min(wanted, count)
 
 
-def _init_worker(encoding: Any) -> None:
-    global _worker_encoding
-    os.environ[WORKER_ENV] = "1"
-    _worker_encoding = encoding
-
-
-def _run(method: str, items: list[Any], kwargs: dict[str, Any], packed: bool) -> Any:
-    fn: Callable[..., Any] = getattr(_worker_encoding, method)
-    results = [fn(item, **kwargs) for item in items]
-    if not packed:
-        return results
-    # Lists of ids travel as one machine-int array (pickling a million ints one by one
-    # costs about as much as encoding them).
-    flat = array(_typecode(_worker_encoding))
-    for ids in results:
-        flat.fromlist(ids)  # in C: 4x faster than flattening into one list first
-    return flat.tobytes(), [len(ids) for ids in results]
+# ---------------------------------------------------------------------- lists of ids on the wire
 
 
 def _typecode(encoding: Any) -> str:
     return "I" if encoding.max_token_value < 1 << 32 else "q"
 
 
-def _unpack(encoding: Any, payload: tuple[bytes, list[int]]) -> list[list[int]]:
-    data, lengths = payload
+def _pack(encoding: Any, lists: list[list[int]]) -> tuple[bytes, list[int]]:
+    """Lists of ids as one machine-int array (pickling a million ints one by one costs
+    about as much as encoding them)."""
+    flat = array(_typecode(encoding))
+    for ids in lists:
+        flat.fromlist(ids)  # in C: 4x faster than flattening into one list first
+    return flat.tobytes(), [len(ids) for ids in lists]
+
+
+def _unpack(encoding: Any, packed: tuple[bytes, list[int]]) -> list[list[int]]:
+    data, lengths = packed
     flat = array(_typecode(encoding))
     flat.frombytes(data)
     ids = flat.tolist()
@@ -114,35 +111,116 @@ def _unpack(encoding: Any, payload: tuple[bytes, list[int]]) -> list[list[int]]:
     return out
 
 
-def _pool(encoding: Any, workers: int) -> ProcessPoolExecutor:
-    key = (id(encoding), workers)
-    with _lock:
-        entry = _pools.get(key)
-        if entry is not None and entry[0] is encoding:
-            return entry[1]
-        if entry is not None:  # a dead encoding's id was reused
-            entry[1].shutdown(wait=False, cancel_futures=True)
-        pool = ProcessPoolExecutor(max_workers=workers, initializer=_init_worker, initargs=(encoding,))
-        _pools[key] = (encoding, pool)
+# ---------------------------------------------------------------------- the workers
+
+
+def _serve(encoding: Any, conn: Connection) -> None:
+    """A worker's life: receive ``(method, items, kwargs)``, send back the results in order
+    (or the first error), until told to stop (``None``) or the parent goes away."""
+    os.environ[WORKER_ENV] = "1"
+    while True:
+        try:
+            job = conn.recv()
+        except (EOFError, OSError):
+            return
+        if job is None:
+            return
+        method, items, kwargs = job
+        try:
+            if method.startswith("decode"):
+                items = _unpack(encoding, items)
+            results = [getattr(encoding, method)(item, **kwargs) for item in items]
+            reply: tuple[str, Any] = ("ok", _pack(encoding, results) if method.startswith("encode") else results)
+        except Exception as exc:
+            reply = ("error", _picklable(exc))
+        conn.send(reply)
+
+
+def _picklable(exc: Exception) -> Exception:
+    try:
+        pickle.loads(pickle.dumps(exc))
+        return exc
+    except Exception:
+        return WorkerError(f"a worker raised {type(exc).__name__}: {exc}")
+
+
+class _Pool:
+    """``size`` worker processes, each with its own pipe; one batch at a time (``lock``)."""
+
+    def __init__(self, encoding: Any, size: int) -> None:
+        self.encoding = encoding
+        self.pid = os.getpid()  # a forked child must not talk to its parent's workers
+        self.lock = threading.Lock()
+        self.conns: list[Connection] = []
+        self.processes: list[Any] = []
+        context = multiprocessing.get_context()
+        for _ in range(size):
+            here, there = context.Pipe()
+            process = context.Process(target=_serve, args=(encoding, there), daemon=True, name="hf_bpe-worker")
+            process.start()
+            there.close()
+            self.conns.append(here)
+            self.processes.append(process)
+
+    def close(self, wait_for: float = 1.0) -> None:
+        for conn in self.conns:
+            try:
+                conn.send(None)
+            except OSError:
+                pass
+        for process in self.processes:
+            process.join(wait_for)
+            if process.is_alive():
+                process.terminate()
+                process.join()
+        for conn in self.conns:
+            conn.close()
+
+
+_pools: dict[tuple[int, int], _Pool] = {}
+_pools_lock = threading.Lock()
+
+
+def _pool(encoding: Any, size: int) -> _Pool:
+    """The ``size`` worker processes for ``encoding`` (started on first use)."""
+    key = (id(encoding), size)
+    with _pools_lock:
+        pool = _pools.get(key)
+        if pool is not None and pool.encoding is encoding and pool.pid == os.getpid():
+            return pool
+        if pool is not None and pool.pid == os.getpid():  # a dead encoding's id was reused
+            pool.close(0)
+        pool = _pools[key] = _Pool(encoding, size)
         return pool
 
 
+def _discard(pool: _Pool) -> None:
+    with _pools_lock:
+        for key, value in list(_pools.items()):
+            if value is pool:
+                del _pools[key]
+    pool.close(0)
+
+
 def shutdown_pools() -> None:
-    """Stop every worker pool (they are also stopped at exit)."""
-    with _lock:
-        entries = list(_pools.values())
+    """Stop every worker process (they are also stopped at exit)."""
+    with _pools_lock:
+        pools = [pool for pool in _pools.values() if pool.pid == os.getpid()]
         _pools.clear()
-    for _, pool in entries:
-        pool.shutdown(wait=True, cancel_futures=True)
+    for pool in pools:
+        pool.close()
 
 
 atexit.register(shutdown_pools)
 
 
+# ---------------------------------------------------------------------- one batch
+
+
 def _chunks(items: Sequence[Any], sizes: Sequence[int], parts: int) -> list[list[Any]]:
-    """Consecutive chunks of about equal total size, several per worker (for balance)."""
+    """Consecutive chunks of about equal total size, ``CHUNKS_PER_PROCESS`` per process."""
     total = sum(sizes)
-    target = max(1, total // (parts * 4))
+    target = max(1, total // (parts * CHUNKS_PER_PROCESS))
     chunks: list[list[Any]] = []
     current: list[Any] = []
     filled = 0
@@ -165,16 +243,91 @@ def map_batch(
     workers: int,
     kwargs: Optional[dict[str, Any]] = None,
 ) -> list[Any]:
-    """``[encoding.method(item, **kwargs) for item in items]``, computed by ``workers`` processes.
+    """``[encoding.method(item, **kwargs) for item in items]``, computed by ``workers`` processes:
+    this one and ``workers - 1`` workers.
 
-    Errors raised in a worker (``DisallowedSpecialTokenError``, ``UnknownTokenError``...)
-    are raised here, with their type.
+    The workers take chunks from the front, one at a time; this process takes them from
+    the back, and every few items of its own hands the next chunk to whichever worker has
+    finished. No helper threads: nothing competes with this process's own work for the
+    GIL. Errors raised in a worker (``DisallowedSpecialTokenError``,
+    ``UnknownTokenError``...) are raised here with their type; of several, the earliest
+    item's. A worker that dies raises :class:`~hf_bpe.errors.WorkerError`.
     """
     kwargs = kwargs or {}
-    packed = method.startswith("encode")
-    pool = _pool(encoding, workers)
-    futures = [pool.submit(_run, method, chunk, kwargs, packed) for chunk in _chunks(items, sizes, workers)]
+    pool = _pool(encoding, workers - 1)
+    if not pool.lock.acquire(blocking=False):  # another thread's batch is using the workers
+        fn = getattr(encoding, method)
+        return [fn(item, **kwargs) for item in items]
+    try:
+        results = _share(pool, method, _chunks(items, sizes, workers), kwargs)
+    except BaseException:
+        _discard(pool)  # a pipe may hold a half-read reply: start afresh next time
+        raise
+    finally:
+        pool.lock.release()
     out: list[Any] = []
-    for future in futures:
-        out.extend(_unpack(encoding, future.result()) if packed else future.result())
+    for chunk_results in results:
+        out.extend(chunk_results)
     return out
+
+
+_DIED = "an hf_bpe worker process died (killed, or out of memory?); the next batch starts new ones"
+
+
+def _share(pool: _Pool, method: str, chunks: list[list[Any]], kwargs: dict[str, Any]) -> list[Any]:
+    encoding = pool.encoding
+    fn = getattr(encoding, method)
+    encoding_method = method.startswith("encode")
+    results: list[Any] = [None] * len(chunks)
+    errors: dict[int, BaseException] = {}
+    front, back = 0, len(chunks)  # chunks[front:back] are not started yet
+    running: dict[Connection, int] = {}
+
+    def hand_out(conn: Connection) -> None:
+        nonlocal front
+        if front < back:
+            chunk = chunks[front] if encoding_method else _pack(encoding, chunks[front])
+            try:
+                conn.send((method, chunk, kwargs))
+            except OSError:
+                raise WorkerError(_DIED) from None
+            running[conn] = front
+            front += 1
+
+    def collect(conn: Connection) -> None:
+        k = running.pop(conn)
+        try:
+            status, value = conn.recv()
+        except (EOFError, OSError):
+            raise WorkerError(_DIED) from None
+        if status == "ok":
+            results[k] = _unpack(encoding, value) if encoding_method else value
+        else:
+            errors[k] = value
+        hand_out(conn)
+
+    def poll() -> None:
+        if running:
+            for ready in wait(list(running), timeout=0):
+                collect(cast(Connection, ready))
+
+    for conn in pool.conns:
+        hand_out(conn)
+    while front < back:
+        back -= 1
+        done: list[Any] = []
+        try:
+            for item in chunks[back]:
+                done.append(fn(item, **kwargs))
+                if len(done) % POLL_EVERY == 0:
+                    poll()  # a worker that has finished gets its next chunk now
+        except Exception as exc:
+            errors[back] = exc
+        results[back] = done
+        poll()
+    while running:
+        for ready in wait(list(running)):
+            collect(cast(Connection, ready))
+    if errors:
+        raise errors[min(errors)]
+    return results

@@ -41,21 +41,52 @@ def test_decode_batches_in_processes(enc: hf_bpe.Encoding, docs: list[str]) -> N
 
 
 def test_the_pool_persists_between_calls(enc: hf_bpe.Encoding, docs: list[str]) -> None:
+    # num_proc=2: this process and one worker.
     enc.encode_ordinary_batch(docs, num_proc=2)
-    pool = parallel._pool(enc, 2)
-    pids = {p.pid for p in pool._processes.values()}  # type: ignore[attr-defined]
+    pool = parallel._pool(enc, 1)
+    pids = [p.pid for p in pool.processes]
+    assert len(pids) == 1 and os.getpid() not in pids
     enc.encode_ordinary_batch(docs, num_proc=2)
-    assert parallel._pool(enc, 2) is pool
-    assert {p.pid for p in pool._processes.values()} == pids  # type: ignore[attr-defined]
+    assert parallel._pool(enc, 1) is pool
+    assert [p.pid for p in pool.processes] == pids and pool.processes[0].is_alive()
 
 
-def test_worker_errors_keep_their_type(enc: hf_bpe.Encoding, docs: list[str]) -> None:
-    text = [*docs, "oops <|endoftext|>"]
-    with pytest.raises(hf_bpe.DisallowedSpecialTokenError):
+def test_this_process_takes_the_last_share(
+    enc: hf_bpe.Encoding, docs: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The worker takes chunks from the front; this process encodes the last ones itself
+    # (the last chunk first).
+    here: list[str] = []
+    encode_here = enc.encode_ordinary
+
+    def recording(text: str) -> list[int]:
+        here.append(text)
+        return encode_here(text)
+
+    enc.encode_ordinary_batch(docs, num_proc=2)  # the pool exists before the patch
+    monkeypatch.setattr(enc, "encode_ordinary", recording)
+    assert enc.encode_ordinary_batch(docs, num_proc=2) == [encode_here(d) for d in docs]
+    assert 0 < len(here) < len(docs)
+    assert sorted(map(id, here)) == sorted(map(id, docs[len(docs) - len(here) :]))
+
+
+@pytest.mark.parametrize("where", ["first", "last", "both"])
+def test_errors_keep_their_type_and_the_earliest_wins(enc: hf_bpe.Encoding, docs: list[str], where: str) -> None:
+    # The first item goes to the worker, the last one stays in this process.
+    text = list(docs)
+    if where in ("first", "both"):
+        text[0] = "oops <|endoftext|>"
+    if where in ("last", "both"):
+        text[-1] = "oops <|endofprompt|>"
+    with pytest.raises(hf_bpe.DisallowedSpecialTokenError, match="endofprompt" if where == "last" else "endoftext"):
         enc.encode_batch(text, num_proc=2)
-    ids = [enc.encode_ordinary(d) for d in docs] + [[10**9]]
-    with pytest.raises(hf_bpe.UnknownTokenError):
-        enc.decode_bytes_batch(ids * 100, num_proc=2)
+    ids = [enc.encode_ordinary(d) for d in docs] * 2
+    if where in ("first", "both"):
+        ids[0] = [10**9]
+    if where in ("last", "both"):
+        ids[-1] = [10**9 + 1]
+    with pytest.raises(hf_bpe.UnknownTokenError, match=str(10**9 + 1) if where == "last" else f"{10**9}\\b"):
+        enc.decode_bytes_batch(ids, num_proc=2)
 
 
 def test_custom_encodings_travel_to_the_workers(docs: list[str]) -> None:
@@ -100,3 +131,39 @@ def test_processes_only_when_asked() -> None:
     assert parallel.workers_for(None, None, big, 100) == 1
     expected = min(4, os.cpu_count() or 1) if multiprocessing.get_start_method() == "fork" else 1
     assert parallel.workers_for(None, 4, big, 100) == max(1, expected)
+
+
+def test_a_dead_worker_is_a_worker_error_and_the_next_batch_starts_afresh(
+    enc: hf_bpe.Encoding, docs: list[str]
+) -> None:
+    expected = enc.encode_ordinary_batch(docs, num_proc=2)
+    pool = parallel._pool(enc, 1)
+    pool.processes[0].kill()
+    pool.processes[0].join()
+    with pytest.raises(hf_bpe.WorkerError, match="died"):
+        enc.encode_ordinary_batch(docs, num_proc=2)
+    assert parallel._pool(enc, 1) is not pool
+    assert enc.encode_ordinary_batch(docs, num_proc=2) == expected
+
+
+class _Unpicklable(ValueError):
+    def __init__(self) -> None:
+        super().__init__("cannot travel")
+        self.callback = lambda: None
+
+
+class _Exploding(hf_bpe.Encoding):
+    def encode_ordinary(self, text: str) -> list[int]:
+        if text.startswith("boom"):
+            raise _Unpicklable()
+        return super().encode_ordinary(text)
+
+
+@pytest.mark.skipif(multiprocessing.get_start_method() != "fork", reason="the worker must inherit the subclass")
+def test_an_error_that_cannot_be_pickled_arrives_as_a_worker_error(docs: list[str]) -> None:
+    ranks = hf_bpe.load_tiktoken_bpe(realdata.vocab_file("r50k_base"))
+    enc = _Exploding("exploding", pat_str=r"\w+|\s+|[^\w\s]+", mergeable_ranks=ranks, special_tokens={})
+    with pytest.raises(hf_bpe.WorkerError, match="_Unpicklable: cannot travel"):
+        enc.encode_ordinary_batch(["boom", *docs], num_proc=2)  # the first chunk goes to the worker
+    with pytest.raises(_Unpicklable):
+        enc.encode_ordinary_batch([*docs, "boom"], num_proc=2)  # the last one stays here
