@@ -10,13 +10,15 @@ shards that ``python examples/realdata.py shards DIR`` writes); shard ``i`` is t
 
 The report: the shards loaded, ``training_duration`` and ``vocab_size``; then, with
 ``--time-encode-decode``, the encode and decode timings over batches of ``--batch-size``
-documents (each round trip is checked) and the observed bytes per token.
+documents in ``--num-proc`` processes (each round trip is checked) and the observed bytes
+per token.
 """
 
 from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 import time
 from pathlib import Path
@@ -70,7 +72,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--pattern", default="rustbpe", help="split pattern: a name or a regex")
     parser.add_argument("--nanochat-specials", action="store_true",
                         help="add nanochat's 9 special tokens after the merges")
-    parser.add_argument("--num-proc", type=int, default=None, help="counting processes (default: cores)")
+    parser.add_argument("--num-proc", type=int, default=None,
+                        help="processes for counting and for the timed batches (default: cores)")
     parser.add_argument("--progress", action="store_true", help="show progress bars")
     args = parser.parse_args(argv)
 
@@ -116,12 +119,13 @@ def main(argv: list[str] | None = None) -> int:
         print(f"- saved folder: {args.save_dir}")
 
     if args.time_encode_decode:
-        time_encode_decode(enc, paths, args.column, args.batch_size, args.timing_batches)
+        processes = args.num_proc or os.cpu_count() or 1
+        time_encode_decode(enc, paths, args.column, args.batch_size, args.timing_batches, processes)
     return 0
 
 
 def time_encode_decode(
-    enc: hf_bpe.Encoding, paths: list[Path], column: str, batch_size: int, max_batches: int
+    enc: hf_bpe.Encoding, paths: list[Path], column: str, batch_size: int, max_batches: int, processes: int
 ) -> None:
     import pyarrow.parquet as pq
 
@@ -148,18 +152,20 @@ def time_encode_decode(
     print()
     print("Timing Config:")
     print(f"- batch size: {batch_size}")
+    print(f"- processes: {processes}")
+    enc.encode_ordinary_batch(["warm up " * 4096] * 16, num_proc=processes)  # starts the workers, untimed
 
     encode_times: list[float] = []
     encoded: list[list[list[int]]] = []
     for batch in batches:
         t = time.perf_counter()
-        ids = enc.encode_ordinary_batch(batch)
+        ids = enc.encode_ordinary_batch(batch, num_proc=processes)
         encode_times.append(time.perf_counter() - t)
         encoded.append(ids)
     decode_times: list[float] = []
     for batch, ids in zip(batches, encoded):
         t = time.perf_counter()
-        texts = enc.decode_batch(ids)
+        texts = enc.decode_batch(ids, num_proc=processes)
         decode_times.append(time.perf_counter() - t)
         if texts != batch:
             raise SystemExit("round trip failed: decode(encode(text)) != text")

@@ -29,6 +29,7 @@ import atexit
 import multiprocessing
 import os
 import pickle
+import signal
 import sys
 import threading
 from array import array
@@ -118,6 +119,7 @@ def _serve(encoding: Any, conn: Connection) -> None:
     """A worker's life: receive ``(method, items, kwargs)``, send back the results in order
     (or the first error), until told to stop (``None``) or the parent goes away."""
     os.environ[WORKER_ENV] = "1"
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle; it stops us
     while True:
         try:
             job = conn.recv()
@@ -316,13 +318,14 @@ def _share(pool: _Pool, method: str, chunks: list[list[Any]], kwargs: dict[str, 
     while front < back:
         back -= 1
         done: list[Any] = []
-        try:
-            for item in chunks[back]:
+        for item in chunks[back]:
+            try:
                 done.append(fn(item, **kwargs))
-                if len(done) % POLL_EVERY == 0:
-                    poll()  # a worker that has finished gets its next chunk now
-        except Exception as exc:
-            errors[back] = exc
+            except Exception as exc:
+                errors[back] = exc
+                break
+            if len(done) % POLL_EVERY == 0:
+                poll()  # a worker that has finished gets its next chunk now
         results[back] = done
         poll()
     while running:

@@ -4,6 +4,11 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
 
 import pytest
 import realdata
@@ -167,3 +172,38 @@ def test_an_error_that_cannot_be_pickled_arrives_as_a_worker_error(docs: list[st
         enc.encode_ordinary_batch(["boom", *docs], num_proc=2)  # the first chunk goes to the worker
     with pytest.raises(_Unpicklable):
         enc.encode_ordinary_batch([*docs, "boom"], num_proc=2)  # the last one stays here
+
+
+CTRL_C = """
+import hf_bpe, realdata
+enc = hf_bpe.get_encoding("o200k_base")
+docs = realdata.documents("mixed", doc_bytes=4096, max_bytes=2_000_000)
+enc.encode_ordinary_batch(docs, num_proc=2)
+print("ready", flush=True)
+while True:
+    enc.encode_ordinary_batch(docs, num_proc=2)
+"""
+
+
+def test_ctrl_c_stops_the_batch_and_its_workers_quietly() -> None:
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(Path(realdata.__file__).parent), os.environ.get("PYTHONPATH", "")]))
+    proc = subprocess.Popen([sys.executable, "-c", CTRL_C], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, start_new_session=True)
+    try:
+        assert proc.stdout is not None and proc.stdout.readline() == "ready\n"
+        time.sleep(0.5)  # inside a batch by now
+        os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C does: the whole process group
+        _, err = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+    assert proc.returncode != 0
+    assert err.count("KeyboardInterrupt") == 1, err  # the parent's; the workers ignore Ctrl-C
+    for _ in range(100):  # the workers leave with the parent
+        try:
+            os.killpg(proc.pid, 0)
+        except ProcessLookupError:
+            break
+        time.sleep(0.1)
+    else:
+        raise AssertionError("worker processes outlived the parent")
