@@ -25,8 +25,9 @@ from typing import Callable, Final, Optional
 from librt.vecs import append, pop, vec
 from mypy_extensions import i32, i64
 
-#: Fibonacci hashing multiplier (2**64 / golden ratio), as a signed 64-bit value.
-_MULT: Final = -7046029254386353131
+#: Multiplicative hashing: xorshift64*'s odd multiplier. It is below 2 ** 62, which keeps
+#: it a C constant: mypyc compiles a larger one as a boxed int, converted on every use.
+_MULT: Final = 0x2545F4914F6CDD1D
 #: Largest pair count allowed (the counts are 64-bit).
 _COUNT_LIMIT: Final = (1 << 62) - 1
 #: Most ids (bytes of distinct pieces) allowed: the word-list pool, at most 3 nodes per

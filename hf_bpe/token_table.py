@@ -30,8 +30,9 @@ from mypy_extensions import i64
 SHORT: Final = 15
 #: Appended to a standalone piece so that :func:`pack` may always read 16 bytes.
 PAD: Final = bytes(16)
-#: Odd 64-bit multipliers (as signed values) that mix a packed key into a hash.
-MIX_LOW: Final = -7046029254386353131
+#: Odd multipliers that mix a packed key into a hash. Both are below 2 ** 62: mypyc
+#: compiles a larger constant as a boxed int, converted on every use.
+MIX_LOW: Final = 0x27BB2EE687B0B0FD
 MIX_HIGH: Final = 0x2545F4914F6CDD1D
 #: ``_LOW_BYTES[k]`` keeps the low k bytes of a word (k < 8). A table, because mypyc
 #: compiles ``i64(1) << n`` to a shift of a 32-bit C ``1``, which is wrong for n >= 31.
