@@ -51,6 +51,7 @@ os.environ.setdefault("RAYON_NUM_THREADS", "1")  # peers: one thread each
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 import hf_bpe  # noqa: E402
+from hf_bpe import parallel  # noqa: E402
 import tiktoken  # noqa: E402
 
 KINDS = ("english", "multilingual", "code")
@@ -188,7 +189,7 @@ def batch_speed(mb: float, runs: int) -> list[dict[str, Any]]:
     for label, fn in (("hf_bpe, num_proc=2", lambda: ours.encode_ordinary_batch(small, num_proc=2)),
                       ("hf_bpe, in-process", lambda: ours.encode_ordinary_batch(small, num_proc=1))):
         seconds = best_of(runs, fn)
-        print(f"  small batch (40 KB) {label:20} {seconds * 1e3:6.2f} ms (below {hf_bpe.parallel.MIN_BATCH_CHARS} "
+        print(f"  small batch (40 KB) {label:20} {seconds * 1e3:6.2f} ms (below {parallel.MIN_BATCH_CHARS} "
               "characters hf_bpe stays in-process)")
     return rows
 

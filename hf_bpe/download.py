@@ -59,13 +59,10 @@ Example: offline, with an empty cache, a missing file is an error that says what
 from __future__ import annotations
 
 import hashlib
-import http.client
 import logging
 import os
 import tempfile
 import time
-import urllib.error
-import urllib.request
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -314,6 +311,10 @@ def _download(vfile: VocabFile, target: Path) -> None:
 
 def _stream(url: str, out: BinaryIO, timeout: float) -> tuple[str, int]:
     """Copy the body at ``url`` into ``out``; return (sha256, size). DownloadError on failure."""
+    import http.client  # here, not at import: loading a cached file needs no network code
+    import urllib.error
+    import urllib.request
+
     digest = hashlib.sha256()
     size = 0
     request = urllib.request.Request(url, headers={"User-Agent": "hf_bpe"})

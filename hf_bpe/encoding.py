@@ -26,7 +26,6 @@ from typing import TYPE_CHECKING, AbstractSet, Any, Literal, Optional, Union
 
 import regex
 
-from . import parallel
 from .decode import Decoder
 from .errors import DisallowedSpecialTokenError, UnknownTokenError, VocabularyError
 from .merge import PieceEncoder
@@ -74,10 +73,9 @@ class Encoding:
         self.name = name
         self._pat_str = pat_str
         self._mergeable_ranks = _checked_ranks(mergeable_ranks)
-        self._special_tokens = _checked_specials(special_tokens, self._mergeable_ranks)
-        self.max_token_value = max(
-            max(self._mergeable_ranks.values()), max(self._special_tokens.values(), default=0)
-        )
+        max_rank = max(self._mergeable_ranks.values())
+        self._special_tokens = _checked_specials(special_tokens, self._mergeable_ranks, max_rank)
+        self.max_token_value = max(max_rank, max(self._special_tokens.values(), default=0))
         if explicit_n_vocab is not None:
             total = len(self._mergeable_ranks) + len(self._special_tokens)
             if total != explicit_n_vocab or self.max_token_value != explicit_n_vocab - 1:
@@ -387,6 +385,8 @@ class Encoding:
         kwargs: Optional[dict[str, Any]] = None,
     ) -> list[Any]:
         """``[self.method(item, **kwargs) for item in items]``, here or in worker processes."""
+        from . import parallel  # here: multiprocessing is only needed for batches
+
         sizes = [len(item) for item in items]
         workers = parallel.workers_for(num_proc, num_threads, sum(sizes), len(items))
         start = time.perf_counter()
@@ -538,16 +538,18 @@ def _checked_slowly(ranks: Mapping[bytes, int]) -> dict[bytes, int]:
     return checked
 
 
-def _checked_specials(specials: Mapping[str, int], ranks: dict[bytes, int]) -> dict[str, int]:
+def _checked_specials(specials: Mapping[str, int], ranks: dict[bytes, int], max_rank: int) -> dict[str, int]:
     # Two specials may share an id (tiktoken's o200k_harmony has <|endofprompt|> and
     # <|reserved_200018|> at 200018): both encode to it, the first listed decodes it.
-    rank_ids = set(ranks.values())
+    rank_ids: set[int] | None = None  # made only for an id among the ranks' (specials usually follow them)
     for text, token in specials.items():
         if not isinstance(text, str) or not text:
             raise VocabularyError(f"special tokens must be non-empty str, got {text!r}")
         if isinstance(token, bool) or not isinstance(token, int) or token < 0:
             raise VocabularyError(f"id of special token {text!r} must be a non-negative int, got {token!r}")
-        if token in rank_ids:
+        if token <= max_rank and rank_ids is None:
+            rank_ids = set(ranks.values())
+        if rank_ids is not None and token in rank_ids:
             raise VocabularyError(f"special token {text!r} has id {token}, which is already a mergeable rank")
     return dict(specials)
 
