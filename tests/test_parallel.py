@@ -175,22 +175,29 @@ def test_an_error_that_cannot_be_pickled_arrives_as_a_worker_error(docs: list[st
 
 
 CTRL_C = """
+import signal
+# Python's own Ctrl-C handler, as in a terminal (a background job of a script, such as
+# this test run in CI, starts with SIGINT ignored, and its children inherit that).
+signal.signal(signal.SIGINT, signal.default_int_handler)
 import hf_bpe, realdata
 enc = hf_bpe.get_encoding("o200k_base")
 docs = realdata.documents("mixed", doc_bytes=4096, max_bytes=2_000_000)
 enc.encode_ordinary_batch(docs, num_proc=2)
-print("ready", flush=True)
+print("ready", hf_bpe.COMPILED, flush=True)
 while True:
     enc.encode_ordinary_batch(docs, num_proc=2)
 """
 
 
-def test_ctrl_c_stops_the_batch_and_its_workers_quietly() -> None:
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(Path(realdata.__file__).parent), os.environ.get("PYTHONPATH", "")]))
-    proc = subprocess.Popen([sys.executable, "-c", CTRL_C], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True, start_new_session=True)
+def test_ctrl_c_stops_the_batch_and_its_workers_quietly(tmp_path: Path) -> None:
+    # Run from tmp_path, with no empty PYTHONPATH entry: the working directory (the
+    # repository's root, the source tree) must not come before the installed build.
+    paths = [str(Path(realdata.__file__).parent), *filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep))]
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(paths))
+    proc = subprocess.Popen([sys.executable, "-c", CTRL_C], env=env, cwd=tmp_path, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, start_new_session=True)
     try:
-        assert proc.stdout is not None and proc.stdout.readline() == "ready\n"
+        assert proc.stdout is not None and proc.stdout.readline() == f"ready {hf_bpe.COMPILED}\n"  # this build
         time.sleep(0.5)  # inside a batch by now
         os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C does: the whole process group
         _, err = proc.communicate(timeout=120)
