@@ -27,7 +27,7 @@ def test_version_and_typing_marker() -> None:
     assert os.path.exists(os.path.join(os.path.dirname(hf_bpe.__file__), "py.typed"))
 
 
-def test_core_import_does_not_pull_heavy_modules() -> None:
+def test_core_import_does_not_pull_heavy_modules(tmp_path) -> None:
     # The HF libraries, and what only downloads (urllib, http) or batches (multiprocessing)
     # need: importing them would add to every program's start-up time.
     heavy = ("transformers", "datasets", "tokenizers", "pyarrow", "urllib.request", "http.client", "multiprocessing")
@@ -37,7 +37,9 @@ def test_core_import_does_not_pull_heavy_modules() -> None:
         "enc.encode('x'); "
         f"print(sorted(m for m in {heavy!r} if m in sys.modules))"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    # cwd: `python -c` puts the working directory first on sys.path (the source tree, from
+    # the repository's root).
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=tmp_path)
     assert out.stdout.strip() == "[]"
 
 

@@ -252,7 +252,7 @@ def test_pickles_small_and_whole(dumps: Any) -> None:
     assert again(text)["input_ids"] == tok(text)["input_ids"]
 
 
-def test_transformers_version_is_checked_at_import() -> None:
+def test_transformers_version_is_checked_at_import(tmp_path: Path) -> None:
     code = textwrap.dedent(
         """
         import transformers
@@ -263,7 +263,7 @@ def test_transformers_version_is_checked_at_import() -> None:
             print("refused:", err)
         """
     )
-    proc = subprocess.run([sys.executable, "-c", code], env=hf_bpe_env(), capture_output=True, text=True)
+    proc = subprocess.run([sys.executable, "-c", code], env=hf_bpe_env(), capture_output=True, text=True, cwd=tmp_path)
     assert "refused:" in proc.stdout and "transformers 5" in proc.stdout, proc.stdout + proc.stderr
 
 

@@ -244,14 +244,14 @@ def test_datasets_inputs_equal_the_texts(corpus: dict[str, list[str]]) -> None:
         BpeTrainer(1000, num_proc=1).update_from_dataset(ds.to_iterable_dataset(), column="body")
 
 
-def test_importing_the_trainer_pulls_no_heavy_packages() -> None:
+def test_importing_the_trainer_pulls_no_heavy_packages(tmp_path: Path) -> None:
     code = (
         "import sys, hf_bpe, hf_bpe.trainer\n"
         "enc = hf_bpe.train_bpe(['hello world'] * 3, 260, num_proc=1, progress=False)\n"
         "heavy = [m for m in ('datasets', 'transformers', 'pyarrow', 'tqdm', 'torch') if m in sys.modules]\n"
         "print(heavy)\n"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=tmp_path)
     assert out.stdout.strip() == "[]"
 
 
