@@ -59,11 +59,15 @@ def main() -> None:
     start = time.perf_counter()
     tok = AutoTokenizer.from_pretrained(args.folder)
     print(f"- AutoTokenizer: {type(tok).__name__}, len {len(tok):,}, loaded in {time.perf_counter() - start:.2f}s")
-    start = time.perf_counter()
-    ids = tok(docs, add_special_tokens=False)["input_ids"]
-    seconds = time.perf_counter() - start
-    check(ids == expected, "AutoTokenizer ids equal the Encoding's")
-    print(f"- encode: {nbytes / 1e6 / seconds:.1f} MB/s")
+    rates, results = [], []
+    for _ in range(2):
+        start = time.perf_counter()
+        results.append(tok(docs, add_special_tokens=False)["input_ids"])
+        rates.append(nbytes / 1e6 / (time.perf_counter() - start))
+    check(results[0] == results[1] == expected, "AutoTokenizer ids equal the Encoding's")
+    ids = results[0]
+    print(f"- encode: {rates[0]:.1f} MB/s on the first call (every piece new to this tokenizer), "
+          f"{rates[1]:.1f} MB/s on the second (pieces cached)")
     check(tok.batch_decode(ids) == docs, "batch_decode gives the text back")
 
     child = subprocess.run([sys.executable, "-I", "-c", STOCK, str(args.folder)], input=json.dumps(docs),
