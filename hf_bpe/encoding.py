@@ -541,16 +541,17 @@ def _checked_slowly(ranks: Mapping[bytes, int]) -> dict[bytes, int]:
 def _checked_specials(specials: Mapping[str, int], ranks: dict[bytes, int], max_rank: int) -> dict[str, int]:
     # Two specials may share an id (tiktoken's o200k_harmony has <|endofprompt|> and
     # <|reserved_200018|> at 200018): both encode to it, the first listed decodes it.
-    rank_ids: set[int] | None = None  # made only for an id among the ranks' (specials usually follow them)
+    rank_ids: set[int] | None = None
     for text, token in specials.items():
         if not isinstance(text, str) or not text:
             raise VocabularyError(f"special tokens must be non-empty str, got {text!r}")
         if isinstance(token, bool) or not isinstance(token, int) or token < 0:
             raise VocabularyError(f"id of special token {text!r} must be a non-negative int, got {token!r}")
-        if token <= max_rank and rank_ids is None:
-            rank_ids = set(ranks.values())
-        if rank_ids is not None and token in rank_ids:
-            raise VocabularyError(f"special token {text!r} has id {token}, which is already a mergeable rank")
+        if token <= max_rank:  # specials usually follow the ranks: then no set of them is made
+            if rank_ids is None:
+                rank_ids = set(ranks.values())
+            if token in rank_ids:
+                raise VocabularyError(f"special token {text!r} has id {token}, which is already a mergeable rank")
     return dict(specials)
 
 

@@ -128,11 +128,11 @@ def _serve(encoding: Any, conn: Connection) -> None:
         if job is None:
             return
         method, items, kwargs = job
+        encodes = method.startswith("encode")  # ids come back; else (decoding) ids came in
         try:
-            if method.startswith("decode"):
-                items = _unpack(encoding, items)
-            results = [getattr(encoding, method)(item, **kwargs) for item in items]
-            reply: tuple[str, Any] = ("ok", _pack(encoding, results) if method.startswith("encode") else results)
+            fn = getattr(encoding, method)
+            results = [fn(item, **kwargs) for item in (items if encodes else _unpack(encoding, items))]
+            reply: tuple[str, Any] = ("ok", _pack(encoding, results) if encodes else results)
         except Exception as exc:
             reply = ("error", _picklable(exc))
         conn.send(reply)

@@ -31,6 +31,9 @@ fi
 
 # The venv's pytest (not `python -m pytest`) keeps the source tree off sys.path, so the
 # tests exercise the installed build.
+run_compiled() {
+  HF_BPE_EXPECT_COMPILED=1 .venv/bin/pytest "$@"
+}
 run_pure() {
   PYTHONPATH="$PWD/.venv/pure-site" HF_BPE_EXPECT_COMPILED=0 .venv/bin/pytest -p no:cacheprovider "$@"
 }
@@ -38,7 +41,7 @@ status=0
 case "$mode" in
   compiled)
     echo "== pytest, compiled build"
-    HF_BPE_EXPECT_COMPILED=1 .venv/bin/pytest "$@" || status=$?;;
+    run_compiled "$@" || status=$?;;
   pure)
     echo "== pytest, uncompiled build"
     run_pure "$@" || status=$?;;
@@ -47,7 +50,7 @@ case "$mode" in
     run_pure "$@" > .venv/pytest-pure.log 2>&1 &
     pure=$!
     echo "== pytest, compiled build"
-    HF_BPE_EXPECT_COMPILED=1 .venv/bin/pytest "$@" || status=$?
+    run_compiled "$@" || status=$?
     pure_status=0
     wait $pure || pure_status=$?
     echo "== pytest, uncompiled build"
