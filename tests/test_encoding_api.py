@@ -100,6 +100,24 @@ def test_unknown_ids_are_key_errors(bad: int) -> None:
             tiktoken.get_encoding("cl100k_base").decode_single_token_bytes(bad)
 
 
+def test_decode_tokens_of_every_length_and_edge_byte() -> None:
+    # Tokens of up to 7 bytes decode from one machine word each (length in the top
+    # byte), longer ones from their bytes: NUL and 0xFF bytes in every place, lengths
+    # around the edge, and a short and a long special token.
+    ranks = {bytes([i]): i for i in range(256)}
+    extra = [b"\x00\x00", b"\xff" * 7, b"\x00" * 7, b"a\x00b\xffc\x00\xff", b"\xff" * 8, b"12345678", b"x" * 40]
+    ranks |= {token: 256 + k for k, token in enumerate(extra)}
+    specials = {"<s>": 300, "<|a longer special|>": 301}
+    enc = hf_bpe.Encoding("edges", pat_str=r"\S+|\s+", mergeable_ranks=ranks, special_tokens=specials)
+    by_id = {rank: token for token, rank in ranks.items()} | {301: b"<|a longer special|>", 300: b"<s>"}
+    ids = [*range(256), *range(256, 256 + len(extra)), 300, 301, 262, 0, 255, 258]
+    assert enc.decode_bytes(ids) == b"".join(by_id[i] for i in ids)
+    assert enc.decode_bytes([]) == b""
+    for bad in (263, 299, 302, -1):
+        with pytest.raises(hf_bpe.UnknownTokenError):
+            enc.decode_bytes([0, bad])
+
+
 def test_pickles_by_name_for_named_and_by_value_otherwise() -> None:
     named = hf_bpe.get_encoding("o200k_base")
     data = pickle.dumps(named)

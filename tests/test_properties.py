@@ -44,6 +44,23 @@ def test_decode_inverts_encode(text: str) -> None:
         assert enc.decode_bytes(enc.encode_ordinary(text)) == text.encode("utf-8")
 
 
+@functools.cache
+def valid_ids(name: str) -> list[int]:
+    """Every id of a tiktoken encoding (ranks and special tokens; gaps left out)."""
+    enc = tiktoken.get_encoding(name)
+    return sorted([*enc._mergeable_ranks.values(), *enc._special_tokens.values()])  # type: ignore[attr-defined]
+
+
+@settings(max_examples=200, deadline=None)
+@given(data=st.data())
+def test_any_ids_decode_as_tiktoken(data: st.DataObject) -> None:
+    # Any valid ids, not only those encoding gives: tokens of every length (1 to 7 bytes
+    # are decoded from words, longer ones from bytes objects) and special tokens.
+    for name in ("cl100k_base", "o200k_base"):
+        ids = data.draw(st.lists(st.sampled_from(valid_ids(name)), max_size=60))
+        assert hf_bpe.get_encoding(name).decode_bytes(ids) == tiktoken.get_encoding(name).decode_bytes(ids)
+
+
 @settings(max_examples=150, deadline=None)
 @given(
     parts=st.lists(st.one_of(text_strategy, st.sampled_from(["<|endoftext|>", "<|fim_prefix|>", "<|endofprompt|>", "<|endoftext", "<|"])), max_size=8)
