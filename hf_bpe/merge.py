@@ -27,7 +27,7 @@ from __future__ import annotations
 from typing import Any, Final, Optional
 
 from librt.vecs import append, vec
-from mypy_extensions import i64
+from mypy_extensions import i32, i64
 
 from .pieces import Splitter
 from .scanners import Sink, scan_into
@@ -175,31 +175,32 @@ def _merge_short(data: bytes, start: i64, n: i64, tables: MergeTables) -> list[i
 def _merge_long(piece: bytes, n: i64, tables: MergeTables) -> list[int]:
     # Parts form a doubly linked list over byte offsets: a part starts at offset s, ends at
     # nxt[s] and has rank part[s] (-1 once merged away); joined[s] is the rank of the part
-    # at s joined with the next one (-1: not a token). A binary heap holds candidate
+    # at s joined with the next one (-1: not a token). A 4-ary heap holds candidate
     # merges as rank << 32 | s, so the lowest rank comes first, the leftmost on ties. A
     # candidate is stale once joined[s] has changed (a rank names one token's bytes, so
     # an equal rank at s is the same merge). The piece is piece[:n] (then padding).
     if n >= 1 << 31:
         raise ValueError(f"a piece of {n} bytes is too long to merge (the limit is 2 GiB)")
+    # Offsets and ranks (both below 2 ** 31) are kept as 32-bit integers: a megabyte's
+    # arrays then fit in the CPU's last-level cache, which keeps the time linear.
     pairs = tables.pairs
     singles = tables.singles
-    nxt = vec[i64](capacity=n)
-    prv = vec[i64](capacity=n)
-    part = vec[i64](capacity=n)
-    joined = vec[i64](capacity=n)
+    nxt = vec[i32](capacity=n)
+    prv = vec[i32](capacity=n)
+    part = vec[i32](capacity=n)
+    joined = vec[i32](capacity=n)
     heap = vec[i64](capacity=n)
     for s in range(n):
-        nxt = append(nxt, s + 1)
-        prv = append(prv, s - 1)
-        part = append(part, singles[piece[s]])
+        nxt = append(nxt, i32(s + 1))
+        prv = append(prv, i32(s - 1))
+        single: i64 = singles[piece[s]]
+        part = append(part, i32(single))
         r: i64 = pairs[(piece[s] << 8) | piece[s + 1]] if s + 1 < n else -1
-        joined = append(joined, r)
+        joined = append(joined, i32(r))
         if r >= 0:
             heap = append(heap, (r << 32) | s)
     size: i64 = len(heap)
-    while len(heap) < 2 * n:  # room: each merge pops one candidate and pushes at most two
-        heap = append(heap, 0)
-    for k in range(size // 2 - 1, -1, -1):
+    for k in range((size - 2) // 4, -1, -1):
         _sift_down(heap, k, size)
     while size > 0:
         key: i64 = heap[0]
@@ -211,44 +212,57 @@ def _merge_long(piece: bytes, n: i64, tables: MergeTables) -> list[int]:
         if part[start] < 0 or joined[start] != merged:  # stale
             continue
         # Merge the part at start with the next one.
-        mid: i64 = nxt[start]
-        end: i64 = nxt[mid]
-        part[start] = merged
+        mid: i64 = i64(nxt[start])
+        end: i64 = i64(nxt[mid])
+        part[start] = i32(merged)
         part[mid] = -1
-        nxt[start] = end
+        nxt[start] = i32(end)
         if end < n:
-            prv[end] = start
-            r2: i64 = tables.rank(piece, start, nxt[end])
-            joined[start] = r2
+            prv[end] = i32(start)
+            r2: i64 = tables.rank(piece, start, i64(nxt[end]))
+            joined[start] = i32(r2)
             if r2 >= 0:
+                if size == len(heap):
+                    heap = append(heap, 0)
                 size = _push(heap, size, (r2 << 32) | start)
         else:
             joined[start] = -1
-        p: i64 = prv[start]
+        p: i64 = i64(prv[start])
         if p >= 0:
             r3: i64 = tables.rank(piece, p, end)
-            joined[p] = r3
+            joined[p] = i32(r3)
             if r3 >= 0:
+                if size == len(heap):
+                    heap = append(heap, 0)
                 size = _push(heap, size, (r3 << 32) | p)
     out: list[int] = []
     i: i64 = 0
     while i < n:
         out.append(part[i])
-        i = nxt[i]
+        i = i64(nxt[i])
     return out
 
 
 def _sift_down(heap: vec[i64], k: i64, size: i64) -> None:
+    # A 4-ary heap: item k's children are 4k + 1 to 4k + 4 (half the levels of a binary
+    # heap, and the four children share a cache line or two).
     item: i64 = heap[k]
     while True:
-        child: i64 = 2 * k + 1
-        if child >= size:
+        first: i64 = 4 * k + 1
+        if first >= size:
             break
-        if child + 1 < size and heap[child + 1] < heap[child]:
-            child += 1
-        if heap[child] >= item:
+        child: i64 = first
+        least: i64 = heap[first]
+        last: i64 = min(first + 4, size)
+        c: i64 = first + 1
+        while c < last:
+            if heap[c] < least:
+                least = heap[c]
+                child = c
+            c += 1
+        if least >= item:
             break
-        heap[k] = heap[child]
+        heap[k] = least
         k = child
     heap[k] = item
 
@@ -257,7 +271,7 @@ def _push(heap: vec[i64], size: i64, item: i64) -> i64:
     """Add ``item`` to the heap of ``size`` items in ``heap`` (which has room); the new size."""
     k: i64 = size
     while k > 0:
-        parent: i64 = (k - 1) >> 1
+        parent: i64 = (k - 1) >> 2
         if heap[parent] <= item:
             break
         heap[k] = heap[parent]

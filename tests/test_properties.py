@@ -132,3 +132,21 @@ def test_long_pieces_merge_as_tiktoken(alphabet: str, data: st.DataObject) -> No
     for name in NAMES:
         ours = merge_with(piece, _merge_tables(name))
         assert ours == tiktoken.get_encoding(name)._encode_single_piece(piece)
+
+
+@settings(max_examples=200, deadline=None)
+@given(data=st.data())
+def test_merging_with_arbitrary_rank_orders_as_tiktoken(data: st.DataObject) -> None:
+    # Small vocabularies whose ranks need not grow with the tokens' lengths (a merge may
+    # make a join of lower rank than the merge itself), pieces short (rescans) and long
+    # (the heap): the same ids as tiktoken's merging of a single piece.
+    alphabet = data.draw(st.sampled_from(["ab", "abc", "abcd"]))
+    words = st.text(alphabet=alphabet, min_size=2, max_size=6).map(str.encode)
+    extra = data.draw(st.lists(words, min_size=1, max_size=40, unique=True))
+    order = data.draw(st.permutations(range(len(extra))))
+    ranks = {bytes([i]): i for i in range(256)} | {token: 256 + k for token, k in zip(extra, order)}
+    theirs = tiktoken.Encoding("arbitrary", pat_str=r"\S+", mergeable_ranks=ranks, special_tokens={})
+    tables = MergeTables(ranks)
+    for size in (data.draw(st.integers(2, 48)), data.draw(st.integers(49, 300))):
+        piece = data.draw(st.text(alphabet=alphabet, min_size=size, max_size=size)).encode()
+        assert merge_with(piece, tables) == theirs._encode_single_piece(piece)
