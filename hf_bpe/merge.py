@@ -34,7 +34,7 @@ from .scanners import Sink, scan_into
 from .token_table import MAYBE_LONG, PAD, SHORT, TokenTable, mix, pack, pack_long
 
 #: Pieces longer than this (in bytes) use the heap algorithm.
-LONG_PIECE: Final = 48
+LONG_PIECE: Final = 24
 #: A PieceEncoder's piece table (the cache of pieces seen lately) has 2 ** TABLE_BITS
 #: slots, in sets of WAYS (a piece may sit in any slot of one set: 64 bytes of keys).
 TABLE_BITS: Final = 18

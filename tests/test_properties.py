@@ -114,7 +114,7 @@ def test_split_by_tokens_covers_the_text(text: str, max_tokens: int) -> None:
     assert position == len(ids)
 
 
-# Long pieces (over 48 bytes: the heap algorithm) from a few repeated characters, where
+# Long pieces (over 24 bytes: the heap algorithm) from a few repeated characters, where
 # many candidate merges share ranks and go stale: as tiktoken merges a single piece.
 ALPHABETS = ["ab", "aaaab", "abc", "中文字", "ab中", "0123", "=-", "\u00e9\u00e8e", "  \t", "xyzw"]
 
@@ -147,6 +147,6 @@ def test_merging_with_arbitrary_rank_orders_as_tiktoken(data: st.DataObject) -> 
     ranks = {bytes([i]): i for i in range(256)} | {token: 256 + k for token, k in zip(extra, order)}
     theirs = tiktoken.Encoding("arbitrary", pat_str=r"\S+", mergeable_ranks=ranks, special_tokens={})
     tables = MergeTables(ranks)
-    for size in (data.draw(st.integers(2, 48)), data.draw(st.integers(49, 300))):
+    for size in (data.draw(st.integers(2, 24)), data.draw(st.integers(25, 300))):
         piece = data.draw(st.text(alphabet=alphabet, min_size=size, max_size=size)).encode()
         assert merge_with(piece, tables) == theirs._encode_single_piece(piece)
