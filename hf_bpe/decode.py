@@ -35,6 +35,10 @@ def _as_word(token: bytes) -> i64:
     return word
 
 
+def _unknown(token: int) -> UnknownTokenError:
+    return UnknownTokenError(f"invalid token id {token!r}: not in the vocabulary")
+
+
 class Decoder:
     """Maps ids to token bytes for mergeable and special tokens alike."""
 
@@ -65,7 +69,7 @@ class Decoder:
             data = self.table[token]
             if data is not None:
                 return data
-        raise UnknownTokenError(f"invalid token id {token!r}: not in the vocabulary")
+        raise _unknown(token)
 
     def decode_bytes(self, tokens: list[int]) -> bytes:
         """The bytes of all ids, concatenated."""
@@ -75,7 +79,7 @@ class Decoder:
         out = BytesWriter()
         for token in tokens:
             if token < 0 or token >= size:
-                raise UnknownTokenError(f"invalid token id {token!r}: not in the vocabulary")
+                raise _unknown(token)
             t: i64 = token
             word: i64 = words[t]
             if word != 0:
@@ -85,7 +89,7 @@ class Decoder:
             else:
                 data = table[t]
                 if data is None:
-                    raise UnknownTokenError(f"invalid token id {token!r}: not in the vocabulary")
+                    raise _unknown(token)
                 out.write(data)
         return out.getvalue()
 

@@ -86,6 +86,12 @@ def workers_for(num_proc: Optional[int], num_threads: Optional[int], size: int, 
 # ---------------------------------------------------------------------- lists of ids on the wire
 
 
+def _returns_ids(method: str) -> bool:
+    """Whether ``method``'s results are lists of ids (encoding), packed on the way back;
+    otherwise (decoding) its items are, on the way out."""
+    return method.startswith("encode")
+
+
 def _typecode(encoding: Any) -> str:
     return "I" if encoding.max_token_value < 1 << 32 else "q"
 
@@ -128,7 +134,7 @@ def _serve(encoding: Any, conn: Connection) -> None:
         if job is None:
             return
         method, items, kwargs = job
-        encodes = method.startswith("encode")  # ids come back; else (decoding) ids came in
+        encodes = _returns_ids(method)
         try:
             fn = getattr(encoding, method)
             results = [fn(item, **kwargs) for item in (items if encodes else _unpack(encoding, items))]
@@ -279,7 +285,7 @@ _DIED = "an hf_bpe worker process died (killed, or out of memory?); the next bat
 def _share(pool: _Pool, method: str, chunks: list[list[Any]], kwargs: dict[str, Any]) -> list[Any]:
     encoding = pool.encoding
     fn = getattr(encoding, method)
-    encoding_method = method.startswith("encode")
+    encodes = _returns_ids(method)
     results: list[Any] = [None] * len(chunks)
     errors: dict[int, BaseException] = {}
     front, back = 0, len(chunks)  # chunks[front:back] are not started yet
@@ -288,7 +294,7 @@ def _share(pool: _Pool, method: str, chunks: list[list[Any]], kwargs: dict[str, 
     def hand_out(conn: Connection) -> None:
         nonlocal front
         if front < back:
-            chunk = chunks[front] if encoding_method else _pack(encoding, chunks[front])
+            chunk = chunks[front] if encodes else _pack(encoding, chunks[front])
             try:
                 conn.send((method, chunk, kwargs))
             except OSError:
@@ -303,7 +309,7 @@ def _share(pool: _Pool, method: str, chunks: list[list[Any]], kwargs: dict[str, 
         except (EOFError, OSError):
             raise WorkerError(_DIED) from None
         if status == "ok":
-            results[k] = _unpack(encoding, value) if encoding_method else value
+            results[k] = _unpack(encoding, value) if encodes else value
         else:
             errors[k] = value
         hand_out(conn)
