@@ -44,18 +44,18 @@ WAYS: Final = 4
 CACHE_LIMIT: Final = 1 << 17
 
 
-def pair_table(ranks: dict[bytes, int]) -> list[Any]:
+def pair_table(ranks: dict[bytes, int]) -> vec[i64]:
     """``table[a * 256 + b]``: the rank of the two bytes ``a b``, or -1 if not a token."""
-    table: list[Any] = [-1] * 65536
+    table = vec[i64]([-1] * 65536)
     for token, rank in ranks.items():
         if len(token) == 2:
             table[(token[0] << 8) | token[1]] = rank
     return table
 
 
-def byte_table(ranks: dict[bytes, int]) -> list[Any]:
+def byte_table(ranks: dict[bytes, int]) -> vec[i64]:
     """``table[b]``: the rank of the single byte ``b`` (every byte must be a token)."""
-    return [ranks[bytes([b])] for b in range(256)]
+    return vec[i64]([ranks[bytes([b])] for b in range(256)])
 
 
 class MergeTables:
@@ -75,13 +75,13 @@ class MergeTables:
     def __init__(
         self,
         ranks: dict[bytes, int],
-        pairs: Optional[list[Any]] = None,
-        singles: Optional[list[Any]] = None,
+        pairs: Optional[vec[i64]] = None,
+        singles: Optional[vec[i64]] = None,
         fixed: bool = True,
     ) -> None:
         self.ranks: Final[dict[bytes, int]] = ranks
-        self.pairs: Final[list[Any]] = pair_table(ranks) if pairs is None else pairs
-        self.singles: Final[list[Any]] = byte_table(ranks) if singles is None else singles
+        self.pairs: Final[vec[i64]] = pair_table(ranks) if pairs is None else pairs
+        self.singles: Final[vec[i64]] = byte_table(ranks) if singles is None else singles
         self.tokens: Final[Optional[TokenTable]] = TokenTable(ranks) if fixed else None
 
     def rank(self, data: bytes, start: i64, end: i64) -> i64:
@@ -103,7 +103,7 @@ def byte_pair_encode(piece: bytes, ranks: dict[bytes, int]) -> list[int]:
     return merge_piece(piece, ranks, pair_table(ranks), byte_table(ranks))
 
 
-def merge_piece(piece: bytes, ranks: dict[bytes, int], pairs: list[Any], singles: list[Any]) -> list[int]:
+def merge_piece(piece: bytes, ranks: dict[bytes, int], pairs: vec[i64], singles: vec[i64]) -> list[int]:
     """The ids of one piece, given the tables of :func:`pair_table` and :func:`byte_table`.
 
     ``ranks`` is looked up afresh each time (nothing derived from it is kept), so it may
@@ -130,14 +130,15 @@ def _merge_short(data: bytes, start: i64, n: i64, tables: MergeTables) -> list[i
     # merges the lowest-ranked join, leftmost on ties.
     pairs = tables.pairs
     singles = tables.singles
-    nxt = vec[i64](capacity=n)
-    part = vec[i64](capacity=n)
-    joined = vec[i64](capacity=n)
+    nxt = vec[i64]([0] * n)
+    part = vec[i64]([0] * n)
+    joined = vec[i64]([-1] * n)
     for i in range(n):
         byte: i64 = data[start + i]
-        nxt = append(nxt, i + 1)
-        part = append(part, singles[byte])
-        joined = append(joined, pairs[(byte << 8) | data[start + i + 1]] if i + 1 < n else -1)
+        nxt[i] = i + 1
+        part[i] = singles[byte]
+        if i + 1 < n:
+            joined[i] = pairs[(byte << 8) | data[start + i + 1]]
     while True:
         best: i64 = -1
         best_rank: i64 = -1
@@ -185,20 +186,20 @@ def _merge_long(piece: bytes, n: i64, tables: MergeTables) -> list[int]:
     # arrays then fit in the CPU's last-level cache, which keeps the time linear.
     pairs = tables.pairs
     singles = tables.singles
-    nxt = vec[i32](capacity=n)
-    prv = vec[i32](capacity=n)
-    part = vec[i32](capacity=n)
-    joined = vec[i32](capacity=n)
+    nxt = vec[i32]([0] * n)
+    prv = vec[i32]([0] * n)
+    part = vec[i32]([0] * n)
+    joined = vec[i32]([-1] * n)
     heap = vec[i64](capacity=n)
     for s in range(n):
-        nxt = append(nxt, i32(s + 1))
-        prv = append(prv, i32(s - 1))
-        single: i64 = singles[piece[s]]
-        part = append(part, i32(single))
-        r: i64 = pairs[(piece[s] << 8) | piece[s + 1]] if s + 1 < n else -1
-        joined = append(joined, i32(r))
-        if r >= 0:
-            heap = append(heap, (r << 32) | s)
+        nxt[s] = i32(s + 1)
+        prv[s] = i32(s - 1)
+        part[s] = i32(singles[piece[s]])
+        if s + 1 < n:
+            r: i64 = pairs[(piece[s] << 8) | piece[s + 1]]
+            if r >= 0:
+                joined[s] = i32(r)
+                heap = append(heap, (r << 32) | s)
     size: i64 = len(heap)
     for k in range((size - 2) // 4, -1, -1):
         _sift_down(heap, k, size)
@@ -307,7 +308,7 @@ class PieceEncoder:
         tokens = self._tables.tokens
         assert tokens is not None
         self._tokens: Final[TokenTable] = tokens
-        self._singles: Final[list[Any]] = self._tables.singles
+        self._singles: Final[list[Any]] = list(self._tables.singles)  # shared int objects
         slots: i64 = 1 << table_bits
         self._shift: Final[i64] = 64 - table_bits
         self._set_mask: Final[i64] = slots - WAYS
