@@ -35,6 +35,9 @@ from .token_table import MAYBE_LONG, PAD, SHORT, TokenTable, mix, pack, pack_lon
 
 #: Pieces longer than this (in bytes) use the heap algorithm.
 LONG_PIECE: Final = 24
+#: A join that is not a token, in :func:`_merge_short`: above every rank (-1 & NO_JOIN
+#: is NO_JOIN). Below 2 ** 62, so that mypyc keeps it a C constant.
+NO_JOIN: Final = 0x3FFFFFFFFFFFFFFF
 #: A PieceEncoder's piece table (the cache of pieces seen lately) has 2 ** TABLE_BITS
 #: slots, in sets of WAYS (a piece may sit in any slot of one set: 64 bytes of keys).
 TABLE_BITS: Final = 18
@@ -126,31 +129,34 @@ def merge_with(piece: bytes, tables: MergeTables) -> list[int]:
 def _merge_short(data: bytes, start: i64, n: i64, tables: MergeTables) -> list[int]:
     # The piece is data[start:start + n]. Parts form a linked list over offsets in the
     # piece: a part starts at s and ends at nxt[s]; its rank is part[s]; joined[s] is
-    # the rank of the part at s joined with the next part (-1: not a token). Each round
-    # merges the lowest-ranked join, leftmost on ties.
+    # the rank of the part at s joined with the next part (NO_JOIN: not a token, so the
+    # search for the lowest is one comparison per part). Each round merges the
+    # lowest-ranked join, leftmost on ties.
     pairs = tables.pairs
     singles = tables.singles
     nxt = vec[i64]([0] * n)
     part = vec[i64]([0] * n)
-    joined = vec[i64]([-1] * n)
+    joined = vec[i64]([NO_JOIN] * n)
     for i in range(n):
         byte: i64 = data[start + i]
         nxt[i] = i + 1
         part[i] = singles[byte]
         if i + 1 < n:
-            joined[i] = pairs[(byte << 8) | data[start + i + 1]]
+            joined[i] = pairs[(byte << 8) | data[start + i + 1]] & NO_JOIN
     while True:
         best: i64 = -1
-        best_rank: i64 = -1
+        best_rank: i64 = NO_JOIN
         before_best: i64 = -1
         prev: i64 = -1
         s: i64 = 0
         while s < n:
-            r: i64 = joined[s]
-            if r >= 0 and (best_rank < 0 or r < best_rank):
-                best_rank = r
-                best = s
-                before_best = prev
+            # Without branches (which part wins is unpredictable): lower is -1 if
+            # joined[s] < best_rank (both are below 2 ** 62), else 0.
+            gap: i64 = joined[s] - best_rank
+            lower: i64 = gap >> 63
+            best_rank += gap & lower
+            best ^= (best ^ s) & lower
+            before_best ^= (before_best ^ prev) & lower
             prev = s
             s = nxt[s]
         if best < 0:
@@ -160,11 +166,11 @@ def _merge_short(data: bytes, start: i64, n: i64, tables: MergeTables) -> list[i
         part[best] = best_rank
         nxt[best] = end
         if end < n:
-            joined[best] = tables.rank(data, start + best, start + nxt[end])
+            joined[best] = tables.rank(data, start + best, start + nxt[end]) & NO_JOIN
         else:
-            joined[best] = -1
+            joined[best] = NO_JOIN
         if before_best >= 0:
-            joined[before_best] = tables.rank(data, start + before_best, start + end)
+            joined[before_best] = tables.rank(data, start + before_best, start + end) & NO_JOIN
     out: list[int] = []
     s = 0
     while s < n:
