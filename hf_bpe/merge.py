@@ -11,7 +11,10 @@ again, until no adjacent pair forms a token. The ranks are the ids::
 
 Short pieces use a rescan of the candidate pairs (fast for the few bytes most pieces
 have); longer ones a heap of candidate pairs over a linked list, so a megabyte with no
-split point still takes time proportional to its length (times a log). Both start from a
+split point still takes time proportional to its length (times a log). A piece of
+more than :data:`SEGMENT` bytes is first cut where no token of the vocabulary spans the
+cut (exact: no part can ever cross it), so that each segment's merge stays in the CPU's
+caches. Both start from a
 table of the two-byte tokens; later pairs are looked up by their bytes, packed straight
 from the piece (:class:`MergeTables`), so merging makes no byte slices; both keep the
 rank of each merged part, so the result needs no final lookups.
@@ -35,6 +38,11 @@ from .token_table import MAYBE_LONG, PAD, SHORT, TokenTable, mix, pack, pack_lon
 
 #: Pieces longer than this (in bytes) use the heap algorithm.
 LONG_PIECE: Final = 24
+#: A piece longer than this (in bytes) is merged in segments of about this size, cut
+#: where no token spans the cut (see :func:`_merge_segments`).
+SEGMENT: Final = 4096
+#: How many positions from a segment's planned end are tried for a cut.
+CUT_TRIES: Final = 64
 #: A join that is not a token, in :func:`_merge_short`: above every rank (-1 & NO_JOIN
 #: is NO_JOIN). Below 2 ** 62, so that mypyc keeps it a C constant.
 NO_JOIN: Final = 0x3FFFFFFFFFFFFFFF
@@ -86,6 +94,28 @@ class MergeTables:
         self.pairs: Final[vec[i64]] = pair_table(ranks) if pairs is None else pairs
         self.singles: Final[vec[i64]] = byte_table(ranks) if singles is None else singles
         self.tokens: Final[Optional[TokenTable]] = TokenTable(ranks) if fixed else None
+        self._long_index: Optional[tuple[TokenTable, list[list[bytes]], i64]] = None
+
+    def long_tokens(self) -> tuple[TokenTable, list[list[bytes]], i64]:
+        """The tokens longer than :data:`~hf_bpe.token_table.SHORT` bytes, by their first
+        ``SHORT`` bytes: a table of those prefixes (each gives an index into the list of
+        groups) and the length of the longest token. Made on first use (only very long
+        pieces need it)."""
+        index = self._long_index
+        if index is None:
+            by_prefix: dict[bytes, int] = {}
+            groups: list[list[bytes]] = []
+            longest: i64 = 1
+            for token in self.ranks:
+                longest = max(longest, len(token))
+                if len(token) > SHORT:
+                    k = by_prefix.setdefault(token[:SHORT], len(groups))
+                    if k == len(groups):
+                        groups.append([])
+                    groups[k].append(token)
+            index = (TokenTable(by_prefix), groups, longest)
+            self._long_index = index
+        return index
 
     def rank(self, data: bytes, start: i64, end: i64) -> i64:
         """The rank of ``data[start:end]``, or -1 if it is not a token."""
@@ -115,15 +145,68 @@ def merge_piece(piece: bytes, ranks: dict[bytes, int], pairs: vec[i64], singles:
     return merge_with(piece, MergeTables(ranks, pairs, singles, fixed=False))
 
 
-def merge_with(piece: bytes, tables: MergeTables) -> list[int]:
-    """The ids of one piece (given the vocabulary's :class:`MergeTables`)."""
+def merge_with(piece: bytes, tables: MergeTables, segment: i64 = SEGMENT) -> list[int]:
+    """The ids of one piece (given the vocabulary's :class:`MergeTables`).
+
+    A piece of more than ``segment`` bytes is merged in segments (see :func:`_spanned`).
+    """
     n: i64 = len(piece)
     if n == 1:
         return [tables.singles[piece[0]]]
     padded = piece + PAD  # so that spans pack fast (see hf_bpe.token_table.pack)
+    if n > segment and tables.tokens is not None:
+        return _merge_segments(padded, n, tables, segment)
+    return _merge_span(padded, n, tables)
+
+
+def _merge_span(padded: bytes, n: i64, tables: MergeTables) -> list[int]:
+    """The ids of ``padded[:n]`` (followed by :data:`PAD`), merged whole."""
     if n > LONG_PIECE:
         return _merge_long(padded, n, tables)
     return _merge_short(padded, 0, n, tables)
+
+
+def _merge_segments(padded: bytes, n: i64, tables: MergeTables, segment: i64) -> list[int]:
+    # Merging only ever joins two parts into a token, so where no token of the
+    # vocabulary occurs across a position, no part will ever cross it: the bytes on its
+    # two sides merge independently, and the piece can be cut there without changing a
+    # result. Cutting a long piece (a megabyte of CJK without a space) into segments of
+    # about ``segment`` bytes keeps each merge's arrays in the CPU's caches. A piece
+    # with no such position near a segment's end (one letter repeated) is merged whole
+    # from there.
+    out: list[int] = []
+    start: i64 = 0
+    while n - start > segment:
+        cut: i64 = start + segment
+        last: i64 = min(cut + CUT_TRIES, n - 1)
+        while cut <= last and _spanned(padded, n, cut, tables):
+            cut += 1
+        if cut > last:
+            break
+        out.extend(_merge_span(padded[start:cut] + PAD, cut - start, tables))
+        start = cut
+    out.extend(_merge_span(padded[start:n] + PAD, n - start, tables))
+    return out
+
+
+def _spanned(padded: bytes, n: i64, p: i64, tables: MergeTables) -> bool:
+    """Whether some token occurs in ``padded[:n]`` across position ``p`` (starting before
+    ``p`` and ending after it). The vocabulary must be fixed (``tables.tokens``)."""
+    for a in range(max(0, p - SHORT + 1), p):
+        for b in range(p + 1, min(n, a + SHORT) + 1):
+            if tables.rank(padded, a, b) >= 0:
+                return True
+    prefixes, groups, longest = tables.long_tokens()
+    for a in range(max(0, p - longest + 1), p):
+        if a + SHORT >= n:
+            break
+        low, high = pack(padded, a, a + SHORT)
+        group: i64 = prefixes.get(low, high)
+        if group >= 0:
+            for token in groups[group]:
+                if p < a + len(token) <= n and padded.startswith(token, a):
+                    return True
+    return False
 
 
 def _merge_short(data: bytes, start: i64, n: i64, tables: MergeTables) -> list[int]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import random
 
 import tiktoken
 from tiktoken._educational import bpe_encode  # tiktoken's reference merging, no shortcut
@@ -10,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import hf_bpe
-from hf_bpe.merge import MergeTables, PieceEncoder, merge_with
+from hf_bpe.merge import SEGMENT, MergeTables, PieceEncoder, merge_with
 
 NAMES = ["r50k_base", "cl100k_base", "o200k_base"]
 
@@ -131,8 +132,11 @@ def _merge_tables(name: str) -> MergeTables:
 def test_long_pieces_merge_as_tiktoken(alphabet: str, data: st.DataObject) -> None:
     piece = data.draw(st.text(alphabet=alphabet, min_size=17, max_size=400)).encode()
     for name in NAMES:
-        ours = merge_with(piece, _merge_tables(name))
-        assert ours == tiktoken.get_encoding(name)._encode_single_piece(piece)
+        theirs = tiktoken.get_encoding(name)._encode_single_piece(piece)
+        ours = hf_bpe.get_encoding(name)
+        assert ours._encode_single_piece(piece) == theirs
+        if piece not in ours._mergeable_ranks:  # else tiktoken's answer is the shortcut's
+            assert merge_with(piece, _merge_tables(name)) == theirs
 
 
 @settings(max_examples=200, deadline=None)
@@ -155,3 +159,63 @@ def test_merging_with_arbitrary_rank_orders_as_tiktoken(data: st.DataObject) -> 
     assert PieceEncoder(ranks, table_bits=4).encode_bytes(short) == theirs._encode_single_piece(short)
     long = data.draw(st.text(alphabet=alphabet, min_size=25, max_size=300)).encode()  # not a token
     assert merge_with(long, tables) == theirs._encode_single_piece(long)
+
+
+@settings(max_examples=200, deadline=None)
+@given(data=st.data())
+def test_merging_in_segments_as_tiktoken(data: st.DataObject) -> None:
+    # A long piece is cut where no token occurs across the cut. Vocabularies grown by
+    # joining random pairs of tokens (so that long tokens, of more than 15 bytes, are
+    # reachable), ranks in creation or arbitrary order, pieces made of tokens (so that
+    # long ones occur), segments of a few bytes (so that cuts are tried everywhere).
+    alphabet = data.draw(st.sampled_from(["ab", "abc", "abcd"])).encode()
+    tokens = [bytes([c]) for c in alphabet]
+    for _ in range(data.draw(st.integers(1, 60))):
+        joined = data.draw(st.sampled_from(tokens)) + data.draw(st.sampled_from(tokens))
+        if joined not in tokens:
+            tokens.append(joined)
+    extra = tokens[len(alphabet):]
+    order = data.draw(st.one_of(st.just(list(range(len(extra)))), st.permutations(range(len(extra)))))
+    ranks = {bytes([i]): i for i in range(256)} | {token: 256 + k for token, k in zip(extra, order)}
+    piece = b"".join(data.draw(st.lists(st.sampled_from(tokens), min_size=1, max_size=40)))
+    segment = data.draw(st.integers(1, 40))
+    tables = MergeTables(ranks)
+    if piece in ranks:
+        expected = bpe_encode(ranks, piece, visualise=None)
+    else:
+        theirs = tiktoken.Encoding("grown", pat_str=r"\S+", mergeable_ranks=ranks, special_tokens={})
+        expected = theirs._encode_single_piece(piece)
+    assert merge_with(piece, tables, segment) == expected
+
+
+def test_a_cut_is_never_made_inside_a_long_token() -> None:
+    # "abcdefghij" and "klmnopqrst" are built byte by byte and joined into one token of
+    # 20 bytes: no token of up to 15 bytes spans the position between them, only the
+    # long one, which a cut there would split.
+    left, right = b"abcdefghij", b"klmnopqrst"
+    ranks = {bytes([i]): i for i in range(256)}
+    for word in (left, right):
+        for k in range(2, len(word) + 1):
+            ranks[word[:k]] = len(ranks)
+    ranks[left + right] = len(ranks)
+    piece = (left + right) * 8
+    tables = MergeTables(ranks)
+    for segment in (8, 10, 12, 30):
+        assert merge_with(piece, tables, segment) == [ranks[left + right]] * 8
+
+
+def test_very_long_pieces_of_real_vocabularies_as_tiktoken() -> None:
+    # Pieces of more than SEGMENT bytes are cut where no token spans the cut: random
+    # CJK, Hangul, Cyrillic and lowercase Latin without a space, with the real ranks.
+    rng = random.Random(5)
+    texts = [
+        "".join(chr(rng.randrange(lo, hi)) for _ in range(size))
+        for lo, hi, size in [(0x4E00, 0x9FA6, 3000), (0xAC00, 0xD7A4, 3000), (0x430, 0x450, 5000), (0x61, 0x7B, 9000)]
+    ]
+    for name in NAMES:
+        theirs = tiktoken.get_encoding(name)
+        for text in texts:
+            piece = text.encode()
+            assert len(piece) > SEGMENT
+            assert merge_with(piece, _merge_tables(name)) == theirs._encode_single_piece(piece)
+            assert hf_bpe.get_encoding(name).encode_ordinary(text) == theirs.encode_ordinary(text)
