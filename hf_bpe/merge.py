@@ -148,7 +148,7 @@ def merge_piece(piece: bytes, ranks: dict[bytes, int], pairs: vec[i64], singles:
 def merge_with(piece: bytes, tables: MergeTables, segment: i64 = SEGMENT) -> list[int]:
     """The ids of one piece (given the vocabulary's :class:`MergeTables`).
 
-    A piece of more than ``segment`` bytes is merged in segments (see :func:`_spanned`).
+    A piece of more than ``segment`` bytes is merged in segments (see :func:`_merge_segments`).
     """
     n: i64 = len(piece)
     if n == 1:
