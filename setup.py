@@ -23,6 +23,7 @@ COMPILED_MODULES = [
     "hf_bpe/pieces.py",
     "hf_bpe/token_table.py",
     "hf_bpe/merge.py",
+    "hf_bpe/piece_encoder.py",
     "hf_bpe/decode.py",
     "hf_bpe/counts.py",
     "hf_bpe/merges.py",

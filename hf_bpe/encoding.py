@@ -2,7 +2,7 @@
 
 An Encoding ties together the stages of the pipeline::
 
-    text ─pieces.Splitter→ pieces ─merge.PieceEncoder→ ids ─decode.Decoder→ bytes
+    text ─pieces.Splitter→ pieces ─piece_encoder.PieceEncoder→ ids ─decode.Decoder→ bytes
 
     >>> import hf_bpe
     >>> ranks = {bytes([i]): i for i in range(256)} | {b"lo": 256, b"low": 257}
@@ -28,7 +28,7 @@ import regex
 
 from .decode import Decoder
 from .errors import DisallowedSpecialTokenError, UnknownTokenError, VocabularyError
-from .merge import PieceEncoder
+from .piece_encoder import PieceEncoder
 from .pieces import Splitter
 
 if TYPE_CHECKING:  # pragma: no cover

@@ -15,7 +15,7 @@ so looking a span up costs no slice, no ``bytes`` object and no dict probe::
 
 :class:`TokenTable` holds every token of up to :data:`SHORT` bytes (open addressing,
 linear probing, at most half full, behind a filter) and a key for each longer one
-(:func:`pack_long`). :class:`hf_bpe.merge.PieceEncoder` keys its piece table the same way.
+(:func:`pack_long`). :class:`hf_bpe.piece_encoder.PieceEncoder` keys its piece table the same way.
 """
 
 from __future__ import annotations

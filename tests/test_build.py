@@ -18,7 +18,9 @@ def test_compiled_flag_matches_the_install() -> None:
         pytest.skip("HF_BPE_EXPECT_COMPILED not set: the runner did not say which build it installed")
     assert hf_bpe.COMPILED is (expected == "1")
     suffix = ".py" if expected == "0" else (".so", ".pyd")
-    for module in (hf_bpe.pieces, hf_bpe.token_table, hf_bpe.merge, hf_bpe.decode):
+    from hf_bpe import piece_encoder
+
+    for module in (hf_bpe.pieces, hf_bpe.token_table, hf_bpe.merge, piece_encoder, hf_bpe.decode):
         assert module.__file__ is not None and module.__file__.endswith(suffix)
 
 

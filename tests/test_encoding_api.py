@@ -186,7 +186,7 @@ def test_piece_table_is_exact_under_evictions_and_threads() -> None:
     # A piece table of 8 slots evicts all the time, and four threads share it (with a
     # tiny switch interval, the uncompiled build switches threads inside its reads and
     # writes): the ids must still be tiktoken's.
-    from hf_bpe.merge import PieceEncoder
+    from hf_bpe.piece_encoder import PieceEncoder
 
     theirs, ours = tiktoken.get_encoding("o200k_base"), hf_bpe.get_encoding("o200k_base")
     docs = realdata.documents("mixed", doc_bytes=1024, max_bytes=200_000)
