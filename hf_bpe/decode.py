@@ -21,18 +21,10 @@ from librt.vecs import vec
 from mypy_extensions import i64
 
 from .errors import UnknownTokenError
+from .token_table import pack
 
 #: Tokens of up to this many bytes are kept as words (see the module's docstring).
 WORD_BYTES: Final = 7
-
-
-def _as_word(token: bytes) -> i64:
-    """A token of 1 to :data:`WORD_BYTES` bytes as a word: bytes little-endian, length on top."""
-    word: i64 = len(token) << 56
-    for k in range(len(token)):
-        byte: i64 = token[k]
-        word |= byte << (8 * k)
-    return word
 
 
 def _unknown(token: int) -> UnknownTokenError:
@@ -60,7 +52,10 @@ class Decoder:
         for rank in range(size):
             data = table[rank]
             if data is not None and 0 < len(data) <= WORD_BYTES:
-                words[rank] = _as_word(data)
+                # Packed as the token table keys it: for up to 7 bytes, the bytes
+                # little-endian in low and the length alone in high (its top byte).
+                low, high = pack(data, 0, len(data))
+                words[rank] = low | high
         self._words: Final[vec[i64]] = words
 
     def token_bytes(self, token: int) -> bytes:

@@ -6,12 +6,7 @@ the piece's bytes packed into two machine words (:mod:`hf_bpe.token_table`); a n
 is looked up whole, and only a piece that is not one token is merged
 (:mod:`hf_bpe.merge`). With a scanner (:mod:`hf_bpe.scanners`) the text is never cut
 into ``str`` pieces: the scanner's byte offsets index the text's UTF-8 bytes directly,
-and a short piece is merged where it lies in the text::
-
-    >>> from hf_bpe.piece_encoder import PieceEncoder
-    >>> enc = PieceEncoder({bytes([i]): i for i in range(256)} | {b"ab": 256})
-    >>> enc.encode_bytes(b"abcab")
-    [256, 99, 256]
+and a short piece is merged where it lies in the text (an example: :class:`PieceEncoder`).
 """
 
 from __future__ import annotations
