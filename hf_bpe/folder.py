@@ -94,15 +94,39 @@ def load_encoding(directory: StrPath) -> Encoding:
             f"{os.fspath(meta_path)}: format version {meta.get('version')!r} is not supported "
             f"(this hf_bpe reads version {FORMAT_VERSION})"
         )
+    name, pat_str, specials, n_vocab, vocab_file = _checked_metadata(meta, os.fspath(meta_path))
+    vocab_path = folder / vocab_file
+    try:
+        contents = vocab_path.read_bytes()
+    except OSError as err:
+        raise VocabFileError(f"{os.fspath(vocab_path)}: cannot read the vocabulary ({err.strerror})") from None
+    ranks = parse_tiktoken_bpe(contents, source=os.fspath(vocab_path))
+    return Encoding(name, pat_str=pat_str, mergeable_ranks=ranks, special_tokens=specials, explicit_n_vocab=n_vocab)
+
+
+def _checked_metadata(meta: dict[str, Any], source: str) -> tuple[str, str, dict[str, int], Any, str]:
+    """``encoding.json``'s fields, each checked for its type; a VocabFileError names the first bad one."""
     missing = [k for k in ("name", "pat_str", "special_tokens") if k not in meta]
     if missing:
-        raise VocabFileError(f"{os.fspath(meta_path)}: missing {', '.join(missing)}")
-    vocab_path = folder / str(meta.get("vocab_file", VOCAB_FILE))
-    ranks = parse_tiktoken_bpe(vocab_path.read_bytes(), source=os.fspath(vocab_path))
-    return Encoding(
-        meta["name"],
-        pat_str=meta["pat_str"],
-        mergeable_ranks=ranks,
-        special_tokens={str(k): int(v) for k, v in meta["special_tokens"].items()},
-        explicit_n_vocab=meta.get("explicit_n_vocab"),
-    )
+        raise VocabFileError(f"{source}: missing {', '.join(missing)}")
+
+    def bad(field: str, wanted: str) -> VocabFileError:
+        return VocabFileError(f"{source}: {field} must be {wanted}, not {meta.get(field)!r}")
+
+    def is_id(value: Any) -> bool:
+        return isinstance(value, int) and not isinstance(value, bool)
+
+    for field in ("name", "pat_str"):
+        if not isinstance(meta[field], str):
+            raise bad(field, "a string")
+    specials = meta["special_tokens"]
+    if not isinstance(specials, dict) or not all(is_id(v) for v in specials.values()):
+        raise bad("special_tokens", "an object of token text to integer id")
+    n_vocab = meta.get("explicit_n_vocab")
+    if n_vocab is not None and not is_id(n_vocab):
+        raise bad("explicit_n_vocab", "an integer or null")
+    vocab_file = meta.get("vocab_file", VOCAB_FILE)
+    # A file of this folder, by name: encoding.json never points elsewhere.
+    if not isinstance(vocab_file, str) or vocab_file in ("", ".", "..") or Path(vocab_file).name != vocab_file:
+        raise bad("vocab_file", "the name of a file in the same folder")
+    return meta["name"], meta["pat_str"], specials, n_vocab, vocab_file

@@ -124,6 +124,31 @@ def test_folder_round_trip_and_bad_folders(tmp_path: Path) -> None:
         hf_bpe.load_encoding(tmp_path / "tok")
 
 
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"special_tokens": ["<|bos|>"]}, "special_tokens must be an object"),
+        ({"special_tokens": {"<|bos|>": "abc"}}, "special_tokens must be an object"),
+        ({"special_tokens": {"<|bos|>": 998.7}}, "special_tokens must be an object"),
+        ({"special_tokens": {"<|bos|>": True}}, "special_tokens must be an object"),
+        ({"pat_str": 5}, "pat_str must be a string"),
+        ({"name": None}, "name must be a string"),
+        ({"explicit_n_vocab": "1000"}, "explicit_n_vocab must be an integer or null"),
+        ({"vocab_file": None}, "vocab_file must be the name of a file in the same folder"),
+        ({"vocab_file": "/etc/passwd"}, "vocab_file must be the name of a file in the same folder"),
+        ({"vocab_file": "../vocab.tiktoken"}, "vocab_file must be the name of a file in the same folder"),
+        ({"vocab_file": "missing.tiktoken"}, "missing.tiktoken: cannot read the vocabulary"),
+    ],
+)
+def test_a_malformed_encoding_json_names_the_field(tmp_path: Path, change: dict, message: str) -> None:
+    hf_bpe.save_encoding(hf_bpe.Encoding("tiny", pat_str=r"\S+", mergeable_ranks=BYTES, special_tokens={}), tmp_path)
+    (tmp_path.parent / "vocab.tiktoken").write_bytes(b"")  # what "../vocab.tiktoken" would read
+    meta_path = tmp_path / "encoding.json"
+    meta_path.write_text(json.dumps({**json.loads(meta_path.read_text()), **change}))
+    with pytest.raises(hf_bpe.VocabFileError, match=message):
+        hf_bpe.load_encoding(tmp_path)
+
+
 def test_specials_may_share_an_id_and_the_first_decodes_it() -> None:
     enc = hf_bpe.Encoding("shared", pat_str=r"\S+", mergeable_ranks=BYTES, special_tokens={"<a>": 300, "<b>": 300})
     assert enc.encode("<a><b>", allowed_special="all") == [300, 300]
