@@ -545,6 +545,8 @@ def _checked_specials(specials: Mapping[str, int], ranks: dict[bytes, int], max_
     for text, token in specials.items():
         if not isinstance(text, str) or not text:
             raise VocabularyError(f"special tokens must be non-empty str, got {text!r}")
+        if has_lone_surrogate(text):
+            raise VocabularyError(f"special token {text!r} has a lone surrogate: it has no UTF-8 bytes")
         if isinstance(token, bool) or not isinstance(token, int) or token < 0:
             raise VocabularyError(f"id of special token {text!r} must be a non-negative int, got {token!r}")
         if token <= max_rank:  # specials usually follow the ranks: then no set of them is made
@@ -575,6 +577,11 @@ def _id_list(tokens: Sequence[int]) -> list[int]:
     if type(tokens) is list:
         return tokens
     return [operator.index(t) for t in tokens]
+
+
+def has_lone_surrogate(text: str) -> bool:
+    """Whether ``text`` has a surrogate code point (such text has no UTF-8 bytes)."""
+    return any("\ud800" <= c <= "\udfff" for c in text)
 
 
 def _repair_surrogates(text: str) -> str:

@@ -47,7 +47,7 @@ from . import counts as _counts
 from . import merges as _merges
 from .count_pool import CountPool
 from .counts import PieceCounter
-from .encoding import Encoding
+from .encoding import Encoding, has_lone_surrogate
 from .errors import TrainingError, TrainingWarning
 from .patterns import NANOCHAT_SPECIAL_TOKENS, get_pattern
 from .piece_counts import PieceCounts, check_same_pattern, count_pieces
@@ -306,12 +306,17 @@ class BpeTrainer:
             raise TrainingError(f"{self._lost}: start a new trainer")
         if self._pool is not None:
             pool, self._pool = self._pool, None
-            for tally in pool.finish():  # one at a time: at most one tally in flight
-                if self._counts:
-                    _counts.add_counts(self._counts, tally)
-                else:
-                    self._counts = tally
-                del tally
+            try:
+                for tally in pool.finish():  # one at a time: at most one tally in flight
+                    if self._counts:
+                        _counts.add_counts(self._counts, tally)
+                    else:
+                        self._counts = tally
+                    del tally
+            except BaseException:  # a dead process, or Ctrl-C: some tallies never arrived
+                pool.terminate()
+                self._lost = "a counting process failed and its counts were lost"
+                raise
         return self._counts
 
     def _run(self, tasks: Iterator[Task], total: Optional[int]) -> None:
@@ -486,6 +491,8 @@ def _checked_specials(special_tokens: Iterable[str]) -> tuple[str, ...]:
     for tok in specials:
         if not isinstance(tok, str) or not tok:
             raise TrainingError(f"special tokens must be non-empty str, got {tok!r}")
+        if has_lone_surrogate(tok):
+            raise TrainingError(f"special token {tok!r} has a lone surrogate: it has no UTF-8 bytes")
         if tok in seen:
             raise TrainingError(f"special token {tok!r} is given twice")
         seen.add(tok)

@@ -137,9 +137,13 @@ def parquet_plan(files: list[str], column: str) -> Iterator[tuple[str, list[int]
 
 
 def _read_row_group(path: str, group: int, column: str) -> list[str]:
+    import pyarrow as pa
     import pyarrow.parquet as pq
 
-    table = pq.ParquetFile(path).read_row_group(group, columns=[column])
+    try:
+        table = pq.ParquetFile(path).read_row_group(group, columns=[column])
+    except (OSError, pa.ArrowException) as err:  # a corrupt page, a file changed meanwhile
+        raise TrainingError(f"cannot read row group {group} of parquet file {path!r}: {err}") from None
     col = table.column(column)
     if col.null_count:
         raise TrainingError(

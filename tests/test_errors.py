@@ -149,6 +149,11 @@ def test_a_malformed_encoding_json_names_the_field(tmp_path: Path, change: dict,
         hf_bpe.load_encoding(tmp_path)
 
 
+def test_a_special_token_with_a_lone_surrogate_is_refused() -> None:
+    with pytest.raises(hf_bpe.VocabularyError, match="lone surrogate"):
+        hf_bpe.Encoding("bad", pat_str=".", mergeable_ranks=BYTES, special_tokens={"<\udc80>": 256})
+
+
 def test_specials_may_share_an_id_and_the_first_decodes_it() -> None:
     enc = hf_bpe.Encoding("shared", pat_str=r"\S+", mergeable_ranks=BYTES, special_tokens={"<a>": 300, "<b>": 300})
     assert enc.encode("<a><b>", allowed_special="all") == [300, 300]

@@ -332,6 +332,8 @@ def test_bad_arguments_fail_before_any_work() -> None:
         BpeTrainer(1000.0)  # type: ignore[arg-type]
     with pytest.raises(TrainingError, match="given twice"):
         BpeTrainer(1000, special_tokens=["<|a|>", "<|b|>", "<|a|>"])
+    with pytest.raises(TrainingError, match="lone surrogate"):
+        BpeTrainer(1000, special_tokens=["<|\ud800|>"])
     with pytest.raises(TrainingError, match="non-empty str"):
         BpeTrainer(1000, special_tokens=["<|a|>", ""])
     with pytest.raises(TrainingError, match="not a single str"):
@@ -413,6 +415,25 @@ def test_parquet_errors(tmp_path: Path, shards: list[Path], monkeypatch: pytest.
     assert trainer.n_documents == pq.ParquetFile(shards[1]).metadata.num_rows
 
 
+@pytest.mark.parametrize("num_proc", [1, 2])
+def test_a_corrupt_data_page_names_the_file_and_counts_nothing(tmp_path: Path, num_proc: int) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    good, bad = tmp_path / "good.parquet", tmp_path / "bad.parquet"
+    pq.write_table(pa.table({"text": [f"some real text {i}" for i in range(2000)]}), good, compression="snappy")
+    data = bytearray(good.read_bytes())
+    footer = int.from_bytes(data[-8:-4], "little")  # the metadata stays readable
+    pages_end = len(data) - 8 - footer
+    for i in range(pages_end // 3, 2 * pages_end // 3):
+        data[i] ^= 0x5A
+    bad.write_bytes(bytes(data))
+    trainer = BpeTrainer(300, num_proc=num_proc, progress=False)
+    with pytest.raises(TrainingError, match=r"cannot read row group 0 of parquet file '.*bad.parquet'"):
+        trainer.update_from_parquet([good, bad])
+    assert trainer.piece_counts() == {}
+
+
 def test_a_dead_counting_process_is_reported(monkeypatch: pytest.MonkeyPatch) -> None:
     import signal
 
@@ -426,6 +447,25 @@ def test_a_dead_counting_process_is_reported(monkeypatch: pytest.MonkeyPatch) ->
         trainer.update(["hello world"] * 500)
     with pytest.raises(TrainingError, match="counts were lost"):
         trainer.train()
+
+
+@pytest.mark.parametrize("victim", [0, 1])
+def test_a_process_dying_before_training_loses_the_trainer(monkeypatch: pytest.MonkeyPatch, victim: int) -> None:
+    # The tallies are handed over when training starts: one that never arrives must not
+    # leave a trainer that trains on the others' counts as if they were the corpus.
+    import signal
+
+    monkeypatch.setattr(trainer_mod, "BATCH_CHARS", 1000)
+    trainer = BpeTrainer(400, num_proc=2, progress=False)
+    trainer.update([f"hello world {i}" for i in range(500)])
+    assert trainer._pool is not None
+    os.kill(trainer._pool._procs[victim].pid, signal.SIGKILL)
+    trainer._pool._procs[victim].join()
+    with pytest.raises(TrainingError, match="died"):
+        trainer.train()
+    for again in (trainer.train, trainer.piece_counts, lambda: trainer.update(["more"])):
+        with pytest.raises(TrainingError, match="counts were lost: start a new trainer"):
+            again()
 
 
 def test_duplicate_merge_bytes_are_refused() -> None:
