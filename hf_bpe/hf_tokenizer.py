@@ -59,9 +59,12 @@ if _MAJOR < 5:
 from tokenizers import AddedToken  # noqa: E402
 from transformers import AutoTokenizer, PreTrainedConfig, PreTrainedTokenizer  # noqa: E402
 from transformers.tokenization_utils_base import BatchEncoding, TruncationStrategy  # noqa: E402
+from transformers.utils import logging as hf_logging  # noqa: E402
 from transformers.utils.generic import PaddingStrategy  # noqa: E402
 
 __all__ = ["NANOCHAT_CHAT_TEMPLATE", "HfBpeConfig", "HfBpeTokenizer"]
+
+logger = hf_logging.get_logger(__name__)
 
 VOCAB_FILES_NAMES = {"vocab_file": "vocab.tiktoken", "encoding_file": "encoding.json"}
 
@@ -234,7 +237,7 @@ class HfBpeTokenizer(PreTrainedTokenizer):
     ) -> HfBpeTokenizer:
         """Like transformers' fast tokenizers: a new tokenizer trained on ``text_iterator``
         (texts, or batches of texts) with this one's pattern, special tokens (plus
-        ``new_special_tokens``) and settings."""
+        ``new_special_tokens``), added tokens and settings."""
         from hf_bpe.trainer import BpeTrainer
 
         def flat() -> Iterable[str]:
@@ -256,13 +259,20 @@ class HfBpeTokenizer(PreTrainedTokenizer):
             "padding_side": self.padding_side,
             "truncation_side": self.truncation_side,
             "chat_template": self.chat_template,
+            "split_special_tokens": self.split_special_tokens,
         }
+        options.update(kwargs)
+        tok = HfBpeTokenizer(encoding=encoding, **options)
+        # Tokens added to this tokenizer (a pad token, ...) are added to the new one, after
+        # its vocabulary, with their flags; then the roles that name them are set again.
+        added = [t for _, t in sorted(self._added_tokens_decoder.items()) if t.content not in encoding._special_tokens]
+        tok.add_tokens([t for t in added if not t.special])
+        tok.add_tokens([t for t in added if t.special], special_tokens=True)
         for role in ("bos_token", "eos_token", "pad_token", "unk_token"):
             value = getattr(self, role)
-            if value is not None and value in encoding._special_tokens:
-                options[role] = value
-        options.update(kwargs)
-        return HfBpeTokenizer(encoding=encoding, **options)
+            if role not in kwargs and value is not None and value in tok.get_added_vocab():
+                setattr(tok, role, value)
+        return tok
 
     @property
     def encoding(self) -> Any:
@@ -310,9 +320,10 @@ class HfBpeTokenizer(PreTrainedTokenizer):
 
     def _add_tokens(self, new_tokens: Sequence[str | AddedToken], special_tokens: bool = False) -> int:
         """Add tokens at ids after the highest one in use (transformers' default counts the
-        vocabulary, which lands on used ids when the encoding's ids have gaps)."""
+        vocabulary, which lands on used ids when the encoding's ids have gaps); a text that
+        is one token of the vocabulary keeps that token's id."""
         added = 0
-        vocab = self._vocab.str_to_id
+        ranks = self._encoding._mergeable_ranks
         for token in new_tokens or ():
             if not isinstance(token, (str, AddedToken)):
                 raise TypeError(f"token {token!r} is not a str or AddedToken")
@@ -330,8 +341,10 @@ class HfBpeTokenizer(PreTrainedTokenizer):
                 continue
             if content in self._added_tokens_encoder:
                 tid = self._added_tokens_encoder[content]
-            elif content in vocab:
-                tid = vocab[content]
+            elif content.encode("utf-8", "surrogatepass") in ranks:
+                # The text is one token of the vocabulary: that id already decodes to it.
+                # (Not a token *spelled* like the text: "é" spells the byte 0xE9.)
+                tid = ranks[content.encode("utf-8", "surrogatepass")]
             else:
                 tid = len(self)
                 added += 1
@@ -369,10 +382,15 @@ class HfBpeTokenizer(PreTrainedTokenizer):
         if self._slow_added:
             converted = self.convert_tokens_to_ids(self.tokenize(text))
             return [converted] if isinstance(converted, int) else list(converted)
+        return self._ids_around(text, self._added_re)
+
+    def _ids_around(self, text: str, added: re.Pattern[str]) -> list[int]:
+        """The ids of ``text`` with each match of ``added`` (added tokens' texts) as its id."""
+        enc = self._encoding
         ids: list[int] = []
         start = 0
         table = self._added_tokens_encoder
-        for match in self._added_re.finditer(text):
+        for match in added.finditer(text):
             if match.start() > start:
                 ids.extend(enc.encode_ordinary(text[start : match.start()]))
             ids.append(table[match.group()])
@@ -548,11 +566,21 @@ class HfBpeTokenizer(PreTrainedTokenizer):
 
     @property
     def add_bos_token(self) -> bool:
+        """Whether ``add_special_tokens=True`` puts the bos token before each text (settable)."""
         return bool(self._hf_bpe_add_bos)
+
+    @add_bos_token.setter
+    def add_bos_token(self, value: bool) -> None:
+        self._hf_bpe_add_bos = bool(value)
 
     @property
     def add_eos_token(self) -> bool:
+        """Whether ``add_special_tokens=True`` puts the eos token after each text (settable)."""
         return bool(self._hf_bpe_add_eos)
+
+    @add_eos_token.setter
+    def add_eos_token(self, value: bool) -> None:
+        self._hf_bpe_add_eos = bool(value)
 
     def _around(self, ids: list[int], type_marker: Any = None) -> list[Any]:
         out: list[Any] = []
@@ -609,8 +637,9 @@ class HfBpeTokenizer(PreTrainedTokenizer):
         **kwargs: Any,
     ) -> str:
         ids = [token_ids] if isinstance(token_ids, int) else [int(i) for i in token_ids]
-        if skip_special_tokens:
-            skip = set(self.all_special_ids)
+        if skip_special_tokens:  # as fast tokenizers do: every added token marked special
+            skip = {tid for tid, token in self._added_tokens_decoder.items() if token.special}
+            skip.update(self.all_special_ids)
             ids = [i for i in ids if i not in skip]
         if self._user_added:
             table = self._added_tokens_decoder
@@ -628,6 +657,15 @@ class HfBpeTokenizer(PreTrainedTokenizer):
         else:
             text = self._encoding.decode_bytes(ids).decode("utf-8", errors="replace")
         clean = self.clean_up_tokenization_spaces if clean_up_tokenization_spaces is None else clean_up_tokenization_spaces
+        if clean and not self.clean_up_tokenization_spaces_for_bpe_even_though_it_will_corrupt_output:
+            # As transformers' fast tokenizers do for BPE: the clean-up was made for WordPiece
+            # and deletes real spaces before punctuation ("don 't ." -> "don't.").
+            logger.warning_once(
+                "Ignoring clean_up_tokenization_spaces=True for a BPE tokenizer (it would delete "
+                "spaces the text has); set clean_up_tokenization_spaces_for_bpe_even_though_it_"
+                "will_corrupt_output=True to force it"
+            )
+            clean = False
         return self.clean_up_tokenization(text) if clean else text
 
     # ---------------------------------------------------------------- datasets
@@ -646,8 +684,10 @@ class HfBpeTokenizer(PreTrainedTokenizer):
 
         Use it as ``ds.map(tok.batch_encode, batched=True, num_proc=N)`` (options through
         ``fn_kwargs``).  Special-token text in documents is ordinary text unless listed in
-        ``allowed_special`` ("all" for every special token); ``add_bos``/``add_eos`` put the
-        tokenizer's bos/eos around each document.  Runs in the calling process only.
+        ``allowed_special`` ("all" for every special token); tokens added with
+        ``add_tokens`` (not special) are found in the text as by ``tok(text)``.
+        ``add_bos``/``add_eos`` put the tokenizer's bos/eos around each document.  Runs in
+        the calling process only.
 
         >>> import hf_bpe
         >>> enc = hf_bpe.Encoding("tiny", pat_str=r"\\s+|\\S+",
@@ -666,8 +706,10 @@ class HfBpeTokenizer(PreTrainedTokenizer):
         single = isinstance(texts, str)
         items: Sequence[str] = [texts] if single else texts
         enc = self._encoding
-        if allowed_special:
-            allowed = "all" if allowed_special == "all" else set(allowed_special)
+        allowed: str | set[str] = "all" if allowed_special == "all" else set(allowed_special)
+        if self._user_added:
+            ids = self._documents_with_added_tokens(items, allowed)
+        elif allowed:
             ids = [enc.encode(t, allowed_special=allowed, disallowed_special=()) for t in items]
         else:
             ids = [enc.encode_ordinary(t) for t in items]
@@ -680,6 +722,27 @@ class HfBpeTokenizer(PreTrainedTokenizer):
             masks = [[1] * len(row) for row in ids]
             out["attention_mask"] = masks[0] if single else masks
         return out
+
+    def _documents_with_added_tokens(self, texts: Sequence[str], allowed: str | set[str]) -> list[list[int]]:
+        """batch_encode's ids once tokens were added: added tokens split out, special ones
+        only if ``allowed``."""
+        if self._slow_added:
+            if allowed != "all":
+                raise VocabularyError(
+                    "batch_encode cannot keep special tokens ordinary text while honouring the "
+                    "lstrip/rstrip/single_word of added tokens: pass allowed_special='all' "
+                    "(ids as tok(text, add_special_tokens=False)) or use tok(texts)"
+                )
+            return [self._text_to_ids(t, False) if t else [] for t in texts]
+        contents = [
+            token.content
+            for token in self._added_tokens_decoder.values()
+            if not token.special or allowed == "all" or token.content in allowed
+        ]
+        if not contents:
+            return [self._encoding.encode_ordinary(t) for t in texts]
+        added = re.compile("|".join(re.escape(c) for c in sorted(contents, key=lambda c: (-len(c), c))))
+        return [self._ids_around(t, added) for t in texts]
 
     # ---------------------------------------------------------------- saving
 

@@ -102,6 +102,9 @@ _STOCK = textwrap.dedent(
         "ids": [tok(t)["input_ids"] for t in texts],
         "ids_plain": [tok(t, add_special_tokens=False)["input_ids"] for t in texts],
         "decoded": [tok.decode(tok(t, add_special_tokens=False)["input_ids"]) for t in texts],
+        "decoded_skipping": [
+            tok.decode(tok(t, add_special_tokens=False)["input_ids"], skip_special_tokens=True) for t in texts
+        ],
         "modules": sorted(m for m, mod in sys.modules.items() if m.startswith("hf_bpe") and mod is not None),
     }
     json.dump(out, open(sys.argv[2], "w", encoding="utf-8"))

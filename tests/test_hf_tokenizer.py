@@ -14,6 +14,7 @@ from typing import Any
 import dill
 import pytest
 from hf_support import NAMED, encoding, hf_bpe_env, run_stock, texts, tiktoken_twin
+from tokenizers import AddedToken
 from transformers import AutoTokenizer, PreTrainedTokenizerFast
 
 import hf_bpe
@@ -211,6 +212,79 @@ def test_added_tokens_get_free_ids_and_survive_both_loaders(tmp_path: Path) -> N
     tok.save_pretrained(tmp_path / "tok")
     assert AutoTokenizer.from_pretrained(tmp_path / "tok")(text)["input_ids"] == expected
     assert run_stock(tmp_path / "tok", [text], tmp_path / "stock")["ids"] == [expected]
+
+
+def test_an_added_text_that_is_one_token_keeps_that_id() -> None:
+    # A byte-level vocabulary *spells* token 165 (the byte 0xE9) as "é"; the text "é"
+    # (0xC3 0xA9) is token 2634. Adding it must not make 165 decode as "é".
+    tok = make("gpt2")
+    twin = tiktoken_twin(encoding("gpt2"))
+    assert tok.add_tokens(["é"]) == 0
+    assert tok.convert_tokens_to_ids("é") == 2634 == twin.encode_single_token("é")
+    assert tok.decode([165, 102, 105]) == twin.decode([165, 102, 105]) == "马"
+    assert tok("café")["input_ids"] == twin.encode("café")
+    assert tok.add_tokens(["Ġworld"]) == 1  # the spelling of " world" is new text
+    assert tok.decode(tok("hello world")["input_ids"]) == "hello world"
+    assert tok.decode(tok("Ġworld")["input_ids"]) == "Ġworld"
+
+
+def test_skip_special_tokens_skips_every_special_token_as_stock_does(tmp_path: Path) -> None:
+    tok = make("cl100k_base", eos_token="<|endoftext|>")
+    tok.add_special_tokens({"additional_special_tokens": ["<a>"]})
+    tok.add_tokens(["<plain>"])
+    text = "a<|fim_prefix|>b<|endofprompt|>c<a>d<plain>e<|endoftext|>"
+    ids = tok(text)["input_ids"]
+    assert tok.decode(ids) == text
+    assert tok.decode(ids, skip_special_tokens=True) == "abcd<plain>e"
+    tok.save_pretrained(tmp_path / "tok")
+    assert run_stock(tmp_path / "tok", [text], tmp_path / "stock")["decoded_skipping"] == ["abcd<plain>e"]
+
+
+def test_clean_up_is_skipped_as_for_stock_bpe_tokenizers() -> None:
+    tok = make("o200k_base")
+    text = "don 't , ok ."
+    assert tok.decode(tok(text)["input_ids"], clean_up_tokenization_spaces=True) == text
+    tok.clean_up_tokenization_spaces_for_bpe_even_though_it_will_corrupt_output = True
+    assert tok.decode(tok(text)["input_ids"], clean_up_tokenization_spaces=True) == "don 't, ok."
+
+
+def test_add_bos_and_eos_can_be_switched_on_later(tmp_path: Path) -> None:
+    tok = make("r50k_base", bos_token="<|endoftext|>", eos_token="<|endoftext|>")
+    plain = tok("hi")["input_ids"]
+    tok.add_bos_token = True
+    tok.add_eos_token = True
+    assert tok("hi")["input_ids"] == [50256, *plain, 50256]
+    tok.save_pretrained(tmp_path / "tok")
+    assert HfBpeTokenizer.from_pretrained(tmp_path / "tok")("hi")["input_ids"] == [50256, *plain, 50256]
+
+
+def test_batch_encode_finds_added_tokens_and_only_allowed_special_ones() -> None:
+    tok = make("gpt2", eos_token="<|endoftext|>")
+    tok.add_special_tokens({"pad_token": "[PAD]"})
+    tok.add_tokens(["<new>", " hello world"])
+    enc = encoding("gpt2")
+    text = "x<new>y hello world [PAD]<|endoftext|>"
+    assert tok.batch_encode([text], allowed_special="all")["input_ids"] == [tok(text)["input_ids"]]
+    new, hello = tok.convert_tokens_to_ids(["<new>", " hello world"])
+    plain = enc.encode("x") + [new] + enc.encode("y") + [hello] + enc.encode_ordinary(" [PAD]<|endoftext|>")
+    assert tok.batch_encode({"text": [text]})["input_ids"] == [plain]
+    pad_only = plain[: plain.index(hello) + 1] + enc.encode(" ") + [tok.pad_token_id] + enc.encode_ordinary("<|endoftext|>")
+    assert tok.batch_encode(text, allowed_special=["[PAD]"])["input_ids"] == pad_only
+    tok.add_tokens([AddedToken("<l>", lstrip=True)])
+    assert tok.batch_encode([text], allowed_special="all")["input_ids"] == [tok(text)["input_ids"]]
+    with pytest.raises(VocabularyError, match="lstrip/rstrip/single_word"):
+        tok.batch_encode([text])
+
+
+def test_train_new_from_iterator_keeps_added_tokens_roles_and_settings(docs: list[str]) -> None:
+    tok = make("gpt2", eos_token="<|endoftext|>", split_special_tokens=True)
+    tok.add_special_tokens({"pad_token": "[PAD]"})
+    tok.add_tokens(["<new>"])
+    new = tok.train_new_from_iterator(docs[:50], 400)
+    assert set(new.get_added_vocab()) == {"<|endoftext|>", "[PAD]", "<new>"}
+    assert (new.pad_token, new.eos_token, new.split_special_tokens) == ("[PAD]", "<|endoftext|>", True)
+    assert new.pad_token_id == new.convert_tokens_to_ids("[PAD]") >= new.encoding.n_vocab
+    assert new("a<new>", split_special_tokens=False)["input_ids"][-1] == new.convert_tokens_to_ids("<new>")
 
 
 def test_nanochat_chat_template() -> None:
