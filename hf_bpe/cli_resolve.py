@@ -31,6 +31,9 @@ logger = logging.getLogger("hf_bpe.cli")
 def parse_special_tokens(items: Sequence[str], first_id: int) -> dict[str, int]:
     """``TEXT=ID`` (or just ``TEXT``: the next free id from ``first_id``) → ``{text: id}``.
 
+    An item is ``TEXT=ID`` when what follows its last ``=`` is ASCII digits; otherwise the
+    whole item is the text (``<|a=b|>`` is a token of that text).
+
     >>> parse_special_tokens(["<|endoftext|>=100257", "<|pad|>"], 100258)
     {'<|endoftext|>': 100257, '<|pad|>': 100258}
     """
@@ -38,7 +41,7 @@ def parse_special_tokens(items: Sequence[str], first_id: int) -> dict[str, int]:
     next_id = first_id
     for item in items:
         text, sep, number = item.rpartition("=")
-        if sep and text and number.strip().isdigit():
+        if sep and number.isascii() and number.isdigit():
             token_id = int(number)
         else:
             text, token_id = item, next_id

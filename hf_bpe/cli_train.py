@@ -107,6 +107,32 @@ def _check_pattern_exports(pattern: str) -> None:
         raise CliError(f"this pattern cannot be saved for Hugging Face (tokenizer.json): {err}") from None
 
 
+def _check_specials_export(specials: list[str]) -> None:
+    """Refuse, before training, a special token that tokenizer.json would confuse with a
+    byte token (it spells the 256 bytes as characters: "a", "Ġ" for the space, ...). One
+    spelled like a learned token can only be found after training (then no tokenizer.json
+    is written, with a warning)."""
+    from .tokenizer_json import token_str
+
+    spelled = {token_str(bytes([b])) for b in range(256)}
+    for text in specials:
+        if text in spelled:
+            raise CliError(
+                f"special token {text!r} is spelled like a byte token in tokenizer.json "
+                "(Hugging Face could not tell them apart): choose another text"
+            )
+
+
+def _missing_folders(path: Path) -> list[Path]:
+    """``path`` and its ancestors that do not exist yet, deepest first."""
+    missing = []
+    path = path.absolute()
+    while not path.exists() and path != path.parent:
+        missing.append(path)
+        path = path.parent
+    return missing
+
+
 def cmd_train(args: argparse.Namespace) -> int:
     from .folder import save_encoding
     from .patterns import get_pattern
@@ -126,6 +152,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         progress=args.progress,
     )
     _check_pattern_exports(pattern)
+    _check_specials_export(specials)
     if args.max_chars < 0:
         raise CliError(f"--max-chars must be >= 0 (0: no crop), got {args.max_chars}")
     texts, parquets = training_files(args.paths, args.glob)
@@ -135,12 +162,12 @@ def cmd_train(args: argparse.Namespace) -> int:
         except ImportError:
             raise CliError("reading parquet files needs pyarrow: pip install 'hf_bpe[parquet]'") from None
     output = Path(args.output)
-    created = not output.exists()
-    check_output_dir(output)
+    created = _missing_folders(output)
     name = args.name or output.resolve().name or "bpe"
     logger.info("training on %d text file(s) and %d parquet file(s)", len(texts), len(parquets))
     start = time.perf_counter()
     try:
+        check_output_dir(output)
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             with trainer:
@@ -149,14 +176,16 @@ def cmd_train(args: argparse.Namespace) -> int:
                 if parquets:
                     trainer.update_from_parquet(parquets, column=args.text_column, max_chars=args.max_chars)
                 enc = trainer.train(name)
+            seconds = time.perf_counter() - start
+            start = time.perf_counter()
+            written = save_encoding(enc, output)
         for warning in caught:
             logger.warning("%s", warning.message)
-        seconds = time.perf_counter() - start
-        start = time.perf_counter()
-        written = save_encoding(enc, output)
     except BaseException:
-        if created and output.is_dir() and not any(output.iterdir()):
-            output.rmdir()  # leave nothing behind
+        for folder in created:  # leave nothing behind: the folders made for the output
+            if not folder.is_dir() or any(folder.iterdir()):
+                break
+            folder.rmdir()
         raise
     logger.info("wrote %s in %.2f s", output, time.perf_counter() - start)
     merges = len(enc._mergeable_ranks) - 256

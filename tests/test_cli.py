@@ -263,6 +263,8 @@ BAD_INPUTS = [
     (["train", "md-only", "--vocab-size", "300", "-o", "t"], None, "md-only: no *.parquet files and no text files matching '*.txt'"),
     (["train", "corpus/shards", "--text-column", "body", "--vocab-size", "300", "-o", "t"], None, "has no column 'body' (its columns: text)"),
     (["train", "nowhere", "--vocab-size", "300", "-o", "t"], None, "no such file or folder: nowhere"),
+    (["train", "empty.txt", "--vocab-size", "300", "-o", "new/a/b"], None, "nothing to train on"),
+    (["train", "corpus", "--vocab-size", "300", "--special-tokens", "Ġ", "-o", "t"], None, "special token 'Ġ' is spelled like a byte token"),
     (["train", "binary.txt", "--vocab-size", "300", "-o", "t"], None, "binary.txt: not UTF-8 text (invalid byte 0xff at offset 3)"),
     (["encode", "-t", "cl100k_base"], b"abc\xff", "standard input is not UTF-8 text (invalid byte 0xff at offset 3)"),
     (["encode", "-t", "VOCAB"], b"hi", "is a .tiktoken file, which holds no split pattern: give one with --pattern NAME_OR_REGEX (it is the official cl100k_base file"),
@@ -274,6 +276,7 @@ BAD_INPUTS = [
 @pytest.mark.parametrize(("argv", "stdin", "message"), BAD_INPUTS, ids=[" ".join(a[:3]) for a, _, _ in BAD_INPUTS])
 def test_bad_input_is_one_line_and_exit_1(work: Path, argv: list[str], stdin: Optional[bytes], message: str) -> None:
     (work / "binary.txt").write_bytes(b"abc\xff\xfe")
+    (work / "empty.txt").write_bytes(b"")
     argv = [str(realdata.vocab_file("cl100k_base")) if a == "VOCAB" else a for a in argv]
     before = sorted(p.name for p in work.iterdir())
     result = run(*argv, cwd=work, stdin=stdin)
@@ -283,6 +286,30 @@ def test_bad_input_is_one_line_and_exit_1(work: Path, argv: list[str], stdin: Op
     assert message in err
     assert "Traceback" not in err and result.stdout == b""
     assert sorted(p.name for p in work.iterdir()) == before  # nothing written
+
+
+def test_a_special_token_spelled_like_a_learned_one_is_a_warning_line(work: Path) -> None:
+    # Found only after training: the folder is written without tokenizer.json, and the
+    # CLI says so in its own words (no Python warning text).
+    (work / "ab.txt").write_text("ab ab ab abab ab\n", encoding="utf-8")
+    result = run("train", "ab.txt", "--vocab-size", "260", "--special-tokens", "ab", "-o", "ab-tok", cwd=work)
+    err = result.stderr.decode()
+    assert result.returncode == 0, err
+    assert err.splitlines() == [
+        "hf-bpe: warning: no tokenizer.json written for 'ab-tok': added token 'ab' (id 259) is spelled like "
+        "the mergeable token with id 256: tokenizer.json cannot hold both. The folder loads with hf_bpe (and "
+        "AutoTokenizer where hf_bpe is installed) but not with stock transformers."
+    ]
+    assert sorted(p.name for p in (work / "ab-tok").iterdir()) == ["encoding.json", "tokenizer_config.json", "vocab.tiktoken"]
+
+
+def test_special_token_items_are_text_or_text_and_id() -> None:
+    from hf_bpe.cli_resolve import parse_special_tokens
+    from hf_bpe.errors import CliError
+
+    assert parse_special_tokens(["<|a=b|>", "<|x|>=5", "y=²", "<|z|>"], 3) == {"<|a=b|>": 3, "<|x|>": 5, "y=²": 6, "<|z|>": 7}
+    with pytest.raises(CliError, match="empty special token in '=998'"):
+        parse_special_tokens(["=998"], 0)
 
 
 def test_debug_shows_the_traceback_and_usage_errors_exit_2(work: Path) -> None:
