@@ -7,7 +7,8 @@ including tiktoken's Unicode version (see :mod:`hf_bpe.char_classes`)::
     >>> Splitter(r"\\p{L}+|\\p{N}+|\\s+|[^\\s\\p{L}\\p{N}]+").split("Hello, world 42!")
     ['Hello', ',', ' ', 'world', ' ', '42', '!']
 
-Text that no alternative of the pattern matches is skipped, as in tiktoken.
+Text that no alternative of the pattern matches is skipped, as in tiktoken, and so are
+empty matches (a pattern such as ``a*`` matches nothing between two ``b``).
 
 The OpenAI patterns (and rustbpe's and nanochat's) are split by the compiled scanners of
 :mod:`hf_bpe.scanners`, which give the same pieces as the regex (``family`` tells which
@@ -83,14 +84,16 @@ class Splitter:
         if not text.isascii() and _has_stand_in(text):
             return self._split_with_stand_ins(text)
         if self._has_groups:
-            return [m.group(0) for m in self._regex.finditer(text)]
+            return [m.group(0) for m in self._regex.finditer(text) if m.end() > m.start()]
         found: list[str] = self._regex.findall(text)
+        if "" in found:  # a pattern that can match nothing: an empty piece has no ids
+            return [piece for piece in found if piece]
         return found
 
     def _split_with_stand_ins(self, text: str) -> list[str]:
         # Same length, same spans: cut the pieces out of the original text.
         stand_in_text = text.translate(stand_ins())
-        return [text[m.start() : m.end()] for m in self._regex.finditer(stand_in_text)]
+        return [text[m.start() : m.end()] for m in self._regex.finditer(stand_in_text) if m.end() > m.start()]
 
 
 def _has_stand_in(text: str) -> bool:
