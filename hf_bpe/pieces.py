@@ -29,13 +29,15 @@ import regex
 
 from .char_classes import stand_in_bitmap, stand_ins
 from .errors import PatternError
+from .pattern_syntax import regex_pattern
 from .scanners import NONE, family_of, scan
 
 
 def compile_pattern(pattern: str) -> Any:
-    """Compile ``pattern`` with the ``regex`` package or raise :class:`PatternError`."""
+    """Compile ``pattern`` (tiktoken's syntax: see :mod:`hf_bpe.pattern_syntax`) with the
+    ``regex`` package, or raise :class:`PatternError`."""
     try:
-        return regex.compile(pattern)
+        return regex.compile(regex_pattern(pattern))
     except (regex.error, TypeError, ValueError, OverflowError) as err:
         raise PatternError(f"invalid split pattern {pattern!r}: {err}") from None
 

@@ -5,8 +5,12 @@ from __future__ import annotations
 
 import pytest
 import tiktoken
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import hf_bpe
+from hf_bpe.errors import PatternError
+from hf_bpe.pattern_syntax import regex_pattern
 
 
 def ranks_for(text: str) -> dict[bytes, int]:
@@ -48,3 +52,67 @@ def test_empty_matches_are_no_pieces(pattern: str, text: str) -> None:
         assert type(err).__name__ == "PanicException"
     else:
         assert theirs == expected
+
+
+@pytest.mark.parametrize(
+    ("pattern", "text"),
+    [
+        (r"\w+$|.", "ab\n"),  # $ is the end of the text only
+        (r"\w+\Z|.", "ab\n"),  # \Z is also before a final newline
+        (r"(?m)\w+$|.", "ab\ncd\n"),
+        (r"\x{1F600}+|[\x{61}-\x{63}]+|.", "abc😀😀d"),
+        (r"\h+|\H+", "hh  09afG"),
+        (r"[\h_]+|.", "0f_zz"),
+        (r"\e+|.", "a\x1b\x1bb"),
+        (r"(?i:i+)|.", "iIİı"),
+        (r"(?i:[a-z]+)|.", "bİbıbK"),
+        (r"(?i:[^a-z]+)|.", "bİİıb"),
+        (r"(?i:[İ]+)|.", "iİiI"),
+        (r"(?i:\p{Lu}+)|.", "aIıİ"),
+        (r"(?i)\x{130}+|\x{69}+|.", "iİIı"),
+        (r"(?i:'s|'t|'re|'ve|'m|'ll|'d)|\p{L}+|.", "'S 'İ it's İstanbul'un"),
+    ],
+)
+def test_constructs_read_differently_are_rewritten(pattern: str, text: str) -> None:
+    ours, theirs = both(pattern, text)
+    assert ours == theirs
+
+
+@pytest.mark.parametrize("pattern", [r"[\w--\d]+", r"[a-z&&[^aeiou]]", r"[a[bc]]", r"[a~~b]", r"[^\H]"])
+def test_constructs_that_cannot_be_rewritten_are_refused(pattern: str) -> None:
+    with pytest.raises(PatternError, match="write the class without"):
+        hf_bpe.Encoding("p", pat_str=pattern, mergeable_ranks=ranks_for(""), special_tokens={})
+
+
+_ATOMS = [
+    "a", "i", "I", "İ", "ı", "k", "K", "\\x{69}", "\\x{130}", "\\h", "\\H", "\\e", ".", "\\w", "\\W",
+    "\\p{Lu}", "\\p{L}", "\\P{Ll}", "\\s", "[a-z]", "[^a-z]", "[i]", "[İ]", "[ıI]", "[\\p{Lu}i]", "[^\\p{Ll}]",
+    "[\\h]", "[a-f0-9İ]",
+]
+_TEXT = "aiIİıkKK0fF \n\x1bzZ"
+
+
+@st.composite
+def _patterns(draw: st.DrawFn) -> str:
+    def part() -> str:
+        atoms = draw(st.lists(st.sampled_from(_ATOMS), min_size=1, max_size=3))
+        body = "".join(a + draw(st.sampled_from(["", "+", "{1,2}"])) for a in atoms)
+        anchor = draw(st.sampled_from(["", "", "$", "\\Z", "\\z"]))
+        flags = draw(st.sampled_from(["", "", "?i:", "?m:", "?im:", "?-i:"]))
+        return f"({flags}{body}{anchor})" if flags else body + anchor
+    alternatives = draw(st.lists(st.builds(part), min_size=1, max_size=3))
+    head = draw(st.sampled_from(["", "(?i)", "(?m)"]))
+    return head + "|".join(alternatives) + "|(?s:.)"
+
+
+@settings(max_examples=400, deadline=None)
+@given(pattern=_patterns(), text=st.text(alphabet=_TEXT, max_size=12))
+def test_random_patterns_split_as_tiktoken(pattern: str, text: str) -> None:
+    ranks = ranks_for(text)
+    try:
+        theirs = tiktoken.Encoding("p", pat_str=pattern, mergeable_ranks=ranks, special_tokens={})
+        expected = theirs.encode_ordinary(text)
+    except BaseException:  # a pattern tiktoken refuses (or an empty match it panics on)
+        return
+    ours = hf_bpe.Encoding("p", pat_str=pattern, mergeable_ranks=ranks, special_tokens={})
+    assert ours.encode_ordinary(text) == expected, regex_pattern(pattern)

@@ -1,0 +1,264 @@
+"""Split patterns as tiktoken reads them, for Python's ``regex``.
+
+tiktoken compiles a split pattern with Rust's ``fancy-regex``; hf_bpe splits with the
+``regex`` package (or a compiled scanner, for the known patterns). The two read nearly
+every pattern alike. :func:`regex_pattern` rewrites the constructs they read differently
+and refuses, with a :class:`~hf_bpe.errors.PatternError`, those it cannot rewrite:
+
+==========================  ================================  ==========================
+construct                   tiktoken                          rewritten as
+==========================  ================================  ==========================
+``$`` (no ``m`` flag)       end of text                       ``\\Z`` (regex's ``$`` also
+                                                              matches before a final \\n)
+``\\Z``                      end, or before a final \\n         ``(?=\\n?\\Z)``
+``\\x{1F600}``               a code point                      ``\\U0001F600``
+``\\h``, ``\\H``               a hex digit, or not one           ``[0-9A-Fa-f]``, ``[^...]``
+``\\e``                      U+001B                            ``\\x1b``
+``i``, ``I``, ``İ``, ``ı``  with ``(?i)``: simple case        the same, minus the Turkic
+                            folding (``i`` ~ ``I`` only)      pairs regex adds (``i`` ~
+                                                              ``İ``, ``I`` ~ ``ı``)
+``[a[b]]``, ``[\\w--\\d]``    nested classes, set operations    refused (regex reads them
+                                                              as literal text)
+==========================  ================================  ==========================
+
+    >>> regex_pattern(r"\\w+$|\\x{1F600}")
+    '\\\\w+\\\\Z|\\\\U0001F600'
+    >>> regex_pattern(r"[\\w--\\d]")
+    Traceback (most recent call last):
+    ...
+    hf_bpe.errors.PatternError: the character class at offset 0 of '[\\\\w--\\\\d]' uses a set operation (--): tiktoken's engine and regex read it differently; write the class without it
+
+A construct regex does not know at all (``(?U)``, ``\\b{start}``) is left for
+:func:`hf_bpe.pieces.compile_pattern` to refuse.
+"""
+
+from __future__ import annotations
+
+import functools
+
+import regex
+
+from .errors import PatternError
+
+__all__ = ["regex_pattern"]
+
+#: The characters whose case-insensitive matches differ: regex adds Turkic case pairs.
+_TURKIC = ("i", "I", "\u0130", "\u0131")
+#: Each one's simple case folding orbit (what Rust's ``(?i)`` matches it with).
+_ORBIT = {"i": "iI", "I": "iI", "\u0130": "\u0130", "\u0131": "\u0131"}
+_HEX = frozenset("0123456789abcdefABCDEF")
+_NEGATED = {"W": "w", "S": "s", "D": "d", "P": "p", "H": "h"}
+
+
+@functools.lru_cache(maxsize=256)
+def regex_pattern(pattern: str) -> str:
+    """``pattern`` (tiktoken's syntax) rewritten for ``regex`` to split text the same way."""
+    if not isinstance(pattern, str):
+        raise TypeError(f"a split pattern is a str, not {type(pattern).__name__}")
+    return _Rewriter(pattern).run()
+
+
+class _Rewriter:
+    def __init__(self, pattern: str) -> None:
+        self.pat = pattern
+        self.i = 0
+        self.out: list[str] = []
+        # Flags in force (i: ignore case, m: multi-line, x: verbose), one entry per open group.
+        self.flags: list[frozenset[str]] = [frozenset()]
+
+    def run(self) -> str:
+        pat = self.pat
+        while self.i < len(pat):
+            c = pat[self.i]
+            flags = self.flags[-1]
+            if c == "\\":
+                self._escape_outside()
+            elif c == "[":
+                start = self.i
+                self._atom(self._read_class(), start)
+            elif c == "(":
+                self._open_group()
+            elif c == ")":
+                if len(self.flags) > 1:
+                    self.flags.pop()
+                self.out.append(c)
+                self.i += 1
+            elif c == "$":
+                self.out.append("$" if "m" in flags else "\\Z")
+                self.i += 1
+            elif c == "#" and "x" in flags:  # a comment, to the end of the line
+                end = pat.find("\n", self.i)
+                end = len(pat) if end < 0 else end
+                self.out.append(pat[self.i : end])
+                self.i = end
+            else:
+                if c in _TURKIC and "i" in flags:
+                    self._atom(c, self.i)
+                else:
+                    self.out.append(c)
+                self.i += 1
+        return "".join(self.out)
+
+    # ------------------------------------------------------------------ pieces
+
+    def _escape_outside(self) -> None:
+        pat, i = self.pat, self.i
+        c = pat[i + 1 : i + 2]
+        if c == "Z":
+            self.out.append("(?=\\n?\\Z)")
+            self.i += 2
+        elif c == "h":
+            self._atom("[0-9A-Fa-f]", i, width=2)
+        elif c == "H":
+            self._atom("[^0-9A-Fa-f]", i, width=2)
+        else:
+            text, end = self._read_escape(in_class=False)
+            self.i = i
+            self._atom(text, i, width=end - i)
+
+    def _read_escape(self, in_class: bool) -> tuple[str, int]:
+        """The escape at ``self.i`` in regex's syntax, and where it ends."""
+        pat, i = self.pat, self.i
+        c = pat[i + 1 : i + 2]
+        if c == "x" and pat[i + 2 : i + 3] == "{":
+            end = pat.find("}", i + 3)
+            digits = pat[i + 3 : end] if end > 0 else ""
+            if not digits or not set(digits) <= _HEX or int(digits, 16) > 0x10FFFF:
+                raise PatternError(f"malformed \\x{{...}} at offset {i} of {pat!r}")
+            return f"\\U{int(digits, 16):08X}", end + 1
+        if c == "e":
+            return "\\x1b", i + 2
+        if c == "h" and in_class:
+            return "0-9A-Fa-f", i + 2
+        if c == "H" and in_class:
+            raise PatternError(
+                f"\\H inside a character class (offset {i} of {pat!r}) has no regex equivalent: "
+                "write the class without it"
+            )
+        if c.isalpha() and pat[i + 2 : i + 3] == "{":  # \p{Lu}, \N{name}, \b{start}
+            end = pat.find("}", i + 3)
+            return (pat[i : end + 1], end + 1) if end > 0 else (pat[i:], len(pat))
+        if c in ("p", "P") and pat[i + 2 : i + 3].isalpha():  # \pL
+            return pat[i : i + 3], i + 3
+        if c in ("k", "g") and pat[i + 2 : i + 3] == "<":  # \k<name>
+            end = pat.find(">", i + 3)
+            return (pat[i : end + 1], end + 1) if end > 0 else (pat[i:], len(pat))
+        return pat[i : i + 2], i + 2
+
+    def _read_class(self) -> str:
+        """The class starting at ``self.i`` (``[``), in regex's syntax; moves past it."""
+        pat, start = self.pat, self.i
+        out = ["["]
+        j = start + 1
+        if pat[j : j + 1] == "^":
+            out.append("^")
+            j += 1
+        if pat[j : j + 1] == "]":  # a leading ] is literal in both
+            out.append("\\]")
+            j += 1
+        while j < len(pat) and pat[j] != "]":
+            c = pat[j]
+            if c == "\\":
+                self.i = j
+                text, j = self._read_escape(in_class=True)
+                out.append(text)
+                continue
+            if c == "[":
+                if pat[j + 1 : j + 2] == ":":  # [:alpha:]
+                    end = pat.find(":]", j + 2)
+                    if end > 0:
+                        out.append(pat[j : end + 2])
+                        j = end + 2
+                        continue
+                self._refuse_class(start, "a nested class ([...] inside [...])")
+            if pat[j : j + 2] in ("--", "&&", "~~"):
+                self._refuse_class(start, f"a set operation ({pat[j : j + 2]})")
+            out.append(c)
+            j += 1
+        if j >= len(pat):
+            raise PatternError(f"unterminated character class at offset {start} of {pat!r}")
+        out.append("]")
+        self.i = j + 1
+        return "".join(out)
+
+    def _refuse_class(self, start: int, what: str) -> None:
+        raise PatternError(
+            f"the character class at offset {start} of {self.pat!r} uses {what}: tiktoken's "
+            "engine and regex read it differently; write the class without it"
+        )
+
+    def _open_group(self) -> None:
+        pat, i = self.pat, self.i
+        flags = self.flags[-1]
+        if not pat.startswith("(?", i):
+            self._copy(i + 1, push=flags)
+            return
+        rest = pat[i + 2 :]
+        if rest.startswith(("#", "P=")):  # a comment, a named back-reference: no group opens
+            self._copy(self._end_of(")", i + 2) + 1, push=None)
+        elif rest.startswith(("P<", "'")) or (rest.startswith("<") and not rest.startswith(("<=", "<!"))):
+            self._copy(self._end_of(">'" if rest[0] == "'" else ">", i + 2) + 1, push=flags)
+        elif rest[:1].isalpha() or rest[:1] == "-":  # (?i) or (?i-m:...)
+            end = i + 2
+            while end < len(pat) and (pat[end].isalpha() or pat[end] == "-"):
+                end += 1
+            on, _, off = pat[i + 2 : end].partition("-")
+            changed = (flags | set(on)) - set(off)
+            if pat[end : end + 1] == ")":  # to the end of the enclosing group
+                self.flags[-1] = changed
+                self._copy(end + 1, push=None)
+            else:
+                self._copy(end + 1, push=changed)
+        else:  # (?:  (?=  (?!  (?<=  (?<!  (?>
+            self._copy(i + (4 if rest.startswith(("<=", "<!")) else 3), push=flags)
+
+    def _end_of(self, closers: str, start: int) -> int:
+        ends = [k for k in (self.pat.find(c, start) for c in closers) if k >= 0]
+        return min(ends) if ends else len(self.pat) - 1
+
+    def _copy(self, end: int, push: frozenset[str] | None) -> None:
+        """Copy the pattern up to ``end`` as it is (opening a group with flags ``push``)."""
+        self.out.append(self.pat[self.i : end])
+        self.i = end
+        if push is not None:
+            self.flags.append(push)
+
+    def _atom(self, text: str, start: int, width: int = 0) -> None:
+        """Append ``text`` (one character's worth of pattern), made exact under ``(?i)``."""
+        if "i" in self.flags[-1]:
+            text = _turkic_exact(text)
+        self.out.append(text)
+        if width:
+            self.i = start + width
+
+
+@functools.lru_cache(maxsize=1024)
+def _turkic_exact(atom: str) -> str:
+    """``atom`` (a character, escape or class), case-insensitive, matching ``i``, ``I``,
+    ``İ`` and ``ı`` as Rust's simple case folding does, not as regex's Turkic pairs do."""
+    try:
+        folded = regex.compile(f"(?i:{atom})")
+        negated = atom.startswith("[^") or (atom[:1] == "\\" and atom[1:2] in _NEGATED)
+        positive = ("[" + atom[2:]) if atom.startswith("[^") else (
+            "\\" + _NEGATED[atom[1]] + atom[2:] if negated else atom
+        )
+        exact = regex.compile(f"(?-i:{positive})")
+    except regex.error:
+        return atom  # not a one-character atom (a back-reference, say): nothing to do
+    extra, missing = [], []
+    for ch in _TURKIC:
+        rust = any(exact.fullmatch(v) for v in _ORBIT[ch]) != negated
+        ours = folded.fullmatch(ch) is not None
+        if ours and not rust:
+            extra.append(ch)
+        elif rust and not ours:
+            missing.append(ch)
+    if not extra and not missing:
+        return atom
+    out = "(?:"
+    if extra:
+        out += "(?!(?-i:[" + "".join(extra) + "]))"
+    out += atom
+    if missing:
+        out += "|(?-i:[" + "".join(missing) + "])"
+    return out + ")"
