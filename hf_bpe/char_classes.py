@@ -1,7 +1,8 @@
 """Keep ``regex`` in step with tiktoken's Unicode version.
 
-tiktoken decides what is a letter (``\\p{L}``), mark (``\\p{M}``) or number (``\\p{N}``) with
-the Unicode tables of its own regex engine. Newer ``regex`` releases know newer Unicode
+tiktoken decides what is a letter (``\\p{L}``), mark (``\\p{M}``) or number (``\\p{N}``), and
+which code points are not assigned at all (``\\p{Cn}``), with the Unicode tables of its own
+regex engine. Newer ``regex`` releases know newer Unicode
 versions: regex 2026.11.19 calls 17,144 code points letters that tiktoken 0.14 treats as
 unassigned. Splitting with such a ``regex`` would cut text differently from tiktoken.
 
@@ -79,7 +80,9 @@ def stand_ins() -> dict[int, str]:
         return {}
     # For each class signature tiktoken gives a disagreeing character, pick an agreeing
     # character (not ASCII, so no pattern literal or case-folding touches it) with the
-    # same signature under regex.
+    # same signature under regex. Nearly all are characters tiktoken's Unicode does not
+    # have yet (Cn is one of the classes): their stand-in is a code point unassigned in
+    # both, so \p{Cn}, \p{So}, scripts, ... agree for them too.
     differing_set = set(differing)
     wanted = {_signature(p, ours) for p in differing}
     representative: dict[tuple[bool, ...], str] = {}

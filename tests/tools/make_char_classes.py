@@ -1,7 +1,8 @@
 """Regenerate ``hf_bpe/char_classes_data.py`` from tiktoken itself.
 
-tiktoken is the reference for which code point is a letter, mark or number (its regex
-engine has its own Unicode tables, older than the newest ``regex`` release). For each class,
+tiktoken is the reference for which code point is a letter, mark or number, or not
+assigned at all (its regex engine has its own Unicode tables, older than the newest
+``regex`` release). For each class,
 an Encoding whose pattern is that class alone and whose vocabulary is the 256 single bytes
 keeps exactly the characters of the class: everything else is skipped.
 
@@ -14,7 +15,7 @@ import sys
 
 import tiktoken
 
-CLASSES = ["L", "Lu", "Ll", "Lt", "Lm", "Lo", "M", "N"]
+CLASSES = ["L", "Lu", "Ll", "Lt", "Lm", "Lo", "M", "N", "Cn"]
 
 
 def members(cls: str) -> list[int]:
