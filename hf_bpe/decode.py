@@ -25,6 +25,8 @@ from .token_table import pack
 
 #: Tokens of up to this many bytes are kept as words (see the module's docstring).
 WORD_BYTES: Final = 7
+#: Special ids up to this far above the highest rank are in the tables; higher ones in a dict.
+FAR_SPECIALS: Final = 1 << 16
 
 
 def _unknown(token: int) -> UnknownTokenError:
@@ -38,15 +40,23 @@ class Decoder:
         size = 0
         for rank in ranks.values():
             size = max(size, rank + 1)
-        for rank in special_tokens.values():
-            size = max(size, rank + 1)
+        # Specials far above the ranks (an id of 50 million over 50,000 ranks) are kept
+        # in a dict, so that the tables stay the vocabulary's size.
+        dense_limit = size + FAR_SPECIALS
+        far: dict[int, bytes] = {}
+        for text, rank in special_tokens.items():
+            if rank < dense_limit:
+                size = max(size, rank + 1)
+            elif rank not in far:
+                far[rank] = text.encode("utf-8")
         table: list[Optional[bytes]] = [None] * size
         for token, rank in ranks.items():
             table[rank] = token
         for text, rank in special_tokens.items():
-            if table[rank] is None:  # specials sharing an id: the first one decodes it
+            if rank < size and table[rank] is None:  # specials sharing an id: the first decodes it
                 table[rank] = text.encode("utf-8")
         self.table: Final[list[Optional[bytes]]] = table
+        self._far: Final[dict[int, bytes]] = far
         # words[id]: the token as a word, or 0 (longer, or no such id: see table).
         words = vec[i64]([0] * size)
         for rank in range(size):
@@ -64,7 +74,10 @@ class Decoder:
             data = self.table[token]
             if data is not None:
                 return data
-        raise _unknown(token)
+        far = self._far.get(token)
+        if far is None:
+            raise _unknown(token)
+        return far
 
     def decode_bytes(self, tokens: list[int]) -> bytes:
         """The bytes of all ids, concatenated."""
@@ -74,7 +87,11 @@ class Decoder:
         out = BytesWriter()
         for token in tokens:
             if token < 0 or token >= size:
-                raise _unknown(token)
+                far = self._far.get(token)
+                if far is None:
+                    raise _unknown(token)
+                out.write(far)
+                continue
             t: i64 = token
             word: i64 = words[t]
             if word != 0:

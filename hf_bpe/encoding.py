@@ -21,8 +21,8 @@ import functools
 import logging
 import operator
 import time
-from collections.abc import Collection, Mapping, Sequence
-from typing import TYPE_CHECKING, AbstractSet, Any, Literal, Optional, Union
+from collections.abc import Callable, Collection, Mapping, Sequence
+from typing import TYPE_CHECKING, AbstractSet, Any, Literal, Optional, TypeVar, Union
 
 import regex
 
@@ -35,6 +35,7 @@ if TYPE_CHECKING:  # pragma: no cover
     import numpy as np
     import numpy.typing as npt
 
+_T = TypeVar("_T")
 logger = logging.getLogger("hf_bpe")
 
 AllowedSpecial = Union[Literal["all"], AbstractSet[str]]
@@ -211,11 +212,14 @@ class Encoding:
         >>> hf_bpe.get_encoding("cl100k_base").encode_single_token("hello")  # doctest: +SKIP
         15339
         """
-        data = text_or_bytes.encode("utf-8") if isinstance(text_or_bytes, str) else bytes(text_or_bytes)
+        data = _as_bytes(text_or_bytes)
         rank = self._mergeable_ranks.get(data)
         if rank is not None:
             return rank
-        special = self._special_tokens.get(data.decode("utf-8", "replace"))
+        try:
+            special = self._special_tokens.get(data.decode("utf-8"))
+        except UnicodeDecodeError:  # not UTF-8: no special token's text
+            special = None
         if special is not None:
             return special
         raise UnknownTokenError(f"{text_or_bytes!r} is not a single token of {self.name!r}")
@@ -254,8 +258,7 @@ class Encoding:
 
     def _encode_single_piece(self, text_or_bytes: Union[str, bytes]) -> list[int]:
         """The ids of one piece, not split: its token if it is one, else merged."""
-        data = text_or_bytes.encode("utf-8") if isinstance(text_or_bytes, str) else bytes(text_or_bytes)
-        return self._pieces.encode_bytes(data)
+        return self._pieces.encode_bytes(_as_bytes(text_or_bytes))
 
     def _encode_only_native_bpe(self, text: str) -> list[int]:
         """tiktoken's check that splits with ``regex`` in Python: here the pieces come from
@@ -330,19 +333,19 @@ class Encoding:
 
     def decode_bytes(self, tokens: Sequence[int]) -> bytes:
         """The bytes of ``tokens``; an unknown id raises :class:`UnknownTokenError` (a KeyError)."""
-        return self._decoder.decode_bytes(_id_list(tokens))
+        return _on_ids(self._decoder.decode_bytes, tokens)
 
     def decode(self, tokens: Sequence[int], errors: str = "replace") -> str:
         """The text of ``tokens``; invalid UTF-8 is handled by ``errors`` (default: U+FFFD)."""
-        return self._decoder.decode_bytes(_id_list(tokens)).decode("utf-8", errors=errors)
+        return _on_ids(self._decoder.decode_bytes, tokens).decode("utf-8", errors=errors)
 
     def decode_single_token_bytes(self, token: int) -> bytes:
         """The bytes of one token."""
-        return self._decoder.token_bytes(token)
+        return self._decoder.token_bytes(token if type(token) is int else operator.index(token))
 
     def decode_tokens_bytes(self, tokens: Sequence[int]) -> list[bytes]:
         """The bytes of each token, as a list."""
-        return self._decoder.tokens_bytes(_id_list(tokens))
+        return _on_ids(self._decoder.tokens_bytes, tokens)
 
     def decode_with_offsets(self, tokens: Sequence[int]) -> tuple[str, list[int]]:
         """The text and, for each token, the index of the character where it starts.
@@ -386,6 +389,9 @@ class Encoding:
     ) -> list[Any]:
         """``[self.method(item, **kwargs) for item in items]``, here or in worker processes."""
         from . import parallel  # here: multiprocessing is only needed for batches
+
+        if not isinstance(items, (list, tuple)):
+            items = list(items)  # a generator, say
 
         sizes = [len(item) for item in items]
         workers = parallel.workers_for(num_proc, num_threads, sum(sizes), len(items))
@@ -549,6 +555,8 @@ def _checked_specials(specials: Mapping[str, int], ranks: dict[bytes, int], max_
             raise VocabularyError(f"special token {text!r} has a lone surrogate: it has no UTF-8 bytes")
         if isinstance(token, bool) or not isinstance(token, int) or token < 0:
             raise VocabularyError(f"id of special token {text!r} must be a non-negative int, got {token!r}")
+        if token >= MAX_RANK:
+            raise VocabularyError(f"id of special token {text!r} is {token}; ids must be below 2**31")
         if token <= max_rank:  # specials usually follow the ranks: then no set of them is made
             if rank_ids is None:
                 rank_ids = set(ranks.values())
@@ -577,6 +585,27 @@ def _id_list(tokens: Sequence[int]) -> list[int]:
     if type(tokens) is list:
         return tokens
     return [operator.index(t) for t in tokens]
+
+
+def _on_ids(decode: Callable[[list[int]], _T], tokens: Sequence[int]) -> _T:
+    """``decode(tokens)`` for any sequence of integers: a list goes as it is, and only if
+    it holds other integers than ``int`` (numpy's, say) is it converted."""
+    ids = _id_list(tokens)
+    try:
+        return decode(ids)
+    except TypeError:
+        if ids is not tokens:
+            raise
+        return decode([operator.index(t) for t in ids])
+
+
+def _as_bytes(text_or_bytes: Union[str, bytes]) -> bytes:
+    """A text's UTF-8 bytes, or bytes as they are (``TypeError`` for anything else)."""
+    if isinstance(text_or_bytes, str):
+        return text_or_bytes.encode("utf-8")
+    if isinstance(text_or_bytes, (bytes, bytearray, memoryview)):
+        return bytes(text_or_bytes)
+    raise TypeError(f"expected str or bytes, got {type(text_or_bytes).__name__}")
 
 
 def has_lone_surrogate(text: str) -> bool:

@@ -71,6 +71,49 @@ def test_batches_and_numpy() -> None:
     assert array.dtype == np.uint32 and array.tolist() == theirs.encode(SAMPLE)
 
 
+def test_numpy_integers_generators_and_argument_types_as_tiktoken() -> None:
+    ours, theirs = hf_bpe.get_encoding("cl100k_base"), tiktoken.get_encoding("cl100k_base")
+    ids = theirs.encode(SAMPLE)
+    numpy_ints = list(np.array(ids))  # np.int64 items in a list: common after argmax
+    assert ours.decode(numpy_ints) == theirs.decode(numpy_ints)
+    assert ours.decode_bytes(numpy_ints) == theirs.decode_bytes(numpy_ints)
+    assert ours.decode_tokens_bytes(numpy_ints) == theirs.decode_tokens_bytes(numpy_ints)
+    assert ours.decode_with_offsets(numpy_ints) == theirs.decode_with_offsets(numpy_ints)
+    assert ours.decode_batch([numpy_ints]) == theirs.decode_batch([numpy_ints])
+    assert ours.decode_single_token_bytes(np.int64(ids[0])) == theirs.decode_single_token_bytes(np.int64(ids[0]))
+    with pytest.raises(TypeError):
+        ours.decode([ids[0], "x"])  # type: ignore[list-item]
+    texts = ["hello", "world", SAMPLE]
+    assert ours.encode_batch(t for t in texts) == theirs.encode_batch(t for t in texts)
+    assert ours.encode_ordinary_batch(iter(texts)) == theirs.encode_ordinary_batch(iter(texts))
+    for not_text in (1, [104, 105], 3.0, None):
+        for method in ("encode_single_token", "_encode_single_piece"):
+            with pytest.raises(TypeError):
+                getattr(theirs, method)(not_text)
+            with pytest.raises(TypeError):
+                getattr(ours, method)(not_text)
+
+
+def test_special_ids_far_above_the_ranks() -> None:
+    bytes_only = {bytes([i]): i for i in range(256)}
+    specials = {"<|eot|>": 256, "<|far|>": 50_000_000, "\ufffd\ufffd": 300}
+    ours = hf_bpe.Encoding("far", pat_str=r"\S+|\s+", mergeable_ranks=bytes_only, special_tokens=specials)
+    theirs = tiktoken.Encoding("far", pat_str=r"\S+|\s+", mergeable_ranks=bytes_only, special_tokens=specials)
+    text = "a<|far|> b<|eot|>"
+    ids = theirs.encode(text, allowed_special="all")
+    assert ours.encode(text, allowed_special="all") == ids and 50_000_000 in ids
+    assert ours.decode(ids) == theirs.decode(ids) and ours.decode_tokens_bytes(ids) == theirs.decode_tokens_bytes(ids)
+    assert ours.decode_single_token_bytes(50_000_000) == b"<|far|>"
+    assert len(ours._decoder.table) == 301  # not 50 million slots
+    for bad in (257, 49_999_999, 50_000_001):
+        with pytest.raises(hf_bpe.UnknownTokenError):
+            ours.decode([bad])
+    with pytest.raises(KeyError):  # the bytes are not UTF-8: no special token is meant
+        ours.encode_single_token(b"\xff\xfe")
+    with pytest.raises(hf_bpe.VocabularyError, match="below 2\\*\\*31"):
+        hf_bpe.Encoding("huge", pat_str=".", mergeable_ranks=bytes_only, special_tokens={"<|x|>": 1 << 40})
+
+
 def test_disallowed_special_text_raises_like_tiktoken() -> None:
     enc = hf_bpe.get_encoding("cl100k_base")
     text = "say <|endoftext|> now"
