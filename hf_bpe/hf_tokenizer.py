@@ -429,6 +429,10 @@ class HfBpeTokenizer(PreTrainedTokenizer):
                 return fast
         if kwargs.get("return_offsets_mapping"):
             return self._encode_with_offsets(text, text_pair, add_special_tokens, is_split_into_words, kwargs)
+        if kwargs.get("return_overflowing_tokens") and text_pair is None and not is_split_into_words:
+            windows = self._encode_windows(text, add_special_tokens, kwargs)
+            if windows is not None:
+                return windows
         kwargs.pop("return_offsets_mapping", None)
         if not is_split_into_words and not kwargs.get("sanitize_control_tokens"):
             split = bool(kwargs.get("split_special_tokens", self.split_special_tokens))
@@ -483,6 +487,56 @@ class HfBpeTokenizer(PreTrainedTokenizer):
             masks = [[1] * len(row) for row in rows]
             data["attention_mask"] = masks[0] if single else masks
         return BatchEncoding(data)
+
+    # ---------------------------------------------------------------- overflow
+
+    def _encode_windows(self, text: Any, add_special_tokens: bool, kwargs: Mapping[str, Any]) -> BatchEncoding | None:
+        """``return_overflowing_tokens=True`` as the fast tokenizers do it: each text cut
+        into windows of ``max_length`` (``stride`` ids shared by neighbours), one row per
+        window, and ``overflow_to_sample_mapping`` naming each row's text. None when the
+        input is not a text or a list of texts (transformers handles it)."""
+        texts = [text] if isinstance(text, str) else text
+        if not isinstance(texts, (list, tuple)) or not all(isinstance(t, str) for t in texts):
+            return None
+        if kwargs.get("truncation_strategy", TruncationStrategy.DO_NOT_TRUNCATE) == TruncationStrategy.DO_NOT_TRUNCATE:
+            return None
+        max_length = kwargs.get("max_length") or self.model_max_length
+        room = max_length - (self.num_special_tokens_to_add() if add_special_tokens else 0)
+        stride = int(kwargs.get("stride") or 0)
+        if not 0 <= stride < room:
+            raise ValueError(
+                f"stride ({stride}) must be below max_length ({max_length}) less the "
+                f"special tokens added to each window: {room}"
+            )
+        split = bool(kwargs.get("split_special_tokens", self.split_special_tokens))
+        windows: list[list[int]] = []
+        sample: list[int] = []
+        for k, t in enumerate(texts):
+            for window in _windows(self._text_to_ids(t, split) if t else [], room, stride, self.truncation_side):
+                windows.append(window)
+                sample.append(k)
+        rows = [self._around(w) for w in windows] if add_special_tokens else windows
+        encoded: dict[str, Any] = {"input_ids": rows}
+        if kwargs.get("return_token_type_ids"):
+            encoded["token_type_ids"] = [[0] * len(row) for row in rows]
+        if kwargs.get("return_special_tokens_mask"):
+            encoded["special_tokens_mask"] = [
+                self.get_special_tokens_mask(w) if add_special_tokens else [0] * len(w) for w in windows
+            ]
+        lengths = [len(row) for row in rows]
+        padded = self.pad(
+            encoded,
+            padding=kwargs.get("padding_strategy", PaddingStrategy.DO_NOT_PAD),
+            max_length=max_length,
+            pad_to_multiple_of=kwargs.get("pad_to_multiple_of"),
+            padding_side=kwargs.get("padding_side"),
+            return_attention_mask=kwargs.get("return_attention_mask"),
+        )
+        data = dict(padded)
+        if kwargs.get("return_length"):
+            data["length"] = lengths
+        data["overflow_to_sample_mapping"] = sample
+        return BatchEncoding(data, tensor_type=kwargs.get("return_tensors"))
 
     # ---------------------------------------------------------------- offsets
 
@@ -813,6 +867,30 @@ class HfBpeTokenizer(PreTrainedTokenizer):
         return files
 
 
+def _windows(ids: list[int], room: int, stride: int, side: str) -> list[list[int]]:
+    """``ids`` in windows of ``room`` that share ``stride`` ids with their neighbours, the
+    first one kept by truncation (``side`` "right": from the start), as tokenizers cuts."""
+    if len(ids) <= room:
+        return [ids]
+    step = room - stride
+    cuts: list[tuple[int, int]] = []
+    if side == "left":
+        stop = len(ids)
+        while True:
+            cuts.append((max(0, stop - room), stop))
+            if stop <= room:
+                break
+            stop -= step
+    else:
+        start = 0
+        while True:
+            cuts.append((start, min(start + room, len(ids))))
+            if start + room >= len(ids):
+                break
+            start += step
+    return [ids[a:b] for a, b in cuts]
+
+
 def _register() -> None:
     from transformers import AutoConfig
 
@@ -824,3 +902,4 @@ def _register() -> None:
 
 
 _register()
+

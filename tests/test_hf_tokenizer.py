@@ -147,6 +147,32 @@ def test_padding_truncation_pairs_and_tensors_match_the_stock_fast_tokenizer(doc
     assert tok(one, two, return_token_type_ids=True)["token_type_ids"] == fast(one, two, return_token_type_ids=True)["token_type_ids"]
 
 
+@pytest.mark.parametrize("side", ["right", "left"])
+def test_overflowing_tokens_are_windows_as_in_the_stock_fast_tokenizer(docs: list[str], tmp_path: Path, side: str) -> None:
+    # The way the Hugging Face course cuts long documents into training rows.
+    tok = make("o200k_base", add_bos_token=True, add_eos_token=True, bos_token="<|endoftext|>", pad_token="<|endofprompt|>")
+    tok.save_pretrained(tmp_path)
+    fast = PreTrainedTokenizerFast.from_pretrained(tmp_path)
+    tok.truncation_side = fast.truncation_side = side
+    batch = [docs[0][:400], "short", "", docs[1][:150]]
+    for kwargs in (
+        {"truncation": True, "max_length": 32, "return_length": True},
+        {"truncation": True, "max_length": 32, "stride": 8, "padding": "max_length", "return_tensors": "np"},
+        {"truncation": True, "max_length": 12, "return_special_tokens_mask": True, "return_token_type_ids": True, "padding": True},
+        {"truncation": True, "max_length": 9, "stride": 3, "add_special_tokens": False},
+        {"truncation": True, "max_length": 16, "padding": True, "pad_to_multiple_of": 8, "padding_side": "left"},
+    ):
+        for inputs in (batch, batch[0]):
+            ours = tok(inputs, return_overflowing_tokens=True, **kwargs)
+            theirs = fast(inputs, return_overflowing_tokens=True, **kwargs)
+            assert set(ours) == set(theirs), kwargs
+            for key in ours:
+                assert _plain(ours[key]) == _plain(theirs[key]), (key, kwargs)
+    assert len(tok(batch, truncation=True, max_length=8, return_overflowing_tokens=True)["input_ids"]) > len(batch)
+    with pytest.raises(ValueError, match="stride"):
+        tok(batch, truncation=True, max_length=8, stride=6, return_overflowing_tokens=True)
+
+
 def _plain(value: Any) -> Any:
     return value.tolist() if hasattr(value, "tolist") else value
 
