@@ -28,7 +28,6 @@ For ``datasets``, :meth:`HfBpeTokenizer.batch_encode` is a ready ``map`` functio
 
 from __future__ import annotations
 
-import bisect
 import json
 import os
 import re
@@ -39,6 +38,7 @@ from typing import Any
 import transformers
 
 from hf_bpe.errors import UnknownTokenError, VocabularyError
+from hf_bpe.hf_rows import encode_windows, encode_with_offsets
 from hf_bpe.patterns import NANOCHAT_SPECIAL_TOKENS
 from hf_bpe.tokenizer_json import (
     dumps_tokenizer_json,
@@ -428,9 +428,9 @@ class HfBpeTokenizer(PreTrainedTokenizer):
             if fast is not None:
                 return fast
         if kwargs.get("return_offsets_mapping"):
-            return self._encode_with_offsets(text, text_pair, add_special_tokens, is_split_into_words, kwargs)
+            return encode_with_offsets(self, text, text_pair, add_special_tokens, is_split_into_words, kwargs)
         if kwargs.get("return_overflowing_tokens") and text_pair is None and not is_split_into_words:
-            windows = self._encode_windows(text, add_special_tokens, kwargs)
+            windows = encode_windows(self, text, add_special_tokens, kwargs)
             if windows is not None:
                 return windows
         kwargs.pop("return_offsets_mapping", None)
@@ -487,134 +487,6 @@ class HfBpeTokenizer(PreTrainedTokenizer):
             masks = [[1] * len(row) for row in rows]
             data["attention_mask"] = masks[0] if single else masks
         return BatchEncoding(data)
-
-    # ---------------------------------------------------------------- overflow
-
-    def _encode_windows(self, text: Any, add_special_tokens: bool, kwargs: Mapping[str, Any]) -> BatchEncoding | None:
-        """``return_overflowing_tokens=True`` as the fast tokenizers do it: each text cut
-        into windows of ``max_length`` (``stride`` ids shared by neighbours), one row per
-        window, and ``overflow_to_sample_mapping`` naming each row's text. None when the
-        input is not a text or a list of texts (transformers handles it)."""
-        texts = [text] if isinstance(text, str) else text
-        if not isinstance(texts, (list, tuple)) or not all(isinstance(t, str) for t in texts):
-            return None
-        if kwargs.get("truncation_strategy", TruncationStrategy.DO_NOT_TRUNCATE) == TruncationStrategy.DO_NOT_TRUNCATE:
-            return None
-        max_length = kwargs.get("max_length") or self.model_max_length
-        room = max_length - (self.num_special_tokens_to_add() if add_special_tokens else 0)
-        stride = int(kwargs.get("stride") or 0)
-        if not 0 <= stride < room:
-            raise ValueError(
-                f"stride ({stride}) must be below max_length ({max_length}) less the "
-                f"special tokens added to each window: {room}"
-            )
-        split = bool(kwargs.get("split_special_tokens", self.split_special_tokens))
-        windows: list[list[int]] = []
-        sample: list[int] = []
-        for k, t in enumerate(texts):
-            for window in _windows(self._text_to_ids(t, split) if t else [], room, stride, self.truncation_side):
-                windows.append(window)
-                sample.append(k)
-        rows = [self._around(w) for w in windows] if add_special_tokens else windows
-        encoded: dict[str, Any] = {"input_ids": rows}
-        if kwargs.get("return_token_type_ids"):
-            encoded["token_type_ids"] = [[0] * len(row) for row in rows]
-        if kwargs.get("return_special_tokens_mask"):
-            encoded["special_tokens_mask"] = [
-                self.get_special_tokens_mask(w) if add_special_tokens else [0] * len(w) for w in windows
-            ]
-        lengths = [len(row) for row in rows]
-        padded = self.pad(
-            encoded,
-            padding=kwargs.get("padding_strategy", PaddingStrategy.DO_NOT_PAD),
-            max_length=max_length,
-            pad_to_multiple_of=kwargs.get("pad_to_multiple_of"),
-            padding_side=kwargs.get("padding_side"),
-            return_attention_mask=kwargs.get("return_attention_mask"),
-        )
-        data = dict(padded)
-        if kwargs.get("return_length"):
-            data["length"] = lengths
-        data["overflow_to_sample_mapping"] = sample
-        return BatchEncoding(data, tensor_type=kwargs.get("return_tensors"))
-
-    # ---------------------------------------------------------------- offsets
-
-    def _ids_and_offsets(self, text: str, split_special_tokens: bool) -> tuple[list[int], list[tuple[int, int]]]:
-        enc = self._encoding
-        segments: list[tuple[int, int, int | None]] = []  # (start, end, id of an added token)
-        start = 0
-        if not split_special_tokens and self._added_re is not None:
-            if self._slow_added:
-                raise NotImplementedError(
-                    "return_offsets_mapping is not available with added tokens that strip spaces "
-                    "or match single words"
-                )
-            for match in self._added_re.finditer(text):
-                if match.start() > start:
-                    segments.append((start, match.start(), None))
-                segments.append((match.start(), match.end(), self._added_tokens_encoder[match.group()]))
-                start = match.end()
-        if start < len(text):
-            segments.append((start, len(text), None))
-        ids: list[int] = []
-        offsets: list[tuple[int, int]] = []
-        for seg_start, seg_end, tid in segments:
-            if tid is not None:
-                ids.append(tid)
-                offsets.append((seg_start, seg_end))
-                continue
-            piece = text[seg_start:seg_end]
-            char_byte_starts: list[int] = []
-            pos = 0
-            for ch in piece:
-                char_byte_starts.append(pos)
-                pos += len(ch.encode("utf-8", errors="surrogatepass"))
-            seg_ids = enc.encode_ordinary(piece)
-            byte_pos = 0
-            for token_id, token in zip(seg_ids, enc.decode_tokens_bytes(seg_ids)):
-                first = bisect.bisect_right(char_byte_starts, byte_pos) - 1
-                byte_pos += len(token)
-                last = bisect.bisect_right(char_byte_starts, byte_pos - 1) - 1
-                ids.append(token_id)
-                offsets.append((seg_start + first, seg_start + last + 1))
-        return ids, offsets
-
-    def _encode_with_offsets(
-        self, text: Any, text_pair: Any, add_special_tokens: bool, is_split_into_words: bool, kwargs: dict[str, Any]
-    ) -> BatchEncoding:
-        kwargs = dict(kwargs)
-        kwargs.pop("return_offsets_mapping")
-        if text_pair is not None or is_split_into_words or kwargs.get("return_overflowing_tokens"):
-            raise NotImplementedError(
-                "HfBpeTokenizer returns offsets for single texts (str or list of str) only, "
-                "without text pairs, is_split_into_words or return_overflowing_tokens"
-            )
-        batched = isinstance(text, (list, tuple))
-        texts = list(text) if batched else [text]
-        if not all(isinstance(t, str) for t in texts):
-            raise NotImplementedError("return_offsets_mapping needs str input")
-        split = bool(kwargs.get("split_special_tokens", self.split_special_tokens))
-        encoded = [self._ids_and_offsets(t, split) for t in texts]
-        want_mask = bool(kwargs.get("return_special_tokens_mask"))
-        return_tensors = kwargs.pop("return_tensors", None)
-        kwargs["return_special_tokens_mask"] = True
-        ids_input: list[Any] = [ids if ids else "" for ids, _ in encoded]
-        out = super()._encode_plus(
-            ids_input if batched else ids_input[0], None, add_special_tokens, is_split_into_words=False, **kwargs
-        )
-        masks = out["special_tokens_mask"] if batched else [out["special_tokens_mask"]]
-        rows: list[list[tuple[int, int]]] = []
-        left = self.truncation_side == "left"
-        for mask, (_, offsets) in zip(masks, encoded):
-            kept = sum(1 for m in mask if m == 0)
-            source = iter(offsets[len(offsets) - kept :] if left else offsets[:kept])
-            rows.append([(0, 0) if m else next(source) for m in mask])
-        data = dict(out)
-        data["offset_mapping"] = rows if batched else rows[0]
-        if not want_mask:
-            data.pop("special_tokens_mask")
-        return BatchEncoding(data, tensor_type=return_tensors)
 
     # ---------------------------------------------------------------- special tokens
 
@@ -866,29 +738,6 @@ class HfBpeTokenizer(PreTrainedTokenizer):
         config_path.write_text(json.dumps(config, indent=2, sort_keys=True, ensure_ascii=False) + "\n", encoding="utf-8")
         return files
 
-
-def _windows(ids: list[int], room: int, stride: int, side: str) -> list[list[int]]:
-    """``ids`` in windows of ``room`` that share ``stride`` ids with their neighbours, the
-    first one kept by truncation (``side`` "right": from the start), as tokenizers cuts."""
-    if len(ids) <= room:
-        return [ids]
-    step = room - stride
-    cuts: list[tuple[int, int]] = []
-    if side == "left":
-        stop = len(ids)
-        while True:
-            cuts.append((max(0, stop - room), stop))
-            if stop <= room:
-                break
-            stop -= step
-    else:
-        start = 0
-        while True:
-            cuts.append((start, min(start + room, len(ids))))
-            if start + room >= len(ids):
-                break
-            start += step
-    return [ids[a:b] for a, b in cuts]
 
 
 def _register() -> None:

@@ -1,0 +1,182 @@
+"""Rows that transformers' fast tokenizers give and its Python tokenizers do not, for
+:class:`~hf_bpe.hf_tokenizer.HfBpeTokenizer`: character offsets of the ids
+(``return_offsets_mapping``) and texts cut into windows (``return_overflowing_tokens``).
+
+Both are built from the core's ids and checked against the stock fast tokenizer on the
+same ``tokenizer.json`` (``tests/test_hf_tokenizer.py``)::
+
+    >>> windows([1, 2, 3, 4, 5, 6, 7], room=4, stride=1, side="right")
+    [[1, 2, 3, 4], [4, 5, 6, 7]]
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from transformers import PreTrainedTokenizer
+from transformers.tokenization_utils_base import BatchEncoding, TruncationStrategy
+from transformers.utils.generic import PaddingStrategy
+
+if TYPE_CHECKING:
+    from hf_bpe.hf_tokenizer import HfBpeTokenizer
+
+
+# ---------------------------------------------------------------------- windows
+
+
+def encode_windows(tok: HfBpeTokenizer, text: Any, add_special_tokens: bool, kwargs: Mapping[str, Any]) -> BatchEncoding | None:
+    """``return_overflowing_tokens=True`` as the fast tokenizers do it: each text cut
+    into windows of ``max_length`` (``stride`` ids shared by neighbours), one row per
+    window, and ``overflow_to_sample_mapping`` naming each row's text. None when the
+    input is not a text or a list of texts (transformers handles it)."""
+    texts = [text] if isinstance(text, str) else text
+    if not isinstance(texts, (list, tuple)) or not all(isinstance(t, str) for t in texts):
+        return None
+    if kwargs.get("truncation_strategy", TruncationStrategy.DO_NOT_TRUNCATE) == TruncationStrategy.DO_NOT_TRUNCATE:
+        return None
+    max_length = kwargs.get("max_length") or tok.model_max_length
+    room = max_length - (tok.num_special_tokens_to_add() if add_special_tokens else 0)
+    stride = int(kwargs.get("stride") or 0)
+    if not 0 <= stride < room:
+        raise ValueError(
+            f"stride ({stride}) must be below max_length ({max_length}) less the "
+            f"special tokens added to each window: {room}"
+        )
+    split = bool(kwargs.get("split_special_tokens", tok.split_special_tokens))
+    parts: list[list[int]] = []
+    sample: list[int] = []
+    for k, t in enumerate(texts):
+        for part in windows(tok._text_to_ids(t, split) if t else [], room, stride, tok.truncation_side):
+            parts.append(part)
+            sample.append(k)
+    rows = [tok._around(part) for part in parts] if add_special_tokens else parts
+    encoded: dict[str, Any] = {"input_ids": rows}
+    if kwargs.get("return_token_type_ids"):
+        encoded["token_type_ids"] = [[0] * len(row) for row in rows]
+    if kwargs.get("return_special_tokens_mask"):
+        encoded["special_tokens_mask"] = [
+            tok.get_special_tokens_mask(part) if add_special_tokens else [0] * len(part) for part in parts
+        ]
+    lengths = [len(row) for row in rows]
+    padded = tok.pad(
+        encoded,
+        padding=kwargs.get("padding_strategy", PaddingStrategy.DO_NOT_PAD),
+        max_length=max_length,
+        pad_to_multiple_of=kwargs.get("pad_to_multiple_of"),
+        padding_side=kwargs.get("padding_side"),
+        return_attention_mask=kwargs.get("return_attention_mask"),
+    )
+    data = dict(padded)
+    if kwargs.get("return_length"):
+        data["length"] = lengths
+    data["overflow_to_sample_mapping"] = sample
+    return BatchEncoding(data, tensor_type=kwargs.get("return_tensors"))
+
+# ---------------------------------------------------------------------- offsets
+
+
+def ids_and_offsets(tok: HfBpeTokenizer, text: str, split_special_tokens: bool) -> tuple[list[int], list[tuple[int, int]]]:
+    """The ids of ``text`` and, for each, the characters it covers (``(start, end)``; a
+    token inside a character covers all of it)."""
+    enc = tok._encoding
+    segments: list[tuple[int, int, int | None]] = []  # (start, end, id of an added token)
+    start = 0
+    if not split_special_tokens and tok._added_re is not None:
+        if tok._slow_added:
+            raise NotImplementedError(
+                "return_offsets_mapping is not available with added tokens that strip spaces "
+                "or match single words"
+            )
+        for match in tok._added_re.finditer(text):
+            if match.start() > start:
+                segments.append((start, match.start(), None))
+            segments.append((match.start(), match.end(), tok._added_tokens_encoder[match.group()]))
+            start = match.end()
+    if start < len(text):
+        segments.append((start, len(text), None))
+    ids: list[int] = []
+    offsets: list[tuple[int, int]] = []
+    for seg_start, seg_end, tid in segments:
+        if tid is not None:
+            ids.append(tid)
+            offsets.append((seg_start, seg_end))
+            continue
+        piece = text[seg_start:seg_end]
+        char_byte_starts: list[int] = []
+        pos = 0
+        for ch in piece:
+            char_byte_starts.append(pos)
+            pos += len(ch.encode("utf-8", errors="surrogatepass"))
+        seg_ids = enc.encode_ordinary(piece)
+        byte_pos = 0
+        for token_id, token in zip(seg_ids, enc.decode_tokens_bytes(seg_ids)):
+            first = bisect.bisect_right(char_byte_starts, byte_pos) - 1
+            byte_pos += len(token)
+            last = bisect.bisect_right(char_byte_starts, byte_pos - 1) - 1
+            ids.append(token_id)
+            offsets.append((seg_start + first, seg_start + last + 1))
+    return ids, offsets
+
+
+def encode_with_offsets(
+    tok: HfBpeTokenizer, text: Any, text_pair: Any, add_special_tokens: bool, is_split_into_words: bool, kwargs: dict[str, Any]
+) -> BatchEncoding:
+    """``return_offsets_mapping=True`` for a text or a list of texts (not pairs)."""
+    kwargs = dict(kwargs)
+    kwargs.pop("return_offsets_mapping")
+    if text_pair is not None or is_split_into_words or kwargs.get("return_overflowing_tokens"):
+        raise NotImplementedError(
+            "HfBpeTokenizer returns offsets for single texts (str or list of str) only, "
+            "without text pairs, is_split_into_words or return_overflowing_tokens"
+        )
+    batched = isinstance(text, (list, tuple))
+    texts = list(text) if batched else [text]
+    if not all(isinstance(t, str) for t in texts):
+        raise NotImplementedError("return_offsets_mapping needs str input")
+    split = bool(kwargs.get("split_special_tokens", tok.split_special_tokens))
+    encoded = [ids_and_offsets(tok, t, split) for t in texts]
+    want_mask = bool(kwargs.get("return_special_tokens_mask"))
+    return_tensors = kwargs.pop("return_tensors", None)
+    kwargs["return_special_tokens_mask"] = True
+    ids_input: list[Any] = [ids if ids else "" for ids, _ in encoded]
+    out = PreTrainedTokenizer._encode_plus(  # transformers pads and truncates the ids
+        tok, ids_input if batched else ids_input[0], None, add_special_tokens, is_split_into_words=False, **kwargs
+    )
+    masks = out["special_tokens_mask"] if batched else [out["special_tokens_mask"]]
+    rows: list[list[tuple[int, int]]] = []
+    left = tok.truncation_side == "left"
+    for mask, (_, offsets) in zip(masks, encoded):
+        kept = sum(1 for m in mask if m == 0)
+        source = iter(offsets[len(offsets) - kept :] if left else offsets[:kept])
+        rows.append([(0, 0) if m else next(source) for m in mask])
+    data = dict(out)
+    data["offset_mapping"] = rows if batched else rows[0]
+    if not want_mask:
+        data.pop("special_tokens_mask")
+    return BatchEncoding(data, tensor_type=return_tensors)
+
+
+def windows(ids: list[int], room: int, stride: int, side: str) -> list[list[int]]:
+    """``ids`` in windows of ``room`` that share ``stride`` ids with their neighbours, the
+    first one kept by truncation (``side`` "right": from the start), as tokenizers cuts."""
+    if len(ids) <= room:
+        return [ids]
+    step = room - stride
+    cuts: list[tuple[int, int]] = []
+    if side == "left":
+        stop = len(ids)
+        while True:
+            cuts.append((max(0, stop - room), stop))
+            if stop <= room:
+                break
+            stop -= step
+    else:
+        start = 0
+        while True:
+            cuts.append((start, min(start + room, len(ids))))
+            if start + room >= len(ids):
+                break
+            start += step
+    return [ids[a:b] for a, b in cuts]
