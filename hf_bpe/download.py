@@ -76,6 +76,10 @@ logger = logging.getLogger("hf_bpe")
 
 OFFICIAL_BASE_URL = "https://openaipublic.blob.core.windows.net/"
 DEFAULT_TIMEOUT = 60.0
+#: The longest timeout accepted (a day; far longer ones overflow the socket's clock).
+MAX_TIMEOUT = 86400.0
+#: A download's ``.part`` file untouched this long was left by a killed process.
+STALE_PART_SECONDS = 3600
 _CHUNK = 1 << 16
 _TRUE = frozenset({"1", "true", "yes", "on"})
 
@@ -177,9 +181,10 @@ def download_timeout() -> float:
         value = float(raw)
     except ValueError:
         value = -1.0
-    if not value > 0 or value == float("inf"):
+    if not 0 < value <= MAX_TIMEOUT:
         raise DownloadError(
-            f"HF_BPE_DOWNLOAD_TIMEOUT must be a positive number of seconds, got {raw!r}"
+            f"HF_BPE_DOWNLOAD_TIMEOUT must be a positive number of seconds up to "
+            f"{MAX_TIMEOUT:.0f}, got {raw!r}"
         )
     return value
 
@@ -225,7 +230,10 @@ def fetch(filename: str) -> Path:
     target = cache_dir() / vfile.filename
     corrupt_sha: str | None = None
     if target.is_file():
-        corrupt_sha = sha256_of(target)
+        try:
+            corrupt_sha = sha256_of(target)
+        except OSError as err:  # unreadable: as if corrupt (a download replaces it)
+            corrupt_sha = f"unknown: it cannot be read ({err.strerror})"
         if corrupt_sha == vfile.sha256:
             logger.debug("%s: verified copy in the hf_bpe cache, %s", filename, target)
             return target
@@ -277,6 +285,7 @@ def _download(vfile: VocabFile, target: Path) -> None:
             f"cannot create the cache directory {target.parent} ({err}); "
             "set HF_BPE_CACHE_DIR to a writable directory"
         ) from err
+    _remove_stale_parts(target)
     tmp = target.parent / f".{target.name}.{uuid.uuid4().hex}.part"
     try:
         try:
@@ -309,6 +318,18 @@ def _download(vfile: VocabFile, target: Path) -> None:
             pass
 
 
+def _remove_stale_parts(target: Path) -> None:
+    """Delete what a killed download of ``target`` left (its ``.part`` file, untouched for
+    an hour: a download in progress in another process writes to its own)."""
+    now = time.time()
+    for part in target.parent.glob(f".{target.name}.*.part"):
+        try:
+            if now - part.stat().st_mtime > STALE_PART_SECONDS:
+                part.unlink()
+        except OSError:
+            pass
+
+
 def _stream(url: str, out: BinaryIO, timeout: float) -> tuple[str, int]:
     """Copy the body at ``url`` into ``out``; return (sha256, size). DownloadError on failure."""
     import http.client  # here, not at import: loading a cached file needs no network code
@@ -317,8 +338,8 @@ def _stream(url: str, out: BinaryIO, timeout: float) -> tuple[str, int]:
 
     digest = hashlib.sha256()
     size = 0
-    request = urllib.request.Request(url, headers={"User-Agent": "hf_bpe"})
     try:
+        request = urllib.request.Request(url, headers={"User-Agent": "hf_bpe"})
         with urllib.request.urlopen(request, timeout=timeout) as response:
             announced = response.headers.get("Content-Length")
             while chunk := response.read(_CHUNK):

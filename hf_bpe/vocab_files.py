@@ -83,6 +83,8 @@ def _parse_or_explain(contents: bytes, source: str) -> dict[bytes, int]:
             raise VocabFileError(
                 f"{source}, line {lineno}: rank {rank_text[:30]!r} is not a non-negative integer"
             )
+        if len(rank_text) > 10:  # ranks are below 2**31; int() refuses 4,300 digits and more
+            raise VocabFileError(f"{source}, line {lineno}: rank {rank_text[:30]!r}... is too large")
         rank = int(rank_text)
         if token in ranks:
             raise VocabFileError(
@@ -108,7 +110,24 @@ def load_tiktoken_bpe(path: StrPath) -> dict[bytes, int]:
 
 
 def format_tiktoken_bpe(ranks: Mapping[bytes, int]) -> bytes:
-    """The ``.tiktoken`` text for ``ranks``, sorted by rank."""
+    """The ``.tiktoken`` text for ``ranks``, sorted by rank (a :class:`VocabFileError` for
+    ranks that such a file cannot hold: empty or non-bytes tokens, ranks that are not
+    non-negative ints, the same rank twice, no tokens at all)."""
+    if not ranks:
+        raise VocabFileError("cannot write an empty vocabulary to a .tiktoken file")
+    bad = next(
+        (
+            (token, rank)
+            for token, rank in ranks.items()
+            if not isinstance(token, (bytes, bytearray)) or not token
+            or isinstance(rank, bool) or not isinstance(rank, int) or rank < 0
+        ),
+        None,
+    )
+    if bad is not None:
+        raise VocabFileError(f"cannot write {bad[0]!r}: {bad[1]!r} to a .tiktoken file (non-empty bytes: rank >= 0)")
+    if len(set(ranks.values())) != len(ranks):
+        raise VocabFileError("cannot write ranks with the same rank twice to a .tiktoken file")
     lines = [
         base64.b64encode(token) + b" " + str(rank).encode()
         for token, rank in sorted(ranks.items(), key=lambda item: item[1])
@@ -166,6 +185,15 @@ def bytes_to_unicode() -> tuple[str, ...]:
     return tuple(table)
 
 
+def _read_text(path: StrPath) -> str:
+    with open(path, "rb") as f:
+        data = f.read()
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise VocabFileError(f"{os.fspath(path)}: not UTF-8 text (invalid byte at offset {err.start})") from None
+
+
 def load_data_gym(encoder_json: StrPath, vocab_bpe: StrPath) -> dict[bytes, int]:
     """Read GPT-2's ``encoder.json`` + ``vocab.bpe`` into tiktoken-style ranks.
 
@@ -186,8 +214,7 @@ def load_data_gym(encoder_json: StrPath, vocab_bpe: StrPath) -> dict[bytes, int]
     ranks: dict[bytes, int] = {
         bytes([b]): i for i, b in enumerate(sorted(range(256), key=lambda b: spelling[b]))
     }
-    with open(vocab_bpe, encoding="utf-8") as f:
-        lines = f.read().split("\n")
+    lines = _read_text(vocab_bpe).split("\n")
     if not lines or not lines[0].startswith("#version"):
         raise VocabFileError(f"{os.fspath(vocab_bpe)}, line 1: expected a '#version' header")
     for lineno, line in enumerate(lines[1:], start=2):
@@ -202,11 +229,12 @@ def load_data_gym(encoder_json: StrPath, vocab_bpe: StrPath) -> dict[bytes, int]
             raise VocabFileError(f"{where}: merge result {merged!r} appears twice")
         ranks[merged] = len(ranks)
 
-    with open(encoder_json, encoding="utf-8") as f:
-        try:
-            encoder = json.load(f)
-        except json.JSONDecodeError as err:
-            raise VocabFileError(f"{os.fspath(encoder_json)}: not valid JSON ({err})") from None
+    try:
+        encoder = json.loads(_read_text(encoder_json))
+    except json.JSONDecodeError as err:
+        raise VocabFileError(f"{os.fspath(encoder_json)}: not valid JSON ({err})") from None
+    if not isinstance(encoder, dict) or not all(isinstance(v, int) for v in encoder.values()):
+        raise VocabFileError(f"{os.fspath(encoder_json)}: expected an object of token to integer id")
     encoder.pop("<|endoftext|>", None)
     expected = {decode(k, os.fspath(encoder_json)): v for k, v in encoder.items()}
     if expected != ranks:

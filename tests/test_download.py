@@ -323,13 +323,52 @@ def test_nothing_listening(cache: Path, monkeypatch: pytest.MonkeyPatch) -> None
     assert _contents(cache) == []
 
 
-@pytest.mark.parametrize("value", ["soon", "0", "-3", "inf", "nan"])
+@pytest.mark.parametrize("value", ["soon", "0", "-3", "inf", "nan", "1e10"])
 def test_bad_timeout_setting(cache: Path, server: _VocabServer, monkeypatch: pytest.MonkeyPatch,
                              value: str) -> None:
     monkeypatch.setenv("HF_BPE_DOWNLOAD_TIMEOUT", value)
     with pytest.raises(DownloadError, match="HF_BPE_DOWNLOAD_TIMEOUT must be a positive number"):
         fetch("r50k_base.tiktoken")
     assert server.requests == []
+
+
+@pytest.mark.parametrize("mirror", ["mirror.local/openai/", "/srv/mirror/", "http://[::1/"])
+def test_a_malformed_mirror_setting_is_a_download_error(cache: Path, monkeypatch: pytest.MonkeyPatch, mirror: str) -> None:
+    monkeypatch.setenv("HF_BPE_DOWNLOAD_URL", mirror)
+    with pytest.raises(DownloadError, match="downloading .* failed"):
+        fetch("r50k_base.tiktoken")
+    assert _contents(cache) == []
+
+
+def test_a_killed_download_leaves_nothing_for_long(cache: Path, server: _VocabServer) -> None:
+    cache.mkdir()
+    stale, fresh = cache / ".r50k_base.tiktoken.0123.part", cache / ".r50k_base.tiktoken.4567.part"
+    stale.write_bytes(b"half a file")
+    fresh.write_bytes(b"another process is downloading")
+    hours_ago = stale.stat().st_mtime - 2 * download.STALE_PART_SECONDS
+    os.utime(stale, (hours_ago, hours_ago))
+    assert fetch("r50k_base.tiktoken") == cache / "r50k_base.tiktoken"
+    assert _contents(cache) == [fresh.name, "r50k_base.tiktoken"]
+
+
+def test_an_unreadable_cached_file_is_downloaded_again(cache: Path, server: _VocabServer, tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    target = cache / "r50k_base.tiktoken"
+    cache.mkdir()
+    shutil.copy(realdata.vocab_file("r50k_base"), target)
+    target.chmod(0)
+    command = [sys.executable, "-c", "from hf_bpe.download import fetch; print(fetch('r50k_base.tiktoken'))"]
+    if os.geteuid() == 0:  # root reads anything: drop that power for the child
+        setpriv = shutil.which("setpriv")
+        if setpriv is None:
+            pytest.skip("running as root without setpriv to drop CAP_DAC_OVERRIDE")
+        command = [setpriv, "--bounding-set", "-dac_override,-dac_read_search", *command]
+    result = subprocess.run(command, capture_output=True, text=True, env=dict(os.environ), timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == str(target)
+    assert download.sha256_of(target) == R50K.sha256 and server.requests == ["/encodings/r50k_base.tiktoken"]
 
 
 def test_cache_dir_not_writable(

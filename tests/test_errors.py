@@ -34,6 +34,7 @@ def good_lines() -> list[str]:
         ("YWJj -3", "is not a non-negative integer"),
         ("YWJj 5", "rank 5 appears twice"),
         ("YQ== 300", "appears twice"),
+        ("YWJj " + "9" * 5000, "is too large"),
     ],
 )
 def test_malformed_tiktoken_lines_name_the_line(tmp_path: Path, line: str, message: str) -> None:
@@ -69,6 +70,25 @@ def test_data_gym_pair_gives_gpt2_ranks(tmp_path: Path) -> None:
     (tmp_path / "encoder.json").write_text("{not json")
     with pytest.raises(hf_bpe.VocabFileError, match="not valid JSON"):
         hf_bpe.load_data_gym(tmp_path / "encoder.json", merges)
+    for not_an_encoder in ('["a", "b"]', '"a"', "null", '{"a": "1"}'):
+        (tmp_path / "encoder.json").write_text(not_an_encoder)
+        with pytest.raises(hf_bpe.VocabFileError, match="expected an object of token to integer id"):
+            hf_bpe.load_data_gym(tmp_path / "encoder.json", merges)
+    (tmp_path / "encoder.json").write_bytes(b'{"\xff": 1}')
+    with pytest.raises(hf_bpe.VocabFileError, match="not UTF-8"):
+        hf_bpe.load_data_gym(tmp_path / "encoder.json", merges)
+    (tmp_path / "vocab.bpe").write_bytes(b"#version: 0.2\n\xff \xfe\n")
+    with pytest.raises(hf_bpe.VocabFileError, match="not UTF-8"):
+        hf_bpe.load_data_gym(encoder, tmp_path / "vocab.bpe")
+
+
+@pytest.mark.parametrize(
+    "ranks", [{}, {b"": 0}, {b"a": True}, {b"a": -1}, {b"a": 1.5}, {"a": 0}, {b"a": 0, b"b": 0}]
+)
+def test_ranks_a_tiktoken_file_cannot_hold_are_not_written(tmp_path: Path, ranks: dict) -> None:
+    with pytest.raises(hf_bpe.VocabFileError, match="cannot write"):
+        hf_bpe.dump_tiktoken_bpe(ranks, tmp_path / "x.tiktoken")
+    assert list(tmp_path.iterdir()) == []
 
 
 @pytest.mark.parametrize(
