@@ -83,7 +83,7 @@ class Decoder:
         """The bytes of all ids, concatenated."""
         words = self._words
         table = self.table
-        size: i64 = len(words)
+        size: int = len(words)  # an int: an id of any size compares (as i64 one would not)
         out = BytesWriter()
         for token in tokens:
             if token < 0 or token >= size:

@@ -183,7 +183,7 @@ class Encoding:
         later calls; small batches, and calls from inside worker processes, still run
         in-process (see :mod:`hf_bpe.parallel`).
         """
-        kwargs = {"allowed_special": allowed_special, "disallowed_special": disallowed_special}
+        kwargs = {"allowed_special": _as_set(allowed_special), "disallowed_special": _as_set(disallowed_special)}
         return self._batch("encode", text, num_proc, num_threads, kwargs)
 
     def encode_ordinary_batch(
@@ -473,11 +473,11 @@ class StreamDecoder:
 
     def feed(self, token: int) -> str:
         """Add one id; return the characters it completes (maybe ``""``)."""
-        return self._utf8.decode(self._decoder.token_bytes(token))
+        return self._utf8.decode(self._decoder.token_bytes(token if type(token) is int else operator.index(token)))
 
     def feed_many(self, tokens: Sequence[int]) -> str:
         """Add several ids; return the characters they complete."""
-        return self._utf8.decode(self._decoder.decode_bytes(_id_list(tokens)))
+        return self._utf8.decode(_on_ids(self._decoder.decode_bytes, tokens))
 
     def flush(self) -> str:
         """End of stream: whatever is pending, decoded with the ``errors`` policy."""
@@ -597,6 +597,12 @@ def _on_ids(decode: Callable[[list[int]], _T], tokens: Sequence[int]) -> _T:
         if ids is not tokens:
             raise
         return decode([operator.index(t) for t in ids])
+
+
+def _as_set(special: Union[str, Collection[str]]) -> Union[str, frozenset[str]]:
+    """``"all"``, or the names as a frozenset (a dict's keys view, say, does not pickle to
+    the worker processes)."""
+    return special if isinstance(special, str) else frozenset(special)
 
 
 def _as_bytes(text_or_bytes: Union[str, bytes]) -> bytes:

@@ -32,6 +32,7 @@ import pickle
 import signal
 import sys
 import threading
+import weakref
 from array import array
 from collections.abc import Sequence
 from multiprocessing.connection import Connection, wait
@@ -48,6 +49,10 @@ WORKER_ENV = "HF_BPE_WORKER"
 CHUNKS_PER_PROCESS = 16
 #: This process looks for finished workers after every this many of its own items.
 POLL_EVERY = 4
+#: An idle worker checks this often that its parent is alive.
+PARENT_CHECK_SECONDS = 1.0
+#: At exit, how long a batch running in another thread may keep the workers.
+CLOSE_WAIT_SECONDS = 5.0
 
 
 def in_worker() -> bool:
@@ -121,13 +126,18 @@ def _unpack(encoding: Any, packed: tuple[bytes, list[int]]) -> list[list[int]]:
 # ---------------------------------------------------------------------- the workers
 
 
-def _serve(encoding: Any, conn: Connection) -> None:
+def _serve(encoding: Any, conn: Connection, parent_end: Optional[Connection], parent: int) -> None:
     """A worker's life: receive ``(method, items, kwargs)``, send back the results in order
     (or the first error), until told to stop (``None``) or the parent goes away."""
     os.environ[WORKER_ENV] = "1"
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle; it stops us
+    if parent_end is not None:
+        parent_end.close()  # a forked worker holds the parent's end too: then no EOF would come
     while True:
         try:
+            while not conn.poll(PARENT_CHECK_SECONDS):
+                if os.getppid() != parent:  # the parent died without closing its end
+                    return
             job = conn.recv()
         except (EOFError, OSError):
             return
@@ -153,53 +163,85 @@ def _picklable(exc: Exception) -> Exception:
 
 
 class _Pool:
-    """``size`` worker processes, each with its own pipe; one batch at a time (``lock``)."""
+    """Worker processes for one encoding, each with its own pipe; one batch at a time
+    (``lock``). Grown when a batch asks for more workers; a batch uses the first ones."""
 
-    def __init__(self, encoding: Any, size: int) -> None:
-        self.encoding = encoding
+    def __init__(self, encoding: Any) -> None:
+        self.encoding = weakref.ref(encoding)  # the pool must not keep the encoding alive
         self.pid = os.getpid()  # a forked child must not talk to its parent's workers
         self.lock = threading.Lock()
         self.conns: list[Connection] = []
         self.processes: list[Any] = []
+
+    def grow(self, encoding: Any, size: int) -> None:
+        """Start workers until there are ``size``."""
         context = multiprocessing.get_context()
-        for _ in range(size):
+        fork = context.get_start_method() == "fork"
+        while len(self.processes) < size:
             here, there = context.Pipe()
-            process = context.Process(target=_serve, args=(encoding, there), daemon=True, name="hf_bpe-worker")
+            process = context.Process(
+                target=_serve,
+                args=(encoding, there, here if fork else None, self.pid),
+                daemon=True,
+                name="hf_bpe-worker",
+            )
             process.start()
             there.close()
             self.conns.append(here)
             self.processes.append(process)
 
+    def healthy(self) -> bool:
+        return all(process.is_alive() for process in self.processes)
+
     def close(self, wait_for: float = 1.0) -> None:
-        for conn in self.conns:
-            try:
-                conn.send(None)
-            except OSError:
-                pass
-        for process in self.processes:
-            process.join(wait_for)
-            if process.is_alive():
-                process.terminate()
-                process.join()
-        for conn in self.conns:
-            conn.close()
+        # Sending while another thread's batch is talking to the workers would mix the
+        # messages: wait for it a little, else stop the workers without a word.
+        polite = self.lock.acquire(timeout=CLOSE_WAIT_SECONDS if wait_for else 0)
+        try:
+            for conn in self.conns if polite else ():
+                try:
+                    conn.send(None)
+                except OSError:
+                    pass
+            for process in self.processes:
+                process.join(wait_for if polite else 0)
+                if process.is_alive():
+                    process.terminate()
+                    process.join()
+            for conn in self.conns:
+                conn.close()
+        finally:
+            if polite:
+                self.lock.release()
 
 
-_pools: dict[tuple[int, int], _Pool] = {}
+_pools: dict[int, _Pool] = {}
 _pools_lock = threading.Lock()
 
 
 def _pool(encoding: Any, size: int) -> _Pool:
-    """The ``size`` worker processes for ``encoding`` (started on first use)."""
-    key = (id(encoding), size)
+    """``encoding``'s worker processes, at least ``size`` of them (started on first use)."""
+    key = id(encoding)
     with _pools_lock:
         pool = _pools.get(key)
-        if pool is not None and pool.encoding is encoding and pool.pid == os.getpid():
-            return pool
-        if pool is not None and pool.pid == os.getpid():  # a dead encoding's id was reused
-            pool.close(0)
-        pool = _pools[key] = _Pool(encoding, size)
+        if pool is not None and (pool.encoding() is not encoding or pool.pid != os.getpid() or not pool.healthy()):
+            if pool.pid == os.getpid():  # a dead encoding's id reused, or a worker died idle
+                pool.close(0)
+            pool = None
+        if pool is None:
+            pool = _pools[key] = _Pool(encoding)
+            weakref.finalize(encoding, _forget, key, pool).atexit = False  # shutdown_pools does it
+        pool.grow(encoding, size)
         return pool
+
+
+def _forget(key: int, pool: _Pool) -> None:
+    """The encoding is gone: so are its workers."""
+    with _pools_lock:
+        if _pools.get(key) is pool:
+            del _pools[key]
+    if pool.pid == os.getpid():
+        pool.close(0)
 
 
 def _discard(pool: _Pool) -> None:
@@ -211,7 +253,7 @@ def _discard(pool: _Pool) -> None:
 
 
 def shutdown_pools() -> None:
-    """Stop every worker process (they are also stopped at exit)."""
+    """Stop every worker process (they are also stopped at exit, and with their encoding)."""
     with _pools_lock:
         pools = [pool for pool in _pools.values() if pool.pid == os.getpid()]
         _pools.clear()
@@ -267,7 +309,7 @@ def map_batch(
         fn = getattr(encoding, method)
         return [fn(item, **kwargs) for item in items]
     try:
-        results = _share(pool, method, _chunks(items, sizes, workers), kwargs)
+        results = _share(pool.conns[: workers - 1], encoding, method, _chunks(items, sizes, workers), kwargs)
     except BaseException:
         _discard(pool)  # a pipe may hold a half-read reply: start afresh next time
         raise
@@ -279,11 +321,22 @@ def map_batch(
     return out
 
 
+def _error_of(fn: Any, items: list[Any], kwargs: dict[str, Any]) -> BaseException:
+    """The error ``fn`` raises on one of ``items`` (which are known to hold a bad one)."""
+    for item in items:
+        try:
+            fn(item, **kwargs)
+        except Exception as exc:
+            return exc
+    return WorkerError("a batch item could not be sent to a worker")  # pragma: no cover
+
+
 _DIED = "an hf_bpe worker process died (killed, or out of memory?); the next batch starts new ones"
 
 
-def _share(pool: _Pool, method: str, chunks: list[list[Any]], kwargs: dict[str, Any]) -> list[Any]:
-    encoding = pool.encoding
+def _share(
+    conns: list[Connection], encoding: Any, method: str, chunks: list[list[Any]], kwargs: dict[str, Any]
+) -> list[Any]:
     fn = getattr(encoding, method)
     encodes = _returns_ids(method)
     results: list[Any] = [None] * len(chunks)
@@ -293,14 +346,20 @@ def _share(pool: _Pool, method: str, chunks: list[list[Any]], kwargs: dict[str, 
 
     def hand_out(conn: Connection) -> None:
         nonlocal front
-        if front < back:
-            chunk = chunks[front] if encodes else _pack(encoding, chunks[front])
+        while front < back:
+            try:
+                chunk = chunks[front] if encodes else _pack(encoding, chunks[front])
+            except (OverflowError, TypeError):  # an id no machine int holds: decode here for the error
+                errors[front] = _error_of(fn, chunks[front], kwargs)
+                front += 1
+                continue
             try:
                 conn.send((method, chunk, kwargs))
             except OSError:
                 raise WorkerError(_DIED) from None
             running[conn] = front
             front += 1
+            return
 
     def collect(conn: Connection) -> None:
         k = running.pop(conn)
@@ -319,7 +378,7 @@ def _share(pool: _Pool, method: str, chunks: list[list[Any]], kwargs: dict[str, 
             for ready in wait(list(running), timeout=0):
                 collect(cast(Connection, ready))
 
-    for conn in pool.conns:
+    for conn in conns:
         hand_out(conn)
     while front < back:
         back -= 1

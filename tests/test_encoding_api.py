@@ -81,6 +81,8 @@ def test_numpy_integers_generators_and_argument_types_as_tiktoken() -> None:
     assert ours.decode_with_offsets(numpy_ints) == theirs.decode_with_offsets(numpy_ints)
     assert ours.decode_batch([numpy_ints]) == theirs.decode_batch([numpy_ints])
     assert ours.decode_single_token_bytes(np.int64(ids[0])) == theirs.decode_single_token_bytes(np.int64(ids[0]))
+    stream = ours.stream_decoder()
+    assert stream.feed(numpy_ints[0]) + stream.feed_many(numpy_ints[1:]) + stream.flush() == theirs.decode(ids)
     with pytest.raises(TypeError):
         ours.decode([ids[0], "x"])  # type: ignore[list-item]
     texts = ["hello", "world", SAMPLE]

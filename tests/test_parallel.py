@@ -138,17 +138,117 @@ def test_processes_only_when_asked() -> None:
     assert parallel.workers_for(None, 4, big, 100) == max(1, expected)
 
 
-def test_a_dead_worker_is_a_worker_error_and_the_next_batch_starts_afresh(
-    enc: hf_bpe.Encoding, docs: list[str]
-) -> None:
+def test_a_worker_that_died_between_batches_is_replaced(enc: hf_bpe.Encoding, docs: list[str]) -> None:
     expected = enc.encode_ordinary_batch(docs, num_proc=2)
     pool = parallel._pool(enc, 1)
-    pool.processes[0].kill()
+    pool.processes[0].kill()  # out of memory, say, while idle
     pool.processes[0].join()
-    with pytest.raises(hf_bpe.WorkerError, match="died"):
-        enc.encode_ordinary_batch(docs, num_proc=2)
-    assert parallel._pool(enc, 1) is not pool
     assert enc.encode_ordinary_batch(docs, num_proc=2) == expected
+    assert parallel._pool(enc, 1) is not pool
+
+
+class _Dying(hf_bpe.Encoding):
+    def encode_ordinary(self, text: str) -> list[int]:
+        if text == "die" and os.environ.get(parallel.WORKER_ENV) == "1":
+            os._exit(3)
+        return super().encode_ordinary(text)
+
+
+@pytest.mark.skipif(multiprocessing.get_start_method() != "fork", reason="the worker must inherit the subclass")
+def test_a_worker_dying_in_a_batch_is_a_worker_error_and_the_next_batch_starts_afresh(docs: list[str]) -> None:
+    ranks = hf_bpe.load_tiktoken_bpe(realdata.vocab_file("r50k_base"))
+    enc = _Dying("dying", pat_str=r"\w+|\s+|[^\w\s]+", mergeable_ranks=ranks, special_tokens={})
+    with pytest.raises(hf_bpe.WorkerError, match="died"):
+        enc.encode_ordinary_batch(["die", *docs], num_proc=2)  # the first chunk goes to the worker
+    assert enc.encode_ordinary_batch(docs, num_proc=2) == [enc.encode_ordinary(d) for d in docs]
+
+
+def test_pools_leave_with_their_encoding(docs: list[str]) -> None:
+    import gc
+
+    ranks = hf_bpe.load_tiktoken_bpe(realdata.vocab_file("r50k_base"))
+    before = {p.pid for p in multiprocessing.active_children()}
+    for num_proc in (2, 3, 2):
+        enc = hf_bpe.Encoding("short-lived", pat_str=r"\w+|\s+|[^\w\s]+", mergeable_ranks=ranks, special_tokens={})
+        enc.encode_ordinary_batch(docs, num_proc=num_proc)
+        assert len(parallel._pool(enc, 1).processes) == num_proc - 1  # one pool, grown as asked
+        del enc
+        gc.collect()
+    assert {p.pid for p in multiprocessing.active_children()} <= before
+
+
+def test_ids_no_machine_int_holds_are_unknown_tokens_from_workers_too(enc: hf_bpe.Encoding, docs: list[str]) -> None:
+    ids = [enc.encode_ordinary(d) for d in docs] * 2
+    for bad in (-1, 1 << 32, 1 << 70):
+        for where in (0, len(ids) - 1):  # a worker's chunk, this process's chunk
+            broken = [list(row) for row in ids]
+            broken[where][5] = bad
+            with pytest.raises(hf_bpe.UnknownTokenError, match=str(bad)):
+                enc.decode_batch(broken, num_proc=2)
+            with pytest.raises(hf_bpe.UnknownTokenError):
+                enc.decode_bytes_batch(broken, num_proc=2)
+
+
+def test_special_token_names_of_any_collection_travel(enc: hf_bpe.Encoding, docs: list[str]) -> None:
+    text = [d + "<|endoftext|>" for d in docs]
+    names = {"<|endoftext|>": 0}.keys()  # a keys view does not pickle
+    assert enc.encode_batch(text, num_proc=2, allowed_special=names) == [
+        enc.encode(t, allowed_special="all") for t in text
+    ]
+
+
+def test_shutting_down_while_another_thread_batches(enc: hf_bpe.Encoding, docs: list[str]) -> None:
+    import threading
+
+    expected = enc.encode_ordinary_batch(docs, num_proc=2)
+    results: list[bool] = []
+    failures: list[BaseException] = []
+
+    def batches() -> None:
+        try:
+            for _ in range(6):
+                results.append(enc.encode_ordinary_batch(docs, num_proc=2) == expected)
+        except BaseException as err:
+            failures.append(err)
+
+    thread = threading.Thread(target=batches)
+    thread.start()
+    while thread.is_alive():
+        parallel.shutdown_pools()  # waits for the batch in flight, never talks across it
+        time.sleep(0.05)
+    thread.join()
+    assert failures == [] and results == [True] * 6
+
+
+ORPHAN = """
+import os, hf_bpe, realdata
+enc = hf_bpe.get_encoding("r50k_base")
+enc.encode_ordinary_batch(realdata.documents("mixed", doc_bytes=4096, max_bytes=600_000), num_proc=3)
+from hf_bpe import parallel
+print(*[p.pid for pool in parallel._pools.values() for p in pool.processes], flush=True)
+os._exit(0)  # no atexit, no goodbye to the workers: as if killed
+"""
+
+
+def test_workers_leave_when_their_parent_dies_without_a_word(tmp_path: Path) -> None:
+    paths = [str(Path(realdata.__file__).parent), *filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep))]
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(paths))
+    # (the workers hold the pipes too: the run ends when they have left)
+    out = subprocess.run([sys.executable, "-c", ORPHAN], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    pids = [int(p) for p in out.stdout.split()]
+    assert len(pids) == 2, out.stderr
+
+    def running(pid: int) -> bool:
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                return f.read().rsplit(")", 1)[1].split()[0] not in ("Z", "X")  # zombies have left
+        except FileNotFoundError:
+            return False
+
+    deadline = time.monotonic() + 30
+    while any(map(running, pids)) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not any(map(running, pids))
 
 
 class _Unpicklable(ValueError):
