@@ -238,7 +238,7 @@ _PROBE_ALPHABET = (
     " \t\n\r\x0b\x0c\u00a0\u3000\u2028\u0085"  # whitespace
     "'\u2019\".,/-!?_()#"  # punctuation
     "\u00e9\u4e2d\u0301\u01c5\u02b0\u017f\u212a\u00df\ufb06\ufb01\u0130"  # é 中 mark ǅ ʰ ſ K ß ﬆ ﬁ İ
-    "\U0001f600\u200b"  # emoji, zero-width space
+    "\U0001f600\u200b\u200c\u200d"  # emoji, zero-width space, non-joiner, joiner (\w to tiktoken)
 )
 _PROBE_CORE = "aZs'0 \n\r\t.\u00e9\u0301\u01c5\u2019\ufb06"
 

@@ -2,8 +2,9 @@
 
 Encoding is CPU-bound Python (compiled, but holding the GIL), so threads do not help;
 processes do. The batch methods of :class:`hf_bpe.Encoding` share large batches between
-this process and ``num_proc - 1`` worker processes, started once per encoding and
-worker count and kept for later calls: the vocabulary reaches each worker once (named
+this process and ``num_proc - 1`` worker processes, started for an encoding when first
+needed and kept for later calls (until the encoding is collected, or the program ends;
+a worker leaves by itself if its parent dies): the vocabulary reaches each worker once (named
 encodings travel by name and are loaded from the cache in the worker), and each call
 sends only texts or ids. Results come back in order::
 

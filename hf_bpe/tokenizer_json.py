@@ -42,7 +42,13 @@ from hf_bpe.errors import PatternError, TokenizerJsonWarning, VocabularyError
 from hf_bpe.hf_pattern import _onig_checked, check_pattern_on_oniguruma, hf_pattern
 from hf_bpe.hf_vocab import _check_vocabulary, derive_merges, token_bytes, token_str
 from hf_bpe.hf_vocab import _last_merge  # noqa: F401  (re-exported: the tests use it)
-from hf_bpe.tokenizer_json_load import BpeParts, load_gpt2_files, load_tokenizer_json, parse_tokenizer_json
+from hf_bpe.tokenizer_json_load import (
+    BpeParts,
+    check_added_tokens,
+    load_gpt2_files,
+    load_tokenizer_json,
+    parse_tokenizer_json,
+)
 from hf_bpe.vocab_files import bytes_to_unicode, write_atomic
 
 __all__ = [
@@ -167,6 +173,13 @@ def encoding_to_tokenizer_json(
     _check_vocabulary(ranks, specials)
     onig = _onig_checked(enc._pat_str)
 
+    shared = {tid: text for text, tid in specials.items()}
+    if len(shared) != len(specials):  # o200k_harmony: <|endofprompt|> and <|reserved_200018|>
+        twins = [text for text, tid in specials.items() if shared[tid] != text]
+        raise VocabularyError(
+            f"the special tokens {twins[0]!r} and {shared[specials[twins[0]]]!r} share id "
+            f"{specials[twins[0]]}: tokenizer.json gives each id one added token"
+        )
     added: dict[int, dict[str, Any]] = {tid: _added_token(text, tid) for text, tid in specials.items()}
     for tid, fields in (extra_added_tokens or {}).items():
         if tid in added:
@@ -178,6 +191,7 @@ def encoding_to_tokenizer_json(
             if key in fields:
                 entry[key] = bool(fields[key])
         added[int(tid)] = entry
+    check_added_tokens(list(added.values()))
     by_content = {entry["content"]: tid for tid, entry in added.items()}
 
     def role(name: str, token: str | None, wanted: bool) -> tuple[str, int] | None:

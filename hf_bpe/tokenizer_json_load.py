@@ -18,11 +18,12 @@ from __future__ import annotations
 
 import json
 import os
+import warnings
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from hf_bpe.errors import PatternError, VocabularyError
+from hf_bpe.errors import PatternError, TokenizerJsonWarning, VocabularyError
 from hf_bpe.hf_pattern import _onig_checked, check_pattern_on_oniguruma, hf_pattern
 from hf_bpe.hf_vocab import _check_vocabulary, derive_merges, token_bytes
 from hf_bpe.vocab_files import bytes_to_unicode
@@ -65,7 +66,7 @@ def _pattern_from_pre_tokenizer(pre: Any) -> str:
         names = [s.get("type") for s in stages]
         raise _refuse(f"pre_tokenizer stages {names} (expected exactly [Split, ByteLevel])")
     split, byte_level = stages
-    if byte_level.get("add_prefix_space") or byte_level.get("use_regex"):
+    if byte_level.get("add_prefix_space") or byte_level.get("use_regex", True):  # tokenizers' default
         raise _refuse("a ByteLevel stage that adds a prefix space or splits again")
     if split.get("behavior") != "Isolated" or split.get("invert"):
         raise _refuse(f"Split behavior {split.get('behavior')!r} (invert={split.get('invert')})")
@@ -120,6 +121,15 @@ def parse_tokenizer_json(data: Mapping[str, Any], *, name: str = "tokenizer") ->
         # The file's own regex must be what we would write for the pattern we return.
         check_pattern_on_oniguruma(pat_str, onig)
 
+    post = data.get("post_processor")
+    if isinstance(post, dict) and post.get("type") not in (None, "ByteLevel"):
+        warnings.warn(
+            f"{name}: the post_processor ({post.get('type')}) is not kept: an Encoding adds no "
+            "special tokens around a text by itself (HfBpeTokenizer's add_bos_token/add_eos_token do)",
+            TokenizerJsonWarning,
+            stacklevel=2,
+        )
+    check_added_tokens(data.get("added_tokens") or [])
     added = {entry["content"]: int(entry["id"]) for entry in data.get("added_tokens") or []}
     for entry in data.get("added_tokens") or []:
         if entry.get("lstrip") or entry.get("rstrip") or entry.get("single_word"):
@@ -138,9 +148,43 @@ def parse_tokenizer_json(data: Mapping[str, Any], *, name: str = "tokenizer") ->
     merges = [
         tuple(m.split(" ")) if isinstance(m, str) else tuple(m) for m in model.get("merges") or []
     ]
+    bad = next((m for m in merges if len(m) != 2), None)
+    if bad is not None:
+        raise VocabularyError(f"a merge of {len(bad)} parts, {bad!r}: a merge joins two tokens")
     _check_vocabulary(ranks, specials)
     _check_merges(ranks, [(token_bytes(a), token_bytes(b)) for a, b in merges], bool(model.get("ignore_merges")))
     return BpeParts(name, pat_str, ranks, specials)
+
+
+def check_added_tokens(entries: list[Mapping[str, Any]]) -> None:
+    """Refuse added tokens that ``tokenizers`` would find otherwise than hf_bpe does: two
+    with one id (it finds one of them), or one it looks for first (``normalized`` false:
+    in the whole text, before anything else) overlapping one it looks for after it (hf_bpe
+    takes the longest match from the left among all of them)."""
+    by_id: dict[Any, str] = {}
+    for entry in entries:
+        other = by_id.setdefault(entry["id"], entry["content"])
+        if other != entry["content"]:
+            raise VocabularyError(
+                f"the added tokens {other!r} and {entry['content']!r} share id {entry['id']}: "
+                "tokenizer.json gives each id one added token"
+            )
+    first = [e["content"] for e in entries if not e.get("normalized")]
+    after = [e["content"] for e in entries if e.get("normalized")]
+    for a in first:
+        for b in after:
+            if _overlap(a, b):
+                raise VocabularyError(
+                    f"the added tokens {a!r} (matched first) and {b!r} (matched after it) "
+                    "overlap: tokenizers and hf_bpe would cut such text differently"
+                )
+
+
+def _overlap(a: str, b: str) -> bool:
+    """Whether some text holds ``a`` and ``b`` at overlapping places."""
+    if a in b or b in a:
+        return True
+    return any(a.endswith(b[:k]) or b.endswith(a[:k]) for k in range(1, min(len(a), len(b))))
 
 
 def _check_merges(ranks: Mapping[bytes, int], merges: list[tuple[bytes, bytes]], ignore_merges: bool) -> None:

@@ -237,6 +237,46 @@ def test_patterns_oniguruma_reads_differently_are_refused(pattern: str) -> None:
         encoding_to_tokenizer_json(enc)
 
 
+def test_zero_width_joiners_are_probed() -> None:
+    # \w holds U+200C/U+200D for tiktoken, not for Oniguruma: Persian words differ.
+    ranks = {bytes([i]): i for i in range(256)}
+    enc = hf_bpe.Encoding("x", pat_str=r"[\w']+|[^\w\s]+|\s+", mergeable_ranks=ranks, special_tokens={})
+    with pytest.raises(PatternError, match="Oniguruma splits"):
+        encoding_to_tokenizer_json(enc)
+
+
+def test_specials_sharing_an_id_get_no_tokenizer_json(tmp_path: Path) -> None:
+    # tiktoken's o200k_harmony has <|endofprompt|> and <|reserved_200018|> at 200018;
+    # tokenizer.json would keep one of them and encode the other as text.
+    enc = encoding("o200k_harmony")
+    with pytest.raises(VocabularyError, match="share id 200018"):
+        encoding_to_tokenizer_json(enc)
+    with pytest.warns(hf_bpe.TokenizerJsonWarning, match="share id 200018"):
+        hf_bpe.save_encoding(enc, tmp_path)
+    assert not (tmp_path / "tokenizer.json").exists()
+    assert hf_bpe.load_encoding(tmp_path).encode("<|endofprompt|>", allowed_special="all") == [200018]
+
+
+def test_overlapping_added_tokens_get_no_tokenizer_json(tmp_path: Path) -> None:
+    # In "q«zz»", tokenizers finds the special "«zz»" first; HfBpeTokenizer (like
+    # transformers' Python tokenizers) takes the longest match from the left: "q«z".
+    from hf_bpe.hf_tokenizer import HfBpeTokenizer
+
+    tok = HfBpeTokenizer.from_encoding(encoding("cl100k_base"))
+    tok.add_special_tokens({"additional_special_tokens": ["«zz»"]})
+    tok.add_tokens(["q«z"])
+    with pytest.warns(hf_bpe.TokenizerJsonWarning, match="overlap"):
+        tok.save_pretrained(tmp_path)
+    assert not (tmp_path / "tokenizer.json").exists()
+
+
+def test_a_post_processor_that_is_dropped_is_said(tmp_path: Path) -> None:
+    data = _small_json()
+    data["post_processor"] = {"type": "TemplateProcessing", "single": [], "pair": [], "special_tokens": {}}
+    with pytest.warns(hf_bpe.TokenizerJsonWarning, match="TemplateProcessing"):
+        parse_tokenizer_json(data)
+
+
 def test_case_folding_difference_is_caught_by_probes() -> None:
     # Oniguruma's (?i:st) also matches the ligature "ﬆ"; tiktoken's does not.
     ranks = {bytes([i]): i for i in range(256)}
@@ -289,6 +329,13 @@ def test_small_json_parses() -> None:
         (lambda d: d["model"]["vocab"].update({"\x00": 999}), "alphabet"),
         (lambda d: d["model"]["vocab"].pop("a"), "single bytes"),
         (lambda d: d["added_tokens"][0].update(lstrip=True), "lstrip"),
+        # tokenizers' default for a missing use_regex is true: it would split again
+        (lambda d: d["pre_tokenizer"]["pretokenizers"][1].pop("use_regex"), "splits again"),
+        (lambda d: d["added_tokens"].append({**d["added_tokens"][0], "content": "<|f|>"}), "share id 258"),
+        (lambda d: d["added_tokens"].append({**d["added_tokens"][0], "id": 259, "content": "x<|e", "normalized": True,
+                                              "special": False}), "overlap"),
+        (lambda d: d["model"]["merges"].append(["a", "b", "c"]), "a merge of 3 parts"),
+        (lambda d: d["model"]["merges"].append("a b c"), "a merge of 3 parts"),
     ],
 )
 def test_unrepresentable_files_are_refused(edit: Any, message: str) -> None:
