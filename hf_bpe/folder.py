@@ -80,11 +80,20 @@ def _hf_files(enc: Encoding) -> dict[str, str]:
 def load_encoding(directory: StrPath) -> Encoding:
     """Load an Encoding saved by :func:`save_encoding` (or ``save_pretrained``)."""
     folder = Path(directory)
-    meta_path = folder / ENCODING_FILE
+    if not (folder / ENCODING_FILE).is_file():
+        raise VocabFileError(f"{os.fspath(folder)}: no {ENCODING_FILE}; not an hf_bpe folder")
+    return load_encoding_files(folder / ENCODING_FILE)
+
+
+def load_encoding_files(encoding_file: StrPath, vocab_file: StrPath | None = None) -> Encoding:
+    """Load an Encoding from its ``encoding.json`` and ``.tiktoken`` files, wherever they are
+    and whatever their names (``vocab_file`` defaults to the one ``encoding_file`` names,
+    next to it)."""
+    meta_path = Path(encoding_file)
     try:
         meta = json.loads(meta_path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise VocabFileError(f"{os.fspath(folder)}: no {ENCODING_FILE}; not an hf_bpe folder") from None
+        raise VocabFileError(f"{os.fspath(meta_path)}: no such file") from None
     except (json.JSONDecodeError, UnicodeDecodeError) as err:
         raise VocabFileError(f"{os.fspath(meta_path)}: not valid JSON ({err})") from None
     if not isinstance(meta, dict) or meta.get("format") != FORMAT:
@@ -94,8 +103,8 @@ def load_encoding(directory: StrPath) -> Encoding:
             f"{os.fspath(meta_path)}: format version {meta.get('version')!r} is not supported "
             f"(this hf_bpe reads version {FORMAT_VERSION})"
         )
-    name, pat_str, specials, n_vocab, vocab_file = _checked_metadata(meta, os.fspath(meta_path))
-    vocab_path = folder / vocab_file
+    name, pat_str, specials, n_vocab, vocab_name = _checked_metadata(meta, os.fspath(meta_path))
+    vocab_path = meta_path.parent / vocab_name if vocab_file is None else Path(vocab_file)
     try:
         contents = vocab_path.read_bytes()
     except OSError as err:

@@ -60,6 +60,7 @@ from tokenizers import AddedToken  # noqa: E402
 from transformers import AutoTokenizer, PreTrainedConfig, PreTrainedTokenizer  # noqa: E402
 from transformers.tokenization_utils_base import BatchEncoding, TruncationStrategy  # noqa: E402
 from transformers.utils import logging as hf_logging  # noqa: E402
+from transformers.utils.hub import hf_api  # noqa: E402
 from transformers.utils.generic import PaddingStrategy  # noqa: E402
 
 __all__ = ["NANOCHAT_CHAT_TEMPLATE", "HfBpeConfig", "HfBpeTokenizer"]
@@ -119,15 +120,16 @@ class _SpelledVocab:
 
 
 def _load_folder_encoding(vocab_file: str | None, encoding_file: str | None) -> Any:
-    from hf_bpe.folder import load_encoding
+    from hf_bpe.folder import ENCODING_FILE, load_encoding_files
 
-    where = encoding_file or vocab_file
-    if where is None:
+    if encoding_file is None and vocab_file is not None:  # encoding.json beside it
+        encoding_file = str(Path(vocab_file).parent / ENCODING_FILE)
+    if encoding_file is None:
         raise VocabularyError(
             "HfBpeTokenizer needs an encoding: use HfBpeTokenizer.from_encoding(enc) or "
             "from_pretrained(folder) on a folder holding vocab.tiktoken and encoding.json"
         )
-    return load_encoding(Path(where).parent)
+    return load_encoding_files(encoding_file, vocab_file)
 
 
 class HfBpeTokenizer(PreTrainedTokenizer):
@@ -724,7 +726,16 @@ class HfBpeTokenizer(PreTrainedTokenizer):
             extra_added_tokens=extra,
         )
 
-    def save_pretrained(self, save_directory: str | os.PathLike[str], *args: Any, **kwargs: Any) -> tuple[str, ...]:
+    def save_pretrained(
+        self, save_directory: str | os.PathLike[str], *args: Any, push_to_hub: bool = False, **kwargs: Any
+    ) -> tuple[str, ...]:
+        # transformers would push before hf_bpe finishes tokenizer_config.json: push here.
+        if push_to_hub:
+            commit_message = kwargs.pop("commit_message", None)
+            repo_id = kwargs.pop("repo_id", str(save_directory).split(os.path.sep)[-1])
+            repo_id = hf_api().create_repo(repo_id, exist_ok=True, **kwargs).repo_id
+            os.makedirs(save_directory, exist_ok=True)
+            timestamps = self._get_files_timestamps(save_directory)
         files: tuple[str, ...] = super().save_pretrained(save_directory, *args, **kwargs)
         prefix = kwargs.get("filename_prefix")
         config_path = Path(save_directory) / ((f"{prefix}-" if prefix else "") + "tokenizer_config.json")
@@ -736,7 +747,25 @@ class HfBpeTokenizer(PreTrainedTokenizer):
         config["hf_bpe_add_eos_token"] = bool(self._hf_bpe_add_eos)
         config["hf_bpe_format"] = 1
         config_path.write_text(json.dumps(config, indent=2, sort_keys=True, ensure_ascii=False) + "\n", encoding="utf-8")
+        if push_to_hub:
+            self._upload_modified_files(
+                save_directory, repo_id, timestamps, commit_message=commit_message, token=kwargs.get("token")
+            )
         return files
+
+    def _upload_modified_files(self, working_dir: Any, repo_id: str, *args: Any, **kwargs: Any) -> Any:
+        """Upload as transformers does, then delete a ``tokenizer.json`` the repository keeps
+        from an earlier push when this tokenizer has none (stock transformers would load it)."""
+        result = super()._upload_modified_files(working_dir, repo_id, *args, **kwargs)
+        if not (Path(working_dir) / "tokenizer.json").exists():
+            token, revision = kwargs.get("token"), kwargs.get("revision")
+            api = hf_api()
+            if api.file_exists(repo_id, "tokenizer.json", revision=revision, token=token):
+                api.delete_file(
+                    "tokenizer.json", repo_id, revision=revision, token=token,
+                    commit_message="Delete tokenizer.json: this tokenizer cannot be written as one",
+                )
+        return result
 
 
 

@@ -313,6 +313,22 @@ def test_train_new_from_iterator_keeps_added_tokens_roles_and_settings(docs: lis
     assert new("a<new>", split_special_tokens=False)["input_ids"][-1] == new.convert_tokens_to_ids("<new>")
 
 
+def test_vocab_and_encoding_files_given_by_name_are_the_ones_read(tmp_path: Path) -> None:
+    import shutil
+
+    other, tiny = make("cl100k_base"), make("r50k_base")
+    other.save_pretrained(tmp_path)
+    tiny.save_pretrained(tmp_path, filename_prefix="pre")
+    loaded = HfBpeTokenizer(vocab_file=str(tmp_path / "pre-vocab.tiktoken"), encoding_file=str(tmp_path / "pre-encoding.json"))
+    assert loaded.encoding.name == "r50k_base" and loaded("hello world")["input_ids"] == tiny("hello world")["input_ids"]
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    shutil.copy(tmp_path / "pre-vocab.tiktoken", elsewhere / "my.tiktoken")
+    shutil.copy(tmp_path / "pre-encoding.json", elsewhere / "my.json")
+    loaded = HfBpeTokenizer(vocab_file=str(elsewhere / "my.tiktoken"), encoding_file=str(elsewhere / "my.json"))
+    assert loaded.encoding.name == "r50k_base"
+
+
 def test_nanochat_chat_template() -> None:
     enc = encoding("trained")
     tok = make("trained", chat_template="nanochat")

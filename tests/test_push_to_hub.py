@@ -95,3 +95,44 @@ def test_unknown_repo_is_a_clear_error(hub: FakeHub, tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stderr[-4000:]
     assert "OSError:" in proc.stdout
     assert os.environ.get("HF_ENDPOINT") != hub.url  # the test process itself never talked to it
+
+
+def test_save_pretrained_with_push_uploads_the_finished_folder(hub: FakeHub, tmp_path: Path) -> None:
+    # transformers pushes from inside save_pretrained, before hf_bpe has finished
+    # tokenizer_config.json; the Hub must get what the folder holds.
+    push = textwrap.dedent(
+        """
+        import hf_bpe
+        from hf_bpe.hf_tokenizer import HfBpeTokenizer
+        tok = HfBpeTokenizer.from_encoding(hf_bpe.get_encoding("r50k_base"), add_eos_token=True)
+        tok.save_pretrained("local", push_to_hub=True, repo_id="someone/saved", commit_message="saved")
+        """
+    )
+    proc = subprocess.run([sys.executable, "-c", push], env=hub_env(hub, tmp_path / "home"), cwd=tmp_path,
+                          capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-4000:]
+    files = hub.repos["someone/saved"]
+    assert files["tokenizer_config.json"] == (tmp_path / "local" / "tokenizer_config.json").read_bytes()
+    config = json.loads(files["tokenizer_config.json"])
+    assert config["hf_bpe_add_eos_token"] is True and "backend" not in config
+
+
+def test_a_push_without_tokenizer_json_deletes_the_old_one(hub: FakeHub, tmp_path: Path) -> None:
+    # The second tokenizer's pattern cannot be written for HF (\b): a tokenizer.json left
+    # from the first push would be what stock transformers loads.
+    push = textwrap.dedent(
+        """
+        import hf_bpe
+        from hf_bpe.hf_tokenizer import HfBpeTokenizer
+        ranks = {bytes([i]): i for i in range(256)} | {b"yo": 256}
+        first = hf_bpe.Encoding("first", pat_str=r"\\S+|\\s+", mergeable_ranks=ranks, special_tokens={})
+        HfBpeTokenizer.from_encoding(first).push_to_hub("someone/twice", commit_message="v1")
+        second = hf_bpe.Encoding("second", pat_str=r"\\b\\w+\\b|\\s+|[^\\w\\s]+", mergeable_ranks=ranks, special_tokens={})
+        HfBpeTokenizer.from_encoding(second).push_to_hub("someone/twice", commit_message="v2")
+        """
+    )
+    proc = subprocess.run([sys.executable, "-c", push], env=hub_env(hub, tmp_path / "home"), cwd=tmp_path,
+                          capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-4000:]
+    assert "tokenizer.json" not in hub.repos["someone/twice"]
+    assert {"encoding.json", "vocab.tiktoken", "tokenizer_config.json"} <= set(hub.repos["someone/twice"])
