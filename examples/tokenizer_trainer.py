@@ -84,6 +84,10 @@ def main(argv: list[str] | None = None) -> int:
     if missing:
         parser.error(f"{args.dataset_dir} has {len(files)} parquet files; no shard {missing[0]}")
     paths = [files[i] for i in shards]
+    # Where the results go must exist before the training they would hold.
+    for target in (args.tiktoken_save_path.parent if args.tiktoken_save_path else None, args.save_dir):
+        if target is not None:
+            Path(target).mkdir(parents=True, exist_ok=True)
 
     print(f"hf_bpe {hf_bpe.__version__} (compiled: {hf_bpe.COMPILED})")
     print(f"Loading Shards: {shards}")
