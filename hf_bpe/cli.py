@@ -37,6 +37,7 @@ import argparse
 import logging
 import os
 import sys
+import warnings
 from collections.abc import Sequence
 from typing import Any, NoReturn, Optional
 
@@ -242,6 +243,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     old_level = root.level
     root.addHandler(handler)
     root.setLevel(logging.DEBUG if verbosity > 1 else logging.INFO if verbosity else logging.WARNING)
+    shown = warnings.showwarning
+    warnings.showwarning = _warning_line  # hf_bpe's warnings as "hf-bpe: warning: ..." lines
     try:
         return int(args.func(args))
     except KeyboardInterrupt:
@@ -260,5 +263,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         print(f"{PROG}: error: {_error_line(err)}", file=sys.stderr)
         return 1
     finally:
+        warnings.showwarning = shown
         root.removeHandler(handler)
         root.setLevel(old_level)
+
+
+def _warning_line(message: Any, category: Any, filename: str, lineno: int, file: Any = None, line: Any = None) -> None:
+    print(f"{PROG}: warning: {message}", file=sys.stderr)

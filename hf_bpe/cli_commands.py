@@ -181,9 +181,12 @@ def cmd_decode(args: argparse.Namespace) -> int:
             try:
                 enc.decode_single_token_bytes(token)
             except (UnknownTokenError, KeyError, IndexError, OverflowError, ValueError):
+                where = "no token has that id" if 0 <= token <= enc.max_token_value else (
+                    f"ids go from 0 to {enc.max_token_value}"
+                )
                 raise CliError(
                     f"token id {token} (item {i} of the input) is not in the vocabulary of "
-                    f"{enc.name!r} (ids 0..{enc.max_token_value})"
+                    f"{enc.name!r} ({where})"
                 ) from None
         raise
     logger.info("decoded %d tokens into %d bytes in %.3f s", len(ids), len(data), time.perf_counter() - start)

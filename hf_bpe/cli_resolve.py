@@ -177,7 +177,11 @@ def resolve_encoding(
         from .registry import encoding_name_for_model, get_encoding, list_encoding_names
 
         if pattern is not None or special_tokens:
-            raise CliError(f"no such file: {spec} (--pattern applies to .tiktoken files)")
+            given = "--pattern" if pattern is not None else "--special-token"
+            raise CliError(
+                f"{given} applies to .tiktoken files, and {spec!r} is not a file: a named "
+                "encoding brings its own pattern and special tokens"
+            )
         looks_like_path = os.sep in spec or spec.endswith((".json", ".tiktoken"))
         if looks_like_path:
             raise CliError(f"no such file or folder: {spec}")

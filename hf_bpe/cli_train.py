@@ -134,6 +134,7 @@ def _missing_folders(path: Path) -> list[Path]:
 
 
 def cmd_train(args: argparse.Namespace) -> int:
+    from .encoding import has_lone_surrogate
     from .folder import save_encoding
     from .patterns import get_pattern
     from .trainer import NANOCHAT_SPECIAL_TOKENS, BpeTrainer
@@ -164,6 +165,8 @@ def cmd_train(args: argparse.Namespace) -> int:
     output = Path(args.output)
     created = _missing_folders(output)
     name = args.name or output.resolve().name or "bpe"
+    if has_lone_surrogate(name):  # a folder name that is not UTF-8: encoding.json could not hold it
+        raise CliError(f"the tokenizer's name {name!r} (the output folder's) is not text: give --name NAME")
     logger.info("training on %d text file(s) and %d parquet file(s)", len(texts), len(parquets))
     start = time.perf_counter()
     try:

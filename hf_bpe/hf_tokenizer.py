@@ -153,10 +153,19 @@ class HfBpeTokenizer(PreTrainedTokenizer):
         add_eos_token: bool | None = None,
         **kwargs: Any,
     ) -> None:
+        tokenizer_file = kwargs.pop("tokenizer_file", None)
         if encoding is None:
-            encoding = _load_folder_encoding(vocab_file, encoding_file)
-        kwargs.pop("tokenizer_file", None)
-        kwargs.pop("hf_bpe_format", None)
+            if vocab_file is None and encoding_file is None and tokenizer_file is not None:
+                from hf_bpe.tokenizer_json import load_tokenizer_json  # a folder of tokenizer.json only
+
+                encoding = load_tokenizer_json(tokenizer_file)
+            else:
+                encoding = _load_folder_encoding(vocab_file, encoding_file)
+        saved_format = kwargs.pop("hf_bpe_format", 1)
+        if not isinstance(saved_format, int) or saved_format > 1:
+            raise VocabularyError(
+                f"this folder was saved by a newer hf_bpe (hf_bpe_format {saved_format!r}); this one reads format 1"
+            )
         if add_bos_token is None:
             add_bos_token = bool(kwargs.pop("hf_bpe_add_bos_token", False))
         if add_eos_token is None:
@@ -729,6 +738,8 @@ class HfBpeTokenizer(PreTrainedTokenizer):
     def save_pretrained(
         self, save_directory: str | os.PathLike[str], *args: Any, push_to_hub: bool = False, **kwargs: Any
     ) -> tuple[str, ...]:
+        if os.path.isfile(save_directory):  # transformers logs the error and returns None
+            return super().save_pretrained(save_directory, *args, **kwargs)  # type: ignore[no-any-return]
         # transformers would push before hf_bpe finishes tokenizer_config.json: push here.
         if push_to_hub:
             commit_message = kwargs.pop("commit_message", None)

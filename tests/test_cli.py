@@ -264,6 +264,9 @@ BAD_INPUTS = [
     (["train", "corpus/shards", "--text-column", "body", "--vocab-size", "300", "-o", "t"], None, "has no column 'body' (its columns: text)"),
     (["train", "nowhere", "--vocab-size", "300", "-o", "t"], None, "no such file or folder: nowhere"),
     (["train", "empty.txt", "--vocab-size", "300", "-o", "new/a/b"], None, "nothing to train on"),
+    (["train", "corpus", "--vocab-size", "300", "-o", "out\udcff"], None, "is not text: give --name NAME"),
+    (["encode", "-t", "cl100k_base", "--special-token", "<|x|>=200000"], b"hi", "--special-token applies to .tiktoken files"),
+    (["decode", "-t", "cl100k_base"], b"100261", "is not in the vocabulary of 'cl100k_base' (no token has that id)"),
     (["train", "corpus", "--vocab-size", "300", "--special-tokens", "Ġ", "-o", "t"], None, "special token 'Ġ' is spelled like a byte token"),
     (["train", "binary.txt", "--vocab-size", "300", "-o", "t"], None, "binary.txt: not UTF-8 text (invalid byte 0xff at offset 3)"),
     (["encode", "-t", "cl100k_base"], b"abc\xff", "standard input is not UTF-8 text (invalid byte 0xff at offset 3)"),
@@ -301,6 +304,13 @@ def test_a_special_token_spelled_like_a_learned_one_is_a_warning_line(work: Path
         "AutoTokenizer where hf_bpe is installed) but not with stock transformers."
     ]
     assert sorted(p.name for p in (work / "ab-tok").iterdir()) == ["encoding.json", "tokenizer_config.json", "vocab.tiktoken"]
+
+
+def test_library_warnings_are_warning_lines(work: Path) -> None:
+    result = run("convert", "o200k_harmony", "harmony", "--to", "hf-folder", cwd=work)
+    err = result.stderr.decode()
+    assert result.returncode == 0, err
+    assert err.startswith("hf-bpe: warning: no tokenizer.json written for 'o200k_harmony'") and err.count("\n") == 1, err
 
 
 def test_special_token_items_are_text_or_text_and_id() -> None:

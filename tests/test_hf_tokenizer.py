@@ -329,6 +329,21 @@ def test_vocab_and_encoding_files_given_by_name_are_the_ones_read(tmp_path: Path
     assert loaded.encoding.name == "r50k_base"
 
 
+def test_a_folder_of_tokenizer_json_only_and_newer_formats(tmp_path: Path) -> None:
+    from hf_bpe.tokenizer_json import save_tokenizer_json
+
+    (tmp_path / "json").mkdir()
+    save_tokenizer_json(encoding("r50k_base"), tmp_path / "json" / "tokenizer.json")
+    tok = HfBpeTokenizer.from_pretrained(tmp_path / "json")
+    assert tok("hello world")["input_ids"] == encoding("r50k_base").encode("hello world")
+    assert tok.save_pretrained(tmp_path / "json" / "tokenizer.json") is None  # a file: transformers' refusal
+    tok.save_pretrained(tmp_path / "saved")
+    config_path = tmp_path / "saved" / "tokenizer_config.json"
+    config_path.write_text(json.dumps({**json.loads(config_path.read_text()), "hf_bpe_format": 2}))
+    with pytest.raises(VocabularyError, match="newer hf_bpe"):
+        HfBpeTokenizer.from_pretrained(tmp_path / "saved")
+
+
 def test_nanochat_chat_template() -> None:
     enc = encoding("trained")
     tok = make("trained", chat_template="nanochat")
