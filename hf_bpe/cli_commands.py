@@ -109,7 +109,7 @@ def parse_ids(text: str) -> list[int]:
     ...
     hf_bpe.errors.CliError: not a token id: 'two' (item 2 of the input)
     """
-    body = text.strip()
+    body = text.lstrip("\ufeff").strip()  # an editor's byte order mark is not an id
     if body.startswith("[") and body.endswith("]"):
         body = body[1:-1]
     ids: list[int] = []

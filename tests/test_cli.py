@@ -313,6 +313,11 @@ def test_library_warnings_are_warning_lines(work: Path) -> None:
     assert err.startswith("hf-bpe: warning: no tokenizer.json written for 'o200k_harmony'") and err.count("\n") == 1, err
 
 
+def test_ids_files_with_a_byte_order_mark(work: Path) -> None:
+    (work / "ids.txt").write_bytes("\ufeff[15339, 1917]\r\n".encode())
+    assert ok(run("decode", "-t", "cl100k_base", "ids.txt", cwd=work)) == b"hello world"
+
+
 def test_special_token_items_are_text_or_text_and_id() -> None:
     from hf_bpe.cli_resolve import parse_special_tokens
     from hf_bpe.errors import CliError

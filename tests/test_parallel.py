@@ -28,6 +28,12 @@ def enc() -> hf_bpe.Encoding:
     return hf_bpe.get_encoding("o200k_base")
 
 
+def _custom(cls: type[hf_bpe.Encoding], name: str) -> hf_bpe.Encoding:
+    """An encoding that is not a named one (it travels to the workers by value)."""
+    ranks = hf_bpe.load_tiktoken_bpe(realdata.vocab_file("r50k_base"))
+    return cls(name, pat_str=r"\w+|\s+|[^\w\s]+", mergeable_ranks=ranks, special_tokens={})
+
+
 def test_encode_batches_in_processes_equal_tiktoken_in_order(enc: hf_bpe.Encoding, docs: list[str]) -> None:
     assert parallel.workers_for(2, 8, sum(map(len, docs)), len(docs)) == 2
     expected = tiktoken.get_encoding("o200k_base").encode_ordinary_batch(docs, num_threads=1)
@@ -95,8 +101,7 @@ def test_errors_keep_their_type_and_the_earliest_wins(enc: hf_bpe.Encoding, docs
 
 
 def test_custom_encodings_travel_to_the_workers(docs: list[str]) -> None:
-    ranks = hf_bpe.load_tiktoken_bpe(realdata.vocab_file("r50k_base"))
-    custom = hf_bpe.Encoding("custom", pat_str=r"\w+|\s+|[^\w\s]+", mergeable_ranks=ranks, special_tokens={})
+    custom = _custom(hf_bpe.Encoding, "custom")
     assert custom.encode_ordinary_batch(docs, num_proc=2) == [custom.encode_ordinary(d) for d in docs]
 
 
@@ -156,8 +161,7 @@ class _Dying(hf_bpe.Encoding):
 
 @pytest.mark.skipif(multiprocessing.get_start_method() != "fork", reason="the worker must inherit the subclass")
 def test_a_worker_dying_in_a_batch_is_a_worker_error_and_the_next_batch_starts_afresh(docs: list[str]) -> None:
-    ranks = hf_bpe.load_tiktoken_bpe(realdata.vocab_file("r50k_base"))
-    enc = _Dying("dying", pat_str=r"\w+|\s+|[^\w\s]+", mergeable_ranks=ranks, special_tokens={})
+    enc = _custom(_Dying, "dying")
     with pytest.raises(hf_bpe.WorkerError, match="died"):
         enc.encode_ordinary_batch(["die", *docs], num_proc=2)  # the first chunk goes to the worker
     assert enc.encode_ordinary_batch(docs, num_proc=2) == [enc.encode_ordinary(d) for d in docs]
@@ -166,10 +170,9 @@ def test_a_worker_dying_in_a_batch_is_a_worker_error_and_the_next_batch_starts_a
 def test_pools_leave_with_their_encoding(docs: list[str]) -> None:
     import gc
 
-    ranks = hf_bpe.load_tiktoken_bpe(realdata.vocab_file("r50k_base"))
     before = {p.pid for p in multiprocessing.active_children()}
     for num_proc in (2, 3, 2):
-        enc = hf_bpe.Encoding("short-lived", pat_str=r"\w+|\s+|[^\w\s]+", mergeable_ranks=ranks, special_tokens={})
+        enc = _custom(hf_bpe.Encoding, "short-lived")
         enc.encode_ordinary_batch(docs, num_proc=num_proc)
         assert len(parallel._pool(enc, 1).processes) == num_proc - 1  # one pool, grown as asked
         del enc
@@ -266,8 +269,7 @@ class _Exploding(hf_bpe.Encoding):
 
 @pytest.mark.skipif(multiprocessing.get_start_method() != "fork", reason="the worker must inherit the subclass")
 def test_an_error_that_cannot_be_pickled_arrives_as_a_worker_error(docs: list[str]) -> None:
-    ranks = hf_bpe.load_tiktoken_bpe(realdata.vocab_file("r50k_base"))
-    enc = _Exploding("exploding", pat_str=r"\w+|\s+|[^\w\s]+", mergeable_ranks=ranks, special_tokens={})
+    enc = _custom(_Exploding, "exploding")
     with pytest.raises(hf_bpe.WorkerError, match="_Unpicklable: cannot travel"):
         enc.encode_ordinary_batch(["boom", *docs], num_proc=2)  # the first chunk goes to the worker
     with pytest.raises(_Unpicklable):
