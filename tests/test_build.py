@@ -52,7 +52,8 @@ def test_install_without_a_c_compiler_falls_back_to_pure_python(tmp_path) -> Non
     from conftest import ROOT
 
     source = tmp_path / "source"  # a copy: pip builds in the tree it is given
-    shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns(".git", ".venv*", "build", "*.egg-info", "__pycache__"))
+    # (.hypothesis: the other test run writes there meanwhile; out: the main job's results)
+    shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns(".git", ".venv*", "build", "*.egg-info", "__pycache__", ".hypothesis", ".pytest_cache", "out"))
     env = {**os.environ, "CC": "/bin/false", "HF_BPE_COMPILE": "1"}
     build = subprocess.run(
         [sys.executable, "-m", "pip", "wheel", "--no-deps", "-w", str(tmp_path / "wheel"), str(source)],
