@@ -74,8 +74,7 @@ class _Rewriter:
             if c == "\\":
                 self._escape_outside()
             elif c == "[":
-                start = self.i
-                self._atom(self._read_class(), start)
+                self._atom(self._read_class())
             elif c == "(":
                 self._open_group()
             elif c == ")":
@@ -93,7 +92,7 @@ class _Rewriter:
                 self.i = end
             else:
                 if c in _TURKIC and "i" in flags:
-                    self._atom(c, self.i)
+                    self._atom(c)
                 else:
                     self.out.append(c)
                 self.i += 1
@@ -107,14 +106,12 @@ class _Rewriter:
         if c == "Z":
             self.out.append("(?=\\n?\\Z)")
             self.i += 2
-        elif c == "h":
-            self._atom("[0-9A-Fa-f]", i, width=2)
-        elif c == "H":
-            self._atom("[^0-9A-Fa-f]", i, width=2)
+        elif c in ("h", "H"):
+            self._atom("[0-9A-Fa-f]" if c == "h" else "[^0-9A-Fa-f]")
+            self.i += 2
         else:
-            text, end = self._read_escape(in_class=False)
-            self.i = i
-            self._atom(text, i, width=end - i)
+            text, self.i = self._read_escape(in_class=False)
+            self._atom(text)
 
     def _read_escape(self, in_class: bool) -> tuple[str, int]:
         """The escape at ``self.i`` in regex's syntax, and where it ends."""
@@ -223,13 +220,9 @@ class _Rewriter:
         if push is not None:
             self.flags.append(push)
 
-    def _atom(self, text: str, start: int, width: int = 0) -> None:
+    def _atom(self, text: str) -> None:
         """Append ``text`` (one character's worth of pattern), made exact under ``(?i)``."""
-        if "i" in self.flags[-1]:
-            text = _turkic_exact(text)
-        self.out.append(text)
-        if width:
-            self.i = start + width
+        self.out.append(_turkic_exact(text) if "i" in self.flags[-1] else text)
 
 
 @functools.lru_cache(maxsize=1024)
