@@ -30,13 +30,13 @@ from __future__ import annotations
 
 import json
 import os
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import transformers
 
+from hf_bpe.encoding import _special_regex
 from hf_bpe.errors import UnknownTokenError, VocabularyError
 from hf_bpe.hf_rows import encode_windows, encode_with_offsets
 from hf_bpe.patterns import NANOCHAT_SPECIAL_TOKENS
@@ -181,7 +181,7 @@ class HfBpeTokenizer(PreTrainedTokenizer):
         self._vocab = _SpelledVocab(encoding)
         self._hf_bpe_add_bos = add_bos_token
         self._hf_bpe_add_eos = add_eos_token
-        self._added_re: re.Pattern[str] | None = None
+        self._added_re: Any = None  # the added tokens' texts, longest first (or None)
         self._slow_added = False
         self._user_added = False
 
@@ -352,10 +352,10 @@ class HfBpeTokenizer(PreTrainedTokenizer):
                 continue
             if content in self._added_tokens_encoder:
                 tid = self._added_tokens_encoder[content]
-            elif content.encode("utf-8", "surrogatepass") in ranks:
+            elif (rank := ranks.get(content.encode("utf-8", "surrogatepass"))) is not None:
                 # The text is one token of the vocabulary: that id already decodes to it.
                 # (Not a token *spelled* like the text: "é" spells the byte 0xE9.)
-                tid = ranks[content.encode("utf-8", "surrogatepass")]
+                tid = rank
             else:
                 tid = len(self)
                 added += 1
@@ -373,8 +373,7 @@ class HfBpeTokenizer(PreTrainedTokenizer):
         if not tokens:
             self._added_re = None
             return
-        contents = sorted((t.content for t in tokens.values()), key=lambda c: (-len(c), c))
-        self._added_re = re.compile("|".join(re.escape(c) for c in contents))
+        self._added_re = _special_regex(frozenset(t.content for t in tokens.values()))
         specials = self._encoding._special_tokens
         self._user_added = any(specials.get(t.content) != tid for tid, t in tokens.items())
         self._slow_added = any(
@@ -395,7 +394,7 @@ class HfBpeTokenizer(PreTrainedTokenizer):
             return [converted] if isinstance(converted, int) else list(converted)
         return self._ids_around(text, self._added_re)
 
-    def _ids_around(self, text: str, added: re.Pattern[str]) -> list[int]:
+    def _ids_around(self, text: str, added: Any) -> list[int]:
         """The ids of ``text`` with each match of ``added`` (added tokens' texts) as its id."""
         enc = self._encoding
         ids: list[int] = []
@@ -678,7 +677,7 @@ class HfBpeTokenizer(PreTrainedTokenizer):
         ]
         if not contents:
             return [self._encoding.encode_ordinary(t) for t in texts]
-        added = re.compile("|".join(re.escape(c) for c in sorted(contents, key=lambda c: (-len(c), c))))
+        added = _special_regex(frozenset(contents))  # compiled once per set of tokens, not per batch
         return [self._ids_around(t, added) for t in texts]
 
     # ---------------------------------------------------------------- saving
