@@ -112,9 +112,9 @@ def _check_specials_export(specials: list[str]) -> None:
     byte token (it spells the 256 bytes as characters: "a", "Ġ" for the space, ...). One
     spelled like a learned token can only be found after training (then no tokenizer.json
     is written, with a warning)."""
-    from .tokenizer_json import token_str
+    from .vocab_files import bytes_to_unicode
 
-    spelled = {token_str(bytes([b])) for b in range(256)}
+    spelled = set(bytes_to_unicode())
     for text in specials:
         if text in spelled:
             raise CliError(

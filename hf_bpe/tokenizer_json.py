@@ -173,16 +173,9 @@ def encoding_to_tokenizer_json(
     _check_vocabulary(ranks, specials)
     onig = _onig_checked(enc._pat_str)
 
-    shared = {tid: text for text, tid in specials.items()}
-    if len(shared) != len(specials):  # o200k_harmony: <|endofprompt|> and <|reserved_200018|>
-        twins = [text for text, tid in specials.items() if shared[tid] != text]
-        raise VocabularyError(
-            f"the special tokens {twins[0]!r} and {shared[specials[twins[0]]]!r} share id "
-            f"{specials[twins[0]]}: tokenizer.json gives each id one added token"
-        )
-    added: dict[int, dict[str, Any]] = {tid: _added_token(text, tid) for text, tid in specials.items()}
+    entries = [_added_token(text, tid) for text, tid in specials.items()]
     for tid, fields in (extra_added_tokens or {}).items():
-        if tid in added:
+        if tid in specials.values():
             continue
         if tid in ranks.values():
             raise VocabularyError(f"added token {fields.get('content')!r} reuses rank {tid}")
@@ -190,8 +183,9 @@ def encoding_to_tokenizer_json(
         for key in ("single_word", "lstrip", "rstrip", "normalized"):
             if key in fields:
                 entry[key] = bool(fields[key])
-        added[int(tid)] = entry
-    check_added_tokens(list(added.values()))
+        entries.append(entry)
+    check_added_tokens(entries)  # also two specials with one id (o200k_harmony's 200018)
+    added: dict[int, dict[str, Any]] = {entry["id"]: entry for entry in entries}
     by_content = {entry["content"]: tid for tid, entry in added.items()}
 
     def role(name: str, token: str | None, wanted: bool) -> tuple[str, int] | None:
