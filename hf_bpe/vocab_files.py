@@ -110,9 +110,27 @@ def load_tiktoken_bpe(path: StrPath) -> dict[bytes, int]:
 
 
 def format_tiktoken_bpe(ranks: Mapping[bytes, int]) -> bytes:
-    """The ``.tiktoken`` text for ``ranks``, sorted by rank (a :class:`VocabFileError` for
-    ranks that such a file cannot hold: empty or non-bytes tokens, ranks that are not
-    non-negative ints, the same rank twice, no tokens at all)."""
+    """The ``.tiktoken`` text for ``ranks`` (an Encoding's, or checked by
+    :func:`dump_tiktoken_bpe`), sorted by rank."""
+    lines = [
+        base64.b64encode(token) + b" " + str(rank).encode()
+        for token, rank in sorted(ranks.items(), key=lambda item: item[1])
+    ]
+    return b"\n".join(lines) + b"\n"
+
+
+def dump_tiktoken_bpe(ranks: Mapping[bytes, int], path: StrPath) -> None:
+    """Write ``ranks`` as a ``.tiktoken`` file, atomically (temp file + rename).
+
+    Ranks such a file cannot hold (empty or non-bytes tokens, ranks that are not
+    non-negative ints, the same rank twice, no tokens at all) raise a
+    :class:`VocabFileError` and write nothing.
+    """
+    _check_writable(ranks)
+    write_atomic(path, format_tiktoken_bpe(ranks))
+
+
+def _check_writable(ranks: Mapping[bytes, int]) -> None:
     if not ranks:
         raise VocabFileError("cannot write an empty vocabulary to a .tiktoken file")
     bad = next(
@@ -128,16 +146,6 @@ def format_tiktoken_bpe(ranks: Mapping[bytes, int]) -> bytes:
         raise VocabFileError(f"cannot write {bad[0]!r}: {bad[1]!r} to a .tiktoken file (non-empty bytes: rank >= 0)")
     if len(set(ranks.values())) != len(ranks):
         raise VocabFileError("cannot write ranks with the same rank twice to a .tiktoken file")
-    lines = [
-        base64.b64encode(token) + b" " + str(rank).encode()
-        for token, rank in sorted(ranks.items(), key=lambda item: item[1])
-    ]
-    return b"\n".join(lines) + b"\n"
-
-
-def dump_tiktoken_bpe(ranks: Mapping[bytes, int], path: StrPath) -> None:
-    """Write ``ranks`` as a ``.tiktoken`` file, atomically (temp file + rename)."""
-    write_atomic(path, format_tiktoken_bpe(ranks))
 
 
 def write_atomic(path: StrPath, data: bytes) -> None:
