@@ -231,18 +231,15 @@ def _pool(encoding: Any, size: int) -> _Pool:
             pool = None
         if pool is None:
             pool = _pools[key] = _Pool(encoding)
-            weakref.finalize(encoding, _forget, key, pool).atexit = False  # shutdown_pools does it
+            weakref.finalize(encoding, _forget, pool).atexit = False  # shutdown_pools does it
         pool.grow(encoding, size)
         return pool
 
 
-def _forget(key: int, pool: _Pool) -> None:
-    """The encoding is gone: so are its workers."""
-    with _pools_lock:
-        if _pools.get(key) is pool:
-            del _pools[key]
+def _forget(pool: _Pool) -> None:
+    """The encoding is gone: so are its workers (a forked child's copy leaves them alone)."""
     if pool.pid == os.getpid():
-        pool.close(0)
+        _discard(pool)
 
 
 def _discard(pool: _Pool) -> None:
