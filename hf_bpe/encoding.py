@@ -341,7 +341,7 @@ class Encoding:
 
     def decode_single_token_bytes(self, token: int) -> bytes:
         """The bytes of one token."""
-        return self._decoder.token_bytes(token if type(token) is int else operator.index(token))
+        return self._decoder.token_bytes(_one_id(token))
 
     def decode_tokens_bytes(self, tokens: Sequence[int]) -> list[bytes]:
         """The bytes of each token, as a list."""
@@ -473,7 +473,7 @@ class StreamDecoder:
 
     def feed(self, token: int) -> str:
         """Add one id; return the characters it completes (maybe ``""``)."""
-        return self._utf8.decode(self._decoder.token_bytes(token if type(token) is int else operator.index(token)))
+        return self._utf8.decode(self._decoder.token_bytes(_one_id(token)))
 
     def feed_many(self, tokens: Sequence[int]) -> str:
         """Add several ids; return the characters they complete."""
@@ -585,6 +585,11 @@ def _id_list(tokens: Sequence[int]) -> list[int]:
     if type(tokens) is list:
         return tokens
     return [operator.index(t) for t in tokens]
+
+
+def _one_id(token: int) -> int:
+    """An id as an ``int`` for the compiled decoder (numpy's integers too)."""
+    return token if type(token) is int else operator.index(token)
 
 
 def _on_ids(decode: Callable[[list[int]], _T], tokens: Sequence[int]) -> _T:
