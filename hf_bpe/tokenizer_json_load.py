@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 import os
 import warnings
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -156,7 +156,7 @@ def parse_tokenizer_json(data: Mapping[str, Any], *, name: str = "tokenizer") ->
     return BpeParts(name, pat_str, ranks, specials)
 
 
-def check_added_tokens(entries: list[Mapping[str, Any]]) -> None:
+def check_added_tokens(entries: Sequence[Mapping[str, Any]]) -> None:
     """Refuse added tokens that ``tokenizers`` would find otherwise than hf_bpe does: two
     with one id (it finds one of them), or one it looks for first (``normalized`` false:
     in the whole text, before anything else) overlapping one it looks for after it (hf_bpe
