@@ -18,6 +18,7 @@ from typing import Any
 from . import merge as _merge
 from .encoding import Encoding, StreamDecoder
 from .errors import (
+    ColumnError,
     DisallowedSpecialTokenError,
     DownloadError,
     HashMismatchError,
@@ -71,6 +72,7 @@ def __getattr__(name: str) -> Any:
 
 __all__ = [
     "COMPILED",
+    "ColumnError",
     "DisallowedSpecialTokenError",
     "DownloadError",
     "Encoding",

@@ -198,7 +198,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_info)
 
     p = sub.add_parser("bench", parents=[common], help="run the encode/train benchmarks (source checkout)",
-                       usage=f"{PROG} bench [-h] [--examples-dir DIR] [{{encode,train,all}}] [-- SCRIPT_ARGS ...]",
+                       usage=f"{PROG} bench [-h] [-v] [--debug] [--examples-dir DIR] [{{encode,train,all}}] [-- SCRIPT_ARGS ...]",
                        description="Run examples/bench_encode.py and/or examples/bench_train.py of a "
                        "source checkout; arguments after -- go to the script.")
     p.add_argument("which", nargs="?", choices=("encode", "train", "all"), default="all")

@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import re
 import subprocess
 import sys
@@ -219,6 +220,8 @@ def cmd_convert(args: argparse.Namespace) -> int:
         written = save_encoding(enc, dst)
         print(f"wrote {dst}: {', '.join(p.name for p in written)}")
         return 0
+    if args.dst.endswith(("/", os.sep)) and not dst.is_dir():  # Path() drops the slash
+        raise CliError(f"cannot write into {args.dst}: no such folder")
     if dst.is_dir():
         dst = dst / ("tokenizer.json" if fmt == "tokenizer.json" else f"{enc.name}.tiktoken")
     if not dst.parent.is_dir():

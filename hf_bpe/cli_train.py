@@ -162,6 +162,9 @@ def cmd_train(args: argparse.Namespace) -> int:
             import pyarrow  # noqa: F401
         except ImportError:
             raise CliError("reading parquet files needs pyarrow: pip install 'hf_bpe[parquet]'") from None
+        from .training_sources import parquet_plan
+
+        parquet_plan([str(p) for p in parquets], args.text_column)  # every schema, before any text is read
     output = Path(args.output)
     created = _missing_folders(output)
     name = args.name or output.resolve().name or "bpe"

@@ -14,7 +14,6 @@ since the last update. The trainer drives the pool like this::
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import queue
 from collections.abc import Iterator
@@ -23,6 +22,7 @@ from typing import Any, Optional
 from . import counts as _counts
 from .counts import PieceCounter
 from .errors import TrainingError
+from .parallel import start_context
 from .training_sources import run_task, Task
 
 #: A counting process holds at most this many batches not yet counted.
@@ -39,7 +39,7 @@ class CountPool:
     """
 
     def __init__(self, pattern: str, num_proc: int) -> None:
-        ctx = multiprocessing.get_context()
+        ctx = start_context()
         self._outbox: Any = ctx.Queue()
         self._inboxes: list[Any] = []
         self._procs: list[Any] = []

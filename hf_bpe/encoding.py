@@ -94,13 +94,13 @@ class Encoding:
         return f"<Encoding {self.name!r}>"
 
     def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
-        if self._registry_name is not None:
+        if self._registry_name is not None and type(self) is Encoding:
             from .registry import get_encoding
 
             return (get_encoding, (self._registry_name,))
         return (
             _rebuild,
-            (self.name, self._pat_str, self._mergeable_ranks, self._special_tokens, self._explicit_n_vocab),
+            (self.name, self._pat_str, self._mergeable_ranks, self._special_tokens, self._explicit_n_vocab, type(self)),
         )
 
     # ---------------------------------------------------------------- encoding
@@ -149,7 +149,7 @@ class Encoding:
         if disallowed_special == "all":
             disallowed = self.special_tokens_set - allowed
         else:
-            disallowed = frozenset(disallowed_special)
+            disallowed = frozenset(disallowed_special or ())  # None: none, as in tiktoken
         if disallowed:
             found = _special_regex(disallowed).search(text)
             if found is not None:
@@ -249,12 +249,12 @@ class Encoding:
         allowed = self._allowed(allowed_special, disallowed_special, text)
         return encode_with_unstable(self, text, allowed)
 
-    def _encode_bytes(self, data: bytes) -> list[int]:
+    def _encode_bytes(self, text: bytes) -> list[int]:
         """The ids of bytes that may not be valid UTF-8, as tiktoken's ``_encode_bytes``
         (the invalid rest is merged with the last piece; see :mod:`hf_bpe.unstable`)."""
         from .unstable import encode_bytes
 
-        return encode_bytes(self, bytes(data))
+        return encode_bytes(self, bytes(text))
 
     def _encode_single_piece(self, text_or_bytes: Union[str, bytes]) -> list[int]:
         """The ids of one piece, not split: its token if it is one, else merged."""
@@ -301,9 +301,11 @@ class Encoding:
         """Cut ``text`` into consecutive chunks of at most ``max_tokens`` tokens each.
 
         Chunks end on token boundaries of ``encode_ordinary(text)`` (moved back to a whole
-        character where a token ends inside one), so ``"".join(chunks) == text`` and the
+        character where a token ends inside one), so ``"".join(chunks) == text`` (lone
+        surrogates, which encoding replaces with U+FFFD, come back as U+FFFD) and the
         chunks' token counts add up to the whole text's. A chunk encoded on its own may
         differ at its edges, since splitting looks at neighbouring characters.
+        ``ValueError`` if ``max_tokens`` is below 1, or below the tokens of one character.
 
         >>> import hf_bpe
         >>> enc = hf_bpe.get_encoding("o200k_base")  # doctest: +SKIP
@@ -412,10 +414,11 @@ class Encoding:
         """An incremental decoder: feed ids, get text as soon as characters are complete.
 
         >>> import hf_bpe
-        >>> enc = hf_bpe.get_encoding("cl100k_base")  # doctest: +SKIP
-        >>> dec = enc.stream_decoder()  # doctest: +SKIP
-        >>> [dec.feed(t) for t in enc.encode("naïve 🙂")]  # doctest: +SKIP
-        ['na', 'ï', 've', ' ', '', '', '🙂']
+        >>> enc = hf_bpe.Encoding("bytes", pat_str=r"\\S+|\\s+",
+        ...     mergeable_ranks={bytes([i]): i for i in range(256)}, special_tokens={})
+        >>> dec = enc.stream_decoder()
+        >>> [dec.feed(t) for t in enc.encode("é🙂")]  # one id per byte here
+        ['', 'é', '', '', '', '🙂']
         """
         return StreamDecoder(self, errors)
 
@@ -431,8 +434,12 @@ class Encoding:
 
     @property
     def eot_token(self) -> int:
-        """The id of ``<|endoftext|>`` (``KeyError`` if the encoding has none)."""
-        return self._special_tokens["<|endoftext|>"]
+        """The id of ``<|endoftext|>`` (:class:`UnknownTokenError`, a ``KeyError``, if the
+        encoding has none)."""
+        eot = self._special_tokens.get("<|endoftext|>")
+        if eot is None:
+            raise UnknownTokenError(f"{self.name!r} has no <|endoftext|> special token")
+        return eot
 
     @functools.cached_property
     def special_tokens_set(self) -> frozenset[str]:
@@ -490,8 +497,9 @@ def _rebuild(
     mergeable_ranks: dict[bytes, int],
     special_tokens: dict[str, int],
     explicit_n_vocab: Optional[int],
+    cls: type[Encoding] = Encoding,  # a subclass stays itself
 ) -> Encoding:
-    return Encoding(
+    return cls(
         name,
         pat_str=pat_str,
         mergeable_ranks=mergeable_ranks,

@@ -48,6 +48,13 @@ class UnknownTokenError(HfBpeError, KeyError):
         return str(self.args[0]) if self.args else ""
 
 
+class ColumnError(HfBpeError, KeyError):
+    """A batch or dataset without the column of texts asked for."""
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else ""
+
+
 class UnknownModelError(HfBpeError, KeyError):
     """A model name that no encoding is known for (tiktoken raises KeyError here)."""
 
@@ -89,4 +96,6 @@ class TrainingWarning(UserWarning):
 
 
 class TokenizerJsonWarning(UserWarning):
-    """A folder was saved without ``tokenizer.json``: stock transformers cannot load it."""
+    """``tokenizer.json`` cannot say everything: a folder saved without it (stock
+    transformers cannot load that folder), or a part of one that was not kept on reading
+    (a ``TemplateProcessing`` post-processor)."""

@@ -80,6 +80,8 @@ def _hf_files(enc: Encoding) -> dict[str, str]:
 def load_encoding(directory: StrPath) -> Encoding:
     """Load an Encoding saved by :func:`save_encoding` (or ``save_pretrained``)."""
     folder = Path(directory)
+    if not folder.is_dir():
+        raise VocabFileError(f"{os.fspath(folder)}: no such folder")
     if not (folder / ENCODING_FILE).is_file():
         raise VocabFileError(f"{os.fspath(folder)}: no {ENCODING_FILE}; not an hf_bpe folder")
     return load_encoding_files(folder / ENCODING_FILE)

@@ -28,18 +28,19 @@ if TYPE_CHECKING:
 
 def encode_windows(tok: HfBpeTokenizer, text: Any, add_special_tokens: bool, kwargs: Mapping[str, Any]) -> BatchEncoding | None:
     """``return_overflowing_tokens=True`` as the fast tokenizers do it: each text cut
-    into windows of ``max_length`` (``stride`` ids shared by neighbours), one row per
-    window, and ``overflow_to_sample_mapping`` naming each row's text. None when the
-    input is not a text or a list of texts (transformers handles it)."""
+    into windows of ``max_length`` (``stride`` ids shared by neighbours) if truncating,
+    one row per window, and ``overflow_to_sample_mapping`` naming each row's text. None
+    when the input is not a text or a list of texts (transformers handles it)."""
     texts = [text] if isinstance(text, str) else text
     if not isinstance(texts, (list, tuple)) or not all(isinstance(t, str) for t in texts):
         return None
-    if kwargs.get("truncation_strategy", TruncationStrategy.DO_NOT_TRUNCATE) == TruncationStrategy.DO_NOT_TRUNCATE:
-        return None
-    max_length = kwargs.get("max_length") or tok.model_max_length
-    room = max_length - (tok.num_special_tokens_to_add() if add_special_tokens else 0)
+    # Without truncation (also truncation=True with no max_length and no model limit,
+    # which transformers turns off) each text is one row, still with its mapping.
+    truncate = kwargs.get("truncation_strategy", TruncationStrategy.DO_NOT_TRUNCATE) != TruncationStrategy.DO_NOT_TRUNCATE
+    max_length = kwargs.get("max_length") or (tok.model_max_length if truncate else None)
+    room = (max_length or 0) - (tok.num_special_tokens_to_add() if add_special_tokens else 0)
     stride = int(kwargs.get("stride") or 0)
-    if not 0 <= stride < room:
+    if truncate and not 0 <= stride < room:
         raise ValueError(
             f"stride ({stride}) must be below max_length ({max_length}) less the "
             f"special tokens added to each window: {room}"
@@ -48,7 +49,8 @@ def encode_windows(tok: HfBpeTokenizer, text: Any, add_special_tokens: bool, kwa
     parts: list[list[int]] = []
     sample: list[int] = []
     for k, t in enumerate(texts):
-        for part in windows(tok._text_to_ids(t, split) if t else [], room, stride, tok.truncation_side):
+        ids = tok._text_to_ids(t, split) if t else []
+        for part in windows(ids, room, stride, tok.truncation_side) if truncate else [ids]:
             parts.append(part)
             sample.append(k)
     rows = [tok._around(part) for part in parts] if add_special_tokens else parts

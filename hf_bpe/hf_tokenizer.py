@@ -36,6 +36,7 @@ from typing import Any
 
 import transformers
 
+from hf_bpe.batch_columns import column_texts
 from hf_bpe.encoding import _special_regex
 from hf_bpe.errors import UnknownTokenError, VocabularyError
 from hf_bpe.hf_rows import encode_windows, encode_with_offsets
@@ -119,6 +120,42 @@ class _SpelledVocab:
         return (_SpelledVocab, (self.encoding,))
 
 
+class _Spelled(str):
+    """A vocabulary token as transformers shows it (its bytes spelled in GPT-2's byte
+    alphabet) that keeps its id.
+
+    A spelling can equal an added token's text: in gpt2, "é" spells the byte 0xE9 (id
+    165), while an added "é" is the text é (id 2634). Once such a token is added,
+    ``tokenize`` and ``convert_ids_to_tokens`` give these strings, and converting them
+    back reads the id, not the (ambiguous) text.
+    """
+
+    id: int
+
+
+def _spelled(text: str, tid: int) -> _Spelled:
+    token = _Spelled(text)
+    token.id = tid
+    return token
+
+
+#: Options of HF tokenizers' BpeTrainer that rustbpe's algorithm has no use for.
+_HF_TRAINER_OPTIONS = frozenset(
+    {"min_frequency", "limit_alphabet", "initial_alphabet", "max_token_length", "continuing_subword_prefix", "end_of_word_suffix", "unk_token"}
+)
+
+
+def _renamed_token(token: AddedToken, renamed: Mapping[str, str]) -> AddedToken:
+    """``token`` with its text renamed by ``renamed`` (train_new_from_iterator's
+    ``special_tokens_map``), its flags kept."""
+    if token.content not in renamed:
+        return token
+    return AddedToken(
+        renamed[token.content], single_word=token.single_word, lstrip=token.lstrip,
+        rstrip=token.rstrip, normalized=token.normalized, special=token.special,
+    )
+
+
 def _load_folder_encoding(vocab_file: str | None, encoding_file: str | None) -> Any:
     from hf_bpe.folder import ENCODING_FILE, load_encoding_files
 
@@ -184,6 +221,7 @@ class HfBpeTokenizer(PreTrainedTokenizer):
         self._added_re: Any = None  # the added tokens' texts, longest first (or None)
         self._slow_added = False
         self._user_added = False
+        self._spellings_shadowed = False  # an added text spells another token (see _Spelled)
 
         # The encoding's own special tokens are added tokens at their ids (never split).
         decoder: dict[int, AddedToken] = dict(kwargs.pop("added_tokens_decoder", None) or {})
@@ -240,15 +278,32 @@ class HfBpeTokenizer(PreTrainedTokenizer):
         self,
         text_iterator: Iterable[str] | Iterable[Sequence[str]],
         vocab_size: int,
+        length: int | None = None,
         new_special_tokens: Iterable[str] | None = None,
+        special_tokens_map: Mapping[str, str] | None = None,
         *,
         num_proc: int | None = None,
         name: str | None = None,
+        show_progress: bool | None = None,
         **kwargs: Any,
     ) -> HfBpeTokenizer:
         """Like transformers' fast tokenizers: a new tokenizer trained on ``text_iterator``
         (texts, or batches of texts) with this one's pattern, special tokens (plus
-        ``new_special_tokens``), added tokens and settings."""
+        ``new_special_tokens``; ``special_tokens_map`` renames them, ``{old: new}``), added
+        tokens and settings. ``length`` (a progress hint) is not needed; other keyword
+        arguments are settings of the new tokenizer (``add_eos_token=True``, ...). Options of
+        HF tokenizers' trainer (``min_frequency``, ``limit_alphabet``, ...) have no
+        counterpart in rustbpe's algorithm and raise ``TypeError``.
+
+            smaller = tok.train_new_from_iterator(texts, 1024, special_tokens_map={"<|endoftext|>": "<|eot|>"})
+        """
+        unsupported = sorted(set(kwargs) & _HF_TRAINER_OPTIONS)
+        if unsupported:
+            raise TypeError(
+                f"train_new_from_iterator: {', '.join(unsupported)} (options of HF tokenizers' "
+                "BpeTrainer) have no counterpart in hf_bpe's training, which learns rustbpe's merges"
+            )
+        renamed = dict(special_tokens_map or {})
         from hf_bpe.trainer import BpeTrainer
 
         def flat() -> Iterable[str]:
@@ -258,9 +313,11 @@ class HfBpeTokenizer(PreTrainedTokenizer):
                 else:
                     yield from item
 
-        specials = [t for t, _ in sorted(self._encoding._special_tokens.items(), key=lambda kv: kv[1])]
+        specials = [renamed.get(t, t) for t, _ in sorted(self._encoding._special_tokens.items(), key=lambda kv: kv[1])]
         specials += [t for t in new_special_tokens or () if t not in specials]
-        with BpeTrainer(vocab_size, pattern=self._encoding._pat_str, special_tokens=specials, num_proc=num_proc) as trainer:
+        with BpeTrainer(
+            vocab_size, pattern=self._encoding._pat_str, special_tokens=specials, num_proc=num_proc, progress=show_progress
+        ) as trainer:
             trainer.update(flat())
             encoding = trainer.train(name or self._encoding.name)
         options: dict[str, Any] = {
@@ -276,11 +333,13 @@ class HfBpeTokenizer(PreTrainedTokenizer):
         tok = HfBpeTokenizer(encoding=encoding, **options)
         # Tokens added to this tokenizer (a pad token, ...) are added to the new one, after
         # its vocabulary, with their flags; then the roles that name them are set again.
-        added = [t for _, t in sorted(self._added_tokens_decoder.items()) if t.content not in encoding._special_tokens]
+        added = [_renamed_token(t, renamed) for _, t in sorted(self._added_tokens_decoder.items())]
+        added = [t for t in added if t.content not in encoding._special_tokens]
         tok.add_tokens([t for t in added if not t.special])
         tok.add_tokens([t for t in added if t.special], special_tokens=True)
         for role in ("bos_token", "eos_token", "pad_token", "unk_token"):
             value = getattr(self, role)
+            value = renamed.get(value, value) if value is not None else None
             if role not in kwargs and value is not None and value in tok.get_added_vocab():
                 setattr(tok, role, value)
         return tok
@@ -312,21 +371,31 @@ class HfBpeTokenizer(PreTrainedTokenizer):
     def _convert_token_to_id(self, token: str) -> int | None:
         return self._vocab.str_to_id.get(token)
 
+    def _convert_token_to_id_with_added_voc(self, token: str) -> int | None:
+        if isinstance(token, _Spelled):
+            return token.id
+        return super()._convert_token_to_id_with_added_voc(token)  # type: ignore[no-any-return]
+
     def _convert_id_to_token(self, index: int) -> str:
         try:
-            return self._vocab.id_to_str[index]
+            text = self._vocab.id_to_str[index]
         except KeyError:
             raise UnknownTokenError(f"id {index} is not in the vocabulary") from None
+        return _spelled(text, index) if self._spellings_shadowed else text
 
     def _tokenize(self, text: str, **kwargs: Any) -> list[str]:
         spell = self._vocab.id_to_str
-        return [spell[i] for i in self._encoding.encode_ordinary(text)]
+        ids = self._encoding.encode_ordinary(text)
+        if self._spellings_shadowed:
+            return [_spelled(spell[i], i) for i in ids]
+        return [spell[i] for i in ids]
 
     def convert_tokens_to_string(self, tokens: list[str]) -> str:
         parts: list[bytes] = []
         added = self._added_tokens_encoder
         for token in tokens:
-            parts.append(token.encode() if token in added else token_bytes(token))
+            text = token in added and not isinstance(token, _Spelled)
+            parts.append(token.encode() if text else token_bytes(token))
         return b"".join(parts).decode("utf-8", errors="replace")
 
     def _add_tokens(self, new_tokens: Sequence[str | AddedToken], special_tokens: bool = False) -> int:
@@ -372,10 +441,21 @@ class HfBpeTokenizer(PreTrainedTokenizer):
         tokens = self._added_tokens_decoder
         if not tokens:
             self._added_re = None
+            self._spellings_shadowed = False
             return
-        self._added_re = _special_regex(frozenset(t.content for t in tokens.values()))
+        # A second special token at an id (o200k_harmony has two at 200018) has no entry
+        # of its own in added_tokens_decoder; its text must still be found and encoded.
+        for text, tid in self._encoding._special_tokens.items():
+            if text not in self._added_tokens_encoder and tid in tokens:
+                self._added_tokens_encoder[text] = tid
+                self.tokens_trie.add(text)
+        self._added_re = _special_regex(frozenset(self._added_tokens_encoder))
         specials = self._encoding._special_tokens
-        self._user_added = any(specials.get(t.content) != tid for tid, t in tokens.items())
+        # Tokens added by users: not the encoding's specials (a folder saved by stock
+        # transformers also lists its normal added tokens among the encoding's specials).
+        self._user_added = any(not t.special or specials.get(t.content) != tid for tid, t in tokens.items())
+        spelled = self._vocab.str_to_id
+        self._spellings_shadowed = any(spelled.get(t.content, tid) != tid for tid, t in tokens.items())
         self._slow_added = any(
             t.lstrip or t.rstrip or t.single_word or (t.normalized and getattr(self, "do_lower_case", False))
             for t in tokens.values()
@@ -608,7 +688,7 @@ class HfBpeTokenizer(PreTrainedTokenizer):
 
     def batch_encode(
         self,
-        batch: Mapping[str, Any] | Sequence[str] | str,
+        batch: Any,
         *,
         text_column: str = "text",
         add_bos: bool = False,
@@ -619,7 +699,10 @@ class HfBpeTokenizer(PreTrainedTokenizer):
         """Encode a datasets batch: ``{"input_ids": [[...], ...]}`` for ``text_column``.
 
         Use it as ``ds.map(tok.batch_encode, batched=True, num_proc=N)`` (options through
-        ``fn_kwargs``).  Special-token text in documents is ordinary text unless listed in
+        ``fn_kwargs``). The batch may also be one row (ids of its text), a list of texts, a
+        ``pyarrow.Table`` or a ``pandas.DataFrame`` (Ray Data's batch formats); a missing
+        column is a :class:`~hf_bpe.ColumnError`, a value that is not a ``str`` (a null) a
+        ``TypeError`` naming its row.  Special-token text in documents is ordinary text unless listed in
         ``allowed_special`` ("all" for every special token); tokens added with
         ``add_tokens`` (not special) are found in the text as by ``tok(text)``.
         ``add_bos``/``add_eos`` put the tokenizer's bos/eos around each document.  Runs in
@@ -633,14 +716,11 @@ class HfBpeTokenizer(PreTrainedTokenizer):
         >>> tok.batch_encode({"text": ["ab", "<|endoftext|>"]}, add_eos=True)["input_ids"]
         [[97, 98, 256], [60, 124, 101, 110, 100, 111, 102, 116, 101, 120, 116, 124, 62, 256]]
         """
-        if isinstance(batch, Mapping):
-            if text_column not in batch:
-                raise KeyError(f"batch has no column {text_column!r} (columns: {sorted(batch)}); pass text_column=")
-            texts = batch[text_column]
+        single = isinstance(batch, str) or (isinstance(batch, Mapping) and isinstance(batch.get(text_column), str))
+        if single:
+            items = [batch if isinstance(batch, str) else batch[text_column]]
         else:
-            texts = batch
-        single = isinstance(texts, str)
-        items: Sequence[str] = [texts] if single else texts
+            items = column_texts(batch, text_column)
         enc = self._encoding
         allowed: str | set[str] = "all" if allowed_special == "all" else set(allowed_special)
         if self._user_added:
@@ -737,6 +817,18 @@ class HfBpeTokenizer(PreTrainedTokenizer):
     def save_pretrained(
         self, save_directory: str | os.PathLike[str], *args: Any, push_to_hub: bool = False, **kwargs: Any
     ) -> tuple[str, ...]:
+        """Write the folder: ``tokenizer_config.json``, hf_bpe's ``vocab.tiktoken`` +
+        ``encoding.json``, and ``tokenizer.json`` for stock transformers (left out, with a
+        :class:`~hf_bpe.TokenizerJsonWarning`, when the encoding cannot be written as one).
+
+        Settings changed after loading (``add_eos_token``, added tokens, ``chat_template``,
+        ...) are saved. ``legacy_format`` changes nothing: both formats are always
+        written. ``push_to_hub=True`` (with ``repo_id``, ``token``, ``commit_message``)
+        uploads the finished folder.
+
+            tok.save_pretrained("my-tokenizer")                  # then AutoTokenizer.from_pretrained("my-tokenizer")
+        """
+        kwargs.pop("legacy_format", None)  # the Python backend refuses False: no fast-only format here
         if os.path.isfile(save_directory):  # transformers logs the error and returns None
             return super().save_pretrained(save_directory, *args, **kwargs)  # type: ignore[no-any-return]
         # transformers would push before hf_bpe finishes tokenizer_config.json: push here.
@@ -757,6 +849,7 @@ class HfBpeTokenizer(PreTrainedTokenizer):
         config["hf_bpe_add_eos_token"] = bool(self._hf_bpe_add_eos)
         config["hf_bpe_format"] = 1
         config_path.write_text(json.dumps(config, indent=2, sort_keys=True, ensure_ascii=False) + "\n", encoding="utf-8")
+        files = tuple(f for f in files if os.path.exists(f))  # transformers names added_tokens.json unwritten
         if push_to_hub:
             self._upload_modified_files(
                 save_directory, repo_id, timestamps, commit_message=commit_message, token=kwargs.get("token")

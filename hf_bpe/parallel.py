@@ -71,6 +71,14 @@ def in_worker() -> bool:
     return False
 
 
+def start_context() -> Any:
+    """The multiprocessing context to start processes with: the one the program chose, else
+    the platform's default, without choosing it for the program (``get_context()`` would,
+    and a later ``set_start_method("spawn")`` would then fail)."""
+    method = multiprocessing.get_start_method(allow_none=True) or multiprocessing.get_all_start_methods()[0]
+    return multiprocessing.get_context(method)
+
+
 def workers_for(num_proc: Optional[int], num_threads: Optional[int], size: int, count: int) -> int:
     """How many processes a batch of ``count`` items and ``size`` characters gets (1: in-process).
 
@@ -79,7 +87,7 @@ def workers_for(num_proc: Optional[int], num_threads: Optional[int], size: int, 
     ``if __name__ == "__main__":`` guard would break, so there it takes ``num_proc``.
     """
     if num_proc is None:
-        if num_threads is None or multiprocessing.get_start_method() != "fork":
+        if num_threads is None or start_context().get_start_method() != "fork":
             return 1
         wanted = min(num_threads, os.cpu_count() or 1)
     else:
@@ -176,7 +184,7 @@ class _Pool:
 
     def grow(self, encoding: Any, size: int) -> None:
         """Start workers until there are ``size``."""
-        context = multiprocessing.get_context()
+        context = start_context()
         fork = context.get_start_method() == "fork"
         while len(self.processes) < size:
             here, there = context.Pipe()

@@ -17,6 +17,9 @@ construct                   tiktoken                          rewritten as
 ``i``, ``I``, ``İ``, ``ı``  with ``(?i)``: simple case        the same, minus the Turkic
                             folding (``i`` ~ ``I`` only)      pairs regex adds (``i`` ~
                                                               ``İ``, ``I`` ~ ``ı``)
+``[[:alpha:]]``              ASCII letters (POSIX classes      ``[A-Za-z]`` (regex: all
+                            are ASCII)                        letters); ``[:^alpha:]``
+                                                              refused
 ``[a[b]]``, ``[\\w--\\d]``    nested classes, set operations    refused (regex reads them
                                                               as literal text)
 ==========================  ================================  ==========================
@@ -48,6 +51,23 @@ _TURKIC = ("i", "I", "\u0130", "\u0131")
 _ORBIT = {"i": "iI", "I": "iI", "\u0130": "\u0130", "\u0131": "\u0131"}
 _HEX = frozenset("0123456789abcdefABCDEF")
 _NEGATED = {"W": "w", "S": "s", "D": "d", "P": "p", "H": "h"}
+#: POSIX classes (``[[:alpha:]]``): ASCII only in tiktoken's engine, Unicode in regex.
+_POSIX_CLASSES = {
+    "alnum": r"0-9A-Za-z",
+    "alpha": r"A-Za-z",
+    "ascii": r"\x00-\x7F",
+    "blank": r"\t ",
+    "cntrl": r"\x00-\x1F\x7F",
+    "digit": r"0-9",
+    "graph": r"\x21-\x7E",
+    "lower": r"a-z",
+    "print": r"\x20-\x7E",
+    "punct": r"\x21-\x2F\x3A-\x40\x5B-\x60\x7B-\x7E",
+    "space": r"\t\n\x0B\f\r ",
+    "upper": r"A-Z",
+    "word": r"0-9A-Za-z_",
+    "xdigit": r"0-9A-Fa-f",
+}
 
 
 @functools.lru_cache(maxsize=256)
@@ -164,7 +184,7 @@ class _Rewriter:
                 if pat[j + 1 : j + 2] == ":":  # [:alpha:]
                     end = pat.find(":]", j + 2)
                     if end > 0:
-                        out.append(pat[j : end + 2])
+                        out.append(self._posix_class(pat[j + 2 : end], start))
                         j = end + 2
                         continue
                 self._refuse_class(start, "a nested class ([...] inside [...])")
@@ -177,6 +197,15 @@ class _Rewriter:
         out.append("]")
         self.i = j + 1
         return "".join(out)
+
+    def _posix_class(self, name: str, start: int) -> str:
+        """``[:name:]``, which is ASCII only in tiktoken's engine (Unicode in regex)."""
+        if name.startswith("^"):
+            self._refuse_class(start, f"a negated POSIX class ([:{name}:])")
+        ranges = _POSIX_CLASSES.get(name)
+        if ranges is None:
+            raise PatternError(f"unknown POSIX class [:{name}:] at offset {start} of {self.pat!r}")
+        return ranges
 
     def _refuse_class(self, start: int, what: str) -> None:
         raise PatternError(

@@ -11,21 +11,20 @@ from __future__ import annotations
 
 from typing import Final
 
-#: GPT-2, r50k_base, p50k_base and p50k_edit.
 R50K_PATTERN: Final = (
     r"""'(?:[sdmt]|ll|ve|re)| ?\p{L}++| ?\p{N}++| ?[^\s\p{L}\p{N}]++|\s++$|\s+(?!\S)|\s"""
 )
+"""GPT-2, r50k_base, p50k_base and p50k_edit."""
 
-#: GPT-2's original spelling of the same split (no possessive quantifiers, no ``\s++$``);
-#: it cuts every text as :data:`R50K_PATTERN` does.
 GPT2_ORIGINAL_PATTERN: Final = r"""'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+"""
+r"""GPT-2's original spelling of the same split (no possessive quantifiers, no ``\s++$``);
+it cuts every text as :data:`R50K_PATTERN` does."""
 
-#: cl100k_base (GPT-4, GPT-3.5).
 CL100K_PATTERN: Final = (
     r"""'(?i:[sdmt]|ll|ve|re)|[^\r\n\p{L}\p{N}]?+\p{L}++|\p{N}{1,3}+| ?[^\s\p{L}\p{N}]++[\r\n]*+|\s++$|\s*[\r\n]|\s+(?!\S)|\s"""
 )
+"""cl100k_base (GPT-4, GPT-3.5)."""
 
-#: o200k_base and o200k_harmony (GPT-4o and later).
 O200K_PATTERN: Final = "|".join(
     [
         r"""[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]*[\p{Ll}\p{Lm}\p{Lo}\p{M}]+(?i:'s|'t|'re|'ve|'m|'ll|'d)?""",
@@ -37,19 +36,18 @@ O200K_PATTERN: Final = "|".join(
         r"""\s+""",
     ]
 )
+"""o200k_base and o200k_harmony (GPT-4o and later)."""
 
-#: rustbpe's default: the cl100k pattern as rewritten for fancy-regex (Feb 2024).
 RUSTBPE_PATTERN: Final = (
     r"""'(?i:[sdmt]|ll|ve|re)|[^\r\n\p{L}\p{N}]?+\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]++[\r\n]*|\s*[\r\n]|\s+(?!\S)|\s+"""
 )
+"""rustbpe's default: the cl100k pattern as rewritten for fancy-regex (Feb 2024)."""
 
-#: nanochat's SPLIT_PATTERN: rustbpe's default with numbers of at most two digits.
 NANOCHAT_PATTERN: Final = (
     r"""'(?i:[sdmt]|ll|ve|re)|[^\r\n\p{L}\p{N}]?+\p{L}+|\p{N}{1,2}| ?[^\s\p{L}\p{N}]++[\r\n]*|\s*[\r\n]|\s+(?!\S)|\s+"""
 )
+"""nanochat's SPLIT_PATTERN: rustbpe's default with numbers of at most two digits."""
 
-#: nanochat's special tokens, in its order: it trains ``vocab_size - 9`` ranks and puts
-#: these right after them.
 NANOCHAT_SPECIAL_TOKENS: Final[tuple[str, ...]] = (
     "<|bos|>",
     "<|user_start|>",
@@ -61,6 +59,8 @@ NANOCHAT_SPECIAL_TOKENS: Final[tuple[str, ...]] = (
     "<|output_start|>",
     "<|output_end|>",
 )
+"""nanochat's special tokens, in its order: it trains ``vocab_size - 9`` ranks and puts
+these right after them."""
 
 PATTERNS: Final[dict[str, str]] = {
     "gpt2": R50K_PATTERN,
@@ -74,6 +74,7 @@ PATTERNS: Final[dict[str, str]] = {
     "gpt4": RUSTBPE_PATTERN,
     "nanochat": NANOCHAT_PATTERN,
 }
+"""The names every ``pattern=`` argument and :func:`get_pattern` accept."""
 
 
 def get_pattern(name_or_regex: str) -> str:

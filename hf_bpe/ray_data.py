@@ -29,7 +29,8 @@ from collections.abc import Iterable, Mapping
 from typing import Any, Literal
 
 from .encoding import Encoding
-from .errors import TrainingError, VocabularyError
+from .batch_columns import column_texts
+from .errors import ColumnError, TrainingError, VocabularyError
 from .patterns import get_pattern
 from .trainer import BpeTrainer, PieceCounts, count_pieces
 
@@ -335,18 +336,12 @@ def encode_dataset(
 
 
 def _texts(batch: Any, column: str) -> list[str]:
-    """The texts of ``column`` in a pyarrow table or a dict of columns."""
-    if hasattr(batch, "column_names"):
-        if column not in batch.column_names:
-            raise TrainingError(f"the batch has no column {column!r} (its columns: {', '.join(batch.column_names)})")
-        col = batch.column(column)
-        if col.null_count:
-            raise TrainingError(f"column {column!r} holds a null")
-        texts: list[str] = col.to_pylist()
-        return texts
-    if column not in batch:
-        raise TrainingError(f"the batch has no column {column!r} (its columns: {', '.join(batch)})")
-    return list(batch[column])
+    """The texts of ``column`` in a batch (see :func:`~hf_bpe.batch_columns.column_texts`);
+    a batch without them is a :class:`TrainingError`, which Ray reports by its text."""
+    try:
+        return column_texts(batch, column)
+    except (ColumnError, TypeError) as err:
+        raise TrainingError(str(err)) from None
 
 
 def _training_error(err: BaseException) -> str | None:

@@ -174,11 +174,17 @@ def encoding_to_tokenizer_json(
     onig = _onig_checked(enc._pat_str)
 
     entries = [_added_token(text, tid) for text, tid in specials.items()]
+    spelled: dict[int, str] | None = None  # rank -> the token's spelling, if needed
     for tid, fields in (extra_added_tokens or {}).items():
         if tid in specials.values():
             continue
         if tid in ranks.values():
-            raise VocabularyError(f"added token {fields.get('content')!r} reuses rank {tid}")
+            # tokenizers can hold an added token over a vocabulary token only under its
+            # spelling ("hello" in gpt2: yes; "é", which spells the byte 0xE9: no).
+            if spelled is None:
+                spelled = {rank: token_str(token) for token, rank in ranks.items()}
+            if spelled[tid] != fields.get("content"):
+                raise VocabularyError(f"added token {fields.get('content')!r} reuses rank {tid}, spelled {spelled[tid]!r}")
         entry = _added_token(str(fields["content"]), int(tid), special=bool(fields.get("special", False)))
         for key in ("single_word", "lstrip", "rstrip", "normalized"):
             if key in fields:
@@ -203,6 +209,8 @@ def encoding_to_tokenizer_json(
     # it numbers added tokens after the vocab's size, which is wrong when ids have gaps.
     for tid in sorted(added):
         content = added[tid]["content"]
+        if vocab.get(content) == tid:  # an added token over its own vocabulary token
+            continue
         if content in vocab:
             raise VocabularyError(
                 f"added token {content!r} (id {tid}) is spelled like the mergeable token with "

@@ -134,23 +134,36 @@ def parse_tokenizer_json(data: Mapping[str, Any], *, name: str = "tokenizer") ->
     for entry in data.get("added_tokens") or []:
         if entry.get("lstrip") or entry.get("rstrip") or entry.get("single_word"):
             raise _refuse(f"added token {entry['content']!r} with lstrip/rstrip/single_word")
-    vocab = model.get("vocab") or {}
-    ranks: dict[bytes, int] = {}
-    for spelled, tid in vocab.items():
-        if spelled in added:
-            if added[spelled] != tid:
-                raise VocabularyError(
-                    f"token {spelled!r} has id {tid} in the vocab but {added[spelled]} as added token"
-                )
-            continue
-        ranks[token_bytes(spelled)] = int(tid)
-    specials = dict(added)
     merges = [
         tuple(m.split(" ")) if isinstance(m, str) else tuple(m) for m in model.get("merges") or []
     ]
     bad = next((m for m in merges if len(m) != 2), None)
     if bad is not None:
         raise VocabularyError(f"a merge of {len(bad)} parts, {bad!r}: a merge joins two tokens")
+    vocab = model.get("vocab") or {}
+    ranks: dict[bytes, int] = {}
+    specials = dict(added)
+    merged: set[str] | None = None  # spellings that merges make
+    for spelled, tid in vocab.items():
+        if spelled in added:
+            if added[spelled] != tid:
+                raise VocabularyError(
+                    f"token {spelled!r} has id {tid} in the vocab but {added[spelled]} as added token"
+                )
+            if merged is None:
+                merged = {a + b for a, b in merges}
+            if spelled not in merged and spelled not in bytes_to_unicode():
+                continue  # a special token listed in the vocab too (GPT-2's <|endoftext|>)
+            # An added token over a vocabulary token ("hello" added to gpt2): the Encoding
+            # keeps the token and encodes its text by BPE; tokenizers splits it out first.
+            del specials[spelled]
+            warnings.warn(
+                f"{name}: the added token {spelled!r} is also a vocabulary token: the Encoding "
+                "encodes its text by BPE (HfBpeTokenizer still splits it out first)",
+                TokenizerJsonWarning,
+                stacklevel=2,
+            )
+        ranks[token_bytes(spelled)] = int(tid)
     _check_vocabulary(ranks, specials)
     _check_merges(ranks, [(token_bytes(a), token_bytes(b)) for a, b in merges], bool(model.get("ignore_merges")))
     return BpeParts(name, pat_str, ranks, specials)
@@ -221,8 +234,9 @@ def _make_encoding(parts: BpeParts) -> Any:
 
 
 def load_tokenizer_json(path: str | os.PathLike[str], *, name: str | None = None) -> Any:
-    """Read a byte-level BPE ``tokenizer.json`` (a file, or a folder holding one) into an
-    :class:`hf_bpe.Encoding`; ``VocabularyError``/``PatternError`` for what it cannot be.
+    """Read a byte-level BPE ``tokenizer.json`` (a file, or a folder holding one, or a
+    folder of GPT-2's ``vocab.json`` + ``merges.txt``) into an :class:`hf_bpe.Encoding`;
+    ``VocabularyError``/``PatternError`` for what it cannot be.
 
     >>> import hf_bpe, tempfile, os
     >>> enc = hf_bpe.Encoding("tiny", pat_str=r"\\s+|\\S+",
@@ -238,13 +252,20 @@ def load_tokenizer_json(path: str | os.PathLike[str], *, name: str | None = None
     if p.is_dir():
         if not (p / "tokenizer.json").exists() and (p / "vocab.json").exists():
             return load_gpt2_files(p / "vocab.json", p / "merges.txt", name=name or p.name)
+        if not (p / "tokenizer.json").exists():
+            raise VocabularyError(f"{p}: no tokenizer.json (nor GPT-2's vocab.json + merges.txt) in this folder")
         p = p / "tokenizer.json"
+    elif not p.exists():
+        raise VocabularyError(f"{p}: no such file or folder")
     try:
         data = json.loads(p.read_text(encoding="utf-8"))
     except (OSError, ValueError) as err:
         raise VocabularyError(f"cannot read {p}: {err}") from None
     if not isinstance(data, dict):
         raise VocabularyError(f"{p} is not a tokenizer.json object")
+    if "model" not in data:
+        hint = " (GPT-2's vocab.json: pass its folder, with merges.txt)" if p.name == "vocab.json" else ""
+        raise VocabularyError(f"{p} is not a tokenizer.json: it has no 'model'{hint}")
     return _make_encoding(parse_tokenizer_json(data, name=name or p.parent.name or "tokenizer"))
 
 

@@ -37,10 +37,12 @@ still follow the last merge, and a :class:`TrainingWarning` says so::
 from __future__ import annotations
 
 import logging
+import operator
 import os
 import time
 import warnings
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from typing import Any, Callable, Optional, Union
 
 from . import counts as _counts
@@ -48,7 +50,8 @@ from . import merges as _merges
 from .count_pool import CountPool
 from .counts import PieceCounter
 from .encoding import Encoding, has_lone_surrogate
-from .errors import TrainingError, TrainingWarning
+from .batch_columns import column_texts
+from .errors import ColumnError, TrainingError, TrainingWarning
 from .patterns import NANOCHAT_SPECIAL_TOKENS, get_pattern
 from .piece_counts import PieceCounts, check_same_pattern, count_pieces
 from .progress import progress_bar
@@ -104,8 +107,9 @@ class BpeTrainer:
         progress: Optional[bool] = None,
     ) -> None:
         specials = _checked_specials(special_tokens)
-        if isinstance(vocab_size, bool) or not isinstance(vocab_size, int):
+        if isinstance(vocab_size, bool) or not hasattr(type(vocab_size), "__index__"):
             raise TrainingError(f"vocab_size must be an int, got {vocab_size!r}")
+        vocab_size = operator.index(vocab_size)  # numpy integers too
         if vocab_size < 256 + len(specials):
             raise TrainingError(
                 f"vocab_size={vocab_size} is too small: it must hold the 256 byte tokens and "
@@ -201,6 +205,8 @@ class BpeTrainer:
             raise TrainingError(
                 f"the dataset has no column {column!r} (its columns: {', '.join(names)})"
             )
+        if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
+            raise TrainingError(f"batch_size must be a positive int, got {batch_size!r}")
         total = None
         try:
             total = len(dataset)
@@ -208,10 +214,18 @@ class BpeTrainer:
             pass
 
         def texts() -> Iterator[str]:
-            for batch in dataset.select_columns([column]).iter(batch_size=batch_size):
-                if column not in batch:
-                    raise TrainingError(f"the dataset has no column {column!r}")
-                yield from batch[column]
+            try:
+                for batch in dataset.select_columns([column]).iter(batch_size=batch_size):
+                    # Any format: dicts of lists, numpy, pandas, arrow tables.
+                    yield from column_texts(batch, column)
+            except ColumnError:
+                raise TrainingError(f"the dataset has no column {column!r}") from None
+            except KeyError as err:  # datasets' select_columns, when the schema was unknown
+                if err.args != (column,):
+                    raise
+                raise TrainingError(f"the dataset has no column {column!r}") from None
+            except TypeError as err:  # a null, or not a str
+                raise TrainingError(f"column {column!r}: {err}") from None
 
         self._run(text_batches(texts(), max_chars, BATCH_CHARS), total)
 
@@ -246,7 +260,15 @@ class BpeTrainer:
 
     def train(self, name: str = "bpe") -> Encoding:
         """Learn the merges from the counts so far and return the :class:`Encoding`."""
+        return self._train(name, stacklevel=3)
+
+    def _train(self, name: str, stacklevel: int) -> Encoding:
         counts = self._collect()
+        if not counts and self.n_chars:
+            raise TrainingError(
+                f"nothing to train on: the split pattern found no pieces in the {self.n_chars} "
+                f"characters counted (pattern {self.pattern!r})"
+            )
         if not counts:
             raise TrainingError(
                 "nothing to train on: no text was counted (empty corpus, or only empty texts)"
@@ -265,7 +287,7 @@ class BpeTrainer:
                 f"the vocabulary has {256 + len(merges) + len(self.special_tokens)} tokens, not "
                 f"{self.vocab_size}",
                 TrainingWarning,
-                stacklevel=2,
+                stacklevel=stacklevel,  # the caller of train() or train_bpe()
             )
         first_special = 256 + len(merges)
         specials = {tok: first_special + i for i, tok in enumerate(self.special_tokens)}
@@ -409,7 +431,7 @@ def train_bpe(
         progress=progress,
     ) as trainer:
         trainer.update(texts, max_chars=max_chars)
-        return trainer.train(name)
+        return trainer._train(name, stacklevel=3)
 
 
 # ---------------------------------------------------------------------- merges → ranks
@@ -486,6 +508,12 @@ def _merge_table() -> Any:
 def _checked_specials(special_tokens: Iterable[str]) -> tuple[str, ...]:
     if isinstance(special_tokens, str):
         raise TrainingError("special_tokens must be a list of str, not a single str")
+    if isinstance(special_tokens, (Mapping, AbstractSet)):
+        # A dict would lose its ids (they follow the merges), a set its order.
+        raise TrainingError(
+            f"special_tokens must be a list of str in the order of their ids (they come right "
+            f"after the merges), not a {type(special_tokens).__name__}"
+        )
     specials = tuple(special_tokens)
     seen: set[str] = set()
     for tok in specials:

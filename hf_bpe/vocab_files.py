@@ -16,14 +16,15 @@ from __future__ import annotations
 import base64
 import binascii
 import functools
+import hashlib
 import json
 import os
 import uuid
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Union
+from typing import Optional, Union
 
-from .errors import VocabFileError
+from .errors import HashMismatchError, VocabFileError
 
 StrPath = Union[str, "os.PathLike[str]"]
 
@@ -102,10 +103,16 @@ def _parse_or_explain(contents: bytes, source: str) -> dict[bytes, int]:
     return ranks
 
 
-def load_tiktoken_bpe(path: StrPath) -> dict[bytes, int]:
-    """Read a ``.tiktoken`` file (local path) into ``{token_bytes: rank}``."""
+def load_tiktoken_bpe(path: StrPath, expected_hash: Optional[str] = None) -> dict[bytes, int]:
+    """Read a ``.tiktoken`` file (local path) into ``{token_bytes: rank}``; with
+    ``expected_hash`` (a sha256 hex digest, as in tiktoken) a file with other contents
+    raises :class:`~hf_bpe.errors.HashMismatchError`."""
     with open(path, "rb") as f:
         contents = f.read()
+    if expected_hash is not None:
+        actual = hashlib.sha256(contents).hexdigest()
+        if actual != expected_hash.lower():
+            raise HashMismatchError(f"{os.fspath(path)}: sha256 is {actual}, expected {expected_hash}")
     return parse_tiktoken_bpe(contents, source=os.fspath(path))
 
 

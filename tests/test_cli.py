@@ -258,6 +258,7 @@ BAD_INPUTS = [
     (["train", "corpus", "--vocab-size", "300", "-o", "corpus/english_000.txt"], None, "cannot write to corpus/english_000.txt: it exists and is not a folder"),
     (["train", "corpus", "--vocab-size", "300", "-o", "corpus/english_000.txt/tok"], None, "cannot write to corpus/english_000.txt/tok: Not a directory"),
     (["convert", "cl100k_base", "no/such/dir/x.json"], None, "cannot write no/such/dir/x.json: no folder no/such/dir"),
+    (["convert", "cl100k_base", "newdir/", "--to", "tiktoken"], None, "cannot write into newdir/: no such folder"),
     (["train", "corpus", "--vocab-size", "257", "--special-tokens", "<|a|>", "<|b|>", "-o", "small"], None, "vocab_size=257 is too small"),
     (["train", "corpus", "--vocab-size", "300", "--pattern", "(", "-o", "bad-pattern"], None, "invalid split pattern '('"),
     (["train", "md-only", "--vocab-size", "300", "-o", "t"], None, "md-only: no *.parquet files and no text files matching '*.txt'"),
@@ -289,6 +290,13 @@ def test_bad_input_is_one_line_and_exit_1(work: Path, argv: list[str], stdin: Op
     assert message in err
     assert "Traceback" not in err and result.stdout == b""
     assert sorted(p.name for p in work.iterdir()) == before  # nothing written
+
+
+def test_parquet_schemas_are_checked_before_any_text_file_is_read(work: Path) -> None:
+    result = run("train", "corpus", "--text-column", "body", "--vocab-size", "300", "-o", "t", "-v", cwd=work)
+    err = result.stderr.decode()
+    assert result.returncode == 1 and "has no column 'body'" in err, err
+    assert "counted" not in err and "counting" not in err, err
 
 
 def test_a_special_token_spelled_like_a_learned_one_is_a_warning_line(work: Path) -> None:

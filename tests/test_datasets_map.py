@@ -180,6 +180,31 @@ def test_special_token_text_in_documents_is_ordinary_unless_allowed() -> None:
         tok.batch_encode({"content": ["x"]})
 
 
+def test_batch_encode_reads_every_batch_format(docs: list[str]) -> None:
+    """Ray Data hands over pandas DataFrames, pyarrow Tables and dicts of numpy arrays;
+    a DataFrame used to be iterated, which gave the ids of its column names."""
+    import numpy as np
+    import pandas as pd
+    import pyarrow as pa
+
+    from hf_bpe import ColumnError
+
+    tok = build({"kind": "named", "name": "cl100k_base"})
+    expected = {"input_ids": [tok.encoding.encode_ordinary(d) for d in docs[:5]]}
+    frame = pd.DataFrame({"id": range(5), "text": docs[:5]})
+    table = pa.table({"id": list(range(5)), "text": docs[:5]})
+    for batch in (frame, table, table.to_batches()[0], {"text": np.array(docs[:5])}, {"text": frame["text"]}, docs[:5]):
+        assert tok.batch_encode(batch) == expected, type(batch)
+    assert tok.batch_encode({"text": docs[0]}) == {"input_ids": expected["input_ids"][0]}
+    for batch in (frame[["id"]], table.select(["id"]), {"id": [1]}):
+        with pytest.raises(ColumnError, match="no column 'text'"):
+            tok.batch_encode(batch)
+    with pytest.raises(TypeError, match="row 1 of column 'text' is null"):
+        tok.batch_encode(pa.table({"text": ["a", None]}))
+    with pytest.raises(TypeError, match="item 0 is of type bytes"):
+        tok.batch_encode([b"a"])
+
+
 def test_train_from_dataset_gives_a_ready_tokenizer_that_loads_everywhere(tmp_path: Path) -> None:
     """Train from a datasets column (nanochat's recipe), then the whole round: our ids,
     rustbpe's merges, a saved folder that stock transformers loads with identical ids."""

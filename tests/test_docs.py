@@ -48,7 +48,9 @@ def test_block_extraction(tmp_path: Path) -> None:
 
 
 RUNNER = r"""
-import sys, traceback
+import sys, traceback, warnings
+from hf_bpe.errors import TrainingWarning
+warnings.simplefilter("error", TrainingWarning)  # an example that cannot do what it asks fails
 page = sys.argv[1]
 blocks = __import__("json").load(open(sys.argv[2], encoding="utf-8"))
 namespace = {"__name__": "__main__"}

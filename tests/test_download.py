@@ -166,6 +166,10 @@ def test_download_into_empty_cache_then_load(
     assert load_tiktoken_bpe(path) == tiktoken.load.load_tiktoken_bpe(
         str(realdata.vocab_file("r50k_base"))
     )
+    sha = hashlib.sha256(path.read_bytes()).hexdigest()
+    assert load_tiktoken_bpe(path, expected_hash=sha) == load_tiktoken_bpe(path)  # tiktoken's argument
+    with pytest.raises(HashMismatchError, match="expected 00"):
+        load_tiktoken_bpe(path, expected_hash="00" * 32)
     # A second fetch is served from the cache (and verified), without a request.
     assert fetch("r50k_base.tiktoken") == path
     assert len(server.requests) == 1

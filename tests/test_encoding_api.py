@@ -25,6 +25,9 @@ def test_vocabulary_properties_match(name: str) -> None:
     assert ours.max_token_value == theirs.max_token_value
     assert ours.eot_token == theirs.eot_token
     assert ours.special_tokens_set == theirs.special_tokens_set
+    bare = hf_bpe.Encoding("bare", pat_str=ours.pat_str, mergeable_ranks={bytes([i]): i for i in range(256)}, special_tokens={})
+    with pytest.raises(hf_bpe.UnknownTokenError, match="has no"):  # a KeyError, as in tiktoken
+        bare.eot_token
     assert ours.token_byte_values() == theirs.token_byte_values()
     for token in sorted(theirs.special_tokens_set):
         tid = theirs.encode_single_token(token)
@@ -127,8 +130,10 @@ def test_disallowed_special_text_raises_like_tiktoken() -> None:
         enc.encode(text, allowed_special={"<|fim_prefix|>"})
     with pytest.raises(hf_bpe.DisallowedSpecialTokenError):
         enc.count_tokens(text)
-    # Only the listed specials are checked.
+    # Only the listed specials are checked; None lists none, as in tiktoken.
     assert enc.encode(text, disallowed_special={"<|fim_prefix|>"}) == enc.encode_ordinary(text)
+    twin = tiktoken.get_encoding("cl100k_base")
+    assert enc.encode(text, disallowed_special=None) == twin.encode(text, disallowed_special=None) == enc.encode_ordinary(text)
     assert enc.encode(text, allowed_special={"<|endoftext|>"})[1:3] == [220, 100257]
 
 
@@ -175,6 +180,20 @@ def test_pickles_by_name_for_named_and_by_value_otherwise() -> None:
     assert clone is not custom and clone.name == "custom"
     assert clone.encode("abab <s>", allowed_special="all") == [256, 256, 32, 257]
     assert pickle.dumps(clone) == pickle.dumps(hf_bpe.Encoding("custom", pat_str=r"\w+|\W+", mergeable_ranks=ranks, special_tokens={"<s>": 257}))
+
+
+class _Subclass(hf_bpe.Encoding):
+    def shout(self, text: str) -> list[int]:
+        return self.encode(text.upper())
+
+
+def test_a_subclass_stays_itself_through_pickle_and_copy() -> None:
+    import copy
+
+    ranks = {bytes([i]): i for i in range(256)}
+    enc = _Subclass("sub", pat_str=r"\w+|\W+", mergeable_ranks=ranks, special_tokens={})
+    for clone in (pickle.loads(pickle.dumps(enc)), copy.copy(enc), copy.deepcopy(enc)):
+        assert type(clone) is _Subclass and clone.shout("ab") == [65, 66]
 
 
 def test_count_tokens_equals_len_of_encode() -> None:

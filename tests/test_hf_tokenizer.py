@@ -161,6 +161,8 @@ def test_overflowing_tokens_are_windows_as_in_the_stock_fast_tokenizer(docs: lis
         {"truncation": True, "max_length": 12, "return_special_tokens_mask": True, "return_token_type_ids": True, "padding": True},
         {"truncation": True, "max_length": 9, "stride": 3, "add_special_tokens": False},
         {"truncation": True, "max_length": 16, "padding": True, "pad_to_multiple_of": 8, "padding_side": "left"},
+        {"truncation": True},  # no max_length, no model limit: no truncation, still a mapping
+        {"truncation": False, "padding": True},
     ):
         for inputs in (batch, batch[0]):
             ours = tok(inputs, return_overflowing_tokens=True, **kwargs)
@@ -212,6 +214,19 @@ def test_special_token_text_is_parsed_unless_split_special_tokens() -> None:
     assert tok.tokenize(text, split_special_tokens=True) == tok.convert_ids_to_tokens(enc.encode_ordinary(text))
 
 
+def test_two_special_tokens_at_one_id_are_both_found(tmp_path: Path) -> None:
+    # o200k_harmony has <|endofprompt|> and <|reserved_200018|> at 200018.
+    ranks = {bytes([i]): i for i in range(256)}
+    enc = hf_bpe.Encoding("twins", pat_str=r"\s+|\S+", mergeable_ranks=ranks, special_tokens={"<|a|>": 256, "<|b|>": 256})
+    text = "x<|b|>y<|a|>"
+    tok = HfBpeTokenizer.from_encoding(enc)
+    assert tok(text)["input_ids"] == enc.encode(text, allowed_special="all") == [120, 256, 121, 256]
+    assert tok.tokenize(text) == ["x", "<|b|>", "y", "<|a|>"]
+    with pytest.warns(hf_bpe.TokenizerJsonWarning):  # tokenizer.json has one token per id
+        tok.save_pretrained(tmp_path / "twins")
+    assert HfBpeTokenizer.from_pretrained(tmp_path / "twins")(text)["input_ids"] == [120, 256, 121, 256]
+
+
 def test_vocab_size_and_len_cover_the_gaps() -> None:
     tok = make("cl100k_base")
     assert tok.vocab_size == len(tok) == 100_277  # <|endofprompt|> is 100276; 100256 is a gap
@@ -249,9 +264,37 @@ def test_an_added_text_that_is_one_token_keeps_that_id() -> None:
     assert tok.convert_tokens_to_ids("é") == 2634 == twin.encode_single_token("é")
     assert tok.decode([165, 102, 105]) == twin.decode([165, 102, 105]) == "马"
     assert tok("café")["input_ids"] == twin.encode("café")
+    # Token strings keep their ids: tokenize() spells 165 as "é" too (CJK lead bytes);
+    # the added "é" is split out of the text, as by stock tokenizers.
+    text = "那里 é"
+    expected = twin.encode("那里 ") + [2634]
+    assert twin.encode("那里")[0] == 165 and tok(text)["input_ids"] == expected
+    assert tok.convert_tokens_to_ids(tok.tokenize(text)) == expected
+    assert tok.convert_tokens_to_string(tok.convert_ids_to_tokens(twin.encode(text))) == text
+    assert tok(text.split(), is_split_into_words=True)["input_ids"] == twin.encode("那里") + [2634]
+    tok.add_tokens([AddedToken("[LS]", lstrip=True)])  # ids now go through tokenize()
+    assert tok(text)["input_ids"] == expected
+    assert tok.batch_encode([text], allowed_special="all")["input_ids"] == [expected]
     assert tok.add_tokens(["Ġworld"]) == 1  # the spelling of " world" is new text
     assert tok.decode(tok("hello world")["input_ids"]) == "hello world"
     assert tok.decode(tok("Ġworld")["input_ids"]) == "Ġworld"
+
+
+def test_an_added_vocabulary_token_keeps_the_tokenizer_json(tmp_path: Path) -> None:
+    # "hello" is a gpt2 token spelled "hello": tokenizer.json can hold it as an added
+    # token at its id (it is then split out before BPE: "othello" keeps "hello" whole).
+    tok = make("gpt2")
+    assert tok.add_tokens(["hello", "Hello"]) == 0
+    text = "say hello Hello othello there"
+    ids = tok(text)["input_ids"]
+    assert ids[-3:-1] == [tok.convert_tokens_to_ids("Ġot"), 31373] and tok.decode(ids) == text  # " ot" + "hello"
+    tok.save_pretrained(tmp_path / "tok")
+    assert (tmp_path / "tok" / "tokenizer.json").exists()
+    assert HfBpeTokenizer.from_pretrained(tmp_path / "tok")(text)["input_ids"] == ids
+    assert run_stock(tmp_path / "tok", [text], tmp_path / "stock")["ids"] == [ids]
+    with pytest.warns(hf_bpe.TokenizerJsonWarning, match="also a vocabulary token"):
+        enc = load_tokenizer_json(tmp_path / "tok")
+    assert enc._mergeable_ranks == encoding("gpt2")._mergeable_ranks and "hello" not in enc.special_tokens_set
 
 
 def test_skip_special_tokens_skips_every_special_token_as_stock_does(tmp_path: Path) -> None:
@@ -274,13 +317,28 @@ def test_clean_up_is_skipped_as_for_stock_bpe_tokenizers() -> None:
     assert tok.decode(tok(text)["input_ids"], clean_up_tokenization_spaces=True) == "don 't, ok."
 
 
+def test_a_folder_saved_by_stock_transformers_keeps_its_normal_added_tokens(tmp_path: Path) -> None:
+    # tokenizer.json lists every added token; the normal ones must stay normal added
+    # tokens (found by batch_encode as by tok(text)), not become the encoding's specials.
+    make("gpt2").save_pretrained(tmp_path / "ours")
+    stock = PreTrainedTokenizerFast(tokenizer_file=str(tmp_path / "ours" / "tokenizer.json"))
+    stock.add_tokens(["<extra>", "new_word"])
+    stock.add_special_tokens({"pad_token": "<pad>"})
+    stock.save_pretrained(tmp_path / "stock")
+    tok = HfBpeTokenizer.from_pretrained(tmp_path / "stock")
+    text = "a <extra> new_word<pad>"
+    assert tok(text)["input_ids"] == stock(text)["input_ids"] == [64, 220, 50257, 220, 50258, 50259]
+    assert tok.batch_encode([text])["input_ids"] == [[64, 220, 50257, 220, 50258, *encoding("gpt2").encode_ordinary("<pad>")]]
+
+
 def test_add_bos_and_eos_can_be_switched_on_later(tmp_path: Path) -> None:
     tok = make("r50k_base", bos_token="<|endoftext|>", eos_token="<|endoftext|>")
     plain = tok("hi")["input_ids"]
     tok.add_bos_token = True
     tok.add_eos_token = True
     assert tok("hi")["input_ids"] == [50256, *plain, 50256]
-    tok.save_pretrained(tmp_path / "tok")
+    files = tok.save_pretrained(tmp_path / "tok", legacy_format=False)  # accepted: both formats are written
+    assert sorted(Path(f).name for f in files) == ["encoding.json", "tokenizer.json", "tokenizer_config.json", "vocab.tiktoken"]
     assert HfBpeTokenizer.from_pretrained(tmp_path / "tok")("hi")["input_ids"] == [50256, *plain, 50256]
 
 
@@ -311,6 +369,13 @@ def test_train_new_from_iterator_keeps_added_tokens_roles_and_settings(docs: lis
     assert (new.pad_token, new.eos_token, new.split_special_tokens) == ("[PAD]", "<|endoftext|>", True)
     assert new.pad_token_id == new.convert_tokens_to_ids("[PAD]") >= new.encoding.n_vocab
     assert new("a<new>", split_special_tokens=False)["input_ids"][-1] == new.convert_tokens_to_ids("<new>")
+    # transformers' signature: length (a progress hint), then new specials, then renames.
+    renamed = tok.train_new_from_iterator(docs[:50], 400, len(docs), ["<x>"], {"<|endoftext|>": "<|eot|>", "[PAD]": "<pad>"})
+    assert renamed.encoding.special_tokens == {"<|eot|>": 398, "<x>": 399}
+    assert (renamed.eos_token, renamed.pad_token) == ("<|eot|>", "<pad>")
+    assert set(renamed.get_added_vocab()) == {"<|eot|>", "<x>", "<pad>", "<new>"}
+    with pytest.raises(TypeError, match="min_frequency"):
+        tok.train_new_from_iterator(docs[:50], 400, min_frequency=2)
 
 
 def test_vocab_and_encoding_files_given_by_name_are_the_ones_read(tmp_path: Path) -> None:

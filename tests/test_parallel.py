@@ -143,6 +143,21 @@ def test_processes_only_when_asked() -> None:
     assert parallel.workers_for(None, 4, big, 100) == max(1, expected)
 
 
+START_METHOD = """
+import multiprocessing, hf_bpe
+enc = hf_bpe.Encoding("b", pat_str=r"\\S+|\\s+", mergeable_ranks={bytes([i]): i for i in range(256)}, special_tokens={})
+assert enc.encode_batch(["hello", "world"], num_threads=4) == [list(b"hello"), list(b"world")]
+enc.encode_ordinary_batch(["x" * 300_000, "y" * 300_000], num_proc=2)  # with a worker process
+multiprocessing.set_start_method("spawn")  # the program's choice stays open, as with tiktoken
+print("ok")
+"""
+
+
+def test_batches_leave_the_start_method_to_the_program(tmp_path: Path) -> None:
+    out = subprocess.run([sys.executable, "-c", START_METHOD], cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert out.stdout.strip() == "ok", out.stderr[-2000:]
+
+
 def test_a_worker_that_died_between_batches_is_replaced(enc: hf_bpe.Encoding, docs: list[str]) -> None:
     expected = enc.encode_ordinary_batch(docs, num_proc=2)
     pool = parallel._pool(enc, 1)

@@ -71,6 +71,9 @@ def test_empty_matches_are_no_pieces(pattern: str, text: str) -> None:
         (r"(?i:\p{Lu}+)|.", "aIıİ"),
         (r"(?i)\x{130}+|\x{69}+|.", "iİIı"),
         (r"(?i:'s|'t|'re|'ve|'m|'ll|'d)|\p{L}+|.", "'S 'İ it's İstanbul'un"),
+        (r"[[:alpha:]]+|[[:word:]]+|.", "héllo_wörld 42 ΩЖ中"),  # POSIX classes are ASCII
+        (r"[^[:space:][:punct:]]+|.", "a\u00a0b!¡c\u2003d"),
+        (r"[[:upper:][:digit:]]+|[[:word:]]|.", "AÉ9٣"),
     ],
 )
 def test_constructs_read_differently_are_rewritten(pattern: str, text: str) -> None:
@@ -78,7 +81,7 @@ def test_constructs_read_differently_are_rewritten(pattern: str, text: str) -> N
     assert ours == theirs
 
 
-@pytest.mark.parametrize("pattern", [r"[\w--\d]+", r"[a-z&&[^aeiou]]", r"[a[bc]]", r"[a~~b]", r"[^\H]"])
+@pytest.mark.parametrize("pattern", [r"[\w--\d]+", r"[a-z&&[^aeiou]]", r"[a[bc]]", r"[a~~b]", r"[^\H]", r"[[:^alpha:]]"])
 def test_constructs_that_cannot_be_rewritten_are_refused(pattern: str) -> None:
     with pytest.raises(PatternError, match="write the class without"):
         hf_bpe.Encoding("p", pat_str=pattern, mergeable_ranks=ranks_for(""), special_tokens={})
@@ -87,9 +90,9 @@ def test_constructs_that_cannot_be_rewritten_are_refused(pattern: str) -> None:
 _ATOMS = [
     "a", "i", "I", "İ", "ı", "k", "K", "\\x{69}", "\\x{130}", "\\h", "\\H", "\\e", ".", "\\w", "\\W",
     "\\p{Lu}", "\\p{L}", "\\P{Ll}", "\\s", "[a-z]", "[^a-z]", "[i]", "[İ]", "[ıI]", "[\\p{Lu}i]", "[^\\p{Ll}]",
-    "[\\h]", "[a-f0-9İ]",
+    "[\\h]", "[a-f0-9İ]", "[[:alpha:]]", "[^[:alnum:]]", "[[:punct:][:space:]é]",
 ]
-_TEXT = "aiIİıkKK0fF \n\x1bzZ"
+_TEXT = "aiIİıkKK0fF \n\x1bzZé!"
 
 
 @st.composite

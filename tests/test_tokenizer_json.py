@@ -352,9 +352,19 @@ def test_split_pattern_oniguruma_cannot_run_identically_is_refused_on_import() -
         parse_tokenizer_json(data)
 
 
-def test_missing_file_is_a_clear_error(tmp_path: Path) -> None:
-    with pytest.raises(VocabularyError, match="cannot read"):
+def test_missing_or_wrong_files_are_clear_errors(tmp_path: Path) -> None:
+    with pytest.raises(VocabularyError, match="no such file or folder"):
         load_tokenizer_json(tmp_path / "nope.json")
+    with pytest.raises(VocabularyError, match="no tokenizer.json"):
+        load_tokenizer_json(tmp_path)
+    (tmp_path / "broken.json").write_text("{", encoding="utf-8")
+    with pytest.raises(VocabularyError, match="cannot read"):
+        load_tokenizer_json(tmp_path / "broken.json")
+    (tmp_path / "vocab.json").write_text('{"a": 0}', encoding="utf-8")  # GPT-2's vocab.json, given as a file
+    with pytest.raises(VocabularyError, match="pass its folder"):
+        load_tokenizer_json(tmp_path / "vocab.json")
+    with pytest.raises(hf_bpe.VocabFileError, match="no such folder"):
+        hf_bpe.load_encoding(tmp_path / "nope")
 
 
 # ------------------------------------------------------------------ the folder files

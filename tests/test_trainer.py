@@ -242,6 +242,18 @@ def test_datasets_inputs_equal_the_texts(corpus: dict[str, list[str]]) -> None:
         BpeTrainer(1000, num_proc=1).update_from_dataset(ds, column="body")
     with pytest.raises(TrainingError, match="no column 'body'"):
         BpeTrainer(1000, num_proc=1).update_from_dataset(ds.to_iterable_dataset(), column="body")
+    # Every format a dataset can have; a schema known only once read; nulls; batch sizes.
+    for source in (ds.with_format("arrow"), ds.with_format("pandas"), ds.to_iterable_dataset().with_format("arrow")):
+        trainer = BpeTrainer(1000, num_proc=1, progress=False)
+        trainer.update_from_dataset(source, batch_size=64)
+        assert trainer.piece_counts() == direct.piece_counts()
+    generated = datasets.IterableDataset.from_generator(lambda: ({"text": t} for t in texts[:5]))
+    with pytest.raises(TrainingError, match="no column 'body'"):
+        BpeTrainer(1000, num_proc=1).update_from_dataset(generated, column="body")
+    with pytest.raises(TrainingError, match="row 1 of column 'text' is null"):
+        BpeTrainer(1000, num_proc=1).update_from_dataset(datasets.Dataset.from_dict({"text": ["a", None]}))
+    with pytest.raises(TrainingError, match="batch_size must be a positive int"):
+        BpeTrainer(1000, num_proc=1).update_from_dataset(ds, batch_size=0)
 
 
 def test_importing_the_trainer_pulls_no_heavy_packages(tmp_path: Path) -> None:
@@ -308,8 +320,9 @@ def test_progress_bars_and_timing_logs(
 
 
 def test_running_out_of_pairs_warns_and_keeps_specials_after_the_last_merge() -> None:
-    with pytest.warns(TrainingWarning, match="ran out of pairs after 3 merges"):
+    with pytest.warns(TrainingWarning, match="ran out of pairs after 3 merges") as caught:
         enc = train(["abcd", "abcd"], 300, special_tokens=["<|a|>", "<|b|>"])
+    assert caught[0].filename == __file__  # the warning points at the caller's line
     assert enc.n_vocab == 256 + 3 + 2
     assert enc._special_tokens == {"<|a|>": 259, "<|b|>": 260}
     assert enc.decode_single_token_bytes(258) == b"abcd"
@@ -338,6 +351,13 @@ def test_bad_arguments_fail_before_any_work() -> None:
         BpeTrainer(1000, special_tokens=["<|a|>", ""])
     with pytest.raises(TrainingError, match="not a single str"):
         BpeTrainer(1000, special_tokens="<|a|>")
+    with pytest.raises(TrainingError, match="not a dict"):  # tiktoken's {text: id} would lose its ids
+        BpeTrainer(1000, special_tokens={"<|endoftext|>": 50256})
+    with pytest.raises(TrainingError, match="not a set"):  # no order: ids would change between runs
+        BpeTrainer(1000, special_tokens={"<|a|>", "<|b|>"})
+    import numpy
+
+    assert BpeTrainer(numpy.int64(1000)).vocab_size == 1000
     with pytest.raises(PatternError):
         BpeTrainer(1000, pattern=r"(unclosed")
     with pytest.raises(TrainingError, match="num_proc"):
@@ -356,6 +376,8 @@ def test_empty_corpus() -> None:
             trainer.train()
     with pytest.raises(TrainingError, match="nothing to train on"):
         BpeTrainer(1000).train()
+    with pytest.raises(TrainingError, match="found no pieces in the 4 characters"):
+        train(["\n\n\n\n"], 300, pattern=".")
 
 
 @pytest.mark.parametrize("num_proc", [1, 2])

@@ -86,6 +86,7 @@ def test_encode_bytes_cut_anywhere_equals_tiktoken(name: str) -> None:
                 invalid += not _valid(cut)
                 assert ours._encode_bytes(cut) == theirs._encode_bytes(cut), cut[-20:]
     assert invalid > 50  # many cuts fall inside a character
+    assert ours._encode_bytes(text=b"hi \xe4") == theirs._encode_bytes(text=b"hi \xe4")  # tiktoken's keyword
 
 
 @settings(max_examples=200, deadline=None)

@@ -1,0 +1,66 @@
+"""batch → texts: the column of texts in a batch, whatever form the batch takes.
+
+``datasets.map(batched=True)`` hands over a dict of lists, Ray Data a dict of numpy arrays,
+a ``pyarrow.Table`` or a ``pandas.DataFrame``, a user a plain list of texts. Each is read
+the same way, and anything in the column that is not a ``str`` is refused by its row
+(a null in a dataset column is a common surprise)::
+
+    >>> from hf_bpe.batch_columns import column_texts
+    >>> column_texts({"id": [1, 2], "text": ["a b", "c"]}, "text")
+    ['a b', 'c']
+    >>> column_texts(["a b", "c"], "text")
+    ['a b', 'c']
+    >>> column_texts({"text": ["a", None]}, "text")
+    Traceback (most recent call last):
+    ...
+    TypeError: row 1 of column 'text' is null (None), not a str
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from .errors import ColumnError
+
+
+def column_texts(batch: Any, column: str) -> list[str]:
+    """The texts of ``column`` in ``batch`` (a mapping of columns, a ``pyarrow.Table`` or
+    ``RecordBatch``, a ``pandas.DataFrame``), or ``batch`` itself if it is a list of texts.
+
+    Raises :class:`~hf_bpe.errors.ColumnError` (a ``KeyError``) when the batch has no such
+    column and ``TypeError`` for a value that is not a ``str``.
+    """
+    if isinstance(batch, str):
+        raise TypeError("expected a batch of texts, got a single str")
+    names = _column_names(batch)
+    if names is None:
+        values: Any = batch
+        where = "item"
+    else:
+        if column not in names:
+            raise ColumnError(f"the batch has no column {column!r} (its columns: {', '.join(map(str, names))})")
+        values = batch.column(column) if hasattr(batch, "column_names") else batch[column]
+        where = "row"
+    if hasattr(values, "to_pylist"):  # pyarrow
+        values = values.to_pylist()
+    elif hasattr(values, "tolist"):  # numpy, pandas
+        values = values.tolist()
+    texts = values if isinstance(values, list) else list(values)
+    for row, text in enumerate(texts):
+        if not isinstance(text, str):
+            of = f" of column {column!r}" if names is not None else ""
+            kind = "null (None)" if text is None else f"of type {type(text).__name__}"
+            raise TypeError(f"{where} {row}{of} is {kind}, not a str")
+    return texts
+
+
+def _column_names(batch: Any) -> list[Any] | None:
+    """The column names of a batch of columns; None for a plain sequence of texts."""
+    if isinstance(batch, Mapping):
+        return list(batch)
+    if hasattr(batch, "column_names"):  # pyarrow.Table, pyarrow.RecordBatch
+        return list(batch.column_names)
+    if hasattr(batch, "columns") and hasattr(batch, "iloc"):  # pandas.DataFrame
+        return list(batch.columns)
+    return None
