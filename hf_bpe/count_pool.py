@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import os
 import queue
+import signal
 from collections.abc import Iterator
 from typing import Any, Optional
 
@@ -46,18 +47,26 @@ class CountPool:
         self._inflight: list[int] = []
         self._error: Optional[str] = None
         self._finished: set[int] = set()  # processes that sent their tally and exit
-        for wid in range(num_proc):
-            inbox = ctx.Queue()
-            proc = ctx.Process(
-                target=_worker_main,
-                args=(pattern, wid, inbox, self._outbox, os.getpid()),
-                daemon=True,
-                name=f"hf_bpe-count-{wid}",
-            )
-            proc.start()
-            self._inboxes.append(inbox)
-            self._procs.append(proc)
-            self._inflight.append(0)
+        # Commits are numbered: an abort that comes while the processes commit (a Ctrl-C)
+        # undoes the commits of that number, so an update stays all or nothing.
+        self._update = 0
+        self._committing = False
+        try:
+            for wid in range(num_proc):
+                inbox = ctx.Queue()
+                self._inboxes.append(inbox)
+                proc = ctx.Process(
+                    target=_worker_main,
+                    args=(pattern, wid, inbox, self._outbox, os.getpid()),
+                    daemon=True,
+                    name=f"hf_bpe-count-{wid}",
+                )
+                proc.start()
+                self._procs.append(proc)
+                self._inflight.append(0)
+        except BaseException:  # an interrupt, or fork failing: no process may be left behind
+            self.terminate()
+            raise
 
     def submit(self, task: Task) -> Iterator[tuple[int, int]]:
         """Hand ``task`` to the least busy process; yields (docs, chars) counted meanwhile."""
@@ -75,20 +84,25 @@ class CountPool:
             error = self._error
             self.abort()
             raise TrainingError(f"a counting process failed: {error}")
-        for _ in self._barrier("commit"):
+        self._update += 1
+        self._committing = True
+        for _ in self._barrier("commit", self._update):
             pass
+        self._committing = False
 
     def abort(self) -> None:
-        """Wait for every task, then drop what this update counted."""
+        """Wait for every task, then drop what this update counted (also what a process
+        already committed of it, if the commit was under way)."""
         for _ in self._barrier("sync"):
             pass
-        for _ in self._barrier("abort"):
+        for _ in self._barrier("abort", self._update if self._committing else -1):
             pass
+        self._committing = False
         self._error = None
 
-    def _barrier(self, kind: str) -> Iterator[tuple[int, int]]:
+    def _barrier(self, kind: str, update: int = -1) -> Iterator[tuple[int, int]]:
         for inbox in self._inboxes:
-            inbox.put((kind,))
+            inbox.put((kind, update))
         waiting = set(range(len(self._procs)))
         while waiting:
             msg = self._get()
@@ -123,6 +137,9 @@ class CountPool:
             proc.join()
         for q in [*self._inboxes, self._outbox]:
             q.cancel_join_thread()
+            reader = getattr(q, "_reader", None)
+            if reader is not None:  # a feeder thread blocked on a dead reader's pipe gets EPIPE
+                reader.close()
             q.close()
 
     def _receive(self, block: bool) -> Iterator[tuple[int, int]]:
@@ -162,9 +179,12 @@ class CountPool:
 
 def _worker_main(pattern: str, wid: int, inbox: Any, outbox: Any, parent: int) -> None:
     """A counting process: count tasks into ``pending``; sync/commit/abort/finish on request."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle (it aborts)
     counter = PieceCounter(pattern)
     total: dict[bytes, int] = {}
     pending: dict[bytes, int] = {}
+    last: Optional[dict[bytes, int]] = None  # what the last commit added, until the next task
+    last_update = -1
     failed = False
     while True:
         try:
@@ -175,6 +195,7 @@ def _worker_main(pattern: str, wid: int, inbox: Any, outbox: Any, parent: int) -
             continue
         kind = msg[0]
         if kind in ("texts", "parquet"):
+            last, last_update = None, -1  # a new update: the last one cannot be undone now
             if failed:  # the update is lost anyway: skip the work
                 outbox.put(("done", wid, 0, 0))
                 continue
@@ -193,12 +214,27 @@ def _worker_main(pattern: str, wid: int, inbox: Any, outbox: Any, parent: int) -
                 _counts.add_counts(total, pending)
             else:
                 total = pending
+            last, last_update = pending, msg[1]
             pending = {}
             outbox.put(("commit", wid))
         elif kind == "abort":
+            if last is not None and msg[1] == last_update:  # committed already: take it back
+                total = {} if last is total else _subtract(total, last)
+            last, last_update = None, -1
             pending = {}
             failed = False
             outbox.put(("abort", wid))
         elif kind == "finish":
             outbox.put(("finish", wid, total))
             return
+
+
+def _subtract(total: dict[bytes, int], part: dict[bytes, int]) -> dict[bytes, int]:
+    """``total`` less ``part`` (whose counts were added to it), in place."""
+    for piece, count in part.items():
+        left = total[piece] - count
+        if left:
+            total[piece] = left
+        else:
+            del total[piece]
+    return total

@@ -23,7 +23,7 @@ from typing import Any
 
 from .encoding import Encoding
 from .errors import VocabFileError
-from .vocab_files import StrPath, format_tiktoken_bpe, parse_tiktoken_bpe, write_atomic
+from .vocab_files import StrPath, format_tiktoken_bpe, parse_tiktoken_bpe, write_files_atomic
 
 VOCAB_FILE = "vocab.tiktoken"
 ENCODING_FILE = "encoding.json"
@@ -49,7 +49,8 @@ def encoding_metadata(enc: Encoding) -> dict[str, Any]:
 def save_encoding(enc: Encoding, directory: StrPath) -> list[Path]:
     """Write ``enc`` into ``directory`` (created if needed); return the files written.
 
-    Every file is written atomically; existing files of the same names are replaced.
+    The files are written together: all of them, or (on an error) none; existing files
+    of the same names are replaced.
     """
     folder = Path(directory)
     folder.mkdir(parents=True, exist_ok=True)
@@ -59,13 +60,10 @@ def save_encoding(enc: Encoding, directory: StrPath) -> list[Path]:
     }
     hf_files = _hf_files(enc)
     files.update({name: text.encode() for name, text in hf_files.items()})
+    write_files_atomic({folder / name: data for name, data in files.items()})  # all or none
     for stale in HF_FILES - hf_files.keys():  # e.g. no tokenizer.json for this pattern
         (folder / stale).unlink(missing_ok=True)
-    written = []
-    for name, data in files.items():
-        write_atomic(folder / name, data)
-        written.append(folder / name)
-    return written
+    return [folder / name for name in files]
 
 
 def _hf_files(enc: Encoding) -> dict[str, str]:

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -50,11 +51,11 @@ from hf_bpe.tokenizer_json import (
     tokenizer_json_or_warn,
 )
 
-_MAJOR = int(transformers.__version__.split(".")[0])
-if _MAJOR < 5:
+_VERSION = tuple(int(part) for part in re.findall(r"\d+", transformers.__version__)[:3])
+if not (5, 10, 1) <= _VERSION < (6,):
     raise ImportError(
-        f"hf_bpe's Hugging Face front needs transformers 5.x; transformers "
-        f"{transformers.__version__} is installed (pip install 'transformers>=5,<6')"
+        f"hf_bpe's Hugging Face front needs transformers 5.x from 5.10.1 on; transformers "
+        f"{transformers.__version__} is installed (pip install 'transformers>=5.10.1,<6')"
     )
 
 from tokenizers import AddedToken  # noqa: E402
@@ -470,9 +471,55 @@ class HfBpeTokenizer(PreTrainedTokenizer):
         if split_special_tokens or self._added_re is None:
             return list(enc.encode_ordinary(text))
         if self._slow_added:
-            converted = self.convert_tokens_to_ids(self.tokenize(text))
-            return [converted] if isinstance(converted, int) else list(converted)
+            text, _ = self.prepare_for_tokenization(text)
+            table = self._added_tokens_encoder
+            ids: list[int] = []
+            for chunk in self._flagged_chunks(text):
+                if chunk in table:
+                    ids.append(table[chunk])
+                elif chunk:
+                    ids.extend(enc.encode_ordinary(chunk))
+            return ids
         return self._ids_around(text, self._added_re)
+
+    def tokenize(self, text: str, **kwargs: Any) -> list[str]:
+        split = kwargs.pop("split_special_tokens", self.split_special_tokens)
+        if split or not self._slow_added:
+            return super().tokenize(text, split_special_tokens=split, **kwargs)  # type: ignore[no-any-return]
+        text, kwargs = self.prepare_for_tokenization(text, **kwargs)
+        tokens: list[str] = []
+        for chunk in self._flagged_chunks(text):
+            if chunk in self._added_tokens_encoder:
+                tokens.append(chunk)
+            elif chunk:
+                tokens.extend(self._tokenize(chunk))
+        return tokens
+
+    def _flagged_chunks(self, text: str) -> list[str]:
+        """``text`` cut at added tokens, with the lstrip/rstrip/single_word rules of
+        transformers' Python tokenizers, except that a neighbour that is itself an added
+        token is left whole (transformers strips it, or glues a token that is not a single
+        word onto it: both lose it)."""
+        chunks: list[str] = self.tokens_trie.split(text)
+        table, decoder = self._added_tokens_encoder, self._added_tokens_decoder
+        for i, chunk in enumerate(chunks):
+            token = decoder.get(table[chunk]) if chunk in table else None
+            if token is None:
+                continue
+            left = chunks[i - 1] if i > 0 and chunks[i - 1] not in table else None
+            right = chunks[i + 1] if i + 1 < len(chunks) and chunks[i + 1] not in table else None
+            if token.rstrip and right:
+                chunks[i + 1] = right = right.lstrip()
+            if token.lstrip and left:
+                chunks[i - 1] = left = left.rstrip()
+            if token.single_word:
+                if left and left[-1] != " ":
+                    chunks[i - 1] += chunk
+                    chunks[i] = ""
+                elif right and right[0] != " ":
+                    chunks[i + 1] = chunk + right
+                    chunks[i] = ""
+        return chunks
 
     def _ids_around(self, text: str, added: Any) -> list[int]:
         """The ids of ``text`` with each match of ``added`` (added tokens' texts) as its id."""
@@ -723,7 +770,7 @@ class HfBpeTokenizer(PreTrainedTokenizer):
             items = column_texts(batch, text_column)
         enc = self._encoding
         allowed: str | set[str] = "all" if allowed_special == "all" else set(allowed_special)
-        if self._user_added:
+        if self._user_added or self._slow_added:
             ids = self._documents_with_added_tokens(items, allowed)
         elif allowed:
             ids = [enc.encode(t, allowed_special=allowed, disallowed_special=()) for t in items]
@@ -765,7 +812,7 @@ class HfBpeTokenizer(PreTrainedTokenizer):
     def save_vocabulary(self, save_directory: str, filename_prefix: str | None = None) -> tuple[str, ...]:
         """Write ``vocab.tiktoken`` + ``encoding.json`` (hf_bpe's folder) and ``tokenizer.json``."""
         from hf_bpe.folder import ENCODING_FILE, VOCAB_FILE, encoding_metadata
-        from hf_bpe.vocab_files import format_tiktoken_bpe, write_atomic
+        from hf_bpe.vocab_files import format_tiktoken_bpe, write_files_atomic
 
         prefix = f"{filename_prefix}-" if filename_prefix else ""
         folder = Path(save_directory)
@@ -774,13 +821,17 @@ class HfBpeTokenizer(PreTrainedTokenizer):
         json_path = folder / (prefix + "tokenizer.json")
         meta = encoding_metadata(self._encoding)
         meta["vocab_file"] = vocab_path.name
-        write_atomic(vocab_path, format_tiktoken_bpe(self._encoding._mergeable_ranks))
-        write_atomic(meta_path, (json.dumps(meta, indent=2, ensure_ascii=False) + "\n").encode())
+        files = {
+            vocab_path: format_tiktoken_bpe(self._encoding._mergeable_ranks),
+            meta_path: (json.dumps(meta, indent=2, ensure_ascii=False) + "\n").encode(),
+        }
         data = self._tokenizer_json(warn=True)
+        if data is not None:
+            files[json_path] = dumps_tokenizer_json(data).encode()
+        write_files_atomic(files)  # all or none
         if data is None:
             json_path.unlink(missing_ok=True)  # never leave a stale one behind
             return (str(vocab_path), str(meta_path))
-        write_atomic(json_path, dumps_tokenizer_json(data).encode())
         return (str(vocab_path), str(meta_path), str(json_path))
 
     def to_tokenizer_json(self) -> dict[str, Any]:
@@ -802,7 +853,7 @@ class HfBpeTokenizer(PreTrainedTokenizer):
                 "normalized": tok.normalized,
             }
             for tid, tok in self._added_tokens_decoder.items()
-            if specials.get(tok.content) != tid
+            if specials.get(tok.content) != tid or tok.lstrip or tok.rstrip or tok.single_word
         }
         build = tokenizer_json_or_warn if warn else encoding_to_tokenizer_json
         return build(

@@ -181,6 +181,7 @@ class _Pool:
         self.lock = threading.Lock()
         self.conns: list[Connection] = []
         self.processes: list[Any] = []
+        self.finalizer: Optional[weakref.finalize] = None  # type: ignore[type-arg]
 
     def grow(self, encoding: Any, size: int) -> None:
         """Start workers until there are ``size``."""
@@ -217,8 +218,10 @@ class _Pool:
                 if process.is_alive():
                     process.terminate()
                     process.join()
+                process.close()  # its sentinel pipe
             for conn in self.conns:
                 conn.close()
+            self.processes, self.conns = [], []
         finally:
             if polite:
                 self.lock.release()
@@ -235,11 +238,14 @@ def _pool(encoding: Any, size: int) -> _Pool:
         pool = _pools.get(key)
         if pool is not None and (pool.encoding() is not encoding or pool.pid != os.getpid() or not pool.healthy()):
             if pool.pid == os.getpid():  # a dead encoding's id reused, or a worker died idle
+                if pool.finalizer is not None:
+                    pool.finalizer.detach()
                 pool.close(0)
             pool = None
         if pool is None:
             pool = _pools[key] = _Pool(encoding)
-            weakref.finalize(encoding, _forget, pool).atexit = False  # shutdown_pools does it
+            pool.finalizer = weakref.finalize(encoding, _forget, pool)
+            pool.finalizer.atexit = False  # shutdown_pools does it
         pool.grow(encoding, size)
         return pool
 
@@ -255,6 +261,8 @@ def _discard(pool: _Pool) -> None:
         for key, value in list(_pools.items()):
             if value is pool:
                 del _pools[key]
+    if pool.finalizer is not None:
+        pool.finalizer.detach()  # else the encoding's finalizer keeps the dead pool (and its pipes)
     pool.close(0)
 
 
@@ -316,6 +324,8 @@ def map_batch(
         return [fn(item, **kwargs) for item in items]
     try:
         results = _share(pool.conns[: workers - 1], encoding, method, _chunks(items, sizes, workers), kwargs)
+    except _ItemError as err:
+        raise err.error from None  # every reply was read: the workers stay
     except BaseException:
         _discard(pool)  # a pipe may hold a half-read reply: start afresh next time
         raise
@@ -403,5 +413,13 @@ def _share(
         for ready in wait(list(running)):
             collect(cast(Connection, ready))
     if errors:
-        raise errors[min(errors)]
+        raise _ItemError(errors[min(errors)])
     return results
+
+
+class _ItemError(Exception):
+    """An item's error, raised once every reply has been read: the workers are fine."""
+
+    def __init__(self, error: BaseException) -> None:
+        super().__init__()
+        self.error = error

@@ -11,6 +11,7 @@ construct                   tiktoken                          rewritten as
 ``$`` (no ``m`` flag)       end of text                       ``\\Z`` (regex's ``$`` also
                                                               matches before a final \\n)
 ``\\Z``                      end, or before a final \\n         ``(?=\\n?\\Z)``
+``\\z``                      end of text                       ``\\Z``
 ``\\x{1F600}``               a code point                      ``\\U0001F600``
 ``\\h``, ``\\H``               a hex digit, or not one           ``[0-9A-Fa-f]``, ``[^...]``
 ``\\e``                      U+001B                            ``\\x1b``
@@ -125,6 +126,9 @@ class _Rewriter:
         c = pat[i + 1 : i + 2]
         if c == "Z":
             self.out.append("(?=\\n?\\Z)")
+            self.i += 2
+        elif c == "z":  # regex's own \z is new (2026.2) and older releases read it otherwise
+            self.out.append("\\Z")
             self.i += 2
         elif c in ("h", "H"):
             self._atom("[0-9A-Fa-f]" if c == "h" else "[^0-9A-Fa-f]")

@@ -26,8 +26,12 @@ from .token_table import SHORT, TokenTable, mix, pack
 TABLE_BITS: Final = 18
 WAYS: Final = 4
 #: At most this many pieces longer than :data:`~hf_bpe.token_table.SHORT` bytes are
-#: remembered in a dict (emptied when full).
+#: remembered in a dict (emptied when full), of at most LONG_CACHE_BYTES bytes in all,
+#: each of at most LONG_PIECE_BYTES (a longer piece costs more to merge than to look up,
+#: and its ids would hold memory for as long as the encoding lives).
 CACHE_LIMIT: Final = 1 << 17
+LONG_CACHE_BYTES: Final = 1 << 22
+LONG_PIECE_BYTES: Final = 256
 
 
 class PieceEncoder:
@@ -38,8 +42,9 @@ class PieceEncoder:
     :class:`~hf_bpe.token_table.TokenTable` by the piece's bytes packed into two machine
     words read straight from the text: a piece seen before costs no byte slicing, no
     object and no dict lookup. It has ``2 ** table_bits`` slots in sets of :data:`WAYS`
-    (the newest entry first). Longer pieces are remembered in a dict of at most
-    :data:`CACHE_LIMIT` entries (emptied when full). None of it changes a result, all of
+    (the newest entry first). Longer pieces (up to :data:`LONG_PIECE_BYTES`) are
+    remembered in a dict of at most :data:`CACHE_LIMIT` entries and
+    :data:`LONG_CACHE_BYTES` bytes (emptied when full). None of it changes a result, all of
     it bounds its memory, and none of it is pickled. Readers re-check a slot's key after
     reading its ids and writers blank the key first, so threads may share an encoder.
 
@@ -67,6 +72,7 @@ class PieceEncoder:
         self._keys: Final[vec[i64]] = vec[i64]([0] * (2 * slots))
         self._ids: Final[list[Any]] = [None] * slots
         self._long: Final[dict[bytes, Any]] = {}
+        self._long_bytes: i64 = 0  # the bytes of the pieces in _long
 
     def __reduce__(self) -> tuple[type[PieceEncoder], tuple[dict[bytes, int], i64]]:
         return (PieceEncoder, (self.ranks, self.table_bits))
@@ -77,6 +83,7 @@ class PieceEncoder:
             self._keys[2 * k + 1] = 0
             self._ids[k] = None
         self._long.clear()
+        self._long_bytes = 0
 
     def encode_span(self, data: bytes, start: i64, end: i64, out: list[Any]) -> None:
         """Append the ids of the piece ``data[start:end]`` to ``out``."""
@@ -141,9 +148,13 @@ class PieceEncoder:
             ids = self.ranks.get(piece)
             if ids is None:
                 ids = tuple(merge_with(piece, self._tables))
-            if len(cache) >= CACHE_LIMIT:
-                cache.clear()
-            cache[piece] = ids
+            size: i64 = len(piece)
+            if size <= LONG_PIECE_BYTES:
+                if len(cache) >= CACHE_LIMIT or self._long_bytes + size > LONG_CACHE_BYTES:
+                    cache.clear()
+                    self._long_bytes = 0
+                cache[piece] = ids
+                self._long_bytes += size
         return ids
 
     def encode_text(self, splitter: Splitter, text: str, out: list[int]) -> None:

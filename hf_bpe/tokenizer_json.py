@@ -176,6 +176,13 @@ def encoding_to_tokenizer_json(
     entries = [_added_token(text, tid) for text, tid in specials.items()]
     spelled: dict[int, str] | None = None  # rank -> the token's spelling, if needed
     for tid, fields in (extra_added_tokens or {}).items():
+        flags = [key for key in ("lstrip", "rstrip", "single_word") if fields.get(key)]
+        if flags:
+            raise VocabularyError(
+                f"added token {fields.get('content')!r} has {'/'.join(flags)}: HfBpeTokenizer "
+                "applies transformers' Python rules for them, fast tokenizers other ones "
+                "(which whitespace is stripped, what ends a word)"
+            )
         if tid in specials.values():
             continue
         if tid in ranks.values():

@@ -157,19 +157,33 @@ def _check_writable(ranks: Mapping[bytes, int]) -> None:
 
 def write_atomic(path: StrPath, data: bytes) -> None:
     """Write ``data`` to ``path`` so readers see the old file or the whole new one."""
-    path = Path(path)
-    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
+    write_files_atomic({Path(path): data})
+
+
+def write_files_atomic(files: Mapping[Path, bytes]) -> None:
+    """Write several files so that a failure (a full disk, an interrupt) while writing
+    leaves every old file in place: all are written to temporary files first, then
+    renamed over the old ones (a rename does not fail for want of space)."""
+    temps: dict[Path, Path] = {}
+    path: Optional[Path] = None
     try:
-        # O_EXCL: never reuse a file; mode 0o666 minus the umask, like open() does.
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
+        for path, data in files.items():
+            tmp = temps[path] = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
+            # O_EXCL: never reuse a file; mode 0o666 minus the umask, like open() does.
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+            with os.fdopen(fd, "wb") as f:
+                f.write(data)
+        for path, tmp in temps.items():
+            os.replace(tmp, path)
+    except BaseException as err:
+        for tmp in temps.values():
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
+        if isinstance(err, OSError) and path is not None and str(err.filename) == str(temps.get(path)):
+            # Name the file the caller asked for, not the temporary one.
+            raise type(err)(err.errno, f"cannot write {os.fspath(path)}: {err.strerror}") from None
         raise
 
 

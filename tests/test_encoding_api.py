@@ -279,3 +279,24 @@ def test_piece_table_is_exact_under_evictions_and_threads() -> None:
     assert failures == []
     with pytest.raises(ValueError, match="table_bits"):
         PieceEncoder(ours._mergeable_ranks, table_bits=0)
+
+
+def test_the_cache_of_long_pieces_is_bounded_in_bytes() -> None:
+    # DNA-like documents are one long piece each: remembering their ids grew without bound.
+    import random
+
+    from hf_bpe.piece_encoder import LONG_CACHE_BYTES, LONG_PIECE_BYTES, PieceEncoder
+
+    theirs, ours = tiktoken.get_encoding("o200k_base"), hf_bpe.get_encoding("o200k_base")
+    encoder = PieceEncoder(ours._mergeable_ranks)
+    rng = random.Random(5)
+    for size, count in ((4000, 50), (200, LONG_CACHE_BYTES // 200 + 100)):
+        for k in range(count):
+            piece = "".join(rng.choices("ACGT", k=size))
+            out: list[int] = []
+            encoder.encode_text(ours._splitter, piece, out)
+            if k % 100 == 0:
+                assert out == theirs.encode_ordinary(piece)
+        assert all(len(p) <= LONG_PIECE_BYTES for p in encoder._long)  # the 4000-byte pieces: none
+        assert encoder._long_bytes == sum(map(len, encoder._long)) <= LONG_CACHE_BYTES
+    assert 0 < len(encoder._long) < LONG_CACHE_BYTES // 200  # emptied once the bytes ran out

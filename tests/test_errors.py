@@ -55,6 +55,35 @@ def test_dump_and_load_round_trip_real_file(tmp_path: Path) -> None:
     hf_bpe.dump_tiktoken_bpe(ranks, tmp_path / "x.tiktoken")
     assert (tmp_path / "x.tiktoken").read_bytes() == realdata.vocab_file("cl100k_base").read_bytes()
     assert list(tmp_path.iterdir()) == [tmp_path / "x.tiktoken"]  # no temp files left
+    with pytest.raises(FileNotFoundError, match="cannot write .*missing/x.tiktoken"):  # not the temp file's name
+        hf_bpe.dump_tiktoken_bpe(ranks, tmp_path / "missing" / "x.tiktoken")
+
+
+def test_a_save_that_fails_midway_changes_no_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import errno
+    import os
+
+    from hf_bpe import vocab_files
+
+    ranks = {bytes([i]): i for i in range(256)}
+    first = hf_bpe.Encoding("first", pat_str=r"\s+|\S+", mergeable_ranks=ranks, special_tokens={"<a>": 256})
+    second = hf_bpe.Encoding("second", pat_str=r"\s+|\S+", mergeable_ranks=ranks, special_tokens={"<b>": 256})
+    hf_bpe.save_encoding(first, tmp_path)
+    before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+    opened = []
+
+    def full_disk(path: str, *args: object) -> int:
+        opened.append(path)
+        if len(opened) == 3:
+            raise OSError(errno.ENOSPC, "No space left on device", path)
+        return os.open(path, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(vocab_files.os, "open", full_disk)
+    with pytest.raises(OSError, match="cannot write .*: No space left"):
+        hf_bpe.save_encoding(second, tmp_path)
+    monkeypatch.undo()
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before  # no temp file either
+    assert hf_bpe.load_encoding(tmp_path).special_tokens_set == {"<a>"}
 
 
 def test_data_gym_pair_gives_gpt2_ranks(tmp_path: Path) -> None:

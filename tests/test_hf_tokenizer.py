@@ -297,6 +297,26 @@ def test_an_added_vocabulary_token_keeps_the_tokenizer_json(tmp_path: Path) -> N
     assert enc._mergeable_ranks == encoding("gpt2")._mergeable_ranks and "hello" not in enc.special_tokens_set
 
 
+def test_tokens_that_strip_spaces_never_swallow_a_neighbouring_token(tmp_path: Path) -> None:
+    # transformers' Python rules glue a single_word token that is not a word onto its
+    # neighbour, or strip the neighbour, even when that neighbour is a special token.
+    tok = make("gpt2")
+    tok.add_tokens([AddedToken("[W]", single_word=True), AddedToken("[R]", rstrip=True)])
+    tok.add_special_tokens({"additional_special_tokens": [" yy"]})
+    w, r, yy = tok.convert_tokens_to_ids(["[W]", "[R]", " yy"])
+    assert tok("[W]<|endoftext|>")["input_ids"] == [w, 50256]
+    assert tok("[R] yy")["input_ids"] == [r, yy]
+    assert tok("[R]  x")["input_ids"] == [r, 87]  # the spaces after [R] are stripped
+    assert tok("a[W] b")["input_ids"] == encoding("gpt2").encode("a[W] b")  # not a single word
+    assert tok.convert_tokens_to_ids(tok.tokenize("[W]<|endoftext|>")) == [w, 50256]
+    assert tok.batch_encode(["[W]<|endoftext|>"], allowed_special="all")["input_ids"] == [[w, 50256]]
+    # Fast tokenizers apply other rules to these flags: no tokenizer.json, not other ids.
+    with pytest.warns(hf_bpe.TokenizerJsonWarning, match="single_word"):
+        tok.save_pretrained(tmp_path / "tok")
+    assert not (tmp_path / "tok" / "tokenizer.json").exists()
+    assert HfBpeTokenizer.from_pretrained(tmp_path / "tok")("[R] yy[W]<|endoftext|>")["input_ids"] == [r, yy, w, 50256]
+
+
 def test_skip_special_tokens_skips_every_special_token_as_stock_does(tmp_path: Path) -> None:
     tok = make("cl100k_base", eos_token="<|endoftext|>")
     tok.add_special_tokens({"additional_special_tokens": ["<a>"]})
@@ -451,16 +471,20 @@ def test_pickles_small_and_whole(dumps: Any) -> None:
 def test_transformers_version_is_checked_at_import(tmp_path: Path) -> None:
     code = textwrap.dedent(
         """
-        import transformers
-        transformers.__version__ = "4.57.1"
+        import sys, transformers
+        transformers.__version__ = sys.argv[1]
         try:
             import hf_bpe.hf_tokenizer
         except ImportError as err:
             print("refused:", err)
+        else:
+            print("loaded")
         """
     )
-    proc = subprocess.run([sys.executable, "-c", code], env=hf_bpe_env(), capture_output=True, text=True, cwd=tmp_path)
-    assert "refused:" in proc.stdout and "transformers 5" in proc.stdout, proc.stdout + proc.stderr
+    for version, outcome in (("4.57.1", "refused:"), ("5.9.0", "refused:"), ("5.10.1", "loaded"), ("6.0.0.dev0", "refused:")):
+        proc = subprocess.run([sys.executable, "-c", code, version], env=hf_bpe_env(), capture_output=True, text=True, cwd=tmp_path)
+        assert outcome in proc.stdout, (version, proc.stdout + proc.stderr)
+        assert outcome == "loaded" or "transformers 5.x from 5.10.1 on" in proc.stdout
 
 
 def test_plain_calls_equal_transformers_own_path(docs: list[str]) -> None:

@@ -100,6 +100,21 @@ def test_errors_keep_their_type_and_the_earliest_wins(enc: hf_bpe.Encoding, docs
         enc.decode_bytes_batch(ids, num_proc=2)
 
 
+def test_an_item_error_keeps_the_workers_and_leaks_nothing(enc: hf_bpe.Encoding, docs: list[str]) -> None:
+    # A service that skips a bad document per batch must not run out of file descriptors.
+    text = [*docs, "oops <|endoftext|>"]
+    enc.encode_ordinary_batch(docs, num_proc=2)
+    pool = parallel._pool(enc, 1)
+    pids = [p.pid for p in pool.processes]
+    fds = len(os.listdir("/proc/self/fd"))
+    for _ in range(20):
+        with pytest.raises(hf_bpe.DisallowedSpecialTokenError):
+            enc.encode_batch(text, num_proc=2)
+    assert parallel._pool(enc, 1) is pool and [p.pid for p in pool.processes] == pids
+    assert len(os.listdir("/proc/self/fd")) == fds
+    assert enc.encode_ordinary_batch(docs, num_proc=2) == [enc.encode_ordinary(d) for d in docs]
+
+
 def test_custom_encodings_travel_to_the_workers(docs: list[str]) -> None:
     custom = _custom(hf_bpe.Encoding, "custom")
     assert custom.encode_ordinary_batch(docs, num_proc=2) == [custom.encode_ordinary(d) for d in docs]

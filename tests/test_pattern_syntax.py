@@ -59,6 +59,7 @@ def test_empty_matches_are_no_pieces(pattern: str, text: str) -> None:
     [
         (r"\w+$|.", "ab\n"),  # $ is the end of the text only
         (r"\w+\Z|.", "ab\n"),  # \Z is also before a final newline
+        (r"\w+\z|.", "ab\ncd"),  # \z: the end only
         (r"(?m)\w+$|.", "ab\ncd\n"),
         (r"\x{1F600}+|[\x{61}-\x{63}]+|.", "abc😀😀d"),
         (r"\h+|\H+", "hh  09afG"),

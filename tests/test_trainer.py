@@ -456,6 +456,51 @@ def test_a_corrupt_data_page_names_the_file_and_counts_nothing(tmp_path: Path, n
     assert trainer.piece_counts() == {}
 
 
+@pytest.mark.parametrize("told", [1, 2])
+def test_an_update_interrupted_while_committing_counts_nothing(monkeypatch: pytest.MonkeyPatch, told: int) -> None:
+    # A Ctrl-C after `told` of the 2 processes were told to commit: all or nothing still.
+    from hf_bpe.count_pool import CountPool
+
+    monkeypatch.setattr(trainer_mod, "BATCH_CHARS", 1000)
+    first = [f"hello world {i}" for i in range(500)]
+    second = [f"other words {i}" for i in range(500)]
+    expected = BpeTrainer(400, num_proc=1, progress=False)
+    expected.update(first)
+    trainer = BpeTrainer(400, num_proc=2, progress=False)
+    trainer.update(first)
+    original = CountPool._barrier
+
+    def interrupted(self: CountPool, kind: str, update: int = -1) -> Iterator[tuple[int, int]]:
+        if kind == "commit":
+            for inbox in self._inboxes[:told]:
+                inbox.put((kind, update))
+            raise KeyboardInterrupt
+        yield from original(self, kind, update)
+
+    monkeypatch.setattr(CountPool, "_barrier", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        trainer.update(second)
+    monkeypatch.setattr(CountPool, "_barrier", original)
+    assert trainer.n_documents == 500
+    trainer.update(second)  # the retry counts it once
+    expected.update(second)
+    assert trainer.piece_counts() == expected.piece_counts()
+
+
+def test_counting_processes_leave_ctrl_c_to_the_trainer(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A terminal's Ctrl-C reaches every process of the group; the workers must survive it.
+    import signal
+
+    monkeypatch.setattr(trainer_mod, "BATCH_CHARS", 1000)
+    trainer = BpeTrainer(400, num_proc=2, progress=False)
+    trainer.update(["hello world"] * 500)
+    assert trainer._pool is not None
+    for proc in trainer._pool._procs:
+        os.kill(proc.pid, signal.SIGINT)
+    trainer.update(["hello world"] * 500)
+    assert trainer.piece_counts() == {b"hello": 1000, b" world": 1000}
+
+
 def test_a_dead_counting_process_is_reported(monkeypatch: pytest.MonkeyPatch) -> None:
     import signal
 
