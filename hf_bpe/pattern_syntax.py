@@ -12,7 +12,7 @@ construct                   tiktoken                          rewritten as
                                                               matches before a final \\n)
 ``\\Z``                      end, or before a final \\n         ``(?=\\n?\\Z)``
 ``\\z``                      end of text                       ``\\Z``
-``\\x{1F600}``               a code point                      ``\\U0001F600``
+``\\x{1F600}``, ``\\u{..}``   a code point                      ``\\U0001F600``
 ``\\h``, ``\\H``               a hex digit, or not one           ``[0-9A-Fa-f]``, ``[^...]``
 ``\\e``                      U+001B                            ``\\x1b``
 ``i``, ``I``, ``İ``, ``ı``  with ``(?i)``: simple case        the same, minus the Turkic
@@ -141,11 +141,11 @@ class _Rewriter:
         """The escape at ``self.i`` in regex's syntax, and where it ends."""
         pat, i = self.pat, self.i
         c = pat[i + 1 : i + 2]
-        if c == "x" and pat[i + 2 : i + 3] == "{":
+        if c in ("x", "u", "U") and pat[i + 2 : i + 3] == "{":  # \x{61}, \u{61}, \U{61}
             end = pat.find("}", i + 3)
             digits = pat[i + 3 : end] if end > 0 else ""
             if not digits or not set(digits) <= _HEX or int(digits, 16) > 0x10FFFF:
-                raise PatternError(f"malformed \\x{{...}} at offset {i} of {pat!r}")
+                raise PatternError(f"malformed \\{c}{{...}} at offset {i} of {pat!r}")
             return f"\\U{int(digits, 16):08X}", end + 1
         if c == "e":
             return "\\x1b", i + 2

@@ -83,7 +83,7 @@ class FakeHub:
                     info = json.loads(body or b"{}")
                     repo = f"{info.get('organization') or 'user'}/{info['name']}" if "/" not in info["name"] else info["name"]
                     hub.repos.setdefault(repo, {})
-                    self._send(200, {"url": f"http://127.0.0.1/{repo}", "repoId": repo, "name": repo})
+                    self._send(200, {"url": f"{hub.url}/{repo}", "repoId": repo, "name": repo})
                 elif path == "/api/validate-yaml":
                     self._send(200, {"errors": [], "warnings": []})
                 elif path.startswith("/api/models/") and "/preupload/" in path:
@@ -100,7 +100,7 @@ class FakeHub:
                             files[item["value"]["path"]] = base64.b64decode(item["value"]["content"])
                         elif item.get("key") == "deletedFile":
                             files.pop(item["value"]["path"], None)
-                    self._send(200, {"commitOid": COMMIT, "commitUrl": f"http://127.0.0.1/{repo}/commit/{COMMIT}"})
+                    self._send(200, {"commitOid": COMMIT, "commitUrl": f"{hub.url}/{repo}/commit/{COMMIT}"})
                 else:
                     self._send(404, {"error": f"unknown endpoint {path}"})
 

@@ -62,6 +62,7 @@ def test_empty_matches_are_no_pieces(pattern: str, text: str) -> None:
         (r"\w+\z|.", "ab\ncd"),  # \z: the end only
         (r"(?m)\w+$|.", "ab\ncd\n"),
         (r"\x{1F600}+|[\x{61}-\x{63}]+|.", "abc😀😀d"),
+        (r"\u{1F600}+|[\u{61}-\U{63}]+|.", "abc😀😀d"),
         (r"\h+|\H+", "hh  09afG"),
         (r"[\h_]+|.", "0f_zz"),
         (r"\e+|.", "a\x1b\x1bb"),
