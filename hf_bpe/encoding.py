@@ -275,7 +275,7 @@ class Encoding:
         allowed_special: AllowedSpecial = frozenset(),  # noqa: B006
         disallowed_special: DisallowedSpecial = "all",
     ) -> int:
-        """``len(encode(text, ...))`` (the ids are counted, then dropped).
+        """``len(encode(text, ...))``, counted without building the list of ids.
 
         >>> import hf_bpe
         >>> hf_bpe.get_encoding("o200k_base").count_tokens("hello world")  # doctest: +SKIP

@@ -168,10 +168,16 @@ class PieceEncoder:
             self.encode_pieces(splitter.split(text), out)
 
     def count_text(self, splitter: Splitter, text: str) -> int:
-        """How many ids :meth:`encode_text` would append."""
-        out: list[int] = []
-        self.encode_text(splitter, text, out)
-        return len(out)
+        """How many ids :meth:`encode_text` would append (counted a few thousand at a time:
+        the ids of a long text are never all held at once)."""
+        sink = _CountSink(self)
+        if splitter.family:
+            scan_into(splitter.family, text.encode("utf-8"), sink)
+        else:
+            for piece in splitter.split(text):
+                data = piece.encode("utf-8")
+                sink.piece(data, 0, len(data))
+        return sink.count + len(sink.out)
 
     def encode_pieces(self, pieces: list[str], out: list[int]) -> None:
         """Append the ids of each piece to ``out``."""
@@ -194,6 +200,22 @@ class PieceEncoder:
         if rank >= 0:
             return [rank]
         return merge_with(data, self._tables)
+
+
+class _CountSink(Sink):
+    """Counts the ids of each piece a scanner finds, holding a few thousand at most."""
+
+    def __init__(self, encoder: PieceEncoder) -> None:
+        self.encoder = encoder
+        self.out: list[Any] = []
+        self.count: i64 = 0
+
+    def piece(self, data: bytes, start: i64, end: i64) -> None:
+        out = self.out
+        self.encoder.encode_span(data, start, end, out)
+        if len(out) >= 4096:
+            self.count += len(out)
+            out.clear()
 
 
 class _IdSink(Sink):

@@ -202,6 +202,11 @@ def test_count_tokens_equals_len_of_encode() -> None:
         assert enc.count_tokens(doc) == len(enc.encode(doc))
     text = "a <|endoftext|> b <|endofprompt|>"
     assert enc.count_tokens(text, allowed_special="all") == len(enc.encode(text, allowed_special="all")) == 6
+    # Long texts are counted a few thousand ids at a time, by the scanner or by regex.
+    whole = "".join(realdata.documents("mixed", max_bytes=200_000)) + "\ud800 tail"
+    custom = hf_bpe.Encoding("custom", pat_str=r"\w+|\s+|[^\w\s]+", mergeable_ranks=enc._mergeable_ranks, special_tokens={})
+    for e in (enc, custom):
+        assert e.count_tokens(whole) == len(e.encode(whole)) > 40_000
 
 
 def test_stream_decoder_emits_only_whole_characters() -> None:
