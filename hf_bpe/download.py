@@ -344,8 +344,16 @@ def _stream(url: str, out: BinaryIO, timeout: float) -> tuple[str, int]:
             announced = response.headers.get("Content-Length")
             while chunk := response.read(_CHUNK):
                 digest.update(chunk)
-                out.write(chunk)
+                try:
+                    out.write(chunk)
+                except OSError as err:  # the local disk, not the network
+                    raise DownloadError(
+                        f"cannot write the download of {url} into the cache ({err.strerror or err}): "
+                        "free some space, or point HF_BPE_CACHE_DIR elsewhere"
+                    ) from err
                 size += len(chunk)
+    except DownloadError:
+        raise
     except urllib.error.HTTPError as err:
         raise DownloadError(f"downloading {url} failed: HTTP {err.code} {err.reason}") from err
     except urllib.error.URLError as err:

@@ -344,6 +344,18 @@ def test_a_malformed_mirror_setting_is_a_download_error(cache: Path, monkeypatch
     assert _contents(cache) == []
 
 
+def test_a_full_disk_is_not_blamed_on_the_network(server: _VocabServer) -> None:
+    import errno
+    import io
+
+    class FullDisk(io.BytesIO):
+        def write(self, data: object) -> int:  # type: ignore[override]
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+    with pytest.raises(DownloadError, match="cannot write the download of .* into the cache .No space left"):
+        download._stream(server.base_url.rstrip("/") + "/encodings/r50k_base.tiktoken", FullDisk(), 30.0)
+
+
 def test_a_killed_download_leaves_nothing_for_long(cache: Path, server: _VocabServer) -> None:
     cache.mkdir()
     stale, fresh = cache / ".r50k_base.tiktoken.0123.part", cache / ".r50k_base.tiktoken.4567.part"
