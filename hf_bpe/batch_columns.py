@@ -29,7 +29,8 @@ def column_texts(batch: Any, column: str) -> list[str]:
     ``RecordBatch``, a ``pandas.DataFrame``), or ``batch`` itself if it is a list of texts.
 
     Raises :class:`~hf_bpe.errors.ColumnError` (a ``KeyError``) when the batch has no such
-    column and ``TypeError`` for a value that is not a ``str``.
+    column and ``TypeError`` for a value that is not a ``str``. pandas and arrow batches
+    come from ``datasets.map(batched=True)`` only: a one-row table would read as a batch.
     """
     if isinstance(batch, str):
         raise TypeError("expected a batch of texts, got a single str")
@@ -40,12 +41,16 @@ def column_texts(batch: Any, column: str) -> list[str]:
     else:
         if column not in names:
             raise ColumnError(f"the batch has no column {column!r} (its columns: {', '.join(map(str, names))})")
-        values = batch.column(column) if hasattr(batch, "column_names") else batch[column]
+        values = batch.column(column) if callable(getattr(batch, "column", None)) else batch[column]
         where = "row"
     if hasattr(values, "to_pylist"):  # pyarrow
         values = values.to_pylist()
     elif hasattr(values, "tolist"):  # numpy, pandas
         values = values.tolist()
+    if isinstance(values, (str, bytes)) or values is None or not hasattr(values, "__iter__"):
+        # One row's value (datasets.map without batched=True), not a column.
+        kind = "null (None)" if values is None else f"of type {type(values).__name__}"
+        raise TypeError(f"column {column!r} is {kind}, not a list of str")
     texts = values if isinstance(values, list) else list(values)
     for row, text in enumerate(texts):
         if not isinstance(text, str):

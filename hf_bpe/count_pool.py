@@ -89,6 +89,8 @@ class CountPool:
         for _ in self._barrier("commit", self._update):
             pass
         self._committing = False
+        for inbox in self._inboxes:  # no answer wanted: the commit can no longer be undone
+            inbox.put(("forget",))
 
     def abort(self) -> None:
         """Wait for every task, then drop what this update counted (also what a process
@@ -224,7 +226,10 @@ def _worker_main(pattern: str, wid: int, inbox: Any, outbox: Any, parent: int) -
             pending = {}
             failed = False
             outbox.put(("abort", wid))
+        elif kind == "forget":
+            last, last_update = None, -1
         elif kind == "finish":
+            last = None
             outbox.put(("finish", wid, total))
             return
 

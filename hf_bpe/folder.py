@@ -49,8 +49,8 @@ def encoding_metadata(enc: Encoding) -> dict[str, Any]:
 def save_encoding(enc: Encoding, directory: StrPath) -> list[Path]:
     """Write ``enc`` into ``directory`` (created if needed); return the files written.
 
-    The files are written together: all of them, or (on an error) none; existing files
-    of the same names are replaced.
+    The files are written together: a failure while writing them leaves the old files as
+    they were; existing files of the same names are replaced.
     """
     folder = Path(directory)
     folder.mkdir(parents=True, exist_ok=True)
@@ -79,7 +79,8 @@ def load_encoding(directory: StrPath) -> Encoding:
     """Load an Encoding saved by :func:`save_encoding` (or ``save_pretrained``)."""
     folder = Path(directory)
     if not folder.is_dir():
-        raise VocabFileError(f"{os.fspath(folder)}: no such folder")
+        what = "a file, not a folder" if folder.exists() else "no such folder"
+        raise VocabFileError(f"{os.fspath(folder)}: {what}")
     if not (folder / ENCODING_FILE).is_file():
         raise VocabFileError(f"{os.fspath(folder)}: no {ENCODING_FILE}; not an hf_bpe folder")
     return load_encoding_files(folder / ENCODING_FILE)

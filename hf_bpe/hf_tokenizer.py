@@ -30,16 +30,16 @@ from __future__ import annotations
 
 import json
 import os
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import transformers
+from packaging.version import Version
 
 from hf_bpe.batch_columns import column_texts
 from hf_bpe.encoding import _special_regex
-from hf_bpe.errors import UnknownTokenError, VocabularyError
+from hf_bpe.errors import TokenizerJsonWarning, UnknownTokenError, VocabularyError
 from hf_bpe.hf_rows import encode_windows, encode_with_offsets
 from hf_bpe.patterns import NANOCHAT_SPECIAL_TOKENS
 from hf_bpe.tokenizer_json import (
@@ -51,8 +51,8 @@ from hf_bpe.tokenizer_json import (
     tokenizer_json_or_warn,
 )
 
-_VERSION = tuple(int(part) for part in re.findall(r"\d+", transformers.__version__)[:3])
-if not (5, 10, 1) <= _VERSION < (6,):
+_VERSION = Version(transformers.__version__)
+if not Version("5.10.1") <= _VERSION < Version("6.dev0"):
     raise ImportError(
         f"hf_bpe's Hugging Face front needs transformers 5.x from 5.10.1 on; transformers "
         f"{transformers.__version__} is installed (pip install 'transformers>=5.10.1,<6')"
@@ -157,6 +157,26 @@ def _renamed_token(token: AddedToken, renamed: Mapping[str, str]) -> AddedToken:
     )
 
 
+def _load_tokenizer_json_only(path: str) -> tuple[Any, str | None, str | None]:
+    """The Encoding of a folder saved by stock transformers (tokenizer.json only), and the
+    bos/eos its post-processor adds (which become add_bos_token/add_eos_token)."""
+    import warnings
+
+    from hf_bpe.tokenizer_json_load import load_tokenizer_json, template_specials
+
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        data = None  # load_tokenizer_json says what is wrong
+    roles = template_specials(data) if isinstance(data, dict) else None
+    with warnings.catch_warnings():
+        if roles is not None:  # the post-processor is kept, as add_bos_token/add_eos_token
+            warnings.filterwarnings("ignore", message=".*post_processor", category=TokenizerJsonWarning)
+        encoding = load_tokenizer_json(path)
+    bos, eos = roles or (None, None)
+    return encoding, bos, eos
+
+
 def _load_folder_encoding(vocab_file: str | None, encoding_file: str | None) -> Any:
     from hf_bpe.folder import ENCODING_FILE, load_encoding_files
 
@@ -194,9 +214,13 @@ class HfBpeTokenizer(PreTrainedTokenizer):
         tokenizer_file = kwargs.pop("tokenizer_file", None)
         if encoding is None:
             if vocab_file is None and encoding_file is None and tokenizer_file is not None:
-                from hf_bpe.tokenizer_json import load_tokenizer_json  # a folder of tokenizer.json only
-
-                encoding = load_tokenizer_json(tokenizer_file)
+                encoding, bos, eos = _load_tokenizer_json_only(tokenizer_file)
+                if add_bos_token is None and bos is not None:  # a [bos] $A template
+                    add_bos_token = True
+                    kwargs.setdefault("bos_token", bos)
+                if add_eos_token is None and eos is not None:
+                    add_eos_token = True
+                    kwargs.setdefault("eos_token", eos)
             else:
                 encoding = _load_folder_encoding(vocab_file, encoding_file)
         saved_format = kwargs.pop("hf_bpe_format", 1)
@@ -298,6 +322,11 @@ class HfBpeTokenizer(PreTrainedTokenizer):
 
             smaller = tok.train_new_from_iterator(texts, 1024, special_tokens_map={"<|endoftext|>": "<|eot|>"})
         """
+        if length is not None and (isinstance(length, bool) or not isinstance(length, int)):
+            raise TypeError(
+                f"length is transformers' progress hint (an int), got {type(length).__name__}: "
+                "pass new special tokens as new_special_tokens=[...]"
+            )
         unsupported = sorted(set(kwargs) & _HF_TRAINER_OPTIONS)
         if unsupported:
             raise TypeError(
@@ -789,7 +818,8 @@ class HfBpeTokenizer(PreTrainedTokenizer):
     def _documents_with_added_tokens(self, texts: Sequence[str], allowed: str | set[str]) -> list[list[int]]:
         """batch_encode's ids once tokens were added: added tokens split out, special ones
         only if ``allowed``."""
-        if self._slow_added:
+        used = [t for t in self._added_tokens_decoder.values() if not t.special or allowed == "all" or t.content in allowed]
+        if any(t.lstrip or t.rstrip or t.single_word for t in used):
             if allowed != "all":
                 raise VocabularyError(
                     "batch_encode cannot keep special tokens ordinary text while honouring the "
@@ -797,11 +827,7 @@ class HfBpeTokenizer(PreTrainedTokenizer):
                     "(ids as tok(text, add_special_tokens=False)) or use tok(texts)"
                 )
             return [self._text_to_ids(t, False) if t else [] for t in texts]
-        contents = [
-            token.content
-            for token in self._added_tokens_decoder.values()
-            if not token.special or allowed == "all" or token.content in allowed
-        ]
+        contents = [token.content for token in used]
         if not contents:
             return [self._encoding.encode_ordinary(t) for t in texts]
         added = _special_regex(frozenset(contents))  # compiled once per set of tokens, not per batch

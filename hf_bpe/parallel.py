@@ -213,15 +213,17 @@ class _Pool:
                     conn.send(None)
                 except OSError:
                     pass
-            for process in self.processes:
+            # Take the lists first: a second close (another thread's) finds them empty.
+            processes, conns = self.processes, self.conns
+            self.processes, self.conns = [], []
+            for process in processes:
                 process.join(wait_for if polite else 0)
                 if process.is_alive():
                     process.terminate()
                     process.join()
                 process.close()  # its sentinel pipe
-            for conn in self.conns:
+            for conn in conns:
                 conn.close()
-            self.processes, self.conns = [], []
         finally:
             if polite:
                 self.lock.release()

@@ -26,12 +26,13 @@ from .token_table import SHORT, TokenTable, mix, pack
 TABLE_BITS: Final = 18
 WAYS: Final = 4
 #: At most this many pieces longer than :data:`~hf_bpe.token_table.SHORT` bytes are
-#: remembered in a dict (emptied when full), of at most LONG_CACHE_BYTES bytes in all,
-#: each of at most LONG_PIECE_BYTES (a longer piece costs more to merge than to look up,
-#: and its ids would hold memory for as long as the encoding lives).
+#: remembered in a dict (emptied when full), holding about LONG_CACHE_BYTES of memory in
+#: all (the piece, its ids and their int objects: see _entry_bytes); a piece longer than
+#: LONG_PIECE_BYTES is not remembered (text such as DNA or base64 is one long piece after
+#: another, each met once: remembering them only held memory).
 CACHE_LIMIT: Final = 1 << 17
-LONG_CACHE_BYTES: Final = 1 << 22
-LONG_PIECE_BYTES: Final = 256
+LONG_CACHE_BYTES: Final = 1 << 24
+LONG_PIECE_BYTES: Final = 4096
 
 
 class PieceEncoder:
@@ -43,8 +44,8 @@ class PieceEncoder:
     words read straight from the text: a piece seen before costs no byte slicing, no
     object and no dict lookup. It has ``2 ** table_bits`` slots in sets of :data:`WAYS`
     (the newest entry first). Longer pieces (up to :data:`LONG_PIECE_BYTES`) are
-    remembered in a dict of at most :data:`CACHE_LIMIT` entries and
-    :data:`LONG_CACHE_BYTES` bytes (emptied when full). None of it changes a result, all of
+    remembered in a dict of at most :data:`CACHE_LIMIT` entries and about
+    :data:`LONG_CACHE_BYTES` of memory (emptied when full). None of it changes a result, all of
     it bounds its memory, and none of it is pickled. Readers re-check a slot's key after
     reading its ids and writers blank the key first, so threads may share an encoder.
 
@@ -72,7 +73,7 @@ class PieceEncoder:
         self._keys: Final[vec[i64]] = vec[i64]([0] * (2 * slots))
         self._ids: Final[list[Any]] = [None] * slots
         self._long: Final[dict[bytes, Any]] = {}
-        self._long_bytes: i64 = 0  # the bytes of the pieces in _long
+        self._long_bytes: i64 = 0  # the memory _long holds, about (see _entry_bytes)
 
     def __reduce__(self) -> tuple[type[PieceEncoder], tuple[dict[bytes, int], i64]]:
         return (PieceEncoder, (self.ranks, self.table_bits))
@@ -148,8 +149,8 @@ class PieceEncoder:
             ids = self.ranks.get(piece)
             if ids is None:
                 ids = tuple(merge_with(piece, self._tables))
-            size: i64 = len(piece)
-            if size <= LONG_PIECE_BYTES:
+            if len(piece) <= LONG_PIECE_BYTES:
+                size = _entry_bytes(piece, ids)
                 if len(cache) >= CACHE_LIMIT or self._long_bytes + size > LONG_CACHE_BYTES:
                     cache.clear()
                     self._long_bytes = 0
@@ -200,6 +201,13 @@ class PieceEncoder:
         if rank >= 0:
             return [rank]
         return merge_with(data, self._tables)
+
+
+def _entry_bytes(piece: bytes, ids: Any) -> i64:
+    """About the memory one entry of the long-piece dict holds: the bytes object and its
+    dict slot, and per id a tuple slot and an int object (ids above 256 are not shared)."""
+    count: i64 = len(ids) if isinstance(ids, tuple) else 1
+    return len(piece) + 100 + 40 * count
 
 
 class _CountSink(Sink):

@@ -154,6 +154,12 @@ def parse_tokenizer_json(data: Mapping[str, Any], *, name: str = "tokenizer") ->
                 merged = {a + b for a, b in merges}
             if spelled not in merged and spelled not in bytes_to_unicode():
                 continue  # a special token listed in the vocab too (GPT-2's <|endoftext|>)
+            if token_bytes(spelled) != spelled.encode("utf-8", "surrogatepass"):
+                raise VocabularyError(
+                    f"the added token {spelled!r} has the id of the vocabulary token spelled "
+                    f"{spelled!r}, whose bytes are {token_bytes(spelled)!r}, not that text: "
+                    "tokenizers would encode the text as those bytes"
+                )
             # An added token over a vocabulary token ("hello" added to gpt2): the Encoding
             # keeps the token and encodes its text by BPE; tokenizers splits it out first.
             del specials[spelled]
@@ -210,6 +216,13 @@ def _check_merges(ranks: Mapping[bytes, int], merges: list[tuple[bytes, bytes]],
                 "ignore_merges=false: HF would never emit them, tiktoken would"
             )
         return
+    if len(merges) > len(expected) and set(expected) <= set(merges):
+        raise VocabularyError(
+            f"the file lists {len(merges)} merges for {len(expected)} merged tokens (several "
+            "splits of one token, as transformers' TikTokenConverter writes): tokenizers then "
+            "chooses between them otherwise than tiktoken for some texts, so hf_bpe cannot "
+            "promise its ids; load the original .tiktoken file with its split pattern instead"
+        )
     for at, (got, want) in enumerate(zip(merges, expected)):
         if got != want:
             raise VocabularyError(
@@ -251,6 +264,7 @@ def load_tokenizer_json(path: str | os.PathLike[str], *, name: str | None = None
     p = Path(path)
     if p.is_dir():
         if not (p / "tokenizer.json").exists() and (p / "vocab.json").exists():
+            _check_gpt2_class(p / "tokenizer_config.json")
             return load_gpt2_files(p / "vocab.json", p / "merges.txt", name=name or p.name)
         if not (p / "tokenizer.json").exists():
             raise VocabularyError(f"{p}: no tokenizer.json (nor GPT-2's vocab.json + merges.txt) in this folder")
@@ -266,7 +280,63 @@ def load_tokenizer_json(path: str | os.PathLike[str], *, name: str | None = None
     if "model" not in data:
         hint = " (GPT-2's vocab.json: pass its folder, with merges.txt)" if p.name == "vocab.json" else ""
         raise VocabularyError(f"{p} is not a tokenizer.json: it has no 'model'{hint}")
-    return _make_encoding(parse_tokenizer_json(data, name=name or p.parent.name or "tokenizer"))
+    try:
+        parts = parse_tokenizer_json(data, name=name or p.parent.name or "tokenizer")
+    except (AttributeError, KeyError, TypeError, IndexError) as err:  # a field of the wrong shape
+        raise VocabularyError(f"{p} is a malformed tokenizer.json ({type(err).__name__}: {err})") from None
+    except ValueError as err:
+        if isinstance(err, VocabularyError):
+            raise
+        raise VocabularyError(f"{p} is a malformed tokenizer.json ({err})") from None
+    return _make_encoding(parts)
+
+
+def template_specials(data: Mapping[str, Any]) -> tuple[str | None, str | None] | None:
+    """The (bos, eos) texts a ``TemplateProcessing`` post-processor puts around one text
+    (``[bos] $A``, ``$A [eos]`` or ``[bos] $A [eos]``), or None for any other
+    post-processor: what HfBpeTokenizer's add_bos_token/add_eos_token do.
+
+        >>> template_specials({"post_processor": {"type": "TemplateProcessing", "single": [
+        ...     {"SpecialToken": {"id": "<s>", "type_id": 0}}, {"Sequence": {"id": "A", "type_id": 0}}]}})
+        ('<s>', None)
+    """
+    post = data.get("post_processor")
+    stages = post.get("processors") if isinstance(post, dict) and post.get("type") == "Sequence" else [post]
+    templates = [p for p in stages or () if isinstance(p, dict) and p.get("type") == "TemplateProcessing"]
+    others = [p for p in stages or () if not (isinstance(p, dict) and p.get("type") in ("TemplateProcessing", "ByteLevel"))]
+    if len(templates) != 1 or others:
+        return None
+    items = templates[0].get("single")
+    if not isinstance(items, list) or not all(isinstance(item, dict) and len(item) == 1 for item in items):
+        return None
+    kinds = ["A" if "Sequence" in item else "S" if "SpecialToken" in item else "?" for item in items]
+    texts = [item.get("SpecialToken", {}).get("id") for item in items]
+    if kinds == ["S", "A"]:
+        return texts[0], None
+    if kinds == ["A", "S"]:
+        return None, texts[1]
+    if kinds == ["S", "A", "S"]:
+        return texts[0], texts[2]
+    return None
+
+
+#: Tokenizer classes whose vocab.json + merges.txt split text with GPT-2's pattern.
+_GPT2_CLASSES = frozenset({"GPT2Tokenizer", "GPT2TokenizerFast"})
+
+
+def _check_gpt2_class(config_path: Path) -> None:
+    """A vocab.json + merges.txt pair holds no split pattern: it is GPT-2's only for GPT-2's
+    tokenizer classes (Qwen2's, say, splits otherwise), so another class is refused."""
+    try:
+        config = json.loads(config_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return  # no (readable) config: GPT-2's files, as they were published
+    cls = config.get("tokenizer_class") if isinstance(config, dict) else None
+    if cls is not None and cls not in _GPT2_CLASSES:
+        raise VocabularyError(
+            f"{config_path.parent}: vocab.json + merges.txt of a {cls}, whose split pattern is "
+            "not GPT-2's and is not in these files: load its tokenizer.json instead"
+        )
 
 
 def load_gpt2_files(

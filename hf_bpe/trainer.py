@@ -36,13 +36,13 @@ still follow the last merge, and a :class:`TrainingWarning` says so::
 
 from __future__ import annotations
 
+import itertools
 import logging
 import operator
 import os
 import time
 import warnings
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from collections.abc import Set as AbstractSet
 from typing import Any, Callable, Optional, Union
 
 from . import counts as _counts
@@ -205,8 +205,9 @@ class BpeTrainer:
             raise TrainingError(
                 f"the dataset has no column {column!r} (its columns: {', '.join(names)})"
             )
-        if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
+        if isinstance(batch_size, bool) or not hasattr(type(batch_size), "__index__") or batch_size < 1:
             raise TrainingError(f"batch_size must be a positive int, got {batch_size!r}")
+        batch_size = operator.index(batch_size)
         total = None
         try:
             total = len(dataset)
@@ -215,17 +216,20 @@ class BpeTrainer:
 
         def texts() -> Iterator[str]:
             try:
-                for batch in dataset.select_columns([column]).iter(batch_size=batch_size):
-                    # Any format: dicts of lists, numpy, pandas, arrow tables.
-                    yield from column_texts(batch, column)
-            except ColumnError:
-                raise TrainingError(f"the dataset has no column {column!r}") from None
+                batches = iter(dataset.select_columns([column]).iter(batch_size=batch_size))
+                first = next(batches, None)
             except KeyError as err:  # datasets' select_columns, when the schema was unknown
                 if err.args != (column,):
                     raise
-                raise TrainingError(f"the dataset has no column {column!r}") from None
-            except TypeError as err:  # a null, or not a str
-                raise TrainingError(f"column {column!r}: {err}") from None
+                raise TrainingError(f"the dataset has no column {column!r}") from err
+            for batch in () if first is None else itertools.chain([first], batches):
+                try:  # any format: dicts of lists, numpy, pandas, arrow tables
+                    got = column_texts(batch, column)
+                except ColumnError as err:
+                    raise TrainingError(f"the dataset has no column {column!r}") from err
+                except TypeError as err:  # a null, or not a str
+                    raise TrainingError(str(err)) from err
+                yield from got
 
         self._run(text_batches(texts(), max_chars, BATCH_CHARS), total)
 
@@ -356,6 +360,7 @@ class BpeTrainer:
             self._pool = CountPool(self.pattern, self.num_proc)
         bar = progress_bar(self.progress, total, "counting", "doc")
         docs = chars = 0
+        recorded = False
         try:
             if local:  # one batch, or one process: count here
                 pending: dict[bytes, int] = {}
@@ -384,6 +389,11 @@ class BpeTrainer:
                         chars += c
                         if bar is not None:
                             bar.update(d)
+                    # Here: an interrupt after the commit must not leave the kept counts
+                    # uncounted (a retry would count them twice).
+                    self._documents += docs
+                    self._chars += chars
+                    recorded = True
                 except BaseException:
                     try:
                         pool.abort()
@@ -395,8 +405,9 @@ class BpeTrainer:
         finally:
             if bar is not None:
                 bar.close()
-        self._documents += docs
-        self._chars += chars
+        if not recorded:
+            self._documents += docs
+            self._chars += chars
         logger.info(
             "counted %d documents, %d characters in %.2f s (%s)",
             docs,
@@ -508,7 +519,7 @@ def _merge_table() -> Any:
 def _checked_specials(special_tokens: Iterable[str]) -> tuple[str, ...]:
     if isinstance(special_tokens, str):
         raise TrainingError("special_tokens must be a list of str, not a single str")
-    if isinstance(special_tokens, (Mapping, AbstractSet)):
+    if isinstance(special_tokens, (Mapping, set, frozenset)):
         # A dict would lose its ids (they follow the merges), a set its order.
         raise TrainingError(
             f"special_tokens must be a list of str in the order of their ids (they come right "

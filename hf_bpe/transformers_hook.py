@@ -26,7 +26,7 @@ def register_with_transformers() -> None:
 def _import_hf_front() -> None:
     try:
         import_module("hf_bpe.hf_tokenizer")  # registers with AutoTokenizer on import
-    except ImportError:  # transformers < 5: hf_bpe.HfBpeTokenizer raises the reason
+    except ImportError:  # a transformers outside 5.10.1-5.x: hf_bpe.HfBpeTokenizer raises the reason
         pass
 
 

@@ -161,29 +161,28 @@ def write_atomic(path: StrPath, data: bytes) -> None:
 
 
 def write_files_atomic(files: Mapping[Path, bytes]) -> None:
-    """Write several files so that a failure (a full disk, an interrupt) while writing
-    leaves every old file in place: all are written to temporary files first, then
-    renamed over the old ones (a rename does not fail for want of space)."""
+    """Write several files so that a failure while writing them (a full disk, an
+    interrupt) leaves the old files as they were: all are written to temporary files
+    first, then renamed over the old ones. An error names the file asked for."""
     temps: dict[Path, Path] = {}
-    path: Optional[Path] = None
     try:
         for path, data in files.items():
             tmp = temps[path] = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
-            # O_EXCL: never reuse a file; mode 0o666 minus the umask, like open() does.
-            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-            with os.fdopen(fd, "wb") as f:
-                f.write(data)
+            try:
+                # O_EXCL: never reuse a file; mode 0o666 minus the umask, like open() does.
+                fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+                with os.fdopen(fd, "wb") as f:
+                    f.write(data)
+            except OSError as err:
+                raise type(err)(err.errno, f"cannot write {os.fspath(path)}: {err.strerror or err}") from None
         for path, tmp in temps.items():
             os.replace(tmp, path)
-    except BaseException as err:
+    except BaseException:
         for tmp in temps.values():
             try:
                 os.unlink(tmp)
             except OSError:
                 pass
-        if isinstance(err, OSError) and path is not None and str(err.filename) == str(temps.get(path)):
-            # Name the file the caller asked for, not the temporary one.
-            raise type(err)(err.errno, f"cannot write {os.fspath(path)}: {err.strerror}") from None
         raise
 
 

@@ -295,13 +295,17 @@ def test_the_cache_of_long_pieces_is_bounded_in_bytes() -> None:
     theirs, ours = tiktoken.get_encoding("o200k_base"), hf_bpe.get_encoding("o200k_base")
     encoder = PieceEncoder(ours._mergeable_ranks)
     rng = random.Random(5)
-    for size, count in ((4000, 50), (200, LONG_CACHE_BYTES // 200 + 100)):
+    held = []
+    for size, count in ((8000, 20), (1000, 1200), (1000, 1200)):
         for k in range(count):
             piece = "".join(rng.choices("ACGT", k=size))
             out: list[int] = []
             encoder.encode_text(ours._splitter, piece, out)
-            if k % 100 == 0:
+            if k % 50 == 0:
                 assert out == theirs.encode_ordinary(piece)
-        assert all(len(p) <= LONG_PIECE_BYTES for p in encoder._long)  # the 4000-byte pieces: none
-        assert encoder._long_bytes == sum(map(len, encoder._long)) <= LONG_CACHE_BYTES
-    assert 0 < len(encoder._long) < LONG_CACHE_BYTES // 200  # emptied once the bytes ran out
+        assert all(len(p) <= LONG_PIECE_BYTES for p in encoder._long)  # the 8000-byte pieces: none
+        ids = sum(len(v) for v in encoder._long.values())
+        held.append(len(encoder._long))
+        assert encoder._long_bytes == sum(map(len, encoder._long)) + 100 * len(encoder._long) + 40 * ids
+        assert encoder._long_bytes <= LONG_CACHE_BYTES
+    assert held[0] == 0 and 0 < held[2] < 2400  # emptied once the budget ran out

@@ -351,6 +351,26 @@ def test_a_folder_saved_by_stock_transformers_keeps_its_normal_added_tokens(tmp_
     assert tok.batch_encode([text])["input_ids"] == [[64, 220, 50257, 220, 50258, *encoding("gpt2").encode_ordinary("<pad>")]]
 
 
+def test_a_stock_folder_whose_template_adds_bos_keeps_adding_it(tmp_path: Path) -> None:
+    # Llama 3's tokenizer.json adds <|begin_of_text|> with a TemplateProcessing post-processor.
+    make("gpt2").save_pretrained(tmp_path / "ours")
+    data = json.loads((tmp_path / "ours" / "tokenizer.json").read_text(encoding="utf-8"))
+    bos = {"id": "<|endoftext|>", "ids": [50256], "tokens": ["<|endoftext|>"]}
+    data["post_processor"] = {"type": "Sequence", "processors": [
+        {"type": "ByteLevel", "add_prefix_space": True, "trim_offsets": False, "use_regex": True},
+        {"type": "TemplateProcessing", "single": [{"SpecialToken": {"id": "<|endoftext|>", "type_id": 0}}, {"Sequence": {"id": "A", "type_id": 0}}],
+         "pair": [{"SpecialToken": {"id": "<|endoftext|>", "type_id": 0}}, {"Sequence": {"id": "A", "type_id": 0}}, {"Sequence": {"id": "B", "type_id": 1}}],
+         "special_tokens": {"<|endoftext|>": bos}},
+    ]}
+    (tmp_path / "stock").mkdir()
+    (tmp_path / "stock" / "tokenizer.json").write_text(json.dumps(data), encoding="utf-8")
+    stock = PreTrainedTokenizerFast(tokenizer_file=str(tmp_path / "stock" / "tokenizer.json"))
+    tok = HfBpeTokenizer.from_pretrained(tmp_path / "stock")
+    assert tok("Hello world")["input_ids"] == stock("Hello world")["input_ids"] == [50256, 15496, 995]
+    tok.save_pretrained(tmp_path / "again")
+    assert run_stock(tmp_path / "again", ["Hello world"], tmp_path / "run")["ids"] == [[50256, 15496, 995]]
+
+
 def test_add_bos_and_eos_can_be_switched_on_later(tmp_path: Path) -> None:
     tok = make("r50k_base", bos_token="<|endoftext|>", eos_token="<|endoftext|>")
     plain = tok("hi")["input_ids"]

@@ -12,6 +12,7 @@ from hf_support import NAMED, encoding, texts, tiktoken_twin
 from tokenizers import Tokenizer
 
 import hf_bpe
+from hf_bpe.vocab_files import bytes_to_unicode
 from hf_bpe.errors import PatternError, VocabularyError
 from hf_bpe.patterns import PATTERNS
 from hf_bpe.tokenizer_json import (
@@ -365,6 +366,51 @@ def test_missing_or_wrong_files_are_clear_errors(tmp_path: Path) -> None:
         load_tokenizer_json(tmp_path / "vocab.json")
     with pytest.raises(hf_bpe.VocabFileError, match="no such folder"):
         hf_bpe.load_encoding(tmp_path / "nope")
+    tiny = hf_bpe.Encoding("tiny", pat_str=r"\s+|\S+", mergeable_ranks={bytes([i]): i for i in range(256)}, special_tokens={"<s>": 256})
+    hf_bpe.save_tokenizer_json(tiny, tmp_path / "good.json")
+    edits = (
+        lambda d: d["model"].update(vocab=list(d["model"]["vocab"])),
+        lambda d: d["added_tokens"][0].pop("id"),
+        lambda d: d.update(decoder="ByteLevel"),
+    )
+    for edit in edits:
+        data = json.loads((tmp_path / "good.json").read_text(encoding="utf-8"))
+        edit(data)
+        (tmp_path / "bad.json").write_text(json.dumps(data), encoding="utf-8")
+        with pytest.raises(VocabularyError, match="malformed tokenizer.json"):
+            load_tokenizer_json(tmp_path / "bad.json")
+
+
+def test_files_of_transformers_tiktoken_converter_are_refused_with_the_reason(tmp_path: Path) -> None:
+    # Several merges per token ("abc" from "ab"+"c" and from "a"+"bc"): tokenizers breaks
+    # ties between them otherwise than tiktoken, so no promise of equal ids is possible.
+    from transformers.convert_slow_tokenizer import TikTokenConverter
+
+    ranks = {bytes([i]): i for i in range(256)} | {b"ab": 256, b"bc": 257, b"abc": 258}
+    hf_bpe.dump_tiktoken_bpe(ranks, tmp_path / "tiny.tiktoken")
+    TikTokenConverter(str(tmp_path / "tiny.tiktoken"), pattern=r"\S+|\s+").converted().save(str(tmp_path / "tokenizer.json"))
+    with pytest.raises(VocabularyError, match="several splits of one token, as transformers' TikTokenConverter writes"):
+        load_tokenizer_json(tmp_path / "tokenizer.json")
+
+
+def test_an_added_text_on_the_id_of_a_byte_token_spelled_like_it_is_refused(tmp_path: Path) -> None:
+    tiny = hf_bpe.Encoding("tiny", pat_str=r"\s+|\S+", mergeable_ranks={bytes([i]): i for i in range(256)}, special_tokens={})
+    hf_bpe.save_tokenizer_json(tiny, tmp_path / "tokenizer.json")
+    data = json.loads((tmp_path / "tokenizer.json").read_text(encoding="utf-8"))
+    data["added_tokens"] = [{"id": 0xE9, "content": "é", "single_word": False, "lstrip": False, "rstrip": False, "normalized": False, "special": False}]
+    (tmp_path / "tokenizer.json").write_text(json.dumps(data), encoding="utf-8")
+    with pytest.raises(VocabularyError, match="whose bytes are b'\\\\xe9', not that text"):
+        load_tokenizer_json(tmp_path / "tokenizer.json")
+
+
+def test_a_gpt2_pair_of_another_tokenizer_class_is_refused(tmp_path: Path) -> None:
+    # vocab.json + merges.txt hold no pattern: a Qwen2 pair split with GPT-2's gave other ids.
+    (tmp_path / "vocab.json").write_text(json.dumps({bytes_to_unicode()[i]: i for i in range(256)}), encoding="utf-8")
+    (tmp_path / "merges.txt").write_text("#version: 0.2\n", encoding="utf-8")
+    assert load_tokenizer_json(tmp_path).n_vocab == 256
+    (tmp_path / "tokenizer_config.json").write_text('{"tokenizer_class": "Qwen2Tokenizer"}', encoding="utf-8")
+    with pytest.raises(VocabularyError, match="Qwen2Tokenizer, whose split pattern is not GPT-2's"):
+        load_tokenizer_json(tmp_path)
 
 
 # ------------------------------------------------------------------ the folder files
