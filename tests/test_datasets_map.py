@@ -203,6 +203,8 @@ def test_batch_encode_reads_every_batch_format(docs: list[str]) -> None:
         tok.batch_encode(pa.table({"text": ["a", None]}))
     with pytest.raises(TypeError, match="item 0 is of type bytes"):
         tok.batch_encode([b"a"])
+    with pytest.raises(TypeError, match="column 'text' is null"):  # one row of map(batched=False)
+        tok.batch_encode({"text": None})
 
 
 def test_train_from_dataset_gives_a_ready_tokenizer_that_loads_everywhere(tmp_path: Path) -> None:

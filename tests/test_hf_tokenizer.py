@@ -310,6 +310,11 @@ def test_tokens_that_strip_spaces_never_swallow_a_neighbouring_token(tmp_path: P
     assert tok("a[W] b")["input_ids"] == encoding("gpt2").encode("a[W] b")  # not a single word
     assert tok.convert_tokens_to_ids(tok.tokenize("[W]<|endoftext|>")) == [w, 50256]
     assert tok.batch_encode(["[W]<|endoftext|>"], allowed_special="all")["input_ids"] == [[w, 50256]]
+    # Flags on the encoding's own specials, which batch_encode keeps ordinary by default.
+    flagged = make("gpt2", added_tokens_decoder={50256: AddedToken("<|endoftext|>", special=True, lstrip=True, normalized=False)})
+    text = "hello <|endoftext|> x"
+    assert flagged.batch_encode([text])["input_ids"] == [encoding("gpt2").encode_ordinary(text)]
+    assert flagged.batch_encode([text], allowed_special="all")["input_ids"] == [flagged(text)["input_ids"]] == [[31373, 50256, 2124]]
     # Fast tokenizers apply other rules to these flags: no tokenizer.json, not other ids.
     with pytest.warns(hf_bpe.TokenizerJsonWarning, match="single_word"):
         tok.save_pretrained(tmp_path / "tok")
@@ -416,6 +421,8 @@ def test_train_new_from_iterator_keeps_added_tokens_roles_and_settings(docs: lis
     assert set(renamed.get_added_vocab()) == {"<|eot|>", "<x>", "<pad>", "<new>"}
     with pytest.raises(TypeError, match="min_frequency"):
         tok.train_new_from_iterator(docs[:50], 400, min_frequency=2)
+    with pytest.raises(TypeError, match="new_special_tokens="):  # hf_bpe's old third argument
+        tok.train_new_from_iterator(docs[:50], 400, ["<x>"])
 
 
 def test_vocab_and_encoding_files_given_by_name_are_the_ones_read(tmp_path: Path) -> None:

@@ -254,6 +254,14 @@ def test_datasets_inputs_equal_the_texts(corpus: dict[str, list[str]]) -> None:
         BpeTrainer(1000, num_proc=1).update_from_dataset(datasets.Dataset.from_dict({"text": ["a", None]}))
     with pytest.raises(TrainingError, match="batch_size must be a positive int"):
         BpeTrainer(1000, num_proc=1).update_from_dataset(ds, batch_size=0)
+    import numpy
+
+    trainer = BpeTrainer(1000, num_proc=1, progress=False)
+    trainer.update_from_dataset(ds, batch_size=numpy.int64(64))
+    assert trainer.piece_counts() == direct.piece_counts()
+    broken = ds.with_transform(lambda b: {"text": [t + 1 for t in b["text"]]})  # the user's bug
+    with pytest.raises(TypeError, match="can only concatenate str"):
+        BpeTrainer(1000, num_proc=1).update_from_dataset(broken)
 
 
 def test_importing_the_trainer_pulls_no_heavy_packages(tmp_path: Path) -> None:
@@ -355,6 +363,7 @@ def test_bad_arguments_fail_before_any_work() -> None:
         BpeTrainer(1000, special_tokens={"<|endoftext|>": 50256})
     with pytest.raises(TrainingError, match="not a set"):  # no order: ids would change between runs
         BpeTrainer(1000, special_tokens={"<|a|>", "<|b|>"})
+    assert BpeTrainer(1000, special_tokens={"<|a|>": 0, "<|b|>": 1}.keys()).special_tokens == ("<|a|>", "<|b|>")
     import numpy
 
     assert BpeTrainer(numpy.int64(1000)).vocab_size == 1000
