@@ -132,7 +132,10 @@ def build_parser() -> argparse.ArgumentParser:
         description="Byte-level BPE tokenizers: train, encode, decode, convert, benchmark.",
         parents=[_common(None)],
     )
-    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    from . import COMPILED
+
+    core = "compiled core" if COMPILED else "uncompiled core: pure Python, about 20x slower (reinstall with a C compiler)"
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__} ({core})")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True, parser_class=_Parser)
 
     p = sub.add_parser(
@@ -140,7 +143,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Train a byte-level BPE tokenizer and write a folder that hf_bpe.load_encoding, "
         "HfBpeTokenizer.from_pretrained and transformers.AutoTokenizer load.",
     )
-    p.add_argument("paths", nargs="+", metavar="FILE_OR_DIR", help="text files, parquet files, or folders of them")
+    p.add_argument("paths", nargs="*", metavar="FILE_OR_DIR", help="text files, parquet files, or folders of them")
     p.add_argument("--vocab-size", type=_positive_int, required=True, help="tokens, special tokens included")
     p.add_argument("-o", "--output", required=True, metavar="DIR", help="folder to write")
     p.add_argument("--pattern", default="rustbpe", metavar="NAME_OR_REGEX",

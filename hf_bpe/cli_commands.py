@@ -233,8 +233,10 @@ def cmd_convert(args: argparse.Namespace) -> int:
         if enc._special_tokens:
             shown = " ".join(f"--special-token '{t}={i}'" for t, i in list(enc._special_tokens.items())[:3])
             more = " ..." if len(enc._special_tokens) > 3 else ""
+            names = _pattern_names(enc._pat_str)
+            pattern = f"--pattern {names[0]}" if names else "--pattern (its regex)"
             print(
-                f"{PROG}: note: {dst} holds the ranks only; load it with --pattern and "
+                f"{PROG}: note: {dst} holds the ranks only; load it with {pattern} and "
                 f"{len(enc._special_tokens)} special token(s): {shown}{more}",
                 file=sys.stderr,
             )

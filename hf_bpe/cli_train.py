@@ -140,6 +140,10 @@ def cmd_train(args: argparse.Namespace) -> int:
     from .trainer import NANOCHAT_SPECIAL_TOKENS, BpeTrainer
 
     specials = list(args.special_tokens or [])
+    if not args.paths:
+        taken = [t for t in specials if os.path.exists(t)]
+        hint = f": --special-tokens took {taken[0]!r} too; give the inputs first, or end the tokens with --" if taken else ""
+        raise CliError(f"no FILE_OR_DIR to train on{hint}")
     if args.nanochat_specials:
         specials += [t for t in NANOCHAT_SPECIAL_TOKENS if t not in specials]
     pattern = get_pattern(args.pattern)

@@ -270,7 +270,13 @@ def fetch(filename: str) -> Path:
                 f"{err} (the cached copy at {target} is corrupt: sha256 {corrupt_sha}, "
                 f"expected {vfile.sha256})"
             ) from err
-        raise
+        if "cannot write" in str(err) or "cannot create" in str(err):
+            raise
+        raise DownloadError(
+            f"{err}. Without network access, put the file at {target} (sha256 "
+            f"{vfile.sha256}), or point HF_BPE_CACHE_DIR (or TIKTOKEN_CACHE_DIR) at a directory "
+            "holding it; HF_BPE_OFFLINE=1 turns downloads off"
+        ) from err
     return target
 
 

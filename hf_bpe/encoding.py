@@ -200,7 +200,10 @@ class Encoding:
         disallowed_special: DisallowedSpecial = "all",
     ) -> npt.NDArray[np.uint32]:
         """:meth:`encode` into a ``numpy.uint32`` array (needs numpy)."""
-        import numpy as np
+        try:
+            import numpy as np
+        except ImportError as err:
+            raise ImportError(f"encode_to_numpy needs numpy: pip install 'hf_bpe[numpy]' ({err})") from err
 
         ids = self.encode(text, allowed_special=allowed_special, disallowed_special=disallowed_special)
         return np.array(ids, dtype=np.uint32)

@@ -34,7 +34,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-import transformers
+try:
+    import transformers
+except ImportError as err:  # the bare install
+    raise ImportError(f"HfBpeTokenizer needs transformers: pip install 'hf_bpe[hf]' ({err})") from err
 from packaging.version import Version
 
 from hf_bpe.batch_columns import column_texts

@@ -196,7 +196,7 @@ def test_convert_tiktoken_and_tokenizer_json_round_trip(work: Path, sample_text:
     special = ["--special-token", "<|endoftext|>=100257"]
     ok(run("convert", str(original), str(as_json), "--pattern", "cl100k_base", *special, cwd=work))
     note = run("convert", str(as_json), str(back), "--to", "tiktoken", cwd=work)
-    assert ok(note) and b"--special-token '<|endoftext|>=100257'" in note.stderr
+    assert ok(note) and b"--pattern cl100k_base and 1 special token(s): --special-token '<|endoftext|>=100257'" in note.stderr
     assert back.read_bytes() == original.read_bytes()
     ok(run("convert", str(as_json), str(folder), cwd=work))
     text = sample_text + "<|endoftext|>"
@@ -292,6 +292,17 @@ def test_bad_input_is_one_line_and_exit_1(work: Path, argv: list[str], stdin: Op
     assert sorted(p.name for p in work.iterdir()) == before  # nothing written
 
 
+def test_version_says_whether_the_core_is_compiled(work: Path) -> None:
+    core = "compiled core" if hf_bpe.COMPILED else "uncompiled core"
+    assert ok(run("--version", cwd=work)).decode().startswith(f"hf-bpe {hf_bpe.__version__} ({core}")
+
+
+def test_special_tokens_written_before_the_inputs_say_so(work: Path) -> None:
+    result = run("train", "--vocab-size", "300", "-o", "t", "--special-tokens", "<|eos|>", "corpus", cwd=work)
+    err = result.stderr.decode()
+    assert result.returncode == 1 and "--special-tokens took 'corpus' too; give the inputs first" in err, err
+
+
 def test_parquet_schemas_are_checked_before_any_text_file_is_read(work: Path) -> None:
     result = run("train", "corpus", "--text-column", "body", "--vocab-size", "300", "-o", "t", "-v", cwd=work)
     err = result.stderr.decode()
@@ -354,6 +365,7 @@ def test_console_script(trained: Path, work: Path) -> None:
     script = Path(sys.executable).with_name("hf-bpe")
     if not script.is_file():
         pytest.skip(f"no hf-bpe console script next to {sys.executable}: hf_bpe is not installed there")
-    assert ok(run("--version", cwd=work, script=[str(script)])).decode() == f"hf-bpe {hf_bpe.__version__}\n"
+    core = "compiled core" if hf_bpe.COMPILED else "uncompiled core"
+    assert ok(run("--version", cwd=work, script=[str(script)])).decode().startswith(f"hf-bpe {hf_bpe.__version__} ({core}")
     ids = ok(run("encode", "-t", str(trained), cwd=work, stdin=b"hello world", script=[str(script)]))
     assert ok(run("decode", "-t", str(trained), cwd=work, stdin=ids, script=[str(script)])) == b"hello world"

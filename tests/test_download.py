@@ -322,8 +322,9 @@ def test_nothing_listening(cache: Path, monkeypatch: pytest.MonkeyPatch) -> None
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]  # closed again below: nothing listens there
     monkeypatch.setenv("HF_BPE_DOWNLOAD_URL", f"http://127.0.0.1:{port}/")
-    with pytest.raises(DownloadError, match=f"127.0.0.1:{port}/encodings/r50k_base.tiktoken"):
+    with pytest.raises(DownloadError, match=f"127.0.0.1:{port}/encodings/r50k_base.tiktoken") as info:
         fetch("r50k_base.tiktoken")
+    assert f"put the file at {cache / 'r50k_base.tiktoken'} (sha256 {R50K.sha256})" in str(info.value)
     assert _contents(cache) == []
 
 

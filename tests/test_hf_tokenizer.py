@@ -495,6 +495,12 @@ def test_pickles_small_and_whole(dumps: Any) -> None:
     assert again(text)["input_ids"] == tok(text)["input_ids"]
 
 
+def test_a_missing_transformers_names_the_extra(tmp_path: Path) -> None:
+    code = "import sys; sys.modules['transformers'] = None\ntry:\n    from hf_bpe import HfBpeTokenizer\nexcept ImportError as err:\n    print(err)"
+    proc = subprocess.run([sys.executable, "-c", code], env=hf_bpe_env(), capture_output=True, text=True, cwd=tmp_path)
+    assert "HfBpeTokenizer needs transformers: pip install 'hf_bpe[hf]'" in proc.stdout, proc.stdout + proc.stderr
+
+
 def test_transformers_version_is_checked_at_import(tmp_path: Path) -> None:
     code = textwrap.dedent(
         """

@@ -403,6 +403,30 @@ def test_an_added_text_on_the_id_of_a_byte_token_spelled_like_it_is_refused(tmp_
         load_tokenizer_json(tmp_path / "tokenizer.json")
 
 
+BARE = """
+import sys, warnings
+sys.modules["tokenizers"] = None  # the bare install: no HF tokenizers to check a pattern with
+import hf_bpe
+ranks = {bytes([i]): i for i in range(256)}
+for name, pattern in (("named", hf_bpe.patterns.RUSTBPE_PATTERN), ("custom", r"\\p{L}+|\\s+|\\S")):
+    enc = hf_bpe.Encoding(name, pat_str=pattern, mergeable_ranks=ranks, special_tokens={})
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        files = hf_bpe.save_encoding(enc, name)
+    print(name, sorted(f.name for f in files), [str(w.message) for w in caught])
+"""
+
+
+def test_without_hf_tokenizers_only_named_patterns_get_a_tokenizer_json(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    out = subprocess.run([sys.executable, "-c", BARE], cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    named, custom = out.stdout.splitlines()
+    assert "tokenizer.json" in named and "[]" in named, out.stderr
+    assert "tokenizer.json" not in custom.split("]")[0] and "pip install 'hf_bpe[hf]'" in custom, out.stdout
+
+
 def test_a_gpt2_pair_of_another_tokenizer_class_is_refused(tmp_path: Path) -> None:
     # vocab.json + merges.txt hold no pattern: a Qwen2 pair split with GPT-2's gave other ids.
     (tmp_path / "vocab.json").write_text(json.dumps({bytes_to_unicode()[i]: i for i in range(256)}), encoding="utf-8")
