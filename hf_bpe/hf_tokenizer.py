@@ -160,6 +160,11 @@ def _renamed_token(token: AddedToken, renamed: Mapping[str, str]) -> AddedToken:
     )
 
 
+def _strips(token: AddedToken) -> bool:
+    """Whether ``token`` has the flags only transformers' Python rules apply here."""
+    return bool(token.lstrip or token.rstrip or token.single_word)
+
+
 def _load_tokenizer_json_only(path: str) -> tuple[Any, str | None, str | None]:
     """The Encoding of a folder saved by stock transformers (tokenizer.json only), and the
     bos/eos its post-processor adds (which become add_bos_token/add_eos_token)."""
@@ -490,7 +495,7 @@ class HfBpeTokenizer(PreTrainedTokenizer):
         spelled = self._vocab.str_to_id
         self._spellings_shadowed = any(spelled.get(t.content, tid) != tid for tid, t in tokens.items())
         self._slow_added = any(
-            t.lstrip or t.rstrip or t.single_word or (t.normalized and getattr(self, "do_lower_case", False))
+            _strips(t) or (t.normalized and getattr(self, "do_lower_case", False))
             for t in tokens.values()
         )
 
@@ -502,16 +507,8 @@ class HfBpeTokenizer(PreTrainedTokenizer):
         enc = self._encoding
         if split_special_tokens or self._added_re is None:
             return list(enc.encode_ordinary(text))
-        if self._slow_added:
-            text, _ = self.prepare_for_tokenization(text)
-            table = self._added_tokens_encoder
-            ids: list[int] = []
-            for chunk in self._flagged_chunks(text):
-                if chunk in table:
-                    ids.append(table[chunk])
-                elif chunk:
-                    ids.extend(enc.encode_ordinary(chunk))
-            return ids
+        if self._slow_added:  # tokens carry their ids (see _Spelled): the strings are exact
+            return list(self.convert_tokens_to_ids(self.tokenize(text, split_special_tokens=False)))
         return self._ids_around(text, self._added_re)
 
     def tokenize(self, text: str, **kwargs: Any) -> list[str]:
@@ -822,7 +819,7 @@ class HfBpeTokenizer(PreTrainedTokenizer):
         """batch_encode's ids once tokens were added: added tokens split out, special ones
         only if ``allowed``."""
         used = [t for t in self._added_tokens_decoder.values() if not t.special or allowed == "all" or t.content in allowed]
-        if any(t.lstrip or t.rstrip or t.single_word for t in used):
+        if any(_strips(t) for t in used):
             if allowed != "all":
                 raise VocabularyError(
                     "batch_encode cannot keep special tokens ordinary text while honouring the "
@@ -882,7 +879,7 @@ class HfBpeTokenizer(PreTrainedTokenizer):
                 "normalized": tok.normalized,
             }
             for tid, tok in self._added_tokens_decoder.items()
-            if specials.get(tok.content) != tid or tok.lstrip or tok.rstrip or tok.single_word
+            if specials.get(tok.content) != tid or _strips(tok)
         }
         build = tokenizer_json_or_warn if warn else encoding_to_tokenizer_json
         return build(

@@ -203,6 +203,13 @@ class _Pool:
     def healthy(self) -> bool:
         return all(process.is_alive() for process in self.processes)
 
+    def stop(self) -> None:
+        """Stop the workers at once, and let the encoding's finalizer go (else it would keep
+        this pool, and its pipes, for as long as the encoding lives)."""
+        if self.finalizer is not None:
+            self.finalizer.detach()
+        self.close(0)
+
     def close(self, wait_for: float = 1.0) -> None:
         # Sending while another thread's batch is talking to the workers would mix the
         # messages: wait for it a little, else stop the workers without a word.
@@ -240,9 +247,7 @@ def _pool(encoding: Any, size: int) -> _Pool:
         pool = _pools.get(key)
         if pool is not None and (pool.encoding() is not encoding or pool.pid != os.getpid() or not pool.healthy()):
             if pool.pid == os.getpid():  # a dead encoding's id reused, or a worker died idle
-                if pool.finalizer is not None:
-                    pool.finalizer.detach()
-                pool.close(0)
+                pool.stop()
             pool = None
         if pool is None:
             pool = _pools[key] = _Pool(encoding)
@@ -263,9 +268,7 @@ def _discard(pool: _Pool) -> None:
         for key, value in list(_pools.items()):
             if value is pool:
                 del _pools[key]
-    if pool.finalizer is not None:
-        pool.finalizer.detach()  # else the encoding's finalizer keeps the dead pool (and its pipes)
-    pool.close(0)
+    pool.stop()
 
 
 def shutdown_pools() -> None:

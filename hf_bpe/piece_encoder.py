@@ -163,28 +163,14 @@ class PieceEncoder:
 
         Raises ``UnicodeEncodeError`` for lone surrogates (the caller repairs them).
         """
-        if splitter.family:
-            scan_into(splitter.family, text.encode("utf-8"), _IdSink(self, out))
-        else:
-            self.encode_pieces(splitter.split(text), out)
+        _feed(splitter, text, _IdSink(self, out))
 
     def count_text(self, splitter: Splitter, text: str) -> int:
         """How many ids :meth:`encode_text` would append (counted a few thousand at a time:
         the ids of a long text are never all held at once)."""
         sink = _CountSink(self)
-        if splitter.family:
-            scan_into(splitter.family, text.encode("utf-8"), sink)
-        else:
-            for piece in splitter.split(text):
-                data = piece.encode("utf-8")
-                sink.piece(data, 0, len(data))
+        _feed(splitter, text, sink)
         return sink.count + len(sink.out)
-
-    def encode_pieces(self, pieces: list[str], out: list[int]) -> None:
-        """Append the ids of each piece to ``out``."""
-        for piece in pieces:
-            data = piece.encode("utf-8")
-            self.encode_span(data, 0, len(data), out)
 
     def merge_bytes(self, data: bytes) -> list[int]:
         """The ids byte pair merging gives ``data`` (no whole-piece shortcut, no cache:
@@ -201,6 +187,16 @@ class PieceEncoder:
         if rank >= 0:
             return [rank]
         return merge_with(data, self._tables)
+
+
+def _feed(splitter: Splitter, text: str, sink: Sink) -> None:
+    """Hand ``sink`` each piece of ``text``: found by a scanner, or by ``splitter``'s regex."""
+    if splitter.family:
+        scan_into(splitter.family, text.encode("utf-8"), sink)
+    else:
+        for piece in splitter.split(text):
+            data = piece.encode("utf-8")
+            sink.piece(data, 0, len(data))
 
 
 def _entry_bytes(piece: bytes, ids: Any) -> i64:
