@@ -21,9 +21,14 @@ from .pieces import Splitter
 from .scanners import Sink, scan_into
 from .token_table import SHORT, TokenTable, mix, pack
 
-#: A PieceEncoder's piece table (the cache of pieces seen lately) has 2 ** TABLE_BITS
-#: slots, in sets of WAYS (a piece may sit in any slot of one set: 64 bytes of keys).
+#: A PieceEncoder's piece table (the cache of pieces seen lately) grows to at most
+#: 2 ** TABLE_BITS slots, in sets of WAYS (a piece may sit in any slot of one set: 64
+#: bytes of keys). It starts with 2 ** START_BITS slots (24 KB, not 6 MB: an Encoding
+#: that encodes little costs little) and grows fourfold each time it has taken in a
+#: quarter as many new pieces as it has slots (so it is full-sized after about 22,000
+#: distinct pieces, before it would evict many).
 TABLE_BITS: Final = 18
+START_BITS: Final = 10
 WAYS: Final = 4
 #: At most this many pieces longer than :data:`~hf_bpe.token_table.SHORT` bytes are
 #: remembered in a dict (emptied when full), holding about LONG_CACHE_BYTES of memory in
@@ -38,16 +43,16 @@ LONG_PIECE_BYTES: Final = 4096
 class PieceEncoder:
     """Turns pieces into ids: a table of recent pieces, whole-piece lookup, byte pair merging.
 
-    The piece table remembers recent pieces of up to :data:`~hf_bpe.token_table.SHORT`
-    bytes (nearly all of them) with their ids, keyed like a
-    :class:`~hf_bpe.token_table.TokenTable` by the piece's bytes packed into two machine
+    The piece table (:class:`PieceTable`) remembers recent pieces of up to
+    :data:`~hf_bpe.token_table.SHORT` bytes (nearly all of them) with their ids, keyed like
+    a :class:`~hf_bpe.token_table.TokenTable` by the piece's bytes packed into two machine
     words read straight from the text: a piece seen before costs no byte slicing, no
-    object and no dict lookup. It has ``2 ** table_bits`` slots in sets of :data:`WAYS`
-    (the newest entry first). Longer pieces (up to :data:`LONG_PIECE_BYTES`) are
-    remembered in a dict of at most :data:`CACHE_LIMIT` entries and about
-    :data:`LONG_CACHE_BYTES` of memory (emptied when full). None of it changes a result, all of
-    it bounds its memory, and none of it is pickled. Readers re-check a slot's key after
-    reading its ids and writers blank the key first, so threads may share an encoder.
+    object and no dict lookup. It grows up to ``2 ** table_bits`` slots. Longer pieces
+    (up to :data:`LONG_PIECE_BYTES`) are remembered in a dict of at most
+    :data:`CACHE_LIMIT` entries and about :data:`LONG_CACHE_BYTES` of memory (emptied when
+    full). None of it changes a result, all of it bounds its memory, and none of it is
+    pickled. Readers re-check a slot's key after reading its ids and writers blank the key
+    first, so threads may share an encoder.
 
         >>> enc = PieceEncoder({bytes([i]): i for i in range(256)} | {b"ab": 256})
         >>> enc.encode_bytes(b"abcab")
@@ -64,14 +69,8 @@ class PieceEncoder:
         assert tokens is not None
         self._tokens: Final[TokenTable] = tokens
         self._singles: Final[list[Any]] = list(self._tables.singles)  # shared int objects
-        slots: i64 = 1 << table_bits
-        self._shift: Final[i64] = 64 - table_bits
-        self._set_mask: Final[i64] = slots - WAYS
-        # Slot k holds a piece packed as _keys[2k], _keys[2k + 1] (0: empty) and its
-        # ids _ids[k]: an int, or a tuple for a merged piece (the garbage collector
-        # stops tracking tuples of ints; lists it would traverse on every collection).
-        self._keys: Final[vec[i64]] = vec[i64]([0] * (2 * slots))
-        self._ids: Final[list[Any]] = [None] * slots
+        self._table: PieceTable = PieceTable(min(table_bits, START_BITS))
+        self._taken: i64 = 0  # new pieces the table has taken in since it last grew
         self._long: Final[dict[bytes, Any]] = {}
         self._long_bytes: i64 = 0  # the memory _long holds, about (see _entry_bytes)
 
@@ -80,9 +79,8 @@ class PieceEncoder:
 
     def clear_cache(self) -> None:
         """Forget the remembered pieces (results never depend on them)."""
-        for k in range(len(self._ids)):
-            self._keys[2 * k + 1] = 0
-            self._ids[k] = None
+        self._table = PieceTable(min(self.table_bits, START_BITS))
+        self._taken = 0
         self._long.clear()
         self._long_bytes = 0
 
@@ -104,36 +102,28 @@ class PieceEncoder:
 
     def _short_ids(self, data: bytes, start: i64, end: i64) -> Any:
         low, high = pack(data, start, end)
-        slot: i64 = (mix(low, high) >> self._shift) & self._set_mask
-        keys = self._keys
+        table = self._table  # read once: another thread may replace it (see _remember)
+        slot: i64 = (mix(low, high) >> table.shift) & table.set_mask
+        keys = table.keys
         k: i64 = 2 * slot
         while keys[k] != low or keys[k + 1] != high:
             k += 2
             if k == 2 * (slot + WAYS):
-                return self._remember(slot, low, high, data, start, end)
-        ids: Any = self._ids[k >> 1]
+                return self._remember(table, slot, low, high, data, start, end)
+        ids: Any = table.ids[k >> 1]
         if keys[k + 1] == high and keys[k] == low:  # not replaced meanwhile
             return ids
         return self._short_lookup(low, high, data, start, end)
 
-    def _remember(self, slot: i64, low: i64, high: i64, data: bytes, start: i64, end: i64) -> Any:
-        # A new piece goes first in its set (the one at ``slot``); the others move one
-        # down and the last leaves. Blanking a key before its ids change makes a reader
-        # in another thread miss, never mismatch.
+    def _remember(self, table: PieceTable, slot: i64, low: i64, high: i64, data: bytes, start: i64, end: i64) -> Any:
         ids = self._short_lookup(low, high, data, start, end)
-        keys = self._keys
-        table = self._ids
-        to: i64 = slot + WAYS - 1
-        while to > slot:
-            keys[2 * to + 1] = 0
-            table[to] = table[to - 1]
-            keys[2 * to] = keys[2 * to - 2]
-            keys[2 * to + 1] = keys[2 * to - 1]
-            to -= 1
-        keys[2 * slot + 1] = 0
-        table[slot] = ids
-        keys[2 * slot] = low
-        keys[2 * slot + 1] = high
+        table.put(slot, low, high, ids)
+        self._taken += 1
+        if 4 * self._taken > len(table.ids) and table.bits < self.table_bits:
+            # A larger table, filled from this one, replaces it whole: a reader in
+            # another thread sees the old table or the new one, never a mix.
+            self._table = table.grown(min(table.bits + 2, self.table_bits))
+            self._taken = 0
         return ids
 
     def _short_lookup(self, low: i64, high: i64, data: bytes, start: i64, end: i64) -> Any:
@@ -204,6 +194,67 @@ def _entry_bytes(piece: bytes, ids: Any) -> i64:
     dict slot, and per id a tuple slot and an int object (ids above 256 are not shared)."""
     count: i64 = len(ids) if isinstance(ids, tuple) else 1
     return len(piece) + 100 + 40 * count
+
+
+class PieceTable:
+    """Pieces of up to :data:`~hf_bpe.token_table.SHORT` bytes and their ids: ``2 ** bits``
+    slots in sets of :data:`WAYS`, the newest entry of a set first, the oldest leaving
+    when a new one comes.
+
+    Slot k holds a piece packed as ``keys[2k], keys[2k + 1]`` (0: empty) and its ids
+    ``ids[k]``: an int, or a tuple for a merged piece (the garbage collector stops
+    tracking tuples of ints; lists it would traverse on every collection).
+
+        >>> table = PieceTable(4)
+        >>> slot = table.set_of(*pack(b"ab" + bytes(16), 0, 2))
+        >>> table.put(slot, *pack(b"ab" + bytes(16), 0, 2), (1, 2))
+        >>> table.ids[slot]
+        (1, 2)
+    """
+
+    def __init__(self, bits: i64) -> None:
+        self.bits: Final[i64] = bits
+        self.shift: Final[i64] = 64 - bits
+        self.set_mask: Final[i64] = (1 << bits) - WAYS
+        self.keys: Final[vec[i64]] = vec[i64]([0] * (2 << bits))
+        self.ids: Final[list[Any]] = [None] * (1 << bits)
+
+    def set_of(self, low: i64, high: i64) -> i64:
+        """The first slot of the set where the piece packed as ``(low, high)`` belongs."""
+        return (mix(low, high) >> self.shift) & self.set_mask
+
+    def put(self, slot: i64, low: i64, high: i64, ids: Any) -> None:
+        """Make the piece the first entry of the set at ``slot``; the others move one down
+        and the last leaves. A key is blanked before its ids change, so a reader in another
+        thread misses, never mismatches."""
+        keys = self.keys
+        table = self.ids
+        to: i64 = slot + WAYS - 1
+        while to > slot:
+            keys[2 * to + 1] = 0
+            table[to] = table[to - 1]
+            keys[2 * to] = keys[2 * to - 2]
+            keys[2 * to + 1] = keys[2 * to - 1]
+            to -= 1
+        keys[2 * slot + 1] = 0
+        table[slot] = ids
+        keys[2 * slot] = low
+        keys[2 * slot + 1] = high
+
+    def grown(self, bits: i64) -> PieceTable:
+        """A table of ``2 ** bits`` slots holding this one's entries (oldest put first, so
+        each set keeps the newest first)."""
+        bigger = PieceTable(bits)
+        keys = self.keys
+        for way in range(WAYS - 1, -1, -1):
+            for first in range(0, len(self.ids), WAYS):
+                k: i64 = first + way
+                high: i64 = keys[2 * k + 1]
+                low: i64 = keys[2 * k]
+                ids: Any = self.ids[k]
+                if high != 0 and keys[2 * k + 1] == high and keys[2 * k] == low:  # not being replaced
+                    bigger.put(bigger.set_of(low, high), low, high, ids)
+        return bigger
 
 
 class _CountSink(Sink):

@@ -251,16 +251,18 @@ def test_batches_log_their_timing_at_debug(caplog: pytest.LogCaptureFixture) -> 
     assert any(m.startswith("o200k_base.decode: 2 items, 3 chars or ids") for m in messages), messages
 
 
-def test_piece_table_is_exact_under_evictions_and_threads() -> None:
-    # A piece table of 8 slots evicts all the time, and four threads share it (with a
-    # tiny switch interval, the uncompiled build switches threads inside its reads and
-    # writes): the ids must still be tiktoken's.
+@pytest.mark.parametrize("table_bits", [3, 14])
+def test_piece_table_is_exact_under_evictions_and_threads(table_bits: int) -> None:
+    # A piece table of 8 slots evicts all the time, one of up to 2 ** 14 grows while
+    # the threads use it; four threads share it (with a tiny switch interval, the
+    # uncompiled build switches threads inside its reads and writes): the ids must
+    # still be tiktoken's.
     from hf_bpe.piece_encoder import PieceEncoder
 
     theirs, ours = tiktoken.get_encoding("o200k_base"), hf_bpe.get_encoding("o200k_base")
     docs = realdata.documents("mixed", doc_bytes=1024, max_bytes=200_000)
     expected = [theirs.encode_ordinary(doc) for doc in docs]
-    shared = PieceEncoder(ours._mergeable_ranks, table_bits=3)
+    shared = PieceEncoder(ours._mergeable_ranks, table_bits=table_bits)
     failures: list[int] = []
 
     def work(offset: int) -> None:
@@ -282,8 +284,32 @@ def test_piece_table_is_exact_under_evictions_and_threads() -> None:
     finally:
         sys.setswitchinterval(interval)
     assert failures == []
+    assert shared._table.bits == table_bits  # grown (from 2 ** 10 slots) to the largest
     with pytest.raises(ValueError, match="table_bits"):
         PieceEncoder(ours._mergeable_ranks, table_bits=0)
+
+
+def test_the_piece_table_grows_with_use_and_keeps_what_it_holds() -> None:
+    # An Encoding that encodes little holds a small table (it held 6 MB whatever its use);
+    # growing keeps the remembered pieces, newest first in each set.
+    from hf_bpe.piece_encoder import START_BITS, TABLE_BITS, PieceEncoder
+
+    theirs, ours = tiktoken.get_encoding("cl100k_base"), hf_bpe.get_encoding("cl100k_base")
+    encoder = PieceEncoder(ours._mergeable_ranks)
+    assert encoder._table.bits == START_BITS and len(encoder._table.ids) == 1 << START_BITS
+    encoder.encode_text(ours._splitter, "hello world", [])
+    small = encoder._table
+    held = {(small.keys[2 * k], small.keys[2 * k + 1]): small.ids[k] for k in range(len(small.ids)) if small.keys[2 * k + 1]}
+    bigger = small.grown(START_BITS + 2)
+    assert {(bigger.keys[2 * k], bigger.keys[2 * k + 1]): bigger.ids[k] for k in range(len(bigger.ids)) if bigger.keys[2 * k + 1]} == held
+    docs = realdata.documents("multilingual", doc_bytes=4096, max_bytes=1_000_000)
+    for doc in docs:
+        out: list[int] = []
+        encoder.encode_text(ours._splitter, doc, out)
+        assert out == theirs.encode_ordinary(doc)
+    assert START_BITS < encoder._table.bits <= TABLE_BITS
+    encoder.clear_cache()
+    assert encoder._table.bits == START_BITS
 
 
 def test_the_cache_of_long_pieces_is_bounded_in_bytes() -> None:
