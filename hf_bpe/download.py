@@ -64,6 +64,7 @@ import os
 import tempfile
 import time
 import uuid
+import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -270,7 +271,7 @@ def fetch(filename: str) -> Path:
                 f"{err} (the cached copy at {target} is corrupt: sha256 {corrupt_sha}, "
                 f"expected {vfile.sha256})"
             ) from err
-        if "cannot write" in str(err) or "cannot create" in str(err):
+        if isinstance(err, _CacheError):
             raise
         raise DownloadError(
             f"{err}. Without network access, put the file at {target} (sha256 "
@@ -280,6 +281,10 @@ def fetch(filename: str) -> Path:
     return target
 
 
+class _CacheError(DownloadError):
+    """The cache directory failed, not the network (no hint about working offline)."""
+
+
 def _download(vfile: VocabFile, target: Path) -> None:
     """Download ``vfile`` to ``target`` atomically; nothing is left behind on failure."""
     url = download_url(vfile)
@@ -287,20 +292,20 @@ def _download(vfile: VocabFile, target: Path) -> None:
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
     except OSError as err:
-        raise DownloadError(
+        raise _CacheError(
             f"cannot create the cache directory {target.parent} ({err}); "
             "set HF_BPE_CACHE_DIR to a writable directory"
         ) from err
     _remove_stale_parts(target)
     tmp = target.parent / f".{target.name}.{uuid.uuid4().hex}.part"
     try:
-        try:
-            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-        except OSError as err:
-            raise DownloadError(
-                f"cannot write to the cache directory {target.parent} ({err}); "
-                "set HF_BPE_CACHE_DIR to a writable directory"
-            ) from err
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+    except OSError as err:
+        raise _CacheError(
+            f"cannot write to the cache directory {target.parent} ({err}); "
+            "set HF_BPE_CACHE_DIR to a writable directory"
+        ) from err
+    try:
         start = time.perf_counter()
         with os.fdopen(fd, "wb") as out:
             digest, size = _stream(url, out, timeout)
@@ -315,7 +320,7 @@ def _download(vfile: VocabFile, target: Path) -> None:
         try:
             os.replace(tmp, target)
         except OSError as err:
-            raise DownloadError(f"cannot move the download into place at {target} ({err})") from err
+            raise _CacheError(f"cannot move the download into place at {target} ({err})") from err
         logger.info("downloaded %s (%d bytes) from %s in %.1fs", vfile.filename, size, url, time.perf_counter() - start)
     finally:
         try:
@@ -343,17 +348,21 @@ def _stream(url: str, out: BinaryIO, timeout: float) -> tuple[str, int]:
     import urllib.request
 
     digest = hashlib.sha256()
-    size = 0
+    size = received = 0
     try:
         request = urllib.request.Request(url, headers={"User-Agent": "hf_bpe"})
         with urllib.request.urlopen(request, timeout=timeout) as response:
-            announced = response.headers.get("Content-Length")
+            announced = response.headers.get("Content-Length")  # of the encoded body
+            decoder = _decoder(url, response.headers.get("Content-Encoding"))
             while chunk := response.read(_CHUNK):
+                received += len(chunk)
+                if decoder is not None:
+                    chunk = decoder.decompress(chunk)
                 digest.update(chunk)
                 try:
                     out.write(chunk)
                 except OSError as err:  # the local disk, not the network
-                    raise DownloadError(
+                    raise _CacheError(
                         f"cannot write the download of {url} into the cache ({err.strerror or err}): "
                         "free some space, or point HF_BPE_CACHE_DIR elsewhere"
                     ) from err
@@ -364,13 +373,29 @@ def _stream(url: str, out: BinaryIO, timeout: float) -> tuple[str, int]:
         raise DownloadError(f"downloading {url} failed: HTTP {err.code} {err.reason}") from err
     except urllib.error.URLError as err:
         raise DownloadError(f"downloading {url} failed: {err.reason}") from err
-    except (OSError, http.client.HTTPException, ValueError) as err:
-        # ValueError: a malformed URL, e.g. a mirror setting without a scheme.
+    except (OSError, http.client.HTTPException, ValueError, zlib.error) as err:
+        # ValueError: a malformed URL, e.g. a mirror setting without a scheme; zlib.error:
+        # a body that says it is gzip-encoded but is not.
         reason = f"{type(err).__name__}: {err}" if str(err) else type(err).__name__
         raise DownloadError(f"downloading {url} failed after {size} bytes: {reason}") from err
-    if announced is not None and announced.strip().isdigit() and int(announced) != size:
+    if announced is not None and announced.strip().isdigit() and int(announced) != received:
         raise DownloadError(
-            f"downloading {url} failed: the transfer was cut short, got {size} of "
+            f"downloading {url} failed: the transfer was cut short, got {received} of "
             f"{int(announced)} announced bytes"
         )
+    if decoder is not None and not decoder.eof:
+        raise DownloadError(f"downloading {url} failed: the gzip-encoded body was cut short")
     return digest.hexdigest(), size
+
+
+def _decoder(url: str, encoding: str | None) -> zlib._Decompress | None:
+    """A decoder for a body sent with ``Content-Encoding: encoding`` (some mirrors store
+    files gzip-encoded and send them so whatever the request asks), or None for none."""
+    name = (encoding or "identity").strip().lower()
+    if name == "identity":
+        return None
+    if name in ("gzip", "x-gzip"):
+        return zlib.decompressobj(16 + zlib.MAX_WBITS)
+    if name == "deflate":
+        return zlib.decompressobj()
+    raise DownloadError(f"downloading {url} failed: the server sent it {name}-encoded, which hf_bpe cannot decode")

@@ -185,15 +185,16 @@ def _load_tokenizer_json_only(path: str) -> tuple[Any, str | None, str | None]:
     return encoding, bos, eos
 
 
-def _load_folder_encoding(vocab_file: str | None, encoding_file: str | None) -> Any:
+def _load_folder_encoding(vocab_file: str | None, encoding_file: str | None, source: Any) -> Any:
     from hf_bpe.folder import ENCODING_FILE, load_encoding_files
 
     if encoding_file is None and vocab_file is not None:  # encoding.json beside it
         encoding_file = str(Path(vocab_file).parent / ENCODING_FILE)
     if encoding_file is None:
+        found = f"no tokenizer files were found in {source!r}; " if source else ""
         raise VocabularyError(
-            "HfBpeTokenizer needs an encoding: use HfBpeTokenizer.from_encoding(enc) or "
-            "from_pretrained(folder) on a folder holding vocab.tiktoken and encoding.json"
+            f"HfBpeTokenizer needs an encoding: {found}use HfBpeTokenizer.from_encoding(enc) or "
+            "from_pretrained(folder or repo id) where vocab.tiktoken and encoding.json (or tokenizer.json) are"
         )
     return load_encoding_files(encoding_file, vocab_file)
 
@@ -230,7 +231,7 @@ class HfBpeTokenizer(PreTrainedTokenizer):
                     add_eos_token = True
                     kwargs.setdefault("eos_token", eos)
             else:
-                encoding = _load_folder_encoding(vocab_file, encoding_file)
+                encoding = _load_folder_encoding(vocab_file, encoding_file, kwargs.get("name_or_path"))
         saved_format = kwargs.pop("hf_bpe_format", 1)
         if not isinstance(saved_format, int) or saved_format > 1:
             raise VocabularyError(
@@ -900,8 +901,9 @@ class HfBpeTokenizer(PreTrainedTokenizer):
 
         Settings changed after loading (``add_eos_token``, added tokens, ``chat_template``,
         ...) are saved. ``legacy_format`` changes nothing: both formats are always
-        written. ``push_to_hub=True`` (with ``repo_id``, ``token``, ``commit_message``)
-        uploads the finished folder.
+        written. The files are written all or none: a failure (a full disk) leaves the
+        folder as it was. ``push_to_hub=True`` (with ``repo_id``, ``token``,
+        ``commit_message``) uploads the finished folder.
 
             tok.save_pretrained("my-tokenizer")                  # then AutoTokenizer.from_pretrained("my-tokenizer")
         """
@@ -915,30 +917,61 @@ class HfBpeTokenizer(PreTrainedTokenizer):
             repo_id = hf_api().create_repo(repo_id, exist_ok=True, **kwargs).repo_id
             os.makedirs(save_directory, exist_ok=True)
             timestamps = self._get_files_timestamps(save_directory)
-        files: tuple[str, ...] = super().save_pretrained(save_directory, *args, **kwargs)
-        prefix = kwargs.get("filename_prefix")
-        config_path = Path(save_directory) / ((f"{prefix}-" if prefix else "") + "tokenizer_config.json")
-        config = json.loads(config_path.read_text(encoding="utf-8"))
-        config["tokenizer_class"] = "HfBpeTokenizer"
-        config.pop("auto_map", None)
-        config.pop("backend", None)
-        config["hf_bpe_add_bos_token"] = bool(self._hf_bpe_add_bos)
-        config["hf_bpe_add_eos_token"] = bool(self._hf_bpe_add_eos)
-        config["hf_bpe_format"] = 1
-        config_path.write_text(json.dumps(config, indent=2, sort_keys=True, ensure_ascii=False) + "\n", encoding="utf-8")
-        files = tuple(f for f in files if os.path.exists(f))  # transformers names added_tokens.json unwritten
+        files = self._save_all_or_none(save_directory, *args, **kwargs)
         if push_to_hub:
             self._upload_modified_files(
                 save_directory, repo_id, timestamps, commit_message=commit_message, token=kwargs.get("token")
             )
         return files
 
+    def _save_all_or_none(self, folder: str | os.PathLike[str], *args: Any, **kwargs: Any) -> tuple[str, ...]:
+        """transformers' save_pretrained into a fresh folder beside ``folder``, hf_bpe's
+        entries added to its tokenizer_config.json, then every file moved in at once
+        (transformers alone writes file after file: a failure between them left a folder
+        holding one tokenizer's vocabulary and another's settings)."""
+        import shutil
+        import tempfile
+
+        from hf_bpe.vocab_files import write_files_atomic
+
+        given, target = os.fspath(folder), Path(folder).resolve()
+        target.mkdir(parents=True, exist_ok=True)
+        try:
+            staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".saving", dir=target.parent))
+        except OSError:  # a parent this process may not write to
+            staging = Path(tempfile.mkdtemp(prefix=".hf_bpe.", suffix=".saving", dir=target))
+        try:
+            written: tuple[str, ...] = super().save_pretrained(staging, *args, **kwargs)
+            prefix = f"{kwargs['filename_prefix']}-" if kwargs.get("filename_prefix") else ""
+            config_path, json_name = staging / (prefix + "tokenizer_config.json"), prefix + "tokenizer.json"
+            config = json.loads(config_path.read_text(encoding="utf-8"))
+            config["tokenizer_class"] = "HfBpeTokenizer"
+            config.pop("auto_map", None)
+            config.pop("backend", None)
+            config["hf_bpe_add_bos_token"] = bool(self._hf_bpe_add_bos)
+            config["hf_bpe_add_eos_token"] = bool(self._hf_bpe_add_eos)
+            config["hf_bpe_format"] = 1
+            config_path.write_text(json.dumps(config, indent=2, sort_keys=True, ensure_ascii=False) + "\n", encoding="utf-8")
+            moved = {target / path.relative_to(staging): path.read_bytes() for path in staging.rglob("*") if path.is_file()}
+            for path in moved:
+                path.parent.mkdir(parents=True, exist_ok=True)
+            write_files_atomic(moved)
+            if not (staging / json_name).exists():
+                (target / json_name).unlink(missing_ok=True)  # never leave a stale one behind
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+        names = [os.path.relpath(f, staging) for f in written]
+        # transformers names added_tokens.json even when it wrote none
+        return tuple(os.path.join(given, name) for name in names if (target / name).exists())
+
     def _upload_modified_files(self, working_dir: Any, repo_id: str, *args: Any, **kwargs: Any) -> Any:
         """Upload as transformers does, then delete a ``tokenizer.json`` the repository keeps
-        from an earlier push when this tokenizer has none (stock transformers would load it)."""
+        from an earlier push when this tokenizer has none (stock transformers would load it):
+        on the branch pushed to, or in the pull request the upload opened."""
         result = super()._upload_modified_files(working_dir, repo_id, *args, **kwargs)
         if not (Path(working_dir) / "tokenizer.json").exists():
-            token, revision = kwargs.get("token"), kwargs.get("revision")
+            token = kwargs.get("token")
+            revision = result.pr_revision if kwargs.get("create_pr") else kwargs.get("revision")
             api = hf_api()
             if api.file_exists(repo_id, "tokenizer.json", revision=revision, token=token):
                 api.delete_file(

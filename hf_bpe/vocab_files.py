@@ -106,7 +106,13 @@ def _parse_or_explain(contents: bytes, source: str) -> dict[bytes, int]:
 def load_tiktoken_bpe(path: StrPath, expected_hash: Optional[str] = None) -> dict[bytes, int]:
     """Read a ``.tiktoken`` file (local path) into ``{token_bytes: rank}``; with
     ``expected_hash`` (a sha256 hex digest, as in tiktoken) a file with other contents
-    raises :class:`~hf_bpe.errors.HashMismatchError`."""
+    raises :class:`~hf_bpe.errors.HashMismatchError`. Unlike tiktoken's, it does not
+    download URLs (named encodings' files are fetched by :func:`hf_bpe.get_encoding`)."""
+    if "://" in os.fspath(path):
+        raise VocabFileError(
+            f"load_tiktoken_bpe reads local files, not URLs: {os.fspath(path)!r}; download the "
+            "file first (named encodings: hf_bpe.get_encoding fetches and checks theirs)"
+        )
     with open(path, "rb") as f:
         contents = f.read()
     if expected_hash is not None:

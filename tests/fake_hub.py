@@ -1,5 +1,7 @@
 """A loopback stand-in for the Hugging Face Hub: just the endpoints that ``push_to_hub``
-and ``from_pretrained`` use, files kept in memory, bound to 127.0.0.1 only.
+and ``from_pretrained`` use, files kept in memory, bound to 127.0.0.1 only. ``repos`` holds
+each repository's main branch; ``branches`` its other revisions (branches and pull
+requests, ``refs/pr/N``), each begun as a copy of the main branch.
 
     hub = FakeHub(); hub.start()      # hub.url -> "http://127.0.0.1:PORT"
     # HF_ENDPOINT=hub.url (set before huggingface_hub is imported), HF_TOKEN=anything
@@ -21,7 +23,8 @@ COMMIT = "0123456789abcdef0123456789abcdef01234567"
 
 class FakeHub:
     def __init__(self) -> None:
-        self.repos: dict[str, dict[str, bytes]] = {}  # repo id -> path -> content
+        self.repos: dict[str, dict[str, bytes]] = {}  # repo id -> path -> content (main)
+        self.branches: dict[tuple[str, str], dict[str, bytes]] = {}  # (repo id, revision) -> path -> content
         self.commits: list[str] = []  # "repo: message" of each commit received
         hub = self
 
@@ -45,10 +48,11 @@ class FakeHub:
                 return self.rfile.read(int(self.headers.get("Content-Length") or 0))
 
             def _file(self) -> None:  # GET/HEAD /{repo}/resolve/{rev}/{path}
-                path = unquote(urlparse(self.path).path).strip("/")
+                path = urlparse(self.path).path.strip("/")
                 repo, _, rest = path.partition("/resolve/")
-                _, _, name = rest.partition("/")
-                content = hub.repos.get(repo, {}).get(name)
+                revision, _, name = rest.partition("/")  # the revision is quoted whole: refs%2Fpr%2F1
+                repo, name = unquote(repo), unquote(name)
+                content = hub.files(repo, unquote(revision)).get(name)
                 if content is None:
                     code = 404
                     self._send(code, {"error": "not found"}, {"X-Error-Code": "EntryNotFound" if repo in hub.repos else "RepoNotFound"})
@@ -89,24 +93,41 @@ class FakeHub:
                 elif path.startswith("/api/models/") and "/preupload/" in path:
                     files = json.loads(body)["files"]
                     self._send(200, {"files": [{"path": f["path"], "uploadMode": "regular", "shouldIgnore": False} for f in files]})
+                elif path.startswith("/api/models/") and "/branch/" in path:
+                    repo, _, branch = path[len("/api/models/") :].partition("/branch/")
+                    hub.branches.setdefault((repo, branch), dict(hub.repos[repo]))
+                    self._send(200, {})
                 elif path.startswith("/api/models/") and "/commit/" in path:
-                    repo = path[len("/api/models/") :].split("/commit/")[0]
-                    files = hub.repos.setdefault(repo, {})
+                    repo, _, revision = path[len("/api/models/") :].partition("/commit/")
+                    hub.repos.setdefault(repo, {})
+                    answer: dict[str, Any] = {}
+                    if "create_pr=1" in urlparse(self.path).query:
+                        number = 1 + sum(1 for r, rev in hub.branches if r == repo and rev.startswith("refs/pr/"))
+                        base, revision = hub.files(repo, revision), f"refs/pr/{number}"
+                        hub.branches[(repo, revision)] = dict(base)
+                        answer["pullRequestUrl"] = f"{hub.url}/{repo}/discussions/{number}"
+                    files = hub.files(repo, revision)
                     for line in body.decode().splitlines():
                         item = json.loads(line)
                         if item.get("key") == "header":
-                            hub.commits.append(f"{repo}: {item['value'].get('summary', '')}")
+                            hub.commits.append(f"{repo}@{revision}: {item['value'].get('summary', '')}")
                         elif item.get("key") == "file":
                             files[item["value"]["path"]] = base64.b64decode(item["value"]["content"])
                         elif item.get("key") == "deletedFile":
                             files.pop(item["value"]["path"], None)
-                    self._send(200, {"commitOid": COMMIT, "commitUrl": f"{hub.url}/{repo}/commit/{COMMIT}"})
+                    self._send(200, {"commitOid": COMMIT, "commitUrl": f"{hub.url}/{repo}/commit/{COMMIT}", **answer})
                 else:
                     self._send(404, {"error": f"unknown endpoint {path}"})
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
         self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def files(self, repo: str, revision: str = "main") -> dict[str, bytes]:
+        """The files of ``repo`` at ``revision`` (empty if there are none)."""
+        if revision in ("main", COMMIT):  # every commit answers COMMIT
+            return self.repos.get(repo, {})
+        return self.branches.get((repo, revision), {})
 
     def start(self) -> FakeHub:
         self._thread.start()

@@ -7,6 +7,7 @@ points hf_bpe at it. Each test gets an empty cache directory and an empty tiktok
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import http.server
 import os
@@ -28,6 +29,7 @@ from hf_bpe.errors import (
     HfBpeError,
     OfflineError,
     UnknownEncodingError,
+    VocabFileError,
 )
 
 R50K = VOCAB_FILES["r50k_base.tiktoken"]
@@ -76,6 +78,16 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             self.wfile.write(b"%x\r\n" % len(part) + part + b"\r\n")
             self.wfile.flush()
             self.close_connection = True  # no terminating 0-chunk: the transfer is cut
+            return
+        if mode.startswith("encoded-"):  # encoded-gzip, encoded-gzip-cut, encoded-br
+            coding = mode.split("-")[1]
+            body = gzip.compress(body) if coding == "gzip" else body
+            body = body[: len(body) // 2] if mode.endswith("-cut") else body
+            self.send_response(200)
+            self.send_header("Content-Encoding", coding)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
             return
         self.send_response(200)
         self.send_header("Content-Length", str(len(body)))
@@ -170,6 +182,8 @@ def test_download_into_empty_cache_then_load(
     assert load_tiktoken_bpe(path, expected_hash=sha) == load_tiktoken_bpe(path)  # tiktoken's argument
     with pytest.raises(HashMismatchError, match="expected 00"):
         load_tiktoken_bpe(path, expected_hash="00" * 32)
+    with pytest.raises(VocabFileError, match="reads local files, not URLs"):
+        load_tiktoken_bpe(server.base_url + "encodings/r50k_base.tiktoken")  # tiktoken would download it
     # A second fetch is served from the cache (and verified), without a request.
     assert fetch("r50k_base.tiktoken") == path
     assert len(server.requests) == 1
@@ -345,6 +359,31 @@ def test_a_malformed_mirror_setting_is_a_download_error(cache: Path, monkeypatch
     assert _contents(cache) == []
 
 
+def test_a_gzip_encoded_body_is_decoded(cache: Path, server: _VocabServer) -> None:
+    # Some mirrors store files gzip-encoded and always send them so (requests, and so
+    # tiktoken, decode them); the hash is of the decoded file.
+    server.modes["/encodings/r50k_base.tiktoken"] = "encoded-gzip"
+    assert download.sha256_of(fetch("r50k_base.tiktoken")) == R50K.sha256
+
+
+@pytest.mark.parametrize(("mode", "message"), [("encoded-gzip-cut", "gzip-encoded body was cut short"),
+                                               ("encoded-br", "br-encoded, which hf_bpe cannot decode")])
+def test_an_undecodable_body_is_a_download_error(cache: Path, server: _VocabServer, mode: str, message: str) -> None:
+    server.modes["/encodings/r50k_base.tiktoken"] = mode
+    with pytest.raises(DownloadError, match=message):
+        fetch("r50k_base.tiktoken")
+    assert _contents(cache) == []
+
+
+def test_a_cache_entry_that_cannot_be_replaced_has_no_offline_hint(cache: Path, server: _VocabServer) -> None:
+    # The download worked; the cache failed: "without network access" would mislead.
+    (cache / "r50k_base.tiktoken").mkdir(parents=True)
+    (cache / "r50k_base.tiktoken" / "x").write_text("a directory where the file goes")
+    with pytest.raises(DownloadError, match="cannot move the download into place") as caught:
+        fetch("r50k_base.tiktoken")
+    assert "network" not in str(caught.value)
+
+
 def test_a_full_disk_is_not_blamed_on_the_network(server: _VocabServer) -> None:
     import errno
     import io
@@ -396,6 +435,35 @@ def test_cache_dir_not_writable(
     monkeypatch.setenv("HF_BPE_CACHE_DIR", str(blocker / "cache"))
     with pytest.raises(DownloadError, match="set HF_BPE_CACHE_DIR to a writable directory"):
         fetch("r50k_base.tiktoken")
+
+
+def test_a_read_only_cache_dir_is_a_download_error(cache: Path, server: _VocabServer) -> None:
+    # On a read-only file system, cleaning up the .part file that could not be created
+    # failed too (EROFS, not "no such file"), and its bare OSError replaced the message.
+    import subprocess
+    import sys
+
+    unshare = shutil.which("unshare")
+    if os.geteuid() != 0 or unshare is None:
+        pytest.skip("needs root and unshare for a private read-only mount")
+    cache.mkdir()
+    child = (
+        "import hf_bpe\n"
+        "from hf_bpe.download import fetch\n"
+        "try:\n"
+        "    fetch('r50k_base.tiktoken')\n"
+        "except hf_bpe.DownloadError as err:\n"
+        "    print('DownloadError', err)\n"
+    )
+    script = 'mount --bind "$0" "$0" && mount -o remount,ro,bind "$0" && exec "$1" -c "$2"'
+    result = subprocess.run([unshare, "-m", "sh", "-c", script, str(cache), sys.executable, child],
+                            capture_output=True, text=True, env=dict(os.environ), timeout=120)
+    if "mount" in result.stderr and result.returncode != 0:
+        pytest.skip(f"cannot make a read-only mount here: {result.stderr.strip()}")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("DownloadError cannot write to the cache directory"), result.stdout
+    assert "set HF_BPE_CACHE_DIR to a writable directory" in result.stdout
+    assert _contents(cache) == []
 
 
 def test_unknown_file_name(cache: Path) -> None:

@@ -105,6 +105,64 @@ def test_folder_saved_by_the_core_loads_everywhere(docs: list[str], tmp_path: Pa
     assert stock["ids"] == expected and stock["ids_plain"] == expected
 
 
+def test_a_folder_without_tokenizer_files_is_named_in_the_error(tmp_path: Path) -> None:
+    with pytest.raises(VocabularyError, match=f"no tokenizer files were found in '{tmp_path}'"):
+        HfBpeTokenizer.from_pretrained(str(tmp_path))
+    with pytest.raises(VocabularyError, match="needs an encoding: use HfBpeTokenizer.from_encoding"):
+        HfBpeTokenizer()
+
+
+def test_a_save_that_fails_leaves_the_folder_as_it_was(tmp_path: Path) -> None:
+    # transformers writes tokenizer_config.json (and a chat template) before the
+    # vocabulary: a full disk between them left r50k's vocabulary with cl100k's settings,
+    # which loaded without error. The folder is on a small tmpfs in a private mount
+    # namespace: room for one r50k save, not for cl100k over it.
+    import os
+    import shutil
+
+    unshare = shutil.which("unshare")
+    if os.geteuid() != 0 or unshare is None:
+        pytest.skip("needs root and unshare for a private tmpfs")
+    sizes = {}
+    for name in ("r50k_base", "cl100k_base"):
+        HfBpeTokenizer.from_encoding(encoding(name)).save_pretrained(tmp_path / name)
+        sizes[name] = sum(f.stat().st_size for f in (tmp_path / name).iterdir())
+    assert sizes["cl100k_base"] > sizes["r50k_base"] + 1_000_000
+    room = 2 * sizes["r50k_base"] + 500_000  # a save needs its files twice, for a moment
+    child = textwrap.dedent(
+        """
+        import os, sys
+        from hf_support import encoding
+        from hf_bpe.hf_tokenizer import HfBpeTokenizer
+        folder = sys.argv[1] + "/tok"
+        HfBpeTokenizer.from_encoding(encoding("r50k_base"), add_eos_token=True).save_pretrained(folder)
+        before = {name: open(os.path.join(folder, name), "rb").read() for name in os.listdir(folder)}
+        second = HfBpeTokenizer.from_encoding(encoding("cl100k_base"))
+        second.chat_template = "{{ messages }}"
+        try:
+            second.save_pretrained(folder)
+        except OSError as err:
+            print("failed:", err)
+        after = {name: open(os.path.join(folder, name), "rb").read() for name in os.listdir(folder)}
+        print("unchanged" if after == before else f"changed: {sorted(after)}")
+        print("left:", sorted(os.listdir(sys.argv[1])))
+        print(HfBpeTokenizer.from_pretrained(folder)("hello<|fim_prefix|>")["input_ids"])
+        """
+    )
+    env = hf_bpe_env()
+    env["PYTHONPATH"] = os.pathsep.join([str(Path(__file__).parent), env["PYTHONPATH"]])  # hf_support
+    mount = f'mkdir -p "$0" && mount -t tmpfs -o size={room} tmpfs "$0" && exec "$1" -c "$2" "$0"'
+    proc = subprocess.run([unshare, "-m", "sh", "-c", mount, str(tmp_path / "small"), sys.executable, child],
+                          capture_output=True, text=True, env=env, timeout=600)
+    if "mount" in proc.stderr and proc.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {proc.stderr.strip()}")
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    lines = proc.stdout.splitlines()
+    assert lines[0].startswith("failed:") and "No space left" in lines[0], lines
+    assert lines[1:3] == ["unchanged", "left: ['tok']"], lines
+    assert lines[3] == str([31373, 27, 91, 69, 320, 62, 40290, 91, 29, 50256]), lines  # r50k with its eos
+
+
 def test_import_hf_bpe_registers_with_autotokenizer(tmp_path: Path) -> None:
     """In a fresh process, ``import hf_bpe`` first, transformers after: AutoTokenizer
     returns HfBpeTokenizer (transformers imported first works the same way)."""

@@ -52,7 +52,7 @@ def test_push_then_load_with_and_without_hf_bpe(hub: FakeHub, tmp_path: Path) ->
     pushed_ids = json.loads(proc.stdout.strip().splitlines()[-1])
     files = hub.repos["someone/cl100k-hf-bpe"]
     assert {"tokenizer_config.json", "tokenizer.json", "vocab.tiktoken", "encoding.json", "README.md"} <= set(files)
-    assert hub.commits == ["someone/cl100k-hf-bpe: hf_bpe tokenizer"]
+    assert hub.commits == ["someone/cl100k-hf-bpe@main: hf_bpe tokenizer"]
     assert "auto_map" not in json.loads(files["tokenizer_config.json"])
 
     load = textwrap.dedent(
@@ -136,3 +136,28 @@ def test_a_push_without_tokenizer_json_deletes_the_old_one(hub: FakeHub, tmp_pat
     assert proc.returncode == 0, proc.stderr[-4000:]
     assert "tokenizer.json" not in hub.repos["someone/twice"]
     assert {"encoding.json", "vocab.tiktoken", "tokenizer_config.json"} <= set(hub.repos["someone/twice"])
+
+
+@pytest.mark.parametrize("where", ["revision='dev'", "create_pr=True"])
+def test_a_push_to_a_branch_or_pull_request_leaves_main_alone(hub: FakeHub, tmp_path: Path, where: str) -> None:
+    # The stale tokenizer.json goes where the upload went: deleting it on main bypassed
+    # the review create_pr asks for (and left it in the pull request).
+    push = textwrap.dedent(
+        f"""
+        import hf_bpe
+        from hf_bpe.hf_tokenizer import HfBpeTokenizer
+        ranks = {{bytes([i]): i for i in range(256)}} | {{b"yo": 256}}
+        first = hf_bpe.Encoding("first", pat_str=r"\\S+|\\s+", mergeable_ranks=ranks, special_tokens={{}})
+        HfBpeTokenizer.from_encoding(first).push_to_hub("someone/reviewed", commit_message="v1")
+        second = hf_bpe.Encoding("second", pat_str=r"\\b\\w+\\b|\\s+|[^\\w\\s]+", mergeable_ranks=ranks, special_tokens={{}})
+        HfBpeTokenizer.from_encoding(second).push_to_hub("someone/reviewed", commit_message="v2", {where})
+        """
+    )
+    proc = subprocess.run([sys.executable, "-c", push], env=hub_env(hub, tmp_path / "home"), cwd=tmp_path,
+                          capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-4000:]
+    revision = "dev" if "dev" in where else "refs/pr/1"
+    main, changed = hub.files("someone/reviewed"), hub.files("someone/reviewed", revision)
+    assert "tokenizer.json" in main and json.loads(main["encoding.json"])["name"] == "first"
+    assert "tokenizer.json" not in changed and json.loads(changed["encoding.json"])["name"] == "second"
+    assert all(not c.startswith("someone/reviewed@main") for c in hub.commits[1:]), hub.commits
