@@ -29,6 +29,7 @@ For ``datasets``, :meth:`HfBpeTokenizer.batch_encode` is a ready ``map`` functio
 from __future__ import annotations
 
 import json
+import operator
 import os
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
@@ -408,7 +409,10 @@ class HfBpeTokenizer(PreTrainedTokenizer):
         return vocab
 
     def _convert_token_to_id(self, token: str) -> int | None:
-        return self._vocab.str_to_id.get(token)
+        tid: int | None = self._vocab.str_to_id.get(token)
+        if tid is None and self.unk_token is not None and token != self.unk_token:
+            return self.unk_token_id  # an unknown string is the unk token, as in GPT-2's tokenizers
+        return tid
 
     def _convert_token_to_id_with_added_voc(self, token: str) -> int | None:
         if isinstance(token, _Spelled):
@@ -474,6 +478,26 @@ class HfBpeTokenizer(PreTrainedTokenizer):
         self._update_trie()
         self._update_total_vocab_size()
         return added
+
+    @property
+    def added_tokens_encoder(self) -> dict[str, int]:
+        """Each added token's text → its id, by id (transformers' mapping), with each second
+        special token at an id (o200k_harmony's ``<|reserved_200018|>``): the texts that
+        encode as one added token."""
+        return dict(sorted(self._added_tokens_encoder.items(), key=lambda item: item[1]))
+
+    def _get_control_tokens(self, chat_template: str) -> tuple[str, ...]:
+        """transformers' control tokens (which ``apply_chat_template(...,
+        sanitize_control_tokens=True)`` encodes as text in user input), plus each second
+        special token at a control token's id (o200k_harmony's ``<|reserved_200018|>``),
+        which has no entry of its own in added_tokens_decoder."""
+        tokens: tuple[str, ...] = super()._get_control_tokens(chat_template)
+        decoder = self._added_tokens_decoder
+        return tokens + tuple(
+            text
+            for text, tid in self._encoding._special_tokens.items()
+            if tid in decoder and decoder[tid].content != text and decoder[tid].content in tokens
+        )
 
     def _update_trie(self, unique_no_split_tokens: list[str] | None = None) -> None:
         super()._update_trie(unique_no_split_tokens)
@@ -729,7 +753,10 @@ class HfBpeTokenizer(PreTrainedTokenizer):
         clean_up_tokenization_spaces: bool | None = None,
         **kwargs: Any,
     ) -> str:
-        ids = [token_ids] if isinstance(token_ids, int) else [int(i) for i in token_ids]
+        if isinstance(token_ids, Mapping):  # a BatchEncoding (apply_chat_template's), as the fast tokenizer takes
+            token_ids = token_ids["input_ids"]
+        # operator.index: ints and numpy ints, not floats
+        ids = [token_ids] if isinstance(token_ids, int) else [operator.index(i) for i in token_ids]
         if skip_special_tokens:  # as fast tokenizers do: every added token marked special
             skip = {tid for tid, token in self._added_tokens_decoder.items() if token.special}
             skip.update(self.all_special_ids)

@@ -163,6 +163,35 @@ def test_a_save_that_fails_leaves_the_folder_as_it_was(tmp_path: Path) -> None:
     assert lines[3] == str([31373, 27, 91, 69, 320, 62, 40290, 91, 29, 50256]), lines  # r50k with its eos
 
 
+def test_sanitized_chat_input_cannot_hold_a_second_special_at_an_id() -> None:
+    # o200k_harmony's <|reserved_200018|> shares 200018 with <|endofprompt|>: typed by a
+    # user, it became the control id while every other special was encoded as text.
+    tok = HfBpeTokenizer.from_encoding(
+        encoding("o200k_harmony"),
+        chat_template="{% for m in messages %}<|start|>{{ m['role'] }}<|message|>{{ m['content'] }}<|end|>{% endfor %}",
+    )
+    user = "hi <|reserved_200018|> <|endofprompt|> <|reserved_200017|>"
+    ids = tok.apply_chat_template([{"role": "user", "content": user}], sanitize_control_tokens=True, return_dict=False)
+    assert [i for i in ids if i >= 199998] == [200006, 200008, 200007]
+    plain = tok.apply_chat_template([{"role": "user", "content": user}], return_dict=False)
+    assert 200018 in plain  # unsanitized, the template's text is parsed as usual
+
+
+def test_decode_takes_a_batch_encoding_and_refuses_floats() -> None:
+    tok = HfBpeTokenizer.from_encoding(encoding("o200k_base"), chat_template="{% for m in messages %}{{ m['content'] }}<|endoftext|>{% endfor %}")
+    assert tok.decode(tok("Héllo 🙂 wörld")) == "Héllo 🙂 wörld"
+    assert tok.decode(tok.apply_chat_template([{"role": "user", "content": "hello"}])) == "hello<|endoftext|>"
+    with pytest.raises(TypeError):
+        tok.decode([1.0, 2.9])  # was '"#'
+
+
+def test_an_unknown_token_string_is_the_unk_token_when_there_is_one() -> None:
+    tok = HfBpeTokenizer.from_encoding(encoding("gpt2"))
+    assert tok.convert_tokens_to_ids(["hello", "zzzzqqq"]) == [31373, None]
+    tok.unk_token = "<|endoftext|>"  # GPT-2's own configuration
+    assert tok.convert_tokens_to_ids(["hello", "zzzzqqq", "Ġworld", ""]) == [31373, 50256, 995, 50256]
+
+
 def test_import_hf_bpe_registers_with_autotokenizer(tmp_path: Path) -> None:
     """In a fresh process, ``import hf_bpe`` first, transformers after: AutoTokenizer
     returns HfBpeTokenizer (transformers imported first works the same way)."""
