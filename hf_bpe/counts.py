@@ -30,6 +30,9 @@ class PieceCounter:
         self.splitter = Splitter(pattern)
         self.family = family_of(pattern)
 
+    def __reduce__(self) -> tuple[type[PieceCounter], tuple[str]]:
+        return (PieceCounter, (self.pattern,))
+
     def count(self, texts: list[str], counts: dict[bytes, int], max_chars: int = 0) -> int:
         """Add the pieces of every text to ``counts``; return the number of characters read.
 

@@ -401,7 +401,12 @@ class Encoding:
         sizes = [len(item) for item in items]
         workers = parallel.workers_for(num_proc, num_threads, sum(sizes), len(items))
         start = time.perf_counter()
-        if workers > 1:
+        if workers > 1 and method == "decode":
+            # The workers make bytes and the text is made here: an errors handler registered
+            # with codecs.register_error exists in this process only.
+            errors = (kwargs or {})["errors"]
+            results = [data.decode("utf-8", errors) for data in parallel.map_batch(self, "decode_bytes", items, sizes, workers)]
+        elif workers > 1:
             results = parallel.map_batch(self, method, items, sizes, workers, kwargs)
         else:
             fn = getattr(self, method)

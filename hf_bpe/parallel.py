@@ -19,7 +19,9 @@ When it runs in-process instead:
 * the batch is small (fewer than :data:`MIN_BATCH_CHARS` characters, or one text): the
   round trip to the workers would cost more than it saves;
 * inside a worker process (hf_bpe's own, ``multiprocessing``/``multiprocess`` ones such as
-  ``datasets.map(num_proc=...)``, or daemonic processes): pools are never nested.
+  ``datasets.map(num_proc=...)``, or daemonic processes), or a spawned process still
+  importing its target's module: pools are never nested;
+* once the program is exiting (a daemon thread's batch after the exit handlers ran).
 
 ``num_threads`` (tiktoken's name, default 8) is capped at the number of cores.
 """
@@ -57,10 +59,12 @@ CLOSE_WAIT_SECONDS = 5.0
 
 
 def in_worker() -> bool:
-    """Whether this process is a worker of some process pool (then no pool is started)."""
+    """Whether this process is a worker of some process pool, or a process still starting
+    up (importing the modules of a spawned one's target): then no pool is started."""
     if os.environ.get(WORKER_ENV) == "1":
         return True
-    if multiprocessing.parent_process() is not None or multiprocessing.current_process().daemon:
+    current = multiprocessing.current_process()
+    if multiprocessing.parent_process() is not None or current.daemon or getattr(current, "_inheriting", False):
         return True
     mp = sys.modules.get("multiprocess")  # the dill-based fork that datasets uses
     if mp is not None:
@@ -92,7 +96,7 @@ def workers_for(num_proc: Optional[int], num_threads: Optional[int], size: int, 
         wanted = min(num_threads, os.cpu_count() or 1)
     else:
         wanted = num_proc
-    if wanted <= 1 or count < 2 or size < MIN_BATCH_CHARS or in_worker():
+    if wanted <= 1 or count < 2 or size < MIN_BATCH_CHARS or _exiting or in_worker():
         return 1
     return min(wanted, count)
 
@@ -237,7 +241,12 @@ class _Pool:
 
 
 _pools: dict[int, _Pool] = {}
-_pools_lock = threading.Lock()
+# Reentrant: a garbage collection while _pool() holds it may collect another encoding,
+# whose finalizer (_forget) takes it again on the same thread.
+_pools_lock = threading.RLock()
+#: Set at exit, once the workers are stopped: a batch still running in a daemon thread
+#: then stays in-process (a new worker would be killed under it).
+_exiting = False
 
 
 def _pool(encoding: Any, size: int) -> _Pool:
@@ -280,7 +289,25 @@ def shutdown_pools() -> None:
         pool.close()
 
 
-atexit.register(shutdown_pools)
+def _at_exit() -> None:
+    global _exiting
+    _exiting = True
+    shutdown_pools()
+
+
+def _after_fork_in_child() -> None:
+    """In a child made by ``os.fork()``: the parent's workers are not this process's
+    children. multiprocessing lists them as such, and at the child's exit would stop them
+    (killing the parent's workers, with a traceback): take them off its list."""
+    children = getattr(multiprocessing.process, "_children", None)
+    if children is not None:
+        for pool in list(_pools.values()):
+            for process in pool.processes:
+                children.discard(process)
+
+
+atexit.register(_at_exit)
+os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 # ---------------------------------------------------------------------- one batch

@@ -53,6 +53,7 @@ from .encoding import Encoding, has_lone_surrogate
 from .batch_columns import column_texts
 from .errors import ColumnError, TrainingError, TrainingWarning
 from .patterns import NANOCHAT_SPECIAL_TOKENS, get_pattern
+from .parallel import in_worker
 from .piece_counts import PieceCounts, check_same_pattern, count_pieces
 from .progress import progress_bar
 from .training_sources import BATCH_CHARS as BATCH_CHARS
@@ -92,7 +93,8 @@ class BpeTrainer:
     ``pattern`` is a name from :mod:`hf_bpe.patterns` (``"rustbpe"``, the default, is
     rustbpe's GPT-4 style pattern; ``"nanochat"``, ``"cl100k_base"``, ``"o200k_base"``, ...)
     or a regex. ``num_proc`` processes count (default: the usable CPU cores; inputs smaller
-    than one batch are counted in this process). ``progress`` shows tqdm bars (``None``:
+    than one batch, and inputs in a worker process such as a ``multiprocessing.Pool``'s,
+    are counted in this process). ``progress`` shows tqdm bars (``None``:
     only on a terminal). The trainer can be used as a context manager; :meth:`close` stops
     the counting processes (``train`` does too).
     """
@@ -354,7 +356,8 @@ class BpeTrainer:
         if first is None:
             return
         second = next(tasks, None) if self._pool is None else None
-        local = self.num_proc == 1 or (second is None and self._pool is None)
+        # In a worker process (a multiprocessing.Pool's, say) processes cannot be started: count here.
+        local = self.num_proc == 1 or (second is None and self._pool is None) or (self._pool is None and in_worker())
         if not local and self._pool is None:
             # Start the processes before any thread of ours (tqdm's monitor) exists.
             self._pool = CountPool(self.pattern, self.num_proc)

@@ -346,3 +346,126 @@ def test_ctrl_c_stops_the_batch_and_its_workers_quietly(tmp_path: Path) -> None:
         time.sleep(0.1)
     else:
         raise AssertionError("worker processes outlived the parent")
+
+
+def _run(script: str, tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    paths = [str(tmp_path), str(Path(realdata.__file__).parent), *filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep))]
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(paths))
+    return subprocess.run([sys.executable, "-c", script, *args], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=120)
+
+
+COLLECTED_WHILE_STARTING = """
+import gc, hf_bpe
+from hf_bpe import parallel
+ranks = {bytes([i]): i for i in range(256)}
+class Holder: pass
+held = Holder(); held.me = held
+held.enc = hf_bpe.Encoding("a", pat_str=r"\\S+|\\s+", mergeable_ranks=ranks, special_tokens={})
+held.enc.encode_ordinary_batch(["x" * 300_000, "y" * 300_000], num_proc=2)
+del held  # the encoding (with workers) is only in a cycle now
+with parallel._pools_lock:  # as _pool() holds it while it starts workers
+    gc.collect()  # collects the encoding: its finalizer stops its workers
+print("ok", len(parallel._pools))
+"""
+
+
+def test_an_encoding_collected_while_a_pool_starts_does_not_deadlock(tmp_path: Path) -> None:
+    # A collection inside _pool() (it allocates) ran a finalizer that took its lock again.
+    out = _run(COLLECTED_WHILE_STARTING, tmp_path)
+    assert out.stdout.split() == ["ok", "0"], out.stderr[-2000:]
+
+
+def _train_in_a_pool_worker(texts: list[str]) -> int:
+    return len(hf_bpe.train_bpe(texts, vocab_size=300, num_proc=2).mergeable_ranks)
+
+
+def test_training_inside_a_pool_worker_counts_in_process() -> None:
+    # A multiprocessing.Pool worker is daemonic: it may not start the counting processes.
+    texts = realdata.documents("english", doc_bytes=4096, max_bytes=2_500_000)  # more than one batch
+    with multiprocessing.get_context("fork").Pool(1) as pool:
+        assert pool.apply(_train_in_a_pool_worker, (texts,)) == 300
+
+
+IMPORTED_BY_A_SPAWNED_CHILD = """
+import hf_bpe
+enc = hf_bpe.get_encoding("r50k_base")
+TABLE = enc.encode_ordinary_batch(["hello world " * 30_000] * 2, num_proc=2)  # at import
+def work():
+    print("child", len(TABLE[0]), flush=True)
+"""
+
+SPAWN_MAIN = """
+import multiprocessing
+if __name__ == "__main__":
+    multiprocessing.set_start_method("spawn")
+    import batch_at_import
+    child = multiprocessing.Process(target=batch_at_import.work)
+    child.start(); child.join()
+    print("exit", child.exitcode)
+"""
+
+
+def test_a_batch_while_a_spawned_child_starts_runs_in_process(tmp_path: Path) -> None:
+    # The child imports the module of its target before multiprocessing calls it a child.
+    (tmp_path / "batch_at_import.py").write_text(IMPORTED_BY_A_SPAWNED_CHILD)
+    (tmp_path / "main.py").write_text(SPAWN_MAIN)
+    paths = [str(tmp_path), *filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep))]
+    out = subprocess.run([sys.executable, "main.py"], env=dict(os.environ, PYTHONPATH=os.pathsep.join(paths)),
+                         cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert out.stdout.split() == ["child", "60001", "exit", "0"], out.stderr[-2000:]
+
+
+AFTER_EXIT = """
+import hf_bpe
+from hf_bpe import parallel
+enc = hf_bpe.get_encoding("r50k_base")
+texts = ["hello world " * 30_000] * 2
+parallel._at_exit()  # what runs at exit; a daemon thread's batch may still come
+print(enc.encode_ordinary_batch(texts, num_proc=2) == [enc.encode_ordinary(t) for t in texts], len(parallel._pools))
+"""
+
+
+def test_batches_after_the_exit_handler_stay_in_process(tmp_path: Path) -> None:
+    out = _run(AFTER_EXIT, tmp_path)
+    assert out.stdout.split() == ["True", "0"], out.stderr[-2000:]
+
+
+def test_decode_batch_with_an_errors_handler_registered_after_the_pool_started(enc: hf_bpe.Encoding, docs: list[str]) -> None:
+    import codecs
+
+    ids = [[*enc.encode_ordinary(d), enc.encode_single_token(b"\x80")] for d in docs] * 2  # each ends with a stray byte
+    enc.decode_batch(ids, num_proc=2)  # the workers exist
+    codecs.register_error("hf_bpe_test_qmark", lambda err: ("?", err.end))
+    expected = tiktoken.get_encoding("o200k_base").decode_batch(ids, errors="hf_bpe_test_qmark", num_threads=1)
+    assert enc.decode_batch(ids, num_proc=2, errors="hf_bpe_test_qmark") == expected
+    assert all(text.endswith("?") for text in expected)
+
+
+FORKED_CHILD_EXITS = """
+import os, sys, hf_bpe
+from hf_bpe import parallel
+enc = hf_bpe.get_encoding("r50k_base")
+enc.encode_ordinary_batch(["hello world " * 30_000] * 2, num_proc=2)
+pid = os.fork()
+if pid == 0:
+    sys.exit(0)  # a normal exit runs multiprocessing's exit handler
+os.waitpid(pid, 0)
+print(*[p.is_alive() for pool in parallel._pools.values() for p in pool.processes])
+"""
+
+
+def test_a_forked_child_leaves_the_parents_workers_alone(tmp_path: Path) -> None:
+    out = _run(FORKED_CHILD_EXITS, tmp_path)
+    assert out.stdout.split() == ["True"], out.stderr[-2000:]
+    assert "Traceback" not in out.stderr and "AssertionError" not in out.stderr, out.stderr[-2000:]
+
+
+def test_a_trainer_pickles_and_copies() -> None:
+    import copy
+    import pickle
+
+    texts = ["low lower lowest newer wider"] * 20
+    trainer = hf_bpe.BpeTrainer(270, num_proc=1)
+    trainer.update(texts)
+    for twin in (pickle.loads(pickle.dumps(trainer)), copy.deepcopy(trainer)):
+        assert twin.train().mergeable_ranks == trainer.train().mergeable_ranks
