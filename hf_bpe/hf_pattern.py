@@ -239,6 +239,8 @@ _PROBE_ALPHABET = (
     "'\u2019\".,/-!?_()#"  # punctuation
     "\u00e9\u4e2d\u0301\u01c5\u02b0\u017f\u212a\u00df\ufb06\ufb01\u0130"  # é 中 mark ǅ ʰ ſ K ß ﬆ ﬁ İ
     "\U0001f600\u200b\u200c\u200d"  # emoji, zero-width space, non-joiner, joiner (\w to tiktoken)
+    "\u0345\u00ad\ue000\u2605\U000323b0"  # ypogegrammeni (folds to a letter), soft hyphen (Cf),
+    # private use, a star (Extended_Pictographic), a CJK character newer than tiktoken's Unicode
 )
 _PROBE_CORE = "aZs'0 \n\r\t.\u00e9\u0301\u01c5\u2019\ufb06"
 

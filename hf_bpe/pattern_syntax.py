@@ -15,6 +15,7 @@ construct                   tiktoken                          rewritten as
 ``\\x{1F600}``, ``\\u{..}``   a code point                      ``\\U0001F600``
 ``\\h``, ``\\H``               a hex digit, or not one           ``[0-9A-Fa-f]``, ``[^...]``
 ``\\e``                      U+001B                            ``\\x1b``
+``\\N``                      any character but \\n              ``[^\\n]`` (regex: ``N``)
 ``i``, ``I``, ``İ``, ``ı``  with ``(?i)``: simple case        the same, minus the Turkic
                             folding (``i`` ~ ``I`` only)      pairs regex adds (``i`` ~
                                                               ``İ``, ``I`` ~ ``ı``)
@@ -23,6 +24,9 @@ construct                   tiktoken                          rewritten as
                                                               refused
 ``[a[b]]``, ``[\\w--\\d]``    nested classes, set operations    refused (regex reads them
                                                               as literal text)
+``(?i)\\p{L}``               letters and U+0345 (classes are   ``[\\p{L}\\u0345]``;
+                            widened by simple case folding)   ``(?i)\\p{Lu}``, ``\\p{M}``,
+                                                              ``\\P{..}`` refused
 ==========================  ================================  ==========================
 
     >>> regex_pattern(r"\\w+$|\\x{1F600}")
@@ -44,7 +48,7 @@ import regex
 
 from .errors import PatternError
 
-__all__ = ["regex_pattern"]
+__all__ = ["regex_pattern", "tells_by_category_only"]
 
 #: The characters whose case-insensitive matches differ: regex adds Turkic case pairs.
 _TURKIC = ("i", "I", "\u0130", "\u0131")
@@ -132,6 +136,9 @@ class _Rewriter:
             self.i += 2
         elif c in ("h", "H"):
             self._atom("[0-9A-Fa-f]" if c == "h" else "[^0-9A-Fa-f]")
+            self.i += 2
+        elif c == "N" and pat[i + 2 : i + 3] != "{":  # regex reads a bare \N as the letter N
+            self._atom("[^\\n]")
             self.i += 2
         else:
             text, self.i = self._read_escape(in_class=False)
@@ -255,7 +262,31 @@ class _Rewriter:
 
     def _atom(self, text: str) -> None:
         """Append ``text`` (one character's worth of pattern), made exact under ``(?i)``."""
-        self.out.append(_turkic_exact(text) if "i" in self.flags[-1] else text)
+        if "i" in self.flags[-1]:
+            text = _turkic_exact(self._folded_properties(text))
+        self.out.append(text)
+
+    def _folded_properties(self, atom: str) -> str:
+        """``atom`` with its property classes as tiktoken's engine reads them under ``(?i)``:
+        widened by simple case folding. For letters that adds one character, U+0345 (a mark
+        that folds to ι), which regex leaves out of a positive class; the cased classes
+        (``\\p{Lu}``...) and marks widen in ways regex does not follow: refused."""
+        names = [m.group(2) or m.group(3) for m in _PROPERTY.finditer(atom)]
+        if not names:
+            return atom
+        keys = [_category_key(name) for name in names]
+        negated = any(m.group(1) == "P" or (m.group(2) or "").startswith("^") for m in _PROPERTY.finditer(atom))
+        if negated or any(key not in _FOLD_SAFE for key in keys):
+            raise PatternError(
+                f"the property class {atom} under (?i) in {self.pat!r}: tiktoken's engine widens it "
+                "by case folding ((?i)\\p{Lu} matches lowercase letters too), regex otherwise; "
+                "scope (?i) to the letters it is for, as in (?i:'s|'t)"
+            )
+        if not any(key in ("l", "letter") for key in keys):
+            return atom
+        if atom.startswith("[^"):  # U+0345 is in the widened class, so not in its complement
+            return f"(?:(?!\u0345){atom})"
+        return atom[:-1] + "\u0345]" if atom.startswith("[") else f"[{atom}\u0345]"
 
 
 @functools.lru_cache(maxsize=1024)
@@ -288,3 +319,62 @@ def _turkic_exact(atom: str) -> str:
     if missing:
         out += "|(?-i:[" + "".join(missing) + "])"
     return out + ")"
+
+
+#: General categories, short and long names, lowercased without spaces, "_" or "-" (and
+#: Assigned and Any, made of them).
+_CATEGORIES = frozenset(
+    "l lu ll lt lm lo lc l& m mn mc me n nd nl no p pc pd ps pe pi pf po s sm sc sk so z zs zl zp "
+    "c cc cf cs co cn letter casedletter uppercaseletter lowercaseletter titlecaseletter "
+    "modifierletter otherletter mark combiningmark nonspacingmark spacingmark enclosingmark number "
+    "decimalnumber letternumber othernumber punctuation connectorpunctuation dashpunctuation "
+    "openpunctuation closepunctuation initialpunctuation finalpunctuation otherpunctuation symbol "
+    "mathsymbol currencysymbol modifiersymbol othersymbol separator spaceseparator lineseparator "
+    "paragraphseparator other control format surrogate privateuse unassigned assigned any".split()
+)
+_PROPERTY_OR_ESCAPE = regex.compile(r"\\\\|\\[pP](?:\{([^}]*)\}|([A-Za-z]))|\\x\{?([0-9A-Fa-f]+)|\\[uU]\{?([0-9A-Fa-f]+)|\\N\{")
+
+
+_PROPERTY = regex.compile(r"\\([pP])(?:\{([^}]*)\}|([A-Za-z]))")
+#: Categories whose case folding closure regex's (?i) matches as tiktoken's does (letters:
+#: but for U+0345, added by _folded_properties), checked on every code point; the cased
+#: letters (Lu, Ll, Lt) and the nonspacing marks differ.
+_FOLD_SAFE = frozenset(
+    "l letter lm lo modifierletter otherletter mc me spacingmark enclosingmark n nd nl no number "
+    "decimalnumber letternumber othernumber p pc pd ps pe pi pf po punctuation s sm sc sk so "
+    "symbol z zs zl zp separator c cc cf co cn other control format privateuse unassigned".split()
+)
+
+
+def _category_key(name: str) -> str:
+    """A property name as a key of _CATEGORIES (lowercase, no "gc=", spaces, "_" or "-")."""
+    key = "".join(ch for ch in name.lower().lstrip("^") if ch not in " _-")
+    for prefix in ("generalcategory=", "gc="):
+        key = key.removeprefix(prefix)
+    return key
+
+
+def tells_by_category_only(pattern: str) -> bool:
+    r"""Whether ``pattern`` tells non-ASCII characters apart only by general category
+    (``\p{L}``, ``\p{N}``, ``\s``, ``\w``...: no non-ASCII literal, range or code point, no
+    script or other property). Only then may a character be matched in place of another
+    of the same categories (see :func:`hf_bpe.char_classes.stand_ins`).
+
+        >>> tells_by_category_only(r"\p{L}+|\p{N}|[^\s\p{L}]"), tells_by_category_only(r"\p{Latin}+|[ʕa-z]")
+        (True, False)
+    """
+    if not pattern.isascii():
+        return False
+    for match in _PROPERTY_OR_ESCAPE.finditer(pattern):
+        text = match.group(0)
+        if text == "\\\\":
+            continue  # an escaped backslash
+        if text.startswith("\\N"):
+            return False
+        name = match.group(1) or match.group(2)
+        if name is not None:
+            if _category_key(name) not in _CATEGORIES:
+                return False
+        elif int(match.group(3) or match.group(4), 16) >= 0x80:
+            return False
+    return True

@@ -29,7 +29,7 @@ import regex
 
 from .char_classes import stand_in_bitmap, stand_ins
 from .errors import PatternError
-from .pattern_syntax import regex_pattern
+from .pattern_syntax import regex_pattern, tells_by_category_only
 from .scanners import NONE, family_of, scan
 
 
@@ -53,6 +53,9 @@ class Splitter:
         self.pattern = pattern
         self._regex: Any = compile_pattern(pattern)
         self._has_groups: bool = self._regex.groups > 0
+        # Characters whose classes the installed regex misjudges are matched through a
+        # stand-in of tiktoken's classes: right for a pattern that looks at classes only.
+        self._stand_ins: bool = tells_by_category_only(pattern)
         wanted = use_scanner and os.environ.get("HF_BPE_NO_SCANNERS") != "1"
         self.family = family_of(pattern) if wanted else NONE
 
@@ -83,7 +86,7 @@ class Splitter:
 
     def split_with_regex(self, text: str) -> list[str]:
         """:meth:`split` with the ``regex`` package, whatever scanner there is."""
-        if not text.isascii() and _has_stand_in(text):
+        if self._stand_ins and not text.isascii() and _has_stand_in(text):
             return self._split_with_stand_ins(text)
         if self._has_groups:
             return [m.group(0) for m in self._regex.finditer(text) if m.end() > m.start()]

@@ -516,13 +516,18 @@ def scan_into(family: int, data: bytes, sink: Sink) -> None:
 def canonical(pattern: str) -> str:
     """``pattern`` with possessive quantifier marks removed (``++`` → ``+``, ``?+`` → ``?``...).
 
-    Only used to recognise the known patterns, in which a possessive quantifier never
-    changes what is matched (the scanner tests prove it for every spelling listed).
-
         >>> canonical(r"\\p{L}++|\\p{N}{1,3}+|x?+")
         '\\\\p{L}+|\\\\p{N}{1,3}|x?'
     """
+    return _without_marks(pattern)[0]
+
+
+def _without_marks(pattern: str) -> tuple[str, frozenset[int]]:
+    """:func:`canonical` of ``pattern``, and where in it possessive marks were (each as the
+    offset in the canonical text where its mark stood)."""
     out: list[str] = []
+    marks: set[int] = set()
+    size = 0  # the length of "".join(out)
     i = 0
     n = len(pattern)
     in_class = False
@@ -534,9 +539,11 @@ def canonical(pattern: str) -> str:
                 close = pattern.find("}", end)
                 end = n if close < 0 else close + 1
             out.append(pattern[i:end])
+            size += end - i
             i = end
             continue
         out.append(ch)
+        size += 1
         i += 1
         if in_class:
             in_class = ch != "]"
@@ -544,26 +551,32 @@ def canonical(pattern: str) -> str:
             in_class = True
             if i < n and pattern[i] == "^":
                 out.append("^")
+                size += 1
                 i += 1
             if i < n and pattern[i] == "]":  # a literal ] first in a class
                 out.append("]")
+                size += 1
                 i += 1
         elif ch in "+*?}" and i < n and pattern[i] == "+":
+            marks.add(size)
             i += 1  # the possessive mark
-    return "".join(out)
+    return "".join(out), frozenset(marks)
 
 
-# Each family's spellings, in canonical form (possessive marks dropped): the named
-# patterns, plus GPT-2's original spelling of the r50k pattern.
-_R50K_SPELLINGS: Final = (canonical(R50K_PATTERN), canonical(GPT2_ORIGINAL_PATTERN))
-_CL100K_SPELLINGS: Final = (canonical(CL100K_PATTERN),)
-_RUSTBPE_SPELLINGS: Final = (canonical(RUSTBPE_PATTERN),)
-_NANOCHAT_SPELLINGS: Final = (canonical(NANOCHAT_PATTERN),)
-_O200K_SPELLINGS: Final = (canonical(O200K_PATTERN),)
+# Each family's spellings: the named patterns, plus GPT-2's original spelling of the r50k
+# pattern. A pattern stands for one if it is that spelling with possessive marks where the
+# spelling has them, or fewer: a mark there never changes what is matched (the scanner
+# tests prove the possessive and the plain spelling alike). Elsewhere a mark can change
+# the split (\s++(?!\S) never matches before a word, \s+(?!\S) does): no scanner then.
+_R50K_SPELLINGS: Final = (R50K_PATTERN, GPT2_ORIGINAL_PATTERN)
+_CL100K_SPELLINGS: Final = (CL100K_PATTERN,)
+_RUSTBPE_SPELLINGS: Final = (RUSTBPE_PATTERN,)
+_NANOCHAT_SPELLINGS: Final = (NANOCHAT_PATTERN,)
+_O200K_SPELLINGS: Final = (O200K_PATTERN,)
 
 
-def _known() -> dict[str, int]:
-    known: dict[str, int] = {}
+def _known() -> dict[str, tuple[int, frozenset[int]]]:
+    known: dict[str, tuple[int, frozenset[int]]] = {}
     for family, spellings in (
         (R50K, _R50K_SPELLINGS),
         (CL100K, _CL100K_SPELLINGS),
@@ -572,18 +585,21 @@ def _known() -> dict[str, int]:
         (O200K, _O200K_SPELLINGS),
     ):
         for spelling in spellings:
-            known[spelling] = family
+            known[canonical(spelling)] = (family, _without_marks(spelling)[1])
     return known
 
 
-_KNOWN: Final[dict[str, int]] = _known()
+_KNOWN: Final[dict[str, tuple[int, frozenset[int]]]] = _known()
 
 
 def known_spellings() -> dict[str, int]:
-    """``{canonical pattern: family}`` for every pattern spelling a scanner stands in for."""
-    return dict(_KNOWN)
+    """``{canonical pattern: family}`` for every pattern spelling a scanner stands in for
+    (each also with the possessive marks of its named pattern)."""
+    return {spelling: family for spelling, (family, _) in _KNOWN.items()}
 
 
 def family_of(pattern: str) -> int:
     """The scanner family for ``pattern`` (:data:`NONE` if it has no scanner)."""
-    return _KNOWN.get(canonical(pattern), NONE)
+    plain, marks = _without_marks(pattern)
+    family, allowed = _KNOWN.get(plain, (NONE, frozenset()))
+    return family if marks <= allowed else NONE

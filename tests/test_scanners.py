@@ -29,6 +29,7 @@ import tiktoken
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import hf_bpe
 from hf_bpe import char_table, patterns, scanners
 from hf_bpe.char_classes import tiktoken_class_members
 from hf_bpe.pieces import Splitter
@@ -239,3 +240,42 @@ def test_regex_and_scanner_agree_where_regex_unicode_is_newer() -> None:
         texts = [f"a{chr(p)}b {chr(p)}1'{chr(p)}\n" for p in sample]
         check_all(family, pattern, texts)
     assert regex.match(r"\p{L}", "a")
+
+
+@pytest.mark.parametrize(
+    ("pattern", "old", "new"),
+    [
+        (patterns.R50K_PATTERN, r"\s+(?!\S)", r"\s++(?!\S)"),
+        (patterns.GPT2_ORIGINAL_PATTERN, r"\s+(?!\S)", r"\s++(?!\S)"),
+        (patterns.CL100K_PATTERN, r"\s*[\r\n]", r"\s*+[\r\n]"),
+        (patterns.CL100K_PATTERN, r"\s+(?!\S)", r"\s++(?!\S)"),
+        (patterns.RUSTBPE_PATTERN, r"\s+(?!\S)", r"\s++(?!\S)"),
+        (patterns.NANOCHAT_PATTERN, r"\s*[\r\n]", r"\s*+[\r\n]"),
+        (patterns.O200K_PATTERN, r"\s*[\r\n]+", r"\s*+[\r\n]+"),
+        (patterns.O200K_PATTERN, r"\p{M}]*[", r"\p{M}]*+["),
+        (patterns.O200K_PATTERN, r"[^\r\n\p{L}\p{N}]?[", r"[^\r\n\p{L}\p{N}]?+["),
+    ],
+)
+def test_a_possessive_mark_that_changes_the_split_gets_no_scanner(pattern: str, old: str, new: str) -> None:
+    # Possessive marks were all dropped before a pattern was looked up: \s++(?!\S) never
+    # matches before a word, yet got the scanner of \s+(?!\S) (wrong ids, wrong merges).
+    changed = pattern.replace(old, new, 1)
+    assert changed != pattern and scanners.family_of(changed) == scanners.NONE
+    ranks = tiktoken.get_encoding("cl100k_base")._mergeable_ranks
+    ours = hf_bpe.Encoding("p", pat_str=changed, mergeable_ranks=ranks, special_tokens={})
+    theirs = tiktoken.Encoding("p", pat_str=changed, mergeable_ranks=ranks, special_tokens={})
+    for text in ["def f(x):\n    return x\n", "Hello\n\nworld", "中Z ʰA", "x  \n\n  y", *realdata.documents("code", doc_bytes=2048, max_bytes=40_000)]:
+        assert ours.encode_ordinary(text) == theirs.encode_ordinary(text)
+
+
+def test_the_possessive_marks_of_a_named_pattern_may_be_dropped_one_by_one() -> None:
+    # Where a named pattern has a possessive mark, the mark never changes the split: each
+    # spelling between the possessive and the plain one keeps the scanner.
+    for name in ("r50k_base", "cl100k_base", "rustbpe", "nanochat"):
+        pattern = patterns.PATTERNS[name]
+        family = scanners.family_of(pattern)
+        # a possessive mark: a "+" whose removal leaves the canonical (plain) pattern as it was
+        marks = [k for k, ch in enumerate(pattern) if ch == "+" and scanners.canonical(pattern[:k] + pattern[k + 1 :]) == scanners.canonical(pattern)]
+        assert marks, name
+        for k in marks:
+            assert scanners.family_of(pattern[:k] + pattern[k + 1 :]) == family, (name, k)
