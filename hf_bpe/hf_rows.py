@@ -106,11 +106,7 @@ def ids_and_offsets(tok: HfBpeTokenizer, text: str, split_special_tokens: bool) 
             offsets.append((seg_start, seg_end))
             continue
         piece = text[seg_start:seg_end]
-        char_byte_starts: list[int] = []
-        pos = 0
-        for ch in piece:
-            char_byte_starts.append(pos)
-            pos += len(ch.encode("utf-8", errors="surrogatepass"))
+        char_byte_starts = _byte_starts(piece)
         seg_ids = enc.encode_ordinary(piece)
         byte_pos = 0
         for token_id, token in zip(seg_ids, enc.decode_tokens_bytes(seg_ids)):
@@ -120,6 +116,26 @@ def ids_and_offsets(tok: HfBpeTokenizer, text: str, split_special_tokens: bool) 
             ids.append(token_id)
             offsets.append((seg_start + first, seg_start + last + 1))
     return ids, offsets
+
+
+def _byte_starts(piece: str) -> list[int]:
+    """Where each character of ``piece`` starts in the bytes encoding makes of it: a lone
+    surrogate becomes U+FFFD (3 bytes); a surrogate pair one 4-byte character, its second
+    half starting at that character's last byte (so a token in it covers both halves)."""
+    starts: list[int] = []
+    pos = 0
+    pair_end = -1
+    for k, ch in enumerate(piece):
+        if k == pair_end:
+            starts.append(pos - 1)
+            continue
+        starts.append(pos)
+        if "\ud800" <= ch <= "\udbff" and k + 1 < len(piece) and "\udc00" <= piece[k + 1] <= "\udfff":
+            pos += 4
+            pair_end = k + 1
+        else:
+            pos += len(ch.encode("utf-8", errors="surrogatepass"))
+    return starts
 
 
 def encode_with_offsets(

@@ -129,6 +129,13 @@ def parse_tokenizer_json(data: Mapping[str, Any], *, name: str = "tokenizer") ->
             TokenizerJsonWarning,
             stacklevel=2,
         )
+    if isinstance(post, dict) and post.get("type") == "ByteLevel" and post.get("trim_offsets"):
+        warnings.warn(
+            f"{name}: the ByteLevel post_processor trims spaces off offsets (trim_offsets); "
+            "HfBpeTokenizer's offset mappings keep them (the ids are the same)",
+            TokenizerJsonWarning,
+            stacklevel=2,
+        )
     check_added_tokens(data.get("added_tokens") or [])
     added = {entry["content"]: int(entry["id"]) for entry in data.get("added_tokens") or []}
     for entry in data.get("added_tokens") or []:

@@ -284,6 +284,17 @@ def test_offsets_match_the_stock_fast_tokenizer(docs: list[str], tmp_path: Path)
         ]
 
 
+def test_offsets_of_a_text_holding_a_surrogate_pair() -> None:
+    # Encoding joins the pair into one 4-byte character; the offsets counted 6 bytes, and
+    # every offset after the pair was off.
+    tok = HfBpeTokenizer.from_encoding(encoding("o200k_base"))
+    joined, split = "x\U0001f642 hello wörld", "x\ud83d\ude42 hello wörld"
+    want = tok(joined, return_offsets_mapping=True)
+    got = tok(split, return_offsets_mapping=True)
+    assert got["input_ids"] == want["input_ids"]
+    assert got["offset_mapping"] == [(s + (s > 1), e + (e > 1)) for s, e in want["offset_mapping"]]
+
+
 def test_offsets_that_cannot_be_given_raise() -> None:
     tok = make("r50k_base")
     with pytest.raises(NotImplementedError, match="single texts"):

@@ -123,6 +123,10 @@ def test_gpt2_tokenizer_json_as_hf_writes_it(docs: list[str], tiktoken_encoding:
         expected = gpt2.encode(doc, allowed_special="all")
         assert enc.encode(doc, allowed_special="all") == expected
         assert hf.encode(doc).ids == expected
+    hf.post_processor = processors.ByteLevel(trim_offsets=True)  # offsets without spaces
+    hf.save(str(path))
+    with pytest.warns(hf_bpe.TokenizerJsonWarning, match="trims spaces off offsets"):
+        assert load_tokenizer_json(path)._mergeable_ranks == gpt2._mergeable_ranks
 
 
 def test_merges_are_derived_from_ranks() -> None:
