@@ -16,6 +16,7 @@ construct                   tiktoken                          rewritten as
 ``\\h``, ``\\H``               a hex digit, or not one           ``[0-9A-Fa-f]``, ``[^...]``
 ``\\e``                      U+001B                            ``\\x1b``
 ``\\N``                      any character but \\n              ``[^\\n]`` (regex: ``N``)
+``\\<``, ``\\>``               the start, the end of a word      ``\\b(?=\\w)``, ``\\b(?<=\\w)``
 ``i``, ``I``, ``İ``, ``ı``  with ``(?i)``: simple case        the same, minus the Turkic
                             folding (``i`` ~ ``I`` only)      pairs regex adds (``i`` ~
                                                               ``İ``, ``I`` ~ ``ı``)
@@ -24,6 +25,9 @@ construct                   tiktoken                          rewritten as
                                                               refused
 ``[a[b]]``, ``[\\w--\\d]``    nested classes, set operations    refused (regex reads them
                                                               as literal text)
+``\\X``, ``\\m``, ``\\0``,      refused by tiktoken; other        refused
+``(?R)``, ``(?1)``, ``(?f)``,  constructs (or literal text) in
+``\\p{L&}``, ``x{e<=1}``       regex
 ``(?i)\\p{L}``               letters and U+0345 (classes are   ``[\\p{L}\\u0345]``;
                             widened by simple case folding)   ``(?i)\\p{Lu}``, ``\\p{M}``,
                                                               ``\\P{..}`` refused
@@ -110,6 +114,11 @@ class _Rewriter:
             elif c == "$":
                 self.out.append("$" if "m" in flags else "\\Z")
                 self.i += 1
+            elif c == "{" and any(ch.isalpha() for ch in pat[self.i + 1 : pat.find("}", self.i) % (len(pat) + 1)]):
+                raise PatternError(
+                    f"{pat[self.i : pat.find('}', self.i) + 1]} at offset {self.i} of {pat!r}: regex "
+                    "reads it as fuzzy matching, tiktoken's engine as literal text; escape the {"
+                )
             elif c == "#" and "x" in flags:  # a comment, to the end of the line
                 end = pat.find("\n", self.i)
                 end = len(pat) if end < 0 else end
@@ -140,6 +149,14 @@ class _Rewriter:
         elif c == "N" and pat[i + 2 : i + 3] != "{":  # regex reads a bare \N as the letter N
             self._atom("[^\\n]")
             self.i += 2
+        elif c in ("<", ">"):  # the start or end of a word (regex: a literal < or >)
+            self.out.append("\\b(?=\\w)" if c == "<" else "\\b(?<=\\w)")
+            self.i += 2
+        elif c in ("X", "m", "M", "0"):
+            raise PatternError(
+                f"\\{c} at offset {i} of {pat!r}: tiktoken's engine refuses it, regex reads it "
+                "as its own construct"
+            )
         else:
             text, self.i = self._read_escape(in_class=False)
             self._atom(text)
@@ -165,6 +182,8 @@ class _Rewriter:
             )
         if c.isalpha() and pat[i + 2 : i + 3] == "{":  # \p{Lu}, \N{name}, \b{start}
             end = pat.find("}", i + 3)
+            if c in ("p", "P") and "&" in pat[i + 3 : end]:
+                raise PatternError(f"\\{c}{{{pat[i + 3 : end]}}} at offset {i} of {pat!r}: tiktoken's engine refuses it (write \\p{{LC}})")
             return (pat[i : end + 1], end + 1) if end > 0 else (pat[i:], len(pat))
         if c in ("p", "P") and pat[i + 2 : i + 3].isalpha():  # \pL
             return pat[i : i + 3], i + 3
@@ -235,11 +254,22 @@ class _Rewriter:
             self._copy(self._end_of(")", i + 2) + 1, push=None)
         elif rest.startswith(("P<", "'")) or (rest.startswith("<") and not rest.startswith(("<=", "<!"))):
             self._copy(self._end_of(">'" if rest[0] == "'" else ">", i + 2) + 1, push=flags)
+        elif rest[:1].isdigit() or rest.startswith(("R)", "&", "P>", "+", "-1", "-2", "-3")):
+            raise PatternError(
+                f"the recursion or subroutine call at offset {i} of {pat!r}: tiktoken's engine "
+                "has none (it reads (?R) as a flag)"
+            )
         elif rest[:1].isalpha() or rest[:1] == "-":  # (?i) or (?i-m:...)
             end = i + 2
-            while end < len(pat) and (pat[end].isalpha() or pat[end] == "-"):
+            while end < len(pat) and (pat[end].isalnum() or pat[end] == "-"):
                 end += 1
             on, _, off = pat[i + 2 : end].partition("-")
+            unknown = (set(on) - set("imsxuU")) | (set(off) - set("imsxU"))
+            if unknown:
+                raise PatternError(
+                    f"the flag(s) {''.join(sorted(unknown))} at offset {i} of {pat!r}: tiktoken's "
+                    "engine and regex read them differently (or one of them not at all)"
+                )
             changed = (flags | set(on)) - set(off)
             if pat[end : end + 1] == ")":  # to the end of the enclosing group
                 self.flags[-1] = changed

@@ -75,6 +75,7 @@ def test_empty_matches_are_no_pieces(pattern: str, text: str) -> None:
         (r"(?i)[^\p{L}]+|.", "a\u0345!?"),
         (r"(?i)" + CL100K_PATTERN, "\u00c9\u0345 x\u0345y"),
         (r"\N+|\n", "hello\nworld"),  # regex: the letter N
+        (r"\<\w+|\w+\>|.", "ab cd<ef> g"),  # word start and end (regex: < and >)
         (r"(?i)\x{130}+|\x{69}+|.", "iİIı"),
         (r"(?i:'s|'t|'re|'ve|'m|'ll|'d)|\p{L}+|.", "'S 'İ it's İstanbul'un"),
         (r"[[:alpha:]]+|[[:word:]]+|.", "héllo_wörld 42 ΩЖ中"),  # POSIX classes are ASCII
@@ -159,3 +160,15 @@ def test_patterns_naming_characters_see_them_as_they_are(pattern: str, text: str
 def test_which_patterns_tell_characters_by_category_only() -> None:
     assert tells_by_category_only(CL100K_PATTERN) and tells_by_category_only(r"\p{gc=Lu}|\pN|\\p{Han}|[\x41-\x5a]")
     assert not any(map(tells_by_category_only, [r"\p{Han}", r"\x{e9}", r"\xe9", r"\u00e9", r"é", r"\N{DIGIT ONE}"]))
+
+
+@pytest.mark.parametrize(
+    "pattern",
+    [r"\X|.", r"\m|.", r"\M|.", r"\0|.", r"(?f)a|.", r"(?w)a|.", r"(?V1)a|.", r"(a)(?1)|.", r"(?R)a|.",
+     r"\p{L&}|.", r"(?-u:\w)|.", r"(?:ab){e<=1}|.", r"a{e}|."],
+)
+def test_constructs_regex_reads_as_its_own_are_refused(pattern: str) -> None:
+    # regex would read them as recursion, fuzzy matching, grapheme clusters...: tiktoken's
+    # engine refuses them or reads them as something else ((?R) a flag, {e} literal text).
+    with pytest.raises(PatternError, match="tiktoken's engine"):
+        hf_bpe.Encoding("p", pat_str=pattern, mergeable_ranks=ranks_for(""), special_tokens={})
