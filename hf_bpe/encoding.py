@@ -600,6 +600,8 @@ def _id_list(tokens: Sequence[int]) -> list[int]:
     """``tokens`` as a list of ints for the compiled decoder (a list is used as it is)."""
     if type(tokens) is list:
         return tokens
+    if isinstance(tokens, (set, frozenset, dict)):  # no order: the text would come out shuffled
+        raise TypeError(f"ids come as a sequence, not a {type(tokens).__name__}")
     return [operator.index(t) for t in tokens]
 
 

@@ -166,6 +166,10 @@ def test_decode_tokens_of_every_length_and_edge_byte() -> None:
     for bad in (263, 299, 302, -1):
         with pytest.raises(hf_bpe.UnknownTokenError):
             enc.decode_bytes([0, bad])
+    assert enc.decode(tuple(ids)) == enc.decode(iter(ids)) == enc.decode_bytes(ids).decode("utf-8", "replace")
+    for unordered in ({97, 98, 99}, {97: 0, 98: 1}):  # a set decoded in whatever order it held
+        with pytest.raises(TypeError, match="sequence"):
+            enc.decode(unordered)  # type: ignore[arg-type]
 
 
 def test_pickles_by_name_for_named_and_by_value_otherwise() -> None:
