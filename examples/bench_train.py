@@ -210,6 +210,12 @@ def main(argv: list[str] | None = None) -> int:
         child(tool, kind, int(max_bytes), int(vocab), pattern, int(num_proc))
         return 0
 
+    import importlib.util
+
+    modules = {"rustbpe": "rustbpe", "hf_tokenizers": "tokenizers"}
+    for tool in [t for t in args.tools if t in modules and importlib.util.find_spec(modules[t]) is None]:
+        print(f"{tool}: {modules[tool]} is not installed, skipped (pip install {modules[tool]})")
+        args.tools.remove(tool)
     num_proc = args.num_proc or (len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
     import hf_bpe
 

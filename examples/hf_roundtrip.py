@@ -46,6 +46,8 @@ def main() -> None:
     parser.add_argument("--max-mb", type=float, default=2.0, help="MB of real text to check")
     parser.add_argument("--num-proc", type=int, default=2, help="processes for dataset.map")
     args = parser.parse_args()
+    if not args.max_mb > 0 or args.num_proc < 1:
+        parser.error("--max-mb must be a positive number and --num-proc at least 1")
 
     from datasets import Dataset
     from transformers import AutoTokenizer
@@ -86,8 +88,11 @@ def main() -> None:
     check(mapped["input_ids"][:] == expected, f"dataset.map(tok.batch_encode, num_proc={args.num_proc}) gives the same ids")
     print(f"- dataset.map: {nbytes / 1e6 / seconds:.1f} MB/s with {args.num_proc} processes (startup included)")
 
-    if tok.pad_token is None and enc.special_tokens:  # transformers pads only with a pad token
-        tok.pad_token = min(enc.special_tokens, key=enc.special_tokens.__getitem__)
+    if tok.pad_token is None:  # transformers pads only with a pad token
+        if enc.special_tokens:
+            tok.pad_token = min(enc.special_tokens, key=enc.special_tokens.__getitem__)
+        else:  # a vocabulary trained without special tokens: add one (it gets the next free id)
+            tok.add_special_tokens({"pad_token": "<|pad|>"})
     padded = tok(docs[:4], padding=True, truncation=True, max_length=64, return_attention_mask=True)
     print(f"- padded batch: {len(padded['input_ids'])} x {len(padded['input_ids'][0])} ids, "
           f"pad token {tok.pad_token!r}, attention mask sums {[sum(m) for m in padded['attention_mask']]}")

@@ -27,6 +27,8 @@ def main() -> None:
     parser.add_argument("--encoding", default="o200k_base", choices=hf_bpe.list_encoding_names())
     parser.add_argument("--max-mb", type=float, default=8.0, help="MB of text per corpus")
     args = parser.parse_args()
+    if not args.max_mb > 0:
+        parser.error("--max-mb must be a positive number")
 
     os.environ.setdefault("TIKTOKEN_CACHE_DIR", str(realdata.tiktoken_cache_dir()))
     start = time.perf_counter()

@@ -36,13 +36,15 @@ def parse_shards(spec: str) -> list[int]:
     out: list[int] = []
     for part in spec.split(","):
         part = part.strip()
-        if "-" in part:
-            lo, hi = (int(x) for x in part.split("-", 1))
-            if hi < lo:
-                raise argparse.ArgumentTypeError(f"empty shard range {part!r}")
-            out.extend(range(lo, hi + 1))
-        elif part:
-            out.append(int(part))
+        lo, _, hi = part.partition("-")
+        if not (lo.isdigit() and (hi.isdigit() or not _)):
+            if part:
+                raise argparse.ArgumentTypeError(f"bad shard number or range {part!r} (e.g. 0-7 or 0,2)")
+            continue
+        first, last = int(lo), int(hi) if _ else int(lo)
+        if last < first:
+            raise argparse.ArgumentTypeError(f"empty shard range {part!r}")
+        out.extend(n for n in range(first, last + 1) if n not in out)
     if not out:
         raise argparse.ArgumentTypeError(f"no shards in {spec!r}")
     return out
@@ -59,7 +61,7 @@ def fmt_duration(seconds: float) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--dataset-dir", required=True, type=Path, help="folder of parquet shards")
-    parser.add_argument("--shards", default="0-7", help="shard numbers, e.g. 0-7 (inclusive) or 0,2")
+    parser.add_argument("--shards", type=parse_shards, default="0-7", help="shard numbers, e.g. 0-7 (inclusive) or 0,2")
     parser.add_argument("--vocab-size", type=int, default=65536, help="tokens, specials included")
     parser.add_argument("--tiktoken-save-path", type=Path, help="write the ranks in tiktoken format")
     parser.add_argument("--save-dir", type=Path, help="write a full hf_bpe/Hugging Face folder")
@@ -79,7 +81,7 @@ def main(argv: list[str] | None = None) -> int:
 
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     files = sorted(p for p in args.dataset_dir.glob("*.parquet") if p.is_file())
-    shards = parse_shards(args.shards)
+    shards = args.shards
     missing = [i for i in shards if i >= len(files)]
     if missing:
         parser.error(f"{args.dataset_dir} has {len(files)} parquet files; no shard {missing[0]}")

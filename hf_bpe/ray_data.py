@@ -268,6 +268,8 @@ class BatchEncoder:
         ids = pa.array(self.encode(_texts(table, self.column)), type=pa.list_(pa.int32()))
         if not self.keep_text:
             table = table.drop_columns([self.column])
+        if self.output_column in table.column_names:  # encoded before: the new ids replace it
+            table = table.drop_columns([self.output_column])
         return table.append_column(self.output_column, ids)
 
 
@@ -279,11 +281,18 @@ def encoding_payload(
 
     ``tokenizer`` is an :class:`~hf_bpe.Encoding` or an
     :class:`~hf_bpe.HfBpeTokenizer` (its ``bos_token``/``eos_token``; for an Encoding
-    the usual roles of its special tokens, e.g. ``<|endoftext|>`` is eos).
+    the usual roles of its special tokens, e.g. ``<|endoftext|>`` is eos). A tokenizer
+    with added tokens (``add_tokens``) is refused: map ``tok.batch_encode`` instead.
     """
     enc = tokenizer if isinstance(tokenizer, Encoding) else getattr(tokenizer, "encoding", None)
     if not isinstance(enc, Encoding):
         raise TypeError(f"expected an hf_bpe Encoding or HfBpeTokenizer, got {type(tokenizer).__name__}")
+    if getattr(tokenizer, "_user_added", False):
+        raise VocabularyError(
+            "this tokenizer has added tokens, which BatchEncoder's explicit vocabulary leaves out "
+            "(it would give other ids than tok.batch_encode): use "
+            "dataset.map_batches(tok.batch_encode, batch_format='pyarrow') instead"
+        )
     state = (enc.name, enc._pat_str, enc._mergeable_ranks, enc._special_tokens, enc._explicit_n_vocab)
     head = [_role_id(tokenizer, enc, "bos")] if add_bos else []
     tail = [_role_id(tokenizer, enc, "eos")] if add_eos else []

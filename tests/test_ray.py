@@ -535,6 +535,14 @@ def test_arguments_are_checked_before_any_cluster_work() -> None:
         ray_data.encoding_payload(enc, add_bos=True)
     with pytest.raises(VocabularyError, match="allowed_special"):
         ray_data.encode_dataset(object(), enc, allowed_special="<|x|>")
+    # Added tokens are not in the explicit vocabulary: refused, not encoded otherwise.
+    from hf_bpe import HfBpeTokenizer
+
+    tok = HfBpeTokenizer.from_encoding(enc)
+    ray_data.encoding_payload(tok)
+    tok.add_tokens(["my_new_token"])
+    with pytest.raises(VocabularyError, match="added tokens"):
+        ray_data.encoding_payload(tok)
 
 
 def test_batch_encoder_and_count_pieces_steps_match_the_local_api(texts: list[str]) -> None:
