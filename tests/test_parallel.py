@@ -125,6 +125,9 @@ def test_small_batches_stay_in_process() -> None:
     assert parallel.workers_for(4, 8, 10**7, 1) == 1
     assert parallel.workers_for(1, 8, 10**7, 100) == 1
     assert parallel.workers_for(None, 1, 10**7, 100) == 1
+    # many short items: more work handing them out than sharing saves
+    assert parallel.workers_for(2, 8, 10**7, 10**7 // (parallel.MIN_ITEM_CHARS - 1)) == 1
+    assert parallel.workers_for(2, 8, 10**7, 10**7 // parallel.MIN_ITEM_CHARS) == 2
 
 
 def _nested(_: int) -> tuple[bool, int]:
