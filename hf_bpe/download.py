@@ -385,6 +385,8 @@ def _stream(url: str, out: BinaryIO, timeout: float) -> tuple[str, int]:
         )
     if decoder is not None and not decoder.eof:
         raise DownloadError(f"downloading {url} failed: the gzip-encoded body was cut short")
+    if decoder is not None and decoder.unused_data:
+        raise DownloadError(f"downloading {url} failed: bytes after the end of the gzip-encoded body")
     return digest.hexdigest(), size
 
 

@@ -16,9 +16,10 @@ When it runs in-process instead:
 
 * ``num_proc`` (or tiktoken's ``num_threads``) is 1, or the machine has one core;
 * only ``num_threads`` is given and processes do not start by ``fork`` (macOS, Windows);
-* the batch is small (fewer than :data:`MIN_BATCH_CHARS` characters, or one text), or
-  its items are (fewer than :data:`MIN_ITEM_CHARS` on average): the round trips to the
-  workers would cost more than they save;
+* the batch is small (fewer than :data:`MIN_BATCH_CHARS` characters, or ids for
+  decoding, or one item), or its items are (fewer than :data:`MIN_ITEM_CHARS` on
+  average), whatever ``num_proc`` says: the round trips to the workers would cost more
+  than they save;
 * inside a worker process (hf_bpe's own, ``multiprocessing``/``multiprocess`` ones such as
   ``datasets.map(num_proc=...)``, or daemonic processes), or a spawned process still
   importing its target's module: pools are never nested;
@@ -288,7 +289,7 @@ def _discard(pool: _Pool) -> None:
 def shutdown_pools() -> None:
     """Stop every worker process (they are also stopped at exit, and with their encoding)."""
     with _pools_lock:
-        pools = [pool for pool in _pools.values() if pool.pid == os.getpid()]
+        pools = [pool for pool in list(_pools.values()) if pool.pid == os.getpid()]
         _pools.clear()
     for pool in pools:
         pool.close()
@@ -301,14 +302,17 @@ def _at_exit() -> None:
 
 
 def _after_fork_in_child() -> None:
-    """In a child made by ``os.fork()``: the parent's workers are not this process's
-    children. multiprocessing lists them as such, and at the child's exit would stop them
-    (killing the parent's workers, with a traceback): take them off its list."""
+    """In a child made by ``os.fork()``: the parent's processes (batch workers, a trainer's
+    counting processes) are not this process's children. multiprocessing lists them as
+    such, and at the child's exit would stop them (killing the parent's workers, with a
+    traceback): take them off its list. The pools' lock starts afresh (another thread of
+    the parent may have held it)."""
+    global _pools_lock
+    _pools_lock = threading.RLock()
     children = getattr(multiprocessing.process, "_children", None)
     if children is not None:
-        for pool in list(_pools.values()):
-            for process in pool.processes:
-                children.discard(process)
+        pid = os.getpid()
+        children.difference_update({p for p in list(children) if getattr(p, "_parent_pid", pid) != pid})
 
 
 atexit.register(_at_exit)

@@ -52,7 +52,7 @@ import regex
 
 from .errors import PatternError
 
-__all__ = ["regex_pattern", "tells_by_category_only"]
+__all__ = ["regex_pattern", "stand_ins_for"]
 
 #: The characters whose case-insensitive matches differ: regex adds Turkic case pairs.
 _TURKIC = ("i", "I", "\u0130", "\u0131")
@@ -114,7 +114,7 @@ class _Rewriter:
             elif c == "$":
                 self.out.append("$" if "m" in flags else "\\Z")
                 self.i += 1
-            elif c == "{" and any(ch.isalpha() for ch in pat[self.i + 1 : pat.find("}", self.i) % (len(pat) + 1)]):
+            elif c == "{" and _FUZZY.fullmatch(pat[self.i + 1 : pat.find("}", self.i)]) and "}" in pat[self.i :]:
                 raise PatternError(
                     f"{pat[self.i : pat.find('}', self.i) + 1]} at offset {self.i} of {pat!r}: regex "
                     "reads it as fuzzy matching, tiktoken's engine as literal text; escape the {"
@@ -300,19 +300,22 @@ class _Rewriter:
         """``atom`` with its property classes as tiktoken's engine reads them under ``(?i)``:
         widened by simple case folding. For letters that adds one character, U+0345 (a mark
         that folds to ι), which regex leaves out of a positive class; the cased classes
-        (``\\p{Lu}``...) and marks widen in ways regex does not follow: refused."""
-        names = [m.group(2) or m.group(3) for m in _PROPERTY.finditer(atom)]
-        if not names:
+        (``\\p{Lu}``...) without the others, and marks, widen in ways regex does not
+        follow: refused, as are the scripts and other properties not checked to read alike."""
+        found = list(_PROPERTY.finditer(atom))
+        if not found:
             return atom
-        keys = [_category_key(name) for name in names]
-        negated = any(m.group(1) == "P" or (m.group(2) or "").startswith("^") for m in _PROPERTY.finditer(atom))
-        if negated or any(key not in _FOLD_SAFE for key in keys):
+        keys = {_category_key(m.group(2) or m.group(3)) for m in found}
+        letters = bool(keys & {"l", "letter"}) or {"lu", "ll", "lt"} <= keys
+        negated = any(m.group(1) == "P" or (m.group(2) or "").startswith("^") for m in found)
+        unverified = keys - _CATEGORIES - _FOLDS_ALIKE
+        if (keys & (_CASED | _MARKS) and not letters) or unverified or (negated and keys & (_CASED | _MARKS | {"l", "letter"})):
             raise PatternError(
                 f"the property class {atom} under (?i) in {self.pat!r}: tiktoken's engine widens it "
                 "by case folding ((?i)\\p{Lu} matches lowercase letters too), regex otherwise; "
                 "scope (?i) to the letters it is for, as in (?i:'s|'t)"
             )
-        if not any(key in ("l", "letter") for key in keys):
+        if not letters:
             return atom
         if atom.startswith("[^"):  # U+0345 is in the widened class, so not in its complement
             return f"(?:(?!\u0345){atom})"
@@ -362,17 +365,18 @@ _CATEGORIES = frozenset(
     "mathsymbol currencysymbol modifiersymbol othersymbol separator spaceseparator lineseparator "
     "paragraphseparator other control format surrogate privateuse unassigned assigned any".split()
 )
-_PROPERTY_OR_ESCAPE = regex.compile(r"\\\\|\\[pP](?:\{([^}]*)\}|([A-Za-z]))|\\x\{?([0-9A-Fa-f]+)|\\[uU]\{?([0-9A-Fa-f]+)|\\N\{")
-
-
+#: What regex reads as a fuzzy constraint inside braces ({e}, {e<=1}, {1<=e<=3},
+#: {2i+2d+1s<=4}, {e<=1:[a-z]}); tiktoken's engine reads such braces as literal text.
+_FUZZY = regex.compile(r"(?:\s*\d*\s*(?:<=?|=)?\s*[eids]\s*(?:<=?|=)?\s*\d*\s*[+,]?)+(?::.*)?", regex.DOTALL)
 _PROPERTY = regex.compile(r"\\([pP])(?:\{([^}]*)\}|([A-Za-z]))")
-#: Categories whose case folding closure regex's (?i) matches as tiktoken's does (letters:
-#: but for U+0345, added by _folded_properties), checked on every code point; the cased
-#: letters (Lu, Ll, Lt) and the nonspacing marks differ.
-_FOLD_SAFE = frozenset(
-    "l letter lm lo modifierletter otherletter mc me spacingmark enclosingmark n nd nl no number "
-    "decimalnumber letternumber othernumber p pc pd ps pe pi pf po punctuation s sm sc sk so "
-    "symbol z zs zl zp separator c cc cf co cn other control format privateuse unassigned".split()
+#: Under (?i), regex widens these otherwise than tiktoken's engine (checked on every code
+#: point): the cased letters (unless all three are there, making the letters) and marks.
+_CASED = frozenset("lu ll lt lc l& casedletter uppercaseletter lowercaseletter titlecaseletter".split())
+_MARKS = frozenset("m mn mark nonspacingmark combiningmark".split())
+#: Other properties checked alike under (?i) on every code point (Greek, Common, Inherited,
+#: Cased, Lowercase, Emoji... differ: refused, as is any property not checked).
+_FOLDS_ALIKE = frozenset(
+    "latin latn han hani alphabetic alpha cyrillic cyrl armenian armn georgian geor cherokee cher coptic copt".split()
 )
 
 
@@ -384,27 +388,111 @@ def _category_key(name: str) -> str:
     return key
 
 
-def tells_by_category_only(pattern: str) -> bool:
-    r"""Whether ``pattern`` tells non-ASCII characters apart only by general category
-    (``\p{L}``, ``\p{N}``, ``\s``, ``\w``...: no non-ASCII literal, range or code point, no
-    script or other property). Only then may a character be matched in place of another
-    of the same categories (see :func:`hf_bpe.char_classes.stand_ins`).
+@functools.lru_cache(maxsize=256)
+def stand_ins_for(pattern: str) -> dict[int, str]:
+    r"""The stand-ins (:func:`hf_bpe.char_classes.stand_ins`: characters the installed regex
+    classifies otherwise than tiktoken, each with a character regex classifies as tiktoken
+    does the original) that may be matched in place of the originals with ``pattern``.
 
-        >>> tells_by_category_only(r"\p{L}+|\p{N}|[^\s\p{L}]"), tells_by_category_only(r"\p{Latin}+|[ʕa-z]")
-        (True, False)
+    A stand-in has the original's classes, not its identity: a character the pattern names
+    (a literal, an escape, a class range) keeps its own, and so does one whose stand-in it
+    names. With a script or other non-category property, only stand-ins that are unassigned
+    in both engines (so "Unknown" to every property) are used.
+
+        >>> from hf_bpe.char_classes import stand_ins
+        >>> table = stand_ins()
+        >>> all(point not in stand_ins_for(r"[\u0100-\U0003FFFF]") for point in table)
+        True
+        >>> stand_ins_for(r"\p{L}+|\s+") == table
+        True
     """
-    if not pattern.isascii():
-        return False
-    for match in _PROPERTY_OR_ESCAPE.finditer(pattern):
-        text = match.group(0)
-        if text == "\\\\":
-            continue  # an escaped backslash
-        if text.startswith("\\N"):
-            return False
-        name = match.group(1) or match.group(2)
-        if name is not None:
-            if _category_key(name) not in _CATEGORIES:
-                return False
-        elif int(match.group(3) or match.group(4), 16) >= 0x80:
-            return False
-    return True
+    from .char_classes import stand_ins
+
+    table = stand_ins()
+    if not table:
+        return {}
+    spans, other_properties = _named(pattern)
+
+    def named(point: int) -> bool:
+        return any(lo <= point <= hi for lo, hi in spans)
+
+    return {
+        point: stand_in
+        for point, stand_in in table.items()
+        if not named(point)
+        and not named(ord(stand_in))
+        and not (other_properties and regex.match(r"\p{Cn}", stand_in) is None)
+    }
+
+
+def _named(pattern: str) -> tuple[list[tuple[int, int]], bool]:
+    """The non-ASCII code points ``pattern`` names (as inclusive spans), and whether it
+    uses a property other than a general category."""
+    spans: list[tuple[int, int]] = []
+    other_properties = False
+    in_class = False
+    last: int | None = None  # the last member of the class being read (a range may follow)
+    range_from: int | None = None
+    i, n = 0, len(pattern)
+    while i < n:
+        c = pattern[i]
+        point: int | None
+        if c == "\\":
+            point, i, name = _escape_point(pattern, i)
+            if name is not None and _category_key(name) not in _CATEGORIES:
+                other_properties = True
+        elif c == "[" and not in_class:
+            in_class, last, range_from = True, None, None
+            i += 2 if pattern[i + 1 : i + 2] == "^" else 1
+            continue
+        elif c == "]" and in_class:
+            in_class = False
+            i += 1
+            continue
+        elif c == "-" and in_class and last is not None and pattern[i + 1 : i + 2] not in ("]", ""):
+            range_from, last = last, None
+            i += 1
+            continue
+        else:
+            point, i = ord(c), i + 1
+        if point is None:
+            last = range_from = None
+        elif range_from is not None:
+            spans.append((range_from, point))
+            last = range_from = None
+        else:
+            spans.append((point, point))
+            last = point
+    return [(lo, hi) for lo, hi in spans if hi >= 0x80], other_properties
+
+
+def _escape_point(pattern: str, i: int) -> tuple[int | None, int, str | None]:
+    r"""The escape at ``pattern[i]``: the code point it names (None for a class such as
+    ``\w``), where it ends, and the property name for ``\p{..}``."""
+    import unicodedata
+
+    c = pattern[i + 1 : i + 2]
+    braced = pattern[i + 2 : i + 3] == "{"
+    close = pattern.find("}", i + 3) if braced else -1
+    if c in ("p", "P"):
+        if braced and close > 0:
+            return None, close + 1, pattern[i + 3 : close]
+        return None, i + 3, pattern[i + 2 : i + 3]
+    if c in ("x", "u", "U"):
+        if braced and close > 0:
+            digits, end = pattern[i + 3 : close], close + 1
+        else:
+            width = {"x": 2, "u": 4, "U": 8}[c]
+            digits, end = pattern[i + 2 : i + 2 + width], i + 2 + width
+        try:
+            return int(digits, 16), end, None
+        except ValueError:
+            return None, end, None
+    if c == "N" and braced and close > 0:
+        try:
+            return ord(unicodedata.lookup(pattern[i + 3 : close])), close + 1, None
+        except KeyError:
+            return None, close + 1, None
+    if c.isascii():
+        return None, i + 2, None  # \w, \d, \n, \., ...: ASCII or a class
+    return ord(c), i + 2, None  # an escaped non-ASCII character

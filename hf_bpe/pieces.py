@@ -29,7 +29,7 @@ import regex
 
 from .char_classes import stand_in_bitmap, stand_ins
 from .errors import PatternError
-from .pattern_syntax import regex_pattern, tells_by_category_only
+from .pattern_syntax import regex_pattern, stand_ins_for
 from .scanners import NONE, family_of, scan
 
 
@@ -54,8 +54,8 @@ class Splitter:
         self._regex: Any = compile_pattern(pattern)
         self._has_groups: bool = self._regex.groups > 0
         # Characters whose classes the installed regex misjudges are matched through a
-        # stand-in of tiktoken's classes: right for a pattern that looks at classes only.
-        self._stand_ins: bool = tells_by_category_only(pattern)
+        # stand-in of tiktoken's classes, unless the pattern names them.
+        self._stand_ins: dict[int, str] = stand_ins_for(pattern)
         wanted = use_scanner and os.environ.get("HF_BPE_NO_SCANNERS") != "1"
         self.family = family_of(pattern) if wanted else NONE
 
@@ -97,7 +97,7 @@ class Splitter:
 
     def _split_with_stand_ins(self, text: str) -> list[str]:
         # Same length, same spans: cut the pieces out of the original text.
-        stand_in_text = text.translate(stand_ins())
+        stand_in_text = text.translate(self._stand_ins)
         return [text[m.start() : m.end()] for m in self._regex.finditer(stand_in_text) if m.end() > m.start()]
 
 

@@ -129,7 +129,8 @@ def parse_tokenizer_json(data: Mapping[str, Any], *, name: str = "tokenizer") ->
             TokenizerJsonWarning,
             stacklevel=2,
         )
-    if isinstance(post, dict) and post.get("type") == "ByteLevel" and post.get("trim_offsets"):
+    steps = post.get("processors") if isinstance(post, dict) and post.get("type") == "Sequence" else [post]
+    if any(isinstance(step, dict) and step.get("type") == "ByteLevel" and step.get("trim_offsets") for step in steps or []):
         warnings.warn(
             f"{name}: the ByteLevel post_processor trims spaces off offsets (trim_offsets); "
             "HfBpeTokenizer's offset mappings keep them (the ids are the same)",

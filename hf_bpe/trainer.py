@@ -311,6 +311,12 @@ class BpeTrainer:
         """Stop the counting processes, keeping what they counted."""
         self._collect()
 
+    def __getstate__(self) -> dict[str, Any]:
+        """For pickle and copy: the counting processes hand over their counts first (as
+        :meth:`close`; the next ``update`` starts them again)."""
+        self._collect()
+        return dict(self.__dict__)
+
     def __enter__(self) -> BpeTrainer:
         return self
 

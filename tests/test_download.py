@@ -79,10 +79,11 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             self.wfile.flush()
             self.close_connection = True  # no terminating 0-chunk: the transfer is cut
             return
-        if mode.startswith("encoded-"):  # encoded-gzip, encoded-gzip-cut, encoded-br
+        if mode.startswith("encoded-"):  # encoded-gzip, encoded-gzip-cut, encoded-gzip-extra, encoded-br
             coding = mode.split("-")[1]
             body = gzip.compress(body) if coding == "gzip" else body
             body = body[: len(body) // 2] if mode.endswith("-cut") else body
+            body = body + b"trailing bytes" if mode.endswith("-extra") else body
             self.send_response(200)
             self.send_header("Content-Encoding", coding)
             self.send_header("Content-Length", str(len(body)))
@@ -367,6 +368,7 @@ def test_a_gzip_encoded_body_is_decoded(cache: Path, server: _VocabServer) -> No
 
 
 @pytest.mark.parametrize(("mode", "message"), [("encoded-gzip-cut", "gzip-encoded body was cut short"),
+                                               ("encoded-gzip-extra", "bytes after the end of the gzip"),
                                                ("encoded-br", "br-encoded, which hf_bpe cannot decode")])
 def test_an_undecodable_body_is_a_download_error(cache: Path, server: _VocabServer, mode: str, message: str) -> None:
     server.modes["/encodings/r50k_base.tiktoken"] = mode

@@ -437,6 +437,7 @@ def test_decode_batch_with_an_errors_handler_registered_after_the_pool_started(e
     import codecs
 
     ids = [[*enc.encode_ordinary(d), enc.encode_single_token(b"\x80")] for d in docs] * 2  # each ends with a stray byte
+    assert parallel.workers_for(2, 8, sum(map(len, ids)), len(ids)) == 2
     enc.decode_batch(ids, num_proc=2)  # the workers exist
     codecs.register_error("hf_bpe_test_qmark", lambda err: ("?", err.end))
     expected = tiktoken.get_encoding("o200k_base").decode_batch(ids, errors="hf_bpe_test_qmark", num_threads=1)
@@ -449,17 +450,19 @@ import os, sys, hf_bpe
 from hf_bpe import parallel
 enc = hf_bpe.get_encoding("r50k_base")
 enc.encode_ordinary_batch(["hello world " * 30_000] * 2, num_proc=2)
+trainer = hf_bpe.BpeTrainer(300, num_proc=2)
+trainer.update(["some words to count " * 50] * 60_000)  # more than one batch: counting processes
 pid = os.fork()
 if pid == 0:
     sys.exit(0)  # a normal exit runs multiprocessing's exit handler
 os.waitpid(pid, 0)
-print(*[p.is_alive() for pool in parallel._pools.values() for p in pool.processes])
+print(*[p.is_alive() for pool in parallel._pools.values() for p in pool.processes], *[p.is_alive() for p in trainer._pool._procs])
 """
 
 
 def test_a_forked_child_leaves_the_parents_workers_alone(tmp_path: Path) -> None:
     out = _run(FORKED_CHILD_EXITS, tmp_path)
-    assert out.stdout.split() == ["True"], out.stderr[-2000:]
+    assert out.stdout.split() == ["True", "True", "True"], out.stderr[-2000:]
     assert "Traceback" not in out.stderr and "AssertionError" not in out.stderr, out.stderr[-2000:]
 
 
@@ -472,3 +475,12 @@ def test_a_trainer_pickles_and_copies() -> None:
     trainer.update(texts)
     for twin in (pickle.loads(pickle.dumps(trainer)), copy.deepcopy(trainer)):
         assert twin.train().mergeable_ranks == trainer.train().mergeable_ranks
+    # With counting processes holding counts: they hand them over first.
+    docs = realdata.documents("english", doc_bytes=4096, max_bytes=2_500_000)  # more than one batch
+    busy = hf_bpe.BpeTrainer(300, num_proc=2)
+    busy.update(docs)
+    assert busy._pool is not None
+    twin = pickle.loads(pickle.dumps(busy))
+    assert twin.train().mergeable_ranks == hf_bpe.train_bpe(docs, 300, num_proc=1).mergeable_ranks
+    busy.update(["more text"])
+    assert copy.deepcopy(busy).train().mergeable_ranks == busy.train().mergeable_ranks

@@ -127,6 +127,10 @@ def test_gpt2_tokenizer_json_as_hf_writes_it(docs: list[str], tiktoken_encoding:
     hf.save(str(path))
     with pytest.warns(hf_bpe.TokenizerJsonWarning, match="trims spaces off offsets"):
         assert load_tokenizer_json(path)._mergeable_ranks == gpt2._mergeable_ranks
+    hf.post_processor = processors.Sequence([processors.ByteLevel(trim_offsets=True)])  # as Llama 3's files
+    hf.save(str(path))
+    with pytest.warns(hf_bpe.TokenizerJsonWarning, match="trims spaces off offsets"):
+        load_tokenizer_json(path)
 
 
 def test_merges_are_derived_from_ranks() -> None:
