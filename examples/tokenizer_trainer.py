@@ -86,6 +86,10 @@ def main(argv: list[str] | None = None) -> int:
     if missing:
         parser.error(f"{args.dataset_dir} has {len(files)} parquet files; no shard {missing[0]}")
     paths = [files[i] for i in shards]
+    if args.batch_size < 1 or args.timing_batches < 1:
+        parser.error("--batch-size and --timing-batches must be at least 1")
+    if args.tiktoken_save_path is not None and args.tiktoken_save_path.is_dir():
+        parser.error(f"--tiktoken-save-path {args.tiktoken_save_path} is a directory; give a file name")
     # Where the results go must exist before the training they would hold.
     for target in (args.tiktoken_save_path.parent if args.tiktoken_save_path else None, args.save_dir):
         if target is not None:

@@ -293,6 +293,10 @@ def test_offsets_of_a_text_holding_a_surrogate_pair() -> None:
     got = tok(split, return_offsets_mapping=True)
     assert got["input_ids"] == want["input_ids"]
     assert got["offset_mapping"] == [(s + (s > 1), e + (e > 1)) for s, e in want["offset_mapping"]]
+    # r50k spells 🦏 with three byte tokens: each covers the whole pair
+    r50k = HfBpeTokenizer.from_encoding(encoding("r50k_base"))
+    assert r50k("x\ud83e\udd8fy", return_offsets_mapping=True)["offset_mapping"] == [(0, 1), (1, 3), (1, 3), (1, 3), (3, 4)]
+    assert r50k("x\U0001f98fy", return_offsets_mapping=True)["offset_mapping"] == [(0, 1), (1, 2), (1, 2), (1, 2), (2, 3)]
 
 
 def test_offsets_that_cannot_be_given_raise() -> None:

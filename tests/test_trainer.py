@@ -649,6 +649,15 @@ def test_tokenizer_trainer_example_prints_the_full_report(tmp_path: Path) -> Non
         capture_output=True, text=True, timeout=60,
     )
     assert bad.returncode != 0 and "no shard 4" in bad.stderr
+    # Bad options are usage errors before any training (they were tracebacks, some after it).
+    for option, message in ((["--shards", "3-1"], "empty shard range"), (["--shards", "a"], "bad shard number"),
+                            (["--shards", "0", "--batch-size", "0"], "at least 1"),
+                            (["--shards", "0", "--tiktoken-save-path", str(tmp_path)], "is a directory")):
+        bad = subprocess.run(
+            [sys.executable, str(EXAMPLES / "tokenizer_trainer.py"), "--dataset-dir", str(shards[0].parent), *option],
+            capture_output=True, text=True, timeout=60,
+        )
+        assert bad.returncode == 2 and message in bad.stderr and "Traceback" not in bad.stderr, bad.stderr
 
 
 def test_bench_train_runs_and_checks_ranks() -> None:
