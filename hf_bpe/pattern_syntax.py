@@ -47,6 +47,7 @@ A construct regex does not know at all (``(?U)``, ``\\b{start}``) is left for
 from __future__ import annotations
 
 import functools
+import unicodedata
 
 import regex
 
@@ -59,6 +60,8 @@ _TURKIC = ("i", "I", "\u0130", "\u0131")
 #: Each one's simple case folding orbit (what Rust's ``(?i)`` matches it with).
 _ORBIT = {"i": "iI", "I": "iI", "\u0130": "\u0130", "\u0131": "\u0131"}
 _HEX = frozenset("0123456789abcdefABCDEF")
+#: How many hex digits ``\x``, ``\u`` and ``\U`` take without braces.
+_HEX_WIDTH = {"x": 2, "u": 4, "U": 8}
 _NEGATED = {"W": "w", "S": "s", "D": "d", "P": "p", "H": "h"}
 #: POSIX classes (``[[:alpha:]]``): ASCII only in tiktoken's engine, Unicode in regex.
 _POSIX_CLASSES = {
@@ -79,21 +82,38 @@ _POSIX_CLASSES = {
 }
 
 
-@functools.lru_cache(maxsize=256)
 def regex_pattern(pattern: str) -> str:
     """``pattern`` (tiktoken's syntax) rewritten for ``regex`` to split text the same way."""
+    return _read(pattern).out_text
+
+
+@functools.lru_cache(maxsize=256)
+def _read(pattern: str) -> _Rewriter:
+    """``pattern`` read once: its rewriting, and the characters and properties it names."""
     if not isinstance(pattern, str):
         raise TypeError(f"a split pattern is a str, not {type(pattern).__name__}")
-    return _Rewriter(pattern).run()
+    rewriter = _Rewriter(pattern)
+    rewriter.run()
+    return rewriter
 
 
 class _Rewriter:
+    """One walk over a pattern: writes it in regex's syntax (:attr:`out_text`) and notes
+    what it names, for :func:`stand_ins_for`."""
+
     def __init__(self, pattern: str) -> None:
         self.pat = pattern
         self.i = 0
         self.out: list[str] = []
+        self.out_text = ""
         # Flags in force (i: ignore case, m: multi-line, x: verbose), one entry per open group.
         self.flags: list[frozenset[str]] = [frozenset()]
+        #: The code points named by literals, escapes and class ranges, as inclusive spans.
+        self.named: list[tuple[int, int]] = []
+        #: Whether a property other than a general category (a script, say) is used.
+        self.other_properties = False
+        # The properties of the atom being read: (key, negated by \P or ^).
+        self._properties: list[tuple[str, bool]] = []
 
     def run(self) -> str:
         pat = self.pat
@@ -125,12 +145,14 @@ class _Rewriter:
                 self.out.append(pat[self.i : end])
                 self.i = end
             else:
+                self.named.append((ord(c), ord(c)))
                 if c in _TURKIC and "i" in flags:
                     self._atom(c)
                 else:
                     self.out.append(c)
                 self.i += 1
-        return "".join(self.out)
+        self.out_text = "".join(self.out)
+        return self.out_text
 
     # ------------------------------------------------------------------ pieces
 
@@ -158,39 +180,62 @@ class _Rewriter:
                 "as its own construct"
             )
         else:
-            text, self.i = self._read_escape(in_class=False)
+            text, self.i, point = self._read_escape(in_class=False)
+            if point is not None:
+                self.named.append((point, point))
             self._atom(text)
 
-    def _read_escape(self, in_class: bool) -> tuple[str, int]:
-        """The escape at ``self.i`` in regex's syntax, and where it ends."""
+    def _read_escape(self, in_class: bool) -> tuple[str, int, int | None]:
+        """The escape at ``self.i`` in regex's syntax, where it ends, and the code point it
+        names (None for a class such as ``\\w``; a property is noted in ``_properties``)."""
         pat, i = self.pat, self.i
         c = pat[i + 1 : i + 2]
-        if c in ("x", "u", "U") and pat[i + 2 : i + 3] == "{":  # \x{61}, \u{61}, \U{61}
+        braced = pat[i + 2 : i + 3] == "{"
+        if c in ("x", "u", "U") and braced:  # \x{61}, \u{61}, \U{61}
             end = pat.find("}", i + 3)
             digits = pat[i + 3 : end] if end > 0 else ""
             if not digits or not set(digits) <= _HEX or int(digits, 16) > 0x10FFFF:
                 raise PatternError(f"malformed \\{c}{{...}} at offset {i} of {pat!r}")
-            return f"\\U{int(digits, 16):08X}", end + 1
+            return f"\\U{int(digits, 16):08X}", end + 1, int(digits, 16)
+        if c in _HEX_WIDTH:  # \x61, \u0061, \U00000061 (a malformed one: left to regex)
+            end = i + 2 + _HEX_WIDTH[c]
+            digits = pat[i + 2 : end]
+            if len(digits) == _HEX_WIDTH[c] and set(digits) <= _HEX:
+                return pat[i:end], end, int(digits, 16)
+            return pat[i : i + 2], i + 2, None
         if c == "e":
-            return "\\x1b", i + 2
+            return "\\x1b", i + 2, 0x1B
         if c == "h" and in_class:
-            return "0-9A-Fa-f", i + 2
+            return "0-9A-Fa-f", i + 2, None
         if c == "H" and in_class:
             raise PatternError(
                 f"\\H inside a character class (offset {i} of {pat!r}) has no regex equivalent: "
                 "write the class without it"
             )
-        if c.isalpha() and pat[i + 2 : i + 3] == "{":  # \p{Lu}, \N{name}, \b{start}
+        if c in ("p", "P") and (braced or pat[i + 2 : i + 3].isalpha()):  # \p{Lu}, \pL
+            end = (pat.find("}", i + 3) + 1 or len(pat)) if braced else i + 3
+            name = pat[i + 3 : end - 1] if braced else pat[i + 2 : end]
+            if "&" in name:
+                raise PatternError(f"\\{c}{{{name}}} at offset {i} of {pat!r}: tiktoken's engine refuses it (write \\p{{LC}})")
+            key = _category_key(name)
+            self.other_properties |= key not in _CATEGORIES
+            self._properties.append((key, c == "P" or name.lstrip().startswith("^")))
+            return pat[i:end], end, None
+        if c.isalpha() and braced:  # \N{name}, \b{start}
             end = pat.find("}", i + 3)
-            if c in ("p", "P") and "&" in pat[i + 3 : end]:
-                raise PatternError(f"\\{c}{{{pat[i + 3 : end]}}} at offset {i} of {pat!r}: tiktoken's engine refuses it (write \\p{{LC}})")
-            return (pat[i : end + 1], end + 1) if end > 0 else (pat[i:], len(pat))
-        if c in ("p", "P") and pat[i + 2 : i + 3].isalpha():  # \pL
-            return pat[i : i + 3], i + 3
+            if end < 0:
+                return pat[i:], len(pat), None
+            point = None
+            if c == "N":
+                try:
+                    point = ord(unicodedata.lookup(pat[i + 3 : end]))
+                except KeyError:
+                    pass  # regex refuses the name
+            return pat[i : end + 1], end + 1, point
         if c in ("k", "g") and pat[i + 2 : i + 3] == "<":  # \k<name>
-            end = pat.find(">", i + 3)
-            return (pat[i : end + 1], end + 1) if end > 0 else (pat[i:], len(pat))
-        return pat[i : i + 2], i + 2
+            end = pat.find(">", i + 3) + 1 or len(pat)
+            return pat[i:end], end, None
+        return pat[i : i + 2], i + 2, (None if c.isascii() else ord(c))  # \w, \n, \., \é
 
     def _read_class(self) -> str:
         """The class starting at ``self.i`` (``[``), in regex's syntax; moves past it."""
@@ -203,25 +248,38 @@ class _Rewriter:
         if pat[j : j + 1] == "]":  # a leading ] is literal in both
             out.append("\\]")
             j += 1
+        last: int | None = None  # the code point of the last member (a range may follow)
+        range_from: int | None = None
         while j < len(pat) and pat[j] != "]":
             c = pat[j]
+            point: int | None = None
             if c == "\\":
                 self.i = j
-                text, j = self._read_escape(in_class=True)
+                text, j, point = self._read_escape(in_class=True)
                 out.append(text)
-                continue
-            if c == "[":
-                if pat[j + 1 : j + 2] == ":":  # [:alpha:]
-                    end = pat.find(":]", j + 2)
-                    if end > 0:
-                        out.append(self._posix_class(pat[j + 2 : end], start))
-                        j = end + 2
-                        continue
-                self._refuse_class(start, "a nested class ([...] inside [...])")
-            if pat[j : j + 2] in ("--", "&&", "~~"):
+            elif c == "[":
+                if pat[j + 1 : j + 2] != ":" or pat.find(":]", j + 2) < 0:
+                    self._refuse_class(start, "a nested class ([...] inside [...])")
+                end = pat.find(":]", j + 2)  # [:alpha:]
+                out.append(self._posix_class(pat[j + 2 : end], start))
+                j = end + 2
+            elif pat[j : j + 2] in ("--", "&&", "~~"):
                 self._refuse_class(start, f"a set operation ({pat[j : j + 2]})")
-            out.append(c)
-            j += 1
+            elif c == "-" and last is not None and pat[j + 1 : j + 2] not in ("]", ""):
+                range_from, last = last, None
+                out.append(c)
+                j += 1
+                continue
+            else:
+                point = ord(c)
+                out.append(c)
+                j += 1
+            if point is None:
+                last = range_from = None
+            else:
+                self.named.append((point, point) if range_from is None else (range_from, point))
+                last = point if range_from is None else None
+                range_from = None
         if j >= len(pat):
             raise PatternError(f"unterminated character class at offset {start} of {pat!r}")
         out.append("]")
@@ -292,22 +350,23 @@ class _Rewriter:
 
     def _atom(self, text: str) -> None:
         """Append ``text`` (one character's worth of pattern), made exact under ``(?i)``."""
+        properties, self._properties = self._properties, []
         if "i" in self.flags[-1]:
-            text = _turkic_exact(self._folded_properties(text))
+            text = _turkic_exact(self._folded_properties(text, properties))
         self.out.append(text)
 
-    def _folded_properties(self, atom: str) -> str:
-        """``atom`` with its property classes as tiktoken's engine reads them under ``(?i)``:
-        widened by simple case folding. For letters that adds one character, U+0345 (a mark
-        that folds to ι), which regex leaves out of a positive class; the cased classes
-        (``\\p{Lu}``...) without the others, and marks, widen in ways regex does not
-        follow: refused, as are the scripts and other properties not checked to read alike."""
-        found = list(_PROPERTY.finditer(atom))
-        if not found:
+    def _folded_properties(self, atom: str, properties: list[tuple[str, bool]]) -> str:
+        """``atom`` with its property classes (``properties``: each one's key and whether it
+        is negated) as tiktoken's engine reads them under ``(?i)``: widened by simple case
+        folding. For letters that adds one character, U+0345 (a mark that folds to ι), which
+        regex leaves out of a positive class; the cased classes (``\\p{Lu}``...) without the
+        others, and marks, widen in ways regex does not follow: refused, as are the scripts
+        and other properties not checked to read alike."""
+        if not properties:
             return atom
-        keys = {_category_key(m.group(2) or m.group(3)) for m in found}
+        keys = {key for key, _ in properties}
         letters = bool(keys & {"l", "letter"}) or {"lu", "ll", "lt"} <= keys
-        negated = any(m.group(1) == "P" or (m.group(2) or "").startswith("^") for m in found)
+        negated = any(negated for _, negated in properties)
         unverified = keys - _CATEGORIES - _FOLDS_ALIKE
         if (keys & (_CASED | _MARKS) and not letters) or unverified or (negated and keys & (_CASED | _MARKS | {"l", "letter"})):
             raise PatternError(
@@ -368,7 +427,6 @@ _CATEGORIES = frozenset(
 #: What regex reads as a fuzzy constraint inside braces ({e}, {e<=1}, {1<=e<=3},
 #: {2i+2d+1s<=4}, {e<=1:[a-z]}); tiktoken's engine reads such braces as literal text.
 _FUZZY = regex.compile(r"(?:\s*\d*\s*(?:<=?|=)?\s*[eids]\s*(?:<=?|=)?\s*\d*\s*[+,]?)+(?::.*)?", regex.DOTALL)
-_PROPERTY = regex.compile(r"\\([pP])(?:\{([^}]*)\}|([A-Za-z]))")
 #: Under (?i), regex widens these otherwise than tiktoken's engine (checked on every code
 #: point): the cased letters (unless all three are there, making the letters) and marks.
 _CASED = frozenset("lu ll lt lc l& casedletter uppercaseletter lowercaseletter titlecaseletter".split())
@@ -411,7 +469,8 @@ def stand_ins_for(pattern: str) -> dict[int, str]:
     table = stand_ins()
     if not table:
         return {}
-    spans, other_properties = _named(pattern)
+    read = _read(pattern)
+    spans = [(lo, hi) for lo, hi in read.named if hi >= 0x80]
 
     def named(point: int) -> bool:
         return any(lo <= point <= hi for lo, hi in spans)
@@ -421,78 +480,5 @@ def stand_ins_for(pattern: str) -> dict[int, str]:
         for point, stand_in in table.items()
         if not named(point)
         and not named(ord(stand_in))
-        and not (other_properties and regex.match(r"\p{Cn}", stand_in) is None)
+        and not (read.other_properties and regex.match(r"\p{Cn}", stand_in) is None)
     }
-
-
-def _named(pattern: str) -> tuple[list[tuple[int, int]], bool]:
-    """The non-ASCII code points ``pattern`` names (as inclusive spans), and whether it
-    uses a property other than a general category."""
-    spans: list[tuple[int, int]] = []
-    other_properties = False
-    in_class = False
-    last: int | None = None  # the last member of the class being read (a range may follow)
-    range_from: int | None = None
-    i, n = 0, len(pattern)
-    while i < n:
-        c = pattern[i]
-        point: int | None
-        if c == "\\":
-            point, i, name = _escape_point(pattern, i)
-            if name is not None and _category_key(name) not in _CATEGORIES:
-                other_properties = True
-        elif c == "[" and not in_class:
-            in_class, last, range_from = True, None, None
-            i += 2 if pattern[i + 1 : i + 2] == "^" else 1
-            continue
-        elif c == "]" and in_class:
-            in_class = False
-            i += 1
-            continue
-        elif c == "-" and in_class and last is not None and pattern[i + 1 : i + 2] not in ("]", ""):
-            range_from, last = last, None
-            i += 1
-            continue
-        else:
-            point, i = ord(c), i + 1
-        if point is None:
-            last = range_from = None
-        elif range_from is not None:
-            spans.append((range_from, point))
-            last = range_from = None
-        else:
-            spans.append((point, point))
-            last = point
-    return [(lo, hi) for lo, hi in spans if hi >= 0x80], other_properties
-
-
-def _escape_point(pattern: str, i: int) -> tuple[int | None, int, str | None]:
-    r"""The escape at ``pattern[i]``: the code point it names (None for a class such as
-    ``\w``), where it ends, and the property name for ``\p{..}``."""
-    import unicodedata
-
-    c = pattern[i + 1 : i + 2]
-    braced = pattern[i + 2 : i + 3] == "{"
-    close = pattern.find("}", i + 3) if braced else -1
-    if c in ("p", "P"):
-        if braced and close > 0:
-            return None, close + 1, pattern[i + 3 : close]
-        return None, i + 3, pattern[i + 2 : i + 3]
-    if c in ("x", "u", "U"):
-        if braced and close > 0:
-            digits, end = pattern[i + 3 : close], close + 1
-        else:
-            width = {"x": 2, "u": 4, "U": 8}[c]
-            digits, end = pattern[i + 2 : i + 2 + width], i + 2 + width
-        try:
-            return int(digits, 16), end, None
-        except ValueError:
-            return None, end, None
-    if c == "N" and braced and close > 0:
-        try:
-            return ord(unicodedata.lookup(pattern[i + 3 : close])), close + 1, None
-        except KeyError:
-            return None, close + 1, None
-    if c.isascii():
-        return None, i + 2, None  # \w, \d, \n, \., ...: ASCII or a class
-    return ord(c), i + 2, None  # an escaped non-ASCII character

@@ -82,6 +82,8 @@ def test_empty_matches_are_no_pieces(pattern: str, text: str) -> None:
         (r"(?i:[\p{Lu}\p{Ll}\p{Lt}\p{Lm}\p{Lo}]+)|.", "aͅbµK ſ"),
         (r"(?i)\p{Latin}+|\p{Han}+|.", "aKſ中ͅ"),
         (r"(?i)\x{130}+|\x{69}+|.", "iİIı"),
+        (r"(?i)\x49+|\u0130+|\U00000131+|.", "IıiİIi"),  # escapes without braces fold like Rust's too
+        (r"(?i)[\\pL]+|.", "pLpl\\\u0345ab"),  # an escaped backslash, then p and L: no property
         (r"(?i:'s|'t|'re|'ve|'m|'ll|'d)|\p{L}+|.", "'S 'İ it's İstanbul'un"),
         (r"[[:alpha:]]+|[[:word:]]+|.", "héllo_wörld 42 ΩЖ中"),  # POSIX classes are ASCII
         (r"[^[:space:][:punct:]]+|.", "a\u00a0b!¡c\u2003d"),
@@ -110,7 +112,7 @@ def test_property_classes_case_folding_widens_otherwise_are_refused(pattern: str
 
 
 _ATOMS = [
-    "a", "i", "I", "İ", "ı", "k", "K", "\\x{69}", "\\x{130}", "\\h", "\\H", "\\e", ".", "\\w", "\\W",
+    "a", "i", "I", "İ", "ı", "k", "K", "\\x{69}", "\\x{130}", "\\x49", "\\u0131", "\\h", "\\H", "\\e", ".", "\\w", "\\W",
     "\\p{Lu}", "\\p{L}", "\\P{Ll}", "\\s", "[a-z]", "[^a-z]", "[i]", "[İ]", "[ıI]", "[\\p{Lu}i]", "[^\\p{Ll}]",
     "[\\h]", "[a-f0-9İ]", "[[:alpha:]]", "[^[:alnum:]]", "[[:punct:][:space:]é]",
 ]
@@ -179,3 +181,6 @@ def test_which_stand_ins_a_pattern_allows() -> None:
     assert 0x323B0 not in stand_ins_for(r"[\u4e00-\U0003FFFF]") and 0x323B0 in stand_ins_for(r"[\u4e00-\u9fff]")
     assert 0x295 not in stand_ins_for(r"\p{Latin}") and 0x323B0 in stand_ins_for(r"\p{Latin}")
     assert 0x295 not in stand_ins_for("[ʕa-z]") and 0x295 not in stand_ins_for(r"\x{b5}")  # its stand-in is µ
+    assert 0x295 not in stand_ins_for(r"\xb5") and 0x295 not in stand_ins_for(r"[\u0200-\u02ff]")
+    assert 0x295 not in stand_ins_for(r"\N{LATIN LETTER PHARYNGEAL VOICED FRICATIVE}") == stand_ins_for(r"\ʕ")
+    assert stand_ins_for(r"\p{L}+|\p{Greek}") != table and stand_ins_for(r"[\\pL]|\p{N}") == table
