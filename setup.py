@@ -22,12 +22,12 @@ COMPILED_MODULES = [
     "hf_bpe/scanners.py",
     "hf_bpe/pieces.py",
     "hf_bpe/token_table.py",
-    "hf_bpe/merge.py",
+    "hf_bpe/piece_merge.py",
     "hf_bpe/piece_encoder.py",
     "hf_bpe/decode.py",
-    "hf_bpe/counts.py",
+    "hf_bpe/piece_counter.py",
     "hf_bpe/merges.py",
-    "hf_bpe/merge_table.py",
+    "hf_bpe/merges_packed.py",
 ]
 
 

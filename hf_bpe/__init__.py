@@ -15,7 +15,7 @@ import logging
 from importlib import import_module
 from typing import Any
 
-from . import merge as _merge
+from . import piece_merge as _piece_merge
 from .encoding import Encoding, StreamDecoder
 from .errors import (
     ColumnError,
@@ -25,6 +25,7 @@ from .errors import (
     HfBpeError,
     OfflineError,
     PatternError,
+    TextTypeError,
     TokenizerJsonWarning,
     TrainingError,
     TrainingWarning,
@@ -49,7 +50,7 @@ logging.getLogger(__name__).addHandler(logging.NullHandler())
 _register_with_transformers()
 
 #: True when the hot modules run as mypyc-compiled C extensions.
-COMPILED: bool = not _merge.__file__.endswith(".py")
+COMPILED: bool = not _piece_merge.__file__.endswith(".py")
 
 # Names whose modules pull in optional, heavier packages: imported on first use.
 _LAZY = {
@@ -81,6 +82,7 @@ __all__ = [
     "OfflineError",
     "PatternError",
     "StreamDecoder",
+    "TextTypeError",
     "TokenizerJsonWarning",
     "TrainingError",
     "TrainingWarning",

@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from .errors import ColumnError
+from .errors import ColumnError, TextTypeError
 
 
 def column_texts(batch: Any, column: str) -> list[str]:
@@ -29,11 +29,12 @@ def column_texts(batch: Any, column: str) -> list[str]:
     ``RecordBatch``, a ``pandas.DataFrame``), or ``batch`` itself if it is a list of texts.
 
     Raises :class:`~hf_bpe.errors.ColumnError` (a ``KeyError``) when the batch has no such
-    column and ``TypeError`` for a value that is not a ``str``. pandas and arrow batches
+    column and :class:`~hf_bpe.errors.TextTypeError` (a ``TypeError``) for a value that is
+    not a ``str``. pandas and arrow batches
     come from ``datasets.map(batched=True)`` only: a one-row table would read as a batch.
     """
     if isinstance(batch, str):
-        raise TypeError("expected a batch of texts, got a single str")
+        raise TextTypeError("expected a batch of texts, got a single str")
     names = _column_names(batch)
     if names is None:
         values: Any = batch
@@ -50,13 +51,13 @@ def column_texts(batch: Any, column: str) -> list[str]:
     if isinstance(values, (str, bytes)) or values is None or not hasattr(values, "__iter__"):
         # One row's value (datasets.map without batched=True), not a column.
         kind = "null (None)" if values is None else f"of type {type(values).__name__}"
-        raise TypeError(f"column {column!r} is {kind}, not a list of str")
+        raise TextTypeError(f"column {column!r} is {kind}, not a list of str")
     texts = values if isinstance(values, list) else list(values)
     for row, text in enumerate(texts):
         if not isinstance(text, str):
             of = f" of column {column!r}" if names is not None else ""
             kind = "null (None)" if text is None else f"of type {type(text).__name__}"
-            raise TypeError(f"{where} {row}{of} is {kind}, not a str")
+            raise TextTypeError(f"{where} {row}{of} is {kind}, not a str")
     return texts
 
 

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Optional
 
 from .encoding import Encoding
-from .errors import CliError, UnknownModelError
+from .errors import CliError, UnknownModelError, VocabFileError
 
 __all__ = ["parse_special_tokens", "resolve_encoding"]
 
@@ -71,7 +71,6 @@ def _official_name(path: Path) -> Optional[str]:
 def _load_tiktoken_file(
     path: Path, pattern: Optional[str], specials: Sequence[str], *, sniffed: bool = False
 ) -> Encoding:
-    from .errors import VocabFileError
     from .patterns import get_pattern
     from .vocab_files import load_tiktoken_bpe
 

@@ -134,7 +134,7 @@ def _missing_folders(path: Path) -> list[Path]:
 
 
 def cmd_train(args: argparse.Namespace) -> int:
-    from .encoding import has_lone_surrogate
+    from .pieces import has_lone_surrogate
     from .folder import save_encoding
     from .patterns import get_pattern
     from .trainer import NANOCHAT_SPECIAL_TOKENS, BpeTrainer

@@ -20,8 +20,8 @@ import signal
 from collections.abc import Iterator
 from typing import Any, Optional
 
-from . import counts as _counts
-from .counts import PieceCounter
+from . import piece_counter as _piece_counter
+from .piece_counter import PieceCounter
 from .errors import TrainingError
 from .parallel import start_context
 from .training_sources import run_task, Task
@@ -213,7 +213,7 @@ def _worker_main(pattern: str, wid: int, inbox: Any, outbox: Any, parent: int) -
             outbox.put(("sync", wid))
         elif kind == "commit":
             if total:
-                _counts.add_counts(total, pending)
+                _piece_counter.add_counts(total, pending)
             else:
                 total = pending
             last, last_update = pending, msg[1]

@@ -29,7 +29,7 @@ import regex
 from .decode import Decoder
 from .errors import DisallowedSpecialTokenError, UnknownTokenError, VocabularyError
 from .piece_encoder import PieceEncoder
-from .pieces import Splitter
+from .pieces import Splitter, has_lone_surrogate, repair_surrogates
 
 if TYPE_CHECKING:  # pragma: no cover
     import numpy as np
@@ -117,7 +117,7 @@ class Encoding:
             self._pieces.encode_text(self._splitter, text, out)
         except UnicodeEncodeError:
             out = []
-            self._pieces.encode_text(self._splitter, _repair_surrogates(text), out)
+            self._pieces.encode_text(self._splitter, repair_surrogates(text), out)
         return out
 
     def encode(
@@ -140,7 +140,7 @@ class Encoding:
         try:
             return self._encode_with_specials(text, allowed)
         except UnicodeEncodeError:
-            return self._encode_with_specials(_repair_surrogates(text), allowed)
+            return self._encode_with_specials(repair_surrogates(text), allowed)
 
     def _allowed(
         self, allowed_special: AllowedSpecial, disallowed_special: DisallowedSpecial, text: str
@@ -151,7 +151,7 @@ class Encoding:
         else:
             disallowed = frozenset(disallowed_special or ())  # None: none, as in tiktoken
         if disallowed:
-            found = _special_regex(disallowed).search(text)
+            found = special_regex(disallowed).search(text)
             if found is not None:
                 _raise_disallowed(found.group())
         return allowed & self.special_tokens_set
@@ -159,7 +159,7 @@ class Encoding:
     def _encode_with_specials(self, text: str, allowed: frozenset[str]) -> list[int]:
         out: list[int] = []
         start = 0
-        for match in _special_regex(allowed).finditer(text):
+        for match in special_regex(allowed).finditer(text):
             self._pieces.encode_text(self._splitter, text[start : match.start()], out)
             out.append(self._special_tokens[match.group()])
             start = match.end()
@@ -288,14 +288,14 @@ class Encoding:
         try:
             return self._count(text, allowed)
         except UnicodeEncodeError:
-            return self._count(_repair_surrogates(text), allowed)
+            return self._count(repair_surrogates(text), allowed)
 
     def _count(self, text: str, allowed: frozenset[str]) -> int:
         if not allowed:
             return self._pieces.count_text(self._splitter, text)
         total = 0
         start = 0
-        for match in _special_regex(allowed).finditer(text):
+        for match in special_regex(allowed).finditer(text):
             total += self._pieces.count_text(self._splitter, text[start : match.start()]) + 1
             start = match.end()
         return total + self._pieces.count_text(self._splitter, text[start:])
@@ -582,8 +582,13 @@ def _checked_specials(specials: Mapping[str, int], ranks: dict[bytes, int], max_
 
 
 @functools.lru_cache(maxsize=128)
-def _special_regex(tokens: frozenset[str]) -> Any:
-    # Longest first, so a special that extends another one wins.
+def special_regex(tokens: frozenset[str]) -> Any:
+    """A compiled regex finding the strings ``tokens`` in text, the longest first where one
+    extends another (as tiktoken does).
+
+        >>> special_regex(frozenset({"<|a|>", "<|a|>x"})).findall("<|a|>x <|a|>")
+        ['<|a|>x', '<|a|>']
+    """
     return regex.compile("|".join(regex.escape(t) for t in sorted(tokens, key=lambda t: (-len(t), t))))
 
 
@@ -635,13 +640,3 @@ def _as_bytes(text_or_bytes: Union[str, bytes]) -> bytes:
     if isinstance(text_or_bytes, (bytes, bytearray, memoryview)):
         return bytes(text_or_bytes)
     raise TypeError(f"expected str or bytes, got {type(text_or_bytes).__name__}")
-
-
-def has_lone_surrogate(text: str) -> bool:
-    """Whether ``text`` has a surrogate code point (such text has no UTF-8 bytes)."""
-    return any("\ud800" <= c <= "\udfff" for c in text)
-
-
-def _repair_surrogates(text: str) -> str:
-    """Pair up surrogates that form a character; replace lone ones with U+FFFD (as tiktoken)."""
-    return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")

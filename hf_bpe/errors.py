@@ -55,6 +55,11 @@ class ColumnError(HfBpeError, KeyError):
         return str(self.args[0]) if self.args else ""
 
 
+class TextTypeError(HfBpeError, TypeError):
+    """A value where a text (``str``) belongs that is none: a null in a dataset's column of
+    texts, a number, ``bytes``, or a single ``str`` where a batch of texts belongs."""
+
+
 class UnknownModelError(HfBpeError, KeyError):
     """A model name that no encoding is known for (tiktoken raises KeyError here)."""
 

@@ -23,7 +23,8 @@ from typing import Any
 
 from .encoding import Encoding
 from .errors import VocabFileError
-from .vocab_files import StrPath, format_tiktoken_bpe, parse_tiktoken_bpe, write_files_atomic
+from .atomic_files import write_files_atomic
+from .vocab_files import StrPath, format_tiktoken_bpe, parse_tiktoken_bpe
 
 VOCAB_FILE = "vocab.tiktoken"
 ENCODING_FILE = "encoding.json"
@@ -54,25 +55,17 @@ def save_encoding(enc: Encoding, directory: StrPath) -> list[Path]:
     """
     folder = Path(directory)
     folder.mkdir(parents=True, exist_ok=True)
-    files: dict[str, bytes] = {
+    files: dict[str, bytes | None] = {
         VOCAB_FILE: format_tiktoken_bpe(enc._mergeable_ranks),
         ENCODING_FILE: (json.dumps(encoding_metadata(enc), indent=2, ensure_ascii=False) + "\n").encode(),
     }
-    hf_files = _hf_files(enc)
+    from .tokenizer_json import hf_files as make_hf_files  # the HF files: imported when saving
+
+    hf_files = make_hf_files(enc)
     files.update({name: text.encode() for name, text in hf_files.items()})
+    files.update(dict.fromkeys(HF_FILES - hf_files.keys()))  # e.g. no tokenizer.json for this pattern
     write_files_atomic({folder / name: data for name, data in files.items()})  # all or none
-    for stale in HF_FILES - hf_files.keys():  # e.g. no tokenizer.json for this pattern
-        (folder / stale).unlink(missing_ok=True)
-    return [folder / name for name in files]
-
-
-def _hf_files(enc: Encoding) -> dict[str, str]:
-    try:
-        from .tokenizer_json import hf_files
-    except ImportError:  # pragma: no cover - the HF front is part of the package
-        return {}
-    files: dict[str, str] = hf_files(enc)
-    return files
+    return [folder / name for name, data in files.items() if data is not None]
 
 
 def load_encoding(directory: StrPath) -> Encoding:

@@ -292,10 +292,15 @@ def check_pattern_on_oniguruma(pat_str: str, onig_pattern: str) -> None:
     for text in _probe_texts():
         ours = reference.split(text)
         if "".join(ours) != text:
+            fix = (
+                "make every alternative match at least one character: after an empty match "
+                "tiktoken goes on from the next character, leaving it out"
+                if _matches_nothing(pat_str, text)
+                else "end the pattern with a catch-all such as |\\s+|\\S"
+            )
             raise PatternError(
                 f"pattern {pat_str!r} leaves {text!r} partly unmatched: tiktoken drops such text "
-                "but HF tokenizers keeps it, so no tokenizer.json can reproduce it (end the "
-                "pattern with a catch-all such as |\\s+|\\S)"
+                f"but HF tokenizers keeps it, so no tokenizer.json can reproduce it ({fix})"
             )
         theirs = [piece for piece, _ in split.pre_tokenize_str(text)]
         if ours != theirs:
@@ -303,6 +308,15 @@ def check_pattern_on_oniguruma(pat_str: str, onig_pattern: str) -> None:
                 f"Oniguruma splits {text!r} as {theirs!r} with {onig_pattern!r}, tiktoken as "
                 f"{ours!r} with {pat_str!r}: this pattern cannot be exported to tokenizer.json"
             )
+
+
+def _matches_nothing(pat_str: str, text: str) -> bool:
+    """Whether ``pat_str`` makes an empty match in ``text``."""
+    import regex
+
+    from hf_bpe.pattern_syntax import regex_pattern
+
+    return any(m.start() == m.end() for m in regex.finditer(regex_pattern(pat_str), text))
 
 
 def _onig_checked(pat_str: str) -> str:

@@ -42,7 +42,7 @@ except ImportError as err:  # the bare install
 from packaging.version import Version
 
 from hf_bpe.batch_columns import column_texts
-from hf_bpe.encoding import _special_regex
+from hf_bpe.encoding import special_regex
 from hf_bpe.errors import TokenizerJsonWarning, UnknownTokenError, VocabularyError
 from hf_bpe.hf_rows import encode_windows, encode_with_offsets
 from hf_bpe.patterns import NANOCHAT_SPECIAL_TOKENS
@@ -512,7 +512,7 @@ class HfBpeTokenizer(PreTrainedTokenizer):
             if text not in self._added_tokens_encoder and tid in tokens:
                 self._added_tokens_encoder[text] = tid
                 self.tokens_trie.add(text)
-        self._added_re = _special_regex(frozenset(self._added_tokens_encoder))
+        self._added_re = special_regex(frozenset(self._added_tokens_encoder))
         specials = self._encoding._special_tokens
         # Tokens added by users: not the encoding's specials (a folder saved by stock
         # transformers also lists its normal added tokens among the encoding's specials).
@@ -766,7 +766,7 @@ class HfBpeTokenizer(PreTrainedTokenizer):
             chunks: list[bytes] = []
             run: list[int] = []
             for i in ids:
-                if i in table and i not in self._encoding._special_tokens.values():
+                if i in table and not self._encoding.is_special_token(i):
                     chunks.append(self._encoding.decode_bytes(run))
                     run = []
                     chunks.append(table[i].content.encode())
@@ -858,7 +858,7 @@ class HfBpeTokenizer(PreTrainedTokenizer):
         contents = [token.content for token in used]
         if not contents:
             return [self._encoding.encode_ordinary(t) for t in texts]
-        added = _special_regex(frozenset(contents))  # compiled once per set of tokens, not per batch
+        added = special_regex(frozenset(contents))  # compiled once per set of tokens, not per batch
         return [self._ids_around(t, added) for t in texts]
 
     # ---------------------------------------------------------------- saving
@@ -866,7 +866,8 @@ class HfBpeTokenizer(PreTrainedTokenizer):
     def save_vocabulary(self, save_directory: str, filename_prefix: str | None = None) -> tuple[str, ...]:
         """Write ``vocab.tiktoken`` + ``encoding.json`` (hf_bpe's folder) and ``tokenizer.json``."""
         from hf_bpe.folder import ENCODING_FILE, VOCAB_FILE, encoding_metadata
-        from hf_bpe.vocab_files import format_tiktoken_bpe, write_files_atomic
+        from hf_bpe.atomic_files import write_files_atomic
+        from hf_bpe.vocab_files import format_tiktoken_bpe
 
         prefix = f"{filename_prefix}-" if filename_prefix else ""
         folder = Path(save_directory)
@@ -875,18 +876,15 @@ class HfBpeTokenizer(PreTrainedTokenizer):
         json_path = folder / (prefix + "tokenizer.json")
         meta = encoding_metadata(self._encoding)
         meta["vocab_file"] = vocab_path.name
+        data = self._tokenizer_json(warn=True)
         files = {
             vocab_path: format_tiktoken_bpe(self._encoding._mergeable_ranks),
             meta_path: (json.dumps(meta, indent=2, ensure_ascii=False) + "\n").encode(),
+            # None: no tokenizer.json for this tokenizer, so none of an earlier save either
+            json_path: None if data is None else dumps_tokenizer_json(data).encode(),
         }
-        data = self._tokenizer_json(warn=True)
-        if data is not None:
-            files[json_path] = dumps_tokenizer_json(data).encode()
         write_files_atomic(files)  # all or none
-        if data is None:
-            json_path.unlink(missing_ok=True)  # never leave a stale one behind
-            return (str(vocab_path), str(meta_path))
-        return (str(vocab_path), str(meta_path), str(json_path))
+        return tuple(str(path) for path, content in files.items() if content is not None)
 
     def to_tokenizer_json(self) -> dict[str, Any]:
         """This tokenizer as ``tokenizer.json`` content (added tokens and bos/eos included);
@@ -959,7 +957,7 @@ class HfBpeTokenizer(PreTrainedTokenizer):
         import shutil
         import tempfile
 
-        from hf_bpe.vocab_files import write_files_atomic
+        from hf_bpe.atomic_files import write_files_atomic
 
         given, target = os.fspath(folder), Path(folder).resolve()
         target.mkdir(parents=True, exist_ok=True)
@@ -979,12 +977,13 @@ class HfBpeTokenizer(PreTrainedTokenizer):
             config["hf_bpe_add_eos_token"] = bool(self._hf_bpe_add_eos)
             config["hf_bpe_format"] = 1
             config_path.write_text(json.dumps(config, indent=2, sort_keys=True, ensure_ascii=False) + "\n", encoding="utf-8")
-            moved = {target / path.relative_to(staging): path.read_bytes() for path in staging.rglob("*") if path.is_file()}
+            moved: dict[Path, bytes | None] = {
+                target / path.relative_to(staging): path.read_bytes() for path in staging.rglob("*") if path.is_file()
+            }
             for path in moved:
                 path.parent.mkdir(parents=True, exist_ok=True)
+            moved.setdefault(target / json_name, None)  # none written: remove an earlier save's
             write_files_atomic(moved)
-            if not (staging / json_name).exists():
-                (target / json_name).unlink(missing_ok=True)  # never leave a stale one behind
         finally:
             shutil.rmtree(staging, ignore_errors=True)
         names = [os.path.relpath(f, staging) for f in written]

@@ -102,7 +102,7 @@ def derive_merges(ranks: Mapping[bytes, int]) -> list[tuple[bytes, bytes]]:
     >>> derive_merges(ranks)
     [(b'b', b'c'), (b'a', b'bc'), (b'a', b'b')]
     """
-    from hf_bpe.merge import byte_table, merge_piece, pair_table
+    from hf_bpe.piece_merge import byte_table, merge_piece, pair_table
 
     # Encoding a token's bytes with the token itself left out stops exactly before its
     # last merge: two parts if the token is reachable (more if not).

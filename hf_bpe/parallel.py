@@ -14,7 +14,8 @@ sends only texts or ids. Results come back in order::
 
 When it runs in-process instead:
 
-* ``num_proc`` (or tiktoken's ``num_threads``) is 1, or the machine has one core;
+* ``num_proc`` (or tiktoken's ``num_threads``) is 1, or only ``num_threads`` is given and
+  this process may run on one core only;
 * only ``num_threads`` is given and processes do not start by ``fork`` (macOS, Windows);
 * the batch is small (fewer than :data:`MIN_BATCH_CHARS` characters, or ids for
   decoding, or one item), or its items are (fewer than :data:`MIN_ITEM_CHARS` on
@@ -25,7 +26,8 @@ When it runs in-process instead:
   importing its target's module: pools are never nested;
 * once the program is exiting (a daemon thread's batch after the exit handlers ran).
 
-``num_threads`` (tiktoken's name, default 8) is capped at the number of cores.
+``num_threads`` (tiktoken's name; tiktoken's default of 8 is not applied: without either a
+batch runs in-process) is capped at :func:`usable_cpus`; ``num_proc`` is taken as given.
 """
 
 from __future__ import annotations
@@ -99,12 +101,20 @@ def workers_for(num_proc: Optional[int], num_threads: Optional[int], size: int, 
     if num_proc is None:
         if num_threads is None or start_context().get_start_method() != "fork":
             return 1
-        wanted = min(num_threads, os.cpu_count() or 1)
+        wanted = min(num_threads, usable_cpus())
     else:
         wanted = num_proc
     if wanted <= 1 or count < 2 or size < max(MIN_BATCH_CHARS, MIN_ITEM_CHARS * count) or _exiting or in_worker():
         return 1
     return min(wanted, count)
+
+
+def usable_cpus() -> int:
+    """The cores this process may run on (its CPU affinity, else the machine's count)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):  # no sched_getaffinity (macOS, Windows)
+        return max(1, os.cpu_count() or 1)
 
 
 # ---------------------------------------------------------------------- lists of ids on the wire

@@ -15,8 +15,7 @@ import functools
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any, Union
 
-from . import counts as _counts
-from .counts import PieceCounter
+from .piece_counter import PieceCounter, add_counts
 from .errors import TrainingError
 from .patterns import PATTERNS, get_pattern
 from .training_sources import BATCH_CHARS, checked_max_chars, run_task, short_repr, text_batches
@@ -127,7 +126,7 @@ class PieceCounts(Mapping[bytes, int]):
         if not isinstance(other, PieceCounts):
             raise TrainingError(f"can only add PieceCounts, not {type(other).__name__}")
         check_same_pattern(self._pattern, other._pattern)
-        _counts.add_counts(self._counts, other._counts)
+        add_counts(self._counts, other._counts)
 
     def __add__(self, other: object) -> PieceCounts:
         if not isinstance(other, PieceCounts):

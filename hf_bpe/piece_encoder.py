@@ -4,7 +4,7 @@ Compiled by mypyc. :class:`PieceEncoder` is what an :class:`hf_bpe.Encoding` enc
 with: most pieces of real text were seen lately, so their ids come from a table keyed by
 the piece's bytes packed into two machine words (:mod:`hf_bpe.token_table`); a new piece
 is looked up whole, and only a piece that is not one token is merged
-(:mod:`hf_bpe.merge`). With a scanner (:mod:`hf_bpe.scanners`) the text is never cut
+(:mod:`hf_bpe.piece_merge`). With a scanner (:mod:`hf_bpe.scanners`) the text is never cut
 into ``str`` pieces: the scanner's byte offsets index the text's UTF-8 bytes directly,
 and a short piece is merged where it lies in the text (an example: :class:`PieceEncoder`).
 """
@@ -16,7 +16,7 @@ from typing import Any, Final
 from librt.vecs import vec
 from mypy_extensions import i64
 
-from .merge import MergeTables, merge_short, merge_with
+from .piece_merge import MergeTables, merge_short, merge_with
 from .pieces import Splitter
 from .scanners import Sink, scan_into
 from .token_table import SHORT, TokenTable, mix, pack

@@ -8,7 +8,9 @@ including tiktoken's Unicode version (see :mod:`hf_bpe.char_classes`)::
     ['Hello', ',', ' ', 'world', ' ', '42', '!']
 
 Text that no alternative of the pattern matches is skipped, as in tiktoken, and so are
-empty matches (a pattern such as ``a*`` matches nothing between two ``b``).
+empty matches (a pattern such as ``a*`` matches nothing between two ``b``). After an empty
+match, the search goes on from the next character, as tiktoken's engine does: that
+character may then be in no piece (see :func:`_spans_as_tiktoken`).
 
 The OpenAI patterns (and rustbpe's and nanochat's) are split by the compiled scanners of
 :mod:`hf_bpe.scanners`, which give the same pieces as the regex (``family`` tells which
@@ -29,8 +31,8 @@ import regex
 
 from .char_classes import stand_in_bitmap, stand_ins
 from .errors import PatternError
-from .pattern_syntax import regex_pattern, stand_ins_for
-from .scanners import NONE, family_of, scan
+from .pattern_syntax import family_of, regex_pattern, stand_ins_for
+from .scanners import NONE, scan
 
 
 def compile_pattern(pattern: str) -> Any:
@@ -40,6 +42,29 @@ def compile_pattern(pattern: str) -> Any:
         return regex.compile(regex_pattern(pattern))
     except (regex.error, TypeError, ValueError, OverflowError) as err:
         raise PatternError(f"invalid split pattern {pattern!r}: {err}") from None
+
+
+def repair_surrogates(text: str) -> str:
+    """``text`` if it encodes to UTF-8, else with surrogates paired up or replaced by
+    U+FFFD, as tiktoken does before encoding.
+
+        >>> repair_surrogates("a\\ud83d\\ude00b\\ud800")
+        'a😀b�'
+    """
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+    return text
+
+
+def has_lone_surrogate(text: str) -> bool:
+    """Whether ``text`` has a surrogate code point (such text has no UTF-8 bytes).
+
+        >>> has_lone_surrogate("a\\ud800"), has_lone_surrogate("a😀")
+        (True, False)
+    """
+    return any(0xD800 <= ord(c) <= 0xDFFF for c in text)
 
 
 class Splitter:
@@ -86,19 +111,47 @@ class Splitter:
 
     def split_with_regex(self, text: str) -> list[str]:
         """:meth:`split` with the ``regex`` package, whatever scanner there is."""
+        subject = text
         if self._stand_ins and not text.isascii() and _has_stand_in(text):
-            return self._split_with_stand_ins(text)
-        if self._has_groups:
-            return [m.group(0) for m in self._regex.finditer(text) if m.end() > m.start()]
-        found: list[str] = self._regex.findall(text)
-        if "" in found:  # a pattern that can match nothing: an empty piece has no ids
-            return [piece for piece in found if piece]
-        return found
+            subject = text.translate(self._stand_ins)  # same length, same spans
+        elif not self._has_groups:
+            found: list[str] = self._regex.findall(text)
+            if "" not in found:
+                return found
+        spans = [m.span() for m in self._regex.finditer(subject)]
+        if any(start == end for start, end in spans):
+            spans = _spans_as_tiktoken(self._regex, subject)
+        return [text[start:end] for start, end in spans if end > start]
 
-    def _split_with_stand_ins(self, text: str) -> list[str]:
-        # Same length, same spans: cut the pieces out of the original text.
-        stand_in_text = text.translate(self._stand_ins)
-        return [text[m.start() : m.end()] for m in self._regex.finditer(stand_in_text) if m.end() > m.start()]
+
+def _spans_as_tiktoken(pattern: Any, text: str) -> list[tuple[int, int]]:
+    """The spans of the non-empty matches of ``pattern`` in ``text``, found as tiktoken's
+    engine (fancy-regex) finds them when a match is empty. After an empty match at ``p``
+    it searches again from the next character, not from ``p``, and it skips an empty match
+    where the last match ended: so with ``\\w*|\\s+`` the space of "a b" is in no piece
+    (``regex`` would try ``\\s+`` at that position and match it).
+
+        >>> import regex
+        >>> _spans_as_tiktoken(regex.compile(r"\\w*|\\s+"), "a b  c")
+        [(0, 1), (2, 3), (5, 6)]
+    """
+    spans: list[tuple[int, int]] = []
+    position = 0
+    last_end = -1
+    while position <= len(text):
+        found = pattern.search(text, position)
+        if found is None:
+            break
+        start, end = found.span()
+        if start < end:
+            spans.append((start, end))
+            position = end
+        else:
+            position = end + 1
+            if end == last_end:
+                continue
+        last_end = end
+    return spans
 
 
 def _has_stand_in(text: str) -> bool:
@@ -107,7 +160,7 @@ def _has_stand_in(text: str) -> bool:
         return False
     try:
         data = text.encode("utf-8")
-    except UnicodeEncodeError:  # lone surrogates: the caller repairs them first
+    except UnicodeEncodeError:  # lone surrogates (split() passes them on as they are)
         data = text.encode("utf-8", "surrogatepass")
     return first_flagged_char(data, stand_in_bitmap()) >= 0
 

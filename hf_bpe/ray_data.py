@@ -30,9 +30,10 @@ from typing import Any, Literal
 
 from .encoding import Encoding
 from .batch_columns import column_texts
-from .errors import ColumnError, TrainingError, VocabularyError
+from .errors import ColumnError, TextTypeError, TrainingError, VocabularyError
 from .patterns import get_pattern
 from .trainer import BpeTrainer, PieceCounts, count_pieces
+from .training_sources import checked_max_chars
 
 __all__ = [
     "BatchEncoder",
@@ -131,8 +132,7 @@ def piece_counts(
         raise TrainingError(f"combine must be 'cluster' or 'driver', got {combine!r}")
     if not isinstance(pattern, str):
         raise TrainingError(f"pattern must be a str, got {type(pattern).__name__}")
-    if isinstance(max_chars, bool) or not isinstance(max_chars, int) or max_chars < 0:
-        raise TrainingError(f"max_chars must be an int >= 0 (0: no crop), got {max_chars!r}")
+    max_chars = checked_max_chars(max_chars)
     count = CountPieces(column=column, pattern=pattern, max_chars=max_chars)
     count_pieces([], pattern=count.pattern)  # an invalid pattern fails here, not on the cluster
     _check_column(dataset, column)
@@ -349,7 +349,7 @@ def _texts(batch: Any, column: str) -> list[str]:
     a batch without them is a :class:`TrainingError`, which Ray reports by its text."""
     try:
         return column_texts(batch, column)
-    except (ColumnError, TypeError) as err:
+    except (ColumnError, TextTypeError) as err:
         raise TrainingError(str(err)) from None
 
 

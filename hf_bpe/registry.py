@@ -29,14 +29,13 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import TYPE_CHECKING
 
 from .download import fetch
+from .encoding import Encoding
 from .errors import UnknownEncodingError, UnknownModelError
 from .patterns import CL100K_PATTERN, O200K_PATTERN, R50K_PATTERN
+from .vocab_files import load_data_gym, load_tiktoken_bpe
 
-if TYPE_CHECKING:
-    from .encoding import Encoding
 
 logger = logging.getLogger("hf_bpe")
 
@@ -224,8 +223,6 @@ def build_encoding(encoding_name: str) -> Encoding:
 
     :func:`get_encoding` is what you normally want; this one always returns a new object.
     """
-    from .encoding import Encoding  # imported late: hf_bpe/__init__ imports this module
-    from .vocab_files import load_data_gym, load_tiktoken_bpe
 
     spec = ENCODING_SPECS.get(encoding_name) if isinstance(encoding_name, str) else None
     if spec is None:

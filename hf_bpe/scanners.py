@@ -6,19 +6,16 @@ appends the byte offset where each piece ends. The pieces are exactly those the 
 regex would find (``tests/test_scanners.py`` proves it on every short string over one
 character of each class the patterns tell apart)::
 
-    >>> from hf_bpe.scanners import O200K, family_of, scan
-    >>> from hf_bpe.patterns import O200K_PATTERN
-    >>> family_of(O200K_PATTERN) == O200K
-    True
+    >>> from hf_bpe.scanners import O200K, scan
     >>> data = "Hello world's 12345!!\\n".encode()
     >>> ends: list[int] = []
     >>> scan(O200K, data, ends)
     >>> [data[a:b].decode() for a, b in zip([0] + ends, ends)]
     ['Hello', " world's", ' ', '123', '45', '!!\\n']
 
-A scanner is chosen by what a pattern means (:func:`family_of`): the possessive and
-plain spellings of the same pattern get the same scanner; any other pattern gets none and
-is split by ``regex``.
+Which pattern gets which scanner is decided by :func:`hf_bpe.pattern_syntax.family_of`,
+by what the pattern means: the possessive and plain spellings of the same pattern get the
+same scanner; any other pattern gets none and is split by ``regex``.
 """
 
 from __future__ import annotations
@@ -26,14 +23,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Final
 
 from .char_table import BLOCK_INDEX, BLOCKS
-from .patterns import (
-    CL100K_PATTERN,
-    GPT2_ORIGINAL_PATTERN,
-    NANOCHAT_PATTERN,
-    O200K_PATTERN,
-    R50K_PATTERN,
-    RUSTBPE_PATTERN,
-)
 
 if TYPE_CHECKING:
     # Machine integers for mypyc; annotations only, so not needed at run time.
@@ -511,95 +500,3 @@ def scan_into(family: int, data: bytes, sink: Sink) -> None:
         _scan_r50k(data, sink)
     else:
         raise ValueError(f"no scanner for family {family}")
-
-
-def canonical(pattern: str) -> str:
-    """``pattern`` with possessive quantifier marks removed (``++`` → ``+``, ``?+`` → ``?``...).
-
-        >>> canonical(r"\\p{L}++|\\p{N}{1,3}+|x?+")
-        '\\\\p{L}+|\\\\p{N}{1,3}|x?'
-    """
-    return _without_marks(pattern)[0]
-
-
-def _without_marks(pattern: str) -> tuple[str, frozenset[int]]:
-    """:func:`canonical` of ``pattern``, and where in it possessive marks were (each as the
-    offset in the canonical text where its mark stood)."""
-    out: list[str] = []
-    marks: set[int] = set()
-    size = 0  # the length of "".join(out)
-    i = 0
-    n = len(pattern)
-    in_class = False
-    while i < n:
-        ch = pattern[i]
-        if ch == "\\" and i + 1 < n:
-            end = i + 2
-            if pattern[i + 1] in "pPx" and end < n and pattern[end] == "{":
-                close = pattern.find("}", end)
-                end = n if close < 0 else close + 1
-            out.append(pattern[i:end])
-            size += end - i
-            i = end
-            continue
-        out.append(ch)
-        size += 1
-        i += 1
-        if in_class:
-            in_class = ch != "]"
-        elif ch == "[":
-            in_class = True
-            if i < n and pattern[i] == "^":
-                out.append("^")
-                size += 1
-                i += 1
-            if i < n and pattern[i] == "]":  # a literal ] first in a class
-                out.append("]")
-                size += 1
-                i += 1
-        elif ch in "+*?}" and i < n and pattern[i] == "+":
-            marks.add(size)
-            i += 1  # the possessive mark
-    return "".join(out), frozenset(marks)
-
-
-# Each family's spellings: the named patterns, plus GPT-2's original spelling of the r50k
-# pattern. A pattern stands for one if it is that spelling with possessive marks where the
-# spelling has them, or fewer: a mark there never changes what is matched (the scanner
-# tests prove the possessive and the plain spelling alike). Elsewhere a mark can change
-# the split (\s++(?!\S) never matches before a word, \s+(?!\S) does): no scanner then.
-_R50K_SPELLINGS: Final = (R50K_PATTERN, GPT2_ORIGINAL_PATTERN)
-_CL100K_SPELLINGS: Final = (CL100K_PATTERN,)
-_RUSTBPE_SPELLINGS: Final = (RUSTBPE_PATTERN,)
-_NANOCHAT_SPELLINGS: Final = (NANOCHAT_PATTERN,)
-_O200K_SPELLINGS: Final = (O200K_PATTERN,)
-
-
-def _known() -> dict[str, tuple[int, frozenset[int]]]:
-    known: dict[str, tuple[int, frozenset[int]]] = {}
-    for family, spellings in (
-        (R50K, _R50K_SPELLINGS),
-        (CL100K, _CL100K_SPELLINGS),
-        (RUSTBPE, _RUSTBPE_SPELLINGS),
-        (NANOCHAT, _NANOCHAT_SPELLINGS),
-        (O200K, _O200K_SPELLINGS),
-    ):
-        for spelling in spellings:
-            known[canonical(spelling)] = (family, _without_marks(spelling)[1])
-    return known
-
-
-_KNOWN: Final[dict[str, tuple[int, frozenset[int]]]] = _known()
-
-
-def known_spellings() -> dict[str, int]:
-    """``{canonical pattern: family}`` for every pattern spelling a scanner stands in for
-    (each also with the possessive marks of its named pattern)."""
-    return {spelling: family for spelling, (family, _) in _KNOWN.items()}
-
-
-def family_of(pattern: str) -> int:
-    """The scanner family for ``pattern`` (:data:`NONE` if it has no scanner)."""
-    plain, marks = _without_marks(pattern)
-    family, allowed = _KNOWN.get(plain, (NONE, frozenset()))
-    return family if marks <= allowed else NONE

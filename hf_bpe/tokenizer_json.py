@@ -49,7 +49,8 @@ from hf_bpe.tokenizer_json_load import (
     load_tokenizer_json,
     parse_tokenizer_json,
 )
-from hf_bpe.vocab_files import bytes_to_unicode, write_atomic
+from hf_bpe.atomic_files import write_atomic
+from hf_bpe.vocab_files import bytes_to_unicode
 
 __all__ = [
     "BpeParts",
@@ -70,8 +71,6 @@ __all__ = [
     "tokenizer_json_or_warn",
     "TokenizerJsonWarning",
 ]
-
-FORMAT_NOTE = "written by hf_bpe"
 
 
 class EncodingLike(Protocol):

@@ -26,6 +26,7 @@ from typing import Any, NamedTuple
 from hf_bpe.errors import PatternError, TokenizerJsonWarning, VocabularyError
 from hf_bpe.hf_pattern import _onig_checked, check_pattern_on_oniguruma, hf_pattern
 from hf_bpe.hf_vocab import _check_vocabulary, derive_merges, token_bytes
+from hf_bpe.patterns import GPT2_ORIGINAL_PATTERN
 from hf_bpe.vocab_files import bytes_to_unicode
 
 __all__ = ["BpeParts", "load_gpt2_files", "load_tokenizer_json", "parse_tokenizer_json"]
@@ -79,8 +80,8 @@ def _pattern_from_pre_tokenizer(pre: Any) -> str:
     return onig
 
 
-#: The regex of tokenizers' ``ByteLevel(use_regex=True)`` pre-tokenizer (GPT-2's original).
-_GPT2_BYTE_LEVEL_REGEX = r"""'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+"""
+#: The regex of tokenizers' ``ByteLevel(use_regex=True)`` pre-tokenizer: GPT-2's original.
+_GPT2_BYTE_LEVEL_REGEX = GPT2_ORIGINAL_PATTERN
 
 
 def _canonical_pattern(onig: str) -> str:
@@ -374,15 +375,25 @@ def load_gpt2_files(
         if len(pair) != 2:
             raise VocabularyError(f"{merges_txt}:{lineno}: expected two tokens, got {line!r}")
         merges.append((pair[0], pair[1]))
+    if not isinstance(vocab, dict):
+        raise VocabularyError(f"{vocab_json} is not a JSON object of token → id")
     merged = {a + b for a, b in merges}
     singles = set(bytes_to_unicode())
     ranks: dict[bytes, int] = {}
     specials: dict[str, int] = {}
-    for spelled, tid in vocab.items():
-        if spelled in singles or spelled in merged:
-            ranks[token_bytes(spelled)] = int(tid)
-        else:
-            specials[spelled] = int(tid)
+    try:
+        for spelled, tid in vocab.items():
+            if type(tid) is not int:
+                raise VocabularyError(f"{vocab_json}: the id of {spelled!r} is {tid!r}, not an integer")
+            if spelled in singles or spelled in merged:
+                ranks[token_bytes(spelled)] = tid
+            else:
+                specials[spelled] = tid
+        pairs = [(token_bytes(a), token_bytes(b)) for a, b in merges]
+    except (KeyError, ValueError) as err:  # a character outside GPT-2's byte alphabet
+        if isinstance(err, VocabularyError):
+            raise
+        raise VocabularyError(f"{merges_txt}: a token not spelled in GPT-2's byte alphabet ({err})") from None
     _check_vocabulary(ranks, specials)
-    _check_merges(ranks, [(token_bytes(a), token_bytes(b)) for a, b in merges], ignore_merges=False)
+    _check_merges(ranks, pairs, ignore_merges=False)
     return _make_encoding(BpeParts(name, pat_str or R50K_PATTERN, ranks, specials))

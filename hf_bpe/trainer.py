@@ -38,22 +38,21 @@ from __future__ import annotations
 
 import itertools
 import logging
-import operator
-import os
 import time
 import warnings
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any, Callable, Optional, Union
 
-from . import counts as _counts
+from . import piece_counter as _piece_counter
 from . import merges as _merges
 from .count_pool import CountPool
-from .counts import PieceCounter
-from .encoding import Encoding, has_lone_surrogate
+from .piece_counter import PieceCounter
+from .encoding import Encoding
 from .batch_columns import column_texts
-from .errors import ColumnError, TrainingError, TrainingWarning
+from .errors import ColumnError, TextTypeError, TrainingError, TrainingWarning
 from .patterns import NANOCHAT_SPECIAL_TOKENS, get_pattern
-from .parallel import in_worker
+from .parallel import in_worker, usable_cpus
+from .pieces import has_lone_surrogate
 from .piece_counts import PieceCounts, check_same_pattern, count_pieces
 from .progress import progress_bar
 from .training_sources import BATCH_CHARS as BATCH_CHARS
@@ -61,6 +60,7 @@ from .training_sources import StrPath as StrPath
 from .training_sources import parquet_files as parquet_files
 from .training_sources import (
     chain_tasks,
+    checked_int,
     checked_max_chars,
     parquet_plan,
     parquet_tasks,
@@ -109,9 +109,7 @@ class BpeTrainer:
         progress: Optional[bool] = None,
     ) -> None:
         specials = _checked_specials(special_tokens)
-        if isinstance(vocab_size, bool) or not hasattr(type(vocab_size), "__index__"):
-            raise TrainingError(f"vocab_size must be an int, got {vocab_size!r}")
-        vocab_size = operator.index(vocab_size)  # numpy integers too
+        vocab_size = checked_int("vocab_size", vocab_size, 0)
         if vocab_size < 256 + len(specials):
             raise TrainingError(
                 f"vocab_size={vocab_size} is too small: it must hold the 256 byte tokens and "
@@ -121,10 +119,7 @@ class BpeTrainer:
             raise TrainingError(f"vocab_size={vocab_size} is too large")
         if not isinstance(pattern, str):
             raise TrainingError(f"pattern must be a str, got {type(pattern).__name__}")
-        if num_proc is None:
-            num_proc = _usable_cpus()
-        if isinstance(num_proc, bool) or not isinstance(num_proc, int) or num_proc < 1:
-            raise TrainingError(f"num_proc must be a positive int or None, got {num_proc!r}")
+        num_proc = usable_cpus() if num_proc is None else checked_int("num_proc", num_proc, 1, " (or None)")
         self.vocab_size = vocab_size
         self.pattern = get_pattern(pattern)
         self._counter = PieceCounter(self.pattern)  # raises PatternError if invalid
@@ -207,9 +202,7 @@ class BpeTrainer:
             raise TrainingError(
                 f"the dataset has no column {column!r} (its columns: {', '.join(names)})"
             )
-        if isinstance(batch_size, bool) or not hasattr(type(batch_size), "__index__") or batch_size < 1:
-            raise TrainingError(f"batch_size must be a positive int, got {batch_size!r}")
-        batch_size = operator.index(batch_size)
+        batch_size = checked_int("batch_size", batch_size, 1)
         total = None
         try:
             total = len(dataset)
@@ -229,7 +222,7 @@ class BpeTrainer:
                     got = column_texts(batch, column)
                 except ColumnError as err:
                     raise TrainingError(f"the dataset has no column {column!r}") from err
-                except TypeError as err:  # a null, or not a str
+                except TextTypeError as err:  # a null, or not a str
                     raise TrainingError(str(err)) from err
                 yield from got
 
@@ -253,7 +246,7 @@ class BpeTrainer:
         if self._lost is not None:
             raise TrainingError(f"{self._lost}: start a new trainer")
         if self._counts:
-            _counts.add_counts(self._counts, counts._counts)
+            _piece_counter.add_counts(self._counts, counts._counts)
         else:
             self._counts = dict(counts._counts)
 
@@ -281,7 +274,7 @@ class BpeTrainer:
             )
         num_merges = self.vocab_size - 256 - len(self.special_tokens)
         start = time.perf_counter()
-        merges = learn_merges(counts, num_merges, progress=self.progress)
+        merges = learn_merges_fast(counts, num_merges, progress=self.progress)
         seconds = time.perf_counter() - start
         logger.info(
             "learned %d merges from %d unique pieces in %.2f s", len(merges), len(counts), seconds
@@ -343,7 +336,7 @@ class BpeTrainer:
             try:
                 for tally in pool.finish():  # one at a time: at most one tally in flight
                     if self._counts:
-                        _counts.add_counts(self._counts, tally)
+                        _piece_counter.add_counts(self._counts, tally)
                     else:
                         self._counts = tally
                     del tally
@@ -380,7 +373,7 @@ class BpeTrainer:
                     if bar is not None:
                         bar.update(d)
                 if self._counts:
-                    _counts.add_counts(self._counts, pending)
+                    _piece_counter.add_counts(self._counts, pending)
                 else:
                     self._counts = pending
             else:
@@ -457,12 +450,13 @@ def train_bpe(
 # ---------------------------------------------------------------------- merges → ranks
 
 
-def learn_merges(
+def learn_merges_fast(
     counts: dict[bytes, int], num_merges: int, *, progress: Optional[bool] = None
 ) -> list[tuple[int, int]]:
-    """The merges for ``counts`` (piece bytes → count), compiled fast path when possible.
+    """:func:`hf_bpe.merges.learn_merges` (the same merges), on packed arrays when compiled
+    (:mod:`hf_bpe.merges_packed`), with a progress bar.
 
-        >>> learn_merges({b"hello": 2, b"hell": 1}, 10)
+        >>> learn_merges_fast({b"hello": 2, b"hell": 1}, 10)
         [(101, 108), (104, 256), (257, 108), (258, 111)]
     """
     bar = progress_bar(progress, num_merges, "merging", "merge")
@@ -475,13 +469,12 @@ def learn_merges(
             shown[0] = done
 
     try:
-        table = _merge_table()
+        table = _merges_packed()
         if table is not None:
             merges: Optional[list[tuple[int, int]]] = table.learn_counts(counts, num_merges, callback)
             if merges is not None:
                 return merges
-        words, word_counts = _merges.build_words(counts)
-        return _merges.merge_words(words, word_counts, num_merges, callback)
+        return _merges.learn_merges(counts, num_merges, callback)
     finally:
         if bar is not None:
             bar.close()
@@ -507,19 +500,15 @@ def ranks_from_merges(merges: list[tuple[int, int]]) -> dict[bytes, int]:
     return ranks
 
 
-def _merge_table() -> Any:
+def _merges_packed() -> Any:
     """The packed-array merge loop when it runs compiled, else None."""
     from . import COMPILED
 
     if not COMPILED:
         return None
-    try:
-        from . import merge_table
-    except ImportError:  # librt missing: the list-based loop gives the same merges
-        return None
-    if merge_table.__file__ is None or merge_table.__file__.endswith(".py"):
-        return None
-    return merge_table
+    from . import merges_packed  # compiled: librt is there
+
+    return merges_packed
 
 
 # ---------------------------------------------------------------------- helpers
@@ -545,10 +534,3 @@ def _checked_specials(special_tokens: Iterable[str]) -> tuple[str, ...]:
             raise TrainingError(f"special token {tok!r} is given twice")
         seen.add(tok)
     return specials
-
-
-def _usable_cpus() -> int:
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except (AttributeError, OSError):
-        return max(1, os.cpu_count() or 1)

@@ -5,7 +5,7 @@ about :data:`BATCH_CHARS` characters, or one row group of a parquet file, which 
 process reads itself. :func:`run_task` counts a task; :func:`parquet_files` finds the
 files a path names, and every file's schema is checked before anything is read::
 
-    >>> from hf_bpe.counts import PieceCounter
+    >>> from hf_bpe.piece_counter import PieceCounter
     >>> tasks = list(text_batches(["hello world", "hello"], 0, BATCH_CHARS))
     >>> tasks
     [('texts', ['hello world', 'hello'], 0)]
@@ -16,12 +16,13 @@ files a path names, and every file's schema is checked before anything is read::
 
 from __future__ import annotations
 
+import operator
 import os
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any, Optional, Union
 
-from .counts import PieceCounter
+from .piece_counter import PieceCounter
 from .errors import TrainingError
 
 #: Texts are sent to the counting processes in batches of about this many characters.
@@ -156,10 +157,22 @@ def _read_row_group(path: str, group: int, column: str) -> list[str]:
 # ---------------------------------------------------------------------- checks
 
 
+def checked_int(name: str, value: Any, minimum: int, meaning: str = "") -> int:
+    """``value`` as an ``int`` (numpy's integers too) of at least ``minimum``, else a
+    :class:`TrainingError` naming the argument.
+
+        >>> checked_int("batch_size", 0, 1)
+        Traceback (most recent call last):
+        ...
+        hf_bpe.errors.TrainingError: batch_size must be an int >= 1, got 0
+    """
+    if isinstance(value, bool) or not hasattr(type(value), "__index__") or operator.index(value) < minimum:
+        raise TrainingError(f"{name} must be an int >= {minimum}{meaning}, got {value!r}")
+    return operator.index(value)
+
+
 def checked_max_chars(max_chars: int) -> int:
-    if isinstance(max_chars, bool) or not isinstance(max_chars, int) or max_chars < 0:
-        raise TrainingError(f"max_chars must be an int >= 0 (0: no crop), got {max_chars!r}")
-    return max_chars
+    return checked_int("max_chars", max_chars, 0, " (0: no crop)")
 
 
 def short_repr(value: object) -> str:

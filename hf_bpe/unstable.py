@@ -22,14 +22,15 @@ import bisect
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
+from .char_table import WHITE_SPACE
+from .pieces import repair_surrogates
+
 if TYPE_CHECKING:
     from .encoding import Encoding
 
 #: Rust's ``char::is_whitespace`` (the Unicode White_Space property), which tiktoken
 #: uses; Python's ``str.isspace`` also accepts U+001C..U+001F.
-_WHITE_SPACE = frozenset(
-    "\t\n\x0b\x0c\r \x85\xa0\u1680" + "".join(map(chr, range(0x2000, 0x200B))) + "\u2028\u2029\u202f\u205f\u3000"
-)
+_WHITE_SPACE = frozenset(map(chr, WHITE_SPACE))
 
 
 def encode_with_unstable(enc: Encoding, text: str, allowed: frozenset[str]) -> tuple[list[int], list[list[int]]]:
@@ -80,16 +81,16 @@ def encode_bytes(enc: Encoding, data: bytes) -> list[int]:
 def _ids_and_last_piece(enc: Encoding, text: str, allowed: frozenset[str]) -> tuple[list[int], int]:
     """The ids of ``text`` and how many of them its last piece gave (0 when the text is
     empty or ends with a special token)."""
-    from .encoding import _repair_surrogates, _special_regex
+    from .encoding import special_regex  # imported here: encoding imports this module
 
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:
-        text = _repair_surrogates(text)
+        text = repair_surrogates(text)
     tokens = enc.encode(text, allowed_special=allowed, disallowed_special=())
     tail = 0
     if allowed:
-        for match in _special_regex(allowed).finditer(text):
+        for match in special_regex(allowed).finditer(text):
             tail = match.end()
     pieces = enc._splitter.split(text[tail:])
     return tokens, len(enc._pieces.encode_bytes(pieces[-1].encode("utf-8"))) if pieces else 0

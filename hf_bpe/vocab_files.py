@@ -19,11 +19,10 @@ import functools
 import hashlib
 import json
 import os
-import uuid
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Optional, Union
 
+from .atomic_files import write_atomic
 from .errors import HashMismatchError, VocabFileError
 
 StrPath = Union[str, "os.PathLike[str]"]
@@ -159,37 +158,6 @@ def _check_writable(ranks: Mapping[bytes, int]) -> None:
         raise VocabFileError(f"cannot write {bad[0]!r}: {bad[1]!r} to a .tiktoken file (non-empty bytes: rank >= 0)")
     if len(set(ranks.values())) != len(ranks):
         raise VocabFileError("cannot write ranks with the same rank twice to a .tiktoken file")
-
-
-def write_atomic(path: StrPath, data: bytes) -> None:
-    """Write ``data`` to ``path`` so readers see the old file or the whole new one."""
-    write_files_atomic({Path(path): data})
-
-
-def write_files_atomic(files: Mapping[Path, bytes]) -> None:
-    """Write several files so that a failure while writing them (a full disk, an
-    interrupt) leaves the old files as they were: all are written to temporary files
-    first, then renamed over the old ones. An error names the file asked for."""
-    temps: dict[Path, Path] = {}
-    try:
-        for path, data in files.items():
-            tmp = temps[path] = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
-            try:
-                # O_EXCL: never reuse a file; mode 0o666 minus the umask, like open() does.
-                fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-                with os.fdopen(fd, "wb") as f:
-                    f.write(data)
-            except OSError as err:
-                raise type(err)(err.errno, f"cannot write {os.fspath(path)}: {err.strerror or err}") from None
-        for path, tmp in temps.items():
-            os.replace(tmp, path)
-    except BaseException:
-        for tmp in temps.values():
-            try:
-                os.unlink(tmp)
-            except OSError:
-                pass
-        raise
 
 
 @functools.lru_cache(maxsize=1)

@@ -20,7 +20,7 @@ def test_compiled_flag_matches_the_install() -> None:
     suffix = ".py" if expected == "0" else (".so", ".pyd")
     from hf_bpe import piece_encoder
 
-    for module in (hf_bpe.pieces, hf_bpe.token_table, hf_bpe.merge, piece_encoder, hf_bpe.decode):
+    for module in (hf_bpe.pieces, hf_bpe.token_table, hf_bpe.piece_merge, piece_encoder, hf_bpe.decode):
         assert module.__file__ is not None and module.__file__.endswith(suffix)
 
 

@@ -16,6 +16,7 @@ import pytest
 from datasets.fingerprint import Hasher
 from hf_support import encoding, hf_bpe_env, texts
 
+import hf_bpe
 from hf_bpe.hf_tokenizer import HfBpeTokenizer
 
 #: Builds the same tokenizer in any process: a named encoding, and a trained one loaded
@@ -199,9 +200,9 @@ def test_batch_encode_reads_every_batch_format(docs: list[str]) -> None:
     for batch in (frame[["id"]], table.select(["id"]), {"id": [1]}):
         with pytest.raises(ColumnError, match="no column 'text'"):
             tok.batch_encode(batch)
-    with pytest.raises(TypeError, match="row 1 of column 'text' is null"):
+    with pytest.raises(hf_bpe.TextTypeError, match="row 1 of column 'text' is null"):
         tok.batch_encode(pa.table({"text": ["a", None]}))
-    with pytest.raises(TypeError, match="item 0 is of type bytes"):
+    with pytest.raises(hf_bpe.TextTypeError, match="item 0 is of type bytes"):
         tok.batch_encode([b"a"])
     with pytest.raises(TypeError, match="column 'text' is null"):  # one row of map(batched=False)
         tok.batch_encode({"text": None})

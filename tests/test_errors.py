@@ -218,3 +218,18 @@ def test_saved_files_get_the_usual_permissions(tmp_path: Path) -> None:
     finally:
         os.umask(old)
     assert (tmp_path / "v.tiktoken").stat().st_mode & 0o777 == 0o644
+
+
+@pytest.mark.parametrize(
+    ("vocab", "message"),
+    [
+        ([1, 2], "not a JSON object"),
+        ({"a": "x"}, "the id of 'a' is 'x', not an integer"),
+        ({"a": 1.5}, "not an integer"),
+    ],
+)
+def test_malformed_gpt2_vocab_json_is_a_vocabulary_error(tmp_path: Path, vocab: object, message: str) -> None:
+    (tmp_path / "vocab.json").write_text(json.dumps(vocab))
+    (tmp_path / "merges.txt").write_text("#version: 0.2\n")
+    with pytest.raises(hf_bpe.VocabularyError, match=message):
+        hf_bpe.load_tokenizer_json(tmp_path)

@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import hf_bpe
-from hf_bpe.merge import SEGMENT, MergeTables, merge_with
+from hf_bpe.piece_merge import SEGMENT, MergeTables, merge_with
 from hf_bpe.piece_encoder import PieceEncoder
 
 NAMES = ["r50k_base", "cl100k_base", "o200k_base"]

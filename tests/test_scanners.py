@@ -30,7 +30,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import hf_bpe
-from hf_bpe import char_table, patterns, scanners
+from hf_bpe import char_table, pattern_syntax, patterns, scanners
 from hf_bpe.char_classes import tiktoken_class_members
 from hf_bpe.pieces import Splitter
 
@@ -71,8 +71,8 @@ ALL = CORE + EXTRA
 #: (family, pattern) for every spelling a scanner stands in for: the named patterns,
 #: their plain (non-possessive) canonical forms, and GPT-2's original spelling.
 SPELLINGS = sorted(
-    {(scanners.family_of(p), p) for p in patterns.PATTERNS.values()}
-    | {(family, p) for p, family in scanners.known_spellings().items()}
+    {(pattern_syntax.family_of(p), p) for p in patterns.PATTERNS.values()}
+    | {(family, p) for p, family in pattern_syntax.known_spellings().items()}
 )
 
 
@@ -111,16 +111,16 @@ def test_every_named_pattern_has_a_scanner() -> None:
         "nanochat": scanners.NANOCHAT,
     }
     for name, family in expected.items():
-        assert scanners.family_of(patterns.get_pattern(name)) == family, name
+        assert pattern_syntax.family_of(patterns.get_pattern(name)) == family, name
         assert Splitter(patterns.get_pattern(name)).family == family
 
 
 def test_selection_is_by_meaning_not_spelling() -> None:
     plain = patterns.CL100K_PATTERN.replace("++", "+").replace("?+", "?").replace("*+", "*").replace("{1,3}+", "{1,3}")
     assert plain != patterns.CL100K_PATTERN
-    assert scanners.family_of(plain) == scanners.CL100K
+    assert pattern_syntax.family_of(plain) == scanners.CL100K
     gpt2_original = r"""'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+"""
-    assert scanners.family_of(gpt2_original) == scanners.R50K
+    assert pattern_syntax.family_of(gpt2_original) == scanners.R50K
 
 
 @pytest.mark.parametrize(
@@ -136,22 +136,26 @@ def test_selection_is_by_meaning_not_spelling() -> None:
     ],
 )
 def test_other_patterns_fall_back_to_regex(pattern: str) -> None:
-    assert scanners.family_of(pattern) == scanners.NONE
+    assert pattern_syntax.family_of(pattern) == scanners.NONE
     assert Splitter(pattern).family == scanners.NONE
 
 
 def test_canonical_leaves_escapes_and_classes_alone() -> None:
-    assert scanners.canonical(r"\p{L}++") == r"\p{L}+"
-    assert scanners.canonical(r"[+]+") == r"[+]+"
-    assert scanners.canonical(r"\++") == r"\++"
-    assert scanners.canonical(r"\p{N}{1,3}+") == r"\p{N}{1,3}"
+    assert pattern_syntax.canonical(r"\p{L}++") == r"\p{L}+"
+    assert pattern_syntax.canonical(r"[+]+") == r"[+]+"
+    assert pattern_syntax.canonical(r"\++") == r"\++"
+    assert pattern_syntax.canonical(r"\p{N}{1,3}+") == r"\p{N}{1,3}"
 
 
 def test_switch_off_with_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    from hf_bpe.piece_counter import PieceCounter
+
     monkeypatch.setenv("HF_BPE_NO_SCANNERS", "1")
     assert Splitter(patterns.O200K_PATTERN).family == scanners.NONE
+    assert PieceCounter(patterns.O200K_PATTERN).family == scanners.NONE  # training too
     monkeypatch.delenv("HF_BPE_NO_SCANNERS")
     assert Splitter(patterns.O200K_PATTERN).family == scanners.O200K
+    assert PieceCounter(patterns.O200K_PATTERN).family == scanners.O200K
 
 
 @pytest.mark.parametrize(("family", "pattern"), SPELLINGS)
@@ -260,7 +264,7 @@ def test_a_possessive_mark_that_changes_the_split_gets_no_scanner(pattern: str, 
     # Possessive marks were all dropped before a pattern was looked up: \s++(?!\S) never
     # matches before a word, yet got the scanner of \s+(?!\S) (wrong ids, wrong merges).
     changed = pattern.replace(old, new, 1)
-    assert changed != pattern and scanners.family_of(changed) == scanners.NONE
+    assert changed != pattern and pattern_syntax.family_of(changed) == scanners.NONE
     ranks = tiktoken.get_encoding("cl100k_base")._mergeable_ranks
     ours = hf_bpe.Encoding("p", pat_str=changed, mergeable_ranks=ranks, special_tokens={})
     theirs = tiktoken.Encoding("p", pat_str=changed, mergeable_ranks=ranks, special_tokens={})
@@ -273,9 +277,9 @@ def test_the_possessive_marks_of_a_named_pattern_may_be_dropped_one_by_one() -> 
     # spelling between the possessive and the plain one keeps the scanner.
     for name in ("r50k_base", "cl100k_base", "rustbpe", "nanochat"):
         pattern = patterns.PATTERNS[name]
-        family = scanners.family_of(pattern)
+        family = pattern_syntax.family_of(pattern)
         # a possessive mark: a "+" whose removal leaves the canonical (plain) pattern as it was
-        marks = [k for k, ch in enumerate(pattern) if ch == "+" and scanners.canonical(pattern[:k] + pattern[k + 1 :]) == scanners.canonical(pattern)]
+        marks = [k for k, ch in enumerate(pattern) if ch == "+" and pattern_syntax.canonical(pattern[:k] + pattern[k + 1 :]) == pattern_syntax.canonical(pattern)]
         assert marks, name
         for k in marks:
-            assert scanners.family_of(pattern[:k] + pattern[k + 1 :]) == family, (name, k)
+            assert pattern_syntax.family_of(pattern[:k] + pattern[k + 1 :]) == family, (name, k)

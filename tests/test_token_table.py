@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import hf_bpe
-from hf_bpe.merge import MergeTables
+from hf_bpe.piece_merge import MergeTables
 from hf_bpe.token_table import MAYBE_LONG, PAD, SHORT, TokenTable, pack, pack_long
 
 NAMES = ["cl100k_base", "o200k_base"]

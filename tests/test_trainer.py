@@ -129,32 +129,29 @@ def test_compiled_table_and_reference_loop_agree(corpus: dict[str, list[str]]) -
     # The packed-array loop (used when compiled) and the list/dict loop (used for huge
     # counts and uncompiled) must learn the same merges.
     pytest.importorskip("librt")
-    from hf_bpe import merge_table
+    from hf_bpe import merges_packed
 
-    from hf_bpe.counts import PieceCounter
+    from hf_bpe.piece_counter import PieceCounter
 
     counts: dict[bytes, int] = {}
     PieceCounter(RUSTBPE_PATTERN).count(corpus["multilingual"][:150], counts)
     reference = merges_mod.learn_merges(counts, 1000)
-    assert merge_table.learn_counts(counts, 1000) == reference
-    words, word_counts = merges_mod.build_words(counts)
-    assert merge_table.fits(words, word_counts)
-    assert merge_table.learn(words, word_counts, 1000) == reference
+    assert merges_packed.learn_counts(counts, 1000) == reference
     assert len(reference) == 1000
 
 
 def test_counts_beyond_64_bits_give_the_same_merges(corpus: dict[str, list[str]]) -> None:
     # Python ints: scaling every count by 2**64 changes no comparison, so no merge.
     pytest.importorskip("librt")
-    from hf_bpe import merge_table
-    from hf_bpe.counts import PieceCounter
+    from hf_bpe import merges_packed
+    from hf_bpe.piece_counter import PieceCounter
 
     counts: dict[bytes, int] = {}
     PieceCounter(RUSTBPE_PATTERN).count(corpus["english"][:300], counts)
     huge = {piece: c << 64 for piece, c in counts.items()}
-    assert merge_table.learn_counts(huge, 10) is None  # too big for the packed loop
-    expected = trainer_mod.learn_merges(counts, 1200)
-    assert trainer_mod.learn_merges(huge, 1200) == expected
+    assert merges_packed.learn_counts(huge, 10) is None  # too big for the packed loop
+    expected = trainer_mod.learn_merges_fast(counts, 1200)
+    assert trainer_mod.learn_merges_fast(huge, 1200) == expected
     assert len(expected) == 1200
 
 
@@ -252,7 +249,7 @@ def test_datasets_inputs_equal_the_texts(corpus: dict[str, list[str]]) -> None:
         BpeTrainer(1000, num_proc=1).update_from_dataset(generated, column="body")
     with pytest.raises(TrainingError, match="row 1 of column 'text' is null"):
         BpeTrainer(1000, num_proc=1).update_from_dataset(datasets.Dataset.from_dict({"text": ["a", None]}))
-    with pytest.raises(TrainingError, match="batch_size must be a positive int"):
+    with pytest.raises(TrainingError, match="batch_size must be an int >= 1"):
         BpeTrainer(1000, num_proc=1).update_from_dataset(ds, batch_size=0)
     import numpy
 
@@ -351,6 +348,11 @@ def test_bad_arguments_fail_before_any_work() -> None:
         BpeTrainer(True)
     with pytest.raises(TrainingError, match="must be an int"):
         BpeTrainer(1000.0)  # type: ignore[arg-type]
+    with pytest.raises(TrainingError, match="num_proc must be an int >= 1"):
+        BpeTrainer(1000, num_proc=0)
+    np = pytest.importorskip("numpy")  # numpy's integers are ints for every argument
+    assert BpeTrainer(np.int64(1000), num_proc=np.int32(1)).num_proc == 1
+    assert train(["abcabc"], np.int16(257), max_chars=np.int64(3)).n_vocab == 257
     with pytest.raises(TrainingError, match="given twice"):
         BpeTrainer(1000, special_tokens=["<|a|>", "<|b|>", "<|a|>"])
     with pytest.raises(TrainingError, match="lone surrogate"):
@@ -574,7 +576,7 @@ def test_big_corpus_equals_rustbpe(kind: str) -> None:
 def test_scanner_and_regex_counting_agree(corpus: dict[str, list[str]]) -> None:
     # The known patterns are counted with hand-written scanners, others with the regex:
     # the same pattern in a group (no scanner) must count the same pieces.
-    from hf_bpe.counts import PieceCounter
+    from hf_bpe.piece_counter import PieceCounter
     from hf_bpe.scanners import NONE
 
     for pattern in (RUSTBPE_PATTERN, NANOCHAT_PATTERN):
@@ -594,6 +596,14 @@ def test_named_patterns_equal_rustbpe(corpus: dict[str, list[str]], name: str) -
     texts = [doc for kind in KINDS for doc in corpus[kind][:25]]
     expected = rustbpe_ranks(texts, 1500, get_pattern(name), "mixed-75")
     assert train(texts, 1500, pattern=name)._mergeable_ranks == expected
+
+
+@pytest.mark.parametrize("pattern", [r"\w*|\s+", r"[a-z]*|\s|\S", r"\s*|\S+", r"\b|\w+|\s+"])
+def test_patterns_that_match_nothing_equal_rustbpe(corpus: dict[str, list[str]], pattern: str) -> None:
+    # After an empty match, rustbpe's engine searches on from the next character: the
+    # character where the empty match was may be in no piece, so it is not counted.
+    texts = corpus["english"][:20] + ["hello  world\n\nfoo  bar"] * 10
+    assert train(texts, 400, pattern=pattern)._mergeable_ranks == rustbpe_ranks(texts, 400, pattern, "empty")
 
 
 # ----------------------------------------------------------------- the example scripts

@@ -4,7 +4,7 @@ Compiled by mypyc. A piece's UTF-8 bytes start as single bytes; the adjacent pai
 *concatenated bytes* have the lowest rank is merged (the leftmost one on ties), again and
 again, until no adjacent pair forms a token. The ranks are the ids::
 
-    >>> from hf_bpe.merge import byte_pair_encode
+    >>> from hf_bpe.piece_merge import byte_pair_encode
     >>> ranks = {bytes([i]): i for i in range(256)} | {b"ab": 256, b"abc": 257, b"bc": 258}
     >>> byte_pair_encode(b"abcab", ranks)
     [257, 256]

@@ -18,8 +18,8 @@ same totals (:func:`add_counts` sums two tallies).
 
 from __future__ import annotations
 
-from .pieces import Splitter
-from .scanners import NONE, family_of, scan
+from .pieces import Splitter, repair_surrogates
+from .scanners import NONE, scan
 
 
 class PieceCounter:
@@ -28,7 +28,7 @@ class PieceCounter:
     def __init__(self, pattern: str) -> None:
         self.pattern = pattern
         self.splitter = Splitter(pattern)
-        self.family = family_of(pattern)
+        self.family = self.splitter.family  # NONE under HF_BPE_NO_SCANNERS=1, as for encoding
 
     def __reduce__(self) -> tuple[type[PieceCounter], tuple[str]]:
         return (PieceCounter, (self.pattern,))
@@ -87,19 +87,6 @@ def utf8(text: str) -> bytes:
         return text.encode("utf-8")
     except UnicodeEncodeError:
         return repair_surrogates(text).encode("utf-8")
-
-
-def repair_surrogates(text: str) -> str:
-    """``text`` if it encodes to UTF-8, else with surrogates paired up or replaced.
-
-        >>> repair_surrogates("a\\ud83d\\ude00b\\ud800")
-        'a😀b�'
-    """
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
-    return text
 
 
 def add_counts(total: dict[bytes, int], more: dict[bytes, int]) -> None:

@@ -2,14 +2,11 @@
 
 Compiled by mypyc (it needs ``librt``, mypyc's runtime library, for its packed vectors;
 interpreted it works but is slow, so the trainer only uses it when compiled). It learns
-exactly the merges of :func:`hf_bpe.merges.merge_words`, with every count held in a
-64-bit integer and every index in a 32-bit one: :func:`fits` says when that is safe
-(short of exabytes of text or 700 MB of distinct pieces)::
+exactly the merges of :func:`hf_bpe.merges.learn_merges`, with every count held in a
+64-bit integer and every index in a 32-bit one; :func:`learn_counts` returns None when that
+is not safe (beyond exabytes of text or 700 MB of distinct pieces)::
 
-    >>> words, counts = [[104, 101, 108, 108, 111], [104, 101, 108, 108]], [2, 1]
-    >>> fits(words, counts)
-    True
-    >>> learn(words, counts, 10)
+    >>> learn_counts({b"hello": 2, b"hell": 1}, 10)
     [(101, 108), (104, 256), (257, 108), (258, 111)]
 
 Layout: the words sit end to end in one vector of ids; each pair (a, b) gets a dense
@@ -45,49 +42,14 @@ def _pow2(bits: i64) -> i64:
     return _POW2[bits]
 
 
-def fits(words: list[list[int]], word_counts: list[int]) -> bool:
-    """Whether every pair count (at most the sum of count × (length - 1)) fits 62 bits,
-    and the words are few enough for 32-bit indexes."""
-    total = 0
-    n_ids = 0
-    for w in range(len(words)):
-        total += word_counts[w] * (len(words[w]) - 1)
-        n_ids += len(words[w])
-        if total > _COUNT_LIMIT or n_ids > _ID_LIMIT:
-            return False
-    return True
-
-
-def learn(
-    words: list[list[int]],
-    word_counts: list[int],
-    num_merges: int,
-    progress: Optional[Callable[[int], None]] = None,
-) -> list[tuple[int, int]]:
-    """The first ``num_merges`` merges (fewer if the pairs run out); needs :func:`fits`."""
-    sym = vec[i32]()
-    wstart = vec[i64]()
-    wlen = vec[i32]()
-    wcount = vec[i64]()
-    for w in range(len(words)):
-        ids = words[w]
-        wstart = append(wstart, i64(len(sym)))
-        wlen = append(wlen, i32(len(ids)))
-        wcount = append(wcount, i64(word_counts[w]))
-        for x in ids:
-            sym = append(sym, i32(x))
-    return MergeState(sym, wstart, wlen, wcount).run(num_merges, progress)
-
-
 def learn_counts(
     counts: dict[bytes, int],
     num_merges: int,
     progress: Optional[Callable[[int], None]] = None,
 ) -> Optional[list[tuple[int, int]]]:
-    """:func:`learn` straight from piece counts; None if they do not :func:`fits`.
+    """The first ``num_merges`` merges (fewer if the pairs run out) of the pieces
+    ``counts``; None if a count or the pieces are too large for the packed arrays.
 
-        >>> learn_counts({b"hello": 2, b"hell": 1}, 10)
-        [(101, 108), (104, 256), (257, 108), (258, 111)]
         >>> learn_counts({b"hello": 2**62}, 10) is None
         True
     """
