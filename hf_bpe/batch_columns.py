@@ -13,7 +13,7 @@ the same way, and anything in the column that is not a ``str`` is refused by its
     >>> column_texts({"text": ["a", None]}, "text")
     Traceback (most recent call last):
     ...
-    TypeError: row 1 of column 'text' is null (None), not a str
+    hf_bpe.errors.TextTypeError: row 1 of column 'text' is null (None), not a str
 """
 
 from __future__ import annotations

@@ -133,7 +133,7 @@ def _specials_args(mode: str) -> dict[str, Any]:
 def _first_special(enc: Encoding, text: str) -> str:
     import regex
 
-    found = regex.search("|".join(map(regex.escape, sorted(enc._special_tokens, key=len, reverse=True))), text)
+    found = regex.search("|".join(map(regex.escape, sorted(enc.special_tokens, key=len, reverse=True))), text)
     return found.group() if found else "?"
 
 
@@ -229,15 +229,15 @@ def cmd_convert(args: argparse.Namespace) -> int:
     if fmt == "tokenizer.json":
         save_tokenizer_json(enc, dst)
     else:
-        dump_tiktoken_bpe(enc._mergeable_ranks, dst)
-        if enc._special_tokens:
-            shown = " ".join(f"--special-token '{t}={i}'" for t, i in list(enc._special_tokens.items())[:3])
-            more = " ..." if len(enc._special_tokens) > 3 else ""
-            names = _pattern_names(enc._pat_str)
+        dump_tiktoken_bpe(enc.mergeable_ranks, dst)
+        if enc.special_tokens:
+            shown = " ".join(f"--special-token '{t}={i}'" for t, i in list(enc.special_tokens.items())[:3])
+            more = " ..." if len(enc.special_tokens) > 3 else ""
+            names = _pattern_names(enc.pat_str)
             pattern = f"--pattern {names[0]}" if names else "--pattern (its regex)"
             print(
                 f"{PROG}: note: {dst} holds the ranks only; load it with {pattern} and "
-                f"{len(enc._special_tokens)} special token(s): {shown}{more}",
+                f"{len(enc.special_tokens)} special token(s): {shown}{more}",
                 file=sys.stderr,
             )
     print(f"wrote {dst}")
@@ -256,15 +256,15 @@ def encoding_info(enc: Encoding, sample: str) -> dict[str, Any]:
     tokens = enc.count_tokens(sample, disallowed_special=())
     seconds = time.perf_counter() - start
     nbytes = len(sample.encode("utf-8"))
-    specials = sorted(enc._special_tokens.items(), key=lambda item: item[1])
+    specials = sorted(enc.special_tokens.items(), key=lambda item: item[1])
     return {
         "name": enc.name,
         "n_vocab": enc.n_vocab,
-        "mergeable_tokens": len(enc._mergeable_ranks),
+        "mergeable_tokens": len(enc.mergeable_ranks),
         "special_tokens": dict(specials),
         "max_token_value": enc.max_token_value,
-        "pattern": enc._pat_str,
-        "pattern_names": _pattern_names(enc._pat_str),
+        "pattern": enc.pat_str,
+        "pattern_names": _pattern_names(enc.pat_str),
         "sample_bytes": nbytes,
         "sample_tokens": tokens,
         "bytes_per_token": round(nbytes / tokens, 3) if tokens else None,
@@ -281,7 +281,7 @@ def cmd_info(args: argparse.Namespace) -> int:
         return 0
     specials = info["special_tokens"]
     names = info["pattern_names"]
-    gaps = info["n_vocab"] - len({*enc._mergeable_ranks.values(), *enc._special_tokens.values()})
+    gaps = info["n_vocab"] - len({*enc.mergeable_ranks.values(), *enc.special_tokens.values()})
     print(f"name:            {info['name']}")
     print(
         f"vocabulary:      {info['n_vocab']} ids: {info['mergeable_tokens']} mergeable tokens, "

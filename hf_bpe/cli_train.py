@@ -99,10 +99,10 @@ def check_output_dir(output: Path) -> None:
 
 def _check_pattern_exports(pattern: str) -> None:
     """Refuse, before training, a pattern that tokenizer.json cannot reproduce."""
-    from .hf_pattern import check_pattern_on_oniguruma, hf_pattern
+    from .hf_pattern import checked_hf_pattern
 
     try:
-        check_pattern_on_oniguruma(pattern, hf_pattern(pattern))
+        checked_hf_pattern(pattern)
     except HfBpeError as err:
         raise CliError(f"this pattern cannot be saved for Hugging Face (tokenizer.json): {err}") from None
 
@@ -198,10 +198,10 @@ def cmd_train(args: argparse.Namespace) -> int:
             folder.rmdir()
         raise
     logger.info("wrote %s in %.2f s", output, time.perf_counter() - start)
-    merges = len(enc._mergeable_ranks) - 256
+    merges = len(enc.mergeable_ranks) - 256
     print(
         f"trained {enc.name!r}: {enc.n_vocab} tokens (256 bytes, {merges} merges, "
-        f"{len(enc._special_tokens)} special) on {trainer.n_documents} documents, "
+        f"{len(enc.special_tokens)} special) on {trainer.n_documents} documents, "
         f"{trainer.n_chars} characters in {seconds:.2f} s"
     )
     print(f"wrote {output}: {', '.join(p.name for p in written)}")

@@ -32,6 +32,8 @@ ENCODING_FILE = "encoding.json"
 HF_FILES = frozenset({"tokenizer.json", "tokenizer_config.json"})
 FORMAT = "hf_bpe"
 FORMAT_VERSION = 1
+#: The version of hf_bpe's entries in ``tokenizer_config.json`` (its ``hf_bpe_format``).
+HF_CONFIG_FORMAT = 1
 
 
 def encoding_metadata(enc: Encoding) -> dict[str, Any]:
@@ -40,8 +42,8 @@ def encoding_metadata(enc: Encoding) -> dict[str, Any]:
         "format": FORMAT,
         "version": FORMAT_VERSION,
         "name": enc.name,
-        "pat_str": enc._pat_str,
-        "special_tokens": dict(sorted(enc._special_tokens.items(), key=lambda item: item[1])),
+        "pat_str": enc.pat_str,
+        "special_tokens": dict(sorted(enc.special_tokens.items(), key=lambda item: item[1])),
         "explicit_n_vocab": enc._explicit_n_vocab,
         "vocab_file": VOCAB_FILE,
     }
@@ -56,7 +58,7 @@ def save_encoding(enc: Encoding, directory: StrPath) -> list[Path]:
     folder = Path(directory)
     folder.mkdir(parents=True, exist_ok=True)
     files: dict[str, bytes | None] = {
-        VOCAB_FILE: format_tiktoken_bpe(enc._mergeable_ranks),
+        VOCAB_FILE: format_tiktoken_bpe(enc.mergeable_ranks),
         ENCODING_FILE: (json.dumps(encoding_metadata(enc), indent=2, ensure_ascii=False) + "\n").encode(),
     }
     from .tokenizer_json import hf_files as make_hf_files  # the HF files: imported when saving

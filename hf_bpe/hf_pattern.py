@@ -17,7 +17,7 @@ import random
 
 from hf_bpe.errors import PatternError
 
-__all__ = ["check_pattern_on_oniguruma", "hf_pattern"]
+__all__ = ["check_pattern_on_oniguruma", "checked_hf_pattern", "hf_pattern"]
 
 
 _CLASS_ESCAPES = frozenset("sSdDwWrntfv")
@@ -319,7 +319,9 @@ def _matches_nothing(pat_str: str, text: str) -> bool:
     return any(m.start() == m.end() for m in regex.finditer(regex_pattern(pat_str), text))
 
 
-def _onig_checked(pat_str: str) -> str:
+def checked_hf_pattern(pat_str: str) -> str:
+    """:func:`hf_pattern` of ``pat_str``, checked to split as tiktoken does
+    (:func:`check_pattern_on_oniguruma`); a :class:`PatternError` says why not."""
     onig = hf_pattern(pat_str)
     check_pattern_on_oniguruma(pat_str, onig)
     return onig

@@ -42,8 +42,9 @@ except ImportError as err:  # the bare install
 from packaging.version import Version
 
 from hf_bpe.batch_columns import column_texts
-from hf_bpe.encoding import special_regex
+from hf_bpe.encoding import Encoding, special_regex
 from hf_bpe.errors import TokenizerJsonWarning, UnknownTokenError, VocabularyError
+from hf_bpe.folder import ENCODING_FILE, HF_CONFIG_FORMAT, VOCAB_FILE
 from hf_bpe.hf_rows import encode_windows, encode_with_offsets
 from hf_bpe.patterns import NANOCHAT_SPECIAL_TOKENS
 from hf_bpe.tokenizer_json import (
@@ -73,7 +74,7 @@ __all__ = ["NANOCHAT_CHAT_TEMPLATE", "HfBpeConfig", "HfBpeTokenizer"]
 
 logger = hf_logging.get_logger(__name__)
 
-VOCAB_FILES_NAMES = {"vocab_file": "vocab.tiktoken", "encoding_file": "encoding.json"}
+VOCAB_FILES_NAMES = {"vocab_file": VOCAB_FILE, "encoding_file": ENCODING_FILE}
 
 #: nanochat's conversation format (its special tokens, a system message folded into the
 #: first user message).  Select it with ``chat_template="nanochat"``.
@@ -104,6 +105,18 @@ class HfBpeConfig(PreTrainedConfig):  # type: ignore[no-untyped-call]
     model_type = "hf_bpe"
 
 
+def _as_hf_bpe_encoding(encoding: Any) -> Encoding:
+    """``encoding`` as an hf_bpe Encoding: a tiktoken ``Encoding`` is rebuilt from its
+    ranks, pattern and special tokens (the same ids, and hf_bpe's speed and batches)."""
+    if isinstance(encoding, Encoding):
+        return encoding
+    try:
+        ranks, pattern, specials = encoding._mergeable_ranks, encoding._pat_str, encoding._special_tokens
+    except AttributeError:
+        raise TypeError(f"expected an hf_bpe or tiktoken Encoding, got {type(encoding).__name__}") from None
+    return Encoding(str(encoding.name), pat_str=pattern, mergeable_ranks=ranks, special_tokens=specials)
+
+
 class _SpelledVocab:
     """Token spellings (GPT-2 byte-to-unicode) <-> ids for one encoding.
 
@@ -114,10 +127,10 @@ class _SpelledVocab:
     def __init__(self, encoding: Any) -> None:
         self.encoding = encoding
         self.id_to_str: dict[int, str] = {
-            rank: token_str(tok) for tok, rank in encoding._mergeable_ranks.items()
+            rank: token_str(tok) for tok, rank in encoding.mergeable_ranks.items()
         }
         self.str_to_id: dict[str, int] = {s: i for i, s in self.id_to_str.items()}
-        for text, tid in encoding._special_tokens.items():
+        for text, tid in encoding.special_tokens.items():
             self.id_to_str[tid] = text
             self.str_to_id[text] = tid
 
@@ -187,7 +200,7 @@ def _load_tokenizer_json_only(path: str) -> tuple[Any, str | None, str | None]:
 
 
 def _load_folder_encoding(vocab_file: str | None, encoding_file: str | None, source: Any) -> Any:
-    from hf_bpe.folder import ENCODING_FILE, load_encoding_files
+    from hf_bpe.folder import load_encoding_files
 
     if encoding_file is None and vocab_file is not None:  # encoding.json beside it
         encoding_file = str(Path(vocab_file).parent / ENCODING_FILE)
@@ -233,10 +246,12 @@ class HfBpeTokenizer(PreTrainedTokenizer):
                     kwargs.setdefault("eos_token", eos)
             else:
                 encoding = _load_folder_encoding(vocab_file, encoding_file, kwargs.get("name_or_path"))
-        saved_format = kwargs.pop("hf_bpe_format", 1)
-        if not isinstance(saved_format, int) or saved_format > 1:
+        encoding = _as_hf_bpe_encoding(encoding)
+        saved_format = kwargs.pop("hf_bpe_format", HF_CONFIG_FORMAT)
+        if not isinstance(saved_format, int) or saved_format > HF_CONFIG_FORMAT:
             raise VocabularyError(
-                f"this folder was saved by a newer hf_bpe (hf_bpe_format {saved_format!r}); this one reads format 1"
+                f"this folder was saved by a newer hf_bpe (hf_bpe_format {saved_format!r}); "
+                f"this one reads format {HF_CONFIG_FORMAT}"
             )
         if add_bos_token is None:
             add_bos_token = bool(kwargs.pop("hf_bpe_add_bos_token", False))
@@ -245,7 +260,7 @@ class HfBpeTokenizer(PreTrainedTokenizer):
         kwargs.pop("hf_bpe_add_bos_token", None)
         kwargs.pop("hf_bpe_add_eos_token", None)
         if kwargs.get("chat_template") == "nanochat":
-            missing = [t for t in NANOCHAT_CHAT_TOKENS if t not in encoding._special_tokens]
+            missing = [t for t in NANOCHAT_CHAT_TOKENS if t not in encoding.special_tokens]
             if missing:
                 raise VocabularyError(f"the nanochat chat template needs the special tokens {missing}")
             kwargs["chat_template"] = NANOCHAT_CHAT_TEMPLATE
@@ -260,10 +275,10 @@ class HfBpeTokenizer(PreTrainedTokenizer):
 
         # The encoding's own special tokens are added tokens at their ids (never split).
         decoder: dict[int, AddedToken] = dict(kwargs.pop("added_tokens_decoder", None) or {})
-        for text, tid in sorted(encoding._special_tokens.items(), key=lambda kv: kv[1]):
+        for text, tid in sorted(encoding.special_tokens.items(), key=lambda kv: kv[1]):
             decoder.setdefault(tid, AddedToken(text, special=True, normalized=False))
         self._added_tokens_decoder = decoder
-        for role, text in special_token_roles(encoding._special_tokens).items():
+        for role, text in special_token_roles(encoding.special_tokens).items():
             kwargs.setdefault(role, text)
         kwargs.setdefault("clean_up_tokenization_spaces", False)
         super().__init__(**kwargs)  # type: ignore[no-untyped-call]
@@ -353,10 +368,10 @@ class HfBpeTokenizer(PreTrainedTokenizer):
                 else:
                     yield from item
 
-        specials = [renamed.get(t, t) for t, _ in sorted(self._encoding._special_tokens.items(), key=lambda kv: kv[1])]
+        specials = [renamed.get(t, t) for t, _ in sorted(self._encoding.special_tokens.items(), key=lambda kv: kv[1])]
         specials += [t for t in new_special_tokens or () if t not in specials]
         with BpeTrainer(
-            vocab_size, pattern=self._encoding._pat_str, special_tokens=specials, num_proc=num_proc, progress=show_progress
+            vocab_size, pattern=self._encoding.pat_str, special_tokens=specials, num_proc=num_proc, progress=show_progress
         ) as trainer:
             trainer.update(flat())
             encoding = trainer.train(name or self._encoding.name)
@@ -374,7 +389,7 @@ class HfBpeTokenizer(PreTrainedTokenizer):
         # Tokens added to this tokenizer (a pad token, ...) are added to the new one, after
         # its vocabulary, with their flags; then the roles that name them are set again.
         added = [_renamed_token(t, renamed) for _, t in sorted(self._added_tokens_decoder.items())]
-        added = [t for t in added if t.content not in encoding._special_tokens]
+        added = [t for t in added if t.content not in encoding.special_tokens]
         tok.add_tokens([t for t in added if not t.special])
         tok.add_tokens([t for t in added if t.special], special_tokens=True)
         for role in ("bos_token", "eos_token", "pad_token", "unk_token"):
@@ -446,7 +461,7 @@ class HfBpeTokenizer(PreTrainedTokenizer):
         vocabulary, which lands on used ids when the encoding's ids have gaps); a text that
         is one token of the vocabulary keeps that token's id."""
         added = 0
-        ranks = self._encoding._mergeable_ranks
+        ranks = self._encoding.mergeable_ranks
         for token in new_tokens or ():
             if not isinstance(token, (str, AddedToken)):
                 raise TypeError(f"token {token!r} is not a str or AddedToken")
@@ -495,7 +510,7 @@ class HfBpeTokenizer(PreTrainedTokenizer):
         decoder = self._added_tokens_decoder
         return tokens + tuple(
             text
-            for text, tid in self._encoding._special_tokens.items()
+            for text, tid in self._encoding.special_tokens.items()
             if tid in decoder and decoder[tid].content != text and decoder[tid].content in tokens
         )
 
@@ -508,12 +523,12 @@ class HfBpeTokenizer(PreTrainedTokenizer):
             return
         # A second special token at an id (o200k_harmony has two at 200018) has no entry
         # of its own in added_tokens_decoder; its text must still be found and encoded.
-        for text, tid in self._encoding._special_tokens.items():
+        for text, tid in self._encoding.special_tokens.items():
             if text not in self._added_tokens_encoder and tid in tokens:
                 self._added_tokens_encoder[text] = tid
                 self.tokens_trie.add(text)
         self._added_re = special_regex(frozenset(self._added_tokens_encoder))
-        specials = self._encoding._special_tokens
+        specials = self._encoding.special_tokens
         # Tokens added by users: not the encoding's specials (a folder saved by stock
         # transformers also lists its normal added tokens among the encoding's specials).
         self._user_added = any(not t.special or specials.get(t.content) != tid for tid, t in tokens.items())
@@ -865,7 +880,7 @@ class HfBpeTokenizer(PreTrainedTokenizer):
 
     def save_vocabulary(self, save_directory: str, filename_prefix: str | None = None) -> tuple[str, ...]:
         """Write ``vocab.tiktoken`` + ``encoding.json`` (hf_bpe's folder) and ``tokenizer.json``."""
-        from hf_bpe.folder import ENCODING_FILE, VOCAB_FILE, encoding_metadata
+        from hf_bpe.folder import encoding_metadata
         from hf_bpe.atomic_files import write_files_atomic
         from hf_bpe.vocab_files import format_tiktoken_bpe
 
@@ -878,7 +893,7 @@ class HfBpeTokenizer(PreTrainedTokenizer):
         meta["vocab_file"] = vocab_path.name
         data = self._tokenizer_json(warn=True)
         files = {
-            vocab_path: format_tiktoken_bpe(self._encoding._mergeable_ranks),
+            vocab_path: format_tiktoken_bpe(self._encoding.mergeable_ranks),
             meta_path: (json.dumps(meta, indent=2, ensure_ascii=False) + "\n").encode(),
             # None: no tokenizer.json for this tokenizer, so none of an earlier save either
             json_path: None if data is None else dumps_tokenizer_json(data).encode(),
@@ -894,7 +909,7 @@ class HfBpeTokenizer(PreTrainedTokenizer):
         return data
 
     def _tokenizer_json(self, *, warn: bool) -> dict[str, Any] | None:
-        specials = self._encoding._special_tokens
+        specials = self._encoding.special_tokens
         extra = {
             tid: {
                 "content": tok.content,
@@ -975,7 +990,7 @@ class HfBpeTokenizer(PreTrainedTokenizer):
             config.pop("backend", None)
             config["hf_bpe_add_bos_token"] = bool(self._hf_bpe_add_bos)
             config["hf_bpe_add_eos_token"] = bool(self._hf_bpe_add_eos)
-            config["hf_bpe_format"] = 1
+            config["hf_bpe_format"] = HF_CONFIG_FORMAT
             config_path.write_text(json.dumps(config, indent=2, sort_keys=True, ensure_ascii=False) + "\n", encoding="utf-8")
             moved: dict[Path, bytes | None] = {
                 target / path.relative_to(staging): path.read_bytes() for path in staging.rglob("*") if path.is_file()

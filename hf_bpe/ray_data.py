@@ -293,7 +293,7 @@ def encoding_payload(
             "(it would give other ids than tok.batch_encode): use "
             "dataset.map_batches(tok.batch_encode, batch_format='pyarrow') instead"
         )
-    state = (enc.name, enc._pat_str, enc._mergeable_ranks, enc._special_tokens, enc._explicit_n_vocab)
+    state = (enc.name, enc.pat_str, enc.mergeable_ranks, enc.special_tokens, enc._explicit_n_vocab)
     head = [_role_id(tokenizer, enc, "bos")] if add_bos else []
     tail = [_role_id(tokenizer, enc, "eos")] if add_eos else []
     return state, head, tail
@@ -389,8 +389,8 @@ def _role_id(tokenizer: Any, enc: Encoding, role: str) -> int:
     if tid is None:
         from .tokenizer_json import special_token_roles
 
-        text = special_token_roles(enc._special_tokens).get(f"{role}_token")
-        tid = enc._special_tokens.get(text) if text is not None else None
+        text = special_token_roles(enc.special_tokens).get(f"{role}_token")
+        tid = enc.special_tokens.get(text) if text is not None else None
     if tid is None:
         raise VocabularyError(f"add_{role}=True, but {enc.name!r} has no {role} token")
     return int(tid)

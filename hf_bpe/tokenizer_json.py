@@ -39,7 +39,8 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from hf_bpe.errors import PatternError, TokenizerJsonWarning, VocabularyError
-from hf_bpe.hf_pattern import _onig_checked, check_pattern_on_oniguruma, hf_pattern
+from hf_bpe.folder import HF_CONFIG_FORMAT
+from hf_bpe.hf_pattern import checked_hf_pattern, check_pattern_on_oniguruma, hf_pattern
 from hf_bpe.hf_vocab import _check_vocabulary, derive_merges, token_bytes, token_str
 from hf_bpe.hf_vocab import _last_merge  # noqa: F401  (re-exported: the tests use it)
 from hf_bpe.tokenizer_json_load import (
@@ -170,7 +171,7 @@ def encoding_to_tokenizer_json(
     ranks = enc._mergeable_ranks
     specials = dict(enc._special_tokens)
     _check_vocabulary(ranks, specials)
-    onig = _onig_checked(enc._pat_str)
+    onig = checked_hf_pattern(enc._pat_str)
 
     entries = [_added_token(text, tid) for text, tid in specials.items()]
     spelled: dict[int, str] | None = None  # rank -> the token's spelling, if needed
@@ -278,7 +279,7 @@ def tokenizer_config(enc: EncodingLike, *, model_max_length: int | None = None) 
         },
         "clean_up_tokenization_spaces": False,
         "model_input_names": ["input_ids", "attention_mask"],
-        "hf_bpe_format": 1,
+        "hf_bpe_format": HF_CONFIG_FORMAT,
     }
     if model_max_length is not None:
         config["model_max_length"] = model_max_length

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from hf_bpe.errors import PatternError, TokenizerJsonWarning, VocabularyError
-from hf_bpe.hf_pattern import _onig_checked, check_pattern_on_oniguruma, hf_pattern
+from hf_bpe.hf_pattern import checked_hf_pattern, check_pattern_on_oniguruma, hf_pattern
 from hf_bpe.hf_vocab import _check_vocabulary, derive_merges, token_bytes
 from hf_bpe.patterns import GPT2_ORIGINAL_PATTERN
 from hf_bpe.vocab_files import bytes_to_unicode
@@ -118,7 +118,7 @@ def parse_tokenizer_json(data: Mapping[str, Any], *, name: str = "tokenizer") ->
         raise _refuse(f"decoder {decoder.get('type')!r} (expected ByteLevel)")
     onig = _pattern_from_pre_tokenizer(data.get("pre_tokenizer"))
     pat_str = _canonical_pattern(onig)
-    if _onig_checked(pat_str) != onig:
+    if checked_hf_pattern(pat_str) != onig:
         # The file's own regex must be what we would write for the pattern we return.
         check_pattern_on_oniguruma(pat_str, onig)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib.abc
 import importlib.util
+import logging
 import sys
 from importlib import import_module
 from typing import Any
@@ -26,8 +27,8 @@ def register_with_transformers() -> None:
 def _import_hf_front() -> None:
     try:
         import_module("hf_bpe.hf_tokenizer")  # registers with AutoTokenizer on import
-    except ImportError:  # a transformers outside 5.10.1-5.x: hf_bpe.HfBpeTokenizer raises the reason
-        pass
+    except ImportError as err:  # a transformers outside 5.10.1-5.x: hf_bpe.HfBpeTokenizer raises the reason
+        logging.getLogger("hf_bpe").debug("HfBpeTokenizer not registered with AutoTokenizer: %s", err)
 
 
 class _TransformersWatcher(importlib.abc.MetaPathFinder):

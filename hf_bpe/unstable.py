@@ -45,7 +45,7 @@ def encode_with_unstable(enc: Encoding, text: str, allowed: frozenset[str]) -> t
     del tokens[len(tokens) - last :]
     if not unstable:
         return tokens, []
-    ranks = enc._mergeable_ranks
+    ranks = enc.mergeable_ranks
     completions: set[tuple[int, ...]] = {(ranks[token],) for token in _tokens_starting_with(enc, unstable)}
     for cut in range(1, len(unstable)):
         prefix, suffix = unstable[:cut], unstable[cut:]

@@ -112,6 +112,20 @@ def test_a_folder_without_tokenizer_files_is_named_in_the_error(tmp_path: Path) 
         HfBpeTokenizer()
 
 
+def test_a_tiktoken_encoding_is_taken_as_it_is(docs: list[str]) -> None:
+    import tiktoken
+
+    theirs = tiktoken.get_encoding("cl100k_base")
+    tok = HfBpeTokenizer.from_encoding(theirs)
+    assert isinstance(tok.encoding, hf_bpe.Encoding) and tok.encoding.name == "cl100k_base"
+    text = docs[0] + "<|endoftext|>" + docs[1]
+    assert tok(text)["input_ids"] == theirs.encode(text, allowed_special="all")
+    assert pickle.loads(pickle.dumps(tok))(text)["input_ids"] == tok(text)["input_ids"]
+    assert tok.batch_encode([text])["input_ids"] == [theirs.encode_ordinary(text)]
+    with pytest.raises(TypeError, match="expected an hf_bpe or tiktoken Encoding, got dict"):
+        HfBpeTokenizer.from_encoding({"name": "x"})
+
+
 def test_a_save_that_fails_leaves_the_folder_as_it_was(tmp_path: Path) -> None:
     # transformers writes tokenizer_config.json (and a chat template) before the
     # vocabulary: a full disk between them left r50k's vocabulary with cl100k's settings,
