@@ -24,10 +24,8 @@ by ``tests/tools/make_char_classes.py``); the test suite checks every code point
 from __future__ import annotations
 
 import functools
-import itertools
 import os
-from collections.abc import Mapping
-from collections.abc import Set as AbstractSet
+from collections.abc import Iterable
 
 import regex
 
@@ -36,18 +34,12 @@ from .char_classes_data import TIKTOKEN_CLASSES
 #: The classes the tables cover, in the order used for signatures.
 CLASSES = tuple(TIKTOKEN_CLASSES)
 
-#: Every code point but the surrogates (ranges: a list of them cost 23 ms and about 40 MB
-#: of int objects at import).
-_ALL_CODE_POINTS_EXCEPT_SURROGATES = (range(0xD800), range(0xE000, 0x110000))
+_N_POINTS = 0x110000
 
 
 def tiktoken_class_members(cls: str) -> frozenset[int]:
-    """The code points tiktoken puts in class ``cls`` (``"L"``, ``"Lu"``, ..., ``"N"``)."""
-    return _members(cls)
-
-
-@functools.lru_cache(maxsize=None)
-def _members(cls: str) -> frozenset[int]:
+    """The code points tiktoken puts in class ``cls`` (``"L"``, ``"Lu"``, ..., ``"N"``).
+    Not cached: all the classes' sets take about 100 MB."""
     points: set[int] = set()
     for item in TIKTOKEN_CLASSES[cls].split():
         first, _, last = item.partition("-")
@@ -55,50 +47,72 @@ def _members(cls: str) -> frozenset[int]:
     return frozenset(points)
 
 
-def _regex_members(cls: str, text: str) -> set[int]:
-    return {ord(ch) for ch in regex.findall(rf"\p{{{cls}}}", text)}
+def _flags(spans: Iterable[tuple[int, int]]) -> bytearray:
+    """One byte per code point: 1 inside the (inclusive) ``spans``, else 0."""
+    flags = bytearray(_N_POINTS)
+    for first, last in spans:
+        flags[first : last + 1] = b"\x01" * (last - first + 1)
+    return flags
 
 
-def _signature(point: int, membership: Mapping[str, AbstractSet[int]]) -> tuple[bool, ...]:
-    return tuple(point in membership[cls] for cls in CLASSES)
+def _tiktoken_flags(cls: str) -> bytearray:
+    spans = (item.partition("-") for item in TIKTOKEN_CLASSES[cls].split())
+    return _flags((int(first, 16), int(last or first, 16)) for first, _, last in spans)
+
+
+def _regex_flags(cls: str, text: str) -> bytearray:
+    # text holds every code point at its own index, so a match's span is its code points
+    return _flags((m.start(), m.end() - 1) for m in regex.finditer(rf"\p{{{cls}}}+", text))
 
 
 @functools.lru_cache(maxsize=1)
 def stand_ins() -> dict[int, str]:
     """``{code point: stand-in character}`` for the installed ``regex``; ``{}`` if it agrees.
 
-    Computed once per process (about a second where regex disagrees, a few hundred
-    milliseconds where it agrees); set ``HF_BPE_TRUST_REGEX_UNICODE=1`` to skip it.
+    Computed once per process, the first time a text is split by ``regex`` (patterns
+    without a compiled scanner): about half a second where regex disagrees; set
+    ``HF_BPE_TRUST_REGEX_UNICODE=1`` to skip it.
     """
     if os.environ.get("HF_BPE_TRUST_REGEX_UNICODE") == "1":
         return {}
-    text = "".join(map(chr, itertools.chain(*_ALL_CODE_POINTS_EXCEPT_SURROGATES)))
-    ours = {cls: _members(cls) for cls in CLASSES}
-    theirs = {cls: _regex_members(cls, text) for cls in CLASSES}
-    differing = sorted(set().union(*(ours[c] ^ theirs[c] for c in CLASSES)))
+    # One byte per code point and class (about 20 MB in all; sets of ints took 250 MB).
+    text = "".join(map(chr, range(_N_POINTS)))
+    ours = [_tiktoken_flags(cls) for cls in CLASSES]
+    theirs = [_regex_flags(cls, text) for cls in CLASSES]
+    del text
+    differ = 0
+    for mine, other in zip(ours, theirs):
+        differ |= int.from_bytes(mine, "little") ^ int.from_bytes(other, "little")
+    del theirs
+    marks = differ.to_bytes(_N_POINTS, "little")
+    differing = [m.start() for m in regex.finditer(b"[^\x00]", marks) if not 0xD800 <= m.start() < 0xE000]
     if not differing:
         return {}
+
+    def signature(point: int) -> bytes:
+        return bytes(flags[point] for flags in ours)
+
     # For each class signature tiktoken gives a disagreeing character, pick an agreeing
     # character (not ASCII, so no pattern literal or case-folding touches it) with the
     # same signature under regex. Nearly all are characters tiktoken's Unicode does not
     # have yet (Cn is one of the classes): their stand-in is a code point unassigned in
     # both, so \p{Cn}, \p{So}, scripts, ... agree for them too.
-    differing_set = set(differing)
-    wanted = {_signature(p, ours) for p in differing}
-    representative: dict[tuple[bool, ...], str] = {}
-    for point in range(0x80, 0x110000):
+    cased = [CLASSES.index(c) for c in ("Lu", "Ll", "Lt")]
+    wanted = {signature(p) for p in differing}
+    representative: dict[bytes, str] = {}
+    for point in range(0x80, _N_POINTS):
         if len(representative) == len(wanted):
             break
-        if point in differing_set or 0xD800 <= point < 0xE000:
+        if marks[point] or 0xD800 <= point < 0xE000:
             continue
-        sig = _signature(point, ours)
+        sig = signature(point)
         if sig in wanted and sig not in representative:
             ch = chr(point)
             if ch.isspace() or regex.match(r"\s", ch):
                 continue
-            if ch.lower() == ch.upper() or any(sig[CLASSES.index(c)] for c in ("Lu", "Ll", "Lt")):
+            if ch.lower() == ch.upper() or any(sig[i] for i in cased):
                 representative[sig] = ch
-    return {p: representative[_signature(p, ours)] for p in differing}
+    return {p: representative[signature(p)] for p in differing}
 
 
 @functools.lru_cache(maxsize=1)

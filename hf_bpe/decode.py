@@ -25,8 +25,8 @@ from .token_table import pack
 
 #: Tokens of up to this many bytes are kept as words (see the module's docstring).
 WORD_BYTES: Final = 7
-#: Special ids up to this far above the highest rank are in the tables; higher ones in a dict.
-FAR_SPECIALS: Final = 1 << 16
+#: Ids below twice the number of tokens plus this many are in the tables; higher ones in a dict.
+FAR_IDS: Final = 1 << 16
 
 
 def _unknown(token: int) -> UnknownTokenError:
@@ -37,21 +37,26 @@ class Decoder:
     """Maps ids to token bytes for mergeable and special tokens alike."""
 
     def __init__(self, ranks: dict[bytes, int], special_tokens: dict[str, int]) -> None:
+        # Ids far above the vocabulary's size (a special at 50 million over 50,000 ranks,
+        # a rank kept from a larger vocabulary) are kept in a dict, so that the tables
+        # stay the vocabulary's size, whatever the ids.
+        dense_limit = 2 * (len(ranks) + len(special_tokens)) + FAR_IDS
         size = 0
-        for rank in ranks.values():
-            size = max(size, rank + 1)
-        # Specials far above the ranks (an id of 50 million over 50,000 ranks) are kept
-        # in a dict, so that the tables stay the vocabulary's size.
-        dense_limit = size + FAR_SPECIALS
         far: dict[int, bytes] = {}
+        for token, rank in ranks.items():
+            if rank < dense_limit:
+                size = max(size, rank + 1)
+            else:
+                far[rank] = token
         for text, rank in special_tokens.items():
             if rank < dense_limit:
                 size = max(size, rank + 1)
-            elif rank not in far:
+            elif rank not in far:  # specials sharing an id: the first decodes it
                 far[rank] = text.encode("utf-8")
         table: list[Optional[bytes]] = [None] * size
         for token, rank in ranks.items():
-            table[rank] = token
+            if rank < size:
+                table[rank] = token
         for text, rank in special_tokens.items():
             if rank < size and table[rank] is None:  # specials sharing an id: the first decodes it
                 table[rank] = text.encode("utf-8")

@@ -158,12 +158,11 @@ class Encoding:
 
     def _encode_with_specials(self, text: str, allowed: frozenset[str]) -> list[int]:
         out: list[int] = []
-        start = 0
-        for match in special_regex(allowed).finditer(text):
-            self._pieces.encode_text(self._splitter, text[start : match.start()], out)
-            out.append(self._special_tokens[match.group()])
-            start = match.end()
-        self._pieces.encode_text(self._splitter, text[start:], out)
+        for start, end, special in special_segments(text, special_regex(allowed)):
+            if special is None:
+                self._pieces.encode_text(self._splitter, text[start:end], out)
+            else:
+                out.append(self._special_tokens[special])
         return out
 
     def encode_batch(
@@ -294,11 +293,9 @@ class Encoding:
         if not allowed:
             return self._pieces.count_text(self._splitter, text)
         total = 0
-        start = 0
-        for match in special_regex(allowed).finditer(text):
-            total += self._pieces.count_text(self._splitter, text[start : match.start()]) + 1
-            start = match.end()
-        return total + self._pieces.count_text(self._splitter, text[start:])
+        for start, end, special in special_segments(text, special_regex(allowed)):
+            total += 1 if special is not None else self._pieces.count_text(self._splitter, text[start:end])
+        return total
 
     def split_by_tokens(self, text: str, max_tokens: int) -> list[str]:
         """Cut ``text`` into consecutive chunks of at most ``max_tokens`` tokens each.
@@ -590,6 +587,26 @@ def special_regex(tokens: frozenset[str]) -> Any:
         ['<|a|>x', '<|a|>']
     """
     return regex.compile("|".join(regex.escape(t) for t in sorted(tokens, key=lambda t: (-len(t), t))))
+
+
+def special_segments(text: str, found: Any) -> list[tuple[int, int, Optional[str]]]:
+    """``text`` cut at each match of the regex ``found`` (special or added tokens' texts):
+    ``(start, end, token)`` for a match, ``(start, end, None)`` for the text between
+    (empty stretches left out).
+
+        >>> special_segments("a<|x|><|x|>b", special_regex(frozenset({"<|x|>"})))
+        [(0, 1, None), (1, 6, '<|x|>'), (6, 11, '<|x|>'), (11, 12, None)]
+    """
+    segments: list[tuple[int, int, Optional[str]]] = []
+    start = 0
+    for match in found.finditer(text):
+        if match.start() > start:
+            segments.append((start, match.start(), None))
+        segments.append((match.start(), match.end(), match.group()))
+        start = match.end()
+    if start < len(text):
+        segments.append((start, len(text), None))
+    return segments
 
 
 def _raise_disallowed(token: str) -> None:

@@ -19,6 +19,8 @@ from transformers import PreTrainedTokenizer
 from transformers.tokenization_utils_base import BatchEncoding, TruncationStrategy
 from transformers.utils.generic import PaddingStrategy
 
+from hf_bpe.encoding import special_segments
+
 if TYPE_CHECKING:
     from hf_bpe.hf_tokenizer import HfBpeTokenizer
 
@@ -83,21 +85,18 @@ def ids_and_offsets(tok: HfBpeTokenizer, text: str, split_special_tokens: bool) 
     """The ids of ``text`` and, for each, the characters it covers (``(start, end)``; a
     token inside a character covers all of it)."""
     enc = tok._encoding
-    segments: list[tuple[int, int, int | None]] = []  # (start, end, id of an added token)
-    start = 0
+    # (start, end, id of an added token or None)
+    segments: list[tuple[int, int, int | None]] = [(0, len(text), None)] if text else []
     if not split_special_tokens and tok._added_re is not None:
         if tok._slow_added:
             raise NotImplementedError(
                 "return_offsets_mapping is not available with added tokens that strip spaces "
                 "or match single words"
             )
-        for match in tok._added_re.finditer(text):
-            if match.start() > start:
-                segments.append((start, match.start(), None))
-            segments.append((match.start(), match.end(), tok._added_tokens_encoder[match.group()]))
-            start = match.end()
-    if start < len(text):
-        segments.append((start, len(text), None))
+        segments = [
+            (start, end, None if token is None else tok._added_tokens_encoder[token])
+            for start, end, token in special_segments(text, tok._added_re)
+        ]
     ids: list[int] = []
     offsets: list[tuple[int, int]] = []
     for seg_start, seg_end, tid in segments:

@@ -42,7 +42,7 @@ except ImportError as err:  # the bare install
 from packaging.version import Version
 
 from hf_bpe.batch_columns import column_texts
-from hf_bpe.encoding import Encoding, special_regex
+from hf_bpe.encoding import Encoding, special_regex, special_segments
 from hf_bpe.errors import TokenizerJsonWarning, UnknownTokenError, VocabularyError
 from hf_bpe.folder import ENCODING_FILE, HF_CONFIG_FORMAT, VOCAB_FILE
 from hf_bpe.hf_rows import encode_windows, encode_with_offsets
@@ -594,17 +594,12 @@ class HfBpeTokenizer(PreTrainedTokenizer):
         """The ids of ``text`` with each match of ``added`` (added tokens' texts) as its id."""
         enc = self._encoding
         ids: list[int] = []
-        start = 0
         table = self._added_tokens_encoder
-        for match in added.finditer(text):
-            if match.start() > start:
-                ids.extend(enc.encode_ordinary(text[start : match.start()]))
-            ids.append(table[match.group()])
-            start = match.end()
-        if start == 0:
-            return list(enc.encode_ordinary(text))
-        if start < len(text):
-            ids.extend(enc.encode_ordinary(text[start:]))
+        for start, end, token in special_segments(text, added):
+            if token is None:
+                ids.extend(enc.encode_ordinary(text[start:end]))
+            else:
+                ids.append(table[token])
         return ids
 
     def _to_ids(self, item: Any, split_special_tokens: bool) -> Any:

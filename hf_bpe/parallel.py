@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import atexit
 import multiprocessing
+import operator
 import os
 import pickle
 import signal
@@ -98,6 +99,7 @@ def workers_for(num_proc: Optional[int], num_threads: Optional[int], size: int, 
     processes on only where they start by ``fork`` (Linux): elsewhere a script without an
     ``if __name__ == "__main__":`` guard would break, so there it takes ``num_proc``.
     """
+    num_proc, num_threads = _processes("num_proc", num_proc), _processes("num_threads", num_threads)
     if num_proc is None:
         if num_threads is None or start_context().get_start_method() != "fork":
             return 1
@@ -107,6 +109,17 @@ def workers_for(num_proc: Optional[int], num_threads: Optional[int], size: int, 
     if wanted <= 1 or count < 2 or size < max(MIN_BATCH_CHARS, MIN_ITEM_CHARS * count) or _exiting or in_worker():
         return 1
     return min(wanted, count)
+
+
+def _processes(name: str, value: Optional[int]) -> Optional[int]:
+    """``value`` (``num_proc`` or ``num_threads``) as an int of at least 1, or None."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not hasattr(type(value), "__index__"):
+        raise TypeError(f"{name} must be an int, not {type(value).__name__}")
+    if operator.index(value) < 1:
+        raise ValueError(f"{name} must be at least 1, got {value}")  # as tiktoken's thread pool says
+    return operator.index(value)
 
 
 def usable_cpus() -> int:

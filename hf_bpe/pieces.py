@@ -25,7 +25,7 @@ scanner, 0 for none); ``use_scanner=False`` or ``HF_BPE_NO_SCANNERS=1`` forces t
 from __future__ import annotations
 
 import os
-from typing import Any, Final
+from typing import Any, Final, Optional
 
 import regex
 
@@ -80,7 +80,8 @@ class Splitter:
         self._has_groups: bool = self._regex.groups > 0
         # Characters whose classes the installed regex misjudges are matched through a
         # stand-in of tiktoken's classes, unless the pattern names them.
-        self._stand_ins: dict[int, str] = stand_ins_for(pattern)
+        # (Found on the first split by regex: the scanners never need them.)
+        self._stand_ins: Optional[dict[int, str]] = None
         wanted = use_scanner and os.environ.get("HF_BPE_NO_SCANNERS") != "1"
         self.family = family_of(pattern) if wanted else NONE
 
@@ -112,6 +113,8 @@ class Splitter:
     def split_with_regex(self, text: str) -> list[str]:
         """:meth:`split` with the ``regex`` package, whatever scanner there is."""
         subject = text
+        if self._stand_ins is None:
+            self._stand_ins = stand_ins_for(self.pattern)
         if self._stand_ins and not text.isascii() and _has_stand_in(text):
             subject = text.translate(self._stand_ins)  # same length, same spans
         elif not self._has_groups:

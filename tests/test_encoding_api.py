@@ -119,6 +119,23 @@ def test_special_ids_far_above_the_ranks() -> None:
         hf_bpe.Encoding("huge", pat_str=".", mergeable_ranks=bytes_only, special_tokens={"<|x|>": 1 << 40})
 
 
+def test_ranks_far_apart() -> None:
+    # A vocabulary that kept some ids of a larger one: the tables follow the number of
+    # tokens, not the largest id (which may be 2**31 - 1).
+    ranks = {bytes([i]): i for i in range(256)} | {b"ab": 50_000_000, b"abab": 49_000_000}
+    specials = {"<|x|>": 40_000_000, "<|y|>": 300}
+    ours = hf_bpe.Encoding("far", pat_str=r"\w+|\s+|\S", mergeable_ranks=ranks, special_tokens=specials)
+    theirs = tiktoken.Encoding("far", pat_str=r"\w+|\s+|\S", mergeable_ranks=ranks, special_tokens=specials)
+    text = "ababab <|x|> ab<|y|>a"
+    ids = theirs.encode(text, allowed_special="all")
+    assert ours.encode(text, allowed_special="all") == ids and 49_000_000 in ids
+    assert ours.decode(ids) == text and ours.decode_tokens_bytes(ids) == theirs.decode_tokens_bytes(ids)
+    assert ours.n_vocab == theirs.n_vocab == 50_000_001
+    assert len(ours._decoder.table) == 301  # not 50 million slots
+    with pytest.raises(hf_bpe.UnknownTokenError):
+        ours.decode([49_000_001])
+
+
 def test_disallowed_special_text_raises_like_tiktoken() -> None:
     enc = hf_bpe.get_encoding("cl100k_base")
     text = "say <|endoftext|> now"

@@ -10,6 +10,7 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 import realdata
 import tiktoken
@@ -159,6 +160,14 @@ def test_processes_only_when_asked() -> None:
     assert parallel.workers_for(None, None, big, 100) == 1
     expected = min(4, os.cpu_count() or 1) if multiprocessing.get_start_method() == "fork" else 1
     assert parallel.workers_for(None, 4, big, 100) == max(1, expected)
+
+
+@pytest.mark.parametrize(("num_proc", "num_threads", "error"), [(0, None, ValueError), (-3, None, ValueError), (None, 0, ValueError), (2.5, None, TypeError), (True, None, TypeError)])
+def test_process_counts_are_checked(enc: hf_bpe.Encoding, num_proc: object, num_threads: object, error: type) -> None:
+    # tiktoken: "max_workers must be greater than 0" (a ValueError) for num_threads=0
+    with pytest.raises(error, match="num_proc|num_threads"):
+        enc.encode_ordinary_batch(["a b"] * 3, num_proc=num_proc, num_threads=num_threads)  # type: ignore[arg-type]
+    assert enc.encode_ordinary_batch(["a b"] * 3, num_proc=np.int64(1)) == [enc.encode_ordinary("a b")] * 3
 
 
 START_METHOD = """
