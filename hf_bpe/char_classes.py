@@ -23,9 +23,13 @@ by ``tests/tools/make_char_classes.py``); the test suite checks every code point
 
 from __future__ import annotations
 
+import array
 import functools
 import os
+import sys
+import threading
 from collections.abc import Iterable
+from typing import Optional
 
 import regex
 
@@ -65,18 +69,33 @@ def _regex_flags(cls: str, text: str) -> bytearray:
     return _flags((m.start(), m.end() - 1) for m in regex.finditer(rf"\p{{{cls}}}+", text))
 
 
-@functools.lru_cache(maxsize=1)
+_table: Optional[dict[int, str]] = None
+_table_lock = threading.Lock()
+
+
 def stand_ins() -> dict[int, str]:
     """``{code point: stand-in character}`` for the installed ``regex``; ``{}`` if it agrees.
 
-    Computed once per process, the first time a text is split by ``regex`` (patterns
-    without a compiled scanner): about half a second where regex disagrees; set
-    ``HF_BPE_TRUST_REGEX_UNICODE=1`` to skip it.
+    Computed once per process (threads wait for the first), the first time a non-ASCII
+    text is split by ``regex`` (patterns without a compiled scanner): about a quarter of
+    a second where regex disagrees; set ``HF_BPE_TRUST_REGEX_UNICODE=1`` to skip it.
     """
+    global _table
+    if _table is None:
+        with _table_lock:
+            if _table is None:
+                _table = _find_stand_ins()
+    return _table
+
+
+def _find_stand_ins() -> dict[int, str]:
     if os.environ.get("HF_BPE_TRUST_REGEX_UNICODE") == "1":
         return {}
-    # One byte per code point and class (about 20 MB in all; sets of ints took 250 MB).
-    text = "".join(map(chr, range(_N_POINTS)))
+    # Every code point at its own index (decoded from 4-byte units: joining 1.1 million
+    # one-character strings took 100 MB), and one byte per code point and class.
+    units = array.array("I", range(_N_POINTS))  # "I": 4 bytes on every platform CPython runs on
+    text = units.tobytes().decode(f"utf-32-{sys.byteorder[0]}e", "surrogatepass")
+    del units
     ours = [_tiktoken_flags(cls) for cls in CLASSES]
     theirs = [_regex_flags(cls, text) for cls in CLASSES]
     del text

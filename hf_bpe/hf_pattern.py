@@ -292,12 +292,7 @@ def check_pattern_on_oniguruma(pat_str: str, onig_pattern: str) -> None:
     for text in _probe_texts():
         ours = reference.split(text)
         if "".join(ours) != text:
-            fix = (
-                "make every alternative match at least one character: after an empty match "
-                "tiktoken goes on from the next character, leaving it out"
-                if _matches_nothing(pat_str, text)
-                else "end the pattern with a catch-all such as |\\s+|\\S"
-            )
+            fix = _how_to_match_all(pat_str, text)
             raise PatternError(
                 f"pattern {pat_str!r} leaves {text!r} partly unmatched: tiktoken drops such text "
                 f"but HF tokenizers keeps it, so no tokenizer.json can reproduce it ({fix})"
@@ -310,13 +305,22 @@ def check_pattern_on_oniguruma(pat_str: str, onig_pattern: str) -> None:
             )
 
 
-def _matches_nothing(pat_str: str, text: str) -> bool:
-    """Whether ``pat_str`` makes an empty match in ``text``."""
+def _how_to_match_all(pat_str: str, text: str) -> str:
+    """What to change in ``pat_str`` so that its pieces of ``text`` cover it all."""
     import regex
 
     from hf_bpe.pattern_syntax import regex_pattern
 
-    return any(m.start() == m.end() for m in regex.finditer(regex_pattern(pat_str), text))
+    found = list(regex.finditer(regex_pattern(pat_str), text))  # regex retries after an empty match
+    hints = []
+    if "".join(m.group() for m in found) != text:
+        hints.append("end the pattern with a catch-all such as |\\s+|\\S")
+    if any(m.start() == m.end() for m in found):
+        hints.append(
+            "make every alternative match at least one character: after an empty match "
+            "tiktoken goes on from the next character, leaving it out"
+        )
+    return "; ".join(hints)
 
 
 def checked_hf_pattern(pat_str: str) -> str:

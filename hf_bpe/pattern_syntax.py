@@ -15,7 +15,8 @@ construct                   tiktoken                          rewritten as
 ``\\x{1F600}``, ``\\u{..}``   a code point                      ``\\U0001F600``
 ``\\h``, ``\\H``               a hex digit, or not one           ``[0-9A-Fa-f]``, ``[^...]``
 ``\\e``                      U+001B                            ``\\x1b``
-``\\N``                      any character but \\n              ``[^\\n]`` (regex: ``N``)
+``\\N``                      any character but \\n (also         ``[^\\n]`` (regex: ``N``, or
+                            before ``{...}``)                 a named character)
 ``\\<``, ``\\>``               the start, the end of a word      ``\\b(?=\\w)``, ``\\b(?<=\\w)``
 ``i``, ``I``, ``İ``, ``ı``  with ``(?i)``: simple case        the same, minus the Turkic
                             folding (``i`` ~ ``I`` only)      pairs regex adds (``i`` ~
@@ -47,7 +48,6 @@ A construct regex does not know at all (``(?U)``, ``\\b{start}``) is left for
 from __future__ import annotations
 
 import functools
-import unicodedata
 
 import regex
 
@@ -177,12 +177,17 @@ class _Rewriter:
         elif c in ("h", "H"):
             self._atom("[0-9A-Fa-f]" if c == "h" else "[^0-9A-Fa-f]")
             self.i += 2
-        elif c == "N" and pat[i + 2 : i + 3] != "{":  # regex reads a bare \N as the letter N
+        elif c == "N":  # regex: the letter N, or with {name} a named character
             self._atom("[^\\n]")
             self.i += 2
         elif c in ("<", ">"):  # the start or end of a word (regex: a literal < or >)
             self.out.append("\\b(?=\\w)" if c == "<" else "\\b(?<=\\w)")
             self.i += 2
+        elif c == "G":
+            raise PatternError(
+                f"\\G at offset {i} of {pat!r}: after an empty match tiktoken's engine and regex "
+                "place it differently (a split pattern does not need it)"
+            )
         elif c in ("X", "m", "M", "0"):
             raise PatternError(
                 f"\\{c} at offset {i} of {pat!r}: tiktoken's engine refuses it, regex reads it "
@@ -230,17 +235,14 @@ class _Rewriter:
             self.other_properties |= key not in _CATEGORIES
             self._properties.append((key, c == "P" or name.lstrip().startswith("^")))
             return pat[i:end], end, None
-        if c.isalpha() and braced:  # \N{name}, \b{start}
-            end = pat.find("}", i + 3)
-            if end < 0:
-                return pat[i:], len(pat), None
-            point = None
-            if c == "N":
-                try:
-                    point = ord(unicodedata.lookup(pat[i + 3 : end]))
-                except KeyError:
-                    pass  # regex refuses the name
-            return pat[i : end + 1], end + 1, point
+        if c == "N" and braced:  # (outside a class, \N is any character but \n: see above)
+            raise PatternError(
+                f"\\N{{...}} in the character class at offset {i} of {pat!r}: regex reads a named "
+                "character, tiktoken's engine does not; write the character itself, or \\x{...}"
+            )
+        if c.isalpha() and braced:  # \b{start}
+            end = pat.find("}", i + 3) + 1 or len(pat)
+            return pat[i:end], end, None
         if c in ("k", "g") and pat[i + 2 : i + 3] == "<":  # \k<name>
             end = pat.find(">", i + 3) + 1 or len(pat)
             return pat[i:end], end, None

@@ -80,7 +80,7 @@ class Splitter:
         self._has_groups: bool = self._regex.groups > 0
         # Characters whose classes the installed regex misjudges are matched through a
         # stand-in of tiktoken's classes, unless the pattern names them.
-        # (Found on the first split by regex: the scanners never need them.)
+        # (Found on the first split of a non-ASCII text by regex: scanners never need them.)
         self._stand_ins: Optional[dict[int, str]] = None
         wanted = use_scanner and os.environ.get("HF_BPE_NO_SCANNERS") != "1"
         self.family = family_of(pattern) if wanted else NONE
@@ -113,11 +113,12 @@ class Splitter:
     def split_with_regex(self, text: str) -> list[str]:
         """:meth:`split` with the ``regex`` package, whatever scanner there is."""
         subject = text
-        if self._stand_ins is None:
-            self._stand_ins = stand_ins_for(self.pattern)
-        if self._stand_ins and not text.isascii() and _has_stand_in(text):
-            subject = text.translate(self._stand_ins)  # same length, same spans
-        elif not self._has_groups:
+        if not text.isascii():
+            if self._stand_ins is None:
+                self._stand_ins = stand_ins_for(self.pattern)
+            if self._stand_ins and _has_stand_in(text):
+                subject = text.translate(self._stand_ins)  # same length, same spans
+        if subject is text and not self._has_groups:
             found: list[str] = self._regex.findall(text)
             if "" not in found:
                 return found

@@ -117,7 +117,10 @@ def test_a_tiktoken_encoding_is_taken_as_it_is(docs: list[str]) -> None:
 
     theirs = tiktoken.get_encoding("cl100k_base")
     tok = HfBpeTokenizer.from_encoding(theirs)
-    assert isinstance(tok.encoding, hf_bpe.Encoding) and tok.encoding.name == "cl100k_base"
+    assert tok.encoding is hf_bpe.get_encoding("cl100k_base")  # the named one: pickles by name
+    custom = tiktoken.Encoding("cl100k_base", pat_str=theirs._pat_str, mergeable_ranks=theirs._mergeable_ranks, special_tokens={"<|x|>": 100_300})
+    rebuilt = HfBpeTokenizer.from_encoding(custom).encoding
+    assert rebuilt is not hf_bpe.get_encoding("cl100k_base") and rebuilt.special_tokens == {"<|x|>": 100_300}
     text = docs[0] + "<|endoftext|>" + docs[1]
     assert tok(text)["input_ids"] == theirs.encode(text, allowed_special="all")
     assert pickle.loads(pickle.dumps(tok))(text)["input_ids"] == tok(text)["input_ids"]

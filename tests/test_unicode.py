@@ -53,3 +53,32 @@ def test_every_code_point_in_context_with_the_real_patterns(name: str) -> None:
         assert ours.encode_ordinary(text) == theirs.encode_ordinary(text), hex(points[start])
         checked += len(text.encode())
     CONFORMANCE[("code points", name)] = (len(points), checked)
+
+
+def test_stand_ins_are_found_once_however_many_threads_ask(monkeypatch: pytest.MonkeyPatch) -> None:
+    import threading
+
+    from hf_bpe import char_classes
+
+    found = []
+    find = char_classes._find_stand_ins
+
+    def counted() -> dict[int, str]:
+        found.append(1)
+        return find()
+
+    monkeypatch.setattr(char_classes, "_table", None)
+    monkeypatch.setattr(char_classes, "_find_stand_ins", counted)
+    barrier = threading.Barrier(4)
+    tables: list[dict[int, str]] = []
+
+    def ask() -> None:
+        barrier.wait()
+        tables.append(char_classes.stand_ins())
+
+    threads = [threading.Thread(target=ask) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(found) == 1 and len(tables) == 4 and all(t is tables[0] for t in tables)
