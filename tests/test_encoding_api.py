@@ -356,3 +356,30 @@ def test_the_cache_of_long_pieces_is_bounded_in_bytes() -> None:
         assert encoder._long_bytes == sum(map(len, encoder._long)) + 100 * len(encoder._long) + 40 * ids
         assert encoder._long_bytes <= LONG_CACHE_BYTES
     assert held[0] == 0 and 0 < held[2] < 2400  # emptied once the budget ran out
+
+
+def test_many_special_tokens_are_found_longest_first() -> None:
+    # Sets of 8 or more specials are found by one regex whose branches share prefixes.
+    import random
+
+    import regex
+
+    specials = {f"<|t{i}|>": 256 + i for i in range(40)}
+    specials |= {"<|t1|>x": 400, "<|t": 401, "ab": 402, "abc": 403, "abd": 404, "é": 405, "a|b": 406, "[": 407}
+    enc = hf_bpe.Encoding("many", pat_str=r"\w+|\s+|[^\w\s]+", mergeable_ranks={bytes([i]): i for i in range(256)}, special_tokens=specials)
+    flat = regex.compile("|".join(regex.escape(t) for t in sorted(specials, key=lambda t: (-len(t), t))))
+    pieces = [*specials, "<|", "|>", "<|t1", "a", "b", "x", " ", "ab", "<|t39|", "[["]
+    rnd = random.Random(5)
+    for _ in range(300):
+        text = "".join(rnd.choice(pieces) for _ in range(rnd.randint(0, 12)))
+        expected: list[int] = []
+        start = 0
+        for match in flat.finditer(text):
+            expected += enc.encode_ordinary(text[start : match.start()]) + [specials[match.group()]]
+            start = match.end()
+        expected += enc.encode_ordinary(text[start:])
+        assert enc.encode(text, allowed_special="all") == expected, text
+    harmony, theirs = hf_bpe.get_encoding("o200k_harmony"), tiktoken.get_encoding("o200k_harmony")
+    names = sorted(harmony.special_tokens_set)
+    text = " ".join(rnd.choice(names)[: rnd.choice([None, -1, 5])] + "word" for _ in range(3000))
+    assert harmony.encode(text, allowed_special="all") == theirs.encode(text, allowed_special="all")
