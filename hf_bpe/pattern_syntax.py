@@ -55,12 +55,14 @@ from .errors import PatternError
 from .patterns import (
     CL100K_PATTERN,
     GPT2_ORIGINAL_PATTERN,
+    LLAMA3_PATTERN,
     NANOCHAT_PATTERN,
     O200K_PATTERN,
+    QWEN2_PATTERN,
     R50K_PATTERN,
     RUSTBPE_PATTERN,
 )
-from .scanners import CL100K, NANOCHAT, NONE, O200K, R50K, RUSTBPE
+from .scanners import CL100K, NANOCHAT, NONE, O200K, QWEN2, R50K, RUSTBPE
 
 __all__ = ["family_of", "regex_pattern", "stand_ins_for"]
 
@@ -549,15 +551,16 @@ def _without_marks(pattern: str) -> tuple[str, frozenset[int]]:
 
 
 # Each family's spellings: the named patterns, plus GPT-2's original spelling of the r50k
-# pattern. A pattern stands for one if it is that spelling with possessive marks where the
+# pattern and the spellings of Hugging Face tokenizer.json files (Llama 3's, Qwen2's). A pattern stands for one if it is that spelling with possessive marks where the
 # spelling has them, or fewer: a mark there never changes what is matched (the scanner
 # tests prove the possessive and the plain spelling alike). Elsewhere a mark can change
 # the split (\s++(?!\S) never matches before a word, \s+(?!\S) does): no scanner then.
 _R50K_SPELLINGS = (R50K_PATTERN, GPT2_ORIGINAL_PATTERN)
 _CL100K_SPELLINGS = (CL100K_PATTERN,)
-_RUSTBPE_SPELLINGS = (RUSTBPE_PATTERN,)
+_RUSTBPE_SPELLINGS = (RUSTBPE_PATTERN, LLAMA3_PATTERN)
 _NANOCHAT_SPELLINGS = (NANOCHAT_PATTERN,)
 _O200K_SPELLINGS = (O200K_PATTERN,)
+_QWEN2_SPELLINGS = (QWEN2_PATTERN,)
 
 
 def _known() -> dict[str, tuple[int, frozenset[int]]]:
@@ -568,6 +571,7 @@ def _known() -> dict[str, tuple[int, frozenset[int]]]:
         (RUSTBPE, _RUSTBPE_SPELLINGS),
         (NANOCHAT, _NANOCHAT_SPELLINGS),
         (O200K, _O200K_SPELLINGS),
+        (QWEN2, _QWEN2_SPELLINGS),
     ):
         for spelling in spellings:
             known[canonical(spelling)] = (family, _without_marks(spelling)[1])

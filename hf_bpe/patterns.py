@@ -48,6 +48,18 @@ NANOCHAT_PATTERN: Final = (
 )
 """nanochat's SPLIT_PATTERN: rustbpe's default with numbers of at most two digits."""
 
+LLAMA3_PATTERN: Final = (
+    r"""(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+"""
+)
+"""The split of Llama 3's ``tokenizer.json``: another spelling of :data:`RUSTBPE_PATTERN`
+(it cuts every text alike, so it gets the same scanner)."""
+
+QWEN2_PATTERN: Final = (
+    r"""(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+"""
+)
+"""The split of Qwen2's (and Qwen2.5's, Qwen3's) ``tokenizer.json``: :data:`LLAMA3_PATTERN`
+with one digit per number."""
+
 NANOCHAT_SPECIAL_TOKENS: Final[tuple[str, ...]] = (
     "<|bos|>",
     "<|user_start|>",

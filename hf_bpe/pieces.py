@@ -12,7 +12,7 @@ empty matches (a pattern such as ``a*`` matches nothing between two ``b``). Afte
 match, the search goes on from the next character, as tiktoken's engine does: that
 character may then be in no piece (see :func:`_spans_as_tiktoken`).
 
-The OpenAI patterns (and rustbpe's and nanochat's) are split by the compiled scanners of
+The OpenAI patterns (and rustbpe's, nanochat's, Llama 3's and Qwen2's) are split by the compiled scanners of
 :mod:`hf_bpe.scanners`, which give the same pieces as the regex (``family`` tells which
 scanner, 0 for none); ``use_scanner=False`` or ``HF_BPE_NO_SCANNERS=1`` forces the regex::
 

@@ -40,6 +40,8 @@ RUSTBPE: Final = 3
 NANOCHAT: Final = 4
 #: o200k_base and o200k_harmony.
 O200K: Final = 5
+#: Qwen2's: rustbpe's (as Llama 3 spells it) with numbers of one digit.
+QWEN2: Final = 6
 
 # Character categories (see hf_bpe.char_table).
 _OTHER: Final = 0
@@ -496,6 +498,8 @@ def scan_into(family: int, data: bytes, sink: Sink) -> None:
         _scan_cl100k(data, sink, 3, False)
     elif family == NANOCHAT:
         _scan_cl100k(data, sink, 2, False)
+    elif family == QWEN2:
+        _scan_cl100k(data, sink, 1, False)
     elif family == R50K:
         _scan_r50k(data, sink)
     else:

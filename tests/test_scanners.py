@@ -115,6 +115,19 @@ def test_every_named_pattern_has_a_scanner() -> None:
         assert Splitter(patterns.get_pattern(name)).family == family
 
 
+@pytest.mark.parametrize(("pattern", "family"), [(patterns.LLAMA3_PATTERN, scanners.RUSTBPE), (patterns.QWEN2_PATTERN, scanners.QWEN2)])
+def test_hugging_face_spellings_have_scanners_and_split_as_tiktoken(pattern: str, family: int) -> None:
+    # The split patterns of Llama 3's and Qwen2's tokenizer.json files (hf_bpe reads them as
+    # they are spelled there) get a scanner: the same ids as tiktoken with that pattern.
+    assert Splitter(pattern).family == family
+    cl100k = hf_bpe.get_encoding("cl100k_base")
+    ours = hf_bpe.Encoding("hf", pat_str=pattern, mergeable_ranks=dict(cl100k.mergeable_ranks), special_tokens={})
+    theirs = tiktoken.Encoding("hf", pat_str=pattern, mergeable_ranks=dict(cl100k.mergeable_ranks), special_tokens={})
+    for kind in ("english", "multilingual", "code"):
+        for doc in realdata.documents(kind, max_bytes=300_000):
+            assert ours.encode_ordinary(doc) == theirs.encode_ordinary(doc)
+
+
 def test_selection_is_by_meaning_not_spelling() -> None:
     plain = patterns.CL100K_PATTERN.replace("++", "+").replace("?+", "?").replace("*+", "*").replace("{1,3}+", "{1,3}")
     assert plain != patterns.CL100K_PATTERN
