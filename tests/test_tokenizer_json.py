@@ -463,3 +463,30 @@ def test_hf_files_are_what_save_encoding_writes(tmp_path: Path) -> None:
     hf_bpe.save_encoding(enc, tmp_path)
     for name, text in files.items():
         assert (tmp_path / name).read_text(encoding="utf-8") == text
+
+
+@pytest.mark.parametrize("name", ["LLAMA3_PATTERN", "QWEN2_PATTERN"])
+def test_llama3_and_qwen2_files_get_a_scanner_and_their_ids(tmp_path: Path, name: str) -> None:
+    # A tokenizer.json as Llama 3's and Qwen2's are built (Split with their regex, then
+    # ByteLevel without its own regex), written by HF tokenizers itself.
+    from tokenizers import Regex, decoders, models, pre_tokenizers
+
+    from hf_bpe import patterns, scanners
+    from hf_bpe.hf_vocab import derive_merges
+
+    pattern = getattr(patterns, name)
+    cl100k = hf_bpe.get_encoding("cl100k_base")
+    spell = bytes_to_unicode()
+    vocab = {"".join(spell[b] for b in token): rank for token, rank in cl100k.mergeable_ranks.items()}
+    merges = [("".join(spell[b] for b in a), "".join(spell[b] for b in b2)) for a, b2 in derive_merges(cl100k.mergeable_ranks)]
+    theirs = Tokenizer(models.BPE(vocab=vocab, merges=merges, ignore_merges=True))
+    theirs.pre_tokenizer = pre_tokenizers.Sequence(
+        [pre_tokenizers.Split(Regex(pattern), behavior="isolated"), pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=False)]
+    )
+    theirs.decoder = decoders.ByteLevel()
+    theirs.save(str(tmp_path / "tokenizer.json"))
+    ours = hf_bpe.load_tokenizer_json(tmp_path)
+    assert ours.pat_str == pattern
+    assert ours._splitter.family == (scanners.RUSTBPE if name == "LLAMA3_PATTERN" else scanners.QWEN2)
+    for text in texts(max_bytes=40_000):
+        assert ours.encode_ordinary(text) == theirs.encode(text, add_special_tokens=False).ids
