@@ -85,6 +85,8 @@ PATTERNS: Final[dict[str, str]] = {
     "rustbpe": RUSTBPE_PATTERN,
     "gpt4": RUSTBPE_PATTERN,
     "nanochat": NANOCHAT_PATTERN,
+    "llama3": LLAMA3_PATTERN,
+    "qwen2": QWEN2_PATTERN,
 }
 """The names every ``pattern=`` argument and :func:`get_pattern` accept."""
 

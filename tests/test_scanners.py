@@ -109,6 +109,8 @@ def test_every_named_pattern_has_a_scanner() -> None:
         "rustbpe": scanners.RUSTBPE,
         "gpt4": scanners.RUSTBPE,
         "nanochat": scanners.NANOCHAT,
+        "llama3": scanners.RUSTBPE,
+        "qwen2": scanners.QWEN2,
     }
     for name, family in expected.items():
         assert pattern_syntax.family_of(patterns.get_pattern(name)) == family, name

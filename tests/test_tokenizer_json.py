@@ -307,7 +307,9 @@ def test_pattern_that_leaves_text_unmatched_is_refused() -> None:
 
 @pytest.mark.parametrize("name", sorted(set(PATTERNS)))
 def test_every_named_pattern_exports(name: str) -> None:
-    hf_pattern(PATTERNS[name])
+    from hf_bpe.hf_pattern import checked_hf_pattern
+
+    assert checked_hf_pattern(PATTERNS[name]) == hf_pattern(PATTERNS[name])  # Oniguruma splits alike
 
 
 # ------------------------------------------------------------------ refusing imports
