@@ -649,12 +649,19 @@ def _raise_disallowed(token: str) -> None:
     )
 
 
-def _id_list(tokens: Sequence[int]) -> list[int]:
-    """``tokens`` as a list of ints for the compiled decoder (a list is used as it is)."""
+def _id_list(tokens: Sequence[int], *, exact: bool = True) -> list[int]:
+    """``tokens`` as a list of ints for the compiled decoder (a list is used as it is).
+    ``exact=False`` takes a numpy array's ``tolist()`` or a plain ``list()`` instead of
+    converting each id: its items may then be other integers (or no integers at all)."""
     if type(tokens) is list:
         return tokens
     if isinstance(tokens, (set, frozenset, dict)):  # no order: the text would come out shuffled
         raise TypeError(f"ids come as a sequence, not a {type(tokens).__name__}")
+    if not exact:
+        as_list = getattr(tokens, "tolist", None)  # numpy: Python ints in one call
+        ids = as_list() if callable(as_list) else list(tokens)
+        if type(ids) is list:  # (not for a 0-d array, say)
+            return ids
     return [operator.index(t) for t in tokens]
 
 
@@ -667,15 +674,7 @@ def _on_ids(decode: Callable[[list[int]], _T], tokens: Sequence[int]) -> _T:
     """``decode(tokens)`` for any sequence of integers: a list goes as it is, a numpy array
     as its ``tolist()``, a tuple as a list; only if that holds other integers than ``int``
     (numpy's, say) is each converted."""
-    if type(tokens) is list:
-        ids = tokens
-    elif isinstance(tokens, (set, frozenset, dict)):  # no order: the text would come out shuffled
-        raise TypeError(f"ids come as a sequence, not a {type(tokens).__name__}")
-    else:
-        as_list = getattr(tokens, "tolist", None)  # numpy: Python ints in one call
-        ids = as_list() if callable(as_list) else list(tokens)
-        if type(ids) is not list:  # a 0-d array, say
-            ids = _id_list(tokens)
+    ids = _id_list(tokens, exact=False)
     try:
         return decode(ids)
     except TypeError:
