@@ -180,13 +180,51 @@ class PieceEncoder:
 
 
 def _feed(splitter: Splitter, text: str, sink: Sink) -> None:
-    """Hand ``sink`` each piece of ``text``: found by a scanner, or by ``splitter``'s regex."""
+    """Hand ``sink`` each piece of ``text``, as a span of its UTF-8 bytes: found by a
+    scanner, or by ``splitter``'s regex."""
+    data = text.encode("utf-8")
     if splitter.family:
-        scan_into(splitter.family, text.encode("utf-8"), sink)
-    else:
-        for piece in splitter.split(text):
-            data = piece.encode("utf-8")
-            sink.piece(data, 0, len(data))
+        scan_into(splitter.family, data, sink)
+        return
+    pieces = splitter.split(text)
+    covered: i64 = 0
+    for piece in pieces:
+        covered += len(piece)
+    if covered != len(text):  # the pattern passed over some characters: piece by piece
+        for piece in pieces:
+            part = piece.encode("utf-8")
+            sink.piece(part, 0, len(part))
+        return
+    # The pieces tile the text, so each ends where the characters before it end: no
+    # piece is encoded on its own (that cost a tenth of the time of a regex split).
+    start: i64 = 0
+    end: i64
+    if len(data) == len(text):  # ASCII: a character is a byte
+        for piece in pieces:
+            end = start + len(piece)
+            sink.piece(data, start, end)
+            start = end
+        return
+    offsets = _char_offsets(data, len(text))
+    chars: i64 = 0
+    for piece in pieces:
+        chars += len(piece)
+        end = offsets[chars]
+        sink.piece(data, start, end)
+        start = end
+
+
+def _char_offsets(data: bytes, n_chars: i64) -> vec[i64]:
+    """Byte offset in ``data`` (UTF-8) where each of its ``n_chars`` characters starts,
+    and its length last."""
+    offsets = vec[i64]([0] * (n_chars + 1))
+    k: i64 = 0
+    for i in range(len(data)):
+        if (data[i] & 0xC0) != 0x80:
+            offsets[k] = i
+            k += 1
+    offsets[k] = len(data)
+    return offsets
 
 
 def _entry_bytes(piece: bytes, ids: Any) -> i64:
