@@ -59,10 +59,12 @@ from .patterns import (
     NANOCHAT_PATTERN,
     O200K_PATTERN,
     QWEN2_PATTERN,
+    QWEN35_PATTERN,
     R50K_PATTERN,
     RUSTBPE_PATTERN,
+    TEKKEN_PATTERN,
 )
-from .scanners import CL100K, NANOCHAT, NONE, O200K, QWEN2, R50K, RUSTBPE
+from .scanners import CL100K, NANOCHAT, NONE, O200K, QWEN2, QWEN35, R50K, RUSTBPE, TEKKEN
 
 __all__ = ["family_of", "regex_pattern", "stand_ins_for"]
 
@@ -551,16 +553,21 @@ def _without_marks(pattern: str) -> tuple[str, frozenset[int]]:
 
 
 # Each family's spellings: the named patterns, plus GPT-2's original spelling of the r50k
-# pattern and the spellings of Hugging Face tokenizer.json files (Llama 3's, Qwen2's). A pattern stands for one if it is that spelling with possessive marks where the
-# spelling has them, or fewer: a mark there never changes what is matched (the scanner
-# tests prove the possessive and the plain spelling alike). Elsewhere a mark can change
-# the split (\s++(?!\S) never matches before a word, \s+(?!\S) does): no scanner then.
+# pattern and the spellings of Hugging Face tokenizer.json files (Llama 3's, Qwen2's,
+# Qwen3.5's, Mistral's). A pattern stands for one if it is that spelling with possessive
+# marks where the spelling has them, or fewer: a mark there never changes what is matched
+# (the scanner tests prove the possessive and the plain spelling alike). Elsewhere a mark
+# can change the split (\s++(?!\S) never matches before a word, \s+(?!\S) does): no
+# scanner then.
 _R50K_SPELLINGS = (R50K_PATTERN, GPT2_ORIGINAL_PATTERN)
 _CL100K_SPELLINGS = (CL100K_PATTERN,)
 _RUSTBPE_SPELLINGS = (RUSTBPE_PATTERN, LLAMA3_PATTERN)
 _NANOCHAT_SPELLINGS = (NANOCHAT_PATTERN,)
 _O200K_SPELLINGS = (O200K_PATTERN,)
-_QWEN2_SPELLINGS = (QWEN2_PATTERN,)
+# Ling's (BailingMoE's) tokenizer.json spells Qwen2's split as rustbpe's, one digit a number.
+_QWEN2_SPELLINGS = (QWEN2_PATTERN, RUSTBPE_PATTERN.replace(r"\p{N}{1,3}", r"\p{N}"))
+_QWEN35_SPELLINGS = (QWEN35_PATTERN,)
+_TEKKEN_SPELLINGS = (TEKKEN_PATTERN,)
 
 
 def _known() -> dict[str, tuple[int, frozenset[int]]]:
@@ -572,6 +579,8 @@ def _known() -> dict[str, tuple[int, frozenset[int]]]:
         (NANOCHAT, _NANOCHAT_SPELLINGS),
         (O200K, _O200K_SPELLINGS),
         (QWEN2, _QWEN2_SPELLINGS),
+        (QWEN35, _QWEN35_SPELLINGS),
+        (TEKKEN, _TEKKEN_SPELLINGS),
     ):
         for spelling in spellings:
             known[canonical(spelling)] = (family, _without_marks(spelling)[1])

@@ -60,6 +60,26 @@ QWEN2_PATTERN: Final = (
 """The split of Qwen2's (and Qwen2.5's, Qwen3's) ``tokenizer.json``: :data:`LLAMA3_PATTERN`
 with one digit per number."""
 
+QWEN35_PATTERN: Final = (
+    r"""(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?[\p{L}\p{M}]+|\p{N}| ?[^\s\p{L}\p{M}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+"""
+)
+"""The split of Qwen3.5's ``tokenizer.json``: :data:`QWEN2_PATTERN` with marks (``\\p{M}``) in
+words rather than in punctuation."""
+
+TEKKEN_PATTERN: Final = "|".join(
+    [
+        r"""[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]*[\p{Ll}\p{Lm}\p{Lo}\p{M}]+""",
+        r"""[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]+[\p{Ll}\p{Lm}\p{Lo}\p{M}]*""",
+        r"""\p{N}""",
+        r""" ?[^\s\p{L}\p{N}]+[\r\n/]*""",
+        r"""\s*[\r\n]+""",
+        r"""\s+(?!\S)""",
+        r"""\s+""",
+    ]
+)
+"""Mistral's Tekken split (``tekken.json``; Mistral NeMo, Small 3, Pixtral): :data:`O200K_PATTERN`
+without the contractions, with one digit per number."""
+
 NANOCHAT_SPECIAL_TOKENS: Final[tuple[str, ...]] = (
     "<|bos|>",
     "<|user_start|>",
@@ -87,6 +107,8 @@ PATTERNS: Final[dict[str, str]] = {
     "nanochat": NANOCHAT_PATTERN,
     "llama3": LLAMA3_PATTERN,
     "qwen2": QWEN2_PATTERN,
+    "qwen3.5": QWEN35_PATTERN,
+    "tekken": TEKKEN_PATTERN,
 }
 """The names every ``pattern=`` argument and :func:`get_pattern` accept."""
 

@@ -1,4 +1,4 @@
-"""UTF-8 bytes → piece boundaries: hand-written scanners for the OpenAI split patterns.
+"""UTF-8 bytes → piece boundaries: hand-written scanners for the OpenAI-style split patterns.
 
 Compiled by mypyc. Each scanner reads a text's UTF-8 bytes once, classifies every
 character with the tables of :mod:`hf_bpe.char_table` (tiktoken's Unicode classes) and
@@ -42,6 +42,10 @@ NANOCHAT: Final = 4
 O200K: Final = 5
 #: Qwen2's: rustbpe's (as Llama 3 spells it) with numbers of one digit.
 QWEN2: Final = 6
+#: Mistral's Tekken: o200k's without the contractions, with numbers of one digit.
+TEKKEN: Final = 7
+#: Qwen3.5's: Qwen2's with marks (``\p{M}``) in words, not in punctuation.
+QWEN35: Final = 8
 
 # Character categories (see hf_bpe.char_table).
 _OTHER: Final = 0
@@ -63,6 +67,9 @@ _IS_WS: Final = (1 << _SPACE) | (1 << _NEWLINE) | (1 << _BLANK)
 _IS_P: Final = (1 << _OTHER) | (1 << _MARK) | (1 << _APOS) | (1 << _SLASH)
 #: [^\r\n\p{L}\p{N}]
 _IS_Q: Final = _IS_P | (1 << _SPACE) | (1 << _BLANK)
+#: [\p{L}\p{M}] and [^\s\p{L}\p{M}\p{N}] (Qwen3.5's words and punctuation)
+_IS_LM: Final = _IS_L | (1 << _MARK)
+_IS_P_NOT_M: Final = (1 << _OTHER) | (1 << _APOS) | (1 << _SLASH)
 #: [\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]
 _IS_U: Final = (1 << _UPPER) | (1 << _BOTH) | (1 << _MARK)
 #: [\p{Ll}\p{Lm}\p{Lo}\p{M}]
@@ -131,8 +138,9 @@ def _run(data: bytes, i: i64, n: i64, mask: i64) -> i64:
     return i
 
 
-def _letters(data: bytes, i: i64, n: i64) -> i64:
-    """End of the run of letters (``\\p{L}``) from ``i``: ASCII inline, the rest by _run."""
+def _letters(data: bytes, i: i64, n: i64, word: i64) -> i64:
+    """End of the run of letters (``\\p{L}``, or the categories in ``word``, which holds
+    them) from ``i``: ASCII inline, the rest by _run."""
     while i < n:
         b: i64 = data[i]
         if 0x61 <= (b | 0x20) <= 0x7A:
@@ -140,7 +148,7 @@ def _letters(data: bytes, i: i64, n: i64) -> i64:
         elif b < 0x80:
             return i
         else:
-            return _run(data, i, n, _IS_L)
+            return _run(data, i, n, word)
     return i
 
 
@@ -246,7 +254,7 @@ def _scan_r50k(data: bytes, sink: Sink) -> None:
                 k = i + 1
             bk: i64 = data[k]
             if 0x61 <= (bk | 0x20) <= 0x7A:
-                i = _letters(data, k + 1, n)
+                i = _letters(data, k + 1, n, _IS_L)
                 sink.piece(data, s0, i)
                 continue
             v = _ASCII[b]
@@ -267,7 +275,7 @@ def _scan_r50k(data: bytes, sink: Sink) -> None:
                 c = c2
                 j += v2 & 7
         if (_IS_L >> c) & 1:
-            i = _letters(data, j, n)
+            i = _letters(data, j, n, _IS_L)
         elif c == _DIGIT:
             i = _run(data, j, n, 1 << _DIGIT)
         elif (_IS_P >> c) & 1:
@@ -280,7 +288,10 @@ def _scan_r50k(data: bytes, sink: Sink) -> None:
 # ----------------------------------------------------------------- cl100k family
 
 
-def _scan_cl100k(data: bytes, sink: Sink, max_digits: i64, end_alt: bool) -> None:
+def _scan_cl100k(data: bytes, sink: Sink, max_digits: i64, end_alt: bool, word: i64, punct: i64) -> None:
+    """cl100k's split, and its variants: ``max_digits`` a number, the ``\\s++$`` branch
+    (``end_alt``), and the categories of words (``word``: ``\\p{L}``, or with marks) and of
+    punctuation (``punct``: ``[^\\s\\p{L}\\p{N}]``, or without marks)."""
     n: i64 = len(data)
     i: i64 = 0
     while i < n:
@@ -299,7 +310,7 @@ def _scan_cl100k(data: bytes, sink: Sink, max_digits: i64, end_alt: bool) -> Non
                     k = i + 1
                 bk: i64 = data[k]
                 if 0x61 <= (bk | 0x20) <= 0x7A:
-                    i = _letters(data, k + 1, n)
+                    i = _letters(data, k + 1, n, word)
                     sink.piece(data, s0, i)
                     continue
         else:
@@ -312,8 +323,8 @@ def _scan_cl100k(data: bytes, sink: Sink, max_digits: i64, end_alt: bool) -> Non
                 i = j + k2
                 sink.piece(data, s0, i)
                 continue
-        if (_IS_L >> c) & 1:
-            i = _letters(data, j, n)
+        if (word >> c) & 1:
+            i = _letters(data, j, n, word)
             sink.piece(data, s0, i)
             continue
         if c == _DIGIT:
@@ -323,16 +334,16 @@ def _scan_cl100k(data: bytes, sink: Sink, max_digits: i64, end_alt: bool) -> Non
         if (_IS_Q >> c) & 1 and j < n:
             v2: i64 = _cv(data, j)
             c2: i64 = v2 >> 3
-            if (_IS_L >> c2) & 1:
-                i = _letters(data, j + (v2 & 7), n)
+            if (word >> c2) & 1:
+                i = _letters(data, j + (v2 & 7), n, word)
                 sink.piece(data, s0, i)
                 continue
-            if c == _BLANK and (_IS_P >> c2) & 1:
-                i = _newlines(data, _run(data, j + (v2 & 7), n, _IS_P), n, False)
+            if c == _BLANK and (punct >> c2) & 1:
+                i = _newlines(data, _run(data, j + (v2 & 7), n, punct), n, False)
                 sink.piece(data, s0, i)
                 continue
-        if (_IS_P >> c) & 1:
-            i = _newlines(data, _run(data, j, n, _IS_P), n, False)
+        if (punct >> c) & 1:
+            i = _newlines(data, _run(data, j, n, punct), n, False)
         else:
             i = _ws_piece(data, i, n, end_alt, True)
         sink.piece(data, s0, i)
@@ -341,16 +352,17 @@ def _scan_cl100k(data: bytes, sink: Sink, max_digits: i64, end_alt: bool) -> Non
 # ----------------------------------------------------------------- o200k
 
 
-def _with_contraction(data: bytes, i: i64, n: i64) -> i64:
-    if i < n and data[i] == 0x27:
+def _with_contraction(data: bytes, i: i64, n: i64, contractions: bool) -> i64:
+    if contractions and i < n and data[i] == 0x27:
         k: i64 = _contraction(data, i + 1, n, True)
         if k:
             return i + 1 + k
     return i
 
 
-def _o200k_lower_first(data: bytes, s: i64, n: i64) -> i64:
-    """``[U]*[W]+(?i:'s|...)?`` at ``s``: end, or -1 if it does not match."""
+def _o200k_lower_first(data: bytes, s: i64, n: i64, contractions: bool) -> i64:
+    """``[U]*[W]+(?i:'s|...)?`` at ``s`` (the contraction only if ``contractions``): end,
+    or -1 if it does not match."""
     i: i64 = s
     last_b: i64 = -1  # end of the last character in U that is also in W
     while i < n:
@@ -358,46 +370,46 @@ def _o200k_lower_first(data: bytes, s: i64, n: i64) -> i64:
         c: i64 = v >> 3
         if not (_IS_U >> c) & 1:
             if (_IS_W >> c) & 1:
-                return _with_contraction(data, _run(data, i + (v & 7), n, _IS_W), n)
+                return _with_contraction(data, _run(data, i + (v & 7), n, _IS_W), n, contractions)
             break
         i += v & 7
         if (_IS_B >> c) & 1:
             last_b = i
     if last_b < 0:
         return -1
-    return _with_contraction(data, last_b, n)
+    return _with_contraction(data, last_b, n, contractions)
 
 
-def _o200k_upper_first(data: bytes, s: i64, n: i64) -> i64:
-    """``[U]+[W]*(?i:'s|...)?`` at ``s``: end, or -1 if it does not match."""
+def _o200k_upper_first(data: bytes, s: i64, n: i64, contractions: bool) -> i64:
+    """``[U]+[W]*(?i:'s|...)?`` at ``s`` (as :func:`_o200k_lower_first`): end, or -1."""
     i: i64 = _run(data, s, n, _IS_U)
     if i == s:
         return -1
-    return _with_contraction(data, _run(data, i, n, _IS_W), n)
+    return _with_contraction(data, _run(data, i, n, _IS_W), n, contractions)
 
 
-def _o200k_word(data: bytes, i: i64, j: i64, n: i64, c: i64) -> i64:
+def _o200k_word(data: bytes, i: i64, j: i64, n: i64, c: i64, contractions: bool) -> i64:
     """The two word alternatives (each with an optional prefix) at ``i``, or -1."""
     e: i64
     if (_IS_Q >> c) & 1:
-        e = _o200k_lower_first(data, j, n)
+        e = _o200k_lower_first(data, j, n, contractions)
         if e >= 0:
             return e
         if c == _MARK:
-            e = _o200k_lower_first(data, i, n)
+            e = _o200k_lower_first(data, i, n, contractions)
             if e >= 0:
                 return e
-        e = _o200k_upper_first(data, j, n)
+        e = _o200k_upper_first(data, j, n, contractions)
         if e >= 0:
             return e
         if c == _MARK:
-            return _o200k_upper_first(data, i, n)
+            return _o200k_upper_first(data, i, n, contractions)
         return -1
     if ((_IS_U | _IS_W) >> c) & 1:
-        e = _o200k_lower_first(data, i, n)
+        e = _o200k_lower_first(data, i, n, contractions)
         if e >= 0:
             return e
-        return _o200k_upper_first(data, i, n)
+        return _o200k_upper_first(data, i, n, contractions)
     return -1
 
 
@@ -405,7 +417,9 @@ def _o200k_word(data: bytes, i: i64, j: i64, n: i64, c: i64) -> i64:
 _UNDECIDED: Final = -2
 
 
-def _scan_o200k(data: bytes, sink: Sink) -> None:
+def _scan_o200k(data: bytes, sink: Sink, max_digits: i64, contractions: bool) -> None:
+    """o200k's split, and Tekken's: ``max_digits`` a number, with or without the
+    contractions after a word."""
     n: i64 = len(data)
     i: i64 = 0
     while i < n:
@@ -441,7 +455,7 @@ def _scan_o200k(data: bytes, sink: Sink) -> None:
             elif w == k:
                 e = -1
             elif after == 0x27:
-                e = _with_contraction(data, w, n)
+                e = _with_contraction(data, w, n, contractions)
             else:
                 e = w
         else:
@@ -449,11 +463,11 @@ def _scan_o200k(data: bytes, sink: Sink) -> None:
             c = v >> 3
         j: i64 = i + (v & 7)
         if e == _UNDECIDED and c != _DIGIT and c != _NEWLINE:
-            e = _o200k_word(data, i, j, n, c)
+            e = _o200k_word(data, i, j, n, c, contractions)
         if e >= 0:
             i = e
         elif c == _DIGIT:
-            i = _numbers(data, i, n, 3)
+            i = _numbers(data, i, n, max_digits)
         elif (_IS_P >> c) & 1 or (c == _BLANK and j < n and (_IS_P >> (_cv(data, j) >> 3)) & 1):
             # `` ?[^\s\p{L}\p{N}]+[\r\n/]*``
             i = _newlines(data, _run(data, j, n, _IS_P), n, True)
@@ -491,16 +505,20 @@ def scan(family: int, data: bytes, ends: list[int]) -> None:
 def scan_into(family: int, data: bytes, sink: Sink) -> None:
     """Call ``sink.piece(data, start, end)`` for each piece of ``data`` (valid UTF-8)."""
     if family == O200K:
-        _scan_o200k(data, sink)
+        _scan_o200k(data, sink, 3, True)
     elif family == CL100K:
-        _scan_cl100k(data, sink, 3, True)
+        _scan_cl100k(data, sink, 3, True, _IS_L, _IS_P)
     elif family == RUSTBPE:
-        _scan_cl100k(data, sink, 3, False)
+        _scan_cl100k(data, sink, 3, False, _IS_L, _IS_P)
     elif family == NANOCHAT:
-        _scan_cl100k(data, sink, 2, False)
+        _scan_cl100k(data, sink, 2, False, _IS_L, _IS_P)
     elif family == QWEN2:
-        _scan_cl100k(data, sink, 1, False)
+        _scan_cl100k(data, sink, 1, False, _IS_L, _IS_P)
+    elif family == QWEN35:
+        _scan_cl100k(data, sink, 1, False, _IS_LM, _IS_P_NOT_M)
     elif family == R50K:
         _scan_r50k(data, sink)
+    elif family == TEKKEN:
+        _scan_o200k(data, sink, 1, False)
     else:
         raise ValueError(f"no scanner for family {family}")

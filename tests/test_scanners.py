@@ -111,16 +111,27 @@ def test_every_named_pattern_has_a_scanner() -> None:
         "nanochat": scanners.NANOCHAT,
         "llama3": scanners.RUSTBPE,
         "qwen2": scanners.QWEN2,
+        "qwen3.5": scanners.QWEN35,
+        "tekken": scanners.TEKKEN,
     }
     for name, family in expected.items():
         assert pattern_syntax.family_of(patterns.get_pattern(name)) == family, name
         assert Splitter(patterns.get_pattern(name)).family == family
 
 
-@pytest.mark.parametrize(("pattern", "family"), [(patterns.LLAMA3_PATTERN, scanners.RUSTBPE), (patterns.QWEN2_PATTERN, scanners.QWEN2)])
+@pytest.mark.parametrize(
+    ("pattern", "family"),
+    [
+        (patterns.LLAMA3_PATTERN, scanners.RUSTBPE),
+        (patterns.QWEN2_PATTERN, scanners.QWEN2),
+        (patterns.QWEN35_PATTERN, scanners.QWEN35),
+        (patterns.TEKKEN_PATTERN, scanners.TEKKEN),
+    ],
+)
 def test_hugging_face_spellings_have_scanners_and_split_as_tiktoken(pattern: str, family: int) -> None:
-    # The split patterns of Llama 3's and Qwen2's tokenizer.json files (hf_bpe reads them as
-    # they are spelled there) get a scanner: the same ids as tiktoken with that pattern.
+    # The split patterns of Llama 3's, Qwen2's, Qwen3.5's and Mistral's (Tekken) tokenizer.json files
+    # (hf_bpe reads them as they are spelled there) get a scanner: the same ids as
+    # tiktoken with that pattern.
     assert Splitter(pattern).family == family
     cl100k = hf_bpe.get_encoding("cl100k_base")
     ours = hf_bpe.Encoding("hf", pat_str=pattern, mergeable_ranks=dict(cl100k.mergeable_ranks), special_tokens={})

@@ -467,10 +467,10 @@ def test_hf_files_are_what_save_encoding_writes(tmp_path: Path) -> None:
         assert (tmp_path / name).read_text(encoding="utf-8") == text
 
 
-@pytest.mark.parametrize("name", ["LLAMA3_PATTERN", "QWEN2_PATTERN"])
-def test_llama3_and_qwen2_files_get_a_scanner_and_their_ids(tmp_path: Path, name: str) -> None:
-    # A tokenizer.json as Llama 3's and Qwen2's are built (Split with their regex, then
-    # ByteLevel without its own regex), written by HF tokenizers itself.
+@pytest.mark.parametrize("name", ["LLAMA3_PATTERN", "QWEN2_PATTERN", "QWEN35_PATTERN", "TEKKEN_PATTERN"])
+def test_files_of_llama3_qwen_and_mistral_get_a_scanner_and_their_ids(tmp_path: Path, name: str) -> None:
+    # A tokenizer.json as Llama 3's, Qwen2's, Qwen3.5's and Mistral's are built (Split with
+    # their regex, then ByteLevel without its own regex), written by HF tokenizers itself.
     from tokenizers import Regex, decoders, models, pre_tokenizers
 
     from hf_bpe import patterns, scanners
@@ -489,6 +489,8 @@ def test_llama3_and_qwen2_files_get_a_scanner_and_their_ids(tmp_path: Path, name
     theirs.save(str(tmp_path / "tokenizer.json"))
     ours = hf_bpe.load_tokenizer_json(tmp_path)
     assert ours.pat_str == pattern
-    assert ours._splitter.family == (scanners.RUSTBPE if name == "LLAMA3_PATTERN" else scanners.QWEN2)
+    family = {"LLAMA3_PATTERN": scanners.RUSTBPE, "QWEN2_PATTERN": scanners.QWEN2,
+              "QWEN35_PATTERN": scanners.QWEN35, "TEKKEN_PATTERN": scanners.TEKKEN}
+    assert ours._splitter.family == family[name]
     for text in texts(max_bytes=40_000):
         assert ours.encode_ordinary(text) == theirs.encode(text, add_special_tokens=False).ids

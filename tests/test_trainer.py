@@ -589,7 +589,7 @@ def test_scanner_and_regex_counting_agree(corpus: dict[str, list[str]]) -> None:
         assert a == b
 
 
-@pytest.mark.parametrize("name", ["cl100k_base", "o200k_base", "r50k_base", "nanochat", "llama3", "qwen2"])
+@pytest.mark.parametrize("name", ["cl100k_base", "o200k_base", "r50k_base", "nanochat", "llama3", "qwen2", "qwen3.5", "tekken"])
 def test_named_patterns_equal_rustbpe(corpus: dict[str, list[str]], name: str) -> None:
     from hf_bpe.patterns import get_pattern
 
