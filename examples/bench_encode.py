@@ -20,7 +20,9 @@ document:
   tiktoken's threads);
 * o200k_base load time and peak memory, each in a fresh process;
 * the worst case: one letter repeated (1 MB vs 256 KB, should be ~4x) and CJK without
-  spaces.
+  spaces;
+* other split patterns: those of Hugging Face models that hf_bpe has scanners for, and
+  one it splits with ``regex`` (hf_bpe cold and warm, tiktoken with the same pattern).
 
 The peers are optional: a missing one is reported and skipped. Install them with
 ``pip install bpe-openai==0.1.4 wordchipper==0.9.2 tokenizers matplotlib``.
@@ -53,6 +55,7 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 import hf_bpe  # noqa: E402
 from hf_bpe import parallel  # noqa: E402
+from hf_bpe.patterns import get_pattern  # noqa: E402
 import tiktoken  # noqa: E402
 
 KINDS = ("english", "multilingual", "code")
@@ -276,6 +279,42 @@ def worst_case(runs: int) -> list[dict[str, Any]]:
     return rows
 
 
+#: (label, pattern, ranks): split patterns of Hugging Face models (each has a scanner), and
+#: Seed-Coder's, which has none (``regex`` splits it: the speed of any other pattern).
+PATTERN_CASES = (
+    ("llama3", "llama3", "cl100k_base"),
+    ("qwen2", "qwen2", "cl100k_base"),
+    ("qwen3.5", "qwen3.5", "cl100k_base"),
+    ("tekken", "tekken", "o200k_base"),
+    ("no scanner", r"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1}| ?[^\s\p{L}\p{N}\r\n]+|\s*[\r\n]+|\s+(?!\S)|\s+",
+     "cl100k_base"),
+)
+
+
+def pattern_speed(mb: float, runs: int) -> list[dict[str, Any]]:
+    rows = []
+    for label, pattern, ranks_of in PATTERN_CASES:
+        ranks = hf_bpe.get_encoding(ranks_of).mergeable_ranks
+        ours = hf_bpe.Encoding(label, pat_str=get_pattern(pattern), mergeable_ranks=ranks, special_tokens={})
+        theirs = tiktoken.Encoding(label, pat_str=ours.pat_str, mergeable_ranks=ranks, special_tokens={})
+        for kind in ("english", "multilingual"):
+            docs = realdata.documents(kind, doc_bytes=4096, max_bytes=int(mb * 1e6))
+            size = sum(len(d.encode()) for d in docs) / 1e6
+            assert [ours.encode_ordinary(d) for d in docs] == [theirs.encode_ordinary(d) for d in docs]
+            seconds = interleaved_best(runs, {
+                "hf_bpe (cold)": (lambda: [ours.encode_ordinary(d) for d in docs], ours._pieces.clear_cache),
+                "hf_bpe (warm)": (lambda: [ours.encode_ordinary(d) for d in docs], None),
+                "tiktoken": (lambda: [theirs.encode_ordinary(d) for d in docs], None),
+            })
+            scanner = "scanner" if ours._splitter.family else "regex"
+            for lib, took in seconds.items():
+                rows.append({"pattern": label, "split_by": scanner, "kind": kind, "library": lib,
+                             "mb_per_s": size / took, "x_tiktoken": seconds["tiktoken"] / took})
+                print(f"  {label:10} ({scanner:7}) {kind:13} {lib:14} {size / took:7.1f} MB/s "
+                      f"({seconds['tiktoken'] / took:.2f}x)")
+    return rows
+
+
 # --------------------------------------------------------------------------- report
 
 
@@ -340,7 +379,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--mb", type=float, default=4.0, help="MB of text per corpus (default 4)")
     parser.add_argument("--runs", type=int, default=5, help="runs per measurement; the best counts (default 5)")
     parser.add_argument("--out", type=Path, help="write bench_encode.json and bench_encode.png into this folder")
-    parser.add_argument("--skip", nargs="*", default=[], choices=["decode", "batch", "load", "worst"],
+    parser.add_argument("--skip", nargs="*", default=[], choices=["decode", "batch", "load", "worst", "patterns"],
                         help="sections to leave out")
     args = parser.parse_args(argv)
     names = ["o200k_base"] if args.quick else ["o200k_base", "cl100k_base"]
@@ -367,6 +406,9 @@ def main(argv: list[str] | None = None) -> int:
         if "worst" not in args.skip:
             print("\n== worst case: no split point (time should grow ~4x from 256 KB to 1 MB)")
             results["worst"] = worst_case(min(runs, 3))
+        if "patterns" not in args.skip:
+            print("\n== other split patterns, one process (ranks of cl100k_base, Tekken's of o200k_base)")
+            results["patterns"] = pattern_speed(mb / 4, runs)
     print(table(results["encode"]))
     bad = sum(r["mismatched_docs"] for r in results["encode"])
     print(f"\nids checked against tiktoken: {'all equal' if not bad else f'{bad} documents differ'}")
