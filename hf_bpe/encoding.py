@@ -159,14 +159,18 @@ class Encoding:
 
     def _encode_with_specials(self, text: str, allowed: frozenset[str]) -> list[int]:
         # special_segments inline: this is the hot path (a list of segments first cost 10%
-        # on text with a special token every few words)
+        # on text with a special token every few words; text made of specials side by side
+        # costs one lookup each)
         out: list[int] = []
+        encode_text, splitter, ids = self._pieces.encode_text, self._splitter, self._special_tokens
         start = 0
         for match in special_regex(allowed).finditer(text):
-            self._pieces.encode_text(self._splitter, text[start : match.start()], out)
-            out.append(self._special_tokens[match.group()])
-            start = match.end()
-        self._pieces.encode_text(self._splitter, text[start:], out)
+            begin, end = match.span()
+            if begin > start:
+                encode_text(splitter, text[start:begin], out)
+            out.append(ids[match.group()])
+            start = end
+        encode_text(splitter, text[start:], out)
         return out
 
     def encode_batch(
