@@ -570,18 +570,21 @@ _QWEN35_SPELLINGS = (QWEN35_PATTERN,)
 _TEKKEN_SPELLINGS = (TEKKEN_PATTERN,)
 
 
+_SPELLINGS = (
+    (R50K, _R50K_SPELLINGS),
+    (CL100K, _CL100K_SPELLINGS),
+    (RUSTBPE, _RUSTBPE_SPELLINGS),
+    (NANOCHAT, _NANOCHAT_SPELLINGS),
+    (O200K, _O200K_SPELLINGS),
+    (QWEN2, _QWEN2_SPELLINGS),
+    (QWEN35, _QWEN35_SPELLINGS),
+    (TEKKEN, _TEKKEN_SPELLINGS),
+)
+
+
 def _known() -> dict[str, tuple[int, frozenset[int]]]:
     known: dict[str, tuple[int, frozenset[int]]] = {}
-    for family, spellings in (
-        (R50K, _R50K_SPELLINGS),
-        (CL100K, _CL100K_SPELLINGS),
-        (RUSTBPE, _RUSTBPE_SPELLINGS),
-        (NANOCHAT, _NANOCHAT_SPELLINGS),
-        (O200K, _O200K_SPELLINGS),
-        (QWEN2, _QWEN2_SPELLINGS),
-        (QWEN35, _QWEN35_SPELLINGS),
-        (TEKKEN, _TEKKEN_SPELLINGS),
-    ):
+    for family, spellings in _SPELLINGS:
         for spelling in spellings:
             known[canonical(spelling)] = (family, _without_marks(spelling)[1])
     return known
@@ -591,9 +594,11 @@ _KNOWN: dict[str, tuple[int, frozenset[int]]] = _known()
 
 
 def known_spellings() -> dict[str, int]:
-    """``{canonical pattern: family}`` for every pattern spelling a scanner stands in for
-    (each also with the possessive marks of its named pattern)."""
-    return {spelling: family for spelling, (family, _) in _KNOWN.items()}
+    """``{pattern: family}`` for every pattern spelling a scanner stands in for, as written
+    and without its possessive marks (the scanner tests prove each)."""
+    known = {spelling: family for family, spellings in _SPELLINGS for spelling in spellings}
+    known.update((spelling, family) for spelling, (family, _) in _KNOWN.items())
+    return known
 
 
 def family_of(pattern: str) -> int:

@@ -180,8 +180,9 @@ class PieceEncoder:
 
 
 def _feed(splitter: Splitter, text: str, sink: Sink) -> None:
-    """Hand ``sink`` each piece of ``text``, as a span of its UTF-8 bytes: found by a
-    scanner, or by ``splitter``'s regex."""
+    """Hand ``sink`` each piece of ``text`` (a span of its UTF-8 bytes, or of the piece's
+    own when the pieces leave characters out): found by a scanner, or by ``splitter``'s
+    regex."""
     data = text.encode("utf-8")
     if splitter.family:
         scan_into(splitter.family, data, sink)

@@ -69,7 +69,7 @@ _IS_P: Final = (1 << _OTHER) | (1 << _MARK) | (1 << _APOS) | (1 << _SLASH)
 _IS_Q: Final = _IS_P | (1 << _SPACE) | (1 << _BLANK)
 #: [\p{L}\p{M}] and [^\s\p{L}\p{M}\p{N}] (Qwen3.5's words and punctuation)
 _IS_LM: Final = _IS_L | (1 << _MARK)
-_IS_P_NOT_M: Final = (1 << _OTHER) | (1 << _APOS) | (1 << _SLASH)
+_IS_P_NOT_M: Final = _IS_P & ~(1 << _MARK)
 #: [\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]
 _IS_U: Final = (1 << _UPPER) | (1 << _BOTH) | (1 << _MARK)
 #: [\p{Ll}\p{Lm}\p{Lo}\p{M}]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import random
 
+import pytest
 import tiktoken
 from tiktoken._educational import bpe_encode  # tiktoken's reference merging, no shortcut
 from hypothesis import given, settings
@@ -94,6 +95,19 @@ def test_lone_surrogates_as_tiktoken(text: str, prefix: str) -> None:
     for name in ("cl100k_base", "o200k_base"):
         assert hf_bpe.get_encoding(name).encode(full) == tiktoken.get_encoding(name).encode(full)
         assert hf_bpe.get_encoding(name).encode_ordinary(full) == tiktoken.get_encoding(name).encode_ordinary(full)
+
+
+@pytest.mark.parametrize("pattern", [r"\p{L}+|\p{So}", r"( ?\p{L}+)|\p{So}"])
+@pytest.mark.parametrize("text", ["a\ud800b", "\udfff b", "ab \ud83d"])
+def test_lone_surrogate_that_no_piece_holds_is_repaired_as_tiktoken(pattern: str, text: str) -> None:
+    # tiktoken replaces a lone surrogate by U+FFFD before splitting, so a pattern that
+    # skips it in the text may match its replacement (\p{So}): it gets the ids of U+FFFD.
+    ranks = hf_bpe.get_encoding("cl100k_base").mergeable_ranks
+    ours = hf_bpe.Encoding("skips", pat_str=pattern, mergeable_ranks=ranks, special_tokens={})
+    theirs = tiktoken.Encoding("skips", pat_str=pattern, mergeable_ranks=ranks, special_tokens={})
+    assert ours.encode_ordinary(text) == theirs.encode_ordinary(text)
+    assert ours.encode(text) == theirs.encode(text)
+    assert ours.count_tokens(text) == len(theirs.encode(text))
 
 
 @settings(max_examples=100, deadline=None)

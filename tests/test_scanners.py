@@ -6,12 +6,12 @@ tiktoken's Unicode classes, see ``hf_bpe.char_classes``), and the pieces must be
 
 * CI (default): every string of length 1..3 over all representatives (40 characters,
   the contraction letters in both cases included), for every known pattern spelling.
-* Full run (documented; about 15 minutes compiled)::
+* Full run (documented; compiled, 1 to 3 minutes per spelling)::
 
       HF_BPE_EXHAUSTIVE=1 pytest -q tests/test_scanners.py -k exhaustive
 
   adds every string of length 4 over all representatives and of length 5 over the
-  core ones (27 characters: 14 million strings per pattern; 15 minutes compiled on 2 cores).
+  core ones (27 characters: 14 million strings per pattern).
 
 Plus hypothesis on longer strings, the real corpora, and the character table against
 tiktoken's classes on every code point.
