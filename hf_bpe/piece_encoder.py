@@ -182,7 +182,11 @@ class PieceEncoder:
 def _feed(splitter: Splitter, text: str, sink: Sink) -> None:
     """Hand ``sink`` each piece of ``text`` (a span of its UTF-8 bytes, or of the piece's
     own when the pieces leave characters out): found by a scanner, or by ``splitter``'s
-    regex."""
+    regex.
+
+    The whole text is encoded first, on every path: a lone surrogate raises here even where
+    no piece holds it, so the caller repairs the text as tiktoken does (U+FFFD may then be
+    in a piece)."""
     data = text.encode("utf-8")
     if splitter.family:
         scan_into(splitter.family, data, sink)

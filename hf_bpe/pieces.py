@@ -13,8 +13,9 @@ match, the search goes on from the next character, as tiktoken's engine does: th
 character may then be in no piece (see :func:`_spans_as_tiktoken`).
 
 The OpenAI patterns (and rustbpe's, nanochat's, Llama 3's, Qwen2's, Qwen3.5's and Mistral's
-Tekken) are split by the compiled scanners of :mod:`hf_bpe.scanners`, which give the same pieces as the regex (``family`` tells which
-scanner, 0 for none); ``use_scanner=False`` or ``HF_BPE_NO_SCANNERS=1`` forces the regex::
+Tekken) are split by the compiled scanners of :mod:`hf_bpe.scanners`, which give the same
+pieces as the regex (``family`` tells which scanner, 0 for none); ``use_scanner=False``
+or ``HF_BPE_NO_SCANNERS=1`` forces the regex::
 
     >>> from hf_bpe.patterns import CL100K_PATTERN
     >>> s = Splitter(CL100K_PATTERN)
