@@ -21,8 +21,10 @@ echo "== fetching real test data"
 .venv/bin/python examples/realdata.py fetch
 
 # The venv holds the compiled build; the uncompiled one goes to .venv/pure-site, first on
-# PYTHONPATH for its run. With both builds (CI) the two runs go side by side, one per core;
-# the uncompiled run's report follows the compiled one's.
+# PYTHONPATH for its run. With both builds (CI) the runs go side by side, one per core: the
+# uncompiled run takes about 2.5 times as long as the compiled one, so the core that
+# finishes the compiled run then takes the uncompiled run's longest file ($late, its
+# every-code-point tests), which the background run leaves out. Reports come in that order.
 if [ "$mode" != compiled ]; then
   echo "== installing hf_bpe uncompiled (HF_BPE_COMPILE=0) into .venv/pure-site"
   rm -rf .venv/pure-site
@@ -46,15 +48,25 @@ case "$mode" in
     echo "== pytest, uncompiled build"
     run_pure "$@" || status=$?;;
   all)
-    echo "== pytest, uncompiled build (in the background, reported below)"
-    run_pure "$@" > .venv/pytest-pure.log 2>&1 &
+    # With pytest arguments (a file, -k ...) the uncompiled run is not split: a file given
+    # twice would run twice.
+    late=tests/test_unicode.py
+    [ $# -eq 0 ] || late=
+    echo "== pytest, uncompiled build${late:+ but $late} (in the background, reported below)"
+    run_pure ${late:+--ignore=$late} "$@" > .venv/pytest-pure.log 2>&1 &
     pure=$!
     echo "== pytest, compiled build"
     run_compiled "$@" || status=$?
+    late_status=0
+    if [ -n "$late" ]; then
+      echo "== pytest, uncompiled build: $late"
+      run_pure "$late" || late_status=$?
+    fi
     pure_status=0
     wait $pure || pure_status=$?
-    echo "== pytest, uncompiled build"
+    echo "== pytest, uncompiled build${late:+ but $late}"
     cat .venv/pytest-pure.log
+    [ $status -ne 0 ] || status=$late_status
     [ $status -ne 0 ] || status=$pure_status;;
 esac
 exit $status
