@@ -84,22 +84,6 @@ class PieceEncoder:
         self._long.clear()
         self._long_bytes = 0
 
-    def encode_span(self, data: bytes, start: i64, end: i64, out: list[Any]) -> None:
-        """Append the ids of the piece ``data[start:end]`` to ``out``."""
-        size: i64 = end - start
-        ids: Any
-        if size == 1:
-            out.append(self._singles[data[start]])
-            return
-        if size > SHORT:
-            ids = self._long_ids(data[start:end])
-        else:
-            ids = self._short_ids(data, start, end)
-        if isinstance(ids, tuple):
-            out.extend(ids)
-        else:
-            out.append(ids)
-
     def _short_ids(self, data: bytes, start: i64, end: i64) -> Any:
         low, high = pack(data, start, end)
         table = self._table  # read once: another thread may replace it (see _remember)
@@ -300,28 +284,45 @@ class PieceTable:
         return bigger
 
 
-class _CountSink(Sink):
-    """Counts the ids of each piece a scanner finds, holding a few thousand at most."""
-
-    def __init__(self, encoder: PieceEncoder) -> None:
-        self.encoder = encoder
-        self.out: list[Any] = []
-        self.count: i64 = 0
-
-    def piece(self, data: bytes, start: i64, end: i64) -> None:
-        out = self.out
-        self.encoder.encode_span(data, start, end, out)
-        if len(out) >= 4096:
-            self.count += len(out)
-            out.clear()
-
-
 class _IdSink(Sink):
-    """Appends the ids of each piece a scanner finds to ``out``."""
+    """Appends the ids of each piece a scanner finds to ``out``: a single byte's from the
+    shared int objects, a short piece's from the piece table, a longer one's from the
+    long-piece dict (see :class:`PieceEncoder`).
 
-    def __init__(self, encoder: PieceEncoder, out: list[int]) -> None:
+    The choice is made here rather than in a method of the encoder that this would call:
+    one call fewer per piece made warm encoding 3-5% faster."""
+
+    def __init__(self, encoder: PieceEncoder, out: list[Any]) -> None:
         self.encoder = encoder
+        self.singles = encoder._singles
         self.out = out
 
     def piece(self, data: bytes, start: i64, end: i64) -> None:
-        self.encoder.encode_span(data, start, end, self.out)
+        size: i64 = end - start
+        ids: Any
+        if size == 1:
+            self.out.append(self.singles[data[start]])
+            return
+        if size > SHORT:
+            ids = self.encoder._long_ids(data[start:end])
+        else:
+            ids = self.encoder._short_ids(data, start, end)
+        if isinstance(ids, tuple):
+            self.out.extend(ids)
+        else:
+            self.out.append(ids)
+
+
+class _CountSink(_IdSink):
+    """Counts the ids of each piece a scanner finds, holding a few thousand at most."""
+
+    def __init__(self, encoder: PieceEncoder) -> None:
+        super().__init__(encoder, [])
+        self.count: i64 = 0
+
+    def piece(self, data: bytes, start: i64, end: i64) -> None:
+        super().piece(data, start, end)
+        out = self.out
+        if len(out) >= 4096:
+            self.count += len(out)
+            out.clear()
