@@ -313,6 +313,55 @@ def test_files_dropped_into_the_cache_serve_every_encoding(
         assert enc._special_tokens == theirs._special_tokens, name
 
 
+def test_parsed_ranks_are_kept_for_the_next_load(offline: Path) -> None:
+    """A named encoding's parsed ranks are kept in the cache (marshal data behind its own
+    sha256) and read back by the next load; a damaged or unusable copy is never used."""
+    import hashlib
+    import marshal
+
+    real = hf_bpe.load_tiktoken_bpe(realdata.vocab_file("cl100k_base"))
+    assert registry.build_encoding("cl100k_base")._mergeable_ranks == real
+    sha = VOCAB_FILES["cl100k_base.tiktoken"].sha256
+    kept = offline / "parsed" / f"{sha}.py{sys.version_info[0]}{sys.version_info[1]}.marshal"
+    assert sorted(p.name for p in (offline / "parsed").iterdir()) == [kept.name]
+    good = kept.read_bytes()
+    assert marshal.loads(good[32:]) == real
+
+    def keep(data: bytes) -> None:
+        kept.write_bytes(hashlib.sha256(data).digest() + data)
+
+    # The next load reads the kept copy, not the .tiktoken file: a copy with one token
+    # fewer (a valid vocabulary, behind a right digest) shows it.
+    fewer = dict(real)
+    fewer.pop(max(fewer, key=fewer.__getitem__))
+    keep(marshal.dumps(fewer))
+    assert registry.build_encoding("cl100k_base")._mergeable_ranks == fewer
+    # Damaged copies are parsed over: a flipped byte, a cut, a digest of something else,
+    # data that is not ranks, an empty file.
+    flipped = bytearray(good)
+    flipped[len(good) // 2] ^= 0x40
+    for damaged in (bytes(flipped), good[: len(good) // 2], b"\0" * 32 + good[32:], b""):
+        kept.write_bytes(damaged)
+        assert registry.build_encoding("cl100k_base")._mergeable_ranks == real
+        assert kept.read_bytes() == good
+    for not_ranks in ([1, 2], {}, b"\x00\x01"):
+        keep(marshal.dumps(not_ranks))
+        assert registry.build_encoding("cl100k_base")._mergeable_ranks == real
+        assert kept.read_bytes() == good
+    keep(b"\xff not marshal data")
+    assert registry.build_encoding("cl100k_base")._mergeable_ranks == real
+    assert kept.read_bytes() == good
+
+
+def test_a_cache_that_cannot_keep_parsed_ranks_still_loads(offline: Path) -> None:
+    offline.mkdir(parents=True)
+    (offline / "parsed").write_text("a file where the folder would go")
+    enc = registry.build_encoding("r50k_base")
+    assert enc._mergeable_ranks == hf_bpe.load_tiktoken_bpe(realdata.vocab_file("r50k_base"))
+    assert (offline / "parsed").read_text() == "a file where the folder would go"
+    assert sorted(p.name for p in offline.iterdir()) == ["parsed"]  # nothing else written
+
+
 def test_pickles_by_name(offline: Path) -> None:
     enc = hf_bpe.get_encoding("cl100k_base")
     data = pickle.dumps(enc)
