@@ -132,7 +132,8 @@ def load_verified_tiktoken_bpe(path: StrPath, sha256: str, keep_in: Path) -> dic
     ranks in the folder ``keep_in`` for the next process: there they are read back in
     about a quarter of the time parsing takes (``marshal`` data, as in Python's ``.pyc``
     files, behind its own sha256, so a damaged copy is parsed over, never used). A folder
-    that cannot be written only costs the speed.
+    that cannot be written only costs the speed. Like a ``.pyc`` file, the copy is trusted
+    as long as it is whole: ``keep_in`` must not be writable by others.
 
         >>> import tempfile
         >>> folder = tempfile.mkdtemp()
@@ -149,7 +150,7 @@ def load_verified_tiktoken_bpe(path: StrPath, sha256: str, keep_in: Path) -> dic
     ranks = _read_kept(copy)
     if ranks is not None:
         return ranks
-    ranks = load_tiktoken_bpe(path, expected_hash=sha256)
+    ranks = load_tiktoken_bpe(path, expected_hash=sha256)  # checked again: the copy is named by it
     blob = marshal.dumps(ranks)
     try:
         keep_in.mkdir(parents=True, exist_ok=True)
