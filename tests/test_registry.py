@@ -303,12 +303,14 @@ def test_files_dropped_into_the_cache_serve_every_encoding(
         shutil.copy(realdata.vocab_file(name), cache / f"{name}.tiktoken")
     for path in realdata.gpt2_data_gym():
         shutil.copy(path, cache / path.name)
+    # tiktoken's encodings first, from its cache (below it has none).
+    tiktoken_encodings = {name: tiktoken.get_encoding(name) for name in NAMES}
     monkeypatch.setenv("HF_BPE_CACHE_DIR", str(cache))
     monkeypatch.setenv("TIKTOKEN_CACHE_DIR", "")
     monkeypatch.setenv("HF_BPE_OFFLINE", "1")
     for name in NAMES:
         enc = registry.build_encoding(name)
-        theirs = tiktoken.get_encoding(name)
+        theirs = tiktoken_encodings[name]
         assert enc._mergeable_ranks == theirs._mergeable_ranks, name
         assert enc._special_tokens == theirs._special_tokens, name
 
