@@ -313,16 +313,22 @@ def test_piece_table_is_exact_under_evictions_and_threads(table_bits: int) -> No
 def test_the_piece_table_grows_with_use_and_keeps_what_it_holds() -> None:
     # An Encoding that encodes little holds a small table (it held 6 MB whatever its use);
     # growing keeps the remembered pieces, newest first in each set.
-    from hf_bpe.piece_encoder import START_BITS, TABLE_BITS, PieceEncoder
+    from hf_bpe.piece_encoder import _KEY_BITS, MANY, START_BITS, TABLE_BITS, WAYS, PieceEncoder
 
     theirs, ours = tiktoken.get_encoding("cl100k_base"), hf_bpe.get_encoding("cl100k_base")
     encoder = PieceEncoder(ours._mergeable_ranks)
     assert encoder._table.bits == START_BITS and len(encoder._table.ids) == 1 << START_BITS
-    encoder.encode_text(ours._splitter, "hello world", [])
+    encoder.encode_text(ours._splitter, "hello world: antidisestablishmentarianism, zxqv", [])
     small = encoder._table
     held = {(small.keys[2 * k], small.keys[2 * k + 1]): small.ids[k] for k in range(len(small.ids)) if small.keys[2 * k + 1]}
+    # A key says whether its ids are a tuple (MANY) or one int; both kinds are held here.
+    assert {isinstance(ids, tuple) for ids in held.values()} == {True, False}
+    assert all(bool(high & MANY) == isinstance(ids, tuple) for (_, high), ids in held.items())
     bigger = small.grown(START_BITS + 2)
     assert {(bigger.keys[2 * k], bigger.keys[2 * k + 1]): bigger.ids[k] for k in range(len(bigger.ids)) if bigger.keys[2 * k + 1]} == held
+    for low, high in held:  # each in the set its key (without MANY) hashes to, where lookups go
+        first = bigger.set_of(low, high & _KEY_BITS)
+        assert any(bigger.keys[2 * k] == low and bigger.keys[2 * k + 1] == high for k in range(first, first + WAYS))
     docs = realdata.documents("multilingual", doc_bytes=4096, max_bytes=1_000_000)
     for doc in docs:
         out: list[int] = []
