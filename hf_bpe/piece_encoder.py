@@ -214,8 +214,8 @@ def _entry_bytes(piece: bytes, ids: Any) -> i64:
 
 class PieceTable:
     """Pieces of up to :data:`~hf_bpe.token_table.SHORT` bytes and their ids: ``2 ** bits``
-    slots in sets of :data:`WAYS`, the newest entry of a set first, the oldest leaving
-    when a new one comes.
+    slots in sets of :data:`WAYS`; a new piece takes an empty slot of its set, or the
+    place of one of the set's entries (in turn).
 
     Slot k holds a piece packed as ``keys[2k], keys[2k + 1]`` (0: empty) and its ids
     ``ids[k]``: an int, or a tuple for a merged piece (the garbage collector stops
@@ -237,43 +237,44 @@ class PieceTable:
         self.set_mask: Final[i64] = (1 << bits) - WAYS
         self.keys: Final[vec[i64]] = vec[i64]([0] * (2 << bits))
         self.ids: Final[list[Any]] = [None] * (1 << bits)
+        self._clock: i64 = 0  # which way of a full set put replaces next
 
     def set_of(self, low: i64, high: i64) -> i64:
         """The first slot of the set where the piece packed as ``(low, high)`` belongs."""
         return (mix(low, high) >> self.shift) & self.set_mask
 
     def put(self, slot: i64, low: i64, high: i64, ids: Any) -> None:
-        """Make the piece the first entry of the set at ``slot``; the others move one down
-        and the last leaves. A key is blanked before its ids change, so a reader in another
-        thread misses, never mismatches."""
+        """Put the piece in the set at ``slot``: in its first empty slot, or else in place
+        of the entry the table's clock points at (the ways in turn). No other entry moves:
+        moving one touches its ids object, which is rarely in the CPU's cache. A key is
+        blanked before its ids change, so a reader in another thread misses, never
+        mismatches."""
         keys = self.keys
-        table = self.ids
-        to: i64 = slot + WAYS - 1
-        while to > slot:
-            keys[2 * to + 1] = 0
-            table[to] = table[to - 1]
-            keys[2 * to] = keys[2 * to - 2]
-            keys[2 * to + 1] = keys[2 * to - 1]
-            to -= 1
-        keys[2 * slot + 1] = 0
-        table[slot] = ids
-        keys[2 * slot] = low
-        keys[2 * slot + 1] = (high | MANY) if isinstance(ids, tuple) else high
+        way: i64 = 0
+        while way < WAYS and keys[2 * (slot + way) + 1] != 0:
+            way += 1
+        if way == WAYS:
+            way = self._clock & (WAYS - 1)
+            self._clock += 1
+        k: i64 = slot + way
+        keys[2 * k + 1] = 0
+        self.ids[k] = ids
+        keys[2 * k] = low
+        keys[2 * k + 1] = (high | MANY) if isinstance(ids, tuple) else high
 
     def grown(self, bits: i64) -> PieceTable:
-        """A table of ``2 ** bits`` slots holding this one's entries (oldest put first, so
-        each set keeps the newest first)."""
+        """A table of ``2 ** bits`` slots (``bits`` more than this one's) holding this
+        one's entries: a set of the larger table takes entries from one set of this one
+        only, so none is lost."""
         bigger = PieceTable(bits)
         keys = self.keys
-        for way in range(WAYS - 1, -1, -1):
-            for first in range(0, len(self.ids), WAYS):
-                k: i64 = first + way
-                high: i64 = keys[2 * k + 1]
-                low: i64 = keys[2 * k]
-                ids: Any = self.ids[k]
-                if high != 0 and keys[2 * k + 1] == high and keys[2 * k] == low:  # not being replaced
-                    bare: i64 = high & _KEY_BITS
-                    bigger.put(bigger.set_of(low, bare), low, bare, ids)
+        for k in range(len(self.ids)):
+            high: i64 = keys[2 * k + 1]
+            low: i64 = keys[2 * k]
+            ids: Any = self.ids[k]
+            if high != 0 and keys[2 * k + 1] == high and keys[2 * k] == low:  # not being replaced
+                bare: i64 = high & _KEY_BITS
+                bigger.put(bigger.set_of(low, bare), low, bare, ids)
         return bigger
 
 

@@ -312,7 +312,7 @@ def test_piece_table_is_exact_under_evictions_and_threads(table_bits: int) -> No
 
 def test_the_piece_table_grows_with_use_and_keeps_what_it_holds() -> None:
     # An Encoding that encodes little holds a small table (it held 6 MB whatever its use);
-    # growing keeps the remembered pieces, newest first in each set.
+    # growing keeps the remembered pieces.
     from hf_bpe.piece_encoder import _KEY_BITS, MANY, START_BITS, TABLE_BITS, WAYS, PieceEncoder
 
     theirs, ours = tiktoken.get_encoding("cl100k_base"), hf_bpe.get_encoding("cl100k_base")
