@@ -24,7 +24,7 @@ import os
 import sys
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Optional, Union
+from typing import Callable, Optional, Union
 
 from .atomic_files import write_atomic
 from .errors import HashMismatchError, VocabFileError
@@ -127,13 +127,13 @@ def load_tiktoken_bpe(path: StrPath, expected_hash: Optional[str] = None) -> dic
     return parse_tiktoken_bpe(contents, source=os.fspath(path))
 
 
-def load_verified_tiktoken_bpe(path: StrPath, sha256: str, keep_in: Path) -> dict[bytes, int]:
-    """:func:`load_tiktoken_bpe` for a file whose sha256 is known, keeping the parsed
-    ranks in the folder ``keep_in`` for the next process: there they are read back in
-    about a quarter of the time parsing takes (``marshal`` data, as in Python's ``.pyc``
-    files, behind its own sha256, so a damaged copy is parsed over, never used). A folder
-    that cannot be written only costs the speed. Like a ``.pyc`` file, the copy is trusted
-    as long as it is whole: ``keep_in`` must not be writable by others.
+def load_kept(key: str, keep_in: Path, parse: Callable[[], dict[bytes, int]]) -> dict[bytes, int]:
+    """The ranks ``parse()`` returns, kept in the folder ``keep_in`` for the next process
+    under ``key`` (a sha256 in hex naming the verified files they come from): read back,
+    they take about a quarter of the time parsing takes (``marshal`` data, as in Python's
+    ``.pyc`` files, behind its own sha256, so a damaged copy is parsed over, never used). A
+    folder that cannot be written only costs the speed. Like a ``.pyc`` file, the copy is
+    trusted as long as it is whole: ``keep_in`` must not be writable by others.
 
         >>> import tempfile
         >>> folder = tempfile.mkdtemp()
@@ -141,28 +141,29 @@ def load_verified_tiktoken_bpe(path: StrPath, sha256: str, keep_in: Path) -> dic
         >>> dump_tiktoken_bpe({bytes([i]): i for i in range(256)}, path)
         >>> sha = hashlib.sha256(open(path, "rb").read()).hexdigest()
         >>> keep = Path(folder) / "parsed"
-        >>> len(load_verified_tiktoken_bpe(path, sha, keep)), len(os.listdir(keep))
+        >>> parse = lambda: load_tiktoken_bpe(path, expected_hash=sha)
+        >>> len(load_kept(sha, keep, parse)), len(os.listdir(keep))
         (256, 1)
-        >>> len(load_verified_tiktoken_bpe(path, sha, keep))  # read from the kept copy
+        >>> len(load_kept(sha, keep, parse))  # read from the kept copy
         256
     """
-    copy = keep_in / f"{sha256}.py{sys.version_info[0]}{sys.version_info[1]}.marshal"
+    copy = keep_in / f"{key}.py{sys.version_info[0]}{sys.version_info[1]}.marshal"
     ranks = _read_kept(copy)
     if ranks is not None:
         return ranks
-    ranks = load_tiktoken_bpe(path, expected_hash=sha256)  # checked again: the copy is named by it
+    ranks = parse()
     blob = marshal.dumps(ranks)
     try:
         keep_in.mkdir(parents=True, exist_ok=True)
         write_atomic(copy, hashlib.sha256(blob).digest() + blob)
     except OSError as err:
-        logger.debug("parsed ranks of %s not kept in %s: %s", os.fspath(path), keep_in, err)
+        logger.debug("parsed ranks %s not kept in %s: %s", key, keep_in, err)
     return ranks
 
 
 def _read_kept(copy: Path) -> dict[bytes, int] | None:
-    """The ranks kept in ``copy`` by :func:`load_verified_tiktoken_bpe`, or None if there
-    are none or they are damaged."""
+    """The ranks kept in ``copy`` by :func:`load_kept`, or None if there are none or they
+    are damaged."""
     try:
         data = copy.read_bytes()
     except OSError:

@@ -645,7 +645,7 @@ def test_get_encoding_downloads_into_an_empty_cache(
         "/gpt-2/encodings/main/encoder.json",
         "/gpt-2/encodings/main/vocab.bpe",
     ]
-    assert _contents(cache) == ["encoder.json", "vocab.bpe"]
+    assert _contents(cache) == ["encoder.json", "parsed", "vocab.bpe"]  # parsed: the kept ranks
     ranks = tiktoken.load.load_tiktoken_bpe(str(realdata.vocab_file("r50k_base")))
     assert enc._mergeable_ranks == ranks
     oracle = tiktoken.Encoding(

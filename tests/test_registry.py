@@ -355,6 +355,32 @@ def test_parsed_ranks_are_kept_for_the_next_load(offline: Path) -> None:
     assert kept.read_bytes() == good
 
 
+def test_gpt2s_parsed_pair_is_kept_too(offline: Path) -> None:
+    """GPT-2's two data-gym files are kept as one copy, named by both files' sha256."""
+    import hashlib
+    import marshal
+
+    real = hf_bpe.load_data_gym(*realdata.gpt2_data_gym())
+    assert registry.build_encoding("gpt2")._mergeable_ranks == real
+    key = hashlib.sha256(
+        " ".join(VOCAB_FILES[name].sha256 for name in ("encoder.json", "vocab.bpe")).encode()
+    ).hexdigest()
+    kept = offline / "parsed" / f"{key}.py{sys.version_info[0]}{sys.version_info[1]}.marshal"
+    assert sorted(p.name for p in (offline / "parsed").iterdir()) == [kept.name]
+    assert marshal.loads(kept.read_bytes()[32:]) == real
+    # A copy with the two last tokens' ranks swapped (a valid vocabulary, behind a right
+    # digest) shows that the next load reads it.
+    swapped = dict(real)
+    last, before = sorted(swapped, key=swapped.__getitem__)[-2:]
+    swapped[last], swapped[before] = swapped[before], swapped[last]
+    blob = marshal.dumps(swapped)
+    kept.write_bytes(hashlib.sha256(blob).digest() + blob)
+    assert registry.build_encoding("gpt2")._mergeable_ranks == swapped
+    kept.write_bytes(b"\0" * 40)  # damaged: parsed over
+    assert registry.build_encoding("gpt2")._mergeable_ranks == real
+    assert marshal.loads(kept.read_bytes()[32:]) == real
+
+
 def test_a_cache_that_cannot_keep_parsed_ranks_still_loads(offline: Path) -> None:
     offline.mkdir(parents=True)
     (offline / "parsed").write_text("a file where the folder would go")
