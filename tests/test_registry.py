@@ -6,6 +6,8 @@ directory (its own cache is empty and downloads are off), so both load the same 
 
 from __future__ import annotations
 
+import hashlib
+import marshal
 import os
 import pickle
 import shutil
@@ -315,22 +317,28 @@ def test_files_dropped_into_the_cache_serve_every_encoding(
         assert enc._special_tokens == theirs._special_tokens, name
 
 
+def _kept_copy(cache: Path, key: str) -> Path:
+    """Where the ranks kept under ``key`` lie in the hf_bpe cache (as documented)."""
+    return cache / "parsed" / f"{key}.py{sys.version_info[0]}{sys.version_info[1]}.marshal"
+
+
+def _write_kept(copy: Path, data: bytes) -> None:
+    """Write ``data`` as a kept copy with a right digest (the sha256 of the data, then it)."""
+    copy.write_bytes(hashlib.sha256(data).digest() + data)
+
+
 def test_parsed_ranks_are_kept_for_the_next_load(offline: Path) -> None:
     """A named encoding's parsed ranks are kept in the cache (marshal data behind its own
     sha256) and read back by the next load; a damaged or unusable copy is never used."""
-    import hashlib
-    import marshal
-
     real = hf_bpe.load_tiktoken_bpe(realdata.vocab_file("cl100k_base"))
     assert registry.build_encoding("cl100k_base")._mergeable_ranks == real
-    sha = VOCAB_FILES["cl100k_base.tiktoken"].sha256
-    kept = offline / "parsed" / f"{sha}.py{sys.version_info[0]}{sys.version_info[1]}.marshal"
+    kept = _kept_copy(offline, VOCAB_FILES["cl100k_base.tiktoken"].sha256)
     assert sorted(p.name for p in (offline / "parsed").iterdir()) == [kept.name]
     good = kept.read_bytes()
     assert marshal.loads(good[32:]) == real
 
     def keep(data: bytes) -> None:
-        kept.write_bytes(hashlib.sha256(data).digest() + data)
+        _write_kept(kept, data)
 
     # The next load reads the kept copy, not the .tiktoken file: a copy with one token
     # fewer (a valid vocabulary, behind a right digest) shows it.
@@ -357,15 +365,12 @@ def test_parsed_ranks_are_kept_for_the_next_load(offline: Path) -> None:
 
 def test_gpt2s_parsed_pair_is_kept_too(offline: Path) -> None:
     """GPT-2's two data-gym files are kept as one copy, named by both files' sha256."""
-    import hashlib
-    import marshal
-
     real = hf_bpe.load_data_gym(*realdata.gpt2_data_gym())
     assert registry.build_encoding("gpt2")._mergeable_ranks == real
     key = hashlib.sha256(
         " ".join(VOCAB_FILES[name].sha256 for name in ("encoder.json", "vocab.bpe")).encode()
     ).hexdigest()
-    kept = offline / "parsed" / f"{key}.py{sys.version_info[0]}{sys.version_info[1]}.marshal"
+    kept = _kept_copy(offline, key)
     assert sorted(p.name for p in (offline / "parsed").iterdir()) == [kept.name]
     assert marshal.loads(kept.read_bytes()[32:]) == real
     # A copy with the two last tokens' ranks swapped (a valid vocabulary, behind a right
@@ -373,8 +378,7 @@ def test_gpt2s_parsed_pair_is_kept_too(offline: Path) -> None:
     swapped = dict(real)
     last, before = sorted(swapped, key=swapped.__getitem__)[-2:]
     swapped[last], swapped[before] = swapped[before], swapped[last]
-    blob = marshal.dumps(swapped)
-    kept.write_bytes(hashlib.sha256(blob).digest() + blob)
+    _write_kept(kept, marshal.dumps(swapped))
     assert registry.build_encoding("gpt2")._mergeable_ranks == swapped
     kept.write_bytes(b"\0" * 40)  # damaged: parsed over
     assert registry.build_encoding("gpt2")._mergeable_ranks == real
