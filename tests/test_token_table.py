@@ -68,3 +68,25 @@ def test_spans_rank_as_the_dict_says_with_long_tokens(data: bytes, cut: st.DataO
         start = cut.draw(st.integers(0, len(data) - 1))
         end = cut.draw(st.integers(start + 1, len(data)))
         assert tables.rank(data, start, end) == SMALL_RANKS.get(data[start:end], -1)
+
+
+@pytest.mark.parametrize("offset", [0, (1 << 24) - 300, 1 << 24, (1 << 40) + 5])
+def test_narrow_and_wide_slots_answer_alike(offset: int) -> None:
+    # Tokens of up to 12 bytes keep their rank inside the key's slot, if every rank fits
+    # in 24 bits; otherwise every token takes a wide slot. Lengths 11 to 14 straddle the
+    # line, ranks around 2 ** 24 the rank field's width.
+    import random
+
+    rng = random.Random(offset)
+    ranks = {bytes([i]): offset + i for i in range(256)}
+    for size in (2, 7, 8, 11, 12, 13, 14, 15, 16, 20):
+        for _ in range(200):
+            ranks.setdefault(bytes(rng.choices(b"abcd\x00\xff", k=size)), offset + len(ranks))
+    table = TokenTable(ranks)
+    for token, rank in ranks.items():
+        key = pack(token + PAD, 0, len(token)) if len(token) <= SHORT else pack_long(token + PAD, 0, len(token))
+        assert table.get(*key) == (rank if len(token) <= SHORT else MAYBE_LONG), (token, rank)
+    for _ in range(5000):  # non-tokens, some a byte away from a token
+        size = rng.choice((2, 7, 8, 11, 12, 13, 15))
+        data = bytes(rng.choices(b"abcd\x00\xff", k=size))
+        assert table.get(*pack(data + PAD, 0, size)) == ranks.get(data, -1), data
