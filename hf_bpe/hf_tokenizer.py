@@ -53,7 +53,7 @@ from hf_bpe.tokenizer_json import (
     encoding_to_tokenizer_json,
     special_token_roles,
     token_bytes,
-    token_str,
+    token_strs,
     tokenizer_json_or_warn,
 )
 
@@ -127,7 +127,8 @@ def _as_hf_bpe_encoding(encoding: Any) -> Encoding:
 
 
 class _SpelledVocab:
-    """Token spellings (GPT-2 byte-to-unicode) <-> ids for one encoding.
+    """Token spellings (GPT-2 byte-to-unicode) <-> ids for one encoding, made on first use
+    (encoding and decoding never need them; ``get_vocab`` and token conversions do).
 
     Derived entirely from the encoding, so it pickles as the encoding alone (small,
     deterministic: the datasets fingerprint stays stable).
@@ -135,13 +136,41 @@ class _SpelledVocab:
 
     def __init__(self, encoding: Any) -> None:
         self.encoding = encoding
-        self.id_to_str: dict[int, str] = {
-            rank: token_str(tok) for tok, rank in encoding.mergeable_ranks.items()
-        }
-        self.str_to_id: dict[str, int] = {s: i for i, s in self.id_to_str.items()}
-        for text, tid in encoding.special_tokens.items():
-            self.id_to_str[tid] = text
-            self.str_to_id[text] = tid
+        self._maps: tuple[dict[int, str], dict[str, int]] | None = None
+
+    @property
+    def id_to_str(self) -> dict[int, str]:
+        return self._made()[0]
+
+    @property
+    def str_to_id(self) -> dict[str, int]:
+        return self._made()[1]
+
+    def id_of(self, text: str) -> int | None:
+        """The id spelled ``text`` (a special token's text first), without making the maps."""
+        if self._maps is not None:
+            return self._maps[1].get(text)
+        special: int | None = self.encoding.special_tokens.get(text)
+        if special is not None:
+            return special
+        try:
+            token = token_bytes(text)
+        except VocabularyError:  # not spelled in GPT-2's alphabet
+            return None
+        rank: int | None = self.encoding.mergeable_ranks.get(token)
+        return rank
+
+    def _made(self) -> tuple[dict[int, str], dict[str, int]]:
+        maps = self._maps
+        if maps is None:  # two threads may both make them: the same maps, one kept
+            ranks = self.encoding.mergeable_ranks
+            id_to_str = dict(zip(ranks.values(), token_strs(ranks)))
+            str_to_id = dict(zip(id_to_str.values(), id_to_str))
+            for text, tid in self.encoding.special_tokens.items():
+                id_to_str[tid] = text
+                str_to_id[text] = tid
+            maps = self._maps = (id_to_str, str_to_id)
+        return maps
 
     def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
         return (_SpelledVocab, (self.encoding,))
@@ -541,8 +570,8 @@ class HfBpeTokenizer(PreTrainedTokenizer):
         # Tokens added by users: not the encoding's specials (a folder saved by stock
         # transformers also lists its normal added tokens among the encoding's specials).
         self._user_added = any(not t.special or specials.get(t.content) != tid for tid, t in tokens.items())
-        spelled = self._vocab.str_to_id
-        self._spellings_shadowed = any(spelled.get(t.content, tid) != tid for tid, t in tokens.items())
+        spelled = self._vocab.id_of
+        self._spellings_shadowed = any(spelled(t.content) not in (None, tid) for tid, t in tokens.items())
         self._slow_added = any(
             _strips(t) or (t.normalized and getattr(self, "do_lower_case", False))
             for t in tokens.values()

@@ -14,13 +14,15 @@ only has ranks; :func:`derive_merges` derives the one that gives tiktoken's ids:
 
 from __future__ import annotations
 
+import codecs
 import functools
-from collections.abc import Mapping
+import itertools
+from collections.abc import Iterable, Mapping
 
 from hf_bpe.errors import VocabularyError
 from hf_bpe.vocab_files import bytes_to_unicode
 
-__all__ = ["derive_merges", "token_bytes", "token_str"]
+__all__ = ["derive_merges", "token_bytes", "token_str", "token_strs"]
 
 
 # --------------------------------------------------------------------------- bytes <-> str
@@ -42,6 +44,25 @@ def _unspell_table() -> dict[int, int | str]:
 def token_str(token: bytes) -> str:
     """Spell token bytes the way byte-level vocab files do (``b" hi"`` -> ``'Ġhi'``)."""
     return token.decode("latin-1").translate(_spell_table())
+
+
+def token_strs(tokens: Iterable[bytes]) -> list[str]:
+    """:func:`token_str` of each token, for a whole vocabulary at once (a third of the
+    time: one C-level decode of all the bytes, then slices).
+
+    >>> token_strs([b" hi", b"\\n"])
+    ['Ġhi', 'Ċ']
+    """
+    tokens = list(tokens)
+    text = codecs.charmap_decode(b"".join(tokens), "strict", _spelling())[0]
+    ends = list(itertools.accumulate(map(len, tokens)))
+    return list(map(text.__getitem__, map(slice, [0, *ends], ends)))
+
+
+@functools.lru_cache(maxsize=1)
+def _spelling() -> str:
+    # the spelling character of each byte value, in order: a charmap decoding table
+    return "".join(bytes_to_unicode())
 
 
 def token_bytes(spelled: str) -> bytes:

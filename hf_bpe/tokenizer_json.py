@@ -41,7 +41,7 @@ from typing import Any, Protocol
 from hf_bpe.errors import PatternError, TokenizerJsonWarning, VocabularyError
 from hf_bpe.folder import HF_CONFIG_FORMAT
 from hf_bpe.hf_pattern import checked_hf_pattern, check_pattern_on_oniguruma, hf_pattern
-from hf_bpe.hf_vocab import _check_vocabulary, derive_merges, token_bytes, token_str
+from hf_bpe.hf_vocab import _check_vocabulary, derive_merges, token_bytes, token_str, token_strs
 from hf_bpe.hf_vocab import _last_merge  # noqa: F401  (re-exported: the tests use it)
 from hf_bpe.tokenizer_json_load import (
     BpeParts,
@@ -69,6 +69,7 @@ __all__ = [
     "special_token_roles",
     "token_bytes",
     "token_str",
+    "token_strs",
     "tokenizer_json_or_warn",
     "TokenizerJsonWarning",
 ]
@@ -189,7 +190,7 @@ def encoding_to_tokenizer_json(
             # tokenizers can hold an added token over a vocabulary token only under its
             # spelling ("hello" in gpt2: yes; "é", which spells the byte 0xE9: no).
             if spelled is None:
-                spelled = {rank: token_str(token) for token, rank in ranks.items()}
+                spelled = dict(zip(ranks.values(), token_strs(ranks)))
             if spelled[tid] != fields.get("content"):
                 raise VocabularyError(f"added token {fields.get('content')!r} reuses rank {tid}, spelled {spelled[tid]!r}")
         entry = _added_token(str(fields["content"]), int(tid), special=bool(fields.get("special", False)))
@@ -211,7 +212,8 @@ def encoding_to_tokenizer_json(
         return token, by_content[token]
 
     post = _template(role("bos", bos_token, add_bos), role("eos", eos_token, add_eos))
-    vocab = {token_str(tok): rank for tok, rank in sorted(ranks.items(), key=lambda kv: kv[1])}
+    by_rank = sorted(ranks.items(), key=lambda kv: kv[1])
+    vocab = dict(zip(token_strs(tok for tok, _ in by_rank), (rank for _, rank in by_rank)))
     # tokenizers gives an added token its id only if the model vocab holds it; otherwise
     # it numbers added tokens after the vocab's size, which is wrong when ids have gaps.
     for tid in sorted(added):

@@ -374,6 +374,23 @@ def test_added_tokens_get_free_ids_and_survive_both_loaders(tmp_path: Path) -> N
     assert run_stock(tmp_path / "tok", [text], tmp_path / "stock")["ids"] == [expected]
 
 
+def test_token_spellings_are_made_only_when_asked_for(tmp_path: Path) -> None:
+    # Spelling 200,000 tokens took 0.3 s of each from_pretrained; encoding and decoding
+    # never need them, get_vocab and token conversions do.
+    make("o200k_base").save_pretrained(tmp_path / "tok")
+    tok = AutoTokenizer.from_pretrained(tmp_path / "tok")
+    ids = tok("hello <|endoftext|> wörld")["input_ids"]
+    assert tok.decode(ids) == "hello <|endoftext|> wörld"
+    assert tok._vocab._maps is None
+    samples = ["<|endoftext|>", "Ġhello", "hello", "é", "Ã©", "ĠwÃ¶rld", "\u4e00", "Ġ", "", " hello"]
+    before = [tok._vocab.id_of(text) for text in samples]
+    assert before[:3] == [199999, 40617, 24912] and before[-3:] == [220, None, None]
+    assert tok.convert_ids_to_tokens(ids) == ["hello", "Ġ", "<|endoftext|>", "Ġw", "Ã¶r", "ld"]
+    assert tok._vocab._maps is not None
+    assert [tok._vocab.id_of(text) for text in samples] == before
+    assert tok.get_vocab()["Ġhello"] == 40617
+
+
 def test_an_added_text_that_is_one_token_keeps_that_id() -> None:
     # A byte-level vocabulary *spells* token 165 (the byte 0xE9) as "é"; the text "é"
     # (0xC3 0xA9) is token 2634. Adding it must not make 165 decode as "é".
