@@ -1,7 +1,7 @@
 """Build hook: compile the hot modules with mypyc.
 
 The modules listed in COMPILED_MODULES hold hf_bpe's typed hot loops (splitting, merging,
-decoding, counting, training merges); mypyc turns them into one C extension. Everything
+decoding, counting, training merges, parsing vocabulary lines); mypyc turns them into one C extension. Everything
 else (the Encoding front, files, downloads, transformers and datasets glue) stays plain
 Python: it runs once per call, not once per byte.
 
@@ -25,6 +25,7 @@ COMPILED_MODULES = [
     "hf_bpe/piece_merge.py",
     "hf_bpe/piece_encoder.py",
     "hf_bpe/decode.py",
+    "hf_bpe/vocab_lines.py",
     "hf_bpe/piece_counter.py",
     "hf_bpe/merges.py",
     "hf_bpe/merges_packed.py",

@@ -28,6 +28,7 @@ from typing import Callable, Optional, Union
 
 from .atomic_files import write_atomic
 from .errors import HashMismatchError, VocabFileError
+from .vocab_lines import parse_plain
 
 StrPath = Union[str, "os.PathLike[str]"]
 
@@ -40,30 +41,10 @@ def parse_tiktoken_bpe(contents: bytes, *, source: str = "<bytes>") -> dict[byte
     Raises :class:`~hf_bpe.errors.VocabFileError` naming ``source`` and the line for a
     malformed line, a duplicate rank or duplicate token bytes.
     """
-    ranks = _parse_well_formed(contents)
+    ranks = parse_plain(contents)
     if ranks is not None:
         return ranks
     return _parse_or_explain(contents, source)
-
-
-def _parse_well_formed(contents: bytes) -> dict[bytes, int] | None:
-    """The ranks of a file without a single flaw, quickly; None if anything is off."""
-    ranks: dict[bytes, int] = {}
-    lines = 0
-    try:
-        for line in contents.splitlines():
-            if not line:
-                continue
-            token_b64, rank_text = line.split()
-            if not rank_text.isdigit():
-                return None
-            ranks[binascii.a2b_base64(token_b64, strict_mode=True)] = int(rank_text)
-            lines += 1
-    except (ValueError, binascii.Error):
-        return None
-    if not ranks or len(ranks) != lines or len(set(ranks.values())) != lines:
-        return None
-    return ranks
 
 
 def _parse_or_explain(contents: bytes, source: str) -> dict[bytes, int]:
