@@ -112,9 +112,8 @@ class TokenTable:
 
     Tokens of up to :data:`NARROW` bytes (nine in ten) sit in slots of two words, the
     rank in bits of ``high`` the key leaves free (if every rank is below
-    :data:`NARROW_RANKS`); the others in
-    slots of three. A lookup that finds a token reads its slot from memory: smaller
-    slots, more of them in the CPU's caches.
+    :data:`NARROW_RANKS`), the others in slots of three: o200k_base's table takes 5.5 MB,
+    not 13, in every process that encodes.
 
         >>> TokenTable({b"a": 0, b"b": 1, b"ab": 2}).get(*pack(b"ab" + PAD, 0, 2))
         2
