@@ -29,9 +29,9 @@ __all__ = ["derive_merges", "token_bytes", "token_str", "token_strs"]
 
 
 @functools.lru_cache(maxsize=1)
-def _spell_table() -> dict[int, str]:
-    # latin-1 code point (= byte value) -> spelling character, for str.translate
-    return dict(enumerate(bytes_to_unicode()))
+def _spelling() -> str:
+    # the spelling character of each byte value, in order: a charmap decoding table
+    return "".join(bytes_to_unicode())
 
 
 @functools.lru_cache(maxsize=1)
@@ -43,7 +43,7 @@ def _unspell_table() -> dict[int, int | str]:
 
 def token_str(token: bytes) -> str:
     """Spell token bytes the way byte-level vocab files do (``b" hi"`` -> ``'Ġhi'``)."""
-    return token.decode("latin-1").translate(_spell_table())
+    return codecs.charmap_decode(token, "strict", _spelling())[0]
 
 
 def token_strs(tokens: Iterable[bytes]) -> list[str]:
@@ -57,12 +57,6 @@ def token_strs(tokens: Iterable[bytes]) -> list[str]:
     text = codecs.charmap_decode(b"".join(tokens), "strict", _spelling())[0]
     ends = list(itertools.accumulate(map(len, tokens)))
     return list(map(text.__getitem__, map(slice, [0, *ends], ends)))
-
-
-@functools.lru_cache(maxsize=1)
-def _spelling() -> str:
-    # the spelling character of each byte value, in order: a charmap decoding table
-    return "".join(bytes_to_unicode())
 
 
 def token_bytes(spelled: str) -> bytes:
