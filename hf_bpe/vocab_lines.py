@@ -13,8 +13,8 @@ the slow way)::
     True
 
 Looking at each byte in compiled code and calling ``binascii.a2b_base64`` only on
-fields already known to be base64 parses o200k_base in about 120 ms, where splitting
-each line in Python took 270.
+fields already known to be base64 parses o200k_base's file in half the time splitting
+each line in Python took (145 vs 290 ms).
 """
 
 from __future__ import annotations
