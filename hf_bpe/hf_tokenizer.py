@@ -148,8 +148,6 @@ class _SpelledVocab:
 
     def id_of(self, text: str) -> int | None:
         """The id spelled ``text`` (a special token's text first), without making the maps."""
-        if self._maps is not None:
-            return self._maps[1].get(text)
         special: int | None = self.encoding.special_tokens.get(text)
         if special is not None:
             return special
