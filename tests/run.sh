@@ -54,10 +54,10 @@ case "$mode" in
     # twice would run twice.
     late="tests/test_unicode.py tests/test_ray.py"
     [ $# -eq 0 ] || late=
-    skip=()
-    for file in $late; do skip+=("--ignore=$file"); done
+    skip=
+    for file in $late; do skip="$skip --ignore=$file"; done
     echo "== pytest, uncompiled build${late:+ but $late} (in the background, reported below)"
-    run_pure ${skip[@]+"${skip[@]}"} "$@" > .venv/pytest-pure.log 2>&1 &
+    run_pure $skip "$@" > .venv/pytest-pure.log 2>&1 &
     pure=$!
     echo "== pytest, compiled build"
     run_compiled "$@" || status=$?
