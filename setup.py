@@ -20,6 +20,7 @@ from setuptools.command.build_ext import build_ext
 
 COMPILED_MODULES = [
     "hf_bpe/scanners.py",
+    "hf_bpe/pattern_matcher.py",
     "hf_bpe/pieces.py",
     "hf_bpe/token_table.py",
     "hf_bpe/piece_merge.py",

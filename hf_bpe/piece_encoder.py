@@ -16,6 +16,7 @@ from typing import Any, Final
 from librt.vecs import vec
 from mypy_extensions import i64
 
+from .pattern_matcher import match_into
 from .piece_merge import MergeTables, merge_short, merge_with
 from .pieces import Splitter
 from .scanners import Sink, scan_into
@@ -154,8 +155,8 @@ class PieceEncoder:
 
 def _feed(splitter: Splitter, text: str, sink: Sink) -> None:
     """Hand ``sink`` each piece of ``text`` (a span of its UTF-8 bytes, or of the piece's
-    own when the pieces leave characters out): found by a scanner, or by ``splitter``'s
-    regex.
+    own when the regex's pieces leave characters out): found by a scanner, the compiled
+    matcher, or ``splitter``'s regex.
 
     The whole text is encoded first, on every path: a lone surrogate raises here even where
     no piece holds it, so the caller repairs the text as tiktoken does (U+FFFD may then be
@@ -163,6 +164,9 @@ def _feed(splitter: Splitter, text: str, sink: Sink) -> None:
     data = text.encode("utf-8")
     if splitter.family:
         scan_into(splitter.family, data, sink)
+        return
+    if splitter.program is not None:
+        match_into(splitter.program, data, sink)
         return
     pieces = splitter.split(text)
     covered: i64 = 0

@@ -14,8 +14,10 @@ character may then be in no piece (see :func:`_spans_as_tiktoken`).
 
 The OpenAI patterns (and rustbpe's, nanochat's, Llama 3's, Qwen2's, Qwen3.5's and Mistral's
 Tekken) are split by the compiled scanners of :mod:`hf_bpe.scanners`, which give the same
-pieces as the regex (``family`` tells which scanner, 0 for none); ``use_scanner=False``
-or ``HF_BPE_NO_SCANNERS=1`` forces the regex::
+pieces as the regex (``family`` tells which scanner, 0 for none); most other patterns by
+the compiled matcher of :mod:`hf_bpe.pattern_matcher` (``program``; ``None`` for a
+pattern outside its subset, which ``regex`` splits). ``use_scanner=False`` or
+``HF_BPE_NO_SCANNERS=1`` forces the regex::
 
     >>> from hf_bpe.patterns import CL100K_PATTERN
     >>> s = Splitter(CL100K_PATTERN)
@@ -29,11 +31,14 @@ import os
 from typing import Any, Final, Optional
 
 import regex
+from mypy_extensions import i64
 
 from .char_classes import stand_in_bitmap, stand_ins
 from .errors import PatternError
+from .pattern_matcher import Program, match_into
+from .pattern_program import program_for
 from .pattern_syntax import family_of, regex_pattern, stand_ins_for
-from .scanners import NONE, scan
+from .scanners import NONE, Sink, scan
 
 
 def compile_pattern(pattern: str) -> Any:
@@ -72,8 +77,11 @@ class Splitter:
     """Splits texts with one pattern; cheap to call, safe to share between threads."""
 
     pattern: Final[str]
-    #: The scanner family of :mod:`hf_bpe.scanners` that splits, or 0 (``regex`` splits).
+    #: The scanner family of :mod:`hf_bpe.scanners` that splits, or 0.
     family: Final[int]
+    #: Without a scanner, the program of :mod:`hf_bpe.pattern_matcher` that splits, or
+    #: ``None`` (``regex`` splits).
+    program: Final[Optional[Program]]
 
     def __init__(self, pattern: str, use_scanner: bool = True) -> None:
         self.pattern = pattern
@@ -83,11 +91,13 @@ class Splitter:
         # stand-in of tiktoken's classes, unless the pattern names them.
         # (Found on the first split of a non-ASCII text by regex: scanners never need them.)
         self._stand_ins: Optional[dict[int, str]] = None
+        self._use_scanner = use_scanner
         wanted = use_scanner and os.environ.get("HF_BPE_NO_SCANNERS") != "1"
         self.family = family_of(pattern) if wanted else NONE
+        self.program = program_for(pattern) if wanted and self.family == NONE else None
 
     def __reduce__(self) -> tuple[Any, tuple[str, bool]]:
-        return (Splitter, (self.pattern, self.family != NONE))
+        return (Splitter, (self.pattern, self._use_scanner))
 
     def split(self, text: str) -> list[str]:
         """The pieces of ``text``, in order; their concatenation is the matched text."""
@@ -109,6 +119,14 @@ class Splitter:
                     pieces.append(data[start:end].decode("utf-8"))
                     start = end
             return pieces
+        if self.program is not None:
+            try:
+                data = text.encode("utf-8")
+            except UnicodeEncodeError:
+                return self.split_with_regex(text)
+            sink = _PieceSink()
+            match_into(self.program, data, sink)
+            return sink.pieces
         return self.split_with_regex(text)
 
     def split_with_regex(self, text: str) -> list[str]:
@@ -127,6 +145,16 @@ class Splitter:
         if any(start == end for start, end in spans):
             spans = _spans_as_tiktoken(self._regex, subject)
         return [text[start:end] for start, end in spans if end > start]
+
+
+class _PieceSink(Sink):
+    """Collects each piece as a ``str``."""
+
+    def __init__(self) -> None:
+        self.pieces: list[str] = []
+
+    def piece(self, data: bytes, start: i64, end: i64) -> None:
+        self.pieces.append(data[start:end].decode("utf-8"))
 
 
 def _spans_as_tiktoken(pattern: Any, text: str) -> list[tuple[int, int]]:

@@ -18,9 +18,10 @@ def test_compiled_flag_matches_the_install() -> None:
         pytest.skip("HF_BPE_EXPECT_COMPILED not set: the runner did not say which build it installed")
     assert hf_bpe.COMPILED is (expected == "1")
     suffix = ".py" if expected == "0" else (".so", ".pyd")
-    from hf_bpe import piece_encoder, vocab_lines
+    from hf_bpe import pattern_matcher, piece_encoder, vocab_lines
 
-    for module in (hf_bpe.pieces, hf_bpe.token_table, hf_bpe.piece_merge, piece_encoder, hf_bpe.decode, vocab_lines):
+    compiled = (hf_bpe.pieces, pattern_matcher, hf_bpe.token_table, hf_bpe.piece_merge, piece_encoder, hf_bpe.decode, vocab_lines)
+    for module in compiled:
         assert module.__file__ is not None and module.__file__.endswith(suffix)
 
 

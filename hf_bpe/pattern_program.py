@@ -1,0 +1,562 @@
+"""Split pattern → :class:`~hf_bpe.pattern_matcher.Program`, for patterns without a scanner.
+
+:func:`program_for` reads a pattern in tiktoken's syntax and returns a program for the
+compiled matcher (:mod:`hf_bpe.pattern_matcher`), or ``None`` when the pattern uses
+anything outside the subset below; such a pattern is split by ``regex``, as before::
+
+    >>> program_for(r"\\p{L}+|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]++|\\s+(?!\\S)|\\s+") is not None
+    True
+    >>> program_for(r"\\w+|\\d") is None       # \\w, \\d: not in the subset
+    True
+
+The subset: literal characters and escapes of one character (``\\n``, ``\\x41``,
+``\\x{1F600}``, ``\\.``), ``.``, ``\\s``/``\\S``, ``\\p{..}``/``\\P{..}`` of the classes
+tiktoken's tables cover (``L``, ``Lu``, ``Ll``, ``Lt``, ``Lm``, ``Lo``, ``M``, ``N``,
+``Cn``), character classes ``[...]`` of those (negated or not, with ranges), groups
+``(...)`` and ``(?:...)``, ``(?i:...)`` around ASCII text (a letter then matches its
+simple case folding orbit: ``s`` also ``ſ``, ``k`` also the Kelvin sign), alternation,
+the quantifiers ``? * + {n} {n,} {n,m}`` greedy or possessive (``++``), lookahead
+``(?=...)``/``(?!...)``, and ``$`` (the end of the text, as tiktoken reads it). A pattern
+that can match the empty string is left to ``regex`` too. Which code point is in which
+class comes from tiktoken's own tables (:mod:`hf_bpe.char_classes_data`), so no stand-ins
+are needed.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass, field
+from typing import Optional, Union
+
+from .char_classes_data import TIKTOKEN_CLASSES
+from .char_table import WHITE_SPACE
+from .pattern_matcher import ATOMIC, CLASS, END, JUMP, LOOK, MATCH, NOT_AHEAD, REPEAT, SPLIT, SPLIT_IF, Program
+
+__all__ = ["program_for"]
+
+_N_POINTS = 0x110000
+#: The base kinds: every code point is in exactly one.
+_CATEGORIES = ("Lu", "Ll", "Lt", "Lm", "Lo", "M", "N", "Cn")
+_WS = len(_CATEGORIES) + 1  # white space; 0 is everything else
+_BASES = {name: frozenset([i + 1]) for i, name in enumerate(_CATEGORIES)}
+_BASES["L"] = frozenset(range(1, 6))
+_BASE_WS = frozenset([_WS])
+_ALL_BASES = frozenset(range(_WS + 1))
+#: Simple case folding orbits of the ASCII letters beyond their two cases (Rust's ``(?i)``).
+_EXTRA_ORBIT = {"k": "\u212a", "s": "\u017f"}
+_MAX_CLASSES = 62
+_MAX_CODE = 4096
+
+
+class _Unsupported(Exception):
+    """The pattern is outside the subset (it is then split by ``regex``)."""
+
+
+@dataclass(frozen=True)
+class _Set:
+    """A set of code points: base kinds plus explicit ranges (inclusive), maybe negated."""
+
+    bases: frozenset[int] = frozenset()
+    ranges: tuple[tuple[int, int], ...] = ()
+    negated: bool = False
+
+
+@dataclass
+class _Class:
+    set: _Set
+
+
+@dataclass
+class _Seq:
+    items: list[_Node] = field(default_factory=list)
+
+
+@dataclass
+class _Alt:
+    options: list[_Node]
+
+
+@dataclass
+class _Repeat:
+    node: _Node
+    lo: int
+    hi: int  # -1: no limit
+    possessive: bool
+
+
+@dataclass
+class _Look:
+    node: _Node
+    negative: bool
+
+
+@dataclass
+class _End:
+    pass
+
+
+_Node = Union[_Class, _Seq, _Alt, _Repeat, _Look, _End]
+#: What follows the last item of an alternative of the pattern (or of a lookahead's or
+#: atomic group's own program): the match ends there.
+_BRANCH_END = _End()
+
+
+def program_for(pattern: str) -> Optional[Program]:
+    """A program that splits as ``pattern`` does, or ``None`` (see the module's text)."""
+    try:
+        tree = _Parser(pattern).parse()
+        return _Compiler(tree).program()
+    except _Unsupported:
+        return None
+
+
+# ------------------------------------------------------------------------- reading
+
+
+class _Parser:
+    def __init__(self, pattern: str) -> None:
+        self.text = pattern
+        self.i = 0
+
+    def parse(self) -> _Node:
+        node = self._alternation(fold=False)
+        if self.i != len(self.text):
+            raise _Unsupported
+        return node
+
+    def _peek(self) -> str:
+        return self.text[self.i] if self.i < len(self.text) else ""
+
+    def _take(self) -> str:
+        if self.i >= len(self.text):
+            raise _Unsupported
+        ch = self.text[self.i]
+        self.i += 1
+        return ch
+
+    def _alternation(self, fold: bool) -> _Node:
+        options = [self._sequence(fold)]
+        while self._peek() == "|":
+            self.i += 1
+            options.append(self._sequence(fold))
+        return options[0] if len(options) == 1 else _Alt(options)
+
+    def _sequence(self, fold: bool) -> _Node:
+        seq = _Seq()
+        while self._peek() not in ("", "|", ")"):
+            seq.items.append(self._quantified(fold))
+        return seq.items[0] if len(seq.items) == 1 else seq  # an empty one matches ""
+
+    def _quantified(self, fold: bool) -> _Node:
+        node = self._atom(fold)
+        ch = self._peek()
+        if ch in ("?", "*", "+"):
+            self.i += 1
+            lo, hi = {"?": (0, 1), "*": (0, -1), "+": (1, -1)}[ch]
+        elif ch == "{" and self._counted():
+            lo, hi = self._bounds()
+        else:
+            return node
+        if isinstance(node, (_Look, _End)):
+            raise _Unsupported
+        possessive = self._peek() == "+"
+        if possessive:
+            self.i += 1
+        elif self._peek() == "?":  # lazy
+            raise _Unsupported
+        if self._peek() in ("?", "*", "+") or (self._peek() == "{" and self._counted()):
+            raise _Unsupported  # a quantifier of a quantifier
+        return _Repeat(node, lo, hi, possessive)
+
+    def _counted(self) -> bool:
+        end = self.text.find("}", self.i)
+        body = self.text[self.i + 1 : end] if end > 0 else ""
+        lo, _, hi = body.partition(",")
+        return lo.isdigit() and (hi == "" or hi.isdigit())
+
+    def _bounds(self) -> tuple[int, int]:
+        end = self.text.index("}", self.i)
+        body = self.text[self.i + 1 : end]
+        self.i = end + 1
+        lo, comma, hi = body.partition(",")
+        low = int(lo)
+        high = int(hi) if hi else (-1 if comma else low)
+        if low > 100 or high > 100 or (high >= 0 and high < low):
+            raise _Unsupported
+        return low, high
+
+    def _atom(self, fold: bool) -> _Node:
+        ch = self._take()
+        if ch == "(":
+            return self._group(fold)
+        if ch == "[":
+            return _Class(self._class(fold))
+        if ch == ".":
+            if fold:
+                raise _Unsupported
+            return _Class(_Set(ranges=((0x0A, 0x0A),), negated=True))
+        if ch == "$":
+            return _End()
+        if ch in "^*+?{}])":
+            raise _Unsupported
+        if ch == "\\":
+            return _Class(self._escape(fold))
+        return _Class(_literal(ch, fold))
+
+    def _group(self, fold: bool) -> _Node:
+        if self._peek() != "?":
+            inner = self._alternation(fold)  # a capturing group: the same for splitting
+        else:
+            self.i += 1
+            kind = self._take()
+            if kind == ":":
+                inner = self._alternation(fold)
+            elif kind in "=!":
+                inner = _Look(self._alternation(fold), negative=kind == "!")
+            elif kind == "i" and self._peek() == ":":
+                self.i += 1
+                inner = self._alternation(fold=True)
+            else:
+                raise _Unsupported
+        if self._take() != ")":
+            raise _Unsupported
+        return inner
+
+    def _escape(self, fold: bool) -> _Set:
+        ch = self._take()
+        if ch in "sSpP":
+            if fold:
+                raise _Unsupported
+            if ch in "sS":
+                return _Set(bases=_BASE_WS, negated=ch == "S")
+            return _Set(bases=self._property(), negated=ch == "P")
+        return _literal(chr(self._escaped_point(ch)), fold)
+
+    def _escaped_point(self, ch: str) -> int:
+        """The code point of a one-character escape whose letter ``ch`` was just read."""
+        simple = {"n": 0x0A, "r": 0x0D, "t": 0x09, "f": 0x0C, "v": 0x0B, "a": 0x07}
+        if ch in simple:
+            return simple[ch]
+        if ch in "xuU":
+            if self._peek() == "{":
+                end = self.text.find("}", self.i)
+                digits = self.text[self.i + 1 : end] if end > 0 else ""
+                self.i = end + 1
+            else:
+                width = {"x": 2, "u": 4, "U": 8}[ch]
+                digits = self.text[self.i : self.i + width]
+                self.i += width
+                if len(digits) != width:
+                    raise _Unsupported
+            if not digits or any(c not in "0123456789abcdefABCDEF" for c in digits):
+                raise _Unsupported
+            point = int(digits, 16)
+            if point >= _N_POINTS or 0xD800 <= point < 0xE000:
+                raise _Unsupported
+            return point
+        if ch.isascii() and not ch.isalnum():  # an escaped symbol: itself
+            return ord(ch)
+        raise _Unsupported  # \d, \w, \b, \h, \Z, \1, ...
+
+    def _property(self) -> frozenset[int]:
+        if self._peek() == "{":
+            end = self.text.find("}", self.i)
+            name = self.text[self.i + 1 : end] if end > 0 else ""
+            self.i = end + 1
+        else:
+            name = self._take()
+        if name not in _BASES:
+            raise _Unsupported
+        return _BASES[name]
+
+    def _class(self, fold: bool) -> _Set:
+        negated = self._peek() == "^"
+        if negated:
+            if fold:
+                raise _Unsupported
+            self.i += 1
+        bases: set[int] = set()
+        ranges: list[tuple[int, int]] = []
+        first = True
+        while True:
+            ch = self._take()
+            if ch == "]" and not first:
+                break
+            first = False
+            if ch == "[" or (ch in "&-~" and self._peek() == ch):
+                raise _Unsupported  # nested classes, set operations
+            if ch == "\\":
+                item = self._escape(fold) if self._peek() in "sSpP" else None
+                if item is not None:
+                    if item.negated:
+                        raise _Unsupported  # [\S...], [\P{L}...]
+                    bases |= item.bases
+                    continue
+                low = self._escaped_point(self._take())
+            else:
+                low = ord(ch)
+            high = low
+            if self._peek() == "-" and self.text[self.i + 1 : self.i + 2] not in ("]", ""):
+                self.i += 1
+                end_ch = self._take()
+                if end_ch == "\\":
+                    high = self._escaped_point(self._take())
+                elif end_ch == "[":
+                    raise _Unsupported
+                else:
+                    high = ord(end_ch)
+                if high < low:
+                    raise _Unsupported
+            if fold:
+                if high > 0x7F:
+                    raise _Unsupported
+                for point in range(low, high + 1):
+                    ranges.extend(_literal(chr(point), True).ranges)
+            else:
+                ranges.append((low, high))
+        return _Set(frozenset(bases), tuple(ranges), negated)
+
+
+def _literal(ch: str, fold: bool) -> _Set:
+    if fold and not ch.isascii():
+        raise _Unsupported
+    points = {ch}
+    if fold and ch.isalpha():
+        points |= {ch.lower(), ch.upper(), *_EXTRA_ORBIT.get(ch.lower(), "")}
+    return _Set(ranges=tuple((ord(c), ord(c)) for c in sorted(points)))
+
+
+# ------------------------------------------------------------------------- compiling
+
+
+@functools.lru_cache(maxsize=1)
+def _base_kinds() -> bytes:
+    """One byte per code point: its base kind (0 other, 1-8 :data:`_CATEGORIES`, white space)."""
+    flat = bytearray(_N_POINTS)
+    for number, name in enumerate(_CATEGORIES, 1):
+        for item in TIKTOKEN_CLASSES[name].split():
+            first, _, last = item.partition("-")
+            start, stop = int(first, 16), int(last or first, 16) + 1
+            flat[start:stop] = bytes([number]) * (stop - start)
+    for point in WHITE_SPACE:
+        flat[point] = _WS
+    return bytes(flat)
+
+
+class _Compiler:
+    def __init__(self, tree: _Node) -> None:
+        self.tree = tree
+        self.sets: list[_Set] = []
+        self.code: list[int] = []
+        #: Classes made of others (what an alternative can begin with), numbered after ``sets``.
+        self.unions: list[frozenset[int]] = []
+        #: Each kind's class bits (set by :meth:`program`).
+        self.masks: list[int] = []
+
+    def program(self) -> Program:
+        options = self.tree.options if isinstance(self.tree, _Alt) else [self.tree]
+        if len(options) > 63 or any(_min_length(o) == 0 for o in options):
+            raise _Unsupported
+        self._collect(self.tree)
+        if len(self.sets) > _MAX_CLASSES:
+            raise _Unsupported
+        masks, index, rows = self._kinds()
+        self.masks = masks
+        branches = []
+        subs: list[tuple[int, _Node]] = []
+        for option in options:
+            branches.append(len(self.code))
+            self._emit(option, subs, _BRANCH_END)
+            self.code.append(MATCH)
+        while subs:  # sub-programs of lookaheads and atomic groups, after the branches
+            at, node = subs.pop()
+            self.code[at] = len(self.code)
+            self._emit(node, subs, _BRANCH_END)
+            self.code.append(MATCH)
+        if len(self.code) > _MAX_CODE:
+            raise _Unsupported
+        for number, members in enumerate(self.unions, len(self.sets)):
+            for kind, mask in enumerate(masks):
+                if any((mask >> member) & 1 for member in members):
+                    masks[kind] |= 1 << number
+        firsts = [0] * len(masks)
+        for number, option in enumerate(options):
+            starts = _first(option)
+            for kind in range(len(masks)):
+                if any((masks[kind] >> self.sets.index(s)) & 1 for s in starts):
+                    firsts[kind] |= 1 << number
+        return Program(self.code, branches, firsts, masks, index, rows)
+
+    def _collect(self, node: _Node) -> None:
+        if isinstance(node, _Class):
+            if node.set not in self.sets:
+                self.sets.append(node.set)
+        elif isinstance(node, _Seq):
+            for item in node.items:
+                self._collect(item)
+        elif isinstance(node, _Alt):
+            for option in node.options:
+                self._collect(option)
+        elif isinstance(node, (_Repeat, _Look)):
+            self._collect(node.node)
+
+    def _kinds(self) -> tuple[list[int], bytes, bytes]:
+        """Per code point a kind: its base kind and which explicit ranges hold it. Returns
+        each kind's class bits and the table in two levels (see :class:`Program`)."""
+        flat = bytearray(_base_kinds())
+        pairs: dict[tuple[int, int], int] = {(base, 0): base for base in _ALL_BASES}
+        cuts = sorted({p for s in self.sets for lo, hi in s.ranges for p in (lo, hi + 1)})
+        for start, stop in zip(cuts, cuts[1:]):
+            inside = 0
+            for number, s in enumerate(self.sets):
+                if any(lo <= start <= hi for lo, hi in s.ranges):
+                    inside |= 1 << number
+            if not inside:
+                continue
+            table = bytearray(range(256))
+            for base in _ALL_BASES:
+                kind = pairs.setdefault((base, inside), len(pairs))
+                if kind > 255:  # kinds are bytes
+                    raise _Unsupported
+                table[base] = kind
+            flat[start:stop] = flat[start:stop].translate(table)
+        masks = [0] * len(pairs)
+        for (base, inside), kind in pairs.items():
+            for number, s in enumerate(self.sets):
+                member = base in s.bases or bool((inside >> number) & 1)
+                if member != s.negated:
+                    masks[kind] |= 1 << number
+        rows: dict[bytes, int] = {}
+        index = bytearray()
+        for block in range(_N_POINTS >> 8):
+            row = bytes(flat[block << 8 : (block + 1) << 8])
+            index += rows.setdefault(row, len(rows)).to_bytes(2, "little")
+        return masks, bytes(index), b"".join(rows)
+
+    def _split(self, first: _Node) -> None:
+        """Emit a choice: ``first`` (emitted next), else the place :meth:`_patch` sets. A
+        ``first`` that must consume a character is passed over at once (no backtracking
+        entry) when the next character cannot begin it."""
+        code = self.code
+        if _min_length(first) > 0:
+            members = frozenset(self.sets.index(s) for s in _first(first))
+            if members not in self.unions and len(self.sets) + len(self.unions) < 63:
+                self.unions.append(members)
+            if members in self.unions:
+                code += [SPLIT_IF, len(code) + 4, 0, len(self.sets) + self.unions.index(members)]
+                return
+        code += [SPLIT, len(code) + 3, 0]
+
+    def _patch(self, split: int) -> None:
+        """Point the choice emitted at ``split`` at the end of the code."""
+        self.code[split + 2] = len(self.code)
+
+    def _emit(self, node: _Node, subs: list[tuple[int, _Node]], tail: Optional[_Node] = None) -> None:
+        """Emit ``node``; ``tail`` is what follows it (:data:`_BRANCH_END`: the match ends
+        there; ``None``: unknown)."""
+        code = self.code
+        if len(code) > _MAX_CODE:  # checked as it grows: counted repeats multiply
+            raise _Unsupported
+        if isinstance(node, _Class):
+            code += [CLASS, self.sets.index(node.set)]
+        elif isinstance(node, _Seq):
+            for number, item in enumerate(node.items):
+                self._emit(item, subs, node.items[number + 1] if number + 1 < len(node.items) else tail)
+        elif isinstance(node, _Alt):
+            jumps = []
+            for number, option in enumerate(node.options):
+                last = number == len(node.options) - 1
+                split = len(code)
+                if not last:
+                    self._split(option)
+                self._emit(option, subs, tail)
+                if not last:
+                    jumps.append(len(code))
+                    code += [JUMP, 0]
+                    self._patch(split)
+            for at in jumps:
+                code[at + 1] = len(code)
+        elif isinstance(node, _End):
+            code.append(END)
+        elif isinstance(node, _Look):
+            if isinstance(node.node, _Class) and node.negative:
+                code += [NOT_AHEAD, self.sets.index(node.node.set)]
+            else:
+                subs.append((len(code) + 1, node.node))
+                code += [LOOK, 0, len(code) + 4, int(node.negative)]
+        elif isinstance(node, _Repeat):
+            if isinstance(node.node, _Class):
+                keeps = node.possessive or self._never_gives_back(node.node.set, tail)
+                code += [REPEAT, self.sets.index(node.node.set), node.lo, node.hi, int(keeps)]
+            elif node.possessive:
+                subs.append((len(code) + 1, _Repeat(node.node, node.lo, node.hi, False)))
+                code += [ATOMIC, 0, len(code) + 3]
+            else:
+                self._emit_repeat(node, subs)
+
+    def _never_gives_back(self, repeated: _Set, tail: Optional[_Node]) -> bool:
+        """Whether a greedy run of ``repeated`` followed by ``tail`` may be possessive: the
+        match ends right after it, or ``tail`` must begin with a character the run
+        cannot hold (so a shorter run could never let it match)."""
+        if tail is _BRANCH_END:
+            return True
+        if isinstance(tail, _Repeat) and tail.lo > 0:
+            tail = tail.node
+        if not isinstance(tail, _Class):
+            return False
+        run, first = self.sets.index(repeated), self.sets.index(tail.set)
+        return not any((mask >> run) & 1 and (mask >> first) & 1 for mask in self.masks)
+
+    def _emit_repeat(self, node: _Repeat, subs: list[tuple[int, _Node]]) -> None:
+        """A greedy repeat of more than one character class: the body ``lo`` times, then
+        optional copies (``hi`` finite) or a loop (no limit)."""
+        if _min_length(node.node) == 0:
+            raise _Unsupported  # a loop that can go round without moving
+        code = self.code
+        for _ in range(node.lo):
+            self._emit(node.node, subs)
+        if node.hi < 0:
+            loop = len(code)
+            self._split(node.node)
+            self._emit(node.node, subs)
+            code += [JUMP, loop]
+            self._patch(loop)
+            return
+        splits = []
+        for _ in range(node.hi - node.lo):
+            splits.append(len(code))
+            self._split(node.node)
+            self._emit(node.node, subs)
+        for at in splits:
+            self._patch(at)
+
+
+def _min_length(node: _Node) -> int:
+    """The fewest characters ``node`` can match."""
+    if isinstance(node, _Class):
+        return 1
+    if isinstance(node, _Seq):
+        return sum(_min_length(item) for item in node.items)
+    if isinstance(node, _Alt):
+        return min(_min_length(option) for option in node.options)
+    if isinstance(node, _Repeat):
+        return node.lo * _min_length(node.node)
+    return 0  # lookahead, end
+
+
+def _first(node: _Node) -> list[_Set]:
+    """The classes a match of ``node`` (which must consume) can begin with."""
+    if isinstance(node, _Class):
+        return [node.set]
+    if isinstance(node, _Seq):
+        out: list[_Set] = []
+        for item in node.items:
+            out += _first(item)
+            if _min_length(item) > 0:
+                break
+        return out
+    if isinstance(node, _Alt):
+        return [s for option in node.options for s in _first(option)]
+    if isinstance(node, _Repeat):
+        return _first(node.node)
+    return []  # zero width
