@@ -265,11 +265,19 @@ def encoding_info(enc: Encoding, sample: str) -> dict[str, Any]:
         "max_token_value": enc.max_token_value,
         "pattern": enc.pat_str,
         "pattern_names": _pattern_names(enc.pat_str),
+        "split_by": _split_by(enc),
         "sample_bytes": nbytes,
         "sample_tokens": tokens,
         "bytes_per_token": round(nbytes / tokens, 3) if tokens else None,
         "sample_seconds": round(seconds, 6),
     }
+
+
+def _split_by(enc: Encoding) -> str:
+    """What splits the encoding's texts into pieces: a hand-written scanner, the compiled
+    matcher, or the ``regex`` package (patterns outside the matcher's subset: slower)."""
+    splitter = enc._splitter
+    return "scanner" if splitter.family else "matcher" if splitter.program is not None else "regex"
 
 
 def cmd_info(args: argparse.Namespace) -> int:
@@ -288,6 +296,7 @@ def cmd_info(args: argparse.Namespace) -> int:
         f"{len(specials)} special tokens" + (f", {gaps} unused ids" if gaps else "")
     )
     print(f"pattern:         {'(' + ', '.join(names) + ') ' if names else ''}{info['pattern']}")
+    print(f"split by:        {info['split_by']}")
     shown = ", ".join(f"{text}={tid}" for text, tid in list(specials.items())[:8])
     more = f", ... ({len(specials)} in all)" if len(specials) > 8 else ""
     print(f"special tokens:  {shown + more if specials else '(none)'}")

@@ -254,9 +254,9 @@ class _Parser:
             if point >= _N_POINTS or 0xD800 <= point < 0xE000:
                 raise _Unsupported
             return point
-        if ch.isascii() and not ch.isalnum():  # an escaped symbol: itself
+        if ch.isascii() and not ch.isalnum() and ch not in "<>":  # an escaped symbol: itself
             return ord(ch)
-        raise _Unsupported  # \d, \w, \b, \h, \Z, \1, ...
+        raise _Unsupported  # \d, \w, \b, \<, \h, \Z, \1, ...
 
     def _property(self) -> frozenset[int]:
         if self._peek() == "{":

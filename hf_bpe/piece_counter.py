@@ -2,8 +2,9 @@
 
 Compiled by mypyc. Each text is cut into pieces by the split pattern, exactly as encoding
 cuts it, and every distinct piece (as UTF-8 bytes) is counted. The known patterns use the
-hand-written scanners of :mod:`hf_bpe.scanners` (no ``str`` per piece); any other pattern
-uses :class:`~hf_bpe.pieces.Splitter`::
+hand-written scanners of :mod:`hf_bpe.scanners`, most others the compiled matcher of
+:mod:`hf_bpe.pattern_matcher` (no ``str`` per piece); the rest are split by
+:class:`~hf_bpe.pieces.Splitter`'s regex::
 
     >>> counter = PieceCounter(r" ?\\w+")
     >>> counts: dict[bytes, int] = {}
@@ -18,8 +19,11 @@ same totals (:func:`add_counts` sums two tallies).
 
 from __future__ import annotations
 
+from mypy_extensions import i64
+
+from .pattern_matcher import match_into
 from .pieces import Splitter, repair_surrogates
-from .scanners import NONE, scan
+from .scanners import NONE, Sink, scan
 
 
 class PieceCounter:
@@ -44,16 +48,21 @@ class PieceCounter:
             >>> PieceCounter(r"\\w").count(["abcdef"], counts, max_chars=2), counts
             (2, {b'a': 1, b'b': 1})
         """
-        if self.family == NONE:
+        program = self.splitter.program
+        if self.family == NONE and program is None:
             return self._count_regex(texts, counts, max_chars)
         family = self.family
         n_chars = 0
         ends: list[int] = []
+        tally = _Tally(counts)
         for text in texts:
             if max_chars > 0 and len(text) > max_chars:
                 text = text[:max_chars]
             n_chars += len(text)
             data = utf8(text)
+            if program is not None:  # its pieces need not tile the text
+                match_into(program, data, tally)
+                continue
             ends.clear()
             scan(family, data, ends)
             start = 0
@@ -79,6 +88,17 @@ class PieceCounter:
             key = piece.encode("utf-8")
             counts[key] = counts.get(key, 0) + count
         return n_chars
+
+
+class _Tally(Sink):
+    """Counts each piece the compiled matcher finds."""
+
+    def __init__(self, counts: dict[bytes, int]) -> None:
+        self.counts = counts
+
+    def piece(self, data: bytes, start: i64, end: i64) -> None:
+        piece = data[start:end]
+        self.counts[piece] = self.counts.get(piece, 0) + 1
 
 
 def utf8(text: str) -> bytes:

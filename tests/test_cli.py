@@ -231,6 +231,17 @@ def test_info(trained: Path, work: Path) -> None:
     text = ok(run("info", "cl100k_base", cwd=work)).decode()
     assert "100277 ids: 100256 mergeable tokens, 5 special tokens, 16 unused ids" in text
     assert "<|endoftext|>=100257" in text and "(cl100k_base)" in text
+    assert "split by:        scanner" in text
+
+
+def test_info_tells_what_splits() -> None:
+    from hf_bpe.cli_commands import encoding_info
+
+    ranks = {bytes([i]): i for i in range(256)}
+    for pattern, split_by in ((r"\p{L}+|\p{N}{1,3}|\s+(?!\S)|\s", "matcher"), (r"\w+|\s", "regex")):
+        enc = hf_bpe.Encoding("x", pat_str=pattern, mergeable_ranks=ranks, special_tokens={})
+        assert encoding_info(enc, "a 1")["split_by"] == split_by
+    assert encoding_info(hf_bpe.get_encoding("gpt2"), "a")["split_by"] == "scanner"
 
 
 def test_bench_runs_the_checkout_scripts(work: Path) -> None:

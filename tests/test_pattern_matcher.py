@@ -128,6 +128,7 @@ def class_flags(program: Program, bit: int) -> bytearray:
         r"\w+|\s",  # \w, \d, \b: not in the subset
         r"\d+|\s",
         r"\bx|\s",
+        r"\<a|\s",  # the start of a word to tiktoken, not "<"
         r"a+?|\s",  # lazy
         r"(?<=a)b|\s",  # lookbehind
         r"^a|\s",

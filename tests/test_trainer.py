@@ -598,6 +598,22 @@ def test_named_patterns_equal_rustbpe(corpus: dict[str, list[str]], name: str) -
     assert train(texts, 1500, pattern=name)._mergeable_ranks == expected
 
 
+@pytest.mark.parametrize(
+    "pattern",
+    [  # split by hf_bpe's compiled matcher (Seed-Coder's as reported; a cousin of o200k's), and by regex
+        r"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+|\s*[\r\n]+|\s+(?!\S)|\s+",
+        r"\p{Lu}*\p{Ll}+|\p{Lu}+|\p{N}{1,2}|[^\s\p{L}\p{N}]+[\r\n/]*|\s+(?!\S)|\s",
+        r"\w+|\d|\s+|[^\w\s]+",
+    ],
+)
+def test_patterns_without_a_scanner_equal_rustbpe(corpus: dict[str, list[str]], pattern: str) -> None:
+    texts = [doc for kind in KINDS for doc in corpus[kind][:25]]
+    expected = rustbpe_ranks(texts, 1500, pattern, "mixed-75")
+    enc = train(texts, 1500, pattern=pattern)
+    assert enc._splitter.family == 0 and (enc._splitter.program is None) == ("\\w" in pattern)
+    assert enc._mergeable_ranks == expected
+
+
 @pytest.mark.parametrize("pattern", [r"\w*|\s+", r"[a-z]*|\s|\S", r"\s*|\S+", r"\b|\w+|\s+"])
 def test_patterns_that_match_nothing_equal_rustbpe(corpus: dict[str, list[str]], pattern: str) -> None:
     # After an empty match, rustbpe's engine searches on from the next character: the
