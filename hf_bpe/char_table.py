@@ -52,7 +52,12 @@ WHITE_SPACE: Final = (
 _N_POINTS: Final = 0x110000
 
 
-def _ranges(cls: str) -> list[tuple[int, int]]:
+def class_ranges(cls: str) -> list[tuple[int, int]]:
+    """The code points tiktoken puts in class ``cls``, as ``(start, stop)`` ranges.
+
+        >>> class_ranges("Lt")[0]
+        (453, 454)
+    """
     out: list[tuple[int, int]] = []
     for item in TIKTOKEN_CLASSES[cls].split():
         first, _, last = item.partition("-")
@@ -60,17 +65,10 @@ def _ranges(cls: str) -> list[tuple[int, int]]:
     return out
 
 
-def _build() -> tuple[bytes, bytes]:
-    flat = bytearray(_N_POINTS)  # OTHER everywhere to start with
-    for cls, cat in (("M", MARK), ("N", DIGIT), ("Lu", UPPER), ("Lt", UPPER), ("Ll", LOWER), ("Lm", BOTH), ("Lo", BOTH)):
-        for start, stop in _ranges(cls):
-            flat[start:stop] = bytes([cat]) * (stop - start)
-    for point in WHITE_SPACE:
-        flat[point] = SPACE
-    flat[0x0A] = flat[0x0D] = NEWLINE
-    flat[0x20] = BLANK
-    flat[0x27] = APOS
-    flat[0x2F] = SLASH
+def two_level(flat: bytes) -> tuple[bytes, bytes]:
+    """``flat`` (one byte per code point) as a block index and its distinct rows: the
+    byte of code point ``cp`` is ``rows[(row << 8) | (cp & 0xFF)]``, where ``row`` is
+    ``index[2 * (cp >> 8)] | index[2 * (cp >> 8) + 1] << 8``."""
     rows: dict[bytes, int] = {}
     index = bytearray()
     for block in range(_N_POINTS >> 8):
@@ -78,6 +76,20 @@ def _build() -> tuple[bytes, bytes]:
         number = rows.setdefault(row, len(rows))
         index += number.to_bytes(2, "little")
     return bytes(index), b"".join(rows)
+
+
+def _build() -> tuple[bytes, bytes]:
+    flat = bytearray(_N_POINTS)  # OTHER everywhere to start with
+    for cls, cat in (("M", MARK), ("N", DIGIT), ("Lu", UPPER), ("Lt", UPPER), ("Ll", LOWER), ("Lm", BOTH), ("Lo", BOTH)):
+        for start, stop in class_ranges(cls):
+            flat[start:stop] = bytes([cat]) * (stop - start)
+    for point in WHITE_SPACE:
+        flat[point] = SPACE
+    flat[0x0A] = flat[0x0D] = NEWLINE
+    flat[0x20] = BLANK
+    flat[0x27] = APOS
+    flat[0x2F] = SLASH
+    return two_level(flat)
 
 
 BLOCK_INDEX, BLOCKS = _build()

@@ -28,8 +28,7 @@ import functools
 from dataclasses import dataclass, field
 from typing import Optional, Union
 
-from .char_classes_data import TIKTOKEN_CLASSES
-from .char_table import WHITE_SPACE
+from .char_table import WHITE_SPACE, class_ranges, two_level
 from .pattern_matcher import ATOMIC, CLASS, END, JUMP, LOOK, MATCH, NOT_AHEAD, REPEAT, SPLIT, SPLIT_IF, Program
 
 __all__ = ["program_for"]
@@ -101,8 +100,11 @@ _Node = Union[_Class, _Seq, _Alt, _Repeat, _Look, _End]
 _BRANCH_END = _End()
 
 
+@functools.lru_cache(maxsize=32)
 def program_for(pattern: str) -> Optional[Program]:
-    """A program that splits as ``pattern`` does, or ``None`` (see the module's text)."""
+    """A program that splits as ``pattern`` does, or ``None`` (see the module's text).
+    Programs are never changed, so the recent ones are shared (building one takes about
+    15 ms)."""
     try:
         tree = _Parser(pattern).parse()
         return _Compiler(tree).program()
@@ -334,9 +336,7 @@ def _base_kinds() -> bytes:
     """One byte per code point: its base kind (0 other, 1-8 :data:`_CATEGORIES`, white space)."""
     flat = bytearray(_N_POINTS)
     for number, name in enumerate(_CATEGORIES, 1):
-        for item in TIKTOKEN_CLASSES[name].split():
-            first, _, last = item.partition("-")
-            start, stop = int(first, 16), int(last or first, 16) + 1
+        for start, stop in class_ranges(name):
             flat[start:stop] = bytes([number]) * (stop - start)
     for point in WHITE_SPACE:
         flat[point] = _WS
@@ -426,12 +426,8 @@ class _Compiler:
                 member = base in s.bases or bool((inside >> number) & 1)
                 if member != s.negated:
                     masks[kind] |= 1 << number
-        rows: dict[bytes, int] = {}
-        index = bytearray()
-        for block in range(_N_POINTS >> 8):
-            row = bytes(flat[block << 8 : (block + 1) << 8])
-            index += rows.setdefault(row, len(rows)).to_bytes(2, "little")
-        return masks, bytes(index), b"".join(rows)
+        index, rows = two_level(flat)
+        return masks, index, rows
 
     def _split(self, first: _Node) -> None:
         """Emit a choice: ``first`` (emitted next), else the place :meth:`_patch` sets. A

@@ -101,33 +101,29 @@ class Splitter:
 
     def split(self, text: str) -> list[str]:
         """The pieces of ``text``, in order; their concatenation is the matched text."""
-        if self.family != NONE:
-            try:
-                data = text.encode("utf-8")
-            except UnicodeEncodeError:  # lone surrogates: leave them to regex
-                return self.split_with_regex(text)
-            ends: list[int] = []
-            scan(self.family, data, ends)
-            pieces: list[str] = []
-            start = 0
-            if len(data) == len(text):  # ASCII: byte offsets are character offsets
-                for end in ends:
-                    pieces.append(text[start:end])
-                    start = end
-            else:
-                for end in ends:
-                    pieces.append(data[start:end].decode("utf-8"))
-                    start = end
-            return pieces
-        if self.program is not None:
-            try:
-                data = text.encode("utf-8")
-            except UnicodeEncodeError:
-                return self.split_with_regex(text)
+        if self.family == NONE and self.program is None:
+            return self.split_with_regex(text)
+        try:
+            data = text.encode("utf-8")
+        except UnicodeEncodeError:  # lone surrogates: leave them to regex
+            return self.split_with_regex(text)
+        if self.program is not None:  # its pieces need not tile the text
             sink = _PieceSink()
             match_into(self.program, data, sink)
             return sink.pieces
-        return self.split_with_regex(text)
+        ends: list[int] = []
+        scan(self.family, data, ends)
+        pieces: list[str] = []
+        start = 0
+        if len(data) == len(text):  # ASCII: byte offsets are character offsets
+            for end in ends:
+                pieces.append(text[start:end])
+                start = end
+        else:
+            for end in ends:
+                pieces.append(data[start:end].decode("utf-8"))
+                start = end
+        return pieces
 
     def split_with_regex(self, text: str) -> list[str]:
         """:meth:`split` with the ``regex`` package, whatever scanner there is."""
