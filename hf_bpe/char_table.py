@@ -65,7 +65,7 @@ def class_ranges(cls: str) -> list[tuple[int, int]]:
     return out
 
 
-def two_level(flat: bytes) -> tuple[bytes, bytes]:
+def two_level(flat: bytes | bytearray) -> tuple[bytes, bytes]:
     """``flat`` (one byte per code point) as a block index and its distinct rows: the
     byte of code point ``cp`` is ``rows[(row << 8) | (cp & 0xFF)]``, where ``row`` is
     ``index[2 * (cp >> 8)] | index[2 * (cp >> 8) + 1] << 8``."""
