@@ -34,39 +34,33 @@ from typing import Optional
 import regex
 
 from .char_classes_data import TIKTOKEN_CLASSES
+from .char_table import N_POINTS, class_ranges
 
 #: The classes the tables cover, in the order used for signatures.
 CLASSES = tuple(TIKTOKEN_CLASSES)
-
-_N_POINTS = 0x110000
 
 
 def tiktoken_class_members(cls: str) -> frozenset[int]:
     """The code points tiktoken puts in class ``cls`` (``"L"``, ``"Lu"``, ..., ``"N"``).
     Not cached: all the classes' sets take about 100 MB."""
-    points: set[int] = set()
-    for item in TIKTOKEN_CLASSES[cls].split():
-        first, _, last = item.partition("-")
-        points.update(range(int(first, 16), int(last, 16) + 1))
-    return frozenset(points)
+    return frozenset(point for start, stop in class_ranges(cls) for point in range(start, stop))
 
 
 def _flags(spans: Iterable[tuple[int, int]]) -> bytearray:
-    """One byte per code point: 1 inside the (inclusive) ``spans``, else 0."""
-    flags = bytearray(_N_POINTS)
-    for first, last in spans:
-        flags[first : last + 1] = b"\x01" * (last - first + 1)
+    """One byte per code point: 1 inside the ``(start, stop)`` spans, else 0."""
+    flags = bytearray(N_POINTS)
+    for start, stop in spans:
+        flags[start:stop] = b"\x01" * (stop - start)
     return flags
 
 
 def _tiktoken_flags(cls: str) -> bytearray:
-    spans = (item.partition("-") for item in TIKTOKEN_CLASSES[cls].split())
-    return _flags((int(first, 16), int(last or first, 16)) for first, _, last in spans)
+    return _flags(class_ranges(cls))
 
 
 def _regex_flags(cls: str, text: str) -> bytearray:
     # text holds every code point at its own index, so a match's span is its code points
-    return _flags((m.start(), m.end() - 1) for m in regex.finditer(rf"\p{{{cls}}}+", text))
+    return _flags(m.span() for m in regex.finditer(rf"\p{{{cls}}}+", text))
 
 
 _table: Optional[dict[int, str]] = None
@@ -93,7 +87,7 @@ def _find_stand_ins() -> dict[int, str]:
         return {}
     # Every code point at its own index (decoded from 4-byte units: joining 1.1 million
     # one-character strings took 100 MB), and one byte per code point and class.
-    units = array.array("I", range(_N_POINTS))  # "I": 4 bytes on every platform CPython runs on
+    units = array.array("I", range(N_POINTS))  # "I": 4 bytes on every platform CPython runs on
     text = units.tobytes().decode(f"utf-32-{sys.byteorder[0]}e", "surrogatepass")
     del units
     ours = [_tiktoken_flags(cls) for cls in CLASSES]
@@ -103,7 +97,7 @@ def _find_stand_ins() -> dict[int, str]:
     for mine, other in zip(ours, theirs):
         differ |= int.from_bytes(mine, "little") ^ int.from_bytes(other, "little")
     del theirs
-    marks = differ.to_bytes(_N_POINTS, "little")
+    marks = differ.to_bytes(N_POINTS, "little")
     differing = [m.start() for m in regex.finditer(b"[^\x00]", marks) if not 0xD800 <= m.start() < 0xE000]
     if not differing:
         return {}
@@ -119,7 +113,7 @@ def _find_stand_ins() -> dict[int, str]:
     cased = [CLASSES.index(c) for c in ("Lu", "Ll", "Lt")]
     wanted = {signature(p) for p in differing}
     representative: dict[bytes, str] = {}
-    for point in range(0x80, _N_POINTS):
+    for point in range(0x80, N_POINTS):
         if len(representative) == len(wanted):
             break
         if marks[point] or 0xD800 <= point < 0xE000:

@@ -49,7 +49,8 @@ WHITE_SPACE: Final = (
     0x2028, 0x2029, 0x202F, 0x205F, 0x3000,
 )  # fmt: skip
 
-_N_POINTS: Final = 0x110000
+#: The number of code points (U+0000 to U+10FFFF).
+N_POINTS: Final = 0x110000
 
 
 def class_ranges(cls: str) -> list[tuple[int, int]]:
@@ -65,13 +66,39 @@ def class_ranges(cls: str) -> list[tuple[int, int]]:
     return out
 
 
+#: The classes of tiktoken's tables that split patterns name, one per code point at most
+#: (general categories, so they never overlap): in :func:`base_kinds`, class
+#: ``BASE_CLASSES[k]`` is numbered ``k + 1``; 0 is any other code point.
+BASE_CLASSES: Final = ("Lu", "Ll", "Lt", "Lm", "Lo", "M", "N", "Cn")
+#: White space's number in :func:`base_kinds` (after the classes).
+BASE_SPACE: Final = len(BASE_CLASSES) + 1
+
+
+def base_kinds() -> bytes:
+    """One byte per code point (1.1 MB): the number of its class among
+    :data:`BASE_CLASSES`, :data:`BASE_SPACE` for white space, else 0. The scanners'
+    categories and the compiled matcher's character kinds are both made from it.
+
+        >>> kinds = base_kinds()
+        >>> [BASE_CLASSES[kinds[ord(ch)] - 1] for ch in "Aa中٣"], kinds[0x3000] == BASE_SPACE
+        (['Lu', 'Ll', 'Lo', 'N'], True)
+    """
+    flat = bytearray(N_POINTS)
+    for number, cls in enumerate(BASE_CLASSES, 1):
+        for start, stop in class_ranges(cls):
+            flat[start:stop] = bytes([number]) * (stop - start)
+    for point in WHITE_SPACE:
+        flat[point] = BASE_SPACE
+    return bytes(flat)
+
+
 def two_level(flat: bytes | bytearray) -> tuple[bytes, bytes]:
     """``flat`` (one byte per code point) as a block index and its distinct rows: the
     byte of code point ``cp`` is ``rows[(row << 8) | (cp & 0xFF)]``, where ``row`` is
     ``index[2 * (cp >> 8)] | index[2 * (cp >> 8) + 1] << 8``."""
     rows: dict[bytes, int] = {}
     index = bytearray()
-    for block in range(_N_POINTS >> 8):
+    for block in range(N_POINTS >> 8):
         row = bytes(flat[block << 8 : (block + 1) << 8])
         number = rows.setdefault(row, len(rows))
         index += number.to_bytes(2, "little")
@@ -79,12 +106,12 @@ def two_level(flat: bytes | bytearray) -> tuple[bytes, bytes]:
 
 
 def _build() -> tuple[bytes, bytes]:
-    flat = bytearray(_N_POINTS)  # OTHER everywhere to start with
-    for cls, cat in (("M", MARK), ("N", DIGIT), ("Lu", UPPER), ("Lt", UPPER), ("Ll", LOWER), ("Lm", BOTH), ("Lo", BOTH)):
-        for start, stop in class_ranges(cls):
-            flat[start:stop] = bytes([cat]) * (stop - start)
-    for point in WHITE_SPACE:
-        flat[point] = SPACE
+    category_of = {"Lu": UPPER, "Ll": LOWER, "Lt": UPPER, "Lm": BOTH, "Lo": BOTH, "M": MARK, "N": DIGIT, "Cn": OTHER}
+    categories = bytearray(256)  # OTHER for 0 (any other code point)
+    for number, cls in enumerate(BASE_CLASSES, 1):
+        categories[number] = category_of[cls]
+    categories[BASE_SPACE] = SPACE
+    flat = bytearray(base_kinds().translate(categories))
     flat[0x0A] = flat[0x0D] = NEWLINE
     flat[0x20] = BLANK
     flat[0x27] = APOS

@@ -28,19 +28,18 @@ import functools
 from dataclasses import dataclass, field
 from typing import Optional, Union
 
-from .char_table import WHITE_SPACE, class_ranges, two_level
+from .char_table import BASE_CLASSES, BASE_SPACE, N_POINTS, base_kinds, two_level
 from .pattern_matcher import ATOMIC, CLASS, END, JUMP, LOOK, MATCH, NOT_AHEAD, REPEAT, SPLIT, SPLIT_IF, Program
 
 __all__ = ["program_for"]
 
-_N_POINTS = 0x110000
-#: The base kinds: every code point is in exactly one.
-_CATEGORIES = ("Lu", "Ll", "Lt", "Lm", "Lo", "M", "N", "Cn")
-_WS = len(_CATEGORIES) + 1  # white space; 0 is everything else
-_BASES = {name: frozenset([i + 1]) for i, name in enumerate(_CATEGORIES)}
+#: The base kinds (see char_table.base_kinds): every code point has exactly one.
+_BASES = {name: frozenset([i + 1]) for i, name in enumerate(BASE_CLASSES)}
 _BASES["L"] = frozenset(range(1, 6))
-_BASE_WS = frozenset([_WS])
-_ALL_BASES = frozenset(range(_WS + 1))
+_BASE_WS = frozenset([BASE_SPACE])
+_ALL_BASES = frozenset(range(BASE_SPACE + 1))
+#: The base kinds, kept once made (about 7 ms; one byte per code point).
+_base_kinds = functools.lru_cache(maxsize=1)(base_kinds)
 #: Simple case folding orbits of the ASCII letters beyond their two cases (Rust's ``(?i)``).
 _EXTRA_ORBIT = {"k": "\u212a", "s": "\u017f"}
 _MAX_CLASSES = 62
@@ -253,7 +252,7 @@ class _Parser:
             if not digits or any(c not in "0123456789abcdefABCDEF" for c in digits):
                 raise _Unsupported
             point = int(digits, 16)
-            if point >= _N_POINTS or 0xD800 <= point < 0xE000:
+            if point >= N_POINTS or 0xD800 <= point < 0xE000:
                 raise _Unsupported
             return point
         if ch.isascii() and not ch.isalnum() and ch not in "<>":  # an escaped symbol: itself
@@ -329,18 +328,6 @@ def _literal(ch: str, fold: bool) -> _Set:
 
 
 # ------------------------------------------------------------------------- compiling
-
-
-@functools.lru_cache(maxsize=1)
-def _base_kinds() -> bytes:
-    """One byte per code point: its base kind (0 other, 1-8 :data:`_CATEGORIES`, white space)."""
-    flat = bytearray(_N_POINTS)
-    for number, name in enumerate(_CATEGORIES, 1):
-        for start, stop in class_ranges(name):
-            flat[start:stop] = bytes([number]) * (stop - start)
-    for point in WHITE_SPACE:
-        flat[point] = _WS
-    return bytes(flat)
 
 
 class _Compiler:

@@ -89,7 +89,8 @@ class Splitter:
         self._has_groups: bool = self._regex.groups > 0
         # Characters whose classes the installed regex misjudges are matched through a
         # stand-in of tiktoken's classes, unless the pattern names them.
-        # (Found on the first split of a non-ASCII text by regex: scanners never need them.)
+        # (Found on the first split of a non-ASCII text by regex: the scanners and the compiled
+        # matcher, which read tiktoken's classes themselves, never need them.)
         self._stand_ins: Optional[dict[int, str]] = None
         self._use_scanner = use_scanner
         wanted = use_scanner and os.environ.get("HF_BPE_NO_SCANNERS") != "1"
