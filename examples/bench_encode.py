@@ -6,9 +6,12 @@
 
 What it measures, each library encoding the same real text (examples/realdata.py: English
 prose, multilingual text, code) cut into ~4 KB documents, one document per call, in one
-process (peers pinned to one thread), best of ``--runs`` runs (the libraries take turns, so
-a slow spell of a shared machine hits all alike), ids checked equal to tiktoken's for every
-document:
+process (peers pinned to one thread), ``--runs`` rounds in which the libraries take turns,
+ids checked equal to tiktoken's for every document. Speeds (MB/s) are each library's best
+round; a ratio to tiktoken is the median over the rounds of the ratio within a round, so
+that a slow spell of the shared machine, which hits all libraries of a round alike, cancels
+out (o200k_base, English, cold, three runs of seven rounds a few minutes apart: the best
+rounds' ratios spread over 1.9-2.6x, the medians of the rounds' ratios over 1.8-2.0x):
 
 * encode MB/s for o200k_base and cl100k_base; hf_bpe three times: *cold* (caches emptied
   before each run: every piece met for the first time), *steady* (caches emptied, then
@@ -38,6 +41,7 @@ import os
 import platform
 import random
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -76,16 +80,27 @@ def best_of(runs: int, fn: Callable[[], Any], before: Callable[[], None] | None 
     return best
 
 
-def interleaved_best(runs: int, cases: dict[str, tuple[Callable[[], Any], Callable[[], None] | None]],
-                     fewer: dict[str, int] | None = None) -> dict[str, float]:
-    """:func:`best_of` for several cases, taking turns: round k times each case once, so a
-    slow spell of a shared machine hits all of them alike. ``fewer``: cases with fewer runs."""
-    best = {label: float("inf") for label in cases}
+def interleaved(runs: int, cases: dict[str, tuple[Callable[[], Any], Callable[[], None] | None]],
+                fewer: dict[str, int] | None = None) -> dict[str, list[float]]:
+    """Each case's timings in seconds, one per round, taking turns: round k times each case
+    once (see :func:`best_of`), so a slow spell of a shared machine hits all of them alike.
+    ``fewer``: cases with fewer rounds (the first ones)."""
+    times: dict[str, list[float]] = {label: [] for label in cases}
     for k in range(runs):
         for label, (fn, before) in cases.items():
             if k < (fewer or {}).get(label, runs):
-                best[label] = min(best[label], best_of(1, fn, before))
-    return best
+                times[label].append(best_of(1, fn, before))
+    return times
+
+
+def ratio(base: list[float], times: list[float]) -> float:
+    """How many times as fast as ``base`` (timings of :func:`interleaved`): the median over the
+    rounds of the ratio within a round.
+
+        >>> ratio([2.0, 9.0, 2.0], [1.0, 3.0, 0.5])
+        3.0
+    """
+    return statistics.median(b / t for b, t in zip(base, times))
 
 
 # --------------------------------------------------------------------------- peers
@@ -161,14 +176,15 @@ def encode_speed(names: list[str], mb: float, runs: int, scratch: Path, hf_runs:
             for label, (fn, _) in libs.items():
                 got = [fn(d) for d in docs]
                 mismatched[label] = sum(1 for a, b in zip(got, expected) if list(a) != b)
-            seconds = interleaved_best(runs, {label: (lambda fn=fn: [fn(d) for d in docs], before)
-                                              for label, (fn, before) in libs.items()},
-                                       fewer={"HF tokenizers": hf_runs})
+            times = interleaved(runs, {label: (lambda fn=fn: [fn(d) for d in docs], before)
+                                       for label, (fn, before) in libs.items()},
+                                fewer={"HF tokenizers": hf_runs})
             for label in ("hf_bpe (cold)", "hf_bpe (steady)", "hf_bpe (warm)", "tiktoken", *others):
                 bad = mismatched[label]
-                rows.append({"encoding": name, "kind": kind, "library": label, "mb": size,
-                             "mb_per_s": size / seconds[label], "mismatched_docs": bad})
-                print(f"  {name:12} {kind:13} {label:15} {size / seconds[label]:7.1f} MB/s"
+                speed, x = size / min(times[label]), ratio(times["tiktoken"], times[label])
+                rows.append({"encoding": name, "kind": kind, "library": label, "mb": size, "mb_per_s": speed,
+                             "x_tiktoken": x, "seconds": times[label], "mismatched_docs": bad})
+                print(f"  {name:12} {kind:13} {label:15} {speed:7.1f} MB/s ({x:.2f}x)"
                       + (f"  ({bad} of {len(docs)} docs differ from tiktoken!)" if bad else ""))
     return rows
 
@@ -182,11 +198,12 @@ def decode_speed(mb: float, runs: int) -> list[dict[str, Any]]:
             ids = [theirs.encode_ordinary(d) for d in docs]
             size = sum(len(d.encode()) for d in docs) / 1e6
             assert [ours.decode_bytes(t) for t in ids] == [theirs.decode_bytes(t) for t in ids]
-            seconds = interleaved_best(runs, {label: (lambda fn=fn: [fn(t) for t in ids], None) for label, fn
-                                              in (("hf_bpe", ours.decode_bytes), ("tiktoken", theirs.decode_bytes))})
-            for label, took in seconds.items():
-                rows.append({"encoding": name, "kind": kind, "library": label, "mb_per_s": size / took})
-                print(f"  decode {kind:13} {label:10} {size / took:8.1f} MB/s")
+            times = interleaved(runs, {label: (lambda fn=fn: [fn(t) for t in ids], None) for label, fn
+                                       in (("hf_bpe", ours.decode_bytes), ("tiktoken", theirs.decode_bytes))})
+            for label, took in times.items():
+                speed, x = size / min(took), ratio(times["tiktoken"], took)
+                rows.append({"encoding": name, "kind": kind, "library": label, "mb_per_s": speed, "x_tiktoken": x})
+                print(f"  decode {kind:13} {label:10} {speed:8.1f} MB/s ({x:.2f}x)")
     return rows
 
 
@@ -205,9 +222,9 @@ def batch_speed(mb: float, runs: int) -> list[dict[str, Any]]:
             "hf_bpe (warm), 1 process": lambda: ours.encode_ordinary_batch(docs, num_proc=1),
             f"tiktoken, {cores} threads": lambda: theirs.encode_ordinary_batch(docs, num_threads=cores),
         }
-        for label, took in interleaved_best(runs, {label: (fn, None) for label, fn in cases.items()}).items():
-            rows.append({"kind": kind, "library": label, "mb_per_s": size / took})
-            print(f"  batch {kind:13} {label:29} {size / took:7.1f} MB/s")
+        for label, took in interleaved(runs, {label: (fn, None) for label, fn in cases.items()}).items():
+            rows.append({"kind": kind, "library": label, "mb_per_s": size / min(took)})
+            print(f"  batch {kind:13} {label:29} {size / min(took):7.1f} MB/s")
     small = realdata.documents("english", doc_bytes=4096, max_bytes=40_000)
     for label, fn in (("hf_bpe, num_proc=2", lambda: ours.encode_ordinary_batch(small, num_proc=2)),
                       ("hf_bpe, in-process", lambda: ours.encode_ordinary_batch(small, num_proc=1))):
@@ -309,18 +326,18 @@ def pattern_speed(mb: float, runs: int) -> list[dict[str, Any]]:
             docs = realdata.documents(kind, doc_bytes=4096, max_bytes=int(mb * 1e6))
             size = sum(len(d.encode()) for d in docs) / 1e6
             assert [ours.encode_ordinary(d) for d in docs] == [theirs.encode_ordinary(d) for d in docs]
-            seconds = interleaved_best(runs, {
+            times = interleaved(runs, {
                 "hf_bpe (cold)": (lambda: [ours.encode_ordinary(d) for d in docs], ours._pieces.clear_cache),
                 "hf_bpe (warm)": (lambda: [ours.encode_ordinary(d) for d in docs], None),
                 "tiktoken": (lambda: [theirs.encode_ordinary(d) for d in docs], None),
             })
             splitter = ours._splitter
             scanner = "scanner" if splitter.family else "matcher" if splitter.program else "regex"
-            for lib, took in seconds.items():
+            for lib, took in times.items():
+                speed, x = size / min(took), ratio(times["tiktoken"], took)
                 rows.append({"pattern": label, "split_by": scanner, "kind": kind, "library": lib,
-                             "mb_per_s": size / took, "x_tiktoken": seconds["tiktoken"] / took})
-                print(f"  {label:10} ({scanner:7}) {kind:13} {lib:14} {size / took:7.1f} MB/s "
-                      f"({seconds['tiktoken'] / took:.2f}x)")
+                             "mb_per_s": speed, "x_tiktoken": x})
+                print(f"  {label:10} ({scanner:7}) {kind:13} {lib:14} {speed:7.1f} MB/s ({x:.2f}x)")
     return rows
 
 
@@ -331,13 +348,13 @@ def table(rows: list[dict[str, Any]]) -> str:
     lines = []
     for name in dict.fromkeys(r["encoding"] for r in rows):
         libs = list(dict.fromkeys(r["library"] for r in rows if r["encoding"] == name))
-        lines.append(f"\n{name}: MB/s (x tiktoken)\n")
+        lines.append(f"\n{name}: MB/s, best round (x tiktoken, median of the rounds)\n")
         lines.append("| corpus | " + " | ".join(libs) + " |")
         lines.append("|---|" + "---|" * len(libs))
         for kind in KINDS:
-            by_lib = {r["library"]: r["mb_per_s"] for r in rows if r["encoding"] == name and r["kind"] == kind}
-            base = by_lib.get("tiktoken", 0.0)
-            cells = [f"{by_lib[lib]:.1f} ({by_lib[lib] / base:.2f}x)" if lib in by_lib and base else "-" for lib in libs]
+            by_lib = {r["library"]: r for r in rows if r["encoding"] == name and r["kind"] == kind}
+            cells = [f"{by_lib[lib]['mb_per_s']:.1f} ({by_lib[lib]['x_tiktoken']:.2f}x)" if lib in by_lib else "-"
+                     for lib in libs]
             lines.append(f"| {kind} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
@@ -386,7 +403,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="1 MB per corpus, o200k_base only, fewer runs")
     parser.add_argument("--mb", type=float, default=4.0, help="MB of text per corpus (default 4)")
-    parser.add_argument("--runs", type=int, default=5, help="runs per measurement; the best counts (default 5)")
+    parser.add_argument("--runs", type=int, default=5,
+                        help="rounds per measurement: the best gives MB/s, the median ratio x tiktoken (default 5)")
     parser.add_argument("--out", type=Path, help="write bench_encode.json and bench_encode.png into this folder")
     parser.add_argument("--skip", nargs="*", default=[], choices=["decode", "batch", "load", "worst", "patterns"],
                         help="sections to leave out")
