@@ -1,0 +1,53 @@
+"""The encoding benchmark (``examples/bench_encode.py``), run for real on a little real text.
+
+Speed is never asserted here (it is what the benchmark reports); what is checked is that
+the benchmark runs, checks every library's ids against tiktoken's, and reports each
+library's best round and its median ratio to tiktoken.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+BENCH = ROOT / "examples" / "bench_encode.py"
+
+
+def bench(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, str(BENCH), *args], capture_output=True, text=True, cwd=cwd,
+                          env=dict(os.environ), timeout=600)
+
+
+def test_ratio_is_the_median_of_the_rounds_ratios() -> None:
+    # In a subprocess: importing the benchmark sets environment variables for its peers.
+    code = (f"import sys; sys.path.insert(0, {str(BENCH.parent)!r}); import bench_encode as b; "
+            "print(b.ratio([2.0, 9.0, 2.0], [1.0, 3.0, 0.5]), b.ratio([4.0, 4.0], [1.0, 2.0]))")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=dict(os.environ),
+                            timeout=300)
+    assert result.returncode == 0, result.stderr
+    # Rounds' ratios 2, 3, 4 -> 3 (their best rounds, 2.0 and 0.5, would say 4); 4 and 2 -> 3.
+    assert result.stdout.split() == ["3.0", "3.0"]
+
+
+def test_a_small_run_checks_ids_and_reports_rounds(tmp_path: Path) -> None:
+    result = bench("--mb", "0.03", "--runs", "3", "--skip", "decode", "batch", "load", "worst", "patterns",
+                   "--out", str(tmp_path), cwd=tmp_path)
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
+    assert "ids checked against tiktoken: all equal" in result.stdout
+    assert "MB/s, best round (x tiktoken, median of the rounds)" in result.stdout
+    rows = json.loads((tmp_path / "bench_encode.json").read_text(encoding="utf-8"))["encode"]
+    assert {r["encoding"] for r in rows} == {"o200k_base", "cl100k_base"}
+    assert {r["kind"] for r in rows} == {"english", "multilingual", "code"}
+    for row in rows:
+        assert row["mismatched_docs"] == 0, row
+        seconds = row["seconds"]
+        assert len(seconds) == (2 if row["library"] == "HF tokenizers" else 3), row
+        assert row["mb_per_s"] == row["mb"] / min(seconds)
+        if row["library"] == "tiktoken":
+            assert row["x_tiktoken"] == 1.0
+    hf = {(r["encoding"], r["kind"], r["library"]) for r in rows if r["library"].startswith("hf_bpe")}
+    assert len(hf) == 2 * 3 * 3  # cold, steady and warm for each encoding and corpus
