@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import statistics
 import subprocess
 import sys
 from pathlib import Path
@@ -49,5 +50,16 @@ def test_a_small_run_checks_ids_and_reports_rounds(tmp_path: Path) -> None:
         assert row["mb_per_s"] == row["mb"] / min(seconds)
         if row["library"] == "tiktoken":
             assert row["x_tiktoken"] == 1.0
-    hf = {(r["encoding"], r["kind"], r["library"]) for r in rows if r["library"].startswith("hf_bpe")}
-    assert len(hf) == 2 * 3 * 3  # cold, steady and warm for each encoding and corpus
+    hf = [r for r in rows if r["library"].startswith("hf_bpe")]
+    assert len({(r["encoding"], r["kind"], r["library"]) for r in hf}) == 2 * 3 * 3  # cold, steady, warm
+    peers = {r["library"] for r in rows if not r["library"].startswith("hf_bpe")}
+    assert "tiktoken" in peers
+    for row in hf:
+        # The closest peer is the one hf_bpe leads by the least, each lead the median of the
+        # rounds' ratios, as for tiktoken.
+        mine = row["seconds"]
+        leads = {r["library"]: statistics.median(a / b for a, b in zip(r["seconds"], mine)) for r in rows
+                 if r["encoding"] == row["encoding"] and r["kind"] == row["kind"] and r["library"] in peers}
+        assert row["closest_peer"] == min(leads, key=leads.__getitem__), row
+        assert row["x_closest_peer"] == min(leads.values()) <= row["x_tiktoken"] == leads["tiktoken"], row
+    assert "x tiktoken / x the closest peer (goal: 3x / 2x" in result.stdout
