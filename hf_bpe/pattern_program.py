@@ -35,7 +35,7 @@ __all__ = ["program_for"]
 
 #: The base kinds (see char_table.base_kinds): every code point has exactly one.
 _BASES = {name: frozenset([i + 1]) for i, name in enumerate(BASE_CLASSES)}
-_BASES["L"] = frozenset(range(1, 6))
+_BASES["L"] = frozenset(i + 1 for i, name in enumerate(BASE_CLASSES) if name.startswith("L"))  # Lu ... Lo
 _BASE_WS = frozenset([BASE_SPACE])
 _ALL_BASES = frozenset(range(BASE_SPACE + 1))
 #: The base kinds, kept once made (about 7 ms; one byte per code point).
