@@ -138,9 +138,11 @@ class Splitter:
             found: list[str] = self._regex.findall(text)
             if "" not in found:
                 return found
-        spans = [m.span() for m in self._regex.finditer(subject)]
-        if any(start == end for start, end in spans):
-            spans = _spans_as_tiktoken(self._regex, subject)
+            spans = _spans_as_tiktoken(self._regex, subject)  # an empty match: find them again
+        else:
+            spans = [m.span() for m in self._regex.finditer(subject)]
+            if any(start == end for start, end in spans):
+                spans = _spans_as_tiktoken(self._regex, subject)
         return [text[start:end] for start, end in spans if end > start]
 
 
