@@ -33,7 +33,8 @@ START_BITS: Final = 10
 WAYS: Final = 4
 #: At most this many pieces longer than :data:`~hf_bpe.token_table.SHORT` bytes are
 #: remembered in a dict (emptied when full), holding about LONG_CACHE_BYTES of memory in
-#: all (the piece, its ids and their int objects: see _entry_bytes); a piece longer than
+#: all (the piece, its ids and their int objects: see _entry_bytes; PieceEncoder's
+#: ``long_cache_bytes`` sets another budget); a piece longer than
 #: LONG_PIECE_BYTES is not remembered (text such as DNA or base64 is one long piece after
 #: another, each met once: remembering them only held memory).
 CACHE_LIMIT: Final = 1 << 17
@@ -54,7 +55,7 @@ class PieceEncoder:
     words read straight from the text: a piece seen before costs no byte slicing, no
     object and no dict lookup. It grows up to ``2 ** table_bits`` slots. Longer pieces
     (up to :data:`LONG_PIECE_BYTES`) are remembered in a dict of at most
-    :data:`CACHE_LIMIT` entries and about :data:`LONG_CACHE_BYTES` of memory (emptied when
+    :data:`CACHE_LIMIT` entries and about ``long_cache_bytes`` of memory (emptied when
     full). None of it changes a result, all of it bounds its memory, and none of it is
     pickled. Readers re-check a slot's key after reading its ids and writers blank the key
     first, so threads may share an encoder.
@@ -64,11 +65,13 @@ class PieceEncoder:
         [256, 99, 256]
     """
 
-    def __init__(self, ranks: dict[bytes, int], table_bits: i64 = TABLE_BITS) -> None:
+    def __init__(self, ranks: dict[bytes, int], table_bits: i64 = TABLE_BITS,
+                 long_cache_bytes: i64 = LONG_CACHE_BYTES) -> None:
         if not 2 <= table_bits <= 30:
             raise ValueError(f"table_bits must be 2 to 30, not {table_bits}")
         self.ranks: Final[dict[bytes, int]] = ranks
         self.table_bits: Final[i64] = table_bits
+        self.long_cache_bytes: Final[i64] = long_cache_bytes
         self._tables: Final[MergeTables] = MergeTables(ranks)
         tokens = self._tables.tokens
         assert tokens is not None
@@ -79,8 +82,8 @@ class PieceEncoder:
         self._long: Final[dict[bytes, Any]] = {}
         self._long_bytes: i64 = 0  # the memory _long holds, about (see _entry_bytes)
 
-    def __reduce__(self) -> tuple[type[PieceEncoder], tuple[dict[bytes, int], i64]]:
-        return (PieceEncoder, (self.ranks, self.table_bits))
+    def __reduce__(self) -> tuple[type[PieceEncoder], tuple[dict[bytes, int], i64, i64]]:
+        return (PieceEncoder, (self.ranks, self.table_bits, self.long_cache_bytes))
 
     def clear_cache(self) -> None:
         """Forget the remembered pieces (results never depend on them)."""
@@ -115,7 +118,7 @@ class PieceEncoder:
                 ids = tuple(merge_with(piece, self._tables))
             if len(piece) <= LONG_PIECE_BYTES:
                 size = _entry_bytes(piece, ids)
-                if len(cache) >= CACHE_LIMIT or self._long_bytes + size > LONG_CACHE_BYTES:
+                if len(cache) >= CACHE_LIMIT or self._long_bytes + size > self.long_cache_bytes:
                     cache.clear()
                     self._long_bytes = 0
                 cache[piece] = ids
