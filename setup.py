@@ -6,16 +6,19 @@ else (the Encoding front, files, downloads, transformers and datasets glue) stay
 Python: it runs once per call, not once per byte.
 
 ``HF_BPE_COMPILE=0 pip install .`` installs the same sources uncompiled. Without a working
-C compiler the build falls back to the uncompiled package with a warning.
+C compiler the build falls back to the uncompiled package with a warning: found out first
+by building a tiny extension, before mypyc spends half a minute writing C that cannot be
+compiled, and again if building the core itself fails.
 """
 
 from __future__ import annotations
 
 import os
 import sys
+import tempfile
 import warnings
 
-from setuptools import setup
+from setuptools import Distribution, Extension, setup
 from setuptools.command.build_ext import build_ext
 
 COMPILED_MODULES = [
@@ -47,18 +50,52 @@ class OptionalBuildExt(build_ext):
             for path in self.get_outputs():
                 if os.path.exists(path):
                     os.remove(path)
-            message = (
-                f"hf_bpe: compiling the core with mypyc failed ({err}); installing the "
-                "uncompiled (slower) package instead. Install a C compiler and the Python "
-                "headers and reinstall to get the compiled core."
-            )
-            warnings.warn(message)
-            print(f"WARNING: {message}", file=sys.stderr)
+            _fall_back(f"compiling the core with mypyc failed ({err})")
+
+
+def _fall_back(reason: str) -> None:
+    message = (
+        f"hf_bpe: {reason}; installing the uncompiled (slower) package instead. Install a "
+        "C compiler and the Python headers and reinstall to get the compiled core."
+    )
+    warnings.warn(message)
+    print(f"WARNING: {message}", file=sys.stderr)
+
+
+#: An extension module with nothing in it: if it builds, the compiler, Python's headers
+#: and the linker all work.
+_PROBE_SOURCE = """#include <Python.h>
+static struct PyModuleDef probe = {PyModuleDef_HEAD_INIT, "_hf_bpe_probe", NULL, -1, NULL};
+PyMODINIT_FUNC PyInit__hf_bpe_probe(void) { return PyModule_Create(&probe); }
+"""
+
+
+def extension_build_problem() -> str | None:
+    """Why no C extension builds here (the compiler's error), or None if one does.
+
+    Builds :data:`_PROBE_SOURCE` in a temporary folder the way the core is built (the same
+    ``build_ext``, so ``CC``, ``CFLAGS`` and ``LDSHARED`` count alike)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        source = os.path.join(tmp, "probe.c")
+        with open(source, "w", encoding="ascii") as f:
+            f.write(_PROBE_SOURCE)
+        command = build_ext(Distribution({"ext_modules": [Extension("_hf_bpe_probe", [source])]}))
+        command.build_temp = command.build_lib = tmp
+        try:
+            command.ensure_finalized()
+            command.run()
+        except Exception as err:  # CompileError, LinkError, a missing compiler, ...
+            return str(err) or type(err).__name__
+    return None
 
 
 def ext_modules() -> list:
     if os.environ.get("HF_BPE_COMPILE", "1").strip().lower() in ("0", "false", "no", "off"):
         print("hf_bpe: HF_BPE_COMPILE=0, installing uncompiled", file=sys.stderr)
+        return []
+    problem = extension_build_problem()
+    if problem is not None:
+        _fall_back(f"no C extension can be built here ({problem})")
         return []
     modules = [m for m in COMPILED_MODULES if os.path.exists(m)]
     try:
@@ -74,4 +111,5 @@ def ext_modules() -> list:
         return []
 
 
-setup(ext_modules=ext_modules(), cmdclass={"build_ext": OptionalBuildExt})
+if __name__ == "__main__":  # pip runs this file as __main__; tests import its parts
+    setup(ext_modules=ext_modules(), cmdclass={"build_ext": OptionalBuildExt})

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import runpy
 import shutil
 import subprocess
 import sys
@@ -61,6 +62,8 @@ def test_install_without_a_c_compiler_falls_back_to_pure_python(tmp_path) -> Non
         capture_output=True, text=True, env=env,
     )
     assert build.returncode == 0, build.stderr[-2000:]
+    # Found out by setup.py's probe, before mypyc ran (see the next test for a later failure).
+    assert "no C extension can be built here" in build.stdout + build.stderr
     assert "installing the uncompiled (slower) package instead" in build.stdout + build.stderr
     (wheel,) = (tmp_path / "wheel").glob("hf_bpe-*.whl")
     target = tmp_path / "site"
@@ -70,3 +73,25 @@ def test_install_without_a_c_compiler_falls_back_to_pure_python(tmp_path) -> Non
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path,
                          env={**os.environ, "PYTHONPATH": str(target)}, check=True)
     assert out.stdout.strip() == "False [104, 105]"
+
+
+def test_a_core_that_fails_to_build_leaves_no_half_built_library(tmp_path) -> None:
+    """Past the probe, a build of the core that fails partway (one extension built, the
+    next not) removes what it built and warns: setup.py's build command, run here on two
+    small extensions with the real compiler."""
+    from conftest import ROOT
+    from setuptools import Distribution, Extension
+
+    parts = runpy.run_path(str(ROOT / "setup.py"), run_name="hf_bpe_setup")  # not __main__: no setup()
+    assert parts["extension_build_problem"]() is None  # this machine builds extensions
+    good, bad = tmp_path / "good.c", tmp_path / "bad.c"
+    good.write_text(parts["_PROBE_SOURCE"])
+    bad.write_text("this is not C\n")
+    extensions = [Extension("_hf_bpe_probe", [str(good)]), Extension("broken", [str(bad)])]
+    command = parts["OptionalBuildExt"](Distribution({"ext_modules": extensions}))
+    command.build_temp, command.build_lib = str(tmp_path / "temp"), str(tmp_path / "lib")
+    command.ensure_finalized()
+    with pytest.warns(UserWarning, match=r"compiling the core with mypyc failed .*installing the uncompiled"):
+        command.run()
+    assert list((tmp_path / "temp").rglob("good.o"))  # the first extension was built ...
+    assert not [p for p in (tmp_path / "lib").rglob("*") if p.is_file()]  # ... and removed
