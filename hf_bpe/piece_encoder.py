@@ -69,6 +69,8 @@ class PieceEncoder:
                  long_cache_bytes: i64 = LONG_CACHE_BYTES) -> None:
         if not 2 <= table_bits <= 30:
             raise ValueError(f"table_bits must be 2 to 30, not {table_bits}")
+        if long_cache_bytes < 0:
+            raise ValueError(f"long_cache_bytes must be at least 0, not {long_cache_bytes}")
         self.ranks: Final[dict[bytes, int]] = ranks
         self.table_bits: Final[i64] = table_bits
         self.long_cache_bytes: Final[i64] = long_cache_bytes
@@ -121,8 +123,9 @@ class PieceEncoder:
                 if len(cache) >= CACHE_LIMIT or self._long_bytes + size > self.long_cache_bytes:
                     cache.clear()
                     self._long_bytes = 0
-                cache[piece] = ids
-                self._long_bytes += size
+                if size <= self.long_cache_bytes:  # so a budget of 0 remembers none
+                    cache[piece] = ids
+                    self._long_bytes += size
         return ids
 
     def encode_text(self, splitter: Splitter, text: str, out: list[int]) -> None:

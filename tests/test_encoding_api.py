@@ -366,6 +366,12 @@ def test_the_cache_of_long_pieces_is_bounded_in_bytes() -> None:
         assert encoder._long_bytes <= budget
     assert held[0] == 0 and 0 < held[2] < 300  # emptied once the budget ran out
     assert pickle.loads(pickle.dumps(encoder)).long_cache_bytes == budget
+    nothing = PieceEncoder(ours._mergeable_ranks, long_cache_bytes=0)
+    out = []
+    nothing.encode_text(ours._splitter, piece, out)
+    assert out == theirs.encode_ordinary(piece) and not nothing._long
+    with pytest.raises(ValueError, match="long_cache_bytes"):
+        PieceEncoder(ours._mergeable_ranks, long_cache_bytes=-1)
 
 
 def test_many_special_tokens_are_found_longest_first() -> None:
