@@ -118,14 +118,15 @@ class PieceEncoder:
             ids = self.ranks.get(piece)
             if ids is None:
                 ids = tuple(merge_with(piece, self._tables))
-            if len(piece) <= LONG_PIECE_BYTES:
-                size = _entry_bytes(piece, ids)
+            size = _entry_bytes(piece, ids)
+            # An entry larger than the whole budget is not remembered (a budget of 0
+            # remembers none), and does not empty the dict.
+            if len(piece) <= LONG_PIECE_BYTES and size <= self.long_cache_bytes:
                 if len(cache) >= CACHE_LIMIT or self._long_bytes + size > self.long_cache_bytes:
                     cache.clear()
                     self._long_bytes = 0
-                if size <= self.long_cache_bytes:  # so a budget of 0 remembers none
-                    cache[piece] = ids
-                    self._long_bytes += size
+                cache[piece] = ids
+                self._long_bytes += size
         return ids
 
     def encode_text(self, splitter: Splitter, text: str, out: list[int]) -> None:

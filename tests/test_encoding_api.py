@@ -366,10 +366,16 @@ def test_the_cache_of_long_pieces_is_bounded_in_bytes() -> None:
         assert encoder._long_bytes <= budget
     assert held[0] == 0 and 0 < held[2] < 300  # emptied once the budget ran out
     assert pickle.loads(pickle.dumps(encoder)).long_cache_bytes == budget
+    # An entry larger than the whole budget is not remembered and leaves the others be.
     nothing = PieceEncoder(ours._mergeable_ranks, long_cache_bytes=0)
-    out = []
-    nothing.encode_text(ours._splitter, piece, out)
-    assert out == theirs.encode_ordinary(piece) and not nothing._long
+    small = PieceEncoder(ours._mergeable_ranks, long_cache_bytes=40_000)
+    for size in (1000, 4000):  # entries of about 22 KB and 87 KB
+        piece = "".join(rng.choices("ACGT", k=size))
+        for encoder in (nothing, small):
+            out = []
+            encoder.encode_text(ours._splitter, piece, out)
+            assert out == theirs.encode_ordinary(piece)
+    assert not nothing._long and len(small._long) == 1 and len(next(iter(small._long))) == 1000
     with pytest.raises(ValueError, match="long_cache_bytes"):
         PieceEncoder(ours._mergeable_ranks, long_cache_bytes=-1)
 
