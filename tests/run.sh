@@ -22,10 +22,10 @@ echo "== fetching real test data"
 
 # The venv holds the compiled build; the uncompiled one goes to .venv/pure-site, first on
 # PYTHONPATH for its run. With both builds (CI) the runs go side by side, one per core: the
-# uncompiled run takes about twice as long as the compiled one (about 33 and 17 minutes,
+# uncompiled run takes about twice as long as the compiled one (about 33 and 16 minutes,
 # side by side), so the core that finishes the compiled run then takes two of the
-# uncompiled run's files ($late: the every-code-point tests, about 6.5 minutes, and the
-# trainer's, about 1.5), which the background run leaves out: both cores then finish about
+# uncompiled run's files ($late: the every-code-point tests and the trainer's, about 10
+# minutes together), which the background run leaves out: both cores then finish about
 # together. Reports come in that order.
 if [ "$mode" != compiled ]; then
   echo "== installing hf_bpe uncompiled (HF_BPE_COMPILE=0) into .venv/pure-site"
