@@ -8,7 +8,8 @@ Python: it runs once per call, not once per byte.
 ``HF_BPE_COMPILE=0 pip install .`` installs the same sources uncompiled. Without a working
 C compiler the build falls back to the uncompiled package with a warning: found out first
 by building a tiny extension, before mypyc spends half a minute writing C that cannot be
-compiled, and again if building the core itself fails.
+compiled, and again if building the core itself fails. pip's runs of this file for metadata
+(before the build) skip both: they need no extension modules.
 """
 
 from __future__ import annotations
@@ -89,7 +90,27 @@ def extension_build_problem() -> str | None:
     return None
 
 
+#: What pip runs setup.py for before the build itself: ``egg_info`` (the build's
+#: requirements) and ``dist_info`` (the metadata). Neither needs the extension modules.
+METADATA_COMMANDS = ("egg_info", "dist_info")
+#: Commands that build or install: with any of these on the command line, the extension
+#: modules are made whatever came first.
+BUILD_COMMANDS = ("build", "build_ext", "bdist_wheel", "bdist", "bdist_egg", "editable_wheel", "develop", "install")
+
+
+def metadata_only(args: list[str]) -> bool:
+    """Whether setup.py runs only to write metadata (its arguments, without the script).
+
+        >>> metadata_only(["dist_info", "--output-dir", "/tmp/meta"]), metadata_only(["bdist_wheel"])
+        (True, False)
+    """
+    commands = [arg for arg in args if not arg.startswith("-")]
+    return bool(commands) and commands[0] in METADATA_COMMANDS and not set(args) & set(BUILD_COMMANDS)
+
+
 def ext_modules() -> list:
+    if metadata_only(sys.argv[1:]):
+        return []  # the probe, mypyc and any warning wait for the build itself
     if os.environ.get("HF_BPE_COMPILE", "1").strip().lower() in ("0", "false", "no", "off"):
         print("hf_bpe: HF_BPE_COMPILE=0, installing uncompiled", file=sys.stderr)
         return []

@@ -58,13 +58,15 @@ def test_install_without_a_c_compiler_falls_back_to_pure_python(tmp_path) -> Non
     shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns(".git", ".venv*", "build", "*.egg-info", "__pycache__", ".hypothesis", ".pytest_cache", "out"))
     env = {**os.environ, "CC": "/bin/false", "HF_BPE_COMPILE": "1"}
     build = subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-w", str(tmp_path / "wheel"), str(source)],
+        [sys.executable, "-m", "pip", "wheel", "-v", "--no-deps", "-w", str(tmp_path / "wheel"), str(source)],
         capture_output=True, text=True, env=env,
     )
     assert build.returncode == 0, build.stderr[-2000:]
-    # Found out by setup.py's probe, before mypyc ran (see the next test for a later failure).
-    assert "no C extension can be built here" in build.stdout + build.stderr
-    assert "installing the uncompiled (slower) package instead" in build.stdout + build.stderr
+    # Found out by setup.py's probe, before mypyc ran (see the next test for a later
+    # failure), and said once: pip's runs of setup.py for metadata neither probe nor warn.
+    output = build.stdout + build.stderr
+    assert output.count("WARNING: hf_bpe: no C extension can be built here") == 1, output[-4000:]
+    assert "installing the uncompiled (slower) package instead" in output
     (wheel,) = (tmp_path / "wheel").glob("hf_bpe-*.whl")
     target = tmp_path / "site"
     subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--target", str(target), str(wheel)], check=True)
@@ -73,6 +75,24 @@ def test_install_without_a_c_compiler_falls_back_to_pure_python(tmp_path) -> Non
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path,
                          env={**os.environ, "PYTHONPATH": str(target)}, check=True)
     assert out.stdout.strip() == "False [104, 105]"
+
+
+def test_only_the_build_itself_makes_the_extension_modules() -> None:
+    """pip runs setup.py three times (build requirements, metadata, the wheel); mypyc and
+    the compiler probe run only for the wheel (or any other build or install)."""
+    from conftest import ROOT
+
+    parts = runpy.run_path(str(ROOT / "setup.py"), run_name="hf_bpe_setup")
+    metadata_only = parts["metadata_only"]
+    # The argument lists of setuptools' build backend, then a build by hand.
+    assert metadata_only(["egg_info"])
+    assert metadata_only(["--quiet", "dist_info", "--output-dir", "/tmp/meta", "--keep-egg-info"])
+    assert metadata_only(["egg_info", "--egg-base", "/tmp/build"])
+    assert not metadata_only(["bdist_wheel", "--dist-dir", "/tmp/dist"])
+    assert not metadata_only(["editable_wheel", "--dist-dir", "/tmp/dist"])
+    assert not metadata_only(["build_ext", "--inplace"])
+    assert not metadata_only(["egg_info", "build_ext"])
+    assert not metadata_only([])
 
 
 def test_a_core_that_fails_to_build_leaves_no_half_built_library(tmp_path) -> None:
