@@ -21,7 +21,7 @@ from librt.vecs import vec
 from mypy_extensions import i64
 
 from .errors import UnknownTokenError
-from .token_table import pack
+from .token_table import PAD, pack
 
 #: Tokens of up to this many bytes are kept as words (see the module's docstring).
 WORD_BYTES: Final = 7
@@ -69,7 +69,7 @@ class Decoder:
             if data is not None and 0 < len(data) <= WORD_BYTES:
                 # Packed as the token table keys it: for up to 7 bytes, the bytes
                 # little-endian in low and the length alone in high (its top byte).
-                low, high = pack(data, 0, len(data))
+                low, high = pack(data + PAD, 0, len(data))
                 words[rank] = low | high
         self._words: Final[vec[i64]] = words
 
