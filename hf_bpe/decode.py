@@ -20,7 +20,7 @@ from librt.strings import BytesWriter, write_i64_le
 from librt.vecs import vec
 from mypy_extensions import i64
 
-from .errors import UnknownTokenError
+from .errors import TokenIdOverflowError, UnknownTokenError
 from .token_table import PAD, pack
 
 #: Tokens of up to this many bytes are kept as words (see the module's docstring).
@@ -30,7 +30,10 @@ FAR_IDS: Final = 1 << 16
 
 
 def _unknown(token: int) -> UnknownTokenError:
-    return UnknownTokenError(f"invalid token id {token!r}: not in the vocabulary")
+    message = f"invalid token id {token!r}: not in the vocabulary"
+    if token < 0 or token >= 1 << 32:
+        return TokenIdOverflowError(message)  # also an OverflowError, as tiktoken raises
+    return UnknownTokenError(message)
 
 
 class Decoder:

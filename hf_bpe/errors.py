@@ -48,6 +48,11 @@ class UnknownTokenError(HfBpeError, KeyError):
         return str(self.args[0]) if self.args else ""
 
 
+class TokenIdOverflowError(UnknownTokenError, OverflowError):
+    """An id below 0 or of 2**32 or more: no vocabulary holds one. tiktoken reads ids as
+    unsigned 32-bit integers and raises ``OverflowError`` for these, so this is one too."""
+
+
 class ColumnError(HfBpeError, KeyError):
     """A batch or dataset without the column of texts asked for."""
 

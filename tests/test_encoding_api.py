@@ -154,17 +154,21 @@ def test_disallowed_special_text_raises_like_tiktoken() -> None:
     assert enc.encode(text, allowed_special={"<|endoftext|>"})[1:3] == [220, 100257]
 
 
-@pytest.mark.parametrize("bad", [-1, 100256, 100261, 10**9])
-def test_unknown_ids_are_key_errors(bad: int) -> None:
-    enc = hf_bpe.get_encoding("cl100k_base")
+@pytest.mark.parametrize("bad", [-1, -(2**40), 100256, 100261, 10**9, 2**32 - 1, 2**32, 10**30])
+def test_unknown_ids_raise_what_tiktoken_raises(bad: int) -> None:
+    """An UnknownTokenError that is also what tiktoken raises for the id: a KeyError, or
+    an OverflowError for an id outside 32-bit unsigned integers."""
+    enc, twin = hf_bpe.get_encoding("cl100k_base"), tiktoken.get_encoding("cl100k_base")
+    overflows = bad < 0 or bad >= 2**32
+    theirs = OverflowError if overflows else KeyError
+    with pytest.raises(theirs):
+        twin.decode_single_token_bytes(bad)
     for call in (lambda: enc.decode([1, bad]), lambda: enc.decode_bytes([bad]), lambda: enc.decode_single_token_bytes(bad)):
-        with pytest.raises(KeyError) as info:
+        with pytest.raises(theirs) as info:
             call()
-        assert isinstance(info.value, hf_bpe.UnknownTokenError)
+        assert isinstance(info.value, hf_bpe.UnknownTokenError) and isinstance(info.value, KeyError)
+        assert isinstance(info.value, hf_bpe.TokenIdOverflowError) is overflows
         assert str(bad) in str(info.value)
-    if bad >= 0:  # tiktoken itself raises OverflowError for a negative id
-        with pytest.raises(KeyError):
-            tiktoken.get_encoding("cl100k_base").decode_single_token_bytes(bad)
 
 
 def test_decode_tokens_of_every_length_and_edge_byte() -> None:
