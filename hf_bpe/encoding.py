@@ -21,7 +21,7 @@ import functools
 import logging
 import operator
 import time
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, AbstractSet, Any, Literal, Optional, TypeVar, Union
 
 import regex
@@ -145,11 +145,14 @@ class Encoding:
     def _allowed(
         self, allowed_special: AllowedSpecial, disallowed_special: DisallowedSpecial, text: str
     ) -> frozenset[str]:
-        allowed = self.special_tokens_set if allowed_special == "all" else frozenset(allowed_special)
+        if allowed_special == "all":
+            allowed = self.special_tokens_set
+        else:
+            allowed = special_texts(allowed_special, "allowed_special")
         if disallowed_special == "all":
             disallowed = self.special_tokens_set - allowed
         else:
-            disallowed = frozenset(disallowed_special or ())  # None: none, as in tiktoken
+            disallowed = special_texts(disallowed_special, "disallowed_special")
         if disallowed:
             found = special_regex(disallowed).search(text)
             if found is not None:
@@ -190,7 +193,10 @@ class Encoding:
         later calls; small batches, and calls from inside worker processes, still run
         in-process (see :mod:`hf_bpe.parallel`).
         """
-        kwargs = {"allowed_special": _as_set(allowed_special), "disallowed_special": _as_set(disallowed_special)}
+        kwargs = {
+            "allowed_special": _as_set(allowed_special, "allowed_special"),
+            "disallowed_special": _as_set(disallowed_special, "disallowed_special"),
+        }
         return self._batch("encode", text, num_proc, num_threads, kwargs)
 
     def encode_ordinary_batch(
@@ -685,10 +691,28 @@ def _on_ids(decode: Callable[[list[int]], _T], tokens: Sequence[int]) -> _T:
         return decode([operator.index(t) for t in ids])  # numpy integers in a list; floats raise
 
 
-def _as_set(special: Union[str, Collection[str]]) -> Union[str, frozenset[str]]:
-    """``"all"``, or the names as a frozenset (a dict's keys view, say, does not pickle to
+def _as_set(special: Union[str, Iterable[str], None], argument: str) -> Union[str, frozenset[str]]:
+    """``"all"``, or the texts as a frozenset (a dict's keys view, say, does not pickle to
     the worker processes)."""
-    return special if isinstance(special, str) else frozenset(special)
+    return special if special == "all" else special_texts(special, argument)
+
+
+def special_texts(special: Union[str, Iterable[str], None], argument: str) -> frozenset[str]:
+    """The special tokens' texts given as ``allowed_special`` or ``disallowed_special``
+    (``argument``), other than ``"all"``; ``None`` is none, as in tiktoken. Any other
+    string is refused: it would mean its characters, one special token each.
+
+        >>> special_texts("<|endoftext|>", "allowed_special")
+        Traceback (most recent call last):
+        ...
+        TypeError: allowed_special takes "all" or a collection of special tokens' texts, not the string '<|endoftext|>' (for that token: {'<|endoftext|>'})
+    """
+    if isinstance(special, str):
+        raise TypeError(
+            f'{argument} takes "all" or a collection of special tokens\' texts, not the string '
+            f"{special!r} (for that token: {{{special!r}}})"
+        )
+    return frozenset(special or ())
 
 
 def _as_bytes(text_or_bytes: Union[str, bytes]) -> bytes:

@@ -42,7 +42,7 @@ except ImportError as err:  # the bare install
 from packaging.version import Version
 
 from hf_bpe.batch_columns import column_texts
-from hf_bpe.encoding import Encoding, special_regex, special_segments
+from hf_bpe.encoding import Encoding, special_regex, special_segments, special_texts
 from hf_bpe.errors import HfBpeError, TokenizerJsonWarning, UnknownTokenError, VocabularyError
 from hf_bpe.folder import ENCODING_FILE, HF_CONFIG_FORMAT, VOCAB_FILE
 from hf_bpe.hf_rows import encode_windows, encode_with_offsets
@@ -872,7 +872,7 @@ class HfBpeTokenizer(PreTrainedTokenizer):
         else:
             items = column_texts(batch, text_column)
         enc = self._encoding
-        allowed: str | set[str] = "all" if allowed_special == "all" else set(allowed_special)
+        allowed: str | frozenset[str] = "all" if allowed_special == "all" else special_texts(allowed_special, "allowed_special")
         if self._user_added or self._slow_added:
             ids = self._documents_with_added_tokens(items, allowed)
         elif allowed:
@@ -889,7 +889,7 @@ class HfBpeTokenizer(PreTrainedTokenizer):
             out["attention_mask"] = masks[0] if single else masks
         return out
 
-    def _documents_with_added_tokens(self, texts: Sequence[str], allowed: str | set[str]) -> list[list[int]]:
+    def _documents_with_added_tokens(self, texts: Sequence[str], allowed: str | frozenset[str]) -> list[list[int]]:
         """batch_encode's ids once tokens were added: added tokens split out, special ones
         only if ``allowed``."""
         used = [t for t in self._added_tokens_decoder.values() if not t.special or allowed == "all" or t.content in allowed]

@@ -177,6 +177,9 @@ def test_special_token_text_in_documents_is_ordinary_unless_allowed() -> None:
     allowed = tok.batch_encode(batch, allowed_special={"<|endoftext|>"})["input_ids"]
     assert allowed == [enc.encode("a<|endoftext|>b", allowed_special={"<|endoftext|>"}), enc.encode_ordinary("<|fim_prefix|>")]
     assert tok.batch_encode(batch, allowed_special="all")["input_ids"][1] == [100258]
+    # One token's text as a string (not in a set) would be its characters: refused.
+    with pytest.raises(TypeError, match="allowed_special .* not the string '<\\|endoftext\\|>'"):
+        tok.batch_encode(batch, allowed_special="<|endoftext|>")
     with pytest.raises(KeyError, match="content"):
         tok.batch_encode({"content": ["x"]})
 

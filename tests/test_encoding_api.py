@@ -154,6 +154,33 @@ def test_disallowed_special_text_raises_like_tiktoken() -> None:
     assert enc.encode(text, allowed_special={"<|endoftext|>"})[1:3] == [220, 100257]
 
 
+def test_special_tokens_given_as_one_string_are_refused() -> None:
+    """allowed_special/disallowed_special take "all" or a collection: any other string
+    would mean its characters (tiktoken raises an unrelated TypeError for allowed_special,
+    and for disallowed_special refuses text holding one of the characters)."""
+    enc = hf_bpe.get_encoding("cl100k_base")
+    text = "a <|endoftext|> b"
+    calls = {
+        "encode": lambda **kw: enc.encode(text, **kw),
+        "encode_batch": lambda **kw: enc.encode_batch([text], **kw),
+        "count_tokens": lambda **kw: enc.count_tokens(text, **kw),
+        "encode_to_numpy": lambda **kw: enc.encode_to_numpy(text, **kw).tolist(),
+        "encode_with_unstable": lambda **kw: enc.encode_with_unstable(text, **kw),
+    }
+    for name, call in calls.items():
+        for argument in ("allowed_special", "disallowed_special"):
+            for value in ("<|endoftext|>", "All", "none", ""):
+                with pytest.raises(TypeError, match=f"{argument} takes \"all\" or a collection") as info:
+                    call(**{argument: value})
+                assert repr(value) in str(info.value), name
+        # What the strings were meant as works: a set, "all", and None (none disallowed).
+        allowed = call(allowed_special={"<|endoftext|>"})
+        assert allowed == call(allowed_special="all") == call(allowed_special=["<|endoftext|>"]), name
+        assert call(disallowed_special=None) == call(disallowed_special=()), name
+    assert enc.encode(text, allowed_special={"<|endoftext|>"}) == [64, 220, 100257, 293]
+    assert enc.encode_batch([text], disallowed_special=None) == [enc.encode_ordinary(text)]
+
+
 @pytest.mark.parametrize("bad", [-1, -(2**40), 100256, 100261, 10**9, 2**32 - 1, 2**32, 10**30])
 def test_unknown_ids_raise_what_tiktoken_raises(bad: int) -> None:
     """An UnknownTokenError that is also what tiktoken raises for the id: a KeyError, or
