@@ -326,6 +326,7 @@ class Encoding:
         >>> enc.split_by_tokens("one two three four five", 2)  # doctest: +SKIP
         ['one two', ' three four', ' five']
         """
+        max_tokens = operator.index(max_tokens)  # TypeError for 2.5, as list indices
         if max_tokens < 1:
             raise ValueError(f"max_tokens must be at least 1, got {max_tokens}")
         data = self._decoder.tokens_bytes(self.encode_ordinary(text))

@@ -287,6 +287,9 @@ def test_split_by_tokens() -> None:
     assert enc.split_by_tokens("", 5) == []
     with pytest.raises(ValueError, match="max_tokens"):
         enc.split_by_tokens("x", 0)
+    with pytest.raises(TypeError):  # not cut at 1.5 tokens, nor at 1
+        enc.split_by_tokens("one two", 1.5)  # type: ignore[arg-type]
+    assert enc.split_by_tokens("one two", np.int64(1)) == ["one", " two"]
     with pytest.raises(ValueError, match="single character"):
         hf_bpe.Encoding("bytes", pat_str=".", mergeable_ranks={bytes([i]): i for i in range(256)}, special_tokens={}).split_by_tokens("🙂", 2)
 
