@@ -122,13 +122,12 @@ def ext_modules() -> list:
     try:
         from mypyc.build import mypycify
     except ImportError as err:
-        warnings.warn(f"hf_bpe: mypyc is not available ({err}); installing uncompiled")
+        _fall_back(f"mypyc is not available ({err})")
         return []
     try:
         return mypycify(["--ignore-missing-imports", *modules], opt_level="3", group_name="hf_bpe_core")
     except (Exception, SystemExit) as err:  # mypyc reports type errors by exiting
-        warnings.warn(f"hf_bpe: mypyc could not compile the core ({err}); installing uncompiled")
-        print(f"WARNING: hf_bpe: mypyc failed ({err}); installing uncompiled", file=sys.stderr)
+        _fall_back(f"mypyc could not compile the core ({err})")
         return []
 
 
