@@ -194,8 +194,8 @@ class Encoding:
         in-process (see :mod:`hf_bpe.parallel`).
         """
         kwargs = {
-            "allowed_special": _as_set(allowed_special, "allowed_special"),
-            "disallowed_special": _as_set(disallowed_special, "disallowed_special"),
+            "allowed_special": special_set(allowed_special, "allowed_special"),
+            "disallowed_special": special_set(disallowed_special, "disallowed_special"),
         }
         return self._batch("encode", text, num_proc, num_threads, kwargs)
 
@@ -692,9 +692,10 @@ def _on_ids(decode: Callable[[list[int]], _T], tokens: Sequence[int]) -> _T:
         return decode([operator.index(t) for t in ids])  # numpy integers in a list; floats raise
 
 
-def _as_set(special: Union[str, Iterable[str], None], argument: str) -> Union[str, frozenset[str]]:
-    """``"all"``, or the texts as a frozenset (a dict's keys view, say, does not pickle to
-    the worker processes)."""
+def special_set(special: Union[str, Iterable[str], None], argument: str) -> Union[str, frozenset[str]]:
+    """``allowed_special`` or ``disallowed_special`` (``argument``) as ``"all"`` or the
+    texts as a frozenset (a dict's keys view, say, does not pickle to the worker processes;
+    see :func:`special_texts`)."""
     return special if special == "all" else special_texts(special, argument)
 
 

@@ -42,7 +42,7 @@ except ImportError as err:  # the bare install
 from packaging.version import Version
 
 from hf_bpe.batch_columns import column_texts
-from hf_bpe.encoding import Encoding, special_regex, special_segments, special_texts
+from hf_bpe.encoding import Encoding, special_regex, special_segments, special_set
 from hf_bpe.errors import HfBpeError, TokenizerJsonWarning, UnknownTokenError, VocabularyError
 from hf_bpe.folder import ENCODING_FILE, HF_CONFIG_FORMAT, VOCAB_FILE
 from hf_bpe.hf_rows import encode_windows, encode_with_offsets
@@ -872,7 +872,7 @@ class HfBpeTokenizer(PreTrainedTokenizer):
         else:
             items = column_texts(batch, text_column)
         enc = self._encoding
-        allowed: str | frozenset[str] = "all" if allowed_special == "all" else special_texts(allowed_special, "allowed_special")
+        allowed = special_set(allowed_special, "allowed_special")
         if self._user_added or self._slow_added:
             ids = self._documents_with_added_tokens(items, allowed)
         elif allowed:
