@@ -76,6 +76,12 @@ class UnknownEncodingError(HfBpeError, ValueError):
     """A name that is not a known encoding (tiktoken raises ValueError here too)."""
 
 
+class PluginError(HfBpeError, ValueError):
+    """A tiktoken plugin (a ``tiktoken_ext`` module) without an ``ENCODING_CONSTRUCTORS``
+    dict, or one that defines an encoding name already taken (tiktoken raises ValueError
+    here too)."""
+
+
 class HashMismatchError(HfBpeError, ValueError):
     """A downloaded or cached file whose sha256 is not the expected one."""
 

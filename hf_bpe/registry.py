@@ -18,6 +18,12 @@ that :mod:`hf_bpe.download` finds or downloads, with tiktoken's exact split patt
 special tokens and ids. Such an encoding pickles by name: unpickling calls
 ``get_encoding(name)`` again. The cache directory, offline switch and download mirror are
 set with the environment variables documented in :mod:`hf_bpe.download`.
+
+Encodings that tiktoken plugins define (modules of the ``tiktoken_ext`` namespace package
+with an ``ENCODING_CONSTRUCTORS`` dict, as tiktoken's README describes) are named
+encodings too: ``get_encoding`` builds them from the plugin's arguments and
+``list_encoding_names`` lists them after OpenAI's. tiktoken's own plugin,
+``tiktoken_ext.openai_public``, is not read: its encodings are the ones above.
 """
 
 from __future__ import annotations
@@ -27,13 +33,14 @@ import hashlib
 import logging
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
+from typing import Any, Optional
 
 from .download import VOCAB_FILES, cache_dir, fetch
 from .encoding import Encoding
-from .errors import UnknownEncodingError, UnknownModelError
+from .errors import PluginError, UnknownEncodingError, UnknownModelError
 from .patterns import CL100K_PATTERN, O200K_PATTERN, R50K_PATTERN
 from .vocab_files import load_data_gym, load_kept, load_tiktoken_bpe
 
@@ -176,13 +183,64 @@ _BUILD_LOCKS: dict[str, threading.Lock] = {}
 _LOCKS_LOCK = threading.Lock()
 
 
+#: tiktoken's plugin for OpenAI's encodings (built in here, from verified files).
+OPENAI_PLUGIN = "tiktoken_ext.openai_public"
+_plugins: Optional[dict[str, Callable[[], dict[str, Any]]]] = None
+_PLUGINS_LOCK = threading.RLock()  # a plugin may ask for the names as it is imported
+
+
+def plugin_constructors() -> Mapping[str, Callable[[], dict[str, Any]]]:
+    """The encodings that installed tiktoken plugins define: name -> constructor (a
+    function returning :class:`~hf_bpe.Encoding`'s keyword arguments). Found once per
+    process, as tiktoken finds them: every module of the ``tiktoken_ext`` namespace
+    package but tiktoken's own (:data:`OPENAI_PLUGIN`).
+
+        >>> dict(plugin_constructors())   # none installed here
+        {}
+
+    Raises :class:`~hf_bpe.errors.PluginError` for a plugin without
+    ``ENCODING_CONSTRUCTORS`` or a name defined twice (a built-in name included); an
+    error importing a plugin is raised as it is. Either way the search is made again on
+    the next call.
+    """
+    global _plugins
+    with _PLUGINS_LOCK:
+        if _plugins is None:
+            _plugins = _find_plugins()
+        return MappingProxyType(_plugins)
+
+
+def _find_plugins() -> dict[str, Callable[[], dict[str, Any]]]:
+    import importlib
+    import pkgutil
+
+    try:
+        import tiktoken_ext
+    except ImportError:
+        return {}
+    found: dict[str, Callable[[], dict[str, Any]]] = {}
+    for module_info in pkgutil.iter_modules(tiktoken_ext.__path__, "tiktoken_ext."):
+        module_name = module_info.name
+        if module_name == OPENAI_PLUGIN:
+            continue
+        constructors = getattr(importlib.import_module(module_name), "ENCODING_CONSTRUCTORS", None)
+        if not isinstance(constructors, Mapping):
+            raise PluginError(f"tiktoken plugin {module_name} does not define an ENCODING_CONSTRUCTORS dict")
+        for name, constructor in constructors.items():
+            if name in ENCODING_SPECS or name in found:
+                raise PluginError(f"duplicate encoding name {name!r} in tiktoken plugin {module_name}")
+            found[name] = constructor
+    return found
+
+
 def list_encoding_names() -> list[str]:
-    """The names :func:`get_encoding` accepts, in tiktoken's order."""
-    return list(ENCODING_SPECS)
+    """The names :func:`get_encoding` accepts: OpenAI's in tiktoken's order, then those of
+    tiktoken plugins (see :func:`plugin_constructors`)."""
+    return [*ENCODING_SPECS, *plugin_constructors()]
 
 
 def _unknown_encoding(name: object) -> UnknownEncodingError:
-    known = ", ".join(ENCODING_SPECS)
+    known = ", ".join(list_encoding_names())
     if not isinstance(name, str):
         return UnknownEncodingError(
             f"expected an encoding name (str), got {type(name).__name__}; known encodings: {known}"
@@ -191,7 +249,7 @@ def _unknown_encoding(name: object) -> UnknownEncodingError:
     if name in MODEL_TO_ENCODING:
         hint = f" {name!r} is a model name: use encoding_for_model({name!r})."
     else:
-        close = difflib.get_close_matches(name, list(ENCODING_SPECS), n=1)
+        close = difflib.get_close_matches(name, list_encoding_names(), n=1)
         if close:
             hint = f" Did you mean {close[0]!r}?"
     return UnknownEncodingError(f"Unknown encoding {name!r}.{hint} Known encodings: {known}")
@@ -207,7 +265,9 @@ def get_encoding(encoding_name: str) -> Encoding:
     encoding = _ENCODINGS.get(encoding_name) if isinstance(encoding_name, str) else None
     if encoding is not None:
         return encoding
-    if not isinstance(encoding_name, str) or encoding_name not in ENCODING_SPECS:
+    if not isinstance(encoding_name, str) or (
+        encoding_name not in ENCODING_SPECS and encoding_name not in plugin_constructors()
+    ):
         raise _unknown_encoding(encoding_name)
     with _LOCKS_LOCK:
         lock = _BUILD_LOCKS.setdefault(encoding_name, threading.Lock())
@@ -227,7 +287,12 @@ def build_encoding(encoding_name: str) -> Encoding:
 
     spec = ENCODING_SPECS.get(encoding_name) if isinstance(encoding_name, str) else None
     if spec is None:
-        raise _unknown_encoding(encoding_name)
+        constructor = plugin_constructors().get(encoding_name) if isinstance(encoding_name, str) else None
+        if constructor is None:
+            raise _unknown_encoding(encoding_name)
+        encoding = Encoding(**constructor())
+        encoding._registry_name = encoding_name
+        return encoding
     start = time.perf_counter()
     paths = [fetch(filename) for filename in spec.files]
     # fetch() has checked each file's sha256; the parsed ranks are kept for the next

@@ -7,6 +7,8 @@ directory (its own cache is empty and downloads are off), so both load the same 
 from __future__ import annotations
 
 import hashlib
+import importlib.util
+import json
 import marshal
 import os
 import pickle
@@ -417,3 +419,118 @@ def test_pickle_loads_in_a_fresh_process(offline: Path, tmp_path: Path) -> None:
                          text=True, env={**os.environ, "PYTHONPATH": path}, cwd=tmp_path,
                          timeout=300, check=True).stdout
     assert out.strip() == f"r50k_base {enc.encode(text)}"
+
+
+# --------------------------------------------------------------------------- tiktoken plugins
+
+ACME_PLUGIN = """
+from tiktoken.load import load_tiktoken_bpe
+
+def acme_chat():
+    return {{
+        "name": "acme_chat",
+        "pat_str": {pattern!r},
+        "mergeable_ranks": load_tiktoken_bpe({vocab!r}),
+        "special_tokens": {{"<|endoftext|>": 100257, "<|im_start|>": 100264, "<|im_end|>": 100265}},
+    }}
+
+ENCODING_CONSTRUCTORS = {{"acme_chat": acme_chat}}
+"""
+
+
+def _plugins_child(plugin_dir: Path, script: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+    """Run ``script`` in a fresh process that finds the ``tiktoken_ext`` modules of
+    ``plugin_dir`` (namespace packages join across the path) and this hf_bpe."""
+    path = os.pathsep.join([str(plugin_dir), *(p or os.getcwd() for p in sys.path)])
+    return subprocess.run([sys.executable, "-c", script], input=stdin, capture_output=True, text=True,
+                          env={**os.environ, "PYTHONPATH": path}, cwd=plugin_dir, timeout=300, check=False)
+
+
+def _write_plugin(plugin_dir: Path, module: str, source: str) -> None:
+    (plugin_dir / "tiktoken_ext").mkdir(parents=True, exist_ok=True)
+    (plugin_dir / "tiktoken_ext" / f"{module}.py").write_text(source, encoding="utf-8")
+
+
+def test_tiktoken_plugins_give_named_encodings(offline: Path, tmp_path: Path, texts: list[str]) -> None:
+    # A plugin as tiktoken's README describes one (it loads its ranks with tiktoken's own
+    # loader): the same ids as tiktoken's encoding of that name, on real text and specials.
+    _write_plugin(tmp_path, "acme_encodings", ACME_PLUGIN.format(
+        pattern=hf_bpe.patterns.CL100K_PATTERN, vocab=str(realdata.vocab_file("cl100k_base"))))
+    script = """
+import json, pickle, subprocess, sys
+import hf_bpe, tiktoken
+texts = json.loads(sys.stdin.read())
+ours, theirs = hf_bpe.get_encoding("acme_chat"), tiktoken.get_encoding("acme_chat")
+chat = "<|im_start|>user\\nHallo, wie geht's?<|im_end|>"
+try:
+    hf_bpe.get_encoding("acme_chta")
+except hf_bpe.UnknownEncodingError as err:
+    unknown = str(err)
+cli = subprocess.run([sys.executable, "-m", "hf_bpe", "encode", "-t", "acme_chat", "--count"],
+                     input=texts[0], capture_output=True, text=True, check=True).stdout
+print(json.dumps({
+    "names": hf_bpe.list_encoding_names(),
+    "tiktoken_names": sorted(tiktoken.list_encoding_names()),
+    "equal": [ours.encode_ordinary(t) == theirs.encode_ordinary(t) for t in texts],
+    "chat": [ours.encode(chat, allowed_special="all"), theirs.encode(chat, allowed_special="all")],
+    "shared": hf_bpe.get_encoding("acme_chat") is ours,
+    "by_name": len(pickle.dumps(ours)) < 100 and pickle.loads(pickle.dumps(ours)) is ours,
+    "batch": ours.encode_ordinary_batch(texts, num_proc=2) == [theirs.encode_ordinary(t) for t in texts],
+    "unknown": unknown,
+    "cli": cli.strip(),
+    "count": len(ours.encode_ordinary(texts[0])),
+}))
+"""
+    sample = texts[:40]
+    result = _plugins_child(tmp_path, script, json.dumps(sample))
+    assert result.returncode == 0, result.stderr[-3000:]
+    out = json.loads(result.stdout)
+    assert out["names"] == [*NAMES, "acme_chat"]
+    assert out["tiktoken_names"] == sorted(out["names"])
+    assert len(out["equal"]) == 40 and all(out["equal"])
+    ours, theirs = out["chat"]
+    assert ours == theirs and ours[0] == 100264 and ours[-1] == 100265
+    assert out["shared"] and out["by_name"] and out["batch"]
+    assert "Did you mean 'acme_chat'?" in out["unknown"] and out["unknown"].endswith("o200k_harmony, acme_chat")
+    assert out["cli"] == str(out["count"])
+
+
+@pytest.mark.parametrize(
+    ("plugins", "message"),
+    [
+        ({"no_table": "NAMES = {}\n"}, "tiktoken plugin tiktoken_ext.no_table does not define an ENCODING_CONSTRUCTORS dict"),
+        ({"takes_a_name": "ENCODING_CONSTRUCTORS = {'cl100k_base': dict}\n"},
+         "duplicate encoding name 'cl100k_base' in tiktoken plugin tiktoken_ext.takes_a_name"),
+        ({"a_one": "ENCODING_CONSTRUCTORS = {'mine': dict}\n", "b_two": "ENCODING_CONSTRUCTORS = {'mine': dict}\n"},
+         "duplicate encoding name 'mine' in tiktoken plugin tiktoken_ext.b_two"),
+    ],
+)
+def test_a_broken_tiktoken_plugin_is_a_plugin_error(
+    offline: Path, tmp_path: Path, plugins: dict[str, str], message: str
+) -> None:
+    for module, source in plugins.items():
+        _write_plugin(tmp_path, module, source)
+    script = """
+import hf_bpe
+for call in (hf_bpe.list_encoding_names, lambda: hf_bpe.get_encoding("mine"), hf_bpe.registry.plugin_constructors):
+    try:
+        call()
+    except hf_bpe.PluginError as err:
+        assert isinstance(err, ValueError)
+        print(err)
+    else:
+        print("no error")
+# OpenAI's encodings never look at plugins.
+print(hf_bpe.get_encoding("r50k_base").encode("plugins"))
+"""
+    result = _plugins_child(tmp_path, script)
+    assert result.returncode == 0, result.stderr[-3000:]
+    lines = result.stdout.splitlines()
+    assert lines[:3] == [message] * 3  # each call looks again: the error is not cached as "no plugins"
+    assert lines[3] == str(tiktoken.get_encoding("r50k_base").encode("plugins"))
+
+
+def test_without_plugins_only_openais_encodings_are_named() -> None:
+    # tiktoken's own plugin (installed here) is not read: its encodings are built in.
+    assert importlib.util.find_spec("tiktoken_ext.openai_public") is not None
+    assert dict(registry.plugin_constructors()) == {}
