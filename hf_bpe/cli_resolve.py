@@ -173,7 +173,7 @@ def resolve_encoding(
         enc = _load_path(path, pattern, special_tokens)
         source = f"{'folder' if path.is_dir() else 'file'} {path}"
     else:
-        from .registry import encoding_name_for_model, get_encoding, list_encoding_names
+        from .registry import encoding_name_for_model, get_encoding, is_encoding_name
 
         if pattern is not None or special_tokens:
             given = "--pattern" if pattern is not None else "--special-token"
@@ -185,7 +185,7 @@ def resolve_encoding(
         if looks_like_path:
             raise CliError(f"no such file or folder: {spec}")
         name = spec
-        if spec not in list_encoding_names():
+        if not is_encoding_name(spec):
             try:
                 name = encoding_name_for_model(spec)
             except UnknownModelError:

@@ -47,7 +47,7 @@ from hf_bpe.errors import HfBpeError, TokenizerJsonWarning, UnknownTokenError, V
 from hf_bpe.folder import ENCODING_FILE, HF_CONFIG_FORMAT, VOCAB_FILE
 from hf_bpe.hf_rows import encode_windows, encode_with_offsets
 from hf_bpe.patterns import NANOCHAT_SPECIAL_TOKENS
-from hf_bpe.registry import get_encoding, list_encoding_names
+from hf_bpe.registry import get_encoding, is_encoding_name
 from hf_bpe.tokenizer_json import (
     dumps_tokenizer_json,
     encoding_to_tokenizer_json,
@@ -115,14 +115,12 @@ def _as_hf_bpe_encoding(encoding: Any) -> Encoding:
         name, ranks, pattern, specials = encoding.name, encoding._mergeable_ranks, encoding._pat_str, encoding._special_tokens
     except AttributeError:
         raise TypeError(f"expected an hf_bpe or tiktoken Encoding, got {type(encoding).__name__}") from None
-    if name in list_encoding_names():  # the named one, shared and pickled by name
-        try:
-            named = get_encoding(name)
-        except HfBpeError:  # its files cannot be had here: rebuild it
-            pass
-        else:
-            if (named.pat_str, named.special_tokens, named.mergeable_ranks) == (pattern, specials, ranks):
-                return named
+    try:
+        named = get_encoding(name) if is_encoding_name(name) else None  # shared, pickled by name
+    except HfBpeError:  # its files cannot be had here, or a plugin is broken: rebuild it
+        named = None
+    if named is not None and (named.pat_str, named.special_tokens, named.mergeable_ranks) == (pattern, specials, ranks):
+        return named
     return Encoding(str(name), pat_str=pattern, mergeable_ranks=ranks, special_tokens=specials)
 
 

@@ -233,6 +233,16 @@ def _find_plugins() -> dict[str, Callable[[], dict[str, Any]]]:
     return found
 
 
+def is_encoding_name(name: object) -> bool:
+    """Whether :func:`get_encoding` knows ``name``. OpenAI's names are answered without
+    looking for plugins (so a broken plugin cannot get in their way).
+
+        >>> is_encoding_name("cl100k_base"), is_encoding_name("cl100k")
+        (True, False)
+    """
+    return isinstance(name, str) and (name in ENCODING_SPECS or name in plugin_constructors())
+
+
 def list_encoding_names() -> list[str]:
     """The names :func:`get_encoding` accepts: OpenAI's in tiktoken's order, then those of
     tiktoken plugins (see :func:`plugin_constructors`)."""
@@ -265,9 +275,7 @@ def get_encoding(encoding_name: str) -> Encoding:
     encoding = _ENCODINGS.get(encoding_name) if isinstance(encoding_name, str) else None
     if encoding is not None:
         return encoding
-    if not isinstance(encoding_name, str) or (
-        encoding_name not in ENCODING_SPECS and encoding_name not in plugin_constructors()
-    ):
+    if not is_encoding_name(encoding_name):
         raise _unknown_encoding(encoding_name)
     with _LOCKS_LOCK:
         lock = _BUILD_LOCKS.setdefault(encoding_name, threading.Lock())

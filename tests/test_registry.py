@@ -520,14 +520,18 @@ for call in (hf_bpe.list_encoding_names, lambda: hf_bpe.get_encoding("mine"), hf
         print(err)
     else:
         print("no error")
-# OpenAI's encodings never look at plugins.
+# OpenAI's encodings never look at plugins, from the command line neither.
 print(hf_bpe.get_encoding("r50k_base").encode("plugins"))
+import subprocess, sys
+print(subprocess.run([sys.executable, "-m", "hf_bpe", "encode", "-t", "r50k_base"], input="plugins",
+                     capture_output=True, text=True, check=True).stdout.strip())
 """
     result = _plugins_child(tmp_path, script)
     assert result.returncode == 0, result.stderr[-3000:]
     lines = result.stdout.splitlines()
     assert lines[:3] == [message] * 3  # each call looks again: the error is not cached as "no plugins"
-    assert lines[3] == str(tiktoken.get_encoding("r50k_base").encode("plugins"))
+    ids = tiktoken.get_encoding("r50k_base").encode("plugins")
+    assert lines[3] == str(ids) and lines[4] == " ".join(map(str, ids))
 
 
 def test_without_plugins_only_openais_encodings_are_named() -> None:
