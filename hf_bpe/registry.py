@@ -186,7 +186,7 @@ _LOCKS_LOCK = threading.Lock()
 #: tiktoken's plugin for OpenAI's encodings (built in here, from verified files).
 OPENAI_PLUGIN = "tiktoken_ext.openai_public"
 _plugins: Optional[dict[str, Callable[[], dict[str, Any]]]] = None
-_PLUGINS_LOCK = threading.RLock()  # a plugin may ask for the names as it is imported
+_PLUGINS_LOCK = threading.RLock()  # re-entrant: a plugin asking for the names as it is imported gets an error, not a hang
 
 
 def plugin_constructors() -> Mapping[str, Callable[[], dict[str, Any]]]:
