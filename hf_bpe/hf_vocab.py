@@ -117,25 +117,24 @@ def derive_merges(ranks: Mapping[bytes, int]) -> list[tuple[bytes, bytes]]:
     >>> derive_merges(ranks)
     [(b'b', b'c'), (b'a', b'bc'), (b'a', b'b')]
     """
-    from hf_bpe import COMPILED
-    from hf_bpe.piece_merge import MergeTables, merge_short
-    from hf_bpe.token_table import PAD
+    from hf_bpe.piece_merge import byte_table, merge_piece, pair_table
 
-    # Merging a token's bytes with the token in the vocabulary takes the same steps as
-    # without it until two parts are left (only then is the token a candidate), so
-    # merging stopped at two parts gives them; an unreachable token never gets there.
-    # Compiled, the token table's lookups are the fastest; uncompiled, the dict's (each
-    # span packed and hashed in Python costs more than slicing it).
-    tables = MergeTables(dict(ranks), fixed=COMPILED)
+    # Encoding a token's bytes with the token itself left out stops exactly before its
+    # last merge: two parts if the token is reachable (more if not).
+    others = dict(ranks)
     by_rank = {rank: token for token, rank in ranks.items()}
+    pairs = pair_table(others)
+    singles = byte_table(others)
     merges: list[tuple[bytes, bytes]] = []
-    for token in sorted(ranks, key=ranks.__getitem__):
+    for token, rank in sorted(ranks.items(), key=lambda item: item[1]):
         if len(token) < 2:
             continue
         if len(token) == 2:
             merges.append((token[:1], token[1:]))
             continue
-        parts = merge_short(token + PAD, 0, len(token), tables, 2)
+        del others[token]
+        parts = merge_piece(token, others, pairs, singles)
+        others[token] = rank
         if len(parts) == 2:
             merges.append((by_rank[parts[0]], by_rank[parts[1]]))
     return merges

@@ -199,16 +199,10 @@ def _spanned(padded: bytes, n: i64, p: i64, tables: MergeTables) -> bool:
     return False
 
 
-def merge_short(data: bytes, start: i64, n: i64, tables: MergeTables, until: i64 = 1) -> list[int]:
+def merge_short(data: bytes, start: i64, n: i64, tables: MergeTables) -> list[int]:
     """The ids of the piece ``data[start:start + n]``, merged where it lies (``data`` must
     hold 16 bytes from ``start``, or be padded with :data:`~hf_bpe.token_table.PAD`), by
-    rescans: fastest for pieces of up to :data:`LONG_PIECE` bytes. Merging stops once the
-    piece is down to ``until`` parts (:func:`hf_bpe.hf_vocab.derive_merges` asks for 2)::
-
-        >>> tables = MergeTables({bytes([i]): i for i in range(256)} | {b"ab": 256, b"abc": 257})
-        >>> merge_short(b"abc" + PAD, 0, 3, tables), merge_short(b"abc" + PAD, 0, 3, tables, 2)
-        ([257], [256, 99])
-    """
+    rescans: fastest for pieces of up to :data:`LONG_PIECE` bytes."""
     # The piece is data[start:start + n]. Parts form a linked list over offsets in the
     # piece: a part starts at s and ends at nxt[s]; its rank is part[s]; joined[s] is
     # the rank of the part at s joined with the next part (NO_JOIN: not a token, so the
@@ -225,8 +219,7 @@ def merge_short(data: bytes, start: i64, n: i64, tables: MergeTables, until: i64
         part[i] = singles[byte]
         if i + 1 < n:
             joined[i] = pairs[(byte << 8) | data[start + i + 1]] & NO_JOIN
-    parts: i64 = n
-    while parts > until:
+    while True:
         best: i64 = -1
         best_rank: i64 = NO_JOIN
         before_best: i64 = -1
@@ -254,7 +247,6 @@ def merge_short(data: bytes, start: i64, n: i64, tables: MergeTables, until: i64
             joined[best] = NO_JOIN
         if before_best >= 0:
             joined[before_best] = tables.rank(data, start + before_best, start + end) & NO_JOIN
-        parts -= 1
     out: list[int] = []
     s = 0
     while s < n:
