@@ -151,7 +151,6 @@ def parse_tokenizer_json(data: Mapping[str, Any], *, name: str = "tokenizer") ->
         raise VocabularyError(f"a merge of {len(bad)} parts, {bad!r}: a merge joins two tokens")
     vocab = model.get("vocab") or {}
     ranks: dict[bytes, int] = {}
-    bytes_of: dict[str, bytes] = {}  # each spelling read once: merges name the same tokens
     specials = dict(added)
     merged: set[str] | None = None  # spellings that merges make
     for spelled, tid in vocab.items():
@@ -179,11 +178,9 @@ def parse_tokenizer_json(data: Mapping[str, Any], *, name: str = "tokenizer") ->
                 TokenizerJsonWarning,
                 stacklevel=2,
             )
-        token = bytes_of[spelled] = token_bytes(spelled)
-        ranks[token] = int(tid)
+        ranks[token_bytes(spelled)] = int(tid)
     _check_vocabulary(ranks, specials)
-    parts = [(bytes_of.get(a) or token_bytes(a), bytes_of.get(b) or token_bytes(b)) for a, b in merges]
-    _check_merges(ranks, parts, bool(model.get("ignore_merges")))
+    _check_merges(ranks, [(token_bytes(a), token_bytes(b)) for a, b in merges], bool(model.get("ignore_merges")))
     return BpeParts(name, pat_str, ranks, specials)
 
 
