@@ -250,7 +250,8 @@ def list_encoding_names() -> list[str]:
 
 
 def _unknown_encoding(name: object) -> UnknownEncodingError:
-    known = ", ".join(list_encoding_names())
+    names = list_encoding_names()
+    known = ", ".join(names)
     if not isinstance(name, str):
         return UnknownEncodingError(
             f"expected an encoding name (str), got {type(name).__name__}; known encodings: {known}"
@@ -259,7 +260,7 @@ def _unknown_encoding(name: object) -> UnknownEncodingError:
     if name in MODEL_TO_ENCODING:
         hint = f" {name!r} is a model name: use encoding_for_model({name!r})."
     else:
-        close = difflib.get_close_matches(name, list_encoding_names(), n=1)
+        close = difflib.get_close_matches(name, names, n=1)
         if close:
             hint = f" Did you mean {close[0]!r}?"
     return UnknownEncodingError(f"Unknown encoding {name!r}.{hint} Known encodings: {known}")
@@ -293,12 +294,11 @@ def build_encoding(encoding_name: str) -> Encoding:
     :func:`get_encoding` is what you normally want; this one always returns a new object.
     """
 
-    spec = ENCODING_SPECS.get(encoding_name) if isinstance(encoding_name, str) else None
-    if spec is None:
-        constructor = plugin_constructors().get(encoding_name) if isinstance(encoding_name, str) else None
-        if constructor is None:
-            raise _unknown_encoding(encoding_name)
-        encoding = Encoding(**constructor())
+    if not is_encoding_name(encoding_name):
+        raise _unknown_encoding(encoding_name)
+    spec = ENCODING_SPECS.get(encoding_name)
+    if spec is None:  # a plugin's
+        encoding = Encoding(**plugin_constructors()[encoding_name]())
         encoding._registry_name = encoding_name
         return encoding
     start = time.perf_counter()
