@@ -142,8 +142,10 @@ class PieceCounts(Mapping[bytes, int]):
         return self
 
     def copy(self) -> PieceCounts:
-        """An independent copy."""
+        """An independent copy (``copy.copy`` gives the same)."""
         return PieceCounts._wrap(self._pattern, dict(self._counts))
+
+    __copy__ = copy
 
     def to_dict(self) -> dict[bytes, int]:
         """The counts as a new ``dict`` (piece bytes → count)."""

@@ -310,6 +310,13 @@ class BpeTrainer:
         self._collect()
         return dict(self.__dict__)
 
+    def __copy__(self) -> BpeTrainer:
+        """A trainer that goes on independently: its counts are its own."""
+        twin = BpeTrainer.__new__(BpeTrainer)
+        twin.__dict__.update(self.__getstate__())
+        twin._counts = dict(self._counts)
+        return twin
+
     def __enter__(self) -> BpeTrainer:
         return self
 

@@ -494,3 +494,23 @@ def test_a_trainer_pickles_and_copies() -> None:
     assert twin.train().mergeable_ranks == hf_bpe.train_bpe(docs, 300, num_proc=1).mergeable_ranks
     busy.update(["more text"])
     assert copy.deepcopy(busy).train().mergeable_ranks == busy.train().mergeable_ranks
+
+
+def test_a_copy_of_a_trainer_or_of_counts_goes_on_alone() -> None:
+    """copy.copy as copy.deepcopy: updating the copy leaves the original's counts as they were."""
+    import copy
+
+    texts = ["hello world"] * 10
+    alone = hf_bpe.train_bpe(texts, 262, num_proc=1).mergeable_ranks
+    for make_copy in (copy.copy, copy.deepcopy):
+        trainer = hf_bpe.BpeTrainer(262, num_proc=1, progress=False)
+        trainer.update(texts)
+        twin = make_copy(trainer)
+        twin.update(["lorem ipsum"] * 100)
+        assert trainer.train().mergeable_ranks == alone and trainer.n_documents == 10
+        assert twin.train().mergeable_ranks != alone and twin.n_documents == 110
+        counts = hf_bpe.count_pieces(["hello world"])
+        other = make_copy(counts)
+        other += hf_bpe.count_pieces(["hello there"])
+        assert counts.to_dict() == {b"hello": 1, b" world": 1}
+        assert other.to_dict() == {b"hello": 2, b" world": 1, b" there": 1}
