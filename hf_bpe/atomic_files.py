@@ -3,8 +3,8 @@
 Saving a tokenizer writes several files that only make sense together (the ranks, the
 settings, ``tokenizer.json``). :func:`write_files_atomic` writes each to a temporary file
 beside it first, then renames them all into place, and removes the files a save must not
-leave behind (a ``tokenizer.json`` of an earlier save, say): a failure while writing (a full
-disk, an interrupt) leaves the folder as it was.
+leave behind (a ``tokenizer.json`` of an earlier save, say): a failure at any step (a full
+disk, a rename that fails, an interrupt) leaves the folder as it was.
 
     >>> import tempfile
     >>> from pathlib import Path
@@ -19,12 +19,14 @@ disk, an interrupt) leaves the folder as it was.
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Optional, Union
 
-__all__ = ["write_atomic", "write_files_atomic"]
+__all__ = ["cleanup_new_folders", "write_atomic", "write_files_atomic"]
 
 
 def write_atomic(path: Union[str, os.PathLike[str]], data: bytes) -> None:
@@ -34,15 +36,17 @@ def write_atomic(path: Union[str, os.PathLike[str]], data: bytes) -> None:
 
 def write_files_atomic(files: Mapping[Path, Optional[bytes]]) -> None:
     """Write every file of ``files`` whose content is bytes and remove every one whose
-    content is None, all together: each is written (and synced) to a temporary file first,
-    then all are renamed over the old ones, then the others removed. An error names the
-    file asked for."""
+    content is None, all together: each is written (and synced) to a temporary file first;
+    then the old files are kept aside as hard links, the new ones renamed over them and the
+    others removed; if any of that fails (a rename onto a folder, an interrupt), what was
+    done is undone from the links. An error names the file asked for."""
     temps: dict[Path, Path] = {}
+    kept: dict[Path, Optional[Path]] = {}  # each path changed so far -> its old file's link
     try:
         for path, data in files.items():
             if data is None:
                 continue
-            tmp = temps[path] = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
+            tmp = temps[path] = _beside(path, "tmp")
             try:
                 # O_EXCL: never reuse a file; mode 0o666 minus the umask, like open() does.
                 fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
@@ -52,15 +56,81 @@ def write_files_atomic(files: Mapping[Path, Optional[bytes]]) -> None:
                     os.fsync(f.fileno())
             except OSError as err:
                 raise type(err)(err.errno, f"cannot write {os.fspath(path)}: {err.strerror or err}") from None
-        for path, tmp in temps.items():
-            os.replace(tmp, path)
+        for path, data in files.items():
+            if data is None and not os.path.lexists(path):
+                continue
+            kept[path] = _keep_aside(path)
+            if data is None:
+                os.unlink(path)
+            else:
+                os.replace(temps[path], path)
+                del temps[path]
     except BaseException:
         for tmp in temps.values():
+            _remove(tmp)
+        for path, old in kept.items():  # undo: the old files back in place
             try:
-                os.unlink(tmp)
+                if old is None:
+                    os.unlink(path)
+                else:
+                    os.replace(old, path)
             except OSError:
                 pass
+            if old is not None:
+                _remove(old)  # still there if the path was not changed yet (a rename onto the same file does nothing)
         raise
-    for path, data in files.items():
-        if data is None:
-            path.unlink(missing_ok=True)
+    for old in kept.values():
+        if old is not None:
+            _remove(old)
+
+
+@contextmanager
+def cleanup_new_folders(path: Union[str, os.PathLike[str]]) -> Iterator[Path]:
+    """If the block fails, remove the folders up to ``path`` that did not exist before it
+    and are still empty, so a failed save leaves nothing behind::
+
+        with cleanup_new_folders("out/tokenizer") as folder:
+            folder.mkdir(parents=True, exist_ok=True)
+            write_files_atomic({folder / "vocab.tiktoken": data})
+    """
+    folder = Path(path)
+    missing = []  # deepest first
+    here = folder.absolute()
+    while not os.path.lexists(here) and here != here.parent:
+        missing.append(here)
+        here = here.parent
+    try:
+        yield folder
+    except BaseException:
+        for made in missing:
+            try:
+                made.rmdir()  # only if it exists and is empty
+            except FileNotFoundError:
+                continue
+            except OSError:
+                break
+        raise
+
+
+def _beside(path: Path, kind: str) -> Path:
+    """A new hidden name in ``path``'s folder."""
+    return path.with_name(f".{path.name}.{uuid.uuid4().hex}.{kind}")
+
+
+def _keep_aside(path: Path) -> Optional[Path]:
+    """A hard link to the file at ``path`` (None if there is none), to put back on failure."""
+    if not os.path.lexists(path):
+        return None
+    link = _beside(path, "old")
+    try:
+        os.link(path, link, follow_symlinks=False)
+    except OSError:  # a file system without hard links: a copy does as well
+        shutil.copyfile(path, link, follow_symlinks=False)
+    return link
+
+
+def _remove(path: Path) -> None:
+    try:
+        os.unlink(path)
+    except OSError:
+        pass

@@ -23,6 +23,7 @@ import time
 from pathlib import Path
 from typing import Any, Optional
 
+from .atomic_files import cleanup_new_folders
 from .cli_resolve import resolve_encoding
 from .cli_train import check_output_dir
 from .encoding import Encoding
@@ -216,8 +217,9 @@ def cmd_convert(args: argparse.Namespace) -> int:
     fmt = _target_format(args.dst, args.to)
     dst = Path(args.dst)
     if fmt == "hf-folder":
-        check_output_dir(dst)
-        written = save_encoding(enc, dst)
+        with cleanup_new_folders(dst):  # removed again if saving fails
+            check_output_dir(dst)
+            written = save_encoding(enc, dst)
         print(f"wrote {dst}: {', '.join(p.name for p in written)}")
         return 0
     if args.dst.endswith(("/", os.sep)) and not dst.is_dir():  # Path() drops the slash

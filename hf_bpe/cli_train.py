@@ -20,6 +20,7 @@ import warnings
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
+from .atomic_files import cleanup_new_folders
 from .errors import CliError, HfBpeError
 
 __all__ = ["cmd_train", "training_files"]
@@ -123,16 +124,6 @@ def _check_specials_export(specials: list[str]) -> None:
             )
 
 
-def _missing_folders(path: Path) -> list[Path]:
-    """``path`` and its ancestors that do not exist yet, deepest first."""
-    missing = []
-    path = path.absolute()
-    while not path.exists() and path != path.parent:
-        missing.append(path)
-        path = path.parent
-    return missing
-
-
 def cmd_train(args: argparse.Namespace) -> int:
     from .pieces import has_lone_surrogate
     from .folder import save_encoding
@@ -170,13 +161,12 @@ def cmd_train(args: argparse.Namespace) -> int:
 
         parquet_plan([str(p) for p in parquets], args.text_column)  # every schema, before any text is read
     output = Path(args.output)
-    created = _missing_folders(output)
     name = args.name or output.resolve().name or "bpe"
     if has_lone_surrogate(name):  # a folder name that is not UTF-8: encoding.json could not hold it
         raise CliError(f"the tokenizer's name {name!r} (the output folder's) is not text: give --name NAME")
     logger.info("training on %d text file(s) and %d parquet file(s)", len(texts), len(parquets))
     start = time.perf_counter()
-    try:
+    with cleanup_new_folders(output):  # removed again if training or saving fails: nothing left behind
         check_output_dir(output)
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
@@ -191,12 +181,6 @@ def cmd_train(args: argparse.Namespace) -> int:
             written = save_encoding(enc, output)
         for warning in caught:
             logger.warning("%s", warning.message)
-    except BaseException:
-        for folder in created:  # leave nothing behind: the folders made for the output
-            if not folder.is_dir() or any(folder.iterdir()):
-                break
-            folder.rmdir()
-        raise
     logger.info("wrote %s in %.2f s", output, time.perf_counter() - start)
     merges = len(enc.mergeable_ranks) - 256
     print(

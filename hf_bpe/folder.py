@@ -22,8 +22,9 @@ from pathlib import Path
 from typing import Any
 
 from .encoding import Encoding
-from .errors import VocabFileError
-from .atomic_files import write_files_atomic
+from .errors import VocabFileError, VocabularyError
+from .pieces import has_lone_surrogate
+from .atomic_files import cleanup_new_folders, write_files_atomic
 from .vocab_files import StrPath, format_tiktoken_bpe, parse_tiktoken_bpe
 
 VOCAB_FILE = "vocab.tiktoken"
@@ -37,7 +38,10 @@ HF_CONFIG_FORMAT = 1
 
 
 def encoding_metadata(enc: Encoding) -> dict[str, Any]:
-    """What ``encoding.json`` records besides the ranks."""
+    """What ``encoding.json`` records besides the ranks (VocabularyError for a name that
+    no file can hold)."""
+    if has_lone_surrogate(enc.name):
+        raise VocabularyError(f"cannot save the encoding named {enc.name!r}: the name has a lone surrogate, which is not text")
     return {
         "format": FORMAT,
         "version": FORMAT_VERSION,
@@ -53,10 +57,8 @@ def save_encoding(enc: Encoding, directory: StrPath) -> list[Path]:
     """Write ``enc`` into ``directory`` (created if needed); return the files written.
 
     The files are written together: a failure while writing them leaves the old files as
-    they were; existing files of the same names are replaced.
+    they were (and no folder made for them); existing files of the same names are replaced.
     """
-    folder = Path(directory)
-    folder.mkdir(parents=True, exist_ok=True)
     files: dict[str, bytes | None] = {
         VOCAB_FILE: format_tiktoken_bpe(enc.mergeable_ranks),
         ENCODING_FILE: (json.dumps(encoding_metadata(enc), indent=2, ensure_ascii=False) + "\n").encode(),
@@ -66,7 +68,9 @@ def save_encoding(enc: Encoding, directory: StrPath) -> list[Path]:
     hf_files = make_hf_files(enc)
     files.update({name: text.encode() for name, text in hf_files.items()})
     files.update(dict.fromkeys(HF_FILES - hf_files.keys()))  # e.g. no tokenizer.json for this pattern
-    write_files_atomic({folder / name: data for name, data in files.items()})  # all or none
+    with cleanup_new_folders(directory) as folder:
+        folder.mkdir(parents=True, exist_ok=True)
+        write_files_atomic({folder / name: data for name, data in files.items()})  # all or none
     return [folder / name for name, data in files.items() if data is not None]
 
 

@@ -1001,35 +1001,36 @@ class HfBpeTokenizer(PreTrainedTokenizer):
         import shutil
         import tempfile
 
-        from hf_bpe.atomic_files import write_files_atomic
+        from hf_bpe.atomic_files import cleanup_new_folders, write_files_atomic
 
         given, target = os.fspath(folder), Path(folder).resolve()
-        target.mkdir(parents=True, exist_ok=True)
-        try:
-            staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".saving", dir=target.parent))
-        except OSError:  # a parent this process may not write to
-            staging = Path(tempfile.mkdtemp(prefix=".hf_bpe.", suffix=".saving", dir=target))
-        try:
-            written: tuple[str, ...] = super().save_pretrained(staging, *args, **kwargs)
-            prefix = f"{kwargs['filename_prefix']}-" if kwargs.get("filename_prefix") else ""
-            config_path, json_name = staging / (prefix + "tokenizer_config.json"), prefix + "tokenizer.json"
-            config = json.loads(config_path.read_text(encoding="utf-8"))
-            config["tokenizer_class"] = "HfBpeTokenizer"
-            config.pop("auto_map", None)
-            config.pop("backend", None)
-            config["hf_bpe_add_bos_token"] = bool(self._hf_bpe_add_bos)
-            config["hf_bpe_add_eos_token"] = bool(self._hf_bpe_add_eos)
-            config["hf_bpe_format"] = HF_CONFIG_FORMAT
-            config_path.write_text(json.dumps(config, indent=2, sort_keys=True, ensure_ascii=False) + "\n", encoding="utf-8")
-            moved: dict[Path, bytes | None] = {
-                target / path.relative_to(staging): path.read_bytes() for path in staging.rglob("*") if path.is_file()
-            }
-            for path in moved:
-                path.parent.mkdir(parents=True, exist_ok=True)
-            moved.setdefault(target / json_name, None)  # none written: remove an earlier save's
-            write_files_atomic(moved)
-        finally:
-            shutil.rmtree(staging, ignore_errors=True)
+        with cleanup_new_folders(target):  # removed again if the save fails
+            target.mkdir(parents=True, exist_ok=True)
+            try:
+                staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".saving", dir=target.parent))
+            except OSError:  # a parent this process may not write to
+                staging = Path(tempfile.mkdtemp(prefix=".hf_bpe.", suffix=".saving", dir=target))
+            try:
+                written: tuple[str, ...] = super().save_pretrained(staging, *args, **kwargs)
+                prefix = f"{kwargs['filename_prefix']}-" if kwargs.get("filename_prefix") else ""
+                config_path, json_name = staging / (prefix + "tokenizer_config.json"), prefix + "tokenizer.json"
+                config = json.loads(config_path.read_text(encoding="utf-8"))
+                config["tokenizer_class"] = "HfBpeTokenizer"
+                config.pop("auto_map", None)
+                config.pop("backend", None)
+                config["hf_bpe_add_bos_token"] = bool(self._hf_bpe_add_bos)
+                config["hf_bpe_add_eos_token"] = bool(self._hf_bpe_add_eos)
+                config["hf_bpe_format"] = HF_CONFIG_FORMAT
+                config_path.write_text(json.dumps(config, indent=2, sort_keys=True, ensure_ascii=False) + "\n", encoding="utf-8")
+                moved: dict[Path, bytes | None] = {
+                    target / path.relative_to(staging): path.read_bytes() for path in staging.rglob("*") if path.is_file()
+                }
+                for path in moved:
+                    path.parent.mkdir(parents=True, exist_ok=True)
+                moved.setdefault(target / json_name, None)  # none written: remove an earlier save's
+                write_files_atomic(moved)
+            finally:
+                shutil.rmtree(staging, ignore_errors=True)
         names = [os.path.relpath(f, staging) for f in written]
         # transformers names added_tokens.json even when it wrote none
         return tuple(os.path.join(given, name) for name in names if (target / name).exists())

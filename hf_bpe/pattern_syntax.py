@@ -105,6 +105,10 @@ def _read(pattern: str) -> _Rewriter:
     """``pattern`` read once: its rewriting, and the characters and properties it names."""
     if not isinstance(pattern, str):
         raise TypeError(f"a split pattern is a str, not {type(pattern).__name__}")
+    try:
+        pattern.encode("utf-8")
+    except UnicodeEncodeError as err:  # tiktoken's engine reads UTF-8: it refuses such a pattern too
+        raise PatternError(f"the lone surrogate {pattern[err.start]!r} at offset {err.start} of {pattern!r} is not text") from None
     rewriter = _Rewriter(pattern)
     rewriter.run()
     return rewriter

@@ -270,6 +270,7 @@ BAD_INPUTS = [
     (["train", "corpus", "--vocab-size", "300", "-o", "corpus/english_000.txt/tok"], None, "cannot write to corpus/english_000.txt/tok: Not a directory"),
     (["convert", "cl100k_base", "no/such/dir/x.json"], None, "cannot write no/such/dir/x.json: no folder no/such/dir"),
     (["convert", "cl100k_base", "newdir/", "--to", "tiktoken"], None, "cannot write into newdir/: no such folder"),
+    (["convert", "VOCAB", "new/folder", "--to", "hf-folder", "--pattern", "\udcff|\\S+"], None, "lone surrogate '\\udcff' at offset 0"),
     (["train", "corpus", "--vocab-size", "257", "--special-tokens", "<|a|>", "<|b|>", "-o", "small"], None, "vocab_size=257 is too small"),
     (["train", "corpus", "--vocab-size", "300", "--pattern", "(", "-o", "bad-pattern"], None, "invalid split pattern '('"),
     (["train", "md-only", "--vocab-size", "300", "-o", "t"], None, "md-only: no *.parquet files and no text files matching '*.txt'"),

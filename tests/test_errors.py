@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 import realdata
@@ -118,6 +119,89 @@ def test_a_save_that_fails_midway_changes_no_file(tmp_path: Path, monkeypatch: p
     monkeypatch.undo()
     assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before  # no temp file either
     assert hf_bpe.load_encoding(tmp_path).special_tokens_set == {"<a>"}
+
+
+def _two_encodings() -> tuple[hf_bpe.Encoding, hf_bpe.Encoding]:
+    ranks = {bytes([i]): i for i in range(256)}
+    first = hf_bpe.Encoding("first", pat_str=r"\s+|\S+", mergeable_ranks=ranks, special_tokens={"<a>": 256})
+    second = hf_bpe.Encoding("second", pat_str=r"\s+|\S+", mergeable_ranks=ranks, special_tokens={"<b>": 256})
+    return first, second
+
+
+def _folder_state(folder: Path) -> dict[str, bytes | None]:
+    return {str(p.relative_to(folder)): p.read_bytes() if p.is_file() else None for p in sorted(folder.rglob("*"))}
+
+
+def test_a_save_whose_rename_fails_midway_puts_the_old_files_back(tmp_path: Path) -> None:
+    """The new files are renamed in one after another: a rename that fails (here: onto a
+    folder) undoes the ones before it, so the folder never mixes two tokenizers' files."""
+    first, second = _two_encodings()
+    names = [p.name for p in hf_bpe.save_encoding(first, tmp_path)]
+    assert names.index("tokenizer_config.json") >= 2  # files renamed before it are undone
+    (tmp_path / "tokenizer_config.json").unlink()
+    (tmp_path / "tokenizer_config.json").mkdir()
+    (tmp_path / "tokenizer_config.json" / "x").write_text("in the way")
+    before = _folder_state(tmp_path)
+    with pytest.raises(OSError, match="tokenizer_config.json"):
+        hf_bpe.save_encoding(second, tmp_path)
+    assert _folder_state(tmp_path) == before  # no new file, no temporary or kept-aside one
+    assert hf_bpe.load_encoding(tmp_path).special_tokens_set == {"<a>"}
+
+
+def test_an_interrupt_between_renames_puts_the_old_files_back(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import os
+
+    first, second = _two_encodings()
+    hf_bpe.save_encoding(first, tmp_path)
+    before = _folder_state(tmp_path)
+    renames = []
+
+    def interrupted(src: str, dst: str) -> None:
+        renames.append(dst)
+        if len(renames) == 2:  # the first file is in place, the second not
+            raise KeyboardInterrupt
+        real_replace(src, dst)
+
+    real_replace = os.replace
+    monkeypatch.setattr(os, "replace", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        hf_bpe.save_encoding(second, tmp_path)
+    monkeypatch.undo()
+    assert len(renames) > 2  # the undo renamed the old first file back
+    assert _folder_state(tmp_path) == before
+    assert hf_bpe.load_encoding(tmp_path).special_tokens_set == {"<a>"}
+    hf_bpe.save_encoding(second, tmp_path)  # and a save after it works
+    assert hf_bpe.load_encoding(tmp_path).special_tokens_set == {"<b>"}
+
+
+def test_a_failed_save_leaves_no_folder_it_made(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import errno
+    import os
+
+    first, _ = _two_encodings()
+    real_open = os.open
+
+    def full_disk(path: str, flags: int, *args: Any, **kwargs: Any) -> int:
+        if flags & os.O_CREAT:  # new files only: shutil.rmtree opens folders to clean up
+            raise OSError(errno.ENOSPC, "No space left on device", path)
+        return real_open(path, flags, *args, **kwargs)
+
+    monkeypatch.setattr(os, "open", full_disk)
+    with pytest.raises(OSError, match="No space left"):
+        hf_bpe.save_encoding(first, tmp_path / "a" / "b")
+    tok = hf_bpe.HfBpeTokenizer.from_encoding(first)
+    with pytest.raises(OSError, match="No space left"):
+        tok.save_pretrained(tmp_path / "c" / "d")
+    monkeypatch.setattr(os, "open", real_open)
+    assert list(tmp_path.iterdir()) == []
+    (tmp_path / "kept").mkdir()  # a folder that was there stays
+    monkeypatch.setattr(os, "open", full_disk)
+    with pytest.raises(OSError, match="No space left"):
+        hf_bpe.save_encoding(first, tmp_path / "kept" / "new")
+    monkeypatch.undo()
+    assert [p.name for p in tmp_path.rglob("*")] == ["kept"]
 
 
 def test_data_gym_pair_gives_gpt2_ranks(tmp_path: Path) -> None:
@@ -235,6 +319,28 @@ def test_a_malformed_encoding_json_names_the_field(tmp_path: Path, change: dict,
 def test_a_special_token_with_a_lone_surrogate_is_refused() -> None:
     with pytest.raises(hf_bpe.VocabularyError, match="lone surrogate"):
         hf_bpe.Encoding("bad", pat_str=".", mergeable_ranks=BYTES, special_tokens={"<\udc80>": 256})
+
+
+def test_a_pattern_with_a_lone_surrogate_is_refused_where_it_is_given() -> None:
+    """tiktoken refuses it too (its engine reads UTF-8); accepted, it failed only on saving."""
+    pattern = "a\udcff|\\S+|\\s+"
+    message = "lone surrogate '\\\\udcff' at offset 1 of .* is not text"
+    with pytest.raises(hf_bpe.PatternError, match=message):
+        hf_bpe.Encoding("bad", pat_str=pattern, mergeable_ranks=BYTES, special_tokens={})
+    with pytest.raises(hf_bpe.PatternError, match=message):
+        hf_bpe.BpeTrainer(300, pattern=pattern)
+    with pytest.raises(hf_bpe.PatternError, match=message):
+        hf_bpe.count_pieces(["a"], pattern=pattern)
+
+
+def test_a_name_with_a_lone_surrogate_is_refused_before_anything_is_written(tmp_path: Path) -> None:
+    enc = hf_bpe.Encoding("my\udcfftok", pat_str=r"\S+|\s+", mergeable_ranks=BYTES, special_tokens={})
+    assert enc.encode("hi there") == [104, 105, 32, 116, 104, 101, 114, 101]  # tiktoken allows any name
+    with pytest.raises(hf_bpe.VocabularyError, match="named 'my\\\\udcfftok': the name has a lone surrogate"):
+        hf_bpe.save_encoding(enc, tmp_path / "new" / "folder")
+    with pytest.raises(hf_bpe.VocabularyError, match="lone surrogate"):
+        hf_bpe.HfBpeTokenizer.from_encoding(enc).save_pretrained(tmp_path / "other")
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_specials_may_share_an_id_and_the_first_decodes_it() -> None:
