@@ -24,9 +24,10 @@ from typing import Any
 from .errors import ColumnError, TextTypeError
 
 
-def column_texts(batch: Any, column: str) -> list[str]:
+def column_texts(batch: Any, column: str, first_row: int = 0) -> list[str]:
     """The texts of ``column`` in ``batch`` (a mapping of columns, a ``pyarrow.Table`` or
     ``RecordBatch``, a ``pandas.DataFrame``), or ``batch`` itself if it is a list of texts.
+    An error numbers the batch's rows from ``first_row`` (the batch's place in a dataset).
 
     Raises :class:`~hf_bpe.errors.ColumnError` (a ``KeyError``) when the batch has no such
     column and :class:`~hf_bpe.errors.TextTypeError` (a ``TypeError``) for a value that is
@@ -57,7 +58,7 @@ def column_texts(batch: Any, column: str) -> list[str]:
         if not isinstance(text, str):
             of = f" of column {column!r}" if names is not None else ""
             kind = "null (None)" if text is None else f"of type {type(text).__name__}"
-            raise TextTypeError(f"{where} {row}{of} is {kind}, not a str")
+            raise TextTypeError(f"{where} {first_row + row}{of} is {kind}, not a str")
     return texts
 
 

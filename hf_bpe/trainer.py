@@ -217,13 +217,15 @@ class BpeTrainer:
                 if err.args != (column,):
                     raise
                 raise TrainingError(f"the dataset has no column {column!r}") from err
+            row = 0
             for batch in () if first is None else itertools.chain([first], batches):
                 try:  # any format: dicts of lists, numpy, pandas, arrow tables
-                    got = column_texts(batch, column)
+                    got = column_texts(batch, column, first_row=row)
                 except ColumnError as err:
                     raise TrainingError(f"the dataset has no column {column!r}") from err
                 except TextTypeError as err:  # a null, or not a str
                     raise TrainingError(str(err)) from err
+                row += len(got)
                 yield from got
 
         self._run(text_batches(texts(), max_chars, BATCH_CHARS), total)

@@ -147,11 +147,33 @@ def _read_row_group(path: str, group: int, column: str) -> list[str]:
         raise TrainingError(f"cannot read row group {group} of parquet file {path!r}: {err}") from None
     col = table.column(column)
     if col.null_count:
+        row = col.is_null().to_pylist().index(True)
         raise TrainingError(
-            f"column {column!r} of parquet file {path!r} has a null in row group {group}"
+            f"column {column!r} of parquet file {path!r} has a null in row group {group} "
+            f"(row {_row_of_file(path, group, row)} of the file)"
         )
-    texts: list[str] = col.to_pylist()
+    try:
+        texts: list[str] = col.to_pylist()
+    except UnicodeDecodeError:  # a string column is meant to hold UTF-8, but a writer may not check
+        for row, data in enumerate(col.cast(pa.binary()).to_pylist()):
+            try:
+                data.decode("utf-8")
+            except UnicodeDecodeError as err:
+                raise TrainingError(
+                    f"column {column!r} of parquet file {path!r} is not UTF-8 text in row group {group} "
+                    f"(row {_row_of_file(path, group, row)} of the file: invalid byte "
+                    f"0x{data[err.start]:02x} at offset {err.start})"
+                ) from None
+        raise
     return texts
+
+
+def _row_of_file(path: str, group: int, row: int) -> int:
+    """The number in the whole file of row ``row`` of row group ``group``."""
+    import pyarrow.parquet as pq
+
+    meta = pq.ParquetFile(path).metadata
+    return sum(meta.row_group(g).num_rows for g in range(group)) + row
 
 
 # ---------------------------------------------------------------------- checks

@@ -249,6 +249,10 @@ def test_datasets_inputs_equal_the_texts(corpus: dict[str, list[str]]) -> None:
         BpeTrainer(1000, num_proc=1).update_from_dataset(generated, column="body")
     with pytest.raises(TrainingError, match="row 1 of column 'text' is null"):
         BpeTrainer(1000, num_proc=1).update_from_dataset(datasets.Dataset.from_dict({"text": ["a", None]}))
+    late_null = datasets.Dataset.from_dict({"text": ["a b"] * 2500 + [None]})  # the row in the dataset, not the batch
+    for source in (late_null, late_null.to_iterable_dataset()):
+        with pytest.raises(TrainingError, match="row 2500 of column 'text' is null"):
+            BpeTrainer(1000, num_proc=1).update_from_dataset(source, batch_size=1000)
     with pytest.raises(TrainingError, match="batch_size must be an int >= 1"):
         BpeTrainer(1000, num_proc=1).update_from_dataset(ds, batch_size=0)
     import numpy
@@ -441,9 +445,17 @@ def test_parquet_errors(tmp_path: Path, shards: list[Path], monkeypatch: pytest.
     rows = ["some real text"] * 50 + [None] + ["more"] * 10
     nulls = tmp_path / "nulls.parquet"
     pq.write_table(pa.table({"text": pa.array(rows, type=pa.string())}), nulls, row_group_size=10)
-    with pytest.raises(TrainingError, match="has a null in row group 5"):
+    with pytest.raises(TrainingError, match="has a null in row group 5 \\(row 50 of the file\\)"):
         trainer.update_from_parquet([shards[0], nulls])
     assert trainer.piece_counts() == {}
+    # A string column that is not UTF-8 (a writer that did not check): the file and row are named.
+    rows = [b"hello world"] * 25 + [b"bad \xff\xfe text"] + [b"fine"] * 5
+    not_utf8 = tmp_path / "not_utf8.parquet"
+    pq.write_table(pa.table({"text": pa.array(rows, pa.binary()).view(pa.string())}), not_utf8, row_group_size=10)
+    message = "is not UTF-8 text in row group 2 \\(row 25 of the file: invalid byte 0xff at offset 4\\)"
+    for num_proc in (1, 2):
+        with pytest.raises(TrainingError, match=message):
+            BpeTrainer(1000, num_proc=num_proc, progress=False).update_from_parquet(not_utf8)
     trainer.update_from_parquet(shards[1])
     assert trainer.n_documents == pq.ParquetFile(shards[1]).metadata.num_rows
 
