@@ -173,7 +173,8 @@ def _row_of_file(path: str, group: int, row: int) -> int:
     import pyarrow.parquet as pq
 
     meta = pq.ParquetFile(path).metadata
-    return sum(meta.row_group(g).num_rows for g in range(group)) + row
+    before: int = sum(meta.row_group(g).num_rows for g in range(group))
+    return before + row
 
 
 # ---------------------------------------------------------------------- checks
