@@ -25,7 +25,7 @@ from .encoding import Encoding
 from .errors import VocabFileError, VocabularyError
 from .pieces import has_lone_surrogate
 from .atomic_files import cleanup_new_folders, write_files_atomic
-from .vocab_files import StrPath, format_tiktoken_bpe, parse_tiktoken_bpe
+from .vocab_files import StrPath, format_tiktoken_bpe, parse_json, parse_tiktoken_bpe
 
 VOCAB_FILE = "vocab.tiktoken"
 ENCODING_FILE = "encoding.json"
@@ -91,10 +91,10 @@ def load_encoding_files(encoding_file: StrPath, vocab_file: StrPath | None = Non
     next to it)."""
     meta_path = Path(encoding_file)
     try:
-        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+        meta = parse_json(meta_path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise VocabFileError(f"{os.fspath(meta_path)}: no such file") from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as err:
+    except ValueError as err:  # not UTF-8, not JSON
         raise VocabFileError(f"{os.fspath(meta_path)}: not valid JSON ({err})") from None
     if not isinstance(meta, dict) or meta.get("format") != FORMAT:
         raise VocabFileError(f"{os.fspath(meta_path)}: not an hf_bpe encoding file")

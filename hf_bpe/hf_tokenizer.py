@@ -219,9 +219,10 @@ def _load_tokenizer_json_only(path: str) -> tuple[Any, str | None, str | None]:
     import warnings
 
     from hf_bpe.tokenizer_json_load import load_tokenizer_json, template_specials
+    from hf_bpe.vocab_files import parse_json
 
     try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
+        data = parse_json(Path(path).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         data = None  # load_tokenizer_json says what is wrong
     roles = template_specials(data) if isinstance(data, dict) else None

@@ -16,7 +16,6 @@ with a :class:`~hf_bpe.errors.VocabularyError` or :class:`~hf_bpe.errors.Pattern
 
 from __future__ import annotations
 
-import json
 import os
 import warnings
 from collections.abc import Mapping, Sequence
@@ -27,7 +26,7 @@ from hf_bpe.errors import PatternError, TokenizerJsonWarning, VocabularyError
 from hf_bpe.hf_pattern import checked_hf_pattern, check_pattern_on_oniguruma, hf_pattern
 from hf_bpe.hf_vocab import _check_vocabulary, derive_merges, token_bytes
 from hf_bpe.patterns import GPT2_ORIGINAL_PATTERN
-from hf_bpe.vocab_files import bytes_to_unicode
+from hf_bpe.vocab_files import bytes_to_unicode, parse_json
 
 __all__ = ["BpeParts", "load_gpt2_files", "load_tokenizer_json", "parse_tokenizer_json"]
 
@@ -281,7 +280,7 @@ def load_tokenizer_json(path: str | os.PathLike[str], *, name: str | None = None
     elif not p.exists():
         raise VocabularyError(f"{p}: no such file or folder")
     try:
-        data = json.loads(p.read_text(encoding="utf-8"))
+        data = parse_json(p.read_text(encoding="utf-8"))
     except (OSError, ValueError) as err:
         raise VocabularyError(f"cannot read {p}: {err}") from None
     if not isinstance(data, dict):
@@ -337,7 +336,7 @@ def _check_gpt2_class(config_path: Path) -> None:
     """A vocab.json + merges.txt pair holds no split pattern: it is GPT-2's only for GPT-2's
     tokenizer classes (Qwen2's, say, splits otherwise), so another class is refused."""
     try:
-        config = json.loads(config_path.read_text(encoding="utf-8"))
+        config = parse_json(config_path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return  # no (readable) config: GPT-2's files, as they were published
     cls = config.get("tokenizer_class") if isinstance(config, dict) else None
@@ -363,7 +362,7 @@ def load_gpt2_files(
     from hf_bpe.patterns import R50K_PATTERN
 
     try:
-        vocab = json.loads(Path(vocab_json).read_text(encoding="utf-8"))
+        vocab = parse_json(Path(vocab_json).read_text(encoding="utf-8"))
         lines = Path(merges_txt).read_text(encoding="utf-8").split("\n")
     except (OSError, ValueError) as err:
         raise VocabularyError(f"cannot read GPT-2 style files: {err}") from None

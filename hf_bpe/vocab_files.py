@@ -24,7 +24,7 @@ import os
 import sys
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Callable, Optional, Union
+from typing import Any, Callable, Optional, Union
 
 from .atomic_files import write_atomic
 from .errors import HashMismatchError, VocabFileError
@@ -225,6 +225,15 @@ def bytes_to_unicode() -> tuple[str, ...]:
     return tuple(table)
 
 
+def parse_json(text: str) -> Any:
+    """``json.loads(text)``, with a ``ValueError`` also for JSON nested too deeply for
+    Python (``json`` raises ``RecursionError``), as for any other JSON it cannot read."""
+    try:
+        return json.loads(text)
+    except RecursionError:
+        raise ValueError("JSON nested too deeply to read") from None
+
+
 def _read_text(path: StrPath) -> str:
     with open(path, "rb") as f:
         data = f.read()
@@ -269,9 +278,10 @@ def load_data_gym(encoder_json: StrPath, vocab_bpe: StrPath) -> dict[bytes, int]
             raise VocabFileError(f"{where}: merge result {merged!r} appears twice")
         ranks[merged] = len(ranks)
 
+    text = _read_text(encoder_json)
     try:
-        encoder = json.loads(_read_text(encoder_json))
-    except json.JSONDecodeError as err:
+        encoder = parse_json(text)
+    except ValueError as err:
         raise VocabFileError(f"{os.fspath(encoder_json)}: not valid JSON ({err})") from None
     if not isinstance(encoder, dict) or not all(isinstance(v, int) for v in encoder.values()):
         raise VocabFileError(f"{os.fspath(encoder_json)}: expected an object of token to integer id")

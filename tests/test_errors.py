@@ -204,6 +204,20 @@ def test_a_failed_save_leaves_no_folder_it_made(tmp_path: Path, monkeypatch: pyt
     assert [p.name for p in tmp_path.rglob("*")] == ["kept"]
 
 
+def test_json_nested_too_deeply_is_a_typed_error(tmp_path: Path) -> None:
+    """json raises RecursionError for such a file; each reader says what is wrong instead."""
+    deep = '{"model": ' + "[" * 100_000 + "]" * 100_000 + "}"
+    (tmp_path / "tokenizer.json").write_text(deep)
+    with pytest.raises(hf_bpe.VocabularyError, match="tokenizer.json: JSON nested too deeply"):
+        hf_bpe.load_tokenizer_json(tmp_path / "tokenizer.json")
+    (tmp_path / "encoding.json").write_text(deep)
+    with pytest.raises(hf_bpe.VocabFileError, match="encoding.json: not valid JSON \\(JSON nested too deeply"):
+        hf_bpe.load_encoding(tmp_path)
+    encoder, merges = realdata.gpt2_data_gym()
+    with pytest.raises(hf_bpe.VocabFileError, match="tokenizer.json: not valid JSON \\(JSON nested too deeply"):
+        hf_bpe.load_data_gym(tmp_path / "tokenizer.json", merges)
+
+
 def test_data_gym_pair_gives_gpt2_ranks(tmp_path: Path) -> None:
     encoder, merges = realdata.gpt2_data_gym()
     ranks = hf_bpe.load_data_gym(encoder, merges)
