@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, AbstractSet, Any, Literal, Optional, TypeVar, 
 import regex
 
 from .decode import Decoder
-from .errors import DisallowedSpecialTokenError, UnknownTokenError, VocabularyError
+from .errors import DisallowedSpecialTokenError, TextTypeError, UnknownTokenError, VocabularyError
 from .piece_encoder import PieceEncoder
 from .pieces import Splitter, has_lone_surrogate, repair_surrogates
 
@@ -410,7 +410,11 @@ class Encoding:
         if not isinstance(items, (list, tuple)):
             items = list(items)  # a generator, say
 
-        sizes = [len(item) for item in items]
+        try:
+            sizes = [len(item) for item in items]
+        except TypeError:  # (decoding's batches are lists of ids by now)
+            i, item = next((i, item) for i, item in enumerate(items) if not hasattr(item, "__len__"))
+            raise TextTypeError(f"item {i} of the batch is a {type(item).__name__}, not a str: {item!r:.60}") from None
         workers = parallel.workers_for(num_proc, num_threads, sum(sizes), len(items))
         start = time.perf_counter()
         if workers > 1 and method == "decode":

@@ -396,12 +396,12 @@ class HfBpeTokenizer(PreTrainedTokenizer):
         renamed = dict(special_tokens_map or {})
         from hf_bpe.trainer import BpeTrainer
 
-        def flat() -> Iterable[str]:
+        def flat() -> Iterable[Any]:
             for item in text_iterator:
-                if isinstance(item, str):
-                    yield item
+                if isinstance(item, Iterable) and not isinstance(item, (str, bytes, bytearray, Mapping)):
+                    yield from item  # a batch of texts
                 else:
-                    yield from item
+                    yield item  # a text (the trainer names anything else)
 
         specials = [renamed.get(t, t) for t, _ in sorted(self._encoding.special_tokens.items(), key=lambda kv: kv[1])]
         specials += [t for t in new_special_tokens or () if t not in specials]

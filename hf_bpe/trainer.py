@@ -526,6 +526,8 @@ def _merges_packed() -> Any:
 def _checked_specials(special_tokens: Iterable[str]) -> tuple[str, ...]:
     if isinstance(special_tokens, str):
         raise TrainingError("special_tokens must be a list of str, not a single str")
+    if not isinstance(special_tokens, Iterable):
+        raise TrainingError(f"special_tokens must be a list of str, not {type(special_tokens).__name__}")
     if isinstance(special_tokens, (Mapping, set, frozenset)):
         # A dict would lose its ids (they follow the merges), a set its order.
         raise TrainingError(

@@ -88,10 +88,14 @@ def parquet_files(paths: Union[StrPath, Iterable[StrPath]]) -> list[str]:
     """The parquet files named by ``paths`` (a file, a folder, or a list of either)."""
     if isinstance(paths, (str, os.PathLike)):
         items: list[StrPath] = [paths]
-    else:
+    elif isinstance(paths, Iterable) and not isinstance(paths, (bytes, bytearray)):
         items = list(paths)
+    else:
+        raise TrainingError(f"expected a parquet file or folder, or a list of them, not {short_repr(paths)}")
     files: list[str] = []
     for item in items:
+        if not isinstance(item, (str, os.PathLike)):
+            raise TrainingError(f"expected a parquet file or folder, not {short_repr(item)}")
         p = Path(item)
         if p.is_dir():
             found = sorted(str(f) for f in p.glob("*.parquet") if f.is_file())

@@ -72,6 +72,9 @@ def test_batches_and_numpy() -> None:
     assert ours.decode_bytes_batch(batch) == theirs.decode_bytes_batch(batch)
     array = ours.encode_to_numpy(SAMPLE)
     assert array.dtype == np.uint32 and array.tolist() == theirs.encode(SAMPLE)
+    for encode_batch in (ours.encode_batch, ours.encode_ordinary_batch):  # a TypeError, as tiktoken's
+        with pytest.raises(hf_bpe.TextTypeError, match="item 1 of the batch is a int, not a str: 5"):
+            encode_batch(["a", 5])  # type: ignore[list-item]
 
 
 def test_numpy_integers_generators_and_argument_types_as_tiktoken() -> None:

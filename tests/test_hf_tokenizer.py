@@ -557,6 +557,11 @@ def test_train_new_from_iterator_keeps_added_tokens_roles_and_settings(docs: lis
     assert set(renamed.get_added_vocab()) == {"<|eot|>", "<x>", "<pad>", "<new>"}
     with pytest.raises(TypeError, match="min_frequency"):
         tok.train_new_from_iterator(docs[:50], 400, min_frequency=2)
+    for bad, kind in ((None, "NoneType"), (b"abc", "bytes")):  # not a text: named as it is, not as its items
+        with pytest.raises(hf_bpe.TrainingError, match=f"text 1 is a {kind}, not a str"):
+            tok.train_new_from_iterator(["a", bad], 300)
+    mixed = tok.train_new_from_iterator([docs[:20], docs[20]] + [tuple(docs[21:50])], 400)  # batches and texts
+    assert mixed.encoding.mergeable_ranks == new.encoding.mergeable_ranks
     with pytest.raises(TypeError, match="new_special_tokens="):  # hf_bpe's old third argument
         tok.train_new_from_iterator(docs[:50], 400, ["<x>"])
 

@@ -365,6 +365,8 @@ def test_bad_arguments_fail_before_any_work() -> None:
         BpeTrainer(1000, special_tokens=["<|a|>", ""])
     with pytest.raises(TrainingError, match="not a single str"):
         BpeTrainer(1000, special_tokens="<|a|>")
+    with pytest.raises(TrainingError, match="special_tokens must be a list of str, not NoneType"):
+        BpeTrainer(1000, special_tokens=None)  # type: ignore[arg-type]
     with pytest.raises(TrainingError, match="not a dict"):  # tiktoken's {text: id} would lose its ids
         BpeTrainer(1000, special_tokens={"<|endoftext|>": 50256})
     with pytest.raises(TrainingError, match="not a set"):  # no order: ids would change between runs
@@ -428,6 +430,9 @@ def test_parquet_errors(tmp_path: Path, shards: list[Path], monkeypatch: pytest.
         trainer.update_from_parquet(shards[0].parent, column="body")
     with pytest.raises(TrainingError, match="no such parquet file or folder"):
         trainer.update_from_parquet(tmp_path / "missing")
+    for not_paths, message in ((None, "or a list of them, not None"), (b"x.parquet", "not b'x.parquet'"), ([3], "folder, not 3")):
+        with pytest.raises(TrainingError, match=message):
+            trainer.update_from_parquet(not_paths)  # type: ignore[arg-type]
     empty = tmp_path / "empty"
     empty.mkdir()
     with pytest.raises(TrainingError, match="no \\*.parquet files"):
