@@ -124,7 +124,7 @@ def _load_path(path: Path, pattern: Optional[str], specials: Sequence[str]) -> E
     else:
         with path.open("rb") as f:
             head = f.read(64).lstrip()
-        if not head.startswith(b"{"):  # not JSON: tiktoken's format is the other one
+        if not head.startswith((b"{", b"[")):  # not JSON: tiktoken's format is the other one
             return _load_tiktoken_file(path, pattern, specials, sniffed=True)
         from .tokenizer_json import load_tokenizer_json
 

@@ -103,8 +103,10 @@ def parse_tokenizer_json(data: Mapping[str, Any], *, name: str = "tokenizer") ->
     if data.get("normalizer") is not None:
         raise _refuse(f"a normalizer ({data['normalizer'].get('type')!r})")
     model = data.get("model")
-    if not isinstance(model, dict) or model.get("type", "BPE") != "BPE" or "merges" not in model:
+    if not isinstance(model, dict) or model.get("type", "BPE") != "BPE":
         raise _refuse(f"model type {model.get('type') if isinstance(model, dict) else None!r}")
+    if "merges" not in model:
+        raise VocabularyError("the BPE model has no merges: a tokenizer.json of a BPE model lists them")
     if model.get("unk_token") is not None:
         raise _refuse(f"an unk token ({model['unk_token']!r})")
     for key in ("continuing_subword_prefix", "end_of_word_suffix", "dropout"):
@@ -149,6 +151,13 @@ def parse_tokenizer_json(data: Mapping[str, Any], *, name: str = "tokenizer") ->
     if bad is not None:
         raise VocabularyError(f"a merge of {len(bad)} parts, {bad!r}: a merge joins two tokens")
     vocab = model.get("vocab") or {}
+    wrong = next(((t, i) for t, i in vocab.items() if isinstance(i, bool) or not isinstance(i, int)), None)
+    if wrong is not None:
+        raise VocabularyError(f"the vocab gives token {wrong[0]!r} the id {wrong[1]!r}, not an integer")
+    unknown = next(((at, m, part) for at, m in enumerate(merges) for part in m if part not in vocab), None)
+    if unknown is not None:
+        at, (a, b), part = unknown
+        raise VocabularyError(f"merge #{at} joins {a!r} and {b!r}, but the vocab has no token {part!r}")
     ranks: dict[bytes, int] = {}
     specials = dict(added)
     merged: set[str] | None = None  # spellings that merges make

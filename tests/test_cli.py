@@ -286,6 +286,7 @@ BAD_INPUTS = [
     (["encode", "-t", "VOCAB"], b"hi", "is a .tiktoken file, which holds no split pattern: give one with --pattern NAME_OR_REGEX (it is the official cl100k_base file"),
     (["encode", "-t", "corpus/english_000.txt"], b"hi", "corpus/english_000.txt is not a tokenizer file: not JSON, and not tiktoken's format"),
     (["encode", "-t", "corpus/shards"], b"hi", "corpus/shards is a folder without encoding.json or tokenizer.json"),
+    (["info", "list.json"], None, "list.json is not a tokenizer.json object"),  # JSON, but not an object
 ]
 
 
@@ -293,6 +294,7 @@ BAD_INPUTS = [
 def test_bad_input_is_one_line_and_exit_1(work: Path, argv: list[str], stdin: Optional[bytes], message: str) -> None:
     (work / "binary.txt").write_bytes(b"abc\xff\xfe")
     (work / "empty.txt").write_bytes(b"")
+    (work / "list.json").write_text("[]")
     argv = [str(realdata.vocab_file("cl100k_base")) if a == "VOCAB" else a for a in argv]
     before = sorted(p.name for p in work.iterdir())
     result = run(*argv, cwd=work, stdin=stdin)

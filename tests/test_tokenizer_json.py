@@ -342,7 +342,7 @@ def test_small_json_parses() -> None:
         (lambda d: d["model"]["merges"].reverse(), "merge"),
         (lambda d: d["model"]["merges"].pop(), "merges"),
         (lambda d: d["model"]["vocab"].update({"\x00": 999}), "alphabet"),
-        (lambda d: d["model"]["vocab"].pop("a"), "single bytes"),
+        (lambda d: d["model"]["vocab"].pop("z"), "single bytes"),
         (lambda d: d["added_tokens"][0].update(lstrip=True), "lstrip"),
         # tokenizers' default for a missing use_regex is true: it would split again
         (lambda d: d["pre_tokenizer"]["pretokenizers"][1].pop("use_regex"), "splits again"),
@@ -351,6 +351,9 @@ def test_small_json_parses() -> None:
                                               "special": False}), "overlap"),
         (lambda d: d["model"]["merges"].append(["a", "b", "c"]), "a merge of 3 parts"),
         (lambda d: d["model"]["merges"].append("a b c"), "a merge of 3 parts"),
+        (lambda d: d["model"].pop("merges"), "the BPE model has no merges"),
+        (lambda d: d["model"]["vocab"].update(abc="257"), "gives token 'abc' the id '257', not an integer"),
+        (lambda d: d["model"]["merges"].insert(0, "a zz"), "merge #0 joins 'a' and 'zz', but the vocab has no token 'zz'"),
     ],
 )
 def test_unrepresentable_files_are_refused(edit: Any, message: str) -> None:
