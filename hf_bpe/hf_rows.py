@@ -38,7 +38,8 @@ def encode_windows(tok: HfBpeTokenizer, text: Any, add_special_tokens: bool, kwa
         return None
     # Without truncation (also truncation=True with no max_length and no model limit,
     # which transformers turns off) each text is one row, still with its mapping.
-    truncate = kwargs.get("truncation_strategy", TruncationStrategy.DO_NOT_TRUNCATE) != TruncationStrategy.DO_NOT_TRUNCATE
+    strategy = kwargs.get("truncation_strategy", TruncationStrategy.DO_NOT_TRUNCATE)
+    truncate = strategy != TruncationStrategy.DO_NOT_TRUNCATE
     max_length = kwargs.get("max_length") or (tok.model_max_length if truncate else None)
     room = (max_length or 0) - (tok.num_special_tokens_to_add() if add_special_tokens else 0)
     stride = int(kwargs.get("stride") or 0)
@@ -52,6 +53,8 @@ def encode_windows(tok: HfBpeTokenizer, text: Any, add_special_tokens: bool, kwa
     sample: list[int] = []
     for k, t in enumerate(texts):
         ids = tok._text_to_ids(t, split) if t else []
+        if strategy == TruncationStrategy.ONLY_SECOND and len(ids) > room:
+            tok.truncate_sequences(ids, None, len(ids) - room, strategy)  # raises: there is no second text
         for part in windows(ids, room, stride, tok.truncation_side) if truncate else [ids]:
             parts.append(part)
             sample.append(k)

@@ -73,7 +73,9 @@ from transformers.utils.generic import PaddingStrategy  # noqa: E402
 
 __all__ = ["NANOCHAT_CHAT_TEMPLATE", "HfBpeConfig", "HfBpeTokenizer"]
 
-logger = hf_logging.get_logger(__name__)
+# The tokenizer's warnings show as transformers' own do (transformers.logging sets their level);
+# under "hf_bpe" they would stay silent unless the application set up logging.
+logger = hf_logging.get_logger("transformers.hf_bpe")
 
 VOCAB_FILES_NAMES = {"vocab_file": VOCAB_FILE, "encoding_file": ENCODING_FILE}
 
@@ -675,9 +677,17 @@ class HfBpeTokenizer(PreTrainedTokenizer):
             text = self._batch_or_single_to_ids(text, split)
             if text_pair is not None:
                 text_pair = self._batch_or_single_to_ids(text_pair, split)
-        return super()._encode_plus(
+        out = super()._encode_plus(
             text, text_pair, add_special_tokens, is_split_into_words=is_split_into_words, **kwargs
         )
+        ids = out.get("input_ids")
+        if kwargs.get("return_overflowing_tokens") and not kwargs.get("return_tensors") and "overflowing_tokens" not in out:
+            if isinstance(ids, list) and (not ids or isinstance(ids[0], int)):  # one row, not a batch
+                # transformers leaves the keys out of a row with nothing cut, and a batch with
+                # rows of both kinds then fails ("a different batch size than others")
+                out["overflowing_tokens"] = []
+                out["num_truncated_tokens"] = 0
+        return out
 
     def _plain_call(self, kwargs: Mapping[str, Any]) -> bool:
         """No padding, truncation, tensors or extra outputs: ids (+ mask) are all there is."""
@@ -785,6 +795,38 @@ class HfBpeTokenizer(PreTrainedTokenizer):
         if token_ids_1 is None:
             return [0] * first
         return [0] * first + [1] * len(self._around(list(token_ids_1), 0))
+
+    def truncate_sequences(  # type: ignore[override]
+        self,
+        ids: list[int],
+        pair_ids: list[int] | None = None,
+        num_tokens_to_remove: int = 0,
+        truncation_strategy: str | TruncationStrategy = "longest_first",
+        stride: int = 0,
+    ) -> tuple[list[int], list[int] | None, list[int]]:
+        """transformers' truncation, with the checks of the fast tokenizers (transformers'
+        Python tokenizers cut a text that is too short down to nothing, silently):
+        ``only_first``/``only_second`` that would empty the text they cut, or
+        ``only_second`` without a second text, raise ``ValueError``; a ``max_length`` below
+        the special tokens added leaves the texts whole, with a warning."""
+        if num_tokens_to_remove > 0:
+            strategy = TruncationStrategy(truncation_strategy)
+            if strategy == TruncationStrategy.ONLY_SECOND and pair_ids is None:
+                raise ValueError("truncation='only_second' cuts the second text of a pair, and there is none")
+            if strategy in (TruncationStrategy.ONLY_FIRST, TruncationStrategy.ONLY_SECOND) and pair_ids is not None:
+                cut, which = (pair_ids, "second") if strategy == TruncationStrategy.ONLY_SECOND else (ids, "first")
+                if len(cut) <= num_tokens_to_remove:
+                    raise ValueError(
+                        f"truncation={strategy.value!r} cannot remove {num_tokens_to_remove} ids from the "
+                        f"{which} text, which has {len(cut)}: raise max_length or truncate the other text"
+                    )
+            elif num_tokens_to_remove > len(ids) + len(pair_ids or ()):
+                logger.warning(
+                    f"max_length is below the {self.num_special_tokens_to_add(pair_ids is not None)} special "
+                    "tokens added around the text: the text is left whole (as the fast tokenizers do)"
+                )
+                return ids, pair_ids, []
+        return super().truncate_sequences(ids, pair_ids, num_tokens_to_remove, truncation_strategy, stride)
 
     def num_special_tokens_to_add(self, pair: bool = False) -> int:
         return (int(self._hf_bpe_add_bos) + int(self._hf_bpe_add_eos)) * (2 if pair else 1)

@@ -251,6 +251,40 @@ def test_padding_truncation_pairs_and_tensors_match_the_stock_fast_tokenizer(doc
     assert tok(one, two, return_token_type_ids=True)["token_type_ids"] == fast(one, two, return_token_type_ids=True)["token_type_ids"]
 
 
+def test_truncation_that_cannot_be_done_is_refused_or_skipped_as_the_stock_fast_tokenizer_does(tmp_path: Path) -> None:
+    """transformers' Python tokenizers cut a text too short to cut down to nothing (and the
+    row stays too long); hf_bpe refuses or leaves it whole where the fast tokenizer does."""
+    tok = make("o200k_base", add_bos_token=True, add_eos_token=True, bos_token="<|endoftext|>", pad_token="<|endofprompt|>")
+    tok.save_pretrained(tmp_path)
+    fast = PreTrainedTokenizerFast.from_pretrained(tmp_path)
+    refused: list[tuple[tuple[Any, ...], dict[str, Any], str]] = [
+        # ("Hello world": 2 ids, "a b c d e f g h i": 9, four special tokens around a pair)
+        (("Hello world", "a b c d e f g h i"), {"truncation": "only_first", "max_length": 9}, "remove 6 ids from the first text, which has 2"),
+        (("a b c d e f g h i", "Hello world"), {"truncation": "only_second", "max_length": 13}, "remove 2 ids from the second text, which has 2"),
+        (("a b c d e f",), {"truncation": "only_second", "max_length": 4}, "there is none"),
+        ((["a b c d e f"],), {"truncation": "only_second", "max_length": 4, "return_overflowing_tokens": True}, "there is none"),
+    ]
+    for inputs, kwargs, message in refused:
+        with pytest.raises(Exception, match="Truncation error"):
+            fast(*inputs, **kwargs)
+        with pytest.raises(ValueError, match=message):
+            tok(*inputs, **kwargs)
+    for inputs, max_length in ((("Hello world",), 1), (("Hello world", "a b"), 3), (("Hello world",), 2)):
+        ours = tok(*inputs, truncation=True, max_length=max_length)["input_ids"]
+        assert ours == fast(*inputs, truncation=True, max_length=max_length)["input_ids"], (inputs, max_length)
+    assert tok("Hello world", truncation=True, max_length=1)["input_ids"] == [199999, 13225, 2375, 199999]  # whole
+    # and says so as transformers' own warnings do (shown unless the program set up logging)
+    script = f"import hf_bpe; from transformers import AutoTokenizer; AutoTokenizer.from_pretrained({str(tmp_path)!r})('Hello world', truncation=True, max_length=1)"
+    warned = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=hf_bpe_env(), timeout=300)
+    assert warned.returncode == 0 and "max_length is below the 2 special tokens added around the text" in warned.stderr, warned.stderr
+    assert tok("Hello world", truncation=True, max_length=2)["input_ids"] == [199999, 199999]
+    # A batch of pairs with overflowing tokens, some cut and some not: one row each (it failed
+    # with "a different batch size than others" in transformers' Python tokenizers).
+    rows = tok(["Hello world", "hi"], ["a b c d e f g h", "x"], truncation="only_second", max_length=8, return_overflowing_tokens=True)
+    assert rows["input_ids"] == [[199999, 13225, 2375, 199999, 199999, 64, 287, 199999], [199999, 3686, 199999, 199999, 87, 199999]]
+    assert rows["overflowing_tokens"] == [[274, 272, 319, 285, 329, 312], []] and rows["num_truncated_tokens"] == [6, 0]
+
+
 @pytest.mark.parametrize("side", ["right", "left"])
 def test_overflowing_tokens_are_windows_as_in_the_stock_fast_tokenizer(docs: list[str], tmp_path: Path, side: str) -> None:
     # The way the Hugging Face course cuts long documents into training rows.
