@@ -146,9 +146,17 @@ def _byte_starts(piece: str) -> tuple[list[int], set[int]]:
 
 
 def encode_with_offsets(
-    tok: HfBpeTokenizer, text: Any, text_pair: Any, add_special_tokens: bool, is_split_into_words: bool, kwargs: dict[str, Any]
+    tok: HfBpeTokenizer,
+    text: Any,
+    text_pair: Any,
+    add_special_tokens: bool,
+    is_split_into_words: bool,
+    kwargs: dict[str, Any],
+    offsets_as_encodings: bool = False,
 ) -> BatchEncoding:
-    """``return_offsets_mapping=True`` for a text or a list of texts (not pairs)."""
+    """``return_offsets_mapping=True`` for a text or a list of texts (not pairs);
+    ``offsets_as_encodings``: the result's ``encodings[i].offsets`` give row ``i``'s offsets
+    too (all that transformers' ``apply_chat_template`` reads of them for assistant masks)."""
     kwargs = dict(kwargs)
     kwargs.pop("return_offsets_mapping")
     if text_pair is not None or is_split_into_words or kwargs.get("return_overflowing_tokens"):
@@ -180,7 +188,28 @@ def encode_with_offsets(
     data["offset_mapping"] = rows if batched else rows[0]
     if not want_mask:
         data.pop("special_tokens_mask")
+    if offsets_as_encodings:
+        return _OffsetsAsEncodings(data, rows, return_tensors)
     return BatchEncoding(data, tensor_type=return_tensors)
+
+
+class _RowOffsets:
+    """The one part of a fast tokenizer's ``Encoding`` that offsets can stand in for."""
+
+    def __init__(self, offsets: list[tuple[int, int]]) -> None:
+        self.offsets = offsets
+
+
+class _OffsetsAsEncodings(BatchEncoding):
+    """A BatchEncoding whose ``encodings`` give each row's ``offsets`` (and nothing else)."""
+
+    def __init__(self, data: dict[str, Any], rows: list[list[tuple[int, int]]], tensor_type: Any) -> None:
+        super().__init__(data, tensor_type=tensor_type)
+        self._row_offsets = [_RowOffsets(row) for row in rows]
+
+    @property
+    def encodings(self) -> Any:
+        return self._row_offsets
 
 
 def windows(ids: list[int], room: int, stride: int, side: str) -> list[list[int]]:

@@ -260,6 +260,7 @@ class HfBpeTokenizer(PreTrainedTokenizer):
 
     vocab_files_names = VOCAB_FILES_NAMES
     model_input_names = ["input_ids", "attention_mask"]
+    _offsets_for_chat = False  # set while apply_chat_template makes assistant masks
 
     def __init__(
         self,
@@ -588,7 +589,21 @@ class HfBpeTokenizer(PreTrainedTokenizer):
             return list(self.convert_tokens_to_ids(self.tokenize(text, split_special_tokens=False)))
         return self._ids_around(text, self._added_re)
 
-    def tokenize(self, text: str, **kwargs: Any) -> list[str]:
+    def tokenize(self, text: str, pair: str | None = None, add_special_tokens: bool = False, **kwargs: Any) -> list[str]:
+        """The tokens of ``text`` (and of ``pair`` after them), with the bos/eos that
+        ``add_special_tokens=True`` adds around each, as the fast tokenizers give them."""
+        tokens = self._text_tokens(text, **kwargs)
+        if add_special_tokens:
+            tokens = self._around_tokens(tokens)
+        if pair is not None:
+            pair_tokens = self._text_tokens(pair, **kwargs)
+            tokens += self._around_tokens(pair_tokens) if add_special_tokens else pair_tokens
+        return tokens
+
+    def _around_tokens(self, tokens: list[str]) -> list[str]:
+        return [t if isinstance(t, str) else self.convert_ids_to_tokens(t) for t in self._around(tokens)]  # type: ignore[arg-type]
+
+    def _text_tokens(self, text: str, **kwargs: Any) -> list[str]:
         split = kwargs.pop("split_special_tokens", self.split_special_tokens)
         if split or not self._slow_added:
             return super().tokenize(text, split_special_tokens=split, **kwargs)  # type: ignore[no-any-return]
@@ -666,7 +681,9 @@ class HfBpeTokenizer(PreTrainedTokenizer):
             if fast is not None:
                 return fast
         if kwargs.get("return_offsets_mapping"):
-            return encode_with_offsets(self, text, text_pair, add_special_tokens, is_split_into_words, kwargs)
+            return encode_with_offsets(
+                self, text, text_pair, add_special_tokens, is_split_into_words, kwargs, self._offsets_for_chat
+            )
         if kwargs.get("return_overflowing_tokens") and text_pair is None and not is_split_into_words:
             windows = encode_windows(self, text, add_special_tokens, kwargs)
             if windows is not None:
@@ -733,6 +750,31 @@ class HfBpeTokenizer(PreTrainedTokenizer):
             masks = [[1] * len(row) for row in rows]
             data["attention_mask"] = masks[0] if single else masks
         return BatchEncoding(data)
+
+    def apply_chat_template(self, conversation: Any, *args: Any, **kwargs: Any) -> Any:
+        """transformers' ``apply_chat_template``; ``return_assistant_tokens_mask=True`` works
+        too, from hf_bpe's character offsets (the fast tokenizers' masks come from theirs)::
+
+            out = tok.apply_chat_template(chat, chat_template=template_with_generation_marks,
+                                          return_dict=True, return_assistant_tokens_mask=True)
+            out["assistant_masks"]  # 1 for each token the assistant wrote
+        """
+        if not kwargs.get("return_assistant_tokens_mask"):
+            return super().apply_chat_template(conversation, *args, **kwargs)
+        tokenizer_kwargs = dict(kwargs.get("tokenizer_kwargs") or {})
+        keep_offsets = bool(tokenizer_kwargs.get("return_offsets_mapping"))
+        tokenizer_kwargs["return_offsets_mapping"] = True
+        self._offsets_for_chat = True
+        try:
+            out = super().apply_chat_template(conversation, *args, **{**kwargs, "tokenizer_kwargs": tokenizer_kwargs})
+        finally:
+            del self._offsets_for_chat
+        if isinstance(out, BatchEncoding):
+            data = dict(out)
+            if not keep_offsets:
+                data.pop("offset_mapping", None)
+            out = BatchEncoding(data)  # a plain one again: encodings is None, as for any Python tokenizer
+        return out
 
     # ---------------------------------------------------------------- special tokens
 

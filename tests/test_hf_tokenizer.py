@@ -285,6 +285,39 @@ def test_truncation_that_cannot_be_done_is_refused_or_skipped_as_the_stock_fast_
     assert rows["overflowing_tokens"] == [[274, 272, 319, 285, 329, 312], []] and rows["num_truncated_tokens"] == [6, 0]
 
 
+def test_assistant_masks_and_tokenize_of_pairs_as_the_stock_fast_tokenizer(docs: list[str], tmp_path: Path) -> None:
+    tok = make("o200k_base", add_bos_token=True, add_eos_token=True, bos_token="<|endoftext|>", pad_token="<|endofprompt|>")
+    tok.save_pretrained(tmp_path)
+    fast = PreTrainedTokenizerFast.from_pretrained(tmp_path)
+    template = (
+        "{% for m in messages %}{{ m['role'] }}: {% if m['role'] == 'assistant' %}{% generation %}"
+        "{{ m['content'] }}<|endoftext|>{% endgeneration %}{% else %}{{ m['content'] }}\n{% endif %}{% endfor %}"
+    )
+    chats = [
+        [{"role": "user", "content": docs[0][:200]}, {"role": "assistant", "content": docs[1][:300]}],
+        [{"role": "user", "content": "Hi 🙂"}, {"role": "assistant", "content": "Hello! ça va?"},
+         {"role": "user", "content": "Bien"}, {"role": "assistant", "content": "十分な"}],
+    ]
+    for inputs, kwargs in (
+        (chats[0], {}),
+        (chats[1], {"tokenizer_kwargs": {"return_offsets_mapping": True}}),
+        (chats, {"padding": True}),
+        (chats, {"padding": True, "return_tensors": "np"}),
+        (chats, {"truncation": True, "max_length": 20}),
+    ):
+        ours = tok.apply_chat_template(inputs, chat_template=template, return_dict=True, return_assistant_tokens_mask=True, **kwargs)
+        theirs = fast.apply_chat_template(inputs, chat_template=template, return_dict=True, return_assistant_tokens_mask=True, **kwargs)
+        masks = _plain(ours["assistant_masks"])
+        assert set(ours) == set(theirs) and 1 in (masks if isinstance(masks[0], int) else masks[-1]), kwargs
+        for key in ours:
+            assert _plain(ours[key]) == _plain(theirs[key]), (key, kwargs)
+        assert ours.encodings is None  # a Python tokenizer's BatchEncoding, as any other
+    # tokenize takes a pair and adds the special tokens as the fast tokenizer does
+    for args, kwargs in (((docs[2][:200], docs[3][:100]), {}), ((docs[2][:200],), {"add_special_tokens": True}),
+                         (("a <|endoftext|> b",), {"pair": "ça", "add_special_tokens": True})):
+        assert tok.tokenize(*args, **kwargs) == fast.tokenize(*args, **kwargs), (args, kwargs)
+
+
 @pytest.mark.parametrize("side", ["right", "left"])
 def test_overflowing_tokens_are_windows_as_in_the_stock_fast_tokenizer(docs: list[str], tmp_path: Path, side: str) -> None:
     # The way the Hugging Face course cuts long documents into training rows.
