@@ -196,7 +196,9 @@ class _Rewriter:
                 f"\\G at offset {i} of {pat!r}: after an empty match tiktoken's engine and regex "
                 "place it differently (a split pattern does not need it)"
             )
-        elif c in ("X", "m", "M", "0"):
+        elif c in ("X", "m", "M", "0") or (c in ("b", "B") and pat[i + 2 : i + 3] == "{"):
+            if c in ("b", "B"):  # \b{wb} and the like: regex's Unicode boundaries
+                c = pat[i + 1 : pat.find("}", i) + 1 or len(pat)]
             raise PatternError(
                 f"\\{c} at offset {i} of {pat!r}: tiktoken's engine refuses it, regex reads it "
                 "as its own construct"
@@ -331,6 +333,10 @@ class _Rewriter:
             self._copy(self._end_of(")", i + 2) + 1, push=None)
         elif rest.startswith(("P<", "'")) or (rest.startswith("<") and not rest.startswith(("<=", "<!"))):
             self._copy(self._end_of(">'" if rest[0] == "'" else ">", i + 2) + 1, push=flags)
+        elif rest.startswith("|"):
+            raise PatternError(
+                f"the branch reset group (?| at offset {i} of {pat!r}: tiktoken's engine has none"
+            )
         elif rest[:1].isdigit() or rest.startswith(("R)", "&", "P>", "+", "-1", "-2", "-3")):
             raise PatternError(
                 f"the recursion or subroutine call at offset {i} of {pat!r}: tiktoken's engine "

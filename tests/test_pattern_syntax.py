@@ -138,7 +138,8 @@ def test_constructs_that_cannot_be_rewritten_are_refused(pattern: str) -> None:
 @pytest.mark.parametrize(
     "pattern",
     [r"\X|.", r"\m|.", r"\M|.", r"\0|.", r"(?f)a|.", r"(?w)a|.", r"(?V1)a|.", r"(a)(?1)|.", r"(?R)a|.",
-     r"\p{L&}|.", r"(?-u:\w)|.", r"(?:ab){e<=1}|.", r"a{e}|.", r"\Ga*|b", r"[\N{DIGIT ONE}a]|."],
+     r"\p{L&}|.", r"(?-u:\w)|.", r"(?:ab){e<=1}|.", r"a{e}|.", r"\Ga*|b", r"[\N{DIGIT ONE}a]|.",
+     r"(?|a|b)", r"\b{wb}|.", r"\B{wb}|.", r"a\b{"],
 )
 def test_constructs_regex_reads_as_its_own_are_refused(pattern: str) -> None:
     # regex would read them as recursion, fuzzy matching, grapheme clusters...: tiktoken's
