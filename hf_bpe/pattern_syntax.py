@@ -10,7 +10,7 @@ construct                   tiktoken                          rewritten as
 ==========================  ================================  ==========================
 ``$`` (no ``m`` flag)       end of text                       ``\\Z`` (regex's ``$`` also
                                                               matches before a final \\n)
-``\\Z``                      end, or before a final \\n         ``(?=\\n?\\Z)``
+``\\Z``                      end, or before final \\n's         ``(?=\\n*\\Z)``
 ``\\z``                      end of text                       ``\\Z``
 ``\\x{1F600}``, ``\\u{..}``   a code point                      ``\\U0001F600``
 ``\\h``, ``\\H``               a hex digit, or not one           ``[0-9A-Fa-f]``, ``[^...]``
@@ -177,7 +177,7 @@ class _Rewriter:
         pat, i = self.pat, self.i
         c = pat[i + 1 : i + 2]
         if c == "Z":
-            self.out.append("(?=\\n?\\Z)")
+            self.out.append("(?=\\n*\\Z)")
             self.i += 2
         elif c == "z":  # regex's own \z is new (2026.2) and older releases read it otherwise
             self.out.append("\\Z")

@@ -92,6 +92,8 @@ def test_empty_matches_are_no_pieces(pattern: str, text: str) -> None:
     [
         (r"\w+$|.", "ab\n"),  # $ is the end of the text only
         (r"\w+\Z|.", "ab\n"),  # \Z is also before a final newline
+        (r"b\Z|\S\n|[\s\S]", "ab\n\n"),  # ... or final newlines (fancy-regex: "ignoring trailing newlines")
+        (r"b\Z|\S\n|[\s\S]", "ab\n\n\n b\n\r\n"),
         (r"\w+\z|.", "ab\ncd"),  # \z: the end only
         (r"(?m)\w+$|.", "ab\ncd\n"),
         (r"\x{1F600}+|[\x{61}-\x{63}]+|.", "abc😀😀d"),
