@@ -110,9 +110,12 @@ def _find_stand_ins() -> dict[int, str]:
     # same signature under regex. Nearly all are characters tiktoken's Unicode does not
     # have yet (Cn is one of the classes): their stand-in is a code point unassigned in
     # both, so \p{Cn}, \p{So}, scripts, ... agree for them too.
+    # A cased letter's stand-in is one without case mappings where there is one (ĸ for a
+    # lowercase letter): µ, say, would match μ and Μ under (?i).
     cased = [CLASSES.index(c) for c in ("Lu", "Ll", "Lt")]
     wanted = {signature(p) for p in differing}
     representative: dict[bytes, str] = {}
+    with_case: dict[bytes, str] = {}  # the fallback for a cased signature
     for point in range(0x80, N_POINTS):
         if len(representative) == len(wanted):
             break
@@ -123,8 +126,11 @@ def _find_stand_ins() -> dict[int, str]:
             ch = chr(point)
             if ch.isspace() or regex.match(r"\s", ch):
                 continue
-            if ch.lower() == ch.upper() or any(sig[i] for i in cased):
+            if ch.lower() == ch.upper() == ch.casefold():
                 representative[sig] = ch
+            elif any(sig[i] for i in cased):
+                with_case.setdefault(sig, ch)
+    representative = {**with_case, **representative}
     return {p: representative[signature(p)] for p in differing}
 
 
