@@ -77,6 +77,7 @@ class Encoding:
         max_rank = max(self._mergeable_ranks.values())
         self._special_tokens = _checked_specials(special_tokens, self._mergeable_ranks, max_rank)
         self.max_token_value = max(max_rank, max(self._special_tokens.values(), default=0))
+        explicit_n_vocab = explicit_n_vocab or None  # 0 means none, as in tiktoken
         if explicit_n_vocab is not None:
             total = len(self._mergeable_ranks) + len(self._special_tokens)
             if total != explicit_n_vocab or self.max_token_value != explicit_n_vocab - 1:

@@ -89,11 +89,13 @@ def _parse_or_explain(contents: bytes, source: str) -> dict[bytes, int]:
     return ranks
 
 
-def load_tiktoken_bpe(path: StrPath, expected_hash: Optional[str] = None) -> dict[bytes, int]:
+def load_tiktoken_bpe(tiktoken_bpe_file: StrPath, expected_hash: Optional[str] = None) -> dict[bytes, int]:
     """Read a ``.tiktoken`` file (local path) into ``{token_bytes: rank}``; with
     ``expected_hash`` (a sha256 hex digest, as in tiktoken) a file with other contents
     raises :class:`~hf_bpe.errors.HashMismatchError`. Unlike tiktoken's, it does not
-    download URLs (named encodings' files are fetched by :func:`hf_bpe.get_encoding`)."""
+    download URLs (named encodings' files are fetched by :func:`hf_bpe.get_encoding`). The
+    arguments are named as tiktoken's."""
+    path = tiktoken_bpe_file
     if "://" in os.fspath(path):
         raise VocabFileError(
             f"load_tiktoken_bpe reads local files, not URLs: {os.fspath(path)!r}; download the "
@@ -169,15 +171,16 @@ def format_tiktoken_bpe(ranks: Mapping[bytes, int]) -> bytes:
     return b"\n".join(lines) + b"\n"
 
 
-def dump_tiktoken_bpe(ranks: Mapping[bytes, int], path: StrPath) -> None:
-    """Write ``ranks`` as a ``.tiktoken`` file, atomically (temp file + rename).
+def dump_tiktoken_bpe(bpe_ranks: Mapping[bytes, int], tiktoken_bpe_file: StrPath) -> None:
+    """Write ``bpe_ranks`` as a ``.tiktoken`` file, atomically (temp file + rename); the
+    arguments are named as tiktoken's.
 
     Ranks such a file cannot hold (empty or non-bytes tokens, ranks that are not
     non-negative ints, the same rank twice, no tokens at all) raise a
     :class:`VocabFileError` and write nothing.
     """
-    _check_writable(ranks)
-    write_atomic(path, format_tiktoken_bpe(ranks))
+    _check_writable(bpe_ranks)
+    write_atomic(tiktoken_bpe_file, format_tiktoken_bpe(bpe_ranks))
 
 
 def _check_writable(ranks: Mapping[bytes, int]) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pickle
 import sys
 import threading
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -75,6 +76,20 @@ def test_batches_and_numpy() -> None:
     for encode_batch in (ours.encode_batch, ours.encode_ordinary_batch):  # a TypeError, as tiktoken's
         with pytest.raises(hf_bpe.TextTypeError, match="item 1 of the batch is a int, not a str: 5"):
             encode_batch(["a", 5])  # type: ignore[list-item]
+
+
+def test_file_functions_take_tiktokens_argument_names(tmp_path: Path) -> None:
+    import hashlib
+
+    import tiktoken.load
+
+    source = realdata.vocab_file("r50k_base")
+    digest = hashlib.sha256(source.read_bytes()).hexdigest()
+    for load in (hf_bpe.load_tiktoken_bpe, tiktoken.load.load_tiktoken_bpe):
+        ranks = load(tiktoken_bpe_file=str(source), expected_hash=digest)
+        assert ranks == hf_bpe.load_tiktoken_bpe(source)
+    hf_bpe.dump_tiktoken_bpe(bpe_ranks=ranks, tiktoken_bpe_file=str(tmp_path / "r50k.tiktoken"))  # (tiktoken's needs blobfile)
+    assert (tmp_path / "r50k.tiktoken").read_bytes() == source.read_bytes()
 
 
 def test_numpy_integers_generators_and_argument_types_as_tiktoken() -> None:

@@ -275,6 +275,8 @@ def test_explicit_n_vocab_is_checked() -> None:
     hf_bpe.Encoding("ok", pat_str=".", mergeable_ranks=BYTES, special_tokens={"<s>": 256}, explicit_n_vocab=257)
     with pytest.raises(hf_bpe.VocabularyError, match="explicit_n_vocab=300"):
         hf_bpe.Encoding("bad", pat_str=".", mergeable_ranks=BYTES, special_tokens={}, explicit_n_vocab=300)
+    unchecked = hf_bpe.Encoding("zero", pat_str=".", mergeable_ranks=BYTES, special_tokens={}, explicit_n_vocab=0)
+    assert unchecked.n_vocab == 256  # 0 asks for no check, as in tiktoken
 
 
 @pytest.mark.parametrize("pattern", ["(unclosed", r"\p{NotAClass}", "a{2,1}", "[z-a]"])
