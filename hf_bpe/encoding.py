@@ -414,8 +414,10 @@ class Encoding:
         try:
             sizes = [len(item) for item in items]
         except TypeError:  # (decoding's batches are lists of ids by now)
-            i, item = next((i, item) for i, item in enumerate(items) if not hasattr(item, "__len__"))
-            raise TextTypeError(f"item {i} of the batch is a {type(item).__name__}, not a str: {item!r:.60}") from None
+            bad = next(((i, item) for i, item in enumerate(items) if not hasattr(item, "__len__")), None)
+            if bad is None:
+                raise
+            raise TextTypeError(f"item {bad[0]} of the batch is a {type(bad[1]).__name__}, not a str: {bad[1]!r:.60}") from None
         workers = parallel.workers_for(num_proc, num_threads, sum(sizes), len(items))
         start = time.perf_counter()
         if workers > 1 and method == "decode":

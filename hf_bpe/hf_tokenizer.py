@@ -697,8 +697,8 @@ class HfBpeTokenizer(PreTrainedTokenizer):
         out = super()._encode_plus(
             text, text_pair, add_special_tokens, is_split_into_words=is_split_into_words, **kwargs
         )
-        ids = out.get("input_ids")
         if kwargs.get("return_overflowing_tokens") and not kwargs.get("return_tensors") and "overflowing_tokens" not in out:
+            ids = out.get("input_ids")
             if isinstance(ids, list) and (not ids or isinstance(ids[0], int)):  # one row, not a batch
                 # transformers leaves the keys out of a row with nothing cut, and a batch with
                 # rows of both kinds then fails ("a different batch size than others")
@@ -768,7 +768,7 @@ class HfBpeTokenizer(PreTrainedTokenizer):
         try:
             out = super().apply_chat_template(conversation, *args, **{**kwargs, "tokenizer_kwargs": tokenizer_kwargs})
         finally:
-            del self._offsets_for_chat
+            self._offsets_for_chat = False
         if isinstance(out, BatchEncoding):
             data = dict(out)
             if not keep_offsets:
