@@ -29,7 +29,14 @@ WORD_BYTES: Final = 7
 FAR_IDS: Final = 1 << 16
 
 
-def _unknown(token: int) -> UnknownTokenError:
+def _unknown(token: int, tokens: Optional[list[int]] = None) -> UnknownTokenError:
+    """The error for ``token``; with ``tokens`` (all the ids asked for), an id among them
+    that no vocabulary can have comes first, as tiktoken converts the whole list first."""
+    if tokens is not None:
+        for other in tokens:
+            if other < 0 or other >= 1 << 32:
+                token = other
+                break
     message = f"invalid token id {token!r}: not in the vocabulary"
     if token < 0 or token >= 1 << 32:
         return TokenIdOverflowError(message)  # also an OverflowError, as tiktoken raises
@@ -97,7 +104,7 @@ class Decoder:
             if token < 0 or token >= size:
                 far = self._far.get(token)
                 if far is None:
-                    raise _unknown(token)
+                    raise _unknown(token, tokens)
                 out.write(far)
                 continue
             t: i64 = token
@@ -109,7 +116,7 @@ class Decoder:
             else:
                 data = table[t]
                 if data is None:
-                    raise _unknown(token)
+                    raise _unknown(token, tokens)
                 out.write(data)
         return out.getvalue()
 

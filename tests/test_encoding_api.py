@@ -216,6 +216,21 @@ def test_unknown_ids_raise_what_tiktoken_raises(bad: int) -> None:
         assert str(bad) in str(info.value)
 
 
+def test_an_id_no_vocabulary_has_is_named_before_an_unknown_one_as_in_tiktoken() -> None:
+    """tiktoken converts the whole list to 32-bit ids before decoding: one out of range
+    anywhere is its OverflowError, even after an id that is merely unknown."""
+    enc, twin = hf_bpe.get_encoding("cl100k_base"), tiktoken.get_encoding("cl100k_base")
+    for ids in ([10**6, -1], [100256, 2**32], [15339, 100261, 5, -(2**40)]):
+        for ours, theirs in ((enc.decode, twin.decode), (enc.decode_bytes, twin.decode_bytes)):
+            with pytest.raises(OverflowError):
+                theirs(ids)
+            with pytest.raises(hf_bpe.TokenIdOverflowError, match=f"invalid token id {ids[-1]}"):
+                ours(ids)
+    with pytest.raises(hf_bpe.UnknownTokenError, match="invalid token id 100261") as info:
+        enc.decode([15339, 100261, 100262])  # none out of range: the first unknown one
+    assert not isinstance(info.value, OverflowError)
+
+
 def test_decode_tokens_of_every_length_and_edge_byte() -> None:
     # Tokens of up to 7 bytes decode from one machine word each (length in the top
     # byte), longer ones from their bytes: NUL and 0xFF bytes in every place, lengths
