@@ -4,7 +4,9 @@ Saving a tokenizer writes several files that only make sense together (the ranks
 settings, ``tokenizer.json``). :func:`write_files_atomic` writes each to a temporary file
 beside it first, then renames them all into place, and removes the files a save must not
 leave behind (a ``tokenizer.json`` of an earlier save, say): a failure at any step (a full
-disk, a rename that fails, an interrupt) leaves the folder as it was.
+disk, a rename that fails, an interrupt) leaves the folder as it was. A path that is a
+symbolic link is written through: its target is replaced, the link stays. A path that is
+not a regular file (``/dev/stdout``, a named pipe) is written into directly, as a stream.
 
     >>> import tempfile
     >>> from pathlib import Path
@@ -20,6 +22,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import stat
 import uuid
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -42,11 +45,14 @@ def write_files_atomic(files: Mapping[Path, Optional[bytes]]) -> None:
     done is undone from the links. An error names the file asked for."""
     temps: dict[Path, Path] = {}
     kept: dict[Path, Optional[Path]] = {}  # each path changed so far -> its old file's link
+    renamed: dict[Path, Path] = {}  # path asked for -> the file its temporary file replaces
     try:
+        streams = {path: data for path, data in files.items() if data is not None and _is_stream(path)}
         for path, data in files.items():
-            if data is None:
+            if data is None or path in streams:
                 continue
-            tmp = temps[path] = _beside(path, "tmp")
+            target = renamed[path] = Path(os.path.realpath(path)) if os.path.islink(path) else path
+            tmp = temps[path] = _beside(target, "tmp")
             try:
                 # O_EXCL: never reuse a file; mode 0o666 minus the umask, like open() does.
                 fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
@@ -55,15 +61,22 @@ def write_files_atomic(files: Mapping[Path, Optional[bytes]]) -> None:
                     f.flush()
                     os.fsync(f.fileno())
             except OSError as err:
-                raise type(err)(err.errno, f"cannot write {os.fspath(path)}: {err.strerror or err}") from None
+                raise _naming(err, path) from None
+        for path, data in streams.items():  # cannot be undone: written once every file is ready
+            try:
+                with open(path, "wb") as f:
+                    f.write(data)
+            except OSError as err:
+                raise _naming(err, path) from None
         for path, data in files.items():
-            if data is None and not os.path.lexists(path):
+            if path in streams or (data is None and not os.path.lexists(path)):
                 continue
-            kept[path] = _keep_aside(path)
+            target = renamed.get(path, path)
+            kept[target] = _keep_aside(target)
             if data is None:
-                os.unlink(path)
+                os.unlink(target)
             else:
-                os.replace(temps[path], path)
+                os.replace(temps[path], target)
                 del temps[path]
     except BaseException:
         for tmp in temps.values():
@@ -110,6 +123,22 @@ def cleanup_new_folders(path: Union[str, os.PathLike[str]]) -> Iterator[Path]:
             except OSError:
                 break
         raise
+
+
+def _naming(err: OSError, path: Path) -> OSError:
+    """``err`` again (same type and errno) with a message that names ``path``."""
+    return type(err)(err.errno, f"cannot write {os.fspath(path)}: {err.strerror or err}")
+
+
+def _is_stream(path: Path) -> bool:
+    """Whether ``path`` (a link followed) is something other than a regular file or a
+    folder: a device such as ``/dev/stdout``, a named pipe or a socket, which a rename
+    would replace instead of writing to."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return False  # missing (or a dangling link, written through as a new file)
+    return not (stat.S_ISREG(mode) or stat.S_ISDIR(mode))
 
 
 def _beside(path: Path, kind: str) -> Path:

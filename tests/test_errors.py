@@ -376,6 +376,39 @@ def test_saved_files_get_the_usual_permissions(tmp_path: Path) -> None:
     assert (tmp_path / "v.tiktoken").stat().st_mode & 0o777 == 0o644
 
 
+def test_a_symbolic_link_is_written_through(tmp_path: Path) -> None:
+    """Saving to a link replaces its target and keeps the link (a rename onto the link
+    would have made it a plain file and left the target as it was)."""
+    (tmp_path / "real").mkdir()
+    target = tmp_path / "real" / "v.tiktoken"
+    target.write_text("old")
+    link = tmp_path / "link.tiktoken"
+    link.symlink_to(target)
+    hf_bpe.dump_tiktoken_bpe(BYTES, link)
+    assert link.is_symlink() and hf_bpe.load_tiktoken_bpe(target) == BYTES
+    assert sorted(p.name for p in (tmp_path / "real").iterdir()) == ["v.tiktoken"]  # no temporary left
+
+
+def test_a_named_pipe_is_written_into_not_replaced(tmp_path: Path) -> None:
+    """A path that is not a regular file (a pipe, /dev/stdout) gets the bytes as a stream."""
+    import os
+    import stat
+    import threading
+
+    from hf_bpe.vocab_files import format_tiktoken_bpe
+
+    pipe = tmp_path / "out.tiktoken"
+    os.mkfifo(pipe)
+    got: list[bytes] = []
+    # A daemon: if the pipe were replaced by a file, its reader would wait forever.
+    reader = threading.Thread(target=lambda: got.append(pipe.read_bytes()), daemon=True)
+    reader.start()
+    hf_bpe.dump_tiktoken_bpe(BYTES, pipe)
+    reader.join(10)
+    assert stat.S_ISFIFO(os.lstat(pipe).st_mode)
+    assert got == [format_tiktoken_bpe(BYTES)]
+
+
 @pytest.mark.parametrize(
     ("vocab", "message"),
     [
