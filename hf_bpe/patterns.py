@@ -5,11 +5,18 @@
     True
     >>> get_pattern(r"\\w+|\\s+")        # anything else is taken as a regex itself
     '\\\\w+|\\\\s+'
+    >>> get_pattern("cl100k")              # but not a name misspelled
+    Traceback (most recent call last):
+    hf_bpe.errors.PatternError: unknown pattern name 'cl100k' (did you mean 'cl100k_base'?); ...
 """
 
 from __future__ import annotations
 
+import difflib
+import re
 from typing import Final
+
+from .errors import PatternError
 
 R50K_PATTERN: Final = (
     r"""'(?:[sdmt]|ll|ve|re)| ?\p{L}++| ?\p{N}++| ?[^\s\p{L}\p{N}]++|\s++$|\s+(?!\S)|\s"""
@@ -114,5 +121,20 @@ PATTERNS: Final[dict[str, str]] = {
 
 
 def get_pattern(name_or_regex: str) -> str:
-    """Return the pattern registered under ``name_or_regex``, or the string itself."""
-    return PATTERNS.get(name_or_regex, name_or_regex)
+    """Return the pattern registered under ``name_or_regex``, or the string itself.
+
+    A string that looks like a name (letters, digits, ``_``, ``.``, ``-``; at least one
+    letter) and is not one raises :class:`~hf_bpe.PatternError`: as a regex it would match
+    only itself, so a misspelled name would otherwise drop all other text unnoticed.
+    """
+    pattern = PATTERNS.get(name_or_regex)
+    if pattern is not None:
+        return pattern
+    if isinstance(name_or_regex, str) and re.fullmatch(r"[\w.\-]*[A-Za-z][\w.\-]*", name_or_regex, re.ASCII):
+        close = difflib.get_close_matches(name_or_regex, PATTERNS, n=1, cutoff=0.6)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        raise PatternError(
+            f"unknown pattern name {name_or_regex!r}{hint}; the names are {', '.join(PATTERNS)}, "
+            "anything else must be a split regex"
+        )
+    return name_or_regex

@@ -273,6 +273,7 @@ BAD_INPUTS = [
     (["convert", "VOCAB", "new/folder", "--to", "hf-folder", "--pattern", "\udcff|\\S+"], None, "lone surrogate '\\udcff' at offset 0"),
     (["train", "corpus", "--vocab-size", "257", "--special-tokens", "<|a|>", "<|b|>", "-o", "small"], None, "vocab_size=257 is too small"),
     (["train", "corpus", "--vocab-size", "300", "--pattern", "(", "-o", "bad-pattern"], None, "invalid split pattern '('"),
+    (["encode", "-t", "VOCAB", "--pattern", "cl100k"], b"hi", "unknown pattern name 'cl100k' (did you mean 'cl100k_base'?)"),
     (["train", "md-only", "--vocab-size", "300", "-o", "t"], None, "md-only: no *.parquet files and no text files matching '*.txt'"),
     (["train", "corpus/shards", "--text-column", "body", "--vocab-size", "300", "-o", "t"], None, "has no column 'body' (its columns: text)"),
     (["train", "nowhere", "--vocab-size", "300", "-o", "t"], None, "no such file or folder: nowhere"),

@@ -286,6 +286,15 @@ def test_invalid_patterns(pattern: str) -> None:
     assert isinstance(info.value, ValueError)
 
 
+@pytest.mark.parametrize(("name", "hint"), [("cl100k", "did you mean 'cl100k_base'"), ("qwen3.6", "'qwen3.5'"), ("nosuch", "")])
+def test_a_misspelled_pattern_name_is_refused(name: str, hint: str) -> None:
+    """As a regex, a name matches only itself: training or splitting with it would drop all
+    other text without a word."""
+    with pytest.raises(hf_bpe.PatternError, match=f"unknown pattern name '{name}'.*{hint}"):
+        hf_bpe.BpeTrainer(300, pattern=name)
+    assert hf_bpe.BpeTrainer(300, pattern=r"\S+|\s+").pattern == r"\S+|\s+"  # a regex is still a regex
+
+
 def test_folder_round_trip_and_bad_folders(tmp_path: Path) -> None:
     enc = hf_bpe.get_encoding("cl100k_base")
     written = hf_bpe.save_encoding(enc, tmp_path / "tok")
