@@ -108,7 +108,7 @@ def _load_path(path: Path, pattern: Optional[str], specials: Sequence[str]) -> E
 
     if path.is_dir():
         if (path / ENCODING_FILE).is_file():
-            enc = load_encoding(path)
+            enc = _with_added_tokens(load_encoding(path), path)
         elif (path / "tokenizer.json").is_file() or (path / "vocab.json").is_file():
             from .tokenizer_json import load_tokenizer_json
 
@@ -135,6 +135,42 @@ def _load_path(path: Path, pattern: Optional[str], specials: Sequence[str]) -> E
             f"--pattern and --special-token apply to .tiktoken files only; {path} holds its own"
         )
     return enc
+
+
+def _with_added_tokens(enc: Encoding, folder: Path) -> Encoding:
+    """``enc`` with the tokens a ``save_pretrained`` folder's ``tokenizer_config.json``
+    adds (``tok.add_tokens``, ``add_special_tokens``) as special tokens, as the folder's
+    ``tokenizer.json`` has them: one folder, one set of ids. An added token that is a
+    vocabulary token keeps being encoded by BPE."""
+    config = folder / "tokenizer_config.json"
+    if not config.is_file():
+        return enc
+    from .vocab_files import parse_json
+
+    try:
+        data = parse_json(config.read_bytes().decode("utf-8"))
+    except ValueError as err:  # bad UTF-8 or JSON
+        raise CliError(f"{config} is not a JSON file ({err})") from None
+    decoder = data.get("added_tokens_decoder") if isinstance(data, dict) else None
+    if not isinstance(decoder, dict):
+        return enc
+    known = set(enc.special_tokens) | set(enc.special_tokens.values())
+    added: dict[str, int] = {}
+    for key, entry in decoder.items():
+        content = entry.get("content") if isinstance(entry, dict) else None
+        if not (isinstance(content, str) and isinstance(key, str) and key.isdigit()):
+            raise CliError(f"{config}: added_tokens_decoder entry {key!r} is not {{id: {{'content': text, ...}}}}")
+        tid = int(key)
+        if content not in known and tid not in known and tid >= enc.n_vocab:
+            added[content] = tid
+    if not added:
+        return enc
+    return Encoding(
+        enc.name,
+        pat_str=enc._pat_str,
+        mergeable_ranks=enc._mergeable_ranks,
+        special_tokens={**enc.special_tokens, **added},
+    )
 
 
 def _unknown_name_message(spec: str) -> str:

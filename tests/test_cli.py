@@ -216,6 +216,20 @@ def test_convert_trained_folder_both_ways(trained: Path, work: Path) -> None:
     assert a._pat_str == b._pat_str
 
 
+def test_a_save_pretrained_folder_gives_the_ids_of_its_tokenizer_json(trained: Path, work: Path) -> None:
+    """Tokens added to the HF tokenizer live in tokenizer_config.json (and tokenizer.json),
+    not in encoding.json: the folder and its tokenizer.json must encode alike."""
+    tok = hf_bpe.HfBpeTokenizer.from_pretrained(str(trained))
+    tok.add_tokens(["zork"])
+    tok.add_special_tokens({"additional_special_tokens": ["<|sp|>"]})
+    tok.save_pretrained(str(work / "added"))
+    (work / "added.txt").write_text("a zork <|sp|> b")
+    expected = tok("a zork <|sp|> b", add_special_tokens=False)["input_ids"]
+    for source in ("added", "added/tokenizer.json"):
+        assert ids_of(ok(run("encode", "-t", source, "--specials", "allow", "added.txt", cwd=work))) == expected, source
+    assert ok(run("decode", "-t", "added", cwd=work, stdin=f"{VOCAB} {VOCAB + 1}".encode())) == b"zork<|sp|>"
+
+
 # --------------------------------------------------------------------------------- info, bench
 
 
