@@ -86,13 +86,37 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _positive_int(text: str) -> int:
+    return _int_from(text, 1, "a positive integer")
+
+
+def _non_negative_int(text: str) -> int:
+    return _int_from(text, 0, "an integer >= 0")
+
+
+def _int_from(text: str, minimum: int, expected: str) -> int:
     try:
         value = int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {value}")
+    if value < minimum:
+        raise argparse.ArgumentTypeError(f"expected {expected}, got {value}")
     return value
+
+
+def _path(text: str) -> str:
+    """A file or folder argument: not empty (``-o ''`` would write into the current folder)."""
+    if not text:
+        raise argparse.ArgumentTypeError("expected a path, got an empty string")
+    return text
+
+
+def _check_train_usage(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    """``train`` takes its inputs with ``nargs="*"`` so that inputs swallowed by
+    ``--special-tokens`` get a hint; none at all is a usage error all the same."""
+    if not args.paths:
+        taken = [t for t in args.special_tokens or () if os.path.exists(t)]
+        hint = f": --special-tokens took {taken[0]!r} too; give the inputs first, or end the tokens with --" if taken else ""
+        parser.error(f"no FILE_OR_DIR to train on{hint}")
 
 
 def _common(debug_default: Any) -> _Parser:
@@ -145,7 +169,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("paths", nargs="*", metavar="FILE_OR_DIR", help="text files, parquet files, or folders of them")
     p.add_argument("--vocab-size", type=_positive_int, required=True, help="tokens, special tokens included")
-    p.add_argument("-o", "--output", required=True, metavar="DIR", help="folder to write")
+    p.add_argument("-o", "--output", type=_path, required=True, metavar="DIR", help="folder to write")
     p.add_argument("--pattern", default="rustbpe", metavar="NAME_OR_REGEX",
                    help="split pattern: rustbpe (default), nanochat, cl100k_base, o200k_base, ... or a regex")
     p.add_argument("--special-tokens", nargs="+", action="extend", metavar="TOKEN",
@@ -153,7 +177,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--nanochat-specials", action="store_true", help="add nanochat's 9 special tokens")
     p.add_argument("--num-proc", type=_positive_int, default=None, help="counting processes (default: CPU cores)")
     p.add_argument("--text-column", default="text", metavar="COL", help="text column of parquet files (text)")
-    p.add_argument("--max-chars", type=int, default=0, metavar="N",
+    p.add_argument("--max-chars", type=_non_negative_int, default=0, metavar="N",
                    help="crop each document to N characters (0, the default: no crop)")
     p.add_argument("--glob", default="*.txt", help="which files of a folder are text files (*.txt)")
     p.add_argument("--by-line", action="store_true",
@@ -163,7 +187,8 @@ def build_parser() -> argparse.ArgumentParser:
     bar.add_argument("--progress", dest="progress", action="store_true", default=None,
                      help="show progress bars (default: when stderr is a terminal)")
     bar.add_argument("--no-progress", dest="progress", action="store_false", help="no progress bars")
-    p.set_defaults(func=cmd_train)
+    train = p
+    p.set_defaults(func=cmd_train, check_usage=lambda args: _check_train_usage(train, args))
 
     p = sub.add_parser("encode", parents=[common], help="text to token ids",
                        description="Print the token ids of a text (standard input by default).")
@@ -185,7 +210,7 @@ def build_parser() -> argparse.ArgumentParser:
                        description="Convert a tokenizer (folder, tokenizer.json, .tiktoken or name) "
                        "to a .tiktoken file, a tokenizer.json or an hf_bpe/Hugging Face folder.")
     p.add_argument("src", metavar="SRC", help="tokenizer folder or file, or encoding name")
-    p.add_argument("dst", metavar="DST", help="file or folder to write")
+    p.add_argument("dst", type=_path, metavar="DST", help="file or folder to write")
     p.add_argument("--to", choices=("tiktoken", "tokenizer.json", "hf-folder"),
                    help="target format (default: from DST: *.tiktoken, *.json, else a folder)")
     p.add_argument("--pattern", metavar="NAME_OR_REGEX", help="split pattern of a .tiktoken SRC")
@@ -204,7 +229,8 @@ def build_parser() -> argparse.ArgumentParser:
                        usage=f"{PROG} bench [-h] [-v] [--debug] [--examples-dir DIR] [{{encode,train,all}}] [-- SCRIPT_ARGS ...]",
                        description="Run examples/bench_encode.py and/or examples/bench_train.py of a "
                        "source checkout; arguments after -- go to the script.")
-    p.add_argument("which", nargs="?", choices=("encode", "train", "all"), default="all")
+    p.add_argument("which", nargs="?", choices=("encode", "train", "all"), default="all",
+                   help="which benchmark: examples/bench_encode.py, examples/bench_train.py or both (default)")
     p.add_argument("--examples-dir", metavar="DIR", help="the checkout's examples/ folder")
     p.set_defaults(script_args=[])
     p.set_defaults(func=cmd_bench)
@@ -237,6 +263,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         cut = argv.index("--")
         argv, script_args = argv[:cut], argv[cut + 1 :]
     args = parser.parse_args(argv)
+    check_usage = getattr(args, "check_usage", None)
+    if check_usage is not None:
+        check_usage(args)  # exits with status 2, as argparse does
     if command == "bench":
         args.script_args = script_args
     verbosity = args.verbose or 0

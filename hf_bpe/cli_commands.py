@@ -89,6 +89,8 @@ def _read_text(file: Optional[str]) -> str:
 
 def _write(data: bytes) -> None:
     out: Any = sys.stdout
+    if out is None:  # started with standard output closed (`>&-`)
+        raise CliError("standard output is closed: nowhere to write the result")
     buffer = getattr(out, "buffer", None)
     if buffer is not None:
         out.flush()
@@ -119,6 +121,8 @@ def parse_ids(text: str) -> list[int]:
         if _ID.fullmatch(item) is None:  # int() would also take "1_000", "+5", "١٢"
             shown = item if len(item) <= 40 else item[:37] + "..."
             raise CliError(f"not a token id: {shown!r} (item {i} of the input)")
+        if len(item.lstrip("-")) > 20:  # beyond any id (and int() refuses 4,300 digits)
+            raise CliError(f"token id {item[:20]}... (item {i} of the input, {len(item)} digits) is too large")
         ids.append(int(item))
     return ids
 
@@ -295,7 +299,7 @@ def cmd_info(args: argparse.Namespace) -> int:
     print(f"name:            {info['name']}")
     print(
         f"vocabulary:      {info['n_vocab']} ids: {info['mergeable_tokens']} mergeable tokens, "
-        f"{len(specials)} special tokens" + (f", {gaps} unused ids" if gaps else "")
+        f"{len(specials)} special token{'' if len(specials) == 1 else 's'}" + (f", {gaps} unused ids" if gaps else "")
     )
     print(f"pattern:         {'(' + ', '.join(names) + ') ' if names else ''}{info['pattern']}")
     print(f"split by:        {info['split_by']}")
@@ -333,7 +337,7 @@ def find_examples_dir(explicit: Optional[str] = None) -> Optional[Path]:
 def cmd_bench(args: argparse.Namespace) -> int:
     folder = find_examples_dir(args.examples_dir)
     if folder is None:
-        where = args.examples_dir or "next to the package or in ./examples"
+        where = f"in {args.examples_dir}" if args.examples_dir else "next to the package or in ./examples"
         raise CliError(
             "the benchmarks (examples/bench_encode.py, examples/bench_train.py) live in a source "
             f"checkout of hf_bpe, not in the installed package; none found {where}: run "

@@ -131,10 +131,6 @@ def cmd_train(args: argparse.Namespace) -> int:
     from .trainer import NANOCHAT_SPECIAL_TOKENS, BpeTrainer
 
     specials = list(args.special_tokens or [])
-    if not args.paths:
-        taken = [t for t in specials if os.path.exists(t)]
-        hint = f": --special-tokens took {taken[0]!r} too; give the inputs first, or end the tokens with --" if taken else ""
-        raise CliError(f"no FILE_OR_DIR to train on{hint}")
     if args.nanochat_specials:
         specials += [t for t in NANOCHAT_SPECIAL_TOKENS if t not in specials]
     pattern = get_pattern(args.pattern)
@@ -149,8 +145,6 @@ def cmd_train(args: argparse.Namespace) -> int:
     )
     _check_pattern_exports(pattern)
     _check_specials_export(specials)
-    if args.max_chars < 0:
-        raise CliError(f"--max-chars must be >= 0 (0: no crop), got {args.max_chars}")
     texts, parquets = training_files(args.paths, args.glob)
     if parquets:
         try:

@@ -38,7 +38,8 @@ class PieceCounts(Mapping[bytes, int]):
         >>> both = a + b
         >>> both[b" cat"], len(both), both.total
         (2, 4, 6)
-        >>> trainer = hf_bpe.BpeTrainer(258, num_proc=1)
+        >>> from hf_bpe import BpeTrainer
+        >>> trainer = BpeTrainer(258, num_proc=1)
         >>> trainer.update_counts(both)
         >>> [trainer.train().decode_single_token_bytes(t) for t in (256, 257)]
         [b'at', b' c']

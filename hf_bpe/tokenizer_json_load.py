@@ -103,8 +103,14 @@ def parse_tokenizer_json(data: Mapping[str, Any], *, name: str = "tokenizer") ->
     if data.get("normalizer") is not None:
         raise _refuse(f"a normalizer ({data['normalizer'].get('type')!r})")
     model = data.get("model")
-    if not isinstance(model, dict) or model.get("type", "BPE") != "BPE":
-        raise _refuse(f"model type {model.get('type') if isinstance(model, dict) else None!r}")
+    if not isinstance(model, dict):
+        # GPT-2's encoder.json is a JSON object too: {token: id}, with no model in it.
+        raise VocabularyError(
+            "not a tokenizer.json: it has no \"model\" object (GPT-2's encoder.json goes with "
+            "its vocab.bpe: hf_bpe.load_data_gym, or a folder of vocab.json + merges.txt)"
+        )
+    if model.get("type", "BPE") != "BPE":
+        raise _refuse(f"model type {model.get('type')!r}")
     if "merges" not in model:
         raise VocabularyError("the BPE model has no merges: a tokenizer.json of a BPE model lists them")
     if model.get("unk_token") is not None:

@@ -109,12 +109,10 @@ class BpeTrainer:
         progress: Optional[bool] = None,
     ) -> None:
         specials = _checked_specials(special_tokens)
-        vocab_size = checked_int("vocab_size", vocab_size, 0)
-        if vocab_size < 256 + len(specials):
-            raise TrainingError(
-                f"vocab_size={vocab_size} is too small: it must hold the 256 byte tokens and "
-                f"the {len(specials)} special token(s), so at least {256 + len(specials)}"
-            )
+        vocab_size = checked_int(
+            "vocab_size", vocab_size, 256 + len(specials),
+            f" (it holds the 256 byte tokens and the {len(specials)} special token(s))",
+        )
         if vocab_size - 256 - len(specials) > _merges.MAX_MERGES:
             raise TrainingError(f"vocab_size={vocab_size} is too large")
         if not isinstance(pattern, str):

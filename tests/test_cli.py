@@ -285,7 +285,7 @@ BAD_INPUTS = [
     (["convert", "cl100k_base", "no/such/dir/x.json"], None, "cannot write no/such/dir/x.json: no folder no/such/dir"),
     (["convert", "cl100k_base", "newdir/", "--to", "tiktoken"], None, "cannot write into newdir/: no such folder"),
     (["convert", "VOCAB", "new/folder", "--to", "hf-folder", "--pattern", "\udcff|\\S+"], None, "lone surrogate '\\udcff' at offset 0"),
-    (["train", "corpus", "--vocab-size", "257", "--special-tokens", "<|a|>", "<|b|>", "-o", "small"], None, "vocab_size=257 is too small"),
+    (["train", "corpus", "--vocab-size", "257", "--special-tokens", "<|a|>", "<|b|>", "-o", "small"], None, "vocab_size must be an int >= 258 (it holds the 256 byte tokens and the 2 special token(s)), got 257"),
     (["train", "corpus", "--vocab-size", "300", "--pattern", "(", "-o", "bad-pattern"], None, "invalid split pattern '('"),
     (["encode", "-t", "VOCAB", "--pattern", "cl100k"], b"hi", "unknown pattern name 'cl100k' (did you mean 'cl100k_base'?)"),
     (["train", "md-only", "--vocab-size", "300", "-o", "t"], None, "md-only: no *.parquet files and no text files matching '*.txt'"),
@@ -302,6 +302,8 @@ BAD_INPUTS = [
     (["encode", "-t", "corpus/english_000.txt"], b"hi", "corpus/english_000.txt is not a tokenizer file: not JSON, and not tiktoken's format"),
     (["encode", "-t", "corpus/shards"], b"hi", "corpus/shards is a folder without encoding.json or tokenizer.json"),
     (["info", "list.json"], None, "list.json is not a tokenizer.json object"),  # JSON, but not an object
+    (["info", "ENCODER_JSON"], None, "not a tokenizer.json: it has no \"model\" object (GPT-2's encoder.json goes with its vocab.bpe"),
+    (["decode", "-t", "cl100k_base"], b"1 " + b"9" * 5000, "token id 99999999999999999999... (item 2 of the input, 5000 digits) is too large"),
 ]
 
 
@@ -310,7 +312,8 @@ def test_bad_input_is_one_line_and_exit_1(work: Path, argv: list[str], stdin: Op
     (work / "binary.txt").write_bytes(b"abc\xff\xfe")
     (work / "empty.txt").write_bytes(b"")
     (work / "list.json").write_text("[]")
-    argv = [str(realdata.vocab_file("cl100k_base")) if a == "VOCAB" else a for a in argv]
+    files = {"VOCAB": lambda: realdata.vocab_file("cl100k_base"), "ENCODER_JSON": lambda: realdata.gpt2_data_gym()[0]}
+    argv = [str(files[a]()) if a in files else a for a in argv]
     before = sorted(p.name for p in work.iterdir())
     result = run(*argv, cwd=work, stdin=stdin)
     err = result.stderr.decode()
@@ -321,6 +324,14 @@ def test_bad_input_is_one_line_and_exit_1(work: Path, argv: list[str], stdin: Op
     assert sorted(p.name for p in work.iterdir()) == before  # nothing written
 
 
+def test_a_closed_standard_output_is_one_line(work: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "hf_bpe", "encode", "-t", "cl100k_base"], input=b"hi", cwd=work,
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, preexec_fn=lambda: os.close(1),
+    )
+    assert result.returncode == 1 and result.stderr == b"hf-bpe: error: standard output is closed: nowhere to write the result\n"
+
+
 def test_version_says_whether_the_core_is_compiled(work: Path) -> None:
     core = "compiled core" if hf_bpe.COMPILED else "uncompiled core"
     assert ok(run("--version", cwd=work)).decode().startswith(f"hf-bpe {hf_bpe.__version__} ({core}")
@@ -329,7 +340,7 @@ def test_version_says_whether_the_core_is_compiled(work: Path) -> None:
 def test_special_tokens_written_before_the_inputs_say_so(work: Path) -> None:
     result = run("train", "--vocab-size", "300", "-o", "t", "--special-tokens", "<|eos|>", "corpus", cwd=work)
     err = result.stderr.decode()
-    assert result.returncode == 1 and "--special-tokens took 'corpus' too; give the inputs first" in err, err
+    assert result.returncode == 2 and "--special-tokens took 'corpus' too; give the inputs first" in err, err
 
 
 def test_parquet_schemas_are_checked_before_any_text_file_is_read(work: Path) -> None:
@@ -380,7 +391,15 @@ def test_debug_shows_the_traceback_and_usage_errors_exit_2(work: Path) -> None:
     assert result.returncode == 1 and b"Traceback" in result.stderr and b"CliError" in result.stderr
     usage = run("encode", cwd=work, stdin=b"hi")  # --tokenizer is required
     assert usage.returncode == 2 and b"the following arguments are required: -t/--tokenizer" in usage.stderr
-    assert run("train", "corpus", "--vocab-size", "0", "-o", "t", cwd=work).returncode == 2
+    for argv in (
+        ["train", "corpus", "--vocab-size", "0", "-o", "t"],
+        ["train", "corpus", "--vocab-size", "300", "--max-chars", "-5", "-o", "t"],
+        ["train", "--vocab-size", "300", "-o", "t"],  # no input
+        ["train", "corpus", "--vocab-size", "300", "-o", ""],  # not the current folder
+        ["convert", "cl100k_base", ""],
+    ):
+        result = run(*argv, cwd=work)
+        assert result.returncode == 2 and result.stderr.startswith(b"usage: "), (argv, result.stderr)
 
 
 def test_verbose_logs_stages_quiet_otherwise(trained: Path, work: Path) -> None:

@@ -344,10 +344,12 @@ def test_running_out_of_pairs_warns_and_keeps_specials_after_the_last_merge() ->
 
 
 def test_bad_arguments_fail_before_any_work() -> None:
-    with pytest.raises(TrainingError, match="at least 258"):
+    with pytest.raises(TrainingError, match=r"vocab_size must be an int >= 258 \(it holds the 256 byte tokens and the 2 special"):
         BpeTrainer(257, special_tokens=["<|a|>", "<|b|>"])
-    with pytest.raises(TrainingError, match="at least 256"):
+    with pytest.raises(TrainingError, match=r"vocab_size must be an int >= 256 .*, got 100"):
         BpeTrainer(100)
+    with pytest.raises(TrainingError, match=r"vocab_size must be an int >= 256 .*, got -5"):  # not ">= 0"
+        BpeTrainer(-5)
     with pytest.raises(TrainingError, match="must be an int"):
         BpeTrainer(True)
     with pytest.raises(TrainingError, match="must be an int"):
