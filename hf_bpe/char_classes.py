@@ -67,6 +67,15 @@ _table: Optional[dict[int, str]] = None
 _table_lock = threading.Lock()
 
 
+def _new_lock_after_fork() -> None:
+    """A child of ``os.fork()`` must not wait for a lock another thread held at the fork."""
+    global _table_lock
+    _table_lock = threading.Lock()
+
+
+os.register_at_fork(after_in_child=_new_lock_after_fork)
+
+
 def stand_ins() -> dict[int, str]:
     """``{code point: stand-in character}`` for the installed ``regex``; ``{}`` if it agrees.
 

@@ -150,13 +150,22 @@ VOCAB_FILES: Mapping[str, VocabFile] = MappingProxyType({f.filename: f for f in 
 
 
 def cache_dir() -> Path:
-    """The hf_bpe cache directory (``HF_BPE_CACHE_DIR`` or the default); not created here."""
+    """The hf_bpe cache directory (``HF_BPE_CACHE_DIR`` or the default); not created here.
+    Without a home directory (and neither variable set) a :class:`DownloadError`."""
     configured = os.environ.get("HF_BPE_CACHE_DIR")
     if configured:
         return Path(configured).expanduser()
     xdg = os.environ.get("XDG_CACHE_HOME")
-    base = Path(xdg).expanduser() if xdg else Path.home() / ".cache"
-    return base / "hf_bpe"
+    if xdg:
+        return Path(xdg).expanduser() / "hf_bpe"
+    try:
+        home = Path.home()
+    except RuntimeError:  # no HOME and no passwd entry (a container run with --user N)
+        raise _CacheError(
+            "no home directory to hold the hf_bpe cache (HOME is unset and the user has no "
+            "passwd entry): set HF_BPE_CACHE_DIR to a writable directory"
+        ) from None
+    return home / ".cache" / "hf_bpe"
 
 
 def is_offline() -> bool:
@@ -219,6 +228,17 @@ def _lookup(filename: str) -> VocabFile:
         ) from None
 
 
+def _holds(candidate: Path, vfile: VocabFile) -> bool:
+    """Whether ``candidate`` (in tiktoken's cache) is a verified copy of ``vfile``."""
+    try:
+        if candidate.is_file() and sha256_of(candidate) == vfile.sha256:
+            logger.debug("%s: verified copy in tiktoken's cache, %s", vfile.filename, candidate)
+            return True
+    except OSError:
+        pass  # tiktoken's cache is only a bonus: unreadable means absent
+    return False
+
+
 def fetch(filename: str) -> Path:
     """Return the path of a verified copy of the official file ``filename``.
 
@@ -229,7 +249,14 @@ def fetch(filename: str) -> Path:
     network failures and truncated transfers.
     """
     vfile = _lookup(filename)
-    target = cache_dir() / vfile.filename
+    try:
+        target = cache_dir() / vfile.filename
+    except _CacheError as no_home:  # tiktoken's cache may still hold the file
+        for directory in tiktoken_cache_dirs():
+            candidate = directory / vfile.tiktoken_cache_key
+            if _holds(candidate, vfile):
+                return candidate
+        raise _CacheError(f"{vfile.filename} is not in tiktoken's cache, and there is {no_home}") from None
     corrupt_sha: str | None = None
     if target.is_file():
         try:
@@ -241,12 +268,8 @@ def fetch(filename: str) -> Path:
             return target
     for directory in tiktoken_cache_dirs():
         candidate = directory / vfile.tiktoken_cache_key
-        try:
-            if candidate.is_file() and sha256_of(candidate) == vfile.sha256:
-                logger.debug("%s: verified copy in tiktoken's cache, %s", filename, candidate)
-                return candidate
-        except OSError:
-            continue  # tiktoken's cache is only a bonus: unreadable means absent
+        if _holds(candidate, vfile):
+            return candidate
     if is_offline():
         if corrupt_sha is not None:
             raise HashMismatchError(
@@ -273,7 +296,7 @@ def fetch(filename: str) -> Path:
                 f"expected {vfile.sha256})"
             ) from err
         if isinstance(err, _CacheError):
-            raise
+            raise _CacheError(f"{vfile.filename} is in neither the hf_bpe cache nor tiktoken's, and {err}") from err
         raise DownloadError(
             f"{err}. Without network access, put the file at {target} (sha256 "
             f"{vfile.sha256}), or point HF_BPE_CACHE_DIR (or TIKTOKEN_CACHE_DIR) at a directory "

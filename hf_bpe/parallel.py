@@ -168,9 +168,12 @@ def _unpack(encoding: Any, packed: tuple[bytes, list[int]]) -> list[list[int]]:
 # ---------------------------------------------------------------------- the workers
 
 
-def _serve(encoding: Any, conn: Connection, parent_end: Optional[Connection], parent: int) -> None:
+def _serve(encoding: Any, conn: Connection, parent_end: Optional[Connection]) -> None:
     """A worker's life: receive ``(method, items, kwargs)``, send back the results in order
     (or the first error), until told to stop (``None``) or the parent goes away."""
+    # The parent process as the system sees it: the pool's process (fork, spawn) or
+    # multiprocessing's fork server; a change means it died and this worker was adopted.
+    parent = os.getppid()
     os.environ[WORKER_ENV] = "1"
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle; it stops us
     if parent_end is not None:
@@ -193,7 +196,10 @@ def _serve(encoding: Any, conn: Connection, parent_end: Optional[Connection], pa
             reply: tuple[str, Any] = ("ok", _pack(encoding, results) if encodes else results)
         except Exception as exc:
             reply = ("error", _picklable(exc))
-        conn.send(reply)
+        try:
+            conn.send(reply)
+        except OSError:  # the parent went away mid-batch: nobody to tell
+            return
 
 
 def _picklable(exc: Exception) -> Exception:
@@ -224,7 +230,7 @@ class _Pool:
             here, there = context.Pipe()
             process = context.Process(
                 target=_serve,
-                args=(encoding, there, here if fork else None, self.pid),
+                args=(encoding, there, here if fork else None),
                 daemon=True,
                 name="hf_bpe-worker",
             )
@@ -390,6 +396,11 @@ def map_batch(
         results = _share(pool.conns[: workers - 1], encoding, method, _chunks(items, sizes, workers), kwargs)
     except _ItemError as err:
         raise err.error from None  # every reply was read: the workers stay
+    except OSError:
+        # Another thread found a worker of this pool dead and stopped the pool, closing
+        # the pipes under this batch.
+        _discard(pool)
+        raise WorkerError(_DIED) from None
     except BaseException:
         _discard(pool)  # a pipe may hold a half-read reply: start afresh next time
         raise

@@ -31,16 +31,18 @@ from __future__ import annotations
 import difflib
 import hashlib
 import logging
+import os
 import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Optional
 
 from .download import VOCAB_FILES, cache_dir, fetch
 from .encoding import Encoding
-from .errors import PluginError, UnknownEncodingError, UnknownModelError
+from .errors import DownloadError, PluginError, UnknownEncodingError, UnknownModelError
 from .patterns import CL100K_PATTERN, O200K_PATTERN, R50K_PATTERN
 from .vocab_files import load_data_gym, load_kept, load_tiktoken_bpe
 
@@ -189,6 +191,18 @@ _plugins: Optional[dict[str, Callable[[], dict[str, Any]]]] = None
 _PLUGINS_LOCK = threading.RLock()  # re-entrant: a plugin asking for the names as it is imported gets an error, not a hang
 
 
+def _new_locks_after_fork() -> None:
+    """In a child made by ``os.fork()``: another thread of the parent may have held these
+    locks at the fork (loading an encoding), and in the child nobody would release them."""
+    global _LOCKS_LOCK, _PLUGINS_LOCK
+    _LOCKS_LOCK = threading.Lock()
+    _PLUGINS_LOCK = threading.RLock()
+    _BUILD_LOCKS.clear()
+
+
+os.register_at_fork(after_in_child=_new_locks_after_fork)
+
+
 def plugin_constructors() -> Mapping[str, Callable[[], dict[str, Any]]]:
     """The encodings that installed tiktoken plugins define: name -> constructor (a
     function returning :class:`~hf_bpe.Encoding`'s keyword arguments). Found once per
@@ -306,7 +320,10 @@ def build_encoding(encoding_name: str) -> Encoding:
     # fetch() has checked each file's sha256; the parsed ranks are kept for the next
     # process (most of the time of a load is parsing: 280 of 410 ms for o200k_base).
     hashes = [VOCAB_FILES[filename].sha256 for filename in spec.files]
-    keep_in = cache_dir() / "parsed"
+    try:
+        keep_in: Optional[Path] = cache_dir() / "parsed"
+    except DownloadError:  # no home directory: the files came from tiktoken's cache
+        keep_in = None
     if spec.files == ("encoder.json", "vocab.bpe"):
         key = hashlib.sha256(" ".join(hashes).encode()).hexdigest()  # names the pair
         ranks = load_kept(key, keep_in, lambda: load_data_gym(paths[0], paths[1]))

@@ -110,13 +110,14 @@ def load_tiktoken_bpe(tiktoken_bpe_file: StrPath, expected_hash: Optional[str] =
     return parse_tiktoken_bpe(contents, source=os.fspath(path))
 
 
-def load_kept(key: str, keep_in: Path, parse: Callable[[], dict[bytes, int]]) -> dict[bytes, int]:
+def load_kept(key: str, keep_in: Optional[Path], parse: Callable[[], dict[bytes, int]]) -> dict[bytes, int]:
     """The ranks ``parse()`` returns, kept in the folder ``keep_in`` for the next process
     under ``key`` (a sha256 in hex naming the verified files they come from): read back,
     they take about a quarter of the time parsing takes (``marshal`` data, as in Python's
     ``.pyc`` files, behind its own sha256, so a damaged copy is parsed over, never used). A
     folder that cannot be written only costs the speed. Like a ``.pyc`` file, the copy is
-    trusted as long as it is whole: ``keep_in`` must not be writable by others.
+    trusted as long as it is whole: ``keep_in`` must not be writable by others. ``keep_in``
+    None only parses.
 
         >>> import tempfile
         >>> folder = tempfile.mkdtemp()
@@ -130,6 +131,8 @@ def load_kept(key: str, keep_in: Path, parse: Callable[[], dict[bytes, int]]) ->
         >>> len(load_kept(sha, keep, parse))  # read from the kept copy
         256
     """
+    if keep_in is None:  # nowhere to keep it
+        return parse()
     copy = keep_in / f"{key}.py{sys.version_info[0]}{sys.version_info[1]}.marshal"
     ranks = _read_kept(copy)
     if ranks is not None:

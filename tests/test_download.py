@@ -463,7 +463,9 @@ def test_a_read_only_cache_dir_is_a_download_error(cache: Path, server: _VocabSe
     if "mount" in result.stderr and result.returncode != 0:
         pytest.skip(f"cannot make a read-only mount here: {result.stderr.strip()}")
     assert result.returncode == 0, result.stderr
-    assert result.stdout.startswith("DownloadError cannot write to the cache directory"), result.stdout
+    assert result.stdout.startswith(
+        "DownloadError r50k_base.tiktoken is in neither the hf_bpe cache nor tiktoken's, and cannot write to the cache directory"
+    ), result.stdout
     assert "set HF_BPE_CACHE_DIR to a writable directory" in result.stdout
     assert _contents(cache) == []
 
@@ -658,3 +660,25 @@ def test_get_encoding_downloads_into_an_empty_cache(
     monkeypatch.setenv("HF_BPE_OFFLINE", "1")
     assert registry.build_encoding("gpt2")._mergeable_ranks == ranks
     assert len(server.requests) == 2
+
+
+def test_without_a_home_directory_tiktokens_cache_still_serves(
+    cache: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, real_files: dict[str, bytes]
+) -> None:
+    """A container run as a user with no passwd entry and no HOME: Path.home() fails."""
+    from hf_bpe import registry
+
+    def no_home() -> Path:
+        raise RuntimeError("Could not determine home directory.")  # what pathlib raises then
+
+    for var in ("HF_BPE_CACHE_DIR", "XDG_CACHE_HOME", "HOME"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setattr(Path, "home", staticmethod(no_home))
+    monkeypatch.setenv("HF_BPE_OFFLINE", "1")
+    with pytest.raises(DownloadError, match="r50k_base.tiktoken is not in tiktoken's cache, and there is no home directory .* set HF_BPE_CACHE_DIR"):
+        fetch("r50k_base.tiktoken")
+    tiktoken_cache = tmp_path / "tiktoken-cache"
+    tiktoken_cache.mkdir()
+    (tiktoken_cache / R50K.tiktoken_cache_key).write_bytes(real_files["/" + R50K.url_path])
+    assert fetch("r50k_base.tiktoken") == tiktoken_cache / R50K.tiktoken_cache_key
+    assert registry.build_encoding("r50k_base").encode("hello home") == tiktoken.get_encoding("r50k_base").encode("hello home")

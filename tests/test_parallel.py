@@ -63,6 +63,29 @@ def test_the_pool_persists_between_calls(enc: hf_bpe.Encoding, docs: list[str]) 
     assert [p.pid for p in pool.processes] == pids and pool.processes[0].is_alive()
 
 
+IDLE_POOL = """
+import multiprocessing, sys, time, hf_bpe
+multiprocessing.set_start_method(sys.argv[1])
+from hf_bpe import parallel
+enc = hf_bpe.Encoding("b", pat_str=r"\\S+|\\s+", mergeable_ranks={bytes([i]): i for i in range(256)}, special_tokens={})
+docs = ["x" * 300_000, "y" * 300_000]
+enc.encode_ordinary_batch(docs, num_proc=2)
+processes = list(parallel._pool(enc, 1).processes)
+time.sleep(3 * parallel.PARENT_CHECK_SECONDS)  # idle: the worker waits for the next batch
+alive = [p.is_alive() for p in processes]
+enc.encode_ordinary_batch(docs, num_proc=2)
+print(alive, parallel._pool(enc, 1).processes == processes)
+"""
+
+
+@pytest.mark.parametrize("method", multiprocessing.get_all_start_methods())
+def test_an_idle_pool_persists_with_every_start_method(tmp_path: Path, method: str) -> None:
+    """Under forkserver a worker's parent process is the fork server, not the pool's
+    process: a worker that took that for its parent's death left after one idle second."""
+    out = subprocess.run([sys.executable, "-c", IDLE_POOL, method], cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert out.stdout.split() == ["[True]", "True"], out.stderr[-2000:]
+
+
 def test_this_process_takes_the_last_share(
     enc: hf_bpe.Encoding, docs: list[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -209,6 +232,24 @@ def test_a_worker_dying_in_a_batch_is_a_worker_error_and_the_next_batch_starts_a
     assert enc.encode_ordinary_batch(docs, num_proc=2) == [enc.encode_ordinary(d) for d in docs]
 
 
+class _StoppingThePool(hf_bpe.Encoding):
+    """Does what another thread does when it finds one of the pool's workers dead: stops the
+    pool, closing the pipes under the batch running in this thread."""
+
+    def encode_ordinary(self, text: str) -> list[int]:
+        if text == "stop" and os.environ.get(parallel.WORKER_ENV) != "1":
+            parallel._pools[id(self)].stop()
+        return super().encode_ordinary(text)
+
+
+@pytest.mark.skipif(multiprocessing.get_start_method() != "fork", reason="the worker must inherit the subclass")
+def test_a_pool_stopped_under_a_batch_is_a_worker_error(docs: list[str]) -> None:
+    enc = _custom(_StoppingThePool, "stopping")
+    with pytest.raises(hf_bpe.WorkerError, match="died"):  # was: OSError("handle is closed")
+        enc.encode_ordinary_batch([*docs, "stop"], num_proc=2)  # this process takes the last chunk
+    assert enc.encode_ordinary_batch(docs, num_proc=2) == [enc.encode_ordinary(d) for d in docs]
+
+
 def test_pools_leave_with_their_encoding(docs: list[str]) -> None:
     import gc
 
@@ -295,6 +336,31 @@ def test_workers_leave_when_their_parent_dies_without_a_word(tmp_path: Path) -> 
     while any(map(running, pids)) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert not any(map(running, pids))
+
+
+ORPHANED_MID_BATCH = """
+import os, threading, time, hf_bpe
+from hf_bpe import parallel
+
+class Slow(hf_bpe.Encoding):
+    def encode_ordinary(self, text):
+        if os.environ.get(parallel.WORKER_ENV) == "1" and text == "slow":
+            time.sleep(1.5)  # the parent dies meanwhile
+        return super().encode_ordinary(text)
+
+enc = Slow("slow", pat_str=r"\\S+|\\s+", mergeable_ranks={bytes([i]): i for i in range(256)}, special_tokens={})
+docs = ["slow", *["x" * 50_000] * 40]
+threading.Thread(target=enc.encode_ordinary_batch, args=(docs,), kwargs={"num_proc": 2}, daemon=True).start()
+time.sleep(0.5)
+os._exit(0)
+"""
+
+
+@pytest.mark.skipif(multiprocessing.get_start_method() != "fork", reason="the worker must inherit the subclass")
+def test_a_worker_orphaned_mid_batch_leaves_quietly(tmp_path: Path) -> None:
+    # (the worker holds stderr too: the run ends when it has left)
+    out = subprocess.run([sys.executable, "-c", ORPHANED_MID_BATCH], cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0 and out.stderr == "", out.stderr[-2000:]
 
 
 class _Unpicklable(ValueError):

@@ -538,3 +538,28 @@ def test_without_plugins_only_openais_encodings_are_named() -> None:
     # tiktoken's own plugin (installed here) is not read: its encodings are built in.
     assert importlib.util.find_spec("tiktoken_ext.openai_public") is not None
     assert dict(registry.plugin_constructors()) == {}
+
+
+def test_a_child_forked_while_another_thread_loads_an_encoding_loads_it_too() -> None:
+    """The locks a loading thread holds at a fork would never be released in the child."""
+    from hf_bpe import char_classes
+
+    expected = hf_bpe.get_encoding("r50k_base").encode("hello fork")
+    with registry._LOCKS_LOCK:
+        build_lock = registry._BUILD_LOCKS.setdefault("r50k_base", threading.Lock())
+    with registry._LOCKS_LOCK, build_lock, registry._PLUGINS_LOCK, char_classes._table_lock:  # mid-load
+        pid = os.fork()
+        if pid == 0:  # the child: exit status 0 if it loads, 1 if not; killed after 60 s if it hangs
+            code = 1
+            try:
+                import signal
+
+                signal.alarm(60)
+                registry._ENCODINGS.pop("r50k_base", None)
+                char_classes._table = None
+                loaded = hf_bpe.get_encoding("r50k_base").encode("hello fork") == expected
+                code = 0 if loaded and isinstance(char_classes.stand_ins(), dict) and registry.plugin_constructors() is not None else 1
+            finally:
+                os._exit(code)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
