@@ -52,7 +52,10 @@ def column_texts(batch: Any, column: str, first_row: int = 0) -> list[str]:
     if isinstance(values, (str, bytes)) or values is None or not hasattr(values, "__iter__"):
         # One row's value (datasets.map without batched=True), not a column.
         kind = "null (None)" if values is None else f"of type {type(values).__name__}"
-        raise TextTypeError(f"column {column!r} is {kind}, not a list of str")
+        raise TextTypeError(
+            f"column {column!r} is {kind}: expected a str (one row, as datasets.map passes without "
+            "batched=True) or a list of str (a batch)"
+        )
     texts = values if isinstance(values, list) else list(values)
     for row, text in enumerate(texts):
         if not isinstance(text, str):

@@ -199,6 +199,17 @@ _HF_TRAINER_OPTIONS = frozenset(
 )
 
 
+def _refuse_hf_trainer_options(method: str, kwargs: Mapping[str, Any]) -> None:
+    """Options of HF tokenizers' trainer, given where tokenizer settings go, would be saved
+    as settings and change nothing: a TypeError instead."""
+    unsupported = sorted(set(kwargs) & _HF_TRAINER_OPTIONS)
+    if unsupported:
+        raise TypeError(
+            f"{method}: {', '.join(unsupported)} (options of HF tokenizers' BpeTrainer) have "
+            "no counterpart in hf_bpe's training, which learns rustbpe's merges"
+        )
+
+
 def _renamed_token(token: AddedToken, renamed: Mapping[str, str]) -> AddedToken:
     """``token`` with its text renamed by ``renamed`` (train_new_from_iterator's
     ``special_tokens_map``), its flags kept."""
@@ -346,19 +357,27 @@ class HfBpeTokenizer(PreTrainedTokenizer):
         special_tokens: Iterable[str] = (),
         num_proc: int | None = None,
         max_chars: int = 0,
+        batch_size: int = 1000,
+        progress: bool | None = None,
         name: str = "bpe",
         **tokenizer_kwargs: Any,
     ) -> HfBpeTokenizer:
         """Train on a ``datasets.Dataset`` (or ``IterableDataset``) column and return a ready
-        tokenizer (``vocab_size`` counts the special tokens; see :class:`hf_bpe.BpeTrainer`).
+        tokenizer (``vocab_size`` counts the special tokens; see :class:`hf_bpe.BpeTrainer`
+        and its ``update_from_dataset``). Other keyword arguments are settings of the
+        tokenizer (``bos_token``, ``add_bos_token``, ...); options of HF tokenizers' trainer
+        (``min_frequency``, ...) raise ``TypeError``.
 
             tok = HfBpeTokenizer.train_from_dataset(ds, 32_768, pattern="nanochat",
                                                     special_tokens=["<|bos|>", ...])
         """
         from hf_bpe.trainer import BpeTrainer
 
-        with BpeTrainer(vocab_size, pattern=pattern, special_tokens=special_tokens, num_proc=num_proc) as trainer:
-            trainer.update_from_dataset(dataset, column=column, max_chars=max_chars)
+        _refuse_hf_trainer_options("train_from_dataset", tokenizer_kwargs)
+        with BpeTrainer(
+            vocab_size, pattern=pattern, special_tokens=special_tokens, num_proc=num_proc, progress=progress
+        ) as trainer:
+            trainer.update_from_dataset(dataset, column=column, max_chars=max_chars, batch_size=batch_size)
             encoding = trainer.train(name)
         return cls(encoding=encoding, **tokenizer_kwargs)
 
@@ -390,12 +409,7 @@ class HfBpeTokenizer(PreTrainedTokenizer):
                 f"length is transformers' progress hint (an int), got {type(length).__name__}: "
                 "pass new special tokens as new_special_tokens=[...]"
             )
-        unsupported = sorted(set(kwargs) & _HF_TRAINER_OPTIONS)
-        if unsupported:
-            raise TypeError(
-                f"train_new_from_iterator: {', '.join(unsupported)} (options of HF tokenizers' "
-                "BpeTrainer) have no counterpart in hf_bpe's training, which learns rustbpe's merges"
-            )
+        _refuse_hf_trainer_options("train_new_from_iterator", kwargs)
         renamed = dict(special_tokens_map or {})
         from hf_bpe.trainer import BpeTrainer
 
@@ -924,8 +938,8 @@ class HfBpeTokenizer(PreTrainedTokenizer):
         batch: Any,
         *,
         text_column: str = "text",
-        add_bos: bool = False,
-        add_eos: bool = False,
+        add_bos: bool | None = None,
+        add_eos: bool | None = None,
         allowed_special: Iterable[str] | str = (),
         return_attention_mask: bool = False,
     ) -> dict[str, Any]:
@@ -938,8 +952,9 @@ class HfBpeTokenizer(PreTrainedTokenizer):
         ``TypeError`` naming its row.  Special-token text in documents is ordinary text unless listed in
         ``allowed_special`` ("all" for every special token); tokens added with
         ``add_tokens`` (not special) are found in the text as by ``tok(text)``.
-        ``add_bos``/``add_eos`` put the tokenizer's bos/eos around each document.  Runs in
-        the calling process only.
+        ``add_bos``/``add_eos`` put the tokenizer's bos/eos around each document; by default
+        (None) as ``tok(text)`` does, after the tokenizer's ``add_bos_token``/``add_eos_token``.
+        Runs in the calling process only.
 
         >>> import hf_bpe
         >>> enc = hf_bpe.Encoding("tiny", pat_str=r"\\s+|\\S+",
@@ -962,6 +977,8 @@ class HfBpeTokenizer(PreTrainedTokenizer):
             ids = [enc.encode(t, allowed_special=allowed, disallowed_special=()) for t in items]
         else:
             ids = [enc.encode_ordinary(t) for t in items]
+        add_bos = self.add_bos_token if add_bos is None else add_bos
+        add_eos = self.add_eos_token if add_eos is None else add_eos
         if add_bos or add_eos:
             head = [self._required_id("bos")] if add_bos else []
             tail = [self._required_id("eos")] if add_eos else []

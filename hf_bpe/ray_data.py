@@ -274,10 +274,11 @@ class BatchEncoder:
 
 
 def encoding_payload(
-    tokenizer: Any, *, add_bos: bool = False, add_eos: bool = False
+    tokenizer: Any, *, add_bos: bool | None = None, add_eos: bool | None = None
 ) -> tuple[tuple[Any, ...], list[int], list[int]]:
     """What :class:`BatchEncoder` needs: the encoding's ranks and specials (explicitly, so
-    workers never download or read a vocabulary file), and the bos/eos ids to add.
+    workers never download or read a vocabulary file), and the bos/eos ids to add (by
+    default, None, a tokenizer's ``add_bos_token``/``add_eos_token``; none for an Encoding).
 
     ``tokenizer`` is an :class:`~hf_bpe.Encoding` or an
     :class:`~hf_bpe.HfBpeTokenizer` (its ``bos_token``/``eos_token``; for an Encoding
@@ -294,6 +295,10 @@ def encoding_payload(
             "dataset.map_batches(tok.batch_encode, batch_format='pyarrow') instead"
         )
     state = (enc.name, enc.pat_str, enc.mergeable_ranks, enc.special_tokens, enc._explicit_n_vocab)
+    if add_bos is None:
+        add_bos = bool(getattr(tokenizer, "add_bos_token", False))
+    if add_eos is None:
+        add_eos = bool(getattr(tokenizer, "add_eos_token", False))
     head = [_role_id(tokenizer, enc, "bos")] if add_bos else []
     tail = [_role_id(tokenizer, enc, "eos")] if add_eos else []
     return state, head, tail
@@ -305,8 +310,8 @@ def encode_dataset(
     *,
     column: str = "text",
     output_column: str = "input_ids",
-    add_bos: bool = False,
-    add_eos: bool = False,
+    add_bos: bool | None = None,
+    add_eos: bool | None = None,
     allowed_special: str | Iterable[str] = (),
     keep_text: bool = False,
     **map_batches_kwargs: Any,

@@ -169,7 +169,8 @@ class BpeTrainer:
 
         ``paths`` is a file, a folder (its ``*.parquet`` files, in sorted order) or a list
         of either. Every file's schema is checked before anything is read: a missing or
-        non-string column raises :class:`TrainingError`; so does a null in the column.
+        non-string column raises :class:`TrainingError` (strings of any arrow type count:
+        ``string``, ``large_string``, ``string_view``, a dictionary of them); so does a null.
         Counting processes read their row groups themselves.
         """
         max_chars = checked_max_chars(max_chars)

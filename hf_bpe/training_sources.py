@@ -132,13 +132,24 @@ def parquet_plan(files: list[str], column: str) -> Iterator[tuple[str, list[int]
                 f"(its columns: {', '.join(schema.names)})"
             )
         kind = schema.field(column).type
-        if not (pa.types.is_string(kind) or pa.types.is_large_string(kind)):
+        if not _holds_strings(kind):
             raise TrainingError(
                 f"column {column!r} of parquet file {path!r} holds {kind}, not strings"
             )
         groups = list(range(meta.metadata.num_row_groups))
         plan.append((path, groups, meta.metadata.num_rows))
     return iter(plan)
+
+
+def _holds_strings(kind: Any) -> bool:
+    """Whether an arrow type's values are strings: ``string``, ``large_string``,
+    ``string_view``, or a dictionary of them (pandas' ``category``)."""
+    import pyarrow as pa
+
+    if pa.types.is_dictionary(kind):
+        kind = kind.value_type
+    is_view = getattr(pa.types, "is_string_view", lambda _: False)  # pyarrow 16 and later
+    return bool(pa.types.is_string(kind) or pa.types.is_large_string(kind) or is_view(kind))
 
 
 def _read_row_group(path: str, group: int, column: str) -> list[str]:
@@ -150,6 +161,8 @@ def _read_row_group(path: str, group: int, column: str) -> list[str]:
     except (OSError, pa.ArrowException) as err:  # a corrupt page, a file changed meanwhile
         raise TrainingError(f"cannot read row group {group} of parquet file {path!r}: {err}") from None
     col = table.column(column)
+    if pa.types.is_dictionary(col.type):
+        col = col.cast(col.type.value_type)  # each row's string, not an index
     if col.null_count:
         row = col.is_null().to_pylist().index(True)
         raise TrainingError(

@@ -28,7 +28,7 @@ _BUILD = textwrap.dedent(
     from hf_bpe.hf_tokenizer import HfBpeTokenizer
     def build(spec):
         if spec["kind"] == "named":
-            return HfBpeTokenizer.from_encoding(hf_bpe.get_encoding(spec["name"]), add_eos_token=True)
+            return HfBpeTokenizer.from_encoding(hf_bpe.get_encoding(spec["name"]))
         return HfBpeTokenizer.from_pretrained(spec["folder"])
     """
 )
@@ -51,8 +51,14 @@ def specs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, Any]]
 
 def build(spec: dict[str, Any]) -> HfBpeTokenizer:
     if spec["kind"] == "named":
-        return HfBpeTokenizer.from_encoding(encoding(spec["name"]), add_eos_token=True)
-    return HfBpeTokenizer.from_pretrained(spec["folder"])
+        return HfBpeTokenizer.from_encoding(encoding(spec["name"]))
+    return HfBpeTokenizer.from_pretrained(spec["folder"])  # saved with add_bos_token=True
+
+
+def ids_of(tok: HfBpeTokenizer, text: str) -> list[int]:
+    """The ids ``tok(text)`` gives, as the encoding and the tokenizer's bos/eos flags make them."""
+    head = [tok.bos_token_id] if tok.add_bos_token else []
+    return head + tok.encoding.encode_ordinary(text) + ([tok.eos_token_id] if tok.add_eos_token else [])
 
 
 def run_python(code: str, tmp_path: Path) -> str:
@@ -69,8 +75,8 @@ def test_map_with_num_proc_gives_the_encodings_ids(name: str, docs: list[str], s
     enc = tok.encoding
     ds = datasets.Dataset.from_dict({"text": docs})
     out = ds.map(tok.batch_encode, batched=True, batch_size=16, num_proc=2, remove_columns=["text"])
-    assert out["input_ids"][:] == [enc.encode_ordinary(d) for d in docs]
-    # Options go through fn_kwargs; eos/bos come from the tokenizer.
+    assert out["input_ids"][:] == [ids_of(tok, d) for d in docs]  # special-token text stays text
+    # Options go through fn_kwargs; the eos/bos ids come from the tokenizer.
     role = "add_eos" if tok.eos_token_id is not None else "add_bos"
     extra = tok.eos_token_id if role == "add_eos" else tok.bos_token_id
     renamed = ds.rename_column("text", "content")
@@ -104,8 +110,8 @@ def test_map_under_spawn(name: str, docs: list[str], specs: dict[str, Any], tmp_
     )
     result = json.loads(run_python(code, tmp_path).strip().splitlines()[-1])
     assert result["method"] == "spawn"
-    enc = build(specs[name]).encoding
-    assert result["ids"] == [enc.encode_ordinary(d) for d in docs[:40]]
+    tok = build(specs[name])
+    assert result["ids"] == [ids_of(tok, d) for d in docs[:40]]
 
 
 @pytest.mark.parametrize("name", ["o200k_base", "trained"])
@@ -207,7 +213,7 @@ def test_batch_encode_reads_every_batch_format(docs: list[str]) -> None:
         tok.batch_encode(pa.table({"text": ["a", None]}))
     with pytest.raises(hf_bpe.TextTypeError, match="item 0 is of type bytes"):
         tok.batch_encode([b"a"])
-    with pytest.raises(TypeError, match="column 'text' is null"):  # one row of map(batched=False)
+    with pytest.raises(TypeError, match=r"column 'text' is null \(None\): expected a str \(one row"):  # map(batched=False)
         tok.batch_encode({"text": None})
 
 
@@ -236,9 +242,28 @@ def test_train_from_dataset_gives_a_ready_tokenizer_that_loads_everywhere(tmp_pa
     assert ours == [[1024] + tok.encoding.encode(t, allowed_special="all") for t in sample]
     tok.save_pretrained(tmp_path / "trained")
     assert run_stock(tmp_path / "trained", sample, tmp_path / "stock")["ids"] == ours
-    mapped = ds.map(tok.batch_encode, batched=True, num_proc=2, fn_kwargs={"text_column": "content", "add_bos": True})
-    assert mapped["input_ids"][:] == [[1024] + tok.encoding.encode_ordinary(t) for t in corpus]
+    mapped = ds.map(tok.batch_encode, batched=True, num_proc=2, fn_kwargs={"text_column": "content"})
+    assert mapped["input_ids"][:] == [[1024] + tok.encoding.encode_ordinary(t) for t in corpus]  # add_bos_token=True
+    plain = ds.select(range(3)).map(tok.batch_encode, batched=True, fn_kwargs={"text_column": "content", "add_bos": False})
+    assert plain["input_ids"][:] == [tok.encoding.encode_ordinary(t) for t in corpus[:3]]
     # train_new_from_iterator keeps the pattern, the specials and the settings.
     smaller = tok.train_new_from_iterator((corpus[i : i + 8] for i in range(0, len(corpus), 8)), 512 + 9, num_proc=1)
     assert smaller.encoding._pat_str == NANOCHAT_PATTERN
     assert smaller.add_bos_token and smaller.bos_token == "<|bos|>" and len(smaller) == 521
+
+
+def test_train_from_dataset_takes_the_trainers_options_and_refuses_hf_tokenizers_ones(tmp_path: Path) -> None:
+    """batch_size and progress went into tokenizer_config.json as settings, min_frequency too."""
+    import realdata
+
+    corpus = realdata.documents("english", max_bytes=60_000)
+    ds = datasets.Dataset.from_dict({"text": corpus})
+    tok = HfBpeTokenizer.train_from_dataset(ds, 300, batch_size=7, progress=False, num_proc=1)
+    assert tok.encoding.mergeable_ranks == hf_bpe.train_bpe(corpus, 300, num_proc=1).mergeable_ranks
+    tok.save_pretrained(tmp_path / "t")
+    config = json.loads((tmp_path / "t" / "tokenizer_config.json").read_text())
+    assert not {"batch_size", "progress"} & set(config)
+    with pytest.raises(TypeError, match="train_from_dataset: min_frequency .* no counterpart"):
+        HfBpeTokenizer.train_from_dataset(ds, 300, min_frequency=2)
+    with pytest.raises(hf_bpe.TrainingError, match="batch_size must be an int >= 1"):
+        HfBpeTokenizer.train_from_dataset(ds, 300, batch_size=0)

@@ -540,6 +540,12 @@ def test_arguments_are_checked_before_any_cluster_work() -> None:
 
     tok = HfBpeTokenizer.from_encoding(enc)
     ray_data.encoding_payload(tok)
+    # bos/eos by default as the tokenizer adds them (as tok.batch_encode and tok(text))
+    eos = hf_bpe.Encoding("eos", pat_str=r"\S+|\s+", mergeable_ranks=enc.mergeable_ranks, special_tokens={"<|endoftext|>": 256})
+    with_eos = HfBpeTokenizer.from_encoding(eos, eos_token="<|endoftext|>", add_eos_token=True)
+    assert ray_data.encoding_payload(with_eos)[1:] == ([], [256]) == ray_data.encoding_payload(eos, add_eos=True)[1:]
+    assert ray_data.encoding_payload(with_eos, add_eos=False)[1:] == ([], []) == ray_data.encoding_payload(eos)[1:]
+    assert with_eos.batch_encode(["ab"])["input_ids"] == [[97, 98, 256]] == [with_eos("ab")["input_ids"]]
     tok.add_tokens(["my_new_token"])
     with pytest.raises(VocabularyError, match="added tokens"):
         ray_data.encoding_payload(tok)

@@ -218,6 +218,29 @@ def test_parquet_folder_equals_the_texts(
     assert again.piece_counts() == direct.piece_counts()
 
 
+@pytest.mark.parametrize("kind", ["large_string", "dictionary", "string_view"])
+def test_parquet_string_columns_of_every_arrow_type(tmp_path: Path, kind: str) -> None:
+    """pandas' category columns are dictionaries of strings; polars and newer writers use
+    large_string or string_view: each row is its text all the same."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    texts = ["the cat", "the dog", "the cat", "a bird"] * 5
+    column = {
+        "large_string": pa.array(texts, type=pa.large_string()),
+        "dictionary": pa.array(texts).dictionary_encode(),
+        "string_view": pa.array(texts, type=pa.string_view()) if hasattr(pa, "string_view") else None,
+    }[kind]
+    if column is None:
+        pytest.skip("this pyarrow has no string_view")
+    pq.write_table(pa.table({"text": column}), tmp_path / "t.parquet", row_group_size=7)
+    from_parquet = BpeTrainer(270, num_proc=1, progress=False)
+    from_parquet.update_from_parquet(tmp_path / "t.parquet")
+    direct = BpeTrainer(270, num_proc=1, progress=False)
+    direct.update(texts)
+    assert from_parquet.piece_counts() == direct.piece_counts()
+
+
 def test_max_chars_crops_each_document() -> None:
     trainer = BpeTrainer(300, num_proc=1, progress=False)
     trainer.update(["abcdef", "xy"], max_chars=3)
