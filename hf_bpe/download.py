@@ -228,15 +228,17 @@ def _lookup(filename: str) -> VocabFile:
         ) from None
 
 
-def _holds(candidate: Path, vfile: VocabFile) -> bool:
-    """Whether ``candidate`` (in tiktoken's cache) is a verified copy of ``vfile``."""
-    try:
-        if candidate.is_file() and sha256_of(candidate) == vfile.sha256:
-            logger.debug("%s: verified copy in tiktoken's cache, %s", vfile.filename, candidate)
-            return True
-    except OSError:
-        pass  # tiktoken's cache is only a bonus: unreadable means absent
-    return False
+def _in_tiktoken_cache(vfile: VocabFile) -> Path | None:
+    """A verified copy of ``vfile`` in tiktoken's cache, if there is one."""
+    for directory in tiktoken_cache_dirs():
+        candidate = directory / vfile.tiktoken_cache_key
+        try:
+            if candidate.is_file() and sha256_of(candidate) == vfile.sha256:
+                logger.debug("%s: verified copy in tiktoken's cache, %s", vfile.filename, candidate)
+                return candidate
+        except OSError:
+            continue  # tiktoken's cache is only a bonus: unreadable means absent
+    return None
 
 
 def fetch(filename: str) -> Path:
@@ -252,10 +254,9 @@ def fetch(filename: str) -> Path:
     try:
         target = cache_dir() / vfile.filename
     except _CacheError as no_home:  # tiktoken's cache may still hold the file
-        for directory in tiktoken_cache_dirs():
-            candidate = directory / vfile.tiktoken_cache_key
-            if _holds(candidate, vfile):
-                return candidate
+        found = _in_tiktoken_cache(vfile)
+        if found is not None:
+            return found
         raise _CacheError(f"{vfile.filename} is not in tiktoken's cache, and there is {no_home}") from None
     corrupt_sha: str | None = None
     if target.is_file():
@@ -266,10 +267,9 @@ def fetch(filename: str) -> Path:
         if corrupt_sha == vfile.sha256:
             logger.debug("%s: verified copy in the hf_bpe cache, %s", filename, target)
             return target
-    for directory in tiktoken_cache_dirs():
-        candidate = directory / vfile.tiktoken_cache_key
-        if _holds(candidate, vfile):
-            return candidate
+    found = _in_tiktoken_cache(vfile)
+    if found is not None:
+        return found
     if is_offline():
         if corrupt_sha is not None:
             raise HashMismatchError(
