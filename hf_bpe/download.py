@@ -28,6 +28,8 @@ Environment variables (all read at call time, never at import time):
 ``HF_BPE_OFFLINE``
     ``1`` (or ``true``/``yes``/``on``) forbids downloads: a missing file raises
     :class:`~hf_bpe.errors.OfflineError` saying which file to put where and where to get it.
+    When it is not set, Hugging Face's ``HF_HUB_OFFLINE`` or ``TRANSFORMERS_OFFLINE`` does
+    the same (``HF_BPE_OFFLINE=0`` allows downloads whatever they say).
 ``HF_BPE_DOWNLOAD_URL``
     A mirror: this base URL replaces ``https://openaipublic.blob.core.windows.net/`` in
     every official URL (``http://mirror.local/openai/`` fetches
@@ -169,8 +171,19 @@ def cache_dir() -> Path:
 
 
 def is_offline() -> bool:
-    """True when ``HF_BPE_OFFLINE`` forbids downloads."""
-    return os.environ.get("HF_BPE_OFFLINE", "").strip().lower() in _TRUE
+    """True when ``HF_BPE_OFFLINE`` forbids downloads (or, if it is not set, Hugging Face's
+    ``HF_HUB_OFFLINE`` or ``TRANSFORMERS_OFFLINE``)."""
+    return offline_switch() is not None
+
+
+def offline_switch() -> str | None:
+    """The variable that forbids downloads, if one does: ``HF_BPE_OFFLINE`` when set (``0``
+    allows them whatever the others say), else ``HF_HUB_OFFLINE`` or ``TRANSFORMERS_OFFLINE``."""
+    for name in ("HF_BPE_OFFLINE", "HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE"):
+        value = os.environ.get(name, "").strip().lower()
+        if value:
+            return name if value in _TRUE else None
+    return None
 
 
 def download_url(vfile: VocabFile) -> str:
@@ -270,22 +283,23 @@ def fetch(filename: str) -> Path:
     found = _in_tiktoken_cache(vfile)
     if found is not None:
         return found
-    if is_offline():
+    switch = offline_switch()
+    if switch is not None:
         if corrupt_sha is not None:
             raise HashMismatchError(
                 f"{target} is corrupt: its sha256 is {corrupt_sha}, expected {vfile.sha256}. "
-                f"HF_BPE_OFFLINE is set, so it was not downloaded again: replace it with the "
-                f"official file from {vfile.url} (or unset HF_BPE_OFFLINE)."
+                f"{switch} is set, so it was not downloaded again: replace it with the "
+                f"official file from {vfile.url} (or unset {switch})."
             )
         source = vfile.url
         mirrored = download_url(vfile)
         if mirrored != source:
             source += f" or from the mirror set in HF_BPE_DOWNLOAD_URL, {mirrored}"
         raise OfflineError(
-            f"{vfile.filename} is not in the hf_bpe cache and HF_BPE_OFFLINE is set, so it "
+            f"{vfile.filename} is not in the hf_bpe cache and {switch} is set, so it "
             f"was not downloaded. Put the file at {target} (sha256 {vfile.sha256}); it can "
             f"be obtained from {source}. Alternatively point HF_BPE_CACHE_DIR at a "
-            f"directory holding it, or unset HF_BPE_OFFLINE."
+            f"directory holding it, or unset {switch}."
         )
     try:
         _download(vfile, target)

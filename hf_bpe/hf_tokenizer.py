@@ -67,6 +67,7 @@ if not Version("5.10.1") <= _VERSION < Version("6.dev0"):
 from tokenizers import AddedToken  # noqa: E402
 from transformers import AutoTokenizer, PreTrainedConfig, PreTrainedTokenizer  # noqa: E402
 from transformers.tokenization_utils_base import BatchEncoding, TruncationStrategy  # noqa: E402
+from transformers.utils import CHAT_TEMPLATE_DIR, CHAT_TEMPLATE_FILE  # noqa: E402
 from transformers.utils import logging as hf_logging  # noqa: E402
 from transformers.utils.hub import hf_api  # noqa: E402
 from transformers.utils.generic import PaddingStrategy  # noqa: E402
@@ -199,6 +200,17 @@ _HF_TRAINER_OPTIONS = frozenset(
 )
 
 
+#: Files a save writes only when the tokenizer needs them: one that an earlier save left in
+#: the folder (or the Hub repository) would be loaded with this tokenizer.
+_SAVED_IF_NEEDED = (
+    "tokenizer.json",  # not when the encoding cannot be written as one
+    "added_tokens.json",
+    "special_tokens_map.json",
+    CHAT_TEMPLATE_FILE,
+    "chat_template.json",  # older transformers' name
+)
+
+
 def _refuse_hf_trainer_options(method: str, kwargs: Mapping[str, Any]) -> None:
     """Options of HF tokenizers' trainer, given where tokenizer settings go, would be saved
     as settings and change nothing: a TypeError instead."""
@@ -253,6 +265,14 @@ def _load_folder_encoding(vocab_file: str | None, encoding_file: str | None, sou
     if encoding_file is None and vocab_file is not None:  # encoding.json beside it
         encoding_file = str(Path(vocab_file).parent / ENCODING_FILE)
     if encoding_file is None:
+        if source and not os.path.isdir(source):  # a Hub repository whose files did not come
+            # (a ValueError: transformers replaces an OSError raised here by a message of its own)
+            raise VocabularyError(
+                f"no tokenizer files for {source!r}: it is not a local folder, and neither "
+                "vocab.tiktoken + encoding.json nor tokenizer.json came from the Hub or its cache "
+                "(offline, HF_HUB_OFFLINE=1 or local_files_only=True, with nothing cached? a "
+                "wrong repository, subfolder or revision?)"
+            )
         found = f"no tokenizer files were found in {source!r}; " if source else ""
         raise VocabularyError(
             f"HfBpeTokenizer needs an encoding: {found}use HfBpeTokenizer.from_encoding(enc) or "
@@ -1115,7 +1135,7 @@ class HfBpeTokenizer(PreTrainedTokenizer):
             try:
                 written: tuple[str, ...] = super().save_pretrained(staging, *args, **kwargs)
                 prefix = f"{kwargs['filename_prefix']}-" if kwargs.get("filename_prefix") else ""
-                config_path, json_name = staging / (prefix + "tokenizer_config.json"), prefix + "tokenizer.json"
+                config_path = staging / (prefix + "tokenizer_config.json")
                 config = json.loads(config_path.read_text(encoding="utf-8"))
                 config["tokenizer_class"] = "HfBpeTokenizer"
                 config.pop("auto_map", None)
@@ -1129,7 +1149,10 @@ class HfBpeTokenizer(PreTrainedTokenizer):
                 }
                 for path in moved:
                     path.parent.mkdir(parents=True, exist_ok=True)
-                moved.setdefault(target / json_name, None)  # none written: remove an earlier save's
+                for name in _SAVED_IF_NEEDED:  # not written this time: remove an earlier save's
+                    moved.setdefault(target / (prefix + name), None)
+                for earlier in (target / (prefix + CHAT_TEMPLATE_DIR)).glob("*.jinja"):
+                    moved.setdefault(earlier, None)
                 write_files_atomic(moved)
             finally:
                 shutil.rmtree(staging, ignore_errors=True)
@@ -1138,18 +1161,23 @@ class HfBpeTokenizer(PreTrainedTokenizer):
         return tuple(os.path.join(given, name) for name in names if (target / name).exists())
 
     def _upload_modified_files(self, working_dir: Any, repo_id: str, *args: Any, **kwargs: Any) -> Any:
-        """Upload as transformers does, then delete a ``tokenizer.json`` the repository keeps
-        from an earlier push when this tokenizer has none (stock transformers would load it):
-        on the branch pushed to, or in the pull request the upload opened."""
+        """Upload as transformers does, then delete the files the repository keeps from an
+        earlier push that this tokenizer does not have (a ``tokenizer.json``, which stock
+        transformers would load; a chat template since removed; ...): on the branch pushed
+        to, or in the pull request the upload opened."""
+        from huggingface_hub import CommitOperationDelete
+
         result = super()._upload_modified_files(working_dir, repo_id, *args, **kwargs)
-        if not (Path(working_dir) / "tokenizer.json").exists():
+        missing = [name for name in _SAVED_IF_NEEDED if not (Path(working_dir) / name).exists()]
+        if missing:
             token = kwargs.get("token")
             revision = result.pr_revision if kwargs.get("create_pr") else kwargs.get("revision")
             api = hf_api()
-            if api.file_exists(repo_id, "tokenizer.json", revision=revision, token=token):
-                api.delete_file(
-                    "tokenizer.json", repo_id, revision=revision, token=token,
-                    commit_message="Delete tokenizer.json: this tokenizer cannot be written as one",
+            stale = [name for name in missing if api.file_exists(repo_id, name, revision=revision, token=token)]
+            if stale:
+                api.create_commit(
+                    repo_id, [CommitOperationDelete(path_in_repo=name) for name in stale], revision=revision,
+                    token=token, commit_message=f"Delete {', '.join(stale)}: not part of this tokenizer",
                 )
         return result
 

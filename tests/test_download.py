@@ -150,8 +150,8 @@ def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("HF_BPE_CACHE_DIR", str(cache))
     monkeypatch.setenv("TIKTOKEN_CACHE_DIR", str(tmp_path / "tiktoken-cache"))
     monkeypatch.delenv("DATA_GYM_CACHE_DIR", raising=False)
-    monkeypatch.delenv("HF_BPE_OFFLINE", raising=False)
-    monkeypatch.delenv("HF_BPE_DOWNLOAD_URL", raising=False)
+    for switch in ("HF_BPE_OFFLINE", "HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE", "HF_BPE_DOWNLOAD_URL"):
+        monkeypatch.delenv(switch, raising=False)
     monkeypatch.setenv("HF_BPE_DOWNLOAD_TIMEOUT", "20")
     monkeypatch.setenv("no_proxy", "127.0.0.1,localhost")
     monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
@@ -503,6 +503,31 @@ def test_offline_names_the_file_and_where_to_put_it(
 def test_offline_switch_values(monkeypatch: pytest.MonkeyPatch, value: str, offline: bool) -> None:
     monkeypatch.setenv("HF_BPE_OFFLINE", value)
     assert download.is_offline() is offline
+
+
+@pytest.mark.parametrize(
+    ("env", "switch"),
+    [
+        ({"HF_HUB_OFFLINE": "1"}, "HF_HUB_OFFLINE"),
+        ({"TRANSFORMERS_OFFLINE": "yes"}, "TRANSFORMERS_OFFLINE"),
+        ({"HF_BPE_OFFLINE": "0", "HF_HUB_OFFLINE": "1"}, None),  # hf_bpe's own switch decides
+        ({"HF_BPE_OFFLINE": "1", "HF_HUB_OFFLINE": "0"}, "HF_BPE_OFFLINE"),
+        ({"HF_HUB_OFFLINE": "0"}, None),
+    ],
+)
+def test_hugging_faces_offline_switches_count_unless_hf_bpes_is_set(
+    cache: Path, server: _VocabServer, monkeypatch: pytest.MonkeyPatch, env: dict[str, str], switch: str | None
+) -> None:
+    """A firewalled cluster sets HF_HUB_OFFLINE: a download would only wait for its timeout."""
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    assert download.offline_switch() == switch
+    if switch is None:
+        assert fetch("r50k_base.tiktoken").is_file()
+    else:
+        with pytest.raises(OfflineError, match=f"not in the hf_bpe cache and {switch} is set"):
+            fetch("r50k_base.tiktoken")
+        assert server.requests == []
 
 
 def test_offline_uses_a_dropped_in_file(cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:

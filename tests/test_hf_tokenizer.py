@@ -110,6 +110,10 @@ def test_a_folder_without_tokenizer_files_is_named_in_the_error(tmp_path: Path) 
         HfBpeTokenizer.from_pretrained(str(tmp_path))
     with pytest.raises(VocabularyError, match="needs an encoding: use HfBpeTokenizer.from_encoding"):
         HfBpeTokenizer()
+    # A repository whose files could not be fetched (offline with an empty cache): the error
+    # says so rather than blaming the repository.
+    with pytest.raises(VocabularyError, match="'someone/absent': it is not a local folder.*local_files_only"):
+        HfBpeTokenizer.from_pretrained("someone/absent", cache_dir=str(tmp_path / "hub"), local_files_only=True)
 
 
 def test_a_tiktoken_encoding_is_taken_as_it_is(docs: list[str]) -> None:
@@ -127,6 +131,25 @@ def test_a_tiktoken_encoding_is_taken_as_it_is(docs: list[str]) -> None:
     assert tok.batch_encode([text])["input_ids"] == [theirs.encode_ordinary(text)]
     with pytest.raises(TypeError, match="expected an hf_bpe or tiktoken Encoding, got dict"):
         HfBpeTokenizer.from_encoding({"name": "x"})
+
+
+def test_a_save_leaves_no_file_of_an_earlier_save_behind(tmp_path: Path) -> None:
+    """A chat template since removed, tokens another tokenizer added: files the second
+    save does not write would be loaded with it."""
+    ranks = {bytes([i]): i for i in range(256)}
+    first = HfBpeTokenizer.from_encoding(hf_bpe.Encoding("a", pat_str=r"\S+|\s+", mergeable_ranks=ranks, special_tokens={}))
+    first.add_tokens(["<added>"])
+    first.chat_template = {"default": "{{ messages }}", "tools": "{{ tools }}"}
+    first.save_pretrained(tmp_path / "tok")
+    assert {"added_tokens.json", "chat_template.jinja"} <= {p.name for p in (tmp_path / "tok").iterdir()}
+    assert (tmp_path / "tok" / "additional_chat_templates" / "tools.jinja").exists()
+    loaded = HfBpeTokenizer.from_pretrained(tmp_path / "tok")
+    assert loaded.chat_template is not None and "<added>" in loaded.get_added_vocab()
+    second = HfBpeTokenizer.from_encoding(hf_bpe.Encoding("b", pat_str=r"\S+|\s+", mergeable_ranks=ranks, special_tokens={}))
+    second.save_pretrained(tmp_path / "tok")
+    for tok in (HfBpeTokenizer.from_pretrained(tmp_path / "tok"), AutoTokenizer.from_pretrained(tmp_path / "tok")):
+        assert tok.chat_template is None and tok.get_added_vocab() == {}, type(tok)
+    assert not list((tmp_path / "tok" / "additional_chat_templates").glob("*"))
 
 
 def test_a_save_that_fails_leaves_the_folder_as_it_was(tmp_path: Path) -> None:

@@ -138,6 +138,25 @@ def test_a_push_without_tokenizer_json_deletes_the_old_one(hub: FakeHub, tmp_pat
     assert {"encoding.json", "vocab.tiktoken", "tokenizer_config.json"} <= set(hub.repos["someone/twice"])
 
 
+def test_a_chat_template_removed_is_removed_from_the_repository(hub: FakeHub, tmp_path: Path) -> None:
+    push = textwrap.dedent(
+        """
+        import hf_bpe
+        from hf_bpe.hf_tokenizer import HfBpeTokenizer
+        enc = hf_bpe.Encoding("t", pat_str=r"\\S+|\\s+", mergeable_ranks={bytes([i]): i for i in range(256)}, special_tokens={})
+        tok = HfBpeTokenizer.from_encoding(enc, chat_template="{{ messages }}")
+        tok.push_to_hub("someone/chat", commit_message="v1")
+        tok.chat_template = None
+        tok.push_to_hub("someone/chat", commit_message="v2")
+        """
+    )
+    proc = subprocess.run([sys.executable, "-c", push], env=hub_env(hub, tmp_path / "home"), cwd=tmp_path,
+                          capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-4000:]
+    assert "tokenizer.json" in hub.repos["someone/chat"] and "chat_template.jinja" not in hub.repos["someone/chat"]
+    assert hub.commits[-1] == "someone/chat@main: Delete chat_template.jinja: not part of this tokenizer", hub.commits
+
+
 @pytest.mark.parametrize("where", ["revision='dev'", "create_pr=True"])
 def test_a_push_to_a_branch_or_pull_request_leaves_main_alone(hub: FakeHub, tmp_path: Path, where: str) -> None:
     # The stale tokenizer.json goes where the upload went: deleting it on main bypassed
