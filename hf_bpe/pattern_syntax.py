@@ -29,6 +29,8 @@ construct                   tiktoken                          rewritten as
 ``\\X``, ``\\m``, ``\\0``,      refused by tiktoken; other        refused
 ``(?R)``, ``(?1)``, ``(?f)``,  constructs (or literal text) in
 ``\\p{L&}``, ``x{e<=1}``       regex
+``(?:b?|c)*``               after an empty round, ``c``       refused (regex ends the
+                            (:class:`_EmptyLoops`)            loop there)
 ``(?i)\\p{L}``               letters and U+0345 (classes are   ``[\\p{L}\\u0345]``;
                             widened by simple case folding)   ``(?i)\\p{Lu}``, ``\\p{M}``,
                                                               ``\\P{..}`` refused
@@ -111,7 +113,133 @@ def _read(pattern: str) -> _Rewriter:
         raise PatternError(f"the lone surrogate {pattern[err.start]!r} at offset {err.start} of {pattern!r} is not text") from None
     rewriter = _Rewriter(pattern)
     rewriter.run()
+    _EmptyLoops(rewriter.out_text, pattern).check()
     return rewriter
+
+
+class _EmptyLoops:
+    """Refuses a group repeated without limit (``*``, ``+``, ``{n,}``) whose round can end
+    up empty where a later branch would match something, such as ``(?:b?|c)*`` on ``bc``:
+    after ``b``, the next round's ``b?`` matches nothing at ``c``; regex then ends the loop,
+    tiktoken's engine (without a look-around in the pattern) tries the branch ``c``.
+    Written without the empty match (``(?:b|c)*``), both agree.
+
+    Reads regex's syntax (the rewritten pattern) for that only. Each reader returns
+    ``(empty, full, falls_back, mixed)``: the item can match nothing; it can match
+    something; it tries something first and can end with nothing (``b?``, ``(?:b|)``; not
+    ``b??`` or ``(?:|b)``, which try nothing first); it holds such a branch before a branch
+    that can match something. Checked against tiktoken on every string of up to 5
+    characters over ``abcdx \n``: loops of ``b?|c``, ``b*|c``, ``(?:b|)|c``, ``b?|c|``,
+    ``.*|\n`` differ; of ``b??|c``, ``(?:|b)|c``, ``b|c?``, ``b?|(?=c)``, ``b?c?``, ``\s*``
+    they agree. A pattern it cannot follow (``(?x)``, with comments) is left as it is."""
+
+    def __init__(self, rx: str, original: str) -> None:
+        self.rx, self.original, self.i = rx, original, 0
+
+    def check(self) -> None:
+        if regex.search(r"\(\?[a-zA-Z]*x", self.rx):  # verbose: spaces and comments are not atoms
+            return
+        try:
+            self._alternation()
+        except IndexError:  # a syntax error: regex reports it
+            pass
+
+    def _alternation(self) -> tuple[bool, bool, bool, bool]:
+        branches = [self._sequence()]
+        while self.rx[self.i : self.i + 1] == "|":
+            self.i += 1
+            branches.append(self._sequence())
+        # branch j ends empty after trying something: by itself, or after an earlier branch
+        after_trying = [b[2] or (b[0] and any(a[1] for a in branches[:j])) for j, b in enumerate(branches)]
+        mixed = any(b[3] for b in branches) or any(
+            tried and any(later[1] for later in branches[j + 1 :]) for j, tried in enumerate(after_trying)
+        )
+        return any(b[0] for b in branches), any(b[1] for b in branches), any(after_trying), mixed
+
+    def _sequence(self) -> tuple[bool, bool, bool, bool]:
+        empty, full, falls_back, mixed = True, False, False, False
+        while self.i < len(self.rx) and self.rx[self.i] not in "|)":
+            start = self.i
+            item = self._atom()
+            lo, unbounded, lazy = self._quantifier()
+            if unbounded and item[0] and item[3]:
+                raise PatternError(
+                    f"{self.rx[start : self.i]!r} in {self.original!r} repeats a group whose round can "
+                    "match nothing where a later branch matches something: tiktoken's engine and "
+                    "regex repeat it differently; leave the empty match out ((?:b?|c)* as (?:b|c)*)"
+                )
+            if lo == 0:  # optional: greedy tries the item first, lazy tries nothing first
+                item = (True, item[1], item[2] or (item[1] and not lazy), item[3])
+            empty, full = empty and item[0], full or item[1]
+            falls_back, mixed = falls_back or item[2], mixed or item[3]
+        return empty, full, falls_back and empty, mixed
+
+    def _quantifier(self) -> tuple[int, bool, bool]:
+        """(least count, no most count, lazy) of the quantifier at ``i``; (1, False, False) if none."""
+        rx, i = self.rx, self.i
+        counted = regex.match(r"\{(\d*)(,?)(\d*)\}", rx[i:])
+        if rx[i : i + 1] in ("?", "*", "+"):
+            lo, unbounded = {"?": (0, False), "*": (0, True), "+": (1, True)}[rx[i]]
+            self.i += 1
+        elif counted and (counted.group(1) or counted.group(3)):
+            lo, unbounded = int(counted.group(1) or 0), bool(counted.group(2)) and not counted.group(3)
+            self.i += counted.end()
+        else:
+            return 1, False, False
+        lazy = rx[self.i : self.i + 1] == "?"
+        if rx[self.i : self.i + 1] in ("?", "+"):  # lazy, possessive
+            self.i += 1
+        return lo, unbounded, lazy
+
+    def _atom(self) -> tuple[bool, bool, bool, bool]:
+        c = self.rx[self.i]
+        if c == "(":
+            return self._group()
+        if c == "[":
+            self._skip_class()
+            return False, True, False, False
+        if c == "\\":
+            return self._escape()
+        self.i += 1
+        return (True, False, False, False) if c in "^$" else (False, True, False, False)
+
+    def _group(self) -> tuple[bool, bool, bool, bool]:
+        opener = regex.match(
+            r"\(\?(?:[=!:>]|<[=!]|P?<\w+>|'\w+'|[a-zA-Z]*(?:-[a-zA-Z]*)?[:)]|#[^)]*\)|P=\w+\))|\(", self.rx[self.i :]
+        )
+        head = opener.group() if opener else "("
+        self.i += len(head)
+        if head.endswith(")"):  # a flag setting, a comment: nothing; a named back-reference
+            return True, head.startswith("(?P="), False, False
+        inner = self._alternation()
+        self.i += 1  # the ")"
+        if head in ("(?=", "(?!", "(?<=", "(?<!"):
+            return True, False, False, False  # a look-around matches nothing
+        return inner
+
+    def _skip_class(self) -> None:
+        rx = self.rx
+        j = self.i + 1
+        if rx[j : j + 1] == "^":
+            j += 1
+        if rx[j : j + 1] == "]":  # a first ] is a literal
+            j += 1
+        while rx[j] != "]":
+            j += 2 if rx[j] == "\\" else 1
+        self.i = j + 1
+
+    def _escape(self) -> tuple[bool, bool, bool, bool]:
+        rx, i = self.rx, self.i
+        c = rx[i + 1]
+        braced = regex.match(r"[pPxNkg]\{[^}]*\}|[kg]<[^>]*>|[kg]'[^']*'", rx[i + 1 :])
+        digits = regex.match(r"[1-9][0-9]*", rx[i + 1 :])
+        if braced or digits:
+            self.i += 1 + (braced or digits).end()
+            if digits or c in "kg":
+                return True, True, False, False  # a back-reference: whatever its group matched
+            return False, True, False, False
+        self.i += 2 + _HEX_WIDTH.get(c, 0) + (1 if c in "pP" else 0)
+        return (True, False, False, False) if c in "bBAZzG" else (False, True, False, False)
 
 
 class _Rewriter:

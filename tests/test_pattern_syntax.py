@@ -3,7 +3,10 @@ hf_bpe's is Python's ``regex``): ids equal tiktoken's where both engines accept 
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
+import regex
 import tiktoken
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -148,6 +151,36 @@ def test_constructs_regex_reads_as_its_own_are_refused(pattern: str) -> None:
     # engine refuses them or reads them as something else ((?R) a flag, {e} literal text).
     with pytest.raises(PatternError, match="tiktoken's engine"):
         hf_bpe.Encoding("p", pat_str=pattern, mergeable_ranks=ranks_for(""), special_tokens={})
+
+
+_LOOPS_READ_ALIKE = [r"b??", r"|c", r"(?:|b)|c", r"b??|c", r"b|c?", r"b?|(?=c)", r"\s*", r"b|c", r"x?", r"(?:a?)b", r"\s|", r"b?c?", r"b*c", r"(?:b|c)?"]
+_LOOPS_READ_OTHERWISE = [r"b?|c", r"b*|c", r"(?:b|)|c", r"b||c", r"b?|c|", r".*|\n", r"(?:b?|c)d?", r"b?c?|d", r"b?+|c", r"(?:b|c)*|d", r"b{0,2}|c"]
+_LOOP_TEXTS = ["".join(t) for n in range(1, 5) for t in itertools.product("abcdx \n", repeat=n)]
+
+
+@pytest.mark.parametrize("body", _LOOPS_READ_ALIKE)
+def test_loops_whose_round_can_match_nothing_split_as_tiktoken(body: str) -> None:
+    """Every string of up to 4 characters over a few that the bodies tell apart."""
+    pattern = f"a(?:{body})*|."
+    ranks = {bytes([i]): i for i in range(256)}
+    ours = hf_bpe.Encoding("p", pat_str=pattern, mergeable_ranks=ranks, special_tokens={})
+    theirs = tiktoken.Encoding("p", pat_str=pattern, mergeable_ranks=ranks, special_tokens={})
+    assert [ours.encode_ordinary(t) for t in _LOOP_TEXTS] == [theirs.encode_ordinary(t) for t in _LOOP_TEXTS]
+
+
+@pytest.mark.parametrize("body", _LOOPS_READ_OTHERWISE)
+def test_loops_regex_repeats_otherwise_are_refused(body: str) -> None:
+    """After an empty round regex ends the loop; tiktoken's engine tries the later branches:
+    a(?:b?|c)* takes 'abc' whole in tiktoken, 'ab' in regex (and training differed too)."""
+    pattern = f"a(?:{body})*|."
+    ranks = {bytes([i]): i for i in range(256)}
+    theirs = tiktoken.Encoding("p", pat_str=pattern, mergeable_ranks=ranks, special_tokens={})
+    pieces = [[theirs.decode([i]) for i in theirs.encode_ordinary(t)] for t in _LOOP_TEXTS]
+    assert pieces != [regex.findall(pattern, t) for t in _LOOP_TEXTS]  # the difference is real
+    with pytest.raises(PatternError, match="repeats a group whose round can match nothing"):
+        hf_bpe.Encoding("p", pat_str=pattern, mergeable_ranks=ranks, special_tokens={})
+    with pytest.raises(PatternError, match="repeats a group"):
+        hf_bpe.BpeTrainer(300, pattern=pattern)
 
 
 @pytest.mark.parametrize(
