@@ -67,9 +67,8 @@ if not Version("5.10.1") <= _VERSION < Version("6.dev0"):
 from tokenizers import AddedToken  # noqa: E402
 from transformers import AutoTokenizer, PreTrainedConfig, PreTrainedTokenizer  # noqa: E402
 from transformers.tokenization_utils_base import BatchEncoding, TruncationStrategy  # noqa: E402
-from transformers.utils import CHAT_TEMPLATE_DIR, CHAT_TEMPLATE_FILE  # noqa: E402
 from transformers.utils import logging as hf_logging  # noqa: E402
-from transformers.utils.hub import hf_api  # noqa: E402
+from transformers.utils.hub import CHAT_TEMPLATE_DIR, CHAT_TEMPLATE_FILE, hf_api  # noqa: E402
 from transformers.utils.generic import PaddingStrategy  # noqa: E402
 
 __all__ = ["NANOCHAT_CHAT_TEMPLATE", "HfBpeConfig", "HfBpeTokenizer"]

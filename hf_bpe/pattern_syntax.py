@@ -231,11 +231,11 @@ class _EmptyLoops:
     def _escape(self) -> tuple[bool, bool, bool, bool]:
         rx, i = self.rx, self.i
         c = rx[i + 1]
-        braced = regex.match(r"[pPxNkg]\{[^}]*\}|[kg]<[^>]*>|[kg]'[^']*'", rx[i + 1 :])
-        digits = regex.match(r"[1-9][0-9]*", rx[i + 1 :])
-        if braced or digits:
-            self.i += 1 + (braced or digits).end()
-            if digits or c in "kg":
+        # \p{..}, \x{..} (one character); \k<name>, \g<1>, \1 (back-references)
+        longer = regex.match(r"[pPxNkg]\{[^}]*\}|[kg]<[^>]*>|[kg]'[^']*'|[1-9][0-9]*", rx[i + 1 :])
+        if longer is not None:
+            self.i += 1 + longer.end()
+            if c in "kg123456789":
                 return True, True, False, False  # a back-reference: whatever its group matched
             return False, True, False, False
         self.i += 2 + _HEX_WIDTH.get(c, 0) + (1 if c in "pP" else 0)
