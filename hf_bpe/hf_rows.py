@@ -28,14 +28,26 @@ if TYPE_CHECKING:
 # ---------------------------------------------------------------------- windows
 
 
-def encode_windows(tok: HfBpeTokenizer, text: Any, add_special_tokens: bool, kwargs: Mapping[str, Any]) -> BatchEncoding | None:
+def encode_windows(
+    tok: HfBpeTokenizer, text: Any, add_special_tokens: bool, kwargs: Mapping[str, Any], words: bool = False
+) -> BatchEncoding | None:
     """``return_overflowing_tokens=True`` as the fast tokenizers do it: each text cut
     into windows of ``max_length`` (``stride`` ids shared by neighbours) if truncating,
-    one row per window, and ``overflow_to_sample_mapping`` naming each row's text. None
-    when the input is not a text or a list of texts (transformers handles it)."""
-    texts = [text] if isinstance(text, str) else text
-    if not isinstance(texts, (list, tuple)) or not all(isinstance(t, str) for t in texts):
-        return None
+    one row per window, and ``overflow_to_sample_mapping`` naming each row's text. With
+    ``words`` (``is_split_into_words``) a text is a list of words, its ids those of each
+    word in turn. None when the input is none of these (transformers handles it)."""
+    if words:
+        single = isinstance(text, (list, tuple)) and bool(text) and all(isinstance(w, str) for w in text)
+        texts = [text] if single else text
+        if not single and not (
+            isinstance(texts, (list, tuple)) and texts
+            and all(isinstance(t, (list, tuple)) and all(isinstance(w, str) for w in t) for t in texts)
+        ):
+            return None
+    else:
+        texts = [text] if isinstance(text, str) else text
+        if not isinstance(texts, (list, tuple)) or not all(isinstance(t, str) for t in texts):
+            return None
     # Without truncation (also truncation=True with no max_length and no model limit,
     # which transformers turns off) each text is one row, still with its mapping.
     strategy = kwargs.get("truncation_strategy", TruncationStrategy.DO_NOT_TRUNCATE)
@@ -52,7 +64,8 @@ def encode_windows(tok: HfBpeTokenizer, text: Any, add_special_tokens: bool, kwa
     parts: list[list[int]] = []
     sample: list[int] = []
     for k, t in enumerate(texts):
-        ids = tok._text_to_ids(t, split) if t else []
+        pieces = t if words else [t]
+        ids = [i for piece in pieces if piece for i in tok._text_to_ids(piece, split)]
         if strategy == TruncationStrategy.ONLY_SECOND and len(ids) > room:
             tok.truncate_sequences(ids, None, len(ids) - room, strategy)  # raises: there is no second text
         for part in windows(ids, room, stride, tok.truncation_side) if truncate else [ids]:
@@ -188,9 +201,10 @@ def encode_with_offsets(
     data["offset_mapping"] = rows if batched else rows[0]
     if not want_mask:
         data.pop("special_tokens_mask")
+    prepend = not batched and return_tensors is not None  # a single text's tensors are a batch of one
     if offsets_as_encodings:
-        return _OffsetsAsEncodings(data, rows, return_tensors)
-    return BatchEncoding(data, tensor_type=return_tensors)
+        return _OffsetsAsEncodings(data, rows, return_tensors, prepend)
+    return BatchEncoding(data, tensor_type=return_tensors, prepend_batch_axis=prepend)
 
 
 class _RowOffsets:
@@ -203,8 +217,8 @@ class _RowOffsets:
 class _OffsetsAsEncodings(BatchEncoding):
     """A BatchEncoding whose ``encodings`` give each row's ``offsets`` (and nothing else)."""
 
-    def __init__(self, data: dict[str, Any], rows: list[list[tuple[int, int]]], tensor_type: Any) -> None:
-        super().__init__(data, tensor_type=tensor_type)
+    def __init__(self, data: dict[str, Any], rows: list[list[tuple[int, int]]], tensor_type: Any, prepend: bool) -> None:
+        super().__init__(data, tensor_type=tensor_type, prepend_batch_axis=prepend)
         self._row_offsets = [_RowOffsets(row) for row in rows]
 
     @property

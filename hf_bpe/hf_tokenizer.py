@@ -31,6 +31,7 @@ from __future__ import annotations
 import json
 import operator
 import os
+import threading
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -208,6 +209,11 @@ _SAVED_IF_NEEDED = (
     CHAT_TEMPLATE_FILE,
     "chat_template.json",  # older transformers' name
 )
+
+
+#: Set on a thread while transformers builds a text pair "without special tokens" through
+#: its with-special-tokens path, so that the pair still gets token type ids 0 then 1.
+_ADDING_NOTHING = threading.local()
 
 
 def _refuse_hf_trainer_options(method: str, kwargs: Mapping[str, Any]) -> None:
@@ -717,8 +723,8 @@ class HfBpeTokenizer(PreTrainedTokenizer):
             return encode_with_offsets(
                 self, text, text_pair, add_special_tokens, is_split_into_words, kwargs, self._offsets_for_chat
             )
-        if kwargs.get("return_overflowing_tokens") and text_pair is None and not is_split_into_words:
-            windows = encode_windows(self, text, add_special_tokens, kwargs)
+        if kwargs.get("return_overflowing_tokens") and text_pair is None:
+            windows = encode_windows(self, text, add_special_tokens, kwargs, words=is_split_into_words)
             if windows is not None:
                 return windows
         kwargs.pop("return_offsets_mapping", None)
@@ -830,6 +836,8 @@ class HfBpeTokenizer(PreTrainedTokenizer):
         self._hf_bpe_add_eos = bool(value)
 
     def _around(self, ids: list[int], type_marker: Any = None) -> list[Any]:
+        if getattr(_ADDING_NOTHING, "on", False):
+            return list(ids)
         out: list[Any] = []
         if self._hf_bpe_add_bos:
             out.append(self._required_id("bos") if type_marker is None else type_marker)
@@ -904,7 +912,39 @@ class HfBpeTokenizer(PreTrainedTokenizer):
         return super().truncate_sequences(ids, pair_ids, num_tokens_to_remove, truncation_strategy, stride)
 
     def num_special_tokens_to_add(self, pair: bool = False) -> int:
+        if getattr(_ADDING_NOTHING, "on", False):
+            return 0
         return (int(self._hf_bpe_add_bos) + int(self._hf_bpe_add_eos)) * (2 if pair else 1)
+
+    def prepare_for_model(  # type: ignore[override]
+        self, ids: list[int], pair_ids: list[int] | None = None, add_special_tokens: bool = True, **kwargs: Any
+    ) -> BatchEncoding:
+        """transformers' own, with two rows made as the fast tokenizers make them: a text
+        pair without special tokens still has token type ids 0 then 1 (transformers: all 0),
+        and a row with no ids padded to ``max_length`` is padded (transformers' ``pad``
+        returns an empty row as it is)."""
+        tensors = kwargs.pop("return_tensors", None)
+        prepend = kwargs.pop("prepend_batch_axis", False)
+        bare_pair = pair_ids is not None and not add_special_tokens
+        if bare_pair:
+            _ADDING_NOTHING.on = True  # the with-special-tokens path, adding none
+        try:
+            data = dict(super().prepare_for_model(ids, pair_ids, add_special_tokens or bare_pair, **kwargs))
+        finally:
+            _ADDING_NOTHING.on = False
+        if not data["input_ids"] and kwargs.get("padding") in ("max_length", PaddingStrategy.MAX_LENGTH):
+            want_mask = kwargs.get("return_attention_mask")
+            data = self._pad(
+                data,
+                max_length=kwargs.get("max_length") or self.model_max_length,
+                padding_strategy=PaddingStrategy.MAX_LENGTH,
+                pad_to_multiple_of=kwargs.get("pad_to_multiple_of"),
+                padding_side=kwargs.get("padding_side"),
+                return_attention_mask="attention_mask" in self.model_input_names if want_mask is None else want_mask,
+            )
+            if "length" in data:
+                data["length"] = len(data["input_ids"])
+        return BatchEncoding(data, tensor_type=tensors, prepend_batch_axis=prepend)
 
     # ---------------------------------------------------------------- decoding
 

@@ -391,6 +391,45 @@ def test_offsets_match_the_stock_fast_tokenizer(docs: list[str], tmp_path: Path)
         ]
 
 
+def test_rows_transformers_python_tokenizers_make_otherwise_are_the_fast_ones(tmp_path: Path) -> None:
+    """Found by a differential fuzzer against the stock fast tokenizer of the same folder:
+    a single text's offsets as tensors had no batch axis (and a single conversation's
+    assistant mask as tensors raised TypeError); a text with no ids was not padded; a pair
+    without special tokens had token type ids all 0; words with overflowing tokens were
+    one row with overflowing_tokens, not windows."""
+    tok = make("cl100k_base", add_eos_token=True, pad_token="<|endofprompt|>")
+    tok.save_pretrained(tmp_path)
+    fast = PreTrainedTokenizerFast.from_pretrained(tmp_path)
+    template = (
+        "{% for m in messages %}{% if m['role'] == 'assistant' %}A: {% generation %}{{ m['content'] }}"
+        "{% endgeneration %}{% else %}U: {{ m['content'] }}{% endif %}{% endfor %}"
+    )
+    chat = [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "yo"}]
+    calls: list[tuple[str, tuple[Any, ...], dict[str, Any]]] = [
+        ("__call__", ("hi thère",), {"return_offsets_mapping": True, "return_tensors": "np"}),
+        ("apply_chat_template", (chat,), {"chat_template": template, "return_dict": True,
+                                          "return_assistant_tokens_mask": True, "return_tensors": "np"}),
+        ("__call__", ("",), {"padding": "max_length", "max_length": 4, "add_special_tokens": False}),
+        ("__call__", ("",), {"padding": "max_length", "max_length": 5, "add_special_tokens": False, "return_tensors": "np",
+                             "return_special_tokens_mask": True, "return_token_type_ids": True, "padding_side": "left"}),
+        ("__call__", ("hi", "there"), {"add_special_tokens": False, "return_token_type_ids": True}),
+        ("__call__", ("hi", "there"), {"add_special_tokens": False, "return_token_type_ids": True,
+                                       "return_special_tokens_mask": True, "padding": "max_length", "max_length": 6}),
+        ("__call__", (["hi", "x y z"], ["there", "a b"]), {"add_special_tokens": False, "return_token_type_ids": True,
+                                                          "truncation": "only_first", "max_length": 3}),
+        ("__call__", (["hello", "world", "foo"],), {"is_split_into_words": True, "truncation": True, "max_length": 2,
+                                                   "return_overflowing_tokens": True, "add_special_tokens": False}),
+        ("__call__", ([["hello", " world", "foo"], ["a", "b c"]],), {"is_split_into_words": True, "truncation": True,
+                                                                     "max_length": 4, "stride": 1, "padding": True,
+                                                                     "return_overflowing_tokens": True}),
+    ]
+    for method, args, kwargs in calls:
+        ours, theirs = getattr(tok, method)(*args, **kwargs), getattr(fast, method)(*args, **kwargs)
+        assert set(ours) == set(theirs), (args, kwargs)
+        for key in ours:
+            assert _plain(ours[key]) == _plain(theirs[key]), (key, args, kwargs)
+
+
 def test_offsets_of_a_text_holding_a_surrogate_pair() -> None:
     # Encoding joins the pair into one 4-byte character; the offsets counted 6 bytes, and
     # every offset after the pair was off.
