@@ -891,7 +891,17 @@ class HfBpeTokenizer(PreTrainedTokenizer):
         Python tokenizers cut a text that is too short down to nothing, silently):
         ``only_first``/``only_second`` that would empty the text they cut, or
         ``only_second`` without a second text, raise ``ValueError``; a ``max_length`` below
-        the special tokens added leaves the texts whole, with a warning."""
+        the special tokens added leaves the texts whole, with a warning, and one that holds
+        the special tokens only leaves no text, whatever the strategy."""
+        texts = len(ids) + len(pair_ids or ())
+        if num_tokens_to_remove > texts:  # max_length below the special tokens, whatever the strategy
+            logger.warning(
+                f"max_length is below the {self.num_special_tokens_to_add(pair_ids is not None)} special "
+                "tokens added around the text: the text is left whole (as the fast tokenizers do)"
+            )
+            return ids, pair_ids, []
+        if num_tokens_to_remove == texts > 0:  # room for the special tokens only: no text at all
+            return [], None if pair_ids is None else [], [*ids, *(pair_ids or ())]
         if num_tokens_to_remove > 0:
             strategy = TruncationStrategy(truncation_strategy)
             if strategy == TruncationStrategy.ONLY_SECOND and pair_ids is None:
@@ -903,12 +913,6 @@ class HfBpeTokenizer(PreTrainedTokenizer):
                         f"truncation={strategy.value!r} cannot remove {num_tokens_to_remove} ids from the "
                         f"{which} text, which has {len(cut)}: raise max_length or truncate the other text"
                     )
-            elif num_tokens_to_remove > len(ids) + len(pair_ids or ()):
-                logger.warning(
-                    f"max_length is below the {self.num_special_tokens_to_add(pair_ids is not None)} special "
-                    "tokens added around the text: the text is left whole (as the fast tokenizers do)"
-                )
-                return ids, pair_ids, []
         return super().truncate_sequences(ids, pair_ids, num_tokens_to_remove, truncation_strategy, stride)
 
     def num_special_tokens_to_add(self, pair: bool = False) -> int:

@@ -295,6 +295,17 @@ def test_truncation_that_cannot_be_done_is_refused_or_skipped_as_the_stock_fast_
     for inputs, max_length in ((("Hello world",), 1), (("Hello world", "a b"), 3), (("Hello world",), 2)):
         ours = tok(*inputs, truncation=True, max_length=max_length)["input_ids"]
         assert ours == fast(*inputs, truncation=True, max_length=max_length)["input_ids"], (inputs, max_length)
+    # Below the special tokens (text whole) or just the special tokens (no text): whatever
+    # the strategy, and with windows (they raised ValueError).
+    for inputs, kwargs in (
+        (("Hello world", "a b"), {"truncation": "only_first", "max_length": 3}),
+        (("Hello world", "a b"), {"truncation": "only_second", "max_length": 4}),
+        (("Hello world", "a b"), {"truncation": "only_first", "max_length": 4}),
+        (("Hello world",), {"truncation": "only_second", "max_length": 2}),
+        ((["Hello world", "a b c"],), {"truncation": True, "max_length": 1, "return_overflowing_tokens": True}),
+    ):
+        ours, theirs = tok(*inputs, **kwargs), fast(*inputs, **kwargs)
+        assert {k: _plain(v) for k, v in ours.items()} == {k: _plain(v) for k, v in theirs.items()}, (inputs, kwargs)
     assert tok("Hello world", truncation=True, max_length=1)["input_ids"] == [199999, 13225, 2375, 199999]  # whole
     # and says so as transformers' own warnings do (shown unless the program set up logging)
     script = f"import hf_bpe; from transformers import AutoTokenizer; AutoTokenizer.from_pretrained({str(tmp_path)!r})('Hello world', truncation=True, max_length=1)"
