@@ -56,7 +56,7 @@ def encode_windows(
     room = (max_length or 0) - (tok.num_special_tokens_to_add() if add_special_tokens else 0)
     stride = int(kwargs.get("stride") or 0)
     if truncate and room < 0:  # max_length below the special tokens: each text whole, as fast does
-        tok.truncate_sequences([], None, 1)  # its warning
+        tok._warn_left_whole(pair=False)
         truncate = False
     if truncate and not 0 <= stride < room:
         raise ValueError(

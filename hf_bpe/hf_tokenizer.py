@@ -895,10 +895,7 @@ class HfBpeTokenizer(PreTrainedTokenizer):
         the special tokens only leaves no text, whatever the strategy."""
         texts = len(ids) + len(pair_ids or ())
         if num_tokens_to_remove > texts:  # max_length below the special tokens, whatever the strategy
-            logger.warning(
-                f"max_length is below the {self.num_special_tokens_to_add(pair_ids is not None)} special "
-                "tokens added around the text: the text is left whole (as the fast tokenizers do)"
-            )
+            self._warn_left_whole(pair_ids is not None)
             return ids, pair_ids, []
         if num_tokens_to_remove == texts > 0:  # room for the special tokens only: no text at all
             return [], None if pair_ids is None else [], [*ids, *(pair_ids or ())]
@@ -914,6 +911,12 @@ class HfBpeTokenizer(PreTrainedTokenizer):
                         f"{which} text, which has {len(cut)}: raise max_length or truncate the other text"
                     )
         return super().truncate_sequences(ids, pair_ids, num_tokens_to_remove, truncation_strategy, stride)
+
+    def _warn_left_whole(self, pair: bool) -> None:
+        logger.warning(
+            f"max_length is below the {self.num_special_tokens_to_add(pair)} special tokens added "
+            "around the text: the text is left whole (as the fast tokenizers do)"
+        )
 
     def num_special_tokens_to_add(self, pair: bool = False) -> int:
         if getattr(_ADDING_NOTHING, "on", False):
