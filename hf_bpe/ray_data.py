@@ -28,7 +28,7 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any, Literal
 
-from .encoding import Encoding
+from .encoding import Encoding, special_set
 from .batch_columns import column_texts
 from .errors import ColumnError, TextTypeError, TrainingError, VocabularyError
 from .patterns import get_pattern
@@ -288,11 +288,11 @@ def encoding_payload(
     enc = tokenizer if isinstance(tokenizer, Encoding) else getattr(tokenizer, "encoding", None)
     if not isinstance(enc, Encoding):
         raise TypeError(f"expected an hf_bpe Encoding or HfBpeTokenizer, got {type(tokenizer).__name__}")
-    if getattr(tokenizer, "_user_added", False):
+    if getattr(tokenizer, "_user_added", False) or getattr(tokenizer, "_slow_added", False):
         raise VocabularyError(
-            "this tokenizer has added tokens, which BatchEncoder's explicit vocabulary leaves out "
-            "(it would give other ids than tok.batch_encode): use "
-            "dataset.map_batches(tok.batch_encode, batch_format='pyarrow') instead"
+            "this tokenizer has added tokens (add_tokens, or tokens with lstrip/rstrip/single_word), "
+            "which BatchEncoder's explicit vocabulary leaves out (it would give other ids than "
+            "tok.batch_encode): use dataset.map_batches(tok.batch_encode, batch_format='pyarrow') instead"
         )
     state = (enc.name, enc.pat_str, enc.mergeable_ranks, enc.special_tokens, enc._explicit_n_vocab)
     if add_bos is None:
@@ -324,8 +324,7 @@ def encode_dataset(
     <hf_bpe.HfBpeTokenizer.batch_encode>`'s with the same options. An actor that dies is
     restarted by Ray and its batches are encoded again.
     """
-    if isinstance(allowed_special, str) and allowed_special != "all":
-        raise VocabularyError("allowed_special must be 'all' or a collection of special tokens")
+    allowed = special_set(allowed_special, "allowed_special")  # the checks of tok.batch_encode
     _check_column(dataset, column)
     payload = encoding_payload(tokenizer, add_bos=add_bos, add_eos=add_eos)
     import ray
@@ -339,7 +338,7 @@ def encode_dataset(
         fn_constructor_kwargs={
             "column": column,
             "output_column": output_column,
-            "allowed_special": allowed_special if allowed_special == "all" else tuple(allowed_special),
+            "allowed_special": allowed if allowed == "all" else tuple(sorted(allowed)),
             "keep_text": keep_text,
         },
         **map_batches_kwargs,
@@ -390,12 +389,15 @@ def _check_column(dataset: Any, column: str) -> None:
 
 
 def _role_id(tokenizer: Any, enc: Encoding, role: str) -> int:
-    tid = getattr(tokenizer, f"{role}_token_id", None) if tokenizer is not enc else None
-    if tid is None:
-        from .tokenizer_json import special_token_roles
+    if tokenizer is not enc:  # a tokenizer's own role, as tok.batch_encode takes it (None: none)
+        tid = getattr(tokenizer, f"{role}_token_id", None)
+        if tid is None:
+            raise VocabularyError(f"add_{role}=True but the tokenizer has no {role}_token")
+        return int(tid)
+    from .tokenizer_json import special_token_roles  # an Encoding: the usual roles of its specials
 
-        text = special_token_roles(enc.special_tokens).get(f"{role}_token")
-        tid = enc.special_tokens.get(text) if text is not None else None
+    text = special_token_roles(enc.special_tokens).get(f"{role}_token")
+    tid = enc.special_tokens.get(text) if text is not None else None
     if tid is None:
         raise VocabularyError(f"add_{role}=True, but {enc.name!r} has no {role} token")
     return int(tid)

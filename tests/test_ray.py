@@ -533,8 +533,10 @@ def test_arguments_are_checked_before_any_cluster_work() -> None:
     enc = hf_bpe.Encoding("bytes", pat_str=r"\S+|\s+", mergeable_ranks={bytes([i]): i for i in range(256)}, special_tokens={})
     with pytest.raises(VocabularyError, match="no bos token"):
         ray_data.encoding_payload(enc, add_bos=True)
-    with pytest.raises(VocabularyError, match="allowed_special"):
+    with pytest.raises(TypeError, match="allowed_special .* not the string '<\\|x\\|>'"):  # as tok.batch_encode
         ray_data.encode_dataset(object(), enc, allowed_special="<|x|>")
+    with pytest.raises(TrainingError, match="expected a ray.data.Dataset"):  # None: no special token; on to the dataset
+        ray_data.encode_dataset(object(), enc, allowed_special=None)
     # Added tokens are not in the explicit vocabulary: refused, not encoded otherwise.
     from hf_bpe import HfBpeTokenizer
 
@@ -549,6 +551,19 @@ def test_arguments_are_checked_before_any_cluster_work() -> None:
     tok.add_tokens(["my_new_token"])
     with pytest.raises(VocabularyError, match="added tokens"):
         ray_data.encoding_payload(tok)
+    # A special token that strips spaces around it: batch_encode takes its slow path (ids
+    # without the space), the explicit vocabulary could not: refused, not encoded otherwise.
+    from tokenizers import AddedToken
+
+    stripping = HfBpeTokenizer.from_encoding(eos)
+    stripping.add_special_tokens({"additional_special_tokens": [AddedToken("<|endoftext|>", lstrip=True)]})
+    with pytest.raises(VocabularyError, match="lstrip"):
+        ray_data.encoding_payload(stripping)
+    # A role the tokenizer does not have is an error, as in batch_encode (not the encoding's guess).
+    no_eos = HfBpeTokenizer.from_encoding(eos, eos_token=None)
+    for encode in (lambda: ray_data.encoding_payload(no_eos, add_eos=True), lambda: no_eos.batch_encode(["a"], add_eos=True)):
+        with pytest.raises(VocabularyError, match="no eos_token"):
+            encode()
 
 
 def test_batch_encoder_and_count_pieces_steps_match_the_local_api(texts: list[str]) -> None:
