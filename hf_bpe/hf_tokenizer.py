@@ -32,7 +32,8 @@ import json
 import operator
 import os
 import threading
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -211,9 +212,21 @@ _SAVED_IF_NEEDED = (
 )
 
 
-#: Set on a thread while transformers builds a text pair "without special tokens" through
-#: its with-special-tokens path, so that the pair still gets token type ids 0 then 1.
-_ADDING_NOTHING = threading.local()
+#: What a call in progress on this thread asks of the methods transformers calls back:
+#: ``adding_nothing`` while a text pair "without special tokens" goes through transformers'
+#: with-special-tokens path (so that it gets token type ids 0 then 1); ``offsets_for_chat``
+#: while apply_chat_template makes assistant masks from offsets.
+_IN_CALL = threading.local()
+
+
+@contextmanager
+def _during(flag: str) -> Iterator[None]:
+    """Set ``flag`` of :data:`_IN_CALL` for this thread while the block runs."""
+    setattr(_IN_CALL, flag, True)
+    try:
+        yield
+    finally:
+        setattr(_IN_CALL, flag, False)
 
 
 def _refuse_hf_trainer_options(method: str, kwargs: Mapping[str, Any]) -> None:
@@ -296,7 +309,6 @@ class HfBpeTokenizer(PreTrainedTokenizer):
 
     vocab_files_names = VOCAB_FILES_NAMES
     model_input_names = ["input_ids", "attention_mask"]
-    _offsets_for_chat = False  # set while apply_chat_template makes assistant masks
 
     def __init__(
         self,
@@ -721,7 +733,8 @@ class HfBpeTokenizer(PreTrainedTokenizer):
                 return fast
         if kwargs.get("return_offsets_mapping"):
             return encode_with_offsets(
-                self, text, text_pair, add_special_tokens, is_split_into_words, kwargs, self._offsets_for_chat
+                self, text, text_pair, add_special_tokens, is_split_into_words, kwargs,
+                getattr(_IN_CALL, "offsets_for_chat", False),
             )
         if kwargs.get("return_overflowing_tokens") and text_pair is None:
             windows = encode_windows(self, text, add_special_tokens, kwargs, words=is_split_into_words)
@@ -803,11 +816,8 @@ class HfBpeTokenizer(PreTrainedTokenizer):
         tokenizer_kwargs = dict(kwargs.get("tokenizer_kwargs") or {})
         keep_offsets = bool(tokenizer_kwargs.get("return_offsets_mapping"))
         tokenizer_kwargs["return_offsets_mapping"] = True
-        self._offsets_for_chat = True
-        try:
+        with _during("offsets_for_chat"):
             out = super().apply_chat_template(conversation, *args, **{**kwargs, "tokenizer_kwargs": tokenizer_kwargs})
-        finally:
-            self._offsets_for_chat = False
         if isinstance(out, BatchEncoding):
             data = dict(out)
             if not keep_offsets:
@@ -836,7 +846,7 @@ class HfBpeTokenizer(PreTrainedTokenizer):
         self._hf_bpe_add_eos = bool(value)
 
     def _around(self, ids: list[int], type_marker: Any = None) -> list[Any]:
-        if getattr(_ADDING_NOTHING, "on", False):
+        if getattr(_IN_CALL, "adding_nothing", False):
             return list(ids)
         out: list[Any] = []
         if self._hf_bpe_add_bos:
@@ -919,7 +929,7 @@ class HfBpeTokenizer(PreTrainedTokenizer):
         )
 
     def num_special_tokens_to_add(self, pair: bool = False) -> int:
-        if getattr(_ADDING_NOTHING, "on", False):
+        if getattr(_IN_CALL, "adding_nothing", False):
             return 0
         return (int(self._hf_bpe_add_bos) + int(self._hf_bpe_add_eos)) * (2 if pair else 1)
 
@@ -932,13 +942,11 @@ class HfBpeTokenizer(PreTrainedTokenizer):
         returns an empty row as it is)."""
         tensors = kwargs.pop("return_tensors", None)
         prepend = kwargs.pop("prepend_batch_axis", False)
-        bare_pair = pair_ids is not None and not add_special_tokens
-        if bare_pair:
-            _ADDING_NOTHING.on = True  # the with-special-tokens path, adding none
-        try:
-            data = dict(super().prepare_for_model(ids, pair_ids, add_special_tokens or bare_pair, **kwargs))
-        finally:
-            _ADDING_NOTHING.on = False
+        if pair_ids is not None and not add_special_tokens:
+            with _during("adding_nothing"):  # the with-special-tokens path, adding none
+                data = dict(super().prepare_for_model(ids, pair_ids, True, **kwargs))
+        else:
+            data = dict(super().prepare_for_model(ids, pair_ids, add_special_tokens, **kwargs))
         if not data["input_ids"] and kwargs.get("padding") in ("max_length", PaddingStrategy.MAX_LENGTH):
             want_mask = kwargs.get("return_attention_mask")
             data = self._pad(
