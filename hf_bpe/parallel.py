@@ -170,7 +170,11 @@ def _unpack(encoding: Any, packed: tuple[bytes, list[int]]) -> list[list[int]]:
 
 def _serve(encoding: Any, conn: Connection, parent_end: Optional[Connection]) -> None:
     """A worker's life: receive ``(method, items, kwargs)``, send back the results in order
-    (or the first error), until told to stop (``None``) or the parent goes away."""
+    (or the first error), until told to stop (``None``) or the parent goes away.
+
+    A worker that was not forked gets the encoding pickled (``bytes``) and rebuilds it
+    here: if that fails (a named encoding whose file left the cache, offline), the first
+    batch gets the error itself, not "a worker died", and the worker leaves."""
     # The parent process as the system sees it: the pool's process (fork, spawn) or
     # multiprocessing's fork server; a change means it died and this worker was adopted.
     parent = os.getppid()
@@ -178,6 +182,12 @@ def _serve(encoding: Any, conn: Connection, parent_end: Optional[Connection]) ->
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle; it stops us
     if parent_end is not None:
         parent_end.close()  # a forked worker holds the parent's end too: then no EOF would come
+    failure: Optional[Exception] = None
+    if isinstance(encoding, bytes):
+        try:
+            encoding = pickle.loads(encoding)
+        except Exception as exc:
+            failure = _picklable(exc)
     while True:
         try:
             while not conn.poll(PARENT_CHECK_SECONDS):
@@ -187,6 +197,12 @@ def _serve(encoding: Any, conn: Connection, parent_end: Optional[Connection]) ->
         except (EOFError, OSError):
             return
         if job is None:
+            return
+        if failure is not None:
+            try:
+                conn.send(("error", failure))
+            except OSError:
+                pass
             return
         method, items, kwargs = job
         encodes = _returns_ids(method)
@@ -226,11 +242,13 @@ class _Pool:
         """Start workers until there are ``size``."""
         context = start_context()
         fork = context.get_start_method() == "fork"
+        # Not forked: pickled here, unpickled by _serve, so that a failure there is reported.
+        shipped = encoding if fork else pickle.dumps(encoding, protocol=pickle.HIGHEST_PROTOCOL)
         while len(self.processes) < size:
             here, there = context.Pipe()
             process = context.Process(
                 target=_serve,
-                args=(encoding, there, here if fork else None),
+                args=(shipped, there, here if fork else None),
                 daemon=True,
                 name="hf_bpe-worker",
             )

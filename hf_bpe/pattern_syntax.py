@@ -118,7 +118,7 @@ def _read(pattern: str) -> _Rewriter:
 
 
 class _EmptyLoops:
-    """Refuses a group repeated without limit (``*``, ``+``, ``{n,}``) whose round can end
+    r"""Refuses a group repeated without limit (``*``, ``+``, ``{n,}``) whose round can end
     up empty where a later branch would match something, such as ``(?:b?|c)*`` on ``bc``:
     after ``b``, the next round's ``b?`` matches nothing at ``c``; regex then ends the loop,
     tiktoken's engine (without a look-around in the pattern) tries the branch ``c``.

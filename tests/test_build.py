@@ -115,3 +115,16 @@ def test_a_core_that_fails_to_build_leaves_no_half_built_library(tmp_path) -> No
         command.run()
     assert list((tmp_path / "temp").rglob("good.o"))  # the first extension was built ...
     assert not [p for p in (tmp_path / "lib").rglob("*") if p.is_file()]  # ... and removed
+
+
+def test_sources_compile_without_warnings() -> None:
+    """An invalid escape in a string (a DeprecationWarning on 3.11, a SyntaxWarning since
+    3.12 and an error to come) shows up only when a module is compiled from source."""
+    import warnings
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    for path in sorted([*root.glob("hf_bpe/*.py"), *root.glob("tests/*.py"), *root.glob("examples/*.py")]):
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            compile(path.read_text(encoding="utf-8"), str(path), "exec")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -386,6 +387,7 @@ def test_an_error_that_cannot_be_pickled_arrives_as_a_worker_error(docs: list[st
 
 
 CTRL_C = """
+import shutil
 import signal
 # Python's own Ctrl-C handler, as in a terminal (a background job of a script, such as
 # this test run in CI, starts with SIGINT ignored, and its children inherit that).
@@ -580,3 +582,37 @@ def test_a_copy_of_a_trainer_or_of_counts_goes_on_alone() -> None:
         other += hf_bpe.count_pieces(["hello there"])
         assert counts.to_dict() == {b"hello": 1, b" world": 1}
         assert other.to_dict() == {b"hello": 2, b" world": 1, b" there": 1}
+
+
+REBUILD_FAILS_IN_A_SPAWNED_WORKER = """
+import multiprocessing, os, shutil, sys
+import hf_bpe
+if __name__ == "__main__":
+    multiprocessing.set_start_method("spawn")
+    enc = hf_bpe.get_encoding("r50k_base")  # from the copies in this test's caches
+    for folder in (os.environ["HF_BPE_CACHE_DIR"], os.environ["TIKTOKEN_CACHE_DIR"]):
+        shutil.rmtree(folder)  # the file leaves the caches before any worker starts
+    texts = ["hello world " * 30_000] * 2
+    try:
+        enc.encode_ordinary_batch(texts, num_proc=2)
+    except Exception as exc:
+        print(type(exc).__name__)
+    print(enc.encode_ordinary_batch(texts, num_proc=1) == [enc.encode_ordinary(t) for t in texts])
+"""
+
+
+def test_a_spawned_worker_that_cannot_rebuild_its_encoding_reports_why(tmp_path: Path) -> None:
+    """Workers that are not forked rebuild the encoding (a named one by name): a failure is
+    the batch's error, not "a worker died" with the reason on the worker's stderr."""
+    from hf_bpe import download
+
+    tiktoken_cache = tmp_path / "tiktoken"
+    tiktoken_cache.mkdir()
+    for folder in download.tiktoken_cache_dirs():
+        for file in folder.glob("*"):
+            if file.is_file():
+                shutil.copy(file, tiktoken_cache / file.name)
+    (tmp_path / "main.py").write_text(REBUILD_FAILS_IN_A_SPAWNED_WORKER)
+    env = dict(os.environ, HF_BPE_CACHE_DIR=str(tmp_path / "hf_bpe"), TIKTOKEN_CACHE_DIR=str(tiktoken_cache), HF_BPE_OFFLINE="1")
+    out = subprocess.run([sys.executable, "main.py"], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert out.stdout.split() == ["OfflineError", "True"], out.stdout + out.stderr[-2000:]
