@@ -5,11 +5,19 @@ decoding, counting, training merges, parsing vocabulary lines); mypyc turns them
 else (the Encoding front, files, downloads, transformers and datasets glue) stays plain
 Python: it runs once per call, not once per byte.
 
-``HF_BPE_COMPILE=0 pip install .`` installs the same sources uncompiled. Without a working
-C compiler the build falls back to the uncompiled package with a warning: found out first
-by building a tiny extension, before mypyc spends half a minute writing C that cannot be
-compiled, and again if building the core itself fails. pip's runs of this file for metadata
-(before the build) skip both: they need no extension modules.
+``HF_BPE_COMPILE`` chooses:
+
+* unset (or ``auto``): compiled if a C compiler works here, else the uncompiled package
+  with a warning. Found out first by building a tiny extension, before mypyc spends half a
+  minute writing C that cannot be compiled, and again if building the core itself fails;
+* ``1`` (``true``, ``yes``, ``on``): compiled, or the install fails and says why (for
+  packagers and CI, which must not get the slow package by accident);
+* ``0`` (``false``, ``no``, ``off``): uncompiled.
+
+pip's runs of this file for metadata (before the build) and ``sdist`` skip all of it: they
+need no extension modules. pip keeps built wheels in its cache by the source's hash, not by
+``HF_BPE_COMPILE``: to switch an installed package from one build to the other, reinstall
+with ``--no-cache-dir --force-reinstall``.
 """
 
 from __future__ import annotations
@@ -54,13 +62,48 @@ class OptionalBuildExt(build_ext):
             _fall_back(f"compiling the core with mypyc failed ({err})")
 
 
+def compile_mode() -> str:
+    """``"auto"``, ``"required"`` or ``"off"``, from ``HF_BPE_COMPILE`` (see the module's doc)."""
+    value = os.environ.get("HF_BPE_COMPILE", "auto").strip().lower()
+    if value in ("0", "false", "no", "off"):
+        return "off"
+    if value in ("1", "true", "yes", "on"):
+        return "required"
+    if value in ("", "auto"):
+        return "auto"
+    raise SystemExit(f"hf_bpe: HF_BPE_COMPILE={value!r}: use 1 (compile, or fail), 0 (uncompiled) or leave it unset (compile if possible)")
+
+
 def _fall_back(reason: str) -> None:
+    if compile_mode() == "required":
+        raise SystemExit(
+            f"hf_bpe: HF_BPE_COMPILE=1 asks for the compiled core, but {reason}. Install a C "
+            "compiler and the Python headers, or leave HF_BPE_COMPILE unset to accept the "
+            "uncompiled (slower) package."
+        )
     message = (
         f"hf_bpe: {reason}; installing the uncompiled (slower) package instead. Install a "
-        "C compiler and the Python headers and reinstall to get the compiled core."
+        "C compiler and the Python headers and reinstall (pip install --no-cache-dir "
+        "--force-reinstall: pip's cache keeps the uncompiled wheel) to get the compiled core."
     )
     warnings.warn(message)
     print(f"WARNING: {message}", file=sys.stderr)
+
+
+def remove_stale_inplace_builds(root: str = ".") -> list[str]:
+    """Remove the compiled modules a compiled editable install left in the source tree
+    (``hf_bpe/*.so`` and the shared ``hf_bpe_core__mypyc`` library), when an uncompiled one
+    replaces it: Python would import them before the ``.py`` files, and the library they
+    need is no longer on the path. Returns what it removed."""
+    names = {os.path.splitext(os.path.basename(m))[0] for m in COMPILED_MODULES}
+    removed = []
+    for folder, prefixes in ((os.path.join(root, "hf_bpe"), names), (root, {"hf_bpe_core__mypyc"})):
+        for entry in sorted(os.listdir(folder)) if os.path.isdir(folder) else ():
+            stem = entry.split(".", 1)[0]
+            if stem in prefixes and entry.endswith((".so", ".pyd")):
+                os.remove(os.path.join(folder, entry))
+                removed.append(os.path.join(folder, entry))
+    return removed
 
 
 #: An extension module with nothing in it: if it builds, the compiler, Python's headers
@@ -91,8 +134,9 @@ def extension_build_problem() -> str | None:
 
 
 #: What pip runs setup.py for before the build itself: ``egg_info`` (the build's
-#: requirements) and ``dist_info`` (the metadata). Neither needs the extension modules.
-METADATA_COMMANDS = ("egg_info", "dist_info")
+#: requirements) and ``dist_info`` (the metadata); and ``sdist``, which ships sources.
+#: None of them needs the extension modules.
+METADATA_COMMANDS = ("egg_info", "dist_info", "sdist")
 #: Commands that build or install: with any of these on the command line, the extension
 #: modules are made whatever came first.
 BUILD_COMMANDS = ("build", "build_ext", "bdist_wheel", "bdist", "bdist_egg", "editable_wheel", "develop", "install")
@@ -111,24 +155,32 @@ def metadata_only(args: list[str]) -> bool:
 def ext_modules() -> list:
     if metadata_only(sys.argv[1:]):
         return []  # the probe, mypyc and any warning wait for the build itself
-    if os.environ.get("HF_BPE_COMPILE", "1").strip().lower() in ("0", "false", "no", "off"):
+    if compile_mode() == "off":
         print("hf_bpe: HF_BPE_COMPILE=0, installing uncompiled", file=sys.stderr)
-        return []
+        return _uncompiled()
     problem = extension_build_problem()
     if problem is not None:
         _fall_back(f"no C extension can be built here ({problem})")
-        return []
+        return _uncompiled()
     modules = [m for m in COMPILED_MODULES if os.path.exists(m)]
     try:
         from mypyc.build import mypycify
     except ImportError as err:
         _fall_back(f"mypyc is not available ({err})")
-        return []
+        return _uncompiled()
     try:
         return mypycify(["--ignore-missing-imports", *modules], opt_level="3", group_name="hf_bpe_core")
     except (Exception, SystemExit) as err:  # mypyc reports type errors by exiting
         _fall_back(f"mypyc could not compile the core ({err})")
-        return []
+        return _uncompiled()
+
+
+def _uncompiled() -> list:
+    """No extension modules; an editable install also drops a compiled one's leftovers."""
+    if {"editable_wheel", "develop"} & set(sys.argv[1:]):
+        for path in remove_stale_inplace_builds():
+            print(f"hf_bpe: removed {path}, left by a compiled editable install", file=sys.stderr)
+    return []
 
 
 if __name__ == "__main__":  # pip runs this file as __main__; tests import its parts

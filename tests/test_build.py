@@ -48,7 +48,8 @@ def test_core_import_does_not_pull_heavy_modules(tmp_path) -> None:
 
 
 def test_install_without_a_c_compiler_falls_back_to_pure_python(tmp_path) -> None:
-    """A build whose compiler fails still installs, uncompiled, with a warning."""
+    """A build whose compiler fails still installs, uncompiled, with a warning (unless
+    HF_BPE_COMPILE=1 asks for the compiled core: see the next test)."""
     if os.environ.get("HF_BPE_EXPECT_COMPILED") == "0":
         pytest.skip("checked once, in the compiled run")
     from conftest import ROOT
@@ -56,7 +57,8 @@ def test_install_without_a_c_compiler_falls_back_to_pure_python(tmp_path) -> Non
     source = tmp_path / "source"  # a copy: pip builds in the tree it is given
     # (.hypothesis: the other test run writes there meanwhile; out: the main job's results)
     shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns(".git", ".venv*", "build", "*.egg-info", "__pycache__", ".hypothesis", ".pytest_cache", "out"))
-    env = {**os.environ, "CC": "/bin/false", "HF_BPE_COMPILE": "1"}
+    env = {**os.environ, "CC": "/bin/false"}
+    env.pop("HF_BPE_COMPILE", None)  # unset: compiled if possible
     build = subprocess.run(
         [sys.executable, "-m", "pip", "wheel", "-v", "--no-deps", "-w", str(tmp_path / "wheel"), str(source)],
         capture_output=True, text=True, env=env,
@@ -77,6 +79,64 @@ def test_install_without_a_c_compiler_falls_back_to_pure_python(tmp_path) -> Non
     assert out.stdout.strip() == "False [104, 105]"
 
 
+def test_compiling_asked_for_is_compiled_or_fails(tmp_path) -> None:
+    """HF_BPE_COMPILE=1 (packagers, CI) never gets the slow package by accident."""
+    if os.environ.get("HF_BPE_EXPECT_COMPILED") == "0":
+        pytest.skip("checked once, in the compiled run")
+    from conftest import ROOT
+
+    source = tmp_path / "source"
+    shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns(".git", ".venv*", "build", "*.egg-info", "__pycache__", ".hypothesis", ".pytest_cache", "out"))
+    env = {**os.environ, "CC": "/bin/false", "HF_BPE_COMPILE": "1"}
+    build = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-w", str(tmp_path / "wheel"), str(source)],
+        capture_output=True, text=True, env=env,
+    )
+    assert build.returncode != 0
+    assert "HF_BPE_COMPILE=1 asks for the compiled core, but no C extension can be built here" in build.stdout + build.stderr
+    assert not list((tmp_path / "wheel").glob("*.whl"))
+
+
+def test_compile_modes() -> None:
+    from conftest import ROOT
+
+    parts = runpy.run_path(str(ROOT / "setup.py"), run_name="hf_bpe_setup")
+    cases = {None: "auto", "": "auto", "auto": "auto", "1": "required", "Yes": "required", "0": "off", " off ": "off"}
+    saved = os.environ.get("HF_BPE_COMPILE")
+    try:
+        for value, mode in cases.items():
+            if value is None:
+                os.environ.pop("HF_BPE_COMPILE", None)
+            else:
+                os.environ["HF_BPE_COMPILE"] = value
+            assert parts["compile_mode"]() == mode, value
+        os.environ["HF_BPE_COMPILE"] = "maybe"
+        with pytest.raises(SystemExit, match="HF_BPE_COMPILE='maybe'"):
+            parts["compile_mode"]()
+    finally:
+        if saved is None:
+            os.environ.pop("HF_BPE_COMPILE", None)
+        else:
+            os.environ["HF_BPE_COMPILE"] = saved
+
+
+def test_an_uncompiled_editable_install_removes_a_compiled_ones_modules(tmp_path) -> None:
+    """After ``pip install -e .`` compiled, the tree holds hf_bpe/*.so and the shared
+    library at its root; an uncompiled editable install must not import them."""
+    from conftest import ROOT
+
+    parts = runpy.run_path(str(ROOT / "setup.py"), run_name="hf_bpe_setup")
+    (tmp_path / "hf_bpe").mkdir()
+    left = ["hf_bpe/pieces.cpython-311-x86_64-linux-gnu.so", "hf_bpe/decode.cpython-311-x86_64-linux-gnu.so",
+            "hf_bpe_core__mypyc.cpython-311-x86_64-linux-gnu.so"]
+    kept = ["hf_bpe/pieces.py", "hf_bpe/other.cpython-311-x86_64-linux-gnu.so", "hf_bpe_core__mypyc.c", "setup.py"]
+    for name in left + kept:
+        (tmp_path / name).write_text("")
+    removed = parts["remove_stale_inplace_builds"](str(tmp_path))
+    assert sorted(os.path.relpath(path, tmp_path) for path in removed) == sorted(left)
+    assert all((tmp_path / name).exists() for name in kept)
+
+
 def test_only_the_build_itself_makes_the_extension_modules() -> None:
     """pip runs setup.py three times (build requirements, metadata, the wheel); mypyc and
     the compiler probe run only for the wheel (or any other build or install)."""
@@ -88,6 +148,7 @@ def test_only_the_build_itself_makes_the_extension_modules() -> None:
     assert metadata_only(["egg_info"])
     assert metadata_only(["--quiet", "dist_info", "--output-dir", "/tmp/meta", "--keep-egg-info"])
     assert metadata_only(["egg_info", "--egg-base", "/tmp/build"])
+    assert metadata_only(["sdist", "--formats", "gztar", "--dist-dir", "/tmp/dist"])
     assert not metadata_only(["bdist_wheel", "--dist-dir", "/tmp/dist"])
     assert not metadata_only(["editable_wheel", "--dist-dir", "/tmp/dist"])
     assert not metadata_only(["build_ext", "--inplace"])
