@@ -299,6 +299,25 @@ def _load_folder_encoding(vocab_file: str | None, encoding_file: str | None, sou
     return load_encoding_files(encoding_file, vocab_file)
 
 
+class _ByteLevelView:
+    """What :attr:`HfBpeTokenizer.backend_tokenizer` gives: the decoder of a fast tokenizer
+    whose tokens are spelled as hf_bpe's are (GPT-2's byte alphabet), and nothing else."""
+
+    def __init__(self) -> None:
+        from tokenizers import decoders
+
+        self.decoder = decoders.ByteLevel()
+
+    def __getattr__(self, name: str) -> Any:
+        raise AttributeError(
+            f"HfBpeTokenizer has no Rust tokenizer, so its backend_tokenizer has only .decoder, not .{name}: "
+            "load the saved folder with transformers.PreTrainedTokenizerFast for one"
+        )
+
+
+_BYTE_LEVEL_VIEW = _ByteLevelView()
+
+
 class HfBpeTokenizer(PreTrainedTokenizer):
     """A transformers tokenizer backed by an hf_bpe ``Encoding`` (tiktoken-exact ids).
 
@@ -493,6 +512,18 @@ class HfBpeTokenizer(PreTrainedTokenizer):
         """The hf_bpe Encoding doing the work."""
         return self._encoding
 
+    @property
+    def backend_tokenizer(self) -> _ByteLevelView:
+        """Not a ``tokenizers`` tokenizer: only its ``decoder`` (byte-level), which tells code
+        that reads a fast tokenizer's decoder how tokens are spelled. transformers' stop
+        strings (``generate(stop_strings=..., tokenizer=tok)``) read it to match a stop
+        string across tokens that hold parts of a character::
+
+            >>> tok.backend_tokenizer.decoder                                  # doctest: +SKIP
+            ByteLevel(...)
+        """
+        return _BYTE_LEVEL_VIEW
+
     # ---------------------------------------------------------------- vocabulary
 
     @property
@@ -642,7 +673,11 @@ class HfBpeTokenizer(PreTrainedTokenizer):
 
     def tokenize(self, text: str, pair: str | None = None, add_special_tokens: bool = False, **kwargs: Any) -> list[str]:
         """The tokens of ``text`` (and of ``pair`` after them), with the bos/eos that
-        ``add_special_tokens=True`` adds around each, as the fast tokenizers give them."""
+        ``add_special_tokens=True`` adds around each, as the fast tokenizers give them.
+        Words (``is_split_into_words=True``) are tokenized as ``tok(words, ...)`` encodes them."""
+        if kwargs.get("is_split_into_words"):
+            ids = self(text, pair, add_special_tokens=add_special_tokens, **kwargs)["input_ids"]
+            return list(self.convert_ids_to_tokens(ids))
         tokens = self._text_tokens(text, **kwargs)
         if add_special_tokens:
             tokens = self._around_tokens(tokens)
@@ -856,11 +891,19 @@ class HfBpeTokenizer(PreTrainedTokenizer):
             out.append(self._required_id("eos") if type_marker is None else type_marker)
         return out
 
-    def _required_id(self, role: str) -> int:
+    def _required_id(self, role: str, asked_by: str | None = None) -> int:
+        """The id of the ``role`` ("bos", "eos") token that ``asked_by`` wants added."""
         tid = getattr(self, f"{role}_token_id")
-        if tid is None:
-            raise VocabularyError(f"add_{role}_token=True but the tokenizer has no {role}_token")
-        return int(tid)
+        if tid is not None:
+            return int(tid)
+        asked_by = asked_by or f"add_{role}_token=True"
+        token = getattr(self, f"{role}_token", None)
+        if token is None:
+            raise VocabularyError(f"{asked_by} but the tokenizer has no {role}_token")
+        raise VocabularyError(
+            f"{asked_by} but the {role}_token {str(token)!r} is not in the vocabulary: add it with "
+            f"tok.add_special_tokens({{'{role}_token': {str(token)!r}}})"
+        )
 
     def build_inputs_with_special_tokens(
         self, token_ids_0: list[int], token_ids_1: list[int] | None = None

@@ -390,10 +390,7 @@ def _check_column(dataset: Any, column: str) -> None:
 
 def _role_id(tokenizer: Any, enc: Encoding, role: str) -> int:
     if tokenizer is not enc:  # a tokenizer's own role, as tok.batch_encode takes it (None: none)
-        tid = getattr(tokenizer, f"{role}_token_id", None)
-        if tid is None:
-            raise VocabularyError(f"add_{role}=True but the tokenizer has no {role}_token")
-        return int(tid)
+        return int(tokenizer._required_id(role, f"add_{role}=True"))
     from .tokenizer_json import special_token_roles  # an Encoding: the usual roles of its specials
 
     text = special_token_roles(enc.special_tokens).get(f"{role}_token")

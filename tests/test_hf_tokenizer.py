@@ -274,6 +274,23 @@ def test_padding_truncation_pairs_and_tensors_match_the_stock_fast_tokenizer(doc
     assert tok(one, two, return_token_type_ids=True)["token_type_ids"] == fast(one, two, return_token_type_ids=True)["token_type_ids"]
 
 
+def test_tokenize_words_as_the_stock_fast_tokenizer_does(tmp_path: Path) -> None:
+    tok = make("o200k_base", add_eos_token=True)
+    tok.save_pretrained(tmp_path)
+    fast = PreTrainedTokenizerFast.from_pretrained(tmp_path)
+    cases: list[tuple[tuple[Any, ...], dict[str, Any]]] = [
+        ((["Hello", "world", "日本"],), {}),  # was: TypeError: unhashable type: 'list'
+        ((["Hello", "world"],), {"add_special_tokens": True}),
+        ((["a", "b"], ["c d"]), {"add_special_tokens": True}),
+        ((["a", "b"], ["c d"]), {}),
+    ]
+    for args, kwargs in cases:
+        ours = tok.tokenize(*args, is_split_into_words=True, **kwargs)
+        assert ours == fast.tokenize(*args, is_split_into_words=True, **kwargs), (args, kwargs)
+        ids = tok(*args, is_split_into_words=True, add_special_tokens=kwargs.get("add_special_tokens", False))["input_ids"]
+        assert ours == tok.convert_ids_to_tokens(ids)
+
+
 def test_truncation_that_cannot_be_done_is_refused_or_skipped_as_the_stock_fast_tokenizer_does(tmp_path: Path) -> None:
     """transformers' Python tokenizers cut a text too short to cut down to nothing (and the
     row stays too long); hf_bpe refuses or leaves it whole where the fast tokenizer does."""
@@ -761,8 +778,14 @@ def test_nanochat_chat_template() -> None:
 
 def test_missing_bos_is_a_clear_error() -> None:
     tok = make("cl100k_base", add_bos_token=True)  # cl100k has no bos token
-    with pytest.raises(VocabularyError, match="bos_token"):
+    with pytest.raises(VocabularyError, match="has no bos_token"):
         tok("hi")
+    tok.bos_token = "<bos>"  # named, but not a token of the vocabulary (was: "has no bos_token")
+    for call in (lambda: tok("hi"), lambda: tok.batch_encode({"text": ["hi"]})):
+        with pytest.raises(VocabularyError, match=r"bos_token '<bos>' is not in the vocabulary: add it with tok.add_special_tokens"):
+            call()
+    tok.add_special_tokens({"bos_token": "<bos>"})
+    assert tok("hi")["input_ids"][0] == tok.convert_tokens_to_ids("<bos>")
 
 
 @pytest.mark.parametrize("dumps", [pickle.dumps, dill.dumps])
@@ -859,3 +882,40 @@ def test_encoding_without_a_tokenizer_json_still_saves_and_loads_with_hf_bpe(tmp
     assert not (tmp_path / "again" / "tokenizer.json").exists()
     with pytest.raises(PatternError):
         tok.to_tokenizer_json()
+
+
+STOP_STRINGS = """
+import sys, types
+from hf_bpe import HfBpeTokenizer
+from transformers import PreTrainedTokenizerFast
+# transformers' stop strings import torch (not installed here) but prepare them without it.
+torch = types.ModuleType("torch")
+torch.Tensor = torch.LongTensor = torch.FloatTensor = torch.BoolTensor = object
+torch.nn = types.ModuleType("torch.nn"); torch.nn.functional = types.ModuleType("torch.nn.functional")
+sys.modules.update({"torch": torch, "torch.nn": torch.nn, "torch.nn.functional": torch.nn.functional})
+from transformers.generation.stopping_criteria import StopStringCriteria
+
+folder = sys.argv[1]
+for tok in (HfBpeTokenizer.from_pretrained(folder), PreTrainedTokenizerFast.from_pretrained(folder)):
+    mode = StopStringCriteria._get_stop_string_matching_mode(tok)
+    tokens, ids = StopStringCriteria.clean_tokenizer_vocab(tok, stop_string_matching_mode=mode)
+    stop = "日本".encode() if mode == "byte_level" else "日本"
+    _, ends = StopStringCriteria._stop_string_get_matching_positions(tokens, ids, [stop])
+    last = tok("日本", add_special_tokens=False)["input_ids"][-1]  # the last of four tokens of parts of characters
+    print(type(tok).__name__, mode, last in ends[stop], hash(tuple(sorted(zip(ids, tokens)))))
+"""
+
+
+def test_stop_strings_match_across_parts_of_characters_as_with_the_stock_fast_tokenizer(tmp_path: Path) -> None:
+    """generate(stop_strings=...) reads the tokens' spelling from backend_tokenizer.decoder:
+    without it, every token holding part of a character was '\\ufffd' to it, and a stop
+    string such as '日本' never matched."""
+    make("gpt2").save_pretrained(tmp_path)
+    out = subprocess.run([sys.executable, "-c", STOP_STRINGS, str(tmp_path)], env=hf_bpe_env(), cwd=tmp_path,
+                         capture_output=True, text=True, timeout=300)
+    lines = [line.split() for line in out.stdout.splitlines()]
+    assert [line[:3] for line in lines] == [["HfBpeTokenizer", "byte_level", "True"], ["TokenizersBackend", "byte_level", "True"]], out.stderr[-3000:]
+    assert lines[0][3] == lines[1][3]  # the same bytes for every token
+    tok = make("gpt2")
+    with pytest.raises(AttributeError, match=r"only \.decoder, not \.to_str.*PreTrainedTokenizerFast"):
+        tok.backend_tokenizer.to_str()
