@@ -14,6 +14,7 @@ since the last update. The trainer drives the pool like this::
 
 from __future__ import annotations
 
+import multiprocessing.queues
 import os
 import queue
 import signal
@@ -23,7 +24,7 @@ from typing import Any, Optional
 from . import piece_counter as _piece_counter
 from .piece_counter import PieceCounter
 from .errors import TrainingError
-from .parallel import start_context
+from .parallel import interrupts_deferred, start_context
 from .training_sources import run_task, Task
 
 #: A counting process holds at most this many batches not yet counted.
@@ -41,7 +42,7 @@ class CountPool:
 
     def __init__(self, pattern: str, num_proc: int) -> None:
         ctx = start_context()
-        self._outbox: Any = ctx.Queue()
+        self._outbox: Any = _QuietQueue(ctx=ctx)
         self._inboxes: list[Any] = []
         self._procs: list[Any] = []
         self._inflight: list[int] = []
@@ -53,7 +54,7 @@ class CountPool:
         self._committing = False
         try:
             for wid in range(num_proc):
-                inbox = ctx.Queue()
+                inbox = _QuietQueue(ctx=ctx)
                 self._inboxes.append(inbox)
                 proc = ctx.Process(
                     target=_worker_main,
@@ -61,9 +62,10 @@ class CountPool:
                     daemon=True,
                     name=f"hf_bpe-count-{wid}",
                 )
-                proc.start()
-                self._procs.append(proc)
-                self._inflight.append(0)
+                with interrupts_deferred():  # a started process is always recorded, so stopped
+                    proc.start()
+                    self._procs.append(proc)
+                    self._inflight.append(0)
         except BaseException:  # an interrupt, or fork failing: no process may be left behind
             self.terminate()
             raise
@@ -74,7 +76,7 @@ class CountPool:
             yield from self._receive(block=True)
         yield from self._receive(block=False)
         wid = self._inflight.index(min(self._inflight))
-        self._inboxes[wid].put(task)
+        self._put(wid, task)
         self._inflight[wid] += 1
 
     def commit(self) -> Iterator[tuple[int, int]]:
@@ -89,8 +91,8 @@ class CountPool:
         for _ in self._barrier("commit", self._update):
             pass
         self._committing = False
-        for inbox in self._inboxes:  # no answer wanted: the commit can no longer be undone
-            inbox.put(("forget",))
+        for wid in range(len(self._inboxes)):  # no answer wanted: the commit can no longer be undone
+            self._put(wid, ("forget",))
 
     def abort(self) -> None:
         """Wait for every task, then drop what this update counted (also what a process
@@ -103,8 +105,8 @@ class CountPool:
         self._error = None
 
     def _barrier(self, kind: str, update: int = -1) -> Iterator[tuple[int, int]]:
-        for inbox in self._inboxes:
-            inbox.put((kind, update))
+        for wid in range(len(self._inboxes)):
+            self._put(wid, (kind, update))
         waiting = set(range(len(self._procs)))
         while waiting:
             msg = self._get()
@@ -115,8 +117,8 @@ class CountPool:
 
     def finish(self) -> Iterator[dict[bytes, int]]:
         """Stop the processes, yielding their tallies one by one as they arrive."""
-        for inbox in self._inboxes:
-            inbox.put(("finish",))
+        for wid in range(len(self._inboxes)):
+            self._put(wid, ("finish",))
         while len(self._finished) < len(self._procs):
             msg = self._get()
             if msg[0] == "finish":
@@ -151,7 +153,8 @@ class CountPool:
                 block = False
             else:
                 try:
-                    msg = self._outbox.get_nowait()
+                    with interrupts_deferred():
+                        msg = self._outbox.get_nowait()
                 except queue.Empty:
                     return
             yield from self._handle(msg)
@@ -166,10 +169,17 @@ class CountPool:
             self._inflight[msg[1]] -= 1
             self._error = self._error or msg[2]
 
+    def _put(self, wid: int, msg: Any) -> None:
+        # A Ctrl-C inside put could leave the queue's lock taken: the abort that follows
+        # would wait for it forever.
+        with interrupts_deferred():
+            self._inboxes[wid].put(msg)
+
     def _get(self) -> Any:
         while True:
             try:
-                return self._outbox.get(timeout=0.5)
+                with interrupts_deferred():  # as in _put (a Ctrl-C waits at most 0.5 s)
+                    return self._outbox.get(timeout=0.5)
             except queue.Empty:
                 for wid, proc in enumerate(self._procs):
                     if wid not in self._finished and not proc.is_alive():
@@ -177,6 +187,16 @@ class CountPool:
                             f"counting process {proc.name} died (exit code {proc.exitcode}); "
                             "out of memory?"
                         ) from None
+
+
+class _QuietQueue(multiprocessing.queues.Queue):  # type: ignore[type-arg]
+    """A multiprocessing queue whose feeder thread stays quiet when the process at the
+    other end is gone (killed, say): the pool reports that itself, once."""
+
+    @staticmethod
+    def _on_queue_feeder_error(e: Exception, obj: object) -> None:
+        if not isinstance(e, (BrokenPipeError, ConnectionResetError)):
+            multiprocessing.queues.Queue._on_queue_feeder_error(e, obj)  # type: ignore[attr-defined]
 
 
 def _worker_main(pattern: str, wid: int, inbox: Any, outbox: Any, parent: int) -> None:

@@ -42,7 +42,8 @@ import sys
 import threading
 import weakref
 from array import array
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from multiprocessing.connection import Connection, wait
 from typing import Any, Optional, cast
 
@@ -165,6 +166,44 @@ def _unpack(encoding: Any, packed: tuple[bytes, list[int]]) -> list[list[int]]:
     return out
 
 
+# ---------------------------------------------------------------------- Ctrl-C
+
+
+@contextmanager
+def interrupts_deferred() -> Iterator[None]:
+    """Hold a Ctrl-C back until the block is done, then raise it: for steps that an
+    exception half-way would leave broken (a queue whose lock was taken but never given
+    back, a process started but not recorded, so never stopped). ::
+
+        with interrupts_deferred():
+            process.start()
+            processes.append(process)
+
+    Python runs signal handlers in the main thread only, so elsewhere this does nothing;
+    it does nothing either where SIGINT is not Python's to handle (ignored, or the system's
+    default), or inside another such block."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.getsignal(signal.SIGINT)
+    if not callable(previous) or getattr(previous, "_hf_bpe_deferring", False):
+        yield
+        return
+    caught: list[tuple[int, Any]] = []
+
+    def hold(signum: int, frame: Any) -> None:
+        caught.append((signum, frame))
+
+    hold._hf_bpe_deferring = True  # type: ignore[attr-defined]
+    signal.signal(signal.SIGINT, hold)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        if caught:
+            previous(*caught[0])  # Python's own handler raises KeyboardInterrupt here
+
+
 # ---------------------------------------------------------------------- the workers
 
 
@@ -252,10 +291,11 @@ class _Pool:
                 daemon=True,
                 name="hf_bpe-worker",
             )
-            process.start()
+            with interrupts_deferred():  # a started process is always recorded, so stopped
+                process.start()
+                self.conns.append(here)
+                self.processes.append(process)
             there.close()
-            self.conns.append(here)
-            self.processes.append(process)
 
     def healthy(self) -> bool:
         return all(process.is_alive() for process in self.processes)

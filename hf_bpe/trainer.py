@@ -51,7 +51,7 @@ from .encoding import Encoding
 from .batch_columns import column_texts
 from .errors import ColumnError, TextTypeError, TrainingError, TrainingWarning
 from .patterns import NANOCHAT_SPECIAL_TOKENS, get_pattern
-from .parallel import in_worker, usable_cpus
+from .parallel import in_worker, interrupts_deferred, usable_cpus
 from .pieces import has_lone_surrogate
 from .piece_counts import PieceCounts, check_same_pattern, count_pieces
 from .progress import progress_bar
@@ -324,9 +324,10 @@ class BpeTrainer:
     def __exit__(self, *exc: object) -> None:
         if exc[0] is None:
             self.close()
-        elif self._pool is not None:
+        elif self._pool is not None:  # leave at once: the processes stop, their counts with them
             self._pool.terminate()
             self._pool = None
+            self._lost = "the with block ended with an exception, which stopped the counting processes before they handed over their counts"
 
     def __del__(self) -> None:
         pool = getattr(self, "_pool", None)
@@ -341,16 +342,21 @@ class BpeTrainer:
             raise TrainingError(f"{self._lost}: start a new trainer")
         if self._pool is not None:
             pool, self._pool = self._pool, None
+            collected = False
             try:
-                for tally in pool.finish():  # one at a time: at most one tally in flight
-                    if self._counts:
-                        _piece_counter.add_counts(self._counts, tally)
-                    else:
-                        self._counts = tally
-                    del tally
-            except BaseException:  # a dead process, or Ctrl-C: some tallies never arrived
-                pool.terminate()
-                self._lost = "a counting process failed and its counts were lost"
+                # A Ctrl-C waits until every tally is in: one half taken in would be lost.
+                with interrupts_deferred():
+                    for tally in pool.finish():  # one at a time: at most one tally in flight
+                        if self._counts:
+                            _piece_counter.add_counts(self._counts, tally)
+                        else:
+                            self._counts = tally
+                        del tally
+                    collected = True
+            except BaseException:
+                if not collected:  # a dead process: some tallies never arrived
+                    pool.terminate()
+                    self._lost = "a counting process failed and its counts were lost"
                 raise
         return self._counts
 

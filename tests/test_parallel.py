@@ -616,3 +616,27 @@ def test_a_spawned_worker_that_cannot_rebuild_its_encoding_reports_why(tmp_path:
     env = dict(os.environ, HF_BPE_CACHE_DIR=str(tmp_path / "hf_bpe"), TIKTOKEN_CACHE_DIR=str(tiktoken_cache), HF_BPE_OFFLINE="1")
     out = subprocess.run([sys.executable, "main.py"], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=120)
     assert out.stdout.split() == ["OfflineError", "True"], out.stdout + out.stderr[-2000:]
+
+
+def test_a_ctrl_c_is_held_back_until_the_block_is_done() -> None:
+    import threading
+
+    handler = signal.getsignal(signal.SIGINT)
+    reached = []
+    with pytest.raises(KeyboardInterrupt):
+        with parallel.interrupts_deferred():
+            with parallel.interrupts_deferred():  # nested: the outer block holds it
+                os.kill(os.getpid(), signal.SIGINT)
+                for _ in range(1000):  # where Python would run the handler
+                    pass
+                reached.append("inner")
+            reached.append("outer")
+    assert reached == ["inner", "outer"]
+    assert signal.getsignal(signal.SIGINT) is handler
+    with parallel.interrupts_deferred():  # no Ctrl-C: nothing happens
+        reached.append("quiet")
+    seen = []
+    thread = threading.Thread(target=lambda: seen.append(parallel.interrupts_deferred().__enter__()))
+    thread.start()
+    thread.join()  # another thread cannot set a handler: the block runs as it is
+    assert seen == [None] and signal.getsignal(signal.SIGINT) is handler

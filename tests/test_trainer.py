@@ -540,6 +540,105 @@ def test_an_update_interrupted_while_committing_counts_nothing(monkeypatch: pyte
     assert trainer.piece_counts() == expected.piece_counts()
 
 
+CTRL_C_AT = r"""
+import multiprocessing.process, multiprocessing.queues, os, signal, sys, threading, time
+import hf_bpe
+from hf_bpe import trainer as trainer_mod
+from hf_bpe.count_pool import CountPool
+
+where = sys.argv[1]
+fired = []
+
+
+def ctrl_c() -> None:
+    # A Ctrl-C that lands here, at this very point: Python runs the handler before the
+    # next line of the code it interrupts.
+    if not fired and threading.current_thread() is threading.main_thread():
+        fired.append(where)
+        os.kill(os.getpid(), signal.SIGINT)
+        for _ in range(1000):
+            pass
+
+
+if where == "queue lock":  # put() has taken the queue's lock and not yet given it back
+    class Condition(threading.Condition):
+        def __enter__(self):
+            taken = super().__enter__()
+            ctrl_c()
+            return taken
+
+    reset = multiprocessing.queues.Queue._reset
+
+    def _reset(self, after_fork=False):
+        reset(self, after_fork)
+        self._notempty = Condition(threading.Lock())
+
+    multiprocessing.queues.Queue._reset = _reset
+elif where == "process start":  # a counting process has started but is not recorded yet
+    start = multiprocessing.process.BaseProcess.start
+
+    def started(self):
+        start(self)
+        if self.name.startswith("hf_bpe-count-1"):
+            ctrl_c()
+
+    multiprocessing.process.BaseProcess.start = started
+elif where == "tallies":  # train() has taken in the first counting process's tally only
+    finish = CountPool.finish
+
+    def one_by_one(self):
+        for tally in finish(self):
+            yield tally
+            ctrl_c()
+
+    CountPool.finish = one_by_one
+
+trainer_mod.BATCH_CHARS = 1000
+texts = [f"hello world {i}" for i in range(500)]
+trainer = hf_bpe.BpeTrainer(400, num_proc=2, progress=False)
+try:
+    if where == "tallies":
+        trainer.update(texts)
+        trainer.train()
+    else:
+        trainer.update([t.upper() for t in texts])
+    print("no interrupt")
+except KeyboardInterrupt:
+    print("interrupted", trainer.n_documents)
+time.sleep(1.5)
+print("processes", sum(p.is_alive() for p in multiprocessing.active_children()))
+trainer.update(texts)
+print("trained", trainer.train().n_vocab, trainer.n_documents)
+"""
+
+
+@pytest.mark.parametrize(("where", "documents", "processes"), [("queue lock", 0, 2), ("process start", 0, 0), ("tallies", 500, 0)])
+def test_a_ctrl_c_at_the_worst_moment_leaves_a_working_trainer(tmp_path: Path, where: str, documents: int, processes: int) -> None:
+    """A Ctrl-C inside a queue's put (its lock taken): the abort waited for the lock forever.
+    Between starting a counting process and recording it: the process outlived the
+    trainer. While train() takes in the tallies: the counts were lost ("a counting process
+    failed ... start a new trainer"). Each is held back until the step is done."""
+    out = subprocess.run([sys.executable, "-c", CTRL_C_AT, where], capture_output=True, text=True, timeout=60, cwd=tmp_path)
+    # (An interrupted update keeps its processes; a pool that could not start, or that
+    # handed over its counts, has none.)
+    expected = [f"interrupted {documents}", f"processes {processes}", f"trained 400 {documents + 500}"]
+    assert out.stdout.split("\n")[:3] == expected, out.stdout + out.stderr[-3000:]
+
+
+def test_a_with_block_left_by_an_exception_loses_the_counts_out_loud(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The processes are stopped at once, their counts with them: the trainer must not go on
+    # training on what is left (it did, silently, after a small in-process update).
+    monkeypatch.setattr(trainer_mod, "BATCH_CHARS", 1000)
+    with pytest.raises(ValueError):
+        with BpeTrainer(400, num_proc=2, progress=False) as trainer:
+            trainer.update([f"hello world {i}" for i in range(500)])
+            assert trainer._pool is not None
+            raise ValueError("the caller's own error")
+    for again in (trainer.train, lambda: trainer.update(["more"])):
+        with pytest.raises(TrainingError, match="the with block ended with an exception.*start a new trainer"):
+            again()
+
+
 def test_counting_processes_leave_ctrl_c_to_the_trainer(monkeypatch: pytest.MonkeyPatch) -> None:
     # A terminal's Ctrl-C reaches every process of the group; the workers must survive it.
     import signal
