@@ -281,9 +281,11 @@ class _Pool:
         """Start workers until there are ``size``."""
         context = start_context()
         fork = context.get_start_method() == "fork"
-        # Not forked: pickled here, unpickled by _serve, so that a failure there is reported.
-        shipped = encoding if fork else pickle.dumps(encoding, protocol=pickle.HIGHEST_PROTOCOL)
+        shipped: Any = None  # made once, and only if a worker starts (every batch calls this)
         while len(self.processes) < size:
+            if shipped is None:
+                # Not forked: pickled here, unpickled by _serve, so that a failure there is reported.
+                shipped = encoding if fork else pickle.dumps(encoding, protocol=pickle.HIGHEST_PROTOCOL)
             here, there = context.Pipe()
             process = context.Process(
                 target=_serve,
