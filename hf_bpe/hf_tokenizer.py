@@ -301,12 +301,19 @@ def _load_folder_encoding(vocab_file: str | None, encoding_file: str | None, sou
 
 class _ByteLevelView:
     """What :attr:`HfBpeTokenizer.backend_tokenizer` gives: the decoder of a fast tokenizer
-    whose tokens are spelled as hf_bpe's are (GPT-2's byte alphabet), and nothing else."""
+    whose tokens are spelled as hf_bpe's are (GPT-2's byte alphabet), and nothing else
+    (read-only: setting a part of a Rust tokenizer here would change nothing)."""
+
+    __slots__ = ("_decoder",)
 
     def __init__(self) -> None:
         from tokenizers import decoders
 
-        self.decoder = decoders.ByteLevel()
+        object.__setattr__(self, "_decoder", decoders.ByteLevel())
+
+    @property
+    def decoder(self) -> Any:
+        return self._decoder
 
     def __getattr__(self, name: str) -> Any:
         raise AttributeError(
@@ -314,8 +321,8 @@ class _ByteLevelView:
             "load the saved folder with transformers.PreTrainedTokenizerFast for one"
         )
 
-
-_BYTE_LEVEL_VIEW = _ByteLevelView()
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError(f"HfBpeTokenizer's backend_tokenizer is read-only (it has no Rust tokenizer to change .{name} of)")
 
 
 class HfBpeTokenizer(PreTrainedTokenizer):
@@ -522,7 +529,7 @@ class HfBpeTokenizer(PreTrainedTokenizer):
             >>> tok.backend_tokenizer.decoder                                  # doctest: +SKIP
             ByteLevel(...)
         """
-        return _BYTE_LEVEL_VIEW
+        return _ByteLevelView()  # one of its own each time: nothing set on it is shared
 
     # ---------------------------------------------------------------- vocabulary
 

@@ -170,7 +170,7 @@ def _unpack(encoding: Any, packed: tuple[bytes, list[int]]) -> list[list[int]]:
 
 
 @contextmanager
-def interrupts_deferred() -> Iterator[None]:
+def interrupts_deferred(waiting_for: Optional[str] = None) -> Iterator[None]:
     """Hold a Ctrl-C back until the block is done, then raise it: for steps that an
     exception half-way would leave broken (a queue whose lock was taken but never given
     back, a process started but not recorded, so never stopped). ::
@@ -178,6 +178,9 @@ def interrupts_deferred() -> Iterator[None]:
         with interrupts_deferred():
             process.start()
             processes.append(process)
+
+    For a block that may wait long (on other processes), ``waiting_for`` says what for: a
+    first Ctrl-C then prints that it waits, and a second one is raised at once.
 
     Python runs signal handlers in the main thread only, so elsewhere this does nothing;
     it does nothing either where SIGINT is not Python's to handle (ignored, or the system's
@@ -192,7 +195,13 @@ def interrupts_deferred() -> Iterator[None]:
     caught: list[tuple[int, Any]] = []
 
     def hold(signum: int, frame: Any) -> None:
+        if caught and waiting_for is not None:  # a second Ctrl-C: now
+            caught.clear()
+            previous(signum, frame)
+            return
         caught.append((signum, frame))
+        if waiting_for is not None:
+            print(f"hf_bpe: waiting for {waiting_for} (Ctrl-C again to stop now)", file=sys.stderr, flush=True)
 
     hold._hf_bpe_deferring = True  # type: ignore[attr-defined]
     signal.signal(signal.SIGINT, hold)
@@ -212,8 +221,8 @@ def _serve(encoding: Any, conn: Connection, parent_end: Optional[Connection]) ->
     (or the first error), until told to stop (``None``) or the parent goes away.
 
     A worker that was not forked gets the encoding pickled (``bytes``) and rebuilds it
-    here: if that fails (a named encoding whose file left the cache, offline), the first
-    batch gets the error itself, not "a worker died", and the worker leaves."""
+    here: if that fails (a named encoding whose file left the cache, offline), each chunk
+    it is handed gets that error, not "a worker died"."""
     # The parent process as the system sees it: the pool's process (fork, spawn) or
     # multiprocessing's fork server; a change means it died and this worker was adopted.
     parent = os.getppid()
@@ -237,20 +246,16 @@ def _serve(encoding: Any, conn: Connection, parent_end: Optional[Connection]) ->
             return
         if job is None:
             return
-        if failure is not None:
-            try:
-                conn.send(("error", failure))
-            except OSError:
-                pass
-            return
         method, items, kwargs = job
         encodes = _returns_ids(method)
-        try:
-            fn = getattr(encoding, method)
-            results = [fn(item, **kwargs) for item in (items if encodes else _unpack(encoding, items))]
-            reply: tuple[str, Any] = ("ok", _pack(encoding, results) if encodes else results)
-        except Exception as exc:
-            reply = ("error", _picklable(exc))
+        reply: tuple[str, Any] = ("error", failure)  # every batch gets it, as long as the pool lives
+        if failure is None:
+            try:
+                fn = getattr(encoding, method)
+                results = [fn(item, **kwargs) for item in (items if encodes else _unpack(encoding, items))]
+                reply = ("ok", _pack(encoding, results) if encodes else results)
+            except Exception as exc:
+                reply = ("error", _picklable(exc))
         try:
             conn.send(reply)
         except OSError:  # the parent went away mid-batch: nobody to tell

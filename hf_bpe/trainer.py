@@ -344,8 +344,9 @@ class BpeTrainer:
             pool, self._pool = self._pool, None
             collected = False
             try:
-                # A Ctrl-C waits until every tally is in: one half taken in would be lost.
-                with interrupts_deferred():
+                # A Ctrl-C waits until every tally is in (one half taken in would be lost);
+                # a second one stops at once, and the counts are lost.
+                with interrupts_deferred("the counting processes to hand over their counts, which a stop now loses"):
                     for tally in pool.finish():  # one at a time: at most one tally in flight
                         if self._counts:
                             _piece_counter.add_counts(self._counts, tally)

@@ -916,6 +916,10 @@ def test_stop_strings_match_across_parts_of_characters_as_with_the_stock_fast_to
     lines = [line.split() for line in out.stdout.splitlines()]
     assert [line[:3] for line in lines] == [["HfBpeTokenizer", "byte_level", "True"], ["TokenizersBackend", "byte_level", "True"]], out.stderr[-3000:]
     assert lines[0][3] == lines[1][3]  # the same bytes for every token
-    tok = make("gpt2")
+    tok, other = make("gpt2"), make("gpt2")
     with pytest.raises(AttributeError, match=r"only \.decoder, not \.to_str.*PreTrainedTokenizerFast"):
         tok.backend_tokenizer.to_str()
+    for name in ("pre_tokenizer", "decoder"):  # it would change nothing, or every tokenizer's
+        with pytest.raises(AttributeError, match=f"read-only .*\\.{name}"):
+            setattr(tok.backend_tokenizer, name, None)
+    assert tok.backend_tokenizer.decoder is not other.backend_tokenizer.decoder

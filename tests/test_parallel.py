@@ -592,11 +592,12 @@ if __name__ == "__main__":
     enc = hf_bpe.get_encoding("r50k_base")  # from the copies in this test's caches
     for folder in (os.environ["HF_BPE_CACHE_DIR"], os.environ["TIKTOKEN_CACHE_DIR"]):
         shutil.rmtree(folder)  # the file leaves the caches before any worker starts
-    texts = ["hello world " * 30_000] * 2
-    try:
-        enc.encode_ordinary_batch(texts, num_proc=2)
-    except Exception as exc:
-        print(type(exc).__name__)
+    texts = [f"hello world {i} " * 2_000 for i in range(100)]  # many chunks for the worker
+    for _ in range(3):  # the worker stays, and says the same each time
+        try:
+            enc.encode_ordinary_batch(texts, num_proc=2)
+        except Exception as exc:
+            print(type(exc).__name__)
     print(enc.encode_ordinary_batch(texts, num_proc=1) == [enc.encode_ordinary(t) for t in texts])
 """
 
@@ -615,7 +616,7 @@ def test_a_spawned_worker_that_cannot_rebuild_its_encoding_reports_why(tmp_path:
     (tmp_path / "main.py").write_text(REBUILD_FAILS_IN_A_SPAWNED_WORKER)
     env = dict(os.environ, HF_BPE_CACHE_DIR=str(tmp_path / "hf_bpe"), TIKTOKEN_CACHE_DIR=str(tiktoken_cache), HF_BPE_OFFLINE="1")
     out = subprocess.run([sys.executable, "main.py"], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=120)
-    assert out.stdout.split() == ["OfflineError", "True"], out.stdout + out.stderr[-2000:]
+    assert out.stdout.split() == ["OfflineError"] * 3 + ["True"], out.stdout + out.stderr[-2000:]
 
 
 def test_a_ctrl_c_is_held_back_until_the_block_is_done() -> None:

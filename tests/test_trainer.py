@@ -625,6 +625,47 @@ def test_a_ctrl_c_at_the_worst_moment_leaves_a_working_trainer(tmp_path: Path, w
     assert out.stdout.split("\n")[:3] == expected, out.stdout + out.stderr[-3000:]
 
 
+STUCK_PROCESS = r"""
+import os, signal, threading, time
+import hf_bpe
+from hf_bpe import trainer as trainer_mod
+
+trainer_mod.BATCH_CHARS = 1000
+trainer = hf_bpe.BpeTrainer(400, num_proc=2, progress=False)
+trainer.update([f"hello world {i}" for i in range(500)])
+stuck = trainer._pool._procs[0]
+os.kill(stuck.pid, signal.SIGSTOP)  # alive, and never hands over its counts
+
+
+def ctrl_c_twice():
+    for _ in range(2):
+        time.sleep(1)
+        os.kill(os.getpid(), signal.SIGINT)
+    time.sleep(1)
+    os.kill(stuck.pid, signal.SIGCONT)  # so that the stopped process can be terminated
+
+
+threading.Thread(target=ctrl_c_twice, daemon=True).start()
+try:
+    trainer.train()
+except KeyboardInterrupt:
+    print("interrupted")
+try:
+    trainer.train()
+except hf_bpe.TrainingError as err:
+    print("lost" if "start a new trainer" in str(err) else err)
+"""
+
+
+def test_a_second_ctrl_c_stops_a_train_waiting_for_a_stuck_process(tmp_path: Path) -> None:
+    """The first Ctrl-C while train() takes in the tallies waits for them (and says so); a
+    process that never answers would make that wait forever, so a second one stops now."""
+    out = subprocess.run([sys.executable, "-c", STUCK_PROCESS], capture_output=True, text=True, timeout=60, cwd=tmp_path)
+    assert out.stdout.split() == ["interrupted", "lost"], out.stdout + out.stderr[-3000:]
+    assert "waiting for the counting processes to hand over their counts" in out.stderr
+    assert "(Ctrl-C again to stop now)" in out.stderr
+
+
 def test_a_with_block_left_by_an_exception_loses_the_counts_out_loud(monkeypatch: pytest.MonkeyPatch) -> None:
     # The processes are stopped at once, their counts with them: the trainer must not go on
     # training on what is left (it did, silently, after a small in-process update).
