@@ -76,7 +76,7 @@ class CountPool:
             yield from self._receive(block=True)
         yield from self._receive(block=False)
         wid = self._inflight.index(min(self._inflight))
-        self._put(wid, task)
+        _put(self._inboxes[wid], task)
         self._inflight[wid] += 1
 
     def commit(self) -> Iterator[tuple[int, int]]:
@@ -91,8 +91,8 @@ class CountPool:
         for _ in self._barrier("commit", self._update):
             pass
         self._committing = False
-        for wid in range(len(self._inboxes)):  # no answer wanted: the commit can no longer be undone
-            self._put(wid, ("forget",))
+        for inbox in self._inboxes:  # no answer wanted: the commit can no longer be undone
+            _put(inbox, ("forget",))
 
     def abort(self) -> None:
         """Wait for every task, then drop what this update counted (also what a process
@@ -105,8 +105,8 @@ class CountPool:
         self._error = None
 
     def _barrier(self, kind: str, update: int = -1) -> Iterator[tuple[int, int]]:
-        for wid in range(len(self._inboxes)):
-            self._put(wid, (kind, update))
+        for inbox in self._inboxes:
+            _put(inbox, (kind, update))
         waiting = set(range(len(self._procs)))
         while waiting:
             msg = self._get()
@@ -117,8 +117,8 @@ class CountPool:
 
     def finish(self) -> Iterator[dict[bytes, int]]:
         """Stop the processes, yielding their tallies one by one as they arrive."""
-        for wid in range(len(self._inboxes)):
-            self._put(wid, ("finish",))
+        for inbox in self._inboxes:
+            _put(inbox, ("finish",))
         while len(self._finished) < len(self._procs):
             msg = self._get()
             if msg[0] == "finish":
@@ -169,12 +169,6 @@ class CountPool:
             self._inflight[msg[1]] -= 1
             self._error = self._error or msg[2]
 
-    def _put(self, wid: int, msg: Any) -> None:
-        # A Ctrl-C inside put could leave the queue's lock taken: the abort that follows
-        # would wait for it forever.
-        with interrupts_deferred():
-            self._inboxes[wid].put(msg)
-
     def _get(self) -> Any:
         while True:
             try:
@@ -187,6 +181,13 @@ class CountPool:
                             f"counting process {proc.name} died (exit code {proc.exitcode}); "
                             "out of memory?"
                         ) from None
+
+
+def _put(inbox: Any, msg: Any) -> None:
+    # A Ctrl-C inside put could leave the queue's lock taken: the abort that follows would
+    # wait for it forever.
+    with interrupts_deferred():
+        inbox.put(msg)
 
 
 class _QuietQueue(multiprocessing.queues.Queue):  # type: ignore[type-arg]
