@@ -52,7 +52,9 @@ def encode_windows(
     # which transformers turns off) each text is one row, still with its mapping.
     strategy = kwargs.get("truncation_strategy", TruncationStrategy.DO_NOT_TRUNCATE)
     truncate = strategy != TruncationStrategy.DO_NOT_TRUNCATE
-    max_length = kwargs.get("max_length") or (tok.model_max_length if truncate else None)
+    max_length = kwargs.get("max_length")
+    if max_length is None and truncate:
+        max_length = tok.model_max_length
     room = (max_length or 0) - (tok.num_special_tokens_to_add() if add_special_tokens else 0)
     stride = int(kwargs.get("stride") or 0)
     if truncate and room < 0:  # max_length below the special tokens: each text whole, as fast does

@@ -251,6 +251,20 @@ def _renamed_token(token: AddedToken, renamed: Mapping[str, str]) -> AddedToken:
     )
 
 
+def _empty_words_as_text(item: Any) -> Any:
+    """An empty list of words as transformers' Python tokenizers take it: ``[]`` as ``""``,
+    a batch's row ``[]`` as ``()`` (``""`` would make the batch look like one list of
+    words). The fast tokenizers encode both to no ids; the Python ones refuse a ``[]``
+    ("Input must be a string, list of strings, or list of ints")."""
+    if not isinstance(item, (list, tuple)):
+        return item
+    if not item:
+        return ""
+    if isinstance(item[0], (list, tuple)):  # a batch of lists of words
+        return [() if isinstance(row, list) and not row else row for row in item]
+    return item
+
+
 def _strips(token: AddedToken) -> bool:
     """Whether ``token`` has the flags only transformers' Python rules apply here."""
     return bool(token.lstrip or token.rstrip or token.single_word)
@@ -769,6 +783,8 @@ class HfBpeTokenizer(PreTrainedTokenizer):
         """Turn each non-empty str into ids through the core, then let transformers pad,
         truncate and add special tokens (it passes lists of ids through untouched)."""
         is_split_into_words = bool(kwargs.pop("is_split_into_words", False))
+        if is_split_into_words:
+            text, text_pair = _empty_words_as_text(text), _empty_words_as_text(text_pair)
         if not is_split_into_words and text_pair is None and self._plain_call(kwargs):
             fast = self._encode_plain(text, add_special_tokens, kwargs)
             if fast is not None:
@@ -989,19 +1005,28 @@ class HfBpeTokenizer(PreTrainedTokenizer):
         """transformers' own, with two rows made as the fast tokenizers make them: a text
         pair without special tokens still has token type ids 0 then 1 (transformers: all 0),
         and a row with no ids padded to ``max_length`` is padded (transformers' ``pad``
-        returns an empty row as it is)."""
+        returns an empty row as it is); ``max_length=0`` with truncation cuts every id
+        (transformers reads 0 as no limit)."""
         tensors = kwargs.pop("return_tensors", None)
         prepend = kwargs.pop("prepend_batch_axis", False)
+        cut: list[int] | None = None
+        if kwargs.get("max_length") == 0:
+            ids, pair_ids, cut = self._cut_to_nothing(ids, pair_ids, add_special_tokens, kwargs)
+            if cut is not None:
+                kwargs["truncation"] = TruncationStrategy.DO_NOT_TRUNCATE
         if pair_ids is not None and not add_special_tokens:
             with _during("adding_nothing"):  # the with-special-tokens path, adding none
                 data = dict(super().prepare_for_model(ids, pair_ids, True, **kwargs))
         else:
             data = dict(super().prepare_for_model(ids, pair_ids, add_special_tokens, **kwargs))
+        if cut is not None and kwargs.get("return_overflowing_tokens"):
+            data["overflowing_tokens"], data["num_truncated_tokens"] = cut, len(cut)
         if not data["input_ids"] and kwargs.get("padding") in ("max_length", PaddingStrategy.MAX_LENGTH):
             want_mask = kwargs.get("return_attention_mask")
+            max_length = kwargs.get("max_length")
             data = self._pad(
                 data,
-                max_length=kwargs.get("max_length") or self.model_max_length,
+                max_length=self.model_max_length if max_length is None else max_length,
                 padding_strategy=PaddingStrategy.MAX_LENGTH,
                 pad_to_multiple_of=kwargs.get("pad_to_multiple_of"),
                 padding_side=kwargs.get("padding_side"),
@@ -1010,6 +1035,21 @@ class HfBpeTokenizer(PreTrainedTokenizer):
             if "length" in data:
                 data["length"] = len(data["input_ids"])
         return BatchEncoding(data, tensor_type=tensors, prepend_batch_axis=prepend)
+
+    def _cut_to_nothing(
+        self, ids: list[int], pair_ids: list[int] | None, add_special_tokens: bool, kwargs: Mapping[str, Any]
+    ) -> tuple[list[int], list[int] | None, list[int] | None]:
+        """The texts' ids truncated to ``max_length=0`` (the special tokens alone, if any, are
+        more than that: the texts are then left whole, as in ``truncate_sequences``), and the
+        ids cut; None for what was cut when the call does not truncate."""
+        _, strategy, _, _ = self._get_padding_truncation_strategies(  # type: ignore[no-untyped-call]
+            truncation=kwargs.get("truncation"), max_length=0, verbose=False
+        )
+        if strategy == TruncationStrategy.DO_NOT_TRUNCATE:
+            return ids, pair_ids, None
+        specials = self.num_special_tokens_to_add(pair_ids is not None) if add_special_tokens else 0
+        total = len(ids) + len(pair_ids or ()) + specials
+        return self.truncate_sequences(ids, pair_ids, total, strategy, int(kwargs.get("stride") or 0))
 
     # ---------------------------------------------------------------- decoding
 

@@ -291,6 +291,60 @@ def test_tokenize_words_as_the_stock_fast_tokenizer_does(tmp_path: Path) -> None
         assert ours == tok.convert_ids_to_tokens(ids)
 
 
+def test_empty_lists_of_words_encode_to_no_ids_as_the_stock_fast_tokenizer_does(tmp_path: Path) -> None:
+    # A batch of words with an empty row (a sentence with no words, as NER datasets have)
+    # was a ValueError from transformers' Python tokenizers: "Input must be a string, ...".
+    tok = make("o200k_base", add_eos_token=True, pad_token="<|endofprompt|>")
+    tok.save_pretrained(tmp_path)
+    fast = PreTrainedTokenizerFast.from_pretrained(tmp_path)
+    calls: list[tuple[tuple[Any, ...], dict[str, Any]]] = [
+        (([],), {}),
+        (([[]],), {}),
+        (([["Hello", "world"], []],), {}),
+        (([[], ["日本"]],), {"add_special_tokens": False}),
+        (([["a", "b"], []], [[], ["c"]]), {}),
+        (([], ["c"]), {}),
+        (([["a", "b"], []],), {"padding": True, "return_tensors": "np"}),
+        (([["a", "b", "c"], []],), {"truncation": True, "max_length": 2}),
+        (([["a", "b", "c"], []],), {"truncation": True, "max_length": 2, "return_overflowing_tokens": True}),
+    ]
+    for args, kwargs in calls:
+        ours, theirs = tok(*args, is_split_into_words=True, **kwargs), fast(*args, is_split_into_words=True, **kwargs)
+        assert set(ours) == set(theirs), (args, kwargs)
+        for key in ours:
+            assert _plain(ours[key]) == _plain(theirs[key]), (key, args, kwargs)
+    assert tok.tokenize([], is_split_into_words=True) == []
+
+
+def test_max_length_0_truncates_to_nothing_as_the_stock_fast_tokenizer_does(tmp_path: Path) -> None:
+    # transformers' Python tokenizers read max_length=0 as no limit: the whole text came back
+    # (a budget computed down to 0 was overrun), and an empty text padded to max_length=0
+    # was padded to model_max_length.
+    for eos in (False, True):  # with an eos, 0 is below the special tokens: the text stays whole
+        tok = make("cl100k_base", add_eos_token=eos, pad_token="<|endofprompt|>", model_max_length=16)
+        folder = tmp_path / str(eos)
+        tok.save_pretrained(folder)
+        fast = PreTrainedTokenizerFast.from_pretrained(folder)
+        calls: list[tuple[tuple[Any, ...], dict[str, Any]]] = [
+            (("hello world",), {"truncation": True}),
+            (("hello world",), {}),
+            ((["hello world", "a"],), {"truncation": True, "padding": True, "return_tensors": "np"}),
+            (("hello world", "x y"), {"truncation": True}),
+            (("hello world", "x y"), {"truncation": "only_second"}),
+            (("hello world",), {"truncation": True, "padding": "max_length", "return_special_tokens_mask": True}),
+            (("hello world",), {"truncation": True, "return_offsets_mapping": True}),
+            (("",), {"padding": "max_length"}),
+        ]
+        for args, kwargs in calls:
+            ours, theirs = tok(*args, max_length=0, **kwargs), fast(*args, max_length=0, **kwargs)
+            assert set(ours) == set(theirs), (eos, args, kwargs)
+            for key in ours:
+                assert _plain(ours[key]) == _plain(theirs[key]), (eos, key, args, kwargs)
+    # windows of no ids cannot be made (the fast tokenizer gives an empty row, then the text)
+    with pytest.raises(ValueError, match=r"stride \(0\) must be below max_length \(0\)"):
+        tok("hello world", max_length=0, truncation=True, return_overflowing_tokens=True, add_special_tokens=False)
+
+
 def test_truncation_that_cannot_be_done_is_refused_or_skipped_as_the_stock_fast_tokenizer_does(tmp_path: Path) -> None:
     """transformers' Python tokenizers cut a text too short to cut down to nothing (and the
     row stays too long); hf_bpe refuses or leaves it whole where the fast tokenizer does."""
