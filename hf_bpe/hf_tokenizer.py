@@ -1006,9 +1006,15 @@ class HfBpeTokenizer(PreTrainedTokenizer):
         pair without special tokens still has token type ids 0 then 1 (transformers: all 0),
         and a row with no ids padded to ``max_length`` is padded (transformers' ``pad``
         returns an empty row as it is); ``max_length=0`` with truncation cuts every id
-        (transformers reads 0 as no limit)."""
+        (transformers reads 0 as no limit); ``length`` is the length before padding, as in
+        a batch (transformers gives a single text's length after padding)."""
         tensors = kwargs.pop("return_tensors", None)
         prepend = kwargs.pop("prepend_batch_axis", False)
+        want_length = kwargs.pop("return_length", False)
+        want_mask = kwargs.get("return_attention_mask")
+        if want_mask is None:
+            want_mask = "attention_mask" in self.model_input_names
+        kwargs["return_attention_mask"] = want_mask or want_length  # the mask tells the length
         cut: list[int] | None = None
         if kwargs.get("max_length") == 0:
             ids, pair_ids, cut = self._cut_to_nothing(ids, pair_ids, add_special_tokens, kwargs)
@@ -1022,7 +1028,6 @@ class HfBpeTokenizer(PreTrainedTokenizer):
         if cut is not None and kwargs.get("return_overflowing_tokens"):
             data["overflowing_tokens"], data["num_truncated_tokens"] = cut, len(cut)
         if not data["input_ids"] and kwargs.get("padding") in ("max_length", PaddingStrategy.MAX_LENGTH):
-            want_mask = kwargs.get("return_attention_mask")
             max_length = kwargs.get("max_length")
             data = self._pad(
                 data,
@@ -1030,10 +1035,13 @@ class HfBpeTokenizer(PreTrainedTokenizer):
                 padding_strategy=PaddingStrategy.MAX_LENGTH,
                 pad_to_multiple_of=kwargs.get("pad_to_multiple_of"),
                 padding_side=kwargs.get("padding_side"),
-                return_attention_mask="attention_mask" in self.model_input_names if want_mask is None else want_mask,
+                return_attention_mask=True,
             )
-            if "length" in data:
-                data["length"] = len(data["input_ids"])
+        mask = data.pop("attention_mask", [])
+        if want_mask:
+            data["attention_mask"] = mask
+        if want_length:
+            data["length"] = sum(mask)
         return BatchEncoding(data, tensor_type=tensors, prepend_batch_axis=prepend)
 
     def _cut_to_nothing(

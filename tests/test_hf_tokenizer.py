@@ -269,6 +269,18 @@ def test_padding_truncation_pairs_and_tensors_match_the_stock_fast_tokenizer(doc
             assert _plain(ours[key]) == _plain(theirs[key]), (key, kwargs)
     ours, theirs = tok(pairs, truncation=True, max_length=64, padding=True), fast(pairs, truncation=True, max_length=64, padding=True)
     assert ours["input_ids"] == theirs["input_ids"]
+    # one text's length is before padding too, an int (it was the padded length)
+    for kwargs in (
+        {"padding": "max_length", "max_length": 40},
+        {"padding": True, "pad_to_multiple_of": 8, "return_attention_mask": False},
+        {"padding": "max_length", "max_length": 40, "return_tensors": "np"},
+    ):
+        for args in ((docs[1][:60],), ("",), (docs[1][:30], docs[2][:30])):
+            row = tok(*args, return_length=True, **kwargs)
+            unpadded = tok(*args)["input_ids"]
+            assert _plain(row["length"]) == ([len(unpadded)] if "return_tensors" in kwargs else len(unpadded)), (args, kwargs)
+            assert _plain(row["input_ids"]) == _plain(fast(*args, **kwargs)["input_ids"]), (args, kwargs)
+            assert ("attention_mask" in row) == ("return_attention_mask" not in kwargs)
     one, two = docs[1][:300], docs[2][:300]
     assert tok(one, two)["input_ids"] == fast(one, two)["input_ids"]
     assert tok(one, two, return_token_type_ids=True)["token_type_ids"] == fast(one, two, return_token_type_ids=True)["token_type_ids"]
