@@ -101,13 +101,19 @@ def load_tiktoken_bpe(tiktoken_bpe_file: StrPath, expected_hash: Optional[str] =
             f"load_tiktoken_bpe reads local files, not URLs: {os.fspath(path)!r}; download the "
             "file first (named encodings: hf_bpe.get_encoding fetches and checks theirs)"
         )
+    return parse_tiktoken_bpe(_read_checked(path, expected_hash), source=os.fspath(path))
+
+
+def _read_checked(path: StrPath, expected_hash: Optional[str]) -> bytes:
+    """The file's bytes, read once: what is checked is what is parsed (a file checked, then
+    read again, could have been replaced in between)."""
     with open(path, "rb") as f:
         contents = f.read()
     if expected_hash is not None:
         actual = hashlib.sha256(contents).hexdigest()
         if actual != expected_hash.lower():
             raise HashMismatchError(f"{os.fspath(path)}: sha256 is {actual}, expected {expected_hash}")
-    return parse_tiktoken_bpe(contents, source=os.fspath(path))
+    return contents
 
 
 def load_kept(key: str, keep_in: Optional[Path], parse: Callable[[], dict[bytes, int]]) -> dict[bytes, int]:
@@ -115,8 +121,10 @@ def load_kept(key: str, keep_in: Optional[Path], parse: Callable[[], dict[bytes,
     under ``key`` (a sha256 in hex naming the verified files they come from): read back,
     they take about a quarter of the time parsing takes (``marshal`` data, as in Python's
     ``.pyc`` files, behind its own sha256, so a damaged copy is parsed over, never used). A
-    folder that cannot be written only costs the speed. Like a ``.pyc`` file, the copy is
-    trusted as long as it is whole: ``keep_in`` must not be writable by others. ``keep_in``
+    folder that cannot be written only costs the speed. The copy is trusted as long as it
+    is whole, so it is read only from a folder that no one else could have written in:
+    ``keep_in`` (made with mode 0o700) and the copy must belong to this user and not be
+    writable by group or others; otherwise the files are parsed each time. ``keep_in``
     None only parses.
 
         >>> import tempfile
@@ -134,17 +142,34 @@ def load_kept(key: str, keep_in: Optional[Path], parse: Callable[[], dict[bytes,
     if keep_in is None:  # nowhere to keep it
         return parse()
     copy = keep_in / f"{key}.py{sys.version_info[0]}{sys.version_info[1]}.marshal"
-    ranks = _read_kept(copy)
+    private = _written_by_this_user_only(keep_in)
+    ranks = _read_kept(copy) if private and _written_by_this_user_only(copy) else None
     if ranks is not None:
         return ranks
     ranks = parse()
+    if keep_in.exists() and not private:
+        logger.debug("parsed ranks %s not kept in %s: others may write there", key, keep_in)
+        return ranks
     blob = marshal.dumps(ranks)
     try:
-        keep_in.mkdir(parents=True, exist_ok=True)
+        keep_in.mkdir(mode=0o700, parents=True, exist_ok=True)
         write_atomic(copy, hashlib.sha256(blob).digest() + blob)
+        os.chmod(copy, 0o600)
     except OSError as err:
         logger.debug("parsed ranks %s not kept in %s: %s", key, keep_in, err)
     return ranks
+
+
+def _written_by_this_user_only(path: Path) -> bool:
+    """True when ``path`` belongs to this user and is not writable by group or others
+    (always, where there are no user ids)."""
+    if not hasattr(os, "getuid"):
+        return True
+    try:
+        status = path.stat()
+    except OSError:
+        return False
+    return status.st_uid == os.getuid() and not status.st_mode & 0o022
 
 
 def _read_kept(copy: Path) -> dict[bytes, int] | None:
@@ -240,21 +265,27 @@ def parse_json(text: str) -> Any:
         raise ValueError("JSON nested too deeply to read") from None
 
 
-def _read_text(path: StrPath) -> str:
-    with open(path, "rb") as f:
-        data = f.read()
+def _read_text(path: StrPath, expected_hash: Optional[str] = None) -> str:
+    data = _read_checked(path, expected_hash)
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as err:
         raise VocabFileError(f"{os.fspath(path)}: not UTF-8 text (invalid byte at offset {err.start})") from None
 
 
-def load_data_gym(encoder_json: StrPath, vocab_bpe: StrPath) -> dict[bytes, int]:
+def load_data_gym(
+    encoder_json: StrPath,
+    vocab_bpe: StrPath,
+    encoder_json_hash: Optional[str] = None,
+    vocab_bpe_hash: Optional[str] = None,
+) -> dict[bytes, int]:
     """Read GPT-2's ``encoder.json`` + ``vocab.bpe`` into tiktoken-style ranks.
 
     The ranks are the first 256 entries of ``encoder.json`` order for single bytes (in
     GPT-2's printable-byte order) followed by the merges of ``vocab.bpe`` in order; the
-    result is checked against ``encoder.json`` (minus ``<|endoftext|>``).
+    result is checked against ``encoder.json`` (minus ``<|endoftext|>``). With a hash (a
+    sha256 hex digest, as in tiktoken's ``data_gym_to_mergeable_bpe_ranks``) a file with
+    other contents raises :class:`~hf_bpe.errors.HashMismatchError`.
     """
     spelling = bytes_to_unicode()
     byte_of_char = {ch: b for b, ch in enumerate(spelling)}
@@ -269,7 +300,7 @@ def load_data_gym(encoder_json: StrPath, vocab_bpe: StrPath) -> dict[bytes, int]
     ranks: dict[bytes, int] = {
         bytes([b]): i for i, b in enumerate(sorted(range(256), key=lambda b: spelling[b]))
     }
-    lines = _read_text(vocab_bpe).split("\n")
+    lines = _read_text(vocab_bpe, vocab_bpe_hash).split("\n")
     if not lines or not lines[0].startswith("#version"):
         raise VocabFileError(f"{os.fspath(vocab_bpe)}, line 1: expected a '#version' header")
     for lineno, line in enumerate(lines[1:], start=2):
@@ -284,7 +315,7 @@ def load_data_gym(encoder_json: StrPath, vocab_bpe: StrPath) -> dict[bytes, int]
             raise VocabFileError(f"{where}: merge result {merged!r} appears twice")
         ranks[merged] = len(ranks)
 
-    text = _read_text(encoder_json)
+    text = _read_text(encoder_json, encoder_json_hash)
     try:
         encoder = parse_json(text)
     except ValueError as err:

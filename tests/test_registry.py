@@ -387,6 +387,69 @@ def test_gpt2s_parsed_pair_is_kept_too(offline: Path) -> None:
     assert marshal.loads(kept.read_bytes()[32:]) == real
 
 
+def test_kept_ranks_are_read_only_from_a_folder_no_one_else_could_write(offline: Path) -> None:
+    """A kept copy is trusted as a .pyc file is, so it is read only where others cannot
+    have written it: a self-consistent copy (right digest, two ranks swapped) in a folder
+    writable by the group, or itself writable by the group, is not used."""
+    real = hf_bpe.load_tiktoken_bpe(realdata.vocab_file("r50k_base"))
+    assert registry.build_encoding("r50k_base")._mergeable_ranks == real
+    parsed = offline / "parsed"
+    assert parsed.stat().st_mode & 0o777 == 0o700
+    kept = _kept_copy(offline, VOCAB_FILES["r50k_base.tiktoken"].sha256)
+    assert kept.stat().st_mode & 0o777 == 0o600
+    swapped = dict(real)
+    last, before = sorted(swapped, key=swapped.__getitem__)[-2:]
+    swapped[last], swapped[before] = swapped[before], swapped[last]
+    _write_kept(kept, marshal.dumps(swapped))
+    assert registry.build_encoding("r50k_base")._mergeable_ranks == swapped  # private: read
+    kept.chmod(0o620)
+    assert registry.build_encoding("r50k_base")._mergeable_ranks == real
+    assert kept.stat().st_mode & 0o777 == 0o600  # replaced by a copy of its own
+    assert marshal.loads(kept.read_bytes()[32:]) == real
+    _write_kept(kept, marshal.dumps(swapped))
+    parsed.chmod(0o770)
+    assert registry.build_encoding("r50k_base")._mergeable_ranks == real
+    assert marshal.loads(kept.read_bytes()[32:]) == swapped  # nor written there
+    parsed.chmod(0o700)
+    assert registry.build_encoding("r50k_base")._mergeable_ranks == swapped
+
+
+def test_gpt2s_files_are_parsed_as_they_were_checked(
+    offline: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """GPT-2's pair is checked on the bytes that are parsed: files replaced after fetch()
+    checked them (here by a stand-in for another user of a shared tiktoken cache, with a
+    self-consistent pair whose merges are in another order) are refused, not parsed."""
+    encoder_json, vocab_bpe = realdata.gpt2_data_gym()
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    fetched = {name: shutil.copy(path, shared / name) for name, path in
+               (("encoder.json", encoder_json), ("vocab.bpe", vocab_bpe))}
+    lines = vocab_bpe.read_text(encoding="utf-8").split("\n")
+    lines[1], lines[2] = lines[2], lines[1]
+    encoder = json.loads(encoder_json.read_text(encoding="utf-8"))
+    first, second = (encoder["".join(line.split(" "))] for line in lines[1:3])
+    for token, rank in list(encoder.items()):
+        encoder[token] = {first: second, second: first}.get(rank, rank)
+
+    def fetch_then_replace(filename: str) -> Path:
+        path = Path(fetched[filename])
+        if filename == "vocab.bpe":  # the second of the pair: both have been checked
+            Path(fetched["encoder.json"]).write_text(json.dumps(encoder), encoding="utf-8")
+            path.write_text("\n".join(lines), encoding="utf-8")
+        return path
+
+    fetch_then_replace("vocab.bpe")
+    fake = hf_bpe.load_data_gym(shared / "encoder.json", shared / "vocab.bpe")  # a valid pair
+    assert fake != hf_bpe.load_data_gym(encoder_json, vocab_bpe)
+    for name, path in (("encoder.json", encoder_json), ("vocab.bpe", vocab_bpe)):
+        shutil.copy(path, shared / name)
+    monkeypatch.setattr(registry, "fetch", fetch_then_replace)
+    with pytest.raises(hf_bpe.HashMismatchError, match="sha256"):
+        registry.build_encoding("gpt2")
+    assert not (offline / "parsed").exists()  # nothing kept
+
+
 def test_a_cache_that_cannot_keep_parsed_ranks_still_loads(offline: Path) -> None:
     offline.mkdir(parents=True)
     (offline / "parsed").write_text("a file where the folder would go")
