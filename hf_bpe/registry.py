@@ -326,7 +326,7 @@ def build_encoding(encoding_name: str) -> Encoding:
         keep_in = None
     if spec.files == ("encoder.json", "vocab.bpe"):
         key = hashlib.sha256(" ".join(hashes).encode()).hexdigest()  # names the pair
-        ranks = load_kept(key, keep_in, lambda: load_data_gym(*paths, *hashes))  # checked again as parsed
+        ranks = load_kept(key, keep_in, lambda: load_data_gym(paths[0], paths[1], hashes[0], hashes[1]))  # checked again as parsed
     else:
         sha256 = hashes[0]  # checked again as it is parsed: the copy is named by it
         ranks = load_kept(sha256, keep_in, lambda: load_tiktoken_bpe(paths[0], expected_hash=sha256))
