@@ -90,7 +90,8 @@ _TRUE = frozenset({"1", "true", "yes", "on"})
 
 @dataclass(frozen=True)
 class VocabFile:
-    """One official vocabulary file: its name, its place under the base URL, its sha256.
+    """One official vocabulary file: its name, its place under the base URL, its sha256
+    and its size in bytes (a file or a download of another size is not read to the end).
 
     >>> f = VOCAB_FILES["vocab.bpe"]
     >>> f.url_path
@@ -102,6 +103,7 @@ class VocabFile:
     filename: str
     url_path: str
     sha256: str
+    size: int
 
     @property
     def url(self) -> str:
@@ -119,31 +121,37 @@ _FILES = (
         "r50k_base.tiktoken",
         "encodings/r50k_base.tiktoken",
         "306cd27f03c1a714eca7108e03d66b7dc042abe8c258b44c199a7ed9838dd930",
+        835_554,
     ),
     VocabFile(
         "p50k_base.tiktoken",
         "encodings/p50k_base.tiktoken",
         "94b5ca7dff4d00767bc256fdd1b27e5b17361d7b8a5f968547f9f23eb70d2069",
+        836_186,
     ),
     VocabFile(
         "cl100k_base.tiktoken",
         "encodings/cl100k_base.tiktoken",
         "223921b76ee99bde995b7ff738513eef100fb51d18c93597a113bcffe865b2a7",
+        1_681_126,
     ),
     VocabFile(
         "o200k_base.tiktoken",
         "encodings/o200k_base.tiktoken",
         "446a9538cb6c348e3516120d7c08b09f57c36495e2acfffe59a5bf8b0cfb1a2d",
+        3_613_922,
     ),
     VocabFile(
         "encoder.json",
         "gpt-2/encodings/main/encoder.json",
         "196139668be63f3b5d6574427317ae82f612a97c5d1cdaf36ed2256dbf636783",
+        1_042_301,
     ),
     VocabFile(
         "vocab.bpe",
         "gpt-2/encodings/main/vocab.bpe",
         "1ce1664773c50f3e0cc8842619a93edc4624525b728b188a9e0be33b7726adc5",
+        456_318,
     ),
 )
 
@@ -231,6 +239,15 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
+def _digest(path: Path, vfile: VocabFile) -> str:
+    """The sha256 of ``path``, which should hold ``vfile``; a file of another size is not
+    read (it cannot be the official one), and its "digest" says so."""
+    size = path.stat().st_size
+    if size != vfile.size:
+        return f"unknown: it has {size} bytes, the official file {vfile.size}"
+    return sha256_of(path)
+
+
 def _lookup(filename: str) -> VocabFile:
     try:
         return VOCAB_FILES[filename]
@@ -246,7 +263,7 @@ def _in_tiktoken_cache(vfile: VocabFile) -> Path | None:
     for directory in tiktoken_cache_dirs():
         candidate = directory / vfile.tiktoken_cache_key
         try:
-            if candidate.is_file() and sha256_of(candidate) == vfile.sha256:
+            if candidate.is_file() and _digest(candidate, vfile) == vfile.sha256:
                 logger.debug("%s: verified copy in tiktoken's cache, %s", vfile.filename, candidate)
                 return candidate
         except OSError:
@@ -274,7 +291,7 @@ def fetch(filename: str) -> Path:
     corrupt_sha: str | None = None
     if target.is_file():
         try:
-            corrupt_sha = sha256_of(target)
+            corrupt_sha = _digest(target, vfile)
         except OSError as err:  # unreadable: as if corrupt (a download replaces it)
             corrupt_sha = f"unknown: it cannot be read ({err.strerror})"
         if corrupt_sha == vfile.sha256:
@@ -346,7 +363,7 @@ def _download(vfile: VocabFile, target: Path) -> None:
     try:
         start = time.perf_counter()
         with os.fdopen(fd, "wb") as out:
-            digest, size = _stream(url, out, timeout)
+            digest, size = _stream(url, out, timeout, limit=vfile.size)
             out.flush()
             os.fsync(out.fileno())
         if digest != vfile.sha256:
@@ -379,8 +396,9 @@ def _remove_stale_parts(target: Path) -> None:
             pass
 
 
-def _stream(url: str, out: BinaryIO, timeout: float) -> tuple[str, int]:
-    """Copy the body at ``url`` into ``out``; return (sha256, size). DownloadError on failure."""
+def _stream(url: str, out: BinaryIO, timeout: float, limit: int | None = None) -> tuple[str, int]:
+    """Copy the body at ``url`` into ``out``; return (sha256, size). DownloadError on failure,
+    HashMismatchError as soon as the body is longer than ``limit`` bytes."""
     import http.client  # here, not at import: loading a cached file needs no network code
     import urllib.error
     import urllib.request
@@ -396,6 +414,11 @@ def _stream(url: str, out: BinaryIO, timeout: float) -> tuple[str, int]:
                 received += len(chunk)
                 if decoder is not None:
                     chunk = decoder.decompress(chunk)
+                if limit is not None and size + len(chunk) > limit:
+                    raise HashMismatchError(
+                        f"{url} sent more than the {limit} bytes of the official file; the download "
+                        "was stopped and discarded, nothing was written to the cache"
+                    )
                 digest.update(chunk)
                 try:
                     out.write(chunk)
@@ -405,7 +428,7 @@ def _stream(url: str, out: BinaryIO, timeout: float) -> tuple[str, int]:
                         "free some space, or point HF_BPE_CACHE_DIR elsewhere"
                     ) from err
                 size += len(chunk)
-    except DownloadError:
+    except (DownloadError, HashMismatchError):
         raise
     except urllib.error.HTTPError as err:
         raise DownloadError(f"downloading {url} failed: HTTP {err.code} {err.reason}") from err

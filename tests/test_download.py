@@ -377,6 +377,17 @@ def test_an_undecodable_body_is_a_download_error(cache: Path, server: _VocabServ
     assert _contents(cache) == []
 
 
+def test_a_body_longer_than_the_official_file_is_stopped(cache: Path, server: _VocabServer) -> None:
+    # 200 MB of zeros after the file, gzip-encoded: 200 KB on the wire. The whole body was
+    # decoded to disk before its hash said no.
+    body = server.files["/encodings/r50k_base.tiktoken"]
+    server.files["/encodings/r50k_base.tiktoken"] = body + bytes(200_000_000)
+    server.modes["/encodings/r50k_base.tiktoken"] = "encoded-gzip"
+    with pytest.raises(HashMismatchError, match=f"sent more than the {len(body)} bytes of the official file"):
+        fetch("r50k_base.tiktoken")
+    assert _contents(cache) == []
+
+
 def test_a_cache_entry_that_cannot_be_replaced_has_no_offline_hint(cache: Path, server: _VocabServer) -> None:
     # The download worked; the cache failed: "without network access" would mislead.
     (cache / "r50k_base.tiktoken").mkdir(parents=True)
@@ -565,6 +576,17 @@ def test_corrupt_cached_file_offline(cache: Path, monkeypatch: pytest.MonkeyPatc
     msg = str(info.value)
     assert f"{target} is corrupt" in msg and R50K.sha256 in msg and R50K.url in msg
     assert target.read_bytes() == before  # left for the user to inspect and replace
+
+
+def test_a_cached_file_of_another_size_is_not_read(cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # A huge (here sparse) file under an official name was read to the end on every load.
+    monkeypatch.setenv("HF_BPE_OFFLINE", "1")
+    cache.mkdir(parents=True, exist_ok=True)
+    target = cache / "r50k_base.tiktoken"
+    with open(target, "wb") as f:
+        f.truncate(1 << 30)
+    with pytest.raises(HashMismatchError, match=f"it has {1 << 30} bytes, the official file {R50K.size}"):
+        fetch("r50k_base.tiktoken")
 
 
 def test_corrupt_cached_file_and_a_failing_download(cache: Path, server: _VocabServer) -> None:
