@@ -1303,8 +1303,10 @@ class HfBpeTokenizer(PreTrainedTokenizer):
                     path.parent.mkdir(parents=True, exist_ok=True)
                 for name in _SAVED_IF_NEEDED:  # not written this time: remove an earlier save's
                     moved.setdefault(target / (prefix + name), None)
-                for earlier in (target / (prefix + CHAT_TEMPLATE_DIR)).glob("*.jinja"):
-                    moved.setdefault(earlier, None)
+                templates = target / (prefix + CHAT_TEMPLATE_DIR)
+                if not templates.is_symlink():  # a linked folder's files are not the save's to remove
+                    for earlier in templates.glob("*.jinja"):
+                        moved.setdefault(earlier, None)
                 write_files_atomic(moved)
             finally:
                 shutil.rmtree(staging, ignore_errors=True)

@@ -150,6 +150,13 @@ def test_a_save_leaves_no_file_of_an_earlier_save_behind(tmp_path: Path) -> None
     for tok in (HfBpeTokenizer.from_pretrained(tmp_path / "tok"), AutoTokenizer.from_pretrained(tmp_path / "tok")):
         assert tok.chat_template is None and tok.get_added_vocab() == {}, type(tok)
     assert not list((tmp_path / "tok" / "additional_chat_templates").glob("*"))
+    # A linked folder of templates is not the save's: its files were removed.
+    (tmp_path / "elsewhere").mkdir()
+    (tmp_path / "elsewhere" / "mine.jinja").write_text("{{ mine }}")
+    (tmp_path / "tok" / "additional_chat_templates").rmdir()
+    (tmp_path / "tok" / "additional_chat_templates").symlink_to(tmp_path / "elsewhere")
+    second.save_pretrained(tmp_path / "tok")
+    assert (tmp_path / "elsewhere" / "mine.jinja").read_text() == "{{ mine }}"
 
 
 def test_a_save_that_fails_leaves_the_folder_as_it_was(tmp_path: Path) -> None:
