@@ -12,7 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import hf_bpe
-from hf_bpe.piece_merge import SEGMENT, MergeTables, merge_with
+from hf_bpe.piece_merge import SEGMENT, MergeTables, _spanned, merge_with
+from hf_bpe.token_table import PAD
 from hf_bpe.piece_encoder import PieceEncoder
 
 NAMES = ["r50k_base", "cl100k_base", "o200k_base"]
@@ -217,6 +218,23 @@ def test_a_cut_is_never_made_inside_a_long_token() -> None:
     tables = MergeTables(ranks)
     for segment in (8, 10, 12, 30):
         assert merge_with(piece, tables, segment) == [ranks[left + right]] * 8
+
+
+def test_a_crafted_vocabulary_cannot_make_the_look_for_a_cut_slow() -> None:
+    # One token of 5,000 bytes and 2,000 tokens sharing their first 15 bytes: each look for
+    # a cut in a run of "a" compared every one of them at every position within the long
+    # token's length (seconds per look, over a minute per MB). A look now gives up past
+    # CUT_LOOK_STEPS steps and counts the position as spanned: never wrong, as no cut is made.
+    ranks = {bytes([i]): i for i in range(256)}
+    ranks[b"Z" * 5000] = len(ranks)
+    for x in range(98, 256):
+        for y in range(98, 111):
+            ranks[b"a" * 15 + bytes([x, y])] = len(ranks)
+    tables = MergeTables(ranks)
+    piece = b"a" * 20_000
+    assert _spanned(piece + PAD, len(piece), SEGMENT, tables) is True  # gave up (no token spans it)
+    theirs = tiktoken.Encoding("crafted", pat_str=r"\S+", mergeable_ranks=ranks, special_tokens={})
+    assert merge_with(piece, tables) == theirs._encode_single_piece(piece) == [97] * len(piece)
 
 
 def test_very_long_pieces_of_real_vocabularies_as_tiktoken() -> None:
