@@ -99,7 +99,22 @@ def _canonical_pattern(onig: str) -> str:
 
 
 def parse_tokenizer_json(data: Mapping[str, Any], *, name: str = "tokenizer") -> BpeParts:
-    """Check a parsed ``tokenizer.json`` and return its ranks, specials and pattern."""
+    """Check a parsed ``tokenizer.json`` and return its ranks, specials and pattern:
+    :class:`VocabularyError` for what it cannot be (a field of the wrong shape too),
+    :class:`PatternError` for a split pattern hf_bpe cannot reproduce.
+
+        >>> parse_tokenizer_json({"normalizer": "NFC"})
+        Traceback (most recent call last):
+        ...
+        hf_bpe.errors.VocabularyError: a malformed tokenizer.json (AttributeError: 'str' object has no attribute 'get')
+    """
+    try:
+        return _parse_tokenizer_json(data, name)
+    except (AttributeError, KeyError, TypeError, IndexError) as err:  # a field of the wrong shape
+        raise VocabularyError(f"a malformed tokenizer.json ({type(err).__name__}: {err})") from None
+
+
+def _parse_tokenizer_json(data: Mapping[str, Any], name: str) -> BpeParts:
     if data.get("normalizer") is not None:
         raise _refuse(f"a normalizer ({data['normalizer'].get('type')!r})")
     model = data.get("model")
@@ -305,11 +320,11 @@ def load_tokenizer_json(path: str | os.PathLike[str], *, name: str | None = None
         raise VocabularyError(f"{p} is not a tokenizer.json: it has no 'model'{hint}")
     try:
         parts = parse_tokenizer_json(data, name=name or p.parent.name or "tokenizer")
-    except (AttributeError, KeyError, TypeError, IndexError) as err:  # a field of the wrong shape
-        raise VocabularyError(f"{p} is a malformed tokenizer.json ({type(err).__name__}: {err})") from None
+    except PatternError:
+        raise
+    except VocabularyError as err:
+        raise type(err)(f"{p}: {err}") from None
     except ValueError as err:
-        if isinstance(err, VocabularyError):
-            raise
         raise VocabularyError(f"{p} is a malformed tokenizer.json ({err})") from None
     return _make_encoding(parts)
 

@@ -396,6 +396,19 @@ def test_missing_or_wrong_files_are_clear_errors(tmp_path: Path) -> None:
         (tmp_path / "bad.json").write_text(json.dumps(data), encoding="utf-8")
         with pytest.raises(VocabularyError, match="malformed tokenizer.json"):
             load_tokenizer_json(tmp_path / "bad.json")
+        with pytest.raises(VocabularyError, match="malformed tokenizer.json"):  # was a bare TypeError/...
+            parse_tokenizer_json(data)
+    with pytest.raises(VocabularyError, match="malformed tokenizer.json"):  # was AttributeError
+        parse_tokenizer_json({"normalizer": "NFC", "model": {}})
+    # A pattern hf_bpe cannot reproduce is a PatternError from both (load said VocabularyError)
+    data = json.loads((tmp_path / "good.json").read_text(encoding="utf-8"))
+    split = json.dumps(data["pre_tokenizer"]).replace(json.dumps(r"\s+|\S+")[1:-1], r"\\w+$|\\s+|\\S")
+    assert split != json.dumps(data["pre_tokenizer"])
+    data["pre_tokenizer"] = json.loads(split)
+    (tmp_path / "bad.json").write_text(json.dumps(data), encoding="utf-8")
+    for call in (lambda: parse_tokenizer_json(data), lambda: load_tokenizer_json(tmp_path / "bad.json")):
+        with pytest.raises(hf_bpe.PatternError, match="before every newline"):
+            call()
 
 
 def test_files_of_transformers_tiktoken_converter_are_refused_with_the_reason(tmp_path: Path) -> None:
