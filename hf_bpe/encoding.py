@@ -699,11 +699,11 @@ def _on_ids(decode: Callable[[list[int]], _T], tokens: Sequence[int]) -> _T:
         return decode([operator.index(t) for t in ids])  # numpy integers in a list; floats raise
 
 
-def special_set(special: Union[str, Iterable[str], None], argument: str) -> Union[str, frozenset[str]]:
+def special_set(special: Union[str, Iterable[str], None], argument: str) -> Union[Literal["all"], frozenset[str]]:
     """``allowed_special`` or ``disallowed_special`` (``argument``) as ``"all"`` or the
     texts as a frozenset (a dict's keys view, say, does not pickle to the worker processes;
     see :func:`special_texts`)."""
-    return special if special == "all" else special_texts(special, argument)
+    return "all" if special == "all" else special_texts(special, argument)
 
 
 def special_texts(special: Union[str, Iterable[str], None], argument: str) -> frozenset[str]:

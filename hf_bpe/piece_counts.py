@@ -61,10 +61,7 @@ class PieceCounts(Mapping[bytes, int]):
         *,
         pattern: str = "rustbpe",
     ) -> None:
-        if not isinstance(pattern, str):
-            raise TrainingError(f"pattern must be a str, got {type(pattern).__name__}")
-        self._pattern = get_pattern(pattern)
-        _piece_counter(self._pattern)  # raises PatternError if invalid
+        self._pattern = checked_pattern(pattern)
         self._counts: dict[bytes, int] = {}
         items = counts.items() if isinstance(counts, Mapping) else counts
         for item in items:
@@ -171,19 +168,35 @@ def count_pieces(texts: Iterable[str], *, pattern: str = "rustbpe", max_chars: i
             "wrap it in a list"
         )
     max_chars = checked_max_chars(max_chars)
-    if not isinstance(pattern, str):
-        raise TrainingError(f"pattern must be a str, got {type(pattern).__name__}")
-    pattern = get_pattern(pattern)
-    counter = _piece_counter(pattern)
+    pattern = checked_pattern(pattern)
+    counter = piece_counter(pattern)
     counts: dict[bytes, int] = {}
     for task in text_batches(texts, max_chars, BATCH_CHARS):
         run_task(task, counter, counts)
     return PieceCounts._wrap(pattern, counts)
 
 
+def checked_pattern(pattern: object) -> str:
+    """The regex of ``pattern`` (a name of :data:`~hf_bpe.patterns.PATTERNS` or a regex),
+    checked before any text is counted: :class:`TrainingError` if it is not a str,
+    :class:`~hf_bpe.errors.PatternError` if it cannot split text.
+
+        >>> checked_pattern(5)
+        Traceback (most recent call last):
+        ...
+        hf_bpe.errors.TrainingError: pattern must be a str, got int
+    """
+    if not isinstance(pattern, str):
+        raise TrainingError(f"pattern must be a str, got {type(pattern).__name__}")
+    regex = get_pattern(pattern)
+    piece_counter(regex)
+    return regex
+
+
 @functools.lru_cache(maxsize=16)
-def _piece_counter(pattern: str) -> PieceCounter:
-    """One counter per pattern and process (compiling a pattern is not free)."""
+def piece_counter(pattern: str) -> PieceCounter:
+    """One counter per pattern and process (compiling a pattern is not free; a counter
+    keeps no counts of its own, so threads share it)."""
     return PieceCounter(pattern)
 
 

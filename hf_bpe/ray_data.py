@@ -26,12 +26,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from typing import Any, Literal
+from typing import Any
 
 from .encoding import Encoding, special_set
 from .batch_columns import column_texts
 from .errors import ColumnError, TextTypeError, TrainingError, VocabularyError
-from .patterns import get_pattern
+from .piece_counts import checked_pattern
 from .trainer import BpeTrainer, PieceCounts, count_pieces
 from .training_sources import checked_max_chars
 
@@ -64,7 +64,7 @@ class CountPieces:
 
     def __init__(self, *, column: str = "text", pattern: str = "rustbpe", max_chars: int = 0) -> None:
         self.column = column
-        self.pattern = get_pattern(pattern)
+        self.pattern = checked_pattern(pattern)
         self.max_chars = max_chars
 
     def __call__(self, batch: Any) -> Any:
@@ -130,11 +130,8 @@ def piece_counts(
     """
     if combine not in ("cluster", "driver"):
         raise TrainingError(f"combine must be 'cluster' or 'driver', got {combine!r}")
-    if not isinstance(pattern, str):
-        raise TrainingError(f"pattern must be a str, got {type(pattern).__name__}")
     max_chars = checked_max_chars(max_chars)
-    count = CountPieces(column=column, pattern=pattern, max_chars=max_chars)
-    count_pieces([], pattern=count.pattern)  # an invalid pattern fails here, not on the cluster
+    count = CountPieces(column=column, pattern=pattern, max_chars=max_chars)  # checks the pattern here, not on the cluster
     _check_column(dataset, column)
     map_batches_kwargs.setdefault("batch_format", "pyarrow")
     tables = dataset.select_columns([column]).map_batches(count, **map_batches_kwargs)
@@ -246,9 +243,7 @@ class BatchEncoder:
         self.column = column
         self.output_column = output_column
         self.keep_text = keep_text
-        self._allowed: Literal["all"] | frozenset[str] = (
-            "all" if allowed_special == "all" else frozenset(allowed_special)
-        )
+        self._allowed = special_set(allowed_special, "allowed_special")
 
     def encode(self, texts: list[str]) -> list[list[int]]:
         """The ids of each text (special-token text is ordinary unless allowed)."""

@@ -46,14 +46,13 @@ from typing import Any, Callable, Optional, Union
 from . import piece_counter as _piece_counter
 from . import merges as _merges
 from .count_pool import CountPool
-from .piece_counter import PieceCounter
 from .encoding import Encoding
 from .batch_columns import column_texts
 from .errors import ColumnError, TextTypeError, TrainingError, TrainingWarning
-from .patterns import NANOCHAT_SPECIAL_TOKENS, get_pattern
+from .patterns import NANOCHAT_SPECIAL_TOKENS
 from .parallel import in_worker, interrupts_deferred, usable_cpus
 from .pieces import has_lone_surrogate
-from .piece_counts import PieceCounts, check_same_pattern, count_pieces
+from .piece_counts import PieceCounts, check_same_pattern, checked_pattern, count_pieces, piece_counter
 from .progress import progress_bar
 from .training_sources import BATCH_CHARS as BATCH_CHARS
 from .training_sources import StrPath as StrPath
@@ -115,12 +114,10 @@ class BpeTrainer:
         )
         if vocab_size - 256 - len(specials) > _merges.MAX_MERGES:
             raise TrainingError(f"vocab_size={vocab_size} is too large")
-        if not isinstance(pattern, str):
-            raise TrainingError(f"pattern must be a str, got {type(pattern).__name__}")
+        self.pattern = checked_pattern(pattern)
         num_proc = usable_cpus() if num_proc is None else checked_int("num_proc", num_proc, 1, " (or None)")
         self.vocab_size = vocab_size
-        self.pattern = get_pattern(pattern)
-        self._counter = PieceCounter(self.pattern)  # raises PatternError if invalid
+        self._counter = piece_counter(self.pattern)
         self.special_tokens = specials
         self.num_proc = num_proc
         self.progress = progress

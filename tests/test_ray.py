@@ -533,6 +533,12 @@ def test_arguments_are_checked_before_any_cluster_work() -> None:
         ray_data.piece_counts(object(), combine="somewhere")
     with pytest.raises(PatternError):
         ray_data.piece_counts(object(), pattern="(unclosed")
+    # The map steps check their settings when made, on the driver (they were checked on the
+    # cluster, or never: a str allowed_special was taken as a set of its characters).
+    with pytest.raises(PatternError):
+        ray_data.CountPieces(pattern="(unclosed")
+    with pytest.raises(TrainingError, match="pattern must be a str, got int"):
+        ray_data.CountPieces(pattern=5)  # type: ignore[arg-type]
     with pytest.raises(TrainingError, match="vocab_size"):
         ray_data.train_bpe(object(), 10)
     import hf_bpe
@@ -544,6 +550,8 @@ def test_arguments_are_checked_before_any_cluster_work() -> None:
         ray_data.encode_dataset(object(), enc, allowed_special="<|x|>")
     with pytest.raises(TrainingError, match="expected a ray.data.Dataset"):  # None: no special token; on to the dataset
         ray_data.encode_dataset(object(), enc, allowed_special=None)
+    with pytest.raises(TypeError, match="allowed_special .* not the string '<\\|x\\|>'"):
+        ray_data.BatchEncoder(ray_data.encoding_payload(enc), allowed_special="<|x|>")
     # Added tokens are not in the explicit vocabulary: refused, not encoded otherwise.
     from hf_bpe import HfBpeTokenizer
 
