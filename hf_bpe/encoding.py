@@ -119,6 +119,10 @@ class Encoding:
         except UnicodeEncodeError:
             out = []
             self._pieces.encode_text(self._splitter, repair_surrogates(text), out)
+        except (TypeError, AttributeError):
+            if isinstance(text, str):
+                raise
+            raise _not_a_str(text) from None
         return out
 
     def encode(
@@ -146,6 +150,8 @@ class Encoding:
     def _allowed(
         self, allowed_special: AllowedSpecial, disallowed_special: DisallowedSpecial, text: str
     ) -> frozenset[str]:
+        if not isinstance(text, str):
+            raise _not_a_str(text)
         if allowed_special == "all":
             allowed = self.special_tokens_set
         else:
@@ -411,13 +417,11 @@ class Encoding:
         if not isinstance(items, (list, tuple)):
             items = list(items)  # a generator, say
 
-        try:
-            sizes = [len(item) for item in items]
-        except TypeError:  # (decoding's batches are lists of ids by now)
-            bad = next(((i, item) for i, item in enumerate(items) if not hasattr(item, "__len__")), None)
-            if bad is None:
-                raise
-            raise TextTypeError(f"item {bad[0]} of the batch is a {type(bad[1]).__name__}, not a str: {bad[1]!r:.60}") from None
+        if method.startswith("encode"):  # (decoding's batches are lists of ids by now)
+            bad = next(((i, item) for i, item in enumerate(items) if not isinstance(item, str)), None)
+            if bad is not None:
+                raise TextTypeError(f"item {bad[0]} of the batch is a {type(bad[1]).__name__}, not a str: {bad[1]!r:.60}")
+        sizes = [len(item) for item in items]
         workers = parallel.workers_for(num_proc, num_threads, sum(sizes), len(items))
         start = time.perf_counter()
         if workers > 1 and method == "decode":
@@ -697,6 +701,11 @@ def _on_ids(decode: Callable[[list[int]], _T], tokens: Sequence[int]) -> _T:
         return decode(ids)
     except TypeError:
         return decode([operator.index(t) for t in ids])  # numpy integers in a list; floats raise
+
+
+def _not_a_str(text: object) -> TextTypeError:
+    hint = " (decode it first: data.decode('utf-8'))" if isinstance(text, (bytes, bytearray)) else ""
+    return TextTypeError(f"expected a str to encode, got {type(text).__name__}{hint}")
 
 
 def special_set(special: Union[str, Iterable[str], None], argument: str) -> Union[Literal["all"], frozenset[str]]:

@@ -76,6 +76,18 @@ def test_batches_and_numpy() -> None:
     for encode_batch in (ours.encode_batch, ours.encode_ordinary_batch):  # a TypeError, as tiktoken's
         with pytest.raises(hf_bpe.TextTypeError, match="item 1 of the batch is a int, not a str: 5"):
             encode_batch(["a", 5])  # type: ignore[list-item]
+        with pytest.raises(hf_bpe.TextTypeError, match="item 0 of the batch is a bytes, not a str: b'a'"):
+            encode_batch([b"a"])  # type: ignore[list-item]
+    # One typed error for a text that is not a str, compiled or not (uncompiled,
+    # encode_ordinary(b"...") was an AttributeError; compiled, regex's or mypyc's TypeErrors).
+    encoders = (ours.encode_ordinary, ours.encode, ours.count_tokens, ours.encode_with_unstable,
+                ours.encode_to_numpy, lambda text: ours.split_by_tokens(text, 4))
+    for not_text, hint in ((b"hello", r" \(decode it first"), (5, ""), (None, "")):
+        for encode in encoders:
+            with pytest.raises(hf_bpe.TextTypeError, match=f"expected a str to encode, got {type(not_text).__name__}{hint}"):
+                encode(not_text)  # type: ignore[arg-type]
+            with pytest.raises(TypeError):
+                theirs.encode(not_text)  # type: ignore[arg-type]
 
 
 def test_file_functions_take_tiktokens_argument_names(tmp_path: Path) -> None:
