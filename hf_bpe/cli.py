@@ -41,7 +41,6 @@ import warnings
 from collections.abc import Sequence
 from typing import Any, NoReturn, Optional
 
-from .cli_commands import BENCH_SCRIPTS as BENCH_SCRIPTS
 from .cli_commands import SAMPLE_TEXT as SAMPLE_TEXT
 from .cli_commands import (
     PROG,
@@ -53,7 +52,6 @@ from .cli_commands import (
     find_examples_dir,
     parse_ids,
 )
-from .cli_commands import encoding_info as encoding_info
 from .cli_resolve import parse_special_tokens, resolve_encoding
 from .cli_train import cmd_train, training_files
 from .errors import CliError, HfBpeError

@@ -26,8 +26,9 @@ from typing import Any, Optional
 from .atomic_files import cleanup_new_folders
 from .cli_resolve import resolve_encoding
 from .cli_train import check_output_dir
-from .encoding import Encoding
+from .encoding import Encoding, special_regex
 from .errors import CliError, DisallowedSpecialTokenError, UnknownTokenError
+from .patterns import pattern_names
 
 __all__ = [
     "BENCH_SCRIPTS",
@@ -136,9 +137,7 @@ def _specials_args(mode: str) -> dict[str, Any]:
 
 
 def _first_special(enc: Encoding, text: str) -> str:
-    import regex
-
-    found = regex.search("|".join(map(regex.escape, sorted(enc.special_tokens, key=len, reverse=True))), text)
+    found = special_regex(enc.special_tokens_set).search(text)
     return found.group() if found else "?"
 
 
@@ -186,7 +185,7 @@ def cmd_decode(args: argparse.Namespace) -> int:
         for i, token in enumerate(ids, 1):
             try:
                 enc.decode_single_token_bytes(token)
-            except (UnknownTokenError, KeyError, IndexError, OverflowError, ValueError):
+            except UnknownTokenError:  # TokenIdOverflowError too
                 where = "no token has that id" if 0 <= token <= enc.max_token_value else (
                     f"ids go from 0 to {enc.max_token_value}"
                 )
@@ -239,7 +238,7 @@ def cmd_convert(args: argparse.Namespace) -> int:
         if enc.special_tokens:
             shown = " ".join(f"--special-token '{t}={i}'" for t, i in list(enc.special_tokens.items())[:3])
             more = " ..." if len(enc.special_tokens) > 3 else ""
-            names = _pattern_names(enc.pat_str)
+            names = pattern_names(enc.pat_str)
             pattern = f"--pattern {names[0]}" if names else "--pattern (its regex)"
             print(
                 f"{PROG}: note: {dst} holds the ranks only; load it with {pattern} and "
@@ -248,12 +247,6 @@ def cmd_convert(args: argparse.Namespace) -> int:
             )
     print(f"wrote {dst}")
     return 0
-
-
-def _pattern_names(pat_str: str) -> list[str]:
-    from .patterns import PATTERNS
-
-    return [name for name, value in PATTERNS.items() if value == pat_str]
 
 
 def encoding_info(enc: Encoding, sample: str) -> dict[str, Any]:
@@ -270,7 +263,7 @@ def encoding_info(enc: Encoding, sample: str) -> dict[str, Any]:
         "special_tokens": dict(specials),
         "max_token_value": enc.max_token_value,
         "pattern": enc.pat_str,
-        "pattern_names": _pattern_names(enc.pat_str),
+        "pattern_names": pattern_names(enc.pat_str),
         "split_by": _split_by(enc),
         "sample_bytes": nbytes,
         "sample_tokens": tokens,
@@ -287,7 +280,7 @@ def _split_by(enc: Encoding) -> str:
 
 
 def cmd_info(args: argparse.Namespace) -> int:
-    enc = resolve_encoding(args.tokenizer, pattern=args.pattern, special_tokens=args.special_token or ())
+    enc = _resolve(args)
     sample = SAMPLE_TEXT if args.sample is None else _read_text(args.sample)
     info = encoding_info(enc, sample)
     if args.json:

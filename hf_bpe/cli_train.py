@@ -146,13 +146,12 @@ def cmd_train(args: argparse.Namespace) -> int:
     _check_specials_export(specials)
     texts, parquets = training_files(args.paths, args.glob)
     if parquets:
-        try:
-            import pyarrow  # noqa: F401
-        except ImportError:
-            raise CliError("reading parquet files needs pyarrow: pip install 'hf_bpe[parquet]'") from None
         from .training_sources import parquet_plan
 
-        parquet_plan([str(p) for p in parquets], args.text_column)  # every schema, before any text is read
+        try:
+            parquet_plan([str(p) for p in parquets], args.text_column)  # every schema, before any text is read
+        except ImportError as err:  # no pyarrow
+            raise CliError(str(err)) from None
     output = Path(args.output)
     name = args.name or output.resolve().name or "bpe"
     if has_lone_surrogate(name):  # a folder name that is not UTF-8: encoding.json could not hold it

@@ -275,18 +275,18 @@ def _load_tokenizer_json_only(path: str) -> tuple[Any, str | None, str | None]:
     bos/eos its post-processor adds (which become add_bos_token/add_eos_token)."""
     import warnings
 
-    from hf_bpe.tokenizer_json_load import load_tokenizer_json, template_specials
+    from hf_bpe.tokenizer_json_load import load_tokenizer_json, template_specials, tokenizer_json_encoding
     from hf_bpe.vocab_files import parse_json
 
     try:
         data = parse_json(Path(path).read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        data = None  # load_tokenizer_json says what is wrong
+        return load_tokenizer_json(path), None, None  # which says what is wrong
     roles = template_specials(data) if isinstance(data, dict) else None
     with warnings.catch_warnings():
         if roles is not None:  # the post-processor is kept, as add_bos_token/add_eos_token
             warnings.filterwarnings("ignore", message=".*post_processor", category=TokenizerJsonWarning)
-        encoding = load_tokenizer_json(path)
+        encoding = tokenizer_json_encoding(data, Path(path))
     bos, eos = roles or (None, None)
     return encoding, bos, eos
 

@@ -79,28 +79,6 @@ def token_bytes(spelled: str) -> bytes:
 # --------------------------------------------------------------------------- merges
 
 
-def _last_merge(token: bytes, ranks: Mapping[bytes, int]) -> tuple[bytes, bytes] | None:
-    """BPE ``token``'s own bytes as tiktoken does (lowest-rank pair first, leftmost on
-    ties, no whole-piece shortcut); return the merge that produced the whole token, or
-    None when the merging gets stuck before reaching it.  (Reference version of what
-    :func:`derive_merges` computes with the compiled core.)"""
-    parts = [token[i : i + 1] for i in range(len(token))]
-    last: tuple[bytes, bytes] | None = None
-    while len(parts) > 1:
-        best = -1
-        best_at = -1
-        for i in range(len(parts) - 1):
-            r = ranks.get(parts[i] + parts[i + 1])
-            if r is not None and (best_at < 0 or r < best):
-                best = r
-                best_at = i
-        if best_at < 0:
-            return None
-        last = (parts[best_at], parts[best_at + 1])
-        parts[best_at : best_at + 2] = [last[0] + last[1]]
-    return last
-
-
 def derive_merges(ranks: Mapping[bytes, int]) -> list[tuple[bytes, bytes]]:
     """The merge list that makes HF's BPE give tiktoken's ids, in rank order.
 

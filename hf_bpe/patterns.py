@@ -120,6 +120,15 @@ PATTERNS: Final[dict[str, str]] = {
 """The names every ``pattern=`` argument and :func:`get_pattern` accept."""
 
 
+def pattern_names(pattern: str) -> list[str]:
+    """The names :data:`PATTERNS` has for the regex ``pattern`` (none for another regex).
+
+        >>> pattern_names(PATTERNS["rustbpe"])
+        ['rustbpe', 'gpt4']
+    """
+    return [name for name, regex in PATTERNS.items() if regex == pattern]
+
+
 def get_pattern(name_or_regex: str) -> str:
     """Return the pattern registered under ``name_or_regex``, or the string itself.
 

@@ -17,7 +17,7 @@ from typing import Any, Union
 
 from .piece_counter import PieceCounter, add_counts
 from .errors import TrainingError
-from .patterns import PATTERNS, get_pattern
+from .patterns import get_pattern, pattern_names
 from .training_sources import BATCH_CHARS, checked_max_chars, run_task, short_repr, text_batches
 
 __all__ = ["PieceCounts", "count_pieces"]
@@ -201,10 +201,8 @@ def piece_counter(pattern: str) -> PieceCounter:
 
 
 def _pattern_label(pattern: str) -> str:
-    for name, regex in PATTERNS.items():
-        if regex == pattern:
-            return repr(name)
-    return short_repr(pattern)
+    names = pattern_names(pattern)
+    return repr(names[0]) if names else short_repr(pattern)
 
 
 def check_same_pattern(mine: str, theirs: str, target: str = "piece counts") -> None:

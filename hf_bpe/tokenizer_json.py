@@ -42,7 +42,6 @@ from hf_bpe.errors import PatternError, TokenizerJsonWarning, VocabularyError
 from hf_bpe.folder import HF_CONFIG_FORMAT
 from hf_bpe.hf_pattern import checked_hf_pattern, check_pattern_on_oniguruma, hf_pattern
 from hf_bpe.hf_vocab import _check_vocabulary, derive_merges, token_bytes, token_str, token_strs
-from hf_bpe.hf_vocab import _last_merge  # noqa: F401  (re-exported: the tests use it)
 from hf_bpe.tokenizer_json_load import (
     BpeParts,
     check_added_tokens,

@@ -313,19 +313,25 @@ def load_tokenizer_json(path: str | os.PathLike[str], *, name: str | None = None
         data = parse_json(p.read_text(encoding="utf-8"))
     except (OSError, ValueError) as err:
         raise VocabularyError(f"cannot read {p}: {err}") from None
+    return tokenizer_json_encoding(data, p, name=name)
+
+
+def tokenizer_json_encoding(data: Any, path: Path, *, name: str | None = None) -> Any:
+    """The Encoding of ``data``, the parsed JSON read from ``path`` (named in errors):
+    :func:`load_tokenizer_json` after reading the file."""
     if not isinstance(data, dict):
-        raise VocabularyError(f"{p} is not a tokenizer.json object")
+        raise VocabularyError(f"{path} is not a tokenizer.json object")
     if "model" not in data:
-        hint = " (GPT-2's vocab.json: pass its folder, with merges.txt)" if p.name == "vocab.json" else ""
-        raise VocabularyError(f"{p} is not a tokenizer.json: it has no 'model'{hint}")
+        hint = " (GPT-2's vocab.json: pass its folder, with merges.txt)" if path.name == "vocab.json" else ""
+        raise VocabularyError(f"{path} is not a tokenizer.json: it has no 'model'{hint}")
     try:
-        parts = parse_tokenizer_json(data, name=name or p.parent.name or "tokenizer")
+        parts = parse_tokenizer_json(data, name=name or path.parent.name or "tokenizer")
     except PatternError:
         raise
     except VocabularyError as err:
-        raise type(err)(f"{p}: {err}") from None
+        raise type(err)(f"{path}: {err}") from None
     except ValueError as err:
-        raise VocabularyError(f"{p} is a malformed tokenizer.json ({err})") from None
+        raise VocabularyError(f"{path} is a malformed tokenizer.json ({err})") from None
     return _make_encoding(parts)
 
 
@@ -410,19 +416,14 @@ def load_gpt2_files(
     singles = set(bytes_to_unicode())
     ranks: dict[bytes, int] = {}
     specials: dict[str, int] = {}
-    try:
-        for spelled, tid in vocab.items():
-            if type(tid) is not int:
-                raise VocabularyError(f"{vocab_json}: the id of {spelled!r} is {tid!r}, not an integer")
-            if spelled in singles or spelled in merged:
-                ranks[token_bytes(spelled)] = tid
-            else:
-                specials[spelled] = tid
-        pairs = [(token_bytes(a), token_bytes(b)) for a, b in merges]
-    except (KeyError, ValueError) as err:  # a character outside GPT-2's byte alphabet
-        if isinstance(err, VocabularyError):
-            raise
-        raise VocabularyError(f"{merges_txt}: a token not spelled in GPT-2's byte alphabet ({err})") from None
+    for spelled, tid in vocab.items():
+        if type(tid) is not int:
+            raise VocabularyError(f"{vocab_json}: the id of {spelled!r} is {tid!r}, not an integer")
+        if spelled in singles or spelled in merged:
+            ranks[token_bytes(spelled)] = tid  # VocabularyError for a character outside GPT-2's alphabet
+        else:
+            specials[spelled] = tid
+    pairs = [(token_bytes(a), token_bytes(b)) for a, b in merges]
     _check_vocabulary(ranks, specials)
     _check_merges(ranks, pairs, ignore_merges=False)
     return _make_encoding(BpeParts(name, pat_str or R50K_PATTERN, ranks, specials))

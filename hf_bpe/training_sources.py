@@ -117,7 +117,7 @@ def parquet_plan(files: list[str], column: str) -> Iterator[tuple[str, list[int]
         import pyarrow as pa
         import pyarrow.parquet as pq
     except ImportError as err:
-        raise ImportError("reading parquet files needs pyarrow: pip install pyarrow") from err
+        raise ImportError("reading parquet files needs pyarrow: pip install 'hf_bpe[parquet]'") from err
 
     plan = []
     for path in files:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from collections.abc import Mapping
 from typing import Any
 
 import pytest
@@ -16,7 +17,6 @@ from hf_bpe.vocab_files import bytes_to_unicode
 from hf_bpe.errors import PatternError, VocabularyError
 from hf_bpe.patterns import PATTERNS
 from hf_bpe.tokenizer_json import (
-    _last_merge,
     derive_merges,
     encoding_to_tokenizer_json,
     hf_files,
@@ -168,6 +168,28 @@ def test_unreachable_token_gets_no_merge_and_still_matches_tiktoken() -> None:
     oracle = tiktoken_twin(enc)
     for text in ["abcd", "abcdabcd", "xabcd", "abc abcd ab"]:
         assert hf.encode(text).ids == oracle.encode(text), text
+
+
+def _last_merge(token: bytes, ranks: Mapping[bytes, int]) -> tuple[bytes, bytes] | None:
+    """BPE ``token``'s own bytes as tiktoken does (lowest-rank pair first, leftmost on
+    ties, no whole-piece shortcut); return the merge that produced the whole token, or
+    None when the merging gets stuck before reaching it: the reference for what
+    :func:`derive_merges` computes with the compiled core."""
+    parts = [token[i : i + 1] for i in range(len(token))]
+    last: tuple[bytes, bytes] | None = None
+    while len(parts) > 1:
+        best = -1
+        best_at = -1
+        for i in range(len(parts) - 1):
+            r = ranks.get(parts[i] + parts[i + 1])
+            if r is not None and (best_at < 0 or r < best):
+                best = r
+                best_at = i
+        if best_at < 0:
+            return None
+        last = (parts[best_at], parts[best_at + 1])
+        parts[best_at : best_at + 2] = [last[0] + last[1]]
+    return last
 
 
 @pytest.mark.parametrize("seed", range(40))
