@@ -53,16 +53,25 @@ def encoding_metadata(enc: Encoding) -> dict[str, Any]:
     }
 
 
+def encoding_files(enc: Encoding, prefix: str = "") -> dict[str, bytes]:
+    """hf_bpe's two files of ``enc``, by name: the ranks (``vocab.tiktoken``) and
+    ``encoding.json``, which names that file; each name after ``prefix`` (transformers'
+    ``filename_prefix``)."""
+    meta = encoding_metadata(enc)
+    meta["vocab_file"] = prefix + VOCAB_FILE
+    return {
+        prefix + VOCAB_FILE: format_tiktoken_bpe(enc.mergeable_ranks),
+        prefix + ENCODING_FILE: (json.dumps(meta, indent=2, ensure_ascii=False) + "\n").encode(),
+    }
+
+
 def save_encoding(enc: Encoding, directory: StrPath) -> list[Path]:
     """Write ``enc`` into ``directory`` (created if needed); return the files written.
 
     The files are written together: a failure while writing them leaves the old files as
     they were (and no folder made for them); existing files of the same names are replaced.
     """
-    files: dict[str, bytes | None] = {
-        VOCAB_FILE: format_tiktoken_bpe(enc.mergeable_ranks),
-        ENCODING_FILE: (json.dumps(encoding_metadata(enc), indent=2, ensure_ascii=False) + "\n").encode(),
-    }
+    files: dict[str, bytes | None] = {**encoding_files(enc)}
     from .tokenizer_json import hf_files as make_hf_files  # the HF files: imported when saving
 
     hf_files = make_hf_files(enc)

@@ -1183,24 +1183,17 @@ class HfBpeTokenizer(PreTrainedTokenizer):
 
     def save_vocabulary(self, save_directory: str, filename_prefix: str | None = None) -> tuple[str, ...]:
         """Write ``vocab.tiktoken`` + ``encoding.json`` (hf_bpe's folder) and ``tokenizer.json``."""
-        from hf_bpe.folder import encoding_metadata
+        from hf_bpe.folder import encoding_files
         from hf_bpe.atomic_files import write_files_atomic
-        from hf_bpe.vocab_files import format_tiktoken_bpe
 
         prefix = f"{filename_prefix}-" if filename_prefix else ""
         folder = Path(save_directory)
-        vocab_path = folder / (prefix + VOCAB_FILE)
-        meta_path = folder / (prefix + ENCODING_FILE)
-        json_path = folder / (prefix + "tokenizer.json")
-        meta = encoding_metadata(self._encoding)
-        meta["vocab_file"] = vocab_path.name
         data = self._tokenizer_json(warn=True)
-        files = {
-            vocab_path: format_tiktoken_bpe(self._encoding.mergeable_ranks),
-            meta_path: (json.dumps(meta, indent=2, ensure_ascii=False) + "\n").encode(),
-            # None: no tokenizer.json for this tokenizer, so none of an earlier save either
-            json_path: None if data is None else dumps_tokenizer_json(data).encode(),
+        files: dict[Path, bytes | None] = {
+            folder / name: content for name, content in encoding_files(self._encoding, prefix).items()
         }
+        # None: no tokenizer.json for this tokenizer, so none of an earlier save either
+        files[folder / (prefix + "tokenizer.json")] = None if data is None else dumps_tokenizer_json(data).encode()
         write_files_atomic(files)  # all or none
         return tuple(str(path) for path, content in files.items() if content is not None)
 
