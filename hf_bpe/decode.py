@@ -123,3 +123,51 @@ class Decoder:
     def tokens_bytes(self, tokens: list[int]) -> list[bytes]:
         """The bytes of each id, as a list."""
         return [self.token_bytes(t) for t in tokens]
+
+    def char_spans(self, tokens: list[int], text: str, base: i64 = 0) -> list[tuple[int, int]]:
+        """The characters of ``text`` each id covers, ``(start, end)`` plus ``base``, for
+        ``tokens``, the ids of ``text``: a token that holds part of a character covers all
+        of it (both halves of a surrogate pair, which encoding joins; a lone surrogate is
+        U+FFFD's three bytes, as encoding makes it).
+
+            >>> d = Decoder({**{bytes([b]): b for b in range(256)}, b"h\\xc3": 256}, {})
+            >>> d.char_spans([256, 0xA9, 0x69], "h\\xe9i", 10)  # "hé" split inside é
+            [(10, 12), (11, 12), (12, 13)]
+        """
+        spans: list[tuple[int, int]] = []
+        n: i64 = len(text)
+        k: i64 = 0  # the character holding byte ``pos``: at index k, from byte kpos
+        kpos: i64 = 0
+        pos: i64 = 0
+        for token in tokens:
+            end: i64 = pos + len(self.token_bytes(token))
+            width, size = _char_at(text, k, n)
+            while kpos + size <= pos:
+                kpos += size
+                k += width
+                width, size = _char_at(text, k, n)
+            j, jpos = k, kpos  # the character holding the token's last byte
+            while jpos + size < end:
+                jpos += size
+                j += width
+                width, size = _char_at(text, j, n)
+            spans.append((base + k, base + j + width))
+            pos = end
+        return spans
+
+
+def _char_at(text: str, k: i64, n: i64) -> tuple[i64, i64]:
+    """The character at index ``k`` of ``text`` as encoding reads it: (its length in
+    ``str`` positions, its UTF-8 bytes); past the end (0, 1)."""
+    if k >= n:
+        return 0, 1
+    c = ord(text[k])
+    if c < 0x80:
+        return 1, 1
+    if c < 0x800:
+        return 1, 2
+    if 0xD800 <= c < 0xDC00 and k + 1 < n and 0xDC00 <= ord(text[k + 1]) < 0xE000:
+        return 2, 4  # a surrogate pair: one character
+    if c < 0x10000:
+        return 1, 3  # a lone surrogate too: U+FFFD
+    return 1, 4

@@ -11,7 +11,6 @@ same ``tokenizer.json`` (``tests/test_hf_tokenizer.py``)::
 
 from __future__ import annotations
 
-import bisect
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -126,41 +125,10 @@ def ids_and_offsets(tok: HfBpeTokenizer, text: str, split_special_tokens: bool) 
             offsets.append((seg_start, seg_end))
             continue
         piece = text[seg_start:seg_end]
-        char_byte_starts, pairs = _byte_starts(piece)
         seg_ids = enc.encode_ordinary(piece)
-        byte_pos = 0
-        for token_id, token in zip(seg_ids, enc.decode_tokens_bytes(seg_ids)):
-            first = bisect.bisect_right(char_byte_starts, byte_pos) - 1
-            if first - 1 in pairs:  # inside a surrogate pair: from its first half
-                first -= 1
-            byte_pos += len(token)
-            last = bisect.bisect_right(char_byte_starts, byte_pos - 1) - 1
-            if last in pairs:  # to its second half
-                last += 1
-            ids.append(token_id)
-            offsets.append((seg_start + first, seg_start + last + 1))
+        ids.extend(seg_ids)
+        offsets.extend(enc._decoder.char_spans(seg_ids, piece, seg_start))
     return ids, offsets
-
-
-def _byte_starts(piece: str) -> tuple[list[int], set[int]]:
-    """Where each character of ``piece`` starts in the bytes encoding makes of it (a lone
-    surrogate becomes U+FFFD, 3 bytes; a surrogate pair one 4-byte character, its second
-    half counted from that character's last byte), and where the pairs start: a token in a
-    pair covers both halves."""
-    starts: list[int] = []
-    pairs: set[int] = set()
-    pos = 0
-    for k, ch in enumerate(piece):
-        if k - 1 in pairs:
-            starts.append(pos - 1)
-            continue
-        starts.append(pos)
-        if "\ud800" <= ch <= "\udbff" and k + 1 < len(piece) and "\udc00" <= piece[k + 1] <= "\udfff":
-            pos += 4
-            pairs.add(k)
-        else:
-            pos += len(ch.encode("utf-8", errors="surrogatepass"))
-    return starts, pairs
 
 
 def encode_with_offsets(

@@ -544,6 +544,10 @@ def test_offsets_of_a_text_holding_a_surrogate_pair() -> None:
     r50k = HfBpeTokenizer.from_encoding(encoding("r50k_base"))
     assert r50k("x\ud83e\udd8fy", return_offsets_mapping=True)["offset_mapping"] == [(0, 1), (1, 3), (1, 3), (1, 3), (3, 4)]
     assert r50k("x\U0001f98fy", return_offsets_mapping=True)["offset_mapping"] == [(0, 1), (1, 2), (1, 2), (1, 2), (2, 3)]
+    # a lone surrogate is encoded as U+FFFD, three byte tokens here, each covering it
+    for lone in ("x\ud83dy", "x\ude42y", "x\ude42\ud83dy"):
+        replaced = lone.replace("\ud83d", "\ufffd").replace("\ude42", "\ufffd")
+        assert r50k(lone, return_offsets_mapping=True) == r50k(replaced, return_offsets_mapping=True)
 
 
 def test_offsets_that_cannot_be_given_raise() -> None:
