@@ -29,6 +29,7 @@ For ``datasets``, :meth:`HfBpeTokenizer.batch_encode` is a ready ``map`` functio
 from __future__ import annotations
 
 import json
+import logging
 import operator
 import os
 import threading
@@ -215,8 +216,23 @@ _SAVED_IF_NEEDED = (
 #: What a call in progress on this thread asks of the methods transformers calls back:
 #: ``adding_nothing`` while a text pair "without special tokens" goes through transformers'
 #: with-special-tokens path (so that it gets token type ids 0 then 1); ``offsets_for_chat``
-#: while apply_chat_template makes assistant masks from offsets.
+#: while apply_chat_template makes assistant masks from offsets; ``cutting_pair`` while
+#: transformers truncates a pair (see :class:`_NoPairTruncationNotice`).
 _IN_CALL = threading.local()
+
+
+class _NoPairTruncationNotice(logging.Filter):
+    """Drops the warning transformers' Python tokenizers log for every pair they truncate
+    longest-first ("overflowing tokens are not returned"), whether or not overflowing
+    tokens were asked for (asking for them with that strategy is a ValueError anyway): a
+    batch of pairs printed it once per row. Only while HfBpeTokenizer truncates, on its
+    thread; other tokenizers' records pass."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not getattr(_IN_CALL, "cutting_pair", False)
+
+
+logging.getLogger(PreTrainedTokenizer.truncate_sequences.__module__).addFilter(_NoPairTruncationNotice())
 
 
 @contextmanager
@@ -986,7 +1002,8 @@ class HfBpeTokenizer(PreTrainedTokenizer):
                         f"truncation={strategy.value!r} cannot remove {num_tokens_to_remove} ids from the "
                         f"{which} text, which has {len(cut)}: raise max_length or truncate the other text"
                     )
-        return super().truncate_sequences(ids, pair_ids, num_tokens_to_remove, truncation_strategy, stride)
+        with _during("cutting_pair"):
+            return super().truncate_sequences(ids, pair_ids, num_tokens_to_remove, truncation_strategy, stride)
 
     def _warn_left_whole(self, pair: bool) -> None:
         logger.warning(

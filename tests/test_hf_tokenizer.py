@@ -364,6 +364,27 @@ def test_max_length_0_truncates_to_nothing_as_the_stock_fast_tokenizer_does(tmp_
         tok("hello world", max_length=0, truncation=True, return_overflowing_tokens=True, add_special_tokens=False)
 
 
+def test_truncating_pairs_longest_first_is_quiet(docs: list[str]) -> None:
+    # transformers' Python tokenizers warn "overflowing tokens are not returned" for every
+    # pair they truncate longest-first: a batch of 20 pairs printed it 20 times.
+    import logging
+
+    from transformers import PreTrainedTokenizer
+
+    records: list[logging.LogRecord] = []
+    handler = logging.Handler()
+    handler.emit = records.append  # type: ignore[method-assign]
+    transformers_logger = logging.getLogger(PreTrainedTokenizer.truncate_sequences.__module__)
+    transformers_logger.addHandler(handler)
+    try:
+        rows = make("o200k_base")(list(zip(docs[:20], docs[20:40])), truncation=True, max_length=64)["input_ids"]
+        transformers_logger.warning("another record of this logger")
+    finally:
+        transformers_logger.removeHandler(handler)
+    assert all(len(row) == 64 for row in rows)
+    assert [record.getMessage() for record in records] == ["another record of this logger"]
+
+
 def test_truncation_that_cannot_be_done_is_refused_or_skipped_as_the_stock_fast_tokenizer_does(tmp_path: Path) -> None:
     """transformers' Python tokenizers cut a text too short to cut down to nothing (and the
     row stays too long); hf_bpe refuses or leaves it whole where the fast tokenizer does."""
