@@ -143,7 +143,7 @@ class PieceEncoder:
         _feed(splitter, text, sink)
         return sink.count + len(sink.out)
 
-    def merge_bytes(self, data: bytes) -> list[int]:
+    def byte_pair_encode(self, data: bytes) -> list[int]:
         """The ids byte pair merging gives ``data`` (no whole-piece shortcut, no cache:
         tiktoken's ``byte_pair_encode``)."""
         if not data:

@@ -54,7 +54,7 @@ def encode_with_unstable(enc: Encoding, text: str, allowed: frozenset[str]) -> t
     if len(unstable) > 1:
         char, size = _last_char(unstable)
         if char in _WHITE_SPACE and len(unstable) > size:
-            merge = enc._pieces.merge_bytes
+            merge = enc._pieces.byte_pair_encode
             completions.add(tuple(merge(unstable[:-size]) + merge(unstable[-size:])))
     return tokens, sorted(map(list, completions))
 
@@ -125,7 +125,7 @@ def _encode_possibility(enc: Encoding, data: bytes) -> list[int]:
     try:
         return enc.encode_ordinary(data.decode("utf-8"))
     except UnicodeDecodeError:
-        return enc._pieces.merge_bytes(data)
+        return enc._pieces.byte_pair_encode(data)
 
 
 def _covering(enc: Encoding, ids: list[int], size: int) -> tuple[int, ...]:
