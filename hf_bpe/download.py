@@ -412,8 +412,8 @@ def _stream(url: str, out: BinaryIO, timeout: float, limit: int | None = None) -
             decoder = _decoder(url, response.headers.get("Content-Encoding"))
             while chunk := response.read(_CHUNK):
                 received += len(chunk)
-                if decoder is not None:
-                    chunk = decoder.decompress(chunk)
+                if decoder is not None:  # (at most one byte past the limit: memory stays bounded too)
+                    chunk = decoder.decompress(chunk, limit - size + 1) if limit is not None else decoder.decompress(chunk)
                 if limit is not None and size + len(chunk) > limit:
                     raise HashMismatchError(
                         f"{url} sent more than the {limit} bytes of the official file; the download "

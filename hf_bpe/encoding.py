@@ -286,6 +286,8 @@ class Encoding:
     def _encode_only_native_bpe(self, text: str) -> list[int]:
         """tiktoken's check that splits with ``regex`` in Python: here the pieces come from
         the same splitter :meth:`encode_ordinary` uses, each encoded on its own."""
+        if not isinstance(text, str):
+            raise _not_a_str(text)
         out: list[int] = []
         for piece in self._splitter.split(text):
             out.extend(self._encode_single_piece(piece))

@@ -36,7 +36,7 @@ def encode_windows(
     ``words`` (``is_split_into_words``) a text is a list of words, its ids those of each
     word in turn. None when the input is none of these (transformers handles it)."""
     if words:
-        single = isinstance(text, (list, tuple)) and bool(text) and all(isinstance(w, str) for w in text)
+        single = isinstance(text, (list, tuple)) and all(isinstance(w, str) for w in text)  # [] too
         texts = [text] if single else text
         if not single and not (
             isinstance(texts, (list, tuple)) and texts
@@ -59,17 +59,19 @@ def encode_windows(
     if truncate and room < 0:  # max_length below the special tokens: each text whole, as fast does
         tok._warn_left_whole(pair=False)
         truncate = False
-    if truncate and not 0 <= stride < room:
-        raise ValueError(
-            f"stride ({stride}) must be below max_length ({max_length}) less the "
-            f"special tokens added to each window: {room}"
-        )
     split = bool(kwargs.get("split_special_tokens", tok.split_special_tokens))
     parts: list[list[int]] = []
     sample: list[int] = []
     for k, t in enumerate(texts):
         pieces = t if words else [t]
         ids = [i for piece in pieces if piece for i in tok._text_to_ids(piece, split)]
+        if truncate and ids and room == 0:  # (a text with no ids is one empty row)
+            raise ValueError(f"max_length={max_length} leaves no room for ids beside the special tokens of each window")
+        if truncate and ids and not 0 <= stride < room:
+            raise ValueError(
+                f"stride ({stride}) must be below max_length ({max_length}) less the "
+                f"special tokens added to each window: {room}"
+            )
         if strategy == TruncationStrategy.ONLY_SECOND and len(ids) > room:
             tok.truncate_sequences(ids, None, len(ids) - room, strategy)  # raises: there is no second text
         for part in windows(ids, room, stride, tok.truncation_side) if truncate else [ids]:

@@ -799,8 +799,6 @@ class HfBpeTokenizer(PreTrainedTokenizer):
         """Turn each non-empty str into ids through the core, then let transformers pad,
         truncate and add special tokens (it passes lists of ids through untouched)."""
         is_split_into_words = bool(kwargs.pop("is_split_into_words", False))
-        if is_split_into_words:
-            text, text_pair = _empty_words_as_text(text), _empty_words_as_text(text_pair)
         if not is_split_into_words and text_pair is None and self._plain_call(kwargs):
             fast = self._encode_plain(text, add_special_tokens, kwargs)
             if fast is not None:
@@ -815,6 +813,8 @@ class HfBpeTokenizer(PreTrainedTokenizer):
             if windows is not None:
                 return windows
         kwargs.pop("return_offsets_mapping", None)
+        if is_split_into_words:
+            text, text_pair = _empty_words_as_text(text), _empty_words_as_text(text_pair)
         if not is_split_into_words and not kwargs.get("sanitize_control_tokens"):
             split = bool(kwargs.get("split_special_tokens", self.split_special_tokens))
             text = self._batch_or_single_to_ids(text, split)
@@ -1068,10 +1068,12 @@ class HfBpeTokenizer(PreTrainedTokenizer):
         more than that: the texts are then left whole, as in ``truncate_sequences``), and the
         ids cut; None for what was cut when the call does not truncate."""
         _, strategy, _, _ = self._get_padding_truncation_strategies(  # type: ignore[no-untyped-call]
-            truncation=kwargs.get("truncation"), max_length=0, verbose=False
+            padding=kwargs.get("padding", False), truncation=kwargs.get("truncation"), max_length=0, verbose=False
         )
         if strategy == TruncationStrategy.DO_NOT_TRUNCATE:
             return ids, pair_ids, None
+        if pair_ids is not None and strategy == TruncationStrategy.LONGEST_FIRST and kwargs.get("return_overflowing_tokens"):
+            return ids, pair_ids, None  # transformers refuses it (ValueError)
         specials = self.num_special_tokens_to_add(pair_ids is not None) if add_special_tokens else 0
         total = len(ids) + len(pair_ids or ()) + specials
         return self.truncate_sequences(ids, pair_ids, total, strategy, int(kwargs.get("stride") or 0))
@@ -1288,6 +1290,13 @@ class HfBpeTokenizer(PreTrainedTokenizer):
         from hf_bpe.atomic_files import cleanup_new_folders, write_files_atomic
 
         given, target = os.fspath(folder), Path(folder).resolve()
+        prefix = f"{kwargs['filename_prefix']}-" if kwargs.get("filename_prefix") else ""
+        templates = target / (prefix + CHAT_TEMPLATE_DIR)
+        if templates.is_symlink():  # its files would be written through, and an earlier save's removed
+            raise FileExistsError(
+                f"{templates} is a link: a save writes the chat templates in that folder and removes "
+                "those it does not have; replace the link with a folder, or save elsewhere"
+            )
         with cleanup_new_folders(target):  # removed again if the save fails
             target.mkdir(parents=True, exist_ok=True)
             try:
@@ -1296,7 +1305,6 @@ class HfBpeTokenizer(PreTrainedTokenizer):
                 staging = Path(tempfile.mkdtemp(prefix=".hf_bpe.", suffix=".saving", dir=target))
             try:
                 written: tuple[str, ...] = super().save_pretrained(staging, *args, **kwargs)
-                prefix = f"{kwargs['filename_prefix']}-" if kwargs.get("filename_prefix") else ""
                 config_path = staging / (prefix + "tokenizer_config.json")
                 config = json.loads(config_path.read_text(encoding="utf-8"))
                 config["tokenizer_class"] = "HfBpeTokenizer"
@@ -1313,10 +1321,8 @@ class HfBpeTokenizer(PreTrainedTokenizer):
                     path.parent.mkdir(parents=True, exist_ok=True)
                 for name in _SAVED_IF_NEEDED:  # not written this time: remove an earlier save's
                     moved.setdefault(target / (prefix + name), None)
-                templates = target / (prefix + CHAT_TEMPLATE_DIR)
-                if not templates.is_symlink():  # a linked folder's files are not the save's to remove
-                    for earlier in templates.glob("*.jinja"):
-                        moved.setdefault(earlier, None)
+                for earlier in templates.glob("*.jinja"):
+                    moved.setdefault(earlier, None)
                 write_files_atomic(moved)
             finally:
                 shutil.rmtree(staging, ignore_errors=True)

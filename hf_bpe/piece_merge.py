@@ -40,10 +40,11 @@ LONG_PIECE: Final = 24
 SEGMENT: Final = 4096
 #: How many positions from a segment's planned end are tried for a cut.
 CUT_TRIES: Final = 64
-#: Steps one look for a cut may take; past them the position counts as spanned (never
-#: wrong: a cut not made only costs locality). Real vocabularies take a few hundred; a
-#: crafted one (a 100 KB token, thousands of tokens sharing their first 15 bytes) made
-#: each look take seconds.
+#: Steps one look for a cut may take (a step per position and per long token tried, and
+#: one per byte compared); past them the position counts as spanned (never wrong: a cut
+#: not made only costs locality). Real vocabularies take a few hundred; a crafted one (a
+#: 100 KB token, thousands of long tokens sharing their first 15 bytes) made each look
+#: take seconds.
 CUT_LOOK_STEPS: Final = 4096
 #: A join that is not a token, in :func:`merge_short`: above every rank (-1 & NO_JOIN
 #: is NO_JOIN). Below 2 ** 62, so that mypyc keeps it a C constant.
@@ -200,13 +201,16 @@ def _spanned(padded: bytes, n: i64, p: i64, tables: MergeTables) -> bool:
         group: i64 = prefixes.get(low, high)
         steps += 1
         if group >= 0:
-            steps += len(groups[group])
-            if steps > CUT_LOOK_STEPS:
-                return True
             for token in groups[group]:
-                if p < a + len(token) <= n and padded.startswith(token, a):
-                    return True
-        elif steps > CUT_LOOK_STEPS:
+                size: i64 = len(token)
+                steps += 1
+                if p < a + size <= n:
+                    steps += size  # the bytes startswith may compare
+                    if steps > CUT_LOOK_STEPS:
+                        return True
+                    if padded.startswith(token, a):
+                        return True
+        if steps > CUT_LOOK_STEPS:
             return True
     return False
 

@@ -326,9 +326,7 @@ def tokenizer_json_encoding(data: Any, path: Path, *, name: str | None = None) -
         raise VocabularyError(f"{path} is not a tokenizer.json: it has no 'model'{hint}")
     try:
         parts = parse_tokenizer_json(data, name=name or path.parent.name or "tokenizer")
-    except PatternError:
-        raise
-    except VocabularyError as err:
+    except (PatternError, VocabularyError) as err:
         raise type(err)(f"{path}: {err}") from None
     except ValueError as err:
         raise VocabularyError(f"{path} is a malformed tokenizer.json ({err})") from None

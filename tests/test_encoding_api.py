@@ -81,7 +81,7 @@ def test_batches_and_numpy() -> None:
     # One typed error for a text that is not a str, compiled or not (uncompiled,
     # encode_ordinary(b"...") was an AttributeError; compiled, regex's or mypyc's TypeErrors).
     encoders = (ours.encode_ordinary, ours.encode, ours.count_tokens, ours.encode_with_unstable,
-                ours.encode_to_numpy, lambda text: ours.split_by_tokens(text, 4))
+                ours.encode_to_numpy, lambda text: ours.split_by_tokens(text, 4), ours._encode_only_native_bpe)
     for not_text, hint in ((b"hello", r" \(decode it first"), (5, ""), (None, "")):
         for encode in encoders:
             with pytest.raises(hf_bpe.TextTypeError, match=f"expected a str to encode, got {type(not_text).__name__}{hint}"):

@@ -150,13 +150,18 @@ def test_a_save_leaves_no_file_of_an_earlier_save_behind(tmp_path: Path) -> None
     for tok in (HfBpeTokenizer.from_pretrained(tmp_path / "tok"), AutoTokenizer.from_pretrained(tmp_path / "tok")):
         assert tok.chat_template is None and tok.get_added_vocab() == {}, type(tok)
     assert not list((tmp_path / "tok" / "additional_chat_templates").glob("*"))
-    # A linked folder of templates is not the save's: its files were removed.
+    # A linked folder of templates is refused: its files were removed (or written through
+    # the link, and then left for a later load).
     (tmp_path / "elsewhere").mkdir()
     (tmp_path / "elsewhere" / "mine.jinja").write_text("{{ mine }}")
     (tmp_path / "tok" / "additional_chat_templates").rmdir()
     (tmp_path / "tok" / "additional_chat_templates").symlink_to(tmp_path / "elsewhere")
-    second.save_pretrained(tmp_path / "tok")
+    before = sorted(p.name for p in (tmp_path / "tok").iterdir())
+    for tok in (second, first):
+        with pytest.raises(FileExistsError, match="additional_chat_templates is a link"):
+            tok.save_pretrained(tmp_path / "tok")
     assert (tmp_path / "elsewhere" / "mine.jinja").read_text() == "{{ mine }}"
+    assert sorted(p.name for p in (tmp_path / "tok").iterdir()) == before
 
 
 def test_a_save_that_fails_leaves_the_folder_as_it_was(tmp_path: Path) -> None:
@@ -326,6 +331,7 @@ def test_empty_lists_of_words_encode_to_no_ids_as_the_stock_fast_tokenizer_does(
         (([["a", "b"], []],), {"padding": True, "return_tensors": "np"}),
         (([["a", "b", "c"], []],), {"truncation": True, "max_length": 2}),
         (([["a", "b", "c"], []],), {"truncation": True, "max_length": 2, "return_overflowing_tokens": True}),
+        (([],), {"truncation": True, "max_length": 2, "return_overflowing_tokens": True}),
     ]
     for args, kwargs in calls:
         ours, theirs = tok(*args, is_split_into_words=True, **kwargs), fast(*args, is_split_into_words=True, **kwargs)
@@ -359,9 +365,22 @@ def test_max_length_0_truncates_to_nothing_as_the_stock_fast_tokenizer_does(tmp_
             assert set(ours) == set(theirs), (eos, args, kwargs)
             for key in ours:
                 assert _plain(ours[key]) == _plain(theirs[key]), (eos, key, args, kwargs)
-    # windows of no ids cannot be made (the fast tokenizer gives an empty row, then the text)
-    with pytest.raises(ValueError, match=r"stride \(0\) must be below max_length \(0\)"):
+    # windows of no ids cannot be made (the fast tokenizer gives an empty row, then the text);
+    # a text with no ids is one empty row, as there
+    with pytest.raises(ValueError, match=r"max_length=0 leaves no room for ids"):
         tok("hello world", max_length=0, truncation=True, return_overflowing_tokens=True, add_special_tokens=False)
+    for args, kwargs in (
+        (("",), {}),
+        (([[], []],), {"is_split_into_words": True}),
+        (([],), {"is_split_into_words": True}),
+    ):
+        kwargs.update(max_length=0, truncation=True, return_overflowing_tokens=True, add_special_tokens=False)
+        ours, theirs = tok(*args, **kwargs), fast(*args, **kwargs)
+        assert {key: _plain(value) for key, value in ours.items()} == {key: _plain(value) for key, value in theirs.items()}
+    # prepare_for_model itself: max_length with padding alone does not truncate (0 did)
+    assert tok.prepare_for_model([1, 2, 3], add_special_tokens=False, max_length=0, padding="max_length")["input_ids"] == [1, 2, 3]
+    with pytest.raises(ValueError, match="overflowing tokens for pair"):  # as for any max_length
+        tok.prepare_for_model([1, 2], [3], max_length=0, truncation=True, return_overflowing_tokens=True)
 
 
 def test_truncating_pairs_longest_first_is_quiet(docs: list[str]) -> None:

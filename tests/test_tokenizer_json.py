@@ -431,6 +431,8 @@ def test_missing_or_wrong_files_are_clear_errors(tmp_path: Path) -> None:
     for call in (lambda: parse_tokenizer_json(data), lambda: load_tokenizer_json(tmp_path / "bad.json")):
         with pytest.raises(hf_bpe.PatternError, match="before every newline"):
             call()
+    with pytest.raises(hf_bpe.PatternError, match="bad.json: "):  # load names the file
+        load_tokenizer_json(tmp_path / "bad.json")
 
 
 def test_files_of_transformers_tiktoken_converter_are_refused_with_the_reason(tmp_path: Path) -> None:
