@@ -1003,7 +1003,10 @@ class HfBpeTokenizer(PreTrainedTokenizer):
                         f"{which} text, which has {len(cut)}: raise max_length or truncate the other text"
                     )
         with _during("cutting_pair"):
-            return super().truncate_sequences(ids, pair_ids, num_tokens_to_remove, truncation_strategy, stride)
+            ids, cut_pair, overflow = super().truncate_sequences(ids, pair_ids, num_tokens_to_remove, truncation_strategy, stride)
+        # transformers cutting from the left turns an empty second text into None, and the
+        # pair's special tokens went with it
+        return ids, [] if cut_pair is None and pair_ids is not None else cut_pair, overflow
 
     def _warn_left_whole(self, pair: bool) -> None:
         logger.warning(

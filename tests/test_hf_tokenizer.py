@@ -571,6 +571,23 @@ def test_rows_transformers_python_tokenizers_make_otherwise_are_the_fast_ones(tm
             assert _plain(ours[key]) == _plain(theirs[key]), (key, args, kwargs)
 
 
+@pytest.mark.parametrize("side", ["right", "left"])
+def test_an_empty_second_text_keeps_its_special_tokens_when_cut(tmp_path: Path, side: str) -> None:
+    # transformers' Python truncation from the left turned the empty second text into None,
+    # and the pair lost its bos and eos
+    tok = make("o200k_base", add_bos_token=True, add_eos_token=True, bos_token="<|endoftext|>")
+    tok.save_pretrained(tmp_path)
+    fast = PreTrainedTokenizerFast.from_pretrained(tmp_path)
+    tok.truncation_side = fast.truncation_side = side
+    for first, second, only in ((["hello big world"], [""], "only_first"), ([""], ["hello big world"], "only_second"),
+                                (["a b c d", ""], ["", "x y z"], "longest_first")):
+        for strategy in (True, only):
+            kwargs = {"truncation": strategy, "max_length": 6, "return_token_type_ids": True}
+            ours, theirs = tok(first, second, **kwargs), fast(first, second, **kwargs)
+            for key in theirs:
+                assert _plain(ours[key]) == _plain(theirs[key]), (key, first, second, strategy)
+
+
 def test_offsets_of_a_text_holding_a_surrogate_pair() -> None:
     # Encoding joins the pair into one 4-byte character; the offsets counted 6 bytes, and
     # every offset after the pair was off.
