@@ -26,7 +26,7 @@ from hf_bpe.errors import PatternError, TokenizerJsonWarning, VocabularyError
 from hf_bpe.hf_pattern import checked_hf_pattern, check_pattern_on_oniguruma, hf_pattern
 from hf_bpe.hf_vocab import _check_vocabulary, derive_merges, token_bytes
 from hf_bpe.patterns import GPT2_ORIGINAL_PATTERN
-from hf_bpe.vocab_files import bytes_to_unicode, parse_json
+from hf_bpe.vocab_files import bytes_to_unicode, parse_json, read_gpt2_merges, read_gpt2_vocab
 
 __all__ = ["BpeParts", "load_gpt2_files", "load_tokenizer_json", "parse_tokenizer_json"]
 
@@ -395,28 +395,13 @@ def load_gpt2_files(
     """
     from hf_bpe.patterns import R50K_PATTERN
 
-    try:
-        vocab = parse_json(Path(vocab_json).read_text(encoding="utf-8"))
-        lines = Path(merges_txt).read_text(encoding="utf-8").split("\n")
-    except (OSError, ValueError) as err:
-        raise VocabularyError(f"cannot read GPT-2 style files: {err}") from None
-    merges: list[tuple[str, str]] = []
-    for lineno, line in enumerate(lines, 1):
-        if not line or line.startswith("#version"):
-            continue
-        pair = line.split(" ")
-        if len(pair) != 2:
-            raise VocabularyError(f"{merges_txt}:{lineno}: expected two tokens, got {line!r}")
-        merges.append((pair[0], pair[1]))
-    if not isinstance(vocab, dict):
-        raise VocabularyError(f"{vocab_json} is not a JSON object of token → id")
+    merges = read_gpt2_merges(merges_txt)
+    vocab = read_gpt2_vocab(vocab_json)
     merged = {a + b for a, b in merges}
     singles = set(bytes_to_unicode())
     ranks: dict[bytes, int] = {}
     specials: dict[str, int] = {}
     for spelled, tid in vocab.items():
-        if type(tid) is not int:
-            raise VocabularyError(f"{vocab_json}: the id of {spelled!r} is {tid!r}, not an integer")
         if spelled in singles or spelled in merged:
             ranks[token_bytes(spelled)] = tid  # VocabularyError for a character outside GPT-2's alphabet
         else:

@@ -273,6 +273,50 @@ def _read_text(path: StrPath, expected_hash: Optional[str] = None) -> str:
         raise VocabFileError(f"{os.fspath(path)}: not UTF-8 text (invalid byte at offset {err.start})") from None
 
 
+def read_gpt2_vocab(path: StrPath, expected_hash: Optional[str] = None) -> dict[str, int]:
+    """GPT-2's ``encoder.json`` (Hugging Face names it ``vocab.json``): each token as
+    GPT-2 spells it (:func:`bytes_to_unicode`) to its id. With a hash, a file with other
+    contents raises :class:`~hf_bpe.errors.HashMismatchError`::
+
+        >>> import tempfile, os
+        >>> path = os.path.join(tempfile.mkdtemp(), "vocab.json")
+        >>> _ = open(path, "w", encoding="utf-8").write('{"a": 64, "Ġhi": 256}')
+        >>> read_gpt2_vocab(path)
+        {'a': 64, 'Ġhi': 256}
+    """
+    try:
+        vocab = parse_json(_read_text(path, expected_hash))
+    except ValueError as err:
+        raise VocabFileError(f"{os.fspath(path)}: not valid JSON ({err})") from None
+    if not isinstance(vocab, dict):
+        raise VocabFileError(f"{os.fspath(path)}: not a JSON object of token to integer id")
+    for spelled, tid in vocab.items():
+        if type(tid) is not int:
+            raise VocabFileError(f"{os.fspath(path)}: the id of {spelled!r} is {tid!r}, not an integer")
+    return vocab
+
+
+def read_gpt2_merges(path: StrPath, expected_hash: Optional[str] = None) -> list[tuple[str, str]]:
+    """GPT-2's ``vocab.bpe`` (Hugging Face names it ``merges.txt``): the merges in rank
+    order, each two tokens as GPT-2 spells them; a first line ``#version...`` is a header::
+
+        >>> import tempfile, os
+        >>> path = os.path.join(tempfile.mkdtemp(), "merges.txt")
+        >>> _ = open(path, "w", encoding="utf-8").write("#version: 0.2\\nh i\\nĠ hi\\n")
+        >>> read_gpt2_merges(path)
+        [('h', 'i'), ('Ġ', 'hi')]
+    """
+    merges: list[tuple[str, str]] = []
+    for lineno, line in enumerate(_read_text(path, expected_hash).split("\n"), start=1):
+        if not line or (lineno == 1 and line.startswith("#version")):
+            continue
+        parts = line.split(" ")
+        if len(parts) != 2:
+            raise VocabFileError(f"{os.fspath(path)}, line {lineno}: expected two tokens, got {line!r}")
+        merges.append((parts[0], parts[1]))
+    return merges
+
+
 def load_data_gym(
     encoder_json: StrPath,
     vocab_bpe: StrPath,
@@ -281,49 +325,34 @@ def load_data_gym(
 ) -> dict[bytes, int]:
     """Read GPT-2's ``encoder.json`` + ``vocab.bpe`` into tiktoken-style ranks.
 
-    The ranks are the first 256 entries of ``encoder.json`` order for single bytes (in
-    GPT-2's printable-byte order) followed by the merges of ``vocab.bpe`` in order; the
-    result is checked against ``encoder.json`` (minus ``<|endoftext|>``). With a hash (a
-    sha256 hex digest, as in tiktoken's ``data_gym_to_mergeable_bpe_ranks``) a file with
-    other contents raises :class:`~hf_bpe.errors.HashMismatchError`.
+    The ranks are the 256 single bytes in GPT-2's order (by their spelling, so printable
+    bytes first) followed by the merges of ``vocab.bpe`` in order; the result is checked
+    against ``encoder.json`` (minus ``<|endoftext|>``). With a hash (a sha256 hex digest,
+    as in tiktoken's ``data_gym_to_mergeable_bpe_ranks``) a file with other contents
+    raises :class:`~hf_bpe.errors.HashMismatchError`.
     """
+    from .errors import VocabularyError
+    from .hf_vocab import token_bytes  # hf_vocab builds on this module
+
+    merges = read_gpt2_merges(vocab_bpe, vocab_bpe_hash)
+    encoder = read_gpt2_vocab(encoder_json, encoder_json_hash)
     spelling = bytes_to_unicode()
-    byte_of_char = {ch: b for b, ch in enumerate(spelling)}
-
-    def decode(word: str, where: str) -> bytes:
-        try:
-            return bytes(byte_of_char[ch] for ch in word)
-        except KeyError:
-            raise VocabFileError(f"{where}: {word!r} is not in GPT-2's byte alphabet") from None
-
-    # Single bytes in the order GPT-2 lists them: by spelling, so printable bytes first.
-    ranks: dict[bytes, int] = {
-        bytes([b]): i for i, b in enumerate(sorted(range(256), key=lambda b: spelling[b]))
-    }
-    lines = _read_text(vocab_bpe, vocab_bpe_hash).split("\n")
-    if not lines or not lines[0].startswith("#version"):
-        raise VocabFileError(f"{os.fspath(vocab_bpe)}, line 1: expected a '#version' header")
-    for lineno, line in enumerate(lines[1:], start=2):
-        if not line:
-            continue
-        parts = line.split(" ")
-        if len(parts) != 2:
-            raise VocabFileError(f"{os.fspath(vocab_bpe)}, line {lineno}: expected two symbols, got {line!r}")
-        where = f"{os.fspath(vocab_bpe)}, line {lineno}"
-        merged = decode(parts[0], where) + decode(parts[1], where)
-        if merged in ranks:
-            raise VocabFileError(f"{where}: merge result {merged!r} appears twice")
-        ranks[merged] = len(ranks)
-
-    text = _read_text(encoder_json, encoder_json_hash)
+    ranks = {bytes([b]): i for i, b in enumerate(sorted(range(256), key=lambda b: spelling[b]))}
     try:
-        encoder = parse_json(text)
-    except ValueError as err:
-        raise VocabFileError(f"{os.fspath(encoder_json)}: not valid JSON ({err})") from None
-    if not isinstance(encoder, dict) or not all(isinstance(v, int) for v in encoder.values()):
-        raise VocabFileError(f"{os.fspath(encoder_json)}: expected an object of token to integer id")
+        for left, right in merges:
+            merged = token_bytes(left) + token_bytes(right)
+            if merged in ranks:
+                raise VocabFileError(f"{os.fspath(vocab_bpe)}: merge result {merged!r} appears twice")
+            ranks[merged] = len(ranks)
+    except VocabFileError:
+        raise
+    except VocabularyError as err:
+        raise VocabFileError(f"{os.fspath(vocab_bpe)}: {err}") from None
     encoder.pop("<|endoftext|>", None)
-    expected = {decode(k, os.fspath(encoder_json)): v for k, v in encoder.items()}
+    try:
+        expected = {token_bytes(spelled): tid for spelled, tid in encoder.items()}
+    except VocabularyError as err:
+        raise VocabFileError(f"{os.fspath(encoder_json)}: {err}") from None
     if expected != ranks:
         raise VocabFileError(
             f"{os.fspath(encoder_json)} and {os.fspath(vocab_bpe)} disagree: "

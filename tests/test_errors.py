@@ -13,6 +13,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 import hf_bpe
+from hf_bpe.tokenizer_json import load_gpt2_files
 
 BYTES = {bytes([i]): i for i in range(256)}
 
@@ -233,13 +234,26 @@ def test_data_gym_pair_gives_gpt2_ranks(tmp_path: Path) -> None:
         hf_bpe.load_data_gym(tmp_path / "encoder.json", merges)
     for not_an_encoder in ('["a", "b"]', '"a"', "null", '{"a": "1"}'):
         (tmp_path / "encoder.json").write_text(not_an_encoder)
-        with pytest.raises(hf_bpe.VocabFileError, match="expected an object of token to integer id"):
+        with pytest.raises(hf_bpe.VocabFileError, match="not a JSON object of token to integer id|not an integer"):
             hf_bpe.load_data_gym(tmp_path / "encoder.json", merges)
     (tmp_path / "encoder.json").write_bytes(b'{"\xff": 1}')
     with pytest.raises(hf_bpe.VocabFileError, match="not UTF-8"):
         hf_bpe.load_data_gym(tmp_path / "encoder.json", merges)
     (tmp_path / "vocab.bpe").write_bytes(b"#version: 0.2\n\xff \xfe\n")
     with pytest.raises(hf_bpe.VocabFileError, match="not UTF-8"):
+        hf_bpe.load_data_gym(encoder, tmp_path / "vocab.bpe")
+    # Both readers of the pair (tiktoken's ranks, Hugging Face's vocab.json + merges.txt)
+    # read the files alike: the header is optional, a bad line is named
+    body = merges.read_text(encoding="utf-8").split("\n", 1)[1]
+    (tmp_path / "vocab.bpe").write_text(body, encoding="utf-8")
+    assert hf_bpe.load_data_gym(encoder, tmp_path / "vocab.bpe") == ranks
+    assert load_gpt2_files(encoder, tmp_path / "vocab.bpe")._mergeable_ranks == ranks
+    (tmp_path / "vocab.bpe").write_text("#version: 0.2\nĠ t\nĠt he x\n", encoding="utf-8")
+    for load in (hf_bpe.load_data_gym, load_gpt2_files):
+        with pytest.raises(hf_bpe.VocabFileError, match="vocab.bpe, line 3: expected two tokens, got 'Ġt he x'"):
+            load(encoder, tmp_path / "vocab.bpe")
+    (tmp_path / "vocab.bpe").write_text("#version: 0.2\nĠ t\nĠ ☃\n", encoding="utf-8")
+    with pytest.raises(hf_bpe.VocabFileError, match="vocab.bpe: token '☃' is not spelled in GPT-2's byte-level alphabet"):
         hf_bpe.load_data_gym(encoder, tmp_path / "vocab.bpe")
 
 
