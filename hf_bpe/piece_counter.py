@@ -23,7 +23,7 @@ from mypy_extensions import i64
 
 from .pattern_matcher import match_into
 from .pieces import Splitter, repair_surrogates
-from .scanners import NONE, Sink, scan
+from .scanners import NONE, Sink, scan_into
 
 
 class PieceCounter:
@@ -53,23 +53,16 @@ class PieceCounter:
             return self._count_regex(texts, counts, max_chars)
         family = self.family
         n_chars = 0
-        ends: list[int] = []
         tally = _Tally(counts)
         for text in texts:
             if max_chars > 0 and len(text) > max_chars:
                 text = text[:max_chars]
             n_chars += len(text)
             data = utf8(text)
-            if program is not None:  # its pieces need not tile the text
+            if program is not None:
                 match_into(program, data, tally)
-                continue
-            ends.clear()
-            scan(family, data, ends)
-            start = 0
-            for end in ends:
-                piece = data[start:end]
-                counts[piece] = counts.get(piece, 0) + 1
-                start = end
+            else:
+                scan_into(family, data, tally)
         return n_chars
 
     def _count_regex(self, texts: list[str], counts: dict[bytes, int], max_chars: int) -> int:
@@ -91,7 +84,7 @@ class PieceCounter:
 
 
 class _Tally(Sink):
-    """Counts each piece the compiled matcher finds."""
+    """Counts each piece a scanner or the compiled matcher finds."""
 
     def __init__(self, counts: dict[bytes, int]) -> None:
         self.counts = counts
