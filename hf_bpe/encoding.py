@@ -379,14 +379,9 @@ class Encoding:
         A token that starts inside a character (with a UTF-8 continuation byte) is given
         the index of that character. The bytes must be valid UTF-8.
         """
-        token_bytes = self.decode_tokens_bytes(tokens)
-        offsets: list[int] = []
-        chars_before = 0
-        for data in token_bytes:
-            starts_inside = bool(data) and 0x80 <= data[0] < 0xC0
-            offsets.append(max(0, chars_before - starts_inside))
-            chars_before += sum(1 for b in data if not 0x80 <= b < 0xC0)
-        return b"".join(token_bytes).decode("utf-8", errors="strict"), offsets
+        text = self.decode_bytes(tokens).decode("utf-8", errors="strict")
+        spans = _on_ids(lambda ids: self._decoder.char_spans(ids, text), tokens)
+        return text, [start for start, _ in spans]
 
     def decode_batch(
         self,

@@ -49,6 +49,24 @@ def test_decode_inverts_encode(text: str) -> None:
         assert enc.decode_bytes(enc.encode_ordinary(text)) == text.encode("utf-8")
 
 
+@settings(max_examples=200, deadline=None)
+@given(text=text_strategy, cut=st.tuples(st.integers(0, 60), st.integers(0, 60)))
+def test_decode_with_offsets_as_tiktoken(text: str, cut: tuple[int, int]) -> None:
+    # Any run of a text's ids, including runs that start or end inside a character (r50k
+    # spells most non-Latin characters with several tokens): the same text and offsets,
+    # or the same UnicodeDecodeError.
+    for name in NAMES:
+        ours, theirs = hf_bpe.get_encoding(name), tiktoken.get_encoding(name)
+        ids = theirs.encode_ordinary(text)[min(cut) : max(cut)]
+        try:
+            expected = theirs.decode_with_offsets(ids)
+        except UnicodeDecodeError:
+            with pytest.raises(UnicodeDecodeError):
+                ours.decode_with_offsets(ids)
+        else:
+            assert ours.decode_with_offsets(ids) == expected
+
+
 @functools.cache
 def valid_ids(name: str) -> list[int]:
     """Every id of a tiktoken encoding (ranks and special tokens; gaps left out)."""
