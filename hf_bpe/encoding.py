@@ -379,8 +379,9 @@ class Encoding:
         A token that starts inside a character (with a UTF-8 continuation byte) is given
         the index of that character. The bytes must be valid UTF-8.
         """
-        text = self.decode_bytes(tokens).decode("utf-8", errors="strict")
-        spans = _on_ids(lambda ids: self._decoder.char_spans(ids, text), tokens)
+        ids = _id_list(tokens, exact=False)  # once: a generator is read only once
+        text = self.decode_bytes(ids).decode("utf-8", errors="strict")
+        spans = _on_ids(lambda ids: self._decoder.char_spans(ids, text), ids)
         return text, [start for start, _ in spans]
 
     def decode_batch(

@@ -113,6 +113,11 @@ def test_numpy_integers_generators_and_argument_types_as_tiktoken() -> None:
     assert ours.decode_tokens_bytes(numpy_ints) == theirs.decode_tokens_bytes(numpy_ints)
     assert ours.decode_with_offsets(numpy_ints) == theirs.decode_with_offsets(numpy_ints)
     assert ours.decode_batch([numpy_ints]) == theirs.decode_batch([numpy_ints])
+    # tiktoken takes sequences only; ours reads a one-pass iterable once, for every method
+    for method in ("decode", "decode_bytes", "decode_tokens_bytes", "decode_with_offsets"):
+        expected = getattr(theirs, method)(ids)
+        for once in (iter(ids), (i for i in ids), iter(numpy_ints), tuple(ids), np.array(ids)):
+            assert getattr(ours, method)(once) == expected, (method, type(once))
     assert ours.decode_single_token_bytes(np.int64(ids[0])) == theirs.decode_single_token_bytes(np.int64(ids[0]))
     stream = ours.stream_decoder()
     assert stream.feed(numpy_ints[0]) + stream.feed_many(numpy_ints[1:]) + stream.flush() == theirs.decode(ids)
