@@ -224,6 +224,7 @@ def encoding_to_tokenizer_json(
                 f"added token {content!r} (id {tid}) is spelled like the mergeable token with "
                 f"id {vocab[content]}: tokenizer.json cannot hold both"
             )
+        _check_decodable(content, tid)
         vocab[content] = tid
     merges = [[token_str(a), token_str(b)] for a, b in derive_merges(ranks)]
     return {
@@ -286,6 +287,23 @@ def tokenizer_config(enc: EncodingLike, *, model_max_length: int | None = None) 
         config["model_max_length"] = model_max_length
     config.update(special_token_roles(enc._special_tokens))
     return config
+
+
+def _check_decodable(content: str, tid: int) -> None:
+    """Refuse an added token that tokenizers would decode to other text: its ByteLevel
+    decoder reads a token whose characters all belong to GPT-2's byte alphabet as a
+    spelling of bytes (``"café"`` as ``b"caf\\xe9"``, which decodes to ``"caf\\ufffd"``),
+    whether the token is in the vocabulary or added. Letters, digits and ASCII punctuation
+    spell themselves, so ``"[MASK]"`` or ``"<|im_end|>"`` are safe."""
+    try:
+        spelled = token_bytes(content)
+    except VocabularyError:  # a character outside the alphabet (a space, "日"): kept as text
+        return
+    if spelled != content.encode("utf-8"):
+        raise VocabularyError(
+            f"added token {content!r} (id {tid}) is written in GPT-2's byte alphabet: "
+            f"tokenizers' ByteLevel decoder would read it as the bytes {spelled!r}, not as its text"
+        )
 
 
 def tokenizer_json_or_warn(enc: EncodingLike, **options: Any) -> dict[str, Any] | None:

@@ -724,6 +724,26 @@ def test_an_added_vocabulary_token_keeps_the_tokenizer_json(tmp_path: Path) -> N
     assert enc._mergeable_ranks == encoding("gpt2")._mergeable_ranks and "hello" not in enc.special_tokens_set
 
 
+def test_an_added_token_that_spells_bytes_is_left_out_of_tokenizer_json(tmp_path: Path) -> None:
+    # tokenizers' ByteLevel decoder reads an added token made only of characters of
+    # GPT-2's byte alphabet as a spelling of bytes: "café" would decode as "caf\ufffd" in
+    # stock transformers. Tokens with other characters (a space, CJK) decode as text.
+    text = "un café, 日本 x y"
+    safe = make("gpt2")
+    safe.add_tokens(["日本", "x y", "[MASK]"])
+    safe.save_pretrained(tmp_path / "safe")
+    stock = run_stock(tmp_path / "safe", [text], tmp_path / "stock")
+    assert stock["ids"] == [safe(text)["input_ids"]] and stock["decoded"] == [text] == [safe.decode(stock["ids"][0])]
+    for spelled in ("café", "ñandú", "Zürich"):
+        tok = make("gpt2")
+        tok.add_tokens([spelled])
+        with pytest.warns(hf_bpe.TokenizerJsonWarning, match="ByteLevel decoder would read it as the bytes"):
+            tok.save_pretrained(tmp_path / spelled)
+        assert not (tmp_path / spelled / "tokenizer.json").exists()
+        reloaded = HfBpeTokenizer.from_pretrained(tmp_path / spelled)
+        assert reloaded.decode(reloaded(f"un {spelled}")["input_ids"]) == f"un {spelled}"
+
+
 def test_tokens_that_strip_spaces_never_swallow_a_neighbouring_token(tmp_path: Path) -> None:
     # transformers' Python rules glue a single_word token that is not a word onto its
     # neighbour, or strip the neighbour, even when that neighbour is a special token.
