@@ -404,12 +404,13 @@ def test_the_piece_table_grows_with_use_and_keeps_what_it_holds() -> None:
     assert encoder._table.bits == START_BITS and len(encoder._table.ids) == 1 << START_BITS
     encoder.encode_text(ours._splitter, "hello world: antidisestablishmentarianism, zxqv", [])
     small = encoder._table
-    held = {(small.keys[2 * k], small.keys[2 * k + 1]): small.ids[k] for k in range(len(small.ids)) if small.keys[2 * k + 1]}
-    # A key says whether its ids are a tuple (MANY) or one int; both kinds are held here.
-    assert {isinstance(ids, tuple) for ids in held.values()} == {True, False}
-    assert all(bool(high & MANY) == isinstance(ids, tuple) for (_, high), ids in held.items())
-    bigger = small.grown(START_BITS + 2)
-    assert {(bigger.keys[2 * k], bigger.keys[2 * k + 1]): bigger.ids[k] for k in range(len(bigger.ids)) if bigger.keys[2 * k + 1]} == held
+    held = {(small.keys[2 * k], small.keys[2 * k + 1]): small.ids_at(k) for k in range(len(small.ids)) if small.keys[2 * k + 1]}
+    # A key says whether its piece has several ids (MANY: in the pool) or one; both kinds are held here.
+    assert {len(ids) > 1 for ids in held.values()} == {True, False}
+    assert all(bool(high & MANY) == (len(ids) > 1) for (_, high), ids in held.items())
+    bigger = small.rebuilt(START_BITS + 2)
+    assert {(bigger.keys[2 * k], bigger.keys[2 * k + 1]): bigger.ids_at(k) for k in range(len(bigger.ids)) if bigger.keys[2 * k + 1]} == held
+    assert len(bigger.pool) == bigger.pooled == sum(len(ids) for ids in held.values() if len(ids) > 1)
     for low, high in held:  # each in the set its key (without MANY) hashes to, where lookups go
         first = bigger.set_of(low, high & _KEY_BITS)
         assert any(bigger.keys[2 * k] == low and bigger.keys[2 * k + 1] == high for k in range(first, first + WAYS))
@@ -421,6 +422,45 @@ def test_the_piece_table_grows_with_use_and_keeps_what_it_holds() -> None:
     assert START_BITS < encoder._table.bits <= TABLE_BITS
     encoder.clear_cache()
     assert encoder._table.bits == START_BITS
+
+
+def test_the_pool_of_merged_ids_is_bounded_and_new_pieces_make_no_collections() -> None:
+    # The ids of pieces of several tokens lie in the piece table's pool, which only grows
+    # until the table is rebuilt: with a table of 16 slots evicting all the time, the
+    # pool stays within its bound and holds what the table's pieces use, and the ids
+    # stay tiktoken's. Compiled, a new piece makes no object the garbage collector
+    # tracks (a tuple per merged piece made a collection every 700 new pieces).
+    import gc
+
+    from hf_bpe.piece_encoder import MANY, PieceEncoder
+
+    theirs, ours = tiktoken.get_encoding("o200k_base"), hf_bpe.get_encoding("o200k_base")
+    docs = realdata.documents("multilingual", doc_bytes=4096, max_bytes=400_000)
+    small = PieceEncoder(ours._mergeable_ranks, table_bits=4)
+    for doc in docs:
+        out: list[int] = []
+        small.encode_text(ours._splitter, doc, out)
+        assert out == theirs.encode_ordinary(doc)
+        table = small._table
+        live = sum(table.spans[k] & 15 for k in range(len(table.ids)) if table.keys[2 * k + 1] & MANY)
+        assert table.pooled == live and len(table.pool) <= 2 * live + len(table.ids)
+    if not hf_bpe.COMPILED:
+        return
+    encoder = PieceEncoder(ours._mergeable_ranks)
+    encoder.encode_text(ours._splitter, "warm up", [])
+    out = []
+    gc.collect()
+    gc.disable()
+    try:
+        before = gc.get_count()[0]  # objects the collector tracks, made less freed
+        for doc in docs:
+            encoder.encode_text(ours._splitter, doc, out)
+        made = gc.get_count()[0] - before
+    finally:
+        gc.enable()
+    merged = sum(1 for k in range(len(encoder._table.ids)) if encoder._table.keys[2 * k + 1] & MANY)
+    # out and the tuples of the pieces longer than a table key, nothing per merged piece
+    assert merged > 5_000 and made <= 1 + len(encoder._long)
 
 
 def test_the_cache_of_long_pieces_is_bounded_in_bytes() -> None:
