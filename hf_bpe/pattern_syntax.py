@@ -34,6 +34,8 @@ construct                   tiktoken                          rewritten as
 ``(?i)\\p{L}``               letters and U+0345 (classes are   ``[\\p{L}\\u0345]``;
                             widened by simple case folding)   ``(?i)\\p{Lu}``, ``\\p{M}``,
                                                               ``\\P{..}`` refused
+``[^a-z]``, ``\\P{Ll}`` with  the class, case-sensitive         ``(?:(?![a-z])[\\s\\S])``
+``(?i)`` elsewhere          (regex drops ``A``: a bug)        (:func:`_negation_outside_i`)
 ==========================  ================================  ==========================
 
     >>> regex_pattern(r"\\w+$|\\x{1F600}")
@@ -259,6 +261,10 @@ class _Rewriter:
         self.other_properties = False
         # The properties of the atom being read: (key, negated by \P or ^).
         self._properties: list[tuple[str, bool]] = []
+        # Whether (?i) is in force anywhere, and the negated classes read case-sensitively:
+        # where each is in out, and its rewriting (see _negation_outside_i).
+        self.ignores_case = False
+        self._negations: list[tuple[int, str | None, str]] = []
 
     def run(self) -> str:
         pat = self.pat
@@ -296,6 +302,15 @@ class _Rewriter:
                 else:
                     self.out.append(c)
                 self.i += 1
+        if self.ignores_case:
+            for index, rewritten, atom in self._negations:
+                if rewritten is None:
+                    raise PatternError(
+                        f"the class {atom} in {self.pat!r}, which has (?i) elsewhere: regex then reads "
+                        "a negated class as if case-insensitive (regex.findall(r'(?i:x)|[^a-z]+', "
+                        "'AB') finds nothing); write the class without \\P or \\p{^...}"
+                    )
+                self.out[index] = rewritten
         self.out_text = "".join(self.out)
         return self.out_text
 
@@ -482,6 +497,7 @@ class _Rewriter:
                     "engine and regex read them differently (or one of them not at all)"
                 )
             changed = (flags | set(on)) - set(off)
+            self.ignores_case |= "i" in changed
             if pat[end : end + 1] == ")":  # to the end of the enclosing group
                 self.flags[-1] = changed
                 self._copy(end + 1, push=None)
@@ -506,6 +522,8 @@ class _Rewriter:
         properties, self._properties = self._properties, []
         if "i" in self.flags[-1]:
             text = _turkic_exact(self._folded_properties(text, properties))
+        elif text.startswith("[^") or any(negated for _, negated in properties):
+            self._negations.append((len(self.out), _negation_outside_i(text, properties), text))
         self.out.append(text)
 
     def _folded_properties(self, atom: str, properties: list[tuple[str, bool]]) -> str:
@@ -532,6 +550,27 @@ class _Rewriter:
         if atom.startswith("[^"):  # U+0345 is in the widened class, so not in its complement
             return f"(?:(?!\u0345){atom})"
         return atom[:-1] + "\u0345]" if atom.startswith("[") else f"[{atom}\u0345]"
+
+
+def _negation_outside_i(atom: str, properties: list[tuple[str, bool]]) -> str | None:
+    """A negated class read case-sensitively (``[^a-z]``, ``\\P{Ll}``, ``\\p{^Ll}``) as
+    regex reads it right in a pattern that has ``(?i)`` elsewhere: regex 2026.11.19 then
+    leaves out of such a class the characters whose case partner the class excludes
+    (``A`` from ``[^a-z]``, U+0345 from ``[^\\p{L}]``), so it is written as a lookahead
+    of the class it negates and any character: ``(?:(?![a-z])[\\s\\S])``. None for a
+    class that also has negated members (``[^\\P{L}]``, ``[a\\P{L}]``): refused."""
+    if atom.startswith("[^"):
+        if any(negated for _, negated in properties):
+            return None
+        body = atom[2:]
+        positive = "[\\^" + body[1:] if body.startswith("^") else "[" + body
+    elif atom.startswith("\\P") and "{^" not in atom:
+        positive = "\\p" + atom[2:]
+    elif atom.startswith("\\p{^"):
+        positive = "\\p{" + atom[4:]
+    else:
+        return None
+    return f"(?:(?!{positive})[\\s\\S])"
 
 
 @functools.lru_cache(maxsize=1024)

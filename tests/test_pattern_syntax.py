@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 import hf_bpe
 from hf_bpe.errors import PatternError
 from hf_bpe.pattern_syntax import regex_pattern, stand_ins_for
+from hf_bpe.pieces import Splitter
 from hf_bpe.patterns import CL100K_PATTERN
 
 
@@ -127,11 +128,36 @@ def test_empty_matches_are_no_pieces(pattern: str, text: str) -> None:
         (r"[[:alpha:]]+|[[:word:]]+|.", "héllo_wörld 42 ΩЖ中"),  # POSIX classes are ASCII
         (r"[^[:space:][:punct:]]+|.", "a\u00a0b!¡c\u2003d"),
         (r"[[:upper:][:digit:]]+|[[:word:]]|.", "AÉ9٣"),
+        # A negated class outside (?i), in a pattern with (?i) elsewhere: regex read it as
+        # if case-insensitive (no "HELLO" from [^\p{Ll}\s], no U+0345 from [^\s\p{L}\d]).
+        (r"(?i:x)|[^\p{Ll}\s]+|\s+|\d", "HELLO World 12 x"),
+        (r"(?i:ll|ve)|[^\s\p{L}\d]+|\d+|\s+", "\u0345\u0345 x ALL 9"),
+        (r"(?i:e)}|[^\pL]+|\w", "\u0345\u0345 x E}"),
+        (r"\P{Ll}+|(?i:'s)|\w", "ABC 'S 'saB"),
+        (r"\p{^Ll}+|(?i:'s)|\w", "ABC 'S 'saB"),
+        (r"[^^a]+|(?i:a)|\w", "^aAB^"),
+        (r"(?i)x(?-i:[^a-z]+)|\w", "xAB xab XAB"),
     ],
 )
 def test_constructs_read_differently_are_rewritten(pattern: str, text: str) -> None:
     ours, theirs = both(pattern, text)
     assert ours == theirs
+
+
+@pytest.mark.parametrize("pattern", [r"(?i:x)|[a\P{Ll}]+|\w", r"(?i:x)|[^\P{L}\s]+|\w", r"\P{^L}|(?i:x)|\w"])
+def test_negated_members_in_a_pattern_with_case_folding_are_refused(pattern: str) -> None:
+    with pytest.raises(PatternError, match="has \\(\\?i\\) elsewhere"):
+        hf_bpe.Encoding("p", pat_str=pattern, mergeable_ranks=ranks_for(""), special_tokens={})
+
+
+def test_training_with_a_negated_class_and_case_folding_gives_rustbpe_merges() -> None:
+    rustbpe = pytest.importorskip("rustbpe")
+    pattern = r"(?i:x)|[^\p{Ll}\s]+|\s+|\d"
+    texts = ["HELLO World 12", "HELLO THERE, World\u0345 x"] * 3
+    theirs = rustbpe.Tokenizer()
+    theirs.train_from_iterator(texts, 266, pattern=pattern)
+    ours = hf_bpe.train_bpe(texts, 266, pattern=pattern, num_proc=1, progress=False)
+    assert ours._mergeable_ranks == dict(theirs.get_mergeable_ranks())
 
 
 @pytest.mark.parametrize("pattern", [r"[\w--\d]+", r"[a-z&&[^aeiou]]", r"[a[bc]]", r"[a~~b]", r"[^\H]", r"[[:^alpha:]]"])
@@ -198,7 +224,7 @@ _ATOMS = [
     "\\p{Lu}", "\\p{L}", "\\P{Ll}", "\\s", "[a-z]", "[^a-z]", "[i]", "[İ]", "[ıI]", "[\\p{Lu}i]", "[^\\p{Ll}]",
     "[\\h]", "[a-f0-9İ]", "[[:alpha:]]", "[^[:alnum:]]", "[[:punct:][:space:]é]",
 ]
-_TEXT = "aiIİıkKK0fF \n\x1bzZé!"
+_TEXT = "aiIİıkKK0fF \n\x1bzZé!\u0345"
 
 
 @st.composite
@@ -229,6 +255,8 @@ def test_random_patterns_split_as_tiktoken(pattern: str, text: str) -> None:
         assert "under (?i)" in str(err)
         return
     assert ours.encode_ordinary(text) == expected, regex_pattern(pattern)
+    # The same pieces from regex, where the compiled matcher split above
+    assert Splitter(pattern, use_scanner=False).split(text) == Splitter(pattern).split(text), regex_pattern(pattern)
 
 
 @pytest.mark.parametrize(
