@@ -111,7 +111,9 @@ def _check_specials_export(specials: list[str]) -> None:
     """Refuse, before training, a special token that tokenizer.json would confuse with a
     byte token (it spells the 256 bytes as characters: "a", "Ġ" for the space, ...). One
     spelled like a learned token can only be found after training (then no tokenizer.json
-    is written, with a warning)."""
+    is written, with a warning). One written in GPT-2's byte alphabet whose spelling stands
+    for other bytes ("café") would be decoded to those bytes by Hugging Face."""
+    from .tokenizer_json import misread_as_bytes
     from .vocab_files import bytes_to_unicode
 
     spelled = set(bytes_to_unicode())
@@ -120,6 +122,12 @@ def _check_specials_export(specials: list[str]) -> None:
             raise CliError(
                 f"special token {text!r} is spelled like a byte token in tokenizer.json "
                 "(Hugging Face could not tell them apart): choose another text"
+            )
+        misread = misread_as_bytes(text)
+        if misread is not None:
+            raise CliError(
+                f"special token {text!r} is written in GPT-2's byte alphabet: Hugging Face "
+                f"would decode it as the bytes {misread!r}, not as its text: choose another text"
             )
 
 

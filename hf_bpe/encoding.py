@@ -17,6 +17,7 @@ An Encoding ties together the stages of the pipeline::
 from __future__ import annotations
 
 import codecs
+import copy
 import functools
 import logging
 import operator
@@ -501,11 +502,35 @@ class Encoding:
 
 
 class StreamDecoder:
-    """Decodes ids one at a time, returning text only once its UTF-8 is complete."""
+    """Decodes ids one at a time, returning text only once its UTF-8 is complete.
+
+    A copy (``copy.copy``, ``copy.deepcopy``, a pickle) holds its own pending bytes and
+    goes on from where the original was::
+
+        >>> import copy, hf_bpe
+        >>> enc = hf_bpe.Encoding("bytes", pat_str=r"\\S+|\\s+",
+        ...     mergeable_ranks={bytes([i]): i for i in range(256)}, special_tokens={})
+        >>> dec = enc.stream_decoder()
+        >>> dec.feed(0xC3), copy.copy(dec).feed(0xA9), dec.feed(0xA8)
+        ('', 'é', 'è')
+    """
 
     def __init__(self, encoding: Encoding, errors: str = "replace") -> None:
+        self._encoding = encoding
+        self._errors = errors
         self._decoder = encoding._decoder
         self._utf8 = codecs.getincrementaldecoder("utf-8")(errors)
+
+    def __getstate__(self) -> tuple[Encoding, str, tuple[bytes, int]]:
+        return self._encoding, self._errors, self._utf8.getstate()
+
+    def __setstate__(self, state: tuple[Encoding, str, tuple[bytes, int]]) -> None:
+        encoding, errors, pending = state
+        self.__init__(encoding, errors)  # type: ignore[misc]
+        self._utf8.setstate(pending)
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> StreamDecoder:
+        return copy.copy(self)  # the encoding never changes: the copies share it
 
     def feed(self, token: int) -> str:
         """Add one id; return the characters it completes (maybe ``""``)."""

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from .encoding import Encoding
-from .errors import VocabFileError, VocabularyError
+from .errors import PatternError, VocabFileError, VocabularyError
 from .pieces import has_lone_surrogate
 from .atomic_files import cleanup_new_folders, write_files_atomic
 from .vocab_files import StrPath, format_tiktoken_bpe, parse_json, parse_tiktoken_bpe
@@ -40,6 +40,8 @@ HF_CONFIG_FORMAT = 1
 def encoding_metadata(enc: Encoding) -> dict[str, Any]:
     """What ``encoding.json`` records besides the ranks (VocabularyError for a name that
     no file can hold)."""
+    if not isinstance(enc.name, str):
+        raise VocabularyError(f"cannot save an encoding whose name is {enc.name!r}: the name must be a str")
     if has_lone_surrogate(enc.name):
         raise VocabularyError(f"cannot save the encoding named {enc.name!r}: the name has a lone surrogate, which is not text")
     return {
@@ -107,9 +109,10 @@ def load_encoding_files(encoding_file: StrPath, vocab_file: StrPath | None = Non
         raise VocabFileError(f"{os.fspath(meta_path)}: not valid JSON ({err})") from None
     if not isinstance(meta, dict) or meta.get("format") != FORMAT:
         raise VocabFileError(f"{os.fspath(meta_path)}: not an hf_bpe encoding file")
-    if meta.get("version") != FORMAT_VERSION:
+    version = meta.get("version")
+    if type(version) is not int or version != FORMAT_VERSION:  # not True, not 1.0
         raise VocabFileError(
-            f"{os.fspath(meta_path)}: format version {meta.get('version')!r} is not supported "
+            f"{os.fspath(meta_path)}: format version {version!r} is not supported "
             f"(this hf_bpe reads version {FORMAT_VERSION})"
         )
     name, pat_str, specials, n_vocab, vocab_name = _checked_metadata(meta, os.fspath(meta_path))
@@ -119,7 +122,10 @@ def load_encoding_files(encoding_file: StrPath, vocab_file: StrPath | None = Non
     except OSError as err:
         raise VocabFileError(f"{os.fspath(vocab_path)}: cannot read the vocabulary ({err.strerror})") from None
     ranks = parse_tiktoken_bpe(contents, source=os.fspath(vocab_path))
-    return Encoding(name, pat_str=pat_str, mergeable_ranks=ranks, special_tokens=specials, explicit_n_vocab=n_vocab)
+    try:
+        return Encoding(name, pat_str=pat_str, mergeable_ranks=ranks, special_tokens=specials, explicit_n_vocab=n_vocab)
+    except (VocabularyError, PatternError) as err:  # the same error, naming the files it comes from
+        raise type(err)(f"{os.fspath(meta_path)} with {os.fspath(vocab_path)}: {err}") from None
 
 
 def _checked_metadata(meta: dict[str, Any], source: str) -> tuple[str, str, dict[str, int], Any, str]:
@@ -137,6 +143,8 @@ def _checked_metadata(meta: dict[str, Any], source: str) -> tuple[str, str, dict
     for field in ("name", "pat_str"):
         if not isinstance(meta[field], str):
             raise bad(field, "a string")
+    if has_lone_surrogate(meta["name"]):  # JSON can spell one ("\\ud800"); no file could hold it again
+        raise bad("name", "text (no lone surrogate)")
     specials = meta["special_tokens"]
     if not isinstance(specials, dict) or not all(is_id(v) for v in specials.values()):
         raise bad("special_tokens", "an object of token text to integer id")

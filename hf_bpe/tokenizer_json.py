@@ -289,17 +289,27 @@ def tokenizer_config(enc: EncodingLike, *, model_max_length: int | None = None) 
     return config
 
 
-def _check_decodable(content: str, tid: int) -> None:
-    """Refuse an added token that tokenizers would decode to other text: its ByteLevel
-    decoder reads a token whose characters all belong to GPT-2's byte alphabet as a
-    spelling of bytes (``"café"`` as ``b"caf\\xe9"``, which decodes to ``"caf\\ufffd"``),
-    whether the token is in the vocabulary or added. Letters, digits and ASCII punctuation
-    spell themselves, so ``"[MASK]"`` or ``"<|im_end|>"`` are safe."""
+def misread_as_bytes(content: str) -> bytes | None:
+    """The bytes tokenizers' ByteLevel decoder would read ``content`` as, when they are not
+    its text; else None. The decoder reads a token whose characters all belong to GPT-2's
+    byte alphabet as a spelling of bytes, whether the token is in the vocabulary or added.
+    Letters, digits and ASCII punctuation spell themselves::
+
+        >>> misread_as_bytes("café"), misread_as_bytes("[MASK]"), misread_as_bytes("日本")
+        (b'caf\\xe9', None, None)
+    """
     try:
         spelled = token_bytes(content)
     except VocabularyError:  # a character outside the alphabet (a space, "日"): kept as text
-        return
-    if spelled != content.encode("utf-8"):
+        return None
+    return None if spelled == content.encode("utf-8") else spelled
+
+
+def _check_decodable(content: str, tid: int) -> None:
+    """Refuse an added token that tokenizers would decode to other text (``"café"`` as
+    ``b"caf\\xe9"``, which decodes to ``"caf\\ufffd"``)."""
+    spelled = misread_as_bytes(content)
+    if spelled is not None:
         raise VocabularyError(
             f"added token {content!r} (id {tid}) is written in GPT-2's byte alphabet: "
             f"tokenizers' ByteLevel decoder would read it as the bytes {spelled!r}, not as its text"

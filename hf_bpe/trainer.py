@@ -151,6 +151,8 @@ class BpeTrainer:
                 "update() takes an iterable of texts, not a single "
                 f"{type(texts).__name__}: wrap it in a list"
             )
+        if not isinstance(texts, Iterable):
+            raise TrainingError(f"update() takes an iterable of texts, not {type(texts).__name__}")
         max_chars = checked_max_chars(max_chars)
         total = len(texts) if isinstance(texts, Sequence) else None
         self._run(text_batches(texts, max_chars, BATCH_CHARS), total)
@@ -260,6 +262,7 @@ class BpeTrainer:
         return self._train(name, stacklevel=3)
 
     def _train(self, name: str, stacklevel: int) -> Encoding:
+        _check_name(name)
         counts = self._collect()
         if not counts and self.n_chars:
             raise TrainingError(
@@ -448,6 +451,7 @@ def train_bpe(
         >>> [enc.decode_single_token_bytes(t) for t in range(256, 260)]
         [b'lo', b'low', b' low', b' lowe']
     """
+    _check_name(name)  # before counting, which may take long
     with BpeTrainer(
         vocab_size,
         pattern=pattern,
@@ -524,6 +528,14 @@ def _merges_packed() -> Any:
 
 
 # ---------------------------------------------------------------------- helpers
+
+
+def _check_name(name: str) -> None:
+    """The encoding's name is saved in encoding.json: it must be text."""
+    if not isinstance(name, str):
+        raise TrainingError(f"name must be a str, not {type(name).__name__}")
+    if has_lone_surrogate(name):
+        raise TrainingError(f"name {name!r} has a lone surrogate: it has no UTF-8 bytes")
 
 
 def _checked_specials(special_tokens: Iterable[str]) -> tuple[str, ...]:

@@ -96,23 +96,24 @@ def load_tiktoken_bpe(tiktoken_bpe_file: StrPath, expected_hash: Optional[str] =
     download URLs (named encodings' files are fetched by :func:`hf_bpe.get_encoding`). The
     arguments are named as tiktoken's."""
     path = tiktoken_bpe_file
-    if "://" in os.fspath(path):
+    if "://" in os.fsdecode(path):
         raise VocabFileError(
-            f"load_tiktoken_bpe reads local files, not URLs: {os.fspath(path)!r}; download the "
+            f"load_tiktoken_bpe reads local files, not URLs: {os.fsdecode(path)!r}; download the "
             "file first (named encodings: hf_bpe.get_encoding fetches and checks theirs)"
         )
-    return parse_tiktoken_bpe(_read_checked(path, expected_hash), source=os.fspath(path))
+    return parse_tiktoken_bpe(_read_checked(path, expected_hash), source=os.fsdecode(path))
 
 
 def _read_checked(path: StrPath, expected_hash: Optional[str]) -> bytes:
     """The file's bytes, read once: what is checked is what is parsed (a file checked, then
-    read again, could have been replaced in between)."""
+    read again, could have been replaced in between). An empty ``expected_hash`` checks
+    nothing, as in tiktoken."""
     with open(path, "rb") as f:
         contents = f.read()
-    if expected_hash is not None:
+    if expected_hash:
         actual = hashlib.sha256(contents).hexdigest()
         if actual != expected_hash.lower():
-            raise HashMismatchError(f"{os.fspath(path)}: sha256 is {actual}, expected {expected_hash}")
+            raise HashMismatchError(f"{os.fsdecode(path)}: sha256 is {actual}, expected {expected_hash}")
     return contents
 
 
@@ -270,7 +271,7 @@ def _read_text(path: StrPath, expected_hash: Optional[str] = None) -> str:
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as err:
-        raise VocabFileError(f"{os.fspath(path)}: not UTF-8 text (invalid byte at offset {err.start})") from None
+        raise VocabFileError(f"{os.fsdecode(path)}: not UTF-8 text (invalid byte at offset {err.start})") from None
 
 
 def read_gpt2_vocab(path: StrPath, expected_hash: Optional[str] = None) -> dict[str, int]:
@@ -287,12 +288,12 @@ def read_gpt2_vocab(path: StrPath, expected_hash: Optional[str] = None) -> dict[
     try:
         vocab = parse_json(_read_text(path, expected_hash))
     except ValueError as err:
-        raise VocabFileError(f"{os.fspath(path)}: not valid JSON ({err})") from None
+        raise VocabFileError(f"{os.fsdecode(path)}: not valid JSON ({err})") from None
     if not isinstance(vocab, dict):
-        raise VocabFileError(f"{os.fspath(path)}: not a JSON object of token to integer id")
+        raise VocabFileError(f"{os.fsdecode(path)}: not a JSON object of token to integer id")
     for spelled, tid in vocab.items():
         if type(tid) is not int:
-            raise VocabFileError(f"{os.fspath(path)}: the id of {spelled!r} is {tid!r}, not an integer")
+            raise VocabFileError(f"{os.fsdecode(path)}: the id of {spelled!r} is {tid!r}, not an integer")
     return vocab
 
 
@@ -312,7 +313,7 @@ def read_gpt2_merges(path: StrPath, expected_hash: Optional[str] = None) -> list
             continue
         parts = line.split(" ")
         if len(parts) != 2:
-            raise VocabFileError(f"{os.fspath(path)}, line {lineno}: expected two tokens, got {line!r}")
+            raise VocabFileError(f"{os.fsdecode(path)}, line {lineno}: expected two tokens, got {line!r}")
         merges.append((parts[0], parts[1]))
     return merges
 
@@ -342,20 +343,20 @@ def load_data_gym(
         for left, right in merges:
             merged = token_bytes(left) + token_bytes(right)
             if merged in ranks:
-                raise VocabFileError(f"{os.fspath(vocab_bpe)}: merge result {merged!r} appears twice")
+                raise VocabFileError(f"{os.fsdecode(vocab_bpe)}: merge result {merged!r} appears twice")
             ranks[merged] = len(ranks)
     except VocabFileError:
         raise
     except VocabularyError as err:
-        raise VocabFileError(f"{os.fspath(vocab_bpe)}: {err}") from None
+        raise VocabFileError(f"{os.fsdecode(vocab_bpe)}: {err}") from None
     encoder.pop("<|endoftext|>", None)
     try:
         expected = {token_bytes(spelled): tid for spelled, tid in encoder.items()}
     except VocabularyError as err:
-        raise VocabFileError(f"{os.fspath(encoder_json)}: {err}") from None
+        raise VocabFileError(f"{os.fsdecode(encoder_json)}: {err}") from None
     if expected != ranks:
         raise VocabFileError(
-            f"{os.fspath(encoder_json)} and {os.fspath(vocab_bpe)} disagree: "
+            f"{os.fsdecode(encoder_json)} and {os.fsdecode(vocab_bpe)} disagree: "
             "the merges do not produce the ids of encoder.json"
         )
     return ranks

@@ -296,6 +296,7 @@ BAD_INPUTS = [
     (["encode", "-t", "cl100k_base", "--special-token", "<|x|>=200000"], b"hi", "--special-token applies to .tiktoken files"),
     (["decode", "-t", "cl100k_base"], b"100261", "is not in the vocabulary of 'cl100k_base' (no token has that id)"),
     (["train", "corpus", "--vocab-size", "300", "--special-tokens", "Ġ", "-o", "t"], None, "special token 'Ġ' is spelled like a byte token"),
+    (["train", "corpus", "--vocab-size", "300", "--special-tokens", "<|café|>", "-o", "t"], None, "special token '<|café|>' is written in GPT-2's byte alphabet: Hugging Face would decode it as the bytes b'<|caf\\xe9|>'"),
     (["train", "binary.txt", "--vocab-size", "300", "-o", "t"], None, "binary.txt: not UTF-8 text (invalid byte 0xff at offset 3)"),
     (["encode", "-t", "cl100k_base"], b"abc\xff", "standard input is not UTF-8 text (invalid byte 0xff at offset 3)"),
     (["encode", "-t", "VOCAB"], b"hi", "is a .tiktoken file, which holds no split pattern: give one with --pattern NAME_OR_REGEX (it is the official cl100k_base file"),

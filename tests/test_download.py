@@ -183,6 +183,8 @@ def test_download_into_empty_cache_then_load(
     assert load_tiktoken_bpe(path, expected_hash=sha) == load_tiktoken_bpe(path)  # tiktoken's argument
     with pytest.raises(HashMismatchError, match="expected 00"):
         load_tiktoken_bpe(path, expected_hash="00" * 32)
+    assert load_tiktoken_bpe(path, expected_hash="") == load_tiktoken_bpe(path)  # "" checks nothing, as in tiktoken
+    assert load_tiktoken_bpe(os.fsencode(path)) == load_tiktoken_bpe(path)  # type: ignore[arg-type]  # as open() takes
     with pytest.raises(VocabFileError, match="reads local files, not URLs"):
         load_tiktoken_bpe(server.base_url + "encodings/r50k_base.tiktoken")  # tiktoken would download it
     # A second fetch is served from the cache (and verified), without a request.

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import copy
 import pickle
 import sys
 import threading
 from pathlib import Path
+from typing import Any, Callable
 
 import numpy as np
 import pytest
@@ -325,6 +327,23 @@ def test_stream_decoder_emits_only_whole_characters() -> None:
     decoder = enc.stream_decoder()
     assert decoder.feed(smile[0]) == "" and decoder.flush() == "\ufffd"
     assert enc.stream_decoder().feed_many(smile) == "🙂"
+
+
+@pytest.mark.parametrize("duplicate", [copy.copy, copy.deepcopy, lambda d: pickle.loads(pickle.dumps(d))], ids=["copy", "deepcopy", "pickle"])
+def test_a_copied_stream_decoder_goes_on_from_where_the_original_was(duplicate: Callable[[Any], Any]) -> None:
+    # It could not be pickled or deep-copied, and copy.copy shared the pending bytes.
+    enc = hf_bpe.get_encoding("cl100k_base")
+    ids = enc.encode("é🙂 x")
+    decoder = enc.stream_decoder(errors="strict")
+    head = decoder.feed_many(ids[:2])  # "é" and the first byte(s) of "🙂"
+    assert head == "é"
+    twin = duplicate(decoder)
+    assert twin is not decoder
+    assert head + twin.feed_many(ids[2:]) + twin.flush() == "é🙂 x"
+    assert decoder.feed(ids[2]) == "🙂"  # the original's pending bytes are its own
+    decoder.feed_many(enc.encode("🙂")[:1])
+    with pytest.raises(UnicodeDecodeError):  # the errors policy is copied too
+        duplicate(decoder).flush()
 
 
 def test_split_by_tokens() -> None:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 from pathlib import Path
-from typing import Any
+from typing import Any, Optional
 
 import pytest
 import realdata
@@ -322,9 +323,10 @@ def test_folder_round_trip_and_bad_folders(tmp_path: Path) -> None:
         hf_bpe.load_encoding(tmp_path)
     meta_path = tmp_path / "tok" / "encoding.json"
     meta = json.loads(meta_path.read_text())
-    meta_path.write_text(json.dumps({**meta, "version": 99}))
-    with pytest.raises(hf_bpe.VocabFileError, match="version 99"):
-        hf_bpe.load_encoding(tmp_path / "tok")
+    for version in (99, True, 1.0, "1"):  # True == 1 == 1.0 in Python: none of them is version 1
+        meta_path.write_text(json.dumps({**meta, "version": version}))
+        with pytest.raises(hf_bpe.VocabFileError, match=f"version {version!r} is not supported"):
+            hf_bpe.load_encoding(tmp_path / "tok")
     meta_path.write_text("{")
     with pytest.raises(hf_bpe.VocabFileError, match="not valid JSON"):
         hf_bpe.load_encoding(tmp_path / "tok")
@@ -339,6 +341,7 @@ def test_folder_round_trip_and_bad_folders(tmp_path: Path) -> None:
         ({"special_tokens": {"<|bos|>": True}}, "special_tokens must be an object"),
         ({"pat_str": 5}, "pat_str must be a string"),
         ({"name": None}, "name must be a string"),
+        ({"name": "my\udcfftok"}, "name must be text \\(no lone surrogate\\), not 'my\\\\udcfftok'"),
         ({"explicit_n_vocab": "1000"}, "explicit_n_vocab must be an integer or null"),
         ({"vocab_file": None}, "vocab_file must be the name of a file in the same folder"),
         ({"vocab_file": "/etc/passwd"}, "vocab_file must be the name of a file in the same folder"),
@@ -353,6 +356,45 @@ def test_a_malformed_encoding_json_names_the_field(tmp_path: Path, change: dict,
     meta_path.write_text(json.dumps({**json.loads(meta_path.read_text()), **change}))
     with pytest.raises(hf_bpe.VocabFileError, match=message):
         hf_bpe.load_encoding(tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("vocab_lines", "special_tokens", "pat_str", "message"),
+    [
+        (b"YQ== 0\n", {}, r"\S+|\s+", "mergeable_ranks lacks 255 of the 256 single bytes"),  # a truncated file
+        (None, {"<|x|>": 3}, r"\S+|\s+", "special token '<|x|>' has id 3, which is already a mergeable rank"),
+        (None, {}, "(", "invalid split pattern"),
+    ],
+)
+def test_a_vocabulary_refused_on_loading_names_both_files(
+    tmp_path: Path, vocab_lines: Optional[bytes], special_tokens: dict, pat_str: str, message: str
+) -> None:
+    """Errors that the Encoding raises while a folder loads name the files they come from
+    (they did not: a truncated vocab.tiktoken gave no hint which file was short)."""
+    hf_bpe.save_encoding(hf_bpe.Encoding("tiny", pat_str=r"\S+|\s+", mergeable_ranks=BYTES, special_tokens={}), tmp_path)
+    meta_path = tmp_path / "encoding.json"
+    meta_path.write_text(json.dumps({**json.loads(meta_path.read_text()), "special_tokens": special_tokens, "pat_str": pat_str}))
+    if vocab_lines is not None:
+        (tmp_path / "vocab.tiktoken").write_bytes(vocab_lines)
+    expected = hf_bpe.PatternError if pat_str == "(" else hf_bpe.VocabularyError
+    with pytest.raises(expected, match=re.escape(f"{meta_path} with {tmp_path / 'vocab.tiktoken'}: ") + ".*" + re.escape(message)):
+        hf_bpe.load_encoding(tmp_path)
+
+
+def test_a_name_that_no_file_can_hold_is_refused_before_training(tmp_path: Path) -> None:
+    for name, message in ((None, "name must be a str, not NoneType"), ("t\udcff", "has a lone surrogate")):
+        with pytest.raises(hf_bpe.TrainingError, match=message):
+            hf_bpe.train_bpe(["low lower"], 260, num_proc=1, name=name)  # type: ignore[arg-type]
+        with hf_bpe.BpeTrainer(260, num_proc=1) as trainer:
+            trainer.update(["low lower"])
+            with pytest.raises(hf_bpe.TrainingError, match=message):
+                trainer.train(name)  # type: ignore[arg-type]
+    unnamed = hf_bpe.Encoding(None, pat_str=r"\S+|\s+", mergeable_ranks=BYTES, special_tokens={})  # type: ignore[arg-type]
+    with pytest.raises(hf_bpe.VocabularyError, match="the name must be a str"):  # tiktoken takes any name
+        hf_bpe.save_encoding(unnamed, tmp_path / "new")
+    assert list(tmp_path.iterdir()) == []
+    with pytest.raises(hf_bpe.TrainingError, match="an iterable of texts, not NoneType"):
+        hf_bpe.train_bpe(None, 260, num_proc=1)  # type: ignore[arg-type]
 
 
 def test_a_special_token_with_a_lone_surrogate_is_refused() -> None:
