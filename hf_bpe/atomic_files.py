@@ -20,11 +20,12 @@ not a regular file (``/dev/stdout``, a named pipe) is written into directly, as 
 
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 import stat
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Optional, Union
@@ -79,22 +80,40 @@ def write_files_atomic(files: Mapping[Path, Optional[bytes]]) -> None:
                 os.replace(temps[path], target)
                 del temps[path]
     except BaseException:
-        for tmp in temps.values():
-            _remove(tmp)
-        for path, old in kept.items():  # undo: the old files back in place
-            try:
-                if old is None:
-                    os.unlink(path)
-                else:
-                    os.replace(old, path)
-            except OSError:
-                pass
-            if old is not None:
-                _remove(old)  # still there if the path was not changed yet (a rename onto the same file does nothing)
+        undo: list[Callable[[], None]] = [functools.partial(_remove, tmp) for tmp in temps.values()]
+        for path, old in kept.items():  # the old files back in place
+            undo.append(functools.partial(_remove, path) if old is None else functools.partial(_put_back, old, path))
+        _run_all(undo)
         raise
-    for old in kept.values():
-        if old is not None:
-            _remove(old)
+    _run_all([functools.partial(_remove, old) for old in kept.values() if old is not None])
+
+
+def _run_all(steps: Sequence[Callable[[], None]]) -> None:
+    """Run every step, even if Ctrl-C comes meanwhile: the step it cut short runs again
+    (each must be safe to run twice), and the KeyboardInterrupt is raised once all are
+    done. Cut short, an undo would leave the folder mixing old files and new ones, a
+    cleanup would leave the hidden links to the old files."""
+    interrupt: Optional[KeyboardInterrupt] = None
+    done = 0
+    while done < len(steps):
+        try:
+            while done < len(steps):
+                steps[done]()
+                done += 1
+        except KeyboardInterrupt as err:
+            interrupt = err
+    if interrupt is not None:
+        raise interrupt
+
+
+def _put_back(old: Path, path: Path) -> None:
+    """The old file (its link, ``old``) at ``path`` again; the link gone either way (it is
+    still there if ``path`` was not changed yet: a rename onto the same file does nothing)."""
+    try:
+        os.replace(old, path)
+    except OSError:
+        pass
+    _remove(old)
 
 
 @contextmanager

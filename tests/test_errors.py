@@ -178,6 +178,46 @@ def test_an_interrupt_between_renames_puts_the_old_files_back(
     assert hf_bpe.load_encoding(tmp_path).special_tokens_set == {"<b>"}
 
 
+@pytest.mark.parametrize("when", ["cleanup", "undo"])
+def test_a_second_interrupt_does_not_cut_the_cleanup_or_the_undo_short(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, when: str
+) -> None:
+    """Ctrl-C while the links to the old files were being removed (after a save) left
+    them in the folder; while the old files were being put back (after a failed save), it
+    left the folder mixing two tokenizers' files."""
+    import os
+
+    first, second = _two_encodings()
+    hf_bpe.save_encoding(first, tmp_path)
+    before = _folder_state(tmp_path)
+    real_unlink, real_replace = os.unlink, os.replace
+    interrupts = []
+
+    def unlink(path: str) -> None:
+        if str(path).endswith(".old") and not interrupts:
+            interrupts.append(path)
+            raise KeyboardInterrupt  # Ctrl-C, before the link is removed
+        real_unlink(path)
+
+    def replace(src: str, dst: str) -> None:
+        if when == "undo" and str(src).endswith(".tmp") and str(dst).endswith("tokenizer_config.json"):
+            raise OSError(28, "No space left on device")  # a failed save: its undo puts the old files back
+        real_replace(src, dst)
+
+    monkeypatch.setattr(os, "unlink", unlink)
+    monkeypatch.setattr(os, "replace", replace)
+    with pytest.raises(KeyboardInterrupt):
+        hf_bpe.save_encoding(second, tmp_path)
+    monkeypatch.undo()
+    assert interrupts
+    if when == "undo":
+        assert _folder_state(tmp_path) == before
+        assert hf_bpe.load_encoding(tmp_path).special_tokens_set == {"<a>"}
+    else:
+        assert not [p.name for p in tmp_path.iterdir() if p.name.startswith(".")]
+        assert hf_bpe.load_encoding(tmp_path).special_tokens_set == {"<b>"}
+
+
 def test_a_failed_save_leaves_no_folder_it_made(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import errno
     import os
