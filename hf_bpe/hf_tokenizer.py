@@ -36,7 +36,7 @@ import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 try:
     import transformers
@@ -583,13 +583,14 @@ class HfBpeTokenizer(PreTrainedTokenizer):
     def _convert_token_to_id(self, token: str) -> int | None:
         tid: int | None = self._vocab.str_to_id.get(token)
         if tid is None and self.unk_token is not None and token != self.unk_token:
-            return self.unk_token_id  # an unknown string is the unk token, as in GPT-2's tokenizers
+            unk: int | None = self.unk_token_id  # an unknown string is the unk token, as in GPT-2's tokenizers
+            return unk
         return tid
 
     def _convert_token_to_id_with_added_voc(self, token: str) -> int | None:
         if isinstance(token, _Spelled):
             return token.id
-        return super()._convert_token_to_id_with_added_voc(token)  # type: ignore[no-any-return]
+        return super()._convert_token_to_id_with_added_voc(token)  # type: ignore[no-untyped-call,no-any-return]
 
     def _convert_id_to_token(self, index: int) -> str:
         try:
@@ -705,7 +706,8 @@ class HfBpeTokenizer(PreTrainedTokenizer):
         if split_special_tokens or self._added_re is None:
             return list(enc.encode_ordinary(text))
         if self._slow_added:  # tokens carry their ids (see _Spelled): the strings are exact
-            return list(self.convert_tokens_to_ids(self.tokenize(text, split_special_tokens=False)))
+            ids: list[int] = self.convert_tokens_to_ids(self.tokenize(text, split_special_tokens=False))  # type: ignore[assignment]
+            return ids
         return self._ids_around(text, self._added_re)
 
     def tokenize(self, text: str, pair: str | None = None, add_special_tokens: bool = False, **kwargs: Any) -> list[str]:
@@ -729,7 +731,7 @@ class HfBpeTokenizer(PreTrainedTokenizer):
     def _text_tokens(self, text: str, **kwargs: Any) -> list[str]:
         split = kwargs.pop("split_special_tokens", self.split_special_tokens)
         if split or not self._slow_added:
-            return super().tokenize(text, split_special_tokens=split, **kwargs)  # type: ignore[no-any-return]
+            return super().tokenize(text, split_special_tokens=split, **kwargs)
         text, kwargs = self.prepare_for_tokenization(text, **kwargs)
         tokens: list[str] = []
         for chunk in self._flagged_chunks(text):
@@ -1091,7 +1093,7 @@ class HfBpeTokenizer(PreTrainedTokenizer):
         **kwargs: Any,
     ) -> str:
         if isinstance(token_ids, Mapping):  # a BatchEncoding (apply_chat_template's), as the fast tokenizer takes
-            token_ids = token_ids["input_ids"]
+            token_ids = cast(Any, token_ids)["input_ids"]
         # operator.index: ints and numpy ints, not floats
         ids = [token_ids] if isinstance(token_ids, int) else [operator.index(i) for i in token_ids]
         if skip_special_tokens:  # as fast tokenizers do: every added token marked special
@@ -1267,7 +1269,7 @@ class HfBpeTokenizer(PreTrainedTokenizer):
         """
         kwargs.pop("legacy_format", None)  # the Python backend refuses False: no fast-only format here
         if os.path.isfile(save_directory):  # transformers logs the error and returns None
-            return super().save_pretrained(save_directory, *args, **kwargs)  # type: ignore[no-any-return]
+            return super().save_pretrained(save_directory, *args, **kwargs)
         # transformers would push before hf_bpe finishes tokenizer_config.json: push here.
         if push_to_hub:
             commit_message = kwargs.pop("commit_message", None)
