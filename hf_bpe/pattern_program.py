@@ -17,7 +17,10 @@ tiktoken's tables cover (``L``, ``Lu``, ``Ll``, ``Lt``, ``Lm``, ``Lo``, ``M``, `
 simple case folding orbit: ``s`` also ``ſ``, ``k`` also the Kelvin sign), alternation,
 the quantifiers ``? * + {n} {n,} {n,m}`` greedy or possessive (``++``), lookahead
 ``(?=...)``/``(?!...)``, and ``$`` (the end of the text, as tiktoken reads it). A pattern
-that can match the empty string is left to ``regex`` too. Which code point is in which
+that can match the empty string is left to ``regex`` too, and so is a group repeated more
+than once whose body can match in several ways, unless the match ends right after it
+(``(?:a+)+$``, ``(?:a|aa)+b``): backtracking over it takes time exponential in the length
+of a run that fails. Which code point is in which
 class comes from tiktoken's own tables (:mod:`hf_bpe.char_classes_data`), so no stand-ins
 are needed.
 """
@@ -475,7 +478,7 @@ class _Compiler:
                 subs.append((len(code) + 1, _Repeat(node.node, node.lo, node.hi, False)))
                 code += [ATOMIC, 0, len(code) + 3]
             else:
-                self._emit_repeat(node, subs)
+                self._emit_repeat(node, subs, tail)
 
     def _never_gives_back(self, repeated: _Set, tail: Optional[_Node]) -> bool:
         """Whether a greedy run of ``repeated`` followed by ``tail`` may be possessive: the
@@ -490,11 +493,17 @@ class _Compiler:
         run, first = self.sets.index(repeated), self.sets.index(tail.set)
         return not any((mask >> run) & 1 and (mask >> first) & 1 for mask in self.masks)
 
-    def _emit_repeat(self, node: _Repeat, subs: list[tuple[int, _Node]]) -> None:
+    def _emit_repeat(self, node: _Repeat, subs: list[tuple[int, _Node]], tail: Optional[_Node]) -> None:
         """A greedy repeat of more than one character class: the body ``lo`` times, then
-        optional copies (``hi`` finite) or a loop (no limit)."""
+        optional copies (``hi`` finite) or a loop (no limit); ``tail`` follows it."""
         if _min_length(node.node) == 0:
             raise _Unsupported  # a loop that can go round without moving
+        if tail is not _BRANCH_END and (node.hi < 0 or node.hi - node.lo > 1) and _has_choices(node.node):
+            # (?:a+)+$ or (?:a|aa)+$: when what follows fails, backtracking tries every way
+            # of cutting the run into rounds, twice as many for each character more (28
+            # characters took 11 s). At the end of a match (or of a possessive group:
+            # (?:a+)++) the first way the loop ends is the match.
+            raise _Unsupported
         code = self.code
         for _ in range(node.lo):
             self._emit(node.node, subs)
@@ -512,6 +521,16 @@ class _Compiler:
             self._emit(node.node, subs)
         for at in splits:
             self._patch(at)
+
+
+def _has_choices(node: _Node) -> bool:
+    """Whether ``node`` can match in more than one way (it holds a quantifier or an
+    alternation outside lookaheads)."""
+    if isinstance(node, (_Alt, _Repeat)):
+        return True
+    if isinstance(node, _Seq):
+        return any(_has_choices(item) for item in node.items)
+    return False
 
 
 def _min_length(node: _Node) -> int:
