@@ -73,7 +73,11 @@ Numbers too: 3.14159, 2026-11-29, 1,234,567 and 0x7fff.
 
 def _read_input(file: Optional[str]) -> bytes:
     if file is None or file == "-":
-        return sys.stdin.buffer.read()
+        stdin: Any = sys.stdin
+        if stdin is None:  # started with standard input closed (`<&-`)
+            raise CliError("standard input is closed: give the text in a file")
+        buffer = getattr(stdin, "buffer", None)
+        return buffer.read() if buffer is not None else stdin.read().encode("utf-8", "surrogateescape")
     return Path(file).read_bytes()
 
 
@@ -228,7 +232,7 @@ def cmd_convert(args: argparse.Namespace) -> int:
     if args.dst.endswith(("/", os.sep)) and not dst.is_dir():  # Path() drops the slash
         raise CliError(f"cannot write into {args.dst}: no such folder")
     if dst.is_dir():
-        dst = dst / ("tokenizer.json" if fmt == "tokenizer.json" else f"{enc.name}.tiktoken")
+        dst = dst / ("tokenizer.json" if fmt == "tokenizer.json" else f"{_file_stem(enc.name)}.tiktoken")
     if not dst.parent.is_dir():
         raise CliError(f"cannot write {dst}: no folder {dst.parent}")
     if fmt == "tokenizer.json":
@@ -247,6 +251,17 @@ def cmd_convert(args: argparse.Namespace) -> int:
             )
     print(f"wrote {dst}")
     return 0
+
+
+def _file_stem(name: str) -> str:
+    """The encoding's name as a file name in the folder given: its own name could hold
+    folders (``../../x``, ``/tmp/x``, from encoding.json) and so write elsewhere.
+
+    >>> _file_stem("cl100k_base"), _file_stem("../../evil"), _file_stem("..")
+    ('cl100k_base', '.._.._evil', 'vocab')
+    """
+    stem = re.sub(r"[/\\\x00]", "_", name)
+    return "vocab" if stem in ("", ".", "..") else stem
 
 
 def encoding_info(enc: Encoding, sample: str) -> dict[str, Any]:

@@ -348,6 +348,29 @@ def test_a_closed_standard_output_is_one_line(work: Path) -> None:
     assert result.returncode == 1 and result.stderr == b"hf-bpe: error: standard output is closed: nowhere to write the result\n"
 
 
+def test_a_closed_standard_input_is_one_line(work: Path) -> None:
+    for command in ("encode", "decode"):  # it was an AttributeError's traceback
+        result = subprocess.run(
+            [sys.executable, "-m", "hf_bpe", command, "-t", "cl100k_base"], cwd=work,
+            stdin=subprocess.DEVNULL, capture_output=True, preexec_fn=lambda: os.close(0),
+        )
+        assert result.returncode == 1 and result.stderr == b"hf-bpe: error: standard input is closed: give the text in a file\n"
+
+
+def test_convert_into_a_folder_names_the_file_inside_it(tmp_path: Path) -> None:
+    """The .tiktoken file is named after the encoding, whose name (from encoding.json) could
+    hold folders: convert wrote ../../evil.tiktoken outside the folder given."""
+    ranks = {bytes([i]): i for i in range(256)}
+    for name, file in (("../../evil", ".._.._evil.tiktoken"), ("/tmp/evil", "_tmp_evil.tiktoken"), ("..", "vocab.tiktoken")):
+        case = tmp_path / str(len(list(tmp_path.iterdir())))
+        (case / "a" / "b" / "out").mkdir(parents=True)
+        hf_bpe.save_encoding(hf_bpe.Encoding(name, pat_str=r"\S+|\s+", mergeable_ranks=ranks, special_tokens={}), case / "tok")
+        ok(run("convert", str(case / "tok"), str(case / "a" / "b" / "out"), "--to", "tiktoken", cwd=case))
+        assert [p.name for p in (case / "a" / "b" / "out").iterdir()] == [file]
+        assert sorted(p.name for p in case.rglob("*.tiktoken")) == sorted([file, "vocab.tiktoken"])
+        assert not Path("/tmp/evil.tiktoken").exists()
+
+
 def test_version_says_whether_the_core_is_compiled(work: Path) -> None:
     core = "compiled core" if hf_bpe.COMPILED else "uncompiled core"
     assert ok(run("--version", cwd=work)).decode().startswith(f"hf-bpe {hf_bpe.__version__} ({core}")
