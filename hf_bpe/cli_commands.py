@@ -77,7 +77,8 @@ def _read_input(file: Optional[str]) -> bytes:
         if stdin is None:  # started with standard input closed (`<&-`)
             raise CliError("standard input is closed: give the text in a file")
         buffer = getattr(stdin, "buffer", None)
-        return buffer.read() if buffer is not None else stdin.read().encode("utf-8", "surrogateescape")
+        data: bytes = buffer.read() if buffer is not None else stdin.read().encode("utf-8", "surrogateescape")
+        return data
     return Path(file).read_bytes()
 
 
