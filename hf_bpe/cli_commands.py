@@ -93,10 +93,16 @@ def _read_text(file: Optional[str]) -> str:
         ) from None
 
 
-def _write(data: bytes) -> None:
-    out: Any = sys.stdout
-    if out is None:  # started with standard output closed (`>&-`)
+def _stdout() -> Any:
+    """Standard output, or a CliError if the process started with it closed (``>&-``:
+    ``print`` would then write nothing, and say nothing)."""
+    if sys.stdout is None:
         raise CliError("standard output is closed: nowhere to write the result")
+    return sys.stdout
+
+
+def _write(data: bytes) -> None:
+    out = _stdout()
     buffer = getattr(out, "buffer", None)
     if buffer is not None:
         out.flush()
@@ -296,6 +302,7 @@ def _split_by(enc: Encoding) -> str:
 
 
 def cmd_info(args: argparse.Namespace) -> int:
+    _stdout()
     enc = _resolve(args)
     sample = SAMPLE_TEXT if args.sample is None else _read_text(args.sample)
     info = encoding_info(enc, sample)

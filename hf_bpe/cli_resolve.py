@@ -203,6 +203,8 @@ def resolve_encoding(
     Anything else raises :class:`CliError`, with a suggestion when the name is close to a
     known one.
     """
+    if not spec:  # Path("") is the current folder
+        raise CliError("no tokenizer given: -t needs a name, file or folder")
     path = Path(spec)
     start = time.perf_counter()
     if path.exists():

@@ -44,6 +44,8 @@ from .scanners import NONE, Sink, scan
 def compile_pattern(pattern: str) -> Any:
     """Compile ``pattern`` (tiktoken's syntax: see :mod:`hf_bpe.pattern_syntax`) with the
     ``regex`` package, or raise :class:`PatternError`."""
+    if pattern == "":  # regex takes it, and every text would then give no ids at all
+        raise PatternError("the split pattern is empty: it matches no text")
     try:
         return regex.compile(regex_pattern(pattern))
     except (regex.error, TypeError, ValueError, OverflowError) as err:

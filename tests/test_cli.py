@@ -279,6 +279,8 @@ BAD_INPUTS = [
     (["decode", "-t", "cl100k_base"], b"-1", "token id -1 (item 1 of the input) is not in the vocabulary"),
     (["encode", "-t", "cl100k"], b"hi", "'cl100k' is not a file or folder, nor a known encoding or model name. Did you mean 'cl100k_base'?"),
     (["info", "no_such_encoding"], None, "Known encodings: gpt2, r50k_base"),
+    (["encode", "-t", ""], b"hi", "no tokenizer given: -t needs a name, file or folder"),
+    (["encode", "-t", "VOCAB", "--pattern", ""], b"hi", "the split pattern is empty: it matches no text"),
     (["info", "notes/tok.json"], None, "no such file or folder: notes/tok.json"),
     (["train", "corpus", "--vocab-size", "300", "-o", "corpus/english_000.txt"], None, "cannot write to corpus/english_000.txt: it exists and is not a folder"),
     (["train", "corpus", "--vocab-size", "300", "-o", "corpus/english_000.txt/tok"], None, "cannot write to corpus/english_000.txt/tok: Not a directory"),
@@ -341,11 +343,12 @@ def test_the_output_folder_check_writes_through_no_planted_link(tmp_path: Path) 
 
 
 def test_a_closed_standard_output_is_one_line(work: Path) -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "hf_bpe", "encode", "-t", "cl100k_base"], input=b"hi", cwd=work,
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, preexec_fn=lambda: os.close(1),
-    )
-    assert result.returncode == 1 and result.stderr == b"hf-bpe: error: standard output is closed: nowhere to write the result\n"
+    for command in (["encode", "-t", "cl100k_base"], ["info", "cl100k_base"]):  # info said nothing, exit 0
+        result = subprocess.run(
+            [sys.executable, "-m", "hf_bpe", *command], input=b"hi", cwd=work,
+            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, preexec_fn=lambda: os.close(1),
+        )
+        assert result.returncode == 1 and result.stderr == b"hf-bpe: error: standard output is closed: nowhere to write the result\n"
 
 
 def test_a_closed_standard_input_is_one_line(work: Path) -> None:

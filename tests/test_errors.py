@@ -341,6 +341,14 @@ def test_invalid_patterns(pattern: str) -> None:
     assert isinstance(info.value, ValueError)
 
 
+def test_an_empty_pattern_is_refused() -> None:
+    """It encoded every text to no ids (tiktoken's engine panics on it)."""
+    with pytest.raises(hf_bpe.PatternError, match="the split pattern is empty: it matches no text"):
+        hf_bpe.Encoding("bad", pat_str="", mergeable_ranks=BYTES, special_tokens={})
+    with pytest.raises(hf_bpe.PatternError, match="is empty"):
+        hf_bpe.BpeTrainer(300, pattern="")  # before any text is counted
+
+
 @pytest.mark.parametrize(("name", "hint"), [("cl100k", "did you mean 'cl100k_base'"), ("qwen3.6", "'qwen3.5'"), ("nosuch", "")])
 def test_a_misspelled_pattern_name_is_refused(name: str, hint: str) -> None:
     """As a regex, a name matches only itself: training or splitting with it would drop all
