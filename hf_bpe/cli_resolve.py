@@ -117,6 +117,8 @@ def _load_path(path: Path, pattern: Optional[str], specials: Sequence[str]) -> E
             raise CliError(
                 f"{path} is a folder without {ENCODING_FILE} or tokenizer.json: not a tokenizer folder"
             )
+    elif not path.is_file():  # /dev/zero would be read until memory ran out, a named pipe waited on
+        raise CliError(f"{path} is not a regular file: a tokenizer is a name, a file or a folder")
     elif path.suffix == ".tiktoken":
         return _load_tiktoken_file(path, pattern, specials)
     elif path.name == ENCODING_FILE:

@@ -280,6 +280,8 @@ BAD_INPUTS = [
     (["encode", "-t", "cl100k"], b"hi", "'cl100k' is not a file or folder, nor a known encoding or model name. Did you mean 'cl100k_base'?"),
     (["info", "no_such_encoding"], None, "Known encodings: gpt2, r50k_base"),
     (["encode", "-t", ""], b"hi", "no tokenizer given: -t needs a name, file or folder"),
+    (["encode", "-t", "/dev/zero"], b"hi", "/dev/zero is not a regular file"),
+    (["convert", "cl100k_base", "/proc/x.json"], None, "error: cannot write /proc/x.json: "),  # not "error: [Errno 2] cannot ..."
     (["encode", "-t", "VOCAB", "--pattern", ""], b"hi", "the split pattern is empty: it matches no text"),
     (["info", "notes/tok.json"], None, "no such file or folder: notes/tok.json"),
     (["train", "corpus", "--vocab-size", "300", "-o", "corpus/english_000.txt"], None, "cannot write to corpus/english_000.txt: it exists and is not a folder"),
