@@ -63,6 +63,7 @@ _LAZY = {
     "HfBpeTokenizer": "hf_tokenizer",
     "save_tokenizer_json": "tokenizer_json",
     "load_tokenizer_json": "tokenizer_json",
+    "shutdown_pools": "parallel",
 }
 
 

@@ -429,6 +429,10 @@ class Encoding:
             errors = (kwargs or {})["errors"]
             results = [data.decode("utf-8", errors) for data in parallel.map_batch(self, "decode_bytes", items, sizes, workers)]
         elif workers > 1:
+            if method.startswith("encode") and not all(type(item) is str for item in items):
+                # A subclass of str goes to the workers as plain text: they may not know its
+                # class (defined in a function, or after they started).
+                items = [str.__str__(item) for item in items]
             results = parallel.map_batch(self, method, items, sizes, workers, kwargs)
         else:
             fn = getattr(self, method)

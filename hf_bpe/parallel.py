@@ -381,7 +381,15 @@ def _discard(pool: _Pool) -> None:
 
 
 def shutdown_pools() -> None:
-    """Stop every worker process (they are also stopped at exit, and with their encoding)."""
+    """Stop every worker process of this process's batches, to free their memory (each
+    holds its encoding); they are also stopped at exit, and when their encoding is
+    garbage-collected (a named encoding never is). The next batch that needs workers
+    starts new ones. A batch still running in another thread then fails with
+    :class:`~hf_bpe.WorkerError`.
+
+        >>> import hf_bpe
+        >>> hf_bpe.shutdown_pools()
+    """
     with _pools_lock:
         pools = [pool for pool in list(_pools.values()) if pool.pid == os.getpid()]
         _pools.clear()

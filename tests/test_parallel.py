@@ -53,6 +53,29 @@ def test_decode_batches_in_processes(enc: hf_bpe.Encoding, docs: list[str]) -> N
     assert enc.decode_bytes_batch(ids, num_proc=2) == [d.encode() for d in docs] * 2
 
 
+def test_texts_of_a_subclass_of_str_travel_as_text(enc: hf_bpe.Encoding, docs: list[str]) -> None:
+    """A worker could not unpickle a class defined in a function (or after it started): the
+    batch failed with a pickling error or "a worker died", where one process gave the ids."""
+
+    class Text(str):
+        pass
+
+    expected = tiktoken.get_encoding("o200k_base").encode_ordinary_batch(docs, num_threads=1)
+    texts = [Text(d) for d in docs]
+    assert parallel.workers_for(2, None, sum(map(len, texts)), len(texts)) == 2
+    assert enc.encode_ordinary_batch(texts, num_proc=2) == expected
+    assert enc.encode_batch(texts, num_proc=2) == expected
+
+
+def test_shutdown_pools_stops_the_workers_and_the_next_batch_starts_new_ones(enc: hf_bpe.Encoding, docs: list[str]) -> None:
+    enc.encode_ordinary_batch(docs, num_proc=2)
+    pids = [p.pid for p in parallel._pool(enc, 1).processes]
+    hf_bpe.shutdown_pools()  # public: frees the workers' memory
+    assert pids and not any(Path(f"/proc/{pid}").exists() for pid in pids)  # stopped and reaped
+    assert enc.encode_ordinary_batch(docs, num_proc=2) == [enc.encode_ordinary(d) for d in docs]
+    assert {p.pid for p in parallel._pool(enc, 1).processes}.isdisjoint(pids)
+
+
 def test_the_pool_persists_between_calls(enc: hf_bpe.Encoding, docs: list[str]) -> None:
     # num_proc=2: this process and one worker.
     enc.encode_ordinary_batch(docs, num_proc=2)
