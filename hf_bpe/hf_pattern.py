@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import functools
 import random
+import re
 
 from hf_bpe.errors import PatternError
 
@@ -241,6 +242,8 @@ _PROBE_ALPHABET = (
     "\U0001f600\u200b\u200c\u200d"  # emoji, zero-width space, non-joiner, joiner (\w to tiktoken)
     "\u0345\u00ad\ue000\u2605\U000323b0"  # ypogegrammeni (folds to a letter), soft hyphen (Cf),
     # private use, a star (Extended_Pictographic), a CJK character newer than tiktoken's Unicode
+    "\u03b1\u0434\u0628\u05d0\u0915\u0e01\ud55c\u3042\u30ab"  # letters of other scripts:
+    # Greek, Cyrillic, Arabic, Hebrew, Devanagari, Thai, Hangul, Hiragana, Katakana
 )
 _PROBE_CORE = "aZs'0 \n\r\t.\u00e9\u0301\u01c5\u2019\ufb06"
 
@@ -262,13 +265,36 @@ def _probe_texts() -> tuple[str, ...]:
     return tuple(texts)
 
 
+#: A character the pattern names: \x{..}, \xHH, \uHHHH, \UHHHHHHHH, or itself.
+_NAMED_CHAR = re.compile(r"\\x\{([0-9A-Fa-f]{1,6})\}|\\x([0-9A-Fa-f]{2})|\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})|(.)", re.S)
+
+
+def _pattern_probes(pat_str: str) -> list[str]:
+    """Probe texts of the characters ``pat_str`` names and of their neighbours, alone and
+    beside the core characters: a class such as ``[^\\x{2603}]`` leaves unmatched a
+    character that the fixed probes need not hold.
+
+        >>> "\u2603" in _pattern_probes(r"[^\\x{2603}]+")
+        True
+    """
+    named: set[str] = set()
+    for m in _NAMED_CHAR.finditer(pat_str):
+        digits = next((g for g in m.groups()[:4] if g), None)
+        point = int(digits, 16) if digits else ord(m.group(5))
+        for p in (point - 1, point, point + 1):
+            if 0 <= p <= 0x10FFFF and not 0xD800 <= p <= 0xDFFF:
+                named.add(chr(p))
+    extra = sorted(named - set(_PROBE_ALPHABET))
+    return [*extra, *(c + c for c in extra), *(a + b for c in extra for k in _PROBE_CORE for a, b in ((c, k), (k, c)))]
+
+
 @functools.lru_cache(maxsize=64)
 def check_pattern_on_oniguruma(pat_str: str, onig_pattern: str) -> None:
     """Raise ``PatternError`` unless HF's ``Split`` with ``onig_pattern`` cuts probe texts
     exactly as hf_bpe (tiktoken) cuts them with ``pat_str``, and leaves no text unmatched
     (tiktoken drops such text, HF keeps it).  The probes hold one or two characters of
     each class the usual patterns tell apart, in all pairs, all triples of a core set, and
-    random strings.  Needs ``tokenizers``; without it only the patterns hf_bpe knows by name
+    random strings, and the characters the pattern names itself.  Needs ``tokenizers``; without it only the patterns hf_bpe knows by name
     (checked by its own tests) pass.
     """
     try:
@@ -289,7 +315,7 @@ def check_pattern_on_oniguruma(pat_str: str, onig_pattern: str) -> None:
         split = pre_tokenizers.Split(Regex(onig_pattern), behavior="isolated")
     except Exception as err:  # tokenizers raises a plain Exception for Oniguruma errors
         raise PatternError(f"Oniguruma (HF tokenizers) rejects {onig_pattern!r}: {err}") from None
-    for text in _probe_texts():
+    for text in (*_probe_texts(), *_pattern_probes(pat_str)):
         ours = reference.split(text)
         if "".join(ours) != text:
             fix = _how_to_match_all(pat_str, text)

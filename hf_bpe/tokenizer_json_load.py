@@ -175,6 +175,7 @@ def _parse_tokenizer_json(data: Mapping[str, Any], name: str) -> BpeParts:
     wrong = next(((t, i) for t, i in vocab.items() if isinstance(i, bool) or not isinstance(i, int)), None)
     if wrong is not None:
         raise VocabularyError(f"the vocab gives token {wrong[0]!r} the id {wrong[1]!r}, not an integer")
+    _check_added_ids(data.get("added_tokens") or [], vocab)
     unknown = next(((at, m, part) for at, m in enumerate(merges) for part in m if part not in vocab), None)
     if unknown is not None:
         at, (a, b), part = unknown
@@ -235,6 +236,31 @@ def check_added_tokens(entries: Sequence[Mapping[str, Any]]) -> None:
                     f"the added tokens {a!r} (matched first) and {b!r} (matched after it) "
                     "overlap: tokenizers and hf_bpe would cut such text differently"
                 )
+
+
+def _check_added_ids(entries: Sequence[Mapping[str, Any]], vocab: Mapping[str, int]) -> None:
+    """Refuse an added token that is not in the vocab and whose id in the file is not the
+    one ``tokenizers`` gives it: it numbers such tokens itself, in the file's order, after
+    the vocab's size and the added tokens before them (warning that the file expected
+    another id), so hf_bpe, which read the file's id, gave other ids."""
+    taken: dict[str, int] = {}
+    for entry in entries:
+        content, tid = entry["content"], entry["id"]
+        if content in taken:
+            continue
+        if content in vocab:
+            taken[content] = vocab[content]  # checked against the file's id later
+            continue
+        top = max(taken.values(), default=None)
+        size = len(vocab)
+        expected = size if top is None or (top < size and size > 0) else top + 1
+        if tid != expected:
+            raise VocabularyError(
+                f"the added token {content!r} has id {tid} in the file, but tokenizers numbers it "
+                f"{expected} (after the vocab's {size} tokens and the added tokens before it): "
+                "the file's ids are not the ones Hugging Face uses"
+            )
+        taken[content] = expected
 
 
 def _overlap(a: str, b: str) -> bool:

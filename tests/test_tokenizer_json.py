@@ -534,3 +534,48 @@ def test_files_of_llama3_qwen_and_mistral_get_a_scanner_and_their_ids(tmp_path: 
     assert ours._splitter.family == family[name]
     for text in texts(max_bytes=40_000):
         assert ours.encode_ordinary(text) == theirs.encode(text, add_special_tokens=False).ids
+
+
+def _trained_file(tmp_path: Path, pattern: str) -> Path:
+    """A small tokenizer.json trained by HF tokenizers itself: Split with ``pattern``, then
+    ByteLevel without its own regex, and an added special token."""
+    from tokenizers import Regex, decoders, models, pre_tokenizers, trainers
+
+    theirs = Tokenizer(models.BPE())
+    theirs.pre_tokenizer = pre_tokenizers.Sequence(
+        [pre_tokenizers.Split(Regex(pattern), behavior="isolated"), pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=False)]
+    )
+    theirs.decoder = decoders.ByteLevel()
+    trainer = trainers.BpeTrainer(vocab_size=300, initial_alphabet=pre_tokenizers.ByteLevel.alphabet())
+    theirs.train_from_iterator(["hello world, hello there"] * 10, trainer)
+    theirs.add_special_tokens(["<|endoftext|>"])
+    path = tmp_path / "tokenizer.json"
+    theirs.save(str(path))
+    return path
+
+
+def test_a_pattern_that_leaves_a_character_it_names_unmatched_is_refused(tmp_path: Path) -> None:
+    # [^\x{2603}]+ matches everything but the snowman, which no fixed probe held: the file
+    # loaded, and encoding dropped the snowman (tiktoken's rule) where HF keeps it.
+    path = _trained_file(tmp_path, r"[^\x{2603}]+")
+    with pytest.raises(hf_bpe.PatternError, match="leaves '\u2603' partly unmatched"):
+        hf_bpe.load_tokenizer_json(path)
+    loaded = hf_bpe.load_tokenizer_json(_trained_file(tmp_path, r"[^\x{2603}]+|\x{2603}"))
+    text = "hi \u2603 there"
+    assert loaded.encode_ordinary(text) == Tokenizer.from_file(str(path)).encode(text, add_special_tokens=False).ids
+
+
+def test_an_added_token_the_file_numbers_otherwise_than_tokenizers_is_refused(tmp_path: Path) -> None:
+    # tokenizers numbers an added token that is not in the vocab itself (after the vocab),
+    # whatever id the file gives it: hf_bpe read the file's id, and gave other ids.
+    path = _trained_file(tmp_path, r"\S+|\s+")
+    data = json.loads(path.read_text(encoding="utf-8"))
+    (entry,) = data["added_tokens"]
+    assert entry["content"] == "<|endoftext|>" and entry["content"] not in data["model"]["vocab"]
+    assert hf_bpe.load_tokenizer_json(path).encode("hello<|endoftext|>", allowed_special="all")[-1] == entry["id"]
+    entry["id"] += 700
+    path.write_text(json.dumps(data), encoding="utf-8")
+    hf_id = Tokenizer.from_file(str(path)).encode("hello<|endoftext|>", add_special_tokens=False).ids[-1]
+    assert hf_id == entry["id"] - 700
+    with pytest.raises(hf_bpe.VocabularyError, match=f"has id {entry['id']} in the file, but tokenizers numbers it {hf_id}"):
+        hf_bpe.load_tokenizer_json(path)
