@@ -185,8 +185,9 @@ def is_offline() -> bool:
 
 
 def offline_switch() -> str | None:
-    """The variable that forbids downloads, if one does: ``HF_BPE_OFFLINE`` when set (``0``
-    allows them whatever the others say), else ``HF_HUB_OFFLINE`` or ``TRANSFORMERS_OFFLINE``."""
+    """The variable that forbids downloads, if one does: the first one set of
+    ``HF_BPE_OFFLINE``, ``HF_HUB_OFFLINE`` and ``TRANSFORMERS_OFFLINE`` decides (``1``,
+    ``true``, ``yes``, ``on`` forbid; any other value, ``0`` say, allows them)."""
     for name in ("HF_BPE_OFFLINE", "HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE"):
         value = os.environ.get(name, "").strip().lower()
         if value:

@@ -152,6 +152,14 @@ def _parse_tokenizer_json(data: Mapping[str, Any], name: str) -> BpeParts:
             TokenizerJsonWarning,
             stacklevel=2,
         )
+    for setting in ("truncation", "padding"):
+        if data.get(setting):
+            warnings.warn(
+                f"{name}: the file's {setting} is not kept: an Encoding returns every id of a "
+                f"text (HfBpeTokenizer takes {setting} as a call's arguments, as transformers does)",
+                TokenizerJsonWarning,
+                stacklevel=2,
+            )
     steps = post.get("processors") if isinstance(post, dict) and post.get("type") == "Sequence" else [post]
     if any(isinstance(step, dict) and step.get("type") == "ByteLevel" and step.get("trim_offsets") for step in steps or []):
         warnings.warn(

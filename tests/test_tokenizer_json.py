@@ -579,3 +579,15 @@ def test_an_added_token_the_file_numbers_otherwise_than_tokenizers_is_refused(tm
     assert hf_id == entry["id"] - 700
     with pytest.raises(hf_bpe.VocabularyError, match=f"has id {entry['id']} in the file, but tokenizers numbers it {hf_id}"):
         hf_bpe.load_tokenizer_json(path)
+
+
+def test_truncation_and_padding_in_the_file_are_not_kept_and_say_so(tmp_path: Path) -> None:
+    # They were dropped in silence: HF's ids of a long text were cut, hf_bpe's not.
+    theirs = Tokenizer.from_file(str(_trained_file(tmp_path, r"\S+|\s+")))
+    theirs.enable_truncation(4)
+    theirs.enable_padding(length=6)
+    theirs.save(str(tmp_path / "tokenizer.json"))
+    with pytest.warns(hf_bpe.TokenizerJsonWarning, match="truncation is not kept") as caught:
+        ours = hf_bpe.load_tokenizer_json(tmp_path / "tokenizer.json")
+    assert any("padding is not kept" in str(w.message) for w in caught)
+    assert len(ours.encode_ordinary("hello world, hello there, hello")) > 4
