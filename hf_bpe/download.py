@@ -64,6 +64,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import socket
 import tempfile
 import time
 import uuid
@@ -353,7 +354,7 @@ def _download(vfile: VocabFile, target: Path) -> None:
             "set HF_BPE_CACHE_DIR to a writable directory"
         ) from err
     _remove_stale_parts(target)
-    tmp = target.parent / f".{target.name}.{uuid.uuid4().hex}.part"
+    tmp = target.parent / f".{target.name}.{_writer()}-{uuid.uuid4().hex}.part"
     try:
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
     except OSError as err:
@@ -385,16 +386,40 @@ def _download(vfile: VocabFile, target: Path) -> None:
             pass
 
 
+def _writer() -> str:
+    """Who writes a ``.part`` file: this host and process (``host_pid``, the host's name
+    without dots or dashes, so a cache shared between machines tells their processes apart)."""
+    host = socket.gethostname().replace(".", "_").replace("-", "_") or "host"
+    return f"{host}_{os.getpid()}"
+
+
 def _remove_stale_parts(target: Path) -> None:
-    """Delete what a killed download of ``target`` left (its ``.part`` file, untouched for
-    an hour: a download in progress in another process writes to its own)."""
+    """Delete what a killed download of ``target`` left: a ``.part`` file whose writer (a
+    process of this host, by its name) is gone, or any untouched for an hour (a download
+    in progress in another process writes to its own)."""
     now = time.time()
+    host = _writer().rpartition("_")[0]
     for part in target.parent.glob(f".{target.name}.*.part"):
+        writer = part.name[len(target.name) + 2 :].partition("-")[0]
+        owner_host, _, pid = writer.rpartition("_")
         try:
-            if now - part.stat().st_mtime > STALE_PART_SECONDS:
+            if now - part.stat().st_mtime > STALE_PART_SECONDS or (
+                owner_host == host and pid.isdigit() and not _alive(int(pid))
+            ):
                 part.unlink()
         except OSError:
             pass
+
+
+def _alive(pid: int) -> bool:
+    """Whether process ``pid`` exists (on this host)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # another user's process: alive
+        return True
+    return True
 
 
 def _stream(url: str, out: BinaryIO, timeout: float, limit: int | None = None) -> tuple[str, int]:

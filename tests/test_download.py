@@ -422,6 +422,24 @@ def test_a_killed_download_leaves_nothing_for_long(cache: Path, server: _VocabSe
     assert _contents(cache) == [fresh.name, "r50k_base.tiktoken"]
 
 
+def test_the_part_file_of_a_killed_download_goes_at_the_next_download(cache: Path, server: _VocabServer) -> None:
+    """A retry right after a killed download left its .part file for good: only one untouched
+    for an hour was removed, and the retry then made the file, so none came after it."""
+    import subprocess
+    import sys
+
+    cache.mkdir()
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    writer = download._writer().rpartition("_")[0]
+    killed = cache / f".r50k_base.tiktoken.{writer}_{int(gone.stdout)}-0123.part"
+    running = cache / f".r50k_base.tiktoken.{writer}_{os.getpid()}-4567.part"  # a live writer
+    elsewhere = cache / f".r50k_base.tiktoken.otherhost_{int(gone.stdout)}-89ab.part"  # another machine's
+    for part in (killed, running, elsewhere):
+        part.write_bytes(b"half a file")
+    assert fetch("r50k_base.tiktoken") == cache / "r50k_base.tiktoken"
+    assert _contents(cache) == sorted([elsewhere.name, running.name, "r50k_base.tiktoken"])
+
+
 def test_an_unreadable_cached_file_is_downloaded_again(cache: Path, server: _VocabServer, tmp_path: Path) -> None:
     import subprocess
     import sys
