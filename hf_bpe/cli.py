@@ -244,11 +244,10 @@ class _Formatter(logging.Formatter):
 
 
 def _error_line(err: BaseException) -> str:
-    if isinstance(err, OSError) and err.strerror and getattr(err, "filename", None):
-        return f"{err.filename}: {err.strerror}"
-    if isinstance(err, OSError) and err.strerror and err.errno:  # not "[Errno 2] cannot write ..."
-        return err.strerror.replace("\r", " ").replace("\n", " ")
-    text = str(err) or type(err).__name__
+    if isinstance(err, OSError) and err.strerror:  # not "[Errno 2] ..."
+        text = f"{err.filename}: {err.strerror}" if getattr(err, "filename", None) else err.strerror
+    else:
+        text = str(err) or type(err).__name__
     return text.replace("\r", " ").replace("\n", " ")
 
 

@@ -386,11 +386,15 @@ def _download(vfile: VocabFile, target: Path) -> None:
             pass
 
 
+def _host() -> str:
+    """This machine's name without dots or dashes (a ``.part`` file's name holds it, so a
+    cache shared between machines tells their processes apart)."""
+    return socket.gethostname().replace(".", "_").replace("-", "_") or "host"
+
+
 def _writer() -> str:
-    """Who writes a ``.part`` file: this host and process (``host_pid``, the host's name
-    without dots or dashes, so a cache shared between machines tells their processes apart)."""
-    host = socket.gethostname().replace(".", "_").replace("-", "_") or "host"
-    return f"{host}_{os.getpid()}"
+    """Who writes a ``.part`` file: ``host_pid``."""
+    return f"{_host()}_{os.getpid()}"
 
 
 def _remove_stale_parts(target: Path) -> None:
@@ -398,7 +402,7 @@ def _remove_stale_parts(target: Path) -> None:
     process of this host, by its name) is gone, or any untouched for an hour (a download
     in progress in another process writes to its own)."""
     now = time.time()
-    host = _writer().rpartition("_")[0]
+    host = _host()
     for part in target.parent.glob(f".{target.name}.*.part"):
         writer = part.name[len(target.name) + 2 :].partition("-")[0]
         owner_host, _, pid = writer.rpartition("_")

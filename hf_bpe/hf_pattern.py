@@ -294,8 +294,8 @@ def check_pattern_on_oniguruma(pat_str: str, onig_pattern: str) -> None:
     exactly as hf_bpe (tiktoken) cuts them with ``pat_str``, and leaves no text unmatched
     (tiktoken drops such text, HF keeps it).  The probes hold one or two characters of
     each class the usual patterns tell apart, in all pairs, all triples of a core set, and
-    random strings, and the characters the pattern names itself.  Needs ``tokenizers``; without it only the patterns hf_bpe knows by name
-    (checked by its own tests) pass.
+    random strings, and the characters the pattern names itself.  Needs ``tokenizers``;
+    without it only the patterns hf_bpe knows by name (checked by its own tests) pass.
     """
     try:
         from tokenizers import Regex, pre_tokenizers
