@@ -251,16 +251,17 @@ def _check_added_ids(entries: Sequence[Mapping[str, Any]], vocab: Mapping[str, i
     one ``tokenizers`` gives it: it numbers such tokens itself, in the file's order, after
     the vocab's size and the added tokens before them (warning that the file expected
     another id), so hf_bpe, which read the file's id, gave other ids."""
-    taken: dict[str, int] = {}
+    size = len(vocab)
+    taken: set[str] = set()
+    top: int | None = None  # the largest id of the added tokens so far
     for entry in entries:
         content, tid = entry["content"], entry["id"]
         if content in taken:
             continue
-        if content in vocab:
-            taken[content] = vocab[content]  # checked against the file's id later
+        taken.add(content)
+        if content in vocab:  # its id is checked against the file's later
+            top = vocab[content] if top is None else max(top, vocab[content])
             continue
-        top = max(taken.values(), default=None)
-        size = len(vocab)
         expected = size if top is None or (top < size and size > 0) else top + 1
         if tid != expected:
             raise VocabularyError(
@@ -268,7 +269,7 @@ def _check_added_ids(entries: Sequence[Mapping[str, Any]], vocab: Mapping[str, i
                 f"{expected} (after the vocab's {size} tokens and the added tokens before it): "
                 "the file's ids are not the ones Hugging Face uses"
             )
-        taken[content] = expected
+        top = expected if top is None else max(top, expected)
 
 
 def _overlap(a: str, b: str) -> bool:
