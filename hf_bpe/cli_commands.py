@@ -128,8 +128,18 @@ def parse_ids(text: str) -> list[int]:
     body = text.lstrip("\ufeff").strip()  # an editor's byte order mark is not an id
     if body.startswith("[") and body.endswith("]"):
         body = body[1:-1]
+    fields = body.split(",")
+    commas = len(fields) > 1
+    if commas and fields[-1].strip() == "":
+        fields.pop()  # a comma after the last id, as a list literal may have
+    items: list[str] = []
+    for field in fields:
+        words = field.split()
+        if not words and commas:  # "1,,2": an id left out?
+            raise CliError(f"no token id between two commas or before the first one (item {len(items) + 1} of the input)")
+        items.extend(words)
     ids: list[int] = []
-    for i, item in enumerate(body.replace(",", " ").split(), 1):
+    for i, item in enumerate(items, 1):
         if _ID.fullmatch(item) is None:  # int() would also take "1_000", "+5", "١٢"
             shown = item if len(item) <= 40 else item[:37] + "..."
             raise CliError(f"not a token id: {shown!r} (item {i} of the input)")

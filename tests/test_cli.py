@@ -268,6 +268,17 @@ def test_bench_runs_the_checkout_scripts(work: Path) -> None:
     assert b"source checkout" in missing.stderr and len(missing.stderr.splitlines()) == 1
 
 
+def test_parse_ids_reads_lists_and_refuses_empty_items() -> None:
+    from hf_bpe.cli_commands import parse_ids
+    from hf_bpe.errors import CliError
+
+    assert parse_ids("[15339, 1917,]") == parse_ids("15339\n1917") == parse_ids("15339 ,1917") == [15339, 1917]
+    assert parse_ids("") == parse_ids("[]") == []
+    for text in ("1,,2", ",1", "[1, , 2]", ","):
+        with pytest.raises(CliError, match="no token id between two commas"):
+            parse_ids(text)
+
+
 # ---------------------------------------------------------------------------------- bad input
 
 
@@ -275,6 +286,7 @@ BAD_INPUTS = [
     # (arguments, stdin, part of the message)
     (["encode", "-t", "cl100k_base", "missing.txt"], None, "missing.txt: No such file or directory"),
     (["decode", "-t", "cl100k_base"], b"15339 1917 hello", "not a token id: 'hello' (item 3 of the input)"),
+    (["decode", "-t", "cl100k_base"], b"15339,, 1917", "no token id between two commas or before the first one (item 2 of the input)"),
     (["decode", "-t", "cl100k_base"], b"15339 100261", "token id 100261 (item 2 of the input) is not in the vocabulary of 'cl100k_base'"),
     (["decode", "-t", "cl100k_base"], b"-1", "token id -1 (item 1 of the input) is not in the vocabulary"),
     (["encode", "-t", "cl100k"], b"hi", "'cl100k' is not a file or folder, nor a known encoding or model name. Did you mean 'cl100k_base'?"),
