@@ -634,7 +634,8 @@ def _checked_specials(specials: Mapping[str, int], ranks: dict[bytes, int], max_
 @functools.lru_cache(maxsize=128)
 def special_regex(tokens: frozenset[str]) -> Any:
     """A compiled regex finding the strings ``tokens`` in text, the longest first where one
-    extends another (as tiktoken does).
+    extends another (tiktoken takes whichever its hash map lists first; HF's added tokens
+    take the longest).
 
         >>> special_regex(frozenset({"<|a|>", "<|a|>x"})).findall("<|a|>x <|a|>")
         ['<|a|>x', '<|a|>']

@@ -80,6 +80,8 @@ _HEX = frozenset("0123456789abcdefABCDEF")
 #: How many hex digits ``\x``, ``\u`` and ``\U`` take without braces.
 _HEX_WIDTH = {"x": 2, "u": 4, "U": 8}
 _NEGATED = {"W": "w", "S": "s", "D": "d", "P": "p", "H": "h"}
+#: A counted repeat (``\D{2}``, ``\w{1,3}``): braces after an escape that do not belong to it.
+_REPEAT = regex.compile(r"\{[0-9]+(?:,[0-9]*)?\}")
 #: POSIX classes (``[[:alpha:]]``): ASCII only in tiktoken's engine, Unicode in regex.
 _POSIX_CLASSES = {
     "alnum": r"0-9A-Za-z",
@@ -393,7 +395,7 @@ class _Rewriter:
                 f"\\N{{...}} in the character class at offset {i} of {pat!r}: regex reads a named "
                 "character, tiktoken's engine does not; write the character itself, or \\x{...}"
             )
-        if c.isalpha() and braced:  # \b{start}
+        if c.isalpha() and braced and not in_class and not _REPEAT.match(pat, i + 2):  # \b{start}
             end = pat.find("}", i + 3) + 1 or len(pat)
             return pat[i:end], end, None
         if c in ("k", "g") and pat[i + 2 : i + 3] == "<":  # \k<name>
