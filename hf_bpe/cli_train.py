@@ -35,6 +35,8 @@ def training_files(paths: Sequence[str], glob: str = "*.txt") -> tuple[list[Path
     contributes, recursively and in sorted order, its ``*.parquet`` files and its text files
     whose names match ``glob``; hidden files and folders are skipped.
     """
+    from .training_sources import files_under
+
     texts: list[Path] = []
     parquets: list[Path] = []
     for spec in paths:
@@ -43,10 +45,7 @@ def training_files(paths: Sequence[str], glob: str = "*.txt") -> tuple[list[Path
             (parquets if path.suffix == ".parquet" else texts).append(path)
         elif path.is_dir():
             found = 0
-            for file in sorted(path.rglob("*")):
-                rel = file.relative_to(path).parts
-                if any(part.startswith(".") for part in rel) or not file.is_file():
-                    continue
+            for file in files_under(path):
                 if file.suffix == ".parquet":
                     parquets.append(file)
                 elif fnmatch.fnmatch(file.name, glob):

@@ -85,7 +85,7 @@ class CountPool:
         if self._error is not None:
             error = self._error
             self.abort()
-            raise TrainingError(f"a counting process failed: {error}")
+            raise TrainingError(error)
         self._update += 1
         self._committing = True
         for _ in self._barrier("commit", self._update):
@@ -159,7 +159,7 @@ class CountPool:
                     return
             yield from self._handle(msg)
             if self._error is not None:
-                raise TrainingError(f"a counting process failed: {self._error}")
+                raise TrainingError(self._error)
 
     def _handle(self, msg: Any) -> Iterator[tuple[int, int]]:
         if msg[0] == "done":
@@ -227,7 +227,12 @@ def _worker_main(pattern: str, wid: int, inbox: Any, outbox: Any, parent: int) -
             except Exception as err:  # reported to the parent, which aborts the update
                 failed = True
                 pending = {}
-                outbox.put(("error", wid, f"{type(err).__name__}: {err}"))
+                # A TrainingError is about the data (a null in a parquet column, say): its
+                # message stands alone. Anything else is the process's failure.
+                told = str(err) if isinstance(err, TrainingError) else (
+                    f"a counting process failed: {type(err).__name__}: {err}"
+                )
+                outbox.put(("error", wid, told))
                 continue
             outbox.put(("done", wid, docs, chars))
         elif kind == "sync":

@@ -64,6 +64,7 @@ from .training_sources import (
     parquet_plan,
     parquet_tasks,
     run_task,
+    short_repr,
     Task,
     text_batches,
 )
@@ -153,6 +154,11 @@ class BpeTrainer:
             )
         if not isinstance(texts, Iterable):
             raise TrainingError(f"update() takes an iterable of texts, not {type(texts).__name__}")
+        if isinstance(texts, Mapping):  # a batch of datasets' map, say: its keys are no texts
+            raise TrainingError(
+                f"update() takes an iterable of texts, not a mapping (keys {short_repr(list(texts)[:5])}): "
+                "pass the column of texts, such as batch['text']"
+            )
         max_chars = checked_max_chars(max_chars)
         total = len(texts) if isinstance(texts, Sequence) else None
         self._run(text_batches(texts, max_chars, BATCH_CHARS), total)
@@ -166,8 +172,8 @@ class BpeTrainer:
     ) -> None:
         """Count the texts of column ``column`` of parquet files, read in row groups.
 
-        ``paths`` is a file, a folder (its ``*.parquet`` files, in sorted order) or a list
-        of either. Every file's schema is checked before anything is read: a missing or
+        ``paths`` is a file, a folder (its ``*.parquet`` files and its sub-folders', in
+        sorted order, hidden ones left out) or a list of either. Every file's schema is checked before anything is read: a missing or
         non-string column raises :class:`TrainingError` (strings of any arrow type count:
         ``string``, ``large_string``, ``string_view``, a dictionary of them); so does a null.
         Counting processes read their row groups themselves.

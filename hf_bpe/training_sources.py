@@ -85,7 +85,8 @@ def run_task(task: Task, counter: PieceCounter, counts: dict[bytes, int]) -> tup
 
 
 def parquet_files(paths: Union[StrPath, Iterable[StrPath]]) -> list[str]:
-    """The parquet files named by ``paths`` (a file, a folder, or a list of either)."""
+    """The parquet files named by ``paths`` (a file, a folder, or a list of either); a
+    folder gives its ``*.parquet`` files as :func:`files_under` finds them."""
     if isinstance(paths, (str, os.PathLike)):
         items: list[StrPath] = [paths]
     elif isinstance(paths, Iterable) and not isinstance(paths, (bytes, bytearray)):
@@ -98,7 +99,7 @@ def parquet_files(paths: Union[StrPath, Iterable[StrPath]]) -> list[str]:
             raise TrainingError(f"expected a parquet file or folder, not {short_repr(item)}")
         p = Path(item)
         if p.is_dir():
-            found = sorted(str(f) for f in p.glob("*.parquet") if f.is_file())
+            found = [str(f) for f in files_under(p) if f.suffix == ".parquet"]
             if not found:
                 raise TrainingError(f"no *.parquet files in folder {str(p)!r}")
             files.extend(found)
@@ -109,6 +110,18 @@ def parquet_files(paths: Union[StrPath, Iterable[StrPath]]) -> list[str]:
     if not files:
         raise TrainingError("no parquet files given")
     return files
+
+
+def files_under(folder: Path) -> Iterator[Path]:
+    """The regular files in ``folder`` and its sub-folders, in sorted order, without hidden
+    ones (a name starting with ``.``, as a download's partial file, or in a hidden folder).
+
+        >>> [p.name for p in files_under(Path(__file__).parent) if p.name.startswith("train")]
+        ['trainer.py', 'training_sources.py']
+    """
+    for file in sorted(folder.rglob("*")):
+        if not any(part.startswith(".") for part in file.relative_to(folder).parts) and file.is_file():
+            yield file
 
 
 def parquet_plan(files: list[str], column: str) -> Iterator[tuple[str, list[int], int]]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -24,7 +25,7 @@ from hf_bpe import merges as merges_mod
 from hf_bpe import trainer as trainer_mod
 from hf_bpe.errors import PatternError, TrainingError
 from hf_bpe.patterns import NANOCHAT_PATTERN, RUSTBPE_PATTERN
-from hf_bpe.trainer import NANOCHAT_SPECIAL_TOKENS, BpeTrainer, TrainingWarning, train_bpe
+from hf_bpe.trainer import NANOCHAT_SPECIAL_TOKENS, BpeTrainer, TrainingWarning, parquet_files, train_bpe
 
 rustbpe = pytest.importorskip("rustbpe")
 tiktoken = pytest.importorskip("tiktoken")
@@ -216,6 +217,21 @@ def test_parquet_folder_equals_the_texts(
     again = BpeTrainer(2000, num_proc=num_proc, progress=False)
     again.update_from_parquet([str(p) for p in reversed(shards)], max_chars=1000)
     assert again.piece_counts() == direct.piece_counts()
+
+
+def test_parquet_folder_reads_sub_folders_not_hidden_files(tmp_path: Path, shards: list[Path]) -> None:
+    (tmp_path / "train" / "part").mkdir(parents=True)
+    (tmp_path / ".cache").mkdir()
+    kept = [tmp_path / "train" / "b.parquet", tmp_path / "train" / "part" / "a.parquet", tmp_path / "z.parquet"]
+    hidden = [tmp_path / ".cache" / "c.parquet", tmp_path / "train" / ".b.parquet"]  # a partial download, say
+    for i, path in enumerate(kept + hidden):
+        shutil.copyfile(shards[i % len(shards)], path)
+    assert parquet_files(tmp_path) == [str(p) for p in kept]  # sorted by path
+    direct = BpeTrainer(2000, num_proc=1, progress=False)
+    direct.update(shard_texts(kept), max_chars=1000)
+    from_folder = BpeTrainer(2000, num_proc=1, progress=False)
+    from_folder.update_from_parquet(tmp_path, max_chars=1000)
+    assert from_folder.piece_counts() == direct.piece_counts()
 
 
 @pytest.mark.parametrize("kind", ["large_string", "dictionary", "string_view"])
@@ -439,6 +455,8 @@ def test_non_str_items_fail_and_count_nothing(num_proc: int, monkeypatch: pytest
         trainer.update("a string is not a list of texts")
     with pytest.raises(TrainingError, match="text 1 is a NoneType"):
         trainer.update(["ok", None])  # type: ignore[list-item]
+    with pytest.raises(TrainingError, match=r"not a mapping \(keys \['text', 'id'\]\): pass the column"):
+        trainer.update({"text": ["a batch of datasets' map"], "id": [1]})  # its keys are no texts
     assert trainer.piece_counts() == before
     assert trainer.n_documents == 200
     trainer.update(["more text here"])  # still usable
@@ -483,8 +501,8 @@ def test_parquet_errors(tmp_path: Path, shards: list[Path], monkeypatch: pytest.
     not_utf8 = tmp_path / "not_utf8.parquet"
     pq.write_table(pa.table({"text": pa.array(rows, pa.binary()).view(pa.string())}), not_utf8, row_group_size=10)
     message = "is not UTF-8 text in row group 2 \\(row 25 of the file: invalid byte 0xff at offset 4\\)"
-    for num_proc in (1, 2):
-        with pytest.raises(TrainingError, match=message):
+    for num_proc in (1, 2):  # the message alone, from a counting process too: no process failed
+        with pytest.raises(TrainingError, match="^column 'text' of parquet file .*" + message):
             BpeTrainer(1000, num_proc=num_proc, progress=False).update_from_parquet(not_utf8)
     trainer.update_from_parquet(shards[1])
     assert trainer.n_documents == pq.ParquetFile(shards[1]).metadata.num_rows
