@@ -730,7 +730,7 @@ class HfBpeTokenizer(PreTrainedTokenizer):
 
     def _text_tokens(self, text: str, **kwargs: Any) -> list[str]:
         split = kwargs.pop("split_special_tokens", self.split_special_tokens)
-        if split or not self._slow_added:
+        if split:
             return super().tokenize(text, split_special_tokens=split, **kwargs)
         text, kwargs = self.prepare_for_tokenization(text, **kwargs)
         tokens: list[str] = []
@@ -745,8 +745,12 @@ class HfBpeTokenizer(PreTrainedTokenizer):
         """``text`` cut at added tokens, with the lstrip/rstrip/single_word rules of
         transformers' Python tokenizers, except that a neighbour that is itself an added
         token is left whole (transformers strips it, or glues a token that is not a single
-        word onto it: both lose it)."""
-        chunks: list[str] = self.tokens_trie.split(text)
+        word onto it: both lose it). Added tokens are found as ``tok(text)`` and the fast
+        tokenizers find them, the longest at the leftmost place (transformers' ``Trie``
+        misses the ``c`` of ``acac`` between the tokens ``acc`` and ``c``)."""
+        if self._added_re is None:
+            return [text]
+        chunks = [text[start:end] for start, end, _ in special_segments(text, self._added_re)]
         table, decoder = self._added_tokens_encoder, self._added_tokens_decoder
         for i, chunk in enumerate(chunks):
             token = decoder.get(table[chunk]) if chunk in table else None
@@ -755,15 +759,15 @@ class HfBpeTokenizer(PreTrainedTokenizer):
             left = chunks[i - 1] if i > 0 and chunks[i - 1] not in table else None
             right = chunks[i + 1] if i + 1 < len(chunks) and chunks[i + 1] not in table else None
             if token.rstrip and right:
-                chunks[i + 1] = right = right.lstrip()
+                chunks[i + 1] = right.lstrip()
             if token.lstrip and left:
-                chunks[i - 1] = left = left.rstrip()
-            if token.single_word:
+                chunks[i - 1] = left.rstrip()
+            if token.single_word:  # judged by the neighbours before stripping, as transformers does
                 if left and left[-1] != " ":
                     chunks[i - 1] += chunk
                     chunks[i] = ""
                 elif right and right[0] != " ":
-                    chunks[i + 1] = chunk + right
+                    chunks[i + 1] = chunk + chunks[i + 1]
                     chunks[i] = ""
         return chunks
 
@@ -1274,14 +1278,17 @@ class HfBpeTokenizer(PreTrainedTokenizer):
         if push_to_hub:
             commit_message = kwargs.pop("commit_message", None)
             repo_id = kwargs.pop("repo_id", str(save_directory).split(os.path.sep)[-1])
-            repo_id = hf_api().create_repo(repo_id, exist_ok=True, **kwargs).repo_id
+            repo_args = {k: v for k, v in kwargs.items() if k != "filename_prefix"}  # the rest: private, token...
+            repo_id = hf_api().create_repo(repo_id, exist_ok=True, **repo_args).repo_id
             os.makedirs(save_directory, exist_ok=True)
             timestamps = self._get_files_timestamps(save_directory)
         files = self._save_all_or_none(save_directory, *args, **kwargs)
         if push_to_hub:
-            self._upload_modified_files(
-                save_directory, repo_id, timestamps, commit_message=commit_message, token=kwargs.get("token")
+            token = kwargs.get("token")
+            result = super()._upload_modified_files(
+                save_directory, repo_id, timestamps, commit_message=commit_message, token=token
             )
+            self._delete_stale_files(save_directory, repo_id, result, _prefix(kwargs), {"token": token})
         return files
 
     def _save_all_or_none(self, folder: str | os.PathLike[str], *args: Any, **kwargs: Any) -> tuple[str, ...]:
@@ -1295,7 +1302,7 @@ class HfBpeTokenizer(PreTrainedTokenizer):
         from hf_bpe.atomic_files import cleanup_new_folders, write_files_atomic
 
         given, target = os.fspath(folder), Path(folder).resolve()
-        prefix = f"{kwargs['filename_prefix']}-" if kwargs.get("filename_prefix") else ""
+        prefix = _prefix(kwargs)
         templates = target / (prefix + CHAT_TEMPLATE_DIR)
         if templates.is_symlink():  # its files would be written through, and an earlier save's removed
             raise FileExistsError(
@@ -1336,26 +1343,41 @@ class HfBpeTokenizer(PreTrainedTokenizer):
         return tuple(os.path.join(given, name) for name in names if (target / name).exists())
 
     def _upload_modified_files(self, working_dir: Any, repo_id: str, *args: Any, **kwargs: Any) -> Any:
-        """Upload as transformers does, then delete the files the repository keeps from an
-        earlier push that this tokenizer does not have (a ``tokenizer.json``, which stock
-        transformers would load; a chat template since removed; ...): on the branch pushed
-        to, or in the pull request the upload opened."""
-        from huggingface_hub import CommitOperationDelete
-
+        """Upload as transformers does (``push_to_hub``), then delete what an earlier push
+        left that this tokenizer does not have (see :meth:`_delete_stale_files`)."""
         result = super()._upload_modified_files(working_dir, repo_id, *args, **kwargs)
-        missing = [name for name in _SAVED_IF_NEEDED if not (Path(working_dir) / name).exists()]
-        if missing:
-            token = kwargs.get("token")
-            revision = result.pr_revision if kwargs.get("create_pr") else kwargs.get("revision")
-            api = hf_api()
-            stale = [name for name in missing if api.file_exists(repo_id, name, revision=revision, token=token)]
-            if stale:
-                api.create_commit(
-                    repo_id, [CommitOperationDelete(path_in_repo=name) for name in stale], revision=revision,
-                    token=token, commit_message=f"Delete {', '.join(stale)}: not part of this tokenizer",
-                )
+        self._delete_stale_files(working_dir, repo_id, result, "", kwargs)
         return result
 
+    @staticmethod
+    def _delete_stale_files(working_dir: Any, repo_id: str, result: Any, prefix: str, upload_args: Mapping[str, Any]) -> None:
+        """Delete the files the repository keeps from an earlier push that the folder just
+        uploaded lacks: a ``tokenizer.json`` (which stock transformers would load), a chat
+        template since removed (``additional_chat_templates/*.jinja`` too), ...; on the
+        branch pushed to, or in the pull request the upload opened."""
+        from huggingface_hub import CommitOperationDelete
+
+        token = upload_args.get("token")
+        revision = result.pr_revision if upload_args.get("create_pr") else upload_args.get("revision")
+        ours = {prefix + name for name in _SAVED_IF_NEEDED}
+        templates = f"{prefix}{CHAT_TEMPLATE_DIR}/"
+        api = hf_api()
+        stale = [
+            name
+            for name in api.list_repo_files(repo_id, revision=revision, token=token)
+            if (name in ours or (name.startswith(templates) and name.endswith(".jinja")))
+            and not (Path(working_dir) / name).exists()
+        ]
+        if stale:
+            api.create_commit(
+                repo_id, [CommitOperationDelete(path_in_repo=name) for name in stale], revision=revision,
+                token=token, commit_message=f"Delete {', '.join(stale)}: not part of this tokenizer",
+            )
+
+
+def _prefix(save_args: Mapping[str, Any]) -> str:
+    """What ``save_pretrained(..., filename_prefix="x")`` puts before each file name."""
+    return f"{save_args['filename_prefix']}-" if save_args.get("filename_prefix") else ""
 
 
 def _register() -> None:

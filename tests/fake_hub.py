@@ -72,7 +72,13 @@ class FakeHub:
                         self._send(404, {"error": "repo not found"}, {"X-Error-Code": "RepoNotFound"})
                         return
                     files = hub.repos[repo]
-                    if "/tree/" in rest:
+                    if "/tree/" in rest:  # /api/models/{repo}/tree/{revision}[/{folder}]: the files in it
+                        revision, _, folder = urlparse(self.path).path.partition("/tree/")[2].partition("/")
+                        files = {
+                            name: content
+                            for name, content in hub.files(repo, unquote(revision)).items()
+                            if not folder or name.startswith(unquote(folder).rstrip("/") + "/")
+                        }
                         entries = [{"type": "file", "path": p, "size": len(c), "oid": hashlib.sha1(c).hexdigest()} for p, c in sorted(files.items())]
                         self._send(200, entries)
                         return

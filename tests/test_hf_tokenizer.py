@@ -769,6 +769,40 @@ def test_tokens_that_strip_spaces_never_swallow_a_neighbouring_token(tmp_path: P
     assert HfBpeTokenizer.from_pretrained(tmp_path / "tok")("[R] yy[W]<|endoftext|>")["input_ids"] == [r, yy, w, 50256]
 
 
+def test_flagged_tokens_follow_transformers_rules_where_no_added_token_is_a_neighbour() -> None:
+    # transformers' own tokenize (the Python tokenizers' rules) against hf_bpe's; single_word
+    # is judged by the neighbours as they were before lstrip/rstrip stripped them.
+    from transformers import PreTrainedTokenizer
+
+    tok = make("gpt2")
+    flags = [{"rstrip": True, "single_word": True}, {"lstrip": True, "single_word": True}, {"lstrip": True, "rstrip": True}, {"single_word": True}]
+    tok.add_tokens([AddedToken(f"<{i}>", **f) for i, f in enumerate(flags)])
+    sides = ["", " ", "  ", "x", "x ", " x", "\t", "\u3000", "\u3000x", "\n"]
+    for i in range(len(flags)):
+        for left in sides:
+            for right in sides:
+                text = f"hello{left}<{i}>{right[::-1]}world"
+                assert tok.tokenize(text) == PreTrainedTokenizer.tokenize(tok, text), text
+                text = f"{left}<{i}>{right[::-1]}"
+                assert tok.tokenize(text) == PreTrainedTokenizer.tokenize(tok, text), text
+    y = tok.convert_tokens_to_ids("<0>")
+    assert tok("hello <0> world")["input_ids"] == [31373, 220, y, 6894]  # was lost: "world" read as glued on
+
+
+def test_overlapping_added_tokens_are_found_alike_by_every_path(tmp_path: Path) -> None:
+    # transformers' Trie finds no "c" in "acac" (it gives up on "acc" after "ac"); tok(text),
+    # the stock fast tokenizer and tokenize find both, with or without a flagged token.
+    tok = make("gpt2")
+    tok.add_tokens(["acc", "c", "cx"])
+    text = "acac accx acx"
+    ids = tok(text)["input_ids"]
+    tok.save_pretrained(tmp_path / "tok")
+    assert run_stock(tmp_path / "tok", [text], tmp_path / "stock")["ids"] == [ids]
+    assert tok.tokenize(text) == tok.convert_ids_to_tokens(ids)
+    tok.add_tokens([AddedToken("<unrelated>", lstrip=True)])  # tok(text) then goes through tokenize
+    assert tok(text)["input_ids"] == ids
+
+
 def test_skip_special_tokens_skips_every_special_token_as_stock_does(tmp_path: Path) -> None:
     tok = make("cl100k_base", eos_token="<|endoftext|>")
     tok.add_special_tokens({"additional_special_tokens": ["<a>"]})

@@ -139,20 +139,39 @@ def test_a_push_without_tokenizer_json_deletes_the_old_one(hub: FakeHub, tmp_pat
 
 
 def test_a_chat_template_removed_is_removed_from_the_repository(hub: FakeHub, tmp_path: Path) -> None:
-    push = textwrap.dedent(
+    def run(code: str) -> None:
+        script = textwrap.dedent(
+            """
+            import hf_bpe
+            from hf_bpe.hf_tokenizer import HfBpeTokenizer, hf_api
+            from transformers import AutoTokenizer
+            enc = hf_bpe.Encoding("t", pat_str=r"\\S+|\\s+", mergeable_ranks={bytes([i]): i for i in range(256)}, special_tokens={})
+            """
+        ) + textwrap.dedent(code)
+        proc = subprocess.run([sys.executable, "-c", script], env=hub_env(hub, tmp_path / "home"), cwd=tmp_path,
+                              capture_output=True, text=True, timeout=600)
+        assert proc.returncode == 0, proc.stderr[-4000:]
+
+    run(
         """
-        import hf_bpe
-        from hf_bpe.hf_tokenizer import HfBpeTokenizer
-        enc = hf_bpe.Encoding("t", pat_str=r"\\S+|\\s+", mergeable_ranks={bytes([i]): i for i in range(256)}, special_tokens={})
-        tok = HfBpeTokenizer.from_encoding(enc, chat_template="{{ messages }}")
+        tok = HfBpeTokenizer.from_encoding(enc, chat_template={"default": "{{ messages }}", "tool_use": "T{{ messages }}"})
         tok.push_to_hub("someone/chat", commit_message="v1")
-        tok.chat_template = None
+        assert "additional_chat_templates/tool_use.jinja" in hf_api().list_repo_files("someone/chat")
+        tok.chat_template = "{{ messages }}"
         tok.push_to_hub("someone/chat", commit_message="v2")
+        assert AutoTokenizer.from_pretrained("someone/chat").chat_template == "{{ messages }}"
+        # a tokenizer saved beside it under a prefix: the files without one are not its
+        tok.chat_template = None
+        tok.save_pretrained("local", push_to_hub=True, repo_id="someone/chat", filename_prefix="pre")
         """
     )
-    proc = subprocess.run([sys.executable, "-c", push], env=hub_env(hub, tmp_path / "home"), cwd=tmp_path,
-                          capture_output=True, text=True, timeout=600)
-    assert proc.returncode == 0, proc.stderr[-4000:]
+    files = hub.repos["someone/chat"]
+    assert "chat_template.jinja" in files and "pre-tokenizer_config.json" in files
+    assert not any(name.startswith("additional_chat_templates/") for name in files)
+    assert [c for c in hub.commits if "Delete" in c] == [
+        "someone/chat@main: Delete additional_chat_templates/tool_use.jinja: not part of this tokenizer"
+    ], hub.commits
+    run('HfBpeTokenizer.from_encoding(enc).push_to_hub("someone/chat", commit_message="v3")')
     assert "tokenizer.json" in hub.repos["someone/chat"] and "chat_template.jinja" not in hub.repos["someone/chat"]
     assert hub.commits[-1] == "someone/chat@main: Delete chat_template.jinja: not part of this tokenizer", hub.commits
 
