@@ -103,6 +103,19 @@ def _load_tiktoken_file(
     )
 
 
+def _small_json(head: bytes) -> bool:
+    """Whether ``head``, a file's first 1,025 bytes, is the whole file and one JSON value."""
+    import json
+
+    if len(head) > 1024:
+        return False
+    try:
+        json.loads(head)
+    except ValueError:  # UnicodeDecodeError too
+        return False
+    return True
+
+
 def _load_path(path: Path, pattern: Optional[str], specials: Sequence[str]) -> Encoding:
     from .folder import ENCODING_FILE, load_encoding
 
@@ -125,8 +138,9 @@ def _load_path(path: Path, pattern: Optional[str], specials: Sequence[str]) -> E
         enc = load_encoding(path.parent)
     else:
         with path.open("rb") as f:
-            head = f.read(64).lstrip()
-        if not head.startswith((b"{", b"[")):  # not JSON: tiktoken's format is the other one
+            head = f.read(1025)
+        # Not JSON (an object, a list, or one small value: null, "x"): tiktoken's format
+        if not head.lstrip().startswith((b"{", b"[")) and not _small_json(head):
             return _load_tiktoken_file(path, pattern, specials, sniffed=True)
         from .tokenizer_json import load_tokenizer_json
 

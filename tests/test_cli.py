@@ -319,6 +319,7 @@ BAD_INPUTS = [
     (["encode", "-t", "corpus/english_000.txt"], b"hi", "corpus/english_000.txt is not a tokenizer file: not JSON, and not tiktoken's format"),
     (["encode", "-t", "corpus/shards"], b"hi", "corpus/shards is a folder without encoding.json or tokenizer.json"),
     (["info", "list.json"], None, "list.json is not a tokenizer.json object"),  # JSON, but not an object
+    (["info", "null.json"], None, "null.json is not a tokenizer.json object"),  # not "not JSON"
     (["info", "ENCODER_JSON"], None, "not a tokenizer.json: it has no \"model\" object (GPT-2's encoder.json goes with its vocab.bpe"),
     (["decode", "-t", "cl100k_base"], b"1 " + b"9" * 5000, "token id 99999999999999999999... (item 2 of the input, 5000 digits) is too large"),
 ]
@@ -329,6 +330,7 @@ def test_bad_input_is_one_line_and_exit_1(work: Path, argv: list[str], stdin: Op
     (work / "binary.txt").write_bytes(b"abc\xff\xfe")
     (work / "empty.txt").write_bytes(b"")
     (work / "list.json").write_text("[]")
+    (work / "null.json").write_text("null\n")
     files = {"VOCAB": lambda: realdata.vocab_file("cl100k_base"), "ENCODER_JSON": lambda: realdata.gpt2_data_gym()[0]}
     argv = [str(files[a]()) if a in files else a for a in argv]
     before = sorted(p.name for p in work.iterdir())
