@@ -144,6 +144,19 @@ def _tokenizer_options(parser: argparse.ArgumentParser, positional: bool = False
     )
 
 
+class _Version(argparse.Action):
+    """``--version``: print the version line as it is (argparse's own action wraps it to
+    the terminal's width) and exit."""
+
+    def __init__(self, option_strings: list[str], version: str, dest: str = argparse.SUPPRESS, **kwargs: Any) -> None:
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, help="show the version and exit", **kwargs)
+        self.version = version
+
+    def __call__(self, parser: argparse.ArgumentParser, *args: Any) -> None:
+        parser._print_message(self.version + "\n", sys.stdout)  # stdout, as argparse's own action
+        parser.exit()
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``hf-bpe`` (one sub-parser per command)."""
     from . import __version__
@@ -157,7 +170,7 @@ def build_parser() -> argparse.ArgumentParser:
     from . import COMPILED
 
     core = "compiled core" if COMPILED else "uncompiled core: pure Python, about 20x slower (HF_BPE_COMPILE=0, or no C compiler at install)"
-    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__} ({core})")
+    parser.add_argument("--version", action=_Version, version=f"{PROG} {__version__} ({core})")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True, parser_class=_Parser)
 
     p = sub.add_parser(

@@ -395,6 +395,11 @@ def test_version_says_whether_the_core_is_compiled(work: Path) -> None:
     assert ok(run("--version", cwd=work)).decode().startswith(f"hf-bpe {hf_bpe.__version__} ({core}")
 
 
+def test_version_is_one_line_however_narrow_the_terminal(work: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COLUMNS", "30")
+    assert ok(run("--version", cwd=work)).decode().count("\n") == 1
+
+
 def test_special_tokens_written_before_the_inputs_say_so(work: Path) -> None:
     result = run("train", "--vocab-size", "300", "-o", "t", "--special-tokens", "<|eos|>", "corpus", cwd=work)
     err = result.stderr.decode()
