@@ -16,6 +16,7 @@ with a :class:`~hf_bpe.errors.VocabularyError` or :class:`~hf_bpe.errors.Pattern
 
 from __future__ import annotations
 
+import json
 import os
 import warnings
 from collections.abc import Mapping, Sequence
@@ -44,14 +45,26 @@ def _refuse(what: str) -> VocabularyError:
     return VocabularyError(f"{what}: hf_bpe represents one regex + byte-level BPE only")
 
 
+def _flag(settings: Mapping[str, Any], key: str, default: bool, *, nullable: bool = False) -> bool:
+    """The true/false setting ``key`` of a part of the file; anything else there (``1``,
+    ``""``, ``null`` unless ``nullable``: the BPE model's settings) is refused, as
+    ``tokenizers`` refuses it, rather than read as truthy."""
+    value = settings.get(key, default)
+    if value is None and nullable:
+        return default
+    if not isinstance(value, bool):
+        raise VocabularyError(f"a malformed tokenizer.json: {key!r} must be true or false, not {json.dumps(value)}")
+    return value
+
+
 def _pattern_from_pre_tokenizer(pre: Any) -> str:
     if not isinstance(pre, dict):
         raise _refuse("tokenizer.json has no pre_tokenizer")
     kind = pre.get("type")
     if kind == "ByteLevel":
-        if pre.get("add_prefix_space"):
+        if _flag(pre, "add_prefix_space", False):
             raise _refuse("ByteLevel with add_prefix_space=True adds a space tiktoken never adds")
-        if not pre.get("use_regex", True):
+        if not _flag(pre, "use_regex", True):
             raise _refuse("a ByteLevel pre-tokenizer without any split regex")
         # tokenizers' built-in GPT-2 regex (read as r50k's pattern, probe-checked below)
         return _GPT2_BYTE_LEVEL_REGEX
@@ -66,9 +79,9 @@ def _pattern_from_pre_tokenizer(pre: Any) -> str:
         names = [s.get("type") for s in stages]
         raise _refuse(f"pre_tokenizer stages {names} (expected exactly [Split, ByteLevel])")
     split, byte_level = stages
-    if byte_level.get("add_prefix_space") or byte_level.get("use_regex", True):  # tokenizers' default
+    if _flag(byte_level, "add_prefix_space", False) or _flag(byte_level, "use_regex", True):  # tokenizers' default
         raise _refuse("a ByteLevel stage that adds a prefix space or splits again")
-    if split.get("behavior") != "Isolated" or split.get("invert"):
+    if split.get("behavior") != "Isolated" or _flag(split, "invert", False):
         raise _refuse(f"Split behavior {split.get('behavior')!r} (invert={split.get('invert')})")
     pattern = split.get("pattern") or {}
     if "Regex" not in pattern:
@@ -133,7 +146,7 @@ def _parse_tokenizer_json(data: Mapping[str, Any], name: str) -> BpeParts:
     for key in ("continuing_subword_prefix", "end_of_word_suffix", "dropout"):
         if model.get(key):
             raise _refuse(f"BPE option {key}={model[key]!r}")
-    if model.get("byte_fallback"):
+    if _flag(model, "byte_fallback", False, nullable=True):
         raise _refuse("byte_fallback (a sentencepiece-style model)")
     decoder = data.get("decoder")
     if decoder is not None and decoder.get("type") != "ByteLevel":
@@ -171,7 +184,8 @@ def _parse_tokenizer_json(data: Mapping[str, Any], name: str) -> BpeParts:
     check_added_tokens(data.get("added_tokens") or [])
     added = {entry["content"]: int(entry["id"]) for entry in data.get("added_tokens") or []}
     for entry in data.get("added_tokens") or []:
-        if entry.get("lstrip") or entry.get("rstrip") or entry.get("single_word"):
+        flags = {key: _flag(entry, key, False) for key in ("lstrip", "rstrip", "single_word", "normalized", "special")}
+        if flags["lstrip"] or flags["rstrip"] or flags["single_word"]:
             raise _refuse(f"added token {entry['content']!r} with lstrip/rstrip/single_word")
     merges = [
         tuple(m.split(" ")) if isinstance(m, str) else tuple(m) for m in model.get("merges") or []
@@ -218,7 +232,7 @@ def _parse_tokenizer_json(data: Mapping[str, Any], name: str) -> BpeParts:
             )
         ranks[token_bytes(spelled)] = int(tid)
     _check_vocabulary(ranks, specials)
-    _check_merges(ranks, [(token_bytes(a), token_bytes(b)) for a, b in merges], bool(model.get("ignore_merges")))
+    _check_merges(ranks, [(token_bytes(a), token_bytes(b)) for a, b in merges], _flag(model, "ignore_merges", False, nullable=True))
     return BpeParts(name, pat_str, ranks, specials)
 
 

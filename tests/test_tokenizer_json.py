@@ -348,6 +348,9 @@ def test_small_json_parses() -> None:
     parts = parse_tokenizer_json(_small_json())
     assert parts.special_tokens == {"<|e|>": 258}
     assert parts.mergeable_ranks[b"abc"] == 257
+    data = _small_json()
+    data["model"].update(byte_fallback=None, ignore_merges=None)  # tokenizers reads null as false there
+    assert parse_tokenizer_json(data).mergeable_ranks == parts.mergeable_ranks
 
 
 @pytest.mark.parametrize(
@@ -376,6 +379,12 @@ def test_small_json_parses() -> None:
         (lambda d: d["model"].pop("merges"), "the BPE model has no merges"),
         (lambda d: d["model"]["vocab"].update(abc="257"), "gives token 'abc' the id '257', not an integer"),
         (lambda d: d["model"]["merges"].insert(0, "a zz"), "merge #0 joins 'a' and 'zz', but the vocab has no token 'zz'"),
+        # tokenizers refuses a setting that is not true or false; hf_bpe read it as truthy
+        (lambda d: d["model"].update(ignore_merges=1), "'ignore_merges' must be true or false, not 1"),
+        (lambda d: d["pre_tokenizer"]["pretokenizers"][0].update(invert=""), "'invert' must be true or false, not \"\""),
+        (lambda d: d["pre_tokenizer"]["pretokenizers"][1].update(use_regex=0), "'use_regex' must be true or false, not 0"),
+        (lambda d: d["added_tokens"][0].update(normalized=None), "'normalized' must be true or false, not null"),
+        (lambda d: d["model"].update(byte_fallback=0), "'byte_fallback' must be true or false, not 0"),
     ],
 )
 def test_unrepresentable_files_are_refused(edit: Any, message: str) -> None:
