@@ -116,8 +116,13 @@ def files_under(folder: Path) -> Iterator[Path]:
     """The regular files in ``folder`` and its sub-folders, in sorted order, without hidden
     ones (a name starting with ``.``, as a download's partial file, or in a hidden folder).
 
-        >>> [p.name for p in files_under(Path(__file__).parent) if p.name.startswith("train")]
-        ['trainer.py', 'training_sources.py']
+        >>> import tempfile
+        >>> root = Path(tempfile.mkdtemp())
+        >>> for name in ("b.parquet", "a/c.parquet", ".cache/d.parquet", "a/.e.parquet"):
+        ...     (root / name).parent.mkdir(exist_ok=True)
+        ...     (root / name).touch()
+        >>> [p.relative_to(root).as_posix() for p in files_under(root)]
+        ['a/c.parquet', 'b.parquet']
     """
     for file in sorted(folder.rglob("*")):
         if not any(part.startswith(".") for part in file.relative_to(folder).parts) and file.is_file():
