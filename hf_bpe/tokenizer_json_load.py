@@ -181,12 +181,12 @@ def _parse_tokenizer_json(data: Mapping[str, Any], name: str) -> BpeParts:
             TokenizerJsonWarning,
             stacklevel=2,
         )
-    check_added_tokens(data.get("added_tokens") or [])
-    added = {entry["content"]: int(entry["id"]) for entry in data.get("added_tokens") or []}
     for entry in data.get("added_tokens") or []:
         flags = {key: _flag(entry, key, False) for key in ("lstrip", "rstrip", "single_word", "normalized", "special")}
         if flags["lstrip"] or flags["rstrip"] or flags["single_word"]:
             raise _refuse(f"added token {entry['content']!r} with lstrip/rstrip/single_word")
+    check_added_tokens(data.get("added_tokens") or [])
+    added = {entry["content"]: int(entry["id"]) for entry in data.get("added_tokens") or []}
     merges = [
         tuple(m.split(" ")) if isinstance(m, str) else tuple(m) for m in model.get("merges") or []
     ]
