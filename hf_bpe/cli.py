@@ -131,11 +131,11 @@ def _common(debug_default: Any) -> _Parser:
 
 def _tokenizer_options(parser: argparse.ArgumentParser, positional: bool = False) -> None:
     if positional:
-        parser.add_argument("tokenizer", metavar="DIR_OR_NAME", help="tokenizer folder or file, or encoding name")
+        parser.add_argument("tokenizer", metavar="DIR_OR_NAME", help="tokenizer folder or file, or encoding or model name")
     else:
         parser.add_argument(
             "-t", "--tokenizer", required=True, metavar="DIR_OR_NAME",
-            help="tokenizer folder, tokenizer.json, .tiktoken file (with --pattern) or encoding name",
+            help="tokenizer folder, tokenizer.json, .tiktoken file (with --pattern) or encoding or model name (gpt-4o)",
         )
     parser.add_argument("--pattern", metavar="NAME_OR_REGEX", help="split pattern of a .tiktoken file")
     parser.add_argument(
@@ -220,7 +220,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("convert", parents=[common], help="convert between tokenizer formats",
                        description="Convert a tokenizer (folder, tokenizer.json, .tiktoken or name) "
                        "to a .tiktoken file, a tokenizer.json or an hf_bpe/Hugging Face folder.")
-    p.add_argument("src", metavar="SRC", help="tokenizer folder or file, or encoding name")
+    p.add_argument("src", metavar="SRC", help="tokenizer folder or file, or encoding or model name")
     p.add_argument("dst", type=_path, metavar="DST", help="file or folder to write")
     p.add_argument("--to", choices=("tiktoken", "tokenizer.json", "hf-folder"),
                    help="target format (default: from DST: *.tiktoken, *.json, else a folder)")

@@ -33,6 +33,12 @@ class VocabFileError(VocabularyError):
     """A vocabulary file that cannot be parsed; the message names the file and line."""
 
 
+class MissingFileError(VocabFileError, FileNotFoundError):
+    """A vocabulary file, tokenizer file or saved folder that does not exist. Also a
+    ``FileNotFoundError`` (what tiktoken's ``load_tiktoken_bpe`` and ``open`` raise there), so
+    ``except OSError`` catches it from every loader, as ``except hf_bpe.HfBpeError`` does."""
+
+
 class PatternError(HfBpeError, ValueError):
     """A split pattern that the ``regex`` package rejects, or that cannot be used here."""
 

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from .encoding import Encoding
-from .errors import PatternError, VocabFileError, VocabularyError
+from .errors import MissingFileError, PatternError, VocabFileError, VocabularyError
 from .pieces import has_lone_surrogate
 from .atomic_files import cleanup_new_folders, write_files_atomic
 from .vocab_files import StrPath, format_tiktoken_bpe, parse_json, parse_tiktoken_bpe
@@ -89,8 +89,9 @@ def load_encoding(directory: StrPath) -> Encoding:
     """Load an Encoding saved by :func:`save_encoding` (or ``save_pretrained``)."""
     folder = Path(directory)
     if not folder.is_dir():
-        what = "a file, not a folder" if folder.exists() else "no such folder"
-        raise VocabFileError(f"{os.fspath(folder)}: {what}")
+        if not folder.exists():
+            raise MissingFileError(f"{os.fspath(folder)}: no such folder")
+        raise VocabFileError(f"{os.fspath(folder)}: a file, not a folder")
     if not (folder / ENCODING_FILE).is_file():
         raise VocabFileError(f"{os.fspath(folder)}: no {ENCODING_FILE}; not an hf_bpe folder")
     return load_encoding_files(folder / ENCODING_FILE)
@@ -104,7 +105,7 @@ def load_encoding_files(encoding_file: StrPath, vocab_file: StrPath | None = Non
     try:
         meta = parse_json(meta_path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise VocabFileError(f"{os.fspath(meta_path)}: no such file") from None
+        raise MissingFileError(f"{os.fspath(meta_path)}: no such file") from None
     except ValueError as err:  # not UTF-8, not JSON
         raise VocabFileError(f"{os.fspath(meta_path)}: not valid JSON ({err})") from None
     if not isinstance(meta, dict) or meta.get("format") != FORMAT:
@@ -119,6 +120,8 @@ def load_encoding_files(encoding_file: StrPath, vocab_file: StrPath | None = Non
     vocab_path = meta_path.parent / vocab_name if vocab_file is None else Path(vocab_file)
     try:
         contents = vocab_path.read_bytes()
+    except FileNotFoundError:
+        raise MissingFileError(f"{os.fspath(vocab_path)}: cannot read the vocabulary (no such file)") from None
     except OSError as err:
         raise VocabFileError(f"{os.fspath(vocab_path)}: cannot read the vocabulary ({err.strerror})") from None
     ranks = parse_tiktoken_bpe(contents, source=os.fspath(vocab_path))

@@ -23,7 +23,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from hf_bpe.errors import PatternError, TokenizerJsonWarning, VocabularyError
+from hf_bpe.errors import MissingFileError, PatternError, TokenizerJsonWarning, VocabularyError
 from hf_bpe.hf_pattern import checked_hf_pattern, check_pattern_on_oniguruma, hf_pattern
 from hf_bpe.hf_vocab import _check_vocabulary, derive_merges, token_bytes
 from hf_bpe.patterns import GPT2_ORIGINAL_PATTERN
@@ -357,7 +357,7 @@ def load_tokenizer_json(path: str | os.PathLike[str], *, name: str | None = None
             raise VocabularyError(f"{p}: no tokenizer.json (nor GPT-2's vocab.json + merges.txt) in this folder")
         p = p / "tokenizer.json"
     elif not p.exists():
-        raise VocabularyError(f"{p}: no such file or folder")
+        raise MissingFileError(f"{p}: no such file or folder")
     try:
         data = parse_json(p.read_text(encoding="utf-8"))
     except (OSError, ValueError) as err:

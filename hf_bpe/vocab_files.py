@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any, Callable, Optional, Union
 
 from .atomic_files import write_atomic
-from .errors import HashMismatchError, VocabFileError
+from .errors import HashMismatchError, MissingFileError, VocabFileError
 from .vocab_lines import parse_plain
 
 StrPath = Union[str, "os.PathLike[str]"]
@@ -108,8 +108,11 @@ def _read_checked(path: StrPath, expected_hash: Optional[str]) -> bytes:
     """The file's bytes, read once: what is checked is what is parsed (a file checked, then
     read again, could have been replaced in between). An empty ``expected_hash`` checks
     nothing, as in tiktoken."""
-    with open(path, "rb") as f:
-        contents = f.read()
+    try:
+        with open(path, "rb") as f:
+            contents = f.read()
+    except FileNotFoundError:  # a FileNotFoundError still, as tiktoken's, and an HfBpeError
+        raise MissingFileError(f"{os.fsdecode(path)}: no such file") from None
     if expected_hash:
         actual = hashlib.sha256(contents).hexdigest()
         if actual != expected_hash.lower():

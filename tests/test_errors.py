@@ -82,6 +82,25 @@ def test_the_plain_parser_never_disagrees_with_the_line_by_line_one(lines: list[
         assert got is None or got == expected
 
 
+def test_a_missing_file_is_a_file_not_found_error_from_every_loader(tmp_path: Path) -> None:
+    # tiktoken's load_tiktoken_bpe raises FileNotFoundError there; every loader's error is
+    # that and an HfBpeError (VocabFileError) too, naming the path.
+    saved = tmp_path / "saved"
+    hf_bpe.save_encoding(hf_bpe.Encoding("s", pat_str=r"\S+|\s+", mergeable_ranks={bytes([i]): i for i in range(256)}, special_tokens={}), saved)
+    (saved / "vocab.tiktoken").unlink()
+    loaders = {
+        "nope.tiktoken": lambda: hf_bpe.load_tiktoken_bpe(tmp_path / "nope.tiktoken"),
+        "b.bpe": lambda: hf_bpe.load_data_gym(tmp_path / "a.json", tmp_path / "b.bpe"),
+        "nofolder": lambda: hf_bpe.load_encoding(tmp_path / "nofolder"),
+        "vocab.tiktoken": lambda: hf_bpe.load_encoding(saved),
+        "nope.json": lambda: hf_bpe.load_tokenizer_json(tmp_path / "nope.json"),
+    }
+    for name, load in loaders.items():
+        with pytest.raises(hf_bpe.MissingFileError, match=f"{name}: (cannot read the vocabulary \\()?no such") as caught:
+            load()
+        assert isinstance(caught.value, FileNotFoundError) and isinstance(caught.value, hf_bpe.VocabFileError)
+
+
 def test_empty_vocab_file(tmp_path: Path) -> None:
     with pytest.raises(hf_bpe.VocabFileError, match="empty"):
         hf_bpe.load_tiktoken_bpe(write(tmp_path, "\n"))
