@@ -13,7 +13,7 @@ the same way, and anything in the column that is not a ``str`` is refused by its
     >>> column_texts({"text": ["a", None]}, "text")
     Traceback (most recent call last):
     ...
-    hf_bpe.errors.TextTypeError: row 1 of column 'text' is null (None), not a str
+    hf_bpe.errors.TextTypeError: row 1 of the batch's column 'text' is null (None), not a str
 """
 
 from __future__ import annotations
@@ -24,10 +24,11 @@ from typing import Any
 from .errors import ColumnError, TextTypeError
 
 
-def column_texts(batch: Any, column: str, first_row: int = 0) -> list[str]:
+def column_texts(batch: Any, column: str, first_row: int | None = None) -> list[str]:
     """The texts of ``column`` in ``batch`` (a mapping of columns, a ``pyarrow.Table`` or
     ``RecordBatch``, a ``pandas.DataFrame``), or ``batch`` itself if it is a list of texts.
-    An error numbers the batch's rows from ``first_row`` (the batch's place in a dataset).
+    An error numbers the batch's rows from ``first_row`` (the batch's place in a dataset),
+    or within the batch if that is not known (``datasets.map`` does not tell it).
 
     Raises :class:`~hf_bpe.errors.ColumnError` (a ``KeyError``) when the batch has no such
     column and :class:`~hf_bpe.errors.TextTypeError` (a ``TypeError``) for a value that is
@@ -59,9 +60,11 @@ def column_texts(batch: Any, column: str, first_row: int = 0) -> list[str]:
     texts = values if isinstance(values, list) else list(values)
     for row, text in enumerate(texts):
         if not isinstance(text, str):
-            of = f" of column {column!r}" if names is not None else ""
             kind = "null (None)" if text is None else f"of type {type(text).__name__}"
-            raise TextTypeError(f"{where} {first_row + row}{of} is {kind}, not a str")
+            if names is None:
+                raise TextTypeError(f"{where} {(first_row or 0) + row} is {kind}, not a str")
+            of = f"of column {column!r}" if first_row is not None else f"of the batch's column {column!r}"
+            raise TextTypeError(f"{where} {(first_row or 0) + row} {of} is {kind}, not a str")
     return texts
 
 

@@ -46,7 +46,7 @@ from packaging.version import Version
 
 from hf_bpe.batch_columns import column_texts
 from hf_bpe.encoding import Encoding, special_regex, special_segments, special_set
-from hf_bpe.errors import HfBpeError, TokenizerJsonWarning, UnknownTokenError, VocabularyError
+from hf_bpe.errors import HfBpeError, TokenizerJsonWarning, TrainingError, UnknownTokenError, VocabularyError
 from hf_bpe.folder import ENCODING_FILE, HF_CONFIG_FORMAT, VOCAB_FILE
 from hf_bpe.hf_rows import encode_windows, encode_with_offsets
 from hf_bpe.patterns import NANOCHAT_SPECIAL_TOKENS
@@ -503,6 +503,11 @@ class HfBpeTokenizer(PreTrainedTokenizer):
                 "pass new special tokens as new_special_tokens=[...]"
             )
         _refuse_hf_trainer_options("train_new_from_iterator", kwargs)
+        if isinstance(text_iterator, (str, bytes, bytearray)):  # its characters are no texts
+            raise TrainingError(
+                f"train_new_from_iterator takes an iterable of texts, not a single {type(text_iterator).__name__}: "
+                "wrap it in a list"
+            )
         renamed = dict(special_tokens_map or {})
         from hf_bpe.trainer import BpeTrainer
 
@@ -514,7 +519,9 @@ class HfBpeTokenizer(PreTrainedTokenizer):
                     yield item  # a text (the trainer names anything else)
 
         specials = [renamed.get(t, t) for t, _ in sorted(self._encoding.special_tokens.items(), key=lambda kv: kv[1])]
-        specials += [t for t in new_special_tokens or () if t not in specials]
+        # transformers takes str or AddedToken here: an AddedToken counts by its text
+        new = [t.content if isinstance(t, AddedToken) else t for t in new_special_tokens or ()]
+        specials += [t for t in new if t not in specials]
         with BpeTrainer(
             vocab_size, pattern=self._encoding.pat_str, special_tokens=specials, num_proc=num_proc, progress=show_progress
         ) as trainer:
@@ -1142,12 +1149,14 @@ class HfBpeTokenizer(PreTrainedTokenizer):
         add_eos: bool | None = None,
         allowed_special: Iterable[str] | str = (),
         return_attention_mask: bool = False,
-    ) -> dict[str, Any]:
+    ) -> Any:
         """Encode a datasets batch: ``{"input_ids": [[...], ...]}`` for ``text_column``.
 
         Use it as ``ds.map(tok.batch_encode, batched=True, num_proc=N)`` (options through
         ``fn_kwargs``). The batch may also be one row (ids of its text), a list of texts, a
-        ``pyarrow.Table`` or a ``pandas.DataFrame`` (Ray Data's batch formats); a missing
+        ``pyarrow.Table`` or a ``pandas.DataFrame`` (the arrow and pandas formats of
+        datasets, Ray Data's batch formats: the result is then a table or frame of those
+        columns, as a streaming dataset of that format needs); a missing
         column is a :class:`~hf_bpe.ColumnError`, a value that is not a ``str`` (a null) a
         ``TypeError`` naming its row.  Special-token text in documents is ordinary text unless listed in
         ``allowed_special`` ("all" for every special token); tokens added with
@@ -1187,7 +1196,7 @@ class HfBpeTokenizer(PreTrainedTokenizer):
         if return_attention_mask:
             masks = [[1] * len(row) for row in ids]
             out["attention_mask"] = masks[0] if single else masks
-        return out
+        return _batch_like(batch, out)
 
     def _documents_with_added_tokens(self, texts: Sequence[str], allowed: str | frozenset[str]) -> list[list[int]]:
         """batch_encode's ids once tokens were added: added tokens split out, special ones
@@ -1373,6 +1382,23 @@ class HfBpeTokenizer(PreTrainedTokenizer):
                 repo_id, [CommitOperationDelete(path_in_repo=name) for name in stale], revision=revision,
                 token=token, commit_message=f"Delete {', '.join(stale)}: not part of this tokenizer",
             )
+
+
+def _batch_like(batch: Any, columns: dict[str, Any]) -> Any:
+    """``columns`` in the form of ``batch``: a ``pyarrow.Table`` for an arrow batch, a
+    ``pandas.DataFrame`` for a pandas one, else the dict itself."""
+    kind = type(batch).__module__.split(".")[0]
+    if kind == "pyarrow":  # typed: a row without ids must not make a column of nulls
+        import pyarrow as pa
+
+        return pa.table({name: pa.array(rows, pa.list_(pa.int64())) for name, rows in columns.items()})
+    if kind == "pandas":  # arrow-typed for the same reason
+        import pandas as pd
+        import pyarrow as pa
+
+        ids = pd.ArrowDtype(pa.list_(pa.int64()))
+        return pd.DataFrame({name: pd.Series(rows, dtype=ids, index=batch.index) for name, rows in columns.items()})
+    return columns
 
 
 def _prefix(save_args: Mapping[str, Any]) -> str:

@@ -25,8 +25,9 @@ from .token_table import SHORT, TokenTable, mix, pack
 
 #: A PieceEncoder's piece table (the cache of pieces seen lately) grows to at most
 #: 2 ** TABLE_BITS slots, in sets of WAYS (a piece may sit in any slot of one set: 64
-#: bytes of keys). It starts with 2 ** START_BITS slots (24 KB, not 6 MB: an Encoding
-#: that encodes little costs little) and grows fourfold each time it has taken in a
+#: bytes of keys). It starts with 2 ** START_BITS slots (24 KB, not the 4 MB of keys, or
+#: about 100 MB with the ids' pool and int objects, of a full one: an Encoding that encodes
+#: little costs little) and grows fourfold each time it has taken in a
 #: quarter as many new pieces as it has slots (so it is full-sized after about 22,000
 #: distinct pieces, before it would evict many).
 TABLE_BITS: Final = 18

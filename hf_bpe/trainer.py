@@ -195,8 +195,12 @@ class BpeTrainer:
         max_chars: int = 0,
         batch_size: int = 1000,
     ) -> None:
-        """Count the texts of column ``column`` of a ``datasets.Dataset`` or ``IterableDataset``."""
+        """Count the texts of column ``column`` of a ``datasets.Dataset`` or ``IterableDataset``
+        (read as arrow whatever the dataset's format, unless it is a transform: numpy's strings
+        would drop trailing NULs, and a format may leave the column out)."""
         max_chars = checked_max_chars(max_chars)
+        if not isinstance(column, str):
+            raise TrainingError(f"column must be the name of a column (a str), not {short_repr(column)}")
         names = getattr(dataset, "column_names", None)
         if not hasattr(dataset, "iter") or not hasattr(dataset, "select_columns"):
             raise TrainingError(
@@ -215,7 +219,10 @@ class BpeTrainer:
 
         def texts() -> Iterator[str]:
             try:
-                batches = iter(dataset.select_columns([column]).iter(batch_size=batch_size))
+                source = dataset.select_columns([column])
+                if (getattr(dataset, "format", None) or {}).get("type") != "custom":  # a transform stays
+                    source = source.with_format("arrow")
+                batches = iter(source.iter(batch_size=batch_size))
                 first = next(batches, None)
             except KeyError as err:  # datasets' select_columns, when the schema was unknown
                 if err.args != (column,):

@@ -203,18 +203,40 @@ def test_batch_encode_reads_every_batch_format(docs: list[str]) -> None:
     expected = {"input_ids": [tok.encoding.encode_ordinary(d) for d in docs[:5]]}
     frame = pd.DataFrame({"id": range(5), "text": docs[:5]})
     table = pa.table({"id": list(range(5)), "text": docs[:5]})
-    for batch in (frame, table, table.to_batches()[0], {"text": np.array(docs[:5])}, {"text": frame["text"]}, docs[:5]):
+    for batch in ({"text": np.array(docs[:5])}, {"text": frame["text"]}, docs[:5]):
         assert tok.batch_encode(batch) == expected, type(batch)
+    # a table or frame in, a table or frame out (a streaming dataset of that format needs it)
+    for batch in (frame, table, table.to_batches()[0]):
+        out = tok.batch_encode(batch)
+        assert type(out) is (pd.DataFrame if batch is frame else pa.Table)
+        column = out["input_ids"]
+        assert [list(row) for row in (column.tolist() if batch is frame else column.to_pylist())] == expected["input_ids"]
     assert tok.batch_encode({"text": docs[0]}) == {"input_ids": expected["input_ids"][0]}
     for batch in (frame[["id"]], table.select(["id"]), {"id": [1]}):
         with pytest.raises(ColumnError, match="no column 'text'"):
             tok.batch_encode(batch)
-    with pytest.raises(hf_bpe.TextTypeError, match="row 1 of column 'text' is null"):
+    with pytest.raises(hf_bpe.TextTypeError, match="row 1 of the batch's column 'text' is null"):
         tok.batch_encode(pa.table({"text": ["a", None]}))
     with pytest.raises(hf_bpe.TextTypeError, match="item 0 is of type bytes"):
         tok.batch_encode([b"a"])
     with pytest.raises(TypeError, match=r"column 'text' is null \(None\): expected a str \(one row"):  # map(batched=False)
         tok.batch_encode({"text": None})
+
+
+def test_map_works_in_every_format_batched_or_not_streaming_or_not() -> None:
+    # Unbatched, datasets hands an arrow or pandas dataset's function a one-row table (read
+    # as a batch of one, its ids came back nested); a streaming dataset of those formats
+    # needs a table back; an empty text must not make a column of nulls.
+    tok = build({"kind": "named", "name": "cl100k_base"})
+    texts = ["hello world", "", "ok", "more text here", ""]
+    expected = [tok.encoding.encode_ordinary(t) for t in texts]
+    for fmt in (None, "numpy", "arrow", "pandas"):
+        for batched in (True, False):
+            ds = datasets.Dataset.from_dict({"text": texts, "n": list(range(len(texts)))})
+            mapped = ds.with_format(fmt).map(tok.batch_encode, batched=batched, batch_size=2, load_from_cache_file=False)
+            assert mapped.with_format(None)["input_ids"] == expected, (fmt, batched)
+            stream = ds.to_iterable_dataset().with_format(fmt).map(tok.batch_encode, batched=batched, batch_size=2)
+            assert [list(row["input_ids"]) for row in stream.with_format(None)] == expected, ("streaming", fmt, batched)
 
 
 def test_train_from_dataset_gives_a_ready_tokenizer_that_loads_everywhere(tmp_path: Path) -> None:

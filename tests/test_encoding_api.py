@@ -548,3 +548,16 @@ def test_many_special_tokens_are_found_longest_first() -> None:
     names = sorted(harmony.special_tokens_set)
     text = " ".join(rnd.choice(names)[: rnd.choice([None, -1, 5])] + "word" for _ in range(3000))
     assert harmony.encode(text, allowed_special="all") == theirs.encode(text, allowed_special="all")
+
+
+def test_clear_cache_gives_back_the_remembered_pieces() -> None:
+    from hf_bpe.piece_encoder import START_BITS
+
+    theirs = tiktoken.get_encoding("o200k_base")
+    enc = hf_bpe.Encoding("o200k", pat_str=theirs._pat_str, mergeable_ranks=theirs._mergeable_ranks, special_tokens={})
+    text = "".join(realdata.documents("multilingual", doc_bytes=4096, max_bytes=2_000_000))
+    ids = enc.encode_ordinary(text)
+    assert enc._pieces._table.bits > START_BITS and enc._pieces._long  # grown: tens of MB
+    enc.clear_cache()
+    assert enc._pieces._table.bits == START_BITS and not enc._pieces._long
+    assert enc.encode_ordinary(text) == ids == theirs.encode_ordinary(text)

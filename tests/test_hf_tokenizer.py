@@ -909,6 +909,11 @@ def test_train_new_from_iterator_keeps_added_tokens_roles_and_settings(docs: lis
     assert mixed.encoding.mergeable_ranks == new.encoding.mergeable_ranks
     with pytest.raises(TypeError, match="new_special_tokens="):  # hf_bpe's old third argument
         tok.train_new_from_iterator(docs[:50], 400, ["<x>"])
+    # transformers takes AddedToken among new_special_tokens too
+    tokens = tok.train_new_from_iterator(docs[:50], 400, new_special_tokens=[AddedToken("<x>", special=True)])
+    assert tokens.encoding.special_tokens == {"<|endoftext|>": 398, "<x>": 399}
+    with pytest.raises(hf_bpe.TrainingError, match="not a single str: wrap it in a list"):  # its characters are no texts
+        tok.train_new_from_iterator(docs[0], 300)
 
 
 def test_vocab_and_encoding_files_given_by_name_are_the_ones_read(tmp_path: Path) -> None:

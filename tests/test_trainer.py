@@ -264,6 +264,22 @@ def test_max_chars_crops_each_document() -> None:
     assert trainer.n_chars == 5
 
 
+def test_a_dataset_is_read_whole_whatever_its_format() -> None:
+    # numpy's strings drop trailing NULs; a format may leave the text column out.
+    import datasets
+
+    texts = ["a b\x00\x00", "hello world\x00", "x y z"] * 50
+    ds = datasets.Dataset.from_dict({"text": texts, "n": list(range(len(texts)))})
+    direct = BpeTrainer(300, num_proc=1, progress=False)
+    direct.update(texts)
+    for source in (ds.with_format("numpy"), ds.with_format(columns=["n"]), ds.to_iterable_dataset().with_format("numpy")):
+        trainer = BpeTrainer(300, num_proc=1, progress=False)
+        trainer.update_from_dataset(source)
+        assert trainer.piece_counts() == direct.piece_counts()
+    with pytest.raises(TrainingError, match=r"column must be the name of a column \(a str\), not \['text'\]"):
+        BpeTrainer(300, num_proc=1).update_from_dataset(ds, column=["text"])  # type: ignore[arg-type]
+
+
 def test_datasets_inputs_equal_the_texts(corpus: dict[str, list[str]]) -> None:
     datasets = pytest.importorskip("datasets")
     texts = corpus["code"][:150]
