@@ -34,11 +34,14 @@ The functions work in-process too::
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import os
+import signal
 import sys
+import threading
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any, NoReturn, Optional
 
 from .cli_commands import SAMPLE_TEXT as SAMPLE_TEXT
@@ -289,13 +292,15 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     root.setLevel(logging.DEBUG if verbosity > 1 else logging.INFO if verbosity else logging.WARNING)
     shown = warnings.showwarning
     warnings.showwarning = _warning_line  # hf_bpe's warnings as "hf-bpe: warning: ..." lines
+    terminated: list[bool] = []
     try:
-        return int(args.func(args))
+        with _sigterm_as_ctrl_c(terminated):
+            return int(args.func(args))
     except KeyboardInterrupt:
         if args.debug:
             raise
-        print(f"{PROG}: interrupted", file=sys.stderr)
-        return 130
+        print(f"{PROG}: {'terminated' if terminated else 'interrupted'}", file=sys.stderr)
+        return 143 if terminated else 130
     except BrokenPipeError:
         # The reader went away (`hf-bpe encode big.txt | head`): not an error of ours.
         devnull = os.open(os.devnull, os.O_WRONLY)
@@ -310,6 +315,28 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         warnings.showwarning = shown
         root.removeHandler(handler)
         root.setLevel(old_level)
+
+
+@contextlib.contextmanager
+def _sigterm_as_ctrl_c(terminated: list[bool]) -> Iterator[None]:
+    """A SIGTERM (``kill``, a scheduler's time limit) stops the command as Ctrl-C does, so
+    that its cleanup runs: no half-written output folder, no counting processes left
+    running. Each SIGTERM is noted in ``terminated``. Workers set SIGTERM back to the
+    system's default (pools stop them with it)."""
+    if threading.current_thread() is not threading.main_thread() or signal.getsignal(signal.SIGTERM) != signal.SIG_DFL:
+        yield
+        return
+
+    def stop(signum: int, frame: Any) -> None:
+        terminated.append(True)
+        on_ctrl_c = signal.getsignal(signal.SIGINT)  # hf_bpe may be deferring Ctrl-C (parallel)
+        (on_ctrl_c if callable(on_ctrl_c) else signal.default_int_handler)(signal.SIGINT, frame)
+
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _warning_line(message: Any, category: Any, filename: str, lineno: int, file: Any = None, line: Any = None) -> None:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -38,20 +39,30 @@ def parse_special_tokens(items: Sequence[str], first_id: int) -> dict[str, int]:
     {'<|endoftext|>': 100257, '<|pad|>': 100258}
     """
     specials: dict[str, int] = {}
+    holders: dict[int, str] = {}
     next_id = first_id
     for item in items:
         text, sep, number = item.rpartition("=")
         if sep and number.isascii() and number.isdigit():
             token_id = int(number)
+        elif sep and _NUMBER_LIKE.fullmatch(number):  # "-1", " 5", "0x1": an id meant, surely
+            raise CliError(f"the id in {item!r} must be written in decimal digits only (TEXT=ID)")
         else:
             text, token_id = item, next_id
         if not text:
             raise CliError(f"empty special token in {item!r}")
         if text in specials:
             raise CliError(f"special token {text!r} is given twice")
+        if token_id in holders:  # one id would decode as one of them only
+            raise CliError(f"special tokens {holders[token_id]!r} and {text!r} both get id {token_id}: give each its own")
         specials[text] = token_id
+        holders[token_id] = text
         next_id = max(next_id, token_id + 1)
     return specials
+
+
+#: What follows a token's last "=" when an id was meant but not written as digits.
+_NUMBER_LIKE = re.compile(r"\s*[-+]?\s*(?:0[xXoObB][0-9a-fA-F_]+|[0-9][0-9_]*)\s*")
 
 
 def _official_name(path: Path) -> Optional[str]:

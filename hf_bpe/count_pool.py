@@ -203,6 +203,7 @@ class _QuietQueue(multiprocessing.queues.Queue):  # type: ignore[type-arg]
 def _worker_main(pattern: str, wid: int, inbox: Any, outbox: Any, parent: int) -> None:
     """A counting process: count tasks into ``pending``; sync/commit/abort/finish on request."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle (it aborts)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # the parent stops us with it, whatever its own handler
     counter = PieceCounter(pattern)
     total: dict[bytes, int] = {}
     pending: dict[bytes, int] = {}

@@ -228,6 +228,7 @@ def _serve(encoding: Any, conn: Connection, parent_end: Optional[Connection]) ->
     parent = os.getppid()
     os.environ[WORKER_ENV] = "1"
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle; it stops us
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # as the parent stops us, whatever its own handler
     if parent_end is not None:
         parent_end.close()  # a forked worker holds the parent's end too: then no EOF would come
     failure: Optional[Exception] = None

@@ -310,6 +310,10 @@ BAD_INPUTS = [
     (["train", "empty.txt", "--vocab-size", "300", "-o", "new/a/b"], None, "nothing to train on"),
     (["train", "corpus", "--vocab-size", "300", "-o", "out\udcff"], None, "is not text: give --name NAME"),
     (["encode", "-t", "cl100k_base", "--special-token", "<|x|>=200000"], b"hi", "--special-token applies to .tiktoken files"),
+    (["encode", "-t", "VOCAB", "--pattern", "cl100k_base", "--special-token", "a=100257", "--special-token", "b=100257"], b"hi",
+     "special tokens 'a' and 'b' both get id 100257: give each its own"),  # b would decode as a
+    (["encode", "-t", "VOCAB", "--pattern", "cl100k_base", "--special-token", "<|endoftext|>=-1"], b"hi",
+     "the id in '<|endoftext|>=-1' must be written in decimal digits only"),  # not a token of that text
     (["decode", "-t", "cl100k_base"], b"100261", "is not in the vocabulary of 'cl100k_base' (no token has that id)"),
     (["train", "corpus", "--vocab-size", "300", "--special-tokens", "Ġ", "-o", "t"], None, "special token 'Ġ' is spelled like a byte token"),
     (["train", "corpus", "--vocab-size", "300", "--special-tokens", "<|café|>", "-o", "t"], None, "special token '<|café|>' is written in GPT-2's byte alphabet: Hugging Face would decode it as the bytes b'<|caf\\xe9|>'"),
@@ -398,6 +402,46 @@ def test_version_says_whether_the_core_is_compiled(work: Path) -> None:
 def test_version_is_one_line_however_narrow_the_terminal(work: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("COLUMNS", "30")
     assert ok(run("--version", cwd=work)).decode().count("\n") == 1
+
+
+def _group(pgid: int) -> list[int]:
+    """The processes of process group ``pgid`` (from /proc: the 5th field of stat)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:  # gone meanwhile
+            continue
+        if int(fields[2]) == pgid and fields[0] != "Z":
+            found.append(int(stat.parent.name))
+    return found
+
+
+def test_sigterm_stops_train_as_ctrl_c_does(tmp_path: Path) -> None:
+    # A SIGTERM (kill, a scheduler's time limit) used to end the process at once: its
+    # counting processes ran on and an empty output folder stayed.
+    import signal
+    import time
+
+    big = tmp_path / "big.txt"
+    big.write_text("".join(realdata.documents("multilingual", max_bytes=4_000_000)) * 5, encoding="utf-8")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "hf_bpe", "train", str(big), "--by-line", "--vocab-size", "30000", "--num-proc", "2",
+         "-o", str(tmp_path / "out")],
+        stderr=subprocess.PIPE, start_new_session=True, env=dict(os.environ),
+    )
+    deadline = time.monotonic() + 120
+    while len(_group(proc.pid)) < 3 and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)  # until both counting processes run
+    assert proc.poll() is None, "training ended before it could be stopped"
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 143 and err.decode().endswith("hf-bpe: terminated\n"), err.decode()
+    assert not (tmp_path / "out").exists()
+    deadline = time.monotonic() + 30
+    while _group(proc.pid) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert _group(proc.pid) == []  # no counting process left
 
 
 def test_special_tokens_written_before_the_inputs_say_so(work: Path) -> None:
