@@ -72,7 +72,12 @@ def save_encoding(enc: Encoding, directory: StrPath) -> list[Path]:
 
     The files are written together: a failure while writing them leaves the old files as
     they were (and no folder made for them); existing files of the same names are replaced.
+    A tiktoken ``Encoding`` is saved as the hf_bpe Encoding of its ranks, pattern and
+    special tokens.
     """
+    from .registry import as_hf_bpe_encoding  # the registry builds on this module's neighbours
+
+    enc = as_hf_bpe_encoding(enc)
     files: dict[str, bytes | None] = {**encoding_files(enc)}
     from .tokenizer_json import hf_files as make_hf_files  # the HF files: imported when saving
 

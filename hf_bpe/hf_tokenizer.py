@@ -45,12 +45,12 @@ except ImportError as err:  # the bare install
 from packaging.version import Version
 
 from hf_bpe.batch_columns import column_texts
-from hf_bpe.encoding import Encoding, special_regex, special_segments, special_set
-from hf_bpe.errors import HfBpeError, TokenizerJsonWarning, TrainingError, UnknownTokenError, VocabularyError
+from hf_bpe.encoding import special_regex, special_segments, special_set
+from hf_bpe.errors import TokenizerJsonWarning, TrainingError, UnknownTokenError, VocabularyError
 from hf_bpe.folder import ENCODING_FILE, HF_CONFIG_FORMAT, VOCAB_FILE
 from hf_bpe.hf_rows import encode_windows, encode_with_offsets
 from hf_bpe.patterns import NANOCHAT_SPECIAL_TOKENS
-from hf_bpe.registry import get_encoding, is_encoding_name
+from hf_bpe.registry import as_hf_bpe_encoding
 from hf_bpe.tokenizer_json import (
     dumps_tokenizer_json,
     encoding_to_tokenizer_json,
@@ -109,24 +109,6 @@ class HfBpeConfig(PreTrainedConfig):  # type: ignore[no-untyped-call]
     """The model type under which ``HfBpeTokenizer`` is registered with ``AutoTokenizer``."""
 
     model_type = "hf_bpe"
-
-
-def _as_hf_bpe_encoding(encoding: Any) -> Encoding:
-    """``encoding`` as an hf_bpe Encoding: a tiktoken ``Encoding`` is rebuilt from its
-    ranks, pattern and special tokens (the same ids, and hf_bpe's speed and batches)."""
-    if isinstance(encoding, Encoding):
-        return encoding
-    try:
-        name, ranks, pattern, specials = encoding.name, encoding._mergeable_ranks, encoding._pat_str, encoding._special_tokens
-    except AttributeError:
-        raise TypeError(f"expected an hf_bpe or tiktoken Encoding, got {type(encoding).__name__}") from None
-    try:
-        named = get_encoding(name) if is_encoding_name(name) else None  # shared, pickled by name
-    except HfBpeError:  # its files cannot be had here, or a plugin is broken: rebuild it
-        named = None
-    if named is not None and (named.pat_str, named.special_tokens, named.mergeable_ranks) == (pattern, specials, ranks):
-        return named
-    return Encoding(str(name), pat_str=pattern, mergeable_ranks=ranks, special_tokens=specials)
 
 
 class _SpelledVocab:
@@ -291,7 +273,12 @@ def _load_tokenizer_json_only(path: str) -> tuple[Any, str | None, str | None]:
     bos/eos its post-processor adds (which become add_bos_token/add_eos_token)."""
     import warnings
 
-    from hf_bpe.tokenizer_json_load import load_tokenizer_json, template_specials, tokenizer_json_encoding
+    from hf_bpe.tokenizer_json_load import (
+        load_tokenizer_json,
+        pair_template_matches,
+        template_specials,
+        tokenizer_json_encoding,
+    )
     from hf_bpe.vocab_files import parse_json
 
     try:
@@ -304,6 +291,13 @@ def _load_tokenizer_json_only(path: str) -> tuple[Any, str | None, str | None]:
             warnings.filterwarnings("ignore", message=".*post_processor", category=TokenizerJsonWarning)
         encoding = tokenizer_json_encoding(data, Path(path))
     bos, eos = roles or (None, None)
+    if roles is not None and not pair_template_matches(data, bos, eos):
+        warnings.warn(
+            f"{path}: the post_processor's template for text pairs is not kept: HfBpeTokenizer "
+            f"puts each text of a pair between its bos and eos ({bos!r}, {eos!r}), as for one text",
+            TokenizerJsonWarning,
+            stacklevel=3,
+        )
     return encoding, bos, eos
 
 
@@ -388,7 +382,7 @@ class HfBpeTokenizer(PreTrainedTokenizer):
                     kwargs.setdefault("eos_token", eos)
             else:
                 encoding = _load_folder_encoding(vocab_file, encoding_file, kwargs.get("name_or_path"))
-        encoding = _as_hf_bpe_encoding(encoding)
+        encoding = as_hf_bpe_encoding(encoding)
         saved_format = kwargs.pop("hf_bpe_format", HF_CONFIG_FORMAT)
         if not isinstance(saved_format, int) or saved_format > HF_CONFIG_FORMAT:
             raise VocabularyError(

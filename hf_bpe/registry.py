@@ -42,7 +42,7 @@ from typing import Any, Optional
 
 from .download import VOCAB_FILES, cache_dir, fetch
 from .encoding import Encoding
-from .errors import DownloadError, PluginError, UnknownEncodingError, UnknownModelError
+from .errors import DownloadError, HfBpeError, PluginError, UnknownEncodingError, UnknownModelError
 from .patterns import CL100K_PATTERN, O200K_PATTERN, R50K_PATTERN
 from .vocab_files import load_data_gym, load_kept, load_tiktoken_bpe
 
@@ -340,6 +340,26 @@ def build_encoding(encoding_name: str) -> Encoding:
     encoding._registry_name = spec.name
     logger.info("built %s from %s in %.2fs", spec.name, ", ".join(map(str, paths)), time.perf_counter() - start)
     return encoding
+
+
+def as_hf_bpe_encoding(encoding: Any) -> Encoding:
+    """``encoding`` as an hf_bpe Encoding: a tiktoken ``Encoding`` is rebuilt from its
+    ranks, pattern and special tokens (the same ids, and hf_bpe's speed and batches); a
+    named one is the shared named encoding when the two are the same. Anything else is a
+    ``TypeError``."""
+    if isinstance(encoding, Encoding):
+        return encoding
+    try:
+        name, ranks, pattern, specials = encoding.name, encoding._mergeable_ranks, encoding._pat_str, encoding._special_tokens
+    except AttributeError:
+        raise TypeError(f"expected an hf_bpe or tiktoken Encoding, got {type(encoding).__name__}") from None
+    try:
+        named = get_encoding(name) if is_encoding_name(name) else None  # shared, pickled by name
+    except HfBpeError:  # its files cannot be had here, or a plugin is broken: rebuild it
+        named = None
+    if named is not None and (named.pat_str, named.special_tokens, named.mergeable_ranks) == (pattern, specials, ranks):
+        return named
+    return Encoding(str(name), pat_str=pattern, mergeable_ranks=ranks, special_tokens=specials)
 
 
 def encoding_name_for_model(model_name: str) -> str:

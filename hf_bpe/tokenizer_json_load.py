@@ -411,6 +411,23 @@ def template_specials(data: Mapping[str, Any]) -> tuple[str | None, str | None] 
     return None
 
 
+def pair_template_matches(data: Mapping[str, Any], bos: str | None, eos: str | None) -> bool:
+    """Whether the ``TemplateProcessing`` post-processor of ``data`` (one that
+    :func:`template_specials` reads as ``bos``/``eos``) puts a text pair together as
+    HfBpeTokenizer does: each text between its bos and eos, the second one's type id 1.
+    A BERT-style pair (``[CLS] $A [SEP] $B [SEP]``) does not."""
+    post = data.get("post_processor")
+    stages = post.get("processors") if isinstance(post, dict) and post.get("type") == "Sequence" else [post]
+    template = next(p for p in stages or () if isinstance(p, dict) and p.get("type") == "TemplateProcessing")
+
+    def one(name: str, type_id: int) -> list[Any]:
+        items: list[Any] = [{"SpecialToken": {"id": bos, "type_id": type_id}}] if bos is not None else []
+        items.append({"Sequence": {"id": name, "type_id": type_id}})
+        return items + ([{"SpecialToken": {"id": eos, "type_id": type_id}}] if eos is not None else [])
+
+    return template.get("pair") == one("A", 0) + one("B", 1)
+
+
 #: Tokenizer classes whose vocab.json + merges.txt split text with GPT-2's pattern.
 _GPT2_CLASSES = frozenset({"GPT2Tokenizer", "GPT2TokenizerFast"})
 

@@ -385,6 +385,13 @@ def test_folder_round_trip_and_bad_folders(tmp_path: Path) -> None:
     sample = "round <|endoftext|> trip 🙂"
     assert again.encode(sample, allowed_special="all") == enc.encode(sample, allowed_special="all")
     assert (again.name, again.n_vocab, again.special_tokens_set) == (enc.name, enc.n_vocab, enc.special_tokens_set)
+    import tiktoken  # tiktoken's Encoding saves too (save_tokenizer_json took it; this raised AttributeError)
+
+    hf_bpe.save_encoding(tiktoken.get_encoding("cl100k_base"), tmp_path / "from_tiktoken")
+    assert {p.name: p.read_bytes() for p in (tmp_path / "from_tiktoken").iterdir()} == {p.name: p.read_bytes() for p in written}
+    with pytest.raises(TypeError, match="expected an hf_bpe or tiktoken Encoding, got dict"):
+        hf_bpe.save_encoding({}, tmp_path / "nothing")  # type: ignore[arg-type]
+    assert not (tmp_path / "nothing").exists()
 
     with pytest.raises(hf_bpe.VocabFileError, match="no encoding.json"):
         hf_bpe.load_encoding(tmp_path)

@@ -8,6 +8,7 @@ import pickle
 import subprocess
 import sys
 import textwrap
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -851,10 +852,21 @@ def test_a_stock_folder_whose_template_adds_bos_keeps_adding_it(tmp_path: Path) 
     (tmp_path / "stock").mkdir()
     (tmp_path / "stock" / "tokenizer.json").write_text(json.dumps(data), encoding="utf-8")
     stock = PreTrainedTokenizerFast(tokenizer_file=str(tmp_path / "stock" / "tokenizer.json"))
-    tok = HfBpeTokenizer.from_pretrained(tmp_path / "stock")
+    # This pair template has no bos before the second text, where HfBpeTokenizer puts one: said.
+    with pytest.warns(hf_bpe.TokenizerJsonWarning, match="template for text pairs is not kept"):
+        tok = HfBpeTokenizer.from_pretrained(tmp_path / "stock")
     assert tok("Hello world")["input_ids"] == stock("Hello world")["input_ids"] == [50256, 15496, 995]
     tok.save_pretrained(tmp_path / "again")
     assert run_stock(tmp_path / "again", ["Hello world"], tmp_path / "run")["ids"] == [[50256, 15496, 995]]
+    # Llama 3's own pair template (a bos before each text) is HfBpeTokenizer's: no warning, same pair ids.
+    template = data["post_processor"]["processors"][1]
+    template["pair"][2:2] = [{"SpecialToken": {"id": "<|endoftext|>", "type_id": 1}}]
+    (tmp_path / "stock" / "tokenizer.json").write_text(json.dumps(data), encoding="utf-8")
+    stock = PreTrainedTokenizerFast(tokenizer_file=str(tmp_path / "stock" / "tokenizer.json"))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", hf_bpe.TokenizerJsonWarning)
+        tok = HfBpeTokenizer.from_pretrained(tmp_path / "stock")
+    assert tok("Hello", "world")["input_ids"] == stock("Hello", "world")["input_ids"] == [50256, 15496, 50256, 6894]
 
 
 def test_add_bos_and_eos_can_be_switched_on_later(tmp_path: Path) -> None:
