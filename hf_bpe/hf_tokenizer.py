@@ -54,6 +54,7 @@ from hf_bpe.registry import as_hf_bpe_encoding
 from hf_bpe.tokenizer_json import (
     dumps_tokenizer_json,
     encoding_to_tokenizer_json,
+    pair_template_matches,
     special_token_roles,
     token_bytes,
     token_strs,
@@ -273,12 +274,7 @@ def _load_tokenizer_json_only(path: str) -> tuple[Any, str | None, str | None]:
     bos/eos its post-processor adds (which become add_bos_token/add_eos_token)."""
     import warnings
 
-    from hf_bpe.tokenizer_json_load import (
-        load_tokenizer_json,
-        pair_template_matches,
-        template_specials,
-        tokenizer_json_encoding,
-    )
+    from hf_bpe.tokenizer_json_load import load_tokenizer_json, template_specials, tokenizer_json_encoding
     from hf_bpe.vocab_files import parse_json
 
     try:

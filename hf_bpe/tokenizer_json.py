@@ -48,6 +48,7 @@ from hf_bpe.tokenizer_json_load import (
     load_gpt2_files,
     load_tokenizer_json,
     parse_tokenizer_json,
+    template_processor,
 )
 from hf_bpe.atomic_files import write_atomic
 from hf_bpe.vocab_files import bytes_to_unicode
@@ -140,6 +141,17 @@ def _template(bos: tuple[str, int] | None, eos: tuple[str, int] | None) -> dict[
         "pair": seq("A", 0) + seq("B", 1),
         "special_tokens": specials,
     }
+
+
+def pair_template_matches(data: Mapping[str, Any], bos: str | None, eos: str | None) -> bool:
+    """Whether the ``TemplateProcessing`` post-processor of ``data`` (one that
+    :func:`~hf_bpe.tokenizer_json_load.template_specials` reads as ``bos``/``eos``) puts a
+    text pair together as HfBpeTokenizer does, and as :func:`_template` writes it: each text
+    between its bos and eos, the second one's type id 1. A BERT-style pair (``[CLS] $A
+    [SEP] $B [SEP]``) does not."""
+    template = template_processor(data)
+    ours = _template((bos, 0) if bos is not None else None, (eos, 0) if eos is not None else None)
+    return template is not None and ours is not None and template.get("pair") == ours["pair"]
 
 
 def encoding_to_tokenizer_json(

@@ -382,6 +382,16 @@ def tokenizer_json_encoding(data: Any, path: Path, *, name: str | None = None) -
     return _make_encoding(parts)
 
 
+def template_processor(data: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The ``TemplateProcessing`` post-processor of ``data``, if it is the only one (beside
+    ``ByteLevel`` stages); None otherwise."""
+    post = data.get("post_processor")
+    stages = post.get("processors") if isinstance(post, dict) and post.get("type") == "Sequence" else [post]
+    templates = [p for p in stages or () if isinstance(p, dict) and p.get("type") == "TemplateProcessing"]
+    others = [p for p in stages or () if not (isinstance(p, dict) and p.get("type") in ("TemplateProcessing", "ByteLevel"))]
+    return templates[0] if len(templates) == 1 and not others else None
+
+
 def template_specials(data: Mapping[str, Any]) -> tuple[str | None, str | None] | None:
     """The (bos, eos) texts a ``TemplateProcessing`` post-processor puts around one text
     (``[bos] $A``, ``$A [eos]`` or ``[bos] $A [eos]``), or None for any other
@@ -391,13 +401,10 @@ def template_specials(data: Mapping[str, Any]) -> tuple[str | None, str | None] 
         ...     {"SpecialToken": {"id": "<s>", "type_id": 0}}, {"Sequence": {"id": "A", "type_id": 0}}]}})
         ('<s>', None)
     """
-    post = data.get("post_processor")
-    stages = post.get("processors") if isinstance(post, dict) and post.get("type") == "Sequence" else [post]
-    templates = [p for p in stages or () if isinstance(p, dict) and p.get("type") == "TemplateProcessing"]
-    others = [p for p in stages or () if not (isinstance(p, dict) and p.get("type") in ("TemplateProcessing", "ByteLevel"))]
-    if len(templates) != 1 or others:
+    template = template_processor(data)
+    if template is None:
         return None
-    items = templates[0].get("single")
+    items = template.get("single")
     if not isinstance(items, list) or not all(isinstance(item, dict) and len(item) == 1 for item in items):
         return None
     kinds = ["A" if "Sequence" in item else "S" if "SpecialToken" in item else "?" for item in items]
@@ -409,23 +416,6 @@ def template_specials(data: Mapping[str, Any]) -> tuple[str | None, str | None] 
     if kinds == ["S", "A", "S"]:
         return texts[0], texts[2]
     return None
-
-
-def pair_template_matches(data: Mapping[str, Any], bos: str | None, eos: str | None) -> bool:
-    """Whether the ``TemplateProcessing`` post-processor of ``data`` (one that
-    :func:`template_specials` reads as ``bos``/``eos``) puts a text pair together as
-    HfBpeTokenizer does: each text between its bos and eos, the second one's type id 1.
-    A BERT-style pair (``[CLS] $A [SEP] $B [SEP]``) does not."""
-    post = data.get("post_processor")
-    stages = post.get("processors") if isinstance(post, dict) and post.get("type") == "Sequence" else [post]
-    template = next(p for p in stages or () if isinstance(p, dict) and p.get("type") == "TemplateProcessing")
-
-    def one(name: str, type_id: int) -> list[Any]:
-        items: list[Any] = [{"SpecialToken": {"id": bos, "type_id": type_id}}] if bos is not None else []
-        items.append({"Sequence": {"id": name, "type_id": type_id}})
-        return items + ([{"SpecialToken": {"id": eos, "type_id": type_id}}] if eos is not None else [])
-
-    return template.get("pair") == one("A", 0) + one("B", 1)
 
 
 #: Tokenizer classes whose vocab.json + merges.txt split text with GPT-2's pattern.
