@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import functools
 import random
-import re
 
 from hf_bpe.errors import PatternError
 
@@ -265,23 +264,19 @@ def _probe_texts() -> tuple[str, ...]:
     return tuple(texts)
 
 
-#: A character the pattern names: \x{..}, \xHH, \uHHHH, \UHHHHHHHH, or itself.
-_NAMED_CHAR = re.compile(r"\\x\{([0-9A-Fa-f]{1,6})\}|\\x([0-9A-Fa-f]{2})|\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})|(.)", re.S)
-
-
 def _pattern_probes(pat_str: str) -> list[str]:
-    """Probe texts of the characters ``pat_str`` names and of their neighbours, alone and
-    beside the core characters: a class such as ``[^\\x{2603}]`` leaves unmatched a
-    character that the fixed probes need not hold.
+    """Probe texts of the characters ``pat_str`` names (the ends of its class ranges) and of
+    their neighbours, alone and beside the core characters: a class such as
+    ``[^\\x{2603}]`` leaves unmatched a character that the fixed probes need not hold.
 
         >>> "\u2603" in _pattern_probes(r"[^\\x{2603}]+")
         True
     """
+    from hf_bpe.pattern_syntax import named_spans
+
     named: set[str] = set()
-    for m in _NAMED_CHAR.finditer(pat_str):
-        digits = next((g for g in m.groups()[:4] if g), None)
-        point = int(digits, 16) if digits else ord(m.group(5))
-        for p in (point - 1, point, point + 1):
+    for lo, hi in named_spans(pat_str):
+        for p in (lo - 1, lo, hi, hi + 1):
             if 0 <= p <= 0x10FFFF and not 0xD800 <= p <= 0xDFFF:
                 named.add(chr(p))
     extra = sorted(named - set(_PROBE_ALPHABET))

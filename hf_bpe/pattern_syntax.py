@@ -106,6 +106,16 @@ def regex_pattern(pattern: str) -> str:
     return _read(pattern).out_text
 
 
+def named_spans(pattern: str) -> list[tuple[int, int]]:
+    """The code points ``pattern`` (tiktoken's syntax) names, by literals, escapes and class
+    ranges, as inclusive spans.
+
+        >>> named_spans(r"[a-c]|\\x{2603}")
+        [(97, 97), (97, 99), (124, 124), (9731, 9731)]
+    """
+    return list(_read(pattern).named)
+
+
 @functools.lru_cache(maxsize=256)
 def _read(pattern: str) -> _Rewriter:
     """``pattern`` read once: its rewriting, and the characters and properties it names."""
