@@ -205,6 +205,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--tools", nargs="+", default=list(TOOLS), choices=TOOLS)
     parser.add_argument("--child", nargs=6, metavar="ARG", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if min(args.vocab_sizes) < 256:
+        parser.error("--vocab-sizes: each size must be at least 256 (the byte tokens)")
+    if args.max_bytes < 1 or args.repeats < 1 or (args.num_proc is not None and args.num_proc < 1):
+        parser.error("--max-bytes, --repeats and --num-proc must be at least 1")
     if args.child:
         tool, kind, max_bytes, vocab, pattern, num_proc = args.child
         child(tool, kind, int(max_bytes), int(vocab), pattern, int(num_proc))

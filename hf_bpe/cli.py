@@ -190,10 +190,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="special tokens, given ids after the merges in this order")
     p.add_argument("--nanochat-specials", action="store_true", help="add nanochat's 9 special tokens")
     p.add_argument("--num-proc", type=_positive_int, default=None, help="counting processes (default: CPU cores)")
-    p.add_argument("--text-column", default="text", metavar="COL", help="text column of parquet files (text)")
+    p.add_argument("--text-column", metavar="COL", help="text column of parquet files (text)")
     p.add_argument("--max-chars", type=_non_negative_int, default=0, metavar="N",
                    help="crop each document to N characters (0, the default: no crop)")
-    p.add_argument("--glob", default="*.txt", help="which files of a folder are text files (*.txt)")
+    p.add_argument("--glob", default="*.txt", help="which files of a folder are text files: by name, or by path inside it if GLOB has a / (*.txt)")
     p.add_argument("--by-line", action="store_true",
                    help="each line of a text file is a document (default: each file is one)")
     p.add_argument("--name", help="the encoding's name (default: the output folder's name)")

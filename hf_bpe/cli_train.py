@@ -33,7 +33,8 @@ def training_files(paths: Sequence[str], glob: str = "*.txt") -> tuple[list[Path
 
     A named file is read as parquet if it ends in ``.parquet``, as text otherwise. A folder
     contributes, recursively and in sorted order, its ``*.parquet`` files and its text files
-    whose names match ``glob``; hidden files and folders are skipped.
+    whose names match ``glob`` (or, for a ``glob`` with a ``/``, whose paths inside the
+    folder do: ``books/*.txt``); hidden files and folders are skipped.
     """
     from .training_sources import files_under
 
@@ -48,7 +49,7 @@ def training_files(paths: Sequence[str], glob: str = "*.txt") -> tuple[list[Path
             for file in files_under(path):
                 if file.suffix == ".parquet":
                     parquets.append(file)
-                elif fnmatch.fnmatch(file.name, glob):
+                elif fnmatch.fnmatch(file.relative_to(path).as_posix() if "/" in glob else file.name, glob):
                     texts.append(file)
                 else:
                     continue
@@ -152,11 +153,14 @@ def cmd_train(args: argparse.Namespace) -> int:
     _check_pattern_exports(pattern)
     _check_specials_export(specials)
     texts, parquets = training_files(args.paths, args.glob)
+    if args.text_column is not None and not parquets:
+        raise CliError("--text-column names a column of parquet files, and no parquet file is given")
+    column = "text" if args.text_column is None else args.text_column
     if parquets:
         from .training_sources import parquet_plan
 
         try:
-            parquet_plan([str(p) for p in parquets], args.text_column)  # every schema, before any text is read
+            parquet_plan([str(p) for p in parquets], column)  # every schema, before any text is read
         except ImportError as err:  # no pyarrow
             raise CliError(str(err)) from None
     output = Path(args.output)
@@ -173,7 +177,7 @@ def cmd_train(args: argparse.Namespace) -> int:
                 if texts:
                     trainer.update(_file_texts(texts, args.by_line), max_chars=args.max_chars)
                 if parquets:
-                    trainer.update_from_parquet(parquets, column=args.text_column, max_chars=args.max_chars)
+                    trainer.update_from_parquet(parquets, column=column, max_chars=args.max_chars)
                 enc = trainer.train(name)
             seconds = time.perf_counter() - start
             start = time.perf_counter()

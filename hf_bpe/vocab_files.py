@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any, Callable, Optional, Union
 
 from .atomic_files import write_atomic
+from .encoding import MAX_RANK
 from .errors import HashMismatchError, MissingFileError, VocabFileError
 from .vocab_lines import parse_plain
 
@@ -207,8 +208,8 @@ def dump_tiktoken_bpe(bpe_ranks: Mapping[bytes, int], tiktoken_bpe_file: StrPath
     """Write ``bpe_ranks`` as a ``.tiktoken`` file, atomically (temp file + rename); the
     arguments are named as tiktoken's.
 
-    Ranks such a file cannot hold (empty or non-bytes tokens, ranks that are not
-    non-negative ints, the same rank twice, no tokens at all) raise a
+    Ranks such a file cannot hold (empty or non-bytes tokens, ranks that are not ints
+    from 0 to 2**31 - 1, the same rank twice, no tokens at all) raise a
     :class:`VocabFileError` and write nothing.
     """
     _check_writable(bpe_ranks)
@@ -223,12 +224,12 @@ def _check_writable(ranks: Mapping[bytes, int]) -> None:
             (token, rank)
             for token, rank in ranks.items()
             if not isinstance(token, (bytes, bytearray)) or not token
-            or isinstance(rank, bool) or not isinstance(rank, int) or rank < 0
+            or isinstance(rank, bool) or not isinstance(rank, int) or not 0 <= rank < MAX_RANK
         ),
         None,
     )
     if bad is not None:
-        raise VocabFileError(f"cannot write {bad[0]!r}: {bad[1]!r} to a .tiktoken file (non-empty bytes: rank >= 0)")
+        raise VocabFileError(f"cannot write {bad[0]!r}: {bad[1]!r} to a .tiktoken file (non-empty bytes: 0 <= rank < 2**31)")
     if len(set(ranks.values())) != len(ranks):
         raise VocabFileError("cannot write ranks with the same rank twice to a .tiktoken file")
 

@@ -263,6 +263,9 @@ def test_bench_runs_the_checkout_scripts(work: Path) -> None:
         pytest.skip("examples/bench_train.py is not in this checkout")
     result = ok(run("bench", "train", "--examples-dir", str(ROOT / "examples"), "--", "--help", cwd=work))
     assert b"usage: bench_train.py" in result
+    refused = run("bench", "train", "--examples-dir", str(ROOT / "examples"), "--", "--vocab-sizes", "0", cwd=work)
+    assert refused.returncode == 2 and b"Traceback" not in refused.stderr
+    assert b"each size must be at least 256" in refused.stderr
     missing = run("bench", "--examples-dir", str(work), cwd=work)
     assert missing.returncode == 1
     assert b"source checkout" in missing.stderr and len(missing.stderr.splitlines()) == 1
@@ -306,6 +309,8 @@ BAD_INPUTS = [
     (["encode", "-t", "VOCAB", "--pattern", "cl100k"], b"hi", "unknown pattern name 'cl100k' (did you mean 'cl100k_base'?)"),
     (["train", "md-only", "--vocab-size", "300", "-o", "t"], None, "md-only: no *.parquet files and no text files matching '*.txt'"),
     (["train", "corpus/shards", "--text-column", "body", "--vocab-size", "300", "-o", "t"], None, "has no column 'body' (its columns: text)"),
+    (["train", "corpus/english_000.txt", "--text-column", "body", "--vocab-size", "300", "-o", "t"], None,
+     "--text-column names a column of parquet files, and no parquet file is given"),  # not ignored
     (["train", "nowhere", "--vocab-size", "300", "-o", "t"], None, "no such file or folder: nowhere"),
     (["train", "empty.txt", "--vocab-size", "300", "-o", "new/a/b"], None, "nothing to train on"),
     (["train", "corpus", "--vocab-size", "300", "-o", "out\udcff"], None, "is not text: give --name NAME"),
@@ -524,3 +529,20 @@ def test_console_script(trained: Path, work: Path) -> None:
     assert ok(run("--version", cwd=work, script=[str(script)])).decode().startswith(f"hf-bpe {hf_bpe.__version__} ({core}")
     ids = ok(run("encode", "-t", str(trained), cwd=work, stdin=b"hello world", script=[str(script)]))
     assert ok(run("decode", "-t", str(trained), cwd=work, stdin=ids, script=[str(script)])) == b"hello world"
+
+
+def test_a_glob_with_a_slash_matches_paths_inside_the_folder(tmp_path: Path) -> None:
+    from hf_bpe.cli_train import training_files
+
+    for name in ("b.txt", "books/a.txt", "books/deep/c.txt", "books/d.md", "news/e.txt"):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("x", encoding="utf-8")
+
+    def found(glob: str) -> list[str]:
+        texts, parquets = training_files([str(tmp_path)], glob)
+        assert parquets == []
+        return [p.relative_to(tmp_path).as_posix() for p in texts]
+
+    assert found("*.txt") == ["b.txt", "books/a.txt", "books/deep/c.txt", "news/e.txt"]  # by name, at any depth
+    assert found("books/*.txt") == ["books/a.txt", "books/deep/c.txt"]  # was: nothing (names have no /)
+    assert found("*/deep/*") == ["books/deep/c.txt"]

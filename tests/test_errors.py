@@ -318,7 +318,7 @@ def test_data_gym_pair_gives_gpt2_ranks(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    "ranks", [{}, {b"": 0}, {b"a": True}, {b"a": -1}, {b"a": 1.5}, {"a": 0}, {b"a": 0, b"b": 0}]
+    "ranks", [{}, {b"": 0}, {b"a": True}, {b"a": -1}, {b"a": 1.5}, {"a": 0}, {b"a": 0, b"b": 0}, {b"a": 2**31}]
 )
 def test_ranks_a_tiktoken_file_cannot_hold_are_not_written(tmp_path: Path, ranks: dict) -> None:
     with pytest.raises(hf_bpe.VocabFileError, match="cannot write"):

@@ -982,15 +982,22 @@ def test_nanochat_chat_template() -> None:
 
 
 def test_missing_bos_is_a_clear_error() -> None:
-    tok = make("cl100k_base", add_bos_token=True)  # cl100k has no bos token
+    with pytest.raises(VocabularyError, match="has no bos_token"):  # cl100k has no bos token
+        make("cl100k_base", add_bos_token=True)  # refused at once, as by stock fast tokenizers
+    tok = make("cl100k_base")
     with pytest.raises(VocabularyError, match="has no bos_token"):
-        tok("hi")
+        tok.add_bos_token = True
+    assert not tok.add_bos_token
     tok.bos_token = "<bos>"  # named, but not a token of the vocabulary (was: "has no bos_token")
-    for call in (lambda: tok("hi"), lambda: tok.batch_encode({"text": ["hi"]})):
-        with pytest.raises(VocabularyError, match=r"bos_token '<bos>' is not in the vocabulary: add it with tok.add_special_tokens"):
-            call()
+    with pytest.raises(VocabularyError, match=r"bos_token '<bos>' is not in the vocabulary: add it with tok.add_special_tokens"):
+        tok.add_bos_token = True
     tok.add_special_tokens({"bos_token": "<bos>"})
+    tok.add_bos_token = True
     assert tok("hi")["input_ids"][0] == tok.convert_tokens_to_ids("<bos>")
+    tok.bos_token = None  # taken away after add_bos_token: the call says so
+    for call in (lambda: tok("hi"), lambda: tok.batch_encode({"text": ["hi"]})):
+        with pytest.raises(VocabularyError, match="add_bos_token=True but the tokenizer has no bos_token"):
+            call()
 
 
 @pytest.mark.parametrize("dumps", [pickle.dumps, dill.dumps])
