@@ -280,7 +280,8 @@ def fetch(filename: str) -> Path:
     docstring). Raises :class:`~hf_bpe.errors.OfflineError` when the file is missing and
     ``HF_BPE_OFFLINE`` is set, :class:`~hf_bpe.errors.HashMismatchError` for a wrong
     download or (offline) a wrong cached file, :class:`~hf_bpe.errors.DownloadError` for
-    network failures and truncated transfers.
+    network failures and truncated transfers; offline, a cached file that cannot be read
+    raises its ``OSError`` (``PermissionError``).
     """
     vfile = _lookup(filename)
     try:
@@ -291,10 +292,12 @@ def fetch(filename: str) -> Path:
             return found
         raise _CacheError(f"{vfile.filename} is not in tiktoken's cache, and there is {no_home}") from None
     corrupt_sha: str | None = None
+    unreadable: OSError | None = None
     if target.is_file():
         try:
             corrupt_sha = _digest(target, vfile)
         except OSError as err:  # unreadable: as if corrupt (a download replaces it)
+            unreadable = err
             corrupt_sha = f"unknown: it cannot be read ({err.strerror})"
         if corrupt_sha == vfile.sha256:
             logger.debug("%s: verified copy in the hf_bpe cache, %s", filename, target)
@@ -304,6 +307,12 @@ def fetch(filename: str) -> Path:
         return found
     switch = offline_switch()
     if switch is not None:
+        if unreadable is not None:  # no permission: the OSError it is, not a corrupt file
+            raise type(unreadable)(
+                unreadable.errno,
+                f"{unreadable.strerror}; {switch} is set, so it was not downloaded again",
+                str(target),
+            ) from None
         if corrupt_sha is not None:
             raise HashMismatchError(
                 f"{target} is corrupt: its sha256 is {corrupt_sha}, expected {vfile.sha256}. "

@@ -125,7 +125,8 @@ def load_kept(key: str, keep_in: Optional[Path], parse: Callable[[], dict[bytes,
     """The ranks ``parse()`` returns, kept in the folder ``keep_in`` for the next process
     under ``key`` (a sha256 in hex naming the verified files they come from): read back,
     they take about a quarter of the time parsing takes (``marshal`` data, as in Python's
-    ``.pyc`` files, behind its own sha256, so a damaged copy is parsed over, never used). A
+    ``.pyc`` files, behind the sha256 of ``key`` and the data, so a damaged copy, or one
+    kept for other files, is parsed over, never used). A
     folder that cannot be written only costs the speed. The copy is trusted as long as it
     is whole, so it is read only from a folder that no one else could have written in:
     ``keep_in`` (made with mode 0o700) and the copy must belong to this user and not be
@@ -148,7 +149,7 @@ def load_kept(key: str, keep_in: Optional[Path], parse: Callable[[], dict[bytes,
         return parse()
     copy = keep_in / f"{key}.py{sys.version_info[0]}{sys.version_info[1]}.marshal"
     private = _written_by_this_user_only(keep_in)
-    ranks = _read_kept(copy) if private and _written_by_this_user_only(copy) else None
+    ranks = _read_kept(copy, key) if private and _written_by_this_user_only(copy) else None
     if ranks is not None:
         return ranks
     ranks = parse()
@@ -158,7 +159,9 @@ def load_kept(key: str, keep_in: Optional[Path], parse: Callable[[], dict[bytes,
     blob = marshal.dumps(ranks)
     try:
         keep_in.mkdir(mode=0o700, parents=True, exist_ok=True)
-        write_atomic(copy, hashlib.sha256(blob).digest() + blob)
+        if copy.is_symlink():  # replaced, not written through: its target is another file's copy
+            copy.unlink()
+        write_atomic(copy, _kept_digest(key, blob) + blob)
         os.chmod(copy, 0o600)
     except OSError as err:
         logger.debug("parsed ranks %s not kept in %s: %s", key, keep_in, err)
@@ -177,15 +180,21 @@ def _written_by_this_user_only(path: Path) -> bool:
     return status.st_uid == os.getuid() and not status.st_mode & 0o022
 
 
-def _read_kept(copy: Path) -> dict[bytes, int] | None:
-    """The ranks kept in ``copy`` by :func:`load_kept`, or None if there are none or they
-    are damaged."""
+def _kept_digest(key: str, blob: bytes) -> bytes:
+    """What a kept copy starts with: the sha256 of its key and its data. With the key in it,
+    a copy under another key's name (moved, or linked there) does not pass for its ranks."""
+    return hashlib.sha256(key.encode("ascii") + b"\n" + blob).digest()
+
+
+def _read_kept(copy: Path, key: str) -> dict[bytes, int] | None:
+    """The ranks kept in ``copy`` under ``key`` by :func:`load_kept`, or None if there are
+    none, they are damaged, or they were kept under another key."""
     try:
         data = copy.read_bytes()
     except OSError:
         return None
     blob = data[32:]
-    if hashlib.sha256(blob).digest() != data[:32]:
+    if _kept_digest(key, blob) != data[:32]:
         return None
     try:
         ranks = marshal.loads(blob)

@@ -454,6 +454,12 @@ def test_an_unreadable_cached_file_is_downloaded_again(cache: Path, server: _Voc
         if setpriv is None:
             pytest.skip("running as root without setpriv to drop CAP_DAC_OVERRIDE")
         command = [setpriv, "--bounding-set", "-dac_override,-dac_read_search", *command]
+    offline = subprocess.run(command, capture_output=True, text=True, env={**os.environ, "HF_BPE_OFFLINE": "1"}, timeout=120)
+    # Offline, the file is not replaced: the error is the PermissionError it is (an
+    # OSError, as the README says), not a HashMismatchError calling the file corrupt.
+    assert offline.returncode == 1 and "Traceback" in offline.stderr
+    assert f"PermissionError: [Errno 13] Permission denied; HF_BPE_OFFLINE is set, so it was not downloaded again: '{target}'" in offline.stderr
+    assert server.requests == []
     result = subprocess.run(command, capture_output=True, text=True, env=dict(os.environ), timeout=120)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == str(target)

@@ -325,8 +325,10 @@ def _kept_copy(cache: Path, key: str) -> Path:
 
 
 def _write_kept(copy: Path, data: bytes) -> None:
-    """Write ``data`` as a kept copy with a right digest (the sha256 of the data, then it)."""
-    copy.write_bytes(hashlib.sha256(data).digest() + data)
+    """Write ``data`` as a kept copy with a right digest (the sha256 of its key, the file
+    name's first part, a newline and the data; then the data)."""
+    key = copy.name.split(".")[0]
+    copy.write_bytes(hashlib.sha256(key.encode() + b"\n" + data).digest() + data)
 
 
 def test_parsed_ranks_are_kept_for_the_next_load(offline: Path) -> None:
@@ -363,6 +365,18 @@ def test_parsed_ranks_are_kept_for_the_next_load(offline: Path) -> None:
     keep(b"\xff not marshal data")
     assert registry.build_encoding("cl100k_base")._mergeable_ranks == real
     assert kept.read_bytes() == good
+    # Another encoding's copy, whole, moved or linked under this one's name: parsed over
+    # (it passed its own digest, and cl100k_base loaded p50k_base's ranks, in silence).
+    p50k = hf_bpe.load_tiktoken_bpe(realdata.vocab_file("p50k_base"))
+    assert registry.build_encoding("p50k_base")._mergeable_ranks == p50k
+    other = _kept_copy(offline, VOCAB_FILES["p50k_base.tiktoken"].sha256)
+    for place in (shutil.copyfile, os.symlink):
+        kept.unlink()
+        place(other, kept)
+        assert registry.build_encoding("cl100k_base")._mergeable_ranks == real
+        assert not kept.is_symlink() and kept.read_bytes() == good
+        assert registry.build_encoding("p50k_base")._mergeable_ranks == p50k  # its copy left alone
+        assert marshal.loads(other.read_bytes()[32:]) == p50k
 
 
 def test_gpt2s_parsed_pair_is_kept_too(offline: Path) -> None:
