@@ -278,6 +278,8 @@ class Encoding:
         (the invalid rest is merged with the last piece; see :mod:`hf_bpe.unstable`)."""
         from .unstable import encode_bytes
 
+        if not isinstance(text, (bytes, bytearray, memoryview)):  # bytes(5) would be five NULs
+            raise TypeError(f"expected bytes, got {type(text).__name__}")
         return encode_bytes(self, bytes(text))
 
     def _encode_single_piece(self, text_or_bytes: Union[str, bytes]) -> list[int]:

@@ -87,6 +87,11 @@ def test_encode_bytes_cut_anywhere_equals_tiktoken(name: str) -> None:
                 assert ours._encode_bytes(cut) == theirs._encode_bytes(cut), cut[-20:]
     assert invalid > 50  # many cuts fall inside a character
     assert ours._encode_bytes(text=b"hi \xe4") == theirs._encode_bytes(text=b"hi \xe4")  # tiktoken's keyword
+    for not_bytes in (5, "hi"):  # an int was bytes(5): five NULs encoded
+        with pytest.raises(TypeError):
+            theirs._encode_bytes(not_bytes)
+        with pytest.raises(TypeError, match="expected bytes, got"):
+            ours._encode_bytes(not_bytes)
 
 
 @settings(max_examples=200, deadline=None)
