@@ -328,16 +328,21 @@ class Encoding:
 
         Chunks end on token boundaries of ``encode_ordinary(text)`` (moved back to a whole
         character where a token ends inside one), so ``"".join(chunks) == text`` (lone
-        surrogates, which encoding replaces with U+FFFD, come back as U+FFFD) and the
-        chunks' token counts add up to the whole text's. A chunk encoded on its own may
-        differ at its edges, since splitting looks at neighbouring characters.
-        ``ValueError`` if ``max_tokens`` is below 1, or below the tokens of one character.
+        surrogates, which encoding replaces with U+FFFD, come back as U+FFFD, and a
+        surrogate pair as the character it stands for) and the chunks' token counts add up
+        to the whole text's. A chunk encoded on its own may differ at its edges, since
+        splitting looks at neighbouring characters. ``ValueError`` if ``max_tokens`` is
+        below 1, or below the tokens of a run that cannot be cut: one character's, or
+        several characters' where a token holds the end of one and the start of the next
+        (gpt2 encodes ``"恶树"`` as 5 such tokens).
 
         >>> import hf_bpe
         >>> enc = hf_bpe.get_encoding("o200k_base")  # doctest: +SKIP
         >>> enc.split_by_tokens("one two three four five", 2)  # doctest: +SKIP
         ['one two', ' three four', ' five']
         """
+        if isinstance(max_tokens, bool):
+            raise TypeError("max_tokens must be an int, not a bool")
         max_tokens = operator.index(max_tokens)  # TypeError for 2.5, as list indices
         if max_tokens < 1:
             raise ValueError(f"max_tokens must be at least 1, got {max_tokens}")
@@ -350,9 +355,13 @@ class Encoding:
             while cut > start and cut < len(data) and 0x80 <= data[cut][0] < 0xC0:
                 cut -= 1
             if cut == start:
+                end = start + 1
+                while end < len(data) and 0x80 <= data[end][0] < 0xC0:
+                    end += 1
                 raise ValueError(
-                    f"a single character needs more than max_tokens={max_tokens} tokens; "
-                    "raise max_tokens"
+                    f"tokens {start} to {end - 1} of the text must stay in one chunk (each but "
+                    f"the last ends inside a character): {end - start} tokens, more than "
+                    f"max_tokens={max_tokens}; raise max_tokens"
                 )
             chunks.append(b"".join(data[start:cut]).decode("utf-8"))
             start = cut
@@ -537,6 +546,10 @@ class StreamDecoder:
     """
 
     def __init__(self, encoding: Encoding, errors: str = "replace") -> None:
+        if not isinstance(encoding, Encoding):
+            raise TypeError(f"StreamDecoder takes an Encoding, not {type(encoding).__name__} (or: enc.stream_decoder())")
+        if not isinstance(errors, str):  # as bytes.decode (None would mean "strict")
+            raise TypeError(f"errors must be a str, not {type(errors).__name__}")
         self._encoding = encoding
         self._errors = errors
         self._decoder = encoding._decoder

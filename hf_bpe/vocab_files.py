@@ -71,7 +71,7 @@ def _parse_or_explain(contents: bytes, source: str) -> dict[bytes, int]:
             raise VocabFileError(
                 f"{source}, line {lineno}: rank {rank_text[:30]!r} is not a non-negative integer"
             )
-        if len(rank_text) > 10:  # ranks are below 2**31; int() refuses 4,300 digits and more
+        if len(rank_text) > 10:  # longer than any rank an Encoding takes (below 2**31); int() refuses 4,300 digits
             raise VocabFileError(f"{source}, line {lineno}: rank {rank_text[:30]!r}... is too large")
         rank = int(rank_text)
         if token in ranks:

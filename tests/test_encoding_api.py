@@ -359,8 +359,25 @@ def test_split_by_tokens() -> None:
     with pytest.raises(TypeError):  # not cut at 1.5 tokens, nor at 1
         enc.split_by_tokens("one two", 1.5)  # type: ignore[arg-type]
     assert enc.split_by_tokens("one two", np.int64(1)) == ["one", " two"]
-    with pytest.raises(ValueError, match="single character"):
+    with pytest.raises(ValueError, match="tokens 0 to 3 of the text must stay in one chunk .each but the last ends inside a character.: 4 tokens, more than max_tokens=2"):
         hf_bpe.Encoding("bytes", pat_str=".", mergeable_ranks={bytes([i]): i for i in range(256)}, special_tokens={}).split_by_tokens("🙂", 2)
+    # gpt2's b"\xb6\xe6" holds the end of 恶 and the start of 树: five tokens, no cut
+    # between them (the message said "a single character needs more than 4 tokens")
+    gpt2 = hf_bpe.get_encoding("gpt2")
+    with pytest.raises(ValueError, match="tokens 1 to 5 of the text must stay in one chunk .*: 5 tokens, more than max_tokens=4"):
+        gpt2.split_by_tokens("a恶树", 4)
+    assert gpt2.split_by_tokens("a恶树", 5) == ["a", "恶树"]
+    with pytest.raises(TypeError, match="not a bool"):
+        enc.split_by_tokens("one two", True)  # was 1
+
+
+def test_stream_decoder_arguments_are_checked_when_made() -> None:
+    enc = hf_bpe.get_encoding("o200k_base")
+    for errors in (None, 5, b"replace"):  # None was "strict", the others failed at the first feed
+        with pytest.raises(TypeError, match="errors must be a str"):
+            enc.stream_decoder(errors=errors)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="StreamDecoder takes an Encoding, not str"):
+        hf_bpe.StreamDecoder("o200k_base")  # type: ignore[arg-type]
 
 
 def test_batches_log_their_timing_at_debug(caplog: pytest.LogCaptureFixture) -> None:
