@@ -14,6 +14,7 @@ back over the bytes it does not need: no pointer to follow to a ``bytes`` object
 
 from __future__ import annotations
 
+from operator import index
 from typing import Final, Optional
 
 from librt.strings import BytesWriter, write_i64_le
@@ -31,9 +32,13 @@ FAR_IDS: Final = 1 << 16
 
 def _unknown(token: int, tokens: Optional[list[int]] = None) -> UnknownTokenError:
     """The error for ``token``; with ``tokens`` (all the ids asked for), an id among them
-    that no vocabulary can have comes first, as tiktoken converts the whole list first."""
+    that no vocabulary can have comes first, as tiktoken converts the whole list first.
+    Compiled, a float among the ids is a TypeError before this is called; uncompiled, the
+    ``index`` calls raise it (a float compares with sizes, and 5e4 == 50000 in a dict)."""
+    token = index(token)
     if tokens is not None:
         for other in tokens:
+            other = index(other)
             if other < 0 or other >= 1 << 32:
                 token = other
                 break
@@ -89,7 +94,7 @@ class Decoder:
             data = self.table[token]
             if data is not None:
                 return data
-        far = self._far.get(token)
+        far = self._far.get(index(token))
         if far is None:
             raise _unknown(token)
         return far
@@ -102,7 +107,7 @@ class Decoder:
         out = BytesWriter()
         for token in tokens:
             if token < 0 or token >= size:
-                far = self._far.get(token)
+                far = self._far.get(index(token))
                 if far is None:
                     raise _unknown(token, tokens)
                 out.write(far)

@@ -250,6 +250,24 @@ def test_an_id_no_vocabulary_has_is_named_before_an_unknown_one_as_in_tiktoken()
     assert not isinstance(info.value, OverflowError)
 
 
+def test_a_float_id_is_a_type_error_wherever_it_is() -> None:
+    """As in tiktoken; uncompiled, a float outside the vocabulary compared with its size and
+    was an UnknownTokenError (5e7 found a special at 50,000,000 in the dict of far ids)."""
+    enc, twin = hf_bpe.get_encoding("gpt2"), tiktoken.get_encoding("gpt2")
+    far = hf_bpe.Encoding("far", pat_str=r"\S+|\s+", mergeable_ranks={bytes([i]): i for i in range(256)},
+                          special_tokens={"<far>": 50_000_000})
+    assert far.decode([50_000_000]) == "<far>"
+    for ids in ([1e20], [60000.0], [99999, 1.5], [5.0], np.array([200000.0])):
+        with pytest.raises(TypeError):
+            twin.decode(ids)
+        for call in (enc.decode, enc.decode_bytes, enc.decode_with_offsets, far.decode):
+            with pytest.raises(TypeError, match="'float' object cannot be interpreted as an integer"):
+                call(ids)
+    for call in (far.decode, far.decode_single_token_bytes):
+        with pytest.raises(TypeError):
+            call([5e7] if call is far.decode else 5e7)  # type: ignore[operator]
+
+
 def test_decode_tokens_of_every_length_and_edge_byte() -> None:
     # Tokens of up to 7 bytes decode from one machine word each (length in the top
     # byte), longer ones from their bytes: NUL and 0xFF bytes in every place, lengths
