@@ -121,9 +121,9 @@ def _added_token(content: str, token_id: int, *, special: bool = True) -> dict[s
     }
 
 
-def _template(bos: tuple[str, int] | None, eos: tuple[str, int] | None) -> dict[str, Any] | None:
-    if bos is None and eos is None:
-        return None
+def _template(bos: tuple[str, int] | None, eos: tuple[str, int] | None) -> dict[str, Any]:
+    """The ``TemplateProcessing`` post-processor that puts ``bos``/``eos`` (text, id)
+    around each text, and each text of a pair (the second with type id 1)."""
 
     def seq(name: str, type_id: int) -> list[dict[str, Any]]:
         items: list[dict[str, Any]] = []
@@ -151,7 +151,7 @@ def pair_template_matches(data: Mapping[str, Any], bos: str | None, eos: str | N
     [SEP] $B [SEP]``) does not."""
     template = template_processor(data)
     ours = _template((bos, 0) if bos is not None else None, (eos, 0) if eos is not None else None)
-    return template is not None and ours is not None and template.get("pair") == ours["pair"]
+    return template is not None and template.get("pair") == ours["pair"]
 
 
 def encoding_to_tokenizer_json(
@@ -222,7 +222,8 @@ def encoding_to_tokenizer_json(
             raise VocabularyError(f"{name}_token {token!r} is not a special or added token")
         return token, by_content[token]
 
-    post = _template(role("bos", bos_token, add_bos), role("eos", eos_token, add_eos))
+    bos, eos = role("bos", bos_token, add_bos), role("eos", eos_token, add_eos)
+    post = _template(bos, eos) if bos or eos else None
     by_rank = sorted(ranks.items(), key=lambda kv: kv[1])
     vocab = dict(zip(token_strs(tok for tok, _ in by_rank), (rank for _, rank in by_rank)))
     # tokenizers gives an added token its id only if the model vocab holds it; otherwise

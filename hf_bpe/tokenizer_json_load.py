@@ -158,7 +158,7 @@ def _parse_tokenizer_json(data: Mapping[str, Any], name: str) -> BpeParts:
         check_pattern_on_oniguruma(pat_str, onig)
 
     post = data.get("post_processor")
-    if isinstance(post, dict) and post.get("type") not in (None, "ByteLevel"):
+    if isinstance(post, dict) and post.get("type") not in (None, "ByteLevel") and not _adds_nothing(data):
         warnings.warn(
             f"{name}: the post_processor ({post.get('type')}) is not kept: an Encoding adds no "
             "special tokens around a text by itself (HfBpeTokenizer's add_bos_token/add_eos_token do)",
@@ -392,10 +392,19 @@ def template_processor(data: Mapping[str, Any]) -> dict[str, Any] | None:
     return templates[0] if len(templates) == 1 and not others else None
 
 
+def _adds_nothing(data: Mapping[str, Any]) -> bool:
+    """Whether the post-processor is a template with no special token in it (``$A``, and
+    ``$A $B`` for pairs): what an Encoding does, so nothing of it is lost."""
+    template = template_processor(data)
+    return template is not None and template_specials(data) == (None, None) and not any(
+        isinstance(item, dict) and "SpecialToken" in item for item in template.get("pair") or ()
+    )
+
+
 def template_specials(data: Mapping[str, Any]) -> tuple[str | None, str | None] | None:
     """The (bos, eos) texts a ``TemplateProcessing`` post-processor puts around one text
-    (``[bos] $A``, ``$A [eos]`` or ``[bos] $A [eos]``), or None for any other
-    post-processor: what HfBpeTokenizer's add_bos_token/add_eos_token do.
+    (``[bos] $A``, ``$A [eos]`` or ``[bos] $A [eos]``; ``$A`` alone gives neither), or None
+    for any other post-processor: what HfBpeTokenizer's add_bos_token/add_eos_token do.
 
         >>> template_specials({"post_processor": {"type": "TemplateProcessing", "single": [
         ...     {"SpecialToken": {"id": "<s>", "type_id": 0}}, {"Sequence": {"id": "A", "type_id": 0}}]}})
@@ -409,6 +418,8 @@ def template_specials(data: Mapping[str, Any]) -> tuple[str | None, str | None] 
         return None
     kinds = ["A" if "Sequence" in item else "S" if "SpecialToken" in item else "?" for item in items]
     texts = [item.get("SpecialToken", {}).get("id") for item in items]
+    if kinds == ["A"]:  # as stock transformers saves a tokenizer that adds nothing
+        return None, None
     if kinds == ["S", "A"]:
         return texts[0], None
     if kinds == ["A", "S"]:

@@ -424,7 +424,7 @@ def test_folder_round_trip_and_bad_folders(tmp_path: Path) -> None:
     ],
 )
 def test_a_malformed_encoding_json_names_the_field(tmp_path: Path, change: dict, message: str) -> None:
-    hf_bpe.save_encoding(hf_bpe.Encoding("tiny", pat_str=r"\S+", mergeable_ranks=BYTES, special_tokens={}), tmp_path)
+    hf_bpe.save_encoding(hf_bpe.Encoding("tiny", pat_str=r"\S+|\s+", mergeable_ranks=BYTES, special_tokens={}), tmp_path)
     (tmp_path.parent / "vocab.tiktoken").write_bytes(b"")  # what "../vocab.tiktoken" would read
     meta_path = tmp_path / "encoding.json"
     meta_path.write_text(json.dumps({**json.loads(meta_path.read_text()), **change}))
