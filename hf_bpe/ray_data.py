@@ -32,7 +32,7 @@ from .encoding import Encoding, special_set
 from .batch_columns import column_texts
 from .errors import ColumnError, TextTypeError, TrainingError, VocabularyError
 from .piece_counts import checked_pattern
-from .trainer import BpeTrainer, PieceCounts, count_pieces
+from .trainer import BpeTrainer, PieceCounts, _check_name, count_pieces
 from .training_sources import checked_max_chars
 
 __all__ = [
@@ -188,6 +188,7 @@ def train_bpe(
     (see :class:`hf_bpe.BpeTrainer`). The arguments are checked before any work starts.
     """
     trainer = BpeTrainer(vocab_size, pattern=pattern, special_tokens=special_tokens, num_proc=1, progress=progress)
+    _check_name(name)  # before the cluster counts, not after
     trainer.update_counts(
         piece_counts(
             dataset,
@@ -260,7 +261,8 @@ class BatchEncoder:
         import pyarrow as pa
 
         table = batch if isinstance(batch, pa.Table) else pa.table(dict(batch))
-        ids = pa.array(self.encode(_texts(table, self.column)), type=pa.list_(pa.int32()))
+        # A bad row is tok.batch_encode's TextTypeError (Ray wraps it when the dataset is read).
+        ids = pa.array(self.encode(column_texts(table, self.column)), type=pa.list_(pa.int32()))
         if not self.keep_text:
             table = table.drop_columns([self.column])
         if self.output_column in table.column_names:  # encoded before: the new ids replace it
@@ -315,12 +317,16 @@ def encode_dataset(
 
     The vocabulary is put in Ray's object store once and loaded once per actor of a
     :class:`BatchEncoder` pool (``compute=ray.data.ActorPoolStrategy(size=n)`` sets its
-    size; other keyword arguments go to ``map_batches``). Ids equal :meth:`HfBpeTokenizer.batch_encode
-    <hf_bpe.HfBpeTokenizer.batch_encode>`'s with the same options. An actor that dies is
-    restarted by Ray and its batches are encoded again.
+    size; other keyword arguments go to ``map_batches``). Ids equal those of
+    :meth:`hf_bpe.HfBpeTokenizer.batch_encode` with the same options. An actor that dies
+    is restarted by Ray and its batches are encoded again.
     """
     allowed = special_set(allowed_special, "allowed_special")  # the checks of tok.batch_encode
-    _check_column(dataset, column)
+    if not isinstance(output_column, str) or not output_column:
+        raise TypeError(f"output_column must be a column name (a non-empty str), not {output_column!r}")
+    if not isinstance(keep_text, bool):
+        raise TypeError(f"keep_text must be True or False, not {keep_text!r}")
+    _check_column(dataset, column, ColumnError)
     payload = encoding_payload(tokenizer, add_bos=add_bos, add_eos=add_eos)
     import ray
 
@@ -370,8 +376,9 @@ def _training_error(err: BaseException) -> str | None:
     return found.group(1).strip() if found else None
 
 
-def _check_column(dataset: Any, column: str) -> None:
-    """Fail early when the dataset's known schema lacks ``column``."""
+def _check_column(dataset: Any, column: str, missing: type[Exception] = TrainingError) -> None:
+    """Fail early when the dataset's known schema lacks ``column`` (a ``missing`` error:
+    training's TrainingError, encoding's ColumnError as tok.batch_encode's)."""
     if not hasattr(dataset, "map_batches"):
         raise TrainingError(f"expected a ray.data.Dataset, got {type(dataset).__name__}")
     try:
@@ -380,7 +387,7 @@ def _check_column(dataset: Any, column: str) -> None:
         schema = None
     names = getattr(schema, "names", None)
     if names is not None and column not in names:
-        raise TrainingError(f"the dataset has no column {column!r} (its columns: {', '.join(names)})")
+        raise missing(f"the dataset has no column {column!r} (its columns: {', '.join(names)})")
 
 
 def _role_id(tokenizer: Any, enc: Encoding, role: str) -> int:

@@ -120,6 +120,8 @@ class BpeTrainer:
         self.vocab_size = vocab_size
         self._counter = piece_counter(self.pattern)
         self.special_tokens = specials
+        if progress is not None and not isinstance(progress, bool):  # "no" would show bars
+            raise TrainingError(f"progress must be True, False or None, not {progress!r}")
         self.num_proc = num_proc
         self.progress = progress
         self._counts: dict[bytes, int] = {}

@@ -599,6 +599,31 @@ def test_batch_encoder_and_count_pieces_steps_match_the_local_api(texts: list[st
     assert out.column_names == ["n", "text", "input_ids"]
     assert out.column("input_ids").to_pylist() == [enc.encode_ordinary(t) + [enc.eot_token] for t in texts[:50]]
     assert pickle.loads(pickle.dumps(encoder.__class__)) is ray_data.BatchEncoder
+    # A bad row is tok.batch_encode's error (a TextTypeError), not a TrainingError: nothing trains.
+    bad = pa.table({"text": ["fine", None]})
+    for encode in (encoder, lambda b: hf_bpe.HfBpeTokenizer.from_encoding(enc).batch_encode(b)):
+        with pytest.raises(hf_bpe.TextTypeError, match="row 1 of the batch's column 'text' is null"):
+            encode(bad)
+    with pytest.raises(hf_bpe.ColumnError, match="no column 'text'"):
+        encoder(pa.table({"body": ["x"]}))
+
+
+def test_settings_of_train_and_encode_are_checked_before_the_cluster_works() -> None:
+    """name= was checked after the cluster had counted every block; output_column=5 failed
+    in every task, "" made a column without a name; keep_text="no" kept the text."""
+    import hf_bpe
+    from hf_bpe import ray_data
+
+    with pytest.raises(hf_bpe.TrainingError, match="name must be a str, not int"):
+        ray_data.train_bpe(object(), 300, name=5)  # type: ignore[arg-type]
+    with pytest.raises(hf_bpe.TrainingError, match="progress must be True, False or None, not 'x'"):
+        ray_data.train_bpe(object(), 300, progress="x")  # type: ignore[arg-type]
+    enc = hf_bpe.get_encoding("gpt2")
+    for output_column in (5, ""):
+        with pytest.raises(TypeError, match="output_column must be a column name"):
+            ray_data.encode_dataset(object(), enc, output_column=output_column)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="keep_text must be True or False, not 'no'"):
+        ray_data.encode_dataset(object(), enc, keep_text="no")  # type: ignore[arg-type]
 
 
 if __name__ == "__main__":
