@@ -430,7 +430,7 @@ def machine() -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--quick", action="store_true", help="1 MB per corpus, o200k_base only, fewer runs")
+    parser.add_argument("--quick", action="store_true", help="1 MB per corpus (not --mb), o200k_base only, 2 runs")
     parser.add_argument("--mb", type=float, default=4.0, help="MB of text per corpus (default 4)")
     parser.add_argument("--runs", type=int, default=5,
                         help="rounds per measurement: the best gives MB/s, the median ratio x tiktoken (default 5)")
@@ -438,6 +438,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--skip", nargs="*", default=[], choices=["decode", "batch", "load", "worst", "patterns"],
                         help="sections to leave out")
     args = parser.parse_args(argv)
+    if not 0 < args.mb <= 1000 or args.runs < 1:
+        parser.error("--mb must be above 0 (and at most 1000), --runs at least 1")
+    if args.out:  # before the measurements, not after them
+        try:
+            args.out.mkdir(parents=True, exist_ok=True)
+        except OSError as err:
+            parser.error(f"--out {args.out}: {err.strerror}")
     names = ["o200k_base"] if args.quick else ["o200k_base", "cl100k_base"]
     mb = 1.0 if args.quick else args.mb
     runs = 2 if args.quick else args.runs
@@ -470,7 +477,6 @@ def main(argv: list[str] | None = None) -> int:
     bad = sum(r["mismatched_docs"] for r in results["encode"])
     print(f"\nids checked against tiktoken: {'all equal' if not bad else f'{bad} documents differ'}")
     if args.out:
-        args.out.mkdir(parents=True, exist_ok=True)
         (args.out / "bench_encode.json").write_text(json.dumps(results, indent=1) + "\n", encoding="utf-8")
         try:
             chart(results["encode"], args.out / "bench_encode.png", about)

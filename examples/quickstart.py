@@ -27,8 +27,8 @@ def main() -> None:
     parser.add_argument("--encoding", default="o200k_base", choices=hf_bpe.list_encoding_names())
     parser.add_argument("--max-mb", type=float, default=8.0, help="MB of text per corpus")
     args = parser.parse_args()
-    if not args.max_mb > 0:
-        parser.error("--max-mb must be a positive number")
+    if not 0.01 <= args.max_mb <= 1000:
+        parser.error("--max-mb must be from 0.01 to 1000")
 
     os.environ.setdefault("TIKTOKEN_CACHE_DIR", str(realdata.tiktoken_cache_dir()))
     start = time.perf_counter()

@@ -820,6 +820,7 @@ def write_parquet_shards(out_dir: str | os.PathLike[str], n_shards: int = 8, *,
         os.close(fd)
         try:
             pq.write_table(table, tmp, row_group_size=rows_per_group)
+            os.chmod(tmp, 0o644)  # mkstemp's 0o600 would keep the shards from a shared folder's readers
             os.replace(tmp, path)
         except BaseException:
             with contextlib.suppress(OSError):
@@ -899,4 +900,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    except (ValueError, OSError) as err:  # bad input: one line, not a traceback
+        sys.exit(f"error: {err}")

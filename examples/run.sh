@@ -10,6 +10,13 @@
 # 4. loads the folder back through transformers' AutoTokenizer (with and without hf_bpe),
 #    encodes and decodes real text, and runs datasets' map with num_proc.
 set -euo pipefail
+for arg in "$@"; do
+  if [ "$arg" = "-h" ] || [ "$arg" = "--help" ]; then  # not the whole job on a stale out/
+    sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'
+    echo "Other flags go to examples/tokenizer_trainer.py (see its --help)."
+    exit 0
+  fi
+done
 cd "$(dirname "$0")/.."
 python="${PYTHON:-python3}"
 [ -x .venv/bin/python ] || "$python" -m venv .venv

@@ -61,7 +61,8 @@ def fmt_duration(seconds: float) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--dataset-dir", required=True, type=Path, help="folder of parquet shards")
-    parser.add_argument("--shards", type=parse_shards, default="0-7", help="shard numbers, e.g. 0-7 (inclusive) or 0,2")
+    parser.add_argument("--shards", type=parse_shards, default="0-7",
+                        help="shard numbers, e.g. 0-7 (inclusive, the default) or 0,2")
     parser.add_argument("--vocab-size", type=int, default=65536, help="tokens, specials included")
     parser.add_argument("--tiktoken-save-path", type=Path, help="write the ranks in tiktoken format")
     parser.add_argument("--save-dir", type=Path, help="write a full hf_bpe/Hugging Face folder")
@@ -80,6 +81,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    if not args.dataset_dir.is_dir():
+        parser.error(f"--dataset-dir {args.dataset_dir}: no such folder")
     files = sorted(p for p in args.dataset_dir.glob("*.parquet") if p.is_file())
     shards = args.shards
     missing = [i for i in shards if i >= len(files)]
@@ -90,10 +93,15 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--batch-size and --timing-batches must be at least 1")
     if args.tiktoken_save_path is not None and args.tiktoken_save_path.is_dir():
         parser.error(f"--tiktoken-save-path {args.tiktoken_save_path} is a directory; give a file name")
-    # Where the results go must exist before the training they would hold.
+    # Where the results go must exist, and be writable, before the training they would hold.
     for target in (args.tiktoken_save_path.parent if args.tiktoken_save_path else None, args.save_dir):
         if target is not None:
-            Path(target).mkdir(parents=True, exist_ok=True)
+            try:
+                Path(target).mkdir(parents=True, exist_ok=True)
+            except OSError as err:
+                parser.error(f"cannot make the folder {target}: {err.strerror}")
+            if not os.access(target, os.W_OK):
+                parser.error(f"cannot write into {target}")
 
     print(f"hf_bpe {hf_bpe.__version__} (compiled: {hf_bpe.COMPILED})")
     print(f"Loading Shards: {shards}")
@@ -102,15 +110,19 @@ def main(argv: list[str] | None = None) -> int:
     print()
 
     specials = NANOCHAT_SPECIAL_TOKENS if args.nanochat_specials else ()
+    try:  # the settings are checked before anything is read
+        trainer = BpeTrainer(
+            args.vocab_size,
+            pattern=args.pattern,
+            special_tokens=specials,
+            num_proc=args.num_proc,
+            progress=True if args.progress else False,
+        )
+    except hf_bpe.HfBpeError as err:
+        parser.error(str(err))
     print(f"Training Tokenizer on shards: {shards}")
     start = time.perf_counter()
-    with BpeTrainer(
-        args.vocab_size,
-        pattern=args.pattern,
-        special_tokens=specials,
-        num_proc=args.num_proc,
-        progress=True if args.progress else False,
-    ) as trainer:
+    with trainer:
         trainer.update_from_parquet(paths, column=args.column, max_chars=args.max_chars)
         counted = time.perf_counter()
         enc = trainer.train(name=args.dataset_dir.name or "bpe")
@@ -157,7 +169,8 @@ def time_encode_decode(
     total_bytes = sum(len(t.encode("utf-8")) for t in samples)
     print()
     print("Samples Summary:")
-    print(f"- count: {len(samples)}")
+    full = all(len(b) == batch_size for b in batches)
+    print(f"- count: {len(samples)}" + (f" (the first {len(batches)} full batches of {batch_size})" if full else ""))
     print(f"- avg size: {total_bytes // max(1, len(samples))}")
     print()
     print("Timing Config:")
@@ -200,4 +213,7 @@ def time_encode_decode(
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    except (hf_bpe.HfBpeError, ValueError, OSError) as err:  # bad input: one line, not a traceback
+        sys.exit(f"error: {err}")
