@@ -241,6 +241,7 @@ def cmd_convert(args: argparse.Namespace) -> int:
     fmt = _target_format(args.dst, args.to)
     dst = Path(args.dst)
     if fmt == "hf-folder":
+        _check_not_over_source(args.src, dst, folder=True)
         with cleanup_new_folders(dst):  # removed again if saving fails
             check_output_dir(dst)
             written = save_encoding(enc, dst)
@@ -252,6 +253,7 @@ def cmd_convert(args: argparse.Namespace) -> int:
         dst = dst / ("tokenizer.json" if fmt == "tokenizer.json" else f"{_file_stem(enc.name)}.tiktoken")
     if not dst.parent.is_dir():
         raise CliError(f"cannot write {dst}: no folder {dst.parent}")
+    _check_not_over_source(args.src, dst, folder=False)
     if fmt == "tokenizer.json":
         save_tokenizer_json(enc, dst)
     else:
@@ -268,6 +270,19 @@ def cmd_convert(args: argparse.Namespace) -> int:
             )
     print(f"wrote {dst}")
     return 0
+
+
+def _check_not_over_source(src: str, dst: Path, *, folder: bool) -> None:
+    """Refuse to write where the tokenizer being converted lies: over its file, into its
+    folder, or (a folder) where its file is. A conversion may lose settings (a chat
+    template, ``model_max_length``), which would then be gone for good."""
+    source = Path(src)
+    if not source.exists():  # a name: nothing on disk to overwrite
+        return
+    s, d = source.resolve(), dst.resolve()
+    inside = s == d or (s.is_dir() and s in d.parents) or (folder and s.parent == d)
+    if inside:
+        raise CliError(f"writing {dst} would overwrite {src}, the tokenizer being converted: write elsewhere")
 
 
 def _file_stem(name: str) -> str:

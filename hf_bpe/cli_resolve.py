@@ -137,6 +137,10 @@ def _load_path(path: Path, pattern: Optional[str], specials: Sequence[str]) -> E
             from .tokenizer_json import load_tokenizer_json
 
             enc = load_tokenizer_json(path)
+        elif (path / "encoder.json").is_file() and (path / "vocab.bpe").is_file():  # GPT-2's data-gym pair
+            from .tokenizer_json_load import load_gpt2_files
+
+            enc = load_gpt2_files(path / "encoder.json", path / "vocab.bpe", name=path.resolve().name or "gpt2-style")
         else:
             raise CliError(
                 f"{path} is a folder without {ENCODING_FILE} or tokenizer.json: not a tokenizer folder"
@@ -188,6 +192,13 @@ def _with_added_tokens(enc: Encoding, folder: Path) -> Encoding:
         if not (isinstance(content, str) and isinstance(key, str) and key.isdigit()):
             raise CliError(f"{config}: added_tokens_decoder entry {key!r} is not {{id: {{'content': text, ...}}}}")
         tid = int(key)
+        flags = [flag for flag in ("lstrip", "rstrip", "single_word") if entry.get(flag)]
+        if flags:  # an Encoding has no such rules: its ids would differ from the folder's own
+            raise CliError(
+                f"{config}: added token {content!r} has {'/'.join(flags)}, which only HfBpeTokenizer "
+                "applies (transformers.AutoTokenizer with hf_bpe installed); the command line would "
+                "encode it otherwise"
+            )
         if content not in known and tid not in known and tid >= enc.n_vocab:
             added[content] = tid
     if not added:
@@ -220,7 +231,8 @@ def resolve_encoding(
     """The encoding ``spec`` names: an existing path first, else an encoding or model name.
 
     - a folder with ``encoding.json`` (hf_bpe's folder format), or with ``tokenizer.json``
-      (or GPT-2's ``vocab.json`` + ``merges.txt``);
+      (or GPT-2's ``vocab.json`` + ``merges.txt``, or its data-gym ``encoder.json`` +
+      ``vocab.bpe``);
     - a ``tokenizer.json`` file, or an ``encoding.json`` file (its folder is loaded);
     - a ``.tiktoken`` file (any file that is not JSON is read as one): the ranks only, so
       ``pattern`` (a name from :mod:`hf_bpe.patterns`, e.g. ``cl100k_base``, or a regex) is

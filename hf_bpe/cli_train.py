@@ -49,7 +49,7 @@ def training_files(paths: Sequence[str], glob: str = "*.txt") -> tuple[list[Path
             for file in files_under(path):
                 if file.suffix == ".parquet":
                     parquets.append(file)
-                elif fnmatch.fnmatch(file.relative_to(path).as_posix() if "/" in glob else file.name, glob):
+                elif _glob_matches(file.relative_to(path).as_posix(), glob):
                     texts.append(file)
                 else:
                     continue
@@ -61,6 +61,19 @@ def training_files(paths: Sequence[str], glob: str = "*.txt") -> tuple[list[Path
         else:
             raise CliError(f"no such file or folder: {path}")
     return texts, parquets
+
+
+def _glob_matches(relative: str, glob: str) -> bool:
+    """Whether a file at ``relative`` (a POSIX path inside the folder) matches ``glob``: by
+    its name, or by the path for a glob with a ``/``, where a leading ``**/`` may match
+    nothing (as in pathlib: ``**/*.txt`` takes the top level's files too).
+
+        >>> [_glob_matches(p, g) for p, g in [("a/b.txt", "*.txt"), ("b.txt", "**/*.txt"), ("a/b.txt", "a/*.md")]]
+        [True, True, False]
+    """
+    if "/" not in glob:
+        return fnmatch.fnmatch(relative.rsplit("/", 1)[-1], glob)
+    return fnmatch.fnmatch(relative, glob) or (glob.startswith("**/") and _glob_matches(relative, glob[3:]))
 
 
 def _file_texts(files: Sequence[Path], by_line: bool) -> Iterator[str]:
@@ -138,6 +151,12 @@ def cmd_train(args: argparse.Namespace) -> int:
     from .trainer import NANOCHAT_SPECIAL_TOKENS, BpeTrainer
 
     specials = list(args.special_tokens or [])
+    for token in specials:  # --special-tokens takes every word after it, inputs too
+        if token and Path(token).exists():
+            raise CliError(
+                f"special token {token!r} is a file or folder: --special-tokens takes every word "
+                "after it, so give the inputs before it"
+            )
     if args.nanochat_specials:
         specials += [t for t in NANOCHAT_SPECIAL_TOKENS if t not in specials]
     pattern = get_pattern(args.pattern)

@@ -31,6 +31,17 @@ VOCAB_FILE = "vocab.tiktoken"
 ENCODING_FILE = "encoding.json"
 #: The files the Hugging Face front adds, when it can represent the encoding.
 HF_FILES = frozenset({"tokenizer.json", "tokenizer_config.json"})
+#: Files a save writes only when the tokenizer needs them: one that an earlier save left in
+#: the folder (or the Hub repository) would be loaded with the tokenizer saved now, so a
+#: save removes it (with ``additional_chat_templates/*.jinja``).
+SAVED_IF_NEEDED = (
+    "tokenizer.json",  # not when the encoding cannot be written as one
+    "added_tokens.json",
+    "special_tokens_map.json",
+    "chat_template.jinja",  # transformers' CHAT_TEMPLATE_FILE
+    "chat_template.json",  # older transformers' name
+)
+CHAT_TEMPLATE_DIR = "additional_chat_templates"
 FORMAT = "hf_bpe"
 FORMAT_VERSION = 1
 #: The version of hf_bpe's entries in ``tokenizer_config.json`` (its ``hf_bpe_format``).
@@ -71,7 +82,10 @@ def save_encoding(enc: Encoding, directory: StrPath) -> list[Path]:
     """Write ``enc`` into ``directory`` (created if needed); return the files written.
 
     The files are written together: a failure while writing them leaves the old files as
-    they were (and no folder made for them); existing files of the same names are replaced.
+    they were (and no folder made for them); existing files of the same names are replaced,
+    and those of an earlier tokenizer that this one has none of (``chat_template.jinja``,
+    ``added_tokens.json``, ...: :data:`SAVED_IF_NEEDED`) are removed, as transformers would
+    load them with it.
     A tiktoken ``Encoding`` is saved as the hf_bpe Encoding of its ranks, pattern and
     special tokens.
     """
@@ -84,9 +98,12 @@ def save_encoding(enc: Encoding, directory: StrPath) -> list[Path]:
     hf_files = make_hf_files(enc)
     files.update({name: text.encode() for name, text in hf_files.items()})
     files.update(dict.fromkeys(HF_FILES - hf_files.keys()))  # e.g. no tokenizer.json for this pattern
+    for name in SAVED_IF_NEEDED:  # an earlier tokenizer's chat template, added tokens: not this one's
+        files.setdefault(name, None)
     with cleanup_new_folders(directory) as folder:
         folder.mkdir(parents=True, exist_ok=True)
-        write_files_atomic({folder / name: data for name, data in files.items()})  # all or none
+        stale = {path: None for path in (folder / CHAT_TEMPLATE_DIR).glob("*.jinja")}
+        write_files_atomic({**{folder / name: data for name, data in files.items()}, **stale})  # all or none
     return [folder / name for name, data in files.items() if data is not None]
 
 

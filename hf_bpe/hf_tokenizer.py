@@ -47,7 +47,7 @@ from packaging.version import Version
 from hf_bpe.batch_columns import column_texts
 from hf_bpe.encoding import special_regex, special_segments, special_set
 from hf_bpe.errors import TokenizerJsonWarning, TrainingError, UnknownTokenError, VocabularyError
-from hf_bpe.folder import ENCODING_FILE, HF_CONFIG_FORMAT, VOCAB_FILE
+from hf_bpe.folder import CHAT_TEMPLATE_DIR, ENCODING_FILE, HF_CONFIG_FORMAT, SAVED_IF_NEEDED, VOCAB_FILE
 from hf_bpe.hf_rows import encode_windows, encode_with_offsets
 from hf_bpe.patterns import NANOCHAT_SPECIAL_TOKENS
 from hf_bpe.registry import as_hf_bpe_encoding
@@ -72,7 +72,7 @@ from tokenizers import AddedToken  # noqa: E402
 from transformers import AutoTokenizer, PreTrainedConfig, PreTrainedTokenizer  # noqa: E402
 from transformers.tokenization_utils_base import BatchEncoding, TruncationStrategy  # noqa: E402
 from transformers.utils import logging as hf_logging  # noqa: E402
-from transformers.utils.hub import CHAT_TEMPLATE_DIR, CHAT_TEMPLATE_FILE, hf_api  # noqa: E402
+from transformers.utils.hub import hf_api  # noqa: E402
 from transformers.utils.generic import PaddingStrategy  # noqa: E402
 
 __all__ = ["NANOCHAT_CHAT_TEMPLATE", "HfBpeConfig", "HfBpeTokenizer"]
@@ -185,15 +185,6 @@ _HF_TRAINER_OPTIONS = frozenset(
 )
 
 
-#: Files a save writes only when the tokenizer needs them: one that an earlier save left in
-#: the folder (or the Hub repository) would be loaded with this tokenizer.
-_SAVED_IF_NEEDED = (
-    "tokenizer.json",  # not when the encoding cannot be written as one
-    "added_tokens.json",
-    "special_tokens_map.json",
-    CHAT_TEMPLATE_FILE,
-    "chat_template.json",  # older transformers' name
-)
 
 
 #: What a call in progress on this thread asks of the methods transformers calls back:
@@ -1337,7 +1328,7 @@ class HfBpeTokenizer(PreTrainedTokenizer):
                 }
                 for path in moved:
                     path.parent.mkdir(parents=True, exist_ok=True)
-                for name in _SAVED_IF_NEEDED:  # not written this time: remove an earlier save's
+                for name in SAVED_IF_NEEDED:  # not written this time: remove an earlier save's
                     moved.setdefault(target / (prefix + name), None)
                 for earlier in templates.glob("*.jinja"):
                     moved.setdefault(earlier, None)
@@ -1365,7 +1356,7 @@ class HfBpeTokenizer(PreTrainedTokenizer):
 
         token = upload_args.get("token")
         revision = result.pr_revision if upload_args.get("create_pr") else upload_args.get("revision")
-        ours = {prefix + name for name in _SAVED_IF_NEEDED}
+        ours = {prefix + name for name in SAVED_IF_NEEDED}
         templates = f"{prefix}{CHAT_TEMPLATE_DIR}/"
         api = hf_api()
         stale = [

@@ -311,6 +311,8 @@ BAD_INPUTS = [
     (["train", "corpus/shards", "--text-column", "body", "--vocab-size", "300", "-o", "t"], None, "has no column 'body' (its columns: text)"),
     (["train", "corpus/english_000.txt", "--text-column", "body", "--vocab-size", "300", "-o", "t"], None,
      "--text-column names a column of parquet files, and no parquet file is given"),  # not ignored
+    (["train", "corpus/english_000.txt", "--special-tokens", "<|a|>", "corpus/code_000.txt", "--vocab-size", "300", "-o", "t"], None,
+     "special token 'corpus/code_000.txt' is a file or folder: --special-tokens takes every word after it"),  # was trained without it
     (["train", "nowhere", "--vocab-size", "300", "-o", "t"], None, "no such file or folder: nowhere"),
     (["train", "empty.txt", "--vocab-size", "300", "-o", "new/a/b"], None, "nothing to train on"),
     (["train", "corpus", "--vocab-size", "300", "-o", "out\udcff"], None, "is not text: give --name NAME"),
@@ -546,3 +548,46 @@ def test_a_glob_with_a_slash_matches_paths_inside_the_folder(tmp_path: Path) -> 
     assert found("*.txt") == ["b.txt", "books/a.txt", "books/deep/c.txt", "news/e.txt"]  # by name, at any depth
     assert found("books/*.txt") == ["books/a.txt", "books/deep/c.txt"]  # was: nothing (names have no /)
     assert found("*/deep/*") == ["books/deep/c.txt"]
+
+
+def test_convert_never_writes_over_its_source(tmp_path: Path) -> None:
+    """`convert F F` replaced the folder with what the conversion kept (a chat template and
+    model_max_length gone); `convert x.json x.json --to tiktoken` left ranks only."""
+    folder = tmp_path / "tok"
+    hf_bpe.HfBpeTokenizer.from_encoding(hf_bpe.get_encoding("gpt2"), model_max_length=1024).save_pretrained(folder)
+    before = {p.name: p.read_bytes() for p in folder.iterdir()}
+    for src, dst, more in [("tok", "tok", []), ("tok", "tok/tokenizer.json", []), ("tok/tokenizer.json", "tok", []),
+                           ("tok/tokenizer.json", "tok/tokenizer.json", ["--to", "tiktoken"]), ("tok", "tok/", [])]:
+        result = run("convert", src, dst, *more, cwd=tmp_path)
+        assert result.returncode == 1 and b"the tokenizer being converted: write elsewhere" in result.stderr, (src, dst)
+    assert {p.name: p.read_bytes() for p in folder.iterdir()} == before
+    ok(run("convert", "tok/tokenizer.json", "tok/gpt2.tiktoken", "--to", "tiktoken", cwd=tmp_path))  # beside it: fine
+    ok(run("convert", "tok", "again", cwd=tmp_path))
+
+
+def test_an_added_token_with_strip_flags_is_refused_not_encoded_otherwise(tmp_path: Path) -> None:
+    """The folder's own tokenizer strips the space before ' wow'; an Encoding cannot: the
+    command line gave other ids in silence, and convert wrote a tokenizer.json that
+    save_pretrained had refused to write."""
+    from tokenizers import AddedToken
+
+    tok = hf_bpe.HfBpeTokenizer.from_encoding(hf_bpe.get_encoding("gpt2"))
+    tok.add_tokens([AddedToken(" wow", lstrip=True)])
+    with pytest.warns(hf_bpe.TokenizerJsonWarning):
+        tok.save_pretrained(tmp_path / "tok")
+    for argv in (["encode", "-t", "tok"], ["convert", "tok", "out.json"], ["info", "tok"]):
+        result = run(*argv, cwd=tmp_path, stdin=b"x  wow")
+        assert result.returncode == 1, argv
+        assert b"added token ' wow' has lstrip, which only HfBpeTokenizer applies" in result.stderr
+    assert not (tmp_path / "out.json").exists()
+
+
+def test_a_folder_of_gpt2s_data_gym_files_is_a_tokenizer(tmp_path: Path) -> None:
+    """formats.md lists encoder.json + vocab.bpe among the formats convert reads; a folder
+    of them was "not a tokenizer folder"."""
+    folder = realdata.gpt2_data_gym()[0].parent
+    text = "Hello world, héllo 🙂 <|endoftext|>".encode()
+    assert ok(run("encode", "-t", str(folder), "--specials", "allow", cwd=tmp_path, stdin=text)) == ok(
+        run("encode", "-t", "gpt2", "--specials", "allow", cwd=tmp_path, stdin=text))
+    ok(run("convert", str(folder), "gpt2.tiktoken", cwd=tmp_path))
+    assert hf_bpe.load_tiktoken_bpe(tmp_path / "gpt2.tiktoken") == hf_bpe.get_encoding("gpt2")._mergeable_ranks

@@ -138,6 +138,28 @@ def test_a_tiktoken_encoding_is_taken_as_it_is(docs: list[str]) -> None:
         HfBpeTokenizer.from_encoding({"name": "x"})
 
 
+def test_save_encoding_leaves_no_file_of_an_earlier_tokenizer_behind(tmp_path: Path) -> None:
+    """save_encoding (and so `hf-bpe train -o` into the folder) left an earlier tokenizer's
+    chat template and added tokens, which transformers then loaded with the new one."""
+    from hf_bpe.folder import CHAT_TEMPLATE_DIR, SAVED_IF_NEEDED
+    from transformers.utils.hub import CHAT_TEMPLATE_DIR as TRANSFORMERS_DIR
+    from transformers.utils.hub import CHAT_TEMPLATE_FILE
+
+    assert CHAT_TEMPLATE_FILE in SAVED_IF_NEEDED and CHAT_TEMPLATE_DIR == TRANSFORMERS_DIR  # transformers' names
+    ranks = {bytes([i]): i for i in range(256)}
+    first = HfBpeTokenizer.from_encoding(hf_bpe.Encoding("a", pat_str=r"\S+|\s+", mergeable_ranks=ranks, special_tokens={}))
+    first.add_tokens(["<added>"])
+    first.chat_template = {"default": "{{ messages }}", "tools": "{{ tools }}"}
+    first.save_pretrained(tmp_path / "tok")
+    (tmp_path / "tok" / "notes.txt").write_text("mine")  # not a tokenizer file: kept
+    hf_bpe.save_encoding(hf_bpe.Encoding("b", pat_str=r"\S+|\s+", mergeable_ranks=ranks, special_tokens={}), tmp_path / "tok")
+    for tok in (HfBpeTokenizer.from_pretrained(tmp_path / "tok"), AutoTokenizer.from_pretrained(tmp_path / "tok")):
+        assert tok.chat_template is None and tok.get_added_vocab() == {}, type(tok)
+    assert sorted(p.name for p in (tmp_path / "tok").iterdir()) == [
+        CHAT_TEMPLATE_DIR, "encoding.json", "notes.txt", "tokenizer.json", "tokenizer_config.json", "vocab.tiktoken"]
+    assert not list((tmp_path / "tok" / CHAT_TEMPLATE_DIR).iterdir())
+
+
 def test_a_save_leaves_no_file_of_an_earlier_save_behind(tmp_path: Path) -> None:
     """A chat template since removed, tokens another tokenizer added: files the second
     save does not write would be loaded with it."""
