@@ -102,9 +102,21 @@ def save_encoding(enc: Encoding, directory: StrPath) -> list[Path]:
         files.setdefault(name, None)
     with cleanup_new_folders(directory) as folder:
         folder.mkdir(parents=True, exist_ok=True)
-        stale = {path: None for path in (folder / CHAT_TEMPLATE_DIR).glob("*.jinja")}
+        stale = {path: None for path in templates_folder(folder / CHAT_TEMPLATE_DIR).glob("*.jinja")}
         write_files_atomic({**{folder / name: data for name, data in files.items()}, **stale})  # all or none
     return [folder / name for name, data in files.items() if data is not None]
+
+
+def templates_folder(templates: Path) -> Path:
+    """``templates``, the folder of additional chat templates of a folder being saved into,
+    which must not be a link: a save removes the templates it does not have, and writes its
+    own, there (through a link, into another folder)."""
+    if templates.is_symlink():
+        raise FileExistsError(
+            f"{templates} is a link: a save writes the chat templates in that folder and removes "
+            "those it does not have; replace the link with a folder, or save elsewhere"
+        )
+    return templates
 
 
 def load_encoding(directory: StrPath) -> Encoding:

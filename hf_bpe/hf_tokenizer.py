@@ -47,7 +47,7 @@ from packaging.version import Version
 from hf_bpe.batch_columns import column_texts
 from hf_bpe.encoding import special_regex, special_segments, special_set
 from hf_bpe.errors import TokenizerJsonWarning, TrainingError, UnknownTokenError, VocabularyError
-from hf_bpe.folder import CHAT_TEMPLATE_DIR, ENCODING_FILE, HF_CONFIG_FORMAT, SAVED_IF_NEEDED, VOCAB_FILE
+from hf_bpe.folder import CHAT_TEMPLATE_DIR, ENCODING_FILE, HF_CONFIG_FORMAT, SAVED_IF_NEEDED, VOCAB_FILE, templates_folder
 from hf_bpe.hf_rows import encode_windows, encode_with_offsets
 from hf_bpe.patterns import NANOCHAT_SPECIAL_TOKENS
 from hf_bpe.registry import as_hf_bpe_encoding
@@ -1300,12 +1300,7 @@ class HfBpeTokenizer(PreTrainedTokenizer):
 
         given, target = os.fspath(folder), Path(folder).resolve()
         prefix = _prefix(kwargs)
-        templates = target / (prefix + CHAT_TEMPLATE_DIR)
-        if templates.is_symlink():  # its files would be written through, and an earlier save's removed
-            raise FileExistsError(
-                f"{templates} is a link: a save writes the chat templates in that folder and removes "
-                "those it does not have; replace the link with a folder, or save elsewhere"
-            )
+        templates = templates_folder(target / (prefix + CHAT_TEMPLATE_DIR))
         with cleanup_new_folders(target):  # removed again if the save fails
             target.mkdir(parents=True, exist_ok=True)
             try:
