@@ -176,6 +176,7 @@ def _with_added_tokens(enc: Encoding, folder: Path) -> Encoding:
     config = folder / "tokenizer_config.json"
     if not config.is_file():
         return enc
+    from .tokenizer_json_load import STRIP_FLAGS
     from .vocab_files import parse_json
 
     try:
@@ -192,7 +193,7 @@ def _with_added_tokens(enc: Encoding, folder: Path) -> Encoding:
         if not (isinstance(content, str) and isinstance(key, str) and key.isdigit()):
             raise CliError(f"{config}: added_tokens_decoder entry {key!r} is not {{id: {{'content': text, ...}}}}")
         tid = int(key)
-        flags = [flag for flag in ("lstrip", "rstrip", "single_word") if entry.get(flag)]
+        flags = [flag for flag in STRIP_FLAGS if entry.get(flag)]
         if flags:  # an Encoding has no such rules: its ids would differ from the folder's own
             raise CliError(
                 f"{config}: added token {content!r} has {'/'.join(flags)}, which only HfBpeTokenizer "

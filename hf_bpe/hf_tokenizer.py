@@ -60,6 +60,7 @@ from hf_bpe.tokenizer_json import (
     token_strs,
     tokenizer_json_or_warn,
 )
+from hf_bpe.tokenizer_json_load import STRIP_FLAGS
 
 _VERSION = Version(transformers.__version__)
 if not Version("5.10.1") <= _VERSION < Version("6.dev0"):
@@ -257,7 +258,7 @@ def _empty_words_as_text(item: Any) -> Any:
 
 def _strips(token: AddedToken) -> bool:
     """Whether ``token`` has the flags only transformers' Python rules apply here."""
-    return bool(token.lstrip or token.rstrip or token.single_word)
+    return any(getattr(token, flag) for flag in STRIP_FLAGS)
 
 
 def _load_tokenizer_json_only(path: str) -> tuple[Any, str | None, str | None]:

@@ -43,6 +43,7 @@ from hf_bpe.folder import HF_CONFIG_FORMAT
 from hf_bpe.hf_pattern import checked_hf_pattern, check_pattern_on_oniguruma, hf_pattern
 from hf_bpe.hf_vocab import _check_vocabulary, derive_merges, token_bytes, token_str, token_strs
 from hf_bpe.tokenizer_json_load import (
+    STRIP_FLAGS,
     BpeParts,
     check_added_tokens,
     load_gpt2_files,
@@ -188,7 +189,7 @@ def encoding_to_tokenizer_json(
     entries = [_added_token(text, tid) for text, tid in specials.items()]
     spelled: dict[int, str] | None = None  # rank -> the token's spelling, if needed
     for tid, fields in (extra_added_tokens or {}).items():
-        flags = [key for key in ("lstrip", "rstrip", "single_word") if fields.get(key)]
+        flags = [key for key in STRIP_FLAGS if fields.get(key)]
         if flags:
             raise VocabularyError(
                 f"added token {fields.get('content')!r} has {'/'.join(flags)}: HfBpeTokenizer "

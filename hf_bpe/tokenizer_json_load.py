@@ -41,6 +41,12 @@ class BpeParts(NamedTuple):
     special_tokens: dict[str, int]
 
 
+#: The flags of an added token that only transformers' Python rules apply (the stock fast
+#: tokenizer and an Encoding apply other ones, or none): hf_bpe refuses to carry a token
+#: with one of them into a format that would encode it otherwise.
+STRIP_FLAGS = ("lstrip", "rstrip", "single_word")
+
+
 def _refuse(what: str) -> VocabularyError:
     return VocabularyError(f"{what}: hf_bpe represents one regex + byte-level BPE only")
 
@@ -182,8 +188,8 @@ def _parse_tokenizer_json(data: Mapping[str, Any], name: str) -> BpeParts:
             stacklevel=2,
         )
     for entry in data.get("added_tokens") or []:
-        flags = {key: _flag(entry, key, False) for key in ("lstrip", "rstrip", "single_word", "normalized", "special")}
-        if flags["lstrip"] or flags["rstrip"] or flags["single_word"]:
+        flags = {key: _flag(entry, key, False) for key in (*STRIP_FLAGS, "normalized", "special")}
+        if any(flags[key] for key in STRIP_FLAGS):
             raise _refuse(f"added token {entry['content']!r} with lstrip/rstrip/single_word")
     check_added_tokens(data.get("added_tokens") or [])
     added = {entry["content"]: int(entry["id"]) for entry in data.get("added_tokens") or []}
