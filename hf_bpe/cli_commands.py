@@ -273,15 +273,23 @@ def cmd_convert(args: argparse.Namespace) -> int:
 
 
 def _check_not_over_source(src: str, dst: Path, *, folder: bool) -> None:
-    """Refuse to write where the tokenizer being converted lies: over its file, into its
-    folder, or (a folder) where its file is. A conversion may lose settings (a chat
-    template, ``model_max_length``), which would then be gone for good."""
+    """Refuse to write over the tokenizer being converted: its file, a file of the folder
+    it is loaded from, or (``folder``: a folder's files) that folder or the folder of its
+    file. A conversion may lose settings (a chat template, ``model_max_length``), which
+    would then be gone for good. A new file beside it is fine."""
+    from .folder import ENCODING_FILE, HF_FILES, SAVED_IF_NEEDED, VOCAB_FILE
+
     source = Path(src)
     if not source.exists():  # a name: nothing on disk to overwrite
         return
     s, d = source.resolve(), dst.resolve()
-    inside = s == d or (s.is_dir() and s in d.parents) or (folder and s.parent == d)
-    if inside:
+    home = s if s.is_dir() else s.parent if s.name == ENCODING_FILE else None  # the folder it loads from
+    if folder:  # save_encoding writes (or removes) these names in d
+        written = {ENCODING_FILE, VOCAB_FILE, *HF_FILES, *SAVED_IF_NEEDED}
+        over = d == home or (s.is_file() and s.parent == d and s.name in written)
+    else:
+        over = s == d or (home is not None and home in d.parents and d.exists())
+    if over:
         raise CliError(f"writing {dst} would overwrite {src}, the tokenizer being converted: write elsewhere")
 
 

@@ -63,6 +63,15 @@ def training_files(paths: Sequence[str], glob: str = "*.txt") -> tuple[list[Path
     return texts, parquets
 
 
+def _names_a_path(text: str) -> bool:
+    """Whether ``text`` is the path of an existing file or folder (a text no path can be, a
+    name too long say, is not)."""
+    try:
+        return Path(text).exists()
+    except (OSError, ValueError):
+        return False
+
+
 def _glob_matches(relative: str, glob: str) -> bool:
     """Whether a file at ``relative`` (a POSIX path inside the folder) matches ``glob``: by
     its name, or by the path for a glob with a ``/``, where a leading ``**/`` may match
@@ -152,7 +161,7 @@ def cmd_train(args: argparse.Namespace) -> int:
 
     specials = list(args.special_tokens or [])
     for token in specials:  # --special-tokens takes every word after it, inputs too
-        if token and Path(token).exists():
+        if token and _names_a_path(token):
             raise CliError(
                 f"special token {token!r} is a file or folder: --special-tokens takes every word "
                 "after it, so give the inputs before it"

@@ -17,6 +17,7 @@ pattern, special tokens) and, for Hugging Face, ``tokenizer.json`` and
 from __future__ import annotations
 
 import json
+import logging
 import os
 from pathlib import Path
 from typing import Any
@@ -26,6 +27,8 @@ from .errors import MissingFileError, PatternError, VocabFileError, VocabularyEr
 from .pieces import has_lone_surrogate
 from .atomic_files import cleanup_new_folders, write_files_atomic
 from .vocab_files import StrPath, format_tiktoken_bpe, parse_json, parse_tiktoken_bpe
+
+logger = logging.getLogger("hf_bpe")
 
 VOCAB_FILE = "vocab.tiktoken"
 ENCODING_FILE = "encoding.json"
@@ -103,7 +106,14 @@ def save_encoding(enc: Encoding, directory: StrPath) -> list[Path]:
     with cleanup_new_folders(directory) as folder:
         folder.mkdir(parents=True, exist_ok=True)
         stale = {path: None for path in templates_folder(folder / CHAT_TEMPLATE_DIR).glob("*.jinja")}
+        stale.update({folder / name: None for name in SAVED_IF_NEEDED if files[name] is None and (folder / name).exists()})
         write_files_atomic({**{folder / name: data for name, data in files.items()}, **stale})  # all or none
+    if stale:  # a chat template a user may have wanted: said
+        logger.warning(
+            "%s: removed %s, an earlier tokenizer's files (an Encoding has no chat template or added "
+            "tokens; HfBpeTokenizer.save_pretrained keeps its own)",
+            folder, ", ".join(sorted(os.path.relpath(path, folder) for path in stale)),
+        )
     return [folder / name for name, data in files.items() if data is not None]
 
 

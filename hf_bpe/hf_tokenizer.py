@@ -407,9 +407,6 @@ class HfBpeTokenizer(PreTrainedTokenizer):
         kwargs.setdefault("clean_up_tokenization_spaces", False)
         super().__init__(**kwargs)  # type: ignore[no-untyped-call]
         self._update_trie()
-        for role in ("bos", "eos"):  # refused now, as stock fast tokenizers do, not at the first call
-            if getattr(self, f"_hf_bpe_add_{role}"):
-                self._required_id(role)
 
     # ---------------------------------------------------------------- construction
 
@@ -906,8 +903,6 @@ class HfBpeTokenizer(PreTrainedTokenizer):
 
     @add_bos_token.setter
     def add_bos_token(self, value: bool) -> None:
-        if value:
-            self._required_id("bos")
         self._hf_bpe_add_bos = bool(value)
 
     @property
@@ -917,8 +912,6 @@ class HfBpeTokenizer(PreTrainedTokenizer):
 
     @add_eos_token.setter
     def add_eos_token(self, value: bool) -> None:
-        if value:
-            self._required_id("eos")
         self._hf_bpe_add_eos = bool(value)
 
     def _around(self, ids: list[int], type_marker: Any = None) -> list[Any]:

@@ -324,7 +324,7 @@ def encode_dataset(
     allowed = special_set(allowed_special, "allowed_special")  # the checks of tok.batch_encode
     if not isinstance(output_column, str) or not output_column:
         raise TypeError(f"output_column must be a column name (a non-empty str), not {output_column!r}")
-    if not isinstance(keep_text, bool):
+    if keep_text not in (True, False):  # (1 and numpy's True are)
         raise TypeError(f"keep_text must be True or False, not {keep_text!r}")
     _check_column(dataset, column, ColumnError)
     payload = encoding_payload(tokenizer, add_bos=add_bos, add_eos=add_eos)
@@ -340,7 +340,7 @@ def encode_dataset(
             "column": column,
             "output_column": output_column,
             "allowed_special": allowed if allowed == "all" else tuple(sorted(allowed)),
-            "keep_text": keep_text,
+            "keep_text": bool(keep_text),
         },
         **map_batches_kwargs,
     )

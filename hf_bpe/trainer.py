@@ -120,10 +120,10 @@ class BpeTrainer:
         self.vocab_size = vocab_size
         self._counter = piece_counter(self.pattern)
         self.special_tokens = specials
-        if progress is not None and not isinstance(progress, bool):  # "no" would show bars
+        if progress is not None and progress not in (True, False):  # "no" would show bars
             raise TrainingError(f"progress must be True, False or None, not {progress!r}")
         self.num_proc = num_proc
-        self.progress = progress
+        self.progress = None if progress is None else bool(progress)  # 0 showed bars
         self._counts: dict[bytes, int] = {}
         self._documents = 0
         self._chars = 0

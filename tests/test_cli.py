@@ -557,12 +557,20 @@ def test_convert_never_writes_over_its_source(tmp_path: Path) -> None:
     hf_bpe.HfBpeTokenizer.from_encoding(hf_bpe.get_encoding("gpt2"), model_max_length=1024).save_pretrained(folder)
     before = {p.name: p.read_bytes() for p in folder.iterdir()}
     for src, dst, more in [("tok", "tok", []), ("tok", "tok/tokenizer.json", []), ("tok/tokenizer.json", "tok", []),
-                           ("tok/tokenizer.json", "tok/tokenizer.json", ["--to", "tiktoken"]), ("tok", "tok/", [])]:
+                           ("tok/tokenizer.json", "tok/tokenizer.json", ["--to", "tiktoken"]), ("tok", "tok/", []),
+                           ("tok/encoding.json", "tok/tokenizer.json", [])]:  # encoding.json: its folder is loaded
         result = run("convert", src, dst, *more, cwd=tmp_path)
         assert result.returncode == 1 and b"the tokenizer being converted: write elsewhere" in result.stderr, (src, dst)
     assert {p.name: p.read_bytes() for p in folder.iterdir()} == before
-    ok(run("convert", "tok/tokenizer.json", "tok/gpt2.tiktoken", "--to", "tiktoken", cwd=tmp_path))  # beside it: fine
-    ok(run("convert", "tok", "again", cwd=tmp_path))
+    # New files beside it, or a folder converted into the folder it lies in, overwrite nothing.
+    ok(run("convert", "tok/tokenizer.json", "tok/a.tiktoken", "--to", "tiktoken", cwd=tmp_path))
+    ok(run("convert", "tok", "tok", "--to", "tiktoken", cwd=tmp_path))  # tok/gpt2.tiktoken
+    assert {p.name: p.read_bytes() for p in folder.iterdir()} == {
+        **before, "a.tiktoken": (folder / "a.tiktoken").read_bytes(), "gpt2.tiktoken": (folder / "gpt2.tiktoken").read_bytes()}
+    (tmp_path / "sub").mkdir()
+    ok(run("convert", "tok", "sub/G", cwd=tmp_path))
+    ok(run("convert", "sub/G", "sub", cwd=tmp_path))
+    assert sorted(p.name for p in (tmp_path / "sub").iterdir()) == ["G", "encoding.json", "tokenizer.json", "tokenizer_config.json", "vocab.tiktoken"]
 
 
 def test_an_added_token_with_strip_flags_is_refused_not_encoded_otherwise(tmp_path: Path) -> None:
@@ -591,3 +599,11 @@ def test_a_folder_of_gpt2s_data_gym_files_is_a_tokenizer(tmp_path: Path) -> None
         run("encode", "-t", "gpt2", "--specials", "allow", cwd=tmp_path, stdin=text))
     ok(run("convert", str(folder), "gpt2.tiktoken", cwd=tmp_path))
     assert hf_bpe.load_tiktoken_bpe(tmp_path / "gpt2.tiktoken") == hf_bpe.get_encoding("gpt2")._mergeable_ranks
+
+
+def test_a_special_token_no_path_can_be_is_not_taken_for_one() -> None:
+    from hf_bpe.cli_train import _names_a_path
+
+    assert not _names_a_path("<|" + "x" * 300 + "|>")  # was OSError: File name too long
+    assert not _names_a_path("a\x00b") and not _names_a_path("<|endoftext|>")
+    assert _names_a_path(__file__)

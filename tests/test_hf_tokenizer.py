@@ -138,7 +138,7 @@ def test_a_tiktoken_encoding_is_taken_as_it_is(docs: list[str]) -> None:
         HfBpeTokenizer.from_encoding({"name": "x"})
 
 
-def test_save_encoding_leaves_no_file_of_an_earlier_tokenizer_behind(tmp_path: Path) -> None:
+def test_save_encoding_leaves_no_file_of_an_earlier_tokenizer_behind(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     """save_encoding (and so `hf-bpe train -o` into the folder) left an earlier tokenizer's
     chat template and added tokens, which transformers then loaded with the new one."""
     from hf_bpe.folder import CHAT_TEMPLATE_DIR, SAVED_IF_NEEDED
@@ -152,7 +152,11 @@ def test_save_encoding_leaves_no_file_of_an_earlier_tokenizer_behind(tmp_path: P
     first.chat_template = {"default": "{{ messages }}", "tools": "{{ tools }}"}
     first.save_pretrained(tmp_path / "tok")
     (tmp_path / "tok" / "notes.txt").write_text("mine")  # not a tokenizer file: kept
-    hf_bpe.save_encoding(hf_bpe.Encoding("b", pat_str=r"\S+|\s+", mergeable_ranks=ranks, special_tokens={}), tmp_path / "tok")
+    with caplog.at_level("WARNING", logger="hf_bpe"):
+        hf_bpe.save_encoding(hf_bpe.Encoding("b", pat_str=r"\S+|\s+", mergeable_ranks=ranks, special_tokens={}), tmp_path / "tok")
+    assert [r.getMessage().split(": ", 1)[1] for r in caplog.records] == [  # said, not in silence
+        "removed added_tokens.json, additional_chat_templates/tools.jinja, chat_template.jinja, an earlier "
+        "tokenizer's files (an Encoding has no chat template or added tokens; HfBpeTokenizer.save_pretrained keeps its own)"]
     for tok in (HfBpeTokenizer.from_pretrained(tmp_path / "tok"), AutoTokenizer.from_pretrained(tmp_path / "tok")):
         assert tok.chat_template is None and tok.get_added_vocab() == {}, type(tok)
     assert sorted(p.name for p in (tmp_path / "tok").iterdir()) == [
@@ -1007,23 +1011,28 @@ def test_nanochat_chat_template() -> None:
         make("cl100k_base", chat_template="nanochat")
 
 
+def test_train_new_from_iterator_keeps_an_eos_switched_on() -> None:
+    # The new tokenizer is made with add_eos_token on and its roles set after: a check of
+    # the role when made (tried once) refused it.
+    tok = make("gpt2", add_eos_token=True)
+    new = tok.train_new_from_iterator(["hello world, hello there"] * 50, 270, special_tokens_map={"<|endoftext|>": "<|eot|>"})
+    assert new.eos_token == "<|eot|>" and new("hello")["input_ids"][-1] == new.convert_tokens_to_ids("<|eot|>")
+
+
 def test_missing_bos_is_a_clear_error() -> None:
-    with pytest.raises(VocabularyError, match="has no bos_token"):  # cl100k has no bos token
-        make("cl100k_base", add_bos_token=True)  # refused at once, as by stock fast tokenizers
-    tok = make("cl100k_base")
-    with pytest.raises(VocabularyError, match="has no bos_token"):
-        tok.add_bos_token = True
-    assert not tok.add_bos_token
-    tok.bos_token = "<bos>"  # named, but not a token of the vocabulary (was: "has no bos_token")
-    with pytest.raises(VocabularyError, match=r"bos_token '<bos>' is not in the vocabulary: add it with tok.add_special_tokens"):
-        tok.add_bos_token = True
-    tok.add_special_tokens({"bos_token": "<bos>"})
-    tok.add_bos_token = True
-    assert tok("hi")["input_ids"][0] == tok.convert_tokens_to_ids("<bos>")
-    tok.bos_token = None  # taken away after add_bos_token: the call says so
+    # Accepted when made or set, as stock fast tokenizers accept it (and the bos may come
+    # later: train_new_from_iterator sets the roles after the switches); refused by a call.
+    tok = make("cl100k_base", add_bos_token=True)  # cl100k has no bos token
     for call in (lambda: tok("hi"), lambda: tok.batch_encode({"text": ["hi"]})):
         with pytest.raises(VocabularyError, match="add_bos_token=True but the tokenizer has no bos_token"):
             call()
+    assert tok("hi", add_special_tokens=False)["input_ids"] == [6151]
+    tok.bos_token = "<bos>"  # named, but not a token of the vocabulary (was: "has no bos_token")
+    for call in (lambda: tok("hi"), lambda: tok.batch_encode({"text": ["hi"]})):
+        with pytest.raises(VocabularyError, match=r"bos_token '<bos>' is not in the vocabulary: add it with tok.add_special_tokens"):
+            call()
+    tok.add_special_tokens({"bos_token": "<bos>"})
+    assert tok("hi")["input_ids"][0] == tok.convert_tokens_to_ids("<bos>")
 
 
 @pytest.mark.parametrize("dumps", [pickle.dumps, dill.dumps])

@@ -624,6 +624,10 @@ def test_settings_of_train_and_encode_are_checked_before_the_cluster_works() -> 
             ray_data.encode_dataset(object(), enc, output_column=output_column)  # type: ignore[arg-type]
     with pytest.raises(TypeError, match="keep_text must be True or False, not 'no'"):
         ray_data.encode_dataset(object(), enc, keep_text="no")  # type: ignore[arg-type]
+    for yes in (1, True):  # equal to True: taken (numpy's True too)
+        with pytest.raises(hf_bpe.TrainingError, match="expected a ray.data.Dataset"):  # on to the dataset
+            ray_data.encode_dataset(object(), enc, keep_text=yes)
+    assert hf_bpe.BpeTrainer(300, progress=0).progress is False  # 0 showed bars
 
 
 if __name__ == "__main__":
