@@ -101,12 +101,11 @@ def save_encoding(enc: Encoding, directory: StrPath) -> list[Path]:
     hf_files = make_hf_files(enc)
     files.update({name: text.encode() for name, text in hf_files.items()})
     files.update(dict.fromkeys(HF_FILES - hf_files.keys()))  # e.g. no tokenizer.json for this pattern
-    for name in SAVED_IF_NEEDED:  # an earlier tokenizer's chat template, added tokens: not this one's
-        files.setdefault(name, None)
     with cleanup_new_folders(directory) as folder:
         folder.mkdir(parents=True, exist_ok=True)
+        # An earlier tokenizer's chat templates, added tokens, ...: not this one's.
         stale = {path: None for path in templates_folder(folder / CHAT_TEMPLATE_DIR).glob("*.jinja")}
-        stale.update({folder / name: None for name in SAVED_IF_NEEDED if files[name] is None and (folder / name).exists()})
+        stale.update({folder / name: None for name in SAVED_IF_NEEDED if files.get(name) is None and (folder / name).exists()})
         write_files_atomic({**{folder / name: data for name, data in files.items()}, **stale})  # all or none
     if stale:  # a chat template a user may have wanted: said
         logger.warning(
