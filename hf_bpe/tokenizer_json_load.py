@@ -179,8 +179,7 @@ def _parse_tokenizer_json(data: Mapping[str, Any], name: str) -> BpeParts:
                 TokenizerJsonWarning,
                 stacklevel=2,
             )
-    steps = post.get("processors") if isinstance(post, dict) and post.get("type") == "Sequence" else [post]
-    if any(isinstance(step, dict) and step.get("type") == "ByteLevel" and step.get("trim_offsets") for step in steps or []):
+    if any(isinstance(step, dict) and step.get("type") == "ByteLevel" and step.get("trim_offsets") for step in _post_stages(data)):
         warnings.warn(
             f"{name}: the ByteLevel post_processor trims spaces off offsets (trim_offsets); "
             "HfBpeTokenizer's offset mappings keep them (the ids are the same)",
@@ -391,11 +390,19 @@ def tokenizer_json_encoding(data: Any, path: Path, *, name: str | None = None) -
 def template_processor(data: Mapping[str, Any]) -> dict[str, Any] | None:
     """The ``TemplateProcessing`` post-processor of ``data``, if it is the only one (beside
     ``ByteLevel`` stages); None otherwise."""
-    post = data.get("post_processor")
-    stages = post.get("processors") if isinstance(post, dict) and post.get("type") == "Sequence" else [post]
-    templates = [p for p in stages or () if isinstance(p, dict) and p.get("type") == "TemplateProcessing"]
-    others = [p for p in stages or () if not (isinstance(p, dict) and p.get("type") in ("TemplateProcessing", "ByteLevel"))]
+    stages = _post_stages(data)
+    templates = [p for p in stages if isinstance(p, dict) and p.get("type") == "TemplateProcessing"]
+    others = [p for p in stages if not (isinstance(p, dict) and p.get("type") in ("TemplateProcessing", "ByteLevel"))]
     return templates[0] if len(templates) == 1 and not others else None
+
+
+def _post_stages(data: Mapping[str, Any]) -> list[Any]:
+    """The stages of the post-processor of ``data``: a ``Sequence``'s processors, or the
+    one post-processor (none: an empty list)."""
+    post = data.get("post_processor")
+    if isinstance(post, dict) and post.get("type") == "Sequence":
+        return list(post.get("processors") or [])
+    return [] if post is None else [post]
 
 
 def _adds_nothing(data: Mapping[str, Any]) -> bool:
