@@ -26,7 +26,7 @@ from typing import Any, Optional
 from .atomic_files import cleanup_new_folders
 from .cli_resolve import resolve_encoding
 from .cli_train import check_output_dir
-from .encoding import Encoding, special_regex
+from .encoding import Encoding
 from .errors import CliError, DisallowedSpecialTokenError, UnknownTokenError
 from .patterns import pattern_names
 
@@ -157,11 +157,6 @@ def _specials_args(mode: str) -> dict[str, Any]:
     return {}
 
 
-def _first_special(enc: Encoding, text: str) -> str:
-    found = special_regex(enc.special_tokens_set).search(text)
-    return found.group() if found else "?"
-
-
 def _resolve(args: argparse.Namespace) -> Encoding:
     return resolve_encoding(args.tokenizer, pattern=args.pattern, special_tokens=args.special_token or ())
 
@@ -178,9 +173,9 @@ def cmd_encode(args: argparse.Namespace) -> int:
         else:
             ids = enc.encode(text, **options)
             count = len(ids)
-    except DisallowedSpecialTokenError:
+    except DisallowedSpecialTokenError as err:
         raise CliError(
-            f"the text contains the special token {_first_special(enc, text)!r}: pass --specials "
+            f"the text contains the special token {err.token!r}: pass --specials "
             "allow to encode it as its id, or --specials plain to encode it as ordinary text"
         ) from None
     seconds = time.perf_counter() - start
@@ -202,19 +197,16 @@ def cmd_decode(args: argparse.Namespace) -> int:
     start = time.perf_counter()
     try:
         data = enc.decode_bytes(ids)
-    except UnknownTokenError:
-        for i, token in enumerate(ids, 1):
-            try:
-                enc.decode_single_token_bytes(token)
-            except UnknownTokenError:  # TokenIdOverflowError too
-                where = "no token has that id" if 0 <= token <= enc.max_token_value else (
-                    f"ids go from 0 to {enc.max_token_value}"
-                )
-                raise CliError(
-                    f"token id {token} (item {i} of the input) is not in the vocabulary of "
-                    f"{enc.name!r} ({where})"
-                ) from None
-        raise
+    except UnknownTokenError as err:  # TokenIdOverflowError too
+        token = err.token
+        assert isinstance(token, int)
+        where = "no token has that id" if 0 <= token <= enc.max_token_value else (
+            f"ids go from 0 to {enc.max_token_value}"
+        )
+        raise CliError(
+            f"token id {token} (item {ids.index(token) + 1} of the input) is not in the vocabulary of "
+            f"{enc.name!r} ({where})"
+        ) from None
     logger.info("decoded %d tokens into %d bytes in %.3f s", len(ids), len(data), time.perf_counter() - start)
     _write(data)
     return 0

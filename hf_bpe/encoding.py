@@ -51,6 +51,12 @@ class Encoding:
     """A byte-level BPE encoding: split pattern + mergeable ranks + special tokens.
 
     The constructor and every method behave as in ``tiktoken.Encoding``; ids are identical.
+
+        >>> enc = hf_bpe.get_encoding("cl100k_base")
+        >>> enc.encode("hello world")
+        [15339, 1917]
+        >>> enc.decode([15339, 1917])
+        'hello world'
     """
 
     #: Set by :func:`hf_bpe.get_encoding` on the encodings it builds: pickles by name.
@@ -110,9 +116,8 @@ class Encoding:
     def encode_ordinary(self, text: str) -> list[int]:
         """Encode ``text``, treating special-token text as ordinary text.
 
-        >>> import hf_bpe
-        >>> hf_bpe.get_encoding("o200k_base").encode_ordinary("hello world")  # doctest: +SKIP
-        [24912, 2375]
+        >>> hf_bpe.get_encoding("cl100k_base").encode_ordinary("hello <|endoftext|>")
+        [15339, 83739, 8862, 728, 428, 91, 29]
         """
         out: list[int] = []
         try:
@@ -139,14 +144,17 @@ class Encoding:
         ``disallowed_special`` ("all" = all not allowed) lists specials whose text raises
         :class:`DisallowedSpecialTokenError` (a ``ValueError``); pass ``()`` to encode such
         text as ordinary text.
+
+            >>> enc = hf_bpe.get_encoding("cl100k_base")
+            >>> enc.encode("hello <|endoftext|>", allowed_special="all")
+            [15339, 220, 100257]
+            >>> enc.encode("hello <|endoftext|>", disallowed_special=()) == enc.encode_ordinary("hello <|endoftext|>")
+            True
         """
         allowed = self._allowed(allowed_special, disallowed_special, text)
         if not allowed:
             return self.encode_ordinary(text)
-        try:
-            return self._encode_with_specials(text, allowed)
-        except UnicodeEncodeError:
-            return self._encode_with_specials(repair_surrogates(text), allowed)
+        return self._encode_around(text, special_regex(allowed), self._special_tokens)
 
     def _allowed(
         self, allowed_special: AllowedSpecial, disallowed_special: DisallowedSpecial, text: str
@@ -168,14 +176,30 @@ class Encoding:
         everything = self.special_tokens_set
         return everything if allowed is everything else allowed & everything  # (a set's hash is kept)
 
-    def _encode_with_specials(self, text: str, allowed: frozenset[str]) -> list[int]:
+    def _encode_around(self, text: str, tokens: Any, ids: Mapping[str, int]) -> list[int]:
+        """The ids of ``text``: each match of the regex ``tokens`` is its id in ``ids``, the
+        text around them is encoded as ordinary text (lone surrogates replaced by U+FFFD,
+        as tiktoken does, before matching). :meth:`encode` passes the allowed special
+        tokens; :class:`~hf_bpe.HfBpeTokenizer` its added tokens.
+
+            >>> enc = Encoding("bytes", pat_str=r"\\S+|\\s+", special_tokens={"<s>": 256},
+            ...     mergeable_ranks={bytes([i]): i for i in range(256)})
+            >>> enc._encode_around("a<s>b", special_regex(frozenset({"<s>"})), {"<s>": 256})
+            [97, 256, 98]
+        """
+        try:
+            return self._ids_around(text, tokens, ids)
+        except UnicodeEncodeError:
+            return self._ids_around(repair_surrogates(text), tokens, ids)
+
+    def _ids_around(self, text: str, tokens: Any, ids: Mapping[str, int]) -> list[int]:
         # special_segments inline: this is the hot path (a list of segments first cost 10%
         # on text with a special token every few words; text made of specials side by side
         # costs one lookup each)
         out: list[int] = []
-        encode_text, splitter, ids = self._pieces.encode_text, self._splitter, self._special_tokens
+        encode_text, splitter = self._pieces.encode_text, self._splitter
         start = 0
-        for match in special_regex(allowed).finditer(text):
+        for match in tokens.finditer(text):
             begin, end = match.span()
             if begin > start:
                 encode_text(splitter, text[start:begin], out)
@@ -220,7 +244,11 @@ class Encoding:
         allowed_special: AllowedSpecial = frozenset(),  # noqa: B006
         disallowed_special: DisallowedSpecial = "all",
     ) -> npt.NDArray[np.uint32]:
-        """:meth:`encode` into a ``numpy.uint32`` array (needs numpy)."""
+        """:meth:`encode` into a ``numpy.uint32`` array (needs numpy).
+
+            >>> hf_bpe.get_encoding("cl100k_base").encode_to_numpy("hello world")
+            array([15339,  1917], dtype=uint32)
+        """
         try:
             import numpy as np
         except ImportError as err:
@@ -246,7 +274,7 @@ class Encoding:
             special = None
         if special is not None:
             return special
-        raise UnknownTokenError(f"{text_or_bytes!r} is not a single token of {self.name!r}")
+        raise UnknownTokenError(f"{text_or_bytes!r} is not a single token of {self.name!r}", text_or_bytes)
 
     def encode_with_unstable(
         self,
@@ -370,11 +398,19 @@ class Encoding:
     # ---------------------------------------------------------------- decoding
 
     def decode_bytes(self, tokens: Sequence[int]) -> bytes:
-        """The bytes of ``tokens``; an unknown id raises :class:`UnknownTokenError` (a KeyError)."""
+        """The bytes of ``tokens``; an unknown id raises :class:`UnknownTokenError` (a KeyError).
+
+            >>> hf_bpe.get_encoding("cl100k_base").decode_bytes([15339, 9468])  # "hello" and 2 bytes of 🙂
+            b'hello\\xf0\\x9f'
+        """
         return _on_ids(self._decoder.decode_bytes, tokens)
 
     def decode(self, tokens: Sequence[int], errors: str = "replace") -> str:
-        """The text of ``tokens``; invalid UTF-8 is handled by ``errors`` (default: U+FFFD)."""
+        """The text of ``tokens``; invalid UTF-8 is handled by ``errors`` (default: U+FFFD).
+
+            >>> hf_bpe.get_encoding("cl100k_base").decode([15339, 9468])  # "hello" and 2 bytes of 🙂
+            'hello\ufffd'
+        """
         return _on_ids(self._decoder.decode_bytes, tokens).decode("utf-8", errors=errors)
 
     def decode_single_token_bytes(self, token: int) -> bytes:
@@ -390,6 +426,10 @@ class Encoding:
 
         A token that starts inside a character (with a UTF-8 continuation byte) is given
         the index of that character. The bytes must be valid UTF-8.
+
+            >>> enc = hf_bpe.get_encoding("cl100k_base")
+            >>> enc.decode_with_offsets(enc.encode("naïve 🙂"))
+            ('naïve 🙂', [0, 2, 3, 5])
         """
         ids = _id_list(tokens, exact=False)  # once: a generator is read only once
         text = self.decode_bytes(ids).decode("utf-8", errors="strict")
@@ -498,7 +538,7 @@ class Encoding:
         encoding has none)."""
         eot = self._special_tokens.get("<|endoftext|>")
         if eot is None:
-            raise UnknownTokenError(f"{self.name!r} has no <|endoftext|> special token")
+            raise UnknownTokenError(f"{self.name!r} has no <|endoftext|> special token", "<|endoftext|>")
         return eot
 
     @functools.cached_property
@@ -567,7 +607,13 @@ class StreamDecoder:
         return copy.copy(self)  # the encoding never changes: the copies share it
 
     def feed(self, token: int) -> str:
-        """Add one id; return the characters it completes (maybe ``""``)."""
+        """Add one id; return the characters it completes (maybe ``""``).
+
+            >>> enc = hf_bpe.get_encoding("cl100k_base")
+            >>> decoder = enc.stream_decoder()
+            >>> [decoder.feed(t) for t in enc.encode("🙂!")]
+            ['', '🙂', '!']
+        """
         return self._utf8.decode(self._decoder.token_bytes(_one_id(token)))
 
     def feed_many(self, tokens: Sequence[int]) -> str:
@@ -575,7 +621,13 @@ class StreamDecoder:
         return self._utf8.decode(_on_ids(self._decoder.decode_bytes, tokens))
 
     def flush(self) -> str:
-        """End of stream: whatever is pending, decoded with the ``errors`` policy."""
+        """End of stream: whatever is pending, decoded with the ``errors`` policy.
+
+            >>> enc = hf_bpe.get_encoding("cl100k_base")
+            >>> decoder = enc.stream_decoder()
+            >>> decoder.feed(enc.encode("🙂")[0]), decoder.flush()  # the stream ends in a character
+            ('', '\ufffd')
+        """
         return self._utf8.decode(b"", final=True)
 
 
@@ -725,7 +777,8 @@ def _raise_disallowed(token: str) -> None:
         f"the text contains the special token {token!r}, which is not allowed here. "
         f"To encode it as the special token, pass allowed_special={{{token!r}}} (or 'all'); "
         f"to encode it as plain text, pass disallowed_special=() "
-        f"(or leave {token!r} out of disallowed_special)."
+        f"(or leave {token!r} out of disallowed_special).",
+        token,
     )
 
 

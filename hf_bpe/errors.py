@@ -10,8 +10,8 @@ code keeps working::
     >>> try:
     ...     enc.decode_bytes([10**6])
     ... except KeyError as err:   # also hf_bpe.UnknownTokenError
-    ...     print(type(err).__name__)
-    UnknownTokenError
+    ...     print(type(err).__name__, err.token)
+    UnknownTokenError 1000000
 """
 
 from __future__ import annotations
@@ -44,11 +44,31 @@ class PatternError(HfBpeError, ValueError):
 
 
 class DisallowedSpecialTokenError(HfBpeError, ValueError):
-    """Text passed to ``encode`` contains a special token that was not allowed."""
+    """Text passed to ``encode`` contains a special token that was not allowed; ``token``
+    is that token's text (the first found)::
+
+        >>> import hf_bpe
+        >>> enc = hf_bpe.Encoding("bytes", pat_str=r"\\S+|\\s+", special_tokens={"<|end|>": 256},
+        ...     mergeable_ranks={bytes([i]): i for i in range(256)})
+        >>> try:
+        ...     enc.encode("a <|end|>")
+        ... except hf_bpe.DisallowedSpecialTokenError as err:
+        ...     print(err.token)
+        <|end|>
+    """
+
+    def __init__(self, message: str, token: str | None = None) -> None:
+        super().__init__(message)
+        self.token = token
 
 
 class UnknownTokenError(HfBpeError, KeyError):
-    """An id or token that is not in the vocabulary."""
+    """An id or token that is not in the vocabulary; ``token`` is that id or token (None
+    where there is none to name)."""
+
+    def __init__(self, message: str, token: int | str | bytes | None = None) -> None:
+        super().__init__(message)
+        self.token = token
 
     def __str__(self) -> str:  # KeyError would repr() the message
         return str(self.args[0]) if self.args else ""

@@ -129,7 +129,16 @@ def templates_folder(templates: Path) -> Path:
 
 
 def load_encoding(directory: StrPath) -> Encoding:
-    """Load an Encoding saved by :func:`save_encoding` (or ``save_pretrained``)."""
+    """Load an Encoding saved by :func:`save_encoding` (or ``save_pretrained``).
+
+        >>> import hf_bpe, tempfile
+        >>> folder = tempfile.mkdtemp()
+        >>> files = save_encoding(hf_bpe.get_encoding("cl100k_base"), folder)
+        >>> sorted(path.name for path in files)
+        ['encoding.json', 'tokenizer.json', 'tokenizer_config.json', 'vocab.tiktoken']
+        >>> load_encoding(folder).encode("hello world")
+        [15339, 1917]
+    """
     folder = Path(directory)
     if not folder.is_dir():
         if not folder.exists():

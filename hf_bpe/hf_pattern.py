@@ -123,7 +123,7 @@ def hf_pattern(pat_str: str) -> str:
     it is rewritten as ``X{n,m}`` where nothing follows in its branch (the two are then
     the same) and as the atomic ``(?>X{n,m})`` elsewhere.  ``?+``, ``*+`` and ``++`` are
     possessive in both engines and stay.  Constructs the engines read differently (``^``,
-    ``$`` other than after ``\\s++``, ``\\Z``, ``\\b``, POSIX classes, set operations,
+    ``$`` other than after ``\\s++`` or ``\\s*+``, ``\\Z``, ``\\b``, POSIX classes, set operations,
     inline flags other than a scoped ``(?i:...)``, named groups, backreferences) are
     refused.
 

@@ -565,6 +565,14 @@ class HfBpeTokenizer(PreTrainedTokenizer):
         self.total_vocab_size = len(self)
 
     def get_vocab(self) -> dict[str, int]:
+        """Every token's spelling (GPT-2's byte alphabet, as in ``tokenizer.json``) and
+        every added token's text, with its id.
+
+            >>> import hf_bpe
+            >>> vocab = HfBpeTokenizer.from_encoding(hf_bpe.get_encoding("cl100k_base")).get_vocab()
+            >>> vocab["hello"], vocab["Ġworld"], vocab["<|endoftext|>"]
+            (15339, 1917, 100257)
+        """
         vocab = dict(self._vocab.str_to_id)
         vocab.update(self._added_tokens_encoder)
         return vocab
@@ -585,7 +593,7 @@ class HfBpeTokenizer(PreTrainedTokenizer):
         try:
             text = self._vocab.id_to_str[index]
         except KeyError:
-            raise UnknownTokenError(f"id {index} is not in the vocabulary") from None
+            raise UnknownTokenError(f"id {index} is not in the vocabulary", index) from None
         return _spelled(text, index) if self._spellings_shadowed else text
 
     def _tokenize(self, text: str, **kwargs: Any) -> list[str]:
@@ -596,6 +604,16 @@ class HfBpeTokenizer(PreTrainedTokenizer):
         return [spell[i] for i in ids]
 
     def convert_tokens_to_string(self, tokens: list[str]) -> str:
+        """The text of tokens given by their spellings (see :meth:`get_vocab`); bytes that
+        are not whole UTF-8 characters become U+FFFD.
+
+            >>> import hf_bpe
+            >>> tok = HfBpeTokenizer.from_encoding(hf_bpe.get_encoding("cl100k_base"))
+            >>> tok.convert_ids_to_tokens(tok.encode("hello🙂"))
+            ['hello', 'ðŁ', 'ĻĤ']
+            >>> tok.convert_tokens_to_string(['hello', 'ðŁ', 'ĻĤ']), tok.convert_tokens_to_string(['ðŁ'])
+            ('hello🙂', '\ufffd')
+        """
         parts: list[bytes] = []
         added = self._added_tokens_encoder
         for token in tokens:
@@ -762,14 +780,7 @@ class HfBpeTokenizer(PreTrainedTokenizer):
 
     def _ids_around(self, text: str, added: Any) -> list[int]:
         """The ids of ``text`` with each match of ``added`` (added tokens' texts) as its id."""
-        enc = self._encoding
-        ids: list[int] = []
-        table = self._added_tokens_encoder
-        for start, end, token in special_segments(text, added):
-            if token is None:
-                ids.extend(enc.encode_ordinary(text[start:end]))
-            else:
-                ids.append(table[token])
+        ids: list[int] = self._encoding._encode_around(text, added, self._added_tokens_encoder)
         return ids
 
     def _to_ids(self, item: Any, split_special_tokens: bool) -> Any:
@@ -950,6 +961,15 @@ class HfBpeTokenizer(PreTrainedTokenizer):
     def get_special_tokens_mask(
         self, token_ids_0: list[int], token_ids_1: list[int] | None = None, already_has_special_tokens: bool = False
     ) -> list[int]:
+        """1 for each id the tokenizer adds around a text (bos, eos), 0 for the text's own;
+        with ``already_has_special_tokens``, 1 for each special token's id among ``token_ids_0``.
+
+            >>> import hf_bpe
+            >>> tok = HfBpeTokenizer.from_encoding(hf_bpe.get_encoding("cl100k_base"),
+            ...     eos_token="<|endoftext|>", add_eos_token=True)
+            >>> tok.get_special_tokens_mask([15339, 1917])
+            [0, 0, 1]
+        """
         if already_has_special_tokens:
             special = set(self.all_special_ids)
             return [1 if t in special else 0 for t in token_ids_0]

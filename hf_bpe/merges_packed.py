@@ -3,10 +3,10 @@
 Compiled by mypyc (it needs ``librt``, mypyc's runtime library, for its packed vectors;
 interpreted it works but is slow, so the trainer only uses it when compiled). It learns
 exactly the merges of :func:`hf_bpe.merges.learn_merges`, with every count held in a
-64-bit integer and every index in a 32-bit one; :func:`learn_counts` returns None when that
+64-bit integer and every index in a 32-bit one; :func:`learn_merges` returns None when that
 is not safe (beyond exabytes of text or 700 MB of distinct pieces)::
 
-    >>> learn_counts({b"hello": 2, b"hell": 1}, 10)
+    >>> learn_merges({b"hello": 2, b"hell": 1}, 10)
     [(101, 108), (104, 256), (257, 108), (258, 111)]
 
 Layout: the words sit end to end in one vector of ids; each pair (a, b) gets a dense
@@ -42,7 +42,7 @@ def _pow2(bits: i64) -> i64:
     return _POW2[bits]
 
 
-def learn_counts(
+def learn_merges(
     counts: dict[bytes, int],
     num_merges: int,
     progress: Optional[Callable[[int], None]] = None,
@@ -50,7 +50,7 @@ def learn_counts(
     """The first ``num_merges`` merges (fewer if the pairs run out) of the pieces
     ``counts``; None if a count or the pieces are too large for the packed arrays.
 
-        >>> learn_counts({b"hello": 2**62}, 10) is None
+        >>> learn_merges({b"hello": 2**62}, 10) is None
         True
     """
     sym = vec[i32]()

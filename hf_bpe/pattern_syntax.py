@@ -46,12 +46,13 @@ construct                   tiktoken                          rewritten as
     hf_bpe.errors.PatternError: the character class at offset 0 of '[\\\\w--\\\\d]' uses a set operation (--): tiktoken's engine and regex read it differently; write the class without it
 
 A construct regex does not know at all (``(?U)``, ``\\b{start}``) is left for
-:func:`hf_bpe.pieces.compile_pattern` to refuse.
+:func:`compile_pattern` to refuse.
 """
 
 from __future__ import annotations
 
 import functools
+from typing import Any
 
 import regex
 
@@ -104,6 +105,21 @@ _POSIX_CLASSES = {
 def regex_pattern(pattern: str) -> str:
     """``pattern`` (tiktoken's syntax) rewritten for ``regex`` to split text the same way."""
     return _read(pattern).out_text
+
+
+def compile_pattern(pattern: str) -> Any:
+    """Compile ``pattern`` (tiktoken's syntax) with the ``regex`` package, or raise
+    :class:`PatternError`.
+
+        >>> compile_pattern(r"\\p{L}+|\\s+").findall("hi there")
+        ['hi', ' ', 'there']
+    """
+    if pattern == "":  # regex takes it, and every text would then give no ids at all
+        raise PatternError("the split pattern is empty: it matches no text")
+    try:
+        return regex.compile(regex_pattern(pattern))
+    except (regex.error, TypeError, ValueError, OverflowError) as err:
+        raise PatternError(f"invalid split pattern {pattern!r}: {err}") from None
 
 
 def named_spans(pattern: str) -> list[tuple[int, int]]:

@@ -135,6 +135,9 @@ def get_pattern(name_or_regex: str) -> str:
     A string that looks like a name (letters, digits, ``_``, ``.``, ``-``; at least one
     letter) and is not one raises :class:`~hf_bpe.PatternError`: as a regex it would match
     only itself, so a misspelled name would otherwise drop all other text unnoticed.
+
+        >>> get_pattern("gpt2") == get_pattern("r50k_base") == R50K_PATTERN
+        True
     """
     pattern = PATTERNS.get(name_or_regex)
     if pattern is not None:

@@ -169,7 +169,7 @@ def count_pieces(texts: Iterable[str], *, pattern: str = "rustbpe", max_chars: i
         )
     max_chars = checked_max_chars(max_chars)
     pattern = checked_pattern(pattern)
-    counter = piece_counter(pattern)
+    counter = counter_for(pattern)
     counts: dict[bytes, int] = {}
     for task in text_batches(texts, max_chars, BATCH_CHARS):
         run_task(task, counter, counts)
@@ -189,12 +189,12 @@ def checked_pattern(pattern: object) -> str:
     if not isinstance(pattern, str):
         raise TrainingError(f"pattern must be a str, got {type(pattern).__name__}")
     regex = get_pattern(pattern)
-    piece_counter(regex)
+    counter_for(regex)
     return regex
 
 
 @functools.lru_cache(maxsize=16)
-def piece_counter(pattern: str) -> PieceCounter:
+def counter_for(pattern: str) -> PieceCounter:
     """One counter per pattern and process (compiling a pattern is not free; a counter
     keeps no counts of its own, so threads share it)."""
     return PieceCounter(pattern)

@@ -30,26 +30,13 @@ from __future__ import annotations
 import os
 from typing import Any, Final, Optional
 
-import regex
 from mypy_extensions import i64
 
 from .char_classes import stand_in_bitmap, stand_ins
-from .errors import PatternError
 from .pattern_matcher import Program, match_into
 from .pattern_program import program_for
-from .pattern_syntax import family_of, regex_pattern, stand_ins_for
+from .pattern_syntax import compile_pattern, family_of, stand_ins_for
 from .scanners import NONE, Sink, scan
-
-
-def compile_pattern(pattern: str) -> Any:
-    """Compile ``pattern`` (tiktoken's syntax: see :mod:`hf_bpe.pattern_syntax`) with the
-    ``regex`` package, or raise :class:`PatternError`."""
-    if pattern == "":  # regex takes it, and every text would then give no ids at all
-        raise PatternError("the split pattern is empty: it matches no text")
-    try:
-        return regex.compile(regex_pattern(pattern))
-    except (regex.error, TypeError, ValueError, OverflowError) as err:
-        raise PatternError(f"invalid split pattern {pattern!r}: {err}") from None
 
 
 def repair_surrogates(text: str) -> str:
@@ -165,6 +152,7 @@ def _spans_as_tiktoken(pattern: Any, text: str) -> list[tuple[int, int]]:
     where the last match ended: so with ``\\w*|\\s+`` the space of "a b" is in no piece
     (``regex`` would try ``\\s+`` at that position and match it).
 
+        >>> import regex
         >>> import regex
         >>> _spans_as_tiktoken(regex.compile(r"\\w*|\\s+"), "a b  c")
         [(0, 1), (2, 3), (5, 6)]

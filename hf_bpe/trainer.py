@@ -52,7 +52,7 @@ from .errors import ColumnError, TextTypeError, TrainingError, TrainingWarning
 from .patterns import NANOCHAT_SPECIAL_TOKENS
 from .parallel import in_worker, interrupts_deferred, usable_cpus
 from .pieces import has_lone_surrogate
-from .piece_counts import PieceCounts, check_same_pattern, checked_pattern, count_pieces, piece_counter
+from .piece_counts import PieceCounts, check_same_pattern, checked_pattern, count_pieces, counter_for
 from .progress import progress_bar
 from .training_sources import BATCH_CHARS as BATCH_CHARS
 from .training_sources import StrPath as StrPath
@@ -118,7 +118,7 @@ class BpeTrainer:
         self.pattern = checked_pattern(pattern)
         num_proc = usable_cpus() if num_proc is None else checked_int("num_proc", num_proc, 1, " (or None)")
         self.vocab_size = vocab_size
-        self._counter = piece_counter(self.pattern)
+        self._counter = counter_for(self.pattern)
         self.special_tokens = specials
         if progress is not None and progress not in (True, False):  # "no" would show bars
             raise TrainingError(f"progress must be True, False or None, not {progress!r}")
@@ -502,7 +502,7 @@ def learn_merges_fast(
     try:
         table = _merges_packed()
         if table is not None:
-            merges: Optional[list[tuple[int, int]]] = table.learn_counts(counts, num_merges, callback)
+            merges: Optional[list[tuple[int, int]]] = table.learn_merges(counts, num_merges, callback)
             if merges is not None:
                 return merges
         return _merges.learn_merges(counts, num_merges, callback)

@@ -53,8 +53,9 @@ def test_single_tokens_and_decoding_match(name: str) -> None:
         try:
             expected = theirs.encode_single_token(token)
         except KeyError:
-            with pytest.raises(KeyError):
+            with pytest.raises(KeyError) as info:
                 ours.encode_single_token(token)
+            assert info.value.token == token
         else:
             assert ours.encode_single_token(token) == expected
     # Invalid UTF-8 is replaced, or raises with errors="strict".
@@ -179,6 +180,7 @@ def test_disallowed_special_text_raises_like_tiktoken() -> None:
     with pytest.raises(ValueError, match="<\\|endoftext\\|>") as info:
         enc.encode(text)
     assert isinstance(info.value, hf_bpe.DisallowedSpecialTokenError)
+    assert info.value.token == "<|endoftext|>"  # which one, for a caller that reports it
     assert "allowed_special" in str(info.value) and "disallowed_special=()" in str(info.value)
     with pytest.raises(hf_bpe.DisallowedSpecialTokenError):
         enc.encode(text, allowed_special={"<|fim_prefix|>"})
@@ -232,7 +234,7 @@ def test_unknown_ids_raise_what_tiktoken_raises(bad: int) -> None:
             call()
         assert isinstance(info.value, hf_bpe.UnknownTokenError) and isinstance(info.value, KeyError)
         assert isinstance(info.value, hf_bpe.TokenIdOverflowError) is overflows
-        assert str(bad) in str(info.value)
+        assert str(bad) in str(info.value) and info.value.token == bad
 
 
 def test_an_id_no_vocabulary_has_is_named_before_an_unknown_one_as_in_tiktoken() -> None:
@@ -243,8 +245,9 @@ def test_an_id_no_vocabulary_has_is_named_before_an_unknown_one_as_in_tiktoken()
         for ours, theirs in ((enc.decode, twin.decode), (enc.decode_bytes, twin.decode_bytes)):
             with pytest.raises(OverflowError):
                 theirs(ids)
-            with pytest.raises(hf_bpe.TokenIdOverflowError, match=f"invalid token id {ids[-1]}"):
+            with pytest.raises(hf_bpe.TokenIdOverflowError, match=f"invalid token id {ids[-1]}") as info:
                 ours(ids)
+            assert info.value.token == ids[-1]
     with pytest.raises(hf_bpe.UnknownTokenError, match="invalid token id 100261") as info:
         enc.decode([15339, 100261, 100262])  # none out of range: the first unknown one
     assert not isinstance(info.value, OverflowError)

@@ -294,8 +294,9 @@ def test_ids_no_machine_int_holds_are_unknown_tokens_from_workers_too(enc: hf_bp
             broken = [list(row) for row in ids]
             broken[where][5] = bad
             # An UnknownTokenError that is also tiktoken's OverflowError, from either process.
-            with pytest.raises(hf_bpe.TokenIdOverflowError, match=str(bad)):
+            with pytest.raises(hf_bpe.TokenIdOverflowError, match=str(bad)) as info:
                 enc.decode_batch(broken, num_proc=2)
+            assert info.value.token == bad  # the error's fields travel from a worker too
             with pytest.raises(hf_bpe.TokenIdOverflowError):
                 enc.decode_bytes_batch(broken, num_proc=2)
 
