@@ -352,7 +352,8 @@ def as_hf_bpe_encoding(encoding: Any) -> Encoding:
     try:
         name, ranks, pattern, specials = encoding.name, encoding._mergeable_ranks, encoding._pat_str, encoding._special_tokens
     except AttributeError:
-        raise TypeError(f"expected an hf_bpe or tiktoken Encoding, got {type(encoding).__name__}") from None
+        hint = f": for a named one, pass hf_bpe.get_encoding({encoding!r})" if isinstance(encoding, str) else ""
+        raise TypeError(f"expected an hf_bpe or tiktoken Encoding, got {type(encoding).__name__}{hint}") from None
     try:
         named = get_encoding(name) if is_encoding_name(name) else None  # shared, pickled by name
     except HfBpeError:  # its files cannot be had here, or a plugin is broken: rebuild it

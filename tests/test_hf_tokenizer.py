@@ -136,6 +136,8 @@ def test_a_tiktoken_encoding_is_taken_as_it_is(docs: list[str]) -> None:
     assert tok.batch_encode([text])["input_ids"] == [theirs.encode_ordinary(text)]
     with pytest.raises(TypeError, match="expected an hf_bpe or tiktoken Encoding, got dict"):
         HfBpeTokenizer.from_encoding({"name": "x"})
+    with pytest.raises(TypeError, match=r"got str: for a named one, pass hf_bpe.get_encoding\('cl100k_base'\)"):
+        HfBpeTokenizer.from_encoding("cl100k_base")
 
 
 def test_save_encoding_leaves_no_file_of_an_earlier_tokenizer_behind(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
