@@ -531,6 +531,11 @@ class HfBpeTokenizer(PreTrainedTokenizer):
             value = renamed.get(value, value) if value is not None else None
             if role not in kwargs and value is not None and value in tok.get_added_vocab():
                 setattr(tok, role, value)
+        # The extra special tokens, as transformers makes them: this tokenizer's and the new
+        # special tokens (in all_special_tokens and get_special_tokens_mask, saved as
+        # extra_special_tokens), not the tokens added above that only have a role.
+        extras = dict.fromkeys([renamed.get(str(t), str(t)) for t in self._extra_special_tokens] + new)
+        tok._extra_special_tokens[:] = [tok._added_tokens_decoder[tok.convert_tokens_to_ids(t)] for t in extras]
         return tok
 
     @property
@@ -1110,8 +1115,9 @@ class HfBpeTokenizer(PreTrainedTokenizer):
         # operator.index: ints and numpy ints, not floats
         ids = [token_ids] if isinstance(token_ids, int) else [operator.index(i) for i in token_ids]
         if skip_special_tokens:  # as fast tokenizers do: every added token marked special
+            # (not a vocabulary token that only has a role: with pad_token_id = 0, gpt2's "!",
+            # every "!" of the text would go)
             skip = {tid for tid, token in self._added_tokens_decoder.items() if token.special}
-            skip.update(self.all_special_ids)
             ids = [i for i in ids if i not in skip]
         if self._user_added:
             table = self._added_tokens_decoder

@@ -848,6 +848,23 @@ def test_skip_special_tokens_skips_every_special_token_as_stock_does(tmp_path: P
     assert run_stock(tmp_path / "tok", [text], tmp_path / "stock")["decoded_skipping"] == ["abcd<plain>e"]
 
 
+def test_a_vocabulary_token_with_a_role_is_not_skipped_as_special(tmp_path: Path) -> None:
+    """With pad_token_id = 0 (gpt2's "!"), decode(skip_special_tokens=True) dropped every
+    "!" of the text; the stock fast tokenizer skips only added tokens marked special."""
+    tok = make("gpt2")
+    tok.save_pretrained(tmp_path)
+    fast = PreTrainedTokenizerFast.from_pretrained(tmp_path)
+    for t in (tok, fast):
+        t.pad_token_id = 0
+    texts = ["Hi!", "Hello there, world!"]
+    for t in (tok, fast):
+        ids = t(texts, padding=True, padding_side="left")["input_ids"]
+        assert t.batch_decode(ids, skip_special_tokens=True) == ["!!!Hi!", "Hello there, world!"], type(t)
+    for t in (tok, fast):
+        t.pad_token = "hello"
+        assert t.decode(t("ahellohello!")["input_ids"], skip_special_tokens=True) == "ahellohello!", type(t)
+
+
 def test_clean_up_is_skipped_as_for_stock_bpe_tokenizers() -> None:
     tok = make("o200k_base")
     text = "don 't , ok ."
@@ -930,7 +947,7 @@ def test_batch_encode_finds_added_tokens_and_only_allowed_special_ones() -> None
         tok.batch_encode([text])
 
 
-def test_train_new_from_iterator_keeps_added_tokens_roles_and_settings(docs: list[str]) -> None:
+def test_train_new_from_iterator_keeps_added_tokens_roles_and_settings(docs: list[str], tmp_path: Path) -> None:
     tok = make("gpt2", eos_token="<|endoftext|>", split_special_tokens=True)
     tok.add_special_tokens({"pad_token": "[PAD]"})
     tok.add_tokens(["<new>"])
@@ -956,6 +973,18 @@ def test_train_new_from_iterator_keeps_added_tokens_roles_and_settings(docs: lis
     # transformers takes AddedToken among new_special_tokens too
     tokens = tok.train_new_from_iterator(docs[:50], 400, new_special_tokens=[AddedToken("<x>", special=True)])
     assert tokens.encoding.special_tokens == {"<|endoftext|>": 398, "<x>": 399}
+    # ... and, as transformers does, new special tokens are extra special tokens: in
+    # all_special_tokens, the special-tokens mask, and saved so (they were only the
+    # encoding's, which decode(skip_special_tokens=True) alone knew of).
+    assert tokens.extra_special_tokens == ["<x>"] and "<x>" in tokens.all_special_tokens
+    ids = tokens("a<x>b<|endoftext|>", split_special_tokens=False)["input_ids"]
+    assert tokens.get_special_tokens_mask(ids, already_has_special_tokens=True) == [0, 1, 0, 1]
+    assert tokens.convert_ids_to_tokens(ids, skip_special_tokens=True) == ["a", "b"]
+    assert renamed.extra_special_tokens == ["<x>"]
+    tokens.save_pretrained(tmp_path / "extra")
+    for loaded in (AutoTokenizer.from_pretrained(tmp_path / "extra"), PreTrainedTokenizerFast.from_pretrained(tmp_path / "extra")):
+        assert loaded.extra_special_tokens == ["<x>"], type(loaded)
+        assert loaded.get_special_tokens_mask(ids, already_has_special_tokens=True) == [0, 1, 0, 1], type(loaded)
     with pytest.raises(hf_bpe.TrainingError, match="not a single str: wrap it in a list"):  # its characters are no texts
         tok.train_new_from_iterator(docs[0], 300)
 
