@@ -535,7 +535,7 @@ class HfBpeTokenizer(PreTrainedTokenizer):
         # special tokens (in all_special_tokens and get_special_tokens_mask, saved as
         # extra_special_tokens), not the tokens added above that only have a role.
         extras = dict.fromkeys([renamed.get(str(t), str(t)) for t in self._extra_special_tokens] + new)
-        tok._extra_special_tokens[:] = [tok._added_tokens_decoder[tok.convert_tokens_to_ids(t)] for t in extras]
+        tok._extra_special_tokens[:] = [tok._added_tokens_decoder[tok._added_tokens_encoder[t]] for t in extras]
         return tok
 
     @property

@@ -21,9 +21,8 @@ from __future__ import annotations
 
 from mypy_extensions import i64
 
-from .pattern_matcher import match_into
 from .pieces import Splitter, repair_surrogates
-from .scanners import NONE, Sink, scan_into
+from .scanners import Sink
 
 
 class PieceCounter:
@@ -48,21 +47,16 @@ class PieceCounter:
             >>> PieceCounter(r"\\w").count(["abcdef"], counts, max_chars=2), counts
             (2, {b'a': 1, b'b': 1})
         """
-        program = self.splitter.program
-        if self.family == NONE and program is None:
+        splitter = self.splitter
+        if not splitter.compiled:
             return self._count_regex(texts, counts, max_chars)
-        family = self.family
         n_chars = 0
         tally = _Tally(counts)
         for text in texts:
             if max_chars > 0 and len(text) > max_chars:
                 text = text[:max_chars]
             n_chars += len(text)
-            data = utf8(text)
-            if program is not None:
-                match_into(program, data, tally)
-            else:
-                scan_into(family, data, tally)
+            splitter.feed(utf8(text), tally)
         return n_chars
 
     def _count_regex(self, texts: list[str], counts: dict[bytes, int], max_chars: int) -> int:

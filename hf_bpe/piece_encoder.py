@@ -17,10 +17,9 @@ from librt.threading import Lock
 from librt.vecs import vec
 from mypy_extensions import i32, i64
 
-from .pattern_matcher import match_into
 from .piece_merge import MergeTables, merge_short, merge_with
 from .pieces import Splitter
-from .scanners import Sink, scan_into
+from .scanners import Sink
 from .token_table import SHORT, TokenTable, mix, pack
 
 #: A PieceEncoder's piece table (the cache of pieces seen lately) grows to at most
@@ -189,11 +188,8 @@ def _feed(splitter: Splitter, text: str, sink: Sink) -> None:
     no piece holds it, so the caller repairs the text as tiktoken does (U+FFFD may then be
     in a piece)."""
     data = text.encode("utf-8")
-    if splitter.family:
-        scan_into(splitter.family, data, sink)
-        return
-    if splitter.program is not None:
-        match_into(splitter.program, data, sink)
+    if splitter.compiled:
+        splitter.feed(data, sink)
         return
     pieces = splitter.split(text)
     covered: i64 = 0

@@ -36,7 +36,7 @@ from .char_classes import stand_in_bitmap, stand_ins
 from .pattern_matcher import Program, match_into
 from .pattern_program import program_for
 from .pattern_syntax import compile_pattern, family_of, stand_ins_for
-from .scanners import NONE, Sink, scan
+from .scanners import NONE, EndsSink, Sink, scan_into
 
 
 def repair_surrogates(text: str) -> str:
@@ -89,9 +89,30 @@ class Splitter:
     def __reduce__(self) -> tuple[Any, tuple[str, bool]]:
         return (Splitter, (self.pattern, self._use_scanner))
 
+    @property
+    def compiled(self) -> bool:
+        """Whether a scanner or the compiled matcher splits (then :meth:`feed` works)."""
+        return self.family != NONE or self.program is not None
+
+    def feed(self, data: bytes, sink: Sink) -> None:
+        """Call ``sink.piece(data, start, end)`` for each piece of ``data`` (UTF-8), found by
+        the scanner or the compiled matcher (see :attr:`compiled`): the spans of the bytes
+        themselves, no ``str`` per piece.
+
+            >>> from hf_bpe.scanners import EndsSink
+            >>> ends: list[int] = []
+            >>> Splitter(r"\\p{L}+|\\s+").feed("héllo wörld".encode(), EndsSink(ends))
+            >>> ends
+            [6, 7, 13]
+        """
+        if self.program is not None:
+            match_into(self.program, data, sink)
+        else:
+            scan_into(self.family, data, sink)
+
     def split(self, text: str) -> list[str]:
         """The pieces of ``text``, in order; their concatenation is the matched text."""
-        if self.family == NONE and self.program is None:
+        if not self.compiled:
             return self.split_with_regex(text)
         try:
             data = text.encode("utf-8")
@@ -99,10 +120,10 @@ class Splitter:
             return self.split_with_regex(text)
         if self.program is not None:  # its pieces need not tile the text
             sink = _PieceSink()
-            match_into(self.program, data, sink)
+            self.feed(data, sink)
             return sink.pieces
         ends: list[int] = []
-        scan(self.family, data, ends)
+        self.feed(data, EndsSink(ends))
         pieces: list[str] = []
         start = 0
         if len(data) == len(text):  # ASCII: byte offsets are character offsets
