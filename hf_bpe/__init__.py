@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 from importlib import import_module
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import piece_merge as _piece_merge
 from .encoding import Encoding, StreamDecoder
@@ -55,6 +55,16 @@ _register_with_transformers()
 #: True when the hot modules run as mypyc-compiled C extensions.
 COMPILED: bool = not _piece_merge.__file__.endswith(".py")
 
+if TYPE_CHECKING:  # what the names imported on first use are, for type checkers
+    from .hf_tokenizer import HfBpeTokenizer as HfBpeTokenizer
+    from .parallel import shutdown_pools as shutdown_pools
+    from .tokenizer_json import load_tokenizer_json as load_tokenizer_json
+    from .tokenizer_json import save_tokenizer_json as save_tokenizer_json
+    from .trainer import BpeTrainer as BpeTrainer
+    from .trainer import PieceCounts as PieceCounts
+    from .trainer import count_pieces as count_pieces
+    from .trainer import train_bpe as train_bpe
+
 # Names whose modules pull in optional, heavier packages: imported on first use.
 _LAZY = {
     "BpeTrainer": "trainer",
@@ -73,6 +83,10 @@ def __getattr__(name: str) -> Any:
     if module is None:
         raise AttributeError(f"module 'hf_bpe' has no attribute {name!r}")
     return getattr(import_module(f".{module}", __name__), name)
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_LAZY})
 
 
 __all__ = [
@@ -109,5 +123,7 @@ __all__ = [
     "load_encoding",
     "load_tiktoken_bpe",
     "save_encoding",
-    *_LAZY,
+    # Not HfBpeTokenizer: `from hf_bpe import *` would import transformers (a second, or
+    # an ImportError where it is not installed); import it by name.
+    *(name for name in _LAZY if name != "HfBpeTokenizer"),
 ]

@@ -47,6 +47,22 @@ def test_core_import_does_not_pull_heavy_modules(tmp_path) -> None:
     assert out.stdout.strip() == "[]"
 
 
+def test_a_star_import_needs_no_optional_package(tmp_path) -> None:
+    """`from hf_bpe import *` imported HfBpeTokenizer, so transformers: an ImportError where
+    it is not installed (and a second of start-up where it is). dir() lists the names
+    imported on first use."""
+    code = (
+        "import sys; sys.modules['transformers'] = None\n"
+        "from hf_bpe import *\n"
+        "import hf_bpe\n"
+        "assert 'HfBpeTokenizer' not in globals() and callable(train_bpe) and callable(shutdown_pools)\n"
+        "assert {'train_bpe', 'BpeTrainer', 'HfBpeTokenizer', 'get_encoding'} <= set(dir(hf_bpe))\n"
+        "print(sorted(m for m in ('transformers', 'datasets', 'numpy') if sys.modules.get(m) is not None))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path)
+    assert out.returncode == 0 and out.stdout.strip() == "[]", out.stderr
+
+
 def test_install_without_a_c_compiler_falls_back_to_pure_python(tmp_path) -> None:
     """A build whose compiler fails still installs, uncompiled, with a warning (unless
     HF_BPE_COMPILE=1 asks for the compiled core: see the next test)."""
