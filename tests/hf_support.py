@@ -6,12 +6,14 @@ from __future__ import annotations
 import functools
 import json
 import os
+import shutil
 import subprocess
 import sys
 import textwrap
 from pathlib import Path
 from typing import Any
 
+import pytest
 import realdata
 
 import hf_bpe
@@ -79,6 +81,23 @@ def hf_bpe_env() -> dict[str, str]:
     env["PYTHONPATH"] = os.pathsep.join([package_root, examples, env.get("PYTHONPATH", "")])
     env.setdefault("HF_BPE_ALLOW_SOURCE", "1")
     return env
+
+
+def run_on_small_disk(code: str, size: int, work: Path) -> subprocess.CompletedProcess[str]:
+    """Run ``code`` (a Python program; hf_support importable) with a private tmpfs of
+    ``size`` bytes mounted at ``work / "small"``, its ``sys.argv[1]``: a real full disk.
+    Skips the test where that cannot be made (not root, no unshare, no mount)."""
+    unshare = shutil.which("unshare")
+    if os.geteuid() != 0 or unshare is None:
+        pytest.skip("needs root and unshare for a private tmpfs")
+    env = hf_bpe_env()
+    env["PYTHONPATH"] = os.pathsep.join([str(Path(__file__).parent), env["PYTHONPATH"]])  # hf_support
+    mount = f'mkdir -p "$0" && mount -t tmpfs -o size={size} tmpfs "$0" && exec "$1" -c "$2" "$0"'
+    proc = subprocess.run([unshare, "-m", "sh", "-c", mount, str(work / "small"), sys.executable, code],
+                          capture_output=True, text=True, env=env, timeout=600)
+    if "mount" in proc.stderr and proc.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {proc.stderr.strip()}")
+    return proc
 
 
 _STOCK = textwrap.dedent(

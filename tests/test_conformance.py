@@ -39,6 +39,7 @@ def test_real_text_ids_equal_tiktoken(name: str, corpus: list[str]) -> None:
     theirs = tiktoken.get_encoding(name)
     expected = theirs.encode_ordinary_batch(corpus, num_threads=2)
     got = ours.encode_ordinary_batch(corpus)
+    assert len(got) == len(expected) == len(corpus)
     bad = [i for i, (a, b) in enumerate(zip(got, expected)) if a != b]
     assert not bad, f"{len(bad)} of {len(corpus)} docs differ; first: {corpus[bad[0]][:200]!r}"
     CONFORMANCE[("real text", name)] = (len(corpus), sum(len(d.encode()) for d in corpus))

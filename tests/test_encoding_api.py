@@ -68,14 +68,21 @@ def test_single_tokens_and_decoding_match(name: str) -> None:
 
 def test_batches_and_numpy() -> None:
     ours, theirs = hf_bpe.get_encoding("o200k_base"), tiktoken.get_encoding("o200k_base")
-    docs = realdata.documents("mixed", doc_bytes=512, max_bytes=50_000) + ["", "<|endoftext|>"]
+    docs = realdata.documents("mixed", doc_bytes=512, max_bytes=1_000_000) + ["", "<|endoftext|>"]
     assert ours.encode_batch(docs, allowed_special="all") == theirs.encode_batch(docs, allowed_special="all")
+    assert ours.encode_batch(docs[:-1]) == theirs.encode_batch(docs[:-1])  # the defaults (no special text)
+    assert ours.encode_batch(docs, disallowed_special=()) == theirs.encode_batch(docs, disallowed_special=())
     assert ours.encode_ordinary_batch(docs) == theirs.encode_ordinary_batch(docs)
     batch = theirs.encode_ordinary_batch(docs)
     assert ours.decode_batch(batch) == theirs.decode_batch(batch)
     assert ours.decode_bytes_batch(batch) == theirs.decode_bytes_batch(batch)
     array = ours.encode_to_numpy(SAMPLE)
     assert array.dtype == np.uint32 and array.tolist() == theirs.encode(SAMPLE)
+    for doc in docs[::20]:  # real text, with and without its special token
+        for options in ({}, {"allowed_special": "all"}) if "<|" in doc else ({},):
+            assert np.array_equal(ours.encode_to_numpy(doc, **options), theirs.encode_to_numpy(doc, **options))
+    with_special = docs[5] + "<|endoftext|>" + docs[6]
+    assert ours.encode_to_numpy(with_special, allowed_special="all").tolist() == theirs.encode(with_special, allowed_special="all")
     for encode_batch in (ours.encode_batch, ours.encode_ordinary_batch):  # a TypeError, as tiktoken's
         with pytest.raises(hf_bpe.TextTypeError, match="item 1 of the batch is a int, not a str: 5"):
             encode_batch(["a", 5])  # type: ignore[list-item]
@@ -124,7 +131,7 @@ def test_numpy_integers_generators_and_argument_types_as_tiktoken() -> None:
     assert ours.decode_single_token_bytes(np.int64(ids[0])) == theirs.decode_single_token_bytes(np.int64(ids[0]))
     stream = ours.stream_decoder()
     assert stream.feed(numpy_ints[0]) + stream.feed_many(numpy_ints[1:]) + stream.flush() == theirs.decode(ids)
-    with pytest.raises(TypeError):
+    with pytest.raises(TypeError, match="'str' object cannot be interpreted as an integer"):
         ours.decode([ids[0], "x"])  # type: ignore[list-item]
     texts = ["hello", "world", SAMPLE]
     assert ours.encode_batch(t for t in texts) == theirs.encode_batch(t for t in texts)
@@ -151,7 +158,7 @@ def test_special_ids_far_above_the_ranks() -> None:
     for bad in (257, 49_999_999, 50_000_001):
         with pytest.raises(hf_bpe.UnknownTokenError):
             ours.decode([bad])
-    with pytest.raises(KeyError):  # the bytes are not UTF-8: no special token is meant
+    with pytest.raises(hf_bpe.UnknownTokenError):  # the bytes are not UTF-8: no special token is meant
         ours.encode_single_token(b"\xff\xfe")
     with pytest.raises(hf_bpe.VocabularyError, match="below 2\\*\\*31"):
         hf_bpe.Encoding("huge", pat_str=".", mergeable_ranks=bytes_only, special_tokens={"<|x|>": 1 << 40})

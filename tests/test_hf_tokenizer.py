@@ -14,7 +14,7 @@ from typing import Any
 
 import dill
 import pytest
-from hf_support import NAMED, encoding, hf_bpe_env, run_stock, texts, tiktoken_twin
+from hf_support import NAMED, encoding, hf_bpe_env, run_on_small_disk, run_stock, texts, tiktoken_twin
 from tokenizers import AddedToken
 from transformers import AutoTokenizer, PreTrainedTokenizerFast
 
@@ -202,12 +202,6 @@ def test_a_save_that_fails_leaves_the_folder_as_it_was(tmp_path: Path) -> None:
     # vocabulary: a full disk between them left r50k's vocabulary with cl100k's settings,
     # which loaded without error. The folder is on a small tmpfs in a private mount
     # namespace: room for one r50k save, not for cl100k over it.
-    import os
-    import shutil
-
-    unshare = shutil.which("unshare")
-    if os.geteuid() != 0 or unshare is None:
-        pytest.skip("needs root and unshare for a private tmpfs")
     sizes = {}
     for name in ("r50k_base", "cl100k_base"):
         HfBpeTokenizer.from_encoding(encoding(name)).save_pretrained(tmp_path / name)
@@ -234,13 +228,7 @@ def test_a_save_that_fails_leaves_the_folder_as_it_was(tmp_path: Path) -> None:
         print(HfBpeTokenizer.from_pretrained(folder)("hello<|fim_prefix|>")["input_ids"])
         """
     )
-    env = hf_bpe_env()
-    env["PYTHONPATH"] = os.pathsep.join([str(Path(__file__).parent), env["PYTHONPATH"]])  # hf_support
-    mount = f'mkdir -p "$0" && mount -t tmpfs -o size={room} tmpfs "$0" && exec "$1" -c "$2" "$0"'
-    proc = subprocess.run([unshare, "-m", "sh", "-c", mount, str(tmp_path / "small"), sys.executable, child],
-                          capture_output=True, text=True, env=env, timeout=600)
-    if "mount" in proc.stderr and proc.returncode != 0:
-        pytest.skip(f"cannot mount a tmpfs here: {proc.stderr.strip()}")
+    proc = run_on_small_disk(child, room, tmp_path)
     assert proc.returncode == 0, proc.stderr[-3000:]
     lines = proc.stdout.splitlines()
     assert lines[0].startswith("failed:") and "No space left" in lines[0], lines
@@ -677,8 +665,9 @@ def test_vocab_size_and_len_cover_the_gaps() -> None:
     assert tok.convert_ids_to_tokens([15339, 100257]) == ["hello", "<|endoftext|>"]
     with pytest.raises(UnknownTokenError):
         tok.convert_ids_to_tokens(100256)
-    with pytest.raises(KeyError):  # UnknownTokenError is a KeyError, as in tiktoken
+    with pytest.raises(UnknownTokenError) as info:  # a KeyError, as in tiktoken
         tok.decode([100256])
+    assert isinstance(info.value, KeyError) and info.value.token == 100256
 
 
 def test_added_tokens_get_free_ids_and_survive_both_loaders(tmp_path: Path) -> None:
@@ -1201,3 +1190,36 @@ def test_stop_strings_match_across_parts_of_characters_as_with_the_stock_fast_to
         with pytest.raises(AttributeError, match=f"read-only .*\\.{name}"):
             setattr(tok.backend_tokenizer, name, None)
     assert tok.backend_tokenizer.decoder is not other.backend_tokenizer.decoder
+
+
+@pytest.mark.parametrize("options", [{"add_bos_token": True}, {"add_bos_token": True, "add_eos_token": True}, {}])
+def test_special_token_helpers_agree_with_what_the_stock_tokenizer_adds(tmp_path: Path, options: dict[str, Any]) -> None:
+    """transformers' helpers around ids (build_inputs_with_special_tokens,
+    create_token_type_ids_from_sequences, num_special_tokens_to_add, get_special_tokens_mask)
+    give what the stock fast tokenizer of the same folder adds in a call."""
+    tok = make("cl100k_base", bos_token="<|fim_prefix|>", eos_token="<|endoftext|>", **options)
+    tok.add_tokens(["<new>"])
+    tok.save_pretrained(tmp_path)
+    fast = PreTrainedTokenizerFast.from_pretrained(tmp_path)
+    first, second = "Hello <new> world", "naïve 🙂 text"
+    a = tok.encode(first, add_special_tokens=False)
+    b = tok.encode(second, add_special_tokens=False)
+    assert a == fast.encode(first, add_special_tokens=False) and b == fast.encode(second, add_special_tokens=False)
+    single = fast(first, return_token_type_ids=True, return_special_tokens_mask=True)
+    pair = fast(first, second, return_token_type_ids=True, return_special_tokens_mask=True)
+    assert tok.build_inputs_with_special_tokens(a) == single["input_ids"]
+    assert tok.build_inputs_with_special_tokens(a, b) == pair["input_ids"]
+    assert tok.create_token_type_ids_from_sequences(a) == single["token_type_ids"]
+    assert tok.create_token_type_ids_from_sequences(a, b) == pair["token_type_ids"]
+    assert tok.get_special_tokens_mask(a) == single["special_tokens_mask"]
+    assert tok.get_special_tokens_mask(a, b) == pair["special_tokens_mask"]
+    assert tok.num_special_tokens_to_add() == len(single["input_ids"]) - len(a) == fast.num_special_tokens_to_add()
+    assert tok.num_special_tokens_to_add(pair=True) == len(pair["input_ids"]) - len(a) - len(b)
+    assert tok.added_tokens_encoder == fast.added_tokens_encoder
+    # save_vocabulary: hf_bpe's two files and tokenizer.json, under the prefix, which load back.
+    (tmp_path / "vocab").mkdir()
+    files = tok.save_vocabulary(str(tmp_path / "vocab"), filename_prefix="p")
+    assert sorted(Path(f).name for f in files) == ["p-encoding.json", "p-tokenizer.json", "p-vocab.tiktoken"]
+    again = HfBpeTokenizer(vocab_file=str(tmp_path / "vocab" / "p-vocab.tiktoken"), encoding_file=str(tmp_path / "vocab" / "p-encoding.json"))
+    assert again.encode(second, add_special_tokens=False) == b
+    assert PreTrainedTokenizerFast(tokenizer_file=str(tmp_path / "vocab" / "p-tokenizer.json")).encode(first) == single["input_ids"]

@@ -150,12 +150,13 @@ def test_errors_keep_their_type_and_the_earliest_wins(enc: hf_bpe.Encoding, docs
 
 def test_an_item_error_keeps_the_workers_and_leaks_nothing(enc: hf_bpe.Encoding, docs: list[str]) -> None:
     # A service that skips a bad document per batch must not run out of file descriptors.
-    text = [*docs, "oops <|endoftext|>"]
+    # The bad one first (a worker's chunk raises) and last (this process's chunk raises).
+    bad = "oops <|endoftext|>"
     enc.encode_ordinary_batch(docs, num_proc=2)
     pool = parallel._pool(enc, 1)
     pids = [p.pid for p in pool.processes]
     fds = len(os.listdir("/proc/self/fd"))
-    for _ in range(20):
+    for text in [[bad, *docs], [*docs, bad]] * 10:
         with pytest.raises(hf_bpe.DisallowedSpecialTokenError):
             enc.encode_batch(text, num_proc=2)
     assert parallel._pool(enc, 1) is pool and [p.pid for p in pool.processes] == pids
@@ -196,7 +197,8 @@ def test_worker_environment_marker(monkeypatch: pytest.MonkeyPatch) -> None:
     assert parallel.in_worker()
     assert parallel.workers_for(2, 8, 10**7, 100) == 1
     monkeypatch.delenv(parallel.WORKER_ENV)
-    assert os.environ.get(parallel.WORKER_ENV) is None
+    assert not parallel.in_worker()
+    assert parallel.workers_for(2, 8, 10**7, 100) == 2
 
 
 def test_processes_only_when_asked() -> None:
@@ -370,13 +372,16 @@ from hf_bpe import parallel
 class Slow(hf_bpe.Encoding):
     def encode_ordinary(self, text):
         if os.environ.get(parallel.WORKER_ENV) == "1" and text == "slow":
+            open("entered", "w").close()  # the worker is inside the batch
             time.sleep(1.5)  # the parent dies meanwhile
         return super().encode_ordinary(text)
 
 enc = Slow("slow", pat_str=r"\\S+|\\s+", mergeable_ranks={bytes([i]): i for i in range(256)}, special_tokens={})
 docs = ["slow", *["x" * 50_000] * 40]
 threading.Thread(target=enc.encode_ordinary_batch, args=(docs,), kwargs={"num_proc": 2}, daemon=True).start()
-time.sleep(0.5)
+deadline = time.monotonic() + 60
+while not os.path.exists("entered") and time.monotonic() < deadline:
+    time.sleep(0.01)
 os._exit(0)
 """
 
@@ -386,6 +391,7 @@ def test_a_worker_orphaned_mid_batch_leaves_quietly(tmp_path: Path) -> None:
     # (the worker holds stderr too: the run ends when it has left)
     out = subprocess.run([sys.executable, "-c", ORPHANED_MID_BATCH], cwd=tmp_path, capture_output=True, text=True, timeout=120)
     assert out.returncode == 0 and out.stderr == "", out.stderr[-2000:]
+    assert (tmp_path / "entered").exists()  # the parent left while the worker was mid-batch
 
 
 class _Unpicklable(ValueError):

@@ -639,7 +639,11 @@ try:
     print("no interrupt")
 except KeyboardInterrupt:
     print("interrupted", trainer.n_documents)
-time.sleep(1.5)
+expected = int(sys.argv[2])  # processes that end take a moment: wait for them, up to 30 s
+deadline = time.monotonic() + 30
+while sum(p.is_alive() for p in multiprocessing.active_children()) > expected and time.monotonic() < deadline:
+    time.sleep(0.05)
+time.sleep(0.2)  # (and none that should end later stays)
 print("processes", sum(p.is_alive() for p in multiprocessing.active_children()))
 trainer.update(texts)
 print("trained", trainer.train().n_vocab, trainer.n_documents)
@@ -652,7 +656,7 @@ def test_a_ctrl_c_at_the_worst_moment_leaves_a_working_trainer(tmp_path: Path, w
     Between starting a counting process and recording it: the process outlived the
     trainer. While train() takes in the tallies: the counts were lost ("a counting process
     failed ... start a new trainer"). Each is held back until the step is done."""
-    out = subprocess.run([sys.executable, "-c", CTRL_C_AT, where], capture_output=True, text=True, timeout=60, cwd=tmp_path)
+    out = subprocess.run([sys.executable, "-c", CTRL_C_AT, where, str(processes)], capture_output=True, text=True, timeout=90, cwd=tmp_path)
     # (An interrupted update keeps its processes; a pool that could not start, or that
     # handed over its counts, has none.)
     expected = [f"interrupted {documents}", f"processes {processes}", f"trained 400 {documents + 500}"]
