@@ -51,13 +51,12 @@ from hf_bpe.folder import CHAT_TEMPLATE_DIR, ENCODING_FILE, HF_CONFIG_FORMAT, SA
 from hf_bpe.hf_rows import encode_windows, encode_with_offsets
 from hf_bpe.patterns import NANOCHAT_SPECIAL_TOKENS
 from hf_bpe.registry import as_hf_bpe_encoding
+from hf_bpe.hf_vocab import token_bytes, token_strs
 from hf_bpe.tokenizer_json import (
     dumps_tokenizer_json,
     encoding_to_tokenizer_json,
     pair_template_matches,
     special_token_roles,
-    token_bytes,
-    token_strs,
     tokenizer_json_or_warn,
 )
 from hf_bpe.tokenizer_json_load import STRIP_FLAGS

@@ -6,7 +6,7 @@ and that gives the same ids: the vocabulary maps each token's bytes, spelled wit
 byte-to-character table, to its rank; the merges are derived from the ranks; the pattern
 goes into a ``Split`` pre-tokenizer in the dialect of Oniguruma (HF's regex engine).
 
-    >>> from hf_bpe.tokenizer_json import derive_merges, token_str
+    >>> from hf_bpe.hf_vocab import derive_merges, token_str
     >>> ranks = {bytes([i]): i for i in range(256)}
     >>> ranks.update({b"ab": 256, b"abc": 257})
     >>> derive_merges(ranks)
@@ -40,39 +40,28 @@ from typing import Any, Protocol
 
 from hf_bpe.errors import PatternError, TokenizerJsonWarning, VocabularyError
 from hf_bpe.folder import HF_CONFIG_FORMAT
-from hf_bpe.hf_pattern import checked_hf_pattern, check_pattern_on_oniguruma, hf_pattern
+from hf_bpe.hf_pattern import checked_hf_pattern
 from hf_bpe.hf_vocab import _check_vocabulary, derive_merges, token_bytes, token_str, token_strs
 from hf_bpe.tokenizer_json_load import (
     STRIP_FLAGS,
-    BpeParts,
     check_added_tokens,
-    load_gpt2_files,
     load_tokenizer_json,
     parse_tokenizer_json,
     template_processor,
 )
 from hf_bpe.atomic_files import write_atomic
-from hf_bpe.vocab_files import bytes_to_unicode
 
+# The tokenizer.json format's API (reading lives in tokenizer_json_load, the spellings in
+# hf_vocab, the pattern in hf_pattern: import those from there).
 __all__ = [
-    "BpeParts",
-    "bytes_to_unicode",
-    "check_pattern_on_oniguruma",
-    "derive_merges",
     "dumps_tokenizer_json",
     "encoding_to_tokenizer_json",
     "hf_files",
-    "hf_pattern",
-    "load_gpt2_files",
     "load_tokenizer_json",
     "parse_tokenizer_json",
     "save_tokenizer_json",
     "special_token_roles",
-    "token_bytes",
-    "token_str",
-    "token_strs",
     "tokenizer_json_or_warn",
-    "TokenizerJsonWarning",
 ]
 
 

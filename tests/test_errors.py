@@ -14,7 +14,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 import hf_bpe
-from hf_bpe.tokenizer_json import load_gpt2_files
+from hf_bpe.tokenizer_json_load import load_gpt2_files
 
 BYTES = {bytes([i]): i for i in range(256)}
 

@@ -1132,7 +1132,7 @@ def _warns_too_long() -> Any:
 
 def test_encoding_without_a_tokenizer_json_still_saves_and_loads_with_hf_bpe(tmp_path: Path) -> None:
     from hf_bpe.errors import PatternError
-    from hf_bpe.tokenizer_json import TokenizerJsonWarning
+    from hf_bpe.errors import TokenizerJsonWarning
 
     ranks = {bytes([i]): i for i in range(256)}
     enc = hf_bpe.Encoding("anchored", pat_str=r"\w+$|\s+|\S", mergeable_ranks=ranks, special_tokens={"<|endoftext|>": 256})

@@ -16,18 +16,16 @@ import hf_bpe
 from hf_bpe.vocab_files import bytes_to_unicode
 from hf_bpe.errors import PatternError, VocabularyError
 from hf_bpe.patterns import PATTERNS
+from hf_bpe.hf_pattern import hf_pattern
+from hf_bpe.hf_vocab import derive_merges, token_bytes, token_str
 from hf_bpe.tokenizer_json import (
-    derive_merges,
     encoding_to_tokenizer_json,
     hf_files,
-    hf_pattern,
-    load_gpt2_files,
     load_tokenizer_json,
     parse_tokenizer_json,
     save_tokenizer_json,
-    token_bytes,
-    token_str,
 )
+from hf_bpe.tokenizer_json_load import load_gpt2_files
 
 ALL = (*NAMED, "trained")
 
