@@ -33,6 +33,7 @@ import logging
 import operator
 import os
 import threading
+import warnings
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -46,7 +47,7 @@ from packaging.version import Version
 
 from hf_bpe.batch_columns import column_texts
 from hf_bpe.encoding import special_regex, special_segments, special_set
-from hf_bpe.errors import TokenizerJsonWarning, TrainingError, UnknownTokenError, VocabularyError
+from hf_bpe.errors import MissingFileError, TokenizerJsonWarning, TrainingError, UnknownTokenError, VocabFileError, VocabularyError
 from hf_bpe.folder import CHAT_TEMPLATE_DIR, ENCODING_FILE, HF_CONFIG_FORMAT, SAVED_IF_NEEDED, VOCAB_FILE, templates_folder
 from hf_bpe.hf_rows import encode_windows, encode_with_offsets
 from hf_bpe.patterns import NANOCHAT_SPECIAL_TOKENS
@@ -260,11 +261,11 @@ def _strips(token: AddedToken) -> bool:
     return any(getattr(token, flag) for flag in STRIP_FLAGS)
 
 
-def _load_tokenizer_json_only(path: str) -> tuple[Any, str | None, str | None]:
+def _load_tokenizer_json_only(path: str, source: Any = None) -> tuple[Any, str | None, str | None]:
     """The Encoding of a folder saved by stock transformers (tokenizer.json only), and the
-    bos/eos its post-processor adds (which become add_bos_token/add_eos_token)."""
-    import warnings
-
+    bos/eos its post-processor adds (which become add_bos_token/add_eos_token). It is
+    named after ``source`` (the repository id or folder given to ``from_pretrained``), not
+    after the folder the file is in (for a Hub repository, a commit hash of its cache)."""
     from hf_bpe.tokenizer_json_load import load_tokenizer_json, template_specials, tokenizer_json_encoding
     from hf_bpe.vocab_files import parse_json
 
@@ -276,7 +277,8 @@ def _load_tokenizer_json_only(path: str) -> tuple[Any, str | None, str | None]:
     with warnings.catch_warnings():
         if roles is not None:  # the post-processor is kept, as add_bos_token/add_eos_token
             warnings.filterwarnings("ignore", message=".*post_processor", category=TokenizerJsonWarning)
-        encoding = tokenizer_json_encoding(data, Path(path))
+        name = source.rstrip("/").rsplit("/", 1)[-1] if isinstance(source, str) and source.strip("/") else None
+        encoding = tokenizer_json_encoding(data, Path(path), name=name)
     bos, eos = roles or (None, None)
     if roles is not None and not pair_template_matches(data, bos, eos):
         warnings.warn(
@@ -359,16 +361,26 @@ class HfBpeTokenizer(PreTrainedTokenizer):
     ) -> None:
         tokenizer_file = kwargs.pop("tokenizer_file", None)
         if encoding is None:
-            if vocab_file is None and encoding_file is None and tokenizer_file is not None:
-                encoding, bos, eos = _load_tokenizer_json_only(tokenizer_file)
+            source = kwargs.get("name_or_path")  # set by from_pretrained
+            if vocab_file is not None or encoding_file is not None:
+                try:
+                    encoding = _load_folder_encoding(vocab_file, encoding_file, source)
+                except MissingFileError as err:  # one file of hf_bpe's pair did not come
+                    if tokenizer_file is None:
+                        if source:  # transformers would replace an OSError by a message of its own
+                            raise VocabFileError(f"{err} (vocab.tiktoken and encoding.json go together)") from None
+                        raise
+                    warnings.warn(f"{err}: loading tokenizer.json instead", TokenizerJsonWarning, stacklevel=2)
+            if encoding is None and tokenizer_file is not None:
+                encoding, bos, eos = _load_tokenizer_json_only(tokenizer_file, source)
                 if add_bos_token is None and bos is not None:  # a [bos] $A template
                     add_bos_token = True
                     kwargs.setdefault("bos_token", bos)
                 if add_eos_token is None and eos is not None:
                     add_eos_token = True
                     kwargs.setdefault("eos_token", eos)
-            else:
-                encoding = _load_folder_encoding(vocab_file, encoding_file, kwargs.get("name_or_path"))
+            elif encoding is None:
+                encoding = _load_folder_encoding(None, None, source)  # which says what is missing
         encoding = as_hf_bpe_encoding(encoding)
         saved_format = kwargs.pop("hf_bpe_format", HF_CONFIG_FORMAT)
         if not isinstance(saved_format, int) or saved_format > HF_CONFIG_FORMAT:

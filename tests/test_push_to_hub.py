@@ -199,3 +199,44 @@ def test_a_push_to_a_branch_or_pull_request_leaves_main_alone(hub: FakeHub, tmp_
     assert "tokenizer.json" in main and json.loads(main["encoding.json"])["name"] == "first"
     assert "tokenizer.json" not in changed and json.loads(changed["encoding.json"])["name"] == "second"
     assert all(not c.startswith("someone/reviewed@main") for c in hub.commits[1:]), hub.commits
+
+
+def test_a_repository_missing_one_file_of_the_pair_loads_its_tokenizer_json(hub: FakeHub, tmp_path: Path) -> None:
+    """A repository with tokenizer.json whose vocab.tiktoken (or encoding.json) is missing
+    loads from tokenizer.json, as stock transformers does, with a warning (it failed with
+    transformers' "Unable to load vocabulary from file"); without tokenizer.json the error
+    names the missing file. A repository of tokenizer.json only names its encoding after
+    the repository, not after the cache's commit folder."""
+    from hf_bpe.hf_tokenizer import HfBpeTokenizer
+
+    HfBpeTokenizer.from_encoding(encoding("cl100k_base"), eos_token="<|endoftext|>", add_eos_token=True).save_pretrained(tmp_path / "tok")
+    full = {p.name: p.read_bytes() for p in (tmp_path / "tok").iterdir() if p.is_file()}
+    hub.repos["someone/no-vocab"] = {k: v for k, v in full.items() if k != "vocab.tiktoken"}
+    hub.repos["someone/no-encoding"] = {k: v for k, v in full.items() if k != "encoding.json"}
+    hub.repos["someone/json-only"] = {k: full[k] for k in ("tokenizer.json", "tokenizer_config.json")}
+    hub.repos["someone/half-pair"] = {k: v for k, v in full.items() if k not in ("vocab.tiktoken", "tokenizer.json")}
+    code = textwrap.dedent(
+        """
+        import warnings, hf_bpe
+        from transformers import AutoTokenizer
+        for repo in ("no-vocab", "no-encoding", "json-only", "half-pair"):
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                try:
+                    tok = AutoTokenizer.from_pretrained("someone/" + repo)
+                except Exception as err:
+                    print(repo, type(err).__name__, err)
+                    continue
+            said = [str(w.message) for w in caught if issubclass(w.category, hf_bpe.TokenizerJsonWarning)]
+            print(repo, type(tok).__name__, tok.encoding.name, tok("hello world")["input_ids"], said)
+        """
+    )
+    env = hub_env(hub, tmp_path / "home")
+    proc = subprocess.run([sys.executable, "-c", code], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-4000:]
+    lines = dict(line.split(" ", 1) for line in proc.stdout.strip().splitlines())
+    for repo, missing in (("no-vocab", "vocab.tiktoken"), ("no-encoding", "encoding.json")):
+        assert lines[repo].startswith(f"HfBpeTokenizer {repo} [15339, 1917, 100257] ["), lines[repo]
+        assert missing in lines[repo] and "loading tokenizer.json instead" in lines[repo], lines[repo]
+    assert lines["json-only"] == "HfBpeTokenizer json-only [15339, 1917, 100257] []"
+    assert lines["half-pair"].startswith("VocabFileError ") and "vocab.tiktoken" in lines["half-pair"], lines["half-pair"]
