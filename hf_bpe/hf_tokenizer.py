@@ -52,7 +52,7 @@ from hf_bpe.folder import CHAT_TEMPLATE_DIR, ENCODING_FILE, HF_CONFIG_FORMAT, SA
 from hf_bpe.hf_rows import encode_windows, encode_with_offsets
 from hf_bpe.patterns import NANOCHAT_SPECIAL_TOKENS
 from hf_bpe.registry import as_hf_bpe_encoding
-from hf_bpe.hf_vocab import token_bytes, token_strs
+from hf_bpe.hf_vocab import spellings_by_id, token_bytes
 from hf_bpe.tokenizer_json import (
     dumps_tokenizer_json,
     encoding_to_tokenizer_json,
@@ -149,7 +149,7 @@ class _SpelledVocab:
         maps = self._maps
         if maps is None:  # two threads may both make them: the same maps, one kept
             ranks = self.encoding.mergeable_ranks
-            id_to_str = dict(zip(ranks.values(), token_strs(ranks)))
+            id_to_str = spellings_by_id(ranks)
             str_to_id = dict(zip(id_to_str.values(), id_to_str))
             for text, tid in self.encoding.special_tokens.items():
                 id_to_str[tid] = text

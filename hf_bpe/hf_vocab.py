@@ -59,6 +59,15 @@ def token_strs(tokens: Iterable[bytes]) -> list[str]:
     return list(map(text.__getitem__, map(slice, [0, *ends], ends)))
 
 
+def spellings_by_id(ranks: Mapping[bytes, int]) -> dict[int, str]:
+    """Each rank's token as :func:`token_str` spells it, by rank.
+
+    >>> spellings_by_id({b"a": 0, b" hi": 1})
+    {0: 'a', 1: 'Ġhi'}
+    """
+    return dict(zip(ranks.values(), token_strs(ranks)))
+
+
 def token_bytes(spelled: str) -> bytes:
     """Undo :func:`token_str`; a character outside GPT-2's table is a ``VocabularyError``.
 

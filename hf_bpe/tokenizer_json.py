@@ -41,7 +41,7 @@ from typing import Any, Protocol
 from hf_bpe.errors import PatternError, TokenizerJsonWarning, VocabularyError
 from hf_bpe.folder import HF_CONFIG_FORMAT
 from hf_bpe.hf_pattern import checked_hf_pattern
-from hf_bpe.hf_vocab import _check_vocabulary, derive_merges, token_bytes, token_str, token_strs
+from hf_bpe.hf_vocab import _check_vocabulary, derive_merges, token_bytes, spellings_by_id, token_str, token_strs
 from hf_bpe.tokenizer_json_load import (
     STRIP_FLAGS,
     check_added_tokens,
@@ -191,7 +191,7 @@ def encoding_to_tokenizer_json(
             # tokenizers can hold an added token over a vocabulary token only under its
             # spelling ("hello" in gpt2: yes; "é", which spells the byte 0xE9: no).
             if spelled is None:
-                spelled = dict(zip(ranks.values(), token_strs(ranks)))
+                spelled = spellings_by_id(ranks)
             if spelled[tid] != fields.get("content"):
                 raise VocabularyError(f"added token {fields.get('content')!r} reuses rank {tid}, spelled {spelled[tid]!r}")
         entry = _added_token(str(fields["content"]), int(tid), special=bool(fields.get("special", False)))
