@@ -182,14 +182,21 @@ def interrupts_deferred(waiting_for: Optional[str] = None) -> Iterator[None]:
     For a block that may wait long (on other processes), ``waiting_for`` says what for: a
     first Ctrl-C then prints that it waits, and a second one is raised at once.
 
+    A SIGTERM whose handler is Python code (the command line's, which stops as Ctrl-C
+    does) is held back the same way, also where Ctrl-C itself is ignored (a background job
+    of a script, ``nohup``): raised in the middle of such a step, it left the step broken.
     Python runs signal handlers in the main thread only, so elsewhere this does nothing;
-    it does nothing either where SIGINT is not Python's to handle (ignored, or the system's
-    default), or inside another such block."""
+    it does nothing either for a signal that is not Python's to handle (ignored, or the
+    system's default), or inside another such block."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    previous = signal.getsignal(signal.SIGINT)
-    if not callable(previous) or getattr(previous, "_hf_bpe_deferring", False):
+    held: dict[int, Any] = {}  # signal -> the handler it had
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        previous = signal.getsignal(sig)
+        if callable(previous) and not getattr(previous, "_hf_bpe_deferring", False):
+            held[sig] = previous
+    if not held:
         yield
         return
     caught: list[tuple[int, Any]] = []
@@ -197,20 +204,23 @@ def interrupts_deferred(waiting_for: Optional[str] = None) -> Iterator[None]:
     def hold(signum: int, frame: Any) -> None:
         if caught and waiting_for is not None:  # a second Ctrl-C: now
             caught.clear()
-            previous(signum, frame)
+            held[signum](signum, frame)
             return
         caught.append((signum, frame))
         if waiting_for is not None:
             print(f"hf_bpe: waiting for {waiting_for} (Ctrl-C again to stop now)", file=sys.stderr, flush=True)
 
     hold._hf_bpe_deferring = True  # type: ignore[attr-defined]
-    signal.signal(signal.SIGINT, hold)
+    for number in held:
+        signal.signal(number, hold)
     try:
         yield
     finally:
-        signal.signal(signal.SIGINT, previous)
+        for number, previous in held.items():
+            signal.signal(number, previous)
         if caught:
-            previous(*caught[0])  # Python's own handler raises KeyboardInterrupt here
+            first, frame = caught[0]
+            held[first](first, frame)  # Python's own Ctrl-C handler raises KeyboardInterrupt here
 
 
 # ---------------------------------------------------------------------- the workers

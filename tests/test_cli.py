@@ -607,3 +607,28 @@ def test_a_special_token_no_path_can_be_is_not_taken_for_one() -> None:
     assert not _names_a_path("<|" + "x" * 300 + "|>")  # was OSError: File name too long
     assert not _names_a_path("a\x00b") and not _names_a_path("<|endoftext|>")
     assert _names_a_path(__file__)
+
+
+SIGTERM_WHILE_CTRL_C_IS_IGNORED = """
+import os, signal, time
+from hf_bpe.cli import _sigterm_as_ctrl_c
+from hf_bpe.parallel import interrupts_deferred
+signal.signal(signal.SIGINT, signal.SIG_IGN)  # as in a background job of a script, or under nohup
+terminated = []
+try:
+    with _sigterm_as_ctrl_c(terminated):
+        with interrupts_deferred():  # a step that must not stop half-way (a queue's lock taken)
+            os.kill(os.getpid(), signal.SIGTERM)
+            time.sleep(0.2)
+            print("step done")
+except KeyboardInterrupt:
+    print("stopped", terminated)
+"""
+
+
+def test_a_sigterm_waits_for_a_step_that_must_not_stop_half_way_even_where_ctrl_c_is_ignored() -> None:
+    """The command line turns a SIGTERM into a Ctrl-C, which steps such as a queue's put
+    hold back; where Ctrl-C itself was ignored (CI's background jobs), nothing was held
+    back and a SIGTERM inside a put left its lock taken: `train` then hung for good."""
+    out = subprocess.run([sys.executable, "-c", SIGTERM_WHILE_CTRL_C_IS_IGNORED], capture_output=True, text=True, timeout=60)
+    assert out.stdout.splitlines() == ["step done", "stopped [True]"], out.stdout + out.stderr
