@@ -85,8 +85,8 @@ def __getattr__(name: str) -> Any:
     return getattr(import_module(f".{module}", __name__), name)
 
 
-def __dir__() -> list[str]:
-    return sorted({*globals(), *_LAZY})
+def __dir__() -> list[str]:  # what __all__ lists (help(), tab completion: no transformers)
+    return sorted({*globals(), *__all__})
 
 
 __all__ = [
@@ -123,7 +123,14 @@ __all__ = [
     "load_encoding",
     "load_tiktoken_bpe",
     "save_encoding",
-    # Not HfBpeTokenizer: `from hf_bpe import *` would import transformers (a second, or
-    # an ImportError where it is not installed); import it by name.
-    *(name for name in _LAZY if name != "HfBpeTokenizer"),
+    # Imported on first use (_LAZY), but not HfBpeTokenizer: `from hf_bpe import *` (and
+    # help(hf_bpe)) would import transformers (a second, or an ImportError where it is not
+    # installed); import it by name.
+    "BpeTrainer",
+    "PieceCounts",
+    "count_pieces",
+    "train_bpe",
+    "save_tokenizer_json",
+    "load_tokenizer_json",
+    "shutdown_pools",
 ]

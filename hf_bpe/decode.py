@@ -44,8 +44,8 @@ def _unknown(token: int, tokens: Optional[list[int]] = None) -> UnknownTokenErro
                 break
     message = f"invalid token id {token!r}: not in the vocabulary"
     if token < 0 or token >= 1 << 32:
-        return TokenIdOverflowError(message, token)  # also an OverflowError, as tiktoken raises
-    return UnknownTokenError(message, token)
+        return TokenIdOverflowError(message, token=token)  # also an OverflowError, as tiktoken raises
+    return UnknownTokenError(message, token=token)
 
 
 class Decoder:

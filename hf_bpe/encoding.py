@@ -176,11 +176,14 @@ class Encoding:
         everything = self.special_tokens_set
         return everything if allowed is everything else allowed & everything  # (a set's hash is kept)
 
-    def _encode_around(self, text: str, tokens: Any, ids: Mapping[str, int]) -> list[int]:
+    def _encode_around(self, text: str, tokens: Any, ids: Mapping[str, int], repair_first: bool = True) -> list[int]:
         """The ids of ``text``: each match of the regex ``tokens`` is its id in ``ids``, the
-        text around them is encoded as ordinary text (lone surrogates replaced by U+FFFD,
-        as tiktoken does, before matching). :meth:`encode` passes the allowed special
-        tokens; :class:`~hf_bpe.HfBpeTokenizer` its added tokens.
+        text around them is encoded as ordinary text. :meth:`encode` passes the allowed
+        special tokens; :class:`~hf_bpe.HfBpeTokenizer` its added tokens.
+
+        Lone surrogates become U+FFFD: with ``repair_first`` in the whole text before the
+        tokens are looked for, as tiktoken does; without it (transformers' order: added
+        tokens are found in the text as given) in the text between them.
 
             >>> enc = Encoding("bytes", pat_str=r"\\S+|\\s+", special_tokens={"<s>": 256},
             ...     mergeable_ranks={bytes([i]): i for i in range(256)})
@@ -190,7 +193,15 @@ class Encoding:
         try:
             return self._ids_around(text, tokens, ids)
         except UnicodeEncodeError:
-            return self._ids_around(repair_surrogates(text), tokens, ids)
+            if repair_first:
+                return self._ids_around(repair_surrogates(text), tokens, ids)
+        out: list[int] = []
+        for start, end, token in special_segments(text, tokens):
+            if token is None:
+                out.extend(self.encode_ordinary(text[start:end]))
+            else:
+                out.append(ids[token])
+        return out
 
     def _ids_around(self, text: str, tokens: Any, ids: Mapping[str, int]) -> list[int]:
         # special_segments inline: this is the hot path (a list of segments first cost 10%
@@ -274,7 +285,7 @@ class Encoding:
             special = None
         if special is not None:
             return special
-        raise UnknownTokenError(f"{text_or_bytes!r} is not a single token of {self.name!r}", text_or_bytes)
+        raise UnknownTokenError(f"{text_or_bytes!r} is not a single token of {self.name!r}", token=text_or_bytes)
 
     def encode_with_unstable(
         self,
@@ -538,7 +549,7 @@ class Encoding:
         encoding has none)."""
         eot = self._special_tokens.get("<|endoftext|>")
         if eot is None:
-            raise UnknownTokenError(f"{self.name!r} has no <|endoftext|> special token", "<|endoftext|>")
+            raise UnknownTokenError(f"{self.name!r} has no <|endoftext|> special token", token="<|endoftext|>")
         return eot
 
     @functools.cached_property
@@ -778,7 +789,7 @@ def _raise_disallowed(token: str) -> None:
         f"To encode it as the special token, pass allowed_special={{{token!r}}} (or 'all'); "
         f"to encode it as plain text, pass disallowed_special=() "
         f"(or leave {token!r} out of disallowed_special).",
-        token,
+        token=token,
     )
 
 

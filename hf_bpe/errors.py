@@ -57,8 +57,8 @@ class DisallowedSpecialTokenError(HfBpeError, ValueError):
         <|end|>
     """
 
-    def __init__(self, message: str, token: str | None = None) -> None:
-        super().__init__(message)
+    def __init__(self, *args: object, token: str | None = None) -> None:
+        super().__init__(*args)
         self.token = token
 
 
@@ -66,8 +66,8 @@ class UnknownTokenError(HfBpeError, KeyError):
     """An id or token that is not in the vocabulary; ``token`` is that id or token (None
     where there is none to name)."""
 
-    def __init__(self, message: str, token: int | str | bytes | None = None) -> None:
-        super().__init__(message)
+    def __init__(self, *args: object, token: int | str | bytes | None = None) -> None:
+        super().__init__(*args)
         self.token = token
 
     def __str__(self) -> str:  # KeyError would repr() the message

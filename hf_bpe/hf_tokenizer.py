@@ -277,7 +277,11 @@ def _load_tokenizer_json_only(path: str, source: Any = None) -> tuple[Any, str |
     with warnings.catch_warnings():
         if roles is not None:  # the post-processor is kept, as add_bos_token/add_eos_token
             warnings.filterwarnings("ignore", message=".*post_processor", category=TokenizerJsonWarning)
-        name = source.rstrip("/").rsplit("/", 1)[-1] if isinstance(source, str) and source.strip("/") else None
+        name = None
+        if isinstance(source, (str, os.PathLike)) and os.fspath(source):
+            folder = Path(source)
+            # a folder: its own name ("." is the working directory's); a repository: its name
+            name = folder.resolve().name if folder.is_dir() else folder.name or None
         encoding = tokenizer_json_encoding(data, Path(path), name=name)
     bos, eos = roles or (None, None)
     if roles is not None and not pair_template_matches(data, bos, eos):
@@ -609,7 +613,7 @@ class HfBpeTokenizer(PreTrainedTokenizer):
         try:
             text = self._vocab.id_to_str[index]
         except KeyError:
-            raise UnknownTokenError(f"id {index} is not in the vocabulary", index) from None
+            raise UnknownTokenError(f"id {index} is not in the vocabulary", token=index) from None
         return _spelled(text, index) if self._spellings_shadowed else text
 
     def _tokenize(self, text: str, **kwargs: Any) -> list[str]:
@@ -796,7 +800,9 @@ class HfBpeTokenizer(PreTrainedTokenizer):
 
     def _ids_around(self, text: str, added: Any) -> list[int]:
         """The ids of ``text`` with each match of ``added`` (added tokens' texts) as its id."""
-        ids: list[int] = self._encoding._encode_around(text, added, self._added_tokens_encoder)
+        # (added tokens are found in the text as given, as transformers does: a lone
+        # surrogate is no U+FFFD of an added token)
+        ids: list[int] = self._encoding._encode_around(text, added, self._added_tokens_encoder, repair_first=False)
         return ids
 
     def _to_ids(self, item: Any, split_special_tokens: bool) -> Any:

@@ -59,13 +59,14 @@ def test_core_import_does_not_pull_heavy_modules(tmp_path) -> None:
 def test_a_star_import_needs_no_optional_package(tmp_path) -> None:
     """`from hf_bpe import *` imported HfBpeTokenizer, so transformers: an ImportError where
     it is not installed (and a second of start-up where it is). dir() lists the names
-    imported on first use."""
+    imported on first use that __all__ lists, so help() and inspect work without transformers."""
     code = (
-        "import sys; sys.modules['transformers'] = None\n"
+        "import inspect, pydoc, sys; sys.modules['transformers'] = None\n"
         "from hf_bpe import *\n"
         "import hf_bpe\n"
         "assert 'HfBpeTokenizer' not in globals() and callable(train_bpe) and callable(shutdown_pools)\n"
-        "assert {'train_bpe', 'BpeTrainer', 'HfBpeTokenizer', 'get_encoding'} <= set(dir(hf_bpe))\n"
+        "assert {'train_bpe', 'BpeTrainer', 'get_encoding'} <= set(dir(hf_bpe)) and 'HfBpeTokenizer' not in dir(hf_bpe)\n"
+        "assert dict(inspect.getmembers(hf_bpe))['train_bpe'] is train_bpe and 'get_encoding' in pydoc.render_doc(hf_bpe)\n"
         "print(sorted(m for m in ('transformers', 'datasets', 'numpy') if sys.modules.get(m) is not None))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path)

@@ -188,6 +188,10 @@ def test_disallowed_special_text_raises_like_tiktoken() -> None:
         enc.encode(text)
     assert isinstance(info.value, hf_bpe.DisallowedSpecialTokenError)
     assert info.value.token == "<|endoftext|>"  # which one, for a caller that reports it
+    again = pickle.loads(pickle.dumps(info.value))
+    assert (type(again), again.token, str(again)) == (type(info.value), "<|endoftext|>", str(info.value))
+    for error in (hf_bpe.DisallowedSpecialTokenError, hf_bpe.UnknownTokenError, hf_bpe.TokenIdOverflowError):
+        assert str(error()) == "" and error().token is None and error("a", "b").args == ("a", "b")  # as built-ins
     assert "allowed_special" in str(info.value) and "disallowed_special=()" in str(info.value)
     with pytest.raises(hf_bpe.DisallowedSpecialTokenError):
         enc.encode(text, allowed_special={"<|fim_prefix|>"})

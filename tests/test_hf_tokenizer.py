@@ -1223,3 +1223,34 @@ def test_special_token_helpers_agree_with_what_the_stock_tokenizer_adds(tmp_path
     again = HfBpeTokenizer(vocab_file=str(tmp_path / "vocab" / "p-vocab.tiktoken"), encoding_file=str(tmp_path / "vocab" / "p-encoding.json"))
     assert again.encode(second, add_special_tokens=False) == b
     assert PreTrainedTokenizerFast(tokenizer_file=str(tmp_path / "vocab" / "p-tokenizer.json")).encode(first) == single["input_ids"]
+
+
+def test_added_tokens_are_found_in_the_text_as_given_on_every_path() -> None:
+    """A lone surrogate is no U+FFFD of an added token: HfBpeTokenizer finds added tokens
+    in the text as given (transformers' order) on every path; Encoding.encode repairs the
+    text first, as tiktoken does (a special token holding U+FFFD matches there)."""
+    import tiktoken
+
+    tok = make("cl100k_base")
+    tok.add_tokens(["<\ufffd>"])
+    text = "a<\ud800>b<\ufffd>"
+    added = tok.convert_tokens_to_ids("<\ufffd>")
+    ids = tok.encode(text, add_special_tokens=False)
+    assert ids.count(added) == 1 and ids[-1] == added
+    assert tok.convert_tokens_to_ids(tok.tokenize(text)) == ids
+    assert tok(text, return_offsets_mapping=True)["input_ids"] == ids == tok([text])["input_ids"][0]
+    assert tok.batch_encode([text])["input_ids"] == [ids]
+    theirs = tiktoken.Encoding("s", pat_str=tok.encoding.pat_str, mergeable_ranks=tok.encoding._mergeable_ranks,
+                               special_tokens={"<\ufffd>": 100_300})
+    ours = hf_bpe.Encoding("s", pat_str=tok.encoding.pat_str, mergeable_ranks=tok.encoding._mergeable_ranks,
+                           special_tokens={"<\ufffd>": 100_300})
+    assert ours.encode(text, allowed_special="all") == theirs.encode(text, allowed_special="all")
+    assert ours.encode(text, allowed_special="all").count(100_300) == 2
+
+
+def test_a_folder_of_tokenizer_json_only_is_named_after_itself(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "mytok").mkdir()
+    hf_bpe.save_tokenizer_json(encoding("r50k_base"), tmp_path / "mytok" / "tokenizer.json")
+    monkeypatch.chdir(tmp_path / "mytok")
+    for given in (".", "./", str(tmp_path / "mytok" / "."), "../mytok", str(tmp_path / "mytok") + "/"):
+        assert HfBpeTokenizer.from_pretrained(given).encoding.name == "mytok", given

@@ -40,6 +40,8 @@ def test_names_imported_on_first_use_have_their_types(tmp_path: Path) -> None:
         "trainer: BpeTrainer = BpeTrainer(300)\n"
         "tok: HfBpeTokenizer = HfBpeTokenizer.from_encoding(enc)\n"
         "train_bpe(['a'], '300')\n"  # the one error a checker must find
+        "from hf_bpe import *\n"
+        "counts: PieceCounts = count_pieces(['a'])\n"  # names of __all__, imported on first use
     )
     result = subprocess.run(
         [sys.executable, "-m", "mypy", "--strict", "--cache-dir", str(tmp_path / "cache"), str(user)],
