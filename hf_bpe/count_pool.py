@@ -24,7 +24,7 @@ from typing import Any, Optional
 from . import piece_counter as _piece_counter
 from .piece_counter import PieceCounter
 from .errors import TrainingError
-from .parallel import interrupts_deferred, start_context
+from .parallel import interrupts_deferred, start_context, stop_processes
 from .training_sources import run_task, Task
 
 #: A counting process holds at most this many batches not yet counted.
@@ -134,11 +134,7 @@ class CountPool:
             q.join_thread()
 
     def terminate(self) -> None:
-        for proc in self._procs:
-            if proc.is_alive():
-                proc.terminate()
-        for proc in self._procs:
-            proc.join()
+        stop_processes(self._procs)
         for q in [*self._inboxes, self._outbox]:
             q.cancel_join_thread()
             reader = getattr(q, "_reader", None)

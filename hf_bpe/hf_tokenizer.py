@@ -281,7 +281,7 @@ def _load_tokenizer_json_only(path: str, source: Any = None) -> tuple[Any, str |
         if isinstance(source, (str, os.PathLike)) and os.fspath(source):
             folder = Path(source)
             # a folder: its own name ("." is the working directory's); a repository: its name
-            name = folder.resolve().name if folder.is_dir() else folder.name or None
+            name = Path(os.path.abspath(folder)).name if folder.is_dir() else folder.name or None  # (a link keeps its name)
         encoding = tokenizer_json_encoding(data, Path(path), name=name)
     bos, eos = roles or (None, None)
     if roles is not None and not pair_template_matches(data, bos, eos):

@@ -40,6 +40,7 @@ import pickle
 import signal
 import sys
 import threading
+import time
 import weakref
 from array import array
 from collections.abc import Iterator, Sequence
@@ -199,17 +200,31 @@ def interrupts_deferred(waiting_for: Optional[str] = None) -> Iterator[None]:
     if not held:
         yield
         return
-    caught: list[tuple[int, Any]] = []
+    caught: dict[int, Any] = {}  # signal -> the frame it came in, the first time
+
+    def deliver() -> None:
+        # Each signal held back goes to its own handler, a SIGTERM's first: the command
+        # line's notes the SIGTERM, then stops as Ctrl-C does (so a Ctrl-C's handler,
+        # which raises, comes last: neither handler is skipped).
+        pending = sorted(caught.items(), key=lambda item: item[0] == signal.SIGINT)
+        caught.clear()
+        for number, frame in pending:
+            held[number](number, frame)
 
     def hold(signum: int, frame: Any) -> None:
-        if caught and waiting_for is not None:  # a second Ctrl-C: now
-            caught.clear()
-            held[signum](signum, frame)
+        caught.setdefault(signum, frame)
+        if waiting_for is None:
             return
-        caught.append((signum, frame))
-        if waiting_for is not None:
-            print(f"hf_bpe: waiting for {waiting_for} (Ctrl-C again to stop now)", file=sys.stderr, flush=True)
+        if len(caught) == 1 and signum not in repeated:
+            repeated.add(signum)
+            again = "Ctrl-C" if signum == signal.SIGINT else "the signal"
+            print(f"hf_bpe: waiting for {waiting_for} ({again} again to stop now)", file=sys.stderr, flush=True)
+            return
+        for number, previous in held.items():  # a second signal: stop now
+            signal.signal(number, previous)
+        deliver()
 
+    repeated: set[int] = set()
     hold._hf_bpe_deferring = True  # type: ignore[attr-defined]
     for number in held:
         signal.signal(number, hold)
@@ -218,9 +233,31 @@ def interrupts_deferred(waiting_for: Optional[str] = None) -> Iterator[None]:
     finally:
         for number, previous in held.items():
             signal.signal(number, previous)
-        if caught:
-            first, frame = caught[0]
-            held[first](first, frame)  # Python's own Ctrl-C handler raises KeyboardInterrupt here
+        deliver()  # Python's own Ctrl-C handler raises KeyboardInterrupt here
+
+
+#: How long a process may take to end after a SIGTERM before it gets a SIGKILL.
+STOP_GRACE_SECONDS = 2.0
+
+
+def stop_processes(processes: Sequence[Any], grace: float = STOP_GRACE_SECONDS) -> None:
+    """Stop ``processes`` (``multiprocessing`` processes of ours) and wait for them: a
+    SIGTERM, then a SIGKILL for any still running after ``grace`` seconds.
+
+    A process forked a moment ago still has this process's Python signal handlers until
+    it sets its own, and those may hold a SIGTERM back for a block the child never leaves
+    (see :func:`interrupts_deferred`): waiting for it without a limit waited for good (a
+    SIGTERM to ``hf-bpe train`` right as its counting processes started hung it)."""
+    running = [process for process in processes if process.is_alive()]
+    for process in running:
+        process.terminate()
+    deadline = time.monotonic() + grace
+    for process in processes:
+        process.join(max(0.0, deadline - time.monotonic()) if process in running else None)
+    for process in running:
+        if process.is_alive():
+            process.kill()
+            process.join()
 
 
 # ---------------------------------------------------------------------- the workers
@@ -340,9 +377,8 @@ class _Pool:
             self.processes, self.conns = [], []
             for process in processes:
                 process.join(wait_for if polite else 0)
-                if process.is_alive():
-                    process.terminate()
-                    process.join()
+            stop_processes(processes)
+            for process in processes:
                 process.close()  # its sentinel pipe
             for conn in conns:
                 conn.close()

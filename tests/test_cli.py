@@ -632,3 +632,39 @@ def test_a_sigterm_waits_for_a_step_that_must_not_stop_half_way_even_where_ctrl_
     back and a SIGTERM inside a put left its lock taken: `train` then hung for good."""
     out = subprocess.run([sys.executable, "-c", SIGTERM_WHILE_CTRL_C_IS_IGNORED], capture_output=True, text=True, timeout=60)
     assert out.stdout.splitlines() == ["step done", "stopped [True]"], out.stdout + out.stderr
+
+
+TWO_SIGNALS_IN_A_LONG_STEP = """
+import os, signal, sys, time
+from hf_bpe.cli import _sigterm_as_ctrl_c
+from hf_bpe.parallel import interrupts_deferred
+if sys.argv[1] == "ignored":
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+pairs = [(signal.SIGTERM, signal.SIGTERM), (signal.SIGTERM, signal.SIGINT), (signal.SIGINT, signal.SIGTERM), (signal.SIGINT, signal.SIGINT)]
+for first, second in pairs:
+    if sys.argv[1] == "ignored" and signal.SIGINT in (first, second):
+        continue
+    terminated = []
+    try:
+        with _sigterm_as_ctrl_c(terminated):
+            with interrupts_deferred("a long step"):  # one that waits on other processes
+                os.kill(os.getpid(), first)
+                time.sleep(0.2)
+                os.kill(os.getpid(), second)
+                time.sleep(0.2)
+                print("step done")  # a second signal stops such a step at once
+    except KeyboardInterrupt:
+        print(first.name, second.name, "terminated" if terminated else "interrupted")
+"""
+
+
+@pytest.mark.parametrize("ctrl_c", ["handled", "ignored"])
+def test_a_second_signal_stops_a_long_step_at_once_and_a_sigterm_counts(ctrl_c: str) -> None:
+    """In a step that waits on other processes, a second signal stops it at once, and the
+    command says "terminated" (143) whenever a SIGTERM came, whichever came first."""
+    out = subprocess.run([sys.executable, "-c", TWO_SIGNALS_IN_A_LONG_STEP, ctrl_c], capture_output=True, text=True, timeout=60)
+    expected = ["SIGTERM SIGTERM terminated"]
+    if ctrl_c == "handled":
+        expected += ["SIGTERM SIGINT terminated", "SIGINT SIGTERM terminated", "SIGINT SIGINT interrupted"]
+    assert out.stdout.splitlines() == expected, out.stdout + out.stderr
+    assert out.stderr.count("hf_bpe: waiting for a long step") == len(expected), out.stderr

@@ -1254,3 +1254,5 @@ def test_a_folder_of_tokenizer_json_only_is_named_after_itself(tmp_path: Path, m
     monkeypatch.chdir(tmp_path / "mytok")
     for given in (".", "./", str(tmp_path / "mytok" / "."), "../mytok", str(tmp_path / "mytok") + "/"):
         assert HfBpeTokenizer.from_pretrained(given).encoding.name == "mytok", given
+    (tmp_path / "linked").symlink_to(tmp_path / "mytok")  # a link into a cache: named as the link
+    assert HfBpeTokenizer.from_pretrained(str(tmp_path / "linked")).encoding.name == "linked"

@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -671,3 +672,28 @@ def test_a_ctrl_c_is_held_back_until_the_block_is_done() -> None:
     thread.start()
     thread.join()  # another thread cannot set a handler: the block runs as it is
     assert seen == [None] and signal.getsignal(signal.SIGINT) is handler
+
+
+def _sleep_with_the_parents_handlers(ready: Any) -> None:
+    ready.set()  # a child forked a moment ago: it still has the parent's Python handlers
+    time.sleep(60)
+
+
+def test_a_process_that_holds_a_sigterm_back_is_stopped_all_the_same() -> None:
+    """A process forked a moment ago runs the parent's Python SIGTERM handler, which may
+    hold the signal back for good (hf-bpe's, inside a held-back step): waiting for it
+    without a limit hung `hf-bpe train` stopped right as its counting processes started.
+    stop_processes gives it a SIGKILL after the grace time."""
+    if multiprocessing.get_start_method() != "fork":
+        pytest.skip("the child must inherit the handler")
+    swallowed = signal.signal(signal.SIGTERM, lambda signum, frame: None)
+    try:
+        ctx = parallel.start_context()
+        ready = ctx.Event()
+        process = ctx.Process(target=_sleep_with_the_parents_handlers, args=(ready,), daemon=True)
+        process.start()
+        assert ready.wait(30)
+        parallel.stop_processes([process], grace=0.5)  # (before: a join that waited for its minute)
+        assert not process.is_alive() and process.exitcode == -signal.SIGKILL
+    finally:
+        signal.signal(signal.SIGTERM, swallowed)
