@@ -21,7 +21,9 @@ import copy
 import functools
 import logging
 import operator
+import os
 import time
+import weakref
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, AbstractSet, Any, Literal, Optional, TypeVar, Union
 
@@ -45,6 +47,20 @@ DisallowedSpecial = Union[Literal["all"], Collection[str]]
 #: Ranks must be below this (merging packs a rank and an offset into one 64-bit word;
 #: tiktoken itself stores ranks in 32 bits).
 MAX_RANK = 1 << 31
+
+
+#: Every Encoding alive, for the child of a fork (see _new_locks_after_fork).
+_ALIVE: weakref.WeakSet[Encoding] = weakref.WeakSet()
+
+
+def _new_locks_after_fork() -> None:
+    """In a child made by ``os.fork()``: each encoding's piece table gets a new writers'
+    lock (see :meth:`~hf_bpe.piece_encoder.PieceEncoder.after_fork`)."""
+    for encoding in list(_ALIVE):
+        encoding._pieces.after_fork()
+
+
+os.register_at_fork(after_in_child=_new_locks_after_fork)
 
 
 class Encoding:
@@ -97,6 +113,7 @@ class Encoding:
         self._pieces = PieceEncoder(self._mergeable_ranks)
         self._decoder = Decoder(self._mergeable_ranks, self._special_tokens)
         self._special_ids = frozenset(self._special_tokens.values())
+        _ALIVE.add(self)
 
     def __repr__(self) -> str:
         return f"<Encoding {self.name!r}>"

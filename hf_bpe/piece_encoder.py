@@ -81,7 +81,7 @@ class PieceEncoder:
         assert tokens is not None
         self._tokens: Final[TokenTable] = tokens
         self._singles: Final[list[Any]] = list(self._tables.singles)  # shared int objects
-        self._lock: Final[Lock] = Lock()  # held by writers of the piece table (readers need none)
+        self._lock: Lock = Lock()  # held by writers of the piece table (readers need none); see after_fork
         self._table: PieceTable = PieceTable(min(table_bits, START_BITS))
         self._taken: i64 = 0  # new pieces the table has taken in since it last grew
         self._long: Final[dict[bytes, Any]] = {}
@@ -89,6 +89,13 @@ class PieceEncoder:
 
     def __reduce__(self) -> tuple[type[PieceEncoder], tuple[dict[bytes, int], i64, i64]]:
         return (PieceEncoder, (self.ranks, self.table_bits, self.long_cache_bytes))
+
+    def after_fork(self) -> None:
+        """In the child of a fork: a new writers' lock. Another thread of the parent may
+        have held this one at the fork (a batch's workers start by fork while threads
+        encode), and in the child nobody would release it: the first new piece waited
+        for good."""
+        self._lock = Lock()
 
     def clear_cache(self) -> None:
         """Forget the remembered pieces (results never depend on them)."""

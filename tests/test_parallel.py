@@ -697,3 +697,35 @@ def test_a_process_that_holds_a_sigterm_back_is_stopped_all_the_same() -> None:
         assert not process.is_alive() and process.exitcode == -signal.SIGKILL
     finally:
         signal.signal(signal.SIGTERM, swallowed)
+
+
+FORKED_WHILE_A_THREAD_WRITES = """
+import sys, threading, time
+import hf_bpe, realdata
+from hf_bpe import parallel
+
+enc = hf_bpe.get_encoding("o200k_base")
+docs = realdata.documents("multilingual", doc_bytes=4096, max_bytes=1_000_000)
+expected = [hf_bpe.get_encoding("o200k_base").encode_ordinary(d) for d in docs]
+enc.clear_cache()
+held = threading.Event()
+
+def writer():  # another thread remembering a new piece, caught by the fork mid-write
+    with enc._pieces._lock:
+        held.set()
+        time.sleep(1.5)
+
+threading.Thread(target=writer).start()
+held.wait()
+got = enc.encode_ordinary_batch(docs, num_proc=2)  # the workers start by fork now
+print("equal" if got == expected else "differ")
+"""
+
+
+@pytest.mark.skipif(multiprocessing.get_start_method() != "fork", reason="workers start by fork")
+def test_workers_forked_while_a_thread_holds_the_piece_table_lock_still_encode(tmp_path: Path) -> None:
+    """A worker forked while another thread of this process held an encoding's piece-table
+    lock inherited it held, and waited for it at its first new piece, for good (the batch
+    with it): the child gets a new lock."""
+    out = _run(FORKED_WHILE_A_THREAD_WRITES, tmp_path)
+    assert out.stdout.strip() == "equal", out.stdout + out.stderr[-3000:]
