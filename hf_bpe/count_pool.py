@@ -24,7 +24,7 @@ from typing import Any, Optional
 from . import piece_counter as _piece_counter
 from .piece_counter import PieceCounter
 from .errors import TrainingError
-from .parallel import interrupts_deferred, start_context, stop_processes
+from .parallel import interrupts_deferred, leave_with_parent, start_context, stop_processes
 from .training_sources import run_task, Task
 
 #: A counting process holds at most this many batches not yet counted.
@@ -196,8 +196,9 @@ class _QuietQueue(multiprocessing.queues.Queue):  # type: ignore[type-arg]
             multiprocessing.queues.Queue._on_queue_feeder_error(e, obj)  # type: ignore[attr-defined]
 
 
-def _worker_main(pattern: str, wid: int, inbox: Any, outbox: Any, parent: int) -> None:
+def _worker_main(pattern: str, wid: int, inbox: Any, outbox: Any, creator: int) -> None:
     """A counting process: count tasks into ``pending``; sync/commit/abort/finish on request."""
+    leave_with_parent(creator)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle (it aborts)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)  # the parent stops us with it, whatever its own handler
     counter = PieceCounter(pattern)
@@ -207,12 +208,7 @@ def _worker_main(pattern: str, wid: int, inbox: Any, outbox: Any, parent: int) -
     last_update = -1
     failed = False
     while True:
-        try:
-            msg = inbox.get(timeout=1.0)
-        except queue.Empty:
-            if os.getppid() != parent:
-                return
-            continue
+        msg = inbox.get()
         kind = msg[0]
         if kind in ("texts", "parquet"):
             last, last_update = None, -1  # a new update: the last one cannot be undone now

@@ -677,6 +677,8 @@ def _rebuild(
 
 
 def _checked_ranks(ranks: Mapping[bytes, int]) -> dict[bytes, int]:
+    if not isinstance(ranks, Mapping):
+        raise VocabularyError(f"mergeable_ranks must be a dict of bytes to ranks, not {type(ranks).__name__}")
     if _well_formed(ranks):
         return dict(ranks)
     return _checked_slowly(ranks)
@@ -723,6 +725,8 @@ def _checked_slowly(ranks: Mapping[bytes, int]) -> dict[bytes, int]:
 def _checked_specials(specials: Mapping[str, int], ranks: dict[bytes, int], max_rank: int) -> dict[str, int]:
     # Two specials may share an id (tiktoken's o200k_harmony has <|endofprompt|> and
     # <|reserved_200018|> at 200018): both encode to it, the first listed decodes it.
+    if not isinstance(specials, Mapping):
+        raise VocabularyError(f"special_tokens must be a dict of texts to ids, not {type(specials).__name__}")
     rank_ids: set[int] | None = None
     for text, token in specials.items():
         if not isinstance(text, str) or not text:

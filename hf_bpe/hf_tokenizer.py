@@ -52,7 +52,7 @@ from hf_bpe.folder import CHAT_TEMPLATE_DIR, ENCODING_FILE, HF_CONFIG_FORMAT, SA
 from hf_bpe.hf_rows import encode_windows, encode_with_offsets
 from hf_bpe.patterns import NANOCHAT_SPECIAL_TOKENS
 from hf_bpe.registry import as_hf_bpe_encoding
-from hf_bpe.hf_vocab import spellings_by_id, token_bytes
+from hf_bpe.hf_vocab import spellings_by_id, token_bytes, token_str
 from hf_bpe.tokenizer_json import (
     dumps_tokenizer_json,
     encoding_to_tokenizer_json,
@@ -161,6 +161,27 @@ class _SpelledVocab:
         return (_SpelledVocab, (self.encoding,))
 
 
+class _AddedTokenPattern:
+    """The texts of a tokenizer's added tokens and, made on first use, a regex that finds
+    them in text (the longest first). Not at each change of the added tokens: compiling it
+    for 10,000 tokens takes about half a second, and adding tokens one call at a time made
+    it once per call. Pickles as the texts alone, sorted, whether made or not (so the
+    datasets fingerprint of a tokenizer does not change once it is used)."""
+
+    def __init__(self, texts: tuple[str, ...]) -> None:
+        self.texts = texts
+        self._regex: Any = None
+
+    @property
+    def regex(self) -> Any:
+        if self._regex is None and self.texts:  # two threads may both make it: the same regex, one kept
+            self._regex = special_regex(frozenset(self.texts))
+        return self._regex
+
+    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
+        return (_AddedTokenPattern, (self.texts,))
+
+
 class _Spelled(str):
     """A vocabulary token as transformers shows it (its bytes spelled in GPT-2's byte
     alphabet) that keeps its id.
@@ -179,6 +200,9 @@ def _spelled(text: str, tid: int) -> _Spelled:
     token.id = tid
     return token
 
+
+#: The keyword arguments of transformers tokenizers that give a token a role.
+_ROLES = ("bos_token", "eos_token", "unk_token", "sep_token", "pad_token", "cls_token", "mask_token")
 
 #: Options of HF tokenizers' BpeTrainer that rustbpe's algorithm has no use for.
 _HF_TRAINER_OPTIONS = frozenset(
@@ -259,6 +283,67 @@ def _empty_words_as_text(item: Any) -> Any:
 def _strips(token: AddedToken) -> bool:
     """Whether ``token`` has the flags only transformers' Python rules apply here."""
     return any(getattr(token, flag) for flag in STRIP_FLAGS)
+
+
+def _spelled_roles(kwargs: dict[str, Any], decoder: Mapping[int, AddedToken], encoding: Any) -> frozenset[str]:
+    """A role (``pad_token`` and the others) given as the spelling of a vocabulary token
+    that is no added token, as a saved folder names one (gpt2 with ``pad_token_id = 220``
+    saves ``"pad_token": "Ġ"``): that token, by id, not a new added token of the text "Ġ",
+    which would give the folder's pad another id after a reload. Returns those spellings."""
+    texts = {str(token) for token in decoder.values()}
+    spelled: set[str] = set()
+    for role in _ROLES:
+        value = kwargs.get(role)
+        if not isinstance(value, (str, AddedToken)) or isinstance(value, _Spelled) or str(value) in texts:
+            continue
+        text = str(value)
+        try:
+            raw = token_bytes(text)
+        except VocabularyError:  # not a spelling
+            continue
+        tid = encoding.mergeable_ranks.get(raw)
+        if tid is not None and raw != text.encode("utf-8", "surrogatepass"):
+            kwargs[role] = _spelled(text, tid)
+            spelled.add(text)
+    return frozenset(spelled)
+
+
+def _is_rank(encoding: Any, tid: int) -> bool:
+    """Whether ``tid`` is the id of a vocabulary token of ``encoding`` (not a special one)."""
+    if tid >= encoding.n_vocab or encoding.is_special_token(tid):
+        return False
+    try:
+        encoding.decode_single_token_bytes(tid)
+    except KeyError:  # a gap in the ranks
+        return False
+    return True
+
+
+def _check_added_decoder(decoder: Mapping[Any, Any], encoding: Any) -> None:
+    """Refuse added tokens (tokenizer_config.json's ``added_tokens_decoder``) whose id would
+    then mean two things: not an id at all (-3, 5.0), the id of one of the encoding's
+    special tokens with another text, or the id of a vocabulary token whose bytes are
+    not the added text and that is not spelled so either (as a token given a role is
+    saved: gpt2's "Ġ", id 220). An id past the vocabulary is a new token."""
+    specials: dict[int, set[str]] = {}
+    for text, tid in encoding.special_tokens.items():
+        specials.setdefault(tid, set()).add(text)
+    for tid, token in decoder.items():
+        content = token.get("content") if isinstance(token, Mapping) else str(token)
+        where = f"added_tokens_decoder (tokenizer_config.json) gives {content!r}"
+        if isinstance(tid, bool) or not isinstance(tid, int) or not 0 <= tid < 2**32:
+            raise VocabularyError(f"{where} the id {tid!r}: an id is an integer from 0 to 2**32 - 1")
+        if not isinstance(content, str) or not content:
+            raise VocabularyError(f"added_tokens_decoder (tokenizer_config.json) has no text for id {tid}")
+        if tid in specials:
+            if content not in specials[tid]:
+                raise VocabularyError(f"{where} the id {tid} of the special token {min(specials[tid])!r}")
+        elif _is_rank(encoding, tid):
+            vocab_bytes = encoding.decode_single_token_bytes(tid)
+            if content.encode("utf-8", "surrogatepass") != vocab_bytes and content != token_str(vocab_bytes):
+                raise VocabularyError(
+                    f"{where} the id {tid} of the vocabulary token {vocab_bytes!r}: the id would mean both"
+                )
 
 
 def _load_tokenizer_json_only(path: str, source: Any = None) -> tuple[Any, str | None, str | None]:
@@ -407,20 +492,26 @@ class HfBpeTokenizer(PreTrainedTokenizer):
         self._vocab = _SpelledVocab(encoding)
         self._hf_bpe_add_bos = add_bos_token
         self._hf_bpe_add_eos = add_eos_token
-        self._added_re: Any = None  # the added tokens' texts, longest first (or None)
+        self._added_pattern = _AddedTokenPattern(())
         self._slow_added = False
         self._user_added = False
+        self._decoded_as_text: frozenset[int] = frozenset()
         self._spellings_shadowed = False  # an added text spells another token (see _Spelled)
 
         # The encoding's own special tokens are added tokens at their ids (never split).
         decoder: dict[int, AddedToken] = dict(kwargs.pop("added_tokens_decoder", None) or {})
+        _check_added_decoder(decoder, encoding)
         for text, tid in sorted(encoding.special_tokens.items(), key=lambda kv: kv[1]):
             decoder.setdefault(tid, AddedToken(text, special=True, normalized=False))
+        # Roles held by vocabulary tokens, which transformers' __init__ adds as plain text
+        # (see _spelled_roles): not added.
+        self._roles_to_skip = _spelled_roles(kwargs, decoder, encoding)
         self._added_tokens_decoder = decoder
         for role, text in special_token_roles(encoding.special_tokens).items():
             kwargs.setdefault(role, text)
         kwargs.setdefault("clean_up_tokenization_spaces", False)
         super().__init__(**kwargs)  # type: ignore[no-untyped-call]
+        del self._roles_to_skip
         self._update_trie()
 
     # ---------------------------------------------------------------- construction
@@ -577,6 +668,12 @@ class HfBpeTokenizer(PreTrainedTokenizer):
         """Highest id of the encoding + 1 (gaps included, so embedding tables fit)."""
         return int(self._encoding.n_vocab)
 
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        """Unpickled: what is derived from the added tokens is made afresh (a tokenizer
+        pickled by an earlier hf_bpe holds other such attributes, and lacks these)."""
+        self.__dict__.update({key: value for key, value in state.items() if key != "_added_re"})
+        self._update_trie()
+
     def __len__(self) -> int:
         top = max(self._added_tokens_decoder, default=-1)
         return max(self.vocab_size, top + 1)
@@ -645,22 +742,34 @@ class HfBpeTokenizer(PreTrainedTokenizer):
         """Add tokens at ids after the highest one in use (transformers' default counts the
         vocabulary, which lands on used ids when the encoding's ids have gaps); a text that
         is one token of the vocabulary keeps that token's id."""
+        # Each token is checked against what is there in constant time (the lists of
+        # special tokens and added tokens read once): adding 10,000 tokens took seconds.
         added = 0
         ranks = self._encoding.mergeable_ranks
+        specials = set(self.all_special_tokens)
+        roles: frozenset[str] = getattr(self, "_roles_to_skip", frozenset())  # set during __init__ only
+        present = set(self._added_tokens_decoder.values())  # AddedTokens: equal if all their flags are
+        next_id = len(self)
         for token in new_tokens or ():
             if not isinstance(token, (str, AddedToken)):
                 raise TypeError(f"token {token!r} is not a str or AddedToken")
+            if isinstance(token, _Spelled) or (isinstance(token, str) and token in roles):
+                continue  # a vocabulary token given a role (see _spelled_roles)
             content = str(token)
             if not content:
                 continue
+            try:
+                content.encode("utf-8")
+            except UnicodeEncodeError:
+                raise VocabularyError(f"token {content!r} has a lone surrogate, which no text can hold") from None
             if isinstance(token, str):
                 if content in self._added_tokens_encoder:
                     continue
-                special = special_tokens or content in self.all_special_tokens
+                special = special_tokens or content in specials
                 token = AddedToken(content, rstrip=False, lstrip=False, normalized=not special, special=special)
             elif special_tokens:
                 token.__setstate__({"special": True, "normalized": token.normalized})
-            if token in self._added_tokens_decoder.values():
+            if token in present:
                 continue
             if content in self._added_tokens_encoder:
                 tid = self._added_tokens_encoder[content]
@@ -669,10 +778,14 @@ class HfBpeTokenizer(PreTrainedTokenizer):
                 # (Not a token *spelled* like the text: "é" spells the byte 0xE9.)
                 tid = rank
             else:
-                tid = len(self)
+                tid = next_id
+                next_id += 1
                 added += 1
-            if token.special and content not in self.all_special_tokens:
+            if token.special and content not in specials:
                 self._extra_special_tokens.append(token)
+                specials.add(content)
+            present.discard(self._added_tokens_decoder.get(tid))
+            present.add(token)
             self._added_tokens_decoder[tid] = token
             self._added_tokens_encoder[content] = tid
         self._update_trie()
@@ -703,7 +816,7 @@ class HfBpeTokenizer(PreTrainedTokenizer):
         super()._update_trie(unique_no_split_tokens)
         tokens = self._added_tokens_decoder
         if not tokens:
-            self._added_re = None
+            self._added_pattern = _AddedTokenPattern(())
             self._spellings_shadowed = False
             return
         # A second special token at an id (o200k_harmony has two at 200018) has no entry
@@ -712,17 +825,26 @@ class HfBpeTokenizer(PreTrainedTokenizer):
             if text not in self._added_tokens_encoder and tid in tokens:
                 self._added_tokens_encoder[text] = tid
                 self.tokens_trie.add(text)
-        self._added_re = special_regex(frozenset(self._added_tokens_encoder))
+        self._added_pattern = _AddedTokenPattern(tuple(sorted(self._added_tokens_encoder)))
         specials = self._encoding.special_tokens
         # Tokens added by users: not the encoding's specials (a folder saved by stock
         # transformers also lists its normal added tokens among the encoding's specials).
         self._user_added = any(not t.special or specials.get(t.content) != tid for tid, t in tokens.items())
+        # Decoded as their text: added tokens at ids of their own. One at a vocabulary
+        # token's id (its text, or its spelling: "Ġ" at 220) decodes as that token.
+        self._decoded_as_text = frozenset(tid for tid in tokens if not self._encoding.is_special_token(tid) and not _is_rank(self._encoding, tid))
         spelled = self._vocab.id_of
         self._spellings_shadowed = any(spelled(t.content) not in (None, tid) for tid, t in tokens.items())
         self._slow_added = any(
             _strips(t) or (t.normalized and getattr(self, "do_lower_case", False))
             for t in tokens.values()
         )
+
+    @property
+    def _added_re(self) -> Any:
+        """A regex finding the added tokens' texts in text, the longest first (None if there
+        are none): see :class:`_AddedTokenPattern`."""
+        return self._added_pattern.regex
 
     # ---------------------------------------------------------------- encoding
 
@@ -810,7 +932,20 @@ class HfBpeTokenizer(PreTrainedTokenizer):
             return self._text_to_ids(item, split_special_tokens) if item else item
         if isinstance(item, tuple) and len(item) == 2 and all(isinstance(x, str) for x in item):
             return tuple(self._text_to_ids(x, split_special_tokens) if x else x for x in item)
+        if isinstance(item, (list, tuple)) and item and isinstance(item[0], int):
+            self._check_given_ids(item)
         return item
+
+    def _check_given_ids(self, ids: Sequence[Any]) -> None:
+        """Ids given instead of a text (transformers passes a list of ints through as the
+        ids): each must be one of this tokenizer's ids, as :meth:`decode` requires, or
+        ``tok([-1])`` returned ``[-1]``."""
+        for i in ids:
+            if isinstance(i, bool) or not hasattr(i, "__index__"):
+                raise TypeError(f"ids given in place of a text must be integers, not {i!r}")
+        added = self._added_tokens_decoder
+        # decoding raises UnknownTokenError (TokenIdOverflowError) for an id that is no token
+        self._encoding.decode_bytes([operator.index(i) for i in ids if i not in added])
 
     def _batch_or_single_to_ids(self, text: Any, split: bool) -> Any:
         if isinstance(text, (list, tuple)) and text and not isinstance(text[0], int):
@@ -843,6 +978,11 @@ class HfBpeTokenizer(PreTrainedTokenizer):
         kwargs.pop("return_offsets_mapping", None)
         if is_split_into_words:
             text, text_pair = _empty_words_as_text(text), _empty_words_as_text(text_pair)
+            for item in (text, text_pair):  # a row of ints is ids (see _check_given_ids)
+                rows = item if isinstance(item, (list, tuple)) and item and isinstance(item[0], (list, tuple)) else [item]
+                for row in rows:
+                    if isinstance(row, (list, tuple)) and row and isinstance(row[0], int):
+                        self._check_given_ids(row)
         if not is_split_into_words and not kwargs.get("sanitize_control_tokens"):
             split = bool(kwargs.get("split_special_tokens", self.split_special_tokens))
             text = self._batch_or_single_to_ids(text, split)
@@ -1134,14 +1274,14 @@ class HfBpeTokenizer(PreTrainedTokenizer):
         if skip_special_tokens:  # as fast tokenizers do: every added token marked special
             # (not a vocabulary token that only has a role: with pad_token_id = 0, gpt2's "!",
             # every "!" of the text would go)
-            skip = {tid for tid, token in self._added_tokens_decoder.items() if token.special}
-            ids = [i for i in ids if i not in skip]
-        if self._user_added:
+            decoder = self._added_tokens_decoder  # looked up per id: no set of every added token per call
+            ids = [i for i in ids if i not in decoder or not decoder[i].special]
+        if self._decoded_as_text:
             table = self._added_tokens_decoder
             chunks: list[bytes] = []
             run: list[int] = []
             for i in ids:
-                if i in table and not self._encoding.is_special_token(i):
+                if i in self._decoded_as_text:
                     chunks.append(self._encoding.decode_bytes(run))
                     run = []
                     chunks.append(table[i].content.encode())

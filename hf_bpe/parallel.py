@@ -63,7 +63,7 @@ WORKER_ENV = "HF_BPE_WORKER"
 CHUNKS_PER_PROCESS = 16
 #: This process looks for finished workers after every this many of its own items.
 POLL_EVERY = 4
-#: An idle worker checks this often that its parent is alive.
+#: A worker checks this often that its parent is alive.
 PARENT_CHECK_SECONDS = 1.0
 #: At exit, how long a batch running in another thread may keep the workers.
 CLOSE_WAIT_SECONDS = 5.0
@@ -263,16 +263,63 @@ def stop_processes(processes: Sequence[Any], grace: float = STOP_GRACE_SECONDS) 
 # ---------------------------------------------------------------------- the workers
 
 
-def _serve(encoding: Any, conn: Connection, parent_end: Optional[Connection]) -> None:
+def _running(pid: int, proc: bool) -> bool:
+    """Whether process ``pid`` exists and has not ended: from ``/proc`` if ``proc`` (a
+    zombie has ended), else by whether a signal could reach it."""
+    if proc:
+        try:
+            with open(f"/proc/{pid}/stat", "rb") as f:
+                return f.read().rsplit(b")", 1)[1].split()[0] != b"Z"
+        except FileNotFoundError:
+            return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        pass
+    return True
+
+
+def _proc_is_ours() -> bool:
+    """Whether ``/proc`` shows this process's processes (not so without /proc, or in a PID
+    namespace that kept another one's)."""
+    try:
+        return os.readlink("/proc/self") == str(os.getpid())
+    except OSError:
+        return False
+
+
+def leave_with_parent(creator: int) -> None:
+    """In a worker process: end it as soon as the process that started it, ``creator``
+    (its pid), dies, wherever the worker waits.
+
+    A thread of its own looks every :data:`PARENT_CHECK_SECONDS`: the worker's parent as
+    the system sees it changed (it died and the worker was adopted), or ``creator`` is no
+    longer running (it died before this worker got here, or multiprocessing's fork server
+    is the parent). Waiting for the end of a pipe is not enough: a message the parent died
+    writing never ends while another worker, forked with a copy of the pipe's writing end,
+    lives (the trainer's counting processes stayed for good after ``kill -9`` of their
+    parent)."""
+    parent = os.getppid()
+    proc = _proc_is_ours()
+
+    def watch() -> None:
+        while os.getppid() == parent and _running(creator, proc):
+            time.sleep(PARENT_CHECK_SECONDS)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="hf_bpe-parent-watch", daemon=True).start()
+
+
+def _serve(encoding: Any, conn: Connection, parent_end: Optional[Connection], creator: int) -> None:
     """A worker's life: receive ``(method, items, kwargs)``, send back the results in order
     (or the first error), until told to stop (``None``) or the parent goes away.
 
     A worker that was not forked gets the encoding pickled (``bytes``) and rebuilds it
     here: if that fails (a named encoding whose file left the cache, offline), each chunk
     it is handed gets that error, not "a worker died"."""
-    # The parent process as the system sees it: the pool's process (fork, spawn) or
-    # multiprocessing's fork server; a change means it died and this worker was adopted.
-    parent = os.getppid()
+    leave_with_parent(creator)
     os.environ[WORKER_ENV] = "1"
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle; it stops us
     signal.signal(signal.SIGTERM, signal.SIG_DFL)  # as the parent stops us, whatever its own handler
@@ -286,9 +333,6 @@ def _serve(encoding: Any, conn: Connection, parent_end: Optional[Connection]) ->
             failure = _picklable(exc)
     while True:
         try:
-            while not conn.poll(PARENT_CHECK_SECONDS):
-                if os.getppid() != parent:  # the parent died without closing its end
-                    return
             job = conn.recv()
         except (EOFError, OSError):
             return
@@ -342,7 +386,7 @@ class _Pool:
             here, there = context.Pipe()
             process = context.Process(
                 target=_serve,
-                args=(shipped, there, here if fork else None),
+                args=(shipped, there, here if fork else None, os.getpid()),
                 daemon=True,
                 name="hf_bpe-worker",
             )
@@ -379,7 +423,13 @@ class _Pool:
                 process.join(wait_for if polite else 0)
             stop_processes(processes)
             for process in processes:
-                process.close()  # its sentinel pipe
+                try:
+                    process.close()  # its sentinel pipe
+                except ValueError:
+                    # Another thread's Process.start() reaped it (multiprocessing's
+                    # _cleanup waits for every ended child), so this Process never learnt
+                    # its exit status; its pipe closes when it is collected.
+                    pass
             for conn in conns:
                 conn.close()
         finally:
@@ -516,11 +566,12 @@ def map_batch(
         results = _share(pool.conns[: workers - 1], encoding, method, _chunks(items, sizes, workers), kwargs)
     except _ItemError as err:
         raise err.error from None  # every reply was read: the workers stay
-    except OSError:
-        # Another thread found a worker of this pool dead and stopped the pool, closing
-        # the pipes under this batch.
+    except (WorkerError, OSError):
+        # A worker died (or another thread found one dead and stopped the pool, closing
+        # the pipes under this batch).
+        message = _death_of(pool.processes)
         _discard(pool)
-        raise WorkerError(_DIED) from None
+        raise WorkerError(message) from None
     except BaseException:
         _discard(pool)  # a pipe may hold a half-read reply: start afresh next time
         raise
@@ -543,6 +594,26 @@ def _error_of(fn: Any, items: list[Any], kwargs: dict[str, Any]) -> BaseExceptio
 
 
 _DIED = "an hf_bpe worker process died (killed, or out of memory?); the next batch starts new ones"
+
+
+def _death_of(processes: Sequence[Any]) -> str:
+    """How a batch's worker died, for its WorkerError: killed by a signal (by someone, or
+    for want of memory), or ended by an error of its own, which it printed (a worker that
+    is not forked does so when it cannot import the program's main module again)."""
+    for process in processes:
+        process.join(0.1)  # a worker whose pipe just closed may still be exiting
+        code = process.exitcode
+        if code is not None and code < 0:
+            name = signal.Signals(-code).name if -code in signal.valid_signals() else str(-code)
+            why = " (out of memory?)" if -code == signal.SIGKILL else ""
+            return f"an hf_bpe worker process was killed by {name}{why}; the next batch starts new ones"
+        if code is not None and code > 0:
+            hint = "" if start_context().get_start_method() == "fork" else (
+                "; a worker that is not forked imports the program's main module again: it must be a "
+                "file, and start its work under `if __name__ == \"__main__\":`"
+            )
+            return f"an hf_bpe worker process ended with exit status {code} (its error is printed above{hint})"
+    return _DIED
 
 
 def _share(

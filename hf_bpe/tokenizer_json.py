@@ -41,7 +41,7 @@ from typing import Any, Protocol
 from hf_bpe.errors import PatternError, TokenizerJsonWarning, VocabularyError
 from hf_bpe.folder import HF_CONFIG_FORMAT
 from hf_bpe.hf_pattern import checked_hf_pattern
-from hf_bpe.hf_vocab import _check_vocabulary, derive_merges, token_bytes, spellings_by_id, token_str, token_strs
+from hf_bpe.hf_vocab import _check_vocabulary, derive_merges, token_bytes, spellings_by_id, token_str
 from hf_bpe.tokenizer_json_load import (
     STRIP_FLAGS,
     check_added_tokens,
@@ -176,7 +176,8 @@ def encoding_to_tokenizer_json(
     onig = checked_hf_pattern(enc._pat_str)
 
     entries = [_added_token(text, tid) for text, tid in specials.items()]
-    spelled: dict[int, str] | None = None  # rank -> the token's spelling, if needed
+    special_ids = set(specials.values())
+    spelled = spellings_by_id(ranks)  # rank -> the token's spelling
     for tid, fields in (extra_added_tokens or {}).items():
         flags = [key for key in STRIP_FLAGS if fields.get(key)]
         if flags:
@@ -185,13 +186,11 @@ def encoding_to_tokenizer_json(
                 "applies transformers' Python rules for them, fast tokenizers other ones "
                 "(which whitespace is stripped, what ends a word)"
             )
-        if tid in specials.values():
+        if tid in special_ids:
             continue
-        if tid in ranks.values():
+        if tid in spelled:
             # tokenizers can hold an added token over a vocabulary token only under its
             # spelling ("hello" in gpt2: yes; "é", which spells the byte 0xE9: no).
-            if spelled is None:
-                spelled = spellings_by_id(ranks)
             if spelled[tid] != fields.get("content"):
                 raise VocabularyError(f"added token {fields.get('content')!r} reuses rank {tid}, spelled {spelled[tid]!r}")
         entry = _added_token(str(fields["content"]), int(tid), special=bool(fields.get("special", False)))
@@ -214,8 +213,7 @@ def encoding_to_tokenizer_json(
 
     bos, eos = role("bos", bos_token, add_bos), role("eos", eos_token, add_eos)
     post = _template(bos, eos) if bos or eos else None
-    by_rank = sorted(ranks.items(), key=lambda kv: kv[1])
-    vocab = dict(zip(token_strs(tok for tok, _ in by_rank), (rank for _, rank in by_rank)))
+    vocab = {spelled[rank]: rank for rank in sorted(spelled)}
     # tokenizers gives an added token its id only if the model vocab holds it; otherwise
     # it numbers added tokens after the vocab's size, which is wrong when ids have gaps.
     for tid in sorted(added):

@@ -187,6 +187,10 @@ def _parse_tokenizer_json(data: Mapping[str, Any], name: str) -> BpeParts:
             stacklevel=2,
         )
     for entry in data.get("added_tokens") or []:
+        if not isinstance(entry, dict) or not isinstance(entry.get("content"), str):
+            raise VocabularyError(f"an added token that is not {{\"content\": text, \"id\": ...}}: {entry!r}")
+        if not _is_id(entry.get("id")):
+            raise VocabularyError(f"the added token {entry['content']!r} has the id {entry.get('id')!r}, not an integer of 0 or more")
         flags = {key: _flag(entry, key, False) for key in (*STRIP_FLAGS, "normalized", "special")}
         if any(flags[key] for key in STRIP_FLAGS):
             raise _refuse(f"added token {entry['content']!r} with lstrip/rstrip/single_word")
@@ -199,9 +203,9 @@ def _parse_tokenizer_json(data: Mapping[str, Any], name: str) -> BpeParts:
     if bad is not None:
         raise VocabularyError(f"a merge of {len(bad)} parts, {bad!r}: a merge joins two tokens")
     vocab = model.get("vocab") or {}
-    wrong = next(((t, i) for t, i in vocab.items() if isinstance(i, bool) or not isinstance(i, int)), None)
+    wrong = next(((t, i) for t, i in vocab.items() if not _is_id(i)), None)
     if wrong is not None:
-        raise VocabularyError(f"the vocab gives token {wrong[0]!r} the id {wrong[1]!r}, not an integer")
+        raise VocabularyError(f"the vocab gives token {wrong[0]!r} the id {wrong[1]!r}, not an integer of 0 or more")
     _check_added_ids(data.get("added_tokens") or [], vocab)
     unknown = next(((at, m, part) for at, m in enumerate(merges) for part in m if part not in vocab), None)
     if unknown is not None:
@@ -241,6 +245,12 @@ def _parse_tokenizer_json(data: Mapping[str, Any], name: str) -> BpeParts:
     return BpeParts(name, pat_str, ranks, specials)
 
 
+def _is_id(value: Any) -> bool:
+    """Whether a JSON value can be a token id: an integer of 0 or more (not a float such
+    as 5.0, which json reads as one, nor true/false)."""
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
 def check_added_tokens(entries: Sequence[Mapping[str, Any]]) -> None:
     """Refuse added tokens that ``tokenizers`` would find otherwise than hf_bpe does: two
     with one id (it finds one of them), or one it looks for first (``normalized`` false:
@@ -256,13 +266,12 @@ def check_added_tokens(entries: Sequence[Mapping[str, Any]]) -> None:
             )
     first = [e["content"] for e in entries if not e.get("normalized")]
     after = [e["content"] for e in entries if e.get("normalized")]
-    for a in first:
-        for b in after:
-            if _overlap(a, b):
-                raise VocabularyError(
-                    f"the added tokens {a!r} (matched first) and {b!r} (matched after it) "
-                    "overlap: tokenizers and hf_bpe would cut such text differently"
-                )
+    pair = _overlapping(first, after)
+    if pair is not None:
+        raise VocabularyError(
+            f"the added tokens {pair[0]!r} (matched first) and {pair[1]!r} (matched after it) "
+            "overlap: tokenizers and hf_bpe would cut such text differently"
+        )
 
 
 def _check_added_ids(entries: Sequence[Mapping[str, Any]], vocab: Mapping[str, int]) -> None:
@@ -291,11 +300,46 @@ def _check_added_ids(entries: Sequence[Mapping[str, Any]], vocab: Mapping[str, i
         top = expected if top is None else max(top, expected)
 
 
-def _overlap(a: str, b: str) -> bool:
-    """Whether some text holds ``a`` and ``b`` at overlapping places."""
-    if a in b or b in a:
-        return True
-    return any(a.endswith(b[:k]) or b.endswith(a[:k]) for k in range(1, min(len(a), len(b))))
+def _overlapping(first: Sequence[str], after: Sequence[str]) -> tuple[str, str] | None:
+    """A token of ``first`` and one of ``after`` that some text holds at overlapping places
+    (one inside the other, or an end of one that begins the other), or None.
+
+        >>> _overlapping(["<|end|>"], ["end", "x"]), _overlapping(["ab"], ["bc"]), _overlapping(["ab"], ["ca"])
+        (('<|end|>', 'end'), ('ab', 'bc'), ('ab', 'ca'))
+        >>> _overlapping(["<a>"], ["b", "a b"]) is None
+        True
+
+    Each token of ``first`` is looked up in tables of ``after``'s tokens, their proper
+    beginnings and ends (not compared with every one of them: 3,000 special and 7,000
+    other added tokens took half a minute to save)."""
+    if not first or not after:
+        return None
+    starting: dict[str, str] = {}  # a proper beginning of a token of after -> that token
+    ending: dict[str, str] = {}
+    for b in after:
+        for k in range(1, len(b)):
+            starting.setdefault(b[:k], b)
+            ending.setdefault(b[-k:], b)
+    whole = set(after)
+    longest = max(map(len, after))
+    used = set("".join(after))
+    sep = next(chr(c) for c in range(0x110000) if chr(c) not in used)
+    joined = sep + sep.join(after) + sep  # a token of first inside one of after: found here
+    for a in first:
+        for k in range(1, len(a)):
+            if a[-k:] in starting:  # a's end begins a token of after
+                return a, starting[a[-k:]]
+            if a[:k] in ending:  # a's beginning ends one
+                return a, ending[a[:k]]
+        for i in range(len(a)):  # a token of after inside a
+            for j in range(i + 1, min(len(a), i + longest) + 1):
+                if a[i:j] in whole:
+                    return a, a[i:j]
+        if sep not in a:
+            at = joined.find(a)
+            if at >= 0:  # a inside a token of after: the one around position at
+                return a, joined[joined.rfind(sep, 0, at) + 1 : joined.find(sep, at)]
+    return None
 
 
 def _check_merges(ranks: Mapping[bytes, int], merges: list[tuple[bytes, bytes]], ignore_merges: bool) -> None:

@@ -21,6 +21,7 @@ import json
 import logging
 import marshal
 import os
+import string
 import sys
 from collections.abc import Mapping
 from pathlib import Path
@@ -109,6 +110,10 @@ def _read_checked(path: StrPath, expected_hash: Optional[str]) -> bytes:
     """The file's bytes, read once: what is checked is what is parsed (a file checked, then
     read again, could have been replaced in between). An empty ``expected_hash`` checks
     nothing, as in tiktoken."""
+    if expected_hash and not (
+        isinstance(expected_hash, str) and len(expected_hash) == 64 and all(c in string.hexdigits for c in expected_hash)
+    ):
+        raise HashMismatchError(f"expected_hash must be a sha256 hex digest (64 hex digits), not {expected_hash!r}")
     try:
         with open(path, "rb") as f:
             contents = f.read()
@@ -326,7 +331,8 @@ def read_gpt2_merges(path: StrPath, expected_hash: Optional[str] = None) -> list
             continue
         parts = line.split(" ")
         if len(parts) != 2:
-            raise VocabFileError(f"{os.fsdecode(path)}, line {lineno}: expected two tokens, got {line!r}")
+            hint = " (a JSON file: the vocab, encoder.json, given in place of the merges?)" if line.startswith("{") else ""
+            raise VocabFileError(f"{os.fsdecode(path)}, line {lineno}: expected two tokens, got {line[:80]!r}{hint}")
         merges.append((parts[0], parts[1]))
     return merges
 
@@ -343,7 +349,8 @@ def load_data_gym(
     bytes first) followed by the merges of ``vocab.bpe`` in order; the result is checked
     against ``encoder.json`` (minus ``<|endoftext|>``). With a hash (a sha256 hex digest,
     as in tiktoken's ``data_gym_to_mergeable_bpe_ranks``) a file with other contents
-    raises :class:`~hf_bpe.errors.HashMismatchError`.
+    raises :class:`~hf_bpe.errors.HashMismatchError`. (tiktoken's function takes the two
+    files the other way round: ``vocab.bpe`` first.)
     """
     from .errors import VocabularyError
     from .hf_vocab import token_bytes  # hf_vocab builds on this module

@@ -118,6 +118,7 @@ _STOCK = textwrap.dedent(
         "class": type(tok).__name__,
         "is_fast": tok.is_fast,
         "len": len(tok),
+        "pad_token_id": tok.pad_token_id,
         "ids": [tok(t)["input_ids"] for t in texts],
         "ids_plain": [tok(t, add_special_tokens=False)["input_ids"] for t in texts],
         "decoded": [tok.decode(tok(t, add_special_tokens=False)["input_ids"]) for t in texts],

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 import re
 from pathlib import Path
@@ -99,6 +100,16 @@ def test_a_missing_file_is_a_file_not_found_error_from_every_loader(tmp_path: Pa
         with pytest.raises(hf_bpe.MissingFileError, match=f"{name}: (cannot read the vocabulary \\()?no such") as caught:
             load()
         assert isinstance(caught.value, FileNotFoundError) and isinstance(caught.value, hf_bpe.VocabFileError)
+
+
+def test_an_expected_hash_that_is_no_sha256_is_said_so(tmp_path: Path) -> None:
+    path = tmp_path / "v.tiktoken"
+    hf_bpe.dump_tiktoken_bpe({bytes([i]): i for i in range(256)}, str(path))
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    assert len(hf_bpe.load_tiktoken_bpe(path, expected_hash=digest.upper())) == 256
+    for bad in ("zz", digest[:-1], digest + "0", digest[:-1] + "g", digest.encode()):
+        with pytest.raises(hf_bpe.HashMismatchError, match="expected_hash must be a sha256 hex digest"):
+            hf_bpe.load_tiktoken_bpe(path, expected_hash=bad)
 
 
 def test_empty_vocab_file(tmp_path: Path) -> None:
@@ -299,6 +310,8 @@ def test_data_gym_pair_gives_gpt2_ranks(tmp_path: Path) -> None:
     for load in (hf_bpe.load_data_gym, load_gpt2_files):
         with pytest.raises(hf_bpe.VocabFileError, match="vocab.bpe, line 3: expected two tokens, got 'Ġt he x'"):
             load(encoder, tmp_path / "vocab.bpe")
+    with pytest.raises(hf_bpe.VocabFileError, match=r"given in place of the merges\?"):
+        hf_bpe.load_data_gym(merges, encoder)  # tiktoken's order: vocab.bpe first
     (tmp_path / "vocab.bpe").write_text("#version: 0.2\nĠ t\nĠ ☃\n", encoding="utf-8")
     with pytest.raises(hf_bpe.VocabFileError, match="vocab.bpe: token '☃' is not spelled in GPT-2's byte-level alphabet"):
         hf_bpe.load_data_gym(encoder, tmp_path / "vocab.bpe")
@@ -324,6 +337,8 @@ def test_ranks_a_tiktoken_file_cannot_hold_are_not_written(tmp_path: Path, ranks
         ({**BYTES, b"ab": -1}, {}, "non-negative int"),
         ({**BYTES, b"ab": 2**31}, {}, "ranks must be below 2\\*\\*31"),
         (BYTES, {"<s>": "300"}, "non-negative int"),
+        (None, {}, "mergeable_ranks must be a dict of bytes to ranks, not NoneType"),
+        (BYTES, None, "special_tokens must be a dict of texts to ids, not NoneType"),
     ],
 )
 def test_bad_vocabularies(ranks: dict, specials: dict, message: str) -> None:

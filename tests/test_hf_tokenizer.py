@@ -1256,3 +1256,107 @@ def test_a_folder_of_tokenizer_json_only_is_named_after_itself(tmp_path: Path, m
         assert HfBpeTokenizer.from_pretrained(given).encoding.name == "mytok", given
     (tmp_path / "linked").symlink_to(tmp_path / "mytok")  # a link into a cache: named as the link
     assert HfBpeTokenizer.from_pretrained(str(tmp_path / "linked")).encoding.name == "linked"
+
+
+def test_ids_given_in_place_of_a_text_must_be_ids_of_the_tokenizer() -> None:
+    # transformers passes a list of ints through as the ids; tok([-1]) gave [-1].
+    tok = make("cl100k_base")
+    tok.add_tokens(["<new>"])
+    assert tok([100257, 3, 100277])["input_ids"] == [100257, 3, 100277]
+    assert tok([[1, 2], [3]], is_split_into_words=True)["input_ids"] == [[1, 2], [3]]
+    for bad, error in [([-1], hf_bpe.TokenIdOverflowError), ([100278], UnknownTokenError),
+                       ([100256], UnknownTokenError), ([5, 2**40], hf_bpe.TokenIdOverflowError),
+                       ([True], TypeError), ([1, 2.0], TypeError)]:
+        with pytest.raises(error):
+            tok(bad)
+    with pytest.raises(hf_bpe.TokenIdOverflowError):
+        tok([[2**40]], is_split_into_words=True)
+    with pytest.raises(UnknownTokenError):
+        tok("a", [10**7])
+
+
+def _folder_with_added(tmp_path: Path, entries: dict[str, Any]) -> Path:
+    folder = tmp_path / "tok"
+    make("gpt2").save_pretrained(folder)
+    (folder / "tokenizer.json").unlink()  # hf_bpe's own files: tokenizer_config.json says what is added
+    config = json.loads((folder / "tokenizer_config.json").read_text(encoding="utf-8"))
+    config["added_tokens_decoder"].update(entries)
+    (folder / "tokenizer_config.json").write_text(json.dumps(config), encoding="utf-8")
+    return folder
+
+
+@pytest.mark.parametrize(
+    "tid, content, message",
+    [
+        ("-3", "<x>", "the id -3"),
+        ("100", "<x>", "the id 100 of the vocabulary token b'\\\\xa7'"),
+        ("50256", "<|other|>", "the id 50256 of the special token '<\\|endoftext\\|>'"),
+    ],
+)
+def test_added_tokens_of_a_saved_folder_cannot_give_an_id_two_meanings(tmp_path: Path, tid: str, content: str, message: str) -> None:
+    # Hand-edited tokenizer_config.json: "<x>" at -3 encoded to [-3]; at 100 decode([100])
+    # gave "<x>" where the encoding gives the byte 0x89; "<|other|>" at 50256 moved the eos.
+    folder = _folder_with_added(tmp_path, {tid: {"content": content, "special": True}})
+    with pytest.raises(VocabularyError, match=message):
+        AutoTokenizer.from_pretrained(folder)
+
+
+def test_added_tokens_of_a_saved_folder_at_new_or_their_own_ids_load(tmp_path: Path) -> None:
+    folder = _folder_with_added(tmp_path, {"50257": {"content": "<x>", "special": True},
+                                           "31373": {"content": "hello", "special": False},
+                                           "220": {"content": "Ġ", "special": False}})
+    tok = AutoTokenizer.from_pretrained(folder)
+    assert tok("a<x>")["input_ids"] == [64, 50257]
+    assert tok.decode([31373, 220, 50257]) == "hello <x>"
+
+
+def test_a_role_given_to_a_vocabulary_token_keeps_its_id_through_save_and_load(tmp_path: Path) -> None:
+    # gpt2 with pad_token_id = 220 saves "pad_token": "Ġ" (the spelling of " "); loading
+    # made "Ġ" a new added token (50257), so the folder's pad id changed.
+    tok = make("gpt2")
+    tok.pad_token_id = 220
+    for round_trip in range(2):
+        folder = tmp_path / f"tok{round_trip}"
+        tok.save_pretrained(folder)
+        tok = AutoTokenizer.from_pretrained(folder)
+        assert (tok.pad_token, tok.pad_token_id, len(tok)) == ("Ġ", 220, 50257)
+        assert tok("aĠb")["input_ids"] == encoding("gpt2").encode("aĠb")  # the text "Ġ" is no pad
+    assert run_stock(folder, ["ab"], tmp_path / "stock")["pad_token_id"] == 220
+    assert tok.pad(tok(["a", "abc def"]))["input_ids"] == [[64, 220], [39305, 825]]
+    restored = pickle.loads(pickle.dumps(tok))
+    assert (restored.pad_token_id, len(restored)) == (220, 50257)
+    assert tok.add_tokens(["Ġ"]) == 1 and tok("aĠ")["input_ids"] == [64, 50257]  # text, as before the reload
+
+
+def test_adding_tokens_again_with_other_flags_replaces_them_and_many_tokens_are_found() -> None:
+    tok = make("gpt2")
+    assert tok.add_tokens([AddedToken("<q>", special=False)]) == 1
+    tok.add_tokens([AddedToken("<q>", special=True)])
+    assert tok.added_tokens_decoder[50257].special and len(tok) == 50258
+    tok.add_tokens([AddedToken("<q>", special=False)])
+    assert not tok.added_tokens_decoder[50257].special
+    assert tok.decode([50257], skip_special_tokens=True) == "<q>"
+    words = [f"<w{i}>" for i in range(3000)]
+    assert tok.add_tokens(words[:1500]) == 1500
+    for word in words[1500:1510]:
+        tok.add_tokens([word])  # one call each
+    assert tok.add_special_tokens({"additional_special_tokens": words[1510:]}) == 1490
+    ids = tok("a<w0><w1509>b<w2999><q>")["input_ids"]
+    assert ids == [64, 50258, 51767, 65, 53257, 50257]
+    assert tok.decode(ids, skip_special_tokens=True) == "a<w0><w1509>b<q>"
+    with pytest.raises(VocabularyError, match="lone surrogate"):
+        tok.add_tokens(["<\ud800>"])
+
+
+def test_a_tokenizer_pickled_by_an_earlier_hf_bpe_loads() -> None:
+    # Pickles of hf_bpe before 2026-12-03 hold the added tokens' regex as "_added_re" and
+    # lack the attributes derived from the added tokens since: made afresh on unpickling.
+    tok = make("gpt2")
+    tok.add_tokens(["<a>"])
+    tok.add_special_tokens({"additional_special_tokens": ["<s>"]})
+    state = {key: value for key, value in tok.__dict__.items() if key not in ("_added_pattern", "_decoded_as_text")}
+    state["_added_re"] = tok._added_re
+    old = HfBpeTokenizer.__new__(HfBpeTokenizer)
+    old.__setstate__(state)
+    assert old("x<a>y<s>")["input_ids"] == [87, 50257, 88, 50258]
+    assert old.decode([87, 50257, 88, 50258], skip_special_tokens=True) == "x<a>y"

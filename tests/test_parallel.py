@@ -254,8 +254,44 @@ class _Dying(hf_bpe.Encoding):
 @pytest.mark.skipif(multiprocessing.get_start_method() != "fork", reason="the worker must inherit the subclass")
 def test_a_worker_dying_in_a_batch_is_a_worker_error_and_the_next_batch_starts_afresh(docs: list[str]) -> None:
     enc = _custom(_Dying, "dying")
-    with pytest.raises(hf_bpe.WorkerError, match="died"):
+    with pytest.raises(hf_bpe.WorkerError, match=r"ended with exit status 3 \(its error is printed above\)$"):
         enc.encode_ordinary_batch(["die", *docs], num_proc=2)  # the first chunk goes to the worker
+    assert enc.encode_ordinary_batch(docs, num_proc=2) == [enc.encode_ordinary(d) for d in docs]
+
+
+SPAWNED_FROM_STDIN = """
+import multiprocessing, hf_bpe
+multiprocessing.set_start_method("spawn")
+enc = hf_bpe.Encoding("bytes", pat_str=r"\\S+|\\s+", mergeable_ranks={bytes([i]): i for i in range(256)}, special_tokens={})
+for _ in range(2):
+    try:
+        enc.encode_ordinary_batch(["x" * 100_000] * 4, num_proc=2)
+    except hf_bpe.WorkerError as err:
+        print(err)
+"""
+
+
+def test_a_worker_that_cannot_start_says_why(tmp_path: Path) -> None:
+    # A spawned worker of a program read from stdin cannot import its main module again,
+    # and fails at start: that was "died (killed, or out of memory?)".
+    out = subprocess.run([sys.executable, "-"], input=SPAWNED_FROM_STDIN, cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    lines = out.stdout.splitlines()
+    assert len(lines) == 2 and all("ended with exit status 1" in line and "if __name__" in line for line in lines), out.stdout + out.stderr[-2000:]
+
+
+def test_a_worker_reaped_by_someone_else_is_still_stopped(docs: list[str]) -> None:
+    # Another thread's Process.start() reaps every ended child (multiprocessing's _cleanup);
+    # a worker reaped there made shutdown_pools raise "Cannot close a process while it is
+    # still running" and leave the other pools running.
+    enc = _custom(hf_bpe.Encoding, "reaped")
+    enc.encode_ordinary_batch(docs, num_proc=2)
+    other = _custom(hf_bpe.Encoding, "other")
+    other.encode_ordinary_batch(docs, num_proc=2)
+    worker, others = parallel._pools[id(enc)].processes[0], [p.pid for p in parallel._pools[id(other)].processes]
+    os.kill(worker.pid, signal.SIGKILL)
+    os.waitpid(worker.pid, 0)
+    hf_bpe.shutdown_pools()
+    assert not parallel._pools and not any(map(_running, others))
     assert enc.encode_ordinary_batch(docs, num_proc=2) == [enc.encode_ordinary(d) for d in docs]
 
 
@@ -393,6 +429,82 @@ def test_a_worker_orphaned_mid_batch_leaves_quietly(tmp_path: Path) -> None:
     out = subprocess.run([sys.executable, "-c", ORPHANED_MID_BATCH], cwd=tmp_path, capture_output=True, text=True, timeout=120)
     assert out.returncode == 0 and out.stderr == "", out.stderr[-2000:]
     assert (tmp_path / "entered").exists()  # the parent left while the worker was mid-batch
+
+
+PARENT_DIES_WRITING = """
+import os, signal, struct, sys
+import hf_bpe
+from hf_bpe import parallel
+from hf_bpe.count_pool import CountPool
+if sys.argv[1] == "count":  # the trainer's counting processes
+    pool = CountPool(r"\\S+|\\s+", 2)
+    pipes, processes = [inbox._writer for inbox in pool._inboxes], pool._procs
+else:  # a batch's workers
+    enc = hf_bpe.Encoding("bytes", pat_str=r"\\S+|\\s+", mergeable_ranks={bytes([i]): i for i in range(256)}, special_tokens={})
+    pool = parallel._pool(enc, 2)
+    pipes, processes = pool.conns, pool.processes
+# A message of 1 MB whose first bytes only were written: the parent dies writing it. The
+# other process holds a copy of the pipe's writing end (forked after it was made), so the
+# reader never sees the pipe end.
+os.write(pipes[0].fileno(), struct.pack("!i", 1 << 20) + bytes(10))
+print(*[process.pid for process in processes], flush=True)
+os.kill(os.getpid(), signal.SIGKILL)
+"""
+
+
+def _running(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"  # a zombie has ended
+    except FileNotFoundError:
+        return False
+
+
+@pytest.mark.parametrize("pool", ["count", "batch"])
+def test_workers_leave_when_the_parent_dies_writing_to_them(pool: str, tmp_path: Path) -> None:
+    # Output to files, not pipes: the workers hold them too, and would keep a pipe open.
+    with open(tmp_path / "out", "w") as out, open(tmp_path / "err", "w") as err:
+        run = subprocess.run([sys.executable, "-c", PARENT_DIES_WRITING, pool], stdout=out, stderr=err, timeout=120)
+    assert run.returncode == -signal.SIGKILL, (tmp_path / "err").read_text()[-2000:]
+    pids = [int(pid) for pid in (tmp_path / "out").read_text().split()]
+    assert len(pids) == 2
+    deadline = time.monotonic() + 30
+    while any(map(_running, pids)) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    left = [pid for pid in pids if _running(pid)]
+    for pid in left:
+        os.kill(pid, signal.SIGKILL)
+    assert not left, f"workers {left} outlived their parent"
+
+
+WITHOUT_PROC = """
+import time, hf_bpe
+from hf_bpe import parallel
+enc = hf_bpe.Encoding("bytes", pat_str=r"\\S+|\\s+", mergeable_ranks={bytes([i]): i for i in range(256)}, special_tokens={})
+docs = [" ".join(f"w{i % 997}x{i % 13 + k}" for i in range(30_000)) for k in range(4)]
+pids = []
+for _ in range(2):
+    assert enc.encode_ordinary_batch(docs, num_proc=2) == [enc.encode_ordinary(d) for d in docs]
+    pids.append(parallel._pools[id(enc)].processes[0].pid)
+    time.sleep(2.5)  # the workers look for their creator every second
+assert pids[0] == pids[1], pids
+assert len(hf_bpe.train_bpe(docs, 300, num_proc=2, progress=False).mergeable_ranks) == 300
+print("ok")
+"""
+
+
+@pytest.mark.skipif(os.geteuid() != 0 or shutil.which("unshare") is None, reason="needs unshare and root")
+def test_workers_stay_where_proc_shows_other_processes(tmp_path: Path) -> None:
+    # Workers look for their creator in /proc; where /proc does not show this process's
+    # processes (not mounted, or another PID namespace's) they took it for dead and left
+    # at once, and every batch failed.
+    script = tmp_path / "main.py"
+    script.write_text(WITHOUT_PROC)
+    shell = f"mount -t tmpfs none /proc && exec {sys.executable} {script}"
+    out = subprocess.run(["unshare", "-m", "sh", "-c", shell], capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    if "mount" in out.stderr and out.returncode != 0 and "ok" not in out.stdout:
+        pytest.skip(f"cannot mount here: {out.stderr.strip()}")
+    assert out.stdout.strip() == "ok", out.stdout + out.stderr[-2000:]
 
 
 class _Unpicklable(ValueError):

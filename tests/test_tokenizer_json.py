@@ -9,6 +9,8 @@ from collections.abc import Mapping
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from hf_support import NAMED, encoding, texts, tiktoken_twin
 from tokenizers import Tokenizer
 
@@ -25,7 +27,7 @@ from hf_bpe.tokenizer_json import (
     parse_tokenizer_json,
     save_tokenizer_json,
 )
-from hf_bpe.tokenizer_json_load import load_gpt2_files
+from hf_bpe.tokenizer_json_load import _overlapping, load_gpt2_files
 
 ALL = (*NAMED, "trained")
 
@@ -379,6 +381,13 @@ def test_small_json_parses() -> None:
         (lambda d: d["model"]["merges"].append("a b c"), "a merge of 3 parts"),
         (lambda d: d["model"].pop("merges"), "the BPE model has no merges"),
         (lambda d: d["model"]["vocab"].update(abc="257"), "gives token 'abc' the id '257', not an integer"),
+        # an id json reads as a float, a string or a negative number is no id (a float id
+        # loaded, and came out in the ids as 258.0)
+        (lambda d: d["added_tokens"][0].update(id=258.0), "the added token '<|e|>' has the id 258.0, not an integer"),
+        (lambda d: d["added_tokens"][0].update(id="258"), "the added token '<|e|>' has the id '258', not an integer"),
+        (lambda d: d["added_tokens"][0].update(id=True), "has the id True, not an integer"),
+        (lambda d: d["model"]["vocab"].update(abc=-1), "gives token 'abc' the id -1, not an integer of 0 or more"),
+        (lambda d: d["added_tokens"].append(["<|f|>", 259]), "an added token that is not"),
         (lambda d: d["model"]["merges"].insert(0, "a zz"), "merge #0 joins 'a' and 'zz', but the vocab has no token 'zz'"),
         # tokenizers refuses a setting that is not true or false; hf_bpe read it as truthy
         (lambda d: d["model"].update(ignore_merges=1), "'ignore_merges' must be true or false, not 1"),
@@ -418,17 +427,17 @@ def test_missing_or_wrong_files_are_clear_errors(tmp_path: Path) -> None:
     tiny = hf_bpe.Encoding("tiny", pat_str=r"\s+|\S+", mergeable_ranks={bytes([i]): i for i in range(256)}, special_tokens={"<s>": 256})
     hf_bpe.save_tokenizer_json(tiny, tmp_path / "good.json")
     edits = (
-        lambda d: d["model"].update(vocab=list(d["model"]["vocab"])),
-        lambda d: d["added_tokens"][0].pop("id"),
-        lambda d: d.update(decoder="ByteLevel"),
+        (lambda d: d["model"].update(vocab=list(d["model"]["vocab"])), "malformed tokenizer.json"),
+        (lambda d: d["added_tokens"][0].pop("id"), "the added token '<s>' has the id None, not an integer"),
+        (lambda d: d.update(decoder="ByteLevel"), "malformed tokenizer.json"),
     )
-    for edit in edits:
+    for edit, message in edits:
         data = json.loads((tmp_path / "good.json").read_text(encoding="utf-8"))
         edit(data)
         (tmp_path / "bad.json").write_text(json.dumps(data), encoding="utf-8")
-        with pytest.raises(VocabularyError, match="malformed tokenizer.json"):
+        with pytest.raises(VocabularyError, match=message):
             load_tokenizer_json(tmp_path / "bad.json")
-        with pytest.raises(VocabularyError, match="malformed tokenizer.json"):  # was a bare TypeError/...
+        with pytest.raises(VocabularyError, match=message):  # was a bare TypeError/...
             parse_tokenizer_json(data)
     with pytest.raises(VocabularyError, match="malformed tokenizer.json"):  # was AttributeError
         parse_tokenizer_json({"normalizer": "NFC", "model": {}})
@@ -601,3 +610,16 @@ def test_truncation_and_padding_in_the_file_are_not_kept_and_say_so(tmp_path: Pa
         ours = hf_bpe.load_tokenizer_json(tmp_path / "tokenizer.json")
     assert sorted(str(w.message).split(": ")[1] for w in caught) == ["the file's padding is not kept", "the file's truncation is not kept"]
     assert len(ours.encode_ordinary("hello world, hello there, hello")) > 4
+
+
+def _overlap_brute(a: str, b: str) -> bool:
+    return a in b or b in a or any(a.endswith(b[:k]) or b.endswith(a[:k]) for k in range(1, min(len(a), len(b))))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.text("ab<|>\x00", min_size=1, max_size=6), max_size=5), st.lists(st.text("ab<|>\x00", min_size=1, max_size=6), max_size=5))
+def test_overlapping_added_tokens_are_found_as_comparing_every_pair_finds_them(first: list[str], after: list[str]) -> None:
+    found = _overlapping(first, after)
+    assert (found is not None) == any(_overlap_brute(a, b) for a in first for b in after)
+    if found is not None:
+        assert found[0] in first and found[1] in after and _overlap_brute(*found)
