@@ -813,19 +813,17 @@ class HfBpeTokenizer(PreTrainedTokenizer):
         )
 
     def _update_trie(self, unique_no_split_tokens: list[str] | None = None) -> None:
+        """Make what is derived from the added tokens afresh. The regex that finds them
+        goes in last: a thread that encodes with it meanwhile then decodes with the rest
+        already made (a new token's id was decoded before it was known to be one)."""
         super()._update_trie(unique_no_split_tokens)
         tokens = self._added_tokens_decoder
-        if not tokens:
-            self._added_pattern = _AddedTokenPattern(())
-            self._spellings_shadowed = False
-            return
         # A second special token at an id (o200k_harmony has two at 200018) has no entry
         # of its own in added_tokens_decoder; its text must still be found and encoded.
         for text, tid in self._encoding.special_tokens.items():
             if text not in self._added_tokens_encoder and tid in tokens:
                 self._added_tokens_encoder[text] = tid
                 self.tokens_trie.add(text)
-        self._added_pattern = _AddedTokenPattern(tuple(sorted(self._added_tokens_encoder)))
         specials = self._encoding.special_tokens
         # Tokens added by users: not the encoding's specials (a folder saved by stock
         # transformers also lists its normal added tokens among the encoding's specials).
@@ -839,6 +837,7 @@ class HfBpeTokenizer(PreTrainedTokenizer):
             _strips(t) or (t.normalized and getattr(self, "do_lower_case", False))
             for t in tokens.values()
         )
+        self._added_pattern = _AddedTokenPattern(tuple(sorted(self._added_tokens_encoder)) if tokens else ())
 
     @property
     def _added_re(self) -> Any:

@@ -604,7 +604,10 @@ def _death_of(processes: Sequence[Any]) -> str:
         process.join(0.1)  # a worker whose pipe just closed may still be exiting
         code = process.exitcode
         if code is not None and code < 0:
-            name = signal.Signals(-code).name if -code in signal.valid_signals() else str(-code)
+            try:
+                name = signal.Signals(-code).name
+            except ValueError:  # a real-time signal has no name of its own
+                name = f"signal {-code}"
             why = " (out of memory?)" if -code == signal.SIGKILL else ""
             return f"an hf_bpe worker process was killed by {name}{why}; the next batch starts new ones"
         if code is not None and code > 0:

@@ -300,6 +300,11 @@ def _check_added_ids(entries: Sequence[Mapping[str, Any]], vocab: Mapping[str, i
         top = expected if top is None else max(top, expected)
 
 
+#: Added tokens up to this long are compared through tables (see :func:`_overlapping`);
+#: the few longer ones one pair at a time.
+_TABLED = 64
+
+
 def _overlapping(first: Sequence[str], after: Sequence[str]) -> tuple[str, str] | None:
     """A token of ``first`` and one of ``after`` that some text holds at overlapping places
     (one inside the other, or an end of one that begins the other), or None.
@@ -309,9 +314,27 @@ def _overlapping(first: Sequence[str], after: Sequence[str]) -> tuple[str, str] 
         >>> _overlapping(["<a>"], ["b", "a b"]) is None
         True
 
-    Each token of ``first`` is looked up in tables of ``after``'s tokens, their proper
-    beginnings and ends (not compared with every one of them: 3,000 special and 7,000
-    other added tokens took half a minute to save)."""
+    Tokens of up to :data:`_TABLED` characters (nearly all) are looked up in tables of the
+    other side's tokens, their proper beginnings and ends, not compared with each of them
+    (3,000 special and 7,000 other added tokens took half a minute to save); a longer
+    token is compared with each token of the other side (tables of its beginnings would
+    grow with the square of its length)."""
+    short_first = [a for a in first if len(a) <= _TABLED]
+    short_after = [b for b in after if len(b) <= _TABLED]
+    pair = _overlapping_short(short_first, short_after)
+    if pair is not None:
+        return pair
+    pairs = [(a, after) for a in first if len(a) > _TABLED]
+    pairs += [(a, [b for b in after if len(b) > _TABLED]) for a in short_first]
+    for a, others in pairs:
+        for b in others:
+            if _overlap(a, b):
+                return a, b
+    return None
+
+
+def _overlapping_short(first: Sequence[str], after: Sequence[str]) -> tuple[str, str] | None:
+    """:func:`_overlapping` for tokens of up to :data:`_TABLED` characters, through tables."""
     if not first or not after:
         return None
     starting: dict[str, str] = {}  # a proper beginning of a token of after -> that token
@@ -340,6 +363,13 @@ def _overlapping(first: Sequence[str], after: Sequence[str]) -> tuple[str, str] 
             if at >= 0:  # a inside a token of after: the one around position at
                 return a, joined[joined.rfind(sep, 0, at) + 1 : joined.find(sep, at)]
     return None
+
+
+def _overlap(a: str, b: str) -> bool:
+    """Whether some text holds ``a`` and ``b`` at overlapping places."""
+    if a in b or b in a:
+        return True
+    return any(a.endswith(b[:k]) or b.endswith(a[:k]) for k in range(1, min(len(a), len(b))))
 
 
 def _check_merges(ranks: Mapping[bytes, int], merges: list[tuple[bytes, bytes]], ignore_merges: bool) -> None:

@@ -1360,3 +1360,31 @@ def test_a_tokenizer_pickled_by_an_earlier_hf_bpe_loads() -> None:
     old.__setstate__(state)
     assert old("x<a>y<s>")["input_ids"] == [87, 50257, 88, 50258]
     assert old.decode([87, 50257, 88, 50258], skip_special_tokens=True) == "x<a>y"
+    # one with no added tokens at all
+    bare = HfBpeTokenizer.from_encoding(hf_bpe.Encoding("bytes", pat_str=r"\S+|\s+", mergeable_ranks={bytes([i]): i for i in range(256)}, special_tokens={}))
+    state = {key: value for key, value in bare.__dict__.items() if key not in ("_added_pattern", "_decoded_as_text")}
+    state["_added_re"] = None
+    old = HfBpeTokenizer.__new__(HfBpeTokenizer)
+    old.__setstate__(state)
+    assert old.decode(old("ab")["input_ids"]) == "ab"
+
+
+def test_decoding_while_another_thread_adds_tokens(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A thread that encoded a text with a token just added could decode it before the
+    # tokenizer knew that id was an added token's (UnknownTokenError): the regex that finds
+    # added tokens was put in place before the rest was made. Here the other thread runs
+    # at the worst moment: while add_tokens makes the rest.
+    from hf_bpe import hf_tokenizer
+
+    tok = make("gpt2")
+    seen: list[str] = []
+    is_rank = hf_tokenizer._is_rank
+
+    def meanwhile(encoding: Any, tid: int) -> bool:
+        if tid == 50257 and not seen:
+            seen.append(tok.decode(tok("a<new>")["input_ids"]))
+        return is_rank(encoding, tid)
+
+    monkeypatch.setattr(hf_tokenizer, "_is_rank", meanwhile)
+    tok.add_tokens(["<new>"])
+    assert seen == ["a<new>"] and tok("a<new>")["input_ids"] == [64, 50257]

@@ -248,6 +248,8 @@ class _Dying(hf_bpe.Encoding):
     def encode_ordinary(self, text: str) -> list[int]:
         if text == "die" and os.environ.get(parallel.WORKER_ENV) == "1":
             os._exit(3)
+        if text == "signal" and os.environ.get(parallel.WORKER_ENV) == "1":
+            os.kill(os.getpid(), signal.SIGRTMIN + 1)  # a real-time signal: signal.Signals has no name for it
         return super().encode_ordinary(text)
 
 
@@ -256,6 +258,8 @@ def test_a_worker_dying_in_a_batch_is_a_worker_error_and_the_next_batch_starts_a
     enc = _custom(_Dying, "dying")
     with pytest.raises(hf_bpe.WorkerError, match=r"ended with exit status 3 \(its error is printed above\)$"):
         enc.encode_ordinary_batch(["die", *docs], num_proc=2)  # the first chunk goes to the worker
+    with pytest.raises(hf_bpe.WorkerError, match=f"killed by signal {signal.SIGRTMIN + 1};"):  # was a ValueError
+        enc.encode_ordinary_batch(["signal", *docs], num_proc=2)
     assert enc.encode_ordinary_batch(docs, num_proc=2) == [enc.encode_ordinary(d) for d in docs]
 
 
