@@ -269,9 +269,13 @@ def _running(pid: int, proc: bool) -> bool:
     if proc:
         try:
             with open(f"/proc/{pid}/stat", "rb") as f:
-                return f.read().rsplit(b")", 1)[1].split()[0] != b"Z"
-        except FileNotFoundError:
+                fields = f.read().rsplit(b")", 1)[-1].split()  # "pid (name) state ..."
+        except (FileNotFoundError, ProcessLookupError):  # gone, or going (ESRCH)
             return False
+        except OSError:
+            pass  # cannot tell from /proc: ask by signal
+        else:
+            return bool(fields) and fields[0] != b"Z"  # nothing to read: going
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -304,8 +308,14 @@ def leave_with_parent(creator: int) -> None:
     parent = os.getppid()
     proc = _proc_is_ours()
 
+    def alive() -> bool:
+        try:
+            return os.getppid() == parent and _running(creator, proc)
+        except Exception:  # the watch must not end: then the parent's pid alone tells
+            return os.getppid() == parent
+
     def watch() -> None:
-        while os.getppid() == parent and _running(creator, proc):
+        while alive():
             time.sleep(PARENT_CHECK_SECONDS)
         os._exit(1)
 
@@ -600,22 +610,24 @@ def _death_of(processes: Sequence[Any]) -> str:
     """How a batch's worker died, for its WorkerError: killed by a signal (by someone, or
     for want of memory), or ended by an error of its own, which it printed (a worker that
     is not forked does so when it cannot import the program's main module again)."""
-    for process in processes:
-        process.join(0.1)  # a worker whose pipe just closed may still be exiting
-        code = process.exitcode
-        if code is not None and code < 0:
-            try:
-                name = signal.Signals(-code).name
-            except ValueError:  # a real-time signal has no name of its own
-                name = f"signal {-code}"
-            why = " (out of memory?)" if -code == signal.SIGKILL else ""
-            return f"an hf_bpe worker process was killed by {name}{why}; the next batch starts new ones"
-        if code is not None and code > 0:
-            hint = "" if start_context().get_start_method() == "fork" else (
-                "; a worker that is not forked imports the program's main module again: it must be a "
-                "file, and start its work under `if __name__ == \"__main__\":`"
-            )
-            return f"an hf_bpe worker process ended with exit status {code} (its error is printed above{hint})"
+    for look in range(2):
+        if look:  # a worker whose pipe just closed may still be exiting: wait a little, for all at once
+            wait([process.sentinel for process in processes], timeout=0.1)
+        for process in processes:
+            code = process.exitcode
+            if code is not None and code < 0:
+                try:
+                    name = signal.Signals(-code).name
+                except ValueError:  # a real-time signal has no name of its own
+                    name = f"signal {-code}"
+                why = " (out of memory?)" if -code == signal.SIGKILL else ""
+                return f"an hf_bpe worker process was killed by {name}{why}; the next batch starts new ones"
+            if code is not None and code > 0:
+                hint = "" if start_context().get_start_method() == "fork" else (
+                    "; a worker that is not forked imports the program's main module again: it must be a "
+                    "file, and start its work under `if __name__ == \"__main__\":`"
+                )
+                return f"an hf_bpe worker process ended with exit status {code} (its error is printed above{hint})"
     return _DIED
 
 
