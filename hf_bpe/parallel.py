@@ -610,24 +610,25 @@ def _death_of(processes: Sequence[Any]) -> str:
     """How a batch's worker died, for its WorkerError: killed by a signal (by someone, or
     for want of memory), or ended by an error of its own, which it printed (a worker that
     is not forked does so when it cannot import the program's main module again)."""
-    for look in range(2):
-        if look:  # a worker whose pipe just closed may still be exiting: wait a little, for all at once
-            wait([process.sentinel for process in processes], timeout=0.1)
-        for process in processes:
-            code = process.exitcode
-            if code is not None and code < 0:
-                try:
-                    name = signal.Signals(-code).name
-                except ValueError:  # a real-time signal has no name of its own
-                    name = f"signal {-code}"
-                why = " (out of memory?)" if -code == signal.SIGKILL else ""
-                return f"an hf_bpe worker process was killed by {name}{why}; the next batch starts new ones"
-            if code is not None and code > 0:
-                hint = "" if start_context().get_start_method() == "fork" else (
-                    "; a worker that is not forked imports the program's main module again: it must be a "
-                    "file, and start its work under `if __name__ == \"__main__\":`"
-                )
-                return f"an hf_bpe worker process ended with exit status {code} (its error is printed above{hint})"
+    # A worker whose pipe just closed may still be exiting: wait a little, for all at once.
+    ended = wait([process.sentinel for process in processes], timeout=0.1) if processes else []
+    for process in processes:
+        if process.sentinel in ended:
+            process.join(1.0)  # it has ended (its sentinel closed): its exit status comes at once
+        code = process.exitcode
+        if code is not None and code < 0:
+            try:
+                name = signal.Signals(-code).name
+            except ValueError:  # a real-time signal has no name of its own
+                name = f"signal {-code}"
+            why = " (out of memory?)" if -code == signal.SIGKILL else ""
+            return f"an hf_bpe worker process was killed by {name}{why}; the next batch starts new ones"
+        if code is not None and code > 0:
+            hint = "" if start_context().get_start_method() == "fork" else (
+                "; a worker that is not forked imports the program's main module again: it must be a "
+                "file, and start its work under `if __name__ == \"__main__\":`"
+            )
+            return f"an hf_bpe worker process ended with exit status {code} (its error is printed above{hint})"
     return _DIED
 
 
