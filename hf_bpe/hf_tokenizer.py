@@ -63,10 +63,10 @@ from hf_bpe.tokenizer_json import (
 from hf_bpe.tokenizer_json_load import STRIP_FLAGS
 
 _VERSION = Version(transformers.__version__)
-if not Version("5.10.1") <= _VERSION < Version("6.dev0"):
+if not Version("5.24") <= _VERSION < Version("6.dev0"):
     raise ImportError(
-        f"hf_bpe's Hugging Face front needs transformers 5.x from 5.10.1 on; transformers "
-        f"{transformers.__version__} is installed (pip install 'transformers>=5.10.1,<6')"
+        f"hf_bpe's Hugging Face front needs transformers 5.x from 5.24 on; transformers "
+        f"{transformers.__version__} is installed (pip install 'transformers>=5.24,<6')"
     )
 
 from tokenizers import AddedToken  # noqa: E402

@@ -27,7 +27,7 @@ def register_with_transformers() -> None:
 def _import_hf_front() -> None:
     try:
         import_module("hf_bpe.hf_tokenizer")  # registers with AutoTokenizer on import
-    except ImportError as err:  # a transformers outside 5.10.1-5.x: hf_bpe.HfBpeTokenizer raises the reason
+    except ImportError as err:  # a transformers outside 5.24-5.x: hf_bpe.HfBpeTokenizer raises the reason
         logging.getLogger("hf_bpe").debug("HfBpeTokenizer not registered with AutoTokenizer: %s", err)
 
 
