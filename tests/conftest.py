@@ -29,6 +29,12 @@ if os.environ.get("HF_BPE_ALLOW_SOURCE") != "1" and Path(hf_bpe.__file__).resolv
         "or set HF_BPE_ALLOW_SOURCE=1 to test the sources on purpose"
     )
 
+# A child process the tests start (`python -c ...`, a script) must import the hf_bpe under
+# test, not the source tree: Python puts the current directory (the repo root, where
+# pytest runs) or the script's folder first on sys.path, ahead of PYTHONPATH, unless told
+# not to (Python 3.11+).
+os.environ["PYTHONSAFEPATH"] = "1"
+
 #: Conformance numbers reported at the end of the run: (suite, encoding) -> (docs, bytes).
 CONFORMANCE: dict[tuple[str, str], tuple[int, int]] = {}
 

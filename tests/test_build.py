@@ -35,6 +35,18 @@ def test_compiled_flag_matches_the_install() -> None:
         assert module.__file__ is not None and module.__file__.endswith(suffix), module.__file__
 
 
+def test_child_processes_import_the_hf_bpe_under_test(tmp_path) -> None:
+    """The tests' child processes (``python -c``, a script, ``-m hf_bpe``) run where pytest
+    runs, the repo root: they must import the installed build, not the source tree."""
+    from conftest import ROOT
+
+    script = tmp_path / "which.py"
+    script.write_text("import hf_bpe; print(hf_bpe.__file__)", encoding="utf-8")
+    for command in ([sys.executable, "-c", script.read_text()], [sys.executable, str(script)]):
+        out = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=120, check=True)
+        assert out.stdout.strip() == hf_bpe.__file__, command
+
+
 def test_version_and_typing_marker() -> None:
     assert hf_bpe.__version__.count(".") == 2
     assert os.path.exists(os.path.join(os.path.dirname(hf_bpe.__file__), "py.typed"))
