@@ -22,7 +22,7 @@ from collections.abc import Iterable, Mapping
 from hf_bpe.errors import VocabularyError
 from hf_bpe.vocab_files import bytes_to_unicode
 
-__all__ = ["derive_merges", "token_bytes", "token_str", "token_strs"]
+__all__ = ["derive_merge_ranks", "derive_merges", "token_bytes", "token_str", "token_strs"]
 
 
 # --------------------------------------------------------------------------- bytes <-> str
@@ -104,26 +104,27 @@ def derive_merges(ranks: Mapping[bytes, int]) -> list[tuple[bytes, bytes]]:
     >>> derive_merges(ranks)
     [(b'b', b'c'), (b'a', b'bc'), (b'a', b'b')]
     """
-    from hf_bpe.piece_merge import byte_table, merge_piece, pair_table
-
-    # Encoding a token's bytes with the token itself left out stops exactly before its
-    # last merge: two parts if the token is reachable (more if not).
-    others = dict(ranks)
     by_rank = {rank: token for token, rank in ranks.items()}
-    pairs = pair_table(others)
-    singles = byte_table(others)
-    merges: list[tuple[bytes, bytes]] = []
-    for token, rank in sorted(ranks.items(), key=lambda item: item[1]):
-        if len(token) < 2:
-            continue
-        if len(token) == 2:
-            merges.append((token[:1], token[1:]))
-            continue
-        del others[token]
-        parts = merge_piece(token, others, pairs, singles)
-        others[token] = rank
-        if len(parts) == 2:
-            merges.append((by_rank[parts[0]], by_rank[parts[1]]))
+    return [(by_rank[left], by_rank[right]) for left, right in derive_merge_ranks(ranks)]
+
+
+def derive_merge_ranks(ranks: Mapping[bytes, int]) -> list[tuple[int, int]]:
+    """:func:`derive_merges` as the ranks of each merge's two parts.
+
+    >>> derive_merge_ranks({**{bytes([i]): i for i in range(256)}, b"ab": 256, b"abc": 257})
+    [(97, 98), (256, 99)]
+    """
+    from hf_bpe.piece_merge import MergeTables, merge_without_itself
+
+    # Merging a token's bytes as if the token were not in the vocabulary stops exactly
+    # before its last merge: two parts if the token is reachable (more if not).
+    tables = MergeTables(dict(ranks))
+    merges: list[tuple[int, int]] = []
+    for token, _ in sorted(ranks.items(), key=lambda item: item[1]):
+        if len(token) > 1:
+            parts = merge_without_itself(token, tables)
+            if len(parts) == 2:
+                merges.append((parts[0], parts[1]))
     return merges
 
 

@@ -162,6 +162,26 @@ def _merge_span(padded: bytes, n: i64, tables: MergeTables) -> list[int]:
     return merge_short(padded, 0, n, tables)
 
 
+def merge_without_itself(token: bytes, tables: MergeTables) -> list[int]:
+    """The ids of a token's own bytes (two or more) merged as if the token were not in the
+    vocabulary: merging stops where it would form the token, so two parts if it can be
+    formed at all (see :func:`hf_bpe.hf_vocab.derive_merges`). Only the whole span is
+    left out, as no other span of the token has its bytes: the same as merging with the
+    token deleted from the vocabulary, without changing the tables.
+
+        >>> tables = MergeTables({bytes([i]): i for i in range(256)} | {b"ab": 256, b"abc": 257})
+        >>> merge_without_itself(b"abc", tables)
+        [256, 99]
+    """
+    n: i64 = len(token)
+    if n == 2:  # the table of two-byte tokens would join them
+        return [tables.singles[token[0]], tables.singles[token[1]]]
+    padded = token + PAD
+    if n > LONG_PIECE:
+        return _merge_long(padded, n, tables, False)
+    return merge_short(padded, 0, n, tables, False)
+
+
 def _merge_segments(padded: bytes, n: i64, tables: MergeTables, segment: i64) -> list[int]:
     # Merging only ever joins two parts into a token, so where no token of the
     # vocabulary occurs across a position, no part will ever cross it: the bytes on its
@@ -215,10 +235,11 @@ def _spanned(padded: bytes, n: i64, p: i64, tables: MergeTables) -> bool:
     return False
 
 
-def merge_short(data: bytes, start: i64, n: i64, tables: MergeTables) -> list[int]:
+def merge_short(data: bytes, start: i64, n: i64, tables: MergeTables, whole: bool = True) -> list[int]:
     """The ids of the piece ``data[start:start + n]``, merged where it lies (``data`` must
     hold 16 bytes from ``start``, or be padded with :data:`~hf_bpe.token_table.PAD`), by
-    rescans: fastest for pieces of up to :data:`LONG_PIECE` bytes."""
+    rescans: fastest for pieces of up to :data:`LONG_PIECE` bytes. ``whole=False``: as if
+    the piece's own bytes were not a token (see :func:`merge_without_itself`)."""
     # The piece is data[start:start + n]. Parts form a linked list over offsets in the
     # piece: a part starts at s and ends at nxt[s]; its rank is part[s]; joined[s] is
     # the rank of the part at s joined with the next part (NO_JOIN: not a token, so the
@@ -257,12 +278,15 @@ def merge_short(data: bytes, start: i64, n: i64, tables: MergeTables) -> list[in
         end: i64 = nxt[nxt[best]]
         part[best] = best_rank
         nxt[best] = end
-        if end < n:
+        if end < n and (whole or best > 0 or nxt[end] < n):
             joined[best] = tables.rank(data, start + best, start + nxt[end]) & NO_JOIN
         else:
             joined[best] = NO_JOIN
         if before_best >= 0:
-            joined[before_best] = tables.rank(data, start + before_best, start + end) & NO_JOIN
+            if whole or before_best > 0 or end < n:
+                joined[before_best] = tables.rank(data, start + before_best, start + end) & NO_JOIN
+            else:
+                joined[before_best] = NO_JOIN
     out: list[int] = []
     s = 0
     while s < n:
@@ -271,7 +295,7 @@ def merge_short(data: bytes, start: i64, n: i64, tables: MergeTables) -> list[in
     return out
 
 
-def _merge_long(piece: bytes, n: i64, tables: MergeTables) -> list[int]:
+def _merge_long(piece: bytes, n: i64, tables: MergeTables, whole: bool = True) -> list[int]:
     # Parts form a doubly linked list over byte offsets: a part starts at offset s, ends at
     # nxt[s] and has rank part[s] (-1 once merged away); joined[s] is the rank of the part
     # at s joined with the next one (-1: not a token). A 4-ary heap holds candidate
@@ -320,7 +344,10 @@ def _merge_long(piece: bytes, n: i64, tables: MergeTables) -> list[int]:
         nxt[start] = i32(end)
         if end < n:
             prv[end] = i32(start)
-            r2: i64 = tables.rank(piece, start, i64(nxt[end]))
+            after: i64 = i64(nxt[end])
+            r2: i64 = -1
+            if whole or start > 0 or after < n:  # whole=False: never the piece itself
+                r2 = tables.rank(piece, start, after)
             joined[start] = i32(r2)
             if r2 >= 0:
                 if size == len(heap):
@@ -330,7 +357,9 @@ def _merge_long(piece: bytes, n: i64, tables: MergeTables) -> list[int]:
             joined[start] = -1
         p: i64 = i64(prv[start])
         if p >= 0:
-            r3: i64 = tables.rank(piece, p, end)
+            r3: i64 = -1
+            if whole or p > 0 or end < n:
+                r3 = tables.rank(piece, p, end)
             joined[p] = i32(r3)
             if r3 >= 0:
                 if size == len(heap):

@@ -25,7 +25,7 @@ from typing import Any, NamedTuple
 
 from hf_bpe.errors import MissingFileError, PatternError, TokenizerJsonWarning, VocabularyError
 from hf_bpe.hf_pattern import checked_hf_pattern, check_pattern_on_oniguruma, hf_pattern
-from hf_bpe.hf_vocab import _check_vocabulary, derive_merges, token_bytes
+from hf_bpe.hf_vocab import _check_vocabulary, derive_merge_ranks, token_bytes
 from hf_bpe.patterns import GPT2_ORIGINAL_PATTERN
 from hf_bpe.vocab_files import bytes_to_unicode, parse_json, read_gpt2_merges, read_gpt2_vocab
 
@@ -241,7 +241,7 @@ def _parse_tokenizer_json(data: Mapping[str, Any], name: str) -> BpeParts:
             )
         ranks[token_bytes(spelled)] = int(tid)
     _check_vocabulary(ranks, specials)
-    _check_merges(ranks, [(token_bytes(a), token_bytes(b)) for a, b in merges], _flag(model, "ignore_merges", False, nullable=True))
+    _check_merges(ranks, merges, vocab, _flag(model, "ignore_merges", False, nullable=True))
     return BpeParts(name, pat_str, ranks, specials)
 
 
@@ -372,31 +372,39 @@ def _overlap(a: str, b: str) -> bool:
     return any(a.endswith(b[:k]) or b.endswith(a[:k]) for k in range(1, min(len(a), len(b))))
 
 
-def _check_merges(ranks: Mapping[bytes, int], merges: list[tuple[bytes, bytes]], ignore_merges: bool) -> None:
-    """Refuse merges that would not give tiktoken's ids for these ranks."""
-    expected = derive_merges(ranks)
-    if merges == expected:
+def _check_merges(
+    ranks: Mapping[bytes, int], merges: Sequence[Sequence[str]], vocab: Mapping[str, int], ignore_merges: bool
+) -> None:
+    """Refuse merges (spelled, as files list them) that would not give tiktoken's ids for
+    these ranks (``vocab`` gives each spelling its id)."""
+    expected = derive_merge_ranks(ranks)
+    # Compared as the ids of the parts (the ranks of their bytes): no bytes are made.
+    ids = [(vocab.get(a, -1), vocab.get(b, -1)) for a, b in merges]
+    if ids == expected:
         if not ignore_merges and len(expected) != sum(1 for t in ranks if len(t) > 1):
             raise VocabularyError(
                 "some multi-byte tokens cannot be formed by any merge and the file has "
                 "ignore_merges=false: HF would never emit them, tiktoken would"
             )
         return
-    if len(merges) > len(expected) and set(expected) <= set(merges):
+    if len(ids) > len(expected) and set(expected) <= set(ids):
         raise VocabularyError(
-            f"the file lists {len(merges)} merges for {len(expected)} merged tokens (several "
+            f"the file lists {len(ids)} merges for {len(expected)} merged tokens (several "
             "splits of one token, as transformers' TikTokenConverter writes): tokenizers then "
             "chooses between them otherwise than tiktoken for some texts, so hf_bpe cannot "
             "promise its ids; load the original .tiktoken file with its split pattern instead"
         )
-    for at, (got, want) in enumerate(zip(merges, expected)):
+    for at, (got, want) in enumerate(zip(ids, expected)):
         if got != want:
+            by_rank = {rank: token for token, rank in ranks.items()}
+            a, b = merges[at]
             raise VocabularyError(
-                f"merge #{at} is {got!r} but the ids imply {want!r}: merge order disagrees with "
+                f"merge #{at} is {(token_bytes(a), token_bytes(b))!r} but the ids imply "
+                f"{(by_rank[want[0]], by_rank[want[1]])!r}: merge order disagrees with "
                 "token ids, so id = rank would not reproduce this tokenizer"
             )
     raise VocabularyError(
-        f"the file has {len(merges)} merges but its ids imply {len(expected)}: "
+        f"the file has {len(ids)} merges but its ids imply {len(expected)}: "
         "merge order disagrees with token ids"
     )
 
@@ -560,7 +568,6 @@ def load_gpt2_files(
             ranks[token_bytes(spelled)] = tid  # VocabularyError for a character outside GPT-2's alphabet
         else:
             specials[spelled] = tid
-    pairs = [(token_bytes(a), token_bytes(b)) for a, b in merges]
     _check_vocabulary(ranks, specials)
-    _check_merges(ranks, pairs, ignore_merges=False)
+    _check_merges(ranks, merges, vocab, ignore_merges=False)
     return _make_encoding(BpeParts(name, pat_str or R50K_PATTERN, ranks, specials))

@@ -217,6 +217,39 @@ def test_random_vocabularies_in_any_rank_order_match_tiktoken(seed: int) -> None
         assert hf.encode(text).ids == oracle.encode(text), (text, order)
 
 
+def test_long_tokens_get_their_merges_too() -> None:
+    """Tokens of up to 80 bytes, each two earlier ones joined (as training makes them),
+    some ranked before their parts: the derived merges of tokens longer than the short
+    merge's limit (24 bytes: they take the heap) are the reference's as well."""
+    import random
+
+    long_merges = 0
+    for seed in range(20):
+        rng = random.Random(seed)
+        made = [b"a", b"b", b"c"]
+        while len(made) < 120:
+            token = rng.choice(made) + rng.choice(made)
+            if token not in made and len(token) <= 80:
+                made.append(token)
+        order = made[3:]
+        for _ in range(rng.randint(0, 20)):
+            i, j = rng.randrange(len(order)), rng.randrange(len(order))
+            order[i], order[j] = order[j], order[i]
+        ranks = {bytes([i]): i for i in range(256)}
+        ranks.update({tok: 256 + i for i, tok in enumerate(order)})
+        reference = [_last_merge(t, ranks) for t in sorted(ranks, key=ranks.__getitem__) if len(t) > 1]
+        merges = derive_merges(ranks)
+        assert merges == [m for m in reference if m is not None], seed
+        long_merges += sum(1 for a, b in merges if len(a + b) > 24)
+        enc = hf_bpe.Encoding("long", pat_str=r"\S+|\s+", mergeable_ranks=ranks, special_tokens={})
+        hf = Tokenizer.from_str(json.dumps(encoding_to_tokenizer_json(enc)))
+        oracle = tiktoken_twin(enc)
+        for _ in range(50):
+            text = " ".join(b"".join(rng.choice(made) for _ in range(rng.randint(1, 4))).decode() for _ in range(3))
+            assert hf.encode(text).ids == oracle.encode(text), (seed, text)
+    assert long_merges > 100  # 178 with these seeds
+
+
 def test_token_spelling_round_trip() -> None:
     for b in range(256):
         assert token_bytes(token_str(bytes([b]))) == bytes([b])
