@@ -114,11 +114,14 @@ def derive_merge_ranks(ranks: Mapping[bytes, int]) -> list[tuple[int, int]]:
     >>> derive_merge_ranks({**{bytes([i]): i for i in range(256)}, b"ab": 256, b"abc": 257})
     [(97, 98), (256, 99)]
     """
+    from hf_bpe.encoding import _checked_ranks
     from hf_bpe.piece_merge import MergeTables, merge_without_itself
 
     # Merging a token's bytes as if the token were not in the vocabulary stops exactly
-    # before its last merge: two parts if the token is reachable (more if not).
-    tables = MergeTables(dict(ranks))
+    # before its last merge: two parts if the token is reachable (more if not). The
+    # tables take ranks an Encoding takes (a rank of 2**63 is a VocabularyError that
+    # says so, not an overflow in the compiled code).
+    tables = MergeTables(_checked_ranks(ranks))
     merges: list[tuple[int, int]] = []
     for token, _ in sorted(ranks.items(), key=lambda item: item[1]):
         if len(token) > 1:

@@ -420,6 +420,10 @@ def test_small_json_parses() -> None:
         (lambda d: d["added_tokens"][0].update(id="258"), "the added token '<|e|>' has the id '258', not an integer"),
         (lambda d: d["added_tokens"][0].update(id=True), "has the id True, not an integer"),
         (lambda d: d["model"]["vocab"].update(abc=-1), "gives token 'abc' the id -1, not an integer of 0 or more"),
+        # an id an Encoding cannot take (2**63 overflowed in the compiled merge tables)
+        (lambda d: d["model"]["vocab"].update(abc=2**31), r"rank of b'abc' is 2147483648; ranks must be below 2\*\*31"),
+        (lambda d: d["model"]["vocab"].update(abc=2**63), r"rank of b'abc' is 9223372036854775808; ranks must be below"),
+        (lambda d: d["model"]["vocab"].update(abc=2**70), r"rank of b'abc' is \d+; ranks must be below 2\*\*31"),
         (lambda d: d["added_tokens"].append(["<|f|>", 259]), "an added token that is not"),
         (lambda d: d["model"]["merges"].insert(0, "a zz"), "merge #0 joins 'a' and 'zz', but the vocab has no token 'zz'"),
         # tokenizers refuses a setting that is not true or false; hf_bpe read it as truthy
