@@ -16,6 +16,7 @@ with a :class:`~hf_bpe.errors.VocabularyError` or :class:`~hf_bpe.errors.Pattern
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import warnings
@@ -25,7 +26,7 @@ from typing import Any, NamedTuple
 
 from hf_bpe.errors import MissingFileError, PatternError, TokenizerJsonWarning, VocabularyError
 from hf_bpe.hf_pattern import checked_hf_pattern, check_pattern_on_oniguruma, hf_pattern
-from hf_bpe.hf_vocab import _check_vocabulary, derive_merge_ranks, token_bytes
+from hf_bpe.hf_vocab import _check_vocabulary, derive_merge_ranks, token_bytes, token_bytes_many
 from hf_bpe.patterns import GPT2_ORIGINAL_PATTERN
 from hf_bpe.vocab_files import bytes_to_unicode, parse_json, read_gpt2_merges, read_gpt2_vocab
 
@@ -207,11 +208,9 @@ def _parse_tokenizer_json(data: Mapping[str, Any], name: str) -> BpeParts:
     if wrong is not None:
         raise VocabularyError(f"the vocab gives token {wrong[0]!r} the id {wrong[1]!r}, not an integer of 0 or more")
     _check_added_ids(data.get("added_tokens") or [], vocab)
-    unknown = next(((at, m, part) for at, m in enumerate(merges) for part in m if part not in vocab), None)
-    if unknown is not None:
-        at, (a, b), part = unknown
-        raise VocabularyError(f"merge #{at} joins {a!r} and {b!r}, but the vocab has no token {part!r}")
-    ranks: dict[bytes, int] = {}
+    merge_ids = _merge_ids(merges, vocab)
+    spellings: list[str] = []  # of the mergeable tokens, and their ids
+    ids: list[int] = []
     specials = dict(added)
     merged: set[str] | None = None  # spellings that merges make
     for spelled, tid in vocab.items():
@@ -239,9 +238,11 @@ def _parse_tokenizer_json(data: Mapping[str, Any], name: str) -> BpeParts:
                 TokenizerJsonWarning,
                 stacklevel=2,
             )
-        ranks[token_bytes(spelled)] = int(tid)
+        spellings.append(spelled)
+        ids.append(int(tid))
+    ranks = dict(zip(token_bytes_many(spellings), ids))
     _check_vocabulary(ranks, specials)
-    _check_merges(ranks, merges, vocab, _flag(model, "ignore_merges", False, nullable=True))
+    _check_merges(ranks, merges, merge_ids, _flag(model, "ignore_merges", False, nullable=True))
     return BpeParts(name, pat_str, ranks, specials)
 
 
@@ -372,14 +373,29 @@ def _overlap(a: str, b: str) -> bool:
     return any(a.endswith(b[:k]) or b.endswith(a[:k]) for k in range(1, min(len(a), len(b))))
 
 
+def _merge_ids(merges: Sequence[Sequence[str]], vocab: Mapping[str, int]) -> list[tuple[int | None, int | None]]:
+    """Each merge (two spellings) as the ids ``vocab`` gives its parts; a part it lacks is
+    a VocabularyError."""
+    get = vocab.get
+    ids = [(get(a), get(b)) for a, b in merges]
+    if None in itertools.chain.from_iterable(ids):
+        at = next(at for at, pair in enumerate(ids) if None in pair)
+        a, b = merges[at]
+        part = a if ids[at][0] is None else b
+        raise VocabularyError(f"merge #{at} joins {a!r} and {b!r}, but the vocab has no token {part!r}")
+    return ids
+
+
 def _check_merges(
-    ranks: Mapping[bytes, int], merges: Sequence[Sequence[str]], vocab: Mapping[str, int], ignore_merges: bool
+    ranks: Mapping[bytes, int],
+    merges: Sequence[Sequence[str]],
+    ids: Sequence[tuple[int | None, int | None]],
+    ignore_merges: bool,
 ) -> None:
-    """Refuse merges (spelled, as files list them) that would not give tiktoken's ids for
-    these ranks (``vocab`` gives each spelling its id)."""
+    """Refuse merges that would not give tiktoken's ids for these ranks: ``merges`` as the
+    file spells them, ``ids`` as :func:`_merge_ids` gives them (compared so: no bytes are
+    made)."""
     expected = derive_merge_ranks(ranks)
-    # Compared as the ids of the parts (the ranks of their bytes): no bytes are made.
-    ids = [(vocab.get(a, -1), vocab.get(b, -1)) for a, b in merges]
     if ids == expected:
         if not ignore_merges and len(expected) != sum(1 for t in ranks if len(t) > 1):
             raise VocabularyError(
@@ -569,5 +585,5 @@ def load_gpt2_files(
         else:
             specials[spelled] = tid
     _check_vocabulary(ranks, specials)
-    _check_merges(ranks, merges, vocab, ignore_merges=False)
+    _check_merges(ranks, merges, _merge_ids(merges, vocab), ignore_merges=False)
     return _make_encoding(BpeParts(name, pat_str or R50K_PATTERN, ranks, specials))

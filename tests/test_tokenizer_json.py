@@ -537,6 +537,25 @@ def test_without_hf_tokenizers_only_named_patterns_get_a_tokenizer_json(tmp_path
     assert "tokenizer.json" not in custom.split("]")[0] and "pip install 'hf_bpe[hf]'" in custom, out.stdout
 
 
+@pytest.mark.parametrize(
+    ("merges", "message"),
+    [
+        ("a b\nab c\n", None),
+        ("a zz\n", "merge #0 joins 'a' and 'zz', but the vocab has no token 'zz'"),
+        ("ab c\na b\n", r"merge #0 is \(b'ab', b'c'\) but the ids imply \(b'a', b'b'\)"),
+    ],
+)
+def test_a_gpt2_pair_s_merges_must_be_the_ones_its_ids_imply(tmp_path: Path, merges: str, message: str | None) -> None:
+    vocab = {bytes_to_unicode()[i]: i for i in range(256)} | {"ab": 256, "abc": 257}
+    (tmp_path / "vocab.json").write_text(json.dumps(vocab), encoding="utf-8")
+    (tmp_path / "merges.txt").write_text("#version: 0.2\n" + merges, encoding="utf-8")
+    if message is None:
+        assert load_tokenizer_json(tmp_path).encode("abc abd") == [257, 32, 256, 100]
+    else:
+        with pytest.raises(VocabularyError, match=message):
+            load_tokenizer_json(tmp_path)
+
+
 def test_a_gpt2_pair_of_another_tokenizer_class_is_refused(tmp_path: Path) -> None:
     # vocab.json + merges.txt hold no pattern: a Qwen2 pair split with GPT-2's gave other ids.
     (tmp_path / "vocab.json").write_text(json.dumps({bytes_to_unicode()[i]: i for i in range(256)}), encoding="utf-8")
