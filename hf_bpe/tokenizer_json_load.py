@@ -403,6 +403,15 @@ def _check_merges(
                 "ignore_merges=false: HF would never emit them, tiktoken would"
             )
         return
+    mergeable = set(ranks.values())
+    special = next((at for at, pair in enumerate(ids) if not mergeable.issuperset(pair)), None)
+    if special is not None:
+        a, b = merges[special]
+        part = a if ids[special][0] not in mergeable else b
+        raise VocabularyError(
+            f"merge #{special} joins {a!r} and {b!r}, but {part!r} is a special (added) token, "
+            "which merges neither make nor take"
+        )
     if len(ids) > len(expected) and set(expected) <= set(ids):
         raise VocabularyError(
             f"the file lists {len(ids)} merges for {len(expected)} merged tokens (several "

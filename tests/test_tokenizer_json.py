@@ -426,6 +426,8 @@ def test_small_json_parses() -> None:
         (lambda d: d["model"]["vocab"].update(abc=2**70), r"rank of b'abc' is \d+; ranks must be below 2\*\*31"),
         (lambda d: d["added_tokens"].append(["<|f|>", 259]), "an added token that is not"),
         (lambda d: d["model"]["merges"].insert(0, "a zz"), "merge #0 joins 'a' and 'zz', but the vocab has no token 'zz'"),
+        # a special token as a merge's part: was "the file lists 3 merges for 2 merged tokens (several splits...)"
+        (lambda d: d["model"]["merges"].append("<|e|> a"), r"merge #2 joins '<\|e\|>' and 'a', but '<\|e\|>' is a special"),
         # tokenizers refuses a setting that is not true or false; hf_bpe read it as truthy
         (lambda d: d["model"].update(ignore_merges=1), "'ignore_merges' must be true or false, not 1"),
         (lambda d: d["pre_tokenizer"]["pretokenizers"][0].update(invert=""), "'invert' must be true or false, not \"\""),
@@ -543,10 +545,11 @@ def test_without_hf_tokenizers_only_named_patterns_get_a_tokenizer_json(tmp_path
         ("a b\nab c\n", None),
         ("a zz\n", "merge #0 joins 'a' and 'zz', but the vocab has no token 'zz'"),
         ("ab c\na b\n", r"merge #0 is \(b'ab', b'c'\) but the ids imply \(b'a', b'b'\)"),
+        ("a b\nab c\n<|endoftext|> a\n", "merge #2 joins '<|endoftext|>' and 'a', but '<|endoftext|>' is a special"),
     ],
 )
 def test_a_gpt2_pair_s_merges_must_be_the_ones_its_ids_imply(tmp_path: Path, merges: str, message: str | None) -> None:
-    vocab = {bytes_to_unicode()[i]: i for i in range(256)} | {"ab": 256, "abc": 257}
+    vocab = {bytes_to_unicode()[i]: i for i in range(256)} | {"ab": 256, "abc": 257, "<|endoftext|>": 258}
     (tmp_path / "vocab.json").write_text(json.dumps(vocab), encoding="utf-8")
     (tmp_path / "merges.txt").write_text("#version: 0.2\n" + merges, encoding="utf-8")
     if message is None:
