@@ -586,13 +586,10 @@ def load_gpt2_files(
     vocab = read_gpt2_vocab(vocab_json)
     merged = {a + b for a, b in merges}
     singles = set(bytes_to_unicode())
-    ranks: dict[bytes, int] = {}
-    specials: dict[str, int] = {}
-    for spelled, tid in vocab.items():
-        if spelled in singles or spelled in merged:
-            ranks[token_bytes(spelled)] = tid  # VocabularyError for a character outside GPT-2's alphabet
-        else:
-            specials[spelled] = tid
+    mergeable = {spelled: tid for spelled, tid in vocab.items() if spelled in singles or spelled in merged}
+    specials = {spelled: tid for spelled, tid in vocab.items() if spelled not in mergeable}
+    # (a VocabularyError for a character outside GPT-2's alphabet)
+    ranks = dict(zip(token_bytes_many(mergeable), mergeable.values()))
     _check_vocabulary(ranks, specials)
     _check_merges(ranks, merges, _merge_ids(merges, vocab), ignore_merges=False)
     return _make_encoding(BpeParts(name, pat_str or R50K_PATTERN, ranks, specials))
