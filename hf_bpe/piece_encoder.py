@@ -11,7 +11,7 @@ and a short piece is merged where it lies in the text (an example: :class:`Piece
 
 from __future__ import annotations
 
-from typing import Any, Final
+from typing import Any, Final, Optional
 
 from librt.threading import Lock
 from librt.vecs import vec
@@ -33,7 +33,7 @@ TABLE_BITS: Final = 18
 START_BITS: Final = 10
 WAYS: Final = 4
 #: At most this many pieces longer than :data:`~hf_bpe.token_table.SHORT` bytes are
-#: remembered in a dict (emptied when full), holding about LONG_CACHE_BYTES of memory in
+#: remembered (a LongPieces, emptied when full), holding about LONG_CACHE_BYTES of memory in
 #: all (the piece, its ids and their int objects: see _entry_bytes; PieceEncoder's
 #: ``long_cache_bytes`` sets another budget); a piece longer than
 #: LONG_PIECE_BYTES is not remembered (text such as DNA or base64 is one long piece after
@@ -45,6 +45,10 @@ LONG_PIECE_BYTES: Final = 4096
 #: piece has more than one id: they lie in the table's pool (see :class:`PieceTable`).
 MANY: Final = 1 << 61
 _KEY_BITS: Final = MANY - 1
+#: A span of :class:`LongPieces`: ``first << _COUNT_BITS | count`` (a remembered piece has
+#: at most LONG_PIECE_BYTES ids).
+_COUNT_BITS: Final = 16
+_COUNT_MASK: Final = (1 << _COUNT_BITS) - 1
 
 
 class PieceEncoder:
@@ -55,7 +59,7 @@ class PieceEncoder:
     a :class:`~hf_bpe.token_table.TokenTable` by the piece's bytes packed into two machine
     words read straight from the text: a piece seen before costs no byte slicing, no
     object and no dict lookup. It grows up to ``2 ** table_bits`` slots. Longer pieces
-    (up to :data:`LONG_PIECE_BYTES`) are remembered in a dict of at most
+    (up to :data:`LONG_PIECE_BYTES`) are remembered in a :class:`LongPieces` of at most
     :data:`CACHE_LIMIT` entries and about ``long_cache_bytes`` of memory (emptied when
     full). None of it changes a result, all of it bounds its memory, and none of it is
     pickled. Threads may share an encoder: writers of the piece table take turns (a lock)
@@ -84,8 +88,7 @@ class PieceEncoder:
         self._lock: Lock = Lock()  # held by writers of the piece table (readers need none); see after_fork
         self._table: PieceTable = PieceTable(min(table_bits, START_BITS))
         self._taken: i64 = 0  # new pieces the table has taken in since it last grew
-        self._long: Final[dict[bytes, Any]] = {}
-        self._long_bytes: i64 = 0  # the memory _long holds, about (see _entry_bytes)
+        self._long: LongPieces = LongPieces()  # replaced whole when emptied (see LongPieces)
 
     def __reduce__(self) -> tuple[type[PieceEncoder], tuple[dict[bytes, int], i64, i64]]:
         return (PieceEncoder, (self.ranks, self.table_bits, self.long_cache_bytes))
@@ -102,8 +105,7 @@ class PieceEncoder:
         with self._lock:
             self._table = PieceTable(min(self.table_bits, START_BITS))
             self._taken = 0
-        self._long.clear()
-        self._long_bytes = 0
+            self._long = LongPieces()
 
     def _remember(self, table: PieceTable, slot: i64, low: i64, high: i64, data: bytes, start: i64, end: i64,
                   out: list[Any]) -> None:
@@ -137,23 +139,31 @@ class PieceEncoder:
             return rank
         return merge_short(data, start, end - start, self._tables)
 
-    def _long_ids(self, piece: bytes) -> Any:
-        cache = self._long
-        ids: Any = cache.get(piece)
-        if ids is None:
-            ids = self.ranks.get(piece)
-            if ids is None:
-                ids = tuple(merge_with(piece, self._tables))
-            size = _entry_bytes(piece, ids)
-            # An entry larger than the whole budget is not remembered (a budget of 0
-            # remembers none), and does not empty the dict.
-            if len(piece) <= LONG_PIECE_BYTES and size <= self.long_cache_bytes:
-                if len(cache) >= CACHE_LIMIT or self._long_bytes + size > self.long_cache_bytes:
-                    cache.clear()
-                    self._long_bytes = 0
-                cache[piece] = ids
-                self._long_bytes += size
-        return ids
+    def _long_piece(self, piece: bytes, out: list[Any]) -> None:
+        """Append the ids of a piece longer than SHORT bytes to ``out``, and remember them
+        (see :class:`LongPieces`) if it is at most LONG_PIECE_BYTES long."""
+        cache = self._long  # read once: another thread may replace it
+        span: Optional[int] = cache.spans.get(piece)
+        if span is not None:
+            where: i64 = span
+            pool = cache.pool  # its ids never change
+            first: i64 = where >> _COUNT_BITS
+            for j in range(first, first + (where & _COUNT_MASK)):
+                out.append(pool[j])
+            return
+        rank: Optional[int] = self.ranks.get(piece)
+        ids: list[Any] = [rank] if rank is not None else merge_with(piece, self._tables)
+        size = _entry_bytes(piece, len(ids))
+        # An entry larger than the whole budget is not remembered (a budget of 0
+        # remembers none), and does not empty the cache.
+        if len(piece) <= LONG_PIECE_BYTES and size <= self.long_cache_bytes:
+            with self._lock:  # a write takes several steps: two writers must not mix theirs
+                cache = self._long
+                if len(cache.spans) >= CACHE_LIMIT or cache.size + size > self.long_cache_bytes:
+                    cache = LongPieces()
+                    self._long = cache
+                cache.put(piece, ids, size)
+        out.extend(ids)
 
     def encode_text(self, splitter: Splitter, text: str, out: list[int]) -> None:
         """Append the ids of ``text`` split by ``splitter``.
@@ -239,11 +249,50 @@ def _char_offsets(data: bytes, n_chars: i64) -> vec[i64]:
     return offsets
 
 
-def _entry_bytes(piece: bytes, ids: Any) -> i64:
-    """About the memory one entry of the long-piece dict holds: the bytes object and its
-    dict slot, and per id a tuple slot and an int object (ids above 256 are not shared)."""
-    count: i64 = len(ids) if isinstance(ids, tuple) else 1
+def _entry_bytes(piece: bytes, count: i64) -> i64:
+    """About the memory a piece longer than SHORT bytes holds in :class:`LongPieces`: the
+    bytes object, its dict slot and the int saying where its ids are, and per id a slot
+    of the pool and an int object (ids above 256 are not shared)."""
     return len(piece) + 100 + 40 * count
+
+
+class LongPieces:
+    """Pieces longer than :data:`~hf_bpe.token_table.SHORT` bytes (too long for a piece
+    table key) and their ids, holding about ``size`` bytes of memory (see
+    :func:`_entry_bytes`).
+
+    The ids lie in ``pool``, a list of int objects that only grows; ``spans`` maps each
+    piece to ``first << 16 | count``, where its ids start in the pool and how many there
+    are. So remembering a piece makes no object the garbage collector tracks (a tuple
+    per piece did: on new multilingual text, where one piece in 25 is this long, a
+    collection every 700 of them). A :class:`PieceEncoder` empties its cache by
+    replacing this object, so a reader holding it always finds the ids a span names.
+
+        >>> cache = LongPieces()
+        >>> cache.put(b"a" * 20, [7, 8], 160)
+        >>> cache.ids_of(b"a" * 20), cache.size
+        ([7, 8], 160)
+    """
+
+    def __init__(self) -> None:
+        self.spans: Final[dict[bytes, int]] = {}
+        self.pool: Final[list[Any]] = []
+        self.size: i64 = 0
+
+    def put(self, piece: bytes, ids: list[Any], size: i64) -> None:
+        """Remember ``piece``'s ids (at most ``2 ** 16 - 1`` of them), counted as ``size`` bytes."""
+        pool = self.pool
+        self.spans[piece] = (len(pool) << _COUNT_BITS) | len(ids)
+        pool.extend(ids)
+        self.size += size
+
+    def ids_of(self, piece: bytes) -> Optional[list[Any]]:
+        """The ids remembered for ``piece``, or None (for tests; encoding reads them in place)."""
+        span: Optional[int] = self.spans.get(piece)
+        if span is None:
+            return None
+        where: i64 = span
+        return self.pool[where >> _COUNT_BITS:(where >> _COUNT_BITS) + (where & _COUNT_MASK)]
 
 
 class PieceTable:
@@ -357,8 +406,8 @@ class PieceTable:
 
 class _IdSink(Sink):
     """Appends the ids of each piece a scanner finds to ``out``: a single byte's from the
-    shared int objects, a short piece's from the piece table, a longer one's from the
-    long-piece dict (see :class:`PieceEncoder`).
+    shared int objects, a short piece's from the piece table, a longer one's from
+    :class:`LongPieces` (see :class:`PieceEncoder`).
 
     The choice, and the piece table's lookup, are made here rather than in a method of
     the encoder that this would call: one call fewer per piece made warm encoding 3-5%
@@ -380,40 +429,40 @@ class _IdSink(Sink):
             out.append(self.singles[data[start]])
             return
         encoder = self.encoder
-        ids: Any
         if size > SHORT:
-            ids = encoder._long_ids(data[start:end])
-        else:
-            low, high = pack(data, start, end)
-            table = encoder._table  # read once: another thread may replace it (see _remember)
-            slot: i64 = (mix(low, high) >> table.shift) & table.set_mask
-            keys = table.keys
-            k: i64 = 2 * slot
-            while True:
-                if k == 2 * (slot + WAYS):  # not in the table
-                    encoder._remember(table, slot, low, high, data, start, end, out)
-                    return
-                stored: i64 = keys[k + 1]
-                if keys[k] == low and (stored | MANY) == (high | MANY):
-                    # The key tells where the ids are: testing the type of an object
-                    # would wait for the object to come from memory.
-                    if stored == high:
-                        ids = table.ids[k >> 1]
-                        if keys[k + 1] != stored or keys[k] != low:  # replaced meanwhile
-                            ids = encoder._short_lookup(low, high, data, start, end)
-                            break
-                        out.append(ids)
-                    else:
-                        span: i64 = i64(table.spans[k >> 1])
-                        if keys[k + 1] != stored or keys[k] != low:  # replaced meanwhile
-                            ids = encoder._short_lookup(low, high, data, start, end)
-                            break
-                        pool = table.pool  # the pool of the table read: ids there never change
-                        first: i64 = span >> 4
-                        for j in range(first, first + (span & 15)):
-                            out.append(pool[j])
-                    return
-                k += 2
+            encoder._long_piece(data[start:end], out)
+            return
+        ids: Any
+        low, high = pack(data, start, end)
+        table = encoder._table  # read once: another thread may replace it (see _remember)
+        slot: i64 = (mix(low, high) >> table.shift) & table.set_mask
+        keys = table.keys
+        k: i64 = 2 * slot
+        while True:
+            if k == 2 * (slot + WAYS):  # not in the table
+                encoder._remember(table, slot, low, high, data, start, end, out)
+                return
+            stored: i64 = keys[k + 1]
+            if keys[k] == low and (stored | MANY) == (high | MANY):
+                # The key tells where the ids are: testing the type of an object
+                # would wait for the object to come from memory.
+                if stored == high:
+                    ids = table.ids[k >> 1]
+                    if keys[k + 1] != stored or keys[k] != low:  # replaced meanwhile
+                        ids = encoder._short_lookup(low, high, data, start, end)
+                        break
+                    out.append(ids)
+                else:
+                    span: i64 = i64(table.spans[k >> 1])
+                    if keys[k + 1] != stored or keys[k] != low:  # replaced meanwhile
+                        ids = encoder._short_lookup(low, high, data, start, end)
+                        break
+                    pool = table.pool  # the pool of the table read: ids there never change
+                    first: i64 = span >> 4
+                    for j in range(first, first + (span & 15)):
+                        out.append(pool[j])
+                return
+            k += 2
         if isinstance(ids, int):
             out.append(ids)
         else:

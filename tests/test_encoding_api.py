@@ -520,15 +520,15 @@ def test_the_pool_of_merged_ids_is_bounded_and_new_pieces_make_no_collections() 
     gc.collect()
     gc.disable()
     try:
-        before = gc.get_count()[0]  # objects the collector tracks, made less freed
         for doc in docs:
             encoder.encode_text(ours._splitter, doc, out)
-        made = gc.get_count()[0] - before
+        made = len(gc.get_objects(generation=0))  # the objects the collector tracks made since, still alive
     finally:
         gc.enable()
     merged = sum(1 for k in range(len(encoder._table.ids)) if encoder._table.keys[2 * k + 1] & MANY)
-    # out and the tuples of the pieces longer than a table key, nothing per merged piece
-    assert merged > 5_000 and made <= 1 + len(encoder._long)
+    # The piece table (with its two lists) and what is made once (such as the index of
+    # the long tokens), nothing per merged piece, nor per piece longer than a table key.
+    assert merged > 5_000 and len(encoder._long.spans) > 1_000 and made <= 10
 
 
 def test_the_cache_of_long_pieces_is_bounded_in_bytes() -> None:
@@ -551,11 +551,12 @@ def test_the_cache_of_long_pieces_is_bounded_in_bytes() -> None:
             encoder.encode_text(ours._splitter, piece, out)
             if k % 10 == 0:
                 assert out == theirs.encode_ordinary(piece)
-        assert all(len(p) <= LONG_PIECE_BYTES for p in encoder._long)  # the 8000-byte pieces: none
-        ids = sum(len(v) for v in encoder._long.values())
-        held.append(len(encoder._long))
-        assert encoder._long_bytes == sum(map(len, encoder._long)) + 100 * len(encoder._long) + 40 * ids
-        assert encoder._long_bytes <= budget
+        cache = encoder._long
+        assert all(len(p) <= LONG_PIECE_BYTES for p in cache.spans)  # the 8000-byte pieces: none
+        ids = sum(len(cache.ids_of(p) or ()) for p in cache.spans)
+        held.append(len(cache.spans))
+        assert cache.size == sum(map(len, cache.spans)) + 100 * len(cache.spans) + 40 * ids
+        assert cache.size <= budget and len(cache.pool) == ids
     assert held[0] == 0 and 0 < held[2] < 300  # emptied once the budget ran out
     assert pickle.loads(pickle.dumps(encoder)).long_cache_bytes == budget
     # An entry larger than the whole budget is not remembered and leaves the others be.
@@ -567,7 +568,7 @@ def test_the_cache_of_long_pieces_is_bounded_in_bytes() -> None:
             out = []
             encoder.encode_text(ours._splitter, piece, out)
             assert out == theirs.encode_ordinary(piece)
-    assert not nothing._long and len(small._long) == 1 and len(next(iter(small._long))) == 1000
+    assert not nothing._long.spans and len(small._long.spans) == 1 and len(next(iter(small._long.spans))) == 1000
     with pytest.raises(ValueError, match="long_cache_bytes"):
         PieceEncoder(ours._mergeable_ranks, long_cache_bytes=-1)
 
@@ -606,7 +607,7 @@ def test_clear_cache_gives_back_the_remembered_pieces() -> None:
     enc = hf_bpe.Encoding("o200k", pat_str=theirs._pat_str, mergeable_ranks=theirs._mergeable_ranks, special_tokens={})
     text = "".join(realdata.documents("multilingual", doc_bytes=4096, max_bytes=2_000_000))
     ids = enc.encode_ordinary(text)
-    assert enc._pieces._table.bits > START_BITS and enc._pieces._long  # grown: tens of MB
+    assert enc._pieces._table.bits > START_BITS and enc._pieces._long.spans  # grown: tens of MB
     enc.clear_cache()
-    assert enc._pieces._table.bits == START_BITS and not enc._pieces._long
+    assert enc._pieces._table.bits == START_BITS and not enc._pieces._long.spans
     assert enc.encode_ordinary(text) == ids == theirs.encode_ordinary(text)
