@@ -1273,6 +1273,18 @@ def test_ids_given_in_place_of_a_text_must_be_ids_of_the_tokenizer() -> None:
         tok([[2**40]], is_split_into_words=True)
     with pytest.raises(UnknownTokenError):
         tok("a", [10**7])
+    # In batches, whose items transformers encodes one by one from the ids made or checked
+    # once (they are not checked again): id lists, pairs of them, a pair of a text and ids,
+    # a list of one id list; with truncation and padding, which take transformers' path.
+    many = {"padding": True, "truncation": True, "max_length": 4}
+    tok.pad_token = "<new>"
+    good = tok([[5, 6], ("hello", [7]), ([8], [9, 10]), [[11]]], **many)["input_ids"]
+    assert good == [[5, 6, 100277], [15339, 7, 100277], [8, 9, 10], [11, 100277, 100277]]
+    for batch in ([[1, 2], [-5]], [([1, 2], [10**7])], [("hello", [10**7])], [[[10**7]]]):
+        with pytest.raises((UnknownTokenError, hf_bpe.TokenIdOverflowError)):
+            tok(batch, **many)
+    with pytest.raises(hf_bpe.TokenIdOverflowError):
+        tok([[1]], [[-3]], **many)
 
 
 def _folder_with_added(tmp_path: Path, entries: dict[str, Any]) -> Path:
