@@ -193,7 +193,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--text-column", metavar="COL", help="text column of parquet files (text)")
     p.add_argument("--max-chars", type=_non_negative_int, default=0, metavar="N",
                    help="crop each document to N characters (0, the default: no crop)")
-    p.add_argument("--glob", default="*.txt", help="which files of a folder are text files: by name, or by path inside it if GLOB has a / (*.txt)")
+    p.add_argument("--glob", default="*.txt", help="which files of a folder are text files: by name at any depth, or, if GLOB has a /, by path inside it as Path.glob matches (books/**/*.txt) (*.txt)")
     p.add_argument("--by-line", action="store_true",
                    help="each line of a text file is a document (default: each file is one)")
     p.add_argument("--name", help="the encoding's name (default: the output folder's name)")

@@ -34,7 +34,8 @@ def training_files(paths: Sequence[str], glob: str = "*.txt") -> tuple[list[Path
     A named file is read as parquet if it ends in ``.parquet``, as text otherwise. A folder
     contributes, recursively and in sorted order, its ``*.parquet`` files and its text files
     whose names match ``glob`` (or, for a ``glob`` with a ``/``, whose paths inside the
-    folder do: ``books/*.txt``); hidden files and folders are skipped.
+    folder do, as ``Path.glob`` matches them: ``books/*.txt``, ``books/**/*.txt``); hidden
+    files and folders are skipped.
     """
     from .training_sources import files_under
 
@@ -74,15 +75,25 @@ def _names_a_path(text: str) -> bool:
 
 def _glob_matches(relative: str, glob: str) -> bool:
     """Whether a file at ``relative`` (a POSIX path inside the folder) matches ``glob``: by
-    its name, or by the path for a glob with a ``/``, where a leading ``**/`` may match
-    nothing (as in pathlib: ``**/*.txt`` takes the top level's files too).
+    its name for a glob without a ``/`` (at any depth, as ``Path.rglob`` finds it), else
+    by its path as ``Path.glob`` reads the glob: ``*`` stays inside one folder's name and
+    a ``**`` part matches any number of folders, none too.
 
-        >>> [_glob_matches(p, g) for p, g in [("a/b.txt", "*.txt"), ("b.txt", "**/*.txt"), ("a/b.txt", "a/*.md")]]
-        [True, True, False]
+        >>> [_glob_matches(p, g) for p, g in [("a/b.txt", "*.txt"), ("a/c/b.txt", "a/*.txt"), ("a/b.txt", "a/**/*.txt")]]
+        [True, False, True]
     """
     if "/" not in glob:
-        return fnmatch.fnmatch(relative.rsplit("/", 1)[-1], glob)
-    return fnmatch.fnmatch(relative, glob) or (glob.startswith("**/") and _glob_matches(relative, glob[3:]))
+        return fnmatch.fnmatchcase(relative.rsplit("/", 1)[-1], glob)
+    return _parts_match(relative.split("/"), glob.split("/"))
+
+
+def _parts_match(parts: Sequence[str], globs: Sequence[str]) -> bool:
+    """Whether path ``parts`` match the glob's ``globs`` part by part (see :func:`_glob_matches`)."""
+    if not globs:
+        return not parts
+    if globs[0] == "**":
+        return any(_parts_match(parts[k:], globs[1:]) for k in range(len(parts) + 1))
+    return bool(parts) and fnmatch.fnmatchcase(parts[0], globs[0]) and _parts_match(parts[1:], globs[1:])
 
 
 def _file_texts(files: Sequence[Path], by_line: bool) -> Iterator[str]:

@@ -546,8 +546,13 @@ def test_a_glob_with_a_slash_matches_paths_inside_the_folder(tmp_path: Path) -> 
         return [p.relative_to(tmp_path).as_posix() for p in texts]
 
     assert found("*.txt") == ["b.txt", "books/a.txt", "books/deep/c.txt", "news/e.txt"]  # by name, at any depth
-    assert found("books/*.txt") == ["books/a.txt", "books/deep/c.txt"]  # was: nothing (names have no /)
-    assert found("*/deep/*") == ["books/deep/c.txt"]
+    # As Path.glob matches: * stays in one folder's name (fnmatch's crossed folders), ** is
+    # any number of folders, none too (books/**/*.txt missed books/a.txt).
+    assert found("books/*.txt") == ["books/a.txt"]
+    assert found("books/**/*.txt") == ["books/a.txt", "books/deep/c.txt"]
+    assert found("**/*.txt") == found("*.txt")
+    assert found("*/deep/*") == found("**/deep/*") == ["books/deep/c.txt"]
+    assert sorted(found("books/**")) == ["books/a.txt", "books/d.md", "books/deep/c.txt"]
 
 
 def test_convert_never_writes_over_its_source(tmp_path: Path) -> None:
