@@ -382,6 +382,13 @@ def _load_tokenizer_json_only(path: str, source: Any = None) -> tuple[Any, str |
     return encoding, bos, eos
 
 
+class _FilesMissing(VocabFileError):
+    """Tokenizer files ``from_pretrained`` did not find. Raised from ``__init__`` as a
+    ValueError (transformers replaces an OSError raised there by a message of its own);
+    :meth:`HfBpeTokenizer.from_pretrained` raises it as a :class:`MissingFileError`, which
+    is an OSError too, as transformers raises for a repository it cannot find."""
+
+
 def _load_folder_encoding(vocab_file: str | None, encoding_file: str | None, source: Any) -> Any:
     from hf_bpe.folder import load_encoding_files
 
@@ -389,15 +396,14 @@ def _load_folder_encoding(vocab_file: str | None, encoding_file: str | None, sou
         encoding_file = str(Path(vocab_file).parent / ENCODING_FILE)
     if encoding_file is None:
         if source and not os.path.isdir(source):  # a Hub repository whose files did not come
-            # (a ValueError: transformers replaces an OSError raised here by a message of its own)
-            raise VocabularyError(
+            raise _FilesMissing(
                 f"no tokenizer files for {source!r}: it is not a local folder, and neither "
                 "vocab.tiktoken + encoding.json nor tokenizer.json came from the Hub or its cache "
                 "(offline, HF_HUB_OFFLINE=1 or local_files_only=True, with nothing cached? a "
                 "wrong repository, subfolder or revision?)"
             )
         found = f"no tokenizer files were found in {source!r}; " if source else ""
-        raise VocabularyError(
+        raise (_FilesMissing if source else VocabularyError)(
             f"HfBpeTokenizer needs an encoding: {found}use HfBpeTokenizer.from_encoding(enc) or "
             "from_pretrained(folder or repo id) where vocab.tiktoken and encoding.json (or tokenizer.json) are"
         )
@@ -459,8 +465,8 @@ class HfBpeTokenizer(PreTrainedTokenizer):
                     encoding = _load_folder_encoding(vocab_file, encoding_file, source)
                 except MissingFileError as err:  # one file of hf_bpe's pair did not come
                     if tokenizer_file is None:
-                        if source:  # transformers would replace an OSError by a message of its own
-                            raise VocabFileError(f"{err} (vocab.tiktoken and encoding.json go together)") from None
+                        if source:
+                            raise _FilesMissing(f"{err} (vocab.tiktoken and encoding.json go together)") from None
                         raise
                     warnings.warn(f"{err}: loading tokenizer.json instead", TokenizerJsonWarning, stacklevel=2)
             if encoding is None and tokenizer_file is not None:
@@ -518,6 +524,19 @@ class HfBpeTokenizer(PreTrainedTokenizer):
         self._update_trie()
 
     # ---------------------------------------------------------------- construction
+
+    @classmethod
+    def from_pretrained(cls, *args: Any, **kwargs: Any) -> Any:
+        """transformers' ``from_pretrained`` (a folder or a Hub repository); where no
+        tokenizer files are found, a :class:`~hf_bpe.MissingFileError`, which is an OSError
+        as transformers raises for a repository it cannot find (and a ValueError, as before)::
+
+            tok = HfBpeTokenizer.from_pretrained("my-tokenizer")
+        """
+        try:
+            return super().from_pretrained(*args, **kwargs)
+        except _FilesMissing as err:
+            raise MissingFileError(str(err)) from None
 
     @classmethod
     def from_encoding(cls, encoding: Any, **kwargs: Any) -> HfBpeTokenizer:

@@ -111,14 +111,25 @@ def test_folder_saved_by_the_core_loads_everywhere(docs: list[str], tmp_path: Pa
 
 
 def test_a_folder_without_tokenizer_files_is_named_in_the_error(tmp_path: Path) -> None:
-    with pytest.raises(VocabularyError, match=f"no tokenizer files were found in '{tmp_path}'"):
+    # Missing files are a MissingFileError: an OSError, which transformers users catch for a
+    # repository that cannot be found (it was a VocabularyError only, a ValueError).
+    with pytest.raises(hf_bpe.MissingFileError, match=f"no tokenizer files were found in '{tmp_path}'"):
         HfBpeTokenizer.from_pretrained(str(tmp_path))
-    with pytest.raises(VocabularyError, match="needs an encoding: use HfBpeTokenizer.from_encoding"):
+    with pytest.raises(VocabularyError, match="needs an encoding: use HfBpeTokenizer.from_encoding") as info:
         HfBpeTokenizer()
+    assert not isinstance(info.value, OSError)  # no files were asked for
     # A repository whose files could not be fetched (offline with an empty cache): the error
     # says so rather than blaming the repository.
-    with pytest.raises(VocabularyError, match="'someone/absent': it is not a local folder.*local_files_only"):
+    # (AutoTokenizer raises transformers' own OSError there: it finds no tokenizer_config.json.)
+    with pytest.raises(hf_bpe.MissingFileError, match="'someone/absent': it is not a local folder.*local_files_only"):
         HfBpeTokenizer.from_pretrained("someone/absent", cache_dir=str(tmp_path / "hub"), local_files_only=True)
+    # One file of hf_bpe's pair: the other is named.
+    HfBpeTokenizer.from_encoding(hf_bpe.get_encoding("gpt2")).save_pretrained(tmp_path / "half")
+    (tmp_path / "half" / "encoding.json").unlink()
+    (tmp_path / "half" / "tokenizer.json").unlink()
+    for load in (HfBpeTokenizer.from_pretrained, AutoTokenizer.from_pretrained):
+        with pytest.raises(hf_bpe.MissingFileError, match="encoding.json: no such file .vocab.tiktoken and encoding.json go together"):
+            load(tmp_path / "half")
 
 
 def test_a_tiktoken_encoding_is_taken_as_it_is(docs: list[str]) -> None:

@@ -205,7 +205,7 @@ def test_a_repository_missing_one_file_of_the_pair_loads_its_tokenizer_json(hub:
     """A repository with tokenizer.json whose vocab.tiktoken (or encoding.json) is missing
     loads from tokenizer.json, as stock transformers does, with a warning (it failed with
     transformers' "Unable to load vocabulary from file"); without tokenizer.json the error
-    names the missing file. A repository of tokenizer.json only names its encoding after
+    names the missing file (a MissingFileError, an OSError too). A repository of tokenizer.json only names its encoding after
     the repository, not after the cache's commit folder."""
     from hf_bpe.hf_tokenizer import HfBpeTokenizer
 
@@ -239,4 +239,4 @@ def test_a_repository_missing_one_file_of_the_pair_loads_its_tokenizer_json(hub:
         assert lines[repo].startswith(f"HfBpeTokenizer {repo} [15339, 1917, 100257] ["), lines[repo]
         assert missing in lines[repo] and "loading tokenizer.json instead" in lines[repo], lines[repo]
     assert lines["json-only"] == "HfBpeTokenizer json-only [15339, 1917, 100257] []"
-    assert lines["half-pair"].startswith("VocabFileError ") and "vocab.tiktoken" in lines["half-pair"], lines["half-pair"]
+    assert lines["half-pair"].startswith("MissingFileError ") and "vocab.tiktoken" in lines["half-pair"], lines["half-pair"]
