@@ -90,6 +90,10 @@ def _positive_int(text: str) -> int:
     return _int_from(text, 1, "a positive integer")
 
 
+def _vocab_size(text: str) -> int:
+    return _int_from(text, 256, "an integer >= 256 (the 256 byte tokens, then merges and special tokens)")
+
+
 def _non_negative_int(text: str) -> int:
     return _int_from(text, 0, "an integer >= 0")
 
@@ -182,7 +186,7 @@ def build_parser() -> argparse.ArgumentParser:
         "HfBpeTokenizer.from_pretrained and transformers.AutoTokenizer load.",
     )
     p.add_argument("paths", nargs="*", metavar="FILE_OR_DIR", help="text files, parquet files, or folders of them")
-    p.add_argument("--vocab-size", type=_positive_int, required=True, help="tokens, special tokens included")
+    p.add_argument("--vocab-size", type=_vocab_size, required=True, help="tokens, special tokens included")
     p.add_argument("-o", "--output", type=_path, required=True, metavar="DIR", help="folder to write")
     p.add_argument("--pattern", default="rustbpe", metavar="NAME_OR_REGEX",
                    help="split pattern: rustbpe (default), nanochat, cl100k_base, o200k_base, ... or a regex")

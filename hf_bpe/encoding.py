@@ -575,8 +575,13 @@ class Encoding:
         return frozenset(self._special_tokens)
 
     def is_special_token(self, token: int) -> bool:
-        """Whether ``token`` is the id of a special token."""
-        return token in self._special_ids
+        """Whether ``token`` is the id of a special token (an integer: a text is a TypeError).
+
+            >>> enc = hf_bpe.get_encoding("gpt2")
+            >>> enc.is_special_token(50256), enc.is_special_token(220)
+            (True, False)
+        """
+        return _one_id(token) in self._special_ids
 
     @property
     def n_vocab(self) -> int:

@@ -94,6 +94,8 @@ def save_encoding(enc: Encoding, directory: StrPath) -> list[Path]:
     """
     from .registry import as_hf_bpe_encoding  # the registry builds on this module's neighbours
 
+    if os.path.exists(directory) and not os.path.isdir(directory):
+        raise FileExistsError(f"cannot save into {os.fspath(directory)}: it exists and is not a folder")
     enc = as_hf_bpe_encoding(enc)
     files: dict[str, bytes | None] = {**encoding_files(enc)}
     from .tokenizer_json import hf_files as make_hf_files  # the HF files: imported when saving

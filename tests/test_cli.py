@@ -507,6 +507,7 @@ def test_debug_shows_the_traceback_and_usage_errors_exit_2(work: Path) -> None:
     assert usage.returncode == 2 and b"the following arguments are required: -t/--tokenizer" in usage.stderr
     for argv in (
         ["train", "corpus", "--vocab-size", "0", "-o", "t"],
+        ["train", "corpus", "--vocab-size", "100", "-o", "t"],  # was exit 1, worded for Python (vocab_size)
         ["train", "corpus", "--vocab-size", "300", "--max-chars", "-5", "-o", "t"],
         ["train", "--vocab-size", "300", "-o", "t"],  # no input
         ["train", "corpus", "--vocab-size", "300", "-o", ""],  # not the current folder
@@ -514,6 +515,8 @@ def test_debug_shows_the_traceback_and_usage_errors_exit_2(work: Path) -> None:
     ):
         result = run(*argv, cwd=work)
         assert result.returncode == 2 and result.stderr.startswith(b"usage: "), (argv, result.stderr)
+    assert b"argument --vocab-size: expected an integer >= 256 (the 256 byte tokens" in run(
+        "train", "corpus", "--vocab-size", "100", "-o", "t", cwd=work).stderr
 
 
 def test_verbose_logs_stages_quiet_otherwise(trained: Path, work: Path) -> None:

@@ -36,6 +36,9 @@ def test_vocabulary_properties_match(name: str) -> None:
         tid = theirs.encode_single_token(token)
         assert ours.encode_single_token(token) == tid
         assert ours.is_special_token(tid) and not ours.is_special_token(0)
+        assert ours.is_special_token(np.int64(tid))  # (tiktoken: AssertionError)
+    with pytest.raises(TypeError):  # was False: a text is no id (tiktoken: AssertionError)
+        ours.is_special_token("<|endoftext|>")
 
 
 @pytest.mark.parametrize("name", NAMES)

@@ -179,6 +179,14 @@ def _folder_state(folder: Path) -> dict[str, bytes | None]:
     return {str(p.relative_to(folder)): p.read_bytes() if p.is_file() else None for p in sorted(folder.rglob("*"))}
 
 
+def test_a_save_onto_a_file_says_it_is_not_a_folder(tmp_path: Path) -> None:
+    # (was: "[Errno 17] File exists", from mkdir)
+    (tmp_path / "taken").write_text("mine")
+    with pytest.raises(FileExistsError, match="cannot save into .*taken: it exists and is not a folder"):
+        hf_bpe.save_encoding(_two_encodings()[0], tmp_path / "taken")
+    assert (tmp_path / "taken").read_text() == "mine"
+
+
 def test_a_save_whose_rename_fails_midway_puts_the_old_files_back(tmp_path: Path) -> None:
     """The new files are renamed in one after another: a rename that fails (here: onto a
     folder) undoes the ones before it, so the folder never mixes two tokenizers' files."""
