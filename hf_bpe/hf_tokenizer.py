@@ -1584,12 +1584,16 @@ def _batch_like(batch: Any, columns: dict[str, Any]) -> Any:
         import pyarrow as pa
 
         return pa.table({name: pa.array(rows, pa.list_(pa.int64())) for name, rows in columns.items()})
-    if kind == "pandas":  # arrow-typed for the same reason
+    if kind == "pandas":  # rows as int64 arrays, typed for the same reason
+        # (not pandas' ArrowDtype of lists, which pyarrow cannot read back from a table's
+        # metadata: a streaming dataset of the pandas format failed to give its rows)
+        import numpy as np
         import pandas as pd
-        import pyarrow as pa
 
-        ids = pd.ArrowDtype(pa.list_(pa.int64()))
-        return pd.DataFrame({name: pd.Series(rows, dtype=ids, index=batch.index) for name, rows in columns.items()})
+        return pd.DataFrame({
+            name: pd.Series([np.array(row, dtype=np.int64) for row in rows], dtype=object, index=batch.index)
+            for name, rows in columns.items()
+        })
     return columns
 
 

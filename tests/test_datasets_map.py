@@ -211,6 +211,8 @@ def test_batch_encode_reads_every_batch_format(docs: list[str]) -> None:
         assert type(out) is (pd.DataFrame if batch is frame else pa.Table)
         column = out["input_ids"]
         assert [list(row) for row in (column.tolist() if batch is frame else column.to_pylist())] == expected["input_ids"]
+    empty = tok.batch_encode(pd.DataFrame({"text": ["", ""]}))["input_ids"]  # typed although empty
+    assert [row.dtype for row in empty] == [np.int64, np.int64] and pa.Table.from_pandas(pd.DataFrame({"ids": empty})).schema.field("ids").type == pa.list_(pa.int64())
     assert tok.batch_encode({"text": docs[0]}) == {"input_ids": expected["input_ids"][0]}
     for batch in (frame[["id"]], table.select(["id"]), {"id": [1]}):
         with pytest.raises(ColumnError, match="no column 'text'"):
@@ -237,6 +239,23 @@ def test_map_works_in_every_format_batched_or_not_streaming_or_not() -> None:
             assert mapped.with_format(None)["input_ids"] == expected, (fmt, batched)
             stream = ds.to_iterable_dataset().with_format(fmt).map(tok.batch_encode, batched=batched, batch_size=2)
             assert [list(row["input_ids"]) for row in stream.with_format(None)] == expected, ("streaming", fmt, batched)
+            # read in its own format too (a pandas column of ArrowDtype lists failed there)
+            got = [row["input_ids"] for row in stream]
+            if fmt == "pandas":
+                got = [column.iloc[0] for column in got]
+            elif fmt == "arrow":
+                got = [column.to_pylist()[0] for column in got]
+            assert [list(ids) for ids in got] == expected, ("streaming, read as", fmt, batched)
+
+
+def test_a_first_batch_of_empty_texts_maps_with_the_column_typed_as_documented() -> None:
+    # datasets types a new column from the first batch written: rows without ids make it
+    # null and the next batch fails (as with any tokenizer); docs/huggingface.md's remedy.
+    tok = build({"kind": "named", "name": "cl100k_base"})
+    ds = datasets.Dataset.from_dict({"text": [""] * 4 + ["hello world"] * 4})
+    typed = datasets.Features({**ds.features, "input_ids": datasets.List(datasets.Value("int32"))})
+    mapped = ds.map(tok.batch_encode, batched=True, batch_size=2, features=typed, load_from_cache_file=False)
+    assert mapped["input_ids"][:] == [[]] * 4 + [tok.encoding.encode_ordinary("hello world")] * 4
 
 
 def test_train_from_dataset_gives_a_ready_tokenizer_that_loads_everywhere(tmp_path: Path) -> None:
