@@ -577,6 +577,8 @@ class HfBpeTokenizer(PreTrainedTokenizer):
         from hf_bpe.trainer import BpeTrainer
 
         _refuse_hf_trainer_options("train_from_dataset", tokenizer_kwargs)
+        if "text_column" in tokenizer_kwargs:  # batch_encode's name: it trained on "text", saved as a setting
+            raise TypeError("train_from_dataset takes the column to train on as column=, not text_column=")
         with BpeTrainer(
             vocab_size, pattern=pattern, special_tokens=special_tokens, num_proc=num_proc, progress=progress
         ) as trainer:

@@ -23,7 +23,9 @@ When it runs in-process instead:
   than they save;
 * inside a worker process (hf_bpe's own, ``multiprocessing``/``multiprocess`` ones such as
   ``datasets.map(num_proc=...)``, or daemonic processes), or a spawned process still
-  importing its target's module: pools are never nested;
+  importing its target's module: pools are never nested (but a batch that the program's
+  main module, run again in a starting worker, asks processes for raises ``RuntimeError``,
+  as ``multiprocessing`` does: the script lacks its ``if __name__ == "__main__":`` guard);
 * once the program is exiting (a daemon thread's batch after the exit handlers ran).
 
 ``num_threads`` (tiktoken's name; tiktoken's default of 8 is not applied: without either a
@@ -108,9 +110,31 @@ def workers_for(num_proc: Optional[int], num_threads: Optional[int], size: int, 
         wanted = min(num_threads, usable_cpus())
     else:
         wanted = num_proc
-    if wanted <= 1 or count < 2 or size < max(MIN_BATCH_CHARS, MIN_ITEM_CHARS * count) or _exiting or in_worker():
+    if wanted <= 1 or count < 2 or size < max(MIN_BATCH_CHARS, MIN_ITEM_CHARS * count) or _exiting:
+        return 1
+    if in_worker():
+        if _main_run_again():
+            raise RuntimeError(
+                f"a batch with {wanted} processes in a worker process that is starting up: it runs the "
+                "program's main module again (processes start by spawn or forkserver), and that module "
+                "starts its work at import. Start it under `if __name__ == \"__main__\":`, as "
+                "multiprocessing requires (else each worker does all of that work again before serving)"
+            )
         return 1
     return min(wanted, count)
+
+
+def _main_run_again() -> bool:
+    """Whether this call comes from the program's main module run again (as
+    ``__mp_main__``) in a process started by spawn or forkserver, before its target runs."""
+    if not getattr(multiprocessing.current_process(), "_inheriting", False):
+        return False
+    frame: Any = sys._getframe(1)
+    while frame is not None:
+        if frame.f_code.co_name == "<module>" and frame.f_globals.get("__name__") == "__mp_main__":
+            return True
+        frame = frame.f_back
+    return False
 
 
 def _processes(name: str, value: Optional[int]) -> Optional[int]:

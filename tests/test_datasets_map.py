@@ -306,5 +306,7 @@ def test_train_from_dataset_takes_the_trainers_options_and_refuses_hf_tokenizers
     assert not {"batch_size", "progress"} & set(config)
     with pytest.raises(TypeError, match="train_from_dataset: min_frequency .* no counterpart"):
         HfBpeTokenizer.train_from_dataset(ds, 300, min_frequency=2)
+    with pytest.raises(TypeError, match="as column=, not text_column="):  # trained on "text", silently
+        HfBpeTokenizer.train_from_dataset(ds, 300, text_column="text")
     with pytest.raises(hf_bpe.TrainingError, match="batch_size must be an int >= 1"):
         HfBpeTokenizer.train_from_dataset(ds, 300, batch_size=0)

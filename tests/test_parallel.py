@@ -283,6 +283,32 @@ def test_a_worker_that_cannot_start_says_why(tmp_path: Path) -> None:
     assert len(lines) == 2 and all("ended with exit status 1" in line and "if __name__" in line for line in lines), out.stdout + out.stderr[-2000:]
 
 
+UNGUARDED = """
+import multiprocessing, os, sys, hf_bpe
+multiprocessing.set_start_method(sys.argv[1], force=True)
+with open("ran.log", "a") as log:
+    print(os.getpid(), file=log)
+enc = hf_bpe.Encoding("bytes", pat_str=r"\\S+|\\s+", mergeable_ranks={bytes([i]): i for i in range(256)}, special_tokens={})
+try:
+    enc.encode_ordinary_batch(["x" * 100_000] * 4, num_proc=2)
+except hf_bpe.WorkerError as err:
+    print(err)
+"""
+
+
+@pytest.mark.parametrize("method", [m for m in ("spawn", "forkserver") if m in multiprocessing.get_all_start_methods()])
+def test_a_script_without_a_main_guard_is_told_so(tmp_path: Path, method: str) -> None:
+    # Its worker ran the whole script again, its batch in-process, before serving: every
+    # side effect twice, no word said (multiprocessing raises there). Now the worker's run
+    # of the main module fails at the batch, and the batch is a WorkerError saying why.
+    (tmp_path / "unguarded.py").write_text(UNGUARDED)
+    out = subprocess.run([sys.executable, "unguarded.py", method], cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    lines = out.stdout.splitlines()
+    assert len(lines) == 1 and "ended with exit status 1" in lines[0] and "if __name__" in lines[0], out.stdout + out.stderr[-2000:]
+    assert "RuntimeError: a batch with 2 processes in a worker process that is starting up" in out.stderr
+    assert len((tmp_path / "ran.log").read_text().split()) == 2  # the script, and the worker's run of it up to the batch
+
+
 def test_a_worker_reaped_by_someone_else_is_still_stopped(docs: list[str]) -> None:
     # Another thread's Process.start() reaps every ended child (multiprocessing's _cleanup);
     # a worker reaped there made shutdown_pools raise "Cannot close a process while it is
