@@ -37,7 +37,7 @@ import warnings
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, Self, cast
 
 try:
     import transformers
@@ -526,7 +526,7 @@ class HfBpeTokenizer(PreTrainedTokenizer):
     # ---------------------------------------------------------------- construction
 
     @classmethod
-    def from_pretrained(cls, *args: Any, **kwargs: Any) -> Any:
+    def from_pretrained(cls, *args: Any, **kwargs: Any) -> Self:
         """transformers' ``from_pretrained`` (a folder or a Hub repository); where no
         tokenizer files are found, a :class:`~hf_bpe.MissingFileError`, which is an OSError
         as transformers raises for a repository it cannot find (and a ValueError, as before)::
@@ -534,7 +534,7 @@ class HfBpeTokenizer(PreTrainedTokenizer):
             tok = HfBpeTokenizer.from_pretrained("my-tokenizer")
         """
         try:
-            return super().from_pretrained(*args, **kwargs)
+            return cast(Self, super().from_pretrained(*args, **kwargs))
         except _FilesMissing as err:
             raise MissingFileError(str(err)) from None
 
