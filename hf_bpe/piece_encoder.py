@@ -282,8 +282,9 @@ class LongPieces:
     def put(self, piece: bytes, ids: list[Any], size: i64) -> None:
         """Remember ``piece``'s ids (at most ``2 ** 16 - 1`` of them), counted as ``size`` bytes."""
         pool = self.pool
-        self.spans[piece] = (len(pool) << _COUNT_BITS) | len(ids)
-        pool.extend(ids)
+        first: i64 = len(pool)
+        pool.extend(ids)  # before the span: a reader in another thread may find it at once
+        self.spans[piece] = (first << _COUNT_BITS) | len(ids)
         self.size += size
 
     def ids_of(self, piece: bytes) -> Optional[list[Any]]:
