@@ -14,7 +14,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from transformers import PreTrainedTokenizer
 from transformers.tokenization_utils_base import BatchEncoding, TruncationStrategy
 from transformers.utils.generic import PaddingStrategy
 
@@ -162,16 +161,20 @@ def encode_with_offsets(
     return_tensors = kwargs.pop("return_tensors", None)
     kwargs["return_special_tokens_mask"] = True
     ids_input: list[Any] = [ids if ids else "" for ids, _ in encoded]
-    out = PreTrainedTokenizer._encode_plus(  # transformers pads and truncates the ids
-        tok, ids_input if batched else ids_input[0], None, add_special_tokens, is_split_into_words=False, **kwargs
+    out = tok._encode_checked_ids(  # transformers pads and truncates the ids
+        ids_input if batched else ids_input[0], None, add_special_tokens, is_split_into_words=False, **kwargs
     )
     masks = out["special_tokens_mask"] if batched else [out["special_tokens_mask"]]
     rows: list[list[tuple[int, int]]] = []
     left = tok.truncation_side == "left"
     for mask, (_, offsets) in zip(masks, encoded):
-        kept = sum(1 for m in mask if m == 0)
-        source = iter(offsets[len(offsets) - kept :] if left else offsets[:kept])
-        rows.append([(0, 0) if m else next(source) for m in mask])
+        kept = len(mask) - sum(mask)  # the mask is 1 for each special token added, 0 for the text's
+        own = offsets[len(offsets) - kept :] if left else offsets[:kept]
+        if kept == len(mask):  # nothing added (bos, eos, padding)
+            rows.append(own)
+        else:
+            source = iter(own)
+            rows.append([(0, 0) if m else next(source) for m in mask])
     data = dict(out)
     data["offset_mapping"] = rows if batched else rows[0]
     if not want_mask:

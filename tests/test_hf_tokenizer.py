@@ -562,6 +562,18 @@ def test_offsets_match_the_stock_fast_tokenizer(docs: list[str], tmp_path: Path)
         assert [[tuple(o) for o in row] for row in ours["offset_mapping"]] == [
             [tuple(o) for o in row] for row in theirs["offset_mapping"]
         ]
+    # Rows without any added token (no bos/eos, no padding) take their offsets as they come.
+    bare = make("cl100k_base")
+    bare.save_pretrained(tmp_path / "bare")
+    fast = PreTrainedTokenizerFast.from_pretrained(tmp_path / "bare")
+    for side in ("right", "left"):
+        bare.truncation_side = fast.truncation_side = side
+        for kwargs in ({}, {"truncation": True, "max_length": 9}):
+            ours, theirs = bare(docs[:4], return_offsets_mapping=True, **kwargs), fast(docs[:4], return_offsets_mapping=True, **kwargs)
+            assert ours["input_ids"] == theirs["input_ids"], kwargs
+            assert [[tuple(o) for o in row] for row in ours["offset_mapping"]] == [
+                [tuple(o) for o in row] for row in theirs["offset_mapping"]
+            ], (side, kwargs)
 
 
 def test_rows_transformers_python_tokenizers_make_otherwise_are_the_fast_ones(tmp_path: Path) -> None:
