@@ -1301,6 +1301,38 @@ class HfBpeTokenizer(PreTrainedTokenizer):
 
     # ---------------------------------------------------------------- decoding
 
+    def decode(self, token_ids: Any, skip_special_tokens: bool = False, **kwargs: Any) -> str | list[str]:
+        """transformers' ``decode``: the text of a sequence of ids, or the texts of a batch of
+        them. Lists of ints go straight to :meth:`_decode` (transformers first converts them,
+        testing the type of every id in Python); anything else (numpy, tensors) goes through
+        transformers.
+
+            >>> import hf_bpe
+            >>> tok = HfBpeTokenizer.from_encoding(hf_bpe.get_encoding("cl100k_base"))
+            >>> tok.decode([15339, 1917]), tok.decode([[15339], [1917]])
+            ('hello world', ['hello', ' world'])
+        """
+        if type(token_ids) is list and token_ids and all(type(seq) is list for seq in token_ids):
+            return self._decode_lists(token_ids, skip_special_tokens, kwargs)
+        if type(token_ids) is list and (not token_ids or type(token_ids[0]) is int):
+            return self._decode(token_ids, skip_special_tokens=skip_special_tokens, **kwargs)
+        return super().decode(token_ids, skip_special_tokens=skip_special_tokens, **kwargs)
+
+    def batch_decode(
+        self, sequences: Any, skip_special_tokens: bool = False, clean_up_tokenization_spaces: bool | None = None,
+        **kwargs: Any,
+    ) -> list[str]:
+        """transformers' ``batch_decode``; a list of lists of ints goes straight to
+        :meth:`_decode`, sequence by sequence (see :meth:`decode`: transformers' conversion
+        took three quarters of the time)."""
+        kwargs["clean_up_tokenization_spaces"] = clean_up_tokenization_spaces
+        if type(sequences) is list and all(type(seq) is list for seq in sequences):
+            return self._decode_lists(sequences, skip_special_tokens, kwargs)
+        return super().batch_decode(sequences, skip_special_tokens=skip_special_tokens, **kwargs)
+
+    def _decode_lists(self, sequences: list[Any], skip_special_tokens: bool, kwargs: dict[str, Any]) -> list[str]:
+        return [self._decode(seq, skip_special_tokens=skip_special_tokens, **kwargs) for seq in sequences]
+
     def _decode(
         self,
         token_ids: int | list[int],

@@ -269,6 +269,26 @@ def test_decode_takes_a_batch_encoding_and_refuses_floats() -> None:
         tok.decode([1.0, 2.9])  # was '"#'
 
 
+def test_lists_of_ids_decode_as_through_transformers() -> None:
+    # Lists (and lists of lists) of ints skip transformers' conversion, which tested every
+    # id's type in Python (three quarters of a batch_decode); the texts are the same.
+    import numpy as np
+    from transformers import PreTrainedTokenizer
+
+    tok = HfBpeTokenizer.from_encoding(encoding("cl100k_base"), eos_token="<|endoftext|>", add_eos_token=True)
+    rows = [tok(t)["input_ids"] for t in ("Héllo 🙂", "", "wörld  \n x")] + [[], [100257, 15339, 100257]]
+    for skip in (False, True):
+        for given in (rows, rows[0], [], [[]], rows[1:2]):
+            assert tok.decode(given, skip_special_tokens=skip) == PreTrainedTokenizer.decode(tok, given, skip_special_tokens=skip), given
+        for given in (rows, [], [[]]):
+            assert tok.batch_decode(given, skip_special_tokens=skip) == PreTrainedTokenizer.batch_decode(tok, given, skip_special_tokens=skip)
+    assert tok.batch_decode([np.array(r, dtype=np.int64) for r in rows]) == tok.batch_decode(rows)  # transformers' path
+    assert tok.decode(np.array(rows[0])) == tok.decode(rows[0])
+    for bad in ([[1.0, 2.9]], [[1], [2.5]]):
+        with pytest.raises(TypeError):
+            tok.batch_decode(bad)
+
+
 def test_an_unknown_token_string_is_the_unk_token_when_there_is_one() -> None:
     tok = HfBpeTokenizer.from_encoding(encoding("gpt2"))
     assert tok.convert_tokens_to_ids(["hello", "zzzzqqq"]) == [31373, None]
