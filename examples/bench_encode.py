@@ -28,7 +28,11 @@ rounds' ratios spread over 1.9-2.6x, the medians of the rounds' ratios over 1.8-
   spaces;
 * other split patterns: those of Hugging Face models that hf_bpe has scanners for, one
   its compiled matcher splits, and one it splits with ``regex`` (hf_bpe cold and warm,
-  tiktoken with the same pattern).
+  tiktoken with the same pattern);
+* the transformers front: ``HfBpeTokenizer`` beside the stock fast tokenizer
+  (``PreTrainedTokenizerFast``) of the same saved folder, on English documents: batches
+  plain, padded and truncated to numpy, with offsets, one call per text, and decoding
+  (outputs checked equal).
 
 The peers are optional: a missing one is reported and skipped. Install them with
 ``pip install bpe-openai==0.1.4 wordchipper==0.9.2 tokenizers matplotlib``.
@@ -351,6 +355,39 @@ def pattern_speed(mb: float, runs: int) -> list[dict[str, Any]]:
 # --------------------------------------------------------------------------- report
 
 
+def hf_front_speed(mb: float, runs: int, scratch: Path) -> list[dict[str, Any]]:
+    """HfBpeTokenizer beside the stock fast tokenizer loaded from the folder it saved (o200k_base)."""
+    from transformers import PreTrainedTokenizerFast
+
+    ours = hf_bpe.HfBpeTokenizer.from_encoding(hf_bpe.get_encoding("o200k_base"), pad_token="<|endoftext|>")
+    ours.save_pretrained(scratch / "hf_front")
+    stock = PreTrainedTokenizerFast.from_pretrained(scratch / "hf_front")
+    docs = realdata.documents("english", doc_bytes=4096, max_bytes=int(mb * 1e6))
+    short = [d[:200] for d in docs] * 4
+    ids = ours(docs)["input_ids"]
+    calls: dict[str, Callable[[Any], Any]] = {
+        f"tok(docs), {len(docs)} docs of 4 KB": lambda tok: tok(docs)["input_ids"],
+        "padding, truncation to 512, numpy": lambda tok: tok(
+            docs, padding=True, truncation=True, max_length=512, return_tensors="np")["input_ids"].tolist(),
+        f"{len(short)} texts of 200 characters, padded": lambda tok: tok(short, padding=True)["input_ids"],
+        "one call per text": lambda tok: [tok(d)["input_ids"] for d in docs],
+        "return_offsets_mapping=True": lambda tok: [
+            [tuple(o) for o in row] for row in tok(docs, return_offsets_mapping=True)["offset_mapping"]],
+        "batch_decode": lambda tok: tok.batch_decode(ids),
+        "one decode per text": lambda tok: [tok.decode(row) for row in ids],
+    }
+    rows = []
+    for call, fn in calls.items():
+        assert fn(ours) == fn(stock), call
+        times = interleaved(runs, {"hf_bpe": (lambda fn=fn: fn(ours), None), "stock": (lambda fn=fn: fn(stock), None)})
+        x = ratio(times["stock"], times["hf_bpe"])
+        rows.append({"call": call, "hf_bpe_ms": min(times["hf_bpe"]) * 1e3, "stock_ms": min(times["stock"]) * 1e3,
+                     "x_stock": x})
+        print(f"  {call:38} hf_bpe {min(times['hf_bpe']) * 1e3:8.1f} ms, stock fast {min(times['stock']) * 1e3:8.1f} ms "
+              f"({x:.2f}x)")
+    return rows
+
+
 def table(rows: list[dict[str, Any]]) -> str:
     lines = []
     for name in dict.fromkeys(r["encoding"] for r in rows):
@@ -435,7 +472,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=5,
                         help="rounds per measurement: the best gives MB/s, the median ratio x tiktoken (default 5)")
     parser.add_argument("--out", type=Path, help="write bench_encode.json and bench_encode.png into this folder")
-    parser.add_argument("--skip", nargs="*", default=[], choices=["decode", "batch", "load", "worst", "patterns"],
+    parser.add_argument("--skip", nargs="*", default=[], choices=["decode", "batch", "load", "worst", "patterns", "hf"],
                         help="sections to leave out")
     args = parser.parse_args(argv)
     if not 0 < args.mb <= 1000 or args.runs < 1:
@@ -472,6 +509,9 @@ def main(argv: list[str] | None = None) -> int:
         if "patterns" not in args.skip:
             print("\n== other split patterns, one process (ranks of cl100k_base, Tekken's of o200k_base)")
             results["patterns"] = pattern_speed(mb / 4, runs)
+        if "hf" not in args.skip:
+            print("\n== transformers: HfBpeTokenizer beside the stock fast tokenizer (one thread), o200k_base")
+            results["hf"] = hf_front_speed(mb / 4, runs, scratch)
     print(table(results["encode"]))
     print(goal_table(results["encode"]))
     bad = sum(r["mismatched_docs"] for r in results["encode"])
