@@ -352,9 +352,6 @@ def pattern_speed(mb: float, runs: int) -> list[dict[str, Any]]:
     return rows
 
 
-# --------------------------------------------------------------------------- report
-
-
 def hf_front_speed(mb: float, runs: int, scratch: Path) -> list[dict[str, Any]]:
     """HfBpeTokenizer beside the stock fast tokenizer loaded from the folder it saved (o200k_base)."""
     from transformers import PreTrainedTokenizerFast
@@ -386,6 +383,9 @@ def hf_front_speed(mb: float, runs: int, scratch: Path) -> list[dict[str, Any]]:
         print(f"  {call:38} hf_bpe {min(times['hf_bpe']) * 1e3:8.1f} ms, stock fast {min(times['stock']) * 1e3:8.1f} ms "
               f"({x:.2f}x)")
     return rows
+
+
+# --------------------------------------------------------------------------- report
 
 
 def table(rows: list[dict[str, Any]]) -> str:
