@@ -1,9 +1,10 @@
 """batch → texts: the column of texts in a batch, whatever form the batch takes.
 
-``datasets.map(batched=True)`` hands over a dict of lists, Ray Data a dict of numpy arrays,
-a ``pyarrow.Table`` or a ``pandas.DataFrame``, a user a plain list of texts. Each is read
-the same way, and anything in the column that is not a ``str`` is refused by its row
-(a null in a dataset column is a common surprise)::
+``datasets.map(batched=True)`` hands over a dict of lists (or, in the arrow, pandas and
+polars formats, a ``pyarrow.Table``, a ``pandas.DataFrame`` or a ``polars.DataFrame``), Ray
+Data a dict of numpy arrays or a table, a user a plain list of texts. Each is read the same
+way, and anything in the column that is not a ``str`` is refused by its row (a null in a
+dataset column is a common surprise), as is an arrow text that is not UTF-8::
 
     >>> from hf_bpe.batch_columns import column_texts
     >>> column_texts({"id": [1, 2], "text": ["a b", "c"]}, "text")
@@ -13,7 +14,7 @@ the same way, and anything in the column that is not a ``str`` is refused by its
     >>> column_texts({"text": ["a", None]}, "text")
     Traceback (most recent call last):
     ...
-    hf_bpe.errors.TextTypeError: row 1 of the batch's column 'text' is null (None), not a str
+    hf_bpe.errors.TextTypeError: row 1 of the batch's column 'text' is null, not a str (to find the nulls: ds.filter(lambda row: row['text'] is None))
 """
 
 from __future__ import annotations
@@ -21,19 +22,21 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from .errors import ColumnError, TextTypeError
+from .errors import ColumnError, TextDecodeError, TextTypeError
 
 
 def column_texts(batch: Any, column: str, first_row: int | None = None) -> list[str]:
     """The texts of ``column`` in ``batch`` (a mapping of columns, a ``pyarrow.Table`` or
-    ``RecordBatch``, a ``pandas.DataFrame``), or ``batch`` itself if it is a list of texts.
+    ``RecordBatch``, a ``pandas.DataFrame`` or ``polars.DataFrame``), or ``batch`` itself if
+    it is a list of texts.
     An error numbers the batch's rows from ``first_row`` (the batch's place in a dataset),
     or within the batch if that is not known (``datasets.map`` does not tell it).
 
     Raises :class:`~hf_bpe.errors.ColumnError` (a ``KeyError``) when the batch has no such
-    column and :class:`~hf_bpe.errors.TextTypeError` (a ``TypeError``) for a value that is
-    not a ``str``. pandas and arrow batches
-    come from ``datasets.map(batched=True)`` only: a one-row table would read as a batch.
+    column, :class:`~hf_bpe.errors.TextTypeError` (a ``TypeError``) for a value that is
+    not a ``str`` and :class:`~hf_bpe.errors.TextDecodeError` (a ``UnicodeDecodeError``) for
+    an arrow text that is not UTF-8. Table batches come from ``datasets.map(batched=True)``
+    only: a one-row table would read as a batch.
     """
     if isinstance(batch, str):
         raise TextTypeError("expected a batch of texts, got a single str")
@@ -46,10 +49,13 @@ def column_texts(batch: Any, column: str, first_row: int | None = None) -> list[
             raise ColumnError(f"the batch has no column {column!r} (its columns: {', '.join(map(str, names))})")
         values = batch.column(column) if callable(getattr(batch, "column", None)) else batch[column]
         where = "row"
+    of = f"of column {column!r}" if first_row is not None else f"of the batch's column {column!r}"
     if hasattr(values, "to_pylist"):  # pyarrow
-        values = values.to_pylist()
+        values = _arrow_texts(values, f"{of} is not UTF-8 text", first_row or 0)
     elif hasattr(values, "tolist"):  # numpy, pandas
         values = values.tolist()
+    elif hasattr(values, "to_list"):  # polars
+        values = values.to_list()
     if isinstance(values, (str, bytes)) or values is None or not hasattr(values, "__iter__"):
         # One row's value (datasets.map without batched=True), not a column.
         kind = "null (None)" if values is None else f"of type {type(values).__name__}"
@@ -60,12 +66,32 @@ def column_texts(batch: Any, column: str, first_row: int | None = None) -> list[
     texts = values if isinstance(values, list) else list(values)
     for row, text in enumerate(texts):
         if not isinstance(text, str):
-            kind = "null (None)" if text is None else f"of type {type(text).__name__}"
+            null = text is None or (isinstance(text, float) and text != text)  # pandas' NaN
+            kind = "null" if null else f"of type {type(text).__name__}"
             if names is None:
                 raise TextTypeError(f"{where} {(first_row or 0) + row} is {kind}, not a str")
-            of = f"of column {column!r}" if first_row is not None else f"of the batch's column {column!r}"
-            raise TextTypeError(f"{where} {(first_row or 0) + row} {of} is {kind}, not a str")
+            hint = ""
+            if first_row is None and null:  # datasets.map does not say where the batch starts
+                hint = f" (to find the nulls: ds.filter(lambda row: row[{column!r}] is None))"
+            raise TextTypeError(f"{where} {(first_row or 0) + row} {of} is {kind}, not a str{hint}")
     return texts
+
+
+def _arrow_texts(values: Any, problem: str, first_row: int) -> list[Any]:
+    """An arrow column's values; a text that is not UTF-8 (arrow does not check what a
+    parquet file holds) is a TextDecodeError naming its row."""
+    try:
+        texts: list[Any] = values.to_pylist()
+        return texts
+    except UnicodeDecodeError:
+        pass
+    for row, value in enumerate(values):
+        try:
+            value.as_py()
+        except UnicodeDecodeError as err:
+            raw = value.as_buffer().to_pybytes()
+            raise TextDecodeError("utf-8", raw, err.start, err.end, f"row {first_row + row} {problem}") from None
+    raise AssertionError("to_pylist failed to decode, but every value decodes")
 
 
 def _column_names(batch: Any) -> list[Any] | None:
@@ -75,5 +101,7 @@ def _column_names(batch: Any) -> list[Any] | None:
     if hasattr(batch, "column_names"):  # pyarrow.Table, pyarrow.RecordBatch
         return list(batch.column_names)
     if hasattr(batch, "columns") and hasattr(batch, "iloc"):  # pandas.DataFrame
+        return list(batch.columns)
+    if type(batch).__module__.split(".")[0] == "polars" and hasattr(batch, "get_column"):  # polars.DataFrame
         return list(batch.columns)
     return None

@@ -91,6 +91,11 @@ class TextTypeError(HfBpeError, TypeError):
     texts, a number, ``bytes``, or a single ``str`` where a batch of texts belongs."""
 
 
+class TextDecodeError(HfBpeError, UnicodeDecodeError):
+    """A text of a dataset's column that is not UTF-8 (an arrow string column can hold such
+    bytes, from a parquet file say); the message names its row."""
+
+
 class UnknownModelError(HfBpeError, KeyError):
     """A model name that no encoding is known for (tiktoken raises KeyError here)."""
 

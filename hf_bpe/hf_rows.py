@@ -78,7 +78,10 @@ def encode_windows(
             sample.append(k)
     rows = [tok._around(part) for part in parts] if add_special_tokens else parts
     encoded: dict[str, Any] = {"input_ids": rows}
-    if kwargs.get("return_token_type_ids"):
+    want_types = kwargs.get("return_token_type_ids")
+    if want_types is None:
+        want_types = "token_type_ids" in tok.model_input_names
+    if want_types:
         encoded["token_type_ids"] = [[0] * len(row) for row in rows]
     if kwargs.get("return_special_tokens_mask"):
         encoded["special_tokens_mask"] = [
@@ -94,6 +97,8 @@ def encode_windows(
         return_attention_mask=kwargs.get("return_attention_mask"),
     )
     data = dict(padded)
+    for row in data["input_ids"]:  # "Token indices sequence length is longer than ...", once
+        tok._eventual_warn_about_too_long_sequence(row, kwargs.get("max_length"), kwargs.get("verbose", True))
     if kwargs.get("return_length"):
         data["length"] = lengths
     data["overflow_to_sample_mapping"] = sample

@@ -47,7 +47,15 @@ from packaging.version import Version
 
 from hf_bpe.batch_columns import column_texts
 from hf_bpe.encoding import special_regex, special_segments, special_set
-from hf_bpe.errors import MissingFileError, TokenizerJsonWarning, TrainingError, UnknownTokenError, VocabFileError, VocabularyError
+from hf_bpe.errors import (
+    MissingFileError,
+    TextTypeError,
+    TokenizerJsonWarning,
+    TrainingError,
+    UnknownTokenError,
+    VocabFileError,
+    VocabularyError,
+)
 from hf_bpe.folder import CHAT_TEMPLATE_DIR, ENCODING_FILE, HF_CONFIG_FORMAT, SAVED_IF_NEEDED, VOCAB_FILE, templates_folder
 from hf_bpe.hf_rows import encode_windows, encode_with_offsets
 from hf_bpe.patterns import NANOCHAT_SPECIAL_TOKENS
@@ -991,6 +999,14 @@ class HfBpeTokenizer(PreTrainedTokenizer):
         """Turn each non-empty str into ids through the core, then let transformers pad,
         truncate and add special tokens (it passes lists of ids through untouched)."""
         is_split_into_words = bool(kwargs.pop("is_split_into_words", False))
+        _check_batch_items(text)
+        _check_batch_items(text_pair)
+        if kwargs.get("sanitize_control_tokens"):
+            # A chat marked by apply_chat_template(sanitize_control_tokens=True) gives ids
+            # (and mask) only, as from the stock fast tokenizer: offsets and windows would
+            # encode the markers as text, and the user's control tokens as control tokens.
+            kwargs.pop("return_offsets_mapping", None)
+            kwargs.pop("return_overflowing_tokens", None)
         if not is_split_into_words and text_pair is None and self._plain_call(kwargs):
             fast = self._encode_plain(text, add_special_tokens, kwargs)
             if fast is not None:
@@ -1392,9 +1408,10 @@ class HfBpeTokenizer(PreTrainedTokenizer):
 
         Use it as ``ds.map(tok.batch_encode, batched=True, num_proc=N)`` (options through
         ``fn_kwargs``). The batch may also be one row (ids of its text), a list of texts, a
-        ``pyarrow.Table`` or a ``pandas.DataFrame`` (the arrow and pandas formats of
-        datasets, Ray Data's batch formats: the result is then a table or frame of those
-        columns, as a streaming dataset of that format needs); a missing
+        ``pyarrow.Table``, a ``pandas.DataFrame`` or a ``polars.DataFrame`` (the arrow, pandas
+        and polars formats of datasets, Ray Data's batch formats: the result is then a table
+        or frame of those columns, as a streaming dataset of that format needs, its ids
+        int32 as datasets stores ``input_ids`` from lists); a missing
         column is a :class:`~hf_bpe.ColumnError`, a value that is not a ``str`` (a null) a
         ``TypeError`` naming its row.  Special-token text in documents is ordinary text unless listed in
         ``allowed_special`` ("all" for every special token); tokens added with
@@ -1411,6 +1428,9 @@ class HfBpeTokenizer(PreTrainedTokenizer):
         >>> tok.batch_encode({"text": ["ab", "<|endoftext|>"]}, add_eos=True)["input_ids"]
         [[97, 98, 256], [60, 124, 101, 110, 100, 111, 102, 116, 101, 120, 116, 124, 62, 256]]
         """
+        for name, flag in (("add_bos", add_bos), ("add_eos", add_eos), ("return_attention_mask", return_attention_mask)):
+            if flag is not None and not isinstance(flag, bool):  # "False" would be true
+                raise TypeError(f"{name} must be True, False or None, not {flag!r}")
         single = isinstance(batch, str) or (isinstance(batch, Mapping) and isinstance(batch.get(text_column), str))
         if single:
             items = [batch if isinstance(batch, str) else batch[text_column]]
@@ -1424,17 +1444,23 @@ class HfBpeTokenizer(PreTrainedTokenizer):
             ids = [enc.encode(t, allowed_special=allowed, disallowed_special=()) for t in items]
         else:
             ids = [enc.encode_ordinary(t) for t in items]
-        add_bos = self.add_bos_token if add_bos is None else add_bos
-        add_eos = self.add_eos_token if add_eos is None else add_eos
-        if add_bos or add_eos:
-            head = [self._required_id("bos")] if add_bos else []
-            tail = [self._required_id("eos")] if add_eos else []
+        head = tail = []
+        if self.add_bos_token if add_bos is None else add_bos:
+            head = [self._required_id("bos", None if add_bos is None else "add_bos=True")]
+        if self.add_eos_token if add_eos is None else add_eos:
+            tail = [self._required_id("eos", None if add_eos is None else "add_eos=True")]
+        if head or tail:
             ids = [head + row + tail for row in ids]
         out: dict[str, Any] = {"input_ids": ids[0] if single else ids}
         if return_attention_mask:
             masks = [[1] * len(row) for row in ids]
             out["attention_mask"] = masks[0] if single else masks
-        return _batch_like(batch, out)
+        return _batch_like(batch, out, wide_ids=self._largest_id() >= 1 << 31)
+
+    def _largest_id(self) -> int:
+        """The largest id this tokenizer can give (a vocabulary's, a special or added token's)."""
+        added: int = max(self._added_tokens_decoder, default=0)
+        return max(int(self._encoding.max_token_value), added)
 
     def _documents_with_added_tokens(self, texts: Sequence[str], allowed: str | frozenset[str]) -> list[list[int]]:
         """batch_encode's ids once tokens were added: added tokens split out, special ones
@@ -1617,25 +1643,43 @@ class HfBpeTokenizer(PreTrainedTokenizer):
             )
 
 
-def _batch_like(batch: Any, columns: dict[str, Any]) -> Any:
-    """``columns`` in the form of ``batch``: a ``pyarrow.Table`` for an arrow batch, a
-    ``pandas.DataFrame`` for a pandas one, else the dict itself."""
-    kind = type(batch).__module__.split(".")[0]
-    if kind == "pyarrow":  # typed: a row without ids must not make a column of nulls
-        import pyarrow as pa
+def _check_batch_items(text: Any) -> None:
+    """A batch's item that is no text, words or ids (a null, a number) is a TextTypeError
+    naming it, as the fast tokenizers raise a TypeError (transformers: a ValueError)."""
+    if isinstance(text, (list, tuple)) and text and not isinstance(text[0], int):  # (ints: one row of ids)
+        for i, item in enumerate(text):
+            if not isinstance(item, (str, list, tuple)):
+                kind = "null (None)" if item is None else f"a {type(item).__name__}"
+                raise TextTypeError(f"item {i} of the batch is {kind}, not a str: {item!r:.60}")
 
-        return pa.table({name: pa.array(rows, pa.list_(pa.int64())) for name, rows in columns.items()})
-    if kind == "pandas":  # rows as int64 arrays, typed for the same reason
-        # (not pandas' ArrowDtype of lists, which pyarrow cannot read back from a table's
-        # metadata: a streaming dataset of the pandas format failed to give its rows)
-        import numpy as np
+
+def _batch_like(batch: Any, columns: dict[str, Any], wide_ids: bool = False) -> Any:
+    """``columns`` (``input_ids``, ``attention_mask``) in the form of ``batch``: a
+    ``pyarrow.Table`` for an arrow batch (also for a polars one: polars' own lists would be
+    large lists), a ``pandas.DataFrame`` for a pandas one, else the dict itself. Typed, so
+    that a batch whose rows hold no ids does not make a column of nulls, and as datasets
+    types these columns when it writes lists (int32 ids, int8 masks; int64 ids if
+    ``wide_ids``): a dataset mapped in one format concatenates with one mapped in another.
+    (datasets takes a table or frame as the whole batch: its other columns are not kept.)"""
+    kind = type(batch).__module__.split(".")[0]
+    if kind not in ("pyarrow", "pandas", "polars"):
+        return columns
+    import numpy as np
+
+    types = {"input_ids": np.int64 if wide_ids else np.int32, "attention_mask": np.int8}
+    if kind == "pandas":
         import pandas as pd
 
+        # rows as numpy arrays (not pandas' ArrowDtype of lists, which pyarrow cannot read
+        # back from a table's metadata: a streaming dataset of the pandas format failed to
+        # give its rows)
         return pd.DataFrame({
-            name: pd.Series([np.array(row, dtype=np.int64) for row in rows], dtype=object, index=batch.index)
+            name: pd.Series([np.array(row, dtype=types[name]) for row in rows], dtype=object, index=batch.index)
             for name, rows in columns.items()
         })
-    return columns
+    import pyarrow as pa
+
+    return pa.table({name: pa.array(rows, pa.list_(pa.from_numpy_dtype(types[name]))) for name, rows in columns.items()})
 
 
 def _prefix(save_args: Mapping[str, Any]) -> str:

@@ -30,7 +30,7 @@ from typing import Any
 
 from .encoding import Encoding, special_set
 from .batch_columns import column_texts
-from .errors import ColumnError, TextTypeError, TrainingError, VocabularyError
+from .errors import ColumnError, TextDecodeError, TextTypeError, TrainingError, VocabularyError
 from .piece_counts import checked_pattern
 from .trainer import BpeTrainer, PieceCounts, _check_name, count_pieces
 from .training_sources import checked_max_chars
@@ -354,7 +354,7 @@ def _texts(batch: Any, column: str) -> list[str]:
     a batch without them is a :class:`TrainingError`, which Ray reports by its text."""
     try:
         return column_texts(batch, column)
-    except (ColumnError, TextTypeError) as err:
+    except (ColumnError, TextTypeError, TextDecodeError) as err:
         raise TrainingError(str(err)) from None
 
 

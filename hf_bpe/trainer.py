@@ -48,7 +48,7 @@ from . import merges as _merges
 from .count_pool import CountPool
 from .encoding import Encoding
 from .batch_columns import column_texts
-from .errors import ColumnError, TextTypeError, TrainingError, TrainingWarning
+from .errors import ColumnError, TextDecodeError, TextTypeError, TrainingError, TrainingWarning
 from .patterns import NANOCHAT_SPECIAL_TOKENS
 from .parallel import in_worker, interrupts_deferred, usable_cpus
 from .pieces import has_lone_surrogate
@@ -236,7 +236,7 @@ class BpeTrainer:
                     got = column_texts(batch, column, first_row=row)
                 except ColumnError as err:
                     raise TrainingError(f"the dataset has no column {column!r}") from err
-                except TextTypeError as err:  # a null, or not a str
+                except (TextTypeError, TextDecodeError) as err:  # a null, not a str, not UTF-8
                     raise TrainingError(str(err)) from err
                 row += len(got)
                 yield from got

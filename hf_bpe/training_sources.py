@@ -50,8 +50,11 @@ def text_batches(texts: Iterable[Any], max_chars: int, batch_chars: int) -> Iter
     for i, text in enumerate(texts):
         if type(text) is not str:
             if not isinstance(text, str):
+                hint = ""
+                if isinstance(text, dict):  # iterating a datasets.Dataset gives its rows
+                    hint = " (to train on a dataset's column: train_from_dataset, or iterate over ds['text'])"
                 raise TrainingError(
-                    f"text {i} is a {type(text).__name__}, not a str: {short_repr(text)}"
+                    f"text {i} is a {type(text).__name__}, not a str: {short_repr(text)}{hint}"
                 )
             text = str(text)
         if 0 < max_chars < len(text):

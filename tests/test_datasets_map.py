@@ -195,6 +195,7 @@ def test_batch_encode_reads_every_batch_format(docs: list[str]) -> None:
     a DataFrame used to be iterated, which gave the ids of its column names."""
     import numpy as np
     import pandas as pd
+    import polars as pl
     import pyarrow as pa
 
     from hf_bpe import ColumnError
@@ -206,13 +207,15 @@ def test_batch_encode_reads_every_batch_format(docs: list[str]) -> None:
     for batch in ({"text": np.array(docs[:5])}, {"text": frame["text"]}, docs[:5]):
         assert tok.batch_encode(batch) == expected, type(batch)
     # a table or frame in, a table or frame out (a streaming dataset of that format needs it)
-    for batch in (frame, table, table.to_batches()[0]):
+    polars_frame = pl.DataFrame({"id": range(5), "text": docs[:5]})
+    for batch, kind in ((frame, pd.DataFrame), (table, pa.Table), (table.to_batches()[0], pa.Table), (polars_frame, pa.Table)):
         out = tok.batch_encode(batch)
-        assert type(out) is (pd.DataFrame if batch is frame else pa.Table)
+        assert type(out) is kind
         column = out["input_ids"]
-        assert [list(row) for row in (column.tolist() if batch is frame else column.to_pylist())] == expected["input_ids"]
+        rows = column.to_pylist() if kind is pa.Table else column.tolist()
+        assert [list(row) for row in rows] == expected["input_ids"]
     empty = tok.batch_encode(pd.DataFrame({"text": ["", ""]}))["input_ids"]  # typed although empty
-    assert [row.dtype for row in empty] == [np.int64, np.int64] and pa.Table.from_pandas(pd.DataFrame({"ids": empty})).schema.field("ids").type == pa.list_(pa.int64())
+    assert [row.dtype for row in empty] == [np.int32, np.int32] and pa.Table.from_pandas(pd.DataFrame({"ids": empty})).schema.field("ids").type == pa.list_(pa.int32())
     assert tok.batch_encode({"text": docs[0]}) == {"input_ids": expected["input_ids"][0]}
     for batch in (frame[["id"]], table.select(["id"]), {"id": [1]}):
         with pytest.raises(ColumnError, match="no column 'text'"):
@@ -223,6 +226,50 @@ def test_batch_encode_reads_every_batch_format(docs: list[str]) -> None:
         tok.batch_encode([b"a"])
     with pytest.raises(TypeError, match=r"column 'text' is null \(None\): expected a str \(one row"):  # map(batched=False)
         tok.batch_encode({"text": None})
+    with pytest.raises(hf_bpe.TextTypeError, match=r"row 1 of the batch's column 'text' is null, not a str \(to find"):
+        tok.batch_encode(pd.DataFrame({"text": ["a", None]}))  # (pandas gives NaN)
+    with pytest.raises(hf_bpe.TextTypeError, match="row 1 of the batch's column 'text' is null"):
+        tok.batch_encode(pl.DataFrame({"text": ["a", None]}))
+    for option in ("add_bos", "add_eos", "return_attention_mask"):
+        with pytest.raises(TypeError, match=f"{option} must be True, False or None, not 'False'"):
+            tok.batch_encode({"text": ["a"]}, **{option: "False"})
+    with pytest.raises(hf_bpe.VocabularyError, match="add_bos=True but the tokenizer has no bos_token"):
+        tok.batch_encode({"text": ["a"]}, add_bos=True)  # (the option given, not add_bos_token)
+
+
+def test_a_text_that_is_not_utf8_is_refused_by_its_row(tmp_path: Path) -> None:
+    # An arrow string column may hold any bytes (a parquet file written by other tools):
+    # to_pylist raised a bare UnicodeDecodeError, naming no row.
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    tok = build({"kind": "named", "name": "cl100k_base"})
+    table = pa.table({"text": pa.array([b"ok", b"bad \xff"], pa.binary()).view(pa.string())})
+    with pytest.raises(hf_bpe.TextDecodeError, match="row 1 of the batch's column 'text' is not UTF-8 text") as caught:
+        tok.batch_encode(table)
+    assert isinstance(caught.value, UnicodeDecodeError) and caught.value.object == b"bad \xff" and caught.value.start == 4
+    pq.write_table(table, tmp_path / "bad.parquet")
+    ds = datasets.load_dataset("parquet", data_files=str(tmp_path / "bad.parquet"), split="train", cache_dir=str(tmp_path / "cache"))
+    with pytest.raises(hf_bpe.TrainingError, match="row 1 of column 'text' is not UTF-8 text"):
+        HfBpeTokenizer.train_from_dataset(ds, 300)
+
+
+def test_every_format_maps_to_the_same_column_types() -> None:
+    # datasets writes lists under input_ids as int32 and attention_mask as int8; tables
+    # and frames came back int64, and datasets mapped in two formats did not concatenate.
+    # (A table or frame is the whole batch to datasets: the text is not kept.)
+    tok = build({"kind": "named", "name": "cl100k_base"})
+    ds = datasets.Dataset.from_dict({"text": ["hello world", "", "ok"]})
+    mapped = [
+        ds.with_format(fmt).map(tok.batch_encode, batched=True, fn_kwargs={"return_attention_mask": True},
+                                remove_columns=["text"], load_from_cache_file=False).with_format(None)
+        for fmt in (None, "arrow", "pandas", "polars", "numpy")
+    ]
+    assert all(m.features == mapped[0].features for m in mapped), [m.features for m in mapped]
+    assert mapped[0].features["input_ids"] == datasets.List(datasets.Value("int32"))
+    assert mapped[0].features["attention_mask"] == datasets.List(datasets.Value("int8"))
+    both = datasets.concatenate_datasets(mapped)
+    assert both["input_ids"] == [tok.encoding.encode_ordinary(t) for t in ds["text"]] * len(mapped)
 
 
 def test_map_works_in_every_format_batched_or_not_streaming_or_not() -> None:
@@ -232,7 +279,7 @@ def test_map_works_in_every_format_batched_or_not_streaming_or_not() -> None:
     tok = build({"kind": "named", "name": "cl100k_base"})
     texts = ["hello world", "", "ok", "more text here", ""]
     expected = [tok.encoding.encode_ordinary(t) for t in texts]
-    for fmt in (None, "numpy", "arrow", "pandas"):
+    for fmt in (None, "numpy", "arrow", "pandas", "polars"):
         for batched in (True, False):
             ds = datasets.Dataset.from_dict({"text": texts, "n": list(range(len(texts)))})
             mapped = ds.with_format(fmt).map(tok.batch_encode, batched=batched, batch_size=2, load_from_cache_file=False)
@@ -245,6 +292,8 @@ def test_map_works_in_every_format_batched_or_not_streaming_or_not() -> None:
                 got = [column.iloc[0] for column in got]
             elif fmt == "arrow":
                 got = [column.to_pylist()[0] for column in got]
+            elif fmt == "polars":
+                got = [column.to_list()[0] for column in got]
             assert [list(ids) for ids in got] == expected, ("streaming, read as", fmt, batched)
 
 

@@ -269,6 +269,22 @@ def test_decode_takes_a_batch_encoding_and_refuses_floats() -> None:
         tok.decode([1.0, 2.9])  # was '"#'
 
 
+def test_a_null_in_a_batch_is_a_type_error_naming_it(tmp_path: Path) -> None:
+    # transformers' Python path raised ValueError("Input must be a string, ..."), naming no
+    # item; the fast tokenizers raise a TypeError, which code written for them catches.
+    tok = make("cl100k_base", pad_token="<|endoftext|>")
+    tok.save_pretrained(tmp_path)
+    fast = PreTrainedTokenizerFast.from_pretrained(tmp_path)
+    for batch, pair, item in ((["a", "b", None], None, "item 2 of the batch is null"), ([None], None, "item 0"),
+                              (["a", 3.5], None, "item 1 of the batch is a float"), (["a", "b"], ["c", None], "item 1")):
+        with pytest.raises((TypeError, ValueError)):  # (ValueError where the first item is None)
+            fast(batch, pair)
+        with pytest.raises(hf_bpe.TextTypeError, match=item):
+            tok(batch, pair)
+        with pytest.raises(hf_bpe.TextTypeError, match=item):
+            tok(batch, pair, padding=True, return_tensors="np")
+
+
 def test_lists_of_ids_decode_as_through_transformers() -> None:
     # Lists (and lists of lists) of ints skip transformers' conversion, which tested every
     # id's type in Python (three quarters of a batch_decode); the texts are the same.
@@ -560,6 +576,36 @@ def test_overflowing_tokens_are_windows_as_in_the_stock_fast_tokenizer(docs: lis
     assert len(tok(batch, truncation=True, max_length=8, return_overflowing_tokens=True)["input_ids"]) > len(batch)
     with pytest.raises(ValueError, match="stride"):
         tok(batch, truncation=True, max_length=8, stride=6, return_overflowing_tokens=True)
+
+
+def test_windows_follow_model_input_names_and_warn_as_the_stock_fast_tokenizer(tmp_path: Path) -> None:
+    tok = make("o200k_base", model_input_names=["input_ids", "token_type_ids", "attention_mask"], model_max_length=4)
+    tok.save_pretrained(tmp_path)
+    fast = PreTrainedTokenizerFast.from_pretrained(tmp_path)
+    for kwargs in ({"truncation": True, "max_length": 2}, {"return_token_type_ids": False, "truncation": True, "max_length": 2}, {}):
+        ours = tok("a b c d e f", return_overflowing_tokens=True, **kwargs)
+        theirs = fast("a b c d e f", return_overflowing_tokens=True, **kwargs)
+        assert dict(ours) == dict(theirs), kwargs
+    assert "token_type_ids" in ours
+    with _warns_too_long():  # 6 ids, no truncation, a model limit of 4 (said once per tokenizer)
+        make("o200k_base", model_max_length=4)("one two three four five six", return_overflowing_tokens=True)
+
+
+def test_a_sanitized_chat_gives_ids_only_as_from_the_stock_fast_tokenizer(tmp_path: Path) -> None:
+    # With offsets or windows asked for too, the marked chat was encoded as plain text:
+    # the markers became ids and the user's <|endoftext|> the control token.
+    template = "{% for m in messages %}<|endofprompt|>{{ m['content'] }}<|endoftext|>{% endfor %}"
+    tok = make("o200k_base", chat_template=template)
+    tok.save_pretrained(tmp_path)
+    fast = PreTrainedTokenizerFast.from_pretrained(tmp_path)
+    chat = [{"role": "user", "content": "hi <|endoftext|>"}]
+    for kwargs, cut in (({}, {}), ({"return_offsets_mapping": True}, {}), ({"return_overflowing_tokens": True}, {}),
+                        ({"return_overflowing_tokens": True}, {"truncation": True, "max_length": 4})):
+        ours = tok.apply_chat_template(chat, sanitize_control_tokens=True, return_dict=True, tokenizer_kwargs=kwargs, **cut)
+        theirs = fast.apply_chat_template(chat, sanitize_control_tokens=True, return_dict=True, tokenizer_kwargs=kwargs, **cut)
+        assert dict(ours) == dict(theirs), kwargs
+    assert ours["input_ids"][:2] == [200018, 3686]  # (truncated to 4)
+    assert tok.apply_chat_template(chat, sanitize_control_tokens=True, return_dict=False).count(199999) == 1
 
 
 def _plain(value: Any) -> Any:
@@ -998,6 +1044,11 @@ def test_train_new_from_iterator_keeps_added_tokens_roles_and_settings(docs: lis
     for bad, kind in ((None, "NoneType"), (b"abc", "bytes")):  # not a text: named as it is, not as its items
         with pytest.raises(hf_bpe.TrainingError, match=f"text 1 is a {kind}, not a str"):
             tok.train_new_from_iterator(["a", bad], 300)
+    import datasets
+
+    rows = datasets.Dataset.from_dict({"text": ["a", "b"]})  # iterated, a dataset gives its rows
+    with pytest.raises(hf_bpe.TrainingError, match=r"text 0 is a dict.*\(to train on a dataset's column: train_from_dataset"):
+        tok.train_new_from_iterator(rows, 300)
     mixed = tok.train_new_from_iterator([docs[:20], docs[20]] + [tuple(docs[21:50])], 400)  # batches and texts
     assert mixed.encoding.mergeable_ranks == new.encoding.mergeable_ranks
     with pytest.raises(TypeError, match="new_special_tokens="):  # hf_bpe's old third argument
