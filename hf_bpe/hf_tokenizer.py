@@ -999,6 +999,10 @@ class HfBpeTokenizer(PreTrainedTokenizer):
         """Turn each non-empty str into ids through the core, then let transformers pad,
         truncate and add special tokens (it passes lists of ids through untouched)."""
         is_split_into_words = bool(kwargs.pop("is_split_into_words", False))
+        for option in ("max_length", "stride", "pad_to_multiple_of"):  # (the fast tokenizers: OverflowError)
+            value = kwargs.get(option)
+            if value is not None and value < 0:
+                raise ValueError(f"{option} must be at least 0, not {value}")
         _check_batch_items(text)
         _check_batch_items(text_pair)
         if kwargs.get("sanitize_control_tokens"):

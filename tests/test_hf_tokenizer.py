@@ -285,6 +285,19 @@ def test_a_null_in_a_batch_is_a_type_error_naming_it(tmp_path: Path) -> None:
             tok(batch, pair, padding=True, return_tensors="np")
 
 
+def test_negative_lengths_are_refused_as_by_the_fast_tokenizer() -> None:
+    # max_length=-1 was taken as "below the special tokens" and the text left whole.
+    tok = make("cl100k_base", pad_token="<|endoftext|>")
+    for kwargs in ({"max_length": -1, "truncation": True}, {"max_length": -1, "padding": "max_length"},
+                   {"stride": -1, "truncation": True, "max_length": 3, "return_overflowing_tokens": True},
+                   {"pad_to_multiple_of": -2, "padding": True}):
+        option = next(name for name, value in kwargs.items() if isinstance(value, int) and value < 0)
+        with pytest.raises(ValueError, match=f"{option} must be at least 0"):
+            tok(["a b c d e", "f"], **kwargs)
+        with pytest.raises(ValueError, match=f"{option} must be at least 0"):
+            tok("a b c d e", **kwargs)
+
+
 def test_lists_of_ids_decode_as_through_transformers() -> None:
     # Lists (and lists of lists) of ints skip transformers' conversion, which tested every
     # id's type in Python (three quarters of a batch_decode); the texts are the same.
