@@ -217,9 +217,9 @@ def cmd_decode(args: argparse.Namespace) -> int:
 def _target_format(dst: str, to: Optional[str]) -> str:
     if to is not None:
         return to
-    if dst.endswith(".tiktoken"):
+    if dst.lower().endswith(".tiktoken"):  # (OUT.JSON too: a folder named so would surprise)
         return "tiktoken"
-    if dst.endswith(".json"):
+    if dst.lower().endswith(".json"):
         return "tokenizer.json"
     return "hf-folder"
 

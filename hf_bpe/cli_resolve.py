@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Optional
 
 from .encoding import Encoding
-from .errors import CliError, UnknownModelError, VocabFileError
+from .errors import CliError, UnknownModelError, VocabFileError, VocabularyError
 
 __all__ = ["parse_special_tokens", "resolve_encoding"]
 
@@ -106,12 +106,12 @@ def _load_tiktoken_file(
     if ranks is None:
         ranks = load_tiktoken_bpe(path)
     first = max(ranks.values(), default=-1) + 1
-    return Encoding(
-        path.name.split(".")[0] or "tiktoken",
-        pat_str=get_pattern(pattern),
-        mergeable_ranks=ranks,
-        special_tokens=parse_special_tokens(specials, first),
-    )
+    special_tokens = parse_special_tokens(specials, first)
+    try:
+        return Encoding(path.name.split(".")[0] or "tiktoken", pat_str=get_pattern(pattern),
+                        mergeable_ranks=ranks, special_tokens=special_tokens)
+    except VocabularyError as err:  # ranks that are no vocabulary (a byte missing): say whose
+        raise type(err)(f"{path}: {err}") from None
 
 
 def _small_json(head: bytes) -> bool:

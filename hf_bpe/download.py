@@ -260,17 +260,28 @@ def _lookup(filename: str) -> VocabFile:
         ) from None
 
 
-def _in_tiktoken_cache(vfile: VocabFile) -> Path | None:
-    """A verified copy of ``vfile`` in tiktoken's cache, if there is one."""
+def _in_tiktoken_cache(vfile: VocabFile, damaged: list[str] | None = None) -> Path | None:
+    """A verified copy of ``vfile`` in tiktoken's cache, if there is one; copies that are not
+    the official file are noted in ``damaged`` (for the error, if there is one)."""
     for directory in tiktoken_cache_dirs():
         candidate = directory / vfile.tiktoken_cache_key
         try:
-            if candidate.is_file() and _digest(candidate, vfile) == vfile.sha256:
-                logger.debug("%s: verified copy in tiktoken's cache, %s", vfile.filename, candidate)
-                return candidate
+            if not candidate.is_file():
+                continue
+            digest = _digest(candidate, vfile)
         except OSError:
             continue  # tiktoken's cache is only a bonus: unreadable means absent
+        if digest == vfile.sha256:
+            logger.debug("%s: verified copy in tiktoken's cache, %s", vfile.filename, candidate)
+            return candidate
+        if damaged is not None:
+            damaged.append(f"{candidate} (sha256 {digest})")
     return None
+
+
+def _noting(damaged: list[str]) -> str:
+    """The copies in tiktoken's cache that were passed over, for an error message."""
+    return f" (tiktoken's cache holds a copy that is not the official file, not used: {', '.join(damaged)})" if damaged else ""
 
 
 def fetch(filename: str) -> Path:
@@ -302,7 +313,8 @@ def fetch(filename: str) -> Path:
         if corrupt_sha == vfile.sha256:
             logger.debug("%s: verified copy in the hf_bpe cache, %s", filename, target)
             return target
-    found = _in_tiktoken_cache(vfile)
+    damaged: list[str] = []
+    found = _in_tiktoken_cache(vfile, damaged)
     if found is not None:
         return found
     switch = offline_switch()
@@ -327,7 +339,7 @@ def fetch(filename: str) -> Path:
             f"{vfile.filename} is not in the hf_bpe cache and {switch} is set, so it "
             f"was not downloaded. Put the file at {target} (sha256 {vfile.sha256}); it can "
             f"be obtained from {source}. Alternatively point HF_BPE_CACHE_DIR at a "
-            f"directory holding it, or unset {switch}."
+            f"directory holding it, or unset {switch}.{_noting(damaged)}"
         )
     try:
         _download(vfile, target)
@@ -342,7 +354,7 @@ def fetch(filename: str) -> Path:
         raise DownloadError(
             f"{err}. Without network access, put the file at {target} (sha256 "
             f"{vfile.sha256}), or point HF_BPE_CACHE_DIR (or TIKTOKEN_CACHE_DIR) at a directory "
-            "holding it; HF_BPE_OFFLINE=1 turns downloads off"
+            f"holding it; HF_BPE_OFFLINE=1 turns downloads off{_noting(damaged)}"
         ) from err
     return target
 

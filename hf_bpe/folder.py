@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -148,7 +149,35 @@ def load_encoding(directory: StrPath) -> Encoding:
         raise VocabFileError(f"{os.fspath(folder)}: a file, not a folder")
     if not (folder / ENCODING_FILE).is_file():
         raise VocabFileError(f"{os.fspath(folder)}: no {ENCODING_FILE}; not an hf_bpe folder")
-    return load_encoding_files(folder / ENCODING_FILE)
+    encoding = load_encoding_files(folder / ENCODING_FILE)
+    added = _tokens_added_beyond(folder, encoding)
+    if added:
+        warnings.warn(
+            f"{os.fspath(folder)}: its tokenizer also has added tokens that the encoding does not "
+            f"({', '.join(map(repr, added[:5]))}{', ...' if len(added) > 5 else ''}), so the "
+            "encoding's ids differ from the tokenizer's where they occur: load the tokenizer with "
+            "HfBpeTokenizer.from_pretrained (or AutoTokenizer) for those",
+            stacklevel=2,
+        )
+    return encoding
+
+
+def _tokens_added_beyond(folder: Path, encoding: Encoding) -> list[str]:
+    """The added tokens of a ``save_pretrained`` folder's ``tokenizer_config.json`` that the
+    encoding does not encode as they are there: not its special tokens, not a token of its
+    vocabulary at its own id (a role such as pad given to one)."""
+    try:
+        config = parse_json((folder / "tokenizer_config.json").read_text(encoding="utf-8"))
+        entries = config.get("added_tokens_decoder") or {}
+        found = [(int(tid), entry["content"]) for tid, entry in entries.items()]
+    except (OSError, ValueError, TypeError, KeyError, AttributeError):  # none, or not transformers'
+        return []
+    specials, ranks = encoding._special_tokens, encoding._mergeable_ranks
+    return [
+        content for tid, content in sorted(found)
+        if isinstance(content, str) and specials.get(content) != tid
+        and ranks.get(content.encode("utf-8", "surrogatepass")) != tid
+    ]
 
 
 def load_encoding_files(encoding_file: StrPath, vocab_file: StrPath | None = None) -> Encoding:
@@ -176,8 +205,7 @@ def load_encoding_files(encoding_file: StrPath, vocab_file: StrPath | None = Non
         contents = vocab_path.read_bytes()
     except FileNotFoundError:
         raise MissingFileError(f"{os.fspath(vocab_path)}: cannot read the vocabulary (no such file)") from None
-    except OSError as err:
-        raise VocabFileError(f"{os.fspath(vocab_path)}: cannot read the vocabulary ({err.strerror})") from None
+    # (another OSError, no permission say, is raised as it is: a file system error)
     ranks = parse_tiktoken_bpe(contents, source=os.fspath(vocab_path))
     try:
         return Encoding(name, pat_str=pat_str, mergeable_ranks=ranks, special_tokens=specials, explicit_n_vocab=n_vocab)

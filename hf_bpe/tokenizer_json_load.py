@@ -470,9 +470,9 @@ def load_tokenizer_json(path: str | os.PathLike[str], *, name: str | None = None
         p = p / "tokenizer.json"
     elif not p.exists():
         raise MissingFileError(f"{p}: no such file or folder")
-    try:
+    try:  # (an OSError, no permission say, is raised as it is: a file system error)
         data = parse_json(p.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as err:
+    except ValueError as err:  # not UTF-8, not JSON
         raise VocabularyError(f"cannot read {p}: {err}") from None
     return tokenizer_json_encoding(data, p, name=name)
 
@@ -568,6 +568,12 @@ def _check_gpt2_class(config_path: Path) -> None:
         )
 
 
+def _looks_special(spelled: str) -> bool:
+    """Whether a vocab.json entry that no merge makes reads as a special token: ``<|endoftext|>``,
+    ``<s>``, ``[PAD]``."""
+    return len(spelled) > 2 and (spelled[0], spelled[-1]) in (("<", ">"), ("[", "]"))
+
+
 def load_gpt2_files(
     vocab_json: str | os.PathLike[str],
     merges_txt: str | os.PathLike[str],
@@ -578,7 +584,9 @@ def load_gpt2_files(
     """Read a GPT-2 style ``vocab.json`` + ``merges.txt`` pair into an Encoding.
 
     Vocab entries that are neither single bytes nor produced by a merge (such as
-    ``<|endoftext|>``) become special tokens; the pattern defaults to GPT-2's.
+    ``<|endoftext|>``) become special tokens, if they look like one (``<...>`` or
+    ``[...]``): others mean a ``merges.txt`` that lacks merges (cut short, say), a
+    VocabularyError. The pattern defaults to GPT-2's.
     """
     from hf_bpe.patterns import R50K_PATTERN
 
@@ -592,4 +600,12 @@ def load_gpt2_files(
     ranks = dict(zip(token_bytes_many(mergeable), mergeable.values()))
     _check_vocabulary(ranks, specials)
     _check_merges(ranks, merges, _merge_ids(merges, vocab), ignore_merges=False)
+    unmade = sorted((tid, spelled) for spelled, tid in specials.items() if not _looks_special(spelled))
+    if unmade:
+        shown = ", ".join(f"{spelled!r} (id {tid})" for tid, spelled in unmade[:5])
+        raise VocabularyError(
+            f"{os.fspath(vocab_json)}: {len(unmade)} of its tokens are made by no merge of "
+            f"{os.fspath(merges_txt)} ({shown}{', ...' if len(unmade) > 5 else ''}) and do not look "
+            "like special tokens (<...> or [...]): is merges.txt cut short?"
+        )
     return _make_encoding(BpeParts(name, pat_str or R50K_PATTERN, ranks, specials))

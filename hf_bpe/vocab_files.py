@@ -304,7 +304,7 @@ def read_gpt2_vocab(path: StrPath, expected_hash: Optional[str] = None) -> dict[
         {'a': 64, 'Ġhi': 256}
     """
     try:
-        vocab = parse_json(_read_text(path, expected_hash))
+        vocab = parse_json(_read_text(path, expected_hash).removeprefix("\ufeff"))
     except ValueError as err:
         raise VocabFileError(f"{os.fsdecode(path)}: not valid JSON ({err})") from None
     if not isinstance(vocab, dict):
@@ -326,7 +326,9 @@ def read_gpt2_merges(path: StrPath, expected_hash: Optional[str] = None) -> list
         [('h', 'i'), ('Ġ', 'hi')]
     """
     merges: list[tuple[str, str]] = []
-    for lineno, line in enumerate(_read_text(path, expected_hash).split("\n"), start=1):
+    text = _read_text(path, expected_hash).removeprefix("\ufeff")  # (a BOM: no token starts so)
+    for lineno, line in enumerate(text.split("\n"), start=1):
+        line = line.removesuffix("\r")  # Windows line ends (no token ends in a \r: GPT-2 spells it "č")
         if not line or (lineno == 1 and line.startswith("#version")):
             continue
         parts = line.split(" ")

@@ -208,7 +208,17 @@ def test_convert_tiktoken_and_tokenizer_json_round_trip(work: Path, sample_text:
     assert Tokenizer.from_file(str(as_json)).encode(text).ids == expected
 
 
+def test_a_tiktoken_file_that_is_no_vocabulary_is_named(work: Path) -> None:
+    lines = realdata.vocab_file("r50k_base").read_bytes().splitlines(keepends=True)
+    (work / "missing.tiktoken").write_bytes(b"".join(lines[:5] + lines[6:]))  # the byte '&'
+    result = run("encode", "-t", "missing.tiktoken", "--pattern", "gpt2", cwd=work, stdin=b"hi")
+    assert result.returncode == 1, result.stderr
+    assert result.stderr.startswith(b"hf-bpe: error: missing.tiktoken: mergeable_ranks lacks 1 of the 256 single bytes")
+
+
 def test_convert_trained_folder_both_ways(trained: Path, work: Path) -> None:
+    ok(run("convert", str(trained), "TRAINED.JSON", cwd=work))  # a file, whatever the case (was a folder)
+    assert (work / "TRAINED.JSON").is_file()
     ok(run("convert", str(trained), "trained.json", cwd=work))
     ok(run("convert", "trained.json", "trained-again", "--to", "hf-folder", cwd=work))
     a, b = hf_bpe.load_encoding(trained), hf_bpe.load_encoding(work / "trained-again")

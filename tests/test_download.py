@@ -681,6 +681,10 @@ def test_corrupt_tiktoken_cache_file_is_ignored(
     assert bad.read_bytes() == before  # tiktoken's cache is read, never written
     monkeypatch.setenv("HF_BPE_OFFLINE", "1")
     assert fetch("r50k_base.tiktoken") == cache / "r50k_base.tiktoken"
+    # With no good copy anywhere, the error says the one of tiktoken's cache was passed over.
+    (cache / "r50k_base.tiktoken").unlink()
+    with pytest.raises(OfflineError, match=r"tiktoken's cache holds a copy that is not the official file, not used: .*" + R50K.tiktoken_cache_key):
+        fetch("r50k_base.tiktoken")
 
 
 # --------------------------------------------------------------------------- settings

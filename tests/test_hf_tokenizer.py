@@ -298,6 +298,22 @@ def test_negative_lengths_are_refused_as_by_the_fast_tokenizer() -> None:
             tok("a b c d e", **kwargs)
 
 
+def test_load_encoding_of_a_folder_with_added_tokens_says_what_it_leaves_out(tmp_path: Path) -> None:
+    import warnings
+
+    tok = make("gpt2", pad_token="!")  # a role on a vocabulary token changes no id: no warning
+    tok.save_pretrained(tmp_path / "plain")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert hf_bpe.load_encoding(tmp_path / "plain").encode("a [NEW] b") == [64, 685, 13965, 60, 275]
+    tok.add_tokens(["[NEW]"])
+    tok.save_pretrained(tmp_path / "added")
+    with pytest.warns(UserWarning, match=r"added tokens that the encoding does not \('\[NEW\]'\).*HfBpeTokenizer.from_pretrained"):
+        enc = hf_bpe.load_encoding(tmp_path / "added")
+    assert enc.encode("a [NEW] b") == [64, 685, 13965, 60, 275]  # the encoding alone, as said
+    assert HfBpeTokenizer.from_pretrained(tmp_path / "added")("a [NEW] b")["input_ids"] == [64, 220, 50257, 275]
+
+
 def test_lists_of_ids_decode_as_through_transformers() -> None:
     # Lists (and lists of lists) of ints skip transformers' conversion, which tested every
     # id's type in Python (three quarters of a batch_decode); the texts are the same.

@@ -101,6 +101,39 @@ def test_gpt2_folder_through_load_tokenizer_json(tmp_path: Path) -> None:
     assert enc.encode("hello world") == [31373, 995]
 
 
+def test_a_merges_txt_cut_short_or_written_on_windows(tmp_path: Path) -> None:
+    # Cut short, the merges left GPT-2's later tokens unmade, and each became a special
+    # token ("world" then held the special token 'rl'): now refused, naming both files.
+    import realdata
+
+    encoder_json, vocab_bpe = realdata.gpt2_data_gym()
+    lines = vocab_bpe.read_text(encoding="utf-8").splitlines()
+    (tmp_path / "vocab.json").write_bytes(encoder_json.read_bytes())
+    for kept in (lines[: len(lines) // 2], lines[:1], lines[:-1]):
+        (tmp_path / "merges.txt").write_text("\n".join(kept) + "\n", encoding="utf-8")
+        with pytest.raises(VocabularyError, match=r"vocab.json: \d+ of its tokens are made by no merge of .*merges.txt .*cut short"):
+            load_tokenizer_json(tmp_path)
+    # Windows line ends and a byte order mark, as tokenizers and tiktoken read them.
+    (tmp_path / "merges.txt").write_text("\ufeff" + "\r\n".join(lines) + "\r\n", encoding="utf-8")
+    (tmp_path / "vocab.json").write_text("\ufeff" + encoder_json.read_text(encoding="utf-8"), encoding="utf-8")
+    assert load_tokenizer_json(tmp_path)._mergeable_ranks == load_gpt2_files(encoder_json, vocab_bpe)._mergeable_ranks
+    # Special tokens that look like one still come from vocab.json alone (RoBERTa's <s>, [PAD]).
+    vocab = json.loads(encoder_json.read_text(encoding="utf-8"))
+    (tmp_path / "vocab.json").write_text(json.dumps({**vocab, "<s>": 50257, "[PAD]": 50258}), encoding="utf-8")
+    assert load_tokenizer_json(tmp_path)._special_tokens == {"<|endoftext|>": 50256, "<s>": 50257, "[PAD]": 50258}
+
+
+def test_file_system_errors_stay_os_errors(tmp_path: Path) -> None:
+    # (Permission errors cannot be made here, as root: a folder where a file belongs is one too.)
+    folder = tmp_path / "tok"
+    hf_bpe.save_encoding(encoding("cl100k_base"), folder)
+    for name, load in (("vocab.tiktoken", hf_bpe.load_encoding), ("tokenizer.json", load_tokenizer_json)):
+        (folder / name).unlink()
+        (folder / name).mkdir()
+        with pytest.raises(IsADirectoryError):
+            load(folder)
+
+
 def test_gpt2_tokenizer_json_as_hf_writes_it(docs: list[str], tiktoken_encoding: Any, tmp_path: Path) -> None:
     """GPT-2's own HF layout: a lone ByteLevel pre-tokenizer (its built-in regex), merges
     as "a b" strings, ignore_merges off, <|endoftext|> in the vocab and as added token."""
