@@ -1653,7 +1653,7 @@ def _check_batch_items(text: Any) -> None:
     if isinstance(text, (list, tuple)) and text and not isinstance(text[0], int):  # (ints: one row of ids)
         for i, item in enumerate(text):
             if not isinstance(item, (str, list, tuple)):
-                kind = "null (None)" if item is None else f"a {type(item).__name__}"
+                kind = "null" if item is None else f"a {type(item).__name__}"
                 raise TextTypeError(f"item {i} of the batch is {kind}, not a str: {item!r:.60}")
 
 
