@@ -32,8 +32,9 @@ logger = logging.getLogger("hf_bpe.cli")
 def parse_special_tokens(items: Sequence[str], first_id: int) -> dict[str, int]:
     """``TEXT=ID`` (or just ``TEXT``: the next free id from ``first_id``) → ``{text: id}``.
 
-    An item is ``TEXT=ID`` when what follows its last ``=`` is ASCII digits; otherwise the
-    whole item is the text (``<|a=b|>`` is a token of that text).
+    An item is ``TEXT=ID`` when what follows its last ``=`` is ASCII digits; something
+    there that looks like a number otherwise (``-1``, `` 5``, ``0x10``) is a CliError; else
+    the whole item is the text (``<|a=b|>`` is a token of that text).
 
     >>> parse_special_tokens(["<|endoftext|>=100257", "<|pad|>"], 100258)
     {'<|endoftext|>': 100257, '<|pad|>': 100258}

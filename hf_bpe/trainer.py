@@ -151,14 +151,14 @@ class BpeTrainer:
         """
         if isinstance(texts, (str, bytes)):
             raise TrainingError(
-                "update() takes an iterable of texts, not a single "
+                "training takes an iterable of texts, not a single "
                 f"{type(texts).__name__}: wrap it in a list"
             )
         if not isinstance(texts, Iterable):
-            raise TrainingError(f"update() takes an iterable of texts, not {type(texts).__name__}")
+            raise TrainingError(f"training takes an iterable of texts, not {type(texts).__name__}")
         if isinstance(texts, Mapping):  # a batch of datasets' map, say: its keys are no texts
             raise TrainingError(
-                f"update() takes an iterable of texts, not a mapping (keys {short_repr(list(texts)[:5])}): "
+                f"training takes an iterable of texts, not a mapping (keys {short_repr(list(texts)[:5])}): "
                 "pass the column of texts, such as batch['text']"
             )
         max_chars = checked_max_chars(max_chars)

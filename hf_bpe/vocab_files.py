@@ -303,8 +303,9 @@ def read_gpt2_vocab(path: StrPath, expected_hash: Optional[str] = None) -> dict[
         >>> read_gpt2_vocab(path)
         {'a': 64, 'Ġhi': 256}
     """
+    text = _read_text(path, expected_hash).removeprefix("\ufeff")  # (its own errors: a wrong hash, not UTF-8)
     try:
-        vocab = parse_json(_read_text(path, expected_hash).removeprefix("\ufeff"))
+        vocab = parse_json(text)
     except ValueError as err:
         raise VocabFileError(f"{os.fsdecode(path)}: not valid JSON ({err})") from None
     if not isinstance(vocab, dict):

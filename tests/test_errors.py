@@ -112,6 +112,14 @@ def test_an_expected_hash_that_is_no_sha256_is_said_so(tmp_path: Path) -> None:
             hf_bpe.load_tiktoken_bpe(path, expected_hash=bad)
 
 
+def test_a_wrong_hash_of_either_data_gym_file_is_a_hash_mismatch() -> None:
+    # The encoder.json's was reported as "not valid JSON (... sha256 is ...)", a VocabFileError.
+    encoder_json, vocab_bpe = realdata.gpt2_data_gym()
+    for kwargs in ({"encoder_json_hash": "0" * 64}, {"vocab_bpe_hash": "0" * 64}):
+        with pytest.raises(hf_bpe.HashMismatchError, match="sha256 is .*, expected 0000"):
+            hf_bpe.load_data_gym(encoder_json, vocab_bpe, **kwargs)
+
+
 def test_empty_vocab_file(tmp_path: Path) -> None:
     with pytest.raises(hf_bpe.VocabFileError, match="empty"):
         hf_bpe.load_tiktoken_bpe(write(tmp_path, "\n"))
