@@ -129,11 +129,11 @@ def _small_json(head: bytes) -> bool:
 
 
 def _load_path(path: Path, pattern: Optional[str], specials: Sequence[str]) -> Encoding:
-    from .folder import ENCODING_FILE, load_encoding
+    from .folder import ENCODING_FILE, load_encoding, load_encoding_files
 
     if path.is_dir():
-        if (path / ENCODING_FILE).is_file():
-            enc = _with_added_tokens(load_encoding(path), path)
+        if (path / ENCODING_FILE).is_file():  # (not load_encoding: it warns of the added tokens taken here)
+            enc = _with_added_tokens(load_encoding_files(path / ENCODING_FILE), path)
         elif (path / "tokenizer.json").is_file() or (path / "vocab.json").is_file():
             from .tokenizer_json import load_tokenizer_json
 
@@ -174,35 +174,19 @@ def _with_added_tokens(enc: Encoding, folder: Path) -> Encoding:
     adds (``tok.add_tokens``, ``add_special_tokens``) as special tokens, as the folder's
     ``tokenizer.json`` has them: one folder, one set of ids. An added token that is a
     vocabulary token keeps being encoded by BPE."""
-    config = folder / "tokenizer_config.json"
-    if not config.is_file():
-        return enc
+    from .folder import read_added_tokens, tokens_added_beyond
     from .tokenizer_json_load import STRIP_FLAGS
-    from .vocab_files import parse_json
 
-    try:
-        data = parse_json(config.read_bytes().decode("utf-8"))
-    except ValueError as err:  # bad UTF-8 or JSON
-        raise CliError(f"{config} is not a JSON file ({err})") from None
-    decoder = data.get("added_tokens_decoder") if isinstance(data, dict) else None
-    if not isinstance(decoder, dict):
-        return enc
-    known = set(enc.special_tokens) | set(enc.special_tokens.values())
-    added: dict[str, int] = {}
-    for key, entry in decoder.items():
-        content = entry.get("content") if isinstance(entry, dict) else None
-        if not (isinstance(content, str) and isinstance(key, str) and key.isdigit()):
-            raise CliError(f"{config}: added_tokens_decoder entry {key!r} is not {{id: {{'content': text, ...}}}}")
-        tid = int(key)
+    entries = read_added_tokens(folder)
+    for entry in entries.values():
         flags = [flag for flag in STRIP_FLAGS if entry.get(flag)]
         if flags:  # an Encoding has no such rules: its ids would differ from the folder's own
             raise CliError(
-                f"{config}: added token {content!r} has {'/'.join(flags)}, which only HfBpeTokenizer "
-                "applies (transformers.AutoTokenizer with hf_bpe installed); the command line would "
-                "encode it otherwise"
+                f"{folder / 'tokenizer_config.json'}: added token {entry['content']!r} has {'/'.join(flags)}, "
+                "which only HfBpeTokenizer applies (transformers.AutoTokenizer with hf_bpe installed); "
+                "the command line would encode it otherwise"
             )
-        if content not in known and tid not in known and tid >= enc.n_vocab:
-            added[content] = tid
+    added = tokens_added_beyond(enc, entries)
     if not added:
         return enc
     return Encoding(

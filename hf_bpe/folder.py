@@ -150,7 +150,10 @@ def load_encoding(directory: StrPath) -> Encoding:
     if not (folder / ENCODING_FILE).is_file():
         raise VocabFileError(f"{os.fspath(folder)}: no {ENCODING_FILE}; not an hf_bpe folder")
     encoding = load_encoding_files(folder / ENCODING_FILE)
-    added = _tokens_added_beyond(folder, encoding)
+    try:
+        added = list(tokens_added_beyond(encoding, read_added_tokens(folder)))
+    except VocabFileError:  # not transformers' file: the encoding's own files are what counts
+        added = []
     if added:
         warnings.warn(
             f"{os.fspath(folder)}: its tokenizer also has added tokens that the encoding does not "
@@ -162,22 +165,42 @@ def load_encoding(directory: StrPath) -> Encoding:
     return encoding
 
 
-def _tokens_added_beyond(folder: Path, encoding: Encoding) -> list[str]:
-    """The added tokens of a ``save_pretrained`` folder's ``tokenizer_config.json`` that the
-    encoding does not encode as they are there: not its special tokens, not a token of its
-    vocabulary at its own id (a role such as pad given to one)."""
+def read_added_tokens(folder: Path) -> dict[int, dict[str, Any]]:
+    """The tokens a ``save_pretrained`` folder's ``tokenizer_config.json`` lists as added
+    (``added_tokens_decoder``): id → entry (``{"content": text, "lstrip": ..., ...}``); none
+    without that file. A file that is not JSON, or an entry of another form, is a
+    VocabFileError."""
+    config = folder / "tokenizer_config.json"
+    if not config.is_file():
+        return {}
     try:
-        config = parse_json((folder / "tokenizer_config.json").read_text(encoding="utf-8"))
-        entries = config.get("added_tokens_decoder") or {}
-        found = [(int(tid), entry["content"]) for tid, entry in entries.items()]
-    except (OSError, ValueError, TypeError, KeyError, AttributeError):  # none, or not transformers'
-        return []
-    specials, ranks = encoding._special_tokens, encoding._mergeable_ranks
-    return [
-        content for tid, content in sorted(found)
-        if isinstance(content, str) and specials.get(content) != tid
-        and ranks.get(content.encode("utf-8", "surrogatepass")) != tid
-    ]
+        data = parse_json(config.read_bytes().decode("utf-8"))
+    except ValueError as err:  # bad UTF-8 or JSON
+        raise VocabFileError(f"{os.fspath(config)} is not a JSON file ({err})") from None
+    decoder = data.get("added_tokens_decoder") if isinstance(data, dict) else None
+    if not isinstance(decoder, dict):
+        return {}
+    entries: dict[int, dict[str, Any]] = {}
+    for key, entry in decoder.items():
+        content = entry.get("content") if isinstance(entry, dict) else None
+        if not (isinstance(content, str) and isinstance(key, str) and key.isdigit()):
+            raise VocabFileError(
+                f"{os.fspath(config)}: added_tokens_decoder entry {key!r} is not {{id: {{'content': text, ...}}}}"
+            )
+        entries[int(key)] = entry
+    return entries
+
+
+def tokens_added_beyond(encoding: Encoding, added: dict[int, dict[str, Any]]) -> dict[str, int]:
+    """Those of the ``added`` tokens (:func:`read_added_tokens`) that the encoding does not
+    have, text → id: not its special tokens (by text or id), not at an id of its vocabulary
+    (a role such as pad given to a vocabulary token, which BPE encodes as it is)."""
+    known = set(encoding.special_tokens) | set(encoding.special_tokens.values())
+    return {
+        entry["content"]: tid
+        for tid, entry in sorted(added.items())
+        if entry["content"] not in known and tid not in known and tid >= encoding.n_vocab
+    }
 
 
 def load_encoding_files(encoding_file: StrPath, vocab_file: StrPath | None = None) -> Encoding:

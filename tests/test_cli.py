@@ -236,7 +236,9 @@ def test_a_save_pretrained_folder_gives_the_ids_of_its_tokenizer_json(trained: P
     (work / "added.txt").write_text("a zork <|sp|> b")
     expected = tok("a zork <|sp|> b", add_special_tokens=False)["input_ids"]
     for source in ("added", "added/tokenizer.json"):
-        assert ids_of(ok(run("encode", "-t", source, "--specials", "allow", "added.txt", cwd=work))) == expected, source
+        result = run("encode", "-t", source, "--specials", "allow", "added.txt", cwd=work)
+        assert ids_of(ok(result)) == expected, source
+        assert result.stderr == b"", source  # (load_encoding's warning of added tokens is not for the CLI, which takes them)
     assert ok(run("decode", "-t", "added", cwd=work, stdin=f"{VOCAB} {VOCAB + 1}".encode())) == b"zork<|sp|>"
 
 
