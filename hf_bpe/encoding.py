@@ -251,7 +251,8 @@ class Encoding:
         ``num_threads``, mapped to processes where they start by fork) large batches are
         shared among that many processes: this one and the workers of a pool kept for
         later calls; small batches, and calls from inside worker processes, still run
-        in-process (see :mod:`hf_bpe.parallel`).
+        in-process (see :mod:`hf_bpe.parallel`). An error raised for one text is raised
+        here, with a note naming the text ("raised for item 3 of the batch").
         """
         kwargs = {
             "allowed_special": special_set(allowed_special, "allowed_special"),
@@ -472,14 +473,19 @@ class Encoding:
         num_threads: Optional[int] = None,
         num_proc: Optional[int] = None,
     ) -> list[str]:
-        """:meth:`decode` each list of ids; results in order (processes as in :meth:`encode_batch`)."""
-        return self._batch("decode", [_id_list(tokens) for tokens in batch], num_proc, num_threads, {"errors": errors})
+        """:meth:`decode` each list of ids; results in order (processes as in :meth:`encode_batch`).
+        An error names the list it was raised for (a note: "raised for item 3 of the batch")."""
+        from .parallel import apply_each
+
+        return self._batch("decode", apply_each(_id_list, batch), num_proc, num_threads, {"errors": errors})
 
     def decode_bytes_batch(
         self, batch: Sequence[Sequence[int]], *, num_threads: Optional[int] = None, num_proc: Optional[int] = None
     ) -> list[bytes]:
         """:meth:`decode_bytes` each list of ids; results in order."""
-        return self._batch("decode_bytes", [_id_list(tokens) for tokens in batch], num_proc, num_threads)
+        from .parallel import apply_each
+
+        return self._batch("decode_bytes", apply_each(_id_list, batch), num_proc, num_threads)
 
     def _batch(
         self,
@@ -506,7 +512,8 @@ class Encoding:
             # The workers make bytes and the text is made here: an errors handler registered
             # with codecs.register_error exists in this process only.
             errors = (kwargs or {})["errors"]
-            results = [data.decode("utf-8", errors) for data in parallel.map_batch(self, "decode_bytes", items, sizes, workers)]
+            texts = parallel.map_batch(self, "decode_bytes", items, sizes, workers)
+            results = parallel.apply_each(lambda data: data.decode("utf-8", errors), texts)
         elif workers > 1:
             if method.startswith("encode") and not all(type(item) is str for item in items):
                 # A subclass of str goes to the workers as plain text: they may not know its
@@ -514,8 +521,7 @@ class Encoding:
                 items = [str.__str__(item) for item in items]
             results = parallel.map_batch(self, method, items, sizes, workers, kwargs)
         else:
-            fn = getattr(self, method)
-            results = [fn(item, **(kwargs or {})) for item in items]
+            results = parallel.apply_each(getattr(self, method), items, kwargs)
         if logger.isEnabledFor(logging.DEBUG):
             logger.debug(
                 "%s.%s: %d items, %d chars or ids, %.3fs in %d process(es)",

@@ -347,7 +347,8 @@ def leave_with_parent(creator: int) -> None:
 
 
 def _serve(encoding: Any, conn: Connection, parent_end: Optional[Connection], creator: int) -> None:
-    """A worker's life: receive ``(method, items, kwargs)``, send back the results in order
+    """A worker's life: receive ``(method, items, kwargs, first)`` (``first``: the index of
+    ``items[0]`` in the batch, for errors), send back the results in order
     (or the first error), until told to stop (``None``) or the parent goes away.
 
     A worker that was not forked gets the encoding pickled (``bytes``) and rebuilds it
@@ -372,13 +373,13 @@ def _serve(encoding: Any, conn: Connection, parent_end: Optional[Connection], cr
             return
         if job is None:
             return
-        method, items, kwargs = job
+        method, items, kwargs, first = job
         encodes = _returns_ids(method)
         reply: tuple[str, Any] = ("error", failure)  # every batch gets it, as long as the pool lives
         if failure is None:
             try:
                 fn = getattr(encoding, method)
-                results = [fn(item, **kwargs) for item in (items if encodes else _unpack(encoding, items))]
+                results = apply_each(fn, items if encodes else _unpack(encoding, items), kwargs, first)
                 reply = ("ok", _pack(encoding, results) if encodes else results)
             except Exception as exc:
                 reply = ("error", _picklable(exc))
@@ -555,6 +556,34 @@ os.register_at_fork(after_in_child=_after_fork_in_child)
 # ---------------------------------------------------------------------- one batch
 
 
+def apply_each(fn: Any, items: Sequence[Any], kwargs: Optional[dict[str, Any]] = None, first: int = 0) -> list[Any]:
+    """``[fn(item, **kwargs) for item in items]``, where an item's error says which item it
+    was: a note added to the exception (its type and message stay), counted from
+    ``first`` (the index of ``items[0]`` in the whole batch).
+
+        >>> apply_each(int, ["1", "2", "x"])
+        Traceback (most recent call last):
+        ...
+        ValueError: invalid literal for int() with base 10: 'x'
+        (raised for item 2 of the batch)
+    """
+    kwargs = kwargs or {}
+    results: list[Any] = []
+    for item in items:
+        try:
+            results.append(fn(item, **kwargs))
+        except Exception as exc:
+            _noted(exc, first + len(results))
+            raise
+    return results
+
+
+def _noted(exc: Exception, index: int) -> Exception:
+    """``exc`` with a note naming the batch's item it was raised for."""
+    exc.add_note(f"(raised for item {index} of the batch)")
+    return exc
+
+
 def _chunks(items: Sequence[Any], sizes: Sequence[int], parts: int) -> list[list[Any]]:
     """Consecutive chunks of about equal total size, ``CHUNKS_PER_PROCESS`` per process."""
     total = sum(sizes)
@@ -588,14 +617,14 @@ def map_batch(
     the back, and every few items of its own hands the next chunk to whichever worker has
     finished. No helper threads: nothing competes with this process's own work for the
     GIL. Errors raised in a worker (``DisallowedSpecialTokenError``,
-    ``UnknownTokenError``...) are raised here with their type; of several, the earliest
-    item's. A worker that dies raises :class:`~hf_bpe.errors.WorkerError`.
+    ``UnknownTokenError``...) are raised here with their type and a note naming the item
+    (see :func:`apply_each`); of several, the earliest item's. A worker that dies raises
+    :class:`~hf_bpe.errors.WorkerError`.
     """
     kwargs = kwargs or {}
     pool = _pool(encoding, workers - 1)
     if not pool.lock.acquire(blocking=False):  # another thread's batch is using the workers
-        fn = getattr(encoding, method)
-        return [fn(item, **kwargs) for item in items]
+        return apply_each(getattr(encoding, method), items, kwargs)
     try:
         results = _share(pool.conns[: workers - 1], encoding, method, _chunks(items, sizes, workers), kwargs)
     except _ItemError as err:
@@ -617,13 +646,13 @@ def map_batch(
     return out
 
 
-def _error_of(fn: Any, items: list[Any], kwargs: dict[str, Any]) -> BaseException:
-    """The error ``fn`` raises on one of ``items`` (which are known to hold a bad one)."""
-    for item in items:
-        try:
-            fn(item, **kwargs)
-        except Exception as exc:
-            return exc
+def _error_of(fn: Any, items: list[Any], kwargs: dict[str, Any], first: int) -> BaseException:
+    """The error ``fn`` raises on one of ``items`` (which are known to hold a bad one; the
+    first is item ``first`` of the batch)."""
+    try:
+        apply_each(fn, items, kwargs, first)
+    except Exception as exc:
+        return exc
     return WorkerError("a batch item could not be sent to a worker")  # pragma: no cover
 
 
@@ -663,6 +692,9 @@ def _share(
     encodes = _returns_ids(method)
     results: list[Any] = [None] * len(chunks)
     errors: dict[int, BaseException] = {}
+    firsts = [0] * len(chunks)  # where each chunk starts in the batch
+    for k in range(1, len(chunks)):
+        firsts[k] = firsts[k - 1] + len(chunks[k - 1])
     front, back = 0, len(chunks)  # chunks[front:back] are not started yet
     running: dict[Connection, int] = {}
 
@@ -672,11 +704,11 @@ def _share(
             try:
                 chunk = chunks[front] if encodes else _pack(encoding, chunks[front])
             except (OverflowError, TypeError):  # an id no machine int holds: decode here for the error
-                errors[front] = _error_of(fn, chunks[front], kwargs)
+                errors[front] = _error_of(fn, chunks[front], kwargs, firsts[front])
                 front += 1
                 continue
             try:
-                conn.send((method, chunk, kwargs))
+                conn.send((method, chunk, kwargs, firsts[front]))
             except OSError:
                 raise WorkerError(_DIED) from None
             running[conn] = front
@@ -709,7 +741,7 @@ def _share(
             try:
                 done.append(fn(item, **kwargs))
             except Exception as exc:
-                errors[back] = exc
+                errors[back] = _noted(exc, firsts[back] + len(done))
                 break
             if len(done) % POLL_EVERY == 0:
                 poll()  # a worker that has finished gets its next chunk now

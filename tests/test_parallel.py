@@ -10,7 +10,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Optional
 
 import numpy as np
 import pytest
@@ -138,15 +138,45 @@ def test_errors_keep_their_type_and_the_earliest_wins(enc: hf_bpe.Encoding, docs
         text[0] = "oops <|endoftext|>"
     if where in ("last", "both"):
         text[-1] = "oops <|endofprompt|>"
-    with pytest.raises(hf_bpe.DisallowedSpecialTokenError, match="endofprompt" if where == "last" else "endoftext"):
+    # A note names the item, whichever process raised it.
+    bad = len(text) - 1 if where == "last" else 0
+    with pytest.raises(hf_bpe.DisallowedSpecialTokenError, match="endofprompt" if where == "last" else "endoftext") as caught:
         enc.encode_batch(text, num_proc=2)
+    assert caught.value.__notes__ == [f"(raised for item {bad} of the batch)"]
     ids = [enc.encode_ordinary(d) for d in docs] * 2
     if where in ("first", "both"):
         ids[0] = [10**9]
     if where in ("last", "both"):
         ids[-1] = [10**9 + 1]
-    with pytest.raises(hf_bpe.UnknownTokenError, match=str(10**9 + 1) if where == "last" else f"{10**9}\\b"):
+    bad = len(ids) - 1 if where == "last" else 0
+    with pytest.raises(hf_bpe.UnknownTokenError, match=str(10**9 + 1) if where == "last" else f"{10**9}\\b") as caught:
         enc.decode_bytes_batch(ids, num_proc=2)
+    assert caught.value.__notes__ == [f"(raised for item {bad} of the batch)"]
+
+
+@pytest.mark.parametrize("num_proc", [None, 2])
+def test_a_batch_error_names_its_item(enc: hf_bpe.Encoding, docs: list[str], num_proc: Optional[int]) -> None:
+    ids = [enc.encode_ordinary(d) for d in docs] * 2
+    for k, bad, error, message in [
+        (3, [1, "2"], TypeError, "'str' object cannot be interpreted as an integer"),  # converted in this process
+        (5, [1, 2**40], OverflowError, "invalid token id 1099511627776"),  # too large to send to a worker
+        (len(ids) - 2, [-1], OverflowError, "invalid token id -1"),
+        (7, [enc.encode_single_token(b"\xe2\x80")], UnicodeDecodeError, "unexpected end of data"),  # errors="strict"
+    ]:
+        batch = list(ids)
+        batch[k] = bad
+        with pytest.raises(error, match=message) as caught:
+            enc.decode_batch(batch, num_proc=num_proc, errors="strict")
+        assert caught.value.__notes__ == [f"(raised for item {k} of the batch)"]
+        if error is not UnicodeDecodeError:
+            with pytest.raises(error, match=message) as caught:
+                enc.decode_bytes_batch(batch, num_proc=num_proc)
+            assert caught.value.__notes__ == [f"(raised for item {k} of the batch)"]
+    text = list(docs)
+    text[4] = "<|endoftext|>"
+    with pytest.raises(hf_bpe.DisallowedSpecialTokenError) as caught:
+        enc.encode_batch(text, num_proc=num_proc)
+    assert caught.value.__notes__ == ["(raised for item 4 of the batch)"]
 
 
 def test_an_item_error_keeps_the_workers_and_leaks_nothing(enc: hf_bpe.Encoding, docs: list[str]) -> None:
