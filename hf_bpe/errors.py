@@ -129,6 +129,12 @@ class TrainingError(HfBpeError, ValueError):
     """Training cannot start or cannot finish as asked (empty corpus, bad vocab size, ...)."""
 
 
+class TrainingTypeError(TrainingError, TypeError):
+    """A training argument or text of the wrong type (``vocab_size="300"``, a number among
+    the texts): a :class:`TrainingError` and also the ``TypeError`` Python raises for such
+    a value."""
+
+
 class CliError(HfBpeError, ValueError):
     """A command-line input that cannot be used (printed as one line, exit status 1)."""
 

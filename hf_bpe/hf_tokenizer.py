@@ -51,7 +51,7 @@ from hf_bpe.errors import (
     MissingFileError,
     TextTypeError,
     TokenizerJsonWarning,
-    TrainingError,
+    TrainingTypeError,
     UnknownTokenError,
     VocabFileError,
     VocabularyError,
@@ -624,7 +624,7 @@ class HfBpeTokenizer(PreTrainedTokenizer):
             )
         _refuse_hf_trainer_options("train_new_from_iterator", kwargs)
         if isinstance(text_iterator, (str, bytes, bytearray)):  # its characters are no texts
-            raise TrainingError(
+            raise TrainingTypeError(
                 f"train_new_from_iterator takes an iterable of texts, not a single {type(text_iterator).__name__}: "
                 "wrap it in a list"
             )

@@ -16,7 +16,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from typing import Any, Union
 
 from .piece_counter import PieceCounter, add_counts
-from .errors import TrainingError
+from .errors import TrainingError, TrainingTypeError
 from .patterns import get_pattern, pattern_names
 from .training_sources import BATCH_CHARS, checked_max_chars, run_task, short_repr, text_batches
 
@@ -66,12 +66,14 @@ class PieceCounts(Mapping[bytes, int]):
         items = counts.items() if isinstance(counts, Mapping) else counts
         for item in items:
             if not isinstance(item, tuple) or len(item) != 2:
-                raise TrainingError(f"expected (piece bytes, count) pairs, got {short_repr(item)}")
+                raise TrainingTypeError(f"expected (piece bytes, count) pairs, got {short_repr(item)}")
             piece, count = item
             if not isinstance(piece, bytes) or not piece:
-                raise TrainingError(f"a piece must be non-empty bytes, got {short_repr(piece)}")
+                error = TrainingError if isinstance(piece, bytes) else TrainingTypeError
+                raise error(f"a piece must be non-empty bytes, got {short_repr(piece)}")
             if isinstance(count, bool) or not isinstance(count, int) or count < 1:
-                raise TrainingError(f"the count of {piece!r} must be a positive int, got {count!r}")
+                error = TrainingError if isinstance(count, int) and not isinstance(count, bool) else TrainingTypeError
+                raise error(f"the count of {piece!r} must be a positive int, got {count!r}")
             self._counts[piece] = self._counts.get(piece, 0) + count
 
     @classmethod
@@ -122,7 +124,7 @@ class PieceCounts(Mapping[bytes, int]):
     def add(self, other: PieceCounts) -> None:
         """Add ``other`` into these counts (in place); counts of another pattern raise."""
         if not isinstance(other, PieceCounts):
-            raise TrainingError(f"can only add PieceCounts, not {type(other).__name__}")
+            raise TrainingTypeError(f"can only add PieceCounts, not {type(other).__name__}")
         check_same_pattern(self._pattern, other._pattern)
         add_counts(self._counts, other._counts)
 
@@ -178,16 +180,16 @@ def count_pieces(texts: Iterable[str], *, pattern: str = "rustbpe", max_chars: i
 
 def checked_pattern(pattern: object) -> str:
     """The regex of ``pattern`` (a name of :data:`~hf_bpe.patterns.PATTERNS` or a regex),
-    checked before any text is counted: :class:`TrainingError` if it is not a str,
+    checked before any text is counted: :class:`TrainingTypeError` if it is not a str,
     :class:`~hf_bpe.errors.PatternError` if it cannot split text.
 
         >>> checked_pattern(5)
         Traceback (most recent call last):
         ...
-        hf_bpe.errors.TrainingError: pattern must be a str, got int
+        hf_bpe.errors.TrainingTypeError: pattern must be a str, got int
     """
     if not isinstance(pattern, str):
-        raise TrainingError(f"pattern must be a str, got {type(pattern).__name__}")
+        raise TrainingTypeError(f"pattern must be a str, got {type(pattern).__name__}")
     regex = get_pattern(pattern)
     counter_for(regex)
     return regex

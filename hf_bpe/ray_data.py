@@ -30,7 +30,7 @@ from typing import Any
 
 from .encoding import Encoding, special_set
 from .batch_columns import column_texts
-from .errors import ColumnError, TextDecodeError, TextTypeError, TrainingError, VocabularyError
+from .errors import ColumnError, TextDecodeError, TextTypeError, TrainingError, TrainingTypeError, VocabularyError
 from .piece_counts import checked_pattern
 from .trainer import BpeTrainer, PieceCounts, _check_name, count_pieces
 from .training_sources import checked_max_chars
@@ -143,7 +143,7 @@ def piece_counts(
         cause = _training_error(err)
         if cause is None:
             raise
-        raise TrainingError(f"counting on the cluster failed: {cause}") from err
+        raise type(cause)(f"counting on the cluster failed: {cause}") from err
     return PieceCounts._wrap(count.pattern, total)
 
 
@@ -351,36 +351,43 @@ def encode_dataset(
 
 def _texts(batch: Any, column: str) -> list[str]:
     """The texts of ``column`` in a batch (see :func:`~hf_bpe.batch_columns.column_texts`);
-    a batch without them is a :class:`TrainingError`, which Ray reports by its text."""
+    a batch without them is a :class:`TrainingError` (a null or a number in it a
+    :class:`TrainingTypeError`), which Ray reports by its text."""
     try:
         return column_texts(batch, column)
-    except (ColumnError, TextTypeError, TextDecodeError) as err:
+    except TextTypeError as err:
+        raise TrainingTypeError(str(err)) from None
+    except (ColumnError, TextDecodeError) as err:
         raise TrainingError(str(err)) from None
 
 
-def _training_error(err: BaseException) -> str | None:
-    """The message of the TrainingError a task raised, if that is what ``err`` reports.
+def _training_error(err: BaseException) -> TrainingError | None:
+    """The TrainingError (or TrainingTypeError) a task raised, if that is what ``err`` reports.
 
     Ray Data wraps an error of a ``map_batches`` function in ``UserCodeException`` and
-    keeps the original only as text (its traceback), so the text is searched too.
+    keeps the original only as text (its traceback), so the text is searched too (and
+    the error made again from it).
     """
     cause: BaseException | None = err
     for _ in range(20):
         if cause is None:
             break
         if isinstance(cause, TrainingError):
-            return str(cause)
+            return cause
         inner = getattr(cause, "cause", None)  # RayTaskError keeps the task's error here
         cause = cause.__cause__ or (inner if isinstance(inner, BaseException) else None)
-    found = re.search(r"hf_bpe\.errors\.TrainingError: (.*)", str(err))
-    return found.group(1).strip() if found else None
+    found = re.search(r"hf_bpe\.errors\.(TrainingError|TrainingTypeError): (.*)", str(err))
+    if found is None:
+        return None
+    kind = TrainingTypeError if found.group(1) == "TrainingTypeError" else TrainingError
+    return kind(found.group(2).strip())
 
 
 def _check_column(dataset: Any, column: str, missing: type[Exception] = TrainingError) -> None:
     """Fail early when the dataset's known schema lacks ``column`` (a ``missing`` error:
     training's TrainingError, encoding's ColumnError as tok.batch_encode's)."""
     if not hasattr(dataset, "map_batches"):
-        raise TrainingError(f"expected a ray.data.Dataset, got {type(dataset).__name__}")
+        raise TrainingTypeError(f"expected a ray.data.Dataset, got {type(dataset).__name__}")
     try:
         schema = dataset.schema(fetch_if_missing=False)
     except TypeError:  # older Ray: no fetch_if_missing

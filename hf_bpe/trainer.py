@@ -48,7 +48,7 @@ from . import merges as _merges
 from .count_pool import CountPool
 from .encoding import Encoding
 from .batch_columns import column_texts
-from .errors import ColumnError, TextDecodeError, TextTypeError, TrainingError, TrainingWarning
+from .errors import ColumnError, TextDecodeError, TextTypeError, TrainingError, TrainingTypeError, TrainingWarning
 from .patterns import NANOCHAT_SPECIAL_TOKENS
 from .parallel import in_worker, interrupts_deferred, usable_cpus
 from .pieces import has_lone_surrogate
@@ -121,7 +121,7 @@ class BpeTrainer:
         self._counter = counter_for(self.pattern)
         self.special_tokens = specials
         if progress is not None and progress not in (True, False):  # "no" would show bars
-            raise TrainingError(f"progress must be True, False or None, not {progress!r}")
+            raise TrainingTypeError(f"progress must be True, False or None, not {progress!r}")
         self.num_proc = num_proc
         self.progress = None if progress is None else bool(progress)  # 0 showed bars
         self._counts: dict[bytes, int] = {}
@@ -150,14 +150,14 @@ class BpeTrainer:
         nothing (the counts are as before the call).
         """
         if isinstance(texts, (str, bytes)):
-            raise TrainingError(
+            raise TrainingTypeError(
                 "training takes an iterable of texts, not a single "
                 f"{type(texts).__name__}: wrap it in a list"
             )
         if not isinstance(texts, Iterable):
-            raise TrainingError(f"training takes an iterable of texts, not {type(texts).__name__}")
+            raise TrainingTypeError(f"training takes an iterable of texts, not {type(texts).__name__}")
         if isinstance(texts, Mapping):  # a batch of datasets' map, say: its keys are no texts
-            raise TrainingError(
+            raise TrainingTypeError(
                 f"training takes an iterable of texts, not a mapping (keys {short_repr(list(texts)[:5])}): "
                 "pass the column of texts, such as batch['text']"
             )
@@ -202,10 +202,10 @@ class BpeTrainer:
         would drop trailing NULs, and a format may leave the column out)."""
         max_chars = checked_max_chars(max_chars)
         if not isinstance(column, str):
-            raise TrainingError(f"column must be the name of a column (a str), not {short_repr(column)}")
+            raise TrainingTypeError(f"column must be the name of a column (a str), not {short_repr(column)}")
         names = getattr(dataset, "column_names", None)
         if not hasattr(dataset, "iter") or not hasattr(dataset, "select_columns"):
-            raise TrainingError(
+            raise TrainingTypeError(
                 f"expected a datasets.Dataset or IterableDataset, got {type(dataset).__name__}"
             )
         if names is not None and column not in names:
@@ -236,7 +236,9 @@ class BpeTrainer:
                     got = column_texts(batch, column, first_row=row)
                 except ColumnError as err:
                     raise TrainingError(f"the dataset has no column {column!r}") from err
-                except (TextTypeError, TextDecodeError) as err:  # a null, not a str, not UTF-8
+                except TextTypeError as err:  # a null, not a str
+                    raise TrainingTypeError(str(err)) from err
+                except TextDecodeError as err:  # not UTF-8
                     raise TrainingError(str(err)) from err
                 row += len(got)
                 yield from got
@@ -253,7 +255,7 @@ class BpeTrainer:
         :attr:`n_chars` do not change.
         """
         if not isinstance(counts, PieceCounts):
-            raise TrainingError(
+            raise TrainingTypeError(
                 f"update_counts() takes PieceCounts (from count_pieces() or piece_counts()), "
                 f"not {type(counts).__name__}"
             )
@@ -548,26 +550,28 @@ def _merges_packed() -> Any:
 def _check_name(name: str) -> None:
     """The encoding's name is saved in encoding.json: it must be text."""
     if not isinstance(name, str):
-        raise TrainingError(f"name must be a str, not {type(name).__name__}")
+        raise TrainingTypeError(f"name must be a str, not {type(name).__name__}")
     if has_lone_surrogate(name):
         raise TrainingError(f"name {name!r} has a lone surrogate: it has no UTF-8 bytes")
 
 
 def _checked_specials(special_tokens: Iterable[str]) -> tuple[str, ...]:
     if isinstance(special_tokens, str):
-        raise TrainingError("special_tokens must be a list of str, not a single str")
+        raise TrainingTypeError("special_tokens must be a list of str, not a single str")
     if not isinstance(special_tokens, Iterable):
-        raise TrainingError(f"special_tokens must be a list of str, not {type(special_tokens).__name__}")
+        raise TrainingTypeError(f"special_tokens must be a list of str, not {type(special_tokens).__name__}")
     if isinstance(special_tokens, (Mapping, set, frozenset)):
         # A dict would lose its ids (they follow the merges), a set its order.
-        raise TrainingError(
+        raise TrainingTypeError(
             f"special_tokens must be a list of str in the order of their ids (they come right "
             f"after the merges), not a {type(special_tokens).__name__}"
         )
     specials = tuple(special_tokens)
     seen: set[str] = set()
     for tok in specials:
-        if not isinstance(tok, str) or not tok:
+        if not isinstance(tok, str):
+            raise TrainingTypeError(f"special tokens must be non-empty str, got {tok!r}")
+        if not tok:
             raise TrainingError(f"special tokens must be non-empty str, got {tok!r}")
         if has_lone_surrogate(tok):
             raise TrainingError(f"special token {tok!r} has a lone surrogate: it has no UTF-8 bytes")

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any, Optional, Union
 
 from .piece_counter import PieceCounter
-from .errors import TrainingError
+from .errors import TrainingError, TrainingTypeError
 
 #: Texts are sent to the counting processes in batches of about this many characters.
 BATCH_CHARS = 1 << 20
@@ -53,7 +53,7 @@ def text_batches(texts: Iterable[Any], max_chars: int, batch_chars: int) -> Iter
                 hint = ""
                 if isinstance(text, dict):  # iterating a datasets.Dataset gives its rows
                     hint = " (to train on a dataset's column: train_from_dataset, or iterate over ds['text'])"
-                raise TrainingError(
+                raise TrainingTypeError(
                     f"text {i} is a {type(text).__name__}, not a str: {short_repr(text)}{hint}"
                 )
             text = str(text)
@@ -95,11 +95,11 @@ def parquet_files(paths: Union[StrPath, Iterable[StrPath]]) -> list[str]:
     elif isinstance(paths, Iterable) and not isinstance(paths, (bytes, bytearray)):
         items = list(paths)
     else:
-        raise TrainingError(f"expected a parquet file or folder, or a list of them, not {short_repr(paths)}")
+        raise TrainingTypeError(f"expected a parquet file or folder, or a list of them, not {short_repr(paths)}")
     files: list[str] = []
     for item in items:
         if not isinstance(item, (str, os.PathLike)):
-            raise TrainingError(f"expected a parquet file or folder, not {short_repr(item)}")
+            raise TrainingTypeError(f"expected a parquet file or folder, not {short_repr(item)}")
         p = Path(item)
         if p.is_dir():
             found = [str(f) for f in files_under(p) if f.suffix == ".parquet"]
@@ -219,15 +219,18 @@ def _row_of_file(path: str, group: int, row: int) -> int:
 
 
 def checked_int(name: str, value: Any, minimum: int, meaning: str = "") -> int:
-    """``value`` as an ``int`` (numpy's integers too) of at least ``minimum``, else a
-    :class:`TrainingError` naming the argument.
+    """``value`` as an ``int`` (numpy's integers too) of at least ``minimum``, else an
+    error naming the argument: :class:`TrainingTypeError` if it is no integer,
+    :class:`TrainingError` if it is too small.
 
         >>> checked_int("batch_size", 0, 1)
         Traceback (most recent call last):
         ...
         hf_bpe.errors.TrainingError: batch_size must be an int >= 1, got 0
     """
-    if isinstance(value, bool) or not hasattr(type(value), "__index__") or operator.index(value) < minimum:
+    if isinstance(value, bool) or not hasattr(type(value), "__index__"):
+        raise TrainingTypeError(f"{name} must be an int >= {minimum}{meaning}, got {value!r}")
+    if operator.index(value) < minimum:
         raise TrainingError(f"{name} must be an int >= {minimum}{meaning}, got {value!r}")
     return operator.index(value)
 

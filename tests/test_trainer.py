@@ -13,7 +13,7 @@ import subprocess
 import sys
 import textwrap
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -23,9 +23,9 @@ import realdata
 import hf_bpe
 from hf_bpe import merges as merges_mod
 from hf_bpe import trainer as trainer_mod
-from hf_bpe.errors import PatternError, TrainingError
+from hf_bpe.errors import PatternError, TrainingError, TrainingTypeError
 from hf_bpe.patterns import NANOCHAT_PATTERN, RUSTBPE_PATTERN
-from hf_bpe.trainer import NANOCHAT_SPECIAL_TOKENS, BpeTrainer, TrainingWarning, parquet_files, train_bpe
+from hf_bpe.trainer import NANOCHAT_SPECIAL_TOKENS, BpeTrainer, PieceCounts, TrainingWarning, parquet_files, train_bpe
 
 rustbpe = pytest.importorskip("rustbpe")
 tiktoken = pytest.importorskip("tiktoken")
@@ -405,9 +405,9 @@ def test_bad_arguments_fail_before_any_work() -> None:
         BpeTrainer(100)
     with pytest.raises(TrainingError, match=r"vocab_size must be an int >= 256 .*, got -5"):  # not ">= 0"
         BpeTrainer(-5)
-    with pytest.raises(TrainingError, match="must be an int"):
+    with pytest.raises(TrainingTypeError, match="must be an int"):
         BpeTrainer(True)
-    with pytest.raises(TrainingError, match="must be an int"):
+    with pytest.raises(TrainingTypeError, match="must be an int"):
         BpeTrainer(1000.0)  # type: ignore[arg-type]
     with pytest.raises(TrainingError, match="num_proc must be an int >= 1"):
         BpeTrainer(1000, num_proc=0)
@@ -420,9 +420,9 @@ def test_bad_arguments_fail_before_any_work() -> None:
         BpeTrainer(1000, special_tokens=["<|\ud800|>"])
     with pytest.raises(TrainingError, match="non-empty str"):
         BpeTrainer(1000, special_tokens=["<|a|>", ""])
-    with pytest.raises(TrainingError, match="not a single str"):
+    with pytest.raises(TrainingTypeError, match="not a single str"):
         BpeTrainer(1000, special_tokens="<|a|>")
-    with pytest.raises(TrainingError, match="special_tokens must be a list of str, not NoneType"):
+    with pytest.raises(TrainingTypeError, match="special_tokens must be a list of str, not NoneType"):
         BpeTrainer(1000, special_tokens=None)  # type: ignore[arg-type]
     with pytest.raises(TrainingError, match="not a dict"):  # tiktoken's {text: id} would lose its ids
         BpeTrainer(1000, special_tokens={"<|endoftext|>": 50256})
@@ -438,8 +438,37 @@ def test_bad_arguments_fail_before_any_work() -> None:
         BpeTrainer(1000, num_proc=0)
     with pytest.raises(TrainingError, match="max_chars"):
         BpeTrainer(1000, num_proc=1).update(["x"], max_chars=-1)
-    # Every error is also a ValueError, as tiktoken users catch.
+    # Every error is also a ValueError, as tiktoken users catch; one of a wrong type is also a
+    # TypeError (the rule every other argument follows), and still a TrainingError.
     assert issubclass(TrainingError, ValueError) and issubclass(PatternError, ValueError)
+    wrong_types: list[tuple[Callable[[], object], str]] = [
+        (lambda: BpeTrainer("300"), "vocab_size must be an int"),  # type: ignore[arg-type]
+        (lambda: BpeTrainer(300, num_proc="2"), "num_proc must be an int"),  # type: ignore[arg-type]
+        (lambda: BpeTrainer(300, pattern=5), "pattern must be a str"),  # type: ignore[arg-type]
+        (lambda: BpeTrainer(300, progress="no"), "progress must be"),  # type: ignore[arg-type]
+        (lambda: BpeTrainer(300, special_tokens=["<|a|>", 5]), "non-empty str, got 5"),  # type: ignore[list-item]
+        (lambda: BpeTrainer(300, num_proc=1).update(["x"], max_chars=1.5), "max_chars must be an int"),  # type: ignore[arg-type]
+        (lambda: train_bpe(["a", 5], 260), "text 1 is a int"),  # type: ignore[list-item]
+        (lambda: train_bpe(5, 260), "an iterable of texts, not int"),  # type: ignore[arg-type]
+        (lambda: train_bpe(["a"], 260, name=5), "name must be a str"),  # type: ignore[arg-type]
+        (lambda: BpeTrainer(300).update_counts({b"a": 1}), "takes PieceCounts"),  # type: ignore[arg-type]
+        (lambda: PieceCounts([(b"a", "1")]), "must be a positive int"),  # type: ignore[list-item]
+        (lambda: PieceCounts([("a", 1)]), "non-empty bytes"),  # type: ignore[list-item]
+    ]
+    for make, message in wrong_types:
+        with pytest.raises(TrainingTypeError, match=message) as caught:
+            make()
+        assert isinstance(caught.value, TypeError) and isinstance(caught.value, TrainingError)
+    # ... and a value of the right type out of its range is not a TypeError.
+    for make, message in [
+        (lambda: BpeTrainer(100), "got 100"),
+        (lambda: BpeTrainer(300, special_tokens=["<|a|>", ""]), "non-empty str"),
+        (lambda: PieceCounts([(b"a", 0)]), "must be a positive int"),
+        (lambda: PieceCounts([(b"", 1)]), "non-empty bytes"),
+    ]:
+        with pytest.raises(TrainingError, match=message) as caught:
+            make()
+        assert not isinstance(caught.value, TypeError)
 
 
 def test_empty_corpus() -> None:
@@ -465,7 +494,7 @@ def test_non_str_items_fail_and_count_nothing(num_proc: int, monkeypatch: pytest
         yield from ["more text here"] * 300  # several batches already sent
         yield b"bytes are not text"
 
-    with pytest.raises(TrainingError, match="text 300 is a bytes, not a str"):
+    with pytest.raises(TrainingTypeError, match="text 300 is a bytes, not a str"):
         trainer.update(stream())  # type: ignore[arg-type]
     with pytest.raises(TrainingError, match="not a single str"):
         trainer.update("a string is not a list of texts")
