@@ -394,7 +394,10 @@ def _picklable(exc: Exception) -> Exception:
         pickle.loads(pickle.dumps(exc))
         return exc
     except Exception:
-        return WorkerError(f"a worker raised {type(exc).__name__}: {exc}")
+        error = WorkerError(f"a worker raised {type(exc).__name__}: {exc}")
+        for note in getattr(exc, "__notes__", ()):  # which item it was
+            error.add_note(note)
+        return error
 
 
 class _Pool:

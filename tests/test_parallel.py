@@ -586,10 +586,12 @@ class _Exploding(hf_bpe.Encoding):
 @pytest.mark.skipif(multiprocessing.get_start_method() != "fork", reason="the worker must inherit the subclass")
 def test_an_error_that_cannot_be_pickled_arrives_as_a_worker_error(docs: list[str]) -> None:
     enc = _custom(_Exploding, "exploding")
-    with pytest.raises(hf_bpe.WorkerError, match="_Unpicklable: cannot travel"):
+    with pytest.raises(hf_bpe.WorkerError, match="_Unpicklable: cannot travel") as caught:
         enc.encode_ordinary_batch(["boom", *docs], num_proc=2)  # the first chunk goes to the worker
-    with pytest.raises(_Unpicklable):
+    assert caught.value.__notes__ == ["(raised for item 0 of the batch)"]  # kept from the worker's error
+    with pytest.raises(_Unpicklable) as raised:
         enc.encode_ordinary_batch([*docs, "boom"], num_proc=2)  # the last one stays here
+    assert raised.value.__notes__ == [f"(raised for item {len(docs)} of the batch)"]
 
 
 CTRL_C = """
