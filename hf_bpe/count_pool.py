@@ -8,8 +8,12 @@ since the last update. The trainer drives the pool like this::
     pool = CountPool(pattern, num_proc)
     for task in tasks:
         for docs, chars in pool.submit(task): ...   # progress as tasks finish
-    for docs, chars in pool.commit(): ...           # keep this update (or raise, keeping none)
+    for docs, chars in pool.sync(): ...             # every task done (or raise, keeping none)
+    pool.commit()                                   # keep this update
     for tally in pool.finish(): ...                 # stop; one tally per process
+
+A commit that an error or a Ctrl-C cuts short is taken back by :meth:`CountPool.abort`;
+one that returned stays (each process drops what it needs to take it back at its next task).
 """
 
 from __future__ import annotations
@@ -79,20 +83,23 @@ class CountPool:
         _put(self._inboxes[wid], task)
         self._inflight[wid] += 1
 
-    def commit(self) -> Iterator[tuple[int, int]]:
-        """Wait for every task, then keep the update's counts (or drop them and raise)."""
+    def sync(self) -> Iterator[tuple[int, int]]:
+        """Wait for every task (or drop the update's counts and raise, if one failed)."""
         yield from self._barrier("sync")
         if self._error is not None:
             error = self._error
             self.abort()
             raise TrainingError(error)
+
+    def commit(self) -> None:
+        """Keep the update's counts (after :meth:`sync`). Once this returns, the update is
+        kept: nothing is sent after the last answer, so a Ctrl-C arriving now is raised
+        in the caller's code, not here (where it would cut short a commit already made)."""
         self._update += 1
         self._committing = True
         for _ in self._barrier("commit", self._update):
             pass
         self._committing = False
-        for inbox in self._inboxes:  # no answer wanted: the commit can no longer be undone
-            _put(inbox, ("forget",))
 
     def abort(self) -> None:
         """Wait for every task, then drop what this update counted (also what a process
@@ -204,7 +211,7 @@ def _worker_main(pattern: str, wid: int, inbox: Any, outbox: Any, creator: int) 
     counter = PieceCounter(pattern)
     total: dict[bytes, int] = {}
     pending: dict[bytes, int] = {}
-    last: Optional[dict[bytes, int]] = None  # what the last commit added, until the next task
+    last: Optional[dict[bytes, int]] = None  # what the last commit added, until the next task or abort
     last_update = -1
     failed = False
     while True:
@@ -245,8 +252,6 @@ def _worker_main(pattern: str, wid: int, inbox: Any, outbox: Any, creator: int) 
             pending = {}
             failed = False
             outbox.put(("abort", wid))
-        elif kind == "forget":
-            last, last_update = None, -1
         elif kind == "finish":
             last = None
             outbox.put(("finish", wid, total))

@@ -378,6 +378,54 @@ class BpeTrainer:
                 raise
         return self._counts
 
+    def _commit_pool(self, docs: int, chars: int) -> None:
+        """Keep what the counting processes counted, with its documents and characters
+        (a Ctrl-C while they keep it takes it back: see :meth:`CountPool.commit`)."""
+        pool = self._pool
+        assert pool is not None
+        try:
+            pool.commit()
+        except BaseException:
+            self._abort(pool)
+            raise
+        self._documents += docs
+        self._chars += chars
+
+    def _abort(self, pool: CountPool) -> None:
+        """Drop what ``pool`` counted of this update; if that fails (a process died), the
+        trainer's counts are lost."""
+        try:
+            pool.abort()
+        except BaseException:
+            pool.terminate()
+            self._pool = None
+            self._lost = "a counting process failed and its counts were lost"
+
+    def _commit_local(self, pending: dict[bytes, int], docs: int, chars: int) -> None:
+        """Add counts made in this process, with their documents and characters: all of
+        it, or (a Ctrl-C meanwhile, held back until the step is done) none of it, so that
+        the same update can be made again."""
+        before = self._counts
+        committed = False
+        try:
+            with interrupts_deferred():
+                if before:
+                    _piece_counter.add_counts(before, pending)
+                else:
+                    self._counts = pending
+                self._documents += docs
+                self._chars += chars
+                committed = True
+        except BaseException:
+            if committed:  # the Ctrl-C came during the step: take it back
+                with interrupts_deferred():
+                    if before:
+                        _subtract_counts(before, pending)
+                    self._counts = before
+                    self._documents -= docs
+                    self._chars -= chars
+            raise
+
     def _run(self, tasks: Iterator[Task], total: Optional[int]) -> None:
         """Count all ``tasks``; commit them all, or none if anything fails."""
         if self._lost is not None:
@@ -394,20 +442,15 @@ class BpeTrainer:
             self._pool = CountPool(self.pattern, self.num_proc)
         bar = progress_bar(self.progress, total, "counting", "doc")
         docs = chars = 0
-        recorded = False
+        pending: dict[bytes, int] = {}
         try:
-            if local:  # one batch, or one process: count here
-                pending: dict[bytes, int] = {}
+            if local:  # one batch, or one process: count here (kept at the end)
                 for task in chain_tasks(first, second, tasks):
                     d, c = run_task(task, self._counter, pending)
                     docs += d
                     chars += c
                     if bar is not None:
                         bar.update(d)
-                if self._counts:
-                    _piece_counter.add_counts(self._counts, pending)
-                else:
-                    self._counts = pending
             else:
                 pool = self._pool
                 assert pool is not None
@@ -418,30 +461,17 @@ class BpeTrainer:
                             chars += c
                             if bar is not None:
                                 bar.update(d)
-                    for d, c in pool.commit():
+                    for d, c in pool.sync():
                         docs += d
                         chars += c
                         if bar is not None:
                             bar.update(d)
-                    # Here: an interrupt after the commit must not leave the kept counts
-                    # uncounted (a retry would count them twice).
-                    self._documents += docs
-                    self._chars += chars
-                    recorded = True
                 except BaseException:
-                    try:
-                        pool.abort()
-                    except BaseException:  # e.g. a dead process: its counts are lost
-                        pool.terminate()
-                        self._pool = None
-                        self._lost = "a counting process failed and its counts were lost"
+                    self._abort(pool)
                     raise
         finally:
             if bar is not None:
                 bar.close()
-        if not recorded:
-            self._documents += docs
-            self._chars += chars
         logger.info(
             "counted %d documents, %d characters in %.2f s (%s)",
             docs,
@@ -449,7 +479,13 @@ class BpeTrainer:
             time.perf_counter() - start,
             "in this process" if local else f"{self.num_proc} processes",
         )
-
+        # Last, with no call after it: a Ctrl-C is raised where Python code runs next, so
+        # once the counts are kept that is the caller's code (a call here, such as the
+        # log's, would raise it from update() with the counts kept: a retry counted twice).
+        if local:
+            self._commit_local(pending, docs, chars)
+        else:
+            self._commit_pool(docs, chars)
 
 def train_bpe(
     texts: Iterable[str],
@@ -545,6 +581,16 @@ def _merges_packed() -> Any:
 
 
 # ---------------------------------------------------------------------- helpers
+
+
+def _subtract_counts(counts: dict[bytes, int], added: dict[bytes, int]) -> None:
+    """Take counts ``added`` (by add_counts) out of ``counts`` again."""
+    for piece, count in added.items():
+        left = counts[piece] - count
+        if left:
+            counts[piece] = left
+        else:
+            del counts[piece]
 
 
 def _check_name(name: str) -> None:

@@ -603,6 +603,39 @@ def test_an_update_interrupted_while_committing_counts_nothing(monkeypatch: pyte
     assert trainer.piece_counts() == expected.piece_counts()
 
 
+def test_an_update_counted_here_and_interrupted_while_adding_counts_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A Ctrl-C while an update counted in this process is added to the counts (a long
+    step for a large update) was raised once they were in: the update raised, its
+    counts stayed, and the retry the docs suggest counted them twice (other merges)."""
+    import signal
+
+    first = [f"hello world {i}" for i in range(500)]
+    second = [f"other words {i} {i * 7}" for i in range(500)]
+    expected = BpeTrainer(400, num_proc=1, progress=False)
+    expected.update(first + second)
+    trainer = BpeTrainer(400, num_proc=1, progress=False)
+    trainer.update(first)
+    before = trainer.piece_counts()
+    real_add = trainer_mod._piece_counter.add_counts
+
+    def add_then_ctrl_c(counts: dict[bytes, int], more: dict[bytes, int]) -> None:
+        real_add(counts, more)
+        signal.raise_signal(signal.SIGINT)  # arrives as the counts are in
+
+    handler = signal.signal(signal.SIGINT, signal.default_int_handler)  # as in a terminal
+    try:
+        monkeypatch.setattr(trainer_mod._piece_counter, "add_counts", add_then_ctrl_c)
+        with pytest.raises(KeyboardInterrupt):
+            trainer.update(second)
+        monkeypatch.undo()
+    finally:
+        signal.signal(signal.SIGINT, handler)
+    assert trainer.piece_counts() == before and trainer.n_documents == 500
+    trainer.update(second)  # the retry counts it once
+    assert trainer.piece_counts() == expected.piece_counts()
+    assert trainer.train().mergeable_ranks == expected.train().mergeable_ranks
+
+
 CTRL_C_AT = r"""
 import multiprocessing.process, multiprocessing.queues, os, signal, sys, threading, time
 import hf_bpe
