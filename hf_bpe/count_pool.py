@@ -27,7 +27,7 @@ from typing import Any, Optional
 
 from . import piece_counter as _piece_counter
 from .piece_counter import PieceCounter
-from .errors import TrainingError
+from .errors import TrainingError, TrainingTypeError
 from .parallel import interrupts_deferred, leave_with_parent, start_context, stop_processes
 from .training_sources import run_task, Task
 
@@ -50,7 +50,7 @@ class CountPool:
         self._inboxes: list[Any] = []
         self._procs: list[Any] = []
         self._inflight: list[int] = []
-        self._error: Optional[str] = None
+        self._error: Optional[TrainingError] = None  # a task's, as its process told it
         self._finished: set[int] = set()  # processes that sent their tally and exit
         # Commits are numbered: an abort that comes while the processes commit (a Ctrl-C)
         # undoes the commits of that number, so an update stays all or nothing.
@@ -89,7 +89,7 @@ class CountPool:
         if self._error is not None:
             error = self._error
             self.abort()
-            raise TrainingError(error)
+            raise error
 
     def commit(self) -> None:
         """Keep the update's counts (after :meth:`sync`). Once this returns, the update is
@@ -162,7 +162,7 @@ class CountPool:
                     return
             yield from self._handle(msg)
             if self._error is not None:
-                raise TrainingError(self._error)
+                raise type(self._error)(str(self._error))  # (a copy: sync raises it again)
 
     def _handle(self, msg: Any) -> Iterator[tuple[int, int]]:
         if msg[0] == "done":
@@ -170,7 +170,7 @@ class CountPool:
             yield msg[2], msg[3]
         elif msg[0] == "error":
             self._inflight[msg[1]] -= 1
-            self._error = self._error or msg[2]
+            self._error = self._error or (TrainingTypeError if msg[3] else TrainingError)(msg[2])
 
     def _get(self) -> Any:
         while True:
@@ -232,7 +232,7 @@ def _worker_main(pattern: str, wid: int, inbox: Any, outbox: Any, creator: int) 
                 told = str(err) if isinstance(err, TrainingError) else (
                     f"a counting process failed: {type(err).__name__}: {err}"
                 )
-                outbox.put(("error", wid, told))
+                outbox.put(("error", wid, told, isinstance(err, TrainingTypeError)))
                 continue
             outbox.put(("done", wid, docs, chars))
         elif kind == "sync":

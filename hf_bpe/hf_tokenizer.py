@@ -51,7 +51,6 @@ from hf_bpe.errors import (
     MissingFileError,
     TextTypeError,
     TokenizerJsonWarning,
-    TrainingTypeError,
     UnknownTokenError,
     VocabFileError,
     VocabularyError,
@@ -69,6 +68,7 @@ from hf_bpe.tokenizer_json import (
     tokenizer_json_or_warn,
 )
 from hf_bpe.tokenizer_json_load import STRIP_FLAGS
+from hf_bpe.training_sources import check_texts
 
 _VERSION = Version(transformers.__version__)
 if not Version("5.24") <= _VERSION < Version("6.dev0"):
@@ -623,11 +623,7 @@ class HfBpeTokenizer(PreTrainedTokenizer):
                 "pass new special tokens as new_special_tokens=[...]"
             )
         _refuse_hf_trainer_options("train_new_from_iterator", kwargs)
-        if isinstance(text_iterator, (str, bytes, bytearray)):  # its characters are no texts
-            raise TrainingTypeError(
-                f"train_new_from_iterator takes an iterable of texts, not a single {type(text_iterator).__name__}: "
-                "wrap it in a list"
-            )
+        check_texts(text_iterator, "train_new_from_iterator")
         renamed = dict(special_tokens_map or {})
         from hf_bpe.trainer import BpeTrainer
 

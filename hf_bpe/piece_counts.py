@@ -18,7 +18,7 @@ from typing import Any, Union
 from .piece_counter import PieceCounter, add_counts
 from .errors import TrainingError, TrainingTypeError
 from .patterns import get_pattern, pattern_names
-from .training_sources import BATCH_CHARS, checked_max_chars, run_task, short_repr, text_batches
+from .training_sources import BATCH_CHARS, check_texts, checked_max_chars, run_task, short_repr, text_batches
 
 __all__ = ["PieceCounts", "count_pieces"]
 
@@ -158,17 +158,13 @@ def count_pieces(texts: Iterable[str], *, pattern: str = "rustbpe", max_chars: i
     This is the map step of training anywhere: count parts of the data on many workers,
     add the counts, and train once with :meth:`BpeTrainer.update_counts`. ``pattern`` and
     ``max_chars`` mean what they mean for :class:`BpeTrainer`; a text that is not a
-    ``str`` raises :class:`TrainingError`.
+    ``str`` raises :class:`TrainingTypeError`.
 
         >>> counts = count_pieces(["hello world", "hello"], max_chars=8)
         >>> counts.to_dict()
         {b'hello': 2, b' wo': 1}
     """
-    if isinstance(texts, (str, bytes)):
-        raise TrainingError(
-            f"count_pieces() takes an iterable of texts, not a single {type(texts).__name__}: "
-            "wrap it in a list"
-        )
+    check_texts(texts, "count_pieces()")
     max_chars = checked_max_chars(max_chars)
     pattern = checked_pattern(pattern)
     counter = counter_for(pattern)

@@ -59,6 +59,8 @@ from .training_sources import StrPath as StrPath
 from .training_sources import parquet_files as parquet_files
 from .training_sources import (
     chain_tasks,
+    check_column_name,
+    check_texts,
     checked_int,
     checked_max_chars,
     parquet_plan,
@@ -149,18 +151,7 @@ class BpeTrainer:
         that is not a ``str`` raises :class:`TrainingError` and the whole call counts
         nothing (the counts are as before the call).
         """
-        if isinstance(texts, (str, bytes)):
-            raise TrainingTypeError(
-                "training takes an iterable of texts, not a single "
-                f"{type(texts).__name__}: wrap it in a list"
-            )
-        if not isinstance(texts, Iterable):
-            raise TrainingTypeError(f"training takes an iterable of texts, not {type(texts).__name__}")
-        if isinstance(texts, Mapping):  # a batch of datasets' map, say: its keys are no texts
-            raise TrainingTypeError(
-                f"training takes an iterable of texts, not a mapping (keys {short_repr(list(texts)[:5])}): "
-                "pass the column of texts, such as batch['text']"
-            )
+        check_texts(texts)
         max_chars = checked_max_chars(max_chars)
         total = len(texts) if isinstance(texts, Sequence) else None
         self._run(text_batches(texts, max_chars, BATCH_CHARS), total)
@@ -175,12 +166,13 @@ class BpeTrainer:
         """Count the texts of column ``column`` of parquet files, read in row groups.
 
         ``paths`` is a file, a folder (its ``*.parquet`` files and its sub-folders', in
-        sorted order, hidden ones left out) or a list of either. Every file's schema is checked before anything is read: a missing or
-        non-string column raises :class:`TrainingError` (strings of any arrow type count:
-        ``string``, ``large_string``, ``string_view``, a dictionary of them); so does a null.
-        Counting processes read their row groups themselves.
+        sorted order, hidden ones left out) or a list of either. Every file's schema is checked before anything is read: a missing
+        column raises :class:`TrainingError`, a non-string one :class:`TrainingTypeError`
+        (strings of any arrow type count: ``string``, ``large_string``, ``string_view``, a
+        dictionary of them); so does a null. Counting processes read their row groups themselves.
         """
         max_chars = checked_max_chars(max_chars)
+        check_column_name(column)
         files = parquet_files(paths)
         tasks: list[tuple[str, list[int]]] = []
         rows = 0
@@ -201,8 +193,7 @@ class BpeTrainer:
         (read as arrow whatever the dataset's format, unless it is a transform: numpy's strings
         would drop trailing NULs, and a format may leave the column out)."""
         max_chars = checked_max_chars(max_chars)
-        if not isinstance(column, str):
-            raise TrainingTypeError(f"column must be the name of a column (a str), not {short_repr(column)}")
+        check_column_name(column)
         names = getattr(dataset, "column_names", None)
         if not hasattr(dataset, "iter") or not hasattr(dataset, "select_columns"):
             raise TrainingTypeError(

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import operator
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any, Optional, Union
 
@@ -154,7 +154,7 @@ def parquet_plan(files: list[str], column: str) -> Iterator[tuple[str, list[int]
             )
         kind = schema.field(column).type
         if not _holds_strings(kind):
-            raise TrainingError(
+            raise TrainingTypeError(
                 f"column {column!r} of parquet file {path!r} holds {kind}, not strings"
             )
         groups = list(range(meta.metadata.num_row_groups))
@@ -186,7 +186,7 @@ def _read_row_group(path: str, group: int, column: str) -> list[str]:
         col = col.cast(col.type.value_type)  # each row's string, not an index
     if col.null_count:
         row = col.is_null().to_pylist().index(True)
-        raise TrainingError(
+        raise TrainingTypeError(
             f"column {column!r} of parquet file {path!r} has a null in row group {group} "
             f"(row {_row_of_file(path, group, row)} of the file)"
         )
@@ -216,6 +216,33 @@ def _row_of_file(path: str, group: int, row: int) -> int:
 
 
 # ---------------------------------------------------------------------- checks
+
+
+def check_texts(texts: object, taker: str = "training") -> None:
+    """Refuse, with a :class:`TrainingTypeError` naming ``taker``, what cannot be texts to
+    count: a single ``str`` or ``bytes`` (its characters are no texts), a mapping (a batch
+    of ``datasets``' map: its keys are no texts), or no iterable at all.
+
+        >>> check_texts("hello")
+        Traceback (most recent call last):
+        ...
+        hf_bpe.errors.TrainingTypeError: training takes an iterable of texts, not a single str: wrap it in a list
+    """
+    if isinstance(texts, (str, bytes, bytearray)):
+        raise TrainingTypeError(f"{taker} takes an iterable of texts, not a single {type(texts).__name__}: wrap it in a list")
+    if isinstance(texts, Mapping):
+        raise TrainingTypeError(
+            f"{taker} takes an iterable of texts, not a mapping (keys {short_repr(list(texts)[:5])}): "
+            "pass the column of texts, such as batch['text']"
+        )
+    if not isinstance(texts, Iterable):
+        raise TrainingTypeError(f"{taker} takes an iterable of texts, not {type(texts).__name__}")
+
+
+def check_column_name(column: object) -> None:
+    """Refuse a column name that is no ``str`` (a :class:`TrainingTypeError`)."""
+    if not isinstance(column, str):
+        raise TrainingTypeError(f"column must be the name of a column (a str), not {short_repr(column)}")
 
 
 def checked_int(name: str, value: Any, minimum: int, meaning: str = "") -> int:

@@ -1097,8 +1097,10 @@ def test_train_new_from_iterator_keeps_added_tokens_roles_and_settings(docs: lis
     for loaded in (AutoTokenizer.from_pretrained(tmp_path / "extra"), PreTrainedTokenizerFast.from_pretrained(tmp_path / "extra")):
         assert loaded.extra_special_tokens == ["<x>"], type(loaded)
         assert loaded.get_special_tokens_mask(ids, already_has_special_tokens=True) == [0, 1, 0, 1], type(loaded)
-    with pytest.raises(hf_bpe.TrainingError, match="not a single str: wrap it in a list"):  # its characters are no texts
+    with pytest.raises(hf_bpe.TrainingTypeError, match="not a single str: wrap it in a list"):  # its characters are no texts
         tok.train_new_from_iterator(docs[0], 300)
+    with pytest.raises(hf_bpe.TrainingTypeError, match="train_new_from_iterator takes an iterable of texts, not int"):
+        tok.train_new_from_iterator(5, 300)  # type: ignore[arg-type]  (was a bare TypeError from iterating it)
 
 
 def test_vocab_and_encoding_files_given_by_name_are_the_ones_read(tmp_path: Path) -> None:

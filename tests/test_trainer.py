@@ -454,6 +454,9 @@ def test_bad_arguments_fail_before_any_work() -> None:
         (lambda: BpeTrainer(300).update_counts({b"a": 1}), "takes PieceCounts"),  # type: ignore[arg-type]
         (lambda: PieceCounts([(b"a", "1")]), "must be a positive int"),  # type: ignore[list-item]
         (lambda: PieceCounts([("a", 1)]), "non-empty bytes"),  # type: ignore[list-item]
+        (lambda: hf_bpe.count_pieces("abc"), "count_pieces\\(\\) takes an iterable of texts, not a single str"),
+        (lambda: hf_bpe.count_pieces(5), "count_pieces\\(\\) takes an iterable of texts, not int"),  # type: ignore[arg-type]
+        (lambda: hf_bpe.count_pieces({"text": ["a"]}), "not a mapping"),  # type: ignore[arg-type]
     ]
     for make, message in wrong_types:
         with pytest.raises(TrainingTypeError, match=message) as caught:
@@ -519,15 +522,17 @@ def test_parquet_errors(tmp_path: Path, shards: list[Path], monkeypatch: pytest.
     with pytest.raises(TrainingError, match="no such parquet file or folder"):
         trainer.update_from_parquet(tmp_path / "missing")
     for not_paths, message in ((None, "or a list of them, not None"), (b"x.parquet", "not b'x.parquet'"), ([3], "folder, not 3")):
-        with pytest.raises(TrainingError, match=message):
+        with pytest.raises(TrainingTypeError, match=message):
             trainer.update_from_parquet(not_paths)  # type: ignore[arg-type]
+    with pytest.raises(TrainingTypeError, match="column must be the name of a column \\(a str\\), not 5"):
+        trainer.update_from_parquet(shards[0], column=5)  # type: ignore[arg-type]
     empty = tmp_path / "empty"
     empty.mkdir()
     with pytest.raises(TrainingError, match="no \\*.parquet files"):
         trainer.update_from_parquet(empty)
     numbers = tmp_path / "numbers.parquet"
     pq.write_table(pa.table({"text": [1, 2, 3]}), numbers)
-    with pytest.raises(TrainingError, match="not strings"):
+    with pytest.raises(TrainingTypeError, match="not strings"):
         trainer.update_from_parquet(numbers)
     not_parquet = tmp_path / "junk.parquet"
     not_parquet.write_bytes(b"this is not parquet")
@@ -538,9 +543,10 @@ def test_parquet_errors(tmp_path: Path, shards: list[Path], monkeypatch: pytest.
     rows = ["some real text"] * 50 + [None] + ["more"] * 10
     nulls = tmp_path / "nulls.parquet"
     pq.write_table(pa.table({"text": pa.array(rows, type=pa.string())}), nulls, row_group_size=10)
-    with pytest.raises(TrainingError, match="has a null in row group 5 \\(row 50 of the file\\)"):
-        trainer.update_from_parquet([shards[0], nulls])
-    assert trainer.piece_counts() == {}
+    for counting in (trainer, BpeTrainer(1000, num_proc=1, progress=False)):  # in a counting process, or here
+        with pytest.raises(TrainingTypeError, match="has a null in row group 5 \\(row 50 of the file\\)"):
+            counting.update_from_parquet([shards[0], nulls])
+        assert counting.piece_counts() == {}
     # A string column that is not UTF-8 (a writer that did not check): the file and row are named.
     rows = [b"hello world"] * 25 + [b"bad \xff\xfe text"] + [b"fine"] * 5
     not_utf8 = tmp_path / "not_utf8.parquet"
