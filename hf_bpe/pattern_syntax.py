@@ -28,7 +28,8 @@ construct                   tiktoken                          rewritten as
                                                               as literal text)
 ``\\X``, ``\\m``, ``\\0``,      refused by tiktoken; other        refused
 ``(?R)``, ``(?1)``, ``(?f)``,  constructs (or literal text) in
-``\\p{L&}``, ``x{e<=1}``       regex
+``\\p{L&}``, ``x{e<=1}``,      regex
+``\\p{XDigit}``, ``(*SKIP)``  (:mod:`~hf_bpe.pattern_properties`)
 ``(?:b?|c)*``               after an empty round, ``c``       refused (regex ends the
                             (:class:`_EmptyLoops`)            loop there)
 ``(?i)\\p{L}``               letters and U+0345 (classes are   ``[\\p{L}\\u0345]``;
@@ -57,6 +58,7 @@ from typing import Any
 import regex
 
 from .errors import PatternError
+from .pattern_properties import CATEGORIES, loose, tiktoken_knows
 from .patterns import (
     CL100K_PATTERN,
     GPT2_ORIGINAL_PATTERN,
@@ -412,8 +414,13 @@ class _Rewriter:
             name = pat[i + 3 : end - 1] if braced else pat[i + 2 : end]
             if "&" in name:
                 raise PatternError(f"\\{c}{{{name}}} at offset {i} of {pat!r}: tiktoken's engine refuses it (write \\p{{LC}})")
+            if not tiktoken_knows(name):
+                raise PatternError(
+                    f"{pat[i:end]} at offset {i} of {pat!r}: tiktoken's engine knows no such property "
+                    "(regex reads blocks, POSIX names, numeric values and others it does not have)"
+                )
             key = _category_key(name)
-            self.other_properties |= key not in _CATEGORIES
+            self.other_properties |= key not in CATEGORIES
             self._properties.append((key, c == "P" or name.lstrip().startswith("^")))
             return pat[i:end], end, None
         if c == "N" and braced:  # (outside a class, \N is any character but \n: see above)
@@ -496,6 +503,11 @@ class _Rewriter:
     def _open_group(self) -> None:
         pat, i = self.pat, self.i
         flags = self.flags[-1]
+        if pat.startswith("(*", i) and not pat.startswith(("(*F)", "(*FAIL)"), i):
+            raise PatternError(
+                f"{pat[i : pat.find(')', i) + 1 or len(pat)]} at offset {i} of {pat!r}: tiktoken's engine "
+                "refuses it; regex reads a backtracking verb ((*F) and (*FAIL) both engines read alike)"
+            )
         if not pat.startswith("(?", i):
             self._copy(i + 1, push=flags)
             return
@@ -566,7 +578,7 @@ class _Rewriter:
         keys = {key for key, _ in properties}
         letters = bool(keys & {"l", "letter"}) or {"lu", "ll", "lt"} <= keys
         negated = any(negated for _, negated in properties)
-        unverified = keys - _CATEGORIES - _FOLDS_ALIKE
+        unverified = keys - CATEGORIES - _FOLDS_ALIKE
         if (keys & (_CASED | _MARKS) and not letters) or unverified or (negated and keys & (_CASED | _MARKS | {"l", "letter"})):
             raise PatternError(
                 f"the property class {atom} under (?i) in {self.pat!r}: tiktoken's engine widens it "
@@ -633,17 +645,6 @@ def _turkic_exact(atom: str) -> str:
     return out + ")"
 
 
-#: General categories, short and long names, lowercased without spaces, "_" or "-" (and
-#: Assigned and Any, made of them).
-_CATEGORIES = frozenset(
-    "l lu ll lt lm lo lc l& m mn mc me n nd nl no p pc pd ps pe pi pf po s sm sc sk so z zs zl zp "
-    "c cc cf cs co cn letter casedletter uppercaseletter lowercaseletter titlecaseletter "
-    "modifierletter otherletter mark combiningmark nonspacingmark spacingmark enclosingmark number "
-    "decimalnumber letternumber othernumber punctuation connectorpunctuation dashpunctuation "
-    "openpunctuation closepunctuation initialpunctuation finalpunctuation otherpunctuation symbol "
-    "mathsymbol currencysymbol modifiersymbol othersymbol separator spaceseparator lineseparator "
-    "paragraphseparator other control format surrogate privateuse unassigned assigned any".split()
-)
 #: What regex reads as a fuzzy constraint inside braces ({e}, {e<=1}, {1<=e<=3},
 #: {2i+2d+1s<=4}, {e<=1:[a-z]}); tiktoken's engine reads such braces as literal text.
 _FUZZY = regex.compile(r"(?:\s*\d*\s*(?:<=?|=)?\s*[eids]\s*(?:<=?|=)?\s*\d*\s*[+,]?)+(?::.*)?", regex.DOTALL)
@@ -659,8 +660,8 @@ _FOLDS_ALIKE = frozenset(
 
 
 def _category_key(name: str) -> str:
-    """A property name as a key of _CATEGORIES (lowercase, no "gc=", spaces, "_" or "-")."""
-    key = "".join(ch for ch in name.lower().lstrip("^") if ch not in " _-")
+    """A property name as a key of CATEGORIES (lowercase, no "gc=", spaces, "_" or "-")."""
+    key = loose(name)
     for prefix in ("generalcategory=", "gc="):
         key = key.removeprefix(prefix)
     return key

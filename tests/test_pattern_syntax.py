@@ -174,13 +174,54 @@ def test_constructs_that_cannot_be_rewritten_are_refused(pattern: str) -> None:
     "pattern",
     [r"\X|.", r"\m|.", r"\M|.", r"\0|.", r"(?f)a|.", r"(?w)a|.", r"(?V1)a|.", r"(a)(?1)|.", r"(?R)a|.",
      r"\p{L&}|.", r"(?-u:\w)|.", r"(?:ab){e<=1}|.", r"a{e}|.", r"\Ga*|b", r"[\N{DIGIT ONE}a]|.",
-     r"(?|a|b)", r"\b{wb}|.", r"\B{wb}|.", r"a\b{"],
+     r"(?|a|b)", r"\b{wb}|.", r"\B{wb}|.", r"a\b{", r"(*SKIP)(*FAIL)|.", r"a(*PRUNE)b|.", r"\p{XDigit}|.",
+     r"\p{InBasicLatin}|.", r"[a\p{Block=Arrows}]|.", r"\P{Nv=1/2}|."],
 )
 def test_constructs_regex_reads_as_its_own_are_refused(pattern: str) -> None:
     # regex would read them as recursion, fuzzy matching, grapheme clusters...: tiktoken's
     # engine refuses them or reads them as something else ((?R) a flag, {e} literal text).
     with pytest.raises(PatternError, match="tiktoken's engine"):
         hf_bpe.Encoding("p", pat_str=pattern, mergeable_ranks=ranks_for(""), special_tokens={})
+
+
+def _property_names() -> list[str]:
+    """Every ``\\p{...}`` name the installed regex knows, alone and as ``property=value``
+    (with an ``is`` prefix and other spellings for a few)."""
+    import regex._regex_core as regex_core
+
+    names = {"IsLatin", "isalpha", "Is_Greek", "WHITE SPACE", "white-space", "^Lu", "alnum", "Word", "XDigit", "L&", "Cs"}
+    for name, (_, values) in regex_core.PROPERTIES.items():
+        names.add(name)
+        for value in values:
+            names.update((value, f"{name}={value}"))
+    return sorted(names)
+
+
+def test_property_names_tiktoken_refuses_are_refused_and_only_those() -> None:
+    """Python's regex knows many more ``\\p{...}`` names than tiktoken's engine (blocks,
+    POSIX names, numeric values, ...): every name either engine takes, tried in both (in
+    tiktoken 0.14, about 8,000 names regex takes and tiktoken refuses)."""
+    ranks = ranks_for("")
+    disagree = []
+    for name in _property_names():
+        pattern = f"\\p{{{name}}}|."
+        try:
+            regex.compile(pattern)
+        except regex.error:
+            continue  # refused by regex (so by hf_bpe) whatever tiktoken does
+        try:
+            tiktoken.Encoding("p", pat_str=pattern, mergeable_ranks=ranks, special_tokens={})
+            theirs = True
+        except ValueError:
+            theirs = False
+        try:
+            hf_bpe.Encoding("p", pat_str=pattern, mergeable_ranks=ranks, special_tokens={})
+            ours = True
+        except PatternError:
+            ours = False
+        if ours != theirs:
+            disagree.append((name, theirs))
+    assert disagree == []
 
 
 _LOOPS_READ_ALIKE = [r"b??", r"|c", r"(?:|b)|c", r"b??|c", r"b|c?", r"b?|(?=c)", r"\s*", r"b|c", r"x?", r"(?:a?)b", r"\s|", r"b?c?", r"b*c", r"(?:b|c)?"]
