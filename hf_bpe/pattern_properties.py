@@ -86,6 +86,16 @@ BINARY: Final = frozenset(
     variationselector vs whitespace word wspace xidc xidcontinue xids xidstart
     """.split()
 )
+#: Names both engines take that do not name the same characters in both (every code point
+#: tried): regex reads ``Graph``, ``Print``, ``IDC`` and ``VS`` as other properties (its
+#: POSIX classes, ID_Compat_Math_Continue, ...), and for the others its newer Unicode
+#: gives some characters the property that tiktoken's does not.
+READ_OTHERWISE: Final = frozenset(
+    """
+    cased changeswhencasemapped cwcm changeswhentitlecased cwt changeswhenuppercased cwu dia
+    diacritic extendedpictographic extpict graph idc lower lowercase patsyn patternsyntax print vs
+    """.split()
+)
 #: Values of the properties tiktoken's engine takes as ``name=value``, besides scripts.
 VALUES: Final = {
     "gc": CATEGORIES - {"any", "cs", "l&", "surrogate"} | {"cntrl", "digit", "punct"},
@@ -108,6 +118,13 @@ def loose(name: str) -> str:
     """``name`` as both engines compare property names: lowercase, without spaces, ``_``
     and ``-`` (and a negating ``^``)."""
     return "".join(ch for ch in name.lower().lstrip("^") if ch not in " _-")
+
+
+def read_otherwise(name: str) -> bool:
+    """Whether ``\\p{name}``, which both engines take, names other characters in regex than
+    in tiktoken's engine (see :data:`READ_OTHERWISE`)."""
+    key = loose(name)
+    return key in READ_OTHERWISE or (key.startswith("is") and key[2:] in READ_OTHERWISE)
 
 
 def tiktoken_knows(name: str) -> bool:

@@ -58,7 +58,7 @@ from typing import Any
 import regex
 
 from .errors import PatternError
-from .pattern_properties import CATEGORIES, loose, tiktoken_knows
+from .pattern_properties import CATEGORIES, loose, read_otherwise, tiktoken_knows
 from .patterns import (
     CL100K_PATTERN,
     GPT2_ORIGINAL_PATTERN,
@@ -418,6 +418,11 @@ class _Rewriter:
                 raise PatternError(
                     f"{pat[i:end]} at offset {i} of {pat!r}: tiktoken's engine knows no such property "
                     "(regex reads blocks, POSIX names, numeric values and others it does not have)"
+                )
+            if read_otherwise(name):
+                raise PatternError(
+                    f"{pat[i:end]} at offset {i} of {pat!r}: regex and tiktoken's engine give this "
+                    "property to different characters (another meaning of the name, or newer Unicode data)"
                 )
             key = _category_key(name)
             self.other_properties |= key not in CATEGORIES

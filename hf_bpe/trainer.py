@@ -148,7 +148,7 @@ class BpeTrainer:
         """Count the pieces of ``texts`` (any iterable of ``str``: a list, a generator...).
 
         ``max_chars > 0`` crops every text to its first ``max_chars`` characters. An item
-        that is not a ``str`` raises :class:`TrainingError` and the whole call counts
+        that is not a ``str`` raises :class:`TrainingTypeError` and the whole call counts
         nothing (the counts are as before the call).
         """
         check_texts(texts)

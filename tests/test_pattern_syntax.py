@@ -217,11 +217,33 @@ def test_property_names_tiktoken_refuses_are_refused_and_only_those() -> None:
         try:
             hf_bpe.Encoding("p", pat_str=pattern, mergeable_ranks=ranks, special_tokens={})
             ours = True
-        except PatternError:
-            ours = False
+        except PatternError as err:  # (a name both know, refused as it names other characters: known)
+            ours = "different characters" in str(err)
         if ours != theirs:
             disagree.append((name, theirs))
     assert disagree == []
+
+
+def test_property_names_both_engines_take_name_the_same_characters() -> None:
+    """Each binary property (and every tenth script) that tiktoken's engine and hf_bpe take
+    matches the same characters in both, every code point tried: ``\\p{Graph}`` once meant
+    regex's POSIX class, half of all code points; now refused, as are the names whose
+    Unicode data differs (:data:`~hf_bpe.pattern_properties.READ_OTHERWISE`)."""
+    from hf_bpe.pattern_properties import BINARY, READ_OTHERWISE, SCRIPTS
+
+    every = "".join(chr(point) for point in range(0x110000) if not 0xD800 <= point <= 0xDFFF)
+    ranks = {bytes([i]): i for i in range(256)}
+    differ = []
+    for name in sorted(BINARY - READ_OTHERWISE) + sorted(SCRIPTS)[::10]:
+        pattern = f"\\p{{{name}}}+"
+        ours = hf_bpe.Encoding("p", pat_str=pattern, mergeable_ranks=ranks, special_tokens={})
+        theirs = tiktoken.Encoding("p", pat_str=pattern, mergeable_ranks=ranks, special_tokens={})
+        if ours.encode_ordinary(every) != theirs.encode_ordinary(every):
+            differ.append(name)
+    assert differ == []
+    for name in READ_OTHERWISE:
+        with pytest.raises(PatternError, match="different characters"):
+            hf_bpe.Encoding("p", pat_str=f"\\p{{{name}}}", mergeable_ranks=ranks, special_tokens={})
 
 
 _LOOPS_READ_ALIKE = [r"b??", r"|c", r"(?:|b)|c", r"b??|c", r"b|c?", r"b?|(?=c)", r"\s*", r"b|c", r"x?", r"(?:a?)b", r"\s|", r"b?c?", r"b*c", r"(?:b|c)?"]
@@ -255,7 +277,7 @@ def test_loops_regex_repeats_otherwise_are_refused(body: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "pattern", [r"(?i:\p{Lu}+)|.", r"(?i)[\p{Ll}\d]", r"(?i)\p{Mn}", r"(?i)\P{L}", r"(?i)\p{^L}", r"(?i)\p{Greek}", r"(?i)\p{Cased}"]
+    "pattern", [r"(?i:\p{Lu}+)|.", r"(?i)[\p{Ll}\d]", r"(?i)\p{Mn}", r"(?i)\P{L}", r"(?i)\p{^L}", r"(?i)\p{Greek}", r"(?i)\p{Uppercase}"]
 )
 def test_property_classes_case_folding_widens_otherwise_are_refused(pattern: str) -> None:
     # tiktoken's engine widens a class under (?i) by simple case folding: (?i)\p{Lu} holds
