@@ -871,15 +871,16 @@ def special_set(special: Union[str, Iterable[str], None], argument: str) -> Unio
 
 def special_texts(special: Union[str, Iterable[str], None], argument: str) -> frozenset[str]:
     """The special tokens' texts given as ``allowed_special`` or ``disallowed_special``
-    (``argument``), other than ``"all"``; ``None`` is none, as in tiktoken. Any other
-    string is refused: it would mean its characters, one special token each.
+    (``argument``), other than ``"all"``; ``None`` is none, as in tiktoken, and so is ``""``
+    as ``disallowed_special`` (tiktoken reads it as false). Any other string is refused: it
+    would mean its characters, one special token each.
 
         >>> special_texts("<|endoftext|>", "allowed_special")
         Traceback (most recent call last):
         ...
         TypeError: allowed_special takes "all" or a collection of special tokens' texts, not the string '<|endoftext|>' (for that token: {'<|endoftext|>'})
     """
-    if isinstance(special, str):
+    if isinstance(special, str) and (special or argument == "allowed_special"):
         raise TypeError(
             f'{argument} takes "all" or a collection of special tokens\' texts, not the string '
             f"{special!r} (for that token: {{{special!r}}})"

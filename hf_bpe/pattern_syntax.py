@@ -29,7 +29,11 @@ construct                   tiktoken                          rewritten as
 ``\\X``, ``\\m``, ``\\0``,      refused by tiktoken; other        refused
 ``(?R)``, ``(?1)``, ``(?f)``,  constructs (or literal text) in
 ``\\p{L&}``, ``x{e<=1}``,      regex
-``\\p{XDigit}``, ``(*SKIP)``  (:mod:`~hf_bpe.pattern_properties`)
+``\\p{XDigit}``, ``(*SKIP)``,  (:mod:`~hf_bpe.pattern_properties`)
+``[\\1]``
+``\\1``, ``\\g1``, ``\\k<n>``    a back-reference                  refused (matched through
+                                                              stand-ins, two characters
+                                                              could compare equal)
 ``(?:b?|c)*``               after an empty round, ``c``       refused (regex ends the
                             (:class:`_EmptyLoops`)            loop there)
 ``(?i)\\p{L}``               letters and U+0345 (classes are   ``[\\p{L}\\u0345]``;
@@ -369,6 +373,8 @@ class _Rewriter:
                 f"\\G at offset {i} of {pat!r}: after an empty match tiktoken's engine and regex "
                 "place it differently (a split pattern does not need it)"
             )
+        elif c and c in "gk123456789":  # a back-reference
+            _refuse_back_reference(pat, i)
         elif c in ("X", "m", "M", "0") or (c in ("b", "B") and pat[i + 2 : i + 3] == "{"):
             if c in ("b", "B"):  # \b{wb} and the like: regex's Unicode boundaries
                 c = pat[i + 1 : pat.find("}", i) + 1 or len(pat)]
@@ -388,6 +394,11 @@ class _Rewriter:
         pat, i = self.pat, self.i
         c = pat[i + 1 : i + 2]
         braced = pat[i + 2 : i + 3] == "{"
+        if in_class and c and c in "123456789":
+            raise PatternError(
+                f"\\{c} in the character class at offset {i} of {pat!r}: tiktoken's engine refuses it, "
+                "regex reads an octal escape; write the character as \\x{...}"
+            )
         if c in ("x", "u", "U") and braced:  # \x{61}, \u{61}, \U{61}
             end = pat.find("}", i + 3)
             digits = pat[i + 3 : end] if end > 0 else ""
@@ -517,7 +528,9 @@ class _Rewriter:
             self._copy(i + 1, push=flags)
             return
         rest = pat[i + 2 :]
-        if rest.startswith(("#", "P=")):  # a comment, a named back-reference: no group opens
+        if rest.startswith("P="):
+            _refuse_back_reference(pat, i)
+        if rest.startswith("#"):  # a comment: no group opens
             self._copy(self._end_of(")", i + 2) + 1, push=None)
         elif rest.startswith(("P<", "'")) or (rest.startswith("<") and not rest.startswith(("<=", "<!"))):
             self._copy(self._end_of(">'" if rest[0] == "'" else ">", i + 2) + 1, push=flags)
@@ -595,6 +608,20 @@ class _Rewriter:
         if atom.startswith("[^"):  # U+0345 is in the widened class, so not in its complement
             return f"(?:(?!\u0345){atom})"
         return atom[:-1] + "\u0345]" if atom.startswith("[") else f"[{atom}\u0345]"
+
+
+def _refuse_back_reference(pat: str, i: int) -> None:
+    """A back-reference (``\\1``, ``\\g1``, ``\\k<name>``, ``(?P=name)``) at offset ``i``:
+    refused. Characters whose class tiktoken's Unicode data and regex's give otherwise are
+    matched through stand-ins (:mod:`hf_bpe.char_classes`), several of them through the
+    same one, so a back-reference would take two different characters for the same (and
+    regex reads ``\\g1`` as literal text, where tiktoken's engine reads group 1)."""
+    end = regex.match(r"\\(?:[1-9][0-9]*|[gk](?:\{[^}]*\}|<[^>]*>|'[^']*'|-?[0-9]+)?)|\(\?P=[^)]*\)", pat[i:])
+    what = end.group() if end else pat[i : i + 2]
+    raise PatternError(
+        f"the back-reference {what} at offset {i} of {pat!r}: refused, as hf_bpe cannot match it "
+        "as tiktoken's engine does for every text (a split pattern does not need it)"
+    )
 
 
 def _negation_outside_i(atom: str, properties: list[tuple[str, bool]]) -> str | None:

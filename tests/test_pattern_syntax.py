@@ -175,7 +175,7 @@ def test_constructs_that_cannot_be_rewritten_are_refused(pattern: str) -> None:
     [r"\X|.", r"\m|.", r"\M|.", r"\0|.", r"(?f)a|.", r"(?w)a|.", r"(?V1)a|.", r"(a)(?1)|.", r"(?R)a|.",
      r"\p{L&}|.", r"(?-u:\w)|.", r"(?:ab){e<=1}|.", r"a{e}|.", r"\Ga*|b", r"[\N{DIGIT ONE}a]|.",
      r"(?|a|b)", r"\b{wb}|.", r"\B{wb}|.", r"a\b{", r"(*SKIP)(*FAIL)|.", r"a(*PRUNE)b|.", r"\p{XDigit}|.",
-     r"\p{InBasicLatin}|.", r"[a\p{Block=Arrows}]|.", r"\P{Nv=1/2}|."],
+     r"\p{InBasicLatin}|.", r"[a\p{Block=Arrows}]|.", r"\P{Nv=1/2}|.", r"[\1]|."],
 )
 def test_constructs_regex_reads_as_its_own_are_refused(pattern: str) -> None:
     # regex would read them as recursion, fuzzy matching, grapheme clusters...: tiktoken's
@@ -244,6 +244,14 @@ def test_property_names_both_engines_take_name_the_same_characters() -> None:
     for name in READ_OTHERWISE:
         with pytest.raises(PatternError, match="different characters"):
             hf_bpe.Encoding("p", pat_str=f"\\p{{{name}}}", mergeable_ranks=ranks, special_tokens={})
+
+
+@pytest.mark.parametrize("pattern", [r"(.)\1+|.", r"(ab)\g1|.", r"(a)(b)\g{2}|.", r"(?<w>ab)\k<w>|.", r"(?P<w>ab)(?P=w)|."])
+def test_back_references_are_refused(pattern: str) -> None:
+    # Matched through stand-ins (several characters share one), (.)\1 took ʕĸ for a pair;
+    # regex read \g1 as the text "g1", tiktoken's engine as group 1.
+    with pytest.raises(PatternError, match="the back-reference"):
+        hf_bpe.Encoding("p", pat_str=pattern, mergeable_ranks=ranks_for(""), special_tokens={})
 
 
 _LOOPS_READ_ALIKE = [r"b??", r"|c", r"(?:|b)|c", r"b??|c", r"b|c?", r"b?|(?=c)", r"\s*", r"b|c", r"x?", r"(?:a?)b", r"\s|", r"b?c?", r"b*c", r"(?:b|c)?"]
