@@ -247,7 +247,10 @@ def _worker_main(pattern: str, wid: int, inbox: Any, outbox: Any, creator: int) 
             outbox.put(("commit", wid))
         elif kind == "abort":
             if last is not None and msg[1] == last_update:  # committed already: take it back
-                total = {} if last is total else _subtract(total, last)
+                if last is total:
+                    total = {}
+                else:
+                    _piece_counter.subtract_counts(total, last)
             last, last_update = None, -1
             pending = {}
             failed = False
@@ -258,12 +261,3 @@ def _worker_main(pattern: str, wid: int, inbox: Any, outbox: Any, creator: int) 
             return
 
 
-def _subtract(total: dict[bytes, int], part: dict[bytes, int]) -> dict[bytes, int]:
-    """``total`` less ``part`` (whose counts were added to it), in place."""
-    for piece, count in part.items():
-        left = total[piece] - count
-        if left:
-            total[piece] = left
-        else:
-            del total[piece]
-    return total

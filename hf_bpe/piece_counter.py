@@ -106,3 +106,20 @@ def add_counts(total: dict[bytes, int], more: dict[bytes, int]) -> None:
     """
     for piece, count in more.items():
         total[piece] = total.get(piece, 0) + count
+
+
+def subtract_counts(total: dict[bytes, int], added: dict[bytes, int]) -> None:
+    """Take the tally ``added`` (added by :func:`add_counts`) out of ``total`` again: an
+    update that is taken back.
+
+        >>> total = {b"a": 3, b"b": 1}
+        >>> subtract_counts(total, {b"a": 2, b"b": 1})
+        >>> total
+        {b'a': 1}
+    """
+    for piece, count in added.items():
+        left: int = total[piece] - count
+        if left:
+            total[piece] = left
+        else:
+            del total[piece]

@@ -411,7 +411,7 @@ class BpeTrainer:
             if committed:  # the Ctrl-C came during the step: take it back
                 with interrupts_deferred():
                     if before:
-                        _subtract_counts(before, pending)
+                        _piece_counter.subtract_counts(before, pending)
                     self._counts = before
                     self._documents -= docs
                     self._chars -= chars
@@ -572,16 +572,6 @@ def _merges_packed() -> Any:
 
 
 # ---------------------------------------------------------------------- helpers
-
-
-def _subtract_counts(counts: dict[bytes, int], added: dict[bytes, int]) -> None:
-    """Take counts ``added`` (by add_counts) out of ``counts`` again."""
-    for piece, count in added.items():
-        left = counts[piece] - count
-        if left:
-            counts[piece] = left
-        else:
-            del counts[piece]
 
 
 def _check_name(name: str) -> None:
