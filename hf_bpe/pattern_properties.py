@@ -89,13 +89,23 @@ BINARY: Final = frozenset(
 #: Names both engines take that do not name the same characters in both (every code point
 #: tried): regex reads ``Graph``, ``Print``, ``IDC`` and ``VS`` as other properties (its
 #: POSIX classes, ID_Compat_Math_Continue, ...), and for the others its newer Unicode
-#: gives some characters the property that tiktoken's does not.
+#: gives some characters the property that tiktoken's does not. Values of properties
+#: (``scx=``, ``gcb=``, ``wb=``, ``sb=``) are named by the property's short name.
 READ_OTHERWISE: Final = frozenset(
     """
     cased changeswhencasemapped cwcm changeswhentitlecased cwt changeswhenuppercased cwu dia
     diacritic extendedpictographic extpict graph idc lower lowercase patsyn patternsyntax print vs
+    scx=deva scx=devanagari scx=inherited scx=qaai scx=zinh scx=kannada scx=knda scx=latin
+    scx=latn scx=malayalam scx=mlym scx=nand scx=nandinagari scx=newa scx=sharada scx=shrd
+    scx=syrc scx=syriac scx=telu scx=telugu scx=tfng scx=tifinagh scx=tirh scx=tirhuta
+    gcb=pp gcb=prepend wb=aletter wb=le sb=le sb=lo sb=lower sb=oletter
     """.split()
 )
+#: Short names of the properties whose values READ_OTHERWISE holds.
+_SHORT: Final = {
+    "scx": "scx", "scriptextensions": "scx", "gcb": "gcb", "graphemeclusterbreak": "gcb",
+    "wb": "wb", "wordbreak": "wb", "sb": "sb", "sentencebreak": "sb",
+}
 #: Values of the properties tiktoken's engine takes as ``name=value``, besides scripts.
 VALUES: Final = {
     "gc": CATEGORIES - {"any", "cs", "l&", "surrogate"} | {"cntrl", "digit", "punct"},
@@ -123,7 +133,9 @@ def loose(name: str) -> str:
 def read_otherwise(name: str) -> bool:
     """Whether ``\\p{name}``, which both engines take, names other characters in regex than
     in tiktoken's engine (see :data:`READ_OTHERWISE`)."""
-    key = loose(name)
+    key, equals, value = loose(name).partition("=")
+    if equals:
+        return f"{_SHORT.get(key)}={value}" in READ_OTHERWISE
     return key in READ_OTHERWISE or (key.startswith("is") and key[2:] in READ_OTHERWISE)
 
 

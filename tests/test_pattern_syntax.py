@@ -225,16 +225,20 @@ def test_property_names_tiktoken_refuses_are_refused_and_only_those() -> None:
 
 
 def test_property_names_both_engines_take_name_the_same_characters() -> None:
-    """Each binary property (and every tenth script) that tiktoken's engine and hf_bpe take
-    matches the same characters in both, every code point tried: ``\\p{Graph}`` once meant
+    """Each binary property (and every tenth script, and every tenth value of ``gc=``,
+    ``scx=``, ``gcb=``, ``wb=``, ``sb=``) that tiktoken's engine and hf_bpe take matches the
+    same characters in both, every code point tried: ``\\p{Graph}`` once meant
     regex's POSIX class, half of all code points; now refused, as are the names whose
     Unicode data differs (:data:`~hf_bpe.pattern_properties.READ_OTHERWISE`)."""
-    from hf_bpe.pattern_properties import BINARY, READ_OTHERWISE, SCRIPTS
+    from hf_bpe.pattern_properties import BINARY, READ_OTHERWISE, SCRIPTS, VALUES, read_otherwise
 
     every = "".join(chr(point) for point in range(0x110000) if not 0xD800 <= point <= 0xDFFF)
     ranks = {bytes([i]): i for i in range(256)}
     differ = []
-    for name in sorted(BINARY - READ_OTHERWISE) + sorted(SCRIPTS)[::10]:
+    keyed = [f"{key}={value}" for key, values in VALUES.items() if key != "sc" for value in sorted(values)]
+    keyed += [f"scx={value}" for value in sorted(SCRIPTS)]
+    others = [name for name in keyed if not read_otherwise(name)][::10]  # (all: about 3 minutes)
+    for name in sorted(BINARY - READ_OTHERWISE) + sorted(SCRIPTS)[::10] + others:
         pattern = f"\\p{{{name}}}+"
         ours = hf_bpe.Encoding("p", pat_str=pattern, mergeable_ranks=ranks, special_tokens={})
         theirs = tiktoken.Encoding("p", pat_str=pattern, mergeable_ranks=ranks, special_tokens={})
