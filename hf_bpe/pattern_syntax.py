@@ -241,12 +241,12 @@ class _EmptyLoops:
 
     def _group(self) -> tuple[bool, bool, bool, bool]:
         opener = regex.match(
-            r"\(\?(?:[=!:>]|<[=!]|P?<\w+>|'\w+'|[a-zA-Z]*(?:-[a-zA-Z]*)?[:)]|#[^)]*\)|P=\w+\))|\(", self.rx[self.i :]
+            r"\(\?(?:[=!:>]|<[=!]|P?<\w+>|'\w+'|[a-zA-Z]*(?:-[a-zA-Z]*)?[:)]|#[^)]*\))|\(", self.rx[self.i :]
         )
         head = opener.group() if opener else "("
         self.i += len(head)
-        if head.endswith(")"):  # a flag setting, a comment: nothing; a named back-reference
-            return True, head.startswith("(?P="), False, False
+        if head.endswith(")"):  # a flag setting, a comment: nothing (back-references are refused)
+            return True, False, False, False
         inner = self._alternation()
         self.i += 1  # the ")"
         if head in ("(?=", "(?!", "(?<=", "(?<!"):
@@ -267,12 +267,10 @@ class _EmptyLoops:
     def _escape(self) -> tuple[bool, bool, bool, bool]:
         rx, i = self.rx, self.i
         c = rx[i + 1]
-        # \p{..}, \x{..} (one character); \k<name>, \g<1>, \1 (back-references)
-        longer = regex.match(r"[pPxNkg]\{[^}]*\}|[kg]<[^>]*>|[kg]'[^']*'|[1-9][0-9]*", rx[i + 1 :])
+        # \p{..}, \x{..}: one character (back-references are refused before this reads them)
+        longer = regex.match(r"[pPxN]\{[^}]*\}", rx[i + 1 :])
         if longer is not None:
             self.i += 1 + longer.end()
-            if c in "kg123456789":
-                return True, True, False, False  # a back-reference: whatever its group matched
             return False, True, False, False
         self.i += 2 + _HEX_WIDTH.get(c, 0) + (1 if c in "pP" else 0)
         return (True, False, False, False) if c in "bBAZzG" else (False, True, False, False)
