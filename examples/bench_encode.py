@@ -314,16 +314,20 @@ def worst_case(runs: int) -> list[dict[str, Any]]:
 
 #: Seed-Coder's split as reported: no scanner stands in for it.
 _SEED_CODER = r"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1}| ?[^\s\p{L}\p{N}\r\n]+|\s*[\r\n]+|\s+(?!\S)|\s+"
+#: The last stage of DeepSeek-V3's sequence of splits: punctuation and symbols (\p{P}, \p{S}).
+_DEEPSEEK = r"[^\r\n\p{L}\p{P}\p{S}]?[\p{L}\p{M}]+| ?[\p{P}\p{S}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+|\p{N}{1,3}"
 #: (label, pattern, ranks): split patterns of Hugging Face models (each has a scanner);
-#: Seed-Coder's, which the compiled matcher splits (the speed of most other patterns); and
-#: the same with ``\d`` for ``\p{N}{1}``, outside the matcher's subset (``regex`` splits it).
+#: Seed-Coder's and DeepSeek's, which the compiled matcher splits (the speed of most other
+#: patterns); and Seed-Coder's with ``\w+`` for ``\p{L}+``, outside the matcher's subset
+#: (``regex`` splits it).
 PATTERN_CASES = (
     ("llama3", "llama3", "cl100k_base"),
     ("qwen2", "qwen2", "cl100k_base"),
     ("qwen3.5", "qwen3.5", "cl100k_base"),
     ("tekken", "tekken", "o200k_base"),
     ("no scanner", _SEED_CODER, "cl100k_base"),
-    ("with \\d", _SEED_CODER.replace(r"\p{N}{1}", r"\d"), "cl100k_base"),
+    ("deepseek", _DEEPSEEK, "cl100k_base"),
+    ("with \\w", _SEED_CODER.replace(r"\p{L}+", r"\w+"), "cl100k_base"),
 )
 
 

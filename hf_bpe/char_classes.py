@@ -23,10 +23,8 @@ by ``tests/tools/make_char_classes.py``); the test suite checks every code point
 
 from __future__ import annotations
 
-import array
 import functools
 import os
-import sys
 import threading
 from collections.abc import Iterable
 from typing import Optional
@@ -34,7 +32,7 @@ from typing import Optional
 import regex
 
 from .char_classes_data import TIKTOKEN_CLASSES
-from .char_table import N_POINTS, class_ranges
+from .char_table import N_POINTS, class_ranges, every_code_point
 
 #: The classes the tables cover, in the order used for signatures.
 CLASSES = tuple(TIKTOKEN_CLASSES)
@@ -58,9 +56,11 @@ def _tiktoken_flags(cls: str) -> bytearray:
     return _flags(class_ranges(cls))
 
 
-def _regex_flags(cls: str, text: str) -> bytearray:
-    # text holds every code point at its own index, so a match's span is its code points
-    return _flags(m.span() for m in regex.finditer(rf"\p{{{cls}}}+", text))
+def regex_flags(name: str, text: str) -> bytearray:
+    """One byte per code point: 1 if the installed ``regex`` puts it in ``\\p{name}``.
+    ``text`` is :func:`~hf_bpe.char_table.every_code_point` (each code point at its own
+    index, so a match's span is its code points)."""
+    return _flags(m.span() for m in regex.finditer(rf"\p{{{name}}}+", text))
 
 
 _table: Optional[dict[int, str]] = None
@@ -94,13 +94,10 @@ def stand_ins() -> dict[int, str]:
 def _find_stand_ins() -> dict[int, str]:
     if os.environ.get("HF_BPE_TRUST_REGEX_UNICODE") == "1":
         return {}
-    # Every code point at its own index (decoded from 4-byte units: joining 1.1 million
-    # one-character strings took 100 MB), and one byte per code point and class.
-    units = array.array("I", range(N_POINTS))  # "I": 4 bytes on every platform CPython runs on
-    text = units.tobytes().decode(f"utf-32-{sys.byteorder[0]}e", "surrogatepass")
-    del units
+    # One byte per code point and class.
+    text = every_code_point()
     ours = [_tiktoken_flags(cls) for cls in CLASSES]
-    theirs = [_regex_flags(cls, text) for cls in CLASSES]
+    theirs = [regex_flags(cls, text) for cls in CLASSES]
     del text
     differ = 0
     for mine, other in zip(ours, theirs):

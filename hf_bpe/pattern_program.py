@@ -6,13 +6,14 @@ anything outside the subset below; such a pattern is split by ``regex``, as befo
 
     >>> program_for(r"\\p{L}+|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]++|\\s+(?!\\S)|\\s+") is not None
     True
-    >>> program_for(r"\\w+|\\d") is None       # \\w, \\d: not in the subset
+    >>> program_for(r"\\w+|\\b") is None       # \\w, \\b: not in the subset
     True
 
 The subset: literal characters and escapes of one character (``\\n``, ``\\x41``,
-``\\x{1F600}``, ``\\.``), ``.``, ``\\s``/``\\S``, ``\\p{..}``/``\\P{..}`` of the classes
-tiktoken's tables cover (``L``, ``Lu``, ``Ll``, ``Lt``, ``Lm``, ``Lo``, ``M``, ``N``,
-``Cn``), character classes ``[...]`` of those (negated or not, with ranges), groups
+``\\x{1F600}``, ``\\.``), ``.``, ``\\s``/``\\S``, ``\\d``/``\\D``, ``\\p{..}``/``\\P{..}``
+of a general category (``L``, ``Lu``, ``N``, ``P``, ``Sm``, ``gc=Punctuation``, ...) or a
+script (``Han``, ``sc=Cyrillic``, ...), character classes ``[...]`` of those (negated or
+not, with ranges), groups
 ``(...)`` and ``(?:...)``, ``(?i:...)`` around ASCII text (a letter then matches its
 simple case folding orbit: ``s`` also ``ſ``, ``k`` also the Kelvin sign), alternation,
 the quantifiers ``? * + {n} {n,} {n,m}`` greedy or possessive (``++``), lookahead
@@ -20,19 +21,25 @@ the quantifiers ``? * + {n} {n,} {n,m}`` greedy or possessive (``++``), lookahea
 that can match the empty string is left to ``regex`` too, and so is a group repeated more
 than once whose body can match in several ways, unless the match ends right after it
 (``(?:a+)+$``, ``(?:a|aa)+b``): backtracking over it takes time exponential in the length
-of a run that fails. Which code point is in which
-class comes from tiktoken's own tables (:mod:`hf_bpe.char_classes_data`), so no stand-ins
-are needed.
+of a run that fails. Which code point is a letter (of which case), mark, number, white
+space or unassigned comes from tiktoken's own tables (:mod:`hf_bpe.char_classes_data`), so
+no stand-ins are needed; the other categories and the scripts from ``regex``, for the
+code points tiktoken's Unicode has (see :func:`_named_property`).
 """
 
 from __future__ import annotations
 
+import bisect
 import functools
 from dataclasses import dataclass, field
 from typing import Optional, Union
 
-from .char_table import BASE_CLASSES, BASE_SPACE, N_POINTS, base_kinds, two_level
+import regex
+
+from .char_classes import regex_flags
+from .char_table import BASE_CLASSES, BASE_SPACE, N_POINTS, base_kinds, class_ranges, every_code_point, two_level
 from .pattern_matcher import ATOMIC, CLASS, END, JUMP, LOOK, MATCH, NOT_AHEAD, REPEAT, SPLIT, SPLIT_IF, Program
+from .pattern_properties import CATEGORIES, KEYS, SCRIPTS, loose, read_otherwise, tiktoken_knows
 
 __all__ = ["program_for"]
 
@@ -40,6 +47,18 @@ __all__ = ["program_for"]
 _BASES = {name: frozenset([i + 1]) for i, name in enumerate(BASE_CLASSES)}
 _BASES["L"] = frozenset(i + 1 for i, name in enumerate(BASE_CLASSES) if name.startswith("L"))  # Lu ... Lo
 _BASE_WS = frozenset([BASE_SPACE])
+_BASE_UNASSIGNED = frozenset([BASE_CLASSES.index("Cn") + 1])
+#: Categories made of base kinds, by their loose names (see pattern_properties.loose):
+#: tiktoken's tables answer them, not ``regex`` (whose newer Unicode calls ʕ Lo, not Ll).
+_BASE_CATEGORIES = {
+    **{name: _BASES["L"] for name in ("l", "letter")},
+    **{name: _BASES["Lu"] | _BASES["Ll"] | _BASES["Lt"] for name in ("lc", "l&", "casedletter")},
+    **{name: _BASES[short] for short, long in (
+        ("Lu", "uppercaseletter"), ("Ll", "lowercaseletter"), ("Lt", "titlecaseletter"),
+        ("Lm", "modifierletter"), ("Lo", "otherletter"), ("M", "mark"), ("M", "combiningmark"),
+        ("N", "number"), ("Cn", "unassigned"),
+    ) for name in (short.lower(), long)},
+}
 _ALL_BASES = frozenset(range(BASE_SPACE + 1))
 #: The base kinds, kept once made (about 7 ms; one byte per code point).
 _base_kinds = functools.lru_cache(maxsize=1)(base_kinds)
@@ -228,12 +247,16 @@ class _Parser:
 
     def _escape(self, fold: bool) -> _Set:
         ch = self._take()
-        if ch in "sSpP":
+        if ch in "sSdDpP":
             if fold:
                 raise _Unsupported
             if ch in "sS":
                 return _Set(bases=_BASE_WS, negated=ch == "S")
-            return _Set(bases=self._property(), negated=ch == "P")
+            if ch in "dD":  # \d is \p{Nd} in both engines
+                named = _named_property("Nd")
+                return _Set(named.bases, named.ranges, negated=ch == "D")
+            named = self._property()
+            return _Set(named.bases, named.ranges, negated=ch == "P")
         return _literal(chr(self._escaped_point(ch)), fold)
 
     def _escaped_point(self, ch: str) -> int:
@@ -262,16 +285,16 @@ class _Parser:
             return ord(ch)
         raise _Unsupported  # \d, \w, \b, \<, \h, \Z, \1, ...
 
-    def _property(self) -> frozenset[int]:
+    def _property(self) -> _Set:
         if self._peek() == "{":
             end = self.text.find("}", self.i)
             name = self.text[self.i + 1 : end] if end > 0 else ""
             self.i = end + 1
         else:
             name = self._take()
-        if name not in _BASES:
-            raise _Unsupported
-        return _BASES[name]
+        if name in _BASES:
+            return _Set(bases=_BASES[name])
+        return _named_property(name)
 
     def _class(self, fold: bool) -> _Set:
         negated = self._peek() == "^"
@@ -290,11 +313,18 @@ class _Parser:
             if ch == "[" or (ch in "&-~" and self._peek() == ch):
                 raise _Unsupported  # nested classes, set operations
             if ch == "\\":
-                item = self._escape(fold) if self._peek() in "sSpP" else None
+                item = self._escape(fold) if self._peek() in "sSdDpP" else None
                 if item is not None:
-                    if item.negated:
-                        raise _Unsupported  # [\S...], [\P{L}...]
-                    bases |= item.bases
+                    if item.negated:  # [\S...], [\P{L}...], [\P{Han}...]: what the set leaves out
+                        if item.bases and item.ranges:
+                            raise _Unsupported  # (\P{C}: no union of bases and ranges)
+                        if item.ranges:
+                            ranges.extend(_complement(item.ranges))
+                        else:
+                            bases |= _ALL_BASES - item.bases
+                    else:
+                        bases |= item.bases
+                        ranges.extend(item.ranges)
                     continue
                 low = self._escaped_point(self._take())
             else:
@@ -319,6 +349,66 @@ class _Parser:
             else:
                 ranges.append((low, high))
         return _Set(frozenset(bases), tuple(ranges), negated)
+
+
+@functools.lru_cache(maxsize=64)
+def _named_property(name: str) -> _Set:
+    """The code points of ``\\p{name}``, a general category or a script (other properties
+    are outside the subset), as tiktoken's engine reads it.
+
+    Letters, marks, numbers and unassigned code points (by any of their names) are base
+    kinds. For the rest ``regex`` says which code points have it, for every code point
+    tiktoken's Unicode has (there these categories and the scripts agree in both:
+    ``tests/test_pattern_matcher.py`` tries every code point); a code point tiktoken's
+    Unicode does not have yet is unassigned there (category ``Cn``, script ``Unknown``),
+    so it has the property if an unassigned character has it in ``regex``. About 50 ms
+    a name, once per process::
+
+        >>> unassigned = _named_property("C").bases       # (C holds Cn)
+        >>> _named_property("Han").ranges[0], unassigned == _BASE_UNASSIGNED
+        ((11904, 11929), True)
+    """
+    if "^" in name:  # \p{^Greek}: negated (loose names drop the mark)
+        raise _Unsupported
+    key, equals, value = loose(name).partition("=")
+    if equals:
+        if KEYS.get(key) not in ("gc", "sc") or key in ("scx", "scriptextensions"):
+            raise _Unsupported
+        bare = value
+    else:
+        bare = key[2:] if key.startswith("is") and key not in CATEGORIES | SCRIPTS else key
+    if bare not in CATEGORIES | SCRIPTS or not tiktoken_knows(name) or read_otherwise(name):
+        raise _Unsupported
+    if bare in _BASE_CATEGORIES:
+        return _Set(_BASE_CATEGORIES[bare])
+    try:
+        compiled = regex.compile(f"\\p{{{name}}}+")
+    except regex.error:
+        raise _Unsupported from None
+    if regex.match(r"\p{Cn}", _NEVER_ASSIGNED) is None:  # (a regex of a Unicode that assigns it)
+        raise _Unsupported
+    flags = regex_flags(name, every_code_point())
+    for start, stop in class_ranges("Cn"):  # unassigned in tiktoken's Unicode
+        flags[start:stop] = bytes(stop - start)
+    ranges = tuple((m.start(), m.end() - 1) for m in regex.finditer(b"\x01+", flags))
+    return _Set(_BASE_UNASSIGNED if compiled.match(_NEVER_ASSIGNED) else frozenset(), ranges)
+
+
+#: A code point no Unicode version has assigned (the Greek block's first gap).
+_NEVER_ASSIGNED = "\u0378"
+
+
+def _complement(ranges: tuple[tuple[int, int], ...]) -> list[tuple[int, int]]:
+    """The code points outside ``ranges`` (inclusive, in order, not overlapping)."""
+    out: list[tuple[int, int]] = []
+    start = 0
+    for low, high in ranges:
+        if low > start:
+            out.append((start, low - 1))
+        start = max(start, high + 1)
+    if start < N_POINTS:
+        out.append((start, N_POINTS - 1))
+    return out
 
 
 def _literal(ch: str, fold: bool) -> _Set:
@@ -395,16 +485,19 @@ class _Compiler:
         each kind's class bits and the table in two levels (see :class:`Program`)."""
         flat = bytearray(_base_kinds())
         pairs: dict[tuple[int, int], int] = {(base, 0): base for base in _ALL_BASES}
+        # The ranges' edges cut the code points into spans; each span's sets (a bit each).
         cuts = sorted({p for s in self.sets for lo, hi in s.ranges for p in (lo, hi + 1)})
-        for start, stop in zip(cuts, cuts[1:]):
-            inside = 0
-            for number, s in enumerate(self.sets):
-                if any(lo <= start <= hi for lo, hi in s.ranges):
-                    inside |= 1 << number
+        insides = [0] * len(cuts)
+        for number, s in enumerate(self.sets):
+            for low, high in s.ranges:
+                first, stop = bisect.bisect_left(cuts, low), bisect.bisect_left(cuts, high + 1)
+                for span in range(first, stop):
+                    insides[span] |= 1 << number
+        for start, stop, inside in zip(cuts, cuts[1:], insides):
             if not inside:
                 continue
             table = bytearray(range(256))
-            for base in _ALL_BASES:
+            for base in set(flat[start:stop]):  # (the span's kinds are still its bases)
                 kind = pairs.setdefault((base, inside), len(pairs))
                 if kind > 255:  # kinds are bytes
                     raise _Unsupported
