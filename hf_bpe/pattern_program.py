@@ -283,7 +283,7 @@ class _Parser:
             return point
         if ch.isascii() and not ch.isalnum() and ch not in "<>":  # an escaped symbol: itself
             return ord(ch)
-        raise _Unsupported  # \d, \w, \b, \<, \h, \Z, \1, ...
+        raise _Unsupported  # \w, \b, \<, \h, \Z, \1, ...
 
     def _property(self) -> _Set:
         if self._peek() == "{":
@@ -381,17 +381,17 @@ def _named_property(name: str) -> _Set:
         raise _Unsupported
     if bare in _BASE_CATEGORIES:
         return _Set(_BASE_CATEGORIES[bare])
-    try:
-        compiled = regex.compile(f"\\p{{{name}}}+")
-    except regex.error:
-        raise _Unsupported from None
     if regex.match(r"\p{Cn}", _NEVER_ASSIGNED) is None:  # (a regex of a Unicode that assigns it)
         raise _Unsupported
-    flags = regex_flags(name, every_code_point())
+    try:
+        flags = regex_flags(name, every_code_point())
+    except regex.error:
+        raise _Unsupported from None
+    unassigned = _BASE_UNASSIGNED if flags[ord(_NEVER_ASSIGNED)] else frozenset()
     for start, stop in class_ranges("Cn"):  # unassigned in tiktoken's Unicode
         flags[start:stop] = bytes(stop - start)
     ranges = tuple((m.start(), m.end() - 1) for m in regex.finditer(b"\x01+", flags))
-    return _Set(_BASE_UNASSIGNED if compiled.match(_NEVER_ASSIGNED) else frozenset(), ranges)
+    return _Set(unassigned, ranges)
 
 
 #: A code point no Unicode version has assigned (the Greek block's first gap).
