@@ -318,8 +318,8 @@ _SEED_CODER = r"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1}| 
 _DEEPSEEK = r"[^\r\n\p{L}\p{P}\p{S}]?[\p{L}\p{M}]+| ?[\p{P}\p{S}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+|\p{N}{1,3}"
 #: (label, pattern, ranks): split patterns of Hugging Face models (each has a scanner);
 #: Seed-Coder's and DeepSeek's, which the compiled matcher splits (the speed of most other
-#: patterns); and Seed-Coder's with ``\w+`` for ``\p{L}+``, outside the matcher's subset
-#: (``regex`` splits it).
+#: patterns); and Seed-Coder's with ``\p{Alphabetic}+`` for ``\p{L}+``, outside the
+#: matcher's subset (a binary property: ``regex`` splits it).
 PATTERN_CASES = (
     ("llama3", "llama3", "cl100k_base"),
     ("qwen2", "qwen2", "cl100k_base"),
@@ -327,7 +327,7 @@ PATTERN_CASES = (
     ("tekken", "tekken", "o200k_base"),
     ("no scanner", _SEED_CODER, "cl100k_base"),
     ("deepseek", _DEEPSEEK, "cl100k_base"),
-    ("with \\w", _SEED_CODER.replace(r"\p{L}+", r"\w+"), "cl100k_base"),
+    ("alphabetic", _SEED_CODER.replace(r"\p{L}+", r"\p{Alphabetic}+"), "cl100k_base"),
 )
 
 

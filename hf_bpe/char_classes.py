@@ -56,11 +56,12 @@ def _tiktoken_flags(cls: str) -> bytearray:
     return _flags(class_ranges(cls))
 
 
-def regex_flags(name: str, text: str) -> bytearray:
-    """One byte per code point: 1 if the installed ``regex`` puts it in ``\\p{name}``.
-    ``text`` is :func:`~hf_bpe.char_table.every_code_point` (each code point at its own
-    index, so a match's span is its code points)."""
-    return _flags(m.span() for m in regex.finditer(rf"\p{{{name}}}+", text))
+def regex_flags(cls: str, text: str) -> bytearray:
+    """One byte per code point: 1 if the installed ``regex`` matches it with ``cls`` (one
+    character's class: ``\\p{Lu}``, ``\\w``). ``text`` is
+    :func:`~hf_bpe.char_table.every_code_point` (each code point at its own index, so a
+    match's span is its code points)."""
+    return _flags(m.span() for m in regex.finditer(f"(?:{cls})+", text))
 
 
 _table: Optional[dict[int, str]] = None
@@ -97,7 +98,7 @@ def _find_stand_ins() -> dict[int, str]:
     # One byte per code point and class.
     text = every_code_point()
     ours = [_tiktoken_flags(cls) for cls in CLASSES]
-    theirs = [regex_flags(cls, text) for cls in CLASSES]
+    theirs = [regex_flags(rf"\p{{{cls}}}", text) for cls in CLASSES]
     del text
     differ = 0
     for mine, other in zip(ours, theirs):

@@ -6,11 +6,11 @@ anything outside the subset below; such a pattern is split by ``regex``, as befo
 
     >>> program_for(r"\\p{L}+|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]++|\\s+(?!\\S)|\\s+") is not None
     True
-    >>> program_for(r"\\w+|\\b") is None       # \\w, \\b: not in the subset
+    >>> program_for(r"\\w+|\\bx") is None       # \\b: not in the subset
     True
 
 The subset: literal characters and escapes of one character (``\\n``, ``\\x41``,
-``\\x{1F600}``, ``\\.``), ``.``, ``\\s``/``\\S``, ``\\d``/``\\D``, ``\\p{..}``/``\\P{..}``
+``\\x{1F600}``, ``\\.``), ``.``, ``\\s``, ``\\d``, ``\\w`` (and ``\\S``, ...), ``\\p{..}``/``\\P{..}``
 of a general category (``L``, ``Lu``, ``N``, ``P``, ``Sm``, ``gc=Punctuation``, ...) or a
 script (``Han``, ``sc=Cyrillic``, ...), character classes ``[...]`` of those (negated or
 not, with ranges), groups
@@ -23,8 +23,8 @@ than once whose body can match in several ways, unless the match ends right afte
 (``(?:a+)+$``, ``(?:a|aa)+b``): backtracking over it takes time exponential in the length
 of a run that fails. Which code point is a letter (of which case), mark, number, white
 space or unassigned comes from tiktoken's own tables (:mod:`hf_bpe.char_classes_data`), so
-no stand-ins are needed; the other categories and the scripts from ``regex``, for the
-code points tiktoken's Unicode has (see :func:`_named_property`).
+no stand-ins are needed; ``\\w``, the other categories and the scripts from ``regex``, for
+the code points tiktoken's Unicode has (see :func:`_from_regex`).
 """
 
 from __future__ import annotations
@@ -247,16 +247,18 @@ class _Parser:
 
     def _escape(self, fold: bool) -> _Set:
         ch = self._take()
-        if ch in "sSdDpP":
+        if ch in "sSdDwWpP":
             if fold:
                 raise _Unsupported
             if ch in "sS":
                 return _Set(bases=_BASE_WS, negated=ch == "S")
             if ch in "dD":  # \d is \p{Nd} in both engines
                 named = _named_property("Nd")
-                return _Set(named.bases, named.ranges, negated=ch == "D")
-            named = self._property()
-            return _Set(named.bases, named.ranges, negated=ch == "P")
+            elif ch in "wW":
+                named = _from_regex(r"\w")
+            else:
+                named = self._property()
+            return _Set(named.bases, named.ranges, negated=ch in "DWP")
         return _literal(chr(self._escaped_point(ch)), fold)
 
     def _escaped_point(self, ch: str) -> int:
@@ -283,7 +285,7 @@ class _Parser:
             return point
         if ch.isascii() and not ch.isalnum() and ch not in "<>":  # an escaped symbol: itself
             return ord(ch)
-        raise _Unsupported  # \w, \b, \<, \h, \Z, \1, ...
+        raise _Unsupported  # \b, \<, \h, \Z, \1, ...
 
     def _property(self) -> _Set:
         if self._peek() == "{":
@@ -313,7 +315,7 @@ class _Parser:
             if ch == "[" or (ch in "&-~" and self._peek() == ch):
                 raise _Unsupported  # nested classes, set operations
             if ch == "\\":
-                item = self._escape(fold) if self._peek() in "sSdDpP" else None
+                item = self._escape(fold) if self._peek() in "sSdDwWpP" else None
                 if item is not None:
                     if item.negated:  # [\S...], [\P{L}...], [\P{Han}...]: what the set leaves out
                         if item.bases and item.ranges:
@@ -357,12 +359,7 @@ def _named_property(name: str) -> _Set:
     are outside the subset), as tiktoken's engine reads it.
 
     Letters, marks, numbers and unassigned code points (by any of their names) are base
-    kinds. For the rest ``regex`` says which code points have it, for every code point
-    tiktoken's Unicode has (there these categories and the scripts agree in both:
-    ``tests/test_pattern_matcher.py`` tries every code point); a code point tiktoken's
-    Unicode does not have yet is unassigned there (category ``Cn``, script ``Unknown``),
-    so it has the property if an unassigned character has it in ``regex``. About 50 ms
-    a name, once per process::
+    kinds; the other categories and the scripts come from ``regex`` (:func:`_from_regex`)::
 
         >>> unassigned = _named_property("C").bases       # (C holds Cn)
         >>> _named_property("Han").ranges[0], unassigned == _BASE_UNASSIGNED
@@ -381,10 +378,22 @@ def _named_property(name: str) -> _Set:
         raise _Unsupported
     if bare in _BASE_CATEGORIES:
         return _Set(_BASE_CATEGORIES[bare])
+    return _from_regex(f"\\p{{{name}}}")
+
+
+@functools.lru_cache(maxsize=64)
+def _from_regex(cls: str) -> _Set:
+    """The code points of ``cls`` (``\\w``, or ``\\p{..}`` of a category or script) as
+    tiktoken's engine reads them: ``regex`` says which code points it matches, for every
+    code point tiktoken's Unicode has (there these classes agree in both:
+    ``tests/test_pattern_matcher.py`` tries every code point); a code point tiktoken's
+    Unicode does not have yet is unassigned there (category ``Cn``, script ``Unknown``),
+    so it is in the class if an unassigned character is, in ``regex``. About 50 ms a
+    class, once per process."""
     if regex.match(r"\p{Cn}", _NEVER_ASSIGNED) is None:  # (a regex of a Unicode that assigns it)
         raise _Unsupported
     try:
-        flags = regex_flags(name, every_code_point())
+        flags = regex_flags(cls, every_code_point())
     except regex.error:
         raise _Unsupported from None
     unassigned = _BASE_UNASSIGNED if flags[ord(_NEVER_ASSIGNED)] else frozenset()

@@ -102,9 +102,9 @@ def test_each_class_holds_tiktokens_code_points(name: str) -> None:
         assert class_flags(program, 0) == expected, pattern
 
 
-def tiktoken_members(name: str) -> bytearray:
-    """One byte per code point: 1 if tiktoken's engine puts it in ``\\p{name}``."""
-    enc = tiktoken.Encoding("p", pat_str=rf"\p{{{name}}}", mergeable_ranks={bytes([i]): i for i in range(256)}, special_tokens={})
+def tiktoken_members(cls: str) -> bytearray:
+    """One byte per code point: 1 if tiktoken's engine matches it with ``cls`` (``\\w``, ``\\p{Han}``)."""
+    enc = tiktoken.Encoding("p", pat_str=cls, mergeable_ranks={bytes([i]): i for i in range(256)}, special_tokens={})
     every = "".join(chr(point) for point in range(0x110000) if not 0xD800 <= point < 0xE000)
     flags = bytearray(0x110000)
     for ch in enc.decode(enc.encode_ordinary(every)):
@@ -127,13 +127,18 @@ def _named_properties() -> list[str]:
 
 
 def test_named_categories_and_scripts_hold_tiktokens_code_points() -> None:
-    """Categories and scripts come from ``regex`` for the code points tiktoken's Unicode
-    has, and are those of an unassigned code point for the others: the same as tiktoken
-    for every code point, in ``\\p{..}``, ``\\P{..}`` and classes, and ``\\d`` is ``\\p{Nd}``."""
+    """Categories, scripts and ``\\w`` come from ``regex`` for the code points tiktoken's
+    Unicode has, and are those of an unassigned code point for the others: the same as
+    tiktoken for every code point, in ``\\p{..}``, ``\\P{..}`` and classes (``\\d`` is
+    ``\\p{Nd}``)."""
     differ = []
-    for name in _named_properties() + ["d"]:
-        expected = tiktoken_members("Nd" if name == "d" else name)
-        spelled = (r"\d", r"\D", r"[\D]") if name == "d" else (rf"\p{{{name}}}", rf"\P{{{name}}}", rf"[\P{{{name}}}]")
+    for name in _named_properties() + ["d", "w"]:
+        if name in ("d", "w"):
+            expected = tiktoken_members(rf"\{name}")
+            spelled = (rf"\{name}", rf"\{name.upper()}", rf"[\{name.upper()}]")
+        else:
+            expected = tiktoken_members(rf"\p{{{name}}}")
+            spelled = (rf"\p{{{name}}}", rf"\P{{{name}}}", rf"[\P{{{name}}}]")
         for number, pattern in enumerate((*spelled, rf"[^{spelled[0]}]")):
             program = program_for(pattern)
             if program is None:
@@ -150,12 +155,14 @@ def test_named_categories_and_scripts_hold_tiktokens_code_points() -> None:
 
 
 def test_patterns_of_categories_and_scripts_split_as_tiktoken() -> None:
-    """DeepSeek's word and punctuation split (the last of its sequence of splits) and one
-    that keeps Han text and some scripts' words apart, on real text, through the matcher."""
+    """DeepSeek's word and punctuation split (the last of its sequence of splits), one
+    that keeps Han text and some scripts' words apart, and the word split of HF's
+    ``Whitespace`` pre-tokenizer, on real text, through the matcher."""
     ranks = hf_bpe.get_encoding("cl100k_base")._mergeable_ranks
     for pattern in (
         r"[^\r\n\p{L}\p{P}\p{S}]?[\p{L}\p{M}]+| ?[\p{P}\p{S}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+|\p{N}{1,3}",
         r"\p{Han}+|[^\r\n\p{L}\p{N}]?[\p{Latin}\p{Cyrillic}\p{Greek}]+|\p{L}+|\d{1,3}| ?[^\s\p{L}\d]+[\r\n]*|\s+(?!\S)|\s+",
+        r"\w+|[^\w\s]+|\s+",
     ):
         theirs = tiktoken.Encoding("p", pat_str=pattern, mergeable_ranks=ranks, special_tokens={})
         ours = hf_bpe.Encoding("p", pat_str=pattern, mergeable_ranks=ranks, special_tokens={})
@@ -189,8 +196,7 @@ def class_flags(program: Program, bit: int) -> bytearray:
 @pytest.mark.parametrize(
     "pattern",
     [
-        r"\w+|\s",  # \w, \b: not in the subset
-        r"\bx|\s",
+        r"\bx|\s",  # \b: not in the subset
         r"\<a|\s",  # the start of a word to tiktoken, not "<"
         r"a+?|\s",  # lazy
         r"(?<=a)b|\s",  # lookbehind
@@ -269,7 +275,7 @@ _ATOMS = [
     "a", "s", "e", "'", " ", r"\n", r"\p{L}", r"\p{Lu}", r"\p{Ll}", r"\p{N}", r"\p{M}", r"\s", r"\S",
     r"[^\s\p{L}]", r"[a-e]", ".", r"\P{L}", r"(?i:s)", r"(?i:[sd]e)", r"[\r\n/]", r"\x{4e2d}",
     r"\p{P}", r"\p{S}", r"\d", r"\D", r"\p{Han}", r"\P{Han}", r"[\p{P}\p{S}]", r"[^\d\s]", r"[\P{L}a]",
-    r"[\P{Po}\d]", r"\p{sc=Latin}", r"\pP",
+    r"[\P{Po}\d]", r"\p{sc=Latin}", r"\pP", r"\w", r"\W", r"[\w']", r"[^\w\s]",
 ]  # fmt: skip
 #: The texts of the random patterns: the scanners' characters and a few symbols (Sm, Sc)
 #: and a Han character that is no Lo (々: Lm).
