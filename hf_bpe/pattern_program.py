@@ -294,8 +294,6 @@ class _Parser:
             self.i = end + 1
         else:
             name = self._take()
-        if name in _BASES:
-            return _Set(bases=_BASES[name])
         return _named_property(name)
 
     def _class(self, fold: bool) -> _Set:
