@@ -264,7 +264,11 @@ def test_info_tells_what_splits() -> None:
     from hf_bpe.cli_commands import encoding_info
 
     ranks = {bytes([i]): i for i in range(256)}
-    for pattern, split_by in ((r"\p{L}+|\p{N}{1,3}|\s+(?!\S)|\s", "matcher"), (r"\w+|\s", "regex")):
+    for pattern, split_by in (
+        (r"\p{L}+|\p{N}{1,3}|\s+(?!\S)|\s", "matcher"),
+        (r"\w+|\s", "matcher"),
+        (r"\p{Alphabetic}+|\s", "regex"),
+    ):
         enc = hf_bpe.Encoding("x", pat_str=pattern, mergeable_ranks=ranks, special_tokens={})
         assert encoding_info(enc, "a 1")["split_by"] == split_by
     assert encoding_info(hf_bpe.get_encoding("gpt2"), "a")["split_by"] == "scanner"

@@ -28,14 +28,14 @@ def test_each_character_class_matches_tiktoken_on_every_code_point(pattern: str)
     assert ours.encode_ordinary(ALL_CODE_POINTS) == theirs.encode_ordinary(ALL_CODE_POINTS)
 
 
-@pytest.mark.parametrize("cls", ["L", "M", "N"])
-def test_each_class_split_by_regex_matches_tiktoken_on_every_code_point(cls: str, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("pattern", [r"\p{L}", r"\p{M}", r"\p{N}", r"\p{Cc}", r"[\p{So}\p{P}]", r"\p{Assigned}", r"\w"])
+def test_each_class_split_by_regex_matches_tiktoken_on_every_code_point(pattern: str, monkeypatch: pytest.MonkeyPatch) -> None:
     # The patterns above are split by the compiled matcher; these by regex with its
     # stand-ins, as any pattern outside the matcher's subset is.
     monkeypatch.setenv("HF_BPE_NO_SCANNERS", "1")
-    ours = hf_bpe.Encoding("class", pat_str=rf"\p{{{cls}}}", mergeable_ranks=BYTE_RANKS, special_tokens={})
+    ours = hf_bpe.Encoding("class", pat_str=pattern, mergeable_ranks=BYTE_RANKS, special_tokens={})
     assert ours._splitter.program is None
-    theirs = tiktoken.Encoding("class", pat_str=rf"\p{{{cls}}}", mergeable_ranks=BYTE_RANKS, special_tokens={})
+    theirs = tiktoken.Encoding("class", pat_str=pattern, mergeable_ranks=BYTE_RANKS, special_tokens={})
     assert ours.encode_ordinary(ALL_CODE_POINTS) == theirs.encode_ordinary(ALL_CODE_POINTS)
 
 
