@@ -195,7 +195,7 @@ class _Parser:
         end = self.text.find("}", self.i)
         body = self.text[self.i + 1 : end] if end > 0 else ""
         lo, _, hi = body.partition(",")
-        return lo.isdigit() and (hi == "" or hi.isdigit())
+        return _ascii_digits(lo) and (hi == "" or _ascii_digits(hi))  # (a{٣}: the text "a{٣}")
 
     def _bounds(self) -> tuple[int, int]:
         end = self.text.index("}", self.i)
@@ -621,6 +621,11 @@ class _Compiler:
             self._emit(node.node, subs)
         for at in splits:
             self._patch(at)
+
+
+def _ascii_digits(text: str) -> bool:
+    """Whether ``text`` is a count (``"12"``; ``"٣"`` and ``"²"`` are digits to ``str.isdigit``)."""
+    return text.isascii() and text.isdigit()
 
 
 def _has_choices(node: _Node) -> bool:

@@ -86,6 +86,9 @@ _ORBIT = {"i": "iI", "I": "iI", "\u0130": "\u0130", "\u0131": "\u0131"}
 _HEX = frozenset("0123456789abcdefABCDEF")
 #: How many hex digits ``\x``, ``\u`` and ``\U`` take without braces.
 _HEX_WIDTH = {"x": 2, "u": 4, "U": 8}
+#: Escapes that stand for a set of characters (``\h``, hex digits in a class, is left out:
+#: tiktoken takes ``[\h-z]``).
+_SET_ESCAPES = frozenset("dDsSwWpP")
 _NEGATED = {"W": "w", "S": "s", "D": "d", "P": "p", "H": "h"}
 #: A counted repeat (``\D{2}``, ``\w{1,3}``): braces after an escape that do not belong to it.
 _REPEAT = regex.compile(r"\{[0-9]+(?:,[0-9]*)?\}")
@@ -463,9 +466,16 @@ class _Rewriter:
             j += 1
         last: int | None = None  # the code point of the last member (a range may follow)
         range_from: int | None = None
+        after_set = False  # the last member was a set escape (\d, \p{..}), not a character
         while j < len(pat) and pat[j] != "]":
             c = pat[j]
             point: int | None = None
+            is_set = c == "\\" and pat[j + 1 : j + 2] in _SET_ESCAPES
+            if c == "-" and after_set and pat[j + 1 : j + 2] not in ("]", ""):
+                self._refuse_class(start, "a range from a set of characters (as [\\d-z]; tiktoken's engine refuses it)")
+            if is_set and range_from is not None:
+                self._refuse_class(start, "a range to a set of characters (as [a-\\d]; tiktoken's engine refuses it)")
+            after_set = is_set
             if c == "\\":
                 self.i = j
                 text, j, point = self._read_escape(in_class=True)

@@ -141,6 +141,11 @@ def test_empty_matches_are_no_pieces(pattern: str, text: str) -> None:
         (r"(?i)\S{2}|\s+", "ab i İ ıI x"),
         (r"(?i)\D{2,}|\W{1,2}|\d", "i1İ22ı3I"),
         (r"(?i)\W{2}?|\d", "1i2İ3"),
+        # a hyphen after a set is itself at a class's end; a POSIX class may start a range
+        (r"[\d-]+|[\w-]+|[-\s]+|.", "1-2 a-b - -"),
+        (r"[[:alpha:]-z]+|[\n-\r]+|.", "ab-z\n\r\x0b-"),
+        # only ASCII digits make a count: a{٣} and a{²} are text
+        (r"a{٣}|a{1,²}|\d{٣}|.", "aaa a{٣} a{1,²} 1{٣} ٣٣٣"),
     ],
 )
 def test_constructs_read_differently_are_rewritten(pattern: str, text: str) -> None:
@@ -164,7 +169,11 @@ def test_training_with_a_negated_class_and_case_folding_gives_rustbpe_merges() -
     assert ours._mergeable_ranks == dict(theirs.get_mergeable_ranks())
 
 
-@pytest.mark.parametrize("pattern", [r"[\w--\d]+", r"[a-z&&[^aeiou]]", r"[a[bc]]", r"[a~~b]", r"[^\H]", r"[[:^alpha:]]"])
+@pytest.mark.parametrize(
+    "pattern",
+    [r"[\w--\d]+", r"[a-z&&[^aeiou]]", r"[a[bc]]", r"[a~~b]", r"[^\H]", r"[[:^alpha:]]",
+     r"[\d-z]", r"[\p{L}-z]", r"[\s-\d]", r"[a-\w]", r"[a-\p{L}]"],  # (a range from or to a set: tiktoken refuses)
+)
 def test_constructs_that_cannot_be_rewritten_are_refused(pattern: str) -> None:
     with pytest.raises(PatternError, match="write the class without"):
         hf_bpe.Encoding("p", pat_str=pattern, mergeable_ranks=ranks_for(""), special_tokens={})
