@@ -26,6 +26,8 @@ construct                   tiktoken                          rewritten as
                                                               refused
 ``[a[b]]``, ``[\\w--\\d]``    nested classes, set operations    refused (regex reads them
                                                               as literal text)
+``[\\d-z]``, ``[a-\\p{L}]``  refused: a range from or to a      refused (regex reads the
+                            set of characters                 hyphen as itself)
 ``\\X``, ``\\m``, ``\\0``,      refused by tiktoken; other        refused
 ``(?R)``, ``(?1)``, ``(?f)``,  constructs (or literal text) in
 ``\\p{L&}``, ``x{e<=1}``,      regex
