@@ -114,7 +114,7 @@ def tiktoken_members(cls: str) -> bytearray:
 
 def _named_properties() -> list[str]:
     """General categories and scripts beyond the base classes: every category's short
-    name, every tenth other name, and a few spellings (all, about 2 minutes:
+    name, every tenth other name, and a few spellings (all of them, a few minutes:
     ``HF_BPE_EXHAUSTIVE=1``)."""
     from hf_bpe.pattern_properties import CATEGORIES, SCRIPTS, read_otherwise
 
