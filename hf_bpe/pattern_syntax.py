@@ -473,7 +473,7 @@ class _Rewriter:
             c = pat[j]
             point: int | None = None
             is_set = c == "\\" and pat[j + 1 : j + 2] in _SET_ESCAPES
-            if c == "-" and after_set and pat[j + 1 : j + 2] not in ("]", ""):
+            if c == "-" and after_set and pat[j + 1 : j + 2] not in ("]", "", "-"):  # (--: below)
                 self._refuse_class(start, "a range from a set of characters (as [\\d-z]; tiktoken's engine refuses it)")
             if is_set and range_from is not None:
                 self._refuse_class(start, "a range to a set of characters (as [a-\\d]; tiktoken's engine refuses it)")
