@@ -22,7 +22,7 @@ from collections.abc import Iterable, Mapping
 from hf_bpe.errors import VocabularyError
 from hf_bpe.vocab_files import bytes_to_unicode
 
-__all__ = ["derive_merge_ranks", "derive_merges", "token_bytes", "token_bytes_many", "token_str", "token_strs"]
+__all__ = ["derive_merge_ranks", "derive_merges", "merge_parts", "token_bytes", "token_bytes_many", "token_str", "token_strs"]
 
 
 # --------------------------------------------------------------------------- bytes <-> str
@@ -130,21 +130,25 @@ def derive_merge_ranks(ranks: Mapping[bytes, int]) -> list[tuple[int, int]]:
     >>> derive_merge_ranks({**{bytes([i]): i for i in range(256)}, b"ab": 256, b"abc": 257})
     [(97, 98), (256, 99)]
     """
+    flat = merge_parts(ranks)
+    return list(zip(flat[::2], flat[1::2]))
+
+
+def merge_parts(ranks: Mapping[bytes, int]) -> list[int]:
+    """:func:`derive_merge_ranks` as one flat list, the two parts of each merge in turn
+    (a list of a whole vocabulary's merges that makes no object per merge).
+
+    >>> merge_parts({**{bytes([i]): i for i in range(256)}, b"ab": 256, b"abc": 257})
+    [97, 98, 256, 99]
+    """
     from hf_bpe.encoding import _checked_ranks
-    from hf_bpe.piece_merge import MergeTables, merge_without_itself
+    from hf_bpe.piece_merge import MergeTables, last_merges
 
     # Merging a token's bytes as if the token were not in the vocabulary stops exactly
     # before its last merge: two parts if the token is reachable (more if not). The
     # tables take ranks an Encoding takes (a rank of 2**63 is a VocabularyError that
     # says so, not an overflow in the compiled code).
-    tables = MergeTables(_checked_ranks(ranks))
-    merges: list[tuple[int, int]] = []
-    for token, _ in sorted(ranks.items(), key=lambda item: item[1]):
-        if len(token) > 1:
-            parts = merge_without_itself(token, tables)
-            if len(parts) == 2:
-                merges.append((parts[0], parts[1]))
-    return merges
+    return last_merges(sorted(ranks, key=ranks.__getitem__), MergeTables(_checked_ranks(ranks)))
 
 
 # --------------------------------------------------------------------------- checks

@@ -182,6 +182,26 @@ def merge_without_itself(token: bytes, tables: MergeTables) -> list[int]:
     return merge_short(padded, 0, n, tables, False)
 
 
+def last_merges(tokens: list[bytes], tables: MergeTables) -> list[int]:
+    """:func:`merge_without_itself` of each token of two or more bytes, in the order given,
+    kept where it gives two parts (the token's last merge; a token no merge forms has
+    none), all in one flat list: one call for a whole vocabulary, and no object per merge
+    (see :func:`hf_bpe.hf_vocab.derive_merge_ranks`).
+
+        >>> tables = MergeTables({bytes([i]): i for i in range(256)} | {b"ab": 256, b"abc": 257})
+        >>> last_merges([b"a", b"ab", b"abc"], tables)
+        [97, 98, 256, 99]
+    """
+    flat: list[int] = []
+    for token in tokens:
+        if len(token) > 1:
+            parts = merge_without_itself(token, tables)
+            if len(parts) == 2:
+                flat.append(parts[0])
+                flat.append(parts[1])
+    return flat
+
+
 def _merge_segments(padded: bytes, n: i64, tables: MergeTables, segment: i64) -> list[int]:
     # Merging only ever joins two parts into a token, so where no token of the
     # vocabulary occurs across a position, no part will ever cross it: the bytes on its

@@ -26,7 +26,7 @@ from typing import Any, NamedTuple
 
 from hf_bpe.errors import MissingFileError, PatternError, TokenizerJsonWarning, VocabularyError
 from hf_bpe.hf_pattern import checked_hf_pattern, check_pattern_on_oniguruma, hf_pattern
-from hf_bpe.hf_vocab import _check_vocabulary, derive_merge_ranks, token_bytes, token_bytes_many
+from hf_bpe.hf_vocab import _check_vocabulary, derive_merge_ranks, merge_parts, token_bytes, token_bytes_many
 from hf_bpe.patterns import GPT2_ORIGINAL_PATTERN
 from hf_bpe.vocab_files import bytes_to_unicode, parse_json, read_gpt2_merges, read_gpt2_vocab
 
@@ -197,13 +197,18 @@ def _parse_tokenizer_json(data: Mapping[str, Any], name: str) -> BpeParts:
             raise _refuse(f"added token {entry['content']!r} with lstrip/rstrip/single_word")
     check_added_tokens(data.get("added_tokens") or [])
     added = {entry["content"]: int(entry["id"]) for entry in data.get("added_tokens") or []}
+    ignore_merges = _flag(model, "ignore_merges", False, nullable=True)
+    vocab = model.get("vocab") or {}
+    quick = _ranks_if_merges_implied(vocab, added, model.get("merges"), ignore_merges)
+    if quick is not None:
+        _check_added_ids(data.get("added_tokens") or [], vocab)
+        return BpeParts(name, pat_str, *quick)
     merges = [
         tuple(m.split(" ")) if isinstance(m, str) else tuple(m) for m in model.get("merges") or []
     ]
     bad = next((m for m in merges if len(m) != 2), None)
     if bad is not None:
         raise VocabularyError(f"a merge of {len(bad)} parts, {bad!r}: a merge joins two tokens")
-    vocab = model.get("vocab") or {}
     wrong = next(((t, i) for t, i in vocab.items() if not _is_id(i)), None)
     if wrong is not None:
         raise VocabularyError(f"the vocab gives token {wrong[0]!r} the id {wrong[1]!r}, not an integer of 0 or more")
@@ -242,8 +247,54 @@ def _parse_tokenizer_json(data: Mapping[str, Any], name: str) -> BpeParts:
         ids.append(int(tid))
     ranks = dict(zip(token_bytes_many(spellings), ids))
     _check_vocabulary(ranks, specials)
-    _check_merges(ranks, merges, merge_ids, _flag(model, "ignore_merges", False, nullable=True))
+    _check_merges(ranks, merges, merge_ids, ignore_merges)
     return BpeParts(name, pat_str, ranks, specials)
+
+
+def _ranks_if_merges_implied(
+    vocab: Any, added: Mapping[str, int], merges: Any, ignore_merges: bool
+) -> tuple[dict[bytes, int], dict[str, int]] | None:
+    """The ranks and special tokens of a file whose merges are exactly the ones its ids
+    imply, with every added token a special one (as in every file hf_bpe writes, and
+    most others); None for any other file, which the full check then reads, naming what
+    is wrong or warning of what it changes. (The ids of added tokens that are not in the
+    vocab are checked after it, as for any file.)
+
+    The merges are compared as the file spells them, in one comparison of flat lists,
+    not pair by pair: making an object per merge (200,000 for o200k_base) woke Python's
+    garbage collector, which then went through the whole parsed file again and again.
+    An added token that is also in the vocab is taken as special: were it a token some
+    merge forms, the merges derived without it would lack that merge and differ from
+    the file's.
+    """
+    if not isinstance(vocab, dict) or not isinstance(merges, list) or not merges:
+        return None
+    ids = list(vocab.values())
+    if not set(map(type, ids)) <= {int} or min(ids, default=0) < 0:
+        return None
+    if any(vocab.get(text, tid) != tid or len(text) == 1 for text, tid in added.items() if text in vocab):
+        return None  # an added token with two ids, or over a single byte's token
+    spellings = [spelled for spelled in vocab if spelled not in added]
+    try:
+        ranks = dict(zip(token_bytes_many(spellings), map(vocab.__getitem__, spellings)))
+        if len(ranks) != len(spellings):
+            return None  # two spellings of one token
+        _check_vocabulary(ranks, added)
+        implied = merge_parts(ranks)  # a flat list: no object per merge to make
+    except VocabularyError:
+        return None
+    if len(implied) != 2 * len(merges) or not ignore_merges and len(merges) != len(spellings) - 256:
+        return None  # (some tokens no merge forms: the full check says why that is refused)
+    spelling = {tid: spelled for spelled, tid in vocab.items()}
+    if type(merges[0]) is str:  # the older form, "a b"
+        same = merges == [f"{spelling[a]} {spelling[b]}" for a, b in zip(implied[::2], implied[1::2])]
+    else:  # [a, b]: compared flat
+        same = (
+            set(map(type, merges)) == {list}
+            and set(map(len, merges)) == {2}
+            and list(itertools.chain.from_iterable(merges)) == list(map(spelling.__getitem__, implied))
+        )
+    return (ranks, dict(added)) if same else None
 
 
 def _is_id(value: Any) -> bool:

@@ -78,6 +78,30 @@ def test_load_tokenizer_json_round_trip(name: str, exported: dict[str, Path], do
     assert load_tokenizer_json(exported[name].parent)._mergeable_ranks == enc._mergeable_ranks
 
 
+@pytest.mark.parametrize("name", ALL)
+def test_files_with_the_implied_merges_are_read_by_one_comparison(
+    name: str, exported: dict[str, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A file whose merges are the ones its ids imply (every file hf_bpe writes, in both
+    of HF's forms of a merge) is read by comparing all its merges at once; that must give
+    what the full check, merge by merge, gives."""
+    from hf_bpe import tokenizer_json_load
+
+    listed = json.loads(exported[name].read_text(encoding="utf-8"))
+    older = json.loads(exported[name].read_text(encoding="utf-8"))
+    older["model"]["merges"] = [" ".join(pair) for pair in older["model"]["merges"]]
+    for data in (listed, older):
+        model = data["model"]
+        added = {entry["content"]: entry["id"] for entry in data["added_tokens"]}
+        assert tokenizer_json_load._ranks_if_merges_implied(model["vocab"], added, model["merges"], True) is not None
+        quick = parse_tokenizer_json(data)
+        with monkeypatch.context() as patched:
+            patched.setattr(tokenizer_json_load, "_ranks_if_merges_implied", lambda *args: None)
+            assert parse_tokenizer_json(data) == quick
+        assert quick.mergeable_ranks == encoding(name)._mergeable_ranks
+        assert quick.special_tokens == encoding(name)._special_tokens
+
+
 def test_gpt2_vocab_json_and_merges_txt(docs: list[str], tiktoken_encoding: Any) -> None:
     """GPT-2's data-gym encoder.json / vocab.bpe are exactly HF's vocab.json / merges.txt."""
     import realdata
