@@ -357,9 +357,11 @@ def _check_added_decoder(decoder: Mapping[Any, Any], encoding: Any) -> None:
                 )
 
 
-def _load_tokenizer_json_only(path: str, source: Any = None) -> tuple[Any, str | None, str | None]:
-    """The Encoding of a folder saved by stock transformers (tokenizer.json only), and the
-    bos/eos its post-processor adds (which become add_bos_token/add_eos_token). It is
+def _load_tokenizer_json_only(path: str, source: Any = None) -> tuple[Any, str | None, str | None, dict[int, AddedToken]]:
+    """The Encoding of a folder saved by stock transformers (tokenizer.json only), the
+    bos/eos its post-processor adds (which become add_bos_token/add_eos_token), and its
+    added tokens that are not special, by id: the tokenizer's own added tokens, not the
+    Encoding's special tokens (saved again, they stay what they were). The Encoding is
     named after ``source`` (the repository id or folder given to ``from_pretrained``), not
     after the folder the file is in (for a Hub repository, a commit hash of its cache)."""
     from hf_bpe.tokenizer_json_load import load_tokenizer_json, template_specials, tokenizer_json_encoding
@@ -368,7 +370,7 @@ def _load_tokenizer_json_only(path: str, source: Any = None) -> tuple[Any, str |
     try:
         data = parse_json(Path(path).read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        return load_tokenizer_json(path), None, None  # which says what is wrong
+        return load_tokenizer_json(path), None, None, {}  # which says what is wrong
     roles = template_specials(data) if isinstance(data, dict) else None
     with warnings.catch_warnings():
         if roles is not None:  # the post-processor is kept, as add_bos_token/add_eos_token
@@ -378,7 +380,12 @@ def _load_tokenizer_json_only(path: str, source: Any = None) -> tuple[Any, str |
             folder = Path(source)
             # a folder: its own name ("." is the working directory's); a repository: its name
             name = Path(os.path.abspath(folder)).name if folder.is_dir() else folder.name or None  # (a link keeps its name)
-        encoding = tokenizer_json_encoding(data, Path(path), name=name)
+        encoding = tokenizer_json_encoding(data, Path(path), name=name, plain_added=False)
+    plain = {
+        int(entry["id"]): AddedToken(entry["content"], special=False, normalized=bool(entry.get("normalized", True)))
+        for entry in data.get("added_tokens") or []
+        if not entry.get("special")
+    }
     bos, eos = roles or (None, None)
     if roles is not None and not pair_template_matches(data, bos, eos):
         warnings.warn(
@@ -387,7 +394,7 @@ def _load_tokenizer_json_only(path: str, source: Any = None) -> tuple[Any, str |
             TokenizerJsonWarning,
             stacklevel=3,
         )
-    return encoding, bos, eos
+    return encoding, bos, eos, plain
 
 
 class _FilesMissing(VocabFileError):
@@ -466,6 +473,7 @@ class HfBpeTokenizer(PreTrainedTokenizer):
         **kwargs: Any,
     ) -> None:
         tokenizer_file = kwargs.pop("tokenizer_file", None)
+        plain_added: dict[int, AddedToken] = {}  # a tokenizer.json's added tokens that are not special
         if encoding is None:
             source = kwargs.get("name_or_path")  # set by from_pretrained
             if vocab_file is not None or encoding_file is not None:
@@ -478,7 +486,7 @@ class HfBpeTokenizer(PreTrainedTokenizer):
                         raise
                     warnings.warn(f"{err}: loading tokenizer.json instead", TokenizerJsonWarning, stacklevel=2)
             if encoding is None and tokenizer_file is not None:
-                encoding, bos, eos = _load_tokenizer_json_only(tokenizer_file, source)
+                encoding, bos, eos, plain_added = _load_tokenizer_json_only(tokenizer_file, source)
                 if add_bos_token is None and bos is not None:  # a [bos] $A template
                     add_bos_token = True
                     kwargs.setdefault("bos_token", bos)
@@ -510,6 +518,7 @@ class HfBpeTokenizer(PreTrainedTokenizer):
         self._hf_bpe_add_bos = add_bos_token
         self._hf_bpe_add_eos = add_eos_token
         self._added_pattern = _AddedTokenPattern(())
+        self._plain_pattern = _AddedTokenPattern(())  # the added tokens that are not special
         self._slow_added = False
         self._user_added = False
         self._decoded_as_text: frozenset[int] = frozenset()
@@ -517,6 +526,8 @@ class HfBpeTokenizer(PreTrainedTokenizer):
 
         # The encoding's own special tokens are added tokens at their ids (never split).
         decoder: dict[int, AddedToken] = dict(kwargs.pop("added_tokens_decoder", None) or {})
+        for tid, token in plain_added.items():  # (tokenizer_config.json lists them too, if there is one)
+            decoder.setdefault(tid, token)
         _check_added_decoder(decoder, encoding)
         for text, tid in sorted(encoding.special_tokens.items(), key=lambda kv: kv[1]):
             decoder.setdefault(tid, AddedToken(text, special=True, normalized=False))
@@ -853,8 +864,7 @@ class HfBpeTokenizer(PreTrainedTokenizer):
                 self._added_tokens_encoder[text] = tid
                 self.tokens_trie.add(text)
         specials = self._encoding.special_tokens
-        # Tokens added by users: not the encoding's specials (a folder saved by stock
-        # transformers also lists its normal added tokens among the encoding's specials).
+        # Tokens added by users: not the encoding's specials (nor one of them at another id).
         self._user_added = any(not t.special or specials.get(t.content) != tid for tid, t in tokens.items())
         # Decoded as their text: added tokens at ids of their own. One at a vocabulary
         # token's id (its text, or its spelling: "Ġ" at 220) decodes as that token.
@@ -865,6 +875,8 @@ class HfBpeTokenizer(PreTrainedTokenizer):
             _strips(t) or (t.normalized and getattr(self, "do_lower_case", False))
             for t in tokens.values()
         )
+        plain = (text for text, tid in self._added_tokens_encoder.items() if not tokens[tid].special)
+        self._plain_pattern = _AddedTokenPattern(tuple(sorted(plain)))
         self._added_pattern = _AddedTokenPattern(tuple(sorted(self._added_tokens_encoder)) if tokens else ())
 
     @property
@@ -876,15 +888,23 @@ class HfBpeTokenizer(PreTrainedTokenizer):
     # ---------------------------------------------------------------- encoding
 
     def _text_to_ids(self, text: str, split_special_tokens: bool) -> list[int]:
-        """One text to ids: added/special tokens split out (unless ``split_special_tokens``),
-        the rest through the core."""
-        enc = self._encoding
-        if split_special_tokens or self._added_re is None:
-            return list(enc.encode_ordinary(text))
+        """One text to ids: added tokens split out (with ``split_special_tokens``, only the
+        ones that are not special), the rest through the core."""
+        found = self._added_tokens_re(split_special_tokens)
+        if found is None:
+            return list(self._encoding.encode_ordinary(text))
         if self._slow_added:  # tokens carry their ids (see _Spelled): the strings are exact
-            ids: list[int] = self.convert_tokens_to_ids(self.tokenize(text, split_special_tokens=False))  # type: ignore[assignment]
+            ids: list[int] = self.convert_tokens_to_ids(self.tokenize(text, split_special_tokens=split_special_tokens))  # type: ignore[assignment]
             return ids
-        return self._ids_around(text, self._added_re)
+        return self._ids_around(text, found)
+
+    def _added_tokens_re(self, split_special_tokens: bool) -> Any:
+        """The regex that finds the added tokens a text is cut at (None if there are
+        none): all of them, or with ``split_special_tokens`` only the ones that are not
+        special, which the fast tokenizers still find (transformers' Python tokenizers
+        find none then; hf_bpe gives the ids of the stock fast tokenizer of its folder, and
+        :meth:`batch_encode` finds them too)."""
+        return self._plain_pattern.regex if split_special_tokens else self._added_re
 
     def tokenize(self, text: str, pair: str | None = None, add_special_tokens: bool = False, **kwargs: Any) -> list[str]:
         """The tokens of ``text`` (and of ``pair`` after them), with the bos/eos that
@@ -906,34 +926,45 @@ class HfBpeTokenizer(PreTrainedTokenizer):
 
     def _text_tokens(self, text: str, **kwargs: Any) -> list[str]:
         split = kwargs.pop("split_special_tokens", self.split_special_tokens)
-        if split:
-            return super().tokenize(text, split_special_tokens=split, **kwargs)
         text, kwargs = self.prepare_for_tokenization(text, **kwargs)
         tokens: list[str] = []
-        for chunk in self._flagged_chunks(text):
-            if chunk in self._added_tokens_encoder:
+        is_token = self._is_found_token(split)
+        for chunk in self._flagged_chunks(text, split):
+            if is_token(chunk):
                 tokens.append(chunk)
             elif chunk:
                 tokens.extend(self._tokenize(chunk))
         return tokens
 
-    def _flagged_chunks(self, text: str) -> list[str]:
+    def _is_found_token(self, split_special_tokens: bool) -> Any:
+        """Whether a chunk of :meth:`_flagged_chunks` is an added token (by its text, as
+        transformers judges it: a token glued to an empty neighbour is still one)."""
+        table, decoder = self._added_tokens_encoder, self._added_tokens_decoder
+        if split_special_tokens:
+            return lambda chunk: chunk in table and not decoder[table[chunk]].special
+        return table.__contains__
+
+    def _flagged_chunks(self, text: str, split_special_tokens: bool) -> list[str]:
         """``text`` cut at added tokens, with the lstrip/rstrip/single_word rules of
         transformers' Python tokenizers, except that a neighbour that is itself an added
         token is left whole (transformers strips it, or glues a token that is not a single
         word onto it: both lose it). Added tokens are found as ``tok(text)`` and the fast
         tokenizers find them, the longest at the leftmost place (transformers' ``Trie``
-        misses the ``c`` of ``acac`` between the tokens ``acc`` and ``c``)."""
-        if self._added_re is None:
+        misses the ``c`` of ``acac`` between the tokens ``acc`` and ``c``), and with
+        ``split_special_tokens`` only those that are not special (see
+        :meth:`_added_tokens_re`)."""
+        found = self._added_tokens_re(split_special_tokens)
+        if found is None:
             return [text]
-        chunks = [text[start:end] for start, end, _ in special_segments(text, self._added_re)]
+        chunks = [text[start:end] for start, end, _ in special_segments(text, found)]
+        is_token = self._is_found_token(split_special_tokens)
         table, decoder = self._added_tokens_encoder, self._added_tokens_decoder
         for i, chunk in enumerate(chunks):
-            token = decoder.get(table[chunk]) if chunk in table else None
-            if token is None:
+            if not is_token(chunk):
                 continue
-            left = chunks[i - 1] if i > 0 and chunks[i - 1] not in table else None
-            right = chunks[i + 1] if i + 1 < len(chunks) and chunks[i + 1] not in table else None
+            token = decoder[table[chunk]]
+            left = chunks[i - 1] if i > 0 and not is_token(chunks[i - 1]) else None
+            right = chunks[i + 1] if i + 1 < len(chunks) and not is_token(chunks[i + 1]) else None
             if token.rstrip and right:
                 chunks[i + 1] = right.lstrip()
             if token.lstrip and left:
@@ -1490,6 +1521,8 @@ class HfBpeTokenizer(PreTrainedTokenizer):
         prefix = f"{filename_prefix}-" if filename_prefix else ""
         folder = Path(save_directory)
         data = self._tokenizer_json(warn=True)
+        if data is not None:
+            self._warn_of_roles_on_vocabulary_tokens()
         files: dict[Path, bytes | None] = {
             folder / name: content for name, content in encoding_files(self._encoding, prefix).items()
         }
@@ -1497,6 +1530,37 @@ class HfBpeTokenizer(PreTrainedTokenizer):
         files[folder / (prefix + "tokenizer.json")] = None if data is None else dumps_tokenizer_json(data).encode()
         write_files_atomic(files)  # all or none
         return tuple(str(path) for path, content in files.items() if content is not None)
+
+    def _warn_of_roles_on_vocabulary_tokens(self) -> None:
+        """Warn of a role (``pad_token`` ...) held by a vocabulary token (gpt2 with
+        ``pad_token_id = 198``, the newline) or by an added token not marked special: the
+        stock fast tokenizer that loads the folder makes the role's text a special token,
+        so it finds that text inside other text as the token (``"hello"`` in
+        ``"Othello"``; the spelling ``"Ċ"`` as the newline) and
+        ``decode(skip_special_tokens=True)`` drops the id wherever it occurs (every
+        newline), where this tokenizer keeps it."""
+        encoder, decoder = self._added_tokens_encoder, self._added_tokens_decoder
+        for role, text in self.special_tokens_map.items():
+            if not isinstance(text, str):
+                continue
+            found: Any = encoder.get(text)
+            if found is not None:
+                tid, what = int(found), "an added token not marked special"
+                if decoder[tid].special:
+                    continue
+            else:
+                found, what = self.convert_tokens_to_ids(text), "a vocabulary token"
+                if not isinstance(found, int) or not _is_rank(self._encoding, found):
+                    continue
+                tid = found
+            warnings.warn(
+                f"{role} is {what}, {text!r} (id {tid}): the stock fast tokenizer of the saved folder "
+                f"makes the text {text!r} a special token, found inside other text, and "
+                f"decode(skip_special_tokens=True) drops every id {tid}; give the role a special "
+                f"token instead (tok.add_special_tokens({{{role!r}: '<pad>'}}), or the eos token as pad)",
+                TokenizerJsonWarning,
+                stacklevel=7,  # the caller of save_pretrained
+            )
 
     def to_tokenizer_json(self) -> dict[str, Any]:
         """This tokenizer as ``tokenizer.json`` content (added tokens and bos/eos included);

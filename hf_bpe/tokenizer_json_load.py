@@ -528,9 +528,12 @@ def load_tokenizer_json(path: str | os.PathLike[str], *, name: str | None = None
     return tokenizer_json_encoding(data, p, name=name)
 
 
-def tokenizer_json_encoding(data: Any, path: Path, *, name: str | None = None) -> Any:
+def tokenizer_json_encoding(data: Any, path: Path, *, name: str | None = None, plain_added: bool = True) -> Any:
     """The Encoding of ``data``, the parsed JSON read from ``path`` (named in errors):
-    :func:`load_tokenizer_json` after reading the file."""
+    :func:`load_tokenizer_json` after reading the file. Every added token is a special
+    token of the Encoding (tiktoken knows no other kind), unless ``plain_added`` is False:
+    then the ones the file does not mark special are left out (a transformers tokenizer
+    keeps them as its own added tokens)."""
     if not isinstance(data, dict):
         raise VocabularyError(f"{path} is not a tokenizer.json object")
     if "model" not in data:
@@ -542,6 +545,9 @@ def tokenizer_json_encoding(data: Any, path: Path, *, name: str | None = None) -
         raise type(err)(f"{path}: {err}") from None
     except ValueError as err:
         raise VocabularyError(f"{path} is a malformed tokenizer.json ({err})") from None
+    if not plain_added:
+        plain = {entry["content"] for entry in data.get("added_tokens") or [] if not entry.get("special")}
+        parts = parts._replace(special_tokens={t: i for t, i in parts.special_tokens.items() if t not in plain})
     return _make_encoding(parts)
 
 

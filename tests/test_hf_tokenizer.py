@@ -1054,6 +1054,27 @@ def test_batch_encode_finds_added_tokens_and_only_allowed_special_ones() -> None
         tok.batch_encode([text])
 
 
+def test_split_special_tokens_still_finds_added_tokens_that_are_not_special(tmp_path: Path) -> None:
+    """split_special_tokens=True makes special tokens text; added tokens that are not
+    special are still found, by every path, as the stock fast tokenizer of the folder
+    finds them (tok() split them too, batch_encode did not)."""
+    enc = encoding("cl100k_base")
+    tok = make("cl100k_base", split_special_tokens=True)
+    tok.add_tokens(["[MASK]"])
+    mask = tok.convert_tokens_to_ids("[MASK]")
+    text = "a [MASK]<|endoftext|>[MASK]"
+    expected = enc.encode("a ") + [mask] + enc.encode_ordinary("<|endoftext|>") + [mask]
+    assert tok(text)["input_ids"] == expected
+    assert tok.convert_tokens_to_ids(tok.tokenize(text)) == expected
+    with_offsets = tok(text, return_offsets_mapping=True)
+    assert with_offsets["input_ids"] == expected and with_offsets["offset_mapping"][2] == (2, 8)
+    assert tok.batch_encode({"text": [text]})["input_ids"] == [expected]
+    assert tok(text, split_special_tokens=False)["input_ids"] == enc.encode("a ") + [mask, 100257, mask]
+    tok.save_pretrained(tmp_path / "saved")
+    stock = run_stock(tmp_path / "saved", [text], tmp_path / "stock")
+    assert stock["ids_plain"] == [expected]
+
+
 def test_train_new_from_iterator_keeps_added_tokens_roles_and_settings(docs: list[str], tmp_path: Path) -> None:
     tok = make("gpt2", eos_token="<|endoftext|>", split_special_tokens=True)
     tok.add_special_tokens({"pad_token": "[PAD]"})
@@ -1132,6 +1153,32 @@ def test_a_folder_of_tokenizer_json_only_and_newer_formats(tmp_path: Path) -> No
     config_path.write_text(json.dumps({**json.loads(config_path.read_text()), "hf_bpe_format": 2}))
     with pytest.raises(VocabularyError, match="newer hf_bpe"):
         HfBpeTokenizer.from_pretrained(tmp_path / "saved")
+
+
+@pytest.mark.parametrize("with_config", [True, False])
+def test_added_tokens_of_a_tokenizer_json_only_folder_stay_what_they_were(tmp_path: Path, with_config: bool) -> None:
+    """A folder with only tokenizer.json (a Hub repository saved by stock transformers):
+    its added tokens that are not special stay the tokenizer's own added tokens, saved
+    again as such, not special tokens of the encoding (they were: a second save marked
+    "[MASK]" special, and skip_special_tokens then dropped it)."""
+    tok = make("gpt2")
+    tok.add_tokens(["[MASK]"])
+    tok.save_pretrained(tmp_path / "src")
+    for name in ("vocab.tiktoken", "encoding.json", *(() if with_config else ("tokenizer_config.json",))):
+        (tmp_path / "src" / name).unlink()
+    back = HfBpeTokenizer.from_pretrained(tmp_path / "src")
+    assert back.encoding.special_tokens == {"<|endoftext|>": 50256}
+    assert back.vocab_size == 50257 and len(back) == 50258
+    ids = back("a [MASK] b")["input_ids"]
+    assert ids == tok("a [MASK] b")["input_ids"] and 50257 in ids
+    assert back.decode(ids, skip_special_tokens=True) == "a [MASK] b"
+    back.save_pretrained(tmp_path / "again")
+    data = json.loads((tmp_path / "again" / "tokenizer.json").read_text())
+    assert [(t["content"], t["special"]) for t in data["added_tokens"]] == [("<|endoftext|>", True), ("[MASK]", False)]
+    with pytest.warns(UserWarning, match="also has added tokens that the encoding does not"):
+        assert hf_bpe.load_encoding(tmp_path / "again").special_tokens == {"<|endoftext|>": 50256}
+    stock = run_stock(tmp_path / "again", ["a [MASK] b"], tmp_path / "stock")
+    assert stock["ids"] == [ids] and stock["decoded_skipping"] == ["a [MASK] b"]
 
 
 def test_nanochat_chat_template() -> None:
@@ -1454,7 +1501,8 @@ def test_a_role_given_to_a_vocabulary_token_keeps_its_id_through_save_and_load(t
     tok.pad_token_id = 220
     for round_trip in range(2):
         folder = tmp_path / f"tok{round_trip}"
-        tok.save_pretrained(folder)
+        with pytest.warns(hf_bpe.TokenizerJsonWarning, match="pad_token is a vocabulary token, 'Ġ' \\(id 220\\)"):
+            tok.save_pretrained(folder)
         tok = AutoTokenizer.from_pretrained(folder)
         assert (tok.pad_token, tok.pad_token_id, len(tok)) == ("Ġ", 220, 50257)
         assert tok("aĠb")["input_ids"] == encoding("gpt2").encode("aĠb")  # the text "Ġ" is no pad
@@ -1463,6 +1511,29 @@ def test_a_role_given_to_a_vocabulary_token_keeps_its_id_through_save_and_load(t
     restored = pickle.loads(pickle.dumps(tok))
     assert (restored.pad_token_id, len(restored)) == (220, 50257)
     assert tok.add_tokens(["Ġ"]) == 1 and tok("aĠ")["input_ids"] == [64, 50257]  # text, as before the reload
+
+
+def test_saving_a_role_held_by_a_vocabulary_token_warns_of_what_stock_makes_of_it(tmp_path: Path) -> None:
+    """The stock fast tokenizer of a folder whose pad is a vocabulary token (gpt2's
+    newline, 198) makes the role's text a special token: decode(skip_special_tokens=True)
+    then drops every newline. Saving says so; a role held by an added token does not."""
+    tok = make("gpt2")
+    tok.pad_token_id = 198
+    with pytest.warns(hf_bpe.TokenizerJsonWarning, match=r"pad_token is a vocabulary token, 'Ċ' \(id 198\)"):
+        tok.save_pretrained(tmp_path / "newline")
+    stock = run_stock(tmp_path / "newline", ["a\nb"], tmp_path / "stock")
+    assert stock["pad_token_id"] == 198 and stock["decoded_skipping"] == ["ab"]  # what the warning says
+    tok.pad_token = tok.eos_token
+    tok.add_special_tokens({"mask_token": "<mask>"})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        tok.save_pretrained(tmp_path / "eos")
+    tok.add_tokens(["<pad>"])  # an added token, not special, then given the role
+    tok.pad_token = "<pad>"
+    with pytest.warns(hf_bpe.TokenizerJsonWarning, match=r"pad_token is an added token not marked special, '<pad>' \(id 50258\)"):
+        tok.save_pretrained(tmp_path / "plain")
+    assert tok.decode(tok("a<pad>b")["input_ids"], skip_special_tokens=True) == "a<pad>b"
+    assert run_stock(tmp_path / "plain", ["a<pad>b"], tmp_path / "stock2")["decoded_skipping"] == ["ab"]
 
 
 def test_adding_tokens_again_with_other_flags_replaces_them_and_many_tokens_are_found() -> None:
