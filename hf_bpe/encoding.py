@@ -30,7 +30,14 @@ from typing import TYPE_CHECKING, AbstractSet, Any, Literal, Optional, TypeVar, 
 import regex
 
 from .decode import Decoder
-from .errors import DisallowedSpecialTokenError, TextTypeError, UnknownTokenError, VocabularyError
+from .errors import (
+    DisallowedSpecialTokenError,
+    SpecialTokenTextError,
+    TextTypeError,
+    UnknownTokenError,
+    VocabSizeError,
+    VocabularyError,
+)
 from .piece_encoder import PieceEncoder
 from .pieces import Splitter, has_lone_surrogate, repair_surrogates
 
@@ -104,7 +111,7 @@ class Encoding:
         if explicit_n_vocab is not None:
             total = len(self._mergeable_ranks) + len(self._special_tokens)
             if total != explicit_n_vocab or self.max_token_value != explicit_n_vocab - 1:
-                raise VocabularyError(
+                raise VocabSizeError(
                     f"explicit_n_vocab={explicit_n_vocab}, but there are {total} tokens "
                     f"and the largest id is {self.max_token_value}"
                 )
@@ -743,7 +750,10 @@ def _checked_specials(specials: Mapping[str, int], ranks: dict[bytes, int], max_
         if not isinstance(text, str) or not text:
             raise VocabularyError(f"special tokens must be non-empty str, got {text!r}")
         if has_lone_surrogate(text):
-            raise VocabularyError(f"special token {text!r} has a lone surrogate: it has no UTF-8 bytes")
+            at = next(k for k, ch in enumerate(text) if "\ud800" <= ch <= "\udfff")
+            raise SpecialTokenTextError(
+                "utf-8", text, at, at + 1, f"special token {text!r} has a lone surrogate: it has no UTF-8 bytes"
+            )
         if isinstance(token, bool) or not isinstance(token, int) or token < 0:
             raise VocabularyError(f"id of special token {text!r} must be a non-negative int, got {token!r}")
         if token >= MAX_RANK:

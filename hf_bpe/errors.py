@@ -29,6 +29,19 @@ class VocabularyError(HfBpeError, ValueError):
     """
 
 
+class VocabSizeError(VocabularyError, AssertionError):
+    """An ``explicit_n_vocab`` that the vocabulary does not have (tokens and largest id).
+    tiktoken checks it with an ``assert``, so this is an ``AssertionError`` too."""
+
+
+class SpecialTokenTextError(VocabularyError, UnicodeEncodeError):
+    """A special token whose text has no UTF-8 bytes (a lone surrogate). tiktoken raises
+    ``UnicodeEncodeError`` there, so this is one too."""
+
+    def __str__(self) -> str:
+        return str(self.reason)
+
+
 class VocabFileError(VocabularyError):
     """A vocabulary file that cannot be parsed; the message names the file and line."""
 

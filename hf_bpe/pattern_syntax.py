@@ -18,6 +18,9 @@ construct                   tiktoken                          rewritten as
 ``\\N``                      any character but \\n (also         ``[^\\n]`` (regex: ``N``, or
                             before ``{...}``)                 a named character)
 ``\\<``, ``\\>``               the start, the end of a word      ``\\b(?=\\w)``, ``\\b(?<=\\w)``
+``\\b{start}``, ``\\b{end}``   the same                          the same
+``\\b{start-half}``,          no word before, no word after     ``(?<!\\w)``, ``(?!\\w)``
+``\\b{end-half}``
 ``i``, ``I``, ``İ``, ``ı``  with ``(?i)``: simple case        the same, minus the Turkic
                             folding (``i`` ~ ``I`` only)      pairs regex adds (``i`` ~
                                                               ``İ``, ``I`` ~ ``ı``)
@@ -36,6 +39,10 @@ construct                   tiktoken                          rewritten as
 ``\\1``, ``\\g1``, ``\\k<n>``    a back-reference                  refused (matched through
                                                               stand-ins, two characters
                                                               could compare equal)
+``(?(q)a)``                 a condition other than a group    refused (regex: whether
+                            number: read otherwise            group ``q`` matched)
+``(?U)``, ``\\p{Age=6.0}``     swapped greed; a Unicode age      refused (regex has no such
+                                                              flag; newer Unicode data)
 ``(?:b?|c)*``               after an empty round, ``c``       refused (regex ends the
                             (:class:`_EmptyLoops`)            loop there)
 ``(?i)\\p{L}``               letters and U+0345 (classes are   ``[\\p{L}\\u0345]``;
@@ -52,8 +59,8 @@ construct                   tiktoken                          rewritten as
     ...
     hf_bpe.errors.PatternError: the character class at offset 0 of '[\\\\w--\\\\d]' uses a set operation (--): tiktoken's engine and regex read it differently; write the class without it
 
-A construct regex does not know at all (``(?U)``, ``\\b{start}``) is left for
-:func:`compile_pattern` to refuse.
+A construct regex does not know at all (a conditional on a group the pattern does not
+have) is left for :func:`compile_pattern` to refuse.
 """
 
 from __future__ import annotations
@@ -92,6 +99,14 @@ _HEX_WIDTH = {"x": 2, "u": 4, "U": 8}
 #: tiktoken takes ``[\h-z]``).
 _SET_ESCAPES = frozenset("dDsSwWpP")
 _NEGATED = {"W": "w", "S": "s", "D": "d", "P": "p", "H": "h"}
+#: tiktoken's engine's word edges (``\b{start}``...), in regex's terms (as ``\<`` and
+#: ``\>``): a word begins or ends here, or only its half that looks at one side.
+_WORD_EDGES = {
+    "{start}": "\\b(?=\\w)",
+    "{end}": "\\b(?<=\\w)",
+    "{start-half}": "(?<!\\w)",
+    "{end-half}": "(?!\\w)",
+}
 #: A counted repeat (``\D{2}``, ``\w{1,3}``): braces after an escape that do not belong to it.
 _REPEAT = regex.compile(r"\{[0-9]+(?:,[0-9]*)?\}")
 #: POSIX classes (``[[:alpha:]]``): ASCII only in tiktoken's engine, Unicode in regex.
@@ -378,6 +393,10 @@ class _Rewriter:
             )
         elif c and c in "gk123456789":  # a back-reference
             _refuse_back_reference(pat, i)
+        elif c == "b" and pat.startswith(tuple(_WORD_EDGES), i + 2):  # \b{start} and the like
+            edge = next(e for e in _WORD_EDGES if pat.startswith(e, i + 2))
+            self.out.append(_WORD_EDGES[edge])
+            self.i += 2 + len(edge)
         elif c in ("X", "m", "M", "0") or (c in ("b", "B") and pat[i + 2 : i + 3] == "{"):
             if c in ("b", "B"):  # \b{wb} and the like: regex's Unicode boundaries
                 c = pat[i + 1 : pat.find("}", i) + 1 or len(pat)]
@@ -428,6 +447,11 @@ class _Rewriter:
             name = pat[i + 3 : end - 1] if braced else pat[i + 2 : end]
             if "&" in name:
                 raise PatternError(f"\\{c}{{{name}}} at offset {i} of {pat!r}: tiktoken's engine refuses it (write \\p{{LC}})")
+            if loose(name).startswith("age="):
+                raise PatternError(
+                    f"{pat[i:end]} at offset {i} of {pat!r}: hf_bpe does not take the Age property "
+                    "(regex's newer Unicode data gives some characters other ages)"
+                )
             if not tiktoken_knows(name):
                 raise PatternError(
                     f"{pat[i:end]} at offset {i} of {pat!r}: tiktoken's engine knows no such property "
@@ -548,6 +572,12 @@ class _Rewriter:
             raise PatternError(
                 f"the branch reset group (?| at offset {i} of {pat!r}: tiktoken's engine has none"
             )
+        elif rest.startswith("(") and not regex.match(r"\([0-9]+\)", rest):
+            raise PatternError(
+                f"the conditional {pat[i : self._end_of(')', i + 3) + 1]} at offset {i} of {pat!r}: "
+                "its condition is not a group number, which tiktoken's engine and regex read "
+                "differently (regex: whether that group matched)"
+            )
         elif rest[:1].isdigit() or rest.startswith(("R)", "&", "P>", "+", "-1", "-2", "-3")):
             raise PatternError(
                 f"the recursion or subroutine call at offset {i} of {pat!r}: tiktoken's engine "
@@ -558,7 +588,12 @@ class _Rewriter:
             while end < len(pat) and (pat[end].isalnum() or pat[end] == "-"):
                 end += 1
             on, _, off = pat[i + 2 : end].partition("-")
-            unknown = (set(on) - set("imsxuU")) | (set(off) - set("imsxU"))
+            if "U" in on + off:
+                raise PatternError(
+                    f"the flag U (swapping greedy and lazy repeats) at offset {i} of {pat!r}: "
+                    "regex has no such flag; write the lazy repeats as such (*?, +?)"
+                )
+            unknown = (set(on) - set("imsxu")) | (set(off) - set("imsx"))
             if unknown:
                 raise PatternError(
                     f"the flag(s) {''.join(sorted(unknown))} at offset {i} of {pat!r}: tiktoken's "

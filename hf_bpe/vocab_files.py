@@ -41,8 +41,10 @@ def parse_tiktoken_bpe(contents: bytes, *, source: str = "<bytes>") -> dict[byte
     """Parse the text of a ``.tiktoken`` file into ``{token_bytes: rank}``.
 
     Raises :class:`~hf_bpe.errors.VocabFileError` naming ``source`` and the line for a
-    malformed line, a duplicate rank or duplicate token bytes.
+    malformed line, a duplicate rank or duplicate token bytes. A UTF-8 byte order mark at
+    the start (an editor's) is passed over, as tiktoken passes it over.
     """
+    contents = contents.removeprefix(b"\xef\xbb\xbf")  # (no base64 token starts so)
     ranks = parse_plain(contents)
     if ranks is not None:
         return ranks
@@ -350,7 +352,7 @@ def load_data_gym(
 
     The ranks are the 256 single bytes in GPT-2's order (by their spelling, so printable
     bytes first) followed by the merges of ``vocab.bpe`` in order; the result is checked
-    against ``encoder.json`` (minus ``<|endoftext|>``). With a hash (a sha256 hex digest,
+    against ``encoder.json`` (minus ``<|endoftext|>`` and ``<|startoftext|>``). With a hash (a sha256 hex digest,
     as in tiktoken's ``data_gym_to_mergeable_bpe_ranks``) a file with other contents
     raises :class:`~hf_bpe.errors.HashMismatchError`. (tiktoken's function takes the two
     files the other way round: ``vocab.bpe`` first.)
@@ -372,7 +374,8 @@ def load_data_gym(
         raise
     except VocabularyError as err:
         raise VocabFileError(f"{os.fsdecode(vocab_bpe)}: {err}") from None
-    encoder.pop("<|endoftext|>", None)
+    for special in ("<|endoftext|>", "<|startoftext|>"):  # as tiktoken leaves them out
+        encoder.pop(special, None)
     try:
         expected = {token_bytes(spelled): tid for spelled, tid in encoder.items()}
     except VocabularyError as err:

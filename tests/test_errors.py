@@ -30,6 +30,15 @@ def good_lines() -> list[str]:
     return [f"{base64.b64encode(t).decode()} {r}" for t, r in BYTES.items()]
 
 
+def test_a_byte_order_mark_before_a_tiktoken_file_is_passed_over(tmp_path: Path) -> None:
+    """An editor's UTF-8 byte order mark: tiktoken reads the file (its base64 decoding
+    skips the mark's bytes); hf_bpe called the first token not valid base64."""
+    text = "\n".join(good_lines()) + "\n"
+    path = write(tmp_path, text)
+    (tmp_path / "bom.tiktoken").write_bytes(b"\xef\xbb\xbf" + text.encode())
+    assert hf_bpe.load_tiktoken_bpe(tmp_path / "bom.tiktoken") == hf_bpe.load_tiktoken_bpe(path) == BYTES
+
+
 @pytest.mark.parametrize(
     ("line", "message"),
     [
@@ -297,6 +306,10 @@ def test_data_gym_pair_gives_gpt2_ranks(tmp_path: Path) -> None:
     encoder, merges = realdata.gpt2_data_gym()
     ranks = hf_bpe.load_data_gym(encoder, merges)
     assert ranks == hf_bpe.load_tiktoken_bpe(realdata.vocab_file("r50k_base"))
+    # tiktoken leaves <|startoftext|> out of encoder.json too (it was "disagree")
+    with_start = {**json.loads(encoder.read_text(encoding="utf-8")), "<|startoftext|>": 50257}
+    (tmp_path / "start.json").write_text(json.dumps(with_start), encoding="utf-8")
+    assert hf_bpe.load_data_gym(tmp_path / "start.json", merges) == ranks
     # A merges file that disagrees with encoder.json is refused.
     lines = merges.read_text(encoding="utf-8").split("\n")
     lines[1], lines[2] = lines[2], lines[1]
@@ -366,6 +379,8 @@ def test_bad_vocabularies(ranks: dict, specials: dict, message: str) -> None:
 def test_explicit_n_vocab_is_checked() -> None:
     hf_bpe.Encoding("ok", pat_str=".", mergeable_ranks=BYTES, special_tokens={"<s>": 256}, explicit_n_vocab=257)
     with pytest.raises(hf_bpe.VocabularyError, match="explicit_n_vocab=300"):
+        hf_bpe.Encoding("bad", pat_str=".", mergeable_ranks=BYTES, special_tokens={}, explicit_n_vocab=300)
+    with pytest.raises(AssertionError):  # what tiktoken raises (its check is an assert)
         hf_bpe.Encoding("bad", pat_str=".", mergeable_ranks=BYTES, special_tokens={}, explicit_n_vocab=300)
     unchecked = hf_bpe.Encoding("zero", pat_str=".", mergeable_ranks=BYTES, special_tokens={}, explicit_n_vocab=0)
     assert unchecked.n_vocab == 256  # 0 asks for no check, as in tiktoken
@@ -492,6 +507,9 @@ def test_a_name_that_no_file_can_hold_is_refused_before_training(tmp_path: Path)
 def test_a_special_token_with_a_lone_surrogate_is_refused() -> None:
     with pytest.raises(hf_bpe.VocabularyError, match="lone surrogate"):
         hf_bpe.Encoding("bad", pat_str=".", mergeable_ranks=BYTES, special_tokens={"<\udc80>": 256})
+    with pytest.raises(UnicodeEncodeError) as info:  # what tiktoken raises
+        hf_bpe.Encoding("bad", pat_str=".", mergeable_ranks=BYTES, special_tokens={"<\udc80>": 256})
+    assert (info.value.start, info.value.end) == (1, 2)
 
 
 def test_a_pattern_with_a_lone_surrogate_is_refused_where_it_is_given() -> None:

@@ -116,6 +116,9 @@ def test_empty_matches_are_no_pieces(pattern: str, text: str) -> None:
         (r"\N{LATIN CAPITAL LETTER I}|.", " I{LATIN CAPITAL LETTER I}a"),  # regex: a named character
         (r"\N{2}|\n", "abc\nd"),  # a repetition, not a name
         (r"\<\w+|\w+\>|.", "ab cd<ef> g"),  # word start and end (regex: < and >)
+        # ... and the same as tiktoken's engine also spells them (regex: its own constructs)
+        (r"\b{start}\w|\w\b{end}|\w|\s+|.", "ab c-dé日 x\u0301y _9 ."),
+        (r"\b{start-half}\w|\w\b{end-half}|\w|\s+|.", "ab c-dé日 x\u0301y _9 ."),
         (r"{\w+}|\w+|\s+|.", "{ab} c{d"),  # braces that are no fuzzy constraint: literal
         (r"{|\w+|\s+|.", "{a b{"),
         (r"(?i)[\p{L}\p{M}]+|.", "aͅbµK ſ"),  # unions closed under case folding
@@ -190,6 +193,23 @@ def test_constructs_regex_reads_as_its_own_are_refused(pattern: str) -> None:
     # regex would read them as recursion, fuzzy matching, grapheme clusters...: tiktoken's
     # engine refuses them or reads them as something else ((?R) a flag, {e} literal text).
     with pytest.raises(PatternError, match="tiktoken's engine"):
+        hf_bpe.Encoding("p", pat_str=pattern, mergeable_ranks=ranks_for(""), special_tokens={})
+
+
+@pytest.mark.parametrize(
+    ("pattern", "message"),
+    [
+        # tiktoken's engine reads a named condition as a text to look ahead for (its ids
+        # differed), regex as whether the group matched
+        (r'(?<q>")?\w+(?(q)")|[\s\S]', r"the conditional \(\?\(q\) .*not a group number"),
+        (r"(?('x')a|b)|.", "not a group number"),
+        (r"(?U)\w+|.", "the flag U .*regex has no such flag"),  # (was regex's "unknown extension")
+        (r"(?i-U:a)|.", "the flag U"),
+        (r"\p{Age=6.0}|.", "hf_bpe does not take the Age property"),  # (was "tiktoken's engine knows no such")
+    ],
+)
+def test_constructs_hf_bpe_does_not_take_say_why(pattern: str, message: str) -> None:
+    with pytest.raises(PatternError, match=message):
         hf_bpe.Encoding("p", pat_str=pattern, mergeable_ranks=ranks_for(""), special_tokens={})
 
 
