@@ -751,9 +751,7 @@ def _checked_specials(specials: Mapping[str, int], ranks: dict[bytes, int], max_
             raise VocabularyError(f"special tokens must be non-empty str, got {text!r}")
         if has_lone_surrogate(text):
             at = next(k for k, ch in enumerate(text) if "\ud800" <= ch <= "\udfff")
-            raise SpecialTokenTextError(
-                "utf-8", text, at, at + 1, f"special token {text!r} has a lone surrogate: it has no UTF-8 bytes"
-            )
+            raise SpecialTokenTextError(f"special token {text!r} has a lone surrogate: it has no UTF-8 bytes", text, at, at + 1)
         if isinstance(token, bool) or not isinstance(token, int) or token < 0:
             raise VocabularyError(f"id of special token {text!r} must be a non-negative int, got {token!r}")
         if token >= MAX_RANK:

@@ -16,6 +16,8 @@ code keeps working::
 
 from __future__ import annotations
 
+from typing import Any
+
 
 class HfBpeError(Exception):
     """Base class of every error raised by hf_bpe."""
@@ -36,10 +38,18 @@ class VocabSizeError(VocabularyError, AssertionError):
 
 class SpecialTokenTextError(VocabularyError, UnicodeEncodeError):
     """A special token whose text has no UTF-8 bytes (a lone surrogate). tiktoken raises
-    ``UnicodeEncodeError`` there, so this is one too."""
+    ``UnicodeEncodeError`` there, so this is one too: ``object`` is the text and
+    ``start``/``end`` the surrogate's place; raised again with a message alone (naming the
+    file the token came from), it keeps none."""
+
+    def __init__(self, message: str, text: str = "", start: int = 0, end: int = 0) -> None:
+        UnicodeEncodeError.__init__(self, "utf-8", text, start, end, message)
+
+    def __reduce__(self) -> tuple[Any, tuple[str, str, int, int]]:
+        return (type(self), (self.reason, self.object, self.start, self.end))
 
     def __str__(self) -> str:
-        return str(self.reason)
+        return self.reason
 
 
 class VocabFileError(VocabularyError):

@@ -101,9 +101,10 @@ _SET_ESCAPES = frozenset("dDsSwWpP")
 _NEGATED = {"W": "w", "S": "s", "D": "d", "P": "p", "H": "h"}
 #: tiktoken's engine's word edges (``\b{start}``...), in regex's terms (as ``\<`` and
 #: ``\>``): a word begins or ends here, or only its half that looks at one side.
+#: Each one group, so that a quantifier after it applies to all of it (``\\b{start}?``).
 _WORD_EDGES = {
-    "{start}": "\\b(?=\\w)",
-    "{end}": "\\b(?<=\\w)",
+    "{start}": "(?:\\b(?=\\w))",
+    "{end}": "(?:\\b(?<=\\w))",
     "{start-half}": "(?<!\\w)",
     "{end-half}": "(?!\\w)",
 }
@@ -384,7 +385,7 @@ class _Rewriter:
             self._atom("[^\\n]")
             self.i += 2
         elif c in ("<", ">"):  # the start or end of a word (regex: a literal < or >)
-            self.out.append("\\b(?=\\w)" if c == "<" else "\\b(?<=\\w)")
+            self.out.append(_WORD_EDGES["{start}" if c == "<" else "{end}"])
             self.i += 2
         elif c == "G":
             raise PatternError(
@@ -447,7 +448,7 @@ class _Rewriter:
             name = pat[i + 3 : end - 1] if braced else pat[i + 2 : end]
             if "&" in name:
                 raise PatternError(f"\\{c}{{{name}}} at offset {i} of {pat!r}: tiktoken's engine refuses it (write \\p{{LC}})")
-            if loose(name).startswith("age="):
+            if regex.match(r"age\s*(?:!?=|:)", loose(name)):
                 raise PatternError(
                     f"{pat[i:end]} at offset {i} of {pat!r}: hf_bpe does not take the Age property "
                     "(regex's newer Unicode data gives some characters other ages)"

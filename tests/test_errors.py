@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import pickle
 import re
 from pathlib import Path
 from typing import Optional
@@ -510,6 +511,19 @@ def test_a_special_token_with_a_lone_surrogate_is_refused() -> None:
     with pytest.raises(UnicodeEncodeError) as info:  # what tiktoken raises
         hf_bpe.Encoding("bad", pat_str=".", mergeable_ranks=BYTES, special_tokens={"<\udc80>": 256})
     assert (info.value.start, info.value.end) == (1, 2)
+    again = pickle.loads(pickle.dumps(info.value))
+    assert (type(again), str(again), again.object, again.start) == (type(info.value), str(info.value), "<\udc80>", 1)
+
+
+def test_a_special_token_with_a_lone_surrogate_in_a_saved_folder_is_named_with_the_folder(tmp_path: Path) -> None:
+    """Errors from a folder's files are raised again naming them: with a message alone,
+    which a UnicodeEncodeError does not take (a TypeError came out instead)."""
+    hf_bpe.save_encoding(hf_bpe.Encoding("ok", pat_str=r"\S+|\s+", mergeable_ranks=BYTES, special_tokens={"<s>": 256}), tmp_path)
+    meta = json.loads((tmp_path / "encoding.json").read_text(encoding="utf-8"))
+    meta["special_tokens"]["a\ud800b"] = 300
+    (tmp_path / "encoding.json").write_text(json.dumps(meta), encoding="utf-8")
+    with pytest.raises(hf_bpe.SpecialTokenTextError, match="encoding.json with .*: special token 'a\\\\ud800b' has a lone surrogate"):
+        hf_bpe.load_encoding(tmp_path)
 
 
 def test_a_pattern_with_a_lone_surrogate_is_refused_where_it_is_given() -> None:

@@ -119,6 +119,8 @@ def test_empty_matches_are_no_pieces(pattern: str, text: str) -> None:
         # ... and the same as tiktoken's engine also spells them (regex: its own constructs)
         (r"\b{start}\w|\w\b{end}|\w|\s+|.", "ab c-dé日 x\u0301y _9 ."),
         (r"\b{start-half}\w|\w\b{end-half}|\w|\s+|.", "ab c-dé日 x\u0301y _9 ."),
+        (r"\b{start}?.|\b{end}*.", "ab cd"),  # a quantifier applies to the whole edge
+        (r"\<?.|\>{0,1}.", "ab cd"),
         (r"{\w+}|\w+|\s+|.", "{ab} c{d"),  # braces that are no fuzzy constraint: literal
         (r"{|\w+|\s+|.", "{a b{"),
         (r"(?i)[\p{L}\p{M}]+|.", "aͅbµK ſ"),  # unions closed under case folding
@@ -206,6 +208,7 @@ def test_constructs_regex_reads_as_its_own_are_refused(pattern: str) -> None:
         (r"(?U)\w+|.", "the flag U .*regex has no such flag"),  # (was regex's "unknown extension")
         (r"(?i-U:a)|.", "the flag U"),
         (r"\p{Age=6.0}|.", "hf_bpe does not take the Age property"),  # (was "tiktoken's engine knows no such")
+        (r"\p{Age:6.0}|\P{age != V6_0}|.", "hf_bpe does not take the Age property"),
     ],
 )
 def test_constructs_hf_bpe_does_not_take_say_why(pattern: str, message: str) -> None:
