@@ -24,7 +24,7 @@ import operator
 import os
 import time
 import weakref
-from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Container, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, AbstractSet, Any, Literal, Optional, TypeVar, Union
 
 import regex
@@ -203,7 +203,10 @@ class Encoding:
     def _encode_around(self, text: str, tokens: Any, ids: Mapping[str, int], repair_first: bool = True) -> list[int]:
         """The ids of ``text``: each match of the regex ``tokens`` is its id in ``ids``, the
         text around them is encoded as ordinary text. :meth:`encode` passes the allowed
-        special tokens; :class:`~hf_bpe.HfBpeTokenizer` its added tokens.
+        special tokens; :class:`~hf_bpe.HfBpeTokenizer` its added tokens. A match that
+        ``ids`` lacks is text, with the text around it (a special token matched only so
+        that no added token inside it is, as ``tokenizers`` finds them with
+        ``split_special_tokens``).
 
         Lone surrogates become U+FFFD: with ``repair_first`` in the whole text before the
         tokens are looked for, as tiktoken does; without it (transformers' order: added
@@ -220,7 +223,7 @@ class Encoding:
             if repair_first:
                 return self._ids_around(repair_surrogates(text), tokens, ids)
         out: list[int] = []
-        for start, end, token in special_segments(text, tokens):
+        for start, end, token in special_segments(text, tokens, ids):
             if token is None:
                 out.extend(self.encode_ordinary(text[start:end]))
             else:
@@ -235,10 +238,13 @@ class Encoding:
         encode_text, splitter = self._pieces.encode_text, self._splitter
         start = 0
         for match in tokens.finditer(text):
+            tid = ids.get(match.group())
+            if tid is None:  # text, with what is around it
+                continue
             begin, end = match.span()
             if begin > start:
                 encode_text(splitter, text[start:begin], out)
-            out.append(ids[match.group()])
+            out.append(tid)
             start = end
         encode_text(splitter, text[start:], out)
         return out
@@ -803,17 +809,22 @@ def _trie_pattern(tokens: frozenset[str]) -> str:
     return branch(trie)
 
 
-def special_segments(text: str, found: Any) -> list[tuple[int, int, Optional[str]]]:
+def special_segments(text: str, found: Any, kept: Optional[Container[str]] = None) -> list[tuple[int, int, Optional[str]]]:
     """``text`` cut at each match of the regex ``found`` (special or added tokens' texts):
     ``(start, end, token)`` for a match, ``(start, end, None)`` for the text between
-    (empty stretches left out).
+    (empty stretches left out). With ``kept``, a match it lacks is text, joined to the
+    text around it.
 
         >>> special_segments("a<|x|><|x|>b", special_regex(frozenset({"<|x|>"})))
         [(0, 1, None), (1, 6, '<|x|>'), (6, 11, '<|x|>'), (11, 12, None)]
+        >>> special_segments("a<|x|>b", special_regex(frozenset({"<|x|>"})), kept=())
+        [(0, 7, None)]
     """
     segments: list[tuple[int, int, Optional[str]]] = []
     start = 0
     for match in found.finditer(text):
+        if kept is not None and match.group() not in kept:
+            continue
         if match.start() > start:
             segments.append((start, match.start(), None))
         segments.append((match.start(), match.end(), match.group()))

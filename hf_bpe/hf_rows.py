@@ -113,16 +113,16 @@ def ids_and_offsets(tok: HfBpeTokenizer, text: str, split_special_tokens: bool) 
     enc = tok._encoding
     # (start, end, id of an added token or None)
     segments: list[tuple[int, int, int | None]] = [(0, len(text), None)] if text else []
-    found = tok._added_tokens_re(split_special_tokens)
-    if found is not None:
+    kept = tok._split_out(split_special_tokens)
+    if tok._added_re is not None and kept:
         if tok._slow_added:
             raise NotImplementedError(
                 "return_offsets_mapping is not available with added tokens that strip spaces "
                 "or match single words"
             )
         segments = [
-            (start, end, None if token is None else tok._added_tokens_encoder[token])
-            for start, end, token in special_segments(text, found)
+            (start, end, None if token is None else kept[token])
+            for start, end, token in special_segments(text, tok._added_re, kept)
         ]
     ids: list[int] = []
     offsets: list[tuple[int, int]] = []

@@ -518,7 +518,7 @@ class HfBpeTokenizer(PreTrainedTokenizer):
         self._hf_bpe_add_bos = add_bos_token
         self._hf_bpe_add_eos = add_eos_token
         self._added_pattern = _AddedTokenPattern(())
-        self._plain_pattern = _AddedTokenPattern(())  # the added tokens that are not special
+        self._plain_ids: dict[str, int] = {}  # the added tokens that are not special
         self._slow_added = False
         self._user_added = False
         self._decoded_as_text: frozenset[int] = frozenset()
@@ -875,8 +875,7 @@ class HfBpeTokenizer(PreTrainedTokenizer):
             _strips(t) or (t.normalized and getattr(self, "do_lower_case", False))
             for t in tokens.values()
         )
-        plain = (text for text, tid in self._added_tokens_encoder.items() if not tokens[tid].special)
-        self._plain_pattern = _AddedTokenPattern(tuple(sorted(plain)))
+        self._plain_ids = {text: tid for text, tid in self._added_tokens_encoder.items() if not tokens[tid].special}
         self._added_pattern = _AddedTokenPattern(tuple(sorted(self._added_tokens_encoder)) if tokens else ())
 
     @property
@@ -890,21 +889,22 @@ class HfBpeTokenizer(PreTrainedTokenizer):
     def _text_to_ids(self, text: str, split_special_tokens: bool) -> list[int]:
         """One text to ids: added tokens split out (with ``split_special_tokens``, only the
         ones that are not special), the rest through the core."""
-        found = self._added_tokens_re(split_special_tokens)
-        if found is None:
+        kept = self._split_out(split_special_tokens)
+        if self._added_re is None or not kept:
             return list(self._encoding.encode_ordinary(text))
         if self._slow_added:  # tokens carry their ids (see _Spelled): the strings are exact
             ids: list[int] = self.convert_tokens_to_ids(self.tokenize(text, split_special_tokens=split_special_tokens))  # type: ignore[assignment]
             return ids
-        return self._ids_around(text, found)
+        return self._ids_around(text, kept)
 
-    def _added_tokens_re(self, split_special_tokens: bool) -> Any:
-        """The regex that finds the added tokens a text is cut at (None if there are
-        none): all of them, or with ``split_special_tokens`` only the ones that are not
-        special, which the fast tokenizers still find (transformers' Python tokenizers
-        find none then; hf_bpe gives the ids of the stock fast tokenizer of its folder, and
-        :meth:`batch_encode` finds them too)."""
-        return self._plain_pattern.regex if split_special_tokens else self._added_re
+    def _split_out(self, split_special_tokens: bool) -> dict[str, int]:
+        """The added tokens a text is cut at, by text: all of them, or with
+        ``split_special_tokens`` the ones that are not special, which the fast tokenizers
+        still find (transformers' Python tokenizers find none then; hf_bpe gives the ids of
+        the stock fast tokenizer of its folder). They are looked for among all the added
+        tokens, as ``tokenizers`` does: where a special token's text is, no other added
+        token is found (with ``split_special_tokens`` that text is then ordinary text)."""
+        return self._plain_ids if split_special_tokens else self._added_tokens_encoder
 
     def tokenize(self, text: str, pair: str | None = None, add_special_tokens: bool = False, **kwargs: Any) -> list[str]:
         """The tokens of ``text`` (and of ``pair`` after them), with the bos/eos that
@@ -927,44 +927,34 @@ class HfBpeTokenizer(PreTrainedTokenizer):
     def _text_tokens(self, text: str, **kwargs: Any) -> list[str]:
         split = kwargs.pop("split_special_tokens", self.split_special_tokens)
         text, kwargs = self.prepare_for_tokenization(text, **kwargs)
+        kept = self._split_out(split)
         tokens: list[str] = []
-        is_token = self._is_found_token(split)
-        for chunk in self._flagged_chunks(text, split):
-            if is_token(chunk):
+        for chunk in self._flagged_chunks(text, kept):
+            if chunk in kept:
                 tokens.append(chunk)
             elif chunk:
                 tokens.extend(self._tokenize(chunk))
         return tokens
 
-    def _is_found_token(self, split_special_tokens: bool) -> Any:
-        """Whether a chunk of :meth:`_flagged_chunks` is an added token (by its text, as
-        transformers judges it: a token glued to an empty neighbour is still one)."""
-        table, decoder = self._added_tokens_encoder, self._added_tokens_decoder
-        if split_special_tokens:
-            return lambda chunk: chunk in table and not decoder[table[chunk]].special
-        return table.__contains__
-
-    def _flagged_chunks(self, text: str, split_special_tokens: bool) -> list[str]:
-        """``text`` cut at added tokens, with the lstrip/rstrip/single_word rules of
-        transformers' Python tokenizers, except that a neighbour that is itself an added
-        token is left whole (transformers strips it, or glues a token that is not a single
-        word onto it: both lose it). Added tokens are found as ``tok(text)`` and the fast
-        tokenizers find them, the longest at the leftmost place (transformers' ``Trie``
-        misses the ``c`` of ``acac`` between the tokens ``acc`` and ``c``), and with
-        ``split_special_tokens`` only those that are not special (see
-        :meth:`_added_tokens_re`)."""
-        found = self._added_tokens_re(split_special_tokens)
-        if found is None:
+    def _flagged_chunks(self, text: str, kept: Mapping[str, int]) -> list[str]:
+        """``text`` cut at the added tokens ``kept`` (see :meth:`_split_out`), with the
+        lstrip/rstrip/single_word rules of transformers' Python tokenizers, except that a
+        neighbour that is itself an added token is left whole (transformers strips it, or
+        glues a token that is not a single word onto it: both lose it). Added tokens are
+        found as ``tok(text)`` and the fast tokenizers find them, the longest at the
+        leftmost place (transformers' ``Trie`` misses the ``c`` of ``acac`` between the
+        tokens ``acc`` and ``c``). A chunk is a token if it is one of ``kept`` (a token glued
+        to an empty neighbour still is, as transformers judges it)."""
+        if self._added_re is None:
             return [text]
-        chunks = [text[start:end] for start, end, _ in special_segments(text, found)]
-        is_token = self._is_found_token(split_special_tokens)
-        table, decoder = self._added_tokens_encoder, self._added_tokens_decoder
+        chunks = [text[start:end] for start, end, _ in special_segments(text, self._added_re, kept)]
+        decoder = self._added_tokens_decoder
         for i, chunk in enumerate(chunks):
-            if not is_token(chunk):
+            token = decoder[kept[chunk]] if chunk in kept else None
+            if token is None:
                 continue
-            token = decoder[table[chunk]]
-            left = chunks[i - 1] if i > 0 and not is_token(chunks[i - 1]) else None
-            right = chunks[i + 1] if i + 1 < len(chunks) and not is_token(chunks[i + 1]) else None
+            left = chunks[i - 1] if i > 0 and chunks[i - 1] not in kept else None
+            right = chunks[i + 1] if i + 1 < len(chunks) and chunks[i + 1] not in kept else None
             if token.rstrip and right:
                 chunks[i + 1] = right.lstrip()
             if token.lstrip and left:
@@ -978,11 +968,12 @@ class HfBpeTokenizer(PreTrainedTokenizer):
                     chunks[i] = ""
         return chunks
 
-    def _ids_around(self, text: str, added: Any) -> list[int]:
-        """The ids of ``text`` with each match of ``added`` (added tokens' texts) as its id."""
+    def _ids_around(self, text: str, kept: Mapping[str, int]) -> list[int]:
+        """The ids of ``text`` with each added token of ``kept`` (see :meth:`_split_out`)
+        as its id, looked for among all the added tokens."""
         # (added tokens are found in the text as given, as transformers does: a lone
         # surrogate is no U+FFFD of an added token)
-        ids: list[int] = self._encoding._encode_around(text, added, self._added_tokens_encoder, repair_first=False)
+        ids: list[int] = self._encoding._encode_around(text, self._added_re, kept, repair_first=False)
         return ids
 
     def _to_ids(self, item: Any, split_special_tokens: bool) -> Any:
@@ -1505,11 +1496,15 @@ class HfBpeTokenizer(PreTrainedTokenizer):
                     "(ids as tok(text, add_special_tokens=False)) or use tok(texts)"
                 )
             return [self._text_to_ids(t, False) if t else [] for t in texts]
-        contents = [token.content for token in used]
-        if not contents:
+        decoder = self._added_tokens_decoder
+        kept = {
+            text: tid
+            for text, tid in self._added_tokens_encoder.items()
+            if not decoder[tid].special or allowed == "all" or text in allowed
+        }
+        if not kept:
             return [self._encoding.encode_ordinary(t) for t in texts]
-        added = special_regex(frozenset(contents))  # compiled once per set of tokens, not per batch
-        return [self._ids_around(t, added) for t in texts]
+        return [self._ids_around(t, kept) for t in texts]
 
     # ---------------------------------------------------------------- saving
 

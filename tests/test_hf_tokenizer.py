@@ -1073,6 +1073,17 @@ def test_split_special_tokens_still_finds_added_tokens_that_are_not_special(tmp_
     tok.save_pretrained(tmp_path / "saved")
     stock = run_stock(tmp_path / "saved", [text], tmp_path / "stock")
     assert stock["ids_plain"] == [expected]
+    # An added token inside a special token's text is not found there: tokenizers looks
+    # for all added tokens at once, then leaves the special ones as text.
+    tok.add_tokens([AddedToken("ndoft", normalized=False)])
+    text = "x<|endoftext|>ndoft"
+    inside = enc.encode_ordinary("x<|endoftext|>") + [tok.convert_tokens_to_ids("ndoft")]
+    assert tok(text)["input_ids"] == inside
+    assert tok.convert_tokens_to_ids(tok.tokenize(text)) == inside
+    assert tok(text, return_offsets_mapping=True)["input_ids"] == inside
+    assert tok.batch_encode([text])["input_ids"] == [inside]
+    tok.save_pretrained(tmp_path / "inside")
+    assert run_stock(tmp_path / "inside", [text], tmp_path / "stock2")["ids_plain"] == [inside]
 
 
 def test_train_new_from_iterator_keeps_added_tokens_roles_and_settings(docs: list[str], tmp_path: Path) -> None:
