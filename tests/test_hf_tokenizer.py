@@ -1086,6 +1086,20 @@ def test_split_special_tokens_still_finds_added_tokens_that_are_not_special(tmp_
     assert run_stock(tmp_path / "inside", [text], tmp_path / "stock2")["ids_plain"] == [inside]
 
 
+def test_batch_encode_with_added_tokens_finds_both_special_texts_of_one_id() -> None:
+    """o200k_harmony has two special texts at 200018; once a token was added, batch_encode
+    (allowed_special="all") found only the first and encoded the other as text."""
+    enc = encoding("o200k_harmony")
+    tok = make("o200k_harmony")
+    tok.add_tokens(["[MASK]"])
+    text = "a<|reserved_200018|>b<|endofprompt|>"
+    expected = enc.encode(text, allowed_special="all")
+    assert expected.count(200018) == 2
+    mask = [tok.convert_tokens_to_ids("[MASK]")]
+    assert tok.batch_encode([text + "[MASK]"], allowed_special="all")["input_ids"] == [expected + mask]
+    assert tok(text + "[MASK]")["input_ids"] == expected + mask
+
+
 def test_train_new_from_iterator_keeps_added_tokens_roles_and_settings(docs: list[str], tmp_path: Path) -> None:
     tok = make("gpt2", eos_token="<|endoftext|>", split_special_tokens=True)
     tok.add_special_tokens({"pad_token": "[PAD]"})
