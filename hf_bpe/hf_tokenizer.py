@@ -1517,7 +1517,7 @@ class HfBpeTokenizer(PreTrainedTokenizer):
         folder = Path(save_directory)
         data = self._tokenizer_json(warn=True)
         if data is not None:
-            self._warn_of_roles_on_vocabulary_tokens()
+            self._warn_of_roles_stock_makes_special()
         files: dict[Path, bytes | None] = {
             folder / name: content for name, content in encoding_files(self._encoding, prefix).items()
         }
@@ -1526,7 +1526,7 @@ class HfBpeTokenizer(PreTrainedTokenizer):
         write_files_atomic(files)  # all or none
         return tuple(str(path) for path, content in files.items() if content is not None)
 
-    def _warn_of_roles_on_vocabulary_tokens(self) -> None:
+    def _warn_of_roles_stock_makes_special(self) -> None:
         """Warn of a role (``pad_token`` ...) held by a vocabulary token (gpt2 with
         ``pad_token_id = 198``, the newline) or by an added token not marked special: the
         stock fast tokenizer that loads the folder makes the role's text a special token,
