@@ -1487,8 +1487,13 @@ class HfBpeTokenizer(PreTrainedTokenizer):
     def _documents_with_added_tokens(self, texts: Sequence[str], allowed: str | frozenset[str]) -> list[list[int]]:
         """batch_encode's ids once tokens were added: added tokens split out, special ones
         only if ``allowed``."""
-        used = [t for t in self._added_tokens_decoder.values() if not t.special or allowed == "all" or t.content in allowed]
-        if any(_strips(t) for t in used):
+        decoder = self._added_tokens_decoder
+        kept = {
+            text: tid
+            for text, tid in self._added_tokens_encoder.items()
+            if not decoder[tid].special or allowed == "all" or text in allowed
+        }
+        if any(_strips(decoder[tid]) for tid in kept.values()):
             if allowed != "all":
                 raise VocabularyError(
                     "batch_encode cannot keep special tokens ordinary text while honouring the "
@@ -1496,12 +1501,6 @@ class HfBpeTokenizer(PreTrainedTokenizer):
                     "(ids as tok(text, add_special_tokens=False)) or use tok(texts)"
                 )
             return [self._text_to_ids(t, False) if t else [] for t in texts]
-        decoder = self._added_tokens_decoder
-        kept = {
-            text: tid
-            for text, tid in self._added_tokens_encoder.items()
-            if not decoder[tid].special or allowed == "all" or text in allowed
-        }
         if not kept:
             return [self._encoding.encode_ordinary(t) for t in texts]
         return [self._ids_around(t, kept) for t in texts]
