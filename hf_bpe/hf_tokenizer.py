@@ -364,7 +364,7 @@ def _load_tokenizer_json_only(path: str, source: Any = None) -> tuple[Any, str |
     Encoding's special tokens (saved again, they stay what they were). The Encoding is
     named after ``source`` (the repository id or folder given to ``from_pretrained``), not
     after the folder the file is in (for a Hub repository, a commit hash of its cache)."""
-    from hf_bpe.tokenizer_json_load import load_tokenizer_json, template_specials, tokenizer_json_encoding
+    from hf_bpe.tokenizer_json_load import load_tokenizer_json, plain_added_tokens, template_specials, tokenizer_json_encoding
     from hf_bpe.vocab_files import parse_json
 
     try:
@@ -383,8 +383,7 @@ def _load_tokenizer_json_only(path: str, source: Any = None) -> tuple[Any, str |
         encoding = tokenizer_json_encoding(data, Path(path), name=name, plain_added=False)
     plain = {
         int(entry["id"]): AddedToken(entry["content"], special=False, normalized=bool(entry.get("normalized", True)))
-        for entry in data.get("added_tokens") or []
-        if not entry.get("special")
+        for entry in plain_added_tokens(data)
     }
     bos, eos = roles or (None, None)
     if roles is not None and not pair_template_matches(data, bos, eos):

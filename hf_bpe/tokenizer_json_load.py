@@ -546,9 +546,15 @@ def tokenizer_json_encoding(data: Any, path: Path, *, name: str | None = None, p
     except ValueError as err:
         raise VocabularyError(f"{path} is a malformed tokenizer.json ({err})") from None
     if not plain_added:
-        plain = {entry["content"] for entry in data.get("added_tokens") or [] if not entry.get("special")}
+        plain = {entry["content"] for entry in plain_added_tokens(data)}
         parts = parts._replace(special_tokens={t: i for t, i in parts.special_tokens.items() if t not in plain})
     return _make_encoding(parts)
+
+
+def plain_added_tokens(data: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    """The entries of ``added_tokens`` that the file does not mark special (read after
+    :func:`parse_tokenizer_json` checked them)."""
+    return [entry for entry in data.get("added_tokens") or [] if not entry.get("special")]
 
 
 def template_processor(data: Mapping[str, Any]) -> dict[str, Any] | None:
