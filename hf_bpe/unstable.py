@@ -19,6 +19,7 @@ whose ids may change once more text follows: ``" fanta"`` is not the start of
 from __future__ import annotations
 
 import bisect
+import struct
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
@@ -46,17 +47,27 @@ def encode_with_unstable(enc: Encoding, text: str, allowed: frozenset[str]) -> t
     if not unstable:
         return tokens, []
     ranks = enc.mergeable_ranks
-    completions: set[tuple[int, ...]] = {(ranks[token],) for token in _tokens_starting_with(enc, unstable)}
+    # keyed by the ids packed as bytes: a set of tuples then a sort of them took seconds
+    # when the sequences are thousands of ids long (gpt2, "hello" + " " * 3000)
+    completions: dict[bytes, list[int]] = {}
+
+    def add(ids: list[int]) -> None:
+        completions[struct.pack(f">{len(ids)}I", *ids)] = ids  # ids are below 2**32
+
+    for token in _tokens_starting_with(enc, unstable):
+        add([ranks[token]])
     for cut in range(1, len(unstable)):
         prefix, suffix = unstable[:cut], unstable[cut:]
         for token in _tokens_starting_with(enc, suffix):
-            completions.add(_covering(enc, _encode_possibility(enc, prefix + token), len(unstable)))
+            possibility = prefix + token
+            add(_covering(enc, _encode_possibility(enc, possibility), len(possibility), len(unstable)))
     if len(unstable) > 1:
         char, size = _last_char(unstable)
         if char in _WHITE_SPACE and len(unstable) > size:
             merge = enc._pieces.byte_pair_encode
-            completions.add(tuple(merge(unstable[:-size]) + merge(unstable[-size:])))
-    return tokens, sorted(map(list, completions))
+            add(merge(unstable[:-size]) + merge(unstable[-size:]))
+    # sorted as the lists are: big-endian words of a fixed width compare alike
+    return tokens, [completions[key] for key in sorted(completions)]
 
 
 def encode_bytes(enc: Encoding, data: bytes) -> list[int]:
@@ -131,14 +142,19 @@ def _encode_possibility(enc: Encoding, data: bytes) -> list[int]:
         return enc._pieces.byte_pair_encode(data)
 
 
-def _covering(enc: Encoding, ids: list[int], size: int) -> tuple[int, ...]:
-    """The shortest start of ``ids`` whose bytes reach ``size`` (or all of them)."""
-    taken = 0
-    for count, token in enumerate(ids, 1):
-        taken += len(enc.decode_single_token_bytes(token))
-        if taken >= size:
-            return tuple(ids[:count])
-    return tuple(ids)
+def _covering(enc: Encoding, ids: list[int], total: int, size: int) -> list[int]:
+    """The shortest start of ``ids`` (``total`` bytes in all) whose bytes reach ``size``.
+    Walked from the end: what lies past ``size`` is a token or two, the start can be
+    thousands of ids (3,000 spaces)."""
+    count = len(ids)
+    while count > 1:
+        last = len(enc.decode_single_token_bytes(ids[count - 1]))
+        if total - last < size:
+            break
+        total -= last
+        count -= 1
+    del ids[count:]
+    return ids
 
 
 def _last_char(data: bytes) -> tuple[str, int]:

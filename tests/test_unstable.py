@@ -26,7 +26,9 @@ def unstable_pair(name: str, text: str, **specials: object) -> tuple[object, obj
 @pytest.mark.parametrize("name", NAMES)
 @pytest.mark.parametrize(
     "text",
-    ["hello fanta", "hello", "", " ", "a\n", "x\n \n", "hi\n \n ", "  \n\t ", "def f(x):\n    ", "naïv", "中文", "123", "it's", "hello 🙂"],
+    ["hello fanta", "hello", "", " ", "a\n", "x\n \n", "hi\n \n ", "  \n\t ", "def f(x):\n    ", "naïv", "中文", "123", "it's", "hello 🙂",
+     # long last pieces: completions are long, their ends found from the back
+     "hello" + " " * 40, "a" + "\n" * 25 + "  ", "x = 1" + "\t" * 30],
 )
 def test_encode_with_unstable_equals_tiktoken(name: str, text: str) -> None:
     ours, theirs = unstable_pair(name, text)
