@@ -246,6 +246,7 @@ def cmd_convert(args: argparse.Namespace) -> int:
     if not dst.parent.is_dir():
         raise CliError(f"cannot write {dst}: no folder {dst.parent}")
     _check_not_over_source(args.src, dst, folder=False)
+    _check_not_into_a_tokenizer_folder(dst)
     if fmt == "tokenizer.json":
         save_tokenizer_json(enc, dst)
     else:
@@ -283,6 +284,23 @@ def _check_not_over_source(src: str, dst: Path, *, folder: bool) -> None:
         over = s == d or (home is not None and home in d.parents and d.exists())
     if over:
         raise CliError(f"writing {dst} would overwrite {src}, the tokenizer being converted: write elsewhere")
+
+
+def _check_not_into_a_tokenizer_folder(dst: Path) -> None:
+    """Refuse to write one file of a tokenizer folder (``tokenizer.json``,
+    ``vocab.tiktoken``) into a folder that holds others: they would still describe the
+    tokenizer before, and stock transformers (reading ``tokenizer.json``) and hf_bpe
+    (reading ``encoding.json`` + ``vocab.tiktoken``) would load two different tokenizers
+    from it. The whole folder is written with ``--to hf-folder``."""
+    from .folder import ENCODING_FILE, HF_FILES, SAVED_IF_NEEDED, VOCAB_FILE
+
+    folder_files = {ENCODING_FILE, VOCAB_FILE, *HF_FILES, *SAVED_IF_NEEDED}
+    others = sorted(name for name in folder_files - {dst.name} if (dst.parent / name).exists())
+    if dst.name in folder_files and others:
+        raise CliError(
+            f"writing {dst} alone would leave the tokenizer folder {dst.parent} with files of two "
+            f"tokenizers ({', '.join(others)} stay): convert into the folder with --to hf-folder, or write elsewhere"
+        )
 
 
 def _file_stem(name: str) -> str:

@@ -35,15 +35,20 @@ VOCAB_FILE = "vocab.tiktoken"
 ENCODING_FILE = "encoding.json"
 #: The files the Hugging Face front adds, when it can represent the encoding.
 HF_FILES = frozenset({"tokenizer.json", "tokenizer_config.json"})
-#: Files a save writes only when the tokenizer needs them: one that an earlier save left in
-#: the folder (or the Hub repository) would be loaded with the tokenizer saved now, so a
-#: save removes it (with ``additional_chat_templates/*.jinja``).
+#: Files a save writes only when the tokenizer needs them (or never): one that an earlier
+#: save left in the folder (or the Hub repository) would be loaded with the tokenizer saved
+#: now, so a save removes it (with ``additional_chat_templates/*.jinja``).
 SAVED_IF_NEEDED = (
     "tokenizer.json",  # not when the encoding cannot be written as one
     "added_tokens.json",
     "special_tokens_map.json",
     "chat_template.jinja",  # transformers' CHAT_TEMPLATE_FILE
     "chat_template.json",  # older transformers' name
+    # never written: another kind of tokenizer's files, which transformers could load
+    # (or convert) in place of this one's
+    "vocab.json",
+    "merges.txt",
+    "tokenizer.model",
 )
 CHAT_TEMPLATE_DIR = "additional_chat_templates"
 FORMAT = "hf_bpe"

@@ -597,6 +597,28 @@ def test_convert_never_writes_over_its_source(tmp_path: Path) -> None:
     assert sorted(p.name for p in (tmp_path / "sub").iterdir()) == ["G", "encoding.json", "tokenizer.json", "tokenizer_config.json", "vocab.tiktoken"]
 
 
+def test_convert_writes_no_lone_file_into_a_tokenizer_folder(tmp_path: Path) -> None:
+    """`convert cl100k_base tok --to tokenizer.json` put cl100k's tokenizer.json beside a
+    trained tokenizer's vocab.tiktoken and encoding.json: stock transformers then loaded
+    cl100k from the folder and hf_bpe the trained one."""
+    ranks = {bytes([i]): i for i in range(256)}
+    hf_bpe.save_encoding(hf_bpe.Encoding("mine", pat_str=r"\S+|\s+", mergeable_ranks=ranks, special_tokens={}), tmp_path / "tok")
+    before = {p.name: p.read_bytes() for p in (tmp_path / "tok").iterdir()}
+    for src, dst, more in [("cl100k_base", "tok", ["--to", "tokenizer.json"]), ("cl100k_base", "tok/tokenizer.json", []),
+                           ("cl100k_base", "tok/vocab.tiktoken", []), ("gpt2", "tok/encoding.json", ["--to", "tokenizer.json"])]:
+        result = run("convert", src, dst, *more, cwd=tmp_path)
+        assert result.returncode == 1, (dst, more)
+        assert b"alone would leave the tokenizer folder tok with files of two tokenizers" in result.stderr, result.stderr
+    assert {p.name: p.read_bytes() for p in (tmp_path / "tok").iterdir()} == before
+    # The whole folder may be replaced; a folder holding only the file written may be too.
+    ok(run("convert", "cl100k_base", "tok", "--to", "hf-folder", cwd=tmp_path))
+    assert hf_bpe.load_encoding(tmp_path / "tok").encode("hello world") == [15339, 1917]
+    (tmp_path / "one").mkdir()
+    for _ in range(2):
+        ok(run("convert", "cl100k_base", "one/tokenizer.json", cwd=tmp_path))
+    assert [p.name for p in (tmp_path / "one").iterdir()] == ["tokenizer.json"]
+
+
 def test_an_added_token_with_strip_flags_is_refused_not_encoded_otherwise(tmp_path: Path) -> None:
     """The folder's own tokenizer strips the space before ' wow'; an Encoding cannot: the
     command line gave other ids in silence, and convert wrote a tokenizer.json that

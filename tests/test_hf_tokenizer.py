@@ -165,10 +165,13 @@ def test_save_encoding_leaves_no_file_of_an_earlier_tokenizer_behind(tmp_path: P
     first.chat_template = {"default": "{{ messages }}", "tools": "{{ tools }}"}
     first.save_pretrained(tmp_path / "tok")
     (tmp_path / "tok" / "notes.txt").write_text("mine")  # not a tokenizer file: kept
+    for other in ("vocab.json", "merges.txt", "tokenizer.model"):  # another kind of tokenizer's: removed
+        (tmp_path / "tok" / other).write_text("{}")
     with caplog.at_level("WARNING", logger="hf_bpe"):
         hf_bpe.save_encoding(hf_bpe.Encoding("b", pat_str=r"\S+|\s+", mergeable_ranks=ranks, special_tokens={}), tmp_path / "tok")
     assert [r.getMessage().split(": ", 1)[1] for r in caplog.records] == [  # said, not in silence
-        "removed added_tokens.json, additional_chat_templates/tools.jinja, chat_template.jinja, an earlier "
+        "removed added_tokens.json, additional_chat_templates/tools.jinja, chat_template.jinja, merges.txt, "
+        "tokenizer.model, vocab.json, an earlier "
         "tokenizer's files (an Encoding has no chat template or added tokens; HfBpeTokenizer.save_pretrained keeps its own)"]
     for tok in (HfBpeTokenizer.from_pretrained(tmp_path / "tok"), AutoTokenizer.from_pretrained(tmp_path / "tok")):
         assert tok.chat_template is None and tok.get_added_vocab() == {}, type(tok)
