@@ -28,7 +28,7 @@ from typing import Any, Optional
 from . import piece_counter as _piece_counter
 from .piece_counter import PieceCounter
 from .errors import TrainingError, TrainingTypeError
-from .parallel import interrupts_deferred, leave_with_parent, start_context, stop_processes
+from .parallel import how_it_ended, interrupts_deferred, leave_with_parent, start_context, stop_processes
 from .training_sources import run_task, Task
 
 #: A counting process holds at most this many batches not yet counted.
@@ -180,10 +180,8 @@ class CountPool:
             except queue.Empty:
                 for wid, proc in enumerate(self._procs):
                     if wid not in self._finished and not proc.is_alive():
-                        raise TrainingError(
-                            f"counting process {proc.name} died (exit code {proc.exitcode}); "
-                            "out of memory?"
-                        ) from None
+                        how = how_it_ended(proc.exitcode) if proc.exitcode else "died"
+                        raise TrainingError(f"counting process {proc.name} {how}") from None
 
 
 def _put(inbox: Any, msg: Any) -> None:

@@ -113,15 +113,22 @@ def workers_for(num_proc: Optional[int], num_threads: Optional[int], size: int, 
     if wanted <= 1 or count < 2 or size < max(MIN_BATCH_CHARS, MIN_ITEM_CHARS * count) or _exiting:
         return 1
     if in_worker():
-        if _main_run_again():
-            raise RuntimeError(
-                f"a batch with {wanted} processes in a worker process that is starting up: it runs the "
-                "program's main module again (processes start by spawn or forkserver), and that module "
-                "starts its work at import. Start it under `if __name__ == \"__main__\":`, as "
-                "multiprocessing requires (else each worker does all of that work again before serving)"
-            )
+        refuse_in_main_run_again(f"a batch with {wanted} processes")
         return 1
     return min(wanted, count)
+
+
+def refuse_in_main_run_again(what: str) -> None:
+    """Raise ``RuntimeError`` (as ``multiprocessing`` does) when ``what`` (work that would
+    start processes) is asked for by the program's main module run again in a worker
+    starting up: else each worker would do all of the script's work again, in silence."""
+    if _main_run_again():
+        raise RuntimeError(
+            f"{what} in a worker process that is starting up: it runs the program's main module "
+            "again (processes start by spawn or forkserver), and that module starts its work at "
+            "import. Start it under `if __name__ == \"__main__\":`, as multiprocessing requires "
+            "(else each worker does all of that work again before serving)"
+        )
 
 
 def _main_run_again() -> bool:
@@ -663,29 +670,40 @@ _DIED = "an hf_bpe worker process died (killed, or out of memory?); the next bat
 
 
 def _death_of(processes: Sequence[Any]) -> str:
-    """How a batch's worker died, for its WorkerError: killed by a signal (by someone, or
-    for want of memory), or ended by an error of its own, which it printed (a worker that
-    is not forked does so when it cannot import the program's main module again)."""
+    """How a batch's worker died, for its WorkerError (see :func:`how_it_ended`)."""
     # A worker whose pipe just closed may still be exiting: wait a little, for all at once.
     ended = wait([process.sentinel for process in processes], timeout=0.1) if processes else []
     for process in processes:
         if process.sentinel in ended:
             process.join(1.0)  # it has ended (its sentinel closed): its exit status comes at once
-        code = process.exitcode
-        if code is not None and code < 0:
-            try:
-                name = signal.Signals(-code).name
-            except ValueError:  # a real-time signal has no name of its own
-                name = f"signal {-code}"
-            why = " (out of memory?)" if -code == signal.SIGKILL else ""
-            return f"an hf_bpe worker process was killed by {name}{why}; the next batch starts new ones"
-        if code is not None and code > 0:
-            hint = "" if start_context().get_start_method() == "fork" else (
-                "; a worker that is not forked imports the program's main module again: it must be a "
-                "file, and start its work under `if __name__ == \"__main__\":`"
-            )
-            return f"an hf_bpe worker process ended with exit status {code} (its error is printed above{hint})"
+        if process.exitcode:
+            how = how_it_ended(process.exitcode)
+            again = "" if process.exitcode > 0 else "; the next batch starts new ones"
+            return f"an hf_bpe worker process {how}{again}"
     return _DIED
+
+
+def how_it_ended(exitcode: int) -> str:
+    """How a process of ours ended, from its nonzero exit code: killed by a signal (by
+    someone, or for want of memory), or ended by an error of its own, which it printed (a
+    process that is not forked does so when it cannot import the program's main module
+    again, or runs work there that starts processes).
+
+    >>> how_it_ended(-9)
+    'was killed by SIGKILL (out of memory?)'
+    """
+    if exitcode < 0:
+        try:
+            name = signal.Signals(-exitcode).name
+        except ValueError:  # a real-time signal has no name of its own
+            name = f"signal {-exitcode}"
+        why = " (out of memory?)" if -exitcode == signal.SIGKILL else ""
+        return f"was killed by {name}{why}"
+    hint = "" if start_context().get_start_method() == "fork" else (
+        "; a process that is not forked imports the program's main module again: it must be a "
+        "file, and start its work under `if __name__ == \"__main__\":`"
+    )
+    return f"ended with exit status {exitcode} (its error is printed above{hint})"
 
 
 def _share(

@@ -50,7 +50,7 @@ from .encoding import Encoding
 from .batch_columns import column_texts
 from .errors import ColumnError, TextDecodeError, TextTypeError, TrainingError, TrainingTypeError, TrainingWarning
 from .patterns import NANOCHAT_SPECIAL_TOKENS
-from .parallel import in_worker, interrupts_deferred, usable_cpus
+from .parallel import in_worker, interrupts_deferred, refuse_in_main_run_again, usable_cpus
 from .pieces import has_lone_surrogate
 from .piece_counts import PieceCounts, check_same_pattern, checked_pattern, count_pieces, counter_for
 from .progress import progress_bar
@@ -427,6 +427,8 @@ class BpeTrainer:
             return
         second = next(tasks, None) if self._pool is None else None
         # In a worker process (a multiprocessing.Pool's, say) processes cannot be started: count here.
+        if self.num_proc > 1 and self._pool is None and in_worker():
+            refuse_in_main_run_again(f"training with num_proc={self.num_proc}")
         local = self.num_proc == 1 or (second is None and self._pool is None) or (self._pool is None and in_worker())
         if not local and self._pool is None:
             # Start the processes before any thread of ours (tqdm's monitor) exists.

@@ -7,6 +7,7 @@ oracle for encoding with the trained ranks.
 from __future__ import annotations
 
 import logging
+import multiprocessing
 import os
 import shutil
 import subprocess
@@ -809,10 +810,35 @@ def test_a_dead_counting_process_is_reported(monkeypatch: pytest.MonkeyPatch) ->
     assert trainer._pool is not None
     os.kill(trainer._pool._procs[0].pid, signal.SIGKILL)
     trainer._pool._procs[0].join()
-    with pytest.raises(TrainingError, match="died"):
+    with pytest.raises(TrainingError, match=r"counting process hf_bpe-count-\d (was killed by SIGKILL|died)"):
         trainer.update(["hello world"] * 500)
     with pytest.raises(TrainingError, match="counts were lost"):
         trainer.train()
+
+
+UNGUARDED_TRAINING = """
+import multiprocessing, os, sys, hf_bpe
+multiprocessing.set_start_method(sys.argv[1], force=True)
+with open("ran.log", "a") as log:
+    print(os.getpid(), file=log)
+try:
+    hf_bpe.train_bpe(["hello world %d " % i * 100 for i in range(2000)], 300, num_proc=2, progress=False)
+except hf_bpe.TrainingError as err:
+    print(err)
+"""
+
+
+@pytest.mark.parametrize("method", [m for m in ("spawn", "forkserver") if m in multiprocessing.get_all_start_methods()])
+def test_training_in_a_script_without_a_main_guard_is_told_so(tmp_path: Path, method: str) -> None:
+    # Each counting process ran the whole script again, training in-process (and so every
+    # side effect of the script, once per process) before serving: now its run of the main
+    # module fails where it would train, and the training is a TrainingError saying why.
+    (tmp_path / "unguarded.py").write_text(UNGUARDED_TRAINING)
+    out = subprocess.run([sys.executable, "unguarded.py", method], cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    lines = out.stdout.splitlines()
+    assert len(lines) == 1 and "ended with exit status 1" in lines[0] and "if __name__" in lines[0], out.stdout + out.stderr[-2000:]
+    assert "RuntimeError: training with num_proc=2 in a worker process that is starting up" in out.stderr
+    assert len((tmp_path / "ran.log").read_text().split()) in (2, 3)  # the script, and the processes' runs up to training
 
 
 @pytest.mark.parametrize("victim", [0, 1])
@@ -827,7 +853,7 @@ def test_a_process_dying_before_training_loses_the_trainer(monkeypatch: pytest.M
     assert trainer._pool is not None
     os.kill(trainer._pool._procs[victim].pid, signal.SIGKILL)
     trainer._pool._procs[victim].join()
-    with pytest.raises(TrainingError, match="died"):
+    with pytest.raises(TrainingError, match=r"counting process hf_bpe-count-\d (was killed by SIGKILL|died)"):
         trainer.train()
     for again in (trainer.train, trainer.piece_counts, lambda: trainer.update(["more"])):
         with pytest.raises(TrainingError, match="counts were lost: start a new trainer"):
