@@ -89,6 +89,21 @@ logger = logging.getLogger("hf_bpe")
 # changes the trainer's batches.
 
 
+def _arrow_errors_typed(batches: Iterator[Any], column: str) -> Iterator[Any]:
+    """``batches`` of a dataset, whose arrow errors are :class:`TrainingTypeError`: an
+    ``IterableDataset`` made from Python rows builds its arrow batches as they come, and
+    a null or a number among the texts fails there ("Schema at index 1 was different")."""
+    import pyarrow  # datasets is built on it
+
+    try:
+        yield from batches
+    except (pyarrow.ArrowInvalid, pyarrow.ArrowTypeError) as err:
+        raise TrainingTypeError(
+            f"the dataset's column {column!r} could not be read as strings (a null or a number among "
+            f"its texts?): {' '.join(str(err).split())}"  # arrow's message, on one line
+        ) from err
+
+
 class BpeTrainer:
     """Counts pieces from texts (``update`` as often as you like), then ``train()``.
 
@@ -190,8 +205,9 @@ class BpeTrainer:
         batch_size: int = 1000,
     ) -> None:
         """Count the texts of column ``column`` of a ``datasets.Dataset`` or ``IterableDataset``
-        (read as arrow whatever the dataset's format, unless it is a transform: numpy's strings
-        would drop trailing NULs, and a format may leave the column out)."""
+        (read as arrow whatever the dataset's format: numpy's strings would drop trailing
+        NULs, and a format may leave the column out; a dataset with a transform is read
+        through it, and the column may be one the transform makes)."""
         max_chars = checked_max_chars(max_chars)
         check_column_name(column)
         names = getattr(dataset, "column_names", None)
@@ -199,7 +215,9 @@ class BpeTrainer:
             raise TrainingTypeError(
                 f"expected a datasets.Dataset or IterableDataset, got {type(dataset).__name__}"
             )
-        if names is not None and column not in names:
+        # A transform (set_transform) makes the columns from those it reads: read it whole.
+        transform = (getattr(dataset, "format", None) or {}).get("type") == "custom"
+        if names is not None and column not in names and not transform:
             raise TrainingError(
                 f"the dataset has no column {column!r} (its columns: {', '.join(names)})"
             )
@@ -212,10 +230,8 @@ class BpeTrainer:
 
         def texts() -> Iterator[str]:
             try:
-                source = dataset.select_columns([column])
-                if (getattr(dataset, "format", None) or {}).get("type") != "custom":  # a transform stays
-                    source = source.with_format("arrow")
-                batches = iter(source.iter(batch_size=batch_size))
+                source = dataset if transform else dataset.select_columns([column]).with_format("arrow")
+                batches = _arrow_errors_typed(iter(source.iter(batch_size=batch_size)), column)
                 first = next(batches, None)
             except KeyError as err:  # datasets' select_columns, when the schema was unknown
                 if err.args != (column,):

@@ -279,6 +279,15 @@ def test_a_dataset_is_read_whole_whatever_its_format() -> None:
         assert trainer.piece_counts() == direct.piece_counts()
     with pytest.raises(TrainingError, match=r"column must be the name of a column \(a str\), not \['text'\]"):
         BpeTrainer(300, num_proc=1).update_from_dataset(ds, column=["text"])  # type: ignore[arg-type]
+    # A transform that makes the column from others: it was refused ("no column 'text'"),
+    # and one reading a column besides the text found only the text column.
+    parts = datasets.Dataset.from_dict({"title": [t[:2] for t in texts], "body": [t[2:] for t in texts]})
+    joined = parts.with_transform(lambda b: {"text": [x + y for x, y in zip(b["title"], b["body"])]})
+    trainer = BpeTrainer(300, num_proc=1, progress=False)
+    trainer.update_from_dataset(joined)
+    assert trainer.piece_counts() == direct.piece_counts()
+    with pytest.raises(TrainingError, match="the dataset has no column 'text'"):
+        BpeTrainer(300, num_proc=1).update_from_dataset(parts.with_transform(lambda b: {"other": b["body"]}))
 
 
 def test_datasets_inputs_equal_the_texts(corpus: dict[str, list[str]]) -> None:
@@ -305,6 +314,16 @@ def test_datasets_inputs_equal_the_texts(corpus: dict[str, list[str]]) -> None:
         BpeTrainer(1000, num_proc=1).update_from_dataset(generated, column="body")
     with pytest.raises(TrainingError, match="row 1 of column 'text' is null"):
         BpeTrainer(1000, num_proc=1).update_from_dataset(datasets.Dataset.from_dict({"text": ["a", None]}))
+    for bad in (None, 5):  # rows made into arrow batches as they come: their schema breaks (was ArrowInvalid)
+
+        def rows(bad: object = bad) -> Iterator[dict[str, object]]:
+            yield {"text": "a b"}
+            yield {"text": bad}
+
+        trainer = BpeTrainer(1000, num_proc=1, progress=False)
+        with pytest.raises(TrainingTypeError, match=r"column 'text' could not be read as strings .*text: (null|int64)"):
+            trainer.update_from_dataset(datasets.IterableDataset.from_generator(rows))
+        assert trainer.piece_counts() == {}  # all or nothing
     late_null = datasets.Dataset.from_dict({"text": ["a b"] * 2500 + [None]})  # the row in the dataset, not the batch
     for source in (late_null, late_null.to_iterable_dataset()):
         with pytest.raises(TrainingError, match="row 2500 of column 'text' is null"):
