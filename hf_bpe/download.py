@@ -201,6 +201,10 @@ def download_url(vfile: VocabFile) -> str:
     mirror = os.environ.get("HF_BPE_DOWNLOAD_URL", "").strip()
     if not mirror:
         return vfile.url
+    if "://" not in mirror:  # urllib: "unknown url type"
+        raise _SettingError(
+            f"HF_BPE_DOWNLOAD_URL must be a URL (https://host/path/ or, for a folder, file:///path/), got {mirror!r}"
+        )
     if not mirror.endswith("/"):
         mirror += "/"
     return mirror + vfile.url_path
@@ -216,7 +220,7 @@ def download_timeout() -> float:
     except ValueError:
         value = -1.0
     if not 0 < value <= MAX_TIMEOUT:
-        raise DownloadError(
+        raise _SettingError(
             f"HF_BPE_DOWNLOAD_TIMEOUT must be a positive number of seconds up to "
             f"{MAX_TIMEOUT:.0f}, got {raw!r}"
         )
@@ -332,7 +336,10 @@ def fetch(filename: str) -> Path:
                 f"official file from {vfile.url} (or unset {switch})."
             )
         source = vfile.url
-        mirrored = download_url(vfile)
+        try:
+            mirrored = download_url(vfile)
+        except _SettingError:  # said when downloading
+            mirrored = source
         if mirrored != source:
             source += f" or from the mirror set in HF_BPE_DOWNLOAD_URL, {mirrored}"
         raise OfflineError(
@@ -349,6 +356,8 @@ def fetch(filename: str) -> Path:
                 f"{err} (the cached copy at {target} is corrupt: sha256 {corrupt_sha}, "
                 f"expected {vfile.sha256})"
             ) from err
+        if isinstance(err, _SettingError):  # not the network's fault
+            raise
         if isinstance(err, _CacheError):
             raise _CacheError(f"{vfile.filename} is in neither the hf_bpe cache nor tiktoken's, and {err}") from err
         raise DownloadError(
@@ -361,6 +370,11 @@ def fetch(filename: str) -> Path:
 
 class _CacheError(DownloadError):
     """The cache directory failed, not the network (no hint about working offline)."""
+
+
+class _SettingError(DownloadError):
+    """A download setting (``HF_BPE_DOWNLOAD_URL``, ``HF_BPE_DOWNLOAD_TIMEOUT``) is wrong:
+    said as it is, without the hints about the network."""
 
 
 def _download(vfile: VocabFile, target: Path) -> None:
@@ -461,7 +475,7 @@ def _stream(url: str, out: BinaryIO, timeout: float, limit: int | None = None) -
         with urllib.request.urlopen(request, timeout=timeout) as response:
             announced = response.headers.get("Content-Length")  # of the encoded body
             decoder = _decoder(url, response.headers.get("Content-Encoding"))
-            while chunk := response.read(_CHUNK):
+            while chunk := response.read1(_CHUNK):  # what has come (a stalled server: counted)
                 received += len(chunk)
                 if decoder is not None:  # (at most one byte past the limit: memory stays bounded too)
                     chunk = decoder.decompress(chunk, limit - size + 1) if limit is not None else decoder.decompress(chunk)
@@ -486,7 +500,7 @@ def _stream(url: str, out: BinaryIO, timeout: float, limit: int | None = None) -
     except urllib.error.URLError as err:
         raise DownloadError(f"downloading {url} failed: {err.reason}") from err
     except (OSError, http.client.HTTPException, ValueError, zlib.error) as err:
-        # ValueError: a malformed URL, e.g. a mirror setting without a scheme; zlib.error:
+        # ValueError: a malformed URL, e.g. a mirror setting with a broken host; zlib.error:
         # a body that says it is gzip-encoded but is not.
         reason = f"{type(err).__name__}: {err}" if str(err) else type(err).__name__
         raise DownloadError(f"downloading {url} failed after {size} bytes: {reason}") from err
@@ -499,6 +513,11 @@ def _stream(url: str, out: BinaryIO, timeout: float, limit: int | None = None) -
         raise DownloadError(f"downloading {url} failed: the gzip-encoded body was cut short")
     if decoder is not None and decoder.unused_data:
         raise DownloadError(f"downloading {url} failed: bytes after the end of the gzip-encoded body")
+    if announced is None and decoder is None and limit is not None and size < limit:
+        raise DownloadError(
+            f"downloading {url} failed: the transfer was cut short, got {size} of the official "
+            f"file's {limit} bytes"
+        )
     return digest.hexdigest(), size
 
 

@@ -90,6 +90,12 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             self.end_headers()
             self.wfile.write(body)
             return
+        if mode == "unannounced-drop":  # no Content-Length: the body ends where the connection does
+            self.send_response(200)
+            self.end_headers()
+            self.wfile.write(body[: len(body) // 2])
+            self.close_connection = True
+            return
         self.send_response(200)
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
@@ -280,6 +286,18 @@ def test_connection_dropped_mid_file(cache: Path, server: _VocabServer) -> None:
     assert _contents(cache) == []
 
 
+def test_connection_dropped_mid_file_without_a_length(cache: Path, server: _VocabServer) -> None:
+    # Nothing said the body was cut short but the official file's size: that was a
+    # HashMismatchError asking whether the server serves the official file.
+    server.modes["/encodings/r50k_base.tiktoken"] = "unannounced-drop"
+    size = len(server.files["/encodings/r50k_base.tiktoken"])
+    with pytest.raises(DownloadError) as info:
+        fetch("r50k_base.tiktoken")
+    assert not isinstance(info.value, HashMismatchError)
+    assert f"the transfer was cut short, got {size // 2} of the official file's {size} bytes" in str(info.value)
+    assert _contents(cache) == []
+
+
 def test_chunked_transfer_dropped_mid_file(cache: Path, server: _VocabServer) -> None:
     server.modes["/encodings/r50k_base.tiktoken"] = "chunked-drop"
     with pytest.raises(DownloadError, match="r50k_base.tiktoken failed"):
@@ -292,7 +310,7 @@ def test_server_stalling_times_out(
 ) -> None:
     server.modes["/encodings/r50k_base.tiktoken"] = "stall"
     monkeypatch.setenv("HF_BPE_DOWNLOAD_TIMEOUT", "0.5")
-    with pytest.raises(DownloadError, match="timed out"):
+    with pytest.raises(DownloadError, match="failed after 200000 bytes: TimeoutError: timed out"):  # was "after 0"
         fetch("r50k_base.tiktoken")
     assert _contents(cache) == []
 
@@ -349,15 +367,22 @@ def test_nothing_listening(cache: Path, monkeypatch: pytest.MonkeyPatch) -> None
 def test_bad_timeout_setting(cache: Path, server: _VocabServer, monkeypatch: pytest.MonkeyPatch,
                              value: str) -> None:
     monkeypatch.setenv("HF_BPE_DOWNLOAD_TIMEOUT", value)
-    with pytest.raises(DownloadError, match="HF_BPE_DOWNLOAD_TIMEOUT must be a positive number"):
+    with pytest.raises(DownloadError, match="HF_BPE_DOWNLOAD_TIMEOUT must be a positive number") as info:
         fetch("r50k_base.tiktoken")
+    assert "network" not in str(info.value)  # a setting, not the network: no hint about working offline
     assert server.requests == []
 
 
-@pytest.mark.parametrize("mirror", ["mirror.local/openai/", "/srv/mirror/", "http://[::1/"])
-def test_a_malformed_mirror_setting_is_a_download_error(cache: Path, monkeypatch: pytest.MonkeyPatch, mirror: str) -> None:
+@pytest.mark.parametrize(("mirror", "message"), [
+    ("mirror.local/openai/", "HF_BPE_DOWNLOAD_URL must be a URL"),  # was urllib's "unknown url type"
+    ("/srv/mirror/", r"HF_BPE_DOWNLOAD_URL must be a URL \(https://host/path/ or, for a folder, file:///path/\)"),
+    ("http://[::1/", "downloading .* failed"),
+])
+def test_a_malformed_mirror_setting_is_a_download_error(
+    cache: Path, monkeypatch: pytest.MonkeyPatch, mirror: str, message: str
+) -> None:
     monkeypatch.setenv("HF_BPE_DOWNLOAD_URL", mirror)
-    with pytest.raises(DownloadError, match="downloading .* failed"):
+    with pytest.raises(DownloadError, match=message):
         fetch("r50k_base.tiktoken")
     assert _contents(cache) == []
 
