@@ -115,6 +115,18 @@ def _load_tiktoken_file(
         raise type(err)(f"{path}: {err}") from None
 
 
+def _hidden_name(spec: str) -> str:
+    """A note for an error about the path ``spec`` that is also the name of an encoding or
+    a model, which the path hides (an existing path wins over a name)."""
+    from .registry import encoding_name_for_model, is_encoding_name
+
+    try:
+        name = spec if is_encoding_name(spec) else encoding_name_for_model(spec)
+    except UnknownModelError:
+        return ""
+    return f" (it hides the named encoding {name}: a path that exists wins over a name; run from another folder)"
+
+
 def _small_json(head: bytes) -> bool:
     """Whether ``head``, a file's first 1,025 bytes, is the whole file and one JSON value."""
     import json
@@ -233,7 +245,10 @@ def resolve_encoding(
     path = Path(spec)
     start = time.perf_counter()
     if path.exists():
-        enc = _load_path(path, pattern, special_tokens)
+        try:
+            enc = _load_path(path, pattern, special_tokens)
+        except CliError as err:
+            raise CliError(f"{err}{_hidden_name(spec)}") from None
         source = f"{'folder' if path.is_dir() else 'file'} {path}"
     else:
         from .registry import encoding_name_for_model, get_encoding, is_encoding_name

@@ -597,6 +597,20 @@ def test_convert_never_writes_over_its_source(tmp_path: Path) -> None:
     assert sorted(p.name for p in (tmp_path / "sub").iterdir()) == ["G", "encoding.json", "tokenizer.json", "tokenizer_config.json", "vocab.tiktoken"]
 
 
+def test_a_folder_named_like_an_encoding_says_it_hides_the_name(tmp_path: Path) -> None:
+    """An existing path wins over a name: a folder `cl100k_base` was only "not a tokenizer
+    folder", which left the user wondering why the named encoding was not used."""
+    for spec, name in (("cl100k_base", "cl100k_base"), ("gpt-4o", "o200k_base")):
+        (tmp_path / spec).mkdir()
+        result = run("encode", "-t", spec, cwd=tmp_path, stdin=b"hi")
+        assert result.returncode == 1
+        assert result.stderr.decode() == (
+            f"hf-bpe: error: {spec} is a folder without encoding.json or tokenizer.json: not a tokenizer folder "
+            f"(it hides the named encoding {name}: a path that exists wins over a name; run from another folder)\n")
+    (tmp_path / "mine").mkdir()
+    assert b"hides" not in run("encode", "-t", "mine", cwd=tmp_path, stdin=b"hi").stderr
+
+
 def test_convert_writes_no_lone_file_into_a_tokenizer_folder(tmp_path: Path) -> None:
     """`convert cl100k_base tok --to tokenizer.json` put cl100k's tokenizer.json beside a
     trained tokenizer's vocab.tiktoken and encoding.json: stock transformers then loaded
