@@ -1,7 +1,8 @@
 """Progress of a training stage: a tqdm bar on a terminal, else INFO log lines.
 
 ``progress=None`` shows a bar only where a terminal shows it (elsewhere the ``hf_bpe``
-logger says how far the stage got, every 5%); ``False`` shows nothing::
+logger says how far the stage got, every 5%, or every 10 seconds when the total is not
+known); ``False`` shows nothing::
 
     >>> bar = progress_bar(False, 100, "counting", "doc")
     >>> bar is None
@@ -23,21 +24,26 @@ def progress_bar(progress: Optional[bool], total: Optional[int], desc: str, unit
 
 
 class _Progress:
-    """A tqdm bar where a terminal shows it; elsewhere an INFO log line every 5%."""
+    """A tqdm bar where a terminal shows it; elsewhere an INFO log line every 5% (every 10
+    seconds without a total)."""
 
     STEP = 0.05
+    SECONDS = 10.0
 
     def __init__(self, progress: Optional[bool], total: Optional[int], desc: str, unit: str) -> None:
         self._total, self._desc, self._unit = total, desc, unit
         self._done = 0
-        self._next = self.STEP
+        self._next = self.STEP  # of the total, for the next line
+        self._next_time = self.SECONDS  # without a total
         self._start = time.perf_counter()
         self._bar: Any = None
         try:
             from tqdm.auto import tqdm
         except ImportError:
             return
-        bar = tqdm(total=total, desc=desc, unit=unit, unit_scale=True, disable=None if progress is None else False)
+        # unit_scale writes "3.00/3.00" for small counts: only for counts that need it
+        scaled = total is None or total >= 10_000
+        bar = tqdm(total=total, desc=desc, unit=unit, unit_scale=scaled, disable=None if progress is None else False)
         if bar.disable:
             bar.close()
         else:
@@ -48,7 +54,12 @@ class _Progress:
             self._bar.update(n)
             return
         self._done += n
-        if self._total and self._done >= self._next * self._total:
+        if self._total is None:  # how many so far, every SECONDS
+            elapsed = time.perf_counter() - self._start
+            if elapsed >= self._next_time:
+                logger.info("%s: %d %ss in %.1fs", self._desc, self._done, self._unit, elapsed)
+                self._next_time = (int(elapsed / self.SECONDS) + 1) * self.SECONDS
+        elif self._total and self._done >= self._next * self._total:
             logger.info(
                 "%s: %d of %d %ss (%.0f%%) in %.1fs", self._desc, self._done, self._total,
                 self._unit, 100 * self._done / self._total, time.perf_counter() - self._start,

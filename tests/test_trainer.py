@@ -395,6 +395,7 @@ def test_progress_bars_and_timing_logs(
         train(["the cat sat on the mat"] * 20, 268, progress=True)
     err = capsys.readouterr().err
     assert "counting" in err and "merging" in err
+    assert "20/20" in err and "12/12" in err  # small counts as they are (were "20.0/20.0")
     messages = [r.getMessage() for r in caplog.records if r.name == "hf_bpe"]
     assert any(m.startswith("counted 20 documents") for m in messages)
     assert any(m.startswith("learned 12 merges") for m in messages)
@@ -1050,6 +1051,23 @@ def test_progress_is_logged_every_few_percent_without_a_terminal(caplog: pytest.
     assert 10 <= len(merging) <= 21, merging
     assert merging[-1].startswith("merging: 344 of 344 merges (100%)")
     assert any(r.getMessage().startswith("counting:") for r in caplog.records)
+
+
+def test_progress_of_an_input_of_unknown_length_is_logged_as_it_goes(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A generator has no length: counting logged nothing until the summary (every 10
+    seconds now; here every update)."""
+    import logging
+
+    from hf_bpe import progress
+
+    monkeypatch.setattr(progress._Progress, "SECONDS", 1e-9)
+    monkeypatch.setattr(trainer_mod, "BATCH_CHARS", 10_000)
+    with caplog.at_level(logging.INFO, logger="hf_bpe"):
+        train_bpe((f"word{i} " * 100 for i in range(300)), 258, num_proc=1, progress=None)
+    counting = [r.getMessage() for r in caplog.records if r.getMessage().startswith("counting:")]
+    assert len(counting) >= 3 and counting[-1].startswith("counting: 300 docs in "), counting
 
 
 # ----------------------------------------------------------------- two phases: counts, then merges
