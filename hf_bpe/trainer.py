@@ -63,6 +63,7 @@ from .training_sources import (
     check_texts,
     checked_int,
     checked_max_chars,
+    dataset_batches_typed,
     parquet_plan,
     parquet_tasks,
     run_task,
@@ -87,21 +88,6 @@ logger = logging.getLogger("hf_bpe")
 # processes), progress (bars and log lines). BATCH_CHARS comes from training_sources; the
 # trainer reads this module's name at each update, so setting hf_bpe.trainer.BATCH_CHARS
 # changes the trainer's batches.
-
-
-def _arrow_errors_typed(batches: Iterator[Any], column: str) -> Iterator[Any]:
-    """``batches`` of a dataset, whose arrow errors are :class:`TrainingTypeError`: an
-    ``IterableDataset`` made from Python rows builds its arrow batches as they come, and
-    a null or a number among the texts fails there ("Schema at index 1 was different")."""
-    import pyarrow  # datasets is built on it
-
-    try:
-        yield from batches
-    except (pyarrow.ArrowInvalid, pyarrow.ArrowTypeError) as err:
-        raise TrainingTypeError(
-            f"the dataset's column {column!r} could not be read as strings (a null or a number among "
-            f"its texts?): {' '.join(str(err).split())}"  # arrow's message, on one line
-        ) from err
 
 
 class BpeTrainer:
@@ -231,7 +217,7 @@ class BpeTrainer:
         def texts() -> Iterator[str]:
             try:
                 source = dataset if transform else dataset.select_columns([column]).with_format("arrow")
-                batches = _arrow_errors_typed(iter(source.iter(batch_size=batch_size)), column)
+                batches = dataset_batches_typed(iter(source.iter(batch_size=batch_size)), column)
                 first = next(batches, None)
             except KeyError as err:  # datasets' select_columns, when the schema was unknown
                 if err.args != (column,):

@@ -218,6 +218,21 @@ def _row_of_file(path: str, group: int, row: int) -> int:
 # ---------------------------------------------------------------------- checks
 
 
+def dataset_batches_typed(batches: Iterator[Any], column: str) -> Iterator[Any]:
+    """``batches`` of a dataset, whose arrow errors are :class:`TrainingTypeError`: an
+    ``IterableDataset`` made from Python rows builds its arrow batches as they come, and
+    a null or a number among the texts fails there ("Schema at index 1 was different")."""
+    import pyarrow  # datasets is built on it
+
+    try:
+        yield from batches
+    except (pyarrow.ArrowInvalid, pyarrow.ArrowTypeError) as err:
+        raise TrainingTypeError(
+            f"the dataset's column {column!r} could not be read as strings (a null or a number among "
+            f"its texts?): {' '.join(str(err).split())}"  # arrow's message, on one line
+        ) from err
+
+
 def check_texts(texts: object, taker: str = "training") -> None:
     """Refuse, with a :class:`TrainingTypeError` naming ``taker``, what cannot be texts to
     count: a single ``str`` or ``bytes`` (its characters are no texts), a mapping (a batch
