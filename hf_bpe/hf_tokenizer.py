@@ -32,6 +32,7 @@ import json
 import logging
 import operator
 import os
+import sys
 import threading
 import warnings
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -448,6 +449,16 @@ class _ByteLevelView:
 
     def __setattr__(self, name: str, value: Any) -> None:
         raise AttributeError(f"HfBpeTokenizer's backend_tokenizer is read-only (it has no Rust tokenizer to change .{name} of)")
+
+
+def _outside_stacklevel() -> int:
+    """The ``stacklevel`` that makes a warning raised by the caller of this function point
+    at the first frame outside hf_bpe and transformers: the user's line, however deep
+    transformers' own calls go (``save_pretrained`` or ``save_vocabulary``)."""
+    frame, level = sys._getframe(1), 1
+    while frame.f_back is not None and frame.f_globals.get("__name__", "").startswith(("hf_bpe.", "transformers.")):
+        frame, level = frame.f_back, level + 1
+    return level
 
 
 class HfBpeTokenizer(PreTrainedTokenizer):
@@ -1552,7 +1563,7 @@ class HfBpeTokenizer(PreTrainedTokenizer):
                 f"decode(skip_special_tokens=True) drops every id {tid}; give the role a special "
                 f"token instead (tok.add_special_tokens({{{role!r}: '<pad>'}}), or the eos token as pad)",
                 TokenizerJsonWarning,
-                stacklevel=7,  # the caller of save_pretrained
+                stacklevel=_outside_stacklevel(),  # the caller of save_pretrained (or save_vocabulary)
             )
 
     def to_tokenizer_json(self) -> dict[str, Any]:

@@ -1547,8 +1547,11 @@ def test_saving_a_role_held_by_a_vocabulary_token_warns_of_what_stock_makes_of_i
     then drops every newline. Saving says so; a role held by an added token does not."""
     tok = make("gpt2")
     tok.pad_token_id = 198
-    with pytest.warns(hf_bpe.TokenizerJsonWarning, match=r"pad_token is a vocabulary token, 'Ċ' \(id 198\)"):
+    with pytest.warns(hf_bpe.TokenizerJsonWarning, match=r"pad_token is a vocabulary token, 'Ċ' \(id 198\)") as caught:
         tok.save_pretrained(tmp_path / "newline")
+    with pytest.warns(hf_bpe.TokenizerJsonWarning, match="pad_token is a vocabulary token") as direct:
+        tok.save_vocabulary(str(tmp_path))  # was "sys:1"
+    assert [w.filename for w in (*caught, *direct)] == [__file__, __file__]  # the caller's line
     stock = run_stock(tmp_path / "newline", ["a\nb"], tmp_path / "stock")
     assert stock["pad_token_id"] == 198 and stock["decoded_skipping"] == ["ab"]  # what the warning says
     tok.pad_token = tok.eos_token
