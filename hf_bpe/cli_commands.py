@@ -287,19 +287,22 @@ def _check_not_over_source(src: str, dst: Path, *, folder: bool) -> None:
 
 
 def _check_not_into_a_tokenizer_folder(dst: Path) -> None:
-    """Refuse to write one file of a tokenizer folder (``tokenizer.json``,
-    ``vocab.tiktoken``) into a folder that holds others: they would still describe the
-    tokenizer before, and stock transformers (reading ``tokenizer.json``) and hf_bpe
-    (reading ``encoding.json`` + ``vocab.tiktoken``) would load two different tokenizers
-    from it. The whole folder is written with ``--to hf-folder``."""
-    from .folder import ENCODING_FILE, HF_FILES, SAVED_IF_NEEDED, VOCAB_FILE
+    """Refuse to write one vocabulary file of a tokenizer folder (``tokenizer.json``,
+    ``vocab.tiktoken``) into a folder that holds another vocabulary (``encoding.json`` and
+    ``vocab.tiktoken``, ``vocab.json``, ``tokenizer.model``, ...): stock transformers
+    (reading ``tokenizer.json``) and hf_bpe (reading ``encoding.json`` + ``vocab.tiktoken``)
+    would load two different tokenizers from it. Settings files (``tokenizer_config.json``)
+    are no vocabulary: a ``tokenizer.json`` is written beside them. The whole folder is
+    written with ``--to hf-folder``."""
+    from .folder import ENCODING_FILE, VOCAB_FILE
 
-    folder_files = {ENCODING_FILE, VOCAB_FILE, *HF_FILES, *SAVED_IF_NEEDED}
-    others = sorted(name for name in folder_files - {dst.name} if (dst.parent / name).exists())
-    if dst.name in folder_files and others:
+    vocabularies = {ENCODING_FILE, VOCAB_FILE, "tokenizer.json", "vocab.json", "merges.txt", "tokenizer.model"}
+    others = sorted(name for name in vocabularies - {dst.name} if (dst.parent / name).exists())
+    if dst.name in vocabularies and others:
         raise CliError(
             f"writing {dst} alone would leave the tokenizer folder {dst.parent} with files of two "
-            f"tokenizers ({', '.join(others)} stay): convert into the folder with --to hf-folder, or write elsewhere"
+            f"tokenizers (its {', '.join(others)} would stay): convert into the folder with --to "
+            "hf-folder, or write elsewhere"
         )
 
 

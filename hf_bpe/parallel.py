@@ -418,6 +418,7 @@ class _Pool:
         self.conns: list[Connection] = []
         self.processes: list[Any] = []
         self.finalizer: Optional[weakref.finalize] = None  # type: ignore[type-arg]
+        self.shut_down = False  # by shutdown_pools: a batch running then says so
 
     def grow(self, encoding: Any, size: int) -> None:
         """Start workers until there are ``size``."""
@@ -536,6 +537,7 @@ def shutdown_pools() -> None:
         pools = [pool for pool in list(_pools.values()) if pool.pid == os.getpid()]
         _pools.clear()
     for pool in pools:
+        pool.shut_down = True
         pool.close()
 
 
@@ -642,7 +644,7 @@ def map_batch(
     except (WorkerError, OSError):
         # A worker died (or another thread found one dead and stopped the pool, closing
         # the pipes under this batch).
-        message = _death_of(pool.processes)
+        message = _STOPPED if pool.shut_down else _death_of(pool.processes)
         _discard(pool)
         raise WorkerError(message) from None
     except BaseException:
@@ -667,6 +669,10 @@ def _error_of(fn: Any, items: list[Any], kwargs: dict[str, Any], first: int) -> 
 
 
 _DIED = "an hf_bpe worker process died (killed, or out of memory?); the next batch starts new ones"
+_STOPPED = (
+    "the batch's hf_bpe worker processes were stopped by hf_bpe.shutdown_pools() (called by another "
+    "thread, or at exit) while it ran; the next batch starts new ones"
+)
 
 
 def _death_of(processes: Sequence[Any]) -> str:

@@ -631,6 +631,13 @@ def test_convert_writes_no_lone_file_into_a_tokenizer_folder(tmp_path: Path) -> 
     for _ in range(2):
         ok(run("convert", "cl100k_base", "one/tokenizer.json", cwd=tmp_path))
     assert [p.name for p in (tmp_path / "one").iterdir()] == ["tokenizer.json"]
+    # Settings files are no vocabulary: a tokenizer.json is written (again) beside them.
+    for name in ("tokenizer_config.json", "special_tokens_map.json"):
+        (tmp_path / "one" / name).write_text("{}")
+    ok(run("convert", "cl100k_base", "one/tokenizer.json", cwd=tmp_path))
+    (tmp_path / "one" / "tokenizer.model").write_bytes(b"sentencepiece")
+    result = run("convert", "cl100k_base", "one/tokenizer.json", cwd=tmp_path)
+    assert result.returncode == 1 and b"(its tokenizer.model would stay)" in result.stderr
 
 
 def test_an_added_token_with_strip_flags_is_refused_not_encoded_otherwise(tmp_path: Path) -> None:

@@ -431,6 +431,33 @@ def test_shutting_down_while_another_thread_batches(enc: hf_bpe.Encoding, docs: 
     assert failures == [] and results == [True] * 6
 
 
+def test_a_batch_whose_workers_are_shut_down_says_so(
+    enc: hf_bpe.Encoding, docs: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # shutdown_pools waits CLOSE_WAIT_SECONDS for a batch in flight, then stops its workers
+    # under it: the batch's WorkerError said "died (killed, or out of memory?)".
+    import threading
+
+    monkeypatch.setattr(parallel, "CLOSE_WAIT_SECONDS", 0.01)
+    failures: list[BaseException] = []
+
+    def batch() -> None:
+        try:
+            enc.encode_ordinary_batch(docs * 30, num_proc=2)
+        except BaseException as err:
+            failures.append(err)
+
+    thread = threading.Thread(target=batch)
+    thread.start()
+    while not any(pool.lock.locked() for pool in list(parallel._pools.values())):
+        time.sleep(0.001)
+    parallel.shutdown_pools()
+    thread.join()
+    assert len(failures) == 1 and isinstance(failures[0], hf_bpe.WorkerError), failures
+    assert str(failures[0]).startswith("the batch's hf_bpe worker processes were stopped by hf_bpe.shutdown_pools()")
+    assert enc.encode_ordinary_batch(docs, num_proc=2) == [enc.encode_ordinary(d) for d in docs]  # new workers
+
+
 ORPHAN = """
 import os, hf_bpe, realdata
 enc = hf_bpe.get_encoding("r50k_base")
