@@ -20,6 +20,7 @@ import json
 import logging
 import os
 import warnings
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -115,13 +116,19 @@ def save_encoding(enc: Encoding, directory: StrPath) -> list[Path]:
         stale = {path: None for path in templates_folder(folder / CHAT_TEMPLATE_DIR).glob("*.jinja")}
         stale.update({folder / name: None for name in SAVED_IF_NEEDED if files.get(name) is None and (folder / name).exists()})
         write_files_atomic({**{folder / name: data for name, data in files.items()}, **stale})  # all or none
-    if stale:  # a chat template a user may have wanted: said
-        logger.warning(
-            "%s: removed %s, an earlier tokenizer's files (an Encoding has no chat template or added "
-            "tokens; HfBpeTokenizer.save_pretrained keeps its own)",
-            folder, ", ".join(sorted(os.path.relpath(path, folder) for path in stale)),
-        )
+    say_removed(folder, stale, "; an Encoding has no chat template or added tokens: HfBpeTokenizer.save_pretrained keeps its own")
     return [folder / name for name, data in files.items() if data is not None]
+
+
+def say_removed(folder: Path, removed: Iterable[Path], more: str = "") -> None:
+    """Log (a warning) the files of an earlier tokenizer a save removed from ``folder``: a
+    chat template or a vocabulary a user may have wanted."""
+    names = sorted(os.path.relpath(path, folder) for path in removed)
+    if names:
+        logger.warning(
+            "%s: removed %s, files of an earlier tokenizer that this one has none of (transformers "
+            "would load them with it)%s", folder, ", ".join(names), more,
+        )
 
 
 def templates_folder(templates: Path) -> Path:

@@ -56,7 +56,7 @@ from hf_bpe.errors import (
     VocabFileError,
     VocabularyError,
 )
-from hf_bpe.folder import CHAT_TEMPLATE_DIR, ENCODING_FILE, HF_CONFIG_FORMAT, SAVED_IF_NEEDED, VOCAB_FILE, templates_folder
+from hf_bpe.folder import CHAT_TEMPLATE_DIR, ENCODING_FILE, HF_CONFIG_FORMAT, SAVED_IF_NEEDED, VOCAB_FILE, say_removed, templates_folder
 from hf_bpe.hf_rows import encode_windows, encode_with_offsets
 from hf_bpe.patterns import NANOCHAT_SPECIAL_TOKENS
 from hf_bpe.registry import as_hf_bpe_encoding
@@ -1671,7 +1671,9 @@ class HfBpeTokenizer(PreTrainedTokenizer):
                     moved.setdefault(target / (prefix + name), None)
                 for earlier in templates.glob("*.jinja"):
                     moved.setdefault(earlier, None)
+                removed = [path for path, data in moved.items() if data is None and path.exists()]
                 write_files_atomic(moved)
+                say_removed(target, removed)
             finally:
                 shutil.rmtree(staging, ignore_errors=True)
         names = [os.path.relpath(f, staging) for f in written]

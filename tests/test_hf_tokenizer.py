@@ -171,8 +171,8 @@ def test_save_encoding_leaves_no_file_of_an_earlier_tokenizer_behind(tmp_path: P
         hf_bpe.save_encoding(hf_bpe.Encoding("b", pat_str=r"\S+|\s+", mergeable_ranks=ranks, special_tokens={}), tmp_path / "tok")
     assert [r.getMessage().split(": ", 1)[1] for r in caplog.records] == [  # said, not in silence
         "removed added_tokens.json, additional_chat_templates/tools.jinja, chat_template.jinja, merges.txt, "
-        "tokenizer.model, vocab.json, an earlier "
-        "tokenizer's files (an Encoding has no chat template or added tokens; HfBpeTokenizer.save_pretrained keeps its own)"]
+        "tokenizer.model, vocab.json, files of an earlier tokenizer that this one has none of (transformers would "
+        "load them with it); an Encoding has no chat template or added tokens: HfBpeTokenizer.save_pretrained keeps its own"]
     for tok in (HfBpeTokenizer.from_pretrained(tmp_path / "tok"), AutoTokenizer.from_pretrained(tmp_path / "tok")):
         assert tok.chat_template is None and tok.get_added_vocab() == {}, type(tok)
     assert sorted(p.name for p in (tmp_path / "tok").iterdir()) == [
@@ -180,7 +180,7 @@ def test_save_encoding_leaves_no_file_of_an_earlier_tokenizer_behind(tmp_path: P
     assert not list((tmp_path / "tok" / CHAT_TEMPLATE_DIR).iterdir())
 
 
-def test_a_save_leaves_no_file_of_an_earlier_save_behind(tmp_path: Path) -> None:
+def test_a_save_leaves_no_file_of_an_earlier_save_behind(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     """A chat template since removed, tokens another tokenizer added: files the second
     save does not write would be loaded with it."""
     ranks = {bytes([i]): i for i in range(256)}
@@ -193,7 +193,13 @@ def test_a_save_leaves_no_file_of_an_earlier_save_behind(tmp_path: Path) -> None
     loaded = HfBpeTokenizer.from_pretrained(tmp_path / "tok")
     assert loaded.chat_template is not None and "<added>" in loaded.get_added_vocab()
     second = HfBpeTokenizer.from_encoding(hf_bpe.Encoding("b", pat_str=r"\S+|\s+", mergeable_ranks=ranks, special_tokens={}))
-    second.save_pretrained(tmp_path / "tok")
+    (tmp_path / "tok" / "tokenizer.model").write_bytes(b"another kind of tokenizer's")
+    with caplog.at_level("WARNING", logger="hf_bpe"):
+        second.save_pretrained(tmp_path / "tok")
+    assert [r.getMessage().split(": ", 1)[1] for r in caplog.records] == [  # said (was silent)
+        "removed added_tokens.json, additional_chat_templates/tools.jinja, "
+        "chat_template.jinja, tokenizer.model, files of an earlier tokenizer that this one has none of (transformers "
+        "would load them with it)"]
     for tok in (HfBpeTokenizer.from_pretrained(tmp_path / "tok"), AutoTokenizer.from_pretrained(tmp_path / "tok")):
         assert tok.chat_template is None and tok.get_added_vocab() == {}, type(tok)
     assert not list((tmp_path / "tok" / "additional_chat_templates").glob("*"))
