@@ -268,6 +268,7 @@ def _error_line(err: BaseException) -> str:
         text = f"{err.filename}: {err.strerror}" if getattr(err, "filename", None) else err.strerror
     else:
         text = str(err) or type(err).__name__
+    text = " ".join([text, *getattr(err, "__notes__", ())])  # ("raised for item 3 of the batch", ...)
     return text.replace("\r", " ").replace("\n", " ")
 
 

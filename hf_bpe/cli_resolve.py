@@ -117,14 +117,17 @@ def _load_tiktoken_file(
 
 def _hidden_name(spec: str) -> str:
     """A note for an error about the path ``spec`` that is also the name of an encoding or
-    a model, which the path hides (an existing path wins over a name)."""
+    a model, which the path hides (an existing path wins over a name); else ""."""
     from .registry import encoding_name_for_model, is_encoding_name
 
-    try:
-        name = spec if is_encoding_name(spec) else encoding_name_for_model(spec)
-    except UnknownModelError:
-        return ""
-    return f" (it hides the named encoding {name}: a path that exists wins over a name; run from another folder)"
+    if is_encoding_name(spec):
+        hidden = f"the named encoding {spec}"
+    else:
+        try:
+            hidden = f"the model name {spec} (encoding {encoding_name_for_model(spec)})"
+        except UnknownModelError:
+            return ""
+    return f"(it hides {hidden}: a path that exists wins over a name; run from another folder)"
 
 
 def _small_json(head: bytes) -> bool:
@@ -247,8 +250,11 @@ def resolve_encoding(
     if path.exists():
         try:
             enc = _load_path(path, pattern, special_tokens)
-        except CliError as err:
-            raise CliError(f"{err}{_hidden_name(spec)}") from None
+        except Exception as err:  # (a CliError, VocabFileError, ...: the command line prints its notes)
+            hidden = _hidden_name(spec)
+            if hidden:
+                err.add_note(hidden)
+            raise
         source = f"{'folder' if path.is_dir() else 'file'} {path}"
     else:
         from .registry import encoding_name_for_model, get_encoding, is_encoding_name

@@ -64,6 +64,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import re
 import socket
 import tempfile
 import time
@@ -201,7 +202,8 @@ def download_url(vfile: VocabFile) -> str:
     mirror = os.environ.get("HF_BPE_DOWNLOAD_URL", "").strip()
     if not mirror:
         return vfile.url
-    if "://" not in mirror:  # urllib: "unknown url type"
+    scheme, colon, _ = mirror.partition(":")
+    if not colon or not re.fullmatch(r"[A-Za-z][A-Za-z0-9+.-]+", scheme):  # (not C:\ either) urllib: "unknown url type"
         raise _SettingError(
             f"HF_BPE_DOWNLOAD_URL must be a URL (https://host/path/ or, for a folder, file:///path/), got {mirror!r}"
         )
@@ -513,7 +515,7 @@ def _stream(url: str, out: BinaryIO, timeout: float, limit: int | None = None) -
         raise DownloadError(f"downloading {url} failed: the gzip-encoded body was cut short")
     if decoder is not None and decoder.unused_data:
         raise DownloadError(f"downloading {url} failed: bytes after the end of the gzip-encoded body")
-    if announced is None and decoder is None and limit is not None and size < limit:
+    if not (announced and announced.strip().isdigit()) and decoder is None and limit is not None and size < limit:
         raise DownloadError(
             f"downloading {url} failed: the transfer was cut short, got {size} of the official "
             f"file's {limit} bytes"

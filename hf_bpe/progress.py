@@ -41,8 +41,8 @@ class _Progress:
             from tqdm.auto import tqdm
         except ImportError:
             return
-        # unit_scale writes "3.00/3.00" for small counts: only for counts that need it
-        scaled = total is None or total >= 10_000
+        # unit_scale writes "3.00/3.00" for small counts: only for totals that need it
+        scaled = total is not None and total >= 10_000
         bar = tqdm(total=total, desc=desc, unit=unit, unit_scale=scaled, disable=None if progress is None else False)
         if bar.disable:
             bar.close()

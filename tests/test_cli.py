@@ -600,13 +600,18 @@ def test_convert_never_writes_over_its_source(tmp_path: Path) -> None:
 def test_a_folder_named_like_an_encoding_says_it_hides_the_name(tmp_path: Path) -> None:
     """An existing path wins over a name: a folder `cl100k_base` was only "not a tokenizer
     folder", which left the user wondering why the named encoding was not used."""
-    for spec, name in (("cl100k_base", "cl100k_base"), ("gpt-4o", "o200k_base")):
+    for spec, hidden in (("cl100k_base", "the named encoding cl100k_base"), ("gpt-4o", "the model name gpt-4o (encoding o200k_base)")):
         (tmp_path / spec).mkdir()
         result = run("encode", "-t", spec, cwd=tmp_path, stdin=b"hi")
         assert result.returncode == 1
         assert result.stderr.decode() == (
             f"hf-bpe: error: {spec} is a folder without encoding.json or tokenizer.json: not a tokenizer folder "
-            f"(it hides the named encoding {name}: a path that exists wins over a name; run from another folder)\n")
+            f"(it hides {hidden}: a path that exists wins over a name; run from another folder)\n")
+    (tmp_path / "o200k_base").mkdir()
+    (tmp_path / "o200k_base" / "encoding.json").write_text("{")  # an error of another kind: noted too
+    result = run("encode", "-t", "o200k_base", cwd=tmp_path, stdin=b"hi")
+    assert result.returncode == 1 and result.stderr.decode().endswith(
+        "(it hides the named encoding o200k_base: a path that exists wins over a name; run from another folder)\n")
     (tmp_path / "mine").mkdir()
     assert b"hides" not in run("encode", "-t", "mine", cwd=tmp_path, stdin=b"hi").stderr
 

@@ -90,8 +90,10 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             self.end_headers()
             self.wfile.write(body)
             return
-        if mode == "unannounced-drop":  # no Content-Length: the body ends where the connection does
+        if mode in ("unannounced-drop", "misannounced-drop"):  # the body ends where the connection does
             self.send_response(200)
+            if mode == "misannounced-drop":
+                self.send_header("Content-Length", "abc")
             self.end_headers()
             self.wfile.write(body[: len(body) // 2])
             self.close_connection = True
@@ -228,9 +230,11 @@ def test_file_url_mirror(cache: Path, tmp_path: Path, monkeypatch: pytest.Monkey
     mirror = tmp_path / "mirror"
     (mirror / "encodings").mkdir(parents=True)
     shutil.copy(realdata.vocab_file("r50k_base"), mirror / "encodings" / "r50k_base.tiktoken")
-    monkeypatch.setenv("HF_BPE_DOWNLOAD_URL", mirror.as_uri())
-    assert download.sha256_of(fetch("r50k_base.tiktoken")) == R50K.sha256
-    assert _contents(cache) == ["r50k_base.tiktoken"]
+    for url in (mirror.as_uri(), f"file:{mirror}"):  # file:///path, and file:/path, which urllib reads too
+        monkeypatch.setenv("HF_BPE_DOWNLOAD_URL", url)
+        assert download.sha256_of(fetch("r50k_base.tiktoken")) == R50K.sha256
+        assert _contents(cache) == ["r50k_base.tiktoken"]
+        (cache / "r50k_base.tiktoken").unlink()
 
 
 def test_concurrent_fetches_leave_one_whole_file(cache: Path, server: _VocabServer) -> None:
@@ -286,10 +290,12 @@ def test_connection_dropped_mid_file(cache: Path, server: _VocabServer) -> None:
     assert _contents(cache) == []
 
 
-def test_connection_dropped_mid_file_without_a_length(cache: Path, server: _VocabServer) -> None:
-    # Nothing said the body was cut short but the official file's size: that was a
-    # HashMismatchError asking whether the server serves the official file.
-    server.modes["/encodings/r50k_base.tiktoken"] = "unannounced-drop"
+@pytest.mark.parametrize("mode", ["unannounced-drop", "misannounced-drop"])
+def test_connection_dropped_mid_file_without_a_length(cache: Path, server: _VocabServer, mode: str) -> None:
+    # Nothing said the body was cut short but the official file's size (no Content-Length,
+    # or one that is no number): that was a HashMismatchError asking whether the server
+    # serves the official file.
+    server.modes["/encodings/r50k_base.tiktoken"] = mode
     size = len(server.files["/encodings/r50k_base.tiktoken"])
     with pytest.raises(DownloadError) as info:
         fetch("r50k_base.tiktoken")

@@ -396,6 +396,8 @@ def test_progress_bars_and_timing_logs(
     err = capsys.readouterr().err
     assert "counting" in err and "merging" in err
     assert "20/20" in err and "12/12" in err  # small counts as they are (were "20.0/20.0")
+    train((t for t in ["the cat sat on the mat"] * 20), 268, progress=True)  # no total
+    assert "counting: 20doc" in capsys.readouterr().err  # (was "20.0doc")
     messages = [r.getMessage() for r in caplog.records if r.name == "hf_bpe"]
     assert any(m.startswith("counted 20 documents") for m in messages)
     assert any(m.startswith("learned 12 merges") for m in messages)
