@@ -215,9 +215,6 @@ def _row_of_file(path: str, group: int, row: int) -> int:
     return before + row
 
 
-# ---------------------------------------------------------------------- checks
-
-
 def dataset_batches_typed(batches: Iterator[Any], column: str) -> Iterator[Any]:
     """``batches`` of a dataset, whose arrow errors are :class:`TrainingTypeError`: an
     ``IterableDataset`` made from Python rows builds its arrow batches as they come, and
@@ -231,6 +228,9 @@ def dataset_batches_typed(batches: Iterator[Any], column: str) -> Iterator[Any]:
             f"the dataset's column {column!r} could not be read as strings (a null or a number among "
             f"its texts?): {' '.join(str(err).split())}"  # arrow's message, on one line
         ) from err
+
+
+# ---------------------------------------------------------------------- checks
 
 
 def check_texts(texts: object, taker: str = "training") -> None:
