@@ -192,7 +192,7 @@ class _EmptyLoops:
     tiktoken on every string of up to 5 characters over ``abcdx \n``: loops of ``b?|c``,
     ``b*|c``, ``(?:b|)|c``, ``b?|c|``, ``.*|\n`` differ; of ``(?:|b)|c``, ``b|c?``,
     ``b?|(?=c)``, ``b?c?``, ``\s*`` they agree. Checked once on every string of up to 4
-    over ``ab1\n`` for 19,000 loops of bodies of up to three items (lazy or not, counted
+    over ``ab1\n`` for 18,000 loops of bodies of up to three items (lazy or not, counted
     or not, before several endings): every loop that splits otherwise is refused, and so are
     8,209 that read alike (tests/test_pattern_syntax.py keeps examples). A pattern it
     cannot follow (``(?x)``, with comments) is left as it is."""
