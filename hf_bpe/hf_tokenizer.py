@@ -1615,6 +1615,12 @@ class HfBpeTokenizer(PreTrainedTokenizer):
         kwargs.pop("legacy_format", None)  # the Python backend refuses False: no fast-only format here
         if os.path.isfile(save_directory):  # transformers logs the error and returns None
             return super().save_pretrained(save_directory, *args, **kwargs)
+        for role in ("bos", "eos"):  # a folder no call could encode with, nor stock load
+            if getattr(self, f"_hf_bpe_add_{role}"):
+                try:
+                    self._required_id(role)
+                except VocabularyError as err:
+                    raise VocabularyError(f"not saved: {err}") from None
         # transformers would push before hf_bpe finishes tokenizer_config.json: push here.
         if push_to_hub:
             commit_message = kwargs.pop("commit_message", None)

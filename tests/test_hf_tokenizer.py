@@ -1245,13 +1245,17 @@ def test_train_new_from_iterator_keeps_an_eos_switched_on() -> None:
     assert new.eos_token == "<|eot|>" and new("hello")["input_ids"][-1] == new.convert_tokens_to_ids("<|eot|>")
 
 
-def test_missing_bos_is_a_clear_error() -> None:
+def test_missing_bos_is_a_clear_error(tmp_path: Path) -> None:
     # Accepted when made or set, as stock fast tokenizers accept it (and the bos may come
-    # later: train_new_from_iterator sets the roles after the switches); refused by a call.
+    # later: train_new_from_iterator sets the roles after the switches); refused by a call,
+    # and by a save (whose folder stock transformers could not load: from QA).
     tok = make("cl100k_base", add_bos_token=True)  # cl100k has no bos token
     for call in (lambda: tok("hi"), lambda: tok.batch_encode({"text": ["hi"]})):
         with pytest.raises(VocabularyError, match="add_bos_token=True but the tokenizer has no bos_token"):
             call()
+    with pytest.raises(VocabularyError, match="not saved: add_bos_token=True but the tokenizer has no bos_token"):
+        tok.save_pretrained(tmp_path / "tok")
+    assert not (tmp_path / "tok").exists()
     assert tok("hi", add_special_tokens=False)["input_ids"] == [6151]
     tok.bos_token = "<bos>"  # named, but not a token of the vocabulary (was: "has no bos_token")
     for call in (lambda: tok("hi"), lambda: tok.batch_encode({"text": ["hi"]})):
@@ -1259,6 +1263,8 @@ def test_missing_bos_is_a_clear_error() -> None:
             call()
     tok.add_special_tokens({"bos_token": "<bos>"})
     assert tok("hi")["input_ids"][0] == tok.convert_tokens_to_ids("<bos>")
+    tok.save_pretrained(tmp_path / "tok")
+    assert HfBpeTokenizer.from_pretrained(tmp_path / "tok")("hi")["input_ids"] == tok("hi")["input_ids"]
 
 
 @pytest.mark.parametrize("dumps", [pickle.dumps, dill.dumps])
