@@ -9,7 +9,6 @@ transformers is first imported. Programs that never use transformers pay nothing
 from __future__ import annotations
 
 import importlib.abc
-import importlib.util
 import logging
 import sys
 from importlib import import_module
@@ -32,16 +31,24 @@ def _import_hf_front() -> None:
 
 
 class _TransformersWatcher(importlib.abc.MetaPathFinder):
-    """Finds nothing itself: wraps the real loader of the top-level ``transformers``."""
+    """Finds nothing itself: wraps the real loader of the top-level ``transformers``.
+
+    It stays until transformers is imported: a mere look-up of its spec
+    (``importlib.util.find_spec("transformers")``, as libraries ask whether it is
+    installed) loads nothing, and the import that comes later must still register.
+    """
 
     def find_spec(self, fullname: str, path: Any = None, target: Any = None) -> Any:
         if fullname != "transformers":
             return None
-        sys.meta_path.remove(self)
-        spec = importlib.util.find_spec(fullname)
-        if spec is not None and spec.loader is not None:
-            spec.loader = _ThenRegister(spec.loader)
-        return spec
+        for finder in list(sys.meta_path):  # the others, in the order import asks them
+            find = getattr(finder, "find_spec", None)
+            spec = None if finder is self or find is None else find(fullname, path, target)
+            if spec is not None:
+                if spec.loader is not None:
+                    spec.loader = _ThenRegister(spec.loader)
+                return spec
+        return None
 
 
 class _ThenRegister(importlib.abc.Loader):
@@ -54,6 +61,7 @@ class _ThenRegister(importlib.abc.Loader):
         return self._loader.create_module(spec)
 
     def exec_module(self, module: Any) -> None:
+        sys.meta_path[:] = [finder for finder in sys.meta_path if not isinstance(finder, _TransformersWatcher)]
         module.__spec__.loader = self._loader
         module.__loader__ = self._loader
         self._loader.exec_module(module)

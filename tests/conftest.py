@@ -22,7 +22,28 @@ import realdata  # noqa: E402
 
 import hf_bpe  # noqa: E402
 
-if os.environ.get("HF_BPE_ALLOW_SOURCE") != "1" and Path(hf_bpe.__file__).resolve().parent == ROOT / "hf_bpe":
+
+
+def _installed_editable_from_here() -> bool:
+    """Whether hf_bpe is installed editable (``pip install -e .``) from this tree."""
+    import json
+    from importlib import metadata
+    from urllib.parse import unquote, urlparse
+
+    try:
+        origin = json.loads(metadata.distribution("hf_bpe").read_text("direct_url.json") or "{}")
+    except (metadata.PackageNotFoundError, ValueError):
+        return False
+    url = urlparse(origin.get("url", ""))
+    editable = bool(origin.get("dir_info", {}).get("editable"))
+    return editable and url.scheme == "file" and Path(unquote(url.path)).resolve() == ROOT
+
+
+if (
+    os.environ.get("HF_BPE_ALLOW_SOURCE") != "1"
+    and Path(hf_bpe.__file__).resolve().parent == ROOT / "hf_bpe"
+    and not _installed_editable_from_here()
+):
     raise pytest.UsageError(
         f"the tests imported hf_bpe from the source tree ({hf_bpe.__file__}), not the installed "
         "package: run them with the venv's `pytest` (not `python -m pytest` from the repo root), "

@@ -227,3 +227,30 @@ def test_sources_compile_without_warnings() -> None:
         with warnings.catch_warnings():
             warnings.simplefilter("error")
             compile(path.read_text(encoding="utf-8"), str(path), "exec")
+
+
+
+
+def test_the_sdist_leaves_out_data_left_in_the_tree(tmp_path, monkeypatch) -> None:
+    """A vocabulary, corpus, archive or generated C file left beside the tests, examples
+    or docs (which the sdist takes whole) stays out of it: MANIFEST.in read by setuptools'
+    own reader of it, as an sdist build reads it, in a tree that has such files."""
+    import warnings
+
+    from conftest import ROOT
+    from setuptools.command.egg_info import FileList
+
+    kept = ["tests/conftest.py", "examples/run.sh", "docs/index.md", "mkdocs.yml"]
+    left = ["tests/o200k_base.tiktoken", "examples/shard_0.parquet", "docs/corpus.tar.gz", "tests/core.c", "tests/__pycache__/x.pyc"]
+    for name in kept + left:
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("a file\n")
+    monkeypatch.chdir(tmp_path)
+    files = FileList()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # (setuptools warns of names it finds no file for)
+        for line in (ROOT / "MANIFEST.in").read_text(encoding="utf-8").splitlines():
+            if line.strip() and not line.startswith("#"):
+                files.process_template_line(line)
+    assert set(kept) <= set(files.files)
+    assert not set(left) & set(files.files), set(left) & set(files.files)

@@ -352,10 +352,13 @@ def test_an_unknown_token_string_is_the_unk_token_when_there_is_one() -> None:
 
 def test_import_hf_bpe_registers_with_autotokenizer(tmp_path: Path) -> None:
     """In a fresh process, ``import hf_bpe`` first, transformers after: AutoTokenizer
-    returns HfBpeTokenizer (transformers imported first works the same way)."""
+    returns HfBpeTokenizer (transformers imported first works the same way, and so does
+    a look-up of transformers' spec in between, as libraries check whether it is
+    installed: it took the import hook away, from QA)."""
     folder = tmp_path / "tok"
     make("r50k_base").save_pretrained(folder)
-    for order in ("import hf_bpe\nfrom transformers import AutoTokenizer", "from transformers import AutoTokenizer\nimport hf_bpe"):
+    looked_up = "import hf_bpe, importlib.util\nassert importlib.util.find_spec('transformers')\nfrom transformers import AutoTokenizer"
+    for order in ("import hf_bpe\nfrom transformers import AutoTokenizer", "from transformers import AutoTokenizer\nimport hf_bpe", looked_up):
         code = f"{order}\nprint(type(AutoTokenizer.from_pretrained({str(folder)!r})).__name__)\n"
         proc = subprocess.run([sys.executable, "-c", code], env=hf_bpe_env(), cwd=tmp_path, capture_output=True, text=True)
         assert proc.returncode == 0, proc.stderr[-3000:]
