@@ -31,6 +31,7 @@ from typing import Any
 from .encoding import Encoding, special_set
 from .batch_columns import column_texts
 from .errors import ColumnError, TextDecodeError, TextTypeError, TrainingError, TrainingTypeError, VocabularyError
+from .patterns import pattern_names
 from .piece_counts import checked_pattern
 from .trainer import BpeTrainer, PieceCounts, _check_name, count_pieces
 from .training_sources import checked_max_chars
@@ -63,9 +64,11 @@ class CountPieces:
     """
 
     def __init__(self, *, column: str = "text", pattern: str = "rustbpe", max_chars: int = 0) -> None:
+        if not isinstance(column, str) or not column:  # checked here, not on the cluster
+            raise TrainingTypeError(f"column must be a column name (a non-empty str), not {column!r}")
         self.column = column
         self.pattern = checked_pattern(pattern)
-        self.max_chars = max_chars
+        self.max_chars = checked_max_chars(max_chars)
 
     def __call__(self, batch: Any) -> Any:
         return counts_table(self.counts(batch))
@@ -75,7 +78,9 @@ class CountPieces:
         return count_pieces(_texts(batch, self.column), pattern=self.pattern, max_chars=self.max_chars)
 
     def __repr__(self) -> str:
-        return f"CountPieces(column={self.column!r}, max_chars={self.max_chars})"
+        names = pattern_names(self.pattern)
+        pattern = names[0] if names else self.pattern
+        return f"CountPieces(column={self.column!r}, pattern={pattern!r}, max_chars={self.max_chars})"
 
 
 def counts_table(counts: Mapping[bytes, int]) -> Any:
@@ -97,9 +102,13 @@ def sum_count_tables(tables: list[Any]) -> Any:
         >>> t = pa.table({"piece": [b"a", b"b", b"a"], "count": [1, 2, 3]})
         >>> sum_count_tables([t, t]).to_pydict()
         {'piece': [b'a', b'b'], 'count': [8, 4]}
+        >>> sum_count_tables([]).num_rows
+        0
     """
     import pyarrow as pa
 
+    if not tables:
+        return counts_table({})
     table = pa.concat_tables(tables) if len(tables) > 1 else tables[0]
     summed = table.group_by(PIECE, use_threads=False).aggregate([(COUNT, "sum")])
     return pa.table({PIECE: summed.column(PIECE), COUNT: summed.column(f"{COUNT}_sum")})
@@ -234,9 +243,7 @@ class BatchEncoder:
         keep_text: bool = False,
     ) -> None:
         if isinstance(vocabulary, list):  # [ObjectRef]: a list, so that Ray does not resolve it
-            import ray
-
-            vocabulary = ray.get(vocabulary[0])
+            vocabulary = _ray().get(vocabulary[0])
         state, self._head, self._tail = vocabulary
         self._encoding = Encoding(
             state[0], pat_str=state[1], mergeable_ranks=state[2], special_tokens=state[3], explicit_n_vocab=state[4]
@@ -328,9 +335,7 @@ def encode_dataset(
         raise TypeError(f"keep_text must be True or False, not {keep_text!r}")
     _check_column(dataset, column, ColumnError)
     payload = encoding_payload(tokenizer, add_bos=add_bos, add_eos=add_eos)
-    import ray
-
-    ref = ray.put(payload)  # once: each node's object store holds one copy
+    ref = _ray().put(payload)  # once: each node's object store holds one copy
     map_batches_kwargs.setdefault("batch_format", "pyarrow")
     map_batches_kwargs.setdefault("batch_size", 256)
     return dataset.map_batches(
@@ -347,6 +352,14 @@ def encode_dataset(
 
 
 # ---------------------------------------------------------------------- helpers
+
+
+def _ray() -> Any:
+    try:
+        import ray
+    except ImportError as err:
+        raise ImportError(f"hf_bpe.ray_data needs Ray: pip install 'hf_bpe[ray]' ({err})") from err
+    return ray
 
 
 def _texts(batch: Any, column: str) -> list[str]:

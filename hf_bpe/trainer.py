@@ -246,6 +246,12 @@ class BpeTrainer:
         here. Counts of another split pattern raise :class:`TrainingError`. The documents
         and characters behind ``counts`` are not known, so :attr:`n_documents` and
         :attr:`n_chars` do not change.
+
+            >>> from hf_bpe import count_pieces
+            >>> trainer = BpeTrainer(257, num_proc=1)
+            >>> trainer.update_counts(count_pieces(["low lower"]) + count_pieces(["lowest"]))
+            >>> trainer.train().decode_single_token_bytes(256)
+            b'lo'
         """
         if not isinstance(counts, PieceCounts):
             raise TrainingTypeError(
@@ -261,7 +267,13 @@ class BpeTrainer:
             self._counts = dict(counts._counts)
 
     def piece_counts(self) -> PieceCounts:
-        """A copy of the piece counts so far, by UTF-8 bytes (stops the counting processes)."""
+        """A copy of the piece counts so far, by UTF-8 bytes (stops the counting processes).
+
+            >>> trainer = BpeTrainer(300, num_proc=1)
+            >>> trainer.update(["the cat", "the hat"])
+            >>> trainer.piece_counts().to_dict()
+            {b'the': 2, b' cat': 1, b' hat': 1}
+        """
         self._collect()
         return PieceCounts._wrap(self.pattern, dict(self._counts))
 

@@ -539,6 +539,12 @@ def test_arguments_are_checked_before_any_cluster_work() -> None:
         ray_data.CountPieces(pattern="(unclosed")
     with pytest.raises(TrainingError, match="pattern must be a str, got int"):
         ray_data.CountPieces(pattern=5)  # type: ignore[arg-type]
+    with pytest.raises(TrainingError, match="max_chars"):
+        ray_data.CountPieces(max_chars=-1)
+    with pytest.raises(TrainingError, match="column must be a column name"):
+        ray_data.CountPieces(column=5)  # type: ignore[arg-type]
+    assert repr(ray_data.CountPieces(pattern="o200k_base", max_chars=9)) == "CountPieces(column='text', pattern='o200k_base', max_chars=9)"
+    assert ray_data.sum_count_tables([]).to_pydict() == {"piece": [], "count": []}
     with pytest.raises(TrainingError, match="vocab_size"):
         ray_data.train_bpe(object(), 10)
     import hf_bpe
@@ -632,3 +638,28 @@ def test_settings_of_train_and_encode_are_checked_before_the_cluster_works() -> 
 
 if __name__ == "__main__":
     sys.exit(_child(sys.argv[1:]))
+
+
+def test_without_ray_the_error_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Counting needs no Ray; the steps that do name the extra to install (from QA: a bare
+    "No module named ray")."""
+    import hf_bpe
+    from hf_bpe import ray_data
+
+    monkeypatch.setitem(sys.modules, "ray", None)  # `import ray` fails, as where it is not installed
+    enc = hf_bpe.Encoding("bytes", pat_str=r"\S+|\s+", mergeable_ranks={bytes([i]): i for i in range(256)}, special_tokens={})
+    assert ray_data.CountPieces()({"text": ["a b"]}).to_pydict() == {"piece": [b"a", b" b"], "count": [1, 1]}
+    with pytest.raises(ImportError, match=r"hf_bpe.ray_data needs Ray: pip install 'hf_bpe\[ray\]'"):
+        ray_data.BatchEncoder([object()])
+    with pytest.raises(ImportError, match=r"pip install 'hf_bpe\[ray\]'"):
+        ray_data.encode_dataset(_NoSchema(), enc)
+
+
+class _NoSchema:
+    """Stands in for a dataset only as far as the checks before Ray is imported go."""
+
+    def map_batches(self, *args: Any, **kwargs: Any) -> None:
+        raise AssertionError("not reached")
+
+    def schema(self, fetch_if_missing: bool = False) -> None:
+        return None

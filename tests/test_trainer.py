@@ -1157,6 +1157,30 @@ def test_piece_counts_refuse_other_patterns_and_bad_values() -> None:
         with pytest.raises(TrainingError):
             PieceCounts(bad, pattern="rustbpe")  # type: ignore[arg-type]
     assert PieceCounts([(b"ab", 1), (b"ab", 2)], pattern="nanochat") == {b"ab": 3}
+    # A pickle is checked as the constructor checks (one cut or made by hand trained
+    # silently, on a negative count too: from QA).
+    import pickle
+
+    restore, (form, pattern, counts) = a.__reduce__()
+    assert pickle.loads(pickle.dumps(a)) == a and counts == a.to_dict()
+
+    class Forged:  # pickles as PieceCounts with other contents
+        def __init__(self, *args: Any) -> None:
+            self.args = args
+
+        def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
+            return restore, self.args
+
+    assert pickle.loads(pickle.dumps(Forged(form, pattern, counts))) == a
+    for bad in ({b"ab": -5, b"cd": 1}, {b"a": 0}, {b"": 1}, {"a": 1}, {b"a": 1.0}, {b"a": True}, [(b"a", 1)]):
+        with pytest.raises(TrainingError, match="pickled piece counts"):
+            pickle.loads(pickle.dumps(Forged(form, pattern, bad)))
+    with pytest.raises(PatternError):
+        pickle.loads(pickle.dumps(Forged(form, "(unclosed", counts)))
+    with pytest.raises(TrainingError, match="pattern name 'rustbpe', not a regex"):
+        pickle.loads(pickle.dumps(Forged(form, "rustbpe", counts)))
+    with pytest.raises(TrainingError, match="format 2; this hf_bpe reads format 1"):
+        pickle.loads(pickle.dumps(Forged(2, pattern, counts)))
     assert repr(a) == "<PieceCounts: 2 pieces, 2 in all, pattern 'rustbpe'>"
     with pytest.raises(TrainingError, match="nothing to train on"):
         empty = BpeTrainer(300, num_proc=1)
