@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from . import piece_merge as _piece_merge
 from .encoding import Encoding, StreamDecoder
 from .errors import (
+    CliError,
     ColumnError,
     DisallowedSpecialTokenError,
     DownloadError,
@@ -95,6 +96,7 @@ def __dir__() -> list[str]:  # what __all__ lists (help(), tab completion: no tr
 
 __all__ = [
     "COMPILED",
+    "CliError",
     "ColumnError",
     "DisallowedSpecialTokenError",
     "DownloadError",

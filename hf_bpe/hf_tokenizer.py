@@ -47,7 +47,7 @@ except ImportError as err:  # the bare install
 from packaging.version import Version
 
 from hf_bpe.batch_columns import column_texts
-from hf_bpe.encoding import special_regex, special_segments, special_set
+from hf_bpe.encoding import Encoding, special_regex, special_segments, special_set
 from hf_bpe.errors import (
     MissingFileError,
     TextTypeError,
@@ -265,6 +265,14 @@ def _refuse_hf_trainer_options(method: str, kwargs: Mapping[str, Any]) -> None:
             f"{method}: {', '.join(unsupported)} (options of HF tokenizers' BpeTrainer) have "
             "no counterpart in hf_bpe's training, which learns rustbpe's merges"
         )
+
+
+def _refuse_names_of_siblings(method: str, kwargs: Mapping[str, Any], names: Mapping[str, str]) -> None:
+    """A sibling method's name for an argument (``{theirs: ours}``), given where tokenizer
+    settings go, would be saved as a setting and change nothing: a TypeError instead."""
+    for theirs, ours in names.items():
+        if theirs in kwargs:
+            raise TypeError(f"{method} takes {ours}=, not {theirs}= (it would be saved as a tokenizer setting)")
 
 
 def _renamed_token(token: AddedToken, renamed: Mapping[str, str]) -> AddedToken:
@@ -523,7 +531,7 @@ class HfBpeTokenizer(PreTrainedTokenizer):
             if missing:
                 raise VocabularyError(f"the nanochat chat template needs the special tokens {missing}")
             kwargs["chat_template"] = NANOCHAT_CHAT_TEMPLATE
-        self._encoding = encoding
+        self._encoding: Encoding = encoding
         self._vocab = _SpelledVocab(encoding)
         self._hf_bpe_add_bos = add_bos_token
         self._hf_bpe_add_eos = add_eos_token
@@ -606,8 +614,8 @@ class HfBpeTokenizer(PreTrainedTokenizer):
         from hf_bpe.trainer import BpeTrainer
 
         _refuse_hf_trainer_options("train_from_dataset", tokenizer_kwargs)
-        if "text_column" in tokenizer_kwargs:  # batch_encode's name: it trained on "text", saved as a setting
-            raise TypeError("train_from_dataset takes the column to train on as column=, not text_column=")
+        # batch_encode's and train_new_from_iterator's names
+        _refuse_names_of_siblings("train_from_dataset", tokenizer_kwargs, {"text_column": "column", "show_progress": "progress"})
         with BpeTrainer(
             vocab_size, pattern=pattern, special_tokens=special_tokens, num_proc=num_proc, progress=progress
         ) as trainer:
@@ -644,6 +652,7 @@ class HfBpeTokenizer(PreTrainedTokenizer):
                 "pass new special tokens as new_special_tokens=[...]"
             )
         _refuse_hf_trainer_options("train_new_from_iterator", kwargs)
+        _refuse_names_of_siblings("train_new_from_iterator", kwargs, {"progress": "show_progress"})
         check_texts(text_iterator, "train_new_from_iterator")
         renamed = dict(special_tokens_map or {})
         from hf_bpe.trainer import BpeTrainer
@@ -694,8 +703,13 @@ class HfBpeTokenizer(PreTrainedTokenizer):
         return tok
 
     @property
-    def encoding(self) -> Any:
-        """The hf_bpe Encoding doing the work."""
+    def encoding(self) -> Encoding:
+        """The hf_bpe Encoding doing the work.
+
+            >>> import hf_bpe
+            >>> HfBpeTokenizer.from_encoding(hf_bpe.get_encoding("gpt2")).encoding.name
+            'gpt2'
+        """
         return self._encoding
 
     @property
@@ -714,7 +728,12 @@ class HfBpeTokenizer(PreTrainedTokenizer):
 
     @property
     def vocab_size(self) -> int:
-        """Highest id of the encoding + 1 (gaps included, so embedding tables fit)."""
+        """Highest id of the encoding + 1 (gaps included, so embedding tables fit).
+
+            >>> import hf_bpe
+            >>> HfBpeTokenizer.from_encoding(hf_bpe.get_encoding("cl100k_base")).vocab_size
+            100277
+        """
         return int(self._encoding.n_vocab)
 
     def __setstate__(self, state: dict[str, Any]) -> None:
@@ -919,7 +938,12 @@ class HfBpeTokenizer(PreTrainedTokenizer):
     def tokenize(self, text: str, pair: str | None = None, add_special_tokens: bool = False, **kwargs: Any) -> list[str]:
         """The tokens of ``text`` (and of ``pair`` after them), with the bos/eos that
         ``add_special_tokens=True`` adds around each, as the fast tokenizers give them.
-        Words (``is_split_into_words=True``) are tokenized as ``tok(words, ...)`` encodes them."""
+        Words (``is_split_into_words=True``) are tokenized as ``tok(words, ...)`` encodes them.
+
+            >>> import hf_bpe
+            >>> HfBpeTokenizer.from_encoding(hf_bpe.get_encoding("gpt2")).tokenize("hello world")
+            ['hello', 'Ġworld']
+        """
         if kwargs.get("is_split_into_words"):
             ids = self(text, pair, add_special_tokens=add_special_tokens, **kwargs)["input_ids"]
             return list(self.convert_ids_to_tokens(ids))
@@ -1160,7 +1184,15 @@ class HfBpeTokenizer(PreTrainedTokenizer):
 
     @property
     def add_bos_token(self) -> bool:
-        """Whether ``add_special_tokens=True`` puts the bos token before each text (settable)."""
+        """Whether ``add_special_tokens=True`` puts the bos token before each text (settable).
+
+            >>> import hf_bpe
+            >>> tok = HfBpeTokenizer.from_encoding(hf_bpe.train_bpe(["hi there"] * 9, 258,
+            ...     special_tokens=["<|bos|>"]), bos_token="<|bos|>")
+            >>> tok.add_bos_token = True
+            >>> tok("hi")["input_ids"]
+            [257, 104, 105]
+        """
         return bool(self._hf_bpe_add_bos)
 
     @add_bos_token.setter
@@ -1169,7 +1201,13 @@ class HfBpeTokenizer(PreTrainedTokenizer):
 
     @property
     def add_eos_token(self) -> bool:
-        """Whether ``add_special_tokens=True`` puts the eos token after each text (settable)."""
+        """Whether ``add_special_tokens=True`` puts the eos token after each text (settable).
+
+            >>> import hf_bpe
+            >>> tok = HfBpeTokenizer.from_encoding(hf_bpe.get_encoding("gpt2"), add_eos_token=True)
+            >>> tok("hello")["input_ids"]
+            [31373, 50256]
+        """
         return bool(self._hf_bpe_add_eos)
 
     @add_eos_token.setter
@@ -1204,6 +1242,15 @@ class HfBpeTokenizer(PreTrainedTokenizer):
     def build_inputs_with_special_tokens(
         self, token_ids_0: list[int], token_ids_1: list[int] | None = None
     ) -> list[int]:
+        """The ids with the bos/eos that ``add_bos_token``/``add_eos_token`` put around
+        each text (of a pair, around each of the two).
+
+            >>> import hf_bpe
+            >>> tok = HfBpeTokenizer.from_encoding(hf_bpe.get_encoding("cl100k_base"),
+            ...     eos_token="<|endoftext|>", add_eos_token=True)
+            >>> tok.build_inputs_with_special_tokens([15339], [1917])
+            [15339, 100257, 1917, 100257]
+        """
         out = self._around(list(token_ids_0))
         if token_ids_1 is not None:
             out += self._around(list(token_ids_1))
@@ -1232,6 +1279,14 @@ class HfBpeTokenizer(PreTrainedTokenizer):
     def create_token_type_ids_from_sequences(
         self, token_ids_0: list[int], token_ids_1: list[int] | None = None
     ) -> list[int]:
+        """0 for each id of the first text and its bos/eos, 1 for the second's.
+
+            >>> import hf_bpe
+            >>> tok = HfBpeTokenizer.from_encoding(hf_bpe.get_encoding("cl100k_base"),
+            ...     eos_token="<|endoftext|>", add_eos_token=True)
+            >>> tok.create_token_type_ids_from_sequences([15339], [1917])
+            [0, 0, 1, 1]
+        """
         first = len(self._around(list(token_ids_0), 0))
         if token_ids_1 is None:
             return [0] * first
@@ -1281,6 +1336,14 @@ class HfBpeTokenizer(PreTrainedTokenizer):
         )
 
     def num_special_tokens_to_add(self, pair: bool = False) -> int:
+        """How many bos/eos ids a text (or a pair) gets: counted, not encoded.
+
+            >>> import hf_bpe
+            >>> tok = HfBpeTokenizer.from_encoding(hf_bpe.get_encoding("cl100k_base"),
+            ...     eos_token="<|endoftext|>", add_eos_token=True)
+            >>> tok.num_special_tokens_to_add(), tok.num_special_tokens_to_add(pair=True)
+            (1, 2)
+        """
         if getattr(_IN_CALL, "adding_nothing", False):
             return 0
         return (int(self._hf_bpe_add_bos) + int(self._hf_bpe_add_eos)) * (2 if pair else 1)
@@ -1372,7 +1435,12 @@ class HfBpeTokenizer(PreTrainedTokenizer):
     ) -> list[str]:
         """transformers' ``batch_decode``; a list of lists of ints goes straight to
         :meth:`_decode`, sequence by sequence (see :meth:`decode`: transformers' conversion
-        took three quarters of the time)."""
+        took three quarters of the time).
+
+            >>> import hf_bpe
+            >>> HfBpeTokenizer.from_encoding(hf_bpe.get_encoding("gpt2")).batch_decode([[31373], [995]])
+            ['hello', ' world']
+        """
         kwargs["clean_up_tokenization_spaces"] = clean_up_tokenization_spaces
         if type(sequences) is list and all(type(seq) is list for seq in sequences):
             return self._decode_lists(sequences, skip_special_tokens, kwargs)
@@ -1518,7 +1586,12 @@ class HfBpeTokenizer(PreTrainedTokenizer):
     # ---------------------------------------------------------------- saving
 
     def save_vocabulary(self, save_directory: str, filename_prefix: str | None = None) -> tuple[str, ...]:
-        """Write ``vocab.tiktoken`` + ``encoding.json`` (hf_bpe's folder) and ``tokenizer.json``."""
+        """Write ``vocab.tiktoken`` + ``encoding.json`` (hf_bpe's folder) and ``tokenizer.json``
+        (left out, with a :class:`~hf_bpe.TokenizerJsonWarning`, and an earlier one
+        removed, when the encoding cannot be written as one); ``save_pretrained`` calls it.
+
+            tok.save_vocabulary("my-tokenizer")   # the vocabulary files only, no settings
+        """
         from hf_bpe.folder import encoding_files
         from hf_bpe.atomic_files import write_files_atomic
 
@@ -1568,7 +1641,13 @@ class HfBpeTokenizer(PreTrainedTokenizer):
 
     def to_tokenizer_json(self) -> dict[str, Any]:
         """This tokenizer as ``tokenizer.json`` content (added tokens and bos/eos included);
-        ``PatternError``/``VocabularyError`` when it cannot be one."""
+        ``PatternError``/``VocabularyError`` when it cannot be one.
+
+            >>> import hf_bpe
+            >>> data = HfBpeTokenizer.from_encoding(hf_bpe.get_encoding("gpt2")).to_tokenizer_json()
+            >>> data["model"]["type"], len(data["model"]["merges"])
+            ('BPE', 50000)
+        """
         data = self._tokenizer_json(warn=False)
         assert data is not None
         return data

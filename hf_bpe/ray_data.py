@@ -325,8 +325,11 @@ def encode_dataset(
     The vocabulary is put in Ray's object store once and loaded once per actor of a
     :class:`BatchEncoder` pool (``compute=ray.data.ActorPoolStrategy(size=n)`` sets its
     size; other keyword arguments go to ``map_batches``). Ids equal those of
-    :meth:`hf_bpe.HfBpeTokenizer.batch_encode` with the same options. An actor that dies
-    is restarted by Ray and its batches are encoded again.
+    :meth:`hf_bpe.HfBpeTokenizer.batch_encode` with the same options (its
+    ``text_column`` is ``column`` here). An actor that dies is restarted by Ray and its
+    batches are encoded again::
+
+        encoded = hf_bpe.ray_data.encode_dataset(ds, tok, add_eos=True)   # lazy, like ds
     """
     allowed = special_set(allowed_special, "allowed_special")  # the checks of tok.batch_encode
     if not isinstance(output_column, str) or not output_column:
@@ -398,9 +401,11 @@ def _training_error(err: BaseException) -> TrainingError | None:
 
 def _check_column(dataset: Any, column: str, missing: type[Exception] = TrainingError) -> None:
     """Fail early when the dataset's known schema lacks ``column`` (a ``missing`` error:
-    training's TrainingError, encoding's ColumnError as tok.batch_encode's)."""
+    training's TrainingError, encoding's ColumnError as tok.batch_encode's), or when it is
+    no dataset at all (training's TrainingTypeError, encoding's TypeError)."""
     if not hasattr(dataset, "map_batches"):
-        raise TrainingTypeError(f"expected a ray.data.Dataset, got {type(dataset).__name__}")
+        error = TrainingTypeError if missing is TrainingError else TypeError
+        raise error(f"expected a ray.data.Dataset, got {type(dataset).__name__}")
     try:
         schema = dataset.schema(fetch_if_missing=False)
     except TypeError:  # older Ray: no fetch_if_missing

@@ -355,7 +355,12 @@ def test_train_from_dataset_takes_the_trainers_options_and_refuses_hf_tokenizers
     assert not {"batch_size", "progress"} & set(config)
     with pytest.raises(TypeError, match="train_from_dataset: min_frequency .* no counterpart"):
         HfBpeTokenizer.train_from_dataset(ds, 300, min_frequency=2)
-    with pytest.raises(TypeError, match="as column=, not text_column="):  # trained on "text", silently
+    with pytest.raises(TypeError, match="takes column=, not text_column="):  # trained on "text", silently
         HfBpeTokenizer.train_from_dataset(ds, 300, text_column="text")
+    # train_new_from_iterator's name, and the other way round, were saved as settings (from review)
+    with pytest.raises(TypeError, match="train_from_dataset takes progress=, not show_progress="):
+        HfBpeTokenizer.train_from_dataset(ds, 300, show_progress=False)
+    with pytest.raises(TypeError, match="train_new_from_iterator takes show_progress=, not progress="):
+        tok.train_new_from_iterator(corpus, 300, progress=False)
     with pytest.raises(hf_bpe.TrainingError, match="batch_size must be an int >= 1"):
         HfBpeTokenizer.train_from_dataset(ds, 300, batch_size=0)

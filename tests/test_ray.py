@@ -554,8 +554,9 @@ def test_arguments_are_checked_before_any_cluster_work() -> None:
         ray_data.encoding_payload(enc, add_bos=True)
     with pytest.raises(TypeError, match="allowed_special .* not the string '<\\|x\\|>'"):  # as tok.batch_encode
         ray_data.encode_dataset(object(), enc, allowed_special="<|x|>")
-    with pytest.raises(TrainingError, match="expected a ray.data.Dataset"):  # None: no special token; on to the dataset
+    with pytest.raises(TypeError, match="expected a ray.data.Dataset") as not_a_dataset:  # None: no special token; on to the dataset
         ray_data.encode_dataset(object(), enc, allowed_special=None)
+    assert not isinstance(not_a_dataset.value, TrainingError)  # encoding is not training (from review)
     with pytest.raises(TypeError, match="allowed_special .* not the string '<\\|x\\|>'"):
         ray_data.BatchEncoder(ray_data.encoding_payload(enc), allowed_special="<|x|>")
     # Added tokens are not in the explicit vocabulary: refused, not encoded otherwise.
@@ -631,7 +632,7 @@ def test_settings_of_train_and_encode_are_checked_before_the_cluster_works() -> 
     with pytest.raises(TypeError, match="keep_text must be True or False, not 'no'"):
         ray_data.encode_dataset(object(), enc, keep_text="no")  # type: ignore[arg-type]
     for yes in (1, True):  # equal to True: taken (numpy's True too)
-        with pytest.raises(hf_bpe.TrainingError, match="expected a ray.data.Dataset"):  # on to the dataset
+        with pytest.raises(TypeError, match="expected a ray.data.Dataset"):  # on to the dataset
             ray_data.encode_dataset(object(), enc, keep_text=yes)
     assert hf_bpe.BpeTrainer(300, progress=0).progress is False  # 0 showed bars
 
