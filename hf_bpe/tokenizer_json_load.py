@@ -22,13 +22,16 @@ import os
 import warnings
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from hf_bpe.errors import MissingFileError, PatternError, TokenizerJsonWarning, VocabularyError
 from hf_bpe.hf_pattern import checked_hf_pattern, check_pattern_on_oniguruma, hf_pattern
 from hf_bpe.hf_vocab import _check_vocabulary, derive_merge_ranks, merge_parts, token_bytes, token_bytes_many
 from hf_bpe.patterns import GPT2_ORIGINAL_PATTERN
 from hf_bpe.vocab_files import bytes_to_unicode, parse_json, read_gpt2_merges, read_gpt2_vocab
+
+if TYPE_CHECKING:
+    from hf_bpe.encoding import Encoding
 
 __all__ = ["BpeParts", "load_gpt2_files", "load_tokenizer_json", "parse_tokenizer_json"]
 
@@ -485,7 +488,7 @@ def _check_merges(
     )
 
 
-def _make_encoding(parts: BpeParts) -> Any:
+def _make_encoding(parts: BpeParts) -> Encoding:
     from hf_bpe.encoding import Encoding
 
     return Encoding(
@@ -496,10 +499,12 @@ def _make_encoding(parts: BpeParts) -> Any:
     )
 
 
-def load_tokenizer_json(path: str | os.PathLike[str], *, name: str | None = None) -> Any:
+def load_tokenizer_json(path: str | os.PathLike[str], *, name: str | None = None) -> Encoding:
     """Read a byte-level BPE ``tokenizer.json`` (a file, or a folder holding one, or a
     folder of GPT-2's ``vocab.json`` + ``merges.txt``) into an :class:`hf_bpe.Encoding`;
-    ``VocabularyError``/``PatternError`` for what it cannot be.
+    ``VocabularyError``/``PatternError`` for what it cannot be. ``tokenizer.json`` holds
+    no name: the encoding is called ``name``, by default the name of the file's folder
+    (:func:`hf_bpe.load_encoding` reads the name a saved folder's ``encoding.json`` keeps).
 
     >>> import hf_bpe, tempfile, os
     >>> enc = hf_bpe.Encoding("tiny", pat_str=r"\\s+|\\S+",
@@ -528,7 +533,7 @@ def load_tokenizer_json(path: str | os.PathLike[str], *, name: str | None = None
     return tokenizer_json_encoding(data, p, name=name)
 
 
-def tokenizer_json_encoding(data: Any, path: Path, *, name: str | None = None, plain_added: bool = True) -> Any:
+def tokenizer_json_encoding(data: Any, path: Path, *, name: str | None = None, plain_added: bool = True) -> Encoding:
     """The Encoding of ``data``, the parsed JSON read from ``path`` (named in errors):
     :func:`load_tokenizer_json` after reading the file. Every added token is a special
     token of the Encoding (tiktoken knows no other kind), unless ``plain_added`` is False:
@@ -643,7 +648,7 @@ def load_gpt2_files(
     *,
     name: str = "gpt2-style",
     pat_str: str | None = None,
-) -> Any:
+) -> Encoding:
     """Read a GPT-2 style ``vocab.json`` + ``merges.txt`` pair into an Encoding.
 
     Vocab entries that are neither single bytes nor produced by a merge (such as
