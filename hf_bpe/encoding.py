@@ -101,11 +101,13 @@ class Encoding:
         ...
         hf_bpe.errors.VocabularyError: mergeable_ranks lacks 255 of the 256 single bytes (first missing: b'\\x00'); byte-level BPE needs them all
         """
+        #: The encoding's name (``"cl100k_base"``, or the one given here).
         self.name = name
         self._pat_str = pat_str
         self._mergeable_ranks = _checked_ranks(mergeable_ranks)
         max_rank = max(self._mergeable_ranks.values())
         self._special_tokens = _checked_specials(special_tokens, self._mergeable_ranks, max_rank)
+        #: The largest id, mergeable or special (``n_vocab - 1``).
         self.max_token_value = max(max_rank, max(self._special_tokens.values(), default=0))
         explicit_n_vocab = explicit_n_vocab or None  # 0 means none, as in tiktoken
         if explicit_n_vocab is not None:
@@ -264,8 +266,14 @@ class Encoding:
         ``num_threads``, mapped to processes where they start by fork) large batches are
         shared among that many processes: this one and the workers of a pool kept for
         later calls; small batches, and calls from inside worker processes, still run
-        in-process (see :mod:`hf_bpe.parallel`). An error raised for one text is raised
-        here, with a note naming the text ("raised for item 3 of the batch").
+        in-process (see :mod:`hf_bpe.parallel`). When both are given, ``num_proc`` wins:
+        ``num_threads`` is then only checked (an int of at least 1) and otherwise ignored.
+        An error raised for one text is raised here, with a note naming the text ("raised
+        for item 3 of the batch").
+
+            >>> enc = hf_bpe.get_encoding("cl100k_base")
+            >>> enc.encode_batch(["hello world", "hello <|endoftext|>"], allowed_special="all")
+            [[15339, 1917], [15339, 220, 100257]]
         """
         kwargs = {
             "allowed_special": special_set(allowed_special, "allowed_special"),
@@ -276,7 +284,12 @@ class Encoding:
     def encode_ordinary_batch(
         self, text: Sequence[str], *, num_threads: Optional[int] = None, num_proc: Optional[int] = None
     ) -> list[list[int]]:
-        """:meth:`encode_ordinary` each text; results in order (processes as in :meth:`encode_batch`)."""
+        """:meth:`encode_ordinary` each text; results in order (processes as in
+        :meth:`encode_batch`: ``num_proc`` wins over ``num_threads`` when both are given).
+
+            >>> hf_bpe.get_encoding("cl100k_base").encode_ordinary_batch(["hello world", "hello"])
+            [[15339, 1917], [15339]]
+        """
         return self._batch("encode_ordinary", text, num_proc, num_threads)
 
     def encode_to_numpy(
@@ -456,11 +469,20 @@ class Encoding:
         return _on_ids(self._decoder.decode_bytes, tokens).decode("utf-8", errors=errors)
 
     def decode_single_token_bytes(self, token: int) -> bytes:
-        """The bytes of one token."""
+        """The bytes of one token (a special token's too).
+
+            >>> enc = hf_bpe.get_encoding("cl100k_base")
+            >>> enc.decode_single_token_bytes(15339), enc.decode_single_token_bytes(100257)
+            (b'hello', b'<|endoftext|>')
+        """
         return self._decoder.token_bytes(_one_id(token))
 
     def decode_tokens_bytes(self, tokens: Sequence[int]) -> list[bytes]:
-        """The bytes of each token, as a list."""
+        """The bytes of each token, as a list.
+
+            >>> hf_bpe.get_encoding("cl100k_base").decode_tokens_bytes([15339, 9468])  # "hello" and 2 bytes of 🙂
+            [b'hello', b'\\xf0\\x9f']
+        """
         return _on_ids(self._decoder.tokens_bytes, tokens)
 
     def decode_with_offsets(self, tokens: Sequence[int]) -> tuple[str, list[int]]:
@@ -487,7 +509,11 @@ class Encoding:
         num_proc: Optional[int] = None,
     ) -> list[str]:
         """:meth:`decode` each list of ids; results in order (processes as in :meth:`encode_batch`).
-        An error names the list it was raised for (a note: "raised for item 3 of the batch")."""
+        An error names the list it was raised for (a note: "raised for item 3 of the batch").
+
+            >>> hf_bpe.get_encoding("cl100k_base").decode_batch([[15339, 1917], [15339, 220, 100257]])
+            ['hello world', 'hello <|endoftext|>']
+        """
         from .parallel import apply_each
 
         return self._batch("decode", apply_each(_id_list, batch), num_proc, num_threads, {"errors": errors})
@@ -495,7 +521,12 @@ class Encoding:
     def decode_bytes_batch(
         self, batch: Sequence[Sequence[int]], *, num_threads: Optional[int] = None, num_proc: Optional[int] = None
     ) -> list[bytes]:
-        """:meth:`decode_bytes` each list of ids; results in order."""
+        """:meth:`decode_bytes` each list of ids; results in order (processes as in
+        :meth:`encode_batch`).
+
+            >>> hf_bpe.get_encoding("cl100k_base").decode_bytes_batch([[15339, 1917], [9468]])
+            [b'hello world', b'\\xf0\\x9f']
+        """
         from .parallel import apply_each
 
         return self._batch("decode_bytes", apply_each(_id_list, batch), num_proc, num_threads)
@@ -572,7 +603,14 @@ class Encoding:
     # ---------------------------------------------------------------- vocabulary
 
     def token_byte_values(self) -> list[bytes]:
-        """The bytes of every mergeable token, sorted."""
+        """The bytes of every mergeable token, sorted (special tokens left out).
+
+            >>> enc = hf_bpe.Encoding("tiny", pat_str=r"\\S+|\\s+", special_tokens={"<|end|>": 257},
+            ...     mergeable_ranks={bytes([i]): i for i in range(256)} | {b"hi": 256})
+            >>> values = enc.token_byte_values()
+            >>> len(values), values[:2], b"hi" in values
+            (257, [b'\\x00', b'\\x01'], True)
+        """
         return list(self._token_bytes_sorted)
 
     @functools.cached_property
@@ -582,7 +620,11 @@ class Encoding:
     @property
     def eot_token(self) -> int:
         """The id of ``<|endoftext|>`` (:class:`UnknownTokenError`, a ``KeyError``, if the
-        encoding has none)."""
+        encoding has none).
+
+            >>> hf_bpe.get_encoding("cl100k_base").eot_token
+            100257
+        """
         eot = self._special_tokens.get("<|endoftext|>")
         if eot is None:
             raise UnknownTokenError(f"{self.name!r} has no <|endoftext|> special token", token="<|endoftext|>")
@@ -590,7 +632,11 @@ class Encoding:
 
     @functools.cached_property
     def special_tokens_set(self) -> frozenset[str]:
-        """The texts of the special tokens."""
+        """The texts of the special tokens.
+
+            >>> sorted(hf_bpe.get_encoding("cl100k_base").special_tokens_set)
+            ['<|endofprompt|>', '<|endoftext|>', '<|fim_middle|>', '<|fim_prefix|>', '<|fim_suffix|>']
+        """
         return frozenset(self._special_tokens)
 
     def is_special_token(self, token: int) -> bool:
@@ -604,28 +650,49 @@ class Encoding:
 
     @property
     def n_vocab(self) -> int:
-        """The largest id + 1 (ids missing in between are counted)."""
+        """The largest id + 1 (ids missing in between are counted).
+
+            >>> enc = hf_bpe.get_encoding("cl100k_base")  # ids 100261 to 100275 are unused
+            >>> enc.n_vocab, enc.max_token_value, len(enc.mergeable_ranks) + len(enc.special_tokens)
+            (100277, 100276, 100261)
+        """
         return self.max_token_value + 1
 
     @property
     def pat_str(self) -> str:
-        """The split pattern."""
+        """The split pattern (a regex for the ``regex`` package).
+
+            >>> enc = hf_bpe.Encoding("tiny", pat_str=r"\\S+|\\s+",
+            ...     mergeable_ranks={bytes([i]): i for i in range(256)}, special_tokens={})
+            >>> enc.pat_str
+            '\\\\S+|\\\\s+'
+        """
         return self._pat_str
 
     @property
     def mergeable_ranks(self) -> Mapping[bytes, int]:
-        """``{token bytes: rank}`` of the mergeable tokens (do not modify)."""
+        """``{token bytes: rank}`` of the mergeable tokens (do not modify).
+
+            >>> ranks = hf_bpe.get_encoding("cl100k_base").mergeable_ranks
+            >>> ranks[b"hello"], len(ranks)
+            (15339, 100256)
+        """
         return self._mergeable_ranks
 
     @property
     def special_tokens(self) -> Mapping[str, int]:
-        """``{text: id}`` of the special tokens (do not modify)."""
+        """``{text: id}`` of the special tokens (do not modify).
+
+            >>> hf_bpe.get_encoding("gpt2").special_tokens
+            {'<|endoftext|>': 50256}
+        """
         return self._special_tokens
 
 
 class StreamDecoder:
     """Decodes ids one at a time, returning text only once its UTF-8 is complete.
 
+    Made by :meth:`Encoding.stream_decoder` (``errors`` as in :meth:`Encoding.decode`).
     A copy (``copy.copy``, ``copy.deepcopy``, a pickle) holds its own pending bytes and
     goes on from where the original was::
 
@@ -669,7 +736,14 @@ class StreamDecoder:
         return self._utf8.decode(self._decoder.token_bytes(_one_id(token)))
 
     def feed_many(self, tokens: Sequence[int]) -> str:
-        """Add several ids; return the characters they complete."""
+        """Add several ids; return the characters they complete (maybe ``""``).
+
+            >>> enc = hf_bpe.get_encoding("cl100k_base")
+            >>> decoder = enc.stream_decoder()
+            >>> ids = enc.encode("🙂!")                      # 🙂 takes two ids
+            >>> decoder.feed_many(ids[:1]), decoder.feed_many(ids[1:])
+            ('', '🙂!')
+        """
         return self._utf8.decode(_on_ids(self._decoder.decode_bytes, tokens))
 
     def flush(self) -> str:

@@ -27,7 +27,14 @@ class VocabularyError(HfBpeError, ValueError):
     """Ranks or special tokens that cannot form a byte-level BPE vocabulary.
 
     Duplicate ranks, duplicate token bytes, missing single bytes, special tokens that
-    collide with ranks or with each other.
+    collide with ranks or with each other::
+
+        >>> import hf_bpe
+        >>> hf_bpe.Encoding("bytes", pat_str=r"\\S+|\\s+", special_tokens={"<s>": 5},
+        ...     mergeable_ranks={bytes([i]): i for i in range(256)})
+        Traceback (most recent call last):
+        ...
+        hf_bpe.errors.VocabularyError: special token '<s>' has id 5, which is already a mergeable rank
     """
 
 
@@ -63,7 +70,14 @@ class MissingFileError(VocabFileError, FileNotFoundError):
 
 
 class PatternError(HfBpeError, ValueError):
-    """A split pattern that the ``regex`` package rejects, or that cannot be used here."""
+    """A split pattern that the ``regex`` package rejects, or that cannot be used here::
+
+        >>> import hf_bpe
+        >>> hf_bpe.count_pieces(["a"], pattern="(")
+        Traceback (most recent call last):
+        ...
+        hf_bpe.errors.PatternError: invalid split pattern '(': missing ) at position 1
+    """
 
 
 class DisallowedSpecialTokenError(HfBpeError, ValueError):
@@ -87,7 +101,14 @@ class DisallowedSpecialTokenError(HfBpeError, ValueError):
 
 class UnknownTokenError(HfBpeError, KeyError):
     """An id or token that is not in the vocabulary; ``token`` is that id or token (None
-    where there is none to name)."""
+    where there is none to name)::
+
+        >>> import hf_bpe
+        >>> hf_bpe.get_encoding("cl100k_base").encode_single_token("hello world")
+        Traceback (most recent call last):
+        ...
+        hf_bpe.errors.UnknownTokenError: 'hello world' is not a single token of 'cl100k_base'
+    """
 
     def __init__(self, *args: object, token: int | str | bytes | None = None) -> None:
         super().__init__(*args)
@@ -149,7 +170,14 @@ class OfflineError(DownloadError):
 
 
 class TrainingError(HfBpeError, ValueError):
-    """Training cannot start or cannot finish as asked (empty corpus, bad vocab size, ...)."""
+    """Training cannot start or cannot finish as asked (empty corpus, bad vocab size, ...)::
+
+        >>> import hf_bpe
+        >>> hf_bpe.train_bpe([], 300, num_proc=1)
+        Traceback (most recent call last):
+        ...
+        hf_bpe.errors.TrainingError: nothing to train on: no text was counted (empty corpus, or only empty texts)
+    """
 
 
 class TrainingTypeError(TrainingError, TypeError):

@@ -98,6 +98,12 @@ def save_encoding(enc: Encoding, directory: StrPath) -> list[Path]:
     load them with it.
     A tiktoken ``Encoding`` is saved as the hf_bpe Encoding of its ranks, pattern and
     special tokens.
+
+        >>> import tempfile
+        >>> enc = Encoding("bytes", pat_str=r"\\S+|\\s+",
+        ...     mergeable_ranks={bytes([i]): i for i in range(256)}, special_tokens={})
+        >>> sorted(path.name for path in save_encoding(enc, tempfile.mkdtemp()))
+        ['encoding.json', 'tokenizer.json', 'tokenizer_config.json', 'vocab.tiktoken']
     """
     from .registry import as_hf_bpe_encoding  # the registry builds on this module's neighbours
 

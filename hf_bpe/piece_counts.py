@@ -31,7 +31,8 @@ class PieceCounts(Mapping[bytes, int]):
     anywhere (processes, a Ray or Spark cluster) with :func:`count_pieces`, add with ``+``
     or :meth:`add`, train with :meth:`BpeTrainer.update_counts`. The counts remember the
     split pattern that cut the pieces: adding counts of different patterns raises
-    :class:`TrainingError`. They pickle as the pattern and a dict::
+    :class:`TrainingError`. They pickle as a format number, the pattern and a dict, all
+    checked again when loaded (as the constructor checks)::
 
         >>> a = count_pieces(["the cat sat"])               # pattern "rustbpe", the default
         >>> b = count_pieces(["the cat ran"], pattern="rustbpe")
@@ -86,12 +87,24 @@ class PieceCounts(Mapping[bytes, int]):
 
     @property
     def pattern(self) -> str:
-        """The split pattern (the regex itself, also when built from a name like ``"rustbpe"``)."""
+        """The split pattern (the regex itself, also when built from a name like ``"rustbpe"``).
+
+            >>> from hf_bpe.patterns import get_pattern
+            >>> count_pieces(["hi there"], pattern=r"\\S+|\\s+").pattern
+            '\\\\S+|\\\\s+'
+            >>> count_pieces(["hi there"]).pattern == get_pattern("rustbpe")
+            True
+        """
         return self._pattern
 
     @property
     def total(self) -> int:
-        """The number of pieces counted (the sum of the counts)."""
+        """The number of pieces counted (the sum of the counts).
+
+            >>> counts = count_pieces(["the cat sat", "the cat"])
+            >>> counts.total, len(counts)                      # 5 pieces, 3 different
+            (5, 3)
+        """
         return sum(self._counts.values())
 
     def __getitem__(self, piece: bytes) -> int:
@@ -122,7 +135,13 @@ class PieceCounts(Mapping[bytes, int]):
         return (_unpickle, (_PICKLE_FORMAT, self._pattern, self._counts))
 
     def add(self, other: PieceCounts) -> None:
-        """Add ``other`` into these counts (in place); counts of another pattern raise."""
+        """Add ``other`` into these counts (in place); counts of another pattern raise.
+
+            >>> counts = count_pieces(["the cat sat"])
+            >>> counts.add(count_pieces(["the cat ran"]))
+            >>> counts[b" cat"], counts.total
+            (2, 6)
+        """
         if not isinstance(other, PieceCounts):
             raise TrainingTypeError(f"can only add PieceCounts, not {type(other).__name__}")
         check_same_pattern(self._pattern, other._pattern)
@@ -142,13 +161,24 @@ class PieceCounts(Mapping[bytes, int]):
         return self
 
     def copy(self) -> PieceCounts:
-        """An independent copy (``copy.copy`` gives the same)."""
+        """An independent copy (``copy.copy`` gives the same).
+
+            >>> counts = count_pieces(["the cat"])
+            >>> twice = counts.copy()
+            >>> twice.add(counts)
+            >>> counts[b"the"], twice[b"the"]
+            (1, 2)
+        """
         return PieceCounts._wrap(self._pattern, dict(self._counts))
 
     __copy__ = copy
 
     def to_dict(self) -> dict[bytes, int]:
-        """The counts as a new ``dict`` (piece bytes → count)."""
+        """The counts as a new ``dict`` (piece bytes → count).
+
+            >>> count_pieces(["the cat", "the"]).to_dict()
+            {b'the': 2, b' cat': 1}
+        """
         return dict(self._counts)
 
 
@@ -183,9 +213,10 @@ def count_pieces(texts: Iterable[str], *, pattern: str = "rustbpe", max_chars: i
     """The :class:`PieceCounts` of ``texts``, counted in this process (no trainer needed).
 
     This is the map step of training anywhere: count parts of the data on many workers,
-    add the counts, and train once with :meth:`BpeTrainer.update_counts`. ``pattern`` and
-    ``max_chars`` mean what they mean for :class:`BpeTrainer`; a text that is not a
-    ``str`` raises :class:`TrainingTypeError`.
+    add the counts, and train once with :meth:`BpeTrainer.update_counts`. ``pattern``
+    means what it means for :class:`BpeTrainer`; ``max_chars`` crops each text to its
+    first ``max_chars`` characters (0: no crop). A text that is not a ``str`` raises
+    :class:`TrainingTypeError`.
 
         >>> counts = count_pieces(["hello world", "hello"], max_chars=8)
         >>> counts.to_dict()

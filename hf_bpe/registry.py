@@ -259,7 +259,11 @@ def is_encoding_name(name: object) -> bool:
 
 def list_encoding_names() -> list[str]:
     """The names :func:`get_encoding` accepts: OpenAI's in tiktoken's order, then those of
-    tiktoken plugins (see :func:`plugin_constructors`)."""
+    tiktoken plugins (see :func:`plugin_constructors`).
+
+        >>> list_encoding_names()[:3]
+        ['gpt2', 'r50k_base', 'p50k_base']
+    """
     return [*ENCODING_SPECS, *plugin_constructors()]
 
 
@@ -286,6 +290,10 @@ def get_encoding(encoding_name: str) -> Encoding:
     Raises :class:`~hf_bpe.errors.UnknownEncodingError` (a ``ValueError``, as in
     tiktoken) for an unknown name, and the errors of :func:`hf_bpe.download.fetch` when
     a vocabulary file cannot be found, verified or downloaded.
+
+        >>> enc = get_encoding("cl100k_base")
+        >>> enc.encode("hello world"), enc is get_encoding("cl100k_base")
+        ([15339, 1917], True)
     """
     encoding = _ENCODINGS.get(encoding_name) if isinstance(encoding_name, str) else None
     if encoding is not None:
@@ -368,6 +376,9 @@ def encoding_name_for_model(model_name: str) -> str:
 
     Raises :class:`UnknownModelError` (a ``KeyError``, as in tiktoken) when no table
     entry matches.
+
+        >>> encoding_name_for_model("gpt-4"), encoding_name_for_model("gpt-4o-2024-08-06")
+        ('cl100k_base', 'o200k_base')
     """
     if not isinstance(model_name, str):
         raise UnknownModelError(f"expected a model name (str), got {type(model_name).__name__}")

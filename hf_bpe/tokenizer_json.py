@@ -265,7 +265,16 @@ def dumps_tokenizer_json(data: Mapping[str, Any]) -> str:
 
 def save_tokenizer_json(enc: EncodingLike, path: str | os.PathLike[str], **options: Any) -> Path:
     """Write ``enc`` as a ``tokenizer.json`` file (atomically); options as for
-    :func:`encoding_to_tokenizer_json`.  Returns the path written."""
+    :func:`encoding_to_tokenizer_json`.  Returns the path written.
+
+        >>> import hf_bpe, json, os, tempfile
+        >>> enc = hf_bpe.Encoding("tiny", pat_str=r"\\s+|\\S+",
+        ...     mergeable_ranks={**{bytes([i]): i for i in range(256)}, b"hi": 256},
+        ...     special_tokens={"<|endoftext|>": 257})
+        >>> path = save_tokenizer_json(enc, os.path.join(tempfile.mkdtemp(), "tokenizer.json"))
+        >>> json.loads(path.read_text(encoding="utf-8"))["model"]["merges"]
+        [['h', 'i']]
+    """
     out = Path(path)
     write_atomic(out, dumps_tokenizer_json(encoding_to_tokenizer_json(enc, **options)).encode())
     return out

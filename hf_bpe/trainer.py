@@ -100,6 +100,16 @@ class BpeTrainer:
     are counted in this process). ``progress`` shows tqdm bars (``None``:
     only on a terminal). The trainer can be used as a context manager; :meth:`close` stops
     the counting processes (``train`` does too).
+
+    ``vocab_size`` counts the 256 byte tokens, the merges and the special tokens; the
+    special tokens take the ids right after the last merge, in the order given (fewer
+    merges if the corpus runs out of pairs: see :mod:`hf_bpe.trainer`)::
+
+        >>> trainer = BpeTrainer(256 + 2 + 1, special_tokens=["<|end|>"], num_proc=1)
+        >>> trainer.update(["the cat sat", "the hat"])
+        >>> enc = trainer.train()
+        >>> enc.n_vocab, enc.special_tokens, enc.decode_single_token_bytes(256)
+        (259, {'<|end|>': 258}, b'at')
     """
 
     def __init__(
@@ -137,12 +147,25 @@ class BpeTrainer:
 
     @property
     def n_documents(self) -> int:
-        """Documents counted so far (by completed ``update`` calls)."""
+        """Documents counted so far (by completed ``update`` calls).
+
+            >>> trainer = BpeTrainer(300, num_proc=1)
+            >>> trainer.update(["the cat", "the hat"])
+            >>> trainer.n_documents
+            2
+        """
         return self._documents
 
     @property
     def n_chars(self) -> int:
-        """Characters counted so far (after any ``max_chars`` crop)."""
+        """Characters counted so far (after any ``max_chars`` crop).
+
+            >>> trainer = BpeTrainer(300, num_proc=1)
+            >>> trainer.update(["the cat", "the hat"])
+            >>> trainer.update(["a dog"], max_chars=3)
+            >>> trainer.n_chars                                # 7 + 7 + 3 ("a d")
+            17
+        """
         return self._chars
 
     def update(self, texts: Iterable[str], *, max_chars: int = 0) -> None:
@@ -151,6 +174,12 @@ class BpeTrainer:
         ``max_chars > 0`` crops every text to its first ``max_chars`` characters. An item
         that is not a ``str`` raises :class:`TrainingTypeError` and the whole call counts
         nothing (the counts are as before the call).
+
+            >>> trainer = BpeTrainer(300, num_proc=1)
+            >>> trainer.update(text for text in ["the cat", "the hat"])
+            >>> trainer.update(["the dog"], max_chars=4)      # counts "the "
+            >>> trainer.piece_counts().to_dict()
+            {b'the': 3, b' cat': 1, b' hat': 1, b' ': 1}
         """
         check_texts(texts)
         max_chars = checked_max_chars(max_chars)
@@ -171,6 +200,9 @@ class BpeTrainer:
         column raises :class:`TrainingError`, a non-string one :class:`TrainingTypeError`
         (strings of any arrow type count: ``string``, ``large_string``, ``string_view``, a
         dictionary of them); so does a null. Counting processes read their row groups themselves.
+        Every ``*.parquet`` file under ``data/``, say::
+
+            trainer.update_from_parquet("data/", column="text")
         """
         max_chars = checked_max_chars(max_chars)
         check_column_name(column)
@@ -193,7 +225,12 @@ class BpeTrainer:
         """Count the texts of column ``column`` of a ``datasets.Dataset`` or ``IterableDataset``
         (read as arrow whatever the dataset's format: numpy's strings would drop trailing
         NULs, and a format may leave the column out; a dataset with a transform is read
-        through it, and the column may be one the transform makes)."""
+        through it, and the column may be one the transform makes), ``batch_size`` rows at a
+        time::
+
+            dataset = datasets.load_dataset("parquet", data_files="train.parquet", split="train")
+            trainer.update_from_dataset(dataset, column="text")
+        """
         max_chars = checked_max_chars(max_chars)
         check_column_name(column)
         names = getattr(dataset, "column_names", None)
@@ -280,7 +317,15 @@ class BpeTrainer:
     # ------------------------------------------------------------------ training
 
     def train(self, name: str = "bpe") -> Encoding:
-        """Learn the merges from the counts so far and return the :class:`Encoding`."""
+        """Learn the merges from the counts so far and return the :class:`Encoding`, named
+        ``name``. The counting processes are stopped first (as by :meth:`close`).
+
+            >>> trainer = BpeTrainer(258, num_proc=1)
+            >>> trainer.update(["low lower lowest"])
+            >>> enc = trainer.train("lows")
+            >>> enc, [enc.decode_single_token_bytes(t) for t in (256, 257)]
+            (<Encoding 'lows'>, [b'lo', b'low'])
+        """
         return self._train(name, stacklevel=3)
 
     def _train(self, name: str, stacklevel: int) -> Encoding:
@@ -324,7 +369,16 @@ class BpeTrainer:
     # ------------------------------------------------------------------ processes
 
     def close(self) -> None:
-        """Stop the counting processes, keeping what they counted."""
+        """Stop the counting processes, keeping what they counted; a later ``update`` starts
+        them again. Leaving a ``with BpeTrainer(...)`` block without an exception calls it.
+
+            >>> trainer = BpeTrainer(257, num_proc=1)
+            >>> trainer.update(["the cat", "the hat"])
+            >>> trainer.close()
+            >>> trainer.update(["the dog"])
+            >>> trainer.n_documents
+            3
+        """
         self._collect()
 
     def __getstate__(self) -> dict[str, Any]:
@@ -506,6 +560,8 @@ def train_bpe(
     name: str = "bpe",
 ) -> Encoding:
     """Train on ``texts`` in one call; see :class:`BpeTrainer` for the arguments.
+    ``max_chars`` crops each text to its first ``max_chars`` characters (0: no crop);
+    ``name`` is the name of the :class:`Encoding` returned.
 
         >>> enc = train_bpe(["low lower lowest"] * 10, 260, num_proc=1)
         >>> [enc.decode_single_token_bytes(t) for t in range(256, 260)]

@@ -98,7 +98,17 @@ def load_tiktoken_bpe(tiktoken_bpe_file: StrPath, expected_hash: Optional[str] =
     ``expected_hash`` (a sha256 hex digest, as in tiktoken) a file with other contents
     raises :class:`~hf_bpe.errors.HashMismatchError`. Unlike tiktoken's, it does not
     download URLs (named encodings' files are fetched by :func:`hf_bpe.get_encoding`). The
-    arguments are named as tiktoken's."""
+    arguments are named as tiktoken's.
+
+        >>> import shutil, tempfile
+        >>> folder = tempfile.mkdtemp()
+        >>> path = os.path.join(folder, "bytes.tiktoken")
+        >>> dump_tiktoken_bpe({bytes([i]): i for i in range(256)}, path)
+        >>> ranks = load_tiktoken_bpe(path)
+        >>> len(ranks), ranks[b"a"]
+        (256, 97)
+        >>> shutil.rmtree(folder)
+    """
     path = tiktoken_bpe_file
     if "://" in os.fsdecode(path):
         raise VocabFileError(
@@ -227,6 +237,14 @@ def dump_tiktoken_bpe(bpe_ranks: Mapping[bytes, int], tiktoken_bpe_file: StrPath
     Ranks such a file cannot hold (empty or non-bytes tokens, ranks that are not ints
     from 0 to 2**31 - 1, the same rank twice, no tokens at all) raise a
     :class:`VocabFileError` and write nothing.
+
+        >>> import shutil, tempfile
+        >>> folder = tempfile.mkdtemp()
+        >>> path = os.path.join(folder, "tiny.tiktoken")
+        >>> dump_tiktoken_bpe({bytes([i]): i for i in range(256)} | {b"hi": 256}, path)
+        >>> Path(path).read_bytes().splitlines()[-1]  # base64 of b"hi", then its rank
+        b'aGk= 256'
+        >>> shutil.rmtree(folder)
     """
     _check_writable(bpe_ranks)
     write_atomic(tiktoken_bpe_file, format_tiktoken_bpe(bpe_ranks))
@@ -355,7 +373,9 @@ def load_data_gym(
     against ``encoder.json`` (minus ``<|endoftext|>`` and ``<|startoftext|>``). With a hash (a sha256 hex digest,
     as in tiktoken's ``data_gym_to_mergeable_bpe_ranks``) a file with other contents
     raises :class:`~hf_bpe.errors.HashMismatchError`. (tiktoken's function takes the two
-    files the other way round: ``vocab.bpe`` first.)
+    files the other way round: ``vocab.bpe`` first.) With GPT-2's two files here::
+
+        ranks = load_data_gym("encoder.json", "vocab.bpe")
     """
     from .errors import VocabularyError
     from .hf_vocab import token_bytes  # hf_vocab builds on this module
