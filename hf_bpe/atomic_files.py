@@ -4,9 +4,16 @@ Saving a tokenizer writes several files that only make sense together (the ranks
 settings, ``tokenizer.json``). :func:`write_files_atomic` writes each to a temporary file
 beside it first, then renames them all into place, and removes the files a save must not
 leave behind (a ``tokenizer.json`` of an earlier save, say): a failure at any step (a full
-disk, a rename that fails, an interrupt) leaves the folder as it was. A path that is a
-symbolic link is written through: its target is replaced, the link stays. A path that is
-not a regular file (``/dev/stdout``, a named pipe) is written into directly, as a stream.
+disk, a rename that fails, an interrupt) leaves the folder as it was. A process killed
+while renaming cannot undo anything: before the first rename, a journal in the folder
+lists them all, and whoever next writes the folder or loads hf_bpe's files from it
+(:func:`finish_interrupted_write`) completes them, so the folder holds the new files, all
+of them (a reader that does not know the journal, such as stock transformers, may see the
+mix until then). Writers of one folder take turns (a lock on the folder), and files an
+earlier killed writer left (hidden ``.<name>.<hex>.tmp``/``.old``) are removed. A path
+that is a symbolic link is written through: its target is replaced, the link stays. A path
+that is not a regular file (``/dev/stdout``, a named pipe) is written into directly, as a
+stream.
 
     >>> import tempfile
     >>> from pathlib import Path
@@ -21,7 +28,9 @@ not a regular file (``/dev/stdout``, a named pipe) is written into directly, as 
 from __future__ import annotations
 
 import functools
+import json
 import os
+import re
 import shutil
 import stat
 import uuid
@@ -30,7 +39,10 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Optional, Union
 
-__all__ = ["cleanup_new_folders", "write_atomic", "write_files_atomic"]
+__all__ = ["cleanup_new_folders", "finish_interrupted_write", "write_atomic", "write_files_atomic"]
+
+#: The journal of a write in progress: the renames and removals it makes, in its folder.
+JOURNAL = ".hf_bpe-write-journal.json"
 
 
 def write_atomic(path: Union[str, os.PathLike[str]], data: bytes) -> None:
@@ -43,7 +55,44 @@ def write_files_atomic(files: Mapping[Path, Optional[bytes]]) -> None:
     content is None, all together: each is written (and synced) to a temporary file first;
     then the old files are kept aside as hard links, the new ones renamed over them and the
     others removed; if any of that fails (a rename onto a folder, an interrupt), what was
-    done is undone from the links. An error names the file asked for."""
+    done is undone from the links. An error names the file asked for. The journal and the
+    lock (see the module's text) belong to the folder of the first file."""
+    if not files:
+        return
+    folder = next(iter(files)).parent
+    with _folder_lock(folder):
+        finish_interrupted_write(folder, locked=True)
+        _remove_leftovers(files, folder)
+        _write_files(files, folder / JOURNAL)
+
+
+def finish_interrupted_write(folder: Union[str, os.PathLike[str]], *, locked: bool = False) -> None:
+    """Complete the renames and removals of a write that was killed midway in ``folder``
+    (its journal says which; a temporary file already renamed is gone), then drop the
+    journal. Nothing to do, and cheap, where there is no journal. Raises ``OSError`` if
+    the folder cannot be changed (a read-only copy of an interrupted save)."""
+    journal = Path(folder) / JOURNAL
+    if not os.path.lexists(journal):
+        return
+    if not locked:
+        with _folder_lock(Path(folder)):
+            finish_interrupted_write(folder, locked=True)
+        return
+    try:
+        steps = json.loads(journal.read_bytes())["steps"]
+    except FileNotFoundError:  # finished by another process meanwhile
+        return
+    except (ValueError, KeyError, TypeError):  # not one hf_bpe wrote whole: nothing to go by
+        steps = []
+    for tmp, target in steps:
+        if tmp is None:
+            _remove(Path(target))
+        elif os.path.lexists(tmp):
+            os.replace(tmp, target)
+    os.unlink(journal)
+
+
+def _write_files(files: Mapping[Path, Optional[bytes]], journal: Path) -> None:
     temps: dict[Path, Path] = {}
     kept: dict[Path, Optional[Path]] = {}  # each path changed so far -> its old file's link
     renamed: dict[Path, Path] = {}  # path asked for -> the file its temporary file replaces
@@ -69,6 +118,13 @@ def write_files_atomic(files: Mapping[Path, Optional[bytes]]) -> None:
                     f.write(data)
             except OSError as err:
                 raise _naming(err, path) from None
+        steps = [
+            (None if data is None else os.fspath(temps[path]), os.fspath(renamed.get(path, path)))
+            for path, data in files.items()
+            if path not in streams and (data is not None or os.path.lexists(path))
+        ]
+        if len(steps) > 1:  # (one rename is atomic by itself)
+            _write_journal(journal, steps)
         for path, data in files.items():
             if path in streams or (data is None and not os.path.lexists(path)):
                 continue
@@ -80,12 +136,74 @@ def write_files_atomic(files: Mapping[Path, Optional[bytes]]) -> None:
                 os.replace(temps[path], target)
                 del temps[path]
     except BaseException:
-        undo: list[Callable[[], None]] = [functools.partial(_remove, tmp) for tmp in temps.values()]
+        # The journal first: this process undoes the renames, none is to be completed.
+        undo: list[Callable[[], None]] = [functools.partial(_remove, journal)]
+        undo += [functools.partial(_remove, tmp) for tmp in temps.values()]
         for path, old in kept.items():  # the old files back in place
             undo.append(functools.partial(_remove, path) if old is None else functools.partial(_put_back, old, path))
         _run_all(undo)
         raise
-    _run_all([functools.partial(_remove, old) for old in kept.values() if old is not None])
+    _run_all([functools.partial(_remove, journal)] + [functools.partial(_remove, old) for old in kept.values() if old is not None])
+
+
+def _write_journal(journal: Path, steps: list[tuple[Optional[str], str]]) -> None:
+    """The journal, whole or not at all (written beside, synced, renamed into place)."""
+    tmp = _beside(journal, "tmp")
+    with open(tmp, "wb") as f:
+        f.write(json.dumps({"steps": steps}).encode())
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, journal)
+
+
+@contextmanager
+def _folder_lock(folder: Path) -> Iterator[None]:
+    """Hold an exclusive lock on ``folder`` (``flock`` on the folder itself: no lock file
+    left behind); without ``fcntl`` (Windows) or where the folder cannot be opened, none."""
+    try:
+        import fcntl
+
+        fd = os.open(folder, os.O_RDONLY)
+    except (ImportError, OSError):
+        yield
+        return
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        except OSError:  # a file system without locks (some network ones): none
+            pass
+        yield
+    finally:
+        os.close(fd)  # (releases the lock)
+
+
+def _remove_leftovers(files: Mapping[Path, Optional[bytes]], journal_folder: Path) -> None:
+    """Remove the temporary files and kept-aside links that a killed write of these files
+    (or of the journal) left (called under the folder's lock, after the journal is done
+    with: no live write of them has any)."""
+    by_folder = _names_by_folder(files)
+    by_folder.setdefault(journal_folder, set()).add(JOURNAL)
+    for folder, names in by_folder.items():
+        try:
+            entries = os.listdir(folder)
+        except OSError:
+            continue
+        for entry in entries:
+            left = _LEFTOVER.fullmatch(entry)
+            if left is not None and left.group(1) in names:
+                _remove(folder / entry)
+
+
+def _names_by_folder(files: Mapping[Path, Optional[bytes]]) -> dict[Path, set[str]]:
+    by_folder: dict[Path, set[str]] = {}
+    for path in files:
+        target = Path(os.path.realpath(path)) if os.path.islink(path) else path
+        by_folder.setdefault(target.parent, set()).add(target.name)
+    return by_folder
+
+
+#: What :func:`_beside` names a temporary file or a kept-aside link.
+_LEFTOVER = re.compile(r"\.(.+)\.[0-9a-f]{32}\.(?:tmp|old)")
 
 
 def _run_all(steps: Sequence[Callable[[], None]]) -> None:

@@ -27,7 +27,7 @@ from typing import Any
 from .encoding import Encoding
 from .errors import MissingFileError, PatternError, VocabFileError, VocabularyError
 from .pieces import has_lone_surrogate
-from .atomic_files import cleanup_new_folders, write_files_atomic
+from .atomic_files import cleanup_new_folders, finish_interrupted_write, write_files_atomic
 from .vocab_files import StrPath, format_tiktoken_bpe, parse_json, parse_tiktoken_bpe
 
 logger = logging.getLogger("hf_bpe")
@@ -226,6 +226,13 @@ def load_encoding_files(encoding_file: StrPath, vocab_file: StrPath | None = Non
     and whatever their names (``vocab_file`` defaults to the one ``encoding_file`` names,
     next to it)."""
     meta_path = Path(encoding_file)
+    try:
+        finish_interrupted_write(meta_path.parent)  # a save killed midway: its new files, all of them
+    except OSError as err:
+        raise VocabFileError(
+            f"{os.fspath(meta_path.parent)} holds a save that was killed midway, which cannot be "
+            f"completed here ({err}): save the tokenizer again, or load it where the folder can be written"
+        ) from None
     try:
         meta = parse_json(meta_path.read_text(encoding="utf-8"))
     except FileNotFoundError:

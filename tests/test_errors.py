@@ -249,6 +249,86 @@ def test_an_interrupt_between_renames_puts_the_old_files_back(
     assert hf_bpe.load_encoding(tmp_path).special_tokens_set == {"<b>"}
 
 
+# A save in a child process that stops itself (SIGKILL: killed; SIGSTOP: paused) just
+# before its Nth rename: the journal's is the first, then the files' own.
+_SAVE_STOPPED_AT_A_RENAME = """
+import os, signal, sys
+import hf_bpe
+source, target, n, sig = sys.argv[1], sys.argv[2], int(sys.argv[3]), getattr(signal, sys.argv[4])
+encoding = hf_bpe.load_encoding(source)
+real_replace, calls = os.replace, []
+def replace(src, dst):
+    calls.append(dst)
+    if len(calls) == n:
+        os.kill(os.getpid(), sig)
+    real_replace(src, dst)
+os.replace = replace
+hf_bpe.save_encoding(encoding, target)
+"""
+
+
+def _save_stopped_at_a_rename(source: Path, target: Path, n: int, sig: str) -> "subprocess.Popen[str]":
+    import subprocess
+    import sys
+
+    return subprocess.Popen([sys.executable, "-c", _SAVE_STOPPED_AT_A_RENAME, str(source), str(target), str(n), sig], text=True)
+
+
+def test_a_save_killed_between_renames_is_completed_by_the_next_load(tmp_path: Path) -> None:
+    """A process killed between two renames cannot undo the first: the journal it wrote
+    before them lets the next load (or save) complete them, so hf_bpe and stock
+    transformers never read two tokenizers' files from one folder (from QA: a kill there
+    left the first's vocab.tiktoken with the second's tokenizer.json); the temporary and
+    kept-aside files it left go with the next save."""
+    first, second = _two_encodings()
+    hf_bpe.save_encoding(first, tmp_path / "tok")
+    hf_bpe.save_encoding(second, tmp_path / "second")
+    child = _save_stopped_at_a_rename(tmp_path / "second", tmp_path / "tok", 3, "SIGKILL")  # 1 file renamed
+    assert child.wait(timeout=120) == -9
+    state = _folder_state(tmp_path / "tok")
+    assert ".hf_bpe-write-journal.json" in state
+    whole = {name: data for name, data in _folder_state(tmp_path / "second").items()}
+    assert {name: state[name] for name in whole} != whole  # a mix: one file new, the others old
+    assert hf_bpe.load_encoding(tmp_path / "tok").special_tokens_set == {"<b>"}
+    state = _folder_state(tmp_path / "tok")
+    assert {name: state[name] for name in whole} == whole  # tokenizer.json too: stock reads it
+    assert ".hf_bpe-write-journal.json" not in state
+    assert any(name.endswith(".old") for name in state)  # the killed save's links to the old files
+    hf_bpe.save_encoding(first, tmp_path / "tok")
+    assert all(not name.startswith(".") for name in _folder_state(tmp_path / "tok"))
+
+
+def test_two_saves_into_one_folder_take_turns(tmp_path: Path) -> None:
+    """A save waits for another one writing the same folder (from QA: one paused between
+    its renames while another saved left a folder mixing their files)."""
+    import threading
+    import time
+
+    first, second = _two_encodings()
+    hf_bpe.save_encoding(first, tmp_path / "tok")
+    hf_bpe.save_encoding(second, tmp_path / "second")
+    child = _save_stopped_at_a_rename(tmp_path / "second", tmp_path / "tok", 3, "SIGSTOP")
+    try:
+        stat = Path(f"/proc/{child.pid}/stat")
+        while child.poll() is None and stat.read_text().rsplit(")", 1)[1].split()[0] != "T":
+            time.sleep(0.05)
+        saver = threading.Thread(target=hf_bpe.save_encoding, args=(first, tmp_path / "tok"))
+        saver.start()
+        saver.join(timeout=3)  # (it waits for the paused save; without the lock it would finish)
+    finally:
+        import os
+        import signal
+
+        os.kill(child.pid, signal.SIGCONT)
+    assert child.wait(timeout=120) == 0
+    saver.join()
+    hf_bpe.save_encoding(first, tmp_path / "first")
+    whole = _folder_state(tmp_path / "first")
+    state = _folder_state(tmp_path / "tok")
+    assert {name: state[name] for name in whole} == whole  # the later save, whole
+    assert hf_bpe.load_encoding(tmp_path / "tok").special_tokens_set == {"<a>"}
+
+
 @pytest.mark.parametrize("when", ["cleanup", "undo"])
 def test_a_second_interrupt_does_not_cut_the_cleanup_or_the_undo_short(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, when: str
