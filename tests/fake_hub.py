@@ -54,8 +54,10 @@ class FakeHub:
                 repo, name = unquote(repo), unquote(name)
                 content = hub.files(repo, unquote(revision)).get(name)
                 if content is None:
-                    code = 404
-                    self._send(code, {"error": "not found"}, {"X-Error-Code": "EntryNotFound" if repo in hub.repos else "RepoNotFound"})
+                    if repo not in hub.repos:
+                        self._send(404, {"error": "not found"}, {"X-Error-Code": "RepoNotFound"})
+                    else:  # with the commit, as the Hub: huggingface_hub then caches the file's absence
+                        self._send(404, {"error": "not found"}, {"X-Error-Code": "EntryNotFound", "X-Repo-Commit": COMMIT})
                     return
                 etag = f'"{hashlib.sha256(content).hexdigest()}"'
                 self._send(200, content, {"X-Repo-Commit": COMMIT, "ETag": etag, "Content-Type": "application/octet-stream"})

@@ -70,6 +70,11 @@ def test_push_then_load_with_and_without_hf_bpe(hub: FakeHub, tmp_path: Path) ->
     class_name, ids = proc.stdout.strip().splitlines()[-1].split(" ", 1)
     assert class_name == "HfBpeTokenizer"
     assert json.loads(ids) == pushed_ids
+    # Offline, from what that load cached (the files, and the absence of the others).
+    proc = subprocess.run([sys.executable, "-c", load], env={**env, "HF_HUB_OFFLINE": "1"}, cwd=tmp_path,
+                          capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-4000:]
+    assert proc.stdout.strip().splitlines()[-1] == f"HfBpeTokenizer {ids}"
 
     stock_env = hub_env(hub, tmp_path / "home-stock")
     stock = run_stock("someone/cl100k-hf-bpe", sample, tmp_path / "stock", env=stock_env)
