@@ -382,15 +382,26 @@ class BpeTrainer:
         self._collect()
 
     def __getstate__(self) -> dict[str, Any]:
-        """For pickle and copy: the counting processes hand over their counts first (as
-        :meth:`close`; the next ``update`` starts them again)."""
+        """For pickle: the counting processes hand over their counts first (as
+        :meth:`close`; the next ``update`` starts them again). The state names its format,
+        so that another hf_bpe release refuses it clearly instead of misreading it."""
         self._collect()
-        return dict(self.__dict__)
+        return {**self.__dict__, _FORMAT_KEY: _PICKLE_FORMAT}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        form = state.pop(_FORMAT_KEY, _PICKLE_FORMAT)  # unnamed: pickled before format 1 had a name
+        if form != _PICKLE_FORMAT:
+            raise TrainingError(
+                f"a trainer pickled in format {form!r} (by another hf_bpe release); this hf_bpe reads "
+                f"format {_PICKLE_FORMAT}. To carry counts between releases, pickle trainer.piece_counts()"
+            )
+        self.__dict__.update(state)
 
     def __copy__(self) -> BpeTrainer:
         """A trainer that goes on independently: its counts are its own."""
+        self._collect()
         twin = BpeTrainer.__new__(BpeTrainer)
-        twin.__dict__.update(self.__getstate__())
+        twin.__dict__.update(self.__dict__)
         twin._counts = dict(self._counts)
         return twin
 
@@ -547,6 +558,12 @@ class BpeTrainer:
             self._commit_local(pending, docs, chars)
         else:
             self._commit_pool(docs, chars)
+
+#: The form of a pickled trainer: its attributes, as named in this release, and this number
+#: under ``_FORMAT_KEY``. Raise it when an attribute changes name or meaning.
+_PICKLE_FORMAT = 1
+_FORMAT_KEY = "hf_bpe_pickle_format"
+
 
 def train_bpe(
     texts: Iterable[str],

@@ -799,6 +799,34 @@ def test_a_trainer_pickles_and_copies() -> None:
     assert copy.deepcopy(busy).train().mergeable_ranks == busy.train().mergeable_ranks
 
 
+def test_a_trainer_pickled_by_another_release_is_refused() -> None:
+    """A trainer's pickle names its format: another release's is a TrainingError that says
+    what to carry instead (without the number, an attribute renamed since would surface
+    later as an AttributeError in the middle of training)."""
+    import pickle
+
+    from hf_bpe import trainer as trainer_module
+
+    trainer = hf_bpe.BpeTrainer(262, num_proc=1)
+    trainer.update(["hello world"] * 3)
+    state = trainer.__getstate__()
+    assert state[trainer_module._FORMAT_KEY] == trainer_module._PICKLE_FORMAT
+
+    class Newer:  # pickles as a trainer of a later format
+        def __reduce__(self) -> Any:
+            return (object.__new__, (hf_bpe.BpeTrainer,), {**state, trainer_module._FORMAT_KEY: 2})
+
+    with pytest.raises(hf_bpe.TrainingError, match=r"format 2 .*reads format 1.*piece_counts\(\)"):
+        pickle.loads(pickle.dumps(Newer()))
+    assert pickle.loads(pickle.dumps(trainer)).n_documents == 3
+    # A pickle from before the format had a name (the same attributes) still loads.
+    older = hf_bpe.BpeTrainer.__new__(hf_bpe.BpeTrainer)
+    del state[trainer_module._FORMAT_KEY]
+    older.__setstate__(state)
+    assert older.train().mergeable_ranks == trainer.train().mergeable_ranks
+    assert trainer_module._FORMAT_KEY not in vars(older)
+
+
 def test_a_copy_of_a_trainer_or_of_counts_goes_on_alone() -> None:
     """copy.copy as copy.deepcopy: updating the copy leaves the original's counts as they were."""
     import copy
