@@ -641,9 +641,13 @@ def map_batch(
         results = _share(pool.conns[: workers - 1], encoding, method, _chunks(items, sizes, workers), kwargs)
     except _ItemError as err:
         raise err.error from None  # every reply was read: the workers stay
-    except (WorkerError, OSError):
-        # A worker died (or another thread found one dead and stopped the pool, closing
-        # the pipes under this batch).
+    except Exception as err:
+        # A worker died, or another thread stopped the pool (shutdown_pools, or a batch that
+        # found a worker dead), closing the pipes under this batch. A pipe closed between
+        # multiprocessing's check and its write fails with a TypeError (os.write of None).
+        if not isinstance(err, (WorkerError, OSError)) and pool.conns and not pool.shut_down:
+            _discard(pool)  # not the pipes: a pipe may hold a half-read reply, start afresh
+            raise
         message = _STOPPED if pool.shut_down else _death_of(pool.processes)
         _discard(pool)
         raise WorkerError(message) from None

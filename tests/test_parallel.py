@@ -458,6 +458,37 @@ def test_a_batch_whose_workers_are_shut_down_says_so(
     assert enc.encode_ordinary_batch(docs, num_proc=2) == [enc.encode_ordinary(d) for d in docs]  # new workers
 
 
+
+def test_a_batch_whose_pipe_is_closed_while_it_sends_says_so(
+    enc: hf_bpe.Encoding, docs: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """shutdown_pools closing a pipe between multiprocessing's check that it is open and its
+    write (the race above, on a busy machine: one CI run in many) made os.write of a None
+    handle raise a TypeError out of the batch. Here the shutdown runs at that very moment:
+    the real send goes on, on the pipe the real shutdown closed."""
+    import threading
+    from multiprocessing.connection import Connection
+
+    monkeypatch.setattr(parallel, "CLOSE_WAIT_SECONDS", 0.01)
+    send_bytes = Connection._send_bytes
+    stopped = []
+
+    def shut_down_then_send(conn: Connection, buf: Any) -> None:
+        if not stopped:
+            stopped.append(True)
+            other = threading.Thread(target=parallel.shutdown_pools)
+            other.start()
+            other.join()
+            assert conn.closed
+        send_bytes(conn, buf)
+
+    monkeypatch.setattr(Connection, "_send_bytes", shut_down_then_send)
+    with pytest.raises(hf_bpe.WorkerError, match=r"^the batch's hf_bpe worker processes were stopped by hf_bpe.shutdown_pools\(\)"):
+        enc.encode_ordinary_batch(docs * 3, num_proc=2)
+    assert stopped == [True]
+    monkeypatch.setattr(Connection, "_send_bytes", send_bytes)
+    assert enc.encode_ordinary_batch(docs, num_proc=2) == [enc.encode_ordinary(d) for d in docs]  # new workers
+
 ORPHAN = """
 import os, hf_bpe, realdata
 enc = hf_bpe.get_encoding("r50k_base")
