@@ -94,7 +94,9 @@ logger = hf_logging.get_logger("transformers.hf_bpe")
 VOCAB_FILES_NAMES = {"vocab_file": VOCAB_FILE, "encoding_file": ENCODING_FILE}
 
 #: nanochat's conversation format (its special tokens, a system message folded into the
-#: first user message).  Select it with ``chat_template="nanochat"``.
+#: first user message).  Select it with ``chat_template="nanochat"``. ``{% generation %}``
+#: marks what nanochat trains on (an assistant's text and its ``<|assistant_end|>``), so
+#: ``return_assistant_tokens_mask=True`` gives nanochat's mask (TRL's assistant-only loss).
 NANOCHAT_CHAT_TEMPLATE = (
     "{%- set ns = namespace(system='') -%}"
     "<|bos|>"
@@ -105,7 +107,7 @@ NANOCHAT_CHAT_TEMPLATE = (
     "<|user_start|>{{ ns.system + message['content'] }}<|user_end|>"
     "{%- set ns.system = '' -%}"
     "{%- elif message['role'] == 'assistant' -%}"
-    "<|assistant_start|>{{ message['content'] }}<|assistant_end|>"
+    "<|assistant_start|>{% generation %}{{ message['content'] }}<|assistant_end|>{% endgeneration %}"
     "{%- else -%}"
     "{{ raise_exception('nanochat knows the roles system, user and assistant, not ' + message['role']) }}"
     "{%- endif -%}"

@@ -1236,6 +1236,12 @@ def test_nanochat_chat_template() -> None:
         + [sp["<|user_start|>"]] + enc.encode("And 3+3?") + [sp["<|user_end|>"], sp["<|assistant_start|>"]]
     )
     assert ids == expected
+    # The assistant mask is nanochat's (render_conversation's): its text and <|assistant_end|>.
+    answer = [*enc.encode("4."), sp["<|assistant_end|>"]]
+    first = expected.index(sp["<|assistant_start|>"]) + 1
+    mask = [int(first <= i < first + len(answer)) for i in range(len(expected))]
+    out = tok.apply_chat_template(messages, add_generation_prompt=True, return_dict=True, return_assistant_tokens_mask=True)
+    assert out["input_ids"] == expected and out["assistant_masks"] == mask
     with pytest.raises(VocabularyError, match="nanochat"):
         make("cl100k_base", chat_template="nanochat")
 
