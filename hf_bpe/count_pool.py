@@ -108,6 +108,11 @@ class CountPool:
             pass
         for _ in self._barrier("abort", self._update if self._committing else -1):
             pass
+        # Every task is answered now (a process answers in order). A reply taken just as a
+        # Ctrl-C came was lost (the interrupt, held back while the queue is read, is raised
+        # once the reply is out of it): its process would stay counted busy for good, and
+        # after a few such the next update waited forever for a free one.
+        self._inflight = [0] * len(self._procs)
         self._committing = False
         self._error = None
 

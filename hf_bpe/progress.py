@@ -24,8 +24,8 @@ def progress_bar(progress: Optional[bool], total: Optional[int], desc: str, unit
 
 
 class _Progress:
-    """A tqdm bar where a terminal shows it; elsewhere an INFO log line every 5% (every 10
-    seconds without a total)."""
+    """A tqdm bar where a terminal or a notebook shows it (``tqdm.auto``); elsewhere an
+    INFO log line every 5% (every 10 seconds without a total)."""
 
     STEP = 0.05
     SECONDS = 10.0

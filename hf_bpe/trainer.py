@@ -98,7 +98,7 @@ class BpeTrainer:
     or a regex. ``num_proc`` processes count (default: the usable CPU cores; inputs smaller
     than one batch, and inputs in a worker process such as a ``multiprocessing.Pool``'s,
     are counted in this process). ``progress`` shows tqdm bars (``None``:
-    only on a terminal). The trainer can be used as a context manager; :meth:`close` stops
+    on a terminal or in a notebook). The trainer can be used as a context manager; :meth:`close` stops
     the counting processes (``train`` does too).
 
     ``vocab_size`` counts the 256 byte tokens, the merges and the special tokens; the
@@ -441,10 +441,10 @@ class BpeTrainer:
                             self._counts = tally
                         del tally
                     collected = True
-            except BaseException:
-                if not collected:  # a dead process: some tallies never arrived
+            except BaseException as err:
+                if not collected:  # a dead process, or a second Ctrl-C: some tallies never arrived
                     pool.terminate()
-                    self._lost = "a counting process failed and its counts were lost"
+                    self._lost = _lost_counts(err)
                 raise
         return self._counts
 
@@ -466,10 +466,10 @@ class BpeTrainer:
         trainer's counts are lost."""
         try:
             pool.abort()
-        except BaseException:
+        except BaseException as err:
             pool.terminate()
             self._pool = None
-            self._lost = "a counting process failed and its counts were lost"
+            self._lost = _lost_counts(err)
 
     def _commit_local(self, pending: dict[bytes, int], docs: int, chars: int) -> None:
         """Add counts made in this process, with their documents and characters: all of
@@ -558,6 +558,13 @@ class BpeTrainer:
             self._commit_local(pending, docs, chars)
         else:
             self._commit_pool(docs, chars)
+
+def _lost_counts(err: BaseException) -> str:
+    """Why the counting processes' counts are gone, for the trainer's later calls."""
+    if isinstance(err, KeyboardInterrupt):
+        return "the counting processes were stopped by a Ctrl-C while the trainer waited for them, and their counts were lost"
+    return "a counting process failed and its counts were lost"
+
 
 #: The form of a pickled trainer: its attributes, as named in this release, and this number
 #: under ``_FORMAT_KEY``. Raise it when an attribute changes name or meaning.
