@@ -85,7 +85,7 @@ from transformers.utils import logging as hf_logging  # noqa: E402
 from transformers.utils.hub import hf_api  # noqa: E402
 from transformers.utils.generic import PaddingStrategy  # noqa: E402
 
-__all__ = ["NANOCHAT_CHAT_TEMPLATE", "HfBpeConfig", "HfBpeTokenizer"]
+__all__ = ["NANOCHAT_CHAT_TEMPLATE", "NANOCHAT_TRAINING_CHAT_TEMPLATE", "HfBpeConfig", "HfBpeTokenizer"]
 
 # The tokenizer's warnings show as transformers' own do (transformers.logging sets their level);
 # under "hf_bpe" they would stay silent unless the application set up logging.
@@ -94,9 +94,7 @@ logger = hf_logging.get_logger("transformers.hf_bpe")
 VOCAB_FILES_NAMES = {"vocab_file": VOCAB_FILE, "encoding_file": ENCODING_FILE}
 
 #: nanochat's conversation format (its special tokens, a system message folded into the
-#: first user message).  Select it with ``chat_template="nanochat"``. ``{% generation %}``
-#: marks what nanochat trains on (an assistant's text and its ``<|assistant_end|>``), so
-#: ``return_assistant_tokens_mask=True`` gives nanochat's mask (TRL's assistant-only loss).
+#: first user message).  Select it with ``chat_template="nanochat"``.
 NANOCHAT_CHAT_TEMPLATE = (
     "{%- set ns = namespace(system='') -%}"
     "<|bos|>"
@@ -107,13 +105,23 @@ NANOCHAT_CHAT_TEMPLATE = (
     "<|user_start|>{{ ns.system + message['content'] }}<|user_end|>"
     "{%- set ns.system = '' -%}"
     "{%- elif message['role'] == 'assistant' -%}"
-    "<|assistant_start|>{% generation %}{{ message['content'] }}<|assistant_end|>{% endgeneration %}"
+    "<|assistant_start|>{{ message['content'] }}<|assistant_end|>"
     "{%- else -%}"
     "{{ raise_exception('nanochat knows the roles system, user and assistant, not ' + message['role']) }}"
     "{%- endif -%}"
     "{%- endfor -%}"
     "{%- if add_generation_prompt -%}<|assistant_start|>{%- endif -%}"
 )
+#: The same, with ``{% generation %}`` around what nanochat trains on (an assistant's text
+#: and its ``<|assistant_end|>``): ``return_assistant_tokens_mask=True`` then gives
+#: nanochat's mask, as TRL's assistant-only loss needs. ``chat_template="nanochat-train"``.
+#: Only transformers knows that tag (plain Jinja, minijinja and llama-cpp-python refuse the
+#: template), hence two: the plain one for a tokenizer that is served.
+NANOCHAT_TRAINING_CHAT_TEMPLATE = NANOCHAT_CHAT_TEMPLATE.replace(
+    "<|assistant_start|>{{ message['content'] }}<|assistant_end|>",
+    "<|assistant_start|>{% generation %}{{ message['content'] }}<|assistant_end|>{% endgeneration %}",
+)
+_NAMED_CHAT_TEMPLATES = {"nanochat": NANOCHAT_CHAT_TEMPLATE, "nanochat-train": NANOCHAT_TRAINING_CHAT_TEMPLATE}
 #: The special tokens the nanochat chat template uses.
 NANOCHAT_CHAT_TOKENS = NANOCHAT_SPECIAL_TOKENS[:5]
 
@@ -528,11 +536,12 @@ class HfBpeTokenizer(PreTrainedTokenizer):
             add_eos_token = bool(kwargs.pop("hf_bpe_add_eos_token", False))
         kwargs.pop("hf_bpe_add_bos_token", None)
         kwargs.pop("hf_bpe_add_eos_token", None)
-        if kwargs.get("chat_template") == "nanochat":
+        named = kwargs.get("chat_template")
+        if isinstance(named, str) and named in _NAMED_CHAT_TEMPLATES:
             missing = [t for t in NANOCHAT_CHAT_TOKENS if t not in encoding.special_tokens]
             if missing:
-                raise VocabularyError(f"the nanochat chat template needs the special tokens {missing}")
-            kwargs["chat_template"] = NANOCHAT_CHAT_TEMPLATE
+                raise VocabularyError(f"the {named} chat template needs the special tokens {missing}")
+            kwargs["chat_template"] = _NAMED_CHAT_TEMPLATES[named]
         self._encoding: Encoding = encoding
         self._vocab = _SpelledVocab(encoding)
         self._hf_bpe_add_bos = add_bos_token

@@ -393,7 +393,8 @@ class BpeTrainer:
         if form != _PICKLE_FORMAT:
             raise TrainingError(
                 f"a trainer pickled in format {form!r} (by another hf_bpe release); this hf_bpe reads "
-                f"format {_PICKLE_FORMAT}. To carry counts between releases, pickle trainer.piece_counts()"
+                f"format {_PICKLE_FORMAT}. To carry counts between releases, keep counts = trainer.piece_counts() "
+                "as counts.pattern and counts.to_dict(), and give them to PieceCounts(..., pattern=...)"
             )
         self.__dict__.update(state)
 

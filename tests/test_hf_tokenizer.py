@@ -20,7 +20,7 @@ from transformers import AutoTokenizer, PreTrainedTokenizerFast
 
 import hf_bpe
 from hf_bpe.errors import UnknownTokenError, VocabularyError
-from hf_bpe.hf_tokenizer import NANOCHAT_CHAT_TEMPLATE, HfBpeTokenizer
+from hf_bpe.hf_tokenizer import NANOCHAT_CHAT_TEMPLATE, NANOCHAT_TRAINING_CHAT_TEMPLATE, HfBpeTokenizer
 from hf_bpe.tokenizer_json import load_tokenizer_json
 
 ALL = (*NAMED, "trained")
@@ -1236,12 +1236,17 @@ def test_nanochat_chat_template() -> None:
         + [sp["<|user_start|>"]] + enc.encode("And 3+3?") + [sp["<|user_end|>"], sp["<|assistant_start|>"]]
     )
     assert ids == expected
-    # The assistant mask is nanochat's (render_conversation's): its text and <|assistant_end|>.
+    # "nanochat-train" renders the same text and marks what nanochat trains on
+    # (render_conversation's mask: an assistant's text and its <|assistant_end|>).
+    training = make("trained", chat_template="nanochat-train")
+    assert training.chat_template == NANOCHAT_TRAINING_CHAT_TEMPLATE != NANOCHAT_CHAT_TEMPLATE
+    assert "{% generation %}" not in NANOCHAT_CHAT_TEMPLATE  # other Jinja engines refuse the tag
     answer = [*enc.encode("4."), sp["<|assistant_end|>"]]
     first = expected.index(sp["<|assistant_start|>"]) + 1
     mask = [int(first <= i < first + len(answer)) for i in range(len(expected))]
-    out = tok.apply_chat_template(messages, add_generation_prompt=True, return_dict=True, return_assistant_tokens_mask=True)
+    out = training.apply_chat_template(messages, add_generation_prompt=True, return_dict=True, return_assistant_tokens_mask=True)
     assert out["input_ids"] == expected and out["assistant_masks"] == mask
+    assert training.apply_chat_template(messages, tokenize=False) == tok.apply_chat_template(messages, tokenize=False)
     with pytest.raises(VocabularyError, match="nanochat"):
         make("cl100k_base", chat_template="nanochat")
 
