@@ -560,6 +560,7 @@ class BpeTrainer:
         else:
             self._commit_pool(docs, chars)
 
+
 def _lost_counts(err: BaseException) -> str:
     """Why the counting processes' counts are gone, for the trainer's later calls."""
     if isinstance(err, KeyboardInterrupt):
