@@ -458,7 +458,6 @@ def test_a_batch_whose_workers_are_shut_down_says_so(
     assert enc.encode_ordinary_batch(docs, num_proc=2) == [enc.encode_ordinary(d) for d in docs]  # new workers
 
 
-
 def test_a_batch_whose_pipe_is_closed_while_it_sends_says_so(
     enc: hf_bpe.Encoding, docs: list[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -487,6 +486,7 @@ def test_a_batch_whose_pipe_is_closed_while_it_sends_says_so(
     assert stopped == [True]
     monkeypatch.setattr(Connection, "_send_bytes", send_bytes)
     assert enc.encode_ordinary_batch(docs, num_proc=2) == [enc.encode_ordinary(d) for d in docs]  # new workers
+
 
 ORPHAN = """
 import os, hf_bpe, realdata

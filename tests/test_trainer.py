@@ -755,7 +755,7 @@ def test_a_ctrl_c_at_the_worst_moment_leaves_a_working_trainer(tmp_path: Path, w
 
 
 CTRL_C_AS_A_REPLY_IS_TAKEN = r"""
-import faulthandler, os, signal, sys
+import faulthandler, os, signal
 import hf_bpe
 from hf_bpe import trainer as trainer_mod
 
