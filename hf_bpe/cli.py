@@ -33,13 +33,16 @@ The functions work in-process too::
 
 from __future__ import annotations
 
+import _thread
 import argparse
 import contextlib
+import io
 import logging
 import os
 import signal
 import sys
 import threading
+import time
 import warnings
 from collections.abc import Iterator, Sequence
 from typing import Any, NoReturn, Optional
@@ -288,6 +291,11 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         check_usage(args)  # exits with status 2, as argparse does
     if command == "bench":
         args.script_args = script_args
+    with _streams_for_messages():
+        return _run(args)
+
+
+def _run(args: argparse.Namespace) -> int:
     verbosity = args.verbose or 0
     root = logging.getLogger("hf_bpe")
     handler = logging.StreamHandler(sys.stderr)
@@ -323,11 +331,39 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
 
 
 @contextlib.contextmanager
+def _streams_for_messages() -> Iterator[None]:
+    """Standard output and error as the command's messages need them. A character their
+    encoding lacks (``PYTHONIOENCODING=ascii``, a C locale) is written as a ``\\x..``
+    escape: ``train`` names the folder it wrote after writing it, and must not fail
+    then. Without a standard error (``2>&-``, a daemon), messages go nowhere:
+    ``print(file=None)`` would put them among the data on standard output."""
+    saved = sys.stdout, sys.stderr
+    escaped = []
+    for stream in saved:
+        if isinstance(stream, io.TextIOWrapper) and stream.errors == "strict":
+            stream.reconfigure(errors="backslashreplace")
+            escaped.append(stream)
+    nowhere = open(os.devnull, "w", encoding="utf-8") if sys.stderr is None else None
+    if nowhere is not None:
+        sys.stderr = nowhere
+    try:
+        yield
+    finally:
+        if nowhere is not None:
+            sys.stderr = saved[1]
+            nowhere.close()
+        for stream in escaped:
+            if not stream.closed:
+                stream.reconfigure(errors="strict")
+
+
+@contextlib.contextmanager
 def _sigterm_as_ctrl_c(terminated: list[bool]) -> Iterator[None]:
     """A SIGTERM (``kill``, a scheduler's time limit) stops the command as Ctrl-C does, so
     that its cleanup runs: no half-written output folder, no counting processes left
     running. Each SIGTERM is noted in ``terminated``. Workers set SIGTERM back to the
-    system's default (pools stop them with it)."""
+    system's default (pools stop them with it). A Ctrl-C that Python drops (raised in a
+    ``__del__``) is delivered again."""
     if threading.current_thread() is not threading.main_thread() or signal.getsignal(signal.SIGTERM) != signal.SIG_DFL:
         yield
         return
@@ -337,11 +373,29 @@ def _sigterm_as_ctrl_c(terminated: list[bool]) -> Iterator[None]:
         on_ctrl_c = signal.getsignal(signal.SIGINT)  # hf_bpe may be deferring Ctrl-C (parallel)
         (on_ctrl_c if callable(on_ctrl_c) else signal.default_int_handler)(signal.SIGINT, frame)
 
+    def raise_again(unraisable: Any) -> None:
+        # Python runs a signal's handler wherever the main thread is, also inside a
+        # __del__ or a weakref callback (a garbage collection), where it prints and drops
+        # any exception: the Ctrl-C was lost, and the command ran on to its end (after a
+        # SIGTERM, until the scheduler's SIGKILL). Deliver it again, a moment later (from
+        # here, it would run here, and be dropped, again).
+        if isinstance(unraisable.exc_value, KeyboardInterrupt):
+            _thread.start_new_thread(_interrupt_main_soon, (signal.SIGTERM if terminated else signal.SIGINT,))
+        else:
+            dropped(unraisable)
+
     previous = signal.signal(signal.SIGTERM, stop)
+    dropped, sys.unraisablehook = sys.unraisablehook, raise_again
     try:
         yield
     finally:
+        sys.unraisablehook = dropped
         signal.signal(signal.SIGTERM, previous)
+
+
+def _interrupt_main_soon(signum: int) -> None:
+    time.sleep(0.01)
+    _thread.interrupt_main(signum)
 
 
 def _warning_line(message: Any, category: Any, filename: str, lineno: int, file: Any = None, line: Any = None) -> None:

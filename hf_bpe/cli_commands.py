@@ -17,6 +17,7 @@ import json
 import logging
 import os
 import re
+import select
 import subprocess
 import sys
 import time
@@ -106,7 +107,18 @@ def _write(data: bytes) -> None:
     buffer = getattr(out, "buffer", None)
     if buffer is not None:
         out.flush()
-        buffer.write(data)
+        view = memoryview(data)
+        while view:
+            # Unbuffered (`python -u`, PYTHONUNBUFFERED), the buffer is the raw file, whose
+            # write may take part of the data (a pipe, a disk nearly full) or none (a
+            # non-blocking pipe that is full): write the rest, or fail saying why.
+            written = buffer.write(view)
+            if written is None:
+                select.select([], [buffer], [])
+            elif written:
+                view = view[written:]
+            else:
+                raise OSError("standard output took none of the data")
         buffer.flush()
     else:  # a text-only stdout (doctest, IDE consoles)
         out.write(data.decode("utf-8", "surrogateescape"))
@@ -353,7 +365,12 @@ def cmd_info(args: argparse.Namespace) -> int:
     sample = SAMPLE_TEXT if args.sample is None else _read_text(args.sample)
     info = encoding_info(enc, sample)
     if args.json:
-        print(json.dumps(info, ensure_ascii=False, indent=2))
+        text = json.dumps(info, ensure_ascii=False, indent=2)
+        try:
+            text.encode(getattr(sys.stdout, "encoding", None) or "utf-8")
+        except UnicodeEncodeError:  # (PYTHONIOENCODING=ascii, a C locale): JSON's own escapes
+            text = json.dumps(info, indent=2)
+        print(text)
         return 0
     specials = info["special_tokens"]
     names = info["pattern_names"]

@@ -23,7 +23,7 @@ Environment variables (all read at call time, never at import time):
 
 ``HF_BPE_CACHE_DIR``
     The cache directory. Default: ``$XDG_CACHE_HOME/hf_bpe`` when ``XDG_CACHE_HOME`` is
-    set, else ``~/.cache/hf_bpe``. Its ``parsed/`` folder keeps the parsed ranks of
+    set to an absolute path, else ``~/.cache/hf_bpe``. Its ``parsed/`` folder keeps the parsed ranks of
     verified vocabulary files (see :func:`hf_bpe.vocab_files.load_kept`).
 ``HF_BPE_OFFLINE``
     ``1`` (or ``true``/``yes``/``on``) forbids downloads: a missing file raises
@@ -167,9 +167,9 @@ def cache_dir() -> Path:
     configured = os.environ.get("HF_BPE_CACHE_DIR")
     if configured:
         return Path(configured).expanduser()
-    xdg = os.environ.get("XDG_CACHE_HOME")
-    if xdg:
-        return Path(xdg).expanduser() / "hf_bpe"
+    xdg = Path(os.environ.get("XDG_CACHE_HOME") or ".").expanduser()
+    if xdg.is_absolute():  # the XDG base directory spec: a relative path is to be ignored
+        return xdg / "hf_bpe"
     try:
         home = Path.home()
     except RuntimeError:  # no HOME and no passwd entry (a container run with --user N)

@@ -191,8 +191,8 @@ class CliError(HfBpeError, ValueError):
 
 
 class WorkerError(HfBpeError, RuntimeError):
-    """A worker process of a batch died or raised an error that cannot be pickled; the
-    workers are then stopped, and the next batch starts new ones."""
+    """A worker process of a batch died, could not start, or raised an error that cannot
+    be pickled; the workers are then stopped, and the next batch starts new ones."""
 
 
 class TrainingWarning(UserWarning):

@@ -505,7 +505,14 @@ def _pool(encoding: Any, size: int) -> _Pool:
             pool = _pools[key] = _Pool(encoding)
             pool.finalizer = weakref.finalize(encoding, _forget, pool)
             pool.finalizer.atexit = False  # shutdown_pools does it
-        pool.grow(encoding, size)
+        try:
+            pool.grow(encoding, size)
+        except OSError as err:  # too many open files or processes: leave none running
+            _discard(pool)
+            raise WorkerError(
+                f"could not start the batch's worker processes ({type(err).__name__}: {err}); "
+                "num_proc=1 works in this process"
+            ) from err
         return pool
 
 

@@ -12,6 +12,7 @@ known); ``False`` shows nothing::
 from __future__ import annotations
 
 import logging
+import sys
 import time
 from typing import Any, Optional
 
@@ -37,6 +38,8 @@ class _Progress:
         self._next_time = self.SECONDS  # without a total
         self._start = time.perf_counter()
         self._bar: Any = None
+        if sys.stderr is None:  # no stream for a bar (pythonw, `2>&-`, a daemon): log lines
+            return
         try:
             from tqdm.auto import tqdm
         except ImportError:

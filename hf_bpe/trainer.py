@@ -512,7 +512,14 @@ class BpeTrainer:
         local = self.num_proc == 1 or (second is None and self._pool is None) or (self._pool is None and in_worker())
         if not local and self._pool is None:
             # Start the processes before any thread of ours (tqdm's monitor) exists.
-            self._pool = CountPool(self.pattern, self.num_proc)
+            try:
+                self._pool = CountPool(self.pattern, self.num_proc)
+            except OSError as err:  # (none is left running)
+                raise TrainingError(
+                    f"could not start {self.num_proc} counting processes ({type(err).__name__}: {err}): "
+                    "multiprocessing needs free file descriptors and processes, and a writable "
+                    "/dev/shm for its queues' locks; num_proc=1 counts in this process"
+                ) from err
         bar = progress_bar(self.progress, total, "counting", "doc")
         docs = chars = 0
         pending: dict[bytes, int] = {}

@@ -8,6 +8,7 @@ Named encodings are loaded offline from that cache, for hf_bpe and tiktoken alik
 from __future__ import annotations
 
 import os
+import signal
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,7 +22,6 @@ sys.path.insert(0, str(ROOT / "examples"))
 import realdata  # noqa: E402
 
 import hf_bpe  # noqa: E402
-
 
 
 def _installed_editable_from_here() -> bool:
@@ -55,6 +55,14 @@ if (
 # pytest runs) or the script's folder first on sys.path, ahead of PYTHONPATH, unless told
 # not to (Python 3.11+).
 os.environ["PYTHONSAFEPATH"] = "1"
+
+# The Ctrl-C tests deliver SIGINT to this process and to the children they start, as a
+# terminal would. Started with SIGINT ignored (`nohup`, or a background job of a shell that
+# was itself started in the background), Python raises no KeyboardInterrupt, and children
+# inherit the ignoring: handle it here, which children then get as the default. Tests of
+# an ignored Ctrl-C ignore it themselves.
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 #: Conformance numbers reported at the end of the run: (suite, encoding) -> (docs, bytes).
 CONFORMANCE: dict[tuple[str, str], tuple[int, int]] = {}

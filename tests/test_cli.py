@@ -403,6 +403,72 @@ def test_a_closed_standard_input_is_one_line(work: Path) -> None:
         assert result.returncode == 1 and result.stderr == b"hf-bpe: error: standard input is closed: give the text in a file\n"
 
 
+def test_unbuffered_output_is_written_whole_or_fails(work: Path, sample_text: str) -> None:
+    """Unbuffered (``python -u``, ``PYTHONUNBUFFERED=1``, common in containers), standard
+    output is the raw file, whose write may take part of the data: the rest was dropped,
+    with exit status 0."""
+    path = work / "long.txt"
+    path.write_text(sample_text * 20, encoding="utf-8")
+    expected = ok(run("encode", "-t", "cl100k_base", str(path), cwd=work))
+    assert len(expected) > 1 << 20
+    command = [sys.executable, "-u", "-m", "hf_bpe", "encode", "-t", "cl100k_base", str(path)]
+    # A non-blocking pipe takes what fits (64 KB), then nothing until the reader reads.
+    full = subprocess.run(command, cwd=work, capture_output=True, timeout=300, preexec_fn=lambda: os.set_blocking(1, False))
+    assert full.returncode == 0 and full.stdout == expected, full.stderr
+    # A file that may not grow past half the output: an error, not exit status 0.
+    import resource
+
+    limit = len(expected) // 2
+    with open(work / "capped.txt", "wb") as capped:
+        result = subprocess.run(
+            command, cwd=work, stdout=capped, stderr=subprocess.PIPE, timeout=300,
+            preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit)),
+        )
+    assert result.returncode == 1 and result.stderr == b"hf-bpe: error: File too large\n"
+
+
+def test_without_a_standard_error_messages_go_nowhere_and_training_runs(work: Path, trained: Path) -> None:
+    """Started without a standard error (``2>&-``, a daemon): the error line went to
+    standard output, among the data, and training failed in its progress bar."""
+    def closed() -> None:
+        os.close(2)
+
+    result = subprocess.run(
+        [sys.executable, "-m", "hf_bpe", "decode", "-t", str(trained)], input=b"15 hello", cwd=work,
+        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, preexec_fn=closed, timeout=300,
+    )
+    assert result.returncode == 1 and result.stdout == b""
+    out = work / "no-stderr"
+    result = subprocess.run(
+        [sys.executable, "-m", "hf_bpe", "train", "corpus", "--vocab-size", "300", "--output", str(out)],
+        cwd=work, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, preexec_fn=closed, timeout=300,
+    )
+    assert result.returncode == 0 and hf_bpe.load_encoding(out).n_vocab == 300
+    # The library's own progress bar (the default, progress=None) wrote to None.
+    script = "import pathlib, hf_bpe; print(hf_bpe.train_bpe([p.read_text() for p in pathlib.Path('corpus').glob('*.txt')], 300).n_vocab)"
+    result = subprocess.run(
+        [sys.executable, "-c", script], cwd=work, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, preexec_fn=closed, timeout=300,
+    )
+    assert result.stdout == b"300\n"
+
+
+def test_a_standard_output_that_cannot_spell_a_name_gets_escapes_not_an_error(work: Path) -> None:
+    """``PYTHONIOENCODING=ascii`` (or a C locale): ``train`` saved the folder, then failed
+    naming it (exit status 1 after the work was done), ``info`` part-way through."""
+    env = {**os.environ, "PYTHONIOENCODING": "ascii"}
+    out = work / "tök"
+
+    def hf_bpe_command(*args: str) -> subprocess.CompletedProcess[bytes]:
+        return subprocess.run([sys.executable, "-m", "hf_bpe", *args], cwd=work, env=env, capture_output=True, timeout=300)
+
+    trained = hf_bpe_command("train", "corpus", "--vocab-size", "300", "--output", str(out))
+    assert trained.returncode == 0 and b"t\\xf6k" in trained.stdout, trained.stderr
+    info = hf_bpe_command("info", str(out), "--json")
+    assert info.returncode == 0 and json.loads(info.stdout)["name"] == "tök", info.stderr
+    text = hf_bpe_command("info", str(out))
+    assert text.returncode == 0 and b"t\\xf6k" in text.stdout, text.stderr
+
+
 def test_convert_into_a_folder_names_the_file_inside_it(tmp_path: Path) -> None:
     """The .tiktoken file is named after the encoding, whose name (from encoding.json) could
     hold folders: convert wrote ../../evil.tiktoken outside the folder given."""
@@ -740,3 +806,34 @@ def test_a_second_signal_stops_a_long_step_at_once_and_a_sigterm_counts(ctrl_c: 
         expected += ["SIGTERM SIGINT terminated", "SIGINT SIGTERM terminated", "SIGINT SIGINT interrupted"]
     assert out.stdout.splitlines() == expected, out.stdout + out.stderr
     assert out.stderr.count("hf_bpe: waiting for a long step") == len(expected), out.stderr
+
+
+A_SIGNAL_IN_A_FINALIZER = """
+import os, signal, time
+from hf_bpe.cli import _sigterm_as_ctrl_c
+
+
+class Dropped:
+    def __del__(self):
+        os.kill(os.getpid(), signal.SIGTERM)
+        for _ in range(1000):  # the handler runs here, and Python drops what it raises
+            pass
+
+
+terminated = []
+try:
+    with _sigterm_as_ctrl_c(terminated):
+        Dropped()
+        time.sleep(0.5)
+        print("ran on to the end")
+except KeyboardInterrupt:
+    print("stopped", bool(terminated))
+"""
+
+
+def test_a_sigterm_that_python_drops_in_a_finalizer_is_delivered_again() -> None:
+    """A signal's handler runs wherever the main thread is, also in a ``__del__`` (a
+    garbage collection), where Python prints and drops the KeyboardInterrupt it raises:
+    about one ``hf-bpe train`` in twenty, stopped by a SIGTERM, ran on to its end."""
+    out = subprocess.run([sys.executable, "-c", A_SIGNAL_IN_A_FINALIZER], capture_output=True, text=True, timeout=60)
+    assert out.stdout.split() == ["stopped", "True"] and out.stderr == "", out.stdout + out.stderr

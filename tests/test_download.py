@@ -722,6 +722,9 @@ def test_default_cache_dir(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> N
     monkeypatch.delenv("XDG_CACHE_HOME")
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     assert download.cache_dir() == tmp_path / "home" / ".cache" / "hf_bpe"
+    # A relative one is to be ignored (the XDG spec): it made a cache wherever the program ran.
+    monkeypatch.setenv("XDG_CACHE_HOME", "cache")
+    assert download.cache_dir() == tmp_path / "home" / ".cache" / "hf_bpe"
     monkeypatch.setenv("HF_BPE_CACHE_DIR", "~/vocab")
     assert download.cache_dir() == tmp_path / "home" / "vocab"
 

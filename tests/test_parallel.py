@@ -991,3 +991,28 @@ def test_workers_forked_while_a_thread_holds_the_piece_table_lock_still_encode(t
     with it): the child gets a new lock."""
     out = _run(FORKED_WHILE_A_THREAD_WRITES, tmp_path)
     assert out.stdout.strip() == "equal", out.stdout + out.stderr[-3000:]
+
+
+TOO_FEW_FILES = r"""
+import multiprocessing, resource
+import hf_bpe
+
+enc = hf_bpe.Encoding("b", pat_str=r"\S+|\s+", mergeable_ranks={bytes([i]): i for i in range(256)}, special_tokens={})
+docs = ["xy " * 1000] * 200
+expected = enc.encode_ordinary_batch(docs)
+resource.setrlimit(resource.RLIMIT_NOFILE, (40, resource.getrlimit(resource.RLIMIT_NOFILE)[1]))
+try:
+    enc.encode_ordinary_batch(docs, num_proc=30)  # a pipe and a sentinel each: too many files
+except hf_bpe.WorkerError as err:
+    print("could not start the batch's worker processes (OSError: [Errno 24]" in str(err), type(err.__cause__).__name__)
+print(len(multiprocessing.active_children()))
+print(enc.encode_ordinary_batch(docs, num_proc=2) == expected)
+"""
+
+
+def test_workers_that_cannot_start_say_so_and_leave_none_running(tmp_path: Path) -> None:
+    """Out of file descriptors (``ulimit -n``) part-way through starting a batch's workers:
+    a bare OSError, and the workers started so far stayed, holding their pipes, so the
+    program's own files could not be opened either until ``shutdown_pools()``."""
+    out = subprocess.run([sys.executable, "-c", TOO_FEW_FILES], cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert out.stdout.split() == ["True", "OSError", "0", "True"], out.stdout + out.stderr[-3000:]

@@ -1230,3 +1230,29 @@ def test_piece_counts_refuse_other_patterns_and_bad_values() -> None:
         empty = BpeTrainer(300, num_proc=1)
         empty.update_counts(PieceCounts(pattern="rustbpe"))
         empty.train()
+
+
+COUNTING_PROCESSES_CANNOT_START = r"""
+import multiprocessing, resource
+import hf_bpe
+from hf_bpe import trainer as trainer_mod
+
+trainer_mod.BATCH_CHARS = 1000
+texts = [f"hello world {i}" for i in range(500)]
+expected = hf_bpe.train_bpe(texts, 300, num_proc=1, progress=False).mergeable_ranks
+resource.setrlimit(resource.RLIMIT_NOFILE, (40, resource.getrlimit(resource.RLIMIT_NOFILE)[1]))
+try:
+    hf_bpe.train_bpe(texts, 300, num_proc=30, progress=False)  # queues and sentinels: too many files
+except hf_bpe.TrainingError as err:
+    print("could not start 30 counting processes (OSError: [Errno 24]" in str(err), "num_proc=1" in str(err))
+print(len(multiprocessing.active_children()))
+print(hf_bpe.train_bpe(texts, 300, num_proc=2, progress=False).mergeable_ranks == expected)
+"""
+
+
+def test_counting_processes_that_cannot_start_say_why_and_what_to_do(tmp_path: Path) -> None:
+    """Out of file descriptors, or without a writable /dev/shm (AWS Lambda, some sandboxes:
+    multiprocessing's queues need it for their locks), training failed with a bare
+    OSError ("Read-only file system"), naming neither the cause nor ``num_proc=1``."""
+    out = subprocess.run([sys.executable, "-c", COUNTING_PROCESSES_CANNOT_START], cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert out.stdout.split() == ["True", "True", "0", "True"], out.stdout + out.stderr[-3000:]
