@@ -393,7 +393,7 @@ def _sigterm_as_ctrl_c(terminated: list[bool]) -> Iterator[None]:
         signal.signal(signal.SIGTERM, previous)
 
 
-def _interrupt_main_soon(signum: int) -> None:
+def _interrupt_main_soon(signum: signal.Signals) -> None:
     time.sleep(0.01)
     _thread.interrupt_main(signum)
 

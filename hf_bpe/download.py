@@ -348,7 +348,8 @@ def fetch(filename: str) -> Path:
             f"{vfile.filename} is not in the hf_bpe cache and {switch} is set, so it "
             f"was not downloaded. Put the file at {target} (sha256 {vfile.sha256}); it can "
             f"be obtained from {source}. Alternatively point HF_BPE_CACHE_DIR at a "
-            f"directory holding it, or unset {switch}.{_noting(damaged)}"
+            f"directory holding it (or TIKTOKEN_CACHE_DIR at tiktoken's cache), or unset "
+            f"{switch}.{_noting(damaged)}"
         )
     try:
         _download(vfile, target)

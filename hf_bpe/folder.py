@@ -163,7 +163,11 @@ def load_encoding(directory: StrPath) -> Encoding:
     folder = Path(directory)
     if not folder.is_dir():
         if not folder.exists():
-            raise MissingFileError(f"{os.fspath(folder)}: no such folder")
+            from .registry import list_encoding_names
+
+            named = os.fspath(folder) in list_encoding_names()
+            hint = f" ({os.fspath(folder)!r} is a named encoding: hf_bpe.get_encoding({os.fspath(folder)!r}))" if named else ""
+            raise MissingFileError(f"{os.fspath(folder)}: no such folder{hint}")
         raise VocabFileError(f"{os.fspath(folder)}: a file, not a folder")
     if not (folder / ENCODING_FILE).is_file():
         raise VocabFileError(f"{os.fspath(folder)}: no {ENCODING_FILE}; not an hf_bpe folder")

@@ -93,37 +93,69 @@ logger = hf_logging.get_logger("transformers.hf_bpe")
 
 VOCAB_FILES_NAMES = {"vocab_file": VOCAB_FILE, "encoding_file": ENCODING_FILE}
 
-#: nanochat's conversation format (its special tokens, a system message folded into the
-#: first user message).  Select it with ``chat_template="nanochat"``.
-NANOCHAT_CHAT_TEMPLATE = (
-    "{%- set ns = namespace(system='') -%}"
-    "<|bos|>"
-    "{%- for message in messages -%}"
-    "{%- if message['role'] == 'system' -%}"
-    "{%- set ns.system = message['content'] + '\n\n' -%}"
-    "{%- elif message['role'] == 'user' -%}"
-    "<|user_start|>{{ ns.system + message['content'] }}<|user_end|>"
-    "{%- set ns.system = '' -%}"
-    "{%- elif message['role'] == 'assistant' -%}"
-    "<|assistant_start|>{{ message['content'] }}<|assistant_end|>"
-    "{%- else -%}"
-    "{{ raise_exception('nanochat knows the roles system, user and assistant, not ' + message['role']) }}"
-    "{%- endif -%}"
-    "{%- endfor -%}"
-    "{%- if add_generation_prompt -%}<|assistant_start|>{%- endif -%}"
-)
-#: The same, with ``{% generation %}`` around what nanochat trains on (an assistant's text
-#: and its ``<|assistant_end|>``): ``return_assistant_tokens_mask=True`` then gives
-#: nanochat's mask, as TRL's assistant-only loss needs. ``chat_template="nanochat-train"``.
+
+def _nanochat_chat_template(trained: bool, tools: bool = True) -> str:
+    """nanochat's conversation format (``render_conversation``) as a chat template: its
+    special tokens, a system message folded into the first user message, an assistant's
+    content as text or as a list of parts (``text``; ``python``, a tool call, between
+    ``<|python_start|>`` and ``<|python_end|>``; ``python_output``, the tool's answer,
+    between ``<|output_start|>`` and ``<|output_end|>``). With ``trained``, what nanochat
+    trains on (all of an assistant's turn but the tool's answers) is inside ``{% generation
+    %}``; without ``tools`` (a vocabulary without those four tokens) parts are refused."""
+
+    def mark(text: str) -> str:
+        return "{% generation %}" + text + "{% endgeneration %}" if trained else text
+
+    if tools:
+        part = (
+            "{%- if part['type'] == 'text' -%}" + mark("{{ part['text'] }}")
+            + "{%- elif part['type'] == 'python' -%}" + mark("<|python_start|>{{ part['text'] }}<|python_end|>")
+            + "{%- elif part['type'] == 'python_output' -%}<|output_start|>{{ part['text'] }}<|output_end|>"
+            "{%- else -%}"
+            "{{ raise_exception('nanochat knows the parts text, python and python_output, not ' + part['type']) }}"
+            "{%- endif -%}"
+        )
+    else:
+        part = (
+            "{{ raise_exception('an assistant message of parts needs the special tokens <|python_start|>, "
+            "<|python_end|>, <|output_start|> and <|output_end|>, which this vocabulary does not have') }}"
+        )
+    return (
+        "{%- set ns = namespace(system='') -%}"
+        "<|bos|>"
+        "{%- for message in messages -%}"
+        "{%- if message['role'] in ('system', 'user') and message['content'] is not string -%}"
+        "{{ raise_exception('nanochat takes the content of a ' + message['role'] + ' message as text, not parts') }}"
+        "{%- elif message['role'] == 'system' -%}"
+        "{%- set ns.system = message['content'] + '\n\n' -%}"
+        "{%- elif message['role'] == 'user' -%}"
+        "<|user_start|>{{ ns.system + message['content'] }}<|user_end|>"
+        "{%- set ns.system = '' -%}"
+        "{%- elif message['role'] == 'assistant' -%}"
+        "<|assistant_start|>"
+        "{%- if message['content'] is string -%}" + mark("{{ message['content'] }}")
+        + "{%- else -%}{%- for part in message['content'] -%}" + part + "{%- endfor -%}{%- endif -%}"
+        + mark("<|assistant_end|>")
+        + "{%- else -%}"
+        "{{ raise_exception('nanochat knows the roles system, user and assistant, not ' + message['role']) }}"
+        "{%- endif -%}"
+        "{%- endfor -%}"
+        "{%- if add_generation_prompt -%}<|assistant_start|>{%- endif -%}"
+    )
+
+
+#: nanochat's conversation format: ``chat_template="nanochat"``.
+NANOCHAT_CHAT_TEMPLATE = _nanochat_chat_template(trained=False)
+#: The same, with ``{% generation %}`` around what nanochat trains on (an assistant's text,
+#: tool calls and ``<|assistant_end|>``, not the tools' answers): ``return_assistant_tokens_mask=True``
+#: then gives nanochat's mask, as TRL's assistant-only loss needs. ``chat_template="nanochat-train"``.
 #: Only transformers knows that tag (plain Jinja, minijinja and llama-cpp-python refuse the
 #: template), hence two: the plain one for a tokenizer that is served.
-NANOCHAT_TRAINING_CHAT_TEMPLATE = NANOCHAT_CHAT_TEMPLATE.replace(
-    "<|assistant_start|>{{ message['content'] }}<|assistant_end|>",
-    "<|assistant_start|>{% generation %}{{ message['content'] }}<|assistant_end|>{% endgeneration %}",
-)
-_NAMED_CHAT_TEMPLATES = {"nanochat": NANOCHAT_CHAT_TEMPLATE, "nanochat-train": NANOCHAT_TRAINING_CHAT_TEMPLATE}
-#: The special tokens the nanochat chat template uses.
+NANOCHAT_TRAINING_CHAT_TEMPLATE = _nanochat_chat_template(trained=True)
+_NAMED_CHAT_TEMPLATES = {"nanochat": False, "nanochat-train": True}  # name -> trained
+#: The special tokens the nanochat chat template uses; the tools' four only for parts.
 NANOCHAT_CHAT_TOKENS = NANOCHAT_SPECIAL_TOKENS[:5]
+NANOCHAT_TOOL_TOKENS = NANOCHAT_SPECIAL_TOKENS[5:9]
 
 
 class HfBpeConfig(PreTrainedConfig):  # type: ignore[no-untyped-call]
@@ -429,11 +461,16 @@ def _load_folder_encoding(vocab_file: str | None, encoding_file: str | None, sou
         encoding_file = str(Path(vocab_file).parent / ENCODING_FILE)
     if encoding_file is None:
         if source and not os.path.isdir(source):  # a Hub repository whose files did not come
+            from hf_bpe.registry import list_encoding_names
+
+            named = ""
+            if str(source) in list_encoding_names():
+                named = f"; {source!r} is a named encoding: HfBpeTokenizer.from_encoding(hf_bpe.get_encoding({str(source)!r}))"
             raise _FilesMissing(
                 f"no tokenizer files for {source!r}: it is not a local folder, and neither "
                 "vocab.tiktoken + encoding.json nor tokenizer.json came from the Hub or its cache "
-                "(offline, HF_HUB_OFFLINE=1 or local_files_only=True, with nothing cached? a "
-                "wrong repository, subfolder or revision?)"
+                "(the Hub unreachable? offline, HF_HUB_OFFLINE=1 or local_files_only=True, with "
+                f"nothing cached? a wrong repository, subfolder or revision?){named}"
             )
         found = f"no tokenizer files were found in {source!r}; " if source else ""
         raise (_FilesMissing if source else VocabularyError)(
@@ -541,7 +578,8 @@ class HfBpeTokenizer(PreTrainedTokenizer):
             missing = [t for t in NANOCHAT_CHAT_TOKENS if t not in encoding.special_tokens]
             if missing:
                 raise VocabularyError(f"the {named} chat template needs the special tokens {missing}")
-            kwargs["chat_template"] = _NAMED_CHAT_TEMPLATES[named]
+            tools = all(t in encoding.special_tokens for t in NANOCHAT_TOOL_TOKENS)
+            kwargs["chat_template"] = _nanochat_chat_template(_NAMED_CHAT_TEMPLATES[named], tools)
         self._encoding: Encoding = encoding
         self._vocab = _SpelledVocab(encoding)
         self._hf_bpe_add_bos = add_bos_token

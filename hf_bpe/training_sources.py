@@ -18,12 +18,13 @@ from __future__ import annotations
 
 import operator
 import os
+import warnings
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any, Optional, Union
 
 from .piece_counter import PieceCounter
-from .errors import TrainingError, TrainingTypeError
+from .errors import TrainingError, TrainingTypeError, TrainingWarning
 
 #: Texts are sent to the counting processes in batches of about this many characters.
 BATCH_CHARS = 1 << 20
@@ -53,10 +54,20 @@ def text_batches(texts: Iterable[Any], max_chars: int, batch_chars: int) -> Iter
                 hint = ""
                 if isinstance(text, dict):  # iterating a datasets.Dataset gives its rows
                     hint = " (to train on a dataset's column: train_from_dataset, or iterate over ds['text'])"
+                elif isinstance(text, (list, tuple)):  # a batch iterator, as for train_new_from_iterator
+                    hint = " (give the texts one by one: (text for batch in batches for text in batch))"
+                elif isinstance(text, os.PathLike):
+                    hint = " (to train on files, read them: (path.read_text() for path in paths))"
                 raise TrainingTypeError(
                     f"text {i} is a {type(text).__name__}, not a str: {short_repr(text)}{hint}"
                 )
             text = str(text)
+        if i == 0 and len(text) < 4096 and "\n" not in text and os.path.isfile(text):
+            warnings.warn(
+                f"text 0 is the name of a file ({text!r}): training takes texts, not paths; to train "
+                "on files, read them: (open(path, encoding='utf-8').read() for path in paths)",
+                TrainingWarning,
+            )
         if 0 < max_chars < len(text):
             text = text[:max_chars]  # crop here: less to send
         batch.append(text)

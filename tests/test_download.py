@@ -552,6 +552,7 @@ def test_offline_names_the_file_and_where_to_put_it(
     assert "https://openaipublic.blob.core.windows.net/encodings/cl100k_base.tiktoken" in msg
     assert f"the mirror set in HF_BPE_DOWNLOAD_URL, {server.base_url}encodings/cl100k" in msg
     assert "HF_BPE_OFFLINE" in msg
+    assert "or TIKTOKEN_CACHE_DIR at tiktoken's cache" in msg  # as the download error says
     assert isinstance(info.value, DownloadError) and isinstance(info.value, OSError)
     assert server.requests == []
     assert _contents(cache) == []

@@ -123,6 +123,11 @@ def test_a_folder_without_tokenizer_files_is_named_in_the_error(tmp_path: Path) 
     # (AutoTokenizer raises transformers' own OSError there: it finds no tokenizer_config.json.)
     with pytest.raises(hf_bpe.MissingFileError, match="'someone/absent': it is not a local folder.*local_files_only"):
         HfBpeTokenizer.from_pretrained("someone/absent", cache_dir=str(tmp_path / "hub"), local_files_only=True)
+    # A named encoding's name (as the command line takes) says how to get that encoding.
+    with pytest.raises(hf_bpe.MissingFileError, match=r"named encoding: HfBpeTokenizer.from_encoding\(hf_bpe.get_encoding\('cl100k_base'\)\)"):
+        HfBpeTokenizer.from_pretrained("cl100k_base", cache_dir=str(tmp_path / "hub"), local_files_only=True)
+    with pytest.raises(hf_bpe.MissingFileError, match=r"cl100k_base: no such folder \('cl100k_base' is a named encoding: hf_bpe.get_encoding"):
+        hf_bpe.load_encoding("cl100k_base")
     # One file of hf_bpe's pair: the other is named.
     HfBpeTokenizer.from_encoding(hf_bpe.get_encoding("gpt2")).save_pretrained(tmp_path / "half")
     (tmp_path / "half" / "encoding.json").unlink()
@@ -1249,6 +1254,48 @@ def test_nanochat_chat_template() -> None:
     assert training.apply_chat_template(messages, tokenize=False) == tok.apply_chat_template(messages, tokenize=False)
     with pytest.raises(VocabularyError, match="nanochat"):
         make("cl100k_base", chat_template="nanochat")
+
+
+def test_nanochat_chat_template_renders_tool_parts_as_nanochat_does() -> None:
+    """An assistant's content may be a list of parts, as in nanochat's tool use: the
+    template printed the list's repr (and failed on a user's), silently wrong data for SFT.
+    The ids and mask are render_conversation's: tool calls trained, tools' answers not."""
+    enc = encoding("trained")
+    sp = enc._special_tokens
+    parts = [
+        {"type": "text", "text": "Let me compute. "},
+        {"type": "python", "text": "2+2"},
+        {"type": "python_output", "text": "4"},
+        {"type": "text", "text": " It is 4."},
+    ]
+    messages = [{"role": "user", "content": "What is 2+2?"}, {"role": "assistant", "content": parts}]
+    pieces = [  # (ids, trained) as nanochat's render_conversation adds them
+        ([sp["<|bos|>"], sp["<|user_start|>"], *enc.encode("What is 2+2?"), sp["<|user_end|>"], sp["<|assistant_start|>"]], 0),
+        (enc.encode("Let me compute. "), 1),
+        ([sp["<|python_start|>"], *enc.encode("2+2"), sp["<|python_end|>"]], 1),
+        ([sp["<|output_start|>"], *enc.encode("4"), sp["<|output_end|>"]], 0),
+        ([*enc.encode(" It is 4."), sp["<|assistant_end|>"]], 1),
+    ]
+    expected = [i for ids, _ in pieces for i in ids]
+    mask = [trained for ids, trained in pieces for _ in ids]
+    plain = make("trained", chat_template="nanochat")
+    assert plain.apply_chat_template(messages, tokenize=True)["input_ids"] == expected
+    training = make("trained", chat_template="nanochat-train")
+    out = training.apply_chat_template(messages, return_dict=True, return_assistant_tokens_mask=True)
+    assert out["input_ids"] == expected and out["assistant_masks"] == mask
+    for bad, message in (
+        ([{"role": "user", "content": [{"type": "text", "text": "hi"}]}], "content of a user message as text, not parts"),
+        ([{"role": "assistant", "content": [{"type": "image", "text": "x"}]}], "parts text, python and python_output, not image"),
+    ):
+        with pytest.raises(Exception, match=message):
+            plain.apply_chat_template(bad, tokenize=False)
+    # A vocabulary without the tools' four tokens takes text, and refuses parts.
+    five = hf_bpe.Encoding("five", pat_str=enc._pat_str, mergeable_ranks=enc._mergeable_ranks,
+                           special_tokens={t: sp[t] for t in list(sp)[:5]})
+    tok = HfBpeTokenizer.from_encoding(five, chat_template="nanochat")
+    assert tok.apply_chat_template(messages[:1], tokenize=True)["input_ids"] == expected[:len(pieces[0][0]) - 1]
+    with pytest.raises(Exception, match="needs the special tokens <\\|python_start"):
+        tok.apply_chat_template(messages, tokenize=False)
 
 
 def test_train_new_from_iterator_keeps_an_eos_switched_on() -> None:

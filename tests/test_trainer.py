@@ -1256,3 +1256,21 @@ def test_counting_processes_that_cannot_start_say_why_and_what_to_do(tmp_path: P
     OSError ("Read-only file system"), naming neither the cause nor ``num_proc=1``."""
     out = subprocess.run([sys.executable, "-c", COUNTING_PROCESSES_CANNOT_START], cwd=tmp_path, capture_output=True, text=True, timeout=120)
     assert out.stdout.split() == ["True", "True", "0", "True"], out.stdout + out.stderr[-3000:]
+
+
+def test_file_names_and_batches_given_as_texts_say_what_to_give(tmp_path: Path) -> None:
+    """Users of HF tokenizers' ``train(files=[...])`` give paths, users of
+    ``train_new_from_iterator`` batches: paths as str trained on the file names, in silence."""
+    paths = []
+    for i in range(3):
+        paths.append(tmp_path / f"part{i}.txt")
+        paths[-1].write_text("hello world " * 50, encoding="utf-8")
+    with pytest.warns(TrainingWarning, match=r"text 0 is the name of a file \(.*part0.txt'\): training takes texts, not paths"):
+        train_bpe([str(p) for p in paths], 260, num_proc=1)
+    with pytest.raises(TrainingTypeError, match=r"text 0 is a PosixPath, not a str: .* \(to train on files, read them"):
+        train_bpe(paths, 260, num_proc=1)
+    with pytest.raises(TrainingTypeError, match=r"text 0 is a list, not a str: .* \(give the texts one by one"):
+        train_bpe([["hello", "world"]], 260, num_proc=1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", TrainingWarning)
+        train_bpe([p.read_text(encoding="utf-8") for p in paths], 260, num_proc=1)  # texts: no warning
