@@ -308,7 +308,10 @@ def _run(args: argparse.Namespace) -> int:
     terminated: list[bool] = []
     try:
         with _sigterm_as_ctrl_c(terminated):
-            return int(args.func(args))
+            status = int(args.func(args))
+            if sys.stdout is not None:
+                sys.stdout.flush()  # here, a reader gone (`| head`) is the BrokenPipeError below
+            return status
     except KeyboardInterrupt:
         if args.debug:
             raise
@@ -338,11 +341,7 @@ def _streams_for_messages() -> Iterator[None]:
     then. Without a standard error (``2>&-``, a daemon), messages go nowhere:
     ``print(file=None)`` would put them among the data on standard output."""
     saved = sys.stdout, sys.stderr
-    escaped = []
-    for stream in saved:
-        if isinstance(stream, io.TextIOWrapper) and stream.errors == "strict":
-            stream.reconfigure(errors="backslashreplace")
-            escaped.append(stream)
+    escaped = [stream for stream in saved if _set_errors(stream, "strict", "backslashreplace")]
     nowhere = open(os.devnull, "w", encoding="utf-8") if sys.stderr is None else None
     if nowhere is not None:
         sys.stderr = nowhere
@@ -353,8 +352,19 @@ def _streams_for_messages() -> Iterator[None]:
             sys.stderr = saved[1]
             nowhere.close()
         for stream in escaped:
-            if not stream.closed:
-                stream.reconfigure(errors="strict")
+            _set_errors(stream, "backslashreplace", "strict")
+
+
+def _set_errors(stream: Any, was: str, to: str) -> bool:
+    """Switch a text stream's ``errors`` from ``was`` to ``to``; False if it is not such a
+    stream, or closed, detached, or its reader gone (the switch flushes it)."""
+    try:
+        if not isinstance(stream, io.TextIOWrapper) or stream.closed or stream.errors != was:
+            return False
+        stream.reconfigure(errors=to)
+    except (OSError, ValueError):
+        return False
+    return True
 
 
 @contextlib.contextmanager
@@ -373,14 +383,23 @@ def _sigterm_as_ctrl_c(terminated: list[bool]) -> Iterator[None]:
         on_ctrl_c = signal.getsignal(signal.SIGINT)  # hf_bpe may be deferring Ctrl-C (parallel)
         (on_ctrl_c if callable(on_ctrl_c) else signal.default_int_handler)(signal.SIGINT, frame)
 
+    active = [True]  # cleared, under the lock, when the block ends: no signal after that
+    lock = threading.Lock()
+
+    def signal_again(signum: signal.Signals) -> None:
+        time.sleep(0.01)
+        with lock:
+            if active:  # a real signal: it also ends a wait the main thread is in
+                signal.pthread_kill(threading.main_thread().ident or 0, signum)
+
     def raise_again(unraisable: Any) -> None:
         # Python runs a signal's handler wherever the main thread is, also inside a
         # __del__ or a weakref callback (a garbage collection), where it prints and drops
         # any exception: the Ctrl-C was lost, and the command ran on to its end (after a
-        # SIGTERM, until the scheduler's SIGKILL). Deliver it again, a moment later (from
-        # here, it would run here, and be dropped, again).
+        # SIGTERM, until the scheduler's SIGKILL). Signal it again, a moment later, from
+        # another thread (from here, it would run here, and be dropped, again).
         if isinstance(unraisable.exc_value, KeyboardInterrupt):
-            _thread.start_new_thread(_interrupt_main_soon, (signal.SIGTERM if terminated else signal.SIGINT,))
+            _thread.start_new_thread(signal_again, (signal.SIGTERM if terminated else signal.SIGINT,))
         else:
             dropped(unraisable)
 
@@ -389,13 +408,10 @@ def _sigterm_as_ctrl_c(terminated: list[bool]) -> Iterator[None]:
     try:
         yield
     finally:
+        with lock:
+            active.clear()
         sys.unraisablehook = dropped
         signal.signal(signal.SIGTERM, previous)
-
-
-def _interrupt_main_soon(signum: signal.Signals) -> None:
-    time.sleep(0.01)
-    _thread.interrupt_main(signum)
 
 
 def _warning_line(message: Any, category: Any, filename: str, lineno: int, file: Any = None, line: Any = None) -> None:

@@ -13,6 +13,7 @@ and returns the exit status; bad input raises :class:`~hf_bpe.errors.CliError`, 
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import logging
 import os
@@ -111,17 +112,32 @@ def _write(data: bytes) -> None:
         while view:
             # Unbuffered (`python -u`, PYTHONUNBUFFERED), the buffer is the raw file, whose
             # write may take part of the data (a pipe, a disk nearly full) or none (a
-            # non-blocking pipe that is full): write the rest, or fail saying why.
-            written = buffer.write(view)
+            # non-blocking pipe that is full: None): write the rest, or fail saying why.
+            try:
+                written = buffer.write(view)
+            except BlockingIOError as err:  # buffered, non-blocking and full: it took some
+                written = err.characters_written
+                _wait_until_writable(buffer)
             if written is None:
-                select.select([], [buffer], [])
+                if not isinstance(buffer, io.RawIOBase):
+                    break  # a writer of another kind that returns nothing took it all
+                _wait_until_writable(buffer)
             elif written:
                 view = view[written:]
-            else:
+            elif not isinstance(buffer, io.BufferedIOBase):  # (a full buffer took none: go on)
                 raise OSError("standard output took none of the data")
-        buffer.flush()
+        while True:
+            try:
+                buffer.flush()
+                break
+            except BlockingIOError:
+                _wait_until_writable(buffer)
     else:  # a text-only stdout (doctest, IDE consoles)
         out.write(data.decode("utf-8", "surrogateescape"))
+
+
+def _wait_until_writable(stream: Any) -> None:
+    select.select([], [stream], [])
 
 
 _ID = re.compile(r"-?[0-9]+")

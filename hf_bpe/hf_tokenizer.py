@@ -1498,6 +1498,22 @@ class HfBpeTokenizer(PreTrainedTokenizer):
     def _decode_lists(self, sequences: list[Any], skip_special_tokens: bool, kwargs: dict[str, Any]) -> list[str]:
         return [self._decode(seq, skip_special_tokens=skip_special_tokens, **kwargs) for seq in sequences]
 
+    def _decode_text(self, ids: list[int]) -> str:
+        if not self._decoded_as_text:
+            return self._encoding.decode_bytes(ids).decode("utf-8", errors="replace")
+        table = self._added_tokens_decoder
+        chunks: list[bytes] = []
+        run: list[int] = []
+        for i in ids:
+            if i in self._decoded_as_text:
+                chunks.append(self._encoding.decode_bytes(run))
+                run = []
+                chunks.append(table[i].content.encode())
+            else:
+                run.append(i)
+        chunks.append(self._encoding.decode_bytes(run))
+        return b"".join(chunks).decode("utf-8", errors="replace")
+
     def _decode(
         self,
         token_ids: int | list[int],
@@ -1514,21 +1530,16 @@ class HfBpeTokenizer(PreTrainedTokenizer):
             # every "!" of the text would go)
             decoder = self._added_tokens_decoder  # looked up per id: no set of every added token per call
             ids = [i for i in ids if i not in decoder or not decoder[i].special]
-        if self._decoded_as_text:
-            table = self._added_tokens_decoder
-            chunks: list[bytes] = []
-            run: list[int] = []
-            for i in ids:
-                if i in self._decoded_as_text:
-                    chunks.append(self._encoding.decode_bytes(run))
-                    run = []
-                    chunks.append(table[i].content.encode())
-                else:
-                    run.append(i)
-            chunks.append(self._encoding.decode_bytes(run))
-            text = b"".join(chunks).decode("utf-8", errors="replace")
-        else:
-            text = self._encoding.decode_bytes(ids).decode("utf-8", errors="replace")
+        try:
+            text = self._decode_text(ids)
+        except UnknownTokenError as err:
+            if isinstance(err.token, int) and 0 <= err.token < 1 << 32:
+                err.add_note(
+                    "(a model can sample an id that is no token: a gap below len(tok), or a row of an "
+                    "embedding table padded beyond it; keep generation to the tokens with "
+                    "generate(..., suppress_tokens=...), as hf_bpe's transformers guide shows)"
+                )
+            raise
         clean = self.clean_up_tokenization_spaces if clean_up_tokenization_spaces is None else clean_up_tokenization_spaces
         if clean and not self.clean_up_tokenization_spaces_for_bpe_even_though_it_will_corrupt_output:
             # As transformers' fast tokenizers do for BPE: the clean-up was made for WordPiece

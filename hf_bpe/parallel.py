@@ -425,22 +425,43 @@ class _Pool:
         context = start_context()
         fork = context.get_start_method() == "fork"
         shipped: Any = None  # made once, and only if a worker starts (every batch calls this)
-        while len(self.processes) < size:
-            if shipped is None:
-                # Not forked: pickled here, unpickled by _serve, so that a failure there is reported.
-                shipped = encoding if fork else pickle.dumps(encoding, protocol=pickle.HIGHEST_PROTOCOL)
-            here, there = context.Pipe()
-            process = context.Process(
-                target=_serve,
-                args=(shipped, there, here if fork else None, os.getpid()),
-                daemon=True,
-                name="hf_bpe-worker",
-            )
-            with interrupts_deferred():  # a started process is always recorded, so stopped
-                process.start()
-                self.conns.append(here)
-                self.processes.append(process)
-            there.close()
+        had = len(self.processes)
+        try:
+            while len(self.processes) < size:
+                if shipped is None:
+                    # Not forked: pickled here, unpickled by _serve, so that a failure there is reported.
+                    shipped = encoding if fork else pickle.dumps(encoding, protocol=pickle.HIGHEST_PROTOCOL)
+                here, there = context.Pipe()
+                try:
+                    process = context.Process(
+                        target=_serve,
+                        args=(shipped, there, here if fork else None, os.getpid()),
+                        daemon=True,
+                        name="hf_bpe-worker",
+                    )
+                    with interrupts_deferred():  # a started process is always recorded, so stopped
+                        process.start()
+                        self.conns.append(here)
+                        self.processes.append(process)
+                except OSError:
+                    here.close()
+                    raise
+                finally:
+                    there.close()
+        except OSError:
+            # Too many open files or processes: stop the workers this call started (those
+            # before it may be serving another thread's batch), then say so.
+            added, self.processes[had:] = self.processes[had:], []
+            conns, self.conns[had:] = self.conns[had:], []
+            stop_processes(added)
+            for process in added:
+                try:
+                    process.close()  # its sentinel pipe
+                except ValueError:  # reaped by another thread's start (see close)
+                    pass
+            for conn in conns:
+                conn.close()
+            raise
 
     def healthy(self) -> bool:
         return all(process.is_alive() for process in self.processes)
@@ -507,8 +528,7 @@ def _pool(encoding: Any, size: int) -> _Pool:
             pool.finalizer.atexit = False  # shutdown_pools does it
         try:
             pool.grow(encoding, size)
-        except OSError as err:  # too many open files or processes: leave none running
-            _discard(pool)
+        except OSError as err:  # too many open files or processes (grow left no new one running)
             raise WorkerError(
                 f"could not start the batch's worker processes ({type(err).__name__}: {err}); "
                 "num_proc=1 works in this process"

@@ -62,7 +62,8 @@ def text_batches(texts: Iterable[Any], max_chars: int, batch_chars: int) -> Iter
                     f"text {i} is a {type(text).__name__}, not a str: {short_repr(text)}{hint}"
                 )
             text = str(text)
-        if i == 0 and len(text) < 4096 and "\n" not in text and os.path.isfile(text):
+        # (a name with a folder or an extension: a corpus may well begin with "README")
+        if i == 0 and len(text) < 4096 and "\n" not in text and ("." in text or os.sep in text) and os.path.isfile(text):
             warnings.warn(
                 f"text 0 is the name of a file ({text!r}): training takes texts, not paths; to train "
                 "on files, read them: (open(path, encoding='utf-8').read() for path in paths)",

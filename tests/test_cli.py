@@ -15,7 +15,7 @@ import subprocess
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Optional
+from typing import Any, Optional
 
 import pytest
 import realdata
@@ -427,6 +427,49 @@ def test_unbuffered_output_is_written_whole_or_fails(work: Path, sample_text: st
     assert result.returncode == 1 and result.stderr == b"hf-bpe: error: File too large\n"
 
 
+def test_a_reader_gone_early_is_status_141_without_a_traceback(work: Path) -> None:
+    """``hf-bpe info ... | true``: the output is flushed where a broken pipe is expected
+    (it was flushed after, in a traceback, exit status 120)."""
+    # Buffered (PYTHONUNBUFFERED writes each line at once), strict (as in a UTF-8 locale).
+    env = {**{k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}, "PYTHONIOENCODING": "utf-8"}
+    proc = subprocess.Popen([sys.executable, "-m", "hf_bpe", "info", "cl100k_base"], cwd=work, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert proc.stdout is not None
+    proc.stdout.close()  # the reader is gone before anything is written
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 141 and err == b"", err.decode()
+
+
+def test_output_goes_through_a_writer_that_returns_nothing(work: Path, sample_text: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A hand-written stdout whose ``buffer.write`` returns None (not a raw file) took the
+    data whole; the loop for short writes must not take None for "would block"."""
+    from hf_bpe import cli
+
+    class Writer:
+        def __init__(self) -> None:
+            self.data = bytearray()
+
+        def write(self, data: Any) -> None:
+            self.data += data
+
+        def flush(self) -> None:
+            pass
+
+    class Out:
+        buffer = Writer()
+
+        def write(self, text: str) -> None:
+            pass
+
+        def flush(self) -> None:
+            pass
+
+    (work / "writer.txt").write_text(sample_text, encoding="utf-8")
+    monkeypatch.setattr(sys, "stdout", Out())
+    assert cli.main(["encode", "-t", "cl100k_base", str(work / "writer.txt")]) == 0
+    assert ids_of(bytes(Out.buffer.data)) == hf_bpe.get_encoding("cl100k_base").encode(sample_text)
+
+
 def test_without_a_standard_error_messages_go_nowhere_and_training_runs(work: Path, trained: Path) -> None:
     """Started without a standard error (``2>&-``, a daemon): the error line went to
     standard output, among the data, and training failed in its progress bar."""
@@ -809,7 +852,7 @@ def test_a_second_signal_stops_a_long_step_at_once_and_a_sigterm_counts(ctrl_c: 
 
 
 A_SIGNAL_IN_A_FINALIZER = """
-import os, signal, time
+import os, select, signal
 from hf_bpe.cli import _sigterm_as_ctrl_c
 
 
@@ -821,10 +864,11 @@ class Dropped:
 
 
 terminated = []
+never, _ = os.pipe()
 try:
     with _sigterm_as_ctrl_c(terminated):
         Dropped()
-        time.sleep(0.5)
+        select.select([never], [], [])  # a wait that only a signal ends
         print("ran on to the end")
 except KeyboardInterrupt:
     print("stopped", bool(terminated))
@@ -834,6 +878,8 @@ except KeyboardInterrupt:
 def test_a_sigterm_that_python_drops_in_a_finalizer_is_delivered_again() -> None:
     """A signal's handler runs wherever the main thread is, also in a ``__del__`` (a
     garbage collection), where Python prints and drops the KeyboardInterrupt it raises:
-    about one ``hf-bpe train`` in twenty, stopped by a SIGTERM, ran on to its end."""
+    about one ``hf-bpe train`` in twenty, stopped by a SIGTERM, ran on to its end. Signalled
+    again, the main thread is stopped in a wait too (a wait with no end here: a hang on the
+    old code, and on one that only called ``_thread.interrupt_main``)."""
     out = subprocess.run([sys.executable, "-c", A_SIGNAL_IN_A_FINALIZER], capture_output=True, text=True, timeout=60)
     assert out.stdout.split() == ["stopped", "True"] and out.stderr == "", out.stdout + out.stderr

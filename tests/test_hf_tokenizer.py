@@ -803,6 +803,11 @@ def test_vocab_size_and_len_cover_the_gaps() -> None:
     with pytest.raises(UnknownTokenError) as info:  # a KeyError, as in tiktoken
         tok.decode([100256])
     assert isinstance(info.value, KeyError) and info.value.token == 100256
+    # A model sized by len(tok) can sample the gap: the error says how to keep it out.
+    assert "suppress_tokens" in info.value.__notes__[0]
+    with pytest.raises(hf_bpe.TokenIdOverflowError) as overflow:  # no model's id
+        tok.decode([-1])
+    assert not getattr(overflow.value, "__notes__", None)
 
 
 def test_added_tokens_get_free_ids_and_survive_both_loaders(tmp_path: Path) -> None:
@@ -1259,7 +1264,10 @@ def test_nanochat_chat_template() -> None:
 def test_nanochat_chat_template_renders_tool_parts_as_nanochat_does() -> None:
     """An assistant's content may be a list of parts, as in nanochat's tool use: the
     template printed the list's repr (and failed on a user's), silently wrong data for SFT.
-    The ids and mask are render_conversation's: tool calls trained, tools' answers not."""
+    The ids and mask are render_conversation's, whose parts here are never two texts in a
+    row (a template renders one text: nanochat encodes each part apart, so for SpellingBee's
+    "...3." then "\\n\\nLet me..." the ids differ, as the docs say): tool calls trained,
+    tools' answers not."""
     enc = encoding("trained")
     sp = enc._special_tokens
     parts = [

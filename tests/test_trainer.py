@@ -1258,7 +1258,7 @@ def test_counting_processes_that_cannot_start_say_why_and_what_to_do(tmp_path: P
     assert out.stdout.split() == ["True", "True", "0", "True"], out.stdout + out.stderr[-3000:]
 
 
-def test_file_names_and_batches_given_as_texts_say_what_to_give(tmp_path: Path) -> None:
+def test_file_names_and_batches_given_as_texts_say_what_to_give(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Users of HF tokenizers' ``train(files=[...])`` give paths, users of
     ``train_new_from_iterator`` batches: paths as str trained on the file names, in silence."""
     paths = []
@@ -1274,3 +1274,7 @@ def test_file_names_and_batches_given_as_texts_say_what_to_give(tmp_path: Path) 
     with warnings.catch_warnings():
         warnings.simplefilter("error", TrainingWarning)
         train_bpe([p.read_text(encoding="utf-8") for p in paths], 260, num_proc=1)  # texts: no warning
+        # A first document that is one word, also a file's name here, is taken for text.
+        (tmp_path / "README").write_text("hello", encoding="utf-8")
+        monkeypatch.chdir(tmp_path)
+        train_bpe(["README", "hello world " * 50], 260, num_proc=1)
