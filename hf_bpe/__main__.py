@@ -7,4 +7,10 @@ import sys
 from .cli import main
 
 if __name__ == "__main__":
-    sys.exit(main())
+    status = main()
+    # Under `python -m`, CPython ends the process by SIGINT at exit, whatever the status,
+    # when a KeyboardInterrupt (a Ctrl-C, or hf-bpe's SIGTERM) ended any exec of a string on
+    # its way (dataclasses make methods so), even one caught since: a SIGTERM's 143 came out
+    # as a death by SIGINT. A string exec that ends cleanly clears that mark.
+    exec("")
+    sys.exit(status)

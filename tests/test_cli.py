@@ -13,6 +13,7 @@ import json
 import os
 import subprocess
 import sys
+import textwrap
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Optional
@@ -883,3 +884,25 @@ def test_a_sigterm_that_python_drops_in_a_finalizer_is_delivered_again() -> None
     old code, and on one that only called ``_thread.interrupt_main``)."""
     out = subprocess.run([sys.executable, "-c", A_SIGNAL_IN_A_FINALIZER], capture_output=True, text=True, timeout=60)
     assert out.stdout.split() == ["stopped", "True"] and out.stderr == "", out.stdout + out.stderr
+
+
+def test_python_m_keeps_the_status_of_an_interrupted_command(tmp_path: Path) -> None:
+    """Under ``python -m hf_bpe``, a KeyboardInterrupt that ended an exec of a string
+    (dataclasses make methods so), caught and turned into status 143 or 130, made CPython
+    end the process by SIGINT at exit (1 in 60 SIGTERMed ``train`` runs, strace showed)."""
+    (tmp_path / "sitecustomize.py").write_text(textwrap.dedent("""
+        from hf_bpe import cli
+
+        def main(argv=None):
+            try:
+                exec("raise KeyboardInterrupt")  # as a Ctrl-C arriving in such an exec
+            except KeyboardInterrupt:
+                return 130
+            return 0
+
+        cli.main = main
+    """), encoding="utf-8")
+    paths = [str(tmp_path), *filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep))]
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(paths))
+    result = subprocess.run([sys.executable, "-m", "hf_bpe", "info"], cwd=tmp_path, env=env, capture_output=True, timeout=120)
+    assert result.returncode == 130, result.stderr.decode()
