@@ -165,9 +165,9 @@ def load_encoding(directory: StrPath) -> Encoding:
         if not folder.exists():
             from .registry import list_encoding_names
 
-            named = os.fspath(folder) in list_encoding_names()
-            hint = f" ({os.fspath(folder)!r} is a named encoding: hf_bpe.get_encoding({os.fspath(folder)!r}))" if named else ""
-            raise MissingFileError(f"{os.fspath(folder)}: no such folder{hint}")
+            name = os.fspath(folder)
+            hint = f" ({name!r} is a named encoding: hf_bpe.get_encoding({name!r}))" if name in list_encoding_names() else ""
+            raise MissingFileError(f"{name}: no such folder{hint}")
         raise VocabFileError(f"{os.fspath(folder)}: a file, not a folder")
     if not (folder / ENCODING_FILE).is_file():
         raise VocabFileError(f"{os.fspath(folder)}: no {ENCODING_FILE}; not an hf_bpe folder")

@@ -1011,7 +1011,7 @@ print(enc.encode_ordinary_batch(docs, num_proc=2) == expected)
 """
 
 
-def test_workers_that_cannot_start_say_so_and_leave_none_running(tmp_path: Path) -> None:
+def test_workers_that_cannot_start_say_so_and_none_of_them_is_left_running(tmp_path: Path) -> None:
     """Out of file descriptors (``ulimit -n``) part-way through starting a batch's workers:
     a bare OSError, and the workers started so far stayed, holding their pipes, so the
     program's own files could not be opened either until ``shutdown_pools()``. The worker
