@@ -255,6 +255,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--examples-dir", metavar="DIR", help="the checkout's examples/ folder")
     p.set_defaults(script_args=[])
     p.set_defaults(func=cmd_bench)
+    for command_parser in sub.choices.values():
+        command_parser.set_defaults(command_parser=command_parser)  # for its own usage line
     return parser
 
 
@@ -285,7 +287,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     if command == "bench" and "--" in argv:
         cut = argv.index("--")
         argv, script_args = argv[:cut], argv[cut + 1 :]
-    args = parser.parse_args(argv)
+    args, unknown = parser.parse_known_args(argv)
+    if unknown:  # under the command's usage line (argparse shows hf-bpe's), where the options are
+        args.command_parser.error(f"unrecognized arguments: {' '.join(unknown)}")
     check_usage = getattr(args, "check_usage", None)
     if check_usage is not None:
         check_usage(args)  # exits with status 2, as argparse does

@@ -906,3 +906,12 @@ def test_python_m_keeps_the_status_of_an_interrupted_command(tmp_path: Path) -> 
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(paths))
     result = subprocess.run([sys.executable, "-m", "hf_bpe", "info"], cwd=tmp_path, env=env, capture_output=True, timeout=120)
     assert result.returncode == 130, result.stderr.decode()
+
+
+def test_an_unrecognized_argument_is_shown_under_its_commands_usage(work: Path) -> None:
+    """``--special-token A=1 B=2`` (one value per option): argparse showed hf-bpe's own usage
+    line, which lists no option of the command."""
+    result = run("convert", "cl100k_base", "out.json", "--special-token", "<|a|>=1", "<|b|>=2", cwd=work)
+    lines = result.stderr.decode().splitlines()
+    assert result.returncode == 2 and lines[0].startswith("usage: hf-bpe convert ")
+    assert lines[-1] == "hf-bpe: error: unrecognized arguments: <|b|>=2"
