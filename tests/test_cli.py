@@ -29,10 +29,11 @@ VOCAB = 600
 
 
 def run(
-    *args: str, cwd: Path, stdin: Optional[bytes] = None, script: Optional[Sequence[str]] = None
+    *args: str, cwd: Path, stdin: Optional[bytes] = None, script: Optional[Sequence[str]] = None,
+    env: Optional[dict[str, str]] = None,
 ) -> subprocess.CompletedProcess[bytes]:
     cmd = [*(script or [sys.executable, "-m", "hf_bpe"]), *args]
-    return subprocess.run(cmd, input=stdin, capture_output=True, cwd=cwd, env=dict(os.environ), timeout=300)
+    return subprocess.run(cmd, input=stdin, capture_output=True, cwd=cwd, env=env or dict(os.environ), timeout=300)
 
 
 def ok(result: subprocess.CompletedProcess[bytes]) -> bytes:
@@ -501,15 +502,11 @@ def test_a_standard_output_that_cannot_spell_a_name_gets_escapes_not_an_error(wo
     naming it (exit status 1 after the work was done), ``info`` part-way through."""
     env = {**os.environ, "PYTHONIOENCODING": "ascii"}
     out = work / "tök"
-
-    def hf_bpe_command(*args: str) -> subprocess.CompletedProcess[bytes]:
-        return subprocess.run([sys.executable, "-m", "hf_bpe", *args], cwd=work, env=env, capture_output=True, timeout=300)
-
-    trained = hf_bpe_command("train", "corpus", "--vocab-size", "300", "--output", str(out))
+    trained = run("train", "corpus", "--vocab-size", "300", "--output", str(out), cwd=work, env=env)
     assert trained.returncode == 0 and b"t\\xf6k" in trained.stdout, trained.stderr
-    info = hf_bpe_command("info", str(out), "--json")
+    info = run("info", str(out), "--json", cwd=work, env=env)
     assert info.returncode == 0 and json.loads(info.stdout)["name"] == "tök", info.stderr
-    text = hf_bpe_command("info", str(out))
+    text = run("info", str(out), cwd=work, env=env)
     assert text.returncode == 0 and b"t\\xf6k" in text.stdout, text.stderr
 
 
