@@ -47,24 +47,23 @@ except ImportError as err:  # the bare install
 from packaging.version import Version
 
 from hf_bpe.batch_columns import column_texts
+from hf_bpe.chat_templates import NANOCHAT_CHAT_TEMPLATE, NANOCHAT_TRAINING_CHAT_TEMPLATE, named_chat_template
 from hf_bpe.encoding import Encoding, special_regex, special_segments, special_set
 from hf_bpe.errors import (
     MissingFileError,
     TextTypeError,
     TokenizerJsonWarning,
     UnknownTokenError,
-    VocabFileError,
     VocabularyError,
 )
 from hf_bpe.folder import CHAT_TEMPLATE_DIR, ENCODING_FILE, HF_CONFIG_FORMAT, SAVED_IF_NEEDED, VOCAB_FILE, say_removed, templates_folder
+from hf_bpe.hf_folder import FilesMissing, check_added_decoder, is_rank, load_folder_encoding, load_tokenizer_json_only
 from hf_bpe.hf_rows import encode_windows, encode_with_offsets
-from hf_bpe.patterns import NANOCHAT_SPECIAL_TOKENS
 from hf_bpe.registry import as_hf_bpe_encoding
-from hf_bpe.hf_vocab import spellings_by_id, token_bytes, token_str
+from hf_bpe.hf_vocab import spellings_by_id, token_bytes
 from hf_bpe.tokenizer_json import (
     dumps_tokenizer_json,
     encoding_to_tokenizer_json,
-    pair_template_matches,
     special_token_roles,
     tokenizer_json_or_warn,
 )
@@ -92,70 +91,6 @@ __all__ = ["NANOCHAT_CHAT_TEMPLATE", "NANOCHAT_TRAINING_CHAT_TEMPLATE", "HfBpeCo
 logger = hf_logging.get_logger("transformers.hf_bpe")
 
 VOCAB_FILES_NAMES = {"vocab_file": VOCAB_FILE, "encoding_file": ENCODING_FILE}
-
-
-def _nanochat_chat_template(trained: bool, tools: bool = True) -> str:
-    """nanochat's conversation format (``render_conversation``) as a chat template: its
-    special tokens, a system message folded into the first user message, an assistant's
-    content as text or as a list of parts (``text``; ``python``, a tool call, between
-    ``<|python_start|>`` and ``<|python_end|>``; ``python_output``, the tool's answer,
-    between ``<|output_start|>`` and ``<|output_end|>``). With ``trained``, what nanochat
-    trains on (all of an assistant's turn but the tool's answers) is inside ``{% generation
-    %}``; without ``tools`` (a vocabulary without those four tokens) parts are refused."""
-
-    def mark(text: str) -> str:
-        return "{% generation %}" + text + "{% endgeneration %}" if trained else text
-
-    if tools:
-        part = (
-            "{%- if part['type'] == 'text' -%}" + mark("{{ part['text'] }}")
-            + "{%- elif part['type'] == 'python' -%}" + mark("<|python_start|>{{ part['text'] }}<|python_end|>")
-            + "{%- elif part['type'] == 'python_output' -%}<|output_start|>{{ part['text'] }}<|output_end|>"
-            "{%- else -%}"
-            "{{ raise_exception('nanochat knows the parts text, python and python_output, not ' + part['type']) }}"
-            "{%- endif -%}"
-        )
-    else:
-        part = (
-            "{{ raise_exception('an assistant message of parts needs the special tokens <|python_start|>, "
-            "<|python_end|>, <|output_start|> and <|output_end|>, which this vocabulary does not have') }}"
-        )
-    return (
-        "{%- set ns = namespace(system='') -%}"
-        "<|bos|>"
-        "{%- for message in messages -%}"
-        "{%- if message['role'] in ('system', 'user') and message['content'] is not string -%}"
-        "{{ raise_exception('nanochat takes the content of a ' + message['role'] + ' message as text, not parts') }}"
-        "{%- elif message['role'] == 'system' -%}"
-        "{%- set ns.system = message['content'] + '\n\n' -%}"
-        "{%- elif message['role'] == 'user' -%}"
-        "<|user_start|>{{ ns.system + message['content'] }}<|user_end|>"
-        "{%- set ns.system = '' -%}"
-        "{%- elif message['role'] == 'assistant' -%}"
-        "<|assistant_start|>"
-        "{%- if message['content'] is string -%}" + mark("{{ message['content'] }}")
-        + "{%- else -%}{%- for part in message['content'] -%}" + part + "{%- endfor -%}{%- endif -%}"
-        + mark("<|assistant_end|>")
-        + "{%- else -%}"
-        "{{ raise_exception('nanochat knows the roles system, user and assistant, not ' + message['role']) }}"
-        "{%- endif -%}"
-        "{%- endfor -%}"
-        "{%- if add_generation_prompt -%}<|assistant_start|>{%- endif -%}"
-    )
-
-
-#: nanochat's conversation format: ``chat_template="nanochat"``.
-NANOCHAT_CHAT_TEMPLATE = _nanochat_chat_template(trained=False)
-#: The same, with ``{% generation %}`` around what nanochat trains on (an assistant's text,
-#: tool calls and ``<|assistant_end|>``, not the tools' answers): ``return_assistant_tokens_mask=True``
-#: then gives nanochat's mask, as TRL's assistant-only loss needs. ``chat_template="nanochat-train"``.
-#: Only transformers knows that tag (plain Jinja, minijinja and llama-cpp-python refuse the
-#: template), hence two: the plain one for a tokenizer that is served.
-NANOCHAT_TRAINING_CHAT_TEMPLATE = _nanochat_chat_template(trained=True)
-_NAMED_CHAT_TEMPLATES = {"nanochat": False, "nanochat-train": True}  # name -> trained
-#: The special tokens the nanochat chat template uses; the tools' four only for parts.
-NANOCHAT_CHAT_TOKENS = NANOCHAT_SPECIAL_TOKENS[:5]
-NANOCHAT_TOOL_TOKENS = NANOCHAT_SPECIAL_TOKENS[5:9]
 
 
 class HfBpeConfig(PreTrainedConfig):  # type: ignore[no-untyped-call]
@@ -370,116 +305,6 @@ def _spelled_roles(kwargs: dict[str, Any], decoder: Mapping[int, AddedToken], en
     return frozenset(spelled)
 
 
-def _is_rank(encoding: Any, tid: int) -> bool:
-    """Whether ``tid`` is the id of a vocabulary token of ``encoding`` (not a special one)."""
-    if tid >= encoding.n_vocab or encoding.is_special_token(tid):
-        return False
-    try:
-        encoding.decode_single_token_bytes(tid)
-    except KeyError:  # a gap in the ranks
-        return False
-    return True
-
-
-def _check_added_decoder(decoder: Mapping[Any, Any], encoding: Any) -> None:
-    """Refuse added tokens (tokenizer_config.json's ``added_tokens_decoder``) whose id would
-    then mean two things: not an id at all (-3, 5.0), the id of one of the encoding's
-    special tokens with another text, or the id of a vocabulary token whose bytes are
-    not the added text and that is not spelled so either (as a token given a role is
-    saved: gpt2's "Ġ", id 220). An id past the vocabulary is a new token."""
-    specials: dict[int, set[str]] = {}
-    for text, tid in encoding.special_tokens.items():
-        specials.setdefault(tid, set()).add(text)
-    for tid, token in decoder.items():
-        content = token.get("content") if isinstance(token, Mapping) else str(token)
-        where = f"added_tokens_decoder (tokenizer_config.json) gives {content!r}"
-        if isinstance(tid, bool) or not isinstance(tid, int) or not 0 <= tid < 2**32:
-            raise VocabularyError(f"{where} the id {tid!r}: an id is an integer from 0 to 2**32 - 1")
-        if not isinstance(content, str) or not content:
-            raise VocabularyError(f"added_tokens_decoder (tokenizer_config.json) has no text for id {tid}")
-        if tid in specials:
-            if content not in specials[tid]:
-                raise VocabularyError(f"{where} the id {tid} of the special token {min(specials[tid])!r}")
-        elif _is_rank(encoding, tid):
-            vocab_bytes = encoding.decode_single_token_bytes(tid)
-            if content.encode("utf-8", "surrogatepass") != vocab_bytes and content != token_str(vocab_bytes):
-                raise VocabularyError(
-                    f"{where} the id {tid} of the vocabulary token {vocab_bytes!r}: the id would mean both"
-                )
-
-
-def _load_tokenizer_json_only(path: str, source: Any = None) -> tuple[Any, str | None, str | None, dict[int, AddedToken]]:
-    """The Encoding of a folder saved by stock transformers (tokenizer.json only), the
-    bos/eos its post-processor adds (which become add_bos_token/add_eos_token), and its
-    added tokens that are not special, by id: the tokenizer's own added tokens, not the
-    Encoding's special tokens (saved again, they stay what they were). The Encoding is
-    named after ``source`` (the repository id or folder given to ``from_pretrained``), not
-    after the folder the file is in (for a Hub repository, a commit hash of its cache)."""
-    from hf_bpe.tokenizer_json_load import load_tokenizer_json, plain_added_tokens, template_specials, tokenizer_json_encoding
-    from hf_bpe.vocab_files import parse_json
-
-    try:
-        data = parse_json(Path(path).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return load_tokenizer_json(path), None, None, {}  # which says what is wrong
-    roles = template_specials(data) if isinstance(data, dict) else None
-    with warnings.catch_warnings():
-        if roles is not None:  # the post-processor is kept, as add_bos_token/add_eos_token
-            warnings.filterwarnings("ignore", message=".*post_processor", category=TokenizerJsonWarning)
-        name = None
-        if isinstance(source, (str, os.PathLike)) and os.fspath(source):
-            folder = Path(source)
-            # a folder: its own name ("." is the working directory's); a repository: its name
-            name = Path(os.path.abspath(folder)).name if folder.is_dir() else folder.name or None  # (a link keeps its name)
-        encoding = tokenizer_json_encoding(data, Path(path), name=name, plain_added=False)
-    plain = {
-        int(entry["id"]): AddedToken(entry["content"], special=False, normalized=bool(entry.get("normalized", True)))
-        for entry in plain_added_tokens(data)
-    }
-    bos, eos = roles or (None, None)
-    if roles is not None and not pair_template_matches(data, bos, eos):
-        warnings.warn(
-            f"{path}: the post_processor's template for text pairs is not kept: HfBpeTokenizer "
-            f"puts each text of a pair between its bos and eos ({bos!r}, {eos!r}), as for one text",
-            TokenizerJsonWarning,
-            stacklevel=3,
-        )
-    return encoding, bos, eos, plain
-
-
-class _FilesMissing(VocabFileError):
-    """Tokenizer files ``from_pretrained`` did not find. Raised from ``__init__`` as a
-    ValueError (transformers replaces an OSError raised there by a message of its own);
-    :meth:`HfBpeTokenizer.from_pretrained` raises it as a :class:`MissingFileError`, which
-    is an OSError too, as transformers raises for a repository it cannot find."""
-
-
-def _load_folder_encoding(vocab_file: str | None, encoding_file: str | None, source: Any) -> Any:
-    from hf_bpe.folder import load_encoding_files
-
-    if encoding_file is None and vocab_file is not None:  # encoding.json beside it
-        encoding_file = str(Path(vocab_file).parent / ENCODING_FILE)
-    if encoding_file is None:
-        if source and not os.path.isdir(source):  # a Hub repository whose files did not come
-            from hf_bpe.registry import list_encoding_names
-
-            named = ""
-            if str(source) in list_encoding_names():
-                named = f"; {source!r} is a named encoding: HfBpeTokenizer.from_encoding(hf_bpe.get_encoding({str(source)!r}))"
-            raise _FilesMissing(
-                f"no tokenizer files for {source!r}: it is not a local folder, and neither "
-                "vocab.tiktoken + encoding.json nor tokenizer.json came from the Hub or its cache "
-                "(the Hub unreachable? offline, HF_HUB_OFFLINE=1 or local_files_only=True, with "
-                f"nothing cached? a wrong repository, subfolder or revision?){named}"
-            )
-        found = f"no tokenizer files were found in {source!r}; " if source else ""
-        raise (_FilesMissing if source else VocabularyError)(
-            f"HfBpeTokenizer needs an encoding: {found}use HfBpeTokenizer.from_encoding(enc) or "
-            "from_pretrained(folder or repo id) where vocab.tiktoken and encoding.json (or tokenizer.json) are"
-        )
-    return load_encoding_files(encoding_file, vocab_file)
-
-
 class _ByteLevelView:
     """What :attr:`HfBpeTokenizer.backend_tokenizer` gives: the decoder of a fast tokenizer
     whose tokens are spelled as hf_bpe's are (GPT-2's byte alphabet), and nothing else
@@ -543,15 +368,15 @@ class HfBpeTokenizer(PreTrainedTokenizer):
             source = kwargs.get("name_or_path")  # set by from_pretrained
             if vocab_file is not None or encoding_file is not None:
                 try:
-                    encoding = _load_folder_encoding(vocab_file, encoding_file, source)
+                    encoding = load_folder_encoding(vocab_file, encoding_file, source)
                 except MissingFileError as err:  # one file of hf_bpe's pair did not come
                     if tokenizer_file is None:
                         if source:
-                            raise _FilesMissing(f"{err} (vocab.tiktoken and encoding.json go together)") from None
+                            raise FilesMissing(f"{err} (vocab.tiktoken and encoding.json go together)") from None
                         raise
                     warnings.warn(f"{err}: loading tokenizer.json instead", TokenizerJsonWarning, stacklevel=2)
             if encoding is None and tokenizer_file is not None:
-                encoding, bos, eos, plain_added = _load_tokenizer_json_only(tokenizer_file, source)
+                encoding, bos, eos, plain_added = load_tokenizer_json_only(tokenizer_file, source)
                 if add_bos_token is None and bos is not None:  # a [bos] $A template
                     add_bos_token = True
                     kwargs.setdefault("bos_token", bos)
@@ -559,7 +384,7 @@ class HfBpeTokenizer(PreTrainedTokenizer):
                     add_eos_token = True
                     kwargs.setdefault("eos_token", eos)
             elif encoding is None:
-                encoding = _load_folder_encoding(None, None, source)  # which says what is missing
+                encoding = load_folder_encoding(None, None, source)  # which says what is missing
         encoding = as_hf_bpe_encoding(encoding)
         saved_format = kwargs.pop("hf_bpe_format", HF_CONFIG_FORMAT)
         if not isinstance(saved_format, int) or saved_format > HF_CONFIG_FORMAT:
@@ -574,12 +399,9 @@ class HfBpeTokenizer(PreTrainedTokenizer):
         kwargs.pop("hf_bpe_add_bos_token", None)
         kwargs.pop("hf_bpe_add_eos_token", None)
         named = kwargs.get("chat_template")
-        if isinstance(named, str) and named in _NAMED_CHAT_TEMPLATES:
-            missing = [t for t in NANOCHAT_CHAT_TOKENS if t not in encoding.special_tokens]
-            if missing:
-                raise VocabularyError(f"the {named} chat template needs the special tokens {missing}")
-            tools = all(t in encoding.special_tokens for t in NANOCHAT_TOOL_TOKENS)
-            kwargs["chat_template"] = _nanochat_chat_template(_NAMED_CHAT_TEMPLATES[named], tools)
+        template = named_chat_template(named, encoding.special_tokens) if isinstance(named, str) else None
+        if template is not None:
+            kwargs["chat_template"] = template
         self._encoding: Encoding = encoding
         self._vocab = _SpelledVocab(encoding)
         self._hf_bpe_add_bos = add_bos_token
@@ -595,7 +417,7 @@ class HfBpeTokenizer(PreTrainedTokenizer):
         decoder: dict[int, AddedToken] = dict(kwargs.pop("added_tokens_decoder", None) or {})
         for tid, token in plain_added.items():  # (tokenizer_config.json lists them too, if there is one)
             decoder.setdefault(tid, token)
-        _check_added_decoder(decoder, encoding)
+        check_added_decoder(decoder, encoding)
         for text, tid in sorted(encoding.special_tokens.items(), key=lambda kv: kv[1]):
             decoder.setdefault(tid, AddedToken(text, special=True, normalized=False))
         # Roles held by vocabulary tokens, which transformers' __init__ adds as plain text
@@ -621,7 +443,7 @@ class HfBpeTokenizer(PreTrainedTokenizer):
         """
         try:
             return cast(Self, super().from_pretrained(*args, **kwargs))
-        except _FilesMissing as err:
+        except FilesMissing as err:
             raise MissingFileError(str(err)) from None
 
     @classmethod
@@ -946,7 +768,7 @@ class HfBpeTokenizer(PreTrainedTokenizer):
         self._user_added = any(not t.special or specials.get(t.content) != tid for tid, t in tokens.items())
         # Decoded as their text: added tokens at ids of their own. One at a vocabulary
         # token's id (its text, or its spelling: "Ġ" at 220) decodes as that token.
-        self._decoded_as_text = frozenset(tid for tid in tokens if not self._encoding.is_special_token(tid) and not _is_rank(self._encoding, tid))
+        self._decoded_as_text = frozenset(tid for tid in tokens if not self._encoding.is_special_token(tid) and not is_rank(self._encoding, tid))
         spelled = self._vocab.id_of
         self._spellings_shadowed = any(spelled(t.content) not in (None, tid) for tid, t in tokens.items())
         self._slow_added = any(
@@ -1687,7 +1509,7 @@ class HfBpeTokenizer(PreTrainedTokenizer):
                     continue
             else:
                 found, what = self.convert_tokens_to_ids(text), "a vocabulary token"
-                if not isinstance(found, int) or not _is_rank(self._encoding, found):
+                if not isinstance(found, int) or not is_rank(self._encoding, found):
                     continue
                 tid = found
             warnings.warn(

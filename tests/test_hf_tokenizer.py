@@ -1698,13 +1698,13 @@ def test_decoding_while_another_thread_adds_tokens(monkeypatch: pytest.MonkeyPat
 
     tok = make("gpt2")
     seen: list[str] = []
-    is_rank = hf_tokenizer._is_rank
+    is_rank = hf_tokenizer.is_rank
 
     def meanwhile(encoding: Any, tid: int) -> bool:
         if tid == 50257 and not seen:
             seen.append(tok.decode(tok("a<new>")["input_ids"]))
         return is_rank(encoding, tid)
 
-    monkeypatch.setattr(hf_tokenizer, "_is_rank", meanwhile)
+    monkeypatch.setattr(hf_tokenizer, "is_rank", meanwhile)
     tok.add_tokens(["<new>"])
     assert seen == ["a<new>"] and tok("a<new>")["input_ids"] == [64, 50257]

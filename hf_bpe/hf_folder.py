@@ -1,0 +1,141 @@
+"""What ``HfBpeTokenizer`` reads from a saved folder: its encoding (``vocab.tiktoken`` +
+``encoding.json``, as hf_bpe saves it, or ``tokenizer.json`` alone, as stock transformers
+and the Hub have it) and the added tokens of ``tokenizer_config.json``, checked against it.
+
+``HfBpeTokenizer.from_pretrained`` calls these; to load a folder as an Encoding, use
+:func:`hf_bpe.load_encoding`::
+
+    >>> import tempfile, hf_bpe
+    >>> from hf_bpe.hf_folder import load_folder_encoding
+    >>> enc = hf_bpe.Encoding("bytes", pat_str=r"\\S+|\\s+",
+    ...     mergeable_ranks={bytes([i]): i for i in range(256)}, special_tokens={})
+    >>> folder = tempfile.mkdtemp()
+    >>> _ = hf_bpe.save_encoding(enc, folder)
+    >>> load_folder_encoding(folder + "/vocab.tiktoken", None, folder).encode("hi")
+    [104, 105]
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from tokenizers import AddedToken
+
+from hf_bpe.errors import TokenizerJsonWarning, VocabFileError, VocabularyError
+from hf_bpe.folder import ENCODING_FILE
+from hf_bpe.hf_vocab import token_str
+from hf_bpe.tokenizer_json import pair_template_matches
+
+
+def is_rank(encoding: Any, tid: int) -> bool:
+    """Whether ``tid`` is the id of a vocabulary token of ``encoding`` (not a special one)."""
+    if tid >= encoding.n_vocab or encoding.is_special_token(tid):
+        return False
+    try:
+        encoding.decode_single_token_bytes(tid)
+    except KeyError:  # a gap in the ranks
+        return False
+    return True
+
+
+def check_added_decoder(decoder: Mapping[Any, Any], encoding: Any) -> None:
+    """Refuse added tokens (tokenizer_config.json's ``added_tokens_decoder``) whose id would
+    then mean two things: not an id at all (-3, 5.0), the id of one of the encoding's
+    special tokens with another text, or the id of a vocabulary token whose bytes are
+    not the added text and that is not spelled so either (as a token given a role is
+    saved: gpt2's "Ġ", id 220). An id past the vocabulary is a new token."""
+    specials: dict[int, set[str]] = {}
+    for text, tid in encoding.special_tokens.items():
+        specials.setdefault(tid, set()).add(text)
+    for tid, token in decoder.items():
+        content = token.get("content") if isinstance(token, Mapping) else str(token)
+        where = f"added_tokens_decoder (tokenizer_config.json) gives {content!r}"
+        if isinstance(tid, bool) or not isinstance(tid, int) or not 0 <= tid < 2**32:
+            raise VocabularyError(f"{where} the id {tid!r}: an id is an integer from 0 to 2**32 - 1")
+        if not isinstance(content, str) or not content:
+            raise VocabularyError(f"added_tokens_decoder (tokenizer_config.json) has no text for id {tid}")
+        if tid in specials:
+            if content not in specials[tid]:
+                raise VocabularyError(f"{where} the id {tid} of the special token {min(specials[tid])!r}")
+        elif is_rank(encoding, tid):
+            vocab_bytes = encoding.decode_single_token_bytes(tid)
+            if content.encode("utf-8", "surrogatepass") != vocab_bytes and content != token_str(vocab_bytes):
+                raise VocabularyError(
+                    f"{where} the id {tid} of the vocabulary token {vocab_bytes!r}: the id would mean both"
+                )
+
+
+def load_tokenizer_json_only(path: str, source: Any = None) -> tuple[Any, str | None, str | None, dict[int, AddedToken]]:
+    """The Encoding of a folder saved by stock transformers (tokenizer.json only), the
+    bos/eos its post-processor adds (which become add_bos_token/add_eos_token), and its
+    added tokens that are not special, by id: the tokenizer's own added tokens, not the
+    Encoding's special tokens (saved again, they stay what they were). The Encoding is
+    named after ``source`` (the repository id or folder given to ``from_pretrained``), not
+    after the folder the file is in (for a Hub repository, a commit hash of its cache)."""
+    from hf_bpe.tokenizer_json_load import load_tokenizer_json, plain_added_tokens, template_specials, tokenizer_json_encoding
+    from hf_bpe.vocab_files import parse_json
+
+    try:
+        data = parse_json(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return load_tokenizer_json(path), None, None, {}  # which says what is wrong
+    roles = template_specials(data) if isinstance(data, dict) else None
+    with warnings.catch_warnings():
+        if roles is not None:  # the post-processor is kept, as add_bos_token/add_eos_token
+            warnings.filterwarnings("ignore", message=".*post_processor", category=TokenizerJsonWarning)
+        name = None
+        if isinstance(source, (str, os.PathLike)) and os.fspath(source):
+            folder = Path(source)
+            # a folder: its own name ("." is the working directory's); a repository: its name
+            name = Path(os.path.abspath(folder)).name if folder.is_dir() else folder.name or None  # (a link keeps its name)
+        encoding = tokenizer_json_encoding(data, Path(path), name=name, plain_added=False)
+    plain = {
+        int(entry["id"]): AddedToken(entry["content"], special=False, normalized=bool(entry.get("normalized", True)))
+        for entry in plain_added_tokens(data)
+    }
+    bos, eos = roles or (None, None)
+    if roles is not None and not pair_template_matches(data, bos, eos):
+        warnings.warn(
+            f"{path}: the post_processor's template for text pairs is not kept: HfBpeTokenizer "
+            f"puts each text of a pair between its bos and eos ({bos!r}, {eos!r}), as for one text",
+            TokenizerJsonWarning,
+            stacklevel=3,
+        )
+    return encoding, bos, eos, plain
+
+
+class FilesMissing(VocabFileError):
+    """Tokenizer files ``from_pretrained`` did not find. Raised from ``__init__`` as a
+    ValueError (transformers replaces an OSError raised there by a message of its own);
+    :meth:`HfBpeTokenizer.from_pretrained` raises it as a :class:`MissingFileError`, which
+    is an OSError too, as transformers raises for a repository it cannot find."""
+
+
+def load_folder_encoding(vocab_file: str | None, encoding_file: str | None, source: Any) -> Any:
+    from hf_bpe.folder import load_encoding_files
+
+    if encoding_file is None and vocab_file is not None:  # encoding.json beside it
+        encoding_file = str(Path(vocab_file).parent / ENCODING_FILE)
+    if encoding_file is None:
+        if source and not os.path.isdir(source):  # a Hub repository whose files did not come
+            from hf_bpe.registry import list_encoding_names
+
+            named = ""
+            if str(source) in list_encoding_names():
+                named = f"; {source!r} is a named encoding: HfBpeTokenizer.from_encoding(hf_bpe.get_encoding({str(source)!r}))"
+            raise FilesMissing(
+                f"no tokenizer files for {source!r}: it is not a local folder, and neither "
+                "vocab.tiktoken + encoding.json nor tokenizer.json came from the Hub or its cache "
+                "(the Hub unreachable? offline, HF_HUB_OFFLINE=1 or local_files_only=True, with "
+                f"nothing cached? a wrong repository, subfolder or revision?){named}"
+            )
+        found = f"no tokenizer files were found in {source!r}; " if source else ""
+        raise (FilesMissing if source else VocabularyError)(
+            f"HfBpeTokenizer needs an encoding: {found}use HfBpeTokenizer.from_encoding(enc) or "
+            "from_pretrained(folder or repo id) where vocab.tiktoken and encoding.json (or tokenizer.json) are"
+        )
+    return load_encoding_files(encoding_file, vocab_file)
