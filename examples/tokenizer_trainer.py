@@ -24,7 +24,8 @@ import time
 from pathlib import Path
 
 import hf_bpe
-from hf_bpe.trainer import NANOCHAT_SPECIAL_TOKENS, BpeTrainer
+from hf_bpe.patterns import NANOCHAT_SPECIAL_TOKENS
+from hf_bpe.trainer import BpeTrainer
 
 
 def parse_shards(spec: str) -> list[int]:

@@ -170,7 +170,10 @@ def load_encoding(directory: StrPath) -> Encoding:
             raise MissingFileError(f"{name}: no such folder{hint}")
         raise VocabFileError(f"{os.fspath(folder)}: a file, not a folder")
     if not (folder / ENCODING_FILE).is_file():
-        raise VocabFileError(f"{os.fspath(folder)}: no {ENCODING_FILE}; not an hf_bpe folder")
+        hint = ""
+        if (folder / "tokenizer.json").is_file():
+            hint = " (it has a tokenizer.json: hf_bpe.load_tokenizer_json reads that)"
+        raise VocabFileError(f"{os.fspath(folder)}: no {ENCODING_FILE}; not an hf_bpe folder{hint}")
     encoding = load_encoding_files(folder / ENCODING_FILE)
     try:
         added = list(tokens_added_beyond(encoding, read_added_tokens(folder)))

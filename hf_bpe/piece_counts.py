@@ -240,10 +240,10 @@ def checked_pattern(pattern: object) -> str:
         >>> checked_pattern(5)
         Traceback (most recent call last):
         ...
-        hf_bpe.errors.TrainingTypeError: pattern must be a str, got int
+        hf_bpe.errors.TrainingTypeError: pattern must be a str (a name such as "rustbpe", the default, or a regex), got int
     """
     if not isinstance(pattern, str):
-        raise TrainingTypeError(f"pattern must be a str, got {type(pattern).__name__}")
+        raise TrainingTypeError(f'pattern must be a str (a name such as "rustbpe", the default, or a regex), got {type(pattern).__name__}')
     regex = get_pattern(pattern)
     counter_for(regex)
     return regex

@@ -522,6 +522,10 @@ def test_missing_or_wrong_files_are_clear_errors(tmp_path: Path) -> None:
         hf_bpe.load_encoding(tmp_path / "nope")
     tiny = hf_bpe.Encoding("tiny", pat_str=r"\s+|\S+", mergeable_ranks={bytes([i]): i for i in range(256)}, special_tokens={"<s>": 256})
     hf_bpe.save_tokenizer_json(tiny, tmp_path / "good.json")
+    (tmp_path / "from_the_hub").mkdir()  # tokenizer.json alone: load_encoding points to its reader
+    hf_bpe.save_tokenizer_json(tiny, tmp_path / "from_the_hub" / "tokenizer.json")
+    with pytest.raises(hf_bpe.VocabFileError, match=r"no encoding.json; not an hf_bpe folder \(it has a tokenizer.json: hf_bpe.load_tokenizer_json"):
+        hf_bpe.load_encoding(tmp_path / "from_the_hub")
     edits = (
         (lambda d: d["model"].update(vocab=list(d["model"]["vocab"])), "malformed tokenizer.json"),
         (lambda d: d["added_tokens"][0].pop("id"), "the added token '<s>' has the id None, not an integer"),

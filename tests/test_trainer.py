@@ -468,6 +468,7 @@ def test_bad_arguments_fail_before_any_work() -> None:
         (lambda: BpeTrainer("300"), "vocab_size must be an int"),  # type: ignore[arg-type]
         (lambda: BpeTrainer(300, num_proc="2"), "num_proc must be an int"),  # type: ignore[arg-type]
         (lambda: BpeTrainer(300, pattern=5), "pattern must be a str"),  # type: ignore[arg-type]
+        (lambda: train_bpe(["a"], 300, pattern=None), 'a name such as "rustbpe", the default'),  # type: ignore[arg-type]
         (lambda: BpeTrainer(300, progress="no"), "progress must be"),  # type: ignore[arg-type]
         (lambda: BpeTrainer(300, special_tokens=["<|a|>", 5]), "non-empty str, got 5"),  # type: ignore[list-item]
         (lambda: BpeTrainer(300, num_proc=1).update(["x"], max_chars=1.5), "max_chars must be an int"),  # type: ignore[arg-type]
