@@ -34,6 +34,8 @@ _KEY_BITS: Final = 64
 _KEY_MASK: Final = (1 << 64) - 1
 #: Largest number of merges (ids must fit in _ID_BITS - 1 bits).
 MAX_MERGES: Final = (1 << 31) - 257
+#: Words between two calls of ``progress`` before the first merge (see :func:`learn_merges`).
+CALL_EVERY: Final = 1 << 16
 
 
 def learn_merges(
@@ -44,16 +46,21 @@ def learn_merges(
     """The first ``num_merges`` merges of byte-level BPE over ``counts`` (piece bytes → count).
 
     Returns fewer merges when no pair is left. Merge ``i`` creates id ``256 + i``.
-    ``progress``, if given, is called with the number of merges done, now and then.
+    ``progress``, if given, is called with the number of merges done after each merge, and
+    with 0 every :data:`CALL_EVERY` words before the first. Compiled, this loop runs no
+    Python code of its own, so Python sees a signal (Ctrl-C) only in such a call: the
+    trainer always passes one, and whatever it raises ends the loop.
 
         >>> learn_merges({b"hello": 2, b"hell": 1}, 10)
         [(101, 108), (104, 256), (257, 108), (258, 111)]
     """
-    words, word_counts = build_words(counts)
+    words, word_counts = build_words(counts, progress)
     return merge_words(words, word_counts, num_merges, progress)
 
 
-def build_words(counts: dict[bytes, int]) -> tuple[list[list[int]], list[int]]:
+def build_words(
+    counts: dict[bytes, int], progress: Optional[Callable[[int], None]] = None
+) -> tuple[list[list[int]], list[int]]:
     """The words (bytes as ids) of the pieces that have a pair, with their counts.
 
         >>> build_words({b"ab": 2, b"c": 5})
@@ -65,6 +72,8 @@ def build_words(counts: dict[bytes, int]) -> tuple[list[list[int]], list[int]]:
         if len(piece) >= 2 and count > 0:
             words.append(list(piece))
             word_counts.append(count)
+            if progress is not None and len(words) % CALL_EVERY == 0:
+                progress(0)
     return words, word_counts
 
 
@@ -94,12 +103,13 @@ def merge_words(
                 where[key] = [w]
             elif found[len(found) - 1] != w:
                 found.append(w)
+        if progress is not None and w % CALL_EVERY == 0:
+            progress(0)
 
     heap: list[int] = [((-c) << _KEY_BITS) | key for key, c in pair_counts.items()]
     heapq.heapify(heap)
 
     merges: list[tuple[int, int]] = []
-    step = max(1, num_merges // 200)
     while len(merges) < num_merges and heap:
         entry = heapq.heappop(heap)
         key = entry & _KEY_MASK
@@ -124,10 +134,8 @@ def merge_words(
             c = pair_counts[new_key]
             if c > 0:
                 heapq.heappush(heap, ((-c) << _KEY_BITS) | new_key)
-        if progress is not None and len(merges) % step == 0:
+        if progress is not None:
             progress(len(merges))
-    if progress is not None:
-        progress(len(merges))
     return merges
 
 

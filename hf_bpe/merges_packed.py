@@ -22,6 +22,8 @@ from typing import Callable, Final, Optional
 from librt.vecs import append, pop, vec
 from mypy_extensions import i32, i64
 
+from .merges import CALL_EVERY
+
 #: Multiplicative hashing: xorshift64*'s odd multiplier. It is below 2 ** 62, which keeps
 #: it a C constant: mypyc compiles a larger one as a boxed int, converted on every use.
 _MULT: Final = 0x2545F4914F6CDD1D
@@ -49,6 +51,7 @@ def learn_merges(
 ) -> Optional[list[tuple[int, int]]]:
     """The first ``num_merges`` merges (fewer if the pairs run out) of the pieces
     ``counts``; None if a count or the pieces are too large for the packed arrays.
+    ``progress`` is called as by :func:`hf_bpe.merges.learn_merges`.
 
         >>> learn_merges({b"hello": 2**62}, 10) is None
         True
@@ -70,6 +73,8 @@ def learn_merges(
         wcount = append(wcount, i64(count))
         for x in data:
             sym = append(sym, i32(x))
+        if progress is not None and len(wlen) % CALL_EVERY == 0:
+            progress(0)
     return MergeState(sym, wstart, wlen, wcount).run(num_merges, progress)
 
 
@@ -250,9 +255,11 @@ class MergeState:
 
     # ---- merging ------------------------------------------------------------------------
 
-    def count_pairs(self) -> None:
+    def count_pairs(self, progress: Optional[Callable[[int], None]]) -> None:
         sym = self.sym
         for w in range(len(self.wlen)):
+            if progress is not None and w % CALL_EVERY == 0:
+                progress(0)
             start = self.wstart[w]
             n = i64(self.wlen[w])
             c = self.wcount[w]
@@ -279,11 +286,10 @@ class MergeState:
     def run(
         self, num_merges: int, progress: Optional[Callable[[int], None]]
     ) -> list[tuple[int, int]]:
-        self.count_pairs()
+        self.count_pairs(progress)
         merges: list[tuple[int, int]] = []
         done: i64 = 0
         goal = i64(num_merges)
-        step = max(1, num_merges // 200)
         while done < goal and len(self.hcount) > 0:
             count = self.hcount[0]
             key = self.hkey[0]
@@ -314,10 +320,8 @@ class MergeState:
                 if c > 0:
                     self.push(c, self.pkey[q])
             done += 1
-            if progress is not None and done % step == 0:
+            if progress is not None:
                 progress(int(done))
-        if progress is not None:
-            progress(int(done))
         return merges
 
     def merge_word(self, w: i64, a: i64, b: i64, new_id: i64) -> None:

@@ -41,7 +41,7 @@ import logging
 import time
 import warnings
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from typing import Any, Callable, Optional, Union
+from typing import Any, Optional, Union
 
 from . import piece_counter as _piece_counter
 from . import merges as _merges
@@ -625,13 +625,15 @@ def learn_merges_fast(
         [(101, 108), (104, 256), (257, 108), (258, 111)]
     """
     bar = progress_bar(progress, num_merges, "merging", "merge")
-    callback: Optional[Callable[[int], None]] = None
-    if bar is not None:
-        shown = [0]
+    shown = 0
 
-        def callback(done: int) -> None:
-            bar.update(done - shown[0])
-            shown[0] = done
+    # Called after each merge, and now and then before the first; also without a bar: the
+    # compiled loop runs no Python code of its own, and only here can a Ctrl-C stop it.
+    def callback(done: int) -> None:
+        nonlocal shown
+        if bar is not None and done > shown:
+            bar.update(done - shown)
+            shown = done
 
     try:
         table = _merges_packed()

@@ -157,6 +157,73 @@ def test_counts_beyond_64_bits_give_the_same_merges(corpus: dict[str, list[str]]
     assert len(expected) == 1200
 
 
+def test_merge_loops_call_progress_before_and_after_every_merge() -> None:
+    # A compiled loop runs no Python code of its own: its progress calls are where Python
+    # handles a signal (Ctrl-C), so they come before the first merge and after each one.
+    loops = [merges_mod.learn_merges]
+    if trainer_mod._merges_packed() is not None:
+        loops.append(trainer_mod._merges_packed().learn_merges)
+    counts = {b"aaab": 1, b"abab": 2, b"bcbc": 3}
+    for learn in loops:
+        calls: list[int] = []
+        merges = learn(counts, 10, calls.append)
+        first = calls.index(1)
+        assert first > 0 and set(calls[:first]) == {0} and calls[first:] == list(range(1, len(merges) + 1)), learn
+        stopped: list[int] = []
+
+        def stop(done: int) -> None:
+            stopped.append(done)
+            raise KeyboardInterrupt
+
+        with pytest.raises(KeyboardInterrupt):
+            learn(counts, 10, stop)
+        assert stopped == [0]  # before any merge
+
+
+def test_ctrl_c_stops_merging_without_progress(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Without a progress bar there was nothing to call, and Ctrl-C waited for the last
+    # merge (minutes on a large corpus), only to throw the merges away. A thread sends
+    # SIGINT once this thread is inside the loop (its Python frame stays at the call).
+    import random
+    import signal
+    import threading
+    import time
+
+    rng = random.Random(7)
+    counts = dict.fromkeys((bytes(rng.choices(b"abcdefghijklmnop", k=20)) for _ in range(300_000)), 1)
+    code = trainer_mod.learn_merges_fast.__code__
+    main = threading.main_thread().ident
+    assert main == threading.get_ident()
+
+    def merging() -> bool:  # this thread is in learn_merges_fast's call of a merge loop
+        frame = sys._current_frames().get(main)
+        while frame is not None and frame.f_code is not code:
+            frame = frame.f_back  # (uncompiled, the loop's own frames are above it)
+        return frame is not None and "learn_merges(" in _line_of(frame)
+
+    def interrupt_inside() -> None:
+        deadline = time.monotonic() + 120
+        while not merging() and time.monotonic() < deadline:
+            time.sleep(0.001)
+        time.sleep(0.1)
+        signal.pthread_kill(main, signal.SIGINT)
+
+    sender = threading.Thread(target=interrupt_inside, daemon=True)
+    returned = []
+    sender.start()
+    with pytest.raises(KeyboardInterrupt):
+        returned.append(trainer_mod.learn_merges_fast(counts, 1_000_000, progress=False))  # ~10 s of merging
+        time.sleep(60)  # (the interrupt of the old code came here, after the merging)
+    sender.join()
+    assert returned == []
+
+
+def _line_of(frame: Any) -> str:
+    import linecache
+
+    return linecache.getline(frame.f_code.co_filename, frame.f_lineno)
+
+
 def test_tie_breaks_prefer_larger_count_then_smaller_pair() -> None:
     # 'ab' and 'ba' both occur 3 times, 'ab' < 'ba'; 'cd' occurs 4 times: cd, ab, then ba.
     counts = {b"cd": 4, b"ab": 3, b"ba": 3}
@@ -1098,6 +1165,20 @@ def test_progress_is_logged_every_few_percent_without_a_terminal(caplog: pytest.
     assert 10 <= len(merging) <= 21, merging
     assert merging[-1].startswith("merging: 344 of 344 merges (100%)")
     assert any(r.getMessage().startswith("counting:") for r in caplog.records)
+
+
+def test_progress_is_logged_at_least_once_a_minute(monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    """The first merges of a large corpus take the longest: before 5% of them were done, the
+    log said nothing for minutes. (Here the minute is a moment: a line for each merge.)"""
+    import logging
+
+    from hf_bpe import progress
+
+    monkeypatch.setattr(progress._Progress, "MAX_SECONDS", 1e-9)
+    with caplog.at_level(logging.INFO, logger="hf_bpe"):
+        train_bpe(["the cat sat on the mat"] * 10, 268, num_proc=1, progress=None)
+    merging = [r.getMessage() for r in caplog.records if r.getMessage().startswith("merging:")]
+    assert [m.split(" merges")[0] for m in merging] == [f"merging: {i} of 12" for i in range(1, 13)]
 
 
 def test_progress_of_an_input_of_unknown_length_is_logged_as_it_goes(
