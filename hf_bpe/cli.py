@@ -202,12 +202,12 @@ def build_parser() -> argparse.ArgumentParser:
                    help="crop each document to N characters (0, the default: no crop)")
     p.add_argument("--glob", default="*.txt", help="which files of a folder are text files: by name at any depth, or, if GLOB has a /, by path inside it as Path.glob matches (books/**/*.txt) (*.txt)")
     p.add_argument("--by-line", action="store_true",
-                   help="each line of a text file is a document (default: each file is one)")
+                   help="each line of a text file is a document, its line end included (default: each file is one)")
     p.add_argument("--name", help="the encoding's name (default: the output folder's name)")
     bar = p.add_mutually_exclusive_group()
     bar.add_argument("--progress", dest="progress", action="store_true", default=None,
-                     help="show progress bars (default: when stderr is a terminal)")
-    bar.add_argument("--no-progress", dest="progress", action="store_false", help="no progress bars")
+                     help="show progress bars (default: when stderr is a terminal; elsewhere a line every 5%% of each stage)")
+    bar.add_argument("--no-progress", dest="progress", action="store_false", help="no progress bars or lines")
     train = p
     p.set_defaults(func=cmd_train, check_usage=lambda args: _check_train_usage(train, args))
 
@@ -307,6 +307,11 @@ def _run(args: argparse.Namespace) -> int:
     old_level = root.level
     root.addHandler(handler)
     root.setLevel(logging.DEBUG if verbosity > 1 else logging.INFO if verbosity else logging.WARNING)
+    # Progress where no bar is drawn (a log file, a batch job) is a line every 5%, even without -v.
+    progress = logging.getLogger("hf_bpe.progress")
+    old_progress_level = progress.level
+    if getattr(args, "progress", False) is not False:
+        progress.setLevel(logging.INFO)
     shown = warnings.showwarning
     warnings.showwarning = _warning_line  # hf_bpe's warnings as "hf-bpe: warning: ..." lines
     terminated: list[bool] = []
@@ -335,6 +340,7 @@ def _run(args: argparse.Namespace) -> int:
         warnings.showwarning = shown
         root.removeHandler(handler)
         root.setLevel(old_level)
+        progress.setLevel(old_progress_level)
 
 
 @contextlib.contextmanager

@@ -1,8 +1,8 @@
 """Progress of a training stage: a tqdm bar on a terminal, else INFO log lines.
 
-``progress=None`` shows a bar only where a terminal shows it (elsewhere the ``hf_bpe``
-logger says how far the stage got, every 5%, or every 10 seconds when the total is not
-known); ``False`` shows nothing::
+``progress=None`` shows a bar only where a terminal shows it (elsewhere the ``hf_bpe.progress``
+logger says how far the stage got, every 5% and at least once a minute, or every 10
+seconds when the total is not known); ``False`` shows nothing::
 
     >>> bar = progress_bar(False, 100, "counting", "doc")
     >>> bar is None
@@ -16,7 +16,9 @@ import sys
 import time
 from typing import Any, Optional
 
-logger = logging.getLogger("hf_bpe")
+#: A child of the ``hf_bpe`` logger, so that the command line can show progress without
+#: the rest of the INFO lines (``-v``).
+logger = logging.getLogger("hf_bpe.progress")
 
 
 def progress_bar(progress: Optional[bool], total: Optional[int], desc: str, unit: str) -> Optional[_Progress]:
@@ -26,16 +28,18 @@ def progress_bar(progress: Optional[bool], total: Optional[int], desc: str, unit
 
 class _Progress:
     """A tqdm bar where a terminal or a notebook shows it (``tqdm.auto``); elsewhere an
-    INFO log line every 5% (every 10 seconds without a total)."""
+    INFO log line every 5% and at least once a minute (every 10 seconds without a total:
+    the first merges of a large corpus can take minutes before 5% of them are done)."""
 
     STEP = 0.05
     SECONDS = 10.0
+    MAX_SECONDS = 60.0  # between two lines, with a total
 
     def __init__(self, progress: Optional[bool], total: Optional[int], desc: str, unit: str) -> None:
         self._total, self._desc, self._unit = total, desc, unit
         self._done = 0
         self._next = self.STEP  # of the total, for the next line
-        self._next_time = self.SECONDS  # without a total
+        self._next_time = self.SECONDS if total is None else self.MAX_SECONDS
         self._start = time.perf_counter()
         self._bar: Any = None
         if sys.stderr is None:  # no stream for a bar (pythonw, `2>&-`, a daemon): log lines
@@ -57,17 +61,18 @@ class _Progress:
             self._bar.update(n)
             return
         self._done += n
+        elapsed = time.perf_counter() - self._start
         if self._total is None:  # how many so far, every SECONDS
-            elapsed = time.perf_counter() - self._start
             if elapsed >= self._next_time:
                 logger.info("%s: %d %ss in %.1fs", self._desc, self._done, self._unit, elapsed)
                 self._next_time = (int(elapsed / self.SECONDS) + 1) * self.SECONDS
-        elif self._total and self._done >= self._next * self._total:
+        elif self._total and (self._done >= self._next * self._total or elapsed >= self._next_time):
             logger.info(
                 "%s: %d of %d %ss (%.0f%%) in %.1fs", self._desc, self._done, self._total,
-                self._unit, 100 * self._done / self._total, time.perf_counter() - self._start,
+                self._unit, 100 * self._done / self._total, elapsed,
             )
             self._next = (int(self._done / self._total / self.STEP) + 1) * self.STEP
+            self._next_time = elapsed + self.MAX_SECONDS
 
     def close(self) -> None:
         if self._bar is not None:

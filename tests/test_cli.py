@@ -591,7 +591,7 @@ def test_a_special_token_spelled_like_a_learned_one_is_a_warning_line(work: Path
     # Found only after training: the folder is written without tokenizer.json, and the
     # CLI says so in its own words (no Python warning text).
     (work / "ab.txt").write_text("ab ab ab abab ab\n", encoding="utf-8")
-    result = run("train", "ab.txt", "--vocab-size", "260", "--special-tokens", "ab", "-o", "ab-tok", cwd=work)
+    result = run("train", "ab.txt", "--vocab-size", "260", "--no-progress", "--special-tokens", "ab", "-o", "ab-tok", cwd=work)
     err = result.stderr.decode()
     assert result.returncode == 0, err
     assert err.splitlines() == [
@@ -647,6 +647,20 @@ def test_verbose_logs_stages_quiet_otherwise(trained: Path, work: Path) -> None:
     assert ok(quiet) and quiet.stderr == b""
     loud = run("encode", "-v", "-t", str(trained), cwd=work, stdin=b"hello").stderr.decode()
     assert "loaded 'tok'" in loud and "encoded 5 bytes into" in loud
+
+
+def test_train_shows_progress_lines_where_no_bar_is_drawn(work: Path) -> None:
+    # A batch job's log (standard error not a terminal) got nothing until the end unless -v.
+    argv = ("train", "corpus/english_000.txt", "--vocab-size", "300", "--num-proc", "1")
+    shown = ok_stderr(run(*argv, "-o", "progress-lines", cwd=work))
+    assert "merging: 44 of 44 merges (100%)" in shown
+    assert "learned 44 merges" not in shown  # the timings stay for -v
+    assert ok_stderr(run(*argv, "-o", "no-progress", "--no-progress", cwd=work)) == ""
+
+
+def ok_stderr(result: subprocess.CompletedProcess[bytes]) -> str:
+    ok(result)
+    return result.stderr.decode()
 
 
 def test_console_script(trained: Path, work: Path) -> None:
