@@ -206,7 +206,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--name", help="the encoding's name (default: the output folder's name)")
     bar = p.add_mutually_exclusive_group()
     bar.add_argument("--progress", dest="progress", action="store_true", default=None,
-                     help="show progress bars (default: when stderr is a terminal; elsewhere a line every 5%% of each stage)")
+                     help="show progress bars (default: when stderr is a terminal; elsewhere log lines: every 5%% of each stage, every 10 s while counting text files)")
     bar.add_argument("--no-progress", dest="progress", action="store_false", help="no progress bars or lines")
     train = p
     p.set_defaults(func=cmd_train, check_usage=lambda args: _check_train_usage(train, args))
@@ -307,11 +307,14 @@ def _run(args: argparse.Namespace) -> int:
     old_level = root.level
     root.addHandler(handler)
     root.setLevel(logging.DEBUG if verbosity > 1 else logging.INFO if verbosity else logging.WARNING)
-    # Progress where no bar is drawn (a log file, a batch job) is a line every 5%, even without -v.
+    # Progress where no bar is drawn (a log file, a batch job) is shown without -v, by this
+    # handler alone (not also by one the program calling main() set up for INFO lines).
     progress = logging.getLogger("hf_bpe.progress")
-    old_progress_level = progress.level
+    old_progress = progress.level, progress.propagate
     if getattr(args, "progress", False) is not False:
         progress.setLevel(logging.INFO)
+        progress.addHandler(handler)
+        progress.propagate = False
     shown = warnings.showwarning
     warnings.showwarning = _warning_line  # hf_bpe's warnings as "hf-bpe: warning: ..." lines
     terminated: list[bool] = []
@@ -340,7 +343,9 @@ def _run(args: argparse.Namespace) -> int:
         warnings.showwarning = shown
         root.removeHandler(handler)
         root.setLevel(old_level)
-        progress.setLevel(old_progress_level)
+        progress.removeHandler(handler)
+        progress.setLevel(old_progress[0])  # (setLevel: loggers cache their levels)
+        progress.propagate = old_progress[1]
 
 
 @contextlib.contextmanager

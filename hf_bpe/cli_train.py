@@ -168,7 +168,8 @@ def cmd_train(args: argparse.Namespace) -> int:
     from .pieces import has_lone_surrogate
     from .folder import save_encoding
     from .patterns import get_pattern
-    from .trainer import NANOCHAT_SPECIAL_TOKENS, BpeTrainer
+    from .patterns import NANOCHAT_SPECIAL_TOKENS
+    from .trainer import BpeTrainer
 
     specials = list(args.special_tokens or [])
     for token in specials:  # --special-tokens takes every word after it, inputs too

@@ -26,7 +26,7 @@ from typing import Any
 from tokenizers import AddedToken
 
 from hf_bpe.errors import TokenizerJsonWarning, VocabFileError, VocabularyError
-from hf_bpe.folder import ENCODING_FILE
+from hf_bpe.folder import ENCODING_FILE, load_encoding_files
 from hf_bpe.hf_vocab import token_str
 from hf_bpe.tokenizer_json import pair_template_matches
 
@@ -116,8 +116,9 @@ class FilesMissing(VocabFileError):
 
 
 def load_folder_encoding(vocab_file: str | None, encoding_file: str | None, source: Any) -> Any:
-    from hf_bpe.folder import load_encoding_files
-
+    """The Encoding of ``encoding_file`` (``encoding.json``; beside ``vocab_file`` if not
+    given) and ``vocab_file``; with neither, an error that says what is missing where
+    (``source``: the folder or repository ``from_pretrained`` was given)."""
     if encoding_file is None and vocab_file is not None:  # encoding.json beside it
         encoding_file = str(Path(vocab_file).parent / ENCODING_FILE)
     if encoding_file is None:

@@ -47,7 +47,13 @@ except ImportError as err:  # the bare install
 from packaging.version import Version
 
 from hf_bpe.batch_columns import column_texts
-from hf_bpe.chat_templates import NANOCHAT_CHAT_TEMPLATE, NANOCHAT_TRAINING_CHAT_TEMPLATE, named_chat_template
+from hf_bpe.chat_templates import (  # (the names of the templates and their tokens were defined here)
+    NANOCHAT_CHAT_TEMPLATE,
+    NANOCHAT_CHAT_TOKENS,
+    NANOCHAT_TOOL_TOKENS,
+    NANOCHAT_TRAINING_CHAT_TEMPLATE,
+    named_chat_template,
+)
 from hf_bpe.encoding import Encoding, special_regex, special_segments, special_set
 from hf_bpe.errors import (
     MissingFileError,

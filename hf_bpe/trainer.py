@@ -631,8 +631,8 @@ def learn_merges_fast(
     # compiled loop runs no Python code of its own, and only here can a Ctrl-C stop it.
     def callback(done: int) -> None:
         nonlocal shown
-        if bar is not None and done > shown:
-            bar.update(done - shown)
+        if bar is not None:
+            bar.update(done - shown)  # (0 before the first merge: a line a minute all the same)
             shown = done
 
     try:

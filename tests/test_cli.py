@@ -658,6 +658,23 @@ def test_train_shows_progress_lines_where_no_bar_is_drawn(work: Path) -> None:
     assert ok_stderr(run(*argv, "-o", "no-progress", "--no-progress", cwd=work)) == ""
 
 
+def test_progress_lines_of_an_in_process_train_are_shown_once(work: Path) -> None:
+    # main() in a program that logs INFO lines itself: each progress line once (the CLI's
+    # handler), not also through the program's own; the logger is as it was after.
+    script = (
+        "import logging, sys\n"
+        "from hf_bpe.cli import main\n"
+        "logging.basicConfig(level=logging.INFO, format='ROOT %(message)s')\n"
+        "status = main(['train', 'corpus/english_000.txt', '--vocab-size', '300', '--num-proc', '1', '-o', 'in-process'])\n"
+        "progress = logging.getLogger('hf_bpe.progress')\n"
+        "print(status, progress.level, progress.propagate, progress.handlers)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, cwd=work, timeout=300)
+    shown = ok_stderr(result)
+    assert shown.count("merging: 44 of 44 merges (100%)") == 1 and "ROOT merging" not in shown, shown
+    assert result.stdout.decode().splitlines()[-1].split() == ["0", "0", "True", "[]"]
+
+
 def ok_stderr(result: subprocess.CompletedProcess[bytes]) -> str:
     ok(result)
     return result.stderr.decode()
