@@ -180,7 +180,7 @@ def test_merge_loops_call_progress_before_and_after_every_merge() -> None:
         assert stopped == [0]  # before any merge
 
 
-def test_ctrl_c_stops_merging_without_progress(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_ctrl_c_stops_merging_without_progress() -> None:
     # Without a progress bar there was nothing to call, and Ctrl-C waited for the last
     # merge (minutes on a large corpus), only to throw the merges away. A thread sends
     # SIGINT once this thread is inside the loop (its Python frame stays at the call).
