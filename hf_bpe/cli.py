@@ -206,7 +206,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--name", help="the encoding's name (default: the output folder's name)")
     bar = p.add_mutually_exclusive_group()
     bar.add_argument("--progress", dest="progress", action="store_true", default=None,
-                     help="show progress bars (default: when stderr is a terminal; elsewhere log lines: every 5%% of each stage, every 10 s while counting text files)")
+                     help="show progress bars (default: when stderr is a terminal; elsewhere log lines: every 5%% of each stage, every 10 s while counting --by-line)")
     bar.add_argument("--no-progress", dest="progress", action="store_false", help="no progress bars or lines")
     train = p
     p.set_defaults(func=cmd_train, check_usage=lambda args: _check_train_usage(train, args))

@@ -17,8 +17,9 @@ import logging
 import tempfile
 import time
 import warnings
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
+from typing import overload
 
 from .atomic_files import cleanup_new_folders
 from .errors import CliError, HfBpeError
@@ -96,26 +97,49 @@ def _parts_match(parts: Sequence[str], globs: Sequence[str]) -> bool:
     return bool(parts) and fnmatch.fnmatchcase(parts[0], globs[0]) and _parts_match(parts[1:], globs[1:])
 
 
-def _file_texts(files: Sequence[Path], by_line: bool) -> Iterator[str]:
+def _file_texts(files: Sequence[Path], by_line: bool) -> Iterable[str]:
+    """The documents of the text files: each file, or each line of each (read as counted)."""
+    return _file_lines(files) if by_line else _FileDocuments(files)
+
+
+class _FileDocuments(Sequence[str]):
+    """Text files, one document each, read as they are counted: a sequence, so that the
+    trainer knows the number of documents (progress in 5% steps, a bar with a total)."""
+
+    def __init__(self, files: Sequence[Path]) -> None:
+        self._files = files
+
+    def __len__(self) -> int:
+        return len(self._files)
+
+    @overload
+    def __getitem__(self, index: int) -> str: ...
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[str]: ...
+    def __getitem__(self, index: int | slice) -> str | Sequence[str]:
+        if isinstance(index, slice):
+            return _FileDocuments(self._files[index])
+        file = self._files[index]  # (an IndexError ends the iteration)
+        data = file.read_bytes()
+        try:
+            return data.decode("utf-8")
+        except UnicodeDecodeError as err:
+            raise CliError(
+                f"{file}: not UTF-8 text (invalid byte 0x{data[err.start]:02x} at offset "
+                f"{err.start}); train on UTF-8 files only (see --glob)"
+            ) from None
+
+
+def _file_lines(files: Sequence[Path]) -> Iterator[str]:
     for file in files:
-        if by_line:
-            with file.open("rb") as f:
-                for lineno, line in enumerate(f, 1):
-                    try:
-                        yield line.decode("utf-8")
-                    except UnicodeDecodeError as err:
-                        raise CliError(
-                            f"{file}:{lineno}: not UTF-8 text (invalid byte 0x{line[err.start]:02x})"
-                        ) from None
-        else:
-            data = file.read_bytes()
-            try:
-                yield data.decode("utf-8")
-            except UnicodeDecodeError as err:
-                raise CliError(
-                    f"{file}: not UTF-8 text (invalid byte 0x{data[err.start]:02x} at offset "
-                    f"{err.start}); train on UTF-8 files only (see --glob)"
-                ) from None
+        with file.open("rb") as f:
+            for lineno, line in enumerate(f, 1):
+                try:
+                    yield line.decode("utf-8")
+                except UnicodeDecodeError as err:
+                    raise CliError(
+                        f"{file}:{lineno}: not UTF-8 text (invalid byte 0x{line[err.start]:02x})"
+                    ) from None
 
 
 def check_output_dir(output: Path) -> None:

@@ -332,7 +332,7 @@ BAD_INPUTS = [
     (["train", "corpus/english_000.txt", "--special-tokens", "<|a|>", "corpus/code_000.txt", "--vocab-size", "300", "-o", "t"], None,
      "special token 'corpus/code_000.txt' is a file or folder: --special-tokens takes every word after it"),  # was trained without it
     (["train", "nowhere", "--vocab-size", "300", "-o", "t"], None, "no such file or folder: nowhere"),
-    (["train", "empty.txt", "--vocab-size", "300", "-o", "new/a/b"], None, "nothing to train on"),
+    (["train", "empty.txt", "--vocab-size", "300", "--no-progress", "-o", "new/a/b"], None, "nothing to train on"),
     (["train", "corpus", "--vocab-size", "300", "-o", "out\udcff"], None, "is not text: give --name NAME"),
     (["encode", "-t", "cl100k_base", "--special-token", "<|x|>=200000"], b"hi", "--special-token applies to .tiktoken files"),
     (["encode", "-t", "VOCAB", "--pattern", "cl100k_base", "--special-token", "a=100257", "--special-token", "b=100257"], b"hi",
@@ -651,9 +651,9 @@ def test_verbose_logs_stages_quiet_otherwise(trained: Path, work: Path) -> None:
 
 def test_train_shows_progress_lines_where_no_bar_is_drawn(work: Path) -> None:
     # A batch job's log (standard error not a terminal) got nothing until the end unless -v.
-    argv = ("train", "corpus/english_000.txt", "--vocab-size", "300", "--num-proc", "1")
+    argv = ("train", "corpus/english_000.txt", "corpus/code_000.txt", "--vocab-size", "300", "--num-proc", "1")
     shown = ok_stderr(run(*argv, "-o", "progress-lines", cwd=work))
-    assert "merging: 44 of 44 merges (100%)" in shown
+    assert "counting: 2 of 2 docs (100%)" in shown and "merging: 44 of 44 merges (100%)" in shown
     assert "learned 44 merges" not in shown  # the timings stay for -v
     assert ok_stderr(run(*argv, "-o", "no-progress", "--no-progress", cwd=work)) == ""
 
