@@ -116,14 +116,14 @@ def save_encoding(enc: Encoding, directory: StrPath) -> list[Path]:
     hf_files = make_hf_files(enc)
     files.update({name: text.encode() for name, text in hf_files.items()})
     files.update(dict.fromkeys(HF_FILES - hf_files.keys()))  # e.g. no tokenizer.json for this pattern
-    with cleanup_new_folders(directory) as folder:
+    with cleanup_new_folders(Path(directory).resolve()) as folder:  # a link to a folder yet to make: made
         folder.mkdir(parents=True, exist_ok=True)
         # An earlier tokenizer's chat templates, added tokens, ...: not this one's.
         stale = {path: None for path in templates_folder(folder / CHAT_TEMPLATE_DIR).glob("*.jinja")}
         stale.update({folder / name: None for name in SAVED_IF_NEEDED if files.get(name) is None and (folder / name).exists()})
         write_files_atomic({**{folder / name: data for name, data in files.items()}, **stale})  # all or none
     say_removed(folder, stale, "; an Encoding has no chat template or added tokens: HfBpeTokenizer.save_pretrained keeps its own")
-    return [folder / name for name, data in files.items() if data is not None]
+    return [Path(directory) / name for name, data in files.items() if data is not None]
 
 
 def say_removed(folder: Path, removed: Iterable[Path], more: str = "") -> None:

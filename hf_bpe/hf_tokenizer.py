@@ -1580,8 +1580,9 @@ class HfBpeTokenizer(PreTrainedTokenizer):
             tok.save_pretrained("my-tokenizer")                  # then AutoTokenizer.from_pretrained("my-tokenizer")
         """
         kwargs.pop("legacy_format", None)  # the Python backend refuses False: no fast-only format here
-        if os.path.isfile(save_directory):  # transformers logs the error and returns None
-            return super().save_pretrained(save_directory, *args, **kwargs)
+        if os.path.exists(save_directory) and not os.path.isdir(save_directory):
+            # (transformers logs an error and returns None: nothing saved, and no exception)
+            raise FileExistsError(f"cannot save into {os.fspath(save_directory)}: it exists and is not a folder")
         for role in ("bos", "eos"):  # a folder no call could encode with, nor stock load
             if getattr(self, f"_hf_bpe_add_{role}"):
                 try:

@@ -200,9 +200,27 @@ def _folder_state(folder: Path) -> dict[str, bytes | None]:
 def test_a_save_onto_a_file_says_it_is_not_a_folder(tmp_path: Path) -> None:
     # (was: "[Errno 17] File exists", from mkdir)
     (tmp_path / "taken").write_text("mine")
-    with pytest.raises(FileExistsError, match="cannot save into .*taken: it exists and is not a folder"):
-        hf_bpe.save_encoding(_two_encodings()[0], tmp_path / "taken")
-    assert (tmp_path / "taken").read_text() == "mine"
+    first = _two_encodings()[0]
+    # save_pretrained too (transformers' own logs an error and returns None, saving nothing)
+    for save in (lambda: hf_bpe.save_encoding(first, tmp_path / "taken"),
+                 lambda: hf_bpe.HfBpeTokenizer.from_encoding(first).save_pretrained(tmp_path / "taken")):
+        with pytest.raises(FileExistsError, match="cannot save into .*taken: it exists and is not a folder"):
+            save()
+        assert (tmp_path / "taken").read_text() == "mine"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["taken"]
+
+
+def test_a_save_through_a_link_to_a_folder_yet_to_make_makes_it(tmp_path: Path) -> None:
+    """A link to a folder that does not exist yet is followed (save_encoding raised a
+    bare "[Errno 17] File exists" for it)."""
+    first = _two_encodings()[0]
+    for name, save in (("a", lambda link: hf_bpe.save_encoding(first, link)),
+                       ("b", lambda link: hf_bpe.HfBpeTokenizer.from_encoding(first).save_pretrained(link))):
+        link = tmp_path / f"link-{name}"
+        link.symlink_to(tmp_path / "made" / name)
+        saved = [Path(p) for p in save(link)]
+        assert link.is_symlink() and all(p.parent == link for p in saved)
+        assert hf_bpe.load_encoding(tmp_path / "made" / name).encode("<a> b", allowed_special="all") == [256, 32, 98]
 
 
 def test_a_save_whose_rename_fails_midway_puts_the_old_files_back(tmp_path: Path) -> None:

@@ -1194,7 +1194,10 @@ def test_a_folder_of_tokenizer_json_only_and_newer_formats(tmp_path: Path) -> No
     save_tokenizer_json(encoding("r50k_base"), tmp_path / "json" / "tokenizer.json")
     tok = HfBpeTokenizer.from_pretrained(tmp_path / "json")
     assert tok("hello world")["input_ids"] == encoding("r50k_base").encode("hello world")
-    assert tok.save_pretrained(tmp_path / "json" / "tokenizer.json") is None  # a file: transformers' refusal
+    before = (tmp_path / "json" / "tokenizer.json").read_bytes()
+    with pytest.raises(FileExistsError, match="not a folder"):  # (transformers logs an error, returns None)
+        tok.save_pretrained(tmp_path / "json" / "tokenizer.json")
+    assert (tmp_path / "json" / "tokenizer.json").read_bytes() == before
     tok.save_pretrained(tmp_path / "saved")
     config_path = tmp_path / "saved" / "tokenizer_config.json"
     config_path.write_text(json.dumps({**json.loads(config_path.read_text()), "hf_bpe_format": 2}))
