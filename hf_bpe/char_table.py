@@ -16,8 +16,6 @@ category is ``BLOCKS[row * 256 + (cp & 0xFF)]``. About 45 KB in all.
 
 from __future__ import annotations
 
-import array
-import sys
 from typing import Final
 
 from .char_classes_data import TIKTOKEN_CLASSES
@@ -57,15 +55,20 @@ N_POINTS: Final = 0x110000
 
 def every_code_point() -> str:
     """Every code point (surrogates too) at its own index: a text to ask a regex which
-    code points it matches (4.4 MB; made in a few milliseconds, from 4-byte units: joining
-    1.1 million one-character strings took 100 MB).
+    code points it matches (4.4 MB, decoded from UTF-32: joining 1.1 million one-character
+    strings took 100 MB).
 
         >>> text = every_code_point()
         >>> len(text) == N_POINTS and text[0x4E2D] == "\u4e2d"
         True
     """
-    units = array.array("I", range(N_POINTS))  # "I": 4 bytes on every platform CPython runs on
-    return units.tobytes().decode(f"utf-32-{sys.byteorder[0]}e", "surrogatepass")
+    # Each code point's four bytes, least significant first, written one byte position at
+    # a time by strided slices (10 ms, against 30 for an array made from 1.1 million ints).
+    units = bytearray(4 * N_POINTS)
+    units[0::4] = bytes(range(256)) * (N_POINTS >> 8)
+    units[1::4] = b"".join(bytes([byte]) * 256 for byte in range(256)) * (N_POINTS >> 16)
+    units[2::4] = b"".join(bytes([plane]) * 65536 for plane in range(N_POINTS >> 16))
+    return units.decode("utf-32-le", "surrogatepass")
 
 
 def class_ranges(cls: str) -> list[tuple[int, int]]:
