@@ -18,9 +18,13 @@ import codecs
 import functools
 import itertools
 from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING
 
 from hf_bpe.errors import VocabularyError
 from hf_bpe.vocab_files import bytes_to_unicode
+
+if TYPE_CHECKING:
+    from hf_bpe.piece_merge import MergeTables
 
 __all__ = ["derive_merge_ranks", "derive_merges", "merge_parts", "token_bytes", "token_bytes_many", "token_str", "token_strs"]
 
@@ -134,9 +138,10 @@ def derive_merge_ranks(ranks: Mapping[bytes, int]) -> list[tuple[int, int]]:
     return list(zip(flat[::2], flat[1::2]))
 
 
-def merge_parts(ranks: Mapping[bytes, int]) -> list[int]:
+def merge_parts(ranks: Mapping[bytes, int], tables: MergeTables | None = None) -> list[int]:
     """:func:`derive_merge_ranks` as one flat list, the two parts of each merge in turn
-    (a list of a whole vocabulary's merges that makes no object per merge).
+    (a list of a whole vocabulary's merges that makes no object per merge). ``tables``:
+    the ranks' merge tables if there are some already (an Encoding's), else made here.
 
     >>> merge_parts({**{bytes([i]): i for i in range(256)}, b"ab": 256, b"abc": 257})
     [97, 98, 256, 99]
@@ -148,7 +153,9 @@ def merge_parts(ranks: Mapping[bytes, int]) -> list[int]:
     # before its last merge: two parts if the token is reachable (more if not). The
     # tables take ranks an Encoding takes (a rank of 2**63 is a VocabularyError that
     # says so, not an overflow in the compiled code).
-    return last_merges(sorted(ranks, key=ranks.__getitem__), MergeTables(_checked_ranks(ranks)))
+    if tables is None:
+        tables = MergeTables(_checked_ranks(ranks))
+    return last_merges(sorted(ranks, key=ranks.__getitem__), tables)
 
 
 # --------------------------------------------------------------------------- checks

@@ -41,7 +41,8 @@ from typing import Any, Protocol
 from hf_bpe.errors import PatternError, TokenizerJsonWarning, VocabularyError
 from hf_bpe.folder import HF_CONFIG_FORMAT
 from hf_bpe.hf_pattern import checked_hf_pattern
-from hf_bpe.hf_vocab import _check_vocabulary, derive_merge_ranks, derive_merges, token_bytes, spellings_by_id, token_str
+from hf_bpe.encoding import Encoding
+from hf_bpe.hf_vocab import _check_vocabulary, derive_merges, merge_parts, token_bytes, spellings_by_id, token_str
 from hf_bpe.tokenizer_json_load import (
     STRIP_FLAGS,
     check_added_tokens,
@@ -227,7 +228,8 @@ def encoding_to_tokenizer_json(
             )
         _check_decodable(content, tid)
         vocab[content] = tid
-    merges = [[spelled[a], spelled[b]] for a, b in derive_merge_ranks(ranks)]
+    parts = enc._merge_parts if isinstance(enc, Encoding) else merge_parts(ranks)  # (kept by an Encoding)
+    merges = [[spelled[a], spelled[b]] for a, b in zip(parts[::2], parts[1::2])]
     return {
         "version": "1.0",
         "truncation": None,

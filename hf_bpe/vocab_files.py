@@ -223,11 +223,9 @@ def _read_kept(copy: Path, key: str) -> dict[bytes, int] | None:
 def format_tiktoken_bpe(ranks: Mapping[bytes, int]) -> bytes:
     """The ``.tiktoken`` text for ``ranks`` (an Encoding's, or checked by
     :func:`dump_tiktoken_bpe`), sorted by rank."""
-    lines = [
-        base64.b64encode(token) + b" " + str(rank).encode()
-        for token, rank in sorted(ranks.items(), key=lambda item: item[1])
-    ]
-    return b"\n".join(lines) + b"\n"
+    b64 = binascii.b2a_base64  # (what base64.b64encode calls: o200k_base 0.17 -> 0.14 s)
+    by_rank = sorted(ranks.items(), key=lambda item: item[1])
+    return b"".join([b"%s %d\n" % (b64(token, newline=False), rank) for token, rank in by_rank])
 
 
 def dump_tiktoken_bpe(bpe_ranks: Mapping[bytes, int], tiktoken_bpe_file: StrPath) -> None:

@@ -646,6 +646,41 @@ def test_hf_files_are_what_save_encoding_writes(tmp_path: Path) -> None:
         assert (tmp_path / name).read_text(encoding="utf-8") == text
 
 
+def test_an_encoding_saved_again_derives_its_merges_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The merges of a tokenizer.json are derived on the first save and kept with the
+    Encoding (a checkpoint each epoch saves the tokenizer again), which changes neither
+    its pickle nor its datasets fingerprint; a tiktoken Encoding is derived each time."""
+    import pickle
+
+    import tiktoken
+    from datasets.fingerprint import Hasher
+
+    import hf_bpe.piece_merge
+
+    derived = []
+    last_merges = hf_bpe.piece_merge.last_merges
+    monkeypatch.setattr(hf_bpe.piece_merge, "last_merges", lambda *args: derived.append(1) or last_merges(*args))
+    ranks = {**{bytes([i]): i for i in range(256)}, b"ab": 256, b"abc": 257, b" ab": 258}
+    enc = hf_bpe.Encoding("kept", pat_str=r" ?\S+|\s+", mergeable_ranks=ranks, special_tokens={"<|e|>": 259})
+    tok = hf_bpe.HfBpeTokenizer.from_encoding(enc)
+    before = (pickle.dumps(enc), Hasher.hash(enc), Hasher.hash(tok))
+    for folder in ("first", "second"):
+        hf_bpe.save_encoding(enc, tmp_path / folder)
+        tok.save_pretrained(tmp_path / folder / "tok")
+    assert derived == [1]
+    assert (pickle.dumps(enc), Hasher.hash(enc), Hasher.hash(tok)) == before
+    for path in (tmp_path / "first").rglob("*"):
+        if path.is_file():
+            assert path.read_bytes() == (tmp_path / "second" / path.relative_to(tmp_path / "first")).read_bytes()
+    assert json.loads((tmp_path / "second" / "tokenizer.json").read_text())["model"]["merges"] == [
+        ["a", "b"], ["ab", "c"], ["Ġ", "ab"]
+    ]
+    twin = tiktoken.Encoding("kept", pat_str=enc._pat_str, mergeable_ranks=ranks, special_tokens={"<|e|>": 259})
+    hf_bpe.save_tokenizer_json(twin, tmp_path / "a.json")
+    hf_bpe.save_tokenizer_json(twin, tmp_path / "b.json")
+    assert derived == [1, 1, 1]
+
+
 @pytest.mark.parametrize("name", ["LLAMA3_PATTERN", "QWEN2_PATTERN", "QWEN35_PATTERN", "TEKKEN_PATTERN"])
 def test_files_of_llama3_qwen_and_mistral_get_a_scanner_and_their_ids(tmp_path: Path, name: str) -> None:
     # A tokenizer.json as Llama 3's, Qwen2's, Qwen3.5's and Mistral's are built (Split with
