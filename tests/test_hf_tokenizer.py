@@ -906,6 +906,19 @@ def test_an_added_token_that_spells_bytes_is_left_out_of_tokenizer_json(tmp_path
         assert reloaded.decode(reloaded(f"un {spelled}")["input_ids"]) == f"un {spelled}"
 
 
+def test_the_warning_names_every_added_token_tokenizer_json_cannot_hold(tmp_path: Path) -> None:
+    # (it named the first: a user with many such tokens mended and saved once per token)
+    tok = make("gpt2")
+    tok.add_tokens([" foo", "café", AddedToken("<m>", lstrip=True), "ñandú", "[ok]"])
+    with pytest.warns(hf_bpe.TokenizerJsonWarning) as caught:
+        tok.save_pretrained(tmp_path / "tok")
+    message = str(caught[0].message)
+    assert len(caught) == 1 and "it cannot hold these added tokens: added token ' foo' reuses rank" in message
+    assert message.count("added token '") == 3 and message.endswith("; and 1 more. The folder loads with hf_bpe "
+        "(and AutoTokenizer where hf_bpe is installed) but not with stock transformers.")
+    assert "[ok]" not in message and not (tmp_path / "tok" / "tokenizer.json").exists()
+
+
 def test_tokens_that_strip_spaces_never_swallow_a_neighbouring_token(tmp_path: Path) -> None:
     # transformers' Python rules glue a single_word token that is not a word onto its
     # neighbour, or strip the neighbour, even when that neighbour is a special token.
@@ -1074,6 +1087,20 @@ def test_batch_encode_finds_added_tokens_and_only_allowed_special_ones() -> None
     assert tok.batch_encode([text], allowed_special="all")["input_ids"] == [tok(text)["input_ids"]]
     with pytest.raises(VocabularyError, match="lstrip/rstrip/single_word"):
         tok.batch_encode([text])
+
+
+def test_batch_encode_gives_wide_ids_once_an_added_token_needs_them() -> None:
+    # (the largest id is len(tok) - 1, kept at each change: not a pass over the added
+    # tokens each batch, 66 ms a call with 100,000 of them)
+    import pyarrow as pa
+    from transformers import AddedToken as TransformersAddedToken
+
+    tok = make("gpt2")
+    table = pa.table({"text": ["hi"]})
+    tok.add_tokens([f"<t{i}>" for i in range(1000)])
+    assert tok.batch_encode(table).schema.field("input_ids").type == pa.list_(pa.int32())
+    tok.added_tokens_decoder = {2**31: TransformersAddedToken("<big>")}
+    assert tok.batch_encode(table).schema.field("input_ids").type == pa.list_(pa.int64())
 
 
 def test_split_special_tokens_still_finds_added_tokens_that_are_not_special(tmp_path: Path) -> None:
