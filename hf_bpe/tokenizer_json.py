@@ -179,10 +179,11 @@ def encoding_to_tokenizer_json(
     entries = [_added_token(text, tid) for text, tid in specials.items()]
     special_ids = set(specials.values())
     spelled = spellings_by_id(ranks)  # rank -> the token's spelling
+    unwritable: list[str] = []  # added tokens tokenizer.json cannot hold: all named at once
     for tid, fields in (extra_added_tokens or {}).items():
         flags = [key for key in STRIP_FLAGS if fields.get(key)]
         if flags:
-            raise VocabularyError(
+            unwritable.append(
                 f"added token {fields.get('content')!r} has {'/'.join(flags)}: HfBpeTokenizer "
                 "applies transformers' Python rules for them, fast tokenizers other ones "
                 "(which whitespace is stripped, what ends a word)"
@@ -193,7 +194,7 @@ def encoding_to_tokenizer_json(
             # tokenizers can hold an added token over a vocabulary token only under its
             # spelling ("hello" in gpt2: yes; "é", which spells the byte 0xE9: no).
             if spelled[tid] != fields.get("content"):
-                raise VocabularyError(f"added token {fields.get('content')!r} reuses rank {tid}, spelled {spelled[tid]!r}")
+                unwritable.append(f"added token {fields.get('content')!r} reuses rank {tid}, spelled {spelled[tid]!r}")
         entry = _added_token(str(fields["content"]), int(tid), special=bool(fields.get("special", False)))
         for key in ("single_word", "lstrip", "rstrip", "normalized"):
             if key in fields:
@@ -222,12 +223,21 @@ def encoding_to_tokenizer_json(
         if vocab.get(content) == tid:  # an added token over its own vocabulary token
             continue
         if content in vocab:
-            raise VocabularyError(
+            unwritable.append(
                 f"added token {content!r} (id {tid}) is spelled like the mergeable token with "
                 f"id {vocab[content]}: tokenizer.json cannot hold both"
             )
-        _check_decodable(content, tid)
-        vocab[content] = tid
+        elif (misread := misread_as_bytes(content)) is not None:
+            unwritable.append(
+                f"added token {content!r} (id {tid}) is written in GPT-2's byte alphabet: "
+                f"tokenizers' ByteLevel decoder would read it as the bytes {misread!r}, not as its text"
+            )
+        else:
+            vocab[content] = tid
+    if unwritable:
+        shown = "; ".join(unwritable[:3])
+        more = f"; and {len(unwritable) - 3} more" if len(unwritable) > 3 else ""
+        raise VocabularyError(shown if len(unwritable) == 1 else f"it cannot hold these added tokens: {shown}{more}")
     parts = enc._merge_parts if isinstance(enc, Encoding) else merge_parts(ranks)  # (kept by an Encoding)
     merges = [[spelled[a], spelled[b]] for a, b in zip(parts[::2], parts[1::2])]
     return {
@@ -315,17 +325,6 @@ def misread_as_bytes(content: str) -> bytes | None:
     except VocabularyError:  # a character outside the alphabet (a space, "日"): kept as text
         return None
     return None if spelled == content.encode("utf-8") else spelled
-
-
-def _check_decodable(content: str, tid: int) -> None:
-    """Refuse an added token that tokenizers would decode to other text (``"café"`` as
-    ``b"caf\\xe9"``, which decodes to ``"caf\\ufffd"``)."""
-    spelled = misread_as_bytes(content)
-    if spelled is not None:
-        raise VocabularyError(
-            f"added token {content!r} (id {tid}) is written in GPT-2's byte alphabet: "
-            f"tokenizers' ByteLevel decoder would read it as the bytes {spelled!r}, not as its text"
-        )
 
 
 def tokenizer_json_or_warn(enc: EncodingLike, **options: Any) -> dict[str, Any] | None:

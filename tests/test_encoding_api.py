@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import pickle
+import re
 import sys
 import threading
 from pathlib import Path
@@ -584,11 +585,19 @@ def test_many_special_tokens_are_found_longest_first() -> None:
 
     import regex
 
+    from hf_bpe.encoding import special_regex
+
     specials = {f"<|t{i}|>": 256 + i for i in range(40)}
     specials |= {"<|t1|>x": 400, "<|t": 401, "ab": 402, "abc": 403, "abd": 404, "é": 405, "a|b": 406, "[": 407}
+    # Tokens of more than 256 characters, which go before the shared-prefix branches (one
+    # of them made every token a branch of its own: 20 times as slow with 20,000 tokens).
+    long = {"<|t1|>" + "x" * 300: 408, "<|t1|>" + "x" * 299 + "y": 409, "[" * 400: 410}
+    specials |= long
     enc = hf_bpe.Encoding("many", pat_str=r"\w+|\s+|[^\w\s]+", mergeable_ranks={bytes([i]): i for i in range(256)}, special_tokens=specials)
+    pattern = special_regex(frozenset(specials)).pattern
+    assert pattern.startswith(regex.escape("[" * 400) + "|") and pattern.count("(?:") > 1
     flat = regex.compile("|".join(regex.escape(t) for t in sorted(specials, key=lambda t: (-len(t), t))))
-    pieces = [*specials, "<|", "|>", "<|t1", "a", "b", "x", " ", "ab", "<|t39|", "[["]
+    pieces = [*specials, "<|", "|>", "<|t1", "a", "b", "x", " ", "ab", "<|t39|", "[[", "x" * 299, "[" * 399]
     rnd = random.Random(5)
     for _ in range(300):
         text = "".join(rnd.choice(pieces) for _ in range(rnd.randint(0, 12)))
@@ -599,10 +608,31 @@ def test_many_special_tokens_are_found_longest_first() -> None:
             start = match.end()
         expected += enc.encode_ordinary(text[start:])
         assert enc.encode(text, allowed_special="all") == expected, text
+        if expected != enc.encode_ordinary(text):
+            with pytest.raises(hf_bpe.DisallowedSpecialTokenError):
+                enc.encode(text)
     harmony, theirs = hf_bpe.get_encoding("o200k_harmony"), tiktoken.get_encoding("o200k_harmony")
     names = sorted(harmony.special_tokens_set)
     text = " ".join(rnd.choice(names)[: rnd.choice([None, -1, 5])] + "word" for _ in range(3000))
     assert harmony.encode(text, allowed_special="all") == theirs.encode(text, allowed_special="all")
+
+
+def test_subsets_of_allowed_specials_each_call_as_tiktoken() -> None:
+    # The specials not allowed are kept for the last 32 sets asked: more sets than that,
+    # each asked twice, and every call gives tiktoken's ids or its refusal.
+    import random
+
+    ours, theirs = hf_bpe.get_encoding("o200k_harmony"), tiktoken.get_encoding("o200k_harmony")
+    names = sorted(ours.special_tokens_set)
+    rnd = random.Random(3)
+    subsets = [frozenset(rnd.sample(names, rnd.randint(1, 4))) for _ in range(40)]
+    for allowed in subsets + subsets[::-1]:
+        text = "x " + " y ".join(rnd.sample(sorted(allowed), len(allowed))) + " z"
+        assert ours.encode(text, allowed_special=allowed) == theirs.encode(text, allowed_special=allowed)
+        refused = next(name for name in names if name not in allowed)
+        for lib in (ours, theirs):
+            with pytest.raises(ValueError, match=re.escape(refused)):
+                lib.encode(text + refused, allowed_special=allowed)
 
 
 def test_clear_cache_gives_back_the_remembered_pieces() -> None:
