@@ -24,6 +24,18 @@ import realdata  # noqa: E402
 import hf_bpe  # noqa: E402
 
 
+def compiled_modules() -> list[str]:
+    """The modules setup.py compiles (its ``COMPILED_MODULES``, read without running it)."""
+    import ast
+
+    tree = ast.parse((ROOT / "setup.py").read_text(encoding="utf-8"))
+    listed: list[str] = next(
+        ast.literal_eval(node.value) for node in tree.body
+        if isinstance(node, ast.Assign) and getattr(node.targets[0], "id", None) == "COMPILED_MODULES"
+    )
+    return listed
+
+
 def _installed_editable_from_here() -> bool:
     """Whether hf_bpe is installed editable (``pip install -e .``) from this tree."""
     import json

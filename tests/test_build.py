@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ast
 import importlib
 import os
 import runpy
@@ -21,14 +20,9 @@ def test_compiled_flag_matches_the_install() -> None:
         pytest.skip("HF_BPE_EXPECT_COMPILED not set: the runner did not say which build it installed")
     assert hf_bpe.COMPILED is (expected == "1")
     suffix = ".py" if expected == "0" else (".so", ".pyd")
-    from conftest import ROOT
+    from conftest import compiled_modules
 
-    # Every module setup.py compiles (its COMPILED_MODULES list, read without running it).
-    tree = ast.parse((ROOT / "setup.py").read_text(encoding="utf-8"))
-    listed = next(
-        ast.literal_eval(node.value) for node in tree.body
-        if isinstance(node, ast.Assign) and getattr(node.targets[0], "id", None) == "COMPILED_MODULES"
-    )
+    listed = compiled_modules()  # every module setup.py compiles
     assert len(listed) >= 11
     for path in listed:
         module = importlib.import_module(path.removesuffix(".py").replace("/", "."))
