@@ -107,8 +107,7 @@ def save_encoding(enc: Encoding, directory: StrPath) -> list[Path]:
     """
     from .registry import as_hf_bpe_encoding  # the registry builds on this module's neighbours
 
-    if os.path.exists(directory) and not os.path.isdir(directory):
-        raise FileExistsError(f"cannot save into {os.fspath(directory)}: it exists and is not a folder")
+    refuse_non_folder(directory)
     enc = as_hf_bpe_encoding(enc)
     files: dict[str, bytes | None] = {**encoding_files(enc)}
     from .tokenizer_json import hf_files as make_hf_files  # the HF files: imported when saving
@@ -124,6 +123,13 @@ def save_encoding(enc: Encoding, directory: StrPath) -> list[Path]:
         write_files_atomic({**{folder / name: data for name, data in files.items()}, **stale})  # all or none
     say_removed(folder, stale, "; an Encoding has no chat template or added tokens: HfBpeTokenizer.save_pretrained keeps its own")
     return [Path(directory) / name for name, data in files.items() if data is not None]
+
+
+def refuse_non_folder(directory: StrPath) -> None:
+    """A ``FileExistsError`` if ``directory``, where a save goes, exists and is no folder
+    (a link to a folder is one)."""
+    if os.path.exists(directory) and not os.path.isdir(directory):
+        raise FileExistsError(f"cannot save into {os.fspath(directory)}: it exists and is not a folder")
 
 
 def say_removed(folder: Path, removed: Iterable[Path], more: str = "") -> None:

@@ -62,7 +62,16 @@ from hf_bpe.errors import (
     UnknownTokenError,
     VocabularyError,
 )
-from hf_bpe.folder import CHAT_TEMPLATE_DIR, ENCODING_FILE, HF_CONFIG_FORMAT, SAVED_IF_NEEDED, VOCAB_FILE, say_removed, templates_folder
+from hf_bpe.folder import (
+    CHAT_TEMPLATE_DIR,
+    ENCODING_FILE,
+    HF_CONFIG_FORMAT,
+    SAVED_IF_NEEDED,
+    VOCAB_FILE,
+    refuse_non_folder,
+    say_removed,
+    templates_folder,
+)
 from hf_bpe.hf_folder import FilesMissing, check_added_decoder, is_rank, load_folder_encoding, load_tokenizer_json_only
 from hf_bpe.hf_rows import encode_windows, encode_with_offsets
 from hf_bpe.registry import as_hf_bpe_encoding
@@ -1585,9 +1594,7 @@ class HfBpeTokenizer(PreTrainedTokenizer):
             tok.save_pretrained("my-tokenizer")                  # then AutoTokenizer.from_pretrained("my-tokenizer")
         """
         kwargs.pop("legacy_format", None)  # the Python backend refuses False: no fast-only format here
-        if os.path.exists(save_directory) and not os.path.isdir(save_directory):
-            # (transformers logs an error and returns None: nothing saved, and no exception)
-            raise FileExistsError(f"cannot save into {os.fspath(save_directory)}: it exists and is not a folder")
+        refuse_non_folder(save_directory)  # (transformers logs an error and returns None, saving nothing)
         for role in ("bos", "eos"):  # a folder no call could encode with, nor stock load
             if getattr(self, f"_hf_bpe_add_{role}"):
                 try:
