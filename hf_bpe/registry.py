@@ -395,5 +395,11 @@ def encoding_name_for_model(model_name: str) -> str:
 
 
 def encoding_for_model(model_name: str) -> Encoding:
-    """The encoding a model uses, e.g. ``encoding_for_model("gpt-4o")`` is o200k_base."""
+    """The encoding a model uses (see :func:`encoding_name_for_model`), shared as
+    :func:`get_encoding` shares it.
+
+        >>> enc = encoding_for_model("gpt-4o")
+        >>> enc.name, enc is get_encoding("o200k_base")
+        ('o200k_base', True)
+    """
     return get_encoding(encoding_name_for_model(model_name))
