@@ -68,9 +68,10 @@ def write_files_atomic(files: Mapping[Path, Optional[bytes]]) -> None:
 
 def finish_interrupted_write(folder: Union[str, os.PathLike[str]], *, locked: bool = False) -> None:
     """Complete the renames and removals of a write that was killed midway in ``folder``
-    (its journal says which; a temporary file already renamed is gone), then drop the
-    journal. Nothing to do, and cheap, where there is no journal. Raises ``OSError`` if
-    the folder cannot be changed (a read-only copy of an interrupted save)."""
+    (its journal says which; a temporary file already renamed is gone), remove the hidden
+    links to the old files it kept aside, then drop the journal. Nothing to do, and cheap,
+    where there is no journal. Raises ``OSError`` if the folder cannot be changed (a
+    read-only copy of an interrupted save)."""
     journal = Path(folder) / JOURNAL
     if not os.path.lexists(journal):
         return
@@ -89,6 +90,7 @@ def finish_interrupted_write(folder: Union[str, os.PathLike[str]], *, locked: bo
             _remove(Path(target))
         elif os.path.lexists(tmp):
             os.replace(tmp, target)
+    _remove_leftovers({Path(target): None for _, target in steps}, Path(folder))
     os.unlink(journal)
 
 
