@@ -26,8 +26,9 @@ class HfBpeError(Exception):
 class VocabularyError(HfBpeError, ValueError):
     """Ranks or special tokens that cannot form a byte-level BPE vocabulary.
 
-    Duplicate ranks, duplicate token bytes, missing single bytes, special tokens that
-    collide with ranks or with each other::
+    Duplicate ranks, missing single bytes, a special token on the id of a rank, an empty
+    special token, ids of 2**31 or more (two special tokens may share an id: the first
+    given decodes it)::
 
         >>> import hf_bpe
         >>> hf_bpe.Encoding("bytes", pat_str=r"\\S+|\\s+", special_tokens={"<s>": 5},
@@ -132,7 +133,8 @@ class ColumnError(HfBpeError, KeyError):
 
 class TextTypeError(HfBpeError, TypeError):
     """A value where a text (``str``) belongs that is none: a null in a dataset's column of
-    texts, a number, ``bytes``, or a single ``str`` where a batch of texts belongs."""
+    texts, a number, ``bytes``, or a single ``str`` as a batch's column of texts
+    (``Encoding.encode_batch("abc")`` takes each character as a text, as tiktoken does)."""
 
 
 class TextDecodeError(HfBpeError, UnicodeDecodeError):

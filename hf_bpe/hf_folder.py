@@ -25,7 +25,7 @@ from typing import Any
 
 from tokenizers import AddedToken
 
-from hf_bpe.errors import TokenizerJsonWarning, VocabFileError, VocabularyError
+from hf_bpe.errors import MissingFileError, TokenizerJsonWarning, VocabFileError, VocabularyError
 from hf_bpe.folder import ENCODING_FILE, load_encoding_files
 from hf_bpe.hf_vocab import token_str
 from hf_bpe.tokenizer_json import pair_template_matches
@@ -106,6 +106,22 @@ def load_tokenizer_json_only(path: str, source: Any = None) -> tuple[Any, str | 
             stacklevel=3,
         )
     return encoding, bos, eos, plain
+
+
+def refuse_absent_local_path(source: Any) -> None:
+    """Raise :class:`~hf_bpe.MissingFileError` for a ``from_pretrained`` source that is no
+    existing path and cannot be a Hub repository id either (``/data/tok``, ``./tok``):
+    transformers would say only that a repository id must be "repo_name" or
+    "namespace/repo_name"."""
+    if not isinstance(source, (str, os.PathLike)) or os.path.exists(source):
+        return
+    from huggingface_hub.errors import HFValidationError
+    from huggingface_hub.utils import validate_repo_id  # type: ignore[attr-defined]  # (not re-exported "as" itself)
+
+    try:
+        validate_repo_id(os.fspath(source))
+    except HFValidationError:
+        raise MissingFileError(f"{os.fspath(source)}: no such folder (nor a Hub repository id)") from None
 
 
 class FilesMissing(VocabFileError):

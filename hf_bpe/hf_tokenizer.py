@@ -72,7 +72,14 @@ from hf_bpe.folder import (
     say_removed,
     templates_folder,
 )
-from hf_bpe.hf_folder import FilesMissing, check_added_decoder, is_rank, load_folder_encoding, load_tokenizer_json_only
+from hf_bpe.hf_folder import (
+    FilesMissing,
+    check_added_decoder,
+    is_rank,
+    load_folder_encoding,
+    load_tokenizer_json_only,
+    refuse_absent_local_path,
+)
 from hf_bpe.hf_rows import encode_windows, encode_with_offsets
 from hf_bpe.registry import as_hf_bpe_encoding
 from hf_bpe.hf_vocab import spellings_by_id, token_bytes
@@ -451,11 +458,13 @@ class HfBpeTokenizer(PreTrainedTokenizer):
     @classmethod
     def from_pretrained(cls, *args: Any, **kwargs: Any) -> Self:
         """transformers' ``from_pretrained`` (a folder or a Hub repository); where no
-        tokenizer files are found, a :class:`~hf_bpe.MissingFileError`, which is an OSError
-        as transformers raises for a repository it cannot find (and a ValueError, as before)::
+        tokenizer files are found, or the path names no folder and cannot be a repository,
+        a :class:`~hf_bpe.MissingFileError`, which is an OSError as transformers raises for
+        a repository it cannot find (and a ValueError, as before)::
 
             tok = HfBpeTokenizer.from_pretrained("my-tokenizer")
         """
+        refuse_absent_local_path(args[0] if args else kwargs.get("pretrained_model_name_or_path"))
         try:
             return cast(Self, super().from_pretrained(*args, **kwargs))
         except FilesMissing as err:

@@ -115,6 +115,11 @@ def test_a_folder_without_tokenizer_files_is_named_in_the_error(tmp_path: Path) 
     # repository that cannot be found (it was a VocabularyError only, a ValueError).
     with pytest.raises(hf_bpe.MissingFileError, match=f"no tokenizer files were found in '{tmp_path}'"):
         HfBpeTokenizer.from_pretrained(str(tmp_path))
+    # A path to no folder that cannot be a repository id either (from QA: transformers' bare
+    # OSError "Repo id must be in the form 'repo_name' or 'namespace/repo_name'").
+    for absent in (tmp_path / "absent", "./absent", "a/b/c"):
+        with pytest.raises(hf_bpe.MissingFileError, match="absent: no such folder .nor a Hub repository id.|a/b/c: no such folder"):
+            HfBpeTokenizer.from_pretrained(absent)
     with pytest.raises(VocabularyError, match="needs an encoding: use HfBpeTokenizer.from_encoding") as info:
         HfBpeTokenizer()
     assert not isinstance(info.value, OSError)  # no files were asked for
