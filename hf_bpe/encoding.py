@@ -75,6 +75,9 @@ class Encoding:
     """A byte-level BPE encoding: split pattern + mergeable ranks + special tokens.
 
     The constructor and every method behave as in ``tiktoken.Encoding``; ids are identical.
+    The constructor also refuses what is no byte-level BPE vocabulary (a
+    :class:`~hf_bpe.VocabularyError`: missing single bytes, a special token on a rank's id,
+    an empty special token), and errors are tiktoken's types, subclassed.
 
         >>> enc = hf_bpe.get_encoding("cl100k_base")
         >>> enc.encode("hello world")

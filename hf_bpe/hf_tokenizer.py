@@ -1155,7 +1155,9 @@ class HfBpeTokenizer(PreTrainedTokenizer):
         self, token_ids_0: list[int], token_ids_1: list[int] | None = None, already_has_special_tokens: bool = False
     ) -> list[int]:
         """1 for each id the tokenizer adds around a text (bos, eos), 0 for the text's own;
-        with ``already_has_special_tokens``, 1 for each special token's id among ``token_ids_0``.
+        with ``already_has_special_tokens``, 1 for each id among ``token_ids_0`` that is in
+        ``all_special_ids`` (the tokens holding a role, and the extra special tokens), as
+        transformers does.
 
             >>> import hf_bpe
             >>> tok = HfBpeTokenizer.from_encoding(hf_bpe.get_encoding("cl100k_base"),
@@ -1416,7 +1418,8 @@ class HfBpeTokenizer(PreTrainedTokenizer):
         ``fn_kwargs``). The batch may also be one row (ids of its text), a list of texts, a
         ``pyarrow.Table``, a ``pandas.DataFrame`` or a ``polars.DataFrame`` (the arrow, pandas
         and polars formats of datasets, Ray Data's batch formats: the result is then a table
-        or frame of those columns, as a streaming dataset of that format needs, its ids
+        or frame of those columns, as a streaming dataset of that format needs, a
+        ``pyarrow.Table`` for a polars batch too, its ids
         int32 as datasets stores ``input_ids`` from lists); a missing
         column is a :class:`~hf_bpe.ColumnError`, a value that is not a ``str`` (a null) a
         ``TypeError`` naming its row.  Special-token text in documents is ordinary text unless listed in

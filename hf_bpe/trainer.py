@@ -96,8 +96,8 @@ class BpeTrainer:
     ``pattern`` is a name from :mod:`hf_bpe.patterns` (``"rustbpe"``, the default, is
     rustbpe's GPT-4 style pattern; ``"nanochat"``, ``"cl100k_base"``, ``"o200k_base"``, ...)
     or a regex. ``num_proc`` processes count (default: the usable CPU cores; inputs smaller
-    than one batch, and inputs in a worker process such as a ``multiprocessing.Pool``'s,
-    are counted in this process). ``progress`` shows tqdm bars (``None``:
+    than one batch, about a million characters (``BATCH_CHARS``), and inputs in a worker
+    process such as a ``multiprocessing.Pool``'s, are counted in this process). ``progress`` shows tqdm bars (``None``:
     on a terminal or in a notebook). The trainer can be used as a context manager; :meth:`close` stops
     the counting processes (``train`` does too).
 
