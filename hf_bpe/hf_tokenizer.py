@@ -80,7 +80,8 @@ from hf_bpe.hf_folder import (
     load_tokenizer_json_only,
     refuse_absent_local_path,
 )
-from hf_bpe.hf_rows import encode_windows, encode_with_offsets
+from hf_bpe.hf_alignment import attach as attach_alignments, encode_with_offsets
+from hf_bpe.hf_rows import encode_windows
 from hf_bpe.registry import as_hf_bpe_encoding
 from hf_bpe.hf_vocab import spellings_by_id, token_bytes
 from hf_bpe.tokenizer_json import (
@@ -222,8 +223,9 @@ _HF_TRAINER_OPTIONS = frozenset(
 
 #: What a call in progress on this thread asks of the methods transformers calls back:
 #: ``adding_nothing`` while a text pair "without special tokens" goes through transformers'
-#: with-special-tokens path (so that it gets token type ids 0 then 1); ``offsets_for_chat``
-#: while apply_chat_template makes assistant masks from offsets; ``cutting_pair`` while
+#: with-special-tokens path (so that it gets token type ids 0 then 1); ``encoding`` inside
+#: a call (the calls transformers makes for each item of a batch, and the second run of
+#: :mod:`hf_bpe.hf_alignment`, are no calls of their own); ``cutting_pair`` while
 #: transformers truncates a pair (see :class:`_NoPairTruncationNotice`); ``ids_checked``
 #: while transformers encodes a batch item by item from ids this tokenizer made or checked.
 _IN_CALL = threading.local()
@@ -943,6 +945,21 @@ class HfBpeTokenizer(PreTrainedTokenizer):
         add_special_tokens: bool = True,
         **kwargs: Any,
     ) -> BatchEncoding:
+        """:meth:`_encode_rows`; the result of a call (not of the calls transformers makes for
+        each item of a batch) can also tell where each id comes from: ``word_ids()``,
+        ``tokens()``, ``char_to_token()`` ... (see :mod:`hf_bpe.hf_alignment`)."""
+        if getattr(_IN_CALL, "encoding", False):
+            return self._encode_rows(text, text_pair, add_special_tokens, **kwargs)
+        _IN_CALL.encoding = True  # (as _during does, without its objects: this is every call's path)
+        try:
+            out = self._encode_rows(text, text_pair, add_special_tokens, **kwargs)
+        finally:
+            _IN_CALL.encoding = False
+        if not kwargs.get("sanitize_control_tokens"):  # (ids of a marked chat, from no text)
+            attach_alignments(self, out, text, text_pair, add_special_tokens, kwargs)
+        return out
+
+    def _encode_rows(self, text: Any, text_pair: Any, add_special_tokens: bool, **kwargs: Any) -> BatchEncoding:
         """Turn each non-empty str into ids through the core, then let transformers pad,
         truncate and add special tokens (it passes lists of ids through untouched)."""
         is_split_into_words = bool(kwargs.pop("is_split_into_words", False))
@@ -963,10 +980,7 @@ class HfBpeTokenizer(PreTrainedTokenizer):
             if fast is not None:
                 return fast
         if kwargs.get("return_offsets_mapping"):
-            return encode_with_offsets(
-                self, text, text_pair, add_special_tokens, is_split_into_words, kwargs,
-                getattr(_IN_CALL, "offsets_for_chat", False),
-            )
+            return encode_with_offsets(self, text, text_pair, add_special_tokens, {**kwargs, "is_split_into_words": is_split_into_words})
         if kwargs.get("return_overflowing_tokens") and text_pair is None:
             windows = encode_windows(self, text, add_special_tokens, kwargs, words=is_split_into_words)
             if windows is not None:
@@ -1052,28 +1066,6 @@ class HfBpeTokenizer(PreTrainedTokenizer):
             masks = [[1] * len(row) for row in rows]
             data["attention_mask"] = masks[0] if single else masks
         return BatchEncoding(data)
-
-    def apply_chat_template(self, conversation: Any, *args: Any, **kwargs: Any) -> Any:
-        """transformers' ``apply_chat_template``; ``return_assistant_tokens_mask=True`` works
-        too, from hf_bpe's character offsets (the fast tokenizers' masks come from theirs)::
-
-            out = tok.apply_chat_template(chat, chat_template=template_with_generation_marks,
-                                          return_dict=True, return_assistant_tokens_mask=True)
-            out["assistant_masks"]  # 1 for each token the assistant wrote
-        """
-        if not kwargs.get("return_assistant_tokens_mask"):
-            return super().apply_chat_template(conversation, *args, **kwargs)
-        tokenizer_kwargs = dict(kwargs.get("tokenizer_kwargs") or {})
-        keep_offsets = bool(tokenizer_kwargs.get("return_offsets_mapping"))
-        tokenizer_kwargs["return_offsets_mapping"] = True
-        with _during("offsets_for_chat"):
-            out = super().apply_chat_template(conversation, *args, **{**kwargs, "tokenizer_kwargs": tokenizer_kwargs})
-        if isinstance(out, BatchEncoding):
-            data = dict(out)
-            if not keep_offsets:
-                data.pop("offset_mapping", None)
-            out = BatchEncoding(data)  # a plain one again: encodings is None, as for any Python tokenizer
-        return out
 
     # ---------------------------------------------------------------- special tokens
 

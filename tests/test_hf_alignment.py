@@ -1,0 +1,142 @@
+"""BatchEncoding.word_ids(), sequence_ids(), tokens(), char_to_token() ... of HfBpeTokenizer,
+answer for answer as the stock fast tokenizer of the same folder gives them."""
+
+from __future__ import annotations
+
+import pickle
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hf_support import encoding, texts
+from transformers import PreTrainedTokenizerFast
+
+from hf_bpe.hf_alignment import TokenAlignment
+from hf_bpe.hf_tokenizer import HfBpeTokenizer
+
+#: (encoding, tokenizer options): no special tokens, bos and eos, eos only; all with padding.
+SETUPS = [
+    ("o200k_base", {"pad_token": "<|endofprompt|>"}),
+    ("cl100k_base", {"add_bos_token": True, "add_eos_token": True, "bos_token": "<|fim_prefix|>",
+                     "eos_token": "<|endoftext|>", "pad_token": "<|fim_suffix|>"}),
+    ("trained", {"add_eos_token": True, "eos_token": "<|assistant_end|>", "pad_token": "<|bos|>", "chat_template": "nanochat"}),
+]
+
+TRICKY = [
+    "Hello world, it's 12345 o'clock!",
+    "",
+    "  leading and trailing spaces  \n\n",
+    "日本語のテキスト、スペースなし。Ünïcödé wörds",
+    "emoji 👍🏽 and 𝔘 math, tab\there",
+    "a special <|endoftext|> in the text<|endoftext|>",
+]
+
+
+def _ask(method: Any, *args: Any) -> Any:
+    try:
+        return method(*args)
+    except Exception as error:  # (BatchEncoding.word_to_chars of a word with no ids: TypeError for both)
+        return type(error).__name__
+
+
+def _answers(out: Any, fast_rows: int) -> list[Any]:
+    """Every question BatchEncoding passes to its encodings, for every row, index and text."""
+    answers: list[Any] = [out.n_sequences, len(out.encodings)]
+    for i in range(fast_rows):
+        n = len(out.tokens(i))
+        words = [w for w in out.word_ids(i) if w is not None]
+        chars = max((o[1] for o in out.encodings[i].offsets), default=0)
+        answers += [out.tokens(i), out.word_ids(i), out.sequence_ids(i), [tuple(o) for o in out.encodings[i].offsets]]
+        answers.append([(_ask(out.token_to_sequence, i, t), _ask(out.token_to_word, i, t), _ask(out.token_to_chars, i, t))
+                        for t in range(n + 1)])
+        for seq in (0, 1):
+            answers.append([(_ask(out.word_to_tokens, i, w, seq), _ask(out.word_to_chars, i, w, seq))
+                            for w in range(max(words, default=0) + 2)])
+            answers.append([(_ask(out.char_to_token, i, c, seq), _ask(out.char_to_word, i, c, seq)) for c in range(chars + 2)])
+    return answers
+
+
+def _calls(tok: HfBpeTokenizer, docs: list[str]) -> list[tuple[tuple[Any, ...], dict[str, Any]]]:
+    batch = [docs[0][:300], *TRICKY, docs[1][:120]]
+    words = [t.split(" ") for t in batch]
+    pairs = [(batch[k], batch[-1 - k]) for k in range(len(batch))]
+    calls: list[tuple[tuple[Any, ...], dict[str, Any]]] = []
+    for options in (
+        {},
+        {"padding": True},
+        {"padding": "max_length", "max_length": 40, "truncation": True, "padding_side": "left"},
+        {"truncation": True, "max_length": 9},
+        {"return_tensors": "np", "padding": True},
+        {"add_special_tokens": False, "padding": True},
+    ):
+        calls += [((batch,), options), ((batch[3],), options), ((words,), {"is_split_into_words": True, **options}),
+                  ((words[0],), {"is_split_into_words": True, **options})]
+        if "max_length" not in options:  # (pairs cut longest-first differ: the docs' "inherits" list)
+            calls += [((batch, batch[::-1]), options), ((pairs,), options), ((batch[0], batch[3]), options),
+                      ((words[:3], words[3:6]), {"is_split_into_words": True, **options})]
+    long_pair = (docs[0][:300], docs[1][:200])
+    first, second = (len(tok(t)["input_ids"]) for t in long_pair)  # (each with its special tokens)
+    calls += [(([long_pair],), {"truncation": "only_second", "max_length": first + second // 2}),
+              ((*long_pair,), {"truncation": "only_first", "max_length": first // 2 + second, "padding": "max_length"})]
+    for options in ({"truncation": True, "max_length": 16, "stride": 4}, {"truncation": True, "max_length": 12, "padding": True}):
+        calls += [((batch,), {"return_overflowing_tokens": True, **options}),
+                  ((words,), {"return_overflowing_tokens": True, "is_split_into_words": True, **options}),
+                  ((batch[0],), {"return_overflowing_tokens": True, "return_tensors": "np", "padding": True, **options})]
+    offsets = {"return_offsets_mapping": True}
+    calls += [((batch,), {**offsets, "padding": True}), ((batch,), {**offsets, "truncation": True, "max_length": 7}),
+              ((batch[0], batch[3]), {**offsets, "return_tensors": "np"}), ((pairs,), {**offsets, "padding": True}),
+              ((words,), {**offsets, "is_split_into_words": True}), ((words[3],), {**offsets, "is_split_into_words": True}),
+              ((batch,), {**offsets, "return_overflowing_tokens": True, "truncation": True, "max_length": 10, "stride": 2})]
+    return calls
+
+
+@pytest.mark.parametrize("setup", range(len(SETUPS)))
+@pytest.mark.parametrize("side", ["right", "left"])
+def test_alignments_are_the_stock_fast_tokenizers(setup: int, side: str, tmp_path: Path) -> None:
+    name, options = SETUPS[setup]
+    tok = HfBpeTokenizer.from_encoding(encoding(name), **options)
+    tok.save_pretrained(tmp_path)
+    fast = PreTrainedTokenizerFast.from_pretrained(tmp_path)
+    tok.truncation_side = fast.truncation_side = side
+    docs = texts(20_000)
+    compared = 0
+    for args, kwargs in _calls(tok, docs):
+        ours, theirs = tok(*args, **kwargs), fast(*args, **kwargs)
+        ids, stock_ids = ours["input_ids"], theirs["input_ids"]
+        ids, stock_ids = (x.tolist() if hasattr(x, "tolist") else x for x in (ids, stock_ids))
+        if ids != stock_ids:  # pairs of an empty text: stock drops the second text's bos/eos
+            assert any(isinstance(a, (list, tuple)) and "" in a for a in args) or "" in args, kwargs
+            continue
+        assert ours.is_fast
+        if "offset_mapping" in theirs:
+            assert _plain(ours["offset_mapping"]) == _plain(theirs["offset_mapping"]), (args, kwargs)
+        rows = len(theirs.encodings)
+        assert _answers(ours, rows) == _answers(theirs, rows), (args, kwargs)
+        compared += 1
+    assert compared >= 40
+
+
+def _plain(value: Any) -> Any:
+    value = value.tolist() if hasattr(value, "tolist") else value
+    return [_plain(v) for v in value] if isinstance(value, (list, tuple)) else value
+
+
+def test_alignments_pickle_as_what_they_are() -> None:
+    tok = HfBpeTokenizer.from_encoding(encoding("cl100k_base"))
+    out = tok(["Hello world", "ça va"], is_split_into_words=True)
+    back = pickle.loads(pickle.dumps(out))
+    assert back.word_ids() == out.word_ids() == [0, 0, 1, 1]
+    assert all(isinstance(row, TokenAlignment) for row in back.encodings)
+    assert pickle.loads(pickle.dumps(tok([1, 2, 3]))).encodings is None  # ids, not text: nothing to say
+
+
+def test_questions_that_have_no_answer_raise() -> None:
+    tok = HfBpeTokenizer.from_encoding(encoding("cl100k_base"))
+    with pytest.raises(NotImplementedError, match="need text"):
+        tok([9906, 1917]).word_ids()
+    out = tok("hello world")
+    tok.add_tokens(["world"])
+    with pytest.raises(RuntimeError, match="no longer gives the ids"):
+        out.word_ids()
+    out = tok("hello world")  # the added token is a word of its own, as in the fast tokenizers
+    assert (out.tokens(), out.word_ids()) == (["hello", "Ġ", "world"], [0, 1, 2])
