@@ -85,14 +85,7 @@ class TokenAlignment:
         self.n_sequences = n_sequences
         self._tokens = tokens
         self._words = word_ids
-        # each text's ids lie together: the range of positions of each (empty for a text
-        # without ids), as the fast tokenizers keep them
-        ranges = {s: (0, 0) for s in range(n_sequences)}
-        for position, s in enumerate(sequence_ids):
-            if s is not None:
-                start, end = ranges[s]
-                ranges[s] = (position if start == end else start, position + 1)
-        self._ranges = ranges
+        self._ranges: dict[int, tuple[int, int]] | None = None  # (made by the first question)
 
     @property
     def tokens(self) -> list[str]:
@@ -117,12 +110,24 @@ class TokenAlignment:
     def __repr__(self) -> str:
         return f"TokenAlignment(num_tokens={len(self.ids)}, n_sequences={self.n_sequences})"
 
+    def _sequence_ranges(self) -> dict[int, tuple[int, int]]:
+        """Each text's ids lie together: the range of positions of each (empty for a text
+        without ids), as the fast tokenizers keep them."""
+        if self._ranges is None:
+            ranges = {s: (0, 0) for s in range(self.n_sequences)}
+            for position, s in enumerate(self.sequence_ids):
+                if s is not None:
+                    start, end = ranges[s]
+                    ranges[s] = (position if start == end else start, position + 1)
+            self._ranges = ranges
+        return self._ranges
+
     def _range(self, sequence_index: int) -> tuple[int, int]:
-        return self._ranges.get(sequence_index, (0, len(self.ids)))
+        return self._sequence_ranges().get(sequence_index, (0, len(self.ids)))
 
     def token_to_sequence(self, token_index: int) -> int | None:
         """The text (0 or 1) that id ``token_index`` comes from; None for bos, eos, padding."""
-        for s, (start, end) in self._ranges.items():
+        for s, (start, end) in self._sequence_ranges().items():
             if start <= token_index < end:
                 return s
         return None
