@@ -140,12 +140,47 @@ class Decoder:
             [(10, 12), (11, 12), (12, 13)]
         """
         spans: list[tuple[int, int]] = []
+        pos: i64 = base
+        if text.isascii():  # a byte is a character
+            for token in tokens:
+                end: i64 = pos + self._length(token)
+                spans.append((pos, end))
+                pos = end
+            return spans
+        try:
+            data = text.encode("utf-8")
+        except UnicodeEncodeError:  # surrogates: a pair is one character of 4 bytes
+            return self._spans_by_character(tokens, text, base)
+        size: i64 = len(data)
+        pos = 0
+        starts: i64 = 0  # characters starting before byte pos
+        for token in tokens:
+            end = min(pos + self._length(token), size)
+            first: i64 = starts - 1 if pos < size and (data[pos] & 0xC0) == 0x80 else starts
+            while pos < end:
+                if (data[pos] & 0xC0) != 0x80:  # a character's first byte
+                    starts += 1
+                pos += 1
+            spans.append((base + first, base + starts))
+        return spans
+
+    def _length(self, token: int) -> i64:
+        """How many bytes ``token`` has (:class:`UnknownTokenError` if there is no such id)."""
+        if 0 <= token < len(self._words):
+            word: i64 = self._words[token]
+            if word != 0:
+                return word >> 56
+        return len(self.token_bytes(token))
+
+    def _spans_by_character(self, tokens: list[int], text: str, base: i64) -> list[tuple[int, int]]:
+        """:meth:`char_spans` of a text with surrogates, read a character at a time."""
+        spans: list[tuple[int, int]] = []
         n: i64 = len(text)
         k: i64 = 0  # the character holding byte ``pos``: at index k, from byte kpos
         kpos: i64 = 0
         pos: i64 = 0
         for token in tokens:
-            end: i64 = pos + len(self.token_bytes(token))
+            end: i64 = pos + self._length(token)
             width, size = _char_at(text, k, n)
             while kpos + size <= pos:
                 kpos += size

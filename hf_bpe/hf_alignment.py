@@ -21,12 +21,13 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections.abc import Callable, Mapping, Sequence
+from itertools import chain, repeat
 from typing import TYPE_CHECKING, Any, cast
 
 from transformers.tokenization_utils_base import BatchEncoding
 
 from hf_bpe.encoding import special_segments
-from hf_bpe.hf_rows import encode_windows
+from hf_bpe.hf_rows import encode_windows, is_batch, samples_of, split_pair
 
 if TYPE_CHECKING:
     from hf_bpe.hf_tokenizer import HfBpeTokenizer
@@ -245,29 +246,10 @@ def attach(tok: HfBpeTokenizer, out: BatchEncoding, text: Any, text_pair: Any, a
     if out._encodings is not None:
         return
     words = bool(kwargs.get("is_split_into_words"))
-    first = text[0] if _batched(text, words) and text else text
-    pair = text_pair is not None or _split_pair(first, words)[1] is not None
+    first = text[0] if is_batch(text, words) and text else text
+    pair = text_pair is not None or split_pair(first, words)[1] is not None
     out._encodings = Alignments(tok, out["input_ids"], text, text_pair, add_special_tokens, kwargs)  # type: ignore[assignment]
     out._n_sequences = 2 if pair else 1
-
-
-def _batched(text: Any, words: bool) -> bool:
-    """Whether transformers takes ``text`` as a batch."""
-    if not isinstance(text, (list, tuple)):
-        return False
-    if words:
-        return bool(text) and isinstance(text[0], (list, tuple))
-    return not text or isinstance(text[0], (str, list, tuple))
-
-
-def _split_pair(item: Any, words: bool) -> tuple[Any, Any]:
-    """A batch item as transformers reads it: (first text, second text or None)."""
-    if isinstance(item, (list, tuple)) and item and not isinstance(item[0], int):
-        if len(item) == 2 and (not words or isinstance(item, tuple)) and all(isinstance(t, (str, list, tuple)) for t in item):
-            return item[0], item[1]
-        if len(item) == 1 and not words:
-            return item[0], None
-    return item, None
 
 
 def _work_out(
@@ -296,17 +278,20 @@ def _work_out(
     single = False
     with _during("encoding"):
         rows = None
-        if kwargs.get("return_overflowing_tokens") and text_pair is None:
-            done = encode_windows(tok, text, add_special_tokens, again, words=words, ids_of=lambda item: markers(item, 0))
-            rows = None if done is None else done["input_ids"]
+        if kwargs.get("return_overflowing_tokens"):
+            done = encode_windows(tok, text, text_pair, add_special_tokens, again, words=words, ids_of=markers)
+            if done is not None:
+                rows = done["input_ids"]
+                items = samples_of(text, text_pair, words) or []
+                pairs = [items[k][1] is not None for k in done["overflow_to_sample_mapping"]]
         if rows is None:
-            batched = _batched(text, words)
+            batched = is_batch(text, words)
             if batched and not text:
                 rows = []
             elif batched:
                 firsts, seconds = [], []
                 for k, item in enumerate(text):
-                    first, second = _split_pair(item, words) if text_pair is None else (item, text_pair[k])
+                    first, second = split_pair(item, words) if text_pair is None else (item, text_pair[k])
                     firsts.append(_or_empty(markers(first, 0)))
                     seconds.append(None if second is None else _or_empty(markers(second, 1)))
                     pairs.append(second is not None)
@@ -436,8 +421,15 @@ def text_tokens(tok: HfBpeTokenizer, text: str, split_special_tokens: bool) -> T
         else:
             piece = text[seg_start:seg_end]
             seg_ids = enc.encode_ordinary(piece)
+            spans = enc._decoder.char_spans(seg_ids, piece, seg_start)
+            if spans and spans[-1][1] != seg_end:  # the pattern skipped some text: piece by piece
+                seg_ids, spans = [], []
+                for start, length in _piece_spans(enc._splitter.split(piece), piece):
+                    piece_ids = enc._encode_single_piece(piece[start : start + length])
+                    seg_ids += piece_ids
+                    spans += enc._decoder.char_spans(piece_ids, piece[start : start + length], seg_start + start)
             ids += seg_ids
-            offsets += enc._decoder.char_spans(seg_ids, piece, seg_start)
+            offsets += spans
     return TextTokens(ids, offsets, lambda: _words(tok, text, segments, offsets))
 
 
@@ -458,26 +450,47 @@ def _segments(tok: HfBpeTokenizer, text: str, split_special_tokens: bool) -> lis
 
 
 def _words(tok: HfBpeTokenizer, text: str, segments: list[tuple[int, int, int | None]], offsets: list[tuple[int, int]]) -> list[int]:
-    """The word of each token of ``text`` (whose characters are ``offsets``)."""
-    starts: list[int] = []  # where each word starts
+    """The word of each token of ``text`` (whose characters are ``offsets``): the word of
+    the character it starts at, a token being within one piece."""
+    word_at: list[int] = []  # the word of each character of the text
+    words = 0
     for seg_start, seg_end, tid in segments:
         if tid is not None:
-            starts.append(seg_start)
+            lengths = [seg_end - seg_start]
         else:
             piece = text[seg_start:seg_end]
-            starts += _piece_starts(tok._encoding._splitter.split(piece), piece, seg_start)
-    return [bisect_right(starts, start) - 1 for start, _ in offsets]
+            lengths = _piece_lengths(tok._encoding._splitter.split(piece), piece)
+        if not lengths:  # no piece: nothing was encoded there
+            word_at += repeat(-1, seg_end - seg_start)
+            continue
+        # word k repeated for each of its characters (a loop per character, in C)
+        word_at += chain.from_iterable(map(repeat, range(words, words + len(lengths)), lengths))
+        words += len(lengths)
+    return [word_at[start] for start, _ in offsets]
 
 
-def _piece_starts(pieces: list[str], text: str, base: int) -> list[int]:
-    """Where each of ``pieces`` (split from ``text``, in order) starts, plus ``base``."""
-    starts: list[int] = []
+def _piece_lengths(pieces: list[str], text: str) -> list[int]:
+    """How many characters of ``text`` each of ``pieces`` (split from it, in order) spans:
+    its own, and those of text the pattern skipped after it (none for the GPT patterns,
+    which match every character), the first also those skipped before it; [] if none."""
+    lengths = list(map(len, pieces))
+    if sum(lengths) == len(text):
+        return lengths
+    starts = [start for start, _ in _piece_spans(pieces, text)]
+    if starts:
+        starts[0] = 0
+    return [end - start for start, end in zip(starts, [*starts[1:], len(text)])]
+
+
+def _piece_spans(pieces: list[str], text: str) -> list[tuple[int, int]]:
+    """Where each of ``pieces`` (split from ``text``, in order) starts, and its length."""
+    spans: list[tuple[int, int]] = []
     at = 0
     for piece in pieces:
-        at = text.index(piece, at)  # (at once, unless the pattern skipped some text)
-        starts.append(base + at)
+        at = text.index(piece, at)
+        spans.append((at, len(piece)))
         at += len(piece)
-    return starts
+    return spans
 
 
 def _changed() -> RuntimeError:

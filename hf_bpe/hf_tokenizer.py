@@ -29,7 +29,6 @@ For ``datasets``, :meth:`HfBpeTokenizer.batch_encode` is a ready ``map`` functio
 from __future__ import annotations
 
 import json
-import logging
 import operator
 import os
 import sys
@@ -81,7 +80,7 @@ from hf_bpe.hf_folder import (
     refuse_absent_local_path,
 )
 from hf_bpe.hf_alignment import attach as attach_alignments, encode_with_offsets
-from hf_bpe.hf_rows import encode_windows
+from hf_bpe.hf_rows import encode_windows, longest_first_sizes
 from hf_bpe.registry import as_hf_bpe_encoding
 from hf_bpe.hf_vocab import spellings_by_id, token_bytes
 from hf_bpe.tokenizer_json import (
@@ -219,30 +218,13 @@ _HF_TRAINER_OPTIONS = frozenset(
 )
 
 
-
-
 #: What a call in progress on this thread asks of the methods transformers calls back:
 #: ``adding_nothing`` while a text pair "without special tokens" goes through transformers'
 #: with-special-tokens path (so that it gets token type ids 0 then 1); ``encoding`` inside
 #: a call (the calls transformers makes for each item of a batch, and the second run of
-#: :mod:`hf_bpe.hf_alignment`, are no calls of their own); ``cutting_pair`` while
-#: transformers truncates a pair (see :class:`_NoPairTruncationNotice`); ``ids_checked``
-#: while transformers encodes a batch item by item from ids this tokenizer made or checked.
+#: :mod:`hf_bpe.hf_alignment`, are no calls of their own); ``ids_checked`` while
+#: transformers encodes a batch item by item from ids this tokenizer made or checked.
 _IN_CALL = threading.local()
-
-
-class _NoPairTruncationNotice(logging.Filter):
-    """Drops the warning transformers' Python tokenizers log for every pair they truncate
-    longest-first ("overflowing tokens are not returned"), whether or not overflowing
-    tokens were asked for (asking for them with that strategy is a ValueError anyway): a
-    batch of pairs printed it once per row. Only while HfBpeTokenizer truncates, on its
-    thread; other tokenizers' records pass."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        return not getattr(_IN_CALL, "cutting_pair", False)
-
-
-logging.getLogger(PreTrainedTokenizer.truncate_sequences.__module__).addFilter(_NoPairTruncationNotice())
 
 
 @contextmanager
@@ -981,8 +963,8 @@ class HfBpeTokenizer(PreTrainedTokenizer):
                 return fast
         if kwargs.get("return_offsets_mapping"):
             return encode_with_offsets(self, text, text_pair, add_special_tokens, {**kwargs, "is_split_into_words": is_split_into_words})
-        if kwargs.get("return_overflowing_tokens") and text_pair is None:
-            windows = encode_windows(self, text, add_special_tokens, kwargs, words=is_split_into_words)
+        if kwargs.get("return_overflowing_tokens"):
+            windows = encode_windows(self, text, text_pair, add_special_tokens, kwargs, words=is_split_into_words)
             if windows is not None:
                 return windows
         kwargs.pop("return_offsets_mapping", None)
@@ -1194,7 +1176,9 @@ class HfBpeTokenizer(PreTrainedTokenizer):
         ``only_first``/``only_second`` that would empty the text they cut, or
         ``only_second`` without a second text, raise ``ValueError``; a ``max_length`` below
         the special tokens added leaves the texts whole, with a warning, and one that holds
-        the special tokens only leaves no text, whatever the strategy."""
+        the special tokens only leaves no text, whatever the strategy; ``longest_first``
+        shares the room of a pair out as the fast tokenizers do
+        (:func:`~hf_bpe.hf_rows.longest_first_sizes`)."""
         texts = len(ids) + len(pair_ids or ())
         if num_tokens_to_remove > texts:  # max_length below the special tokens, whatever the strategy
             self._warn_left_whole(pair_ids is not None)
@@ -1212,11 +1196,14 @@ class HfBpeTokenizer(PreTrainedTokenizer):
                         f"truncation={strategy.value!r} cannot remove {num_tokens_to_remove} ids from the "
                         f"{which} text, which has {len(cut)}: raise max_length or truncate the other text"
                     )
-        with _during("cutting_pair"):
-            ids, cut_pair, overflow = super().truncate_sequences(ids, pair_ids, num_tokens_to_remove, truncation_strategy, stride)
-        # transformers cutting from the left turns an empty second text into None, and the
-        # pair's special tokens went with it
-        return ids, [] if cut_pair is None and pair_ids is not None else cut_pair, overflow
+            if strategy == TruncationStrategy.LONGEST_FIRST and pair_ids is not None:
+                # as the fast tokenizers share the room out (transformers' Python tokenizers
+                # give an odd id to the second of two texts as long, and warn every time)
+                size, pair_size = longest_first_sizes(len(ids), len(pair_ids), texts - num_tokens_to_remove)
+                if self.truncation_side == "left":
+                    return ids[len(ids) - size :], pair_ids[len(pair_ids) - pair_size :], []
+                return ids[:size], pair_ids[:pair_size], []
+        return super().truncate_sequences(ids, pair_ids, num_tokens_to_remove, truncation_strategy, stride)
 
     def _warn_left_whole(self, pair: bool) -> None:
         logger.warning(

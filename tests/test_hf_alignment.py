@@ -71,9 +71,8 @@ def _calls(tok: HfBpeTokenizer, docs: list[str]) -> list[tuple[tuple[Any, ...], 
     ):
         calls += [((batch,), options), ((batch[3],), options), ((words,), {"is_split_into_words": True, **options}),
                   ((words[0],), {"is_split_into_words": True, **options})]
-        if "max_length" not in options:  # (pairs cut longest-first differ: the docs' "inherits" list)
-            calls += [((batch, batch[::-1]), options), ((pairs,), options), ((batch[0], batch[3]), options),
-                      ((words[:3], words[3:6]), {"is_split_into_words": True, **options})]
+        calls += [((batch, batch[::-1]), options), ((pairs,), options), ((batch[0], batch[3]), options),
+                  ((words[:3], words[3:6]), {"is_split_into_words": True, **options})]
     long_pair = (docs[0][:300], docs[1][:200])
     first, second = (len(tok(t)["input_ids"]) for t in long_pair)  # (each with its special tokens)
     calls += [(([long_pair],), {"truncation": "only_second", "max_length": first + second // 2}),
@@ -82,6 +81,12 @@ def _calls(tok: HfBpeTokenizer, docs: list[str]) -> list[tuple[tuple[Any, ...], 
         calls += [((batch,), {"return_overflowing_tokens": True, **options}),
                   ((words,), {"return_overflowing_tokens": True, "is_split_into_words": True, **options}),
                   ((batch[0],), {"return_overflowing_tokens": True, "return_tensors": "np", "padding": True, **options})]
+    questions = [f"Question {k}: where is it?" for k in range(len(batch))]
+    windows = {"return_overflowing_tokens": True, "truncation": "only_second", "max_length": 24, "stride": 6}
+    calls += [((questions, batch[::-1]), {**windows, "return_offsets_mapping": True, "padding": "max_length"}),  # the course's QA recipe
+              ((list(zip(batch[::-1], questions)),), {**windows, "truncation": "only_first", "stride": 3}),
+              (([q.split(" ") for q in questions], words[::-1]), {**windows, "is_split_into_words": True}),
+              ((batch[0][:150], batch[-1]), {**windows, "truncation": "longest_first", "max_length": 30, "stride": 2})]
     offsets = {"return_offsets_mapping": True}
     calls += [((batch,), {**offsets, "padding": True}), ((batch,), {**offsets, "truncation": True, "max_length": 7}),
               ((batch[0], batch[3]), {**offsets, "return_tensors": "np"}), ((pairs,), {**offsets, "padding": True}),
@@ -140,3 +145,76 @@ def test_questions_that_have_no_answer_raise() -> None:
         out.word_ids()
     out = tok("hello world")  # the added token is a word of its own, as in the fast tokenizers
     assert (out.tokens(), out.word_ids()) == (["hello", "Ġ", "world"], [0, 1, 2])
+
+
+def _answer_positions(examples: dict[str, list[Any]], tok: Any) -> dict[str, Any]:
+    """The Hugging Face course's question answering preprocessing, in short: each context
+    cut into windows beside its question, and the tokens where the answer starts and ends
+    in each window found from sequence_ids() and the offsets (0, 0 when not in it)."""
+    rows = tok(examples["question"], examples["context"], truncation="only_second", max_length=48, stride=12,
+               return_overflowing_tokens=True, return_offsets_mapping=True, padding="max_length")
+    offsets, samples = rows.pop("offset_mapping"), rows.pop("overflow_to_sample_mapping")
+    starts, ends = [], []
+    for i, row_offsets in enumerate(offsets):
+        start = examples["answer_start"][samples[i]]
+        end = start + len(examples["answer"][samples[i]])
+        sequence = rows.sequence_ids(i)
+        first, last = sequence.index(1), len(sequence) - 1 - sequence[::-1].index(1)
+        if row_offsets[first][0] > start or row_offsets[last][1] < end:
+            starts.append(0)
+            ends.append(0)
+            continue
+        at = first
+        while at <= last and row_offsets[at][0] <= start:
+            at += 1
+        starts.append(at - 1)
+        at = last
+        while at >= first and row_offsets[at][1] >= end:
+            at -= 1
+        ends.append(at + 1)
+    return {**rows, "start_positions": starts, "end_positions": ends}
+
+
+def test_the_question_answering_recipe_gives_the_stock_fast_tokenizers_rows(tmp_path: Path) -> None:
+    # dataset.map(batched=True, num_proc=2): the tokenizer goes to worker processes, the
+    # windows of each context come back with where the answer is in each of them.
+    from datasets import Dataset
+
+    tok = HfBpeTokenizer.from_encoding(encoding("o200k_base"), pad_token="<|endofprompt|>")
+    tok.save_pretrained(tmp_path)
+    fast = PreTrainedTokenizerFast.from_pretrained(tmp_path)
+    contexts = [doc[:700] for doc in texts(60_000) if len(doc) >= 700][:24]
+    answers = [context[300 + 7 * k : 330 + 7 * k] for k, context in enumerate(contexts)]
+    examples = Dataset.from_dict({
+        "question": [f"Where does it say {answer[:12]!r}?" for answer in answers],
+        "context": contexts,
+        "answer": answers,
+        "answer_start": [300 + 7 * k for k in range(len(contexts))],
+    })
+    ours = examples.map(_answer_positions, fn_kwargs={"tok": tok}, batched=True, batch_size=8, num_proc=2,
+                        remove_columns=examples.column_names)
+    theirs = examples.map(_answer_positions, fn_kwargs={"tok": fast}, batched=True, batch_size=8,
+                          remove_columns=examples.column_names)
+    assert ours.to_dict() == theirs.to_dict()
+    assert len(ours) > 2 * len(contexts) and sum(1 for s in ours["start_positions"] if s) >= len(contexts)
+    found = [tok.decode(row[s : e + 1]) for row, s, e in zip(ours["input_ids"], ours["start_positions"], ours["end_positions"]) if s]
+    assert all(any(answer[2:-2] in text for answer in answers) for text in found)
+
+
+def test_text_a_pattern_skips_is_in_no_token() -> None:
+    # A custom pattern may match only some of the text (tiktoken encodes only what it
+    # matches): each token's characters are found where its piece is, not where it would
+    # be if the pieces were contiguous, and its word is its piece.
+    import re
+
+    import hf_bpe
+
+    base = encoding("cl100k_base")
+    pattern = r"[a-z]+|\d"
+    gappy = hf_bpe.Encoding("gappy", pat_str=pattern, mergeable_ranks=base._mergeable_ranks, special_tokens={})
+    tok = HfBpeTokenizer.from_encoding(gappy)
+    for text in ("Hello world, 42 unbelievably long words", "  ab  CD ef9", "NOTHING", "tail ends with text!!"):
+        out = tok(text, return_offsets_mapping=True)
+        pieces = [m.span() for m in re.finditer(pattern, text)]
+        assert [text[a:b] for a, b in out["offset_mapping"]] == [tok.decode([i]) for i in out["input_ids"]], text
+        assert out.word_ids() == [next(k for k, (s, e) in enumerate(pieces) if s <= a < e) for a, _ in out["offset_mapping"]]

@@ -561,11 +561,11 @@ def test_truncation_that_cannot_be_done_is_refused_or_skipped_as_the_stock_fast_
     warned = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=hf_bpe_env(), timeout=300)
     assert warned.returncode == 0 and "max_length is below the 2 special tokens added around the text" in warned.stderr, warned.stderr
     assert tok("Hello world", truncation=True, max_length=2)["input_ids"] == [199999, 199999]
-    # A batch of pairs with overflowing tokens, some cut and some not: one row each (it failed
-    # with "a different batch size than others" in transformers' Python tokenizers).
-    rows = tok(["Hello world", "hi"], ["a b c d e f g h", "x"], truncation="only_second", max_length=8, return_overflowing_tokens=True)
-    assert rows["input_ids"] == [[199999, 13225, 2375, 199999, 199999, 64, 287, 199999], [199999, 3686, 199999, 199999, 87, 199999]]
-    assert rows["overflowing_tokens"] == [[274, 272, 319, 285, 329, 312], []] and rows["num_truncated_tokens"] == [6, 0]
+    # A batch of pairs with overflowing tokens, some cut and some not: a row per window (it
+    # failed with "a different batch size than others" in transformers' Python tokenizers).
+    args, kwargs = (["Hello world", "hi"], ["a b c d e f g h", "x"]), {"truncation": "only_second", "max_length": 8, "return_overflowing_tokens": True}
+    rows = tok(*args, **kwargs)
+    assert rows["overflow_to_sample_mapping"] == [0, 0, 0, 0, 1] and dict(rows) == dict(fast(*args, **kwargs))
 
 
 def test_assistant_masks_and_tokenize_of_pairs_as_the_stock_fast_tokenizer(docs: list[str], tmp_path: Path) -> None:
@@ -628,6 +628,49 @@ def test_overflowing_tokens_are_windows_as_in_the_stock_fast_tokenizer(docs: lis
     assert len(tok(batch, truncation=True, max_length=8, return_overflowing_tokens=True)["input_ids"]) > len(batch)
     with pytest.raises(ValueError, match="stride"):
         tok(batch, truncation=True, max_length=8, stride=6, return_overflowing_tokens=True)
+
+
+@pytest.mark.parametrize("side", ["right", "left"])
+def test_text_pairs_are_cut_into_windows_as_in_the_stock_fast_tokenizer(docs: list[str], tmp_path: Path, side: str) -> None:
+    # The Hugging Face course's question answering recipe: a question beside each window of
+    # its context (only_second), one row per window, the rest of the pair whole.
+    tok = make("o200k_base", add_bos_token=True, add_eos_token=True, bos_token="<|endoftext|>", pad_token="<|endofprompt|>")
+    tok.save_pretrained(tmp_path)
+    fast = PreTrainedTokenizerFast.from_pretrained(tmp_path)
+    tok.truncation_side = fast.truncation_side = side
+    questions = ["Who wrote it?", docs[1][:40], "", "Where?"]
+    contexts = [docs[0][:600], "short", docs[2][:200], ""]
+    for strategy, first, second, max_length, stride in (
+        ("only_second", questions, contexts, 40, 10),
+        ("only_first", contexts, questions, 32, 0),
+        ("longest_first", contexts, [docs[3][:300], "", "tiny", docs[4][:100]], 24, 3),  # each text's share, windows paired
+        (True, questions, contexts, 64, 16),
+    ):
+        for kwargs in (
+            {"return_length": True},
+            {"padding": "max_length", "return_special_tokens_mask": True, "return_token_type_ids": True},
+            {"return_offsets_mapping": True, "padding": True, "return_tensors": "np"},
+            {"add_special_tokens": False},
+        ):
+            kwargs = {"truncation": strategy, "max_length": max_length, "stride": stride, "return_overflowing_tokens": True, **kwargs}
+            for args in ((first, second), (list(zip(first, second)),), (first[0], second[0])):
+                ours, theirs = tok(*args, **kwargs), fast(*args, **kwargs)
+                assert set(ours) == set(theirs), kwargs
+                for key in ours:
+                    assert _plain(ours[key]) == _plain(theirs[key]), (key, kwargs, args)
+                assert [ours.sequence_ids(i) for i in range(len(ours["input_ids"]))] == [
+                    theirs.sequence_ids(i) for i in range(len(theirs["input_ids"]))
+                ]
+    rows = tok(questions[0], contexts[0], truncation="only_second", max_length=40, stride=10, return_overflowing_tokens=True)
+    assert len(rows["input_ids"]) > 5 and set(rows["overflow_to_sample_mapping"]) == {0}
+    # where the stock fast tokenizer panics or raises a bare Exception: ValueError
+    window = 40 - 4 - len(tok(questions[0], add_special_tokens=False)["input_ids"])  # (of the context, beside the question)
+    with pytest.raises(ValueError, match="stride"):
+        tok(questions[0], contexts[0], truncation="only_second", max_length=40, stride=window, return_overflowing_tokens=True)
+    with pytest.raises(ValueError, match="only_second"):  # the question alone is longer than max_length
+        tok(contexts[0], questions[0], truncation="only_second", max_length=40, return_overflowing_tokens=True)
+    with pytest.raises(ValueError, match="no room"):
+        tok(questions[0], contexts[0], truncation="longest_first", max_length=4, return_overflowing_tokens=True)
 
 
 def test_windows_follow_model_input_names_and_warn_as_the_stock_fast_tokenizer(tmp_path: Path) -> None:

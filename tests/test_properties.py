@@ -67,6 +67,37 @@ def test_decode_with_offsets_as_tiktoken(text: str, cut: tuple[int, int]) -> Non
             assert ours.decode_with_offsets(ids) == expected
 
 
+def _spans_read_slowly(lengths: list[int], text: str) -> list[tuple[int, int]]:
+    """The characters each token covers, from each character's bytes as encoding reads it
+    (a surrogate pair is one character of 4 bytes, a lone surrogate U+FFFD's 3)."""
+    chars: list[tuple[int, int, int]] = []  # (index in text, index past it, bytes)
+    k = 0
+    while k < len(text):
+        pair = "\ud800" <= text[k] < "\udc00" and k + 1 < len(text) and "\udc00" <= text[k + 1] < "\ue000"
+        size = 4 if pair else 3 if "\ud800" <= text[k] < "\ue000" else len(text[k].encode())
+        chars.append((k, k + 1 + pair, size))
+        k += 1 + pair
+    byte_to_char = [c for c, (_, _, size) in enumerate(chars) for _ in range(size)]
+    spans, pos = [], 0
+    for length in lengths:
+        first, last = byte_to_char[pos], byte_to_char[pos + length - 1]
+        spans.append((chars[first][0], chars[last][1]))
+        pos += length
+    return spans
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=st.lists(st.one_of(text_strategy, st.sampled_from(["\ud83d", "\ude00", "\ud83d\ude00", "\udfff"])), max_size=6).map("".join))
+def test_the_characters_each_token_covers(text: str) -> None:
+    # (what offsets in the Hugging Face front and decode_with_offsets are made from)
+    for name in NAMES:
+        enc = hf_bpe.get_encoding(name)
+        ids = enc.encode_ordinary(text)
+        expected = _spans_read_slowly([len(enc.decode_single_token_bytes(i)) for i in ids], text)
+        assert enc._decoder.char_spans(ids, text, 0) == expected
+        assert enc._decoder.char_spans(ids, text, 5) == [(a + 5, b + 5) for a, b in expected]
+
+
 @functools.cache
 def valid_ids(name: str) -> list[int]:
     """Every id of a tiktoken encoding (ranks and special tokens; gaps left out)."""
