@@ -218,6 +218,13 @@ _HF_TRAINER_OPTIONS = frozenset(
 )
 
 
+def _refuse_lone_surrogate(token: str) -> None:
+    try:
+        token.encode("utf-8")
+    except UnicodeEncodeError:
+        raise VocabularyError(f"token {token!r} has a lone surrogate, which no text can hold") from None
+
+
 #: What a call in progress on this thread asks of the methods transformers calls back:
 #: ``adding_nothing`` while a text pair "without special tokens" goes through transformers'
 #: with-special-tokens path (so that it gets token type ids 0 then 1); ``encoding`` inside
@@ -685,6 +692,22 @@ class HfBpeTokenizer(PreTrainedTokenizer):
             parts.append(token.encode() if text else token_bytes(token))
         return b"".join(parts).decode("utf-8", errors="replace")
 
+    def add_special_tokens(self, special_tokens_dict: Mapping[str, Any], *args: Any, **kwargs: Any) -> int:
+        """transformers' own, refusing a token with a lone surrogate with
+        :class:`~hf_bpe.errors.VocabularyError` first (transformers' ``AddedToken`` raises
+        ``UnicodeEncodeError`` on it).
+
+            >>> import hf_bpe
+            >>> tok = HfBpeTokenizer.from_encoding(hf_bpe.get_encoding("cl100k_base"))
+            >>> tok.add_special_tokens({"pad_token": "<|pad|>"}), tok.pad_token_id
+            (1, 100277)
+        """
+        for value in special_tokens_dict.values():
+            for token in value if isinstance(value, (list, tuple)) else [value]:
+                if isinstance(token, str):
+                    _refuse_lone_surrogate(token)
+        return int(super().add_special_tokens(dict(special_tokens_dict), *args, **kwargs))
+
     def _add_tokens(self, new_tokens: Sequence[str | AddedToken], special_tokens: bool = False) -> int:
         """Add tokens at ids after the highest one in use (transformers' default counts the
         vocabulary, which lands on used ids when the encoding's ids have gaps); a text that
@@ -705,10 +728,7 @@ class HfBpeTokenizer(PreTrainedTokenizer):
             content = str(token)
             if not content:
                 continue
-            try:
-                content.encode("utf-8")
-            except UnicodeEncodeError:
-                raise VocabularyError(f"token {content!r} has a lone surrogate, which no text can hold") from None
+            _refuse_lone_surrogate(content)
             if isinstance(token, str):
                 if content in self._added_tokens_encoder:
                     continue

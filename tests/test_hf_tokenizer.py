@@ -1744,8 +1744,13 @@ def test_adding_tokens_again_with_other_flags_replaces_them_and_many_tokens_are_
     ids = tok("a<w0><w1509>b<w2999><q>")["input_ids"]
     assert ids == [64, 50258, 51767, 65, 53257, 50257]
     assert tok.decode(ids, skip_special_tokens=True) == "a<w0><w1509>b<q>"
+    size = len(tok)
     with pytest.raises(VocabularyError, match="lone surrogate"):
         tok.add_tokens(["<\ud800>"])
+    for tokens in ({"pad_token": "\ud83d"}, {"additional_special_tokens": ["<ok>", "<\udfff>"]}):  # (transformers: UnicodeEncodeError)
+        with pytest.raises(VocabularyError, match="lone surrogate"):
+            tok.add_special_tokens(tokens)
+    assert len(tok) == size and tok.pad_token is None
 
 
 def test_a_tokenizer_pickled_by_an_earlier_hf_bpe_loads() -> None:
