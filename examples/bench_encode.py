@@ -31,8 +31,9 @@ rounds' ratios spread over 1.9-2.6x, the medians of the rounds' ratios over 1.8-
   tiktoken with the same pattern);
 * the transformers front: ``HfBpeTokenizer`` beside the stock fast tokenizer
   (``PreTrainedTokenizerFast``) of the same saved folder, on English documents: batches
-  plain, padded and truncated to numpy, with offsets, one call per text, and decoding
-  (outputs checked equal).
+  plain, padded and truncated to numpy, with offsets, one call per text, questions beside
+  windows of their documents (the question answering recipe), and decoding (outputs
+  checked equal).
 
 The peers are optional: a missing one is reported and skipped. Install them with
 ``pip install bpe-openai==0.1.4 wordchipper==0.9.2 tokenizers matplotlib``.
@@ -366,6 +367,16 @@ def hf_front_speed(mb: float, runs: int, scratch: Path) -> list[dict[str, Any]]:
     docs = realdata.documents("english", doc_bytes=4096, max_bytes=int(mb * 1e6))
     short = [d[:200] for d in docs] * 4
     ids = ours(docs)["input_ids"]
+    questions = [f"What does document {k} say?" for k in range(len(docs))]
+
+    def question_windows(tok: Any) -> Any:
+        """The Hugging Face course's question answering rows: each document in windows
+        beside its question, with offsets and which text each token is of."""
+        out = tok(questions, docs, truncation="only_second", max_length=384, stride=128,
+                  return_overflowing_tokens=True, return_offsets_mapping=True, padding="max_length")
+        offsets = [[tuple(o) for o in row] for row in out["offset_mapping"]]
+        return out["input_ids"], offsets, [out.sequence_ids(i) for i in range(len(offsets))]
+
     calls: dict[str, Callable[[Any], Any]] = {
         f"tok(docs), {len(docs)} docs of 4 KB": lambda tok: tok(docs)["input_ids"],
         "padding, truncation to 512, numpy": lambda tok: tok(
@@ -374,6 +385,7 @@ def hf_front_speed(mb: float, runs: int, scratch: Path) -> list[dict[str, Any]]:
         "one call per text": lambda tok: [tok(d)["input_ids"] for d in docs],
         "return_offsets_mapping=True": lambda tok: [
             [tuple(o) for o in row] for row in tok(docs, return_offsets_mapping=True)["offset_mapping"]],
+        "question beside windows of 384, offsets": question_windows,
         "batch_decode": lambda tok: tok.batch_decode(ids),
         "one decode per text": lambda tok: [tok.decode(row) for row in ids],
     }

@@ -202,7 +202,7 @@ def _run_checks(out: Path, shards: Path, victim: str, temp_dir: str) -> dict[str
 
         def counts() -> dict[str, Any]:
             ds = _dataset(shards)
-            by_cluster = ray_data.piece_counts(ds, pattern="cl100k_base", max_chars=500)
+            by_cluster = ray_data.piece_counts(ds, pattern="cl100k_base", max_chars=500, combine="cluster")
             by_driver = ray_data.piece_counts(ds, pattern="cl100k_base", max_chars=500, combine="driver")
             return {"cluster": by_cluster, "driver": by_driver}
 
