@@ -211,11 +211,11 @@ def pair_windows(
     tokens) are fewer than its own, as the tokenizers library cuts it: ``only_first`` and
     ``only_second`` cut one text into windows beside the other, whole; ``longest_first``
     gives each text its share (:func:`longest_first_sizes`), cuts both into windows of
-    that share, and pairs them as tokenizers merges the
-    windows of two texts: the first of each, then each later window of the first text with
-    every window of the second, then the first window of the first with each later one of
-    the second. Raises ``ValueError`` where tokenizers would panic (a ``stride`` not below
-    a window of a text that is cut) or cut a text to nothing."""
+    that share, and pairs them as tokenizers merges the windows of two texts: the first of
+    each, then each later window of the first text with every window of the second, then
+    the first window of the first with each later one of the second. Raises
+    ``ValueError`` where tokenizers would panic (a ``stride`` not below a window of a text
+    that is cut) or cut a text to nothing."""
     over = len(a) + len(b) - room
     if strategy == "longest_first":
         size_a, size_b = longest_first_sizes(len(a), len(b), room)
@@ -224,7 +224,7 @@ def pair_windows(
     else:
         size_a, size_b = len(a), len(b) - over
     for size, text in ((size_a, a), (size_b, b)):
-        if len(text) > size and size == 0:
+        if len(text) > size and size <= 0:
             raise ValueError(f"max_length leaves room for {room} ids, too few to keep some of each text of a pair")
         if len(text) > size and stride >= size:
             raise ValueError(

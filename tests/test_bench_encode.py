@@ -65,4 +65,4 @@ def test_a_small_run_checks_ids_and_reports_rounds(tmp_path: Path) -> None:
     assert "x tiktoken / x the closest peer (goal: 3x / 2x" in result.stdout
     # the transformers front beside the stock fast tokenizer, outputs checked equal
     front = json.loads((tmp_path / "bench_encode.json").read_text(encoding="utf-8"))["hf"]
-    assert len(front) == 7 and all(r["hf_bpe_ms"] > 0 and r["stock_ms"] > 0 and r["x_stock"] > 0 for r in front)
+    assert len(front) == 8 and all(r["hf_bpe_ms"] > 0 and r["stock_ms"] > 0 and r["x_stock"] > 0 for r in front)

@@ -43,6 +43,16 @@ def make(name: str, **options: Any) -> HfBpeTokenizer:
     return HfBpeTokenizer.from_encoding(encoding(name), **options)
 
 
+def with_stock(folder: Path, side: str = "right") -> tuple[HfBpeTokenizer, PreTrainedTokenizerFast]:
+    """An o200k_base tokenizer adding bos and eos (and a pad token), and the stock fast
+    tokenizer of the folder it saved to, both truncating from ``side``."""
+    tok = make("o200k_base", add_bos_token=True, add_eos_token=True, bos_token="<|endoftext|>", pad_token="<|endofprompt|>")
+    tok.save_pretrained(folder)
+    fast = PreTrainedTokenizerFast.from_pretrained(folder)
+    tok.truncation_side = fast.truncation_side = side
+    return tok, fast
+
+
 def around(tok: HfBpeTokenizer, ids: list[int]) -> list[int]:
     return ([tok.bos_token_id] if tok.add_bos_token else []) + ids + ([tok.eos_token_id] if tok.add_eos_token else [])
 
@@ -379,9 +389,7 @@ def test_import_hf_bpe_registers_with_autotokenizer(tmp_path: Path) -> None:
 
 
 def test_padding_truncation_pairs_and_tensors_match_the_stock_fast_tokenizer(docs: list[str], tmp_path: Path) -> None:
-    tok = make("o200k_base", add_bos_token=True, add_eos_token=True, bos_token="<|endoftext|>", pad_token="<|endofprompt|>")
-    tok.save_pretrained(tmp_path)
-    fast = PreTrainedTokenizerFast.from_pretrained(tmp_path)  # transformers' own class on our tokenizer.json
+    tok, fast = with_stock(tmp_path)  # transformers' own class on our tokenizer.json
     batch = docs[:6] + ["", "a"]
     pairs = list(zip(docs[6:10], docs[10:14]))
     for kwargs in (
@@ -526,9 +534,7 @@ def test_truncating_pairs_longest_first_is_quiet(docs: list[str]) -> None:
 def test_truncation_that_cannot_be_done_is_refused_or_skipped_as_the_stock_fast_tokenizer_does(tmp_path: Path) -> None:
     """transformers' Python tokenizers cut a text too short to cut down to nothing (and the
     row stays too long); hf_bpe refuses or leaves it whole where the fast tokenizer does."""
-    tok = make("o200k_base", add_bos_token=True, add_eos_token=True, bos_token="<|endoftext|>", pad_token="<|endofprompt|>")
-    tok.save_pretrained(tmp_path)
-    fast = PreTrainedTokenizerFast.from_pretrained(tmp_path)
+    tok, fast = with_stock(tmp_path)
     refused: list[tuple[tuple[Any, ...], dict[str, Any], str]] = [
         # ("Hello world": 2 ids, "a b c d e f g h i": 9, four special tokens around a pair)
         (("Hello world", "a b c d e f g h i"), {"truncation": "only_first", "max_length": 9}, "remove 6 ids from the first text, which has 2"),
@@ -569,9 +575,7 @@ def test_truncation_that_cannot_be_done_is_refused_or_skipped_as_the_stock_fast_
 
 
 def test_assistant_masks_and_tokenize_of_pairs_as_the_stock_fast_tokenizer(docs: list[str], tmp_path: Path) -> None:
-    tok = make("o200k_base", add_bos_token=True, add_eos_token=True, bos_token="<|endoftext|>", pad_token="<|endofprompt|>")
-    tok.save_pretrained(tmp_path)
-    fast = PreTrainedTokenizerFast.from_pretrained(tmp_path)
+    tok, fast = with_stock(tmp_path)
     template = (
         "{% for m in messages %}{{ m['role'] }}: {% if m['role'] == 'assistant' %}{% generation %}"
         "{{ m['content'] }}<|endoftext|>{% endgeneration %}{% else %}{{ m['content'] }}\n{% endif %}{% endfor %}"
@@ -605,10 +609,7 @@ def test_assistant_masks_and_tokenize_of_pairs_as_the_stock_fast_tokenizer(docs:
 @pytest.mark.parametrize("side", ["right", "left"])
 def test_overflowing_tokens_are_windows_as_in_the_stock_fast_tokenizer(docs: list[str], tmp_path: Path, side: str) -> None:
     # The way the Hugging Face course cuts long documents into training rows.
-    tok = make("o200k_base", add_bos_token=True, add_eos_token=True, bos_token="<|endoftext|>", pad_token="<|endofprompt|>")
-    tok.save_pretrained(tmp_path)
-    fast = PreTrainedTokenizerFast.from_pretrained(tmp_path)
-    tok.truncation_side = fast.truncation_side = side
+    tok, fast = with_stock(tmp_path, side)
     batch = [docs[0][:400], "short", "", docs[1][:150]]
     for kwargs in (
         {"truncation": True, "max_length": 32, "return_length": True},
@@ -634,10 +635,7 @@ def test_overflowing_tokens_are_windows_as_in_the_stock_fast_tokenizer(docs: lis
 def test_text_pairs_are_cut_into_windows_as_in_the_stock_fast_tokenizer(docs: list[str], tmp_path: Path, side: str) -> None:
     # The Hugging Face course's question answering recipe: a question beside each window of
     # its context (only_second), one row per window, the rest of the pair whole.
-    tok = make("o200k_base", add_bos_token=True, add_eos_token=True, bos_token="<|endoftext|>", pad_token="<|endofprompt|>")
-    tok.save_pretrained(tmp_path)
-    fast = PreTrainedTokenizerFast.from_pretrained(tmp_path)
-    tok.truncation_side = fast.truncation_side = side
+    tok, fast = with_stock(tmp_path, side)
     questions = ["Who wrote it?", docs[1][:40], "", "Where?"]
     contexts = [docs[0][:600], "short", docs[2][:200], ""]
     for strategy, first, second, max_length, stride in (
