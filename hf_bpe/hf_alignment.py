@@ -276,33 +276,30 @@ def _work_out(
     again["verbose"] = False  # (said once already)
     pairs: list[bool] = []
     single = False
+    items = samples_of(text, text_pair, words)
+    if items is None:
+        raise NotImplementedError(_NEED_TEXT)
     with _during("encoding"):
         rows = None
         if kwargs.get("return_overflowing_tokens"):
             done = encode_windows(tok, text, text_pair, add_special_tokens, again, words=words, ids_of=markers)
             if done is not None:
                 rows = done["input_ids"]
-                items = samples_of(text, text_pair, words) or []
                 pairs = [items[k][1] is not None for k in done["overflow_to_sample_mapping"]]
         if rows is None:
-            batched = is_batch(text, words)
-            if batched and not text:
-                rows = []
-            elif batched:
-                firsts, seconds = [], []
-                for k, item in enumerate(text):
-                    first, second = split_pair(item, words) if text_pair is None else (item, text_pair[k])
-                    firsts.append(_or_empty(markers(first, 0)))
-                    seconds.append(None if second is None else _or_empty(markers(second, 1)))
-                    pairs.append(second is not None)
-                has_pairs = any(pairs)
-                rows = tok._encode_checked_ids(firsts, seconds if has_pairs else None, add_special_tokens, **again)["input_ids"]
-            else:
-                first = _or_empty(markers(text, 0))
-                second = None if text_pair is None else _or_empty(markers(text_pair, 1))
-                pairs.append(text_pair is not None)
-                rows = [tok._encode_checked_ids(first, second, add_special_tokens, **again)["input_ids"]]
+            firsts: list[list[int] | str] = []
+            seconds: list[list[int] | str | None] = []
+            for first, second in items:
+                firsts.append(_or_empty(markers(first, 0)))
+                seconds.append(None if second is None else _or_empty(markers(second, 1)))
+                pairs.append(second is not None)
+            if not is_batch(text, words):
+                rows = [tok._encode_checked_ids(firsts[0], seconds[0], add_special_tokens, **again)["input_ids"]]
                 single = True
+            elif items:
+                rows = tok._encode_checked_ids(firsts, seconds if any(pairs) else None, add_special_tokens, **again)["input_ids"]
+            else:
+                rows = []
     real_rows = real.tolist() if hasattr(real, "tolist") else real
     if single and not (real_rows and isinstance(real_rows[0], list)):
         real_rows = [real_rows]  # one text's row (as tensors, it is a batch of one)
@@ -389,12 +386,15 @@ def _or_empty(ids: list[int]) -> list[int] | str:
     return ids if ids else ""  # (transformers reads an empty list as no input)
 
 
+_NEED_TEXT = "word_ids(), tokens(), char_to_token(), offsets ... need text, not ids"
+
+
 def _text_tokens(tok: HfBpeTokenizer, item: Any, split: bool, words: bool) -> TextTokens:
     """The tokens of a text, or of a list of words (``words``)."""
     if isinstance(item, str):  # (a text; or, among words, a text of a pair)
         return text_tokens(tok, item, split)
     if not words or not all(isinstance(word, str) for word in item):
-        raise NotImplementedError("word_ids(), tokens(), char_to_token(), offsets ... need text, not ids")
+        raise NotImplementedError(_NEED_TEXT)
     ids: list[int] = []
     offsets: list[tuple[int, int]] = []
     word_ids: list[int] = []
