@@ -35,7 +35,10 @@ if TYPE_CHECKING:
 #: Markers stand in for the texts' ids in the second run; ids are below 2**32.
 _MARK = 1 << 40
 
-#: What the second run must not be asked for (it gives lists of ids, nothing else).
+#: The masks the second run gives each row, beside its ids and token type ids.
+_MASKS = ("attention_mask", "special_tokens_mask")
+
+#: What the second run must not be asked for (it gives lists: no tensors, no offsets).
 _NOT_AGAIN = ("return_tensors", "return_offsets_mapping", "is_split_into_words", "verbose")
 
 
@@ -59,16 +62,21 @@ class TextTokens:
 
 class TokenAlignment:
     """One row of a ``BatchEncoding``: its ids with their tokens, offsets, words and
-    sequences (0, 1 for the texts of a pair; None for bos, eos and padding), and the
-    questions a fast tokenizer's ``Encoding`` answers about them, with the same answers.
+    sequences (0, 1 for the texts of a pair; None for bos, eos and padding), its token type
+    ids, attention mask and special tokens mask, and the questions a fast tokenizer's
+    ``Encoding`` answers about them, with the same answers.
 
         >>> row = TokenAlignment([7, 8, 0], ["a", "Ġb", "<pad>"], [(0, 1), (1, 3), (0, 0)],
-        ...                      [0, 1, None], [0, 0, None], 1)
+        ...                      [0, 1, None], [0, 0, None], 1,
+        ...                      type_ids=[0, 0, 0], attention_mask=[1, 1, 0], special_tokens_mask=[0, 0, 1])
         >>> row.char_to_token(2), row.word_to_tokens(1), row.token_to_chars(2)
         (1, (1, 2), None)
     """
 
-    __slots__ = ("ids", "offsets", "sequence_ids", "n_sequences", "_tokens", "_words", "_ranges")
+    __slots__ = (
+        "ids", "offsets", "sequence_ids", "n_sequences", "type_ids", "attention_mask", "special_tokens_mask",
+        "_tokens", "_words", "_ranges",
+    )  # fmt: skip
 
     def __init__(
         self,
@@ -78,12 +86,19 @@ class TokenAlignment:
         word_ids: list[int | None] | Callable[[], list[int | None]],
         sequence_ids: list[int | None],
         n_sequences: int,
+        *,
+        type_ids: list[int],
+        attention_mask: list[int],
+        special_tokens_mask: list[int],
     ) -> None:
         # (tokens and word_ids: the lists, or what makes them when first asked for)
         self.ids = ids
         self.offsets = offsets
         self.sequence_ids = sequence_ids
         self.n_sequences = n_sequences
+        self.type_ids = type_ids
+        self.attention_mask = attention_mask
+        self.special_tokens_mask = special_tokens_mask
         self._tokens = tokens
         self._words = word_ids
         self._ranges: dict[int, tuple[int, int]] | None = None  # (made by the first question)
@@ -102,8 +117,9 @@ class TokenAlignment:
             self._words = self._words()
         return self._words
 
-    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
-        return TokenAlignment, (self.ids, self.tokens, self.offsets, self.word_ids, self.sequence_ids, self.n_sequences)
+    def __reduce__(self) -> tuple[Any, ...]:
+        lists = (self.ids, self.tokens, self.offsets, self.word_ids, self.sequence_ids, self.n_sequences)
+        return _aligned, (*lists, self.type_ids, self.attention_mask, self.special_tokens_mask)
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -274,19 +290,21 @@ def _work_out(
 
     again = {k: v for k, v in kwargs.items() if k not in _NOT_AGAIN}
     again["verbose"] = False  # (said once already)
+    again.update(return_token_type_ids=True, return_attention_mask=True, return_special_tokens_mask=True)
     pairs: list[bool] = []
     single = False
     items = samples_of(text, text_pair, words)
     if items is None:
         raise NotImplementedError(_NEED_TEXT)
+    columns: Mapping[str, Any] = {"input_ids": []}  # (of an empty batch)
     with _during("encoding"):
-        rows = None
+        windows = None
         if kwargs.get("return_overflowing_tokens"):
-            done = encode_windows(tok, text, text_pair, add_special_tokens, again, words=words, ids_of=markers)
-            if done is not None:
-                rows = done["input_ids"]
-                pairs = [items[k][1] is not None for k in done["overflow_to_sample_mapping"]]
-        if rows is None:
+            windows = encode_windows(tok, text, text_pair, add_special_tokens, again, words=words, ids_of=markers)
+        if windows is not None:
+            columns = windows
+            pairs = [items[k][1] is not None for k in windows["overflow_to_sample_mapping"]]
+        else:
             firsts: list[list[int] | str] = []
             seconds: list[list[int] | str | None] = []
             for first, second in items:
@@ -294,12 +312,12 @@ def _work_out(
                 seconds.append(None if second is None else _or_empty(markers(second, 1)))
                 pairs.append(second is not None)
             if not is_batch(text, words):
-                rows = [tok._encode_checked_ids(firsts[0], seconds[0], add_special_tokens, **again)["input_ids"]]
+                one = tok._encode_checked_ids(firsts[0], seconds[0], add_special_tokens, **again)
+                columns = {key: [column] for key, column in one.items()}
                 single = True
             elif items:
-                rows = tok._encode_checked_ids(firsts, seconds if any(pairs) else None, add_special_tokens, **again)["input_ids"]
-            else:
-                rows = []
+                columns = tok._encode_checked_ids(firsts, seconds if any(pairs) else None, add_special_tokens, **again)
+    rows = columns["input_ids"]
     real_rows = real.tolist() if hasattr(real, "tolist") else real
     if single and not (real_rows and isinstance(real_rows[0], list)):
         real_rows = [real_rows]  # one text's row (as tensors, it is a batch of one)
@@ -331,9 +349,9 @@ def _work_out(
         sequence_ids += [None] * (len(row) - at)
         n = 2 if k < len(pairs) and pairs[k] else 1
         ids = list(real_row)
-        aligned.append(
-            TokenAlignment(ids, _spelling(tok, ids), offsets, _words_of_runs(runs, texts, len(row)), sequence_ids, n)
-        )
+        words_of = _words_of_runs(runs, texts, len(row))
+        masks = {"type_ids": columns["token_type_ids"][k], **{key: columns[key][k] for key in _MASKS}}
+        aligned.append(TokenAlignment(ids, _spelling(tok, ids), offsets, words_of, sequence_ids, n, **masks))
     return aligned, single
 
 
@@ -363,6 +381,22 @@ def _runs(row: list[int], bases: list[int], texts: list[tuple[int, int, TextToke
         runs.append((pos, pos + longest, t, j))
         pos += longest
     return runs
+
+
+def _aligned(
+    ids: list[int],
+    tokens: list[str],
+    offsets: list[tuple[int, int]],
+    word_ids: list[int | None],
+    sequence_ids: list[int | None],
+    n_sequences: int,
+    type_ids: list[int],
+    attention_mask: list[int],
+    special_tokens_mask: list[int],
+) -> TokenAlignment:
+    """A pickled :class:`TokenAlignment` again."""
+    masks = {"type_ids": type_ids, "attention_mask": attention_mask, "special_tokens_mask": special_tokens_mask}
+    return TokenAlignment(ids, tokens, offsets, word_ids, sequence_ids, n_sequences, **masks)
 
 
 def _spelling(tok: HfBpeTokenizer, ids: list[int]) -> Callable[[], list[str]]:

@@ -46,7 +46,9 @@ def _answers(out: Any, fast_rows: int) -> list[Any]:
         n = len(out.tokens(i))
         words = [w for w in out.word_ids(i) if w is not None]
         chars = max((o[1] for o in out.encodings[i].offsets), default=0)
-        answers += [out.tokens(i), out.word_ids(i), out.sequence_ids(i), [tuple(o) for o in out.encodings[i].offsets]]
+        row = out.encodings[i]
+        answers += [out.tokens(i), out.word_ids(i), out.sequence_ids(i), [tuple(o) for o in row.offsets]]
+        answers += [row.ids, row.type_ids, row.attention_mask, row.special_tokens_mask, len(row)]
         answers.append([(_ask(out.token_to_sequence, i, t), _ask(out.token_to_word, i, t), _ask(out.token_to_chars, i, t))
                         for t in range(n + 1)])
         for seq in (0, 1):
@@ -127,11 +129,13 @@ def _plain(value: Any) -> Any:
 
 
 def test_alignments_pickle_as_what_they_are() -> None:
-    tok = HfBpeTokenizer.from_encoding(encoding("cl100k_base"))
-    out = tok(["Hello world", "ça va"], is_split_into_words=True)
+    tok = HfBpeTokenizer.from_encoding(encoding("cl100k_base"), pad_token="<|endoftext|>")
+    out = tok(["Hello world", "ça va"], ["a"], is_split_into_words=True, padding="max_length", max_length=6)
     back = pickle.loads(pickle.dumps(out))
-    assert back.word_ids() == out.word_ids() == [0, 0, 1, 1]
+    assert back.word_ids() == out.word_ids() == [0, 0, 1, 1, 0, None]
     assert all(isinstance(row, TokenAlignment) for row in back.encodings)
+    row = back.encodings[0]
+    assert (row.type_ids, row.attention_mask, row.special_tokens_mask) == ([0, 0, 0, 0, 1, 0], [1] * 5 + [0], [0] * 5 + [1])
     assert pickle.loads(pickle.dumps(tok([1, 2, 3]))).encodings is None  # ids, not text: nothing to say
 
 
