@@ -267,12 +267,16 @@ def test_property_names_tiktoken_refuses_are_refused_and_only_those() -> None:
     assert disagree == []
 
 
+@pytest.mark.skipif(os.environ.get("HF_BPE_EXPECT_COMPILED") == "0", reason="checked once, in the compiled run")
 def test_property_names_both_engines_take_name_the_same_characters() -> None:
     """Each binary property (and every tenth script, and every tenth value of ``gc=``,
     ``scx=``, ``gcb=``, ``wb=``, ``sb=``) that tiktoken's engine and hf_bpe take matches the
     same characters in both, every code point tried: ``\\p{Graph}`` once meant
     regex's POSIX class, half of all code points; now refused, as are the names whose
-    Unicode data differs (:data:`~hf_bpe.pattern_properties.READ_OTHERWISE`)."""
+    Unicode data differs (:data:`~hf_bpe.pattern_properties.READ_OTHERWISE`). The
+    characters a name stands for are worked out by uncompiled modules (pattern_properties,
+    char_table), the same in both builds; the matcher that runs the pattern is checked in
+    both (tests/test_pattern_matcher.py): one run (the uncompiled matcher took a minute)."""
     from hf_bpe.pattern_properties import BINARY, READ_OTHERWISE, SCRIPTS, VALUES, read_otherwise
 
     every = "".join(chr(point) for point in range(0x110000) if not 0xD800 <= point <= 0xDFFF)
