@@ -472,7 +472,7 @@ def _segments(tok: HfBpeTokenizer, text: str, split_special_tokens: bool) -> lis
     kept = tok._split_out(split_special_tokens)
     if tok._added_re is None or not kept:
         return [(0, len(text), None)] if text else []
-    if tok._slow_added:
+    if tok._added.slow_added:
         raise NotImplementedError(
             "offsets, word_ids(), char_to_token() ... are not available with added tokens "
             "that strip spaces or match single words"

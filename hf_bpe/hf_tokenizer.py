@@ -169,25 +169,76 @@ class _SpelledVocab:
         return (_SpelledVocab, (self.encoding,))
 
 
-class _AddedTokenPattern:
-    """The texts of a tokenizer's added tokens and, made on first use, a regex that finds
-    them in text (the longest first). Not at each change of the added tokens: compiling it
-    for 10,000 tokens takes about half a second, and adding tokens one call at a time made
-    it once per call. Pickles as the texts alone, sorted, whether made or not (so the
-    datasets fingerprint of a tokenizer does not change once it is used)."""
+#: What pickles of earlier hf_bpe hold that is now in _AddedTokenFacts.
+_EARLIER_FACTS = frozenset(
+    {"_added_re", "_added_pattern", "_plain_ids", "_slow_added", "_user_added", "_decoded_as_text", "_spellings_shadowed"}
+)
 
-    def __init__(self, texts: tuple[str, ...]) -> None:
-        self.texts = texts
+
+class _AddedTokenCache:
+    """A tokenizer's :class:`_AddedTokenFacts` and the count of changes of its added tokens
+    (facts of an earlier count are out of date). Pickles as an empty cache: datasets
+    fingerprints a tokenizer by pickling its attributes, which must not change when it is
+    used, nor with the number of calls that added its tokens."""
+
+    __slots__ = ("changes", "facts")
+
+    def __init__(self) -> None:
+        self.changes = 0
+        self.facts: _AddedTokenFacts | None = None
+
+    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
+        return (_AddedTokenCache, ())
+
+
+def _AddedTokenPattern(texts: tuple[str, ...]) -> None:  # noqa: N802 (the name pickles call)
+    """What a pickle of hf_bpe from 2026-12-03 to 2026-12-05 makes its added tokens'
+    regex with: nothing now (see :data:`_EARLIER_FACTS`)."""
+    return None
+
+
+class _AddedTokenFacts:
+    """What encoding and decoding need to know about a tokenizer's added tokens, worked out
+    from them when first asked for after they change (:attr:`HfBpeTokenizer._added`), not
+    at each change: adding 2,000 tokens one call at a time worked it all out 2,000 times
+    (8 s; the stock fast tokenizer 1 s). The regex that finds the tokens' texts in text (the
+    longest first) is compiled when first used: about half a second for 10,000 tokens.
+    Kept in an :class:`_AddedTokenCache`."""
+
+    __slots__ = ("changes", "user_added", "slow_added", "decoded_as_text", "spellings_shadowed", "plain_ids", "texts", "_regex")
+
+    def __init__(self, tok: HfBpeTokenizer) -> None:
+        #: Which change of the added tokens these facts are of (read first: one made meanwhile
+        #: in another thread makes them out of date).
+        self.changes = tok._added_cache.changes
+        # (copies: dict() of a dict is one step another thread's add_tokens cannot cut into)
+        tokens = dict(tok._added_tokens_decoder)
+        encoder = dict(tok._added_tokens_encoder)
+        enc = tok._encoding
+        specials = enc.special_tokens
+        #: Tokens added by users: not the encoding's specials (nor one of them at another id).
+        self.user_added = any(not t.special or specials.get(t.content) != tid for tid, t in tokens.items())
+        #: Some token has flags only transformers' Python rules apply (see _Spelled).
+        self.slow_added = any(_strips(t) or (t.normalized and getattr(tok, "do_lower_case", False)) for t in tokens.values())
+        #: Ids decoded as their text: added tokens at ids of their own. One at a vocabulary
+        #: token's id (its text, or its spelling: "Ġ" at 220) decodes as that token.
+        self.decoded_as_text = frozenset(tid for tid in tokens if not enc.is_special_token(tid) and not is_rank(enc, tid))
+        #: An added text spells another token (see _Spelled).
+        spelled = tok._vocab.id_of
+        self.spellings_shadowed = any(spelled(t.content) not in (None, tid) for tid, t in tokens.items())
+        #: The added tokens that are not special, by text.
+        self.plain_ids = {text: tid for text, tid in encoder.items() if tid in tokens and not tokens[tid].special}
+        self.texts = tuple(sorted(encoder)) if tokens else ()
         self._regex: Any = None
 
     @property
     def regex(self) -> Any:
+        """The regex that finds the added tokens' texts, the longest first; None if there
+        are none."""
         if self._regex is None and self.texts:  # two threads may both make it: the same regex, one kept
             self._regex = special_regex(frozenset(self.texts))
         return self._regex
 
-    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
-        return (_AddedTokenPattern, (self.texts,))
 
 
 class _Spelled(str):
@@ -419,12 +470,7 @@ class HfBpeTokenizer(PreTrainedTokenizer):
         self._vocab = _SpelledVocab(encoding)
         self._hf_bpe_add_bos = add_bos_token
         self._hf_bpe_add_eos = add_eos_token
-        self._added_pattern = _AddedTokenPattern(())
-        self._plain_ids: dict[str, int] = {}  # the added tokens that are not special
-        self._slow_added = False
-        self._user_added = False
-        self._decoded_as_text: frozenset[int] = frozenset()
-        self._spellings_shadowed = False  # an added text spells another token (see _Spelled)
+        self._added_cache = _AddedTokenCache()  # (see _added)
 
         # The encoding's own special tokens are added tokens at their ids (never split).
         decoder: dict[int, AddedToken] = dict(kwargs.pop("added_tokens_decoder", None) or {})
@@ -624,8 +670,9 @@ class HfBpeTokenizer(PreTrainedTokenizer):
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         """Unpickled: what is derived from the added tokens is made afresh (a tokenizer
-        pickled by an earlier hf_bpe holds other such attributes, and lacks these)."""
-        self.__dict__.update({key: value for key, value in state.items() if key != "_added_re"})
+        pickled by an earlier hf_bpe holds other such attributes: left out)."""
+        self.__dict__.update({key: value for key, value in state.items() if key not in _EARLIER_FACTS})
+        self._added_cache = _AddedTokenCache()  # (a pickle of an earlier hf_bpe has none)
         self._update_trie()
 
     def __len__(self) -> int:
@@ -665,12 +712,12 @@ class HfBpeTokenizer(PreTrainedTokenizer):
             text = self._vocab.id_to_str[index]
         except KeyError:
             raise UnknownTokenError(f"id {index} is not in the vocabulary", token=index) from None
-        return _spelled(text, index) if self._spellings_shadowed else text
+        return _spelled(text, index) if self._added.spellings_shadowed else text
 
     def _tokenize(self, text: str, **kwargs: Any) -> list[str]:
         spell = self._vocab.id_to_str
         ids = self._encoding.encode_ordinary(text)
-        if self._spellings_shadowed:
+        if self._added.spellings_shadowed:
             return [_spelled(spell[i], i) for i in ids]
         return [spell[i] for i in ids]
 
@@ -780,9 +827,8 @@ class HfBpeTokenizer(PreTrainedTokenizer):
         )
 
     def _update_trie(self, unique_no_split_tokens: list[str] | None = None) -> None:
-        """Make what is derived from the added tokens afresh. The regex that finds them
-        goes in last: a thread that encodes with it meanwhile then decodes with the rest
-        already made (a new token's id was decoded before it was known to be one)."""
+        """After a change of the added tokens: transformers' trie, and the texts of special
+        tokens that share an id; the rest (:attr:`_added`) is worked out when next asked for."""
         super()._update_trie(unique_no_split_tokens)
         tokens = self._added_tokens_decoder
         # A second special token at an id (o200k_harmony has two at 200018) has no entry
@@ -791,26 +837,23 @@ class HfBpeTokenizer(PreTrainedTokenizer):
             if text not in self._added_tokens_encoder and tid in tokens:
                 self._added_tokens_encoder[text] = tid
                 self.tokens_trie.add(text)
-        specials = self._encoding.special_tokens
-        # Tokens added by users: not the encoding's specials (nor one of them at another id).
-        self._user_added = any(not t.special or specials.get(t.content) != tid for tid, t in tokens.items())
-        # Decoded as their text: added tokens at ids of their own. One at a vocabulary
-        # token's id (its text, or its spelling: "Ġ" at 220) decodes as that token.
-        self._decoded_as_text = frozenset(tid for tid in tokens if not self._encoding.is_special_token(tid) and not is_rank(self._encoding, tid))
-        spelled = self._vocab.id_of
-        self._spellings_shadowed = any(spelled(t.content) not in (None, tid) for tid, t in tokens.items())
-        self._slow_added = any(
-            _strips(t) or (t.normalized and getattr(self, "do_lower_case", False))
-            for t in tokens.values()
-        )
-        self._plain_ids = {text: tid for text, tid in self._added_tokens_encoder.items() if not tokens[tid].special}
-        self._added_pattern = _AddedTokenPattern(tuple(sorted(self._added_tokens_encoder)) if tokens else ())
+        self._added_cache.changes += 1  # (the facts are worked out again when next asked for)
+
+    @property
+    def _added(self) -> _AddedTokenFacts:
+        """What encoding and decoding need to know about the added tokens (see
+        :class:`_AddedTokenFacts`), as they are now."""
+        cache = self._added_cache
+        facts = cache.facts
+        if facts is None or facts.changes != cache.changes:  # (threads may each work them out)
+            facts = cache.facts = _AddedTokenFacts(self)
+        return facts
 
     @property
     def _added_re(self) -> Any:
         """A regex finding the added tokens' texts in text, the longest first (None if there
-        are none): see :class:`_AddedTokenPattern`."""
-        return self._added_pattern.regex
+        are none)."""
+        return self._added.regex
 
     # ---------------------------------------------------------------- encoding
 
@@ -820,7 +863,7 @@ class HfBpeTokenizer(PreTrainedTokenizer):
         kept = self._split_out(split_special_tokens)
         if self._added_re is None or not kept:
             return list(self._encoding.encode_ordinary(text))
-        if self._slow_added:  # tokens carry their ids (see _Spelled): the strings are exact
+        if self._added.slow_added:  # tokens carry their ids (see _Spelled): the strings are exact
             ids: list[int] = self.convert_tokens_to_ids(self.tokenize(text, split_special_tokens=split_special_tokens))  # type: ignore[assignment]
             return ids
         return self._ids_around(text, kept)
@@ -832,7 +875,7 @@ class HfBpeTokenizer(PreTrainedTokenizer):
         the stock fast tokenizer of its folder). They are looked for among all the added
         tokens, as ``tokenizers`` does: where a special token's text is, no other added
         token is found (with ``split_special_tokens`` that text is then ordinary text)."""
-        return self._plain_ids if split_special_tokens else self._added_tokens_encoder
+        return self._added.plain_ids if split_special_tokens else self._added_tokens_encoder
 
     def tokenize(self, text: str, pair: str | None = None, add_special_tokens: bool = False, **kwargs: Any) -> list[str]:
         """The tokens of ``text`` (and of ``pair`` after them), with the bos/eos that
@@ -1346,13 +1389,14 @@ class HfBpeTokenizer(PreTrainedTokenizer):
         return [self._decode(seq, skip_special_tokens=skip_special_tokens, **kwargs) for seq in sequences]
 
     def _decode_text(self, ids: list[int]) -> str:
-        if not self._decoded_as_text:
+        as_text = self._added.decoded_as_text
+        if not as_text:
             return self._encoding.decode_bytes(ids).decode("utf-8", errors="replace")
         table = self._added_tokens_decoder
         chunks: list[bytes] = []
         run: list[int] = []
         for i in ids:
-            if i in self._decoded_as_text:
+            if i in as_text:
                 chunks.append(self._encoding.decode_bytes(run))
                 run = []
                 chunks.append(table[i].content.encode())
@@ -1446,7 +1490,7 @@ class HfBpeTokenizer(PreTrainedTokenizer):
             items = column_texts(batch, text_column)
         enc = self._encoding
         allowed = special_set(allowed_special, "allowed_special")
-        if self._user_added or self._slow_added:
+        if self._added.user_added or self._added.slow_added:
             ids = self._documents_with_added_tokens(items, allowed)
         elif allowed:
             ids = [enc.encode(t, allowed_special=allowed, disallowed_special=()) for t in items]
@@ -1479,12 +1523,12 @@ class HfBpeTokenizer(PreTrainedTokenizer):
         if allowed == "all":
             kept = self._added_tokens_encoder
         elif not allowed:
-            kept = self._plain_ids
+            kept = self._added.plain_ids
         else:
             kept = {
                 text: tid for text, tid in self._added_tokens_encoder.items() if not decoder[tid].special or text in allowed
             }
-        if self._slow_added and any(_strips(decoder[tid]) for tid in kept.values()):
+        if self._added.slow_added and any(_strips(decoder[tid]) for tid in kept.values()):
             if allowed != "all":
                 raise VocabularyError(
                     "batch_encode cannot keep special tokens ordinary text while honouring the "

@@ -292,7 +292,8 @@ def encoding_payload(
     enc = tokenizer if isinstance(tokenizer, Encoding) else getattr(tokenizer, "encoding", None)
     if not isinstance(enc, Encoding):
         raise TypeError(f"expected an hf_bpe Encoding or HfBpeTokenizer, got {type(tokenizer).__name__}")
-    if getattr(tokenizer, "_user_added", False) or getattr(tokenizer, "_slow_added", False):
+    added = getattr(tokenizer, "_added", None)
+    if added is not None and (added.user_added or added.slow_added):
         raise VocabularyError(
             "this tokenizer has added tokens (add_tokens, or tokens with lstrip/rstrip/single_word), "
             "which BatchEncoder's explicit vocabulary leaves out (it would give other ids than "

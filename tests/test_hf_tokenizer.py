@@ -1751,43 +1751,79 @@ def test_adding_tokens_again_with_other_flags_replaces_them_and_many_tokens_are_
     assert len(tok) == size and tok.pad_token is None
 
 
+class _PickledAs:
+    """Pickles as ``made(*args)``: the form an earlier hf_bpe gave an object."""
+
+    def __init__(self, made: Any, *args: Any) -> None:
+        self.made, self.args = made, args
+
+    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
+        return self.made, self.args
+
+
 def test_a_tokenizer_pickled_by_an_earlier_hf_bpe_loads() -> None:
-    # Pickles of hf_bpe before 2026-12-03 hold the added tokens' regex as "_added_re" and
-    # lack the attributes derived from the added tokens since: made afresh on unpickling.
-    tok = make("gpt2")
-    tok.add_tokens(["<a>"])
-    tok.add_special_tokens({"additional_special_tokens": ["<s>"]})
-    state = {key: value for key, value in tok.__dict__.items() if key not in ("_added_pattern", "_decoded_as_text")}
-    state["_added_re"] = tok._added_re
-    old = HfBpeTokenizer.__new__(HfBpeTokenizer)
-    old.__setstate__(state)
-    assert old("x<a>y<s>")["input_ids"] == [87, 50257, 88, 50258]
-    assert old.decode([87, 50257, 88, 50258], skip_special_tokens=True) == "x<a>y"
-    # one with no added tokens at all
-    bare = HfBpeTokenizer.from_encoding(hf_bpe.Encoding("bytes", pat_str=r"\S+|\s+", mergeable_ranks={bytes([i]): i for i in range(256)}, special_tokens={}))
-    state = {key: value for key, value in bare.__dict__.items() if key not in ("_added_pattern", "_decoded_as_text")}
-    state["_added_re"] = None
-    old = HfBpeTokenizer.__new__(HfBpeTokenizer)
-    old.__setstate__(state)
-    assert old.decode(old("ab")["input_ids"]) == "ab"
-
-
-def test_decoding_while_another_thread_adds_tokens(monkeypatch: pytest.MonkeyPatch) -> None:
-    # A thread that encoded a text with a token just added could decode it before the
-    # tokenizer knew that id was an added token's (UnknownTokenError): the regex that finds
-    # added tokens was put in place before the rest was made. Here the other thread runs
-    # at the worst moment: while add_tokens makes the rest.
+    # Pickles of hf_bpe before 2026-12-03 hold the added tokens' regex as "_added_re";
+    # those until 2026-12-06 hold "_added_pattern" (an _AddedTokenPattern) and five
+    # attributes derived from the added tokens. Left out on unpickling, made afresh.
     from hf_bpe import hf_tokenizer
 
     tok = make("gpt2")
-    seen: list[str] = []
+    tok.add_tokens(["<a>"])
+    tok.add_special_tokens({"additional_special_tokens": ["<s>"]})
+    bare = HfBpeTokenizer.from_encoding(hf_bpe.Encoding("bytes", pat_str=r"\S+|\s+", mergeable_ranks={bytes([i]): i for i in range(256)}, special_tokens={}))
+    for earlier in (tok, bare):
+        texts = tuple(sorted(earlier._added_tokens_encoder))
+        oldest = {"_added_re": earlier._added_re}
+        older = {
+            "_added_pattern": _PickledAs(hf_tokenizer._AddedTokenPattern, texts),
+            "_plain_ids": {"<a>": 50257}, "_slow_added": False, "_user_added": True,
+            "_decoded_as_text": frozenset({50257}), "_spellings_shadowed": False,
+        }  # fmt: skip
+        for attributes in (oldest, older):
+            state = {**earlier.__getstate__(), **attributes}
+            old = pickle.loads(pickle.dumps(_PickledAs(_unpickled, state)))
+            assert not set(attributes) & set(vars(old))
+            assert old.decode(old("ab")["input_ids"]) == "ab"
+            if earlier is tok:
+                assert old("x<a>y<s>")["input_ids"] == [87, 50257, 88, 50258]
+                assert old.decode([87, 50257, 88, 50258], skip_special_tokens=True) == "x<a>y"
+
+
+def _unpickled(state: dict[str, Any]) -> HfBpeTokenizer:
+    tok = HfBpeTokenizer.__new__(HfBpeTokenizer)
+    tok.__setstate__(state)
+    return tok
+
+
+def test_tokens_added_while_another_thread_works_out_the_added_tokens_are_found(monkeypatch: pytest.MonkeyPatch) -> None:
+    # What encoding and decoding need to know about the added tokens is worked out when
+    # first asked for after a change. Here a second thread adds a token and uses it at the
+    # worst moment, while the first works that out from the tokens before: what the first
+    # works out must not stick (the new token's text would be encoded as text, its id
+    # unknown to decode).
+    import threading
+
+    from hf_bpe import hf_tokenizer
+
+    tok = make("gpt2")
+    tok.add_tokens(["<new>"])
+    seen: list[Any] = []
     is_rank = hf_tokenizer.is_rank
 
     def meanwhile(encoding: Any, tid: int) -> bool:
         if tid == 50257 and not seen:
-            seen.append(tok.decode(tok("a<new>")["input_ids"]))
+            seen.append("started")
+
+            def other() -> None:
+                seen.append(tok.add_tokens(["<newer>"]))
+                seen.append(tok.decode(tok("a<newer>")["input_ids"]))
+
+            thread = threading.Thread(target=other)
+            thread.start()
+            thread.join()
         return is_rank(encoding, tid)
 
     monkeypatch.setattr(hf_tokenizer, "is_rank", meanwhile)
-    tok.add_tokens(["<new>"])
-    assert seen == ["a<new>"] and tok("a<new>")["input_ids"] == [64, 50257]
+    assert tok("b<new>")["input_ids"] == [65, 50257]
+    assert seen == ["started", 1, "a<newer>"]
+    assert tok("a<newer>")["input_ids"] == [64, 50258] and tok.decode([64, 50258, 50257]) == "a<newer><new>"
