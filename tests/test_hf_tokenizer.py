@@ -1734,6 +1734,14 @@ def test_adding_tokens_again_with_other_flags_replaces_them_and_many_tokens_are_
     tok.add_tokens([AddedToken("<q>", special=False)])
     assert not tok.added_tokens_decoder[50257].special
     assert tok.decode([50257], skip_special_tokens=True) == "<q>"
+    # One of the vocabulary's special tokens made ordinary goes by its new flags (the stock
+    # fast tokenizer's added_tokens_decoder shows them, and it goes on splitting, skipping it).
+    cl100k = make("cl100k_base")
+    assert cl100k("x<|fim_prefix|>", split_special_tokens=True)["input_ids"] == [87, 27, 91, 69, 318, 14301, 91, 29]
+    assert cl100k.add_tokens([AddedToken("<|fim_prefix|>", special=False, normalized=True)]) == 0
+    assert not cl100k.added_tokens_decoder[100258].special
+    assert cl100k("x<|fim_prefix|>", split_special_tokens=True)["input_ids"] == [87, 100258]
+    assert cl100k.decode([87, 100258], skip_special_tokens=True) == "x<|fim_prefix|>"
     words = [f"<w{i}>" for i in range(3000)]
     assert tok.add_tokens(words[:1500]) == 1500
     for word in words[1500:1510]:
