@@ -777,8 +777,9 @@ class HfBpeTokenizer(PreTrainedTokenizer):
                 continue
             _refuse_lone_surrogate(content)
             if isinstance(token, str):
-                if content in self._added_tokens_encoder:
-                    continue
+                tid = self._added_tokens_encoder.get(content)
+                if tid is not None and not (special_tokens and not self._added_tokens_decoder[tid].special):
+                    continue  # (given as special, an ordinary added token becomes special, as in the fast tokenizers)
                 special = special_tokens or content in specials
                 token = AddedToken(content, rstrip=False, lstrip=False, normalized=not special, special=special)
             elif special_tokens:

@@ -1742,6 +1742,12 @@ def test_adding_tokens_again_with_other_flags_replaces_them_and_many_tokens_are_
     assert not cl100k.added_tokens_decoder[100258].special
     assert cl100k("x<|fim_prefix|>", split_special_tokens=True)["input_ids"] == [87, 100258]
     assert cl100k.decode([87, 100258], skip_special_tokens=True) == "x<|fim_prefix|>"
+    # An ordinary added token's text given as special becomes special (as in the fast
+    # tokenizer; transformers' Python tokenizers pass over a text already added).
+    assert cl100k.add_tokens(["<c>"]) == 1 and cl100k.add_tokens(["<c>"], special_tokens=True) == 0
+    assert cl100k.added_tokens_decoder[100277].special
+    assert cl100k("x<c>", split_special_tokens=True)["input_ids"] == [87, 64989, 29]
+    assert cl100k.decode([87, 100277], skip_special_tokens=True) == "x"
     words = [f"<w{i}>" for i in range(3000)]
     assert tok.add_tokens(words[:1500]) == 1500
     for word in words[1500:1510]:
