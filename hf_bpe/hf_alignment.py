@@ -35,9 +35,6 @@ if TYPE_CHECKING:
 #: Markers stand in for the texts' ids in the second run; ids are below 2**32.
 _MARK = 1 << 40
 
-#: The masks the second run gives each row, beside its ids and token type ids.
-_MASKS = ("attention_mask", "special_tokens_mask")
-
 #: What the second run must not be asked for (it gives lists: no tensors, no offsets).
 _NOT_AGAIN = ("return_tensors", "return_offsets_mapping", "is_split_into_words", "verbose")
 
@@ -86,7 +83,6 @@ class TokenAlignment:
         word_ids: list[int | None] | Callable[[], list[int | None]],
         sequence_ids: list[int | None],
         n_sequences: int,
-        *,
         type_ids: list[int],
         attention_mask: list[int],
         special_tokens_mask: list[int],
@@ -117,9 +113,9 @@ class TokenAlignment:
             self._words = self._words()
         return self._words
 
-    def __reduce__(self) -> tuple[Any, ...]:
+    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
         lists = (self.ids, self.tokens, self.offsets, self.word_ids, self.sequence_ids, self.n_sequences)
-        return _aligned, (*lists, self.type_ids, self.attention_mask, self.special_tokens_mask)
+        return TokenAlignment, (*lists, self.type_ids, self.attention_mask, self.special_tokens_mask)
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -350,8 +346,8 @@ def _work_out(
         n = 2 if k < len(pairs) and pairs[k] else 1
         ids = list(real_row)
         words_of = _words_of_runs(runs, texts, len(row))
-        masks = {"type_ids": columns["token_type_ids"][k], **{key: columns[key][k] for key in _MASKS}}
-        aligned.append(TokenAlignment(ids, _spelling(tok, ids), offsets, words_of, sequence_ids, n, **masks))
+        masks = (columns["token_type_ids"][k], columns["attention_mask"][k], columns["special_tokens_mask"][k])
+        aligned.append(TokenAlignment(ids, _spelling(tok, ids), offsets, words_of, sequence_ids, n, *masks))
     return aligned, single
 
 
@@ -381,22 +377,6 @@ def _runs(row: list[int], bases: list[int], texts: list[tuple[int, int, TextToke
         runs.append((pos, pos + longest, t, j))
         pos += longest
     return runs
-
-
-def _aligned(
-    ids: list[int],
-    tokens: list[str],
-    offsets: list[tuple[int, int]],
-    word_ids: list[int | None],
-    sequence_ids: list[int | None],
-    n_sequences: int,
-    type_ids: list[int],
-    attention_mask: list[int],
-    special_tokens_mask: list[int],
-) -> TokenAlignment:
-    """A pickled :class:`TokenAlignment` again."""
-    masks = {"type_ids": type_ids, "attention_mask": attention_mask, "special_tokens_mask": special_tokens_mask}
-    return TokenAlignment(ids, tokens, offsets, word_ids, sequence_ids, n_sequences, **masks)
 
 
 def _spelling(tok: HfBpeTokenizer, ids: list[int]) -> Callable[[], list[str]]:
