@@ -284,10 +284,12 @@ def _pattern_probes(pat_str: str) -> list[str]:
 
 
 @functools.lru_cache(maxsize=64)
-def check_pattern_on_oniguruma(pat_str: str, onig_pattern: str) -> None:
+def check_pattern_on_oniguruma(pat_str: str, onig_pattern: str, *, drops_unmatched: bool = False) -> None:
     """Raise ``PatternError`` unless HF's ``Split`` with ``onig_pattern`` cuts probe texts
     exactly as hf_bpe (tiktoken) cuts them with ``pat_str``, and leaves no text unmatched
-    (tiktoken drops such text, HF keeps it).  The probes hold one or two characters of
+    (tiktoken drops such text, HF's ``Split`` of behavior ``Isolated`` keeps it; with
+    ``drops_unmatched``, the ``Split`` is one that drops it too: behavior ``Removed``,
+    ``invert``).  The probes hold one or two characters of
     each class the usual patterns tell apart, in all pairs, all triples of a core set, and
     random strings, and the characters the pattern names itself.  Needs ``tokenizers``;
     without it only the patterns hf_bpe knows by name (checked by its own tests) pass.
@@ -307,12 +309,15 @@ def check_pattern_on_oniguruma(pat_str: str, onig_pattern: str) -> None:
 
     reference = Splitter(pat_str)  # raises PatternError for an invalid pattern
     try:
-        split = pre_tokenizers.Split(Regex(onig_pattern), behavior="isolated")
+        if drops_unmatched:
+            split = pre_tokenizers.Split(Regex(onig_pattern), behavior="removed", invert=True)
+        else:
+            split = pre_tokenizers.Split(Regex(onig_pattern), behavior="isolated")
     except Exception as err:  # tokenizers raises a plain Exception for Oniguruma errors
         raise PatternError(f"Oniguruma (HF tokenizers) rejects {onig_pattern!r}: {err}") from None
     for text in (*_probe_texts(), *_pattern_probes(pat_str)):
         ours = reference.split(text)
-        if "".join(ours) != text:
+        if "".join(ours) != text and not drops_unmatched:
             fix = _how_to_match_all(pat_str, text)
             raise PatternError(
                 f"pattern {pat_str!r} leaves {text!r} partly unmatched: tiktoken drops such text "

@@ -67,7 +67,11 @@ def _flag(settings: Mapping[str, Any], key: str, default: bool, *, nullable: boo
     return value
 
 
-def _pattern_from_pre_tokenizer(pre: Any) -> str:
+def _pattern_from_pre_tokenizer(pre: Any) -> tuple[str, bool]:
+    """The split regex of a ``pre_tokenizer``, and whether its ``Split`` drops the text no
+    alternative matches (``behavior: Removed`` with ``invert: true``, as in the files of
+    ``Xenova/gpt-4o``): that is what tiktoken does. ``Isolated`` keeps such text as
+    pieces of its own, so the pattern must match all text (checked with the pattern)."""
     if not isinstance(pre, dict):
         raise _refuse("tokenizer.json has no pre_tokenizer")
     kind = pre.get("type")
@@ -77,7 +81,7 @@ def _pattern_from_pre_tokenizer(pre: Any) -> str:
         if not _flag(pre, "use_regex", True):
             raise _refuse("a ByteLevel pre-tokenizer without any split regex")
         # tokenizers' built-in GPT-2 regex (read as r50k's pattern, probe-checked below)
-        return _GPT2_BYTE_LEVEL_REGEX
+        return _GPT2_BYTE_LEVEL_REGEX, False
     if kind != "Sequence":
         raise _refuse(f"pre_tokenizer {kind!r}")
     stages = pre.get("pretokenizers") or []
@@ -91,15 +95,24 @@ def _pattern_from_pre_tokenizer(pre: Any) -> str:
     split, byte_level = stages
     if _flag(byte_level, "add_prefix_space", False) or _flag(byte_level, "use_regex", True):  # tokenizers' default
         raise _refuse("a ByteLevel stage that adds a prefix space or splits again")
-    if split.get("behavior") != "Isolated" or _flag(split, "invert", False):
-        raise _refuse(f"Split behavior {split.get('behavior')!r} (invert={split.get('invert')})")
+    behavior = (split.get("behavior"), _flag(split, "invert", False))
+    if behavior not in (("Isolated", False), ("Removed", True)):
+        raise _refuse(f"Split behavior {behavior[0]!r} (invert={split.get('invert')})")
     pattern = split.get("pattern") or {}
     if "Regex" not in pattern:
         raise _refuse("a Split on a literal string rather than a regex")
     onig = pattern["Regex"]
     if not isinstance(onig, str):
         raise _refuse("a Split pattern that is not a string")
-    return onig
+    return onig, behavior == ("Removed", True)
+
+
+def _does_nothing(normalizer: Any) -> bool:
+    """Whether a ``normalizer`` leaves every text as it is: none, or a ``Sequence`` of
+    such (``DeepSeek-V3``'s file has an empty one)."""
+    if normalizer is None:
+        return True
+    return normalizer.get("type") == "Sequence" and all(_does_nothing(n) for n in normalizer.get("normalizers") or [])
 
 
 #: The regex of tokenizers' ``ByteLevel(use_regex=True)`` pre-tokenizer: GPT-2's original.
@@ -138,7 +151,7 @@ def parse_tokenizer_json(data: Mapping[str, Any], *, name: str = "tokenizer") ->
 
 
 def _parse_tokenizer_json(data: Mapping[str, Any], name: str) -> BpeParts:
-    if data.get("normalizer") is not None:
+    if not _does_nothing(data.get("normalizer")):
         raise _refuse(f"a normalizer ({data['normalizer'].get('type')!r})")
     model = data.get("model")
     if not isinstance(model, dict):
@@ -161,9 +174,11 @@ def _parse_tokenizer_json(data: Mapping[str, Any], name: str) -> BpeParts:
     decoder = data.get("decoder")
     if decoder is not None and decoder.get("type") != "ByteLevel":
         raise _refuse(f"decoder {decoder.get('type')!r} (expected ByteLevel)")
-    onig = _pattern_from_pre_tokenizer(data.get("pre_tokenizer"))
+    onig, drops_unmatched = _pattern_from_pre_tokenizer(data.get("pre_tokenizer"))
     pat_str = _canonical_pattern(onig)
-    if checked_hf_pattern(pat_str) != onig:
+    if drops_unmatched:
+        check_pattern_on_oniguruma(pat_str, onig, drops_unmatched=True)
+    elif checked_hf_pattern(pat_str) != onig:
         # The file's own regex must be what we would write for the pattern we return.
         check_pattern_on_oniguruma(pat_str, onig)
 

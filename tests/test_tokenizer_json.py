@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import pytest
+import regex
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hf_support import NAMED, encoding, texts, tiktoken_twin
@@ -450,6 +451,11 @@ def test_small_json_parses() -> None:
     ("edit", "message"),
     [
         (lambda d: d.update(normalizer={"type": "NFC"}), "normalizer"),
+        (lambda d: d.update(normalizer={"type": "Sequence", "normalizers": [{"type": "NFC"}]}), "normalizer"),
+        # Removed without invert drops the matches; Isolated with invert keeps the gaps only
+        (lambda d: d["pre_tokenizer"]["pretokenizers"][0].update(behavior="Removed"), "Split behavior 'Removed' \\(invert=False\\)"),
+        (lambda d: d["pre_tokenizer"]["pretokenizers"][0].update(invert=True), "Split behavior 'Isolated' \\(invert=True\\)"),
+        (lambda d: d["pre_tokenizer"]["pretokenizers"][0].update(behavior="MergedWithNext"), "Split behavior 'MergedWithNext'"),
         (lambda d: d["model"].update(unk_token="<unk>"), "unk"),
         (lambda d: d["model"].update(type="WordPiece"), "model type"),
         (lambda d: d["model"].update(byte_fallback=True), "byte_fallback"),
@@ -710,6 +716,39 @@ def test_files_of_llama3_qwen_and_mistral_get_a_scanner_and_their_ids(tmp_path: 
         assert ours.encode_ordinary(text) == theirs.encode(text, add_special_tokens=False).ids
 
 
+@pytest.mark.parametrize("name", ["o200k_base", "cl100k_base"])
+def test_files_whose_split_drops_unmatched_text_load(name: str, exported: dict[str, Path], docs: list[str], tmp_path: Path) -> None:
+    # Xenova/gpt-4o's and Xenova/gpt-4's files (made for transformers.js) split with behavior
+    # Removed and invert: the regex's matches are the pieces, the text between them is
+    # dropped (tiktoken's own rule); DeepSeek-V3's has a normalizer that is an empty
+    # Sequence. Both were refused.
+    data = json.loads(exported[name].read_text(encoding="utf-8"))
+    split, byte_level = data["pre_tokenizer"]["pretokenizers"]
+    split.update(behavior="Removed", invert=True)
+    byte_level.update(trim_offsets=True)
+    data["normalizer"] = {"type": "Sequence", "normalizers": [{"type": "Sequence", "normalizers": []}]}
+    path = tmp_path / "tokenizer.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    enc = encoding(name)
+    ours = load_tokenizer_json(path)
+    assert (ours._pat_str, ours._mergeable_ranks, ours._special_tokens) == (enc._pat_str, enc._mergeable_ranks, enc._special_tokens)
+    theirs = Tokenizer.from_file(str(path))
+    for doc in docs[::2]:
+        expected = enc.encode(doc, allowed_special="all")
+        assert ours.encode(doc, allowed_special="all") == expected
+        assert theirs.encode(doc, add_special_tokens=False).ids == expected
+    # The folder as the Hub has it, through transformers
+    from transformers import PreTrainedTokenizerFast
+
+    (tmp_path / "tokenizer_config.json").write_text(json.dumps(
+        {"tokenizer_class": "GPT2Tokenizer", "bos_token": "<|endoftext|>", "eos_token": "<|endoftext|>",
+         "unk_token": "<|endoftext|>", "add_prefix_space": False, "clean_up_tokenization_spaces": False}
+    ), encoding="utf-8")
+    tok = hf_bpe.HfBpeTokenizer.from_pretrained(tmp_path)
+    stock = PreTrainedTokenizerFast.from_pretrained(tmp_path)
+    assert tok(docs[:20])["input_ids"] == stock(docs[:20])["input_ids"]
+
+
 def _trained_file(tmp_path: Path, pattern: str) -> Path:
     """A small tokenizer.json trained by HF tokenizers itself: Split with ``pattern``, then
     ByteLevel without its own regex, and an added special token."""
@@ -737,6 +776,28 @@ def test_a_pattern_that_leaves_a_character_it_names_unmatched_is_refused(tmp_pat
     loaded = hf_bpe.load_tokenizer_json(_trained_file(tmp_path, r"[^\x{2603}]+|\x{2603}"))
     text = "hi \u2603 there"
     assert loaded.encode_ordinary(text) == Tokenizer.from_file(str(path)).encode(text, add_special_tokens=False).ids
+
+
+def test_a_split_that_drops_unmatched_text_need_not_match_it_all(tmp_path: Path) -> None:
+    # \p{L}+ leaves spaces, digits and punctuation unmatched: a Split of behavior Isolated
+    # keeps them as pieces (refused: tiktoken drops them), one of behavior Removed with
+    # invert drops them, as tiktoken does.
+    path = _trained_file(tmp_path, r"\p{L}+")
+    with pytest.raises(hf_bpe.PatternError, match="partly unmatched"):
+        hf_bpe.load_tokenizer_json(path)
+    data = json.loads(path.read_text(encoding="utf-8"))
+    data["pre_tokenizer"]["pretokenizers"][0].update(behavior="Removed", invert=True)
+    path.write_text(json.dumps(data), encoding="utf-8")
+    loaded = hf_bpe.load_tokenizer_json(path)
+    theirs = Tokenizer.from_file(str(path))
+    for text in ["hello world, hello there!", "a  b\n\nc 12 \u2713 \u00e9t\u00e9"]:
+        assert loaded.decode(loaded.encode_ordinary(text)) == "".join(regex.findall(r"\p{L}+", text))
+    for text in ["hello world, hello there!", "a  b\n\nc 12 \u2713 \u00e9t\u00e9", *texts(max_bytes=20_000)]:
+        assert loaded.encode(text, allowed_special="all") == theirs.encode(text, add_special_tokens=False).ids
+    # Oniguruma must still split as tiktoken does (its (?i:st) also matches the ligature ﬆ)
+    data["pre_tokenizer"]["pretokenizers"][0]["pattern"]["Regex"] = r"(?i:st)a"
+    with pytest.raises(hf_bpe.PatternError, match="Oniguruma splits"):
+        parse_tokenizer_json(data)
 
 
 def test_an_added_token_the_file_numbers_otherwise_than_tokenizers_is_refused(tmp_path: Path) -> None:
