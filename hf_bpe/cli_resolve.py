@@ -209,6 +209,7 @@ def _with_added_tokens(enc: Encoding, folder: Path) -> Encoding:
         pat_str=enc._pat_str,
         mergeable_ranks=enc._mergeable_ranks,
         special_tokens={**enc.special_tokens, **added},
+        normalization=enc.normalization,
     )
 
 

@@ -97,8 +97,14 @@ class Encoding:
         mergeable_ranks: dict[bytes, int],
         special_tokens: dict[str, int],
         explicit_n_vocab: Optional[int] = None,
+        normalization: Optional[str] = None,
     ) -> None:
         """Build an encoding; bad ranks or specials raise :class:`VocabularyError`.
+
+        ``normalization="NFC"`` puts each text in Unicode's NFC form before it is split, as
+        the ``NFC`` normalizer of a ``tokenizer.json`` does (Qwen's): special tokens are
+        found in the text as given, the text between them is normalized (tiktoken has no
+        such option; ``None``, the default, encodes text as given).
 
         >>> Encoding("bad", pat_str=".", mergeable_ranks={b"a": 0}, special_tokens={})
         Traceback (most recent call last):
@@ -122,7 +128,10 @@ class Encoding:
                     f"and the largest id is {self.max_token_value}"
                 )
         self._explicit_n_vocab = explicit_n_vocab
-        self._splitter = Splitter(pat_str)
+        if normalization not in (None, "NFC"):
+            raise ValueError(f"normalization must be None or 'NFC', not {normalization!r}")
+        self._normalization = normalization
+        self._splitter = Splitter(pat_str, nfc=normalization == "NFC")
         self._pieces = PieceEncoder(self._mergeable_ranks)
         self._decoder = Decoder(self._mergeable_ranks, self._special_tokens)
         self._special_ids = frozenset(self._special_tokens.values())
@@ -139,7 +148,7 @@ class Encoding:
             return (get_encoding, (self._registry_name,))
         return (
             _rebuild,
-            (self.name, self._pat_str, self._mergeable_ranks, self._special_tokens, self._explicit_n_vocab, type(self)),
+            (self.name, self._pat_str, self._mergeable_ranks, self._special_tokens, self._explicit_n_vocab, type(self), self._normalization),
         )
 
     # ---------------------------------------------------------------- encoding
@@ -372,6 +381,8 @@ class Encoding:
         """
         from .unstable import encode_with_unstable
 
+        if self._normalization is not None:  # more text may change how the end normalizes
+            raise ValueError(f"encode_with_unstable takes text as given: the encoding {self.name!r} normalizes text ({self._normalization})")
         allowed = self._allowed(allowed_special, disallowed_special, text)
         return encode_with_unstable(self, text, allowed)
 
@@ -394,7 +405,7 @@ class Encoding:
         if not isinstance(text, str):
             raise _not_a_str(text)
         out: list[int] = []
-        for piece in self._splitter.split(text):
+        for piece in self._splitter.split(self._splitter.normalize(text)):
             out.extend(self._encode_single_piece(piece))
         return out
 
@@ -429,7 +440,8 @@ class Encoding:
         """Cut ``text`` into consecutive chunks of at most ``max_tokens`` tokens each.
 
         Chunks end on token boundaries of ``encode_ordinary(text)`` (moved back to a whole
-        character where a token ends inside one), so ``"".join(chunks) == text`` (lone
+        character where a token ends inside one), so ``"".join(chunks) == text`` (of an
+        encoding with :attr:`normalization`, the text in that form; lone
         surrogates, which encoding replaces with U+FFFD, come back as U+FFFD, and a
         surrogate pair as the character it stands for) and the chunks' token counts add up
         to the whole text's. A chunk encoded on its own may differ at its edges, since
@@ -698,6 +710,16 @@ class Encoding:
         return self._pat_str
 
     @property
+    def normalization(self) -> Optional[str]:
+        """``"NFC"`` if texts are put in Unicode's NFC form before they are split (an
+        encoding read from a ``tokenizer.json`` with that normalizer), else ``None``.
+
+            >>> hf_bpe.get_encoding("cl100k_base").normalization is None
+            True
+        """
+        return self._normalization
+
+    @property
     def mergeable_ranks(self) -> Mapping[bytes, int]:
         """``{token bytes: rank}`` of the mergeable tokens (do not modify).
 
@@ -792,13 +814,17 @@ def _rebuild(
     special_tokens: dict[str, int],
     explicit_n_vocab: Optional[int],
     cls: type[Encoding] = Encoding,  # a subclass stays itself
+    normalization: Optional[str] = None,
 ) -> Encoding:
+    if normalization is None:  # (a subclass written for tiktoken's arguments takes no normalization)
+        return cls(name, pat_str=pat_str, mergeable_ranks=mergeable_ranks, special_tokens=special_tokens, explicit_n_vocab=explicit_n_vocab)
     return cls(
         name,
         pat_str=pat_str,
         mergeable_ranks=mergeable_ranks,
         special_tokens=special_tokens,
         explicit_n_vocab=explicit_n_vocab,
+        normalization=normalization,
     )
 
 

@@ -54,6 +54,9 @@ SAVED_IF_NEEDED = (
 CHAT_TEMPLATE_DIR = "additional_chat_templates"
 FORMAT = "hf_bpe"
 FORMAT_VERSION = 1
+#: The version of an ``encoding.json`` that records a ``normalization``: hf_bpe before it
+#: would have read such a file, ignored the field, and encoded text as given.
+NORMALIZED_FORMAT_VERSION = 2
 #: The version of hf_bpe's entries in ``tokenizer_config.json`` (its ``hf_bpe_format``).
 HF_CONFIG_FORMAT = 1
 
@@ -65,7 +68,7 @@ def encoding_metadata(enc: Encoding) -> dict[str, Any]:
         raise VocabularyError(f"cannot save an encoding whose name is {enc.name!r}: the name must be a str")
     if has_lone_surrogate(enc.name):
         raise VocabularyError(f"cannot save the encoding named {enc.name!r}: the name has a lone surrogate, which is not text")
-    return {
+    meta = {
         "format": FORMAT,
         "version": FORMAT_VERSION,
         "name": enc.name,
@@ -74,6 +77,9 @@ def encoding_metadata(enc: Encoding) -> dict[str, Any]:
         "explicit_n_vocab": enc._explicit_n_vocab,
         "vocab_file": VOCAB_FILE,
     }
+    if enc.normalization is not None:
+        meta.update(version=NORMALIZED_FORMAT_VERSION, normalization=enc.normalization)
+    return meta
 
 
 def encoding_files(enc: Encoding, prefix: str = "") -> dict[str, bytes]:
@@ -255,12 +261,18 @@ def load_encoding_files(encoding_file: StrPath, vocab_file: StrPath | None = Non
     if not isinstance(meta, dict) or meta.get("format") != FORMAT:
         raise VocabFileError(f"{os.fspath(meta_path)}: not an hf_bpe encoding file")
     version = meta.get("version")
-    if type(version) is not int or version != FORMAT_VERSION:  # not True, not 1.0
+    if type(version) is not int or version not in (FORMAT_VERSION, NORMALIZED_FORMAT_VERSION):  # not True, not 1.0
         raise VocabFileError(
             f"{os.fspath(meta_path)}: format version {version!r} is not supported "
-            f"(this hf_bpe reads version {FORMAT_VERSION})"
+            f"(this hf_bpe reads versions {FORMAT_VERSION} and {NORMALIZED_FORMAT_VERSION})"
         )
     name, pat_str, specials, n_vocab, vocab_name = _checked_metadata(meta, os.fspath(meta_path))
+    normalization = meta.get("normalization")
+    if (normalization is None) != (version == FORMAT_VERSION) or normalization not in (None, "NFC"):
+        raise VocabFileError(
+            f"{os.fspath(meta_path)}: normalization {normalization!r} with format version {version}: "
+            f"version {FORMAT_VERSION} has none, version {NORMALIZED_FORMAT_VERSION} has \"NFC\""
+        )
     vocab_path = meta_path.parent / vocab_name if vocab_file is None else Path(vocab_file)
     try:
         contents = vocab_path.read_bytes()
@@ -269,7 +281,9 @@ def load_encoding_files(encoding_file: StrPath, vocab_file: StrPath | None = Non
     # (another OSError, no permission say, is raised as it is: a file system error)
     ranks = parse_tiktoken_bpe(contents, source=os.fspath(vocab_path))
     try:
-        return Encoding(name, pat_str=pat_str, mergeable_ranks=ranks, special_tokens=specials, explicit_n_vocab=n_vocab)
+        return Encoding(
+            name, pat_str=pat_str, mergeable_ranks=ranks, special_tokens=specials, explicit_n_vocab=n_vocab, normalization=normalization
+        )
     except (VocabularyError, PatternError) as err:  # the same error, naming the files it comes from
         raise type(err)(f"{os.fspath(meta_path)} with {os.fspath(vocab_path)}: {err}") from None
 

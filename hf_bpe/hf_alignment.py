@@ -401,6 +401,12 @@ def _or_empty(ids: list[int]) -> list[int] | str:
 
 
 _NEED_TEXT = "word_ids(), tokens(), char_to_token(), offsets ... need text, not ids"
+#: What an encoding that normalizes text (NFC) does not give yet (ids it gives).
+NOT_YET_NORMALIZED = (
+    "offsets, word_ids(), char_to_token() ... of text that the NFC normalizer changes are not available "
+    "(nor tokenize() of it with an added token of normalized=True; the ids are): "
+    "normalize the text first, with unicodedata.normalize('NFC', text)"
+)
 
 
 def _text_tokens(tok: HfBpeTokenizer, item: Any, split: bool, words: bool) -> TextTokens:
@@ -434,6 +440,8 @@ def text_tokens(tok: HfBpeTokenizer, text: str, split_special_tokens: bool) -> T
             offsets.append((seg_start, seg_end))
         else:
             piece = text[seg_start:seg_end]
+            if enc._splitter.normalize(piece) != piece:  # (the characters the ids spell are others)
+                raise NotImplementedError(NOT_YET_NORMALIZED)
             seg_ids = enc.encode_ordinary(piece)
             spans = enc._decoder.char_spans(seg_ids, piece, seg_start)
             if spans and spans[-1][1] != seg_end:  # the pattern skipped some text: piece by piece
@@ -457,6 +465,8 @@ def _segments(tok: HfBpeTokenizer, text: str, split_special_tokens: bool) -> lis
             "offsets, word_ids(), char_to_token() ... are not available with added tokens "
             "that strip spaces or match single words"
         )
+    if tok._found_after_normalizing(text):
+        raise NotImplementedError(NOT_YET_NORMALIZED)
     return [
         (start, end, None if token is None else kept[token])
         for start, end, token in special_segments(text, tok._added_re, kept)

@@ -33,6 +33,7 @@ import operator
 import os
 import sys
 import threading
+import unicodedata
 import warnings
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -79,7 +80,7 @@ from hf_bpe.hf_folder import (
     load_tokenizer_json_only,
     refuse_absent_local_path,
 )
-from hf_bpe.hf_alignment import attach as attach_alignments, encode_with_offsets
+from hf_bpe.hf_alignment import NOT_YET_NORMALIZED, attach as attach_alignments, encode_with_offsets
 from hf_bpe.hf_rows import encode_windows, longest_first_sizes
 from hf_bpe.registry import as_hf_bpe_encoding
 from hf_bpe.hf_vocab import spellings_by_id, token_bytes
@@ -205,7 +206,10 @@ class _AddedTokenFacts:
     longest first) is compiled when first used: about half a second for 10,000 tokens.
     Kept in an :class:`_AddedTokenCache`."""
 
-    __slots__ = ("changes", "user_added", "slow_added", "decoded_as_text", "spellings_shadowed", "plain_ids", "texts", "_regex")
+    __slots__ = (
+        "changes", "user_added", "slow_added", "decoded_as_text", "spellings_shadowed", "plain_ids", "texts", "_regex",
+        "normalized_ids", "_as_given", "_regexes",
+    )
 
     def __init__(self, tok: HfBpeTokenizer) -> None:
         #: Which change of the added tokens these facts are of (read first: one made meanwhile
@@ -230,6 +234,13 @@ class _AddedTokenFacts:
         self.plain_ids = {text: tid for text, tid in encoder.items() if tid in tokens and not tokens[tid].special}
         self.texts = tuple(sorted(encoder)) if tokens else ()
         self._regex: Any = None
+        #: Where the encoding normalizes text (NFC), ``tokenizers`` finds the added tokens
+        #: with ``normalized=True`` in the normalized text (their text normalized too), the
+        #: others in the text as given: those tokens by their normalized text (else empty).
+        normalized = [t for t in tokens.values() if t.normalized] if enc.normalization is not None else []
+        self.normalized_ids = {unicodedata.normalize("NFC", t.content): encoder[t.content] for t in normalized if t.content in encoder}
+        self._as_given = frozenset(encoder) - {t.content for t in normalized}
+        self._regexes: tuple[Any, Any] | None = None
 
     @property
     def regex(self) -> Any:
@@ -238,6 +249,16 @@ class _AddedTokenFacts:
         if self._regex is None and self.texts:  # two threads may both make it: the same regex, one kept
             self._regex = special_regex(frozenset(self.texts))
         return self._regex
+
+    def regexes_by_normalization(self) -> tuple[Any, Any]:
+        """The regexes that find the added tokens found in the text as given, and those
+        found in the normalized text (see :attr:`normalized_ids`); None where there are none."""
+        if self._regexes is None:
+            self._regexes = (
+                special_regex(self._as_given) if self._as_given else None,
+                special_regex(frozenset(self.normalized_ids)) if self.normalized_ids else None,
+            )
+        return self._regexes
 
 
 
@@ -589,12 +610,14 @@ class HfBpeTokenizer(PreTrainedTokenizer):
         renamed = dict(special_tokens_map or {})
         from hf_bpe.trainer import BpeTrainer
 
+        normalize = self._encoding._splitter.normalize  # (counted in the form they are encoded in, as tokenizers trains)
+
         def flat() -> Iterable[Any]:
             for item in text_iterator:
                 if isinstance(item, Iterable) and not isinstance(item, (str, bytes, bytearray, Mapping)):
-                    yield from item  # a batch of texts
+                    yield from (normalize(t) if isinstance(t, str) else t for t in item)  # a batch of texts
                 else:
-                    yield item  # a text (the trainer names anything else)
+                    yield normalize(item) if isinstance(item, str) else item  # a text (the trainer names anything else)
 
         specials = [renamed.get(t, t) for t, _ in sorted(self._encoding.special_tokens.items(), key=lambda kv: kv[1])]
         # transformers takes str or AddedToken here: an AddedToken counts by its text
@@ -605,6 +628,14 @@ class HfBpeTokenizer(PreTrainedTokenizer):
         ) as trainer:
             trainer.update(flat())
             encoding = trainer.train(name or self._encoding.name)
+        if self._encoding.normalization is not None:
+            encoding = Encoding(
+                encoding.name,
+                pat_str=encoding.pat_str,
+                mergeable_ranks=encoding._mergeable_ranks,
+                special_tokens=encoding._special_tokens,
+                normalization=self._encoding.normalization,
+            )
         options: dict[str, Any] = {
             "add_bos_token": self._hf_bpe_add_bos,
             "add_eos_token": self._hf_bpe_add_eos,
@@ -924,6 +955,8 @@ class HfBpeTokenizer(PreTrainedTokenizer):
         to an empty neighbour still is, as transformers judges it)."""
         if self._added_re is None:
             return [text]
+        if self._found_after_normalizing(text):
+            raise NotImplementedError(NOT_YET_NORMALIZED)
         chunks = [text[start:end] for start, end, _ in special_segments(text, self._added_re, kept)]
         decoder = self._added_tokens_decoder
         for i, chunk in enumerate(chunks):
@@ -948,9 +981,35 @@ class HfBpeTokenizer(PreTrainedTokenizer):
     def _ids_around(self, text: str, kept: Mapping[str, int]) -> list[int]:
         """The ids of ``text`` with each added token of ``kept`` (see :meth:`_split_out`)
         as its id, looked for among all the added tokens."""
+        if self._found_after_normalizing(text):
+            return self._ids_around_normalized(text, kept)
         # (added tokens are found in the text as given, as transformers does: a lone
         # surrogate is no U+FFFD of an added token)
         ids: list[int] = self._encoding._encode_around(text, self._added_re, kept, repair_first=False)
+        return ids
+
+    def _found_after_normalizing(self, text: str) -> bool:
+        """Whether some added token of ``text`` is found, as ``tokenizers`` finds it, only
+        in its normalized form: the encoding normalizes, ``text`` is not normalized, and some
+        added token has ``normalized=True``."""
+        return bool(self._added.normalized_ids) and not unicodedata.is_normalized("NFC", text)
+
+    def _ids_around_normalized(self, text: str, kept: Mapping[str, int]) -> list[int]:
+        """:meth:`_ids_around` in ``tokenizers``' order: the added tokens that are not
+        normalized found in the text as given, then the others in the normalized text
+        between them."""
+        as_given, normalized = self._added.regexes_by_normalization()
+        kept_normalized = {text: tid for text, tid in self._added.normalized_ids.items() if tid in kept.values()}
+        ids: list[int] = []
+        segments = special_segments(text, as_given, kept) if as_given is not None else [(0, len(text), None)]
+        for start, end, token in segments:
+            if token is not None:
+                ids.append(kept[token])
+            elif normalized is not None:
+                part = unicodedata.normalize("NFC", text[start:end])
+                ids += self._encoding._encode_around(part, normalized, kept_normalized, repair_first=False)
+            else:
+                ids += self._encoding.encode_ordinary(text[start:end])
         return ids
 
     def _to_ids(self, item: Any, split_special_tokens: bool) -> Any:

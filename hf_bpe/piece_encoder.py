@@ -203,7 +203,8 @@ def _feed(splitter: Splitter, text: str, sink: Sink) -> None:
 
     The whole text is encoded first, on every path: a lone surrogate raises here even where
     no piece holds it, so the caller repairs the text as tiktoken does (U+FFFD may then be
-    in a piece)."""
+    in a piece). A splitter that normalizes (NFC) is handed the normalized text."""
+    text = splitter.normalize(text)
     data = text.encode("utf-8")
     if splitter.compiled:
         splitter.feed(data, sink)

@@ -28,6 +28,7 @@ pattern outside its subset, which ``regex`` splits). ``use_scanner=False`` or
 from __future__ import annotations
 
 import os
+import unicodedata
 from typing import Any, Final, Optional
 
 from mypy_extensions import i64
@@ -71,9 +72,13 @@ class Splitter:
     #: Without a scanner, the program of :mod:`hf_bpe.pattern_matcher` that splits, or
     #: ``None`` (``regex`` splits).
     program: Final[Optional[Program]]
+    #: Whether encoding puts a text in Unicode's NFC form before splitting it (see
+    #: :meth:`normalize`), as the ``NFC`` normalizer of a ``tokenizer.json`` does (Qwen's).
+    nfc: Final[bool]
 
-    def __init__(self, pattern: str, use_scanner: bool = True) -> None:
+    def __init__(self, pattern: str, use_scanner: bool = True, nfc: bool = False) -> None:
         self.pattern = pattern
+        self.nfc = nfc
         self._regex: Any = compile_pattern(pattern)
         self._has_groups: bool = self._regex.groups > 0
         # Characters whose classes the installed regex misjudges are matched through a
@@ -86,8 +91,18 @@ class Splitter:
         self.family = family_of(pattern) if wanted else NONE
         self.program = program_for(pattern) if wanted and self.family == NONE else None
 
-    def __reduce__(self) -> tuple[Any, tuple[str, bool]]:
-        return (Splitter, (self.pattern, self._use_scanner))
+    def __reduce__(self) -> tuple[Any, tuple[str, bool, bool]]:
+        return (Splitter, (self.pattern, self._use_scanner, self.nfc))
+
+    def normalize(self, text: str) -> str:
+        """``text`` as it is split when encoding: in Unicode's NFC form if :attr:`nfc` (the
+        same object if it already is), else as given. :meth:`split` and :meth:`feed` split
+        what they are given.
+
+            >>> Splitter(r"\\S+|\\s+", nfc=True).normalize("cafe\\u0301") == "caf\\u00e9"
+            True
+        """
+        return unicodedata.normalize("NFC", text) if self.nfc else text
 
     @property
     def compiled(self) -> bool:

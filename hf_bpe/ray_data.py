@@ -246,7 +246,8 @@ class BatchEncoder:
             vocabulary = _ray().get(vocabulary[0])
         state, self._head, self._tail = vocabulary
         self._encoding = Encoding(
-            state[0], pat_str=state[1], mergeable_ranks=state[2], special_tokens=state[3], explicit_n_vocab=state[4]
+            state[0], pat_str=state[1], mergeable_ranks=state[2], special_tokens=state[3], explicit_n_vocab=state[4],
+            normalization=state[5],
         )
         self.column = column
         self.output_column = output_column
@@ -299,7 +300,7 @@ def encoding_payload(
             "which BatchEncoder's explicit vocabulary leaves out (it would give other ids than "
             "tok.batch_encode): use dataset.map_batches(tok.batch_encode, batch_format='pyarrow') instead"
         )
-    state = (enc.name, enc.pat_str, enc.mergeable_ranks, enc.special_tokens, enc._explicit_n_vocab)
+    state = (enc.name, enc.pat_str, enc.mergeable_ranks, enc.special_tokens, enc._explicit_n_vocab, enc.normalization)
     if add_bos is None:
         add_bos = bool(getattr(tokenizer, "add_bos_token", False))
     if add_eos is None:

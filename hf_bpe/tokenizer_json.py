@@ -245,7 +245,7 @@ def encoding_to_tokenizer_json(
         "truncation": None,
         "padding": None,
         "added_tokens": [added[tid] for tid in sorted(added)],
-        "normalizer": None,
+        "normalizer": {"type": "NFC"} if getattr(enc, "normalization", None) == "NFC" else None,
         "pre_tokenizer": {
             "type": "Sequence",
             "pretokenizers": [

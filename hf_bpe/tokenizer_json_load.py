@@ -43,6 +43,8 @@ class BpeParts(NamedTuple):
     pat_str: str
     mergeable_ranks: dict[bytes, int]
     special_tokens: dict[str, int]
+    #: ``"NFC"`` for a file whose normalizer puts text in that form (Qwen's), else None.
+    normalization: str | None = None
 
 
 #: The flags of an added token that only transformers' Python rules apply (the stock fast
@@ -107,12 +109,21 @@ def _pattern_from_pre_tokenizer(pre: Any) -> tuple[str, bool]:
     return onig, behavior == ("Removed", True)
 
 
-def _does_nothing(normalizer: Any) -> bool:
-    """Whether a ``normalizer`` leaves every text as it is: none, or a ``Sequence`` of
-    such (``DeepSeek-V3``'s file has an empty one)."""
+def _normalization(normalizer: Any) -> str | None:
+    """What a ``normalizer`` does, as an :class:`~hf_bpe.Encoding`'s ``normalization``:
+    ``None`` for none or a ``Sequence`` that does nothing (``DeepSeek-V3``'s file has an
+    empty one), ``"NFC"`` for ``NFC`` (Qwen's), alone or in such a ``Sequence``; any other
+    is refused."""
     if normalizer is None:
-        return True
-    return normalizer.get("type") == "Sequence" and all(_does_nothing(n) for n in normalizer.get("normalizers") or [])
+        return None
+    kind = normalizer.get("type")
+    if kind == "NFC":
+        return "NFC"
+    if kind == "Sequence":
+        steps = [step for step in (_normalization(n) for n in normalizer.get("normalizers") or []) if step is not None]
+        if len(steps) <= 1:
+            return steps[0] if steps else None
+    raise _refuse(f"a normalizer ({kind!r})")
 
 
 #: The regex of tokenizers' ``ByteLevel(use_regex=True)`` pre-tokenizer: GPT-2's original.
@@ -151,8 +162,7 @@ def parse_tokenizer_json(data: Mapping[str, Any], *, name: str = "tokenizer") ->
 
 
 def _parse_tokenizer_json(data: Mapping[str, Any], name: str) -> BpeParts:
-    if not _does_nothing(data.get("normalizer")):
-        raise _refuse(f"a normalizer ({data['normalizer'].get('type')!r})")
+    normalization = _normalization(data.get("normalizer"))
     model = data.get("model")
     if not isinstance(model, dict):
         # GPT-2's encoder.json is a JSON object too: {token: id}, with no model in it.
@@ -220,7 +230,7 @@ def _parse_tokenizer_json(data: Mapping[str, Any], name: str) -> BpeParts:
     quick = _ranks_if_merges_implied(vocab, added, model.get("merges"), ignore_merges)
     if quick is not None:
         _check_added_ids(data.get("added_tokens") or [], vocab)
-        return BpeParts(name, pat_str, *quick)
+        return BpeParts(name, pat_str, *quick, normalization)
     merges = [
         tuple(m.split(" ")) if isinstance(m, str) else tuple(m) for m in model.get("merges") or []
     ]
@@ -266,7 +276,7 @@ def _parse_tokenizer_json(data: Mapping[str, Any], name: str) -> BpeParts:
     ranks = dict(zip(token_bytes_many(spellings), ids))
     _check_vocabulary(ranks, specials)
     _check_merges(ranks, merges, merge_ids, ignore_merges)
-    return BpeParts(name, pat_str, ranks, specials)
+    return BpeParts(name, pat_str, ranks, specials, normalization)
 
 
 def _ranks_if_merges_implied(
@@ -511,6 +521,7 @@ def _make_encoding(parts: BpeParts) -> Encoding:
         pat_str=parts.pat_str,
         mergeable_ranks=parts.mergeable_ranks,
         special_tokens=parts.special_tokens,
+        normalization=parts.normalization,
     )
 
 

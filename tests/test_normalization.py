@@ -1,0 +1,244 @@
+"""Encodings that put text in Unicode's NFC form before splitting it, as the ``NFC``
+normalizer of a ``tokenizer.json`` does (Qwen's): the ids must be HF tokenizers' own, for
+text in any form, with special tokens found in the text as given."""
+
+from __future__ import annotations
+
+import copy
+import json
+import pickle
+import unicodedata
+from pathlib import Path
+
+import pytest
+from hf_support import encoding, texts
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from tokenizers import Regex, Tokenizer, decoders, models, normalizers, pre_tokenizers
+
+import hf_bpe
+from hf_bpe.errors import VocabFileError
+from hf_bpe.patterns import QWEN2_PATTERN
+from hf_bpe.vocab_files import bytes_to_unicode
+
+#: Characters whose NFC form differs from the text's (compositions, reordered marks,
+#: Hangul jamo, singletons such as the Kelvin sign), beside the special token they may
+#: touch.
+EDGES = [
+    "cafe\u0301 au lait",
+    "e\u0301\u0323a a\u0323\u0301 \u1100\u1161\u11a8 ok",
+    "\u212a\u2126\u212b \u0958 \u1e9b\u0323",
+    "<|endoftext|>\u0301 x\u0301<|endoftext|>e\u0301",
+    "<|endof\u212aext|> <|endoftext|>",
+    "\u0301\u0301 \u0323",
+    "",
+]
+
+
+def _nfc(name: str) -> hf_bpe.Encoding:
+    enc = encoding(name)
+    return hf_bpe.Encoding(
+        f"{name}-nfc", pat_str=enc.pat_str, mergeable_ranks=dict(enc.mergeable_ranks),
+        special_tokens=dict(enc.special_tokens), normalization="NFC",
+    )
+
+
+def _documents() -> list[str]:
+    docs = texts(max_bytes=60_000)
+    # the same text decomposed (as macOS file names and some editors write it) and
+    # compatibility-decomposed, then a mix of forms in one text
+    return docs + [unicodedata.normalize("NFD", d) for d in docs] + [unicodedata.normalize("NFKD", d) for d in docs[::4]] + EDGES
+
+
+@pytest.fixture(scope="module")
+def documents() -> list[str]:
+    return _documents()
+
+
+@pytest.mark.parametrize("name", ["cl100k_base", "o200k_base"])
+def test_a_saved_tokenizer_json_normalizes_as_hf_tokenizers_does(name: str, documents: list[str], tmp_path: Path) -> None:
+    enc = _nfc(name)
+    assert enc.normalization == "NFC"
+    path = tmp_path / "tokenizer.json"
+    hf_bpe.save_tokenizer_json(enc, path)
+    assert json.loads(path.read_text(encoding="utf-8"))["normalizer"] == {"type": "NFC"}
+    theirs = Tokenizer.from_file(str(path))
+    expected = [theirs.encode(d, add_special_tokens=False).ids for d in documents]
+    assert [enc.encode(d, allowed_special="all") for d in documents] == expected
+    assert enc.encode_batch(documents, allowed_special="all", num_proc=2) == expected
+    plain = [d.replace("<|endoftext|>", "") for d in documents]
+    ordinary = [theirs.encode(d, add_special_tokens=False).ids for d in plain]
+    assert enc.encode_ordinary_batch(plain) == ordinary
+    assert [enc.count_tokens(d) for d in plain] == [len(ids) for ids in ordinary]
+    assert [enc.decode(ids) for ids in expected] == [theirs.decode(ids, skip_special_tokens=False) for ids in expected]
+    back = hf_bpe.load_tokenizer_json(path)
+    assert back.normalization == "NFC"
+    assert [back.encode(d, allowed_special="all") for d in documents[::5]] == expected[::5]
+    # Without normalization the decomposed text has other ids: the test can fail.
+    plain_enc = encoding(name)
+    assert [plain_enc.encode(d, allowed_special="all") for d in documents] != expected
+
+
+def test_a_file_hf_tokenizers_wrote_loads_with_its_normalizer(documents: list[str], tmp_path: Path) -> None:
+    # Built as Qwen2's tokenizer.json is (NFC, then Split with its regex, then ByteLevel
+    # without its own regex; merges listed, not ignored), by HF tokenizers itself.
+    from hf_bpe.hf_vocab import derive_merges
+
+    cl100k = encoding("cl100k_base")
+    spell = bytes_to_unicode()
+    vocab = {"".join(spell[b] for b in token): rank for token, rank in cl100k.mergeable_ranks.items()}
+    merges = [("".join(spell[b] for b in a), "".join(spell[b] for b in b2)) for a, b2 in derive_merges(cl100k.mergeable_ranks)]
+    theirs = Tokenizer(models.BPE(vocab=vocab, merges=merges))
+    theirs.normalizer = normalizers.NFC()
+    theirs.pre_tokenizer = pre_tokenizers.Sequence(
+        [pre_tokenizers.Split(Regex(QWEN2_PATTERN), behavior="isolated"), pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=False)]
+    )
+    theirs.decoder = decoders.ByteLevel()
+    theirs.add_special_tokens(["<|endoftext|>"])
+    theirs.save(str(tmp_path / "tokenizer.json"))
+    ours = hf_bpe.load_tokenizer_json(tmp_path)
+    assert ours.normalization == "NFC" and ours.pat_str == QWEN2_PATTERN
+    for doc in documents:
+        assert ours.encode(doc, allowed_special="all") == theirs.encode(doc, add_special_tokens=False).ids, doc[:80]
+    # In a Sequence of normalizers that do nothing else, too; any other is refused.
+    data = json.loads((tmp_path / "tokenizer.json").read_text(encoding="utf-8"))
+    data["normalizer"] = {"type": "Sequence", "normalizers": [{"type": "Sequence", "normalizers": []}, {"type": "NFC"}]}
+    assert hf_bpe.tokenizer_json.parse_tokenizer_json(data).normalization == "NFC"
+    for other in ({"type": "NFKC"}, {"type": "Sequence", "normalizers": [{"type": "NFC"}, {"type": "Lowercase"}]}):
+        data["normalizer"] = other
+        with pytest.raises(hf_bpe.VocabularyError, match="normalizer"):
+            hf_bpe.tokenizer_json.parse_tokenizer_json(data)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(["e", "E", "a", "\u0301", "\u0323", "\u0308", "\u1100", "\u1161", "\u11a8", "\u212a", " ",
+                                 "\n", "1", "<|endoftext|>", "\u00e9", "\u0958", "'s", "\u0627", "\u0654", "\u3099", "\u304b"]),
+                max_size=12).map("".join))
+def test_any_mix_of_marks_and_specials_gets_hf_tokenizers_ids(text: str) -> None:
+    enc = _nfc("o200k_base")
+    theirs = _hf_of(enc)
+    assert enc.encode(text, allowed_special="all") == theirs.encode(text, add_special_tokens=False).ids
+
+
+_HF: dict[str, Tokenizer] = {}
+
+
+def _hf_of(enc: hf_bpe.Encoding) -> Tokenizer:
+    if enc.name not in _HF:
+        _HF[enc.name] = Tokenizer.from_str(json.dumps(hf_bpe.tokenizer_json.encoding_to_tokenizer_json(enc)))
+    return _HF[enc.name]
+
+
+def test_special_tokens_are_found_in_the_text_as_given() -> None:
+    # The Kelvin sign's NFC form is K: "<|\u212a|>" normalizes to the special token's text,
+    # which HF tokenizers (finding special tokens before normalizing) encodes as text.
+    ranks = dict(encoding("cl100k_base").mergeable_ranks)
+    enc = hf_bpe.Encoding("k", pat_str=QWEN2_PATTERN, mergeable_ranks=ranks, special_tokens={"<|K|>": 100300}, normalization="NFC")
+    theirs = _hf_of(enc)
+    for text in ["<|\u212a|>", "a<|K|>\u0301b", "<|K|><|\u212a|>"]:
+        assert enc.encode(text, allowed_special="all") == theirs.encode(text, add_special_tokens=False).ids
+    assert 100300 not in enc.encode("<|\u212a|>", allowed_special="all")
+
+
+def test_normalization_is_kept_by_pickles_copies_and_folders(tmp_path: Path) -> None:
+    enc = _nfc("cl100k_base")
+    text = "cafe\u0301 \u212a"
+    for other in (pickle.loads(pickle.dumps(enc)), copy.deepcopy(enc)):
+        assert other.normalization == "NFC" and other.encode(text) == enc.encode(text)
+    hf_bpe.save_encoding(enc, tmp_path / "saved")
+    meta = json.loads((tmp_path / "saved" / "encoding.json").read_text(encoding="utf-8"))
+    assert (meta["version"], meta["normalization"]) == (2, "NFC")  # an earlier hf_bpe refuses version 2
+    back = hf_bpe.load_encoding(tmp_path / "saved")
+    assert back.normalization == "NFC" and back.encode(text) == enc.encode(text) != encoding("cl100k_base").encode(text)
+    for version, normalization in ((1, "NFC"), (2, None), (2, "NFD")):
+        meta.update(version=version, normalization=normalization)
+        (tmp_path / "saved" / "encoding.json").write_text(json.dumps(meta), encoding="utf-8")
+        with pytest.raises(VocabFileError, match="normalization"):
+            hf_bpe.load_encoding(tmp_path / "saved")
+    with pytest.raises(ValueError, match="normalization must be None or 'NFC'"):
+        hf_bpe.Encoding("x", pat_str=enc.pat_str, mergeable_ranks=dict(enc.mergeable_ranks), special_tokens={}, normalization="NFKC")
+    with pytest.raises(ValueError, match="takes text as given"):
+        enc.encode_with_unstable("cafe")
+    assert "".join(enc.split_by_tokens(text, 2)) == unicodedata.normalize("NFC", text)
+
+
+def test_python_and_hf_tokenizers_agree_on_nfc_of_every_code_point() -> None:
+    # The normalizer hf_bpe applies is Python's (unicodedata); HF's is a Rust crate's. Each
+    # code point alone, and each after every base that a mark composes with.
+    nfc = normalizers.NFC()
+    chars = [chr(c) for c in range(0x110000) if not 0xD800 <= c <= 0xDFFF]
+    for i in range(0, len(chars), 4096):
+        text = "|".join(chars[i : i + 4096])
+        assert nfc.normalize_str(text) == unicodedata.normalize("NFC", text)
+    seconds = set()
+    for c in chars:
+        parts = unicodedata.decomposition(c).split()
+        if len(parts) == 2 and not parts[0].startswith("<"):
+            seconds.add(chr(int(parts[1], 16)))
+    bases = [c for c in chars if unicodedata.category(c)[0] in "LNS" or c in seconds]
+    for mark in sorted(seconds):
+        text = "|".join(b + mark for b in bases)
+        assert nfc.normalize_str(text) == unicodedata.normalize("NFC", text), hex(ord(mark))
+
+
+def _qwen_like_folder(folder: Path) -> Path:
+    """A folder as Qwen2's on the Hub: tokenizer.json (NFC, Split with Qwen2's regex,
+    ByteLevel; chat tokens special with normalized=False) written by HF tokenizers itself,
+    and tokenizer_config.json."""
+    from tokenizers import AddedToken
+
+    from hf_bpe.hf_vocab import derive_merges
+
+    cl100k = encoding("cl100k_base")
+    spell = bytes_to_unicode()
+    vocab = {"".join(spell[b] for b in token): rank for token, rank in cl100k.mergeable_ranks.items()}
+    merges = [("".join(spell[b] for b in a), "".join(spell[b] for b in b2)) for a, b2 in derive_merges(cl100k.mergeable_ranks)]
+    theirs = Tokenizer(models.BPE(vocab=vocab, merges=merges))
+    theirs.normalizer = normalizers.NFC()
+    theirs.pre_tokenizer = pre_tokenizers.Sequence(
+        [pre_tokenizers.Split(Regex(QWEN2_PATTERN), behavior="isolated"), pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=False)]
+    )
+    theirs.decoder = decoders.ByteLevel()
+    theirs.add_special_tokens([AddedToken(t, special=True, normalized=False) for t in ("<|endoftext|>", "<|im_start|>", "<|im_end|>")])
+    folder.mkdir()
+    theirs.save(str(folder / "tokenizer.json"))
+    config = {"tokenizer_class": "Qwen2Tokenizer", "eos_token": "<|im_end|>", "pad_token": "<|endoftext|>", "bos_token": None,
+              "add_prefix_space": False, "clean_up_tokenization_spaces": False, "model_max_length": 131072}
+    (folder / "tokenizer_config.json").write_text(json.dumps(config), encoding="utf-8")
+    return folder
+
+
+def test_a_qwen_like_folder_through_transformers(documents: list[str], tmp_path: Path) -> None:
+    from transformers import AutoTokenizer, PreTrainedTokenizerFast
+
+    folder = _qwen_like_folder(tmp_path / "qwen")
+    tok = hf_bpe.HfBpeTokenizer.from_pretrained(folder)
+    stock = PreTrainedTokenizerFast.from_pretrained(folder)
+    assert tok.encoding.normalization == "NFC"
+    chat = [f"<|im_start|>user\n{d[:300]}<|im_end|>" for d in documents[::9]]
+    assert tok(documents)["input_ids"] == stock(documents)["input_ids"]
+    assert tok(chat)["input_ids"] == stock(chat)["input_ids"]
+    assert [tok.tokenize(d) for d in chat] == [stock.tokenize(d) for d in chat]
+    nfc = [d for d in documents if unicodedata.is_normalized("NFC", d)]
+    assert tok(nfc, return_offsets_mapping=True)["offset_mapping"] == stock(nfc, return_offsets_mapping=True)["offset_mapping"]
+    with pytest.raises(NotImplementedError, match="NFC normalizer changes"):
+        tok("cafe\u0301", return_offsets_mapping=True)
+    # Added tokens: a normalized one is found in the normalized text, as tokenizers finds it
+    for t in (tok, stock):
+        t.add_tokens(["foo", "\u30ac\u30ae"])
+    added = ["cafe\u0301 foo\u0301 x foo", "\u30ab\u3099\u30ad\u3099<|im_end|>cafe\u0301", "fo\u0301o foo \u30ac\u30ae", *chat[:20]]
+    assert tok(added)["input_ids"] == stock(added)["input_ids"]
+    assert tok.batch_encode({"text": added}, allowed_special="all")["input_ids"] == stock(added)["input_ids"]
+    with pytest.raises(NotImplementedError, match="NFC normalizer changes"):
+        tok.tokenize(added[0])
+    # Saved: stock transformers reads the normalizer; AutoTokenizer gives hf_bpe's again
+    tok.save_pretrained(tmp_path / "saved")
+    again = PreTrainedTokenizerFast.from_pretrained(tmp_path / "saved")
+    assert again(added)["input_ids"] == stock(added)["input_ids"]
+    auto = AutoTokenizer.from_pretrained(tmp_path / "saved")
+    assert isinstance(auto, hf_bpe.HfBpeTokenizer) and auto(added)["input_ids"] == stock(added)["input_ids"]
+    # Training a new one counts the texts in NFC form and keeps the normalizer
+    new = tok.train_new_from_iterator(["cafe\u0301 e\u0301te\u0301 de\u0301ja\u0300 "] * 50, 262)
+    assert new.encoding.normalization == "NFC"
+    merged = [t for t in new.encoding.mergeable_ranks if len(t) > 1]
+    assert "\u00e9".encode() in merged and not any("\u0301".encode() in t for t in merged)
