@@ -28,8 +28,10 @@ from transformers.tokenization_utils_base import BatchEncoding
 
 from hf_bpe.encoding import special_segments
 from hf_bpe.hf_rows import encode_windows, is_batch, samples_of, split_pair
+from hf_bpe.normalization import nfc_with_spans
 
 if TYPE_CHECKING:
+    from hf_bpe.encoding import Encoding
     from hf_bpe.hf_tokenizer import HfBpeTokenizer
 
 #: Markers stand in for the texts' ids in the second run; ids are below 2**32.
@@ -401,11 +403,10 @@ def _or_empty(ids: list[int]) -> list[int] | str:
 
 
 _NEED_TEXT = "word_ids(), tokens(), char_to_token(), offsets ... need text, not ids"
-#: What an encoding that normalizes text (NFC) does not give yet (ids it gives).
+#: What a tokenizer whose encoding normalizes text (NFC) does not give yet (ids it gives).
 NOT_YET_NORMALIZED = (
-    "offsets, word_ids(), char_to_token() ... of text that the NFC normalizer changes are not available "
-    "(nor tokenize() of it with an added token of normalized=True; the ids are): "
-    "normalize the text first, with unicodedata.normalize('NFC', text)"
+    "tokens, offsets, word_ids() ... of text that the NFC normalizer changes are not available where an "
+    "added token has normalized=True (the ids are): normalize the text first, with unicodedata.normalize('NFC', text)"
 )
 
 
@@ -429,30 +430,54 @@ def _text_tokens(tok: HfBpeTokenizer, item: Any, split: bool, words: bool) -> Te
 def text_tokens(tok: HfBpeTokenizer, text: str, split_special_tokens: bool) -> TextTokens:
     """The ids of ``text``, the characters each covers (``(start, end)``; a token inside a
     character covers all of it) and the word of each, as the fast tokenizers number words:
-    each piece of the split pattern and each added token is one, in the order of the text."""
+    each piece of the split pattern and each added token is one, in the order of the text.
+    Where the encoding normalizes a stretch of text (NFC), its tokens cover the characters
+    of the text that the normalized characters stand for (see :mod:`hf_bpe.normalization`)."""
     enc = tok._encoding
     segments = _segments(tok, text, split_special_tokens)
     ids: list[int] = []
     offsets: list[tuple[int, int]] = []
+    # Where each token starts in the text as encoded (normalized stretches in their
+    # normalized form), for its word; None while that is where it starts in the text.
+    starts: list[int] | None = None
+    longer = 0  # how much longer the text as encoded is, up to here, than the text
     for seg_start, seg_end, tid in segments:
         if tid is not None:
             ids.append(tid)
             offsets.append((seg_start, seg_end))
-        else:
-            piece = text[seg_start:seg_end]
-            if enc._splitter.normalize(piece) != piece:  # (the characters the ids spell are others)
-                raise NotImplementedError(NOT_YET_NORMALIZED)
-            seg_ids = enc.encode_ordinary(piece)
-            spans = enc._decoder.char_spans(seg_ids, piece, seg_start)
-            if spans and spans[-1][1] != seg_end:  # the pattern skipped some text: piece by piece
-                seg_ids, spans = [], []
-                for start, length in _piece_spans(enc._splitter.split(piece), piece):
-                    piece_ids = enc._encode_single_piece(piece[start : start + length])
-                    seg_ids += piece_ids
-                    spans += enc._decoder.char_spans(piece_ids, piece[start : start + length], seg_start + start)
-            ids += seg_ids
-            offsets += spans
-    return TextTokens(ids, offsets, lambda: _words(tok, text, segments, offsets))
+            if starts is not None:
+                starts.append(seg_start + longer)
+            continue
+        piece = text[seg_start:seg_end]
+        if enc._splitter.normalize(piece) == piece:
+            seg_ids, chars = _ids_and_chars(enc, piece, seg_start)
+            if starts is not None:
+                starts += [longer + a for a, _ in chars]
+        else:  # the characters of the normalized text, then the text's characters they stand for
+            encoded, spans = nfc_with_spans(piece)
+            seg_ids, chars = _ids_and_chars(enc, encoded, 0)
+            if starts is None:
+                starts = [a for a, _ in offsets]
+            starts += [seg_start + longer + a for a, _ in chars]
+            chars = [(seg_start + spans[a][0], seg_start + spans[b - 1][1]) for a, b in chars]
+            longer += len(encoded) - len(piece)
+        ids += seg_ids
+        offsets += chars
+    return TextTokens(ids, offsets, lambda: _words(tok, text, segments, starts if starts is not None else [a for a, _ in offsets]))
+
+
+def _ids_and_chars(enc: Encoding, text: str, base: int) -> tuple[list[int], list[tuple[int, int]]]:
+    """The ids of ``text`` (no added tokens in it; already normalized, if the encoding
+    normalizes) and the characters each covers, plus ``base``."""
+    ids = enc.encode_ordinary(text)
+    chars = enc._decoder.char_spans(ids, text, base)
+    if chars and chars[-1][1] != base + len(text):  # the pattern skipped some text: piece by piece
+        ids, chars = [], []
+        for start, length in _piece_spans(enc._splitter.split(text), text):
+            piece_ids = enc._encode_single_piece(text[start : start + length])
+            ids += piece_ids
+            chars += enc._decoder.char_spans(piece_ids, text[start : start + length], base + start)
+    return ids, chars
 
 
 def _segments(tok: HfBpeTokenizer, text: str, split_special_tokens: bool) -> list[tuple[int, int, int | None]]:
@@ -473,24 +498,27 @@ def _segments(tok: HfBpeTokenizer, text: str, split_special_tokens: bool) -> lis
     ]
 
 
-def _words(tok: HfBpeTokenizer, text: str, segments: list[tuple[int, int, int | None]], offsets: list[tuple[int, int]]) -> list[int]:
-    """The word of each token of ``text`` (whose characters are ``offsets``): the word of
-    the character it starts at, a token being within one piece."""
-    word_at: list[int] = []  # the word of each character of the text
+def _words(tok: HfBpeTokenizer, text: str, segments: list[tuple[int, int, int | None]], starts: list[int]) -> list[int]:
+    """The word of each token of ``text`` that starts at ``starts`` (in the text as
+    encoded: see :func:`text_tokens`): the word of the character it starts at, a token
+    being within one piece."""
+    splitter = tok._encoding._splitter
+    word_at: list[int] = []  # the word of each character of the text as encoded
     words = 0
     for seg_start, seg_end, tid in segments:
         if tid is not None:
-            lengths = [seg_end - seg_start]
+            encoded = text[seg_start:seg_end]
+            lengths = [len(encoded)]
         else:
-            piece = text[seg_start:seg_end]
-            lengths = _piece_lengths(tok._encoding._splitter.split(piece), piece)
+            encoded = splitter.normalize(text[seg_start:seg_end])
+            lengths = _piece_lengths(splitter.split(encoded), encoded)
         if not lengths:  # no piece: nothing was encoded there
-            word_at += repeat(-1, seg_end - seg_start)
+            word_at += repeat(-1, len(encoded))
             continue
         # word k repeated for each of its characters (a loop per character, in C)
         word_at += chain.from_iterable(map(repeat, range(words, words + len(lengths)), lengths))
         words += len(lengths)
-    return [word_at[start] for start, _ in offsets]
+    return [word_at[start] for start in starts]
 
 
 def _piece_lengths(pieces: list[str], text: str) -> list[int]:
