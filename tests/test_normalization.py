@@ -83,28 +83,14 @@ def test_a_saved_tokenizer_json_normalizes_as_hf_tokenizers_does(name: str, docu
 
 
 def test_a_file_hf_tokenizers_wrote_loads_with_its_normalizer(documents: list[str], tmp_path: Path) -> None:
-    # Built as Qwen2's tokenizer.json is (NFC, then Split with its regex, then ByteLevel
-    # without its own regex; merges listed, not ignored), by HF tokenizers itself.
-    from hf_bpe.hf_vocab import derive_merges
-
-    cl100k = encoding("cl100k_base")
-    spell = bytes_to_unicode()
-    vocab = {"".join(spell[b] for b in token): rank for token, rank in cl100k.mergeable_ranks.items()}
-    merges = [("".join(spell[b] for b in a), "".join(spell[b] for b in b2)) for a, b2 in derive_merges(cl100k.mergeable_ranks)]
-    theirs = Tokenizer(models.BPE(vocab=vocab, merges=merges))
-    theirs.normalizer = normalizers.NFC()
-    theirs.pre_tokenizer = pre_tokenizers.Sequence(
-        [pre_tokenizers.Split(Regex(QWEN2_PATTERN), behavior="isolated"), pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=False)]
-    )
-    theirs.decoder = decoders.ByteLevel()
-    theirs.add_special_tokens(["<|endoftext|>"])
-    theirs.save(str(tmp_path / "tokenizer.json"))
-    ours = hf_bpe.load_tokenizer_json(tmp_path)
+    folder = _qwen_like_folder(tmp_path / "qwen")  # (merges listed, not ignored, as in Qwen's)
+    theirs = Tokenizer.from_file(str(folder / "tokenizer.json"))
+    ours = hf_bpe.load_tokenizer_json(folder)
     assert ours.normalization == "NFC" and ours.pat_str == QWEN2_PATTERN
     for doc in documents:
         assert ours.encode(doc, allowed_special="all") == theirs.encode(doc, add_special_tokens=False).ids, doc[:80]
     # In a Sequence of normalizers that do nothing else, too; any other is refused.
-    data = json.loads((tmp_path / "tokenizer.json").read_text(encoding="utf-8"))
+    data = json.loads((folder / "tokenizer.json").read_text(encoding="utf-8"))
     data["normalizer"] = {"type": "Sequence", "normalizers": [{"type": "Sequence", "normalizers": []}, {"type": "NFC"}]}
     assert hf_bpe.tokenizer_json.parse_tokenizer_json(data).normalization == "NFC"
     for other in ({"type": "NFKC"}, {"type": "Sequence", "normalizers": [{"type": "NFC"}, {"type": "Lowercase"}]}):
