@@ -816,15 +816,15 @@ def _rebuild(
     cls: type[Encoding] = Encoding,  # a subclass stays itself
     normalization: Optional[str] = None,
 ) -> Encoding:
-    if normalization is None:  # (a subclass written for tiktoken's arguments takes no normalization)
-        return cls(name, pat_str=pat_str, mergeable_ranks=mergeable_ranks, special_tokens=special_tokens, explicit_n_vocab=explicit_n_vocab)
+    # (passed only if set: a subclass written for tiktoken's arguments takes no normalization)
+    options = {} if normalization is None else {"normalization": normalization}
     return cls(
         name,
         pat_str=pat_str,
         mergeable_ranks=mergeable_ranks,
         special_tokens=special_tokens,
         explicit_n_vocab=explicit_n_vocab,
-        normalization=normalization,
+        **options,
     )
 
 

@@ -238,7 +238,7 @@ class _AddedTokenFacts:
         #: with ``normalized=True`` in the normalized text (their text normalized too), the
         #: others in the text as given: those tokens by their normalized text (else empty).
         normalized = [t for t in tokens.values() if t.normalized] if enc.normalization is not None else []
-        self.normalized_ids = {unicodedata.normalize("NFC", t.content): encoder[t.content] for t in normalized if t.content in encoder}
+        self.normalized_ids = {enc._splitter.normalize(t.content): encoder[t.content] for t in normalized if t.content in encoder}
         self._as_given = frozenset(encoder) - {t.content for t in normalized}
         self._regexes: tuple[Any, Any] | None = None
 
@@ -999,17 +999,16 @@ class HfBpeTokenizer(PreTrainedTokenizer):
         normalized found in the text as given, then the others in the normalized text
         between them."""
         as_given, normalized = self._added.regexes_by_normalization()
-        kept_normalized = {text: tid for text, tid in self._added.normalized_ids.items() if tid in kept.values()}
+        kept_ids = set(kept.values())
+        kept_normalized = {text: tid for text, tid in self._added.normalized_ids.items() if tid in kept_ids}
+        normalize = self._encoding._splitter.normalize
         ids: list[int] = []
         segments = special_segments(text, as_given, kept) if as_given is not None else [(0, len(text), None)]
         for start, end, token in segments:
             if token is not None:
                 ids.append(kept[token])
-            elif normalized is not None:
-                part = unicodedata.normalize("NFC", text[start:end])
-                ids += self._encoding._encode_around(part, normalized, kept_normalized, repair_first=False)
             else:
-                ids += self._encoding.encode_ordinary(text[start:end])
+                ids += self._encoding._encode_around(normalize(text[start:end]), normalized, kept_normalized, repair_first=False)
         return ids
 
     def _to_ids(self, item: Any, split_special_tokens: bool) -> Any:
