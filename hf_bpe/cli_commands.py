@@ -289,6 +289,12 @@ def cmd_convert(args: argparse.Namespace) -> int:
                 f"{len(enc.special_tokens)} special token(s): {shown}{more}",
                 file=sys.stderr,
             )
+        if enc.normalization is not None:
+            print(
+                f"{PROG}: note: {dst} does not hold the tokenizer's {enc.normalization} normalizer: put texts "
+                f"in {enc.normalization} form before encoding them with it (a tokenizer.json keeps it)",
+                file=sys.stderr,
+            )
     print(f"wrote {dst}")
     return 0
 
@@ -360,6 +366,7 @@ def encoding_info(enc: Encoding, sample: str) -> dict[str, Any]:
         "max_token_value": enc.max_token_value,
         "pattern": enc.pat_str,
         "pattern_names": pattern_names(enc.pat_str),
+        "normalization": enc.normalization,
         "split_by": _split_by(enc),
         "sample_bytes": nbytes,
         "sample_tokens": tokens,
@@ -397,6 +404,8 @@ def cmd_info(args: argparse.Namespace) -> int:
         f"{len(specials)} special token{'' if len(specials) == 1 else 's'}" + (f", {gaps} unused ids" if gaps else "")
     )
     print(f"pattern:         {'(' + ', '.join(names) + ') ' if names else ''}{info['pattern']}")
+    if info["normalization"] is not None:
+        print(f"normalization:   {info['normalization']} (before splitting; special tokens are found in the text as given)")
     print(f"split by:        {info['split_by']}")
     shown = ", ".join(f"{text}={tid}" for text, tid in list(specials.items())[:8])
     more = f", ... ({len(specials)} in all)" if len(specials) > 8 else ""

@@ -261,3 +261,24 @@ def test_a_qwen_like_folder_through_transformers(documents: list[str], tmp_path:
     assert new.encoding.normalization == "NFC"
     merged = [t for t in new.encoding.mergeable_ranks if len(t) > 1]
     assert "\u00e9".encode() in merged and not any("\u0301".encode() in t for t in merged)
+
+
+def test_the_command_line_normalizes_and_says_so(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    folder = _qwen_like_folder(tmp_path / "qwen")
+    text = "cafe\u0301 au lait <|im_end|>\u212a\n"
+    (tmp_path / "t.txt").write_text(text, encoding="utf-8")
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        result = subprocess.run([sys.executable, "-m", "hf_bpe", *args], capture_output=True, text=True, cwd=tmp_path, timeout=300)
+        assert result.returncode == 0, result.stderr
+        return result
+
+    ids = [int(i) for i in run("encode", "-t", str(folder), "--specials", "allow", "t.txt").stdout.split()]
+    assert ids == Tokenizer.from_file(str(folder / "tokenizer.json")).encode(text).ids
+    assert json.loads(run("info", str(folder), "--json").stdout)["normalization"] == "NFC"
+    assert "normalization:   NFC" in run("info", str(folder)).stdout
+    converted = run("convert", str(folder), str(tmp_path / "ranks.tiktoken"))
+    assert "does not hold the tokenizer's NFC normalizer" in converted.stderr
