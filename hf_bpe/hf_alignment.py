@@ -507,13 +507,14 @@ def _words(tok: HfBpeTokenizer, text: str, segments: list[tuple[int, int, int | 
     words = 0
     for seg_start, seg_end, tid in segments:
         if tid is not None:
-            encoded = text[seg_start:seg_end]
-            lengths = [len(encoded)]
+            size = seg_end - seg_start
+            lengths = [size]
         else:
             encoded = splitter.normalize(text[seg_start:seg_end])
+            size = len(encoded)
             lengths = _piece_lengths(splitter.split(encoded), encoded)
         if not lengths:  # no piece: nothing was encoded there
-            word_at += repeat(-1, len(encoded))
+            word_at += repeat(-1, size)
             continue
         # word k repeated for each of its characters (a loop per character, in C)
         word_at += chain.from_iterable(map(repeat, range(words, words + len(lengths)), lengths))
