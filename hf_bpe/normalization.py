@@ -1,39 +1,87 @@
-"""text → normalized text: Unicode's NFC form, and which characters of the text each of
-its characters stands for, as HF tokenizers tells them (for offsets).
+"""text → normalized text: Unicode's NFC form as HF tokenizers makes it, and which
+characters of the text each of its characters stands for (for offsets).
 
 An :class:`~hf_bpe.Encoding` with ``normalization="NFC"`` (read from a ``tokenizer.json``
-whose normalizer is ``NFC``, as Qwen's are) encodes a text's NFC form (see
+whose normalizer is ``NFC``, as Qwen's are) encodes :func:`nfc` of each text (see
 :meth:`hf_bpe.pieces.Splitter.normalize`); offsets are positions in the text as given.
 :func:`nfc_with_spans` gives both::
 
     >>> nfc_with_spans("cafe\\u0301!")
     ('café!', [(0, 1), (1, 2), (2, 3), (3, 4), (5, 6)])
 
-Each character of the result *takes* the next character of the text, and *skips* one
-more for each it absorbed; a character that decomposing added *shares* the place of the
-one before it. The places follow the result's order, not where a reordered mark came
-from. These are the alignments of ``tokenizers``' NFC normalizer (version 0.23), worked
-out from what it gives, not from its source: decompose (a character's first part keeps
-its place, the others are added), put marks in canonical order (each with its tag),
-compose (the composite absorbs the character it joins with, tags summed), then a
-composite that absorbed characters gives one back to the mark right after it if that
-mark was added. ``tests/test_normalization.py`` compares the offsets with the stock fast
-tokenizer's, for real text and random mixes of marks.
+**Unicode versions.** Python's ``unicodedata`` (Unicode 14 in Python 3.11) is newer than
+the tables of ``tokenizers``' NFC (version 0.23, older than Unicode 10): those know
+neither the combining classes of the 98 marks added since (:data:`_NEWER_MARKS`, which
+they treat as starters, so they are not reordered and block compositions) nor the
+composition of Dives Akuru's vowel sign O. A text with none of those characters gets the
+same NFC form from both (checked on every code point, and on every pair of marks, in the
+tests); one with any of them is normalized here by those older rules.
+
+**Places.** Each character of the result *takes* the next character of the text, and
+*skips* one more for each it absorbed; a character that decomposing added *shares* the
+place of the one before it. The places follow the result's order, not where a reordered
+mark came from. These are the alignments of ``tokenizers``' NFC normalizer, worked out
+from what it gives, not from its source: decompose (a character's first part keeps its
+place, the others are added), put marks in canonical order (each with its tag), compose
+(the composite absorbs the character it joins with, tags summed), then a composite that
+absorbed characters gives one back to the mark right after it if that mark was added.
+``tests/test_normalization.py`` compares them with the stock fast tokenizer's offsets.
 """
 
 from __future__ import annotations
 
 import functools
+import re
 import unicodedata
 
-__all__ = ["nfc_with_spans"]
+__all__ = ["nfc", "nfc_with_spans"]
+
+#: The marks whose combining class ``tokenizers``' NFC does not know (added to Unicode
+#: after its tables, 98 of them): first and last code point of each run.
+_NEWER_MARKS = (
+    (0x7FD, 0x7FD), (0x898, 0x89F), (0x8CA, 0x8D3), (0x9FE, 0x9FE), (0xC3C, 0xC3C), (0xD3B, 0xD3C), (0xEBA, 0xEBA),
+    (0x1715, 0x1715), (0x1ABF, 0x1ACE), (0x1DF6, 0x1DFA), (0xA82C, 0xA82C), (0x10D24, 0x10D27), (0x10EAB, 0x10EAC),
+    (0x10F46, 0x10F50), (0x10F82, 0x10F85), (0x11070, 0x11070), (0x1133B, 0x1133B), (0x1145E, 0x1145E),
+    (0x11839, 0x1183A), (0x1193D, 0x1193E), (0x11943, 0x11943), (0x119E0, 0x119E0), (0x11A34, 0x11A34),
+    (0x11A47, 0x11A47), (0x11A99, 0x11A99), (0x11D42, 0x11D42), (0x11D44, 0x11D45), (0x11D97, 0x11D97),
+    (0x16FF0, 0x16FF1), (0x1E130, 0x1E136), (0x1E2AE, 0x1E2AE), (0x1E2EC, 0x1E2EF),
+)
+#: Compositions that ``tokenizers``' NFC does not make: Dives Akuru's vowel sign O.
+_NEWER_COMPOSITES = {("\U00011935", "\U00011930")}
+#: A character that may get another NFC form from ``tokenizers`` than from ``unicodedata``.
+_NEWER = re.compile(
+    "[" + "".join(f"\\U{a:08x}-\\U{b:08x}" for a, b in _NEWER_MARKS) + "".join({c for pair in _NEWER_COMPOSITES for c in pair}) + "]"
+)
+
+
+def nfc(text: str) -> str:
+    """``text`` in NFC form, as ``tokenizers``' ``NFC`` normalizer puts it (the same
+    object if it already is).
+
+        >>> nfc("cafe\\u0301") == "caf\\u00e9"
+        True
+    """
+    if unicodedata.is_normalized("NFC", text):  # (also by tokenizers' older rules: see the tests)
+        return text
+    if _NEWER.search(text) is None:
+        return unicodedata.normalize("NFC", text)
+    return nfc_with_spans(text)[0]
+
+
+def _combining(char: str) -> int:
+    """The combining class ``tokenizers``' NFC gives ``char`` (0 for a newer mark)."""
+    klass = unicodedata.combining(char)
+    if klass and _NEWER.match(char):
+        return 0
+    return klass
+
 
 _S_BASE, _L_BASE, _V_BASE, _T_BASE = 0xAC00, 0x1100, 0x1161, 0x11A7
 _L_COUNT, _V_COUNT, _T_COUNT = 19, 21, 28
 
 
 def nfc_with_spans(text: str) -> tuple[str, list[tuple[int, int]]]:
-    """``text`` in NFC form, and for each of its characters the span ``(start, end)`` of
+    """:func:`nfc` of ``text``, and for each of its characters the span ``(start, end)`` of
     ``text`` it stands for (see the module)."""
     if unicodedata.is_normalized("NFC", text):
         return text, [(i, i + 1) for i in range(len(text))]
@@ -47,10 +95,10 @@ def nfc_with_spans(text: str) -> tuple[str, list[tuple[int, int]]]:
     i = 0
     while i < len(chars):
         j = i
-        while j < len(chars) and unicodedata.combining(chars[j][0]):
+        while j < len(chars) and _combining(chars[j][0]):
             j += 1
         if j > i:
-            chars[i:j] = sorted(chars[i:j], key=lambda item: unicodedata.combining(item[0]))
+            chars[i:j] = sorted(chars[i:j], key=lambda item: _combining(item[0]))
         i = j + 1
     # Compose: a character joins the last starter unless a character between them has a
     # combining class of 0 or not below its own; a tag below 0 counts characters absorbed.
@@ -59,7 +107,7 @@ def nfc_with_spans(text: str) -> tuple[str, list[tuple[int, int]]]:
     starter = -1
     last_class = -1  # of the last character kept after the starter (-1: none)
     for char, tag in chars:
-        klass = unicodedata.combining(char)
+        klass = _combining(char)
         if starter >= 0 and last_class < klass:
             composite = _composite(out[starter], char)
             if composite is not None:
@@ -117,4 +165,6 @@ def _composites() -> dict[tuple[str, str], str]:
         first, second = (chr(int(part, 16)) for part in mapping.split())
         if unicodedata.combining(first) == 0 and unicodedata.normalize("NFC", first + second) == chr(code):
             table[(first, second)] = chr(code)
+    for pair in _NEWER_COMPOSITES:
+        del table[pair]
     return table

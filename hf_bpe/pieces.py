@@ -28,12 +28,12 @@ pattern outside its subset, which ``regex`` splits). ``use_scanner=False`` or
 from __future__ import annotations
 
 import os
-import unicodedata
 from typing import Any, Final, Optional
 
 from mypy_extensions import i64
 
 from .char_classes import stand_in_bitmap, stand_ins
+from .normalization import nfc as _nfc
 from .pattern_matcher import Program, match_into
 from .pattern_program import program_for
 from .pattern_syntax import compile_pattern, family_of, stand_ins_for
@@ -95,14 +95,15 @@ class Splitter:
         return (Splitter, (self.pattern, self._use_scanner, self.nfc))
 
     def normalize(self, text: str) -> str:
-        """``text`` as it is split when encoding: in Unicode's NFC form if :attr:`nfc` (the
-        same object if it already is), else as given. :meth:`split` and :meth:`feed` split
-        what they are given.
+        """``text`` as it is split when encoding: in Unicode's NFC form if :attr:`nfc`, as
+        HF tokenizers' normalizer puts it (:func:`hf_bpe.normalization.nfc`; the same object
+        if it already is), else as given. :meth:`split` and :meth:`feed` split what they
+        are given.
 
             >>> Splitter(r"\\S+|\\s+", nfc=True).normalize("cafe\\u0301") == "caf\\u00e9"
             True
         """
-        return unicodedata.normalize("NFC", text) if self.nfc else text
+        return _nfc(text) if self.nfc else text
 
     @property
     def compiled(self) -> bool:
