@@ -239,7 +239,8 @@ class _AddedTokenFacts:
         #: others in the text as given: those tokens by their normalized text (else empty).
         normalized = [t for t in tokens.values() if t.normalized] if enc.normalization is not None else []
         self.normalized_ids = {enc._splitter.normalize(t.content): encoder[t.content] for t in normalized if t.content in encoder}
-        self._as_given = frozenset(encoder) - {t.content for t in normalized}
+        # (for regexes_by_normalization, used only where some token is normalized)
+        self._as_given = frozenset(encoder) - {t.content for t in normalized} if normalized else frozenset()
         self._regexes: tuple[Any, Any] | None = None
 
     @property
