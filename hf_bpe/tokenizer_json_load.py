@@ -303,6 +303,8 @@ def _ranks_if_merges_implied(
     if any(vocab.get(text, tid) != tid or len(text) == 1 for text, tid in added.items() if text in vocab):
         return None  # an added token with two ids, or over a single byte's token
     spellings = [spelled for spelled in vocab if spelled not in added]
+    if len(merges) > len(spellings) - 256:
+        return None  # more merges than tokens to make (TikTokenConverter's lists)
     try:
         ranks = dict(zip(token_bytes_many(spellings), map(vocab.__getitem__, spellings)))
         if len(ranks) != len(spellings):
@@ -475,7 +477,7 @@ def _check_merges(
     file spells them, ``ids`` as :func:`_merge_ids` gives them (compared so: no bytes are
     made)."""
     expected = derive_merge_ranks(ranks)
-    if ids == expected:
+    if ids == expected or len(ids) > len(expected) and _lists_every_split(ranks, ids):
         if not ignore_merges and len(expected) != sum(1 for t in ranks if len(t) > 1):
             raise VocabularyError(
                 "some multi-byte tokens cannot be formed by any merge and the file has "
@@ -493,10 +495,10 @@ def _check_merges(
         )
     if len(ids) > len(expected) and set(expected) <= set(ids):
         raise VocabularyError(
-            f"the file lists {len(ids)} merges for {len(expected)} merged tokens (several "
-            "splits of one token, as transformers' TikTokenConverter writes): tokenizers then "
-            "chooses between them otherwise than tiktoken for some texts, so hf_bpe cannot "
-            "promise its ids; load the original .tiktoken file with its split pattern instead"
+            f"the file lists {len(ids)} merges for {len(expected)} merged tokens, several "
+            "splits of some tokens but not every split of every token in the order of the "
+            "tokens' ids (as transformers' TikTokenConverter writes them): tokenizers would "
+            "merge some texts otherwise than tiktoken"
         )
     for at, (got, want) in enumerate(zip(ids, expected)):
         if got != want:
@@ -511,6 +513,43 @@ def _check_merges(
         f"the file has {len(ids)} merges but its ids imply {len(expected)}: "
         "merge order disagrees with token ids"
     )
+
+
+def _lists_every_split(ranks: Mapping[bytes, int], ids: Sequence[tuple[int | None, int | None]]) -> bool:
+    """Whether the merges (as :func:`_merge_ids` gives them) are every split of every token
+    into two tokens, each once, in the order of the ids of the tokens they make (ties in
+    any order): the lists of transformers' ``TikTokenConverter`` (Llama 3's, Mistral
+    Nemo's). tokenizers then gives tiktoken's ids.
+
+    Why: both merge, again and again, an adjacent pair of parts that makes the
+    lowest-ranked token; they differ only in which of several such pairs goes first
+    (tiktoken: the leftmost; tokenizers: the earliest merge in the list, then the
+    leftmost), and only where those pairs split the token differently. That never
+    happens. While two parts x, y lie side by side, no merge has joined them to anything
+    outside their span, so each merge made inside the span was the lowest-ranked pair
+    there, the leftmost on ties: the span went through the first steps of one fixed
+    run, tiktoken's merging of the token's bytes alone, which reaches its two-part state
+    (its last split) at one step only. Any two spans x y of one token are split alike.
+
+        >>> ranks = {**{bytes([i]): i for i in range(256)}, b"ab": 256, b"bc": 257, b"abc": 258}
+        >>> _lists_every_split(ranks, [(97, 98), (98, 99), (256, 99), (97, 257)])
+        True
+        >>> _lists_every_split(ranks, [(97, 98), (98, 99), (256, 99)])
+        False
+    """
+    made: dict[tuple[int | None, int | None], int] = {}
+    get = ranks.get
+    for token, rank in ranks.items():
+        for cut in range(1, len(token)):
+            left = get(token[:cut])
+            if left is not None:
+                right = get(token[cut:])
+                if right is not None:
+                    made[left, right] = rank
+    if len(ids) != len(made):
+        return False
+    order = [made.get(pair, -1) for pair in ids]
+    return -1 not in order and len(set(ids)) == len(ids) and all(a <= b for a, b in itertools.pairwise(order))
 
 
 def _make_encoding(parts: BpeParts) -> Encoding:

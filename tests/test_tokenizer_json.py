@@ -560,16 +560,85 @@ def test_missing_or_wrong_files_are_clear_errors(tmp_path: Path) -> None:
         load_tokenizer_json(tmp_path / "bad.json")
 
 
-def test_files_of_transformers_tiktoken_converter_are_refused_with_the_reason(tmp_path: Path) -> None:
-    # Several merges per token ("abc" from "ab"+"c" and from "a"+"bc"): tokenizers breaks
-    # ties between them otherwise than tiktoken, so no promise of equal ids is possible.
+def _converted(ranks: Mapping[bytes, int], pattern: str, folder: Path) -> Path:
+    """``tokenizer.json`` as transformers' TikTokenConverter writes it (Llama 3's kind):
+    every split of every token a merge, in the order of the tokens' ids."""
     from transformers.convert_slow_tokenizer import TikTokenConverter
 
-    ranks = {bytes([i]): i for i in range(256)} | {b"ab": 256, b"bc": 257, b"abc": 258}
-    hf_bpe.dump_tiktoken_bpe(ranks, tmp_path / "tiny.tiktoken")
-    TikTokenConverter(str(tmp_path / "tiny.tiktoken"), pattern=r"\S+|\s+").converted().save(str(tmp_path / "tokenizer.json"))
-    with pytest.raises(VocabularyError, match="several splits of one token, as transformers' TikTokenConverter writes"):
-        load_tokenizer_json(tmp_path / "tokenizer.json")
+    hf_bpe.dump_tiktoken_bpe(dict(ranks), folder / "ranks.tiktoken")
+    TikTokenConverter(str(folder / "ranks.tiktoken"), pattern=pattern).converted().save(str(folder / "tokenizer.json"))
+    (folder / "ranks.tiktoken").unlink()
+    return folder / "tokenizer.json"
+
+
+@pytest.mark.parametrize("name", ["cl100k_base", "o200k_base"])
+def test_files_of_transformers_tiktoken_converter_load_with_tokenizers_ids(tmp_path: Path, docs: list[str], name: str) -> None:
+    # Several merges per token ("abc" from "ab"+"c" and from "a"+"bc"): tokenizers would
+    # choose the one listed first where tiktoken takes the leftmost pair, but the two
+    # never differ (tokenizer_json_load._lists_every_split says why): such a file is the
+    # plain Encoding, with tokenizers' own ids. (Refused before, as Llama 3's file was.)
+    enc = hf_bpe.get_encoding(name)
+    path = _converted(enc._mergeable_ranks, hf_pattern(enc._pat_str), tmp_path)
+    data = json.loads(path.read_text(encoding="utf-8"))
+    assert len(data["model"]["merges"]) > 1.4 * (len(enc._mergeable_ranks) - 256)  # several splits per token
+    loaded = load_tokenizer_json(path)
+    assert loaded._mergeable_ranks == enc._mergeable_ranks and loaded._pat_str == enc._pat_str
+    stock = Tokenizer.from_file(str(path))
+    expected = [e.ids for e in stock.encode_batch(docs, add_special_tokens=False)]
+    assert loaded.encode_ordinary_batch(docs) == expected
+    # The folder through transformers; saved again (one merge per token), the same ids.
+    from transformers import PreTrainedTokenizerFast
+
+    tok = hf_bpe.HfBpeTokenizer.from_pretrained(tmp_path)
+    assert tok(docs)["input_ids"] == expected
+    tok.save_pretrained(tmp_path / "saved")
+    assert PreTrainedTokenizerFast.from_pretrained(tmp_path / "saved")(docs)["input_ids"] == expected
+
+
+def test_the_split_tokenizers_chooses_never_differs_from_tiktokens(tmp_path: Path) -> None:
+    # The argument of _lists_every_split, tried with tokenizers itself where the choice
+    # would show if it could: small vocabularies over three letters whose ids are in no
+    # order (a token often ranked above a part of it, parts that split a token in several
+    # ways), every text of up to seven letters and random longer ones.
+    import itertools
+    import random
+
+    rng = random.Random(5)
+    letters = "abc"
+    words = ["".join(p) for n in range(1, 8) for p in itertools.product(letters, repeat=n)]
+    words += ["".join(rng.choice(letters) for _ in range(rng.randint(8, 40))) for _ in range(2000)]
+    for trial in range(12):
+        tokens = {"".join(p).encode() for p in itertools.product(letters, repeat=2)}
+        while len(tokens) < 30:
+            tokens.add("".join(rng.choice(letters) for _ in range(rng.randint(3, 6))).encode())
+        order = sorted(tokens)
+        rng.shuffle(order)
+        ranks = {bytes([i]): i for i in range(256)} | {token: 256 + i for i, token in enumerate(order)}
+        folder = tmp_path / str(trial)
+        folder.mkdir()
+        path = _converted(ranks, r"\S+|\s+", folder)
+        loaded = load_tokenizer_json(path)
+        stock = Tokenizer.from_file(str(path))
+        assert loaded.encode_ordinary_batch(words) == [e.ids for e in stock.encode_batch(words, add_special_tokens=False)]
+
+
+def test_merge_lists_with_several_splits_of_a_token_but_not_all_are_refused(tmp_path: Path) -> None:
+    ranks = {bytes([i]): i for i in range(256)} | {b"ab": 256, b"bc": 257, b"abc": 258, b"abcab": 259}
+    path = _converted(ranks, r"\S+|\s+", tmp_path)
+    data = json.loads(path.read_text(encoding="utf-8"))
+    merges = data["model"]["merges"]
+    assert [tuple(m) for m in merges] == [("a", "b"), ("b", "c"), ("a", "bc"), ("ab", "c"), ("abc", "ab")]
+    assert load_tokenizer_json(path).encode_ordinary("abcab abc") == Tokenizer.from_file(str(path)).encode("abcab abc").ids
+    for changed, message in (
+        # a split left out: tokenizers would not make "abc" of "ab" "c" as tiktoken does
+        (merges[:3] + merges[4:], "merge #2 is"),
+        (merges[:2] + merges[3:] + merges[2:3], "several splits of some tokens but not every split"),  # out of order
+        (merges + merges[2:3], "several splits of some tokens but not every split"),  # listed twice
+    ):
+        data["model"]["merges"] = changed
+        path.write_text(json.dumps(data), encoding="utf-8")
+        with pytest.raises(VocabularyError, match=message):
+            load_tokenizer_json(path)
 
 
 def test_an_added_text_on_the_id_of_a_byte_token_spelled_like_it_is_refused(tmp_path: Path) -> None:
