@@ -403,11 +403,6 @@ def _or_empty(ids: list[int]) -> list[int] | str:
 
 
 _NEED_TEXT = "word_ids(), tokens(), char_to_token(), offsets ... need text, not ids"
-#: What a tokenizer whose encoding normalizes text (NFC) does not give yet (ids it gives).
-NOT_YET_NORMALIZED = (
-    "tokens, offsets, word_ids() ... of text that the NFC normalizer changes are not available where an "
-    "added token has normalized=True (the ids are): normalize the text first, with unicodedata.normalize('NFC', text)"
-)
 
 
 def _text_tokens(tok: HfBpeTokenizer, item: Any, split: bool, words: bool) -> TextTokens:
@@ -435,6 +430,8 @@ def text_tokens(tok: HfBpeTokenizer, text: str, split_special_tokens: bool) -> T
     of the text that the normalized characters stand for (see :mod:`hf_bpe.normalization`)."""
     enc = tok._encoding
     segments = _segments(tok, text, split_special_tokens)
+    if tok._found_after_normalizing(text) and tok._split_out(split_special_tokens):
+        return _tokens_found_after_normalizing(tok, text, split_special_tokens)
     ids: list[int] = []
     offsets: list[tuple[int, int]] = []
     # Where each token starts in the text as encoded (normalized stretches in their
@@ -466,6 +463,59 @@ def text_tokens(tok: HfBpeTokenizer, text: str, split_special_tokens: bool) -> T
     return TextTokens(ids, offsets, lambda: _words(tok, text, segments, starts if starts is not None else [a for a, _ in offsets]))
 
 
+def _tokens_found_after_normalizing(tok: HfBpeTokenizer, text: str, split_special_tokens: bool) -> TextTokens:
+    """:func:`text_tokens` where added tokens are found in two stages (see
+    :func:`segments_found_after_normalizing`): tokens are placed in the text as encoded,
+    then mapped to the characters of the text each of its characters stands for."""
+    encoded, spans, segments = segments_found_after_normalizing(tok, text, split_special_tokens)
+    ids: list[int] = []
+    chars: list[tuple[int, int]] = []  # in the text as encoded
+    for seg_start, seg_end, tid in segments:
+        if tid is not None:
+            ids.append(tid)
+            chars.append((seg_start, seg_end))
+        else:
+            seg_ids, seg_chars = _ids_and_chars(tok._encoding, encoded[seg_start:seg_end], seg_start)
+            ids += seg_ids
+            chars += seg_chars
+    offsets = [(spans[a][0], spans[b - 1][1]) for a, b in chars]
+    return TextTokens(ids, offsets, lambda: _words(tok, encoded, segments, [a for a, _ in chars]))
+
+
+def segments_found_after_normalizing(
+    tok: HfBpeTokenizer, text: str, split_special_tokens: bool
+) -> tuple[str, list[tuple[int, int]], list[tuple[int, int, int | None]]]:
+    """``text`` cut at its added tokens in ``tokenizers``' two stages, for a tokenizer whose
+    encoding normalizes and some of whose added tokens have ``normalized=True``: the other
+    added tokens are found in the text as given, then the text between them is normalized
+    and those tokens are found in it. Returns the text as encoded (the normalized stretches
+    joined with the added tokens between them), for each of its characters the
+    characters of ``text`` it stands for, and its segments ``(start, end, id of the added
+    token or None)``."""
+    kept = tok._split_out(split_special_tokens)
+    as_given, normalized = tok._added.regexes_by_normalization()
+    kept_ids = set(kept.values())
+    kept_normalized = {spelled: tid for spelled, tid in tok._added.normalized_ids.items() if tid in kept_ids}
+    parts: list[str] = []
+    spans: list[tuple[int, int]] = []
+    segments: list[tuple[int, int, int | None]] = []
+    at = 0
+    for start, end, token in special_segments(text, as_given, kept) if as_given is not None else [(0, len(text), None)]:
+        if token is not None:
+            segments.append((at, at + end - start, kept[token]))
+            spans += [(i, i + 1) for i in range(start, end)]
+            parts.append(token)
+            at += end - start
+            continue
+        encoded, piece_spans = nfc_with_spans(text[start:end])
+        spans += [(start + a, start + b) for a, b in piece_spans]
+        found = special_segments(encoded, normalized, kept_normalized) if normalized is not None else [(0, len(encoded), None)]
+        segments += [(at + a, at + b, None if t is None else kept_normalized[t]) for a, b, t in found]
+        parts.append(encoded)
+        at += len(encoded)
+    return "".join(parts), spans, segments
+
+
 def _ids_and_chars(enc: Encoding, text: str, base: int) -> tuple[list[int], list[tuple[int, int]]]:
     """The ids of ``text`` (no added tokens in it; already normalized, if the encoding
     normalizes) and the characters each covers, plus ``base``."""
@@ -490,8 +540,6 @@ def _segments(tok: HfBpeTokenizer, text: str, split_special_tokens: bool) -> lis
             "offsets, word_ids(), char_to_token() ... are not available with added tokens "
             "that strip spaces or match single words"
         )
-    if tok._found_after_normalizing(text):
-        raise NotImplementedError(NOT_YET_NORMALIZED)
     return [
         (start, end, None if token is None else kept[token])
         for start, end, token in special_segments(text, tok._added_re, kept)

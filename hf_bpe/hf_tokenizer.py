@@ -80,7 +80,7 @@ from hf_bpe.hf_folder import (
     load_tokenizer_json_only,
     refuse_absent_local_path,
 )
-from hf_bpe.hf_alignment import NOT_YET_NORMALIZED, attach as attach_alignments, encode_with_offsets
+from hf_bpe.hf_alignment import attach as attach_alignments, encode_with_offsets, segments_found_after_normalizing
 from hf_bpe.hf_rows import encode_windows, longest_first_sizes
 from hf_bpe.registry import as_hf_bpe_encoding
 from hf_bpe.hf_vocab import spellings_by_id, token_bytes
@@ -208,7 +208,7 @@ class _AddedTokenFacts:
 
     __slots__ = (
         "changes", "user_added", "slow_added", "decoded_as_text", "spellings_shadowed", "plain_ids", "texts", "_regex",
-        "normalized_ids", "_as_given", "_regexes",
+        "normalized_ids", "normalized_unlike_given", "_as_given", "_regexes",
     )
 
     def __init__(self, tok: HfBpeTokenizer) -> None:
@@ -239,6 +239,9 @@ class _AddedTokenFacts:
         #: others in the text as given: those tokens by their normalized text (else empty).
         normalized = [t for t in tokens.values() if t.normalized] if enc.normalization is not None else []
         self.normalized_ids = {enc._splitter.normalize(t.content): encoder[t.content] for t in normalized if t.content in encoder}
+        #: Some of those tokens' text is not in normalized form ("e\u0301x"): found only as
+        #: its normalized form ("\u00e9x"), even in text that normalizing leaves as it is.
+        self.normalized_unlike_given = any(enc._splitter.normalize(t.content) != t.content for t in normalized)
         # (for regexes_by_normalization, used only where some token is normalized)
         self._as_given = frozenset(encoder) - {t.content for t in normalized} if normalized else frozenset()
         self._regexes: tuple[Any, Any] | None = None
@@ -938,6 +941,13 @@ class HfBpeTokenizer(PreTrainedTokenizer):
         text, kwargs = self.prepare_for_tokenization(text, **kwargs)
         kept = self._split_out(split)
         tokens: list[str] = []
+        if self._added_re is not None and self._found_after_normalizing(text) and not self._added.slow_added:
+            # Added tokens found in two stages (see _ids_around_normalized): each as found (a
+            # normalized one in its normalized form, as the fast tokenizers give it).
+            encoded, _, segments = segments_found_after_normalizing(self, text, split)
+            for start, end, tid in segments:
+                tokens += [encoded[start:end]] if tid is not None else self._tokenize(encoded[start:end])
+            return tokens
         for chunk in self._flagged_chunks(text, kept):
             if chunk in kept:
                 tokens.append(chunk)
@@ -956,8 +966,11 @@ class HfBpeTokenizer(PreTrainedTokenizer):
         to an empty neighbour still is, as transformers judges it)."""
         if self._added_re is None:
             return [text]
-        if self._found_after_normalizing(text):
-            raise NotImplementedError(NOT_YET_NORMALIZED)
+        if self._found_after_normalizing(text):  # (with lstrip/rstrip/single_word tokens too)
+            raise NotImplementedError(
+                "tokenize() of text that the NFC normalizer changes is not available where an added token has "
+                "normalized=True and some added token strips spaces or matches single words (the ids are)"
+            )
         chunks = [text[start:end] for start, end, _ in special_segments(text, self._added_re, kept)]
         decoder = self._added_tokens_decoder
         for i, chunk in enumerate(chunks):
@@ -991,9 +1004,10 @@ class HfBpeTokenizer(PreTrainedTokenizer):
 
     def _found_after_normalizing(self, text: str) -> bool:
         """Whether some added token of ``text`` is found, as ``tokenizers`` finds it, only
-        in its normalized form: the encoding normalizes, ``text`` is not normalized, and some
-        added token has ``normalized=True``."""
-        return bool(self._added.normalized_ids) and not unicodedata.is_normalized("NFC", text)
+        in its normalized form: the encoding normalizes, some added token has
+        ``normalized=True``, and ``text`` is not normalized or such a token's text is not."""
+        added = self._added
+        return bool(added.normalized_ids) and (added.normalized_unlike_given or not unicodedata.is_normalized("NFC", text))
 
     def _ids_around_normalized(self, text: str, kept: Mapping[str, int]) -> list[int]:
         """:meth:`_ids_around` in ``tokenizers``' order: the added tokens that are not
