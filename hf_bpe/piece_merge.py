@@ -202,6 +202,33 @@ def last_merges(tokens: list[bytes], tables: MergeTables) -> list[int]:
     return flat
 
 
+def every_split(tokens: list[bytes], tables: MergeTables) -> list[int]:
+    """Every split of each token into two tokens of the vocabulary, as one flat list: the
+    left part's rank, the right part's and the token's, in turn (spans looked up where
+    they lie, no slice made; see :func:`hf_bpe.tokenizer_json_load._lists_every_split`).
+
+        >>> tables = MergeTables({bytes([i]): i for i in range(256)} | {b"ab": 256, b"bc": 257, b"abc": 258})
+        >>> every_split([b"a", b"ab", b"abc"], tables)
+        [97, 98, 256, 97, 257, 258, 256, 99, 258]
+    """
+    flat: list[int] = []
+    for token in tokens:
+        n: i64 = len(token)
+        if n < 2:
+            continue
+        padded = token + PAD
+        whole = tables.rank(padded, 0, n)
+        for cut in range(1, n):
+            left = tables.rank(padded, 0, cut)
+            if left >= 0:
+                right = tables.rank(padded, cut, n)
+                if right >= 0:
+                    flat.append(left)
+                    flat.append(right)
+                    flat.append(whole)
+    return flat
+
+
 def _merge_segments(padded: bytes, n: i64, tables: MergeTables, segment: i64) -> list[int]:
     # Merging only ever joins two parts into a token, so where no token of the
     # vocabulary occurs across a position, no part will ever cross it: the bytes on its

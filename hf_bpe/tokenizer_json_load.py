@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from hf_bpe.errors import MissingFileError, PatternError, TokenizerJsonWarning, VocabularyError
 from hf_bpe.hf_pattern import checked_hf_pattern, check_pattern_on_oniguruma, hf_pattern
 from hf_bpe.hf_vocab import _check_vocabulary, derive_merge_ranks, merge_parts, token_bytes, token_bytes_many
+from hf_bpe.piece_merge import MergeTables, every_split
 from hf_bpe.patterns import GPT2_ORIGINAL_PATTERN
 from hf_bpe.vocab_files import bytes_to_unicode, parse_json, read_gpt2_merges, read_gpt2_vocab
 
@@ -476,8 +477,11 @@ def _check_merges(
     """Refuse merges that would not give tiktoken's ids for these ranks: ``merges`` as the
     file spells them, ``ids`` as :func:`_merge_ids` gives them (compared so: no bytes are
     made)."""
-    expected = derive_merge_ranks(ranks)
-    if ids == expected or len(ids) > len(expected) and _lists_every_split(ranks, ids):
+    from hf_bpe.encoding import _checked_ranks
+
+    tables = MergeTables(_checked_ranks(ranks))  # (once, for both checks)
+    expected = derive_merge_ranks(ranks, tables)
+    if ids == expected or len(ids) > len(expected) and _lists_every_split(ranks, ids, tables):
         if not ignore_merges and len(expected) != sum(1 for t in ranks if len(t) > 1):
             raise VocabularyError(
                 "some multi-byte tokens cannot be formed by any merge and the file has "
@@ -515,11 +519,14 @@ def _check_merges(
     )
 
 
-def _lists_every_split(ranks: Mapping[bytes, int], ids: Sequence[tuple[int | None, int | None]]) -> bool:
+def _lists_every_split(
+    ranks: Mapping[bytes, int], ids: Sequence[tuple[int | None, int | None]], tables: MergeTables | None = None
+) -> bool:
     """Whether the merges (as :func:`_merge_ids` gives them) are every split of every token
     into two tokens, each once, in the order of the ids of the tokens they make (ties in
     any order): the lists of transformers' ``TikTokenConverter`` (Llama 3's, Mistral
-    Nemo's). tokenizers then gives tiktoken's ids.
+    Nemo's). tokenizers then gives tiktoken's ids. ``tables``: the ranks' merge tables,
+    if made already.
 
     Why: both merge, again and again, an adjacent pair of parts that makes the
     lowest-ranked token; they differ only in which of several such pairs goes first
@@ -537,17 +544,12 @@ def _lists_every_split(ranks: Mapping[bytes, int], ids: Sequence[tuple[int | Non
         >>> _lists_every_split(ranks, [(97, 98), (98, 99), (256, 99)])
         False
     """
-    made: dict[tuple[int | None, int | None], int] = {}
-    get = ranks.get
-    for token, rank in ranks.items():
-        for cut in range(1, len(token)):
-            left = get(token[:cut])
-            if left is not None:
-                right = get(token[cut:])
-                if right is not None:
-                    made[left, right] = rank
-    if len(ids) != len(made):
+    from hf_bpe.encoding import _checked_ranks
+
+    flat = every_split(list(ranks), MergeTables(_checked_ranks(ranks)) if tables is None else tables)
+    if len(ids) != len(flat) // 3:
         return False
+    made: dict[tuple[int | None, int | None], int] = dict(zip(zip(flat[::3], flat[1::3]), flat[2::3]))
     order = [made.get(pair, -1) for pair in ids]
     return -1 not in order and len(set(ids)) == len(ids) and all(a <= b for a, b in itertools.pairwise(order))
 
