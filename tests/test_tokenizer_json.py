@@ -4,8 +4,9 @@ the file back must give the same Encoding; what cannot be represented is refused
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import pytest
@@ -423,9 +424,9 @@ def test_pattern_that_leaves_text_unmatched_is_refused() -> None:
 
 @pytest.mark.parametrize("name", sorted(set(PATTERNS)))
 def test_every_named_pattern_exports(name: str) -> None:
-    from hf_bpe.hf_pattern import checked_hf_pattern
+    from hf_bpe.hf_pattern import checked_hf_splits, hf_splits
 
-    assert checked_hf_pattern(PATTERNS[name]) == hf_pattern(PATTERNS[name])  # Oniguruma splits alike
+    assert checked_hf_splits(PATTERNS[name]) == hf_splits(PATTERNS[name])  # Oniguruma splits alike
 
 
 # ------------------------------------------------------------------ refusing imports
@@ -558,6 +559,67 @@ def test_missing_or_wrong_files_are_clear_errors(tmp_path: Path) -> None:
             call()
     with pytest.raises(hf_bpe.PatternError, match="bad.json: "):  # load names the file
         load_tokenizer_json(tmp_path / "bad.json")
+
+
+def _deepseek_v3_pieces_agree() -> Callable[[str], None]:
+    """An assertion that hf_bpe's one regex for DeepSeek-V3 cuts a text as the file's three
+    Splits in a row do (tokenizers itself)."""
+    from tokenizers import Regex, pre_tokenizers
+
+    from hf_bpe.patterns import DEEPSEEK_V3_PATTERN, DEEPSEEK_V3_SPLITS
+    from hf_bpe.pieces import Splitter
+
+    theirs = pre_tokenizers.Sequence([pre_tokenizers.Split(Regex(r), behavior="isolated") for r in DEEPSEEK_V3_SPLITS])
+    ours = Splitter(DEEPSEEK_V3_PATTERN)
+
+    def same(text: str) -> None:
+        assert ours.split(text) == [piece for piece, _ in theirs.pre_tokenize_str(text)], text[:200]
+
+    return same
+
+
+@pytest.mark.skipif(os.environ.get("HF_BPE_EXPECT_COMPILED") == "0", reason="checked once, in the compiled run")
+def test_deepseek_v3s_three_splits_are_one_pattern_for_every_code_point() -> None:
+    # Each code point in contexts that tell its class (letter, mark, digit, CJK, punctuation
+    # or symbol, space, other) by the pieces around it.
+    same = _deepseek_v3_pieces_agree()
+    chars = [chr(c) for c in range(0x110000) if not 0xD800 <= c <= 0xDFFF]
+    for context in ("a{}b", " {} ", "\u4e2d{}\u4e2d", "{}{}"):  # (tokenizers takes 4 s for each)
+        for i in range(0, len(chars), 2048):
+            same("|".join(context.replace("{}", c) for c in chars[i : i + 2048]))
+
+
+def test_deepseek_v3s_three_splits_are_one_pattern(docs: list[str], tmp_path: Path) -> None:
+    # DeepSeek-V3's tokenizer.json cuts text with three Splits in a row; hf_bpe's one regex
+    # gives the same pieces (real text, random mixes; every code point above) and saves as
+    # those three Splits again.
+    import random
+    import unicodedata
+
+    from hf_bpe.patterns import DEEPSEEK_V3_PATTERN, DEEPSEEK_V3_SPLITS
+
+    same = _deepseek_v3_pieces_agree()
+    for text in docs + [unicodedata.normalize("NFD", d) for d in docs[::9]]:
+        same(text)
+    rng = random.Random(8)
+    pool = [*"aZ 1\n\r\t.,!'\"-_$", "\u0663", "\uff12", "\u3040", "\u3099", "\u309b", "\u30a0", "\u30fb", "\u30fc", "\u304b", "\u30ab",
+            "\u4e2d", "\u9fa6", "\u00a0", "\u2028", "\x00", "\u200b", "\ue000", "\u0301", "\u00e9", "\U0001f600", "\u3000", "\u3005", "\u3007", "\u00bd"]
+    for _ in range(20_000):
+        same("".join(rng.choice(pool) for _ in range(rng.randint(1, 10))))
+    # Saved: the three Splits again, which stock tokenizers reads with the same ids
+    ranks = {bytes([i]): i for i in range(256)} | {"\u4e2d\u6587".encode(): 256, b"ab": 257}
+    enc = hf_bpe.Encoding("ds", pat_str=DEEPSEEK_V3_PATTERN, mergeable_ranks=ranks, special_tokens={})
+    save_tokenizer_json(enc, tmp_path / "tokenizer.json")
+    data = json.loads((tmp_path / "tokenizer.json").read_text(encoding="utf-8"))
+    assert [stage["pattern"]["Regex"] for stage in data["pre_tokenizer"]["pretokenizers"][:-1]] == list(DEEPSEEK_V3_SPLITS)
+    assert load_tokenizer_json(tmp_path / "tokenizer.json")._pat_str == DEEPSEEK_V3_PATTERN
+    stock = Tokenizer.from_file(str(tmp_path / "tokenizer.json"))
+    assert enc.encode_ordinary_batch(docs) == [e.ids for e in stock.encode_batch(docs, add_special_tokens=False)]
+    # Other Splits in a row are refused, saying so
+    data["pre_tokenizer"]["pretokenizers"][1]["pattern"]["Regex"] = "[a-z]+"
+    (tmp_path / "tokenizer.json").write_text(json.dumps(data), encoding="utf-8")
+    with pytest.raises(VocabularyError, match="3 Split stages in a row"):
+        load_tokenizer_json(tmp_path / "tokenizer.json")
 
 
 def _converted(ranks: Mapping[bytes, int], pattern: str, folder: Path) -> Path:
