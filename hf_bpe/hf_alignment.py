@@ -467,7 +467,7 @@ def _tokens_found_after_normalizing(tok: HfBpeTokenizer, text: str, split_specia
     """:func:`text_tokens` where added tokens are found in two stages (see
     :func:`segments_found_after_normalizing`): tokens are placed in the text as encoded,
     then mapped to the characters of the text each of its characters stands for."""
-    encoded, spans, segments = segments_found_after_normalizing(tok, text, split_special_tokens)
+    encoded, spans, segments = segments_found_after_normalizing(tok, text, tok._split_out(split_special_tokens))
     ids: list[int] = []
     chars: list[tuple[int, int]] = []  # in the text as encoded
     for seg_start, seg_end, tid in segments:
@@ -483,16 +483,16 @@ def _tokens_found_after_normalizing(tok: HfBpeTokenizer, text: str, split_specia
 
 
 def segments_found_after_normalizing(
-    tok: HfBpeTokenizer, text: str, split_special_tokens: bool
+    tok: HfBpeTokenizer, text: str, kept: Mapping[str, int], with_spans: bool = True
 ) -> tuple[str, list[tuple[int, int]], list[tuple[int, int, int | None]]]:
-    """``text`` cut at its added tokens in ``tokenizers``' two stages, for a tokenizer whose
-    encoding normalizes and some of whose added tokens have ``normalized=True``: the other
-    added tokens are found in the text as given, then the text between them is normalized
-    and those tokens are found in it. Returns the text as encoded (the normalized stretches
-    joined with the added tokens between them), for each of its characters the
-    characters of ``text`` it stands for, and its segments ``(start, end, id of the added
+    """``text`` cut at its added tokens ``kept`` (see ``HfBpeTokenizer._split_out``) in
+    ``tokenizers``' two stages, for a tokenizer whose encoding normalizes and some of whose
+    added tokens have ``normalized=True``: the other added tokens are found in the text as
+    given, then the text between them is normalized and those tokens are found in it.
+    Returns the text as encoded (the normalized stretches joined with the added tokens
+    between them), for each of its characters the characters of ``text`` it stands for
+    (``with_spans``; else an empty list), and its segments ``(start, end, id of the added
     token or None)``."""
-    kept = tok._split_out(split_special_tokens)
     as_given, normalized = tok._added.regexes_by_normalization()
     kept_ids = set(kept.values())
     kept_normalized = {spelled: tid for spelled, tid in tok._added.normalized_ids.items() if tid in kept_ids}
@@ -503,12 +503,16 @@ def segments_found_after_normalizing(
     for start, end, token in special_segments(text, as_given, kept) if as_given is not None else [(0, len(text), None)]:
         if token is not None:
             segments.append((at, at + end - start, kept[token]))
-            spans += [(i, i + 1) for i in range(start, end)]
+            if with_spans:
+                spans += [(i, i + 1) for i in range(start, end)]
             parts.append(token)
             at += end - start
             continue
-        encoded, piece_spans = nfc_with_spans(text[start:end])
-        spans += [(start + a, start + b) for a, b in piece_spans]
+        if with_spans:
+            encoded, piece_spans = nfc_with_spans(text[start:end])
+            spans += [(start + a, start + b) for a, b in piece_spans]
+        else:
+            encoded = tok._encoding._splitter.normalize(text[start:end])
         found = special_segments(encoded, normalized, kept_normalized) if normalized is not None else [(0, len(encoded), None)]
         segments += [(at + a, at + b, None if t is None else kept_normalized[t]) for a, b, t in found]
         parts.append(encoded)

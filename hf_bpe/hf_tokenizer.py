@@ -944,7 +944,7 @@ class HfBpeTokenizer(PreTrainedTokenizer):
         if self._added_re is not None and self._found_after_normalizing(text) and not self._added.slow_added:
             # Added tokens found in two stages (see _ids_around_normalized): each as found (a
             # normalized one in its normalized form, as the fast tokenizers give it).
-            encoded, _, segments = segments_found_after_normalizing(self, text, split)
+            encoded, _, segments = segments_found_after_normalizing(self, text, kept, with_spans=False)
             for start, end, tid in segments:
                 tokens += [encoded[start:end]] if tid is not None else self._tokenize(encoded[start:end])
             return tokens
@@ -1013,17 +1013,14 @@ class HfBpeTokenizer(PreTrainedTokenizer):
         """:meth:`_ids_around` in ``tokenizers``' order: the added tokens that are not
         normalized found in the text as given, then the others in the normalized text
         between them."""
-        as_given, normalized = self._added.regexes_by_normalization()
-        kept_ids = set(kept.values())
-        kept_normalized = {text: tid for text, tid in self._added.normalized_ids.items() if tid in kept_ids}
-        normalize = self._encoding._splitter.normalize
+        encoded, _, segments = segments_found_after_normalizing(self, text, kept, with_spans=False)
+        encode = self._encoding.encode_ordinary
         ids: list[int] = []
-        segments = special_segments(text, as_given, kept) if as_given is not None else [(0, len(text), None)]
-        for start, end, token in segments:
-            if token is not None:
-                ids.append(kept[token])
+        for start, end, tid in segments:
+            if tid is not None:
+                ids.append(tid)
             else:
-                ids += self._encoding._encode_around(normalize(text[start:end]), normalized, kept_normalized, repair_first=False)
+                ids += encode(encoded[start:end])
         return ids
 
     def _to_ids(self, item: Any, split_special_tokens: bool) -> Any:
