@@ -123,7 +123,7 @@ pieces, in one pass (no scanner: hf_bpe's compiled matcher splits it)."""
 
 DEEPSEEK_V3_SPLITS: Final[tuple[str, ...]] = (
     r"""\p{N}{1,3}""",
-    "[\u4e00-\u9fa5\u3040-\u309f\u30a0-\u30ff]+",
+    f"[{_DEEPSEEK_CJK}]+",
     r"""[!"#$%&'()*+,\-./:;<=>?@\[\\\]^_`{|}~][A-Za-z]+|[^\r\n\p{L}\p{P}\p{S}]?[\p{L}\p{M}]+| ?[\p{P}\p{S}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+""",
 )
 """The regexes (Oniguruma's dialect) of the three ``Split`` stages of DeepSeek-V3's

@@ -512,8 +512,8 @@ def _check_merges(
         raise VocabularyError(
             f"the file lists {len(ids)} merges for {len(expected)} merged tokens, several "
             "splits of some tokens but not every split of every token in the order of the "
-            "tokens' ids (as transformers' TikTokenConverter writes them): tokenizers would "
-            "merge some texts otherwise than tiktoken"
+            "tokens' ids (the list transformers' TikTokenConverter writes, which hf_bpe "
+            "reads): tokenizers would merge some texts otherwise than tiktoken"
         )
     for at, (got, want) in enumerate(zip(ids, expected)):
         if got != want:
