@@ -156,10 +156,10 @@ def check_output_dir(output: Path) -> None:
 
 def _check_pattern_exports(pattern: str) -> None:
     """Refuse, before training, a pattern that tokenizer.json cannot reproduce."""
-    from .hf_pattern import checked_hf_splits
+    from .hf_pattern import checked_hf_pre_tokenizer
 
     try:
-        checked_hf_splits(pattern)
+        checked_hf_pre_tokenizer(pattern)
     except HfBpeError as err:
         raise CliError(f"this pattern cannot be saved for Hugging Face (tokenizer.json): {err}") from None
 

@@ -13,12 +13,13 @@
 from __future__ import annotations
 
 import functools
+import json
 import random
 from typing import Any
 
 from hf_bpe.errors import PatternError
 
-__all__ = ["check_pattern_on_oniguruma", "checked_hf_splits", "hf_pattern", "hf_splits", "pattern_of_splits"]
+__all__ = ["check_pattern_on_oniguruma", "check_pre_tokenizer", "checked_hf_pre_tokenizer", "hf_pattern", "hf_pre_tokenizer", "pattern_of_pre_tokenizer"]
 
 
 _CLASS_ESCAPES = frozenset("sSdDwWrntfv")
@@ -285,9 +286,8 @@ def _pattern_probes(pat_str: str) -> list[str]:
 
 
 @functools.lru_cache(maxsize=64)
-def check_pattern_on_oniguruma(pat_str: str, onig_pattern: str | tuple[str, ...], *, drops_unmatched: bool = False) -> None:
-    """Raise ``PatternError`` unless HF's ``Split`` with ``onig_pattern`` (or its ``Split``
-    stages in a row, one per regex of a tuple: see :func:`hf_splits`) cuts probe texts
+def check_pattern_on_oniguruma(pat_str: str, onig_pattern: str, *, drops_unmatched: bool = False) -> None:
+    """Raise ``PatternError`` unless HF's ``Split`` with ``onig_pattern`` cuts probe texts
     exactly as hf_bpe (tiktoken) cuts them with ``pat_str``, and leaves no text unmatched
     (tiktoken drops such text, HF's ``Split`` of behavior ``Isolated`` keeps it; with
     ``drops_unmatched``, the ``Split`` is one that drops it too: behavior ``Removed``,
@@ -310,15 +310,11 @@ def check_pattern_on_oniguruma(pat_str: str, onig_pattern: str | tuple[str, ...]
     from hf_bpe.pieces import Splitter
 
     reference = Splitter(pat_str)  # raises PatternError for an invalid pattern
-    split: Any
     try:
         if drops_unmatched:
-            assert isinstance(onig_pattern, str)
             split = pre_tokenizers.Split(Regex(onig_pattern), behavior="removed", invert=True)
-        elif isinstance(onig_pattern, str):
-            split = pre_tokenizers.Split(Regex(onig_pattern), behavior="isolated")
         else:
-            split = pre_tokenizers.Sequence([pre_tokenizers.Split(Regex(stage), behavior="isolated") for stage in onig_pattern])
+            split = pre_tokenizers.Split(Regex(onig_pattern), behavior="isolated")
     except Exception as err:  # tokenizers raises a plain Exception for Oniguruma errors
         raise PatternError(f"Oniguruma (HF tokenizers) rejects {onig_pattern!r}: {err}") from None
     for text in (*_probe_texts(), *_pattern_probes(pat_str)):
@@ -355,36 +351,112 @@ def _how_to_match_all(pat_str: str, text: str) -> str:
     return "; ".join(hints)
 
 
-def hf_splits(pat_str: str) -> tuple[str, ...]:
-    """The regexes (Oniguruma's dialect) of the ``Split`` stages of a ``tokenizer.json``
-    that cut text as ``pat_str`` does: one, :func:`hf_pattern`'s, except for a pattern
-    that stands for several stages in a row (DeepSeek-V3's).
+#: The ``ByteLevel`` stage after a ``Split``: bytes to GPT-2's alphabet, no further split.
+BYTE_LEVEL_STAGE: dict[str, Any] = {"type": "ByteLevel", "add_prefix_space": False, "trim_offsets": True, "use_regex": False}
+
+
+def _split_stage(onig: str) -> dict[str, Any]:
+    return {"type": "Split", "pattern": {"Regex": onig}, "behavior": "Isolated", "invert": False}
+
+
+@functools.lru_cache(maxsize=1)
+def _known_stages() -> dict[str, tuple[dict[str, Any], ...]]:
+    """Named patterns that a ``tokenizer.json`` writes as other pre-tokenizer stages than
+    one ``Split`` (see :func:`hf_pre_tokenizer`), and those stages."""
+    from hf_bpe.patterns import DEEPSEEK_V3_PATTERN, DEEPSEEK_V3_SPLITS, STARCODER_PATTERN
+
+    return {
+        DEEPSEEK_V3_PATTERN: (*map(_split_stage, DEEPSEEK_V3_SPLITS), BYTE_LEVEL_STAGE),
+        STARCODER_PATTERN: (
+            {"type": "Digits", "individual_digits": True},
+            {"type": "ByteLevel", "add_prefix_space": False, "trim_offsets": True, "use_regex": True},
+        ),
+    }
+
+
+def hf_pre_tokenizer(pat_str: str) -> dict[str, Any]:
+    """The ``pre_tokenizer`` of a ``tokenizer.json`` that cuts text as ``pat_str`` does: a
+    ``Split`` with :func:`hf_pattern`'s regex, then ``ByteLevel``; for a pattern that stands
+    for other stages (DeepSeek-V3's three ``Split`` stages, StarCoder's ``Digits`` then
+    GPT-2's ``ByteLevel``), those stages.
 
         >>> from hf_bpe.patterns import PATTERNS
-        >>> len(hf_splits(PATTERNS["cl100k_base"])), len(hf_splits(PATTERNS["deepseek_v3"]))
-        (1, 3)
+        >>> [s["type"] for s in hf_pre_tokenizer(PATTERNS["cl100k_base"])["pretokenizers"]]
+        ['Split', 'ByteLevel']
+        >>> [s["type"] for s in hf_pre_tokenizer(PATTERNS["starcoder"])["pretokenizers"]]
+        ['Digits', 'ByteLevel']
     """
-    from hf_bpe.patterns import SPLIT_SEQUENCES
-
-    return SPLIT_SEQUENCES.get(pat_str) or (hf_pattern(pat_str),)
-
-
-def pattern_of_splits(splits: tuple[str, ...]) -> str | None:
-    """The pattern that stands for several ``Split`` stages in a row (see :func:`hf_splits`),
-    or None if hf_bpe knows none for them. A carriage return or line feed may be written
-    as itself or escaped."""
-    from hf_bpe.patterns import SPLIT_SEQUENCES
-
-    def spelled(regex: str) -> str:
-        return regex.replace("\r", "\\r").replace("\n", "\\n")
-
-    wanted = tuple(map(spelled, splits))
-    return next((pattern for pattern, known in SPLIT_SEQUENCES.items() if tuple(map(spelled, known)) == wanted), None)
+    stages = _known_stages().get(pat_str) or (_split_stage(hf_pattern(pat_str)), BYTE_LEVEL_STAGE)
+    return {"type": "Sequence", "pretokenizers": [json.loads(json.dumps(stage)) for stage in stages]}
 
 
-def checked_hf_splits(pat_str: str) -> tuple[str, ...]:
-    """:func:`hf_splits` of ``pat_str``, checked to split as tiktoken does
-    (:func:`check_pattern_on_oniguruma`); a :class:`PatternError` says why not."""
-    splits = hf_splits(pat_str)
-    check_pattern_on_oniguruma(pat_str, splits)
-    return splits
+def _stage_key(stage: Any) -> tuple[Any, ...]:
+    """What a pre-tokenizer stage does, comparable (a carriage return or line feed in a
+    regex may be written as itself or escaped; ``trim_offsets`` changes no piece)."""
+    if not isinstance(stage, dict):
+        return (repr(stage),)
+    kind = stage.get("type")
+    if kind == "Split":
+        regex = (stage.get("pattern") or {}).get("Regex")
+        spelled = regex.replace("\r", "\\r").replace("\n", "\\n") if isinstance(regex, str) else repr(regex)
+        return (kind, spelled, stage.get("behavior"), bool(stage.get("invert")))
+    if kind == "Digits":
+        return (kind, bool(stage.get("individual_digits")))
+    if kind == "ByteLevel":
+        return (kind, bool(stage.get("add_prefix_space", True)), bool(stage.get("use_regex", True)))
+    return (kind, json.dumps(stage, sort_keys=True))
+
+
+def pattern_of_pre_tokenizer(pre: Any) -> str | None:
+    """The named pattern whose pre-tokenizer stages ``pre`` holds when they are not one
+    ``Split`` then ``ByteLevel`` (see :func:`hf_pre_tokenizer`), or None."""
+    if not isinstance(pre, dict) or pre.get("type") != "Sequence" or not isinstance(pre.get("pretokenizers"), list):
+        return None
+    wanted = [_stage_key(stage) for stage in pre["pretokenizers"]]
+    return next((p for p, stages in _known_stages().items() if [_stage_key(s) for s in stages] == wanted), None)
+
+
+@functools.lru_cache(maxsize=16)
+def check_pre_tokenizer(pat_str: str, pre_json: str) -> None:
+    """Raise ``PatternError`` unless the ``pre_tokenizer`` ``pre_json`` (JSON text, as in a
+    ``tokenizer.json``) cuts probe texts as hf_bpe cuts them with ``pat_str`` (compared in
+    GPT-2's byte alphabet, which its ``ByteLevel`` stage writes). Needs ``tokenizers``,
+    as :func:`check_pattern_on_oniguruma` does."""
+    try:
+        from tokenizers import Tokenizer
+    except ImportError:
+        from hf_bpe.patterns import PATTERNS
+
+        if pat_str in PATTERNS.values():
+            return
+        raise PatternError("checking a tokenizer.json's pre_tokenizer needs HF tokenizers (pip install 'hf_bpe[hf]')") from None
+    from hf_bpe.pieces import Splitter
+    from hf_bpe.vocab_files import bytes_to_unicode
+
+    shell = {"version": "1.0", "truncation": None, "padding": None, "added_tokens": [], "normalizer": None,
+             "pre_tokenizer": json.loads(pre_json), "post_processor": None, "decoder": None,
+             "model": {"type": "BPE", "vocab": {}, "merges": []}}
+    try:
+        theirs = Tokenizer.from_str(json.dumps(shell)).pre_tokenizer
+    except Exception as err:  # tokenizers raises a plain Exception for what it cannot read
+        raise PatternError(f"HF tokenizers rejects the pre_tokenizer {pre_json[:200]}: {err}") from None
+    reference = Splitter(pat_str)
+    spell = bytes_to_unicode()
+    for text in (*_probe_texts(), *_pattern_probes(pat_str)):
+        ours = ["".join(spell[b] for b in piece.encode("utf-8", "surrogatepass")) for piece in reference.split(text)]
+        pieces = [piece for piece, _ in theirs.pre_tokenize_str(text)]
+        if ours != pieces:
+            raise PatternError(
+                f"HF tokenizers' pre_tokenizer cuts {text!r} as {pieces!r}, hf_bpe as {ours!r} with {pat_str!r}"
+            )
+
+
+def checked_hf_pre_tokenizer(pat_str: str) -> dict[str, Any]:
+    """:func:`hf_pre_tokenizer` of ``pat_str``, checked to split as tiktoken does; a
+    :class:`PatternError` says why not."""
+    pre = hf_pre_tokenizer(pat_str)
+    if pat_str in _known_stages():
+        check_pre_tokenizer(pat_str, json.dumps(pre))
+    else:
+        check_pattern_on_oniguruma(pat_str, pre["pretokenizers"][0]["pattern"]["Regex"])
+    return pre

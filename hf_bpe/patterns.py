@@ -129,9 +129,25 @@ DEEPSEEK_V3_SPLITS: Final[tuple[str, ...]] = (
 """The regexes (Oniguruma's dialect) of the three ``Split`` stages of DeepSeek-V3's
 ``tokenizer.json``, which :data:`DEEPSEEK_V3_PATTERN` reproduces."""
 
-SPLIT_SEQUENCES: Final[dict[str, tuple[str, ...]]] = {DEEPSEEK_V3_PATTERN: DEEPSEEK_V3_SPLITS}
-"""Patterns that a ``tokenizer.json`` writes as several ``Split`` stages in a row (see
-:func:`hf_bpe.hf_pattern.hf_splits`), and those stages' regexes."""
+#: The code points Rust's ``char::is_numeric`` (Unicode 17, in the tokenizers here) takes
+#: for numbers and tiktoken's tables (and Oniguruma's) do not know: Tolong Siki's digits
+#: and three Tangut-era numerals, added to Unicode since.
+_RUST_NEWER_NUMBERS = "\U00011de0-\U00011de9\U00016ff4-\U00016ff6"
+STARCODER_PATTERN: Final = "|".join(
+    [
+        rf"""[\p{{N}}{_RUST_NEWER_NUMBERS}]""",
+        r"""'s|'t|'re|'ve|'m|'ll|'d""",
+        r""" ?\p{L}+""",
+        rf""" ?[^\s\p{{L}}\p{{N}}{_RUST_NEWER_NUMBERS}]+""",
+        rf"""\s+(?![^\s\p{{N}}{_RUST_NEWER_NUMBERS}])""",
+        r"""\s+""",
+    ]
+)
+"""The split of a ``tokenizer.json`` whose pre-tokenizer cuts each digit off as a piece
+of its own (a ``Digits`` stage with ``individual_digits``; Rust's idea of a digit), then
+cuts the text between with GPT-2's regex (:data:`R50K_PATTERN`, its ``ByteLevel`` stage),
+as StarCoder's does, in one regex. Here that regex's alternatives leave digits out, and a run
+of spaces before a digit ends a piece, as the end of the text between does."""
 
 NANOCHAT_SPECIAL_TOKENS: Final[tuple[str, ...]] = (
     "<|bos|>",
@@ -163,6 +179,7 @@ PATTERNS: Final[dict[str, str]] = {
     "qwen3.5": QWEN35_PATTERN,
     "tekken": TEKKEN_PATTERN,
     "deepseek_v3": DEEPSEEK_V3_PATTERN,
+    "starcoder": STARCODER_PATTERN,
 }
 """The names every ``pattern=`` argument and :func:`get_pattern` accept."""
 

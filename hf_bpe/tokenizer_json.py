@@ -40,7 +40,7 @@ from typing import Any, Protocol
 
 from hf_bpe.errors import PatternError, TokenizerJsonWarning, VocabularyError
 from hf_bpe.folder import HF_CONFIG_FORMAT
-from hf_bpe.hf_pattern import checked_hf_splits
+from hf_bpe.hf_pattern import checked_hf_pre_tokenizer
 from hf_bpe.encoding import Encoding
 from hf_bpe.hf_vocab import _check_vocabulary, derive_merges, merge_parts, token_bytes, spellings_by_id, token_str
 from hf_bpe.tokenizer_json_load import (
@@ -174,7 +174,7 @@ def encoding_to_tokenizer_json(
     ranks = enc._mergeable_ranks
     specials = dict(enc._special_tokens)
     _check_vocabulary(ranks, specials)
-    splits = checked_hf_splits(enc._pat_str)
+    pre_tokenizer = checked_hf_pre_tokenizer(enc._pat_str)
 
     entries = [_added_token(text, tid) for text, tid in specials.items()]
     special_ids = set(specials.values())
@@ -246,13 +246,7 @@ def encoding_to_tokenizer_json(
         "padding": None,
         "added_tokens": [added[tid] for tid in sorted(added)],
         "normalizer": {"type": "NFC"} if getattr(enc, "normalization", None) == "NFC" else None,
-        "pre_tokenizer": {
-            "type": "Sequence",
-            "pretokenizers": [
-                *({"type": "Split", "pattern": {"Regex": onig}, "behavior": "Isolated", "invert": False} for onig in splits),
-                {"type": "ByteLevel", "add_prefix_space": False, "trim_offsets": True, "use_regex": False},
-            ],
-        },
+        "pre_tokenizer": pre_tokenizer,
         "post_processor": post,
         "decoder": {"type": "ByteLevel", "add_prefix_space": True, "trim_offsets": True, "use_regex": True},
         "model": {

@@ -25,7 +25,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from hf_bpe.errors import MissingFileError, PatternError, TokenizerJsonWarning, VocabularyError
-from hf_bpe.hf_pattern import check_pattern_on_oniguruma, checked_hf_splits, hf_pattern, pattern_of_splits
+from hf_bpe.hf_pattern import (
+    check_pattern_on_oniguruma,
+    check_pre_tokenizer,
+    checked_hf_pre_tokenizer,
+    hf_pattern,
+    pattern_of_pre_tokenizer,
+)
 from hf_bpe.hf_vocab import _check_vocabulary, derive_merge_ranks, merge_parts, token_bytes, token_bytes_many
 from hf_bpe.piece_merge import MergeTables, every_split
 from hf_bpe.patterns import GPT2_ORIGINAL_PATTERN
@@ -70,9 +76,8 @@ def _flag(settings: Mapping[str, Any], key: str, default: bool, *, nullable: boo
     return value
 
 
-def _pattern_from_pre_tokenizer(pre: Any) -> tuple[str | tuple[str, ...], bool]:
-    """The split regex of a ``pre_tokenizer`` (the regexes of its ``Split`` stages, for
-    several in a row), and whether its ``Split`` drops the text no
+def _pattern_from_pre_tokenizer(pre: Any) -> tuple[str, bool]:
+    """The split regex of a ``pre_tokenizer``, and whether its ``Split`` drops the text no
     alternative matches (``behavior: Removed`` with ``invert: true``, as in the files of
     ``Xenova/gpt-4o``): that is what tiktoken does. ``Isolated`` keeps such text as
     pieces of its own, so the pattern must match all text (checked with the pattern)."""
@@ -90,29 +95,48 @@ def _pattern_from_pre_tokenizer(pre: Any) -> tuple[str | tuple[str, ...], bool]:
         raise _refuse(f"pre_tokenizer {kind!r}")
     stages = pre.get("pretokenizers") or []
     if (
-        len(stages) < 2
-        or any(not isinstance(stage, dict) or stage.get("type") != "Split" for stage in stages[:-1])
-        or stages[-1].get("type") != "ByteLevel"
+        len(stages) != 2
+        or not all(isinstance(stage, dict) for stage in stages)
+        or stages[0].get("type") != "Split"
+        or stages[1].get("type") != "ByteLevel"
     ):
-        names = [s.get("type") for s in stages]
-        raise _refuse(f"pre_tokenizer stages {names} (expected [Split, ByteLevel])")
-    *splits, byte_level = stages
+        names = [s.get("type") if isinstance(s, dict) else s for s in stages]
+        raise _refuse(
+            f"pre_tokenizer stages {names} (expected [Split, ByteLevel], or the stages of a "
+            "pattern hf_bpe names: DeepSeek-V3's, StarCoder's)"
+        )
+    split, byte_level = stages
     if _flag(byte_level, "add_prefix_space", False) or _flag(byte_level, "use_regex", True):  # tokenizers' default
         raise _refuse("a ByteLevel stage that adds a prefix space or splits again")
-    regexes: list[str] = []
-    for split in splits:
-        behavior = (split.get("behavior"), _flag(split, "invert", False))
-        if behavior not in (("Isolated", False), ("Removed", True)) or len(splits) > 1 and behavior != ("Isolated", False):
-            raise _refuse(f"Split behavior {behavior[0]!r} (invert={split.get('invert')})")
-        pattern = split.get("pattern") or {}
-        if "Regex" not in pattern:
-            raise _refuse("a Split on a literal string rather than a regex")
-        if not isinstance(pattern["Regex"], str):
-            raise _refuse("a Split pattern that is not a string")
-        regexes.append(pattern["Regex"])
-    if len(regexes) > 1:
-        return tuple(regexes), False
-    return regexes[0], behavior == ("Removed", True)
+    behavior = (split.get("behavior"), _flag(split, "invert", False))
+    if behavior not in (("Isolated", False), ("Removed", True)):
+        raise _refuse(f"Split behavior {behavior[0]!r} (invert={split.get('invert')})")
+    pattern = split.get("pattern") or {}
+    if "Regex" not in pattern:
+        raise _refuse("a Split on a literal string rather than a regex")
+    onig = pattern["Regex"]
+    if not isinstance(onig, str):
+        raise _refuse("a Split pattern that is not a string")
+    return onig, behavior == ("Removed", True)
+
+
+def _pattern_of(pre: Any) -> str:
+    """The pattern that cuts text as the ``pre_tokenizer`` ``pre`` does, checked with
+    tokenizers on probe texts (see :mod:`hf_bpe.hf_pattern`): a named one for the stages
+    hf_bpe knows (DeepSeek-V3's three ``Split`` stages, StarCoder's ``Digits``), else the
+    one ``Split``'s."""
+    known = pattern_of_pre_tokenizer(pre)
+    if known is not None:
+        check_pre_tokenizer(known, json.dumps(pre))
+        return known
+    onig, drops_unmatched = _pattern_from_pre_tokenizer(pre)
+    pat_str = _canonical_pattern(onig)
+    if drops_unmatched:
+        check_pattern_on_oniguruma(pat_str, onig, drops_unmatched=True)
+    elif checked_hf_pre_tokenizer(pat_str)["pretokenizers"][0]["pattern"]["Regex"] != onig:
+        # The file's own regex must be what we would write for the pattern we return.
+        check_pattern_on_oniguruma(pat_str, onig)
+    return pat_str
 
 
 def _normalization(normalizer: Any) -> str | None:
@@ -136,16 +160,10 @@ def _normalization(normalizer: Any) -> str | None:
 _GPT2_BYTE_LEVEL_REGEX = GPT2_ORIGINAL_PATTERN
 
 
-def _canonical_pattern(onig: str | tuple[str, ...]) -> str:
-    """The tiktoken-dialect pattern whose Oniguruma rewrite is ``onig`` (named ones first;
-    for several ``Split`` stages in a row, the pattern hf_bpe knows for them)."""
+def _canonical_pattern(onig: str) -> str:
+    """The tiktoken-dialect pattern whose Oniguruma rewrite is ``onig`` (named ones first)."""
     from hf_bpe.patterns import PATTERNS, R50K_PATTERN
 
-    if isinstance(onig, tuple):
-        known = pattern_of_splits(onig)
-        if known is None:
-            raise _refuse(f"{len(onig)} Split stages in a row (hf_bpe knows DeepSeek-V3's)")
-        return known
     if onig == _GPT2_BYTE_LEVEL_REGEX:
         return R50K_PATTERN
     for named in PATTERNS.values():
@@ -196,13 +214,7 @@ def _parse_tokenizer_json(data: Mapping[str, Any], name: str) -> BpeParts:
     decoder = data.get("decoder")
     if decoder is not None and decoder.get("type") != "ByteLevel":
         raise _refuse(f"decoder {decoder.get('type')!r} (expected ByteLevel)")
-    onig, drops_unmatched = _pattern_from_pre_tokenizer(data.get("pre_tokenizer"))
-    pat_str = _canonical_pattern(onig)
-    if drops_unmatched:
-        check_pattern_on_oniguruma(pat_str, onig, drops_unmatched=True)
-    elif checked_hf_splits(pat_str) != (onig if isinstance(onig, tuple) else (onig,)):
-        # The file's own regexes must be what we would write for the pattern we return.
-        check_pattern_on_oniguruma(pat_str, onig)
+    pat_str = _pattern_of(data.get("pre_tokenizer"))
 
     post = data.get("post_processor")
     if isinstance(post, dict) and post.get("type") not in (None, "ByteLevel") and not _adds_nothing(data):

@@ -424,9 +424,9 @@ def test_pattern_that_leaves_text_unmatched_is_refused() -> None:
 
 @pytest.mark.parametrize("name", sorted(set(PATTERNS)))
 def test_every_named_pattern_exports(name: str) -> None:
-    from hf_bpe.hf_pattern import checked_hf_splits, hf_splits
+    from hf_bpe.hf_pattern import checked_hf_pre_tokenizer, hf_pre_tokenizer
 
-    assert checked_hf_splits(PATTERNS[name]) == hf_splits(PATTERNS[name])  # Oniguruma splits alike
+    assert checked_hf_pre_tokenizer(PATTERNS[name]) == hf_pre_tokenizer(PATTERNS[name])  # Oniguruma splits alike
 
 
 # ------------------------------------------------------------------ refusing imports
@@ -561,65 +561,97 @@ def test_missing_or_wrong_files_are_clear_errors(tmp_path: Path) -> None:
         load_tokenizer_json(tmp_path / "bad.json")
 
 
-def _deepseek_v3_pieces_agree() -> Callable[[str], None]:
-    """An assertion that hf_bpe's one regex for DeepSeek-V3 cuts a text as the file's three
-    Splits in a row do (tokenizers itself)."""
+def _stock_stages(name: str) -> Any:
+    """The pre-tokenizer stages of a model's tokenizer.json, made by tokenizers itself:
+    DeepSeek-V3's three Splits in a row, StarCoder's Digits then GPT-2's ByteLevel."""
     from tokenizers import Regex, pre_tokenizers
 
-    from hf_bpe.patterns import DEEPSEEK_V3_PATTERN, DEEPSEEK_V3_SPLITS
+    from hf_bpe.patterns import DEEPSEEK_V3_SPLITS
+
+    if name == "deepseek_v3":
+        splits = [pre_tokenizers.Split(Regex(r), behavior="isolated") for r in DEEPSEEK_V3_SPLITS]
+        return pre_tokenizers.Sequence([*splits, pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=False)])
+    return pre_tokenizers.Sequence([pre_tokenizers.Digits(individual_digits=True), pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=True)])
+
+
+def _pieces_agree(name: str) -> Callable[[str], None]:
+    """An assertion that hf_bpe's one regex for the named pattern cuts a text as the model's
+    pre-tokenizer stages do (tokenizers itself; pieces in GPT-2's byte alphabet)."""
     from hf_bpe.pieces import Splitter
 
-    theirs = pre_tokenizers.Sequence([pre_tokenizers.Split(Regex(r), behavior="isolated") for r in DEEPSEEK_V3_SPLITS])
-    ours = Splitter(DEEPSEEK_V3_PATTERN)
+    theirs = _stock_stages(name)
+    ours = Splitter(PATTERNS[name])
+    spell = bytes_to_unicode()
 
     def same(text: str) -> None:
-        assert ours.split(text) == [piece for piece, _ in theirs.pre_tokenize_str(text)], text[:200]
+        mine = ["".join(spell[b] for b in piece.encode()) for piece in ours.split(text)]
+        assert mine == [piece for piece, _ in theirs.pre_tokenize_str(text)], text[:200]
 
     return same
 
 
+STAGED = ("deepseek_v3", "starcoder")
+
+
 @pytest.mark.skipif(os.environ.get("HF_BPE_EXPECT_COMPILED") == "0", reason="checked once, in the compiled run")
-def test_deepseek_v3s_three_splits_are_one_pattern_for_every_code_point() -> None:
+@pytest.mark.parametrize("name", STAGED)
+def test_a_pattern_of_several_stages_cuts_every_code_point_as_they_do(name: str) -> None:
     # Each code point in contexts that tell its class (letter, mark, digit, CJK, punctuation
     # or symbol, space, other) by the pieces around it.
-    same = _deepseek_v3_pieces_agree()
+    same = _pieces_agree(name)
     chars = [chr(c) for c in range(0x110000) if not 0xD800 <= c <= 0xDFFF]
-    for context in ("a{}b", " {} ", "\u4e2d{}\u4e2d", "{}{}"):  # (tokenizers takes 4 s for each)
+    # (tokenizers takes 5 s for each context)
+    for context in ("a{}b", " {} ", "\u4e2d{}\u4e2d" if name == "deepseek_v3" else "{}{}"):
         for i in range(0, len(chars), 2048):
             same("|".join(context.replace("{}", c) for c in chars[i : i + 2048]))
 
 
-def test_deepseek_v3s_three_splits_are_one_pattern(docs: list[str], tmp_path: Path) -> None:
-    # DeepSeek-V3's tokenizer.json cuts text with three Splits in a row; hf_bpe's one regex
-    # gives the same pieces (real text, random mixes; every code point above) and saves as
-    # those three Splits again.
+@pytest.mark.parametrize("name", STAGED)
+def test_a_pattern_of_several_stages_reads_and_writes_them(name: str, docs: list[str], tmp_path: Path) -> None:
+    # DeepSeek-V3's tokenizer.json cuts text with three Splits in a row, StarCoder's (and
+    # SmolLM's) with Digits then GPT-2's ByteLevel; hf_bpe's one regex for each gives the
+    # same pieces (real text, random mixes; every code point above). A file with those
+    # stages reads as the named pattern, and saving writes the stages again.
     import random
     import unicodedata
 
-    from hf_bpe.patterns import DEEPSEEK_V3_PATTERN, DEEPSEEK_V3_SPLITS
+    from hf_bpe.hf_vocab import derive_merges
 
-    same = _deepseek_v3_pieces_agree()
+    same = _pieces_agree(name)
     for text in docs + [unicodedata.normalize("NFD", d) for d in docs[::9]]:
         same(text)
     rng = random.Random(8)
-    pool = [*"aZ 1\n\r\t.,!'\"-_$", "\u0663", "\uff12", "\u3040", "\u3099", "\u309b", "\u30a0", "\u30fb", "\u30fc", "\u304b", "\u30ab",
-            "\u4e2d", "\u9fa6", "\u00a0", "\u2028", "\x00", "\u200b", "\ue000", "\u0301", "\u00e9", "\U0001f600", "\u3000", "\u3005", "\u3007", "\u00bd"]
+    pool = [*"aZ 1\n\r\t.,!'\"-_$stdmlvre", "\u0663", "\uff12", "\u00bd", "\U00011de0", "\U00016ff4", "\u3040", "\u3099",
+            "\u309b", "\u30a0", "\u30fb", "\u30fc", "\u304b", "\u30ab", "\u4e2d", "\u9fa6", "\u00a0", "\u2028", "\x00", "\u200b",
+            "\ue000", "\u0301", "\u00e9", "\U0001f600", "\u3000", "\u3005", "\u3007", "\u2019"]
     for _ in range(20_000):
         same("".join(rng.choice(pool) for _ in range(rng.randint(1, 10))))
-    # Saved: the three Splits again, which stock tokenizers reads with the same ids
-    ranks = {bytes([i]): i for i in range(256)} | {"\u4e2d\u6587".encode(): 256, b"ab": 257}
-    enc = hf_bpe.Encoding("ds", pat_str=DEEPSEEK_V3_PATTERN, mergeable_ranks=ranks, special_tokens={})
-    save_tokenizer_json(enc, tmp_path / "tokenizer.json")
-    data = json.loads((tmp_path / "tokenizer.json").read_text(encoding="utf-8"))
-    assert [stage["pattern"]["Regex"] for stage in data["pre_tokenizer"]["pretokenizers"][:-1]] == list(DEEPSEEK_V3_SPLITS)
-    assert load_tokenizer_json(tmp_path / "tokenizer.json")._pat_str == DEEPSEEK_V3_PATTERN
-    stock = Tokenizer.from_file(str(tmp_path / "tokenizer.json"))
-    assert enc.encode_ordinary_batch(docs) == [e.ids for e in stock.encode_batch(docs, add_special_tokens=False)]
-    # Other Splits in a row are refused, saying so
-    data["pre_tokenizer"]["pretokenizers"][1]["pattern"]["Regex"] = "[a-z]+"
-    (tmp_path / "tokenizer.json").write_text(json.dumps(data), encoding="utf-8")
-    with pytest.raises(VocabularyError, match="3 Split stages in a row"):
-        load_tokenizer_json(tmp_path / "tokenizer.json")
+    # A file as tokenizers writes one with those stages (cl100k's ranks) reads as the pattern
+    cl100k = hf_bpe.get_encoding("cl100k_base")
+    spell = bytes_to_unicode()
+    vocab = {"".join(spell[b] for b in token): rank for token, rank in cl100k.mergeable_ranks.items()}
+    merges = [("".join(spell[b] for b in a), "".join(spell[b] for b in b2)) for a, b2 in derive_merges(cl100k.mergeable_ranks)]
+    from tokenizers import decoders, models
+
+    stock = Tokenizer(models.BPE(vocab=vocab, merges=merges))
+    stock.pre_tokenizer = _stock_stages(name)
+    stock.decoder = decoders.ByteLevel()
+    stock.save(str(tmp_path / "tokenizer.json"))
+    loaded = load_tokenizer_json(tmp_path / "tokenizer.json")
+    assert loaded._pat_str == PATTERNS[name]
+    expected = [e.ids for e in stock.encode_batch(docs, add_special_tokens=False)]
+    assert loaded.encode_ordinary_batch(docs) == expected
+    # Saved by hf_bpe: those stages again, which stock tokenizers reads with the same ids
+    save_tokenizer_json(loaded, tmp_path / "saved.json")
+    data = json.loads((tmp_path / "saved.json").read_text(encoding="utf-8"))
+    assert data["pre_tokenizer"] == json.loads(stock.to_str())["pre_tokenizer"]
+    assert [e.ids for e in Tokenizer.from_file(str(tmp_path / "saved.json")).encode_batch(docs, add_special_tokens=False)] == expected
+    # Stages hf_bpe does not know are refused, saying so
+    data["pre_tokenizer"]["pretokenizers"][0] = {"type": "Split", "pattern": {"Regex": "[a-z]+"}, "behavior": "Isolated", "invert": False}
+    data["pre_tokenizer"]["pretokenizers"].insert(0, {"type": "Digits", "individual_digits": False})
+    (tmp_path / "saved.json").write_text(json.dumps(data), encoding="utf-8")
+    with pytest.raises(VocabularyError, match="expected \\[Split, ByteLevel\\], or the stages of a pattern hf_bpe names"):
+        load_tokenizer_json(tmp_path / "saved.json")
 
 
 def _converted(ranks: Mapping[bytes, int], pattern: str, folder: Path) -> Path:
