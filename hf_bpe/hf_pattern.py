@@ -403,7 +403,7 @@ def _stage_key(stage: Any) -> tuple[Any, ...]:
     if kind == "Digits":
         return (kind, bool(stage.get("individual_digits")))
     if kind == "ByteLevel":
-        return (kind, bool(stage.get("add_prefix_space", True)), bool(stage.get("use_regex", True)))
+        return (kind, bool(stage.get("add_prefix_space")), bool(stage.get("use_regex", True)))  # (as tokenizers reads them)
     return (kind, json.dumps(stage, sort_keys=True))
 
 
