@@ -15,9 +15,12 @@ from __future__ import annotations
 import functools
 import json
 import random
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from hf_bpe.errors import PatternError
+
+if TYPE_CHECKING:
+    from hf_bpe.pieces import Splitter
 
 __all__ = ["check_pattern_on_oniguruma", "check_pre_tokenizer", "checked_hf_pre_tokenizer", "hf_pattern", "hf_pre_tokenizer", "pattern_of_pre_tokenizer"]
 
@@ -317,20 +320,42 @@ def check_pattern_on_oniguruma(pat_str: str, onig_pattern: str, *, drops_unmatch
             split = pre_tokenizers.Split(Regex(onig_pattern), behavior="isolated")
     except Exception as err:  # tokenizers raises a plain Exception for Oniguruma errors
         raise PatternError(f"Oniguruma (HF tokenizers) rejects {onig_pattern!r}: {err}") from None
+    difference = _first_difference(reference, split, in_byte_alphabet=False, all_matched=not drops_unmatched)
+    if difference is not None:
+        text, ours, theirs = difference
+        raise PatternError(
+            f"Oniguruma splits {text!r} as {theirs!r} with {onig_pattern!r}, tiktoken as "
+            f"{ours!r} with {pat_str!r}: this pattern cannot be exported to tokenizer.json"
+        )
+
+
+def _first_difference(
+    reference: Splitter, pre_tokenizer: Any, *, in_byte_alphabet: bool, all_matched: bool
+) -> tuple[str, list[str], list[str]] | None:
+    """The first probe text that the tokenizers ``pre_tokenizer`` cuts otherwise than the
+    hf_bpe splitter ``reference`` (text, hf_bpe's pieces, theirs), or None.  With
+    ``in_byte_alphabet``, hf_bpe's pieces are spelled in GPT-2's byte alphabet, as a
+    ``ByteLevel`` stage writes them; with ``all_matched``, a probe that ``pat_str`` leaves
+    partly unmatched raises ``PatternError`` (tiktoken drops such text, a ``Split`` of
+    behavior ``Isolated`` keeps it)."""
+    from hf_bpe.vocab_files import bytes_to_unicode
+
+    pat_str = reference.pattern
+    spell = bytes_to_unicode()
     for text in (*_probe_texts(), *_pattern_probes(pat_str)):
         ours = reference.split(text)
-        if "".join(ours) != text and not drops_unmatched:
+        if all_matched and "".join(ours) != text:
             fix = _how_to_match_all(pat_str, text)
             raise PatternError(
                 f"pattern {pat_str!r} leaves {text!r} partly unmatched: tiktoken drops such text "
                 f"but HF tokenizers keeps it, so no tokenizer.json can reproduce it ({fix})"
             )
-        theirs = [piece for piece, _ in split.pre_tokenize_str(text)]
+        if in_byte_alphabet:
+            ours = ["".join(spell[b] for b in piece.encode("utf-8", "surrogatepass")) for piece in ours]
+        theirs = [piece for piece, _ in pre_tokenizer.pre_tokenize_str(text)]
         if ours != theirs:
-            raise PatternError(
-                f"Oniguruma splits {text!r} as {theirs!r} with {onig_pattern!r}, tiktoken as "
-                f"{ours!r} with {pat_str!r}: this pattern cannot be exported to tokenizer.json"
-            )
+            return text, ours, theirs
+    return None
 
 
 def _how_to_match_all(pat_str: str, text: str) -> str:
@@ -369,7 +394,7 @@ def _known_stages() -> dict[str, tuple[dict[str, Any], ...]]:
         DEEPSEEK_V3_PATTERN: (*map(_split_stage, DEEPSEEK_V3_SPLITS), BYTE_LEVEL_STAGE),
         STARCODER_PATTERN: (
             {"type": "Digits", "individual_digits": True},
-            {"type": "ByteLevel", "add_prefix_space": False, "trim_offsets": True, "use_regex": True},
+            {**BYTE_LEVEL_STAGE, "use_regex": True},  # GPT-2's regex
         ),
     }
 
@@ -431,7 +456,6 @@ def check_pre_tokenizer(pat_str: str, pre_json: str) -> None:
             return
         raise PatternError("checking a tokenizer.json's pre_tokenizer needs HF tokenizers (pip install 'hf_bpe[hf]')") from None
     from hf_bpe.pieces import Splitter
-    from hf_bpe.vocab_files import bytes_to_unicode
 
     shell = {"version": "1.0", "truncation": None, "padding": None, "added_tokens": [], "normalizer": None,
              "pre_tokenizer": json.loads(pre_json), "post_processor": None, "decoder": None,
@@ -440,15 +464,12 @@ def check_pre_tokenizer(pat_str: str, pre_json: str) -> None:
         theirs = Tokenizer.from_str(json.dumps(shell)).pre_tokenizer
     except Exception as err:  # tokenizers raises a plain Exception for what it cannot read
         raise PatternError(f"HF tokenizers rejects the pre_tokenizer {pre_json[:200]}: {err}") from None
-    reference = Splitter(pat_str)
-    spell = bytes_to_unicode()
-    for text in (*_probe_texts(), *_pattern_probes(pat_str)):
-        ours = ["".join(spell[b] for b in piece.encode("utf-8", "surrogatepass")) for piece in reference.split(text)]
-        pieces = [piece for piece, _ in theirs.pre_tokenize_str(text)]
-        if ours != pieces:
-            raise PatternError(
-                f"HF tokenizers' pre_tokenizer cuts {text!r} as {pieces!r}, hf_bpe as {ours!r} with {pat_str!r}"
-            )
+    difference = _first_difference(Splitter(pat_str), theirs, in_byte_alphabet=True, all_matched=False)
+    if difference is not None:
+        text, ours, pieces = difference
+        raise PatternError(
+            f"HF tokenizers' pre_tokenizer cuts {text!r} as {pieces!r}, hf_bpe as {ours!r} with {pat_str!r}"
+        )
 
 
 def checked_hf_pre_tokenizer(pat_str: str) -> dict[str, Any]:
@@ -458,5 +479,5 @@ def checked_hf_pre_tokenizer(pat_str: str) -> dict[str, Any]:
     if pat_str in _known_stages():
         check_pre_tokenizer(pat_str, json.dumps(pre))
     else:
-        check_pattern_on_oniguruma(pat_str, pre["pretokenizers"][0]["pattern"]["Regex"])
+        check_pattern_on_oniguruma(pat_str, pre["pretokenizers"][0]["pattern"]["Regex"], drops_unmatched=False)
     return pre

@@ -28,7 +28,6 @@ from hf_bpe.errors import MissingFileError, PatternError, TokenizerJsonWarning, 
 from hf_bpe.hf_pattern import (
     check_pattern_on_oniguruma,
     check_pre_tokenizer,
-    checked_hf_pre_tokenizer,
     hf_pattern,
     pattern_of_pre_tokenizer,
 )
@@ -131,11 +130,9 @@ def _pattern_of(pre: Any) -> str:
         return known
     onig, drops_unmatched = _pattern_from_pre_tokenizer(pre)
     pat_str = _canonical_pattern(onig)
-    if drops_unmatched:
-        check_pattern_on_oniguruma(pat_str, onig, drops_unmatched=True)
-    elif checked_hf_pre_tokenizer(pat_str)["pretokenizers"][0]["pattern"]["Regex"] != onig:
-        # The file's own regex must be what we would write for the pattern we return.
-        check_pattern_on_oniguruma(pat_str, onig)
+    if not drops_unmatched:
+        hf_pattern(pat_str)  # refuses, saying why, a construct Oniguruma reads otherwise than tiktoken
+    check_pattern_on_oniguruma(pat_str, onig, drops_unmatched=drops_unmatched)
     return pat_str
 
 

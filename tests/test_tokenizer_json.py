@@ -646,6 +646,17 @@ def test_a_pattern_of_several_stages_reads_and_writes_them(name: str, docs: list
     data = json.loads((tmp_path / "saved.json").read_text(encoding="utf-8"))
     assert data["pre_tokenizer"] == json.loads(stock.to_str())["pre_tokenizer"]
     assert [e.ids for e in Tokenizer.from_file(str(tmp_path / "saved.json")).encode_batch(docs, add_special_tokens=False)] == expected
+    # One Split with the pattern's regex (hf_bpe writes the stages, but the file is as
+    # good) reads as the pattern too (it was "a malformed tokenizer.json" for starcoder)
+    from hf_bpe.hf_pattern import BYTE_LEVEL_STAGE
+
+    one_split = {"type": "Split", "pattern": {"Regex": hf_pattern(PATTERNS[name])}, "behavior": "Isolated", "invert": False}
+    (tmp_path / "one_split.json").write_text(
+        json.dumps({**data, "pre_tokenizer": {"type": "Sequence", "pretokenizers": [one_split, BYTE_LEVEL_STAGE]}}), encoding="utf-8"
+    )
+    assert [e.ids for e in Tokenizer.from_file(str(tmp_path / "one_split.json")).encode_batch(docs, add_special_tokens=False)] == expected
+    from_one_split = load_tokenizer_json(tmp_path / "one_split.json")
+    assert from_one_split._pat_str == PATTERNS[name] and from_one_split.encode_ordinary_batch(docs) == expected
     # Stages hf_bpe does not know are refused, saying so
     data["pre_tokenizer"]["pretokenizers"][0] = {"type": "Split", "pattern": {"Regex": "[a-z]+"}, "behavior": "Isolated", "invert": False}
     data["pre_tokenizer"]["pretokenizers"].insert(0, {"type": "Digits", "individual_digits": False})
