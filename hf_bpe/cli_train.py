@@ -190,7 +190,7 @@ def _check_specials_export(specials: list[str]) -> None:
 
 def cmd_train(args: argparse.Namespace) -> int:
     from .pieces import has_lone_surrogate
-    from .folder import save_encoding
+    from .folder import replaced_by_a_save, save_encoding
     from .patterns import get_pattern
     from .patterns import NANOCHAT_SPECIAL_TOKENS
     from .trainer import BpeTrainer
@@ -228,6 +228,12 @@ def cmd_train(args: argparse.Namespace) -> int:
         except ImportError as err:  # no pyarrow
             raise CliError(str(err)) from None
     output = Path(args.output)
+    overwritten = [str(path) for path in (*texts, *parquets) if replaced_by_a_save(path, output)]
+    if overwritten:
+        raise CliError(
+            f"the tokenizer saved into {output} would replace or remove {', '.join(overwritten)}, "
+            "read to train it: give another --output (or move the file)"
+        )
     name = args.name or output.resolve().name or "bpe"
     if has_lone_surrogate(name):  # a folder name that is not UTF-8: encoding.json could not hold it
         raise CliError(f"the tokenizer's name {name!r} (the output folder's) is not text: give --name NAME")

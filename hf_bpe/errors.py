@@ -16,6 +16,7 @@ code keeps working::
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 
@@ -201,7 +202,26 @@ class TrainingWarning(UserWarning):
     """Training finished, but not quite as asked (e.g. fewer merges than requested)."""
 
 
+class RemovedFilesWarning(UserWarning):
+    """A save removed files of an earlier tokenizer from the folder it saved into (a chat
+    template, added tokens, another kind of tokenizer's ``vocab.json``/``tokenizer.model``):
+    transformers would have loaded them with the tokenizer saved now."""
+
+
 class TokenizerJsonWarning(UserWarning):
     """``tokenizer.json`` cannot say everything: a folder saved without it (stock
     transformers cannot load that folder), or a part of one that was not kept on reading
     (a ``TemplateProcessing`` post-processor)."""
+
+
+def outside_stacklevel() -> int:
+    """The ``stacklevel`` that makes a warning raised by the caller of this function point
+    at the first frame outside hf_bpe and transformers: the user's line, however deep
+    the calls in between go (``save_pretrained`` through ``save_vocabulary``, say)::
+
+        warnings.warn("...", TokenizerJsonWarning, stacklevel=outside_stacklevel())
+    """
+    frame, level = sys._getframe(1), 1
+    while frame.f_back is not None and frame.f_globals.get("__name__", "").startswith(("hf_bpe.", "transformers.")):
+        frame, level = frame.f_back, level + 1
+    return level

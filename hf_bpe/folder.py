@@ -17,7 +17,6 @@ pattern, special tokens) and, for Hugging Face, ``tokenizer.json`` and
 from __future__ import annotations
 
 import json
-import logging
 import os
 import warnings
 from collections.abc import Iterable
@@ -25,12 +24,10 @@ from pathlib import Path
 from typing import Any
 
 from .encoding import Encoding
-from .errors import MissingFileError, PatternError, VocabFileError, VocabularyError
+from .errors import MissingFileError, PatternError, RemovedFilesWarning, VocabFileError, VocabularyError, outside_stacklevel
 from .pieces import has_lone_surrogate
 from .atomic_files import cleanup_new_folders, finish_interrupted_write, write_files_atomic
 from .vocab_files import StrPath, format_tiktoken_bpe, parse_json, parse_tiktoken_bpe
-
-logger = logging.getLogger("hf_bpe")
 
 VOCAB_FILE = "vocab.tiktoken"
 ENCODING_FILE = "encoding.json"
@@ -131,6 +128,19 @@ def save_encoding(enc: Encoding, directory: StrPath) -> list[Path]:
     return [Path(directory) / name for name, data in files.items() if data is not None]
 
 
+def replaced_by_a_save(path: Path, folder: Path) -> bool:
+    """Whether a save into ``folder`` would replace or remove the file ``path`` (one of
+    the files a save writes, or removes as an earlier tokenizer's).
+
+        >>> replaced_by_a_save(Path("out/merges.txt"), Path("out")), replaced_by_a_save(Path("out/a.txt"), Path("out"))
+        (True, False)
+    """
+    where = os.path.realpath(path.parent)
+    if where == os.path.realpath(folder):
+        return path.name in {VOCAB_FILE, ENCODING_FILE, *HF_FILES, *SAVED_IF_NEEDED}
+    return where == os.path.realpath(folder / CHAT_TEMPLATE_DIR) and path.suffix == ".jinja"
+
+
 def refuse_non_folder(directory: StrPath) -> None:
     """A ``FileExistsError`` if ``directory``, where a save goes, exists and is no folder
     (a link to a folder is one)."""
@@ -139,13 +149,16 @@ def refuse_non_folder(directory: StrPath) -> None:
 
 
 def say_removed(folder: Path, removed: Iterable[Path], more: str = "") -> None:
-    """Log (a warning) the files of an earlier tokenizer a save removed from ``folder``: a
-    chat template or a vocabulary a user may have wanted."""
+    """Warn (:class:`~hf_bpe.errors.RemovedFilesWarning`) of the files of an earlier
+    tokenizer a save removed from ``folder``: a chat template or a vocabulary a user may
+    have wanted."""
     names = sorted(os.path.relpath(path, folder) for path in removed)
     if names:
-        logger.warning(
-            "%s: removed %s, files of an earlier tokenizer that this one has none of (transformers "
-            "would load them with it)%s", folder, ", ".join(names), more,
+        warnings.warn(
+            f"{folder}: removed {', '.join(names)}, files of an earlier tokenizer that this one has "
+            f"none of (transformers would load them with it){more}",
+            RemovedFilesWarning,
+            stacklevel=outside_stacklevel(),
         )
 
 

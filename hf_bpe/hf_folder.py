@@ -124,6 +124,22 @@ def refuse_absent_local_path(source: Any) -> None:
         raise MissingFileError(f"{os.fspath(source)}: no such folder (nor a Hub repository id)") from None
 
 
+def file_not_json(source: Any) -> str | None:
+    """The first ``*.json`` file of the local folder ``source`` that is not JSON (its path),
+    or None: transformers reads ``tokenizer_config.json`` and ``tokenizer.json`` itself, and
+    its ``JSONDecodeError`` names no file."""
+    import json
+
+    if not isinstance(source, (str, os.PathLike)) or not os.path.isdir(source):
+        return None
+    for path in sorted(Path(source).glob("*.json")):
+        try:
+            json.loads(path.read_bytes())
+        except (ValueError, OSError):  # (a JSONDecodeError or bytes that are not UTF-8 text)
+            return str(path)
+    return None
+
+
 class FilesMissing(VocabFileError):
     """Tokenizer files ``from_pretrained`` did not find. Raised from ``__init__`` as a
     ValueError (transformers replaces an OSError raised there by a message of its own);

@@ -60,7 +60,9 @@ from hf_bpe.errors import (
     TextTypeError,
     TokenizerJsonWarning,
     UnknownTokenError,
+    VocabFileError,
     VocabularyError,
+    outside_stacklevel,
 )
 from hf_bpe.folder import (
     CHAT_TEMPLATE_DIR,
@@ -75,6 +77,7 @@ from hf_bpe.folder import (
 from hf_bpe.hf_folder import (
     FilesMissing,
     check_added_decoder,
+    file_not_json,
     is_rank,
     load_folder_encoding,
     load_tokenizer_json_only,
@@ -420,16 +423,6 @@ class _ByteLevelView:
         raise AttributeError(f"HfBpeTokenizer's backend_tokenizer is read-only (it has no Rust tokenizer to change .{name} of)")
 
 
-def _outside_stacklevel() -> int:
-    """The ``stacklevel`` that makes a warning raised by the caller of this function point
-    at the first frame outside hf_bpe and transformers: the user's line, however deep
-    transformers' own calls go (``save_pretrained`` or ``save_vocabulary``)."""
-    frame, level = sys._getframe(1), 1
-    while frame.f_back is not None and frame.f_globals.get("__name__", "").startswith(("hf_bpe.", "transformers.")):
-        frame, level = frame.f_back, level + 1
-    return level
-
-
 class HfBpeTokenizer(PreTrainedTokenizer):
     """A transformers tokenizer backed by an hf_bpe ``Encoding`` (tiktoken-exact ids).
 
@@ -526,11 +519,14 @@ class HfBpeTokenizer(PreTrainedTokenizer):
 
             tok = HfBpeTokenizer.from_pretrained("my-tokenizer")
         """
-        refuse_absent_local_path(args[0] if args else kwargs.get("pretrained_model_name_or_path"))
+        source = args[0] if args else kwargs.get("pretrained_model_name_or_path")
+        refuse_absent_local_path(source)
         try:
             return cast(Self, super().from_pretrained(*args, **kwargs))
         except FilesMissing as err:
             raise MissingFileError(str(err)) from None
+        except json.JSONDecodeError as err:  # (a ValueError, as VocabFileError is)
+            raise VocabFileError(f"{file_not_json(source) or 'a file of the tokenizer'} is not JSON: {err}") from None
 
     @classmethod
     def from_encoding(cls, encoding: Any, **kwargs: Any) -> HfBpeTokenizer:
@@ -1664,7 +1660,7 @@ class HfBpeTokenizer(PreTrainedTokenizer):
                 f"decode(skip_special_tokens=True) drops every id {tid}; give the role a special "
                 f"token instead (tok.add_special_tokens({{{role!r}: '<pad>'}}), or the eos token as pad)",
                 TokenizerJsonWarning,
-                stacklevel=_outside_stacklevel(),  # the caller of save_pretrained (or save_vocabulary)
+                stacklevel=outside_stacklevel(),  # the caller of save_pretrained (or save_vocabulary)
             )
 
     def to_tokenizer_json(self) -> dict[str, Any]:

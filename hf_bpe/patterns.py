@@ -207,10 +207,50 @@ def get_pattern(name_or_regex: str) -> str:
     if pattern is not None:
         return pattern
     if isinstance(name_or_regex, str) and re.fullmatch(r"[\w.\-]*[A-Za-z][\w.\-]*", name_or_regex, re.ASCII):
-        close = difflib.get_close_matches(name_or_regex, PATTERNS, n=1, cutoff=0.6)
-        hint = f" (did you mean {close[0]!r}?)" if close else ""
         raise PatternError(
-            f"unknown pattern name {name_or_regex!r}{hint}; the names are {', '.join(PATTERNS)}, "
-            "anything else must be a split regex"
+            f"unknown pattern name {name_or_regex!r}{_name_hint(name_or_regex)}; the names are "
+            f"{', '.join(PATTERNS)}, anything else must be a split regex"
         )
     return name_or_regex
+
+
+#: Models whose split is a named pattern under another name (keys as :func:`_name_key`
+#: writes them), for the hint of a name that is no pattern's; OpenAI's models are found as
+#: :func:`hf_bpe.encoding_for_model` finds them.
+_PATTERN_OF_MODEL: Final[dict[str, str]] = {
+    **dict.fromkeys(("qwen1.5", "qwen2.5", "qwen3"), "qwen2"),
+    **dict.fromkeys(("llama3.1", "llama3.2", "llama3.3"), "llama3"),
+    **dict.fromkeys(("mistralnemo", "nemo", "pixtral", "mistralsmall3"), "tekken"),
+    "deepseekr1": "deepseek_v3",
+    "gpt4o": "o200k_base",
+    "gptoss": "o200k_harmony",
+}
+
+
+def _name_key(name: str) -> str:
+    return re.sub(r"[\s_\-]", "", name.lower())
+
+
+def _name_hint(name: str) -> str:
+    """What an unknown pattern name may have meant: the pattern of a model of that name, a
+    name in other case or punctuation, or a name spelled alike.
+
+        >>> _name_hint("CL100K-BASE"), _name_hint("Qwen3"), _name_hint("gpt-4o-mini"), _name_hint("cl100k")
+        (" (did you mean 'cl100k_base'?)", " (did you mean 'qwen2', the split of Qwen3?)", " (did you mean 'o200k_base', the split of gpt-4o-mini?)", " (did you mean 'cl100k_base'?)")
+    """
+    from .registry import encoding_name_for_model
+
+    key = _name_key(name)
+    model = _PATTERN_OF_MODEL.get(key)
+    if model is None:
+        try:
+            model = encoding_name_for_model(name.lower())
+        except KeyError:
+            pass
+    if model is not None:
+        return f" (did you mean {model!r}, the split of {name}?)"
+    same = [known for known in PATTERNS if _name_key(known) == key]
+    if same:
+        return f" (did you mean {same[0]!r}?)"
+    close = difflib.get_close_matches(name.lower(), PATTERNS, n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""

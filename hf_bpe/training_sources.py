@@ -120,6 +120,11 @@ def parquet_files(paths: Union[StrPath, Iterable[StrPath]]) -> list[str]:
             files.extend(found)
         elif p.is_file():
             files.append(str(p))
+        elif "://" in os.fsdecode(item) or any(c in os.fsdecode(item) for c in "*?["):
+            raise TrainingError(
+                f"no such parquet file or folder: {os.fsdecode(item)!r} (local paths are read, not URLs or "
+                "globs: give the files, or load them with datasets and train with update_from_dataset)"
+            )
         else:
             raise TrainingError(f"no such parquet file or folder: {str(p)!r}")
     if not files:

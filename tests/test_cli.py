@@ -735,6 +735,26 @@ def test_convert_never_writes_over_its_source(tmp_path: Path) -> None:
     assert sorted(p.name for p in (tmp_path / "sub").iterdir()) == ["G", "encoding.json", "tokenizer.json", "tokenizer_config.json", "vocab.tiktoken"]
 
 
+def test_train_never_replaces_or_removes_its_own_input(tmp_path: Path) -> None:
+    """`train data -o data` read data/merges.txt as a document (it is a *.txt), then removed
+    it and data/vocab.json as an earlier tokenizer's files, with a log line only."""
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "book.txt").write_text("".join(realdata.documents("english", max_bytes=40_000)), encoding="utf-8")
+    (data / "merges.txt").write_text("my notes about merges\n", encoding="utf-8")
+    (data / "vocab.json").write_text('{"my": "data"}\n', encoding="utf-8")
+    before = {p.name: p.read_bytes() for p in data.iterdir()}
+    result = run("train", "data", "--vocab-size", "300", "--no-progress", "-o", "data", cwd=tmp_path)
+    assert result.returncode == 1
+    assert "would replace or remove data/merges.txt, read to train it: give another --output" in result.stderr.decode()
+    assert {p.name: p.read_bytes() for p in data.iterdir()} == before
+    # Files that are not inputs are removed as an earlier tokenizer's, and the user is told.
+    result = run("train", "data/book.txt", "--vocab-size", "300", "--no-progress", "-o", "data", cwd=tmp_path)
+    ok(result)
+    assert result.stderr.decode().startswith("hf-bpe: warning: ") and "/data: removed merges.txt, vocab.json, files of an earlier" in result.stderr.decode()
+    assert sorted(p.name for p in data.iterdir()) == ["book.txt", "encoding.json", "tokenizer.json", "tokenizer_config.json", "vocab.tiktoken"]
+
+
 def test_a_folder_named_like_an_encoding_says_it_hides_the_name(tmp_path: Path) -> None:
     """An existing path wins over a name: a folder `cl100k_base` was only "not a tokenizer
     folder", which left the user wondering why the named encoding was not used."""

@@ -499,7 +499,13 @@ def test_an_empty_pattern_is_refused() -> None:
         hf_bpe.BpeTrainer(300, pattern="")  # before any text is counted
 
 
-@pytest.mark.parametrize(("name", "hint"), [("cl100k", "did you mean 'cl100k_base'"), ("qwen3.6", "'qwen3.5'"), ("nosuch", "")])
+@pytest.mark.parametrize(("name", "hint"), [
+    ("cl100k", "did you mean 'cl100k_base'"), ("qwen3.6", "'qwen3.5'"), ("nosuch", ""),
+    # a name in other case; models, whose names led to a pattern spelled alike but not theirs
+    ("CL100K_BASE", "did you mean 'cl100k_base'"), ("qwen3", "did you mean 'qwen2', the split of qwen3"),
+    ("Qwen2.5", "'qwen2', the split of Qwen2.5"), ("gpt-4o", "'o200k_base', the split of gpt-4o"),
+    ("gpt-4", "'cl100k_base', the split of gpt-4"), ("gpt-oss-20b", "'o200k_harmony'"), ("Llama-3.1", "'llama3'"),
+])
 def test_a_misspelled_pattern_name_is_refused(name: str, hint: str) -> None:
     """As a regex, a name matches only itself: training or splitting with it would drop all
     other text without a word."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import pickle
+import re
 import subprocess
 import sys
 import textwrap
@@ -171,7 +172,7 @@ def test_a_tiktoken_encoding_is_taken_as_it_is(docs: list[str]) -> None:
         HfBpeTokenizer.from_encoding("cl100k_base")
 
 
-def test_save_encoding_leaves_no_file_of_an_earlier_tokenizer_behind(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+def test_save_encoding_leaves_no_file_of_an_earlier_tokenizer_behind(tmp_path: Path) -> None:
     """save_encoding (and so `hf-bpe train -o` into the folder) left an earlier tokenizer's
     chat template and added tokens, which transformers then loaded with the new one."""
     from hf_bpe.folder import CHAT_TEMPLATE_DIR, SAVED_IF_NEEDED
@@ -187,9 +188,10 @@ def test_save_encoding_leaves_no_file_of_an_earlier_tokenizer_behind(tmp_path: P
     (tmp_path / "tok" / "notes.txt").write_text("mine")  # not a tokenizer file: kept
     for other in ("vocab.json", "merges.txt", "tokenizer.model"):  # another kind of tokenizer's: removed
         (tmp_path / "tok" / other).write_text("{}")
-    with caplog.at_level("WARNING", logger="hf_bpe"):
+    with pytest.warns(hf_bpe.RemovedFilesWarning) as caught:  # said, not in silence (a log record no one saw)
         hf_bpe.save_encoding(hf_bpe.Encoding("b", pat_str=r"\S+|\s+", mergeable_ranks=ranks, special_tokens={}), tmp_path / "tok")
-    assert [r.getMessage().split(": ", 1)[1] for r in caplog.records] == [  # said, not in silence
+    assert caught[0].filename == __file__  # the user's line
+    assert [str(w.message).split(": ", 1)[1] for w in caught] == [
         "removed added_tokens.json, additional_chat_templates/tools.jinja, chat_template.jinja, merges.txt, "
         "tokenizer.model, vocab.json, files of an earlier tokenizer that this one has none of (transformers would "
         "load them with it); an Encoding has no chat template or added tokens: HfBpeTokenizer.save_pretrained keeps its own"]
@@ -200,7 +202,22 @@ def test_save_encoding_leaves_no_file_of_an_earlier_tokenizer_behind(tmp_path: P
     assert not list((tmp_path / "tok" / CHAT_TEMPLATE_DIR).iterdir())
 
 
-def test_a_save_leaves_no_file_of_an_earlier_save_behind(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+def test_a_file_of_the_folder_that_is_not_json_is_named(tmp_path: Path) -> None:
+    """transformers reads tokenizer.json and tokenizer_config.json itself: a download cut
+    short was a bare JSONDecodeError that named no file."""
+    enc = hf_bpe.Encoding("a", pat_str=r"\S+|\s+", mergeable_ranks={bytes([i]): i for i in range(256)}, special_tokens={"<|x|>": 256})
+    (tmp_path / "hub").mkdir()
+    hf_bpe.save_tokenizer_json(enc, tmp_path / "hub" / "tokenizer.json")
+    data = (tmp_path / "hub" / "tokenizer.json").read_bytes()
+    (tmp_path / "hub" / "tokenizer.json").write_bytes(data[: len(data) // 2])
+    hf_bpe.save_encoding(enc, tmp_path / "saved")
+    (tmp_path / "saved" / "tokenizer_config.json").write_text("{oops", encoding="utf-8")
+    for folder, name in ((tmp_path / "hub", "tokenizer.json"), (tmp_path / "saved", "tokenizer_config.json")):
+        with pytest.raises(hf_bpe.VocabFileError, match=f"{re.escape(str(folder / name))} is not JSON: "):
+            HfBpeTokenizer.from_pretrained(folder)
+
+
+def test_a_save_leaves_no_file_of_an_earlier_save_behind(tmp_path: Path) -> None:
     """A chat template since removed, tokens another tokenizer added: files the second
     save does not write would be loaded with it."""
     ranks = {bytes([i]): i for i in range(256)}
@@ -214,9 +231,10 @@ def test_a_save_leaves_no_file_of_an_earlier_save_behind(tmp_path: Path, caplog:
     assert loaded.chat_template is not None and "<added>" in loaded.get_added_vocab()
     second = HfBpeTokenizer.from_encoding(hf_bpe.Encoding("b", pat_str=r"\S+|\s+", mergeable_ranks=ranks, special_tokens={}))
     (tmp_path / "tok" / "tokenizer.model").write_bytes(b"another kind of tokenizer's")
-    with caplog.at_level("WARNING", logger="hf_bpe"):
+    with pytest.warns(hf_bpe.RemovedFilesWarning) as caught:  # said (was silent)
         second.save_pretrained(tmp_path / "tok")
-    assert [r.getMessage().split(": ", 1)[1] for r in caplog.records] == [  # said (was silent)
+    assert caught[0].filename == __file__
+    assert [str(w.message).split(": ", 1)[1] for w in caught] == [
         "removed added_tokens.json, additional_chat_templates/tools.jinja, "
         "chat_template.jinja, tokenizer.model, files of an earlier tokenizer that this one has none of (transformers "
         "would load them with it)"]
@@ -1503,7 +1521,7 @@ def test_encoding_without_a_tokenizer_json_still_saves_and_loads_with_hf_bpe(tmp
     assert tok("ab\ncd")["input_ids"] == enc.encode("ab\ncd")
     (tmp_path / "again").mkdir()
     (tmp_path / "again" / "tokenizer.json").write_text("{}")  # stale: must not survive
-    with pytest.warns(TokenizerJsonWarning):
+    with pytest.warns(TokenizerJsonWarning), pytest.warns(hf_bpe.RemovedFilesWarning, match="removed tokenizer.json"):
         tok.save_pretrained(tmp_path / "again")
     assert not (tmp_path / "again" / "tokenizer.json").exists()
     with pytest.raises(PatternError):

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -621,6 +622,9 @@ def test_parquet_errors(tmp_path: Path, shards: list[Path], monkeypatch: pytest.
         trainer.update_from_parquet(shards[0].parent, column="body")
     with pytest.raises(TrainingError, match="no such parquet file or folder"):
         trainer.update_from_parquet(tmp_path / "missing")
+    for remote in ("hf://datasets/user/repo/data.parquet", str(shards[0].parent / "*.parquet")):  # 'hf:/...' said nothing more
+        with pytest.raises(TrainingError, match=f"no such parquet file or folder: '{re.escape(remote)}' \\(local paths are read, not URLs or globs"):
+            trainer.update_from_parquet(remote)
     for not_paths, message in ((None, "or a list of them, not None"), (b"x.parquet", "not b'x.parquet'"), ([3], "folder, not 3")):
         with pytest.raises(TrainingTypeError, match=message):
             trainer.update_from_parquet(not_paths)  # type: ignore[arg-type]
