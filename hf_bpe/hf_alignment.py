@@ -317,6 +317,8 @@ def _work_out(
                 columns = tok._encode_checked_ids(firsts, seconds if any(pairs) else None, add_special_tokens, **again)
     rows = columns["input_ids"]
     real_rows = real.tolist() if hasattr(real, "tolist") else real
+    if real_rows and hasattr(real_rows[0], "tolist"):  # a ragged batch as numpy: an object array of arrays
+        real_rows = [row.tolist() for row in real_rows]
     if single and not (real_rows and isinstance(real_rows[0], list)):
         real_rows = [real_rows]  # one text's row (as tensors, it is a batch of one)
     if len(rows) != len(real_rows):

@@ -726,6 +726,11 @@ class HfBpeTokenizer(PreTrainedTokenizer):
         vocab.update(self._added_tokens_encoder)
         return vocab
 
+    @property
+    def vocab(self) -> dict[str, int]:
+        """:meth:`get_vocab`'s answer, as the stock fast tokenizers' ``tok.vocab`` gives it."""
+        return self.get_vocab()
+
     def _convert_token_to_id(self, token: str) -> int | None:
         tid: int | None = self._vocab.str_to_id.get(token)
         if tid is None and self.unk_token is not None and token != self.unk_token:

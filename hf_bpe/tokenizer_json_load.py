@@ -18,11 +18,12 @@ from __future__ import annotations
 
 import itertools
 import json
+import operator
 import os
 import warnings
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
 from hf_bpe.errors import MissingFileError, PatternError, TokenizerJsonWarning, VocabularyError
 from hf_bpe.hf_pattern import (
@@ -324,13 +325,17 @@ def _ranks_if_merges_implied(
     if any(vocab.get(text, tid) != tid or len(text) == 1 for text, tid in added.items() if text in vocab):
         return None  # an added token with two ids, or over a single byte's token
     spellings = [spelled for spelled in vocab if spelled not in added]
-    if len(merges) > len(spellings) - 256:
-        return None  # more merges than tokens to make (TikTokenConverter's lists)
     try:
         ranks = dict(zip(token_bytes_many(spellings), map(vocab.__getitem__, spellings)))
         if len(ranks) != len(spellings):
             return None  # two spellings of one token
         _check_vocabulary(ranks, added)
+        if len(merges) > len(spellings) - 256:  # more merges than tokens to make: TikTokenConverter's list?
+            parts = _flat_merge_parts(merges)
+            made = None if parts is None else _lists_every_split(ranks, list(map(vocab.get, parts)))
+            if made is None or not ignore_merges and len(set(made)) != sum(len(token) > 1 for token in ranks):
+                return None  # (some tokens no merge forms: the full check says why that is refused)
+            return ranks, dict(added)
         implied = merge_parts(ranks)  # a flat list: no object per merge to make
     except VocabularyError:
         return None
@@ -501,7 +506,7 @@ def _check_merges(
 
     tables = MergeTables(_checked_ranks(ranks))  # (once, for both checks)
     expected = derive_merge_ranks(ranks, tables)
-    if ids == expected or len(ids) > len(expected) and _lists_every_split(ranks, ids, tables):
+    if ids == expected or len(ids) > len(expected) and _lists_every_split(ranks, list(itertools.chain.from_iterable(ids)), tables) is not None:
         if not ignore_merges and len(expected) != sum(1 for t in ranks if len(t) > 1):
             raise VocabularyError(
                 "some multi-byte tokens cannot be formed by any merge and the file has "
@@ -539,14 +544,28 @@ def _check_merges(
     )
 
 
+def _flat_merge_parts(merges: list[Any]) -> list[str] | None:
+    """The two parts of each merge (``"a b"`` or ``["a", "b"]``) in one flat list, or None
+    if some merge is not two parts."""
+    if set(map(type, merges)) == {str}:
+        if set(map(str.count, merges, itertools.repeat(" "))) != {1}:
+            return None
+        return " ".join(merges).split(" ")
+    if set(map(type, merges)) != {list} or set(map(len, merges)) != {2}:
+        return None
+    parts = list(itertools.chain.from_iterable(merges))
+    return parts if set(map(type, parts)) == {str} else None
+
+
 def _lists_every_split(
-    ranks: Mapping[bytes, int], ids: Sequence[tuple[int | None, int | None]], tables: MergeTables | None = None
-) -> bool:
-    """Whether the merges (as :func:`_merge_ids` gives them) are every split of every token
+    ranks: Mapping[bytes, int], ids: Sequence[int | None], tables: MergeTables | None = None
+) -> list[int] | None:
+    """The ids of the tokens the merges make, in the merges' order, if the merges (given by
+    the ids of their parts, ``ids``, flat: two per merge) are every split of every token
     into two tokens, each once, in the order of the ids of the tokens they make (ties in
     any order): the lists of transformers' ``TikTokenConverter`` (Llama 3's, Mistral
-    Nemo's). tokenizers then gives tiktoken's ids. ``tables``: the ranks' merge tables,
-    if made already.
+    Nemo's), with which tokenizers gives tiktoken's ids; else None. ``tables``: the ranks'
+    merge tables, if made already.
 
     Why: both merge, again and again, an adjacent pair of parts that makes the
     lowest-ranked token; they differ only in which of several such pairs goes first
@@ -559,19 +578,29 @@ def _lists_every_split(
     (its last split) at one step only. Any two spans x y of one token are split alike.
 
         >>> ranks = {**{bytes([i]): i for i in range(256)}, b"ab": 256, b"bc": 257, b"abc": 258}
-        >>> _lists_every_split(ranks, [(97, 98), (98, 99), (256, 99), (97, 257)])
+        >>> _lists_every_split(ranks, [97, 98, 98, 99, 256, 99, 97, 257])
+        [256, 257, 258, 258]
+        >>> _lists_every_split(ranks, [97, 98, 98, 99, 256, 99]) is None
         True
-        >>> _lists_every_split(ranks, [(97, 98), (98, 99), (256, 99)])
-        False
+
+    (Each pair is one int, ``a * n + b``: a few hundred thousand tuples would wake Python's
+    garbage collector, which then goes through the whole parsed file again and again.)
     """
     from hf_bpe.encoding import _checked_ranks
 
     flat = every_split(list(ranks), MergeTables(_checked_ranks(ranks)) if tables is None else tables)
-    if len(ids) != len(flat) // 3:
-        return False
-    made: dict[tuple[int | None, int | None], int] = dict(zip(zip(flat[::3], flat[1::3]), flat[2::3]))
-    order = [made.get(pair, -1) for pair in ids]
-    return -1 not in order and len(set(ids)) == len(ids) and all(a <= b for a, b in itertools.pairwise(order))
+    if len(ids) != 2 * (len(flat) // 3) or None in ids:
+        return None
+    n = max(ranks.values()) + 1
+    known = cast("list[int]", ids)
+
+    def pairs(parts: list[int], step: int) -> list[int]:
+        return list(map(operator.add, map(operator.mul, parts[::step], itertools.repeat(n)), parts[1::step]))
+
+    listed = pairs(known, 2)
+    made = dict(zip(pairs(flat, 3), flat[2::3]))
+    order = list(map(made.get, listed, itertools.repeat(-1)))
+    return order if -1 not in order and len(set(listed)) == len(listed) and order == sorted(order) else None
 
 
 def _make_encoding(parts: BpeParts) -> Encoding:

@@ -863,6 +863,7 @@ def test_vocab_size_and_len_cover_the_gaps() -> None:
     tok = make("cl100k_base")
     assert tok.vocab_size == len(tok) == 100_277  # <|endofprompt|> is 100276; 100256 is a gap
     assert len(tok.get_vocab()) == 100_261
+    assert tok.vocab == tok.get_vocab()  # (as the stock fast tokenizer's; an AttributeError before)
     assert tok.convert_ids_to_tokens([15339, 100257]) == ["hello", "<|endoftext|>"]
     with pytest.raises(UnknownTokenError):
         tok.convert_ids_to_tokens(100256)

@@ -746,6 +746,25 @@ def test_merge_lists_with_several_splits_of_a_token_but_not_all_are_refused(tmp_
             load_tokenizer_json(path)
 
 
+def test_a_token_no_split_makes_needs_ignore_merges_in_a_list_of_every_split(tmp_path: Path) -> None:
+    # "xyz" has no split into two tokens: tokenizers makes it only with ignore_merges (a
+    # whole word in the vocab is its token), as tiktoken does; without, it is refused.
+    ranks = {bytes([i]): i for i in range(256)} | {t: 256 + i for i, t in enumerate([b"ab", b"bc", b"cd", b"abc", b"bcd", b"xyz"])}
+    path = _converted(ranks, r"\S+|\s+", tmp_path)
+    data = json.loads(path.read_text(encoding="utf-8"))
+    assert len(data["model"]["merges"]) == 7  # abc and bcd two ways each
+    words = ["xyz", "abcd", "xyzabc", "bcdxyz", "abc xyz"]
+    for ignore in (True, False):
+        data["model"]["ignore_merges"] = ignore
+        path.write_text(json.dumps(data), encoding="utf-8")
+        if ignore:
+            stock = Tokenizer.from_file(str(path))
+            assert load_tokenizer_json(path).encode_ordinary_batch(words) == [e.ids for e in stock.encode_batch(words)]
+        else:
+            with pytest.raises(VocabularyError, match="some multi-byte tokens cannot be formed by any merge"):
+                load_tokenizer_json(path)
+
+
 def test_an_added_text_on_the_id_of_a_byte_token_spelled_like_it_is_refused(tmp_path: Path) -> None:
     tiny = hf_bpe.Encoding("tiny", pat_str=r"\s+|\S+", mergeable_ranks={bytes([i]): i for i in range(256)}, special_tokens={})
     hf_bpe.save_tokenizer_json(tiny, tmp_path / "tokenizer.json")
