@@ -17,6 +17,7 @@ and the Hub have it) and the added tokens of ``tokenizer_config.json``, checked 
 
 from __future__ import annotations
 
+import json
 import os
 import warnings
 from collections.abc import Mapping
@@ -128,8 +129,6 @@ def file_not_json(source: Any) -> str | None:
     """The first ``*.json`` file of the local folder ``source`` that is not JSON (its path),
     or None: transformers reads ``tokenizer_config.json`` and ``tokenizer.json`` itself, and
     its ``JSONDecodeError`` names no file."""
-    import json
-
     if not isinstance(source, (str, os.PathLike)) or not os.path.isdir(source):
         return None
     for path in sorted(Path(source).glob("*.json")):

@@ -31,7 +31,6 @@ from __future__ import annotations
 import json
 import operator
 import os
-import sys
 import threading
 import unicodedata
 import warnings

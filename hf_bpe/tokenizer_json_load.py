@@ -591,8 +591,8 @@ def _lists_every_split(
     flat = every_split(list(ranks), MergeTables(_checked_ranks(ranks)) if tables is None else tables)
     if len(ids) != 2 * (len(flat) // 3) or None in ids:
         return None
-    n = max(ranks.values()) + 1
     known = cast("list[int]", ids)
+    n = max(max(ranks.values()), max(known, default=0)) + 1  # (a part's id may be a special token's, above the ranks)
 
     def pairs(parts: list[int], step: int) -> list[int]:
         return list(map(operator.add, map(operator.mul, parts[::step], itertools.repeat(n)), parts[1::step]))
