@@ -611,6 +611,10 @@ def test_many_special_tokens_are_found_longest_first() -> None:
         if expected != enc.encode_ordinary(text):
             with pytest.raises(hf_bpe.DisallowedSpecialTokenError):
                 enc.encode(text)
+    # Tokens extending each other as deep as the shared-prefix branches go (256 characters)
+    deep = {"q" * k: 500 + k for k in range(1, 257)}
+    enc = hf_bpe.Encoding("deep", pat_str=r"\w+|\s+", mergeable_ranks={bytes([i]): i for i in range(256)}, special_tokens=deep)
+    assert enc.encode("q" * 600 + " " + "q" * 7, allowed_special="all") == [756, 756, 588, 32, 507]
     harmony, theirs = hf_bpe.get_encoding("o200k_harmony"), tiktoken.get_encoding("o200k_harmony")
     names = sorted(harmony.special_tokens_set)
     text = " ".join(rnd.choice(names)[: rnd.choice([None, -1, 5])] + "word" for _ in range(3000))
