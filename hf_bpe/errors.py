@@ -214,12 +214,12 @@ class TokenizerJsonWarning(UserWarning):
     (a ``TemplateProcessing`` post-processor)."""
 
 
-def outside_stacklevel() -> int:
+def _outside_stacklevel() -> int:
     """The ``stacklevel`` that makes a warning raised by the caller of this function point
     at the first frame outside hf_bpe and transformers: the user's line, however deep
     the calls in between go (``save_pretrained`` through ``save_vocabulary``, say)::
 
-        warnings.warn("...", TokenizerJsonWarning, stacklevel=outside_stacklevel())
+        warnings.warn("...", TokenizerJsonWarning, stacklevel=_outside_stacklevel())
     """
     frame, level = sys._getframe(1), 1
     while frame.f_back is not None and frame.f_globals.get("__name__", "").startswith(("hf_bpe.", "transformers.")):

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from .encoding import Encoding
-from .errors import MissingFileError, PatternError, RemovedFilesWarning, VocabFileError, VocabularyError, outside_stacklevel
+from .errors import MissingFileError, PatternError, RemovedFilesWarning, VocabFileError, VocabularyError, _outside_stacklevel
 from .pieces import has_lone_surrogate
 from .atomic_files import cleanup_new_folders, finish_interrupted_write, write_files_atomic
 from .vocab_files import StrPath, format_tiktoken_bpe, parse_json, parse_tiktoken_bpe
@@ -158,7 +158,7 @@ def say_removed(folder: Path, removed: Iterable[Path], more: str = "") -> None:
             f"{folder}: removed {', '.join(names)}, files of an earlier tokenizer that this one has "
             f"none of (transformers would load them with it){more}",
             RemovedFilesWarning,
-            stacklevel=outside_stacklevel(),
+            stacklevel=_outside_stacklevel(),
         )
 
 

@@ -61,7 +61,7 @@ from hf_bpe.errors import (
     UnknownTokenError,
     VocabFileError,
     VocabularyError,
-    outside_stacklevel,
+    _outside_stacklevel,
 )
 from hf_bpe.folder import (
     CHAT_TEMPLATE_DIR,
@@ -1664,7 +1664,7 @@ class HfBpeTokenizer(PreTrainedTokenizer):
                 f"decode(skip_special_tokens=True) drops every id {tid}; give the role a special "
                 f"token instead (tok.add_special_tokens({{{role!r}: '<pad>'}}), or the eos token as pad)",
                 TokenizerJsonWarning,
-                stacklevel=outside_stacklevel(),  # the caller of save_pretrained (or save_vocabulary)
+                stacklevel=_outside_stacklevel(),  # the caller of save_pretrained (or save_vocabulary)
             )
 
     def to_tokenizer_json(self) -> dict[str, Any]:
