@@ -305,10 +305,11 @@ def _ranks_if_merges_implied(
     vocab: Any, added: Mapping[str, int], merges: Any, ignore_merges: bool
 ) -> tuple[dict[bytes, int], dict[str, int]] | None:
     """The ranks and special tokens of a file whose merges are exactly the ones its ids
-    imply, with every added token a special one (as in every file hf_bpe writes, and
-    most others); None for any other file, which the full check then reads, naming what
-    is wrong or warning of what it changes. (The ids of added tokens that are not in the
-    vocab are checked after it, as for any file.)
+    imply (as in every file hf_bpe writes, and most others), or every split of every
+    token (transformers' ``TikTokenConverter``: see :func:`_lists_every_split`), with
+    every added token a special one; None for any other file, which the full check then
+    reads, naming what is wrong or warning of what it changes. (The ids of added tokens
+    that are not in the vocab are checked after it, as for any file.)
 
     The merges are compared as the file spells them, in one comparison of flat lists,
     not pair by pair: making an object per merge (200,000 for o200k_base) woke Python's
@@ -342,15 +343,8 @@ def _ranks_if_merges_implied(
     if len(implied) != 2 * len(merges) or not ignore_merges and len(merges) != len(spellings) - 256:
         return None  # (some tokens no merge forms: the full check says why that is refused)
     spelling = {tid: spelled for spelled, tid in vocab.items()}
-    if type(merges[0]) is str:  # the older form, "a b"
-        same = merges == [f"{spelling[a]} {spelling[b]}" for a, b in zip(implied[::2], implied[1::2])]
-    else:  # [a, b]: compared flat
-        same = (
-            set(map(type, merges)) == {list}
-            and set(map(len, merges)) == {2}
-            and list(itertools.chain.from_iterable(merges)) == list(map(spelling.__getitem__, implied))
-        )
-    return (ranks, dict(added)) if same else None
+    parts = _flat_merge_parts(merges)
+    return (ranks, dict(added)) if parts == list(map(spelling.__getitem__, implied)) else None
 
 
 def _is_id(value: Any) -> bool:
