@@ -61,6 +61,7 @@ from hf_bpe.errors import (
     UnknownTokenError,
     VocabFileError,
     VocabularyError,
+    _a_type,
     _outside_stacklevel,
 )
 from hf_bpe.folder import (
@@ -1738,10 +1739,10 @@ class HfBpeTokenizer(PreTrainedTokenizer):
         files = self._save_all_or_none(save_directory, *args, **kwargs)
         if push_to_hub:
             token = kwargs.get("token")
-            result = super()._upload_modified_files(
-                save_directory, repo_id, timestamps, commit_message=commit_message, token=token
+            self._upload_modified_files(
+                save_directory, repo_id, timestamps, commit_message=commit_message, token=token,
+                filename_prefix=_prefix(kwargs),
             )
-            self._delete_stale_files(save_directory, repo_id, result, _prefix(kwargs), {"token": token})
         return files
 
     def _save_all_or_none(self, folder: str | os.PathLike[str], *args: Any, **kwargs: Any) -> tuple[str, ...]:
@@ -1792,37 +1793,63 @@ class HfBpeTokenizer(PreTrainedTokenizer):
         # transformers names added_tokens.json even when it wrote none
         return tuple(os.path.join(given, name) for name in names if (target / name).exists())
 
-    def _upload_modified_files(self, working_dir: Any, repo_id: str, *args: Any, **kwargs: Any) -> Any:
-        """Upload as transformers does (``push_to_hub``), then delete what an earlier push
-        left that this tokenizer does not have (see :meth:`_delete_stale_files`)."""
-        result = super()._upload_modified_files(working_dir, repo_id, *args, **kwargs)
-        self._delete_stale_files(working_dir, repo_id, result, "", kwargs)
-        return result
+    def _upload_modified_files(
+        self,
+        working_dir: str | os.PathLike[str],
+        repo_id: str,
+        files_timestamps: Mapping[str, float],
+        commit_message: str | None = None,
+        token: bool | str | None = None,
+        create_pr: bool = False,
+        revision: str | None = None,
+        commit_description: str | None = None,
+        filename_prefix: str = "",
+    ) -> Any:
+        """Upload the files of ``working_dir`` changed since ``files_timestamps`` (as
+        transformers' ``push_to_hub`` does) and, in the same commit, delete the files an
+        earlier push left that this tokenizer does not have: a ``tokenizer.json`` (which
+        stock transformers would load), a chat template since removed
+        (``additional_chat_templates/*.jinja`` too), ... One commit: a failed push changes
+        nothing, and no reader ever finds one tokenizer's files beside another's."""
+        from huggingface_hub import CommitOperationAdd, CommitOperationDelete
+        from huggingface_hub.errors import HfHubHTTPError
 
-    @staticmethod
-    def _delete_stale_files(working_dir: Any, repo_id: str, result: Any, prefix: str, upload_args: Mapping[str, Any]) -> None:
-        """Delete the files the repository keeps from an earlier push that the folder just
-        uploaded lacks: a ``tokenizer.json`` (which stock transformers would load), a chat
-        template since removed (``additional_chat_templates/*.jinja`` too), ...; on the
-        branch pushed to, or in the pull request the upload opened."""
-        from huggingface_hub import CommitOperationDelete
-
-        token = upload_args.get("token")
-        revision = result.pr_revision if upload_args.get("create_pr") else upload_args.get("revision")
-        ours = {prefix + name for name in SAVED_IF_NEEDED}
-        templates = f"{prefix}{CHAT_TEMPLATE_DIR}/"
+        folder = Path(working_dir)
+        changed = [  # top-level names, as transformers compares them; a folder goes whole
+            path for path in sorted(folder.iterdir())
+            if path.name not in files_timestamps or path.stat().st_mtime > files_timestamps[path.name]
+        ]
+        uploads = [
+            CommitOperationAdd(path_or_fileobj=str(path), path_in_repo=path.relative_to(folder).as_posix())
+            for top in changed
+            for path in ([top] if top.is_file() else sorted(p for p in top.rglob("*") if p.is_file()))
+        ]
         api = hf_api()
+        if revision is not None and not revision.startswith("refs/pr"):
+            try:
+                api.create_branch(repo_id=repo_id, branch=revision, token=token, exist_ok=True)
+            except HfHubHTTPError as err:  # a pull request to a repository not ours: it may exist
+                if not (create_pr and err.response.status_code == 403):
+                    raise
+        ours = {filename_prefix + name for name in SAVED_IF_NEEDED}
+        templates = f"{filename_prefix}{CHAT_TEMPLATE_DIR}/"
         stale = [
             name
             for name in api.list_repo_files(repo_id, revision=revision, token=token)
             if (name in ours or (name.startswith(templates) and name.endswith(".jinja")))
-            and not (Path(working_dir) / name).exists()
+            and not (folder / name).exists()
         ]
-        if stale:
-            api.create_commit(
-                repo_id, [CommitOperationDelete(path_in_repo=name) for name in stale], revision=revision,
-                token=token, commit_message=f"Delete {', '.join(stale)}: not part of this tokenizer",
-            )
+        logger.info("uploading to %s: %s%s", repo_id, ", ".join(op.path_in_repo for op in uploads),
+                    f"; deleting {', '.join(stale)}" if stale else "")
+        return api.create_commit(
+            repo_id=repo_id,
+            operations=[*uploads, *(CommitOperationDelete(path_in_repo=name) for name in stale)],
+            commit_message=commit_message or "Upload tokenizer",
+            commit_description=commit_description,
+            token=token,
+            create_pr=create_pr,
+            revision=revision,
+        )
 
 
 def _check_batch_items(text: Any) -> None:
@@ -1831,7 +1858,7 @@ def _check_batch_items(text: Any) -> None:
     if isinstance(text, (list, tuple)) and text and not isinstance(text[0], int):  # (ints: one row of ids)
         for i, item in enumerate(text):
             if not isinstance(item, (str, list, tuple)):
-                kind = "null" if item is None else f"a {type(item).__name__}"
+                kind = "null" if item is None else _a_type(item)
                 raise TextTypeError(f"item {i} of the batch is {kind}, not a str: {item!r:.60}")
 
 

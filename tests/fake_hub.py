@@ -1,7 +1,9 @@
 """A loopback stand-in for the Hugging Face Hub: just the endpoints that ``push_to_hub``
 and ``from_pretrained`` use, files kept in memory, bound to 127.0.0.1 only. ``repos`` holds
 each repository's main branch; ``branches`` its other revisions (branches and pull
-requests, ``refs/pr/N``), each begun as a copy of the main branch.
+requests, ``refs/pr/N``), each begun as a copy of the main branch. Each state of a
+revision has its own commit id (huggingface_hub's cache keys files by it); a commit
+is all or nothing, and ``refuse_commits = True`` makes the next ones fail (HTTP 500).
 
     hub = FakeHub(); hub.start()      # hub.url -> "http://127.0.0.1:PORT"
     # HF_ENDPOINT=hub.url (set before huggingface_hub is imported), HF_TOKEN=anything
@@ -18,14 +20,21 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import unquote, urlparse
 
-COMMIT = "0123456789abcdef0123456789abcdef01234567"
+def commit_id(repo: str, files: dict[str, bytes]) -> str:
+    """The id of ``repo`` holding ``files``: one per state, as a Hub's commits are."""
+    digest = hashlib.sha1(repo.encode())
+    for path, content in sorted(files.items()):
+        digest.update(f"{path}\0{hashlib.sha1(content).hexdigest()}\0".encode())
+    return digest.hexdigest()
 
 
 class FakeHub:
     def __init__(self) -> None:
         self.repos: dict[str, dict[str, bytes]] = {}  # repo id -> path -> content (main)
         self.branches: dict[tuple[str, str], dict[str, bytes]] = {}  # (repo id, revision) -> path -> content
-        self.commits: list[str] = []  # "repo: message" of each commit received
+        self.commits: list[str] = []  # "repo@revision: message" of each commit made
+        self.refuse_commits = False
+        self.snapshots: dict[str, dict[str, bytes]] = {}  # commit id -> the files then
         hub = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -52,15 +61,17 @@ class FakeHub:
                 repo, _, rest = path.partition("/resolve/")
                 revision, _, name = rest.partition("/")  # the revision is quoted whole: refs%2Fpr%2F1
                 repo, name = unquote(repo), unquote(name)
-                content = hub.files(repo, unquote(revision)).get(name)
+                files = hub.files(repo, unquote(revision))
+                commit = hub.commit_of(repo, files)
+                content = files.get(name)
                 if content is None:
                     if repo not in hub.repos:
                         self._send(404, {"error": "not found"}, {"X-Error-Code": "RepoNotFound"})
                     else:  # with the commit, as the Hub: huggingface_hub then caches the file's absence
-                        self._send(404, {"error": "not found"}, {"X-Error-Code": "EntryNotFound", "X-Repo-Commit": COMMIT})
+                        self._send(404, {"error": "not found"}, {"X-Error-Code": "EntryNotFound", "X-Repo-Commit": commit})
                     return
                 etag = f'"{hashlib.sha256(content).hexdigest()}"'
-                self._send(200, content, {"X-Repo-Commit": COMMIT, "ETag": etag, "Content-Type": "application/octet-stream"})
+                self._send(200, content, {"X-Repo-Commit": commit, "ETag": etag, "Content-Type": "application/octet-stream"})
 
             def do_HEAD(self) -> None:
                 self._file()
@@ -84,7 +95,10 @@ class FakeHub:
                         entries = [{"type": "file", "path": p, "size": len(c), "oid": hashlib.sha1(c).hexdigest()} for p, c in sorted(files.items())]
                         self._send(200, entries)
                         return
-                    self._send(200, {"id": repo, "modelId": repo, "sha": COMMIT, "siblings": [{"rfilename": p} for p in sorted(files)]})
+                    if "/revision/" in rest:  # /api/models/{repo}/revision/{revision}
+                        files = hub.files(repo, unquote(urlparse(self.path).path.partition("/revision/")[2]))
+                    sha = hub.commit_of(repo, files)
+                    self._send(200, {"id": repo, "modelId": repo, "sha": sha, "siblings": [{"rfilename": p} for p in sorted(files)]})
                     return
                 self._file()
 
@@ -107,6 +121,9 @@ class FakeHub:
                     self._send(200, {})
                 elif path.startswith("/api/models/") and "/commit/" in path:
                     repo, _, revision = path[len("/api/models/") :].partition("/commit/")
+                    if hub.refuse_commits:
+                        self._send(500, {"error": "the fake hub refuses commits"})
+                        return
                     hub.repos.setdefault(repo, {})
                     answer: dict[str, Any] = {}
                     if "create_pr=1" in urlparse(self.path).query:
@@ -123,7 +140,8 @@ class FakeHub:
                             files[item["value"]["path"]] = base64.b64decode(item["value"]["content"])
                         elif item.get("key") == "deletedFile":
                             files.pop(item["value"]["path"], None)
-                    self._send(200, {"commitOid": COMMIT, "commitUrl": f"{hub.url}/{repo}/commit/{COMMIT}", **answer})
+                    commit = hub.commit_of(repo, files)
+                    self._send(200, {"commitOid": commit, "commitUrl": f"{hub.url}/{repo}/commit/{commit}", **answer})
                 else:
                     self._send(404, {"error": f"unknown endpoint {path}"})
 
@@ -133,9 +151,17 @@ class FakeHub:
 
     def files(self, repo: str, revision: str = "main") -> dict[str, bytes]:
         """The files of ``repo`` at ``revision`` (empty if there are none)."""
-        if revision in ("main", COMMIT):  # every commit answers COMMIT
+        if revision in self.snapshots:
+            return self.snapshots[revision]
+        if revision == "main":
             return self.repos.get(repo, {})
         return self.branches.get((repo, revision), {})
+
+    def commit_of(self, repo: str, files: dict[str, bytes]) -> str:
+        """The commit id of ``files`` (a revision's), kept to answer for that state."""
+        commit = commit_id(repo, files)
+        self.snapshots.setdefault(commit, dict(files))
+        return commit
 
     def start(self) -> FakeHub:
         self._thread.start()

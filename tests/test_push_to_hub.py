@@ -122,25 +122,39 @@ def test_save_pretrained_with_push_uploads_the_finished_folder(hub: FakeHub, tmp
     assert config["hf_bpe_add_eos_token"] is True and "backend" not in config
 
 
-def test_a_push_without_tokenizer_json_deletes_the_old_one(hub: FakeHub, tmp_path: Path) -> None:
+def test_a_push_without_tokenizer_json_deletes_the_old_one_in_its_commit(hub: FakeHub, tmp_path: Path) -> None:
     # The second tokenizer's pattern cannot be written for HF (\b): a tokenizer.json left
     # from the first push would be what stock transformers loads.
     push = textwrap.dedent(
         """
-        import hf_bpe
+        import sys, hf_bpe
         from hf_bpe.hf_tokenizer import HfBpeTokenizer
         ranks = {bytes([i]): i for i in range(256)} | {b"yo": 256}
-        first = hf_bpe.Encoding("first", pat_str=r"\\S+|\\s+", mergeable_ranks=ranks, special_tokens={})
-        HfBpeTokenizer.from_encoding(first).push_to_hub("someone/twice", commit_message="v1")
-        second = hf_bpe.Encoding("second", pat_str=r"\\b\\w+\\b|\\s+|[^\\w\\s]+", mergeable_ranks=ranks, special_tokens={})
-        HfBpeTokenizer.from_encoding(second).push_to_hub("someone/twice", commit_message="v2")
+        patterns = {"first": r"\\S+|\\s+", "second": r"\\b\\w+\\b|\\s+|[^\\w\\s]+"}
+        name, message = sys.argv[1:]
+        enc = hf_bpe.Encoding(name, pat_str=patterns[name], mergeable_ranks=ranks, special_tokens={})
+        HfBpeTokenizer.from_encoding(enc).push_to_hub("someone/twice", commit_message=message)
         """
     )
-    proc = subprocess.run([sys.executable, "-c", push], env=hub_env(hub, tmp_path / "home"), cwd=tmp_path,
-                          capture_output=True, text=True, timeout=600)
-    assert proc.returncode == 0, proc.stderr[-4000:]
+
+    def run(name: str, message: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-c", push, name, message], env=hub_env(hub, tmp_path / "home"),
+                              cwd=tmp_path, capture_output=True, text=True, timeout=600)
+
+    for name, message in (("first", "v1"), ("second", "v2")):
+        proc = run(name, message)
+        assert proc.returncode == 0, proc.stderr[-4000:]
     assert "tokenizer.json" not in hub.repos["someone/twice"]
     assert {"encoding.json", "vocab.tiktoken", "tokenizer_config.json"} <= set(hub.repos["someone/twice"])
+    # In the upload's own commit: a second commit for the deletion left both tokenizers'
+    # files side by side between the two (and for good, had it failed).
+    assert hub.commits == ["someone/twice@main: v1", "someone/twice@main: v2"]
+    # A push that fails changes nothing.
+    before = dict(hub.repos["someone/twice"])
+    hub.refuse_commits = True
+    proc = run("first", "v3")
+    assert proc.returncode != 0 and "500" in proc.stderr, proc.stderr[-4000:]
+    assert hub.repos["someone/twice"] == before and len(hub.commits) == 2
 
 
 def test_a_chat_template_removed_is_removed_from_the_repository(hub: FakeHub, tmp_path: Path) -> None:
@@ -173,12 +187,10 @@ def test_a_chat_template_removed_is_removed_from_the_repository(hub: FakeHub, tm
     files = hub.repos["someone/chat"]
     assert "chat_template.jinja" in files and "pre-tokenizer_config.json" in files
     assert not any(name.startswith("additional_chat_templates/") for name in files)
-    assert [c for c in hub.commits if "Delete" in c] == [
-        "someone/chat@main: Delete additional_chat_templates/tool_use.jinja: not part of this tokenizer"
-    ], hub.commits
+    assert hub.commits == ["someone/chat@main: v1", "someone/chat@main: v2", "someone/chat@main: Upload tokenizer"]
     run('HfBpeTokenizer.from_encoding(enc).push_to_hub("someone/chat", commit_message="v3")')
     assert "tokenizer.json" in hub.repos["someone/chat"] and "chat_template.jinja" not in hub.repos["someone/chat"]
-    assert hub.commits[-1] == "someone/chat@main: Delete chat_template.jinja: not part of this tokenizer", hub.commits
+    assert hub.commits[-1] == "someone/chat@main: v3", hub.commits
 
 
 @pytest.mark.parametrize("where", ["revision='dev'", "create_pr=True"])
@@ -194,6 +206,12 @@ def test_a_push_to_a_branch_or_pull_request_leaves_main_alone(hub: FakeHub, tmp_
         HfBpeTokenizer.from_encoding(first).push_to_hub("someone/reviewed", commit_message="v1")
         second = hf_bpe.Encoding("second", pat_str=r"\\b\\w+\\b|\\s+|[^\\w\\s]+", mergeable_ranks=ranks, special_tokens={{}})
         HfBpeTokenizer.from_encoding(second).push_to_hub("someone/reviewed", commit_message="v2", {where})
+        # Loaded back, each revision its own tokenizer (the fake hub gave both one commit
+        # id, which the Hub's cache keys files by: main's came back for the branch).
+        from transformers import AutoTokenizer
+        revision = "dev" if "dev" in {where!r} else "refs/pr/1"
+        for rev in ("main", revision, "main"):
+            print(AutoTokenizer.from_pretrained("someone/reviewed", revision=rev).encoding.name)
         """
     )
     proc = subprocess.run([sys.executable, "-c", push], env=hub_env(hub, tmp_path / "home"), cwd=tmp_path,
@@ -204,6 +222,7 @@ def test_a_push_to_a_branch_or_pull_request_leaves_main_alone(hub: FakeHub, tmp_
     assert "tokenizer.json" in main and json.loads(main["encoding.json"])["name"] == "first"
     assert "tokenizer.json" not in changed and json.loads(changed["encoding.json"])["name"] == "second"
     assert all(not c.startswith("someone/reviewed@main") for c in hub.commits[1:]), hub.commits
+    assert proc.stdout.split() == ["first", "second", "first"]
 
 
 def test_a_repository_missing_one_file_of_the_pair_loads_its_tokenizer_json(hub: FakeHub, tmp_path: Path) -> None:
