@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Optional
 
 from .encoding import Encoding
-from .errors import CliError, UnknownModelError, VocabFileError, VocabularyError
+from .errors import CliError, PluginError, UnknownModelError, VocabFileError, VocabularyError
 
 __all__ = ["parse_special_tokens", "resolve_encoding"]
 
@@ -120,7 +120,11 @@ def _hidden_name(spec: str) -> str:
     a model, which the path hides (an existing path wins over a name); else ""."""
     from .registry import encoding_name_for_model, is_encoding_name
 
-    if is_encoding_name(spec):
+    try:
+        named = is_encoding_name(spec)
+    except PluginError:  # not the error to report here
+        named = False
+    if named:
         hidden = f"the named encoding {spec}"
     else:
         try:
@@ -269,12 +273,15 @@ def resolve_encoding(
         looks_like_path = os.sep in spec or spec.endswith((".json", ".tiktoken"))
         if looks_like_path:
             raise CliError(f"no such file or folder: {spec}")
-        name = spec
-        if not is_encoding_name(spec):
-            try:
-                name = encoding_name_for_model(spec)
-            except UnknownModelError:
-                raise CliError(_unknown_name_message(spec)) from None
+        broken_plugin: Optional[PluginError] = None
+        try:
+            named = is_encoding_name(spec)
+        except PluginError as err:  # in the way of plugins' names only, not of models'
+            named, broken_plugin = False, err
+        try:
+            name = spec if named else encoding_name_for_model(spec)
+        except UnknownModelError:
+            raise broken_plugin or CliError(_unknown_name_message(spec)) from None
         enc = get_encoding(name)
         source = f"named encoding {name}"
     logger.info(

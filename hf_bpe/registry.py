@@ -212,10 +212,9 @@ def plugin_constructors() -> Mapping[str, Callable[[], dict[str, Any]]]:
         >>> dict(plugin_constructors())   # none installed here
         {}
 
-    Raises :class:`~hf_bpe.errors.PluginError` for a plugin without
-    ``ENCODING_CONSTRUCTORS`` or a name defined twice (a built-in name included); an
-    error importing a plugin is raised as it is. Either way the search is made again on
-    the next call.
+    Raises :class:`~hf_bpe.errors.PluginError` for a plugin that fails to import (the
+    error it raised is the cause), one without ``ENCODING_CONSTRUCTORS`` or a name defined
+    twice (a built-in name included). Either way the search is made again on the next call.
     """
     global _plugins
     with _PLUGINS_LOCK:
@@ -237,7 +236,11 @@ def _find_plugins() -> dict[str, Callable[[], dict[str, Any]]]:
         module_name = module_info.name
         if module_name == OPENAI_PLUGIN:
             continue
-        constructors = getattr(importlib.import_module(module_name), "ENCODING_CONSTRUCTORS", None)
+        try:
+            module = importlib.import_module(module_name)
+        except Exception as err:  # the plugin's own bug: say whose, typed as the others are
+            raise PluginError(f"tiktoken plugin {module_name} failed to import: {type(err).__name__}: {err}") from err
+        constructors = getattr(module, "ENCODING_CONSTRUCTORS", None)
         if not isinstance(constructors, Mapping):
             raise PluginError(f"tiktoken plugin {module_name} does not define an ENCODING_CONSTRUCTORS dict")
         for name, constructor in constructors.items():

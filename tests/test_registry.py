@@ -580,6 +580,8 @@ print(json.dumps({
          "duplicate encoding name 'cl100k_base' in tiktoken plugin tiktoken_ext.takes_a_name"),
         ({"a_one": "ENCODING_CONSTRUCTORS = {'mine': dict}\n", "b_two": "ENCODING_CONSTRUCTORS = {'mine': dict}\n"},
          "duplicate encoding name 'mine' in tiktoken plugin tiktoken_ext.b_two"),
+        ({"fails": "raise ImportError('no module named acme_internal')\n"},  # was raised bare, past the CLI
+         "tiktoken plugin tiktoken_ext.fails failed to import: ImportError: no module named acme_internal"),
     ],
 )
 def test_a_broken_tiktoken_plugin_is_a_plugin_error(
@@ -602,13 +604,24 @@ print(hf_bpe.get_encoding("r50k_base").encode("plugins"))
 import subprocess, sys
 print(subprocess.run([sys.executable, "-m", "hf_bpe", "encode", "-t", "r50k_base"], input="plugins",
                      capture_output=True, text=True, check=True).stdout.strip())
+# Nor do model names there, and a tiktoken Encoding of another name converts.
+print(subprocess.run([sys.executable, "-m", "hf_bpe", "encode", "-t", "davinci"], input="plugins",
+                     capture_output=True, text=True, check=True).stdout.strip())
+import tiktoken
+own = tiktoken.Encoding("nano", pat_str=r"\\S+|\\s+", mergeable_ranks={bytes([i]): i for i in range(256)}, special_tokens={})
+print(hf_bpe.registry.as_hf_bpe_encoding(own).encode("hi"))
+# A name that is neither: the plugin's error, in one line.
+typo = subprocess.run([sys.executable, "-m", "hf_bpe", "info", "r50k"], capture_output=True, text=True)
+print(typo.returncode, typo.stderr.strip())
 """
     result = _plugins_child(tmp_path, script)
     assert result.returncode == 0, result.stderr[-3000:]
     lines = result.stdout.splitlines()
     assert lines[:3] == [message] * 3  # each call looks again: the error is not cached as "no plugins"
     ids = tiktoken.get_encoding("r50k_base").encode("plugins")
-    assert lines[3] == str(ids) and lines[4] == " ".join(map(str, ids))
+    assert lines[3] == str(ids) and lines[4] == lines[5] == " ".join(map(str, ids))
+    assert lines[6] == "[104, 105]"
+    assert lines[7] == f"1 hf-bpe: error: {message}"
 
 
 def test_without_plugins_only_openais_encodings_are_named() -> None:
