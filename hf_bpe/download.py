@@ -33,7 +33,10 @@ Environment variables (all read at call time, never at import time):
 ``HF_BPE_DOWNLOAD_URL``
     A mirror: this base URL replaces ``https://openaipublic.blob.core.windows.net/`` in
     every official URL (``http://mirror.local/openai/`` fetches
-    ``http://mirror.local/openai/encodings/cl100k_base.tiktoken``). ``file://`` URLs work.
+    ``http://mirror.local/openai/encodings/cl100k_base.tiktoken``). ``file://`` URLs work;
+    a query (``?sig=...``) is kept after the file's path; ``https://user:password@host/``
+    sends Basic authentication to that host (not to one a redirect names) and is shown
+    without the password.
 ``HF_BPE_DOWNLOAD_TIMEOUT``
     Seconds to wait for the server on connect and on each read (default 60).
 ``TIKTOKEN_CACHE_DIR``, ``DATA_GYM_CACHE_DIR``
@@ -74,9 +77,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
-from typing import BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO
+from urllib.parse import SplitResult, unquote, urlsplit, urlunsplit
 
 from .errors import DownloadError, HashMismatchError, OfflineError, UnknownEncodingError
+
+if TYPE_CHECKING:  # pragma: no cover
+    import urllib.request
 
 logger = logging.getLogger("hf_bpe")
 
@@ -198,18 +205,61 @@ def offline_switch() -> str | None:
 
 
 def download_url(vfile: VocabFile) -> str:
-    """Where ``vfile`` is downloaded from: the official URL, or the mirror's."""
+    """Where ``vfile`` is downloaded from: the official URL, or the mirror's (its path
+    joined with the file's, its query kept, a ``user:password@`` left out: see
+    :func:`download_authorization`)."""
+    mirror = _mirror()
+    if mirror is None:
+        return vfile.url
+    base = mirror.path if mirror.path.endswith("/") else mirror.path + "/"
+    return urlunsplit(mirror._replace(netloc=_netloc_host(mirror), path=base + vfile.url_path, fragment=""))
+
+
+def download_authorization() -> str | None:
+    """The ``Authorization`` header for the mirror's ``user:password@``, if it has one
+    (Basic, as a browser sends it; never sent on to where a redirect points)."""
+    mirror = _mirror()
+    if mirror is None or (mirror.username is None and mirror.password is None):
+        return None
+    import base64
+
+    user, password = unquote(mirror.username or ""), unquote(mirror.password or "")
+    return "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode("ascii")
+
+
+def _mirror() -> SplitResult | None:
+    """``HF_BPE_DOWNLOAD_URL``, split, or None when it is not set."""
     mirror = os.environ.get("HF_BPE_DOWNLOAD_URL", "").strip()
     if not mirror:
-        return vfile.url
+        return None
     scheme, colon, _ = mirror.partition(":")
     if not colon or not re.fullmatch(r"[A-Za-z][A-Za-z0-9+.-]+", scheme):  # (not C:\ either) urllib: "unknown url type"
         raise _SettingError(
-            f"HF_BPE_DOWNLOAD_URL must be a URL (https://host/path/ or, for a folder, file:///path/), got {mirror!r}"
+            f"HF_BPE_DOWNLOAD_URL must be a URL (https://host/path/ or, for a folder, file:///path/), "
+            f"got {_shown(mirror)!r}"
         )
-    if not mirror.endswith("/"):
-        mirror += "/"
-    return mirror + vfile.url_path
+    try:
+        parts = urlsplit(mirror)
+        parts.port  # (a ValueError for a port that is no number)
+    except ValueError as err:  # "Invalid IPv6 URL", "Port could not be cast to integer value as 'x'"
+        raise _SettingError(f"HF_BPE_DOWNLOAD_URL is not a valid URL ({err}): {_shown(mirror)!r}") from None
+    return parts
+
+
+def _netloc_host(parts: SplitResult) -> str:
+    """The ``host[:port]`` of ``parts``, without the ``user:password@`` before it."""
+    return parts.netloc.rpartition("@")[2]
+
+
+def _shown(url: str) -> str:
+    """``url`` as a message may show it: a password replaced by ``***``."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # no host to tell from its password: show neither
+        return "<an invalid URL>" if "@" in url else url
+    if parts.password is None:
+        return url
+    return urlunsplit(parts._replace(netloc=f"{parts.username}:***@{_netloc_host(parts)}"))
 
 
 def download_timeout() -> float:
@@ -403,7 +453,7 @@ def _download(vfile: VocabFile, target: Path) -> None:
     try:
         start = time.perf_counter()
         with os.fdopen(fd, "wb") as out:
-            digest, size = _stream(url, out, timeout, limit=vfile.size)
+            digest, size = _stream(url, out, timeout, limit=vfile.size, authorization=download_authorization())
             out.flush()
             os.fsync(out.fileno())
         if digest != vfile.sha256:
@@ -464,7 +514,9 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def _stream(url: str, out: BinaryIO, timeout: float, limit: int | None = None) -> tuple[str, int]:
+def _stream(
+    url: str, out: BinaryIO, timeout: float, limit: int | None = None, authorization: str | None = None
+) -> tuple[str, int]:
     """Copy the body at ``url`` into ``out``; return (sha256, size). DownloadError on failure,
     HashMismatchError as soon as the body is longer than ``limit`` bytes."""
     import http.client  # here, not at import: loading a cached file needs no network code
@@ -475,7 +527,11 @@ def _stream(url: str, out: BinaryIO, timeout: float, limit: int | None = None) -
     size = received = 0
     try:
         request = urllib.request.Request(url, headers={"User-Agent": "hf_bpe"})
-        with urllib.request.urlopen(request, timeout=timeout) as response:
+        opener = urllib.request.build_opener()
+        if authorization is not None:
+            request.add_unredirected_header("Authorization", authorization)
+            opener = urllib.request.build_opener(_redirects_keeping_authorization_on_host())
+        with opener.open(request, timeout=timeout) as response:
             announced = response.headers.get("Content-Length")  # of the encoded body
             decoder = _decoder(url, response.headers.get("Content-Encoding"))
             while chunk := response.read1(_CHUNK):  # what has come (a stalled server: counted)
@@ -522,6 +578,23 @@ def _stream(url: str, out: BinaryIO, timeout: float, limit: int | None = None) -
             f"file's {limit} bytes"
         )
     return digest.hexdigest(), size
+
+
+def _redirects_keeping_authorization_on_host() -> urllib.request.HTTPRedirectHandler:
+    """A redirect handler that sends the mirror's ``Authorization`` on to the same host
+    (scheme, host and port) only: urllib's sends an unredirected header nowhere, and a
+    plain one everywhere, a password to whatever host a redirect names."""
+    import urllib.request
+
+    class KeepOnHost(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, req: Any, fp: Any, code: int, msg: str, headers: Any, newurl: str) -> Any:
+            new = super().redirect_request(req, fp, code, msg, headers, newurl)
+            authorization = req.unredirected_hdrs.get("Authorization")
+            if new is not None and authorization is not None and urlsplit(newurl)[:2] == urlsplit(req.full_url)[:2]:
+                new.add_unredirected_header("Authorization", authorization)
+            return new
+
+    return KeepOnHost()
 
 
 def _decoder(url: str, encoding: str | None) -> zlib._Decompress | None:

@@ -7,6 +7,7 @@ points hf_bpe at it. Each test gets an empty cache directory and an empty tiktok
 
 from __future__ import annotations
 
+import base64
 import gzip
 import hashlib
 import http.server
@@ -59,7 +60,11 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         srv = self.server
         with srv.lock:
             srv.requests.append(self.path)
-        path = self.path
+            srv.authorizations.append(self.headers.get("Authorization"))
+        if srv.authorization is not None and self.headers.get("Authorization") != srv.authorization:
+            self.send_error(401)
+            return
+        path = self.path.partition("?")[0]
         if srv.prefix:
             if not path.startswith(srv.prefix):
                 self.send_error(404)
@@ -70,6 +75,12 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             self.send_error(404)
             return
         mode = srv.modes.get(path, "ok")
+        if mode.startswith("redirect:"):
+            self.send_response(302)
+            self.send_header("Location", mode.removeprefix("redirect:"))
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
         if mode == "chunked-drop":
             self.send_response(200)
             self.send_header("Transfer-Encoding", "chunked")
@@ -127,7 +138,9 @@ class _VocabServer(http.server.ThreadingHTTPServer):
         self.files = dict(files)
         self.modes: dict[str, str] = {}
         self.prefix = prefix
-        self.requests: list[str] = []
+        self.requests: list[str] = []  # with their queries
+        self.authorization: str | None = None  # the Authorization header required, if any
+        self.authorizations: list[str | None] = []  # the header of each request
         self.lock = threading.Lock()
         self.release = threading.Event()
 
@@ -223,6 +236,48 @@ def test_mirror_with_path_and_no_trailing_slash(
     finally:
         srv.shutdown()
         srv.server_close()
+        thread.join(10)
+
+
+def test_a_mirror_with_a_password_and_a_query(cache: Path, server: _VocabServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    # A mirror behind a login (user:password@, sent as Basic auth) or a signed URL (its
+    # query kept after the file's path): urllib took the password for the host's name,
+    # and the query went before the path.
+    server.authorization = "Basic " + base64.b64encode(b"me:s3cr%t").decode()
+    host = server.base_url.removeprefix("http://")
+    monkeypatch.setenv("HF_BPE_DOWNLOAD_URL", f"http://me:s3cr%25t@{host}?sig=abc&exp=1")
+    assert download.sha256_of(fetch("r50k_base.tiktoken")) == R50K.sha256
+    assert server.requests == ["/encodings/r50k_base.tiktoken?sig=abc&exp=1"]
+    monkeypatch.setenv("HF_BPE_DOWNLOAD_URL", f"http://me:wrong@{host}")
+    with pytest.raises(DownloadError, match="HTTP 401") as failed:
+        fetch("p50k_base.tiktoken")
+    assert "wrong" not in str(failed.value) and f"http://{host}encodings/p50k_base.tiktoken" in str(failed.value)
+    monkeypatch.setenv("HF_BPE_OFFLINE", "1")  # the file's sources, named without the password
+    with pytest.raises(OfflineError, match=f"mirror set in HF_BPE_DOWNLOAD_URL, http://{host}encodings/p50k_base") as offline:
+        fetch("p50k_base.tiktoken")
+    assert "wrong" not in str(offline.value)
+    assert _contents(cache) == ["r50k_base.tiktoken"]
+
+
+def test_a_password_goes_on_to_the_same_host_only(
+    cache: Path, server: _VocabServer, real_files: dict[str, bytes], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    elsewhere = _VocabServer(real_files)  # another port: another host to a browser
+    thread = threading.Thread(target=elsewhere.serve_forever, args=(0.05,), daemon=True)
+    thread.start()
+    try:
+        server.authorization = "Basic " + base64.b64encode(b"me:pw").decode()
+        server.modes["/encodings/r50k_base.tiktoken"] = "redirect:/moved/encodings/r50k_base.tiktoken"
+        server.files["/moved/encodings/r50k_base.tiktoken"] = real_files["/encodings/r50k_base.tiktoken"]
+        server.modes["/gpt-2/encodings/main/vocab.bpe"] = f"redirect:{elsewhere.base_url}gpt-2/encodings/main/vocab.bpe"
+        monkeypatch.setenv("HF_BPE_DOWNLOAD_URL", server.base_url.replace("http://", "http://me:pw@"))
+        assert download.sha256_of(fetch("r50k_base.tiktoken")) == R50K.sha256  # same host: sent again
+        assert server.authorizations[-2:] == [server.authorization] * 2
+        fetch("vocab.bpe")
+        assert elsewhere.requests == ["/gpt-2/encodings/main/vocab.bpe"] and elsewhere.authorizations == [None]
+    finally:
+        elsewhere.shutdown()
+        elsewhere.server_close()
         thread.join(10)
 
 
@@ -376,7 +431,9 @@ def test_bad_timeout_setting(cache: Path, server: _VocabServer, monkeypatch: pyt
 @pytest.mark.parametrize(("mirror", "message"), [
     ("mirror.local/openai/", "HF_BPE_DOWNLOAD_URL must be a URL"),  # was urllib's "unknown url type"
     ("/srv/mirror/", r"HF_BPE_DOWNLOAD_URL must be a URL \(https://host/path/ or, for a folder, file:///path/\)"),
-    ("http://[::1/", "downloading .* failed"),
+    ("http://[::1/", r"HF_BPE_DOWNLOAD_URL is not a valid URL \(Invalid IPv6 URL\): 'http://\[::1/'"),
+    ("http://user:secret@[::1/", r"is not a valid URL \(Invalid IPv6 URL\): '<an invalid URL>'"),
+    ("http://user:secret@127.0.0.1:port/", r"is not a valid URL \(Port .*\): 'http://user:\*\*\*@127.0.0.1:port/'"),
 ])
 def test_a_malformed_mirror_setting_is_a_download_error(
     cache: Path, monkeypatch: pytest.MonkeyPatch, mirror: str, message: str
