@@ -37,6 +37,7 @@ from .errors import (
     UnknownTokenError,
     VocabSizeError,
     VocabularyError,
+    _a_type,
 )
 from .piece_encoder import PieceEncoder
 from .pieces import Splitter, has_lone_surrogate, repair_surrogates
@@ -578,7 +579,8 @@ class Encoding:
         if method.startswith("encode"):  # (decoding's batches are lists of ids by now)
             bad = next(((i, item) for i, item in enumerate(items) if not isinstance(item, str)), None)
             if bad is not None:
-                raise TextTypeError(f"item {bad[0]} of the batch is a {type(bad[1]).__name__}, not a str: {bad[1]!r:.60}")
+                shown = "" if bad[1] is None else f": {bad[1]!r:.60}"
+                raise TextTypeError(f"item {bad[0]} of the batch is {_a_type(bad[1])}, not a str{shown}")
         sizes = [len(item) for item in items]
         workers = parallel.workers_for(num_proc, num_threads, sum(sizes), len(items))
         start = time.perf_counter()
@@ -986,7 +988,7 @@ def _id_list(tokens: Sequence[int], *, exact: bool = True) -> list[int]:
     if type(tokens) is list:
         return tokens
     if isinstance(tokens, (set, frozenset, dict)):  # no order: the text would come out shuffled
-        raise TypeError(f"ids come as a sequence, not a {type(tokens).__name__}")
+        raise TypeError(f"ids come as a sequence, not {_a_type(tokens)}")
     if not exact:
         as_list = getattr(tokens, "tolist", None)  # numpy: Python ints in one call
         ids = as_list() if callable(as_list) else list(tokens)

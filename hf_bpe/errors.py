@@ -225,3 +225,14 @@ def _outside_stacklevel() -> int:
     while frame.f_back is not None and frame.f_globals.get("__name__", "").startswith(("hf_bpe.", "transformers.")):
         frame, level = frame.f_back, level + 1
     return level
+
+
+def _a_type(value: object) -> str:
+    """The type of a value as a message names it, article included::
+
+        _a_type(3) == "an int";  _a_type([]) == "a list";  _a_type(None) == "None"
+    """
+    if value is None:
+        return "None"
+    name = type(value).__name__
+    return f"{'an' if name[:1].lower() in 'aeiou' else 'a'} {name}"

@@ -16,7 +16,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from typing import Any, Union
 
 from .piece_counter import PieceCounter, add_counts
-from .errors import TrainingError, TrainingTypeError
+from .errors import TrainingError, TrainingTypeError, _a_type
 from .patterns import get_pattern, pattern_names
 from .training_sources import BATCH_CHARS, check_texts, checked_max_chars, run_task, short_repr, text_batches
 
@@ -154,6 +154,16 @@ class PieceCounts(Mapping[bytes, int]):
         total.add(other)
         return total
 
+    def __radd__(self, other: object) -> PieceCounts:
+        """``0 + counts``: what ``sum`` starts from, so that counts of shards add up::
+
+            >>> sum([count_pieces(["the cat"]), count_pieces(["the dog"])])[b"the"]
+            2
+        """
+        if isinstance(other, int) and not isinstance(other, bool) and other == 0:
+            return self.copy()
+        return NotImplemented
+
     def __iadd__(self, other: object) -> PieceCounts:
         if not isinstance(other, PieceCounts):
             return NotImplemented
@@ -194,7 +204,7 @@ def _unpickle(form: object, pattern: object, counts: object) -> PieceCounts:
     if form != _PICKLE_FORMAT:
         raise TrainingError(f"piece counts pickled in format {form!r}; this hf_bpe reads format {_PICKLE_FORMAT}")
     if not isinstance(counts, dict):
-        raise TrainingTypeError(f"pickled piece counts hold a {type(counts).__name__}, not a dict")
+        raise TrainingTypeError(f"pickled piece counts hold {_a_type(counts)}, not a dict")
     regex = checked_pattern(pattern)
     if regex != pattern:  # a name: pickles hold the regex itself
         raise TrainingError(f"pickled piece counts hold the pattern name {pattern!r}, not a regex")

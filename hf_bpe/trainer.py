@@ -48,7 +48,7 @@ from . import merges as _merges
 from .count_pool import CountPool
 from .encoding import Encoding
 from .batch_columns import column_texts
-from .errors import ColumnError, TextDecodeError, TextTypeError, TrainingError, TrainingTypeError, TrainingWarning
+from .errors import ColumnError, TextDecodeError, TextTypeError, TrainingError, TrainingTypeError, TrainingWarning, _a_type
 from .patterns import NANOCHAT_SPECIAL_TOKENS
 from .parallel import in_worker, interrupts_deferred, refuse_in_main_run_again, usable_cpus
 from .pieces import has_lone_surrogate
@@ -235,8 +235,12 @@ class BpeTrainer:
         check_column_name(column)
         names = getattr(dataset, "column_names", None)
         if not hasattr(dataset, "iter") or not hasattr(dataset, "select_columns"):
+            hint = ""
+            if isinstance(dataset, Mapping) and dataset:  # a DatasetDict: its splits by name
+                first = next(iter(dataset))
+                hint = f": pick one of its splits ({', '.join(map(repr, dataset))}), e.g. dataset[{first!r}]"
             raise TrainingTypeError(
-                f"expected a datasets.Dataset or IterableDataset, got {type(dataset).__name__}"
+                f"expected a datasets.Dataset or IterableDataset, got {type(dataset).__name__}{hint}"
             )
         # A transform (set_transform) makes the columns from those it reads: read it whole.
         transform = (getattr(dataset, "format", None) or {}).get("type") == "custom"
@@ -698,7 +702,7 @@ def _checked_specials(special_tokens: Iterable[str]) -> tuple[str, ...]:
         # A dict would lose its ids (they follow the merges), a set its order.
         raise TrainingTypeError(
             f"special_tokens must be a list of str in the order of their ids (they come right "
-            f"after the merges), not a {type(special_tokens).__name__}"
+            f"after the merges), not {_a_type(special_tokens)}"
         )
     specials = tuple(special_tokens)
     seen: set[str] = set()

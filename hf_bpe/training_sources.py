@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any, Optional, Union
 
 from .piece_counter import PieceCounter
-from .errors import TrainingError, TrainingTypeError, TrainingWarning
+from .errors import TrainingError, TrainingTypeError, TrainingWarning, _a_type
 
 #: Texts are sent to the counting processes in batches of about this many characters.
 BATCH_CHARS = 1 << 20
@@ -59,7 +59,7 @@ def text_batches(texts: Iterable[Any], max_chars: int, batch_chars: int) -> Iter
                 elif isinstance(text, os.PathLike):
                     hint = " (to train on files, read them: (path.read_text() for path in paths))"
                 raise TrainingTypeError(
-                    f"text {i} is a {type(text).__name__}, not a str: {short_repr(text)}{hint}"
+                    f"text {i} is {_a_type(text)}, not a str{'' if text is None else ': ' + short_repr(text)}{hint}"
                 )
             text = str(text)
         # (a name with a folder or an extension: a corpus may well begin with "README")

@@ -88,7 +88,7 @@ def test_batches_and_numpy() -> None:
     with_special = docs[5] + "<|endoftext|>" + docs[6]
     assert ours.encode_to_numpy(with_special, allowed_special="all").tolist() == theirs.encode(with_special, allowed_special="all")
     for encode_batch in (ours.encode_batch, ours.encode_ordinary_batch):  # a TypeError, as tiktoken's
-        with pytest.raises(hf_bpe.TextTypeError, match="item 1 of the batch is a int, not a str: 5"):
+        with pytest.raises(hf_bpe.TextTypeError, match="item 1 of the batch is an int, not a str: 5"):
             encode_batch(["a", 5])  # type: ignore[list-item]
         with pytest.raises(hf_bpe.TextTypeError, match="item 0 of the batch is a bytes, not a str: b'a'"):
             encode_batch([b"a"])  # type: ignore[list-item]

@@ -1232,8 +1232,8 @@ def test_train_new_from_iterator_keeps_added_tokens_roles_and_settings(docs: lis
     assert set(renamed.get_added_vocab()) == {"<|eot|>", "<x>", "<pad>", "<new>"}
     with pytest.raises(TypeError, match="min_frequency"):
         tok.train_new_from_iterator(docs[:50], 400, min_frequency=2)
-    for bad, kind in ((None, "NoneType"), (b"abc", "bytes")):  # not a text: named as it is, not as its items
-        with pytest.raises(hf_bpe.TrainingError, match=f"text 1 is a {kind}, not a str"):
+    for bad, kind in ((None, "None"), (b"abc", "a bytes")):  # not a text: named as it is, not as its items
+        with pytest.raises(hf_bpe.TrainingError, match=f"text 1 is {kind}, not a str"):
             tok.train_new_from_iterator(["a", bad], 300)
     import datasets
 

@@ -379,6 +379,9 @@ def test_datasets_inputs_equal_the_texts(corpus: dict[str, list[str]]) -> None:
         assert trainer.piece_counts() == direct.piece_counts()
     with pytest.raises(TrainingError, match="no column 'body'"):
         BpeTrainer(1000, num_proc=1).update_from_dataset(ds, column="body")
+    splits = datasets.DatasetDict({"train": ds, "test": ds})  # what load_dataset gives without split=
+    with pytest.raises(TrainingTypeError, match=r"got DatasetDict: pick one of its splits \('train', 'test'\), e.g. dataset\['train'\]"):
+        BpeTrainer(1000, num_proc=1).update_from_dataset(splits)
     with pytest.raises(TrainingError, match="no column 'body'"):
         BpeTrainer(1000, num_proc=1).update_from_dataset(ds.to_iterable_dataset(), column="body")
     # Every format a dataset can have; a schema known only once read; nulls; batch sizes.
@@ -549,7 +552,7 @@ def test_bad_arguments_fail_before_any_work() -> None:
         (lambda: BpeTrainer(300, progress="no"), "progress must be"),  # type: ignore[arg-type]
         (lambda: BpeTrainer(300, special_tokens=["<|a|>", 5]), "non-empty str, got 5"),  # type: ignore[list-item]
         (lambda: BpeTrainer(300, num_proc=1).update(["x"], max_chars=1.5), "max_chars must be an int"),  # type: ignore[arg-type]
-        (lambda: train_bpe(["a", 5], 260), "text 1 is a int"),  # type: ignore[list-item]
+        (lambda: train_bpe(["a", 5], 260), "text 1 is an int"),  # type: ignore[list-item]
         (lambda: train_bpe(5, 260), "an iterable of texts, not int"),  # type: ignore[arg-type]
         (lambda: train_bpe(["a"], 260, name=5), "name must be a str"),  # type: ignore[arg-type]
         (lambda: BpeTrainer(300).update_counts({b"a": 1}), "takes PieceCounts"),  # type: ignore[arg-type]
@@ -602,7 +605,7 @@ def test_non_str_items_fail_and_count_nothing(num_proc: int, monkeypatch: pytest
         trainer.update(stream())  # type: ignore[arg-type]
     with pytest.raises(TrainingError, match="not a single str"):
         trainer.update("a string is not a list of texts")
-    with pytest.raises(TrainingError, match="text 1 is a NoneType"):
+    with pytest.raises(TrainingError, match="text 1 is None, not a str$"):
         trainer.update(["ok", None])  # type: ignore[list-item]
     with pytest.raises(TrainingError, match=r"not a mapping \(keys \['text', 'id'\]\): pass the column"):
         trainer.update({"text": ["a batch of datasets' map"], "id": [1]})  # its keys are no texts
@@ -1238,7 +1241,7 @@ def test_counts_of_any_split_train_exactly_rustbpe(corpus: dict[str, list[str]])
         tree = parts
         while len(tree) > 1:  # pairwise, as a cluster's reduction would
             tree = [a + b if b is not None else a for a, b in zip(tree[::2], [*tree[1::2], None])]
-        assert total == tree[0] == whole
+        assert total == tree[0] == whole == sum(parts)
         trainer = BpeTrainer(vocab_size, num_proc=1, progress=False)
         for part in parts:
             trainer.update_counts(pickle_roundtrip(part))
@@ -1276,6 +1279,9 @@ def test_piece_counts_refuse_other_patterns_and_bad_values() -> None:
     a = count_pieces(["hello world"], pattern="rustbpe")
     same = count_pieces(["hello world"], pattern=RUSTBPE_PATTERN)  # the name or the regex
     assert a == same and (a + same)[b"hello"] == 2
+    assert sum([a]) == a and sum([a]) is not a  # 0 + a: a copy
+    with pytest.raises(TypeError):
+        1 + a  # type: ignore[operator]
     other = count_pieces(["hello world"], pattern="cl100k_base")
     assert a != other and a.to_dict() == other.to_dict()
     with pytest.raises(TrainingError, match="pattern 'cl100k_base' to piece counts of pattern 'rustbpe'"):
@@ -1289,7 +1295,7 @@ def test_piece_counts_refuse_other_patterns_and_bad_values() -> None:
         trainer.update_counts({b"hello": 1})  # type: ignore[arg-type]
     with pytest.raises(TrainingError, match="wrap it in a list"):
         count_pieces("hello")
-    with pytest.raises(TrainingError, match="text 1 is a int"):
+    with pytest.raises(TrainingError, match="text 1 is an int"):
         count_pieces(["a", 1])  # type: ignore[list-item]
     with pytest.raises(TrainingError, match="max_chars"):
         count_pieces(["a"], max_chars=-1)
