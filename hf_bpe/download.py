@@ -404,6 +404,8 @@ def fetch(filename: str) -> Path:
     try:
         _download(vfile, target)
     except DownloadError as err:
+        if unreadable is not None:
+            raise DownloadError(f"{err} (the cached copy at {target} cannot be read: {unreadable.strerror})") from err
         if corrupt_sha is not None:
             raise DownloadError(
                 f"{err} (the cached copy at {target} is corrupt: sha256 {corrupt_sha}, "

@@ -542,10 +542,15 @@ def test_an_unreadable_cached_file_is_downloaded_again(cache: Path, server: _Voc
     assert offline.returncode == 1 and "Traceback" in offline.stderr
     assert f"PermissionError: [Errno 13] Permission denied; HF_BPE_OFFLINE is set, so it was not downloaded again: '{target}'" in offline.stderr
     assert server.requests == []
+    # Online with a download that fails: the copy is said to be unreadable (it was
+    # "corrupt: sha256 unknown: it cannot be read").
+    failing = {**os.environ, "HF_BPE_DOWNLOAD_URL": server.base_url + "nowhere/"}
+    failed = subprocess.run(command, capture_output=True, text=True, env=failing, timeout=120)
+    assert failed.returncode == 1 and f"HTTP 404 Not Found (the cached copy at {target} cannot be read: Permission denied)" in failed.stderr
     result = subprocess.run(command, capture_output=True, text=True, env=dict(os.environ), timeout=120)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == str(target)
-    assert download.sha256_of(target) == R50K.sha256 and server.requests == ["/encodings/r50k_base.tiktoken"]
+    assert download.sha256_of(target) == R50K.sha256 and server.requests[-1:] == ["/encodings/r50k_base.tiktoken"]
 
 
 def test_cache_dir_not_writable(
