@@ -93,6 +93,15 @@ def test_map_with_num_proc_gives_the_encodings_ids(name: str, docs: list[str], s
     assert out["attention_mask"][:] == [[1] * len(e) for e in expected]
 
 
+def test_map_with_num_proc_64_as_the_readme_writes_it(docs: list[str], specs: dict[str, Any]) -> None:
+    # 64 processes on any machine (two cores here), each with the tokenizer pickled (a
+    # trained one, with its ranks).
+    tok = build(specs["trained"])
+    ds = datasets.Dataset.from_dict({"text": docs[:256]})
+    out = ds.map(tok.batch_encode, batched=True, num_proc=64, remove_columns=["text"], load_from_cache_file=False)
+    assert out["input_ids"][:] == [ids_of(tok, d) for d in docs[:256]]
+
+
 @pytest.mark.parametrize("name", ["o200k_base", "trained"])
 def test_map_under_spawn(name: str, docs: list[str], specs: dict[str, Any], tmp_path: Path) -> None:
     (tmp_path / "docs.json").write_text(json.dumps(docs[:40]))
