@@ -23,12 +23,13 @@ echo "== fetching real test data"
 # The venv holds the compiled build; the uncompiled one goes to .venv/pure/site-packages,
 # first on PYTHONPATH for its run (a site-packages folder, as an installed package has:
 # hypothesis draws text from the string constants of code outside one, so it put hf_bpe's
-# "<|endofprompt|>" into tiktoken's own round-trip test, which expects no special token). With both builds (CI) the runs go side by side, one per core: the
-# uncompiled run takes about twice as long as the compiled one, so the core that finishes
-# the compiled run (10 to 12 minutes side by side) then takes three of the uncompiled
-# run's files ($late: the every-code-point tests, the trainer's and the conformance suite:
-# about 4.5 minutes), which the background run leaves out (about 15 to 16.5 minutes): both
-# cores then finish about together. Reports come in that order.
+# "<|endofprompt|>" into tiktoken's own round-trip test, which expects no special token).
+# With both builds (CI) the runs go side by side, one per core: the uncompiled run takes
+# about twice as long as the compiled one, so the core that finishes the compiled run (11
+# to 13 minutes side by side) then takes three of the uncompiled run's files ($late: the
+# every-code-point tests, the trainer's and the conformance suite: about 4.5 minutes),
+# which the background run leaves out (about 16 to 18 minutes; the Ray cluster runs in the
+# compiled run only): both cores then finish about together. Reports come in that order.
 if [ "$mode" != compiled ]; then
   echo "== installing hf_bpe uncompiled (HF_BPE_COMPILE=0) into .venv/pure/site-packages"
   rm -rf .venv/pure-site .venv/pure
