@@ -115,7 +115,14 @@ def load_tiktoken_bpe(tiktoken_bpe_file: StrPath, expected_hash: Optional[str] =
             f"load_tiktoken_bpe reads local files, not URLs: {os.fsdecode(path)!r}; download the "
             "file first (named encodings: hf_bpe.get_encoding fetches and checks theirs)"
         )
-    return parse_tiktoken_bpe(_read_checked(path, expected_hash), source=os.fsdecode(path))
+    try:
+        contents = _read_checked(path, expected_hash)
+    except IsADirectoryError as err:  # tiktoken's error still, saying what reads a folder
+        raise IsADirectoryError(
+            err.errno, f"{err.strerror}, not a .tiktoken file (a saved folder loads with hf_bpe.load_encoding)",
+            os.fsdecode(path),
+        ) from None
+    return parse_tiktoken_bpe(contents, source=os.fsdecode(path))
 
 
 def _read_checked(path: StrPath, expected_hash: Optional[str]) -> bytes:

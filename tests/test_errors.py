@@ -112,6 +112,13 @@ def test_a_missing_file_is_a_file_not_found_error_from_every_loader(tmp_path: Pa
         assert isinstance(caught.value, FileNotFoundError) and isinstance(caught.value, hf_bpe.VocabFileError)
 
 
+def test_a_folder_given_to_load_tiktoken_bpe_says_what_reads_one(tmp_path: Path) -> None:
+    # tiktoken's error type (IsADirectoryError), with the loader of saved folders named.
+    with pytest.raises(IsADirectoryError, match=r"Is a directory, not a .tiktoken file \(a saved folder loads with hf_bpe.load_encoding\)") as caught:
+        hf_bpe.load_tiktoken_bpe(tmp_path)
+    assert caught.value.filename == str(tmp_path)
+
+
 def test_an_expected_hash_that_is_no_sha256_is_said_so(tmp_path: Path) -> None:
     path = tmp_path / "v.tiktoken"
     hf_bpe.dump_tiktoken_bpe({bytes([i]): i for i in range(256)}, str(path))
