@@ -46,7 +46,7 @@ class VocabSizeError(VocabularyError, AssertionError):
 
 
 class SpecialTokenTextError(VocabularyError, UnicodeEncodeError):
-    """A special token whose text has no UTF-8 bytes (a lone surrogate). tiktoken raises
+    """A special (or added) token whose text has no UTF-8 bytes (a lone surrogate). tiktoken raises
     ``UnicodeEncodeError`` there, so this is one too: ``object`` is the text and
     ``start``/``end`` the surrogate's place; raised again with a message alone (naming the
     file the token came from), it keeps none."""

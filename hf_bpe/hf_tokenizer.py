@@ -56,6 +56,7 @@ from hf_bpe.chat_templates import (  # (the names of the templates and their tok
 from hf_bpe.encoding import Encoding, special_regex, special_segments, special_set
 from hf_bpe.errors import (
     MissingFileError,
+    SpecialTokenTextError,
     TextTypeError,
     TokenizerJsonWarning,
     UnknownTokenError,
@@ -298,10 +299,14 @@ _HF_TRAINER_OPTIONS = frozenset(
 
 
 def _refuse_lone_surrogate(token: str) -> None:
+    """An added token must have UTF-8 bytes: one with a lone surrogate is refused as an
+    Encoding refuses such a special token (a VocabularyError and a UnicodeEncodeError)."""
     try:
         token.encode("utf-8")
-    except UnicodeEncodeError:
-        raise VocabularyError(f"token {token!r} has a lone surrogate, which no text can hold") from None
+    except UnicodeEncodeError as err:
+        raise SpecialTokenTextError(
+            f"token {token!r} has a lone surrogate, which no text can hold", token, err.start, err.end
+        ) from None
 
 
 #: What a call in progress on this thread asks of the methods transformers calls back:

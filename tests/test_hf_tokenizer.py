@@ -1776,10 +1776,12 @@ def test_adding_tokens_again_with_other_flags_replaces_them_and_many_tokens_are_
     assert ids == [64, 50258, 51767, 65, 53257, 50257]
     assert tok.decode(ids, skip_special_tokens=True) == "a<w0><w1509>b<q>"
     size = len(tok)
-    with pytest.raises(VocabularyError, match="lone surrogate"):
+    with pytest.raises(VocabularyError, match="lone surrogate") as caught:
         tok.add_tokens(["<\ud800>"])
-    for tokens in ({"pad_token": "\ud83d"}, {"additional_special_tokens": ["<ok>", "<\udfff>"]}):  # (transformers: UnicodeEncodeError)
-        with pytest.raises(VocabularyError, match="lone surrogate"):
+    # as an Encoding's special token: a UnicodeEncodeError too, which transformers raises
+    assert isinstance(caught.value, hf_bpe.SpecialTokenTextError) and (caught.value.object, caught.value.start) == ("<\ud800>", 1)
+    for tokens in ({"pad_token": "\ud83d"}, {"additional_special_tokens": ["<ok>", "<\udfff>"]}):
+        with pytest.raises(UnicodeEncodeError, match="lone surrogate"):
             tok.add_special_tokens(tokens)
     assert len(tok) == size and tok.pad_token is None
 
