@@ -210,8 +210,9 @@ class RemovedFilesWarning(UserWarning):
 
 class TokenizerJsonWarning(UserWarning):
     """``tokenizer.json`` cannot say everything: a folder saved without it (stock
-    transformers cannot load that folder), or a part of one that was not kept on reading
-    (a ``TemplateProcessing`` post-processor)."""
+    transformers cannot load that folder), or a part of a Hugging Face tokenizer that was
+    not kept on reading (a ``TemplateProcessing`` post-processor; added tokens that
+    ``load_encoding`` leaves to ``HfBpeTokenizer``)."""
 
 
 def _outside_stacklevel() -> int:

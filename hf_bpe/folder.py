@@ -24,7 +24,15 @@ from pathlib import Path
 from typing import Any
 
 from .encoding import Encoding
-from .errors import MissingFileError, PatternError, RemovedFilesWarning, VocabFileError, VocabularyError, _outside_stacklevel
+from .errors import (
+    MissingFileError,
+    PatternError,
+    RemovedFilesWarning,
+    TokenizerJsonWarning,
+    VocabFileError,
+    VocabularyError,
+    _outside_stacklevel,
+)
 from .pieces import has_lone_surrogate
 from .atomic_files import cleanup_new_folders, finish_interrupted_write, write_files_atomic
 from .vocab_files import StrPath, format_tiktoken_bpe, parse_json, parse_tiktoken_bpe
@@ -210,7 +218,8 @@ def load_encoding(directory: StrPath) -> Encoding:
             f"({', '.join(map(repr, added[:5]))}{', ...' if len(added) > 5 else ''}), so the "
             "encoding's ids differ from the tokenizer's where they occur: load the tokenizer with "
             "HfBpeTokenizer.from_pretrained (or AutoTokenizer) for those",
-            stacklevel=2,
+            TokenizerJsonWarning,
+            stacklevel=_outside_stacklevel(),
         )
     return encoding
 

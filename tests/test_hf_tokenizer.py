@@ -355,8 +355,9 @@ def test_load_encoding_of_a_folder_with_added_tokens_says_what_it_leaves_out(tmp
         assert hf_bpe.load_encoding(tmp_path / "plain").encode("a [NEW] b") == [64, 685, 13965, 60, 275]
     tok.add_tokens(["[NEW]"])
     tok.save_pretrained(tmp_path / "added")
-    with pytest.warns(UserWarning, match=r"added tokens that the encoding does not \('\[NEW\]'\).*HfBpeTokenizer.from_pretrained"):
+    with pytest.warns(hf_bpe.TokenizerJsonWarning, match=r"added tokens that the encoding does not \('\[NEW\]'\).*HfBpeTokenizer.from_pretrained") as said:
         enc = hf_bpe.load_encoding(tmp_path / "added")
+    assert said[0].filename == __file__  # at the user's line (it was a plain UserWarning)
     assert enc.encode("a [NEW] b") == [64, 685, 13965, 60, 275]  # the encoding alone, as said
     assert HfBpeTokenizer.from_pretrained(tmp_path / "added")("a [NEW] b")["input_ids"] == [64, 220, 50257, 275]
 
