@@ -18,11 +18,11 @@ one that returned stays (each process drops what it needs to take it back at its
 
 from __future__ import annotations
 
-import multiprocessing.queues
 import os
 import queue
 import signal
 from collections.abc import Iterator
+from multiprocessing.queues import Queue  # (from-import: see parallel._after_fork_in_child)
 from typing import Any, Optional
 
 from . import piece_counter as _piece_counter
@@ -196,14 +196,14 @@ def _put(inbox: Any, msg: Any) -> None:
         inbox.put(msg)
 
 
-class _QuietQueue(multiprocessing.queues.Queue):  # type: ignore[type-arg]
+class _QuietQueue(Queue):  # type: ignore[type-arg]
     """A multiprocessing queue whose feeder thread stays quiet when the process at the
     other end is gone (killed, say): the pool reports that itself, once."""
 
     @staticmethod
     def _on_queue_feeder_error(e: Exception, obj: object) -> None:
         if not isinstance(e, (BrokenPipeError, ConnectionResetError)):
-            multiprocessing.queues.Queue._on_queue_feeder_error(e, obj)  # type: ignore[attr-defined]
+            Queue._on_queue_feeder_error(e, obj)  # type: ignore[attr-defined]
 
 
 def _worker_main(pattern: str, wid: int, inbox: Any, outbox: Any, creator: int) -> None:

@@ -47,6 +47,7 @@ import weakref
 from array import array
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from multiprocessing import process as mp_process  # (not multiprocessing.process: see _after_fork_in_child)
 from multiprocessing.connection import Connection, wait
 from typing import Any, Optional, cast
 
@@ -579,10 +580,12 @@ def _after_fork_in_child() -> None:
     counting processes) are not this process's children. multiprocessing lists them as
     such, and at the child's exit would stop them (killing the parent's workers, with a
     traceback): take them off its list. The pools' lock starts afresh (another thread of
-    the parent may have held it)."""
+    the parent may have held it). (The module is reached by ``from multiprocessing import
+    process``, which finds it in ``sys.modules`` where ``multiprocessing.process`` does
+    not: a Ctrl-C during multiprocessing's first import leaves the package without it.)"""
     global _pools_lock
     _pools_lock = threading.RLock()
-    children = getattr(multiprocessing.process, "_children", None)
+    children = getattr(mp_process, "_children", None)
     if children is not None:
         pid = os.getpid()
         children.difference_update({p for p in list(children) if getattr(p, "_parent_pid", pid) != pid})

@@ -803,8 +803,18 @@ print(*[p.is_alive() for pool in parallel._pools.values() for p in pool.processe
 """
 
 
-def test_a_forked_child_leaves_the_parents_workers_alone(tmp_path: Path) -> None:
-    out = _run(FORKED_CHILD_EXITS, tmp_path)
+#: What a Ctrl-C during the first import of multiprocessing (a first batch's) leaves: the
+#: package gone from sys.modules, its submodules there, so that importing it again gives a
+#: package without them as attributes (``multiprocessing.process``).
+INTERRUPTED_IMPORT = """
+import sys, multiprocessing.queues
+del sys.modules["multiprocessing"]
+"""
+
+
+@pytest.mark.parametrize("before", ["", INTERRUPTED_IMPORT], ids=["plain", "after-an-interrupted-import"])
+def test_a_forked_child_leaves_the_parents_workers_alone(tmp_path: Path, before: str) -> None:
+    out = _run(before + FORKED_CHILD_EXITS, tmp_path)
     assert out.stdout.split() == ["True", "True", "True"], out.stderr[-2000:]
     assert "Traceback" not in out.stderr and "AssertionError" not in out.stderr, out.stderr[-2000:]
 
