@@ -555,7 +555,8 @@ def shutdown_pools() -> None:
     """Stop every worker process of this process's batches, to free their memory (each
     holds its encoding); they are also stopped at exit, and when their encoding is
     garbage-collected (a named encoding never is). The next batch that needs workers
-    starts new ones. A batch still running in another thread then fails with
+    starts new ones. A batch running in another thread is waited for, up to 5 seconds
+    (so is one at the program's exit); one still running after that fails with
     :class:`~hf_bpe.WorkerError`.
 
         >>> import hf_bpe
