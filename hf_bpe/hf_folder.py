@@ -26,7 +26,7 @@ from typing import Any
 
 from tokenizers import AddedToken
 
-from hf_bpe.errors import MissingFileError, TokenizerJsonWarning, VocabFileError, VocabularyError
+from hf_bpe.errors import MissingFileError, TokenizerJsonWarning, VocabFileError, VocabularyError, _outside_stacklevel
 from hf_bpe.folder import ENCODING_FILE, load_encoding_files
 from hf_bpe.hf_vocab import token_str
 from hf_bpe.tokenizer_json import pair_template_matches
@@ -104,7 +104,7 @@ def load_tokenizer_json_only(path: str, source: Any = None) -> tuple[Any, str | 
             f"{path}: the post_processor's template for text pairs is not kept: HfBpeTokenizer "
             f"puts each text of a pair between its bos and eos ({bos!r}, {eos!r}), as for one text",
             TokenizerJsonWarning,
-            stacklevel=3,
+            stacklevel=_outside_stacklevel(),
         )
     return encoding, bos, eos, plain
 

@@ -461,7 +461,7 @@ class HfBpeTokenizer(PreTrainedTokenizer):
                         if source:
                             raise FilesMissing(f"{err} (vocab.tiktoken and encoding.json go together)") from None
                         raise
-                    warnings.warn(f"{err}: loading tokenizer.json instead", TokenizerJsonWarning, stacklevel=2)
+                    warnings.warn(f"{err}: loading tokenizer.json instead", TokenizerJsonWarning, stacklevel=_outside_stacklevel())
             if encoding is None and tokenizer_file is not None:
                 encoding, bos, eos, plain_added = load_tokenizer_json_only(tokenizer_file, source)
                 if add_bos_token is None and bos is not None:  # a [bos] $A template

@@ -38,7 +38,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any, Protocol
 
-from hf_bpe.errors import PatternError, TokenizerJsonWarning, VocabularyError
+from hf_bpe.errors import PatternError, TokenizerJsonWarning, VocabularyError, _outside_stacklevel
 from hf_bpe.folder import HF_CONFIG_FORMAT
 from hf_bpe.hf_pattern import checked_hf_pre_tokenizer
 from hf_bpe.encoding import Encoding
@@ -332,7 +332,7 @@ def tokenizer_json_or_warn(enc: EncodingLike, **options: Any) -> dict[str, Any] 
             f"no tokenizer.json written for {enc.name!r}: {err}. The folder loads with hf_bpe "
             "(and AutoTokenizer where hf_bpe is installed) but not with stock transformers.",
             TokenizerJsonWarning,
-            stacklevel=3,
+            stacklevel=_outside_stacklevel(),
         )
         return None
 

@@ -25,7 +25,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
-from hf_bpe.errors import MissingFileError, PatternError, TokenizerJsonWarning, VocabularyError
+from hf_bpe.errors import MissingFileError, PatternError, TokenizerJsonWarning, VocabularyError, _outside_stacklevel
 from hf_bpe.hf_pattern import (
     check_pattern_on_oniguruma,
     check_pre_tokenizer,
@@ -220,7 +220,7 @@ def _parse_tokenizer_json(data: Mapping[str, Any], name: str) -> BpeParts:
             f"{name}: the post_processor ({post.get('type')}) is not kept: an Encoding adds no "
             "special tokens around a text by itself (HfBpeTokenizer's add_bos_token/add_eos_token do)",
             TokenizerJsonWarning,
-            stacklevel=2,
+            stacklevel=_outside_stacklevel(),
         )
     for setting in ("truncation", "padding"):
         if data.get(setting):
@@ -228,14 +228,14 @@ def _parse_tokenizer_json(data: Mapping[str, Any], name: str) -> BpeParts:
                 f"{name}: the file's {setting} is not kept: an Encoding returns every id of a "
                 f"text (HfBpeTokenizer takes {setting} as a call's arguments, as transformers does)",
                 TokenizerJsonWarning,
-                stacklevel=2,
+                stacklevel=_outside_stacklevel(),
             )
     if any(isinstance(step, dict) and step.get("type") == "ByteLevel" and step.get("trim_offsets") for step in _post_stages(data)):
         warnings.warn(
             f"{name}: the ByteLevel post_processor trims spaces off offsets (trim_offsets); "
             "HfBpeTokenizer's offset mappings keep them (the ids are the same)",
             TokenizerJsonWarning,
-            stacklevel=2,
+            stacklevel=_outside_stacklevel(),
         )
     for entry in data.get("added_tokens") or []:
         if not isinstance(entry, dict) or not isinstance(entry.get("content"), str):
@@ -291,7 +291,7 @@ def _parse_tokenizer_json(data: Mapping[str, Any], name: str) -> BpeParts:
                 f"{name}: the added token {spelled!r} is also a vocabulary token: the Encoding "
                 "encodes its text by BPE (HfBpeTokenizer still splits it out first)",
                 TokenizerJsonWarning,
-                stacklevel=2,
+                stacklevel=_outside_stacklevel(),
             )
         spellings.append(spelled)
         ids.append(int(tid))

@@ -48,7 +48,7 @@ from . import merges as _merges
 from .count_pool import CountPool
 from .encoding import Encoding
 from .batch_columns import column_texts
-from .errors import ColumnError, TextDecodeError, TextTypeError, TrainingError, TrainingTypeError, TrainingWarning, _a_type
+from .errors import ColumnError, TextDecodeError, TextTypeError, TrainingError, TrainingTypeError, TrainingWarning, _a_type, _outside_stacklevel
 from .patterns import NANOCHAT_SPECIAL_TOKENS
 from .parallel import in_worker, interrupts_deferred, refuse_in_main_run_again, usable_cpus
 from .pieces import has_lone_surrogate
@@ -330,9 +330,6 @@ class BpeTrainer:
             >>> enc, [enc.decode_single_token_bytes(t) for t in (256, 257)]
             (<Encoding 'lows'>, [b'lo', b'low'])
         """
-        return self._train(name, stacklevel=3)
-
-    def _train(self, name: str, stacklevel: int) -> Encoding:
         _check_name(name)
         counts = self._collect()
         if not counts and self.n_chars:
@@ -358,7 +355,7 @@ class BpeTrainer:
                 f"the vocabulary has {256 + len(merges) + len(self.special_tokens)} tokens, not "
                 f"{self.vocab_size}",
                 TrainingWarning,
-                stacklevel=stacklevel,  # the caller of train() or train_bpe()
+                stacklevel=_outside_stacklevel(),
             )
         first_special = 256 + len(merges)
         specials = {tok: first_special + i for i, tok in enumerate(self.special_tokens)}
@@ -613,7 +610,7 @@ def train_bpe(
         progress=progress,
     ) as trainer:
         trainer.update(texts, max_chars=max_chars)
-        return trainer._train(name, stacklevel=3)
+        return trainer.train(name)
 
 
 # ---------------------------------------------------------------------- merges → ranks

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any, Optional, Union
 
 from .piece_counter import PieceCounter
-from .errors import TrainingError, TrainingTypeError, TrainingWarning, _a_type
+from .errors import TrainingError, TrainingTypeError, TrainingWarning, _a_type, _outside_stacklevel
 
 #: Texts are sent to the counting processes in batches of about this many characters.
 BATCH_CHARS = 1 << 20
@@ -68,6 +68,7 @@ def text_batches(texts: Iterable[Any], max_chars: int, batch_chars: int) -> Iter
                 f"text 0 is the name of a file ({text!r}): training takes texts, not paths; to train "
                 "on files, read them: (open(path, encoding='utf-8').read() for path in paths)",
                 TrainingWarning,
+                stacklevel=_outside_stacklevel(),
             )
         if 0 < max_chars < len(text):
             text = text[:max_chars]  # crop here: less to send

@@ -7,6 +7,7 @@ import hashlib
 import json
 import pickle
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Optional
 
@@ -721,3 +722,54 @@ def test_malformed_gpt2_vocab_json_is_a_vocabulary_error(tmp_path: Path, vocab: 
     (tmp_path / "merges.txt").write_text("#version: 0.2\n")
     with pytest.raises(hf_bpe.VocabularyError, match=message):
         hf_bpe.load_tokenizer_json(tmp_path)
+
+
+def test_every_warning_points_at_the_callers_line(tmp_path: Path) -> None:
+    """A warning names the line that called hf_bpe, however deep in hf_bpe (or in
+    transformers, for a tokenizer it loads) it is given: that is the place a message shows
+    and a ``-W error::Warning:module`` filter matches. Reading a tokenizer.json, training
+    through each front that runs out of pairs, a file's name given as a text, saving what
+    tokenizer.json cannot hold, loading a folder missing one of hf_bpe's two files: each
+    pointed into hf_bpe or transformers before."""
+    import datasets
+    from transformers import AutoTokenizer
+
+    from hf_bpe.hf_tokenizer import HfBpeTokenizer
+
+    def warned(category: type[Warning], call: Callable[[], object]) -> list[str]:
+        with pytest.warns(category) as caught:
+            call()
+        return [w.filename for w in caught if issubclass(w.category, category)]
+
+    enc = hf_bpe.Encoding("small", pat_str=r"\S+|\s+", mergeable_ranks=BYTES, special_tokens={"<s>": 256})
+    hf_bpe.save_tokenizer_json(enc, tmp_path / "tokenizer.json")
+    data = json.loads((tmp_path / "tokenizer.json").read_text(encoding="utf-8"))
+    data["truncation"] = {"direction": "Right", "max_length": 8, "strategy": "LongestFirst", "stride": 0}
+    data["post_processor"] = {"type": "ByteLevel", "add_prefix_space": False, "trim_offsets": True, "use_regex": False}
+    (tmp_path / "tokenizer.json").write_text(json.dumps(data), encoding="utf-8")
+    assert warned(hf_bpe.TokenizerJsonWarning, lambda: hf_bpe.load_tokenizer_json(tmp_path / "tokenizer.json")) == [__file__] * 2
+
+    def trainer_train() -> None:
+        trainer = hf_bpe.BpeTrainer(400, num_proc=1)
+        trainer.update(["ab ab"])
+        trainer.train()
+
+    tok = HfBpeTokenizer.from_encoding(enc)
+    for train in (
+        lambda: hf_bpe.train_bpe(["ab ab"], 400, num_proc=1),
+        trainer_train,
+        lambda: tok.train_new_from_iterator(["ab ab"], 400),
+        lambda: HfBpeTokenizer.train_from_dataset(datasets.Dataset.from_dict({"text": ["ab ab"]}), 400, num_proc=1),
+    ):
+        assert warned(hf_bpe.TrainingWarning, train) == [__file__]
+    (tmp_path / "corpus.txt").write_text("ab ab", encoding="utf-8")  # a file's name given as a text
+    assert warned(hf_bpe.TrainingWarning, lambda: hf_bpe.train_bpe([str(tmp_path / "corpus.txt")], 257, num_proc=1)) == [__file__]
+
+    lookbehind = hf_bpe.Encoding("lookbehind", pat_str=r"(?<=a)b|\w+|\s+|.", mergeable_ranks=BYTES, special_tokens={})
+    assert warned(hf_bpe.TokenizerJsonWarning, lambda: hf_bpe.save_encoding(lookbehind, tmp_path / "a")) == [__file__]
+    assert warned(hf_bpe.TokenizerJsonWarning, lambda: HfBpeTokenizer.from_encoding(lookbehind).save_pretrained(tmp_path / "b")) == [__file__]
+
+    tok.save_pretrained(tmp_path / "pair")
+    (tmp_path / "pair" / "encoding.json").unlink()  # vocab.tiktoken without it: tokenizer.json is read instead
+    for load in (HfBpeTokenizer.from_pretrained, AutoTokenizer.from_pretrained):
+        assert warned(hf_bpe.TokenizerJsonWarning, lambda: load(tmp_path / "pair")) == [__file__]
