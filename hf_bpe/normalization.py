@@ -13,7 +13,7 @@ whose normalizer is ``NFC``, as Qwen's are) encodes :func:`nfc` of each text (se
 the tables of ``tokenizers``' NFC (version 0.23, older than Unicode 10): those know
 neither the combining classes of the 98 marks added since (:data:`_NEWER_MARKS`, which
 they treat as starters, so they are not reordered and block compositions) nor the
-composition of Dives Akuru's vowel sign O. A text with none of those characters gets the
+composition (nor the decomposition) of Dives Akuru's vowel sign O. A text with none of those characters gets the
 same NFC form from both (checked on every code point, and on every pair of marks, in the
 tests); one with any of them is normalized here by those older rules.
 
@@ -48,6 +48,8 @@ _NEWER_MARKS = (
 )
 #: Compositions that ``tokenizers``' NFC does not make: Dives Akuru's vowel sign O.
 _NEWER_COMPOSITES = {("\U00011935", "\U00011930")}
+#: Their composites, which ``tokenizers`` does not decompose either.
+_UNDECOMPOSED = frozenset(unicodedata.normalize("NFC", first + second) for first, second in _NEWER_COMPOSITES)
 #: A character that may get another NFC form from ``tokenizers`` than from ``unicodedata``.
 _NEWER = re.compile(
     "[" + "".join(f"\\U{a:08x}-\\U{b:08x}" for a, b in _NEWER_MARKS) + "".join({c for pair in _NEWER_COMPOSITES for c in pair}) + "]"
@@ -88,7 +90,7 @@ def nfc_with_spans(text: str) -> tuple[str, list[tuple[int, int]]]:
     # Decompose; a tag of 0 takes a place of the text, 1 is added.
     chars: list[tuple[str, int]] = []
     for c in text:
-        parts = unicodedata.normalize("NFD", c)
+        parts = c if c in _UNDECOMPOSED else unicodedata.normalize("NFD", c)
         chars.append((parts[0], 0))
         chars.extend((p, 1) for p in parts[1:])
     # Canonical order: each run of marks sorted by combining class (stable), with the tags.
