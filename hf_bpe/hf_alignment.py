@@ -28,7 +28,7 @@ from transformers.tokenization_utils_base import BatchEncoding
 
 from hf_bpe.encoding import special_segments
 from hf_bpe.hf_rows import encode_windows, is_batch, samples_of, split_pair
-from hf_bpe.normalization import nfc_with_spans
+from hf_bpe.normalization import normalize_with_spans
 
 if TYPE_CHECKING:
     from hf_bpe.encoding import Encoding
@@ -428,7 +428,7 @@ def text_tokens(tok: HfBpeTokenizer, text: str, split_special_tokens: bool) -> T
     """The ids of ``text``, the characters each covers (``(start, end)``; a token inside a
     character covers all of it) and the word of each, as the fast tokenizers number words:
     each piece of the split pattern and each added token is one, in the order of the text.
-    Where the encoding normalizes a stretch of text (NFC), its tokens cover the characters
+    Where the encoding normalizes a stretch of text (NFC, NFKC), its tokens cover the characters
     of the text that the normalized characters stand for (see :mod:`hf_bpe.normalization`)."""
     enc = tok._encoding
     segments = _segments(tok, text, split_special_tokens)
@@ -453,7 +453,7 @@ def text_tokens(tok: HfBpeTokenizer, text: str, split_special_tokens: bool) -> T
             if starts is not None:
                 starts += [longer + a for a, _ in chars]
         else:  # the characters of the normalized text, then the text's characters they stand for
-            encoded, spans = nfc_with_spans(piece)
+            encoded, spans = _normalized_with_spans(enc, piece)
             seg_ids, chars = _ids_and_chars(enc, encoded, 0)
             if starts is None:
                 starts = [a for a, _ in offsets]
@@ -484,6 +484,14 @@ def _tokens_found_after_normalizing(tok: HfBpeTokenizer, text: str, split_specia
     return TextTokens(ids, offsets, lambda: _words(tok, encoded, segments, [a for a, _ in chars]))
 
 
+def _normalized_with_spans(enc: Encoding, text: str) -> tuple[str, list[tuple[int, int]]]:
+    """``text`` in the form the encoding normalizes to, and the span of ``text`` each of its
+    characters stands for (see :func:`hf_bpe.normalization.normalize_with_spans`)."""
+    if enc.normalization is None:
+        return text, [(i, i + 1) for i in range(len(text))]
+    return normalize_with_spans(text, enc.normalization)
+
+
 def segments_found_after_normalizing(
     tok: HfBpeTokenizer, text: str, kept: Mapping[str, int], with_spans: bool = True
 ) -> tuple[str, list[tuple[int, int]], list[tuple[int, int, int | None]]]:
@@ -511,7 +519,7 @@ def segments_found_after_normalizing(
             at += end - start
             continue
         if with_spans:
-            encoded, piece_spans = nfc_with_spans(text[start:end])
+            encoded, piece_spans = _normalized_with_spans(tok._encoding, text[start:end])
             spans += [(start + a, start + b) for a, b in piece_spans]
         else:
             encoded = tok._encoding._splitter.normalize(text[start:end])

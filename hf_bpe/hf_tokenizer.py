@@ -32,7 +32,6 @@ import json
 import operator
 import os
 import threading
-import unicodedata
 import warnings
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -238,7 +237,7 @@ class _AddedTokenFacts:
         self.plain_ids = {text: tid for text, tid in encoder.items() if tid in tokens and not tokens[tid].special}
         self.texts = tuple(sorted(encoder)) if tokens else ()
         self._regex: Any = None
-        #: Where the encoding normalizes text (NFC), ``tokenizers`` finds the added tokens
+        #: Where the encoding normalizes text (NFC, NFKC), ``tokenizers`` finds the added tokens
         #: with ``normalized=True`` in the normalized text (their text normalized too), the
         #: others in the text as given: those tokens by their normalized text (else empty).
         normalized = [t for t in tokens.values() if t.normalized] if enc.normalization is not None else []
@@ -974,7 +973,7 @@ class HfBpeTokenizer(PreTrainedTokenizer):
             return [text]
         if self._found_after_normalizing(text):  # (with lstrip/rstrip/single_word tokens too)
             raise NotImplementedError(
-                "tokenize() of text that the NFC normalizer changes is not available where an added token has "
+                "tokenize() of text that the normalizer changes is not available where an added token has "
                 "normalized=True and some added token strips spaces or matches single words (the ids are)"
             )
         chunks = [text[start:end] for start, end, _ in special_segments(text, self._added_re, kept)]
@@ -1013,7 +1012,7 @@ class HfBpeTokenizer(PreTrainedTokenizer):
         in its normalized form: the encoding normalizes, some added token has
         ``normalized=True``, and ``text`` is not normalized or such a token's text is not."""
         added = self._added
-        return bool(added.normalized_ids) and (added.normalized_unlike_given or not unicodedata.is_normalized("NFC", text))
+        return bool(added.normalized_ids) and (added.normalized_unlike_given or self._encoding._splitter.normalize(text) != text)
 
     def _ids_around_normalized(self, text: str, kept: Mapping[str, int]) -> list[int]:
         """:meth:`_ids_around` in ``tokenizers``' order: the added tokens that are not

@@ -1,26 +1,32 @@
-"""text → normalized text: Unicode's NFC form as HF tokenizers makes it, and which
-characters of the text each of its characters stands for (for offsets).
+"""text → normalized text: Unicode's NFC or NFKC form as HF tokenizers makes it, and
+which characters of the text each of its characters stands for (for offsets).
 
 An :class:`~hf_bpe.Encoding` with ``normalization="NFC"`` (read from a ``tokenizer.json``
-whose normalizer is ``NFC``, as Qwen's are) encodes :func:`nfc` of each text (see
-:meth:`hf_bpe.pieces.Splitter.normalize`); offsets are positions in the text as given.
-:func:`nfc_with_spans` gives both::
+whose normalizer is ``NFC``, as Qwen's are) or ``"NFKC"`` (``Xenova/claude-tokenizer``'s)
+encodes :func:`normalize` of each text (see :meth:`hf_bpe.pieces.Splitter.normalize`);
+offsets are positions in the text as given. :func:`normalize_with_spans` gives both::
 
-    >>> nfc_with_spans("cafe\\u0301!")
+    >>> normalize_with_spans("cafe\\u0301!", "NFC")
     ('café!', [(0, 1), (1, 2), (2, 3), (3, 4), (5, 6)])
+    >>> normalize_with_spans("\\ufb01x", "NFKC")  # the ligature fi: two characters, one place
+    ('fix', [(0, 1), (0, 1), (1, 2)])
 
 **Unicode versions.** Python's ``unicodedata`` (Unicode 14 in Python 3.11) is newer than
 the tables of ``tokenizers``' NFC (version 0.23, older than Unicode 10): those know
 neither the combining classes of the 98 marks added since (:data:`_NEWER_MARKS`, which
 they treat as starters, so they are not reordered and block compositions) nor the
-composition (nor the decomposition) of Dives Akuru's vowel sign O. A text with none of those characters gets the
-same NFC form from both (checked on every code point, and on every pair of marks, in the
-tests); one with any of them is normalized here by those older rules.
+composition (nor the decomposition) of Dives Akuru's vowel sign O. A text with none of
+those characters gets the same NFC form from both (checked on every code point, and on
+every pair of marks, in the tests); one with any of them is normalized here by those
+older rules. NFKC also differs
+on the 72 characters whose compatibility decomposition came after those tables
+(:data:`_NEWER_COMPATIBILITY`: the square era name Reiwa, superscript modifier letters,
+segmented digits, ...), which ``tokenizers`` keeps as they are.
 
 **Places.** Each character of the result *takes* the next character of the text, and
 *skips* one more for each it absorbed; a character that decomposing added *shares* the
 place of the one before it. The places follow the result's order, not where a reordered
-mark came from. These are the alignments of ``tokenizers``' NFC normalizer, worked out
+mark came from. These are the alignments of ``tokenizers``' NFC and NFKC normalizers, worked out
 from what it gives, not from its source: decompose (a character's first part keeps its
 place, the others are added), put marks in canonical order (each with its tag), compose
 (the composite absorbs the character it joins with, tags summed), then a composite that
@@ -33,8 +39,9 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
+from typing import Literal
 
-__all__ = ["nfc", "nfc_with_spans"]
+__all__ = ["FORMS", "normalize", "normalize_with_spans"]
 
 #: The marks whose combining class ``tokenizers``' NFC does not know (added to Unicode
 #: after its tables, 98 of them): first and last code point of each run.
@@ -50,30 +57,54 @@ _NEWER_MARKS = (
 _NEWER_COMPOSITES = {("\U00011935", "\U00011930")}
 #: Their composites, which ``tokenizers`` does not decompose either.
 _UNDECOMPOSED = frozenset(unicodedata.normalize("NFC", first + second) for first, second in _NEWER_COMPOSITES)
-#: A character that may get another NFC form from ``tokenizers`` than from ``unicodedata``.
-_NEWER = re.compile(
-    "[" + "".join(f"\\U{a:08x}-\\U{b:08x}" for a, b in _NEWER_MARKS) + "".join({c for pair in _NEWER_COMPOSITES for c in pair}) + "]"
+#: The characters whose compatibility decomposition ``tokenizers``' NFKC does not know
+#: (added to Unicode after its tables, 72 of them): first and last code point of each run.
+_NEWER_COMPATIBILITY = (
+    (0x32FF, 0x32FF), (0xA7F2, 0xA7F4), (0xAB69, 0xAB69), (0x10781, 0x10785), (0x10787, 0x107B0),
+    (0x107B2, 0x107BA), (0x1F16C, 0x1F16C), (0x1FBF0, 0x1FBF9),
 )
 
 
-def nfc(text: str) -> str:
-    """``text`` in NFC form, as ``tokenizers``' ``NFC`` normalizer puts it (the same
-    object if it already is).
+def _class_of(runs: tuple[tuple[int, int], ...], chars: str = "") -> str:
+    return "[" + "".join(f"\\U{a:08x}-\\U{b:08x}" for a, b in runs) + chars + "]"
 
-        >>> nfc("cafe\\u0301") == "caf\\u00e9"
-        True
+
+_NEWER_CHARS = "".join({c for pair in _NEWER_COMPOSITES for c in pair})
+#: By form, a character that may get another normal form from ``tokenizers`` than from
+#: ``unicodedata``.
+_NEWER = {
+    "NFC": re.compile(_class_of(_NEWER_MARKS, _NEWER_CHARS)),
+    "NFKC": re.compile(_class_of(_NEWER_MARKS + _NEWER_COMPATIBILITY, _NEWER_CHARS)),
+}
+_NEWER_COMPATIBLE = re.compile(_class_of(_NEWER_COMPATIBILITY))
+#: The forms of ``tokenizers``' normalizers that hf_bpe makes, as ``unicodedata`` names
+#: them and the decomposition each starts with.
+_UNICODE_FORMS: dict[str, tuple[Literal["NFC", "NFKC"], Literal["NFD", "NFKD"]]] = {
+    "NFC": ("NFC", "NFD"),
+    "NFKC": ("NFKC", "NFKD"),
+}
+FORMS = tuple(_UNICODE_FORMS)
+
+
+def normalize(text: str, form: str) -> str:
+    """``text`` in ``form`` (``"NFC"`` or ``"NFKC"``), as ``tokenizers``' normalizer of that
+    name puts it (the same object if it already is).
+
+        >>> normalize("cafe\\u0301", "NFC") == "caf\\u00e9", normalize("\\u2460\\u00bd", "NFKC")
+        (True, '11⁄2')
     """
-    if unicodedata.is_normalized("NFC", text):  # (also by tokenizers' older rules: see the tests)
+    unicode_form = _UNICODE_FORMS[form][0]
+    if unicodedata.is_normalized(unicode_form, text):  # (also by tokenizers' older rules: see the tests)
         return text
-    if _NEWER.search(text) is None:
-        return unicodedata.normalize("NFC", text)
-    return nfc_with_spans(text)[0]
+    if _NEWER[form].search(text) is None:
+        return unicodedata.normalize(unicode_form, text)
+    return normalize_with_spans(text, form)[0]
 
 
 def _combining(char: str) -> int:
     """The combining class ``tokenizers``' NFC gives ``char`` (0 for a newer mark)."""
     klass = unicodedata.combining(char)
-    if klass and _NEWER.match(char):
+    if klass and _NEWER["NFC"].match(char):
         return 0
     return klass
 
@@ -82,15 +113,22 @@ _S_BASE, _L_BASE, _V_BASE, _T_BASE = 0xAC00, 0x1100, 0x1161, 0x11A7
 _L_COUNT, _V_COUNT, _T_COUNT = 19, 21, 28
 
 
-def nfc_with_spans(text: str) -> tuple[str, list[tuple[int, int]]]:
-    """:func:`nfc` of ``text``, and for each of its characters the span ``(start, end)`` of
-    ``text`` it stands for (see the module)."""
-    if unicodedata.is_normalized("NFC", text):
+def normalize_with_spans(text: str, form: str) -> tuple[str, list[tuple[int, int]]]:
+    """:func:`normalize` of ``text``, and for each of its characters the span ``(start,
+    end)`` of ``text`` it stands for (see the module)."""
+    unicode_form, decomposed = _UNICODE_FORMS[form]
+    if unicodedata.is_normalized(unicode_form, text):
         return text, [(i, i + 1) for i in range(len(text))]
-    # Decompose; a tag of 0 takes a place of the text, 1 is added.
+    # Decompose (NFKC: compatibly, but for the characters tokenizers' tables have no such
+    # decomposition of); a tag of 0 takes a place of the text, 1 is added.
     chars: list[tuple[str, int]] = []
     for c in text:
-        parts = c if c in _UNDECOMPOSED else unicodedata.normalize("NFD", c)
+        if c in _UNDECOMPOSED:
+            parts = c
+        elif decomposed == "NFKD" and _NEWER_COMPATIBLE.match(c):
+            parts = unicodedata.normalize("NFD", c)
+        else:
+            parts = unicodedata.normalize(decomposed, c)
         chars.append((parts[0], 0))
         chars.extend((p, 1) for p in parts[1:])
     # Canonical order: each run of marks sorted by combining class (stable), with the tags.

@@ -33,7 +33,7 @@ from typing import Any, Final, Optional
 from mypy_extensions import i64
 
 from .char_classes import stand_in_bitmap, stand_ins
-from .normalization import nfc as _nfc
+from .normalization import normalize as _normalize
 from .pattern_matcher import Program, match_into
 from .pattern_program import program_for
 from .pattern_syntax import compile_pattern, family_of, stand_ins_for
@@ -72,13 +72,14 @@ class Splitter:
     #: Without a scanner, the program of :mod:`hf_bpe.pattern_matcher` that splits, or
     #: ``None`` (``regex`` splits).
     program: Final[Optional[Program]]
-    #: Whether encoding puts a text in Unicode's NFC form before splitting it (see
-    #: :meth:`normalize`), as the ``NFC`` normalizer of a ``tokenizer.json`` does (Qwen's).
-    nfc: Final[bool]
+    #: The Unicode form (``"NFC"``, ``"NFKC"``) encoding puts a text in before splitting
+    #: it (see :meth:`normalize`), as the normalizer of a ``tokenizer.json`` of that name
+    #: does (Qwen's NFC), or ``None``.
+    normalization: Final[Optional[str]]
 
-    def __init__(self, pattern: str, use_scanner: bool = True, nfc: bool = False) -> None:
+    def __init__(self, pattern: str, use_scanner: bool = True, normalization: Optional[str] = None) -> None:
         self.pattern = pattern
-        self.nfc = nfc
+        self.normalization = normalization
         self._regex: Any = compile_pattern(pattern)
         self._has_groups: bool = self._regex.groups > 0
         # Characters whose classes the installed regex misjudges are matched through a
@@ -91,19 +92,20 @@ class Splitter:
         self.family = family_of(pattern) if wanted else NONE
         self.program = program_for(pattern) if wanted and self.family == NONE else None
 
-    def __reduce__(self) -> tuple[Any, tuple[str, bool, bool]]:
-        return (Splitter, (self.pattern, self._use_scanner, self.nfc))
+    def __reduce__(self) -> tuple[Any, tuple[str, bool, Optional[str]]]:
+        return (Splitter, (self.pattern, self._use_scanner, self.normalization))
 
     def normalize(self, text: str) -> str:
-        """``text`` as it is split when encoding: in Unicode's NFC form if :attr:`nfc`, as
-        HF tokenizers' normalizer puts it (:func:`hf_bpe.normalization.nfc`; the same object
-        if it already is), else as given. :meth:`split` and :meth:`feed` split what they
-        are given.
+        """``text`` as it is split when encoding: in the Unicode form :attr:`normalization`
+        names, as HF tokenizers' normalizer puts it (:func:`hf_bpe.normalization.normalize`;
+        the same object if it already is), else as given. :meth:`split` and :meth:`feed`
+        split what they are given.
 
-            >>> Splitter(r"\\S+|\\s+", nfc=True).normalize("cafe\\u0301") == "caf\\u00e9"
+            >>> Splitter(r"\\S+|\\s+", normalization="NFC").normalize("cafe\\u0301") == "caf\\u00e9"
             True
         """
-        return _nfc(text) if self.nfc else text
+        normalization = self.normalization
+        return text if normalization is None else _normalize(text, normalization)
 
     @property
     def compiled(self) -> bool:

@@ -173,6 +173,7 @@ def encoding_to_tokenizer_json(
     """
     ranks = enc._mergeable_ranks
     specials = dict(enc._special_tokens)
+    normalization = getattr(enc, "normalization", None)  # (a tiktoken Encoding has none)
     _check_vocabulary(ranks, specials)
     pre_tokenizer = checked_hf_pre_tokenizer(enc._pat_str)
 
@@ -245,7 +246,7 @@ def encoding_to_tokenizer_json(
         "truncation": None,
         "padding": None,
         "added_tokens": [added[tid] for tid in sorted(added)],
-        "normalizer": {"type": "NFC"} if getattr(enc, "normalization", None) == "NFC" else None,
+        "normalizer": None if normalization is None else {"type": normalization},
         "pre_tokenizer": pre_tokenizer,
         "post_processor": post,
         "decoder": {"type": "ByteLevel", "add_prefix_space": True, "trim_offsets": True, "use_regex": True},

@@ -33,6 +33,7 @@ from hf_bpe.hf_pattern import (
     pattern_of_pre_tokenizer,
 )
 from hf_bpe.hf_vocab import _check_vocabulary, derive_merge_ranks, merge_parts, token_bytes, token_bytes_many
+from hf_bpe.normalization import FORMS
 from hf_bpe.piece_merge import MergeTables, every_split
 from hf_bpe.patterns import GPT2_ORIGINAL_PATTERN
 from hf_bpe.vocab_files import bytes_to_unicode, parse_json, read_gpt2_merges, read_gpt2_vocab
@@ -50,7 +51,8 @@ class BpeParts(NamedTuple):
     pat_str: str
     mergeable_ranks: dict[bytes, int]
     special_tokens: dict[str, int]
-    #: ``"NFC"`` for a file whose normalizer puts text in that form (Qwen's), else None.
+    #: ``"NFC"`` or ``"NFKC"`` for a file whose normalizer puts text in that form (Qwen's:
+    #: NFC), else None.
     normalization: str | None = None
 
 
@@ -140,13 +142,14 @@ def _pattern_of(pre: Any) -> str:
 def _normalization(normalizer: Any) -> str | None:
     """What a ``normalizer`` does, as an :class:`~hf_bpe.Encoding`'s ``normalization``:
     ``None`` for none or a ``Sequence`` that does nothing (``DeepSeek-V3``'s file has an
-    empty one), ``"NFC"`` for ``NFC`` (Qwen's), alone or in such a ``Sequence``; any other
-    is refused."""
+    empty one), ``"NFC"`` for ``NFC`` (Qwen's) and ``"NFKC"`` for ``NFKC``
+    (``Xenova/claude-tokenizer``'s), alone or in such a ``Sequence``; any other is
+    refused."""
     if normalizer is None:
         return None
     kind = normalizer.get("type")
-    if kind == "NFC":
-        return "NFC"
+    if kind in FORMS:
+        return str(kind)
     if kind == "Sequence":
         steps = [step for step in (_normalization(n) for n in normalizer.get("normalizers") or []) if step is not None]
         if len(steps) <= 1:

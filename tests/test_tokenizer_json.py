@@ -451,7 +451,7 @@ def test_small_json_parses() -> None:
 @pytest.mark.parametrize(
     ("edit", "message"),
     [
-        (lambda d: d.update(normalizer={"type": "NFKC"}), "normalizer"),  # (NFC is read: see test_normalization.py)
+        (lambda d: d.update(normalizer={"type": "NFKD"}), "normalizer"),  # (NFC and NFKC are read: see test_normalization.py)
         (lambda d: d.update(normalizer={"type": "Sequence", "normalizers": [{"type": "Lowercase"}]}), "normalizer"),
         # Removed without invert drops the matches; Isolated with invert keeps the gaps only
         (lambda d: d["pre_tokenizer"]["pretokenizers"][0].update(behavior="Removed"), "Split behavior 'Removed' \\(invert=False\\)"),
