@@ -18,19 +18,20 @@ they treat as starters, so they are not reordered and block compositions) nor th
 composition (nor the decomposition) of Dives Akuru's vowel sign O. A text with none of
 those characters gets the same NFC form from both (checked on every code point, and on
 every pair of marks, in the tests); one with any of them is normalized here by those
-older rules. NFKC also differs
-on the 72 characters whose compatibility decomposition came after those tables
-(:data:`_NEWER_COMPATIBILITY`: the square era name Reiwa, superscript modifier letters,
-segmented digits, ...), which ``tokenizers`` keeps as they are.
+older rules. NFKC also differs on the 72 characters whose compatibility decomposition
+came after those tables (:data:`_NEWER_COMPATIBILITY`: the square era name Reiwa,
+superscript modifier letters, segmented digits, ...), which ``tokenizers`` keeps as they
+are.
 
 **Places.** Each character of the result *takes* the next character of the text, and
 *skips* one more for each it absorbed; a character that decomposing added *shares* the
 place of the one before it. The places follow the result's order, not where a reordered
-mark came from. These are the alignments of ``tokenizers``' NFC and NFKC normalizers, worked out
-from what it gives, not from its source: decompose (a character's first part keeps its
-place, the others are added), put marks in canonical order (each with its tag), compose
-(the composite absorbs the character it joins with, tags summed), then a composite that
-absorbed characters gives one back to the mark right after it if that mark was added.
+mark came from. These are the alignments of ``tokenizers``' NFC and NFKC normalizers,
+worked out from what they give, not from their source: decompose (a character's first
+part keeps its place, the others are added), put marks in canonical order (each with its
+tag), compose (the composite absorbs the character it joins with, tags summed), then a
+composite that absorbed characters gives one back to the mark right after it if that
+mark was added.
 ``tests/test_normalization.py`` compares them with the stock fast tokenizer's offsets.
 """
 
@@ -102,7 +103,7 @@ def normalize(text: str, form: str) -> str:
 
 
 def _combining(char: str) -> int:
-    """The combining class ``tokenizers``' NFC gives ``char`` (0 for a newer mark)."""
+    """The combining class ``tokenizers``' NFC and NFKC give ``char`` (0 for a newer mark)."""
     klass = unicodedata.combining(char)
     if klass and _NEWER["NFC"].match(char):
         return 0
