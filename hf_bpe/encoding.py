@@ -41,7 +41,7 @@ from .errors import (
 )
 from .normalization import FORMS
 from .piece_encoder import PieceEncoder
-from .pieces import Splitter, has_lone_surrogate, repair_surrogates
+from .pieces import Splitter, repair_surrogates
 
 if TYPE_CHECKING:  # pragma: no cover
     import numpy as np
@@ -887,9 +887,7 @@ def _checked_specials(specials: Mapping[str, int], ranks: dict[bytes, int], max_
     for text, token in specials.items():
         if not isinstance(text, str) or not text:
             raise VocabularyError(f"special tokens must be non-empty str, got {text!r}")
-        if has_lone_surrogate(text):
-            at = next(k for k, ch in enumerate(text) if "\ud800" <= ch <= "\udfff")
-            raise SpecialTokenTextError(f"special token {text!r} has a lone surrogate: it has no UTF-8 bytes", text, at, at + 1)
+        SpecialTokenTextError.check(text)
         if isinstance(token, bool) or not isinstance(token, int) or token < 0:
             raise VocabularyError(f"id of special token {text!r} must be a non-negative int, got {token!r}")
         if token >= MAX_RANK:

@@ -54,6 +54,20 @@ class SpecialTokenTextError(VocabularyError, UnicodeEncodeError):
     def __init__(self, message: str, text: str = "", start: int = 0, end: int = 0) -> None:
         UnicodeEncodeError.__init__(self, "utf-8", text, start, end, message)
 
+    @classmethod
+    def check(cls, token: str, kind: str = "special token") -> None:
+        """Raise one if ``token`` has a lone surrogate (``kind`` names it in the message)::
+
+            >>> SpecialTokenTextError.check("<|a\\ud800|>")
+            Traceback (most recent call last):
+            ...
+            hf_bpe.errors.SpecialTokenTextError: special token '<|a\\ud800|>' has a lone surrogate: it has no UTF-8 bytes
+        """
+        try:
+            token.encode("utf-8")
+        except UnicodeEncodeError as err:
+            raise cls(f"{kind} {token!r} has a lone surrogate: it has no UTF-8 bytes", token, err.start, err.end) from None
+
     def __reduce__(self) -> tuple[Any, tuple[str, str, int, int]]:
         return (type(self), (self.reason, self.object, self.start, self.end))
 

@@ -297,17 +297,6 @@ _HF_TRAINER_OPTIONS = frozenset(
 )
 
 
-def _refuse_lone_surrogate(token: str) -> None:
-    """An added token must have UTF-8 bytes: one with a lone surrogate is refused as an
-    Encoding refuses such a special token (a VocabularyError and a UnicodeEncodeError)."""
-    try:
-        token.encode("utf-8")
-    except UnicodeEncodeError as err:
-        raise SpecialTokenTextError(
-            f"token {token!r} has a lone surrogate, which no text can hold", token, err.start, err.end
-        ) from None
-
-
 #: What a call in progress on this thread asks of the methods transformers calls back:
 #: ``adding_nothing`` while a text pair "without special tokens" goes through transformers'
 #: with-special-tokens path (so that it gets token type ids 0 then 1); ``encoding`` inside
@@ -792,7 +781,7 @@ class HfBpeTokenizer(PreTrainedTokenizer):
         for value in special_tokens_dict.values():
             for token in value if isinstance(value, (list, tuple)) else [value]:
                 if isinstance(token, str):
-                    _refuse_lone_surrogate(token)
+                    SpecialTokenTextError.check(token, "token")
         return int(super().add_special_tokens(dict(special_tokens_dict), *args, **kwargs))
 
     def _add_tokens(self, new_tokens: Sequence[str | AddedToken], special_tokens: bool = False) -> int:
@@ -815,7 +804,7 @@ class HfBpeTokenizer(PreTrainedTokenizer):
             content = str(token)
             if not content:
                 continue
-            _refuse_lone_surrogate(content)
+            SpecialTokenTextError.check(content, "token")
             if isinstance(token, str):
                 tid = self._added_tokens_encoder.get(content)
                 if tid is not None and not (special_tokens and not self._added_tokens_decoder[tid].special):

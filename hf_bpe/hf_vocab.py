@@ -14,9 +14,12 @@ only has ranks; :func:`derive_merges` derives the one that gives tiktoken's ids:
 
 from __future__ import annotations
 
+import array
 import codecs
 import functools
+import hashlib
 import itertools
+import threading
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING
 
@@ -144,19 +147,51 @@ def merge_parts(ranks: Mapping[bytes, int], tables: MergeTables | None = None) -
     (a list of a whole vocabulary's merges that makes no object per merge). ``tables``:
     the ranks' merge tables if there are some already (an Encoding's), else made here.
 
+    The merges of the last few vocabularies used are kept, by a digest of their tokens
+    and ranks: loading a ``tokenizer.json`` derives them to check the file's merges, and
+    saving the tokenizer it made, or loading the same file again, finds them kept
+    (o200k_base: 0.2 s compiled, 4.6 s uncompiled, each time).
+
     >>> merge_parts({**{bytes([i]): i for i in range(256)}, b"ab": 256, b"abc": 257})
     [97, 98, 256, 99]
     """
     from hf_bpe.encoding import _checked_ranks
     from hf_bpe.piece_merge import MergeTables, last_merges
 
+    # The tables take ranks an Encoding takes (a rank of 2**63 is a VocabularyError that
+    # says so, not an overflow in the compiled code); an Encoding's were checked so.
+    checked = _checked_ranks(ranks) if tables is None else ranks if isinstance(ranks, dict) else dict(ranks)
+    tokens = sorted(checked, key=checked.__getitem__)
+    digest = _vocabulary_digest(tokens, checked)
+    with _KEPT_LOCK:
+        kept = _KEPT_MERGES.pop(digest, None)
+        if kept is not None:
+            _KEPT_MERGES[digest] = kept  # now the last used
+    if kept is not None:
+        return kept.tolist()
     # Merging a token's bytes as if the token were not in the vocabulary stops exactly
-    # before its last merge: two parts if the token is reachable (more if not). The
-    # tables take ranks an Encoding takes (a rank of 2**63 is a VocabularyError that
-    # says so, not an overflow in the compiled code).
-    if tables is None:
-        tables = MergeTables(_checked_ranks(ranks))
-    return last_merges(sorted(ranks, key=ranks.__getitem__), tables)
+    # before its last merge: two parts if the token is reachable (more if not).
+    flat = last_merges(tokens, MergeTables(checked) if tables is None else tables)
+    with _KEPT_LOCK:
+        _KEPT_MERGES[digest] = array.array("i", flat)  # (ranks are below 2**31)
+        while len(_KEPT_MERGES) > _KEPT_VOCABULARIES:
+            del _KEPT_MERGES[next(iter(_KEPT_MERGES))]  # the oldest
+    return flat
+
+
+#: How many vocabularies' merges :func:`merge_parts` keeps (o200k_base's take 1.6 MB).
+_KEPT_VOCABULARIES = 4
+_KEPT_MERGES: dict[bytes, array.array[int]] = {}
+_KEPT_LOCK = threading.Lock()
+
+
+def _vocabulary_digest(tokens: list[bytes], ranks: Mapping[bytes, int]) -> bytes:
+    """A digest of ``tokens`` (in rank order) with their ranks and lengths: two
+    vocabularies with the same digest have the same merges (o200k_base: 15 ms)."""
+    digest = hashlib.sha256(array.array("q", map(len, tokens)).tobytes())
+    digest.update(array.array("q", sorted(ranks.values())).tobytes())  # (the ranks of the tokens in turn)
+    digest.update(b"".join(tokens))
+    return digest.digest()
 
 
 # --------------------------------------------------------------------------- checks

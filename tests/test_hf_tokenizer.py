@@ -1781,6 +1781,7 @@ def test_adding_tokens_again_with_other_flags_replaces_them_and_many_tokens_are_
         tok.add_tokens(["<\ud800>"])
     # as an Encoding's special token: a UnicodeEncodeError too, which transformers raises
     assert isinstance(caught.value, hf_bpe.SpecialTokenTextError) and (caught.value.object, caught.value.start) == ("<\ud800>", 1)
+    assert str(caught.value) == "token '<\\ud800>' has a lone surrogate: it has no UTF-8 bytes"
     for tokens in ({"pad_token": "\ud83d"}, {"additional_special_tokens": ["<ok>", "<\udfff>"]}):
         with pytest.raises(UnicodeEncodeError, match="lone surrogate"):
             tok.add_special_tokens(tokens)

@@ -882,10 +882,41 @@ def test_an_encoding_saved_again_derives_its_merges_once(tmp_path: Path, monkeyp
     assert json.loads((tmp_path / "second" / "tokenizer.json").read_text())["model"]["merges"] == [
         ["a", "b"], ["ab", "c"], ["Ġ", "ab"]
     ]
+    # the same vocabulary in another encoding (tiktoken's), loaded back, saved again: kept
     twin = tiktoken.Encoding("kept", pat_str=enc._pat_str, mergeable_ranks=ranks, special_tokens={"<|e|>": 259})
     hf_bpe.save_tokenizer_json(twin, tmp_path / "a.json")
-    hf_bpe.save_tokenizer_json(twin, tmp_path / "b.json")
-    assert derived == [1, 1, 1]
+    hf_bpe.save_tokenizer_json(hf_bpe.load_tokenizer_json(tmp_path / "a.json"), tmp_path / "b.json")
+    assert derived == [1]
+    assert (tmp_path / "a.json").read_bytes() == (tmp_path / "b.json").read_bytes()
+
+
+def test_the_merges_of_the_last_few_vocabularies_are_kept_and_only_theirs(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Loading a tokenizer.json derives its merges (to check the file's), and saving what
+    it made would again: the last four vocabularies' merges are kept, by a digest of
+    their tokens and ranks, so the same tokens in another order of ranks are another."""
+    import hf_bpe.piece_merge
+    from hf_bpe.hf_vocab import merge_parts
+
+    derived: list[int] = []
+    last_merges = hf_bpe.piece_merge.last_merges
+    monkeypatch.setattr(hf_bpe.piece_merge, "last_merges", lambda tokens, tables: derived.append(len(tokens)) or last_merges(tokens, tables))
+    single = {bytes([i]): i for i in range(256)}
+
+    def vocabulary(k: int) -> dict[bytes, int]:
+        mark = b"kept-%d-" % k + os.urandom(8).hex().encode()  # a vocabulary no other test made
+        return {**single, b"ab": 256, b"bc": 257, b"abc": 258, mark[:2]: 259, mark: 300}
+
+    first = vocabulary(1)
+    second = {**first, b"bc": 256, b"ab": 257}  # the same tokens, two ranks swapped
+    assert merge_parts(first) == [97, 98, 98, 99, 256, 99, 107, 101] and len(derived) == 1
+    assert merge_parts(dict(first)) == merge_parts(first) and len(derived) == 1
+    assert merge_parts(second) == [98, 99, 97, 98, 97, 256, 107, 101] and len(derived) == 2
+    for k in range(2, 5):
+        merge_parts(vocabulary(k))
+    assert len(derived) == 5
+    merge_parts(second)  # among the last four used
+    merge_parts(first)  # not: derived again
+    assert len(derived) == 6
 
 
 @pytest.mark.parametrize("name", ["LLAMA3_PATTERN", "QWEN2_PATTERN", "QWEN35_PATTERN", "TEKKEN_PATTERN"])
