@@ -24,7 +24,9 @@ Environment variables (all read at call time, never at import time):
 ``HF_BPE_CACHE_DIR``
     The cache directory. Default: ``$XDG_CACHE_HOME/hf_bpe`` when ``XDG_CACHE_HOME`` is
     set to an absolute path, else ``~/.cache/hf_bpe``. Its ``parsed/`` folder keeps the
-    parsed ranks of verified vocabulary files (see :func:`hf_bpe.vocab_files.load_kept`).
+    parsed ranks of verified vocabulary files (see :func:`hf_bpe.vocab_files.load_kept`),
+    its ``merges/`` folder the merges derived for the last 16 vocabularies saved or
+    loaded as ``tokenizer.json`` (see :func:`hf_bpe.hf_vocab.merge_parts`).
 ``HF_BPE_OFFLINE``
     ``1`` (or ``true``/``yes``/``on``) forbids downloads: a missing file raises
     :class:`~hf_bpe.errors.OfflineError` saying which file to put where and where to get it.

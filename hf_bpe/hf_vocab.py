@@ -21,6 +21,7 @@ import hashlib
 import itertools
 import threading
 from collections.abc import Iterable, Mapping
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from hf_bpe.errors import VocabularyError
@@ -148,15 +149,18 @@ def merge_parts(ranks: Mapping[bytes, int], tables: MergeTables | None = None) -
     the ranks' merge tables if there are some already (an Encoding's), else made here.
 
     The merges of the last few vocabularies used are kept, by a digest of their tokens
-    and ranks: loading a ``tokenizer.json`` derives them to check the file's merges, and
-    saving the tokenizer it made, or loading the same file again, finds them kept
-    (o200k_base: 0.2 s compiled, 4.6 s uncompiled, each time).
+    and ranks, in the process and in the hf_bpe cache's ``merges/`` folder (the last
+    16: see :func:`hf_bpe.vocab_files.load_kept`): loading a ``tokenizer.json`` derives
+    them to check the file's merges, and saving the tokenizer it made, or loading the
+    same file again, in this process or the next, finds them kept (o200k_base: 0.2 s
+    compiled, 4.6 s uncompiled, each time).
 
     >>> merge_parts({**{bytes([i]): i for i in range(256)}, b"ab": 256, b"abc": 257})
     [97, 98, 256, 99]
     """
     from hf_bpe.encoding import _checked_ranks
     from hf_bpe.piece_merge import MergeTables, last_merges
+    from hf_bpe.vocab_files import load_kept
 
     # The tables take ranks an Encoding takes (a rank of 2**63 is a VocabularyError that
     # says so, not an overflow in the compiled code); an Encoding's were checked so.
@@ -169,9 +173,13 @@ def merge_parts(ranks: Mapping[bytes, int], tables: MergeTables | None = None) -
             _KEPT_MERGES[digest] = kept  # now the last used
     if kept is not None:
         return kept.tolist()
-    # Merging a token's bytes as if the token were not in the vocabulary stops exactly
-    # before its last merge: two parts if the token is reachable (more if not).
-    flat = last_merges(tokens, MergeTables(checked) if tables is None else tables)
+
+    def derive() -> list[int]:
+        # Merging a token's bytes as if the token were not in the vocabulary stops
+        # exactly before its last merge: two parts if the token is reachable (more if not).
+        return last_merges(tokens, MergeTables(checked) if tables is None else tables)
+
+    flat = load_kept(digest.hex(), _kept_folder(), derive, list, at_most=_KEPT_COPIES)
     with _KEPT_LOCK:
         _KEPT_MERGES[digest] = array.array("i", flat)  # (ranks are below 2**31)
         while len(_KEPT_MERGES) > _KEPT_VOCABULARIES:
@@ -179,16 +187,32 @@ def merge_parts(ranks: Mapping[bytes, int], tables: MergeTables | None = None) -
     return flat
 
 
-#: How many vocabularies' merges :func:`merge_parts` keeps (o200k_base's take 1.6 MB).
+#: How many vocabularies' merges :func:`merge_parts` keeps in the process (o200k_base's
+#: take 1.6 MB) and in the cache folder (2 MB).
 _KEPT_VOCABULARIES = 4
+_KEPT_COPIES = 16
 _KEPT_MERGES: dict[bytes, array.array[int]] = {}
 _KEPT_LOCK = threading.Lock()
 
 
+def _kept_folder() -> Path | None:
+    """Where merges are kept for later processes (None: there is no cache folder)."""
+    from hf_bpe.download import cache_dir
+    from hf_bpe.errors import DownloadError
+
+    try:
+        return cache_dir() / "merges"
+    except DownloadError:  # no home directory
+        return None
+
+
 def _vocabulary_digest(tokens: list[bytes], ranks: Mapping[bytes, int]) -> bytes:
     """A digest of ``tokens`` (in rank order) with their ranks and lengths: two
-    vocabularies with the same digest have the same merges (o200k_base: 15 ms)."""
-    digest = hashlib.sha256(array.array("q", map(len, tokens)).tobytes())
+    vocabularies with the same digest have the same merges (o200k_base: 15 ms). The
+    first line names what is kept under it: were the merges ever derived otherwise, a
+    new name would leave the copies kept before unread."""
+    digest = hashlib.sha256(b"hf_bpe merges of a vocabulary, 1\n")
+    digest.update(array.array("q", map(len, tokens)).tobytes())
     digest.update(array.array("q", sorted(ranks.values())).tobytes())  # (the ranks of the tokens in turn)
     digest.update(b"".join(tokens))
     return digest.digest()

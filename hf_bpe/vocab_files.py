@@ -25,12 +25,15 @@ import string
 import sys
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Callable, Optional, Union
+from typing import Any, Callable, Optional, TypeVar, Union, cast
 
 from .atomic_files import write_atomic
 from .encoding import MAX_RANK
 from .errors import HashMismatchError, MissingFileError, VocabFileError
 from .vocab_lines import parse_plain
+
+#: What :func:`load_kept` keeps: ranks (a dict) or merges (a list).
+Kept = TypeVar("Kept", dict[bytes, int], list[int])
 
 StrPath = Union[str, "os.PathLike[str]"]
 
@@ -145,17 +148,21 @@ def _read_checked(path: StrPath, expected_hash: Optional[str]) -> bytes:
     return contents
 
 
-def load_kept(key: str, keep_in: Optional[Path], parse: Callable[[], dict[bytes, int]]) -> dict[bytes, int]:
-    """The ranks ``parse()`` returns, kept in the folder ``keep_in`` for the next process
-    under ``key`` (a sha256 in hex naming the verified files they come from): read back,
-    they take about a quarter of the time parsing takes (``marshal`` data, as in Python's
+def load_kept(
+    key: str, keep_in: Optional[Path], parse: Callable[[], Kept], kind: type = dict, at_most: Optional[int] = None
+) -> Kept:
+    """What ``parse()`` returns (ranks, or a vocabulary's merges: a non-empty ``kind``,
+    dict or list), kept in the folder ``keep_in`` for the next process under ``key`` (a sha256 in
+    hex naming what it comes from: the verified files, the vocabulary): read back, ranks
+    take about a quarter of the time parsing takes (``marshal`` data, as in Python's
     ``.pyc`` files, behind the sha256 of ``key`` and the data, so a damaged copy, or one
     kept for other files, is parsed over, never used). A
     folder that cannot be written only costs the speed. The copy is trusted as long as it
     is whole, so it is read only from a folder that no one else could have written in:
     ``keep_in`` (made with mode 0o700) and the copy must belong to this user and not be
     writable by group or others; otherwise the files are parsed each time. ``keep_in``
-    None only parses.
+    None only parses. With ``at_most``, the folder keeps that many copies, the least
+    recently used going first.
 
         >>> import tempfile
         >>> folder = tempfile.mkdtemp()
@@ -173,23 +180,49 @@ def load_kept(key: str, keep_in: Optional[Path], parse: Callable[[], dict[bytes,
         return parse()
     copy = keep_in / f"{key}.py{sys.version_info[0]}{sys.version_info[1]}.marshal"
     private = _written_by_this_user_only(keep_in)
-    ranks = _read_kept(copy, key) if private and _written_by_this_user_only(copy) else None
-    if ranks is not None:
-        return ranks
-    ranks = parse()
+    kept = _read_kept(copy, key, kind) if private and _written_by_this_user_only(copy) else None
+    if kept is not None:
+        if at_most is not None:
+            _touch(copy)  # used: the last to go
+        return cast(Kept, kept)  # (what parse() gave for this key, as the digest shows)
+    value = parse()
     if keep_in.exists() and not private:
-        logger.debug("parsed ranks %s not kept in %s: others may write there", key, keep_in)
-        return ranks
-    blob = marshal.dumps(ranks)
+        logger.debug("%s not kept in %s: others may write there", key, keep_in)
+        return value
+    blob = marshal.dumps(value)
     try:
         keep_in.mkdir(mode=0o700, parents=True, exist_ok=True)
         if copy.is_symlink():  # replaced, not written through: its target is another file's copy
             copy.unlink()
         write_atomic(copy, _kept_digest(key, blob) + blob)
         os.chmod(copy, 0o600)
+        if at_most is not None:
+            _keep_at_most(keep_in, at_most)
     except OSError as err:
-        logger.debug("parsed ranks %s not kept in %s: %s", key, keep_in, err)
-    return ranks
+        logger.debug("%s not kept in %s: %s", key, keep_in, err)
+    return value
+
+
+def _touch(path: Path) -> None:
+    try:
+        os.utime(path)
+    except OSError:
+        pass
+
+
+def _keep_at_most(folder: Path, count: int) -> None:
+    """Delete the least recently used ``*.marshal`` copies of ``folder`` beyond ``count``."""
+    copies = []
+    for path in folder.glob("*.marshal"):
+        try:
+            copies.append((path.stat().st_mtime_ns, path))
+        except OSError:  # deleted meanwhile by another process
+            pass
+    for _, path in sorted(copies, reverse=True)[count:]:
+        try:
+            path.unlink()
+        except OSError:
+            pass
 
 
 def _written_by_this_user_only(path: Path) -> bool:
@@ -210,9 +243,9 @@ def _kept_digest(key: str, blob: bytes) -> bytes:
     return hashlib.sha256(key.encode("ascii") + b"\n" + blob).digest()
 
 
-def _read_kept(copy: Path, key: str) -> dict[bytes, int] | None:
-    """The ranks kept in ``copy`` under ``key`` by :func:`load_kept`, or None if there are
-    none, they are damaged, or they were kept under another key."""
+def _read_kept(copy: Path, key: str, kind: type) -> Any:
+    """What :func:`load_kept` kept in ``copy`` under ``key``, or None if nothing is kept
+    there, it is damaged, or it was kept under another key."""
     try:
         data = copy.read_bytes()
     except OSError:
@@ -221,10 +254,10 @@ def _read_kept(copy: Path, key: str) -> dict[bytes, int] | None:
     if _kept_digest(key, blob) != data[:32]:
         return None
     try:
-        ranks = marshal.loads(blob)
+        value = marshal.loads(blob)
     except (EOFError, ValueError, TypeError):
         return None
-    return ranks if isinstance(ranks, dict) and ranks else None
+    return value if isinstance(value, kind) and value else None
 
 
 def format_tiktoken_bpe(ranks: Mapping[bytes, int]) -> bytes:
