@@ -152,17 +152,17 @@ def load_kept(
     key: str, keep_in: Optional[Path], parse: Callable[[], Kept], kind: type = dict, at_most: Optional[int] = None
 ) -> Kept:
     """What ``parse()`` returns (ranks, or a vocabulary's merges: a non-empty ``kind``,
-    dict or list), kept in the folder ``keep_in`` for the next process under ``key`` (a sha256 in
-    hex naming what it comes from: the verified files, the vocabulary): read back, ranks
-    take about a quarter of the time parsing takes (``marshal`` data, as in Python's
-    ``.pyc`` files, behind the sha256 of ``key`` and the data, so a damaged copy, or one
-    kept for other files, is parsed over, never used). A
-    folder that cannot be written only costs the speed. The copy is trusted as long as it
-    is whole, so it is read only from a folder that no one else could have written in:
-    ``keep_in`` (made with mode 0o700) and the copy must belong to this user and not be
-    writable by group or others; otherwise the files are parsed each time. ``keep_in``
-    None only parses. With ``at_most``, the folder keeps that many copies, the least
-    recently used going first.
+    dict or list), kept in the folder ``keep_in`` for the next process under ``key`` (a
+    sha256 in hex naming what it comes from: the verified files, the vocabulary): read
+    back, ranks take about a quarter of the time parsing takes (``marshal`` data, as in
+    Python's ``.pyc`` files, behind the sha256 of ``key`` and the data, so a damaged
+    copy, or one kept for other files, is parsed over, never used). A folder that cannot
+    be written only costs the speed. The copy is trusted as long as it is whole, so it
+    is read only from a folder that no one else could have written in: ``keep_in``
+    (made with mode 0o700) and the copy must belong to this user and not be writable by
+    group or others; otherwise the files are parsed each time. ``keep_in`` None only
+    parses. With ``at_most``, the folder keeps that many copies, the least recently
+    used going first.
 
         >>> import tempfile
         >>> folder = tempfile.mkdtemp()

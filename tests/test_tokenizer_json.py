@@ -971,6 +971,10 @@ def test_merges_are_kept_in_the_cache_for_later_processes(tmp_path: Path, monkey
     )
     out = subprocess.run([sys.executable, "-c", script], input=repr(vocabularies[7]), capture_output=True, text=True, timeout=120, check=True)
     assert out.stdout == f"{merge_parts(vocabularies[7])}\n"
+    # A cache that cannot be written (here a file, not a folder) only costs the speed.
+    (tmp_path / "file").write_text("not a folder")
+    monkeypatch.setenv("HF_BPE_CACHE_DIR", str(tmp_path / "file"))
+    assert merge_parts(vocabularies[17])[:6] == [97, 98, 98, 99, 256, 99] and len(derived) == 19
 
 
 @pytest.mark.parametrize("name", ["LLAMA3_PATTERN", "QWEN2_PATTERN", "QWEN35_PATTERN", "TEKKEN_PATTERN"])
