@@ -499,11 +499,8 @@ def _check_merges(
     """Refuse merges that would not give tiktoken's ids for these ranks: ``merges`` as the
     file spells them, ``ids`` as :func:`_merge_ids` gives them (compared so: no bytes are
     made)."""
-    from hf_bpe.encoding import _checked_ranks
-
-    tables = MergeTables(_checked_ranks(ranks))  # (once, for both checks)
-    expected = derive_merge_ranks(ranks, tables)
-    if ids == expected or len(ids) > len(expected) and _lists_every_split(ranks, list(itertools.chain.from_iterable(ids)), tables) is not None:
+    expected = derive_merge_ranks(ranks)  # (often kept from before: no tables made)
+    if ids == expected or len(ids) > len(expected) and _lists_every_split(ranks, list(itertools.chain.from_iterable(ids))) is not None:
         if not ignore_merges and len(expected) != sum(1 for t in ranks if len(t) > 1):
             raise VocabularyError(
                 "some multi-byte tokens cannot be formed by any merge and the file has "
@@ -554,15 +551,12 @@ def _flat_merge_parts(merges: list[Any]) -> list[str] | None:
     return parts if set(map(type, parts)) == {str} else None
 
 
-def _lists_every_split(
-    ranks: Mapping[bytes, int], ids: Sequence[int | None], tables: MergeTables | None = None
-) -> list[int] | None:
+def _lists_every_split(ranks: Mapping[bytes, int], ids: Sequence[int | None]) -> list[int] | None:
     """The ids of the tokens the merges make, in the merges' order, if the merges (given by
     the ids of their parts, ``ids``, flat: two per merge) are every split of every token
     into two tokens, each once, in the order of the ids of the tokens they make (ties in
     any order): the lists of transformers' ``TikTokenConverter`` (Llama 3's, Mistral
-    Nemo's), with which tokenizers gives tiktoken's ids; else None. ``tables``: the ranks'
-    merge tables, if made already.
+    Nemo's), with which tokenizers gives tiktoken's ids; else None.
 
     Why: both merge, again and again, an adjacent pair of parts that makes the
     lowest-ranked token; they differ only in which of several such pairs goes first
@@ -585,7 +579,7 @@ def _lists_every_split(
     """
     from hf_bpe.encoding import _checked_ranks
 
-    flat = every_split(list(ranks), MergeTables(_checked_ranks(ranks)) if tables is None else tables)
+    flat = every_split(list(ranks), MergeTables(_checked_ranks(ranks)))
     if len(ids) != 2 * (len(flat) // 3) or None in ids:
         return None
     known = cast("list[int]", ids)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
 import functools
 import hashlib
 import json
@@ -183,7 +184,8 @@ def load_kept(
     kept = _read_kept(copy, key, kind) if private and _written_by_this_user_only(copy) else None
     if kept is not None:
         if at_most is not None:
-            _touch(copy)  # used: the last to go
+            with contextlib.suppress(OSError):
+                os.utime(copy)  # used: the last to go
         return cast(Kept, kept)  # (what parse() gave for this key, as the digest shows)
     value = parse()
     if keep_in.exists() and not private:
@@ -203,26 +205,15 @@ def load_kept(
     return value
 
 
-def _touch(path: Path) -> None:
-    try:
-        os.utime(path)
-    except OSError:
-        pass
-
-
 def _keep_at_most(folder: Path, count: int) -> None:
     """Delete the least recently used ``*.marshal`` copies of ``folder`` beyond ``count``."""
     copies = []
     for path in folder.glob("*.marshal"):
-        try:
+        with contextlib.suppress(OSError):  # (deleted meanwhile by another process)
             copies.append((path.stat().st_mtime_ns, path))
-        except OSError:  # deleted meanwhile by another process
-            pass
     for _, path in sorted(copies, reverse=True)[count:]:
-        try:
+        with contextlib.suppress(OSError):
             path.unlink()
-        except OSError:
-            pass
 
 
 def _written_by_this_user_only(path: Path) -> bool:
