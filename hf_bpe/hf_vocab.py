@@ -132,14 +132,13 @@ def derive_merges(ranks: Mapping[bytes, int]) -> list[tuple[bytes, bytes]]:
     return [(by_rank[left], by_rank[right]) for left, right in derive_merge_ranks(ranks)]
 
 
-def derive_merge_ranks(ranks: Mapping[bytes, int], tables: MergeTables | None = None) -> list[tuple[int, int]]:
-    """:func:`derive_merges` as the ranks of each merge's two parts (``tables``: as for
-    :func:`merge_parts`).
+def derive_merge_ranks(ranks: Mapping[bytes, int]) -> list[tuple[int, int]]:
+    """:func:`derive_merges` as the ranks of each merge's two parts.
 
     >>> derive_merge_ranks({**{bytes([i]): i for i in range(256)}, b"ab": 256, b"abc": 257})
     [(97, 98), (256, 99)]
     """
-    flat = merge_parts(ranks, tables)
+    flat = merge_parts(ranks)
     return list(zip(flat[::2], flat[1::2]))
 
 
