@@ -1073,10 +1073,18 @@ class HfBpeTokenizer(PreTrainedTokenizer):
         """Turn each non-empty str into ids through the core, then let transformers pad,
         truncate and add special tokens (it passes lists of ids through untouched)."""
         is_split_into_words = bool(kwargs.pop("is_split_into_words", False))
-        for option in ("max_length", "stride", "pad_to_multiple_of"):  # (the fast tokenizers: OverflowError)
+        for option in ("max_length", "stride", "pad_to_multiple_of"):
             value = kwargs.get(option)
-            if value is not None and value < 0:
+            if value is None:
+                continue
+            try:
+                kwargs[option] = value = operator.index(value)
+            except TypeError:  # (2.0: the fast tokenizers' TypeError too)
+                raise TypeError(f"{option} must be an int, not {_a_type(value)}") from None
+            if value < 0:  # (the fast tokenizers: OverflowError)
                 raise ValueError(f"{option} must be at least 0, not {value}")
+        if kwargs.get("pad_to_multiple_of") == 0:  # no multiple, as the fast tokenizers read it
+            kwargs["pad_to_multiple_of"] = None
         _check_batch_items(text)
         _check_batch_items(text_pair)
         if kwargs.get("sanitize_control_tokens"):

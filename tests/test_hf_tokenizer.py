@@ -345,6 +345,29 @@ def test_negative_lengths_are_refused_as_by_the_fast_tokenizer() -> None:
             tok("a b c d e", **kwargs)
 
 
+def test_lengths_are_ints_and_a_multiple_of_0_is_none_as_for_the_fast_tokenizer(tmp_path: Path) -> None:
+    """pad_to_multiple_of=0 reached transformers' padding (ZeroDivisionError), and 2.0 was
+    taken as 2; the stock fast tokenizer pads to no multiple, and refuses a float."""
+    import numpy as np
+
+    tok = make("o200k_base", pad_token="<|endoftext|>")
+    tok.save_pretrained(tmp_path)
+    fast = PreTrainedTokenizerFast.from_pretrained(tmp_path)
+    texts = ["ab cd", "x"]
+    for kwargs in ({}, {"return_offsets_mapping": True}, {"return_tensors": "np"}):
+        ours = tok(texts, padding=True, pad_to_multiple_of=0, **kwargs)
+        assert {k: np.asarray(v).tolist() for k, v in ours.items()} == {
+            k: np.asarray(v).tolist() for k, v in fast(texts, padding=True, pad_to_multiple_of=0, **kwargs).items()
+        }
+        assert np.asarray(ours["input_ids"]).tolist() == [[378, 24852], [87, 199999]]
+    assert tok("ab cd", padding="max_length", max_length=np.int64(4))["input_ids"] == [378, 24852, 199999, 199999]
+    for option in ("pad_to_multiple_of", "max_length"):
+        with pytest.raises(TypeError):
+            fast(texts, padding=True, truncation=True, **{option: 2.0})
+        with pytest.raises(TypeError, match=f"{option} must be an int, not a float"):
+            tok(texts, padding=True, truncation=True, **{option: 2.0})
+
+
 def test_load_encoding_of_a_folder_with_added_tokens_says_what_it_leaves_out(tmp_path: Path) -> None:
     import warnings
 
