@@ -43,6 +43,7 @@ from .errors import (
     VocabFileError,
     VocabSizeError,
     VocabularyError,
+    VocabularyTypeError,
     WorkerError,
 )
 from .folder import load_encoding, save_encoding
@@ -124,6 +125,7 @@ __all__ = [
     "VocabFileError",
     "VocabSizeError",
     "VocabularyError",
+    "VocabularyTypeError",
     "WorkerError",
     "__version__",
     "dump_tiktoken_bpe",

@@ -299,13 +299,14 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _digest(path: Path, vfile: VocabFile) -> str:
-    """The sha256 of ``path``, which should hold ``vfile``; a file of another size is not
-    read (it cannot be the official one), and its "digest" says so."""
+def _damage(path: Path, vfile: VocabFile) -> str | None:
+    """None if ``path`` holds the official ``vfile``, else what differs: its size (a file
+    of another size is not read: it cannot be the official one) or its sha256."""
     size = path.stat().st_size
     if size != vfile.size:
-        return f"unknown: it has {size} bytes, the official file {vfile.size}"
-    return sha256_of(path)
+        return f"it has {size} bytes, the official file {vfile.size}"
+    digest = sha256_of(path)
+    return None if digest == vfile.sha256 else f"its sha256 is {digest}"
 
 
 def _lookup(filename: str) -> VocabFile:
@@ -326,14 +327,14 @@ def _in_tiktoken_cache(vfile: VocabFile, damaged: list[str] | None = None) -> Pa
         try:
             if not candidate.is_file():
                 continue
-            digest = _digest(candidate, vfile)
+            damage = _damage(candidate, vfile)
         except OSError:
             continue  # tiktoken's cache is only a bonus: unreadable means absent
-        if digest == vfile.sha256:
+        if damage is None:
             logger.debug("%s: verified copy in tiktoken's cache, %s", vfile.filename, candidate)
             return candidate
         if damaged is not None:
-            damaged.append(f"{candidate} (sha256 {digest})")
+            damaged.append(f"{candidate} ({damage})")
     return None
 
 
@@ -360,15 +361,15 @@ def fetch(filename: str) -> Path:
         if found is not None:
             return found
         raise _CacheError(f"{vfile.filename} is not in tiktoken's cache, and there is {no_home}") from None
-    corrupt_sha: str | None = None
+    damage: str | None = None  # what is wrong with the copy in the hf_bpe cache
     unreadable: OSError | None = None
     if target.is_file():
         try:
-            corrupt_sha = _digest(target, vfile)
+            damage = _damage(target, vfile)
         except OSError as err:  # unreadable: as if corrupt (a download replaces it)
             unreadable = err
-            corrupt_sha = f"unknown: it cannot be read ({err.strerror})"
-        if corrupt_sha == vfile.sha256:
+            damage = f"it cannot be read ({err.strerror})"
+        if damage is None:
             logger.debug("%s: verified copy in the hf_bpe cache, %s", filename, target)
             return target
     damaged: list[str] = []
@@ -383,9 +384,9 @@ def fetch(filename: str) -> Path:
                 f"{unreadable.strerror}; {switch} is set, so it was not downloaded again",
                 str(target),
             ) from None
-        if corrupt_sha is not None:
+        if damage is not None:
             raise HashMismatchError(
-                f"{target} is corrupt: its sha256 is {corrupt_sha}, expected {vfile.sha256}. "
+                f"{target} is corrupt ({damage}; the official file's sha256 is {vfile.sha256}). "
                 f"{switch} is set, so it was not downloaded again: replace it with the "
                 f"official file from {vfile.url} (or unset {switch})."
             )
@@ -408,11 +409,8 @@ def fetch(filename: str) -> Path:
     except DownloadError as err:
         if unreadable is not None:
             raise DownloadError(f"{err} (the cached copy at {target} cannot be read: {unreadable.strerror})") from err
-        if corrupt_sha is not None:
-            raise DownloadError(
-                f"{err} (the cached copy at {target} is corrupt: sha256 {corrupt_sha}, "
-                f"expected {vfile.sha256})"
-            ) from err
+        if damage is not None:
+            raise DownloadError(f"{err} (the cached copy at {target} is corrupt: {damage})") from err
         if isinstance(err, _SettingError):  # not the network's fault
             raise
         if isinstance(err, _CacheError):

@@ -37,6 +37,7 @@ from .errors import (
     UnknownTokenError,
     VocabSizeError,
     VocabularyError,
+    VocabularyTypeError,
     _a_type,
 )
 from .normalization import FORMS
@@ -136,7 +137,7 @@ class Encoding:
         self._splitter = Splitter(pat_str, normalization=normalization)
         self._pieces = PieceEncoder(self._mergeable_ranks)
         self._decoder = Decoder(self._mergeable_ranks, self._special_tokens)
-        self._special_ids = frozenset(self._special_tokens.values())
+        self._special_token_values = frozenset(self._special_tokens.values())  # (tiktoken's name)
         self._disallowed_by_allowed: dict[frozenset[str], frozenset[str]] = {}
         _ALIVE.add(self)
 
@@ -203,21 +204,26 @@ class Encoding:
     ) -> frozenset[str]:
         if not isinstance(text, str):
             raise _not_a_str(text)
+        everything = self.special_tokens_set
         if allowed_special == "all":
-            allowed = self.special_tokens_set
+            allowed = everything
         else:
             allowed = special_texts(allowed_special, "allowed_special")
-        everything = self.special_tokens_set
-        if disallowed_special == "all":
+            if not allowed <= everything:
+                _refuse_non_texts(allowed, "allowed_special")
+        listed = disallowed_special != "all"
+        if not listed:
             # (no new set in the usual cases: hashing a set of every special token for the
             # regex's cache cost each call 12 us with 1,000 specials, 265 with 10,000)
             disallowed = everything if not allowed else frozenset() if allowed is everything else self._all_but(allowed)
         else:
             disallowed = special_texts(disallowed_special, "disallowed_special")
+            if not disallowed <= everything:
+                _refuse_non_texts(disallowed, "disallowed_special")
         if disallowed:
             found = special_regex(disallowed).search(text)
             if found is not None:
-                _raise_disallowed(found.group())
+                _raise_disallowed(found.group(), listed)
         return everything if allowed is everything else allowed & everything  # (a set's hash is kept)
 
     def _all_but(self, allowed: frozenset[str]) -> frozenset[str]:
@@ -689,7 +695,7 @@ class Encoding:
             >>> enc.is_special_token(50256), enc.is_special_token(220)
             (True, False)
         """
-        return _one_id(token) in self._special_ids
+        return _one_id(token) in self._special_token_values
 
     @property
     def n_vocab(self) -> int:
@@ -834,7 +840,7 @@ def _rebuild(
 
 def _checked_ranks(ranks: Mapping[bytes, int]) -> dict[bytes, int]:
     if not isinstance(ranks, Mapping):
-        raise VocabularyError(f"mergeable_ranks must be a dict of bytes to ranks, not {type(ranks).__name__}")
+        raise VocabularyTypeError(f"mergeable_ranks must be a dict of bytes to ranks, not {type(ranks).__name__}")
     if _well_formed(ranks):
         return dict(ranks)
     return _checked_slowly(ranks)
@@ -859,9 +865,13 @@ def _checked_slowly(ranks: Mapping[bytes, int]) -> dict[bytes, int]:
     checked: dict[bytes, int] = {}
     seen: dict[int, bytes] = {}
     for token, rank in ranks.items():
-        if not isinstance(token, (bytes, bytearray)) or not token:
+        if not isinstance(token, (bytes, bytearray)):
+            raise VocabularyTypeError(f"mergeable_ranks keys must be non-empty bytes, got {token!r}")
+        if not token:
             raise VocabularyError(f"mergeable_ranks keys must be non-empty bytes, got {token!r}")
-        if isinstance(rank, bool) or not isinstance(rank, int) or rank < 0:
+        if isinstance(rank, bool) or not isinstance(rank, int):
+            raise VocabularyTypeError(f"rank of {token!r} must be a non-negative int, got {rank!r}")
+        if rank < 0:
             raise VocabularyError(f"rank of {token!r} must be a non-negative int, got {rank!r}")
         if rank >= MAX_RANK:
             raise VocabularyError(f"rank of {token!r} is {rank}; ranks must be below 2**31")
@@ -882,13 +892,17 @@ def _checked_specials(specials: Mapping[str, int], ranks: dict[bytes, int], max_
     # Two specials may share an id (tiktoken's o200k_harmony has <|endofprompt|> and
     # <|reserved_200018|> at 200018): both encode to it, the first listed decodes it.
     if not isinstance(specials, Mapping):
-        raise VocabularyError(f"special_tokens must be a dict of texts to ids, not {type(specials).__name__}")
+        raise VocabularyTypeError(f"special_tokens must be a dict of texts to ids, not {type(specials).__name__}")
     rank_ids: set[int] | None = None
     for text, token in specials.items():
-        if not isinstance(text, str) or not text:
+        if not isinstance(text, str):
+            raise VocabularyTypeError(f"special tokens must be non-empty str, got {text!r}")
+        if not text:
             raise VocabularyError(f"special tokens must be non-empty str, got {text!r}")
         SpecialTokenTextError.check(text)
-        if isinstance(token, bool) or not isinstance(token, int) or token < 0:
+        if isinstance(token, bool) or not isinstance(token, int):
+            raise VocabularyTypeError(f"id of special token {text!r} must be a non-negative int, got {token!r}")
+        if token < 0:
             raise VocabularyError(f"id of special token {text!r} must be a non-negative int, got {token!r}")
         if token >= MAX_RANK:
             raise VocabularyError(f"id of special token {text!r} is {token}; ids must be below 2**31")
@@ -972,14 +986,30 @@ def special_segments(text: str, found: Any, kept: Optional[Container[str]] = Non
     return segments
 
 
-def _raise_disallowed(token: str) -> None:
-    raise DisallowedSpecialTokenError(
-        f"the text contains the special token {token!r}, which is not allowed here. "
-        f"To encode it as the special token, pass allowed_special={{{token!r}}} (or 'all'); "
-        f"to encode it as plain text, pass disallowed_special=() "
-        f"(or leave {token!r} out of disallowed_special).",
-        token=token,
-    )
+def _raise_disallowed(token: str, listed: bool) -> None:
+    """Refuse the special token ``token`` found in a text: one not allowed (``listed``
+    False: ``disallowed_special="all"``), or one that ``disallowed_special`` lists."""
+    if listed:
+        advice = (
+            "which disallowed_special lists. To encode it, leave it out of disallowed_special: "
+            "then it is the special token if allowed_special has it (or is 'all'), else plain text."
+        )
+    else:
+        advice = (
+            f"which is not allowed here. To encode it as the special token, pass "
+            f"allowed_special={{{token!r}}} (or 'all'); to encode it as plain text, pass "
+            f"disallowed_special=() (or leave {token!r} out of disallowed_special)."
+        )
+    raise DisallowedSpecialTokenError(f"the text contains the special token {token!r}, {advice}", token=token)
+
+
+def _refuse_non_texts(texts: frozenset[Any], argument: str) -> None:
+    """A :class:`TextTypeError` if ``allowed_special`` or ``disallowed_special``
+    (``argument``) holds something other than a text (an id, bytes): ignored, it left the
+    token's text unrecognized (tiktoken raises a ``TypeError`` too)."""
+    for text in texts:
+        if not isinstance(text, str):
+            raise TextTypeError(f"{argument} takes special tokens' texts (str), not {_a_type(text)}: {text!r}")
 
 
 def _id_list(tokens: Sequence[int], *, exact: bool = True) -> list[int]:
@@ -1028,8 +1058,9 @@ def special_set(special: Union[str, Iterable[str], None], argument: str) -> Unio
 
 def special_texts(special: Union[str, Iterable[str], None], argument: str) -> frozenset[str]:
     """The special tokens' texts given as ``allowed_special`` or ``disallowed_special``
-    (``argument``), other than ``"all"``; ``None`` is none, as in tiktoken, and so is ``""``
-    as ``disallowed_special`` (tiktoken reads it as false). Any other string is refused: it
+    (``argument``), other than ``"all"``; ``None`` is none (as tiktoken reads it as
+    ``disallowed_special``; as ``allowed_special`` it raises there), and so is ``""`` as
+    ``disallowed_special`` (tiktoken reads it as false). Any other string is refused: it
     would mean its characters, one special token each.
 
         >>> special_texts("<|endoftext|>", "allowed_special")

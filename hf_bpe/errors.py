@@ -40,6 +40,12 @@ class VocabularyError(HfBpeError, ValueError):
     """
 
 
+class VocabularyTypeError(VocabularyError, TypeError):
+    """Ranks or special tokens of the wrong type (``mergeable_ranks={"a": 0}``, a special
+    token's id given as a str, ``None`` for either): a :class:`VocabularyError` and also
+    the ``TypeError`` tiktoken raises for such a value."""
+
+
 class VocabSizeError(VocabularyError, AssertionError):
     """An ``explicit_n_vocab`` that the vocabulary does not have (tokens and largest id).
     tiktoken checks it with an ``assert``, so this is an ``AssertionError`` too."""
@@ -149,7 +155,8 @@ class ColumnError(HfBpeError, KeyError):
 class TextTypeError(HfBpeError, TypeError):
     """A value where a text (``str``) belongs that is none: a null in a dataset's column of
     texts, a number, ``bytes``, or a single ``str`` as a batch's column of texts
-    (``Encoding.encode_batch("abc")`` takes each character as a text, as tiktoken does)."""
+    (``Encoding.encode_batch("abc")`` takes each character as a text, as tiktoken does);
+    an id among ``allowed_special``'s texts; a model name that is ``None``."""
 
 
 class TextDecodeError(HfBpeError, UnicodeDecodeError):

@@ -42,7 +42,7 @@ from typing import Any, Optional
 
 from .download import VOCAB_FILES, cache_dir, fetch
 from .encoding import Encoding
-from .errors import DownloadError, HfBpeError, PluginError, UnknownEncodingError, UnknownModelError
+from .errors import DownloadError, HfBpeError, PluginError, TextTypeError, UnknownEncodingError, UnknownModelError, _a_type
 from .patterns import CL100K_PATTERN, O200K_PATTERN, R50K_PATTERN
 from .vocab_files import load_data_gym, load_kept, load_tiktoken_bpe
 
@@ -378,13 +378,14 @@ def encoding_name_for_model(model_name: str) -> str:
     """The name of the encoding a model uses: exact model names first, then prefixes.
 
     Raises :class:`UnknownModelError` (a ``KeyError``, as in tiktoken) when no table
-    entry matches.
+    entry matches, and :class:`TextTypeError` (a ``TypeError``) for a name that is no str.
 
         >>> encoding_name_for_model("gpt-4"), encoding_name_for_model("gpt-4o-2024-08-06")
         ('cl100k_base', 'o200k_base')
     """
     if not isinstance(model_name, str):
-        raise UnknownModelError(f"expected a model name (str), got {type(model_name).__name__}")
+        # a TypeError (as tiktoken's), not a KeyError that a fallback for unknown models would swallow
+        raise TextTypeError(f"expected a model name (str), got {_a_type(model_name)}")
     name = MODEL_TO_ENCODING.get(model_name)
     if name is not None:
         return name

@@ -113,7 +113,7 @@ def _widen_over_spaces(enc: Encoding, tokens: list[int], last: int) -> int:
     before it."""
 
     def all_space(token: int) -> bool:
-        if token in enc._special_ids:
+        if token in enc._special_token_values:
             return False
         return all(byte in b" \n\t" for byte in enc.decode_single_token_bytes(token))
 

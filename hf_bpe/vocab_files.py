@@ -30,7 +30,7 @@ from typing import Any, Callable, Optional, TypeVar, Union, cast
 
 from .atomic_files import write_atomic
 from .encoding import MAX_RANK
-from .errors import HashMismatchError, MissingFileError, VocabFileError
+from .errors import HashMismatchError, MissingFileError, VocabFileError, VocabularyTypeError, _a_type
 from .vocab_lines import parse_plain
 
 #: What :func:`load_kept` keeps: ranks (a dict) or merges (a list).
@@ -265,7 +265,8 @@ def dump_tiktoken_bpe(bpe_ranks: Mapping[bytes, int], tiktoken_bpe_file: StrPath
 
     Ranks such a file cannot hold (empty or non-bytes tokens, ranks that are not ints
     from 0 to 2**31 - 1, the same rank twice, no tokens at all) raise a
-    :class:`VocabFileError` and write nothing.
+    :class:`VocabFileError`, and anything but a dict a :class:`VocabularyTypeError`; both
+    write nothing.
 
         >>> import shutil, tempfile
         >>> folder = tempfile.mkdtemp()
@@ -280,6 +281,8 @@ def dump_tiktoken_bpe(bpe_ranks: Mapping[bytes, int], tiktoken_bpe_file: StrPath
 
 
 def _check_writable(ranks: Mapping[bytes, int]) -> None:
+    if not isinstance(ranks, Mapping):
+        raise VocabularyTypeError(f"ranks to write to a .tiktoken file are a dict of bytes to ints, not {_a_type(ranks)}")
     if not ranks:
         raise VocabFileError("cannot write an empty vocabulary to a .tiktoken file")
     bad = next(

@@ -688,7 +688,9 @@ def test_corrupt_cached_file_offline(cache: Path, monkeypatch: pytest.MonkeyPatc
     with pytest.raises(HashMismatchError) as info:
         fetch("r50k_base.tiktoken")
     msg = str(info.value)
-    assert f"{target} is corrupt" in msg and R50K.sha256 in msg and R50K.url in msg
+    actual = download.sha256_of(target)
+    assert f"{target} is corrupt (its sha256 is {actual}; the official file's sha256 is {R50K.sha256})" in msg
+    assert R50K.url in msg
     assert target.read_bytes() == before  # left for the user to inspect and replace
 
 
@@ -699,7 +701,7 @@ def test_a_cached_file_of_another_size_is_not_read(cache: Path, monkeypatch: pyt
     target = cache / "r50k_base.tiktoken"
     with open(target, "wb") as f:
         f.truncate(1 << 30)
-    with pytest.raises(HashMismatchError, match=f"it has {1 << 30} bytes, the official file {R50K.size}"):
+    with pytest.raises(HashMismatchError, match=rf"is corrupt \(it has {1 << 30} bytes, the official file {R50K.size}; the official file's sha256 is {R50K.sha256}\)"):
         fetch("r50k_base.tiktoken")
 
 

@@ -29,6 +29,7 @@ def test_vocabulary_properties_match(name: str) -> None:
     assert ours.max_token_value == theirs.max_token_value
     assert ours.eot_token == theirs.eot_token
     assert ours.special_tokens_set == theirs.special_tokens_set
+    assert ours._special_token_values == theirs._special_token_values  # read by code written for tiktoken
     bare = hf_bpe.Encoding("bare", pat_str=ours.pat_str, mergeable_ranks={bytes([i]): i for i in range(256)}, special_tokens={})
     with pytest.raises(hf_bpe.UnknownTokenError, match="has no"):  # a KeyError, as in tiktoken
         bare.eot_token
@@ -214,14 +215,7 @@ def test_special_tokens_given_as_one_string_are_refused() -> None:
     and for disallowed_special refuses text holding one of the characters)."""
     enc = hf_bpe.get_encoding("cl100k_base")
     text = "a <|endoftext|> b"
-    calls = {
-        "encode": lambda **kw: enc.encode(text, **kw),
-        "encode_batch": lambda **kw: enc.encode_batch([text], **kw),
-        "count_tokens": lambda **kw: enc.count_tokens(text, **kw),
-        "encode_to_numpy": lambda **kw: enc.encode_to_numpy(text, **kw).tolist(),
-        "encode_with_unstable": lambda **kw: enc.encode_with_unstable(text, **kw),
-    }
-    for name, call in calls.items():
+    for name, call in _calls_with_specials(enc, text).items():
         for argument in ("allowed_special", "disallowed_special"):
             for value in ("<|endoftext|>", "All", "none", "")[: 4 if argument == "allowed_special" else 3]:
                 with pytest.raises(TypeError, match=f"{argument} takes \"all\" or a collection") as info:
@@ -235,6 +229,55 @@ def test_special_tokens_given_as_one_string_are_refused() -> None:
         assert call(disallowed_special=None) == call(disallowed_special=()), name
     assert enc.encode(text, allowed_special={"<|endoftext|>"}) == [64, 220, 100257, 293]
     assert enc.encode_batch([text], disallowed_special=None) == [enc.encode_ordinary(text)]
+
+
+def _calls_with_specials(enc: hf_bpe.Encoding, text: str) -> dict[str, Callable[..., Any]]:
+    """Each method that takes allowed_special and disallowed_special, called on ``text``."""
+    return {
+        "encode": lambda **kw: enc.encode(text, **kw),
+        "encode_batch": lambda **kw: enc.encode_batch([text], **kw),
+        "count_tokens": lambda **kw: enc.count_tokens(text, **kw),
+        "encode_to_numpy": lambda **kw: enc.encode_to_numpy(text, **kw).tolist(),
+        "encode_with_unstable": lambda **kw: enc.encode_with_unstable(text, **kw),
+    }
+
+
+def test_special_tokens_given_as_ids_or_bytes_are_refused() -> None:
+    """An id or bytes among the texts was passed over: ``allowed_special={100257}`` allowed
+    nothing, so with ``disallowed_special=()`` the token's text came out as plain text
+    (tiktoken raises a TypeError)."""
+    enc = hf_bpe.get_encoding("cl100k_base")
+    text = "a <|endoftext|> b"
+    for name, call in _calls_with_specials(enc, text).items():
+        for kw, shown in [
+            ({"allowed_special": {100257}, "disallowed_special": ()}, "allowed_special takes special tokens' texts (str), not an int: 100257"),
+            ({"allowed_special": [b"<|endoftext|>"]}, "allowed_special takes special tokens' texts (str), not a bytes: b'<|endoftext|>'"),
+            ({"disallowed_special": {"<|fim_prefix|>", 5}}, "disallowed_special takes special tokens' texts (str), not an int: 5"),
+        ]:
+            with pytest.raises(hf_bpe.TextTypeError) as info:
+                call(**kw)
+            assert str(info.value) == shown and isinstance(info.value, TypeError), name
+        # Texts that are no special token of this encoding are still taken, as by tiktoken.
+        assert call(allowed_special={"<|endoftext|>", "<|nosuch|>"}) == call(allowed_special={"<|endoftext|>"}), name
+    twin = tiktoken.get_encoding("cl100k_base")
+    with pytest.raises(TypeError):
+        twin.encode(text, allowed_special={100257}, disallowed_special=())
+
+
+def test_a_special_token_that_disallowed_special_lists_is_refused_with_the_right_advice() -> None:
+    """Allowing it does not help (tiktoken refuses it too): the message said to allow it."""
+    enc = hf_bpe.get_encoding("cl100k_base")
+    text = "a <|endoftext|> b"
+    for allowed in ("all", {"<|endoftext|>"}, ()):
+        with pytest.raises(hf_bpe.DisallowedSpecialTokenError) as info:
+            enc.encode(text, allowed_special=allowed, disallowed_special={"<|endoftext|>"})
+        assert str(info.value) == (
+            "the text contains the special token '<|endoftext|>', which disallowed_special lists. To encode "
+            "it, leave it out of disallowed_special: then it is the special token if allowed_special has "
+            "it (or is 'all'), else plain text."
+        )
+        with pytest.raises(ValueError):
+            tiktoken.get_encoding("cl100k_base").encode(text, allowed_special=allowed, disallowed_special={"<|endoftext|>"})
 
 
 @pytest.mark.parametrize("bad", [-1, -(2**40), 100256, 100261, 10**9, 2**32 - 1, 2**32, 10**30])

@@ -13,6 +13,7 @@ from typing import Optional
 
 import pytest
 import realdata
+import tiktoken
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
@@ -461,6 +462,13 @@ def test_ranks_a_tiktoken_file_cannot_hold_are_not_written(tmp_path: Path, ranks
     assert list(tmp_path.iterdir()) == []
 
 
+def test_ranks_that_are_no_dict_are_a_type_error(tmp_path: Path) -> None:
+    """``None`` was called an empty vocabulary."""
+    with pytest.raises(hf_bpe.VocabularyTypeError, match="a dict of bytes to ints, not None"):
+        hf_bpe.dump_tiktoken_bpe(None, tmp_path / "x.tiktoken")  # type: ignore[arg-type]
+    assert list(tmp_path.iterdir()) == []
+
+
 @pytest.mark.parametrize(
     ("ranks", "specials", "message"),
     [
@@ -471,15 +479,36 @@ def test_ranks_a_tiktoken_file_cannot_hold_are_not_written(tmp_path: Path, ranks
         ({**BYTES, b"": 300}, {}, "non-empty bytes"),
         ({**BYTES, b"ab": -1}, {}, "non-negative int"),
         ({**BYTES, b"ab": 2**31}, {}, "ranks must be below 2\\*\\*31"),
-        (BYTES, {"<s>": "300"}, "non-negative int"),
-        (None, {}, "mergeable_ranks must be a dict of bytes to ranks, not NoneType"),
-        (BYTES, None, "special_tokens must be a dict of texts to ids, not NoneType"),
+        (BYTES, {"<s>": -1}, "non-negative int"),
     ],
 )
 def test_bad_vocabularies(ranks: dict, specials: dict, message: str) -> None:
     with pytest.raises(hf_bpe.VocabularyError, match=message) as info:
         hf_bpe.Encoding("bad", pat_str=r"\S+", mergeable_ranks=ranks, special_tokens=specials)
-    assert isinstance(info.value, ValueError)
+    assert isinstance(info.value, ValueError) and not isinstance(info.value, TypeError)
+
+
+@pytest.mark.parametrize(
+    ("ranks", "specials", "message", "tiktoken_type_error"),
+    [
+        ({**BYTES, "ab": 300}, {}, "keys must be non-empty bytes, got 'ab'", True),
+        ({**BYTES, b"ab": 1.5}, {}, "non-negative int, got 1.5", True),
+        (BYTES, {"<s>": "300"}, "non-negative int, got '300'", True),
+        (BYTES, {b"<s>": 300}, "special tokens must be non-empty str, got b'<s>'", True),
+        ({**BYTES, b"ab": True}, {}, "non-negative int, got True", False),  # tiktoken: a rank 1 (then a panic)
+        (None, {}, "mergeable_ranks must be a dict of bytes to ranks, not NoneType", False),  # AttributeError
+        (BYTES, None, "special_tokens must be a dict of texts to ids, not NoneType", False),
+    ],
+)
+def test_vocabularies_of_the_wrong_types(ranks: dict, specials: dict, message: str, tiktoken_type_error: bool) -> None:
+    """A VocabularyError and also the TypeError tiktoken raises for most of them (it was a
+    ValueError only, which ``except TypeError`` missed)."""
+    with pytest.raises(hf_bpe.VocabularyTypeError, match=message) as info:
+        hf_bpe.Encoding("bad", pat_str=r"\S+", mergeable_ranks=ranks, special_tokens=specials)
+    assert isinstance(info.value, TypeError) and isinstance(info.value, hf_bpe.VocabularyError)
+    if tiktoken_type_error:
+        with pytest.raises(TypeError):
+            tiktoken.Encoding("bad", pat_str=r"\S+", mergeable_ranks=ranks, special_tokens=specials)
 
 
 def test_explicit_n_vocab_is_checked() -> None:

@@ -149,9 +149,14 @@ def test_unknown_model(model: str) -> None:
     assert "o200k_base" in str(info.value)  # lists the encodings one can ask for instead
 
 
-def test_non_string_model_name() -> None:
-    with pytest.raises(UnknownModelError, match="expected a model name"):
-        registry.encoding_name_for_model(["gpt-4"])  # type: ignore[arg-type]
+@pytest.mark.parametrize("name", [["gpt-4"], None, b"gpt-4"])
+def test_a_model_name_that_is_no_str_is_a_type_error(name: object) -> None:
+    """Not a KeyError: the usual fallback for unknown models (``except KeyError``) swallowed
+    ``encoding_for_model(None)``. tiktoken raises a TypeError or an AttributeError."""
+    for lookup in (registry.encoding_name_for_model, hf_bpe.encoding_for_model):
+        with pytest.raises(hf_bpe.TextTypeError, match="expected a model name \\(str\\), got ") as info:
+            lookup(name)  # type: ignore[arg-type]
+        assert isinstance(info.value, TypeError) and not isinstance(info.value, KeyError)
 
 
 def test_encoding_for_model_returns_the_shared_encoding(offline: Path) -> None:
