@@ -36,9 +36,10 @@ def training_files(paths: Sequence[str], glob: str = "*.txt") -> tuple[list[Path
     contributes, recursively and in sorted order, its ``*.parquet`` files and its text files
     whose names match ``glob`` (or, for a ``glob`` with a ``/``, whose paths inside the
     folder do, as ``Path.glob`` matches them: ``books/*.txt``, ``books/**/*.txt``); hidden
-    files and folders are skipped.
+    files and folders are skipped, and so are parquet files whose name, or a folder's on
+    their way, starts with ``_`` (Spark's ``_temporary/``), as pyarrow skips them.
     """
-    from .training_sources import files_under
+    from .training_sources import files_under, is_parquet_of
 
     texts: list[Path] = []
     parquets: list[Path] = []
@@ -50,6 +51,8 @@ def training_files(paths: Sequence[str], glob: str = "*.txt") -> tuple[list[Path
             found = 0
             for file in files_under(path):
                 if file.suffix == ".parquet":
+                    if not is_parquet_of(path, file):
+                        continue
                     parquets.append(file)
                 elif _glob_matches(file.relative_to(path).as_posix(), glob):
                     texts.append(file)

@@ -102,7 +102,8 @@ def run_task(task: Task, counter: PieceCounter, counts: dict[bytes, int]) -> tup
 
 def parquet_files(paths: Union[StrPath, Iterable[StrPath]]) -> list[str]:
     """The parquet files named by ``paths`` (a file, a folder, or a list of either); a
-    folder gives its ``*.parquet`` files as :func:`files_under` finds them."""
+    folder gives its ``*.parquet`` files as :func:`files_under` finds them (see
+    :func:`is_parquet_of`)."""
     if isinstance(paths, (str, os.PathLike)):
         items: list[StrPath] = [paths]
     elif isinstance(paths, Iterable) and not isinstance(paths, (bytes, bytearray)):
@@ -115,7 +116,7 @@ def parquet_files(paths: Union[StrPath, Iterable[StrPath]]) -> list[str]:
             raise TrainingTypeError(f"expected a parquet file or folder, not {short_repr(item)}")
         p = Path(item)
         if p.is_dir():
-            found = [str(f) for f in files_under(p) if f.suffix == ".parquet"]
+            found = [str(f) for f in files_under(p) if is_parquet_of(p, f)]
             if not found:
                 raise TrainingError(f"no *.parquet files in folder {str(p)!r}")
             files.extend(found)
@@ -148,6 +149,18 @@ def files_under(folder: Path) -> Iterator[Path]:
     for file in sorted(folder.rglob("*")):
         if not any(part.startswith(".") for part in file.relative_to(folder).parts) and file.is_file():
             yield file
+
+
+def is_parquet_of(folder: Path, file: Path) -> bool:
+    """Whether ``file``, found in ``folder``, is one of the folder's parquet files: a
+    ``*.parquet`` file, unless its name or a folder on its way starts with ``_``, as
+    pyarrow's and Spark's readers take a folder (Spark's ``_temporary/`` holds unfinished
+    files).
+
+        >>> is_parquet_of(Path("data"), Path("data/part-0.parquet")), is_parquet_of(Path("data"), Path("data/_temporary/0/part-0.parquet"))
+        (True, False)
+    """
+    return file.suffix == ".parquet" and not any(part.startswith("_") for part in file.relative_to(folder).parts)
 
 
 def parquet_plan(files: list[str], column: str) -> Iterator[tuple[str, list[int], int]]:

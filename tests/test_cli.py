@@ -59,6 +59,9 @@ def work(tmp_path_factory: pytest.TempPathFactory) -> Path:
     # Neither of these may be read: the folder's text files are *.txt, hidden ones are skipped.
     (corpus / "notes.md").write_text("zqzqzqzq " * 20_000, encoding="utf-8")
     (corpus / ".hidden.txt").write_text("xjxjxjxj " * 20_000, encoding="utf-8")
+    # Nor this, Spark's unfinished output, cut short (as pyarrow reads a folder)
+    (corpus / "shards" / "_temporary" / "0").mkdir(parents=True)
+    (corpus / "shards" / "_temporary" / "0" / "part-9.parquet").write_bytes(b"PAR1" + b"\0" * 64)
     (work / "md-only").mkdir()
     (work / "md-only" / "README.md").write_text("not a .txt file", encoding="utf-8")
     return work
@@ -75,7 +78,8 @@ def corpus_texts(corpus: Path, *, by_line: bool = False) -> list[str]:
         data = path.read_bytes().decode("utf-8")
         texts.extend(data.splitlines(keepends=True) if by_line else [data])
     for path in sorted(corpus.rglob("*.parquet")):
-        texts.extend(pq.read_table(path).column("text").to_pylist())
+        if "_temporary" not in path.parts:
+            texts.extend(pq.read_table(path).column("text").to_pylist())
     return texts
 
 

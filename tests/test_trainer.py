@@ -298,13 +298,22 @@ def test_parquet_folder_equals_the_texts(
 
 
 def test_parquet_folder_reads_sub_folders_not_hidden_files(tmp_path: Path, shards: list[Path]) -> None:
+    import pyarrow.dataset
+
     (tmp_path / "train" / "part").mkdir(parents=True)
     (tmp_path / ".cache").mkdir()
+    (tmp_path / "_temporary" / "0").mkdir(parents=True)
     kept = [tmp_path / "train" / "b.parquet", tmp_path / "train" / "part" / "a.parquet", tmp_path / "z.parquet"]
     hidden = [tmp_path / ".cache" / "c.parquet", tmp_path / "train" / ".b.parquet"]  # a partial download, say
     for i, path in enumerate(kept + hidden):
         shutil.copyfile(shards[i % len(shards)], path)
+    # Spark's unfinished output, which pyarrow's readers of a folder pass over too (it was
+    # read, and this one, cut short, failed the training)
+    (tmp_path / "_temporary" / "0" / "part-0.parquet").write_bytes(shards[0].read_bytes()[:100])
+    shutil.copyfile(shards[0], tmp_path / "train" / "_c.parquet")
+    (tmp_path / "_SUCCESS").touch()
     assert parquet_files(tmp_path) == [str(p) for p in kept]  # sorted by path
+    assert sorted(parquet_files(tmp_path)) == sorted(pyarrow.dataset.dataset(tmp_path, format="parquet").files)
     direct = BpeTrainer(2000, num_proc=1, progress=False)
     direct.update(shard_texts(kept), max_chars=1000)
     from_folder = BpeTrainer(2000, num_proc=1, progress=False)
