@@ -58,6 +58,8 @@ from hf_bpe.errors import (
     SpecialTokenTextError,
     TextTypeError,
     TokenizerJsonWarning,
+    TrainingError,
+    TrainingTypeError,
     UnknownTokenError,
     VocabFileError,
     VocabularyError,
@@ -348,6 +350,24 @@ def _renamed_token(token: AddedToken, renamed: Mapping[str, str]) -> AddedToken:
     )
 
 
+def _added_in_place_of_roles(kwargs: dict[str, Any], post_processor_adds: Mapping[str, str]) -> dict[str, str]:
+    """The tokens that ``add_bos_token``/``add_eos_token`` add instead of the role's
+    token, by role ("bos", "eos"): those a tokenizer.json's post-processor adds
+    (``post_processor_adds``) where tokenizer_config.json names another bos/eos, or none (a fine-tune
+    that changed its eos_token alone), as the folder's stock tokenizer adds them; or, for a
+    folder hf_bpe saved, its ``hf_bpe_adds``. A role it does not name is the template's
+    token, as before."""
+    adds = kwargs.pop("hf_bpe_adds", None) or {}
+    if not isinstance(adds, Mapping) or not all(role in ("bos", "eos") and isinstance(text, str) for role, text in adds.items()):
+        raise VocabularyError(f"hf_bpe_adds must map 'bos'/'eos' to a token's text, not {adds!r}")
+    adds = dict(adds)
+    for role, text in post_processor_adds.items():
+        named = kwargs.setdefault(f"{role}_token", text)
+        if (named.content if isinstance(named, AddedToken) else named) != text:
+            adds[role] = text
+    return adds
+
+
 def _empty_words_as_text(item: Any) -> Any:
     """An empty list of words as transformers' Python tokenizers take it: ``[]`` as ``""``,
     a batch's row ``[]`` as ``()`` (``""`` would make the batch look like one list of
@@ -439,6 +459,7 @@ class HfBpeTokenizer(PreTrainedTokenizer):
     ) -> None:
         tokenizer_file = kwargs.pop("tokenizer_file", None)
         plain_added: dict[int, AddedToken] = {}  # a tokenizer.json's added tokens that are not special
+        post_processor_adds: dict[str, str] = {}  # the bos/eos a tokenizer.json's post-processor adds
         if encoding is None:
             source = kwargs.get("name_or_path")  # set by from_pretrained
             if vocab_file is not None or encoding_file is not None:
@@ -454,10 +475,10 @@ class HfBpeTokenizer(PreTrainedTokenizer):
                 encoding, bos, eos, plain_added = load_tokenizer_json_only(tokenizer_file, source)
                 if add_bos_token is None and bos is not None:  # a [bos] $A template
                     add_bos_token = True
-                    kwargs.setdefault("bos_token", bos)
+                    post_processor_adds["bos"] = bos
                 if add_eos_token is None and eos is not None:
                     add_eos_token = True
-                    kwargs.setdefault("eos_token", eos)
+                    post_processor_adds["eos"] = eos
             elif encoding is None:
                 encoding = load_folder_encoding(None, None, source)  # which says what is missing
         encoding = as_hf_bpe_encoding(encoding)
@@ -481,6 +502,7 @@ class HfBpeTokenizer(PreTrainedTokenizer):
         self._vocab = _SpelledVocab(encoding)
         self._hf_bpe_add_bos = add_bos_token
         self._hf_bpe_add_eos = add_eos_token
+        self._hf_bpe_adds = _added_in_place_of_roles(kwargs, post_processor_adds)
         self._added_cache = _AddedTokenCache()  # (see _added)
 
         # The encoding's own special tokens are added tokens at their ids (never split).
@@ -560,8 +582,12 @@ class HfBpeTokenizer(PreTrainedTokenizer):
         from hf_bpe.trainer import BpeTrainer
 
         _refuse_hf_trainer_options("train_from_dataset", tokenizer_kwargs)
-        # batch_encode's and train_new_from_iterator's names
-        _refuse_names_of_siblings("train_from_dataset", tokenizer_kwargs, {"text_column": "column", "show_progress": "progress"})
+        # batch_encode's, train_new_from_iterator's, rustbpe's and tiktoken's names
+        _refuse_names_of_siblings(
+            "train_from_dataset",
+            tokenizer_kwargs,
+            {"text_column": "column", "show_progress": "progress", "buffer_size": "batch_size", "num_threads": "num_proc"},
+        )
         with BpeTrainer(
             vocab_size, pattern=pattern, special_tokens=special_tokens, num_proc=num_proc, progress=progress
         ) as trainer:
@@ -598,7 +624,14 @@ class HfBpeTokenizer(PreTrainedTokenizer):
                 "pass new special tokens as new_special_tokens=[...]"
             )
         _refuse_hf_trainer_options("train_new_from_iterator", kwargs)
-        _refuse_names_of_siblings("train_new_from_iterator", kwargs, {"progress": "show_progress"})
+        _refuse_names_of_siblings(
+            "train_new_from_iterator", kwargs, {"progress": "show_progress", "num_threads": "num_proc"}
+        )
+        if isinstance(new_special_tokens, (str, AddedToken)):  # (transformers: one token per character)
+            raise TrainingTypeError(
+                f"new_special_tokens takes a list of tokens, not one {type(new_special_tokens).__name__}: "
+                f"new_special_tokens=[{str(new_special_tokens)!r}]"
+            )
         check_texts(text_iterator, "train_new_from_iterator")
         renamed = dict(special_tokens_map or {})
         from hf_bpe.trainer import BpeTrainer
@@ -616,8 +649,22 @@ class HfBpeTokenizer(PreTrainedTokenizer):
         # transformers takes str or AddedToken here: an AddedToken counts by its text
         new = [t.content if isinstance(t, AddedToken) else t for t in new_special_tokens or ()]
         specials += [t for t in new if t not in specials]
+        # Tokens added to this tokenizer (a pad token, ...) are added to the new one after
+        # its vocabulary, with their flags, and count in vocab_size, as the special tokens
+        # do: len(new tokenizer) is vocab_size, as from transformers.
+        added = [_renamed_token(t, renamed) for _, t in sorted(self._added_tokens_decoder.items())]
+        added = [t for t in added if t.content not in specials]
+        merged_size = vocab_size
+        if added and isinstance(vocab_size, int) and not isinstance(vocab_size, bool):
+            merged_size = vocab_size - len(added)
+            if merged_size < 256 + len(specials):
+                raise TrainingError(
+                    f"vocab_size must be an int >= {256 + len(specials) + len(added)} (it holds the 256 byte "
+                    f"tokens, the {len(specials)} special token(s) and the {len(added)} added token(s) of "
+                    f"this tokenizer), got {vocab_size}"
+                )
         with BpeTrainer(
-            vocab_size, pattern=self._encoding.pat_str, special_tokens=specials, num_proc=num_proc, progress=show_progress
+            merged_size, pattern=self._encoding.pat_str, special_tokens=specials, num_proc=num_proc, progress=show_progress
         ) as trainer:
             trainer.update(flat())
             encoding = trainer.train(name or self._encoding.name)
@@ -632,6 +679,7 @@ class HfBpeTokenizer(PreTrainedTokenizer):
         options: dict[str, Any] = {
             "add_bos_token": self._hf_bpe_add_bos,
             "add_eos_token": self._hf_bpe_add_eos,
+            "hf_bpe_adds": {role: renamed.get(text, text) for role, text in self._hf_bpe_adds.items()},
             "model_max_length": self.model_max_length,
             "padding_side": self.padding_side,
             "truncation_side": self.truncation_side,
@@ -640,10 +688,7 @@ class HfBpeTokenizer(PreTrainedTokenizer):
         }
         options.update(kwargs)
         tok = HfBpeTokenizer(encoding=encoding, **options)
-        # Tokens added to this tokenizer (a pad token, ...) are added to the new one, after
-        # its vocabulary, with their flags; then the roles that name them are set again.
-        added = [_renamed_token(t, renamed) for _, t in sorted(self._added_tokens_decoder.items())]
-        added = [t for t in added if t.content not in encoding.special_tokens]
+        # The added tokens (see above), then the roles that name them set again.
         tok.add_tokens([t for t in added if not t.special])
         tok.add_tokens([t for t in added if t.special], special_tokens=True)
         for role in ("bos_token", "eos_token", "pad_token", "unk_token"):
@@ -697,6 +742,7 @@ class HfBpeTokenizer(PreTrainedTokenizer):
         pickled by an earlier hf_bpe holds other such attributes: left out)."""
         self.__dict__.update({key: value for key, value in state.items() if key not in _EARLIER_FACTS})
         self._added_cache = _AddedTokenCache()  # (a pickle of an earlier hf_bpe has none)
+        self.__dict__.setdefault("_hf_bpe_adds", {})  # (nor this)
         self._update_trie()
 
     def __len__(self) -> int:
@@ -1231,11 +1277,21 @@ class HfBpeTokenizer(PreTrainedTokenizer):
         return out
 
     def _required_id(self, role: str, asked_by: str | None = None) -> int:
-        """The id of the ``role`` ("bos", "eos") token that ``asked_by`` wants added."""
+        """The id of the ``role`` ("bos", "eos") token that ``asked_by`` wants added: the
+        role's token, or the one a loaded post-processor adds in its place (see
+        :func:`_added_in_place_of_roles`)."""
+        asked_by = asked_by or f"add_{role}_token=True"
+        text = self._hf_bpe_adds.get(role)
+        if text is not None:
+            tid = self._added_tokens_encoder.get(text)
+            if tid is None:
+                tid = self._vocab.id_of(text)
+            if tid is None:
+                raise VocabularyError(f"{asked_by} adds {text!r} (hf_bpe_adds), which is not in the vocabulary")
+            return tid
         tid = getattr(self, f"{role}_token_id")
         if tid is not None:
             return int(tid)
-        asked_by = asked_by or f"add_{role}_token=True"
         token = getattr(self, f"{role}_token", None)
         if token is None:
             raise VocabularyError(f"{asked_by} but the tokenizer has no {role}_token")
@@ -1699,8 +1755,8 @@ class HfBpeTokenizer(PreTrainedTokenizer):
         build = tokenizer_json_or_warn if warn else encoding_to_tokenizer_json
         return build(
             self._encoding,
-            bos_token=self.bos_token,
-            eos_token=self.eos_token,
+            bos_token=self._hf_bpe_adds.get("bos", self.bos_token),
+            eos_token=self._hf_bpe_adds.get("eos", self.eos_token),
             add_bos=self._hf_bpe_add_bos,
             add_eos=self._hf_bpe_add_eos,
             extra_added_tokens=extra,
@@ -1774,6 +1830,9 @@ class HfBpeTokenizer(PreTrainedTokenizer):
                 config.pop("backend", None)
                 config["hf_bpe_add_bos_token"] = bool(self._hf_bpe_add_bos)
                 config["hf_bpe_add_eos_token"] = bool(self._hf_bpe_add_eos)
+                config.pop("hf_bpe_adds", None)
+                if self._hf_bpe_adds:
+                    config["hf_bpe_adds"] = dict(self._hf_bpe_adds)
                 config["hf_bpe_format"] = HF_CONFIG_FORMAT
                 config_path.write_text(json.dumps(config, indent=2, sort_keys=True, ensure_ascii=False) + "\n", encoding="utf-8")
                 moved: dict[Path, bytes | None] = {

@@ -371,5 +371,11 @@ def test_train_from_dataset_takes_the_trainers_options_and_refuses_hf_tokenizers
         HfBpeTokenizer.train_from_dataset(ds, 300, show_progress=False)
     with pytest.raises(TypeError, match="train_new_from_iterator takes show_progress=, not progress="):
         tok.train_new_from_iterator(corpus, 300, progress=False)
+    # rustbpe's and tiktoken's names too (saved as settings, they changed nothing)
+    with pytest.raises(TypeError, match="train_from_dataset takes batch_size=, not buffer_size="):
+        HfBpeTokenizer.train_from_dataset(ds, 300, buffer_size=8192)
+    for method in (lambda **kw: HfBpeTokenizer.train_from_dataset(ds, 300, **kw), lambda **kw: tok.train_new_from_iterator(corpus, 300, **kw)):
+        with pytest.raises(TypeError, match="takes num_proc=, not num_threads="):
+            method(num_threads=2)
     with pytest.raises(hf_bpe.TrainingError, match="batch_size must be an int >= 1"):
         HfBpeTokenizer.train_from_dataset(ds, 300, batch_size=0)

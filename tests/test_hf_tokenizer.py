@@ -1246,12 +1246,15 @@ def test_train_new_from_iterator_keeps_added_tokens_roles_and_settings(docs: lis
     tok.add_tokens(["<new>"])
     new = tok.train_new_from_iterator(docs[:50], 400)
     assert set(new.get_added_vocab()) == {"<|endoftext|>", "[PAD]", "<new>"}
+    # vocab_size counts the added tokens, as it counts the special tokens: len() is 400, as
+    # from transformers (the added tokens came after 400 ids)
+    assert (len(new), new.encoding.n_vocab, new.convert_tokens_to_ids(["<new>", "[PAD]"])) == (400, 398, [398, 399])
     assert (new.pad_token, new.eos_token, new.split_special_tokens) == ("[PAD]", "<|endoftext|>", True)
     assert new.pad_token_id == new.convert_tokens_to_ids("[PAD]") >= new.encoding.n_vocab
     assert new("a<new>", split_special_tokens=False)["input_ids"][-1] == new.convert_tokens_to_ids("<new>")
     # transformers' signature: length (a progress hint), then new specials, then renames.
     renamed = tok.train_new_from_iterator(docs[:50], 400, len(docs), ["<x>"], {"<|endoftext|>": "<|eot|>", "[PAD]": "<pad>"})
-    assert renamed.encoding.special_tokens == {"<|eot|>": 398, "<x>": 399}
+    assert renamed.encoding.special_tokens == {"<|eot|>": 396, "<x>": 397} and len(renamed) == 400
     assert (renamed.eos_token, renamed.pad_token) == ("<|eot|>", "<pad>")
     assert set(renamed.get_added_vocab()) == {"<|eot|>", "<x>", "<pad>", "<new>"}
     with pytest.raises(TypeError, match="min_frequency"):
@@ -1268,9 +1271,16 @@ def test_train_new_from_iterator_keeps_added_tokens_roles_and_settings(docs: lis
     assert mixed.encoding.mergeable_ranks == new.encoding.mergeable_ranks
     with pytest.raises(TypeError, match="new_special_tokens="):  # hf_bpe's old third argument
         tok.train_new_from_iterator(docs[:50], 400, ["<x>"])
+    # One token, not a list: transformers (and this, before) made a special token of each character.
+    for one in ("<x>", AddedToken("<x>", special=True)):
+        with pytest.raises(hf_bpe.TrainingTypeError, match=r"new_special_tokens takes a list of tokens, not one \w+: new_special_tokens=\['<x>'\]"):
+            tok.train_new_from_iterator(docs[:50], 400, new_special_tokens=one)  # type: ignore[arg-type]
+    with pytest.raises(hf_bpe.TrainingError, match=r"vocab_size must be an int >= 260 \(it holds the 256 byte tokens, the 2 special token\(s\) and the 2 added token\(s\) of this tokenizer\), got 259"):
+        tok.train_new_from_iterator(docs[:50], 259, new_special_tokens=["<x>"])
+    assert len(tok.train_new_from_iterator(docs[:50], 260, new_special_tokens=["<x>"])) == 260
     # transformers takes AddedToken among new_special_tokens too
     tokens = tok.train_new_from_iterator(docs[:50], 400, new_special_tokens=[AddedToken("<x>", special=True)])
-    assert tokens.encoding.special_tokens == {"<|endoftext|>": 398, "<x>": 399}
+    assert tokens.encoding.special_tokens == {"<|endoftext|>": 396, "<x>": 397}
     # ... and, as transformers does, new special tokens are extra special tokens: in
     # all_special_tokens, the special-tokens mask, and saved so (they were only the
     # encoding's, which decode(skip_special_tokens=True) alone knew of).

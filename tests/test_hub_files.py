@@ -77,3 +77,74 @@ def test_a_hub_folder_saved_by_hf_bpe_loads_anywhere_with_the_same_ids(model: st
     assert PreTrainedTokenizerFast.from_pretrained(tmp_path / "saved")(docs)["input_ids"] == expected
     auto = AutoTokenizer.from_pretrained(tmp_path / "saved")
     assert isinstance(auto, hf_bpe.HfBpeTokenizer) and auto(docs)["input_ids"] == expected
+
+
+def _with_template(folder: Path, single: list[object], pair: list[object], specials: dict[str, int], config: dict[str, object]) -> Path:
+    """A copy of ``folder`` whose tokenizer.json's post-processor is a TemplateProcessing
+    (``"A"``/``"B"`` for the texts, a str for a special token, ``(token, type_id)``), with
+    ``config`` in its tokenizer_config.json."""
+    import json
+    import shutil
+
+    def piece(item: object) -> dict[str, object]:
+        text, type_id = item if isinstance(item, tuple) else (item, 0)
+        if text in ("A", "B"):
+            return {"Sequence": {"id": text, "type_id": type_id}}
+        return {"SpecialToken": {"id": text, "type_id": type_id}}
+
+    copy = folder.parent / f"{folder.name}-template"
+    shutil.copytree(realdata.hub_folder("llama3"), copy)
+    data = json.loads((copy / "tokenizer.json").read_text(encoding="utf-8"))
+    data["post_processor"] = {
+        "type": "TemplateProcessing",
+        "single": [piece(p) for p in single],
+        "pair": [piece(p) for p in pair],
+        "special_tokens": {t: {"id": t, "ids": [i], "tokens": [t]} for t, i in specials.items()},
+    }
+    (copy / "tokenizer.json").write_text(json.dumps(data), encoding="utf-8")
+    settings = json.loads((copy / "tokenizer_config.json").read_text(encoding="utf-8"))
+    (copy / "tokenizer_config.json").write_text(json.dumps({**settings, **config}), encoding="utf-8")
+    return copy
+
+
+@pytest.mark.parametrize("case", ["eos other than the config's", "bos where the config has none"])
+def test_a_template_adds_its_token_where_the_config_names_another_or_none(case: str, tmp_path: Path) -> None:
+    """A fine-tune that changes tokenizer_config.json's eos_token (or sets bos_token to
+    null) and leaves tokenizer.json's post-processor alone: the stock fast tokenizer adds
+    the template's token, and reports the config's role. HfBpeTokenizer added the role's
+    token (other ids, also in the folder it saved), or, with no role, raised on every call."""
+    from hf_support import run_stock
+
+    if case == "eos other than the config's":
+        folder = _with_template(
+            tmp_path / "l3", ["A", "<|eot_id|>"], ["A", "<|eot_id|>", ("B", 1), ("<|eot_id|>", 1)],
+            {"<|eot_id|>": 128009}, {"eos_token": "<|end_of_text|>"},
+        )
+        role, added, role_token = "eos", 128009, "<|end_of_text|>"
+    else:
+        folder = _with_template(
+            tmp_path / "l3", ["<|begin_of_text|>", "A"], ["<|begin_of_text|>", "A", ("<|begin_of_text|>", 1), ("B", 1)],
+            {"<|begin_of_text|>": 128000}, {"bos_token": None},
+        )
+        role, added, role_token = "bos", 128000, None
+    stock = PreTrainedTokenizerFast.from_pretrained(folder)
+    tok = hf_bpe.HfBpeTokenizer.from_pretrained(folder)
+    texts = ["Hi there", "a\r\nb  c 123", ""]
+    assert tok(texts)["input_ids"] == stock(texts)["input_ids"]
+    assert all(added in row for row in tok(texts)["input_ids"])
+    assert tok("Hi", "there")["input_ids"] == stock("Hi", "there")["input_ids"]
+    assert getattr(tok, f"{role}_token") == getattr(stock, f"{role}_token") == role_token
+    assert tok.batch_encode(texts)["input_ids"] == tok(texts, split_special_tokens=True)["input_ids"]
+    # Saved, it stays so for hf_bpe and for stock transformers.
+    tok.save_pretrained(tmp_path / "saved")
+    again = hf_bpe.HfBpeTokenizer.from_pretrained(tmp_path / "saved")
+    assert again(texts)["input_ids"] == stock(texts)["input_ids"] and getattr(again, f"{role}_token") == role_token
+    assert run_stock(tmp_path / "saved", texts, tmp_path / "run")["ids"] == stock(texts)["input_ids"]
+    # Switched off and on, or retrained, it adds the same token.
+    setattr(tok, f"add_{role}_token", False)
+    assert all(added not in row for row in tok(texts)["input_ids"])
+    setattr(tok, f"add_{role}_token", True)
+    assert tok(texts)["input_ids"] == stock(texts)["input_ids"]
+    with pytest.warns(hf_bpe.TrainingWarning, match="ran out of pairs"):
+        retrained = tok.train_new_from_iterator(texts * 20, 128_300)
+    assert retrained("Hi")["input_ids"][0 if role == "bos" else -1] == retrained.convert_tokens_to_ids(tok.convert_ids_to_tokens(added))
