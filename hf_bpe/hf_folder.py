@@ -139,6 +139,24 @@ def file_not_json(source: Any) -> str | None:
     return None
 
 
+def tokenizer_json_problem(source: Any) -> Exception | None:
+    """What hf_bpe finds wrong with the ``tokenizer.json`` of the local folder ``source``
+    (a :class:`VocabularyError`), or None: transformers reads its added tokens itself,
+    before this tokenizer does, and a file of the wrong shape (``{}``, ``[]``) fails there
+    with a ``KeyError`` or ``TypeError`` that names no file."""
+    from hf_bpe.tokenizer_json_load import load_tokenizer_json
+
+    if not isinstance(source, (str, os.PathLike)) or not os.path.isfile(Path(source) / "tokenizer.json"):
+        return None
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", TokenizerJsonWarning)
+            load_tokenizer_json(Path(source) / "tokenizer.json")
+    except VocabularyError as err:
+        return err
+    return None
+
+
 class FilesMissing(VocabFileError):
     """Tokenizer files ``from_pretrained`` did not find. Raised from ``__init__`` as a
     ValueError (transformers replaces an OSError raised there by a message of its own);

@@ -84,6 +84,7 @@ from hf_bpe.hf_folder import (
     load_folder_encoding,
     load_tokenizer_json_only,
     refuse_absent_local_path,
+    tokenizer_json_problem,
 )
 from hf_bpe.hf_alignment import attach as attach_alignments, encode_with_offsets, segments_found_after_normalizing
 from hf_bpe.hf_rows import encode_windows, longest_first_sizes
@@ -540,8 +541,13 @@ class HfBpeTokenizer(PreTrainedTokenizer):
             return cast(Self, super().from_pretrained(*args, **kwargs))
         except FilesMissing as err:
             raise MissingFileError(str(err)) from None
-        except json.JSONDecodeError as err:  # (a ValueError, as VocabFileError is)
+        except (json.JSONDecodeError, UnicodeDecodeError) as err:  # (ValueErrors, as VocabFileError is)
             raise VocabFileError(f"{file_not_json(source) or 'a file of the tokenizer'} is not JSON: {err}") from None
+        except (KeyError, TypeError, AttributeError) as err:  # transformers reading tokenizer.json's added tokens
+            problem = tokenizer_json_problem(source)
+            if problem is None:
+                raise
+            raise problem from err
 
     @classmethod
     def from_encoding(cls, encoding: Any, **kwargs: Any) -> HfBpeTokenizer:

@@ -181,7 +181,7 @@ def parse_tokenizer_json(data: Mapping[str, Any], *, name: str = "tokenizer") ->
     :class:`VocabularyError` for what it cannot be (a field of the wrong shape too),
     :class:`PatternError` for a split pattern hf_bpe cannot reproduce.
 
-        >>> parse_tokenizer_json({"normalizer": "NFC"})
+        >>> parse_tokenizer_json({"model": {}, "normalizer": "NFC"})
         Traceback (most recent call last):
         ...
         hf_bpe.errors.VocabularyError: a malformed tokenizer.json (AttributeError: 'str' object has no attribute 'get')
@@ -193,7 +193,6 @@ def parse_tokenizer_json(data: Mapping[str, Any], *, name: str = "tokenizer") ->
 
 
 def _parse_tokenizer_json(data: Mapping[str, Any], name: str) -> BpeParts:
-    normalization = _normalization(data.get("normalizer"))
     model = data.get("model")
     if not isinstance(model, dict):
         # GPT-2's encoder.json is a JSON object too: {token: id}, with no model in it.
@@ -201,8 +200,9 @@ def _parse_tokenizer_json(data: Mapping[str, Any], name: str) -> BpeParts:
             "not a tokenizer.json: it has no \"model\" object (GPT-2's encoder.json goes with "
             "its vocab.bpe: hf_bpe.load_data_gym, or a folder of vocab.json + merges.txt)"
         )
-    if model.get("type", "BPE") != "BPE":
+    if model.get("type", "BPE") != "BPE":  # (named first: a WordPiece file's normalizer is refused too)
         raise _refuse(f"model type {model.get('type')!r}")
+    normalization = _normalization(data.get("normalizer"))
     if "merges" not in model:
         raise VocabularyError("the BPE model has no merges: a tokenizer.json of a BPE model lists them")
     if model.get("unk_token") is not None:

@@ -217,6 +217,30 @@ def test_a_file_of_the_folder_that_is_not_json_is_named(tmp_path: Path) -> None:
             HfBpeTokenizer.from_pretrained(folder)
 
 
+@pytest.mark.parametrize(
+    ("content", "said"),
+    [
+        (b"{}", "model"),
+        (b"[]", "is not a tokenizer.json object"),
+        (b"null", "is not a tokenizer.json object"),
+        (b'{"model": {"type": "BPE", "vocab": {}, "merges": []}, "added_tokens": 5}', "has no pre_tokenizer"),
+        ('{"model": "\u00e9"}'.encode("utf-16"), "is not JSON"),
+    ],
+)
+def test_a_tokenizer_json_of_the_wrong_shape_is_refused_as_hf_bpe_refuses_it(tmp_path: Path, content: bytes, said: str) -> None:
+    """transformers reads the added tokens of a tokenizer.json-only folder before this
+    tokenizer sees it: ``{}`` was a KeyError('added_tokens'), ``[]`` a TypeError, ``null``
+    an AttributeError, UTF-16 bytes a UnicodeDecodeError, none naming the file."""
+    (tmp_path / "tokenizer.json").write_bytes(content)
+    with pytest.raises((hf_bpe.VocabularyError, hf_bpe.VocabFileError), match=said) as info:
+        HfBpeTokenizer.from_pretrained(tmp_path)
+    assert isinstance(info.value, ValueError)
+    if said != "is not JSON":  # the error hf_bpe's own reading gives
+        with pytest.raises(type(info.value)) as direct:
+            hf_bpe.load_tokenizer_json(tmp_path / "tokenizer.json")
+        assert str(direct.value) == str(info.value)
+
+
 def test_a_save_leaves_no_file_of_an_earlier_save_behind(tmp_path: Path) -> None:
     """A chat template since removed, tokens another tokenizer added: files the second
     save does not write would be loaded with it."""

@@ -462,6 +462,8 @@ def test_small_json_parses() -> None:
         (lambda d: d["pre_tokenizer"]["pretokenizers"][0].update(behavior="MergedWithNext"), "Split behavior 'MergedWithNext'"),
         (lambda d: d["model"].update(unk_token="<unk>"), "unk"),
         (lambda d: d["model"].update(type="WordPiece"), "model type"),
+        # BERT's: named for its model (it was named for its normalizer, refused too)
+        (lambda d: (d["model"].update(type="WordPiece"), d.update(normalizer={"type": "BertNormalizer"})), "model type 'WordPiece'"),
         (lambda d: d["model"].update(byte_fallback=True), "byte_fallback"),
         (lambda d: d["model"].update(continuing_subword_prefix="##"), "continuing_subword_prefix"),
         (lambda d: d["pre_tokenizer"]["pretokenizers"].insert(0, {"type": "Digits", "individual_digits": True}), "stages"),
