@@ -174,7 +174,7 @@ def build_parser() -> argparse.ArgumentParser:
     common = _common(argparse.SUPPRESS)
     parser = _Parser(
         prog=PROG,
-        description="Byte-level BPE tokenizers: train, encode, decode, convert, benchmark.",
+        description="Byte-level BPE tokenizers: train, encode, decode, convert, inspect (info), benchmark.",
         parents=[_common(None)],
     )
     from . import COMPILED

@@ -276,6 +276,7 @@ def cmd_convert(args: argparse.Namespace) -> int:
     _check_not_over_source(args.src, dst, folder=False)
     _check_not_into_a_tokenizer_folder(dst)
     if fmt == "tokenizer.json":
+        _check_not_under_another_files_name(dst)
         save_tokenizer_json(enc, dst)
     else:
         dump_tiktoken_bpe(enc.mergeable_ranks, dst)
@@ -337,6 +338,19 @@ def _check_not_into_a_tokenizer_folder(dst: Path) -> None:
             f"writing {dst} alone would leave the tokenizer folder {dst.parent} with files of two "
             f"tokenizers (its {', '.join(others)} would stay): convert into the folder with --to "
             "hf-folder, or write elsewhere"
+        )
+
+
+def _check_not_under_another_files_name(dst: Path) -> None:
+    """Refuse to write a ``tokenizer.json`` under the name of another file of a tokenizer
+    folder (``encoding.json``, ``tokenizer_config.json``, ...): that folder would then not
+    load, in hf_bpe or in transformers."""
+    from .folder import ENCODING_FILE, HF_FILES, SAVED_IF_NEEDED
+
+    if dst.name in ({ENCODING_FILE, *HF_FILES, *SAVED_IF_NEEDED, "vocab.json"} - {"tokenizer.json"}):
+        raise CliError(
+            f"cannot write a tokenizer.json as {dst}: {dst.name} is another file of a tokenizer folder, "
+            "which would then not load (name it tokenizer.json, or anything else)"
         )
 
 

@@ -390,7 +390,10 @@ class Encoding:
         from .unstable import encode_with_unstable
 
         if self._normalization is not None:  # more text may change how the end normalizes
-            raise ValueError(f"encode_with_unstable takes text as given: the encoding {self.name!r} normalizes text ({self._normalization})")
+            raise NotImplementedError(
+                f"encode_with_unstable is not available yet for an encoding that normalizes text "
+                f"({self.name!r}: {self._normalization})"
+            )
         allowed = self._allowed(allowed_special, disallowed_special, text)
         return encode_with_unstable(self, text, allowed)
 

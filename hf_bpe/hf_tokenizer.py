@@ -1014,8 +1014,8 @@ class HfBpeTokenizer(PreTrainedTokenizer):
             return [text]
         if self._found_after_normalizing(text):  # (with lstrip/rstrip/single_word tokens too)
             raise NotImplementedError(
-                "tokenize() of text that the normalizer changes is not available where an added token has "
-                "normalized=True and some added token strips spaces or matches single words (the ids are)"
+                "text that the normalizer changes cannot be tokenized yet (nor encoded) where an added token has "
+                "normalized=True and some added token strips spaces or matches single words"
             )
         chunks = [text[start:end] for start, end, _ in special_segments(text, self._added_re, kept)]
         decoder = self._added_tokens_decoder

@@ -514,6 +514,17 @@ def test_a_standard_output_that_cannot_spell_a_name_gets_escapes_not_an_error(wo
     assert text.returncode == 0 and b"t\\xf6k" in text.stdout, text.stderr
 
 
+def test_convert_writes_no_tokenizer_json_under_another_files_name(tmp_path: Path) -> None:
+    """`convert cl100k_base e/encoding.json` wrote a tokenizer.json as encoding.json: the
+    folder then loaded nowhere (hf-bpe info: "not an hf_bpe encoding file")."""
+    for name in ("encoding.json", "tokenizer_config.json", "special_tokens_map.json", "vocab.json"):
+        (tmp_path / "e").mkdir(exist_ok=True)
+        result = run("convert", "cl100k_base", f"e/{name}", cwd=tmp_path)
+        assert result.returncode == 1 and f"cannot write a tokenizer.json as e/{name}: {name} is another file".encode() in result.stderr
+        assert list((tmp_path / "e").iterdir()) == []
+    ok(run("convert", "cl100k_base", "e/cl100k.json", cwd=tmp_path))  # any other name is fine
+
+
 def test_convert_into_a_folder_names_the_file_inside_it(tmp_path: Path) -> None:
     """The .tiktoken file is named after the encoding, whose name (from encoding.json) could
     hold folders: convert wrote ../../evil.tiktoken outside the folder given."""
