@@ -1175,6 +1175,71 @@ def test_a_stock_folder_whose_template_adds_bos_keeps_adding_it(tmp_path: Path) 
     assert tok("Hello", "world")["input_ids"] == stock("Hello", "world")["input_ids"] == [50256, 15496, 50256, 6894]
 
 
+def _stock_folder_with_template(folder: Path, docs: list[str], single: list[Any], pair: list[Any], config: dict[str, Any]) -> Path:
+    """A folder as stock transformers saves one (tokenizer.json + tokenizer_config.json) of
+    a small trained vocabulary with specials ``<|bos|>``, ``<|end|>``, ``<|eot|>``, whose
+    post-processor is a TemplateProcessing (``"A"``/``"B"`` the texts, a str a special
+    token, ``(token, type_id)``), and ``config`` its tokenizer_config.json."""
+    enc = hf_bpe.train_bpe(docs[:40], 600, special_tokens=["<|bos|>", "<|end|>", "<|eot|>"], num_proc=1)
+
+    def piece(item: Any) -> dict[str, Any]:
+        text, type_id = item if isinstance(item, tuple) else (item, 0)
+        return {"Sequence" if text in ("A", "B") else "SpecialToken": {"id": text, "type_id": type_id}}
+
+    folder.mkdir()
+    hf_bpe.save_tokenizer_json(enc, folder / "tokenizer.json")
+    data = json.loads((folder / "tokenizer.json").read_text(encoding="utf-8"))
+    data["post_processor"] = {
+        "type": "TemplateProcessing",
+        "single": [piece(p) for p in single],
+        "pair": [piece(p) for p in pair],
+        "special_tokens": {t: {"id": t, "ids": [i], "tokens": [t]} for t, i in enc.special_tokens.items()},
+    }
+    (folder / "tokenizer.json").write_text(json.dumps(data), encoding="utf-8")
+    (folder / "tokenizer_config.json").write_text(json.dumps({"tokenizer_class": "PreTrainedTokenizerFast", **config}), encoding="utf-8")
+    return folder
+
+
+@pytest.mark.parametrize("case", ["eos other than the config's", "bos where the config has none"])
+def test_a_template_adds_its_token_where_the_config_names_another_or_none(case: str, docs: list[str], tmp_path: Path) -> None:
+    """A fine-tune that changes tokenizer_config.json's eos_token (or sets bos_token to
+    null) and leaves tokenizer.json's post-processor alone: the stock fast tokenizer adds
+    the template's token, and reports the config's role. HfBpeTokenizer added the role's
+    token (other ids, also in the folder it saved: Llama 3's files gave [13347, 128001]
+    for stock's [13347, 128009]), or, with no role, raised on every call."""
+    if case == "eos other than the config's":
+        folder = _stock_folder_with_template(
+            tmp_path / "stock", docs, ["A", "<|eot|>"], ["A", "<|eot|>", ("B", 1), ("<|eot|>", 1)], {"eos_token": "<|end|>"}
+        )
+        role, added, role_token = "eos", "<|eot|>", "<|end|>"
+    else:
+        folder = _stock_folder_with_template(
+            tmp_path / "stock", docs, ["<|bos|>", "A"], ["<|bos|>", "A", ("<|bos|>", 1), ("B", 1)], {"bos_token": None}
+        )
+        role, added, role_token = "bos", "<|bos|>", None
+    stock = PreTrainedTokenizerFast.from_pretrained(folder)
+    tok = HfBpeTokenizer.from_pretrained(folder)
+    added_id = stock.convert_tokens_to_ids(added)
+    texts_ = ["Hi there", "a\r\nb  c 123", ""]
+    assert tok(texts_)["input_ids"] == stock(texts_)["input_ids"]
+    assert all(added_id in row for row in tok(texts_)["input_ids"])
+    assert tok("Hi", "there")["input_ids"] == stock("Hi", "there")["input_ids"]
+    assert getattr(tok, f"{role}_token") == getattr(stock, f"{role}_token") == role_token
+    assert tok.batch_encode(texts_)["input_ids"] == tok(texts_, split_special_tokens=True)["input_ids"]
+    # Saved, it stays so for hf_bpe and for stock transformers.
+    tok.save_pretrained(tmp_path / "saved")
+    again = HfBpeTokenizer.from_pretrained(tmp_path / "saved")
+    assert again(texts_)["input_ids"] == stock(texts_)["input_ids"] and getattr(again, f"{role}_token") == role_token
+    assert run_stock(tmp_path / "saved", texts_, tmp_path / "run")["ids"] == stock(texts_)["input_ids"]
+    # Switched off and on, or retrained, it adds the same token.
+    setattr(tok, f"add_{role}_token", False)
+    assert all(added_id not in row for row in tok(texts_)["input_ids"])
+    setattr(tok, f"add_{role}_token", True)
+    assert tok(texts_)["input_ids"] == stock(texts_)["input_ids"]
+    retrained = tok.train_new_from_iterator(docs[:40], 500)
+    assert retrained("Hi")["input_ids"][0 if role == "bos" else -1] == retrained.convert_tokens_to_ids(added)
+
+
 def test_add_bos_and_eos_can_be_switched_on_later(tmp_path: Path) -> None:
     tok = make("r50k_base", bos_token="<|endoftext|>", eos_token="<|endoftext|>")
     plain = tok("hi")["input_ids"]
