@@ -220,7 +220,7 @@ def cmd_encode(args: argparse.Namespace) -> int:
 
 
 def cmd_decode(args: argparse.Namespace) -> int:
-    enc = _resolve(args)
+    enc = resolve_encoding(args.tokenizer, pattern=args.pattern, special_tokens=args.special_token or (), to_decode=True)
     ids = parse_ids(_read_text(args.file))
     start = time.perf_counter()
     try:

@@ -80,8 +80,12 @@ def _official_name(path: Path) -> Optional[str]:
     return None
 
 
+#: The split pattern of a ``.tiktoken`` file loaded only to decode (decoding never splits).
+_ANY_PATTERN = "r50k_base"
+
+
 def _load_tiktoken_file(
-    path: Path, pattern: Optional[str], specials: Sequence[str], *, sniffed: bool = False
+    path: Path, pattern: Optional[str], specials: Sequence[str], *, sniffed: bool = False, to_decode: bool = False
 ) -> Encoding:
     from .patterns import get_pattern
     from .vocab_files import load_tiktoken_bpe
@@ -92,6 +96,8 @@ def _load_tiktoken_file(
             ranks = load_tiktoken_bpe(path)
         except VocabFileError as err:
             raise CliError(f"{path} is not a tokenizer file: not JSON, and not tiktoken's format ({err})") from None
+    if pattern is None and to_decode:
+        pattern = _ANY_PATTERN
     if pattern is None:
         official = _official_name(path)
         hint = (
@@ -147,7 +153,7 @@ def _small_json(head: bytes) -> bool:
     return True
 
 
-def _load_path(path: Path, pattern: Optional[str], specials: Sequence[str]) -> Encoding:
+def _load_path(path: Path, pattern: Optional[str], specials: Sequence[str], to_decode: bool) -> Encoding:
     from .folder import ENCODING_FILE, load_encoding, load_encoding_files
 
     if path.is_dir():
@@ -168,7 +174,7 @@ def _load_path(path: Path, pattern: Optional[str], specials: Sequence[str]) -> E
     elif not path.is_file():  # /dev/zero would be read until memory ran out, a named pipe waited on
         raise CliError(f"{path} is not a regular file: a tokenizer is a name, a file or a folder")
     elif path.suffix == ".tiktoken":
-        return _load_tiktoken_file(path, pattern, specials)
+        return _load_tiktoken_file(path, pattern, specials, to_decode=to_decode)
     elif path.name == ENCODING_FILE:
         enc = load_encoding(path.parent)
     else:
@@ -176,7 +182,7 @@ def _load_path(path: Path, pattern: Optional[str], specials: Sequence[str]) -> E
             head = f.read(1025)
         # Not JSON (an object, a list, or one small value: null, "x"): tiktoken's format
         if not head.lstrip().startswith((b"{", b"[")) and not _small_json(head):
-            return _load_tiktoken_file(path, pattern, specials, sniffed=True)
+            return _load_tiktoken_file(path, pattern, specials, sniffed=True, to_decode=to_decode)
         from .tokenizer_json import load_tokenizer_json
 
         stem = path.stem if path.stem != "tokenizer" else path.resolve().parent.name
@@ -232,7 +238,7 @@ def _unknown_name_message(spec: str) -> str:
 
 
 def resolve_encoding(
-    spec: str, *, pattern: Optional[str] = None, special_tokens: Sequence[str] = ()
+    spec: str, *, pattern: Optional[str] = None, special_tokens: Sequence[str] = (), to_decode: bool = False
 ) -> Encoding:
     """The encoding ``spec`` names: an existing path first, else an encoding or model name.
 
@@ -242,7 +248,8 @@ def resolve_encoding(
     - a ``tokenizer.json`` file, or an ``encoding.json`` file (its folder is loaded);
     - a ``.tiktoken`` file (any file that is not JSON is read as one): the ranks only, so
       ``pattern`` (a name from :mod:`hf_bpe.patterns`, e.g. ``cl100k_base``, or a regex) is
-      required, and ``special_tokens`` lists ``TEXT=ID`` items;
+      required unless the encoding is only ``to_decode``, and ``special_tokens`` lists
+      ``TEXT=ID`` items;
     - an encoding name (``cl100k_base``) or an OpenAI model name (``gpt-4o``).
 
     Anything else raises :class:`CliError`, with a suggestion when the name is close to a
@@ -254,7 +261,7 @@ def resolve_encoding(
     start = time.perf_counter()
     if path.exists():
         try:
-            enc = _load_path(path, pattern, special_tokens)
+            enc = _load_path(path, pattern, special_tokens, to_decode)
         except Exception as err:  # (a CliError, VocabFileError, ...: the command line prints its notes)
             hidden = _hidden_name(spec)
             if hidden:

@@ -315,6 +315,7 @@ class Encoding:
             "allowed_special": special_set(allowed_special, "allowed_special"),
             "disallowed_special": special_set(disallowed_special, "disallowed_special"),
         }
+        self._allowed(kwargs["allowed_special"], kwargs["disallowed_special"], "")  # (refused before any item is)
         return self._batch("encode", text, num_proc, num_threads, kwargs)
 
     def encode_ordinary_batch(

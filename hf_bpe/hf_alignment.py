@@ -19,6 +19,7 @@ stock fast tokenizer of the same folder (``tests/test_hf_alignment.py``).
 
 from __future__ import annotations
 
+import warnings
 from bisect import bisect_right
 from collections.abc import Callable, Mapping, Sequence
 from itertools import chain, repeat
@@ -114,6 +115,12 @@ class TokenAlignment:
         if callable(self._words):
             self._words = self._words()
         return self._words
+
+    @property
+    def words(self) -> list[int | None]:
+        """``word_ids`` under the name tokenizers' ``Encoding`` deprecated (it warns too)."""
+        warnings.warn("Encoding.words is deprecated, use Encoding.word_ids instead", DeprecationWarning, stacklevel=2)
+        return self.word_ids
 
     def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
         lists = (self.ids, self.tokens, self.offsets, self.word_ids, self.sequence_ids, self.n_sequences)

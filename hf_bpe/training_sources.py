@@ -56,6 +56,8 @@ def text_batches(texts: Iterable[Any], max_chars: int, batch_chars: int) -> Iter
                     hint = " (to train on a dataset's column: train_from_dataset, or iterate over ds['text'])"
                 elif isinstance(text, (list, tuple)):  # a batch iterator, as for train_new_from_iterator
                     hint = " (give the texts one by one: (text for batch in batches for text in batch))"
+                elif type(text).__module__.startswith("pyarrow"):  # a pyarrow array's items are scalars
+                    hint = " (to train on a pyarrow array, give its texts: array.to_pylist())"
                 elif isinstance(text, os.PathLike):
                     hint = " (to train on files, read them: (path.read_text() for path in paths))"
                 raise TrainingTypeError(

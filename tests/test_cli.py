@@ -179,6 +179,16 @@ def test_encode_named_encoding_equals_tiktoken(work: Path, sample_text: str, tik
     assert ids_of(ok(run("encode", "-t", "gpt-4o", str(path), cwd=work))) == expected
 
 
+def test_a_tiktoken_file_decodes_without_a_pattern(work: Path, sample_text: str, tiktoken_encoding: object) -> None:
+    # Decoding never splits: it asked for --pattern all the same.
+    tt = tiktoken_encoding("cl100k_base")  # type: ignore[operator]
+    ids = tt.encode(sample_text + "<|endoftext|>", allowed_special="all")
+    vocab = str(realdata.vocab_file("cl100k_base"))
+    stdin = " ".join(map(str, ids)).encode()
+    assert ok(run("decode", "-t", vocab, "--special-token", "<|endoftext|>=100257", cwd=work, stdin=stdin)) == tt.decode_bytes(ids)
+    assert b"holds no split pattern" in run("encode", "-t", vocab, cwd=work, stdin=b"hi").stderr  # encoding still needs one
+
+
 def test_special_token_modes(trained: Path, work: Path) -> None:
     enc = hf_bpe.load_encoding(trained)
     text = "hello <|bos|> world".encode()

@@ -259,6 +259,11 @@ def test_special_tokens_given_as_ids_or_bytes_are_refused() -> None:
             assert str(info.value) == shown and isinstance(info.value, TypeError), name
         # Texts that are no special token of this encoding are still taken, as by tiktoken.
         assert call(allowed_special={"<|endoftext|>", "<|nosuch|>"}) == call(allowed_special={"<|endoftext|>"}), name
+    # A batch shared with a worker is refused before any item is encoded: no item is named
+    # (the worker raised it, with the note "raised for item 0 of the batch").
+    with pytest.raises(hf_bpe.TextTypeError) as info:
+        enc.encode_batch([text * 30_000] * 2, allowed_special={100257}, num_proc=2)
+    assert not getattr(info.value, "__notes__", None)
     twin = tiktoken.get_encoding("cl100k_base")
     with pytest.raises(TypeError):
         twin.encode(text, allowed_special={100257}, disallowed_special=())

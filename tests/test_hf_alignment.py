@@ -140,6 +140,13 @@ def test_alignments_pickle_as_what_they_are() -> None:
     assert pickle.loads(pickle.dumps(tok([1, 2, 3]))).encodings is None  # ids, not text: nothing to say
 
 
+def test_words_is_the_deprecated_name_of_word_ids() -> None:
+    tok = HfBpeTokenizer.from_encoding(encoding("cl100k_base"))
+    row = tok(["Hello world, again"]).encodings[0]
+    with pytest.warns(DeprecationWarning, match="word_ids"):
+        assert row.words == row.word_ids == [0, 1, 2, 3]
+
+
 def test_questions_that_have_no_answer_raise() -> None:
     tok = HfBpeTokenizer.from_encoding(encoding("cl100k_base"))
     with pytest.raises(NotImplementedError, match="need text"):

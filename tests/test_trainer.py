@@ -1384,6 +1384,10 @@ def test_file_names_and_batches_given_as_texts_say_what_to_give(tmp_path: Path, 
         train_bpe(paths, 260, num_proc=1)
     with pytest.raises(TrainingTypeError, match=r"text 0 is a list, not a str: .* \(give the texts one by one"):
         train_bpe([["hello", "world"]], 260, num_proc=1)
+    import pyarrow as pa
+
+    with pytest.raises(TrainingTypeError, match=r"text 0 is a StringScalar, not a str: .* \(to train on a pyarrow array, give its texts: array.to_pylist"):
+        train_bpe(pa.chunked_array([["hello world"]]), 260, num_proc=1)
     with warnings.catch_warnings():
         warnings.simplefilter("error", TrainingWarning)
         train_bpe([p.read_text(encoding="utf-8") for p in paths], 260, num_proc=1)  # texts: no warning
