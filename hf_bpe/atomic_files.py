@@ -9,7 +9,9 @@ while renaming cannot undo anything: before the first rename, a journal in the f
 lists them all, and whoever next writes the folder or loads hf_bpe's files from it
 (:func:`finish_interrupted_write`) completes them, so the folder holds the new files, all
 of them (a reader that does not know the journal, such as stock transformers, may see the
-mix until then). Writers of one folder take turns (a lock on the folder), and files an
+mix until then). The journal names the files by their paths within its folder, so it
+still holds when the folder is moved or copied, and it can change nothing outside the
+folder (a journal in a downloaded folder could be anyone's). Writers of one folder take turns (a lock on the folder), and files an
 earlier killed writer left (hidden ``.<name>.<hex>.tmp``/``.old``) are removed. A path
 that is a symbolic link is written through: its target is replaced, the link stays. A path
 that is not a regular file (``/dev/stdout``, a named pipe) is written into directly, as a
@@ -38,6 +40,8 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Optional, Union
+
+from .errors import VocabFileError
 
 __all__ = ["cleanup_new_folders", "finish_interrupted_write", "write_atomic", "write_files_atomic"]
 
@@ -71,7 +75,8 @@ def finish_interrupted_write(folder: Union[str, os.PathLike[str]], *, locked: bo
     (its journal says which; a temporary file already renamed is gone), remove the hidden
     links to the old files it kept aside, then drop the journal. Nothing to do, and cheap,
     where there is no journal. Raises ``OSError`` if the folder cannot be changed (a
-    read-only copy of an interrupted save)."""
+    read-only copy of an interrupted save), :class:`~hf_bpe.VocabFileError` for a journal
+    that this module did not write (one naming files outside the folder)."""
     journal = Path(folder) / JOURNAL
     if not os.path.lexists(journal):
         return
@@ -80,18 +85,42 @@ def finish_interrupted_write(folder: Union[str, os.PathLike[str]], *, locked: bo
             finish_interrupted_write(folder, locked=True)
         return
     try:
-        steps = json.loads(journal.read_bytes())["steps"]
+        steps = _journal_steps(Path(folder), json.loads(journal.read_bytes())["steps"])
     except FileNotFoundError:  # finished by another process meanwhile
         return
-    except (ValueError, KeyError, TypeError):  # not one hf_bpe wrote whole: nothing to go by
-        steps = []
+    except (ValueError, KeyError, TypeError) as err:  # none that hf_bpe wrote (it writes one whole)
+        raise VocabFileError(
+            f"{journal} is the journal of an interrupted save, but not one that hf_bpe wrote ({err}): the "
+            "folder's files may come from two saves; remove the journal if they belong together"
+        ) from None
     for tmp, target in steps:
         if tmp is None:
-            _remove(Path(target))
+            _remove(target)
         elif os.path.lexists(tmp):
             os.replace(tmp, target)
-    _remove_leftovers({Path(target): None for _, target in steps}, Path(folder))
+    _remove_leftovers({path: None for _, path in steps}, Path(folder))
     os.unlink(journal)
+
+
+def _journal_steps(folder: Path, steps: list[list[Optional[str]]]) -> list[tuple[Optional[Path], Path]]:
+    """The journal's steps as paths: each ``[temporary file's name or None, path within
+    the folder]`` (a path that is a link: its target is the file replaced, the temporary
+    file lies beside that). A ValueError for anything a write of this module never
+    journals: a path outside the folder, a temporary file of another name."""
+    paths: list[tuple[Optional[Path], Path]] = []
+    for tmp_name, relative in steps:
+        if not isinstance(relative, str) or os.path.isabs(relative) or ".." in Path(relative).parts or not relative:
+            raise ValueError(f"not a path within the folder: {relative!r}")
+        path = folder / relative
+        if tmp_name is None:
+            paths.append((None, path))
+            continue
+        target = Path(os.path.realpath(path)) if os.path.islink(path) else path
+        left = _LEFTOVER.fullmatch(tmp_name) if isinstance(tmp_name, str) else None
+        if left is None or left.group(1) != target.name or not tmp_name.endswith(".tmp"):
+            raise ValueError(f"not a temporary file of {relative!r}: {tmp_name!r}")
+        paths.append((target.parent / tmp_name, target))
+    return paths
 
 
 def _write_files(files: Mapping[Path, Optional[bytes]], journal: Path) -> None:
@@ -121,7 +150,7 @@ def _write_files(files: Mapping[Path, Optional[bytes]], journal: Path) -> None:
             except OSError as err:
                 raise _naming(err, path) from None
         steps = [
-            (None if data is None else os.fspath(temps[path]), os.fspath(renamed.get(path, path)))
+            (None if data is None else temps[path].name, _within(journal.parent, path))
             for path, data in files.items()
             if path not in streams and (data is not None or os.path.lexists(path))
         ]
@@ -146,6 +175,14 @@ def _write_files(files: Mapping[Path, Optional[bytes]], journal: Path) -> None:
         _run_all(undo)
         raise
     _run_all([functools.partial(_remove, journal)] + [functools.partial(_remove, old) for old in kept.values() if old is not None])
+
+
+def _within(folder: Path, path: Path) -> str:
+    """``path``'s path within ``folder``, as the journal names it."""
+    relative = os.path.relpath(os.path.abspath(path), os.path.abspath(folder))
+    if Path(relative).parts[:1] == (os.pardir,):
+        raise ValueError(f"{path} is not in {folder}: one write changes the files of one folder")
+    return relative
 
 
 def _write_journal(journal: Path, steps: list[tuple[Optional[str], str]]) -> None:

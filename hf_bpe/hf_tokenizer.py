@@ -44,6 +44,7 @@ except ImportError as err:  # the bare install
     raise ImportError(f"HfBpeTokenizer needs transformers: pip install 'hf_bpe[hf]' ({err})") from err
 from packaging.version import Version
 
+from hf_bpe.atomic_files import finish_interrupted_write
 from hf_bpe.batch_columns import column_texts
 from hf_bpe.chat_templates import (  # (the names of the templates and their tokens were defined here)
     NANOCHAT_CHAT_TEMPLATE,
@@ -537,6 +538,10 @@ class HfBpeTokenizer(PreTrainedTokenizer):
         """
         source = args[0] if args else kwargs.get("pretrained_model_name_or_path")
         refuse_absent_local_path(source)
+        if isinstance(source, (str, os.PathLike)):
+            folder = os.path.join(source, kwargs.get("subfolder") or "")
+            if os.path.isdir(folder):  # a save killed midway: its files, all of them, before transformers reads any
+                finish_interrupted_write(folder)
         try:
             return cast(Self, super().from_pretrained(*args, **kwargs))
         except FilesMissing as err:

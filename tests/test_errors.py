@@ -324,6 +324,88 @@ def test_a_save_killed_between_renames_is_completed_by_the_next_load(tmp_path: P
     assert all(not name.startswith(".") for name in _folder_state(tmp_path / "tok"))
 
 
+# save_pretrained of the tokenizer saved in argv[1] into argv[2], killed (SIGKILL) just
+# before the Nth rename after the one of argv[2]'s journal (the files are first written
+# into a staging folder): 1 is tokenizer.json's, 2 tokenizer_config.json's, ...
+_SAVE_PRETRAINED_KILLED_AT_A_RENAME = """
+import os, signal, sys
+from hf_bpe import HfBpeTokenizer
+source, target, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
+tok = HfBpeTokenizer.from_pretrained(source)
+real_replace, calls = os.replace, []
+def replace(src, dst):
+    if calls or os.fspath(dst) == os.path.join(os.path.realpath(target), ".hf_bpe-write-journal.json"):
+        calls.append(dst)
+    if len(calls) == n + 1:
+        os.kill(os.getpid(), signal.SIGKILL)
+    real_replace(src, dst)
+os.replace = replace
+tok.save_pretrained(target)
+"""
+
+
+def test_a_killed_save_pretrained_is_completed_before_transformers_reads_the_folder(tmp_path: Path) -> None:
+    """From QA: only hf_bpe's own files were completed, after transformers had read the old
+    tokenizer_config.json and chat template: the first load mixed the new vocabulary with
+    the old template (or failed on the old config's added tokens). And the journal named
+    the files by absolute paths: a folder moved after the kill stayed mixed for good, and
+    loading a copy of it renamed files in the original folder."""
+    import shutil
+    import subprocess
+    import sys
+
+    from transformers import AutoTokenizer
+
+    first, second = _two_encodings()
+    old = hf_bpe.HfBpeTokenizer.from_encoding(first, model_max_length=1234, chat_template="{{ 'old' }}")
+    old.add_tokens(["<x>"])
+    new = hf_bpe.HfBpeTokenizer.from_encoding(second)
+    new.save_pretrained(tmp_path / "new")
+    hf_bpe.HfBpeTokenizer.from_pretrained(tmp_path / "new").save_pretrained(tmp_path / "whole")  # what the child saves
+    whole = _folder_state(tmp_path / "whole")
+
+    def killed_save(folder: Path, n: int) -> None:
+        old.save_pretrained(folder)
+        child = subprocess.run([sys.executable, "-c", _SAVE_PRETRAINED_KILLED_AT_A_RENAME, str(tmp_path / "new"), str(folder), str(n)],
+                               capture_output=True, text=True, timeout=300)
+        assert child.returncode == -9, child.stderr[-2000:]
+        assert ".hf_bpe-write-journal.json" in _folder_state(folder)
+
+    for n, load in ((1, hf_bpe.HfBpeTokenizer.from_pretrained), (3, hf_bpe.HfBpeTokenizer.from_pretrained), (3, AutoTokenizer.from_pretrained)):
+        killed_save(tmp_path / "tok", n)  # 1: no file renamed yet; 3: tokenizer.json and tokenizer_config.json renamed
+        tok = load(tmp_path / "tok")
+        assert (tok.encoding.special_tokens_set, tok.chat_template, len(tok), tok.model_max_length) == (
+            {"<b>"}, None, 257, new.model_max_length), n
+        assert _folder_state(tmp_path / "tok") == whole, n
+    killed_save(tmp_path / "tok", 3)
+    (tmp_path / "tok").rename(tmp_path / "moved")
+    shutil.copytree(tmp_path / "moved", tmp_path / "copy")
+    before = _folder_state(tmp_path / "moved")
+    assert hf_bpe.HfBpeTokenizer.from_pretrained(tmp_path / "copy").chat_template is None
+    assert _folder_state(tmp_path / "copy") == whole
+    assert _folder_state(tmp_path / "moved") == before  # loading the copy changed nothing here
+    assert hf_bpe.load_encoding(tmp_path / "moved").special_tokens_set == {"<b>"}
+    assert _folder_state(tmp_path / "moved") == whole
+
+
+def test_a_journal_hf_bpe_did_not_write_changes_nothing_outside_its_folder(tmp_path: Path) -> None:
+    """A folder from elsewhere (downloaded, say) may hold a journal that names any file: it
+    was followed (a file outside the folder removed, another renamed over one)."""
+    from hf_bpe.atomic_files import JOURNAL
+
+    outside = tmp_path / "outside.txt"
+    outside.write_text("keep me")
+    hf_bpe.save_encoding(_two_encodings()[0], tmp_path / "tok")
+    before = _folder_state(tmp_path / "tok")
+    for steps in ([[None, str(outside)]], [[None, "../outside.txt"]], [[str(outside), "vocab.tiktoken"]],
+                  [[".x.00000000000000000000000000000000.tmp", "vocab.tiktoken"]], "nonsense"):
+        (tmp_path / "tok" / JOURNAL).write_text(json.dumps({"steps": steps}))
+        with pytest.raises(hf_bpe.VocabFileError, match="is the journal of an interrupted save, but not one that hf_bpe wrote"):
+            hf_bpe.load_encoding(tmp_path / "tok")
+        assert outside.read_text() == "keep me"
+        assert _folder_state(tmp_path / "tok") == {**before, JOURNAL: (tmp_path / "tok" / JOURNAL).read_bytes()}
+
+
 def test_two_saves_into_one_folder_take_turns(tmp_path: Path) -> None:
     """A save waits for another one writing the same folder (from QA: one paused between
     its renames while another saved left a folder mixing their files)."""
