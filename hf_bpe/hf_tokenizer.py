@@ -749,10 +749,12 @@ class HfBpeTokenizer(PreTrainedTokenizer):
         return int(self._encoding.n_vocab)
 
     def __setstate__(self, state: dict[str, Any]) -> None:
-        """Unpickled: what is derived from the added tokens is made afresh (a tokenizer
-        pickled by an earlier hf_bpe holds other such attributes: left out)."""
+        """Unpickled (or copied): what is derived from the added tokens is made afresh (a
+        tokenizer pickled by an earlier hf_bpe holds other such attributes: left out)."""
         self.__dict__.update({key: value for key, value in state.items() if key not in _EARLIER_FACTS})
-        self._added_cache = _AddedTokenCache()  # (a pickle of an earlier hf_bpe has none)
+        # (an empty cache from a pickle; copy.copy shares it, with the added tokens, as stock
+        # tokenizers' copies share theirs; a pickle of an earlier hf_bpe has none)
+        self.__dict__.setdefault("_added_cache", _AddedTokenCache())
         self.__dict__.setdefault("_hf_bpe_adds", {})  # (nor this)
         self._update_trie()
 

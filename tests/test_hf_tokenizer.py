@@ -1948,6 +1948,31 @@ def test_a_tokenizer_pickled_by_an_earlier_hf_bpe_loads() -> None:
                 assert old.decode([87, 50257, 88, 50258], skip_special_tokens=True) == "x<a>y"
 
 
+def test_a_shallow_copy_shares_its_added_tokens_as_stock_ones_do(tmp_path: Path) -> None:
+    """From QA: copy.copy shared the added tokens but not what is worked out from them, so
+    a token added to one was in the other's vocabulary but never encoded by it (nor by the
+    stock tokenizer, where both use it)."""
+    import copy
+
+    from transformers import PreTrainedTokenizerFast
+
+    tok = make("gpt2")
+    tok.save_pretrained(tmp_path)
+    results = []
+    for t in (tok, PreTrainedTokenizerFast.from_pretrained(tmp_path)):
+        t("warm up")
+        first = copy.copy(t)
+        first.add_tokens(["<new>"])  # on the copy
+        second = copy.copy(t)
+        second("warm up")
+        t.add_tokens(["<other>"])  # on the original
+        results.append([(x("a<new>b<other>c")["input_ids"], len(x)) for x in (t, first, second)])
+    assert results[0] == results[1] == [([64, 50257, 65, 50258, 66], 50259)] * 3
+    deep = copy.deepcopy(tok)
+    deep.add_tokens(["<deep>"])
+    assert tok("<deep>")["input_ids"] == [27, 22089, 29] and deep("<deep>")["input_ids"] == [50259]
+
+
 def _unpickled(state: dict[str, Any]) -> HfBpeTokenizer:
     tok = HfBpeTokenizer.__new__(HfBpeTokenizer)
     tok.__setstate__(state)
