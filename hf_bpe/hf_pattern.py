@@ -289,7 +289,9 @@ def _pattern_probes(pat_str: str) -> list[str]:
 
 
 @functools.lru_cache(maxsize=64)
-def check_pattern_on_oniguruma(pat_str: str, onig_pattern: str, *, drops_unmatched: bool = False) -> None:
+def check_pattern_on_oniguruma(
+    pat_str: str, onig_pattern: str, *, drops_unmatched: bool = False, reading: bool = False
+) -> None:
     """Raise ``PatternError`` unless HF's ``Split`` with ``onig_pattern`` cuts probe texts
     exactly as hf_bpe (tiktoken) cuts them with ``pat_str``, and leaves no text unmatched
     (tiktoken drops such text, HF's ``Split`` of behavior ``Isolated`` keeps it; with
@@ -298,6 +300,8 @@ def check_pattern_on_oniguruma(pat_str: str, onig_pattern: str, *, drops_unmatch
     each class the usual patterns tell apart, in all pairs, all triples of a core set, and
     random strings, and the characters the pattern names itself.  Needs ``tokenizers``;
     without it only the patterns hf_bpe knows by name (checked by its own tests) pass.
+    The error's advice is for writing ``onig_pattern`` into a ``tokenizer.json``, or with
+    ``reading``, for a file that holds it.
     """
     try:
         from tokenizers import Regex, pre_tokenizers
@@ -323,9 +327,16 @@ def check_pattern_on_oniguruma(pat_str: str, onig_pattern: str, *, drops_unmatch
     difference = _first_difference(reference, split, in_byte_alphabet=False, all_matched=not drops_unmatched)
     if difference is not None:
         text, ours, theirs = difference
+        advice = (
+            "so no tiktoken pattern gives this tokenizer.json's pieces (a Split regex written from a tiktoken "
+            "pattern by hand? Oniguruma reads some syntax otherwise, X{n,m}+ for one; hf_bpe.save_tokenizer_json "
+            "rewrites it)"
+            if reading
+            else "this pattern cannot be exported to tokenizer.json"
+        )
         raise PatternError(
             f"Oniguruma splits {text!r} as {theirs!r} with {onig_pattern!r}, tiktoken as "
-            f"{ours!r} with {pat_str!r}: this pattern cannot be exported to tokenizer.json"
+            f"{ours!r} with {pat_str!r}: {advice}"
         )
 
 

@@ -135,7 +135,7 @@ def _pattern_of(pre: Any) -> str:
     pat_str = _canonical_pattern(onig)
     if not drops_unmatched:
         hf_pattern(pat_str)  # refuses, saying why, a construct Oniguruma reads otherwise than tiktoken
-    check_pattern_on_oniguruma(pat_str, onig, drops_unmatched=drops_unmatched)
+    check_pattern_on_oniguruma(pat_str, onig, drops_unmatched=drops_unmatched, reading=True)
     return pat_str
 
 

@@ -1092,6 +1092,16 @@ def test_a_split_that_drops_unmatched_text_need_not_match_it_all(tmp_path: Path)
         parse_tokenizer_json(data)
 
 
+def test_a_split_regex_copied_from_a_tiktoken_pattern_is_refused_for_reading(tmp_path: Path) -> None:
+    """cl100k_base's pattern as a Split regex: Oniguruma reads its \\p{N}{1,3}+ as a repeated
+    interval ("1234567" one piece). The error said the pattern "cannot be exported", to a
+    user reading a file."""
+    path = _trained_file(tmp_path, PATTERNS["cl100k_base"])
+    with pytest.raises(hf_bpe.PatternError, match=r"Oniguruma splits .* so no tiktoken pattern gives this tokenizer.json's pieces") as info:
+        hf_bpe.load_tokenizer_json(path)
+    assert "exported" not in str(info.value)
+
+
 def test_an_added_token_the_file_numbers_otherwise_than_tokenizers_is_refused(tmp_path: Path) -> None:
     # tokenizers numbers an added token that is not in the vocab itself (after the vocab),
     # whatever id the file gives it: hf_bpe read the file's id, and gave other ids.
