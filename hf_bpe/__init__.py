@@ -43,6 +43,7 @@ from .errors import (
     VocabFileError,
     VocabSizeError,
     VocabularyError,
+    VocabularyOverflowError,
     VocabularyTypeError,
     WorkerError,
 )
@@ -125,6 +126,7 @@ __all__ = [
     "VocabFileError",
     "VocabSizeError",
     "VocabularyError",
+    "VocabularyOverflowError",
     "VocabularyTypeError",
     "WorkerError",
     "__version__",

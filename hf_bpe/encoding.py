@@ -37,6 +37,7 @@ from .errors import (
     UnknownTokenError,
     VocabSizeError,
     VocabularyError,
+    VocabularyOverflowError,
     VocabularyTypeError,
     _a_type,
 )
@@ -123,6 +124,8 @@ class Encoding:
         #: The largest id, mergeable or special (``n_vocab - 1``).
         self.max_token_value = max(max_rank, max(self._special_tokens.values(), default=0))
         explicit_n_vocab = explicit_n_vocab or None  # 0 means none, as in tiktoken
+        if explicit_n_vocab is not None and (isinstance(explicit_n_vocab, bool) or not isinstance(explicit_n_vocab, int)):
+            raise VocabularyTypeError(f"explicit_n_vocab must be an int, not {_a_type(explicit_n_vocab)}: {explicit_n_vocab!r}")
         if explicit_n_vocab is not None:
             total = len(self._mergeable_ranks) + len(self._special_tokens)
             if total != explicit_n_vocab or self.max_token_value != explicit_n_vocab - 1:
@@ -876,9 +879,9 @@ def _checked_slowly(ranks: Mapping[bytes, int]) -> dict[bytes, int]:
         if isinstance(rank, bool) or not isinstance(rank, int):
             raise VocabularyTypeError(f"rank of {token!r} must be a non-negative int, got {rank!r}")
         if rank < 0:
-            raise VocabularyError(f"rank of {token!r} must be a non-negative int, got {rank!r}")
+            raise VocabularyOverflowError(f"rank of {token!r} must be a non-negative int, got {rank!r}")
         if rank >= MAX_RANK:
-            raise VocabularyError(f"rank of {token!r} is {rank}; ranks must be below 2**31")
+            raise VocabularyOverflowError(f"rank of {token!r} is {rank}; ranks must be below 2**31")
         if rank in seen:
             raise VocabularyError(f"rank {rank} is given to both {seen[rank]!r} and {bytes(token)!r}")
         seen[rank] = bytes(token)
@@ -907,9 +910,9 @@ def _checked_specials(specials: Mapping[str, int], ranks: dict[bytes, int], max_
         if isinstance(token, bool) or not isinstance(token, int):
             raise VocabularyTypeError(f"id of special token {text!r} must be a non-negative int, got {token!r}")
         if token < 0:
-            raise VocabularyError(f"id of special token {text!r} must be a non-negative int, got {token!r}")
+            raise VocabularyOverflowError(f"id of special token {text!r} must be a non-negative int, got {token!r}")
         if token >= MAX_RANK:
-            raise VocabularyError(f"id of special token {text!r} is {token}; ids must be below 2**31")
+            raise VocabularyOverflowError(f"id of special token {text!r} is {token}; ids must be below 2**31")
         if token <= max_rank:  # specials usually follow the ranks: then no set of them is made
             if rank_ids is None:
                 rank_ids = set(ranks.values())

@@ -46,6 +46,12 @@ class VocabularyTypeError(VocabularyError, TypeError):
     the ``TypeError`` tiktoken raises for such a value."""
 
 
+class VocabularyOverflowError(VocabularyError, OverflowError):
+    """A rank or special token id below 0, or of 2**31 or more (hf_bpe's ids are below
+    2**31): a :class:`VocabularyError` and also the ``OverflowError`` tiktoken raises for
+    an id below 0 or of 2**32 or more (it reads them as unsigned 32-bit integers)."""
+
+
 class VocabSizeError(VocabularyError, AssertionError):
     """An ``explicit_n_vocab`` that the vocabulary does not have (tokens and largest id).
     tiktoken checks it with an ``assert``, so this is an ``AssertionError`` too."""

@@ -601,6 +601,29 @@ def test_explicit_n_vocab_is_checked() -> None:
         hf_bpe.Encoding("bad", pat_str=".", mergeable_ranks=BYTES, special_tokens={}, explicit_n_vocab=300)
     unchecked = hf_bpe.Encoding("zero", pat_str=".", mergeable_ranks=BYTES, special_tokens={}, explicit_n_vocab=0)
     assert unchecked.n_vocab == 256  # 0 asks for no check, as in tiktoken
+    # A str: "explicit_n_vocab=256, but there are 256 tokens and the largest id is 255".
+    with pytest.raises(hf_bpe.VocabularyTypeError, match="explicit_n_vocab must be an int, not a str: '256'"):
+        hf_bpe.Encoding("bad", pat_str=".", mergeable_ranks=BYTES, special_tokens={}, explicit_n_vocab="256")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("ranks", "specials", "message", "tiktoken_overflows"),
+    [
+        ({**BYTES, b"ab": -1}, {}, "rank of b'ab' must be a non-negative int, got -1", True),
+        (BYTES, {"<s>": -1}, "id of special token '<s>' must be a non-negative int, got -1", True),
+        (BYTES, {"<s>": 2**32}, "id of special token '<s>' is 4294967296; ids must be below 2\\*\\*31", True),
+        ({**BYTES, b"ab": 2**31}, {}, "rank of b'ab' is 2147483648; ranks must be below 2\\*\\*31", False),  # tiktoken's go to 2**32
+    ],
+)
+def test_ids_out_of_range_are_overflow_errors(ranks: dict, specials: dict, message: str, tiktoken_overflows: bool) -> None:
+    """tiktoken raises OverflowError for these (it reads ids as unsigned 32-bit): a ValueError
+    only, which ``except OverflowError`` missed (decode's TokenIdOverflowError is one too)."""
+    with pytest.raises(hf_bpe.VocabularyOverflowError, match=message) as info:
+        hf_bpe.Encoding("bad", pat_str=r"\S+", mergeable_ranks=ranks, special_tokens=specials)
+    assert isinstance(info.value, OverflowError) and isinstance(info.value, hf_bpe.VocabularyError)
+    if tiktoken_overflows:
+        with pytest.raises(OverflowError):
+            tiktoken.Encoding("bad", pat_str=r"\S+", mergeable_ranks=ranks, special_tokens=specials)
 
 
 @pytest.mark.parametrize("pattern", ["(unclosed", r"\p{NotAClass}", "a{2,1}", "[z-a]"])
