@@ -408,6 +408,18 @@ def _picklable(exc: Exception) -> Exception:
         return error
 
 
+def _pickled(encoding: Any, start_method: str) -> bytes:
+    """``encoding`` pickled for a worker that is not forked; a :class:`WorkerError` if it
+    does not pickle (a subclass defined in a function, say)."""
+    try:
+        return pickle.dumps(encoding, protocol=pickle.HIGHEST_PROTOCOL)
+    except Exception as err:  # (pickle raises PicklingError, AttributeError, TypeError ...)
+        raise WorkerError(
+            f"the encoding cannot be sent to worker processes started by {start_method} "
+            f"({type(err).__name__}: {err}); num_proc=1 works in this process"
+        ) from err
+
+
 class _Pool:
     """Worker processes for one encoding, each with its own pipe; one batch at a time
     (``lock``). Grown when a batch asks for more workers; a batch uses the first ones."""
@@ -431,7 +443,7 @@ class _Pool:
             while len(self.processes) < size:
                 if shipped is None:
                     # Not forked: pickled here, unpickled by _serve, so that a failure there is reported.
-                    shipped = encoding if fork else pickle.dumps(encoding, protocol=pickle.HIGHEST_PROTOCOL)
+                    shipped = encoding if fork else _pickled(encoding, context.get_start_method())
                 here, there = context.Pipe()
                 try:
                     process = context.Process(

@@ -922,6 +922,37 @@ def test_a_spawned_worker_that_cannot_rebuild_its_encoding_reports_why(tmp_path:
     assert out.stdout.split() == ["OfflineError"] * 3 + ["True"], out.stdout + out.stderr[-2000:]
 
 
+UNPICKLABLE_ENCODING_WITH_SPAWN = """
+import multiprocessing
+import hf_bpe
+def make():
+    class Local(hf_bpe.Encoding):  # defined in a function: does not pickle
+        pass
+    bytes_only = {bytes([i]): i for i in range(256)}
+    return Local("local", pat_str=r"\\S+|\\s+", mergeable_ranks=bytes_only, special_tokens={})
+if __name__ == "__main__":
+    multiprocessing.set_start_method("spawn")
+    enc = make()
+    texts = ["some text to encode " * 100] * 300  # 600 K characters: shared with a worker
+    try:
+        enc.encode_ordinary_batch(texts, num_proc=2)
+    except hf_bpe.WorkerError as exc:
+        print(exc)
+    print(enc.encode_ordinary_batch(texts, num_proc=1) == [enc.encode_ordinary(t) for t in texts])
+"""
+
+
+def test_an_encoding_that_does_not_pickle_is_a_worker_error_where_workers_are_not_forked(tmp_path: Path) -> None:
+    """From QA: pickle's own AttributeError came out of the batch, not the WorkerError of a
+    batch whose workers cannot start, with its advice."""
+    (tmp_path / "main.py").write_text(UNPICKLABLE_ENCODING_WITH_SPAWN)
+    out = subprocess.run([sys.executable, "main.py"], cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    lines = out.stdout.splitlines()
+    assert len(lines) == 2 and lines[1] == "True", out.stdout + out.stderr[-2000:]
+    assert lines[0].startswith("the encoding cannot be sent to worker processes started by spawn (AttributeError: ")
+    assert lines[0].endswith("); num_proc=1 works in this process")
+
+
 def test_a_ctrl_c_is_held_back_until_the_block_is_done() -> None:
     import threading
 
