@@ -11,11 +11,11 @@ lists them all, and whoever next writes the folder or loads hf_bpe's files from 
 of them (a reader that does not know the journal, such as stock transformers, may see the
 mix until then). The journal names the files by their paths within its folder, so it
 still holds when the folder is moved or copied, and it can change nothing outside the
-folder (a journal in a downloaded folder could be anyone's). Writers of one folder take turns (a lock on the folder), and files an
-earlier killed writer left (hidden ``.<name>.<hex>.tmp``/``.old``) are removed. A path
-that is a symbolic link is written through: its target is replaced, the link stays. A path
-that is not a regular file (``/dev/stdout``, a named pipe) is written into directly, as a
-stream.
+folder (a journal in a downloaded folder could be anyone's). Writers of one folder take
+turns (a lock on the folder), and files an earlier killed writer left (hidden
+``.<name>.<hex>.tmp``/``.old``) are removed. A path that is a symbolic link is written
+through: its target is replaced, the link stays. A path that is not a regular file
+(``/dev/stdout``, a named pipe) is written into directly, as a stream.
 
     >>> import tempfile
     >>> from pathlib import Path
