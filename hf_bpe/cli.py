@@ -179,7 +179,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     from . import COMPILED
 
-    core = "compiled core" if COMPILED else "uncompiled core: pure Python, about 20x slower (HF_BPE_COMPILE=0, or no C compiler at install)"
+    core = "compiled core" if COMPILED else "uncompiled core: pure Python, encoding about 30x slower (HF_BPE_COMPILE=0, or no C compiler at install)"
     parser.add_argument("--version", action=_Version, version=f"{PROG} {__version__} ({core})")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True, parser_class=_Parser)
 
