@@ -570,26 +570,38 @@ def test_bad_vocabularies(ranks: dict, specials: dict, message: str) -> None:
     assert isinstance(info.value, ValueError) and not isinstance(info.value, TypeError)
 
 
+TYPE, RANGE = (hf_bpe.VocabularyTypeError, TypeError), (hf_bpe.VocabularyOverflowError, OverflowError)
+
+
 @pytest.mark.parametrize(
-    ("ranks", "specials", "message", "tiktoken_type_error"),
+    ("ranks", "specials", "message", "kind", "tiktoken_raises"),
     [
-        ({**BYTES, "ab": 300}, {}, "keys must be non-empty bytes, got 'ab'", True),
-        ({**BYTES, b"ab": 1.5}, {}, "non-negative int, got 1.5", True),
-        (BYTES, {"<s>": "300"}, "non-negative int, got '300'", True),
-        (BYTES, {b"<s>": 300}, "special tokens must be non-empty str, got b'<s>'", True),
-        ({**BYTES, b"ab": True}, {}, "non-negative int, got True", False),  # tiktoken: a rank 1 (then a panic)
-        (None, {}, "mergeable_ranks must be a dict of bytes to ranks, not NoneType", False),  # AttributeError
-        (BYTES, None, "special_tokens must be a dict of texts to ids, not NoneType", False),
+        ({**BYTES, "ab": 300}, {}, "keys must be non-empty bytes, got 'ab'", TYPE, True),
+        ({**BYTES, b"ab": 1.5}, {}, "non-negative int, got 1.5", TYPE, True),
+        (BYTES, {"<s>": "300"}, "non-negative int, got '300'", TYPE, True),
+        (BYTES, {b"<s>": 300}, "special tokens must be non-empty str, got b'<s>'", TYPE, True),
+        ({**BYTES, b"ab": True}, {}, "non-negative int, got True", TYPE, False),  # tiktoken: a rank 1 (then a panic)
+        (None, {}, "mergeable_ranks must be a dict of bytes to ranks, not NoneType", TYPE, False),  # AttributeError
+        (BYTES, None, "special_tokens must be a dict of texts to ids, not NoneType", TYPE, False),
+        ({**BYTES, b"ab": -1}, {}, "rank of b'ab' must be a non-negative int, got -1", RANGE, True),
+        (BYTES, {"<s>": -1}, "id of special token '<s>' must be a non-negative int, got -1", RANGE, True),
+        (BYTES, {"<s>": 2**32}, "id of special token '<s>' is 4294967296; ids must be below 2\\*\\*31", RANGE, True),
+        ({**BYTES, b"ab": 2**31}, {}, "rank of b'ab' is 2147483648; ranks must be below 2\\*\\*31", RANGE, False),  # tiktoken's go to 2**32
     ],
 )
-def test_vocabularies_of_the_wrong_types(ranks: dict, specials: dict, message: str, tiktoken_type_error: bool) -> None:
-    """A VocabularyError and also the TypeError tiktoken raises for most of them (it was a
-    ValueError only, which ``except TypeError`` missed)."""
-    with pytest.raises(hf_bpe.VocabularyTypeError, match=message) as info:
+def test_vocabularies_of_the_wrong_types_or_ranges(
+    ranks: dict, specials: dict, message: str, kind: tuple[type[Exception], type[Exception]], tiktoken_raises: bool
+) -> None:
+    """A VocabularyError and also the built-in error tiktoken raises for most of them: a
+    TypeError for a wrong type, an OverflowError for an id below 0 or too large (it reads
+    ids as unsigned 32-bit). Both were a ValueError only, which ``except TypeError`` and
+    ``except OverflowError`` missed."""
+    error, builtin = kind
+    with pytest.raises(error, match=message) as info:
         hf_bpe.Encoding("bad", pat_str=r"\S+", mergeable_ranks=ranks, special_tokens=specials)
-    assert isinstance(info.value, TypeError) and isinstance(info.value, hf_bpe.VocabularyError)
-    if tiktoken_type_error:
-        with pytest.raises(TypeError):
+    assert isinstance(info.value, builtin) and isinstance(info.value, hf_bpe.VocabularyError)
+    if tiktoken_raises:
+        with pytest.raises(builtin):
             tiktoken.Encoding("bad", pat_str=r"\S+", mergeable_ranks=ranks, special_tokens=specials)
 
 
@@ -604,26 +616,6 @@ def test_explicit_n_vocab_is_checked() -> None:
     # A str: "explicit_n_vocab=256, but there are 256 tokens and the largest id is 255".
     with pytest.raises(hf_bpe.VocabularyTypeError, match="explicit_n_vocab must be an int, not a str: '256'"):
         hf_bpe.Encoding("bad", pat_str=".", mergeable_ranks=BYTES, special_tokens={}, explicit_n_vocab="256")  # type: ignore[arg-type]
-
-
-@pytest.mark.parametrize(
-    ("ranks", "specials", "message", "tiktoken_overflows"),
-    [
-        ({**BYTES, b"ab": -1}, {}, "rank of b'ab' must be a non-negative int, got -1", True),
-        (BYTES, {"<s>": -1}, "id of special token '<s>' must be a non-negative int, got -1", True),
-        (BYTES, {"<s>": 2**32}, "id of special token '<s>' is 4294967296; ids must be below 2\\*\\*31", True),
-        ({**BYTES, b"ab": 2**31}, {}, "rank of b'ab' is 2147483648; ranks must be below 2\\*\\*31", False),  # tiktoken's go to 2**32
-    ],
-)
-def test_ids_out_of_range_are_overflow_errors(ranks: dict, specials: dict, message: str, tiktoken_overflows: bool) -> None:
-    """tiktoken raises OverflowError for these (it reads ids as unsigned 32-bit): a ValueError
-    only, which ``except OverflowError`` missed (decode's TokenIdOverflowError is one too)."""
-    with pytest.raises(hf_bpe.VocabularyOverflowError, match=message) as info:
-        hf_bpe.Encoding("bad", pat_str=r"\S+", mergeable_ranks=ranks, special_tokens=specials)
-    assert isinstance(info.value, OverflowError) and isinstance(info.value, hf_bpe.VocabularyError)
-    if tiktoken_overflows:
-        with pytest.raises(OverflowError):
-            tiktoken.Encoding("bad", pat_str=r"\S+", mergeable_ranks=ranks, special_tokens=specials)
 
 
 @pytest.mark.parametrize("pattern", ["(unclosed", r"\p{NotAClass}", "a{2,1}", "[z-a]"])
