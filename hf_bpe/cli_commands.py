@@ -185,8 +185,8 @@ def _specials_args(mode: str) -> dict[str, Any]:
     return {}
 
 
-def _resolve(args: argparse.Namespace) -> Encoding:
-    return resolve_encoding(args.tokenizer, pattern=args.pattern, special_tokens=args.special_token or ())
+def _resolve(args: argparse.Namespace, *, to_decode: bool = False) -> Encoding:
+    return resolve_encoding(args.tokenizer, pattern=args.pattern, special_tokens=args.special_token or (), to_decode=to_decode)
 
 
 def cmd_encode(args: argparse.Namespace) -> int:
@@ -220,7 +220,7 @@ def cmd_encode(args: argparse.Namespace) -> int:
 
 
 def cmd_decode(args: argparse.Namespace) -> int:
-    enc = resolve_encoding(args.tokenizer, pattern=args.pattern, special_tokens=args.special_token or (), to_decode=True)
+    enc = _resolve(args, to_decode=True)
     ids = parse_ids(_read_text(args.file))
     start = time.perf_counter()
     try:
