@@ -54,8 +54,8 @@ def column_texts(batch: Any, column: str, first_row: int | None = None) -> list[
         values = _arrow_texts(values, f"{of} is not UTF-8 text", first_row or 0)
     elif hasattr(values, "tolist"):  # numpy, pandas
         values = values.tolist()
-    elif hasattr(values, "to_list"):  # polars
-        values = values.to_list()
+    elif hasattr(values, "to_arrow"):  # polars (whose to_list panics on a text that is not UTF-8)
+        values = _arrow_texts(values.to_arrow(), f"{of} is not UTF-8 text", first_row or 0)
     if isinstance(values, (str, bytes)) or values is None or not hasattr(values, "__iter__"):
         # One row's value (datasets.map without batched=True), not a column.
         kind = "null (None)" if values is None else f"of type {type(values).__name__}"
@@ -89,7 +89,8 @@ def _arrow_texts(values: Any, problem: str, first_row: int) -> list[Any]:
         try:
             value.as_py()
         except UnicodeDecodeError as err:
-            raw = value.as_buffer().to_pybytes()
+            text = value.value if hasattr(value, "dictionary") else value  # a dictionary column's, its text
+            raw = text.as_buffer().to_pybytes()
             raise TextDecodeError("utf-8", raw, err.start, err.end, f"row {first_row + row} {problem}") from None
     raise AssertionError("to_pylist failed to decode, but every value decodes")
 

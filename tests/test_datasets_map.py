@@ -252,12 +252,18 @@ def test_a_text_that_is_not_utf8_is_refused_by_its_row(tmp_path: Path) -> None:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
+    import polars as pl
+
     tok = build({"kind": "named", "name": "cl100k_base"})
     table = pa.table({"text": pa.array([b"ok", b"bad \xff"], pa.binary()).view(pa.string())})
-    with pytest.raises(hf_bpe.TextDecodeError, match="row 1 of the batch's column 'text' is not UTF-8 text") as caught:
-        tok.batch_encode(table)
-    assert isinstance(caught.value, UnicodeDecodeError) and caught.value.object == b"bad \xff" and caught.value.start == 4
     pq.write_table(table, tmp_path / "bad.parquet")
+    # The same column as polars holds it (with_format("polars"): polars' to_list panicked,
+    # a BaseException naming no row) and dictionary-encoded (read_dictionary: an
+    # AttributeError from the error's own path).
+    for batch in (table, pl.from_arrow(table), pq.read_table(tmp_path / "bad.parquet", read_dictionary=["text"])):
+        with pytest.raises(hf_bpe.TextDecodeError, match="row 1 of the batch's column 'text' is not UTF-8 text") as caught:
+            tok.batch_encode(batch)
+        assert isinstance(caught.value, UnicodeDecodeError) and caught.value.object == b"bad \xff" and caught.value.start == 4
     ds = datasets.load_dataset("parquet", data_files=str(tmp_path / "bad.parquet"), split="train", cache_dir=str(tmp_path / "cache"))
     with pytest.raises(hf_bpe.TrainingError, match="row 1 of column 'text' is not UTF-8 text"):
         HfBpeTokenizer.train_from_dataset(ds, 300)
