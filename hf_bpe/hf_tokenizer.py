@@ -957,6 +957,14 @@ class HfBpeTokenizer(PreTrainedTokenizer):
             return ids
         return self._ids_around(text, kept)
 
+    def _encode_without_added_tokens(self, text: str) -> list[int]:
+        """``text`` as plain text, finding no added token, special or not: what
+        ``apply_chat_template(..., sanitize_control_tokens=True)`` encodes a user's text with,
+        as the fast tokenizers do. (transformers' default, ``encode`` with
+        ``split_special_tokens``, still finds the added tokens that are not special, so a
+        Qwen2.5 chat whose user typed ``<tool_call>`` was refused as not sanitizable.)"""
+        return list(self._encoding.encode_ordinary(text))
+
     def _split_out(self, split_special_tokens: bool) -> dict[str, int]:
         """The added tokens a text is cut at, by text: all of them, or with
         ``split_special_tokens`` the ones that are not special, which the fast tokenizers

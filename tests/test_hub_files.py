@@ -61,6 +61,11 @@ def test_a_hub_folder_gives_the_stock_tokenizers_ids_offsets_and_text(model: str
         chat = [{"role": "user", "content": docs[0][:300]}, {"role": "assistant", "content": docs[1][:300]}]
         assert tok.apply_chat_template(chat, tokenize=False) == stock.apply_chat_template(chat, tokenize=False)
         assert tok.apply_chat_template(chat) == stock.apply_chat_template(chat)
+        # A user typing every added token's text (Qwen2.5's <tool_call> is not special): with
+        # the chat sanitized, each is text, as in the stock tokenizer (was "Can't sanitize").
+        typed = " ".join(t.content for _, t in sorted(stock.added_tokens_decoder.items()))
+        chat = [{"role": "system", "content": "be <tool_call> nice"}, {"role": "user", "content": typed}]
+        assert tok.apply_chat_template(chat, sanitize_control_tokens=True) == stock.apply_chat_template(chat, sanitize_control_tokens=True)
     # The Encoding of the file: what tokenizers itself gives, added tokens included
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", hf_bpe.TokenizerJsonWarning)
