@@ -459,6 +459,13 @@ class HfBpeTokenizer(PreTrainedTokenizer):
         add_eos_token: bool | None = None,
         **kwargs: Any,
     ) -> None:
+        saved_format = kwargs.pop("hf_bpe_format", HF_CONFIG_FORMAT)
+        if type(saved_format) is not int or saved_format > HF_CONFIG_FORMAT:  # before any file is read
+            config = os.path.join(kwargs.get("name_or_path") or "", "tokenizer_config.json")
+            raise VocabFileError(
+                f"{config}: saved by a newer hf_bpe (hf_bpe_format {saved_format!r}); this one "
+                f"reads format {HF_CONFIG_FORMAT}: upgrade hf_bpe to load it"
+            )
         tokenizer_file = kwargs.pop("tokenizer_file", None)
         plain_added: dict[int, AddedToken] = {}  # a tokenizer.json's added tokens that are not special
         post_processor_adds: dict[str, str] = {}  # the bos/eos a tokenizer.json's post-processor adds
@@ -484,12 +491,6 @@ class HfBpeTokenizer(PreTrainedTokenizer):
             elif encoding is None:
                 encoding = load_folder_encoding(None, None, source)  # which says what is missing
         encoding = as_hf_bpe_encoding(encoding)
-        saved_format = kwargs.pop("hf_bpe_format", HF_CONFIG_FORMAT)
-        if not isinstance(saved_format, int) or saved_format > HF_CONFIG_FORMAT:
-            raise VocabularyError(
-                f"this folder was saved by a newer hf_bpe (hf_bpe_format {saved_format!r}); "
-                f"this one reads format {HF_CONFIG_FORMAT}"
-            )
         if add_bos_token is None:
             add_bos_token = bool(kwargs.pop("hf_bpe_add_bos_token", False))
         if add_eos_token is None:

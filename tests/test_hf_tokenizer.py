@@ -1417,9 +1417,10 @@ def test_a_folder_of_tokenizer_json_only_and_newer_formats(tmp_path: Path) -> No
     assert (tmp_path / "json" / "tokenizer.json").read_bytes() == before
     tok.save_pretrained(tmp_path / "saved")
     config_path = tmp_path / "saved" / "tokenizer_config.json"
-    config_path.write_text(json.dumps({**json.loads(config_path.read_text()), "hf_bpe_format": 2}))
-    with pytest.raises(VocabularyError, match="newer hf_bpe"):
-        HfBpeTokenizer.from_pretrained(tmp_path / "saved")
+    for future in (2, "2", None):  # (was a VocabularyError naming no file: formats.md says VocabFileError)
+        config_path.write_text(json.dumps({**json.loads(config_path.read_text()), "hf_bpe_format": future}))
+        with pytest.raises(hf_bpe.VocabFileError, match=r"saved.tokenizer_config\.json: saved by a newer hf_bpe"):
+            HfBpeTokenizer.from_pretrained(tmp_path / "saved")
 
 
 @pytest.mark.parametrize("with_config", [True, False])
