@@ -41,9 +41,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Optional, Union
 
-from .errors import VocabFileError
+from .errors import MissingFileError, VocabFileError
 
-__all__ = ["cleanup_new_folders", "finish_interrupted_write", "write_atomic", "write_files_atomic"]
+__all__ = ["cleanup_new_folders", "finish_before_reading", "finish_interrupted_write", "refuse_empty_path", "write_atomic", "write_files_atomic"]
 
 #: The journal of a write in progress: the renames and removals it makes, in its folder.
 JOURNAL = ".hf_bpe-write-journal.json"
@@ -51,7 +51,17 @@ JOURNAL = ".hf_bpe-write-journal.json"
 
 def write_atomic(path: Union[str, os.PathLike[str]], data: bytes) -> None:
     """Write ``data`` to ``path`` so readers see the old file or the whole new one."""
+    refuse_empty_path(path)
     write_files_atomic({Path(path): data})
+
+
+def refuse_empty_path(path: Union[str, os.PathLike[str]]) -> None:
+    """A :class:`~hf_bpe.MissingFileError` (a FileNotFoundError, as stock transformers
+    raises) for the path ``""``, more often an unset setting than a choice, which ``Path``
+    takes for the current folder: a save there would replace its files and remove another
+    tokenizer's."""
+    if os.fspath(path) in ("", b""):
+        raise MissingFileError("the path is an empty string, which names no folder or file (the current folder is '.')")
 
 
 def write_files_atomic(files: Mapping[Path, Optional[bytes]]) -> None:
@@ -100,6 +110,19 @@ def finish_interrupted_write(folder: Union[str, os.PathLike[str]], *, locked: bo
             os.replace(tmp, target)
     _remove_leftovers({path: None for _, path in steps}, Path(folder))
     os.unlink(journal)
+
+
+def finish_before_reading(folder: Union[str, os.PathLike[str]]) -> None:
+    """:func:`finish_interrupted_write` for a loader, before it reads any file of ``folder``:
+    every loader then reads the same (newest) files. Where the folder cannot be changed, a
+    :class:`~hf_bpe.VocabFileError` saying so."""
+    try:
+        finish_interrupted_write(folder)
+    except OSError as err:
+        raise VocabFileError(
+            f"{os.fspath(folder)} holds a save that was killed midway, which cannot be completed "
+            f"here ({err}): save the tokenizer again, or load it where the folder can be written"
+        ) from None
 
 
 def _journal_steps(folder: Path, steps: list[list[Optional[str]]]) -> list[tuple[Optional[Path], Path]]:

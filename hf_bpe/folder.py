@@ -16,6 +16,7 @@ pattern, special tokens) and, for Hugging Face, ``tokenizer.json`` and
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import warnings
@@ -35,13 +36,14 @@ from .errors import (
 )
 from .normalization import FORMS
 from .pieces import has_lone_surrogate
-from .atomic_files import cleanup_new_folders, finish_interrupted_write, write_files_atomic
+from .atomic_files import cleanup_new_folders, finish_before_reading, refuse_empty_path, write_files_atomic
 from .vocab_files import StrPath, format_tiktoken_bpe, parse_json, parse_tiktoken_bpe
 
 VOCAB_FILE = "vocab.tiktoken"
 ENCODING_FILE = "encoding.json"
+TOKENIZER_JSON = "tokenizer.json"
 #: The files the Hugging Face front adds, when it can represent the encoding.
-HF_FILES = frozenset({"tokenizer.json", "tokenizer_config.json"})
+HF_FILES = frozenset({TOKENIZER_JSON, "tokenizer_config.json"})
 #: Files a save writes only when the tokenizer needs them (or never): one that an earlier
 #: save left in the folder (or the Hub repository) would be loaded with the tokenizer saved
 #: now, so a save removes it (with ``additional_chat_templates/*.jinja``).
@@ -88,16 +90,30 @@ def encoding_metadata(enc: Encoding) -> dict[str, Any]:
     return meta
 
 
-def encoding_files(enc: Encoding, prefix: str = "") -> dict[str, bytes]:
+def encoding_files(enc: Encoding, prefix: str = "", tokenizer_json: bytes | None = None) -> dict[str, bytes]:
     """hf_bpe's two files of ``enc``, by name: the ranks (``vocab.tiktoken``) and
     ``encoding.json``, which names that file; each name after ``prefix`` (transformers'
-    ``filename_prefix``)."""
+    ``filename_prefix``). ``encoding.json`` records the sha256 of the ranks' file and of
+    ``tokenizer_json``, the ``tokenizer.json`` saved with them, so that a load notices
+    when one of them was changed alone (:func:`check_files_agree`)."""
     meta = encoding_metadata(enc)
     meta["vocab_file"] = prefix + VOCAB_FILE
+    ranks = format_tiktoken_bpe(enc.mergeable_ranks)
+    digests = {prefix + ENCODING_FILE: _fields_sha256(meta), prefix + VOCAB_FILE: hashlib.sha256(ranks).hexdigest()}
+    if tokenizer_json is not None:
+        digests[prefix + TOKENIZER_JSON] = hashlib.sha256(tokenizer_json).hexdigest()
+    meta["sha256"] = digests
     return {
-        prefix + VOCAB_FILE: format_tiktoken_bpe(enc.mergeable_ranks),
+        prefix + VOCAB_FILE: ranks,
         prefix + ENCODING_FILE: (json.dumps(meta, indent=2, ensure_ascii=False) + "\n").encode(),
     }
+
+
+def _fields_sha256(meta: dict[str, Any]) -> str:
+    """The sha256 of ``encoding.json``'s fields but its record of digests (whatever the
+    file's layout)."""
+    fields = {key: value for key, value in meta.items() if key != "sha256"}
+    return hashlib.sha256(json.dumps(fields, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
 
 
 def save_encoding(enc: Encoding, directory: StrPath) -> list[Path]:
@@ -118,14 +134,12 @@ def save_encoding(enc: Encoding, directory: StrPath) -> list[Path]:
         ['encoding.json', 'tokenizer.json', 'tokenizer_config.json', 'vocab.tiktoken']
     """
     from .registry import as_hf_bpe_encoding  # the registry builds on this module's neighbours
+    from .tokenizer_json import hf_files as make_hf_files  # the HF files: imported when saving
 
     refuse_non_folder(directory)
     enc = as_hf_bpe_encoding(enc)
-    files: dict[str, bytes | None] = {**encoding_files(enc)}
-    from .tokenizer_json import hf_files as make_hf_files  # the HF files: imported when saving
-
-    hf_files = make_hf_files(enc)
-    files.update({name: text.encode() for name, text in hf_files.items()})
+    hf_files = {name: text.encode() for name, text in make_hf_files(enc).items()}
+    files: dict[str, bytes | None] = {**encoding_files(enc, tokenizer_json=hf_files.get(TOKENIZER_JSON)), **hf_files}
     files.update(dict.fromkeys(HF_FILES - hf_files.keys()))  # e.g. no tokenizer.json for this pattern
     with cleanup_new_folders(Path(directory).resolve()) as folder:  # a link to a folder yet to make: made
         folder.mkdir(parents=True, exist_ok=True)
@@ -152,7 +166,8 @@ def replaced_by_a_save(path: Path, folder: Path) -> bool:
 
 def refuse_non_folder(directory: StrPath) -> None:
     """A ``FileExistsError`` if ``directory``, where a save goes, exists and is no folder
-    (a link to a folder is one)."""
+    (a link to a folder is one); a ``MissingFileError`` if it is ``""``."""
+    refuse_empty_path(directory)
     if os.path.exists(directory) and not os.path.isdir(directory):
         raise FileExistsError(f"cannot save into {os.fspath(directory)}: it exists and is not a folder")
 
@@ -194,6 +209,7 @@ def load_encoding(directory: StrPath) -> Encoding:
         >>> load_encoding(folder).encode("hello world")
         [15339, 1917]
     """
+    refuse_empty_path(directory)
     folder = Path(directory)
     if not folder.is_dir():
         if not folder.exists():
@@ -268,13 +284,7 @@ def load_encoding_files(encoding_file: StrPath, vocab_file: StrPath | None = Non
     and whatever their names (``vocab_file`` defaults to the one ``encoding_file`` names,
     next to it)."""
     meta_path = Path(encoding_file)
-    try:
-        finish_interrupted_write(meta_path.parent)  # a save killed midway: its new files, all of them
-    except OSError as err:
-        raise VocabFileError(
-            f"{os.fspath(meta_path.parent)} holds a save that was killed midway, which cannot be "
-            f"completed here ({err}): save the tokenizer again, or load it where the folder can be written"
-        ) from None
+    finish_before_reading(meta_path.parent)  # a save killed midway: its new files, all of them
     try:
         meta = parse_json(meta_path.read_text(encoding="utf-8"))
     except FileNotFoundError:
@@ -304,11 +314,60 @@ def load_encoding_files(encoding_file: StrPath, vocab_file: StrPath | None = Non
     # (another OSError, no permission say, is raised as it is: a file system error)
     ranks = parse_tiktoken_bpe(contents, source=os.fspath(vocab_path))
     try:
-        return Encoding(
+        encoding = Encoding(
             name, pat_str=pat_str, mergeable_ranks=ranks, special_tokens=specials, explicit_n_vocab=n_vocab, normalization=normalization
         )
     except (VocabularyError, PatternError) as err:  # the same error, naming the files it comes from
         raise type(err)(f"{os.fspath(meta_path)} with {os.fspath(vocab_path)}: {err}") from None
+    check_files_agree(encoding, meta, meta_path, vocab_name, contents)
+    return encoding
+
+
+def check_files_agree(encoding: Encoding, meta: dict[str, Any], meta_path: Path, vocab_name: str, contents: bytes) -> None:
+    """A :class:`~hf_bpe.VocabFileError` if the folder's ``tokenizer.json`` (what stock
+    transformers reads) and hf_bpe's files (``encoding``, from ``meta`` and ``contents``) no
+    longer hold the same vocabulary: one was edited or replaced alone after they were saved
+    together, and the folder would give other ids without hf_bpe. Cheap where all three are
+    as saved (the sha256 digests ``encoding.json`` records); otherwise ``tokenizer.json`` is
+    read and compared (tokens added to it, or a new post-processor, as a stock save makes,
+    are no disagreement, nor is a new name)."""
+    recorded = meta.get("sha256")
+    if not isinstance(recorded, dict) or vocab_name not in recorded:  # (saved by an earlier hf_bpe)
+        return
+    prefix = vocab_name[: -len(VOCAB_FILE)] if vocab_name.endswith(VOCAB_FILE) else ""
+    tokenizer_json = meta_path.parent / (prefix + TOKENIZER_JSON)
+    if not tokenizer_json.is_file():
+        return
+    data = tokenizer_json.read_bytes()
+    if recorded == {
+        meta_path.name: _fields_sha256(meta),
+        vocab_name: hashlib.sha256(contents).hexdigest(),
+        tokenizer_json.name: hashlib.sha256(data).hexdigest(),
+    }:
+        return
+    from .tokenizer_json_load import tokenizer_json_encoding
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", TokenizerJsonWarning)  # (what it drops: not this comparison's)
+            theirs = tokenizer_json_encoding(parse_json(data.decode("utf-8")), tokenizer_json, plain_added=False)
+    except (ValueError, TypeError) as err:  # not UTF-8, not JSON, no byte-level BPE hf_bpe reads
+        why = f"{tokenizer_json.name} is now one hf_bpe cannot read: {err}"
+    else:
+        why = next((f"{what} differ" for what, same in (
+            ("the ranks", theirs.mergeable_ranks == encoding.mergeable_ranks),
+            ("the split patterns", theirs.pat_str == encoding.pat_str),
+            ("the normalizations", theirs.normalization == encoding.normalization),
+            ("the special tokens", encoding.special_tokens.items() <= theirs.special_tokens.items()),
+        ) if not same), "")
+    if why:
+        raise VocabFileError(
+            f"{os.fspath(meta_path.parent)}: {vocab_name} with {meta_path.name} and {tokenizer_json.name} no "
+            f"longer hold the same tokenizer ({why}): one was changed after hf_bpe saved them, and stock "
+            f"transformers, which reads {tokenizer_json.name}, would give other ids than hf_bpe. Save the "
+            f"tokenizer again from the files that are right, or remove the others ({tokenizer_json.name} "
+            "alone loads too)"
+        )
 
 
 def _checked_metadata(meta: dict[str, Any], source: str) -> tuple[str, str, dict[str, int], Any, str]:

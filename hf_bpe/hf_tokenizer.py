@@ -44,7 +44,7 @@ except ImportError as err:  # the bare install
     raise ImportError(f"HfBpeTokenizer needs transformers: pip install 'hf_bpe[hf]' ({err})") from err
 from packaging.version import Version
 
-from hf_bpe.atomic_files import finish_interrupted_write
+from hf_bpe.atomic_files import finish_before_reading
 from hf_bpe.batch_columns import column_texts
 from hf_bpe.chat_templates import (  # (the names of the templates and their tokens were defined here)
     NANOCHAT_CHAT_TEMPLATE,
@@ -542,7 +542,7 @@ class HfBpeTokenizer(PreTrainedTokenizer):
         if isinstance(source, (str, os.PathLike)):
             folder = os.path.join(source, kwargs.get("subfolder") or "")
             if os.path.isdir(folder):  # a save killed midway: its files, all of them, before transformers reads any
-                finish_interrupted_write(folder)
+                finish_before_reading(folder)
         try:
             return cast(Self, super().from_pretrained(*args, **kwargs))
         except FilesMissing as err:
@@ -1704,15 +1704,17 @@ class HfBpeTokenizer(PreTrainedTokenizer):
         from hf_bpe.atomic_files import write_files_atomic
 
         prefix = f"{filename_prefix}-" if filename_prefix else ""
+        refuse_non_folder(save_directory)
         folder = Path(save_directory)
         data = self._tokenizer_json(warn=True)
         if data is not None:
             self._warn_of_roles_stock_makes_special()
+        tokenizer_json = None if data is None else dumps_tokenizer_json(data).encode()
         files: dict[Path, bytes | None] = {
-            folder / name: content for name, content in encoding_files(self._encoding, prefix).items()
+            folder / name: content for name, content in encoding_files(self._encoding, prefix, tokenizer_json).items()
         }
         # None: no tokenizer.json for this tokenizer, so none of an earlier save either
-        files[folder / (prefix + "tokenizer.json")] = None if data is None else dumps_tokenizer_json(data).encode()
+        files[folder / (prefix + "tokenizer.json")] = tokenizer_json
         write_files_atomic(files)  # all or none
         return tuple(str(path) for path, content in files.items() if content is not None)
 

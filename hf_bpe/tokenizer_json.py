@@ -282,9 +282,8 @@ def save_tokenizer_json(enc: EncodingLike, path: str | os.PathLike[str], **optio
         >>> json.loads(path.read_text(encoding="utf-8"))["model"]["merges"]
         [['h', 'i']]
     """
-    out = Path(path)
-    write_atomic(out, dumps_tokenizer_json(encoding_to_tokenizer_json(enc, **options)).encode())
-    return out
+    write_atomic(path, dumps_tokenizer_json(encoding_to_tokenizer_json(enc, **options)).encode())
+    return Path(path)
 
 
 def tokenizer_config(enc: EncodingLike, *, model_max_length: int | None = None) -> dict[str, Any]:

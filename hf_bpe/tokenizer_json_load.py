@@ -25,6 +25,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
+from hf_bpe.atomic_files import finish_before_reading, refuse_empty_path
 from hf_bpe.errors import MissingFileError, PatternError, TokenizerJsonWarning, VocabularyError, _outside_stacklevel
 from hf_bpe.hf_pattern import (
     check_pattern_on_oniguruma,
@@ -623,7 +624,10 @@ def load_tokenizer_json(path: str | os.PathLike[str], *, name: str | None = None
     >>> back.encode("hi hi<|endoftext|>", allowed_special="all")
     [256, 32, 256, 257]
     """
+    refuse_empty_path(path)
     p = Path(path)
+    if p.is_dir() or p.is_file():  # a save killed midway (in the folder, or the file's): its new files first
+        finish_before_reading(p if p.is_dir() else p.parent)
     if p.is_dir():
         if not (p / "tokenizer.json").exists() and (p / "vocab.json").exists():
             _check_gpt2_class(p / "tokenizer_config.json")

@@ -9,7 +9,7 @@ import pickle
 import re
 from collections.abc import Callable
 from pathlib import Path
-from typing import Optional
+from typing import Any, Optional
 
 import pytest
 import realdata
@@ -219,6 +219,25 @@ def test_a_save_onto_a_file_says_it_is_not_a_folder(tmp_path: Path) -> None:
     assert sorted(p.name for p in tmp_path.iterdir()) == ["taken"]
 
 
+def test_an_empty_path_is_refused_by_every_save_and_load(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``""`` (an unset setting: ``os.environ.get("OUT_DIR", "")``) is no path. It was taken
+    for the current folder, where a save replaced files and removed another tokenizer's
+    (from QA: vocab.json, merges.txt, chat_template.jinja); stock transformers raises
+    FileNotFoundError, as hf_bpe's command line refuses it."""
+    monkeypatch.chdir(tmp_path)
+    mine = {"vocab.json": "{}", "merges.txt": "#version: 0.2\n", "chat_template.jinja": "{{ x }}", "notes.txt": "mine"}
+    for name, text in mine.items():
+        (tmp_path / name).write_text(text)
+    enc = _two_encodings()[0]
+    tok = hf_bpe.HfBpeTokenizer.from_encoding(enc)
+    for call in (lambda: hf_bpe.save_encoding(enc, ""), lambda: tok.save_pretrained(""), lambda: tok.save_vocabulary(""),
+                 lambda: hf_bpe.save_tokenizer_json(enc, ""), lambda: hf_bpe.dump_tiktoken_bpe(enc.mergeable_ranks, ""),
+                 lambda: hf_bpe.load_encoding(""), lambda: hf_bpe.load_tokenizer_json(""), lambda: hf_bpe.load_tiktoken_bpe("")):
+        with pytest.raises(FileNotFoundError):  # hf_bpe.MissingFileError
+            call()
+    assert {p.name: p.read_text() for p in tmp_path.iterdir()} == mine
+
+
 def test_a_save_through_a_link_to_a_folder_yet_to_make_makes_it(tmp_path: Path) -> None:
     """A link to a folder that does not exist yet is followed (save_encoding raised a
     bare "[Errno 17] File exists" for it)."""
@@ -301,7 +320,12 @@ def _save_stopped_at_a_rename(source: Path, target: Path, n: int, sig: str) -> "
     return subprocess.Popen([sys.executable, "-c", _SAVE_STOPPED_AT_A_RENAME, str(source), str(target), str(n), sig], text=True)
 
 
-def test_a_save_killed_between_renames_is_completed_by_the_next_load(tmp_path: Path) -> None:
+@pytest.mark.parametrize("load", [
+    hf_bpe.load_encoding,
+    hf_bpe.load_tokenizer_json,  # (from QA: it read the first tokenizer's tokenizer.json, kept the journal)
+    lambda folder: hf_bpe.load_tokenizer_json(folder / "tokenizer.json"),
+], ids=["load_encoding", "load_tokenizer_json", "load_tokenizer_json_of_the_file"])
+def test_a_save_killed_between_renames_is_completed_by_the_next_load(tmp_path: Path, load: Any) -> None:
     """A process killed between two renames cannot undo the first: the journal it wrote
     before them lets the next load (or save) complete them, so hf_bpe and stock
     transformers never read two tokenizers' files from one folder (from QA: a kill there
@@ -316,7 +340,7 @@ def test_a_save_killed_between_renames_is_completed_by_the_next_load(tmp_path: P
     assert ".hf_bpe-write-journal.json" in state
     whole = {name: data for name, data in _folder_state(tmp_path / "second").items()}
     assert {name: state[name] for name in whole} != whole  # a mix: one file new, the others old
-    assert hf_bpe.load_encoding(tmp_path / "tok").special_tokens_set == {"<b>"}
+    assert load(tmp_path / "tok").special_tokens_set == {"<b>"}
     state = _folder_state(tmp_path / "tok")
     assert {name: state[name] for name in whole} == whole  # tokenizer.json too: stock reads it
     assert all(not name.startswith(".") for name in state)  # no journal, no link to an old file
@@ -675,6 +699,59 @@ def test_folder_round_trip_and_bad_folders(tmp_path: Path) -> None:
     meta_path.write_text("{")
     with pytest.raises(hf_bpe.VocabFileError, match="not valid JSON"):
         hf_bpe.load_encoding(tmp_path / "tok")
+
+
+def _swap_first_merges(folder: Path) -> None:
+    lines = (folder / "vocab.tiktoken").read_bytes().split(b"\n")
+    (a, ra), (b, rb) = lines[256].split(), lines[257].split()
+    lines[256:258] = [a + b" " + rb, b + b" " + ra]
+    (folder / "vocab.tiktoken").write_bytes(b"\n".join(lines))
+
+
+def _edit_json(path: Path, edit: Any) -> None:
+    data = json.loads(path.read_text(encoding="utf-8"))
+    edit(data)
+    path.write_text(json.dumps(data), encoding="utf-8")
+
+
+@pytest.mark.parametrize(("edit", "message"), [
+    (_swap_first_merges, "the ranks differ"),
+    (lambda folder: _edit_json(folder / "tokenizer.json", lambda d: d["pre_tokenizer"]["pretokenizers"][0]["pattern"].update(Regex=r"\S+|\s+")),
+     "the split patterns differ"),
+    (lambda folder: _edit_json(folder / "encoding.json", lambda d: d.update(pat_str=r"\S+|\s+")), "the split patterns differ"),
+    (lambda folder: _edit_json(folder / "encoding.json", lambda d: d.update(special_tokens={"<|x|>": 700}, explicit_n_vocab=None)), "the special tokens differ"),
+    (lambda folder: (folder / "tokenizer.json").write_text("{"), "tokenizer.json is now one hf_bpe cannot read"),
+])
+def test_files_of_a_folder_changed_alone_are_refused_as_disagreeing(tmp_path: Path, edit: Any, message: str) -> None:
+    """hf_bpe reads vocab.tiktoken + encoding.json, stock transformers tokenizer.json: one of
+    them edited or replaced alone made the folder give other ids with and without hf_bpe,
+    silently (from QA: two ranks swapped in vocab.tiktoken)."""
+    from transformers import AutoTokenizer
+
+    enc = hf_bpe.train_bpe(["hello world, hello there " * 20, "a b c d e f g"], 270, special_tokens=["<|eot|>"])
+    hf_bpe.save_encoding(enc, tmp_path / "tok")
+    edit(tmp_path / "tok")
+    for load in (hf_bpe.load_encoding, hf_bpe.HfBpeTokenizer.from_pretrained, AutoTokenizer.from_pretrained):
+        with pytest.raises(hf_bpe.VocabFileError, match=f"no longer hold the same tokenizer \\({message}"):
+            load(tmp_path / "tok")
+
+
+def test_files_changed_alone_but_alike_still_load(tmp_path: Path) -> None:
+    """What leaves both readings alike is no disagreement: a stock save that adds a token
+    (and rewrites tokenizer.json), a reformatted file, a new name, no tokenizer.json."""
+    from transformers import PreTrainedTokenizerFast
+
+    enc = hf_bpe.train_bpe(["hello world, hello there " * 20, "a b c d e f g"], 270, special_tokens=["<|eot|>"])
+    hf_bpe.save_encoding(enc, tmp_path / "tok")
+    stock = PreTrainedTokenizerFast.from_pretrained(tmp_path / "tok")
+    stock.add_tokens(["<new>"])
+    stock.save_pretrained(tmp_path / "tok")
+    text = "hello <new> world<|eot|>"
+    assert hf_bpe.HfBpeTokenizer.from_pretrained(tmp_path / "tok")(text)["input_ids"] == stock(text)["input_ids"]
+    _edit_json(tmp_path / "tok" / "encoding.json", lambda d: d.update(name="renamed"))
+    assert hf_bpe.load_encoding(tmp_path / "tok").encode(text, allowed_special="all") == enc.encode(text, allowed_special="all")
+    (tmp_path / "tok" / "tokenizer.json").unlink()
+    assert hf_bpe.load_encoding(tmp_path / "tok").name == "renamed"
 
 
 @pytest.mark.parametrize(
