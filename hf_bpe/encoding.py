@@ -1027,7 +1027,9 @@ def _id_list(tokens: Sequence[int], *, exact: bool = True) -> list[int]:
         return tokens
     if isinstance(tokens, (set, frozenset, dict)):  # no order: the text would come out shuffled
         raise TypeError(f"ids come as a sequence, not {_a_type(tokens)}")
-    if not exact:
+    # A numpy array of bools (a mask) is no ids: its tolist() would be Python bools, which
+    # are ints; each item is refused, as tiktoken refuses it.
+    if not exact and getattr(getattr(tokens, "dtype", None), "kind", "i") in "iu":
         as_list = getattr(tokens, "tolist", None)  # numpy: Python ints in one call
         ids = as_list() if callable(as_list) else list(tokens)
         if type(ids) is list:  # (not for a 0-d array, say)

@@ -138,6 +138,14 @@ def test_numpy_integers_generators_and_argument_types_as_tiktoken() -> None:
     assert stream.feed(numpy_ints[0]) + stream.feed_many(numpy_ints[1:]) + stream.flush() == theirs.decode(ids)
     with pytest.raises(TypeError, match="'str' object cannot be interpreted as an integer"):
         ours.decode([ids[0], "x"])  # type: ignore[list-item]
+    mask = np.array([True, True, False])  # an attention mask by mistake: decoded as ids 1, 1, 0 (from QA)
+    for method in ("decode", "decode_bytes", "decode_tokens_bytes", "decode_with_offsets"):
+        with pytest.raises(TypeError):
+            getattr(theirs, method)(mask)
+        with pytest.raises(TypeError, match="cannot be interpreted as an integer"):
+            getattr(ours, method)(mask)
+    with pytest.raises(TypeError):
+        ours.stream_decoder().feed_many(mask)
     texts = ["hello", "world", SAMPLE]
     assert ours.encode_batch(t for t in texts) == theirs.encode_batch(t for t in texts)
     assert ours.encode_ordinary_batch(iter(texts)) == theirs.encode_ordinary_batch(iter(texts))
