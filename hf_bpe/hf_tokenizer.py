@@ -90,7 +90,7 @@ from hf_bpe.hf_folder import (
 from hf_bpe.hf_alignment import attach as attach_alignments, encode_with_offsets, segments_found_after_normalizing
 from hf_bpe.hf_rows import encode_windows, longest_first_sizes
 from hf_bpe.registry import as_hf_bpe_encoding
-from hf_bpe.hf_vocab import spellings_by_id, token_bytes
+from hf_bpe.hf_vocab import spellings_by_id, token_bytes, token_bytes_as_decoded
 from hf_bpe.tokenizer_json import (
     dumps_tokenizer_json,
     encoding_to_tokenizer_json,
@@ -824,8 +824,10 @@ class HfBpeTokenizer(PreTrainedTokenizer):
         parts: list[bytes] = []
         added = self._added_tokens_encoder
         for token in tokens:
+            if not isinstance(token, str):
+                raise TypeError(f"tokens are str, not {type(token).__name__} ({token!r})")
             text = token in added and not isinstance(token, _Spelled)
-            parts.append(token.encode() if text else token_bytes(token))
+            parts.append(token.encode() if text else token_bytes_as_decoded(token))
         return b"".join(parts).decode("utf-8", errors="replace")
 
     def add_special_tokens(self, special_tokens_dict: Mapping[str, Any], *args: Any, **kwargs: Any) -> int:
@@ -999,6 +1001,8 @@ class HfBpeTokenizer(PreTrainedTokenizer):
         return [t if isinstance(t, str) else self.convert_ids_to_tokens(t) for t in self._around(tokens)]  # type: ignore[arg-type]
 
     def _text_tokens(self, text: str, **kwargs: Any) -> list[str]:
+        if not isinstance(text, str):  # (bytes met the added tokens' regex first: "cannot use a string pattern")
+            raise TextTypeError(f"expected a str to tokenize, got {type(text).__name__}")
         split = kwargs.pop("split_special_tokens", self.split_special_tokens)
         text, kwargs = self.prepare_for_tokenization(text, **kwargs)
         kept = self._split_out(split)

@@ -93,6 +93,20 @@ def token_bytes(spelled: str) -> bytes:
         ) from None
 
 
+def token_bytes_as_decoded(spelled: str) -> bytes:
+    """The bytes ``tokenizers``' ByteLevel decoder makes of a spelling: :func:`token_bytes`,
+    except that a token with a character outside GPT-2's table stands for its own UTF-8 (as
+    in a token list written by hand: ``" world"`` for ``"Ġworld"``).
+
+    >>> token_bytes_as_decoded("Ġhi"), token_bytes_as_decoded(" hi"), token_bytes_as_decoded("Ġ ")
+    (b' hi', b' hi', b'\xc4\xa0 ')
+    """
+    try:
+        return token_bytes(spelled)
+    except VocabularyError:
+        return spelled.encode("utf-8", "surrogatepass")
+
+
 def token_bytes_many(spellings: Iterable[str]) -> list[bytes]:
     """:func:`token_bytes` of each spelling, for a whole vocabulary at once: one C-level
     translation of all the text, then slices (each character spells one byte).

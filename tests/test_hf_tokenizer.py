@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import dill
+import numpy as np
 import pytest
 from hf_support import NAMED, encoding, hf_bpe_env, run_on_small_disk, run_stock, texts, tiktoken_twin
 from tokenizers import AddedToken
@@ -982,6 +983,24 @@ def test_an_added_text_that_is_one_token_keeps_that_id() -> None:
     assert tok.add_tokens(["Ġworld"]) == 1  # the spelling of " world" is new text
     assert tok.decode(tok("hello world")["input_ids"]) == "hello world"
     assert tok.decode(tok("Ġworld")["input_ids"]) == "Ġworld"
+
+
+def test_tokens_written_by_hand_and_wrong_types_as_the_stock_fast_tokenizer(tmp_path: Path) -> None:
+    # A token list written by hand (" world", not its spelling "Ġworld") was a
+    # VocabularyError blaming the vocabulary; None an AttributeError; tokenize(b"...") a
+    # regex error ("cannot use a string pattern on a bytes-like object"). From QA.
+    tok = make("cl100k_base")
+    tok.save_pretrained(tmp_path)
+    fast = PreTrainedTokenizerFast.from_pretrained(tmp_path)
+    for tokens in (["hello", " world"], ["一", "Ġ\u00ad"], ["hello", "Ġworld", "ðŁ", "ĻĤ"]):
+        assert tok.convert_tokens_to_string(tokens) == fast.convert_tokens_to_string(tokens), tokens
+    with pytest.raises(TypeError):
+        fast.convert_tokens_to_string(["hello", None])
+    with pytest.raises(TypeError, match="tokens are str, not NoneType"):
+        tok.convert_tokens_to_string(["hello", None])  # type: ignore[list-item]
+    for not_text in (b"hello", None, 3, np.array([1, 2])):
+        with pytest.raises(hf_bpe.TextTypeError, match=f"expected a str to tokenize, got {type(not_text).__name__}"):
+            tok.tokenize(not_text)  # type: ignore[arg-type]
 
 
 def test_an_added_vocabulary_token_keeps_the_tokenizer_json(tmp_path: Path) -> None:
