@@ -1029,7 +1029,7 @@ def _id_list(tokens: Sequence[int], *, exact: bool = True) -> list[int]:
         raise TypeError(f"ids come as a sequence, not {_a_type(tokens)}")
     # A numpy array of bools (a mask) is no ids: its tolist() would be Python bools, which
     # are ints; each item is refused, as tiktoken refuses it.
-    if not exact and getattr(getattr(tokens, "dtype", None), "kind", "i") in "iu":
+    if not exact and getattr(getattr(tokens, "dtype", None), "kind", "i") != "b":
         as_list = getattr(tokens, "tolist", None)  # numpy: Python ints in one call
         ids = as_list() if callable(as_list) else list(tokens)
         if type(ids) is list:  # (not for a 0-d array, say)
