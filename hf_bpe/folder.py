@@ -224,10 +224,13 @@ def load_encoding(directory: StrPath) -> Encoding:
         if (folder / "tokenizer.json").is_file():
             hint = " (it has a tokenizer.json: hf_bpe.load_tokenizer_json reads that)"
         raise VocabFileError(f"{os.fspath(folder)}: no {ENCODING_FILE}; not an hf_bpe folder{hint}")
-    encoding = load_encoding_files(folder / ENCODING_FILE)
+    encoding, changed_tokenizer_json = load_encoding_files_and_changes(folder / ENCODING_FILE)
     try:
-        added = list(tokens_added_beyond(encoding, read_added_tokens(folder)))
-    except VocabFileError:  # not transformers' file: the encoding's own files are what counts
+        listed = read_added_tokens(folder)
+        if changed_tokenizer_json is not None:  # tokens added to it after the save (with tokenizers, say)
+            listed.update(listed_added_tokens(changed_tokenizer_json, "added_tokens"))
+        added = list(tokens_added_beyond(encoding, listed))
+    except VocabFileError:  # not transformers' files: the encoding's own files are what counts
         added = []
     if added:
         warnings.warn(
@@ -246,23 +249,29 @@ def read_added_tokens(folder: Path) -> dict[int, dict[str, Any]]:
     (``added_tokens_decoder``): id → entry (``{"content": text, "lstrip": ..., ...}``); none
     without that file. A file that is not JSON, or an entry of another form, is a
     VocabFileError."""
-    config = folder / "tokenizer_config.json"
-    if not config.is_file():
+    return listed_added_tokens(folder / "tokenizer_config.json", "added_tokens_decoder")
+
+
+def listed_added_tokens(path: Path, field: str) -> dict[int, dict[str, Any]]:
+    """The added tokens the JSON file ``path`` lists in ``field``, by id: an object of id →
+    entry (``tokenizer_config.json``'s ``added_tokens_decoder``) or a list of entries with
+    their ids (``tokenizer.json``'s ``added_tokens``); see :func:`read_added_tokens`."""
+    if not path.is_file():
         return {}
     try:
-        data = parse_json(config.read_bytes().decode("utf-8"))
+        data = parse_json(path.read_bytes().decode("utf-8"))
     except ValueError as err:  # bad UTF-8 or JSON
-        raise VocabFileError(f"{os.fspath(config)} is not a JSON file ({err})") from None
-    decoder = data.get("added_tokens_decoder") if isinstance(data, dict) else None
-    if not isinstance(decoder, dict):
+        raise VocabFileError(f"{os.fspath(path)} is not a JSON file ({err})") from None
+    listed = data.get(field) if isinstance(data, dict) else None
+    if isinstance(listed, list):
+        listed = {str(entry.get("id")) if isinstance(entry, dict) else "?": entry for entry in listed}
+    if not isinstance(listed, dict):
         return {}
     entries: dict[int, dict[str, Any]] = {}
-    for key, entry in decoder.items():
+    for key, entry in listed.items():
         content = entry.get("content") if isinstance(entry, dict) else None
         if not (isinstance(content, str) and isinstance(key, str) and key.isdigit()):
-            raise VocabFileError(
-                f"{os.fspath(config)}: added_tokens_decoder entry {key!r} is not {{id: {{'content': text, ...}}}}"
-            )
+            raise VocabFileError(f"{os.fspath(path)}: {field} entry {key!r} is not {{id: {{'content': text, ...}}}}")
         entries[int(key)] = entry
     return entries
 
@@ -283,6 +292,13 @@ def load_encoding_files(encoding_file: StrPath, vocab_file: StrPath | None = Non
     """Load an Encoding from its ``encoding.json`` and ``.tiktoken`` files, wherever they are
     and whatever their names (``vocab_file`` defaults to the one ``encoding_file`` names,
     next to it)."""
+    return load_encoding_files_and_changes(encoding_file, vocab_file)[0]
+
+
+def load_encoding_files_and_changes(encoding_file: StrPath, vocab_file: StrPath | None = None) -> tuple[Encoding, Path | None]:
+    """:func:`load_encoding_files`, and the folder's ``tokenizer.json`` if it was changed
+    after hf_bpe saved it (agreeing on the encoding: :func:`check_files_agree`), else None:
+    a tokenizer then checks its added tokens and bos/eos against it."""
     meta_path = Path(encoding_file)
     finish_before_reading(meta_path.parent)  # a save killed midway: its new files, all of them
     try:
@@ -319,32 +335,32 @@ def load_encoding_files(encoding_file: StrPath, vocab_file: StrPath | None = Non
         )
     except (VocabularyError, PatternError) as err:  # the same error, naming the files it comes from
         raise type(err)(f"{os.fspath(meta_path)} with {os.fspath(vocab_path)}: {err}") from None
-    check_files_agree(encoding, meta, meta_path, vocab_name, contents)
-    return encoding
+    return encoding, check_files_agree(encoding, meta, meta_path, vocab_name, contents)
 
 
-def check_files_agree(encoding: Encoding, meta: dict[str, Any], meta_path: Path, vocab_name: str, contents: bytes) -> None:
+def check_files_agree(encoding: Encoding, meta: dict[str, Any], meta_path: Path, vocab_name: str, contents: bytes) -> Path | None:
     """A :class:`~hf_bpe.VocabFileError` if the folder's ``tokenizer.json`` (what stock
     transformers reads) and hf_bpe's files (``encoding``, from ``meta`` and ``contents``) no
     longer hold the same vocabulary: one was edited or replaced alone after they were saved
     together, and the folder would give other ids without hf_bpe. Cheap where all three are
     as saved (the sha256 digests ``encoding.json`` records); otherwise ``tokenizer.json`` is
     read and compared (tokens added to it, or a new post-processor, as a stock save makes,
-    are no disagreement, nor is a new name)."""
+    are no disagreement here, nor is a new name). Returns ``tokenizer.json``'s path if it
+    was read so (changed, and agreeing), else None."""
     recorded = meta.get("sha256")
     if not isinstance(recorded, dict) or vocab_name not in recorded:  # (saved by an earlier hf_bpe)
-        return
+        return None
     prefix = vocab_name[: -len(VOCAB_FILE)] if vocab_name.endswith(VOCAB_FILE) else ""
     tokenizer_json = meta_path.parent / (prefix + TOKENIZER_JSON)
     if not tokenizer_json.is_file():
-        return
+        return None
     data = tokenizer_json.read_bytes()
     if recorded == {
         meta_path.name: _fields_sha256(meta),
         vocab_name: hashlib.sha256(contents).hexdigest(),
         tokenizer_json.name: hashlib.sha256(data).hexdigest(),
     }:
-        return
+        return None
     from .tokenizer_json_load import tokenizer_json_encoding
 
     try:
@@ -368,6 +384,7 @@ def check_files_agree(encoding: Encoding, meta: dict[str, Any], meta_path: Path,
             f"tokenizer again from the files that are right, or remove the others ({tokenizer_json.name} "
             "alone loads too)"
         )
+    return tokenizer_json
 
 
 def _checked_metadata(meta: dict[str, Any], source: str) -> tuple[str, str, dict[str, int], Any, str]:

@@ -11,7 +11,7 @@ and the Hub have it) and the added tokens of ``tokenizer_config.json``, checked 
     ...     mergeable_ranks={bytes([i]): i for i in range(256)}, special_tokens={})
     >>> folder = tempfile.mkdtemp()
     >>> _ = hf_bpe.save_encoding(enc, folder)
-    >>> load_folder_encoding(folder + "/vocab.tiktoken", None, folder).encode("hi")
+    >>> load_folder_encoding(folder + "/vocab.tiktoken", None, folder)[0].encode("hi")
     [104, 105]
 """
 
@@ -27,7 +27,7 @@ from typing import Any
 from tokenizers import AddedToken
 
 from hf_bpe.errors import MissingFileError, TokenizerJsonWarning, VocabFileError, VocabularyError, _outside_stacklevel
-from hf_bpe.folder import ENCODING_FILE, load_encoding_files
+from hf_bpe.folder import ENCODING_FILE, load_encoding_files_and_changes
 from hf_bpe.hf_vocab import token_str
 from hf_bpe.tokenizer_json import pair_template_matches
 
@@ -109,6 +109,32 @@ def load_tokenizer_json_only(path: str, source: Any = None) -> tuple[Any, str | 
     return encoding, bos, eos, plain
 
 
+def check_tokenizer_json_agrees(path: Path, decoder: Mapping[int, Any], adds: Mapping[str, Any]) -> None:
+    """A :class:`~hf_bpe.VocabFileError` if ``path``, the ``tokenizer.json`` of a folder
+    that was changed after hf_bpe saved it, finds added tokens that the tokenizer loaded
+    from hf_bpe's files and ``tokenizer_config.json`` lacks (``decoder``: its added tokens
+    by id), or adds another bos/eos (``adds``: role → the token it adds, or None): tokens
+    added with ``tokenizers``, or ``add_bos_token`` changed by stock transformers, would give
+    other ids without hf_bpe than with it."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", TokenizerJsonWarning)
+        encoding, bos, eos, plain = load_tokenizer_json_only(str(path))
+    found = {tid: text for text, tid in encoding.special_tokens.items()} | {tid: t.content for tid, t in plain.items()}
+    lacking = [f"{text!r} ({tid})" for tid, text in sorted(found.items()) if tid not in decoder or str(decoder[tid]) != text]
+    problems = [f"added tokens this tokenizer lacks: {', '.join(lacking[:5])}{', ...' if len(lacking) > 5 else ''}"] if lacking else []
+    for role, theirs in (("bos", bos), ("eos", eos)):
+        ours = None if adds.get(role) is None else str(adds[role])
+        if ours != theirs:
+            problems.append(f"its post-processor adds {theirs!r} as {role} where this tokenizer adds {ours!r}")
+    if problems:
+        raise VocabFileError(
+            f"{path} was changed after hf_bpe saved its folder and no longer agrees with the tokenizer "
+            f"of its other files ({'; '.join(problems)}): stock transformers, which reads it, would "
+            "give other ids than hf_bpe. Make the change through hf_bpe and save again, or remove "
+            "vocab.tiktoken and encoding.json (hf_bpe then reads tokenizer.json alone, as stock does)"
+        )
+
+
 def refuse_absent_local_path(source: Any) -> None:
     """Raise :class:`~hf_bpe.MissingFileError` for a ``from_pretrained`` source that is no
     existing path and cannot be a Hub repository id either (``/data/tok``, ``./tok``):
@@ -164,10 +190,12 @@ class FilesMissing(VocabFileError):
     is an OSError too, as transformers raises for a repository it cannot find."""
 
 
-def load_folder_encoding(vocab_file: str | None, encoding_file: str | None, source: Any) -> Any:
+def load_folder_encoding(vocab_file: str | None, encoding_file: str | None, source: Any) -> tuple[Any, Path | None]:
     """The Encoding of ``encoding_file`` (``encoding.json``; beside ``vocab_file`` if not
-    given) and ``vocab_file``; with neither, an error that says what is missing where
-    (``source``: the folder or repository ``from_pretrained`` was given)."""
+    given) and ``vocab_file``, and the folder's ``tokenizer.json`` if it was changed after
+    the save (:func:`~hf_bpe.folder.load_encoding_files_and_changes`); with neither file, an
+    error that says what is missing where (``source``: the folder or repository
+    ``from_pretrained`` was given)."""
     if encoding_file is None and vocab_file is not None:  # encoding.json beside it
         encoding_file = str(Path(vocab_file).parent / ENCODING_FILE)
     if encoding_file is None:
@@ -188,4 +216,4 @@ def load_folder_encoding(vocab_file: str | None, encoding_file: str | None, sour
             f"HfBpeTokenizer needs an encoding: {found}use HfBpeTokenizer.from_encoding(enc) or "
             "from_pretrained(folder or repo id) where vocab.tiktoken and encoding.json (or tokenizer.json) are"
         )
-    return load_encoding_files(encoding_file, vocab_file)
+    return load_encoding_files_and_changes(encoding_file, vocab_file)

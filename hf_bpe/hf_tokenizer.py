@@ -80,6 +80,7 @@ from hf_bpe.folder import (
 from hf_bpe.hf_folder import (
     FilesMissing,
     check_added_decoder,
+    check_tokenizer_json_agrees,
     file_not_json,
     is_rank,
     load_folder_encoding,
@@ -469,11 +470,12 @@ class HfBpeTokenizer(PreTrainedTokenizer):
         tokenizer_file = kwargs.pop("tokenizer_file", None)
         plain_added: dict[int, AddedToken] = {}  # a tokenizer.json's added tokens that are not special
         post_processor_adds: dict[str, str] = {}  # the bos/eos a tokenizer.json's post-processor adds
+        changed_tokenizer_json = None  # a folder's tokenizer.json changed after hf_bpe saved it
         if encoding is None:
             source = kwargs.get("name_or_path")  # set by from_pretrained
             if vocab_file is not None or encoding_file is not None:
                 try:
-                    encoding = load_folder_encoding(vocab_file, encoding_file, source)
+                    encoding, changed_tokenizer_json = load_folder_encoding(vocab_file, encoding_file, source)
                 except MissingFileError as err:  # one file of hf_bpe's pair did not come
                     if tokenizer_file is None:
                         if source:
@@ -489,7 +491,7 @@ class HfBpeTokenizer(PreTrainedTokenizer):
                     add_eos_token = True
                     post_processor_adds["eos"] = eos
             elif encoding is None:
-                encoding = load_folder_encoding(None, None, source)  # which says what is missing
+                load_folder_encoding(None, None, source)  # which says what is missing
         encoding = as_hf_bpe_encoding(encoding)
         if add_bos_token is None:
             add_bos_token = bool(kwargs.pop("hf_bpe_add_bos_token", False))
@@ -521,6 +523,9 @@ class HfBpeTokenizer(PreTrainedTokenizer):
         self._added_tokens_decoder = decoder
         for role, text in special_token_roles(encoding.special_tokens).items():
             kwargs.setdefault(role, text)
+        if changed_tokenizer_json is not None:
+            adds = {"bos": kwargs.get("bos_token") if add_bos_token else None, "eos": kwargs.get("eos_token") if add_eos_token else None}
+            check_tokenizer_json_agrees(changed_tokenizer_json, decoder, adds)
         kwargs.setdefault("clean_up_tokenization_spaces", False)
         super().__init__(**kwargs)  # type: ignore[no-untyped-call]
         del self._roles_to_skip

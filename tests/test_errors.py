@@ -736,6 +736,39 @@ def test_files_of_a_folder_changed_alone_are_refused_as_disagreeing(tmp_path: Pa
             load(tmp_path / "tok")
 
 
+def test_a_tokenizer_json_changed_alone_that_adds_other_tokens_is_refused(tmp_path: Path) -> None:
+    """Tokens added with ``tokenizers``, a bos its post-processor adds or no longer adds:
+    the encoding agrees, the tokenizer does not (hf_bpe read them from tokenizer_config.json
+    and its own files, and gave other ids than stock, silently; from QA)."""
+    from tokenizers import Tokenizer
+    from tokenizers.processors import TemplateProcessing
+    from transformers import AutoTokenizer, PreTrainedTokenizerFast
+
+    enc = hf_bpe.train_bpe(["hello world, hello there " * 20, "a b c d e f g"], 270, special_tokens=["<|eot|>"])
+    hf_bpe.HfBpeTokenizer.from_encoding(enc).save_pretrained(tmp_path / "added")
+    edited = Tokenizer.from_file(str(tmp_path / "added" / "tokenizer.json"))
+    edited.add_tokens(["qqz"])
+    edited.add_special_tokens(["<|sp|>"])
+    edited.save(str(tmp_path / "added" / "tokenizer.json"))
+    hf_bpe.HfBpeTokenizer.from_encoding(enc).save_pretrained(tmp_path / "bos")
+    edited = Tokenizer.from_file(str(tmp_path / "bos" / "tokenizer.json"))
+    edited.post_processor = TemplateProcessing(single="<|eot|> $A", pair="<|eot|> $A $B", special_tokens=[("<|eot|>", 269)])
+    edited.save(str(tmp_path / "bos" / "tokenizer.json"))
+    hf_bpe.HfBpeTokenizer.from_encoding(enc, bos_token="<|eot|>", add_bos_token=True).save_pretrained(tmp_path / "no_bos")
+    stock = PreTrainedTokenizerFast.from_pretrained(tmp_path / "no_bos")
+    stock.add_bos_token = False  # rebuilds the post-processor
+    stock.save_pretrained(tmp_path / "no_bos")
+    for folder, message in (("added", "added tokens this tokenizer lacks: 'qqz' \\(270\\), '<|sp|>' \\(271\\)"),
+                            ("bos", "its post-processor adds '<|eot|>' as bos where this tokenizer adds None"),
+                            ("no_bos", "its post-processor adds None as bos where this tokenizer adds '<|eot|>'")):
+        # (stock's save names its own class: AutoTokenizer then loads that, as stock does)
+        for load in (hf_bpe.HfBpeTokenizer.from_pretrained, AutoTokenizer.from_pretrained)[: 1 if folder == "no_bos" else 2]:
+            with pytest.raises(hf_bpe.VocabFileError, match=f"tokenizer.json was changed after hf_bpe saved its folder .*{message}"):
+                load(tmp_path / folder)
+    with pytest.warns(hf_bpe.TokenizerJsonWarning, match="added tokens that the encoding does not \\('qqz', '<|sp|>'\\)"):
+        hf_bpe.load_encoding(tmp_path / "added")  # (an Encoding has no added tokens: said, as for a save_pretrained folder)
+
+
 def test_files_changed_alone_but_alike_still_load(tmp_path: Path) -> None:
     """What leaves both readings alike is no disagreement: a stock save that adds a token
     (and rewrites tokenizer.json), a reformatted file, a new name, no tokenizer.json."""
@@ -749,7 +782,9 @@ def test_files_changed_alone_but_alike_still_load(tmp_path: Path) -> None:
     text = "hello <new> world<|eot|>"
     assert hf_bpe.HfBpeTokenizer.from_pretrained(tmp_path / "tok")(text)["input_ids"] == stock(text)["input_ids"]
     _edit_json(tmp_path / "tok" / "encoding.json", lambda d: d.update(name="renamed"))
-    assert hf_bpe.load_encoding(tmp_path / "tok").encode(text, allowed_special="all") == enc.encode(text, allowed_special="all")
+    with pytest.warns(hf_bpe.TokenizerJsonWarning, match="added tokens that the encoding does not \\('<new>'\\)"):
+        again = hf_bpe.load_encoding(tmp_path / "tok")  # (the tokenizer's, not the encoding's: said)
+    assert again.encode(text, allowed_special="all") == enc.encode(text, allowed_special="all")
     (tmp_path / "tok" / "tokenizer.json").unlink()
     assert hf_bpe.load_encoding(tmp_path / "tok").name == "renamed"
 
