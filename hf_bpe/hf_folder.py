@@ -116,10 +116,13 @@ def check_tokenizer_json_agrees(path: Path, decoder: Mapping[int, Any], adds: Ma
     by id), or adds another bos/eos (``adds``: role → the token it adds, or None): tokens
     added with ``tokenizers``, or ``add_bos_token`` changed by stock transformers, would give
     other ids without hf_bpe than with it."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", TokenizerJsonWarning)
-        encoding, bos, eos, plain = load_tokenizer_json_only(str(path))
-    found = {tid: text for text, tid in encoding.special_tokens.items()} | {tid: t.content for tid, t in plain.items()}
+    from hf_bpe.tokenizer_json_load import template_specials
+    from hf_bpe.vocab_files import parse_json
+
+    # (read whole as the folder's encoding was checked against it: JSON, its added tokens well formed)
+    data = parse_json(path.read_text(encoding="utf-8"))
+    bos, eos = template_specials(data) or (None, None)
+    found = {int(entry["id"]): entry["content"] for entry in data.get("added_tokens") or []}
     lacking = [f"{text!r} ({tid})" for tid, text in sorted(found.items()) if tid not in decoder or str(decoder[tid]) != text]
     problems = [f"added tokens this tokenizer lacks: {', '.join(lacking[:5])}{', ...' if len(lacking) > 5 else ''}"] if lacking else []
     for role, theirs in (("bos", bos), ("eos", eos)):
