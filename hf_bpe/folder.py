@@ -22,7 +22,7 @@ import os
 import warnings
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from .encoding import Encoding
 from .errors import (
@@ -224,11 +224,11 @@ def load_encoding(directory: StrPath) -> Encoding:
         if (folder / "tokenizer.json").is_file():
             hint = " (it has a tokenizer.json: hf_bpe.load_tokenizer_json reads that)"
         raise VocabFileError(f"{os.fspath(folder)}: no {ENCODING_FILE}; not an hf_bpe folder{hint}")
-    encoding, changed_tokenizer_json = load_encoding_files_and_changes(folder / ENCODING_FILE)
+    encoding, changed = load_encoding_files_and_changes(folder / ENCODING_FILE)
     try:
         listed = read_added_tokens(folder)
-        if changed_tokenizer_json is not None:  # tokens added to it after the save (with tokenizers, say)
-            listed.update(listed_added_tokens(changed_tokenizer_json, "added_tokens"))
+        if changed is not None:  # tokens added to tokenizer.json after the save (with tokenizers, say)
+            listed.update({int(entry["id"]): entry for entry in changed.data.get("added_tokens") or []})
         added = list(tokens_added_beyond(encoding, listed))
     except VocabFileError:  # not transformers' files: the encoding's own files are what counts
         added = []
@@ -249,29 +249,23 @@ def read_added_tokens(folder: Path) -> dict[int, dict[str, Any]]:
     (``added_tokens_decoder``): id → entry (``{"content": text, "lstrip": ..., ...}``); none
     without that file. A file that is not JSON, or an entry of another form, is a
     VocabFileError."""
-    return listed_added_tokens(folder / "tokenizer_config.json", "added_tokens_decoder")
-
-
-def listed_added_tokens(path: Path, field: str) -> dict[int, dict[str, Any]]:
-    """The added tokens the JSON file ``path`` lists in ``field``, by id: an object of id →
-    entry (``tokenizer_config.json``'s ``added_tokens_decoder``) or a list of entries with
-    their ids (``tokenizer.json``'s ``added_tokens``); see :func:`read_added_tokens`."""
-    if not path.is_file():
+    config = folder / "tokenizer_config.json"
+    if not config.is_file():
         return {}
     try:
-        data = parse_json(path.read_bytes().decode("utf-8"))
+        data = parse_json(config.read_bytes().decode("utf-8"))
     except ValueError as err:  # bad UTF-8 or JSON
-        raise VocabFileError(f"{os.fspath(path)} is not a JSON file ({err})") from None
-    listed = data.get(field) if isinstance(data, dict) else None
-    if isinstance(listed, list):
-        listed = {str(entry.get("id")) if isinstance(entry, dict) else "?": entry for entry in listed}
-    if not isinstance(listed, dict):
+        raise VocabFileError(f"{os.fspath(config)} is not a JSON file ({err})") from None
+    decoder = data.get("added_tokens_decoder") if isinstance(data, dict) else None
+    if not isinstance(decoder, dict):
         return {}
     entries: dict[int, dict[str, Any]] = {}
-    for key, entry in listed.items():
+    for key, entry in decoder.items():
         content = entry.get("content") if isinstance(entry, dict) else None
         if not (isinstance(content, str) and isinstance(key, str) and key.isdigit()):
-            raise VocabFileError(f"{os.fspath(path)}: {field} entry {key!r} is not {{id: {{'content': text, ...}}}}")
+            raise VocabFileError(
+                f"{os.fspath(config)}: added_tokens_decoder entry {key!r} is not {{id: {{'content': text, ...}}}}"
+            )
         entries[int(key)] = entry
     return entries
 
@@ -295,10 +289,20 @@ def load_encoding_files(encoding_file: StrPath, vocab_file: StrPath | None = Non
     return load_encoding_files_and_changes(encoding_file, vocab_file)[0]
 
 
-def load_encoding_files_and_changes(encoding_file: StrPath, vocab_file: StrPath | None = None) -> tuple[Encoding, Path | None]:
+class ChangedTokenizerJson(NamedTuple):
+    """A folder's ``tokenizer.json`` changed after hf_bpe saved the folder, that agrees on
+    the encoding (:func:`check_files_agree`): where it is, and its JSON, read then."""
+
+    path: Path
+    data: dict[str, Any]
+
+
+def load_encoding_files_and_changes(
+    encoding_file: StrPath, vocab_file: StrPath | None = None
+) -> tuple[Encoding, ChangedTokenizerJson | None]:
     """:func:`load_encoding_files`, and the folder's ``tokenizer.json`` if it was changed
-    after hf_bpe saved it (agreeing on the encoding: :func:`check_files_agree`), else None:
-    a tokenizer then checks its added tokens and bos/eos against it."""
+    after hf_bpe saved it, else None: a tokenizer then checks its added tokens and bos/eos
+    against it."""
     meta_path = Path(encoding_file)
     finish_before_reading(meta_path.parent)  # a save killed midway: its new files, all of them
     try:
@@ -338,15 +342,17 @@ def load_encoding_files_and_changes(encoding_file: StrPath, vocab_file: StrPath 
     return encoding, check_files_agree(encoding, meta, meta_path, vocab_name, contents)
 
 
-def check_files_agree(encoding: Encoding, meta: dict[str, Any], meta_path: Path, vocab_name: str, contents: bytes) -> Path | None:
+def check_files_agree(
+    encoding: Encoding, meta: dict[str, Any], meta_path: Path, vocab_name: str, contents: bytes
+) -> ChangedTokenizerJson | None:
     """A :class:`~hf_bpe.VocabFileError` if the folder's ``tokenizer.json`` (what stock
     transformers reads) and hf_bpe's files (``encoding``, from ``meta`` and ``contents``) no
     longer hold the same vocabulary: one was edited or replaced alone after they were saved
     together, and the folder would give other ids without hf_bpe. Cheap where all three are
     as saved (the sha256 digests ``encoding.json`` records); otherwise ``tokenizer.json`` is
     read and compared (tokens added to it, or a new post-processor, as a stock save makes,
-    are no disagreement here, nor is a new name). Returns ``tokenizer.json``'s path if it
-    was read so (changed, and agreeing), else None."""
+    are no disagreement here, nor is a new name). Returns ``tokenizer.json`` if it was
+    read so (changed, and agreeing), else None."""
     recorded = meta.get("sha256")
     if not isinstance(recorded, dict) or vocab_name not in recorded:  # (saved by an earlier hf_bpe)
         return None
@@ -366,7 +372,8 @@ def check_files_agree(encoding: Encoding, meta: dict[str, Any], meta_path: Path,
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", TokenizerJsonWarning)  # (what it drops: not this comparison's)
-            theirs = tokenizer_json_encoding(parse_json(data.decode("utf-8")), tokenizer_json, plain_added=False)
+            parsed = parse_json(data.decode("utf-8"))
+            theirs = tokenizer_json_encoding(parsed, tokenizer_json, plain_added=False)  # (a dict, its added tokens checked)
     except (ValueError, TypeError) as err:  # not UTF-8, not JSON, no byte-level BPE hf_bpe reads
         why = f"{tokenizer_json.name} is now one hf_bpe cannot read: {err}"
     else:
@@ -384,7 +391,7 @@ def check_files_agree(encoding: Encoding, meta: dict[str, Any], meta_path: Path,
             f"tokenizer again from the files that are right, or remove the others ({tokenizer_json.name} "
             "alone loads too)"
         )
-    return tokenizer_json
+    return ChangedTokenizerJson(tokenizer_json, parsed)
 
 
 def _checked_metadata(meta: dict[str, Any], source: str) -> tuple[str, str, dict[str, int], Any, str]:

@@ -27,7 +27,7 @@ from typing import Any
 from tokenizers import AddedToken
 
 from hf_bpe.errors import MissingFileError, TokenizerJsonWarning, VocabFileError, VocabularyError, _outside_stacklevel
-from hf_bpe.folder import ENCODING_FILE, load_encoding_files_and_changes
+from hf_bpe.folder import ENCODING_FILE, ChangedTokenizerJson, load_encoding_files_and_changes
 from hf_bpe.hf_vocab import token_str
 from hf_bpe.tokenizer_json import pair_template_matches
 
@@ -109,20 +109,17 @@ def load_tokenizer_json_only(path: str, source: Any = None) -> tuple[Any, str | 
     return encoding, bos, eos, plain
 
 
-def check_tokenizer_json_agrees(path: Path, decoder: Mapping[int, Any], adds: Mapping[str, Any]) -> None:
-    """A :class:`~hf_bpe.VocabFileError` if ``path``, the ``tokenizer.json`` of a folder
+def check_tokenizer_json_agrees(changed: ChangedTokenizerJson, decoder: Mapping[int, Any], adds: Mapping[str, Any]) -> None:
+    """A :class:`~hf_bpe.VocabFileError` if ``changed``, the ``tokenizer.json`` of a folder
     that was changed after hf_bpe saved it, finds added tokens that the tokenizer loaded
     from hf_bpe's files and ``tokenizer_config.json`` lacks (``decoder``: its added tokens
     by id), or adds another bos/eos (``adds``: role → the token it adds, or None): tokens
     added with ``tokenizers``, or ``add_bos_token`` changed by stock transformers, would give
     other ids without hf_bpe than with it."""
     from hf_bpe.tokenizer_json_load import template_specials
-    from hf_bpe.vocab_files import parse_json
 
-    # (read whole as the folder's encoding was checked against it: JSON, its added tokens well formed)
-    data = parse_json(path.read_text(encoding="utf-8"))
-    bos, eos = template_specials(data) or (None, None)
-    found = {int(entry["id"]): entry["content"] for entry in data.get("added_tokens") or []}
+    bos, eos = template_specials(changed.data) or (None, None)
+    found = {int(entry["id"]): entry["content"] for entry in changed.data.get("added_tokens") or []}
     lacking = [f"{text!r} ({tid})" for tid, text in sorted(found.items()) if tid not in decoder or str(decoder[tid]) != text]
     problems = [f"added tokens this tokenizer lacks: {', '.join(lacking[:5])}{', ...' if len(lacking) > 5 else ''}"] if lacking else []
     for role, theirs in (("bos", bos), ("eos", eos)):
@@ -131,7 +128,7 @@ def check_tokenizer_json_agrees(path: Path, decoder: Mapping[int, Any], adds: Ma
             problems.append(f"its post-processor adds {theirs!r} as {role} where this tokenizer adds {ours!r}")
     if problems:
         raise VocabFileError(
-            f"{path} was changed after hf_bpe saved its folder and no longer agrees with the tokenizer "
+            f"{changed.path} was changed after hf_bpe saved its folder and no longer agrees with the tokenizer "
             f"of its other files ({'; '.join(problems)}): stock transformers, which reads it, would "
             "give other ids than hf_bpe. Make the change through hf_bpe and save again, or remove "
             "vocab.tiktoken and encoding.json (hf_bpe then reads tokenizer.json alone, as stock does)"
@@ -193,7 +190,7 @@ class FilesMissing(VocabFileError):
     is an OSError too, as transformers raises for a repository it cannot find."""
 
 
-def load_folder_encoding(vocab_file: str | None, encoding_file: str | None, source: Any) -> tuple[Any, Path | None]:
+def load_folder_encoding(vocab_file: str | None, encoding_file: str | None, source: Any) -> tuple[Any, ChangedTokenizerJson | None]:
     """The Encoding of ``encoding_file`` (``encoding.json``; beside ``vocab_file`` if not
     given) and ``vocab_file``, and the folder's ``tokenizer.json`` if it was changed after
     the save (:func:`~hf_bpe.folder.load_encoding_files_and_changes`); with neither file, an
