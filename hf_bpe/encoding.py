@@ -27,7 +27,7 @@ import re
 import time
 import weakref
 from collections.abc import Callable, Collection, Container, Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING, AbstractSet, Any, Literal, Optional, TypeVar, Union
+from typing import TYPE_CHECKING, Any, Literal, Optional, TypeVar, Union
 
 from .decode import Decoder
 from .errors import (
@@ -52,8 +52,10 @@ if TYPE_CHECKING:  # pragma: no cover
 _T = TypeVar("_T")
 logger = logging.getLogger("hf_bpe")
 
-AllowedSpecial = Union[Literal["all"], AbstractSet[str]]
-DisallowedSpecial = Union[Literal["all"], Collection[str]]
+#: ``"all"`` or the special tokens' texts (tiktoken takes a set; any collection does here,
+#: and ``None`` is none).
+AllowedSpecial = Union[Literal["all"], Collection[str], None]
+DisallowedSpecial = Union[Literal["all"], Collection[str], None]
 
 #: Ranks must be below this (merging packs a rank and an offset into one 64-bit word;
 #: tiktoken itself stores ranks in 32 bits).
@@ -97,8 +99,8 @@ class Encoding:
         name: str,
         *,
         pat_str: str,
-        mergeable_ranks: dict[bytes, int],
-        special_tokens: dict[str, int],
+        mergeable_ranks: Mapping[bytes, int],
+        special_tokens: Mapping[str, int],
         explicit_n_vocab: Optional[int] = None,
         normalization: Optional[str] = None,
     ) -> None:
@@ -186,7 +188,7 @@ class Encoding:
     ) -> list[int]:
         """Encode ``text``; special-token text raises unless allowed (as in tiktoken).
 
-        ``allowed_special`` ("all" or a set) lists specials encoded as their ids;
+        ``allowed_special`` ("all" or a collection of texts) lists specials encoded as their ids;
         ``disallowed_special`` ("all" = all not allowed) lists specials whose text raises
         :class:`DisallowedSpecialTokenError` (a ``ValueError``); pass ``()`` to encode such
         text as ordinary text.

@@ -22,7 +22,7 @@ import os
 import warnings
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from .encoding import Encoding
 from .errors import (
@@ -38,6 +38,9 @@ from .normalization import FORMS
 from .pieces import has_lone_surrogate
 from .atomic_files import cleanup_new_folders, finish_before_reading, refuse_empty_path, write_files_atomic
 from .vocab_files import StrPath, format_tiktoken_bpe, parse_json, parse_tiktoken_bpe
+
+if TYPE_CHECKING:
+    from .tokenizer_json import EncodingLike  # hf_bpe's Encoding or tiktoken's
 
 VOCAB_FILE = "vocab.tiktoken"
 ENCODING_FILE = "encoding.json"
@@ -116,7 +119,7 @@ def _fields_sha256(meta: dict[str, Any]) -> str:
     return hashlib.sha256(json.dumps(fields, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
 
 
-def save_encoding(enc: Encoding, directory: StrPath) -> list[Path]:
+def save_encoding(enc: Encoding | EncodingLike, directory: StrPath) -> list[Path]:
     """Write ``enc`` into ``directory`` (created if needed); return the files written.
 
     The files are written together: a failure while writing them leaves the old files as

@@ -265,7 +265,7 @@ def dump_tiktoken_bpe(bpe_ranks: Mapping[bytes, int], tiktoken_bpe_file: StrPath
 
     Ranks such a file cannot hold (empty or non-bytes tokens, ranks that are not ints
     from 0 to 2**31 - 1, the same rank twice, no tokens at all) raise a
-    :class:`VocabFileError`, and anything but a dict a :class:`VocabularyTypeError`; both
+    :class:`VocabFileError`, and anything but a mapping (a dict) a :class:`VocabularyTypeError`; both
     write nothing.
 
         >>> import shutil, tempfile

@@ -56,3 +56,30 @@ def test_names_imported_on_first_use_have_their_types(tmp_path: Path, mypy_cache
     )
     assert "user.py:5: error: Argument 2 to \"train_bpe\" has incompatible type \"str\"; expected \"int\"" in result.stdout, result.stdout
     assert "Found 1 error" in result.stdout, result.stdout
+
+
+@pytest.mark.skipif(os.environ.get("HF_BPE_EXPECT_COMPILED") == "0", reason="checked once, in the compiled run")
+def test_the_documented_uses_type_check(tmp_path: Path, mypy_cache: Path) -> None:
+    """What docs/coming-from.md and getting-started.md show a user doing: an Encoding of a
+    tiktoken encoding's ranks (its ``mergeable_ranks`` is a Mapping), a tiktoken Encoding
+    saved as it is, special tokens given as a list or None. Each ran, but its annotations
+    refused it, so a typed user got false errors."""
+    user = tmp_path / "user.py"
+    user.write_text(
+        "import tiktoken\n"
+        "import hf_bpe\n"
+        "named = hf_bpe.get_encoding('cl100k_base')\n"
+        "mine = hf_bpe.Encoding('mine', pat_str=named._pat_str, mergeable_ranks=named.mergeable_ranks,\n"
+        "                       special_tokens={**named.special_tokens, '<|im_start|>': 100264})\n"
+        "hf_bpe.save_encoding(tiktoken.get_encoding('cl100k_base'), 'out')\n"
+        "hf_bpe.save_encoding(mine, 'out')\n"
+        "ids: list[int] = mine.encode('x', allowed_special=['<|im_start|>'], disallowed_special=None)\n"
+        "count: int = mine.count_tokens('x', allowed_special=('<|endoftext|>',))\n"
+        "mine.encode('x', allowed_special=100264)\n"  # the one error a checker must find
+    )
+    result = subprocess.run(
+        [sys.executable, "-m", "mypy", "--strict", "--cache-dir", str(mypy_cache), str(user)],
+        cwd=ROOT, capture_output=True, text=True, timeout=600,
+    )
+    assert 'user.py:10: error: Argument "allowed_special" to "encode" of "Encoding" has incompatible type "Literal[100264]"' in result.stdout, result.stdout
+    assert "Found 1 error" in result.stdout, result.stdout
