@@ -311,7 +311,7 @@ def check_pattern_on_oniguruma(
         if pat_str in PATTERNS.values():
             return
         raise PatternError(
-            f"checking that tokenizer.json splits text as {pat_str!r} does needs HF tokenizers "
+            f"HF tokenizers is needed to check that tokenizer.json splits text as {pat_str!r} does "
             "(pip install 'hf_bpe[hf]')"
         ) from None
     from hf_bpe.pieces import Splitter

@@ -35,6 +35,7 @@ batch runs in-process) is capped at :func:`usable_cpus`; ``num_proc`` is taken a
 from __future__ import annotations
 
 import atexit
+import errno
 import multiprocessing
 import operator
 import os
@@ -95,6 +96,45 @@ def start_context() -> Any:
     and a later ``set_start_method("spawn")`` would then fail)."""
     method = multiprocessing.get_start_method(allow_none=True) or multiprocessing.get_all_start_methods()[0]
     return multiprocessing.get_context(method)
+
+
+#: File descriptors one process's start may hold: a batch worker's connection takes two,
+#: and multiprocessing's two pipes four while it starts (a counting process's queue, the
+#: same); measured, a batch's worker started with six free and not with five.
+FILES_PER_START = 6
+
+
+def refuse_starts_short_of_files(processes: int) -> None:
+    """Raise ``OSError(EMFILE)`` when starting ``processes`` processes could run out of
+    file descriptors (``ulimit -n``), before any starts. CPython cannot fail there cleanly:
+    its start opens two pipes and, when the second fails, never closes the first, so each
+    failed start would keep two descriptors for good (3.11; the same with ``Process.start``
+    alone) and a long-running program that once reached its limit would stay there.
+    Nothing is checked where ``/proc/self/fd`` cannot be read.
+
+        >>> refuse_starts_short_of_files(1)  # far from the limit: nothing to say
+    """
+    try:
+        import resource  # (POSIX only)
+
+        limit = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+        listed = os.listdir("/proc/self/fd")  # (the listing's own descriptor among them)
+    except OSError as err:
+        if err.errno == errno.EMFILE:
+            raise
+        return
+    except ImportError:
+        return
+    if limit == resource.RLIM_INFINITY:
+        return
+    below_limit = sum(1 for fd in listed if fd.isdigit() and int(fd) < limit) - 1
+    free, needed = limit - below_limit, FILES_PER_START * processes
+    if free < needed:
+        raise OSError(
+            errno.EMFILE,
+            f"Too many open files: {free} of the limit's {limit} file descriptors are free, "
+            f"{processes} more processes need about {needed}",
+        )
 
 
 def workers_for(num_proc: Optional[int], num_threads: Optional[int], size: int, count: int) -> int:
@@ -440,6 +480,8 @@ class _Pool:
         shipped: Any = None  # made once, and only if a worker starts (every batch calls this)
         had = len(self.processes)
         try:
+            if had < size:
+                refuse_starts_short_of_files(size - had)
             while len(self.processes) < size:
                 if shipped is None:
                     # Not forked: pickled here, unpickled by _serve, so that a failure there is reported.

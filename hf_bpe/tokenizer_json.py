@@ -330,7 +330,7 @@ def tokenizer_json_or_warn(enc: EncodingLike, **options: Any) -> dict[str, Any] 
     except (PatternError, VocabularyError) as err:
         warnings.warn(
             f"no tokenizer.json written for {enc.name!r}: {err}. The folder loads with hf_bpe "
-            "(and AutoTokenizer where hf_bpe is installed) but not with stock transformers.",
+            "(and with AutoTokenizer in a program that imports hf_bpe) but not with stock transformers.",
             TokenizerJsonWarning,
             stacklevel=_outside_stacklevel(),
         )

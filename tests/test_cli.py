@@ -622,7 +622,7 @@ def test_a_special_token_spelled_like_a_learned_one_is_a_warning_line(work: Path
     assert err.splitlines() == [
         "hf-bpe: warning: no tokenizer.json written for 'ab-tok': added token 'ab' (id 259) is spelled like "
         "the mergeable token with id 256: tokenizer.json cannot hold both. The folder loads with hf_bpe (and "
-        "AutoTokenizer where hf_bpe is installed) but not with stock transformers."
+        "with AutoTokenizer in a program that imports hf_bpe) but not with stock transformers."
     ]
     assert sorted(p.name for p in (work / "ab-tok").iterdir()) == ["encoding.json", "tokenizer_config.json", "vocab.tiktoken"]
 

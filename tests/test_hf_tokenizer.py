@@ -1049,7 +1049,7 @@ def test_the_warning_names_every_added_token_tokenizer_json_cannot_hold(tmp_path
     message = str(caught[0].message)
     assert len(caught) == 1 and "it cannot hold these added tokens: added token ' foo' reuses rank" in message
     assert message.count("added token '") == 3 and message.endswith("; and 1 more. The folder loads with hf_bpe "
-        "(and AutoTokenizer where hf_bpe is installed) but not with stock transformers.")
+        "(and with AutoTokenizer in a program that imports hf_bpe) but not with stock transformers.")
     assert "[ok]" not in message and not (tmp_path / "tok" / "tokenizer.json").exists()
 
 

@@ -1043,6 +1043,7 @@ docs = ["xy " * 1000] * 200
 expected = enc.encode_ordinary_batch(docs)
 assert enc.encode_ordinary_batch(docs, num_proc=2) == expected  # one worker, which stays
 resource.setrlimit(resource.RLIMIT_NOFILE, (40, resource.getrlimit(resource.RLIMIT_NOFILE)[1]))
+hf_bpe.parallel.FILES_PER_START = 1  # past the check before the first start: out of files part-way
 try:
     enc.encode_ordinary_batch(docs, num_proc=30)  # a pipe and a sentinel each: too many files
 except hf_bpe.WorkerError as err:
@@ -1059,3 +1060,46 @@ def test_workers_that_cannot_start_say_so_and_none_of_them_is_left_running(tmp_p
     started before stays (it may be serving another thread's batch)."""
     out = subprocess.run([sys.executable, "-c", TOO_FEW_FILES], cwd=tmp_path, capture_output=True, text=True, timeout=120)
     assert out.stdout.split() == ["True", "OSError", "1", "True"], out.stdout + out.stderr[-3000:]
+
+
+AT_THE_FILE_LIMIT = r"""
+import os, resource, sys
+import hf_bpe
+
+def open_files():
+    return len(os.listdir("/proc/self/fd")) - 1  # (the listing's own)
+
+def limit_leaving(spare):
+    # the file limit that leaves spare descriptors free (spare > 1)
+    in_use = {int(fd) for fd in os.listdir("/proc/self/fd")}  # (the listing's own among them)
+    limit = 0
+    while limit - (len([fd for fd in in_use if fd < limit]) - 1) < spare:
+        limit += 1
+    return limit
+
+enc = hf_bpe.Encoding("b", pat_str=r"\S+|\s+", mergeable_ranks={bytes([i]): i for i in range(256)}, special_tokens={})
+docs = ["xy " * 1000] * 200
+expected = enc.encode_ordinary_batch(docs)
+soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+before = open_files()
+for spare in (3, 4, 5):  # a program near its limit (a worker's start takes six) (a service that opened many files)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (limit_leaving(spare), hard))
+    try:
+        enc.encode_ordinary_batch(docs, num_proc=2)
+    except hf_bpe.WorkerError as err:
+        assert "Too many open files" in str(err), err
+    else:
+        sys.exit(f"started with {spare} descriptors to spare")
+    resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+    print(open_files() - before, end=" ")
+print(enc.encode_ordinary_batch(docs, num_proc=2) == expected)
+"""
+
+
+def test_workers_that_cannot_start_for_want_of_files_leave_none_open(tmp_path: Path) -> None:
+    """A batch near the process's file limit: CPython's start opens two pipes and, when the
+    second fails, never closes the first, so each failed batch kept two descriptors for
+    good (a service that reached its limit once stayed there: 0 2 4). The batch
+    now checks first that its workers' files can be had."""
+    out = subprocess.run([sys.executable, "-c", AT_THE_FILE_LIMIT], cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert out.stdout.split() == ["0", "0", "0", "True"], out.stdout + out.stderr[-3000:]
