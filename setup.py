@@ -8,7 +8,7 @@ Python: it runs once per call, not once per byte.
 ``HF_BPE_COMPILE`` chooses:
 
 * unset (or ``auto``): compiled if a C compiler works here, else the uncompiled package
-  with a warning. Found out first by building a tiny extension, before mypyc spends half a
+  with a warning (and a note in it, for ``import hf_bpe`` to warn too). Found out first by building a tiny extension, before mypyc spends half a
   minute writing C that cannot be compiled, and again if building the core itself fails;
 * ``1`` (``true``, ``yes``, ``on``): compiled, or the install fails and says why (for
   packagers and CI, which must not get the slow package by accident);
@@ -29,6 +29,7 @@ import warnings
 
 from setuptools import Distribution, Extension, setup
 from setuptools.command.build_ext import build_ext
+from setuptools.command.build_py import build_py
 
 COMPILED_MODULES = [
     "hf_bpe/scanners.py",
@@ -45,6 +46,33 @@ COMPILED_MODULES = [
 ]
 
 
+#: A note left in the built package when the build fell back to the uncompiled package
+#: (not when ``HF_BPE_COMPILE=0`` chose it): pip shows a build's warnings only with ``-v``,
+#: so ``import hf_bpe`` warns instead, once per process, that it runs uncompiled and why.
+FALLBACK_NOTE = os.path.join("hf_bpe", "UNCOMPILED_FALLBACK")
+#: Why this build fell back, if it did before the build commands ran (the compiler probe).
+fell_back: list[str] = []
+
+
+def write_fallback_note(build_lib: str, reason: str) -> None:
+    os.makedirs(os.path.join(build_lib, "hf_bpe"), exist_ok=True)
+    with open(os.path.join(build_lib, FALLBACK_NOTE), "w", encoding="utf-8") as note:
+        note.write(reason + "\n")
+
+
+class BuildPy(build_py):
+    """Copy the package; add the fallback note if the probe found no compiler (and drop one
+    an earlier build left in the same build folder)."""
+
+    def run(self) -> None:
+        super().run()
+        note = os.path.join(self.build_lib, FALLBACK_NOTE)
+        if fell_back:
+            write_fallback_note(self.build_lib, fell_back[-1])
+        elif os.path.exists(note):
+            os.remove(note)
+
+
 class OptionalBuildExt(build_ext):
     """Build the extension if a compiler works; otherwise warn and ship pure Python.
 
@@ -59,7 +87,10 @@ class OptionalBuildExt(build_ext):
             for path in self.get_outputs():
                 if os.path.exists(path):
                     os.remove(path)
-            _fall_back(f"compiling the core with mypyc failed ({err})")
+            reason = f"compiling the core with mypyc failed ({err})"
+            _fall_back(reason)
+            if not self.inplace:  # (an editable install's tree gets no note)
+                write_fallback_note(self.build_lib, reason)
 
 
 def compile_mode() -> str:
@@ -88,6 +119,7 @@ def _fall_back(reason: str) -> None:
     )
     warnings.warn(message)
     print(f"WARNING: {message}", file=sys.stderr)
+    fell_back.append(reason)
 
 
 def remove_stale_inplace_builds(root: str = ".") -> list[str]:
@@ -189,4 +221,4 @@ def _uncompiled() -> list:
 
 
 if __name__ == "__main__":  # pip runs this file as __main__; tests import its parts
-    setup(ext_modules=ext_modules(), cmdclass={"build_ext": OptionalBuildExt})
+    setup(ext_modules=ext_modules(), cmdclass={"build_ext": OptionalBuildExt, "build_py": BuildPy})

@@ -12,6 +12,8 @@ was installed with ``HF_BPE_COMPILE=0`` or without a C compiler).
 from __future__ import annotations
 
 import logging
+import os
+import warnings
 from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
@@ -62,6 +64,20 @@ _register_with_transformers()
 
 #: True when the hot modules run as mypyc-compiled C extensions.
 COMPILED: bool = not _piece_merge.__file__.endswith(".py")
+
+# An install that could not compile the core left a note saying why (setup.py's
+# FALLBACK_NOTE; pip shows the build's own warning only with -v): said once per process.
+_fallback_note = os.path.join(os.path.dirname(__file__), "UNCOMPILED_FALLBACK")
+if not COMPILED and os.path.exists(_fallback_note):
+    with open(_fallback_note, encoding="utf-8", errors="replace") as _note:
+        warnings.warn(
+            f"hf_bpe runs uncompiled (encoding about 30x slower): when it was installed, {_note.read().strip()}. "
+            "Install a C compiler and the Python headers and reinstall (pip install --no-cache-dir "
+            "--force-reinstall), or install it with HF_BPE_COMPILE=0 to choose the uncompiled package "
+            "without this warning.",
+            RuntimeWarning,
+            stacklevel=2,
+        )
 
 if TYPE_CHECKING:  # what the names imported on first use are, for type checkers
     from .hf_tokenizer import HfBpeTokenizer as HfBpeTokenizer

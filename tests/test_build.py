@@ -8,6 +8,7 @@ import runpy
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -27,6 +28,8 @@ def test_compiled_flag_matches_the_install() -> None:
     for path in listed:
         module = importlib.import_module(path.removesuffix(".py").replace("/", "."))
         assert module.__file__ is not None and module.__file__.endswith(suffix), module.__file__
+    # Chosen (HF_BPE_COMPILE=0 for the uncompiled run) or compiled: no note of a fallback.
+    assert not (Path(hf_bpe.__file__).parent / "UNCOMPILED_FALLBACK").exists()
 
 
 def test_child_processes_import_the_hf_bpe_under_test(tmp_path) -> None:
@@ -109,6 +112,9 @@ def test_install_without_a_c_compiler_falls_back_to_pure_python(tmp_path) -> Non
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path,
                          env={**os.environ, "PYTHONPATH": str(target)}, check=True)
     assert out.stdout.strip() == "False [104, 105]"
+    # pip shows the build's warning only with -v: the package says it at import instead.
+    assert "RuntimeWarning: hf_bpe runs uncompiled (encoding about 30x slower): when it was installed, no C extension can be built here" in out.stderr, out.stderr
+    assert out.stderr.count("hf_bpe runs uncompiled") == 1
 
 
 def test_compiling_asked_for_is_compiled_or_fails(tmp_path) -> None:
@@ -207,7 +213,9 @@ def test_a_core_that_fails_to_build_leaves_no_half_built_library(tmp_path) -> No
     with pytest.warns(UserWarning, match=r"compiling the core with mypyc failed .*installing the uncompiled"):
         command.run()
     assert list((tmp_path / "temp").rglob("good.o"))  # the first extension was built ...
-    assert not [p for p in (tmp_path / "lib").rglob("*") if p.is_file()]  # ... and removed
+    left = [p for p in (tmp_path / "lib").rglob("*") if p.is_file()]  # ... and removed,
+    assert left == [tmp_path / "lib" / "hf_bpe" / "UNCOMPILED_FALLBACK"]  # the note for import left
+    assert left[0].read_text().startswith("compiling the core with mypyc failed (")
 
 
 def test_sources_compile_without_warnings() -> None:
