@@ -762,6 +762,9 @@ class StreamDecoder:
     """Decodes ids one at a time, returning text only once its UTF-8 is complete.
 
     Made by :meth:`Encoding.stream_decoder` (``errors`` as in :meth:`Encoding.decode`).
+    With ``errors="strict"``, bytes that are no UTF-8 raise ``UnicodeDecodeError`` and are
+    dropped, with the rest of that call's: the decoder goes on from the next id (Python's
+    incremental decoder would keep them, and raise again at every later id).
     A copy (``copy.copy``, ``copy.deepcopy``, a pickle) holds its own pending bytes and
     goes on from where the original was::
 
@@ -802,7 +805,7 @@ class StreamDecoder:
             >>> [decoder.feed(t) for t in enc.encode("🙂!")]
             ['', '🙂', '!']
         """
-        return self._utf8.decode(self._decoder.token_bytes(_one_id(token)))
+        return self._decoded(self._decoder.token_bytes(_one_id(token)))
 
     def feed_many(self, tokens: Sequence[int]) -> str:
         """Add several ids; return the characters they complete (maybe ``""``).
@@ -813,7 +816,7 @@ class StreamDecoder:
             >>> decoder.feed_many(ids[:1]), decoder.feed_many(ids[1:])
             ('', '🙂!')
         """
-        return self._utf8.decode(_on_ids(self._decoder.decode_bytes, tokens))
+        return self._decoded(_on_ids(self._decoder.decode_bytes, tokens))
 
     def flush(self) -> str:
         """End of stream: whatever is pending, decoded with the ``errors`` policy.
@@ -823,7 +826,14 @@ class StreamDecoder:
             >>> decoder.feed(enc.encode("🙂")[0]), decoder.flush()  # the stream ends in a character
             ('', '\ufffd')
         """
-        return self._utf8.decode(b"", final=True)
+        return self._decoded(b"", final=True)
+
+    def _decoded(self, data: bytes, final: bool = False) -> str:
+        try:
+            return self._utf8.decode(data, final)
+        except UnicodeDecodeError:
+            self._utf8.reset()  # (strict: the bad bytes would stay pending, raising at every id)
+            raise
 
 
 def _rebuild(

@@ -465,6 +465,22 @@ def test_split_by_tokens() -> None:
         enc.split_by_tokens("one two", True)  # was 1
 
 
+def test_a_strict_stream_decoder_goes_on_after_bytes_that_are_no_utf8() -> None:
+    """A half character followed by a whole one raised, as it should with errors="strict",
+    but the half stayed pending: every later id raised too, ``flush`` as well."""
+    enc = hf_bpe.get_encoding("cl100k_base")
+    half, _ = enc.encode("🙂")
+    decoder = enc.stream_decoder(errors="strict")
+    assert decoder.feed(half) == ""
+    with pytest.raises(UnicodeDecodeError):
+        decoder.feed(enc.encode("hello")[0])
+    assert "".join(decoder.feed(t) for t in enc.encode(" world 🙂")) == " world 🙂"
+    assert decoder.feed(half) == ""
+    with pytest.raises(UnicodeDecodeError):
+        decoder.flush()
+    assert decoder.feed_many(enc.encode("ok")) == "ok" and decoder.flush() == ""
+
+
 def test_stream_decoder_arguments_are_checked_when_made() -> None:
     enc = hf_bpe.get_encoding("o200k_base")
     for errors in (None, 5, b"replace"):  # None was "strict", the others failed at the first feed
