@@ -112,7 +112,8 @@ def _int_from(text: str, minimum: int, expected: str) -> int:
 
 
 def _path(text: str) -> str:
-    """A file or folder argument: not empty (``-o ''`` would write into the current folder)."""
+    """A file or folder argument: not empty (``-o ''`` would write into the current folder, an
+    input ``''`` read it: an unset variable in a script, ``hf-bpe train "$CORPUS"``)."""
     if not text:
         raise argparse.ArgumentTypeError("expected a path, got an empty string")
     return text
@@ -141,10 +142,10 @@ def _common(debug_default: Any) -> _Parser:
 
 def _tokenizer_options(parser: argparse.ArgumentParser, positional: bool = False) -> None:
     if positional:
-        parser.add_argument("tokenizer", metavar="DIR_OR_NAME", help="tokenizer folder or file, or encoding or model name")
+        parser.add_argument("tokenizer", type=_path, metavar="DIR_OR_NAME", help="tokenizer folder or file, or encoding or model name")
     else:
         parser.add_argument(
-            "-t", "--tokenizer", required=True, metavar="DIR_OR_NAME",
+            "-t", "--tokenizer", type=_path, required=True, metavar="DIR_OR_NAME",
             help="tokenizer folder, tokenizer.json, .tiktoken file (with --pattern) or encoding or model name (gpt-4o)",
         )
     parser.add_argument("--pattern", metavar="NAME_OR_REGEX", help="split pattern of a .tiktoken file")
@@ -188,7 +189,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Train a byte-level BPE tokenizer and write a folder that hf_bpe.load_encoding, "
         "HfBpeTokenizer.from_pretrained and transformers.AutoTokenizer load.",
     )
-    p.add_argument("paths", nargs="*", metavar="FILE_OR_DIR", help="text files, parquet files, or folders of them")
+    p.add_argument("paths", nargs="*", type=_path, metavar="FILE_OR_DIR", help="text files, parquet files, or folders of them")
     p.add_argument("--vocab-size", type=_vocab_size, required=True, help="tokens, special tokens included")
     p.add_argument("-o", "--output", type=_path, required=True, metavar="DIR", help="folder to write")
     p.add_argument("--pattern", default="rustbpe", metavar="NAME_OR_REGEX",
@@ -214,7 +215,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("encode", parents=[common], help="text to token ids",
                        description="Print the token ids of a text (standard input by default).")
     _tokenizer_options(p)
-    p.add_argument("file", nargs="?", metavar="FILE", help="UTF-8 text file (default: standard input)")
+    p.add_argument("file", nargs="?", type=_path, metavar="FILE", help="UTF-8 text file (default: standard input)")
     p.add_argument("--count", action="store_true", help="print only the number of tokens")
     p.add_argument("--specials", choices=("error", "allow", "plain"), default="error",
                    help="special-token text: an error (default, as tiktoken), allow (its id), "
@@ -224,13 +225,13 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("decode", parents=[common], help="token ids to text",
                        description="Write the bytes of token ids (separated by spaces, newlines or commas).")
     _tokenizer_options(p)
-    p.add_argument("file", nargs="?", metavar="FILE", help="file of ids (default: standard input)")
+    p.add_argument("file", nargs="?", type=_path, metavar="FILE", help="file of ids (default: standard input)")
     p.set_defaults(func=cmd_decode)
 
     p = sub.add_parser("convert", parents=[common], help="convert between tokenizer formats",
                        description="Convert a tokenizer (folder, tokenizer.json, .tiktoken or name) "
                        "to a .tiktoken file, a tokenizer.json or an hf_bpe/Hugging Face folder.")
-    p.add_argument("src", metavar="SRC", help="tokenizer folder or file, or encoding or model name")
+    p.add_argument("src", type=_path, metavar="SRC", help="tokenizer folder or file, or encoding or model name")
     p.add_argument("dst", type=_path, metavar="DST", help="file or folder to write")
     p.add_argument("--to", choices=("tiktoken", "tokenizer.json", "hf-folder"),
                    help="target format (default: from DST: *.tiktoken, *.json, else a folder)")
@@ -242,7 +243,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("info", parents=[common], help="vocabulary size, pattern, specials, bytes/token",
                        description="Describe a tokenizer and measure bytes per token on a sample.")
     _tokenizer_options(p, positional=True)
-    p.add_argument("--sample", metavar="FILE", help="UTF-8 text to measure bytes/token on")
+    p.add_argument("--sample", type=_path, metavar="FILE", help="UTF-8 text to measure bytes/token on")
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(func=cmd_info)
 
@@ -252,7 +253,7 @@ def build_parser() -> argparse.ArgumentParser:
                        "source checkout; arguments after -- go to the script.")
     p.add_argument("which", nargs="?", choices=("encode", "train", "all"), default="all",
                    help="which benchmark: examples/bench_encode.py, examples/bench_train.py or both (default)")
-    p.add_argument("--examples-dir", metavar="DIR", help="the checkout's examples/ folder")
+    p.add_argument("--examples-dir", type=_path, metavar="DIR", help="the checkout's examples/ folder")
     p.set_defaults(script_args=[])
     p.set_defaults(func=cmd_bench)
     for command_parser in sub.choices.values():

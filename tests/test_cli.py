@@ -326,7 +326,6 @@ BAD_INPUTS = [
     (["decode", "-t", "cl100k_base"], b"-1", "token id -1 (item 1 of the input) is not in the vocabulary"),
     (["encode", "-t", "cl100k"], b"hi", "'cl100k' is not a file or folder, nor a known encoding or model name. Did you mean 'cl100k_base'?"),
     (["info", "no_such_encoding"], None, "Known encodings: gpt2, r50k_base"),
-    (["encode", "-t", ""], b"hi", "no tokenizer given: -t needs a name, file or folder"),
     (["encode", "-t", "/dev/zero"], b"hi", "/dev/zero is not a regular file"),
     (["convert", "cl100k_base", "/proc/x.json"], None, "error: cannot write /proc/x.json: "),  # not "error: [Errno 2] cannot ..."
     (["encode", "-t", "VOCAB", "--pattern", ""], b"hi", "the split pattern is empty: it matches no text"),
@@ -663,6 +662,14 @@ def test_debug_shows_the_traceback_and_usage_errors_exit_2(work: Path) -> None:
     ):
         result = run(*argv, cwd=work)
         assert result.returncode == 2 and result.stderr.startswith(b"usage: "), (argv, result.stderr)
+    for argv in (  # an empty input (an unset variable: train "$CORPUS") trained on the current folder
+        ["train", "", "--vocab-size", "300", "-o", "t"],
+        ["encode", "-t", ""], ["encode", "-t", "cl100k_base", ""], ["decode", "-t", "cl100k_base", ""],
+        ["info", ""], ["info", "cl100k_base", "--sample", ""], ["convert", "", "x.json"],
+    ):
+        result = run(*argv, cwd=work, stdin=b"hi")
+        assert result.returncode == 2 and result.stderr.endswith(b": expected a path, got an empty string\n"), (argv, result.stderr)
+    assert not (work / "t").exists()
     assert b"argument --vocab-size: expected an integer >= 256 (the 256 byte tokens" in run(
         "train", "corpus", "--vocab-size", "100", "-o", "t", cwd=work).stderr
 
