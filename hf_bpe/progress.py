@@ -41,7 +41,7 @@ class _Progress:
         self._next = self.STEP  # of the total, for the next line
         self._next_time = self.SECONDS if total is None else self.MAX_SECONDS
         self._start = time.perf_counter()
-        self._bar: Any = None
+        self._bar: Any = None  # a tqdm bar; None: log lines; False: nothing (the bar failed)
         if sys.stderr is None:  # no stream for a bar (pythonw, `2>&-`, a daemon): log lines
             return
         try:
@@ -50,7 +50,11 @@ class _Progress:
             return
         # unit_scale writes "3.00/3.00" for small counts: only for totals that need it
         scaled = total is not None and total >= 10_000
-        bar = tqdm(total=total, desc=desc, unit=unit, unit_scale=scaled, disable=None if progress is None else False)
+        try:
+            bar = tqdm(total=total, desc=desc, unit=unit, unit_scale=scaled, disable=None if progress is None else False)
+        except OSError:  # standard error closed by its reader (see _drop_bar)
+            self._bar = False
+            return
         if bar.disable:
             bar.close()
         else:
@@ -58,7 +62,11 @@ class _Progress:
 
     def update(self, n: int) -> None:
         if self._bar is not None:
-            self._bar.update(n)
+            if self._bar is not False:
+                try:
+                    self._bar.update(n)
+                except OSError:
+                    self._drop_bar()
             return
         self._done += n
         elapsed = time.perf_counter() - self._start
@@ -75,5 +83,14 @@ class _Progress:
             self._next_time = elapsed + self.MAX_SECONDS
 
     def close(self) -> None:
-        if self._bar is not None:
-            self._bar.close()
+        if self._bar:
+            try:
+                self._bar.close()
+            except OSError:
+                self._drop_bar()
+
+    def _drop_bar(self) -> None:
+        """The bar could not be drawn (its reader went away: ``2>&1 | head``, a dead ``tee``):
+        the work goes on without it, as it does when log lines cannot be written."""
+        self._bar.disable = True  # (so that tqdm's own close, when it is collected, writes nothing)
+        self._bar = False

@@ -674,6 +674,18 @@ def test_debug_shows_the_traceback_and_usage_errors_exit_2(work: Path) -> None:
         "train", "corpus", "--vocab-size", "100", "-o", "t", cwd=work).stderr
 
 
+def test_training_goes_on_when_the_reader_of_its_progress_bars_goes_away(work: Path) -> None:
+    """``hf-bpe train ... --progress 2>&1 >log | head -c 3``, or a ``tee`` that dies: the bars'
+    write failed and the run ended with a BrokenPipeError (exit 141, nothing saved), where
+    log lines, which cannot be written either, let it finish."""
+    argv = [sys.executable, "-m", "hf_bpe", "train", "corpus", "--vocab-size", "400", "--num-proc", "1", "--progress", "-o", "bars-unread"]
+    process = subprocess.Popen(argv, cwd=work, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    assert process.stderr is not None
+    process.stderr.close()  # nobody reads standard error
+    assert process.wait(timeout=300) == 0
+    assert sorted(p.name for p in (work / "bars-unread").iterdir()) == ["encoding.json", "tokenizer.json", "tokenizer_config.json", "vocab.tiktoken"]
+
+
 def test_verbose_logs_stages_quiet_otherwise(trained: Path, work: Path) -> None:
     quiet = run("encode", "-t", str(trained), cwd=work, stdin=b"hello")
     assert ok(quiet) and quiet.stderr == b""
