@@ -92,6 +92,7 @@ from hf_bpe.hf_alignment import attach as attach_alignments, encode_with_offsets
 from hf_bpe.hf_rows import encode_windows, longest_first_sizes
 from hf_bpe.registry import as_hf_bpe_encoding
 from hf_bpe.hf_vocab import spellings_by_id, token_bytes, token_bytes_as_decoded
+from hf_bpe.normalization import normalize
 from hf_bpe.tokenizer_json import (
     dumps_tokenizer_json,
     encoding_to_tokenizer_json,
@@ -862,6 +863,10 @@ class HfBpeTokenizer(PreTrainedTokenizer):
         specials = set(self.all_special_tokens)
         roles: frozenset[str] = getattr(self, "_roles_to_skip", frozenset())  # set during __init__ only
         present = set(self._added_tokens_decoder.values())  # AddedTokens: equal if all their flags are
+        # Roles given as AddedTokens (mask_token=AddedToken("<mask>", lstrip=True)), which
+        # transformers' __init__ adds as plain text: added with their flags, as the fast
+        # tokenizers add them.
+        flagged = {str(t): t for t in [*getattr(self, "_special_tokens_map", {}).values(), *getattr(self, "_extra_special_tokens", ())] if isinstance(t, AddedToken)}
         next_id = len(self)
         for token in new_tokens or ():
             if not isinstance(token, (str, AddedToken)):
@@ -872,6 +877,8 @@ class HfBpeTokenizer(PreTrainedTokenizer):
             if not content:
                 continue
             SpecialTokenTextError.check(content, "token")
+            if isinstance(token, str) and content in flagged:
+                token = flagged[content]
             if isinstance(token, str):
                 tid = self._added_tokens_encoder.get(content)
                 if tid is not None and not (special_tokens and not self._added_tokens_decoder[tid].special):
@@ -879,7 +886,10 @@ class HfBpeTokenizer(PreTrainedTokenizer):
                 special = special_tokens or content in specials
                 token = AddedToken(content, rstrip=False, lstrip=False, normalized=not special, special=special)
             elif special_tokens:
-                token.__setstate__({"special": True, "normalized": token.normalized})
+                # An AddedToken whose `normalized` was not given becomes normalized=False with
+                # special=True, one given keeps it: as the fast tokenizers add special tokens
+                # (transformers' Python tokenizers keep normalized=True).
+                token.__setstate__({"special": True})
             if token in present:
                 continue
             if content in self._added_tokens_encoder:
@@ -1553,13 +1563,17 @@ class HfBpeTokenizer(PreTrainedTokenizer):
         if not as_text:
             return self._encoding.decode_bytes(ids).decode("utf-8", errors="replace")
         table = self._added_tokens_decoder
+        form = self._encoding.normalization
         chunks: list[bytes] = []
         run: list[int] = []
         for i in ids:
             if i in as_text:
                 chunks.append(self._encoding.decode_bytes(run))
                 run = []
-                chunks.append(table[i].content.encode())
+                token = table[i]
+                # (a token found in the normalized text decodes normalized, as the rest of the
+                # text does, and as in the fast tokenizers: "cafe\u0301" as "caf\u00e9")
+                chunks.append((normalize(token.content, form) if form and token.normalized else token.content).encode())
             else:
                 run.append(i)
         chunks.append(self._encoding.decode_bytes(run))

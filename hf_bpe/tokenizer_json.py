@@ -43,6 +43,7 @@ from hf_bpe.folder import HF_CONFIG_FORMAT
 from hf_bpe.hf_pattern import checked_hf_pre_tokenizer
 from hf_bpe.encoding import Encoding
 from hf_bpe.hf_vocab import _check_vocabulary, derive_merges, merge_parts, token_bytes, spellings_by_id, token_str
+from hf_bpe.normalization import normalize
 from hf_bpe.tokenizer_json_load import (
     STRIP_FLAGS,
     check_added_tokens,
@@ -232,6 +233,13 @@ def encoding_to_tokenizer_json(
             unwritable.append(
                 f"added token {content!r} (id {tid}) is written in GPT-2's byte alphabet: "
                 f"tokenizers' ByteLevel decoder would read it as the bytes {misread!r}, not as its text"
+            )
+        elif normalization is not None and added[tid]["normalized"] and (misread := misread_as_bytes(normalize(content, normalization))) is not None:
+            # tokenizers keeps such a token's text normalized, and decodes that ("Zu\u0308rich"
+            # in NFC is "Zürich", whose "ü" spells the byte 0xFC)
+            unwritable.append(
+                f"added token {content!r} (id {tid}) is written in GPT-2's byte alphabet once in "
+                f"{normalization} form: tokenizers' ByteLevel decoder would read it as the bytes {misread!r}, not as its text"
             )
         else:
             vocab[content] = tid

@@ -2031,3 +2031,17 @@ def test_tokens_added_while_another_thread_works_out_the_added_tokens_are_found(
     assert tok("b<new>")["input_ids"] == [65, 50257]
     assert seen == ["started", 1, "a<newer>"]
     assert tok("a<newer>")["input_ids"] == [64, 50258] and tok.decode([64, 50258, 50257]) == "a<newer><new>"
+
+
+def test_a_role_given_as_an_added_token_keeps_its_flags_as_in_the_stock_fast_tokenizer(tmp_path: Path) -> None:
+    """``from_pretrained(folder, mask_token=AddedToken("<mask>", lstrip=True, rstrip=True))``
+    (RoBERTa-style masking): transformers' Python tokenizers add the roles as plain text, so
+    the flags were lost and the spaces around the mask became tokens of their own."""
+    hf_bpe.save_encoding(encoding("cl100k_base"), tmp_path)
+    mask = AddedToken("<mask>", lstrip=True, rstrip=True, special=True, normalized=False)
+    stock = PreTrainedTokenizerFast.from_pretrained(tmp_path, mask_token=mask)
+    text = "Paris is the <mask> of France."
+    for ours in (AutoTokenizer.from_pretrained(tmp_path, mask_token=mask), make("cl100k_base", mask_token=mask)):
+        assert isinstance(ours, HfBpeTokenizer)
+        assert repr(ours.added_tokens_decoder[ours.mask_token_id]) == repr(stock.added_tokens_decoder[stock.mask_token_id])
+        assert ours(text)["input_ids"] == stock(text)["input_ids"] == [60704, 374, 279, 100277, 1073, 9822, 13]

@@ -83,3 +83,42 @@ def test_a_hub_folder_saved_by_hf_bpe_loads_anywhere_with_the_same_ids(model: st
     auto = AutoTokenizer.from_pretrained(tmp_path / "saved")
     assert isinstance(auto, hf_bpe.HfBpeTokenizer) and auto(docs)["input_ids"] == expected
 
+
+
+def test_special_tokens_added_find_text_as_the_stock_tokenizer_does() -> None:
+    """``add_special_tokens`` with an AddedToken whose ``normalized`` was not given: the fast
+    tokenizers make it ``normalized=False`` (found only as written), one given keeps it;
+    hf_bpe kept True, as transformers' Python tokenizers do, so with Qwen2.5's NFC the
+    composed text gave the special token in hf_bpe and four ordinary ids in stock."""
+    from tokenizers import AddedToken
+
+    ours, stock = _load("qwen2_5")
+    new = ["<cafe\u0301>", "<given\u0301>"]
+    for tok in (ours, stock):
+        tok.add_special_tokens({"additional_special_tokens": [AddedToken(new[0]), AddedToken(new[1], normalized=True)]})
+    for text in new:
+        assert repr(ours.added_tokens_decoder[ours.convert_tokens_to_ids(text)]) == repr(stock.added_tokens_decoder[stock.convert_tokens_to_ids(text)])
+    for text in [*new, "<caf\u00e9>", "<giv\u00e9n>", "x <cafe\u0301><given\u0301>"]:
+        assert ours(text)["input_ids"] == stock(text)["input_ids"], ascii(text)
+
+
+def test_an_added_token_that_spells_bytes_once_normalized_is_left_out_of_tokenizer_json(tmp_path: Path) -> None:
+    """Qwen2.5 normalizes to NFC, and so does tokenizers an added token's text (unless
+    ``normalized=False``): "Zu\\u0308rich" is kept as "Zürich", which GPT-2's byte alphabet
+    spells, and stock transformers decoded the folder's token as "Z\\ufffdrich". Such a token
+    is left out of tokenizer.json, as "Zürich" itself is; as written, it is not. A token
+    found in the normalized text decodes normalized, as in the stock tokenizer."""
+    from tokenizers import AddedToken
+
+    ours, _ = _load("qwen2_5")
+    ours.add_tokens(["Zu\u0308rich"])
+    with pytest.warns(hf_bpe.TokenizerJsonWarning, match="byte alphabet once in NFC form"):
+        ours.save_pretrained(tmp_path / "normalized")
+    assert not (tmp_path / "normalized" / "tokenizer.json").exists()
+    ours, _ = _load("qwen2_5")
+    ours.add_tokens([AddedToken("Zu\u0308rich", normalized=False), "cafe\u0301 au lait"])
+    ours.save_pretrained(tmp_path / "as-written")
+    stock = PreTrainedTokenizerFast.from_pretrained(tmp_path / "as-written")
+    for text, decoded in [("in Zu\u0308rich", "in Zu\u0308rich"), ("un cafe\u0301 au lait", "un caf\u00e9 au lait")]:
+        ids = ours(text)["input_ids"]
+        assert stock(text)["input_ids"] == ids and stock.decode(ids) == ours.decode(ids) == decoded
