@@ -10,12 +10,23 @@
 # 4. loads the folder back through transformers' AutoTokenizer (with and without hf_bpe),
 #    encodes and decodes real text, and runs datasets' map with num_proc.
 set -euo pipefail
+# Step 4 checks what step 3 writes: where flags move it, they move the check too.
+save_dir=out/tokenizer tiktoken_path=out/tokenizer.tiktoken previous=
 for arg in "$@"; do
   if [ "$arg" = "-h" ] || [ "$arg" = "--help" ]; then  # not the whole job on a stale out/
     sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'
     echo "Other flags go to examples/tokenizer_trainer.py (see its --help)."
     exit 0
   fi
+  case "$previous" in
+    --save-dir) save_dir=$arg ;;
+    --tiktoken-save-path) tiktoken_path=$arg ;;
+  esac
+  case "$arg" in
+    --save-dir=*) save_dir=${arg#*=} ;;
+    --tiktoken-save-path=*) tiktoken_path=${arg#*=} ;;
+  esac
+  previous=$arg
 done
 cd "$(dirname "$0")/.."
 python="${PYTHON:-python3}"
@@ -30,4 +41,4 @@ echo "== training"
   --vocab-size 65536 --nanochat-specials --batch-size 512 --time-encode-decode \
   --tiktoken-save-path out/tokenizer.tiktoken --save-dir out/tokenizer "$@"
 echo "== loading it back through transformers"
-.venv/bin/python examples/hf_roundtrip.py out/tokenizer --tiktoken out/tokenizer.tiktoken
+.venv/bin/python examples/hf_roundtrip.py "$save_dir" --tiktoken "$tiktoken_path"
