@@ -29,6 +29,7 @@ from .errors import (
     MissingFileError,
     OfflineError,
     PatternError,
+    PatternTypeError,
     PluginError,
     RemovedFilesWarning,
     SpecialTokenTextError,
@@ -109,8 +110,12 @@ def __getattr__(name: str) -> Any:
     return getattr(import_module(f".{module}", __name__), name)
 
 
-def __dir__() -> list[str]:  # what __all__ lists (help(), tab completion: no transformers)
-    return sorted({*globals(), *__all__})
+def __dir__() -> list[str]:
+    """What ``__all__`` lists, and the module's own dunder names: tab completion then offers
+    the API, not the modules and names imported here. Not HfBpeTokenizer (import it by
+    name): ``help(hf_bpe)`` reads every name listed, which would import transformers, or
+    fail where it is not installed."""
+    return sorted({*__all__, *(name for name in globals() if name.startswith("__"))})
 
 
 __all__ = [
@@ -125,6 +130,7 @@ __all__ = [
     "MissingFileError",
     "OfflineError",
     "PatternError",
+    "PatternTypeError",
     "PluginError",
     "RemovedFilesWarning",
     "SpecialTokenTextError",

@@ -95,7 +95,7 @@ def finish_interrupted_write(folder: Union[str, os.PathLike[str]], *, locked: bo
             finish_interrupted_write(folder, locked=True)
         return
     try:
-        steps = _journal_steps(Path(folder), json.loads(journal.read_bytes())["steps"])
+        steps = _journal_steps(Path(folder), json.loads(_journal_bytes(journal))["steps"])
     except FileNotFoundError:  # finished by another process meanwhile
         return
     except (ValueError, KeyError, TypeError) as err:  # none that hf_bpe wrote (it writes one whole)
@@ -110,6 +110,23 @@ def finish_interrupted_write(folder: Union[str, os.PathLike[str]], *, locked: bo
             os.replace(tmp, target)
     _remove_leftovers({path: None for _, path in steps}, Path(folder))
     os.unlink(journal)
+
+
+#: A journal is a few hundred bytes; one far larger is none that hf_bpe wrote.
+_JOURNAL_LIMIT = 1 << 20
+
+
+def _journal_bytes(journal: Path) -> bytes:
+    """The journal's bytes; a ValueError for one that is no regular file (a named pipe would
+    be waited on for good, ``/dev/zero`` read until memory ran out) or too large."""
+    fd = os.open(journal, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    with os.fdopen(fd, "rb") as f:
+        if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):
+            raise ValueError("not a regular file")
+        data = f.read(_JOURNAL_LIMIT + 1)
+    if len(data) > _JOURNAL_LIMIT:
+        raise ValueError("larger than any journal of a save")
+    return data
 
 
 def finish_before_reading(folder: Union[str, os.PathLike[str]]) -> None:
@@ -131,10 +148,16 @@ def _journal_steps(folder: Path, steps: list[list[Optional[str]]]) -> list[tuple
     file lies beside that). A ValueError for anything a write of this module never
     journals: a path outside the folder, a temporary file of another name."""
     paths: list[tuple[Optional[Path], Path]] = []
+    inside = os.path.realpath(folder)
     for tmp_name, relative in steps:
         if not isinstance(relative, str) or os.path.isabs(relative) or ".." in Path(relative).parts or not relative:
             raise ValueError(f"not a path within the folder: {relative!r}")
         path = folder / relative
+        # (through a link to a folder elsewhere, "sub/x" would be a file outside it: a
+        # journal in a downloaded folder must not remove or replace that)
+        where = os.path.realpath(path.parent)
+        if where != inside and not where.startswith(inside.rstrip(os.sep) + os.sep):
+            raise ValueError(f"not a path within the folder: {relative!r} (its folder is {where})")
         if tmp_name is None:
             paths.append((None, path))
             continue

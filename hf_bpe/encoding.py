@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Any, Literal, Optional, TypeVar, Union
 from .decode import Decoder
 from .errors import (
     DisallowedSpecialTokenError,
+    PatternTypeError,
     SpecialTokenTextError,
     TextTypeError,
     UnknownTokenError,
@@ -117,6 +118,8 @@ class Encoding:
         ...
         hf_bpe.errors.VocabularyError: mergeable_ranks lacks 255 of the 256 single bytes (first missing: b'\\x00'); byte-level BPE needs them all
         """
+        if not isinstance(pat_str, str):  # (before the compiled splitter's own, untyped, check)
+            raise PatternTypeError(f"pat_str is a split pattern, a str, not {_a_type(pat_str)}")
         #: The encoding's name (``"cl100k_base"``, or the one given here).
         self.name = name
         self._pat_str = pat_str
@@ -794,6 +797,11 @@ class StreamDecoder:
         self.__init__(encoding, errors)  # type: ignore[misc]
         self._utf8.setstate(pending)
 
+    def __repr__(self) -> str:
+        """``<StreamDecoder of 'cl100k_base': 1 byte pending>``"""
+        pending = len(self._utf8.getstate()[0])
+        return f"<StreamDecoder of {self._encoding.name!r}: {pending} byte{'' if pending == 1 else 's'} pending>"
+
     def __deepcopy__(self, memo: dict[int, Any]) -> StreamDecoder:
         return copy.copy(self)  # the encoding never changes: the copies share it
 
@@ -1062,7 +1070,8 @@ def _on_ids(decode: Callable[[list[int]], _T], tokens: Sequence[int]) -> _T:
     try:
         return decode(ids)
     except TypeError:
-        return decode([operator.index(t) for t in ids])  # numpy integers in a list; floats raise
+        pass  # (the list is converted below, outside this handler: a float's error alone, unchained)
+    return decode([operator.index(t) for t in ids])  # numpy integers in a list; floats raise
 
 
 def _not_a_str(text: object) -> TextTypeError:

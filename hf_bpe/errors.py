@@ -108,6 +108,17 @@ class PatternError(HfBpeError, ValueError):
     """
 
 
+class PatternTypeError(PatternError, TypeError):
+    """A split pattern that is not a ``str`` (tiktoken raises a ``TypeError``)::
+
+        >>> import hf_bpe
+        >>> hf_bpe.Encoding("x", pat_str=None, mergeable_ranks={bytes([i]): i for i in range(256)}, special_tokens={})
+        Traceback (most recent call last):
+        ...
+        hf_bpe.errors.PatternTypeError: pat_str is a split pattern, a str, not None
+    """
+
+
 class DisallowedSpecialTokenError(HfBpeError, ValueError):
     """Text passed to ``encode`` contains a special token that was not allowed; ``token``
     is that token's text (the first found)::

@@ -37,7 +37,7 @@ from .errors import (
 from .normalization import FORMS
 from .pieces import has_lone_surrogate
 from .atomic_files import cleanup_new_folders, finish_before_reading, refuse_empty_path, write_files_atomic
-from .vocab_files import StrPath, format_tiktoken_bpe, parse_json, parse_tiktoken_bpe
+from .vocab_files import StrPath, format_tiktoken_bpe, parse_json, parse_tiktoken_bpe, read_file
 
 if TYPE_CHECKING:
     from .tokenizer_json import EncodingLike  # hf_bpe's Encoding or tiktoken's
@@ -301,17 +301,18 @@ class ChangedTokenizerJson(NamedTuple):
 
 
 def load_encoding_files_and_changes(
-    encoding_file: StrPath, vocab_file: StrPath | None = None
+    encoding_file: StrPath, vocab_file: StrPath | None = None, *, named_alike: bool = False
 ) -> tuple[Encoding, ChangedTokenizerJson | None]:
     """:func:`load_encoding_files`, and the folder's ``tokenizer.json`` if it was changed
     after hf_bpe saved it, else None: a tokenizer then checks its added tokens and bos/eos
-    against it."""
+    against it. ``named_alike``: ``vocab_file`` must have the name ``encoding_file`` gives
+    (transformers hands HfBpeTokenizer ``vocab.tiktoken``; :func:`load_encoding` reads the
+    file ``encoding.json`` names: both read one file, or neither loads)."""
     meta_path = Path(encoding_file)
     finish_before_reading(meta_path.parent)  # a save killed midway: its new files, all of them
+    raw = read_file(meta_path)  # (a missing one: MissingFileError)
     try:
-        meta = parse_json(meta_path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise MissingFileError(f"{os.fspath(meta_path)}: no such file") from None
+        meta = parse_json(raw.decode("utf-8"))
     except ValueError as err:  # not UTF-8, not JSON
         raise VocabFileError(f"{os.fspath(meta_path)}: not valid JSON ({err})") from None
     if not isinstance(meta, dict) or meta.get("format") != FORMAT:
@@ -330,8 +331,14 @@ def load_encoding_files_and_changes(
             f"version {FORMAT_VERSION} has none, version {NORMALIZED_FORMAT_VERSION} has \"NFC\" or \"NFKC\""
         )
     vocab_path = meta_path.parent / vocab_name if vocab_file is None else Path(vocab_file)
+    if named_alike and vocab_path.name != vocab_name:
+        raise VocabFileError(
+            f"{os.fspath(meta_path)} names the vocabulary file {vocab_name!r}, but the folder's is "
+            f"{vocab_path.name!r} (as transformers reads it): rename the file, or set \"vocab_file\" in "
+            f"{meta_path.name} to {vocab_path.name!r}, so that every loader reads the same one"
+        )
     try:
-        contents = vocab_path.read_bytes()
+        contents = read_file(vocab_path)
     except FileNotFoundError:
         raise MissingFileError(f"{os.fspath(vocab_path)}: cannot read the vocabulary (no such file)") from None
     # (another OSError, no permission say, is raised as it is: a file system error)
@@ -357,8 +364,10 @@ def check_files_agree(
     are no disagreement here, nor is a new name). Returns ``tokenizer.json`` if it was
     read so (changed, and agreeing), else None."""
     recorded = meta.get("sha256")
-    if not isinstance(recorded, dict) or vocab_name not in recorded:  # (saved by an earlier hf_bpe)
+    if not isinstance(recorded, dict):  # (saved by an earlier hf_bpe)
         return None
+    # (where encoding.json now names another vocabulary file, the record has none of it:
+    # compared below, as a file changed alone)
     prefix = vocab_name[: -len(VOCAB_FILE)] if vocab_name.endswith(VOCAB_FILE) else ""
     tokenizer_json = meta_path.parent / (prefix + TOKENIZER_JSON)
     if not tokenizer_json.is_file():

@@ -26,10 +26,12 @@ from typing import Any
 
 from tokenizers import AddedToken
 
-from hf_bpe.errors import MissingFileError, TokenizerJsonWarning, VocabFileError, VocabularyError, _outside_stacklevel
-from hf_bpe.folder import ENCODING_FILE, ChangedTokenizerJson, load_encoding_files_and_changes
+from hf_bpe.encoding import MAX_RANK
+from hf_bpe.errors import MissingFileError, TokenizerJsonWarning, VocabFileError, VocabularyError, VocabularyOverflowError, _outside_stacklevel
+from hf_bpe.folder import ENCODING_FILE, VOCAB_FILE, ChangedTokenizerJson, load_encoding_files_and_changes
 from hf_bpe.hf_vocab import token_str
 from hf_bpe.tokenizer_json import pair_template_matches
+from hf_bpe.vocab_files import parse_json, read_file
 
 
 def is_rank(encoding: Any, tid: int) -> bool:
@@ -55,8 +57,10 @@ def check_added_decoder(decoder: Mapping[Any, Any], encoding: Any) -> None:
     for tid, token in decoder.items():
         content = token.get("content") if isinstance(token, Mapping) else str(token)
         where = f"added_tokens_decoder (tokenizer_config.json) gives {content!r}"
-        if isinstance(tid, bool) or not isinstance(tid, int) or not 0 <= tid < 2**32:
-            raise VocabularyError(f"{where} the id {tid!r}: an id is an integer from 0 to 2**32 - 1")
+        if isinstance(tid, bool) or not isinstance(tid, int):
+            raise VocabularyError(f"{where} the id {tid!r}: an id is an integer from 0 to 2**31 - 1")
+        if not 0 <= tid < MAX_RANK:  # (len(tok), the embedding rows a model needs, would follow it)
+            raise VocabularyOverflowError(f"{where} the id {tid}: hf_bpe's ids are integers from 0 to 2**31 - 1")
         if not isinstance(content, str) or not content:
             raise VocabularyError(f"added_tokens_decoder (tokenizer_config.json) has no text for id {tid}")
         if tid in specials:
@@ -78,10 +82,9 @@ def load_tokenizer_json_only(path: str, source: Any = None) -> tuple[Any, str | 
     named after ``source`` (the repository id or folder given to ``from_pretrained``), not
     after the folder the file is in (for a Hub repository, a commit hash of its cache)."""
     from hf_bpe.tokenizer_json_load import load_tokenizer_json, plain_added_tokens, template_specials, tokenizer_json_encoding
-    from hf_bpe.vocab_files import parse_json
 
     try:
-        data = parse_json(Path(path).read_text(encoding="utf-8"))
+        data = parse_json(read_file(path).decode("utf-8"))
     except (OSError, ValueError):
         return load_tokenizer_json(path), None, None, {}  # which says what is wrong
     roles = template_specials(data) if isinstance(data, dict) else None
@@ -159,8 +162,8 @@ def file_not_json(source: Any) -> str | None:
         return None
     for path in sorted(Path(source).glob("*.json")):
         try:
-            json.loads(path.read_bytes())
-        except (ValueError, OSError):  # (a JSONDecodeError or bytes that are not UTF-8 text)
+            json.loads(read_file(path))
+        except (ValueError, OSError):  # (a JSONDecodeError, bytes that are not UTF-8 text, a pipe)
             return str(path)
     return None
 
@@ -216,4 +219,7 @@ def load_folder_encoding(vocab_file: str | None, encoding_file: str | None, sour
             f"HfBpeTokenizer needs an encoding: {found}use HfBpeTokenizer.from_encoding(enc) or "
             "from_pretrained(folder or repo id) where vocab.tiktoken and encoding.json (or tokenizer.json) are"
         )
-    return load_encoding_files_and_changes(encoding_file, vocab_file)
+    # The folder's files as transformers hands them (vocab.tiktoken, encoding.json): one
+    # vocabulary file for every loader. Files given by other names are read as given.
+    named_alike = vocab_file is not None and Path(vocab_file).name == VOCAB_FILE and Path(encoding_file).name == ENCODING_FILE
+    return load_encoding_files_and_changes(encoding_file, vocab_file, named_alike=named_alike)

@@ -53,7 +53,7 @@ from hf_bpe.chat_templates import (  # (the names of the templates and their tok
     NANOCHAT_TRAINING_CHAT_TEMPLATE,
     named_chat_template,
 )
-from hf_bpe.encoding import Encoding, special_regex, special_segments, special_set
+from hf_bpe.encoding import MAX_RANK, Encoding, special_regex, special_segments, special_set
 from hf_bpe.errors import (
     MissingFileError,
     SpecialTokenTextError,
@@ -64,6 +64,7 @@ from hf_bpe.errors import (
     UnknownTokenError,
     VocabFileError,
     VocabularyError,
+    VocabularyOverflowError,
     _a_type,
     _outside_stacklevel,
 )
@@ -900,6 +901,8 @@ class HfBpeTokenizer(PreTrainedTokenizer):
                 tid = rank
             else:
                 tid = next_id
+                if tid >= MAX_RANK:
+                    raise VocabularyOverflowError(f"no id left for {content!r}: hf_bpe's ids are below 2**31")
                 next_id += 1
                 added += 1
             if token.special and content not in specials:

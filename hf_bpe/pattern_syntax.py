@@ -70,7 +70,7 @@ from typing import Any
 
 import regex
 
-from .errors import PatternError
+from .errors import PatternError, PatternTypeError
 from .pattern_properties import CATEGORIES, loose, read_otherwise, tiktoken_knows
 from .patterns import (
     CL100K_PATTERN,
@@ -141,6 +141,8 @@ def compile_pattern(pattern: str) -> Any:
         >>> compile_pattern(r"\\p{L}+|\\s+").findall("hi there")
         ['hi', ' ', 'there']
     """
+    if not isinstance(pattern, str):
+        raise PatternTypeError(f"a split pattern is a str, not {type(pattern).__name__}: {pattern!r}")
     if pattern == "":  # regex takes it, and every text would then give no ids at all
         raise PatternError("the split pattern is empty: it matches no text")
     try:

@@ -129,7 +129,7 @@ class PieceCounts(Mapping[bytes, int]):
     __hash__ = None  # type: ignore[assignment]
 
     def __repr__(self) -> str:
-        return f"<PieceCounts: {len(self._counts)} pieces, {self.total} in all, pattern {_pattern_label(self._pattern)}>"
+        return f"<PieceCounts: {len(self._counts)} pieces, {self.total} in all, pattern {pattern_label(self._pattern)}>"
 
     def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
         return (_unpickle, (_PICKLE_FORMAT, self._pattern, self._counts))
@@ -266,7 +266,8 @@ def counter_for(pattern: str) -> PieceCounter:
     return PieceCounter(pattern)
 
 
-def _pattern_label(pattern: str) -> str:
+def pattern_label(pattern: str) -> str:
+    """A pattern as a message or repr names it: its name if it has one, else the regex cut short."""
     names = pattern_names(pattern)
     return repr(names[0]) if names else short_repr(pattern)
 
@@ -274,6 +275,6 @@ def _pattern_label(pattern: str) -> str:
 def check_same_pattern(mine: str, theirs: str, target: str = "piece counts") -> None:
     if mine != theirs:
         raise TrainingError(
-            f"cannot add piece counts of pattern {_pattern_label(theirs)} to {target} of "
-            f"pattern {_pattern_label(mine)}"
+            f"cannot add piece counts of pattern {pattern_label(theirs)} to {target} of "
+            f"pattern {pattern_label(mine)}"
         )

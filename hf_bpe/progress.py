@@ -83,7 +83,7 @@ class _Progress:
             self._next_time = elapsed + self.MAX_SECONDS
 
     def close(self) -> None:
-        if self._bar:
+        if self._bar is not None and self._bar is not False:  # (a bar's bool() may raise: tqdm without a total)
             try:
                 self._bar.close()
             except OSError:

@@ -37,7 +37,7 @@ from hf_bpe.hf_vocab import _check_vocabulary, derive_merge_ranks, merge_parts, 
 from hf_bpe.normalization import FORMS
 from hf_bpe.piece_merge import MergeTables, every_split
 from hf_bpe.patterns import GPT2_ORIGINAL_PATTERN
-from hf_bpe.vocab_files import bytes_to_unicode, parse_json, read_gpt2_merges, read_gpt2_vocab
+from hf_bpe.vocab_files import bytes_to_unicode, parse_json, read_file, read_gpt2_merges, read_gpt2_vocab
 
 if TYPE_CHECKING:
     from hf_bpe.encoding import Encoding
@@ -637,8 +637,9 @@ def load_tokenizer_json(path: str | os.PathLike[str], *, name: str | None = None
         p = p / "tokenizer.json"
     elif not p.exists():
         raise MissingFileError(f"{p}: no such file or folder")
-    try:  # (an OSError, no permission say, is raised as it is: a file system error)
-        data = parse_json(p.read_text(encoding="utf-8"))
+    raw = read_file(p)  # (a pipe or device: a VocabFileError; an OSError, no permission say, as it is)
+    try:
+        data = parse_json(raw.decode("utf-8"))
     except ValueError as err:  # not UTF-8, not JSON
         raise VocabularyError(f"cannot read {p}: {err}") from None
     return tokenizer_json_encoding(data, p, name=name)
@@ -736,7 +737,7 @@ def _check_gpt2_class(config_path: Path) -> None:
     """A vocab.json + merges.txt pair holds no split pattern: it is GPT-2's only for GPT-2's
     tokenizer classes (Qwen2's, say, splits otherwise), so another class is refused."""
     try:
-        config = parse_json(config_path.read_text(encoding="utf-8"))
+        config = parse_json(read_file(config_path).decode("utf-8"))
     except (OSError, ValueError):
         return  # no (readable) config: GPT-2's files, as they were published
     cls = config.get("tokenizer_class") if isinstance(config, dict) else None

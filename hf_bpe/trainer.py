@@ -52,7 +52,7 @@ from .errors import ColumnError, TextDecodeError, TextTypeError, TrainingError, 
 from .patterns import NANOCHAT_SPECIAL_TOKENS
 from .parallel import in_worker, interrupts_deferred, refuse_in_main_run_again, usable_cpus
 from .pieces import has_lone_surrogate
-from .piece_counts import PieceCounts, check_same_pattern, checked_pattern, count_pieces, counter_for
+from .piece_counts import PieceCounts, check_same_pattern, checked_pattern, count_pieces, counter_for, pattern_label
 from .progress import progress_bar
 from .training_sources import BATCH_CHARS as BATCH_CHARS
 from .training_sources import StrPath as StrPath
@@ -142,6 +142,14 @@ class BpeTrainer:
         self._chars = 0
         self._pool: Optional[CountPool] = None
         self._lost: Optional[str] = None
+
+    def __repr__(self) -> str:
+        """``<BpeTrainer: vocab_size 300, pattern 'rustbpe', 2 documents counted>``"""
+        running = f", its {self.num_proc} counting processes running" if self._pool is not None else ""
+        return (
+            f"<BpeTrainer: vocab_size {self.vocab_size}, pattern {pattern_label(self.pattern)}, "
+            f"{self._documents} documents counted{running}>"
+        )
 
     # ------------------------------------------------------------------ counting
 

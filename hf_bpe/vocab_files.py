@@ -22,6 +22,7 @@ import json
 import logging
 import marshal
 import os
+import stat
 import string
 import sys
 from collections.abc import Mapping
@@ -129,6 +130,27 @@ def load_tiktoken_bpe(tiktoken_bpe_file: StrPath, expected_hash: Optional[str] =
     return parse_tiktoken_bpe(contents, source=os.fsdecode(path))
 
 
+def read_file(path: StrPath) -> bytes:
+    """The bytes of the file ``path`` (or of the file a link names). A named pipe, which a
+    read would wait on for good, a device (``/dev/zero``: read until memory ran out) or a
+    folder is a :class:`VocabFileError`, a missing file a :class:`MissingFileError`: a
+    folder made elsewhere (a download, an archive) may hold links to such things.
+
+        >>> read_file("/dev/zero")
+        Traceback (most recent call last):
+        ...
+        hf_bpe.errors.VocabFileError: /dev/zero is not a regular file (a device, a named pipe or a folder)
+    """
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))  # (a pipe opens without a writer)
+    except FileNotFoundError:
+        raise MissingFileError(f"{os.fsdecode(path)}: no such file") from None
+    with os.fdopen(fd, "rb") as f:
+        if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):
+            raise VocabFileError(f"{os.fsdecode(path)} is not a regular file (a device, a named pipe or a folder)")
+        return f.read()
+
+
 def _read_checked(path: StrPath, expected_hash: Optional[str]) -> bytes:
     """The file's bytes, read once: what is checked is what is parsed (a file checked, then
     read again, could have been replaced in between). An empty ``expected_hash`` checks
@@ -137,11 +159,7 @@ def _read_checked(path: StrPath, expected_hash: Optional[str]) -> bytes:
         isinstance(expected_hash, str) and len(expected_hash) == 64 and all(c in string.hexdigits for c in expected_hash)
     ):
         raise HashMismatchError(f"expected_hash must be a sha256 hex digest (64 hex digits), not {expected_hash!r}")
-    try:
-        with open(path, "rb") as f:
-            contents = f.read()
-    except FileNotFoundError:  # a FileNotFoundError still, as tiktoken's, and an HfBpeError
-        raise MissingFileError(f"{os.fsdecode(path)}: no such file") from None
+    contents = read_file(path)  # (a missing file: a FileNotFoundError still, as tiktoken's, and an HfBpeError)
     if expected_hash:
         actual = hashlib.sha256(contents).hexdigest()
         if actual != expected_hash.lower():

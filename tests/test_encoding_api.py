@@ -722,3 +722,32 @@ def test_clear_cache_gives_back_the_remembered_pieces() -> None:
     enc.clear_cache()
     assert enc._pieces._table.bits == START_BITS and not enc._pieces._long.spans
     assert enc.encode_ordinary(text) == ids == theirs.encode_ordinary(text)
+
+
+def test_a_split_pattern_that_is_no_str_is_the_same_typed_error_in_both_builds() -> None:
+    """The compiled build raised mypyc's bare TypeError ("str object expected; got None")
+    from inside the splitter, the uncompiled one a PatternError (a ValueError)."""
+    for bad in (None, 123, rb"\S+"):
+        with pytest.raises(hf_bpe.PatternTypeError, match="pat_str is a split pattern, a str, not ") as caught:
+            hf_bpe.Encoding("x", pat_str=bad, mergeable_ranks={bytes([i]): i for i in range(256)}, special_tokens={})  # type: ignore[arg-type]
+        assert isinstance(caught.value, TypeError) and isinstance(caught.value, hf_bpe.HfBpeError)
+
+
+def test_an_id_that_is_no_integer_is_one_error_not_two_chained() -> None:
+    """decode([15339, 1.0]) showed the compiled decoder's TypeError, then "During handling of
+    the above exception, another exception occurred", then the one meant."""
+    enc = hf_bpe.get_encoding("cl100k_base")
+    for ids in ([15339, 1.0], "hello", ["1"]):
+        with pytest.raises(TypeError) as caught:
+            enc.decode(ids)  # type: ignore[arg-type]
+        assert caught.value.__context__ is None, repr(caught.value.__context__)
+
+
+def test_a_stream_decoder_shows_what_it_holds() -> None:
+    enc = hf_bpe.get_encoding("cl100k_base")
+    decoder = enc.stream_decoder()
+    assert repr(decoder) == "<StreamDecoder of 'cl100k_base': 0 bytes pending>"
+    decoder.feed(enc.encode("🙂")[0])  # (b"\xf0\x9f" of its four bytes)
+    assert repr(decoder) == "<StreamDecoder of 'cl100k_base': 2 bytes pending>"
+    decoder.feed(enc.encode("🙂")[1])
+    assert repr(decoder) == "<StreamDecoder of 'cl100k_base': 0 bytes pending>"

@@ -16,6 +16,7 @@ import realdata
 import tiktoken
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
+from transformers import AutoTokenizer
 
 import hf_bpe
 from hf_bpe.tokenizer_json_load import load_gpt2_files
@@ -420,14 +421,70 @@ def test_a_journal_hf_bpe_did_not_write_changes_nothing_outside_its_folder(tmp_p
     outside = tmp_path / "outside.txt"
     outside.write_text("keep me")
     hf_bpe.save_encoding(_two_encodings()[0], tmp_path / "tok")
+    (tmp_path / "tok" / "sub").symlink_to(tmp_path)  # (an archive keeps links: "sub/x" is outside)
     before = _folder_state(tmp_path / "tok")
     for steps in ([[None, str(outside)]], [[None, "../outside.txt"]], [[str(outside), "vocab.tiktoken"]],
-                  [[".x.00000000000000000000000000000000.tmp", "vocab.tiktoken"]], "nonsense"):
+                  [[".x.00000000000000000000000000000000.tmp", "vocab.tiktoken"]], "nonsense",
+                  [[None, "sub/outside.txt"], [None, "x"]]):
         (tmp_path / "tok" / JOURNAL).write_text(json.dumps({"steps": steps}))
-        with pytest.raises(hf_bpe.VocabFileError, match="is the journal of an interrupted save, but not one that hf_bpe wrote"):
-            hf_bpe.load_encoding(tmp_path / "tok")
+        for load in (hf_bpe.load_encoding, hf_bpe.HfBpeTokenizer.from_pretrained):
+            with pytest.raises(hf_bpe.VocabFileError, match="is the journal of an interrupted save, but not one that hf_bpe wrote"):
+                load(tmp_path / "tok")
         assert outside.read_text() == "keep me"
         assert _folder_state(tmp_path / "tok") == {**before, JOURNAL: (tmp_path / "tok" / JOURNAL).read_bytes()}
+    (tmp_path / "tok" / JOURNAL).unlink()
+    (tmp_path / "tok" / JOURNAL).symlink_to("/dev/zero")  # (read until memory ran out)
+    with pytest.raises(hf_bpe.VocabFileError, match=r"not one that hf_bpe wrote \(not a regular file\)"):
+        hf_bpe.load_encoding(tmp_path / "tok")
+
+
+def test_files_of_a_folder_that_are_pipes_or_devices_are_refused(tmp_path: Path) -> None:
+    """A folder from elsewhere whose vocab.tiktoken or encoding.json links to a named pipe
+    (the load waited for good) or to /dev/zero (read until memory ran out); stock
+    transformers, reading tokenizer.json, is unaffected. tiktoken's load_tiktoken_bpe
+    waits on a pipe too; hf_bpe's refuses it."""
+    import os
+
+    hf_bpe.save_encoding(_two_encodings()[0], tmp_path / "tok")
+    os.mkfifo(tmp_path / "fifo")
+    for name, target in (("vocab.tiktoken", tmp_path / "fifo"), ("vocab.tiktoken", Path("/dev/zero")), ("encoding.json", Path("/dev/zero"))):
+        folder = tmp_path / f"{name}-{target.name}"
+        hf_bpe.save_encoding(_two_encodings()[0], folder)
+        (folder / name).unlink()
+        (folder / name).symlink_to(target)
+        for load in (hf_bpe.HfBpeTokenizer.from_pretrained, *((hf_bpe.load_encoding,) if name != "encoding.json" else ())):
+            with pytest.raises(hf_bpe.VocabFileError, match=f"{name} is not a regular file"):
+                load(folder)
+    for path in (tmp_path / "fifo", "/dev/zero"):
+        with pytest.raises(hf_bpe.VocabFileError, match="is not a regular file"):
+            hf_bpe.load_tiktoken_bpe(path)
+
+
+def test_added_token_ids_past_hf_bpes_ids_are_refused(tmp_path: Path) -> None:
+    """tokenizer_config.json giving an added token the id 2**32 - 1: taken, len(tok) (the
+    embedding rows a model is given) became 4,294,967,296, and the next added token's id,
+    2**32, made a folder neither tokenizers nor hf_bpe could load."""
+    hf_bpe.HfBpeTokenizer.from_encoding(_two_encodings()[0]).save_pretrained(tmp_path / "tok")
+    for tid in (2**31, 2**32 - 1):
+        _edit_json(tmp_path / "tok" / "tokenizer_config.json", lambda data: data.update(
+            added_tokens_decoder={str(tid): {"content": "<|h|>", "special": True, "normalized": False, "lstrip": False, "rstrip": False, "single_word": False}}))
+        with pytest.raises(hf_bpe.VocabularyOverflowError, match=f"gives '<\\|h\\|>' the id {tid}: hf_bpe's ids are integers from 0 to 2\\*\\*31 - 1"):
+            hf_bpe.HfBpeTokenizer.from_pretrained(tmp_path / "tok")
+
+
+def test_an_encoding_json_naming_another_vocabulary_file_is_read_alike_or_refused(tmp_path: Path) -> None:
+    """encoding.json's "vocab_file" naming another file of the folder: load_encoding (and
+    the CLI) read that one, HfBpeTokenizer and AutoTokenizer the vocab.tiktoken transformers
+    hands them, so one folder gave two tokenizers; and the folder's sha256 record, which has
+    no digest of the other file, let it pass unchecked."""
+    hf_bpe.save_encoding(_two_encodings()[0], tmp_path / "tok")
+    hf_bpe.dump_tiktoken_bpe({**BYTES, b"a": ord("b"), b"b": ord("a")}, tmp_path / "tok" / "alt.tiktoken")
+    _edit_json(tmp_path / "tok" / "encoding.json", lambda data: data.update(vocab_file="alt.tiktoken"))
+    with pytest.raises(hf_bpe.VocabFileError, match="no longer hold the same tokenizer"):
+        hf_bpe.load_encoding(tmp_path / "tok")  # (the record kept: tokenizer.json compared)
+    for load in (hf_bpe.HfBpeTokenizer.from_pretrained, AutoTokenizer.from_pretrained):
+        with pytest.raises(hf_bpe.VocabFileError, match="names the vocabulary file 'alt.tiktoken', but the folder's is 'vocab.tiktoken'"):
+            load(tmp_path / "tok")
 
 
 def test_two_saves_into_one_folder_take_turns(tmp_path: Path) -> None:

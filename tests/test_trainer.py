@@ -1436,3 +1436,13 @@ def test_file_names_and_batches_given_as_texts_say_what_to_give(tmp_path: Path, 
         (tmp_path / "README").write_text("hello", encoding="utf-8")
         monkeypatch.chdir(tmp_path)
         train_bpe(["README", "hello world " * 50], 260, num_proc=1)
+
+
+def test_a_trainer_shows_what_it_holds() -> None:
+    """It showed ``<hf_bpe.trainer.BpeTrainer object at 0x...>``: an empty trainer and a
+    filled one looked alike in a notebook."""
+    trainer = BpeTrainer(300, num_proc=1)
+    assert repr(trainer) == "<BpeTrainer: vocab_size 300, pattern 'rustbpe', 0 documents counted>"
+    trainer.update(["the cat sat", "the hat"])
+    assert repr(trainer) == "<BpeTrainer: vocab_size 300, pattern 'rustbpe', 2 documents counted>"
+    assert repr(BpeTrainer(300, pattern=r"\S+|\s+", num_proc=1)).startswith("<BpeTrainer: vocab_size 300, pattern '\\\\S+|\\\\s+'")
