@@ -24,6 +24,25 @@ import realdata  # noqa: E402
 import hf_bpe  # noqa: E402
 
 
+#: Prepended to a test script that a child process runs near its file limit:
+#: ``open_files()``, the descriptors open, and ``limit_leaving(spare)``, the limit that
+#: leaves ``spare`` of them free.
+FILE_LIMIT_HELPERS = '''
+import os
+
+def open_files():
+    return len(os.listdir("/proc/self/fd")) - 1  # (the listing's own)
+
+def limit_leaving(spare):
+    # the file limit that leaves spare descriptors free (spare > 1)
+    in_use = {int(fd) for fd in os.listdir("/proc/self/fd")}  # (the listing's own among them)
+    limit = 0
+    while limit - (len([fd for fd in in_use if fd < limit]) - 1) < spare:
+        limit += 1
+    return limit
+'''
+
+
 def compiled_modules() -> list[str]:
     """The modules setup.py compiles (its ``COMPILED_MODULES``, read without running it)."""
     import ast

@@ -15,6 +15,7 @@ from typing import Any, Optional
 import numpy as np
 import pytest
 import realdata
+from conftest import FILE_LIMIT_HELPERS
 import tiktoken
 
 import hf_bpe
@@ -1062,27 +1063,16 @@ def test_workers_that_cannot_start_say_so_and_none_of_them_is_left_running(tmp_p
     assert out.stdout.split() == ["True", "OSError", "1", "True"], out.stdout + out.stderr[-3000:]
 
 
-AT_THE_FILE_LIMIT = r"""
-import os, resource, sys
+AT_THE_FILE_LIMIT = FILE_LIMIT_HELPERS + r"""
+import resource, sys
 import hf_bpe
-
-def open_files():
-    return len(os.listdir("/proc/self/fd")) - 1  # (the listing's own)
-
-def limit_leaving(spare):
-    # the file limit that leaves spare descriptors free (spare > 1)
-    in_use = {int(fd) for fd in os.listdir("/proc/self/fd")}  # (the listing's own among them)
-    limit = 0
-    while limit - (len([fd for fd in in_use if fd < limit]) - 1) < spare:
-        limit += 1
-    return limit
 
 enc = hf_bpe.Encoding("b", pat_str=r"\S+|\s+", mergeable_ranks={bytes([i]): i for i in range(256)}, special_tokens={})
 docs = ["xy " * 1000] * 200
 expected = enc.encode_ordinary_batch(docs)
 soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
 before = open_files()
-for spare in (3, 4, 5):  # a program near its limit (a worker's start takes six) (a service that opened many files)
+for spare in (3, 4, 5):  # a service near its limit (a worker's start takes six)
     resource.setrlimit(resource.RLIMIT_NOFILE, (limit_leaving(spare), hard))
     try:
         enc.encode_ordinary_batch(docs, num_proc=2)

@@ -21,6 +21,7 @@ from typing import Any
 
 import pytest
 import realdata
+from conftest import FILE_LIMIT_HELPERS
 
 import hf_bpe
 from hf_bpe import merges as merges_mod
@@ -1372,24 +1373,12 @@ def test_counting_processes_that_cannot_start_say_why_and_what_to_do(tmp_path: P
     assert out.stdout.split() == ["True", "True", "0", "True"], out.stdout + out.stderr[-3000:]
 
 
-COUNTING_AT_THE_FILE_LIMIT = r"""
-import os, resource
+COUNTING_AT_THE_FILE_LIMIT = FILE_LIMIT_HELPERS + r"""
+import resource
 import hf_bpe
 from hf_bpe import trainer as trainer_mod
 
 trainer_mod.BATCH_CHARS = 1000  # batches for two processes
-
-def open_files():
-    return len(os.listdir("/proc/self/fd")) - 1  # (the listing's own)
-
-def limit_leaving(spare):
-    # the file limit that leaves spare descriptors free (spare > 1)
-    in_use = {int(fd) for fd in os.listdir("/proc/self/fd")}  # (the listing's own among them)
-    limit = 0
-    while limit - (len([fd for fd in in_use if fd < limit]) - 1) < spare:
-        limit += 1
-    return limit
-
 texts = [f"hello world {i} " * 50 for i in range(1000)]
 soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
 before = open_files()
