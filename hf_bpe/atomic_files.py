@@ -116,14 +116,32 @@ def finish_interrupted_write(folder: Union[str, os.PathLike[str]], *, locked: bo
 _JOURNAL_LIMIT = 1 << 20
 
 
-def _journal_bytes(journal: Path) -> bytes:
-    """The journal's bytes; a ValueError for one that is no regular file (a named pipe would
-    be waited on for good, ``/dev/zero`` read until memory ran out) or too large."""
-    fd = os.open(journal, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+def read_file(path: Union[str, os.PathLike[str]], limit: Optional[int] = None) -> bytes:
+    """The bytes of the file ``path`` (or of the file a link names), at most ``limit`` of
+    them. A named pipe, which a read would wait on for good, a device (``/dev/zero``: read
+    until memory ran out) or a folder is a :class:`~hf_bpe.VocabFileError`, a missing file
+    a :class:`~hf_bpe.MissingFileError`: a folder made elsewhere (a download, an archive)
+    may hold links to such things.
+
+        >>> read_file("/dev/zero")
+        Traceback (most recent call last):
+        ...
+        hf_bpe.errors.VocabFileError: /dev/zero is not a regular file (a device, a named pipe or a folder)
+    """
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))  # (a pipe opens without a writer)
+    except FileNotFoundError:
+        raise MissingFileError(f"{os.fsdecode(path)}: no such file") from None
     with os.fdopen(fd, "rb") as f:
         if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):
-            raise ValueError("not a regular file")
-        data = f.read(_JOURNAL_LIMIT + 1)
+            raise VocabFileError(f"{os.fsdecode(path)} is not a regular file (a device, a named pipe or a folder)")
+        return f.read() if limit is None else f.read(limit)
+
+
+def _journal_bytes(journal: Path) -> bytes:
+    """The journal's bytes; a ValueError for one that is no regular file or too large (a
+    missing one: a MissingFileError, also a FileNotFoundError)."""
+    data = read_file(journal, _JOURNAL_LIMIT + 1)
     if len(data) > _JOURNAL_LIMIT:
         raise ValueError("larger than any journal of a save")
     return data

@@ -36,8 +36,8 @@ from .errors import (
 )
 from .normalization import FORMS
 from .pieces import has_lone_surrogate
-from .atomic_files import cleanup_new_folders, finish_before_reading, refuse_empty_path, write_files_atomic
-from .vocab_files import StrPath, format_tiktoken_bpe, parse_json, parse_tiktoken_bpe, read_file
+from .atomic_files import cleanup_new_folders, finish_before_reading, read_file, refuse_empty_path, write_files_atomic
+from .vocab_files import StrPath, format_tiktoken_bpe, parse_json, parse_tiktoken_bpe
 
 if TYPE_CHECKING:
     from .tokenizer_json import EncodingLike  # hf_bpe's Encoding or tiktoken's

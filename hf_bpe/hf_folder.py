@@ -31,7 +31,8 @@ from hf_bpe.errors import MissingFileError, TokenizerJsonWarning, VocabFileError
 from hf_bpe.folder import ENCODING_FILE, VOCAB_FILE, ChangedTokenizerJson, load_encoding_files_and_changes
 from hf_bpe.hf_vocab import token_str
 from hf_bpe.tokenizer_json import pair_template_matches
-from hf_bpe.vocab_files import parse_json, read_file
+from hf_bpe.atomic_files import read_file
+from hf_bpe.vocab_files import parse_json
 
 
 def is_rank(encoding: Any, tid: int) -> bool:

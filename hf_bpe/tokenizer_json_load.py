@@ -37,7 +37,8 @@ from hf_bpe.hf_vocab import _check_vocabulary, derive_merge_ranks, merge_parts, 
 from hf_bpe.normalization import FORMS
 from hf_bpe.piece_merge import MergeTables, every_split
 from hf_bpe.patterns import GPT2_ORIGINAL_PATTERN
-from hf_bpe.vocab_files import bytes_to_unicode, parse_json, read_file, read_gpt2_merges, read_gpt2_vocab
+from hf_bpe.atomic_files import read_file
+from hf_bpe.vocab_files import bytes_to_unicode, parse_json, read_gpt2_merges, read_gpt2_vocab
 
 if TYPE_CHECKING:
     from hf_bpe.encoding import Encoding

@@ -22,14 +22,13 @@ import json
 import logging
 import marshal
 import os
-import stat
 import string
 import sys
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Callable, Optional, TypeVar, Union, cast
 
-from .atomic_files import write_atomic
+from .atomic_files import read_file, write_atomic
 from .encoding import MAX_RANK
 from .errors import HashMismatchError, MissingFileError, VocabFileError, VocabularyTypeError, _a_type
 from .vocab_lines import parse_plain
@@ -128,27 +127,6 @@ def load_tiktoken_bpe(tiktoken_bpe_file: StrPath, expected_hash: Optional[str] =
             os.fsdecode(path),
         ) from None
     return parse_tiktoken_bpe(contents, source=os.fsdecode(path))
-
-
-def read_file(path: StrPath) -> bytes:
-    """The bytes of the file ``path`` (or of the file a link names). A named pipe, which a
-    read would wait on for good, a device (``/dev/zero``: read until memory ran out) or a
-    folder is a :class:`VocabFileError`, a missing file a :class:`MissingFileError`: a
-    folder made elsewhere (a download, an archive) may hold links to such things.
-
-        >>> read_file("/dev/zero")
-        Traceback (most recent call last):
-        ...
-        hf_bpe.errors.VocabFileError: /dev/zero is not a regular file (a device, a named pipe or a folder)
-    """
-    try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))  # (a pipe opens without a writer)
-    except FileNotFoundError:
-        raise MissingFileError(f"{os.fsdecode(path)}: no such file") from None
-    with os.fdopen(fd, "rb") as f:
-        if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):
-            raise VocabFileError(f"{os.fsdecode(path)} is not a regular file (a device, a named pipe or a folder)")
-        return f.read()
 
 
 def _read_checked(path: StrPath, expected_hash: Optional[str]) -> bytes:

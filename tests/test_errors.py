@@ -434,7 +434,7 @@ def test_a_journal_hf_bpe_did_not_write_changes_nothing_outside_its_folder(tmp_p
         assert _folder_state(tmp_path / "tok") == {**before, JOURNAL: (tmp_path / "tok" / JOURNAL).read_bytes()}
     (tmp_path / "tok" / JOURNAL).unlink()
     (tmp_path / "tok" / JOURNAL).symlink_to("/dev/zero")  # (read until memory ran out)
-    with pytest.raises(hf_bpe.VocabFileError, match=r"not one that hf_bpe wrote \(not a regular file\)"):
+    with pytest.raises(hf_bpe.VocabFileError, match=r"not one that hf_bpe wrote \(.*journal.json is not a regular file"):
         hf_bpe.load_encoding(tmp_path / "tok")
 
 
