@@ -864,10 +864,7 @@ class HfBpeTokenizer(PreTrainedTokenizer):
         specials = set(self.all_special_tokens)
         roles: frozenset[str] = getattr(self, "_roles_to_skip", frozenset())  # set during __init__ only
         present = set(self._added_tokens_decoder.values())  # AddedTokens: equal if all their flags are
-        # Roles given as AddedTokens (mask_token=AddedToken("<mask>", lstrip=True)), which
-        # transformers' __init__ adds as plain text: added with their flags, as the fast
-        # tokenizers add them.
-        flagged = {str(t): t for t in [*getattr(self, "_special_tokens_map", {}).values(), *getattr(self, "_extra_special_tokens", ())] if isinstance(t, AddedToken)}
+        flagged: dict[str, AddedToken] | None = None  # (made when first needed, below)
         next_id = len(self)
         for token in new_tokens or ():
             if not isinstance(token, (str, AddedToken)):
@@ -878,8 +875,14 @@ class HfBpeTokenizer(PreTrainedTokenizer):
             if not content:
                 continue
             SpecialTokenTextError.check(content, "token")
-            if isinstance(token, str) and content in flagged:
-                token = flagged[content]
+            if isinstance(token, str) and content in specials:
+                # A role given as an AddedToken (mask_token=AddedToken("<mask>", lstrip=True)),
+                # which transformers' __init__ adds as plain text: added with its flags, as
+                # the fast tokenizers add it.
+                if flagged is None:
+                    roles_given = [*getattr(self, "_special_tokens_map", {}).values(), *getattr(self, "_extra_special_tokens", ())]
+                    flagged = {str(t): t for t in roles_given if isinstance(t, AddedToken)}
+                token = flagged.get(content, token)
             if isinstance(token, str):
                 tid = self._added_tokens_encoder.get(content)
                 if tid is not None and not (special_tokens and not self._added_tokens_decoder[tid].special):
