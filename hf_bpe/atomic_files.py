@@ -29,6 +29,7 @@ through: its target is replaced, the link stays. A path that is not a regular fi
 
 from __future__ import annotations
 
+import errno
 import functools
 import json
 import os
@@ -117,24 +118,33 @@ _JOURNAL_LIMIT = 1 << 20
 
 
 def read_file(path: Union[str, os.PathLike[str]], limit: Optional[int] = None) -> bytes:
-    """The bytes of the file ``path`` (or of the file a link names), at most ``limit`` of
-    them. A named pipe, which a read would wait on for good, a device (``/dev/zero``: read
-    until memory ran out) or a folder is a :class:`~hf_bpe.VocabFileError`, a missing file
-    a :class:`~hf_bpe.MissingFileError`: a folder made elsewhere (a download, an archive)
-    may hold links to such things.
+    """The bytes of ``path``, a file of a tokenizer's folder (or the file a link there
+    names), at most ``limit`` of them. A folder made elsewhere (a download, an archive) may
+    hold links to a named pipe, which a read would wait on for good, or to a device
+    (``/dev/zero``: read until memory ran out): either is a :class:`~hf_bpe.VocabFileError`;
+    a missing file a :class:`~hf_bpe.MissingFileError`, a folder the ``IsADirectoryError``
+    ``open`` raises. (A path given by the user, ``load_tiktoken_bpe("/dev/stdin")`` say, is
+    read as tiktoken reads it.)
 
         >>> read_file("/dev/zero")
         Traceback (most recent call last):
         ...
-        hf_bpe.errors.VocabFileError: /dev/zero is not a regular file (a device, a named pipe or a folder)
+        hf_bpe.errors.VocabFileError: /dev/zero is not a regular file (a device or a named pipe)
     """
     try:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))  # (a pipe opens without a writer)
     except FileNotFoundError:
         raise MissingFileError(f"{os.fsdecode(path)}: no such file") from None
+    try:  # (checked on the descriptor, which is closed here if the file is refused)
+        mode = os.fstat(fd).st_mode
+        if stat.S_ISDIR(mode):
+            raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), os.fsdecode(path))
+        if not stat.S_ISREG(mode):
+            raise VocabFileError(f"{os.fsdecode(path)} is not a regular file (a device or a named pipe)")
+    except BaseException:
+        os.close(fd)
+        raise
     with os.fdopen(fd, "rb") as f:
-        if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):
-            raise VocabFileError(f"{os.fsdecode(path)} is not a regular file (a device, a named pipe or a folder)")
         return f.read() if limit is None else f.read(limit)
 
 

@@ -28,7 +28,15 @@ from typing import Any, Optional
 from . import piece_counter as _piece_counter
 from .piece_counter import PieceCounter
 from .errors import TrainingError, TrainingTypeError
-from .parallel import how_it_ended, interrupts_deferred, leave_with_parent, refuse_starts_short_of_files, start_context, stop_processes
+from .parallel import (
+    FILES_KEPT_BY_A_COUNTER,
+    how_it_ended,
+    interrupts_deferred,
+    leave_with_parent,
+    refuse_starts_short_of_files,
+    start_context,
+    stop_processes,
+)
 from .training_sources import run_task, Task
 
 #: A counting process holds at most this many batches not yet counted.
@@ -45,7 +53,7 @@ class CountPool:
     """
 
     def __init__(self, pattern: str, num_proc: int) -> None:
-        refuse_starts_short_of_files(num_proc)  # (a process's queue and start, and the shared one: 5 each + 2)
+        refuse_starts_short_of_files(num_proc, FILES_KEPT_BY_A_COUNTER, more=2)  # (+2: the shared outbox's ends)
         ctx = start_context()
         self._outbox: Any = _QuietQueue(ctx=ctx)
         self._inboxes: list[Any] = []

@@ -98,21 +98,26 @@ def start_context() -> Any:
     return multiprocessing.get_context(method)
 
 
-#: File descriptors one process's start may hold: a batch worker's connection takes two,
-#: and multiprocessing's two pipes four while it starts (a counting process's queue, the
-#: same); measured, a batch's worker started with six free and not with five.
-FILES_PER_START = 6
+#: File descriptors a started process keeps open in this one: a batch worker three (its
+#: connection's end, multiprocessing's sentinel and pipe), a counting process four (its
+#: queue's two ends besides); and those one start holds besides for a moment (its pipes'
+#: other ends). Measured: one batch worker started with six free and not with five, two
+#: counting processes (and their shared queue's two) with twelve.
+FILES_KEPT_BY_A_WORKER = 3
+FILES_KEPT_BY_A_COUNTER = 4
+FILES_WHILE_STARTING = 3
 
 
-def refuse_starts_short_of_files(processes: int) -> None:
-    """Raise ``OSError(EMFILE)`` when starting ``processes`` processes could run out of
-    file descriptors (``ulimit -n``), before any starts. CPython cannot fail there cleanly:
-    its start opens two pipes and, when the second fails, never closes the first, so each
-    failed start would keep two descriptors for good (3.11; the same with ``Process.start``
-    alone) and a long-running program that once reached its limit would stay there.
-    Nothing is checked where ``/proc/self/fd`` cannot be read.
+def refuse_starts_short_of_files(processes: int, kept_each: int, more: int = 0) -> None:
+    """Raise ``OSError(EMFILE)`` before any of ``processes`` processes start when they could
+    run out of file descriptors (``ulimit -n``): each keeps ``kept_each``, one start holds
+    :data:`FILES_WHILE_STARTING` more for a moment, and ``more`` are shared. CPython cannot
+    fail there cleanly: its start opens two pipes and, when the second fails, never closes
+    the first, so each failed start would keep two descriptors for good (3.11; the same
+    with ``Process.start`` alone) and a long-running program that once reached its limit
+    would stay there. Nothing is checked where ``/proc/self/fd`` cannot be read.
 
-        >>> refuse_starts_short_of_files(1)  # far from the limit: nothing to say
+        >>> refuse_starts_short_of_files(1, FILES_KEPT_BY_A_WORKER)  # far from the limit: nothing to say
     """
     try:
         import resource  # (POSIX only)
@@ -128,7 +133,7 @@ def refuse_starts_short_of_files(processes: int) -> None:
     if limit == resource.RLIM_INFINITY:
         return
     below_limit = sum(1 for fd in listed if fd.isdigit() and int(fd) < limit) - 1
-    free, needed = limit - below_limit, FILES_PER_START * processes
+    free, needed = limit - below_limit, kept_each * processes + FILES_WHILE_STARTING + more
     if free < needed:
         raise OSError(
             errno.EMFILE,
@@ -481,7 +486,7 @@ class _Pool:
         had = len(self.processes)
         try:
             if had < size:
-                refuse_starts_short_of_files(size - had)
+                refuse_starts_short_of_files(size - had, FILES_KEPT_BY_A_WORKER)
             while len(self.processes) < size:
                 if shipped is None:
                     # Not forked: pickled here, unpickled by _serve, so that a failure there is reported.

@@ -629,7 +629,8 @@ def load_tokenizer_json(path: str | os.PathLike[str], *, name: str | None = None
     p = Path(path)
     if p.is_dir() or p.is_file():  # a save killed midway (in the folder, or the file's): its new files first
         finish_before_reading(p if p.is_dir() else p.parent)
-    if p.is_dir():
+    of_a_folder = p.is_dir()
+    if of_a_folder:
         if not (p / "tokenizer.json").exists() and (p / "vocab.json").exists():
             _check_gpt2_class(p / "tokenizer_config.json")
             return load_gpt2_files(p / "vocab.json", p / "merges.txt", name=name or p.name)
@@ -638,7 +639,9 @@ def load_tokenizer_json(path: str | os.PathLike[str], *, name: str | None = None
         p = p / "tokenizer.json"
     elif not p.exists():
         raise MissingFileError(f"{p}: no such file or folder")
-    raw = read_file(p)  # (a pipe or device: a VocabFileError; an OSError, no permission say, as it is)
+    # (a folder's file that is a pipe or device: a VocabFileError; a file the user names is
+    # read as it is, a pipe too; an OSError, no permission say, is raised as it is)
+    raw = read_file(p) if of_a_folder else p.read_bytes()
     try:
         data = parse_json(raw.decode("utf-8"))
     except ValueError as err:  # not UTF-8, not JSON

@@ -28,7 +28,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Callable, Optional, TypeVar, Union, cast
 
-from .atomic_files import read_file, write_atomic
+from .atomic_files import write_atomic
 from .encoding import MAX_RANK
 from .errors import HashMismatchError, MissingFileError, VocabFileError, VocabularyTypeError, _a_type
 from .vocab_lines import parse_plain
@@ -137,7 +137,11 @@ def _read_checked(path: StrPath, expected_hash: Optional[str]) -> bytes:
         isinstance(expected_hash, str) and len(expected_hash) == 64 and all(c in string.hexdigits for c in expected_hash)
     ):
         raise HashMismatchError(f"expected_hash must be a sha256 hex digest (64 hex digits), not {expected_hash!r}")
-    contents = read_file(path)  # (a missing file: a FileNotFoundError still, as tiktoken's, and an HfBpeError)
+    try:  # (any file the user names, a pipe too: /dev/stdin, as tiktoken reads it)
+        with open(path, "rb") as f:
+            contents = f.read()
+    except FileNotFoundError:  # a FileNotFoundError still, as tiktoken's, and an HfBpeError
+        raise MissingFileError(f"{os.fsdecode(path)}: no such file") from None
     if expected_hash:
         actual = hashlib.sha256(contents).hexdigest()
         if actual != expected_hash.lower():

@@ -441,8 +441,8 @@ def test_a_journal_hf_bpe_did_not_write_changes_nothing_outside_its_folder(tmp_p
 def test_files_of_a_folder_that_are_pipes_or_devices_are_refused(tmp_path: Path) -> None:
     """A folder from elsewhere whose vocab.tiktoken or encoding.json links to a named pipe
     (the load waited for good) or to /dev/zero (read until memory ran out); stock
-    transformers, reading tokenizer.json, is unaffected. tiktoken's load_tiktoken_bpe
-    waits on a pipe too; hf_bpe's refuses it."""
+    transformers, reading tokenizer.json, is unaffected. A path the user names is read as
+    tiktoken reads it (load_tiktoken_bpe("/dev/stdin") of a pipe: once refused as well)."""
     import os
 
     hf_bpe.save_encoding(_two_encodings()[0], tmp_path / "tok")
@@ -455,9 +455,22 @@ def test_files_of_a_folder_that_are_pipes_or_devices_are_refused(tmp_path: Path)
         for load in (hf_bpe.HfBpeTokenizer.from_pretrained, *((hf_bpe.load_encoding,) if name != "encoding.json" else ())):
             with pytest.raises(hf_bpe.VocabFileError, match=f"{name} is not a regular file"):
                 load(folder)
-    for path in (tmp_path / "fifo", "/dev/zero"):
-        with pytest.raises(hf_bpe.VocabFileError, match="is not a regular file"):
-            hf_bpe.load_tiktoken_bpe(path)
+    # A path given by the user is read as tiktoken reads it, a pipe too (/dev/stdin, <(...)).
+    read, write = os.pipe()
+    os.write(write, b"".join(b"%s %d\n" % (base64.b64encode(t), r) for t, r in BYTES.items()))
+    os.close(write)
+    try:
+        assert hf_bpe.load_tiktoken_bpe(f"/dev/fd/{read}") == BYTES
+    finally:
+        os.close(read)
+    # A folder where a file belongs stays the OSError open() raises, and keeps no descriptor.
+    (tmp_path / "tok" / "vocab.tiktoken").unlink()
+    (tmp_path / "tok" / "vocab.tiktoken").mkdir()
+    before = len(os.listdir("/proc/self/fd"))
+    for _ in range(20):
+        with pytest.raises(IsADirectoryError):
+            hf_bpe.load_encoding(tmp_path / "tok")
+    assert len(os.listdir("/proc/self/fd")) == before
 
 
 def test_added_token_ids_past_hf_bpes_ids_are_refused(tmp_path: Path) -> None:
