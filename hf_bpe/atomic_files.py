@@ -51,8 +51,20 @@ JOURNAL = ".hf_bpe-write-journal.json"
 
 
 def write_atomic(path: Union[str, os.PathLike[str]], data: bytes) -> None:
-    """Write ``data`` to ``path`` so readers see the old file or the whole new one."""
+    """Write ``data`` to ``path`` so readers see the old file or the whole new one. What
+    ``open(path, "wb")`` refuses is refused alike: a folder (``"out/"``, ``"."``: ``Path``
+    would drop the slash and write a file ``out``) is an ``IsADirectoryError``, a link that
+    leads to itself the ``OSError`` of a loop."""
     refuse_empty_path(path)
+    text = os.fspath(path)
+    if text.endswith(os.sep) or os.path.isdir(text):
+        raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), text)
+    if os.path.islink(text) and not os.path.exists(text):  # a dangling link is written through
+        try:
+            os.stat(text)
+        except OSError as err:
+            if err.errno == errno.ELOOP:
+                raise OSError(errno.ELOOP, os.strerror(errno.ELOOP), text) from None
     write_files_atomic({Path(path): data})
 
 

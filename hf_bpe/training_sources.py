@@ -20,6 +20,7 @@ import operator
 import os
 import warnings
 from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Optional, Union
 
@@ -176,10 +177,10 @@ def parquet_plan(files: list[str], column: str) -> Iterator[tuple[str, list[int]
     plan = []
     for path in files:
         try:
-            meta = pq.ParquetFile(path)
+            with _parquet_file(path) as meta:
+                schema, num_row_groups, num_rows = meta.schema_arrow, meta.metadata.num_row_groups, meta.metadata.num_rows
         except (OSError, pa.ArrowException) as err:
             raise TrainingError(f"cannot read parquet file {path!r}: {err}") from None
-        schema = meta.schema_arrow
         if column not in schema.names:
             raise TrainingError(
                 f"parquet file {path!r} has no column {column!r} "
@@ -190,9 +191,22 @@ def parquet_plan(files: list[str], column: str) -> Iterator[tuple[str, list[int]
             raise TrainingTypeError(
                 f"column {column!r} of parquet file {path!r} holds {kind}, not strings"
             )
-        groups = list(range(meta.metadata.num_row_groups))
-        plan.append((path, groups, meta.metadata.num_rows))
+        plan.append((path, list(range(num_row_groups)), num_rows))
     return iter(plan)
+
+
+@contextmanager
+def _parquet_file(path: str) -> Iterator[Any]:
+    """pyarrow's ``ParquetFile`` of ``path``. pyarrow takes a name as UTF-8, so a name that is
+    not (bytes a Linux file system allows: surrogate escapes in Python) is opened here and
+    handed over as a file, which pyarrow reads through Python (slower: only for those)."""
+    import pyarrow.parquet as pq
+
+    if os.fsencode(path).decode("utf-8", "replace") == path:
+        yield pq.ParquetFile(path)
+        return
+    with open(path, "rb") as file:
+        yield pq.ParquetFile(file)
 
 
 def _holds_strings(kind: Any) -> bool:
@@ -208,10 +222,10 @@ def _holds_strings(kind: Any) -> bool:
 
 def _read_row_group(path: str, group: int, column: str) -> list[str]:
     import pyarrow as pa
-    import pyarrow.parquet as pq
 
     try:
-        table = pq.ParquetFile(path).read_row_group(group, columns=[column])
+        with _parquet_file(path) as parquet:
+            table = parquet.read_row_group(group, columns=[column])
     except (OSError, pa.ArrowException) as err:  # a corrupt page, a file changed meanwhile
         raise TrainingError(f"cannot read row group {group} of parquet file {path!r}: {err}") from None
     col = table.column(column)
@@ -241,9 +255,8 @@ def _read_row_group(path: str, group: int, column: str) -> list[str]:
 
 def _row_of_file(path: str, group: int, row: int) -> int:
     """The number in the whole file of row ``row`` of row group ``group``."""
-    import pyarrow.parquet as pq
-
-    meta = pq.ParquetFile(path).metadata
+    with _parquet_file(path) as parquet:
+        meta = parquet.metadata
     before: int = sum(meta.row_group(g).num_rows for g in range(group))
     return before + row
 

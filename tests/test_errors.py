@@ -1081,3 +1081,31 @@ def test_every_warning_points_at_the_callers_line(tmp_path: Path) -> None:
     (tmp_path / "pair" / "encoding.json").unlink()  # vocab.tiktoken without it: tokenizer.json is read instead
     for load in (HfBpeTokenizer.from_pretrained, AutoTokenizer.from_pretrained):
         assert warned(hf_bpe.TokenizerJsonWarning, lambda: load(tmp_path / "pair")) == [__file__]
+
+
+def test_a_single_file_write_refuses_what_open_refuses(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """dump_tiktoken_bpe(ranks, "out/") wrote a file named out (Path drops the slash; open()
+    and so tiktoken's dump raise IsADirectoryError); ".", ".." and "/" gave pathlib's
+    ValueErrors; a link that leads to itself was replaced by a file (open(): a loop)."""
+    import errno
+    import os
+
+    from hf_bpe.tokenizer_json import save_tokenizer_json
+
+    monkeypatch.chdir(tmp_path)
+    enc = _two_encodings()[0]
+    writes = (lambda path: hf_bpe.dump_tiktoken_bpe(BYTES, path), lambda path: save_tokenizer_json(enc, path))
+    for path in ("out/", "new/", ".", "..", "/", tmp_path):
+        for write in writes:
+            with pytest.raises(IsADirectoryError):
+                write(path)
+    assert sorted(os.listdir(tmp_path)) == []
+    os.symlink("loop", "loop")
+    for write in writes:
+        with pytest.raises(OSError) as caught:
+            write("loop")
+        assert caught.value.errno == errno.ELOOP
+    assert os.path.islink("loop")
+    os.symlink("target.tiktoken", "dangling")  # (a link to a file yet to make is written through)
+    hf_bpe.dump_tiktoken_bpe(BYTES, "dangling")
+    assert os.path.islink("dangling") and hf_bpe.load_tiktoken_bpe("target.tiktoken") == BYTES

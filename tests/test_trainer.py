@@ -1440,3 +1440,22 @@ def test_a_trainer_shows_what_it_holds() -> None:
     trainer.update(["the cat sat", "the hat"])
     assert repr(trainer) == "<BpeTrainer: vocab_size 300, pattern 'rustbpe', 2 documents counted>"
     assert repr(BpeTrainer(300, pattern=r"\S+|\s+", num_proc=1)).startswith("<BpeTrainer: vocab_size 300, pattern '\\\\S+|\\\\s+'")
+
+
+@pytest.mark.parametrize("num_proc", [1, 2])
+def test_parquet_files_whose_names_are_not_utf8_are_read(tmp_path: Path, shards: list[Path], num_proc: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A Linux file name may hold any bytes (b"\\xff": "\\udcff" in Python); pyarrow takes a
+    name as UTF-8, so training from a folder holding one failed with a bare
+    UnicodeEncodeError that named no file (text files and datasets read such names)."""
+    import os
+
+    monkeypatch.setattr(trainer_mod, "BATCH_CHARS", 50_000)
+    odd = tmp_path / os.fsdecode(b"shard\xff")
+    odd.mkdir()
+    for i, shard in enumerate(shards):
+        shutil.copy(shard, odd / os.fsdecode(b"part-%d-\xfe.parquet" % i))
+    direct = BpeTrainer(2000, num_proc=1, progress=False)
+    direct.update(shard_texts(shards), max_chars=1000)
+    from_parquet = BpeTrainer(2000, num_proc=num_proc, progress=False)
+    from_parquet.update_from_parquet(odd, max_chars=1000)
+    assert from_parquet.piece_counts() == direct.piece_counts()
