@@ -255,8 +255,9 @@ def read_added_tokens(folder: Path) -> dict[int, dict[str, Any]]:
     config = folder / "tokenizer_config.json"
     if not config.is_file():
         return {}
+    raw = read_file(config)
     try:
-        data = parse_json(config.read_bytes().decode("utf-8"))
+        data = parse_json(raw.decode("utf-8"))
     except ValueError as err:  # bad UTF-8 or JSON
         raise VocabFileError(f"{os.fspath(config)} is not a JSON file ({err})") from None
     decoder = data.get("added_tokens_decoder") if isinstance(data, dict) else None
@@ -372,7 +373,7 @@ def check_files_agree(
     tokenizer_json = meta_path.parent / (prefix + TOKENIZER_JSON)
     if not tokenizer_json.is_file():
         return None
-    data = tokenizer_json.read_bytes()
+    data = read_file(tokenizer_json)
     if recorded == {
         meta_path.name: _fields_sha256(meta),
         vocab_name: hashlib.sha256(contents).hexdigest(),
