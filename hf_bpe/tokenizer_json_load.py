@@ -32,6 +32,7 @@ from hf_bpe.hf_pattern import (
     check_pre_tokenizer,
     hf_pattern,
     pattern_of_pre_tokenizer,
+    tiktoken_dialect,
 )
 from hf_bpe.hf_vocab import _check_vocabulary, derive_merge_ranks, merge_parts, token_bytes, token_bytes_many
 from hf_bpe.normalization import FORMS
@@ -169,9 +170,10 @@ def _canonical_pattern(onig: str) -> str:
 
     if onig == _GPT2_BYTE_LEVEL_REGEX:
         return R50K_PATTERN
+    onig = tiktoken_dialect(onig)
     for named in PATTERNS.values():
         try:
-            if hf_pattern(named) == onig:
+            if tiktoken_dialect(hf_pattern(named)) == onig:
                 return named
         except PatternError:
             continue

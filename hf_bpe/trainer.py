@@ -127,7 +127,11 @@ class BpeTrainer:
             f" (it holds the 256 byte tokens and the {len(specials)} special token(s))",
         )
         if vocab_size - 256 - len(specials) > _merges.MAX_MERGES:
-            raise TrainingError(f"vocab_size={vocab_size} is too large")
+            most = _merges.MAX_MERGES + 256 + len(specials)
+            raise TrainingError(
+                f"vocab_size={vocab_size} is too large: at most {most} (2**31 ids, the 256 byte "
+                f"tokens and the {len(specials)} special token(s) among them)"
+            )
         self.pattern = checked_pattern(pattern)
         num_proc = usable_cpus() if num_proc is None else checked_int("num_proc", num_proc, 1, " (or None)")
         self.vocab_size = vocab_size

@@ -28,7 +28,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Callable, Optional, TypeVar, Union, cast
 
-from .atomic_files import write_atomic
+from .atomic_files import read_file, write_atomic
 from .encoding import MAX_RANK
 from .errors import HashMismatchError, MissingFileError, VocabFileError, VocabularyTypeError, _a_type
 from .vocab_lines import parse_plain
@@ -194,8 +194,9 @@ def load_kept(
     blob = marshal.dumps(value)
     try:
         keep_in.mkdir(mode=0o700, parents=True, exist_ok=True)
-        if copy.is_symlink():  # replaced, not written through: its target is another file's copy
-            copy.unlink()
+        if copy.is_symlink() or (copy.exists() and not (copy.is_file() or copy.is_dir())):
+            copy.unlink()  # replaced, not written through: a link's target is another file's
+            # copy; a named pipe would take the write and wait for a reader for good
         write_atomic(copy, _kept_digest(key, blob) + blob)
         os.chmod(copy, 0o600)
         if at_most is not None:
@@ -238,8 +239,8 @@ def _read_kept(copy: Path, key: str, kind: type) -> Any:
     """What :func:`load_kept` kept in ``copy`` under ``key``, or None if nothing is kept
     there, it is damaged, or it was kept under another key."""
     try:
-        data = copy.read_bytes()
-    except OSError:
+        data = read_file(copy)  # (a named pipe put there would make read_bytes() wait for good)
+    except (OSError, VocabFileError):
         return None
     blob = data[32:]
     if _kept_digest(key, blob) != data[:32]:

@@ -8,12 +8,15 @@ points hf_bpe at it. Each test gets an empty cache directory and an empty tiktok
 from __future__ import annotations
 
 import base64
+import errno
 import gzip
 import hashlib
 import http.server
 import os
 import shutil
 import socket
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,6 +25,7 @@ import pytest
 import realdata
 import tiktoken.load
 
+import hf_bpe
 from hf_bpe import download
 from hf_bpe.download import VOCAB_FILES, fetch
 from hf_bpe.errors import (
@@ -493,7 +497,57 @@ def test_a_full_disk_is_not_blamed_on_the_network(server: _VocabServer) -> None:
         download._stream(server.base_url.rstrip("/") + "/encodings/r50k_base.tiktoken", FullDisk(), 30.0)
 
 
-def test_a_killed_download_leaves_nothing_for_long(cache: Path, server: _VocabServer) -> None:
+def _hold_locked(part: Path) -> subprocess.Popen[str]:
+    """A process that holds ``part`` open and locked, as a download in progress does, in
+    its own process-ID namespace when it can have one (a container sharing the cache: its
+    process ID means nothing here), until its input is closed."""
+    holder = (
+        "import fcntl, os, sys\n"
+        "fd = os.open(sys.argv[1], os.O_WRONLY | os.O_CREAT, 0o666)\n"
+        "fcntl.flock(fd, fcntl.LOCK_EX)\n"
+        "print('locked', os.getpid(), flush=True)\n"
+        "sys.stdin.read()\n"
+    )
+    command = [sys.executable, "-c", holder, str(part)]
+    unshare = shutil.which("unshare")
+    if unshare is not None and os.geteuid() == 0:
+        command = [unshare, "--pid", "--fork", "--kill-child", *command]
+    process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    assert process.stdout is not None and process.stdout.readline().startswith("locked ")
+    return process
+
+
+def test_a_part_file_another_process_holds_stays_and_what_killed_downloads_left_goes(
+    cache: Path, server: _VocabServer
+) -> None:
+    """A .part file was judged by the host name and process ID in its name: a download in
+    another process-ID namespace (a container sharing the cache and the host name) looked
+    dead, its file was removed under it and it failed. A download now holds its .part
+    file locked; what no process holds is what a killed download left."""
+    cache.mkdir()
+    running = cache / ".r50k_base.tiktoken.4567.part"
+    killed = cache / ".r50k_base.tiktoken.0123.part"  # just now: a retry right after the kill
+    killed.write_bytes(b"half a file")
+    holder = _hold_locked(running)
+    try:
+        assert fetch("r50k_base.tiktoken") == cache / "r50k_base.tiktoken"
+        assert _contents(cache) == sorted([running.name, "r50k_base.tiktoken"])
+    finally:
+        assert holder.stdin is not None
+        holder.stdin.close()  # the holder ends: its lock goes with it
+        holder.wait(30)
+    os.remove(cache / "r50k_base.tiktoken")
+    assert fetch("r50k_base.tiktoken") == cache / "r50k_base.tiktoken"  # its holder gone: removed
+    assert _contents(cache) == ["r50k_base.tiktoken"]
+
+
+def test_where_files_cannot_be_locked_a_part_file_goes_after_an_hour(
+    cache: Path, server: _VocabServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def no_locks(fd: int, wait: bool) -> None:
+        raise OSError(errno.ENOLCK, "No locks available")
+
+    monkeypatch.setattr(download, "_lock", no_locks)  # a file system without flock (some network ones)
     cache.mkdir()
     stale, fresh = cache / ".r50k_base.tiktoken.0123.part", cache / ".r50k_base.tiktoken.4567.part"
     stale.write_bytes(b"half a file")
@@ -504,22 +558,29 @@ def test_a_killed_download_leaves_nothing_for_long(cache: Path, server: _VocabSe
     assert _contents(cache) == [fresh.name, "r50k_base.tiktoken"]
 
 
-def test_the_part_file_of_a_killed_download_goes_at_the_next_download(cache: Path, server: _VocabServer) -> None:
-    """A retry right after a killed download left its .part file for good: only one untouched
-    for an hour was removed, and the retry then made the file, so none came after it."""
-    import subprocess
-    import sys
-
-    cache.mkdir()
-    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
-    writer = download._writer().rpartition("_")[0]
-    killed = cache / f".r50k_base.tiktoken.{writer}_{int(gone.stdout)}-0123.part"
-    running = cache / f".r50k_base.tiktoken.{writer}_{os.getpid()}-4567.part"  # a live writer
-    elsewhere = cache / f".r50k_base.tiktoken.otherhost_{int(gone.stdout)}-89ab.part"  # another machine's
-    for part in (killed, running, elsewhere):
-        part.write_bytes(b"half a file")
-    assert fetch("r50k_base.tiktoken") == cache / "r50k_base.tiktoken"
-    assert _contents(cache) == sorted([elsewhere.name, running.name, "r50k_base.tiktoken"])
+def test_a_full_disk_is_said_as_such_whenever_the_write_fails(cache: Path, server: _VocabServer) -> None:
+    """The write that failed for want of space was said well, but closing the file then
+    flushed its buffer, failed again, and that bare OSError (no file, no hint) replaced
+    the message. The file size limit fails a write there as a full disk does."""
+    child = (
+        "import resource, signal\n"
+        "import hf_bpe\n"
+        "from hf_bpe.download import fetch\n"
+        "signal.signal(signal.SIGXFSZ, signal.SIG_IGN)\n"
+        "for limit in (100_000, 600_000, 600_001, 835_553):\n"
+        "    resource.setrlimit(resource.RLIMIT_FSIZE, (limit, resource.RLIM_INFINITY))\n"
+        "    try:\n"
+        "        fetch('r50k_base.tiktoken')\n"
+        "    except hf_bpe.DownloadError as err:\n"
+        "        print(type(err).__name__, err)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", child], capture_output=True, text=True, env=dict(os.environ), timeout=120)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert len(lines) == 4, result.stdout
+    for line in lines:
+        assert "cannot write the download of" in line and "(File too large): free some space, or point HF_BPE_CACHE_DIR elsewhere" in line
+    assert _contents(cache) == []
 
 
 def test_an_unreadable_cached_file_is_downloaded_again(cache: Path, server: _VocabServer, tmp_path: Path) -> None:
@@ -618,6 +679,22 @@ def test_offline_names_the_file_and_where_to_put_it(
     assert isinstance(info.value, DownloadError) and isinstance(info.value, OSError)
     assert server.requests == []
     assert _contents(cache) == []
+
+
+def test_offline_says_what_stands_where_the_file_should_go(
+    cache: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The offline error told the user to put the file where no file can go: under a
+    cache "directory" that is a file, or where a folder of the file's name stands."""
+    monkeypatch.setenv("HF_BPE_OFFLINE", "1")
+    (cache / "r50k_base.tiktoken").mkdir(parents=True)
+    with pytest.raises(OfflineError, match=f"{cache / 'r50k_base.tiktoken'} is a directory: remove it. Put the file at"):
+        fetch("r50k_base.tiktoken")
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a directory")
+    monkeypatch.setenv("HF_BPE_CACHE_DIR", str(blocker / "cache"))
+    with pytest.raises(OfflineError, match=f"The cache directory cannot be made: {blocker} is not a directory. Put the file at"):
+        fetch("r50k_base.tiktoken")
 
 
 @pytest.mark.parametrize(
@@ -750,6 +827,23 @@ def test_data_gym_cache_dir_when_tiktoken_cache_dir_unset(
     shutil.copy(encoder_json, gym / vfile.tiktoken_cache_key)
     monkeypatch.setenv("DATA_GYM_CACHE_DIR", str(gym))
     assert fetch("encoder.json") == gym / vfile.tiktoken_cache_key
+
+
+def test_tiktoken_cache_dir_is_taken_as_tiktoken_takes_it_with_a_tilde(
+    cache: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """tiktoken joins TIKTOKEN_CACHE_DIR as given: "~/tk" (set from Python, a config file
+    or quoted in a shell) is a folder named "~" in the working folder, not the home's
+    "tk", which hf_bpe looked in: a cache tiktoken filled was missed."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("TIKTOKEN_CACHE_DIR", "~/tk")
+    (tmp_path / "~" / "tk").mkdir(parents=True)
+    shutil.copy(realdata.vocab_file("r50k_base"), tmp_path / "~" / "tk" / R50K.tiktoken_cache_key)
+    ranks = tiktoken.load.load_tiktoken_bpe(R50K.url, expected_hash=R50K.sha256)  # read there, not downloaded
+    monkeypatch.setenv("HF_BPE_OFFLINE", "1")
+    assert fetch("r50k_base.tiktoken") == Path("~/tk") / R50K.tiktoken_cache_key
+    assert hf_bpe.load_tiktoken_bpe(fetch("r50k_base.tiktoken")) == ranks
 
 
 def test_empty_tiktoken_cache_dir_disables_it(

@@ -661,13 +661,16 @@ def test_many_special_tokens_are_found_longest_first() -> None:
 
     specials = {f"<|t{i}|>": 256 + i for i in range(40)}
     specials |= {"<|t1|>x": 400, "<|t": 401, "ab": 402, "abc": 403, "abd": 404, "é": 405, "a|b": 406, "[": 407}
-    # Tokens of more than 256 characters, which go before the shared-prefix branches (one
-    # of them made every token a branch of its own: 20 times as slow with 20,000 tokens).
+    # Tokens of more than 256 characters share their prefixes as the others do (they were
+    # a flat list before the branches, each tried wherever one's prefix stood: thousands
+    # of them made encode 30 times as slow as tokens one character shorter).
     long = {"<|t1|>" + "x" * 300: 408, "<|t1|>" + "x" * 299 + "y": 409, "[" * 400: 410}
     specials |= long
     enc = hf_bpe.Encoding("many", pat_str=r"\w+|\s+|[^\w\s]+", mergeable_ranks={bytes([i]): i for i in range(256)}, special_tokens=specials)
     pattern = special_regex(frozenset(specials)).pattern
-    assert pattern.startswith(regex.escape("[" * 400) + "|") and pattern.count("(?:") > 1
+    assert pattern.count("(?:") > 1 and pattern.count("x") == 300 and pattern.count(re.escape("<|t")) == 1
+    many_long = frozenset(f"<|tool {i:04d}|>" + "-" * 300 for i in range(1000))
+    assert special_regex(many_long).pattern.count(re.escape("<|tool ")) == 1
     flat = regex.compile("|".join(regex.escape(t) for t in sorted(specials, key=lambda t: (-len(t), t))))
     pieces = [*specials, "<|", "|>", "<|t1", "a", "b", "x", " ", "ab", "<|t39|", "[[", "x" * 299, "[" * 399]
     rnd = random.Random(5)
@@ -683,10 +686,10 @@ def test_many_special_tokens_are_found_longest_first() -> None:
         if expected != enc.encode_ordinary(text):
             with pytest.raises(hf_bpe.DisallowedSpecialTokenError):
                 enc.encode(text)
-    # Tokens extending each other as deep as the shared-prefix branches go (256 characters)
-    deep = {"q" * k: 500 + k for k in range(1, 257)}
+    # Tokens extending each other deeper than the branches nest (a flat list below that)
+    deep = {"q" * k: 500 + k for k in range(1, 701)}
     enc = hf_bpe.Encoding("deep", pat_str=r"\w+|\s+", mergeable_ranks={bytes([i]): i for i in range(256)}, special_tokens=deep)
-    assert enc.encode("q" * 600 + " " + "q" * 7, allowed_special="all") == [756, 756, 588, 32, 507]
+    assert enc.encode("q" * 1500 + " " + "q" * 7, allowed_special="all") == [1200, 1200, 600, 32, 507]
     harmony, theirs = hf_bpe.get_encoding("o200k_harmony"), tiktoken.get_encoding("o200k_harmony")
     names = sorted(harmony.special_tokens_set)
     text = " ".join(rnd.choice(names)[: rnd.choice([None, -1, 5])] + "word" for _ in range(3000))

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import pickle
 import re
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -16,6 +17,7 @@ from typing import Any
 import dill
 import numpy as np
 import pytest
+import realdata
 from hf_support import NAMED, encoding, hf_bpe_env, run_on_small_disk, run_stock, texts, tiktoken_twin
 from tokenizers import AddedToken
 from transformers import AutoTokenizer, PreTrainedTokenizerFast
@@ -132,6 +134,15 @@ def test_a_folder_without_tokenizer_files_is_named_in_the_error(tmp_path: Path) 
     for absent in (tmp_path / "absent", "./absent", "a/b/c"):
         with pytest.raises(hf_bpe.MissingFileError, match="absent: no such folder .nor a Hub repository id.|a/b/c: no such folder"):
             HfBpeTokenizer.from_pretrained(absent)
+    # GPT-2's pair (vocab.json, merges.txt), which load_tokenizer_json reads: said so, with
+    # the way to load it (it was "no tokenizer files were found").
+    gpt2 = tmp_path / "gpt2"
+    gpt2.mkdir()
+    for path, name in zip(realdata.gpt2_data_gym(), ("vocab.json", "merges.txt")):
+        shutil.copy(path, gpt2 / name)
+    with pytest.raises(hf_bpe.MissingFileError, match=r"holds GPT-2's vocab.json and merges.txt, .*HfBpeTokenizer.from_encoding\(hf_bpe.load_tokenizer_json\(folder\)\)"):
+        HfBpeTokenizer.from_pretrained(gpt2)
+    assert HfBpeTokenizer.from_encoding(hf_bpe.load_tokenizer_json(gpt2)).encode("hello world") == [31373, 995]
     with pytest.raises(VocabularyError, match="needs an encoding: use HfBpeTokenizer.from_encoding") as info:
         HfBpeTokenizer()
     assert not isinstance(info.value, OSError)  # no files were asked for

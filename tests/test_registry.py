@@ -18,6 +18,7 @@ import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import realdata
@@ -370,6 +371,20 @@ def test_parsed_ranks_are_kept_for_the_next_load(offline: Path) -> None:
     keep(b"\xff not marshal data")
     assert registry.build_encoding("cl100k_base")._mergeable_ranks == real
     assert kept.read_bytes() == good
+    # A named pipe in its place: a read waited for a writer for good. Parsed over, replaced.
+    kept.unlink()
+    os.mkfifo(kept, 0o600)
+    loaded: list[Any] = []
+    reader = threading.Thread(target=lambda: loaded.append(registry.build_encoding("cl100k_base")), daemon=True)
+    reader.start()
+    reader.join(60)
+    waited = reader.is_alive()
+    if waited:  # let it go: a writer that opens and closes the pipe ends its read
+        os.close(os.open(kept, os.O_WRONLY | os.O_NONBLOCK))
+        reader.join(60)
+    assert not waited, "the load waited on the named pipe"
+    assert len(loaded) == 1 and loaded[0]._mergeable_ranks == real
+    assert kept.is_file() and kept.read_bytes() == good
     # Another encoding's copy, whole, moved or linked under this one's name: parsed over
     # (it passed its own digest, and cl100k_base loaded p50k_base's ranks, in silence).
     p50k = hf_bpe.load_tiktoken_bpe(realdata.vocab_file("p50k_base"))

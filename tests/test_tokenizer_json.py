@@ -333,6 +333,26 @@ def test_possessive_interval_is_rewritten() -> None:
     assert r"\p{N}{1,3}+" not in hf_pattern(PATTERNS["cl100k_base"])
 
 
+@pytest.mark.parametrize("name", ["r50k_base", "cl100k_base"])
+def test_files_saved_with_the_end_of_text_spelled_dollar_still_read_as_the_named_pattern(
+    name: str, exported: dict[str, Path], tmp_path: Path
+) -> None:
+    """Files saved before ``\\s++$`` was written ``\\s++(?![\\s\\S])`` (for readers that drop
+    possessive marks: see test_tokenizers_js.py) hold ``$``: the named pattern still."""
+    data = json.loads(exported[name].read_text(encoding="utf-8"))
+    split = data["pre_tokenizer"]["pretokenizers"][0]["pattern"]
+    assert r"\s++(?![\s\S])" in split["Regex"] and "$" not in split["Regex"]
+    split["Regex"] = split["Regex"].replace(r"\s++(?![\s\S])", r"\s++$")
+    (tmp_path / "tokenizer.json").write_text(json.dumps(data), encoding="utf-8")
+    assert load_tokenizer_json(tmp_path / "tokenizer.json")._pat_str == PATTERNS[name]
+    # A pattern of the user's own spelled either way reads as its tiktoken spelling.
+    custom = r" ?\p{L}++| ?\p{N}++| ?[^\s\p{L}\p{N}]++|\s*+$|\s+(?!\S)|\s"
+    enc = hf_bpe.Encoding("custom", pat_str=custom, mergeable_ranks={bytes([b]): b for b in range(256)}, special_tokens={})
+    save_tokenizer_json(enc, tmp_path / "custom.json")
+    assert r"\s*+(?![\s\S])" in (tmp_path / "custom.json").read_text(encoding="utf-8").replace("\\\\", "\\")
+    assert load_tokenizer_json(tmp_path / "custom.json")._pat_str == custom
+
+
 def test_atomic_rewrite_keeps_tiktoken_semantics() -> None:
     ranks = {bytes([i]): i for i in range(256)}
     enc = hf_bpe.Encoding("x", pat_str=r"\d{1,3}+1|\d|\s+|\S", mergeable_ranks=ranks, special_tokens={})

@@ -518,6 +518,10 @@ def test_bad_arguments_fail_before_any_work() -> None:
         BpeTrainer(100)
     with pytest.raises(TrainingError, match=r"vocab_size must be an int >= 256 .*, got -5"):  # not ">= 0"
         BpeTrainer(-5)
+    # The largest: 2**31 ids (the message said only "too large")
+    assert BpeTrainer(2**31, special_tokens=["<|a|>"], num_proc=1).vocab_size == 2**31
+    with pytest.raises(TrainingError, match=r"vocab_size=2147483649 is too large: at most 2147483648 \(2\*\*31 ids"):
+        BpeTrainer(2**31 + 1, special_tokens=["<|a|>"])
     with pytest.raises(TrainingTypeError, match="must be an int"):
         BpeTrainer(True)
     with pytest.raises(TrainingTypeError, match="must be an int"):
