@@ -50,6 +50,7 @@ def column_texts(batch: Any, column: str, first_row: int | None = None) -> list[
         values = batch.column(column) if callable(getattr(batch, "column", None)) else batch[column]
         where = "row"
     of = f"of column {column!r}" if first_row is not None else f"of the batch's column {column!r}"
+    given = type(values).__name__ if getattr(values, "ndim", None) == 0 else None  # a 0-d array
     if hasattr(values, "to_pylist"):  # pyarrow
         values = _arrow_texts(values, f"{of} is not UTF-8 text", first_row or 0)
     elif hasattr(values, "tolist"):  # numpy, pandas
@@ -59,6 +60,8 @@ def column_texts(batch: Any, column: str, first_row: int | None = None) -> list[
     if isinstance(values, (str, bytes)) or values is None or not hasattr(values, "__iter__"):
         # One row's value (datasets.map without batched=True), not a column.
         kind = "null (None)" if values is None else f"of type {type(values).__name__}"
+        if given is not None:
+            kind = f"a 0-d {given} (of one {type(values).__name__})"
         raise TextTypeError(
             f"column {column!r} is {kind}: expected a str (one row, as datasets.map passes without "
             "batched=True) or a list of str (a batch)"
@@ -66,7 +69,7 @@ def column_texts(batch: Any, column: str, first_row: int | None = None) -> list[
     texts = values if isinstance(values, list) else list(values)
     for row, text in enumerate(texts):
         if not isinstance(text, str):
-            null = text is None or (isinstance(text, float) and text != text)  # pandas' NaN
+            null = text is None or (isinstance(text, float) and text != text) or type(text).__name__ == "NAType"  # pandas' NaN, NA
             kind = "null" if null else f"of type {type(text).__name__}"
             if names is None:
                 raise TextTypeError(f"{where} {(first_row or 0) + row} is {kind}, not a str")

@@ -21,7 +21,7 @@ from librt.strings import BytesWriter, write_i64_le
 from librt.vecs import vec
 from mypy_extensions import i64
 
-from .errors import TokenIdOverflowError, UnknownTokenError
+from .errors import UnknownTokenError, unknown_id_error
 from .token_table import PAD, pack
 
 #: Tokens of up to this many bytes are kept as words (see the module's docstring).
@@ -42,10 +42,7 @@ def _unknown(token: int, tokens: Optional[list[int]] = None) -> UnknownTokenErro
             if other < 0 or other >= 1 << 32:
                 token = other
                 break
-    message = f"invalid token id {token!r}: not in the vocabulary"
-    if token < 0 or token >= 1 << 32:
-        return TokenIdOverflowError(message, token=token)  # also an OverflowError, as tiktoken raises
-    return UnknownTokenError(message, token=token)
+    return unknown_id_error(token)  # (of 2**32 or more, also an OverflowError, as tiktoken raises)
 
 
 class Decoder:

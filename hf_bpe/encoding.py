@@ -42,6 +42,7 @@ from .errors import (
     VocabularyOverflowError,
     VocabularyTypeError,
     _a_type,
+    short_repr,
 )
 from .normalization import FORMS
 from .piece_encoder import PieceEncoder
@@ -375,7 +376,7 @@ class Encoding:
             special = None
         if special is not None:
             return special
-        raise UnknownTokenError(f"{text_or_bytes!r} is not a single token of {self.name!r}", token=text_or_bytes)
+        raise UnknownTokenError(f"{short_repr(text_or_bytes)} is not a single token of {self.name!r}", token=text_or_bytes)
 
     def encode_with_unstable(
         self,
@@ -1107,7 +1108,7 @@ def special_texts(special: Union[str, Iterable[str], None], argument: str) -> fr
     if isinstance(special, str) and (special or argument == "allowed_special"):
         raise TypeError(
             f'{argument} takes "all" or a collection of special tokens\' texts, not the string '
-            f"{special!r} (for that token: {{{special!r}}})"
+            f"{short_repr(special)} (for that token: {{{short_repr(special)}}})"
         )
     return frozenset(special or ())
 

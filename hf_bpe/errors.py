@@ -16,6 +16,7 @@ code keeps working::
 
 from __future__ import annotations
 
+import errno
 import sys
 from typing import Any
 
@@ -80,8 +81,8 @@ class SpecialTokenTextError(VocabularyError, UnicodeEncodeError):
         except UnicodeEncodeError as err:
             raise cls(f"{kind} {token!r} has a lone surrogate: it has no UTF-8 bytes", token, err.start, err.end) from None
 
-    def __reduce__(self) -> tuple[Any, tuple[str, str, int, int]]:
-        return (type(self), (self.reason, self.object, self.start, self.end))
+    def __reduce__(self) -> tuple[Any, tuple[str, str, int, int], dict[str, Any]]:
+        return (type(self), (self.reason, self.object, self.start, self.end), self.__dict__)  # (notes too)
 
     def __str__(self) -> str:
         return self.reason
@@ -94,7 +95,12 @@ class VocabFileError(VocabularyError):
 class MissingFileError(VocabFileError, FileNotFoundError):
     """A vocabulary file, tokenizer file or saved folder that does not exist. Also a
     ``FileNotFoundError`` (what tiktoken's ``load_tiktoken_bpe`` and ``open`` raise there), so
-    ``except OSError`` catches it from every loader, as ``except hf_bpe.HfBpeError`` does."""
+    ``except OSError`` catches it from every loader, as ``except hf_bpe.HfBpeError`` does; its
+    ``errno`` is ``ENOENT``, as theirs is."""
+
+    def __init__(self, *args: object) -> None:
+        super().__init__(*args)
+        self.errno = errno.ENOENT  # (set after: OSError's str would show it with the message)
 
 
 class PatternError(HfBpeError, ValueError):
@@ -160,6 +166,30 @@ class UnknownTokenError(HfBpeError, KeyError):
 class TokenIdOverflowError(UnknownTokenError, OverflowError):
     """An id below 0 or of 2**32 or more: no vocabulary holds one. tiktoken reads ids as
     unsigned 32-bit integers and raises ``OverflowError`` for these, so this is one too."""
+
+
+def short_repr(value: object) -> str:
+    """``repr(value)``, cut to 60 characters: what a message shows of a value given by
+    mistake, a whole document say.
+
+        >>> short_repr("x" * 100)
+        "'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx..."
+    """
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def unknown_id_error(token: int, message: str = "invalid token id {}: not in the vocabulary") -> UnknownTokenError:
+    """The error for an id no token has: a :class:`TokenIdOverflowError` for one below 0 or
+    of 2**32 or more, else an :class:`UnknownTokenError`; ``message`` shows the id (an
+    enormous one by its size: ``str`` of an int of over 4,300 digits raises)::
+
+        >>> unknown_id_error(10**5000)
+        TokenIdOverflowError('invalid token id <an int of 16610 bits>: not in the vocabulary')
+    """
+    shown = repr(token) if -(1 << 64) < token < 1 << 64 else f"{'-' if token < 0 else ''}<an int of {abs(token).bit_length()} bits>"
+    kind = TokenIdOverflowError if token < 0 or token >= 1 << 32 else UnknownTokenError
+    return kind(message.format(shown), token=token)
 
 
 class ColumnError(HfBpeError, KeyError):

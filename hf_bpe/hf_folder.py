@@ -75,23 +75,28 @@ def check_added_decoder(decoder: Mapping[Any, Any], encoding: Any) -> None:
                 )
 
 
-def load_tokenizer_json_only(path: str, source: Any = None) -> tuple[Any, str | None, str | None, dict[int, AddedToken]]:
+def load_tokenizer_json_only(path: str, source: Any = None) -> tuple[Any, str | None, str | None, dict[int, AddedToken], dict[str, str]]:
     """The Encoding of a folder saved by stock transformers (tokenizer.json only), the
-    bos/eos its post-processor adds (which become add_bos_token/add_eos_token), and its
+    bos/eos its post-processor adds (which become add_bos_token/add_eos_token), its
     added tokens that are not special, by id: the tokenizer's own added tokens, not the
-    Encoding's special tokens (saved again, they stay what they were). The Encoding is
-    named after ``source`` (the repository id or folder given to ``from_pretrained``), not
-    after the folder the file is in (for a Hub repository, a commit hash of its cache)."""
+    Encoding's special tokens (saved again, they stay what they were), and what its
+    ``padding`` and ``truncation`` settings give the tokenizer, as the fast tokenizer takes
+    them (``padding_side``, ``pad_token``, ``truncation_side``: transformers keeps a
+    tokenizer's padding side there). The Encoding is named after ``source`` (the repository
+    id or folder given to ``from_pretrained``), not after the folder the file is in (for a
+    Hub repository, a commit hash of its cache)."""
     from hf_bpe.tokenizer_json_load import load_tokenizer_json, plain_added_tokens, template_specials, tokenizer_json_encoding
 
     try:
         data = parse_json(read_file(path).decode("utf-8"))
     except (OSError, ValueError):
-        return load_tokenizer_json(path), None, None, {}  # which says what is wrong
+        return load_tokenizer_json(path), None, None, {}, {}  # which says what is wrong
     roles = template_specials(data) if isinstance(data, dict) else None
+    settings = _padding_and_truncation(data)
     with warnings.catch_warnings():
         if roles is not None:  # the post-processor is kept, as add_bos_token/add_eos_token
             warnings.filterwarnings("ignore", message=".*post_processor", category=TokenizerJsonWarning)
+        warnings.filterwarnings("ignore", message=".*the file's (padding|truncation) is not kept", category=TokenizerJsonWarning)
         name = None
         if isinstance(source, (str, os.PathLike)) and os.fspath(source):
             folder = Path(source)
@@ -110,7 +115,24 @@ def load_tokenizer_json_only(path: str, source: Any = None) -> tuple[Any, str | 
             TokenizerJsonWarning,
             stacklevel=_outside_stacklevel(),
         )
-    return encoding, bos, eos, plain
+    return encoding, bos, eos, plain, settings
+
+
+def _padding_and_truncation(data: Any) -> dict[str, str]:
+    """The init arguments a ``tokenizer.json``'s ``padding`` and ``truncation`` give a
+    tokenizer, as transformers' fast tokenizer takes them (a call pads and truncates as
+    its own arguments say, on that side)."""
+    settings: dict[str, str] = {}
+    padding = data.get("padding") if isinstance(data, dict) else None
+    truncation = data.get("truncation") if isinstance(data, dict) else None
+    if isinstance(padding, dict):
+        if str(padding.get("direction")).lower() in ("left", "right"):
+            settings["padding_side"] = str(padding["direction"]).lower()
+        if isinstance(padding.get("pad_token"), str) and padding["pad_token"]:
+            settings["pad_token"] = padding["pad_token"]
+    if isinstance(truncation, dict) and str(truncation.get("direction")).lower() in ("left", "right"):
+        settings["truncation_side"] = str(truncation["direction"]).lower()
+    return settings
 
 
 def check_tokenizer_json_agrees(changed: ChangedTokenizerJson, decoder: Mapping[int, Any], adds: Mapping[str, Any]) -> None:

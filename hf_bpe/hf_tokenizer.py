@@ -67,6 +67,7 @@ from hf_bpe.errors import (
     VocabularyOverflowError,
     _a_type,
     _outside_stacklevel,
+    unknown_id_error,
 )
 from hf_bpe.folder import (
     CHAT_TEMPLATE_DIR,
@@ -101,7 +102,7 @@ from hf_bpe.tokenizer_json import (
     tokenizer_json_or_warn,
 )
 from hf_bpe.tokenizer_json_load import STRIP_FLAGS
-from hf_bpe.training_sources import check_texts
+from hf_bpe.training_sources import check_texts, refuse_table
 
 _VERSION = Version(transformers.__version__)
 if not Version("5.24") <= _VERSION < Version("6.dev0"):
@@ -485,7 +486,9 @@ class HfBpeTokenizer(PreTrainedTokenizer):
                         raise
                     warnings.warn(f"{err}: loading tokenizer.json instead", TokenizerJsonWarning, stacklevel=_outside_stacklevel())
             if encoding is None and tokenizer_file is not None:
-                encoding, bos, eos, plain_added = load_tokenizer_json_only(tokenizer_file, source)
+                encoding, bos, eos, plain_added, file_settings = load_tokenizer_json_only(tokenizer_file, source)
+                for key, value in file_settings.items():  # (tokenizer_config.json's come first)
+                    kwargs.setdefault(key, value)
                 if add_bos_token is None and bos is not None:  # a [bos] $A template
                     add_bos_token = True
                     post_processor_adds["bos"] = bos
@@ -659,6 +662,7 @@ class HfBpeTokenizer(PreTrainedTokenizer):
 
         def flat() -> Iterable[Any]:
             for item in text_iterator:
+                refuse_table(item, "train_new_from_iterator")  # (a batch as a DataFrame: its column names)
                 if isinstance(item, Iterable) and not isinstance(item, (str, bytes, bytearray, Mapping)):
                     yield from (normalize(t) if isinstance(t, str) else t for t in item)  # a batch of texts
                 else:
@@ -807,7 +811,9 @@ class HfBpeTokenizer(PreTrainedTokenizer):
         try:
             text = self._vocab.id_to_str[index]
         except KeyError:
-            raise UnknownTokenError(f"id {index} is not in the vocabulary", token=index) from None
+            if isinstance(index, int):  # (one below 0 or of 2**32 or more: an OverflowError too, as the fast tokenizer raises)
+                raise unknown_id_error(index, "id {} is not in the vocabulary") from None
+            raise UnknownTokenError(f"id {index!r} is not in the vocabulary", token=index) from None
         return _spelled(text, index) if self._added.spellings_shadowed else text
 
     def _tokenize(self, text: str, **kwargs: Any) -> list[str]:
@@ -1984,8 +1990,8 @@ def _batch_like(batch: Any, columns: dict[str, Any], wide_ids: bool = False) -> 
     ``wide_ids``): a dataset mapped in one format concatenates with one mapped in another.
     (datasets takes a table or frame as the whole batch: its other columns are not kept.)"""
     kind = type(batch).__module__.split(".")[0]
-    if kind not in ("pyarrow", "pandas", "polars"):
-        return columns
+    if kind not in ("pyarrow", "pandas", "polars") or not hasattr(batch, "columns" if kind != "pyarrow" else "column_names"):
+        return columns  # (a bare column of texts, a Series or an Array, is a list of them)
     import numpy as np
 
     types = {"input_ids": np.int64 if wide_ids else np.int32, "attention_mask": np.int8}

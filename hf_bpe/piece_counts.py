@@ -16,9 +16,9 @@ from collections.abc import Iterable, Iterator, Mapping
 from typing import Any, Union
 
 from .piece_counter import PieceCounter, add_counts
-from .errors import TrainingError, TrainingTypeError, _a_type
+from .errors import TrainingError, TrainingTypeError, _a_type, short_repr
 from .patterns import get_pattern, pattern_names
-from .training_sources import BATCH_CHARS, check_texts, checked_max_chars, run_task, short_repr, text_batches
+from .training_sources import BATCH_CHARS, check_texts, checked_max_chars, run_task, text_batches
 
 __all__ = ["PieceCounts", "count_pieces"]
 

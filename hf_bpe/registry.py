@@ -42,7 +42,7 @@ from typing import Any, Optional
 
 from .download import VOCAB_FILES, cache_dir, fetch
 from .encoding import Encoding
-from .errors import DownloadError, HfBpeError, PluginError, TextTypeError, UnknownEncodingError, UnknownModelError, _a_type
+from .errors import DownloadError, HfBpeError, PluginError, TextTypeError, UnknownEncodingError, UnknownModelError, _a_type, short_repr
 from .patterns import CL100K_PATTERN, O200K_PATTERN, R50K_PATTERN
 from .vocab_files import load_data_gym, load_kept, load_tiktoken_bpe
 
@@ -284,7 +284,7 @@ def _unknown_encoding(name: object) -> UnknownEncodingError:
         close = difflib.get_close_matches(name, names, n=1)
         if close:
             hint = f" Did you mean {close[0]!r}?"
-    return UnknownEncodingError(f"Unknown encoding {name!r}.{hint} Known encodings: {known}")
+    return UnknownEncodingError(f"Unknown encoding {short_repr(name)}.{hint} Known encodings: {known}")
 
 
 def get_encoding(encoding_name: str) -> Encoding:
@@ -393,7 +393,7 @@ def encoding_name_for_model(model_name: str) -> str:
         if model_name.startswith(prefix):
             return name
     raise UnknownModelError(
-        f"Could not map model {model_name!r} to an encoding; use hf_bpe.get_encoding(name) "
+        f"Could not map model {short_repr(model_name)} to an encoding; use hf_bpe.get_encoding(name) "
         f"with one of: {', '.join(ENCODING_SPECS)}"
     )
 

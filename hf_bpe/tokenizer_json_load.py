@@ -233,7 +233,8 @@ def _parse_tokenizer_json(data: Mapping[str, Any], name: str) -> BpeParts:
         if data.get(setting):
             warnings.warn(
                 f"{name}: the file's {setting} is not kept: an Encoding returns every id of a "
-                f"text (HfBpeTokenizer takes {setting} as a call's arguments, as transformers does)",
+                f"text (HfBpeTokenizer.from_pretrained takes its side from the file, as transformers "
+                f"does, and {'pads' if setting == 'padding' else 'truncates'} as a call's arguments say)",
                 TokenizerJsonWarning,
                 stacklevel=_outside_stacklevel(),
             )

@@ -48,7 +48,17 @@ from . import merges as _merges
 from .count_pool import CountPool
 from .encoding import Encoding
 from .batch_columns import column_texts
-from .errors import ColumnError, TextDecodeError, TextTypeError, TrainingError, TrainingTypeError, TrainingWarning, _a_type, _outside_stacklevel
+from .errors import (
+    ColumnError,
+    TextDecodeError,
+    TextTypeError,
+    TrainingError,
+    TrainingTypeError,
+    TrainingWarning,
+    _a_type,
+    _outside_stacklevel,
+    short_repr,
+)
 from .patterns import NANOCHAT_SPECIAL_TOKENS
 from .parallel import in_worker, interrupts_deferred, refuse_in_main_run_again, usable_cpus
 from .pieces import has_lone_surrogate
@@ -67,7 +77,6 @@ from .training_sources import (
     parquet_plan,
     parquet_tasks,
     run_task,
-    short_repr,
     Task,
     text_batches,
 )

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any, Optional, Union
 
 from .piece_counter import PieceCounter
-from .errors import TrainingError, TrainingTypeError, TrainingWarning, _a_type, _outside_stacklevel
+from .errors import TrainingError, TrainingTypeError, TrainingWarning, _a_type, _outside_stacklevel, short_repr
 
 #: Texts are sent to the counting processes in batches of about this many characters.
 BATCH_CHARS = 1 << 20
@@ -296,8 +296,29 @@ def check_texts(texts: object, taker: str = "training") -> None:
             f"{taker} takes an iterable of texts, not a mapping (keys {short_repr(list(texts)[:5])}): "
             "pass the column of texts, such as batch['text']"
         )
+    refuse_table(texts, taker)
     if not isinstance(texts, Iterable):
         raise TrainingTypeError(f"{taker} takes an iterable of texts, not {type(texts).__name__}")
+
+
+def refuse_table(texts: object, taker: str = "training") -> None:
+    """Refuse a pandas or polars ``DataFrame`` (or an arrow table): iterated, it gives its
+    column names, which would be trained on as the texts.
+
+        >>> import pandas as pd
+        >>> refuse_table(pd.DataFrame({"text": ["a b"]}))
+        Traceback (most recent call last):
+        ...
+        hf_bpe.errors.TrainingTypeError: training takes an iterable of texts, not a table (a DataFrame of columns ['text']): pass its column of texts, such as frame['text']
+    """
+    if type(texts).__module__.split(".")[0] not in ("pandas", "polars", "pyarrow"):
+        return
+    columns = getattr(texts, "columns", None) if not hasattr(texts, "column_names") else texts.column_names
+    if columns is not None:
+        raise TrainingTypeError(
+            f"{taker} takes an iterable of texts, not a table (a {type(texts).__name__} of columns "
+            f"{short_repr(list(columns)[:5])}): pass its column of texts, such as frame['text']"
+        )
 
 
 def check_column_name(column: object) -> None:
@@ -325,8 +346,3 @@ def checked_int(name: str, value: Any, minimum: int, meaning: str = "") -> int:
 
 def checked_max_chars(max_chars: int) -> int:
     return checked_int("max_chars", max_chars, 0, " (0: no crop)")
-
-
-def short_repr(value: object) -> str:
-    text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."

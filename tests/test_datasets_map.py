@@ -215,6 +215,10 @@ def test_batch_encode_reads_every_batch_format(docs: list[str]) -> None:
     table = pa.table({"id": list(range(5)), "text": docs[:5]})
     for batch in ({"text": np.array(docs[:5])}, {"text": frame["text"]}, docs[:5]):
         assert tok.batch_encode(batch) == expected, type(batch)
+    # a bare column of texts is a list of them (a Series or an Array came back as a frame
+    # or a table of numpy or arrow rows)
+    for batch in (frame["text"], pa.array(docs[:5]), pa.chunked_array([docs[:5]]), pl.Series(docs[:5])):
+        assert tok.batch_encode(batch) == expected, type(batch)
     # a table or frame in, a table or frame out (a streaming dataset of that format needs it)
     polars_frame = pl.DataFrame({"id": range(5), "text": docs[:5]})
     for batch, kind in ((frame, pd.DataFrame), (table, pa.Table), (table.to_batches()[0], pa.Table), (polars_frame, pa.Table)):
@@ -239,6 +243,10 @@ def test_batch_encode_reads_every_batch_format(docs: list[str]) -> None:
         tok.batch_encode(pd.DataFrame({"text": ["a", None]}))  # (pandas gives NaN)
     with pytest.raises(hf_bpe.TextTypeError, match="row 1 of the batch's column 'text' is null"):
         tok.batch_encode(pl.DataFrame({"text": ["a", None]}))
+    with pytest.raises(hf_bpe.TextTypeError, match=r"row 1 of the batch's column 'text' is null, not a str \(to find"):
+        tok.batch_encode(pd.DataFrame({"text": pd.array(["a", None], dtype="string")}))  # (pd.NA: "of type NAType")
+    with pytest.raises(hf_bpe.TextTypeError, match=r"column 'text' is a 0-d ndarray \(of one str\): expected a str"):
+        tok.batch_encode({"text": np.array("hello")})  # (it said "is of type str: expected a str")
     for option in ("add_bos", "add_eos", "return_attention_mask"):
         with pytest.raises(TypeError, match=f"{option} must be True, False or None, not 'False'"):
             tok.batch_encode({"text": ["a"]}, **{option: "False"})

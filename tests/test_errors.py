@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import base64
+import copy
+import errno
 import hashlib
 import json
 import pickle
@@ -19,6 +21,7 @@ from hypothesis import strategies as st
 from transformers import AutoTokenizer
 
 import hf_bpe
+from hf_bpe.errors import SpecialTokenTextError
 from hf_bpe.tokenizer_json_load import load_gpt2_files
 
 BYTES = {bytes([i]): i for i in range(256)}
@@ -113,6 +116,46 @@ def test_a_missing_file_is_a_file_not_found_error_from_every_loader(tmp_path: Pa
         with pytest.raises(hf_bpe.MissingFileError, match=f"{name}: (cannot read the vocabulary \\()?no such") as caught:
             load()
         assert isinstance(caught.value, FileNotFoundError) and isinstance(caught.value, hf_bpe.VocabFileError)
+        assert caught.value.errno == errno.ENOENT  # as tiktoken's and open()'s (it was None)
+        assert pickle.loads(pickle.dumps(caught.value)).errno == errno.ENOENT
+
+
+def test_errors_as_a_user_meets_them_across_processes_and_by_mistake() -> None:
+    """From QA: a note added to a SpecialTokenTextError (as batches add "raised for item N")
+    was lost in a pickle (a worker's error) and a copy; an id of 10**5000 raised Python's
+    ValueError about converting big ints to text while the error was being made; an id
+    below 0 in convert_ids_to_tokens was no OverflowError (decode's is, the fast
+    tokenizer's too); a document given where a token or name goes filled the message."""
+    try:
+        SpecialTokenTextError.check("<|a\ud800|>")
+    except SpecialTokenTextError as err:
+        err.add_note("(raised for item 7)")
+        for again in (pickle.loads(pickle.dumps(err)), copy.copy(err)):
+            assert str(again) == str(err) and again.__notes__ == ["(raised for item 7)"] and again.start == 3
+    enc = hf_bpe.get_encoding("cl100k_base")
+    theirs = tiktoken.get_encoding("cl100k_base")
+    for decode in (enc.decode, enc.decode_bytes, enc.decode_tokens_bytes):
+        with pytest.raises(OverflowError):
+            theirs.decode([10**5000])
+        with pytest.raises(hf_bpe.TokenIdOverflowError, match=r"invalid token id <an int of 16610 bits>"):
+            decode([10**5000])
+    tok = hf_bpe.HfBpeTokenizer.from_encoding(enc)
+    for tid in (-1, 2**40):
+        with pytest.raises(hf_bpe.TokenIdOverflowError, match=f"id {tid} is not in the vocabulary"):
+            tok.convert_ids_to_tokens(tid)
+    with pytest.raises(hf_bpe.UnknownTokenError, match="id 100261 is not in the vocabulary") as info:
+        tok.convert_ids_to_tokens(100261)  # (a gap: not an overflow)
+    assert not isinstance(info.value, OverflowError)
+    document = "word " * 200_000
+    for mistake in (
+        lambda: enc.encode("a", allowed_special=document),  # (twice in the message: 2 MB)
+        lambda: enc.encode_single_token(document),
+        lambda: hf_bpe.get_encoding(document),
+        lambda: hf_bpe.encoding_for_model(document),
+    ):
+        with pytest.raises((TypeError, KeyError, ValueError)) as caught:
+            mistake()
+        assert "'word word word" in str(caught.value) and len(str(caught.value)) < 500
 
 
 def test_a_folder_given_to_load_tiktoken_bpe_says_what_reads_one(tmp_path: Path) -> None:

@@ -1416,6 +1416,11 @@ def test_train_new_from_iterator_keeps_added_tokens_roles_and_settings(docs: lis
         tok.train_new_from_iterator(docs[0], 300)
     with pytest.raises(hf_bpe.TrainingTypeError, match="train_new_from_iterator takes an iterable of texts, not int"):
         tok.train_new_from_iterator(5, 300)  # type: ignore[arg-type]  (was a bare TypeError from iterating it)
+    import pandas as pd
+
+    frames = [pd.DataFrame({"text": docs[i : i + 2]}) for i in range(0, 6, 2)]  # ds.with_format("pandas").iter(2)
+    with pytest.raises(hf_bpe.TrainingTypeError, match=r"train_new_from_iterator takes an iterable of texts, not a table \(a DataFrame of columns \['text'\]\)"):
+        tok.train_new_from_iterator(frames, 300)  # (it trained on the column names)
 
 
 def test_vocab_and_encoding_files_given_by_name_are_the_ones_read(tmp_path: Path) -> None:
@@ -2056,3 +2061,31 @@ def test_a_role_given_as_an_added_token_keeps_its_flags_as_in_the_stock_fast_tok
         assert isinstance(ours, HfBpeTokenizer)
         assert repr(ours.added_tokens_decoder[ours.mask_token_id]) == repr(stock.added_tokens_decoder[stock.mask_token_id])
         assert ours(text)["input_ids"] == stock(text)["input_ids"] == [60704, 374, 279, 100277, 1073, 9822, 13]
+
+
+def test_a_checkpoint_saved_by_stock_transformers_keeps_its_padding_side_and_pad_token(tmp_path: Path) -> None:
+    """transformers 5 keeps a tokenizer's padding side and pad token in tokenizer.json's
+    "padding" section: a fine-tuning script without hf_bpe (pad_token = eos, left padding)
+    saved a checkpoint that HfBpeTokenizer loaded right-padding, without a pad token."""
+    make("o200k_base").save_pretrained(tmp_path / "base")
+    stock = PreTrainedTokenizerFast.from_pretrained(tmp_path / "base")
+    stock.pad_token = stock.eos_token = "<|endoftext|>"
+    stock.padding_side = "left"
+    stock.truncation_side = "left"
+    stock(["hello there", "a"], padding=True, truncation=True, max_length=8)  # (as a data collator calls it)
+    stock.save_pretrained(tmp_path / "checkpoint")
+    padding = json.loads((tmp_path / "checkpoint" / "tokenizer.json").read_text(encoding="utf-8"))["padding"]
+    assert padding["direction"] == "Left" and padding["pad_token"] == "<|endoftext|>"
+    config = json.loads((tmp_path / "checkpoint" / "tokenizer_config.json").read_text(encoding="utf-8"))
+    config.pop("pad_token", None)  # (then only the file's padding names it)
+    (tmp_path / "checkpoint" / "tokenizer_config.json").write_text(json.dumps(config), encoding="utf-8")
+    theirs = PreTrainedTokenizerFast.from_pretrained(tmp_path / "checkpoint")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", hf_bpe.TokenizerJsonWarning)  # (it said the padding was not kept)
+        ours = HfBpeTokenizer.from_pretrained(tmp_path / "checkpoint")
+    for attribute in ("padding_side", "pad_token", "truncation_side"):
+        assert getattr(ours, attribute) == getattr(theirs, attribute), attribute
+    assert ours.padding_side == "left" and ours.pad_token == "<|endoftext|>"
+    texts = ["hello there, friends", "a"]
+    assert ours(texts, padding=True).data == theirs(texts, padding=True).data
+    assert ours(texts, truncation=True, max_length=2).data == theirs(texts, truncation=True, max_length=2).data

@@ -623,6 +623,13 @@ def test_non_str_items_fail_and_count_nothing(num_proc: int, monkeypatch: pytest
         trainer.update(["ok", None])  # type: ignore[list-item]
     with pytest.raises(TrainingError, match=r"not a mapping \(keys \['text', 'id'\]\): pass the column"):
         trainer.update({"text": ["a batch of datasets' map"], "id": [1]})  # its keys are no texts
+    import pandas as pd
+    import polars as pl
+
+    for frame in (pd.DataFrame({"text": ["a frame"], "id": [1]}), pl.DataFrame({"text": ["a frame"], "id": [1]})):
+        # (iterated, a DataFrame gives its column names: they were trained on as the texts)
+        with pytest.raises(TrainingTypeError, match=r"not a table \(a DataFrame of columns \['text', 'id'\]\): pass its column"):
+            trainer.update(frame)
     assert trainer.piece_counts() == before
     assert trainer.n_documents == 200
     trainer.update(["more text here"])  # still usable
