@@ -102,10 +102,21 @@ def _column_names(batch: Any) -> list[Any] | None:
     """The column names of a batch of columns; None for a plain sequence of texts."""
     if isinstance(batch, Mapping):
         return list(batch)
-    if hasattr(batch, "column_names"):  # pyarrow.Table, pyarrow.RecordBatch
+    names = table_columns(batch)
+    if names is None and hasattr(batch, "column_names"):  # (another library's table)
+        names = list(batch.column_names)
+    return names
+
+
+def table_columns(batch: Any) -> list[Any] | None:
+    """The column names of a table or frame (a ``pyarrow.Table`` or ``RecordBatch``, a
+    ``pandas.DataFrame`` or ``polars.DataFrame``); None for anything else, a ``Series`` or an
+    arrow ``Array`` (one column) among them."""
+    library = type(batch).__module__.split(".")[0]
+    if library == "pyarrow" and hasattr(batch, "column_names"):
         return list(batch.column_names)
-    if hasattr(batch, "columns") and hasattr(batch, "iloc"):  # pandas.DataFrame
+    if library == "pandas" and hasattr(batch, "columns") and hasattr(batch, "iloc"):
         return list(batch.columns)
-    if type(batch).__module__.split(".")[0] == "polars" and hasattr(batch, "get_column"):  # polars.DataFrame
+    if library == "polars" and hasattr(batch, "get_column"):
         return list(batch.columns)
     return None

@@ -45,7 +45,7 @@ except ImportError as err:  # the bare install
 from packaging.version import Version
 
 from hf_bpe.atomic_files import finish_before_reading
-from hf_bpe.batch_columns import column_texts
+from hf_bpe.batch_columns import column_texts, table_columns
 from hf_bpe.chat_templates import (  # (the names of the templates and their tokens were defined here)
     NANOCHAT_CHAT_TEMPLATE,
     NANOCHAT_CHAT_TOKENS,
@@ -1989,9 +1989,9 @@ def _batch_like(batch: Any, columns: dict[str, Any], wide_ids: bool = False) -> 
     types these columns when it writes lists (int32 ids, int8 masks; int64 ids if
     ``wide_ids``): a dataset mapped in one format concatenates with one mapped in another.
     (datasets takes a table or frame as the whole batch: its other columns are not kept.)"""
-    kind = type(batch).__module__.split(".")[0]
-    if kind not in ("pyarrow", "pandas", "polars") or not hasattr(batch, "columns" if kind != "pyarrow" else "column_names"):
+    if table_columns(batch) is None:
         return columns  # (a bare column of texts, a Series or an Array, is a list of them)
+    kind = type(batch).__module__.split(".")[0]
     import numpy as np
 
     types = {"input_ids": np.int64 if wide_ids else np.int32, "attention_mask": np.int8}

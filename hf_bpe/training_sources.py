@@ -24,6 +24,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Optional, Union
 
+from .batch_columns import table_columns
 from .piece_counter import PieceCounter
 from .errors import TrainingError, TrainingTypeError, TrainingWarning, _a_type, _outside_stacklevel, short_repr
 
@@ -311,13 +312,11 @@ def refuse_table(texts: object, taker: str = "training") -> None:
         ...
         hf_bpe.errors.TrainingTypeError: training takes an iterable of texts, not a table (a DataFrame of columns ['text']): pass its column of texts, such as frame['text']
     """
-    if type(texts).__module__.split(".")[0] not in ("pandas", "polars", "pyarrow"):
-        return
-    columns = getattr(texts, "columns", None) if not hasattr(texts, "column_names") else texts.column_names
+    columns = table_columns(texts)
     if columns is not None:
         raise TrainingTypeError(
             f"{taker} takes an iterable of texts, not a table (a {type(texts).__name__} of columns "
-            f"{short_repr(list(columns)[:5])}): pass its column of texts, such as frame['text']"
+            f"{short_repr(columns[:5])}): pass its column of texts, such as frame['text']"
         )
 
 
