@@ -703,6 +703,8 @@ def test_offline_says_what_stands_where_the_file_should_go(
      ("false", False)],
 )
 def test_offline_switch_values(monkeypatch: pytest.MonkeyPatch, value: str, offline: bool) -> None:
+    for switch in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE"):  # (a shell of one who works offline sets them)
+        monkeypatch.delenv(switch, raising=False)
     monkeypatch.setenv("HF_BPE_OFFLINE", value)
     assert download.is_offline() is offline
 
