@@ -187,7 +187,7 @@ def unknown_id_error(token: int, message: str = "invalid token id {}: not in the
         >>> unknown_id_error(10**5000)
         TokenIdOverflowError('invalid token id <an int of 16610 bits>: not in the vocabulary')
     """
-    shown = repr(token) if -(1 << 64) < token < 1 << 64 else f"{'-' if token < 0 else ''}<an int of {abs(token).bit_length()} bits>"
+    shown = repr(token) if abs(token).bit_length() <= 1000 else f"{'-' if token < 0 else ''}<an int of {abs(token).bit_length()} bits>"
     kind = TokenIdOverflowError if token < 0 or token >= 1 << 32 else UnknownTokenError
     return kind(message.format(shown), token=token)
 
