@@ -1166,6 +1166,9 @@ class HfBpeTokenizer(PreTrainedTokenizer):
             _IN_CALL.encoding = False
         if not kwargs.get("sanitize_control_tokens"):  # (ids of a marked chat, from no text)
             attach_alignments(self, out, text, text_pair, add_special_tokens, kwargs)
+        # The keys in the fast tokenizer's order (a dataset's columns come in it; transformers'
+        # Python tokenizers put the attention mask last).
+        out.data = {**{key: out.data[key] for key in _FAST_KEY_ORDER if key in out.data}, **out.data}
         return out
 
     def _encode_rows(self, text: Any, text_pair: Any, add_special_tokens: bool, **kwargs: Any) -> BatchEncoding:
@@ -1979,6 +1982,10 @@ def _check_batch_items(text: Any) -> None:
             if not isinstance(item, (str, list, tuple)):
                 kind = "null" if item is None else _a_type(item)
                 raise TextTypeError(f"item {i} of the batch is {kind}, not a str: {item!r:.60}")
+
+
+#: The order of the keys of the fast tokenizer's encodings (others follow, as they came).
+_FAST_KEY_ORDER = ("input_ids", "token_type_ids", "attention_mask", "special_tokens_mask", "offset_mapping", "length")
 
 
 def _batch_like(batch: Any, columns: dict[str, Any], wide_ids: bool = False) -> Any:

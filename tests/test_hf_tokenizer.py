@@ -2089,3 +2089,20 @@ def test_a_checkpoint_saved_by_stock_transformers_keeps_its_padding_side_and_pad
     texts = ["hello there, friends", "a"]
     assert ours(texts, padding=True).data == theirs(texts, padding=True).data
     assert ours(texts, truncation=True, max_length=2).data == theirs(texts, truncation=True, max_length=2).data
+
+
+def test_the_keys_come_in_the_fast_tokenizers_order(tmp_path: Path) -> None:
+    """transformers' Python tokenizers put the attention mask last; the fast tokenizer puts
+    it after input_ids and token_type_ids, and a dataset's columns come in that order."""
+    make("o200k_base", pad_token="<|endoftext|>").save_pretrained(tmp_path)
+    ours, theirs = HfBpeTokenizer.from_pretrained(tmp_path), PreTrainedTokenizerFast.from_pretrained(tmp_path)
+    for options in (
+        {"return_special_tokens_mask": True},
+        {"return_token_type_ids": True, "return_special_tokens_mask": True, "return_length": True},
+        {"return_offsets_mapping": True, "return_special_tokens_mask": True},
+        {"padding": True, "return_special_tokens_mask": True, "return_tensors": "np"},
+        {"return_overflowing_tokens": True, "truncation": True, "max_length": 3, "stride": 1, "return_special_tokens_mask": True},
+        {},
+    ):
+        for texts in (["hello there", "a"], "hello"):
+            assert list(ours(texts, **options).keys()) == list(theirs(texts, **options).keys()), options
