@@ -66,7 +66,6 @@ Example: offline, with an empty cache, a missing file is an error that says what
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import logging
 import os
@@ -521,17 +520,18 @@ def _remove_stale_parts(target: Path) -> None:
         except OSError:
             fd = -1  # (a link, or gone meanwhile)
         try:
-            if fd >= 0:
+            try:
+                if fd < 0:
+                    raise OSError("not opened")
                 _lock(fd, wait=False)
-            elif time.time() - part.lstat().st_mtime <= STALE_PART_SECONDS:
-                continue
+            except BlockingIOError:
+                continue  # a download in progress
+            except OSError:  # no locks here: only the hour tells
+                if time.time() - part.lstat().st_mtime <= STALE_PART_SECONDS:
+                    continue
             part.unlink()  # (under the lock: a download that just made it sees it gone)
-        except BlockingIOError:
-            pass  # a download in progress
         except OSError:
-            with contextlib.suppress(OSError):  # no locks here: only the hour tells
-                if time.time() - part.lstat().st_mtime > STALE_PART_SECONDS:
-                    part.unlink()
+            pass  # (gone meanwhile, or not to be removed)
         finally:
             if fd >= 0:
                 os.close(fd)
