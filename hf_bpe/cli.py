@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import _thread
 import argparse
+import codecs
 import contextlib
 import io
 import logging
@@ -296,6 +297,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         check_usage(args)  # exits with status 2, as argparse does
     if command == "bench":
         args.script_args = script_args
+    args.undecodable_arguments = sys.getfilesystemencoding() != "utf-8" and any(
+        0xDC80 <= ord(char) <= 0xDCFF for arg in argv for char in arg  # bytes surrogateescape took in
+    )
     with _streams_for_messages():
         return _run(args)
 
@@ -339,6 +343,12 @@ def _run(args: argparse.Namespace) -> int:
         if args.debug:
             raise
         print(f"{PROG}: error: {_error_line(err)}", file=sys.stderr)
+        if args.undecodable_arguments:  # a C locale without UTF-8 mode: é in an argument is two bytes
+            print(
+                f"{PROG}: note: arguments are read in this locale's encoding ({sys.getfilesystemencoding()}), in which "
+                "some are not text: PYTHONUTF8=1 or LC_ALL=C.UTF-8 reads them as UTF-8",
+                file=sys.stderr,
+            )
         return 1
     finally:
         warnings.showwarning = shown
@@ -353,11 +363,12 @@ def _run(args: argparse.Namespace) -> int:
 def _streams_for_messages() -> Iterator[None]:
     """Standard output and error as the command's messages need them. A character their
     encoding lacks (``PYTHONIOENCODING=ascii``, a C locale) is written as a ``\\x..``
-    escape: ``train`` names the folder it wrote after writing it, and must not fail
-    then. Without a standard error (``2>&-``, a daemon), messages go nowhere:
-    ``print(file=None)`` would put them among the data on standard output."""
+    escape (:func:`_escape_unencodable`): ``train`` names the folder it wrote after
+    writing it, and must not fail then. Without a standard error (``2>&-``, a daemon),
+    messages go nowhere: ``print(file=None)`` would put them among the data on standard
+    output."""
     saved = sys.stdout, sys.stderr
-    escaped = [stream for stream in saved if _set_errors(stream, "strict", "backslashreplace")]
+    escaped = [(stream, errors) for stream in saved if (errors := _set_errors(stream, _ESCAPE)) is not None]
     nowhere = open(os.devnull, "w", encoding="utf-8") if sys.stderr is None else None
     if nowhere is not None:
         sys.stderr = nowhere
@@ -367,20 +378,43 @@ def _streams_for_messages() -> Iterator[None]:
         if nowhere is not None:
             sys.stderr = saved[1]
             nowhere.close()
-        for stream in escaped:
-            _set_errors(stream, "backslashreplace", "strict")
+        for stream, errors in escaped:
+            _set_errors(stream, errors)
 
 
-def _set_errors(stream: Any, was: str, to: str) -> bool:
-    """Switch a text stream's ``errors`` from ``was`` to ``to``; False if it is not such a
-    stream, or closed, detached, or its reader gone (the switch flushes it)."""
+def _escape_unencodable(err: UnicodeError) -> tuple[bytes, int]:
+    """The error handler of the command's messages: a character the stream's encoding
+    lacks becomes a ``\\x..``/``\\u....`` escape, as ``backslashreplace`` writes it,
+    except a byte that ``surrogateescape`` took in (a file name of undecodable bytes, in a
+    C locale), which goes out as that byte, as the name stands on disk."""
+    if not isinstance(err, UnicodeEncodeError):
+        raise err
+    out = bytearray()
+    for char in err.object[err.start : err.end]:
+        code = ord(char)
+        out += bytes([code - 0xDC00]) if 0xDC80 <= code <= 0xDCFF else char.encode("ascii", "backslashreplace")
+    return bytes(out), err.end
+
+
+_ESCAPE = "hf_bpe.cli.escape"
+codecs.register_error(_ESCAPE, _escape_unencodable)
+
+
+def _set_errors(stream: Any, to: str) -> str | None:
+    """Switch a text stream's ``errors`` to ``to`` and return what they were, if they are
+    ``strict`` (``PYTHONIOENCODING=ascii``), ``surrogateescape`` (a C locale) or ``to``
+    (switching back); None if it is no such stream, or closed, detached, or its reader
+    gone (the switch flushes it)."""
     try:
-        if not isinstance(stream, io.TextIOWrapper) or stream.closed or stream.errors != was:
-            return False
+        if not isinstance(stream, io.TextIOWrapper) or stream.closed:
+            return None
+        errors = stream.errors
+        if errors not in ("strict", "surrogateescape", _ESCAPE):
+            return None
         stream.reconfigure(errors=to)
     except (OSError, ValueError):
-        return False
-    return True
+        return None
+    return errors
 
 
 @contextlib.contextmanager

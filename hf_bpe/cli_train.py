@@ -238,7 +238,9 @@ def cmd_train(args: argparse.Namespace) -> int:
             "read to train it: give another --output (or move the file)"
         )
     name = args.name or output.resolve().name or "bpe"
-    if has_lone_surrogate(name):  # a folder name that is not UTF-8: encoding.json could not hold it
+    if has_lone_surrogate(name):  # bytes that are not UTF-8: encoding.json could not hold it
+        if args.name:
+            raise CliError(f"--name {name!r} is not text")
         raise CliError(f"the tokenizer's name {name!r} (the output folder's) is not text: give --name NAME")
     logger.info("training on %d text file(s) and %d parquet file(s)", len(texts), len(parquets))
     start = time.perf_counter()

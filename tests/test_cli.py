@@ -523,6 +523,29 @@ def test_a_standard_output_that_cannot_spell_a_name_gets_escapes_not_an_error(wo
     assert text.returncode == 0 and b"t\\xf6k" in text.stdout, text.stderr
 
 
+def test_a_c_locale_gets_escapes_and_the_bytes_of_undecodable_names(work: Path) -> None:
+    """A C locale without UTF-8 mode gives standard output the ``surrogateescape`` error
+    handler, not ``strict``: ``info`` stopped at the first character ASCII lacks (a
+    special token, the pattern of DeepSeek-V3) with "'ascii' codec can't encode". A
+    refusal caused by the locale says so."""
+    env = {**{k: v for k, v in os.environ.items() if k not in ("PYTHONIOENCODING", "LANG")}, "LC_ALL": "C", "PYTHONUTF8": "0"}
+    out = work / "tök"
+    ok(run("train", "corpus", "--vocab-size", "300", "--output", str(out), "--special-tokens", "<|终|>", cwd=work))
+    shown = ok(run("info", str(out), cwd=work, env=env))
+    assert b"special tokens:  <|\\u7ec8|>=299" in shown and b"name:            t\\xf6k" in shown, shown
+    # A path's undecodable bytes (surrogateescape took them in) go out as the bytes on disk.
+    odd = "t\udcffk"  # b"t\xffk"
+    trained = ok(run("train", "corpus", "--vocab-size", "300", "--output", odd, "--name", "odd", cwd=work, env=env))
+    assert b"t\xffk" in trained and (work / os.fsdecode(b"t\xffk") / "encoding.json").exists(), trained
+    refused = run("train", "corpus", "--vocab-size", "300", "--output", "x", "--name", "modèle", cwd=work, env=env)
+    assert refused.returncode == 1 and not (work / "x").exists()
+    assert refused.stderr.splitlines() == [
+        b"hf-bpe: error: --name 'mod\\udcc3\\udca8le' is not text",
+        b"hf-bpe: note: arguments are read in this locale's encoding (ascii), in which some are not text: "
+        b"PYTHONUTF8=1 or LC_ALL=C.UTF-8 reads them as UTF-8",
+    ], refused.stderr
+
+
 def test_convert_writes_no_tokenizer_json_under_another_files_name(tmp_path: Path) -> None:
     """`convert cl100k_base e/encoding.json` wrote a tokenizer.json as encoding.json: the
     folder then loaded nowhere (hf-bpe info: "not an hf_bpe encoding file")."""
