@@ -61,7 +61,7 @@ def text_batches(texts: Iterable[Any], max_chars: int, batch_chars: int) -> Iter
                 elif type(text).__module__.startswith("pyarrow"):  # a pyarrow array's items are scalars
                     hint = " (to train on a pyarrow array, give its texts: array.to_pylist())"
                 elif isinstance(text, os.PathLike):
-                    hint = " (to train on files, read them: (path.read_text() for path in paths))"
+                    hint = " (to train on files, read them: (path.read_text(encoding='utf-8') for path in paths))"
                 raise TrainingTypeError(
                     f"text {i} is {_a_type(text)}, not a str{'' if text is None else ': ' + short_repr(text)}{hint}"
                 )
@@ -141,18 +141,39 @@ def parquet_files(paths: Union[StrPath, Iterable[StrPath]]) -> list[str]:
 def files_under(folder: Path) -> Iterator[Path]:
     """The regular files in ``folder`` and its sub-folders, in sorted order, without hidden
     ones (a name starting with ``.``, as a download's partial file, or in a hidden folder).
+    A link to a folder is followed, as pyarrow follows it (shards linked in from another
+    disk), unless it leads back to a folder on its own way (a loop, on which pyarrow
+    never ends).
 
         >>> import tempfile
         >>> root = Path(tempfile.mkdtemp())
         >>> for name in ("b.parquet", "a/c.parquet", ".cache/d.parquet", "a/.e.parquet"):
         ...     (root / name).parent.mkdir(exist_ok=True)
         ...     (root / name).touch()
+        >>> (root / "a" / "up").symlink_to("..")
         >>> [p.relative_to(root).as_posix() for p in files_under(root)]
         ['a/c.parquet', 'b.parquet']
     """
-    for file in sorted(folder.rglob("*")):
-        if not any(part.startswith(".") for part in file.relative_to(folder).parts) and file.is_file():
-            yield file
+    found: list[Path] = []
+    _collect_files(folder, set(), found)
+    yield from sorted(found)
+
+
+def _collect_files(folder: Path, on_the_way: set[tuple[int, int]], found: list[Path]) -> None:
+    status = folder.stat()
+    here = (status.st_dev, status.st_ino)
+    if here in on_the_way:
+        return
+    on_the_way.add(here)
+    with os.scandir(folder) as entries:
+        for entry in entries:
+            if entry.name.startswith("."):
+                continue
+            if entry.is_dir():  # (a link to a folder too)
+                _collect_files(folder / entry.name, on_the_way, found)
+            elif entry.is_file():
+                found.append(folder / entry.name)
+    on_the_way.discard(here)
 
 
 def is_parquet_of(folder: Path, file: Path) -> bool:

@@ -322,6 +322,30 @@ def test_parquet_folder_reads_sub_folders_not_hidden_files(tmp_path: Path, shard
     assert from_folder.piece_counts() == direct.piece_counts()
 
 
+def test_parquet_folder_follows_links_to_folders_but_not_loops(tmp_path: Path, shards: list[Path]) -> None:
+    """Shards linked in from another disk: ``Path.rglob`` (Python 3.11) does not follow a
+    link to a folder, so its files were left out silently, where pyarrow reads them. A
+    link back up is not followed (pyarrow's reading of such a folder never ends)."""
+    import pyarrow.dataset
+
+    (tmp_path / "elsewhere" / "en").mkdir(parents=True)
+    (tmp_path / "corpus" / "fr").mkdir(parents=True)
+    shutil.copyfile(shards[0], tmp_path / "elsewhere" / "en" / "part-0.parquet")
+    shutil.copyfile(shards[1], tmp_path / "corpus" / "fr" / "part-0.parquet")
+    (tmp_path / "corpus" / "en").symlink_to(tmp_path / "elsewhere" / "en")
+    expected = [str(tmp_path / "corpus" / "en" / "part-0.parquet"), str(tmp_path / "corpus" / "fr" / "part-0.parquet")]
+    assert parquet_files(tmp_path / "corpus") == expected
+    assert sorted(pyarrow.dataset.dataset(tmp_path / "corpus", format="parquet").files) == expected
+    direct = BpeTrainer(2000, num_proc=1, progress=False)
+    direct.update(shard_texts(shards[:2]), max_chars=1000)
+    from_folder = BpeTrainer(2000, num_proc=1, progress=False)
+    from_folder.update_from_parquet(tmp_path / "corpus", max_chars=1000)
+    assert from_folder.piece_counts() == direct.piece_counts()
+    (tmp_path / "corpus" / "fr" / "up").symlink_to("..")  # a loop
+    (tmp_path / "corpus" / "gone").symlink_to(tmp_path / "nowhere")  # a broken link: no file
+    assert parquet_files(tmp_path / "corpus") == expected
+
+
 @pytest.mark.parametrize("kind", ["large_string", "dictionary", "string_view"])
 def test_parquet_string_columns_of_every_arrow_type(tmp_path: Path, kind: str) -> None:
     """pandas' category columns are dictionaries of strings; polars and newer writers use
