@@ -111,7 +111,7 @@ def finish_interrupted_write(folder: Union[str, os.PathLike[str]], *, locked: bo
         steps = _journal_steps(Path(folder), json.loads(_journal_bytes(journal))["steps"])
     except FileNotFoundError:  # finished by another process meanwhile
         return
-    except (ValueError, KeyError, TypeError) as err:  # none that hf_bpe wrote (it writes one whole)
+    except (ValueError, KeyError, TypeError, RecursionError) as err:  # none that hf_bpe wrote (it writes one whole)
         raise VocabFileError(
             f"{journal} is the journal of an interrupted save, but not one that hf_bpe wrote ({err}): the "
             "folder's files may come from two saves; remove the journal if they belong together"
@@ -192,6 +192,9 @@ def _journal_steps(folder: Path, steps: list[list[Optional[str]]]) -> list[tuple
     for tmp_name, relative in steps:
         if not isinstance(relative, str) or os.path.isabs(relative) or ".." in Path(relative).parts or not relative:
             raise ValueError(f"not a path within the folder: {relative!r}")
+        for name in (relative, tmp_name):  # (a UnicodeEncodeError, a ValueError, for a name no file can have)
+            if isinstance(name, str):
+                os.fsencode(name)
         path = folder / relative
         # (through a link to a folder elsewhere, "sub/x" would be a file outside it: a
         # journal in a downloaded folder must not remove or replace that)

@@ -116,7 +116,9 @@ def _fields_sha256(meta: dict[str, Any]) -> str:
     """The sha256 of ``encoding.json``'s fields but its record of digests (whatever the
     file's layout)."""
     fields = {key: value for key, value in meta.items() if key != "sha256"}
-    return hashlib.sha256(json.dumps(fields, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+    # (surrogatepass: a lone surrogate, which JSON can spell and no save writes, is a
+    # digest that differs from the record, not an error of its own)
+    return hashlib.sha256(json.dumps(fields, sort_keys=True, ensure_ascii=False).encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def save_encoding(enc: Encoding | EncodingLike, directory: StrPath) -> list[Path]:
@@ -432,6 +434,9 @@ def _checked_metadata(meta: dict[str, Any], source: str) -> tuple[str, str, dict
         raise bad("explicit_n_vocab", "an integer or null")
     vocab_file = meta.get("vocab_file", VOCAB_FILE)
     # A file of this folder, by name: encoding.json never points elsewhere.
-    if not isinstance(vocab_file, str) or vocab_file in ("", ".", "..") or Path(vocab_file).name != vocab_file:
+    if (
+        not isinstance(vocab_file, str) or vocab_file in ("", ".", "..") or Path(vocab_file).name != vocab_file
+        or "\0" in vocab_file or has_lone_surrogate(vocab_file) or len(vocab_file.encode("utf-8")) > 255
+    ):  # (the last three: no file can have such a name)
         raise bad("vocab_file", "the name of a file in the same folder")
     return meta["name"], meta["pat_str"], specials, n_vocab, vocab_file

@@ -468,8 +468,10 @@ def test_a_journal_hf_bpe_did_not_write_changes_nothing_outside_its_folder(tmp_p
     before = _folder_state(tmp_path / "tok")
     for steps in ([[None, str(outside)]], [[None, "../outside.txt"]], [[str(outside), "vocab.tiktoken"]],
                   [[".x.00000000000000000000000000000000.tmp", "vocab.tiktoken"]], "nonsense",
-                  [[None, "sub/outside.txt"], [None, "x"]]):
-        (tmp_path / "tok" / JOURNAL).write_text(json.dumps({"steps": steps}))
+                  [[None, "sub/outside.txt"], [None, "x"]], [[None, "x\ud800"]], "nested"):
+        # (a name no file can have was a UnicodeEncodeError; deep nesting a RecursionError)
+        text = '{"steps": ' + "[" * 100_000 + "]" * 100_000 + "}" if steps == "nested" else json.dumps({"steps": steps})
+        (tmp_path / "tok" / JOURNAL).write_text(text)
         for load in (hf_bpe.load_encoding, hf_bpe.HfBpeTokenizer.from_pretrained):
             with pytest.raises(hf_bpe.VocabFileError, match="is the journal of an interrupted save, but not one that hf_bpe wrote"):
                 load(tmp_path / "tok")
@@ -917,6 +919,10 @@ def test_files_changed_alone_but_alike_still_load(tmp_path: Path) -> None:
         ({"vocab_file": "/etc/passwd"}, "vocab_file must be the name of a file in the same folder"),
         ({"vocab_file": "../vocab.tiktoken"}, "vocab_file must be the name of a file in the same folder"),
         ({"vocab_file": "missing.tiktoken"}, "missing.tiktoken: cannot read the vocabulary"),
+        # names no file can have: a bare ValueError ("embedded null byte") and OSError before
+        ({"vocab_file": "vocab\x00.tiktoken"}, "vocab_file must be the name of a file in the same folder"),
+        ({"vocab_file": "v" * 256}, "vocab_file must be the name of a file in the same folder"),
+        ({"vocab_file": "v\ud800"}, "vocab_file must be the name of a file in the same folder"),
     ],
 )
 def test_a_malformed_encoding_json_names_the_field(tmp_path: Path, change: dict, message: str) -> None:
@@ -926,6 +932,23 @@ def test_a_malformed_encoding_json_names_the_field(tmp_path: Path, change: dict,
     meta_path.write_text(json.dumps({**json.loads(meta_path.read_text()), **change}))
     with pytest.raises(hf_bpe.VocabFileError, match=message):
         hf_bpe.load_encoding(tmp_path)
+
+
+def test_a_lone_surrogate_in_a_field_of_a_saved_encoding_json_is_read_as_any_other_value(tmp_path: Path) -> None:
+    """JSON can spell a lone surrogate ("\\ud800"), which no save writes: digesting the
+    fields to check them against the folder's record raised a UnicodeEncodeError. A field
+    hf_bpe does not read loads as any other such field does; in the pattern, it is refused."""
+    enc = hf_bpe.Encoding("tiny", pat_str=r"\S+|\s+", mergeable_ranks=BYTES, special_tokens={})
+    hf_bpe.save_encoding(enc, tmp_path)
+    meta_path = tmp_path / "encoding.json"
+    saved = json.loads(meta_path.read_text())
+    meta_path.write_text(json.dumps({**saved, "comment": "\ud800"}))
+    for load in (hf_bpe.load_encoding, lambda folder: hf_bpe.HfBpeTokenizer.from_pretrained(folder).encoding):
+        assert load(tmp_path).encode("a b") == enc.encode("a b")
+    meta_path.write_text(json.dumps({**saved, "pat_str": "\\S+|\\s+|\ud800"}))
+    for load in (hf_bpe.load_encoding, hf_bpe.HfBpeTokenizer.from_pretrained):
+        with pytest.raises(hf_bpe.PatternError, match="the lone surrogate"):
+            load(tmp_path)
 
 
 @pytest.mark.parametrize(
