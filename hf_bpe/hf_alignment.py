@@ -19,6 +19,7 @@ stock fast tokenizer of the same folder (``tests/test_hf_alignment.py``).
 
 from __future__ import annotations
 
+import operator
 import warnings
 from bisect import bisect_right
 from collections.abc import Callable, Mapping, Sequence
@@ -145,10 +146,11 @@ class TokenAlignment:
         return self._ranges
 
     def _range(self, sequence_index: int) -> tuple[int, int]:
-        return self._sequence_ranges().get(sequence_index, (0, len(self.ids)))
+        return self._sequence_ranges().get(_position(sequence_index), (0, len(self.ids)))
 
     def token_to_sequence(self, token_index: int) -> int | None:
         """The text (0 or 1) that id ``token_index`` comes from; None for bos, eos, padding."""
+        token_index = _position(token_index)
         for s, (start, end) in self._sequence_ranges().items():
             if start <= token_index < end:
                 return s
@@ -156,18 +158,21 @@ class TokenAlignment:
 
     def token_to_word(self, token_index: int) -> int | None:
         """The word of id ``token_index`` in its text; None for bos, eos, padding."""
+        token_index = _position(token_index)
         if self.token_to_sequence(token_index) is None:
             return None
         return self.word_ids[token_index]
 
     def token_to_chars(self, token_index: int) -> tuple[int, int] | None:
         """The characters id ``token_index`` covers in its text: ``(start, end)``."""
+        token_index = _position(token_index)
         if self.token_to_sequence(token_index) is None:
             return None
         return self.offsets[token_index]
 
     def word_to_tokens(self, word_index: int, sequence_index: int = 0) -> tuple[int, int] | None:
         """The ids of word ``word_index`` of text ``sequence_index``: ``(start, end)``."""
+        word_index = _position(word_index)
         start, end = self._range(sequence_index)
         first = last = -1
         for position in range(start, end):
@@ -188,6 +193,7 @@ class TokenAlignment:
 
     def char_to_token(self, char_pos: int, sequence_index: int = 0) -> int | None:
         """The id that covers character ``char_pos`` of text ``sequence_index`` (the first)."""
+        char_pos = _position(char_pos)
         start, end = self._range(sequence_index)
         for position in range(start, end):
             first, stop = self.offsets[position]
@@ -199,6 +205,16 @@ class TokenAlignment:
         """The word that holds character ``char_pos`` of text ``sequence_index``."""
         position = self.char_to_token(char_pos, sequence_index)
         return None if position is None else self.token_to_word(position)
+
+
+def _position(index: int) -> int:
+    """A token's, word's, character's or text's number as the fast tokenizers' ``Encoding``
+    takes it: an unsigned integer. A negative one is an OverflowError there, not the last
+    one counted from the end, nor None, which means "no such token" (a special token)."""
+    index = operator.index(index)
+    if index < 0:
+        raise OverflowError("can't convert negative int to unsigned")
+    return index
 
 
 class Alignments(Sequence[TokenAlignment]):

@@ -185,8 +185,8 @@ def file_not_json(source: Any) -> str | None:
         return None
     for path in sorted(Path(source).glob("*.json")):
         try:
-            json.loads(read_file(path))
-        except (ValueError, OSError):  # (a JSONDecodeError, bytes that are not UTF-8 text, a pipe)
+            parse_json(read_file(path).decode("utf-8"))  # as transformers reads it (bytes would allow a BOM, UTF-16)
+        except (ValueError, OSError):  # (a JSONDecodeError, bytes that are not UTF-8, a pipe, nesting, a 5,000-digit int)
             return str(path)
     return None
 

@@ -55,6 +55,7 @@ from hf_bpe.chat_templates import (  # (the names of the templates and their tok
 )
 from hf_bpe.encoding import MAX_RANK, Encoding, special_regex, special_segments, special_set
 from hf_bpe.errors import (
+    HfBpeError,
     MissingFileError,
     SpecialTokenTextError,
     TextTypeError,
@@ -498,12 +499,11 @@ class HfBpeTokenizer(PreTrainedTokenizer):
             elif encoding is None:
                 load_folder_encoding(None, None, source)  # which says what is missing
         encoding = as_hf_bpe_encoding(encoding)
+        saved_bos, saved_eos = _saved_flag(kwargs, "hf_bpe_add_bos_token"), _saved_flag(kwargs, "hf_bpe_add_eos_token")
         if add_bos_token is None:
-            add_bos_token = bool(kwargs.pop("hf_bpe_add_bos_token", False))
+            add_bos_token = saved_bos
         if add_eos_token is None:
-            add_eos_token = bool(kwargs.pop("hf_bpe_add_eos_token", False))
-        kwargs.pop("hf_bpe_add_bos_token", None)
-        kwargs.pop("hf_bpe_add_eos_token", None)
+            add_eos_token = saved_eos
         named = kwargs.get("chat_template")
         template = named_chat_template(named, encoding.special_tokens) if isinstance(named, str) else None
         if template is not None:
@@ -559,6 +559,11 @@ class HfBpeTokenizer(PreTrainedTokenizer):
             raise MissingFileError(str(err)) from None
         except (json.JSONDecodeError, UnicodeDecodeError) as err:  # (ValueErrors, as VocabFileError is)
             raise VocabFileError(f"{file_not_json(source) or 'a file of the tokenizer'} is not JSON: {err}") from None
+        except (RecursionError, ValueError) as err:  # JSON that Python's json cannot read (nesting, a huge int)?
+            unreadable = None if isinstance(err, HfBpeError) else file_not_json(source)
+            if unreadable is None:
+                raise
+            raise VocabFileError(f"{unreadable} is JSON that cannot be read: {err}") from None
         except (KeyError, TypeError, AttributeError) as err:  # transformers reading tokenizer.json's added tokens
             problem = tokenizer_json_problem(source)
             if problem is None:
@@ -674,7 +679,7 @@ class HfBpeTokenizer(PreTrainedTokenizer):
         specials += [t for t in new if t not in specials]
         # Tokens added to this tokenizer (a pad token, ...) are added to the new one after
         # its vocabulary, with their flags, and count in vocab_size, as the special tokens
-        # do: len(new tokenizer) is vocab_size, as from transformers.
+        # do: len(new tokenizer) is vocab_size (see docs/huggingface.md for transformers').
         added = [_renamed_token(t, renamed) for _, t in sorted(self._added_tokens_decoder.items())]
         added = [t for t in added if t.content not in specials]
         merged_size = vocab_size
@@ -932,6 +937,12 @@ class HfBpeTokenizer(PreTrainedTokenizer):
         encode as one added token."""
         return dict(sorted(self._added_tokens_encoder.items(), key=lambda item: item[1]))
 
+    def get_added_vocab(self) -> dict[str, int]:
+        """The added tokens, text → id, by id as the fast tokenizer lists them
+        (:attr:`added_tokens_encoder`; transformers' Python tokenizers list them in the
+        order they were added)."""
+        return self.added_tokens_encoder
+
     def _get_control_tokens(self, chat_template: str) -> tuple[str, ...]:
         """transformers' control tokens (which ``apply_chat_template(...,
         sanitize_control_tokens=True)`` encodes as text in user input), plus each second
@@ -1014,7 +1025,9 @@ class HfBpeTokenizer(PreTrainedTokenizer):
             ['hello', 'Ġworld']
         """
         if kwargs.get("is_split_into_words"):
-            ids = self(text, pair, add_special_tokens=add_special_tokens, **kwargs)["input_ids"]
+            # (transformers' Python tokenizers tokenize words one call each: a str is a word)
+            words, pair_words = ([text] if isinstance(text, str) else text), ([pair] if isinstance(pair, str) else pair)
+            ids = self(words, pair_words, add_special_tokens=add_special_tokens, **kwargs)["input_ids"]
             return list(self.convert_ids_to_tokens(ids))
         tokens = self._text_tokens(text, **kwargs)
         if add_special_tokens:
@@ -1159,6 +1172,8 @@ class HfBpeTokenizer(PreTrainedTokenizer):
         ``tokens()``, ``char_to_token()`` ... (see :mod:`hf_bpe.hf_alignment`)."""
         if getattr(_IN_CALL, "encoding", False):
             return self._encode_rows(text, text_pair, add_special_tokens, **kwargs)
+        if kwargs.get("is_split_into_words"):  # (the user's input: transformers passes one word as a str)
+            _check_words(text, text_pair)
         _IN_CALL.encoding = True  # (as _during does, without its objects: this is every call's path)
         try:
             out = self._encode_rows(text, text_pair, add_special_tokens, **kwargs)
@@ -1971,6 +1986,35 @@ class HfBpeTokenizer(PreTrainedTokenizer):
             token=token,
             create_pr=create_pr,
             revision=revision,
+        )
+
+
+def _saved_flag(kwargs: dict[str, Any], key: str) -> bool:
+    """A flag hf_bpe keeps in ``tokenizer_config.json`` (``hf_bpe_add_eos_token``), taken
+    out of ``kwargs``: ``true`` or ``false`` (or absent: false). Anything else is a
+    VocabFileError rather than read as truthy: ``"true"``, say, which transformers also
+    takes as the text of a special token (the key ends in ``_token``: its ``from_pretrained``
+    moves such a text into ``model_specific_special_tokens``)."""
+    value = kwargs.pop(key, False)
+    specific = kwargs.get("model_specific_special_tokens")
+    if isinstance(specific, dict) and key in specific:
+        value = specific[key]
+    if not isinstance(value, bool):
+        raise VocabFileError(f"tokenizer_config.json: {key} must be true or false, not {value!r:.60}")
+    return value
+
+
+def _check_words(text: Any, text_pair: Any) -> None:
+    """With ``is_split_into_words=True`` a text is a list (or tuple) of words, and a batch a
+    list of such lists (and its pairs too): a ``str`` there (``tok("a b",
+    is_split_into_words=True)``) is a TypeError, as from the fast tokenizers, not the text
+    encoded as if not split."""
+    batch = isinstance(text, (list, tuple)) and bool(text) and isinstance(text[0], (list, tuple))
+    rows = [*(text if batch else [text]), *(text_pair if batch and isinstance(text_pair, (list, tuple)) else [text_pair])]
+    if any(isinstance(row, str) for row in rows):
+        raise TextTypeError(
+            "with is_split_into_words=True a text is a list of words (a list or tuple of str), and a batch a list "
+            "of them, not a str: split it (text.split()), or leave is_split_into_words out"
         )
 
 

@@ -725,6 +725,8 @@ def template_specials(data: Mapping[str, Any]) -> tuple[str | None, str | None] 
         return None
     kinds = ["A" if "Sequence" in item else "S" if "SpecialToken" in item else "?" for item in items]
     texts = [item.get("SpecialToken", {}).get("id") for item in items]
+    if not all(_template_adds_its_own_id(template, data, text) for text in texts if text is not None):
+        return None  # (ids of other tokens, or several: not what add_bos_token/add_eos_token add)
     if kinds == ["A"]:  # as stock transformers saves a tokenizer that adds nothing
         return None, None
     if kinds == ["S", "A"]:
@@ -734,6 +736,20 @@ def template_specials(data: Mapping[str, Any]) -> tuple[str | None, str | None] 
     if kinds == ["S", "A", "S"]:
         return texts[0], texts[2]
     return None
+
+
+def _template_adds_its_own_id(template: Mapping[str, Any], data: Mapping[str, Any], text: Any) -> bool:
+    """Whether the ids a template adds for the special token ``text`` (its
+    ``special_tokens`` entry, which tokenizers adds as it stands) are that token's own id
+    in the file, as transformers writes them."""
+    entry = (template.get("special_tokens") or {}).get(text) if isinstance(template.get("special_tokens"), dict) else None
+    if not isinstance(entry, dict) or "ids" not in entry:
+        return True  # (no ids to add: tokenizers refuses such a template)
+    added = {t.get("content"): t.get("id") for t in data.get("added_tokens") or [] if isinstance(t, dict)}
+    model = data.get("model")
+    vocab = model.get("vocab") if isinstance(model, dict) else None
+    own = added[text] if text in added else vocab.get(text) if isinstance(vocab, dict) else None
+    return own is not None and entry["ids"] == [own]
 
 
 #: Tokenizer classes whose vocab.json + merges.txt split text with GPT-2's pattern.

@@ -55,6 +55,10 @@ def _answers(out: Any, fast_rows: int) -> list[Any]:
             answers.append([(_ask(out.word_to_tokens, i, w, seq), _ask(out.word_to_chars, i, w, seq))
                             for w in range(max(words, default=0) + 2)])
             answers.append([(_ask(out.char_to_token, i, c, seq), _ask(out.char_to_word, i, c, seq)) for c in range(chars + 2)])
+        # Numbers that are no positions: a negative one was None ("no such token") here.
+        questions = ("token_to_sequence", "token_to_word", "token_to_chars", "word_to_tokens", "word_to_chars", "char_to_token", "char_to_word")
+        answers.append([_ask(getattr(row, question), index) for question in questions for index in (-1, 1.5, True)])
+        answers.append([_ask(getattr(row, question), 0, -1) for question in questions[3:]])
     return answers
 
 

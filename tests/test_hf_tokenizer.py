@@ -224,9 +224,21 @@ def test_a_file_of_the_folder_that_is_not_json_is_named(tmp_path: Path) -> None:
     (tmp_path / "hub" / "tokenizer.json").write_bytes(data[: len(data) // 2])
     hf_bpe.save_encoding(enc, tmp_path / "saved")
     (tmp_path / "saved" / "tokenizer_config.json").write_text("{oops", encoding="utf-8")
-    for folder, name in ((tmp_path / "hub", "tokenizer.json"), (tmp_path / "saved", "tokenizer_config.json")):
+    # A byte order mark, which transformers' reading refuses (Python's json.loads of bytes takes it).
+    hf_bpe.save_encoding(enc, tmp_path / "bom")
+    config = (tmp_path / "bom" / "tokenizer_config.json").read_bytes()
+    (tmp_path / "bom" / "tokenizer_config.json").write_bytes(b"\xef\xbb\xbf" + config)
+    for folder, name in (
+        (tmp_path / "hub", "tokenizer.json"), (tmp_path / "saved", "tokenizer_config.json"), (tmp_path / "bom", "tokenizer_config.json"),
+    ):
         with pytest.raises(hf_bpe.VocabFileError, match=f"{re.escape(str(folder / name))} is not JSON: "):
             HfBpeTokenizer.from_pretrained(folder)
+    # JSON that Python's json cannot read: a RecursionError, a ValueError of int digits.
+    for case, text in (("deep", '{"x": ' + "[" * 100_000 + "]" * 100_000 + "}"), ("digits", '{"x": ' + "9" * 5000 + "}")):
+        hf_bpe.save_encoding(enc, tmp_path / case)
+        (tmp_path / case / "tokenizer_config.json").write_text(text, encoding="utf-8")
+        with pytest.raises(hf_bpe.VocabFileError, match=f"{re.escape(str(tmp_path / case / 'tokenizer_config.json'))} is JSON that cannot be read"):
+            HfBpeTokenizer.from_pretrained(tmp_path / case)
 
 
 @pytest.mark.parametrize(
@@ -518,6 +530,23 @@ def test_tokenize_words_as_the_stock_fast_tokenizer_does(tmp_path: Path) -> None
         assert ours == fast.tokenize(*args, is_split_into_words=True, **kwargs), (args, kwargs)
         ids = tok(*args, is_split_into_words=True, add_special_tokens=kwargs.get("add_special_tokens", False))["input_ids"]
         assert ours == tok.convert_ids_to_tokens(ids)
+
+
+def test_a_str_given_as_words_is_refused_as_the_stock_fast_tokenizer_refuses_it(tmp_path: Path) -> None:
+    """``tok("a b", is_split_into_words=True)`` encoded the text as if not split, where the
+    fast tokenizer raises a TypeError: a caller who forgot to split got ids without a word."""
+    tok = make("cl100k_base")
+    tok.save_pretrained(tmp_path)
+    fast = PreTrainedTokenizerFast.from_pretrained(tmp_path)
+    for args in (("a b",), ("",), (["a", "b"], "c d"), ("a b", ["c"]), ([["a"], "b c"],), ([["a"]], ["b c"])):
+        for call in (lambda t: t(*args, is_split_into_words=True), lambda t: t.encode(*args, is_split_into_words=True),
+                     lambda t: t(*args, is_split_into_words=True, return_offsets_mapping=True)):
+            with pytest.raises(TypeError):
+                call(fast)
+            with pytest.raises(hf_bpe.TextTypeError, match="with is_split_into_words=True a text is a list of words"):
+                call(tok)
+    # A list of str is one text's words, as for the fast tokenizer.
+    assert tok(["a b", "c"], is_split_into_words=True)["input_ids"] == fast(["a b", "c"], is_split_into_words=True)["input_ids"]
 
 
 def test_empty_lists_of_words_encode_to_no_ids_as_the_stock_fast_tokenizer_does(tmp_path: Path) -> None:
@@ -1270,6 +1299,39 @@ def test_a_template_adds_its_token_where_the_config_names_another_or_none(case: 
     assert retrained("Hi")["input_ids"][0 if role == "bos" else -1] == retrained.convert_tokens_to_ids(added)
 
 
+def test_a_template_that_adds_other_ids_than_its_tokens_is_not_taken_as_bos(docs: list[str], tmp_path: Path) -> None:
+    """The ids a template adds are its ``special_tokens`` entry's, as tokenizers adds them:
+    HfBpeTokenizer read only the token's text and added that token's id (1 id for stock's
+    2, or another id) without a word. Such a template is no bos/eos: dropped, and said."""
+    folder = _stock_folder_with_template(tmp_path / "stock", docs, ["<|bos|>", "A"], ["<|bos|>", "A", ("B", 1)], {})
+    data = json.loads((folder / "tokenizer.json").read_text(encoding="utf-8"))
+    bos, end = (int(t["id"]) for t in data["added_tokens"][:2])
+    for ids in ([end], [bos, end]):
+        data["post_processor"]["special_tokens"]["<|bos|>"]["ids"] = ids
+        (folder / "tokenizer.json").write_text(json.dumps(data), encoding="utf-8")
+        stock = PreTrainedTokenizerFast.from_pretrained(folder)
+        assert stock("Hi")["input_ids"][: len(ids)] == ids
+        with pytest.warns(hf_bpe.TokenizerJsonWarning, match=r"the post_processor \(TemplateProcessing\) is not"):
+            tok = HfBpeTokenizer.from_pretrained(folder)
+        assert tok("Hi")["input_ids"] == stock("Hi")["input_ids"][len(ids):] and not tok.add_bos_token
+
+
+def test_hf_bpes_own_flags_in_the_config_are_true_or_false(tmp_path: Path) -> None:
+    """``hf_bpe_add_eos_token`` was read as truthy (NaN, ``[1]``: on); ``"true"`` made
+    transformers add a special token of that text (the key ends in ``_token``) and the flag
+    was off, without a word."""
+    make("cl100k_base", eos_token="<|endoftext|>").save_pretrained(tmp_path)
+    config = json.loads((tmp_path / "tokenizer_config.json").read_text(encoding="utf-8"))
+    assert config["hf_bpe_add_eos_token"] is False
+    for key in ("hf_bpe_add_eos_token", "hf_bpe_add_bos_token"):
+        for value in ("true", 1, float("nan"), [1], None):
+            (tmp_path / "tokenizer_config.json").write_text(json.dumps({**config, key: value}), encoding="utf-8")
+            with pytest.raises(hf_bpe.VocabFileError, match=f"tokenizer_config.json: {key} must be true or false"):
+                HfBpeTokenizer.from_pretrained(tmp_path)
+    (tmp_path / "tokenizer_config.json").write_text(json.dumps({**config, "hf_bpe_add_eos_token": True}), encoding="utf-8")
+    assert HfBpeTokenizer.from_pretrained(tmp_path)("a")["input_ids"][-1] == 100257
+
+
 def test_add_bos_and_eos_can_be_switched_on_later(tmp_path: Path) -> None:
     tok = make("r50k_base", bos_token="<|endoftext|>", eos_token="<|endoftext|>")
     plain = tok("hi")["input_ids"]
@@ -1753,6 +1815,11 @@ def test_special_token_helpers_agree_with_what_the_stock_tokenizer_adds(tmp_path
     assert tok.num_special_tokens_to_add() == len(single["input_ids"]) - len(a) == fast.num_special_tokens_to_add()
     assert tok.num_special_tokens_to_add(pair=True) == len(pair["input_ids"]) - len(a) - len(b)
     assert tok.added_tokens_encoder == fast.added_tokens_encoder
+    # A text of the vocabulary added keeps its id, below the others: listed first, by id.
+    for t in (tok, fast):
+        t.add_tokens(["hello"])
+    assert list(tok.get_added_vocab().items()) == list(fast.get_added_vocab().items())
+    assert list(tok.added_tokens_encoder.items()) == list(fast.added_tokens_encoder.items())
     # save_vocabulary: hf_bpe's two files and tokenizer.json, under the prefix, which load back.
     (tmp_path / "vocab").mkdir()
     files = tok.save_vocabulary(str(tmp_path / "vocab"), filename_prefix="p")
