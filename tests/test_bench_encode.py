@@ -66,3 +66,49 @@ def test_a_small_run_checks_ids_and_reports_rounds(tmp_path: Path) -> None:
     # the transformers front beside the stock fast tokenizer, outputs checked equal
     front = json.loads((tmp_path / "bench_encode.json").read_text(encoding="utf-8"))["hf"]
     assert len(front) == 8 and all(r["hf_bpe_ms"] > 0 and r["stock_ms"] > 0 and r["x_stock"] > 0 for r in front)
+
+
+def test_the_goal_is_not_said_met_beside_peers_that_were_not_measured() -> None:
+    """Without bpe-openai and wordchipper installed, the closest peer became tiktoken and
+    cells got the goal's * that a run with them would deny."""
+    row = {"encoding": "o200k_base", "kind": "code", "x_tiktoken": 4.0, "x_closest_peer": 3.0, "closest_peer": "tiktoken"}
+    rows = [{**row, "library": mode} for mode in ("hf_bpe (cold)", "hf_bpe (steady)", "hf_bpe (warm)")]
+    code = (f"import sys; sys.path.insert(0, {str(BENCH.parent)!r}); import bench_encode as b; rows = {rows!r}; "
+            "print(b.goal_table([{**r, 'peers_missing': []} for r in rows])); print('=====');"
+            "print(b.goal_table([{**r, 'peers_missing': ['wordchipper']} for r in rows]))")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=dict(os.environ), timeout=300)
+    assert result.returncode == 0, result.stderr
+    complete, partial = result.stdout.split("=====")
+    assert "| code | 4.00x / 3.00x (tiktoken) * |" in complete and "not measured" not in complete
+    assert "| code | 4.00x / 3.00x (tiktoken) | 4.00x / 3.00x (tiktoken) |" in partial
+    assert "(not measured: wordchipper; no * without every peer)" in partial
+
+
+def test_arguments_it_cannot_measure_with_are_refused_before_measuring(tmp_path: Path) -> None:
+    """``--mb 0.003`` found no document and reported 0.0 MB/s with ids "all equal"; an
+    ``--out`` folder that cannot be written into failed after the whole run; ``--quick``
+    dropped ``--runs`` without a word."""
+    for args, said in (
+        (["--mb", "0.003"], "--mb must be at least 0.02"),
+        (["--out", "/proc"], "--out /proc: "),
+        (["--quick", "--runs", "5"], "--quick sets 1 MB and 2 rounds"),
+    ):
+        result = bench(*args, cwd=tmp_path)
+        assert result.returncode == 2 and said in result.stderr and "== encode" not in result.stdout, (args, result.stderr)
+
+
+def test_without_transformers_the_rest_is_measured_and_reported(tmp_path: Path) -> None:
+    """hf_bpe without its [hf] extra: the last section raised ImportError after the others
+    had run, and no table, goal or file came out."""
+    shadow = tmp_path / "shadow" / "transformers"
+    shadow.mkdir(parents=True)
+    (shadow / "__init__.py").write_text("raise ImportError('No module named transformers (a test)')\n", encoding="utf-8")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(shadow.parent), os.environ.get("PYTHONPATH")]))}
+    result = subprocess.run(
+        [sys.executable, str(BENCH), "--mb", "0.02", "--runs", "1", "--skip", "decode", "batch", "load", "worst", "patterns",
+         "--out", str(tmp_path)], capture_output=True, text=True, cwd=tmp_path, env=env, timeout=600,
+    )
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
+    assert "(skipped: No module named transformers (a test); pip install 'hf_bpe[hf]')" in result.stdout
+    assert "ids checked against tiktoken: all equal" in result.stdout
+    assert "hf" not in json.loads((tmp_path / "bench_encode.json").read_text(encoding="utf-8"))
