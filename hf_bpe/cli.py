@@ -284,7 +284,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     parser = build_parser()
     argv = list(sys.argv[1:] if argv is None else argv)
     # `hf-bpe bench train -- ARGS`: everything after -- goes to the benchmark script.
-    command = next((a for a in argv if not a.startswith("-")), None)
+    command = next((a for a in argv if isinstance(a, str) and not a.startswith("-")), None)
     script_args: list[str] = []
     if command == "bench" and "--" in argv:
         cut = argv.index("--")

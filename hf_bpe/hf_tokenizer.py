@@ -858,6 +858,16 @@ class HfBpeTokenizer(PreTrainedTokenizer):
             >>> tok.add_special_tokens({"pad_token": "<|pad|>"}), tok.pad_token_id
             (1, 100277)
         """
+        if not special_tokens_dict:  # (None too: nothing to add, as for the fast tokenizer)
+            return 0
+        if not isinstance(special_tokens_dict, Mapping):
+            try:  # pairs of (role, token), as the fast tokenizer takes them
+                special_tokens_dict = dict(special_tokens_dict)
+            except (TypeError, ValueError):
+                raise ValueError(
+                    f"add_special_tokens takes a dict of role -> token (e.g. {{'pad_token': '<pad>'}}), "
+                    f"not {special_tokens_dict!r:.60}"
+                ) from None
         for value in special_tokens_dict.values():
             for token in value if isinstance(value, (list, tuple)) else [value]:
                 if isinstance(token, str):
@@ -1172,6 +1182,9 @@ class HfBpeTokenizer(PreTrainedTokenizer):
         ``tokens()``, ``char_to_token()`` ... (see :mod:`hf_bpe.hf_alignment`)."""
         if getattr(_IN_CALL, "encoding", False):
             return self._encode_rows(text, text_pair, add_special_tokens, **kwargs)
+        add_special_tokens = _bool_argument("add_special_tokens", add_special_tokens)
+        if kwargs.get("split_special_tokens") not in (None, 0):  # (None and 0: the tokenizer's own, for the fast one too)
+            kwargs["split_special_tokens"] = _bool_argument("split_special_tokens", kwargs["split_special_tokens"])
         if kwargs.get("is_split_into_words"):  # (the user's input: transformers passes one word as a str)
             _check_words(text, text_pair)
         _IN_CALL.encoding = True  # (as _during does, without its objects: this is every call's path)
@@ -1618,6 +1631,9 @@ class HfBpeTokenizer(PreTrainedTokenizer):
     ) -> str:
         if isinstance(token_ids, Mapping):  # a BatchEncoding (apply_chat_template's), as the fast tokenizer takes
             token_ids = cast(Any, token_ids)["input_ids"]
+        if isinstance(token_ids, (set, frozenset)):  # (in the set's order: text in another order)
+            raise TypeError("ids come as a sequence, not a set")
+        skip_special_tokens = _bool_argument("skip_special_tokens", skip_special_tokens)
         # operator.index: ints and numpy ints, not floats
         ids = [token_ids] if isinstance(token_ids, int) else [operator.index(i) for i in token_ids]
         if skip_special_tokens:  # as fast tokenizers do: every added token marked special
@@ -1987,6 +2003,16 @@ class HfBpeTokenizer(PreTrainedTokenizer):
             create_pr=create_pr,
             revision=revision,
         )
+
+
+def _bool_argument(name: str, value: Any) -> bool:
+    """A call's flag as the fast tokenizers take it: True or False (numpy's too), not any
+    value by its truth (``add_special_tokens="False"`` added them)."""
+    if isinstance(value, bool):
+        return value
+    if getattr(value, "dtype", None) is not None and value.dtype.kind == "b" and getattr(value, "shape", None) == ():
+        return bool(value)
+    raise TypeError(f"{name} must be True or False, not {value!r:.60}")
 
 
 def _saved_flag(kwargs: dict[str, Any], key: str) -> bool:

@@ -353,6 +353,20 @@ def build_encoding(encoding_name: str) -> Encoding:
     return encoding
 
 
+def not_an_encoding(value: Any) -> TypeError:
+    """The error for ``value`` given where an encoding (hf_bpe's or tiktoken's) belongs.
+
+        >>> not_an_encoding("cl100k_base")
+        TypeError("expected an hf_bpe or tiktoken Encoding, got str: for a named one, pass hf_bpe.get_encoding('cl100k_base')")
+    """
+    hint = ""
+    if isinstance(value, (str, os.PathLike)) and os.path.isdir(value):
+        hint = f": for a saved folder, pass hf_bpe.load_encoding({os.fspath(value)!r:.80})"
+    elif isinstance(value, str):
+        hint = f": for a named one, pass hf_bpe.get_encoding({value!r:.60})"
+    return TypeError(f"expected an hf_bpe or tiktoken Encoding, got {type(value).__name__}{hint}")
+
+
 def as_hf_bpe_encoding(encoding: Any) -> Encoding:
     """``encoding`` as an hf_bpe Encoding: a tiktoken ``Encoding`` is rebuilt from its
     ranks, pattern and special tokens (the same ids, and hf_bpe's speed and batches); a
@@ -363,8 +377,7 @@ def as_hf_bpe_encoding(encoding: Any) -> Encoding:
     try:
         name, ranks, pattern, specials = encoding.name, encoding._mergeable_ranks, encoding._pat_str, encoding._special_tokens
     except AttributeError:
-        hint = f": for a named one, pass hf_bpe.get_encoding({encoding!r})" if isinstance(encoding, str) else ""
-        raise TypeError(f"expected an hf_bpe or tiktoken Encoding, got {type(encoding).__name__}{hint}") from None
+        raise not_an_encoding(encoding) from None
     try:
         named = get_encoding(name) if is_encoding_name(name) else None  # shared, pickled by name
     except HfBpeError:  # its files cannot be had here, or a plugin is broken: rebuild it

@@ -32,18 +32,27 @@ check that Oniguruma splits a pattern the way tiktoken does.
 from __future__ import annotations
 
 import json
+import operator
 import os
 import warnings
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any, Protocol
 
-from hf_bpe.errors import PatternError, TokenizerJsonWarning, VocabularyError, _outside_stacklevel
+from hf_bpe.errors import (
+    PatternError,
+    SpecialTokenTextError,
+    TokenizerJsonWarning,
+    VocabularyError,
+    VocabularyOverflowError,
+    _outside_stacklevel,
+)
 from hf_bpe.folder import HF_CONFIG_FORMAT
 from hf_bpe.hf_pattern import checked_hf_pre_tokenizer
-from hf_bpe.encoding import Encoding
+from hf_bpe.encoding import MAX_RANK, Encoding
 from hf_bpe.hf_vocab import _check_vocabulary, derive_merges, merge_parts, token_bytes, spellings_by_id, token_str
 from hf_bpe.normalization import normalize
+from hf_bpe.registry import not_an_encoding
 from hf_bpe.tokenizer_json_load import (
     STRIP_FLAGS,
     check_added_tokens,
@@ -172,6 +181,8 @@ def encoding_to_tokenizer_json(
     >>> data["post_processor"]["single"][-1]
     {'SpecialToken': {'id': '<|endoftext|>', 'type_id': 0}}
     """
+    if not all(hasattr(enc, field) for field in ("name", "_pat_str", "_mergeable_ranks", "_special_tokens")):
+        raise not_an_encoding(enc)  # (a name, a folder: as save_encoding says it)
     ranks = enc._mergeable_ranks
     specials = dict(enc._special_tokens)
     normalization = getattr(enc, "normalization", None)  # (a tiktoken Encoding has none)
@@ -182,7 +193,7 @@ def encoding_to_tokenizer_json(
     special_ids = set(specials.values())
     spelled = spellings_by_id(ranks)  # rank -> the token's spelling
     unwritable: list[str] = []  # added tokens tokenizer.json cannot hold: all named at once
-    for tid, fields in (extra_added_tokens or {}).items():
+    for tid, fields in _checked_extra_added_tokens(extra_added_tokens):
         flags = [key for key in STRIP_FLAGS if fields.get(key)]
         if flags:
             unwritable.append(
@@ -197,7 +208,7 @@ def encoding_to_tokenizer_json(
             # spelling ("hello" in gpt2: yes; "é", which spells the byte 0xE9: no).
             if spelled[tid] != fields.get("content"):
                 unwritable.append(f"added token {fields.get('content')!r} reuses rank {tid}, spelled {spelled[tid]!r}")
-        entry = _added_token(str(fields["content"]), int(tid), special=bool(fields.get("special", False)))
+        entry = _added_token(fields["content"], tid, special=bool(fields.get("special", False)))
         for key in ("single_word", "lstrip", "rstrip", "normalized"):
             if key in fields:
                 entry[key] = bool(fields[key])
@@ -276,6 +287,30 @@ def encoding_to_tokenizer_json(
 def dumps_tokenizer_json(data: Mapping[str, Any]) -> str:
     """Serialize tokenizer.json content compactly (UTF-8 text, one line)."""
     return json.dumps(data, ensure_ascii=False, indent=None, separators=(",", ":")) + "\n"
+
+
+def _checked_extra_added_tokens(tokens: Any) -> list[tuple[int, Mapping[str, Any]]]:
+    """``extra_added_tokens`` as (id, fields) pairs, each id an integer that can be a token's
+    and each content a text: a float id was cut to an int (1.5 wrote over the byte token
+    1), a non-text content written as its repr."""
+    if tokens is None:
+        return []
+    if not isinstance(tokens, Mapping):
+        raise TypeError(f"extra_added_tokens must be a mapping of id -> AddedToken fields, not {type(tokens).__name__}")
+    checked = []
+    for tid, fields in tokens.items():
+        if isinstance(tid, bool) or not hasattr(tid, "__index__"):
+            raise TypeError(f"extra_added_tokens: an id must be an int, not {tid!r:.60}")
+        if not 0 <= operator.index(tid) < MAX_RANK:
+            raise VocabularyOverflowError(f"extra_added_tokens: id {operator.index(tid)} is not between 0 and {MAX_RANK - 1}")
+        if not isinstance(fields, Mapping):
+            raise TypeError(f"extra_added_tokens: the fields of id {tid} must be a mapping (AddedToken's), not {fields!r:.60}")
+        content = fields.get("content")
+        if not isinstance(content, str) or not content:
+            raise VocabularyError(f"extra_added_tokens: the content of id {tid} must be a non-empty str, not {content!r:.60}")
+        SpecialTokenTextError.check(content, "added token")
+        checked.append((operator.index(tid), fields))
+    return checked
 
 
 def save_tokenizer_json(enc: EncodingLike, path: str | os.PathLike[str], **options: Any) -> Path:

@@ -485,6 +485,16 @@ def test_output_goes_through_a_writer_that_returns_nothing(work: Path, sample_te
     assert ids_of(bytes(Out.buffer.data)) == hf_bpe.get_encoding("cl100k_base").encode(sample_text)
 
 
+def test_main_with_an_argument_that_is_not_a_str_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    """``main([None, "info"])``: the look for the command before argparse raised an
+    AttributeError (None.startswith); argparse's usage error is what a bad argument gets."""
+    from hf_bpe import cli
+
+    with pytest.raises(SystemExit) as info:
+        cli.main([None, "info"])  # type: ignore[list-item]
+    assert info.value.code == 2 and "invalid choice: None" in capsys.readouterr().err
+
+
 def test_without_a_standard_error_messages_go_nowhere_and_training_runs(work: Path, trained: Path) -> None:
     """Started without a standard error (``2>&-``, a daemon): the error line went to
     standard output, among the data, and training failed in its progress bar."""

@@ -755,6 +755,15 @@ def test_explicit_n_vocab_is_checked() -> None:
     # A str: "explicit_n_vocab=256, but there are 256 tokens and the largest id is 255".
     with pytest.raises(hf_bpe.VocabularyTypeError, match="explicit_n_vocab must be an int, not a str: '256'"):
         hf_bpe.Encoding("bad", pat_str=".", mergeable_ranks=BYTES, special_tokens={}, explicit_n_vocab="256")  # type: ignore[arg-type]
+    # numpy's ints, as tiktoken takes them (and hf_bpe takes them as ids everywhere else)
+    import numpy as np
+
+    for n in (np.int64(257), np.uint16(257)):
+        ours = hf_bpe.Encoding("np", pat_str=".", mergeable_ranks=BYTES, special_tokens={"<s>": 256}, explicit_n_vocab=n)  # type: ignore[arg-type]
+        theirs = tiktoken.Encoding("np", pat_str=".", mergeable_ranks=BYTES, special_tokens={"<s>": 256}, explicit_n_vocab=n)
+        assert ours.n_vocab == theirs.n_vocab == 257 and type(ours._explicit_n_vocab) is int
+    with pytest.raises(hf_bpe.VocabularyTypeError, match="explicit_n_vocab must be an int"):
+        hf_bpe.Encoding("bad", pat_str=".", mergeable_ranks=BYTES, special_tokens={}, explicit_n_vocab=256.0)  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize("pattern", ["(unclosed", r"\p{NotAClass}", "a{2,1}", "[z-a]"])
@@ -802,6 +811,13 @@ def test_folder_round_trip_and_bad_folders(tmp_path: Path) -> None:
     with pytest.raises(TypeError, match="expected an hf_bpe or tiktoken Encoding, got dict"):
         hf_bpe.save_encoding({}, tmp_path / "nothing")  # type: ignore[arg-type]
     assert not (tmp_path / "nothing").exists()
+    # save_tokenizer_json says the same (an AttributeError from inside, before)
+    for not_one, said in ((None, "NoneType$"), ("cl100k_base", r"for a named one, pass hf_bpe.get_encoding\('cl100k_base'\)"),
+                          (str(tmp_path / "tok"), r"for a saved folder, pass hf_bpe.load_encoding\(")):
+        for save in (lambda e: hf_bpe.save_tokenizer_json(e, tmp_path / "nothing.json"), hf_bpe.save_encoding):
+            with pytest.raises(TypeError, match=f"expected an hf_bpe or tiktoken Encoding, got .*{said}"):
+                save(not_one) if save is not hf_bpe.save_encoding else save(not_one, tmp_path / "nothing")
+    assert not (tmp_path / "nothing.json").exists() and not (tmp_path / "nothing").exists()
 
     with pytest.raises(hf_bpe.VocabFileError, match="no encoding.json"):
         hf_bpe.load_encoding(tmp_path)

@@ -549,6 +549,41 @@ def test_a_str_given_as_words_is_refused_as_the_stock_fast_tokenizer_refuses_it(
     assert tok(["a b", "c"], is_split_into_words=True)["input_ids"] == fast(["a b", "c"], is_split_into_words=True)["input_ids"]
 
 
+def test_arguments_of_the_wrong_kind_are_refused_as_the_stock_fast_tokenizer_refuses_them(tmp_path: Path) -> None:
+    """Flags were read by their truth (``add_special_tokens="False"`` added eos); a set of
+    ids decoded in the set's order; ``add_special_tokens("<x>")`` was an AttributeError."""
+    tok = make("r50k_base", eos_token="<|endoftext|>", add_eos_token=True)
+    tok.save_pretrained(tmp_path)
+    fast = PreTrainedTokenizerFast.from_pretrained(tmp_path)
+    ids = tok.encode("hi world", add_special_tokens=False)
+    for value in ("False", "no", 1, 1.0, [True]):
+        for call in (lambda t: t("hi", add_special_tokens=value), lambda t: t.encode("hi", add_special_tokens=value),
+                     lambda t: t.decode(ids, skip_special_tokens=value), lambda t: t("a<|endoftext|>", split_special_tokens=value),
+                     lambda t: t.batch_decode([ids], skip_special_tokens=value)):
+            with pytest.raises(TypeError):
+                call(fast)
+            with pytest.raises(TypeError, match="must be True or False"):
+                call(tok)
+    for value in (True, False, np.bool_(True), np.bool_(False)):  # numpy's bools are bools to both
+        assert tok("hi", add_special_tokens=value)["input_ids"] == fast("hi", add_special_tokens=value)["input_ids"]
+        assert tok.decode(ids + [50256], skip_special_tokens=value) == fast.decode(ids + [50256], skip_special_tokens=value)
+    for value in (None, 0):  # (the tokenizer's own setting, for both)
+        assert tok("a<|endoftext|>", split_special_tokens=value)["input_ids"] == fast("a<|endoftext|>", split_special_tokens=value)["input_ids"]
+    for kind in (set, frozenset):
+        with pytest.raises(TypeError):
+            fast.decode(kind(ids))
+        with pytest.raises(TypeError, match="ids come as a sequence, not a set"):
+            tok.decode(kind(ids))
+    for value in ("<x>", ["<x>"]):
+        with pytest.raises(ValueError):
+            fast.add_special_tokens(value)
+        with pytest.raises(ValueError, match="add_special_tokens takes a dict of role -> token"):
+            tok.add_special_tokens(value)
+    assert tok.add_special_tokens(None) == fast.add_special_tokens(None) == 0
+    assert tok.add_special_tokens([("pad_token", "<pad>")]) == fast.add_special_tokens([("pad_token", "<pad>")]) == 1
+    assert tok.pad_token == fast.pad_token == "<pad>" and tok("<pad>")["input_ids"] == fast("<pad>")["input_ids"]
+
+
 def test_empty_lists_of_words_encode_to_no_ids_as_the_stock_fast_tokenizer_does(tmp_path: Path) -> None:
     # A batch of words with an empty row (a sentence with no words, as NER datasets have)
     # was a ValueError from transformers' Python tokenizers: "Input must be a string, ...".

@@ -12,6 +12,7 @@ from pathlib import Path
 from collections.abc import Callable, Mapping
 from typing import Any
 
+import numpy as np
 import pytest
 import regex
 from hypothesis import given, settings
@@ -392,6 +393,29 @@ def test_zero_width_joiners_are_probed() -> None:
     enc = hf_bpe.Encoding("x", pat_str=r"[\w']+|[^\w\s]+|\s+", mergeable_ranks=ranks, special_tokens={})
     with pytest.raises(PatternError, match="Oniguruma splits"):
         encoding_to_tokenizer_json(enc)
+
+
+@pytest.mark.parametrize(
+    ("extra", "error", "said"),
+    [
+        ({1.5: {"content": "<x>"}}, TypeError, "an id must be an int, not 1.5"),  # was written as id 1, over the byte token 1
+        ({-1: {"content": "<x>"}}, hf_bpe.VocabularyOverflowError, "id -1 is not between 0 and"),
+        ({2**32: {"content": "<x>"}}, hf_bpe.VocabularyOverflowError, "id 4294967296 is not between 0 and"),
+        ({True: {"content": "<x>"}}, TypeError, "an id must be an int, not True"),
+        ({300: {"content": None}}, hf_bpe.VocabularyError, "the content of id 300 must be a non-empty str, not None"),  # was "None"
+        ({300: {"content": ""}}, hf_bpe.VocabularyError, "the content of id 300 must be a non-empty str"),
+        ({300: {"content": "<\ud800>"}}, hf_bpe.SpecialTokenTextError, "added token '<\\\\ud800>' has a lone surrogate"),
+        ({300: "<x>"}, TypeError, "the fields of id 300 must be a mapping"),  # AttributeError before
+        ([(300, {"content": "<x>"})], TypeError, "extra_added_tokens must be a mapping"),
+    ],
+)
+def test_extra_added_tokens_are_checked_before_anything_is_written(tmp_path: Path, extra: Any, error: type, said: str) -> None:
+    enc = hf_bpe.Encoding("tiny", pat_str=r"\S+|\s+", mergeable_ranks={bytes([i]): i for i in range(256)}, special_tokens={})
+    with pytest.raises(error, match=said):
+        hf_bpe.save_tokenizer_json(enc, tmp_path / "tokenizer.json", extra_added_tokens=extra)
+    assert list(tmp_path.iterdir()) == []
+    written = hf_bpe.save_tokenizer_json(enc, tmp_path / "tokenizer.json", extra_added_tokens={np.int64(300): {"content": "<x>"}})
+    assert [(t["id"], t["content"]) for t in json.loads(written.read_text(encoding="utf-8"))["added_tokens"]] == [(300, "<x>")]
 
 
 def test_specials_sharing_an_id_get_no_tokenizer_json(tmp_path: Path) -> None:
