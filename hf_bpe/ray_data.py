@@ -268,7 +268,7 @@ class BatchEncoder:
     def __call__(self, batch: Any) -> Any:
         import pyarrow as pa
 
-        table = batch if isinstance(batch, pa.Table) else pa.table(dict(batch))
+        table = batch if isinstance(batch, pa.Table) else _arrow_block(batch)
         # A bad row is tok.batch_encode's TextTypeError (Ray wraps it when the dataset is read).
         ids = pa.array(self.encode(column_texts(table, self.column)), type=pa.list_(pa.int32()))
         if not self.keep_text:
@@ -365,6 +365,20 @@ def _ray() -> Any:
     except ImportError as err:
         raise ImportError(f"hf_bpe.ray_data needs Ray: pip install 'hf_bpe[ray]' ({err})") from err
     return ray
+
+
+def _arrow_block(batch: Any) -> Any:
+    """A batch of another format (``batch_format="numpy"`` or ``"pandas"``) as the
+    ``pyarrow.Table`` Ray makes of it: a column of 2-D arrays (embeddings, say) becomes
+    Ray's tensor column, which ``pyarrow.table`` cannot make (ArrowInvalid: "only handle
+    1-dimensional arrays")."""
+    try:
+        from ray.data.block import BlockAccessor, BlockType
+    except ImportError:  # (outside Ray: a dict of lists, say)
+        import pyarrow as pa
+
+        return pa.table(dict(batch))
+    return BlockAccessor.batch_to_block(batch if hasattr(batch, "columns") else dict(batch), block_type=BlockType.ARROW)
 
 
 def _texts(batch: Any, column: str) -> list[str]:

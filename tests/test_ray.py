@@ -628,6 +628,17 @@ def test_batch_encoder_and_count_pieces_steps_match_the_local_api(texts: list[st
             encode(bad)
     with pytest.raises(hf_bpe.ColumnError, match="no column 'text'"):
         encoder(pa.table({"body": ["x"]}))
+    # A batch in Ray's numpy (or pandas) format with a column of 2-D arrays, embeddings say:
+    # pyarrow.table could not make a table of it (ArrowInvalid).
+    import numpy as np
+
+    embeddings = np.arange(150, dtype=np.float32).reshape(50, 3)
+    numpy_batch = {"emb": embeddings, "text": np.array(texts[:50], dtype=object)}
+    for given in (numpy_batch, pa.table({"text": texts[:50]}).to_pandas().assign(n=range(50))):
+        out = encoder(given)
+        assert out.column("input_ids").to_pylist() == [enc.encode_ordinary(t) + [enc.eot_token] for t in texts[:50]]
+    out = encoder(numpy_batch)
+    assert np.array_equal(np.stack(out.column("emb").to_numpy(zero_copy_only=False)), embeddings)
 
 
 def test_settings_of_train_and_encode_are_checked_before_the_cluster_works() -> None:
