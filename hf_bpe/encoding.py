@@ -135,7 +135,6 @@ class Encoding:
             raise VocabularyTypeError(f"explicit_n_vocab must be an int, not {_a_type(explicit_n_vocab)}: {explicit_n_vocab!r}")
         if explicit_n_vocab is not None:
             explicit_n_vocab = operator.index(explicit_n_vocab)  # (numpy's ints too, as tiktoken takes them)
-        if explicit_n_vocab is not None:
             total = len(self._mergeable_ranks) + len(self._special_tokens)
             if total != explicit_n_vocab or self.max_token_value != explicit_n_vocab - 1:
                 raise VocabSizeError(

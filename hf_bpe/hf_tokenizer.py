@@ -53,7 +53,7 @@ from hf_bpe.chat_templates import (  # (the names of the templates and their tok
     NANOCHAT_TRAINING_CHAT_TEMPLATE,
     named_chat_template,
 )
-from hf_bpe.encoding import MAX_RANK, Encoding, special_regex, special_segments, special_set
+from hf_bpe.encoding import MAX_RANK, Encoding, _id_list, special_regex, special_segments, special_set
 from hf_bpe.errors import (
     HfBpeError,
     MissingFileError,
@@ -1631,11 +1631,12 @@ class HfBpeTokenizer(PreTrainedTokenizer):
     ) -> str:
         if isinstance(token_ids, Mapping):  # a BatchEncoding (apply_chat_template's), as the fast tokenizer takes
             token_ids = cast(Any, token_ids)["input_ids"]
-        if isinstance(token_ids, (set, frozenset)):  # (in the set's order: text in another order)
-            raise TypeError("ids come as a sequence, not a set")
         skip_special_tokens = _bool_argument("skip_special_tokens", skip_special_tokens)
-        # operator.index: ints and numpy ints, not floats
-        ids = [token_ids] if isinstance(token_ids, int) else [operator.index(i) for i in token_ids]
+        # operator.index: ints and numpy ints, not floats; _id_list refuses a set (no order)
+        if isinstance(token_ids, int):
+            ids = [token_ids]
+        else:
+            ids = [operator.index(i) for i in token_ids] if type(token_ids) is list else _id_list(token_ids)
         if skip_special_tokens:  # as fast tokenizers do: every added token marked special
             # (not a vocabulary token that only has a role: with pad_token_id = 0, gpt2's "!",
             # every "!" of the text would go)

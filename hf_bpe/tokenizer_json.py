@@ -45,6 +45,7 @@ from hf_bpe.errors import (
     TokenizerJsonWarning,
     VocabularyError,
     VocabularyOverflowError,
+    VocabularyTypeError,
     _outside_stacklevel,
 )
 from hf_bpe.folder import HF_CONFIG_FORMAT
@@ -291,25 +292,26 @@ def dumps_tokenizer_json(data: Mapping[str, Any]) -> str:
 
 def _checked_extra_added_tokens(tokens: Any) -> list[tuple[int, Mapping[str, Any]]]:
     """``extra_added_tokens`` as (id, fields) pairs, each id an integer that can be a token's
-    and each content a text: a float id was cut to an int (1.5 wrote over the byte token
-    1), a non-text content written as its repr."""
+    and each content a text, as the Encoding checks its special tokens: a float id was cut
+    to an int (1.5 wrote over the byte token 1), a content of None written as "None"."""
     if tokens is None:
         return []
     if not isinstance(tokens, Mapping):
-        raise TypeError(f"extra_added_tokens must be a mapping of id -> AddedToken fields, not {type(tokens).__name__}")
+        raise VocabularyTypeError(f"extra_added_tokens must be a mapping of id -> AddedToken fields, not {type(tokens).__name__}")
     checked = []
-    for tid, fields in tokens.items():
-        if isinstance(tid, bool) or not hasattr(tid, "__index__"):
-            raise TypeError(f"extra_added_tokens: an id must be an int, not {tid!r:.60}")
-        if not 0 <= operator.index(tid) < MAX_RANK:
-            raise VocabularyOverflowError(f"extra_added_tokens: id {operator.index(tid)} is not between 0 and {MAX_RANK - 1}")
+    for token, fields in tokens.items():
+        if isinstance(token, bool) or not hasattr(token, "__index__"):
+            raise VocabularyTypeError(f"extra_added_tokens: an id must be an int, not {token!r:.60}")
+        tid = operator.index(token)
+        if not 0 <= tid < MAX_RANK:
+            raise VocabularyOverflowError(f"extra_added_tokens: id {tid} is not between 0 and {MAX_RANK - 1}")
         if not isinstance(fields, Mapping):
-            raise TypeError(f"extra_added_tokens: the fields of id {tid} must be a mapping (AddedToken's), not {fields!r:.60}")
+            raise VocabularyTypeError(f"extra_added_tokens: the fields of id {tid} must be a mapping (AddedToken's), not {fields!r:.60}")
         content = fields.get("content")
         if not isinstance(content, str) or not content:
             raise VocabularyError(f"extra_added_tokens: the content of id {tid} must be a non-empty str, not {content!r:.60}")
         SpecialTokenTextError.check(content, "added token")
-        checked.append((operator.index(tid), fields))
+        checked.append((tid, fields))
     return checked
 
 

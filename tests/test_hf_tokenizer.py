@@ -572,7 +572,7 @@ def test_arguments_of_the_wrong_kind_are_refused_as_the_stock_fast_tokenizer_ref
     for kind in (set, frozenset):
         with pytest.raises(TypeError):
             fast.decode(kind(ids))
-        with pytest.raises(TypeError, match="ids come as a sequence, not a set"):
+        with pytest.raises(TypeError, match="ids come as a sequence, not a (frozen)?set"):
             tok.decode(kind(ids))
     for value in ("<x>", ["<x>"]):
         with pytest.raises(ValueError):
