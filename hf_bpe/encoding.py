@@ -30,6 +30,7 @@ import weakref
 from collections.abc import Callable, Collection, Container, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal, Optional, TypeVar, Union
 
+from .core_bpe import CoreBPE
 from .decode import Decoder
 from .errors import (
     DisallowedSpecialTokenError,
@@ -431,6 +432,11 @@ class Encoding:
         for piece in self._splitter.split(self._splitter.normalize(text)):
             out.extend(self._encode_single_piece(piece))
         return out
+
+    @property
+    def _core_bpe(self) -> CoreBPE:
+        """tiktoken's inner object, for code that calls it directly (see :mod:`hf_bpe.core_bpe`)."""
+        return CoreBPE(self)
 
     def count_tokens(
         self,
@@ -899,8 +905,7 @@ def _checked_slowly(ranks: Mapping[bytes, int]) -> dict[bytes, int]:
             raise VocabularyTypeError(f"mergeable_ranks keys must be non-empty bytes, got {token!r}")
         if not token:
             raise VocabularyError(f"mergeable_ranks keys must be non-empty bytes, got {token!r}")
-        if isinstance(rank, bool) or not isinstance(rank, int):
-            raise VocabularyTypeError(f"rank of {token!r} must be a non-negative int, got {rank!r}")
+        rank = _whole_number(rank, f"rank of {token!r}")
         if rank < 0:
             raise VocabularyOverflowError(f"rank of {token!r} must be a non-negative int, got {rank!r}")
         if rank >= MAX_RANK:
@@ -924,14 +929,14 @@ def _checked_specials(specials: Mapping[str, int], ranks: dict[bytes, int], max_
     if not isinstance(specials, Mapping):
         raise VocabularyTypeError(f"special_tokens must be a dict of texts to ids, not {type(specials).__name__}")
     rank_ids: set[int] | None = None
+    checked: dict[str, int] = {}
     for text, token in specials.items():
         if not isinstance(text, str):
             raise VocabularyTypeError(f"special tokens must be non-empty str, got {text!r}")
         if not text:
             raise VocabularyError(f"special tokens must be non-empty str, got {text!r}")
         SpecialTokenTextError.check(text)
-        if isinstance(token, bool) or not isinstance(token, int):
-            raise VocabularyTypeError(f"id of special token {text!r} must be a non-negative int, got {token!r}")
+        token = _whole_number(token, f"id of special token {text!r}")
         if token < 0:
             raise VocabularyOverflowError(f"id of special token {text!r} must be a non-negative int, got {token!r}")
         if token >= MAX_RANK:
@@ -941,7 +946,20 @@ def _checked_specials(specials: Mapping[str, int], ranks: dict[bytes, int], max_
                 rank_ids = set(ranks.values())
             if token in rank_ids:
                 raise VocabularyError(f"special token {text!r} has id {token}, which is already a mergeable rank")
-    return dict(specials)
+        checked[text] = token
+    return checked
+
+
+def _whole_number(value: object, what: str) -> int:
+    """An int (numpy's integers too, as tiktoken takes them) or a VocabularyTypeError naming *what*."""
+    if type(value) is int:
+        return value
+    if isinstance(value, bool) or not hasattr(value, "__index__"):
+        raise VocabularyTypeError(f"{what} must be a non-negative int, got {value!r}")
+    try:
+        return operator.index(value)
+    except TypeError as error:  # numpy's bool has __index__ and refuses it
+        raise VocabularyTypeError(f"{what} must be a non-negative int, got {value!r}") from error
 
 
 @functools.lru_cache(maxsize=128)

@@ -71,6 +71,38 @@ def test_single_tokens_and_decoding_match(name: str) -> None:
         ours.decode([lead_byte], errors="strict")
 
 
+@pytest.mark.parametrize("name", ["cl100k_base", "o200k_harmony"])
+def test_the_inner_core_bpe_some_libraries_call_answers_as_tiktokens(name: str) -> None:
+    """Code written for tiktoken calls ``enc._core_bpe`` directly (sglang's Kimi tokenizer,
+    ``enc._core_bpe.encode_ordinary(text)``): an AttributeError before."""
+    ours, theirs = hf_bpe.get_encoding(name)._core_bpe, tiktoken.get_encoding(name)._core_bpe
+    texts = [SAMPLE, "hi <|endoftext|> <|endofprompt|>", ""] + realdata.documents("multilingual", max_bytes=20_000)
+    specials = [set(), {"<|endoftext|>"}, {"<|endoftext|>", "<|endofprompt|>", "not a special token"}]
+    for text in texts:
+        assert ours.encode_ordinary(text) == theirs.encode_ordinary(text)
+        for allowed in specials:  # special text not allowed is ordinary text, never refused
+            ids = theirs.encode(text, allowed)
+            assert ours.encode(text, allowed) == ids
+            assert np.frombuffer(ours.encode_to_tiktoken_buffer(text, allowed), dtype=np.uint32).tolist() == ids
+        assert ours.decode_bytes(theirs.encode_ordinary(text)) == text.encode()
+        data = text.encode()[:-1]
+        assert ours._encode_bytes(data) == theirs._encode_bytes(data)
+    for piece in [b"hello", b" world", "中文".encode(), b"\xff\xfe", b"<|endoftext|>"]:
+        assert ours.encode_single_piece(piece) == theirs.encode_single_piece(piece)
+    assert ours.encode_single_token(b"<|endoftext|>") == theirs.encode_single_token(b"<|endoftext|>")
+    assert ours.encode_single_token(b" world") == theirs.encode_single_token(b" world")
+    assert ours.decode_single_token_bytes(1917) == theirs.decode_single_token_bytes(1917)
+    stable, completions = ours.encode_with_unstable("hello fanta", set())
+    assert stable == theirs.encode_with_unstable("hello fanta", set())[0]
+    assert sorted(completions) == sorted(theirs.encode_with_unstable("hello fanta", set())[1])
+    assert ours.token_byte_values() == theirs.token_byte_values()
+    for call in (lambda core: core.decode_bytes([2**31 - 1]), lambda core: core.encode_single_token(b"no such token")):
+        with pytest.raises(KeyError):
+            call(theirs)
+        with pytest.raises(KeyError):
+            call(ours)
+
+
 def test_batches_and_numpy() -> None:
     ours, theirs = hf_bpe.get_encoding("o200k_base"), tiktoken.get_encoding("o200k_base")
     docs = realdata.documents("mixed", doc_bytes=512, max_bytes=1_000_000) + ["", "<|endoftext|>"]

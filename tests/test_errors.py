@@ -766,6 +766,29 @@ def test_explicit_n_vocab_is_checked() -> None:
         hf_bpe.Encoding("bad", pat_str=".", mergeable_ranks=BYTES, special_tokens={}, explicit_n_vocab=256.0)  # type: ignore[arg-type]
 
 
+def test_ranks_and_special_ids_of_numpy_integers_are_taken_as_tiktoken_takes_them() -> None:
+    """Ranks read from a numpy, pandas or pyarrow column are numpy integers: tiktoken takes
+    them (through ``__index__``), hf_bpe refused them. Now taken, stored as ints; numpy's
+    bool, a float and a str stay refused."""
+    import numpy as np
+
+    ranks = {token: np.int64(rank + 3) for token, rank in BYTES.items()}  # a gap below, as Tekken's ranks
+    specials = {"<s>": np.uint16(0), "</s>": np.int32(1)}
+    ours = hf_bpe.Encoding("np", pat_str=r"\S+|\s+", mergeable_ranks=ranks, special_tokens=specials)
+    theirs = tiktoken.Encoding("np", pat_str=r"\S+|\s+", mergeable_ranks=ranks, special_tokens=specials)
+    text = "<s>héllo wörld</s>"
+    assert ours.encode(text, allowed_special="all") == theirs.encode(text, allowed_special="all")
+    assert ours.n_vocab == theirs.n_vocab == 259 and ours.decode([0, 1]) == "<s></s>"
+    assert {type(r) for r in ours._mergeable_ranks.values()} == {type(i) for i in ours._special_tokens.values()} == {int}
+    for bad in (np.bool_(True), 3.0, "3"):
+        with pytest.raises(hf_bpe.VocabularyTypeError, match="must be a non-negative int"):
+            hf_bpe.Encoding("bad", pat_str=".", mergeable_ranks={**BYTES, b"ab": bad}, special_tokens={})
+        with pytest.raises(hf_bpe.VocabularyTypeError, match="must be a non-negative int"):
+            hf_bpe.Encoding("bad", pat_str=".", mergeable_ranks=BYTES, special_tokens={"<s>": bad})
+    with pytest.raises(hf_bpe.VocabularyOverflowError):
+        hf_bpe.Encoding("bad", pat_str=".", mergeable_ranks={**BYTES, b"ab": np.int64(-1)}, special_tokens={})
+
+
 @pytest.mark.parametrize("pattern", ["(unclosed", r"\p{NotAClass}", "a{2,1}", "[z-a]"])
 def test_invalid_patterns(pattern: str) -> None:
     with pytest.raises(hf_bpe.PatternError, match="invalid split pattern") as info:
