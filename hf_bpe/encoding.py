@@ -216,7 +216,7 @@ class Encoding:
     ) -> frozenset[str]:
         if not isinstance(text, str):
             raise _not_a_str(text)
-        everything = self.special_tokens_set
+        everything = self._special_texts
         if allowed_special == "all":
             allowed = everything
         else:
@@ -247,7 +247,7 @@ class Encoding:
         if disallowed is None:
             if len(kept) >= 32:
                 kept.clear()
-            disallowed = kept[allowed] = self.special_tokens_set - allowed
+            disallowed = kept[allowed] = self._special_texts - allowed
         return disallowed
 
     def _encode_around(self, text: str, tokens: Any, ids: Mapping[str, int], repair_first: bool = True) -> list[int]:
@@ -700,13 +700,20 @@ class Encoding:
             raise UnknownTokenError(f"{self.name!r} has no <|endoftext|> special token", token="<|endoftext|>")
         return eot
 
-    @functools.cached_property
-    def special_tokens_set(self) -> frozenset[str]:
-        """The texts of the special tokens.
+    @property
+    def special_tokens_set(self) -> set[str]:
+        """The texts of the special tokens: a new ``set`` each time, tiktoken's type
+        (``datasets`` sorts a set to fingerprint a map's arguments, not a frozenset).
 
             >>> sorted(hf_bpe.get_encoding("cl100k_base").special_tokens_set)
             ['<|endofprompt|>', '<|endoftext|>', '<|fim_middle|>', '<|fim_prefix|>', '<|fim_suffix|>']
         """
+        return set(self._special_tokens)
+
+    @functools.cached_property
+    def _special_texts(self) -> frozenset[str]:
+        """The texts of the special tokens, kept (hashable: the regexes and sets made of
+        them are cached by it)."""
         return frozenset(self._special_tokens)
 
     def is_special_token(self, token: int) -> bool:

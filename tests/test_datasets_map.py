@@ -148,6 +148,38 @@ def test_fingerprint_is_stable_across_processes_and_use(name: str, specs: dict[s
     assert Hasher.hash(other.batch_encode) != first[0]
 
 
+def test_special_tokens_set_in_a_maps_arguments_hashes_alike_in_every_process(tmp_path: Path) -> None:
+    """``fn_kwargs={"allowed_special": enc.special_tokens_set}``: datasets sorts a set to
+    hash it, not a frozenset, whose order follows the process's string hashing. As a
+    frozenset (tiktoken's is a set) it gave each new process another fingerprint, so
+    the map's cache was never reused."""
+    code = textwrap.dedent(
+        """
+        import hf_bpe
+        from datasets.fingerprint import Hasher
+        enc = hf_bpe.get_encoding("o200k_harmony")
+        print(type(enc.special_tokens_set).__name__, Hasher.hash({"allowed_special": enc.special_tokens_set}))
+        """
+    )
+    outputs = set()
+    for seed in ("1", "2", "3"):
+        proc = subprocess.run(
+            [sys.executable, "-c", code], env={**hf_bpe_env(), "PYTHONHASHSEED": seed}, cwd=tmp_path,
+            capture_output=True, text=True, timeout=300,
+        )
+        assert proc.returncode == 0, proc.stderr[-4000:]
+        outputs.add(proc.stdout.split("\n")[-2])
+    assert len(outputs) == 1 and outputs.pop().startswith("set ")
+    enc = encoding("o200k_harmony")
+    import tiktoken
+
+    assert enc.special_tokens_set == tiktoken.get_encoding("o200k_harmony").special_tokens_set
+    enc.special_tokens_set.add("<|not special|>")  # a new set each time: the encoding is unchanged
+    assert "<|not special|>" not in enc.special_tokens_set
+    with pytest.raises(ValueError):
+        enc.encode("<|start|>")
+
+
 def test_second_identical_map_reuses_the_cache(tmp_path: Path) -> None:
     import realdata
 
