@@ -49,18 +49,25 @@ def nanochat_chat_template(trained: bool, tools: bool = True) -> str:
             "{{ raise_exception('an assistant message of parts needs the special tokens <|python_start|>, "
             "<|python_end|>, <|output_start|> and <|output_end|>, which this vocabulary does not have') }}"
         )
+    # A system message waits for the next user message; one that none follows would be
+    # lost (nanochat's render_conversation refuses it too).
+    unfolded = "{{ raise_exception('nanochat folds a system message into the user message after it: none follows') }}"
     return (
-        "{%- set ns = namespace(system='') -%}"
+        "{%- set ns = namespace(system='', held=false) -%}"
         "<|bos|>"
         "{%- for message in messages -%}"
         "{%- if message['role'] in ('system', 'user') and message['content'] is not string -%}"
         "{{ raise_exception('nanochat takes the content of a ' + message['role'] + ' message as text, not parts') }}"
         "{%- elif message['role'] == 'system' -%}"
+        "{%- if ns.held -%}" + unfolded + "{%- endif -%}"
         "{%- set ns.system = message['content'] + '\n\n' -%}"
+        "{%- set ns.held = true -%}"
         "{%- elif message['role'] == 'user' -%}"
         "<|user_start|>{{ ns.system + message['content'] }}<|user_end|>"
         "{%- set ns.system = '' -%}"
+        "{%- set ns.held = false -%}"
         "{%- elif message['role'] == 'assistant' -%}"
+        "{%- if ns.held -%}" + unfolded + "{%- endif -%}"
         "<|assistant_start|>"
         "{%- if message['content'] is string -%}" + mark("{{ message['content'] }}")
         + "{%- else -%}{%- for part in message['content'] -%}" + part + "{%- endfor -%}{%- endif -%}"
@@ -69,6 +76,7 @@ def nanochat_chat_template(trained: bool, tools: bool = True) -> str:
         "{{ raise_exception('nanochat knows the roles system, user and assistant, not ' + message['role']) }}"
         "{%- endif -%}"
         "{%- endfor -%}"
+        "{%- if ns.held -%}" + unfolded + "{%- endif -%}"
         "{%- if add_generation_prompt -%}<|assistant_start|>{%- endif -%}"
     )
 

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import dill
+import jinja2
 import numpy as np
 import pytest
 import realdata
@@ -1612,6 +1613,15 @@ def test_nanochat_chat_template() -> None:
     assert training.apply_chat_template(messages, tokenize=False) == tok.apply_chat_template(messages, tokenize=False)
     with pytest.raises(VocabularyError, match="nanochat"):
         make("cl100k_base", chat_template="nanochat")
+    # A system message that no user message follows was dropped without a word (nanochat
+    # refuses it): refused, with either template, whatever comes after it.
+    system = {"role": "system", "content": "Be brief."}
+    user, assistant = messages[1], messages[2]
+    for lost in ([system], [system, assistant], [user, assistant, system], [system, system, user]):
+        for template in (tok, training):
+            with pytest.raises(jinja2.TemplateError, match="folds a system message into the user message after it"):
+                template.apply_chat_template(lost, tokenize=False, add_generation_prompt=True)
+    assert tok.apply_chat_template([user, assistant, system, user], tokenize=False).count("Be brief.") == 1
 
 
 def test_nanochat_chat_template_renders_tool_parts_as_nanochat_does() -> None:
