@@ -44,7 +44,7 @@ from typing import Optional, Union
 
 from .errors import MissingFileError, VocabFileError
 
-__all__ = ["cleanup_new_folders", "finish_before_reading", "finish_interrupted_write", "refuse_empty_path", "write_atomic", "write_files_atomic"]
+__all__ = ["cleanup_new_folders", "finish_interrupted_write", "reading", "refuse_empty_path", "write_atomic", "write_files_atomic"]
 
 #: The journal of a write in progress: the renames and removals it makes, in its folder.
 JOURNAL = ".hf_bpe-write-journal.json"
@@ -169,10 +169,15 @@ def _journal_bytes(journal: Path) -> bytes:
     return data
 
 
-def finish_before_reading(folder: Union[str, os.PathLike[str]]) -> None:
-    """:func:`finish_interrupted_write` for a loader, before it reads any file of ``folder``:
-    every loader then reads the same (newest) files. Where the folder cannot be changed, a
-    :class:`~hf_bpe.VocabFileError` saying so."""
+@contextmanager
+def reading(folder: Union[str, os.PathLike[str]]) -> Iterator[None]:
+    """Read the files of ``folder`` inside this block: a save by hf_bpe in another process
+    (which holds the folder's lock while it renames its files into place) then comes wholly
+    before the reads or after them, never between two of them (a load that read one save's
+    ``tokenizer_config.json`` and the next one's vocabulary mixed the two). A save that was
+    killed midway is completed first (:func:`finish_interrupted_write`), so every loader
+    reads the same, newest files; where the folder cannot be changed, a
+    :class:`~hf_bpe.VocabFileError` saying so. Blocks may nest."""
     try:
         finish_interrupted_write(folder)
     except OSError as err:
@@ -180,6 +185,8 @@ def finish_before_reading(folder: Union[str, os.PathLike[str]]) -> None:
             f"{os.fspath(folder)} holds a save that was killed midway, which cannot be completed "
             f"here ({err}): save the tokenizer again, or load it where the folder can be written"
         ) from None
+    with _folder_lock(Path(folder), shared=True):
+        yield
 
 
 def _journal_steps(folder: Path, steps: list[list[Optional[str]]]) -> list[tuple[Optional[Path], Path]]:
@@ -285,9 +292,10 @@ def _write_journal(journal: Path, steps: list[tuple[Optional[str], str]]) -> Non
 
 
 @contextmanager
-def _folder_lock(folder: Path) -> Iterator[None]:
-    """Hold an exclusive lock on ``folder`` (``flock`` on the folder itself: no lock file
-    left behind); without ``fcntl`` (Windows) or where the folder cannot be opened, none."""
+def _folder_lock(folder: Path, shared: bool = False) -> Iterator[None]:
+    """Hold an exclusive lock on ``folder`` (a writer's), or a shared one (readers'):
+    ``flock`` on the folder itself, no lock file left behind, a read-only folder locked
+    too; without ``fcntl`` (Windows) or where the folder cannot be opened, none."""
     try:
         import fcntl
 
@@ -297,7 +305,7 @@ def _folder_lock(folder: Path) -> Iterator[None]:
         return
     try:
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX)
+            fcntl.flock(fd, fcntl.LOCK_SH if shared else fcntl.LOCK_EX)
         except OSError:  # a file system without locks (some network ones): none
             pass
         yield

@@ -36,7 +36,7 @@ from .errors import (
 )
 from .normalization import FORMS
 from .pieces import has_lone_surrogate
-from .atomic_files import cleanup_new_folders, finish_before_reading, read_file, refuse_empty_path, write_files_atomic
+from .atomic_files import cleanup_new_folders, read_file, reading, refuse_empty_path, write_files_atomic
 from .vocab_files import StrPath, format_tiktoken_bpe, parse_json, parse_tiktoken_bpe
 
 if TYPE_CHECKING:
@@ -229,14 +229,15 @@ def load_encoding(directory: StrPath) -> Encoding:
         if (folder / "tokenizer.json").is_file():
             hint = " (it has a tokenizer.json: hf_bpe.load_tokenizer_json reads that)"
         raise VocabFileError(f"{os.fspath(folder)}: no {ENCODING_FILE}; not an hf_bpe folder{hint}")
-    encoding, changed = load_encoding_files_and_changes(folder / ENCODING_FILE)
-    try:
-        listed = read_added_tokens(folder)
-        if changed is not None:  # tokens added to tokenizer.json after the save (with tokenizers, say)
-            listed.update({int(entry["id"]): entry for entry in changed.data.get("added_tokens") or []})
-        added = list(tokens_added_beyond(encoding, listed))
-    except VocabFileError:  # not transformers' files: the encoding's own files are what counts
-        added = []
+    with reading(folder):  # every file of one save
+        encoding, changed = load_encoding_files_and_changes(folder / ENCODING_FILE)
+        try:
+            listed = read_added_tokens(folder)
+            if changed is not None:  # tokens added to tokenizer.json after the save (with tokenizers, say)
+                listed.update({int(entry["id"]): entry for entry in changed.data.get("added_tokens") or []})
+            added = list(tokens_added_beyond(encoding, listed))
+        except VocabFileError:  # not transformers' files: the encoding's own files are what counts
+            added = []
     if added:
         warnings.warn(
             f"{os.fspath(folder)}: its tokenizer also has added tokens that the encoding does not "
@@ -312,7 +313,13 @@ def load_encoding_files_and_changes(
     (transformers hands HfBpeTokenizer ``vocab.tiktoken``; :func:`load_encoding` reads the
     file ``encoding.json`` names: both read one file, or neither loads)."""
     meta_path = Path(encoding_file)
-    finish_before_reading(meta_path.parent)  # a save killed midway: its new files, all of them
+    with reading(meta_path.parent):  # (a save killed midway: its new files, all of them; one under way: waited for)
+        return _read_encoding_files(meta_path, vocab_file, named_alike)
+
+
+def _read_encoding_files(
+    meta_path: Path, vocab_file: StrPath | None, named_alike: bool
+) -> tuple[Encoding, ChangedTokenizerJson | None]:
     raw = read_file(meta_path)  # (a missing one: MissingFileError)
     try:
         meta = parse_json(raw.decode("utf-8"))

@@ -28,6 +28,7 @@ For ``datasets``, :meth:`HfBpeTokenizer.batch_encode` is a ready ``map`` functio
 
 from __future__ import annotations
 
+import contextlib
 import json
 import operator
 import os
@@ -44,7 +45,7 @@ except ImportError as err:  # the bare install
     raise ImportError(f"HfBpeTokenizer needs transformers: pip install 'hf_bpe[hf]' ({err})") from err
 from packaging.version import Version
 
-from hf_bpe.atomic_files import finish_before_reading
+from hf_bpe.atomic_files import reading
 from hf_bpe.batch_columns import column_texts, table_columns
 from hf_bpe.chat_templates import (  # (the names of the templates and their tokens were defined here)
     NANOCHAT_CHAT_TEMPLATE,
@@ -549,10 +550,15 @@ class HfBpeTokenizer(PreTrainedTokenizer):
         """
         source = args[0] if args else kwargs.get("pretrained_model_name_or_path")
         refuse_absent_local_path(source)
-        if isinstance(source, (str, os.PathLike)):
-            folder = os.path.join(source, kwargs.get("subfolder") or "")
-            if os.path.isdir(folder):  # a save killed midway: its files, all of them, before transformers reads any
-                finish_before_reading(folder)
+        folder = os.path.join(source, kwargs.get("subfolder") or "") if isinstance(source, (str, os.PathLike)) else None
+        # A local folder's files are read in one block: a save killed midway is completed
+        # before transformers reads any, one under way in another process is waited for.
+        with reading(folder) if folder is not None and os.path.isdir(folder) else contextlib.nullcontext():
+            return cls._from_pretrained_files(source, *args, **kwargs)
+
+    @classmethod
+    def _from_pretrained_files(cls, source: Any, *args: Any, **kwargs: Any) -> Self:
+        """transformers' ``from_pretrained``, its errors about the files named as hf_bpe's."""
         try:
             return cast(Self, super().from_pretrained(*args, **kwargs))
         except FilesMissing as err:

@@ -16,6 +16,7 @@ with a :class:`~hf_bpe.errors.VocabularyError` or :class:`~hf_bpe.errors.Pattern
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import json
 import operator
@@ -25,7 +26,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
-from hf_bpe.atomic_files import finish_before_reading, refuse_empty_path
+from hf_bpe.atomic_files import reading, refuse_empty_path
 from hf_bpe.errors import MissingFileError, PatternError, TokenizerJsonWarning, VocabularyError, _outside_stacklevel
 from hf_bpe.hf_pattern import (
     check_pattern_on_oniguruma,
@@ -630,8 +631,13 @@ def load_tokenizer_json(path: str | os.PathLike[str], *, name: str | None = None
     """
     refuse_empty_path(path)
     p = Path(path)
-    if p.is_dir() or p.is_file():  # a save killed midway (in the folder, or the file's): its new files first
-        finish_before_reading(p if p.is_dir() else p.parent)
+    # (a save killed midway, in the folder or the file's, is completed first; one in progress is waited for)
+    where = p if p.is_dir() else p.parent if p.is_file() else None
+    with contextlib.nullcontext() if where is None else reading(where):
+        return _read_tokenizer_json(p, name)
+
+
+def _read_tokenizer_json(p: Path, name: str | None) -> Encoding:
     of_a_folder = p.is_dir()
     if of_a_folder:
         if not (p / "tokenizer.json").exists() and (p / "vocab.json").exists():

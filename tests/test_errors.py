@@ -456,6 +456,65 @@ def test_a_killed_save_pretrained_is_completed_before_transformers_reads_the_fol
     assert _folder_state(tmp_path / "moved") == whole
 
 
+_RESAVE_FOR_A_WHILE = """
+import sys, time
+sys.path[:0] = [sys.argv[2], sys.argv[2] + "/../examples"]
+import hf_bpe
+from test_errors import _racing_tokenizers
+tokenizers = _racing_tokenizers(hf_bpe.get_encoding("cl100k_base"))
+saves, stop = 0, time.monotonic() + float(sys.argv[3])
+while time.monotonic() < stop:
+    tokenizers[saves % 2].save_pretrained(sys.argv[1])
+    saves += 1
+print(saves)
+"""
+
+
+def _racing_tokenizers(base: hf_bpe.Encoding) -> list[hf_bpe.HfBpeTokenizer]:
+    """Two tokenizers whose every part differs: vocabulary, special token, eos flag."""
+    out = []
+    for n, eos in ((600, False), (2400, True)):
+        ranks = {token: rank for token, rank in base.mergeable_ranks.items() if rank < n}
+        enc = hf_bpe.Encoding(f"first{n}", pat_str=base.pat_str, mergeable_ranks=ranks, special_tokens={f"<|end{n}|>": n})
+        out.append(hf_bpe.HfBpeTokenizer.from_encoding(enc, eos_token=f"<|end{n}|>", add_eos_token=eos))
+    return out
+
+
+def test_loads_while_another_process_saves_get_one_save_whole(tmp_path: Path) -> None:
+    """From QA: a load in one process while another re-saved the folder could read one
+    save's tokenizer_config.json and the next one's vocabulary: AutoTokenizer gave the small
+    vocabulary with the other's eos flag and added token, without a word, and load_encoding
+    failed now and then saying the folder's files had been changed by hand (about 2% of
+    loads). Loads now hold a shared lock on the folder, which a save's renames wait for."""
+    import subprocess
+    import sys
+
+    tokenizers = _racing_tokenizers(hf_bpe.get_encoding("cl100k_base"))
+    folder = tmp_path / "tok"
+    tokenizers[0].save_pretrained(folder)
+    whole = {(len(tok), tuple(tok("hi ")["input_ids"])) for tok in tokenizers}
+    sizes = {tok.encoding.n_vocab for tok in tokenizers}
+    assert len(whole) == 2
+    tests = str(Path(__file__).parent)
+    writer = subprocess.Popen([sys.executable, "-c", _RESAVE_FOR_A_WHILE, str(folder), tests, "6"],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    seen: list[Any] = []
+    try:
+        while writer.poll() is None:
+            try:
+                tok = AutoTokenizer.from_pretrained(folder)
+                seen.append((len(tok), tuple(tok("hi ")["input_ids"])))
+                seen.append(hf_bpe.load_encoding(folder).n_vocab)
+            except Exception as err:
+                seen.append(f"{type(err).__name__}: {err}")
+    finally:
+        out, err = writer.communicate(timeout=300)
+    assert writer.returncode == 0, err[-2000:]
+    bad = [load for load in seen if load not in whole and load not in sizes]
+    assert not bad, (len(bad), len(seen), bad[:3])
+    assert int(out.split()[-1]) >= 2 and len(set(seen)) > 2  # (both saves were read)
+
+
 def test_a_journal_hf_bpe_did_not_write_changes_nothing_outside_its_folder(tmp_path: Path) -> None:
     """A folder from elsewhere (downloaded, say) may hold a journal that names any file: it
     was followed (a file outside the folder removed, another renamed over one)."""
