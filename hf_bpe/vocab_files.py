@@ -188,7 +188,8 @@ def load_kept(
                 os.utime(copy)  # used: the last to go
         return cast(Kept, kept)  # (what parse() gave for this key, as the digest shows)
     value = parse()
-    if keep_in.exists() and not private:
+    # (asked again: another process may have made the folder meanwhile, this user's, private)
+    if keep_in.exists() and not _written_by_this_user_only(keep_in):
         logger.debug("%s not kept in %s: others may write there", key, keep_in)
         return value
     blob = marshal.dumps(value)

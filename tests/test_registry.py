@@ -448,6 +448,27 @@ def test_kept_ranks_are_read_only_from_a_folder_no_one_else_could_write(offline:
     assert registry.build_encoding("r50k_base")._mergeable_ranks == swapped
 
 
+def test_ranks_are_kept_when_another_process_made_the_folder_while_they_were_parsed(tmp_path: Path) -> None:
+    """From QA: several processes filling a new cache at once each found no ``parsed/``
+    (not private, as it did not exist), and after parsing found it made by another
+    process: the copy was not kept, and the next process parsed again."""
+    from hf_bpe.vocab_files import load_kept
+
+    keep_in = tmp_path / "parsed"
+    ranks = {bytes([i]): i for i in range(256)}
+
+    def parse_while_another_process_makes_the_folder() -> dict[bytes, int]:
+        keep_in.mkdir(mode=0o700)  # as load_kept makes it
+        return ranks
+
+    assert load_kept("ab" * 32, keep_in, parse_while_another_process_makes_the_folder) == ranks
+    assert [p.name.split(".")[0] for p in keep_in.iterdir()] == ["ab" * 32]
+    assert load_kept("ab" * 32, keep_in, lambda: {}) == ranks  # read back, not parsed
+    keep_in.chmod(0o770)  # made by someone the group includes: neither read nor written
+    assert load_kept("cd" * 32, keep_in, lambda: ranks) == ranks
+    assert [p.name.split(".")[0] for p in keep_in.iterdir()] == ["ab" * 32]
+
+
 def test_gpt2s_files_are_parsed_as_they_were_checked(
     offline: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
