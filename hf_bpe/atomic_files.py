@@ -36,6 +36,7 @@ import os
 import re
 import shutil
 import stat
+import time
 import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -44,7 +45,7 @@ from typing import Optional, Union
 
 from .errors import MissingFileError, VocabFileError
 
-__all__ = ["cleanup_new_folders", "finish_interrupted_write", "reading", "refuse_empty_path", "write_atomic", "write_files_atomic"]
+__all__ = ["cleanup_new_folders", "finish_interrupted_write", "reading", "refuse_empty_path", "staging_folder", "write_atomic", "write_files_atomic"]
 
 #: The journal of a write in progress: the renames and removals it makes, in its folder.
 JOURNAL = ".hf_bpe-write-journal.json"
@@ -396,6 +397,50 @@ def cleanup_new_folders(path: Union[str, os.PathLike[str]]) -> Iterator[Path]:
             except OSError:
                 break
         raise
+
+
+@contextmanager
+def staging_folder(target: Path) -> Iterator[Path]:
+    """A new hidden folder to write a save of the folder ``target`` into before
+    :func:`write_files_atomic` moves the files in: beside ``target`` (``.<name>.<random>
+    .saving``), inside it where its parent cannot be written; removed at the end of the
+    block. The ones a killed save left are removed by the next save of ``target`` once
+    they are a quarter of an hour old (a save under way in another process writes into
+    its own for a few seconds; a lock would not do: the save's own writes into it lock
+    it)."""
+    import tempfile
+
+    places = ((target.parent, f".{target.name}."), (target, ".hf_bpe."))
+    for where, prefix in places:
+        _remove_dead_staging(where, prefix)
+    try:
+        staging = Path(tempfile.mkdtemp(prefix=places[0][1], suffix=".saving", dir=places[0][0]))
+    except OSError:  # a parent this process may not write to
+        staging = Path(tempfile.mkdtemp(prefix=places[1][1], suffix=".saving", dir=places[1][0]))
+    try:
+        yield staging
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+#: A staging folder changed this recently may be a save under way.
+_STAGING_GRACE_SECONDS = 15 * 60
+
+
+def _remove_dead_staging(where: Path, prefix: str) -> None:
+    """Remove the staging folders (:func:`staging_folder`) of a killed save in ``where``."""
+    try:
+        names = [name for name in os.listdir(where) if name.startswith(prefix) and name.endswith(".saving")]
+    except OSError:
+        return
+    for name in names:
+        path = where / name
+        try:
+            status = os.lstat(path)
+        except OSError:
+            continue
+        if stat.S_ISDIR(status.st_mode) and time.time() - status.st_mtime > _STAGING_GRACE_SECONDS:
+            shutil.rmtree(path, ignore_errors=True)
 
 
 def _naming(err: OSError, path: Path) -> OSError:

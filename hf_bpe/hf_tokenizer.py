@@ -1907,21 +1907,14 @@ class HfBpeTokenizer(PreTrainedTokenizer):
         entries added to its tokenizer_config.json, then every file moved in at once
         (transformers alone writes file after file: a failure between them left a folder
         holding one tokenizer's vocabulary and another's settings)."""
-        import shutil
-        import tempfile
-
-        from hf_bpe.atomic_files import cleanup_new_folders, write_files_atomic
+        from hf_bpe.atomic_files import cleanup_new_folders, staging_folder, write_files_atomic
 
         given, target = os.fspath(folder), Path(folder).resolve()
         prefix = _prefix(kwargs)
         templates = templates_folder(target / (prefix + CHAT_TEMPLATE_DIR))
         with cleanup_new_folders(target):  # removed again if the save fails
             target.mkdir(parents=True, exist_ok=True)
-            try:
-                staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".saving", dir=target.parent))
-            except OSError:  # a parent this process may not write to
-                staging = Path(tempfile.mkdtemp(prefix=".hf_bpe.", suffix=".saving", dir=target))
-            try:
+            with staging_folder(target) as staging:
                 written: tuple[str, ...] = super().save_pretrained(staging, *args, **kwargs)
                 config_path = staging / (prefix + "tokenizer_config.json")
                 config = json.loads(config_path.read_text(encoding="utf-8"))
@@ -1947,8 +1940,6 @@ class HfBpeTokenizer(PreTrainedTokenizer):
                 removed = [path for path, data in moved.items() if data is None and path.exists()]
                 write_files_atomic(moved)
                 say_removed(target, removed)
-            finally:
-                shutil.rmtree(staging, ignore_errors=True)
         names = [os.path.relpath(f, staging) for f in written]
         # transformers names added_tokens.json even when it wrote none
         return tuple(os.path.join(given, name) for name in names if (target / name).exists())

@@ -456,6 +456,29 @@ def test_a_killed_save_pretrained_is_completed_before_transformers_reads_the_fol
     assert _folder_state(tmp_path / "moved") == whole
 
 
+def test_a_staging_folder_a_killed_save_left_is_removed_by_the_next_save(tmp_path: Path) -> None:
+    """From QA: save_pretrained writes into a hidden folder beside the target first; one
+    killed midway left it there for good (a whole copy of the tokenizer, once written).
+    The next save removes those a quarter of an hour old (a save under way in another
+    process writes into its own for seconds)."""
+    import os
+    import time
+
+    def left(name: str, age: float) -> Path:
+        staging = tmp_path / name
+        staging.mkdir()
+        (staging / "tokenizer.json").write_text("{}")
+        os.utime(staging, (time.time() - age, time.time() - age))
+        return staging
+
+    dead = left(".tok.k1ll3d.saving", 3600)
+    live = left(".tok.l1ve.saving", 60)  # may be another process's save under way
+    other = left(".other.k1ll3d.saving", 3600)  # another folder's: its own saves see to it
+    hf_bpe.HfBpeTokenizer.from_encoding(_two_encodings()[0]).save_pretrained(tmp_path / "tok")
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".other.k1ll3d.saving", ".tok.l1ve.saving", "tok"]
+    assert not dead.exists() and live.exists() and other.exists()
+
+
 _RESAVE_FOR_A_WHILE = """
 import sys, time
 sys.path[:0] = [sys.argv[2], sys.argv[2] + "/../examples"]
