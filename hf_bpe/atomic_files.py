@@ -22,7 +22,7 @@ through: its target is replaced, the link stays. A path that is not a regular fi
     >>> folder = Path(tempfile.mkdtemp())
     >>> (folder / "stale.json").write_text("{}")
     2
-    >>> write_files_atomic({folder / "a.txt": b"new", folder / "stale.json": None})
+    >>> _ = write_files_atomic({folder / "a.txt": b"new", folder / "stale.json": None})
     >>> sorted(p.name for p in folder.iterdir())
     ['a.txt']
 """
@@ -38,7 +38,7 @@ import shutil
 import stat
 import time
 import uuid
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Optional, Union
@@ -78,20 +78,28 @@ def refuse_empty_path(path: Union[str, os.PathLike[str]]) -> None:
         raise MissingFileError("the path is an empty string, which names no folder or file (the current folder is '.')")
 
 
-def write_files_atomic(files: Mapping[Path, Optional[bytes]]) -> None:
+def write_files_atomic(
+    files: Mapping[Path, Optional[bytes]], also_remove: Optional[Callable[[], Iterable[Path]]] = None
+) -> list[Path]:
     """Write every file of ``files`` whose content is bytes and remove every one whose
     content is None, all together: each is written (and synced) to a temporary file first;
     then the old files are kept aside as hard links, the new ones renamed over them and the
     others removed; if any of that fails (a rename onto a folder, an interrupt), what was
     done is undone from the links. An error names the file asked for. The journal and the
-    lock (see the module's text) belong to the folder of the first file."""
+    lock (see the module's text) belong to the folder of the first file. ``also_remove()``,
+    asked under the lock (what another save left is then known), names more files to
+    remove with them, unless ``files`` writes them; those that were there are returned."""
     if not files:
-        return
+        return []
     folder = next(iter(files)).parent
     with _folder_lock(folder):
         finish_interrupted_write(folder, locked=True)
+        more = also_remove() if also_remove is not None else ()
+        removed = [path for path in more if files.get(path) is None and os.path.lexists(path)]
+        files = {**files, **dict.fromkeys(removed)}
         _remove_leftovers(files, folder)
         _write_files(files, folder / JOURNAL)
+    return removed
 
 
 def finish_interrupted_write(folder: Union[str, os.PathLike[str]], *, locked: bool = False) -> None:

@@ -148,10 +148,9 @@ def save_encoding(enc: Encoding | EncodingLike, directory: StrPath) -> list[Path
     files.update(dict.fromkeys(HF_FILES - hf_files.keys()))  # e.g. no tokenizer.json for this pattern
     with cleanup_new_folders(Path(directory).resolve()) as folder:  # a link to a folder yet to make: made
         folder.mkdir(parents=True, exist_ok=True)
-        # An earlier tokenizer's chat templates, added tokens, ...: not this one's.
-        stale = {path: None for path in templates_folder(folder / CHAT_TEMPLATE_DIR).glob("*.jinja")}
-        stale.update({folder / name: None for name in SAVED_IF_NEEDED if files.get(name) is None and (folder / name).exists()})
-        write_files_atomic({**{folder / name: data for name, data in files.items()}, **stale})  # all or none
+        templates_folder(folder / CHAT_TEMPLATE_DIR)  # (no link)
+        # An earlier tokenizer's chat templates, added tokens, ...: not this one's (all or none).
+        stale = write_files_atomic({folder / name: data for name, data in files.items()}, also_remove=lambda: earlier_files(folder))
     say_removed(folder, stale, "; an Encoding has no chat template or added tokens: HfBpeTokenizer.save_pretrained keeps its own")
     return [Path(directory) / name for name, data in files.items() if data is not None]
 
@@ -189,6 +188,15 @@ def say_removed(folder: Path, removed: Iterable[Path], more: str = "") -> None:
             RemovedFilesWarning,
             stacklevel=_outside_stacklevel(),
         )
+
+
+def earlier_files(folder: Path, prefix: str = "") -> list[Path]:
+    """The files of ``folder`` that an earlier save may have left and a save that does not
+    write them removes (transformers would load them with the new tokenizer): the ones of
+    :data:`SAVED_IF_NEEDED` and the chat templates. Asked under the folder's lock
+    (:func:`~hf_bpe.atomic_files.write_files_atomic`'s ``also_remove``)."""
+    paths = [folder / (prefix + name) for name in SAVED_IF_NEEDED]
+    return paths + sorted(templates_folder(folder / (prefix + CHAT_TEMPLATE_DIR)).glob("*.jinja"))
 
 
 def templates_folder(templates: Path) -> Path:

@@ -77,6 +77,7 @@ from hf_bpe.folder import (
     HF_CONFIG_FORMAT,
     SAVED_IF_NEEDED,
     VOCAB_FILE,
+    earlier_files,
     refuse_non_folder,
     say_removed,
     templates_folder,
@@ -1911,7 +1912,7 @@ class HfBpeTokenizer(PreTrainedTokenizer):
 
         given, target = os.fspath(folder), Path(folder).resolve()
         prefix = _prefix(kwargs)
-        templates = templates_folder(target / (prefix + CHAT_TEMPLATE_DIR))
+        templates_folder(target / (prefix + CHAT_TEMPLATE_DIR))  # (no link)
         with cleanup_new_folders(target):  # removed again if the save fails
             target.mkdir(parents=True, exist_ok=True)
             with staging_folder(target) as staging:
@@ -1933,12 +1934,8 @@ class HfBpeTokenizer(PreTrainedTokenizer):
                 }
                 for path in moved:
                     path.parent.mkdir(parents=True, exist_ok=True)
-                for name in SAVED_IF_NEEDED:  # not written this time: remove an earlier save's
-                    moved.setdefault(target / (prefix + name), None)
-                for earlier in templates.glob("*.jinja"):
-                    moved.setdefault(earlier, None)
-                removed = [path for path, data in moved.items() if data is None and path.exists()]
-                write_files_atomic(moved)
+                # (an earlier save's files that this one did not write: removed with it)
+                removed = write_files_atomic(moved, also_remove=lambda: earlier_files(target, prefix))
                 say_removed(target, removed)
         names = [os.path.relpath(f, staging) for f in written]
         # transformers names added_tokens.json even when it wrote none

@@ -456,6 +456,37 @@ def test_a_killed_save_pretrained_is_completed_before_transformers_reads_the_fol
     assert _folder_state(tmp_path / "moved") == whole
 
 
+def test_an_earlier_saves_extra_files_are_found_once_the_save_holds_the_folder(tmp_path: Path) -> None:
+    """From QA: save_encoding listed the files an earlier save left (a chat template,
+    added_tokens.json) before it took the folder's lock: a save_pretrained by another
+    process between the two left its chat template beside save_encoding's vocabulary,
+    which transformers then loaded together. Here this test holds the lock (as that other
+    save would) and writes those files meanwhile."""
+    import fcntl
+    import os
+    import threading
+    import time
+
+    folder = tmp_path / "tok"
+    first, second = _two_encodings()
+    hf_bpe.save_encoding(first, folder)
+    fd = os.open(folder, os.O_RDONLY)
+    fcntl.flock(fd, fcntl.LOCK_EX)
+    try:
+        saving = threading.Thread(target=hf_bpe.save_encoding, args=(second, folder))
+        with pytest.warns(hf_bpe.RemovedFilesWarning, match="chat_template.jinja"):
+            saving.start()
+            time.sleep(1)  # (it waits for the lock)
+            (folder / "chat_template.jinja").write_text("{{ 'other save' }}")
+            (folder / "added_tokens.json").write_text('{"<x>": 257}')
+            fcntl.flock(fd, fcntl.LOCK_UN)
+            saving.join(timeout=300)
+    finally:
+        os.close(fd)
+    assert sorted(p.name for p in folder.iterdir()) == ["encoding.json", "tokenizer.json", "tokenizer_config.json", "vocab.tiktoken"]
+    assert AutoTokenizer.from_pretrained(folder).chat_template is None
+
+
 def test_a_staging_folder_a_killed_save_left_is_removed_by_the_next_save(tmp_path: Path) -> None:
     """From QA: save_pretrained writes into a hidden folder beside the target first; one
     killed midway left it there for good (a whole copy of the tokenizer, once written).
