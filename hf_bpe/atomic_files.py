@@ -187,15 +187,20 @@ def reading(folder: Union[str, os.PathLike[str]]) -> Iterator[None]:
     killed midway is completed first (:func:`finish_interrupted_write`), so every loader
     reads the same, newest files; where the folder cannot be changed, a
     :class:`~hf_bpe.VocabFileError` saying so. Blocks may nest."""
-    try:
-        finish_interrupted_write(folder)
-    except OSError as err:
-        raise VocabFileError(
-            f"{os.fspath(folder)} holds a save that was killed midway, which cannot be completed "
-            f"here ({err}): save the tokenizer again, or load it where the folder can be written"
-        ) from None
-    with _folder_lock(Path(folder), shared=True):
-        yield
+    while True:
+        try:
+            finish_interrupted_write(folder)
+        except OSError as err:
+            raise VocabFileError(
+                f"{os.fspath(folder)} holds a save that was killed midway, which cannot be completed "
+                f"here ({err}): save the tokenizer again, or load it where the folder can be written"
+            ) from None
+        with _folder_lock(Path(folder), shared=True):
+            # A save killed while this waited for the lock: completed first (a nested block
+            # would wait for good on the lock this one holds, to complete it).
+            if not os.path.lexists(Path(folder) / JOURNAL):
+                yield
+                return
 
 
 def _journal_steps(folder: Path, steps: list[list[Optional[str]]]) -> list[tuple[Optional[Path], Path]]:
