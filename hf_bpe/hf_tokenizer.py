@@ -29,6 +29,7 @@ For ``datasets``, :meth:`HfBpeTokenizer.batch_encode` is a ready ``map`` functio
 from __future__ import annotations
 
 import contextlib
+import copy
 import json
 import operator
 import os
@@ -340,12 +341,14 @@ def _refuse_hf_trainer_options(method: str, kwargs: Mapping[str, Any]) -> None:
         )
 
 
-def _refuse_names_of_siblings(method: str, kwargs: Mapping[str, Any], names: Mapping[str, str]) -> None:
-    """A sibling method's name for an argument (``{theirs: ours}``), given where tokenizer
-    settings go, would be saved as a setting and change nothing: a TypeError instead."""
+def _refuse_names_of_siblings(method: str, kwargs: Mapping[str, Any], names: Mapping[str, str | None]) -> None:
+    """A sibling method's name for an argument (``{theirs: ours}``, ``ours`` None where
+    ``method`` has no such argument), given where tokenizer settings go, would be saved as
+    a setting and change nothing: a TypeError instead."""
     for theirs, ours in names.items():
         if theirs in kwargs:
-            raise TypeError(f"{method} takes {ours}=, not {theirs}= (it would be saved as a tokenizer setting)")
+            instead = f"takes {ours}=, not {theirs}=" if ours else f"has no {theirs}= (another training method's argument)"
+            raise TypeError(f"{method} {instead}: it would be saved as a tokenizer setting and change nothing")
 
 
 def _renamed_token(token: AddedToken, renamed: Mapping[str, str]) -> AddedToken:
@@ -357,6 +360,14 @@ def _renamed_token(token: AddedToken, renamed: Mapping[str, str]) -> AddedToken:
         renamed[token.content], single_word=token.single_word, lstrip=token.lstrip,
         rstrip=token.rstrip, normalized=token.normalized, special=token.special,
     )
+
+
+def _as_special(token: AddedToken) -> AddedToken:
+    """A copy of ``token`` marked special, its other flags kept (as the fast tokenizers
+    mark an AddedToken given as a special token)."""
+    special = copy.copy(token)
+    special.__setstate__({"special": True})
+    return special
 
 
 def _added_in_place_of_roles(kwargs: dict[str, Any], post_processor_adds: Mapping[str, str]) -> dict[str, str]:
@@ -620,7 +631,8 @@ class HfBpeTokenizer(PreTrainedTokenizer):
         _refuse_names_of_siblings(
             "train_from_dataset",
             tokenizer_kwargs,
-            {"text_column": "column", "show_progress": "progress", "buffer_size": "batch_size", "num_threads": "num_proc"},
+            {"text_column": "column", "show_progress": "progress", "buffer_size": "batch_size", "num_threads": "num_proc",
+             "new_special_tokens": "special_tokens", "special_tokens_map": None},
         )
         with BpeTrainer(
             vocab_size, pattern=pattern, special_tokens=special_tokens, num_proc=num_proc, progress=progress
@@ -634,7 +646,7 @@ class HfBpeTokenizer(PreTrainedTokenizer):
         text_iterator: Iterable[str] | Iterable[Sequence[str]],
         vocab_size: int,
         length: int | None = None,
-        new_special_tokens: Iterable[str] | None = None,
+        new_special_tokens: Iterable[str | AddedToken] | None = None,
         special_tokens_map: Mapping[str, str] | None = None,
         *,
         num_proc: int | None = None,
@@ -658,14 +670,20 @@ class HfBpeTokenizer(PreTrainedTokenizer):
                 "pass new special tokens as new_special_tokens=[...]"
             )
         _refuse_hf_trainer_options("train_new_from_iterator", kwargs)
+        # (this tokenizer's pattern is kept: train_from_dataset's pattern=, column=, ... have no use here)
         _refuse_names_of_siblings(
-            "train_new_from_iterator", kwargs, {"progress": "show_progress", "num_threads": "num_proc"}
+            "train_new_from_iterator",
+            kwargs,
+            {"progress": "show_progress", "num_threads": "num_proc", "special_tokens": "new_special_tokens",
+             "pattern": None, "max_chars": None, "column": None, "batch_size": None, "buffer_size": None},
         )
         if isinstance(new_special_tokens, (str, AddedToken)):  # (transformers: one token per character)
             raise TrainingTypeError(
                 f"new_special_tokens takes a list of tokens, not one {type(new_special_tokens).__name__}: "
                 f"new_special_tokens=[{str(new_special_tokens)!r}]"
             )
+        if not isinstance(vocab_size, bool) and hasattr(vocab_size, "__index__"):
+            vocab_size = operator.index(vocab_size)  # (numpy's ints: the added tokens are counted in it below)
         check_texts(text_iterator, "train_new_from_iterator")
         renamed = dict(special_tokens_map or {})
         from hf_bpe.trainer import BpeTrainer
@@ -681,9 +699,16 @@ class HfBpeTokenizer(PreTrainedTokenizer):
                     yield normalize(item) if isinstance(item, str) else item  # a text (the trainer names anything else)
 
         specials = [renamed.get(t, t) for t, _ in sorted(self._encoding.special_tokens.items(), key=lambda kv: kv[1])]
-        # transformers takes str or AddedToken here: an AddedToken counts by its text
-        new = [t.content if isinstance(t, AddedToken) else t for t in new_special_tokens or ()]
+        # transformers takes str or AddedToken here: an AddedToken counts by its text, and
+        # its flags (lstrip, ...) are kept, as this tokenizer's special tokens keep theirs
+        given = list(new_special_tokens or ())
+        new = list(dict.fromkeys(t.content if isinstance(t, AddedToken) else t for t in given))
         specials += [t for t in new if t not in specials]
+        flagged = {
+            token.content: token
+            for token in (_renamed_token(self._added_tokens_decoder[tid], renamed) for tid in self._encoding.special_tokens.values())
+        }
+        flagged.update({token.content: _as_special(token) for token in given if isinstance(token, AddedToken)})
         # Tokens added to this tokenizer (a pad token, ...) are added to the new one after
         # its vocabulary, with their flags, and count in vocab_size, as the special tokens
         # do: len(new tokenizer) is vocab_size (see docs/huggingface.md for transformers').
@@ -712,6 +737,7 @@ class HfBpeTokenizer(PreTrainedTokenizer):
                 normalization=self._encoding.normalization,
             )
         options: dict[str, Any] = {
+            "added_tokens_decoder": {encoding.special_tokens[text]: token for text, token in flagged.items()},
             "add_bos_token": self._hf_bpe_add_bos,
             "add_eos_token": self._hf_bpe_add_eos,
             "hf_bpe_adds": {role: renamed.get(text, text) for role, text in self._hf_bpe_adds.items()},

@@ -423,5 +423,16 @@ def test_train_from_dataset_takes_the_trainers_options_and_refuses_hf_tokenizers
     for method in (lambda **kw: HfBpeTokenizer.train_from_dataset(ds, 300, **kw), lambda **kw: tok.train_new_from_iterator(corpus, 300, **kw)):
         with pytest.raises(TypeError, match="takes num_proc=, not num_threads="):
             method(num_threads=2)
+    # and each other's (from QA: special_tokens=[...] or pattern= given to
+    # train_new_from_iterator, saved as settings, left the new tokenizer without them)
+    refused = {"special_tokens": "takes new_special_tokens=, not special_tokens=", "pattern": "has no pattern=",
+               "max_chars": "has no max_chars=", "column": "has no column=", "batch_size": "has no batch_size="}
+    for name, message in refused.items():
+        with pytest.raises(TypeError, match=f"train_new_from_iterator {message}"):
+            tok.train_new_from_iterator(corpus, 300, **{name: ["<|im_start|>"]})
+    with pytest.raises(TypeError, match="train_from_dataset takes special_tokens=, not new_special_tokens="):
+        HfBpeTokenizer.train_from_dataset(ds, 300, new_special_tokens=["<|im_start|>"])
+    with pytest.raises(TypeError, match="train_from_dataset has no special_tokens_map="):
+        HfBpeTokenizer.train_from_dataset(ds, 300, special_tokens_map={"a": "b"})
     with pytest.raises(hf_bpe.TrainingError, match="batch_size must be an int >= 1"):
         HfBpeTokenizer.train_from_dataset(ds, 300, batch_size=0)

@@ -1498,6 +1498,20 @@ def test_train_new_from_iterator_keeps_added_tokens_roles_and_settings(docs: lis
     # transformers takes AddedToken among new_special_tokens too
     tokens = tok.train_new_from_iterator(docs[:50], 400, new_special_tokens=[AddedToken("<x>", special=True)])
     assert tokens.encoding.special_tokens == {"<|endoftext|>": 396, "<x>": 397}
+    # ... with its flags, as the fast tokenizers keep them (from QA: dropped), and a token
+    # given twice once (it was a TrainingError)
+    import numpy as np
+
+    flagged = tok.train_new_from_iterator(docs[:50], np.int64(400), new_special_tokens=[AddedToken("<y>", lstrip=True, rstrip=True), "<y>"])
+    tok.save_pretrained(tmp_path / "source")
+    stock = PreTrainedTokenizerFast.from_pretrained(tmp_path / "source").train_new_from_iterator(
+        docs[:50], 400, new_special_tokens=[AddedToken("<y>", lstrip=True, rstrip=True)])
+    for trained in (flagged, stock):
+        token = trained.added_tokens_decoder[trained.convert_tokens_to_ids("<y>")]
+        assert (token.lstrip, token.rstrip, token.special) == (True, True, True), type(trained)
+        assert trained.decode(trained("hello <y> world", split_special_tokens=False)["input_ids"]) == "hello<y>world", type(trained)
+    # a numpy int as vocab_size counts the added tokens as an int does (from QA: one more)
+    assert len(flagged) == 400 and flagged.pad_token_id == 399
     # ... and, as transformers does, new special tokens are extra special tokens: in
     # all_special_tokens, the special-tokens mask, and saved so (they were only the
     # encoding's, which decode(skip_special_tokens=True) alone knew of).
