@@ -1116,9 +1116,13 @@ class HfBpeTokenizer(PreTrainedTokenizer):
         if self._added_re is None:
             return [text]
         if self._found_after_normalizing(text):  # (with lstrip/rstrip/single_word tokens too)
+            why = (
+                "an added token with normalized=True has text that the normalizer changes (so any text)"
+                if self._added.normalized_unlike_given else "the normalizer changes this text, an added token has normalized=True"
+            )
             raise NotImplementedError(
-                "text that the normalizer changes cannot be tokenized yet (nor encoded) where an added token has "
-                "normalized=True and some added token strips spaces or matches single words"
+                f"cannot be tokenized yet (nor encoded): {why}, and some added token strips spaces or "
+                "matches single words"
             )
         chunks = [text[start:end] for start, end, _ in special_segments(text, self._added_re, kept)]
         decoder = self._added_tokens_decoder

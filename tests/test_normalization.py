@@ -374,3 +374,8 @@ def test_what_is_not_available_with_normalized_and_stripping_added_tokens_says_s
         with pytest.raises(NotImplementedError, match="cannot be tokenized yet \\(nor encoded\\)"):
             call()
     assert tok(unicodedata.normalize("NFC", text))["input_ids"] == tok.convert_tokens_to_ids(tok.tokenize(unicodedata.normalize("NFC", text)))
+    # A normalized=True token whose own text the normalizer changes: every text raises, and
+    # the message says why (from QA: it named the text, which the normalizer leaves as it is).
+    tok.add_tokens([AddedToken("\u212bx", normalized=True)])  # ANGSTROM SIGN, NFC: Å
+    with pytest.raises(NotImplementedError, match="an added token with normalized=True has text that the normalizer changes"):
+        tok("hello world")
