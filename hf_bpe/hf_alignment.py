@@ -407,7 +407,7 @@ def _runs(row: list[int], bases: list[int], texts: list[tuple[int, int, TextToke
 
 
 def _spelling(tok: HfBpeTokenizer, ids: list[int]) -> Callable[[], list[str]]:
-    return lambda: tok.convert_ids_to_tokens(ids)
+    return lambda: tok._tokens_as_found(ids)
 
 
 def _words_of_runs(

@@ -1080,6 +1080,16 @@ class HfBpeTokenizer(PreTrainedTokenizer):
             tokens += self._around_tokens(pair_tokens) if add_special_tokens else pair_tokens
         return tokens
 
+    def _tokens_as_found(self, ids: list[int]) -> list[str]:
+        """``convert_ids_to_tokens(ids)``, an added token with ``normalized=True`` spelled
+        as it is found, in the normalizer's form (``"ﬁx"`` as ``"fix"`` under NFKC), as
+        :meth:`tokenize` and the fast tokenizers' ``tokens()`` give it."""
+        tokens = list(self.convert_ids_to_tokens(ids))
+        if self._added.normalized_unlike_given:
+            found = {tid: text for text, tid in self._added.normalized_ids.items()}
+            tokens = [found.get(tid, token) for tid, token in zip(ids, tokens)]
+        return tokens
+
     def _around_tokens(self, tokens: list[str]) -> list[str]:
         return [t if isinstance(t, str) else self.convert_ids_to_tokens(t) for t in self._around(tokens)]  # type: ignore[arg-type]
 

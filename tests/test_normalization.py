@@ -363,6 +363,26 @@ def test_the_command_line_normalizes_and_says_so(tmp_path: Path) -> None:
     assert "does not hold the tokenizer's NFC normalizer" in converted.stderr
 
 
+def test_tokens_of_an_added_token_the_normalizer_changes_are_as_the_stock_fast_tokenizers(tmp_path: Path) -> None:
+    """From QA: ``tokens()`` gave such a token's text as added ("\u212bx", the ANGSTROM
+    SIGN), where the stock fast tokenizer and hf_bpe's own ``tokenize()`` give the form it
+    is found in ("\u00c5x"); ``convert_ids_to_tokens`` keeps the text as added, as
+    transformers' Python tokenizers do (documented)."""
+    from transformers import AddedToken, PreTrainedTokenizerFast
+
+    enc = _normalizing("cl100k_base")
+    hf_bpe.save_tokenizer_json(enc, tmp_path / "tokenizer.json")
+    tok = hf_bpe.HfBpeTokenizer.from_encoding(enc)
+    stock = PreTrainedTokenizerFast(tokenizer_file=str(tmp_path / "tokenizer.json"))
+    for each in (tok, stock):
+        each.add_tokens([AddedToken("\u212bx", normalized=True)])
+    text = "\u212bx and \u00c5x, \u212bx"
+    ours, theirs = tok(text), stock(text)
+    assert ours["input_ids"] == theirs["input_ids"]
+    assert ours.tokens() == theirs.tokens() == tok.tokenize(text) and ours.tokens()[0] == "\u00c5x"
+    assert tok.convert_ids_to_tokens(ours["input_ids"])[0] == "\u212bx"
+
+
 def test_what_is_not_available_with_normalized_and_stripping_added_tokens_says_so() -> None:
     """formats.md said the ids of such text were given: every way of encoding it raises."""
     from transformers import AddedToken
