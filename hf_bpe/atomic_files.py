@@ -36,19 +36,24 @@ import os
 import re
 import shutil
 import stat
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Optional, Union
+from typing import Optional, TypeVar, Union
 
 from .errors import MissingFileError, VocabFileError
 
-__all__ = ["cleanup_new_folders", "finish_interrupted_write", "reading", "refuse_empty_path", "staging_folder", "write_atomic", "write_files_atomic"]
+__all__ = ["cleanup_new_folders", "finish_interrupted_write", "read_whole", "refuse_empty_path", "staging_folder", "write_atomic", "write_files_atomic"]
 
 #: The journal of a write in progress: the renames and removals it makes, in its folder.
 JOURNAL = ".hf_bpe-write-journal.json"
+#: The folder of a tokenizer's other chat templates (transformers' name), watched by read_whole.
+CHAT_TEMPLATES = "additional_chat_templates"
+
+_T = TypeVar("_T")
 
 
 def write_atomic(path: Union[str, os.PathLike[str]], data: bytes) -> None:
@@ -99,6 +104,7 @@ def write_files_atomic(
         files = {**files, **dict.fromkeys(removed)}
         _remove_leftovers(files, folder)
         _write_files(files, folder / JOURNAL)
+    _THIS_THREAD.saves = _saves_in_this_thread() + 1
     return removed
 
 
@@ -119,7 +125,12 @@ def finish_interrupted_write(folder: Union[str, os.PathLike[str]], *, locked: bo
     try:
         steps = _journal_steps(Path(folder), json.loads(_journal_bytes(journal))["steps"])
     except FileNotFoundError:  # finished by another process meanwhile
-        return
+        if not os.path.lexists(journal):
+            return
+        raise VocabFileError(  # a link to nothing (an archive's, say): no journal hf_bpe wrote
+            f"{journal} is the journal of an interrupted save, but a link to a file that is not there: "
+            "the folder's files may come from two saves; remove the journal if they belong together"
+        ) from None
     except (ValueError, KeyError, TypeError, RecursionError) as err:  # none that hf_bpe wrote (it writes one whole)
         raise VocabFileError(
             f"{journal} is the journal of an interrupted save, but not one that hf_bpe wrote ({err}): the "
@@ -178,29 +189,74 @@ def _journal_bytes(journal: Path) -> bytes:
     return data
 
 
-@contextmanager
-def reading(folder: Union[str, os.PathLike[str]]) -> Iterator[None]:
-    """Read the files of ``folder`` inside this block: a save by hf_bpe in another process
-    (which holds the folder's lock while it renames its files into place) then comes wholly
-    before the reads or after them, never between two of them (a load that read one save's
-    ``tokenizer_config.json`` and the next one's vocabulary mixed the two). A save that was
-    killed midway is completed first (:func:`finish_interrupted_write`), so every loader
-    reads the same, newest files; where the folder cannot be changed, a
-    :class:`~hf_bpe.VocabFileError` saying so. Blocks may nest."""
-    while True:
+def read_whole(folder: Union[str, os.PathLike[str]], read: Callable[[], _T], watched: Callable[[str], bool]) -> _T:
+    """``read()``, which reads files of ``folder``, done again if a save changed the files
+    meanwhile (those whose names ``watched`` takes): what it returns comes from one save's
+    files, all of them (a load while another process re-saved the folder could read one
+    save's ``tokenizer_config.json`` and the next one's vocabulary). A save that was killed
+    midway is completed first (:func:`finish_interrupted_write`), so every loader reads the
+    same, newest files; where the folder cannot be changed, a
+    :class:`~hf_bpe.VocabFileError` saying so. Reads take no lock: a save never waits for
+    them, and a save made while a load runs (in its own process, or in a child forked then)
+    cannot wait for it. A save renames its files in microseconds; a folder saved over and
+    over while it is read, the whole time, gives a VocabFileError after some attempts."""
+    path = Path(folder)
+    for attempt in range(_READ_ATTEMPTS):
         try:
-            finish_interrupted_write(folder)
+            finish_interrupted_write(path)  # (a save renaming now holds the lock: waited for)
         except OSError as err:
             raise VocabFileError(
                 f"{os.fspath(folder)} holds a save that was killed midway, which cannot be completed "
                 f"here ({err}): save the tokenizer again, or load it where the folder can be written"
             ) from None
-        with _folder_lock(Path(folder), shared=True):
-            # A save killed while this waited for the lock: completed first (a nested block
-            # would wait for good on the lock this one holds, to complete it).
-            if not os.path.lexists(Path(folder) / JOURNAL):
-                yield
-                return
+        before = _saved_state(path, watched)
+        saved_here = _saves_in_this_thread()
+        try:
+            result = read()
+        except Exception:
+            if _saved_state(path, watched) == before:
+                raise
+        else:
+            # (the code read() runs saved the folder itself, a class that saves as it loads:
+            # what it read is what it wanted)
+            if _saved_state(path, watched) == before or _saves_in_this_thread() != saved_here:
+                return result
+        time.sleep(min(0.001 * 2**attempt, 0.05))  # (another save came between the reads: once more)
+    raise VocabFileError(
+        f"{os.fspath(folder)}: its files changed each of the {_READ_ATTEMPTS} times they were read "
+        "(another process keeps saving the tokenizer there): load it once the saves are done"
+    )
+
+
+#: How often :func:`read_whole` reads a folder that saves keep changing.
+_READ_ATTEMPTS = 40
+#: The saves made by each thread (:func:`write_files_atomic` counts them).
+_THIS_THREAD = threading.local()
+
+
+def _saves_in_this_thread() -> int:
+    return int(getattr(_THIS_THREAD, "saves", 0))
+
+
+def _saved_state(folder: Path, watched: Callable[[str], bool]) -> tuple[tuple[str, int, int, int, int], ...]:
+    """What tells a folder's watched files (its chat templates too, and a journal: a save
+    renaming now) apart from the same files after a save, which renames new files into
+    place (new inodes). A folder that cannot be listed counts as unchanged (read once)."""
+    state = []
+    for where, every in ((folder, False), (folder / CHAT_TEMPLATES, True)):
+        try:
+            with os.scandir(where) as entries:
+                names = [entry.path for entry in entries if every or entry.name == JOURNAL or watched(entry.name)]
+        except OSError:  # (none, or not to be listed)
+            continue
+        for name in names:
+            try:
+                status = os.stat(name)  # (through a link: the Hub cache's files link to blobs)
+            except OSError:  # gone meanwhile, or a link to nothing
+                state.append((name, -1, -1, -1, -1))
+                continue
+            state.append((name, status.st_ino, status.st_dev, status.st_mtime_ns, status.st_size))
+    return tuple(sorted(state))
 
 
 def _journal_steps(folder: Path, steps: list[list[Optional[str]]]) -> list[tuple[Optional[Path], Path]]:
@@ -306,10 +362,9 @@ def _write_journal(journal: Path, steps: list[tuple[Optional[str], str]]) -> Non
 
 
 @contextmanager
-def _folder_lock(folder: Path, shared: bool = False) -> Iterator[None]:
-    """Hold an exclusive lock on ``folder`` (a writer's), or a shared one (readers'):
-    ``flock`` on the folder itself, no lock file left behind, a read-only folder locked
-    too; without ``fcntl`` (Windows) or where the folder cannot be opened, none."""
+def _folder_lock(folder: Path) -> Iterator[None]:
+    """Hold an exclusive lock on ``folder`` (``flock`` on the folder itself: no lock file
+    left behind); without ``fcntl`` (Windows) or where the folder cannot be opened, none."""
     try:
         import fcntl
 
@@ -319,7 +374,7 @@ def _folder_lock(folder: Path, shared: bool = False) -> Iterator[None]:
         return
     try:
         try:
-            fcntl.flock(fd, fcntl.LOCK_SH if shared else fcntl.LOCK_EX)
+            fcntl.flock(fd, fcntl.LOCK_EX)
         except OSError:  # a file system without locks (some network ones): none
             pass
         yield

@@ -36,7 +36,7 @@ from .errors import (
 )
 from .normalization import FORMS
 from .pieces import has_lone_surrogate
-from .atomic_files import cleanup_new_folders, read_file, reading, refuse_empty_path, write_files_atomic
+from .atomic_files import cleanup_new_folders, read_file, read_whole, refuse_empty_path, write_files_atomic
 from .vocab_files import StrPath, format_tiktoken_bpe, parse_json, parse_tiktoken_bpe
 
 if TYPE_CHECKING:
@@ -63,6 +63,7 @@ SAVED_IF_NEEDED = (
     "tokenizer.model",
 )
 CHAT_TEMPLATE_DIR = "additional_chat_templates"
+_SAVED_NAMES = (VOCAB_FILE, ENCODING_FILE, *HF_FILES, *SAVED_IF_NEEDED)
 FORMAT = "hf_bpe"
 FORMAT_VERSION = 1
 #: The version of an ``encoding.json`` that records a ``normalization``: hf_bpe before it
@@ -190,6 +191,17 @@ def say_removed(folder: Path, removed: Iterable[Path], more: str = "") -> None:
         )
 
 
+def saved_file(name: str) -> bool:
+    """Whether a file called ``name`` may be one a save writes (or removes) in a tokenizer's
+    folder, with transformers' ``filename_prefix`` too: what a load watches (see
+    :func:`~hf_bpe.atomic_files.read_whole`), and not the model's weights saved beside it.
+
+        >>> saved_file("tokenizer.json"), saved_file("my-vocab.tiktoken"), saved_file("model.safetensors")
+        (True, True, False)
+    """
+    return name.endswith(_SAVED_NAMES) or name.endswith(".tiktoken")
+
+
 def earlier_files(folder: Path, prefix: str = "") -> list[Path]:
     """The files of ``folder`` that an earlier save may have left and a save that does not
     write them removes (transformers would load them with the new tokenizer): the ones of
@@ -237,15 +249,18 @@ def load_encoding(directory: StrPath) -> Encoding:
         if (folder / "tokenizer.json").is_file():
             hint = " (it has a tokenizer.json: hf_bpe.load_tokenizer_json reads that)"
         raise VocabFileError(f"{os.fspath(folder)}: no {ENCODING_FILE}; not an hf_bpe folder{hint}")
-    with reading(folder):  # every file of one save
+
+    def read() -> tuple[Encoding, list[str]]:
         encoding, changed = load_encoding_files_and_changes(folder / ENCODING_FILE)
         try:
             listed = read_added_tokens(folder)
             if changed is not None:  # tokens added to tokenizer.json after the save (with tokenizers, say)
                 listed.update({int(entry["id"]): entry for entry in changed.data.get("added_tokens") or []})
-            added = list(tokens_added_beyond(encoding, listed))
+            return encoding, list(tokens_added_beyond(encoding, listed))
         except VocabFileError:  # not transformers' files: the encoding's own files are what counts
-            added = []
+            return encoding, []
+
+    encoding, added = read_whole(folder, read, saved_file)  # every file of one save
     if added:
         warnings.warn(
             f"{os.fspath(folder)}: its tokenizer also has added tokens that the encoding does not "
@@ -321,8 +336,8 @@ def load_encoding_files_and_changes(
     (transformers hands HfBpeTokenizer ``vocab.tiktoken``; :func:`load_encoding` reads the
     file ``encoding.json`` names: both read one file, or neither loads)."""
     meta_path = Path(encoding_file)
-    with reading(meta_path.parent):  # (a save killed midway: its new files, all of them; one under way: waited for)
-        return _read_encoding_files(meta_path, vocab_file, named_alike)
+    # (a save killed midway: its new files, all of them; one made meanwhile: read again)
+    return read_whole(meta_path.parent, lambda: _read_encoding_files(meta_path, vocab_file, named_alike), saved_file)
 
 
 def _read_encoding_files(

@@ -28,7 +28,6 @@ For ``datasets``, :meth:`HfBpeTokenizer.batch_encode` is a ready ``map`` functio
 
 from __future__ import annotations
 
-import contextlib
 import copy
 import json
 import operator
@@ -46,7 +45,7 @@ except ImportError as err:  # the bare install
     raise ImportError(f"HfBpeTokenizer needs transformers: pip install 'hf_bpe[hf]' ({err})") from err
 from packaging.version import Version
 
-from hf_bpe.atomic_files import reading
+from hf_bpe.atomic_files import read_whole
 from hf_bpe.batch_columns import column_texts, table_columns
 from hf_bpe.chat_templates import (  # (the names of the templates and their tokens were defined here)
     NANOCHAT_CHAT_TEMPLATE,
@@ -80,6 +79,7 @@ from hf_bpe.folder import (
     VOCAB_FILE,
     earlier_files,
     refuse_non_folder,
+    saved_file,
     say_removed,
     templates_folder,
 )
@@ -563,10 +563,11 @@ class HfBpeTokenizer(PreTrainedTokenizer):
         source = args[0] if args else kwargs.get("pretrained_model_name_or_path")
         refuse_absent_local_path(source)
         folder = os.path.join(source, kwargs.get("subfolder") or "") if isinstance(source, (str, os.PathLike)) else None
-        # A local folder's files are read in one block: a save killed midway is completed
-        # before transformers reads any, one under way in another process is waited for.
-        with reading(folder) if folder is not None and os.path.isdir(folder) else contextlib.nullcontext():
+        # A local folder's files come from one save: a save killed midway is completed
+        # before transformers reads any, one made meanwhile by another process is read again.
+        if folder is None or not os.path.isdir(folder):
             return cls._from_pretrained_files(source, *args, **kwargs)
+        return read_whole(folder, lambda: cls._from_pretrained_files(source, *args, **kwargs), saved_file)
 
     @classmethod
     def _from_pretrained_files(cls, source: Any, *args: Any, **kwargs: Any) -> Self:

@@ -16,7 +16,6 @@ with a :class:`~hf_bpe.errors.VocabularyError` or :class:`~hf_bpe.errors.Pattern
 
 from __future__ import annotations
 
-import contextlib
 import itertools
 import json
 import operator
@@ -26,7 +25,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
-from hf_bpe.atomic_files import reading, refuse_empty_path
+from hf_bpe.atomic_files import read_whole, refuse_empty_path
 from hf_bpe.errors import MissingFileError, PatternError, TokenizerJsonWarning, VocabularyError, _outside_stacklevel
 from hf_bpe.hf_pattern import (
     check_pattern_on_oniguruma,
@@ -631,10 +630,13 @@ def load_tokenizer_json(path: str | os.PathLike[str], *, name: str | None = None
     """
     refuse_empty_path(path)
     p = Path(path)
-    # (a save killed midway, in the folder or the file's, is completed first; one in progress is waited for)
+    # (a save killed midway, in the folder or the file's, is completed first; one made meanwhile: read again)
     where = p if p.is_dir() else p.parent if p.is_file() else None
-    with contextlib.nullcontext() if where is None else reading(where):
+    if where is None:
         return _read_tokenizer_json(p, name)
+    from hf_bpe.folder import saved_file  # (folder.py builds on this module's neighbours)
+
+    return read_whole(where, lambda: _read_tokenizer_json(p, name), saved_file)
 
 
 def _read_tokenizer_json(p: Path, name: str | None) -> Encoding:
