@@ -29,6 +29,9 @@ construct                   tiktoken                          rewritten as
                                                               refused
 ``[a[b]]``, ``[\\w--\\d]``    nested classes, set operations    refused (regex reads them
                                                               as literal text)
+``[A&&[B]]``                a character of A and of B         ``(?:(?=[B])[A])``
+``[A&&[^B]]``               one of A, not of B (both          ``(?:(?![B])[A])``
+                            outside ``(?i)``)
 ``[\\d-z]``, ``[a-\\p{L}]``  refused: a range from or to a      refused (regex reads the
                             set of characters                 hyphen as itself)
 ``\\X``, ``\\m``, ``\\0``,      refused by tiktoken; other        refused
@@ -527,6 +530,8 @@ class _Rewriter:
                 end = pat.find(":]", j + 2)  # [:alpha:]
                 out.append(self._posix_class(pat[j + 2 : end], start))
                 j = end + 2
+            elif pat[j : j + 2] == "&&" and pat[j + 2 : j + 3] == "[":
+                return self._intersection(start, out, j + 2)
             elif pat[j : j + 2] in ("--", "&&", "~~"):
                 self._refuse_class(start, f"a set operation ({pat[j : j + 2]})")
             elif c == "-" and last is not None and pat[j + 1 : j + 2] not in ("]", ""):
@@ -549,6 +554,23 @@ class _Rewriter:
         out.append("]")
         self.i = j + 1
         return "".join(out)
+
+    def _intersection(self, start: int, left: list[str], j: int) -> str:
+        """``[A&&[B]]`` or ``[A&&[^B]]`` (Kimi's pattern: ``[\\p{Lu}...\\p{M}&&[^\\p{Han}]]``,
+        letters but Han), the class ``left`` (``[A``, read up to ``&&``) and the class at
+        ``j``, which ends the class begun at ``start``: one character of both, written as a
+        look-ahead at the class ``[B]`` (or past ``[^B]``, not read as a negated class:
+        see :func:`_negation_outside_i`) before ``[A]``. Other set operations are refused."""
+        pat = self.pat
+        if left[1:2] == ["^"] or len(left) == 1 or "i" in self.flags[-1]:
+            self._refuse_class(start, "a set operation (&&) other than [...&&[...]] or [...&&[^...]], without (?i)")
+        self.i = j
+        right = self._read_class()
+        if pat[self.i : self.i + 1] != "]" or any(negated for _, negated in self._properties):
+            self._refuse_class(start, "a set operation (&&) other than [...&&[...]] or [...&&[^...]], without \\P")
+        self.i += 1
+        look = "(?![" + right[2:] + ")" if right.startswith("[^") else "(?=" + right + ")"
+        return "(?:" + look + "".join(left) + "])"
 
     def _posix_class(self, name: str, start: int) -> str:
         """``[:name:]``, which is ASCII only in tiktoken's engine (Unicode in regex)."""

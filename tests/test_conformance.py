@@ -70,6 +70,12 @@ def test_special_tokens_spliced_into_real_text(name: str) -> None:
         )
 
 
+KIMI_PATTERN = "|".join([
+    r"[\p{Han}]+",
+    r"[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}&&[^\p{Han}]]*[\p{Ll}\p{Lm}\p{Lo}\p{M}&&[^\p{Han}]]+(?i:'s|'t|'re|'ve|'m|'ll|'d)?",
+    r"[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}&&[^\p{Han}]]+[\p{Ll}\p{Lm}\p{Lo}\p{M}&&[^\p{Han}]]*(?i:'s|'t|'re|'ve|'m|'ll|'d)?",
+    r"\p{N}{1,3}", r" ?[^\s\p{L}\p{N}]+[\r\n]*", r"\s*[\r\n]+", r"\s+(?!\S)", r"\s+",
+])
 OTHER_VOCABS = {
     # GPT-2's original pattern (no possessive quantifiers, no \s++$) on GPT-2's ranks.
     "gpt2-original-pattern": ("r50k_base", GPT2_ORIGINAL_PATTERN),
@@ -78,6 +84,9 @@ OTHER_VOCABS = {
     # Words only, with a capturing group: text between matches is skipped.
     "r50k-words-only": ("r50k_base", r"( ?\p{L}+)"),
     "r50k-pattern-on-o200k-ranks": ("o200k_base", R50K_PATTERN),
+    # Kimi's pattern (tiktoken-based tokenizers of Moonshot's models): letters but Han, by
+    # class intersection (&&).
+    "kimi-pattern-on-cl100k-ranks": ("cl100k_base", KIMI_PATTERN),
 }
 
 

@@ -8,6 +8,7 @@ import os
 
 import pytest
 import regex
+import realdata
 import tiktoken
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -177,12 +178,30 @@ def test_training_with_a_negated_class_and_case_folding_gives_rustbpe_merges() -
 
 @pytest.mark.parametrize(
     "pattern",
-    [r"[\w--\d]+", r"[a-z&&[^aeiou]]", r"[a[bc]]", r"[a~~b]", r"[^\H]", r"[[:^alpha:]]",
+    [r"[\w--\d]+", r"[a-z&&b]", r"[^a-z&&[aeiou]]", r"[a-z&&[aeiou]x]", r"(?i)[a-z&&[^aeiou]]", r"[\P{L}&&[a]]",
+     r"[a[bc]]", r"[a~~b]", r"[^\H]", r"[[:^alpha:]]",
      r"[\d-z]", r"[\p{L}-z]", r"[\s-\d]", r"[a-\w]", r"[a-\p{L}]"],  # (a range from or to a set: tiktoken refuses)
 )
 def test_constructs_that_cannot_be_rewritten_are_refused(pattern: str) -> None:
     with pytest.raises(PatternError, match="write the class without"):
         hf_bpe.Encoding("p", pat_str=pattern, mergeable_ranks=ranks_for(""), special_tokens={})
+
+
+@pytest.mark.parametrize(
+    "pattern",
+    [r"[\p{L}\p{M}&&[^\p{Han}]]+|\p{Han}+|\s+|.", r"[a-z&&[^aeiou]]+|[\p{L}&&[\p{Lu}\p{Han}]]{1,2}|\s+|.",
+     r"(?i:'s)|[\w&&[^\d_]]+(?i:'s)?|[\S&&[\p{P}\p{S}]]|\s+|."],
+)
+def test_class_intersections_split_as_tiktoken_on_every_code_point(pattern: str) -> None:
+    """``[A&&[B]]`` and ``[A&&[^B]]`` (Kimi's pattern: letters but Han) are read as
+    tiktoken's engine reads them (they were refused), on every code point in context."""
+    ranks = hf_bpe.load_tiktoken_bpe(realdata.vocab_file("cl100k_base"))
+    ours = hf_bpe.Encoding("p", pat_str=pattern, mergeable_ranks=ranks, special_tokens={})
+    theirs = tiktoken.Encoding("p", pat_str=pattern, mergeable_ranks=ranks, special_tokens={})
+    for start in range(0, 0x30000, 512):
+        chunk = "".join(chr(c) for c in range(start, start + 512) if not 0xD800 <= c < 0xE000)
+        for text in (chunk, " ".join(chunk), "A" + chunk + "'S x"):
+            assert ours.encode_ordinary(text) == theirs.encode_ordinary(text), hex(start)
 
 
 @pytest.mark.parametrize(
