@@ -50,8 +50,6 @@ __all__ = ["cleanup_new_folders", "finish_interrupted_write", "read_whole", "ref
 
 #: The journal of a write in progress: the renames and removals it makes, in its folder.
 JOURNAL = ".hf_bpe-write-journal.json"
-#: The folder of a tokenizer's other chat templates (transformers' name), watched by read_whole.
-CHAT_TEMPLATES = "additional_chat_templates"
 
 _T = TypeVar("_T")
 
@@ -239,23 +237,28 @@ def _saves_in_this_thread() -> int:
 
 
 def _saved_state(folder: Path, watched: Callable[[str], bool]) -> tuple[tuple[str, int, int, int, int], ...]:
-    """What tells a folder's watched files (its chat templates too, and a journal: a save
-    renaming now) apart from the same files after a save, which renames new files into
-    place (new inodes). A folder that cannot be listed counts as unchanged (read once)."""
-    state = []
-    for where, every in ((folder, False), (folder / CHAT_TEMPLATES, True)):
+    """What tells a folder's watched files (those of a watched folder in it too: the chat
+    templates'; and a journal, a save renaming now) apart from the same files after a
+    save, which renames new files into place (new inodes). A folder that cannot be listed
+    counts as unchanged (read once)."""
+    try:
+        with os.scandir(folder) as entries:
+            paths = [entry.path for entry in entries if entry.name == JOURNAL or watched(entry.name)]
+    except OSError:  # (not to be listed)
+        return ()
+    for path in [p for p in paths if os.path.isdir(p)]:
         try:
-            with os.scandir(where) as entries:
-                names = [entry.path for entry in entries if every or entry.name == JOURNAL or watched(entry.name)]
-        except OSError:  # (none, or not to be listed)
+            paths += [os.path.join(path, name) for name in os.listdir(path)]
+        except OSError:
             continue
-        for name in names:
-            try:
-                status = os.stat(name)  # (through a link: the Hub cache's files link to blobs)
-            except OSError:  # gone meanwhile, or a link to nothing
-                state.append((name, -1, -1, -1, -1))
-                continue
-            state.append((name, status.st_ino, status.st_dev, status.st_mtime_ns, status.st_size))
+    state = []
+    for path in paths:
+        try:
+            status = os.stat(path)  # (through a link: the Hub cache's files link to blobs)
+        except OSError:  # gone meanwhile, or a link to nothing
+            state.append((path, -1, -1, -1, -1))
+            continue
+        state.append((path, status.st_ino, status.st_dev, status.st_mtime_ns, status.st_size))
     return tuple(sorted(state))
 
 

@@ -63,7 +63,7 @@ SAVED_IF_NEEDED = (
     "tokenizer.model",
 )
 CHAT_TEMPLATE_DIR = "additional_chat_templates"
-_SAVED_NAMES = (VOCAB_FILE, ENCODING_FILE, *HF_FILES, *SAVED_IF_NEEDED)
+_SAVED_NAMES = (VOCAB_FILE, ENCODING_FILE, *HF_FILES, *SAVED_IF_NEEDED, CHAT_TEMPLATE_DIR)
 FORMAT = "hf_bpe"
 FORMAT_VERSION = 1
 #: The version of an ``encoding.json`` that records a ``normalization``: hf_bpe before it
@@ -193,8 +193,9 @@ def say_removed(folder: Path, removed: Iterable[Path], more: str = "") -> None:
 
 def saved_file(name: str) -> bool:
     """Whether a file called ``name`` may be one a save writes (or removes) in a tokenizer's
-    folder, with transformers' ``filename_prefix`` too: what a load watches (see
-    :func:`~hf_bpe.atomic_files.read_whole`), and not the model's weights saved beside it.
+    folder, with transformers' ``filename_prefix`` too (or the folder of chat templates):
+    what a load watches (see :func:`~hf_bpe.atomic_files.read_whole`), and not the model's
+    weights saved beside it.
 
         >>> saved_file("tokenizer.json"), saved_file("my-vocab.tiktoken"), saved_file("model.safetensors")
         (True, True, False)
