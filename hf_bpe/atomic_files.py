@@ -367,11 +367,14 @@ def _write_journal(journal: Path, steps: list[tuple[Optional[str], str]]) -> Non
 @contextmanager
 def _folder_lock(folder: Path) -> Iterator[None]:
     """Hold an exclusive lock on ``folder`` (``flock`` on the folder itself: no lock file
-    left behind); without ``fcntl`` (Windows) or where the folder cannot be opened, none."""
+    left behind); without ``fcntl`` (Windows) or where the folder cannot be opened, none.
+    A child forked meanwhile does not keep it (see :func:`_close_locks_in_child`)."""
     try:
         import fcntl
 
-        fd = os.open(folder, os.O_RDONLY)
+        with _LOCKS_HELD_GUARD:
+            fd = os.open(folder, os.O_RDONLY)
+            _LOCKS_HELD.add(fd)
     except (ImportError, OSError):
         yield
         return
@@ -382,7 +385,36 @@ def _folder_lock(folder: Path) -> Iterator[None]:
             pass
         yield
     finally:
-        os.close(fd)  # (releases the lock)
+        with _LOCKS_HELD_GUARD:
+            _LOCKS_HELD.discard(fd)
+            os.close(fd)  # (releases the lock)
+
+
+#: The descriptors of the folder locks this process holds, and what guards the set (a
+#: fork waits for it, so a child never finds a descriptor half added or half closed).
+_LOCKS_HELD: set[int] = set()
+_LOCKS_HELD_GUARD = threading.Lock()
+
+
+def _close_locks_in_child() -> None:
+    """In a child forked while this process held folder locks: close its copies of their
+    descriptors. A ``flock`` belongs to the open file, which fork shares: the child's copy
+    kept the lock after the parent let it go, for the child's life (a pool of workers),
+    and a save in the child waited for good on it. Closing (not unlocking) leaves the
+    parent's lock as it is."""
+    for fd in _LOCKS_HELD:
+        try:
+            os.close(fd)
+        except OSError:
+            pass
+    _LOCKS_HELD.clear()
+    _LOCKS_HELD_GUARD.release()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(
+        before=_LOCKS_HELD_GUARD.acquire, after_in_parent=_LOCKS_HELD_GUARD.release, after_in_child=_close_locks_in_child
+    )
 
 
 def _remove_leftovers(files: Mapping[Path, Optional[bytes]], journal_folder: Path) -> None:

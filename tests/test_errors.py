@@ -600,6 +600,30 @@ def test_a_save_made_while_the_folder_is_loaded_goes_through(tmp_path: Path) -> 
     assert child.stdout.split("\n")[-3:] == ["['<a>']", "['<a>']", ""]
 
 
+def test_a_child_forked_during_a_save_does_not_keep_the_folders_lock(tmp_path: Path) -> None:
+    """From QA: a save holds a lock on the folder (flock, which belongs to the open file
+    and so is shared with a child forked meanwhile): a worker forked during a save kept it
+    after the save ended, for its life, and a save in it (or in the parent later) waited
+    for good. A child closes its copies of the locks now."""
+    import multiprocessing
+
+    from hf_bpe.atomic_files import _folder_lock
+
+    folder = tmp_path / "tok"
+    hf_bpe.save_encoding(_two_encodings()[0], folder)
+    context = multiprocessing.get_context("fork")
+    with _folder_lock(folder):  # a save under way in another thread
+        child = context.Process(target=hf_bpe.save_encoding, args=(_two_encodings()[1], folder))
+        child.start()
+    child.join(timeout=60)  # (it waited for the save, and saves once it is done)
+    if child.is_alive():
+        child.kill()
+    assert child.exitcode == 0
+    assert hf_bpe.load_encoding(folder).special_tokens_set == {"<b>"}
+    with _folder_lock(folder):  # and the lock is free in the parent
+        pass
+
+
 def test_a_journal_that_links_to_nothing_is_refused(tmp_path: Path) -> None:
     """From QA: a journal that is a link to no file (from an archive) was taken for one
     another process had just finished, and left: loads went round that for good."""
