@@ -14,6 +14,9 @@ since the last update. The trainer drives the pool like this::
 
 A commit that an error or a Ctrl-C cuts short is taken back by :meth:`CountPool.abort`;
 one that returned stays (each process drops what it needs to take it back at its next task).
+An abort does not wait for the processes (a Ctrl-C is answered at once, not after the
+texts being counted, which may be one whole file): each takes it after the text it is
+counting, skipping the tasks it has not begun, and the pool's next step waits for that.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from __future__ import annotations
 import os
 import queue
 import signal
+from collections import deque
 from collections.abc import Iterator
 from multiprocessing.queues import Queue  # (from-import: see parallel._after_fork_in_child)
 from typing import Any, Optional
@@ -61,10 +65,12 @@ class CountPool:
         self._inflight: list[int] = []
         self._error: Optional[TrainingError] = None  # a task's, as its process told it
         self._finished: set[int] = set()  # processes that sent their tally and exit
+        self._dead: Optional[str] = None  # what ended a process that died, once seen
         # Commits are numbered: an abort that comes while the processes commit (a Ctrl-C)
         # undoes the commits of that number, so an update stays all or nothing.
         self._update = 0
         self._committing = False
+        self._aborts_unanswered = 0  # sent, and not yet taken by a process (see abort)
         try:
             for wid in range(num_proc):
                 inbox = _QuietQueue(ctx=ctx)
@@ -85,6 +91,7 @@ class CountPool:
 
     def submit(self, task: Task) -> Iterator[tuple[int, int]]:
         """Hand ``task`` to the least busy process; yields (docs, chars) counted meanwhile."""
+        self._finish_aborts()
         while min(self._inflight) >= _MAX_INFLIGHT:
             yield from self._receive(block=True)
         yield from self._receive(block=False)
@@ -94,6 +101,7 @@ class CountPool:
 
     def sync(self) -> Iterator[tuple[int, int]]:
         """Wait for every task (or drop the update's counts and raise, if one failed)."""
+        self._finish_aborts()
         yield from self._barrier("sync")
         if self._error is not None:
             error = self._error
@@ -104,6 +112,7 @@ class CountPool:
         """Keep the update's counts (after :meth:`sync`). Once this returns, the update is
         kept: nothing is sent after the last answer, so a Ctrl-C arriving now is raised
         in the caller's code, not here (where it would cut short a commit already made)."""
+        self._finish_aborts()
         self._update += 1
         self._committing = True
         for _ in self._barrier("commit", self._update):
@@ -111,18 +120,33 @@ class CountPool:
         self._committing = False
 
     def abort(self) -> None:
-        """Wait for every task, then drop what this update counted (also what a process
-        already committed of it, if the commit was under way)."""
-        for _ in self._barrier("sync"):
-            pass
-        for _ in self._barrier("abort", self._update if self._committing else -1):
-            pass
+        """Drop what this update counted (also what a process already committed of it, if
+        the commit was under way), without waiting: each process takes the abort after the
+        text it is counting now and skips the tasks it holds after that one; the next step
+        of the pool waits until all have taken it (:meth:`_finish_aborts`)."""
+        if self._dead is not None:  # its counts are gone: the trainer's are lost
+            raise TrainingError(self._dead)
+        update = self._update if self._committing else -1
+        with interrupts_deferred():  # every abort sent is counted, so answered before the next step
+            for inbox in self._inboxes:
+                _put(inbox, ("abort", update))
+                self._aborts_unanswered += 1
+        self._committing = False
+        self._error = None
+
+    def _finish_aborts(self) -> None:
+        """Wait until every process has taken the aborts sent to it; what it answered
+        before (its tasks', syncs' and commits' replies) belongs to the dropped update."""
+        if not self._aborts_unanswered:
+            return
+        while self._aborts_unanswered:
+            if self._get()[0] == "abort":
+                self._aborts_unanswered -= 1
         # Every task is answered now (a process answers in order). A reply taken just as a
         # Ctrl-C came was lost (the interrupt, held back while the queue is read, is raised
         # once the reply is out of it): its process would stay counted busy for good, and
         # after a few such the next update waited forever for a free one.
         self._inflight = [0] * len(self._procs)
-        self._committing = False
         self._error = None
 
     def _barrier(self, kind: str, update: int = -1) -> Iterator[tuple[int, int]]:
@@ -138,6 +162,7 @@ class CountPool:
 
     def finish(self) -> Iterator[dict[bytes, int]]:
         """Stop the processes, yielding their tallies one by one as they arrive."""
+        self._finish_aborts()
         for inbox in self._inboxes:
             _put(inbox, ("finish",))
         while len(self._finished) < len(self._procs):
@@ -195,7 +220,8 @@ class CountPool:
                 for wid, proc in enumerate(self._procs):
                     if wid not in self._finished and not proc.is_alive():
                         how = how_it_ended(proc.exitcode) if proc.exitcode else "died"
-                        raise TrainingError(f"counting process {proc.name} {how}") from None
+                        self._dead = f"counting process {proc.name} {how}"
+                        raise TrainingError(self._dead) from None
 
 
 def _put(inbox: Any, msg: Any) -> None:
@@ -226,12 +252,14 @@ def _worker_main(pattern: str, wid: int, inbox: Any, outbox: Any, creator: int) 
     last: Optional[dict[bytes, int]] = None  # what the last commit added, until the next task or abort
     last_update = -1
     failed = False
+    backlog: deque[Any] = deque()  # messages taken from the inbox ahead of their turn
     while True:
-        msg = inbox.get()
+        msg = backlog.popleft() if backlog else inbox.get()
         kind = msg[0]
         if kind in ("texts", "parquet"):
             last, last_update = None, -1  # a new update: the last one cannot be undone now
-            if failed:  # the update is lost anyway: skip the work
+            _take_waiting(inbox, backlog)
+            if failed or any(waiting[0] == "abort" for waiting in backlog):  # the update is lost anyway: skip the work
                 outbox.put(("done", wid, 0, 0))
                 continue
             try:
@@ -273,3 +301,11 @@ def _worker_main(pattern: str, wid: int, inbox: Any, outbox: Any, creator: int) 
             return
 
 
+def _take_waiting(inbox: Any, backlog: deque[Any]) -> None:
+    """Move what is waiting in ``inbox`` to ``backlog``: an abort there (a Ctrl-C in the
+    parent) drops the update's counts, so its tasks before it need not be counted."""
+    while True:
+        try:
+            backlog.append(inbox.get_nowait())
+        except queue.Empty:
+            return

@@ -968,6 +968,50 @@ def test_a_second_ctrl_c_stops_a_train_waiting_for_a_stuck_process(tmp_path: Pat
     assert "(Ctrl-C again to stop now)" in out.stderr
 
 
+BUSY_PROCESS = r"""
+import faulthandler, os, signal, threading, time
+import hf_bpe
+from hf_bpe import trainer as trainer_mod
+
+signal.signal(signal.SIGINT, signal.default_int_handler)  # CI may start us with it ignored
+faulthandler.dump_traceback_later(60, exit=True)  # a hang ends the test, with where it hung
+trainer_mod.BATCH_CHARS = 1000
+first, second, third = ([f"{word} {i}" for i in range(500)] for word in ("hello world", "other words", "more text"))
+expected = hf_bpe.BpeTrainer(400, num_proc=1, progress=False)
+expected.update(first + third)
+trainer = hf_bpe.BpeTrainer(400, num_proc=2, progress=False)
+trainer.update(first)
+busy = trainer._pool._procs[0]
+os.kill(busy.pid, signal.SIGSTOP)  # busy for good, as one counting a whole large file is for long
+
+
+def ctrl_c():
+    time.sleep(1)
+    os.kill(os.getpid(), signal.SIGINT)
+
+
+threading.Thread(target=ctrl_c, daemon=True).start()
+try:
+    trainer.update(second)
+except KeyboardInterrupt:
+    print("interrupted", trainer.n_documents)
+os.kill(busy.pid, signal.SIGCONT)
+trainer.update(third)  # waits for the busy process to take the abort, then counts
+print(trainer.n_documents, trainer.piece_counts() == expected.piece_counts())
+print(trainer.train().mergeable_ranks == expected.train().mergeable_ranks)
+"""
+
+
+def test_a_ctrl_c_during_an_update_is_answered_while_a_process_is_still_counting(tmp_path: Path) -> None:
+    """The update a Ctrl-C stops is dropped without waiting for the counting processes to
+    finish the texts they hold: it waited for them, silently, for as long as it takes to
+    count a document (one text file is one document: a minute for a large one, the grace
+    time of a job scheduler's SIGTERM). They take the abort afterwards, and the trainer's
+    next step waits for that: the interrupted update counts nothing, the next one counts."""
+    out = subprocess.run([sys.executable, "-c", BUSY_PROCESS], capture_output=True, text=True, timeout=90, cwd=tmp_path)
+    assert out.stdout.split("\n")[:3] == ["interrupted 500", "1000 True", "True"], out.stdout + out.stderr[-3000:]
+
+
 def test_a_with_block_left_by_an_exception_loses_the_counts_out_loud(monkeypatch: pytest.MonkeyPatch) -> None:
     # The processes are stopped at once, their counts with them: the trainer must not go on
     # training on what is left (it did, silently, after a small in-process update).
