@@ -1085,7 +1085,14 @@ class HfBpeTokenizer(PreTrainedTokenizer):
         """``convert_ids_to_tokens(ids)``, an added token with ``normalized=True`` spelled
         as it is found, in the normalizer's form (``"ﬁx"`` as ``"fix"`` under NFKC), as
         :meth:`tokenize` and the fast tokenizers' ``tokens()`` give it."""
-        tokens = list(self.convert_ids_to_tokens(ids))
+        if self._added.spellings_shadowed:  # (spellings marked with their ids: see _spelled)
+            tokens = list(self.convert_ids_to_tokens(ids))
+        else:  # what convert_ids_to_tokens gives, in one pass (a BatchEncoding pickled asks for every row's)
+            added, spell = self._added_tokens_decoder, self._vocab.id_to_str
+            try:
+                tokens = [added[i].content if i in added else spell[i] for i in ids]
+            except KeyError:  # an id of no token: convert_ids_to_tokens raises the error that says so
+                tokens = list(self.convert_ids_to_tokens(ids))
         if self._added.normalized_unlike_given:
             found = {tid: text for text, tid in self._added.normalized_ids.items()}
             tokens = [found.get(tid, token) for tid, token in zip(ids, tokens)]
