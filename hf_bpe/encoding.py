@@ -364,7 +364,11 @@ class Encoding:
             raise ImportError(f"encode_to_numpy needs numpy: pip install 'hf_bpe[numpy]' ({err})") from err
 
         ids = self.encode(text, allowed_special=allowed_special, disallowed_special=disallowed_special)
-        return np.array(ids, dtype=np.uint32)
+        # A view of a buffer of 32-bit ids, as tiktoken's (several times faster than
+        # np.array(ids)); read-only like tiktoken's, a view of its own bytes.
+        result = np.frombuffer(array.array("I", ids), dtype=np.uint32)
+        result.flags.writeable = False
+        return result
 
     def encode_single_token(self, text_or_bytes: Union[str, bytes]) -> int:
         """The id of a text or bytes that is exactly one token; ``KeyError`` otherwise.

@@ -115,6 +115,7 @@ def test_batches_and_numpy() -> None:
     assert ours.decode_bytes_batch(batch) == theirs.decode_bytes_batch(batch)
     array = ours.encode_to_numpy(SAMPLE)
     assert array.dtype == np.uint32 and array.tolist() == theirs.encode(SAMPLE)
+    assert array.flags.writeable is theirs.encode_to_numpy(SAMPLE).flags.writeable is False  # (a view of a buffer)
     for doc in docs[::20]:  # real text, with and without its special token
         for options in ({}, {"allowed_special": "all"}) if "<|" in doc else ({},):
             assert np.array_equal(ours.encode_to_numpy(doc, **options), theirs.encode_to_numpy(doc, **options))
