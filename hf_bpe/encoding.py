@@ -133,10 +133,8 @@ class Encoding:
         #: The largest id, mergeable or special (``n_vocab - 1``).
         self.max_token_value = max(max_rank, max(self._special_tokens.values(), default=0))
         explicit_n_vocab = explicit_n_vocab or None  # 0 means none, as in tiktoken
-        if explicit_n_vocab is not None and (isinstance(explicit_n_vocab, bool) or not hasattr(explicit_n_vocab, "__index__")):
-            raise VocabularyTypeError(f"explicit_n_vocab must be an int, not {_a_type(explicit_n_vocab)}: {explicit_n_vocab!r}")
         if explicit_n_vocab is not None:
-            explicit_n_vocab = operator.index(explicit_n_vocab)  # (numpy's ints too, as tiktoken takes them)
+            explicit_n_vocab = _whole_number(explicit_n_vocab, "explicit_n_vocab")
             total = len(self._mergeable_ranks) + len(self._special_tokens)
             if total != explicit_n_vocab or self.max_token_value != explicit_n_vocab - 1:
                 raise VocabSizeError(

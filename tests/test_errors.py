@@ -933,7 +933,7 @@ def test_explicit_n_vocab_is_checked() -> None:
     unchecked = hf_bpe.Encoding("zero", pat_str=".", mergeable_ranks=BYTES, special_tokens={}, explicit_n_vocab=0)
     assert unchecked.n_vocab == 256  # 0 asks for no check, as in tiktoken
     # A str: "explicit_n_vocab=256, but there are 256 tokens and the largest id is 255".
-    with pytest.raises(hf_bpe.VocabularyTypeError, match="explicit_n_vocab must be an int, not a str: '256'"):
+    with pytest.raises(hf_bpe.VocabularyTypeError, match="explicit_n_vocab must be a non-negative int, got '256'"):
         hf_bpe.Encoding("bad", pat_str=".", mergeable_ranks=BYTES, special_tokens={}, explicit_n_vocab="256")  # type: ignore[arg-type]
     # numpy's ints, as tiktoken takes them (and hf_bpe takes them as ids everywhere else)
     import numpy as np
@@ -942,8 +942,9 @@ def test_explicit_n_vocab_is_checked() -> None:
         ours = hf_bpe.Encoding("np", pat_str=".", mergeable_ranks=BYTES, special_tokens={"<s>": 256}, explicit_n_vocab=n)  # type: ignore[arg-type]
         theirs = tiktoken.Encoding("np", pat_str=".", mergeable_ranks=BYTES, special_tokens={"<s>": 256}, explicit_n_vocab=n)
         assert ours.n_vocab == theirs.n_vocab == 257 and type(ours._explicit_n_vocab) is int
-    with pytest.raises(hf_bpe.VocabularyTypeError, match="explicit_n_vocab must be an int"):
-        hf_bpe.Encoding("bad", pat_str=".", mergeable_ranks=BYTES, special_tokens={}, explicit_n_vocab=256.0)  # type: ignore[arg-type]
+    for bad in (256.0, True, np.True_):  # (numpy's bool has an __index__ that raises a TypeError)
+        with pytest.raises(hf_bpe.VocabularyTypeError, match="explicit_n_vocab must be a non-negative int"):
+            hf_bpe.Encoding("bad", pat_str=".", mergeable_ranks=BYTES, special_tokens={}, explicit_n_vocab=bad)  # type: ignore[arg-type]
 
 
 def test_ranks_and_special_ids_of_numpy_integers_are_taken_as_tiktoken_takes_them() -> None:
