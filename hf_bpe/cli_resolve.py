@@ -19,7 +19,7 @@ import re
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Optional
+from typing import Any, Optional
 
 from .encoding import Encoding
 from .errors import CliError, PluginError, UnknownModelError, VocabFileError, VocabularyError
@@ -154,11 +154,11 @@ def _small_json(head: bytes) -> bool:
 
 
 def _load_path(path: Path, pattern: Optional[str], specials: Sequence[str], to_decode: bool) -> Encoding:
-    from .folder import ENCODING_FILE, load_encoding, load_encoding_files
+    from .folder import ENCODING_FILE, load_encoding, load_encoding_and_added_tokens
 
     if path.is_dir():
         if (path / ENCODING_FILE).is_file():  # (not load_encoding: it warns of the added tokens taken here)
-            enc = _with_added_tokens(load_encoding_files(path / ENCODING_FILE), path)
+            enc = _with_added_tokens(*load_encoding_and_added_tokens(path), path)
         elif (path / "tokenizer.json").is_file() or (path / "vocab.json").is_file():
             from .tokenizer_json import load_tokenizer_json
 
@@ -194,15 +194,14 @@ def _load_path(path: Path, pattern: Optional[str], specials: Sequence[str], to_d
     return enc
 
 
-def _with_added_tokens(enc: Encoding, folder: Path) -> Encoding:
-    """``enc`` with the tokens a ``save_pretrained`` folder's ``tokenizer_config.json``
-    adds (``tok.add_tokens``, ``add_special_tokens``) as special tokens, as the folder's
-    ``tokenizer.json`` has them: one folder, one set of ids. An added token that is a
-    vocabulary token keeps being encoded by BPE."""
-    from .folder import read_added_tokens, tokens_added_beyond
+def _with_added_tokens(enc: Encoding, entries: dict[int, dict[str, Any]], folder: Path) -> Encoding:
+    """``enc`` with the tokens a folder's tokenizer adds (``tok.add_tokens``,
+    ``add_special_tokens``; ``entries``, from :func:`~hf_bpe.folder.load_encoding_and_added_tokens`)
+    as special tokens, as the folder's ``tokenizer.json`` has them: one folder, one set of
+    ids. An added token that is a vocabulary token keeps being encoded by BPE."""
+    from .folder import tokens_added_beyond
     from .tokenizer_json_load import STRIP_FLAGS
 
-    entries = read_added_tokens(folder)
     for entry in entries.values():
         flags = [flag for flag in STRIP_FLAGS if entry.get(flag)]
         if flags:  # an Encoding has no such rules: its ids would differ from the folder's own

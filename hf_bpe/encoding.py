@@ -409,11 +409,7 @@ class Encoding:
         """
         from .unstable import encode_with_unstable
 
-        if self._normalization is not None:  # more text may change how the end normalizes
-            raise NotImplementedError(
-                f"encode_with_unstable is not available yet for an encoding that normalizes text "
-                f"({self.name!r}: {self._normalization})"
-            )
+        self._refuse_normalizing("encode_with_unstable")
         allowed = self._allowed(allowed_special, disallowed_special, text)
         return encode_with_unstable(self, text, allowed)
 
@@ -424,7 +420,17 @@ class Encoding:
 
         if not isinstance(text, (bytes, bytearray, memoryview)):  # bytes(5) would be five NULs
             raise TypeError(f"expected bytes, got {type(text).__name__}")
+        self._refuse_normalizing("_encode_bytes")
         return encode_bytes(self, bytes(text))
+
+    def _refuse_normalizing(self, method: str) -> None:
+        """What works on the end of a text (its last piece) cannot yet where the text is
+        normalized first: more text may change how the end normalizes, and the last piece
+        of the normalized text is not that of the text as given."""
+        if self._normalization is not None:
+            raise NotImplementedError(
+                f"{method} is not available yet for an encoding that normalizes text ({self.name!r}: {self._normalization})"
+            )
 
     def _encode_single_piece(self, text_or_bytes: Union[str, bytes]) -> list[int]:
         """The ids of one piece, not split: its token if it is one, else merged."""

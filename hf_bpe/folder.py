@@ -251,17 +251,8 @@ def load_encoding(directory: StrPath) -> Encoding:
             hint = " (it has a tokenizer.json: hf_bpe.load_tokenizer_json reads that)"
         raise VocabFileError(f"{os.fspath(folder)}: no {ENCODING_FILE}; not an hf_bpe folder{hint}")
 
-    def read() -> tuple[Encoding, list[str]]:
-        encoding, changed = load_encoding_files_and_changes(folder / ENCODING_FILE)
-        try:
-            listed = read_added_tokens(folder)
-            if changed is not None:  # tokens added to tokenizer.json after the save (with tokenizers, say)
-                listed.update({int(entry["id"]): entry for entry in changed.data.get("added_tokens") or []})
-            return encoding, list(tokens_added_beyond(encoding, listed))
-        except VocabFileError:  # not transformers' files: the encoding's own files are what counts
-            return encoding, []
-
-    encoding, added = read_whole(folder, read, saved_file)  # every file of one save
+    encoding, listed = load_encoding_and_added_tokens(folder)
+    added = list(tokens_added_beyond(encoding, listed))
     if added:
         warnings.warn(
             f"{os.fspath(folder)}: its tokenizer also has added tokens that the encoding does not "
@@ -272,6 +263,25 @@ def load_encoding(directory: StrPath) -> Encoding:
             stacklevel=_outside_stacklevel(),
         )
     return encoding
+
+
+def load_encoding_and_added_tokens(folder: Path) -> tuple[Encoding, dict[int, dict[str, Any]]]:
+    """The encoding of a folder that has an ``encoding.json``, and the tokens its tokenizer
+    adds (:func:`read_added_tokens`, and those added to its ``tokenizer.json`` after the
+    save, with ``tokenizers`` say), read from one save (:func:`~hf_bpe.atomic_files.read_whole`).
+    :func:`load_encoding` warns of those the encoding lacks; the command line adds them."""
+
+    def read() -> tuple[Encoding, dict[int, dict[str, Any]]]:
+        encoding, changed = load_encoding_files_and_changes(folder / ENCODING_FILE)
+        try:
+            listed = read_added_tokens(folder)
+            if changed is not None:
+                listed.update({int(entry["id"]): entry for entry in changed.data.get("added_tokens") or []})
+            return encoding, listed
+        except VocabFileError:  # not transformers' files: the encoding's own files are what counts
+            return encoding, {}
+
+    return read_whole(folder, read, saved_file)
 
 
 def read_added_tokens(folder: Path) -> dict[int, dict[str, Any]]:

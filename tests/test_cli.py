@@ -897,6 +897,24 @@ def test_an_added_token_with_strip_flags_is_refused_not_encoded_otherwise(tmp_pa
     assert not (tmp_path / "out.json").exists()
 
 
+def test_a_token_added_to_the_folders_tokenizer_json_after_the_save_is_the_folders(tmp_path: Path) -> None:
+    """A token added to a saved folder's tokenizer.json (with tokenizers) is one the folder's
+    tokenizer has: the command line read the folder its own way, took tokenizer_config.json's
+    added tokens only, and encoded "<|new|>" as text in silence."""
+    from tokenizers import AddedToken, Tokenizer
+
+    enc = hf_bpe.train_bpe(["hello world, hello tokenizers"] * 50, vocab_size=270, special_tokens=["<|end|>"], num_proc=1)
+    hf_bpe.save_encoding(enc, tmp_path / "tok")
+    stock = Tokenizer.from_file(str(tmp_path / "tok" / "tokenizer.json"))
+    stock.add_special_tokens([AddedToken("<|new|>", special=True)])
+    stock.save(str(tmp_path / "tok" / "tokenizer.json"))
+    text = "hi<|new|>there<|end|>"
+    expected = stock.encode(text).ids
+    assert 270 in expected
+    out = ok(run("encode", "-t", "tok", "--specials", "allow", cwd=tmp_path, stdin=text.encode()))
+    assert ids_of(out) == expected
+
+
 def test_a_folder_of_gpt2s_data_gym_files_is_a_tokenizer(tmp_path: Path) -> None:
     """formats.md lists encoder.json + vocab.bpe among the formats convert reads; a folder
     of them was "not a tokenizer folder"."""

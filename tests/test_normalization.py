@@ -224,6 +224,13 @@ def test_normalization_is_kept_by_pickles_copies_and_folders(form: str, tmp_path
         hf_bpe.Encoding("x", pat_str=enc.pat_str, mergeable_ranks=dict(enc.mergeable_ranks), special_tokens={}, normalization="NFD")
     with pytest.raises(NotImplementedError, match="encode_with_unstable is not available yet for an encoding that normalizes"):
         enc.encode_with_unstable("cafe")
+    # Its ids cut at the last piece of the text as given, not of the normalized text: a
+    # token spanned two pieces ("ab cafe\u0301" + b"\xff"), which BPE never makes.
+    for given in (b"ab cafe\xcc\x81\xff", b"ab caf\xc3\xa9"):
+        with pytest.raises(NotImplementedError, match="_encode_bytes is not available yet for an encoding that normalizes"):
+            enc._encode_bytes(given)
+        with pytest.raises(NotImplementedError, match="_encode_bytes is not available yet"):
+            enc._core_bpe._encode_bytes(given)
     assert "".join(enc.split_by_tokens(text, 2)) == unicodedata.normalize(form, text)
 
 
