@@ -59,13 +59,13 @@ def _read_escape(pat: str, i: int, in_class: bool) -> tuple[str, int]:
         raise PatternError(f"malformed \\{c} at offset {i} in {pat!r}")
     if c in _CLASS_ESCAPES:
         return pat[i : i + 2], i + 2
+    if c in "xu" and pat[i + 2 : i + 3] == "{":  # \x{HHHH}, and Rust's \u{HHHH}: \x{HHHH} in Oniguruma
+        end = pat.find("}", i + 3)
+        digits = pat[i + 3 : end] if end > 0 else ""
+        if not digits or any(ch not in "0123456789abcdefABCDEF" for ch in digits):
+            raise PatternError(f"malformed \\{c}{{...}} at offset {i} in {pat!r}")
+        return f"\\x{{{digits}}}", end + 1
     if c == "x":
-        if pat[i + 2 : i + 3] == "{":
-            end = pat.find("}", i + 3)
-            digits = pat[i + 3 : end] if end > 0 else ""
-            if not digits or any(ch not in "0123456789abcdefABCDEF" for ch in digits):
-                raise PatternError(f"malformed \\x{{...}} at offset {i} in {pat!r}")
-            return pat[i : end + 1], end + 1
         digits = pat[i + 2 : i + 4]
         if len(digits) != 2 or any(ch not in "0123456789abcdefABCDEF" for ch in digits):
             raise PatternError(f"malformed \\x escape at offset {i} in {pat!r}")
@@ -80,7 +80,7 @@ def _read_escape(pat: str, i: int, in_class: bool) -> tuple[str, int]:
         raise PatternError(
             f"escape \\{c} in {where} of {pat!r} is not one that Oniguruma (HF tokenizers) "
             "and tiktoken read the same way; supported: \\p{..} \\P{..} \\s \\S \\d \\D \\w \\W "
-            "\\r \\n \\t \\f \\v \\xHH \\x{..} \\uHHHH and escaped punctuation"
+            "\\r \\n \\t \\f \\v \\xHH \\x{..} \\uHHHH \\u{..} and escaped punctuation"
         )
     return pat[i : i + 2], i + 2
 

@@ -1144,6 +1144,26 @@ def test_a_pattern_that_leaves_a_character_it_names_unmatched_is_refused(tmp_pat
     assert loaded.encode_ordinary(text) == Tokenizer.from_file(str(path)).encode(text, add_special_tokens=False).ids
 
 
+def test_a_pattern_spelling_a_code_point_as_rust_does_is_written(tmp_path: Path) -> None:
+    # \u{1F600} (Rust's spelling, which tiktoken takes) was "malformed" to the writer, and
+    # the folder was saved without tokenizer.json: Oniguruma spells it \x{1F600}.
+    import tiktoken
+
+    enc = hf_bpe.get_encoding("cl100k_base")
+    pattern = r"\u{1F600}+|\u{e9}|\S+|\s+"
+    ours = hf_bpe.Encoding("rust-escapes", pat_str=pattern, mergeable_ranks=enc._mergeable_ranks, special_tokens={})
+    theirs = tiktoken.Encoding("rust-escapes", pat_str=pattern, mergeable_ranks=enc._mergeable_ranks, special_tokens={})
+    text = "caf\u00e9 \U0001F600\U0001F600x and \u00e9t\u00e9"
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no TokenizerJsonWarning: the file is written
+        hf_bpe.save_encoding(ours, tmp_path / "tok")
+    stock = Tokenizer.from_file(str(tmp_path / "tok" / "tokenizer.json"))
+    assert stock.encode(text, add_special_tokens=False).ids == ours.encode(text) == theirs.encode(text)
+    assert r"\x{1F600}" in json.dumps(json.loads((tmp_path / "tok" / "tokenizer.json").read_text(encoding="utf-8"))["pre_tokenizer"])
+    with pytest.raises(hf_bpe.PatternError, match=r"malformed \\u\{...\} at offset 0"):
+        hf_pattern(r"\u{12G}|\S+|\s+")
+
+
 def test_a_split_that_drops_unmatched_text_need_not_match_it_all(tmp_path: Path) -> None:
     # \p{L}+ leaves spaces, digits and punctuation unmatched: a Split of behavior Isolated
     # keeps them as pieces (refused: tiktoken drops them), one of behavior Removed with
