@@ -305,16 +305,15 @@ def _check_not_over_source(src: str, dst: Path, *, folder: bool) -> None:
     it is loaded from, or (``folder``: a folder's files) that folder or the folder of its
     file. A conversion may lose settings (a chat template, ``model_max_length``), which
     would then be gone for good. A new file beside it is fine."""
-    from .folder import ENCODING_FILE, HF_FILES, SAVED_IF_NEEDED, VOCAB_FILE
+    from .folder import ENCODING_FILE, replaced_by_a_save
 
     source = Path(src)
     if not source.exists():  # a name: nothing on disk to overwrite
         return
     s, d = source.resolve(), dst.resolve()
     home = s if s.is_dir() else s.parent if s.name == ENCODING_FILE else None  # the folder it loads from
-    if folder:  # save_encoding writes (or removes) these names in d
-        written = {ENCODING_FILE, VOCAB_FILE, *HF_FILES, *SAVED_IF_NEEDED}
-        over = d == home or (s.is_file() and s.parent == d and s.name in written)
+    if folder:
+        over = d == home or (s.is_file() and replaced_by_a_save(s, d))
     else:
         over = s == d or (home is not None and home in d.parents and d.exists())
     if over:

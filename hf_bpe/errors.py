@@ -20,6 +20,39 @@ import errno
 import sys
 from typing import Any
 
+#: The exceptions and warnings (the helpers below them are hf_bpe's own).
+__all__ = [
+    "HfBpeError",
+    "VocabularyError",
+    "VocabularyTypeError",
+    "VocabularyOverflowError",
+    "VocabSizeError",
+    "SpecialTokenTextError",
+    "VocabFileError",
+    "MissingFileError",
+    "PatternError",
+    "PatternTypeError",
+    "DisallowedSpecialTokenError",
+    "UnknownTokenError",
+    "TokenIdOverflowError",
+    "ColumnError",
+    "TextTypeError",
+    "TextDecodeError",
+    "UnknownModelError",
+    "UnknownEncodingError",
+    "PluginError",
+    "HashMismatchError",
+    "DownloadError",
+    "OfflineError",
+    "TrainingError",
+    "TrainingTypeError",
+    "CliError",
+    "WorkerError",
+    "TrainingWarning",
+    "RemovedFilesWarning",
+    "TokenizerJsonWarning",
+]
+
 
 class HfBpeError(Exception):
     """Base class of every error raised by hf_bpe."""

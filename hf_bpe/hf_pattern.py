@@ -373,10 +373,9 @@ def _first_difference(
     ``ByteLevel`` stage writes them; with ``all_matched``, a probe that ``pat_str`` leaves
     partly unmatched raises ``PatternError`` (tiktoken drops such text, a ``Split`` of
     behavior ``Isolated`` keeps it)."""
-    from hf_bpe.vocab_files import bytes_to_unicode
+    from hf_bpe.hf_vocab import token_str
 
     pat_str = reference.pattern
-    spell = bytes_to_unicode()
     for text in (*_probe_texts(), *_pattern_probes(pat_str)):
         ours = reference.split(text)
         if all_matched and "".join(ours) != text:
@@ -386,7 +385,7 @@ def _first_difference(
                 f"but HF tokenizers keeps it, so no tokenizer.json can reproduce it ({fix})"
             )
         if in_byte_alphabet:
-            ours = ["".join(spell[b] for b in piece.encode("utf-8", "surrogatepass")) for piece in ours]
+            ours = [token_str(piece.encode("utf-8", "surrogatepass")) for piece in ours]
         theirs = [piece for piece, _ in pre_tokenizer.pre_tokenize_str(text)]
         if ours != theirs:
             return text, ours, theirs
