@@ -228,10 +228,7 @@ def encoding_to_tokenizer_json(
         return token, by_content[token]
 
     bos, eos = role("bos", bos_token, add_bos), role("eos", eos_token, add_eos)
-    # Adding neither: the post-processor transformers' own tiktoken converter writes, which
-    # changes no id or offset and says so to readers that look (llama.cpp's GGUF converter
-    # reads it as add_bos/add_eos off; with none, it guesses by the pattern's name).
-    post = _template(bos, eos) if bos or eos else {"type": "ByteLevel", "add_prefix_space": True, "trim_offsets": False, "use_regex": True}
+    post = _template(bos, eos) if bos or eos else None
     vocab = {spelled[rank]: rank for rank in sorted(spelled)}
     # tokenizers gives an added token its id only if the model vocab holds it; otherwise
     # it numbers added tokens after the vocab's size, which is wrong when ids have gaps.

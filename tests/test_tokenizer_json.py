@@ -765,28 +765,6 @@ def test_files_of_transformers_tiktoken_converter_load_with_tokenizers_ids(tmp_p
     assert PreTrainedTokenizerFast.from_pretrained(tmp_path / "saved")(docs)["input_ids"] == expected
 
 
-def test_a_file_adding_no_bos_or_eos_says_so_as_transformers_converter_does(tmp_path: Path) -> None:
-    # With no post-processor at all, llama.cpp's GGUF converter wrote no add_bos/add_eos,
-    # and llama.cpp guessed them from the pattern's name (bos added for Llama 3's): the
-    # post-processor of transformers' tiktoken converter says "nothing added" and changes
-    # no id or offset.
-    enc = hf_bpe.get_encoding("cl100k_base")
-    converted = json.loads(_converted(enc._mergeable_ranks, hf_pattern(enc._pat_str), tmp_path).read_text(encoding="utf-8"))
-    tok = hf_bpe.HfBpeTokenizer.from_encoding(enc)
-    assert tok.to_tokenizer_json()["post_processor"] == converted["post_processor"]
-    tok.save_pretrained(tmp_path / "saved")
-    stock = Tokenizer.from_file(str(tmp_path / "saved" / "tokenizer.json"))
-    text = "  Hello  world\n\n  again "
-    assert stock.encode(text).ids == enc.encode(text)
-    assert stock.encode(text).offsets == tok(text, return_offsets_mapping=True)["offset_mapping"]
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")  # read back without a word
-        assert hf_bpe.load_tokenizer_json(tmp_path / "saved" / "tokenizer.json")._mergeable_ranks == enc._mergeable_ranks
-    tok.add_bos_token = True
-    tok.bos_token = "<|endoftext|>"
-    assert tok.to_tokenizer_json()["post_processor"]["type"] == "TemplateProcessing"
-
-
 def test_the_split_tokenizers_chooses_never_differs_from_tiktokens(tmp_path: Path) -> None:
     # The argument of _lists_every_split, tried with tokenizers itself where the choice
     # would show if it could: small vocabularies over three letters whose ids are in no
