@@ -74,6 +74,11 @@ class CountPool:
         try:
             for wid in range(num_proc):
                 inbox = _QuietQueue(ctx=ctx)
+                # A task still being written when the program exits (after a Ctrl-C, the
+                # abort does not wait for the processes to take their tasks) is for a
+                # process that ends with it: exiting must not wait to finish the write,
+                # which nothing reads once the process is gone (it waited for good).
+                inbox.cancel_join_thread()
                 self._inboxes.append(inbox)
                 proc = ctx.Process(
                     target=_worker_main,
@@ -140,8 +145,7 @@ class CountPool:
         if not self._aborts_unanswered:
             return
         while self._aborts_unanswered:
-            if self._get()[0] == "abort":
-                self._aborts_unanswered -= 1
+            self._get()  # (counted as taken, see _taken)
         # Every task is answered now (a process answers in order). A reply taken just as a
         # Ctrl-C came was lost (the interrupt, held back while the queue is read, is raised
         # once the reply is out of it): its process would stay counted busy for good, and
@@ -196,12 +200,20 @@ class CountPool:
             else:
                 try:
                     with interrupts_deferred():
-                        msg = self._outbox.get_nowait()
+                        msg = self._taken(self._outbox.get_nowait())
                 except queue.Empty:
                     return
             yield from self._handle(msg)
             if self._error is not None:
                 raise type(self._error)(str(self._error))  # (a copy: sync raises it again)
+
+    def _taken(self, msg: Any) -> Any:
+        """``msg``, just taken from the processes' replies, an abort's answer counted: a
+        Ctrl-C held back while it was taken is raised next, and the reply is lost to the
+        caller, but not to this count (else the next step waited for it for good)."""
+        if msg[0] == "abort":
+            self._aborts_unanswered -= 1
+        return msg
 
     def _handle(self, msg: Any) -> Iterator[tuple[int, int]]:
         if msg[0] == "done":
@@ -215,7 +227,7 @@ class CountPool:
         while True:
             try:
                 with interrupts_deferred():  # as in _put (a Ctrl-C waits at most 0.5 s)
-                    return self._outbox.get(timeout=0.5)
+                    return self._taken(self._outbox.get(timeout=0.5))
             except queue.Empty:
                 for wid, proc in enumerate(self._procs):
                     if wid not in self._finished and not proc.is_alive():

@@ -1012,6 +1012,81 @@ def test_a_ctrl_c_during_an_update_is_answered_while_a_process_is_still_counting
     assert out.stdout.split("\n")[:3] == ["interrupted 500", "1000 True", "True"], out.stdout + out.stderr[-3000:]
 
 
+CTRL_C_AS_AN_ABORT_IS_ANSWERED = r"""
+import faulthandler, os, signal
+import hf_bpe
+from hf_bpe import trainer as trainer_mod
+
+signal.signal(signal.SIGINT, signal.default_int_handler)  # CI may start us with it ignored
+faulthandler.dump_traceback_later(60, exit=True)  # a hang ends the test, with where it hung
+trainer_mod.BATCH_CHARS = 1000
+docs = [f"hello world {i}" for i in range(2000)]
+trainer = hf_bpe.BpeTrainer(400, num_proc=2, progress=False)
+trainer.update(docs[:100])  # starts the counting processes
+outbox = trainer._pool._outbox
+armed = []
+
+
+def get_then_ctrl_c(*args, **kwargs):
+    msg = type(outbox).get(outbox, *args, **kwargs)
+    if armed and msg[0] in armed[0]:
+        armed.pop(0)
+        os.kill(os.getpid(), signal.SIGINT)  # arrives as the reply is taken: raised once it is out
+    return msg
+
+
+outbox.get = get_then_ctrl_c
+armed[:] = [("done",), ("abort",)]  # stop an update, then stop the retry as an abort's answer is taken
+for _ in range(2):
+    try:
+        trainer.update(docs)
+    except KeyboardInterrupt:
+        print("interrupted", end=" ")
+trainer.update(docs)
+print(trainer.n_documents, trainer._pool._inflight)
+"""
+
+
+def test_ctrl_c_as_an_aborts_answer_is_taken_leaves_the_trainer_usable(tmp_path: Path) -> None:
+    """The answer to an abort taken just as a Ctrl-C came was lost with it (the interrupt,
+    held back while the replies are read, is raised once the reply is out): the trainer's
+    next step waited for that answer for good."""
+    out = subprocess.run([sys.executable, "-c", CTRL_C_AS_AN_ABORT_IS_ANSWERED], capture_output=True, text=True, timeout=90, cwd=tmp_path)
+    assert out.stdout.split() == ["interrupted", "interrupted", "2100", "[0,", "0]"], out.stdout + out.stderr[-3000:]
+
+
+UNCAUGHT_CTRL_C = r"""
+import faulthandler, os, signal, threading, time
+import hf_bpe
+
+signal.signal(signal.SIGINT, signal.default_int_handler)  # CI may start us with it ignored
+faulthandler.dump_traceback_later(60, exit=True)  # a hang ends the test, with where it hung
+# Documents of several MB each: a task waiting for a busy process fills the pipe to it.
+texts = [("hello world %d " % i) * 1_500_000 for i in range(6)]
+trainer = hf_bpe.BpeTrainer(400, num_proc=2, progress=False)
+
+
+def ctrl_c():
+    time.sleep(1)
+    print("ctrl-c", flush=True)
+    os.kill(os.getpid(), signal.SIGINT)
+
+
+threading.Thread(target=ctrl_c, daemon=True).start()
+trainer.update(texts)  # not caught: the program ends with the traceback
+print("not interrupted", flush=True)
+"""
+
+
+def test_a_program_stopped_by_ctrl_c_during_an_update_exits(tmp_path: Path) -> None:
+    """The update's abort does not wait for the processes to take their tasks: at exit,
+    multiprocessing then waited to finish writing a large task into the pipe of a process
+    it had just stopped, for good (the traceback printed, the program still running)."""
+    out = subprocess.run([sys.executable, "-c", UNCAUGHT_CTRL_C], capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    assert out.stdout.split() == ["ctrl-c"] and "KeyboardInterrupt" in out.stderr, out.stdout + out.stderr[-3000:]
+    assert "Timeout" not in out.stderr  # (faulthandler's: a hang)
+
+
 def test_a_with_block_left_by_an_exception_loses_the_counts_out_loud(monkeypatch: pytest.MonkeyPatch) -> None:
     # The processes are stopped at once, their counts with them: the trainer must not go on
     # training on what is left (it did, silently, after a small in-process update).
