@@ -883,13 +883,15 @@ def test_a_ctrl_c_at_the_worst_moment_leaves_a_working_trainer(tmp_path: Path, w
     assert out.stdout.split("\n")[:3] == expected, out.stdout + out.stderr[-3000:]
 
 
-CTRL_C_AS_A_REPLY_IS_TAKEN = r"""
+#: A trainer whose outbox's get sends a Ctrl-C as it takes a reply of the next kind listed
+#: in ``armed`` (each once, in order): the interrupt is raised once the reply is out.
+REPLY_TRIPWIRE = r"""
 import faulthandler, os, signal
 import hf_bpe
 from hf_bpe import trainer as trainer_mod
 
 signal.signal(signal.SIGINT, signal.default_int_handler)  # CI may start us with it ignored
-faulthandler.dump_traceback_later(30, exit=True)  # a hang ends the test, with where it hung
+faulthandler.dump_traceback_later(60, exit=True)  # a hang ends the test, with where it hung
 trainer_mod.BATCH_CHARS = 1000
 docs = [f"hello world {i}" for i in range(2000)]
 trainer = hf_bpe.BpeTrainer(400, num_proc=2, progress=False)
@@ -900,15 +902,18 @@ armed = []
 
 def get_then_ctrl_c(*args, **kwargs):
     msg = type(outbox).get(outbox, *args, **kwargs)
-    if armed and msg[0] == "done":  # a Ctrl-C comes as a task's reply is taken
-        armed.clear()
+    if armed and msg[0] == armed[0]:
+        armed.pop(0)
         os.kill(os.getpid(), signal.SIGINT)
     return msg
 
 
 outbox.get = get_then_ctrl_c
+"""
+
+CTRL_C_AS_A_REPLY_IS_TAKEN = REPLY_TRIPWIRE + r"""
 for _ in range(6):  # more replies lost than the processes have room for tasks
-    armed.append(True)
+    armed.append("done")  # a Ctrl-C comes as a task's reply is taken
     try:
         trainer.update(docs)
     except KeyboardInterrupt:
@@ -1012,31 +1017,8 @@ def test_a_ctrl_c_during_an_update_is_answered_while_a_process_is_still_counting
     assert out.stdout.split("\n")[:3] == ["interrupted 500", "1000 True", "True"], out.stdout + out.stderr[-3000:]
 
 
-CTRL_C_AS_AN_ABORT_IS_ANSWERED = r"""
-import faulthandler, os, signal
-import hf_bpe
-from hf_bpe import trainer as trainer_mod
-
-signal.signal(signal.SIGINT, signal.default_int_handler)  # CI may start us with it ignored
-faulthandler.dump_traceback_later(60, exit=True)  # a hang ends the test, with where it hung
-trainer_mod.BATCH_CHARS = 1000
-docs = [f"hello world {i}" for i in range(2000)]
-trainer = hf_bpe.BpeTrainer(400, num_proc=2, progress=False)
-trainer.update(docs[:100])  # starts the counting processes
-outbox = trainer._pool._outbox
-armed = []
-
-
-def get_then_ctrl_c(*args, **kwargs):
-    msg = type(outbox).get(outbox, *args, **kwargs)
-    if armed and msg[0] in armed[0]:
-        armed.pop(0)
-        os.kill(os.getpid(), signal.SIGINT)  # arrives as the reply is taken: raised once it is out
-    return msg
-
-
-outbox.get = get_then_ctrl_c
-armed[:] = [("done",), ("abort",)]  # stop an update, then stop the retry as an abort's answer is taken
+CTRL_C_AS_AN_ABORT_IS_ANSWERED = REPLY_TRIPWIRE + r"""
+armed[:] = ["done", "abort"]  # stop an update, then stop the retry as an abort's answer is taken
 for _ in range(2):
     try:
         trainer.update(docs)
