@@ -41,15 +41,15 @@ def column_texts(batch: Any, column: str, first_row: int | None = None) -> list[
     if isinstance(batch, str):
         raise TextTypeError("expected a batch of texts, got a single str")
     names = _column_names(batch)
+    of = _of_column(column, first_row)
     if names is None:
         values: Any = batch
         where = "item"
     else:
         if column not in names:
             raise ColumnError(f"the batch has no column {column!r} (its columns: {', '.join(map(str, names))})")
-        values = batch.column(column) if callable(getattr(batch, "column", None)) else batch[column]
+        values = read_column(batch, column, first_row)
         where = "row"
-    of = f"of column {column!r}" if first_row is not None else f"of the batch's column {column!r}"
     given = type(values).__name__ if getattr(values, "ndim", None) == 0 else None  # a 0-d array
     if hasattr(values, "to_pylist"):  # pyarrow
         values = _arrow_texts(values, f"{of} is not UTF-8 text", first_row or 0)
@@ -78,6 +78,26 @@ def column_texts(batch: Any, column: str, first_row: int | None = None) -> list[
                 hint = f" (to find the nulls: ds.filter(lambda row: row[{column!r}] is None))"
             raise TextTypeError(f"{where} {(first_row or 0) + row} {of} is {kind}, not a str{hint}")
     return texts
+
+
+def read_column(batch: Any, column: str, first_row: int | None = None) -> Any:
+    """``batch``'s column ``column`` as the batch gives it (an arrow column for a table); a
+    text that is not UTF-8 in datasets' default format (its ``LazyBatch`` decodes the column
+    when read) is a :class:`~hf_bpe.errors.TextDecodeError` naming its row, as in the
+    arrow format."""
+    try:
+        return batch.column(column) if callable(getattr(batch, "column", None)) else batch[column]
+    except UnicodeDecodeError:
+        table = getattr(batch, "pa_table", None)  # (a LazyBatch holds the arrow table it read)
+        if table is None or column not in table.column_names:
+            raise
+        _arrow_texts(table.column(column), f"{_of_column(column, first_row)} is not UTF-8 text", first_row or 0)
+        raise
+
+
+def _of_column(column: str, first_row: int | None) -> str:
+    """How an error names the column: in the dataset (its first row known) or the batch."""
+    return f"of column {column!r}" if first_row is not None else f"of the batch's column {column!r}"
 
 
 def _arrow_texts(values: Any, problem: str, first_row: int) -> list[Any]:

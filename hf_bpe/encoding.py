@@ -85,6 +85,11 @@ class Encoding:
     """A byte-level BPE encoding: split pattern + mergeable ranks + special tokens.
 
     The constructor and every method behave as in ``tiktoken.Encoding``; ids are identical.
+    A subclass's override changes that method, and the batch methods that call it (as in
+    tiktoken: ``encode_batch`` calls ``encode``, in worker processes too); no other method
+    calls it (``encode`` does not call an overridden ``encode_ordinary``, nor
+    ``encode_to_numpy`` an overridden ``encode``; ``decode_tokens_bytes`` and
+    ``decode_with_offsets`` do not call ``decode_single_token_bytes``, which tiktoken's do).
     The constructor also refuses what is no byte-level BPE vocabulary (a
     :class:`~hf_bpe.VocabularyError`: missing single bytes, a special token on a rank's id,
     an empty special token), and errors are tiktoken's types, subclassed.
@@ -211,7 +216,7 @@ class Encoding:
         """
         allowed = self._allowed(allowed_special, disallowed_special, text)
         if not allowed:
-            return self.encode_ordinary(text)
+            return Encoding.encode_ordinary(self, text)  # (not a subclass's: see the class)
         return self._encode_around(text, special_regex(allowed), self._special_tokens)
 
     def _allowed(
@@ -278,7 +283,7 @@ class Encoding:
         out: list[int] = []
         for start, end, token in special_segments(text, tokens, ids):
             if token is None:
-                out.extend(self.encode_ordinary(text[start:end]))
+                out.extend(Encoding.encode_ordinary(self, text[start:end]))
             else:
                 out.append(ids[token])
         return out
@@ -361,7 +366,7 @@ class Encoding:
         except ImportError as err:
             raise ImportError(f"encode_to_numpy needs numpy: pip install 'hf_bpe[numpy]' ({err})") from err
 
-        ids = self.encode(text, allowed_special=allowed_special, disallowed_special=disallowed_special)
+        ids = Encoding.encode(self, text, allowed_special=allowed_special, disallowed_special=disallowed_special)
         # A view of a buffer of 32-bit ids, as tiktoken's (several times faster than
         # np.array(ids)); read-only like tiktoken's, a view of its own bytes.
         result = np.frombuffer(array.array("I", ids), dtype=np.uint32)
@@ -502,7 +507,7 @@ class Encoding:
         max_tokens = operator.index(max_tokens)  # TypeError for 2.5, as list indices
         if max_tokens < 1:
             raise ValueError(f"max_tokens must be at least 1, got {max_tokens}")
-        data = self._decoder.tokens_bytes(self.encode_ordinary(text))
+        data = self._decoder.tokens_bytes(Encoding.encode_ordinary(self, text))
         chunks: list[str] = []
         start = 0
         while start < len(data):
@@ -569,7 +574,7 @@ class Encoding:
             ('naïve 🙂', [0, 2, 3, 5])
         """
         ids = _id_list(tokens, exact=False)  # once: a generator is read only once
-        text = self.decode_bytes(ids).decode("utf-8", errors="strict")
+        text = _on_ids(self._decoder.decode_bytes, ids).decode("utf-8", errors="strict")
         spans = _on_ids(lambda ids: self._decoder.char_spans(ids, text), ids)
         return text, [start for start, _ in spans]
 

@@ -1,8 +1,13 @@
 """The exceptions and warnings hf_bpe raises.
 
-Every error derives from :class:`HfBpeError`, and each is *also* the built-in type a
-tiktoken user already catches, so existing ``except ValueError`` / ``except KeyError``
-code keeps working::
+Every error about the data hf_bpe reads (vocabularies, files, patterns, ids, texts,
+training corpora, downloads) derives from :class:`HfBpeError`, and each is *also* the
+built-in type a tiktoken user already catches, so existing ``except ValueError`` /
+``except KeyError`` code keeps working. An argument of the wrong type or value
+(``num_proc=0``, a set of ids, ``errors=1``) raises the plain ``TypeError`` or
+``ValueError`` Python's own functions raise, and an ``OSError`` from reading a file (no
+permission, a folder where a file belongs) comes as it is, as in tiktoken; a file that
+does not exist is a :class:`MissingFileError`::
 
     >>> import hf_bpe
     >>> enc = hf_bpe.Encoding("bytes", pat_str=r"\\S+|\\s+",
@@ -55,7 +60,8 @@ __all__ = [
 
 
 class HfBpeError(Exception):
-    """Base class of every error raised by hf_bpe."""
+    """Base class of hf_bpe's errors about the data it reads (see the module's docstring
+    for what else it raises)."""
 
 
 class VocabularyError(HfBpeError, ValueError):

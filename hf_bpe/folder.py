@@ -47,6 +47,7 @@ ENCODING_FILE = "encoding.json"
 TOKENIZER_JSON = "tokenizer.json"
 #: The files the Hugging Face front adds, when it can represent the encoding.
 HF_FILES = frozenset({TOKENIZER_JSON, "tokenizer_config.json"})
+CHAT_TEMPLATE_FILE = "chat_template.jinja"  # (transformers' name)
 #: Files a save writes only when the tokenizer needs them (or never): one that an earlier
 #: save left in the folder (or the Hub repository) would be loaded with the tokenizer saved
 #: now, so a save removes it (with ``additional_chat_templates/*.jinja``).
@@ -54,8 +55,7 @@ SAVED_IF_NEEDED = (
     "tokenizer.json",  # not when the encoding cannot be written as one
     "added_tokens.json",
     "special_tokens_map.json",
-    "chat_template.jinja",  # transformers' CHAT_TEMPLATE_FILE
-    "chat_template.json",  # older transformers' name
+    CHAT_TEMPLATE_FILE,
     # never written: another kind of tokenizer's files, which transformers could load
     # (or convert) in place of this one's
     "vocab.json",
@@ -63,6 +63,10 @@ SAVED_IF_NEEDED = (
     "tokenizer.model",
 )
 CHAT_TEMPLATE_DIR = "additional_chat_templates"
+#: transformers' PROCESSOR_NAME: a processor's folder, whose chat templates are the
+#: processor's (it saves its tokenizer first, then its own ``chat_template.jinja``,
+#: ``additional_chat_templates/`` and this file; a tokenizer saved there leaves them).
+PROCESSOR_CONFIG = "processor_config.json"
 _SAVED_NAMES = (VOCAB_FILE, ENCODING_FILE, *HF_FILES, *SAVED_IF_NEEDED, CHAT_TEMPLATE_DIR)
 FORMAT = "hf_bpe"
 FORMAT_VERSION = 1
@@ -205,11 +209,32 @@ def saved_file(name: str) -> bool:
 
 def earlier_files(folder: Path, prefix: str = "") -> list[Path]:
     """The files of ``folder`` that an earlier save may have left and a save that does not
-    write them removes (transformers would load them with the new tokenizer): the ones of
-    :data:`SAVED_IF_NEEDED` and the chat templates. Asked under the folder's lock
+    write them removes (transformers would load them with the new tokenizer): see
+    :func:`left_by_an_earlier_save`. Asked under the folder's lock
     (:func:`~hf_bpe.atomic_files.write_files_atomic`'s ``also_remove``)."""
-    paths = [folder / (prefix + name) for name in SAVED_IF_NEEDED]
-    return paths + sorted(templates_folder(folder / (prefix + CHAT_TEMPLATE_DIR)).glob("*.jinja"))
+    templates = sorted(templates_folder(folder / (prefix + CHAT_TEMPLATE_DIR)).glob("*.jinja"))
+    names = [prefix + name for name in SAVED_IF_NEEDED] + [path.relative_to(folder).as_posix() for path in templates]
+    of_a_processor = (folder / PROCESSOR_CONFIG).is_file()
+    return [folder / name for name in names if left_by_an_earlier_save(name, prefix, of_a_processor=of_a_processor)]
+
+
+def left_by_an_earlier_save(name: str, prefix: str = "", *, of_a_processor: bool = False) -> bool:
+    """Whether ``name`` (a path in a folder or Hub repository, with ``/``) is a file that a
+    tokenizer's save (its ``filename_prefix`` giving ``prefix``) removes when it does not
+    write it: one of :data:`SAVED_IF_NEEDED` or an additional chat template; but in a
+    processor's folder (``of_a_processor``: it holds :data:`PROCESSOR_CONFIG`) the chat
+    templates are the processor's.
+
+        >>> left_by_an_earlier_save("added_tokens.json"), left_by_an_earlier_save("additional_chat_templates/tool.jinja")
+        (True, True)
+        >>> left_by_an_earlier_save("chat_template.jinja", of_a_processor=True), left_by_an_earlier_save("model.safetensors")
+        (False, False)
+    """
+    folder, _, file = name.rpartition("/")
+    template = name == prefix + CHAT_TEMPLATE_FILE or (folder == prefix + CHAT_TEMPLATE_DIR and file.endswith(".jinja"))
+    if template:
+        return not of_a_processor
+    return name in {prefix + saved for saved in SAVED_IF_NEEDED}
 
 
 def templates_folder(templates: Path) -> Path:
@@ -249,7 +274,7 @@ def load_encoding(directory: StrPath) -> Encoding:
         hint = ""
         if (folder / "tokenizer.json").is_file():
             hint = " (it has a tokenizer.json: hf_bpe.load_tokenizer_json reads that)"
-        raise VocabFileError(f"{os.fspath(folder)}: no {ENCODING_FILE}; not an hf_bpe folder{hint}")
+        raise MissingFileError(f"{os.fspath(folder)}: no {ENCODING_FILE}; not an hf_bpe folder{hint}")
 
     encoding, listed = load_encoding_and_added_tokens(folder)
     added = list(tokens_added_beyond(encoding, listed))

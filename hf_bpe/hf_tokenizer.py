@@ -46,7 +46,7 @@ except ImportError as err:  # the bare install
 from packaging.version import Version
 
 from hf_bpe.atomic_files import read_whole
-from hf_bpe.batch_columns import column_texts, table_columns
+from hf_bpe.batch_columns import column_texts, read_column, table_columns
 from hf_bpe.chat_templates import (  # (the names of the templates and their tokens were defined here)
     NANOCHAT_CHAT_TEMPLATE,
     NANOCHAT_CHAT_TOKENS,
@@ -75,9 +75,10 @@ from hf_bpe.folder import (
     CHAT_TEMPLATE_DIR,
     ENCODING_FILE,
     HF_CONFIG_FORMAT,
-    SAVED_IF_NEEDED,
+    PROCESSOR_CONFIG,
     VOCAB_FILE,
     earlier_files,
+    left_by_an_earlier_save,
     refuse_non_folder,
     saved_file,
     say_removed,
@@ -238,7 +239,7 @@ class _AddedTokenFacts:
         #: Tokens added by users: not the encoding's specials (nor one of them at another id).
         self.user_added = any(not t.special or specials.get(t.content) != tid for tid, t in tokens.items())
         #: Some token has flags only transformers' Python rules apply (see _Spelled).
-        self.slow_added = any(_strips(t) or (t.normalized and getattr(tok, "do_lower_case", False)) for t in tokens.values())
+        self.slow_added = any(_strips(t) for t in tokens.values())
         #: Ids decoded as their text: added tokens at ids of their own. One at a vocabulary
         #: token's id (its text, or its spelling: "Ġ" at 220) decodes as that token.
         self.decoded_as_text = frozenset(tid for tid in tokens if not enc.is_special_token(tid) and not is_rank(enc, tid))
@@ -786,6 +787,29 @@ class HfBpeTokenizer(PreTrainedTokenizer):
             ByteLevel(...)
         """
         return _ByteLevelView()  # one of its own each time: nothing set on it is shared
+
+    @property
+    def do_lower_case(self) -> bool:
+        """False: text is encoded as given. Setting it True, as sentence-transformers'
+        ``models.Transformer(..., do_lower_case=True)`` does for a tokenizer that is not a
+        fast one, is refused (transformers' Python tokenizers ignore it but for added tokens,
+        and ids would silently differ from the stock fast tokenizer's, which lowercases):
+        lowercase the texts before encoding them.
+
+            >>> tok.do_lower_case = True                                        # doctest: +SKIP
+            Traceback (most recent call last):
+            ValueError: HfBpeTokenizer encodes text as given and cannot lowercase it ...
+        """
+        return False
+
+    @do_lower_case.setter
+    def do_lower_case(self, value: Any) -> None:
+        if value:
+            raise ValueError(
+                "HfBpeTokenizer encodes text as given and cannot lowercase it (do_lower_case=True): "
+                "lowercase the texts before encoding them (str.lower), or use the stock fast tokenizer "
+                "with a Lowercase normalizer in its tokenizer.json"
+            )
 
     # ---------------------------------------------------------------- vocabulary
 
@@ -1759,7 +1783,8 @@ class HfBpeTokenizer(PreTrainedTokenizer):
         for name, flag in (("add_bos", add_bos), ("add_eos", add_eos), ("return_attention_mask", return_attention_mask)):
             if flag is not None and not isinstance(flag, bool):  # "False" would be true
                 raise TypeError(f"{name} must be True, False or None, not {flag!r}")
-        single = isinstance(batch, str) or (isinstance(batch, Mapping) and isinstance(batch.get(text_column), str))
+        one_row = isinstance(batch, Mapping) and text_column in batch and isinstance(read_column(batch, text_column), str)
+        single = isinstance(batch, str) or one_row  # (one row: datasets.map without batched=True)
         if single:
             items = [batch if isinstance(batch, str) else batch[text_column]]
         else:
@@ -2027,13 +2052,11 @@ class HfBpeTokenizer(PreTrainedTokenizer):
             except HfHubHTTPError as err:  # a pull request to a repository not ours: it may exist
                 if not (create_pr and err.response.status_code == 403):
                     raise
-        ours = {filename_prefix + name for name in SAVED_IF_NEEDED}
-        templates = f"{filename_prefix}{CHAT_TEMPLATE_DIR}/"
+        in_repo = api.list_repo_files(repo_id, revision=revision, token=token)
+        of_a_processor = PROCESSOR_CONFIG in in_repo or (folder / PROCESSOR_CONFIG).is_file()
         stale = [
-            name
-            for name in api.list_repo_files(repo_id, revision=revision, token=token)
-            if (name in ours or (name.startswith(templates) and name.endswith(".jinja")))
-            and not (folder / name).exists()
+            name for name in in_repo
+            if left_by_an_earlier_save(name, filename_prefix, of_a_processor=of_a_processor) and not (folder / name).exists()
         ]
         logger.info("uploading to %s: %s%s", repo_id, ", ".join(op.path_in_repo for op in uploads),
                     f"; deleting {', '.join(stale)}" if stale else "")

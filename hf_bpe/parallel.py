@@ -26,7 +26,9 @@ When it runs in-process instead:
   importing its target's module: pools are never nested (but a batch that the program's
   main module, run again in a starting worker, asks processes for raises ``RuntimeError``,
   as ``multiprocessing`` does: the script lacks its ``if __name__ == "__main__":`` guard);
-* once the program is exiting (a daemon thread's batch after the exit handlers ran).
+* once the program is exiting (a daemon thread's batch after the exit handlers ran);
+* while another thread's batch of the same encoding is using its workers (a threaded web
+  server, say): the batch runs here rather than wait for them.
 
 ``num_threads`` (tiktoken's name; tiktoken's default of 8 is not applied: without either a
 batch runs in-process) is capped at :func:`usable_cpus`; ``num_proc`` is taken as given.

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
 from hf_bpe.atomic_files import read_whole, refuse_empty_path
-from hf_bpe.errors import MissingFileError, PatternError, TokenizerJsonWarning, VocabularyError, _outside_stacklevel
+from hf_bpe.errors import MissingFileError, PatternError, TokenizerJsonWarning, VocabFileError, VocabularyError, _outside_stacklevel
 from hf_bpe.hf_pattern import (
     check_pattern_on_oniguruma,
     check_pre_tokenizer,
@@ -646,7 +646,7 @@ def _read_tokenizer_json(p: Path, name: str | None) -> Encoding:
             _check_gpt2_class(p / "tokenizer_config.json")
             return load_gpt2_files(p / "vocab.json", p / "merges.txt", name=name or p.name)
         if not (p / "tokenizer.json").exists():
-            raise VocabularyError(f"{p}: no tokenizer.json (nor GPT-2's vocab.json + merges.txt) in this folder")
+            raise MissingFileError(f"{p}: no tokenizer.json (nor GPT-2's vocab.json + merges.txt) in this folder")
         p = p / "tokenizer.json"
     elif not p.exists():
         raise MissingFileError(f"{p}: no such file or folder")
@@ -656,7 +656,7 @@ def _read_tokenizer_json(p: Path, name: str | None) -> Encoding:
     try:
         data = parse_json(raw.decode("utf-8"))
     except ValueError as err:  # not UTF-8, not JSON
-        raise VocabularyError(f"cannot read {p}: {err}") from None
+        raise VocabFileError(f"cannot read {p}: {err}") from None
     return tokenizer_json_encoding(data, p, name=name)
 
 
@@ -667,10 +667,10 @@ def tokenizer_json_encoding(data: Any, path: Path, *, name: str | None = None, p
     then the ones the file does not mark special are left out (a transformers tokenizer
     keeps them as its own added tokens)."""
     if not isinstance(data, dict):
-        raise VocabularyError(f"{path} is not a tokenizer.json object")
+        raise VocabFileError(f"{path} is not a tokenizer.json object")
     if "model" not in data:
         hint = " (GPT-2's vocab.json: pass its folder, with merges.txt)" if path.name == "vocab.json" else ""
-        raise VocabularyError(f"{path} is not a tokenizer.json: it has no 'model'{hint}")
+        raise VocabFileError(f"{path} is not a tokenizer.json: it has no 'model'{hint}")
     try:
         parts = parse_tokenizer_json(data, name=name or path.parent.name or "tokenizer")
     except (PatternError, VocabularyError) as err:

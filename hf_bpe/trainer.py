@@ -393,6 +393,8 @@ class BpeTrainer:
     def close(self) -> None:
         """Stop the counting processes, keeping what they counted; a later ``update`` starts
         them again. Leaving a ``with BpeTrainer(...)`` block without an exception calls it.
+        After counts were lost (a counting process died: the error said so, and every call
+        but this one raises it again) there is nothing left to stop or keep: it returns.
 
             >>> trainer = BpeTrainer(257, num_proc=1)
             >>> trainer.update(["the cat", "the hat"])
@@ -401,7 +403,8 @@ class BpeTrainer:
             >>> trainer.n_documents
             3
         """
-        self._collect()
+        if self._lost is None:
+            self._collect()
 
     def __getstate__(self) -> dict[str, Any]:
         """For pickle: the counting processes hand over their counts first (as

@@ -21,13 +21,13 @@ from __future__ import annotations
 import bisect
 import struct
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
 
 from .char_table import WHITE_SPACE
+from .encoding import Encoding, special_regex  # (encoding imports this module when first used)
 from .pieces import repair_surrogates
 
-if TYPE_CHECKING:
-    from .encoding import Encoding
+# The functions below call an Encoding's own methods (Encoding.encode(enc, ...)), not a
+# subclass's overrides: as tiktoken's encode_with_unstable, which its Rust core computes.
 
 #: Rust's ``char::is_whitespace`` (the Unicode White_Space property), which tiktoken
 #: uses; Python's ``str.isspace`` also accepts U+001C..U+001F.
@@ -42,7 +42,7 @@ def encode_with_unstable(enc: Encoding, text: str, allowed: frozenset[str]) -> t
     if last == 0:
         return tokens, []
     last = _widen_over_spaces(enc, tokens, last)
-    unstable = enc.decode_bytes(tokens[len(tokens) - last :])
+    unstable = enc._decoder.decode_bytes(tokens[len(tokens) - last :])
     del tokens[len(tokens) - last :]
     if not unstable:
         return tokens, []
@@ -74,13 +74,13 @@ def encode_bytes(enc: Encoding, data: bytes) -> list[int]:
     """The ids of ``data``, which may end in (or hold) invalid UTF-8: the valid start is
     encoded as text, and what follows is merged with the bytes of its last piece."""
     try:
-        return enc.encode_ordinary(data.decode("utf-8"))
+        return Encoding.encode_ordinary(enc, data.decode("utf-8"))
     except UnicodeDecodeError as err:
         valid = err.start
     tokens, last = _ids_and_last_piece(enc, data[:valid].decode("utf-8"), frozenset())
     last = _widen_over_spaces(enc, tokens, last)
     if tokens and last > 0:
-        rest = enc.decode_bytes(tokens[len(tokens) - last :]) + data[valid:]
+        rest = enc._decoder.decode_bytes(tokens[len(tokens) - last :]) + data[valid:]
         del tokens[len(tokens) - last :]
     else:
         rest = data[valid:]
@@ -92,13 +92,11 @@ def encode_bytes(enc: Encoding, data: bytes) -> list[int]:
 def _ids_and_last_piece(enc: Encoding, text: str, allowed: frozenset[str]) -> tuple[list[int], int]:
     """The ids of ``text`` and how many of them its last piece gave (0 when the text is
     empty or ends with a special token)."""
-    from .encoding import special_regex  # imported here: encoding imports this module
-
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:
         text = repair_surrogates(text)
-    tokens = enc.encode(text, allowed_special=allowed, disallowed_special=())
+    tokens = Encoding.encode(enc, text, allowed_special=allowed, disallowed_special=())
     tail = 0
     if allowed:
         for match in special_regex(allowed).finditer(text):
@@ -115,7 +113,7 @@ def _widen_over_spaces(enc: Encoding, tokens: list[int], last: int) -> int:
     def all_space(token: int) -> bool:
         if token in enc._special_token_values:
             return False
-        return all(byte in b" \n\t" for byte in enc.decode_single_token_bytes(token))
+        return all(byte in b" \n\t" for byte in enc._decoder.token_bytes(token))
 
     if last > 0 and all_space(tokens[-last]):
         while last < len(tokens) and all_space(tokens[-last - 1]):
@@ -137,7 +135,7 @@ def _tokens_starting_with(enc: Encoding, prefix: bytes) -> Iterator[bytes]:
 
 def _encode_possibility(enc: Encoding, data: bytes) -> list[int]:
     try:
-        return enc.encode_ordinary(data.decode("utf-8"))
+        return Encoding.encode_ordinary(enc, data.decode("utf-8"))
     except UnicodeDecodeError:
         return enc._pieces.byte_pair_encode(data)
 
@@ -148,7 +146,7 @@ def _covering(enc: Encoding, ids: list[int], total: int, size: int) -> list[int]
     thousands of ids (3,000 spaces)."""
     count = len(ids)
     while count > 1:
-        last = len(enc.decode_single_token_bytes(ids[count - 1]))
+        last = len(enc._decoder.token_bytes(ids[count - 1]))
         if total - last < size:
             break
         total -= last

@@ -136,7 +136,7 @@ def _read_checked(path: StrPath, expected_hash: Optional[str]) -> bytes:
     if expected_hash and not (
         isinstance(expected_hash, str) and len(expected_hash) == 64 and all(c in string.hexdigits for c in expected_hash)
     ):
-        raise HashMismatchError(f"expected_hash must be a sha256 hex digest (64 hex digits), not {expected_hash!r}")
+        raise ValueError(f"expected_hash must be a sha256 hex digest (64 hex digits), not {expected_hash!r}")
     try:  # (any file the user names, a pipe too: /dev/stdin, as tiktoken reads it)
         with open(path, "rb") as f:
             contents = f.read()

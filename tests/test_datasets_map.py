@@ -307,6 +307,11 @@ def test_a_text_that_is_not_utf8_is_refused_by_its_row(tmp_path: Path) -> None:
     ds = datasets.load_dataset("parquet", data_files=str(tmp_path / "bad.parquet"), split="train", cache_dir=str(tmp_path / "cache"))
     with pytest.raises(hf_bpe.TrainingError, match="row 1 of column 'text' is not UTF-8 text"):
         HfBpeTokenizer.train_from_dataset(ds, 300)
+    # In datasets' default format, which decodes the column before hf_bpe sees it (from QA:
+    # pyarrow's bare UnicodeDecodeError, no row named, no HfBpeError), in its processes too.
+    for num_proc, row in ((None, 1), (2, 0)):  # (the second process's batch is the second row alone)
+        with pytest.raises(hf_bpe.TextDecodeError, match=f"row {row} of the batch's column 'text' is not UTF-8 text"):
+            ds.map(tok.batch_encode, batched=True, num_proc=num_proc)
 
 
 def test_every_format_maps_to_the_same_column_types() -> None:

@@ -434,6 +434,46 @@ def test_a_subclass_stays_itself_through_pickle_and_copy() -> None:
         assert type(clone) is _Subclass and clone.shout("ab") == [65, 66]
 
 
+def _with_bos(base: type[Any]) -> type[Any]:
+    class WithBos(base):  # type: ignore[misc,valid-type]
+        """A subclass that puts id 256 first, in both encode methods (as a user's may)."""
+
+        def encode(self, text: str, **kwargs: Any) -> list[int]:
+            return [256, *super().encode(text, **kwargs)]
+
+        def encode_ordinary(self, text: str) -> list[int]:
+            return [256, *super().encode_ordinary(text)]
+
+    return WithBos
+
+
+def test_a_subclass_overriding_encode_gets_tiktokens_ids_from_each_method() -> None:
+    """From QA: hf_bpe's encode called the subclass's encode_ordinary (two bos ids where
+    tiktoken gives one), encode_to_numpy and encode_with_unstable its encode; tiktoken's
+    methods call its core, its batch methods the subclass's method."""
+    import tiktoken
+
+    ranks = {bytes([i]): i for i in range(256)} | {b"ab": 257, b" ab": 258}
+    made = [
+        _with_bos(lib.Encoding)("bos", pat_str=r" ?\w+|\s+|[^\w\s]+", mergeable_ranks=ranks, special_tokens={"<s>": 256})
+        for lib in (tiktoken, hf_bpe)
+    ]
+    text = "ab ab, ab"
+    calls: list[Callable[[Any], Any]] = [
+        lambda e: e.encode(text), lambda e: e.encode_ordinary(text), lambda e: e.encode(text + "<s>", allowed_special="all"),
+        lambda e: e.encode_to_numpy(text).tolist(), lambda e: e.encode_batch([text, "ab"]),
+        lambda e: e.encode_ordinary_batch([text]), lambda e: e.encode_with_unstable("ab a")[0],
+        lambda e: e._encode_bytes(b"ab \xc3"),
+    ]
+    for call in calls:
+        assert call(made[1]) == call(made[0])
+    assert made[1].encode(text) == [256, 257, 258, 44, 258]
+    # The workers of a batch get the subclass too (a pickle keeps it): the same ids there.
+    long = " ".join([text] * 60)  # (a batch large enough for the processes: see hf_bpe.parallel)
+    assert made[1].encode_batch([long] * 600, num_proc=2) == [made[0].encode(long)] * 600
+    assert made[1].split_by_tokens(text, 2) == ["ab ab", ", ab"]  # the text's own tokens
+
+
 def test_count_tokens_equals_len_of_encode() -> None:
     enc = hf_bpe.get_encoding("o200k_base")
     for doc in realdata.documents("mixed", max_bytes=200_000):

@@ -120,6 +120,20 @@ def test_a_missing_file_is_a_file_not_found_error_from_every_loader(tmp_path: Pa
         assert pickle.loads(pickle.dumps(caught.value)).errno == errno.ENOENT
 
 
+def test_a_folder_without_the_file_a_loader_reads_is_a_missing_file(tmp_path: Path) -> None:
+    # From QA: load_tokenizer_json raised a plain VocabularyError for a folder without
+    # tokenizer.json (from_pretrained a MissingFileError) and for a tokenizer.json that is
+    # not JSON (the other loaders' unreadable files are VocabFileErrors).
+    for load, name in ((hf_bpe.load_tokenizer_json, "tokenizer.json"), (hf_bpe.load_encoding, "encoding.json")):
+        with pytest.raises(hf_bpe.MissingFileError, match=f"no {name}") as caught:
+            load(tmp_path)
+        assert isinstance(caught.value, FileNotFoundError) and caught.value.errno == errno.ENOENT
+    for text in ("not json", "[1]", "{}"):
+        (tmp_path / "tokenizer.json").write_text(text)
+        with pytest.raises(hf_bpe.VocabFileError, match="tokenizer.json"):
+            hf_bpe.load_tokenizer_json(tmp_path)
+
+
 def test_errors_as_a_user_meets_them_across_processes_and_by_mistake() -> None:
     """From QA: a note added to a SpecialTokenTextError (as batches add "raised for item N")
     was lost in a pickle (a worker's error) and a copy; an id of 10**5000 raised Python's
@@ -171,8 +185,11 @@ def test_an_expected_hash_that_is_no_sha256_is_said_so(tmp_path: Path) -> None:
     digest = hashlib.sha256(path.read_bytes()).hexdigest()
     assert len(hf_bpe.load_tiktoken_bpe(path, expected_hash=digest.upper())) == 256
     for bad in ("zz", digest[:-1], digest + "0", digest[:-1] + "g", digest.encode()):
-        with pytest.raises(hf_bpe.HashMismatchError, match="expected_hash must be a sha256 hex digest"):
+        # a wrong argument, as in tiktoken: a ValueError, not a HashMismatchError (no file
+        # was compared; from QA)
+        with pytest.raises(ValueError, match="expected_hash must be a sha256 hex digest") as caught:
             hf_bpe.load_tiktoken_bpe(path, expected_hash=bad)
+        assert not isinstance(caught.value, hf_bpe.HashMismatchError)
 
 
 def test_a_wrong_hash_of_either_data_gym_file_is_a_hash_mismatch() -> None:

@@ -215,6 +215,44 @@ def test_save_encoding_leaves_no_file_of_an_earlier_tokenizer_behind(tmp_path: P
     assert not list((tmp_path / "tok" / CHAT_TEMPLATE_DIR).iterdir())
 
 
+def test_a_save_into_a_processors_folder_leaves_the_processors_chat_templates(tmp_path: Path) -> None:
+    """From QA: a processor saves its tokenizer, then its own chat templates (transformers'
+    names: the tokenizer's) and processor_config.json; a tokenizer without a template saved
+    into that folder again (a second processor save, or a training script's) removed the
+    processor's templates, with a RemovedFilesWarning that called them an earlier
+    tokenizer's. Other files of an earlier tokenizer still go."""
+    from transformers.utils import PROCESSOR_NAME
+
+    ranks = {bytes([i]): i for i in range(256)}
+    tok = HfBpeTokenizer.from_encoding(hf_bpe.Encoding("a", pat_str=r"\S+|\s+", mergeable_ranks=ranks, special_tokens={}))
+    folder = tmp_path / "processor"
+    tok.save_pretrained(folder)
+    files = {PROCESSOR_NAME: "{}", "chat_template.jinja": "{{ processor }}", "additional_chat_templates/short.jinja": "{{ short }}",
+             "added_tokens.json": '{"<x>": 256}'}
+    (folder / "additional_chat_templates").mkdir(exist_ok=True)
+    for name, text in files.items():
+        (folder / name).write_text(text)
+    with pytest.warns(hf_bpe.RemovedFilesWarning) as caught:
+        tok.save_pretrained(folder)
+    assert [str(w.message).split(": ", 1)[1].split(",")[0] for w in caught] == ["removed added_tokens.json"]
+    assert {name: (folder / name).read_text() for name in files if (folder / name).exists()} == {
+        name: text for name, text in files.items() if name != "added_tokens.json"}
+    assert AutoTokenizer.from_pretrained(folder).chat_template == {"default": "{{ processor }}", "short": "{{ short }}"}
+
+
+def test_do_lower_case_true_is_refused_not_ignored() -> None:
+    """From QA: sentence-transformers' do_lower_case=True sets tok.do_lower_case on a
+    tokenizer that is not a fast one; HfBpeTokenizer kept it and encoded "Hello WORLD" as
+    given, where the stock tokenizer (given a Lowercase normalizer) lowercases: other ids,
+    in silence. False (or a load's do_lower_case, which the stock tokenizer ignores too) is
+    as before."""
+    tok = HfBpeTokenizer.from_encoding(hf_bpe.get_encoding("cl100k_base"))
+    tok.do_lower_case = False
+    with pytest.raises(ValueError, match="cannot lowercase it"):
+        tok.do_lower_case = True
+    assert tok.do_lower_case is False and tok("Hello WORLD")["input_ids"] == [9906, 51991]
+
+
 def test_a_file_of_the_folder_that_is_not_json_is_named(tmp_path: Path) -> None:
     """transformers reads tokenizer.json and tokenizer_config.json itself: a download cut
     short was a bare JSONDecodeError that named no file."""

@@ -191,6 +191,20 @@ def test_a_chat_template_removed_is_removed_from_the_repository(hub: FakeHub, tm
     run('HfBpeTokenizer.from_encoding(enc).push_to_hub("someone/chat", commit_message="v3")')
     assert "tokenizer.json" in hub.repos["someone/chat"] and "chat_template.jinja" not in hub.repos["someone/chat"]
     assert hub.commits[-1] == "someone/chat@main: v3", hub.commits
+    # A processor's repository: its chat templates are the processor's (from QA: a
+    # tokenizer pushed there without a template deleted the processor's).
+    run(
+        """
+        api = hf_api()
+        for name in ("processor_config.json", "chat_template.jinja", "additional_chat_templates/short.jinja"):
+            api.upload_file(path_or_fileobj=b"{}" if name.endswith(".json") else b"{{ processor }}",
+                            path_in_repo=name, repo_id="someone/chat")
+        HfBpeTokenizer.from_encoding(enc).push_to_hub("someone/chat", commit_message="v4")
+        """
+    )
+    files = hub.repos["someone/chat"]
+    assert files["chat_template.jinja"] == files["additional_chat_templates/short.jinja"] == b"{{ processor }}"
+    assert hub.commits[-1] == "someone/chat@main: v4", hub.commits
 
 
 @pytest.mark.parametrize("where", ["revision='dev'", "create_pr=True"])

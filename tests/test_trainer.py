@@ -1110,6 +1110,17 @@ def test_a_dead_counting_process_is_reported(monkeypatch: pytest.MonkeyPatch) ->
         trainer.update(["hello world"] * 500)
     with pytest.raises(TrainingError, match="counts were lost"):
         trainer.train()
+    # From QA: close() (a `with` block's clean exit, a `finally`) raised it again, hiding
+    # the first error in a `finally` and raising from a block that had handled it.
+    trainer.close()
+    with BpeTrainer(400, num_proc=2, progress=False) as trainer:
+        trainer.update(["hello world"] * 500)
+        assert trainer._pool is not None
+        os.kill(trainer._pool._procs[1].pid, signal.SIGKILL)
+        trainer._pool._procs[1].join()
+        with pytest.raises(TrainingError, match="was killed by SIGKILL"):
+            trainer.update(["hello world"] * 500)
+    assert trainer._pool is None
 
 
 UNGUARDED_TRAINING = """
