@@ -223,7 +223,7 @@ def left_by_an_earlier_save(name: str, prefix: str = "", *, of_a_processor: bool
     tokenizer's save (its ``filename_prefix`` giving ``prefix``) removes when it does not
     write it: one of :data:`SAVED_IF_NEEDED` or an additional chat template; but in a
     processor's folder (``of_a_processor``: it holds :data:`PROCESSOR_CONFIG`) the chat
-    templates are the processor's.
+    templates without a prefix are the processor's.
 
         >>> left_by_an_earlier_save("added_tokens.json"), left_by_an_earlier_save("additional_chat_templates/tool.jinja")
         (True, True)
@@ -233,7 +233,7 @@ def left_by_an_earlier_save(name: str, prefix: str = "", *, of_a_processor: bool
     folder, _, file = name.rpartition("/")
     template = name == prefix + CHAT_TEMPLATE_FILE or (folder == prefix + CHAT_TEMPLATE_DIR and file.endswith(".jinja"))
     if template:
-        return not of_a_processor
+        return not (of_a_processor and not prefix)
     return name in {prefix + saved for saved in SAVED_IF_NEEDED}
 
 

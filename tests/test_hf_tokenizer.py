@@ -238,6 +238,14 @@ def test_a_save_into_a_processors_folder_leaves_the_processors_chat_templates(tm
     assert {name: (folder / name).read_text() for name in files if (folder / name).exists()} == {
         name: text for name, text in files.items() if name != "added_tokens.json"}
     assert AutoTokenizer.from_pretrained(folder).chat_template == {"default": "{{ processor }}", "short": "{{ short }}"}
+    # A tokenizer saved there under a prefix: its own earlier template (a processor writes
+    # none with a prefix) still goes.
+    tok.chat_template = "{{ mine }}"
+    tok.save_pretrained(folder, filename_prefix="x")
+    tok.chat_template = None
+    with pytest.warns(hf_bpe.RemovedFilesWarning, match="removed x-chat_template.jinja"):
+        tok.save_pretrained(folder, filename_prefix="x")
+    assert not (folder / "x-chat_template.jinja").exists() and (folder / "chat_template.jinja").read_text() == "{{ processor }}"
 
 
 def test_do_lower_case_true_is_refused_not_ignored() -> None:
