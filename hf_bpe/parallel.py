@@ -54,7 +54,7 @@ from multiprocessing import process as mp_process  # (not multiprocessing.proces
 from multiprocessing.connection import Connection, wait
 from typing import Any, Optional, cast
 
-from .errors import WorkerError
+from .errors import HfBpeError, WorkerError
 
 #: Batches with fewer characters (or ids, for decoding) than this run in-process.
 MIN_BATCH_CHARS = 1 << 18
@@ -407,8 +407,9 @@ def _serve(encoding: Any, conn: Connection, parent_end: Optional[Connection], cr
     (or the first error), until told to stop (``None``) or the parent goes away.
 
     A worker that was not forked gets the encoding pickled (``bytes``) and rebuilds it
-    here: if that fails (a named encoding whose file left the cache, offline), each chunk
-    it is handed gets that error, not "a worker died"."""
+    here: if that fails (a named encoding whose file left the cache, offline; a subclass
+    defined in a notebook cell, which the worker cannot import), each chunk it is handed
+    gets that error, not "a worker died", marked so that the batch stops the pool."""
     leave_with_parent(creator)
     os.environ[WORKER_ENV] = "1"
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle; it stops us
@@ -419,8 +420,14 @@ def _serve(encoding: Any, conn: Connection, parent_end: Optional[Connection], cr
     if isinstance(encoding, bytes):
         try:
             encoding = pickle.loads(encoding)
-        except Exception as exc:
+        except HfBpeError as exc:  # (an OfflineError says what to do)
             failure = _picklable(exc)
+        except Exception as exc:
+            failure = WorkerError(
+                f"a worker process (not forked) could not rebuild the encoding ({type(exc).__name__}: {exc}); a "
+                "class defined in a notebook cell or `python -c` cannot be imported there: define it in a module, "
+                "or use num_proc=1 (works in this process)"
+            )
     while True:
         try:
             job = conn.recv()
@@ -430,7 +437,7 @@ def _serve(encoding: Any, conn: Connection, parent_end: Optional[Connection], cr
             return
         method, items, kwargs, first = job
         encodes = _returns_ids(method)
-        reply: tuple[str, Any] = ("error", failure)  # every batch gets it, as long as the pool lives
+        reply: tuple[str, Any] = ("unusable", failure)  # every batch would get it: the pool is stopped
         if failure is None:
             try:
                 fn = getattr(encoding, method)
@@ -732,6 +739,8 @@ def map_batch(
     try:
         results = _share(pool.conns[: workers - 1], encoding, method, _chunks(items, sizes, workers), kwargs)
     except _ItemError as err:
+        if err.unusable:  # a worker could not rebuild the encoding: none will serve
+            _discard(pool)
         raise err.error from None  # every reply was read: the workers stay
     except Exception as err:
         # A worker died, or another thread stopped the pool (shutdown_pools, or a batch that
@@ -815,6 +824,7 @@ def _share(
     encodes = _returns_ids(method)
     results: list[Any] = [None] * len(chunks)
     errors: dict[int, BaseException] = {}
+    unusable: list[Connection] = []  # workers that could not rebuild the encoding
     firsts = [0] * len(chunks)  # where each chunk starts in the batch
     for k in range(1, len(chunks)):
         firsts[k] = firsts[k - 1] + len(chunks[k - 1])
@@ -848,6 +858,8 @@ def _share(
             results[k] = _unpack(encoding, value) if encodes else value
         else:
             errors[k] = value
+            if status == "unusable":
+                unusable.append(conn)
         hand_out(conn)
 
     def poll() -> None:
@@ -874,13 +886,15 @@ def _share(
         for ready in wait(list(running)):
             collect(cast(Connection, ready))
     if errors:
-        raise _ItemError(errors[min(errors)])
+        raise _ItemError(errors[min(errors)], unusable=bool(unusable))
     return results
 
 
 class _ItemError(Exception):
-    """An item's error, raised once every reply has been read: the workers are fine."""
+    """An item's error, raised once every reply has been read: the workers are fine,
+    unless ``unusable`` (a worker could not rebuild the encoding)."""
 
-    def __init__(self, error: BaseException) -> None:
+    def __init__(self, error: BaseException, unusable: bool = False) -> None:
         super().__init__()
         self.error = error
+        self.unusable = unusable

@@ -897,7 +897,7 @@ if __name__ == "__main__":
     for folder in (os.environ["HF_BPE_CACHE_DIR"], os.environ["TIKTOKEN_CACHE_DIR"]):
         shutil.rmtree(folder)  # the file leaves the caches before any worker starts
     texts = [f"hello world {i} " * 2_000 for i in range(100)]  # many chunks for the worker
-    for _ in range(3):  # the worker stays, and says the same each time
+    for _ in range(3):  # each batch's new worker says the same
         try:
             enc.encode_ordinary_batch(texts, num_proc=2)
         except Exception as exc:
@@ -952,6 +952,33 @@ def test_an_encoding_that_does_not_pickle_is_a_worker_error_where_workers_are_no
     assert len(lines) == 2 and lines[1] == "True", out.stdout + out.stderr[-2000:]
     assert lines[0].startswith("the encoding cannot be sent to worker processes started by spawn (AttributeError: ")
     assert lines[0].endswith("); num_proc=1 works in this process")
+
+
+CLASS_OF_A_NOTEBOOK_CELL = """
+import multiprocessing, hf_bpe
+multiprocessing.set_start_method("spawn")
+class MyEnc(hf_bpe.Encoding):  # in __main__ without a file (python -c, a notebook): no worker imports it
+    pass
+enc = MyEnc("mine", pat_str=r"\\S+|\\s+", mergeable_ranks={bytes([i]): i for i in range(256)}, special_tokens={})
+texts = ["some text to encode " * 100] * 300  # 600 K characters: shared with a worker
+for _ in range(2):
+    try:
+        enc.encode_ordinary_batch(texts, num_proc=2)
+    except hf_bpe.WorkerError as exc:
+        print(exc)
+    print(len(multiprocessing.active_children()))
+print(enc.encode_ordinary_batch(texts, num_proc=1) == [enc.encode_ordinary(t) for t in texts])
+"""
+
+
+def test_a_worker_that_cannot_import_the_encodings_class_is_a_worker_error(tmp_path: Path) -> None:
+    """From QA: a subclass defined in a notebook cell pickles, but a spawned worker cannot
+    import it: pickle's bare AttributeError came out of every batch, and the worker stayed."""
+    out = subprocess.run([sys.executable, "-c", CLASS_OF_A_NOTEBOOK_CELL], cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    lines = out.stdout.splitlines()
+    assert len(lines) == 5 and lines[1] == lines[3] == "0" and lines[4] == "True", out.stdout + out.stderr[-2000:]
+    assert lines[0] == lines[2] and lines[0].startswith("a worker process (not forked) could not rebuild the encoding (AttributeError: ")
+    assert lines[0].endswith("define it in a module, or use num_proc=1 (works in this process)")
 
 
 def test_a_ctrl_c_is_held_back_until_the_block_is_done() -> None:
