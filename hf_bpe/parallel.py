@@ -741,7 +741,7 @@ def map_batch(
     except _ItemError as err:
         if err.unusable:  # a worker could not rebuild the encoding: none will serve
             _discard(pool)
-        raise err.error from None  # every reply was read: the workers stay
+        raise err.error from None  # (else every reply was read: the workers stay)
     except Exception as err:
         # A worker died, or another thread stopped the pool (shutdown_pools, or a batch that
         # found a worker dead), closing the pipes under this batch. A pipe closed between
