@@ -406,8 +406,8 @@ def _serve(encoding: Any, conn: Connection, parent_end: Optional[Connection], cr
     ``items[0]`` in the batch, for errors), send back the results in order
     (or the first error), until told to stop (``None``) or the parent goes away.
 
-    A worker that was not forked gets the encoding pickled (``bytes``) and rebuilds it
-    here: if that fails (a named encoding whose file left the cache, offline; a subclass
+    A worker that was not forked (``encoding`` None) gets the encoding pickled, first thing
+    on its pipe, and rebuilds it here: if that fails (a named encoding whose file left the cache, offline; a subclass
     defined in a notebook cell, which the worker cannot import), each chunk it is handed
     gets that error, not "a worker died", marked so that the batch stops the pool."""
     leave_with_parent(creator)
@@ -417,17 +417,24 @@ def _serve(encoding: Any, conn: Connection, parent_end: Optional[Connection], cr
     if parent_end is not None:
         parent_end.close()  # a forked worker holds the parent's end too: then no EOF would come
     failure: Optional[Exception] = None
-    if isinstance(encoding, bytes):
+    if encoding is None:  # not forked: the encoding comes pickled, first on the pipe
         try:
-            encoding = pickle.loads(encoding)
+            shipped = conn.recv_bytes()
+        except (EOFError, OSError):
+            return
+        try:
+            encoding = pickle.loads(shipped)
         except HfBpeError as exc:  # (an OfflineError says what to do)
             failure = _picklable(exc)
         except Exception as exc:
+            hint = ""
+            if isinstance(exc, (AttributeError, ImportError)):  # its class is not to be found here
+                hint = "; a class defined in a notebook cell or `python -c` cannot be imported there: define it in a module"
             failure = WorkerError(
-                f"a worker process (not forked) could not rebuild the encoding ({type(exc).__name__}: {exc}); a "
-                "class defined in a notebook cell or `python -c` cannot be imported there: define it in a module, "
-                "or use num_proc=1 (works in this process)"
+                f"a worker process (not forked) could not rebuild the encoding ({type(exc).__name__}: {exc}){hint}; "
+                "num_proc=1 works in this process"
             )
+        del shipped
     while True:
         try:
             job = conn.recv()
@@ -488,23 +495,28 @@ class _Pool:
         self.shut_down = False  # by shutdown_pools: a batch running then says so
 
     def grow(self, encoding: Any, size: int) -> None:
-        """Start workers until there are ``size``."""
+        """Start workers until there are ``size``.
+
+        A worker that is not forked gets the encoding pickled over its pipe once started
+        (then unpickled by :func:`_serve`, so that a failure there is reported), not among
+        the arguments of its start: multiprocessing writes those while it keeps the
+        worker's end of their pipe open, so a worker that died starting (a script without
+        its ``__main__`` guard) left that write, of an encoding larger than a pipe holds,
+        waiting for good."""
         context = start_context()
         fork = context.get_start_method() == "fork"
-        shipped: Any = None  # made once, and only if a worker starts (every batch calls this)
         had = len(self.processes)
+        shipped = b""  # the pickled encoding, made only if a worker starts (every batch calls this)
         try:
             if had < size:
                 refuse_starts_short_of_files(size - had, FILES_KEPT_BY_A_WORKER)
+                shipped = b"" if fork else _pickled(encoding, context.get_start_method())
             while len(self.processes) < size:
-                if shipped is None:
-                    # Not forked: pickled here, unpickled by _serve, so that a failure there is reported.
-                    shipped = encoding if fork else _pickled(encoding, context.get_start_method())
                 here, there = context.Pipe()
                 try:
                     process = context.Process(
                         target=_serve,
-                        args=(shipped, there, here if fork else None, os.getpid()),
+                        args=(encoding if fork else None, there, here if fork else None, os.getpid()),
                         daemon=True,
                         name="hf_bpe-worker",
                     )
@@ -517,9 +529,16 @@ class _Pool:
                     raise
                 finally:
                     there.close()
-        except OSError:
-            # Too many open files or processes: stop the workers this call started (those
-            # before it may be serving another thread's batch), then say so.
+            if not fork:
+                for conn, process in zip(self.conns[had:], self.processes[had:]):
+                    try:
+                        conn.send_bytes(shipped)  # (the workers start meanwhile)
+                    except OSError:  # it died starting
+                        raise WorkerError(_death_of([process])) from None
+        except BaseException:
+            # Too many open files or processes, a worker that died starting, a Ctrl-C amid
+            # an encoding's bytes: stop the workers this call started (those before it may
+            # be serving another thread's batch), then say so.
             added, self.processes[had:] = self.processes[had:], []
             conns, self.conns[had:] = self.conns[had:], []
             stop_processes(added)

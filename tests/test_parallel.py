@@ -319,7 +319,10 @@ import multiprocessing, os, sys, hf_bpe
 multiprocessing.set_start_method(sys.argv[1], force=True)
 with open("ran.log", "a") as log:
     print(os.getpid(), file=log)
-enc = hf_bpe.Encoding("bytes", pat_str=r"\\S+|\\s+", mergeable_ranks={bytes([i]): i for i in range(256)}, special_tokens={})
+ranks = {bytes([i]): i for i in range(256)}
+if sys.argv[2] == "large":  # more than a pipe holds, pickled
+    ranks.update({bytes([a, b]): 256 + 128 * a + b for a in range(256) for b in range(128)})
+enc = hf_bpe.Encoding("bytes", pat_str=r"\\S+|\\s+", mergeable_ranks=ranks, special_tokens={})
 try:
     enc.encode_ordinary_batch(["x" * 100_000] * 4, num_proc=2)
 except hf_bpe.WorkerError as err:
@@ -327,13 +330,17 @@ except hf_bpe.WorkerError as err:
 """
 
 
+@pytest.mark.parametrize("size", ["small", "large"])
 @pytest.mark.parametrize("method", [m for m in ("spawn", "forkserver") if m in multiprocessing.get_all_start_methods()])
-def test_a_script_without_a_main_guard_is_told_so(tmp_path: Path, method: str) -> None:
+def test_a_script_without_a_main_guard_is_told_so(tmp_path: Path, method: str, size: str) -> None:
     # Its worker ran the whole script again, its batch in-process, before serving: every
     # side effect twice, no word said (multiprocessing raises there). Now the worker's run
     # of the main module fails at the batch, and the batch is a WorkerError saying why.
+    # From QA: an encoding larger than a pipe holds, given among the worker's arguments,
+    # left the batch waiting for good under spawn (multiprocessing writes them while it
+    # keeps the worker's end of their pipe open): it goes over the worker's own pipe.
     (tmp_path / "unguarded.py").write_text(UNGUARDED)
-    out = subprocess.run([sys.executable, "unguarded.py", method], cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    out = subprocess.run([sys.executable, "unguarded.py", method, size], cwd=tmp_path, capture_output=True, text=True, timeout=120)
     lines = out.stdout.splitlines()
     assert len(lines) == 1 and "ended with exit status 1" in lines[0] and "if __name__" in lines[0], out.stdout + out.stderr[-2000:]
     assert "RuntimeError: a batch with 2 processes in a worker process that is starting up" in out.stderr
@@ -978,7 +985,29 @@ def test_a_worker_that_cannot_import_the_encodings_class_is_a_worker_error(tmp_p
     lines = out.stdout.splitlines()
     assert len(lines) == 5 and lines[1] == lines[3] == "0" and lines[4] == "True", out.stdout + out.stderr[-2000:]
     assert lines[0] == lines[2] and lines[0].startswith("a worker process (not forked) could not rebuild the encoding (AttributeError: ")
-    assert lines[0].endswith("define it in a module, or use num_proc=1 (works in this process)")
+    assert lines[0].endswith("define it in a module; num_proc=1 works in this process")
+
+
+CLASS_THAT_DOES_NOT_REBUILD = """
+import multiprocessing, hf_bpe
+class OwnInit(hf_bpe.Encoding):  # importable by a worker, but not made again from its parts
+    def __init__(self):
+        super().__init__("own", pat_str=r"\\S+|\\s+", mergeable_ranks={bytes([i]): i for i in range(256)}, special_tokens={})
+if __name__ == "__main__":
+    multiprocessing.set_start_method("spawn")
+    try:
+        OwnInit().encode_ordinary_batch(["some text to encode " * 100] * 300, num_proc=2)
+    except hf_bpe.WorkerError as exc:
+        print(exc)
+"""
+
+
+def test_a_worker_that_cannot_rebuild_an_importable_class_says_why(tmp_path: Path) -> None:
+    # From QA: the advice for a class defined in a notebook cell came with every failure.
+    (tmp_path / "main.py").write_text(CLASS_THAT_DOES_NOT_REBUILD)
+    out = subprocess.run([sys.executable, "main.py"], cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert out.stdout.startswith("a worker process (not forked) could not rebuild the encoding (TypeError: "), out.stdout + out.stderr[-2000:]
+    assert "notebook" not in out.stdout and out.stdout.rstrip().endswith("; num_proc=1 works in this process")
 
 
 def test_a_ctrl_c_is_held_back_until_the_block_is_done() -> None:
