@@ -407,9 +407,10 @@ def _serve(encoding: Any, conn: Connection, parent_end: Optional[Connection], cr
     (or the first error), until told to stop (``None``) or the parent goes away.
 
     A worker that was not forked (``encoding`` None) gets the encoding pickled, first thing
-    on its pipe, and rebuilds it here: if that fails (a named encoding whose file left the cache, offline; a subclass
-    defined in a notebook cell, which the worker cannot import), each chunk it is handed
-    gets that error, not "a worker died", marked so that the batch stops the pool."""
+    on its pipe, and rebuilds it here: if that fails (a named encoding whose file left the
+    cache, offline; a subclass defined in a notebook cell, which the worker cannot
+    import), each chunk it is handed gets that error, not "a worker died", marked so that
+    the batch stops the pool."""
     leave_with_parent(creator)
     os.environ[WORKER_ENV] = "1"
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle; it stops us
@@ -510,7 +511,8 @@ class _Pool:
         try:
             if had < size:
                 refuse_starts_short_of_files(size - had, FILES_KEPT_BY_A_WORKER)
-                shipped = b"" if fork else _pickled(encoding, context.get_start_method())
+                if not fork:
+                    shipped = _pickled(encoding, context.get_start_method())
             while len(self.processes) < size:
                 here, there = context.Pipe()
                 try:
@@ -843,7 +845,7 @@ def _share(
     encodes = _returns_ids(method)
     results: list[Any] = [None] * len(chunks)
     errors: dict[int, BaseException] = {}
-    unusable: list[Connection] = []  # workers that could not rebuild the encoding
+    unusable = False  # a worker could not rebuild the encoding
     firsts = [0] * len(chunks)  # where each chunk starts in the batch
     for k in range(1, len(chunks)):
         firsts[k] = firsts[k - 1] + len(chunks[k - 1])
@@ -868,6 +870,7 @@ def _share(
             return
 
     def collect(conn: Connection) -> None:
+        nonlocal unusable
         k = running.pop(conn)
         try:
             status, value = conn.recv()
@@ -877,8 +880,7 @@ def _share(
             results[k] = _unpack(encoding, value) if encodes else value
         else:
             errors[k] = value
-            if status == "unusable":
-                unusable.append(conn)
+            unusable = unusable or status == "unusable"
         hand_out(conn)
 
     def poll() -> None:
@@ -905,7 +907,7 @@ def _share(
         for ready in wait(list(running)):
             collect(cast(Connection, ready))
     if errors:
-        raise _ItemError(errors[min(errors)], unusable=bool(unusable))
+        raise _ItemError(errors[min(errors)], unusable=unusable)
     return results
 
 
