@@ -458,28 +458,33 @@ def _download(vfile: VocabFile, target: Path) -> None:
         ) from err
     _remove_stale_parts(target)
     tmp, fd = _new_part(target)
+    # Unbuffered: a full disk fails in _stream's write, said as such, not again in a flush
+    # on closing that would replace its message with a bare OSError. Open (so locked) until
+    # the file is in place: closed before, another download's cleaner could take it for a
+    # killed download's and remove it under this one.
+    out = os.fdopen(fd, "wb", buffering=0)
     try:
         start = time.perf_counter()
-        # Unbuffered: a full disk fails in _stream's write, said as such, not again in a
-        # flush on closing that would replace its message with a bare OSError.
-        with os.fdopen(fd, "wb", buffering=0) as out:
-            digest, size = _stream(url, out, timeout, limit=vfile.size, authorization=download_authorization())
-            try:
-                os.fsync(out.fileno())
-            except OSError as err:
-                raise _disk_error(url, err) from err
+        digest, size = _stream(url, out, timeout, limit=vfile.size, authorization=download_authorization())
+        try:
+            os.fsync(out.fileno())
+        except OSError as err:
+            raise _disk_error(url, err) from err
         if digest != vfile.sha256:
             raise HashMismatchError(
                 f"{vfile.filename} downloaded from {url} has sha256 {digest} ({size} bytes), "
                 f"expected {vfile.sha256}; it was discarded, nothing was written to the cache. "
                 "If HF_BPE_DOWNLOAD_URL points at a mirror, check that it serves the official file."
             )
+        if os.name == "nt":
+            out.close()  # (Windows moves no open file, and has no locks to keep)
         try:
             os.replace(tmp, target)
         except OSError as err:
             raise _CacheError(f"cannot move the download into place at {target} ({err})") from err
         logger.info("downloaded %s (%d bytes) from %s in %.1fs", vfile.filename, size, url, time.perf_counter() - start)
     finally:
+        out.close()
         try:
             os.unlink(tmp)
         except FileNotFoundError:

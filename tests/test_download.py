@@ -19,6 +19,7 @@ import subprocess
 import sys
 import threading
 from collections.abc import Iterator
+from typing import Any
 from pathlib import Path
 
 import pytest
@@ -313,6 +314,21 @@ def test_concurrent_fetches_leave_one_whole_file(cache: Path, server: _VocabServ
     assert results == [cache / "r50k_base.tiktoken"] * 4
     assert download.sha256_of(cache / "r50k_base.tiktoken") == R50K.sha256
     assert _contents(cache) == ["r50k_base.tiktoken"]
+
+
+def test_a_finished_download_is_not_taken_for_a_killed_ones(cache: Path, server: _VocabServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    """From CI (the test above failed once): a download closed its .part file, and so let go
+    of its lock, before moving it into place; another download's cleaner, looking for what
+    killed downloads left, removed it there ("cannot move the download into place")."""
+    replace = os.replace
+
+    def another_download_starts_meanwhile(src: Any, dst: Any) -> None:
+        download._remove_stale_parts(Path(dst))
+        replace(src, dst)
+
+    monkeypatch.setattr(os, "replace", another_download_starts_meanwhile)
+    assert fetch("r50k_base.tiktoken") == cache / "r50k_base.tiktoken"
+    assert download.sha256_of(cache / "r50k_base.tiktoken") == R50K.sha256
 
 
 # --------------------------------------------------------------------------- bad transfers
