@@ -574,7 +574,7 @@ class Encoding:
             ('naïve 🙂', [0, 2, 3, 5])
         """
         ids = _id_list(tokens, exact=False)  # once: a generator is read only once
-        text = _on_ids(self._decoder.decode_bytes, ids).decode("utf-8", errors="strict")
+        text = Encoding.decode_bytes(self, ids).decode("utf-8", errors="strict")
         spans = _on_ids(lambda ids: self._decoder.char_spans(ids, text), ids)
         return text, [start for start, _ in spans]
 

@@ -1783,12 +1783,9 @@ class HfBpeTokenizer(PreTrainedTokenizer):
         for name, flag in (("add_bos", add_bos), ("add_eos", add_eos), ("return_attention_mask", return_attention_mask)):
             if flag is not None and not isinstance(flag, bool):  # "False" would be true
                 raise TypeError(f"{name} must be True, False or None, not {flag!r}")
-        one_row = isinstance(batch, Mapping) and text_column in batch and isinstance(read_column(batch, text_column), str)
-        single = isinstance(batch, str) or one_row  # (one row: datasets.map without batched=True)
-        if single:
-            items = [batch if isinstance(batch, str) else batch[text_column]]
-        else:
-            items = column_texts(batch, text_column)
+        value = read_column(batch, text_column) if isinstance(batch, Mapping) and text_column in batch else batch
+        single = isinstance(value, str)  # a text, or one row (datasets.map without batched=True)
+        items = [value] if single else column_texts(batch, text_column)
         enc = self._encoding
         allowed = special_set(allowed_special, "allowed_special")
         if self._added.user_added or self._added.slow_added:
