@@ -1,4 +1,5 @@
-"""batch → texts: the column of texts in a batch, whatever form the batch takes.
+"""batch → texts: the column of texts in a batch, whatever form the batch takes (and
+back: :func:`batch_like` puts the ids in the batch's form).
 
 ``datasets.map(batched=True)`` hands over a dict of lists (or, in the arrow, pandas and
 polars formats, a ``pyarrow.Table``, a ``pandas.DataFrame`` or a ``polars.DataFrame``), Ray
@@ -140,3 +141,32 @@ def table_columns(batch: Any) -> list[Any] | None:
     if library == "polars" and hasattr(batch, "get_column"):
         return list(batch.columns)
     return None
+
+
+def batch_like(batch: Any, columns: dict[str, Any], wide_ids: bool = False) -> Any:
+    """``columns`` (``input_ids``, ``attention_mask``) in the form of ``batch``: a
+    ``pyarrow.Table`` for an arrow batch (also for a polars one: polars' own lists would be
+    large lists), a ``pandas.DataFrame`` for a pandas one, else the dict itself. Typed, so
+    that a batch whose rows hold no ids does not make a column of nulls, and as datasets
+    types these columns when it writes lists (int32 ids, int8 masks; int64 ids if
+    ``wide_ids``): a dataset mapped in one format concatenates with one mapped in another.
+    (datasets takes a table or frame as the whole batch: its other columns are not kept.)"""
+    if table_columns(batch) is None:
+        return columns  # (a bare column of texts, a Series or an Array, is a list of them)
+    kind = type(batch).__module__.split(".")[0]
+    import numpy as np
+
+    types = {"input_ids": np.int64 if wide_ids else np.int32, "attention_mask": np.int8}
+    if kind == "pandas":
+        import pandas as pd
+
+        # rows as numpy arrays (not pandas' ArrowDtype of lists, which pyarrow cannot read
+        # back from a table's metadata: a streaming dataset of the pandas format failed to
+        # give its rows)
+        return pd.DataFrame({
+            name: pd.Series([np.array(row, dtype=types[name]) for row in rows], dtype=object, index=batch.index)
+            for name, rows in columns.items()
+        })
+    import pyarrow as pa
+
+    return pa.table({name: pa.array(rows, pa.list_(pa.from_numpy_dtype(types[name]))) for name, rows in columns.items()})

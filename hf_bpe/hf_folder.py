@@ -17,7 +17,6 @@ and the Hub have it) and the added tokens of ``tokenizer_config.json``, checked 
 
 from __future__ import annotations
 
-import json
 import os
 import warnings
 from collections.abc import Mapping

@@ -28,7 +28,6 @@ For ``datasets``, :meth:`HfBpeTokenizer.batch_encode` is a ready ``map`` functio
 
 from __future__ import annotations
 
-import copy
 import json
 import operator
 import os
@@ -36,7 +35,6 @@ import threading
 import warnings
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Any, Self, cast
 
 try:
@@ -46,7 +44,7 @@ except ImportError as err:  # the bare install
 from packaging.version import Version
 
 from hf_bpe.atomic_files import read_whole
-from hf_bpe.batch_columns import column_texts, read_column, table_columns
+from hf_bpe.batch_columns import batch_like, column_texts, read_column
 from hf_bpe.chat_templates import (  # (the names of the templates and their tokens were defined here)
     NANOCHAT_CHAT_TEMPLATE,
     NANOCHAT_CHAT_TOKENS,
@@ -54,15 +52,13 @@ from hf_bpe.chat_templates import (  # (the names of the templates and their tok
     NANOCHAT_TRAINING_CHAT_TEMPLATE,
     named_chat_template,
 )
-from hf_bpe.encoding import MAX_RANK, Encoding, _id_list, special_regex, special_segments, special_set
+from hf_bpe.encoding import MAX_RANK, Encoding, _id_list, special_segments, special_set
 from hf_bpe.errors import (
     HfBpeError,
     MissingFileError,
     SpecialTokenTextError,
     TextTypeError,
     TokenizerJsonWarning,
-    TrainingError,
-    TrainingTypeError,
     UnknownTokenError,
     VocabFileError,
     VocabularyError,
@@ -71,25 +67,12 @@ from hf_bpe.errors import (
     _outside_stacklevel,
     unknown_id_error,
 )
-from hf_bpe.folder import (
-    CHAT_TEMPLATE_DIR,
-    ENCODING_FILE,
-    HF_CONFIG_FORMAT,
-    PROCESSOR_CONFIG,
-    VOCAB_FILE,
-    earlier_files,
-    left_by_an_earlier_save,
-    refuse_non_folder,
-    saved_file,
-    say_removed,
-    templates_folder,
-)
+from hf_bpe.folder import ENCODING_FILE, HF_CONFIG_FORMAT, VOCAB_FILE, saved_file
 from hf_bpe.hf_folder import (
     FilesMissing,
     check_added_decoder,
     check_tokenizer_json_agrees,
     file_not_json,
-    is_rank,
     load_folder_encoding,
     load_tokenizer_json_only,
     refuse_absent_local_path,
@@ -98,16 +81,9 @@ from hf_bpe.hf_folder import (
 from hf_bpe.hf_alignment import attach as attach_alignments, encode_with_offsets, segments_found_after_normalizing
 from hf_bpe.hf_rows import encode_windows, longest_first_sizes
 from hf_bpe.registry import as_hf_bpe_encoding
-from hf_bpe.hf_vocab import spellings_by_id, token_bytes, token_bytes_as_decoded
+from hf_bpe.hf_vocab import token_bytes_as_decoded
 from hf_bpe.normalization import normalize
-from hf_bpe.tokenizer_json import (
-    dumps_tokenizer_json,
-    encoding_to_tokenizer_json,
-    special_token_roles,
-    tokenizer_json_or_warn,
-)
-from hf_bpe.tokenizer_json_load import STRIP_FLAGS
-from hf_bpe.training_sources import check_texts, refuse_table
+from hf_bpe.tokenizer_json import special_token_roles
 
 _VERSION = Version(transformers.__version__)
 if not Version("5.24") <= _VERSION < Version("6.dev0"):
@@ -120,8 +96,20 @@ from tokenizers import AddedToken  # noqa: E402
 from transformers import AutoTokenizer, PreTrainedConfig, PreTrainedTokenizer  # noqa: E402
 from transformers.tokenization_utils_base import BatchEncoding, TruncationStrategy  # noqa: E402
 from transformers.utils import logging as hf_logging  # noqa: E402
-from transformers.utils.hub import hf_api  # noqa: E402
 from transformers.utils.generic import PaddingStrategy  # noqa: E402
+
+# (after the version check: hf_saving imports transformers)
+from hf_bpe import hf_saving, hf_training  # noqa: E402
+from hf_bpe.hf_added_tokens import (  # noqa: E402
+    AddedTokenCache,
+    AddedTokenFacts,
+    SpelledToken,
+    SpelledVocab,
+    added_in_place_of_roles,
+    spelled_roles,
+    spelled_with_id,
+    strips,
+)
 
 __all__ = ["NANOCHAT_CHAT_TEMPLATE", "NANOCHAT_TRAINING_CHAT_TEMPLATE", "HfBpeConfig", "HfBpeTokenizer"]
 
@@ -138,74 +126,10 @@ class HfBpeConfig(PreTrainedConfig):  # type: ignore[no-untyped-call]
     model_type = "hf_bpe"
 
 
-class _SpelledVocab:
-    """Token spellings (GPT-2 byte-to-unicode) <-> ids for one encoding, made on first use
-    (encoding and decoding never need them; ``get_vocab`` and token conversions do).
-
-    Derived entirely from the encoding, so it pickles as the encoding alone (small,
-    deterministic: the datasets fingerprint stays stable).
-    """
-
-    def __init__(self, encoding: Any) -> None:
-        self.encoding = encoding
-        self._maps: tuple[dict[int, str], dict[str, int]] | None = None
-
-    @property
-    def id_to_str(self) -> dict[int, str]:
-        return self._made()[0]
-
-    @property
-    def str_to_id(self) -> dict[str, int]:
-        return self._made()[1]
-
-    def id_of(self, text: str) -> int | None:
-        """The id spelled ``text`` (a special token's text first), without making the maps."""
-        special: int | None = self.encoding.special_tokens.get(text)
-        if special is not None:
-            return special
-        try:
-            token = token_bytes(text)
-        except VocabularyError:  # not spelled in GPT-2's alphabet
-            return None
-        rank: int | None = self.encoding.mergeable_ranks.get(token)
-        return rank
-
-    def _made(self) -> tuple[dict[int, str], dict[str, int]]:
-        maps = self._maps
-        if maps is None:  # two threads may both make them: the same maps, one kept
-            ranks = self.encoding.mergeable_ranks
-            id_to_str = spellings_by_id(ranks)
-            str_to_id = dict(zip(id_to_str.values(), id_to_str))
-            for text, tid in self.encoding.special_tokens.items():
-                id_to_str[tid] = text
-                str_to_id[text] = tid
-            maps = self._maps = (id_to_str, str_to_id)
-        return maps
-
-    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
-        return (_SpelledVocab, (self.encoding,))
-
-
-#: What pickles of earlier hf_bpe hold that is now in _AddedTokenFacts.
+#: What pickles of earlier hf_bpe hold that is now in AddedTokenFacts.
 _EARLIER_FACTS = frozenset(
     {"_added_re", "_added_pattern", "_plain_ids", "_slow_added", "_user_added", "_decoded_as_text", "_spellings_shadowed"}
 )
-
-
-class _AddedTokenCache:
-    """A tokenizer's :class:`_AddedTokenFacts` and the count of changes of its added tokens
-    (facts of an earlier count are out of date). Pickles as an empty cache: datasets
-    fingerprints a tokenizer by pickling its attributes, which must not change when it is
-    used, nor with the number of calls that added its tokens."""
-
-    __slots__ = ("changes", "facts")
-
-    def __init__(self) -> None:
-        self.changes = 0
-        self.facts: _AddedTokenFacts | None = None
-
-    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
-        return (_AddedTokenCache, ())
 
 
 def _AddedTokenPattern(texts: tuple[str, ...]) -> None:  # noqa: N802 (the name pickles call)
@@ -214,100 +138,10 @@ def _AddedTokenPattern(texts: tuple[str, ...]) -> None:  # noqa: N802 (the name 
     return None
 
 
-class _AddedTokenFacts:
-    """What encoding and decoding need to know about a tokenizer's added tokens, worked out
-    from them when first asked for after they change (:attr:`HfBpeTokenizer._added`), not
-    at each change: adding 2,000 tokens one call at a time worked it all out 2,000 times
-    (8 s; the stock fast tokenizer 1 s). The regex that finds the tokens' texts in text (the
-    longest first) is compiled when first used: about half a second for 10,000 tokens.
-    Kept in an :class:`_AddedTokenCache`."""
-
-    __slots__ = (
-        "changes", "user_added", "slow_added", "decoded_as_text", "spellings_shadowed", "plain_ids", "texts", "_regex",
-        "normalized_ids", "normalized_unlike_given", "_as_given", "_regexes",
-    )
-
-    def __init__(self, tok: HfBpeTokenizer) -> None:
-        #: Which change of the added tokens these facts are of (read first: one made meanwhile
-        #: in another thread makes them out of date).
-        self.changes = tok._added_cache.changes
-        # (copies: dict() of a dict is one step another thread's add_tokens cannot cut into)
-        tokens = dict(tok._added_tokens_decoder)
-        encoder = dict(tok._added_tokens_encoder)
-        enc = tok._encoding
-        specials = enc.special_tokens
-        #: Tokens added by users: not the encoding's specials (nor one of them at another id).
-        self.user_added = any(not t.special or specials.get(t.content) != tid for tid, t in tokens.items())
-        #: Some token has flags only transformers' Python rules apply (see _Spelled).
-        self.slow_added = any(_strips(t) for t in tokens.values())
-        #: Ids decoded as their text: added tokens at ids of their own. One at a vocabulary
-        #: token's id (its text, or its spelling: "Ġ" at 220) decodes as that token.
-        self.decoded_as_text = frozenset(tid for tid in tokens if not enc.is_special_token(tid) and not is_rank(enc, tid))
-        #: An added text spells another token (see _Spelled).
-        spelled = tok._vocab.id_of
-        self.spellings_shadowed = any(spelled(t.content) not in (None, tid) for tid, t in tokens.items())
-        #: The added tokens that are not special, by text.
-        self.plain_ids = {text: tid for text, tid in encoder.items() if tid in tokens and not tokens[tid].special}
-        self.texts = tuple(sorted(encoder)) if tokens else ()
-        self._regex: Any = None
-        #: Where the encoding normalizes text (NFC, NFKC), ``tokenizers`` finds the added tokens
-        #: with ``normalized=True`` in the normalized text (their text normalized too), the
-        #: others in the text as given: those tokens by their normalized text (else empty).
-        normalized = [t for t in tokens.values() if t.normalized] if enc.normalization is not None else []
-        self.normalized_ids = {enc._splitter.normalize(t.content): encoder[t.content] for t in normalized if t.content in encoder}
-        #: Some of those tokens' text is not in normalized form ("e\u0301x"): found only as
-        #: its normalized form ("\u00e9x"), even in text that normalizing leaves as it is.
-        self.normalized_unlike_given = any(enc._splitter.normalize(t.content) != t.content for t in normalized)
-        # (for regexes_by_normalization, used only where some token is normalized)
-        self._as_given = frozenset(encoder) - {t.content for t in normalized} if normalized else frozenset()
-        self._regexes: tuple[Any, Any] | None = None
-
-    @property
-    def regex(self) -> Any:
-        """The regex that finds the added tokens' texts, the longest first; None if there
-        are none."""
-        if self._regex is None and self.texts:  # two threads may both make it: the same regex, one kept
-            self._regex = special_regex(frozenset(self.texts))
-        return self._regex
-
-    def regexes_by_normalization(self) -> tuple[Any, Any]:
-        """The regexes that find the added tokens found in the text as given, and those
-        found in the normalized text (see :attr:`normalized_ids`); None where there are none."""
-        if self._regexes is None:
-            self._regexes = (
-                special_regex(self._as_given) if self._as_given else None,
-                special_regex(frozenset(self.normalized_ids)) if self.normalized_ids else None,
-            )
-        return self._regexes
-
-
-
-class _Spelled(str):
-    """A vocabulary token as transformers shows it (its bytes spelled in GPT-2's byte
-    alphabet) that keeps its id.
-
-    A spelling can equal an added token's text: in gpt2, "é" spells the byte 0xE9 (id
-    165), while an added "é" is the text é (id 2634). Once such a token is added,
-    ``tokenize`` and ``convert_ids_to_tokens`` give these strings, and converting them
-    back reads the id, not the (ambiguous) text.
-    """
-
-    id: int
-
-
-def _spelled(text: str, tid: int) -> _Spelled:
-    token = _Spelled(text)
-    token.id = tid
-    return token
-
-
-#: The keyword arguments of transformers tokenizers that give a token a role.
-_ROLES = ("bos_token", "eos_token", "unk_token", "sep_token", "pad_token", "cls_token", "mask_token")
-
-#: Options of HF tokenizers' BpeTrainer that rustbpe's algorithm has no use for.
-_HF_TRAINER_OPTIONS = frozenset(
-    {"min_frequency", "limit_alphabet", "initial_alphabet", "max_token_length", "continuing_subword_prefix", "end_of_word_suffix", "unk_token"}
-)
+# The names by which pickles of hf_bpe until 2026-12-07 call these classes (they were here).
+_SpelledVocab = SpelledVocab
+_AddedTokenCache = AddedTokenCache
+_Spelled = SpelledToken
 
 
 #: What a call in progress on this thread asks of the methods transformers calls back:
@@ -331,64 +165,6 @@ def _during(flag: str) -> Iterator[None]:
         setattr(_IN_CALL, flag, before)
 
 
-def _refuse_hf_trainer_options(method: str, kwargs: Mapping[str, Any]) -> None:
-    """Options of HF tokenizers' trainer, given where tokenizer settings go, would be saved
-    as settings and change nothing: a TypeError instead."""
-    unsupported = sorted(set(kwargs) & _HF_TRAINER_OPTIONS)
-    if unsupported:
-        raise TypeError(
-            f"{method}: {', '.join(unsupported)} (options of HF tokenizers' BpeTrainer) have "
-            "no counterpart in hf_bpe's training, which learns rustbpe's merges"
-        )
-
-
-def _refuse_names_of_siblings(method: str, kwargs: Mapping[str, Any], names: Mapping[str, str | None]) -> None:
-    """A sibling method's name for an argument (``{theirs: ours}``, ``ours`` None where
-    ``method`` has no such argument), given where tokenizer settings go, would be saved as
-    a setting and change nothing: a TypeError instead."""
-    for theirs, ours in names.items():
-        if theirs in kwargs:
-            instead = f"takes {ours}=, not {theirs}=" if ours else f"has no {theirs}= (another training method's argument)"
-            raise TypeError(f"{method} {instead}: it would be saved as a tokenizer setting and change nothing")
-
-
-def _renamed_token(token: AddedToken, renamed: Mapping[str, str]) -> AddedToken:
-    """``token`` with its text renamed by ``renamed`` (train_new_from_iterator's
-    ``special_tokens_map``), its flags kept."""
-    if token.content not in renamed:
-        return token
-    return AddedToken(
-        renamed[token.content], single_word=token.single_word, lstrip=token.lstrip,
-        rstrip=token.rstrip, normalized=token.normalized, special=token.special,
-    )
-
-
-def _as_special(token: AddedToken) -> AddedToken:
-    """A copy of ``token`` marked special, its other flags kept (as the fast tokenizers
-    mark an AddedToken given as a special token)."""
-    special = copy.copy(token)
-    special.__setstate__({"special": True})
-    return special
-
-
-def _added_in_place_of_roles(kwargs: dict[str, Any], post_processor_adds: Mapping[str, str]) -> dict[str, str]:
-    """The tokens that ``add_bos_token``/``add_eos_token`` add instead of the role's
-    token, by role ("bos", "eos"): those a tokenizer.json's post-processor adds
-    (``post_processor_adds``) where tokenizer_config.json names another bos/eos, or none (a fine-tune
-    that changed its eos_token alone), as the folder's stock tokenizer adds them; or, for a
-    folder hf_bpe saved, its ``hf_bpe_adds``. A role it does not name is the template's
-    token, as before."""
-    adds = kwargs.pop("hf_bpe_adds", None) or {}
-    if not isinstance(adds, Mapping) or not all(role in ("bos", "eos") and isinstance(text, str) for role, text in adds.items()):
-        raise VocabularyError(f"hf_bpe_adds must map 'bos'/'eos' to a token's text, not {adds!r}")
-    adds = dict(adds)
-    for role, text in post_processor_adds.items():
-        named = kwargs.setdefault(f"{role}_token", text)
-        if (named.content if isinstance(named, AddedToken) else named) != text:
-            adds[role] = text
-    return adds
-
-
 def _empty_words_as_text(item: Any) -> Any:
     """An empty list of words as transformers' Python tokenizers take it: ``[]`` as ``""``,
     a batch's row ``[]`` as ``()`` (``""`` would make the batch look like one list of
@@ -401,34 +177,6 @@ def _empty_words_as_text(item: Any) -> Any:
     if isinstance(item[0], (list, tuple)):  # a batch of lists of words
         return [() if isinstance(row, list) and not row else row for row in item]
     return item
-
-
-def _strips(token: AddedToken) -> bool:
-    """Whether ``token`` has the flags only transformers' Python rules apply here."""
-    return any(getattr(token, flag) for flag in STRIP_FLAGS)
-
-
-def _spelled_roles(kwargs: dict[str, Any], decoder: Mapping[int, AddedToken], encoding: Any) -> frozenset[str]:
-    """A role (``pad_token`` and the others) given as the spelling of a vocabulary token
-    that is no added token, as a saved folder names one (gpt2 with ``pad_token_id = 220``
-    saves ``"pad_token": "Ġ"``): that token, by id, not a new added token of the text "Ġ",
-    which would give the folder's pad another id after a reload. Returns those spellings."""
-    texts = {str(token) for token in decoder.values()}
-    spelled: set[str] = set()
-    for role in _ROLES:
-        value = kwargs.get(role)
-        if not isinstance(value, (str, AddedToken)) or isinstance(value, _Spelled) or str(value) in texts:
-            continue
-        text = str(value)
-        try:
-            raw = token_bytes(text)
-        except VocabularyError:  # not a spelling
-            continue
-        tid = encoding.mergeable_ranks.get(raw)
-        if tid is not None and raw != text.encode("utf-8", "surrogatepass"):
-            kwargs[role] = _spelled(text, tid)
-            spelled.add(text)
-    return frozenset(spelled)
 
 
 class _ByteLevelView:
@@ -523,11 +271,11 @@ class HfBpeTokenizer(PreTrainedTokenizer):
         if template is not None:
             kwargs["chat_template"] = template
         self._encoding: Encoding = encoding
-        self._vocab = _SpelledVocab(encoding)
+        self._vocab = SpelledVocab(encoding)
         self._hf_bpe_add_bos = add_bos_token
         self._hf_bpe_add_eos = add_eos_token
-        self._hf_bpe_adds = _added_in_place_of_roles(kwargs, post_processor_adds)
-        self._added_cache = _AddedTokenCache()  # (see _added)
+        self._hf_bpe_adds = added_in_place_of_roles(kwargs, post_processor_adds)
+        self._added_cache = AddedTokenCache()  # (see _added)
 
         # The encoding's own special tokens are added tokens at their ids (never split).
         decoder: dict[int, AddedToken] = dict(kwargs.pop("added_tokens_decoder", None) or {})
@@ -537,8 +285,8 @@ class HfBpeTokenizer(PreTrainedTokenizer):
         for text, tid in sorted(encoding.special_tokens.items(), key=lambda kv: kv[1]):
             decoder.setdefault(tid, AddedToken(text, special=True, normalized=False))
         # Roles held by vocabulary tokens, which transformers' __init__ adds as plain text
-        # (see _spelled_roles): not added.
-        self._roles_to_skip = _spelled_roles(kwargs, decoder, encoding)
+        # (see spelled_roles): not added.
+        self._roles_to_skip = spelled_roles(kwargs, decoder, encoding)
         self._added_tokens_decoder = decoder
         for role, text in special_token_roles(encoding.special_tokens).items():
             kwargs.setdefault(role, text)
@@ -626,22 +374,10 @@ class HfBpeTokenizer(PreTrainedTokenizer):
             tok = HfBpeTokenizer.train_from_dataset(ds, 32_768, pattern="nanochat",
                                                     special_tokens=["<|bos|>", ...])
         """
-        from hf_bpe.trainer import BpeTrainer
-
-        _refuse_hf_trainer_options("train_from_dataset", tokenizer_kwargs)
-        # batch_encode's, train_new_from_iterator's, rustbpe's and tiktoken's names
-        _refuse_names_of_siblings(
-            "train_from_dataset",
-            tokenizer_kwargs,
-            {"text_column": "column", "show_progress": "progress", "buffer_size": "batch_size", "num_threads": "num_proc",
-             "new_special_tokens": "special_tokens", "special_tokens_map": None},
+        return hf_training.train_from_dataset(
+            cls, dataset, vocab_size, column=column, pattern=pattern, special_tokens=special_tokens, num_proc=num_proc,
+            max_chars=max_chars, batch_size=batch_size, progress=progress, name=name, tokenizer_kwargs=tokenizer_kwargs,
         )
-        with BpeTrainer(
-            vocab_size, pattern=pattern, special_tokens=special_tokens, num_proc=num_proc, progress=progress
-        ) as trainer:
-            trainer.update_from_dataset(dataset, column=column, max_chars=max_chars, batch_size=batch_size)
-            encoding = trainer.train(name)
-        return cls(encoding=encoding, **tokenizer_kwargs)
 
     def train_new_from_iterator(
         self,
@@ -666,105 +402,10 @@ class HfBpeTokenizer(PreTrainedTokenizer):
 
             smaller = tok.train_new_from_iterator(texts, 1024, special_tokens_map={"<|endoftext|>": "<|eot|>"})
         """
-        if length is not None and (isinstance(length, bool) or not isinstance(length, int)):
-            raise TypeError(
-                f"length is transformers' progress hint (an int), got {type(length).__name__}: "
-                "pass new special tokens as new_special_tokens=[...]"
-            )
-        _refuse_hf_trainer_options("train_new_from_iterator", kwargs)
-        # (this tokenizer's pattern is kept: train_from_dataset's pattern=, column=, ... have no use here)
-        _refuse_names_of_siblings(
-            "train_new_from_iterator",
-            kwargs,
-            {"progress": "show_progress", "num_threads": "num_proc", "special_tokens": "new_special_tokens",
-             "pattern": None, "max_chars": None, "column": None, "batch_size": None, "buffer_size": None},
+        return hf_training.train_new_from_iterator(
+            self, text_iterator, vocab_size, length, new_special_tokens, special_tokens_map,
+            num_proc=num_proc, name=name, show_progress=show_progress, kwargs=kwargs,
         )
-        if isinstance(new_special_tokens, (str, AddedToken)):  # (transformers: one token per character)
-            raise TrainingTypeError(
-                f"new_special_tokens takes a list of tokens, not one {type(new_special_tokens).__name__}: "
-                f"new_special_tokens=[{str(new_special_tokens)!r}]"
-            )
-        if not isinstance(vocab_size, bool) and hasattr(vocab_size, "__index__"):
-            vocab_size = operator.index(vocab_size)  # (numpy's ints: the added tokens are counted in it below)
-        check_texts(text_iterator, "train_new_from_iterator")
-        renamed = dict(special_tokens_map or {})
-        from hf_bpe.trainer import BpeTrainer
-
-        normalize = self._encoding._splitter.normalize  # (counted in the form they are encoded in, as tokenizers trains)
-
-        def flat() -> Iterable[Any]:
-            for item in text_iterator:
-                refuse_table(item, "train_new_from_iterator")  # (a batch as a DataFrame: its column names)
-                if isinstance(item, Iterable) and not isinstance(item, (str, bytes, bytearray, Mapping)):
-                    yield from (normalize(t) if isinstance(t, str) else t for t in item)  # a batch of texts
-                else:
-                    yield normalize(item) if isinstance(item, str) else item  # a text (the trainer names anything else)
-
-        specials = [renamed.get(t, t) for t, _ in sorted(self._encoding.special_tokens.items(), key=lambda kv: kv[1])]
-        # transformers takes str or AddedToken here: an AddedToken counts by its text, and
-        # its flags (lstrip, ...) are kept, as this tokenizer's special tokens keep theirs
-        given = list(new_special_tokens or ())
-        new = list(dict.fromkeys(t.content if isinstance(t, AddedToken) else t for t in given))
-        specials += [t for t in new if t not in specials]
-        flagged = {
-            token.content: token
-            for token in (_renamed_token(self._added_tokens_decoder[tid], renamed) for tid in self._encoding.special_tokens.values())
-        }
-        flagged.update({token.content: _as_special(token) for token in given if isinstance(token, AddedToken)})
-        # Tokens added to this tokenizer (a pad token, ...) are added to the new one after
-        # its vocabulary, with their flags, and count in vocab_size, as the special tokens
-        # do: len(new tokenizer) is vocab_size (see docs/huggingface.md for transformers').
-        added = [_renamed_token(t, renamed) for _, t in sorted(self._added_tokens_decoder.items())]
-        added = [t for t in added if t.content not in specials]
-        merged_size = vocab_size
-        if added and isinstance(vocab_size, int) and not isinstance(vocab_size, bool):
-            merged_size = vocab_size - len(added)
-            if merged_size < 256 + len(specials):
-                raise TrainingError(
-                    f"vocab_size must be an int >= {256 + len(specials) + len(added)} (it holds the 256 byte "
-                    f"tokens, the {len(specials)} special token(s) and the {len(added)} added token(s) of "
-                    f"this tokenizer), got {vocab_size}"
-                )
-        with BpeTrainer(
-            merged_size, pattern=self._encoding.pat_str, special_tokens=specials, num_proc=num_proc, progress=show_progress
-        ) as trainer:
-            trainer.update(flat())
-            encoding = trainer.train(name or self._encoding.name)
-        if self._encoding.normalization is not None:
-            encoding = Encoding(
-                encoding.name,
-                pat_str=encoding.pat_str,
-                mergeable_ranks=encoding._mergeable_ranks,
-                special_tokens=encoding._special_tokens,
-                normalization=self._encoding.normalization,
-            )
-        options: dict[str, Any] = {
-            "added_tokens_decoder": {encoding.special_tokens[text]: token for text, token in flagged.items()},
-            "add_bos_token": self._hf_bpe_add_bos,
-            "add_eos_token": self._hf_bpe_add_eos,
-            "hf_bpe_adds": {role: renamed.get(text, text) for role, text in self._hf_bpe_adds.items()},
-            "model_max_length": self.model_max_length,
-            "padding_side": self.padding_side,
-            "truncation_side": self.truncation_side,
-            "chat_template": self.chat_template,
-            "split_special_tokens": self.split_special_tokens,
-        }
-        options.update(kwargs)
-        tok = HfBpeTokenizer(encoding=encoding, **options)
-        # The added tokens (see above), then the roles that name them set again.
-        tok.add_tokens([t for t in added if not t.special])
-        tok.add_tokens([t for t in added if t.special], special_tokens=True)
-        for role in ("bos_token", "eos_token", "pad_token", "unk_token"):
-            value = getattr(self, role)
-            value = renamed.get(value, value) if value is not None else None
-            if role not in kwargs and value is not None and value in tok.get_added_vocab():
-                setattr(tok, role, value)
-        # The extra special tokens, as transformers makes them: this tokenizer's and the new
-        # special tokens (in all_special_tokens and get_special_tokens_mask, saved as
-        # extra_special_tokens), not the tokens added above that only have a role.
-        extras = dict.fromkeys([renamed.get(str(t), str(t)) for t in self._extra_special_tokens] + new)
-        tok._extra_special_tokens[:] = [tok._added_tokens_decoder[tok._added_tokens_encoder[t]] for t in extras]
-        return tok
 
     @property
     def encoding(self) -> Encoding:
@@ -829,7 +470,7 @@ class HfBpeTokenizer(PreTrainedTokenizer):
         self.__dict__.update({key: value for key, value in state.items() if key not in _EARLIER_FACTS})
         # (an empty cache from a pickle; copy.copy shares it, with the added tokens, as stock
         # tokenizers' copies share theirs; a pickle of an earlier hf_bpe has none)
-        self.__dict__.setdefault("_added_cache", _AddedTokenCache())
+        self.__dict__.setdefault("_added_cache", AddedTokenCache())
         self.__dict__.setdefault("_hf_bpe_adds", {})  # (nor this)
         self._update_trie()
 
@@ -866,7 +507,7 @@ class HfBpeTokenizer(PreTrainedTokenizer):
         return tid
 
     def _convert_token_to_id_with_added_voc(self, token: str) -> int | None:
-        if isinstance(token, _Spelled):
+        if isinstance(token, SpelledToken):
             return token.id
         return super()._convert_token_to_id_with_added_voc(token)  # type: ignore[no-untyped-call,no-any-return]
 
@@ -877,13 +518,13 @@ class HfBpeTokenizer(PreTrainedTokenizer):
             if isinstance(index, int):  # (one below 0 or of 2**32 or more: an OverflowError too, as the fast tokenizer raises)
                 raise unknown_id_error(index, "id {} is not in the vocabulary") from None
             raise UnknownTokenError(f"id {index!r} is not in the vocabulary", token=index) from None
-        return _spelled(text, index) if self._added.spellings_shadowed else text
+        return spelled_with_id(text, index) if self._added.spellings_shadowed else text
 
     def _tokenize(self, text: str, **kwargs: Any) -> list[str]:
         spell = self._vocab.id_to_str
         ids = self._encoding.encode_ordinary(text)
         if self._added.spellings_shadowed:
-            return [_spelled(spell[i], i) for i in ids]
+            return [spelled_with_id(spell[i], i) for i in ids]
         return [spell[i] for i in ids]
 
     def convert_tokens_to_string(self, tokens: list[str]) -> str:
@@ -902,7 +543,7 @@ class HfBpeTokenizer(PreTrainedTokenizer):
         for token in tokens:
             if not isinstance(token, str):
                 raise TypeError(f"tokens are str, not {type(token).__name__} ({token!r})")
-            text = token in added and not isinstance(token, _Spelled)
+            text = token in added and not isinstance(token, SpelledToken)
             parts.append(token.encode() if text else token_bytes_as_decoded(token))
         return b"".join(parts).decode("utf-8", errors="replace")
 
@@ -948,8 +589,8 @@ class HfBpeTokenizer(PreTrainedTokenizer):
         for token in new_tokens or ():
             if not isinstance(token, (str, AddedToken)):
                 raise TypeError(f"token {token!r} is not a str or AddedToken")
-            if isinstance(token, _Spelled) or (isinstance(token, str) and token in roles):
-                continue  # a vocabulary token given a role (see _spelled_roles)
+            if isinstance(token, SpelledToken) or (isinstance(token, str) and token in roles):
+                continue  # a vocabulary token given a role (see spelled_roles)
             content = str(token)
             if not content:
                 continue
@@ -1038,13 +679,13 @@ class HfBpeTokenizer(PreTrainedTokenizer):
         self._added_cache.changes += 1  # (the facts are worked out again when next asked for)
 
     @property
-    def _added(self) -> _AddedTokenFacts:
+    def _added(self) -> AddedTokenFacts:
         """What encoding and decoding need to know about the added tokens (see
-        :class:`_AddedTokenFacts`), as they are now."""
+        :class:`AddedTokenFacts`), as they are now."""
         cache = self._added_cache
         facts = cache.facts
         if facts is None or facts.changes != cache.changes:  # (threads may each work them out)
-            facts = cache.facts = _AddedTokenFacts(self)
+            facts = cache.facts = AddedTokenFacts(self)
         return facts
 
     @property
@@ -1061,7 +702,7 @@ class HfBpeTokenizer(PreTrainedTokenizer):
         kept = self._split_out(split_special_tokens)
         if self._added_re is None or not kept:
             return list(self._encoding.encode_ordinary(text))
-        if self._added.slow_added:  # tokens carry their ids (see _Spelled): the strings are exact
+        if self._added.slow_added:  # tokens carry their ids (see SpelledToken): the strings are exact
             ids: list[int] = self.convert_tokens_to_ids(self.tokenize(text, split_special_tokens=split_special_tokens))  # type: ignore[assignment]
             return ids
         return self._ids_around(text, kept)
@@ -1109,7 +750,7 @@ class HfBpeTokenizer(PreTrainedTokenizer):
         """``convert_ids_to_tokens(ids)``, an added token with ``normalized=True`` spelled
         as it is found, in the normalizer's form (``"ﬁx"`` as ``"fix"`` under NFKC), as
         :meth:`tokenize` and the fast tokenizers' ``tokens()`` give it."""
-        if self._added.spellings_shadowed:  # (spellings marked with their ids: see _spelled)
+        if self._added.spellings_shadowed:  # (spellings marked with their ids: see spelled_with_id)
             tokens = list(self.convert_ids_to_tokens(ids))
         else:  # what convert_ids_to_tokens gives, in one pass (a BatchEncoding pickled asks for every row's)
             added, spell = self._added_tokens_decoder, self._vocab.id_to_str
@@ -1442,7 +1083,7 @@ class HfBpeTokenizer(PreTrainedTokenizer):
     def _required_id(self, role: str, asked_by: str | None = None) -> int:
         """The id of the ``role`` ("bos", "eos") token that ``asked_by`` wants added: the
         role's token, or the one a loaded post-processor adds in its place (see
-        :func:`_added_in_place_of_roles`)."""
+        :func:`added_in_place_of_roles`)."""
         asked_by = asked_by or f"add_{role}_token=True"
         text = self._hf_bpe_adds.get(role)
         if text is not None:
@@ -1805,7 +1446,7 @@ class HfBpeTokenizer(PreTrainedTokenizer):
         if return_attention_mask:
             masks = [[1] * len(row) for row in ids]
             out["attention_mask"] = masks[0] if single else masks
-        return _batch_like(batch, out, wide_ids=self._largest_id() >= 1 << 31)
+        return batch_like(batch, out, wide_ids=self._largest_id() >= 1 << 31)
 
     def _largest_id(self) -> int:
         """The largest id this tokenizer can give (a vocabulary's, a special or added
@@ -1826,7 +1467,7 @@ class HfBpeTokenizer(PreTrainedTokenizer):
             kept = {
                 text: tid for text, tid in self._added_tokens_encoder.items() if not decoder[tid].special or text in allowed
             }
-        if self._added.slow_added and any(_strips(decoder[tid]) for tid in kept.values()):
+        if self._added.slow_added and any(strips(decoder[tid]) for tid in kept.values()):
             if allowed != "all":
                 raise VocabularyError(
                     "batch_encode cannot keep special tokens ordinary text while honouring the "
@@ -1847,54 +1488,7 @@ class HfBpeTokenizer(PreTrainedTokenizer):
 
             tok.save_vocabulary("my-tokenizer")   # the vocabulary files only, no settings
         """
-        from hf_bpe.folder import encoding_files
-        from hf_bpe.atomic_files import write_files_atomic
-
-        prefix = f"{filename_prefix}-" if filename_prefix else ""
-        refuse_non_folder(save_directory)
-        folder = Path(save_directory)
-        data = self._tokenizer_json(warn=True)
-        if data is not None:
-            self._warn_of_roles_stock_makes_special()
-        tokenizer_json = None if data is None else dumps_tokenizer_json(data).encode()
-        files: dict[Path, bytes | None] = {
-            folder / name: content for name, content in encoding_files(self._encoding, prefix, tokenizer_json).items()
-        }
-        # None: no tokenizer.json for this tokenizer, so none of an earlier save either
-        files[folder / (prefix + "tokenizer.json")] = tokenizer_json
-        write_files_atomic(files)  # all or none
-        return tuple(str(path) for path, content in files.items() if content is not None)
-
-    def _warn_of_roles_stock_makes_special(self) -> None:
-        """Warn of a role (``pad_token`` ...) held by a vocabulary token (gpt2 with
-        ``pad_token_id = 198``, the newline) or by an added token not marked special: the
-        stock fast tokenizer that loads the folder makes the role's text a special token,
-        so it finds that text inside other text as the token (``"hello"`` in
-        ``"Othello"``; the spelling ``"Ċ"`` as the newline) and
-        ``decode(skip_special_tokens=True)`` drops the id wherever it occurs (every
-        newline), where this tokenizer keeps it."""
-        encoder, decoder = self._added_tokens_encoder, self._added_tokens_decoder
-        for role, text in self.special_tokens_map.items():
-            if not isinstance(text, str):
-                continue
-            found: Any = encoder.get(text)
-            if found is not None:
-                tid, what = int(found), "an added token not marked special"
-                if decoder[tid].special:
-                    continue
-            else:
-                found, what = self.convert_tokens_to_ids(text), "a vocabulary token"
-                if not isinstance(found, int) or not is_rank(self._encoding, found):
-                    continue
-                tid = found
-            warnings.warn(
-                f"{role} is {what}, {text!r} (id {tid}): the stock fast tokenizer of the saved folder "
-                f"makes the text {text!r} a special token, found inside other text, and "
-                f"decode(skip_special_tokens=True) drops every id {tid}; give the role a special "
-                f"token instead (tok.add_special_tokens({{{role!r}: '<pad>'}}), or the eos token as pad)",
-                TokenizerJsonWarning,
-                stacklevel=_outside_stacklevel(),  # the caller of save_pretrained (or save_vocabulary)
-            )
+        return hf_saving.save_vocabulary(self, save_directory, filename_prefix)
 
     def to_tokenizer_json(self) -> dict[str, Any]:
         """This tokenizer as ``tokenizer.json`` content (added tokens and bos/eos included);
@@ -1905,33 +1499,9 @@ class HfBpeTokenizer(PreTrainedTokenizer):
             >>> data["model"]["type"], len(data["model"]["merges"])
             ('BPE', 50000)
         """
-        data = self._tokenizer_json(warn=False)
+        data = hf_saving.tokenizer_json(self, warn=False)
         assert data is not None
         return data
-
-    def _tokenizer_json(self, *, warn: bool) -> dict[str, Any] | None:
-        specials = self._encoding.special_tokens
-        extra = {
-            tid: {
-                "content": tok.content,
-                "special": tok.special,
-                "lstrip": tok.lstrip,
-                "rstrip": tok.rstrip,
-                "single_word": tok.single_word,
-                "normalized": tok.normalized,
-            }
-            for tid, tok in self._added_tokens_decoder.items()
-            if specials.get(tok.content) != tid or _strips(tok)
-        }
-        build = tokenizer_json_or_warn if warn else encoding_to_tokenizer_json
-        return build(
-            self._encoding,
-            bos_token=self._hf_bpe_adds.get("bos", self.bos_token),
-            eos_token=self._hf_bpe_adds.get("eos", self.eos_token),
-            add_bos=self._hf_bpe_add_bos,
-            add_eos=self._hf_bpe_add_eos,
-            extra_added_tokens=extra,
-        )
 
     def save_pretrained(
         self, save_directory: str | os.PathLike[str], *args: Any, push_to_hub: bool = False, **kwargs: Any
@@ -1948,68 +1518,7 @@ class HfBpeTokenizer(PreTrainedTokenizer):
 
             tok.save_pretrained("my-tokenizer")                  # then AutoTokenizer.from_pretrained("my-tokenizer")
         """
-        kwargs.pop("legacy_format", None)  # the Python backend refuses False: no fast-only format here
-        refuse_non_folder(save_directory)  # (transformers logs an error and returns None, saving nothing)
-        for role in ("bos", "eos"):  # a folder no call could encode with, nor stock load
-            if getattr(self, f"_hf_bpe_add_{role}"):
-                try:
-                    self._required_id(role)
-                except VocabularyError as err:
-                    raise VocabularyError(f"not saved: {err}") from None
-        # transformers would push before hf_bpe finishes tokenizer_config.json: push here.
-        if push_to_hub:
-            commit_message = kwargs.pop("commit_message", None)
-            repo_id = kwargs.pop("repo_id", str(save_directory).split(os.path.sep)[-1])
-            repo_args = {k: v for k, v in kwargs.items() if k != "filename_prefix"}  # the rest: private, token...
-            repo_id = hf_api().create_repo(repo_id, exist_ok=True, **repo_args).repo_id
-            os.makedirs(save_directory, exist_ok=True)
-            timestamps = self._get_files_timestamps(save_directory)
-        files = self._save_all_or_none(save_directory, *args, **kwargs)
-        if push_to_hub:
-            token = kwargs.get("token")
-            self._upload_modified_files(
-                save_directory, repo_id, timestamps, commit_message=commit_message, token=token,
-                filename_prefix=_prefix(kwargs),
-            )
-        return files
-
-    def _save_all_or_none(self, folder: str | os.PathLike[str], *args: Any, **kwargs: Any) -> tuple[str, ...]:
-        """transformers' save_pretrained into a fresh folder beside ``folder``, hf_bpe's
-        entries added to its tokenizer_config.json, then every file moved in at once
-        (transformers alone writes file after file: a failure between them left a folder
-        holding one tokenizer's vocabulary and another's settings)."""
-        from hf_bpe.atomic_files import cleanup_new_folders, staging_folder, write_files_atomic
-
-        given, target = os.fspath(folder), Path(folder).resolve()
-        prefix = _prefix(kwargs)
-        templates_folder(target / (prefix + CHAT_TEMPLATE_DIR))  # (no link)
-        with cleanup_new_folders(target):  # removed again if the save fails
-            target.mkdir(parents=True, exist_ok=True)
-            with staging_folder(target) as staging:
-                written: tuple[str, ...] = super().save_pretrained(staging, *args, **kwargs)
-                config_path = staging / (prefix + "tokenizer_config.json")
-                config = json.loads(config_path.read_text(encoding="utf-8"))
-                config["tokenizer_class"] = "HfBpeTokenizer"
-                config.pop("auto_map", None)
-                config.pop("backend", None)
-                config["hf_bpe_add_bos_token"] = bool(self._hf_bpe_add_bos)
-                config["hf_bpe_add_eos_token"] = bool(self._hf_bpe_add_eos)
-                config.pop("hf_bpe_adds", None)
-                if self._hf_bpe_adds:
-                    config["hf_bpe_adds"] = dict(self._hf_bpe_adds)
-                config["hf_bpe_format"] = HF_CONFIG_FORMAT
-                config_path.write_text(json.dumps(config, indent=2, sort_keys=True, ensure_ascii=False) + "\n", encoding="utf-8")
-                moved: dict[Path, bytes | None] = {
-                    target / path.relative_to(staging): path.read_bytes() for path in staging.rglob("*") if path.is_file()
-                }
-                for path in moved:
-                    path.parent.mkdir(parents=True, exist_ok=True)
-                # (an earlier save's files that this one did not write: removed with it)
-                removed = write_files_atomic(moved, also_remove=lambda: earlier_files(target, prefix))
-                say_removed(target, removed)
-        names = [os.path.relpath(f, staging) for f in written]
-        # transformers names added_tokens.json even when it wrote none
-        return tuple(os.path.join(given, name) for name in names if (target / name).exists())
+        return hf_saving.save_pretrained(self, save_directory, args, push_to_hub, kwargs)
 
     def _upload_modified_files(
         self,
@@ -2023,48 +1532,10 @@ class HfBpeTokenizer(PreTrainedTokenizer):
         commit_description: str | None = None,
         filename_prefix: str = "",
     ) -> Any:
-        """Upload the files of ``working_dir`` changed since ``files_timestamps`` (as
-        transformers' ``push_to_hub`` does) and, in the same commit, delete the files an
-        earlier push left that this tokenizer does not have: a ``tokenizer.json`` (which
-        stock transformers would load), a chat template since removed
-        (``additional_chat_templates/*.jinja`` too), ... One commit: a failed push changes
-        nothing, and no reader ever finds one tokenizer's files beside another's."""
-        from huggingface_hub import CommitOperationAdd, CommitOperationDelete
-        from huggingface_hub.errors import HfHubHTTPError
-
-        folder = Path(working_dir)
-        changed = [  # top-level names, as transformers compares them; a folder goes whole
-            path for path in sorted(folder.iterdir())
-            if path.name not in files_timestamps or path.stat().st_mtime > files_timestamps[path.name]
-        ]
-        uploads = [
-            CommitOperationAdd(path_or_fileobj=str(path), path_in_repo=path.relative_to(folder).as_posix())
-            for top in changed
-            for path in ([top] if top.is_file() else sorted(p for p in top.rglob("*") if p.is_file()))
-        ]
-        api = hf_api()
-        if revision is not None and not revision.startswith("refs/pr"):
-            try:
-                api.create_branch(repo_id=repo_id, branch=revision, token=token, exist_ok=True)
-            except HfHubHTTPError as err:  # a pull request to a repository not ours: it may exist
-                if not (create_pr and err.response.status_code == 403):
-                    raise
-        in_repo = api.list_repo_files(repo_id, revision=revision, token=token)
-        of_a_processor = PROCESSOR_CONFIG in in_repo or (folder / PROCESSOR_CONFIG).is_file()
-        stale = [
-            name for name in in_repo
-            if left_by_an_earlier_save(name, filename_prefix, of_a_processor=of_a_processor) and not (folder / name).exists()
-        ]
-        logger.info("uploading to %s: %s%s", repo_id, ", ".join(op.path_in_repo for op in uploads),
-                    f"; deleting {', '.join(stale)}" if stale else "")
-        return api.create_commit(
-            repo_id=repo_id,
-            operations=[*uploads, *(CommitOperationDelete(path_in_repo=name) for name in stale)],
-            commit_message=commit_message or "Upload tokenizer",
-            commit_description=commit_description,
-            token=token,
-            create_pr=create_pr,
-            revision=revision,
+        """transformers' ``push_to_hub`` calls this: :func:`hf_bpe.hf_saving.upload_changed_files`."""
+        return hf_saving.upload_changed_files(
+            working_dir, repo_id, files_timestamps, commit_message=commit_message, token=token, create_pr=create_pr,
+            revision=revision, commit_description=commit_description, filename_prefix=filename_prefix,
         )
 
 
@@ -2119,40 +1590,6 @@ def _check_batch_items(text: Any) -> None:
 
 #: The order of the keys of the fast tokenizer's encodings (others follow, as they came).
 _FAST_KEY_ORDER = ("input_ids", "token_type_ids", "attention_mask", "special_tokens_mask", "offset_mapping", "length")
-
-
-def _batch_like(batch: Any, columns: dict[str, Any], wide_ids: bool = False) -> Any:
-    """``columns`` (``input_ids``, ``attention_mask``) in the form of ``batch``: a
-    ``pyarrow.Table`` for an arrow batch (also for a polars one: polars' own lists would be
-    large lists), a ``pandas.DataFrame`` for a pandas one, else the dict itself. Typed, so
-    that a batch whose rows hold no ids does not make a column of nulls, and as datasets
-    types these columns when it writes lists (int32 ids, int8 masks; int64 ids if
-    ``wide_ids``): a dataset mapped in one format concatenates with one mapped in another.
-    (datasets takes a table or frame as the whole batch: its other columns are not kept.)"""
-    if table_columns(batch) is None:
-        return columns  # (a bare column of texts, a Series or an Array, is a list of them)
-    kind = type(batch).__module__.split(".")[0]
-    import numpy as np
-
-    types = {"input_ids": np.int64 if wide_ids else np.int32, "attention_mask": np.int8}
-    if kind == "pandas":
-        import pandas as pd
-
-        # rows as numpy arrays (not pandas' ArrowDtype of lists, which pyarrow cannot read
-        # back from a table's metadata: a streaming dataset of the pandas format failed to
-        # give its rows)
-        return pd.DataFrame({
-            name: pd.Series([np.array(row, dtype=types[name]) for row in rows], dtype=object, index=batch.index)
-            for name, rows in columns.items()
-        })
-    import pyarrow as pa
-
-    return pa.table({name: pa.array(rows, pa.list_(pa.from_numpy_dtype(types[name]))) for name, rows in columns.items()})
-
-
-def _prefix(save_args: Mapping[str, Any]) -> str:
-    """What ``save_pretrained(..., filename_prefix="x")`` puts before each file name."""
-    return f"{save_args['filename_prefix']}-" if save_args.get("filename_prefix") else ""
 
 
 def _register() -> None:

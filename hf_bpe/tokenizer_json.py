@@ -51,7 +51,7 @@ from hf_bpe.errors import (
 from hf_bpe.folder import HF_CONFIG_FORMAT
 from hf_bpe.hf_pattern import checked_hf_pre_tokenizer
 from hf_bpe.encoding import MAX_RANK, Encoding
-from hf_bpe.hf_vocab import _check_vocabulary, derive_merges, merge_parts, token_bytes, spellings_by_id, token_str
+from hf_bpe.hf_vocab import _check_vocabulary, merge_parts, spellings_by_id, token_bytes
 from hf_bpe.normalization import normalize
 from hf_bpe.registry import not_an_encoding
 from hf_bpe.tokenizer_json_load import (

@@ -57,7 +57,6 @@ from .errors import (
     TrainingWarning,
     _a_type,
     _outside_stacklevel,
-    short_repr,
 )
 from .patterns import NANOCHAT_SPECIAL_TOKENS
 from .parallel import in_worker, interrupts_deferred, refuse_in_main_run_again, usable_cpus

@@ -2181,6 +2181,29 @@ def test_a_shallow_copy_shares_its_added_tokens_as_stock_ones_do(tmp_path: Path)
     assert tok("<deep>")["input_ids"] == [27, 22089, 29] and deep("<deep>")["input_ids"] == [50259]
 
 
+def test_a_tokenizer_pickled_before_its_helpers_left_hf_tokenizer_loads() -> None:
+    # Until 2026-12-07 the tokenizer's spellings and its cache of what it knows about
+    # its added tokens were classes of hf_bpe.hf_tokenizer (now of hf_bpe.hf_added_tokens):
+    # pickles name them there (protocol 2 writes a class's module and name as text lines).
+    tok = make("gpt2")
+    tok.add_tokens(["<a>"])
+    data = pickle.dumps(tok, protocol=2)
+    for name in (b"SpelledVocab", b"AddedTokenCache"):
+        assert b"hf_bpe.hf_added_tokens\n" + name + b"\n" in data
+        data = data.replace(b"hf_bpe.hf_added_tokens\n" + name + b"\n", b"hf_bpe.hf_tokenizer\n_" + name + b"\n")
+    assert b"hf_added_tokens" not in data
+    old = pickle.loads(data)
+    assert old("x<a>y hello")["input_ids"] == [87, 50257, 88, 23748]
+    assert old.convert_ids_to_tokens([23748]) == ["Ġhello"] and old.decode([87, 50257]) == "x<a>"
+    # A role held by a vocabulary token's spelling (gpt2's pad at 220, "Ġ") is kept as a
+    # string that knows its id, a class of hf_tokenizer's then too.
+    tok = make("gpt2", pad_token="Ġ")
+    data = pickle.dumps(tok, protocol=2)
+    assert b"hf_bpe.hf_added_tokens\nSpelledToken\n" in data
+    old = pickle.loads(data.replace(b"hf_bpe.hf_added_tokens\nSpelledToken\n", b"hf_bpe.hf_tokenizer\n_Spelled\n"))
+    assert old.pad_token_id == 220 and old.pad_token == "Ġ"
+
+
 def _unpickled(state: dict[str, Any]) -> HfBpeTokenizer:
     tok = HfBpeTokenizer.__new__(HfBpeTokenizer)
     tok.__setstate__(state)
@@ -2195,12 +2218,12 @@ def test_tokens_added_while_another_thread_works_out_the_added_tokens_are_found(
     # unknown to decode).
     import threading
 
-    from hf_bpe import hf_tokenizer
+    from hf_bpe import hf_added_tokens
 
     tok = make("gpt2")
     tok.add_tokens(["<new>"])
     seen: list[Any] = []
-    is_rank = hf_tokenizer.is_rank
+    is_rank = hf_added_tokens.is_rank
 
     def meanwhile(encoding: Any, tid: int) -> bool:
         if tid == 50257 and not seen:
@@ -2215,7 +2238,7 @@ def test_tokens_added_while_another_thread_works_out_the_added_tokens_are_found(
             thread.join()
         return is_rank(encoding, tid)
 
-    monkeypatch.setattr(hf_tokenizer, "is_rank", meanwhile)
+    monkeypatch.setattr(hf_added_tokens, "is_rank", meanwhile)
     assert tok("b<new>")["input_ids"] == [65, 50257]
     assert seen == ["started", 1, "a<newer>"]
     assert tok("a<newer>")["input_ids"] == [64, 50258] and tok.decode([64, 50258, 50257]) == "a<newer><new>"

@@ -162,7 +162,8 @@ def test_a_chat_template_removed_is_removed_from_the_repository(hub: FakeHub, tm
         script = textwrap.dedent(
             """
             import hf_bpe
-            from hf_bpe.hf_tokenizer import HfBpeTokenizer, hf_api
+            from hf_bpe.hf_tokenizer import HfBpeTokenizer
+            from transformers.utils.hub import hf_api
             from transformers import AutoTokenizer
             enc = hf_bpe.Encoding("t", pat_str=r"\\S+|\\s+", mergeable_ranks={bytes([i]): i for i in range(256)}, special_tokens={})
             """
