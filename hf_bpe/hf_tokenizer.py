@@ -1520,23 +1520,10 @@ class HfBpeTokenizer(PreTrainedTokenizer):
         """
         return hf_saving.save_pretrained(self, save_directory, args, push_to_hub, kwargs)
 
-    def _upload_modified_files(
-        self,
-        working_dir: str | os.PathLike[str],
-        repo_id: str,
-        files_timestamps: Mapping[str, float],
-        commit_message: str | None = None,
-        token: bool | str | None = None,
-        create_pr: bool = False,
-        revision: str | None = None,
-        commit_description: str | None = None,
-        filename_prefix: str = "",
-    ) -> Any:
-        """transformers' ``push_to_hub`` calls this: :func:`hf_bpe.hf_saving.upload_changed_files`."""
-        return hf_saving.upload_changed_files(
-            working_dir, repo_id, files_timestamps, commit_message=commit_message, token=token, create_pr=create_pr,
-            revision=revision, commit_description=commit_description, filename_prefix=filename_prefix,
-        )
+    def _upload_modified_files(self, *args: Any, **kwargs: Any) -> Any:
+        """transformers' ``push_to_hub`` calls this: :func:`hf_bpe.hf_saving.upload_changed_files`
+        (its arguments)."""
+        return hf_saving.upload_changed_files(*args, **kwargs)
 
 
 def _bool_argument(name: str, value: Any) -> bool:
