@@ -312,7 +312,8 @@ class TrainingWarning(UserWarning):
 class RemovedFilesWarning(UserWarning):
     """A save removed files of an earlier tokenizer from the folder it saved into (a chat
     template, added tokens, another kind of tokenizer's ``vocab.json``/``tokenizer.model``):
-    transformers would have loaded them with the tokenizer saved now."""
+    transformers would have loaded them with the tokenizer saved now (or, under a
+    ``filename_prefix``, they belonged to the tokenizer saved earlier with that prefix)."""
 
 
 class TokenizerJsonWarning(UserWarning):

@@ -181,15 +181,19 @@ def refuse_non_folder(directory: StrPath) -> None:
         raise FileExistsError(f"cannot save into {os.fspath(directory)}: it exists and is not a folder")
 
 
-def say_removed(folder: Path, removed: Iterable[Path], more: str = "") -> None:
+def say_removed(folder: Path, removed: Iterable[Path], more: str = "", prefix: str = "") -> None:
     """Warn (:class:`~hf_bpe.errors.RemovedFilesWarning`) of the files of an earlier
     tokenizer a save removed from ``folder``: a chat template or a vocabulary a user may
-    have wanted."""
+    have wanted. ``prefix``: the save's ``filename_prefix`` (with its ``-``), under which
+    the earlier tokenizer was saved too (transformers loads no such files)."""
     names = sorted(os.path.relpath(path, folder) for path in removed)
     if names:
+        earlier = (
+            f"saved with filename_prefix={prefix[:-1]!r} that this one has none of"
+            if prefix else "that this one has none of (transformers would load them with it)"
+        )
         warnings.warn(
-            f"{folder}: removed {', '.join(names)}, files of an earlier tokenizer that this one has "
-            f"none of (transformers would load them with it){more}",
+            f"{folder}: removed {', '.join(names)}, files of an earlier tokenizer {earlier}{more}",
             RemovedFilesWarning,
             stacklevel=_outside_stacklevel(),
         )

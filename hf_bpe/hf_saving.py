@@ -159,7 +159,7 @@ def _save_all_or_none(tok: HfBpeTokenizer, folder: str | os.PathLike[str], *args
                 path.parent.mkdir(parents=True, exist_ok=True)
             # (an earlier save's files that this one did not write: removed with it)
             removed = write_files_atomic(moved, also_remove=lambda: earlier_files(target, prefix))
-            say_removed(target, removed)
+            say_removed(target, removed, prefix=prefix)
     names = [os.path.relpath(f, staging) for f in written]
     # transformers names added_tokens.json even when it wrote none
     return tuple(os.path.join(given, name) for name in names if (target / name).exists())
