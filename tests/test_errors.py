@@ -872,7 +872,7 @@ def test_data_gym_pair_gives_gpt2_ranks(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    "ranks", [{}, {b"": 0}, {b"a": True}, {b"a": -1}, {b"a": 1.5}, {"a": 0}, {b"a": 0, b"b": 0}, {b"a": 2**31}]
+    "ranks", [{}, {b"a": True}, {b"a": -1}, {b"a": 1.5}, {"a": 0}, {b"a": 0, b"b": 0}, {b"a": 2**31}]
 )
 def test_ranks_a_tiktoken_file_cannot_hold_are_not_written(tmp_path: Path, ranks: dict) -> None:
     with pytest.raises(hf_bpe.VocabFileError, match="cannot write"):
@@ -894,7 +894,6 @@ def test_ranks_that_are_no_dict_are_a_type_error(tmp_path: Path) -> None:
         ({b"a": 0}, {}, "lacks 255 of the 256 single bytes"),
         (BYTES, {"<s>": 10}, "already a mergeable rank"),
         (BYTES, {"": 300}, "non-empty str"),
-        ({**BYTES, b"": 300}, {}, "non-empty bytes"),
         ({**BYTES, b"ab": -1}, {}, "non-negative int"),
         ({**BYTES, b"ab": 2**31}, {}, "ranks must be below 2\\*\\*31"),
         (BYTES, {"<s>": -1}, "non-negative int"),
@@ -912,7 +911,7 @@ TYPE, RANGE = (hf_bpe.VocabularyTypeError, TypeError), (hf_bpe.VocabularyOverflo
 @pytest.mark.parametrize(
     ("ranks", "specials", "message", "kind", "tiktoken_raises"),
     [
-        ({**BYTES, "ab": 300}, {}, "keys must be non-empty bytes, got 'ab'", TYPE, True),
+        ({**BYTES, "ab": 300}, {}, "keys must be bytes, got 'ab'", TYPE, True),
         ({**BYTES, b"ab": 1.5}, {}, "non-negative int, got 1.5", TYPE, True),
         (BYTES, {"<s>": "300"}, "non-negative int, got '300'", TYPE, True),
         (BYTES, {b"<s>": 300}, "special tokens must be non-empty str, got b'<s>'", TYPE, True),
