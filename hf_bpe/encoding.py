@@ -48,6 +48,7 @@ from .errors import (
 )
 from .normalization import FORMS
 from .piece_encoder import PieceEncoder
+from .pattern_syntax import can_match_empty
 from .pieces import Splitter, repair_surrogates
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -151,6 +152,13 @@ class Encoding:
             raise ValueError(f"normalization must be None, 'NFC' or 'NFKC', not {normalization!r}")
         self._normalization = normalization
         self._splitter = Splitter(pat_str, normalization=normalization)
+        if b"" in self._mergeable_ranks and can_match_empty(pat_str):
+            raise VocabularyError(
+                f"the ranks hold an empty token (rank {self._mergeable_ranks[b'']}) and the split pattern "
+                f"{pat_str!r} can match the empty string: tiktoken gives the empty token's id for such "
+                "matches, which hf_bpe does not; leave the empty token out, or make every alternative "
+                "of the pattern match at least one character"
+            )
         self._pieces = PieceEncoder(mergeable_tokens(self._mergeable_ranks))
         self._decoder = Decoder(self._mergeable_ranks, self._special_tokens)
         self._special_token_values = frozenset(self._special_tokens.values())  # (tiktoken's name)
@@ -439,7 +447,10 @@ class Encoding:
 
     def _encode_single_piece(self, text_or_bytes: Union[str, bytes]) -> list[int]:
         """The ids of one piece, not split: its token if it is one, else merged."""
-        return self._pieces.encode_bytes(_as_bytes(text_or_bytes))
+        data = _as_bytes(text_or_bytes)
+        if not data and b"" in self._mergeable_ranks:  # (an empty token: as tiktoken)
+            return [self._mergeable_ranks[b""]]
+        return self._pieces.encode_bytes(data)
 
     def _encode_only_native_bpe(self, text: str) -> list[int]:
         """tiktoken's check that splits with ``regex`` in Python: here the pieces come from

@@ -154,6 +154,23 @@ def compile_pattern(pattern: str) -> Any:
         raise PatternError(f"invalid split pattern {pattern!r}: {err}") from None
 
 
+def can_match_empty(pattern: str) -> bool:
+    """Whether some alternative of ``pattern`` (tiktoken's syntax) can match the empty
+    string (``\\w*``, ``a?``, a look-around or ``\\b`` alone), as :class:`_EmptyLoops`
+    reads it; a verbose pattern (``(?x)``), which it does not follow, is taken to.
+
+        >>> can_match_empty(r"\\w*|\\s+"), can_match_empty(r"\\w+|\\s+(?!\\S)|\\s+")
+        (True, False)
+    """
+    rx = regex_pattern(pattern)
+    if regex.search(r"\(\?[a-zA-Z]*x", rx):
+        return True
+    try:
+        return _EmptyLoops(rx, pattern)._alternation()[0]
+    except IndexError:  # a syntax error: regex reports it
+        return True
+
+
 def named_spans(pattern: str) -> list[tuple[int, int]]:
     """The code points ``pattern`` (tiktoken's syntax) names, by literals, escapes and class
     ranges, as inclusive spans.

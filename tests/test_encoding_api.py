@@ -899,7 +899,17 @@ def test_whispers_multilingual_vocabulary_with_its_empty_token_is_tiktokens(tmp_
         assert (e.n_vocab, e.decode_single_token_bytes(50256), e.encode_single_token(b"")) == (50260, b"", 50256)
         assert e.decode([40, 50256, 50257]) == "I<|endoftext|>" and e.decode_tokens_bytes([50256, 40]) == [b"", b"I"]
     assert sorted(ours.token_byte_values()) == sorted(theirs.token_byte_values())
+    assert ours._encode_single_piece(b"") == theirs._encode_single_piece(b"") == [50256]
     assert pickle.loads(pickle.dumps(ours)).encode(docs[0]) == theirs.encode(docs[0])
+    # tiktoken gives the empty token's id for each empty match of a pattern (where the
+    # last match did not end): hf_bpe, which finds no piece there, refuses the pair.
+    for empty_matching in (r"[a-z]*", r"\p{L}*|\d+|\s+|[^\s\p{L}\d]+", r"\b|\w+"):
+        theirs_empty = tiktoken.Encoding("e", pat_str=empty_matching, mergeable_ranks=ranks, special_tokens={})
+        assert 50256 in theirs_empty.encode("ab 12")
+        with pytest.raises(hf_bpe.VocabularyError, match="can match the empty string"):
+            hf_bpe.Encoding("e", pat_str=empty_matching, mergeable_ranks=ranks, special_tokens={})
+    without = {token: rank for token, rank in ranks.items() if token}
+    assert hf_bpe.Encoding("e", pat_str=r"[a-z]*", mergeable_ranks=without, special_tokens={}).encode("ab 12") == [ranks[b"ab"]]
     # Written as Whisper writes it ("="), read back by tiktoken; saved and loaded as a folder.
     hf_bpe.dump_tiktoken_bpe(ranks, tmp_path / "m.tiktoken")
     assert (tmp_path / "m.tiktoken").read_bytes() == path.read_bytes()
