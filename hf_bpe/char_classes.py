@@ -74,7 +74,8 @@ def _new_lock_after_fork() -> None:
     _table_lock = threading.Lock()
 
 
-os.register_at_fork(after_in_child=_new_lock_after_fork)
+if hasattr(os, "register_at_fork"):  # (not on Windows, which has no fork)
+    os.register_at_fork(after_in_child=_new_lock_after_fork)
 
 
 def stand_ins() -> dict[int, str]:

@@ -73,7 +73,6 @@ __all__ = [
     "training_files",
 ]
 
-logger = logging.getLogger("hf_bpe.cli")
 
 # The commands live in their own modules, and everything there is importable from here
 # too: cli_resolve (which tokenizer an argument names), cli_train (``train``) and

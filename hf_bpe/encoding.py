@@ -79,7 +79,8 @@ def _new_locks_after_fork() -> None:
         encoding._pieces.after_fork()
 
 
-os.register_at_fork(after_in_child=_new_locks_after_fork)
+if hasattr(os, "register_at_fork"):  # (not on Windows, which has no fork)
+    os.register_at_fork(after_in_child=_new_locks_after_fork)
 
 
 class Encoding:

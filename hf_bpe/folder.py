@@ -352,13 +352,6 @@ def tokens_added_beyond(encoding: Encoding, added: dict[int, dict[str, Any]]) ->
     }
 
 
-def load_encoding_files(encoding_file: StrPath, vocab_file: StrPath | None = None) -> Encoding:
-    """Load an Encoding from its ``encoding.json`` and ``.tiktoken`` files, wherever they are
-    and whatever their names (``vocab_file`` defaults to the one ``encoding_file`` names,
-    next to it)."""
-    return load_encoding_files_and_changes(encoding_file, vocab_file)[0]
-
-
 class ChangedTokenizerJson(NamedTuple):
     """A folder's ``tokenizer.json`` changed after hf_bpe saved the folder, that agrees on
     the encoding (:func:`check_files_agree`): where it is, and its JSON, read then."""
@@ -370,8 +363,10 @@ class ChangedTokenizerJson(NamedTuple):
 def load_encoding_files_and_changes(
     encoding_file: StrPath, vocab_file: StrPath | None = None, *, named_alike: bool = False
 ) -> tuple[Encoding, ChangedTokenizerJson | None]:
-    """:func:`load_encoding_files`, and the folder's ``tokenizer.json`` if it was changed
-    after hf_bpe saved it, else None: a tokenizer then checks its added tokens and bos/eos
+    """An Encoding from its ``encoding.json`` and ``.tiktoken`` files, wherever they are
+    and whatever their names (``vocab_file`` defaults to the one ``encoding_file`` names,
+    next to it), and the folder's ``tokenizer.json`` if it was changed after hf_bpe saved
+    it, else None: a tokenizer then checks its added tokens and bos/eos
     against it. ``named_alike``: ``vocab_file`` must have the name ``encoding_file`` gives
     (transformers hands HfBpeTokenizer ``vocab.tiktoken``; :func:`load_encoding` reads the
     file ``encoding.json`` names: both read one file, or neither loads)."""

@@ -29,8 +29,8 @@ from typing import TYPE_CHECKING, Any, cast
 from transformers.tokenization_utils_base import BatchEncoding
 
 from hf_bpe.encoding import special_segments
+from hf_bpe.hf_added_split import found_after_normalizing, normalized_with_spans, segments_found_after_normalizing
 from hf_bpe.hf_rows import encode_windows, is_batch, samples_of, split_pair
-from hf_bpe.normalization import normalize_with_spans
 
 if TYPE_CHECKING:
     from hf_bpe.encoding import Encoding
@@ -455,7 +455,7 @@ def text_tokens(tok: HfBpeTokenizer, text: str, split_special_tokens: bool) -> T
     of the text that the normalized characters stand for (see :mod:`hf_bpe.normalization`)."""
     enc = tok._encoding
     segments = _segments(tok, text, split_special_tokens)
-    if tok._found_after_normalizing(text) and tok._split_out(split_special_tokens):
+    if found_after_normalizing(tok, text) and tok._split_out(split_special_tokens):
         return _tokens_found_after_normalizing(tok, text, split_special_tokens)
     ids: list[int] = []
     offsets: list[tuple[int, int]] = []
@@ -476,7 +476,7 @@ def text_tokens(tok: HfBpeTokenizer, text: str, split_special_tokens: bool) -> T
             if starts is not None:
                 starts += [longer + a for a, _ in chars]
         else:  # the characters of the normalized text, then the text's characters they stand for
-            encoded, spans = _normalized_with_spans(enc, piece)
+            encoded, spans = normalized_with_spans(enc, piece)
             seg_ids, chars = _ids_and_chars(enc, encoded, 0)
             if starts is None:
                 starts = [a for a, _ in offsets]
@@ -490,7 +490,7 @@ def text_tokens(tok: HfBpeTokenizer, text: str, split_special_tokens: bool) -> T
 
 def _tokens_found_after_normalizing(tok: HfBpeTokenizer, text: str, split_special_tokens: bool) -> TextTokens:
     """:func:`text_tokens` where added tokens are found in two stages (see
-    :func:`segments_found_after_normalizing`): tokens are placed in the text as encoded,
+    :func:`~hf_bpe.hf_added_split.segments_found_after_normalizing`): tokens are placed in the text as encoded,
     then mapped to the characters of the text each of its characters stands for."""
     encoded, spans, segments = segments_found_after_normalizing(tok, text, tok._split_out(split_special_tokens))
     ids: list[int] = []
@@ -505,52 +505,6 @@ def _tokens_found_after_normalizing(tok: HfBpeTokenizer, text: str, split_specia
             chars += seg_chars
     offsets = [(spans[a][0], spans[b - 1][1]) for a, b in chars]
     return TextTokens(ids, offsets, lambda: _words(tok, encoded, segments, [a for a, _ in chars]))
-
-
-def _normalized_with_spans(enc: Encoding, text: str) -> tuple[str, list[tuple[int, int]]]:
-    """``text`` in the form the encoding normalizes to, and the span of ``text`` each of its
-    characters stands for (see :func:`hf_bpe.normalization.normalize_with_spans`)."""
-    if enc.normalization is None:
-        return text, [(i, i + 1) for i in range(len(text))]
-    return normalize_with_spans(text, enc.normalization)
-
-
-def segments_found_after_normalizing(
-    tok: HfBpeTokenizer, text: str, kept: Mapping[str, int], with_spans: bool = True
-) -> tuple[str, list[tuple[int, int]], list[tuple[int, int, int | None]]]:
-    """``text`` cut at its added tokens ``kept`` (see ``HfBpeTokenizer._split_out``) in
-    ``tokenizers``' two stages, for a tokenizer whose encoding normalizes and some of whose
-    added tokens have ``normalized=True``: the other added tokens are found in the text as
-    given, then the text between them is normalized and those tokens are found in it.
-    Returns the text as encoded (the normalized stretches joined with the added tokens
-    between them), for each of its characters the characters of ``text`` it stands for
-    (``with_spans``; else an empty list), and its segments ``(start, end, id of the added
-    token or None)``."""
-    as_given, normalized = tok._added.regexes_by_normalization()
-    kept_ids = set(kept.values())
-    kept_normalized = {spelled: tid for spelled, tid in tok._added.normalized_ids.items() if tid in kept_ids}
-    parts: list[str] = []
-    spans: list[tuple[int, int]] = []
-    segments: list[tuple[int, int, int | None]] = []
-    at = 0
-    for start, end, token in special_segments(text, as_given, kept) if as_given is not None else [(0, len(text), None)]:
-        if token is not None:
-            segments.append((at, at + end - start, kept[token]))
-            if with_spans:
-                spans += [(i, i + 1) for i in range(start, end)]
-            parts.append(token)
-            at += end - start
-            continue
-        if with_spans:
-            encoded, piece_spans = _normalized_with_spans(tok._encoding, text[start:end])
-            spans += [(start + a, start + b) for a, b in piece_spans]
-        else:
-            encoded = tok._encoding._splitter.normalize(text[start:end])
-        found = special_segments(encoded, normalized, kept_normalized) if normalized is not None else [(0, len(encoded), None)]
-        segments += [(at + a, at + b, None if t is None else kept_normalized[t]) for a, b, t in found]
-        parts.append(encoded)
-        at += len(encoded)
-    return "".join(parts), spans, segments
 
 
 def _ids_and_chars(enc: Encoding, text: str, base: int) -> tuple[list[int], list[tuple[int, int]]]:

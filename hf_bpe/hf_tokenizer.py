@@ -52,7 +52,7 @@ from hf_bpe.chat_templates import (  # (the names of the templates and their tok
     NANOCHAT_TRAINING_CHAT_TEMPLATE,
     named_chat_template,
 )
-from hf_bpe.encoding import MAX_RANK, Encoding, _id_list, special_segments, special_set
+from hf_bpe.encoding import MAX_RANK, Encoding, _id_list, special_set
 from hf_bpe.errors import (
     HfBpeError,
     MissingFileError,
@@ -78,7 +78,8 @@ from hf_bpe.hf_folder import (
     refuse_absent_local_path,
     tokenizer_json_problem,
 )
-from hf_bpe.hf_alignment import attach as attach_alignments, encode_with_offsets, segments_found_after_normalizing
+from hf_bpe.hf_added_split import flagged_chunks, found_after_normalizing, ids_around, segments_found_after_normalizing
+from hf_bpe.hf_alignment import attach as attach_alignments, encode_with_offsets
 from hf_bpe.hf_rows import encode_windows, longest_first_sizes
 from hf_bpe.registry import as_hf_bpe_encoding
 from hf_bpe.hf_vocab import token_bytes_as_decoded
@@ -705,7 +706,7 @@ class HfBpeTokenizer(PreTrainedTokenizer):
         if self._added.slow_added:  # tokens carry their ids (see SpelledToken): the strings are exact
             ids: list[int] = self.convert_tokens_to_ids(self.tokenize(text, split_special_tokens=split_special_tokens))  # type: ignore[assignment]
             return ids
-        return self._ids_around(text, kept)
+        return ids_around(self, text, kept)
 
     def _encode_without_added_tokens(self, text: str) -> list[int]:
         """``text`` as plain text, finding no added token, special or not: what
@@ -773,91 +774,19 @@ class HfBpeTokenizer(PreTrainedTokenizer):
         text, kwargs = self.prepare_for_tokenization(text, **kwargs)
         kept = self._split_out(split)
         tokens: list[str] = []
-        if self._added_re is not None and self._found_after_normalizing(text) and not self._added.slow_added:
-            # Added tokens found in two stages (see _ids_around_normalized): each as found (a
+        if self._added_re is not None and found_after_normalizing(self, text) and not self._added.slow_added:
+            # Added tokens found in two stages (see hf_added_split): each as found (a
             # normalized one in its normalized form, as the fast tokenizers give it).
             encoded, _, segments = segments_found_after_normalizing(self, text, kept, with_spans=False)
             for start, end, tid in segments:
                 tokens += [encoded[start:end]] if tid is not None else self._tokenize(encoded[start:end])
             return tokens
-        for chunk in self._flagged_chunks(text, kept):
+        for chunk in flagged_chunks(self, text, kept):
             if chunk in kept:
                 tokens.append(chunk)
             elif chunk:
                 tokens.extend(self._tokenize(chunk))
         return tokens
-
-    def _flagged_chunks(self, text: str, kept: Mapping[str, int]) -> list[str]:
-        """``text`` cut at the added tokens ``kept`` (see :meth:`_split_out`), with the
-        lstrip/rstrip/single_word rules of transformers' Python tokenizers, except that a
-        neighbour that is itself an added token is left whole (transformers strips it, or
-        glues a token that is not a single word onto it: both lose it). Added tokens are
-        found as ``tok(text)`` and the fast tokenizers find them, the longest at the
-        leftmost place (transformers' ``Trie`` misses the ``c`` of ``acac`` between the
-        tokens ``acc`` and ``c``). A chunk is a token if it is one of ``kept`` (a token glued
-        to an empty neighbour still is, as transformers judges it)."""
-        if self._added_re is None:
-            return [text]
-        if self._found_after_normalizing(text):  # (with lstrip/rstrip/single_word tokens too)
-            why = (
-                "an added token with normalized=True has text that the normalizer changes (so any text)"
-                if self._added.normalized_unlike_given else "the normalizer changes this text, an added token has normalized=True"
-            )
-            raise NotImplementedError(
-                f"cannot be tokenized yet (nor encoded): {why}, and some added token strips spaces or "
-                "matches single words"
-            )
-        chunks = [text[start:end] for start, end, _ in special_segments(text, self._added_re, kept)]
-        decoder = self._added_tokens_decoder
-        for i, chunk in enumerate(chunks):
-            token = decoder[kept[chunk]] if chunk in kept else None
-            if token is None:
-                continue
-            left = chunks[i - 1] if i > 0 and chunks[i - 1] not in kept else None
-            right = chunks[i + 1] if i + 1 < len(chunks) and chunks[i + 1] not in kept else None
-            if token.rstrip and right:
-                chunks[i + 1] = right.lstrip()
-            if token.lstrip and left:
-                chunks[i - 1] = left.rstrip()
-            if token.single_word:  # judged by the neighbours before stripping, as transformers does
-                if left and left[-1] != " ":
-                    chunks[i - 1] += chunk
-                    chunks[i] = ""
-                elif right and right[0] != " ":
-                    chunks[i + 1] = chunk + chunks[i + 1]
-                    chunks[i] = ""
-        return chunks
-
-    def _ids_around(self, text: str, kept: Mapping[str, int]) -> list[int]:
-        """The ids of ``text`` with each added token of ``kept`` (see :meth:`_split_out`)
-        as its id, looked for among all the added tokens."""
-        if self._found_after_normalizing(text):
-            return self._ids_around_normalized(text, kept)
-        # (added tokens are found in the text as given, as transformers does: a lone
-        # surrogate is no U+FFFD of an added token)
-        ids: list[int] = self._encoding._encode_around(text, self._added_re, kept, repair_first=False)
-        return ids
-
-    def _found_after_normalizing(self, text: str) -> bool:
-        """Whether some added token of ``text`` is found, as ``tokenizers`` finds it, only
-        in its normalized form: the encoding normalizes, some added token has
-        ``normalized=True``, and ``text`` is not normalized or such a token's text is not."""
-        added = self._added
-        return bool(added.normalized_ids) and (added.normalized_unlike_given or self._encoding._splitter.normalize(text) != text)
-
-    def _ids_around_normalized(self, text: str, kept: Mapping[str, int]) -> list[int]:
-        """:meth:`_ids_around` in ``tokenizers``' order: the added tokens that are not
-        normalized found in the text as given, then the others in the normalized text
-        between them."""
-        encoded, _, segments = segments_found_after_normalizing(self, text, kept, with_spans=False)
-        encode = self._encoding.encode_ordinary
-        ids: list[int] = []
-        for start, end, tid in segments:
-            if tid is not None:
-                ids.append(tid)
-            else:
-                ids += encode(encoded[start:end])
-        return ids
 
     def _to_ids(self, item: Any, split_special_tokens: bool) -> Any:
         if isinstance(item, str):
@@ -1477,7 +1406,7 @@ class HfBpeTokenizer(PreTrainedTokenizer):
             return [self._text_to_ids(t, False) if t else [] for t in texts]
         if not kept:
             return [self._encoding.encode_ordinary(t) for t in texts]
-        return [self._ids_around(t, kept) for t in texts]
+        return [ids_around(self, t, kept) for t in texts]
 
     # ---------------------------------------------------------------- saving
 

@@ -200,7 +200,8 @@ def _new_locks_after_fork() -> None:
     _BUILD_LOCKS.clear()
 
 
-os.register_at_fork(after_in_child=_new_locks_after_fork)
+if hasattr(os, "register_at_fork"):  # (not on Windows, which has no fork)
+    os.register_at_fork(after_in_child=_new_locks_after_fork)
 
 
 def plugin_constructors() -> Mapping[str, Callable[[], dict[str, Any]]]:

@@ -331,7 +331,7 @@ def save_tokenizer_json(enc: EncodingLike, path: str | os.PathLike[str], **optio
     return Path(path)
 
 
-def tokenizer_config(enc: EncodingLike, *, model_max_length: int | None = None) -> dict[str, Any]:
+def tokenizer_config(enc: EncodingLike) -> dict[str, Any]:
     """The ``tokenizer_config.json`` content for a folder holding ``enc`` (no ``auto_map``:
     stock transformers falls back to ``tokenizer.json`` when hf_bpe is absent)."""
     config: dict[str, Any] = {
@@ -344,8 +344,6 @@ def tokenizer_config(enc: EncodingLike, *, model_max_length: int | None = None) 
         "model_input_names": ["input_ids", "attention_mask"],
         "hf_bpe_format": HF_CONFIG_FORMAT,
     }
-    if model_max_length is not None:
-        config["model_max_length"] = model_max_length
     config.update(special_token_roles(enc._special_tokens))
     return config
 

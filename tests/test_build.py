@@ -65,6 +65,27 @@ def test_core_import_does_not_pull_heavy_modules(tmp_path) -> None:
     assert out.stdout.strip() == "[]"
 
 
+def test_imports_where_the_os_has_no_fork(tmp_path) -> None:
+    """``os.fork`` and ``os.register_at_fork`` are missing where there is no fork (Windows):
+    hf_bpe called ``register_at_fork`` unguarded when importing four of its modules
+    (AttributeError). Here both are removed before hf_bpe is imported; encoding, decoding,
+    saving, loading and a batch still work."""
+    code = (
+        "import os; del os.fork, os.register_at_fork\n"
+        "import hf_bpe, hf_bpe.parallel, hf_bpe.registry, hf_bpe.atomic_files, hf_bpe.char_classes\n"
+        "enc = hf_bpe.Encoding('b', pat_str=r'\\p{L}+|\\p{N}+|\\s+|[^\\s\\p{L}\\p{N}]+', mergeable_ranks={bytes([i]): i for i in range(256)},"
+        " special_tokens={'<|end|>': 256})\n"
+        "ids = enc.encode('hé 1<|end|>', allowed_special='all')\n"
+        "assert enc.decode(ids) == 'hé 1<|end|>' and ids[-1] == 256, ids\n"
+        "hf_bpe.save_encoding(enc, 'saved')\n"
+        "assert hf_bpe.load_encoding('saved').encode('hé') == enc.encode('hé')\n"
+        "print(enc.encode_ordinary_batch(['ab', 'c'], num_proc=1))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "[[97, 98], [99]]"
+
+
 def test_a_star_import_needs_no_optional_package(tmp_path) -> None:
     """`from hf_bpe import *` imported HfBpeTokenizer, so transformers: an ImportError where
     it is not installed (and a second of start-up where it is). dir() lists the names
