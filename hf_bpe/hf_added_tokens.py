@@ -103,7 +103,7 @@ class AddedTokenFacts:
 
     __slots__ = (
         "changes", "user_added", "slow_added", "decoded_as_text", "spellings_shadowed", "plain_ids", "texts", "_regex",
-        "normalized_ids", "normalized_unlike_given", "_as_given", "_regexes",
+        "normalized_ids", "normalized_unlike_given", "_as_given", "_regexes", "fast_backend",
     )
 
     def __init__(self, tok: HfBpeTokenizer) -> None:
@@ -140,6 +140,9 @@ class AddedTokenFacts:
         # (for regexes_by_normalization, used only where some token is normalized)
         self._as_given = frozenset(encoder) - {t.content for t in normalized} if normalized else frozenset()
         self._regexes: tuple[Any, Any] | None = None
+        #: The ``tokenizers`` tokenizer of the tokenizer's ``tokenizer.json``, which decodes
+        #: generated ids for transformers' response parser (see hf_response_parsing).
+        self.fast_backend: Any = None
 
     @property
     def regex(self) -> Any:

@@ -80,6 +80,7 @@ from hf_bpe.hf_folder import (
 )
 from hf_bpe.hf_added_split import flagged_chunks, found_after_normalizing, ids_around, segments_found_after_normalizing
 from hf_bpe.hf_alignment import attach as attach_alignments, encode_with_offsets
+from hf_bpe.hf_response_parsing import as_fast_tokenizer
 from hf_bpe.hf_rows import encode_windows, longest_first_sizes
 from hf_bpe.registry import as_hf_bpe_encoding
 from hf_bpe.hf_vocab import token_bytes_as_decoded
@@ -665,6 +666,35 @@ class HfBpeTokenizer(PreTrainedTokenizer):
             for text, tid in self._encoding.special_tokens.items()
             if tid in decoder and decoder[tid].content != text and decoder[tid].content in tokens
         )
+
+    def parse_response(self, response: Any, schema: Any = None, **kwargs: Any) -> Any:
+        """transformers' ``parse_response``, with generated token ids parsed id by id as the
+        stock fast tokenizer parses them: a control token is a delimiter only where its id
+        was generated, not where the model spelled its text (transformers decodes a Python
+        tokenizer's ids and parses the text). See :mod:`hf_bpe.hf_response_parsing`::
+
+            msg = tok.parse_response(generated_ids, prefix=prompt_ids)
+        """
+        texts = isinstance(response, str) or (isinstance(response, (list, tuple)) and (not response or isinstance(response[0], str)))
+        fast = None if texts else as_fast_tokenizer(self)
+        method = super().parse_response
+        if fast is not None:
+            method = PreTrainedTokenizer.parse_response.__get__(fast)  # (transformers' own code, given the fast view)
+        return method(response, schema, **kwargs)
+
+    def get_response_parser(self, response_template: Any = None, **kwargs: Any) -> Any:
+        """transformers' ``get_response_parser``; with ``token_ids=True`` it takes generated
+        ids as the stock fast tokenizer's does (see :meth:`parse_response`), where
+        transformers allows it for fast tokenizers only."""
+        if kwargs.get("token_ids"):
+            fast = as_fast_tokenizer(self)
+            if fast is None:
+                raise NotImplementedError(
+                    "get_response_parser(token_ids=True) decodes ids with the tokenizers tokenizer of this "
+                    "tokenizer's tokenizer.json, which it cannot have (see save_pretrained's warning): feed it text"
+                )
+            return PreTrainedTokenizer.get_response_parser(fast, response_template, **kwargs)  # type: ignore[arg-type]
+        return super().get_response_parser(response_template, **kwargs)
 
     def _update_trie(self, unique_no_split_tokens: list[str] | None = None) -> None:
         """After a change of the added tokens: transformers' trie, and the texts of special
