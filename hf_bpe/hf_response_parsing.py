@@ -41,8 +41,10 @@ class AsFastTokenizer:
 
 def as_fast_tokenizer(tok: HfBpeTokenizer) -> AsFastTokenizer | None:
     """``tok`` for transformers' id-level parsing, or None where ``tok`` can have no
-    ``tokenizer.json`` (its split pattern, or an added token, cannot be written as one):
-    there the parser decodes the ids and parses the text, as for any Python tokenizer."""
+    ``tokenizer.json`` (its split pattern, or an added token, cannot be written as one;
+    the lstrip/rstrip/single_word of added tokens, which decoding does not read, do not
+    count): there the parser decodes the ids and parses the text, as for any Python
+    tokenizer."""
     added = tok._added
     backend = added.fast_backend
     if backend is None:
@@ -51,7 +53,7 @@ def as_fast_tokenizer(tok: HfBpeTokenizer) -> AsFastTokenizer | None:
         from hf_bpe.hf_saving import tokenizer_json
 
         try:
-            data = tokenizer_json(tok, warn=False)
+            data = tokenizer_json(tok, warn=False, for_decoding=True)
         except (PatternError, VocabularyError):
             data = None
         if data is None:

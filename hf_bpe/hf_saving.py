@@ -67,22 +67,25 @@ def save_vocabulary(tok: HfBpeTokenizer, save_directory: str, filename_prefix: s
     return tuple(str(path) for path, saved in files.items() if saved is not None)
 
 
-def tokenizer_json(tok: HfBpeTokenizer, *, warn: bool) -> dict[str, Any] | None:
+def tokenizer_json(tok: HfBpeTokenizer, *, warn: bool, for_decoding: bool = False) -> dict[str, Any] | None:
     """``tok`` as ``tokenizer.json`` content (its added tokens and bos/eos included). With
     ``warn``, None and a :class:`~hf_bpe.TokenizerJsonWarning` where it cannot be one;
-    else its ``PatternError``/``VocabularyError``."""
+    else its ``PatternError``/``VocabularyError``. ``for_decoding``: content that decodes
+    as ``tok`` does, without the added tokens' lstrip/rstrip/single_word (which only
+    encoding reads, and which tokenizer.json cannot hold as hf_bpe applies them)."""
     specials = tok._encoding.special_tokens
+    keep_flags = not for_decoding
     extra = {
         tid: {
             "content": token.content,
             "special": token.special,
-            "lstrip": token.lstrip,
-            "rstrip": token.rstrip,
-            "single_word": token.single_word,
+            "lstrip": token.lstrip and keep_flags,
+            "rstrip": token.rstrip and keep_flags,
+            "single_word": token.single_word and keep_flags,
             "normalized": token.normalized,
         }
         for tid, token in tok._added_tokens_decoder.items()
-        if specials.get(token.content) != tid or strips(token)
+        if specials.get(token.content) != tid or (strips(token) and keep_flags)
     }
     build = tokenizer_json_or_warn if warn else encoding_to_tokenizer_json
     return build(

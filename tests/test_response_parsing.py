@@ -129,6 +129,29 @@ def test_added_tokens_are_the_parsers_after_they_change(tmp_path: Path) -> None:
     assert tok.parse_response(ids, prefix="") == stock.parse_response(ids, prefix="") == {"role": "assistant", "content": "<|call|> then"}
 
 
+def test_added_tokens_that_strip_spaces_leave_ids_parsed_as_stock_parses_them(pair: tuple[HfBpeTokenizer, Any], tmp_path: Path) -> None:
+    """lstrip/rstrip/single_word (which keep a tokenizer.json from being saved: hf_bpe
+    applies transformers' Python rules for them) do not change decoding, so ids are still
+    parsed id by id, as the stock tokenizer with the same token added parses them."""
+    from tokenizers import AddedToken
+
+    tok = chat_tokenizer(encoding("o200k_base"))
+    tok.save_pretrained(tmp_path)
+    stock = PreTrainedTokenizerFast.from_pretrained(tmp_path)
+    for t in (tok, stock):
+        t.add_tokens([AddedToken("<mask>", lstrip=True), AddedToken("<word>", single_word=True)])
+    prompt = tok.apply_chat_template([{"role": "user", "content": "hi"}], add_generation_prompt=True, return_dict=False)
+    for text in RESPONSES[:3]:
+        ids = generated(stock, text) + generated(stock, "<mask> and <word>", spelled=False)
+        assert ids == generated(tok, text) + generated(tok, "<mask> and <word>", spelled=False)
+        assert outcome(tok.parse_response, ids, prefix=prompt) == outcome(stock.parse_response, ids, prefix=prompt), text
+        streams = []
+        for t in (tok, stock):
+            parser = t.get_response_parser(prefix=prompt, token_ids=True)
+            streams.append(([parser.feed([i]) for i in ids], outcome(parser.finalize)))
+        assert streams[0] == streams[1], text
+
+
 def test_without_a_tokenizer_json_ids_are_decoded_then_parsed(tmp_path: Path) -> None:
     """A tokenizer that can have no tokenizer.json (a pattern Oniguruma splits otherwise)
     parses ids as transformers parses a Python tokenizer's: decoded, then as text; a
