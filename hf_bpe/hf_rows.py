@@ -112,6 +112,8 @@ def encode_windows(
         cuts: list[tuple[list[int], list[int] | None]] = [(a, b)]
         room = (max_length or 0) - (tok.num_special_tokens_to_add(b is not None) if add_special_tokens else 0)
         if truncate and room < 0:  # max_length below the special tokens: left whole, as fast does
+            if b is not None and stride > 0:  # (a pair's windows hold no ids to share: fast refuses the stride)
+                raise _stride_too_large(stride, max_length, room)
             if not warned:
                 tok._warn_left_whole(pair=b is not None)
                 warned = True

@@ -862,6 +862,7 @@ class HfBpeTokenizer(PreTrainedTokenizer):
         if getattr(_IN_CALL, "encoding", False):
             return self._encode_rows(text, text_pair, add_special_tokens, **kwargs)
         add_special_tokens = _bool_argument("add_special_tokens", add_special_tokens)
+        _check_sizes(kwargs)  # (here too: the alignments run the call again with these options)
         if kwargs.get("split_special_tokens") not in (None, 0):  # (None and 0: the tokenizer's own, for the fast one too)
             kwargs["split_special_tokens"] = _bool_argument("split_special_tokens", kwargs["split_special_tokens"])
         if kwargs.get("is_split_into_words"):  # (the user's input: transformers passes one word as a str)
@@ -882,18 +883,7 @@ class HfBpeTokenizer(PreTrainedTokenizer):
         """Turn each non-empty str into ids through the core, then let transformers pad,
         truncate and add special tokens (it passes lists of ids through untouched)."""
         is_split_into_words = bool(kwargs.pop("is_split_into_words", False))
-        for option in ("max_length", "stride", "pad_to_multiple_of"):
-            value = kwargs.get(option)
-            if value is None:
-                continue
-            try:
-                kwargs[option] = value = operator.index(value)
-            except TypeError:  # (2.0: the fast tokenizers' TypeError too)
-                raise TypeError(f"{option} must be an int, not {_a_type(value)}") from None
-            if value < 0:  # (the fast tokenizers: OverflowError)
-                raise ValueError(f"{option} must be at least 0, not {value}")
-        if kwargs.get("pad_to_multiple_of") == 0:  # no multiple, as the fast tokenizers read it
-            kwargs["pad_to_multiple_of"] = None
+        _check_sizes(kwargs)
         _check_batch_items(text)
         _check_batch_items(text_pair)
         if kwargs.get("sanitize_control_tokens"):
@@ -1508,6 +1498,27 @@ def _saved_flag(kwargs: dict[str, Any], key: str) -> bool:
     if not isinstance(value, bool):
         raise VocabFileError(f"tokenizer_config.json: {key} must be true or false, not {value!r:.60}")
     return value
+
+
+def _check_sizes(kwargs: dict[str, Any]) -> None:
+    """The call's sizes as ints of at least 0, in place; ``pad_to_multiple_of=0`` means no
+    multiple (None), as the fast tokenizers read it. A padding side other than left or
+    right is refused when padding is asked for, even where no row needs it (as there)."""
+    for option in ("max_length", "stride", "pad_to_multiple_of"):
+        value = kwargs.get(option)
+        if value is None:
+            continue
+        try:
+            kwargs[option] = value = operator.index(value)
+        except TypeError:  # (2.0: the fast tokenizers' TypeError too)
+            raise TypeError(f"{option} must be an int, not {_a_type(value)}") from None
+        if value < 0:  # (the fast tokenizers: OverflowError)
+            raise ValueError(f"{option} must be at least 0, not {value}")
+    if kwargs.get("pad_to_multiple_of") == 0:
+        kwargs["pad_to_multiple_of"] = None
+    side = kwargs.get("padding_side")
+    if side not in (None, "left", "right") and kwargs.get("padding_strategy", PaddingStrategy.DO_NOT_PAD) != PaddingStrategy.DO_NOT_PAD:
+        raise ValueError(f"padding_side must be 'left' or 'right', not {side!r}")
 
 
 def _check_words(text: Any, text_pair: Any) -> None:

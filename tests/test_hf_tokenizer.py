@@ -458,12 +458,30 @@ def test_lengths_are_ints_and_a_multiple_of_0_is_none_as_for_the_fast_tokenizer(
             k: np.asarray(v).tolist() for k, v in fast(texts, padding=True, pad_to_multiple_of=0, **kwargs).items()
         }
         assert np.asarray(ours["input_ids"]).tolist() == [[378, 24852], [87, 199999]]
+        # where each id comes from: the call is run again for that, with the same options
+        # (which kept the 0 and failed in transformers' padding: ZeroDivisionError, from QA)
+        stock = fast(texts, padding=True, pad_to_multiple_of=0, **kwargs)
+        for row in (0, 1):
+            assert ours.word_ids(row) == stock.word_ids(row)
+            assert ours.tokens(row) == stock.tokens(row)
+            assert ours.sequence_ids(row) == stock.sequence_ids(row)
+        assert [ours.char_to_token(0, i) for i in range(5)] == [stock.char_to_token(0, i) for i in range(5)]
+    one = tok("ab cd", max_length=8, pad_to_multiple_of=0)
+    assert one.word_ids() == fast("ab cd", max_length=8, pad_to_multiple_of=0).word_ids() == [0, 1]
     assert tok("ab cd", padding="max_length", max_length=np.int64(4))["input_ids"] == [378, 24852, 199999, 199999]
     for option in ("pad_to_multiple_of", "max_length"):
         with pytest.raises(TypeError):
             fast(texts, padding=True, truncation=True, **{option: 2.0})
         with pytest.raises(TypeError, match=f"{option} must be an int, not a float"):
             tok(texts, padding=True, truncation=True, **{option: 2.0})
+    # A padding side other than left or right is refused when padding is asked for, even
+    # where no row needs it (it went unchecked then, from QA); without padding it is unused.
+    for call in (lambda t: t("ab cd", padding=True, padding_side="middle"), lambda t: t(texts, padding=True, padding_side="Left")):
+        with pytest.raises(ValueError):
+            call(fast)
+        with pytest.raises(ValueError, match="padding_side must be 'left' or 'right', not"):
+            call(tok)
+    assert tok(texts, padding_side="middle")["input_ids"] == fast(texts, padding_side="middle")["input_ids"]
 
 
 def test_load_encoding_of_a_folder_with_added_tokens_says_what_it_leaves_out(tmp_path: Path) -> None:
@@ -759,6 +777,15 @@ def test_truncation_that_cannot_be_done_is_refused_or_skipped_as_the_stock_fast_
     warned = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=hf_bpe_env(), timeout=300)
     assert warned.returncode == 0 and "max_length is below the 2 special tokens added around the text" in warned.stderr, warned.stderr
     assert tok("Hello world", truncation=True, max_length=2)["input_ids"] == [199999, 199999]
+    # A pair left whole below its special tokens, with windows and a stride: the windows
+    # would hold no ids to share, and the fast tokenizer refuses the stride (it was left
+    # whole, from QA); without a stride both leave it whole.
+    args, kwargs = ("a b c d", "e f"), {"truncation": "only_first", "max_length": 2, "return_overflowing_tokens": True}
+    with pytest.raises(ValueError, match="stride"):
+        fast(*args, stride=1, **kwargs)
+    with pytest.raises(ValueError, match=r"stride \(1\) must be below max_length \(2\) less the special tokens"):
+        tok(*args, stride=1, **kwargs)
+    assert dict(tok(*args, **kwargs)) == dict(fast(*args, **kwargs))
     # A batch of pairs with overflowing tokens, some cut and some not: a row per window (it
     # failed with "a different batch size than others" in transformers' Python tokenizers).
     args, kwargs = (["Hello world", "hi"], ["a b c d e f g h", "x"]), {"truncation": "only_second", "max_length": 8, "return_overflowing_tokens": True}
