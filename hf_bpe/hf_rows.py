@@ -112,8 +112,11 @@ def encode_windows(
         cuts: list[tuple[list[int], list[int] | None]] = [(a, b)]
         room = (max_length or 0) - (tok.num_special_tokens_to_add(b is not None) if add_special_tokens else 0)
         if truncate and room < 0:  # max_length below the special tokens: left whole, as fast does
-            if b is not None and stride > 0:  # (a pair's windows hold no ids to share: fast refuses the stride)
-                raise _stride_too_large(stride, max_length, room)
+            # A pair is left whole too, but with windows asked for, its stride is checked as
+            # the fast tokenizers check any stride: against max_length less one text's special tokens.
+            single_room = (max_length or 0) - tok.num_special_tokens_to_add(False)
+            if b is not None and 0 <= single_room < stride:
+                raise _stride_too_large(stride, max_length, single_room)
             if not warned:
                 tok._warn_left_whole(pair=b is not None)
                 warned = True

@@ -780,12 +780,16 @@ def test_truncation_that_cannot_be_done_is_refused_or_skipped_as_the_stock_fast_
     # A pair left whole below its special tokens, with windows and a stride: the windows
     # would hold no ids to share, and the fast tokenizer refuses the stride (it was left
     # whole, from QA); without a stride both leave it whole.
-    args, kwargs = ("a b c d", "e f"), {"truncation": "only_first", "max_length": 2, "return_overflowing_tokens": True}
-    with pytest.raises(ValueError, match="stride"):
-        fast(*args, stride=1, **kwargs)
-    with pytest.raises(ValueError, match=r"stride \(1\) must be below max_length \(2\) less the special tokens"):
-        tok(*args, stride=1, **kwargs)
-    assert dict(tok(*args, **kwargs)) == dict(fast(*args, **kwargs))
+    # (The fast tokenizer checks a stride against max_length less the special tokens of one
+    # text, here 2 of the pair's 4, and not at all below them.)
+    args, kwargs = ("a b c d", "e f"), {"truncation": "only_first", "return_overflowing_tokens": True}
+    for max_length, stride in ((2, 1), (3, 2)):
+        with pytest.raises(ValueError, match="stride"):
+            fast(*args, stride=stride, max_length=max_length, **kwargs)
+        with pytest.raises(ValueError, match=rf"stride \({stride}\) must be below max_length \({max_length}\) less the special tokens"):
+            tok(*args, stride=stride, max_length=max_length, **kwargs)
+    for max_length, stride in ((2, 0), (3, 1), (1, 5), (0, 3)):
+        assert dict(tok(*args, stride=stride, max_length=max_length, **kwargs)) == dict(fast(*args, stride=stride, max_length=max_length, **kwargs))
     # A batch of pairs with overflowing tokens, some cut and some not: a row per window (it
     # failed with "a different batch size than others" in transformers' Python tokenizers).
     args, kwargs = (["Hello world", "hi"], ["a b c d e f g h", "x"]), {"truncation": "only_second", "max_length": 8, "return_overflowing_tokens": True}
