@@ -2132,6 +2132,13 @@ def test_adding_tokens_again_with_other_flags_replaces_them_and_many_tokens_are_
     assert cl100k.added_tokens_decoder[100277].special
     assert cl100k("x<c>", split_special_tokens=True)["input_ids"] == [87, 64989, 29]
     assert cl100k.decode([87, 100277], skip_special_tokens=True) == "x"
+    # A plain text that is a role's or a special token's: added special, or left as it is
+    # (as transformers' Python tokenizers do; the stock fast tokenizer adds it as ordinary).
+    cl100k.pad_token = "<pad>"
+    assert cl100k.add_tokens(["<pad>"]) == 1 and cl100k.added_tokens_decoder[100278].special
+    assert cl100k.decode(cl100k("a<pad>b")["input_ids"], skip_special_tokens=True) == "ab"
+    assert cl100k.add_tokens(["<|endoftext|>", "<pad>"]) == 0
+    assert cl100k.added_tokens_decoder[100257].special and cl100k.added_tokens_decoder[100278].special
     words = [f"<w{i}>" for i in range(3000)]
     assert tok.add_tokens(words[:1500]) == 1500
     for word in words[1500:1510]:
