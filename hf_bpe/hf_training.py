@@ -18,13 +18,16 @@ from __future__ import annotations
 
 import copy
 import operator
+import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from tokenizers import AddedToken
 
 from hf_bpe.encoding import Encoding
-from hf_bpe.errors import TrainingError, TrainingTypeError
+from hf_bpe.errors import TrainingError, TrainingTypeError, TrainingWarning, VocabularyError, _outside_stacklevel
+from hf_bpe.hf_added_tokens import ROLES
+from hf_bpe.hf_vocab import token_bytes
 from hf_bpe.training_sources import check_texts, refuse_table
 
 if TYPE_CHECKING:
@@ -176,6 +179,21 @@ def train_new_from_iterator(
     # do: len(new tokenizer) is vocab_size (see docs/huggingface.md for transformers').
     added = [_renamed_token(t, renamed) for _, t in sorted(tok._added_tokens_decoder.items())]
     added = [t for t in added if t.content not in specials]
+    # Every role goes to the new tokenizer, as in the fast tokenizers' version: one whose text
+    # is a vocabulary token's spelling (gpt2's pad_token_id = 220 shows as "Ġ") names the new
+    # vocabulary's token of those bytes; any other text no token has (a pad_token set to
+    # "<pad>" and never added) is added as a special token, as a save and a load add it.
+    roles = {role: renamed.get(str(v), str(v)) for role in ROLES if role not in kwargs and (v := getattr(tok, role)) is not None}
+    named = set(specials) | {t.content for t in added}
+    spelled_roles: dict[str, str] = {}
+    for role, text in roles.items():
+        if text in named:
+            continue
+        if tok._vocab.str_to_id.get(text) is not None:
+            spelled_roles[role] = text
+        else:
+            named.add(text)
+            added.append(AddedToken(text, special=True, normalized=False))
     merged_size = vocab_size
     if added and isinstance(vocab_size, int) and not isinstance(vocab_size, bool):
         merged_size = vocab_size - len(added)
@@ -208,17 +226,31 @@ def train_new_from_iterator(
         "truncation_side": tok.truncation_side,
         "chat_template": tok.chat_template,
         "split_special_tokens": tok.split_special_tokens,
+        "clean_up_tokenization_spaces": tok.clean_up_tokenization_spaces,
     }
+    for role, text in spelled_roles.items():
+        try:
+            spelled = token_bytes(text) in encoding.mergeable_ranks
+        except VocabularyError:  # (not a spelling of bytes: no token of the new vocabulary)
+            spelled = False
+        if spelled:
+            options[role] = text  # (the constructor names the token by id: see spelled_roles)
+        else:
+            warnings.warn(
+                f"{role} {text!r} is a token of this tokenizer's vocabulary that the new vocabulary does "
+                f"not have: the new tokenizer has no {role} (pass {role}=... to give it one)",
+                TrainingWarning,
+                stacklevel=_outside_stacklevel(),
+            )
     options.update(kwargs)
     trained = HfBpeTokenizer(encoding=encoding, **options)
     # The added tokens (see above), then the roles that name them set again.
     trained.add_tokens([t for t in added if not t.special])
     trained.add_tokens([t for t in added if t.special], special_tokens=True)
-    for role in ("bos_token", "eos_token", "pad_token", "unk_token"):
-        value = getattr(tok, role)
-        value = renamed.get(value, value) if value is not None else None
-        if role not in kwargs and value is not None and value in trained.get_added_vocab():
-            setattr(trained, role, value)
+    added_vocab = trained.get_added_vocab()
+    for role, text in roles.items():
+        if role not in spelled_roles and text in added_vocab:
+            setattr(trained, role, text)
     # The extra special tokens, as transformers makes them: this tokenizer's and the new
     # special tokens (in all_special_tokens and get_special_tokens_mask, saved as
     # extra_special_tokens), not the tokens added above that only have a role.

@@ -1554,6 +1554,21 @@ def test_train_new_from_iterator_keeps_added_tokens_roles_and_settings(docs: lis
     assert renamed.encoding.special_tokens == {"<|eot|>": 396, "<x>": 397} and len(renamed) == 400
     assert (renamed.eos_token, renamed.pad_token) == ("<|eot|>", "<pad>")
     assert set(renamed.get_added_vocab()) == {"<|eot|>", "<x>", "<pad>", "<new>"}
+    # Every role goes to the new tokenizer, as the stock fast tokenizer's version passes them
+    # (from QA: only those naming an added or special token did): a text no token has, as a
+    # special token counted in vocab_size; a vocabulary token's spelling (gpt2's pad id 220,
+    # "Ġ") as the new vocabulary's token of those bytes, and a warning when it has none.
+    # clean_up_tokenization_spaces is kept too (it was reset to False).
+    roles = make("gpt2", eos_token="<|endoftext|>", bos_token="<s>", clean_up_tokenization_spaces=True)
+    roles.sep_token = "<sep>"  # (set, never added)
+    roles.pad_token_id, roles.unk_token_id = 220, 262  # "Ġ" and "Ġthe"
+    assert (roles.pad_token, roles.unk_token) == ("Ġ", "Ġthe")
+    with pytest.warns(hf_bpe.TrainingWarning, match=r"unk_token 'Ġthe' is a token of this tokenizer's vocabulary that the new vocabulary does not have"):
+        fresh = roles.train_new_from_iterator(["the cat sat on the mat"] * 3, 262)
+    assert (fresh.bos_token, fresh.sep_token, fresh.pad_token, fresh.unk_token) == ("<s>", "<sep>", "Ġ", None)
+    assert fresh.convert_tokens_to_ids(["<s>", "<sep>"]) == [260, 261] and len(fresh) == 262 and fresh.pad_token_id == 32
+    assert fresh.added_tokens_decoder[261].special and fresh.clean_up_tokenization_spaces
+    assert fresh(["a", "b c"], padding=True)["input_ids"] == [[97, 32, 32], [98, 32, 99]]
     with pytest.raises(TypeError, match="min_frequency"):
         tok.train_new_from_iterator(docs[:50], 400, min_frequency=2)
     for bad, kind in ((None, "None"), (b"abc", "a bytes")):  # not a text: named as it is, not as its items
