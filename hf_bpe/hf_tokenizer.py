@@ -844,6 +844,25 @@ class HfBpeTokenizer(PreTrainedTokenizer):
         # decoding raises UnknownTokenError (TokenIdOverflowError) for an id that is no token
         self._encoding.decode_bytes([operator.index(i) for i in ids if i not in added])
 
+    def _words_to_ids(self, item: Any, split: bool) -> Any:
+        """Words (``is_split_into_words=True``) as ids, each word encoded alone, as the fast
+        tokenizers encode them: a list of words or a batch of them (a row with no ids stays
+        ``""``, a row of ints is ids). transformers' Python tokenizers convert the tokens of
+        each word back to ids, which misreads an added token found in its normalized form
+        (``"ﬁx"`` under NFKC is the token ``"fix"``)."""
+
+        def row(words: Any) -> Any:
+            if isinstance(words, str):  # (one word, as transformers passes it)
+                words = [words]
+            if words and isinstance(words[0], int):
+                return words
+            ids = [i for word in words if word for i in self._text_to_ids(word, split)]
+            return ids or ""
+
+        if isinstance(item, (list, tuple)) and item and isinstance(item[0], (list, tuple)):
+            return [row(words) for words in item]  # a batch
+        return row(item)
+
     def _batch_or_single_to_ids(self, text: Any, split: bool) -> Any:
         if isinstance(text, (list, tuple)) and text and not isinstance(text[0], int):
             return [self._to_ids(t, split) for t in text]  # a batch
@@ -911,11 +930,12 @@ class HfBpeTokenizer(PreTrainedTokenizer):
                     if isinstance(row, (list, tuple)) and row and isinstance(row[0], int):
                         self._check_given_ids(row)
         ids_checked = False
-        if not is_split_into_words and not kwargs.get("sanitize_control_tokens"):
+        if not kwargs.get("sanitize_control_tokens"):
             split = bool(kwargs.get("split_special_tokens", self.split_special_tokens))
-            text = self._batch_or_single_to_ids(text, split)
+            to_ids = self._words_to_ids if is_split_into_words else self._batch_or_single_to_ids
+            text = to_ids(text, split)
             if text_pair is not None:
-                text_pair = self._batch_or_single_to_ids(text_pair, split)
+                text_pair = to_ids(text_pair, split)
             ids_checked = True
         if ids_checked:
             out = self._encode_checked_ids(text, text_pair, add_special_tokens, **kwargs)

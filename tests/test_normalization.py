@@ -388,6 +388,15 @@ def test_tokens_of_an_added_token_the_normalizer_changes_are_as_the_stock_fast_t
     assert ours["input_ids"] == theirs["input_ids"]
     assert ours.tokens() == theirs.tokens() == tok.tokenize(text) and ours.tokens()[0] == "\u00c5x"
     assert tok.convert_ids_to_tokens(ours["input_ids"])[0] == "\u212bx"
+    # Words too (from QA: each word's tokens were converted back to ids, and "\u00c5x",
+    # the form found, read as the vocabulary's tokens or None), with where each id comes from.
+    words = ["\u212bx", "and", "y\u00c5x"]
+    for kwargs in ({}, {"return_offsets_mapping": True}):
+        ours, theirs = tok(words, is_split_into_words=True, **kwargs), stock(words, is_split_into_words=True, **kwargs)
+        assert dict(ours) == dict(theirs) and ours.word_ids() == theirs.word_ids() == [0, 1, 2, 2]
+    tok.pad_token = stock.pad_token = "<|endoftext|>"
+    pairs = tok([words, ["\u00c5x"]], [["b"], []], is_split_into_words=True, padding=True)
+    assert dict(pairs) == dict(stock([words, ["\u00c5x"]], [["b"], []], is_split_into_words=True, padding=True))
 
 
 def test_what_is_not_available_with_normalized_and_stripping_added_tokens_says_so() -> None:
