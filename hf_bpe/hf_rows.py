@@ -101,7 +101,7 @@ def encode_windows(
     def ids(t: Any, seq: int) -> list[int]:
         if ids_of is not None:
             return ids_of(t, seq)
-        return [i for piece in (t if words else [t]) if piece for i in tok._text_to_ids(piece, split)]
+        return tok._ids_of_words(t if words else [t], split)
 
     parts: list[tuple[list[int], list[int] | None]] = []
     sample: list[int] = []

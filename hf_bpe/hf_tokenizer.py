@@ -856,12 +856,15 @@ class HfBpeTokenizer(PreTrainedTokenizer):
                 words = [words]
             if words and isinstance(words[0], int):
                 return words
-            ids = [i for word in words if word for i in self._text_to_ids(word, split)]
-            return ids or ""
+            return self._ids_of_words(words, split) or ""
 
         if isinstance(item, (list, tuple)) and item and isinstance(item[0], (list, tuple)):
             return [row(words) for words in item]  # a batch
         return row(item)
+
+    def _ids_of_words(self, words: Sequence[str], split: bool) -> list[int]:
+        """The ids of ``words``, each encoded alone (an empty word has none)."""
+        return [i for word in words if word for i in self._text_to_ids(word, split)]
 
     def _batch_or_single_to_ids(self, text: Any, split: bool) -> Any:
         if isinstance(text, (list, tuple)) and text and not isinstance(text[0], int):
@@ -881,7 +884,7 @@ class HfBpeTokenizer(PreTrainedTokenizer):
         if getattr(_IN_CALL, "encoding", False):
             return self._encode_rows(text, text_pair, add_special_tokens, **kwargs)
         add_special_tokens = _bool_argument("add_special_tokens", add_special_tokens)
-        _check_sizes(kwargs)  # (here too: the alignments run the call again with these options)
+        _check_sizes(kwargs)  # (before both runs: the alignments run the call again with these options)
         if kwargs.get("split_special_tokens") not in (None, 0):  # (None and 0: the tokenizer's own, for the fast one too)
             kwargs["split_special_tokens"] = _bool_argument("split_special_tokens", kwargs["split_special_tokens"])
         if kwargs.get("is_split_into_words"):  # (the user's input: transformers passes one word as a str)
@@ -902,7 +905,6 @@ class HfBpeTokenizer(PreTrainedTokenizer):
         """Turn each non-empty str into ids through the core, then let transformers pad,
         truncate and add special tokens (it passes lists of ids through untouched)."""
         is_split_into_words = bool(kwargs.pop("is_split_into_words", False))
-        _check_sizes(kwargs)
         _check_batch_items(text)
         _check_batch_items(text_pair)
         if kwargs.get("sanitize_control_tokens"):

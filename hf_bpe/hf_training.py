@@ -185,12 +185,12 @@ def train_new_from_iterator(
     # "<pad>" and never added) is added as a special token, as a save and a load add it.
     roles = {role: renamed.get(str(v), str(v)) for role in ROLES if role not in kwargs and (v := getattr(tok, role)) is not None}
     named = set(specials) | {t.content for t in added}
-    spelled_roles: dict[str, str] = {}
+    vocabulary_roles: dict[str, str] = {}
     for role, text in roles.items():
         if text in named:
             continue
         if tok._vocab.str_to_id.get(text) is not None:
-            spelled_roles[role] = text
+            vocabulary_roles[role] = text
         else:
             named.add(text)
             added.append(AddedToken(text, special=True, normalized=False))
@@ -228,7 +228,7 @@ def train_new_from_iterator(
         "split_special_tokens": tok.split_special_tokens,
         "clean_up_tokenization_spaces": tok.clean_up_tokenization_spaces,
     }
-    for role, text in spelled_roles.items():
+    for role, text in vocabulary_roles.items():
         try:
             spelled = token_bytes(text) in encoding.mergeable_ranks
         except VocabularyError:  # (not a spelling of bytes: no token of the new vocabulary)
@@ -249,7 +249,7 @@ def train_new_from_iterator(
     trained.add_tokens([t for t in added if t.special], special_tokens=True)
     added_vocab = trained.get_added_vocab()
     for role, text in roles.items():
-        if role not in spelled_roles and text in added_vocab:
+        if role not in vocabulary_roles and text in added_vocab:
             setattr(trained, role, text)
     # The extra special tokens, as transformers makes them: this tokenizer's and the new
     # special tokens (in all_special_tokens and get_special_tokens_mask, saved as
